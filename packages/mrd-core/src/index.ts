@@ -1,0 +1,4 @@
+// Public surface of @mrd-tools/core. Each concept lives in its own folder; this file only re-exports.
+export * from './logging/index.js';
+export * from './headers/types.js';
+export * from './messages/types.js';

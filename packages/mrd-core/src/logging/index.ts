@@ -1,0 +1,1 @@
+export { Logger, LogLevel, logger, type LogSink } from './logger.js';

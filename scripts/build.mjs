@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Bundles each tool package into packages/<tool>/dist with esbuild.
+// mrd-core is inlined (it is private and never published on its own), so `npm pack` of a tool
+// gives a tarball that installs and runs by itself. Third-party packages stay external and must
+// be listed in the tool's own "dependencies": the build fails, naming the package, when a tool
+// would import one it does not declare.
+import { build } from 'esbuild';
+import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const coreDeps = Object.keys(JSON.parse(readFileSync(join(root, 'packages/mrd-core/package.json'), 'utf8')).dependencies ?? {});
+const builtin = new Set((await import('node:module')).builtinModules);
+
+function packageName(spec) {
+  if (spec.startsWith('@')) return spec.split('/').slice(0, 2).join('/');
+  return spec.split('/')[0];
+}
+
+let failed = false;
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const pkgDir = join(root, 'packages', dir);
+  const pkgFile = join(pkgDir, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+  const entries = pkg.mrdBuild?.entries;
+  if (!entries) continue;
+  const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(pkgDir, src))));
+  if (Object.keys(present).length === 0) continue;
+  const declared = new Set(Object.keys(pkg.dependencies ?? {}));
+  const undeclared = new Set();
+  rmSync(join(pkgDir, 'dist'), { recursive: true, force: true });
+  await build({
+    absWorkingDir: pkgDir,
+    entryPoints: present,
+    outdir: join(pkgDir, 'dist'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'warning',
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as __mrdCreateRequire } from 'node:module';\nconst require = __mrdCreateRequire(import.meta.url);",
+    },
+    plugins: [{
+      name: 'externals',
+      setup(b) {
+        b.onResolve({ filter: /^[^./]/ }, (args) => {
+          if (args.path.startsWith('node:') || builtin.has(args.path)) return { path: args.path, external: true };
+          const name = packageName(args.path);
+          if (name === '@mrd-tools/core') return undefined; // inlined
+          if (!declared.has(name)) undeclared.add(name);
+          return { path: args.path, external: true };
+        });
+      },
+    }],
+  }).catch((err) => { failed = true; console.error(`build of ${pkg.name} failed: ${err.message}`); });
+  for (const name of undeclared) {
+    failed = true;
+    console.error(`build: ${pkg.name} imports '${name}' but does not list it in dependencies (mrd-core needs: ${coreDeps.join(', ') || 'none'})`);
+  }
+}
+if (failed) process.exit(1);

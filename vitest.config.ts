@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit and end-to-end tests. The interop suite (Debian peers: h5py, ismrmrd-tools, dcmtk, BART)
+// lives in tests/interop and runs with vitest.interop.config.ts from .ci/run.
+export default defineConfig({
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
