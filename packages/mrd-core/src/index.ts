@@ -3,3 +3,4 @@ export * from './logging/index.js';
 export * from './headers/types.js';
 export * from './messages/types.js';
 export * from './connection/types.js';
+export * from './recon-module/types.js';
