@@ -4,3 +4,4 @@ export * from './headers/types.js';
 export * from './messages/types.js';
 export * from './connection/types.js';
 export * from './recon-module/types.js';
+export * from './phantom/index.js';
