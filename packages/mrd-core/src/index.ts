@@ -5,3 +5,4 @@ export * from './messages/types.js';
 export * from './connection/types.js';
 export * from './recon-module/types.js';
 export * from './phantom/index.js';
+export * from './image-series-groups/index.js';
