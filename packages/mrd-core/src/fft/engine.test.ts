@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { getFftEngine, isPffftSize, nextPffftSize } from './engine.js';
+
+/** Naive float64 DFT of one line: sign -1 forward, +1 inverse (unnormalised). */
+function dft(x: Float64Array, sign: number): Float64Array {
+  const n = x.length / 2;
+  const out = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    let re = 0, im = 0;
+    for (let j = 0; j < n; j++) {
+      const a = (sign * 2 * Math.PI * ((j * k) % n)) / n;
+      const c = Math.cos(a), s = Math.sin(a);
+      re += x[2 * j] * c - x[2 * j + 1] * s;
+      im += x[2 * j] * s + x[2 * j + 1] * c;
+    }
+    out[2 * k] = re;
+    out[2 * k + 1] = im;
+  }
+  return out;
+}
+
+function random(n: number, seed: number): Float32Array {
+  const a = new Float32Array(2 * n);
+  let s = seed;
+  for (let i = 0; i < a.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = s / 2147483648 - 0.5;
+  }
+  return a;
+}
+
+function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0, mag = 0;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    mag = Math.max(mag, Math.abs(b[i]));
+  }
+  return err / mag;
+}
+
+describe('FFT engine', () => {
+  it('knows the PFFFT sizes', () => {
+    expect(isPffftSize(16)).toBe(true);
+    expect(isPffftSize(48)).toBe(true);
+    expect(isPffftSize(8)).toBe(false);
+    expect(isPffftSize(16 * 7)).toBe(false);
+    expect(nextPffftSize(2 * 97 - 1)).toBe(240);
+  });
+
+  for (const n of [1, 2, 3, 5, 7, 12, 16, 17, 48, 64, 97, 100, 128, 250, 256, 1000, 1009]) {
+    it(`matches a float64 DFT for n = ${n}, both directions, as numpy (ifft divides by n)`, async () => {
+      const fft = await getFftEngine();
+      const x = random(n * 3, n);
+      const f = x.slice();
+      fft.fft(f, n);
+      const i = x.slice();
+      fft.ifft(i, n);
+      for (let r = 0; r < 3; r++) {
+        const line = Float64Array.from(x.subarray(2 * n * r, 2 * n * (r + 1)));
+        const ref = dft(line, -1);
+        expect(maxRelErr(f.subarray(2 * n * r, 2 * n * (r + 1)), ref)).toBeLessThan(2e-6);
+        const refInv = dft(line, +1).map((v) => v / n);
+        expect(maxRelErr(i.subarray(2 * n * r, 2 * n * (r + 1)), refInv)).toBeLessThan(2e-6);
+      }
+    });
+  }
+
+  it('fftn over non-contiguous axes equals successive 1-D DFTs', async () => {
+    const fft = await getFftEngine();
+    const shape = [3, 5, 6];
+    const total = 90;
+    const x = random(total, 7);
+    const got = x.slice();
+    fft.fftn(got, shape, [0, 2], true);
+    // reference: ifft along axis 2 then axis 0 in float64
+    const ref = Float64Array.from(x);
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 5; b++) {
+      const line = new Float64Array(12);
+      for (let c = 0; c < 6; c++) { const o = 2 * ((a * 5 + b) * 6 + c); line[2 * c] = ref[o]; line[2 * c + 1] = ref[o + 1]; }
+      const t = dft(line, 1);
+      for (let c = 0; c < 6; c++) { const o = 2 * ((a * 5 + b) * 6 + c); ref[o] = t[2 * c] / 6; ref[o + 1] = t[2 * c + 1] / 6; }
+    }
+    for (let b = 0; b < 5; b++) for (let c = 0; c < 6; c++) {
+      const line = new Float64Array(6);
+      for (let a = 0; a < 3; a++) { const o = 2 * ((a * 5 + b) * 6 + c); line[2 * a] = ref[o]; line[2 * a + 1] = ref[o + 1]; }
+      const t = dft(line, 1);
+      for (let a = 0; a < 3; a++) { const o = 2 * ((a * 5 + b) * 6 + c); ref[o] = t[2 * a] / 3; ref[o + 1] = t[2 * a + 1] / 3; }
+    }
+    expect(maxRelErr(got, ref)).toBeLessThan(2e-6);
+  });
+
+  it('rejects a data length that does not match the shape', async () => {
+    const fft = await getFftEngine();
+    expect(() => fft.fftn(new Float32Array(10), [2, 3], [1], false)).toThrow(/shape/);
+  });
+});

@@ -1,0 +1,330 @@
+/**
+ * Complex FFTs of every size, on complex64 data (interleaved re/im in a Float32Array, C order),
+ * with numpy.fft's conventions: forward e^{-2 pi i jk/n} unnormalised, inverse e^{+2 pi i jk/n}
+ * divided by n (norm "backward"), so `ifft` here equals `numpy.fft.ifft` on complex64 input.
+ *
+ * Why this library, measured by scripts/bench/fft.bench.mjs (2-D inverse FFT of 16 x 256 x 512
+ * complex64, 2-core machine, numpy 2.4 pocketfft as the yardstick):
+ * - PFFFT compiled to WebAssembly with SIMD (`@echogarden/pffft-wasm`, BSD, the PFFFT C library
+ *   by J. Pommier as used by Echogarden; loads on Node 20 by itself) was the fastest candidate by
+ *   far: its 1-D transforms cost about 1 ns per point, which with the column pass done as a
+ *   cache-blocked transpose inside the wasm heap gives a 2-D transform as fast as numpy.
+ * - `fft.js` (radix-4, pure JS) is powers of two only and about 4x slower than numpy on this
+ *   case; `kissfft-wasm` handles every size but does not load on Node 20 as published (its
+ *   loader fetch()es a file path) and is slower; `fftw-js` is GPL (this project is MIT) and
+ *   unmaintained; `ndarray-fft` is pure JS (Bluestein in float64) and much slower.
+ * - PFFFT only handles complex sizes that are multiples of 16 with prime factors 2, 3 and 5.
+ *   Every other size goes through Bluestein's chirp-z algorithm written here, whose
+ *   convolution runs on a PFFFT size (a 5-smooth multiple of 16 >= 2n - 1). Chirp angles are
+ *   computed in float64 from (k^2 mod 2n) so they stay exact for large n.
+ *
+ * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
+ * modules in workers; each gets its own). All transforms are synchronous once loaded.
+ */
+import type { PffftModule } from './pffft-module.js';
+
+const PFFFT_COMPLEX = 1;
+const PFFFT_FORWARD = 0;
+const PFFFT_BACKWARD = 1;
+
+/** True when PFFFT (SIMD build) accepts a complex transform of size n: n % 16 == 0 and 5-smooth. */
+export function isPffftSize(n: number): boolean {
+  if (n < 16 || n % 16 !== 0) return false;
+  let m = n / 16;
+  for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
+  return m === 1;
+}
+
+/** The smallest PFFFT size >= n. */
+export function nextPffftSize(n: number): number {
+  let m = Math.max(16, Math.ceil(n / 16) * 16);
+  while (!isPffftSize(m)) m += 16;
+  return m;
+}
+
+/** A heap block of the wasm module; `f32`/`i32` offsets are element indices into HEAPF32/HEAP32. */
+interface Block {
+  ptr: number;
+  bytes: number;
+}
+
+interface BluesteinPlan {
+  m: number;
+  /** chirp c[k] = exp(-i pi k^2 / n), float64 interleaved, length 2n */
+  chirp: Float64Array;
+  /** FFT of the conjugate chirp filter, in the heap (complex64, length m) */
+  filter: Block;
+  /** scratch line of m complex values */
+  line: Block;
+}
+
+interface Plan {
+  n: number;
+  /** PFFFT setup pointer, 0 when the size needs Bluestein */
+  setup: number;
+  bluestein: BluesteinPlan | null;
+}
+
+export class FftEngine {
+  private readonly plans = new Map<number, Plan>();
+  private work: Block = { ptr: 0, bytes: 0 };
+  private scratch: Block[] = [];
+
+  constructor(private readonly mod: PffftModule, readonly simd: boolean) {}
+
+  /** Current views of the wasm heap (they change when the heap grows). */
+  heapF32(): Float32Array {
+    return this.mod.HEAPF32;
+  }
+  heapI32(): Int32Array {
+    return this.mod.HEAP32;
+  }
+
+  /** Allocates `bytes` in the wasm heap (64-byte aligned). Free with `free`. */
+  malloc(bytes: number): Block {
+    const ptr = this.mod._pffft_aligned_malloc(Math.max(64, bytes));
+    if (ptr === 0) throw new Error(`FFT engine: out of WebAssembly memory allocating ${bytes} bytes`);
+    return { ptr, bytes };
+  }
+
+  free(block: Block): void {
+    if (block.ptr !== 0) this.mod._pffft_aligned_free(block.ptr);
+    block.ptr = 0;
+    block.bytes = 0;
+  }
+
+  /**
+   * A scratch block of at least `bytes`, kept between calls (index `slot` lets callers hold
+   * several at once). Contents are undefined.
+   */
+  scratchBlock(slot: number, bytes: number): Block {
+    let b = this.scratch[slot];
+    if (b === undefined || b.bytes < bytes) {
+      if (b !== undefined) this.free(b);
+      b = this.malloc(bytes);
+      this.scratch[slot] = b;
+    }
+    return b;
+  }
+
+  /** Releases the scratch blocks (call after a very large transform to give memory back). */
+  releaseScratch(): void {
+    for (const b of this.scratch) if (b !== undefined) this.free(b);
+    this.scratch = [];
+  }
+
+  private workFor(n: number): number {
+    const bytes = 8 * n;
+    if (this.work.bytes < bytes) {
+      this.free(this.work);
+      this.work = this.malloc(bytes);
+    }
+    return this.work.ptr;
+  }
+
+  private plan(n: number): Plan {
+    let p = this.plans.get(n);
+    if (p !== undefined) return p;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`FFT engine: invalid transform length ${n}`);
+    if (this.simd ? isPffftSize(n) : n > 1 && isSmooth235(n)) {
+      const setup = this.mod._pffft_new_setup(n, PFFFT_COMPLEX);
+      if (setup !== 0) {
+        p = { n, setup, bluestein: null };
+        this.plans.set(n, p);
+        return p;
+      }
+    }
+    p = { n, setup: 0, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
+    this.plans.set(n, p);
+    return p;
+  }
+
+  private bluesteinPlan(n: number): BluesteinPlan {
+    const m = nextPffftSize(2 * n - 1);
+    const chirp = new Float64Array(2 * n);
+    const twoN = 2 * n;
+    for (let k = 0; k < n; k++) {
+      // k^2 mod 2n without overflow: k < 2^26 keeps k*k below 2^53
+      const r = (k * k) % twoN;
+      const a = (-Math.PI * r) / n;
+      chirp[2 * k] = Math.cos(a);
+      chirp[2 * k + 1] = Math.sin(a);
+    }
+    const filter = this.malloc(8 * m);
+    const line = this.malloc(8 * m);
+    const h = this.mod.HEAPF32;
+    const f = filter.ptr >> 2;
+    h.fill(0, f, f + 2 * m);
+    // b[j] = conj(c[j]) for |j| < n, wrapped
+    for (let j = 0; j < n; j++) {
+      h[f + 2 * j] = chirp[2 * j];
+      h[f + 2 * j + 1] = -chirp[2 * j + 1];
+      if (j > 0) {
+        h[f + 2 * (m - j)] = chirp[2 * j];
+        h[f + 2 * (m - j) + 1] = -chirp[2 * j + 1];
+      }
+    }
+    const mp = this.plan(m);
+    this.mod._pffft_transform_ordered(mp.setup, filter.ptr, filter.ptr, this.workFor(m), PFFFT_FORWARD);
+    return { m, chirp, filter, line };
+  }
+
+  /**
+   * Creates the plan and work memory for length n, so that later transforms of that length do
+   * not grow the heap (heap views taken after `prepare` stay valid through the transforms).
+   */
+  prepare(n: number): void {
+    if (n <= 1) return;
+    const p = this.plan(n);
+    this.workFor(p.bluestein ? p.bluestein.m : n);
+  }
+
+  /**
+   * Unnormalised in-place transforms of `count` contiguous lines of `n` complex64 values that
+   * live in the wasm heap at byte address `ptr`. `inverse` selects e^{+i}.
+   */
+  transformLinesInHeap(ptr: number, count: number, n: number, inverse: boolean): void {
+    if (n === 1 || count === 0) return;
+    const p = this.plan(n);
+    if (p.setup !== 0) {
+      const work = this.workFor(n);
+      const dir = inverse ? PFFFT_BACKWARD : PFFFT_FORWARD;
+      const stride = 8 * n;
+      const tr = this.mod._pffft_transform_ordered;
+      for (let i = 0, q = ptr; i < count; i++, q += stride) tr(p.setup, q, q, work, dir);
+      return;
+    }
+    const b = p.bluestein!;
+    for (let i = 0; i < count; i++) this.bluesteinLine(b, n, ptr + 8 * n * i, inverse);
+  }
+
+  private bluesteinLine(b: BluesteinPlan, n: number, ptr: number, inverse: boolean): void {
+    const { m, chirp } = b;
+    const mp = this.plan(m);
+    const work = this.workFor(m);
+    const h = this.mod.HEAPF32;
+    const x = ptr >> 2;
+    const l = b.line.ptr >> 2;
+    // Inverse via conjugation: ifft_unnorm(x) = conj(fft(conj(x)))
+    const s = inverse ? -1 : 1;
+    for (let j = 0; j < n; j++) {
+      const xr = h[x + 2 * j], xi = s * h[x + 2 * j + 1];
+      const cr = chirp[2 * j], ci = chirp[2 * j + 1];
+      h[l + 2 * j] = xr * cr - xi * ci;
+      h[l + 2 * j + 1] = xr * ci + xi * cr;
+    }
+    h.fill(0, l + 2 * n, l + 2 * m);
+    this.mod._pffft_transform_ordered(mp.setup, b.line.ptr, b.line.ptr, work, PFFFT_FORWARD);
+    const f = b.filter.ptr >> 2;
+    for (let j = 0; j < m; j++) {
+      const ar = h[l + 2 * j], ai = h[l + 2 * j + 1];
+      const br = h[f + 2 * j], bi = h[f + 2 * j + 1];
+      h[l + 2 * j] = ar * br - ai * bi;
+      h[l + 2 * j + 1] = ar * bi + ai * br;
+    }
+    this.mod._pffft_transform_ordered(mp.setup, b.line.ptr, b.line.ptr, work, PFFFT_BACKWARD);
+    const inv = 1 / m;
+    for (let k = 0; k < n; k++) {
+      const yr = h[l + 2 * k] * inv, yi = h[l + 2 * k + 1] * inv;
+      const cr = chirp[2 * k], ci = chirp[2 * k + 1];
+      h[x + 2 * k] = yr * cr - yi * ci;
+      h[x + 2 * k + 1] = s * (yr * ci + yi * cr);
+    }
+  }
+
+  /**
+   * numpy.fft.fftn / ifftn over `axes` of a C-order complex64 array of `shape`, in place
+   * (norm "backward": the inverse divides by the product of the transformed lengths).
+   */
+  fftn(data: Float32Array, shape: readonly number[], axes: readonly number[], inverse: boolean): void {
+    const total = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== 2 * total) throw new Error(`fftn: data has ${data.length / 2} complex values, shape ${JSON.stringify(shape)} needs ${total}`);
+    if (total === 0) return;
+    const block = this.scratchBlock(0, 8 * total);
+    const base = block.ptr >> 2;
+    this.mod.HEAPF32.set(data, base);
+    let norm = 1;
+    const done = new Set<number>();
+    for (const a0 of axes) {
+      const axis = a0 < 0 ? a0 + shape.length : a0;
+      if (axis < 0 || axis >= shape.length) throw new Error(`fftn: axis ${a0} out of range for ${shape.length} dimensions`);
+      if (done.has(axis)) continue;
+      done.add(axis);
+      const n = shape[axis];
+      norm *= n;
+      if (n === 1) continue;
+      let inner = 1;
+      for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+      const outer = total / (inner * n);
+      if (inner === 1) {
+        this.transformLinesInHeap(block.ptr, outer, n, inverse);
+        continue;
+      }
+      // strided lines: gather each into a contiguous heap line, transform, scatter back
+      const lineBlock = this.scratchBlock(1, 8 * n);
+      this.prepare(n);
+      const h = this.mod.HEAPF32;
+      const hl = lineBlock.ptr >> 2;
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < inner; i++) {
+          let src = base + 2 * (o * n * inner + i);
+          for (let k = 0; k < n; k++, src += 2 * inner) {
+            h[hl + 2 * k] = h[src];
+            h[hl + 2 * k + 1] = h[src + 1];
+          }
+          this.transformLinesInHeap(lineBlock.ptr, 1, n, inverse);
+          src = base + 2 * (o * n * inner + i);
+          for (let k = 0; k < n; k++, src += 2 * inner) {
+            h[src] = h[hl + 2 * k];
+            h[src + 1] = h[hl + 2 * k + 1];
+          }
+        }
+      }
+    }
+    const h = this.mod.HEAPF32;
+    if (inverse && norm !== 1) {
+      const s = 1 / norm;
+      for (let i = 0; i < 2 * total; i++) data[i] = h[base + i] * s;
+    } else {
+      data.set(h.subarray(base, base + 2 * total));
+    }
+  }
+
+  /** numpy.fft.fft along the last axis (length n) of a complex64 array, in place. */
+  fft(data: Float32Array, n: number = data.length / 2): void {
+    this.fftn(data, [data.length / 2 / n, n], [1], false);
+  }
+
+  /** numpy.fft.ifft along the last axis (length n) of a complex64 array, in place. */
+  ifft(data: Float32Array, n: number = data.length / 2): void {
+    this.fftn(data, [data.length / 2 / n, n], [1], true);
+  }
+}
+
+function isSmooth235(n: number): boolean {
+  let m = n;
+  for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
+  return m === 1;
+}
+
+let enginePromise: Promise<FftEngine> | null = null;
+
+/** The FFT engine of this thread, loaded on first use. */
+export function getFftEngine(): Promise<FftEngine> {
+  if (enginePromise === null) {
+    enginePromise = (async () => {
+      try {
+        const mod = (await import('@echogarden/pffft-wasm/simd')).default;
+        return new FftEngine((await mod()) as PffftModule, true);
+      } catch {
+        // WebAssembly SIMD unavailable: the scalar build (same API, any 5-smooth size)
+        const mod = (await import('@echogarden/pffft-wasm')).default;
+        return new FftEngine((await mod()) as PffftModule, false);
+      }
+    })();
+    enginePromise.catch(() => {
+      enginePromise = null;
+    });
+  }
+  return enginePromise;
+}
