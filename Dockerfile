@@ -1,0 +1,32 @@
+# mrd-tools: the MRD streaming server, client and tools on Node.js 20.
+#
+#   docker build -t mrd-tools .
+#   docker run --rm -p 9002:9002 mrd-tools                     # mrd-server on 0.0.0.0:9002
+#   docker run --rm -v "$PWD:/data" -w /data mrd-tools mrd-phantom -o phantom_raw.h5
+#   docker run --rm --network host -v "$PWD:/data" -w /data mrd-tools mrd-client -o phantom_img.h5 phantom_raw.h5
+#
+# User recon modules: mount a folder on /opt/code/mrd-tools/modules (it is passed as
+# --modules-dir), or on /tmp/share/code and start with the sync script
+# (packages/mrd-server/scripts/sync-code-and-start-mrd-server.sh).
+FROM node:20-bookworm-slim AS build
+WORKDIR /opt/code/mrd-tools
+COPY . .
+RUN npx --yes pnpm@9.15.9 install --frozen-lockfile \
+ && node scripts/build.mjs \
+ && npx --yes pnpm@9.15.9 prune --prod --config.ignore-scripts=true || true
+
+FROM node:20-bookworm-slim
+WORKDIR /opt/code/mrd-tools
+COPY --from=build /opt/code/mrd-tools /opt/code/mrd-tools
+RUN for tool in mrd-server mrd-client mrd-phantom mrd2gif dicom2mrd mrd2dicom; do \
+      for pkg in packages/*; do \
+        if [ -f "$pkg/package.json" ] && grep -q "\"$tool\"" "$pkg/package.json" && [ -f "$pkg/dist/cli.js" ]; then \
+          printf '#!/bin/sh\nexec node /opt/code/mrd-tools/%s/dist/cli.js "$@"\n' "$pkg" > /usr/local/bin/$tool; \
+          chmod +x /usr/local/bin/$tool; \
+        fi; \
+      done; \
+    done \
+ && mkdir -p /opt/code/mrd-tools/modules /tmp/share/saved_data /tmp/share/debug
+EXPOSE 9002
+# Listen on all interfaces (the container's port is what is published); default config invertcontrast.
+CMD ["mrd-server", "-v", "-H", "0.0.0.0", "-p", "9002", "--modules-dir", "/opt/code/mrd-tools/modules"]
