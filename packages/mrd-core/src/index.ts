@@ -6,3 +6,4 @@ export * from './connection/types.js';
 export * from './recon-module/types.js';
 export * from './phantom/index.js';
 export * from './image-series-groups/index.js';
+export * from './preview/index.js';

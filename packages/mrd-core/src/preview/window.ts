@@ -1,0 +1,189 @@
+/**
+ * Display windowing of MR images for previews, as the reference `mrd2gif.py`:
+ * - per series, the window is the median over frames of each frame's 5th and 95th percentile
+ *   (numpy's default linear interpolation), falling back to the medians of the frame minima and
+ *   maxima when those two are equal ("sparse" images such as text);
+ * - `--floating-window`: each frame's own 5th/95th percentiles (its min/max when they coincide);
+ * - `WindowCenter`/`WindowWidth` meta attributes (or `GADGETRON_WindowCenter/Width`) override,
+ *   per image, as the newer reference does (images lacking them take the first image's window);
+ * - grey value = trunc(clip((v - min) * 255 / (max - min), 0, 255)) (PIL's float -> L
+ *   conversion truncates); a zero-width window gives mid-grey (128) for pixels on the window,
+ *   black below and white above, instead of the reference's division by zero.
+ *
+ * Percentiles use a selection algorithm (O(n) per frame) rather than a full sort.
+ */
+
+export interface WindowRange {
+  min: number;
+  max: number;
+}
+
+/** In-place quickselect: after the call `a[k]` holds the k-th smallest value (0-based). */
+export function selectKth(a: Float32Array | Float64Array, k: number, lo = 0, hi = a.length - 1): number {
+  while (hi > lo) {
+    if (hi - lo < 16) {
+      // insertion sort for the small remainder
+      for (let i = lo + 1; i <= hi; i++) {
+        const v = a[i];
+        let j = i - 1;
+        while (j >= lo && a[j] > v) {
+          a[j + 1] = a[j];
+          j--;
+        }
+        a[j + 1] = v;
+      }
+      return a[k];
+    }
+    // median of three pivot
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function swap(a: Float32Array | Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+function minOfRange(a: Float32Array | Float64Array, lo: number, hi: number): number {
+  let m = a[lo];
+  for (let i = lo + 1; i <= hi; i++) if (a[i] < m) m = a[i];
+  return m;
+}
+
+/** numpy's linear interpolation between neighbours (`_lerp`): exact at both ends. */
+function lerp(a: number, b: number, t: number): number {
+  const d = b - a;
+  return t >= 0.5 ? b - d * (1 - t) : a + d * t;
+}
+
+/**
+ * Several percentiles (0..100) of the values, as `numpy.percentile(values, q)` (method
+ * 'linear'). Works on a copy; NaN values are not supported (numpy would return NaN).
+ */
+export function percentiles(values: ArrayLike<number>, qs: number[]): number[] {
+  const n = values.length;
+  if (n === 0) throw new RangeError('percentile of an empty image');
+  const a = Float64Array.from(values as ArrayLike<number>);
+  // Select in increasing rank order so each selection narrows the next one's range.
+  const order = qs.map((q, i) => ({ q, i })).sort((x, y) => x.q - y.q);
+  const out = new Array<number>(qs.length);
+  let lo = 0;
+  for (const { q, i } of order) {
+    if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${q}`);
+    const pos = (q / 100) * (n - 1);
+    const k = Math.floor(pos);
+    const t = pos - k;
+    const vk = selectKth(a, k, lo, n - 1);
+    let v = vk;
+    if (t > 0 && k + 1 < n) {
+      // after selecting k, the (k+1)-th smallest is the minimum of the upper part
+      const vk1 = minOfRange(a, k + 1, n - 1);
+      v = lerp(vk, vk1, t);
+    }
+    out[i] = v;
+    lo = k;
+  }
+  return out;
+}
+
+/** numpy.median of a small list. */
+export function median(values: number[]): number {
+  if (values.length === 0) throw new RangeError('median of nothing');
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : s[m - 1] + (s[m] - s[m - 1]) / 2;
+}
+
+function minMax(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
+/** numpy.isclose(a, b) with its default tolerances. */
+function isClose(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-8 + 1e-5 * Math.abs(b);
+}
+
+export interface WindowStats {
+  p5: number;
+  p95: number;
+  min: number;
+  max: number;
+}
+
+/** The statistics a window needs from one frame. */
+export function frameWindowStats(values: ArrayLike<number>): WindowStats {
+  const [p5, p95] = percentiles(values, [5, 95]);
+  const [min, max] = minMax(values);
+  return { p5, p95, min, max };
+}
+
+/**
+ * Window per frame for a series. `metaWindows[i]` is the window from frame i's meta attributes
+ * (or null). Returns one range per frame.
+ */
+export function seriesWindows(stats: WindowStats[], metaWindows: (WindowRange | null)[], floating: boolean): WindowRange[] {
+  const n = stats.length;
+  if (n === 0) return [];
+  const given = metaWindows.filter((w): w is WindowRange => w !== null);
+  if (given.length > 0) {
+    const first = given[0];
+    return stats.map((_, i) => metaWindows[i] ?? first);
+  }
+  if (floating) {
+    return stats.map((s) => (isClose(s.p5, s.p95) ? { min: s.min, max: s.max } : { min: s.p5, max: s.p95 }));
+  }
+  let max = median(stats.map((s) => s.p95));
+  let min = median(stats.map((s) => s.p5));
+  if (max === min) {
+    max = median(stats.map((s) => s.max));
+    min = median(stats.map((s) => s.min));
+  }
+  return stats.map(() => ({ min, max }));
+}
+
+/** Grey levels 0..255 of a frame under a window (see the module comment). */
+export function applyWindow(values: ArrayLike<number>, win: WindowRange, out = new Uint8Array(values.length)): Uint8Array {
+  const { min, max } = win;
+  const n = values.length;
+  if (max === min || !Number.isFinite(max - min)) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      out[i] = v < min ? 0 : v > min ? 255 : 128;
+    }
+    return out;
+  }
+  const scale = 255 / (max - min);
+  for (let i = 0; i < n; i++) {
+    const g = Math.fround((values[i] - min) * scale);
+    // NaN and negatives -> 0, >= 255 -> 255, else truncate (PIL F -> L)
+    out[i] = g > 0 ? (g >= 255 ? 255 : g | 0) : 0;
+  }
+  return out;
+}
