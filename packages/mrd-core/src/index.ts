@@ -7,3 +7,4 @@ export * from './recon-module/types.js';
 export * from './phantom/index.js';
 export * from './image-series-groups/index.js';
 export * from './preview/index.js';
+export * from './xml-header/index.js';
