@@ -1,0 +1,95 @@
+/**
+ * The h5wasm runtime (HDF5 2.0 compiled to WebAssembly, Node build with NODERAWFS: files are
+ * read straight from the host filesystem, positioned 64-bit reads, so files beyond 2 and 4 GB
+ * work) loaded once per process, and the low-level raw read the reader is built on.
+ *
+ * HDF5's own error printing is replaced by h5wasm's throwing handler: library code never writes
+ * to the console, and failures surface as exceptions that the reader rewrites into messages
+ * naming the file and object.
+ */
+import h5wasm from 'h5wasm/node';
+import type { Metadata } from 'h5wasm/node';
+
+export type { Metadata };
+export type H5Module = Awaited<typeof h5wasm.ready>;
+export type H5File = InstanceType<typeof h5wasm.File>;
+export const H5 = h5wasm;
+
+let ready: Promise<H5Module> | undefined;
+
+/** The initialised h5wasm module (shared by every open file). */
+export function h5module(): Promise<H5Module> {
+  ready ??= h5wasm.ready.then((m) => {
+    m.activate_throwing_error_handler();
+    return m;
+  });
+  return ready;
+}
+
+/** HDF5 datatype classes as h5wasm's metadata `type` reports them. */
+export const H5T = {
+  INTEGER: 0,
+  FLOAT: 1,
+  STRING: 3,
+  COMPOUND: 6,
+  VLEN: 9,
+  ARRAY: 10,
+} as const;
+
+/**
+ * H5Dread of a hyperslab (rows [start, start+count) of the first dimension, every other
+ * dimension whole) into a fresh buffer on the wasm heap, in the dataset's own type (h5wasm uses a
+ * copy of the file type as memory type: same member layout, little-endian, vlen members as hvl_t
+ * {u32 length, u32 pointer}, vlen strings as char*). The caller copies what it needs out of
+ * `m.HEAPU8` and then calls `release` (which frees the vlen allocations HDF5 made, if asked,
+ * and the buffer). `rowBytes` is the byte size of one first-dimension row in memory.
+ */
+export function readRows(
+  m: H5Module,
+  fileId: bigint,
+  dsPath: string,
+  shape: number[],
+  start: number,
+  count: number,
+  rowBytes: number,
+  hasVlen: boolean,
+): { ptr: number; release: () => void } {
+  const rank = shape.length;
+  const ptr = m._malloc(Math.max(8, count * rowBytes));
+  if (ptr === 0) throw new Error(`out of wasm memory reading ${count} rows of ${rowBytes} bytes`);
+  let countArr: bigint[] | null = null;
+  try {
+    if (rank === 0) {
+      m.get_dataset_data(fileId, dsPath, null, null, null, BigInt(ptr));
+    } else {
+      countArr = [BigInt(count), ...shape.slice(1).map((d) => BigInt(d))];
+      const offset = [BigInt(start), ...shape.slice(1).map(() => 0n)];
+      const stride = shape.map(() => 1n);
+      const status = m.get_dataset_data(fileId, dsPath, countArr, offset, stride, BigInt(ptr));
+      if (status < 0) throw new Error(`H5Dread failed (status ${status})`);
+    }
+  } catch (err) {
+    m._free(ptr);
+    throw err;
+  }
+  const release = (): void => {
+    try {
+      if (hasVlen) {
+        if (countArr) m.reclaim_vlen_memory_count(fileId, dsPath, '', BigInt(ptr), countArr);
+        else m.reclaim_vlen_memory(fileId, dsPath, '', BigInt(ptr));
+      }
+    } finally {
+      m._free(ptr);
+    }
+  };
+  return { ptr, release };
+}
+
+/** Whether a datatype (as metadata) contains variable-length data anywhere. */
+export function hasVlenMember(md: Metadata): boolean {
+  if (md.type === H5T.VLEN) return true;
+  if (md.type === H5T.STRING) return md.vlen;
+  if (md.type === H5T.ARRAY && md.array_type) return hasVlenMember(md.array_type);
+  if (md.type === H5T.COMPOUND && md.compound_type) return md.compound_type.members.some(hasVlenMember);
+  return false;
+}
