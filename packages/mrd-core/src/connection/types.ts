@@ -10,11 +10,17 @@
  */
 import type { Acquisition, Image, Waveform } from '../messages/types.js';
 
+/*
+ * `raw` (optional, set by the stream decoder only when needed): the exact payload bytes received
+ * for a text-like message when the default encoding (utf8(text) + NUL; for config_file the name
+ * NUL-padded to 1024 bytes) would not reproduce them. The encoder writes `raw` back as long as it
+ * still decodes to the message's text, so decoded streams re-encode byte for byte.
+ */
 export type MrdMessage =
-  | { type: 'config_file'; name: string }
-  | { type: 'config_text'; text: string }
-  | { type: 'header'; xml: string }
-  | { type: 'text'; text: string }
+  | { type: 'config_file'; name: string; raw?: Uint8Array }
+  | { type: 'config_text'; text: string; raw?: Uint8Array }
+  | { type: 'header'; xml: string; raw?: Uint8Array }
+  | { type: 'text'; text: string; raw?: Uint8Array }
   | { type: 'acquisition'; acquisition: Acquisition }
   | { type: 'image'; image: Image }
   | { type: 'waveform'; waveform: Waveform }

@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './codec.js';
+export * from './flags.js';
