@@ -600,11 +600,6 @@ export class MrdFile {
     const dmd = this.requireDataset(dp);
     const amd = this.kind(ap) === 'dataset' ? this.metadata(ap) : undefined;
     if (amd && amd.type !== H5T.STRING) throw this.err(ap, `not a string dataset (HDF5 class ${amd.type})`);
-    const total = this.rows(hmd, hp);
-    const dshape = dmd.shape ?? [];
-    if (dshape.length < 2) throw this.err(dp, `has shape (${dshape.join(', ')}), expected (images, channels, z, y, x)`);
-    if (dshape[0]! < total) throw this.err(dp, `holds ${dshape[0]} images, header holds ${total}`);
-    if (amd && (amd.shape?.[0] ?? 1) < total) throw this.err(ap, `holds ${amd.shape?.[0] ?? 1} strings, header holds ${total}`);
     let decoder: RecordDecoder<ImageHeader>;
     try {
       decoder = imageHeaderDecoder(hmd);
@@ -612,6 +607,11 @@ export class MrdFile {
       if (err instanceof LayoutError) throw this.err(hp, `malformed image header type: ${err.message}`);
       throw err;
     }
+    const total = this.rows(hmd, hp);
+    const dshape = dmd.shape ?? [];
+    if (dshape.length < 2) throw this.err(dp, `has shape (${dshape.join(', ')}), expected (images, channels, z, y, x)`);
+    if (dshape[0]! < total) throw this.err(dp, `holds ${dshape[0]} images, header holds ${total}`);
+    if (amd && (amd.shape?.[0] ?? 1) < total) throw this.err(ap, `holds ${amd.shape?.[0] ?? 1} strings, header holds ${total}`);
     const stored = elementType(dmd);
     if (!(stored in ELEMENT_BYTES)) throw this.err(dp, `unsupported pixel type: ${stored}`);
     const storedType = stored as ArrayElementType;
