@@ -14,3 +14,4 @@ export * from './headers/flags.js';
 export * from './messages/create.js';
 export * from './stream/index.js';
 export * from './hdf5/reader/index.js';
+export * from './connection/socket-connection.js';

@@ -1,0 +1,2 @@
+export * from './types.js';
+export { SocketConnection, formatLogging, type SocketConnectionOptions, type MessageCounters, type MrdMessageType } from './socket-connection.js';

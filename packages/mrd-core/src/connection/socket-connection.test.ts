@@ -1,0 +1,172 @@
+/** SocketConnection over real loopback TCP sockets. */
+import { readFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { itWithReference, reference } from '@mrd-tools/core/testing';
+import { createAcquisition } from '../messages/create.js';
+import { decodeStream } from '../stream/decoder.js';
+import { encodeMessages, encodeMessage } from '../stream/encoder.js';
+import { MrdProtocolError } from '../stream/errors.js';
+import type { MrdMessage } from './types.js';
+import { SocketConnection, formatLogging } from './socket-connection.js';
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.destroy();
+  for (const s of servers.splice(0)) s.close();
+});
+
+/** A connected loopback pair: [client side, server side]. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const server = createServer();
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const accepted = new Promise<Socket>((r) => server.once('connection', r));
+  const client = connect(port, '127.0.0.1');
+  await new Promise<void>((r) => client.once('connect', () => r()));
+  const srv = await accepted;
+  sockets.push(client, srv);
+  return [client, srv];
+}
+
+async function collect(conn: SocketConnection): Promise<MrdMessage[]> {
+  const out: MrdMessage[] = [];
+  for await (const m of conn) out.push(m);
+  return out;
+}
+
+describe('SocketConnection', () => {
+  itWithReference('relays a reference stream byte for byte, counts messages, ends at CLOSE', ['streams/waveforms_savedataonly.client-to-server.bin'], async () => {
+    const bytes = new Uint8Array(readFileSync(reference('streams/waveforms_savedataonly.client-to-server.bin')));
+    const msgs = decodeStream(bytes);
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const rx = new SocketConnection(b);
+    const received = collect(rx);
+    // A mix of single and batched sends.
+    for (let i = 0; i < msgs.length; i += 3) await tx.send(msgs.slice(i, i + 3));
+    const got = await received;
+    expect(rx.closeReceived).toBe(true);
+    expect(Buffer.compare(Buffer.from(encodeMessages([...got, { type: 'close' }])), Buffer.from(bytes))).toBe(0);
+    expect(tx.counters.sent).toMatchObject({ config_file: 1, header: 1, acquisition: 160, waveform: 20, close: 1 });
+    expect(rx.counters.received).toMatchObject({ config_file: 1, header: 1, acquisition: 160, waveform: 20, close: 1 });
+  });
+
+  it('peeks the next message id without consuming it (optional JSON config TEXT)', async () => {
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const rx = new SocketConnection(b);
+    await tx.sendConfigFile('invertcontrast');
+    expect(await rx.peekMessageId()).toBe(1);
+    expect(await rx.receive()).toEqual({ type: 'config_file', name: 'invertcontrast' });
+    // The peek resolves as soon as the two id bytes arrive, before the rest of the message.
+    a.write(Buffer.from([5, 0]));
+    expect(await rx.peekMessageId()).toBe(5);
+    a.write(encodeMessage({ type: 'text', text: '{"a":1}' }).subarray(2));
+    expect(await rx.peekMessageId()).toBe(5);
+    expect(await rx.receive()).toEqual({ type: 'text', text: '{"a":1}' });
+    await tx.sendHeader('<ismrmrdHeader/>');
+    expect(await rx.peekMessageId()).toBe(3);
+    await tx.sendClose();
+    await tx.close();
+    expect((await rx.receive())!.type).toBe('header');
+    expect((await rx.receive())!.type).toBe('close');
+    expect(await rx.receive()).toBeUndefined();
+    expect(await rx.peekMessageId()).toBeUndefined();
+  });
+
+  it('sendLogging uses the reference convention: level padded to 8, a space, the text', async () => {
+    expect(formatLogging('INFO', 'Total processing time: 3.06 ms')).toBe('INFO     Total processing time: 3.06 ms');
+    expect(formatLogging('WARNING', 'x')).toBe('WARNING  x');
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const rx = new SocketConnection(b);
+    await tx.sendLogging('ERROR', 'boom');
+    expect(await rx.receive()).toEqual({ type: 'text', text: 'ERROR    boom' });
+  });
+
+  it('an end of socket inside a message is a protocol error; at a boundary it ends the iteration', async () => {
+    {
+      const [a, b] = await socketPair();
+      const rx = new SocketConnection(b);
+      const acq = encodeMessage({ type: 'acquisition', acquisition: createAcquisition({ head: { number_of_samples: 64, active_channels: 2 } }) });
+      a.end(acq.subarray(0, 500));
+      const err = await collect(rx).catch((e) => e);
+      expect(err).toBeInstanceOf(MrdProtocolError);
+      expect(err.reason).toBe('truncated');
+      expect(err.messageId).toBe(1008);
+    }
+    {
+      const [a, b] = await socketPair();
+      const rx = new SocketConnection(b);
+      a.end(encodeMessage({ type: 'text', text: 'hi' }));
+      expect(await collect(rx)).toEqual([{ type: 'text', text: 'hi' }]);
+      expect(rx.closeReceived).toBe(false);
+    }
+  });
+
+  it('an unsupported message id fails the iteration with its name', async () => {
+    const [a, b] = await socketPair();
+    const rx = new SocketConnection(b);
+    a.write(encodeMessage({ type: 'text', text: 'first' }));
+    a.write(Buffer.from([0xf1, 0x03, 0, 0, 0, 0])); // 1009
+    const it = rx[Symbol.asyncIterator]();
+    expect((await it.next()).value).toEqual({ type: 'text', text: 'first' });
+    const err = await it.next().catch((e) => e);
+    expect(err).toBeInstanceOf(MrdProtocolError);
+    expect(err.message).toContain('1009 (MRD_MESSAGE_ISMRMRD_IMAGE_CPLX_FLOAT, deprecated)');
+  });
+
+  it('keeps memory bounded with a slow reader (send awaits drain, reading pauses)', async () => {
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const readHighWaterMark = 1 << 20;
+    const rx = new SocketConnection(b, { readHighWaterMark });
+    const samples = 1024;
+    const channels = 8; // 64 KiB of data per acquisition
+    const msgBytes = 342 + 8 * samples * channels;
+    const count = 500; // ~33 MB in all
+    let consumed = 0;
+    let maxInFlight = 0;
+    let maxRxBuffered = 0;
+    let maxTxBuffered = 0;
+    let sent = 0;
+    const reader = (async () => {
+      for await (const m of rx) {
+        if (m.type !== 'acquisition') continue;
+        expect(m.acquisition.data[0]).toBe(m.acquisition.head.scan_counter);
+        consumed++;
+        maxRxBuffered = Math.max(maxRxBuffered, rx.bufferedBytes);
+        if (consumed % 4 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    const acq = createAcquisition({ head: { number_of_samples: samples, active_channels: channels } });
+    for (let i = 0; i < count; i++) {
+      acq.head.scan_counter = i;
+      acq.data[0] = i; // the array is reused: send must have copied it
+      await tx.sendAcquisition(acq);
+      sent++;
+      maxTxBuffered = Math.max(maxTxBuffered, a.writableLength);
+      maxInFlight = Math.max(maxInFlight, (sent - consumed) * msgBytes);
+    }
+    await tx.sendClose();
+    await reader;
+    expect(consumed).toBe(count);
+    // Sender: the socket's own buffer never holds more than its high-water mark plus one message.
+    expect(maxTxBuffered).toBeLessThanOrEqual(a.writableHighWaterMark + msgBytes);
+    // Receiver: the decoded-message queue stays near its limit.
+    expect(maxRxBuffered).toBeLessThanOrEqual(readHighWaterMark + 2 * 65536 + msgBytes);
+    // End to end: the writer was held back by the slow reader (the rest sits in kernel buffers).
+    expect(maxInFlight).toBeLessThan((count * msgBytes) / 2);
+    expect(rx.counters.received.acquisition).toBe(count);
+  });
+
+  it('rejects sends after the socket is closed', async () => {
+    const [a] = await socketPair();
+    const tx = new SocketConnection(a);
+    await tx.close(1000);
+    await expect(tx.sendText('late')).rejects.toThrow(/closed/);
+  });
+});
