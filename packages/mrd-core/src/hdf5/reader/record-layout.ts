@@ -153,7 +153,7 @@ export function compoundMembers(md: Metadata): Map<string, Metadata & { offset: 
 }
 
 function compile<T>(md: Metadata, specs: FieldSpec[], prefix: string): RecordDecoder<T> {
-  if (md.type !== H5T.COMPOUND) throw new LayoutError(`'${prefix || 'record'}' is not a compound (HDF5 class ${md.type})`);
+  if (md.type !== H5T.COMPOUND) throw new LayoutError(`${prefix ? `member '${prefix}'` : 'the record type'} is not a compound (HDF5 class ${md.type})`);
   const members = compoundMembers(md);
   const fields: CompiledField[] = specs.map((spec) => {
     const where = prefix ? `${prefix}.${spec.key}` : spec.key;
