@@ -171,7 +171,7 @@ describeWithReference('MrdFile on the C++ library phantom', [CPP], () => {
       expect(arr.shape).toEqual(shape);
       expect(arr.type).toBe('complex64');
       expect(arr.data).toBeInstanceOf(Float32Array);
-      const n = shape.reduce((a, b) => a * b, 1);
+      const n = (shape as readonly number[]).reduce((a, b) => a * b, 1);
       expect(arr.data.length).toBe(2 * n);
       const want = (await oracleValue(reference(CPP), `/dataset/${name}`)) as [number, number][];
       const flat = want.flat(10) as number[];
