@@ -15,3 +15,4 @@ export * from './messages/create.js';
 export * from './stream/index.js';
 export * from './hdf5/reader/index.js';
 export * from './connection/socket-connection.js';
+export * from './meta/index.js';
