@@ -1,0 +1,21 @@
+/**
+ * The built-in numeric modules by config name. `null`, `savedataonly` and `savedata` are the
+ * server's own (they drain or save the session) and are not listed here.
+ */
+import type { ReconModule } from '@mrd-tools/core';
+import * as invertcontrast from './invertcontrast.js';
+import * as simplefft from './simplefft.js';
+import * as analyzeflow from './analyzeflow.js';
+import * as filter from './filter.js';
+
+export const BUILT_IN_MODULES: Readonly<Record<string, ReconModule>> = {
+  invertcontrast: { process: invertcontrast.process },
+  simplefft: { process: simplefft.process },
+  analyzeflow: { process: analyzeflow.process },
+  filter: { process: filter.process },
+};
+
+/** The built-in module of that config name, or undefined. */
+export function builtInModule(name: string): ReconModule | undefined {
+  return Object.prototype.hasOwnProperty.call(BUILT_IN_MODULES, name) ? BUILT_IN_MODULES[name] : undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * Built-in module `simplefft` (reference simplefft.py): readouts other than phase correction are
+ * grouped until ACQ_LAST_IN_SLICE (a trailing group without it is dropped, as there); each group
+ * is stacked [cha, RO, PE] in arrival order, centred-2-D-inverse-FFT'd (scaled by prod(shape)),
+ * root-sum-of-squares combined, normalised to BitsStored (before the crop), cropped, and sent as
+ * one int16 image with the header of the group's first readout.
+ *
+ * Internally the stack is [cha][PE][RO] (rows = readouts, no transposing copy); the 2-D
+ * transform is the same, and the result comes out as the image's [y = PE][x = RO].
+ */
+import {
+  AcquisitionFlag, DataType, logger,
+  type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig,
+} from '@mrd-tools/core';
+import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
+import {
+  DebugDumper, DEFAULT_BITS_STORED, centredIfft2RootSumOfSquares, cropCentre, imageHeaderFromArray, maxValueForBitsStored,
+  normaliseToInt16, pythonFloatRepr,
+} from '@mrd-tools/core/recon';
+import { getUserParameterLong, serializeMeta, type Meta } from './reference-helpers.js';
+
+function flagSet(flags: bigint, bit: number): boolean {
+  return ((flags >> BigInt(bit - 1)) & 1n) === 1n;
+}
+
+/** [a][b] -> [b][a] of a float32 plane (for the reference's [RO, PE] debug layout). */
+function transposePlane(p: Float32Array | Int16Array, rows: number, cols: number, complex = false): Float32Array | Int16Array {
+  const e = complex ? 2 : 1;
+  const out = new (p.constructor as { new (n: number): Float32Array | Int16Array })(p.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let k = 0; k < e; k++) out[(c * rows + r) * e + k] = p[(r * cols + c) * e + k];
+  return out;
+}
+
+/**
+ * The numerics of the reference's process_group for one group of readouts: returns the image.
+ * `kspaceScratch` may be passed to reuse the [cha][PE][RO] staging array between calls.
+ */
+export function reconstructSimpleFft(
+  group: readonly Acquisition[], header: IsmrmrdHeader, fft: FftEngine, debug?: DebugDumper, kspaceScratch?: Float32Array,
+): Image {
+  const first = group[0].head;
+  const cha = first.active_channels, ro = first.number_of_samples, pe = group.length;
+  const rowLen = 2 * ro;
+  const need = 2 * cha * pe * ro;
+  const k = kspaceScratch && kspaceScratch.length >= need ? kspaceScratch.subarray(0, need) : new Float32Array(need);
+  for (let p = 0; p < pe; p++) {
+    const a = group[p];
+    if (a.head.active_channels !== cha || a.head.number_of_samples !== ro) {
+      throw new Error(`all input arrays must have the same shape: readout ${a.head.scan_counter} is ${a.head.active_channels} x ${a.head.number_of_samples}, the group started with ${cha} x ${ro}`);
+    }
+    for (let c = 0; c < cha; c++) k.set(a.data.subarray(c * rowLen, (c + 1) * rowLen), (c * pe + p) * rowLen);
+  }
+  logger.debug(`Raw data is size (${cha}, ${ro}, ${pe})`);
+  debug?.save('raw.npy', () => {
+    const out = new Float32Array(need);
+    for (let c = 0; c < cha; c++) out.set(transposePlane(k.subarray(c * pe * rowLen, (c + 1) * pe * rowLen), pe, ro, true), c * pe * rowLen);
+    return out;
+  }, [cha, ro, pe], true);
+
+  const img = centredIfft2RootSumOfSquares(fft, k, cha, pe, ro, cha * ro * pe); // [PE][RO]
+  logger.debug(`Image data is size (${ro}, ${pe})`);
+  debug?.save('img.npy', () => transposePlane(img, pe, ro), [ro, pe]);
+
+  const bits = getUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+  const maxVal = maxValueForBitsStored(bits);
+  const [norm] = normaliseToInt16([img], maxVal);
+
+  const enc = header.encoding[0];
+  const c = cropCentre(norm, pe, ro, enc.reconSpace.matrixSize.y, enc.reconSpace.matrixSize.x);
+  logger.debug(`Image without oversampling is size (${c.nx}, ${c.ny})`);
+  debug?.save('imgCrop.npy', () => transposePlane(c.data, c.ny, c.nx), [c.nx, c.ny]);
+
+  const head = imageHeaderFromArray({ dataType: DataType.SHORT, channels: 1, x: c.nx, y: c.ny, z: 1 }, first);
+  head.image_index = 1;
+  const fov = enc.reconSpace.fieldOfView_mm;
+  head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
+  const meta: Meta = new Map<string, string | string[]>([
+    ['DataRole', 'Image'],
+    ['ImageProcessingHistory', ['FIRE', 'PYTHON']],
+    ['WindowCenter', pythonFloatRepr((maxVal + 1) / 2)],
+    ['WindowWidth', String(maxVal + 1)],
+    ['ImageRowDir', head.read_dir.map((v) => v.toFixed(18))],
+    ['ImageColumnDir', head.phase_dir.map((v) => v.toFixed(18))],
+  ]);
+  return { head, attribute: serializeMeta(meta), data: c.data };
+}
+
+export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {
+  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  const fft = await getFftEngine();
+  const debug = new DebugDumper();
+  let group: Acquisition[] = [];
+  for await (const item of connection) {
+    if (item.type !== 'acquisition') {
+      logger.error(`simplefft: ignoring a ${item.type} message (only raw data is reconstructed)`);
+      continue;
+    }
+    const acq = item.acquisition;
+    if (!flagSet(acq.head.flags, AcquisitionFlag.IS_PHASECORR_DATA)) group.push({ head: acq.head, traj: acq.traj, data: acq.data.slice() });
+    if (flagSet(acq.head.flags, AcquisitionFlag.LAST_IN_SLICE)) {
+      if (group.length > 0) {
+        logger.info('-------------------------------------------------');
+        logger.info(`     process_group called with ${group.length} readouts`);
+        logger.info('-------------------------------------------------');
+        const h = header as IsmrmrdHeader;
+        if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
+          throw new Error('simplefft needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)');
+        }
+        const image = reconstructSimpleFft(group, h, fft, debug);
+        logger.debug('Sending image to client');
+        await connection.sendImage(image);
+      }
+      group = [];
+    }
+  }
+}
