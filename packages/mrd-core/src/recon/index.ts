@@ -9,5 +9,4 @@ export * from './image-header.js';
 export * from './kspace-buffer.js';
 export * from './npy.js';
 export * from './debug-dump.js';
-export * from './python-format.js';
 export * from './testing/replay.js';

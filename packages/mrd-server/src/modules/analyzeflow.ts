@@ -6,15 +6,11 @@
  * result is rescaled `(v - 2048) * maxVal / 2048` to int16, as series 10, 11, ...
  */
 import {
-  DataType, ImageType, logger,
+  DataType, ImageType, formatPythonFixed, formatPythonFloat, logger, parseMeta, serializeMeta, type MetaAttributes,
   type Image, type ImageHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
 } from '@mrd-tools/core';
-import { DEFAULT_BITS_STORED, DebugDumper, cloneImageHeader, maxValueForBitsStored, pythonFloatRepr, roundHalfEven } from '@mrd-tools/core/recon';
-import { getUserParameterLong, parseMeta, serializeMeta, type Meta } from './reference-helpers.js';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-}
+import { DEFAULT_BITS_STORED, DebugDumper, cloneImageHeader, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { errorText, headerUserParameterLong } from './reference-helpers.js';
 
 /** Same-typed zeroed array. */
 function like(d: ImagePixels, n: number): ImagePixels {
@@ -63,10 +59,10 @@ async function processImage(group: Image[], connection: MrdConnection, header: u
   logger.info('-----------------------------------------------');
   const tic = performance.now();
   const metas = group.map((g) => parseMeta(g.attribute));
-  const dirOf = (m: Meta): string => {
-    const v = m.get('FlowDirDisplay');
+  const dirOf = (m: MetaAttributes): string => {
+    const v = m.getAll('FlowDirDisplay');
     if (v === undefined) throw new Error("KeyError: 'FlowDirDisplay'");
-    return Array.isArray(v) ? v.join(',') : v;
+    return v.join(',');
   };
   const dirs = [...new Set(metas.map(dirOf))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const strProcessTime = `Total processing time: ${(performance.now() - tic).toFixed(2)} ms`;
@@ -77,7 +73,7 @@ async function processImage(group: Image[], connection: MrdConnection, header: u
   const ny = h0.matrix_size[1], nx = h0.matrix_size[0];
   const nSli = Math.max(...group.map((g) => g.head.slice)) + 1;
   const nPhs = Math.max(...group.map((g) => g.head.phase)) + 1;
-  const bits = getUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+  const bits = headerUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
   const maxVal = maxValueForBitsStored(bits);
   const out: Image[] = [];
   let lastSeries = 10;
@@ -86,7 +82,7 @@ async function processImage(group: Image[], connection: MrdConnection, header: u
     const plane = ny * nx;
     const data = like(group[0].data, plane * nSli * nPhs);
     const heads: (ImageHeader | null)[] = new Array(nSli * nPhs).fill(null);
-    const metaAt: (Meta | null)[] = new Array(nSli * nPhs).fill(null);
+    const metaAt: (MetaAttributes | null)[] = new Array(nSli * nPhs).fill(null);
     group.forEach((img, i) => {
       if (dirOf(metas[i]) !== dir) return;
       const sli = img.head.slice, phs = img.head.phase;
@@ -125,11 +121,11 @@ async function processImage(group: Image[], connection: MrdConnection, header: u
         head.image_series_index = lastSeries;
         meta.set('DataRole', 'Image');
         meta.set('ImageProcessingHistory', ['FIRE', 'PYTHON']);
-        meta.set('WindowCenter', pythonFloatRepr((maxVal + 1) / 2));
+        meta.set('WindowCenter', formatPythonFloat((maxVal + 1) / 2));
         meta.set('WindowWidth', String(maxVal + 1));
-        meta.set('Keep_image_geometry', '1');
-        if (meta.get('ImageRowDir') === undefined) meta.set('ImageRowDir', head.read_dir.map((v) => v.toFixed(18)));
-        if (meta.get('ImageColumnDir') === undefined) meta.set('ImageColumnDir', head.phase_dir.map((v) => v.toFixed(18)));
+        meta.set('Keep_image_geometry', 1);
+        if (!meta.has('ImageRowDir')) meta.set('ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18)));
+        if (!meta.has('ImageColumnDir')) meta.set('ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18)));
         out.push({ head, attribute: serializeMeta(meta), data: px });
       }
     }

@@ -14,16 +14,17 @@
  * sendOriginal (bool), and for filter: filterSize (int), comments (str).
  */
 import {
-  AcquisitionFlag, DataType, ImageType, logger,
+  AcquisitionFlag, DataType, ImageType, MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
+  getJsonConfigParam, logger, parseMeta, serializeMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
 } from '@mrd-tools/core';
 import { getFftEngine } from '@mrd-tools/core/fft';
 import {
   DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares, cloneImageHeader,
-  centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored, medianFilter, normaliseToInt16, pythonComplexRepr,
-  pythonFixed, pythonFloatRepr, updateImageHeaderFromRaw, type AssembledKspace,
+  centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored,
+  medianFilter, normaliseToInt16, updateImageHeaderFromRaw, type AssembledKspace,
 } from '@mrd-tools/core/recon';
-import { getJsonConfigParam, getUserParameterLong, parseMeta, serializeMeta, type Meta } from './reference-helpers.js';
+import { errorText, headerUserParameterLong } from './reference-helpers.js';
 
 export interface ContrastVariant {
   /** invertcontrast: abs(maxVal - data); filter: no inversion */
@@ -65,11 +66,6 @@ function isComplexType(t: number): boolean {
 /** Number of values (complex counted once) of an image. */
 function pixelCount(h: ImageHeader): number {
   return h.channels * h.matrix_size[0] * h.matrix_size[1] * h.matrix_size[2];
-}
-
-/** Python's traceback-like text of an error, for the ERROR message sent to the client. */
-function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
 }
 
 export async function processContrast(connection: MrdConnection, config: ModuleConfig, header: unknown, variant: ContrastVariant): Promise<void> {
@@ -114,7 +110,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
           imgGroup.push(keepImage(img));
         } else {
           const meta = parseMeta(img.attribute);
-          meta.set('Keep_image_geometry', '1');
+          meta.set('Keep_image_geometry', 1);
           await connection.sendImage({ head: img.head, attribute: serializeMeta(meta), data: img.data });
         }
       } else if (item.type === 'waveform') {
@@ -240,8 +236,8 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
     head = updateImageHeaderFromRaw(head, k.centreHeaders[phs]);
     head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
     head.image_index = phs;
-    const meta: Meta = new Map<string, string | string[]>([
-      ['DataRole', 'Image'], ['ImageProcessingHistory', ['FIRE', 'PYTHON']], ['Keep_image_geometry', '1'],
+    const meta = new MetaAttributes([
+      ['DataRole', 'Image'], ['ImageProcessingHistory', ['FIRE', 'PYTHON']], ['Keep_image_geometry', 1],
     ]);
     return { head, attribute: serializeMeta(meta), data };
   });
@@ -296,9 +292,7 @@ export function createExampleRoi(ny: number, nx: number): string[] {
     x[i] = x[i] * 0.1 * m + (nx - 0.2 * m);
     y[i] = y[i] * 0.1 * m + (ny - 0.2 * m);
   }
-  const roi = [pythonFixed(1), pythonFixed(0), pythonFixed(0), pythonFixed(1), '0', '1'];
-  for (let i = 0; i < num; i++) roi.push(pythonFixed(x[i]), pythonFixed(y[i]));
-  return roi;
+  return createRoi(x, y, { rgb: [1, 0, 0], thickness: 1, style: 0, visibility: 1 });
 }
 
 async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Promise<Image[]> {
@@ -341,8 +335,8 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
       }
       return out;
     });
-    windowCenter = pythonComplexRepr((mRe + 1) / 2, mIm / 2);
-    windowWidth = pythonComplexRepr(mRe + 1, mIm);
+    windowCenter = formatPythonComplex((mRe + 1) / 2, mIm / 2);
+    windowWidth = formatPythonComplex(mRe + 1, mIm);
     if (variant.invert) {
       // abs(maxVal - data) of complex64: float32
       data = cplx.map((c) => {
@@ -359,9 +353,9 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
       complexOut = true;
     }
   } else {
-    const bits = getUserParameterLong(ctx.header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+    const bits = headerUserParameterLong(ctx.header, 'BitsStored') ?? DEFAULT_BITS_STORED;
     maxValInt = maxValueForBitsStored(bits);
-    windowCenter = pythonFloatRepr((maxValInt + 1) / 2);
+    windowCenter = formatPythonFloat((maxValInt + 1) / 2);
     windowWidth = String(maxValInt + 1);
     const normalised = normaliseToInt16(group.map(realValues), maxValInt);
     if (variant.invert) {
@@ -381,7 +375,7 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
 
   let filterSize = 0;
   if (variant.filter) {
-    filterSize = getJsonConfigParam(config, 'filterSize', 0, 'int') as number;
+    filterSize = getJsonConfigParam(config, 'filterSize', 0, 'int');
     if (filterSize > 0) {
       logger.info(`Applying median filter with size ${filterSize}`);
       if (complexOut) throw new Error('Complex type not supported (median filter)');
@@ -423,7 +417,7 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
     meta.set('WindowCenter', windowCenter);
     meta.set('WindowWidth', windowWidth);
     meta.set('SequenceDescriptionAdditional', variant.sequenceDescription);
-    meta.set('Keep_image_geometry', '1');
+    meta.set('Keep_image_geometry', 1);
     if (options === 'roi') {
       logger.info('Creating ROI_example');
       meta.set('ROI_example', createExampleRoi(ny, nx));
@@ -434,18 +428,20 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
       meta.set('ImageProcessingHistory', [...variant.history, 'RGB']);
       meta.delete('WindowCenter');
       meta.delete('WindowWidth');
-      meta.set('InternalSend', '1');
+      meta.set('InternalSend', 1);
     }
     if (variant.filter) {
       if (filterSize > 0) meta.set('ImageComments', `Median filter size ${filterSize}`);
-      const comments = getJsonConfigParam(config, 'comments', '') as string;
+      const comments = getJsonConfigParam(config, 'comments', '');
       if (comments !== '') {
-        const prev = meta.get('ImageComments');
-        meta.set('ImageComments', prev === undefined ? comments : `${Array.isArray(prev) ? prev.join(',') : prev}\n${comments}`);
+        const prev = meta.getAll('ImageComments');
+        if (prev === undefined) meta.set('ImageComments', comments);
+        else if (prev.length === 1) meta.set('ImageComments', `${prev[0]}\n${comments}`);
+        else throw new Error('TypeError: can only concatenate list (not "str") to list (ImageComments has several values)');
       }
     }
-    if (meta.get('ImageRowDir') === undefined) meta.set('ImageRowDir', head.read_dir.map((v) => v.toFixed(18)));
-    if (meta.get('ImageColumnDir') === undefined) meta.set('ImageColumnDir', head.phase_dir.map((v) => v.toFixed(18)));
+    if (!meta.has('ImageRowDir')) meta.set('ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18)));
+    if (!meta.has('ImageColumnDir')) meta.set('ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18)));
     return { head, attribute: serializeMeta(meta), data: d };
   });
 
@@ -456,7 +452,7 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
       logger.info('Sending a copy of original unmodified images due to sendOriginal set to True');
       const originals = group.map((img) => {
         const meta = parseMeta(img.attribute);
-        meta.set('Keep_image_geometry', '1');
+        meta.set('Keep_image_geometry', 1);
         return { head: { ...cloneImageHeader(img.head), image_series_index: 99 }, attribute: serializeMeta(meta), data: img.data };
       });
       out.unshift(...originals);

@@ -9,15 +9,15 @@
  * transform is the same, and the result comes out as the image's [y = PE][x = RO].
  */
 import {
-  AcquisitionFlag, DataType, logger,
+  AcquisitionFlag, DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, logger, serializeMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
 import {
   DebugDumper, DEFAULT_BITS_STORED, centredIfft2RootSumOfSquares, cropCentre, imageHeaderFromArray, maxValueForBitsStored,
-  normaliseToInt16, pythonFloatRepr,
+  normaliseToInt16,
 } from '@mrd-tools/core/recon';
-import { getUserParameterLong, serializeMeta, type Meta } from './reference-helpers.js';
+import { headerUserParameterLong } from './reference-helpers.js';
 
 function flagSet(flags: bigint, bit: number): boolean {
   return ((flags >> BigInt(bit - 1)) & 1n) === 1n;
@@ -61,7 +61,7 @@ export function reconstructSimpleFft(
   logger.debug(`Image data is size (${ro}, ${pe})`);
   debug?.save('img.npy', () => transposePlane(img, pe, ro), [ro, pe]);
 
-  const bits = getUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+  const bits = headerUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
   const maxVal = maxValueForBitsStored(bits);
   const [norm] = normaliseToInt16([img], maxVal);
 
@@ -74,13 +74,13 @@ export function reconstructSimpleFft(
   head.image_index = 1;
   const fov = enc.reconSpace.fieldOfView_mm;
   head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
-  const meta: Meta = new Map<string, string | string[]>([
+  const meta = new MetaAttributes([
     ['DataRole', 'Image'],
     ['ImageProcessingHistory', ['FIRE', 'PYTHON']],
-    ['WindowCenter', pythonFloatRepr((maxVal + 1) / 2)],
+    ['WindowCenter', formatPythonFloat((maxVal + 1) / 2)],
     ['WindowWidth', String(maxVal + 1)],
-    ['ImageRowDir', head.read_dir.map((v) => v.toFixed(18))],
-    ['ImageColumnDir', head.phase_dir.map((v) => v.toFixed(18))],
+    ['ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18))],
+    ['ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18))],
   ]);
   return { head, attribute: serializeMeta(meta), data: c.data };
 }
