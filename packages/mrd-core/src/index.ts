@@ -16,3 +16,4 @@ export * from './stream/index.js';
 export * from './hdf5/reader/index.js';
 export * from './connection/socket-connection.js';
 export * from './meta/index.js';
+export * from './hdf5/writer/index.js';
