@@ -15,6 +15,13 @@ import type { MessagePort } from 'node:worker_threads';
 
 const HIGH_WATER = 8 * 1024 * 1024;
 
+/** A fresh ArrayBuffer holding exactly `chunk` (socket buffers may be pooled: never transfer them). */
+function copyToArrayBuffer(chunk: Uint8Array): ArrayBuffer {
+  const ab = new ArrayBuffer(chunk.byteLength);
+  new Uint8Array(ab).set(chunk);
+  return ab;
+}
+
 type ToWorker =
   | { t: 'data'; buf: ArrayBuffer }
   | { t: 'end' }
@@ -33,7 +40,7 @@ export function relaySocketOverPort(socket: Socket, port: MessagePort): { detach
   let ended = false;
   const onData = (chunk: Buffer) => {
     // Copy into an ArrayBuffer of exactly this chunk and transfer it (the socket's buffer may be pooled).
-    const ab = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength);
+    const ab = copyToArrayBuffer(chunk);
     unacked += chunk.byteLength;
     port.postMessage({ t: 'data', buf: ab } satisfies ToWorker, [ab]);
     if (unacked > HIGH_WATER) socket.pause();
@@ -144,11 +151,11 @@ export class PortSocket extends Duplex {
       merged.set(chunk, off);
       off += chunk.byteLength;
     }
-    this._write(merged, 'buffer', cb);
+    this._write(merged, 'binary', cb);
   }
 
   private sendChunk(chunk: Buffer): void {
-    const ab = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength);
+    const ab = copyToArrayBuffer(chunk);
     this.queuedWrite += ab.byteLength;
     this.port.postMessage({ t: 'write', buf: ab } satisfies ToMain, [ab]);
   }

@@ -1,0 +1,103 @@
+/**
+ * mrd-client: streams an MRD file to an MRD server and stores the results (reference
+ * `client.py`, with the upstream `-q`, `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`).
+ */
+import { mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { logger, LogLevel, type LogSink } from '@mrd-tools/core';
+import { runClient, defaultOutfile, ClientInputError } from './client.js';
+import { pythonNowString } from './out-group.js';
+import { ConnectError } from './connect.js';
+import { writePreviews } from './previews.js';
+
+async function main(): Promise<number> {
+  const rawArgs = hideBin(process.argv);
+  const argv = await yargs(rawArgs)
+    .scriptName('mrd-client')
+    .usage('$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.')
+    .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5).' })
+    .option('address', { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' })
+    .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' })
+    .option('outfile', { alias: 'o', type: 'string', describe: 'Output file. Default: the input file name with "_results" before the extension, e.g. phantom_raw_results.h5. An existing file is kept: results are added as a new group.' })
+    .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the only group of the input file (an error lists the groups when there are several).' })
+    .option('out-group', { alias: 'G', type: 'string', describe: 'Output group name. Default: the current date and time (e.g. "2024-01-02 03:04:05.123456"), so runs into the same file do not collide.' })
+    .option('config', { alias: 'c', type: 'string', default: 'invertcontrast', describe: 'Remote configuration: the name of the recon module the server runs (e.g. invertcontrast, simplefft, null, savedataonly, or a user module). Giving -c implies --ignore-json-config.' })
+    .option('config-local', { alias: 'C', type: 'string', describe: 'Local configuration file: its text is sent as the config (CONFIG_TEXT) instead of a config name.' })
+    .option('send-waveforms', { alias: 'w', type: 'boolean', default: false, describe: 'Send waveform (physio) data, when the input has any.' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
+    .option('logfile', { alias: 'l', type: 'string', describe: 'Path to a log file (also logged to stdout unless -q).' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Suppress logging to stdout (the log file, if any, still gets everything; errors still go to stderr).' })
+    .option('ignore-json-config', { type: 'boolean', default: false, describe: 'Remove parameters.config and parameters.customconfig from the JSON additional config (<config>.json in the working directory, or the input\'s configAdditional dataset), so the config given here is the one the server runs.' })
+    .option('fix-transposed', { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' })
+    .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
+    .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
+    .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parseAsync();
+
+  const filename = String(argv._[0]);
+  // Logging as the reference: stdout (unless -q) and the log file.
+  const sinks: LogSink[] = [];
+  if (argv.logfile) {
+    const abs = resolve(argv.logfile);
+    mkdirSync(dirname(abs), { recursive: true });
+    sinks.push((line) => appendFileSync(abs, line + '\n'));
+    if (!argv.quiet) process.stdout.write(`Logging to file:  ${argv.logfile}\n`);
+  } else if (!argv.quiet) {
+    process.stdout.write('No logfile provided\n');
+  }
+  if (!argv.quiet) sinks.push((line) => process.stdout.write(line + '\n'));
+  else sinks.push((line, level) => { if (level >= LogLevel.ERROR) process.stderr.write(line + '\n'); });
+  logger.setSinks(sinks);
+  logger.level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
+
+  let outfile = argv.outfile;
+  if (!outfile) {
+    outfile = defaultOutfile(filename);
+    logger.info(`Output file not specified -- writing results to ${outfile}`);
+  }
+  const outGroup = argv['out-group'] ?? pythonNowString();
+  // As the reference: giving -c/--config implies --ignore-json-config.
+  const configGiven = rawArgs.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a.startsWith('-c='));
+  const summary = await runClient({
+    filename,
+    address: argv.address,
+    port: argv.port,
+    outfile,
+    inGroup: argv['in-group'],
+    outGroup,
+    config: argv.config,
+    configLocal: argv['config-local'],
+    sendWaveforms: argv['send-waveforms'],
+    ignoreJsonConfig: argv['ignore-json-config'] || configGiven,
+    fixTransposed: argv['fix-transposed'],
+    progress: !argv.quiet,
+  });
+  if (argv.mrd2gif) {
+    logger.info('Calling mrd2gif...');
+    try {
+      await writePreviews(summary.outfile, summary.outGroup, argv.quiet);
+    } catch (err) {
+      logger.error(`Failed to write previews: ${(err as Error).message}`);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    const e = err as Error;
+    const msg = e instanceof ClientInputError || e instanceof ConnectError ? e.message : (e?.message ?? String(err));
+    logger.error(msg);
+    process.stderr.write(`mrd-client: ${msg}\n`);
+    process.exit(1);
+  },
+);

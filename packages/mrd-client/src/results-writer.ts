@@ -1,0 +1,135 @@
+/**
+ * Stores what the server sends back, as the reference client's receiving connection: images
+ * into `<out group>/image_<image_series_index>`, acquisitions and waveforms into the group,
+ * TEXT messages logged, and the XML header written when the session is over.
+ *
+ * Where the reference loses every received image (a series mixing matrix sizes makes h5py fail
+ * with "Can't broadcast"), the odd images are kept in a sibling series group, with a warning
+ * saying where. With `--fix-transposed`, an image whose rows and columns are swapped relative to
+ * its series is transposed back first (header sizes, field of view, read/phase directions and
+ * the ImageRowDir/ImageColumnDir meta swapped), as the upstream client does.
+ *
+ * Writes are batched (payloads copied: decoded messages may be views into socket buffers).
+ */
+import { existsSync } from 'node:fs';
+import { logger, ImageSeriesGroups, MrdWriter } from '@mrd-tools/core';
+import type { Acquisition, Image, MrdMessage, Waveform } from '@mrd-tools/core';
+import { transposeImage } from './transpose-image.js';
+
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+export interface ReceivedCounts {
+  acquisitions: number;
+  images: number;
+  waveforms: number;
+}
+
+export class ResultsWriter {
+  private writer: MrdWriter | null = null;
+  private readonly groups = new ImageSeriesGroups();
+  private readonly seriesShape = new Map<number, Image>();
+  private acqs: Acquisition[] = [];
+  private wavs: Waveform[] = [];
+  private images = new Map<string, Image[]>();
+  private pending = 0;
+  readonly counts: ReceivedCounts = { acquisitions: 0, images: 0, waveforms: 0 };
+  readonly siblingGroups = new Set<string>();
+
+  constructor(private readonly path: string, private readonly group: string, private readonly fixTransposed = false) {}
+
+  private async open(): Promise<MrdWriter> {
+    if (!this.writer) {
+      this.writer = existsSync(this.path)
+        ? await MrdWriter.open(this.path, { group: this.group })
+        : await MrdWriter.create(this.path, { group: this.group, overwrite: false });
+    }
+    return this.writer;
+  }
+
+  async record(msg: MrdMessage): Promise<void> {
+    switch (msg.type) {
+      case 'acquisition': {
+        const a = msg.acquisition;
+        this.counts.acquisitions++;
+        this.acqs.push({ head: a.head, traj: a.traj.slice(), data: a.data.slice() });
+        this.pending += a.data.byteLength + a.traj.byteLength;
+        break;
+      }
+      case 'waveform':
+        this.counts.waveforms++;
+        this.wavs.push({ head: msg.waveform.head, data: msg.waveform.data.slice() });
+        this.pending += msg.waveform.data.byteLength;
+        break;
+      case 'image':
+        this.counts.images++;
+        this.addImage({ head: msg.image.head, attribute: msg.image.attribute, data: msg.image.data.slice() });
+        this.pending += msg.image.data.byteLength;
+        break;
+      case 'text':
+        if (/^ERROR\b/.test(msg.text) || /^CRITICAL\b/.test(msg.text)) logger.error(`    ${msg.text}`);
+        else logger.info(`    ${msg.text}`);
+        return;
+      default:
+        return;
+    }
+    if (this.pending >= BATCH_BYTES) await this.flush();
+  }
+
+  private addImage(img: Image): void {
+    const series = img.head.image_series_index;
+    const first = this.seriesShape.get(series);
+    if (!first) this.seriesShape.set(series, img);
+    else if (this.fixTransposed && ImageSeriesGroups.shapeOf(first) !== ImageSeriesGroups.shapeOf(img)) {
+      const [fx, fy] = first.head.matrix_size;
+      const [ix, iy] = img.head.matrix_size;
+      if (fx === iy && fy === ix && first.head.matrix_size[2] === img.head.matrix_size[2] && first.head.channels === img.head.channels && first.head.data_type === img.head.data_type) {
+        logger.warning(`    Incoming image for series ${series} has shape ${ix}x${iy}, where the rows and columns are transposed of current data in the series with shape ${fx}x${fy} -- Will transpose the image before storing!`);
+        img = transposeImage(img);
+      }
+    }
+    const choice = this.groups.choose(img);
+    if (choice.sibling && choice.firstInGroup) {
+      this.siblingGroups.add(choice.group);
+      logger.warning(
+        `Image ${img.head.image_index} of series ${series} has matrix size/type ${ImageSeriesGroups.shapeOf(img)}, unlike the series (${ImageSeriesGroups.shapeOf(first!)}): ` +
+          `it and any like it are stored in '${this.group}/${choice.group}' in ${this.path}` +
+          (this.fixTransposed ? '' : ' (if rows and columns are only swapped, --fix-transposed stores them in the series transposed)'),
+      );
+    }
+    let list = this.images.get(choice.group);
+    if (!list) this.images.set(choice.group, (list = []));
+    list.push(img);
+  }
+
+  async flush(): Promise<void> {
+    if (!this.acqs.length && !this.wavs.length && !this.images.size) return;
+    const w = await this.open();
+    if (this.acqs.length) await w.appendAcquisitions(this.acqs);
+    if (this.wavs.length) await w.appendWaveforms(this.wavs);
+    for (const [series, imgs] of this.images) await w.appendImages(imgs, { series });
+    this.acqs = [];
+    this.wavs = [];
+    this.images = new Map();
+    this.pending = 0;
+  }
+
+  /** Writes what is left and the XML header, and closes the file. */
+  async finish(xmlHeader: string): Promise<void> {
+    try {
+      await this.flush();
+      const w = await this.open();
+      logger.debug('Writing MRD metadata to file');
+      await w.writeHeader(xmlHeader);
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.writer) {
+      const w = this.writer;
+      this.writer = null;
+      await w.close();
+    }
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * mrd-server: the MRD streaming reconstruction server (reference `main.py`).
+ *
+ * The same bundled file also hosts session workers and `-m` session processes; the role is
+ * decided here before anything else runs.
+ */
+import { isMainThread, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { coreNamespaces } from './core-namespaces.js';
+import { logger, LogLevel } from '@mrd-tools/core';
+import { MrdServer, type SessionBootData } from './server.js';
+import { runSessionChild, runSessionWorker } from './session-host.js';
+import { configureServerLogging } from './server-logging.js';
+import { provideCoreToUserModules } from './user-modules.js';
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 9002,
+  defaultConfig: 'invertcontrast',
+  savedataFolder: '/tmp/share/saved_data',
+};
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('mrd-server')
+    .usage('$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.')
+    .option('port', { alias: 'p', type: 'number', default: DEFAULTS.port, describe: 'TCP port to listen on.' })
+    .option('host', {
+      alias: 'H', type: 'string', default: DEFAULTS.host,
+      describe: 'Address to listen on. The default accepts only connections from this machine; use 0.0.0.0 to accept connections from the network (the start scripts and the container do).',
+    })
+    .option('defaultConfig', {
+      alias: 'd', type: 'string', default: DEFAULTS.defaultConfig,
+      describe: 'Default (fallback) config module, used when the config the client asks for is not a built-in module nor a user module.',
+    })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose output: log every message at DEBUG level.' })
+    .option('logfile', { alias: 'l', type: 'string', describe: 'Path to a log file (its folder is created). Log lines go to the file and to stdout.' })
+    .option('savedata', {
+      alias: 's', type: 'boolean', default: false,
+      describe: 'Save incoming data: every session\'s input is written to MRD_input_<date-time>_<n>.h5 in the save folder (group "dataset", with config_file/config/configAdditional, the XML header, acquisitions, waveforms and images), renamed at the end to <protocol name>_<date-time>_<n>.h5. The config "savedataonly" saves a session even without this option.',
+    })
+    .option('savedataFolder', { alias: 'S', type: 'string', default: DEFAULTS.savedataFolder, describe: 'Folder to save incoming data in (created when needed); also used by the "savedata" config.' })
+    .option('multiprocessing', {
+      alias: 'm', type: 'boolean', default: false,
+      describe: 'Run each session in its own process, so a module that crashes or runs out of memory ends only its own session. Without it sessions run in worker threads: still concurrent and off the main thread, but sharing one process.',
+    })
+    .option('crlf', { alias: 'r', type: 'boolean', default: false, describe: 'Use Windows (CRLF) line endings in the log.' })
+    .option('modules-dir', {
+      type: 'string', array: true, default: [] as string[],
+      describe: 'Folder of user recon modules (repeatable). A config name "foo" runs foo.ts, foo.mts, foo.js or foo.mjs from the first folder that has it; the file exports process(connection, config, header) and is compiled at load time (no build step). "import ... from \'@mrd-tools/core\'" gives the server\'s own core library.',
+    })
+    .epilogue('Built-in configs: null and savedataonly (receive and discard, saving with -s / always for savedataonly), savedata (store raw data as meas_MID<id>_<protocol>_<time>.h5 in the save folder), invertcontrast, simplefft, analyzeflow, filter. Config names are plain identifiers (letters, digits, _ and -); anything else falls back to the default config.\n\nOn SIGINT/SIGTERM the server stops accepting connections, lets open sessions finish for up to MRD_SERVER_SHUTDOWN_GRACE_MS milliseconds (default 10000), then aborts them, closing their files properly. A second signal aborts at once.')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parseAsync();
+
+  const level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
+  configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, announce: true });
+  provideCoreToUserModules(coreNamespaces());
+
+  const server = new MrdServer({
+    host: argv.host,
+    port: argv.port,
+    defaultConfig: argv.defaultConfig,
+    savedata: argv.savedata,
+    savedataFolder: argv.savedataFolder,
+    modulesDirs: (argv['modules-dir'] as string[]).map((d) => d),
+    runner: argv.multiprocessing ? 'process' : 'worker',
+    entryFile: fileURLToPath(import.meta.url),
+    log: { level, crlf: argv.crlf, file: argv.logfile },
+  });
+
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) {
+      logger.warning('Second signal -- aborting open sessions');
+      server.abortAll();
+      return;
+    }
+    stopping = true;
+    logger.info('Received signal interrupt -- stopping server');
+    const grace = Number(process.env.MRD_SERVER_SHUTDOWN_GRACE_MS ?? 10_000);
+    server.close(Number.isFinite(grace) ? grace : 10_000).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    await server.listen();
+  } catch (err) {
+    logger.error(`Cannot listen on ${argv.host}:${argv.port}: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
+
+const boot = (isMainThread ? null : workerData) as SessionBootData | null;
+if (boot?.kind === 'mrd-server-session') {
+  runSessionWorker(boot);
+} else if (process.env.MRD_SERVER_SESSION) {
+  const data = JSON.parse(process.env.MRD_SERVER_SESSION) as SessionBootData;
+  delete process.env.MRD_SERVER_SESSION;
+  runSessionChild(data);
+} else {
+  main().catch((err) => {
+    process.stderr.write(`mrd-server: ${(err as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The two places a session can run besides the main thread: a worker thread (default) and a
+ * child process (`-m`). Both are started from the same bundled `cli.js`, which calls
+ * `runSessionWorker` / `runSessionChild` when it finds itself in that role.
+ */
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import type { Socket } from 'node:net';
+import { coreNamespaces } from './core-namespaces.js';
+import { logger, LogLevel } from '@mrd-tools/core';
+import { PortSocket } from './port-socket.js';
+import { runSession } from './session.js';
+import { provideCoreToUserModules } from './user-modules.js';
+import type { SessionBootData } from './server.js';
+import { configureServerLogging } from './server-logging.js';
+
+/** Worker-thread role: log lines go to the main thread (which owns stdout and the log file). */
+export function runSessionWorker(boot: SessionBootData): void {
+  const port = parentPort!;
+  logger.level = boot.log.level;
+  logger.setSinks([
+    (line, level) => {
+      const i = line.indexOf(' - ');
+      port.postMessage({ t: 'log', line: i >= 0 ? line.slice(i + 3) : line, level });
+    },
+  ]);
+  provideCoreToUserModules(coreNamespaces());
+  port.on('message', (m: { t: string; port?: MessagePort; label?: string }) => {
+    if (m.t !== 'start' || !m.port) return;
+    const sock = new PortSocket(m.port);
+    port.on('message', (a: { t: string }) => {
+      if (a.t === 'abort') sock.destroy();
+    });
+    runSession(sock, boot.session)
+      .catch((err) => logger.error(err))
+      .finally(() => {
+        sock.destroy();
+        port.postMessage({ t: 'done' });
+      });
+  });
+}
+
+/** Child-process role (`-m`): receives the socket itself from the parent. */
+export function runSessionChild(boot: SessionBootData): void {
+  configureServerLogging({ level: boot.log.level, crlf: boot.log.crlf, file: boot.log.file, announce: false });
+  provideCoreToUserModules(coreNamespaces());
+  let started = false;
+  let sock: Socket | null = null;
+  process.on('message', (m: { t: string }, handle?: unknown) => {
+    if (m.t === 'abort') {
+      sock?.destroy();
+      return;
+    }
+    if (m.t !== 'start' || started || !handle) return;
+    started = true;
+    sock = handle as Socket;
+    sock.setNoDelay(true);
+    runSession(sock, boot.session)
+      .catch((err) => logger.error(err))
+      .finally(() => {
+        sock?.destroy();
+        process.disconnect?.();
+        // Let stdout drain, then leave.
+        setImmediate(() => process.exit(0));
+      });
+  });
+  // A child that loses its parent before being handed a socket has nothing to do.
+  process.on('disconnect', () => {
+    if (!started) process.exit(0);
+  });
+  // The parent's signals are handled by the parent; a child finishes its session (or is aborted).
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => sock?.destroy());
+}
+
+export { LogLevel };

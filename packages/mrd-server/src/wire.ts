@@ -1,0 +1,20 @@
+/**
+ * The server's view of the wire: mrd-core's SocketConnection over the session's byte stream
+ * (the net.Socket itself in `-m` processes, the relayed PortSocket in worker threads), and
+ * header parsing as the reference (parsed, or null to pass the text on).
+ */
+import type { Duplex } from 'node:stream';
+import { SocketConnection, parseIsmrmrdHeader } from '@mrd-tools/core';
+
+export function openWireConnection(io: Duplex): SocketConnection {
+  return new SocketConnection(io);
+}
+
+/** The parsed ISMRMRD header, or null when the text is not a valid header. */
+export function parseHeaderOrNull(xml: string): unknown {
+  try {
+    return parseIsmrmrdHeader(xml);
+  } catch {
+    return null;
+  }
+}

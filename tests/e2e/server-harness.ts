@@ -1,0 +1,176 @@
+/**
+ * Test harness for the end-to-end tests of mrd-server and mrd-client: starts the BUILT server
+ * (packages/mrd-server/dist/cli.js, made by `node scripts/build.mjs`) on a free port, collects
+ * its log, stops it with a signal; runs the built client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
+import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+
+export const serverCli = join(repoRoot(), 'packages/mrd-server/dist/cli.js');
+export const clientCli = join(repoRoot(), 'packages/mrd-client/dist/cli.js');
+
+export function assertBuilt(): void {
+  for (const f of [serverCli, clientCli]) {
+    if (!existsSync(f)) throw new Error(`${f} is missing: run "node scripts/build.mjs" before the e2e tests`);
+  }
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface RunningServer {
+  port: number;
+  proc: ChildProcess;
+  log(): string;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startServer(args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningServer> {
+  assertBuilt();
+  const proc = spawn(process.execPath, [serverCli, '-p', '0', ...args], {
+    cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c) => (out += c.toString()));
+  proc.stderr!.on('data', (c) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /Server listening at [^\s]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout!.on('data', check);
+    proc.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`server exited:\n${out}`));
+    });
+  });
+  return {
+    port, proc,
+    log: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface ClientRun {
+  code: number | null;
+  out: string;
+}
+
+export function runClient(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<ClientRun> {
+  assertBuilt();
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [clientCli, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (c) => (out += c.toString()));
+    proc.stderr.on('data', (c) => (out += c.toString()));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+/** Sends `bytes` to the server and collects everything it answers until it closes the connection. */
+export function exchange(port: number, bytes: Uint8Array, opts: { endAfterWrite?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s: Socket = connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no end of response within ${opts.timeoutMs ?? 30_000} ms (got ${Buffer.concat(chunks).length} bytes)`));
+    }, opts.timeoutMs ?? 30_000);
+    s.on('connect', () => {
+      s.write(bytes, () => {
+        if (opts.endAfterWrite) s.end();
+      });
+    });
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+  });
+}
+
+// ----------------------------------------------------------------------------------------------
+// Equivalence of MRD messages and files, as the acceptance criteria put it: the same message
+// sequence, equal image headers, equal meta attributes, pixels within 1 for integer data and
+// 1e-4 relative (to the image's largest magnitude) for float data. TEXT messages are equal
+// except the processing-time report, whose number differs run to run.
+import type { Image, MrdMessage } from '../../packages/mrd-core/src/index.js';
+
+const TIMING_TEXT = /^(INFO\s+Total processing time: )[\d.]+ ms$/;
+
+function normaliseText(t: string): string {
+  const m = TIMING_TEXT.exec(t);
+  return m ? `${m[1]}<t> ms` : t;
+}
+
+function plain(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+}
+
+/** Meta attribute XML as a comparable value (parsed when the core meta parser is available). */
+export type MetaParser = (xml: string) => unknown;
+
+export function pixelMismatch(ours: Image, ref: Image): string | null {
+  if (ours.data.length !== ref.data.length) return `pixel count ${ours.data.length} vs ${ref.data.length}`;
+  const float = ref.head.data_type >= 5;
+  let maxAbs = 0;
+  if (float) for (let i = 0; i < ref.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(ref.data[i] as number));
+  const tol = float ? 1e-4 * Math.max(maxAbs, 1e-30) : 1;
+  for (let i = 0; i < ref.data.length; i++) {
+    const d = Math.abs((ours.data[i] as number) - (ref.data[i] as number));
+    if (!(d <= tol)) return `pixel ${i}: ${ours.data[i]} vs ${ref.data[i]} (tolerance ${tol})`;
+  }
+  return null;
+}
+
+export function compareImages(ours: Image, ref: Image, where: string, parseMeta?: MetaParser): string[] {
+  const problems: string[] = [];
+  const a = plain(ours.head) as Record<string, unknown>;
+  const b = plain(ref.head) as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) problems.push(`${where}: header ${k} ${JSON.stringify(a[k])} vs ${JSON.stringify(b[k])}`);
+  }
+  if (ours.attribute !== ref.attribute) {
+    const pa = parseMeta ? JSON.stringify(plain(parseMeta(ours.attribute))) : ours.attribute;
+    const pb = parseMeta ? JSON.stringify(plain(parseMeta(ref.attribute))) : ref.attribute;
+    if (pa !== pb) problems.push(`${where}: meta differs:\n  ours ${ours.attribute.slice(0, 400)}\n  ref  ${ref.attribute.slice(0, 400)}`);
+  }
+  const px = pixelMismatch(ours, ref);
+  if (px) problems.push(`${where}: ${px}`);
+  return problems;
+}
+
+export function compareMessageSequences(ours: MrdMessage[], ref: MrdMessage[], parseMeta?: MetaParser): string[] {
+  const problems: string[] = [];
+  const seq = (ms: MrdMessage[]) => ms.map((m) => m.type).join(',');
+  if (seq(ours) !== seq(ref)) return [`message sequence differs:\n  ours ${seq(ours)}\n  ref  ${seq(ref)}`];
+  ours.forEach((m, i) => {
+    const r = ref[i];
+    if (m.type === 'text' && r.type === 'text') {
+      if (normaliseText(m.text) !== normaliseText(r.text)) problems.push(`message ${i}: text ${JSON.stringify(m.text)} vs ${JSON.stringify(r.text)}`);
+    } else if (m.type === 'image' && r.type === 'image') {
+      problems.push(...compareImages(m.image, r.image, `message ${i} (image)`, parseMeta));
+    } else if (m.type === 'acquisition' && r.type === 'acquisition') {
+      if (JSON.stringify(plain(m.acquisition.head)) !== JSON.stringify(plain(r.acquisition.head))) problems.push(`message ${i}: acquisition header differs`);
+    }
+  });
+  return problems;
+}

@@ -1,0 +1,36 @@
+/**
+ * Acceptance: replaying each reference `*.client-to-server.bin` byte for byte into a running
+ * mrd-server (over TCP) gives a response equivalent to the reference `*.server-to-client.bin`.
+ */
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { decodeStream } from '../../packages/mrd-core/src/index.js';
+import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { compareMessageSequences, exchange, startServer, tempDir, type RunningServer } from './server-harness.js';
+import { metaParser } from './server-meta.js';
+
+const dir = reference('streams');
+const cases = existsSync(dir)
+  ? readdirSync(dir).filter((f) => f.endsWith('.client-to-server.bin')).map((f) => f.replace('.client-to-server.bin', '')).sort()
+  : [];
+
+describeWithReference('mrd-server replays the reference streams', ['streams/invertcontrast_m64.client-to-server.bin'], () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(['-S', tempDir('mrd-server-replay-')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  for (const name of cases) {
+    itWithReference(`${name}: same messages as the reference server`, [`streams/${name}.client-to-server.bin`, `streams/${name}.server-to-client.bin`], async () => {
+      const input = readFileSync(reference(`streams/${name}.client-to-server.bin`));
+      const expected = decodeStream(readFileSync(reference(`streams/${name}.server-to-client.bin`)));
+      const answer = await exchange(server.port, input);
+      const ours = decodeStream(answer);
+      const problems = compareMessageSequences(ours, expected, metaParser());
+      expect(problems, problems.join('\n') + '\n--- server log ---\n' + server.log().slice(-3000)).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,195 @@
+/**
+ * Reliability of mrd-server: in every hostile or broken case the server answers or closes the
+ * connection cleanly, and keeps serving other sessions (checked after each case with a normal
+ * session, and with sessions running at the same time).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStream, encodeMessages, type MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { describeWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { compareMessageSequences, exchange, startServer, tempDir, type RunningServer } from './server-harness.js';
+
+const HEADER = '<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><experimentalConditions><H1resonanceFrequency_Hz>63500000</H1resonanceFrequency_Hz></experimentalConditions><encoding><encodedSpace><matrixSize><x>4</x><y>4</y><z>1</z></matrixSize><fieldOfView_mm><x>100</x><y>100</y><z>5</z></fieldOfView_mm></encodedSpace><reconSpace><matrixSize><x>4</x><y>4</y><z>1</z></matrixSize><fieldOfView_mm><x>100</x><y>100</y><z>5</z></fieldOfView_mm></reconSpace><trajectory>cartesian</trajectory></encoding></ismrmrdHeader>';
+
+function session(config: string, extra: MrdMessage[] = [], close = true): Uint8Array {
+  const msgs: MrdMessage[] = [{ type: 'config_file', name: config }, { type: 'header', xml: HEADER }, ...extra];
+  if (close) msgs.push({ type: 'close' });
+  return encodeMessages(msgs);
+}
+
+/** A normal session (config null: the server drains and answers CLOSE). */
+async function expectHealthy(server: RunningServer): Promise<void> {
+  const answer = decodeStream(await exchange(server.port, session('null')));
+  expect(answer.map((m) => m.type)).toEqual(['close']);
+}
+
+const USER_MODULES = {
+  'boom.ts': `
+import { logger } from '@mrd-tools/core';
+export async function process(connection: any): Promise<void> {
+  for await (const msg of connection) {
+    logger.info('boom module got ' + msg.type);
+    if (msg.type === 'text' || msg.type === 'acquisition') throw new Error('kaboom from a user module');
+  }
+}
+`,
+  'echo.ts': `
+import type { MrdConnection } from '@mrd-tools/core';
+export async function process(connection: MrdConnection, config: unknown): Promise<void> {
+  await connection.sendText('echo config ' + JSON.stringify(config));
+  for await (const msg of connection) if (msg.type === 'text') await connection.sendText('echo ' + msg.text);
+}
+`,
+  'slow.ts': `
+export async function process(connection: any): Promise<void> {
+  const end = Date.now() + 1500;
+  while (Date.now() < end) { /* a CPU-bound module: must not stall other sessions */ }
+  for await (const _ of connection) { /* drain */ }
+  await connection.sendText('slow done');
+}
+`,
+};
+
+describe('mrd-server reliability', () => {
+  let server: RunningServer;
+  let root: string;
+  let modules: string;
+  beforeAll(async () => {
+    root = tempDir('mrd-server-rel-');
+    modules = join(root, 'a', 'b', 'modules');
+    mkdirSync(modules, { recursive: true });
+    for (const [name, text] of Object.entries(USER_MODULES)) writeFileSync(join(modules, name), text);
+    // A module OUTSIDE the modules folder that a path-like config name would reach.
+    writeFileSync(join(root, 'a', 'x.ts'), `export async function process(c: any) { await c.sendText('PWNED'); }`);
+    writeFileSync(join(root, 'x.ts'), `export async function process(c: any) { await c.sendText('PWNED'); }`);
+    server = await startServer(['-d', 'null', '--modules-dir', modules, '-S', join(root, 'saved')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('runs a TypeScript user module with the server core instance', async () => {
+    const answer = decodeStream(await exchange(server.port, session('echo', [{ type: 'text', text: 'hello' }, { type: 'text', text: 'again' }])));
+    expect(answer).toEqual([
+      { type: 'text', text: 'echo config "hello"' },
+      { type: 'text', text: 'echo again' },
+      { type: 'close' },
+    ]);
+  });
+
+  it('turns a module exception into an ERROR text then CLOSE, and keeps serving', async () => {
+    const answer = decodeStream(await exchange(server.port, session('boom', [{ type: 'text', text: '{"x": 1}' }, { type: 'text', text: 'go' }])));
+    expect(answer.map((m) => m.type)).toEqual(['text', 'close']);
+    const text = (answer[0] as { text: string }).text;
+    expect(text.startsWith('ERROR    ')).toBe(true);
+    expect(text).toContain('kaboom from a user module');
+    await expectHealthy(server);
+  });
+
+  for (const name of ['../../x', '../x', '/tmp/x', 'x.ts', '..\\\\x', 'a b']) {
+    it(`never treats config name ${JSON.stringify(name)} as a path (falls back to the default)`, async () => {
+      const before = server.log().length;
+      const answer = decodeStream(await exchange(server.port, session(name)));
+      expect(answer.map((m) => m.type)).toEqual(['close']);
+      expect(JSON.stringify(answer)).not.toContain('PWNED');
+      expect(server.log().slice(before)).toMatch(/Could not find config module .* falling back to default config: null/);
+    });
+  }
+
+  it('refuses a path-like customconfig in the JSON additional config too', async () => {
+    const json = JSON.stringify({ parameters: { config: 'echo', customconfig: '../../x' } });
+    const answer = decodeStream(await exchange(server.port, session('null', [{ type: 'text', text: json }])));
+    expect(JSON.stringify(answer)).not.toContain('PWNED');
+    expect(answer.map((m) => m.type)).toEqual(['close']);
+  });
+
+  it('answers garbage bytes with an ERROR and closes', async () => {
+    const garbage = new Uint8Array(4096);
+    for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919 + 13) & 0xff;
+    garbage[0] = 0xff;
+    garbage[1] = 0xee;
+    const answer = decodeStream(await exchange(server.port, garbage));
+    expect(answer.map((m) => m.type)).toEqual(['text', 'close']);
+    expect((answer[0] as { text: string }).text).toMatch(/^ERROR +protocol error/);
+    await expectHealthy(server);
+  });
+
+  it('answers a hostile length field without allocating it', async () => {
+    const head = session('null', [], false);
+    const hostile = new Uint8Array(head.length + 6 + 16);
+    hostile.set(head);
+    const dv = new DataView(hostile.buffer);
+    dv.setUint16(head.length, 5, true); // TEXT
+    dv.setUint32(head.length + 2, 0xfffffff0, true); // 4 GB
+    const answer = decodeStream(await exchange(server.port, hostile));
+    expect(answer.map((m) => m.type)).toEqual(['text', 'close']);
+    expect((answer[0] as { text: string }).text).toMatch(/protocol error/);
+    await expectHealthy(server);
+  });
+
+  it('answers an unknown message id with an ERROR and closes', async () => {
+    const head = session('null', [], false);
+    const bytes = new Uint8Array(head.length + 8);
+    bytes.set(head);
+    new DataView(bytes.buffer).setUint16(head.length, 999, true);
+    const answer = decodeStream(await exchange(server.port, bytes));
+    expect(answer.map((m) => m.type)).toEqual(['text', 'close']);
+    expect((answer[0] as { text: string }).text).toMatch(/protocol error.*999/);
+    await expectHealthy(server);
+  });
+
+  it('ends cleanly a connection closed before any data, or before the header', async () => {
+    const before = server.log().length;
+    expect((await exchange(server.port, new Uint8Array(0), { endAfterWrite: true })).length).toBe(0);
+    expect((await exchange(server.port, encodeMessages([{ type: 'config_file', name: 'null' }]), { endAfterWrite: true })).length).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    const log = server.log().slice(before);
+    expect(log).toContain('Connection closed without any data received');
+    expect(log).toContain('Connection closed without an MRD header received');
+    await expectHealthy(server);
+  });
+
+  it('keeps the other sessions\' I/O going while a CPU-heavy module runs', async () => {
+    const slow = exchange(server.port, session('slow'));
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await expectHealthy(server);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(decodeStream(await slow).map((m) => m.type)).toEqual(['text', 'close']);
+  });
+});
+
+describeWithReference('mrd-server under concurrent and broken clients', ['streams/invertcontrast_m64.client-to-server.bin', 'streams/invertcontrast_m64.server-to-client.bin'], () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(['-S', tempDir('mrd-server-conc-')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const input = () => readFileSync(reference('streams/invertcontrast_m64.client-to-server.bin'));
+  const expected = () => decodeStream(readFileSync(reference('streams/invertcontrast_m64.server-to-client.bin')));
+
+  it('serves 16 clients at once, every result correct', async () => {
+    const answers = await Promise.all(Array.from({ length: 16 }, () => exchange(server.port, input(), { timeoutMs: 90_000 })));
+    for (const a of answers) expect(compareMessageSequences(decodeStream(a), expected())).toEqual([]);
+  }, 120_000);
+
+  it('survives a client killed mid-stream and serves the next one', async () => {
+    const bytes = input();
+    await new Promise<void>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: server.port }, () => {
+        s.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => {
+          s.destroy();
+          resolve();
+        });
+      });
+      s.on('error', () => resolve());
+    });
+    const answer = await exchange(server.port, input());
+    expect(compareMessageSequences(decodeStream(answer), expected())).toEqual([]);
+    expect(server.proc.exitCode).toBeNull();
+  });
+});
