@@ -5,6 +5,9 @@
  * know are kept on the model (`unknownElements`, `unknownAttributes`). Any failure throws an
  * IsmrmrdHeaderError naming the element path.
  *
+ * One leniency, as ismrmrd-python: a missing `<encodingLimits>` (all of whose children are
+ * optional) reads as `{}` and is written back as an empty element.
+ *
  * `tryParseIsmrmrdHeader` is the reference server's behaviour: a text that is not a valid header
  * is passed on as text, with a warning logged.
  */
@@ -348,7 +351,8 @@ const readEncoding = (r: ElementReader): Encoding =>
   r.done({
     encodedSpace: r.reqObject('encodedSpace', readEncodingSpace),
     reconSpace: r.reqObject('reconSpace', readEncodingSpace),
-    encodingLimits: r.reqObject('encodingLimits', readEncodingLimits),
+    // All of its children are optional: a missing <encodingLimits> (which ismrmrd-python accepts) reads as none given.
+    encodingLimits: r.optObject('encodingLimits', readEncodingLimits) ?? {},
     trajectory: r.reqEnum('trajectory', TRAJECTORY_TYPES),
     trajectoryDescription: r.optObject('trajectoryDescription', readTrajectoryDescription),
     parallelImaging: r.optObject('parallelImaging', readParallelImaging),

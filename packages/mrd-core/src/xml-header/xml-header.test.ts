@@ -200,6 +200,16 @@ describe('values', () => {
   });
 });
 
+describe('leniency', () => {
+  it('a missing encodingLimits reads as none given (as ismrmrd-python) and is written as an empty element', () => {
+    const h = parseIsmrmrdHeader(MINIMAL('').replace('<encodingLimits></encodingLimits>', ''));
+    expect(h.encoding[0]!.encodingLimits).toEqual({});
+    const out = serializeIsmrmrdHeader(h);
+    expect(out).toContain('<encodingLimits/>');
+    expect(parseIsmrmrdHeader(out)).toEqual(h);
+  });
+});
+
 describe('errors name the element at fault', () => {
   const cases: [string, string, RegExp][] = [
     ['not XML', 'this is not xml', /not well-formed XML/],
