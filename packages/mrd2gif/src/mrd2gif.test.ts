@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GifReader } from 'omggif';
+import pngjs from 'pngjs';
+import { createImage, createRoi, DataType, ImageType, MetaAttributes, type Image } from '@mrd-tools/core';
+import { describeWithReference, reference } from '@mrd-tools/core/testing';
+import { mrd2gif, previewFileName, renderSeries, sequenceSuffix } from './mrd2gif.js';
+import { encodeGif, encodePng, mergeRepeatedFrames } from './encode.js';
+import { indexedFrame, rgbFrame, toRgb } from '@mrd-tools/core';
+
+const { PNG } = pngjs;
+
+interface DecodedGif {
+  width: number;
+  height: number;
+  loop: number | null;
+  frames: { delay: number; rgba: Uint8Array }[];
+}
+
+function decodeGif(bytes: Uint8Array): DecodedGif {
+  const r = new GifReader(Buffer.from(bytes));
+  const frames: DecodedGif['frames'] = [];
+  const canvas = new Uint8Array(r.width * r.height * 4);
+  for (let i = 0; i < r.numFrames(); i++) {
+    r.decodeAndBlitFrameRGBA(i, canvas);
+    frames.push({ delay: r.frameInfo(i).delay, rgba: canvas.slice() });
+  }
+  let loop: number | null = null;
+  try {
+    loop = r.loopCount();
+  } catch {
+    loop = null;
+  }
+  return { width: r.width, height: r.height, loop, frames };
+}
+
+function meta(entries: Record<string, string | number | (string | number)[]>): string {
+  return new MetaAttributes(entries as Record<string, string | number>).serialize();
+}
+
+function floatImage(nx: number, ny: number, values: (x: number, y: number, c: number, z: number) => number, o: { channels?: number; nz?: number; attribute?: string; slice?: number; contrast?: number; index?: number } = {}): Image {
+  const nc = o.channels ?? 1;
+  const nz = o.nz ?? 1;
+  const data = new Float32Array(nc * nz * ny * nx);
+  for (let c = 0; c < nc; c++) for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) data[((c * nz + z) * ny + y) * nx + x] = values(x, y, c, z);
+  return createImage({ matrixSize: [nx, ny, nz], channels: nc, data, attribute: o.attribute ?? '', head: { slice: o.slice ?? 0, contrast: o.contrast ?? 0, image_index: o.index ?? 0, image_type: ImageType.MAGNITUDE } });
+}
+
+const greyOf = (f: { pixels: Uint8Array; mode: string }, i: number) => (f.mode === 'rgb' ? f.pixels[3 * i] : f.pixels[i]);
+
+describeWithReference('mrd2gif on the reference outputs', [
+  'outputs/invertcontrast_m64.h5', 'outputs/invertcontrast_roi.h5',
+  'previews/invertcontrast_m64.out_dataset_image_0_FIRE.gif', 'previews/invertcontrast_roi.out_dataset_image_0_FIRE.gif',
+], () => {
+  // The reference previews were made from copies named <case>.out.h5, so names derive from that.
+  for (const name of ['invertcontrast_m64', 'invertcontrast_roi']) {
+    it(`${name}: same name, frame count, size, delay and pixels (within one grey level)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-ref-'));
+      const input = join(dir, `${name}.out.h5`);
+      copyFileSync(reference(`outputs/${name}.h5`), input);
+      const out = await mrd2gif(input);
+      const expectedName = `${name}.out_dataset_image_0_FIRE.gif`;
+      expect(out.map((o) => o.files.map((f) => f.slice(dir.length + 1)))).toEqual([[expectedName]]);
+      const ours = decodeGif(readFileSync(join(dir, expectedName)));
+      const theirs = decodeGif(readFileSync(reference(`previews/${expectedName}`)));
+      expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
+      expect(ours.frames.length).toBe(theirs.frames.length);
+      expect(ours.frames.map((f) => f.delay)).toEqual(theirs.frames.map((f) => f.delay));
+      expect(ours.loop).toBe(theirs.loop);
+      for (let k = 0; k < ours.frames.length; k++) {
+        const a = ours.frames[k].rgba;
+        const b = theirs.frames[k].rgba;
+        let worst = 0;
+        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        expect(worst, `frame ${k}`).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+
+  it('names outputs after the input base name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-ref-'));
+    const input = join(dir, 'invertcontrast_m64.h5');
+    copyFileSync(reference('outputs/invertcontrast_m64.h5'), input);
+    const out = await mrd2gif(input, { rescale: 2, fps: 10 });
+    expect(out[0].files[0]).toBe(join(dir, 'invertcontrast_m64_dataset_image_0_FIRE.gif'));
+    const g = decodeGif(readFileSync(out[0].files[0]));
+    expect([g.width, g.height, g.frames.length, g.frames[0].delay]).toEqual([128, 128, 2, 10]);
+    await expect(mrd2gif(input, { series: 'image_7' })).rejects.toThrow(/no series image_7/);
+    await expect(mrd2gif(input, { inGroup: 'nope' })).rejects.toThrow(/could not find group nope/);
+  });
+});
+
+describe('file naming', () => {
+  it('keeps letters, digits, space, dot and underscore; spaces become underscores', () => {
+    expect(previewFileName('/a/b/scan.v2.h5', 'dataset', 'image_0', '_FIRE', 'gif')).toBe('scan.v2_dataset_image_0_FIRE.gif');
+    expect(previewFileName('x.h5', '2024-01-02 03:04:05.123456', 'image_1', '_T1 map/é', 'gif')).toBe('x_20240102_030405.123456_image_1_T1_mapé.gif');
+    expect(previewFileName('x.h5', 'g', 's', ' trailing ', 'png')).toBe('x_g_s_trailing_.png');
+  });
+
+  it('takes the suffix from SequenceDescriptionAdditional, else the Gadgetron key', () => {
+    expect(sequenceSuffix(new MetaAttributes({ SequenceDescriptionAdditional: 'FIRE' }))).toBe('_FIRE');
+    expect(sequenceSuffix(new MetaAttributes({ GADGETRON_SeqDescription: ['_GT', '_X'] }))).toBe('_GT_X');
+    expect(sequenceSuffix(new MetaAttributes({}))).toBe('');
+  });
+});
+
+describe('renderSeries', () => {
+  const ramp = (n: number, scale = 1) => floatImage(n, n, (x, y) => (x + n * y) * scale);
+
+  it('windows a series with the median of per-frame 5th/95th percentiles', () => {
+    const r = renderSeries([ramp(10), ramp(10, 2), ramp(10, 3)])!;
+    expect(r.frames).toHaveLength(3);
+    expect(r.filetype).toBe('gif');
+    // series window = [4.95*2, 94.05*2] (median frame); first frame values x+10y
+    const f0 = r.frames[0];
+    expect(f0.mode).toBe('indexed');
+    const lo = 9.9;
+    const hi = 188.1;
+    for (const i of [0, 15, 55, 99]) expect(f0.pixels[i]).toBe(Math.max(0, Math.min(255, Math.trunc(Math.fround((i - lo) * (255 / (hi - lo)))))));
+  });
+
+  it('--floating-window windows each frame by itself', () => {
+    const r = renderSeries([ramp(10), ramp(10, 3)], { floatingWindow: true })!;
+    expect(Array.from(r.frames[0].pixels)).toEqual(Array.from(r.frames[1].pixels));
+    const s = renderSeries([ramp(10), ramp(10, 3)])!;
+    expect(Array.from(s.frames[0].pixels)).not.toEqual(Array.from(s.frames[1].pixels));
+  });
+
+  it('WindowCenter/WindowWidth meta override the percentiles (complex text read as its real part)', () => {
+    const img = floatImage(4, 4, (x) => x * 100, { attribute: meta({ WindowCenter: '(100+0j)', WindowWidth: '200' }) });
+    const r = renderSeries([img])!;
+    expect(Array.from(r.frames[0].pixels.subarray(0, 4))).toEqual([0, 127, 255, 255]);
+    const gt = floatImage(4, 4, (x) => x * 100, { attribute: meta({ GADGETRON_WindowCenter: 150, GADGETRON_WindowWidth: 100 }) });
+    expect(Array.from(renderSeries([gt])!.frames[0].pixels.subarray(0, 4))).toEqual([0, 0, 255, 255]);
+  });
+
+  it('a constant image gives a mid-grey frame', () => {
+    const r = renderSeries([floatImage(8, 8, () => 42)])!;
+    expect(new Set(r.frames[0].pixels)).toEqual(new Set([128]));
+    const zero = renderSeries([floatImage(8, 8, () => 0), floatImage(8, 8, () => 0)])!;
+    expect(new Set(zero.frames[1].pixels)).toEqual(new Set([128]));
+  });
+
+  it('complex images are shown as magnitude', () => {
+    const n = 6;
+    const data = new Float32Array(2 * n * n);
+    for (let i = 0; i < n * n; i++) {
+      const mag = i;
+      data[2 * i] = mag * Math.cos(i);
+      data[2 * i + 1] = mag * Math.sin(i);
+    }
+    const cx = createImage({ matrixSize: [n, n, 1], data, dataType: DataType.CXFLOAT });
+    const real = floatImage(n, n, (x, y) => x + n * y);
+    const a = renderSeries([cx])!.frames[0].pixels;
+    const b = renderSeries([real])!.frames[0].pixels;
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it('RGB images pass through without windowing', () => {
+    const n = 4;
+    const data = new Uint16Array(3 * n * n);
+    for (let i = 0; i < n * n; i++) {
+      data[i] = 10; // R
+      data[n * n + i] = 20 + i; // G
+      data[2 * n * n + i] = 300; // B, out of range: clipped
+    }
+    const img = createImage({ matrixSize: [n, n, 1], channels: 3, data, head: { image_type: ImageType.RGB } });
+    const r = renderSeries([img])!;
+    expect(r.frames).toHaveLength(1);
+    expect(r.frames[0].mode).toBe('rgb');
+    expect(Array.from(r.frames[0].pixels.subarray(0, 6))).toEqual([10, 20, 255, 10, 21, 255]);
+  });
+
+  it('orders frames by image, then channel, then slice', () => {
+    const imgs = [0, 1].map((k) => floatImage(2, 2, (x, y, c, z) => 1000 * k + 100 * c + 10 * z + x, { channels: 2, nz: 2, attribute: meta({ WindowCenter: 1000, WindowWidth: 2000 }) }));
+    const r = renderSeries(imgs)!;
+    expect(r.frames).toHaveLength(8);
+    const firstPixel = r.frames.map((f) => f.pixels[0]);
+    const expected = [0, 10, 100, 110, 1000, 1010, 1100, 1110].map((v) => Math.trunc(Math.fround(v * (255 / 2000))));
+    expect(firstPixel).toEqual(expected);
+  });
+
+  it('-m builds a mosaic of slices with equal frame counts, --mosaic-less-than of small series', () => {
+    const imgs = [];
+    for (let t = 0; t < 3; t++) for (let s = 0; s < 2; s++) imgs.push(floatImage(4, 4, () => t * 10 + s, { slice: s }));
+    const plain = renderSeries(imgs)!;
+    expect(plain.frames).toHaveLength(6);
+    const m = renderSeries(imgs, { mosaicSlices: true })!;
+    expect(m.frames).toHaveLength(3);
+    expect([m.frames[0].width, m.frames[0].height]).toEqual([8, 4]);
+    const off = renderSeries(imgs, { mosaicSlices: true, noMosaic: true })!;
+    expect(off.frames).toHaveLength(6);
+    // unequal counts: no mosaic
+    const uneven = renderSeries([...imgs, floatImage(4, 4, () => 0, { slice: 0 })], { mosaicSlices: true })!;
+    expect(uneven.frames).toHaveLength(7);
+    // 3-D images: the z slices of each image are the mosaic tiles
+    const vol = renderSeries([floatImage(4, 4, (x, y, c, z) => z, { nz: 4 }), floatImage(4, 4, (x, y, c, z) => z + 1, { nz: 4 })], { mosaicSlices: true })!;
+    expect(vol.frames).toHaveLength(2);
+    const small = renderSeries([ramp(4), ramp(4, 2)], { mosaicLessThan: 6 })!;
+    expect(small.frames).toHaveLength(1);
+    expect([small.frames[0].width, small.frames[0].height]).toEqual([8, 4]);
+  });
+
+  it('-r upscales every frame and ROIs scale once, on every channel frame of an image', () => {
+    const roi = createRoi([1, 3, 3, 1, 1], [1, 1, 3, 3, 1], { rgb: [0, 1, 0], thickness: 1 });
+    const img = floatImage(5, 5, () => 0, { channels: 3, attribute: new MetaAttributes({ ROI_box: roi }).serialize() });
+    const r = renderSeries([img], { rescale: 3 })!;
+    expect(r.frames).toHaveLength(3);
+    for (const f of r.frames) {
+      expect([f.width, f.height, f.mode]).toEqual([15, 15, 'rgb']);
+      const green = (x: number, y: number) => f.pixels[3 * (y * 15 + x) + 1] === 255;
+      // corners of the box at 3*(1,1) and 3*(3,3): same place on every frame (the reference drifts)
+      expect(green(3, 3)).toBe(true);
+      expect(green(9, 9)).toBe(true);
+      expect(green(9, 3)).toBe(true);
+      expect(green(12, 12)).toBe(false);
+      expect(green(0, 0)).toBe(false);
+    }
+    // without ROIs, upscaling is pixel replication of the grey frame
+    const plain = renderSeries([ramp(4)], { rescale: 2 })!.frames[0];
+    expect([plain.width, plain.height]).toEqual([8, 8]);
+    expect(plain.pixels[0]).toBe(plain.pixels[9]);
+  });
+
+  it('invisible and malformed ROIs are not drawn', () => {
+    const hidden = createRoi([0, 3], [0, 3], { visibility: 0 });
+    const img = floatImage(4, 4, () => 5, { attribute: new MetaAttributes({ ROI_hidden: hidden, ROI_bad: ['1', '0', '0'] }).serialize() });
+    const r = renderSeries([img])!;
+    expect(r.frames[0].mode).toBe('indexed');
+  });
+
+  it('applies a colour table found as the reference looks for it; a missing one keeps frames grey', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-lut-'));
+    mkdirSync(join(dir, 'colormaps'));
+    const header = "{'descr': '|u1', 'fortran_order': False, 'shape': (256, 3), }".padEnd(117, ' ') + '\n';
+    const head = new Uint8Array(10 + header.length);
+    head.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+    new DataView(head.buffer).setUint16(8, header.length, true);
+    head.set(new TextEncoder().encode(header), 10);
+    const body = new Uint8Array(768);
+    for (let i = 0; i < 256; i++) body.set([i, 0, 255 - i], 3 * i);
+    writeFileSync(join(dir, 'colormaps', 'Hot.npy'), Buffer.concat([head, body]));
+    const img = floatImage(4, 4, (x) => x, { attribute: meta({ LUTFileName: 'Hot.pal', WindowCenter: 1.5, WindowWidth: 3 }) });
+    const r = renderSeries([img], { cwd: dir })!;
+    const rgb = toRgb(r.frames[0]).pixels;
+    expect(Array.from(rgb.subarray(0, 3))).toEqual([0, 0, 255]);
+    expect(Array.from(rgb.subarray(9, 12))).toEqual([255, 0, 0]);
+    const missing = floatImage(4, 4, (x) => x, { attribute: meta({ LUTFileName: 'Nope.pal' }) });
+    const g = renderSeries([missing], { cwd: dir })!.frames[0];
+    expect(g.mode).toBe('indexed');
+    expect(g.palette).toBeNull();
+  });
+
+  it('compares with a reference series: image | reference | difference', () => {
+    const a = [ramp(4)];
+    const b = [floatImage(4, 4, (x, y) => x + 4 * y + (x === 0 && y === 0 ? 5 : 0))];
+    const r = renderSeries(a, { refDiffScale: 2, filetype: 'gif' }, b)!;
+    expect(r.suffix).toBe('_diff');
+    const f = r.frames[0];
+    expect([f.width, f.height]).toEqual([12, 4]);
+    // the difference panel: non-zero only at (0,0)
+    const diffAt = (x: number, y: number) => greyOf(f, y * 12 + 8 + x);
+    expect(diffAt(0, 0)).toBeGreaterThan(0);
+    expect(diffAt(1, 0)).toBe(0);
+    expect(renderSeries(a, {}, [...b, ...b])).toBeNull();
+  });
+
+  it('switches to PNG for RGB frames of more than 256 colours', () => {
+    const n = 32;
+    const data = new Uint16Array(3 * n * n);
+    for (let i = 0; i < n * n; i++) {
+      data[i] = i & 255;
+      data[n * n + i] = i >> 8;
+      data[2 * n * n + i] = 0;
+    }
+    const img = createImage({ matrixSize: [n, n, 1], channels: 3, data, head: { image_type: ImageType.RGB } });
+    expect(renderSeries([img])!.filetype).toBe('png');
+  });
+});
+
+describe('encoding', () => {
+  it('GIF: delay from fps, looping animations, identical consecutive frames merged as PIL does', () => {
+    const a = indexedFrame(2, 2, Uint8Array.from([0, 50, 100, 255]));
+    const b = indexedFrame(2, 2, Uint8Array.from([1, 2, 3, 4]));
+    const g = decodeGif(encodeGif([a, a, b], { delayMs: 40 }));
+    expect(g.frames.map((f) => f.delay)).toEqual([8, 4]);
+    expect(g.loop).toBe(0);
+    expect(Array.from(g.frames[0].rgba.subarray(0, 8))).toEqual([0, 0, 0, 255, 50, 50, 50, 255]);
+    expect(mergeRepeatedFrames([a, b, b, b], 10).map((m) => m.delayMs)).toEqual([10, 30]);
+    const still = decodeGif(encodeGif([a], { delayMs: 40 }));
+    expect(still.frames).toHaveLength(1);
+    expect(still.loop).toBeNull();
+  });
+
+  it('GIF: RGB frames with their exact colours, local palettes when they change', () => {
+    const c = rgbFrame(2, 1, Uint8Array.from([255, 0, 0, 0, 0, 255]));
+    const d = indexedFrame(2, 1, Uint8Array.from([7, 9]));
+    const g = decodeGif(encodeGif([c, d], { delayMs: 100 }));
+    expect(Array.from(g.frames[0].rgba)).toEqual([255, 0, 0, 255, 0, 0, 255, 255]);
+    expect(Array.from(g.frames[1].rgba)).toEqual([7, 7, 7, 255, 9, 9, 9, 255]);
+  });
+
+  it('PNG: grey and RGB', () => {
+    const grey = PNG.sync.read(encodePng(indexedFrame(2, 1, Uint8Array.from([3, 200]))));
+    expect([grey.width, grey.height, grey.data[0], grey.data[4]]).toEqual([2, 1, 3, 200]);
+    const rgb = PNG.sync.read(encodePng(rgbFrame(1, 1, Uint8Array.from([1, 2, 3]))));
+    expect(Array.from(rgb.data)).toEqual([1, 2, 3, 255]);
+  });
+});

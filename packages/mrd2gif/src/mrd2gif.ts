@@ -1,0 +1,583 @@
+/**
+ * mrd2gif: animated GIF (or PNG) previews of the image series of an MRD file, as the reference
+ * `mrd2gif.py` (usc-mrel fork) with the options of the newer upstream version.
+ *
+ * Per image series of the chosen group (default: the last group, as the reference):
+ * 1. frames in image order, then channel, then slice (z); complex data as magnitude; RGB images
+ *    (image_type 6 with three channels) passed through without windowing;
+ *    RescaleSlope/RescaleIntercept (or GADGETRON_ScaleRatio/ScaleOffset) applied first;
+ * 2. window: `WindowCenter`/`WindowWidth` meta (or GADGETRON_ keys) when present, else the
+ *    series window (median over frames of the 5th/95th percentiles), or per frame with
+ *    `floatingWindow`; a zero-width window gives mid-grey instead of a division by zero;
+ * 3. colour lookup table named by `LUTFileName`/`GADGETRON_ColorMap` when its `.npy` file is
+ *    found (a warning and grey frames otherwise);
+ * 4. integer upscaling (`rescale`) of every frame by pixel replication; visible ROIs
+ *    (`ROI_*`, `GT_ROI_*`) drawn in their colour and line width, their coordinates scaled once
+ *    by the same factor (the reference scales the shared ROI list again for every channel/slice
+ *    frame of an image, so its ROIs drift away with -r on multi-frame images);
+ * 5. optional comparison with a reference file: each frame becomes [image | reference |
+ *    scaled difference] side by side, the reference shown with the image's window;
+ * 6. optional mosaics (slices, else contrasts, with equal frame counts; or small series);
+ * 7. written next to the input as `<input base>_<group>_<series><_SequenceDescriptionAdditional>.gif`
+ *    (characters other than letters, digits, space, `.` and `_` removed, spaces as `_`).
+ */
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import {
+  applyWindow,
+  DataType,
+  drawPolyline,
+  findColourTable,
+  frameWindowStats,
+  ImageType,
+  indexedFrame,
+  loadColourTable,
+  logger,
+  mosaic,
+  MrdFile,
+  parseMeta,
+  parsePythonFloat,
+  parseRoi,
+  rgbFrame,
+  seriesWindows,
+  sideBySide,
+  toRgb,
+  upscale,
+  type Image,
+  type ImageHeader,
+  type MetaAttributes,
+  type Palette,
+  type PreviewFrame,
+  type Roi,
+  type WindowRange,
+  type WindowStats,
+} from '@mrd-tools/core';
+import { encodeGif, encodePng, rgbFitsGif } from './encode.js';
+
+export type PreviewFileType = 'gif' | 'png';
+
+export interface Mrd2gifOptions {
+  /** Group to read (default: the last group of the file). */
+  inGroup?: string;
+  /** Only this series (e.g. `image_0`). */
+  series?: string;
+  /** Integer upscaling factor of every frame (default 1). */
+  rescale?: number;
+  /** Animation frame rate (default 25, i.e. 40 ms per frame). */
+  fps?: number;
+  /** Mosaic the frames of several slices (or, without slices, contrasts) into one frame each. */
+  mosaicSlices?: boolean;
+  /** Also mosaic a whole series into one picture when it has fewer frames than this (0: never). */
+  mosaicLessThan?: number;
+  /** Turn every kind of mosaic off (overrides the two options above). */
+  noMosaic?: boolean;
+  /** Output type (default gif). */
+  filetype?: PreviewFileType;
+  /** PNG only: all frames of a series side by side in one file instead of one file per frame. */
+  pngStrip?: boolean;
+  /** Window each frame by itself rather than the whole series. */
+  floatingWindow?: boolean;
+  /** A reference MRD file to compare with. */
+  refFilename?: string;
+  /** Group of the reference file (default: its last group). */
+  refInGroup?: string;
+  /** Scale of the difference image (default 1). */
+  refDiffScale?: number;
+  /** Folder for the outputs (default: the input's folder, as the reference). */
+  outputDir?: string;
+  /** Folder searched for colour tables after the working directory (default: this tool's folder). */
+  toolDir?: string;
+  /** Working directory for colour-table lookup (default process.cwd()). */
+  cwd?: string;
+}
+
+export interface Mrd2gifOutput {
+  group: string;
+  series: string;
+  filetype: PreviewFileType;
+  /** Files written (one, or one per frame for PNG). */
+  files: string[];
+  /** Frames written (after mosaics; GIF: before merging identical consecutive frames). */
+  frames: number;
+  width: number;
+  height: number;
+}
+
+/** One ROI polyline of an image: pixel coordinates, colour 0..1, line width. */
+export interface PreviewRoi {
+  xs: number[];
+  ys: number[];
+  colour: [number, number, number];
+  thickness: number;
+}
+
+/** A frame as read from the file, before windowing. */
+interface SourceFrame {
+  width: number;
+  height: number;
+  /** Grey source values (null for RGB images). */
+  values: ArrayLike<number> | null;
+  /** RGB source pixels (RGB images). */
+  rgb: Uint8Array | null;
+  head: ImageHeader;
+  meta: MetaAttributes;
+  /** Slice index inside a 3-D image. */
+  z: number;
+  rois: PreviewRoi[];
+}
+
+/**
+ * Python `float()` of a meta value; numpy's complex text `(208.2+0j)` (what the reference
+ * server writes for a complex window) reads as its real part instead of failing as in Python.
+ * Non-finite values count as absent.
+ */
+function metaFloat(meta: MetaAttributes, name: string): number | undefined {
+  const v = meta.get(name);
+  if (v === undefined) return undefined;
+  let num: number;
+  try {
+    num = parsePythonFloat(v);
+  } catch {
+    const c = /^\s*\(?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*[-+]\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?j\s*\)?\s*$/.exec(v);
+    if (!c) throw new Error(`meta attribute ${name}: '${v}' is not a number`);
+    num = Number(c[1]);
+  }
+  return Number.isFinite(num) ? num : undefined;
+}
+
+/** The visible ROIs of an image's meta attributes (`ROI_*`, `GT_ROI_*`). */
+export function parsePreviewRois(meta: MetaAttributes, where: string): PreviewRoi[] {
+  const out: PreviewRoi[] = [];
+  for (const name of meta.names()) {
+    if (!name.startsWith('ROI_') && !name.startsWith('GT_ROI_')) continue;
+    let roi: Roi;
+    try {
+      roi = parseRoi(meta.getAll(name));
+    } catch (e) {
+      logger.warning(`${where}: ROI ${name}: ${(e as Error).message} -- not drawn`);
+      continue;
+    }
+    if (roi.visibility === 0) continue;
+    out.push({ xs: roi.x, ys: roi.y, colour: roi.rgb, thickness: roi.thickness });
+  }
+  return out;
+}
+
+function isComplex(t: number): boolean {
+  return t === DataType.CXFLOAT || t === DataType.CXDOUBLE;
+}
+
+/** Splits an image into frames (channel-major, then slice). */
+function framesOfImage(img: Image, where: string): SourceFrame[] {
+  const h = img.head;
+  const nx = h.matrix_size[0];
+  const ny = h.matrix_size[1];
+  const nz = Math.max(1, h.matrix_size[2]);
+  const nc = Math.max(1, h.channels);
+  const plane = nx * ny;
+  const complex = isComplex(h.data_type);
+  const expected = nc * nz * plane * (complex ? 2 : 1);
+  if (img.data.length !== expected) {
+    throw new Error(`${where}: pixel data has ${img.data.length} values, the header says ${nc} x ${nz} x ${ny} x ${nx}${complex ? ' complex' : ''}`);
+  }
+  const meta = parseMeta(img.attribute);
+  const rois = parsePreviewRois(meta, where);
+  const out: SourceFrame[] = [];
+  if (nc === 3 && h.image_type === ImageType.RGB) {
+    for (let z = 0; z < nz; z++) {
+      const rgb = new Uint8Array(3 * plane);
+      for (let c = 0; c < 3; c++) {
+        const base = (c * nz + z) * plane;
+        for (let p = 0; p < plane; p++) {
+          const v = img.data[base + p];
+          rgb[3 * p + c] = v <= 0 ? 0 : v >= 255 ? 255 : v; // stored as uint16 0..255 (MRD); clipped
+        }
+      }
+      out.push({ width: nx, height: ny, values: null, rgb, head: h, meta, z, rois });
+    }
+    return out;
+  }
+  for (let c = 0; c < nc; c++) {
+    for (let z = 0; z < nz; z++) {
+      const base = (c * nz + z) * plane;
+      let values: ArrayLike<number>;
+      if (complex) {
+        const mag = new Float32Array(plane);
+        const d = img.data;
+        for (let p = 0; p < plane; p++) mag[p] = Math.hypot(d[2 * (base + p)], d[2 * (base + p) + 1]);
+        values = mag;
+      } else {
+        values = img.data.subarray(base, base + plane);
+      }
+      out.push({ width: nx, height: ny, values, rgb: null, head: h, meta, z, rois });
+    }
+  }
+  return out;
+}
+
+/** RescaleSlope/Intercept (or Gadgetron ScaleRatio/Offset) as the newer reference applies them. */
+function applyRescale(f: SourceFrame, where: string): void {
+  if (!f.values) return;
+  let slope = metaFloat(f.meta, 'RescaleSlope');
+  let intercept = metaFloat(f.meta, 'RescaleIntercept');
+  if (slope === undefined || intercept === undefined) {
+    const ratio = metaFloat(f.meta, 'GADGETRON_ScaleRatio');
+    const offset = metaFloat(f.meta, 'GADGETRON_ScaleOffset');
+    if (ratio === undefined || offset === undefined) return;
+    if (ratio === 0) {
+      logger.warning(`${where}: GADGETRON_ScaleRatio is 0 -- not applied`);
+      return;
+    }
+    slope = 1 / ratio;
+    intercept = (-1 * offset) / ratio;
+  }
+  const v = f.values;
+  const out = new Float32Array(v.length);
+  const s = Math.fround(slope);
+  const i0 = Math.fround(intercept);
+  for (let k = 0; k < v.length; k++) out[k] = Math.fround(v[k]) * s + i0;
+  f.values = out;
+}
+
+/** The window a frame's meta attributes ask for, or null. */
+function metaWindow(meta: MetaAttributes): WindowRange | null {
+  let center = metaFloat(meta, 'WindowCenter') ?? metaFloat(meta, 'GADGETRON_WindowCenter');
+  let width = metaFloat(meta, 'WindowWidth') ?? metaFloat(meta, 'GADGETRON_WindowWidth');
+  if (center === undefined || width === undefined) return null;
+  // Gadgetron's window width ignores its ScaleRatio (contrary to DICOM), as the newer reference notes.
+  const ratio = metaFloat(meta, 'GADGETRON_ScaleRatio');
+  if (ratio !== undefined && meta.has('GADGETRON_ScaleOffset') && meta.has('GADGETRON_WindowWidth') && !meta.has('WindowWidth')) {
+    width = width / ratio;
+  }
+  center = center as number;
+  return { min: center - width / 2, max: center + width / 2 };
+}
+
+interface ColourTables {
+  get(meta: MetaAttributes): Palette | null;
+}
+
+function colourTables(opts: Mrd2gifOptions): ColourTables {
+  const cache = new Map<string, Palette | null>();
+  return {
+    get(meta) {
+      const name = meta.get('LUTFileName') ?? meta.get('GADGETRON_ColorMap');
+      if (name === undefined) return null;
+      if (cache.has(name)) return cache.get(name)!;
+      const found = findColourTable(name, { cwd: opts.cwd, toolDir: opts.toolDir });
+      let pal: Palette | null = null;
+      if (found.path) {
+        try {
+          pal = loadColourTable(found.path);
+          logger.info(`  Applying LUT file ${found.path}`);
+        } catch (e) {
+          logger.warning(`LUT file ${found.path}: ${(e as Error).message} -- frames stay grey`);
+        }
+      } else {
+        logger.warning(`LUT file ${found.name} specified by MetaAttributes, but not found -- frames stay grey`);
+      }
+      cache.set(name, pal);
+      return pal;
+    },
+  };
+}
+
+interface DisplayedSeries {
+  frames: PreviewFrame[];
+  sources: SourceFrame[];
+  windows: (WindowRange | null)[];
+}
+
+/** Windows, colours, upscales and draws ROIs on the frames of a series. */
+function displayFrames(sources: SourceFrame[], windowsIn: (WindowRange | null)[] | null, opts: Mrd2gifOptions, luts: ColourTables): DisplayedSeries {
+  const r = opts.rescale ?? 1;
+  // windows of the grey frames
+  const greyIdx = sources.map((s, i) => (s.values ? i : -1)).filter((i) => i >= 0);
+  let windows: (WindowRange | null)[];
+  if (windowsIn) {
+    windows = windowsIn;
+  } else {
+    windows = sources.map(() => null);
+    if (greyIdx.length > 0) {
+      const stats: WindowStats[] = greyIdx.map((i) => frameWindowStats(sources[i].values!));
+      const metaW = greyIdx.map((i) => metaWindow(sources[i].meta));
+      const w = seriesWindows(stats, metaW, opts.floatingWindow ?? false);
+      greyIdx.forEach((i, k) => (windows[i] = w[k]));
+    }
+  }
+  const hasRois = sources.some((s) => s.rois.length > 0);
+  const frames = sources.map((s, i) => {
+    let f: PreviewFrame;
+    if (s.rgb) {
+      f = rgbFrame(s.width, s.height, s.rgb);
+    } else {
+      const grey = applyWindow(s.values!, windows[i]!);
+      f = indexedFrame(s.width, s.height, grey, luts.get(s.meta));
+    }
+    if (hasRois && f.mode === 'indexed') f = toRgb(f);
+    f = upscale(f, r);
+    if (s.rois.length > 0 && s.rgb === null) {
+      const swap = (metaFloat(s.meta, 'Correct_image_orientation') ?? 0) !== 0;
+      const target = { width: f.width, height: f.height, rgb: f.pixels }; // a fresh RGB copy (toRgb above)
+      for (const roi of s.rois) {
+        const xs = (swap ? roi.ys : roi.xs).map((v) => v * r);
+        const ys = (swap ? roi.xs : roi.ys).map((v) => v * r);
+        const ink: [number, number, number] = [Math.trunc(roi.colour[0] * 255), Math.trunc(roi.colour[1] * 255), Math.trunc(roi.colour[2] * 255)];
+        drawPolyline(target, xs, ys, ink, roi.thickness);
+      }
+      f = rgbFrame(f.width, f.height, target.rgb);
+    }
+    return f;
+  });
+  return { frames, sources, windows };
+}
+
+/** [image | reference | difference] per frame. */
+function comparisonFrames(a: DisplayedSeries, b: DisplayedSeries, scale: number, rescale: number): PreviewFrame[] {
+  return a.frames.map((fa, i) => {
+    const fb = b.frames[i];
+    const sa = a.sources[i];
+    const sb = b.sources[i];
+    let diff: PreviewFrame;
+    const win = a.windows[i];
+    if (sa.values && sb.values && win && sa.values.length === sb.values.length) {
+      const n = sa.values.length;
+      const g = new Uint8Array(n);
+      const width = win.max - win.min;
+      for (let k = 0; k < n; k++) {
+        const d = Math.abs(sa.values[k] - sb.values[k]);
+        const v = width > 0 ? (d * 255 / width) * scale : d > 0 ? 255 : 0;
+        g[k] = v >= 255 ? 255 : v > 0 ? v | 0 : 0;
+      }
+      diff = upscale(indexedFrame(sa.width, sa.height, g, fa.mode === 'indexed' ? fa.palette : null), rescale);
+      if (fa.mode === 'rgb' || fb.mode === 'rgb') {
+        // ROIs burned in: also show differences of the overlays (display space)
+        const ra = toRgb(fa).pixels;
+        const rb = toRgb(fb).pixels;
+        const rd = toRgb(diff).pixels.slice();
+        for (let k = 0; k < rd.length; k++) rd[k] = Math.max(rd[k], Math.abs(ra[k] - rb[k]));
+        diff = rgbFrame(fa.width, fa.height, rd);
+      }
+    } else {
+      const ra = toRgb(fa).pixels;
+      const rb = toRgb(fb).pixels;
+      const rd = new Uint8Array(ra.length);
+      if (ra.length === rb.length) for (let k = 0; k < rd.length; k++) rd[k] = Math.abs(ra[k] - rb[k]);
+      diff = rgbFrame(fa.width, fa.height, rd);
+    }
+    if (fb.width !== fa.width || fb.height !== fa.height) {
+      throw new Error(`reference frame ${i} is ${fb.width}x${fb.height}, the image is ${fa.width}x${fa.height}`);
+    }
+    return sideBySide([fa, fb, diff]);
+  });
+}
+
+/** Mosaics as the newer reference: by slice, else by contrast (equal counts), else small series. */
+function mosaicFrames(frames: PreviewFrame[], sources: SourceFrame[], opts: Mrd2gifOptions): PreviewFrame[] {
+  if (opts.noMosaic) return frames;
+  const lessThan = opts.mosaicLessThan ?? 0;
+  const byKey = (key: (s: SourceFrame) => number): PreviewFrame[][] | null => {
+    const keys = [...new Set(sources.map(key))].sort((x, y) => x - y);
+    if (keys.length < 2) return null;
+    return keys.map((k) => frames.filter((_, i) => key(sources[i]) === k));
+  };
+  if (opts.mosaicSlices) {
+    const nz = Math.max(...sources.map((s) => Math.max(1, s.head.matrix_size[2])));
+    const groups = byKey((s) => s.head.slice * nz + s.z) ?? byKey((s) => s.head.contrast);
+    if (groups) {
+      const kind = byKey((s) => s.head.slice * nz + s.z) ? 'slices' : 'contrasts';
+      const counts = new Set(groups.map((g) => g.length));
+      if (counts.size > 1) {
+        logger.warning(`  Failed to create mosaic because not all ${kind} have the same number of images -- skipping mosaic`);
+      } else {
+        logger.info(`  Creating a mosaic of ${groups[0].length} images with ${groups.length} ${kind} in each`);
+        return groups[0].map((_, t) => mosaic(groups.map((g) => g[t])));
+      }
+      return frames;
+    }
+  }
+  if (lessThan > 0 && frames.length > 1 && frames.length < lessThan) {
+    logger.info(`  Creating a mosaic of ${frames.length} images (number of images in series is <${lessThan})`);
+    return [mosaic(frames)];
+  }
+  return frames;
+}
+
+/** `<base>_<group>_<series><suffix>.<ext>` filtered as the reference does. */
+export function previewFileName(inputFile: string, group: string, series: string, suffix: string, ext: string): string {
+  const base = basename(inputFile, extname(inputFile));
+  const raw = `${base}_${group}_${series}${suffix}.${ext}`;
+  const kept = Array.from(raw).filter((c) => /[\p{L}\p{N} ._]/u.test(c)).join('').trimEnd();
+  return kept.replace(/ /g, '_');
+}
+
+/** The file-name suffix from SequenceDescriptionAdditional (or GADGETRON_SeqDescription). */
+export function sequenceSuffix(meta: MetaAttributes | undefined): string {
+  if (!meta) return '';
+  const add = meta.get('SequenceDescriptionAdditional');
+  if (add !== undefined) return '_' + add;
+  const gt = meta.getAll('GADGETRON_SeqDescription');
+  if (gt !== undefined) return '_' + gt.map((s) => s.replace(/^_+/, '')).join('_');
+  return '';
+}
+
+/** The frames of a series' images, rescale slope/intercept applied. */
+function sourceFramesOf(images: Image[], where: string): SourceFrame[] {
+  const frames: SourceFrame[] = [];
+  images.forEach((img, k) => {
+    const at = `${where} image ${k}`;
+    const f = framesOfImage(img, at);
+    for (const s of f) applyRescale(s, at);
+    if (img.head.channels > 1 && img.head.image_type !== ImageType.RGB) logger.info(`  Image ${k} has ${img.head.channels} channels`);
+    if (Math.max(1, img.head.matrix_size[2]) > 2) logger.info(`  Image ${k} is a 3D volume with ${img.head.matrix_size[2]} slices`);
+    frames.push(...f);
+  });
+  if (frames.some((f) => isComplex(f.head.data_type))) logger.info('  Converting images from complex to magnitude for display');
+  return frames;
+}
+
+async function readImages(file: MrdFile, group: string, series: string): Promise<Image[]> {
+  const images: Image[] = [];
+  for await (const img of file.images(group, series)) images.push(img);
+  return images;
+}
+
+/** A series rendered for writing. */
+export interface RenderedSeries {
+  frames: PreviewFrame[];
+  filetype: PreviewFileType;
+  /** File-name suffix: `_<SequenceDescriptionAdditional>` and `_diff` for comparisons. */
+  suffix: string;
+}
+
+/**
+ * Renders the images of one series (and, for a comparison, the reference file's images of the
+ * same series) into preview frames. `where` names the series in messages. Returns null when a
+ * comparison is impossible (different image counts; a warning says why).
+ */
+export function renderSeries(images: Image[], opts: Mrd2gifOptions = {}, refImages?: Image[], where = 'series'): RenderedSeries | null {
+  const rescale = opts.rescale ?? 1;
+  if (!Number.isInteger(rescale) || rescale < 1) throw new Error(`rescale must be a positive integer, got ${opts.rescale}`);
+  const luts = colourTables(opts);
+  const sources = sourceFramesOf(images, where);
+  if (sources.length === 0) throw new Error(`${where}: no images`);
+  logger.info(`  Read in ${sources.length} images of shape (${sources[0].height}, ${sources[0].width})`);
+  const shown = displayFrames(sources, null, opts, luts);
+  let frames = shown.frames;
+  let isDiff = false;
+  if (refImages) {
+    const refSources = sourceFramesOf(refImages, `reference ${where}`);
+    if (refSources.length !== sources.length) {
+      logger.warning(`  Number of reference images (${refSources.length}) does not match number of source images (${sources.length}) -- ${where} skipped`);
+      return null;
+    }
+    const refShown = displayFrames(refSources, shown.windows, opts, luts);
+    frames = comparisonFrames(shown, refShown, opts.refDiffScale ?? 1, rescale);
+    isDiff = true;
+  }
+  frames = mosaicFrames(frames, sources, opts);
+  let filetype: PreviewFileType = opts.filetype ?? 'gif';
+  if (filetype === 'gif' && !rgbFitsGif(frames)) {
+    logger.warning('  RGB image has >256 colors -- switching to .png to avoid dithering');
+    filetype = 'png';
+  }
+  return { frames, filetype, suffix: sequenceSuffix(sources[0].meta) + (isDiff ? '_diff' : '') };
+}
+
+/** Writes a rendered series as `name` (its extension decides nothing: `r.filetype` does). */
+function writeRendered(r: RenderedSeries, outDir: string, name: string, opts: Mrd2gifOptions): { files: string[]; width: number; height: number } {
+  const fps = opts.fps ?? 25;
+  const frames = r.frames;
+  const files: string[] = [];
+  if (r.filetype === 'gif') {
+    const p = join(outDir, name);
+    logger.info(`  Writing image: ${p}`);
+    writeFileSync(p, encodeGif(frames, { delayMs: 1000 / fps }));
+    files.push(p);
+    return { files, width: frames[0].width, height: frames[0].height };
+  }
+  if (frames.length === 1 || opts.pngStrip) {
+    const p = join(outDir, name);
+    const f = frames.length === 1 ? frames[0] : sideBySide(frames);
+    logger.info(`  Writing image: ${p}`);
+    writeFileSync(p, encodePng(f));
+    files.push(p);
+    return { files, width: f.width, height: f.height };
+  }
+  const stem = name.slice(0, -extname(name).length);
+  const digits = String(frames.length - 1).length;
+  frames.forEach((f, i) => {
+    const p = join(outDir, `${stem}_${String(i).padStart(digits, '0')}.png`);
+    writeFileSync(p, encodePng(f));
+    files.push(p);
+  });
+  logger.info(`  Writing images: ${files[0]} .. ${files[files.length - 1]}`);
+  return { files, width: frames[0].width, height: frames[0].height };
+}
+
+function lastGroup(file: MrdFile, path: string): string {
+  const groups = file.groups();
+  if (groups.length === 0) throw new Error(`${path}: the file has no groups`);
+  // h5py lists groups by name; the reference takes the last of that list
+  return [...groups].sort()[groups.length - 1];
+}
+
+/**
+ * Writes the previews of an MRD file's image series. Returns what was written.
+ * Throws (with the file/group/series at fault in the message) on unreadable input.
+ */
+export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): Promise<Mrd2gifOutput[]> {
+  const opts: Mrd2gifOptions = { ...options };
+  const rescale = opts.rescale ?? 1;
+  if (!Number.isInteger(rescale) || rescale < 1) throw new Error(`rescale must be a positive integer, got ${opts.rescale}`);
+  const fps = opts.fps ?? 25;
+  if (!(fps > 0) || !Number.isFinite(fps)) throw new Error(`fps must be a positive number, got ${opts.fps}`);
+  const file = await MrdFile.open(filename);
+  let ref: MrdFile | null = null;
+  try {
+    const groups = file.groups();
+    logger.info(`File ${filename} contains ${groups.length} groups:`);
+    logger.info('  ' + groups.join('\n  '));
+    let group = opts.inGroup;
+    if (!group) {
+      group = lastGroup(file, filename);
+      logger.info(`Input group not specified -- selecting most recent: ${group}`);
+    }
+    if (!groups.includes(group)) throw new Error(`${filename}: could not find group ${group} (groups: ${groups.join(', ') || 'none'})`);
+    logger.info(`Reading data from group '${group}' in file '${filename}'`);
+    const allSeries = file.imageSeries(group);
+    if (allSeries.length === 0) throw new Error(`${filename}: group ${group} holds no image series (it is not MRD image data)`);
+    logger.info(`Found ${allSeries.length} image sub-groups: ${allSeries.join(', ')}`);
+    const seriesList = opts.series ? allSeries.filter((s) => s === opts.series) : allSeries;
+    if (opts.series && seriesList.length === 0) throw new Error(`${filename}: group ${group} has no series ${opts.series} (series: ${allSeries.join(', ')})`);
+
+    let refGroup: string | undefined;
+    if (opts.refFilename) {
+      ref = await MrdFile.open(opts.refFilename);
+      refGroup = opts.refInGroup || lastGroup(ref, opts.refFilename);
+      if (!ref.groups().includes(refGroup)) throw new Error(`${opts.refFilename}: could not find group ${refGroup}`);
+      logger.info(`Reference file ${opts.refFilename}: comparing with group ${refGroup}`);
+    }
+
+    const outDir = opts.outputDir ?? dirname(resolve(filename));
+    const outputs: Mrd2gifOutput[] = [];
+    for (const series of seriesList) {
+      logger.info(`Reading images from '/${group}/${series}'`);
+      const images = await readImages(file, group, series);
+      if (images.length === 0) {
+        logger.warning(`${filename}: /${group}/${series} has no images -- skipped`);
+        continue;
+      }
+      const refImages = ref && refGroup ? await readImages(ref, refGroup, series) : undefined;
+      const rendered = renderSeries(images, opts, refImages, `${filename}: /${group}/${series}`);
+      if (!rendered) continue;
+      const name = previewFileName(filename, group, series, rendered.suffix, rendered.filetype);
+      const w = writeRendered(rendered, outDir, name, opts);
+      outputs.push({ group, series, filetype: rendered.filetype, files: w.files, frames: rendered.frames.length, width: w.width, height: w.height });
+    }
+    return outputs;
+  } finally {
+    file.close();
+    ref?.close();
+  }
+}
