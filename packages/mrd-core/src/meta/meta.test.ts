@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { describe, expect, it } from 'vitest';
 import { describeWithReference, reference } from '../testing/index.js';
-import { MetaAttributes, MetaAttributesError, parseMeta, serializeMeta } from './meta.js';
+import { MetaAttributes, MetaAttributesError, parseMeta, parseMetaDocument, scanPlainMeta, serializeMeta } from './meta.js';
 import { createRoi, parseRoi } from './roi.js';
 import { formatPythonFixed, formatPythonFloat } from './python-format.js';
 
@@ -81,6 +81,48 @@ describe('MetaAttributes', () => {
     expect(() => parseMeta('<ismrmrdMeta><meta>')).toThrow(MetaAttributesError);
     expect(() => parseMeta('<other/>')).toThrow(/root element is <other>/);
     expect(() => parseMeta('<ismrmrdMeta><meta><value>1</value></meta></ismrmrdMeta>')).toThrow(/has no <name>/);
+  });
+});
+
+describe('the plain-layout scanner agrees with the general parser', () => {
+  const plain = [
+    "<?xml version='1.0' encoding='UTF-8'?>\n<ismrmrdMeta><meta><name>A</name><value>1</value><value>2</value></meta></ismrmrdMeta>",
+    '<?xml version="1.0"?>\n<ismrmrdMeta>\n\t<meta>\n\t\t<name>A</name>\n\t\t<value> 1.5 </value>\n\t</meta>\n</ismrmrdMeta>\n',
+    '<ismrmrdMeta><!-- c --><meta><name>A&amp;B</name><value>&lt;&gt;&quot;&apos;&#233;&#x1F600;</value><value/><value /></meta><meta><name/></meta></ismrmrdMeta>',
+    '<ismrmrdMeta><meta><name>A</name><value>x</value></meta><meta><name>B</name></meta><meta><name>A</name><value>y</value></meta></ismrmrdMeta>',
+    '<ismrmrdMeta/>',
+    '<?xml version="1.0" encoding="utf-8" standalone="yes"?><ismrmrdMeta />',
+  ];
+  const general = [
+    '<ismrmrdMeta><meta><value>1</value><name>A</name></meta></ismrmrdMeta>',
+    '<ismrmrdMeta><meta><name>A</name><value><![CDATA[<x>]]></value></meta></ismrmrdMeta>',
+    '<ismrmrdMeta><meta id="1"><name>A</name><value>1</value></meta></ismrmrdMeta>',
+    '<ismrmrdMeta><meta><name>A</name><value>1</value><extra>2</extra></meta><other/></ismrmrdMeta>',
+  ];
+  it('reads the plain layouts itself, with the same result as the general parser', () => {
+    for (const s of plain) {
+      const fast = scanPlainMeta(s);
+      expect(fast, s).toBeDefined();
+      expect([...fast!], s).toEqual([...parseMetaDocument(s)]);
+    }
+  });
+  it('hands every other construct to the general parser', () => {
+    for (const s of general) {
+      expect(scanPlainMeta(s), s).toBeUndefined();
+      expect(parseMeta(s).get('A'), s).toBeDefined();
+    }
+    expect(parseMeta(general[1]!).get('A')).toBe('<x>');
+    // An undefined entity: the scanner declines, the general parser keeps it as text (ElementTree would raise).
+    const bogus = '<ismrmrdMeta><meta><name>A</name><value>a &bogus; b</value></meta></ismrmrdMeta>';
+    expect(scanPlainMeta(bogus)).toBeUndefined();
+    expect(parseMeta(bogus).get('A')).toBe('a &bogus; b');
+  });
+  it('never accepts malformed input', () => {
+    for (const s of ['<ismrmrdMeta><meta><name>A</name></ismrmrdMeta>', '<ismrmrdMeta><meta><name>A</value></meta></ismrmrdMeta>',
+      '<ismrmrdMeta></ismrmrdMeta>trailing', '<ismrmrdMeta><meta><name>A</name><value>1</value></meta>']) {
+      expect(scanPlainMeta(s), s).toBeUndefined();
+      expect(() => parseMeta(s), s).toThrow(MetaAttributesError);
+    }
   });
 });
 

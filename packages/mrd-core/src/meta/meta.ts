@@ -16,8 +16,12 @@
  *   declaration): `<?xml version='1.0' encoding='UTF-8'?>\n<ismrmrdMeta>...` on one line, `&`,
  *   `<`, `>` escaped, `<value />` for an empty value.
  *
- * Parsing uses fast-xml-parser through the header's XML layer; serializing is plain string
- * building because the output must match ElementTree byte for byte.
+ * Parsing: meta attributes travel with every image, so the plain layouts the ISMRMRD libraries
+ * write (declaration, `<meta>`, `<name>`, `<value>`, whitespace, comments, character references)
+ * are read by a small strict scanner (about 20x faster than the general parser); any other
+ * construct (attributes, CDATA, DOCTYPE, unknown elements, or anything malformed) goes through
+ * fast-xml-parser via the header's XML layer, which also produces the error for malformed input.
+ * Serializing is plain string building because the output must match ElementTree byte for byte.
  */
 import { IsmrmrdHeaderError } from '../xml-header/errors.js';
 import { escapeXmlText, parseXmlDocument } from '../xml-header/xml-document.js';
@@ -143,13 +147,100 @@ function elementText(el: XmlElement): string {
   return typeof first === 'string' ? first : '';
 }
 
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decode the references of character data; undefined when a reference is not a valid XML one. */
+function decodeText(s: string): string | undefined {
+  if (!s.includes('&')) return s;
+  let bad = false;
+  const out = s.replace(/&([^;&<]*);?/g, (m, body: string) => {
+    if (!m.endsWith(';')) {
+      bad = true;
+      return m;
+    }
+    if (body in ENTITIES) return ENTITIES[body]!;
+    const num = /^#(x[0-9a-fA-F]+|[0-9]+)$/.exec(body);
+    if (num) {
+      const cp = num[1]!.startsWith('x') ? parseInt(num[1]!.slice(1), 16) : parseInt(num[1]!, 10);
+      if (cp > 0 && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) return String.fromCodePoint(cp);
+    }
+    bad = true;
+    return m;
+  });
+  return bad ? undefined : out;
+}
+
+/**
+ * The strict scanner for the plain layouts (see the module comment; exported for tests, use parseMeta). Returns undefined on
+ * anything outside them, so the general parser decides.
+ */
+export function scanPlainMeta(text: string): MetaAttributes | undefined {
+  const re = /\s*(?:<!--(?:(?!--)[\s\S])*-->\s*)*/y;
+  let pos = 0;
+  const skip = () => {
+    re.lastIndex = pos;
+    re.exec(text);
+    pos = re.lastIndex;
+  };
+  const take = (token: string): boolean => {
+    if (!text.startsWith(token, pos)) return false;
+    pos += token.length;
+    return true;
+  };
+  const decl = /^<\?xml\s+version\s*=\s*(['"])1\.[0-9]+\1(\s+encoding\s*=\s*(['"])[A-Za-z][A-Za-z0-9._-]*\3)?(\s+standalone\s*=\s*(['"])(yes|no)\5)?\s*\?>/.exec(text);
+  if (decl) pos = decl[0].length;
+  skip();
+  // <name>text</name> or <name/> / <name />; returns the decoded text, undefined when not that.
+  const leaf = (tag: string): string | undefined => {
+    if (take(`<${tag}/>`) || take(`<${tag} />`)) return '';
+    if (!take(`<${tag}>`)) return undefined;
+    const end = text.indexOf('<', pos);
+    if (end < 0 || !text.startsWith(`</${tag}>`, end)) return undefined;
+    const decoded = decodeText(text.slice(pos, end));
+    if (decoded === undefined) return undefined;
+    pos = end + tag.length + 3;
+    return decoded;
+  };
+  const meta = new MetaAttributes();
+  if (take('<ismrmrdMeta/>') || take('<ismrmrdMeta />')) {
+    skip();
+    return pos === text.length ? meta : undefined;
+  }
+  if (!take('<ismrmrdMeta>')) return undefined;
+  for (;;) {
+    skip();
+    if (take('</ismrmrdMeta>')) break;
+    if (!take('<meta>')) return undefined;
+    skip();
+    const name = leaf('name');
+    if (name === undefined) return undefined;
+    const values: string[] = [];
+    for (;;) {
+      skip();
+      if (take('</meta>')) break;
+      const v = leaf('value');
+      if (v === undefined) return undefined;
+      values.push(v);
+    }
+    const existing = meta.getAll(name);
+    meta.set(name, existing ? [...existing, ...values] : values);
+  }
+  skip();
+  return pos === text.length ? meta : undefined;
+}
+
 /** Parse `ismrmrdMeta` XML. Accepts the Python (one line) and the C++ (indented) layouts and a trailing NUL. */
 export function parseMeta(xml: string | Uint8Array): MetaAttributes {
   let text = typeof xml === 'string' ? xml : new TextDecoder('utf-8').decode(xml);
   const nul = text.indexOf('\0');
   if (nul >= 0) text = text.slice(0, nul);
+  if (text.trim() === '') return new MetaAttributes();
+  return scanPlainMeta(text) ?? parseMetaDocument(text);
+}
+
+/** The general path: any well-formed document, through fast-xml-parser (exported for tests; use parseMeta). */
+export function parseMetaDocument(text: string): MetaAttributes {
   const meta = new MetaAttributes();
-  if (text.trim() === '') return meta;
   let root: XmlElement;
   try {
     root = parseXmlDocument(text);
