@@ -767,13 +767,15 @@ export class Hdf5FileWriter {
    * The chunked dataset at `path`: created (empty) if absent, else opened for appending after
    * checking that its datatype and record shape match.
    */
-  async chunkedDataset(path: string, type: Datatype, recordShape: number[], chunkRows: number): Promise<ChunkedDataset> {
+  async chunkedDataset(path: string, types: Datatype | Datatype[], recordShape: number[], chunkRows: number): Promise<ChunkedDataset> {
+    const accepted = Array.isArray(types) ? types : [types];
+    const type = accepted[0];
     const [parent, name] = this.split(path);
     const g = (await this.resolveGroup(parent, true))!;
     const c = g.children.get(name);
     if (c && c.kind === 'dataset') {
       if (!(c instanceof ChunkedDataset)) throw usageError(`${this.path}:${path} is not a chunked dataset`);
-      if (!sameDatatype(c.type, type)) throw usageError(`${this.path}:${path}: datatype ${describeDatatype(c.type)} differs from the one to append (${describeDatatype(type)})`);
+      if (!accepted.some((t) => sameDatatype(c.type, t))) throw usageError(`${this.path}:${path}: datatype ${describeDatatype(c.type)} differs from the one to append (${describeDatatype(type)})`);
       if (c.recordShape.length !== recordShape.length || c.recordShape.some((d, i) => d !== recordShape[i])) {
         throw usageError(`${this.path}:${path}: records of shape (${c.recordShape.join(', ')}) cannot take one of shape (${recordShape.join(', ')})`);
       }
@@ -782,7 +784,7 @@ export class Hdf5FileWriter {
     if (c && c.kind === 'group') throw new Error(`${this.path}:${path} is a group, not a dataset`);
     let ds: ChunkedDataset;
     if (c && c.kind === 'existing') {
-      ds = await this.loadChunkedDataset(path, c.entry.objectHeaderAddr, type, recordShape);
+      ds = await this.loadChunkedDataset(path, c.entry.objectHeaderAddr, accepted, recordShape);
     } else {
       const chunkDims = [Math.max(1, chunkRows), ...recordShape];
       ds = new ChunkedDataset(this, path, type, recordShape, chunkDims, new ChunkIndexSpine(chunkDims.length + 1, this.sb.chunkK), 0);
@@ -794,7 +796,7 @@ export class Hdf5FileWriter {
     return ds;
   }
 
-  private async loadChunkedDataset(path: string, addr: number, type: Datatype, recordShape: number[]): Promise<ChunkedDataset> {
+  private async loadChunkedDataset(path: string, addr: number, accepted: Datatype[], recordShape: number[]): Promise<ChunkedDataset> {
     const what = `${this.path}:${path}`;
     const read = (a: number, n: number) => this.readAt(a, n);
     const oh = await readObjectHeaderV1(read, addr, what);
@@ -805,7 +807,8 @@ export class Hdf5FileWriter {
     if (!dtm || !dsm || !lm) throw new Error(`${what}: not a dataset`);
     if (dtm.flags & MSG_FLAG_SHARED) throw new Error(`${what}: shared (committed) datatype; appending is not supported`);
     const existingType = decodeDatatype(new ByteReader(dtm.body, 0, what));
-    if (!sameDatatype(existingType, type)) throw usageError(`${what}: existing datatype ${describeDatatype(existingType)} differs from the one to append (${describeDatatype(type)})`);
+    const type = accepted.find((t) => sameDatatype(existingType, t));
+    if (!type) throw usageError(`${what}: existing datatype ${describeDatatype(existingType)} differs from the one to append (${describeDatatype(accepted[0])})`);
     const space = decodeDataspace(dsm.body, what);
     if (space.dims.length !== recordShape.length + 1 || recordShape.some((d, i) => d !== space.dims[i + 1])) {
       throw usageError(`${what}: existing shape (${space.dims.join(', ')}) does not take records of shape (${recordShape.join(', ')})`);

@@ -51,7 +51,22 @@ export const acquisitionHeaderType = packedCompound([
   ['user_float', arrayOf(f32, 8)],
 ]);
 
-export const acquisitionType = packedCompound([
+/**
+ * The acquisition record as the C library defines it: `HDF5_Acquisition` is a naturally aligned
+ * struct, so `traj` and `data` sit at 344 and 360 (376 bytes).
+ */
+export const acquisitionType: Datatype = {
+  kind: 'compound',
+  size: 376,
+  members: [
+    { name: 'head', offset: 0, type: acquisitionHeaderType },
+    { name: 'traj', offset: 344, type: { kind: 'vlen', base: f32 } },
+    { name: 'data', offset: 360, type: { kind: 'vlen', base: f32 } },
+  ],
+};
+
+/** The packed variant ismrmrd-python/h5py write (372 bytes); accepted when appending. */
+export const acquisitionTypePacked = packedCompound([
   ['head', acquisitionHeaderType],
   ['traj', { kind: 'vlen', base: f32 }],
   ['data', { kind: 'vlen', base: f32 }],
@@ -159,16 +174,32 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
-export const encodeAcquisition: RecordEncoder<Acquisition> = (acq, buf, view, offset, heap) => {
-  writeAcquisitionHeader(acq.head, view, offset);
-  heap.ref(buf, offset + 340, bytesOf(acq.traj), acq.traj.length);
-  heap.ref(buf, offset + 356, bytesOf(acq.data), acq.data.length);
-};
+function memberOffset(t: Datatype, name: string): number {
+  if (t.kind !== 'compound') throw new Error('not a compound type');
+  const m = t.members.find((x) => x.name === name);
+  if (!m) throw new Error(`compound has no member '${name}'`);
+  return m.offset;
+}
 
-export const encodeWaveform: RecordEncoder<Waveform> = (wf, buf, view, offset, heap) => {
-  writeWaveformHeader(wf.head, view, offset);
-  heap.ref(buf, offset + 40, bytesOf(wf.data), wf.data.length);
-};
+/** Encoder for acquisition records of type `t` (either layout). */
+export function acquisitionEncoder(t: Datatype): RecordEncoder<Acquisition> {
+  const trajAt = memberOffset(t, 'traj');
+  const dataAt = memberOffset(t, 'data');
+  return (acq, buf, view, offset, heap) => {
+    writeAcquisitionHeader(acq.head, view, offset);
+    heap.ref(buf, offset + trajAt, bytesOf(acq.traj), acq.traj.length);
+    heap.ref(buf, offset + dataAt, bytesOf(acq.data), acq.data.length);
+  };
+}
+
+/** Encoder for waveform records of type `t`. */
+export function waveformEncoder(t: Datatype): RecordEncoder<Waveform> {
+  const dataAt = memberOffset(t, 'data');
+  return (wf, buf, view, offset, heap) => {
+    writeWaveformHeader(wf.head, view, offset);
+    heap.ref(buf, offset + dataAt, bytesOf(wf.data), wf.data.length);
+  };
+}
 
 export const encodeImageHeaderRecord: RecordEncoder<Image> = (img, _buf, view, offset) => {
   writeImageHeader(img.head, view, offset);

@@ -21,18 +21,20 @@ import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { datatypeSize, type Datatype } from '../format/datatype.js';
 import { Hdf5FileWriter, usageError, type ChunkedDataset, type Hdf5WriterOptions } from './hdf5-file-writer.js';
 import {
+  acquisitionEncoder,
   acquisitionType,
-  encodeAcquisition,
+  acquisitionTypePacked,
   encodeImageAttribute,
   encodeImageData,
   encodeImageHeaderRecord,
-  encodeWaveform,
   imageAttributeType,
   imageHeaderType,
   imagePixelType,
   PIXEL_ARRAY,
+  waveformEncoder,
   waveformType,
 } from './mrd-datatypes.js';
+import type { RecordEncoder } from './hdf5-file-writer.js';
 
 export interface MrdWriterCreateOptions extends Hdf5WriterOptions {
   /** Group to write into (default `dataset`, as the reference tools). */
@@ -72,8 +74,8 @@ interface SeriesDatasets {
 
 export class MrdWriter {
   private series = new Map<string, SeriesDatasets>();
-  private acqs?: ChunkedDataset;
-  private wfs?: ChunkedDataset;
+  private acqs?: { ds: ChunkedDataset; encode: RecordEncoder<Acquisition> };
+  private wfs?: { ds: ChunkedDataset; encode: RecordEncoder<Waveform> };
 
   private constructor(
     private readonly file: Hdf5FileWriter,
@@ -157,8 +159,11 @@ export class MrdWriter {
           throw usageError(`acquisition ${i} (scan_counter ${h.scan_counter}): traj has ${a.traj.length} floats, header says ${h.number_of_samples} samples x ${h.trajectory_dimensions} dimensions`);
         }
       });
-      this.acqs ??= await this.file.chunkedDataset(`${this.group}/data`, acquisitionType, [], rowsFor(datatypeSize(acquisitionType), 4096));
-      await this.acqs.append(acqs, encodeAcquisition);
+      if (!this.acqs) {
+        const ds = await this.file.chunkedDataset(`${this.group}/data`, [acquisitionType, acquisitionTypePacked], [], rowsFor(datatypeSize(acquisitionType), 4096));
+        this.acqs = { ds, encode: acquisitionEncoder(ds.type) };
+      }
+      await this.acqs.ds.append(acqs, this.acqs.encode);
     });
   }
 
@@ -173,8 +178,11 @@ export class MrdWriter {
           throw usageError(`waveform ${i} (waveform_id ${w.head.waveform_id}): data has ${w.data.length} values, header says ${w.head.number_of_samples} samples x ${w.head.channels} channels`);
         }
       });
-      this.wfs ??= await this.file.chunkedDataset(`${this.group}/waveforms`, waveformType, [], rowsFor(datatypeSize(waveformType), 8192));
-      await this.wfs.append(wfs, encodeWaveform);
+      if (!this.wfs) {
+        const ds = await this.file.chunkedDataset(`${this.group}/waveforms`, waveformType, [], rowsFor(datatypeSize(waveformType), 8192));
+        this.wfs = { ds, encode: waveformEncoder(ds.type) };
+      }
+      await this.wfs.ds.append(wfs, this.wfs.encode);
     });
   }
 
