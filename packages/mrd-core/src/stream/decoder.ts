@@ -3,10 +3,11 @@
  * messages back.
  *
  * - Payloads are typed-array VIEWS into the pushed chunk when the message lies inside it and
- *   the payload is aligned for its element type; otherwise (a message spanning chunks, or an
- *   unaligned payload) that one message's payload is copied. Consecutive acquisitions alternate
+ *   the payload is aligned for its element type. A message spanning chunks is copied once into a
+ *   buffer of its own, laid out so its payloads are aligned, and its payloads view that buffer.
+ *   An unaligned payload inside a chunk is copied on its own. Consecutive acquisitions alternate
  *   in alignment (342 + 4k bytes each), so about half of them are copied when a stream is pushed
- *   as one buffer; a message assembled from several chunks is laid out so its payload is aligned.
+ *   as one buffer.
  *   The decoder never modifies pushed chunks; callers must not reuse a chunk's memory while
  *   messages from it are alive (or use `cloneAcquisition` etc. / `copyPayloads: true`).
  * - Before anything is allocated, each message's total size is computed from its fixed-size
@@ -40,10 +41,12 @@ export interface MrdStreamDecoderOptions {
 export interface MrdStreamDecoderStats {
   messages: number;
   bytes: number;
-  /** Payloads returned as views into pushed chunks. */
+  /** Payloads returned as views (into a pushed chunk, or into an assembled message). */
   viewedPayloads: number;
-  /** Payloads copied (unaligned, assembled from several chunks, or copyPayloads). */
+  /** Payloads copied on their own (unaligned in the pushed chunk, or copyPayloads). */
   copiedPayloads: number;
+  /** Messages that spanned chunks, copied once into a buffer of their own (payloads aligned). */
+  assembledMessages: number;
   /** Largest single buffer the decoder allocated, in bytes. */
   largestAllocation: number;
 }
@@ -152,7 +155,7 @@ export class MrdStreamDecoder {
   readonly maxMessageSize: number;
   readonly copyPayloads: boolean;
   readonly stats: MrdStreamDecoderStats = {
-    messages: 0, bytes: 0, viewedPayloads: 0, copiedPayloads: 0, largestAllocation: 0,
+    messages: 0, bytes: 0, viewedPayloads: 0, copiedPayloads: 0, assembledMessages: 0, largestAllocation: 0,
   };
 
   /** Stream offset of the first byte not yet part of a returned message. */
@@ -225,7 +228,9 @@ export class MrdStreamDecoder {
 
   private alloc(n: number): Uint8Array {
     if (n > this.stats.largestAllocation) this.stats.largestAllocation = n;
-    return new Uint8Array(n);
+    // Unzeroed: every byte but the alignment padding is written before the message is parsed.
+    const b = Buffer.allocUnsafeSlow(n);
+    return new Uint8Array(b.buffer, b.byteOffset, n);
   }
 
   private pushInner(chunk: Uint8Array, out: MrdMessage[]): void {
@@ -258,7 +263,9 @@ export class MrdStreamDecoder {
       if (this.body && this.bodyFill === this.bodyTotal) {
         const body = this.body;
         this.body = null;
-        out.push(this.parse(body, this.bodyView!, this.bodyPad, this.bodyTotal, true));
+        // The assembled buffer is the decoder's own copy: payloads are views into it.
+        this.stats.assembledMessages++;
+        out.push(this.parse(body, this.bodyView!, this.bodyPad, this.bodyTotal, false));
         this.bodyView = null;
       }
     }
@@ -296,7 +303,7 @@ export class MrdStreamDecoder {
     else if (id === MessageId.IMAGE) start = IMG_PREFIX + srcView.getUint32(p + 200, true);
     const pad = (8 - (start % 8)) % 8;
     this.body = this.alloc(pad + total);
-    this.bodyView = new DataView(this.body.buffer);
+    this.bodyView = new DataView(this.body.buffer, this.body.byteOffset, this.body.byteLength);
     this.bodyPad = pad;
     this.body.set(src.subarray(p, p + have), pad);
     this.bodyFill = have;
@@ -315,9 +322,10 @@ export class MrdStreamDecoder {
     this.stats.copiedPayloads++;
     const nbytes = count * C.BYTES_PER_ELEMENT;
     if (nbytes > this.stats.largestAllocation) this.stats.largestAllocation = nbytes;
-    const a = new C(count);
-    new Uint8Array(a.buffer, 0, nbytes).set(u8.subarray(pos, pos + nbytes));
-    return a;
+    // Unzeroed memory of its own (every byte is overwritten at once).
+    const mem = Buffer.allocUnsafeSlow(nbytes);
+    mem.set(u8.subarray(pos, pos + nbytes));
+    return new C(mem.buffer as ArrayBuffer, mem.byteOffset, count);
   }
 
   /** Builds the message from its `total` bytes at `p` of `u8` (complete, sizes validated). */
