@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { getFftEngine } from '../fft/engine.js';
+import { centredIfft2, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, fftshift, ifftshift } from './centred-fft.js';
+
+function random(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) % 2147483648; a[i] = s / 2147483648 - 0.5; }
+  return a;
+}
+
+describe('fftshift / ifftshift (numpy)', () => {
+  it('match numpy on odd and even lengths', () => {
+    expect([...fftshift(Float64Array.from([0, 1, 2, 3, 4]), [5])]).toEqual([3, 4, 0, 1, 2]);
+    expect([...ifftshift(Float64Array.from([0, 1, 2, 3, 4]), [5])]).toEqual([2, 3, 4, 0, 1]);
+    expect([...fftshift(Float64Array.from([0, 1, 2, 3]), [4])]).toEqual([2, 3, 0, 1]);
+    // 2-D, only axis 0, complex elements
+    const a = Float32Array.from([1, 10, 2, 20, 3, 30, 4, 40, 5, 50, 6, 60]); // [3][2] complex
+    expect([...fftshift(a, [3, 2], [0], 2)]).toEqual([5, 50, 6, 60, 1, 10, 2, 20, 3, 30, 4, 40]);
+  });
+});
+
+describe('centred 2-D inverse FFT', () => {
+  for (const [b, ny, nx] of [[2, 8, 16], [1, 5, 7], [3, 6, 9], [2, 16, 48]]) {
+    it(`equals ifftshift(ifft2(fftshift(x))) * scale for ${b} x ${ny} x ${nx}`, async () => {
+      const fft = await getFftEngine();
+      const x = random(2 * b * ny * nx, ny * nx + b);
+      // independent path: generic shifts + fftn
+      const shape = [b, ny, nx];
+      const ref = fftshift(x, shape, [1, 2], 2);
+      fft.fftn(ref, shape, [1, 2], true);
+      const expected = ifftshift(ref, shape, [1, 2], 2);
+      const got = x.slice();
+      centredIfft2(fft, got, b, ny, nx, 3);
+      let err = 0, mag = 0;
+      for (let i = 0; i < got.length; i++) { err = Math.max(err, Math.abs(got[i] - 3 * expected[i])); mag = Math.max(mag, Math.abs(3 * expected[i])); }
+      expect(err / mag).toBeLessThan(1e-5);
+      // fused root sum of squares over the batch
+      const rss = centredIfft2RootSumOfSquares(fft, x, b, ny, nx, 3);
+      for (let p = 0; p < ny * nx; p++) {
+        let s = 0;
+        for (let c = 0; c < b; c++) { const o = 2 * (c * ny * nx + p); s += got[o] ** 2 + got[o + 1] ** 2; }
+        expect(rss[p]).toBeCloseTo(Math.sqrt(s), 4);
+      }
+      // float64 single pixel
+      const y = ny - 1, xx = Math.floor(nx / 3);
+      expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 3, y, xx)).toBeCloseTo(rss[y * nx + xx], 4);
+    });
+  }
+});
