@@ -1,0 +1,29 @@
+// Minimal typing of the parts of dcmjs 0.49 this package uses (dcmjs ships no type declarations).
+declare module 'dcmjs' {
+  export interface DcmjsElement {
+    vr: string;
+    Value?: unknown[];
+    _rawValue?: unknown;
+    InlineBinary?: string;
+  }
+  export type DcmjsDataset = Record<string, DcmjsElement>;
+  export class DicomDict {
+    constructor(meta: DcmjsDataset);
+    meta: DcmjsDataset;
+    dict: DcmjsDataset;
+    write(options?: Record<string, unknown>): ArrayBuffer;
+  }
+  export const data: {
+    DicomMessage: {
+      readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomDict;
+    };
+    DicomDict: typeof DicomDict;
+    DicomMetaDictionary: {
+      uid(): string;
+      dictionary: Record<string, { tag: string; vr: string; name: string; vm: string }>;
+      nameMap: Record<string, { tag: string; vr: string; name: string; vm: string }>;
+    };
+  };
+  const dcmjs: { data: typeof data; log?: unknown };
+  export default dcmjs;
+}

@@ -1,0 +1,186 @@
+/**
+ * Reading one DICOM file: structure check (dicom-parser, which refuses truncated data that dcmjs
+ * would silently zero-fill), dataset in the DICOM JSON model (dcmjs), decoded pixel data.
+ */
+import dicomParser from 'dicom-parser';
+import type { DcmjsDataset, DcmjsElement } from 'dcmjs';
+import {
+  BINARY_VRS, Tag, TransferSyntax, numberValue, stringValue,
+  type DicomJsonDataset, type DicomJsonElement, type DicomJsonValue,
+} from '@mrd-tools/core';
+import { dcmjsData } from './dcmjs-runtime.js';
+import { decodePixelData, type DecodedPixels, type PixelDescription } from './pixel-decoding.js';
+
+/** A file that could not be read as DICOM; the message names the file and the reason. */
+export class DicomReadError extends Error {
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+export interface DicomFile {
+  path: string;
+  transferSyntax: string;
+  /** The dataset (no file meta group, no pixel data) in the DICOM JSON model. */
+  dataset: DicomJsonDataset;
+  pixels: DecodedPixels;
+  description: PixelDescription;
+}
+
+const PIXEL_TAGS = new Set<string>([Tag.PixelData, Tag.FloatPixelData, Tag.DoubleFloatPixelData]);
+
+/** Whether the bytes start with the 128-byte preamble and `DICM`. */
+export function hasDicomPreamble(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + width <= bytes.length; i += width) {
+    for (let k = 0; k < width; k++) out[i + k] = bytes[i + width - 1 - k]!;
+  }
+  return out;
+}
+
+const SWAP_WIDTH: Record<string, number> = { OW: 2, OF: 4, OL: 4, OD: 8, OV: 8 };
+
+function binaryToBase64(value: unknown[], vr: string, bigEndian: boolean): string | undefined {
+  const parts = value.filter((v) => v instanceof ArrayBuffer || ArrayBuffer.isView(v)) as (ArrayBuffer | Uint8Array)[];
+  if (parts.length === 0) return undefined;
+  const chunks = parts.map((p) => (p instanceof ArrayBuffer ? new Uint8Array(p) : new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
+  let bytes = chunks.length === 1 ? chunks[0]! : Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
+  const w = SWAP_WIDTH[vr];
+  if (bigEndian && w) bytes = swapBytes(bytes, w);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function atToHex(v: unknown): string {
+  if (typeof v === 'number') return (v >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return String(v).replace(/[^0-9a-fA-F]/g, '').toUpperCase().padStart(8, '0');
+}
+
+/** One dcmjs element in the DICOM JSON model. */
+function elementToJson(tag: string, el: DcmjsElement, bigEndian: boolean): DicomJsonElement {
+  const vr = el.vr;
+  const out: DicomJsonElement = { vr };
+  const value = el.Value ?? [];
+  if (BINARY_VRS.has(vr)) {
+    const b64 = binaryToBase64(value, vr, bigEndian);
+    if (b64 !== undefined && b64.length > 0) out.InlineBinary = b64;
+    return out;
+  }
+  if (vr === 'SQ') {
+    const items = value.map((item) => datasetToJson(item as DcmjsDataset, bigEndian));
+    if (items.length > 0) out.Value = items;
+    return out;
+  }
+  let vals: DicomJsonValue[];
+  if (tag === Tag.SpecificCharacterSet && el._rawValue !== undefined) {
+    // dcmjs rewrites this to ISO_IR 192 (it decodes text to Unicode); keep what the file said.
+    const raw = el._rawValue;
+    vals = (Array.isArray(raw) ? raw : String(raw).split('\\')).map((s) => String(s).trim());
+  } else if (vr === 'AT') {
+    vals = value.map(atToHex);
+  } else if (vr === 'PN') {
+    vals = value.map((v) => {
+      if (v === null || v === undefined || v === '') return null;
+      if (typeof v === 'string') return { Alphabetic: v };
+      const o = v as Record<string, unknown>;
+      const pn: Record<string, string> = {};
+      for (const k of ['Alphabetic', 'Ideographic', 'Phonetic']) if (typeof o[k] === 'string' && o[k] !== '') pn[k] = o[k] as string;
+      return Object.keys(pn).length ? pn : null;
+    });
+  } else if ((vr === 'DS' || vr === 'IS') && Array.isArray(el._rawValue) && el._rawValue.length === value.length) {
+    // The exact text as stored (CP 1861 allows DS/IS as JSON strings), so the round trip keeps
+    // e.g. "80.0000" rather than 80.
+    vals = (el._rawValue as unknown[]).map((v) => {
+      const t = v === null || v === undefined ? '' : String(v).trim();
+      return t === '' ? null : t;
+    });
+  } else if (vr === 'DS' || vr === 'IS') {
+    vals = value.map((v) => {
+      if (v === null || v === undefined || v === '') return null;
+      const n = typeof v === 'number' ? v : Number(String(v).trim());
+      return Number.isFinite(n) ? n : String(v);
+    });
+  } else {
+    vals = value.map((v) => (v === undefined || v === '' ? null : (v as DicomJsonValue)));
+  }
+  if (vals.length > 0 && !(vals.length === 1 && vals[0] === null)) out.Value = vals;
+  return out;
+}
+
+/** A dcmjs dataset (dict) in the DICOM JSON model, without pixel data. */
+export function datasetToJson(dict: DcmjsDataset, bigEndian = false): DicomJsonDataset {
+  const out: DicomJsonDataset = {};
+  for (const tag of Object.keys(dict).sort()) {
+    const t = tag.toUpperCase();
+    if (PIXEL_TAGS.has(t)) continue;
+    out[t] = elementToJson(t, dict[tag]!, bigEndian);
+  }
+  return out;
+}
+
+function pixelDescription(ds: DicomJsonDataset): PixelDescription {
+  const rows = numberValue(ds, Tag.Rows);
+  const columns = numberValue(ds, Tag.Columns);
+  const bitsAllocated = numberValue(ds, Tag.BitsAllocated);
+  if (!rows || !columns) throw new Error('no Rows/Columns');
+  if (!bitsAllocated) throw new Error('no BitsAllocated');
+  return {
+    rows,
+    columns,
+    bitsAllocated,
+    bitsStored: numberValue(ds, Tag.BitsStored) ?? bitsAllocated,
+    samplesPerPixel: numberValue(ds, Tag.SamplesPerPixel) ?? 1,
+    pixelRepresentation: numberValue(ds, Tag.PixelRepresentation) ?? 0,
+    planarConfiguration: numberValue(ds, Tag.PlanarConfiguration) ?? 0,
+    photometricInterpretation: (stringValue(ds, Tag.PhotometricInterpretation) ?? 'MONOCHROME2').trim(),
+    numberOfFrames: Math.max(1, numberValue(ds, Tag.NumberOfFrames) ?? 1),
+  };
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  if (e && typeof e === 'object' && 'exception' in e) return String((e as { exception: unknown }).exception);
+  return String(e);
+}
+
+/** Reads and decodes one DICOM Part 10 file held in memory. Throws DicomReadError. */
+export async function readDicomBytes(path: string, bytes: Uint8Array): Promise<DicomFile> {
+  if (!hasDicomPreamble(bytes)) throw new DicomReadError(path, 'not a DICOM file (no DICM preamble)');
+  try {
+    dicomParser.parseDicom(bytes);
+  } catch (e) {
+    const r = reasonOf(e);
+    throw new DicomReadError(path, /overrun|beyond|end of|truncat/i.test(r) ? `truncated DICOM file (${r})` : `malformed DICOM file (${r})`);
+  }
+  let dict: DcmjsDataset;
+  let meta: DcmjsDataset;
+  try {
+    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const dd = dcmjsData.DicomMessage.readFile(ab, { ignoreErrors: true });
+    dict = dd.dict;
+    meta = dd.meta;
+  } catch (e) {
+    throw new DicomReadError(path, `malformed DICOM file (${reasonOf(e)})`);
+  }
+  const transferSyntax = String(meta['00020010']?.Value?.[0] ?? TransferSyntax.ExplicitVRLittleEndian).replace(/\0/g, '').trim();
+  const bigEndian = transferSyntax === TransferSyntax.ExplicitVRBigEndian;
+  const dataset = datasetToJson(dict, bigEndian);
+  const px = dict[Tag.PixelData] ?? dict[Tag.PixelData.toLowerCase()];
+  if (!px || !px.Value || px.Value.length === 0) throw new DicomReadError(path, 'no pixel data');
+  let description: PixelDescription;
+  try {
+    description = pixelDescription(dataset);
+  } catch (e) {
+    throw new DicomReadError(path, `incomplete image pixel module (${reasonOf(e)})`);
+  }
+  try {
+    const pixels = await decodePixelData(px.Value, transferSyntax, description);
+    return { path, transferSyntax, dataset, pixels, description };
+  } catch (e) {
+    throw new DicomReadError(path, `cannot decode pixel data (${reasonOf(e)})`);
+  }
+}
