@@ -17,3 +17,5 @@ export * from './hdf5/reader/index.js';
 export * from './connection/socket-connection.js';
 export * from './meta/index.js';
 export * from './hdf5/writer/index.js';
+export * from './dicom/index.js';
+export * from './progress/index.js';
