@@ -6,11 +6,19 @@
  * result is rescaled `(v - 2048) * maxVal / 2048` to int16, as series 10, 11, ...
  */
 import {
-  DataType, ImageType, formatPythonFixed, formatPythonFloat, logger, parseMeta, serializeMeta, type MetaAttributes,
-  type Image, type ImageHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
+  DataType, ImageType, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
+  type Image, type ImageHeader, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
 } from '@mrd-tools/core';
 import { DEFAULT_BITS_STORED, DebugDumper, cloneImageHeader, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
-import { errorText, headerUserParameterLong } from './reference-helpers.js';
+
+function headerUserParameterLong(header: unknown, name: string): number | undefined {
+  if (typeof header !== 'object' || header === null) return undefined;
+  return getUserParameterLong(header as IsmrmrdHeader, name);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+}
 
 /** Same-typed zeroed array. */
 function like(d: ImagePixels, n: number): ImagePixels {

@@ -1,10 +1,10 @@
 /**
  * Built-in module `filter` (reference custom/filter.py): as invertcontrast but, instead of the
  * inversion, a median filter of `filterSize` (scipy.ndimage.median_filter semantics) and the
- * `comments` parameter appended to ImageComments. See image-contrast.ts.
+ * `comments` parameter appended to ImageComments. See invertcontrast.ts.
  */
 import type { MrdConnection, ModuleConfig } from '@mrd-tools/core';
-import { FILTER, processContrast } from './image-contrast.js';
+import { FILTER, processContrast } from './invertcontrast.js';
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {
   await processContrast(connection, config, header, FILTER);

@@ -9,7 +9,7 @@
  * transform is the same, and the result comes out as the image's [y = PE][x = RO].
  */
 import {
-  AcquisitionFlag, DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, logger, serializeMeta,
+  AcquisitionFlag, DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
@@ -17,7 +17,11 @@ import {
   DebugDumper, DEFAULT_BITS_STORED, centredIfft2RootSumOfSquares, cropCentre, imageHeaderFromArray, maxValueForBitsStored,
   normaliseToInt16,
 } from '@mrd-tools/core/recon';
-import { headerUserParameterLong } from './reference-helpers.js';
+
+function headerUserParameterLong(header: unknown, name: string): number | undefined {
+  if (typeof header !== 'object' || header === null) return undefined;
+  return getUserParameterLong(header as IsmrmrdHeader, name);
+}
 
 function flagSet(flags: bigint, bit: number): boolean {
   return ((flags >> BigInt(bit - 1)) & 1n) === 1n;
