@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { decodeStream, MrdStreamDecoder, MrdFile, parseMeta } from '../../packages/mrd-core/src/index.js';
+import { decodeStream, MrdStreamDecoder, MrdFile, parseMeta, type Image } from '../../packages/mrd-core/src/index.js';
 import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
 import { compareImages, runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
@@ -47,9 +47,10 @@ function workdir(c: Case): string {
 }
 
 /** Compares an MRD file group with the reference output group `dataset`. */
-function compareFiles(oursPath: string, refPath: string, group: string): string[] {
+async function compareFiles(oursPath: string, refPath: string, group: string): Promise<string[]> {
   const problems: string[] = [];
-  return Promise.all([MrdFile.open(oursPath), MrdFile.open(refPath)]).then(async ([ours, ref]) => {
+  const [ours, ref] = await Promise.all([MrdFile.open(oursPath), MrdFile.open(refPath)]);
+  {
     try {
       if (!ours.groups().includes(group)) return [`${oursPath}: no group ${group} (has ${ours.groups().join(', ')})`];
       const a = ours.list(`/${group}`).sort();
@@ -57,9 +58,9 @@ function compareFiles(oursPath: string, refPath: string, group: string): string[
       if (JSON.stringify(a) !== JSON.stringify(b)) problems.push(`members differ: ours ${a.join(',')} ref ${b.join(',')}`);
       if (ours.readHeader(group) !== ref.readHeader('dataset')) problems.push('xml header differs');
       for (const series of ref.imageSeries('dataset')) {
-        const ri = [];
+        const ri: Image[] = [];
         for await (const img of ref.images('dataset', series)) ri.push(img);
-        const oi = [];
+        const oi: Image[] = [];
         if (a.includes(series)) for await (const img of ours.images(group, series)) oi.push(img);
         if (oi.length !== ri.length) {
           problems.push(`${series}: ${oi.length} images vs ${ri.length}`);
@@ -74,7 +75,7 @@ function compareFiles(oursPath: string, refPath: string, group: string): string[
       ours.close();
       ref.close();
     }
-  }) as unknown as string[];
+  }
 }
 
 /** A server stand-in: records the client's bytes up to CLOSE, then answers `answer` and closes. */

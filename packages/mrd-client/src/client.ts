@@ -10,11 +10,10 @@
  */
 import { basename, extname } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
-import { logger, MrdFile, SocketConnection } from '@mrd-tools/core';
+import { logger, MrdFile, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
 import type { MrdConnection } from '@mrd-tools/core';
 import { chooseAdditionalConfig } from './additional-config.js';
 import { connectWithRetries } from './connect.js';
-import { ProgressBar } from './progress-bar.js';
 import { ResultsWriter } from './results-writer.js';
 
 /** The reference's placeholder when the input file has no XML header. */

@@ -1,0 +1,130 @@
+/**
+ * mrd-client where the reference client fails or lacks options: images of different matrix
+ * sizes in one series (kept in a sibling group, with a warning naming it), --fix-transposed,
+ * --mrd2gif, several input groups, an unreachable server.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MrdFile, MrdWriter, createAcquisition, parseMeta, type Image } from '../../packages/mrd-core/src/index.js';
+import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
+
+// A user module sending: 2 images 8x6, one 6x8 (transposed), one 5x5, in series 3.
+const MIXED = `
+import { createImage, MetaAttributes, serializeMeta } from '@mrd-tools/core';
+function img(x: number, y: number, index: number) {
+  const data = new Uint16Array(x * y);
+  for (let i = 0; i < data.length; i++) data[i] = i + 100 * index;
+  const meta = new MetaAttributes({ ImageRowDir: [1, 0, 0], ImageColumnDir: [0, 1, 0] });
+  const im = createImage({ matrixSize: [x, y, 1], data, head: { image_series_index: 3, image_index: index, data_type: 1, field_of_view: [x * 10, y * 10, 5], read_dir: [1, 0, 0], phase_dir: [0, 1, 0] } as any });
+  im.attribute = serializeMeta(meta);
+  return im;
+}
+export async function process(connection: any) {
+  for await (const _ of connection) { /* wait for the client's CLOSE */ }
+  await connection.sendImage([img(8, 6, 0), img(8, 6, 1), img(6, 8, 2), img(5, 5, 3)]);
+}
+`;
+
+async function inputFile(dir: string, groups: string[]): Promise<string> {
+  const path = join(dir, 'in.h5');
+  for (const [i, g] of groups.entries()) {
+    const w = i === 0 ? await MrdWriter.create(path, { group: g }) : await MrdWriter.open(path, { group: g });
+    await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
+    await w.appendAcquisitions([createAcquisition({ samples: 4, channels: 1 } as any)]);
+    await w.close();
+  }
+  return path;
+}
+
+async function series(path: string, group: string): Promise<Record<string, Image[]>> {
+  const f = await MrdFile.open(path);
+  try {
+    const out: Record<string, Image[]> = {};
+    for (const s of f.imageSeries(group)) {
+      out[s] = [];
+      for await (const img of f.images(group, s)) out[s].push(img);
+    }
+    return out;
+  } finally {
+    f.close();
+  }
+}
+
+describe('mrd-client beyond the reference', () => {
+  let server: RunningServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = tempDir('mrd-client-series-');
+    mkdirSync(join(dir, 'modules'));
+    writeFileSync(join(dir, 'modules', 'mixed.ts'), MIXED);
+    server = await startServer(['--modules-dir', join(dir, 'modules'), '-S', join(dir, 'saved')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('keeps images of other matrix sizes in sibling series groups, with a warning saying where', async () => {
+    const input = await inputFile(tempDir('in-'), ['dataset']);
+    const out = join(dir, 'mixed.h5');
+    const run = await runClient(['-p', String(server.port), '-c', 'mixed', '-G', 'g', '-o', out, input]);
+    expect(run.code, run.out).toBe(0);
+    const s = await series(out, 'g');
+    expect(Object.keys(s).sort()).toEqual(['image_3', 'image_3_5x5x1x1_ushort', 'image_3_6x8x1x1_ushort']);
+    expect(s.image_3.map((i) => i.head.image_index)).toEqual([0, 1]);
+    expect(s.image_3_6x8x1x1_ushort[0].head.image_index).toBe(2);
+    expect(s.image_3_5x5x1x1_ushort[0].data[24]).toBe(24 + 300);
+    expect(run.out).toMatch(/stored in 'g\/image_3_6x8x1x1_ushort'/);
+    expect(run.out).toMatch(/Received +4 images/);
+  });
+
+  it('--fix-transposed transposes a swapped image back into its series', async () => {
+    const input = await inputFile(tempDir('in-'), ['dataset']);
+    const out = join(dir, 'fixed.h5');
+    const run = await runClient(['-p', String(server.port), '-c', 'mixed', '--fix-transposed', '-G', 'g', '-o', out, input]);
+    expect(run.code, run.out).toBe(0);
+    const s = await series(out, 'g');
+    expect(Object.keys(s).sort()).toEqual(['image_3', 'image_3_5x5x1x1_ushort']);
+    const t = s.image_3[2];
+    expect(t.head.matrix_size).toEqual([8, 6, 1]);
+    expect(t.head.field_of_view.slice(0, 2)).toEqual([80, 60]);
+    expect(t.head.read_dir).toEqual([0, 1, 0]);
+    expect(t.head.phase_dir).toEqual([1, 0, 0]);
+    // pixel (x, y) of the transposed image = pixel (y, x) of the original 6x8 image
+    for (let y = 0; y < 6; y++) for (let x = 0; x < 8; x++) expect(t.data[y * 8 + x]).toBe(x * 6 + y + 200);
+    const meta = parseMeta(t.attribute);
+    expect(meta.getAll('ImageRowDir')).toEqual(['0', '1', '0']);
+    expect(meta.getAll('ImageColumnDir')).toEqual(['1', '0', '0']);
+  });
+
+  it('--mrd2gif writes previews of the output group', async () => {
+    const input = await inputFile(tempDir('in-'), ['dataset']);
+    const outDir = tempDir('gif-');
+    const out = join(outDir, 'prev.h5');
+    const run = await runClient(['-p', String(server.port), '-c', 'mixed', '--mrd2gif', '-G', 'dataset', '-o', out, input]);
+    expect(run.code, run.out).toBe(0);
+    const gifs = readdirSync(outDir).filter((f) => f.endsWith('.gif'));
+    expect(gifs.length).toBeGreaterThanOrEqual(1);
+    expect(gifs.some((g) => g.includes('image_3'))).toBe(true);
+  });
+
+  it('names the groups when the input has several and no -g', async () => {
+    const input = await inputFile(tempDir('in-'), ['first', 'second']);
+    const run = await runClient(['-p', String(server.port), '-c', 'null', '-o', join(dir, 'x.h5'), input]);
+    expect(run.code).not.toBe(0);
+    expect(run.out).toMatch(/multiple groups.*first, second/);
+    const ok = await runClient(['-p', String(server.port), '-c', 'null', '-g', 'second', '-o', join(dir, 'x.h5'), input]);
+    expect(ok.code, ok.out).toBe(0);
+    expect(ok.out).toMatch(/Sent +1 acquisitions/);
+  });
+
+  it('gives a clear error after 5 connection attempts', async () => {
+    const input = await inputFile(tempDir('in-'), ['dataset']);
+    const out = join(dir, 'never.h5');
+    const run = await runClient(['-p', '1', '-o', out, input]);
+    expect(run.code).not.toBe(0);
+    expect(run.out).toMatch(/Failed to connect \(5\/5\)/);
+    expect(run.out).toMatch(/cannot connect to MRD server at localhost:1 after 5 attempts/);
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
+});
