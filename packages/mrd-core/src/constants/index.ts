@@ -211,3 +211,86 @@ export function dataTypeName(t: number): string {
 
 /** ISMRMRD_NDARRAY_MAXDIM. */
 export const NDARRAY_MAXDIM = 7;
+
+/*
+ * The same values under the flat names of ismrmrd-python / the C enums (`ismrmrd.ACQ_IS_NOISE_MEASUREMENT`,
+ * `IMTYPE_MAGNITUDE`, `DATATYPE_CXFLOAT`), for code ported from the reference modules.
+ */
+export const ACQ_FIRST_IN_ENCODE_STEP1 = AcquisitionFlag.FIRST_IN_ENCODE_STEP1;
+export const ACQ_LAST_IN_ENCODE_STEP1 = AcquisitionFlag.LAST_IN_ENCODE_STEP1;
+export const ACQ_FIRST_IN_ENCODE_STEP2 = AcquisitionFlag.FIRST_IN_ENCODE_STEP2;
+export const ACQ_LAST_IN_ENCODE_STEP2 = AcquisitionFlag.LAST_IN_ENCODE_STEP2;
+export const ACQ_FIRST_IN_AVERAGE = AcquisitionFlag.FIRST_IN_AVERAGE;
+export const ACQ_LAST_IN_AVERAGE = AcquisitionFlag.LAST_IN_AVERAGE;
+export const ACQ_FIRST_IN_SLICE = AcquisitionFlag.FIRST_IN_SLICE;
+export const ACQ_LAST_IN_SLICE = AcquisitionFlag.LAST_IN_SLICE;
+export const ACQ_FIRST_IN_CONTRAST = AcquisitionFlag.FIRST_IN_CONTRAST;
+export const ACQ_LAST_IN_CONTRAST = AcquisitionFlag.LAST_IN_CONTRAST;
+export const ACQ_FIRST_IN_PHASE = AcquisitionFlag.FIRST_IN_PHASE;
+export const ACQ_LAST_IN_PHASE = AcquisitionFlag.LAST_IN_PHASE;
+export const ACQ_FIRST_IN_REPETITION = AcquisitionFlag.FIRST_IN_REPETITION;
+export const ACQ_LAST_IN_REPETITION = AcquisitionFlag.LAST_IN_REPETITION;
+export const ACQ_FIRST_IN_SET = AcquisitionFlag.FIRST_IN_SET;
+export const ACQ_LAST_IN_SET = AcquisitionFlag.LAST_IN_SET;
+export const ACQ_FIRST_IN_SEGMENT = AcquisitionFlag.FIRST_IN_SEGMENT;
+export const ACQ_LAST_IN_SEGMENT = AcquisitionFlag.LAST_IN_SEGMENT;
+export const ACQ_IS_NOISE_MEASUREMENT = AcquisitionFlag.IS_NOISE_MEASUREMENT;
+export const ACQ_IS_PARALLEL_CALIBRATION = AcquisitionFlag.IS_PARALLEL_CALIBRATION;
+export const ACQ_IS_PARALLEL_CALIBRATION_AND_IMAGING = AcquisitionFlag.IS_PARALLEL_CALIBRATION_AND_IMAGING;
+export const ACQ_IS_REVERSE = AcquisitionFlag.IS_REVERSE;
+export const ACQ_IS_NAVIGATION_DATA = AcquisitionFlag.IS_NAVIGATION_DATA;
+export const ACQ_IS_PHASECORR_DATA = AcquisitionFlag.IS_PHASECORR_DATA;
+export const ACQ_LAST_IN_MEASUREMENT = AcquisitionFlag.LAST_IN_MEASUREMENT;
+export const ACQ_IS_HPFEEDBACK_DATA = AcquisitionFlag.IS_HPFEEDBACK_DATA;
+export const ACQ_IS_DUMMYSCAN_DATA = AcquisitionFlag.IS_DUMMYSCAN_DATA;
+export const ACQ_IS_RTFEEDBACK_DATA = AcquisitionFlag.IS_RTFEEDBACK_DATA;
+export const ACQ_IS_SURFACECOILCORRECTIONSCAN_DATA = AcquisitionFlag.IS_SURFACECOILCORRECTIONSCAN_DATA;
+export const ACQ_IS_PHASE_STABILIZATION_REFERENCE = AcquisitionFlag.IS_PHASE_STABILIZATION_REFERENCE;
+export const ACQ_IS_PHASE_STABILIZATION = AcquisitionFlag.IS_PHASE_STABILIZATION;
+export const ACQ_COMPRESSION1 = AcquisitionFlag.COMPRESSION1;
+export const ACQ_COMPRESSION2 = AcquisitionFlag.COMPRESSION2;
+export const ACQ_COMPRESSION3 = AcquisitionFlag.COMPRESSION3;
+export const ACQ_COMPRESSION4 = AcquisitionFlag.COMPRESSION4;
+export const ACQ_USER1 = AcquisitionFlag.USER1;
+export const ACQ_USER2 = AcquisitionFlag.USER2;
+export const ACQ_USER3 = AcquisitionFlag.USER3;
+export const ACQ_USER4 = AcquisitionFlag.USER4;
+export const ACQ_USER5 = AcquisitionFlag.USER5;
+export const ACQ_USER6 = AcquisitionFlag.USER6;
+export const ACQ_USER7 = AcquisitionFlag.USER7;
+export const ACQ_USER8 = AcquisitionFlag.USER8;
+export const IMAGE_IS_NAVIGATION_DATA = ImageFlag.IS_NAVIGATION_DATA;
+export const IMAGE_FIRST_IN_AVERAGE = ImageFlag.FIRST_IN_AVERAGE;
+export const IMAGE_LAST_IN_AVERAGE = ImageFlag.LAST_IN_AVERAGE;
+export const IMAGE_FIRST_IN_SLICE = ImageFlag.FIRST_IN_SLICE;
+export const IMAGE_LAST_IN_SLICE = ImageFlag.LAST_IN_SLICE;
+export const IMAGE_FIRST_IN_CONTRAST = ImageFlag.FIRST_IN_CONTRAST;
+export const IMAGE_LAST_IN_CONTRAST = ImageFlag.LAST_IN_CONTRAST;
+export const IMAGE_FIRST_IN_PHASE = ImageFlag.FIRST_IN_PHASE;
+export const IMAGE_LAST_IN_PHASE = ImageFlag.LAST_IN_PHASE;
+export const IMAGE_FIRST_IN_REPETITION = ImageFlag.FIRST_IN_REPETITION;
+export const IMAGE_LAST_IN_REPETITION = ImageFlag.LAST_IN_REPETITION;
+export const IMAGE_FIRST_IN_SET = ImageFlag.FIRST_IN_SET;
+export const IMAGE_LAST_IN_SET = ImageFlag.LAST_IN_SET;
+export const IMAGE_USER1 = ImageFlag.USER1;
+export const IMAGE_USER2 = ImageFlag.USER2;
+export const IMAGE_USER3 = ImageFlag.USER3;
+export const IMAGE_USER4 = ImageFlag.USER4;
+export const IMAGE_USER5 = ImageFlag.USER5;
+export const IMAGE_USER6 = ImageFlag.USER6;
+export const IMAGE_USER7 = ImageFlag.USER7;
+export const IMAGE_USER8 = ImageFlag.USER8;
+export const IMTYPE_MAGNITUDE = ImageType.MAGNITUDE;
+export const IMTYPE_PHASE = ImageType.PHASE;
+export const IMTYPE_REAL = ImageType.REAL;
+export const IMTYPE_IMAG = ImageType.IMAG;
+export const IMTYPE_COMPLEX = ImageType.COMPLEX;
+export const IMTYPE_RGB = ImageType.RGB;
+export const DATATYPE_USHORT = DataType.USHORT;
+export const DATATYPE_SHORT = DataType.SHORT;
+export const DATATYPE_UINT = DataType.UINT;
+export const DATATYPE_INT = DataType.INT;
+export const DATATYPE_FLOAT = DataType.FLOAT;
+export const DATATYPE_DOUBLE = DataType.DOUBLE;
+export const DATATYPE_CXFLOAT = DataType.CXFLOAT;
+export const DATATYPE_CXDOUBLE = DataType.CXDOUBLE;
