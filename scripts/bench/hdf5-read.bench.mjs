@@ -6,11 +6,13 @@
 // Data (generated once into .bench-data/, reused while present):
 //   - raw_m256_c32_r6.h5 (~250 MB): 1536 acquisitions of 32 coils x 512 samples (128 KB each);
 //   - raw_m128_c8_r80.h5 (~175 MB): 10240 acquisitions of 8 coils x 256 samples (16 KB each);
-// both written by the C++ `ismrmrd_generate_cartesian_shepp_logan` (or by h5py with the same
+//   - raw_m128_c8_r80.mrdwriter.h5: the same acquisitions rewritten by mrd-core's MrdWriter;
+// the first two written by the C++ `ismrmrd_generate_cartesian_shepp_logan` (or by h5py with the same
 // ISMRMRD layout when the C++ tools are missing).
 //
 // Throughput is bytes of acquisition payload (340-byte header + data + traj floats) per second
-// of wall time, best of 3 warm runs for every reader. Usage: node scripts/bench/hdf5-read.bench.mjs
+// of wall time, best of 5 runs for every reader, the readers interleaved run by run (on a shared
+// machine the load changes between runs; interleaving keeps the ratios fair). Usage: node scripts/bench/hdf5-read.bench.mjs
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -20,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
 mkdirSync(dataDir, { recursive: true });
-const RUNS = 3;
+const RUNS = 5;
 
 function have(cmd, args = ['--help']) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -101,56 +103,76 @@ function ensureFile(name, m, c, r) {
   return file;
 }
 
-// Our reader, bundled from mrd-core source (h5wasm included) into .bench-data/build.
-const bundle = join(dataDir, 'build', 'hdf5-reader.mjs');
-await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/hdf5/reader/index.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-});
-const { MrdFile } = await import(pathToFileURL(bundle).href);
+// Our reader (and writer, for the third file), bundled from mrd-core source (h5wasm included)
+// into .bench-data/build.
+async function bundle(entry, name) {
+  const out = join(dataDir, 'build', name);
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return import(pathToFileURL(out).href);
+}
+const { MrdFile } = await bundle('packages/mrd-core/src/hdf5/reader/index.ts', 'hdf5-reader.mjs');
+const writerEntry = 'packages/mrd-core/src/hdf5/writer/index.ts';
+const { MrdWriter } = existsSync(join(root, writerEntry)) ? await bundle(writerEntry, 'hdf5-writer.mjs') : {};
 
-async function ours(file) {
-  let best = Infinity;
+// The second file rewritten by mrd-core's MrdWriter (multi-row chunks, its own heap layout):
+// our reader, h5py and the C++ library on a file this project wrote.
+async function ensureRewritten(src, name) {
+  const file = join(dataDir, name);
+  if (existsSync(file) && statSync(file).size > 100e6) return file;
+  console.log(`writing ${name} with mrd-core MrdWriter from ${src.split('/').pop()} ...`);
+  const r = await MrdFile.open(src);
+  const w = await MrdWriter.create(file, { group: 'dataset', overwrite: true });
+  await w.writeHeader(r.readHeader('dataset') ?? '');
+  for await (const batch of r.acquisitionBatches('dataset')) await w.appendAcquisitions(batch);
+  await w.close();
+  r.close();
+  return file;
+}
+
+async function oursOnce(file) {
+  const t = performance.now();
+  const f = await MrdFile.open(file);
   let bytes = 0;
-  for (let run = 0; run < RUNS; run++) {
-    const t = performance.now();
-    const f = await MrdFile.open(file);
-    let b = 0;
-    for await (const batch of f.acquisitionBatches('dataset')) {
-      for (const a of batch) b += 340 + 4 * (a.data.length + a.traj.length);
-    }
-    f.close();
-    const dt = (performance.now() - t) / 1000;
-    bytes = b;
-    best = Math.min(best, dt);
+  for await (const batch of f.acquisitionBatches('dataset')) {
+    for (const a of batch) bytes += 340 + 4 * (a.data.length + a.traj.length);
   }
-  return { seconds: best, bytes };
+  f.close();
+  return { seconds: (performance.now() - t) / 1000, bytes };
 }
 
-function cpp(file) {
-  if (!cppRead) return undefined;
-  let best = Infinity;
-  for (let run = 0; run < RUNS; run++) {
-    const r = spawnSync('ismrmrd_read_timing_test', [file], { encoding: 'utf8' });
-    const m = /READ TIMER:\s*([\d.]+)\s*ms/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`ismrmrd_read_timing_test failed: ${r.stdout}${r.stderr}`);
-    best = Math.min(best, Number(m[1]) / 1000);
-  }
-  return { seconds: best };
+function cppOnce(file) {
+  const r = spawnSync('ismrmrd_read_timing_test', [file], { encoding: 'utf8' });
+  const m = /READ TIMER:\s*([\d.]+)\s*ms/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`ismrmrd_read_timing_test failed: ${r.stdout}${r.stderr}`);
+  return { seconds: Number(m[1]) / 1000 };
 }
 
-function h5py(file) {
-  if (!python) return undefined;
-  const r = spawnSync(python, ['-c', H5PY_READ, file, String(RUNS)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+function h5pyOnce(file) {
+  const r = spawnSync(python, ['-c', H5PY_READ, file, '1'], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`h5py read failed: ${r.stderr}`);
   const [s, b] = r.stdout.trim().split(/\s+/).map(Number);
   return { seconds: s, bytes: b };
+}
+
+/** Best of RUNS for each reader, the readers interleaved run by run (the machine is shared). */
+async function measure(file) {
+  const best = (a, b) => (a === undefined || b.seconds < a.seconds ? b : a);
+  let o, cp, hp;
+  for (let run = 0; run < RUNS; run++) {
+    o = best(o, await oursOnce(file));
+    if (cppRead) cp = best(cp, cppOnce(file));
+    if (python) hp = best(hp, h5pyOnce(file));
+  }
+  return { o, cp, hp };
 }
 
 const mbps = (bytes, s) => bytes / 1e6 / s;
@@ -160,16 +182,17 @@ if (!cppRead) console.log('ismrmrd_read_timing_test (ismrmrd-tools) not installe
 if (!python) console.log('python3 with h5py not installed: no h5py figure');
 
 let worstVsCpp = Infinity;
-for (const [name, m, c, r] of [['raw_m256_c32_r6.h5', 256, 32, 6], ['raw_m128_c8_r80.h5', 128, 8, 80]]) {
-  const file = ensureFile(name, m, c, r);
+const cases = [['raw_m256_c32_r6.h5', 256, 32, 6], ['raw_m128_c8_r80.h5', 128, 8, 80]];
+if (MrdWriter) cases.push(['raw_m128_c8_r80.mrdwriter.h5', 128, 8, 80, 'raw_m128_c8_r80.h5']);
+for (const [name, m, c, r, rewriteOf] of cases) {
+  const src = rewriteOf ? ensureFile(rewriteOf, m, c, r) : undefined;
+  const file = rewriteOf ? src && (await ensureRewritten(src, name)) : ensureFile(name, m, c, r);
   if (!file) {
     console.log(`${name}: no way to generate it (neither ismrmrd-tools nor h5py installed); skipped`);
     continue;
   }
   const size = statSync(file).size;
-  const o = await ours(file);
-  const cp = cpp(file);
-  const hp = h5py(file);
+  const { o, cp, hp } = await measure(file);
   if (hp && hp.bytes !== o.bytes) console.log(`  warning: h5py counted ${hp.bytes} payload bytes, we counted ${o.bytes}`);
   console.log(`\n${name}: file ${(size / 1e6).toFixed(0)} MB, acquisition payload ${(o.bytes / 1e6).toFixed(0)} MB`);
   const ourRate = mbps(o.bytes, o.seconds);
