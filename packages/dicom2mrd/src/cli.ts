@@ -1,0 +1,53 @@
+/**
+ * dicom2mrd: converts a folder of DICOM images to an MRD image file (reference dicom2mrd.py).
+ * Exit status: 0 when every DICOM file converted, 2 when some files were skipped (named in the
+ * warnings) but the rest were written, 1 on failure.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { logger, LogLevel, TextProgressBar } from '@mrd-tools/core';
+import { dicom2mrd } from './dicom2mrd.js';
+
+async function main(): Promise<number> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('dicom2mrd')
+    .usage('$0 [options] <folder>\n\nConverts a folder of DICOM images (searched recursively: files ending .dcm or .ima in any case, and any file with a DICOM preamble) into an MRD (ISMRMRD) HDF5 image file: one image series per DICOM series, an MRD XML header from the first file, and the whole DICOM header of each image kept in its meta attributes (DicomJson) so mrd2dicom can restore it.')
+    .positional('folder', { type: 'string', describe: 'Input folder of DICOMs.' })
+    .option('outFile', { alias: 'o', type: 'string', describe: 'Output MRD file. Default: the folder\'s name with .h5, in the working directory (a trailing slash on the folder does not matter). If the file exists, the group is added to it (existing content is kept; an existing group of the same name is refused).' })
+    .option('outGroup', { alias: 'g', type: 'string', default: 'dataset', describe: 'Group name in the output MRD file.' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors.' })
+    .demandCommand(1, 1, 'an input folder is required', 'only one input folder can be given')
+    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, deflated, RLE lossless, JPEG-LS. Enhanced (multi-frame) MR gives one MRD image per frame.')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parseAsync();
+  logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
+  const folder = String(argv._[0]);
+  let progress: TextProgressBar | undefined;
+  try {
+    const r = await dicom2mrd(folder, {
+      outFile: argv.outFile,
+      outGroup: argv.outGroup,
+      onProgress: (done, total) => {
+        progress ??= new TextProgressBar('Reading DICOM files', total);
+        progress.update(done);
+        if (done === total) progress.finish();
+      },
+    });
+    logger.info(`Wrote ${r.images} images from ${r.fileCount} files to ${r.outFile} (group ${r.group})`);
+    if (r.skipped.length > 0) {
+      logger.warning(`${r.skipped.length} file(s) skipped: ${r.skipped.map((s) => s.path).join(', ')}`);
+      return 2;
+    }
+    return 0;
+  } catch (e) {
+    progress?.finish();
+    process.stderr.write(`dicom2mrd: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+main().then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`dicom2mrd: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 1; });

@@ -1,0 +1,35 @@
+/**
+ * mrd2dicom: converts the images of an MRD file to DICOM files (reference mrd2dicom.py).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { logger, LogLevel } from '@mrd-tools/core';
+import { mrdFileToDicom } from './mrd2dicom.js';
+
+async function main(): Promise<number> {
+  const argv = await yargs(hideBin(process.argv))
+    .scriptName('mrd2dicom')
+    .usage('$0 [options] <filename>\n\nConverts every image series of a group of an MRD (ISMRMRD) HDF5 file to DICOM files (MR Image Storage; RGB images as Secondary Capture), one file per image, channel and slice, named <series>_<description>_<instance>.dcm. When an image carries the DicomJson meta written by dicom2mrd, its original DICOM header is restored.')
+    .positional('filename', { type: 'string', describe: 'Input MRD file.' })
+    .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the last group of the file (the most recent).' })
+    .option('out-folder', { alias: 'o', type: 'string', describe: 'Output folder (created if needed). Default: the input file name without .h5. Existing files are never overwritten: a taken name gets _1, _2, ... added.' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors.' })
+    .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
+    .epilogue('Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
+    .strict()
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .parseAsync();
+  logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
+  try {
+    await mrdFileToDicom(String(argv._[0]), { group: argv['in-group'], outFolder: argv['out-folder'] });
+    return 0;
+  } catch (e) {
+    process.stderr.write(`mrd2dicom: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+main().then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`mrd2dicom: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 1; });
