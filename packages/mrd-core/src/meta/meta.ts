@@ -8,8 +8,8 @@
  *   Number helpers read them as Python's `float()`/`int()` would.
  * - Names keep the order they were first set in, and setting an existing name replaces its
  *   values in place (Python dict semantics); a name repeated in the XML merges its values.
- * - Values given as numbers/booleans are converted with Python's `str()`: integral numbers as
- *   ints (`1`), others as Python floats (`0.5`), `True`/`False`. For a float that happens to be
+ * - Values given as numbers/booleans are converted with Python's `str()`: integral numbers below
+ *   1e16 as ints (`1`), others as Python floats (`0.5`, `1e+16`), bigints as ints, `True`/`False`. For a float that happens to be
  *   integral (Python `2048.0`) pass `formatPythonFloat(x)`, the same for fixed formats
  *   (`formatPythonFixed`).
  * - `serialize()` writes exactly the bytes of Python's `Meta.serialize()` (ElementTree with
@@ -49,6 +49,10 @@ export const META_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>";
 export class MetaAttributes implements Iterable<[string, string[]]> {
   private readonly map = new Map<string, string[]>();
 
+  /**
+   * From `[name, value]` pairs (kept in order) or a plain object (JavaScript orders integer-like
+   * keys of an object first; use pairs where that matters).
+   */
   constructor(init?: Iterable<readonly [string, MetaValue | readonly MetaValue[]]> | Record<string, MetaValue | readonly MetaValue[]>) {
     if (!init) return;
     const entries = Symbol.iterator in init ? (init as Iterable<readonly [string, MetaValue | readonly MetaValue[]]>) : Object.entries(init);

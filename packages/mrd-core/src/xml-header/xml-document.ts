@@ -63,12 +63,19 @@ function fromFxp(node: FxpNode): XmlNode | undefined {
 export function parseXmlDocument(xml: string): XmlElement {
   // A leading byte-order mark is legal before the declaration.
   const text = xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml;
-  const valid = XMLValidator.validate(text);
-  if (valid !== true) {
-    const e = valid.err;
-    throw new IsmrmrdHeaderError('', `not well-formed XML (line ${e.line}, column ${e.col}): ${e.msg}`);
+  let nodes: FxpNode[];
+  try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) {
+      const e = valid.err;
+      throw new IsmrmrdHeaderError('', `not well-formed XML (line ${e.line}, column ${e.col}): ${e.msg}`);
+    }
+    nodes = parser.parse(text) as FxpNode[];
+  } catch (e) {
+    // The parser throws plain Errors on some input the validator lets through (found by fuzzing).
+    if (e instanceof IsmrmrdHeaderError) throw e;
+    throw new IsmrmrdHeaderError('', `not well-formed XML: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const nodes = parser.parse(text) as FxpNode[];
   const roots: XmlElement[] = [];
   for (const n of nodes) {
     const c = fromFxp(n);
