@@ -417,13 +417,36 @@ const readHeader = (r: ElementReader): IsmrmrdHeader => {
   );
 };
 
+/**
+ * A document may bind the ISMRMRD namespace to a prefix (`<ns0:ismrmrdHeader xmlns:ns0=...>`, as
+ * ElementTree writes it): the elements in that namespace are read without the prefix (and the
+ * header is written back with the default namespace).
+ */
+function withoutIsmrmrdPrefix(root: XmlElement): XmlElement {
+  const colon = root.name.indexOf(':');
+  if (colon < 0) return root;
+  const prefix = root.name.slice(0, colon);
+  if (root.attributes?.[`xmlns:${prefix}`] !== ISMRMRD_NAMESPACE) return root;
+  const strip = (el: XmlElement): XmlElement => ({
+    ...el,
+    name: el.name.startsWith(prefix + ':') ? el.name.slice(prefix.length + 1) : el.name,
+    children: el.children.map((c) => (typeof c === 'string' ? c : strip(c))),
+  });
+  const out = strip(root);
+  const attributes = { ...root.attributes };
+  delete attributes[`xmlns:${prefix}`];
+  if (Object.keys(attributes).length) out.attributes = attributes;
+  else delete out.attributes;
+  return out;
+}
+
 /** Parse an `ismrmrdHeader` XML document. Throws IsmrmrdHeaderError naming the element at fault. */
 export function parseIsmrmrdHeader(xml: string | Uint8Array): IsmrmrdHeader {
   let text = typeof xml === 'string' ? xml : new TextDecoder('utf-8').decode(xml);
   // Text messages carry a terminating NUL (and the HDF5 string may too): the document ends there.
   const nul = text.indexOf('\0');
   if (nul >= 0) text = text.slice(0, nul);
-  const root = parseXmlDocument(text);
+  const root = withoutIsmrmrdPrefix(parseXmlDocument(text));
   if (root.name !== 'ismrmrdHeader') {
     throw new IsmrmrdHeaderError(root.name, `root element is <${root.name}>, expected <ismrmrdHeader>`);
   }
@@ -436,7 +459,8 @@ export type HeaderOrText = { header: IsmrmrdHeader; text?: undefined; error?: un
  * As the reference server: parse the text as a header; when it is not a valid one, log a warning
  * and hand back the text (and why it was refused) so it can be passed on as text.
  */
-export function tryParseIsmrmrdHeader(xml: string): HeaderOrText {
+export function tryParseIsmrmrdHeader(xml: string | Uint8Array): HeaderOrText {
+  if (typeof xml !== 'string') xml = new TextDecoder('utf-8').decode(xml);
   try {
     return { header: parseIsmrmrdHeader(xml) };
   } catch (e) {

@@ -15,6 +15,8 @@
  *   `unknownElements` (child elements not in the schema, in document order, serialized after
  *   the known children) and `unknownAttributes` (attributes other than the default namespace
  *   declaration; on the root this keeps e.g. `xmlns:xsi` and `xsi:schemaLocation`).
+ *   Not kept: comments, processing instructions, attributes on simple-content (leaf) elements
+ *   of the schema, and the whitespace around text in mixed content of unknown elements.
  */
 
 /** A generic XML element, used for content the schema does not know. */

@@ -210,6 +210,17 @@ describe('leniency', () => {
   });
 });
 
+describe('namespace prefixes', () => {
+  it('reads a header whose ISMRMRD namespace is bound to a prefix (as ElementTree writes it)', () => {
+    const plain = parseIsmrmrdHeader(MINIMAL('<subjectInformation><patientName>p</patientName></subjectInformation>'));
+    const prefixed = MINIMAL('<subjectInformation><patientName>p</patientName></subjectInformation>')
+      .replace('xmlns="http://www.ismrm.org/ISMRMRD"', 'xmlns:ns0="http://www.ismrm.org/ISMRMRD"')
+      .replace(/<(\/?)([A-Za-z])/g, '<$1ns0:$2');
+    expect(prefixed).toContain('<ns0:ismrmrdHeader xmlns:ns0=');
+    expect(parseIsmrmrdHeader(prefixed)).toEqual(plain);
+  });
+});
+
 describe('errors name the element at fault', () => {
   const cases: [string, string, RegExp][] = [
     ['not XML', 'this is not xml', /not well-formed XML/],
