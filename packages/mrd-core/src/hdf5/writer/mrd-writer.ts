@@ -14,7 +14,8 @@
  *
  * Calls are asynchronous and never interleave; each returns once its data is buffered or
  * written. The file on disk is a valid MRD file at every moment, holding everything appended up
- * to the last checkpoint (at most `checkpointIntervalMs`, default 1 s, old) and everything after
+ * to the last checkpoint (checkpoints start every `checkpointIntervalMs`, default 0.5 s, while data
+ * comes in) and everything after
  * `close()`.
  */
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
