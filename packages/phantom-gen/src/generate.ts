@@ -111,11 +111,17 @@ export async function writeCartesianPhantom(options: PhantomFileOptions = {}): P
   const total = ds.count;
   let done = 0;
   try {
+    // Pipelined: the next batch is generated while the previous one is being written (each
+    // batch has its own buffers, so handing it to the writer without waiting is safe).
+    let pending: Promise<void> | null = null;
     for (const batch of ds.acquisitions()) {
-      await writer.appendAcquisitions(batch);
-      done += batch.length;
-      options.onProgress?.(done, total);
+      if (pending) await pending;
+      pending = writer.appendAcquisitions(batch).then(() => {
+        done += batch.length;
+        options.onProgress?.(done, total);
+      });
     }
+    if (pending) await pending;
     await writer.close();
   } catch (e) {
     await writer.abandon().catch(() => undefined);

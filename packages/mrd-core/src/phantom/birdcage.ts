@@ -29,17 +29,21 @@ export function birdcageSensitivities(n: number, coils: number, options: Birdcag
     const coilX = relativeRadius * Math.cos(angle);
     const coilY = relativeRadius * Math.sin(angle);
     const coilPhase = -c * ((2 * Math.PI) / coils);
+    const cp = Math.cos(coilPhase);
+    const sp = Math.sin(coilPhase);
     const base = c * n * n;
     for (let y = 0; y < n; y++) {
       const yCo = (y - half) / half - coilY;
       for (let x = 0; x < n; x++) {
         const xCo = (x - half) / half - coilX;
-        const rr = Math.sqrt(xCo * xCo + yCo * yCo);
-        const phi = Math.atan2(xCo, -yCo) + coilPhase;
-        const mag = 1 / rr;
+        // (1/r) exp(i (atan2(x, -y) + phase)) without trigonometry per pixel:
+        // exp(i atan2(x, -y)) = (-y + i x) / r, so the value is (-y + i x) exp(i phase) / r^2.
+        const r2 = xCo * xCo + yCo * yCo;
+        const re = -yCo / r2;
+        const im = xCo / r2;
         const k = 2 * (base + y * n + x);
-        out[k] = mag * Math.cos(phi);
-        out[k + 1] = mag * Math.sin(phi);
+        out[k] = re * cp - im * sp;
+        out[k + 1] = re * sp + im * cp;
       }
     }
   }
