@@ -104,13 +104,18 @@ export function writeEncodingCounters(c: EncodingCounters, v: DataView, o = 0): 
 
 // ---------------------------------------------------------------- AcquisitionHeader (340 bytes)
 
+/** A u64 as bigint; zero words (most channel_mask words) reuse the 0n constant instead of allocating. */
+function u64(v: DataView, o: number): bigint {
+  return v.getUint32(o, true) === 0 && v.getUint32(o + 4, true) === 0 ? 0n : v.getBigUint64(o, true);
+}
+
 /** Reads an AcquisitionHeader at `o` of `v` (no bounds check beyond DataView's own). */
 export function readAcquisitionHeader(v: DataView, o = 0): AcquisitionHeader {
   const channel_mask = new Array<bigint>(16);
-  for (let i = 0; i < 16; i++) channel_mask[i] = v.getBigUint64(o + 40 + 8 * i, true);
+  for (let i = 0; i < 16; i++) channel_mask[i] = u64(v, o + 40 + 8 * i);
   return {
     version: v.getUint16(o, true),
-    flags: v.getBigUint64(o + 2, true),
+    flags: u64(v, o + 2),
     measurement_uid: v.getUint32(o + 10, true),
     scan_counter: v.getUint32(o + 14, true),
     acquisition_time_stamp: v.getUint32(o + 18, true),
@@ -185,7 +190,7 @@ export function readImageHeader(v: DataView, o = 0): ImageHeader {
   return {
     version: v.getUint16(o, true),
     data_type: v.getUint16(o + 2, true),
-    flags: v.getBigUint64(o + 4, true),
+    flags: u64(v, o + 4),
     measurement_uid: v.getUint32(o + 12, true),
     matrix_size: u16s(v, o + 16, 3),
     field_of_view: f32x3(v, o + 22),
@@ -260,7 +265,7 @@ export function encodeImageHeader(h: ImageHeader, out?: Uint8Array, offset = 0):
 export function readWaveformHeader(v: DataView, o = 0): WaveformHeader {
   return {
     version: v.getUint16(o, true),
-    flags: v.getBigUint64(o + 8, true),
+    flags: u64(v, o + 8),
     measurement_uid: v.getUint32(o + 16, true),
     scan_counter: v.getUint32(o + 20, true),
     time_stamp: v.getUint32(o + 24, true),

@@ -5,7 +5,9 @@
  * - Payloads are typed-array VIEWS into the pushed chunk when the message lies inside it and
  *   the payload is aligned for its element type. A message spanning chunks is copied once into a
  *   buffer of its own, laid out so its payloads are aligned, and its payloads view that buffer.
- *   An unaligned payload inside a chunk is copied on its own. Consecutive acquisitions alternate
+ *   An unaligned payload inside a chunk is copied on its own (payloads up to 8 KiB into a shared
+ *   64 KiB slab, as Node's Buffer pool; so a kept small payload may keep up to 64 KiB alive, as
+ *   a view keeps its socket chunk alive). Consecutive acquisitions alternate
  *   in alignment (342 + 4k bytes each), so about half of them are copied when a stream is pushed
  *   as one buffer.
  *   The decoder never modifies pushed chunks; callers must not reuse a chunk's memory while
@@ -13,7 +15,8 @@
  * - Before anything is allocated, each message's total size is computed from its fixed-size
  *   prefix and checked against `maxMessageSize`; a hostile length is a protocol error, never an
  *   allocation. The only buffers allocated are one message (<= maxMessageSize plus 7 bytes of
- *   alignment padding) and a fixed 512-byte prefix buffer.
+ *   alignment padding), a payload copy (<= maxMessageSize), a 64 KiB slab for small copies, and
+ *   a fixed 512-byte prefix buffer.
  * - Errors are `MrdProtocolError` with the message id, its name and the stream offset. After an
  *   error the decoder is unusable (the stream position is lost).
  *
@@ -52,6 +55,9 @@ export interface MrdStreamDecoderStats {
 }
 
 const PREFIX_CAPACITY = 512;
+/** Copies of unaligned payloads up to POOL_MAX_COPY bytes are carved from POOL_SIZE slabs. */
+const POOL_SIZE = 64 * 1024;
+const POOL_MAX_COPY = 8 * 1024;
 const ACQ_PREFIX = 2 + 340;
 const IMG_PREFIX = 2 + 198 + 8;
 const WAV_PREFIX = 2 + 40;
@@ -170,10 +176,17 @@ export class MrdStreamDecoder {
   private bodyFill = 0;
   private bodyTotal = 0;
   private failed: MrdProtocolError | null = null;
+  private pool: Uint8Array | null = null;
+  private poolUsed = 0;
+  private readonly poolSize: number;
+  private readonly poolMaxCopy: number;
 
   constructor(opts: MrdStreamDecoderOptions = {}) {
     this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.copyPayloads = opts.copyPayloads ?? false;
+    // The slab never exceeds the message limit either.
+    this.poolSize = Math.min(POOL_SIZE, this.maxMessageSize);
+    this.poolMaxCopy = Math.min(POOL_MAX_COPY, this.poolSize >> 3);
   }
 
   /** Bytes received that belong to a message not yet complete. */
@@ -321,11 +334,24 @@ export class MrdStreamDecoder {
     }
     this.stats.copiedPayloads++;
     const nbytes = count * C.BYTES_PER_ELEMENT;
-    if (nbytes > this.stats.largestAllocation) this.stats.largestAllocation = nbytes;
-    // Unzeroed memory of its own (every byte is overwritten at once).
-    const mem = Buffer.allocUnsafeSlow(nbytes);
-    mem.set(u8.subarray(pos, pos + nbytes));
-    return new C(mem.buffer as ArrayBuffer, mem.byteOffset, count);
+    let buf: ArrayBuffer;
+    let off: number;
+    if (nbytes <= this.poolMaxCopy) {
+      // Small copies share a pool slab (as Node's Buffer pool does), 8-byte aligned.
+      if (!this.pool || this.poolUsed + nbytes > this.poolSize) {
+        this.pool = this.alloc(this.poolSize);
+        this.poolUsed = 0;
+      }
+      buf = this.pool.buffer as ArrayBuffer;
+      off = this.pool.byteOffset + this.poolUsed;
+      this.poolUsed = (this.poolUsed + nbytes + 7) & ~7;
+    } else {
+      const mem = this.alloc(nbytes);
+      buf = mem.buffer as ArrayBuffer;
+      off = mem.byteOffset;
+    }
+    new Uint8Array(buf, off, nbytes).set(u8.subarray(pos, pos + nbytes));
+    return new C(buf, off, count);
   }
 
   /** Builds the message from its `total` bytes at `p` of `u8` (complete, sizes validated). */
