@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile, MrdWriter, createAcquisition, parseMeta, type Image } from '../../packages/mrd-core/src/index.js';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
@@ -116,6 +117,26 @@ describe('mrd-client beyond the reference', () => {
     const ok = await runClient(['-p', String(server.port), '-c', 'null', '-g', 'second', '-o', join(dir, 'x.h5'), input]);
     expect(ok.code, ok.out).toBe(0);
     expect(ok.out).toMatch(/Sent +1 acquisitions/);
+  });
+
+  it('fails (non-zero, clear message) when the server closes without CLOSE, keeping what arrived', async () => {
+    const input = await inputFile(tempDir('in-'), ['dataset']);
+    const out = join(tempDir('noclose-'), 'out.h5');
+    const stub = createServer((sock) => {
+      sock.on('data', () => undefined);
+      sock.on('error', () => undefined);
+      setTimeout(() => sock.destroy(), 300);
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
+    const port = (stub.address() as { port: number }).port;
+    try {
+      const run = await runClient(['-p', String(port), '-c', 'null', '-o', out, input]);
+      expect(run.code).not.toBe(0);
+      expect(run.out).toMatch(/without a CLOSE message/);
+      expect(existsSync(out)).toBe(true);
+    } finally {
+      stub.close();
+    }
   });
 
   it('gives a clear error after 5 connection attempts', async () => {

@@ -120,12 +120,14 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
 
     // Receive concurrently with sending.
     let closeReceived = false;
+    let receiveFailed: Error | null = null;
     const receiving = (async () => {
       try {
         for await (const msg of conn) await results.record(msg);
         closeReceived = conn.closeReceived;
       } catch (err) {
-        logger.error(`Receiving from the server failed: ${(err as Error).message}`);
+        receiveFailed = err as Error;
+        logger.error(`Receiving from the server failed: ${receiveFailed.message}`);
       }
     })();
 
@@ -193,7 +195,6 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     conn.destroy();
     logger.info('Socket closed (writer)');
     await results.finish(xml);
-    if (!closeReceived) logger.warning('The server closed the connection without a CLOSE message');
 
     const summary: ClientSummary = {
       sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
@@ -204,6 +205,8 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     logger.info(`Sent ${String(sent.waveforms).padStart(5)} waveforms     |  Received ${String(summary.received.waveforms).padStart(5)} waveforms`);
     logger.info(`Results written to ${outfile}`);
     if (sendFailed) throw new Error(`sending ${basename(o.filename)} failed: ${sendFailed.message}`);
+    if (receiveFailed) throw new Error(`receiving results failed: ${(receiveFailed as Error).message} (what arrived is in ${outfile})`);
+    if (!closeReceived) throw new Error(`the server closed the connection without a CLOSE message: results may be incomplete (what arrived is in ${outfile}; see the server log)`);
     logger.info('Session complete');
     return summary;
   } finally {

@@ -1,0 +1,493 @@
+/**
+ * Built-in module `invertcontrast` (reference invertcontrast.py), self-contained so that it can
+ * be copied into a modules folder as the start of a user module (it imports only
+ * `@mrd-tools/core`, `/fft` and `/recon`). The reference's `custom/filter.py` is the same
+ * module with a median filter instead of the inversion: filter.ts runs `processContrast` with
+ * the FILTER variant.
+ *
+ * Raw path: imaging readouts (not noise, calibration, phase correction or navigator) accumulate
+ * until ACQ_LAST_IN_SLICE; then k-space [ch, y, x, phase] is zero-filled by encode step,
+ * flipped, centred-2-D-inverse-FFT'd (scaled by prod(shape) as the reference), root-sum-of-
+ * squares combined, cropped (readout then phase oversampling), and each phase becomes an image
+ * whose header comes from the readout nearest the k-space centre. Image path: images are grouped
+ * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
+ *
+ * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
+ * sendOriginal (bool), and for filter: filterSize (int), comments (str).
+ */
+import {
+  AcquisitionFlag, DataType, ImageType, MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
+  getJsonConfigParam, getUserParameterLong, logger, parseMeta, serializeMeta,
+  type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
+} from '@mrd-tools/core';
+import { getFftEngine } from '@mrd-tools/core/fft';
+import {
+  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares, cloneImageHeader,
+  centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored,
+  medianFilter, normaliseToInt16, updateImageHeaderFromRaw, type AssembledKspace,
+} from '@mrd-tools/core/recon';
+
+/** mrdhelper.get_userParameterLong_value on the module's header argument (text when not a valid header). */
+function headerUserParameterLong(header: unknown, name: string): number | undefined {
+  if (typeof header !== 'object' || header === null) return undefined;
+  return getUserParameterLong(header as IsmrmrdHeader, name);
+}
+
+/** Traceback-like text of an error, for the ERROR message sent to the client. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+}
+
+export interface ContrastVariant {
+  /** invertcontrast: abs(maxVal - data); filter: no inversion */
+  invert: boolean;
+  /** filter: scipy median filter with `filterSize`, and `comments` */
+  filter: boolean;
+  history: string[];
+  sequenceDescription: string;
+}
+
+export const INVERTCONTRAST: ContrastVariant = { invert: true, filter: false, history: ['PYTHON', 'INVERT'], sequenceDescription: 'FIRE' };
+export const FILTER: ContrastVariant = { invert: false, filter: true, history: ['PYTHON', 'FILT'], sequenceDescription: 'FILT' };
+
+interface Context {
+  connection: MrdConnection;
+  config: ModuleConfig;
+  header: unknown;
+  variant: ContrastVariant;
+  debug: DebugDumper;
+}
+
+function flagSet(flags: bigint, bit: number): boolean {
+  return ((flags >> BigInt(bit - 1)) & 1n) === 1n;
+}
+
+/** A copy that no longer references the decoder's buffers. */
+function keepAcquisition(a: Acquisition): Acquisition {
+  return { head: a.head, traj: a.traj.slice(), data: a.data.slice() };
+}
+
+function keepImage(img: Image): Image {
+  return { head: cloneImageHeader(img.head), attribute: img.attribute, data: img.data.slice() };
+}
+
+function isComplexType(t: number): boolean {
+  return t === DataType.CXFLOAT || t === DataType.CXDOUBLE;
+}
+
+/** Number of values (complex counted once) of an image. */
+function pixelCount(h: ImageHeader): number {
+  return h.channels * h.matrix_size[0] * h.matrix_size[1] * h.matrix_size[2];
+}
+
+export async function processContrast(connection: MrdConnection, config: ModuleConfig, header: unknown, variant: ContrastVariant): Promise<void> {
+  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  const h = header as IsmrmrdHeader;
+  if (typeof header === 'object' && header !== null && Array.isArray(h.encoding) && h.encoding.length > 0) {
+    const e = h.encoding[0];
+    logger.info(`Incoming dataset contains ${h.encoding.length} encodings`);
+    logger.info(`First encoding is of type '${e.trajectory}', with a matrix size of (${e.encodedSpace.matrixSize.x} x ${e.encodedSpace.matrixSize.y} x ${e.encodedSpace.matrixSize.z}) and a field of view of (${e.encodedSpace.fieldOfView_mm.x} x ${e.encodedSpace.fieldOfView_mm.y} x ${e.encodedSpace.fieldOfView_mm.z})mm^3`);
+  } else {
+    logger.info(`Improperly formatted MRD header: \n${String(header)}`);
+  }
+  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper() };
+  let currentSeries = 0;
+  let acqGroup: Acquisition[] = [];
+  let imgGroup: Image[] = [];
+  try {
+    for await (const item of connection) {
+      if (item.type === 'acquisition') {
+        const acq = item.acquisition;
+        const f = acq.head.flags;
+        if (!flagSet(f, AcquisitionFlag.IS_NOISE_MEASUREMENT) && !flagSet(f, AcquisitionFlag.IS_PARALLEL_CALIBRATION)
+          && !flagSet(f, AcquisitionFlag.IS_PHASECORR_DATA) && !flagSet(f, AcquisitionFlag.IS_NAVIGATION_DATA)) {
+          acqGroup.push(keepAcquisition(acq));
+        }
+        if (flagSet(f, AcquisitionFlag.LAST_IN_SLICE)) {
+          logger.info('Processing a group of k-space data');
+          const images = await processRaw(acqGroup, ctx);
+          await connection.sendImage(images);
+          acqGroup = [];
+        }
+      } else if (item.type === 'image') {
+        const img = item.image;
+        if (img.head.image_series_index !== currentSeries) {
+          logger.info(`Processing a group of images because series index changed to ${img.head.image_series_index}`);
+          currentSeries = img.head.image_series_index;
+          const images = await processImage(imgGroup, ctx, false);
+          await connection.sendImage(images);
+          imgGroup = [];
+        }
+        if (img.head.image_type === ImageType.MAGNITUDE || img.head.image_type === 0) {
+          imgGroup.push(keepImage(img));
+        } else {
+          const meta = parseMeta(img.attribute);
+          meta.set('Keep_image_geometry', 1);
+          await connection.sendImage({ head: img.head, attribute: serializeMeta(meta), data: img.data });
+        }
+      } else if (item.type === 'waveform') {
+        // The reference collects waveforms (ECG) without using them in the output.
+      } else {
+        logger.error(`Unsupported data type ${item.type}`);
+      }
+    }
+    if (acqGroup.length > 0) {
+      logger.info('Processing a group of k-space data (untriggered)');
+      await connection.sendImage(await processRaw(acqGroup, ctx));
+      acqGroup = [];
+    }
+    if (imgGroup.length > 0) {
+      logger.info('Processing a group of images (untriggered)');
+      await connection.sendImage(await processImage(imgGroup, ctx, false));
+      imgGroup = [];
+    }
+  } catch (err) {
+    logger.error(errorText(err));
+    await connection.sendLogging('ERROR', errorText(err));
+  }
+}
+
+function requireHeader(header: unknown): IsmrmrdHeader {
+  const h = header as IsmrmrdHeader;
+  if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
+    throw new Error('raw data needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)');
+  }
+  return h;
+}
+
+/** [phase][ch][y][x] -> [ch][y][x][phase] (the reference's raw.npy layout). */
+function rawDumpLayout(k: AssembledKspace): Float32Array {
+  const { channels, ny, nx, phases } = k;
+  const out = new Float32Array(k.data.length);
+  for (let p = 0; p < phases; p++) for (let c = 0; c < channels; c++) for (let i = 0; i < ny * nx; i++) {
+    const s = 2 * ((p * channels + c) * ny * nx + i), d = 2 * ((c * ny * nx + i) * phases + p);
+    out[d] = k.data[s];
+    out[d + 1] = k.data[s + 1];
+  }
+  return out;
+}
+
+/** Per-phase planes [y][x] -> [y][x][phase]. */
+function stackLast(planes: Float32Array[]): Float32Array {
+  const n = planes.length, len = planes[0].length;
+  const out = new Float32Array(n * len);
+  for (let p = 0; p < n; p++) for (let i = 0; i < len; i++) out[i * n + p] = planes[p][i];
+  return out;
+}
+
+/**
+ * Recomputes in float64 the pixels that may hold the maximum of the group (within 1e-5 of it),
+ * so that the maximum, which the reference prints (complex option) and divides by, carries the
+ * reference's float64 digits rather than float32 FFT rounding. Skipped for flat images (more
+ * than 64 candidates), where it would cost and not matter.
+ */
+function refineMaximum(planes: Float32Array[], ny: number, nx: number, exact: (plane: number, y: number, x: number) => number): void {
+  let max = -Infinity;
+  for (const p of planes) for (let i = 0; i < p.length; i++) if (p[i] > max) max = p[i];
+  if (!(max > 0)) return;
+  const limit = max * (1 - 1e-5);
+  const candidates: [number, number][] = [];
+  for (let pi = 0; pi < planes.length; pi++) {
+    const p = planes[pi];
+    for (let i = 0; i < p.length; i++) {
+      if (p[i] >= limit) {
+        candidates.push([pi, i]);
+        if (candidates.length > 64) return;
+      }
+    }
+  }
+  for (const [pi, i] of candidates) planes[pi][i] = exact(pi, Math.floor(i / nx), i % nx);
+}
+
+async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> {
+  if (group.length === 0) return [];
+  logger.info('-----------------------------------------------');
+  logger.info(`     process_raw called with ${group.length} readouts`);
+  logger.info('-----------------------------------------------');
+  const tic = performance.now();
+  const header = requireHeader(ctx.header);
+  const enc = header.encoding[0];
+  const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
+  const k = assembleKspace(group, ny, nx);
+  logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
+  ctx.debug.save('raw.npy', () => rawDumpLayout(k), [k.channels, ny, nx, k.phases], true);
+
+  const fft = await getFftEngine();
+  const scale = k.channels * ny * nx * k.phases; // data *= np.prod(data.shape)
+  const planeLen = 2 * k.channels * ny * nx;
+  const acc = new Float64Array(ny * nx);
+  let planes: Float32Array[] = [];
+  for (let p = 0; p < k.phases; p++) {
+    planes.push(centredIfft2RootSumOfSquares(fft, k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, undefined, acc));
+  }
+  logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
+  ctx.debug.save('img.npy', () => stackLast(planes), [ny, nx, k.phases]);
+
+  const rx = enc.reconSpace.matrixSize.x, ry = enc.reconSpace.matrixSize.y;
+  const [y0] = ry !== 0 ? centredCropRange(ny, ry) : [0];
+  const [x0] = rx !== 0 ? centredCropRange(nx, rx) : [0];
+  let cy = ny, cx = nx;
+  planes = planes.map((pl) => {
+    const c = cropCentre(pl, ny, nx, ry, rx);
+    cy = c.ny;
+    cx = c.nx;
+    return c.data;
+  });
+  refineMaximum(planes, cy, cx, (p, y, x) => centredIfft2RootSumOfSquaresAt(
+    k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, y + y0, x + x0));
+  logger.debug(`Image without oversampling is size (${cy}, ${cx}, ${k.phases})`);
+  ctx.debug.save('imgCrop.npy', () => stackLast(planes), [cy, cx, k.phases]);
+
+  const strProcessTime = `Total processing time: ${(performance.now() - tic).toFixed(2)} ms`;
+  logger.info(strProcessTime);
+  await ctx.connection.sendLogging('INFO', strProcessTime);
+
+  const fov = enc.reconSpace.fieldOfView_mm;
+  const images: Image[] = planes.map((data, phs) => {
+    let head = imageHeaderFromArray({ dataType: DataType.FLOAT, channels: 1, x: cx, y: cy, z: 1 });
+    head = updateImageHeaderFromRaw(head, k.centreHeaders[phs]);
+    head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
+    head.image_index = phs;
+    const meta = new MetaAttributes([
+      ['DataRole', 'Image'], ['ImageProcessingHistory', ['FIRE', 'PYTHON']], ['Keep_image_geometry', 1],
+    ]);
+    return { head, attribute: serializeMeta(meta), data };
+  });
+  return processImage(images, ctx, true);
+}
+
+/** Float64 copy of an image's values, real part only for complex data (numpy astype). */
+function realValues(img: Image): Float64Array {
+  const n = pixelCount(img.head);
+  const out = new Float64Array(n);
+  const d = img.data;
+  if (isComplexType(img.head.data_type)) for (let i = 0; i < n; i++) out[i] = d[2 * i];
+  else for (let i = 0; i < n; i++) out[i] = d[i];
+  return out;
+}
+
+/** The reference's debug layout [y, x, z, cha, img] of a group of [cha][z][y][x] arrays. */
+function groupDumpLayout(arrays: ArrayLike<number>[], ch: number, nz: number, ny: number, nx: number, complex: boolean): Float32Array | Float64Array | Int16Array {
+  const n = arrays.length, e = complex ? 2 : 1;
+  const first = arrays[0];
+  const out = first instanceof Int16Array ? new Int16Array(n * ch * nz * ny * nx * e)
+    : first instanceof Float32Array ? new Float32Array(n * ch * nz * ny * nx * e) : new Float64Array(n * ch * nz * ny * nx * e);
+  for (let i = 0; i < n; i++) for (let c = 0; c < ch; c++) for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    const s = ((c * nz + z) * ny + y) * nx + x;
+    const d = (((y * nx + x) * nz + z) * ch + c) * n + i;
+    for (let k = 0; k < e; k++) out[d * e + k] = arrays[i][s * e + k];
+  }
+  return out;
+}
+
+/** The reference's create_example_roi (a heart in the bottom right, 10% of the image). */
+export function createExampleRoi(ny: number, nx: number): string[] {
+  const num = 50;
+  const t = new Float64Array(num);
+  const step = (2 * Math.PI) / (num - 1);
+  for (let i = 0; i < num; i++) t[i] = i * step;
+  t[num - 1] = 2 * Math.PI;
+  const x = new Float64Array(num), y = new Float64Array(num);
+  for (let i = 0; i < num; i++) {
+    x[i] = 16 * Math.pow(Math.sin(t[i]), 3);
+    y[i] = -13 * Math.cos(t[i]) + 5 * Math.cos(2 * t[i]) + 2 * Math.cos(3 * t[i]) + Math.cos(4 * t[i]);
+  }
+  const norm = (a: Float64Array): void => {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of a) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    for (let i = 0; i < a.length; i++) a[i] = (a[i] - lo) / (hi - lo);
+  };
+  norm(x);
+  norm(y);
+  const m = Math.min(ny, nx);
+  for (let i = 0; i < num; i++) {
+    x[i] = x[i] * 0.1 * m + (nx - 0.2 * m);
+    y[i] = y[i] * 0.1 * m + (ny - 0.2 * m);
+  }
+  return createRoi(x, y, { rgb: [1, 0, 0], thickness: 1, style: 0, visibility: 1 });
+}
+
+async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Promise<Image[]> {
+  if (group.length === 0) return [];
+  logger.info('-----------------------------------------------');
+  logger.info(`     process_image called with ${group.length} images`);
+  logger.info('-----------------------------------------------');
+  const { config, variant } = ctx;
+  const h0 = group[0].head;
+  const ch = h0.channels, nx = h0.matrix_size[0], ny = h0.matrix_size[1], nz = h0.matrix_size[2];
+  for (const img of group) {
+    const m = img.head.matrix_size;
+    if (img.head.channels !== ch || m[0] !== nx || m[1] !== ny || m[2] !== nz) {
+      throw new Error(`all input array must have the same shape: image ${img.head.image_index} is ${img.head.channels}x${m[2]}x${m[1]}x${m[0]}, the group started with ${ch}x${nz}x${ny}x${nx}`);
+    }
+  }
+  const heads = group.map((img) => cloneImageHeader(img.head));
+  const metas = group.map((img) => parseMeta(img.attribute));
+  const inComplex = isComplexType(h0.data_type);
+  ctx.debug.save('imgOrig.npy', () => groupDumpLayout(group.map((g) => g.data), ch, nz, ny, nx, inComplex), [ny, nx, nz, ch, group.length], inComplex);
+
+  const options = getJsonConfigParam(config, 'options');
+  let data: (Int16Array | Float32Array | Uint16Array)[];
+  let complexOut = false;
+  let windowCenter: string, windowWidth: string;
+  let maxValInt = 0;
+  if (options === 'complex') {
+    // data.astype(complex64); maxVal = data.max() (lexicographic on (re, im))
+    const f32 = Math.fround;
+    let mRe = -Infinity, mIm = -Infinity;
+    const cplx = group.map((img) => {
+      const n = pixelCount(img.head);
+      const out = new Float32Array(2 * n);
+      const d = img.data;
+      if (isComplexType(img.head.data_type)) for (let i = 0; i < 2 * n; i++) out[i] = d[i];
+      else for (let i = 0; i < n; i++) out[2 * i] = d[i];
+      for (let i = 0; i < n; i++) {
+        const re = out[2 * i], im = out[2 * i + 1];
+        if (re > mRe || (re === mRe && im > mIm)) { mRe = re; mIm = im; }
+      }
+      return out;
+    });
+    windowCenter = formatPythonComplex((mRe + 1) / 2, mIm / 2);
+    windowWidth = formatPythonComplex(mRe + 1, mIm);
+    if (variant.invert) {
+      // abs(maxVal - data) of complex64: float32
+      data = cplx.map((c) => {
+        const n = c.length / 2;
+        const out = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const re = f32(mRe - c[2 * i]), im = f32(mIm - c[2 * i + 1]);
+          out[i] = f32(Math.hypot(re, im));
+        }
+        return out;
+      });
+    } else {
+      data = cplx;
+      complexOut = true;
+    }
+  } else {
+    const bits = headerUserParameterLong(ctx.header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+    maxValInt = maxValueForBitsStored(bits);
+    windowCenter = formatPythonFloat((maxValInt + 1) / 2);
+    windowWidth = String(maxValInt + 1);
+    // Normalize to range 0-255
+    const maxOf = (a: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, a[i]); return m; };
+    const values = group.map(realValues);
+    const peak = Math.max(...values.map(maxOf));
+    for (const v of values) for (let i = 0; i < v.length; i++) v[i] *= 255 / peak;
+
+    // Apply a 2D high-pass filter (3x3 kernel: 8 at the centre, -1 around) to each image
+    logger.info('Applying high-pass image filter');
+    for (const v of values) {
+      for (let plane = 0; plane < ch * nz; plane++) {
+        const o = plane * ny * nx;
+        const src = Uint8ClampedArray.from(v.subarray(o, o + ny * nx));
+        for (let y = 1; y < ny - 1; y++) {
+          for (let x = 1; x < nx - 1; x++) {
+            let s = 9 * src[y * nx + x];
+            for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) s -= src[(y + dy) * nx + x + dx];
+            v[o + y * nx + x] = Math.min(255, Math.max(0, s));
+          }
+        }
+      }
+    }
+
+    // Rescale back to 16-bit
+    const filteredPeak = Math.max(...values.map(maxOf)) || 1;
+    data = values.map((v) => Int16Array.from(v, (x) => Math.trunc((x * maxValInt) / filteredPeak)));
+    ctx.debug.save('imgFiltered.npy', () => groupDumpLayout(data, ch, nz, ny, nx, false), [ny, nx, nz, ch, group.length]);
+  }
+  if (variant.invert) {
+    ctx.debug.save('imgInverted.npy', () => groupDumpLayout(data, ch, nz, ny, nx, false), [ny, nx, nz, ch, group.length]);
+  }
+
+  let filterSize = 0;
+  if (variant.filter) {
+    filterSize = getJsonConfigParam(config, 'filterSize', 0, 'int');
+    if (filterSize > 0) {
+      logger.info(`Applying median filter with size ${filterSize}`);
+      if (complexOut) throw new Error('Complex type not supported (median filter)');
+      // the stacked [y x z cha img] array, filtered with the same window on every axis: the
+      // result does not depend on axis order, so filter the [img][cha][z][y][x] stack directly
+      const stack = new (data[0].constructor as { new (n: number): Int16Array | Float32Array })(data.length * data[0].length);
+      data.forEach((d, i) => stack.set(d, i * d.length));
+      const filtered = medianFilter(stack, [data.length, ch, nz, ny, nx], filterSize);
+      const len = data[0].length;
+      data = data.map((_, i) => filtered.slice(i * len, (i + 1) * len));
+      ctx.debug.save('imgFiltered.npy', () => groupDumpLayout(data, ch, nz, ny, nx, false), [ny, nx, nz, ch, group.length]);
+    }
+  }
+
+  let rgb = false;
+  if (options === 'rgb') {
+    logger.info('Converting data into RGB');
+    if (ch !== 1) {
+      logger.error('Multi-channel data is not supported');
+      return [];
+    }
+    if (complexOut) throw new Error('RGB conversion of complex data is not supported');
+    data = applyJetColormap(data);
+    rgb = true;
+    ctx.debug.save('imgRGB.npy', () => groupDumpLayout(data, 3, nz, ny, nx, false), [ny, nx, nz, 3, group.length]);
+  }
+
+  const out: Image[] = data.map((d, i) => {
+    const head = heads[i];
+    head.data_type = dataTypeOf(d, complexOut);
+    if (head.data_type === DataType.CXFLOAT || head.data_type === DataType.CXDOUBLE) head.image_type = ImageType.COMPLEX;
+    if (rgb) {
+      head.image_type = ImageType.RGB;
+      head.channels = 3;
+    }
+    const meta = metas[i];
+    meta.set('DataRole', 'Image');
+    meta.set('ImageProcessingHistory', [...variant.history]);
+    meta.set('WindowCenter', windowCenter);
+    meta.set('WindowWidth', windowWidth);
+    meta.set('SequenceDescriptionAdditional', variant.sequenceDescription);
+    meta.set('Keep_image_geometry', 1);
+    if (options === 'roi') {
+      logger.info('Creating ROI_example');
+      meta.set('ROI_example', createExampleRoi(ny, nx));
+    }
+    if (options === 'colormap') meta.set('LUTFileName', 'MicroDeltaHotMetal.pal');
+    if (rgb) {
+      meta.set('SequenceDescriptionAdditional', 'FIRE_RGB');
+      meta.set('ImageProcessingHistory', [...variant.history, 'RGB']);
+      meta.delete('WindowCenter');
+      meta.delete('WindowWidth');
+      meta.set('InternalSend', 1);
+    }
+    if (variant.filter) {
+      if (filterSize > 0) meta.set('ImageComments', `Median filter size ${filterSize}`);
+      const comments = getJsonConfigParam(config, 'comments', '');
+      if (comments !== '') {
+        const prev = meta.getAll('ImageComments');
+        if (prev === undefined) meta.set('ImageComments', comments);
+        else if (prev.length === 1) meta.set('ImageComments', `${prev[0]}\n${comments}`);
+        else throw new Error('TypeError: can only concatenate list (not "str") to list (ImageComments has several values)');
+      }
+    }
+    if (!meta.has('ImageRowDir')) meta.set('ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18)));
+    if (!meta.has('ImageColumnDir')) meta.set('ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18)));
+    return { head, attribute: serializeMeta(meta), data: d };
+  });
+
+  if (getJsonConfigParam(config, 'sendOriginal', false, 'bool') === true) {
+    if (fromRaw) {
+      logger.warning('sendOriginal is true, but input was raw data, so no original images to return!');
+    } else {
+      logger.info('Sending a copy of original unmodified images due to sendOriginal set to True');
+      const originals = group.map((img) => {
+        const meta = parseMeta(img.attribute);
+        meta.set('Keep_image_geometry', 1);
+        return { head: { ...cloneImageHeader(img.head), image_series_index: 99 }, attribute: serializeMeta(meta), data: img.data };
+      });
+      out.unshift(...originals);
+    }
+  }
+  return out;
+}
+
+export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {
+  await processContrast(connection, config, header, INVERTCONTRAST);
+}
