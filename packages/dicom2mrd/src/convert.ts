@@ -178,7 +178,8 @@ export function frameToImage(frame: DicomFrame, seriesIndex: number, imageIndex:
   head.data_type = frame.dataType;
   head.matrix_size = [frame.columns, frame.rows, 1];
   head.channels = rgb ? 3 : 1;
-  if (rgb) head.image_type = ImageType.RGB;
+  if (frame.mrdImageType !== undefined) head.image_type = frame.mrdImageType;
+  else if (rgb) head.image_type = ImageType.RGB;
   else if (frame.complexComponent && COMPLEX_COMPONENT_TO_MRD[frame.complexComponent.trim()]) head.image_type = COMPLEX_COMPONENT_TO_MRD[frame.complexComponent.trim()]!;
   else {
     const letter = frame.imageType[2]?.trim() ?? '';

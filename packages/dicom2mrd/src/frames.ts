@@ -9,6 +9,7 @@ import {
 } from '@mrd-tools/core';
 import type { DicomFile } from './dicom-file.js';
 import type { FramePixels } from './pixel-decoding.js';
+import { restoreMrdPrivate } from './mrd-private.js';
 
 export interface DicomFrame {
   file: DicomFile;
@@ -23,6 +24,8 @@ export interface DicomFrame {
   seriesNumber: number;
   instanceNumber: number | undefined;
   imageType: string[];
+  /** MRD image_type recorded by mrd2dicom when DICOM cannot express it. */
+  mrdImageType: number | undefined;
   /** ComplexImageComponent of an enhanced frame (MAGNITUDE, PHASE, REAL, IMAGINARY), if any. */
   complexComponent: string | undefined;
   rows: number;
@@ -68,9 +71,13 @@ export function framesOf(file: DicomFile): DicomFrame[] {
       seriesNumber, instanceNumber, rows: d.rows, columns: d.columns, samplesPerPixel: d.samplesPerPixel,
     };
     if (!enhanced) {
+      const r = restoreMrdPrivate(ds, base.dataType, base.pixels, file.path);
       frames.push({
         ...base,
-        dataset: ds,
+        pixels: r.pixels,
+        dataType: r.dataType,
+        mrdImageType: r.imageType,
+        dataset: r.dataset,
         imageType: stringValues(ds, Tag.ImageType),
         complexComponent: undefined,
         pixelSpacing: numberValues(ds, Tag.PixelSpacing),
@@ -94,6 +101,7 @@ export function framesOf(file: DicomFile): DicomFrame[] {
     if (perFrameSeq) frameDataset[Tag.PerFrameFunctionalGroupsSequence] = { vr: 'SQ', Value: item ? [item] : [] };
     frames.push({
       ...base,
+      mrdImageType: undefined,
       dataset: frameDataset,
       imageType: frameType ? stringValues(frameType, Tag.FrameType) : stringValues(ds, Tag.ImageType),
       complexComponent: frameType ? stringValue(frameType, '00089208') : stringValue(ds, '00089208'),

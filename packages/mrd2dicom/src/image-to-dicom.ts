@@ -21,9 +21,10 @@ import {
   DataType, ImageType, MRD_TO_DICOM_IMAGE_TYPE, DICOM_TO_MRD_IMAGE_TYPE, SopClass, Tag, TransferSyntax,
   decodeDicomJsonMeta, dicomTimeToTicks, float32ShortestValue, generateUid, logger, millisecondsToTicks,
   numberValue, numberValues, stringValue, stringValues, ticksToDicomTime, ticksToMilliseconds, uidFromName,
+  allocateMrdPrivateBlock, mrdPrivateTags, removeMrdPrivateBlock, MRD_PRIVATE_CREATOR,
   type DicomJsonDataset, type DicomJsonElement, type Image, type IsmrmrdHeader, type MetaAttributes,
 } from '@mrd-tools/core';
-import { encodeMonochrome, encodeRgb, PrivateTag, PRIVATE_CREATOR, type EncodedPixels } from './pixel-encoding.js';
+import { encodeMonochrome, encodeRgb, type EncodedPixels } from './pixel-encoding.js';
 
 export const IMPLEMENTATION_CLASS_UID = uidFromName('mrd-tools', 'implementation-class');
 export const IMPLEMENTATION_VERSION_NAME = 'MRD_TOOLS_0_1';
@@ -125,7 +126,7 @@ export function originalDataset(meta: MetaAttributes, where: string): DicomJsonD
     }
   }
   // Our own private block from an earlier conversion is rewritten for this image.
-  for (const t of Object.keys(ds)) if (t.startsWith(PrivateTag.Creator.slice(0, 4)) && stringValue(ds, PrivateTag.Creator)?.trim() === PRIVATE_CREATOR) delete ds[t];
+  removeMrdPrivateBlock(ds);
   return ds;
 }
 
@@ -342,10 +343,13 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
   }
 
   // Private block: the exact MRD pixels where the Pixel Data is not exact, or the MRD type.
-  if (pixels.exact || pixels.originalDataType !== undefined) {
-    ds[PrivateTag.Creator] = el('LO', PRIVATE_CREATOR);
-    ds[PrivateTag.DataType] = el('US', pixels.exact?.dataType ?? pixels.originalDataType!);
-    if (pixels.exact) ds[PrivateTag.ExactPixels] = { vr: 'OB', InlineBinary: Buffer.from(pixels.exact.bytes.buffer, pixels.exact.bytes.byteOffset, pixels.exact.bytes.byteLength).toString('base64') };
+  const imageTypeLost = !rgb && (h.image_type === 0 || h.image_type === ImageType.COMPLEX || h.image_type > ImageType.RGB);
+  if (pixels.exact || pixels.originalDataType !== undefined || imageTypeLost) {
+    const p = mrdPrivateTags(allocateMrdPrivateBlock(ds));
+    ds[p.creator] = el('LO', MRD_PRIVATE_CREATOR);
+    ds[p.dataType] = el('US', pixels.exact?.dataType ?? pixels.originalDataType ?? h.data_type);
+    if (pixels.exact) ds[p.exactPixels] = { vr: 'OB', InlineBinary: Buffer.from(pixels.exact.bytes.buffer, pixels.exact.bytes.byteOffset, pixels.exact.bytes.byteLength).toString('base64') };
+    if (imageTypeLost) ds[p.imageType] = el('US', h.image_type);
   }
 
   return { dataset: ds, pixels, sopClassUID, sopInstanceUID, seriesNumber, seriesDescription, instanceNumber: part.instanceNumber };

@@ -8,22 +8,12 @@
  * - Anything else (fractional or out-of-range values, complex data as its magnitude) is mapped
  *   linearly onto 0..65535 with RescaleSlope / RescaleIntercept, so the DICOM values
  *   (stored * slope + intercept) are the MRD values to within (max - min) / 65535 / 2. The exact
- *   MRD values are also kept, little endian, in the private element (0071,xx02) of creator
- *   `MRD-TOOLS` with the MRD data type in (0071,xx01), so dicom2mrd restores them bit for bit
- *   (it uses them only while the Pixel Data still matches them).
+ *   MRD values are also kept in the private block of mrd-core `dicom/mrd-private.ts`, so
+ *   dicom2mrd restores them bit for bit (only while the Pixel Data still matches them).
  * - RGB images (image_type 6, 3 channels) become 8-bit RGB when every value is 0..255, else
  *   16-bit RGB.
  */
 import { DataType } from '@mrd-tools/core';
-
-export const PRIVATE_CREATOR = 'MRD-TOOLS';
-export const PRIVATE_GROUP = '0071';
-/** (0071,0010) private creator, (0071,1001) MRD data_type, (0071,1002) exact MRD pixel bytes. */
-export const PrivateTag = {
-  Creator: '00710010',
-  DataType: '00711001',
-  ExactPixels: '00711002',
-} as const;
 
 export interface EncodedPixels {
   bytes: Uint8Array;

@@ -1,0 +1,52 @@
+/**
+ * The private DICOM block mrd2dicom writes so that MRD -> DICOM -> MRD is exact where DICOM
+ * Pixel Data cannot be (float, complex, 32-bit values): private creator `MRD-TOOLS` in group
+ * 0071, in the first free block (0071,00xx):
+ * - (0071,xx01) US: the MRD `data_type` of the image;
+ * - (0071,xx02) OB: the exact MRD pixel values of this DICOM image (one channel and slice),
+ *   little endian, present only when the Pixel Data is a rescaled version of them;
+ * - (0071,xx03) US: the MRD `image_type` when ImageType value 3 cannot say it (unset, complex).
+ * dicom2mrd uses the exact values only while the Pixel Data still matches them.
+ */
+import { stringValue, type DicomJsonDataset } from './dicom-json.js';
+
+export const MRD_PRIVATE_CREATOR = 'MRD-TOOLS';
+export const MRD_PRIVATE_GROUP = '0071';
+
+/** The element-number prefix `xx` of our block in `ds`, or undefined. */
+export function findMrdPrivateBlock(ds: DicomJsonDataset | undefined): string | undefined {
+  if (!ds) return undefined;
+  for (let b = 0x10; b <= 0xff; b++) {
+    const xx = b.toString(16).toUpperCase().padStart(2, '0');
+    if (stringValue(ds, `${MRD_PRIVATE_GROUP}00${xx}`)?.trim() === MRD_PRIVATE_CREATOR) return xx;
+  }
+  return undefined;
+}
+
+/** Our block if present, else the first free creator slot in group 0071. */
+export function allocateMrdPrivateBlock(ds: DicomJsonDataset): string {
+  const existing = findMrdPrivateBlock(ds);
+  if (existing) return existing;
+  for (let b = 0x10; b <= 0xff; b++) {
+    const xx = b.toString(16).toUpperCase().padStart(2, '0');
+    if (!ds[`${MRD_PRIVATE_GROUP}00${xx}`]) return xx;
+  }
+  throw new Error('no free private creator slot in group 0071');
+}
+
+export function mrdPrivateTags(xx: string) {
+  return {
+    creator: `${MRD_PRIVATE_GROUP}00${xx}`,
+    dataType: `${MRD_PRIVATE_GROUP}${xx}01`,
+    exactPixels: `${MRD_PRIVATE_GROUP}${xx}02`,
+    imageType: `${MRD_PRIVATE_GROUP}${xx}03`,
+  };
+}
+
+/** Removes our block (creator and its elements) from `ds`. */
+export function removeMrdPrivateBlock(ds: DicomJsonDataset): void {
+  const xx = findMrdPrivateBlock(ds);
+  if (!xx) return;
+  delete ds[`${MRD_PRIVATE_GROUP}00${xx}`];
+  for (const t of Object.keys(ds)) if (t.startsWith(`${MRD_PRIVATE_GROUP}${xx}`)) delete ds[t];
+}
