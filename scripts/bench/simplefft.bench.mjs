@@ -80,12 +80,12 @@ const space = (x, y) => ({ matrixSize: { x, y, z: 1 }, fieldOfView_mm: { x: 600,
 const header = { experimentalConditions: { H1resonanceFrequency_Hz: 63500000 }, encoding: [{ encodedSpace: space(RO, PE), reconSpace: space(RO / 2, PE), trajectory: 'cartesian' }] };
 
 const fft = await getFftEngine();
-const scratch = new Float32Array(2 * COILS * PE * RO);
+
 const times = [];
 let image;
 for (let i = 0; i < RUNS + 2; i++) {
   const t0 = performance.now();
-  image = reconstructSimpleFft(group, header, fft, undefined, scratch);
+  image = reconstructSimpleFft(group, header, fft);
   const t = performance.now() - t0;
   if (i >= 2) times.push(t);
 }

@@ -52,10 +52,11 @@ interface BluesteinPlan {
   m: number;
   /** chirp c[k] = exp(-i pi k^2 / n), float64 interleaved, length 2n */
   chirp: Float64Array;
-  /** FFT of the conjugate chirp filter, in the heap (complex64, length m) */
+  /** FFT of the conjugate chirp filter, in PFFFT's internal order, in the heap (complex64, length m) */
   filter: Block;
-  /** scratch line of m complex values */
+  /** scratch lines of m complex values */
   line: Block;
+  product: Block;
 }
 
 interface Plan {
@@ -152,6 +153,7 @@ export class FftEngine {
     }
     const filter = this.malloc(8 * m);
     const line = this.malloc(8 * m);
+    const product = this.malloc(8 * m);
     const h = this.mod.HEAPF32;
     const f = filter.ptr >> 2;
     h.fill(0, f, f + 2 * m);
@@ -165,8 +167,8 @@ export class FftEngine {
       }
     }
     const mp = this.plan(m);
-    this.mod._pffft_transform_ordered(mp.setup, filter.ptr, filter.ptr, this.workFor(m), PFFFT_FORWARD);
-    return { m, chirp, filter, line };
+    this.mod._pffft_transform(mp.setup, filter.ptr, filter.ptr, this.workFor(m), PFFFT_FORWARD);
+    return { m, chirp, filter, line, product };
   }
 
   /**
@@ -214,15 +216,12 @@ export class FftEngine {
       h[l + 2 * j + 1] = xr * ci + xi * cr;
     }
     h.fill(0, l + 2 * n, l + 2 * m);
-    this.mod._pffft_transform_ordered(mp.setup, b.line.ptr, b.line.ptr, work, PFFFT_FORWARD);
-    const f = b.filter.ptr >> 2;
-    for (let j = 0; j < m; j++) {
-      const ar = h[l + 2 * j], ai = h[l + 2 * j + 1];
-      const br = h[f + 2 * j], bi = h[f + 2 * j + 1];
-      h[l + 2 * j] = ar * br - ai * bi;
-      h[l + 2 * j + 1] = ar * bi + ai * br;
-    }
-    this.mod._pffft_transform_ordered(mp.setup, b.line.ptr, b.line.ptr, work, PFFFT_BACKWARD);
+    // convolution with the chirp filter in PFFFT's internal spectral order (SIMD multiply)
+    this.mod._pffft_transform(mp.setup, b.line.ptr, b.line.ptr, work, PFFFT_FORWARD);
+    const pr = b.product.ptr >> 2;
+    h.fill(0, pr, pr + 2 * m);
+    this.mod._pffft_zconvolve_accumulate(mp.setup, b.line.ptr, b.filter.ptr, b.product.ptr, 1);
+    this.mod._pffft_transform(mp.setup, b.product.ptr, b.line.ptr, work, PFFFT_BACKWARD);
     const inv = 1 / m;
     for (let k = 0; k < n; k++) {
       const yr = h[l + 2 * k] * inv, yi = h[l + 2 * k + 1] * inv;

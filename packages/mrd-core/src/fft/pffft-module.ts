@@ -5,6 +5,10 @@ export interface PffftModule {
   _pffft_destroy_setup(setup: number): void;
   /** `direction`: 0 forward (e^-i), 1 backward (e^+i); both unnormalised. In-place allowed. */
   _pffft_transform_ordered(setup: number, input: number, output: number, work: number, direction: number): void;
+  /** As transform_ordered but the frequency side stays in PFFFT's internal order (for convolutions). */
+  _pffft_transform(setup: number, input: number, output: number, work: number, direction: number): void;
+  /** dft_ab += dft_a * dft_b * scaling, on internal-order spectra from `_pffft_transform`. */
+  _pffft_zconvolve_accumulate(setup: number, dftA: number, dftB: number, dftAb: number, scaling: number): void;
   _pffft_aligned_malloc(bytes: number): number;
   _pffft_aligned_free(ptr: number): void;
   _pffft_simd_size(): number;

@@ -42,6 +42,9 @@ describe('centred 2-D inverse FFT', () => {
         for (let c = 0; c < b; c++) { const o = 2 * (c * ny * nx + p); s += got[o] ** 2 + got[o + 1] ** 2; }
         expect(rss[p]).toBeCloseTo(Math.sqrt(s), 4);
       }
+      // the same from a row accessor
+      const rows = centredIfft2RootSumOfSquares(fft, (c, yy) => x.subarray(2 * (c * ny + yy) * nx, 2 * (c * ny + yy + 1) * nx), b, ny, nx, 3);
+      expect([...rows]).toEqual([...rss]);
       // float64 single pixel
       const y = ny - 1, xx = Math.floor(nx / 3);
       expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 3, y, xx)).toBeCloseTo(rss[y * nx + xx], 4);

@@ -76,57 +76,76 @@ export function ifftshift<T extends Float32Array | Float64Array | Int16Array | U
   return fftshift(data, shape, axes, elementSize, true);
 }
 
-interface Staged {
-  a: number; // byte pointer of [batch][ny][nx]
-  b: number; // byte pointer of [batch][nx][ny]
+/**
+ * K-space given row by row: `(plane, y)` returns the nx complex64 samples of row y of that
+ * plane (2 * nx floats), e.g. straight from the acquisitions, so they are copied only once.
+ */
+export type KspaceRows = (plane: number, y: number) => Float32Array;
+
+/**
+ * Blocked transpose of a [rows][cols] complex64 plane between two heap places, moving each
+ * complex value as one float64 (8 bytes at once). The only values whose bits a float64 move may
+ * alter are those whose imaginary part is NaN (the pair reads as a NaN double), and a NaN
+ * anywhere in a transform's input makes its whole output NaN anyway.
+ */
+function transposeComplexPlane(D: Float64Array, src: number, dst: number, rows: number, cols: number): void {
+  const BS = 16;
+  for (let r0 = 0; r0 < rows; r0 += BS) {
+    const r1 = Math.min(r0 + BS, rows);
+    for (let c0 = 0; c0 < cols; c0 += BS) {
+      const c1 = Math.min(c0 + BS, cols);
+      for (let r = r0; r < r1; r++) {
+        let s = src + r * cols + c0;
+        let d = dst + c0 * rows + r;
+        for (let c = c0; c < c1; c++, s++, d += rows) D[d] = D[s];
+      }
+    }
+  }
 }
 
-/** Shifted copy into the heap, row transforms, blocked transpose, column transforms. */
-function stageIfft2(engine: FftEngine, data: Float32Array, batch: number, ny: number, nx: number): Staged {
+/**
+ * The shared pipeline: shifted copy of all planes into the heap, row transforms, then plane by
+ * plane a blocked transpose, the column transforms, and `consume(plane, ptr)` with the plane's
+ * result at heap byte address `ptr`, laid out [x][y] (unshifted). Working plane by plane keeps
+ * the transposed plane in cache for the consumer and needs one plane of extra memory.
+ */
+function ifft2Planes(engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void): void {
   const total = batch * ny * nx;
-  if (data.length < 2 * total) throw new Error(`centred ifft2: ${data.length / 2} complex values, ${batch} x ${ny} x ${nx} needed`);
+  const rowOf: KspaceRows = typeof data === 'function' ? data : (c, y) => data.subarray(2 * (c * ny + y) * nx, 2 * (c * ny + y + 1) * nx);
+  if (typeof data !== 'function' && data.length < 2 * total) throw new Error(`centred ifft2: ${data.length / 2} complex values, ${batch} x ${ny} x ${nx} needed`);
   engine.prepare(nx);
   engine.prepare(ny);
   const A = engine.scratchBlock(2, 8 * total);
-  const B = engine.scratchBlock(3, 8 * total);
-  let h = engine.heapF32();
+  const B = engine.scratchBlock(3, 8 * ny * nx);
+  const h = engine.heapF32();
   const a = A.ptr >> 2;
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   const tail = 2 * (nx - nx2); // floats in the segment in[0 .. nx - nx2)
   for (let c = 0; c < batch; c++) {
     for (let y = 0; y < ny; y++) {
-      const sy = (y - ny2 + ny) % ny;
-      const s = 2 * ((c * ny + sy) * nx);
+      const row = rowOf(c, (y - ny2 + ny) % ny);
+      if (row.length !== 2 * nx) throw new Error(`centred ifft2: k-space row of ${row.length / 2} samples, ${nx} expected`);
       const d = a + 2 * ((c * ny + y) * nx);
       // fftshift along x: out[0 .. nx2) = in[nx - nx2 .. nx), out[nx2 .. nx) = in[0 .. nx - nx2)
-      h.set(data.subarray(s + tail, s + 2 * nx), d);
-      h.set(data.subarray(s, s + tail), d + 2 * nx2);
+      h.set(row.subarray(tail, 2 * nx), d);
+      h.set(row.subarray(0, tail), d + 2 * nx2);
     }
   }
   engine.transformLinesInHeap(A.ptr, batch * ny, nx, true);
-  const I = engine.heapI32();
-  const ai = A.ptr >> 2, bi = B.ptr >> 2;
-  const BS = 16;
+  const plane = ny * nx;
   for (let c = 0; c < batch; c++) {
-    const pa = ai + 2 * c * ny * nx, pb = bi + 2 * c * ny * nx;
-    for (let y0 = 0; y0 < ny; y0 += BS) {
-      const y1 = Math.min(y0 + BS, ny);
-      for (let x0 = 0; x0 < nx; x0 += BS) {
-        const x1 = Math.min(x0 + BS, nx);
-        for (let y = y0; y < y1; y++) {
-          let s = pa + 2 * (y * nx + x0);
-          let d = pb + 2 * (x0 * ny + y);
-          for (let x = x0; x < x1; x++, s += 2, d += 2 * ny) {
-            I[d] = I[s];
-            I[d + 1] = I[s + 1];
-          }
-        }
-      }
-    }
+    transposeComplexPlane(new Float64Array(engine.heapF32().buffer), (A.ptr >> 3) + c * plane, B.ptr >> 3, ny, nx);
+    engine.transformLinesInHeap(B.ptr, nx, ny, true);
+    consume(c, B.ptr);
   }
-  engine.transformLinesInHeap(B.ptr, batch * nx, ny, true);
-  h = engine.heapF32();
-  return { a: A.ptr, b: B.ptr };
+}
+
+/** ifftshift source index tables: out[j] = in[table[j]]. */
+function ifftshiftTable(n: number): Int32Array {
+  const t = new Int32Array(n);
+  const h = Math.floor(n / 2);
+  for (let j = 0; j < n; j++) t[j] = (j + h) % n;
+  return t;
 }
 
 /**
@@ -134,59 +153,60 @@ function stageIfft2(engine: FftEngine, data: Float32Array, batch: number, ny: nu
  * plane b, with numpy's ifft2 normalisation (1 / (ny * nx)) times `scale`.
  */
 export function centredIfft2(engine: FftEngine, data: Float32Array, batch: number, ny: number, nx: number, scale = 1): void {
-  const st = stageIfft2(engine, data, batch, ny, nx);
-  const h = engine.heapF32();
-  const b = st.b >> 2;
   const f = scale / (ny * nx);
-  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
-  for (let c = 0; c < batch; c++) {
-    const pb = b + 2 * c * ny * nx;
+  const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
+  const BS = 16;
+  ifft2Planes(engine, data, batch, ny, nx, (c, ptr) => {
+    const h = engine.heapF32();
+    const b = ptr >> 2;
     const po = 2 * c * ny * nx;
-    for (let x = 0; x < nx; x++) {
-      const sx = (x + nx2) % nx;
-      const col = pb + 2 * sx * ny;
-      for (let y = 0; y < ny; y++) {
-        const sy = (y + ny2) % ny;
-        const o = po + 2 * (y * nx + x);
-        data[o] = h[col + 2 * sy] * f;
-        data[o + 1] = h[col + 2 * sy + 1] * f;
+    // result [x][y] unshifted -> data [y][x] shifted, in blocks
+    for (let y0 = 0; y0 < ny; y0 += BS) {
+      const y1 = Math.min(y0 + BS, ny);
+      for (let x0 = 0; x0 < nx; x0 += BS) {
+        const x1 = Math.min(x0 + BS, nx);
+        for (let y = y0; y < y1; y++) {
+          const src = b + 2 * sy[y];
+          let o = po + 2 * (y * nx + x0);
+          for (let x = x0; x < x1; x++, o += 2) {
+            const q = src + 2 * ny * sx[x];
+            data[o] = h[q] * f;
+            data[o + 1] = h[q + 1] * f;
+          }
+        }
       }
     }
-  }
+  });
 }
 
 /**
  * The reference's recon core in one pass: for `coils` k-space planes [coils][ny][nx] (complex64),
  * sqrt(sum_c |ifftshift(ifft2(fftshift(k_c))) * scale|^2) as a float32 image [ny][nx].
- * `scale` multiplies numpy's normalised ifft2 (the reference uses prod(data.shape)).
+ * `scale` multiplies numpy's normalised ifft2 (the reference uses prod(data.shape)). `kspace` is
+ * the [coils][ny][nx] array or a row accessor.
  */
 export function centredIfft2RootSumOfSquares(
-  engine: FftEngine, kspace: Float32Array, coils: number, ny: number, nx: number, scale = 1,
+  engine: FftEngine, kspace: Float32Array | KspaceRows, coils: number, ny: number, nx: number, scale = 1,
   out: Float32Array = new Float32Array(ny * nx), accumulator: Float64Array = new Float64Array(ny * nx),
 ): Float32Array {
-  const st = stageIfft2(engine, kspace, coils, ny, nx);
-  const h = engine.heapF32();
-  const b = st.b >> 2;
   const n = ny * nx;
   const acc = accumulator;
   acc.fill(0, 0, n);
-  for (let c = 0; c < coils; c++) {
-    let p = b + 2 * c * n;
+  ifft2Planes(engine, kspace, coils, ny, nx, (_c, ptr) => {
+    const h = engine.heapF32();
+    let p = ptr >> 2;
     for (let i = 0; i < n; i++, p += 2) {
       const re = h[p], im = h[p + 1];
       acc[i] += re * re + im * im;
     }
-  }
+  });
   // acc is [x][y] in unshifted order; ifftshift both axes while writing [y][x]
   const f = Math.abs(scale / n);
-  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
   for (let y = 0; y < ny; y++) {
-    const sy = (y + ny2) % ny;
+    const syy = sy[y];
     const row = y * nx;
-    for (let x = 0; x < nx; x++) {
-      const sx = (x + nx2) % nx;
-      out[row + x] = f * Math.sqrt(acc[sx * ny + sy]);
-    }
+    for (let x = 0; x < nx; x++) out[row + x] = f * Math.sqrt(acc[sx[x] * ny + syy]);
   }
   return out;
 }

@@ -5,8 +5,9 @@
  * root-sum-of-squares combined, normalised to BitsStored (before the crop), cropped, and sent as
  * one int16 image with the header of the group's first readout.
  *
- * Internally the stack is [cha][PE][RO] (rows = readouts, no transposing copy); the 2-D
- * transform is the same, and the result comes out as the image's [y = PE][x = RO].
+ * Internally the readouts are the rows of each coil's plane [PE][RO] (read straight from the
+ * acquisitions, no stacking copy); the 2-D transform is the same, and the result comes out as
+ * the image's [y = PE][x = RO].
  */
 import {
   AcquisitionFlag, DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
@@ -37,31 +38,32 @@ function transposePlane(p: Float32Array | Int16Array, rows: number, cols: number
 
 /**
  * The numerics of the reference's process_group for one group of readouts: returns the image.
- * `kspaceScratch` may be passed to reuse the [cha][PE][RO] staging array between calls.
  */
 export function reconstructSimpleFft(
-  group: readonly Acquisition[], header: IsmrmrdHeader, fft: FftEngine, debug?: DebugDumper, kspaceScratch?: Float32Array,
+  group: readonly Acquisition[], header: IsmrmrdHeader, fft: FftEngine, debug?: DebugDumper,
 ): Image {
   const first = group[0].head;
   const cha = first.active_channels, ro = first.number_of_samples, pe = group.length;
   const rowLen = 2 * ro;
-  const need = 2 * cha * pe * ro;
-  const k = kspaceScratch && kspaceScratch.length >= need ? kspaceScratch.subarray(0, need) : new Float32Array(need);
-  for (let p = 0; p < pe; p++) {
-    const a = group[p];
+  for (const a of group) {
     if (a.head.active_channels !== cha || a.head.number_of_samples !== ro) {
       throw new Error(`all input arrays must have the same shape: readout ${a.head.scan_counter} is ${a.head.active_channels} x ${a.head.number_of_samples}, the group started with ${cha} x ${ro}`);
     }
-    for (let c = 0; c < cha; c++) k.set(a.data.subarray(c * rowLen, (c + 1) * rowLen), (c * pe + p) * rowLen);
   }
   logger.debug(`Raw data is size (${cha}, ${ro}, ${pe})`);
+  // raw.npy as the reference's [cha, RO, PE] stack
   debug?.save('raw.npy', () => {
-    const out = new Float32Array(need);
-    for (let c = 0; c < cha; c++) out.set(transposePlane(k.subarray(c * pe * rowLen, (c + 1) * pe * rowLen), pe, ro, true), c * pe * rowLen);
+    const out = new Float32Array(2 * cha * ro * pe);
+    for (let p = 0; p < pe; p++) for (let c = 0; c < cha; c++) for (let r = 0; r < ro; r++) {
+      const d = 2 * ((c * ro + r) * pe + p), s = c * rowLen + 2 * r;
+      out[d] = group[p].data[s];
+      out[d + 1] = group[p].data[s + 1];
+    }
     return out;
   }, [cha, ro, pe], true);
 
-  const img = centredIfft2RootSumOfSquares(fft, k, cha, pe, ro, cha * ro * pe); // [PE][RO]
+  // rows straight from the readouts: plane = coil, row = phase encode (readout index)
+  const img = centredIfft2RootSumOfSquares(fft, (c, p) => group[p].data.subarray(c * rowLen, (c + 1) * rowLen), cha, pe, ro, cha * ro * pe); // [PE][RO]
   logger.debug(`Image data is size (${ro}, ${pe})`);
   debug?.save('img.npy', () => transposePlane(img, pe, ro), [ro, pe]);
 
