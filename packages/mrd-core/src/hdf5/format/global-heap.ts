@@ -22,8 +22,9 @@ export class GlobalHeapCollectionBuilder {
   used = GCOL_HEADER;
   count = 0;
 
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(capacity, GCOL_MIN_SIZE));
+  /** `reuse`: a buffer of exactly `capacity` bytes from an earlier, already written collection. */
+  constructor(capacity: number, reuse?: Uint8Array) {
+    this.buf = reuse && reuse.length === Math.max(capacity, GCOL_MIN_SIZE) ? reuse : new Uint8Array(Math.max(capacity, GCOL_MIN_SIZE));
     this.view = new DataView(this.buf.buffer);
   }
 

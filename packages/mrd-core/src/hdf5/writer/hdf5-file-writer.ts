@@ -424,6 +424,8 @@ function tileOffsets(shape: number[], chunk: number[]): number[][] {
 export class VlenHeap {
   private builder = new GlobalHeapCollectionBuilder(HEAP_COLLECTION_BYTES);
   private patches: Array<{ buf: Uint8Array; pos: number }> = [];
+  /** Standard-size collection buffers whose write has completed, for reuse. */
+  private spare: Uint8Array[] = [];
 
   constructor(private readonly file: Hdf5FileWriter) {}
 
@@ -455,14 +457,15 @@ export class VlenHeap {
       v.setUint32(p.pos + 4, Math.floor(addr / 0x100000000), true);
     }
     this.patches = [];
-    this.file.queueWrite(addr, bytes);
-    this.builder = new GlobalHeapCollectionBuilder(HEAP_COLLECTION_BYTES);
+    const done = this.builder.buf;
+    this.file.queueWrite(addr, bytes, done.length === HEAP_COLLECTION_BYTES ? () => void (this.spare.length < 4 && this.spare.push(done)) : undefined);
+    this.builder = new GlobalHeapCollectionBuilder(HEAP_COLLECTION_BYTES, this.spare.pop());
   }
 }
 
 export class Hdf5FileWriter {
   readonly heap: VlenHeap;
-  private pending: Array<{ addr: number; bytes: Uint8Array }> = [];
+  private pending: Array<{ addr: number; bytes: Uint8Array; written?: () => void }> = [];
   pendingBytes = 0;
   private root: GroupNode;
   private datasets = new Set<DatasetNode>();
@@ -559,35 +562,45 @@ export class Hdf5FileWriter {
     if (pos + bytes.length > this.physicalEnd) this.physicalEnd = pos + bytes.length;
   }
 
-  queueWrite(addr: number, bytes: Uint8Array): void {
-    this.pending.push({ addr, bytes });
+  queueWrite(addr: number, bytes: Uint8Array, written?: () => void): void {
+    this.pending.push({ addr, bytes, written });
     this.pendingBytes += bytes.length;
   }
 
+  /** Issues every queued write (small adjacent ones merged, the rest in parallel) and waits. */
   async drain(): Promise<void> {
     const p = this.pending;
+    if (!p.length) return;
     this.pending = [];
     this.pendingBytes = 0;
     p.sort((a, b) => a.addr - b.addr);
-    // coalesce adjacent small writes
+    const jobs: Array<Promise<void>> = [];
     let i = 0;
     while (i < p.length) {
       let j = i + 1;
-      let end = p[i].addr + p[i].bytes.length;
-      let total = p[i].bytes.length;
-      while (j < p.length && p[j].addr === align8(end) && total < 4 << 20 && p[j].bytes.length < 1 << 20) {
-        total += p[j].addr - end + p[j].bytes.length;
-        end = p[j].addr + p[j].bytes.length;
-        j++;
+      if (p[i].bytes.length < 65536) {
+        let end = p[i].addr + p[i].bytes.length;
+        while (j < p.length && p[j].addr === align8(end) && p[j].bytes.length < 65536 && p[j].addr + p[j].bytes.length - p[i].addr < 1 << 20) {
+          end = p[j].addr + p[j].bytes.length;
+          j++;
+        }
       }
-      if (j === i + 1) await this.writeAt(p[i].addr, p[i].bytes);
-      else {
-        const buf = new Uint8Array(end - p[i].addr);
-        for (let k = i; k < j; k++) buf.set(p[k].bytes, p[k].addr - p[i].addr);
-        await this.writeAt(p[i].addr, buf);
+      if (j === i + 1) {
+        const one = p[i];
+        jobs.push(this.writeAt(one.addr, one.bytes).then(() => one.written?.()));
+      } else {
+        const first = p[i].addr;
+        const last = p[j - 1];
+        const buf = new Uint8Array(last.addr + last.bytes.length - first);
+        for (let k = i; k < j; k++) buf.set(p[k].bytes, p[k].addr - first);
+        jobs.push(this.writeAt(first, buf));
       }
       i = j;
+      if (jobs.length === 4) {
+        await Promise.all(jobs.splice(0));
+      }
     }
+    await Promise.all(jobs);
   }
 
   /** Writes a B-tree node: permanent (a full node) or temporary (part of the current spine). */
