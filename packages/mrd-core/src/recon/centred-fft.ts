@@ -77,6 +77,22 @@ export function ifftshift<T extends Float32Array | Float64Array | Int16Array | U
 }
 
 /**
+ * Centred N-D transform over `axes` of a C-order complex64 array, in place, with numpy's
+ * conventions: inverse = ifftshift(ifftn(fftshift(x))) (k-space -> image, as the reference
+ * recons), forward = fftshift(fftn(ifftshift(x))) (image -> k-space, the usual centred
+ * forward transform, e.g. SigPy's); then times `scale`. For even lengths the two are exact
+ * inverses (up to the 1/n of the inverse); for odd lengths the reference's inverse shift order
+ * is not, exactly as in numpy.
+ */
+export function centredFftn(engine: FftEngine, data: Float32Array, shape: readonly number[], axes: readonly number[], inverse: boolean, scale = 1): void {
+  const pre = inverse ? fftshift(data, shape, axes, 2) : ifftshift(data, shape, axes, 2);
+  engine.fftn(pre, shape, axes, inverse);
+  const post = inverse ? ifftshift(pre, shape, axes, 2) : fftshift(pre, shape, axes, 2);
+  if (scale === 1) data.set(post);
+  else for (let i = 0; i < post.length; i++) data[i] = post[i] * scale;
+}
+
+/**
  * K-space given row by row: `(plane, y)` returns the nx complex64 samples of row y of that
  * plane (2 * nx floats), e.g. straight from the acquisitions, so they are copied only once.
  */
