@@ -34,6 +34,18 @@ export function hasDicomPreamble(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
+/** Whether the bytes start with a file meta element (0002,gggg) in explicit VR little endian. */
+export function startsWithFileMeta(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0x02 && bytes[1] === 0x00 && bytes[3] === 0x00 && /^[A-Z]{2}$/.test(String.fromCharCode(bytes[4]!, bytes[5]!));
+}
+
+function withPreamble(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length + 132);
+  out.set([0x44, 0x49, 0x43, 0x4d], 128);
+  out.set(bytes, 132);
+  return out;
+}
+
 function swapBytes(bytes: Uint8Array, width: number): Uint8Array {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i + width <= bytes.length; i += width) {
@@ -121,6 +133,19 @@ export function datasetToJson(dict: DcmjsDataset, bigEndian = false): DicomJsonD
   return out;
 }
 
+/** Tags whose VR is US or SS by PixelRepresentation ("xs"); implicit VR files cannot say which. */
+const XS_TAGS = ['00280104', '00280105', '00280106', '00280107', '00280108', '00280109', '00280110', '00280111', '00280120', '00280121'];
+
+/** In an implicit VR dataset, types the "US or SS" elements by PixelRepresentation (dcmjs reads them as US). */
+function resolveUsOrSs(ds: DicomJsonDataset): void {
+  if (numberValue(ds, Tag.PixelRepresentation) !== 1) return;
+  for (const t of XS_TAGS) {
+    const e = ds[t];
+    if (e?.vr !== 'US') continue;
+    ds[t] = { vr: 'SS', ...(e.Value ? { Value: e.Value.map((v) => (typeof v === 'number' && v > 32767 ? v - 65536 : v)) } : {}) };
+  }
+}
+
 function pixelDescription(ds: DicomJsonDataset): PixelDescription {
   const rows = numberValue(ds, Tag.Rows);
   const columns = numberValue(ds, Tag.Columns);
@@ -149,7 +174,12 @@ function reasonOf(e: unknown): string {
 
 /** Reads and decodes one DICOM Part 10 file held in memory. Throws DicomReadError. */
 export async function readDicomBytes(path: string, bytes: Uint8Array): Promise<DicomFile> {
-  if (!hasDicomPreamble(bytes)) throw new DicomReadError(path, 'not a DICOM file (no DICM preamble)');
+  if (!hasDicomPreamble(bytes)) {
+    // Some writers (e.g. pydicom without enforce_file_format, as the reference mrd2dicom) omit
+    // the preamble but start with the file meta group (0002,xxxx) in explicit VR: accept that.
+    if (startsWithFileMeta(bytes)) bytes = withPreamble(bytes);
+    else throw new DicomReadError(path, 'not a DICOM file (no DICM preamble)');
+  }
   try {
     dicomParser.parseDicom(bytes);
   } catch (e) {
@@ -169,6 +199,7 @@ export async function readDicomBytes(path: string, bytes: Uint8Array): Promise<D
   const transferSyntax = String(meta['00020010']?.Value?.[0] ?? TransferSyntax.ExplicitVRLittleEndian).replace(/\0/g, '').trim();
   const bigEndian = transferSyntax === TransferSyntax.ExplicitVRBigEndian;
   const dataset = datasetToJson(dict, bigEndian);
+  if (transferSyntax === TransferSyntax.ImplicitVRLittleEndian) resolveUsOrSs(dataset);
   const px = dict[Tag.PixelData] ?? dict[Tag.PixelData.toLowerCase()];
   if (!px || !px.Value || px.Value.length === 0) throw new DicomReadError(path, 'no pixel data');
   let description: PixelDescription;

@@ -1,0 +1,257 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dicomParser from 'dicom-parser';
+import { describeWithReference, itWithReference, reference } from '@mrd-tools/core/testing';
+import {
+  DataType, ImageType, MetaAttributes, MrdFile, Tag, emptyImageHeader, logger, dicomTimeToTicks,
+  type DicomJsonDataset, type Image,
+} from '@mrd-tools/core';
+import { convertDicomFolder } from '../../dicom2mrd/src/dicom2mrd.js';
+import { readDicomBytes, type DicomFile } from '../../dicom2mrd/src/dicom-file.js';
+import { dicomFilesToMrd } from '../../dicom2mrd/src/convert.js';
+import { defaultOutputFolder, dicomFileName, mrdFileToDicom, mrdImagesToDicom, readMrdImages, safeFileNamePart, writeFilesNoOverwrite, type DicomFileOut } from './mrd2dicom.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mrd2dicom-'));
+  logger.setSinks([]);
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  logger.setSinks([(line) => process.stderr.write(line + '\n')]);
+});
+
+function parse(bytes: Uint8Array) {
+  return dicomParser.parseDicom(bytes);
+}
+
+async function readBack(out: DicomFileOut[]): Promise<DicomFile[]> {
+  return Promise.all(out.map((f) => readDicomBytes(f.fileName, f.bytes)));
+}
+
+/** Tags whose value mrd2dicom replaces on purpose (new instance and series; see image-to-dicom.ts). */
+const REPLACED = new Set<string>([Tag.SOPInstanceUID, Tag.SeriesInstanceUID]);
+
+function compareDatasets(orig: DicomJsonDataset, back: DicomJsonDataset, where: string, studyUid: string): void {
+  for (const tag of Object.keys(orig)) {
+    expect(back[tag], `${where}: tag ${tag} present again`).toBeDefined();
+    if (REPLACED.has(tag)) continue;
+    if (tag === Tag.StudyInstanceUID) { expect(back[tag]!.Value).toEqual([studyUid]); continue; }
+    if (tag === Tag.FrameOfReferenceUID && orig[tag]!.Value?.[0] === orig[Tag.StudyInstanceUID]?.Value?.[0]) continue;
+    expect(back[tag], `${where}: tag ${tag} value`).toEqual(orig[tag]);
+  }
+}
+
+describeWithReference('DICOM -> MRD -> DICOM', ['dicom/mr_small', 'dicom/series'], () => {
+  for (const folder of ['dicom/mr_small', 'dicom/series']) {
+    it(`${folder}: identical pixel data, every original tag present again with its value`, async () => {
+      const conv = await convertDicomFolder(reference(folder));
+      const originals = (await Promise.all(readdirSync(reference(folder)).filter((f) => f !== 'MR_truncated.dcm').sort().map(async (f) => readDicomBytes(f, new Uint8Array(readFileSync(join(reference(folder), f)))))));
+      const out = mrdImagesToDicom(conv.xml, conv.series.map((s) => ({ name: `image_${s.index}`, images: s.images })));
+      expect(out).toHaveLength(originals.length);
+      const back = await readBack(out);
+      const studyUid = back[0]!.dataset[Tag.StudyInstanceUID]!.Value![0] as string;
+      // match outputs to originals through SourceImageSequence
+      const seen = new Map<unknown, number>();
+      for (const b of back) {
+        const src = (b.dataset[Tag.SourceImageSequence]!.Value![0] as DicomJsonDataset)[Tag.ReferencedSOPInstanceUID]!.Value![0];
+        const candidates = originals.filter((o) => o.dataset[Tag.SOPInstanceUID]!.Value![0] === src);
+        expect(candidates.length).toBeGreaterThan(0);
+        // mr_small: five encodings of one SOP instance; they convert in file-name order
+        const k = seen.get(src) ?? 0;
+        seen.set(src, k + 1);
+        const o = candidates[k]!;
+        expect(Array.from(b.pixels.frames[0]!), b.path).toEqual(Array.from(o.pixels.frames[0]!));
+        expect(b.pixels.dataType).toBe(o.pixels.dataType);
+        compareDatasets(o.dataset, b.dataset, `${folder} ${b.path}`, studyUid);
+        // dicom-parser reads it, explicit VR little endian, the pixel bytes as stored in the native original
+        const p = parse(out.find((f) => f.fileName === b.path)!.bytes);
+        expect(p.string('x00020010')).toBe('1.2.840.10008.1.2.1');
+        expect(p.elements.x7fe00010!.length).toBe(o.description.rows * o.description.columns * 2);
+      }
+      // consistent UIDs: one study, one series UID per MRD series, unique SOP instances
+      expect(new Set(back.map((b) => b.dataset[Tag.StudyInstanceUID]!.Value![0])).size).toBe(1);
+      expect(new Set(back.map((b) => b.dataset[Tag.SeriesInstanceUID]!.Value![0])).size).toBe(conv.series.length);
+      expect(new Set(back.map((b) => b.dataset[Tag.SOPInstanceUID]!.Value![0])).size).toBe(back.length);
+      // never two images to one name
+      expect(new Set(out.map((f) => f.fileName)).size).toBe(out.length);
+    });
+  }
+});
+
+const OUTPUTS = ['cpp_invertcontrast', 'images_invertcontrast_sendoriginal', 'invertcontrast_complex', 'invertcontrast_m64', 'invertcontrast_rgb', 'invertcontrast_roi', 'simplefft_m64'];
+
+describeWithReference('MRD -> DICOM -> MRD on the reference outputs', OUTPUTS.map((o) => `outputs/${o}.h5`), () => {
+  for (const name of OUTPUTS) {
+    it(`${name}: pixels, geometry and times kept`, async () => {
+      const { xml, series } = await readMrdImages(reference(`outputs/${name}.h5`));
+      const out = mrdImagesToDicom(xml, series);
+      const files = await readBack(out);
+      const mrd = dicomFilesToMrd(files);
+      const before = series.flatMap((s) => s.images);
+      const after = mrd.series.flatMap((s) => s.images);
+      expect(after).toHaveLength(before.length);
+      for (let i = 0; i < before.length; i++) {
+        const a = before[i]!.head, b = after[i]!.head;
+        expect(b.data_type, `${name} ${i} data_type`).toBe(a.data_type);
+        expect(Array.from(after[i]!.data), `${name} ${i} pixels`).toEqual(Array.from(before[i]!.data));
+        expect(b.matrix_size).toEqual(a.matrix_size);
+        expect(b.channels).toBe(a.channels);
+        expect(b.field_of_view).toEqual(a.field_of_view);
+        expect(b.position).toEqual(a.position);
+        expect(b.read_dir).toEqual(a.read_dir);
+        expect(b.phase_dir).toEqual(a.phase_dir);
+        expect(b.slice_dir).toEqual(a.slice_dir);
+        expect(b.acquisition_time_stamp).toBe(a.acquisition_time_stamp);
+        expect(b.physiology_time_stamp[0]).toBe(a.physiology_time_stamp[0]);
+        expect(b.image_type, `${name} ${i} image_type`).toBe(a.image_type);
+      }
+    });
+  }
+});
+
+function image(o: { data: Image['data']; dataType: number; x?: number; y?: number; z?: number; channels?: number; index?: number; series?: number; type?: number; meta?: Record<string, string | string[]>; ts?: number; trig?: number }): Image {
+  const head = emptyImageHeader();
+  head.data_type = o.dataType;
+  head.matrix_size = [o.x ?? 4, o.y ?? 3, o.z ?? 1];
+  head.channels = o.channels ?? 1;
+  head.field_of_view = [8, 9, 5];
+  head.read_dir = [1, 0, 0];
+  head.phase_dir = [0, 1, 0];
+  head.slice_dir = [0, 0, 1];
+  head.position = [1.1, -2.2, 3.3];
+  head.image_index = o.index ?? 0;
+  head.image_series_index = o.series ?? 0;
+  head.image_type = o.type ?? ImageType.MAGNITUDE;
+  head.acquisition_time_stamp = o.ts ?? 0;
+  head.physiology_time_stamp = [o.trig ?? 0, 0, 0];
+  const meta = new MetaAttributes(o.meta ?? {});
+  return { head, attribute: meta.serialize(), data: o.data };
+}
+
+describe('mrd2dicom mapping', () => {
+  it('times: ticks multiplied by 2.5 ms (AcquisitionTime, TriggerTime)', async () => {
+    const ts = (1 * 3600 + 2 * 60 + 3) * 400 + 3; // 01:02:03.0075
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data: new Uint16Array(12), dataType: DataType.USHORT, ts, trig: 100 })] }]);
+    const p = parse(out[0]!.bytes);
+    expect(p.string('x00080032')).toBe('010203.0075');
+    expect(dicomTimeToTicks(p.string('x00080032'))).toBe(ts);
+    expect(Number(p.string('x00181060'))).toBe(250);
+  });
+
+  it('signed data: PixelRepresentation 1, values kept', async () => {
+    const data = Int16Array.from([-5, 0, 5, 1000, -32768, 32767, 1, 2, 3, 4, 5, 6]);
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data, dataType: DataType.SHORT })] }]);
+    const p = parse(out[0]!.bytes);
+    expect(p.uint16('x00280103')).toBe(1);
+    const px = new Int16Array(out[0]!.bytes.slice(p.elements.x7fe00010!.dataOffset, p.elements.x7fe00010!.dataOffset + 24).buffer);
+    expect(Array.from(px)).toEqual(Array.from(data));
+  });
+
+  it('float data: 16-bit with RescaleSlope/Intercept (documented), exact values restored by dicom2mrd', async () => {
+    const data = Float32Array.from([0.5, 1.25, -3.75, 100.125, 7, 8, 9, 10, 11, 12, 13, 14.5]);
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data, dataType: DataType.FLOAT })] }]);
+    const p = parse(out[0]!.bytes);
+    const slope = Number(p.string('x00281053'));
+    const intercept = Number(p.string('x00281052'));
+    const off = p.elements.x7fe00010!.dataOffset;
+    const stored = new Uint16Array(out[0]!.bytes.slice(off, off + 24).buffer);
+    stored.forEach((s, i) => expect(Math.abs(s * slope + intercept - data[i]!)).toBeLessThanOrEqual(slope));
+    const back = dicomFilesToMrd(await readBack(out)).series[0]!.images[0]!;
+    expect(back.head.data_type).toBe(DataType.FLOAT);
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+  });
+
+  it('integral float data fits 16 bits exactly', async () => {
+    const data = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 4095]);
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data, dataType: DataType.FLOAT })] }]);
+    const p = parse(out[0]!.bytes);
+    expect(p.string('x00281053')).toBeUndefined();
+    const back = dicomFilesToMrd(await readBack(out)).series[0]!.images[0]!;
+    expect(back.head.data_type).toBe(DataType.FLOAT);
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+  });
+
+  it('multi-channel and z > 1 images: one file per channel and slice, unique names and instance numbers', async () => {
+    const data = new Uint16Array(4 * 3 * 2 * 2).map((_, i) => i);
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data, dataType: DataType.USHORT, z: 2, channels: 2 })] }]);
+    expect(out).toHaveLength(4);
+    expect(out.map((f) => f.fileName)).toEqual(['00__001.dcm', '00__002.dcm', '00__003.dcm', '00__004.dcm']);
+    const firsts = out.map((f) => { const p = parse(f.bytes); return new Uint16Array(f.bytes.slice(p.elements.x7fe00010!.dataOffset, p.elements.x7fe00010!.dataOffset + 2).buffer)[0]; });
+    expect(firsts).toEqual([0, 12, 24, 36]);
+  });
+
+  it('RGB images become RGB DICOM (Secondary Capture) and come back as 3-channel RGB', async () => {
+    const data = new Uint16Array(3 * 12).map((_, i) => i * 7 % 256);
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data, dataType: DataType.USHORT, channels: 3, type: ImageType.RGB })] }]);
+    expect(out).toHaveLength(1);
+    const p = parse(out[0]!.bytes);
+    expect(p.string('x00280004')).toBe('RGB');
+    expect(p.uint16('x00280002')).toBe(3);
+    expect(p.uint16('x00280100')).toBe(8);
+    expect(p.string('x00080016')).toBe('1.2.840.10008.5.1.4.1.1.7');
+    const back = dicomFilesToMrd(await readBack(out)).series[0]!.images[0]!;
+    expect(back.head.image_type).toBe(ImageType.RGB);
+    expect(back.head.channels).toBe(3);
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+  });
+
+  it('never two images to one name, never overwriting files already there', async () => {
+    const imgs = [0, 1].map(() => image({ data: new Uint16Array(12), dataType: DataType.USHORT, index: 0, meta: { SeriesDescription: 'a/b c' } }));
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: imgs }]);
+    expect(out.map((f) => f.fileName)).toEqual(['00_a_b_c_000.dcm', '00_a_b_c_000_1.dcm']);
+    writeFileSync(join(dir, '00_a_b_c_000.dcm'), 'precious');
+    const written = await writeFilesNoOverwrite(dir, out);
+    expect(readFileSync(join(dir, '00_a_b_c_000.dcm'), 'utf8')).toBe('precious');
+    expect(written.map((w) => w.split('/').pop())).toEqual(['00_a_b_c_000_1.dcm', '00_a_b_c_000_1_1.dcm']);
+  });
+
+  it('file names and default folder', () => {
+    expect(safeFileNamePart('../x y:z')).toBe('__x_y_z');
+    expect(dicomFileName(3, 'FIRE', 7)).toBe('03_FIRE_007.dcm');
+    expect(defaultOutputFolder('a/b/phantom.h5')).toBe('a/b/phantom');
+    expect(defaultOutputFolder('xh5')).toBe('xh5_dicom');
+    expect(defaultOutputFolder('phantom.h5')).toBe('phantom');
+  });
+
+  itWithReference('shares the tags of the reference mrd2dicom output', ['outputs/mrd2dicom_phantom_img_00__000.dcm'], async () => {
+    // pydicom wrote it without the 128-byte preamble: add one for dicom-parser
+    const raw = readFileSync(reference('outputs/mrd2dicom_phantom_img_00__000.dcm'));
+    const refBytes = new Uint8Array(Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), raw]));
+    const ref = parse(refBytes);
+    const off = ref.elements.x7fe00010!.dataOffset;
+    const data = new Uint16Array(refBytes.slice(off, off + 256 * 256 * 2).buffer);
+    const img = image({ data, dataType: DataType.USHORT, x: 256, y: 256, meta: { WindowCenter: '2048.0', WindowWidth: '4096' } });
+    img.head.field_of_view = [256, 256, 5];
+    img.head.position = [0, 0, 0];
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [img] }]);
+    expect(out[0]!.fileName).toBe('00__000.dcm');
+    const ours = parse(out[0]!.bytes);
+    for (const tag of Object.keys(ref.elements)) {
+      if (tag.startsWith('x0002')) continue;
+      expect(ours.elements[tag], `tag ${tag}`).toBeDefined();
+      if (tag === 'x7fe00010') {
+        expect(Buffer.compare(Buffer.from(out[0]!.bytes.slice(ours.elements[tag]!.dataOffset, ours.elements[tag]!.dataOffset + ours.elements[tag]!.length)), Buffer.from(refBytes.slice(off, off + ref.elements[tag]!.length)))).toBe(0);
+        continue;
+      }
+      const vr = ref.elements[tag]!.vr;
+      if (vr === 'US') expect(ours.uint16(tag), tag).toBe(ref.uint16(tag));
+      else if (vr === 'DS' || vr === 'IS') expect(ours.string(tag)?.split('\\').map(Number), tag).toEqual(ref.string(tag)?.split('\\').map(Number));
+      else if (vr === 'TM') expect(dicomTimeToTicks(ours.string(tag))).toBe(dicomTimeToTicks(ref.string(tag)));
+      else expect(ours.string(tag) ?? '', tag).toBe(ref.string(tag) ?? '');
+    }
+  });
+});
+
+describeWithReference('mrd2dicom on a file', ['outputs/invertcontrast_m64.h5'], () => {
+  it('defaults to the last group and writes every series', async () => {
+    const r = await mrdFileToDicom(reference('outputs/invertcontrast_m64.h5'), { outFolder: join(dir, 'out') });
+    expect(r.group).toBe('dataset');
+    // as the reference: no SeriesDescription meta, so an empty description (two phases, one index: two names)
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['00__000.dcm', '00__000_1.dcm']);
+    await expect(mrdFileToDicom(reference('outputs/invertcontrast_m64.h5'), { group: 'nope', outFolder: join(dir, 'o2') })).rejects.toThrow(/no group 'nope'/);
+    void MrdFile;
+  });
+});
