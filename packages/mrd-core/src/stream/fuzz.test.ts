@@ -102,7 +102,9 @@ describe('stream decoder fuzz', () => {
     let ok = 0;
     let protocolErrors = 0;
     const reasons: Record<string, number> = {};
+    let slowest = 0;
     for (let c = 0; c < CASES; c++) {
+      const t0 = performance.now();
       const seed = seeds[ri(seeds.length)]!;
       // A window of 1..4 whole messages (most cases), or the whole (small) stream.
       const nMsg = seed.bounds.length - 1;
@@ -189,7 +191,10 @@ describe('stream decoder fuzz', () => {
         throw new Error(`case ${c} (seed ${SEED}, ${seed.name}): allocated ${d.stats.largestAllocation} bytes with a limit of ${max}`);
       }
       for (const m of out) checkMessage(m);
+      slowest = Math.max(slowest, performance.now() - t0);
     }
+    // No case comes near a stall: the slowest takes well under a second.
+    expect(slowest).toBeLessThan(1000);
     expect(ok + protocolErrors).toBe(CASES);
     // Both outcomes occur, and every kind of protocol error is exercised.
     expect(ok).toBeGreaterThan(CASES / 20);
