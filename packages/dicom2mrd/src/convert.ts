@@ -189,7 +189,11 @@ export function frameToImage(frame: DicomFrame, seriesIndex: number, imageIndex:
   }
   head.field_of_view = fieldOfView(frame.rows, frame.columns, frame.pixelSpacing, frame.sliceThickness);
   if (frame.position && frame.position.length >= 3) head.position = frame.position.slice(0, 3);
-  if (frame.orientation && frame.orientation.length >= 6) {
+  if (frame.mrdDirections) {
+    head.read_dir = frame.mrdDirections.slice(0, 3);
+    head.phase_dir = frame.mrdDirections.slice(3, 6);
+    head.slice_dir = cross(head.read_dir, head.phase_dir);
+  } else if (frame.orientation && frame.orientation.length >= 6) {
     head.read_dir = frame.orientation.slice(0, 3);
     head.phase_dir = frame.orientation.slice(3, 6);
     head.slice_dir = cross(head.read_dir, head.phase_dir);

@@ -26,6 +26,8 @@ export interface DicomFrame {
   imageType: string[];
   /** MRD image_type recorded by mrd2dicom when DICOM cannot express it. */
   mrdImageType: number | undefined;
+  /** MRD read_dir + phase_dir recorded by mrd2dicom when they were no valid DICOM orientation. */
+  mrdDirections: number[] | undefined;
   /** ComplexImageComponent of an enhanced frame (MAGNITUDE, PHASE, REAL, IMAGINARY), if any. */
   complexComponent: string | undefined;
   rows: number;
@@ -77,6 +79,7 @@ export function framesOf(file: DicomFile): DicomFrame[] {
         pixels: r.pixels,
         dataType: r.dataType,
         mrdImageType: r.imageType,
+        mrdDirections: r.directions,
         dataset: r.dataset,
         imageType: stringValues(ds, Tag.ImageType),
         complexComponent: undefined,
@@ -102,6 +105,7 @@ export function framesOf(file: DicomFile): DicomFrame[] {
     frames.push({
       ...base,
       mrdImageType: undefined,
+      mrdDirections: undefined,
       dataset: frameDataset,
       imageType: frameType ? stringValues(frameType, Tag.FrameType) : stringValues(ds, Tag.ImageType),
       complexComponent: frameType ? stringValue(frameType, '00089208') : stringValue(ds, '00089208'),

@@ -14,6 +14,8 @@ export interface MrdPrivateRestore {
   dataType: number;
   pixels: FramePixels;
   imageType: number | undefined;
+  /** MRD read_dir + phase_dir that were no valid DICOM orientation. */
+  directions: number[] | undefined;
   /** The dataset without the private block (what DicomJson keeps). */
   dataset: DicomJsonDataset;
 }
@@ -60,24 +62,26 @@ function matches(stored: FramePixels, exact: FramePixels, complex: boolean, slop
 /** Applies the private block of `ds` (if any) to decoded frame pixels. */
 export function restoreMrdPrivate(ds: DicomJsonDataset, dataType: number, pixels: FramePixels, where: string): MrdPrivateRestore {
   const xx = findMrdPrivateBlock(ds);
-  if (!xx) return { dataType, pixels, imageType: undefined, dataset: ds };
+  if (!xx) return { dataType, pixels, imageType: undefined, directions: undefined, dataset: ds };
   const t = mrdPrivateTags(xx);
   const clean = { ...ds };
   removeMrdPrivateBlock(clean);
   const wantType = numberValue(ds, t.dataType);
   const imageType = numberValue(ds, t.imageType);
+  const dirEl = ds[t.directions]?.Value;
+  const directions = dirEl && dirEl.length === 6 && dirEl.every((v) => typeof v === 'number') ? (dirEl as number[]) : undefined;
   const exactEl = ds[t.exactPixels];
-  if (wantType === undefined) return { dataType, pixels, imageType, dataset: clean };
+  if (wantType === undefined) return { dataType, pixels, imageType, directions, dataset: clean };
   if (exactEl?.InlineBinary) {
     const exact = typedFromBytes(wantType, Buffer.from(exactEl.InlineBinary, 'base64'));
     const slope = numberValue(ds, Tag.RescaleSlope) ?? 1;
     const intercept = numberValue(ds, Tag.RescaleIntercept) ?? 0;
     const complex = wantType === DataType.CXFLOAT || wantType === DataType.CXDOUBLE;
-    if (exact && slope > 0 && matches(pixels, exact, complex, slope, intercept)) return { dataType: wantType, pixels: exact, imageType, dataset: clean };
+    if (exact && slope > 0 && matches(pixels, exact, complex, slope, intercept)) return { dataType: wantType, pixels: exact, imageType, directions, dataset: clean };
     logger.warning(`${where}: the exact MRD pixel values kept in the MRD-TOOLS private block no longer match the Pixel Data; using the Pixel Data`);
-    return { dataType, pixels, imageType, dataset: clean };
+    return { dataType, pixels, imageType, directions, dataset: clean };
   }
   const casted = cast(wantType, pixels);
-  if (casted && casted.every((v, i) => v === pixels[i])) return { dataType: wantType, pixels: casted, imageType, dataset: clean };
-  return { dataType, pixels, imageType, dataset: clean };
+  if (casted && casted.every((v, i) => v === pixels[i])) return { dataType: wantType, pixels: casted, imageType, directions, dataset: clean };
+  return { dataType, pixels, imageType, directions, dataset: clean };
 }

@@ -84,6 +84,11 @@ function metaNumber(meta: MetaAttributes, name: string): number | undefined {
   return t !== '' && Number.isFinite(n) ? n : undefined;
 }
 
+function validOrientation(r: readonly number[], c: readonly number[]): boolean {
+  const unit = (v: readonly number[]) => Math.abs(Math.hypot(v[0]!, v[1]!, v[2]!) - 1) < 1e-3;
+  return unit(r) && unit(c) && Math.abs(r[0]! * c[0]! + r[1]! * c[1]! + r[2]! * c[2]!) < 1e-3;
+}
+
 function nonZero(v: readonly number[]): boolean {
   return v.some((x) => x !== 0);
 }
@@ -267,7 +272,13 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
     colDir = metaCol;
   }
   const iop = numberValues(original, Tag.ImageOrientationPatient);
-  const dirs = [...rowDir, ...colDir];
+  let dirs = [...rowDir, ...colDir];
+  // DICOM needs two orthogonal unit vectors; MRD headers may hold zeros (e.g. the C++ phantom).
+  let invalidDirections: number[] | undefined;
+  if (!validOrientation(rowDir, colDir)) {
+    invalidDirections = [...h.read_dir, ...h.phase_dir];
+    dirs = [1, 0, 0, 0, 1, 0];
+  }
   if (!(iop && iop.length >= 6 && dirs.every((v, i) => f32eq(iop[i], v)))) ds[Tag.ImageOrientationPatient] = el('DS', ...dirs.map(float32ShortestValue));
 
   const acq = h.acquisition_time_stamp;
@@ -278,8 +289,13 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
   const trig = h.physiology_time_stamp[0]!;
   const origTrig = numberValue(original, Tag.TriggerTime);
   if (origTrig !== undefined && millisecondsToTicks(origTrig) === trig) { /* kept */ }
-  else if (original && origTrig === undefined && trig === 0) { /* none */ }
+  else if (origTrig === undefined && trig === 0) { /* none: not gated */ }
   else ds[Tag.TriggerTime] = el('DS', ticksToMilliseconds(trig));
+  if (ds[Tag.TriggerTime] && !rgb) {
+    // The MR Image module allows TriggerTime only for gated scans (ScanOptions CG or PPG).
+    const opts = stringValues(ds, Tag.ScanOptions).filter((o) => o.trim() !== '');
+    if (!opts.some((o) => o.trim() === 'CG' || o.trim() === 'PPG')) ds[Tag.ScanOptions] = el('CS', ...opts, 'CG');
+  }
 
   // ----- meta -> series description, comments, rescale, window, echo/inversion
   let seriesDescription = stringValue(ds, Tag.SeriesDescription) ?? '';
@@ -344,12 +360,13 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
 
   // Private block: the exact MRD pixels where the Pixel Data is not exact, or the MRD type.
   const imageTypeLost = !rgb && (h.image_type === 0 || h.image_type === ImageType.COMPLEX || h.image_type > ImageType.RGB);
-  if (pixels.exact || pixels.originalDataType !== undefined || imageTypeLost) {
+  if (pixels.exact || pixels.originalDataType !== undefined || imageTypeLost || invalidDirections) {
     const p = mrdPrivateTags(allocateMrdPrivateBlock(ds));
     ds[p.creator] = el('LO', MRD_PRIVATE_CREATOR);
     ds[p.dataType] = el('US', pixels.exact?.dataType ?? pixels.originalDataType ?? h.data_type);
     if (pixels.exact) ds[p.exactPixels] = { vr: 'OB', InlineBinary: Buffer.from(pixels.exact.bytes.buffer, pixels.exact.bytes.byteOffset, pixels.exact.bytes.byteLength).toString('base64') };
     if (imageTypeLost) ds[p.imageType] = el('US', h.image_type);
+    if (invalidDirections) ds[p.directions] = el('FD', ...invalidDirections);
   }
 
   return { dataset: ds, pixels, sopClassUID, sopInstanceUID, seriesNumber, seriesDescription, instanceNumber: part.instanceNumber };

@@ -5,7 +5,9 @@
  * - (0071,xx01) US: the MRD `data_type` of the image;
  * - (0071,xx02) OB: the exact MRD pixel values of this DICOM image (one channel and slice),
  *   little endian, present only when the Pixel Data is a rescaled version of them;
- * - (0071,xx03) US: the MRD `image_type` when ImageType value 3 cannot say it (unset, complex).
+ * - (0071,xx03) US: the MRD `image_type` when ImageType value 3 cannot say it (unset, complex);
+ * - (0071,xx04) FD x6: the MRD `read_dir` and `phase_dir` when they are no valid
+ *   ImageOrientationPatient (e.g. zero vectors): the DICOM then holds the identity orientation.
  * dicom2mrd uses the exact values only while the Pixel Data still matches them.
  */
 import { stringValue, type DicomJsonDataset } from './dicom-json.js';
@@ -40,6 +42,7 @@ export function mrdPrivateTags(xx: string) {
     dataType: `${MRD_PRIVATE_GROUP}${xx}01`,
     exactPixels: `${MRD_PRIVATE_GROUP}${xx}02`,
     imageType: `${MRD_PRIVATE_GROUP}${xx}03`,
+    directions: `${MRD_PRIVATE_GROUP}${xx}04`,
   };
 }
 

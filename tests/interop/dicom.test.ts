@@ -1,0 +1,159 @@
+/**
+ * dicom2mrd / mrd2dicom against independent DICOM peers (Debian dicom3tools, dcmtk, h5py):
+ * - every file mrd2dicom writes passes `dciodvfy` with no errors, and `dcmdump` and dicom-parser
+ *   read it;
+ * - DICOM -> MRD -> DICOM with the built CLIs on the reference DICOM folder (all transfer syntaxes,
+ *   the three series, a truncated and a non-DICOM file): `dcm2json` of every output holds every
+ *   original tag (pixel data excepted) with the original value, except the UIDs mrd2dicom replaces
+ *   on purpose (SOP/Series Instance UID; Study UID unified per MRD file), and identical pixel data;
+ * - the MRD file dicom2mrd writes is read by h5py;
+ * - mrd2dicom on every reference output (*.h5) gives valid DICOM.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../..');
+// dicom-parser is a dependency of the dicom2mrd package, not of the repository root.
+const dicomParser = createRequire(join(root, 'packages/dicom2mrd/package.json'))('dicom-parser') as typeof import('dicom-parser');
+const dicom2mrdCli = join(root, 'packages/dicom2mrd/dist/cli.js');
+const mrd2dicomCli = join(root, 'packages/mrd2dicom/dist/cli.js');
+const work = mkdtempSync(join(tmpdir(), 'mrd-dicom-interop-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const peers = ['dciodvfy', 'dcmdump', 'dcm2json'].every(has);
+if (process.env.CI && !peers) throw new Error('interop peers missing: apt-get install dicom3tools dcmtk');
+const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import h5py']).status === 0);
+
+const REFS = ['dicom/mr_small', 'dicom/series', 'outputs/invertcontrast_m64.h5'];
+const missing = missingReference(REFS);
+if (missing.length && referenceRequired()) throw new Error(`reference data missing: ${missing.join(', ')}`);
+const run = peers && missing.length === 0;
+
+function node(cli: string, args: string[], cwd = work) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+  return { status: r.status, out: r.stdout + r.stderr };
+}
+
+function dciodvfyErrors(file: string): string[] {
+  const r = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  return (r.stdout + r.stderr).split('\n').filter((l) => /^Error/.test(l));
+}
+
+let decompressed = 0;
+function dcm2json(file: string): Record<string, { vr: string; Value?: unknown[]; InlineBinary?: string }> {
+  // dcm2json cannot write compressed pixel data: decompress RLE / JPEG-LS originals first (dcmtk).
+  const ts = spawnSync('dcmdump', ['-q', '+P', '0002,0010', file], { encoding: 'utf8' }).stdout;
+  const tool = /RLELossless/.test(ts) ? 'dcmdrle' : /JPEGLS/.test(ts) ? 'dcmdjpls' : undefined;
+  if (tool) {
+    const plain = join(work, `decompressed-${decompressed++}.dcm`);
+    const d = spawnSync(tool, [file, plain], { encoding: 'utf8' });
+    if (d.status !== 0) throw new Error(`${tool} ${file}: ${d.stderr}`);
+    file = plain;
+  }
+  const r = spawnSync('dcm2json', ['-fc', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`dcm2json ${file}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function dcmdumpOk(file: string): boolean {
+  const r = spawnSync('dcmdump', ['-q', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return r.status === 0 && !/^E:/m.test(r.stderr);
+}
+
+function pixelBytes(file: string): Buffer {
+  const bytes = new Uint8Array(readFileSync(file));
+  const ds = dicomParser.parseDicom(bytes);
+  const el = ds.elements.x7fe00010!;
+  return Buffer.from(bytes.buffer, bytes.byteOffset + el.dataOffset, el.length);
+}
+
+function checkWritten(folder: string): string[] {
+  const files = readdirSync(folder).filter((f) => f.endsWith('.dcm')).map((f) => join(folder, f));
+  expect(files.length).toBeGreaterThan(0);
+  for (const f of files) {
+    expect(dciodvfyErrors(f), `dciodvfy ${f}`).toEqual([]);
+    expect(dcmdumpOk(f), `dcmdump ${f}`).toBe(true);
+    expect(() => dicomParser.parseDicom(new Uint8Array(readFileSync(f))), `dicom-parser ${f}`).not.toThrow();
+  }
+  return files;
+}
+
+const REPLACED = new Set(['00080018', '0020000E', '0020000D']);
+
+(run ? describe : describe.skip)('DICOM interop' + (run ? '' : ' [skipped: dicom3tools/dcmtk or reference data missing]'), () => {
+  it('DICOM -> MRD -> DICOM with the CLIs: valid DICOM, every original tag and value, identical pixels', () => {
+    const input = join(work, 'input');
+    for (const sub of ['mr_small', 'series']) {
+      mkdirSync(join(input, sub), { recursive: true });
+      for (const f of readdirSync(reference(`dicom/${sub}`))) copyFileSync(join(reference(`dicom/${sub}`), f), join(input, sub, f));
+    }
+    writeFileSync(join(input, 'mr_small', 'README.dcm'), 'not a DICOM file');
+    for (const sub of ['mr_small', 'series']) {
+      const h5 = join(work, `${sub}.h5`);
+      const r1 = node(dicom2mrdCli, [join(input, sub) + '/', '-o', h5]);
+      if (sub === 'mr_small') {
+        expect(r1.status, r1.out).toBe(2);
+        expect(r1.out).toMatch(/MR_truncated\.dcm.*truncated/);
+        expect(r1.out).toMatch(/README\.dcm.*not a DICOM file/);
+      } else expect(r1.status, r1.out).toBe(0);
+      if (python) {
+        const py = spawnSync(python, ['-c', `import h5py,sys; f=h5py.File(sys.argv[1],'r'); print(sorted(f['dataset'].keys())); print(sum(f['dataset'][k]['data'].shape[0] for k in f['dataset'] if k.startswith('image_')))`, h5], { encoding: 'utf8' });
+        expect(py.status, py.stderr).toBe(0);
+        expect(py.stdout).toContain('xml');
+        expect(Number(py.stdout.trim().split('\n').pop())).toBe(sub === 'mr_small' ? 5 : 17);
+      }
+      const outDir = join(work, `${sub}-dicom`);
+      const r2 = node(mrd2dicomCli, [h5, '-o', outDir]);
+      expect(r2.status, r2.out).toBe(0);
+      const written = checkWritten(outDir);
+      const originals = readdirSync(join(input, sub)).filter((f) => !/README|truncated/.test(f)).sort().map((f) => join(input, sub, f));
+      expect(written).toHaveLength(originals.length);
+      const origJson = originals.map((f) => ({ f, j: dcm2json(f) }));
+      const outJson = written.map((f) => ({ f, j: dcm2json(f) }));
+      const used = new Set<string>();
+      for (const o of origJson) {
+        // the output derived from this original: it references its SOP instance and is not yet matched
+        const src = (o.j['00080018']!.Value![0]) as string;
+        const match = outJson.find((w) => !used.has(w.f) && ((w.j['00082112']?.Value?.[0] as Record<string, { Value: string[] }>)?.['00081155']?.Value[0] === src));
+        expect(match, `output for ${o.f}`).toBeDefined();
+        used.add(match!.f);
+        for (const [tag, el] of Object.entries(o.j)) {
+          if (tag.startsWith('0002') || tag === '7FE00010') continue;
+          expect(match!.j[tag], `${o.f}: ${tag} present in ${match!.f}`).toBeDefined();
+          if (REPLACED.has(tag)) continue;
+          if (tag === '00200052' && el.Value?.[0] === o.j['0020000D']?.Value?.[0]) continue; // FoR == Study UID: dciodvfy error, replaced
+          if (el.vr === 'US' || el.vr === 'SS') { expect(match!.j[tag]!.Value).toEqual(el.Value); continue; }
+          expect(match!.j[tag], `${o.f}: ${tag} value`).toEqual(el);
+        }
+      }
+      // identical pixel data: against the natively encoded originals
+      for (const o of originals.filter((f) => !/RLE|jpeg|bigendian/.test(f))) {
+        const src = dcm2json(o)['00080018']!.Value![0];
+        const w = outJson.find((x) => (x.j['00082112']?.Value?.[0] as Record<string, { Value: string[] }>)?.['00081155']?.Value[0] === src)!;
+        expect(pixelBytes(w.f).equals(pixelBytes(o)), `pixels of ${o}`).toBe(true);
+      }
+    }
+  });
+
+  it('mrd2dicom on every reference output: valid DICOM', () => {
+    const outputs = readdirSync(reference('outputs')).filter((f) => f.endsWith('.h5') && f !== 'waveforms_savedataonly.h5');
+    for (const f of outputs) {
+      const outDir = join(work, 'ref-' + f.replace(/\.h5$/, ''));
+      const r = node(mrd2dicomCli, [reference(`outputs/${f}`), '-o', outDir]);
+      expect(r.status, r.out).toBe(0);
+      checkWritten(outDir);
+    }
+    // a group without images is a clear error, not a crash
+    const r = node(mrd2dicomCli, [reference('outputs/waveforms_savedataonly.h5'), '-o', join(work, 'none')]);
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/has no images/);
+  });
+});
