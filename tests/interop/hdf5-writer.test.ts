@@ -353,7 +353,7 @@ describe.skipIf(!python)('a writer killed with SIGKILL leaves a valid file holdi
   let child: string;
   beforeAll(async () => {
     child = join(dir, 'kill-child.mjs');
-    await build({ entryPoints: [join(here, 'hdf5-writer-kill-child.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: child, logLevel: 'silent' });
+    await build({ entryPoints: [join(here, '..', '..', 'packages', 'mrd-core', 'src', 'hdf5', 'writer', 'kill-child.fixture.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: child, logLevel: 'silent' });
   });
 
   const runs: Array<[string, number | undefined]> = [
@@ -367,7 +367,7 @@ describe.skipIf(!python)('a writer killed with SIGKILL leaves a valid file holdi
   runs.forEach(([name, interval], n) => {
     it(`run ${n + 1}: ${name}`, async () => {
       const file = join(dir, `killed-${n}.h5`);
-      const args = [child, file, ...(interval ? [String(interval)] : [])];
+      const args = [child, file, interval ? String(interval) : 'default', 'create'];
       const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       const log: Array<[number, number]> = [];
       let buf = '';

@@ -685,16 +685,25 @@ export class Hdf5FileWriter {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      if (!this.failure) await this.checkpointNow();
-    } finally {
-      this.closed = true;
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
-      await this.fh.close();
-    }
+  /**
+   * Final checkpoint and close, after every queued operation. After an earlier I/O failure the
+   * handle is still closed (the file keeps its last commit) and the failure is reported.
+   */
+  close(): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (this.closed) return;
+      try {
+        if (this.failure) throw new Error(`${this.path}: closed without a final checkpoint after an earlier failure: ${this.failure.message}`);
+        await this.checkpointNow();
+      } finally {
+        this.closed = true;
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
+        await this.fh.close();
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Closes the file handle without a final checkpoint (the file keeps its last commit). */

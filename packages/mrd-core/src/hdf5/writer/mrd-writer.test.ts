@@ -336,8 +336,11 @@ describe('MrdWriter round trip', () => {
 
 const INPUTS = ['inputs/phantom_m64_c4_r2.h5', 'inputs/phantom_m64_waveforms.h5', 'inputs/cpp_phantom_m64_c4_noise_traj.h5', 'inputs/phantom_m64_c4_noiseless.h5'];
 
-describeWithReference('MrdWriter appending to reference files', [...INPUTS, 'outputs/invertcontrast_m64.h5'], () => {
-  for (const input of [...INPUTS, 'outputs/invertcontrast_m64.h5']) {
+// invertcontrast_complex.h5: h5py chunked its image data (1, 1, 1, 32, 64): two chunks per image
+const OUTPUTS = ['outputs/invertcontrast_m64.h5', 'outputs/invertcontrast_complex.h5', 'outputs/invertcontrast_rgb.h5'];
+
+describeWithReference('MrdWriter appending to reference files', [...INPUTS, ...OUTPUTS], () => {
+  for (const input of [...INPUTS, ...OUTPUTS]) {
     it(`appends a group and records to ${input} without changing what was there`, async () => {
       const g = new Gen(rng(input.length));
       const path = join(dir, input.replace('/', '_'));

@@ -254,7 +254,7 @@ export class MrdWriter {
 
   /** Final checkpoint, then closes the file. */
   close(): Promise<void> {
-    return this.file.run(() => this.file.close());
+    return this.file.close();
   }
 
   /** Closes without a final checkpoint: the file keeps its last committed state. */
