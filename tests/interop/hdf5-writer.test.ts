@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { u32 } from '../../packages/mrd-core/src/hdf5/format/datatype.js';
 import {
+  Hdf5FileWriter,
   emptyAcquisitionHeader,
   emptyImageHeader,
   emptyWaveformHeader,
@@ -257,6 +259,58 @@ describe.skipIf(!python)(`python3-h5py reads and appends to our files${python ? 
     const again = peer('dump', file, 'dataset');
     expect(again.acquisitions.length).toBe(w.acqs.length + 3 + 1);
     expect(again.acquisitions[again.acquisitions.length - 1]).toEqual(plain(extra));
+  });
+});
+
+describe.skipIf(!python)('HDF5 structures beyond the small files, through h5py (HDF5 1.10)', () => {
+  it('reads and appends to a three-level chunk B-tree, and lists a 300-member group', async () => {
+    const file = join(dir, 'structures.h5');
+    const f = await Hdf5FileWriter.create(file);
+    const n = 64 * 64 + 500;
+    const ds = await f.run(() => f.chunkedDataset('/g/values', u32, [], 1));
+    await f.run(() => ds.append(Array.from({ length: n }, (_, i) => i), (v, _b, view, o) => view.setUint32(o, v * 3, true)));
+    for (let i = 0; i < 300; i++) await f.run(() => f.writeString(`/many/s${String(i).padStart(3, '0')}`, `v${i}`));
+    await f.close();
+    const script = String.raw`
+import sys, h5py, numpy as np
+fn, n = sys.argv[1], int(sys.argv[2])
+with h5py.File(fn, 'r+') as f:
+    d = f['g/values']
+    assert d.chunks == (1,), d.chunks
+    v = d[:]
+    assert np.array_equal(v, np.arange(n, dtype=np.uint32) * 3), 'values'
+    d.resize((n + 200,))
+    d[n:] = np.arange(200, dtype=np.uint32) + 7
+    names = sorted(f['many'])
+    assert names == ['s%03d' % i for i in range(300)], names[:5]
+    assert f['many/s123'][0] == b'v123'
+    f['many'].create_dataset('added_by_h5py', data=np.arange(3))
+print('ok')
+`;
+    const r = spawnSync(python!, ['-c', script, file, String(n)], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+    const h = spawnSync('h5dump', ['-H', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (!h.error) expect(h.status).toBe(0);
+    // and our side (h5wasm through MrdFile) reads what h5py appended
+    const mf = await MrdFile.open(file);
+    try {
+      const v = Array.from(mf.readArray('/g/values').data as Uint32Array);
+      expect(v.length).toBe(n + 200);
+      expect(v.slice(n - 2)).toEqual([(n - 2) * 3, (n - 1) * 3, ...Array.from({ length: 200 }, (_, i) => i + 7)]);
+      expect(mf.list('/many').length).toBe(301);
+    } finally {
+      mf.close();
+    }
+  });
+
+  it('refuses files written with newer format bounds with a clear message, leaving them untouched', async () => {
+    const file = join(dir, 'latest.h5');
+    const r = spawnSync(python!, ['-c', "import sys, h5py\nwith h5py.File(sys.argv[1], 'w', libver='latest') as f: f.create_group('dataset')", file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const before = readFileSync(file);
+    await expect(MrdWriter.open(file, { group: 'dataset' })).rejects.toThrow(/superblock version [23].*not supported/);
+    expect(readFileSync(file).equals(before)).toBe(true);
   });
 });
 

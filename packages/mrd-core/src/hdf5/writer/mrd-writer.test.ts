@@ -273,6 +273,41 @@ describe('MrdWriter round trip', () => {
     expect(Array.from(d.value as Uint32Array)).toEqual([...items, 1, 2, 3]);
   });
 
+  it('writes groups with hundreds of members (several symbol table nodes, a two-level group B-tree)', async () => {
+    const g = new Gen(rng(21));
+    const path = join(dir, 'many-series.h5');
+    const w = await MrdWriter.create(path);
+    const imgs = Array.from({ length: 300 }, (_, i) => g.image(1, i, [2, 2, 1, 1]));
+    await w.appendImages(imgs.slice(0, 150));
+    await w.checkpoint();
+    await w.appendImages(imgs.slice(150));
+    await w.close();
+    const f = await MrdFile.open(path);
+    try {
+      const series = f.imageSeries('dataset');
+      expect(series.length).toBe(300);
+      for (const i of [0, 7, 8, 99, 255, 256, 299]) {
+        const got: Image[] = [];
+        for await (const im of f.images('dataset', `image_${i}`)) got.push(im);
+        expect(plain(got)).toEqual(plain([imgs[i]]));
+      }
+    } finally {
+      f.close();
+    }
+  });
+
+  it('creates an empty group that lists as empty', async () => {
+    const path = join(dir, 'empty-group.h5');
+    await (await MrdWriter.create(path, { group: 'nothing' })).close();
+    const f = await MrdFile.open(path);
+    try {
+      expect(f.groups()).toEqual(['nothing']);
+      expect(f.list('/nothing')).toEqual([]);
+    } finally {
+      f.close();
+    }
+  });
+
   it('commits at checkpoints: a reader sees exactly the checkpointed records while writing', async () => {
     const g = new Gen(rng(11));
     const path = join(dir, 'checkpoint.h5');
