@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getFftEngine, isPffftSize, nextPffftSize } from './engine.js';
+import { getFftEngine, isPffftSize, isScalarPffftSize, nextPffftSize } from './engine.js';
 
 /** Naive float64 DFT of one line: sign -1 forward, +1 inverse (unnormalised). */
 function dft(x: Float64Array, sign: number): Float64Array {
@@ -45,9 +45,12 @@ describe('FFT engine', () => {
     expect(isPffftSize(8)).toBe(false);
     expect(isPffftSize(16 * 7)).toBe(false);
     expect(nextPffftSize(2 * 97 - 1)).toBe(240);
+    expect([4, 12, 20, 100, 500, 1000].every(isScalarPffftSize)).toBe(true);
+    // sizes whose last PFFFT factor would be 3 or 5 (the scalar build asserts on them)
+    expect([2, 3, 5, 6, 10, 30, 250, 7 * 4].some(isScalarPffftSize)).toBe(false);
   });
 
-  for (const n of [1, 2, 3, 5, 7, 12, 16, 17, 48, 64, 97, 100, 128, 250, 256, 1000, 1009]) {
+  for (const n of [1, 2, 3, 4, 5, 6, 7, 10, 12, 16, 17, 30, 48, 64, 97, 100, 128, 250, 256, 500, 1000, 1009]) {
     it(`matches a float64 DFT for n = ${n}, both directions, as numpy (ifft divides by n)`, async () => {
       const fft = await getFftEngine();
       const x = random(n * 3, n);

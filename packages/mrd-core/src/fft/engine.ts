@@ -13,10 +13,13 @@
  *   case; `kissfft-wasm` handles every size but does not load on Node 20 as published (its
  *   loader fetch()es a file path) and is slower; `fftw-js` is GPL (this project is MIT) and
  *   unmaintained; `ndarray-fft` is pure JS (Bluestein in float64) and much slower.
- * - PFFFT only handles complex sizes that are multiples of 16 with prime factors 2, 3 and 5.
- *   Every other size goes through Bluestein's chirp-z algorithm written here, whose
- *   convolution runs on a PFFFT size (a 5-smooth multiple of 16 >= 2n - 1). Chirp angles are
- *   computed in float64 from (k^2 mod 2n) so they stay exact for large n.
+ * - PFFFT's SIMD build only handles complex sizes that are multiples of 16 with prime factors
+ *   2, 3 and 5. Other 5-smooth multiples of 4 run on the package's scalar PFFFT build (lines
+ *   carried to its heap and back in batches), faster than Bluestein there.
+ *   Every remaining size (any other prime factor) goes through Bluestein's chirp-z algorithm
+ *   written here, whose convolution runs on a SIMD PFFFT size (a 5-smooth multiple of 16
+ *   >= 2n - 1) with PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from
+ *   (k^2 mod 2n) so they stay exact for large n.
  *
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.
@@ -61,17 +64,32 @@ interface BluesteinPlan {
 
 interface Plan {
   n: number;
-  /** PFFFT setup pointer, 0 when the size needs Bluestein */
+  /** PFFFT setup pointer in the main (SIMD) module, 0 when not handled there */
   setup: number;
+  /** PFFFT setup pointer in the scalar module (5-smooth sizes the SIMD build refuses), else 0 */
+  scalarSetup: number;
   bluestein: BluesteinPlan | null;
 }
+
+/** Lines are carried to the scalar module's heap in batches of at most this many bytes. */
+const SCALAR_BATCH_BYTES = 1 << 20;
 
 export class FftEngine {
   private readonly plans = new Map<number, Plan>();
   private work: Block = { ptr: 0, bytes: 0 };
   private scratch: Block[] = [];
 
-  constructor(private readonly mod: PffftModule, readonly simd: boolean) {}
+  private scalarBuf = 0;
+  private scalarBufBytes = 0;
+  private scalarWork = 0;
+  private scalarWorkBytes = 0;
+
+  /**
+   * `mod`: the module whose heap holds the data (the SIMD build when available); `scalar`: the
+   * scalar build, used for the 5-smooth sizes that are not multiples of 16 (data is carried to
+   * its heap and back in batches), which otherwise would need the slower Bluestein path.
+   */
+  constructor(private readonly mod: PffftModule, readonly simd: boolean, private readonly scalar: PffftModule | null = null) {}
 
   /** Current views of the wasm heap (they change when the heap grows). */
   heapF32(): Float32Array {
@@ -127,17 +145,45 @@ export class FftEngine {
     let p = this.plans.get(n);
     if (p !== undefined) return p;
     if (!Number.isInteger(n) || n < 1) throw new Error(`FFT engine: invalid transform length ${n}`);
-    if (this.simd ? isPffftSize(n) : n > 1 && isSmooth235(n)) {
+    if (this.simd ? isPffftSize(n) : isScalarPffftSize(n)) {
       const setup = this.mod._pffft_new_setup(n, PFFFT_COMPLEX);
       if (setup !== 0) {
-        p = { n, setup, bluestein: null };
+        p = { n, setup, scalarSetup: 0, bluestein: null };
         this.plans.set(n, p);
         return p;
       }
     }
-    p = { n, setup: 0, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
+    if (this.scalar !== null && isScalarPffftSize(n)) {
+      const scalarSetup = this.scalar._pffft_new_setup(n, PFFFT_COMPLEX);
+      if (scalarSetup !== 0) {
+        p = { n, setup: 0, scalarSetup, bluestein: null };
+        this.plans.set(n, p);
+        return p;
+      }
+    }
+    p = { n, setup: 0, scalarSetup: 0, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
     this.plans.set(n, p);
     return p;
+  }
+
+  /** Scalar-module buffers for batches of lines of length n (grown on demand). */
+  private scalarBuffers(n: number): { buf: number; work: number; lines: number } {
+    const sc = this.scalar!;
+    const lineBytes = 8 * n;
+    const bytes = Math.max(lineBytes, Math.floor(SCALAR_BATCH_BYTES / lineBytes) * lineBytes);
+    if (this.scalarBufBytes < bytes) {
+      if (this.scalarBuf !== 0) sc._pffft_aligned_free(this.scalarBuf);
+      this.scalarBuf = sc._pffft_aligned_malloc(bytes);
+      if (this.scalarBuf === 0) throw new Error(`FFT engine: out of WebAssembly memory allocating ${bytes} bytes`);
+      this.scalarBufBytes = bytes;
+    }
+    if (this.scalarWorkBytes < lineBytes) {
+      if (this.scalarWork !== 0) sc._pffft_aligned_free(this.scalarWork);
+      this.scalarWork = sc._pffft_aligned_malloc(lineBytes);
+      if (this.scalarWork === 0) throw new Error(`FFT engine: out of WebAssembly memory allocating ${lineBytes} bytes`);
+      this.scalarWorkBytes = lineBytes;
+    }
+    return { buf: this.scalarBuf, work: this.scalarWork, lines: Math.floor(this.scalarBufBytes / lineBytes) };
   }
 
   private bluesteinPlan(n: number): BluesteinPlan {
@@ -179,6 +225,7 @@ export class FftEngine {
     if (n <= 1) return;
     const p = this.plan(n);
     this.workFor(p.bluestein ? p.bluestein.m : n);
+    if (p.scalarSetup !== 0) this.scalarBuffers(n);
   }
 
   /**
@@ -194,6 +241,23 @@ export class FftEngine {
       const stride = 8 * n;
       const tr = this.mod._pffft_transform_ordered;
       for (let i = 0, q = ptr; i < count; i++, q += stride) tr(p.setup, q, q, work, dir);
+      return;
+    }
+    if (p.scalarSetup !== 0) {
+      const sc = this.scalar!;
+      const { buf, work, lines } = this.scalarBuffers(n);
+      const dir = inverse ? PFFFT_BACKWARD : PFFFT_FORWARD;
+      const h = this.mod.HEAPF32;
+      const hs = sc.HEAPF32;
+      const floatsPerLine = 2 * n;
+      const tr = sc._pffft_transform_ordered;
+      for (let i0 = 0; i0 < count; i0 += lines) {
+        const k = Math.min(lines, count - i0);
+        const src = (ptr >> 2) + i0 * floatsPerLine;
+        hs.set(h.subarray(src, src + k * floatsPerLine), buf >> 2);
+        for (let i = 0, q = buf; i < k; i++, q += 8 * n) tr(p.scalarSetup, q, q, work, dir);
+        h.set(hs.subarray(buf >> 2, (buf >> 2) + k * floatsPerLine), src);
+      }
       return;
     }
     const b = p.bluestein!;
@@ -300,6 +364,16 @@ export class FftEngine {
   }
 }
 
+/**
+ * Sizes the scalar PFFFT build transforms: 5-smooth multiples of 4. (Its radix-3 and radix-5
+ * passes assert `ido > 2`, i.e. they must not be the last factor, which PFFFT's factor order
+ * guarantees only when 4 divides n; a failed assertion would abort the whole wasm instance,
+ * so other sizes never reach it.)
+ */
+export function isScalarPffftSize(n: number): boolean {
+  return n >= 4 && n % 4 === 0 && isSmooth235(n);
+}
+
 function isSmooth235(n: number): boolean {
   let m = n;
   for (const p of [2, 3, 5]) while (m % p === 0) m /= p;
@@ -313,8 +387,9 @@ export function getFftEngine(): Promise<FftEngine> {
   if (enginePromise === null) {
     enginePromise = (async () => {
       try {
-        const mod = (await import('@echogarden/pffft-wasm/simd')).default;
-        return new FftEngine((await mod()) as PffftModule, true);
+        const simd = (await import('@echogarden/pffft-wasm/simd')).default;
+        const scalar = (await import('@echogarden/pffft-wasm')).default;
+        return new FftEngine((await simd()) as PffftModule, true, (await scalar()) as PffftModule);
       } catch {
         // WebAssembly SIMD unavailable: the scalar build (same API, any 5-smooth size)
         const mod = (await import('@echogarden/pffft-wasm')).default;
