@@ -15,6 +15,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+// Re-run with --expose-gc so each timed repetition starts without the previous one's garbage.
+if (typeof globalThis.gc !== 'function') {
+  const r = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data', 'stream-codec');
 mkdirSync(dataDir, { recursive: true });
@@ -48,6 +54,7 @@ const shapes = [
 function best(fn, reps = 5) {
   let t = Infinity;
   for (let r = 0; r < reps; r++) {
+    globalThis.gc();
     const t0 = process.hrtime.bigint();
     fn();
     const dt = Number(process.hrtime.bigint() - t0) / 1e9;
