@@ -21,6 +21,10 @@
  *   >= 2n - 1) with PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from
  *   (k^2 mod 2n) so they stay exact for large n.
  *
+ * Complex values are moved between heap places as one float64 (8 bytes) where that is faster;
+ * only a value whose imaginary part is NaN can have its bits changed by such a move (it reads as
+ * a NaN double), and a NaN anywhere in a transform's input makes the whole output NaN anyway.
+ *
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.
  */
@@ -323,23 +327,27 @@ export class FftEngine {
         this.transformLinesInHeap(block.ptr, outer, n, inverse);
         continue;
       }
-      // strided lines: gather each into a contiguous heap line, transform, scatter back
-      const lineBlock = this.scratchBlock(1, 8 * n);
+      // strided lines: per block of W neighbouring lines, a transposing copy into contiguous
+      // lines (complex values moved as float64, see the header), transform, copy back
+      const W = Math.min(64, inner);
+      const lineBlock = this.scratchBlock(1, 8 * n * W);
       this.prepare(n);
-      const h = this.mod.HEAPF32;
-      const hl = lineBlock.ptr >> 2;
       for (let o = 0; o < outer; o++) {
-        for (let i = 0; i < inner; i++) {
-          let src = base + 2 * (o * n * inner + i);
-          for (let k = 0; k < n; k++, src += 2 * inner) {
-            h[hl + 2 * k] = h[src];
-            h[hl + 2 * k + 1] = h[src + 1];
+        const blockBase = (block.ptr >> 3) + o * n * inner;
+        for (let i0 = 0; i0 < inner; i0 += W) {
+          const w = Math.min(W, inner - i0);
+          const D = new Float64Array(this.mod.HEAPF32.buffer);
+          const t = lineBlock.ptr >> 3;
+          // gather: D[t + i * n + k] = element (k, i0 + i)
+          for (let k = 0; k < n; k++) {
+            const src = blockBase + k * inner + i0;
+            for (let i = 0; i < w; i++) D[t + i * n + k] = D[src + i];
           }
-          this.transformLinesInHeap(lineBlock.ptr, 1, n, inverse);
-          src = base + 2 * (o * n * inner + i);
-          for (let k = 0; k < n; k++, src += 2 * inner) {
-            h[src] = h[hl + 2 * k];
-            h[src + 1] = h[hl + 2 * k + 1];
+          this.transformLinesInHeap(lineBlock.ptr, w, n, inverse);
+          const D2 = new Float64Array(this.mod.HEAPF32.buffer);
+          for (let k = 0; k < n; k++) {
+            const dst = blockBase + k * inner + i0;
+            for (let i = 0; i < w; i++) D2[dst + i] = D2[t + i * n + k];
           }
         }
       }
