@@ -110,13 +110,14 @@ describe('SocketConnection', () => {
   it('an unsupported message id fails the iteration with its name', async () => {
     const [a, b] = await socketPair();
     const rx = new SocketConnection(b);
-    a.write(encodeMessage({ type: 'text', text: 'first' }));
-    a.write(Buffer.from([0xf1, 0x03, 0, 0, 0, 0])); // 1009
+    // One chunk: a good message, then a deprecated id.
+    a.write(Buffer.concat([encodeMessage({ type: 'text', text: 'first' }), Buffer.from([0xf1, 0x03, 0, 0, 0, 0])])); // 1009
     const it = rx[Symbol.asyncIterator]();
     expect((await it.next()).value).toEqual({ type: 'text', text: 'first' });
     const err = await it.next().catch((e) => e);
     expect(err).toBeInstanceOf(MrdProtocolError);
     expect(err.message).toContain('1009 (MRD_MESSAGE_ISMRMRD_IMAGE_CPLX_FLOAT, deprecated)');
+    expect(rx.counters.received.text).toBe(1);
   });
 
   it('keeps memory bounded with a slow reader (send awaits drain, reading pauses)', async () => {

@@ -109,16 +109,19 @@ export class SocketConnection implements MrdConnection {
     try {
       this.decoder.push(chunk, this.queue);
     } catch (e) {
+      // Messages decoded before the fault stay queued and are delivered first.
       this.failure = e as Error;
       this.socket.pause();
-      this.wake();
-      return;
     }
     for (let i = before; i < this.queue.length; i++) {
       const m = this.queue[i]!;
       this.queuedBytes += messageBytes(m);
       this.counters.received[m.type]++;
       this.logReceived(m);
+    }
+    if (this.failure) {
+      this.wake();
+      return;
     }
     if (this.queuedBytes > this.readHighWaterMark && !this.paused) {
       this.paused = true;
