@@ -164,6 +164,35 @@ describe('SocketConnection', () => {
     expect(rx.counters.received.acquisition).toBe(count);
   });
 
+  it('writes a large batch in bounded groups, waiting for the reader between them', async () => {
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const rx = new SocketConnection(b, { readHighWaterMark: 1 << 20 });
+    const acqs = Array.from({ length: 400 }, (_, i) => {
+      const acq = createAcquisition({ head: { number_of_samples: 1024, active_channels: 8, scan_counter: i } });
+      acq.data[0] = i;
+      return acq;
+    });
+    let maxTxBuffered = 0;
+    const probe = setInterval(() => (maxTxBuffered = Math.max(maxTxBuffered, a.writableLength)), 1);
+    let consumed = 0;
+    const reader = (async () => {
+      for await (const m of rx) {
+        if (m.type !== 'acquisition') continue;
+        expect(m.acquisition.data[0]).toBe(consumed);
+        if (++consumed % 8 === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    await tx.sendAcquisition(acqs); // ~26 MB in one call
+    await tx.sendClose();
+    await reader;
+    clearInterval(probe);
+    expect(consumed).toBe(400);
+    expect(tx.counters.sent.acquisition).toBe(400);
+    // Never the whole batch in the socket's buffer: at most one 4 MiB group beyond the high-water mark.
+    expect(maxTxBuffered).toBeLessThanOrEqual(a.writableHighWaterMark + 4 * 1024 * 1024 + 65878);
+  });
+
   it('rejects sends after the socket is closed', async () => {
     const [a] = await socketPair();
     const tx = new SocketConnection(a);

@@ -58,6 +58,14 @@ function messageBytes(m: MrdMessage): number {
   }
 }
 
+/** Largest buffer one write is encoded into (a single larger message is written whole). */
+const WRITE_GROUP_BYTES = 4 * 1024 * 1024;
+
+/** Bytes a message takes on the wire, cheaply (texts estimated by their length). */
+function encodedSizeHint(m: MrdMessage): number {
+  return messageBytes(m);
+}
+
 export class SocketConnection implements MrdConnection {
   /** Messages received (decoded) and sent, per type. */
   readonly counters = { received: zeroCounters(), sent: zeroCounters() };
@@ -256,13 +264,34 @@ export class SocketConnection implements MrdConnection {
     if (s.destroyed || s.writableEnded) {
       throw (this.writeFailure = new Error('cannot send MRD message: the connection is closed'));
     }
-    const bytes = encodeMessages(list);
-    for (const m of list) {
-      this.counters.sent[m.type]++;
-      this.logSent(m);
+    // Encode in groups of at most WRITE_GROUP_BYTES (whole messages), so a large batch never
+    // sits in memory twice, waiting for 'drain' between groups.
+    for (let i = 0; i < list.length; ) {
+      if (s.destroyed || s.writableEnded) {
+        throw (this.writeFailure = new Error('connection closed while sending MRD messages'));
+      }
+      let j = i;
+      let size = 0;
+      do size += encodedSizeHint(list[j++]!);
+      while (j < list.length && size + encodedSizeHint(list[j]!) <= WRITE_GROUP_BYTES);
+      const group = i === 0 && j === list.length ? list : list.slice(i, j);
+      const bytes = encodeMessages(group);
+      for (const m of group) {
+        this.counters.sent[m.type]++;
+        this.logSent(m);
+      }
+      i = j;
+      if (!s.write(bytes)) await this.drained();
     }
-    if (s.write(bytes)) return;
-    await new Promise<void>((resolve, reject) => {
+  }
+
+  private drained(): Promise<void> {
+    const s = this.socket;
+    return new Promise<void>((resolve, reject) => {
+      if (s.destroyed) {
+        reject((this.writeFailure = new Error('connection closed while sending MRD messages')));
+        return;
+      }
       const done = (err?: Error) => {
         s.off('drain', onDrain);
         s.off('close', onClose);
