@@ -9,17 +9,14 @@
  * colours cannot be written to GIF without dithering; `rgbFitsGif` lets the caller switch to PNG
  * first, as the newer reference does.
  */
-import * as gifenc from 'gifenc';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pngjs from 'pngjs';
 import { paletteOf, toRgb, framesLookEqual, type PreviewFrame, type Palette } from '@mrd-tools/core';
+import { encodeGifFrames, encodeGifStart, GIF_TRAILER, type GifFramePlan, type GifLayout, type GifPalette } from './gif-frames.js';
 
-type GifPalette = number[][];
-
-// gifenc ships CommonJS ("main", whose named exports Node cannot detect) and ESM ("module",
-// whose default export is GIFEncoder itself): take the named export, else the CommonJS object's.
-const GIFEncoder: typeof gifenc.GIFEncoder =
-  (gifenc as { GIFEncoder?: typeof gifenc.GIFEncoder }).GIFEncoder ??
-  (gifenc as unknown as { default: { GIFEncoder: typeof gifenc.GIFEncoder } }).default.GIFEncoder;
 const { PNG } = pngjs;
 
 function gifPalette(p: Palette, colours = 256): GifPalette {
@@ -76,15 +73,14 @@ export function mergeRepeatedFrames(frames: PreviewFrame[], delayMs: number): { 
   return out;
 }
 
-/** Encodes frames (all of one size) as a GIF. Throws if an RGB frame has more than 256 colours. */
-export function encodeGif(frames: PreviewFrame[], opts: GifOptions): Uint8Array {
+/** Index images, palettes (global first, local where they differ) and delays of the frames. */
+function planGif(frames: PreviewFrame[], opts: GifOptions): { layout: GifLayout; plans: GifFramePlan[] } {
   if (frames.length === 0) throw new Error('no frames to write');
   const { width, height } = frames[0];
-  const merged = frames.length > 1 ? mergeRepeatedFrames(frames, opts.delayMs) : [{ frame: frames[0], delayMs: 0 }];
   const animated = frames.length > 1;
-  const gif = GIFEncoder({ initialCapacity: Math.max(4096, (width * height * merged.length) >> 1) });
+  const merged = animated ? mergeRepeatedFrames(frames, opts.delayMs) : [{ frame: frames[0], delayMs: 0 }];
   let globalPalette: GifPalette | null = null;
-  for (const { frame, delayMs } of merged) {
+  const plans = merged.map(({ frame, delayMs }): GifFramePlan => {
     if (frame.width !== width || frame.height !== height) throw new Error(`frames differ in size (${width}x${height} and ${frame.width}x${frame.height})`);
     let index: Uint8Array;
     let palette: GifPalette;
@@ -97,16 +93,117 @@ export function encodeGif(frames: PreviewFrame[], opts: GifOptions): Uint8Array 
       ({ index, palette } = ix);
     }
     const first = globalPalette === null;
-    const local = !first && !samePalette(palette, globalPalette!);
-    gif.writeFrame(index, width, height, {
-      palette: first || local ? palette : undefined,
-      delay: animated ? delayMs : 0,
-      repeat: animated ? 0 : -1,
-    });
     if (first) globalPalette = palette;
+    return { index, palette: first || !samePalette(palette, globalPalette!) ? palette : undefined, delayMs };
+  });
+  return { layout: { width, height, animated }, plans };
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) + 1);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
   }
-  gif.finish();
-  return gif.bytesView();
+  out[o] = GIF_TRAILER;
+  return out;
+}
+
+/** Encodes frames (all of one size) as a GIF. Throws if an RGB frame has more than 256 colours. */
+export function encodeGif(frames: PreviewFrame[], opts: GifOptions): Uint8Array {
+  const { layout, plans } = planGif(frames, opts);
+  const parts = [encodeGifStart(plans[0], layout)];
+  if (plans.length > 1) parts.push(encodeGifFrames(plans.slice(1), layout));
+  return concat(parts);
+}
+
+/** The worker script next to this module once built (dist/gif-worker.js), or null. */
+export function gifWorkerScript(): URL | null {
+  try {
+    const url = new URL('./gif-worker.js', import.meta.url);
+    return url.protocol === 'file:' && existsSync(fileURLToPath(url)) ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Threads worth using for GIF encoding here: the available cores, at most 4. */
+export function gifThreads(): number {
+  return Math.max(1, Math.min(availableParallelism(), 4));
+}
+
+/**
+ * Worker threads that LZW-encode runs of GIF frames. Start it early (a worker's start-up then
+ * overlaps the reading and windowing) and close it when done; idle workers do not keep the
+ * process alive.
+ */
+export class GifWorkerPool {
+  private readonly workers: Worker[];
+  private failed: Error | null = null;
+
+  constructor(script: URL, count: number) {
+    this.workers = Array.from({ length: Math.max(0, count) }, () => {
+      const w = new Worker(script);
+      w.unref();
+      w.on('error', (e) => (this.failed = e));
+      return w;
+    });
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Encodes `runs[i]` on worker i. */
+  encode(runs: GifFramePlan[][], layout: GifLayout): Promise<Uint8Array[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    return Promise.all(runs.map((frames, i) => new Promise<Uint8Array>((resolve, reject) => {
+      const w = this.workers[i];
+      w.ref();
+      const onError = (e: Error) => reject(e);
+      w.once('error', onError);
+      w.once('message', (m: { bytes?: Uint8Array; error?: string }) => {
+        w.off('error', onError);
+        w.unref();
+        if (m.error || !m.bytes) reject(new Error(`GIF encoding worker: ${m.error ?? 'no output'}`));
+        else resolve(m.bytes);
+      });
+      w.postMessage({ frames, layout });
+    })));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}
+
+export interface ParallelGifOptions extends GifOptions {
+  /** Workers to share the frames with (the calling thread takes one run too). */
+  pool?: GifWorkerPool | null;
+}
+
+/**
+ * `encodeGif` with the LZW work of long animations split between this thread and the pool's
+ * workers (the bytes are identical: every frame is encoded independently). Without a pool, or
+ * for short animations, everything is encoded here.
+ */
+export async function encodeGifParallel(frames: PreviewFrame[], opts: ParallelGifOptions): Promise<Uint8Array> {
+  const pool = opts.pool;
+  const { layout, plans } = planGif(frames, opts);
+  const rest = plans.slice(1);
+  if (!pool || pool.size === 0 || rest.length < 32) return encodeGif(frames, opts);
+  const threads = pool.size + 1;
+  const per = Math.ceil(rest.length / threads);
+  const runs: GifFramePlan[][] = [];
+  for (let i = 0; i < rest.length; i += per) runs.push(rest.slice(i, i + per));
+  const mineRun = runs.pop()!;
+  const pending = pool.encode(runs, layout);
+  const start = encodeGifStart(plans[0], layout);
+  const mine = encodeGifFrames(mineRun, layout);
+  const others = await pending;
+  return concat([start, ...others, mine]);
 }
 
 /** Encodes one frame as an 8-bit PNG: greyscale for grey frames, RGB otherwise. */

@@ -1,3 +1,3 @@
 // Library surface of mrd2gif (used by mrd-client --mrd2gif).
 export { mrd2gif, renderSeries, previewFileName, sequenceSuffix, parsePreviewRois, type Mrd2gifOptions, type Mrd2gifOutput, type RenderedSeries, type PreviewFileType, type PreviewRoi } from './mrd2gif.js';
-export { encodeGif, encodePng, indexRgbFrame, mergeRepeatedFrames, rgbFitsGif } from './encode.js';
+export { encodeGif, encodeGifParallel, GifWorkerPool, gifWorkerScript, encodePng, indexRgbFrame, mergeRepeatedFrames, rgbFitsGif } from './encode.js';

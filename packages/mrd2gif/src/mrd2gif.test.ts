@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
@@ -7,7 +8,7 @@ import pngjs from 'pngjs';
 import { createImage, createRoi, DataType, ImageType, MetaAttributes, type Image } from '@mrd-tools/core';
 import { describeWithReference, reference } from '@mrd-tools/core/testing';
 import { mrd2gif, previewFileName, renderSeries, sequenceSuffix } from './mrd2gif.js';
-import { encodeGif, encodePng, mergeRepeatedFrames } from './encode.js';
+import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFrames } from './encode.js';
 import { indexedFrame, rgbFrame, toRgb } from '@mrd-tools/core';
 
 const { PNG } = pngjs;
@@ -309,5 +310,20 @@ describe('encoding', () => {
     expect([grey.width, grey.height, grey.data[0], grey.data[4]]).toEqual([2, 1, 3, 200]);
     const rgb = PNG.sync.read(encodePng(rgbFrame(1, 1, Uint8Array.from([1, 2, 3]))));
     expect(Array.from(rgb.data)).toEqual([1, 2, 3, 255]);
+  });
+
+  const builtWorker = new URL('../dist/gif-worker.js', import.meta.url);
+  it.skipIf(!existsSync(fileURLToPath(builtWorker)))('GIF: splitting the frames over worker threads gives the same bytes', async () => {
+    const frames = Array.from({ length: 70 }, (_, t) => indexedFrame(40, 30, Uint8Array.from({ length: 1200 }, (_, i) => (i * 7 + t * 13) & 255)));
+    frames[10] = frames[9];
+    const serial = encodeGif(frames, { delayMs: 40 });
+    const pool = new GifWorkerPool(builtWorker, 2);
+    try {
+      const parallel = await encodeGifParallel(frames, { delayMs: 40, pool });
+      expect(Buffer.from(parallel).equals(Buffer.from(serial))).toBe(true);
+      expect(decodeGif(parallel).frames).toHaveLength(69);
+    } finally {
+      await pool.close();
+    }
   });
 });

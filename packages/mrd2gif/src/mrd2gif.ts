@@ -52,7 +52,7 @@ import {
   type WindowRange,
   type WindowStats,
 } from '@mrd-tools/core';
-import { encodeGif, encodePng, rgbFitsGif } from './encode.js';
+import { encodeGifParallel, encodePng, gifThreads, gifWorkerScript, GifWorkerPool, rgbFitsGif } from './encode.js';
 
 export type PreviewFileType = 'gif' | 'png';
 
@@ -485,14 +485,14 @@ export function renderSeries(images: Image[], opts: Mrd2gifOptions = {}, refImag
 }
 
 /** Writes a rendered series as `name` (its extension decides nothing: `r.filetype` does). */
-function writeRendered(r: RenderedSeries, outDir: string, name: string, opts: Mrd2gifOptions): { files: string[]; width: number; height: number } {
+async function writeRendered(r: RenderedSeries, outDir: string, name: string, opts: Mrd2gifOptions, pool: GifWorkerPool | null): Promise<{ files: string[]; width: number; height: number }> {
   const fps = opts.fps ?? 25;
   const frames = r.frames;
   const files: string[] = [];
   if (r.filetype === 'gif') {
     const p = join(outDir, name);
     logger.info(`  Writing image: ${p}`);
-    writeFileSync(p, encodeGif(frames, { delayMs: 1000 / fps }));
+    writeFileSync(p, await encodeGifParallel(frames, { delayMs: 1000 / fps, pool }));
     files.push(p);
     return { files, width: frames[0].width, height: frames[0].height };
   }
@@ -532,7 +532,16 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
   if (!Number.isInteger(rescale) || rescale < 1) throw new Error(`rescale must be a positive integer, got ${opts.rescale}`);
   const fps = opts.fps ?? 25;
   if (!(fps > 0) || !Number.isFinite(fps)) throw new Error(`fps must be a positive number, got ${opts.fps}`);
-  const file = await MrdFile.open(filename);
+  // GIF encoding workers start now, so that their start-up overlaps reading and windowing.
+  const script = (opts.filetype ?? 'gif') === 'gif' ? gifWorkerScript() : null;
+  const pool = script && gifThreads() > 1 ? new GifWorkerPool(script, gifThreads() - 1) : null;
+  let file: MrdFile;
+  try {
+    file = await MrdFile.open(filename);
+  } catch (e) {
+    await pool?.close();
+    throw e;
+  }
   let ref: MrdFile | null = null;
   try {
     const groups = file.groups();
@@ -572,12 +581,13 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
       const rendered = renderSeries(images, opts, refImages, `${filename}: /${group}/${series}`);
       if (!rendered) continue;
       const name = previewFileName(filename, group, series, rendered.suffix, rendered.filetype);
-      const w = writeRendered(rendered, outDir, name, opts);
+      const w = await writeRendered(rendered, outDir, name, opts, pool);
       outputs.push({ group, series, filetype: rendered.filetype, files: w.files, frames: rendered.frames.length, width: w.width, height: w.height });
     }
     return outputs;
   } finally {
     file.close();
     ref?.close();
+    await pool?.close();
   }
 }

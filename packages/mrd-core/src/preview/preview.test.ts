@@ -158,3 +158,26 @@ describe('frames', () => {
     expect([red(0, 1), red(1, 1), red(2, 1), red(3, 1), red(4, 1)]).toEqual([true, true, true, true, false]);
   });
 });
+
+describe('frameWindowStats on large frames (histogram selection)', () => {
+  it('gives exactly the numpy percentiles, with ties, negatives, constant and integer frames', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const cases: ArrayLike<number>[] = [
+      Float32Array.from({ length: 65536 }, () => rnd() * 1000 - 300),
+      Float32Array.from({ length: 5000 }, () => Math.floor(rnd() * 7)),
+      Int16Array.from({ length: 10000 }, () => Math.floor(rnd() * 4096) - 2048),
+      Float64Array.from({ length: 8192 }, (_, i) => (i < 8000 ? 0 : rnd() * 1e-3)),
+      new Float32Array(9000).fill(3.5),
+      Float32Array.from({ length: 70000 }, () => Math.exp(rnd() * 20)),
+    ];
+    for (const c of cases) {
+      const s = frameWindowStats(c);
+      const vals = Array.from(c);
+      expect(s.p5).toBe(sortedPercentile(vals, 5));
+      expect(s.p95).toBe(sortedPercentile(vals, 95));
+      expect(s.min).toBe(vals.reduce((m, v) => Math.min(m, v), Infinity));
+      expect(s.max).toBe(vals.reduce((m, v) => Math.max(m, v), -Infinity));
+    }
+  });
+});

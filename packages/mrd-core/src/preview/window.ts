@@ -76,14 +76,31 @@ function lerp(a: number, b: number, t: number): number {
   return t >= 0.5 ? b - d * (1 - t) : a + d * t;
 }
 
+type Scratch = Float32Array | Float64Array;
+
 /**
- * Several percentiles (0..100) of the values, as `numpy.percentile(values, q)` (method
- * 'linear'). Works on a copy; NaN values are not supported (numpy would return NaN).
+ * A working copy for selection: float32 when that holds every value exactly (float32 data and
+ * 8/16-bit integers), float64 otherwise; with the minimum and maximum found on the way.
  */
-export function percentiles(values: ArrayLike<number>, qs: number[]): number[] {
+function workingCopy(values: ArrayLike<number>): { a: Scratch; min: number; max: number } {
   const n = values.length;
-  if (n === 0) throw new RangeError('percentile of an empty image');
-  const a = Float64Array.from(values as ArrayLike<number>);
+  const exact32 = values instanceof Float32Array || values instanceof Int16Array || values instanceof Uint16Array ||
+    values instanceof Uint8Array || values instanceof Int8Array;
+  const a: Scratch = exact32 ? new Float32Array(n) : new Float64Array(n);
+  if (ArrayBuffer.isView(values)) a.set(values as unknown as ArrayLike<number>);
+  else for (let i = 0; i < n; i++) a[i] = values[i];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { a, min, max };
+}
+
+function percentilesOf(a: Scratch, qs: number[]): number[] {
+  const n = a.length;
   // Select in increasing rank order so each selection narrows the next one's range.
   const order = qs.map((q, i) => ({ q, i })).sort((x, y) => x.q - y.q);
   const out = new Array<number>(qs.length);
@@ -106,23 +123,21 @@ export function percentiles(values: ArrayLike<number>, qs: number[]): number[] {
   return out;
 }
 
+/**
+ * Several percentiles (0..100) of the values, as `numpy.percentile(values, q)` (method
+ * 'linear'). Works on a copy; NaN values are not supported (numpy would return NaN).
+ */
+export function percentiles(values: ArrayLike<number>, qs: number[]): number[] {
+  if (values.length === 0) throw new RangeError('percentile of an empty image');
+  return percentilesOf(workingCopy(values).a, qs);
+}
+
 /** numpy.median of a small list. */
 export function median(values: number[]): number {
   if (values.length === 0) throw new RangeError('median of nothing');
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : s[m - 1] + (s[m] - s[m - 1]) / 2;
-}
-
-function minMax(values: ArrayLike<number>): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
 }
 
 /** numpy.isclose(a, b) with its default tolerances. */
@@ -139,9 +154,82 @@ export interface WindowStats {
 
 /** The statistics a window needs from one frame. */
 export function frameWindowStats(values: ArrayLike<number>): WindowStats {
-  const [p5, p95] = percentiles(values, [5, 95]);
-  const [min, max] = minMax(values);
+  if (values.length === 0) throw new RangeError('percentile of an empty image');
+  if (values.length >= 4096 && (values instanceof Float32Array || values instanceof Float64Array)) {
+    // large float frames: no copy, histogram selection on the frame itself
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    if (Number.isFinite(max - min)) {
+      const [p5, p95] = histogramPercentiles(values, min, max, [5, 95]);
+      return { p5, p95, min, max };
+    }
+  }
+  const { a, min, max } = workingCopy(values);
+  const [p5, p95] = a.length >= 4096 && Number.isFinite(max - min) ? histogramPercentiles(a, min, max, [5, 95]) : percentilesOf(a, [5, 95]);
   return { p5, p95, min, max };
+}
+
+const HISTOGRAM_BINS = 4096;
+
+/**
+ * The same percentiles as `percentilesOf`, for large frames: one pass counts the values into
+ * bins between min and max, a second pass gathers only the values of the bins holding the
+ * needed ranks, which are then sorted. Exact (the bin of a value is computed by the same
+ * expression in both passes), and about 3x faster than quickselect on 256 x 256 frames.
+ */
+function histogramPercentiles(a: Scratch, min: number, max: number, qs: number[]): number[] {
+  const n = a.length;
+  if (max === min) return qs.map(() => min);
+  const B = HISTOGRAM_BINS;
+  const scale = B / (max - min);
+  const counts = new Int32Array(B);
+  for (let i = 0; i < n; i++) {
+    let b = ((a[i] - min) * scale) | 0;
+    if (b >= B) b = B - 1;
+    counts[b]++;
+  }
+  // ranks needed: k and k+1 for each q
+  const ranks: number[] = [];
+  const plan = qs.map((q) => {
+    if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${q}`);
+    const pos = (q / 100) * (n - 1);
+    const k = Math.floor(pos);
+    const k1 = Math.min(k + 1, n - 1);
+    ranks.push(k, k1);
+    return { k, k1, t: pos - k };
+  });
+  // bin of each needed rank, and the count of values below that bin
+  const binOf = new Map<number, { bin: number; below: number }>();
+  const sortedRanks = [...new Set(ranks)].sort((x, y) => x - y);
+  let cum = 0;
+  let bin = 0;
+  for (const r of sortedRanks) {
+    while (cum + counts[bin] <= r) cum += counts[bin++];
+    binOf.set(r, { bin, below: cum });
+  }
+  const wanted = new Int32Array(B).fill(-1);
+  const bins = [...new Set([...binOf.values()].map((v) => v.bin))];
+  const buckets = bins.map((b) => new Float64Array(counts[b]));
+  const fill = new Int32Array(bins.length);
+  bins.forEach((b, j) => (wanted[b] = j));
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    let b = ((v - min) * scale) | 0;
+    if (b >= B) b = B - 1;
+    const j = wanted[b];
+    if (j >= 0) buckets[j][fill[j]++] = v;
+  }
+  for (const bk of buckets) bk.sort();
+  const valueAt = (r: number): number => {
+    const { bin: b, below } = binOf.get(r)!;
+    return buckets[wanted[b]][r - below];
+  };
+  return plan.map(({ k, k1, t }) => (t > 0 && k1 > k ? lerp(valueAt(k), valueAt(k1), t) : valueAt(k)));
 }
 
 /**
