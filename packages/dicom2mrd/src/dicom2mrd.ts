@@ -9,6 +9,8 @@ import { DicomReadError, readDicomBytes, type DicomFile } from './dicom-file.js'
 import { dicomFilesToMrd, type DicomToMrdResult } from './convert.js';
 import { findDicomFiles } from './find-files.js';
 
+const READ_CONCURRENCY = 8;
+
 export interface SkippedFile {
   path: string;
   reason: string;
@@ -34,19 +36,32 @@ export function defaultOutputFile(folder: string): string {
  */
 export async function readDicomFolder(folder: string, onProgress?: (done: number, total: number) => void): Promise<ReadFolderResult> {
   const paths = await findDicomFiles(folder);
+  const results: (DicomFile | SkippedFile)[] = new Array(paths.length);
+  let done = 0;
+  let next = 0;
+  // A few reads in flight so that file I/O overlaps parsing; results keep the path order.
+  async function worker(): Promise<void> {
+    while (next < paths.length) {
+      const i = next++;
+      const p = paths[i]!;
+      try {
+        const bytes = await readFile(p);
+        results[i] = await readDicomBytes(p, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      } catch (e) {
+        const reason = e instanceof DicomReadError ? e.reason : e instanceof Error ? e.message : String(e);
+        results[i] = { path: p, reason };
+      }
+      onProgress?.(++done, paths.length);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, paths.length) }, worker));
   const files: DicomFile[] = [];
   const skipped: SkippedFile[] = [];
-  let done = 0;
-  for (const p of paths) {
-    try {
-      const bytes = await readFile(p);
-      files.push(await readDicomBytes(p, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
-    } catch (e) {
-      const reason = e instanceof DicomReadError ? e.reason : e instanceof Error ? e.message : String(e);
-      logger.warning(`Skipping ${p}: ${reason}`);
-      skipped.push({ path: p, reason });
-    }
-    onProgress?.(++done, paths.length);
+  for (const r of results) {
+    if ('reason' in r) {
+      logger.warning(`Skipping ${r.path}: ${r.reason}`);
+      skipped.push(r);
+    } else files.push(r);
   }
   return { files, skipped };
 }

@@ -3,6 +3,11 @@
  * written with dcmjs. Text is written as UTF-8 (dcmjs encodes all text so); the original
  * SpecificCharacterSet is kept when every text value is ASCII (the bytes are then identical in
  * any ASCII-based character set), else it becomes ISO_IR 192.
+ *
+ * Pixel Data and any element after it (e.g. DataSetTrailingPadding) are appended here as plain
+ * explicit VR little endian elements (a 12-byte element header and the bytes) instead of through
+ * dcmjs: dcmjs grows its value buffer in 256-byte steps, 512 allocations for one 256 x 256 image,
+ * which made it the bulk of mrd2dicom's time. Everything else is written by dcmjs.
  */
 import dcmjs, { type DcmjsDataset, type DcmjsElement } from 'dcmjs';
 import {
@@ -67,12 +72,40 @@ export function datasetToDcmjs(ds: DicomJsonDataset): DcmjsDataset {
 }
 
 /** The bytes of a DICOM file holding `ds` and pixel data `pixelBytes` (OB for 8-bit samples, else OW). */
+/** An explicit VR little endian element with a 4-byte length (OB, OW, UN...), padded to even length. */
+function binaryElement(tag: string, vr: string, bytes: Uint8Array): Uint8Array {
+  const len = bytes.length + (bytes.length % 2);
+  const out = new Uint8Array(12 + len);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, parseInt(tag.slice(0, 4), 16), true);
+  v.setUint16(2, parseInt(tag.slice(4, 8), 16), true);
+  out[4] = vr.charCodeAt(0);
+  out[5] = vr.charCodeAt(1);
+  v.setUint32(8, len, true);
+  out.set(bytes, 12);
+  return out;
+}
+
+const LONG_BINARY = new Set(['OB', 'OW', 'OD', 'OF', 'OL', 'OV', 'UN']);
+
 export function writeDicomFile(ds: DicomJsonDataset, pixelBytes: Uint8Array, bitsAllocated: number, sopClassUID: string, sopInstanceUID: string): Uint8Array {
   const dataset = { ...ds };
   if (!allAscii(dataset)) dataset[Tag.SpecificCharacterSet] = { vr: 'CS', Value: ['ISO_IR 192'] };
+  // Elements after Pixel Data (in tag order) that are plain binary are appended by hand with it.
+  const after = Object.keys(dataset).filter((t) => t.toUpperCase() > Tag.PixelData).sort();
+  const tail = after.every((t) => LONG_BINARY.has(dataset[t]!.vr));
+  const tailParts: Uint8Array[] = [];
+  if (tail) {
+    tailParts.push(binaryElement(Tag.PixelData, bitsAllocated <= 8 ? 'OB' : 'OW', pixelBytes));
+    for (const t of after) {
+      const b = dataset[t]!.InlineBinary ? Buffer.from(dataset[t]!.InlineBinary!, 'base64') : Buffer.alloc(0);
+      tailParts.push(binaryElement(t, dataset[t]!.vr, new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+      delete dataset[t];
+    }
+  }
   const dict = datasetToDcmjs(dataset);
   // Pixel data of odd length is padded to even length by the writer.
-  dict[Tag.PixelData] = { vr: bitsAllocated <= 8 ? 'OB' : 'OW', Value: [toArrayBuffer(pixelBytes)] };
+  if (!tail) dict[Tag.PixelData] = { vr: bitsAllocated <= 8 ? 'OB' : 'OW', Value: [toArrayBuffer(pixelBytes)] };
   const meta: DcmjsDataset = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer] },
     '00020002': { vr: 'UI', Value: [sopClassUID] },
@@ -83,5 +116,11 @@ export function writeDicomFile(ds: DicomJsonDataset, pixelBytes: Uint8Array, bit
   };
   const dd = new dcmjs.data.DicomDict(meta);
   dd.dict = dict;
-  return new Uint8Array(dd.write({ allowInvalidVRLength: true }));
+  const head = new Uint8Array(dd.write({ allowInvalidVRLength: true }));
+  if (!tail) return head;
+  const out = new Uint8Array(head.length + tailParts.reduce((a, p) => a + p.length, 0));
+  out.set(head, 0);
+  let o = head.length;
+  for (const p of tailParts) { out.set(p, o); o += p.length; }
+  return out;
 }

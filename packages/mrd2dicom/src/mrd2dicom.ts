@@ -2,7 +2,7 @@
  * mrd2dicom as a library: MRD images (+ XML header) -> DICOM files in memory, and an MRD file ->
  * a folder of DICOM files.
  */
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   DataType, ImageType, MrdFile, Tag, generateUid, logger, parseIsmrmrdHeader, parseMeta, MetaAttributes,
@@ -132,21 +132,32 @@ export function mrdImagesToDicom(xml: string | undefined, series: MrdImageSeries
 /** Writes files into `folder` (created if needed), never overwriting: a taken name gets `_1`, `_2`, ... */
 export async function writeFilesNoOverwrite(folder: string, files: DicomFileOut[]): Promise<string[]> {
   await mkdir(folder, { recursive: true });
-  const written: string[] = [];
-  for (const f of files) {
-    let name = f.fileName;
-    for (let k = 1; ; k++) {
-      try {
-        const fh = await open(join(folder, name), 'wx');
-        try { await fh.writeFile(f.bytes); } finally { await fh.close(); }
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        name = f.fileName.replace(/\.dcm$/, `_${k}.dcm`);
+  // Names are chosen up front against what the folder already holds (deterministic), and each
+  // file is still created with O_EXCL ('wx') in case something else takes a name meanwhile.
+  const used = new Set((await readdir(folder)).map((n) => n.toLowerCase()));
+  const names = files.map((f) => uniqueName(f.fileName, used));
+  const written: string[] = new Array(files.length);
+  let next = 0;
+  // A few writes in flight; names are claimed with O_EXCL ('wx'), so nothing is ever overwritten.
+  async function worker(): Promise<void> {
+    while (next < files.length) {
+      const i = next++;
+      const f = files[i]!;
+      let name = names[i]!;
+      for (let k = 1; ; k++) {
+        try {
+          const fh = await open(join(folder, name), 'wx');
+          try { await fh.writeFile(f.bytes); } finally { await fh.close(); }
+          break;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          name = names[i]!.replace(/\.dcm$/, `_${k}.dcm`);
+        }
       }
+      written[i] = join(folder, name);
     }
-    written.push(join(folder, name));
   }
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
   return written;
 }
 

@@ -35,6 +35,15 @@ type Numeric = ArrayLike<number>;
 
 function range(v: Numeric): { min: number; max: number; integral: boolean } {
   let min = Infinity, max = -Infinity, integral = true;
+  if (!(v instanceof Float32Array || v instanceof Float64Array)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    if (v.length === 0) { min = 0; max = 0; }
+    return { min, max, integral };
+  }
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     if (x < min) min = x;
