@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DataType, ImageType } from '../constants/index.js';
 import type { MrdMessage } from '../connection/types.js';
 import { createAcquisition, createImage, createWaveform } from '../messages/create.js';
-import { MrdStreamDecoder, decodeStream } from './decoder.js';
+import { MrdStreamDecoder, decodeMessages, decodeStream } from './decoder.js';
 import { encodeMessage, encodeMessages } from './encoder.js';
 import { MrdProtocolError } from './errors.js';
 import { decodeNdArray, encodeNdArray } from './ndarray.js';
@@ -199,6 +199,23 @@ describe('MrdStreamDecoder', () => {
     expect(nd.dims).toEqual([2, 3]);
     expect(nd.version).toBe(1);
     expect(Array.from(nd.data)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+});
+
+describe('decodeMessages', () => {
+  it('decodes an async stream of chunks, and reports a truncated end', async () => {
+    const bytes = encodeMessages(sample);
+    async function* chunks(b: Uint8Array, size: number) {
+      for (let p = 0; p < b.length; p += size) yield b.slice(p, p + size);
+    }
+    const got: MrdMessage[] = [];
+    for await (const m of decodeMessages(chunks(bytes, 100))) got.push(m);
+    expect(bytesOf(encodeMessages(got))).toEqual(bytesOf(bytes));
+    const cut: MrdMessage[] = [];
+    await expect((async () => {
+      for await (const m of decodeMessages(chunks(bytes.subarray(0, bytes.length - 3), 100))) cut.push(m);
+    })()).rejects.toBeInstanceOf(MrdProtocolError);
+    expect(cut.length).toBe(sample.length - 2);
   });
 });
 

@@ -419,3 +419,18 @@ export function decodeStream(bytes: Uint8Array, opts: MrdStreamDecoderOptions = 
   d.end();
   return out;
 }
+
+/**
+ * Decodes a stream of chunks (a file read stream, a socket) into messages as they complete;
+ * throws 'truncated' if the source ends inside a message.
+ */
+export async function* decodeMessages(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: MrdStreamDecoderOptions = {}): AsyncGenerator<MrdMessage, void, undefined> {
+  const d = new MrdStreamDecoder(opts);
+  const out: MrdMessage[] = [];
+  for await (const chunk of source) {
+    d.push(chunk, out);
+    for (let i = 0; i < out.length; i++) yield out[i]!;
+    out.length = 0;
+  }
+  d.end();
+}
