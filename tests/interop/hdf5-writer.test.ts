@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
 import { u32 } from '../../packages/mrd-core/src/hdf5/format/datatype.js';
 import {
   Hdf5FileWriter,
@@ -302,6 +302,30 @@ print('ok')
     } finally {
       mf.close();
     }
+  });
+
+  itWithReference('appends to an h5py dataset whose last chunk row is partly filled (copy-on-write of that chunk)', ['inputs/phantom_m64_c4_r2.h5'], async () => {
+    const file = join(dir, 'h5py-partial.h5');
+    const make = String.raw`
+import sys, h5py
+src, dst = sys.argv[1:3]
+with h5py.File(src, 'r') as s, h5py.File(dst, 'w') as d:
+    g = d.create_group('dataset')
+    g.create_dataset('xml', data=s['dataset/xml'][()])
+    g.create_dataset('data', data=s['dataset/data'][:7], maxshape=(None,), chunks=(5,))
+`;
+    const r = spawnSync(python!, ['-c', make, reference('inputs/phantom_m64_c4_r2.h5'), file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const before = peer('dump', file, 'dataset');
+    const g = gen(8);
+    const more = Array.from({ length: 10 }, (_, i) => g.acquisition(i));
+    const w = await MrdWriter.open(file, { group: 'dataset' });
+    await w.appendAcquisitions(more.slice(0, 2));
+    await w.checkpoint();
+    await w.appendAcquisitions(more.slice(2));
+    await w.close();
+    const after = peer('dump', file, 'dataset');
+    expect(after.acquisitions).toEqual([...before.acquisitions, ...(plain(more) as unknown[])]);
   });
 
   it('refuses files written with newer format bounds with a clear message, leaving them untouched', async () => {

@@ -113,16 +113,19 @@ export class ChunkIndexSpine {
     return this.levels[0];
   }
 
-  /** Removes and returns the trailing leaf chunks whose first offset equals `offset0`. */
+  /**
+   * Removes and returns the trailing leaf chunks whose first offset is at or beyond `offset0`
+   * (the partly filled last row, and any chunk left beyond the extent after a shrink).
+   */
   popTrailing(offset0: number, what: string): ChunkRef[] {
     const leaf = this.levels[0];
     const out: ChunkRef[] = [];
-    while (leaf.length && leaf[leaf.length - 1].first.offsets[0] === offset0) out.unshift(leaf.pop()!);
+    while (leaf.length && leaf[leaf.length - 1].first.offsets[0] >= offset0) out.unshift(leaf.pop()!);
     if (!leaf.length && this.levels.length > 1 && this.levels[1].length) {
       // The block may continue in the previous (already full) leaf: not supported (never produced
       // by HDF5 for MRD datasets, whose chunks tile one record per row block).
       const prev = this.levels[1][this.levels[1].length - 1];
-      if (prev.last.offsets[0] > offset0) throw new Error(`${what}: the last partly filled chunk row spans B-tree nodes; appending is not supported`);
+      if (prev.last.offsets[0] > offset0) throw new Error(`${what}: the chunks from row ${offset0} on span B-tree nodes; appending is not supported`);
     }
     return out;
   }

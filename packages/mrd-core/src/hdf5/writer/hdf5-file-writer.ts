@@ -268,9 +268,11 @@ export class ChunkedDataset extends DatasetNode {
     this.resumeChecked = true;
     if (!this.existing) return;
     const rem = this.count % this.chunkRows;
-    if (rem === 0) return;
     const start = this.count - rem;
-    const refs = this.spine.popTrailing(start, this.path);
+    // chunks of the partly filled last row are copied (never modified in place); chunks beyond
+    // the extent (left by a shrink) are dropped from the index
+    const refs = this.spine.popTrailing(start, this.path).filter((r) => r.first.offsets[0] === start);
+    if (rem === 0) return;
     this.block.fill(0);
     for (const ref of refs) {
       if (ref.first.filterMask !== 0 || ref.first.nbytes !== this.chunkBytes) throw new Error(`${this.path}: filtered or odd-sized chunk at ${ref.addr}; appending is not supported`);
@@ -782,8 +784,13 @@ export class Hdf5FileWriter {
     const [parent, name] = this.split(path);
     const g = (await this.resolveGroup(parent, true))!;
     const old = g.children.get(name);
-    if (old && old.kind === 'group') throw new Error(`${this.path}:${path} is a group`);
-    if (old && old.kind === 'dataset') this.datasets.delete(old);
+    if (old && old.kind === 'group') throw usageError(`${this.path}:${path} is a group`);
+    if (old && old instanceof ChunkedDataset) throw usageError(`${this.path}:${path} is a record dataset; not replacing it with a string`);
+    if (old && old.kind === 'dataset') {
+      this.datasets.delete(old);
+      for (const r of old.regions) this.space.release(r);
+      old.regions = [];
+    }
     const d = new VlenStringDataset(this, path, text, cset);
     g.children.set(name, d);
     g.dirty = true;

@@ -251,6 +251,8 @@ describe('MrdWriter round trip', () => {
     await expect(w.appendImage(g.image(6, 1, [4, 4, 1, 1]))).rejects.toThrow(/datatype/);
     await expect(w.appendImage({ ...img, data: new Float64Array(16) })).rejects.toThrow(/Float32Array/);
     await w.appendAcquisition(a);
+    await expect(w.writeText('data', 'oops')).rejects.toThrow(/record dataset/);
+    await expect(w.writeText('image_1', 'oops')).rejects.toThrow(/is a group/);
     await w.close();
     const back = await readAll(path);
     expect(plain(back.acqs)).toEqual(plain([a]));
