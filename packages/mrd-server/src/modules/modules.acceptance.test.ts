@@ -4,7 +4,9 @@
  * equal image headers, identical meta attributes, pixels within 1 (integer data) or 1e-4 of
  * the image's peak (float data). The timing text's number is free.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import { decodeStream, type Image, type MrdMessage } from '@mrd-tools/core';
 import { describeWithReference, itWithReference, reference } from '@mrd-tools/core/testing';
@@ -66,4 +68,27 @@ describeWithReference('built-in modules replay the reference streams', CASES.fla
       });
     });
   }
+});
+
+describeWithReference('debug dumps', streamFiles('invertcontrast_m64'), () => {
+  itWithReference('invertcontrast writes the reference\'s .npy intermediates into an existing debug folder', streamFiles('invertcontrast_m64'), async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-debug-'));
+    const saved = process.env.MRD_DEBUG_FOLDER;
+    process.env.MRD_DEBUG_FOLDER = dir;
+    try {
+      const session = replaySession(decodeStream(new Uint8Array(readFileSync(reference(streamFiles('invertcontrast_m64')[0])))));
+      await builtInModule('invertcontrast')!.process(new ReplayConnection(session.rest), session.config, session.header);
+      expect(readdirSync(dir).sort()).toEqual(['imgCrop.npy', 'imgInverted.npy', 'imgOrig.npy', 'img.npy', 'raw.npy'].sort());
+      const header = (f: string) => { const b = readFileSync(join(dir, f)); return b.subarray(10, 10 + b.readUInt16LE(8)).toString(); };
+      expect(header('raw.npy')).toContain("'descr': '<c8', 'fortran_order': False, 'shape': (4, 64, 128, 1)");
+      expect(header('img.npy')).toContain("'shape': (64, 128, 1)");
+      expect(header('imgCrop.npy')).toContain("'shape': (64, 64, 1)");
+      expect(header('imgOrig.npy')).toContain("'shape': (64, 64, 1, 1, 1)");
+      expect(header('imgInverted.npy')).toContain("'descr': '<i2'");
+    } finally {
+      if (saved === undefined) delete process.env.MRD_DEBUG_FOLDER;
+      else process.env.MRD_DEBUG_FOLDER = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
