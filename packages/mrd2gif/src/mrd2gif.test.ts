@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GifReader } from 'omggif';
 import pngjs from 'pngjs';
-import { createImage, createRoi, DataType, ImageType, MetaAttributes, type Image } from '@mrd-tools/core';
+import { createImage, createRoi, DataType, ImageType, MetaAttributes, MrdWriter, type Image } from '@mrd-tools/core';
+import { spawnSync } from 'node:child_process';
 import { describeWithReference, reference } from '@mrd-tools/core/testing';
 import { mrd2gif, previewFileName, renderSeries, sequenceSuffix } from './mrd2gif.js';
 import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFrames } from './encode.js';
@@ -325,5 +326,96 @@ describe('encoding', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('mrd2gif on files', () => {
+  async function writeFile(path: string, groups: Record<string, Record<string, Image[]>>): Promise<void> {
+    const names = Object.keys(groups);
+    for (const [gi, g] of names.entries()) {
+      const w = gi === 0 ? await MrdWriter.create(path, { group: g }) : await MrdWriter.open(path, { group: g });
+      for (const [series, imgs] of Object.entries(groups[g])) await w.appendImages(imgs, { series });
+      await w.close();
+    }
+  }
+  const seq = (s: string) => meta({ SequenceDescriptionAdditional: s });
+  const frames = (k: number, attribute = '') => Array.from({ length: k }, (_, t) => floatImage(8, 6, (x, y) => x + y + t, { attribute, index: t }));
+
+  it('takes the last group by name, every series, files next to the input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-f-'));
+    const file = join(dir, 'scan.h5');
+    await writeFile(file, {
+      'b_second': { image_0: frames(3, seq('T1')), image_1: frames(1, seq('T2 map')) },
+      'a_first': { image_0: frames(2) },
+    });
+    const out = await mrd2gif(file);
+    expect(out.map((o) => [o.group, o.series, o.frames, o.width, o.height])).toEqual([['b_second', 'image_0', 3, 8, 6], ['b_second', 'image_1', 1, 8, 6]]);
+    expect(out.map((o) => o.files[0])).toEqual([join(dir, 'scan_b_second_image_0_T1.gif'), join(dir, 'scan_b_second_image_1_T2_map.gif')]);
+    expect(decodeGif(readFileSync(out[0].files[0])).frames).toHaveLength(3);
+    expect(decodeGif(readFileSync(out[1].files[0])).loop).toBeNull();
+
+    const one = await mrd2gif(file, { inGroup: 'a_first', series: 'image_0', outputDir: dir });
+    expect(one.map((o) => o.files[0])).toEqual([join(dir, 'scan_a_first_image_0.gif')]);
+  });
+
+  it('--filetype png writes one file per frame, or one strip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-png-'));
+    const file = join(dir, 'p.h5');
+    await writeFile(file, { dataset: { image_0: frames(3, seq('X')) } });
+    const per = await mrd2gif(file, { filetype: 'png' });
+    expect(per[0].files).toEqual([0, 1, 2].map((i) => join(dir, `p_dataset_image_0_X_${i}.png`)));
+    const png = PNG.sync.read(readFileSync(per[0].files[2]));
+    expect([png.width, png.height]).toEqual([8, 6]);
+    const strip = await mrd2gif(file, { filetype: 'png', pngStrip: true });
+    expect(strip[0].files).toEqual([join(dir, 'p_dataset_image_0_X.png')]);
+    expect(PNG.sync.read(readFileSync(strip[0].files[0])).width).toBe(24);
+  });
+
+  it('--ref-filename compares with the same series of another file (_diff)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-ref-'));
+    const a = join(dir, 'a.h5');
+    const b = join(dir, 'b.h5');
+    await writeFile(a, { dataset: { image_0: frames(2, seq('S')) } });
+    await writeFile(b, { other: { image_0: frames(2, seq('S')) } });
+    const out = await mrd2gif(a, { refFilename: b });
+    expect(out[0].files[0]).toBe(join(dir, 'a_dataset_image_0_S_diff.gif'));
+    const g = decodeGif(readFileSync(out[0].files[0]));
+    expect([g.width, g.height, g.frames.length]).toEqual([24, 6, 2]);
+    // identical files: the difference panel is black
+    const px = (f: number, x: number, y: number) => g.frames[f].rgba[4 * (y * 24 + x)];
+    expect(px(0, 20, 3)).toBe(0);
+    expect(px(0, 4, 3)).toBe(px(0, 12, 3));
+  });
+
+  it('fails clearly on a file without images', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-raw-'));
+    const file = join(dir, 'raw.h5');
+    const w = await MrdWriter.create(file, { group: 'dataset' });
+    await w.writeHeader('<ismrmrdHeader/>');
+    await w.close();
+    await expect(mrd2gif(file)).rejects.toThrow(/raw\.h5: group dataset holds no image series/);
+    await expect(mrd2gif(join(dir, 'missing.h5'))).rejects.toThrow(/missing\.h5/);
+  });
+
+  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  it.skipIf(!existsSync(cli))('CLI: -q prints nothing, --no-mosaic-slices and -m parse, errors are one line with exit 1', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-cli-'));
+    const file = join(dir, 'c.h5');
+    const imgs = [];
+    for (let t = 0; t < 2; t++) for (let s = 0; s < 2; s++) imgs.push(floatImage(4, 4, (x) => 10 * t + s + x, { slice: s, attribute: meta({ WindowCenter: 8, WindowWidth: 16 }) }));
+    await writeFile(file, { dataset: { image_0: imgs } });
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    const q = run(file, '-q', '--no-mosaic-slices');
+    expect([q.status, q.stdout, q.stderr]).toEqual([0, '', '']);
+    expect(decodeGif(readFileSync(join(dir, 'c_dataset_image_0.gif'))).frames).toHaveLength(4);
+    const m = run(file, '-m', '-r', '2', '--fps', '10');
+    expect(m.status, m.stderr).toBe(0);
+    expect(m.stdout).toContain('Creating a mosaic of 2 images with 2 slices in each');
+    const g = decodeGif(readFileSync(join(dir, 'c_dataset_image_0.gif')));
+    expect([g.width, g.height, g.frames.length, g.frames[0].delay]).toEqual([16, 8, 2, 10]);
+    const bad = run(join(dir, 'nope.h5'));
+    expect(bad.status).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^mrd2gif: .*nope\.h5/);
   });
 });
