@@ -1,0 +1,323 @@
+/**
+ * 2-D non-uniform FFT (type 1 "adjoint" and type 2 "forward") with SigPy's conventions, so that
+ * `adjoint` equals `sigpy.fourier.nufft_adjoint(input, coord, (ncoils, ny, nx))` and `forward`
+ * equals `sigpy.fourier.nufft(image, coord)` with the defaults oversampling 1.25, width 4:
+ *
+ * - `coord` holds, per point, [c0, c1]: c0 along the image's rows axis (axis -2, length ny), c1
+ *   along its columns axis (axis -1, length nx), in grid units (-n/2 .. n/2 spans k-space);
+ * - gridding onto the oversampled grid ceil(os * n) with the Kaiser-Bessel kernel, periodic
+ *   wrap, divided by width^2; centred inverse FFT; centred crop; scaled by
+ *   prod(os shape) / sqrt(prod(shape)) after numpy's 1/N inverse; apodization (and the reverse
+ *   for `forward`).
+ *
+ * Speed: the interpolation taps (wrapped indices and separable weights) are computed once per
+ * trajectory when the plan is made; the oversampled grid lives in the FFT engine's WebAssembly
+ * heap, so transforms run in place (rows first, then only the columns the crop keeps). The
+ * centring shifts are folded into the tap indices (the grid is stored ifftshift-ed).
+ */
+import { getFftEngine, type FftEngine } from '../fft/index.js';
+import { DEFAULT_KERNEL_WIDTH, DEFAULT_OVERSAMPLING, apodization, kaiserBesselBeta, kaiserBesselKernel, oversampledLength } from './kaiser-bessel.js';
+
+export interface NufftOptions {
+  oversampling?: number;
+  width?: number;
+}
+
+/** Largest number of taps along one axis (width + 1 when a point sits exactly on the kernel edge). */
+function maxTaps(width: number): number {
+  return Math.floor(width) + 1;
+}
+
+export class Nufft {
+  readonly ny: number;
+  readonly nx: number;
+  readonly osy: number;
+  readonly osx: number;
+  readonly npts: number;
+  readonly width: number;
+  readonly oversampling: number;
+  readonly beta: number;
+  private readonly taps: number;
+  /** per point and tap: row offset (wrapped y * osx) and wrapped x; weight 0 for unused taps */
+  private readonly rowOff: Int32Array;
+  private readonly col: Int32Array;
+  private readonly wy: Float32Array;
+  private readonly wx: Float32Array;
+  private readonly apodY: Float64Array;
+  private readonly apodX: Float64Array;
+  private gridBlock: { ptr: number; bytes: number };
+  private colBlock: { ptr: number; bytes: number };
+
+  private constructor(private readonly fft: FftEngine, coord: ArrayLike<number>, shape: readonly [number, number], options: NufftOptions) {
+    const [ny, nx] = shape;
+    if (!(Number.isInteger(ny) && Number.isInteger(nx) && ny > 0 && nx > 0)) throw new Error(`NUFFT: invalid image shape ${ny} x ${nx}`);
+    if (coord.length % 2 !== 0) throw new Error(`NUFFT: coordinates must be pairs (got ${coord.length} numbers)`);
+    this.ny = ny;
+    this.nx = nx;
+    this.oversampling = options.oversampling ?? DEFAULT_OVERSAMPLING;
+    this.width = options.width ?? DEFAULT_KERNEL_WIDTH;
+    this.beta = kaiserBesselBeta(this.width, this.oversampling);
+    this.osy = oversampledLength(ny, this.oversampling);
+    this.osx = oversampledLength(nx, this.oversampling);
+    this.npts = coord.length / 2;
+    const T = (this.taps = maxTaps(this.width));
+    const n = this.npts;
+    this.rowOff = new Int32Array(n * T);
+    this.col = new Int32Array(n * T);
+    this.wy = new Float32Array(n * T);
+    this.wx = new Float32Array(n * T);
+    const sy = this.osy / ny, sx = this.osx / nx;
+    const half = this.width / 2;
+    const { osy, osx, beta } = this;
+    for (let p = 0; p < n; p++) {
+      const ky = coord[2 * p] * sy, kx = coord[2 * p + 1] * sx;
+      if (!Number.isFinite(ky) || !Number.isFinite(kx)) throw new Error(`NUFFT: coordinate ${p} is not finite`);
+      const y0 = Math.ceil(ky - half), y1 = Math.floor(ky + half);
+      const x0 = Math.ceil(kx - half), x1 = Math.floor(kx + half);
+      for (let t = 0; t < T; t++) {
+        const y = y0 + t;
+        if (y <= y1) {
+          this.rowOff[p * T + t] = (((y % osy) + osy) % osy) * osx;
+          this.wy[p * T + t] = kaiserBesselKernel((y - ky) / half, beta);
+        }
+        const x = x0 + t;
+        if (x <= x1) {
+          this.col[p * T + t] = ((x % osx) + osx) % osx;
+          this.wx[p * T + t] = kaiserBesselKernel((x - kx) / half, beta);
+        }
+      }
+    }
+    this.apodY = apodization(ny, this.oversampling, this.width, this.beta);
+    this.apodX = apodization(nx, this.oversampling, this.width, this.beta);
+    fft.prepare(this.osx);
+    fft.prepare(this.osy);
+    this.gridBlock = fft.malloc(8 * this.osy * this.osx);
+    this.colBlock = fft.malloc(8 * this.osy * Math.max(this.osx, this.nx));
+  }
+
+  /** A plan for these coordinates (npts x 2, see the file header) and image shape [ny, nx]. */
+  static async create(coord: ArrayLike<number>, shape: readonly [number, number], options: NufftOptions = {}): Promise<Nufft> {
+    return new Nufft(await getFftEngine(), coord, shape, options);
+  }
+
+  /** Same, with an engine already loaded. */
+  static withEngine(fft: FftEngine, coord: ArrayLike<number>, shape: readonly [number, number], options: NufftOptions = {}): Nufft {
+    return new Nufft(fft, coord, shape, options);
+  }
+
+  /** Frees the plan's WebAssembly memory (the plan is unusable afterwards). */
+  dispose(): void {
+    this.fft.free(this.gridBlock);
+    this.fft.free(this.colBlock);
+  }
+
+  /** Complex values of one oversampled grid plane. */
+  get gridSize(): number {
+    return this.osy * this.osx;
+  }
+
+  /**
+   * Adds `scale` x the Kaiser-Bessel gridding of points [p0, p0 + count) to `grid` (ncoils
+   * planes of osy x osx complex, interleaved; the ifftshift-ed layout `imageFromGrid` expects).
+   * `data` is [coil][count] complex interleaved. Not divided by width^2 (imageFromGrid does it).
+   */
+  gridAdd(data: ArrayLike<number>, ncoils: number, grid: Float32Array | Float64Array, p0 = 0, count = this.npts - p0, scale = 1): void {
+    if (p0 < 0 || p0 + count > this.npts) throw new Error(`NUFFT: points ${p0}..${p0 + count} outside the plan's ${this.npts}`);
+    if (data.length < 2 * ncoils * count) throw new Error(`NUFFT: ${data.length / 2} data values for ${ncoils} coils x ${count} points`);
+    const plane = 2 * this.osy * this.osx;
+    if (grid.length < ncoils * plane) throw new Error('NUFFT: grid too small');
+    for (let c = 0; c < ncoils; c++) this.gridPlane(data, 2 * c * count, grid, c * plane, p0, count, scale);
+  }
+
+  private gridPlane(data: ArrayLike<number>, dOff: number, g: Float32Array | Float64Array, gOff: number, p0: number, count: number, scale: number): void {
+    const T = this.taps;
+    const { rowOff, col, wy, wx } = this;
+    if (T === 5) {
+      for (let q = 0; q < count; q++) {
+        const re = data[dOff + 2 * q] * scale, im = data[dOff + 2 * q + 1] * scale;
+        const b = (p0 + q) * 5;
+        const c0 = 2 * col[b], c1 = 2 * col[b + 1], c2 = 2 * col[b + 2], c3 = 2 * col[b + 3], c4 = 2 * col[b + 4];
+        const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3], x4 = wx[b + 4];
+        for (let t = 0; t < 5; t++) {
+          const w = wy[b + t];
+          if (w === 0) continue;
+          const r = gOff + 2 * rowOff[b + t];
+          const wr = w * re, wi = w * im;
+          g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi;
+          g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+          g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi;
+          g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+          if (x4 !== 0) { g[r + c4] += x4 * wr; g[r + c4 + 1] += x4 * wi; }
+        }
+      }
+      return;
+    }
+    for (let q = 0; q < count; q++) {
+      const re = data[dOff + 2 * q] * scale, im = data[dOff + 2 * q + 1] * scale;
+      const b = (p0 + q) * T;
+      for (let t = 0; t < T; t++) {
+        const w = wy[b + t];
+        if (w === 0) continue;
+        const r = gOff + 2 * rowOff[b + t];
+        for (let s = 0; s < T; s++) {
+          const v = w * wx[b + s];
+          if (v === 0) continue;
+          const i = r + 2 * col[b + s];
+          g[i] += v * re;
+          g[i + 1] += v * im;
+        }
+      }
+    }
+  }
+
+  /**
+   * Image of gridded planes (from gridAdd): centred inverse FFT, crop, scaling and apodization as
+   * sigpy.nufft_adjoint. `out` is [coil][ny][nx] complex interleaved.
+   */
+  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
+    const plane = 2 * this.osy * this.osx;
+    for (let c = 0; c < ncoils; c++) {
+      const h = this.fft.heapF32();
+      const base = this.gridBlock.ptr >> 2;
+      const src = grid.subarray(c * plane, (c + 1) * plane);
+      if (src instanceof Float32Array) h.set(src, base);
+      else for (let i = 0; i < plane; i++) h[base + i] = src[i];
+      this.heapGridToImage(out, 2 * c * this.ny * this.nx);
+    }
+    return out;
+  }
+
+  /** Inverse-transforms the grid block in the heap into out[off..] (one coil). */
+  private heapGridToImage(out: Float32Array, off: number): void {
+    const { osy, osx, ny, nx } = this;
+    this.fft.transformLinesInHeap(this.gridBlock.ptr, osy, osx, true);
+    const h = this.fft.heapF32();
+    const g = this.gridBlock.ptr >> 2;
+    const cb = this.colBlock.ptr >> 2;
+    const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
+    // gather the kept columns into contiguous lines [j][y]
+    for (let j = 0; j < nx; j++) {
+      const x = (((j - hx) % osx) + osx) % osx;
+      let s = g + 2 * x;
+      let d = cb + 2 * osy * j;
+      for (let y = 0; y < osy; y++, s += 2 * osx, d += 2) {
+        h[d] = h[s];
+        h[d + 1] = h[s + 1];
+      }
+    }
+    this.fft.transformLinesInHeap(this.colBlock.ptr, nx, osy, true);
+    const h2 = this.fft.heapF32();
+    const scale = 1 / (Math.sqrt(ny * nx) * this.width * this.width);
+    const { apodY, apodX } = this;
+    for (let i = 0; i < ny; i++) {
+      const y = (((i - hy) % osy) + osy) % osy;
+      const ai = apodY[i] * scale;
+      let o = off + 2 * i * nx;
+      for (let j = 0; j < nx; j++, o += 2) {
+        const s = cb + 2 * (osy * j + y);
+        const a = ai * apodX[j];
+        out[o] = h2[s] * a;
+        out[o + 1] = h2[s + 1] * a;
+      }
+    }
+  }
+
+  /**
+   * sigpy.fourier.nufft_adjoint: `data` [coil][npts] complex interleaved -> [coil][ny][nx].
+   */
+  adjoint(data: ArrayLike<number>, ncoils: number, out = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
+    const n = this.npts;
+    if (data.length < 2 * ncoils * n) throw new Error(`NUFFT adjoint: ${data.length / 2} values for ${ncoils} coils x ${n} points`);
+    if (out.length < 2 * ncoils * this.ny * this.nx) throw new Error('NUFFT adjoint: output too small');
+    const plane = 2 * this.osy * this.osx;
+    for (let c = 0; c < ncoils; c++) {
+      const h = this.fft.heapF32();
+      const base = this.gridBlock.ptr >> 2;
+      h.fill(0, base, base + plane);
+      this.gridPlane(data, 2 * c * n, h, base, 0, n, 1);
+      this.heapGridToImage(out, 2 * c * this.ny * this.nx);
+    }
+    return out;
+  }
+
+  /**
+   * sigpy.fourier.nufft: `image` [coil][ny][nx] complex interleaved -> [coil][npts].
+   */
+  forward(image: ArrayLike<number>, ncoils: number, out = new Float32Array(2 * ncoils * this.npts)): Float32Array {
+    const { osy, osx, ny, nx, npts } = this;
+    if (image.length < 2 * ncoils * ny * nx) throw new Error(`NUFFT forward: image has ${image.length / 2} values for ${ncoils} x ${ny} x ${nx}`);
+    const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
+    const scale = 1 / Math.sqrt(ny * nx);
+    const T = this.taps;
+    const { rowOff, col, wy, wx, apodY, apodX } = this;
+    for (let c = 0; c < ncoils; c++) {
+      let h = this.fft.heapF32();
+      const g = this.gridBlock.ptr >> 2;
+      const cb = this.colBlock.ptr >> 2;
+      // the ny image rows, apodized and placed ifftshift-ed, each row x-wrapped
+      const rowsPtr = this.gridBlock.ptr;
+      for (let i = 0; i < ny; i++) {
+        const d = g + 2 * osx * i;
+        h.fill(0, d, d + 2 * osx);
+        const ai = apodY[i] * scale;
+        let s = 2 * (c * ny * nx + i * nx);
+        for (let j = 0; j < nx; j++, s += 2) {
+          const x = (((j - hx) % osx) + osx) % osx;
+          const a = ai * apodX[j];
+          h[d + 2 * x] = image[s] * a;
+          h[d + 2 * x + 1] = image[s + 1] * a;
+        }
+      }
+      this.fft.transformLinesInHeap(rowsPtr, ny, osx, false);
+      h = this.fft.heapF32();
+      // columns: line x holds [y] with the ny rows at their wrapped positions, zeros elsewhere
+      for (let x = 0; x < osx; x++) {
+        const d = cb + 2 * osy * x;
+        h.fill(0, d, d + 2 * osy);
+        for (let i = 0; i < ny; i++) {
+          const y = (((i - hy) % osy) + osy) % osy;
+          const s = g + 2 * (osx * i + x);
+          h[d + 2 * y] = h[s];
+          h[d + 2 * y + 1] = h[s + 1];
+        }
+      }
+      this.fft.transformLinesInHeap(this.colBlock.ptr, osx, osy, false);
+      h = this.fft.heapF32();
+      // interpolation from the transposed grid [x][y]
+      const o0 = 2 * c * npts;
+      for (let p = 0; p < npts; p++) {
+        const b = p * T;
+        let re = 0, im = 0;
+        for (let t = 0; t < T; t++) {
+          const w = wy[b + t];
+          if (w === 0) continue;
+          const y = rowOff[b + t] / osx;
+          for (let s = 0; s < T; s++) {
+            const v = w * wx[b + s];
+            if (v === 0) continue;
+            const k = cb + 2 * (col[b + s] * osy + y);
+            re += v * h[k];
+            im += v * h[k + 1];
+          }
+        }
+        out[o0 + 2 * p] = re / (this.width * this.width);
+        out[o0 + 2 * p + 1] = im / (this.width * this.width);
+      }
+    }
+    return out;
+  }
+}
+
+/** Multiplies [coil][npts] complex data by density weights w[npts] (in place). */
+export function applyDensityCompensation(data: Float32Array, ncoils: number, w: ArrayLike<number>): Float32Array {
+  const n = w.length;
+  if (data.length !== 2 * ncoils * n) throw new Error(`density compensation: ${data.length / 2} values for ${ncoils} coils x ${n} weights`);
+  for (let c = 0; c < ncoils; c++) {
+    const o = 2 * c * n;
+    for (let i = 0; i < n; i++) {
+      data[o + 2 * i] *= w[i];
+      data[o + 2 * i + 1] *= w[i];
+    }
+  }
+  return data;
+}
