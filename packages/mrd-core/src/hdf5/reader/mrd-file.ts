@@ -15,14 +15,20 @@
  * heap, in the dataset's own compound layout, vlen members arriving as hvl_t {u32 length, u32
  * pointer}. The headers are decoded with DataView by member name (record-layout.ts), the vlen
  * payloads are copied out of the wasm heap with one `TypedArray.set` each into a single
- * ArrayBuffer per batch, and HDF5's vlen allocations are reclaimed before the next batch. That
- * measured 1.4 GB/s on big acquisitions (C++ `ismrmrd_read_timing_test`: 1.35 GB/s on the same
- * file) and 730 MB/s on 16 KB acquisitions (C++: 240 MB/s, as it does one H5Dread per record);
- * see scripts/bench/hdf5-read.bench.mjs. Hand-decoding chunk B-trees and global heaps from the
- * file bytes was the alternative; it was not needed for speed, and HDF5 itself stays the parser
- * of every layout. Strings (XML header, image attributes, configs) are read the same raw way
- * and decoded as UTF-8 (h5wasm decodes ASCII-tagged vlen strings byte by byte, which would
- * garble the UTF-8 that ismrmrd-python stores under the ASCII tag).
+ * ArrayBuffer per batch, and HDF5's vlen allocations are reclaimed before the next batch.
+ * scripts/bench/hdf5-read.bench.mjs, on an idle machine: 1.96 GB/s on 128 KB acquisitions
+ * (C++ `ismrmrd_read_timing_test` 1.58 GB/s on the same file, h5py bulk read 4.8 GB/s) and
+ * 840 MB/s on 16 KB acquisitions (C++ 250 MB/s, as it does one H5Dread per record; h5py
+ * 1.3 GB/s).
+ *
+ * Decoding the file bytes ourselves was prototyped too (v1 B-tree chunk index and global heap
+ * collections parsed in JS, payloads read with positioned reads straight into the result
+ * arrays, every byte read once): it used as much CPU time as this path, within noise, because
+ * the cost lies in allocating and filling the result arrays and decoding the headers, not in
+ * HDF5. It was dropped; HDF5 stays the one parser of every layout. Strings (XML header, image
+ * attributes, configs) are read the same raw way and decoded as UTF-8 (h5wasm decodes
+ * ASCII-tagged vlen strings byte by byte, which would garble the UTF-8 that ismrmrd-python
+ * stores under the ASCII tag).
  *
  * Memory stays bounded: rows are read in batches (default: as many as fit about 16 MB of
  * payload, adapted as records are seen); payload typed arrays of one batch are views into that
@@ -185,16 +191,22 @@ function batchStart(opts: ReadOptions | undefined, total: number, what: string):
 /** Batch size chooser: fixed if asked, else adapted to about TARGET_BATCH_BYTES per batch. */
 class BatchSizer {
   private n: number;
-  constructor(private readonly fixed: number | undefined) {
-    this.n = fixed ?? 16;
+  /**
+   * `bytesPerRecord`, when known up front (images), sets the first batch; otherwise the first
+   * batch is one record (records of unknown size could be huge, and the wasm heap is 32-bit).
+   */
+  constructor(private readonly fixed: number | undefined, bytesPerRecord?: number) {
+    this.n = fixed ?? (bytesPerRecord ? BatchSizer.fit(bytesPerRecord) : 1);
+  }
+  private static fit(bytesPerRecord: number): number {
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_BYTES / Math.max(1, bytesPerRecord))));
   }
   get size(): number {
     return this.n;
   }
   observe(records: number, bytes: number): void {
     if (this.fixed !== undefined || records === 0) return;
-    const per = Math.max(1, bytes / records);
-    this.n = Math.max(1, Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_BYTES / per)));
+    this.n = BatchSizer.fit(bytes / records);
   }
 }
 
@@ -618,7 +630,7 @@ export class MrdFile {
     const perImage = dshape.slice(1).reduce((a, b) => a * b, 1);
     const imageBytes = perImage * dmd.size;
     const { start, end } = batchStart(opts, total, s);
-    const sizer = new BatchSizer(opts?.batchSize);
+    const sizer = new BatchSizer(opts?.batchSize, imageBytes + hmd.size);
     for (let at = start; at < end; ) {
       const n = Math.min(sizer.size, end - at);
       const heads: ImageHeader[] = [];
