@@ -20,6 +20,3 @@ export * from './hdf5/writer/index.js';
 export * from './dicom/index.js';
 export * from './progress/index.js';
 export * from './mat-file/index.js';
-export * from './nufft/index.js';
-export * from './coil-combine/index.js';
-export * from './girf/index.js';

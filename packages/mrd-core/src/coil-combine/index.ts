@@ -1,2 +1,2 @@
-// Coil combination: root sum of squares, Inati adaptive coil maps.
+// Coil combination: root sum of squares, Inati adaptive coil maps. Subpath `@mrd-tools/core/coil-combine`.
 export * from './coil-combine.js';
