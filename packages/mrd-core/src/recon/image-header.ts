@@ -79,14 +79,3 @@ export function updateImageHeaderFromRaw(img: ImageHeader, raw: AcquisitionHeade
     user_int: [...raw.user_int],
   };
 }
-
-/** A deep copy of an image header. */
-export function cloneImageHeader(h: ImageHeader): ImageHeader {
-  return {
-    ...h,
-    matrix_size: [...h.matrix_size], field_of_view: [...h.field_of_view], position: [...h.position],
-    read_dir: [...h.read_dir], phase_dir: [...h.phase_dir], slice_dir: [...h.slice_dir],
-    patient_table_position: [...h.patient_table_position], physiology_time_stamp: [...h.physiology_time_stamp],
-    user_int: [...h.user_int], user_float: [...h.user_float],
-  };
-}

@@ -6,10 +6,10 @@
  * result is rescaled `(v - 2048) * maxVal / 2048` to int16, as series 10, 11, ...
  */
 import {
-  DataType, ImageType, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
+  DataType, ImageType, cloneImageHeader, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
   type Image, type ImageHeader, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
 } from '@mrd-tools/core';
-import { DEFAULT_BITS_STORED, DebugDumper, cloneImageHeader, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { DEFAULT_BITS_STORED, DebugDumper, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
 
 function headerUserParameterLong(header: unknown, name: string): number | undefined {
   if (typeof header !== 'object' || header === null) return undefined;

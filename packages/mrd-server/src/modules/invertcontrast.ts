@@ -16,13 +16,13 @@
  * sendOriginal (bool), and for filter: filterSize (int), comments (str).
  */
 import {
-  AcquisitionFlag, DataType, ImageType, MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
+  AcquisitionFlag, DataType, ImageType, MetaAttributes, cloneImageHeader, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
   getJsonConfigParam, getUserParameterLong, logger, parseMeta, serializeMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
 } from '@mrd-tools/core';
 import { getFftEngine } from '@mrd-tools/core/fft';
 import {
-  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares, cloneImageHeader,
+  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares,
   centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored,
   medianFilter, normaliseToInt16, updateImageHeaderFromRaw, type AssembledKspace,
 } from '@mrd-tools/core/recon';
