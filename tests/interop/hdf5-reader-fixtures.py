@@ -198,9 +198,13 @@ if kind == 'all':
     e = expect[name] = {'xml': XML, 'images': {}}
     write_acquisitions(g, 25, acq_matlab, e)
     write_waveforms(g, 7, wav_matlab, wh_matlab, e)
-    # 3. one acquisition, no xml; 4. zero acquisitions
+    # 3. one acquisition, fixed-length string texts; 4. zero acquisitions, no xml
     g = f.create_group('one')
-    e = expect['one'] = {'images': {}}
+    e = expect['one'] = {'images': {}, 'xml': XML}
+    xml_bytes = XML.encode('utf-8')
+    g.create_dataset('xml', data=np.array([xml_bytes], dtype=f'S{len(xml_bytes)}'))  # fixed length, no NUL
+    g.create_dataset('config', data=np.array([b'fixed'], dtype='S20'))  # fixed length, NUL padded
+    e['config'] = 'fixed'
     write_acquisitions(g, 1, acq_dt, e)
     g = f.create_group('empty')
     e = expect['empty'] = {'images': {}}

@@ -4,7 +4,7 @@
  * high-level API (Dataset.value / slice: its own JS conversion of compounds, arrays and vlens),
  * plus facts known from how the files were made (reference/README.md).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
@@ -344,5 +344,17 @@ describe('MrdFile errors and odd files (no reference data needed)', () => {
       f.close();
     }
     expect(() => f.groups()).toThrow(/odd\.h5: file is closed/);
+
+    // paths with spaces and non-ASCII characters reach the host filesystem intact
+    const sub = join(dir, 'sub dir ü');
+    mkdirSync(sub);
+    const odd = join(sub, 'ödd file 頭.h5');
+    copyFileSync(file, odd);
+    const g = await MrdFile.open(odd);
+    try {
+      expect(g.readHeader('my scan (2) ü')).toBe(xml);
+    } finally {
+      g.close();
+    }
   });
 });
