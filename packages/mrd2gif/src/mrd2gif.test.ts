@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkd
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GifReader } from 'omggif';
+import { decodeGif } from './testing/decode-gif.js';
 import pngjs from 'pngjs';
 import { createImage, createRoi, DataType, ImageType, MetaAttributes, MrdWriter, type Image } from '@mrd-tools/core';
 import { spawnSync } from 'node:child_process';
@@ -13,30 +13,6 @@ import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFr
 import { indexedFrame, rgbFrame, toRgb } from '@mrd-tools/core';
 
 const { PNG } = pngjs;
-
-interface DecodedGif {
-  width: number;
-  height: number;
-  loop: number | null;
-  frames: { delay: number; rgba: Uint8Array }[];
-}
-
-function decodeGif(bytes: Uint8Array): DecodedGif {
-  const r = new GifReader(Buffer.from(bytes));
-  const frames: DecodedGif['frames'] = [];
-  const canvas = new Uint8Array(r.width * r.height * 4);
-  for (let i = 0; i < r.numFrames(); i++) {
-    r.decodeAndBlitFrameRGBA(i, canvas);
-    frames.push({ delay: r.frameInfo(i).delay, rgba: canvas.slice() });
-  }
-  let loop: number | null = null;
-  try {
-    loop = r.loopCount();
-  } catch {
-    loop = null;
-  }
-  return { width: r.width, height: r.height, loop, frames };
-}
 
 function meta(entries: Record<string, string | number | (string | number)[]>): string {
   return new MetaAttributes(entries as Record<string, string | number>).serialize();
