@@ -185,6 +185,17 @@ describe.skipIf(!h5dump)(`h5dump reads our files${h5dump ? '' : ' [skipped: h5du
     expect(r.status).toBe(0);
   });
 
+  it('h5stat walks every structure, and h5repack copies the file to one h5diff finds identical', () => {
+    const st = spawnSync('h5stat', [file], { encoding: 'utf8' });
+    expect(st.status, st.stderr).toBe(0);
+    expect(st.stdout).toMatch(/# of unique groups: \d+/);
+    const copy = join(dir, 'repacked.h5');
+    const rp = spawnSync('h5repack', [file, copy], { encoding: 'utf8' });
+    expect(rp.status, rp.stderr).toBe(0);
+    const df = spawnSync('h5diff', [file, copy], { encoding: 'utf8' });
+    expect(df.status, df.stdout + df.stderr).toBe(0);
+  });
+
   const pairs: Array<[string, string, string]> = [
     ['/dataset/data', 'inputs/phantom_m64_c4_r2.h5', '/dataset/data'],
     ['/dataset/data', 'inputs/cpp_phantom_m64_c4_noise_traj.h5', '/dataset/data'],
@@ -369,6 +380,14 @@ describe.skipIf(!python)('appending to the reference inputs keeps every original
         const addedGroup = peer('dump', file, 'added');
         expect(addedGroup.acquisitions.length).toBe(30);
         expect(addedGroup.xml).toBe('<added/>');
+        if (h5dump) {
+          // the HDF5 tools walk the whole appended file
+          const copy = `${file}.repacked.h5`;
+          const rp = spawnSync('h5repack', [file, copy], { encoding: 'utf8' });
+          expect(rp.status, rp.stderr).toBe(0);
+          const df = spawnSync('h5diff', [file, copy], { encoding: 'utf8' });
+          expect(df.status, df.stdout + df.stderr).toBe(0);
+        }
       });
     });
   }
