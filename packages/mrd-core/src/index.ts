@@ -20,3 +20,4 @@ export * from './hdf5/writer/index.js';
 export * from './dicom/index.js';
 export * from './progress/index.js';
 export * from './mat-file/index.js';
+export * from './recon/index.js';
