@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MrdFile, MrdWriter, createAcquisition, parseMeta, type Image } from '../../packages/mrd-core/src/index.js';
+import { MrdFile, MrdWriter, createAcquisition, encodeMessages, parseMeta, type Image, type MrdMessage } from '../../packages/mrd-core/src/index.js';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 // A user module sending: 2 images 8x6, one 6x8 (transposed), one 5x5, in series 3.
@@ -32,7 +32,7 @@ async function inputFile(dir: string, groups: string[]): Promise<string> {
   for (const [i, g] of groups.entries()) {
     const w = i === 0 ? await MrdWriter.create(path, { group: g }) : await MrdWriter.open(path, { group: g });
     await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
-    await w.appendAcquisitions([createAcquisition({ samples: 4, channels: 1 } as any)]);
+    await w.appendAcquisitions([createAcquisition({ head: { number_of_samples: 4, active_channels: 1, available_channels: 1 } })]);
     await w.close();
   }
   return path;
@@ -122,10 +122,12 @@ describe('mrd-client beyond the reference', () => {
   it('fails (non-zero, clear message) when the server closes without CLOSE, keeping what arrived', async () => {
     const input = await inputFile(tempDir('in-'), ['dataset']);
     const out = join(tempDir('noclose-'), 'out.h5');
+    // Reads everything up to the client's CLOSE, then drops the connection without answering.
     const stub = createServer((sock) => {
-      sock.on('data', () => undefined);
+      sock.on('data', (b) => {
+        if (b.length >= 2 && b[b.length - 2] === 4 && b[b.length - 1] === 0) setTimeout(() => sock.destroy(), 50);
+      });
       sock.on('error', () => undefined);
-      setTimeout(() => sock.destroy(), 300);
     });
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
     const port = (stub.address() as { port: number }).port;
@@ -134,6 +136,52 @@ describe('mrd-client beyond the reference', () => {
       expect(run.code).not.toBe(0);
       expect(run.out).toMatch(/without a CLOSE message/);
       expect(existsSync(out)).toBe(true);
+    } finally {
+      stub.close();
+    }
+  });
+
+  it('streams a large input (read in a worker thread) byte for byte as the file holds it', async () => {
+    const dir2 = tempDir('big-');
+    const path = join(dir2, 'big.h5');
+    const w = await MrdWriter.create(path, { group: 'dataset' });
+    await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
+    let seed = 7;
+    for (let b = 0; b < 9; b++) {
+      const acqs = Array.from({ length: 64 }, (_, k) => {
+        const a = createAcquisition({ head: { number_of_samples: 512, active_channels: 16, available_channels: 16 } });
+        a.head.scan_counter = b * 64 + k;
+        for (let i = 0; i < a.data.length; i++) a.data[i] = (seed = (seed * 1103515245 + 12345) % 2147483648) / 1e6;
+        return a;
+      });
+      await w.appendAcquisitions(acqs);
+    }
+    await w.close();
+    // What the file holds, encoded as the protocol says (the in-thread path's bytes).
+    const f = await MrdFile.open(path);
+    const expected: MrdMessage[] = [{ type: 'config_file', name: 'null' }, { type: 'header', xml: f.readHeader('dataset')! }];
+    for await (const batch of f.acquisitionBatches('dataset')) for (const acquisition of batch) expected.push({ type: 'acquisition', acquisition });
+    expected.push({ type: 'close' });
+    f.close();
+    const want = Buffer.from(encodeMessages(expected));
+    expect(want.length).toBeGreaterThan(32 * 1024 * 1024);
+    const chunks: Buffer[] = [];
+    const stub = createServer((sock) => {
+      sock.on('data', (b) => {
+        chunks.push(b);
+        const all = Buffer.concat(chunks);
+        if (all.length >= want.length) sock.end(Buffer.from([4, 0]));
+      });
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
+    try {
+      const run = await runClient(['-p', String((stub.address() as { port: number }).port), '-c', 'null', '-o', join(dir2, 'out.h5'), path]);
+      expect(run.code, run.out).toBe(0);
+      expect(run.out).toMatch(/Sent +576 acquisitions/);
+      const got = Buffer.concat(chunks);
+      expect(got.length).toBe(want.length);
+      expect(Buffer.compare(got, want)).toBe(0);
     } finally {
       stub.close();
     }

@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { logger, LogLevel, type LogSink } from '@mrd-tools/core';
@@ -12,6 +14,7 @@ import { runClient, defaultOutfile, ClientInputError } from './client.js';
 import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
+import { runAcquisitionReaderWorker, type ReaderBootData } from './acquisition-reader.js';
 
 async function main(): Promise<number> {
   const rawArgs = hideBin(process.argv);
@@ -78,6 +81,7 @@ async function main(): Promise<number> {
     ignoreJsonConfig: argv['ignore-json-config'] || configGiven,
     fixTransposed: argv['fix-transposed'],
     progress: !argv.quiet,
+    readerEntry: fileURLToPath(import.meta.url),
   });
   if (argv.mrd2gif) {
     logger.info('Calling mrd2gif...');
@@ -91,13 +95,18 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    const e = err as Error;
-    const msg = e instanceof ClientInputError || e instanceof ConnectError ? e.message : (e?.message ?? String(err));
-    logger.error(msg);
-    process.stderr.write(`mrd-client: ${msg}\n`);
-    process.exit(1);
-  },
-);
+const boot = (isMainThread ? null : workerData) as ReaderBootData | null;
+if (boot?.kind === 'mrd-client-acquisition-reader') {
+  void runAcquisitionReaderWorker(boot);
+} else {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      const e = err as Error;
+      const msg = e instanceof ClientInputError || e instanceof ConnectError ? e.message : (e?.message ?? String(err));
+      logger.error(msg);
+      process.stderr.write(`mrd-client: ${msg}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -12,7 +12,9 @@ import { basename, extname } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
 import { logger, MrdFile, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
 import type { MrdConnection } from '@mrd-tools/core';
+import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
+import { encodedAcquisitionBatches } from './acquisition-reader.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 
@@ -35,6 +37,8 @@ export interface ClientOptions {
   progress?: boolean;
   connectAttempts?: number;
   connectDelayMs?: number;
+  /** Script to start the acquisition-reader worker from (the bundled cli.js); in-thread reading without it. */
+  readerEntry?: string;
 }
 
 export interface ClientSummary {
@@ -55,6 +59,25 @@ export function defaultOutfile(filename: string): string {
 }
 
 const BATCH = 64;
+const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
+
+/** Writes bytes to the socket; resolves when the socket accepted them (waits for 'drain'). */
+function writeRaw(socket: Socket, bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.destroyed || socket.writableEnded) return reject(new Error('connection closed'));
+    if (socket.write(bytes)) return resolve();
+    const done = (err?: Error) => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('connection closed'));
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  });
+}
 
 async function* batches<T>(items: AsyncIterable<T>, n: number): AsyncGenerator<T[]> {
   let batch: T[] = [];
@@ -166,10 +189,25 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
         logger.info('Starting raw data session');
         logger.info(`Found ${acquisitionCount} raw data readouts`);
         const bar = o.progress ? new ProgressBar('Sending acquisitions', acquisitionCount) : null;
-        for await (const batch of file.acquisitionBatches(group)) {
-          await c.sendAcquisition(batch);
-          sent.acquisitions += batch.length;
-          bar?.update(sent.acquisitions);
+        // A reader worker pays off on large inputs only (it takes ~50 ms to start).
+        let firstBytes = 0;
+        for await (const first of file.acquisitionBatches(group, { start: 0, end: 1 })) {
+          if (first[0]) firstBytes = 342 + first[0].data.byteLength + first[0].traj.byteLength;
+        }
+        if (o.readerEntry && firstBytes * acquisitionCount >= WORKER_READ_MIN_BYTES) {
+          // Read and encode in a worker; this thread only writes the bytes (see acquisition-reader.ts).
+          await conn.flush();
+          for await (const chunk of encodedAcquisitionBatches(o.readerEntry, o.filename, group)) {
+            await writeRaw(socket, chunk.bytes);
+            sent.acquisitions += chunk.count;
+            bar?.update(sent.acquisitions);
+          }
+        } else {
+          for await (const batch of file.acquisitionBatches(group)) {
+            await c.sendAcquisition(batch);
+            sent.acquisitions += batch.length;
+            bar?.update(sent.acquisitions);
+          }
         }
         bar?.finish();
       }
@@ -207,6 +245,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     if (sendFailed) throw new Error(`sending ${basename(o.filename)} failed: ${sendFailed.message}`);
     if (receiveFailed) throw new Error(`receiving results failed: ${(receiveFailed as Error).message} (what arrived is in ${outfile})`);
     if (!closeReceived) throw new Error(`the server closed the connection without a CLOSE message: results may be incomplete (what arrived is in ${outfile}; see the server log)`);
+    if (results.serverErrors.length) throw new Error(`the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0].replace(/^ERROR\s+/, '').split('\n')[0]} (what arrived is in ${outfile})`);
     logger.info('Session complete');
     return summary;
   } finally {

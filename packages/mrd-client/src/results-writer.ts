@@ -34,6 +34,8 @@ export class ResultsWriter {
   private pending = 0;
   readonly counts: ReceivedCounts = { acquisitions: 0, images: 0, waveforms: 0 };
   readonly siblingGroups = new Set<string>();
+  /** ERROR / CRITICAL text messages the server sent. */
+  readonly serverErrors: string[] = [];
 
   constructor(private readonly path: string, private readonly group: string, private readonly fixTransposed = false) {}
 
@@ -66,7 +68,10 @@ export class ResultsWriter {
         this.pending += msg.image.data.byteLength;
         break;
       case 'text':
-        if (/^ERROR\b/.test(msg.text) || /^CRITICAL\b/.test(msg.text)) logger.error(`    ${msg.text}`);
+        if (/^ERROR\b/.test(msg.text) || /^CRITICAL\b/.test(msg.text)) {
+          logger.error(`    ${msg.text}`);
+          this.serverErrors.push(msg.text);
+        }
         else logger.info(`    ${msg.text}`);
         return;
       default:

@@ -6,8 +6,11 @@
 import type { Duplex } from 'node:stream';
 import { SocketConnection, parseIsmrmrdHeader } from '@mrd-tools/core';
 
+/** Decoded-but-unconsumed bytes at which a session stops reading its socket (bounds memory). */
+const READ_HIGH_WATER = 16 * 1024 * 1024;
+
 export function openWireConnection(io: Duplex): SocketConnection {
-  return new SocketConnection(io);
+  return new SocketConnection(io, { readHighWaterMark: READ_HIGH_WATER });
 }
 
 /** The parsed ISMRMRD header, or null when the text is not a valid header. */
