@@ -45,6 +45,21 @@ async function main(): Promise<number> {
   logger.level = argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
 
   const filename = String(argv._[0]);
+  // A progress bar while reading long series, on a terminal only.
+  let drawn = false;
+  const progress = !argv.quiet && process.stdout.isTTY
+    ? (series: string, done: number, total: number) => {
+      if (total < 50 || (done % 10 !== 0 && done !== total)) return;
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      process.stdout.write(`\r  Reading ${series} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+      drawn = true;
+      if (done === total) {
+        process.stdout.write('\n');
+        drawn = false;
+      }
+    }
+    : undefined;
   const noMosaic = argv['no-mosaic-slices'];
   const outputs = await mrd2gif(filename, {
     inGroup: argv['in-group'],
@@ -61,7 +76,9 @@ async function main(): Promise<number> {
     refInGroup: argv['ref-in-group'],
     refDiffScale: argv['ref-diff-scale'],
     toolDir: dirname(fileURLToPath(import.meta.url)),
+    onProgress: progress,
   });
+  if (drawn) process.stdout.write('\n');
   if (outputs.length === 0) {
     logger.error(`${filename}: no previews written`);
     return 1;

@@ -89,6 +89,8 @@ export interface Mrd2gifOptions {
   toolDir?: string;
   /** Working directory for colour-table lookup (default process.cwd()). */
   cwd?: string;
+  /** Progress while reading a series: images read so far of the series' total. */
+  onProgress?: (series: string, done: number, total: number) => void;
 }
 
 export interface Mrd2gifOutput {
@@ -436,9 +438,13 @@ function sourceFramesOf(images: Image[], where: string): SourceFrame[] {
   return frames;
 }
 
-async function readImages(file: MrdFile, group: string, series: string): Promise<Image[]> {
+async function readImages(file: MrdFile, group: string, series: string, onProgress?: Mrd2gifOptions['onProgress']): Promise<Image[]> {
   const images: Image[] = [];
-  for await (const img of file.images(group, series)) images.push(img);
+  const total = file.imageCount(group, series);
+  for await (const img of file.images(group, series)) {
+    images.push(img);
+    onProgress?.(series, images.length, total);
+  }
   return images;
 }
 
@@ -572,7 +578,7 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
     const outputs: Mrd2gifOutput[] = [];
     for (const series of seriesList) {
       logger.info(`Reading images from '/${group}/${series}'`);
-      const images = await readImages(file, group, series);
+      const images = await readImages(file, group, series, opts.onProgress);
       if (images.length === 0) {
         logger.warning(`${filename}: /${group}/${series} has no images -- skipped`);
         continue;
