@@ -193,3 +193,19 @@ describeWithReference('mrd-server under concurrent and broken clients', ['stream
     expect(server.proc.exitCode).toBeNull();
   });
 });
+
+describeWithReference('mrd-server -m (a process per session) gives the reference results', ['streams/invertcontrast_m64.client-to-server.bin', 'streams/invertcontrast_m64.server-to-client.bin'], () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(['-m', '-S', tempDir('mrd-server-m-')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  it('serves 4 clients at once, every result correct', async () => {
+    const input = readFileSync(reference('streams/invertcontrast_m64.client-to-server.bin'));
+    const expected = decodeStream(readFileSync(reference('streams/invertcontrast_m64.server-to-client.bin')));
+    const answers = await Promise.all(Array.from({ length: 4 }, () => exchange(server.port, input, { timeoutMs: 90_000 })));
+    for (const a of answers) expect(compareMessageSequences(decodeStream(a), expected)).toEqual([]);
+  }, 120_000);
+});
