@@ -209,6 +209,8 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
   const k = assembleKspace(group, ny, nx);
+  // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
+  // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
   ctx.debug.save('raw.npy', () => rawDumpLayout(k), [k.channels, ny, nx, k.phases], true);
 
