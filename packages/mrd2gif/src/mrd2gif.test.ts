@@ -361,6 +361,14 @@ describe('mrd2gif on files', () => {
     const px = (f: number, x: number, y: number) => g.frames[f].rgba[4 * (y * 24 + x)];
     expect(px(0, 20, 3)).toBe(0);
     expect(px(0, 4, 3)).toBe(px(0, 12, 3));
+    // an explicit reference group, and a missing one
+    const w = await MrdWriter.open(b, { group: 'zz_last' });
+    await w.appendImages(frames(3, seq('S')), { series: 'image_0' });
+    await w.close();
+    const named = await mrd2gif(a, { refFilename: b, refInGroup: 'other' });
+    expect(named).toHaveLength(1);
+    expect(await mrd2gif(a, { refFilename: b })).toEqual([]); // last group zz_last has 3 images: series skipped
+    await expect(mrd2gif(a, { refFilename: b, refInGroup: 'nope' })).rejects.toThrow(/could not find group nope/);
   });
 
   it('fails clearly on a file without images', async () => {
