@@ -33,10 +33,10 @@ export function fieldOfView(rows: number, columns: number, pixelSpacing: number[
 
 /** Siemens absolute table position, private (0019,xx13) of creator `SIEMENS MR HEADER`. */
 export function siemensTablePosition(ds: DicomJsonDataset): number[] | undefined {
-  for (let block = 0x10; block <= 0xff; block++) {
-    const creatorTag = '001900' + block.toString(16).toUpperCase().padStart(2, '0');
+  const creators = Object.keys(ds).filter((t) => t.startsWith('001900') && t >= '00190010' && t <= '001900FF').sort();
+  for (const creatorTag of creators) {
     if (stringValue(ds, creatorTag)?.trim() !== 'SIEMENS MR HEADER') continue;
-    const el = ds['0019' + block.toString(16).toUpperCase().padStart(2, '0') + '13'];
+    const el = ds['0019' + creatorTag.slice(6) + '13'];
     if (!el) return undefined;
     if (el.Value && el.Value.length >= 3) {
       const v = el.Value.slice(0, 3).map(Number);

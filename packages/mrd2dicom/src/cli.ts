@@ -3,7 +3,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { logger, LogLevel } from '@mrd-tools/core';
+import { logger, LogLevel, TextProgressBar } from '@mrd-tools/core';
 import { mrdFileToDicom } from './mrd2dicom.js';
 
 async function main(): Promise<number> {
@@ -23,10 +23,20 @@ async function main(): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .parseAsync();
   logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
+  let bar: TextProgressBar | undefined;
   try {
-    await mrdFileToDicom(String(argv._[0]), { group: argv['in-group'], outFolder: argv['out-folder'] });
+    await mrdFileToDicom(String(argv._[0]), {
+      group: argv['in-group'],
+      outFolder: argv['out-folder'],
+      onProgress: (done, total) => {
+        bar ??= new TextProgressBar('Writing DICOM files', total);
+        bar.update(done);
+      },
+    });
+    bar?.finish();
     return 0;
   } catch (e) {
+    bar?.finish();
     process.stderr.write(`mrd2dicom: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }

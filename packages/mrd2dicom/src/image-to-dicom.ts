@@ -24,7 +24,7 @@ import {
   allocateMrdPrivateBlock, mrdPrivateTags, removeMrdPrivateBlock, MRD_PRIVATE_CREATOR,
   type DicomJsonDataset, type DicomJsonElement, type Image, type IsmrmrdHeader, type MetaAttributes,
 } from '@mrd-tools/core';
-import { encodeMonochrome, encodeRgb, type EncodedPixels } from './pixel-encoding.js';
+import { encodeMonochrome, encodeRgb, range16, type EncodedPixels } from './pixel-encoding.js';
 
 export const IMPLEMENTATION_CLASS_UID = uidFromName('mrd-tools', 'implementation-class');
 export const IMPLEMENTATION_VERSION_NAME = 'MRD_TOOLS_0_1';
@@ -223,10 +223,18 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
   ds[Tag.HighBit] = el('US', pixels.bitsStored - 1);
   ds[Tag.PixelRepresentation] = el('US', pixels.pixelRepresentation);
   const vrMinMax = pixels.pixelRepresentation === 1 ? 'SS' : 'US';
+  if ((ds[Tag.SmallestImagePixelValue] || ds[Tag.LargestImagePixelValue]) && pixels.minValue === undefined && pixels.bitsAllocated === 16 && pixels.samplesPerPixel === 1) {
+    const stored = pixels.pixelRepresentation === 1
+      ? new Int16Array(pixels.bytes.buffer.slice(pixels.bytes.byteOffset, pixels.bytes.byteOffset + pixels.bytes.byteLength))
+      : new Uint16Array(pixels.bytes.buffer.slice(pixels.bytes.byteOffset, pixels.bytes.byteOffset + pixels.bytes.byteLength));
+    const r = range16(stored);
+    pixels.minValue = r.min;
+    pixels.maxValue = r.max;
+  }
   for (const t of [Tag.SmallestImagePixelValue, Tag.LargestImagePixelValue]) {
     if (ds[t]) {
       const v = numberValue(ds, t);
-      const ok = v !== undefined && (t === Tag.SmallestImagePixelValue ? v <= pixels.minValue : v >= pixels.maxValue) && pixels.bitsAllocated === 16 && !pixels.rescale;
+      const ok = v !== undefined && pixels.minValue !== undefined && pixels.maxValue !== undefined && (t === Tag.SmallestImagePixelValue ? v <= pixels.minValue : v >= pixels.maxValue) && pixels.bitsAllocated === 16 && !pixels.rescale;
       if (ok) ds[t] = el(vrMinMax, v);
       else delete ds[t];
     }

@@ -73,59 +73,86 @@ function expectedLength(image: Image): number {
   return h.channels * h.matrix_size[0]! * h.matrix_size[1]! * Math.max(1, h.matrix_size[2]!) * (complex ? 2 : 1);
 }
 
-/** The StudyInstanceUID all files of one MRD file share. */
-function studyUid(header: IsmrmrdHeader | undefined, series: MrdImageSeries[]): string {
+/** The StudyInstanceUID all files of one MRD file share: the header's, else the first image's original, else new. */
+function studyUid(header: IsmrmrdHeader | undefined, first: Image | undefined): string {
   const fromHeader = header?.studyInformation?.studyInstanceUID?.trim();
   if (fromHeader) return fromHeader;
-  const first = series.find((s) => s.images.length > 0)?.images[0];
   if (first) {
     try {
-      const meta = parseMeta(first.attribute ?? '');
-      const j = meta.get('DicomJson');
+      const j = parseMeta(first.attribute ?? '').get('DicomJson');
       if (j) {
         const uid = stringValue(decodeDicomJsonMeta(j), Tag.StudyInstanceUID)?.trim();
         if (uid) return uid;
       }
-    } catch { /* warned later */ }
+    } catch { /* warned when the image is converted */ }
   }
   return generateUid();
 }
 
+function isRgb(image: Image): boolean {
+  return image.head.image_type === ImageType.RGB && image.head.channels === 3;
+}
+
+/** Whether images of this shape give several DICOM files each (channels or slices). */
+function splits(image: Image): boolean {
+  return Math.max(1, image.head.matrix_size[2]!) > 1 || (image.head.channels > 1 && !isRgb(image));
+}
+
 /**
- * Converts images to DICOM files in memory. Multi-channel and multi-slice (z > 1) images give
- * one file per channel and slice; RGB images (image_type 6, 3 channels) one RGB file per slice.
+ * Converts MRD images one at a time (so a large file streams through in bounded memory). One
+ * converter per MRD file: it holds the file's StudyInstanceUID, a SeriesInstanceUID per series and
+ * the names already given. Multi-channel and multi-slice (z > 1) images give one file per channel
+ * and slice, numbered 1..N through their series; RGB images (image_type 6, 3 channels) one RGB
+ * file per slice.
  */
-export function mrdImagesToDicom(xml: string | undefined, series: MrdImageSeries[]): DicomFileOut[] {
-  const header = parseHeader(xml);
-  const uids: UidContext = { studyInstanceUID: studyUid(header, series), seriesUids: new Map(), defaultFrameOfReferenceUID: generateUid() };
-  const out: DicomFileOut[] = [];
-  const used = new Set<string>();
-  for (const s of series) {
-    const parts: DicomImagePart[] = [];
-    for (let i = 0; i < s.images.length; i++) {
-      const image = s.images[i]!;
-      const h = image.head;
-      const where = `${s.name} image ${i}`;
-      if (image.data.length !== expectedLength(image)) {
-        logger.warning(`${where}: data has ${image.data.length} values, header says ${expectedLength(image)}; skipped`);
-        continue;
-      }
-      const meta = parseImageMeta(image, where);
-      const z = Math.max(1, h.matrix_size[2]!);
-      if (h.image_type === ImageType.RGB && h.channels === 3) {
-        for (let k = 0; k < z; k++) parts.push({ series: s.name, image, meta, channel: -1, slice: k, instanceNumber: h.image_index });
-      } else {
-        for (let c = 0; c < h.channels; c++) for (let k = 0; k < z; k++) parts.push({ series: s.name, image, meta, channel: c, slice: k, instanceNumber: h.image_index });
-      }
-    }
-    const split = s.images.some((im) => Math.max(1, im.head.matrix_size[2]!) > 1 || (im.head.channels > 1 && !(im.head.image_type === ImageType.RGB && im.head.channels === 3)));
-    if (split) parts.forEach((p, k) => { p.instanceNumber = k + 1; });
-    for (const part of parts) {
-      const d = imagePartToDicom(part, header, uids);
-      const bytes = writeDicomFile(d.dataset, d.pixels.bytes, d.pixels.bitsAllocated, d.sopClassUID, d.sopInstanceUID);
-      out.push({ fileName: uniqueName(dicomFileName(d.seriesNumber, d.seriesDescription, d.instanceNumber), used), bytes, series: s.name, sopInstanceUID: d.sopInstanceUID });
-    }
+export class MrdToDicomConverter {
+  private readonly header: IsmrmrdHeader | undefined;
+  private uids: UidContext | undefined;
+  private readonly used: Set<string>;
+  private readonly counters = new Map<string, number>();
+
+  constructor(xml: string | undefined, usedNames: Iterable<string> = []) {
+    this.header = parseHeader(xml);
+    this.used = new Set([...usedNames].map((n) => n.toLowerCase()));
   }
+
+  /** The DICOM files of one image of series `series` (`index`: its position in the series). */
+  convert(series: string, image: Image, index: number): DicomFileOut[] {
+    this.uids ??= { studyInstanceUID: studyUid(this.header, image), seriesUids: new Map(), defaultFrameOfReferenceUID: generateUid() };
+    const h = image.head;
+    const where = `${series} image ${index}`;
+    if (image.data.length !== expectedLength(image)) {
+      logger.warning(`${where}: data has ${image.data.length} values, header says ${expectedLength(image)}; skipped`);
+      return [];
+    }
+    const meta = parseImageMeta(image, where);
+    const z = Math.max(1, h.matrix_size[2]!);
+    const parts: DicomImagePart[] = [];
+    if (isRgb(image)) {
+      for (let k = 0; k < z; k++) parts.push({ series, image, meta, channel: -1, slice: k, instanceNumber: h.image_index });
+    } else {
+      for (let c = 0; c < h.channels; c++) for (let k = 0; k < z; k++) parts.push({ series, image, meta, channel: c, slice: k, instanceNumber: h.image_index });
+    }
+    if (splits(image)) {
+      for (const p of parts) {
+        const n = (this.counters.get(series) ?? 0) + 1;
+        this.counters.set(series, n);
+        p.instanceNumber = n;
+      }
+    }
+    return parts.map((part) => {
+      const d = imagePartToDicom(part, this.header, this.uids!);
+      const bytes = writeDicomFile(d.dataset, d.pixels.bytes, d.pixels.bitsAllocated, d.sopClassUID, d.sopInstanceUID);
+      return { fileName: uniqueName(dicomFileName(d.seriesNumber, d.seriesDescription, d.instanceNumber), this.used), bytes, series, sopInstanceUID: d.sopInstanceUID };
+    });
+  }
+}
+
+/** Converts images to DICOM files in memory (see MrdToDicomConverter). */
+export function mrdImagesToDicom(xml: string | undefined, series: MrdImageSeries[]): DicomFileOut[] {
+  const conv = new MrdToDicomConverter(xml);
+  const out: DicomFileOut[] = [];
+  for (const s of series) s.images.forEach((image, i) => out.push(...conv.convert(s.name, image, i)));
   return out;
 }
 
@@ -142,19 +169,7 @@ export async function writeFilesNoOverwrite(folder: string, files: DicomFileOut[
   async function worker(): Promise<void> {
     while (next < files.length) {
       const i = next++;
-      const f = files[i]!;
-      let name = names[i]!;
-      for (let k = 1; ; k++) {
-        try {
-          const fh = await open(join(folder, name), 'wx');
-          try { await fh.writeFile(f.bytes); } finally { await fh.close(); }
-          break;
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-          name = names[i]!.replace(/\.dcm$/, `_${k}.dcm`);
-        }
-      }
-      written[i] = join(folder, name);
+      written[i] = await writeOneNoOverwrite(folder, names[i]!, files[i]!.bytes);
     }
   }
   await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
@@ -180,19 +195,39 @@ export interface MrdToDicomResult {
   files: string[];
 }
 
+/** The group to read: the one asked for, else the last (the most recent, as the reference). */
+function chooseGroup(f: MrdFile, path: string, group: string | undefined): string {
+  const groups = f.groups();
+  if (groups.length === 0) throw new Error(`${path}: the file has no groups`);
+  if (group === undefined) {
+    const g = groups[groups.length - 1]!;
+    if (groups.length > 1) logger.info(`Input group not specified -- selecting most recent: ${g}`);
+    return g;
+  }
+  if (!groups.includes(group)) throw new Error(`${path}: no group '${group}' (groups: ${groups.join(', ')})`);
+  return group;
+}
+
+/** Creates `name` in `folder` with O_EXCL, adding `_1`, `_2`... if it is taken; returns the path. */
+async function writeOneNoOverwrite(folder: string, name: string, bytes: Uint8Array): Promise<string> {
+  let candidate = name;
+  for (let k = 1; ; k++) {
+    try {
+      const fh = await open(join(folder, candidate), 'wx');
+      try { await fh.writeFile(bytes); } finally { await fh.close(); }
+      return join(folder, candidate);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      candidate = name.replace(/\.dcm$/, `_${k}.dcm`);
+    }
+  }
+}
+
 /** Reads every image series of a group of an MRD file. */
 export async function readMrdImages(path: string, group?: string): Promise<{ group: string; xml: string | undefined; series: MrdImageSeries[] }> {
   const f = await MrdFile.open(path);
   try {
-    const groups = f.groups();
-    if (groups.length === 0) throw new Error(`${path}: the file has no groups`);
-    let g = group;
-    if (g === undefined) {
-      g = groups[groups.length - 1]!;
-      if (groups.length > 1) logger.info(`Input group not specified -- selecting most recent: ${g}`);
-    } else if (!groups.includes(g)) {
-      throw new Error(`${path}: no group '${g}' (groups: ${groups.join(', ')})`);
-    }
+    const g = chooseGroup(f, path, group);
     const xml = f.readHeader(g);
     const series: MrdImageSeries[] = [];
     for (const name of f.imageSeries(g)) {
@@ -206,14 +241,42 @@ export async function readMrdImages(path: string, group?: string): Promise<{ gro
   }
 }
 
-export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions = {}): Promise<MrdToDicomResult> {
-  const { group, xml, series } = await readMrdImages(path, opts.group);
-  const outFolder = opts.outFolder ?? defaultOutputFolder(path);
-  const count = series.reduce((a, s) => a + s.images.length, 0);
-  if (count === 0) throw new Error(`${path}: group '${group}' has no images`);
-  logger.info(`Reading ${count} images in ${series.length} series from group '${group}' of ${path}`);
-  const files = mrdImagesToDicom(xml, series);
-  const written = await writeFilesNoOverwrite(outFolder, files);
-  logger.info(`Wrote ${written.length} DICOM files to ${outFolder}`);
-  return { group, outFolder, files: written };
+export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<MrdToDicomResult> {
+  const f = await MrdFile.open(path);
+  try {
+    const g = chooseGroup(f, path, opts.group);
+    const outFolder = opts.outFolder ?? defaultOutputFolder(path);
+    const seriesNames = f.imageSeries(g);
+    const total = seriesNames.reduce((a, s) => a + f.imageCount(g, s), 0);
+    if (total === 0) throw new Error(`${path}: group '${g}' has no images`);
+    logger.info(`Reading ${total} images in ${seriesNames.length} series from group '${g}' of ${path}`);
+    await mkdir(outFolder, { recursive: true });
+    const conv = new MrdToDicomConverter(f.readHeader(g), await readdir(outFolder));
+    const files: string[] = [];
+    const pending = new Set<Promise<void>>();
+    let failure: unknown;
+    let done = 0;
+    for (const s of seriesNames) {
+      let i = 0;
+      for await (const image of f.images(g, s)) {
+        for (const file of conv.convert(s, image, i)) {
+          const p: Promise<void> = writeOneNoOverwrite(outFolder, file.fileName, file.bytes)
+            .then((written) => { files.push(written); }, (e: unknown) => { failure ??= e; })
+            .finally(() => { pending.delete(p); });
+          pending.add(p);
+          // bounded number of writes in flight (and so of converted files held in memory)
+          if (pending.size >= 8) await Promise.race(pending);
+          if (failure !== undefined) throw failure;
+        }
+        i++;
+        opts.onProgress?.(++done, total);
+      }
+    }
+    await Promise.all(pending);
+    if (failure !== undefined) throw failure;
+    logger.info(`Wrote ${files.length} DICOM files to ${outFolder}`);
+    return { group: g, outFolder, files: files.sort() };
+  } finally {
+    f.close();
+  }
 }

@@ -27,8 +27,9 @@ export interface EncodedPixels {
   exact?: { dataType: number; bytes: Uint8Array };
   /** When the Pixel Data is exact but of another type than the MRD data. */
   originalDataType?: number;
-  minValue: number;
-  maxValue: number;
+  /** Smallest/largest stored value when known (always for rescaled/converted data). */
+  minValue?: number;
+  maxValue?: number;
 }
 
 type Numeric = ArrayLike<number>;
@@ -52,6 +53,17 @@ function range(v: Numeric): { min: number; max: number; integral: boolean } {
   }
   if (v.length === 0) { min = 0; max = 0; }
   return { min, max, integral };
+}
+
+/** Range of 16-bit data (monomorphic loops: this runs over every pixel). */
+export function range16(v: Uint16Array | Int16Array): { min: number; max: number } {
+  let min = Infinity, max = -Infinity;
+  if (v instanceof Uint16Array) {
+    for (let i = 0; i < v.length; i++) { const x = v[i]!; if (x < min) min = x; if (x > max) max = x; }
+  } else {
+    for (let i = 0; i < v.length; i++) { const x = v[i]!; if (x < min) min = x; if (x > max) max = x; }
+  }
+  return v.length ? { min, max } : { min: 0, max: 0 };
 }
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
@@ -85,13 +97,18 @@ export function encodeMonochrome(plane: Float32Array | Float64Array | Uint16Arra
     for (let i = 0; i < n; i++) mag[i] = Math.hypot(plane[2 * i]!, plane[2 * i + 1]!);
     values = mag;
   }
+  if (dataType === DataType.USHORT || dataType === DataType.SHORT) {
+    // 16-bit data is written as it is; its range is needed only to keep a smaller BitsStored.
+    const signed = dataType === DataType.SHORT;
+    let bs = 16;
+    if (bitsStoredHint !== undefined && bitsStoredHint >= 1 && bitsStoredHint < 16) {
+      const r = signed ? range16(plane as Int16Array) : range16(plane as Uint16Array);
+      if (bitsFor(r.min, r.max, signed) <= bitsStoredHint) bs = bitsStoredHint;
+    }
+    return { bytes: toLittleEndianBytes(plane), bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, samplesPerPixel: 1, photometric: 'MONOCHROME2' };
+  }
   const { min, max, integral } = range(values);
   const hintOk = (signed: boolean) => bitsStoredHint !== undefined && bitsStoredHint >= 1 && bitsStoredHint <= 16 && bitsFor(min, max, signed) <= bitsStoredHint;
-  if (dataType === DataType.USHORT || dataType === DataType.SHORT) {
-    const signed = dataType === DataType.SHORT;
-    const bs = hintOk(signed) ? bitsStoredHint! : 16;
-    return { bytes: toLittleEndianBytes(plane), bitsAllocated: 16, bitsStored: bs, pixelRepresentation: signed ? 1 : 0, samplesPerPixel: 1, photometric: 'MONOCHROME2', minValue: min, maxValue: max };
-  }
   if (!complex && integral && min >= -32768 && max <= 65535) {
     const signed = min < 0;
     if (!signed || max <= 32767) {

@@ -18,10 +18,8 @@ export const MRD_PRIVATE_GROUP = '0071';
 /** The element-number prefix `xx` of our block in `ds`, or undefined. */
 export function findMrdPrivateBlock(ds: DicomJsonDataset | undefined): string | undefined {
   if (!ds) return undefined;
-  for (let b = 0x10; b <= 0xff; b++) {
-    const xx = b.toString(16).toUpperCase().padStart(2, '0');
-    if (stringValue(ds, `${MRD_PRIVATE_GROUP}00${xx}`)?.trim() === MRD_PRIVATE_CREATOR) return xx;
-  }
+  const creators = Object.keys(ds).filter((t) => t.startsWith(`${MRD_PRIVATE_GROUP}00`) && t >= `${MRD_PRIVATE_GROUP}0010` && t <= `${MRD_PRIVATE_GROUP}00FF`).sort();
+  for (const t of creators) if (stringValue(ds, t)?.trim() === MRD_PRIVATE_CREATOR) return t.slice(6);
   return undefined;
 }
 
