@@ -517,3 +517,46 @@ describe.skipIf(!python)('a writer killed with SIGKILL leaves a valid file holdi
     });
   });
 });
+
+// Opt-in (MRD_BIG_FILE_TEST=1): a 4.6 GB file (addresses beyond 2^32), read back by h5py; the
+// writer's memory stays bounded meanwhile. The file is deleted afterwards.
+describe.skipIf(!python || process.env.MRD_BIG_FILE_TEST !== '1')('a file beyond 4 GB [opt-in: MRD_BIG_FILE_TEST=1]', () => {
+  it('writes 35096 acquisitions of 128 KB that h5py reads back at both ends and the middle', async () => {
+    const file = join(dir, 'big.h5');
+    const c = 32;
+    const s = 512;
+    const per = 2 * c * s;
+    const n = 35096;
+    const w = await MrdWriter.create(file);
+    await w.writeHeader('<x/>');
+    const data = new Float32Array(per);
+    let maxRss = 0;
+    for (let i = 0; i < n; i++) {
+      const head = emptyAcquisitionHeader();
+      head.number_of_samples = s;
+      head.active_channels = c;
+      head.scan_counter = i;
+      data[0] = i;
+      data[per - 1] = -i;
+      await w.appendAcquisition({ head, traj: new Float32Array(0), data });
+      if (i % 1000 === 0) maxRss = Math.max(maxRss, process.memoryUsage().rss);
+    }
+    await w.close();
+    expect(statSync(file).size).toBeGreaterThan(2 ** 32);
+    expect(maxRss).toBeLessThan(1e9);
+    const script = String.raw`
+import sys, h5py
+with h5py.File(sys.argv[1], 'r') as f:
+    d = f['dataset/data']
+    n = d.shape[0]
+    for i in (0, n // 2, n - 1):
+        r = d[i]
+        assert r['head']['scan_counter'] == i and r['data'][0] == i and r['data'][-1] == -i, i
+    print(n)
+`;
+    const r = spawnSync(python!, ['-c', script, file], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe(String(n));
+    rmSync(file, { force: true });
+  }, 1_200_000);
+});
