@@ -133,13 +133,14 @@ def write_waveforms(g, n, dtype, hdt, expect):
     expect['waveforms'] = out
 
 
-def write_series(g, name, data_type, n, shape, expect_series, attr_text):
+def write_series(g, name, data_type, n, shape, expect_series, attr_text, compress=False):
     ch, z, y, x = shape
     s = g.create_group(name)
-    hd = s.create_dataset('header', (n,), maxshape=(None,), dtype=ih, chunks=(1,))
+    filters = {'compression': 'gzip', 'shuffle': True} if compress else {}
+    hd = s.create_dataset('header', (n,), maxshape=(None,), dtype=ih, chunks=(1,), **filters)
     ad = s.create_dataset('attributes', (n,), maxshape=(None,), dtype=h5py.string_dtype('utf-8'), chunks=(1,))
     dd = s.create_dataset('data', (n, ch, z, y, x), maxshape=(None, ch, z, y, x), dtype=PIXELS[data_type],
-                          chunks=(1, ch, z, y, x))
+                          chunks=(1, ch, z, y, x), **filters)
     out = []
     for i in range(n):
         h = np.zeros((), dtype=ih)
@@ -173,7 +174,11 @@ XML = '<?xml version="1.0" encoding="utf-8"?>\n<ismrmrdHeader xmlns="http://www.
 
 expect = {}
 if kind == 'all':
-    f = h5py.File(out_h5, 'w')
+    # optional: HDF5 format bounds ('latest': superblock v3, v4 layouts with extensible/fixed array
+    # chunk indexes, dense link storage) and a userblock before the superblock
+    libver = sys.argv[5] if len(sys.argv) > 5 else 'earliest'
+    userblock = int(sys.argv[6]) if len(sys.argv) > 6 else 0
+    f = h5py.File(out_h5, 'w', libver=(libver, 'latest'), userblock_size=userblock)
     # 1. ismrmrd-python layout, group named like the reference client's default (str(datetime.now()))
     name = '2026-11-24 05:10:11.123456'
     g = f.create_group(name)
@@ -186,6 +191,7 @@ if kind == 'all':
                                (7, 'image_5', (2, 1, 4, 3)), (8, 'image_6', (1, 3, 2, 2))]:
         write_series(g, series, dt_, 3, shape, e['images'],
                      lambda i, s=series: f'<?xml version="1.0"?><ismrmrdMeta><meta><name>Note</name><value>{s} #{i} Grüße ✓</value></meta></ismrmrdMeta>')
+    write_series(g, 'image_20', 2, 4, (2, 1, 16, 16), e['images'], lambda i: f'gzip+shuffle #{i}', compress=True)
     g.create_group('image_extra')  # not a series: no header/data
     for t, text in [('config_file', 'invertcontrast'), ('config', '{"a": 1, "ü": true}'), ('configAdditional', '{"parameters": {}}')]:
         g.create_dataset(t, data=np.array([text.encode('utf-8')], dtype=h5py.string_dtype('ascii')))

@@ -90,7 +90,7 @@ async function expectGroup(f: MrdFile, g: string, e: Record<string, any>): Promi
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ismrmrd-python and MATLAB layouts, odd group names, all image data types, waveforms, texts: value for value', async () => {
+  it('ismrmrd-python and MATLAB layouts, odd group names, all image data types (one series gzip+shuffle), waveforms, texts: value for value', async () => {
     const h5 = join(dir, 'all.h5');
     const want = fixture('all', h5, join(dir, 'all.json'), '7');
     const f = await MrdFile.open(h5);
@@ -105,6 +105,20 @@ async function expectGroup(f: MrdFile, g: string, e: Record<string, any>): Promi
       expect(f.acquisitionCount('empty')).toBe(0);
       expect(await collect(f.acquisitions('empty'))).toEqual([]);
       expect(f.imageCount('empty', 'image_0')).toBe(0);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('the same content with the newest HDF5 format (v3 superblock, new chunk indexes, dense groups) and a 1 KB userblock', async () => {
+    const h5 = join(dir, 'latest.h5');
+    const want = fixture('all', h5, join(dir, 'latest.json'), '8', 'latest', '1024');
+    const head = readFileSync(h5).subarray(1024, 1032);
+    expect(Array.from(head)).toEqual([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const f = await MrdFile.open(h5);
+    try {
+      expect(f.groups().sort()).toEqual(Object.keys(want).sort());
+      for (const [g, e] of Object.entries(want)) await expectGroup(f, g, e);
     } finally {
       f.close();
     }
