@@ -227,6 +227,20 @@ describe('MrdWriter round trip', () => {
     expect(x.chunks).toBeNull();
   });
 
+  it('open() fails on a missing file unless asked to create it', async () => {
+    const path = join(dir, 'open-create.h5');
+    await expect(MrdWriter.open(path, { group: 'g' })).rejects.toThrow(/no such file/);
+    const w = await MrdWriter.open(path, { group: 'g', create: true });
+    await w.writeHeader('<a/>');
+    await w.close();
+    const w2 = await MrdWriter.open(path, { group: 'h', create: true });
+    await w2.close();
+    const f = await MrdFile.open(path);
+    expect(f.groups().sort()).toEqual(['g', 'h']);
+    expect(f.readHeader('g')).toBe('<a/>');
+    f.close();
+  });
+
   it('refuses to overwrite an existing file unless asked', async () => {
     const path = join(dir, 'exists.h5');
     await (await MrdWriter.create(path)).close();

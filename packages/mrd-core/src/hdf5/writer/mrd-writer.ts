@@ -18,6 +18,7 @@
  * comes in) and everything after
  * `close()`.
  */
+import { existsSync } from 'node:fs';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { datatypeSize, type Datatype } from '../format/datatype.js';
 import { Hdf5FileWriter, usageError, type ChunkedDataset, type Hdf5WriterOptions } from './hdf5-file-writer.js';
@@ -47,6 +48,8 @@ export interface MrdWriterCreateOptions extends Hdf5WriterOptions {
 export interface MrdWriterOpenOptions extends Hdf5WriterOptions {
   /** Group to write into: created if absent, appended to if present. */
   group: string;
+  /** Create the file when it does not exist (default: fail). */
+  create?: boolean;
 }
 
 export interface AppendImageOptions {
@@ -102,6 +105,14 @@ export class MrdWriter {
    */
   static async open(path: string, opts: MrdWriterOpenOptions): Promise<MrdWriter> {
     const group = checkGroupName(opts.group);
+    if (opts.create && !existsSync(path)) {
+      try {
+        return await MrdWriter.create(path, { ...opts, overwrite: false });
+      } catch (e) {
+        // lost a race with another creator: fall through to appending
+        if (!existsSync(path)) throw e;
+      }
+    }
     const file = await Hdf5FileWriter.open(path, opts);
     try {
       await file.run(() => file.group(group));
