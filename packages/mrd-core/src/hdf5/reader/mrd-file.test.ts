@@ -137,6 +137,15 @@ describeWithReference('MrdFile on the h5py phantom (ismrmrd-python)', [PY], () =
     expect(f.readText('dataset', 'config_file')).toBeUndefined();
   });
 
+  it('two handles on one file are independent; reading a closed handle fails clearly', async () => {
+    const a = await MrdFile.open(reference(PY));
+    const it1 = a.acquisitions('dataset', { batchSize: 1 })[Symbol.asyncIterator]();
+    expect((await it1.next()).done).toBe(false);
+    a.close();
+    await expect(it1.next()).rejects.toThrow(/phantom_m64_c4_r2\.h5: file is closed/);
+    expect((await collect(f.acquisitions('dataset'))).length).toBe(160);
+  });
+
   it('names an unknown group and lists the ones there are', () => {
     expect(() => f.acquisitionCount('nope')).toThrow(MrdFileError);
     expect(() => f.acquisitionCount('nope')).toThrow(/: \/nope: missing \(groups in file: dataset\)/);
