@@ -17,6 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import { missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
+import { e, syntheticMr } from '../../packages/dicom2mrd/src/test-fixtures.js';
+import { convertDicomFolder } from '../../packages/dicom2mrd/src/dicom2mrd.js';
+import { mrdImagesToDicom } from '../../packages/mrd2dicom/src/mrd2dicom.js';
+import { MetaAttributes, parseMeta } from '../../packages/mrd-core/src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -141,6 +145,57 @@ const REPLACED = new Set(['00080018', '0020000E', '0020000D']);
         expect(pixelBytes(w.f).equals(pixelBytes(o)), `pixels of ${o}`).toBe(true);
       }
     }
+  });
+
+  it('enhanced MR: one valid classic MR file per frame', () => {
+    const input = join(work, 'enhanced');
+    mkdirSync(input, { recursive: true });
+    const frame = (z: number, t: string, trig: number) => ({
+      '00209113': { vr: 'SQ', Value: [{ '00200032': e('DS', '0', '0', String(z)) }] },
+      '00209111': { vr: 'SQ', Value: [{ '00189074': e('DT', `20240101${t}`) }] },
+      '00189118': { vr: 'SQ', Value: [{ '00209153': e('FD', trig) }] },
+    });
+    writeFileSync(join(input, 'enh.dcm'), syntheticMr({
+      seriesNumber: 1, instanceNumber: 1, rows: 4, cols: 6, frames: 3, sopClass: '1.2.840.10008.5.1.4.1.1.4.1', extra: {
+        '00080016': e('UI', '1.2.840.10008.5.1.4.1.1.4.1'),
+        '00280008': e('IS', '3'),
+        '52009229': { vr: 'SQ', Value: [{
+          '00289110': { vr: 'SQ', Value: [{ '00280030': e('DS', '2', '2'), '00180050': e('DS', '4') }] },
+          '00209116': { vr: 'SQ', Value: [{ '00200037': e('DS', '1', '0', '0', '0', '1', '0') }] },
+        }] },
+        '52009230': { vr: 'SQ', Value: [frame(0, '101010.5', 0), frame(5, '101011', 50), frame(10, '101012', 100)] },
+      },
+    }));
+    const h5 = join(work, 'enhanced.h5');
+    expect(node(dicom2mrdCli, [input, '-o', h5]).status).toBe(0);
+    expect(node(mrd2dicomCli, [h5, '-o', join(work, 'enhanced-dicom')]).status).toBe(0);
+    const files = checkWritten(join(work, 'enhanced-dicom'));
+    expect(files).toHaveLength(3);
+    const positions = files.map((f) => dcm2json(f)['00200032']!.Value).sort((a, b) => Number(a![2]) - Number(b![2]));
+    expect(positions).toEqual([[0, 0, 0], [0, 0, 5], [0, 0, 10]]);
+  });
+
+  it.skipIf(!python)('restores a DicomJson written by pydicom (the reference dicom2mrd format)', async () => {
+    const src = reference('dicom/mr_small/MR_small.dcm');
+    const py = spawnSync(python!, ['-c', 'import pydicom,base64,sys; d=pydicom.dcmread(sys.argv[1]); del d["PixelData"]; print(base64.b64encode(d.to_json().encode()).decode())', src], { encoding: 'utf8' });
+    expect(py.status, py.stderr).toBe(0);
+    const conv = await convertDicomFolder(reference('dicom/mr_small'));
+    const img = conv.series[0]!.images[0]!;
+    const meta = parseMeta(img.attribute);
+    meta.set('DicomJson', py.stdout.trim());
+    const out = mrdImagesToDicom(conv.xml, [{ name: 'image_0', images: [{ ...img, attribute: new MetaAttributes(meta).serialize() }] }]);
+    const file = join(work, 'pydicom-json.dcm');
+    writeFileSync(file, out[0]!.bytes);
+    expect(dciodvfyErrors(file)).toEqual([]);
+    const orig = dcm2json(src);
+    const back = dcm2json(file);
+    for (const [tag, el] of Object.entries(orig)) {
+      if (tag.startsWith('0002') || tag === '7FE00010' || REPLACED.has(tag)) continue;
+      expect(back[tag], tag).toBeDefined();
+      if (el.vr === 'DS' || el.vr === 'IS') expect(back[tag]!.Value?.map(Number), tag).toEqual(el.Value?.map(Number));
+      else if (el.vr !== 'US' && el.vr !== 'SS') expect(back[tag], tag).toEqual(el);
+    }
+    expect(pixelBytes(file).equals(pixelBytes(src))).toBe(true);
   });
 
   it('mrd2dicom on every reference output: valid DICOM', () => {
