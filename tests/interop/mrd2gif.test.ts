@@ -130,4 +130,21 @@ describe.skipIf(!python)('mrd2gif vs numpy + PIL', () => {
     expect(r.status, r.stderr).toBe(0);
     expectSameGif(out[0].files[0], theirs);
   });
+
+  it('PIL reads the meta attributes we store (GIF comment, PNG text), as the newer reference writes them', async () => {
+    const dir = tmp();
+    const file = join(dir, 'm.h5');
+    const attribute = new MetaAttributes({ SequenceDescriptionAdditional: 'META', WindowCenter: 5, WindowWidth: 10 }).serialize();
+    await series(file, [0, 1].map((t) => createImage({ matrixSize: [4, 4, 1], data: new Float32Array(16).fill(t), attribute, head: { image_index: t } })));
+    const gif = (await mrd2gif(file))[0].files[0];
+    const png = (await mrd2gif(file, { filetype: 'png' }))[0].files[0];
+    const r = spawnSync(python!, ['-c', `
+import sys
+from PIL import Image
+print(Image.open(sys.argv[1]).info['comment'].decode())
+print(Image.open(sys.argv[2]).text['MetaAttributes'])
+`, gif, png], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${attribute}\n${attribute}\n`);
+  });
 });

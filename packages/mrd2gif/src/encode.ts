@@ -10,6 +10,7 @@
  * first, as the newer reference does.
  */
 import { existsSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -60,6 +61,8 @@ function samePalette(a: GifPalette, b: GifPalette): boolean {
 export interface GifOptions {
   /** Delay per frame in milliseconds (animations only). */
   delayMs: number;
+  /** Text of a comment extension (the newer reference stores the first image's meta attributes there). */
+  comment?: string;
 }
 
 /** The frames after merging consecutive identical ones, each with its display time. */
@@ -113,7 +116,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Encodes frames (all of one size) as a GIF. Throws if an RGB frame has more than 256 colours. */
 export function encodeGif(frames: PreviewFrame[], opts: GifOptions): Uint8Array {
   const { layout, plans } = planGif(frames, opts);
-  const parts = [encodeGifStart(plans[0], layout)];
+  const parts = [encodeGifStart(plans[0], layout, opts.comment)];
   if (plans.length > 1) parts.push(encodeGifFrames(plans.slice(1), layout));
   return concat(parts);
 }
@@ -200,21 +203,47 @@ export async function encodeGifParallel(frames: PreviewFrame[], opts: ParallelGi
   for (let i = 0; i < rest.length; i += per) runs.push(rest.slice(i, i + per));
   const mineRun = runs.pop()!;
   const pending = pool.encode(runs, layout);
-  const start = encodeGifStart(plans[0], layout);
+  const start = encodeGifStart(plans[0], layout, opts.comment);
   const mine = encodeGifFrames(mineRun, layout);
   const others = await pending;
   return concat([start, ...others, mine]);
 }
 
-/** Encodes one frame as an 8-bit PNG: greyscale for grey frames, RGB otherwise. */
-export function encodePng(frame: PreviewFrame): Buffer {
+/**
+ * A PNG text chunk: tEXt when keyword and text are Latin-1, else iTXt (UTF-8), as PIL's
+ * PngInfo.add_text chooses.
+ */
+export function pngTextChunk(keyword: string, text: string): Uint8Array {
+  const latin1 = /^[\x00-\xff]*$/.test(text);
+  const kw = Buffer.from(keyword, 'latin1');
+  const body = latin1
+    ? Buffer.concat([kw, Buffer.from([0]), Buffer.from(text, 'latin1')])
+    : Buffer.concat([kw, Buffer.from([0, 0, 0, 0, 0]), Buffer.from(text, 'utf8')]);
+  const type = Buffer.from(latin1 ? 'tEXt' : 'iTXt', 'latin1');
+  const chunk = Buffer.alloc(12 + body.length);
+  chunk.writeUInt32BE(body.length, 0);
+  type.copy(chunk, 4);
+  body.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(Buffer.concat([type, body])) >>> 0, 8 + body.length);
+  return chunk;
+}
+
+/** Inserts text chunks after IHDR (signature 8 bytes + IHDR chunk 25 bytes). */
+function withPngText(png: Buffer, text?: { keyword: string; text: string }): Buffer {
+  if (!text) return png;
+  const at = 8 + 25;
+  return Buffer.concat([png.subarray(0, at), pngTextChunk(text.keyword, text.text), png.subarray(at)]);
+}
+
+/** Encodes one frame as an 8-bit PNG: greyscale for grey frames, RGB otherwise; optional text chunk. */
+export function encodePng(frame: PreviewFrame, text?: { keyword: string; text: string }): Buffer {
   if (frame.mode === 'indexed' && frame.palette === null) {
     const png = new PNG({ width: frame.width, height: frame.height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
     png.data = Buffer.from(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.byteLength);
-    return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+    return withPngText(PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }), text);
   }
   const rgb = toRgb(frame);
   const png = new PNG({ width: rgb.width, height: rgb.height, colorType: 2, inputColorType: 2, inputHasAlpha: false, bitDepth: 8 });
   png.data = Buffer.from(rgb.pixels.buffer, rgb.pixels.byteOffset, rgb.pixels.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  return withPngText(PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false }), text);
 }

@@ -27,8 +27,23 @@ export interface GifLayout {
   animated: boolean;
 }
 
-/** Header, logical screen, global palette and the first frame. */
-export function encodeGifStart(first: GifFramePlan, layout: GifLayout): Uint8Array {
+/** A GIF comment extension block holding `text` (UTF-8), as PIL writes the `comment` info. */
+export function gifCommentBlock(text: string): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  const out: number[] = [0x21, 0xfe];
+  for (let i = 0; i < bytes.length; i += 255) {
+    const sub = bytes.subarray(i, i + 255);
+    out.push(sub.length, ...sub);
+  }
+  out.push(0);
+  return Uint8Array.from(out);
+}
+
+/**
+ * Header, logical screen, global palette and the first frame; with `comment`, a comment
+ * extension after the global palette and loop extension (where PIL puts it).
+ */
+export function encodeGifStart(first: GifFramePlan, layout: GifLayout, comment?: string): Uint8Array {
   const gif = GIFEncoder({ auto: false, initialCapacity: 4096 + Math.ceil(1.2 * layout.width * layout.height) });
   gif.writeHeader();
   gif.writeFrame(first.index, layout.width, layout.height, {
@@ -37,7 +52,17 @@ export function encodeGifStart(first: GifFramePlan, layout: GifLayout): Uint8Arr
     delay: layout.animated ? first.delayMs : 0,
     repeat: layout.animated ? 0 : -1,
   });
-  return gif.bytesView();
+  const bytes = gif.bytesView();
+  if (!comment) return bytes;
+  // 6-byte signature, 7-byte logical screen descriptor, global colour table, NETSCAPE block
+  const gctBytes = 3 * (1 << ((bytes[10] & 7) + 1));
+  const at = 13 + gctBytes + (layout.animated ? 19 : 0);
+  const block = gifCommentBlock(comment);
+  const out = new Uint8Array(bytes.length + block.length);
+  out.set(bytes.subarray(0, at));
+  out.set(block, at);
+  out.set(bytes.subarray(at), at + block.length);
+  return out;
 }
 
 /** Further frames (no header), to follow `encodeGifStart`'s bytes. */

@@ -9,7 +9,7 @@ import { createImage, createRoi, DataType, ImageType, MetaAttributes, MrdWriter,
 import { spawnSync } from 'node:child_process';
 import { describeWithReference, reference } from '@mrd-tools/core/testing';
 import { mrd2gif, previewFileName, renderSeries, sequenceSuffix } from './mrd2gif.js';
-import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFrames } from './encode.js';
+import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFrames, pngTextChunk } from './encode.js';
 import { indexedFrame, rgbFrame, toRgb } from '@mrd-tools/core';
 
 const { PNG } = pngjs;
@@ -280,6 +280,26 @@ describe('encoding', () => {
     const g = decodeGif(encodeGif([c, d], { delayMs: 100 }));
     expect(Array.from(g.frames[0].rgba)).toEqual([255, 0, 0, 255, 0, 0, 255, 255]);
     expect(Array.from(g.frames[1].rgba)).toEqual([7, 7, 7, 255, 9, 9, 9, 255]);
+  });
+
+  it('stores meta attributes as a GIF comment and a PNG text chunk, as the newer reference', () => {
+    const a = indexedFrame(2, 2, Uint8Array.from([0, 50, 100, 255]));
+    const b = indexedFrame(2, 2, Uint8Array.from([1, 2, 3, 4]));
+    const text = '<ismrmrdMeta>' + 'x'.repeat(300) + 'é</ismrmrdMeta>';
+    for (const frames of [[a], [a, b]]) {
+      const gif = Buffer.from(encodeGif(frames, { delayMs: 40, comment: text }));
+      const at = gif.indexOf(Buffer.from([0x21, 0xfe]));
+      expect(at).toBe(13 + 768 + (frames.length > 1 ? 19 : 0));
+      const parts: Buffer[] = [];
+      for (let p = at + 2; gif[p] !== 0; p += gif[p] + 1) parts.push(gif.subarray(p + 1, p + 1 + gif[p]));
+      expect(Buffer.concat(parts).toString('utf8')).toBe(text);
+      expect(decodeGif(gif).frames).toHaveLength(frames.length);
+    }
+    const png = encodePng(a, { keyword: 'MetaAttributes', text: '<m>1</m>' });
+    expect(png.subarray(37, 41).toString('latin1')).toBe('tEXt');
+    expect(png.includes(Buffer.from('MetaAttributes\0<m>1</m>', 'latin1'))).toBe(true);
+    expect(PNG.sync.read(png).width).toBe(2);
+    expect(Buffer.from(pngTextChunk('k', 'é€')).subarray(4, 8).toString('latin1')).toBe('iTXt');
   });
 
   it('PNG: grey and RGB', () => {

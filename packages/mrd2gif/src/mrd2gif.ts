@@ -451,6 +451,8 @@ async function readImages(file: MrdFile, group: string, series: string, onProgre
 /** A series rendered for writing. */
 export interface RenderedSeries {
   frames: PreviewFrame[];
+  /** The first image's meta attributes (serialized), stored in the output as the newer reference does; '' when none. */
+  metaText: string;
   filetype: PreviewFileType;
   /** File-name suffix: `_<SequenceDescriptionAdditional>` and `_diff` for comparisons. */
   suffix: string;
@@ -487,7 +489,8 @@ export function renderSeries(images: Image[], opts: Mrd2gifOptions = {}, refImag
     logger.warning('  RGB image has >256 colors -- switching to .png to avoid dithering');
     filetype = 'png';
   }
-  return { frames, filetype, suffix: sequenceSuffix(sources[0].meta) + (isDiff ? '_diff' : '') };
+  const metaText = sources[0].meta.size > 0 ? sources[0].meta.serialize() : '';
+  return { frames, filetype, metaText, suffix: sequenceSuffix(sources[0].meta) + (isDiff ? '_diff' : '') };
 }
 
 /** Writes a rendered series as `name` (its extension decides nothing: `r.filetype` does). */
@@ -495,10 +498,11 @@ async function writeRendered(r: RenderedSeries, outDir: string, name: string, op
   const fps = opts.fps ?? 25;
   const frames = r.frames;
   const files: string[] = [];
+  const text = r.metaText ? { keyword: 'MetaAttributes', text: r.metaText } : undefined;
   if (r.filetype === 'gif') {
     const p = join(outDir, name);
     logger.info(`  Writing image: ${p}`);
-    writeFileSync(p, await encodeGifParallel(frames, { delayMs: 1000 / fps, pool }));
+    writeFileSync(p, await encodeGifParallel(frames, { delayMs: 1000 / fps, pool, comment: r.metaText || undefined }));
     files.push(p);
     return { files, width: frames[0].width, height: frames[0].height };
   }
@@ -506,7 +510,7 @@ async function writeRendered(r: RenderedSeries, outDir: string, name: string, op
     const p = join(outDir, name);
     const f = frames.length === 1 ? frames[0] : sideBySide(frames);
     logger.info(`  Writing image: ${p}`);
-    writeFileSync(p, encodePng(f));
+    writeFileSync(p, encodePng(f, text));
     files.push(p);
     return { files, width: f.width, height: f.height };
   }
@@ -514,7 +518,7 @@ async function writeRendered(r: RenderedSeries, outDir: string, name: string, op
   const digits = String(frames.length - 1).length;
   frames.forEach((f, i) => {
     const p = join(outDir, `${stem}_${String(i).padStart(digits, '0')}.png`);
-    writeFileSync(p, encodePng(f));
+    writeFileSync(p, encodePng(f, i === 0 ? text : undefined));
     files.push(p);
   });
   logger.info(`  Writing images: ${files[0]} .. ${files[files.length - 1]}`);
