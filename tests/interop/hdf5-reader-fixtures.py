@@ -211,6 +211,9 @@ if kind == 'all':
     g.create_dataset('xml', data=np.array([xml_bytes], dtype=f'S{len(xml_bytes)}'))  # fixed length, no NUL
     g.create_dataset('config', data=np.array([b'fixed'], dtype='S20'))  # fixed length, NUL padded
     e['config'] = 'fixed'
+    cx = (rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))).astype(np.complex64)
+    g.create_dataset('np_complex', data=cx)  # h5py's own complex type: compound {r, i}
+    e['arrays'] = {'np_complex': {'shape': [2, 3], 'data': to_json(np.stack([cx.real.ravel(), cx.imag.ravel()], axis=1).ravel())}}
     write_acquisitions(g, 1, acq_dt, e)
     g = f.create_group('empty')
     e = expect['empty'] = {'images': {}}

@@ -119,12 +119,14 @@ function elementType(md: Metadata): ArrayElementType | string {
   }
   if (md.type === H5T.COMPOUND && md.compound_type) {
     const ms = md.compound_type.members;
-    if (ms.length === 2 && ms[0]!.name === 'real' && ms[1]!.name === 'imag' && ms[0]!.type === H5T.FLOAT &&
+    // {real, imag} as the ISMRMRD libraries write complex data; {r, i} as h5py stores numpy complex
+    const named = (ms[0]?.name === 'real' && ms[1]?.name === 'imag') || (ms[0]?.name === 'r' && ms[1]?.name === 'i');
+    if (ms.length === 2 && named && ms[0]!.type === H5T.FLOAT &&
         ms[1]!.type === H5T.FLOAT && ms[0]!.size === ms[1]!.size && ms[0]!.offset === 0 && ms[1]!.offset === ms[0]!.size &&
         md.size === 2 * ms[0]!.size && (ms[0]!.size === 4 || ms[0]!.size === 8)) {
       return ms[0]!.size === 4 ? 'complex64' : 'complex128';
     }
-    return `a compound that is not {real, imag} of floats (members ${ms.map((m) => m.name).join(', ')})`;
+    return `a compound that is not {real, imag} (or h5py's {r, i}) of floats (members ${ms.map((m) => m.name).join(', ')})`;
   }
   return `HDF5 class ${md.type}`;
 }
