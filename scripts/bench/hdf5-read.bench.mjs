@@ -56,7 +56,6 @@ g = f.create_group('dataset')
 g.create_dataset('xml', data=np.array([b'<ismrmrdHeader/>'], dtype=h5py.string_dtype('ascii')))
 d = g.create_dataset('data', (n,), maxshape=(None,), dtype=acq, chunks=(1,))
 rng = np.random.default_rng(1)
-buf = np.zeros(256, dtype=acq)
 for i0 in range(0, n, 256):
     k = min(256, n - i0)
     rec = np.zeros(k, dtype=acq)
