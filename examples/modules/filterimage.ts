@@ -16,13 +16,13 @@
  * sendOriginal (bool), and for filter: filterSize (int), comments (str).
  */
 import {
-  AcquisitionFlag, DataType, ImageType, MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
+  AcquisitionFlag, DataType, ImageType, MetaAttributes, cloneImageHeader, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
   getJsonConfigParam, getUserParameterLong, logger, parseMeta, serializeMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
 } from '@mrd-tools/core';
 import { getFftEngine } from '@mrd-tools/core/fft';
 import {
-  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares, cloneImageHeader,
+  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares,
   centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored,
   medianFilter, normaliseToInt16, updateImageHeaderFromRaw, type AssembledKspace,
 } from '@mrd-tools/core/recon';
@@ -209,6 +209,8 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
   const k = assembleKspace(group, ny, nx);
+  // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
+  // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
   ctx.debug.save('raw.npy', () => rawDumpLayout(k), [k.channels, ny, nx, k.phases], true);
 

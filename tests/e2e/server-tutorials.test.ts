@@ -79,7 +79,7 @@ describe('README tutorials, run as written', () => {
     const files: Record<string, string> = {};
     for (const s of steps) if (s.kind === 'edit') files[s.file] = applyEdit(files[s.file] ?? base, s);
     expect(Object.keys(files).sort()).toEqual(['modules/filterimage.ts', 'modules/filterkspace.ts']);
-    for (const [f, text] of Object.entries(files)) expect(readFileSync(join(root, 'examples', f), 'utf8'), f).toBe(text);
+    for (const [f, text] of Object.entries(files)) expect(readFileSync(join(root, "examples", f), "utf8"), `${f} is out of date: run node scripts/tutorial-examples.mjs`).toBe(text);
   });
 
   it('runs every command and edit; the server runs both user modules', async () => {
