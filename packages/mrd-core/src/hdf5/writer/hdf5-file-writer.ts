@@ -35,10 +35,23 @@
  *
  * Memory stays bounded: one chunk row ("block") per open dataset and one heap collection
  * (1 MiB, or one object if larger) are buffered; everything else goes to disk as it fills.
+ *
+ * Costs and limits:
+ * - A checkpoint closes the current heap collection, which is at least 4 KiB (HDF5's minimum),
+ *   so a stream trickling in costs at most ~8 KB/s of slack; metadata replaced by a checkpoint is
+ *   reused by the next ones, so the file does not grow with the number of checkpoints.
+ * - B-tree sibling pointers are left undefined (lookups, HDF5 1.10+ iteration and insertion do not
+ *   use them); HDF5 1.8's chunk iteration (storage-size reports, h5repack) would see only the
+ *   first leaf of trees with more than 64 chunks. Reading is unaffected in every version.
+ * - Appending needs the structures listed above (superblock 0/1, version 1 object headers,
+ *   symbol-table groups, layout version 3 chunk index, no filters); files written with
+ *   libver='latest' (superblock 2/3, link-message groups, extensible-array chunk indexes) are
+ *   refused with a clear error before anything is written.
+ * - One writer per file: nothing stops two processes from opening the same file for writing.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { align8, ByteReader, ByteWriter, UNDEF_ADDR } from '../format/bytes.js';
-import { ChunkIndexSpine, decodeChunkKey, rightBound, type ChunkKey } from '../format/chunk-index.js';
+import { ChunkIndexSpine, rightBound, type ChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, datatypeSize, describeDatatype, encodeDatatype, sameDatatype, type Datatype } from '../format/datatype.js';
 import { GlobalHeapCollectionBuilder } from '../format/global-heap.js';
 import {
@@ -66,13 +79,11 @@ import {
 } from '../format/object-header.js';
 import { decodeSuperblock, encodeSuperblock, newSuperblock, superblockSize, type Superblock } from '../format/superblock.js';
 import {
-  btreeNodeSize,
   compareNames,
   encodeBtreeNode,
   encodeLocalHeap,
   encodeSnod,
   readSymbolTable,
-  snodSize,
   type SymbolEntry,
 } from '../format/symbol-table.js';
 
@@ -388,7 +399,6 @@ export class ChunkedDataset extends DatasetNode {
     const recElems = nd ? rs[0] * shape[0] : 1;
     const chunkRowElems = nd ? cs[0] * cd[0] : 1;
     const innerLen = nd ? Math.min(cd[nd - 1], shape[nd - 1] - tile[nd - 1]) : 1;
-    const idx = new Array<number>(nd).fill(0);
     for (let r = 0; r < rows; r++) {
       const walk = (d: number, recOff: number, chOff: number): void => {
         if (d === nd - 1 || nd === 0) {
@@ -404,7 +414,6 @@ export class ChunkedDataset extends DatasetNode {
       };
       walk(0, 0, 0);
     }
-    void idx;
   }
 }
 
@@ -950,8 +959,6 @@ export class Hdf5FileWriter {
       }
       btreeAddr = refs[0].addr;
     }
-    void btreeNodeSize;
-    void snodSize;
     const stabBody = encodeStab(btreeAddr, heapAddr);
     const messages: HeaderMessage[] = g.origin
       ? g.origin.messages.map((m) => (m.type === MSG_STAB ? { ...m, body: stabBody } : m))
@@ -963,4 +970,3 @@ export class Hdf5FileWriter {
   }
 }
 
-export { decodeChunkKey };
