@@ -9,7 +9,27 @@ import {
   type DicomJsonDataset, type DicomJsonElement, type DicomJsonValue,
 } from '@mrd-tools/core';
 import { dcmjsData } from './dcmjs-runtime.js';
-import { decodePixelData, type DecodedPixels, type PixelDescription } from './pixel-decoding.js';
+import { decodePixelData, isSupportedTransferSyntax, type DecodedPixels, type PixelDescription } from './pixel-decoding.js';
+
+const TRANSFER_SYNTAX_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.2.1.99': 'Deflated Explicit VR Little Endian',
+  '1.2.840.10008.1.2.4.50': 'JPEG Baseline',
+  '1.2.840.10008.1.2.4.51': 'JPEG Extended',
+  '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
+  '1.2.840.10008.1.2.4.70': 'JPEG Lossless SV1',
+  '1.2.840.10008.1.2.4.90': 'JPEG 2000 Lossless',
+  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
+};
+
+/** The TransferSyntaxUID of the file meta group (read with dicom-parser), if any. */
+function declaredTransferSyntax(bytes: Uint8Array): string | undefined {
+  try {
+    const meta = dicomParser.readPart10Header(bytes);
+    return meta.string('x00020010')?.replace(/\0/g, '').trim();
+  } catch {
+    return undefined;
+  }
+}
 
 /** A file that could not be read as DICOM; the message names the file and the reason. */
 export class DicomReadError extends Error {
@@ -179,6 +199,10 @@ export async function readDicomBytes(path: string, bytes: Uint8Array): Promise<D
     // the preamble but start with the file meta group (0002,xxxx) in explicit VR: accept that.
     if (startsWithFileMeta(bytes)) bytes = withPreamble(bytes);
     else throw new DicomReadError(path, 'not a DICOM file (no DICM preamble)');
+  }
+  const declared = declaredTransferSyntax(bytes);
+  if (declared !== undefined && !isSupportedTransferSyntax(declared)) {
+    throw new DicomReadError(path, `unsupported transfer syntax ${declared}${TRANSFER_SYNTAX_NAMES[declared] ? ` (${TRANSFER_SYNTAX_NAMES[declared]})` : ''}`);
   }
   try {
     dicomParser.parseDicom(bytes);

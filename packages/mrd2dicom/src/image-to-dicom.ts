@@ -110,6 +110,19 @@ function rgbPlanes(image: Image, slice: number): Float64Array | Uint16Array {
   return out;
 }
 
+/**
+ * ACR-NEMA date and time forms (`1997.04.24`, `14:04:38`), which DICOM no longer allows in DA and
+ * TM, rewritten to `19970424` and `140438` (same values; dciodvfy rejects the old forms).
+ */
+export function normaliseDatesAndTimes(ds: DicomJsonDataset): void {
+  for (const e of Object.values(ds)) {
+    if (!e.Value) continue;
+    if (e.vr === 'SQ') { for (const item of e.Value) if (item && typeof item === 'object') normaliseDatesAndTimes(item as DicomJsonDataset); continue; }
+    if (e.vr === 'DA') e.Value = e.Value.map((v) => (typeof v === 'string' && /^\d{4}\.\d{2}\.\d{2}$/.test(v.trim()) ? v.trim().replace(/\./g, '') : v));
+    else if (e.vr === 'TM') e.Value = e.Value.map((v) => (typeof v === 'string' && /^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v.trim()) ? v.trim().replace(/:/g, '') : v));
+  }
+}
+
 /** The original dataset from the DicomJson meta, cleaned of what must not be copied. */
 export function originalDataset(meta: MetaAttributes, where: string): DicomJsonDataset | undefined {
   const text = meta.get('DicomJson');
@@ -132,6 +145,7 @@ export function originalDataset(meta: MetaAttributes, where: string): DicomJsonD
   }
   // Our own private block from an earlier conversion is rewritten for this image.
   removeMrdPrivateBlock(ds);
+  normaliseDatesAndTimes(ds);
   return ds;
 }
 
@@ -204,9 +218,9 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
   let frameOfRef = stringValue(ds, Tag.FrameOfReferenceUID)?.trim() || mi?.frameOfReferenceUID || uids.defaultFrameOfReferenceUID;
   if (frameOfRef === uids.studyInstanceUID) frameOfRef = uidFromName('frame-of-reference', frameOfRef);
   ds[Tag.FrameOfReferenceUID] = el('UI', frameOfRef);
-  if (originalSop && !ds[Tag.SourceImageSequence]) {
+  if (originalSop && originalSopClass && !ds[Tag.SourceImageSequence]) {
     const item: DicomJsonDataset = {};
-    if (originalSopClass) item[Tag.ReferencedSOPClassUID] = el('UI', originalSopClass);
+    item[Tag.ReferencedSOPClassUID] = el('UI', originalSopClass);
     item[Tag.ReferencedSOPInstanceUID] = el('UI', originalSop);
     ds[Tag.SourceImageSequence] = { vr: 'SQ', Value: [item] };
   }

@@ -11,6 +11,7 @@ import {
 import { convertDicomFolder } from '../../dicom2mrd/src/dicom2mrd.js';
 import { readDicomBytes, type DicomFile } from '../../dicom2mrd/src/dicom-file.js';
 import { dicomFilesToMrd } from '../../dicom2mrd/src/convert.js';
+import { normaliseDatesAndTimes } from './image-to-dicom.js';
 import { defaultOutputFolder, dicomFileName, mrdFileToDicom, mrdImagesToDicom, readMrdImages, safeFileNamePart, writeFilesNoOverwrite, type DicomFileOut } from './mrd2dicom.js';
 
 let dir: string;
@@ -206,6 +207,20 @@ describe('mrd2dicom mapping', () => {
     const written = await writeFilesNoOverwrite(dir, out);
     expect(readFileSync(join(dir, '00_a_b_c_000.dcm'), 'utf8')).toBe('precious');
     expect(written.map((w) => w.split('/').pop())).toEqual(['00_a_b_c_000_1.dcm', '00_a_b_c_000_1_1.dcm']);
+  });
+
+  it('rewrites ACR-NEMA dates and times (dciodvfy rejects them), nested too', () => {
+    const ds: DicomJsonDataset = {
+      '00080020': { vr: 'DA', Value: ['1997.04.24'] },
+      '00080030': { vr: 'TM', Value: ['14:04:38'] },
+      '00081140': { vr: 'SQ', Value: [{ '00080023': { vr: 'DA', Value: ['2001.02.03'] } }] },
+      '00080021': { vr: 'DA', Value: ['20000101'] },
+    };
+    normaliseDatesAndTimes(ds);
+    expect(ds['00080020']!.Value).toEqual(['19970424']);
+    expect(ds['00080030']!.Value).toEqual(['140438']);
+    expect((ds['00081140']!.Value![0] as DicomJsonDataset)['00080023']!.Value).toEqual(['20010203']);
+    expect(ds['00080021']!.Value).toEqual(['20000101']);
   });
 
   it('file names and default folder', () => {
