@@ -203,8 +203,8 @@ console.log(`target for null: >= 500 MB/s -> ${rate(nul.best) >= 500 ? 'met' : '
 console.log(`peak RSS on this input (null): server ${(nul.serverRss / 1024).toFixed(0)} MB, client ${(nul.clientRss / 1024).toFixed(0)} MB; (invertcontrast): server ${(inv.serverRss / 1024).toFixed(0)} MB, client ${(inv.clientRss / 1024).toFixed(0)} MB`);
 
 if (want2gb) {
-  const big = join(dataDir, 'raw_m256_c32_r48.h5');
-  generate(big, 48);
+  const big = join(dataDir, 'raw_m256_c32_r58.h5');
+  generate(big, 58);
   const bigSize = statSync(big).size;
   const r = await ours(big, 'null');
   console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), config null: ${(bigSize / MB / r.best).toFixed(0)} MB/s`);
