@@ -11,7 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pngjs from 'pngjs';
@@ -131,9 +131,16 @@ export function gifWorkerScript(): URL | null {
   }
 }
 
-/** Threads worth using for GIF encoding here: the available cores, at most 4. */
+/**
+ * Threads worth using for GIF encoding here: the idle cores (available cores minus the
+ * 1-minute load average, as `make -l` reasons), at most 4, at least 1. A worker costs a Node
+ * start-up and cold JIT (~0.1 s of CPU), which only pays off when a core is free: on a busy
+ * machine one thread finishes sooner.
+ */
 export function gifThreads(): number {
-  return Math.max(1, Math.min(availableParallelism(), 4));
+  const cores = availableParallelism();
+  const idle = Math.floor(cores - loadavg()[0] + 0.5);
+  return Math.max(1, Math.min(cores, idle, 4));
 }
 
 /**
