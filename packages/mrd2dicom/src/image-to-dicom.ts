@@ -262,7 +262,10 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
   // ImageType: value 3 from image_type unless the original already says the same.
   const itype = stringValues(ds, Tag.ImageType);
   const metaImageType = meta.getAll('ImageType');
-  if (metaImageType && metaImageType.length > 0 && !original) ds[Tag.ImageType] = el('CS', ...metaImageType);
+  // An ImageType meta (set by a recon module) is taken whole, as the reference does.
+  if (metaImageType && metaImageType.length > 0) {
+    if (metaImageType.some((v, i) => v !== itype[i]) || metaImageType.length !== itype.length) ds[Tag.ImageType] = el('CS', ...metaImageType);
+  }
   else {
     const base = itype.length >= 3 ? [...itype] : itype.length === 2 ? [...itype, 'M'] : ['ORIGINAL', 'PRIMARY', 'M'];
     const wanted = rgb ? undefined : MRD_TO_DICOM_IMAGE_TYPE[h.image_type] ?? 'M';
