@@ -7,7 +7,8 @@
  *   (`runner: 'process'`), so a module that crashes or exhausts memory ends only its session;
  * - `runner: 'inline'`: on the main thread (tests and embedding only).
  *
- * One runner is started ahead of time so a new connection does not wait for a worker to boot.
+ * One runner is started ahead of time (and again after each session) so a new connection does
+ * not wait for a worker to boot.
  * `close()` stops accepting, lets open sessions finish for a grace period, then aborts them
  * (their files are closed properly) and finally terminates what is left.
  */
@@ -148,8 +149,12 @@ export class MrdServer {
       return;
     }
     this.sessions.add(session);
-    session.done.finally(() => this.sessions.delete(session));
-    this.prepareSpare();
+    // The next spare runner is started when this session ends, not now: a session's worker and
+    // a fresh spare at once would hold a third copy of the runtime in memory during the session.
+    session.done.finally(() => {
+      this.sessions.delete(session);
+      this.prepareSpare();
+    });
   }
 
   private runInline(id: number, label: string, sock: Socket): LiveSession {
