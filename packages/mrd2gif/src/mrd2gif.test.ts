@@ -391,6 +391,15 @@ describe('mrd2gif on files', () => {
     await expect(mrd2gif(a, { refFilename: b, refInGroup: 'nope' })).rejects.toThrow(/could not find group nope/);
   });
 
+  it('names the series when a reference series has another image size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-sz-'));
+    const a = join(dir, 'a.h5');
+    const b = join(dir, 'b.h5');
+    await writeFile(a, { dataset: { image_3: frames(2) } });
+    await writeFile(b, { dataset: { image_3: [floatImage(4, 4, (x) => x), floatImage(4, 4, (x) => x, { index: 1 })] } });
+    await expect(mrd2gif(a, { refFilename: b })).rejects.toThrow(/a\.h5: \/dataset\/image_3: reference frame 0 is 4x4, the image is 8x6/);
+  });
+
   it('fails clearly on a file without images', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-raw-'));
     const file = join(dir, 'raw.h5');

@@ -588,10 +588,25 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
         continue;
       }
       const refImages = ref && refGroup ? await readImages(ref, refGroup, series) : undefined;
-      const rendered = renderSeries(images, opts, refImages, `${filename}: /${group}/${series}`);
+      const where = `${filename}: /${group}/${series}`;
+      const named = (e: unknown) => {
+        const msg = (e as Error).message;
+        return msg.startsWith(filename) ? (e as Error) : new Error(`${where}: ${msg}`);
+      };
+      let rendered: RenderedSeries | null;
+      try {
+        rendered = renderSeries(images, opts, refImages, where);
+      } catch (e) {
+        throw named(e);
+      }
       if (!rendered) continue;
       const name = previewFileName(filename, group, series, rendered.suffix, rendered.filetype);
-      const w = await writeRendered(rendered, outDir, name, opts, pool);
+      let w: Awaited<ReturnType<typeof writeRendered>>;
+      try {
+        w = await writeRendered(rendered, outDir, name, opts, pool);
+      } catch (e) {
+        throw named(e);
+      }
       outputs.push({ group, series, filetype: rendered.filetype, files: w.files, frames: rendered.frames.length, width: w.width, height: w.height });
     }
     return outputs;
