@@ -1,0 +1,43 @@
+/**
+ * The README demo (scripts/demo.mjs): phantom -> mrd-server (own free port) -> mrd-client ->
+ * GIF preview in one command, into a fresh folder; it refuses an existing folder and stops its
+ * server.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { tempDir } from './server-harness.js';
+
+function demo(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [join(repoRoot(), 'scripts/demo.mjs'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.stderr.on('data', (c) => (out += c));
+    p.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('README demo', () => {
+  it('runs phantom -> server -> client -> preview into a fresh folder', async () => {
+    const cwd = tempDir('mrd-demo-test-');
+    const r = await demo(['--out', 'run1'], cwd);
+    expect(r.code, r.out).toBe(0);
+    expect(readdirSync(join(cwd, 'run1')).sort()).toEqual(['phantom_img.h5', 'phantom_img_dataset_image_0_FIRE.gif', 'phantom_raw.h5']);
+    expect(r.out).toMatch(/Received +1 images/);
+    // The server it started is gone (its log says it stopped on the signal).
+    expect(r.out).toContain('Received signal interrupt -- stopping server');
+  }, 120_000);
+
+  it('never writes into an existing folder', async () => {
+    const cwd = tempDir('mrd-demo-test-');
+    mkdirSync(join(cwd, 'taken'));
+    const r = await demo(['--out', 'taken'], cwd);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toMatch(/already exists/);
+    expect(readdirSync(join(cwd, 'taken'))).toEqual([]);
+    expect(existsSync(join(cwd, 'taken', 'phantom_raw.h5'))).toBe(false);
+  });
+});
