@@ -15,8 +15,14 @@ import type { MessagePort } from 'node:worker_threads';
 
 const HIGH_WATER = 8 * 1024 * 1024;
 
-/** A fresh ArrayBuffer holding exactly `chunk` (socket buffers may be pooled: never transfer them). */
+/**
+ * An ArrayBuffer holding exactly `chunk`, to transfer: the chunk's own buffer when the chunk is
+ * all of it (socket reads and large encodings get their own), else a copy (a pooled buffer is
+ * shared with other Buffers and must never be transferred).
+ */
 function copyToArrayBuffer(chunk: Uint8Array): ArrayBuffer {
+  const own = chunk.buffer;
+  if (own instanceof ArrayBuffer && chunk.byteOffset === 0 && own.byteLength === chunk.byteLength && chunk.byteLength > 4096) return own;
   const ab = new ArrayBuffer(chunk.byteLength);
   new Uint8Array(ab).set(chunk);
   return ab;
