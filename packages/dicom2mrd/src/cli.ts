@@ -27,6 +27,7 @@ async function main(): Promise<number> {
   logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
   const folder = String(argv._[0]);
   let progress: TextProgressBar | undefined;
+  let writing: TextProgressBar | undefined;
   try {
     const r = await dicom2mrd(folder, {
       outFile: argv.outFile,
@@ -36,15 +37,21 @@ async function main(): Promise<number> {
         progress.update(done);
         if (done === total) progress.finish();
       },
+      onWriteProgress: (done, total) => {
+        writing ??= new TextProgressBar('Writing MRD images', total);
+        writing.update(done);
+        if (done === total) writing.finish();
+      },
     });
     logger.info(`Wrote ${r.images} images from ${r.fileCount} files to ${r.outFile} (group ${r.group})`);
     if (r.skipped.length > 0) {
-      logger.warning(`${r.skipped.length} file(s) skipped: ${r.skipped.map((s) => s.path).join(', ')}`);
+      logger.warning(`${r.skipped.length} file(s) skipped: ${r.skipped.map((s: { path: string }) => s.path).join(', ')}`);
       return 2;
     }
     return 0;
   } catch (e) {
     progress?.finish();
+    writing?.finish();
     process.stderr.write(`dicom2mrd: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }

@@ -13,6 +13,8 @@ import {
 } from '@mrd-tools/core';
 import type { DicomFile } from './dicom-file.js';
 import { framesOf, type DicomFrame } from './frames.js';
+import { restoreMrdPrivatePixels } from './mrd-private.js';
+import type { FramePixels } from './pixel-decoding.js';
 
 export interface DicomToMrdResult {
   header: IsmrmrdHeader;
@@ -171,11 +173,24 @@ function uniqueOrdered(values: number[], first: number): number[] {
   return u;
 }
 
-/** One MRD image from a frame. */
-export function frameToImage(frame: DicomFrame, seriesIndex: number, imageIndex: number, slice: number, phase: number): Image {
+/** Where a frame goes in MRD: its series and indices. */
+export interface PlannedImage {
+  frame: DicomFrame;
+  seriesIndex: number;
+  imageIndex: number;
+  slice: number;
+  phase: number;
+}
+
+/** One MRD image from a planned frame and the decoded pixels of its file. */
+export function frameToImage(p: PlannedImage, decoded: { dataType: number; frames: FramePixels[] }): Image {
+  const { frame, seriesIndex, imageIndex, slice, phase } = p;
+  const px = decoded.frames[frame.frameIndex];
+  if (!px) throw new Error(`${frame.file.path}: frame ${frame.frameIndex + 1} missing from the decoded pixel data`);
+  const restored = frame.frameCount === 1 ? restoreMrdPrivatePixels(frame.fileDataset, decoded.dataType, px, frame.file.path) : { dataType: decoded.dataType, pixels: px };
   const head = emptyImageHeader();
   const rgb = frame.samplesPerPixel === 3;
-  head.data_type = frame.dataType;
+  head.data_type = restored.dataType;
   head.matrix_size = [frame.columns, frame.rows, 1];
   head.channels = rgb ? 3 : 1;
   if (frame.mrdImageType !== undefined) head.image_type = frame.mrdImageType;
@@ -221,11 +236,17 @@ export function frameToImage(frame: DicomFrame, seriesIndex: number, imageIndex:
   meta.set('DicomJson', encodeDicomJsonMeta(ds));
   const attribute = meta.serialize();
   head.attribute_string_len = Buffer.byteLength(attribute, 'utf8');
-  return { head, attribute, data: frame.pixels };
+  return { head, attribute, data: restored.pixels };
 }
 
-/** Converts the read files (in search order) to MRD images and header. */
-export function dicomFilesToMrd(files: DicomFile[]): DicomToMrdResult {
+export interface DicomToMrdPlan {
+  header: IsmrmrdHeader;
+  xml: string;
+  series: { index: number; seriesNumber: number; images: PlannedImage[] }[];
+}
+
+/** Groups, orders and indexes the frames of the read files (in search order); no pixels needed. */
+export function planDicomToMrd(files: DicomFile[]): DicomToMrdPlan {
   if (files.length === 0) throw new Error('no DICOM images to convert');
   const frames = files.flatMap(framesOf);
   const numbers = [...new Set(frames.map((f) => f.seriesNumber))];
@@ -239,7 +260,7 @@ export function dicomFilesToMrd(files: DicomFile[]): DicomToMrdResult {
   const xml = serializeIsmrmrdHeader(header);
 
   const order = new Map(files.map((f, i) => [f, i]));
-  const series: DicomToMrdResult['series'] = [];
+  const series: DicomToMrdPlan['series'] = [];
   uSeries.forEach((sn, iSer) => {
     const fs = frames
       .filter((f) => seriesOf(f) === sn)
@@ -255,12 +276,31 @@ export function dicomFilesToMrd(files: DicomFile[]): DicomToMrdResult {
     const trig = fs.map((f) => f.triggerTime ?? 0);
     const uTrig = uniqueOrdered(trig, trig[0]!);
     logger.info(`Series ${sn} has ${fs.length} images with ${uLoc.length} slices and ${uTrig.length} phases`);
-    const images = fs.map((f, i) => {
-      const imageIndex = f.frameCount > 1 ? i + 1 : (f.instanceNumber ?? 0);
-      return frameToImage(f, iSer, imageIndex, uLoc.indexOf(Math.round(locs[i]! * QUANT)), uTrig.indexOf(Math.round(trig[i]! * QUANT)));
-    });
+    const images = fs.map((f, i): PlannedImage => ({
+      frame: f,
+      seriesIndex: iSer,
+      imageIndex: f.frameCount > 1 ? i + 1 : (f.instanceNumber ?? 0),
+      slice: uLoc.indexOf(Math.round(locs[i]! * QUANT)),
+      phase: uTrig.indexOf(Math.round(trig[i]! * QUANT)),
+    }));
     series.push({ index: iSer, seriesNumber: sn, images });
   });
   return { header, xml, series };
 }
 
+/** Converts the read files (in search order, pixels held) to MRD images and header, in memory. */
+export function dicomFilesToMrd(files: DicomFile[]): DicomToMrdResult {
+  const plan = planDicomToMrd(files);
+  return {
+    header: plan.header,
+    xml: plan.xml,
+    series: plan.series.map((s) => ({
+      index: s.index,
+      seriesNumber: s.seriesNumber,
+      images: s.images.map((p) => {
+        if (p.frame.file.released) throw new Error(`${p.frame.file.path}: pixel data released; use the streaming conversion`);
+        return frameToImage(p, p.frame.file.pixels);
+      }),
+    })),
+  };
+}

@@ -45,6 +45,8 @@ export interface DicomFile {
   dataset: DicomJsonDataset;
   pixels: DecodedPixels;
   description: PixelDescription;
+  /** Set when the pixels were dropped to bound memory (they are read again when needed). */
+  released?: boolean;
 }
 
 const PIXEL_TAGS = new Set<string>([Tag.PixelData, Tag.FloatPixelData, Tag.DoubleFloatPixelData]);

@@ -209,6 +209,34 @@ describe('dicom2mrd output file', () => {
     }
   });
 
+  it('with pixels beyond the memory budget read again when written: same images; a file gone meanwhile is named and skipped', async () => {
+    const src = join(dir, 'src');
+    mkdirSync(src);
+    for (let k = 1; k <= 4; k++) writeFileSync(join(src, `i${k}.dcm`), syntheticMr({ seriesNumber: 1, instanceNumber: k, fill: k * 100, position: [0, 0, k] }));
+    const inMemory = await convertDicomFolder(src);
+    const out = join(dir, 'budget.h5');
+    const w = await dicom2mrd(src, { outFile: out, pixelBudgetBytes: 0 });
+    expect(w.images).toBe(4);
+    const f = await MrdFile.open(out);
+    try {
+      const imgs = [];
+      for await (const im of f.images('dataset', 'image_0')) imgs.push(im);
+      expect(imgs.map((i) => Array.from(i.data))).toEqual(inMemory.series[0]!.images.map((i) => Array.from(i.data)));
+      expect(imgs.map((i) => i.attribute)).toEqual(inMemory.series[0]!.images.map((i) => i.attribute));
+    } finally {
+      f.close();
+    }
+    // a file removed between reading and writing
+    const { readDicomFolder: read } = await import('./dicom2mrd.js');
+    const { planDicomToMrd } = await import('./convert.js');
+    const r = await read(src, undefined, 0);
+    rmSync(join(src, 'i2.dcm'));
+    const w2 = await writeMrdFile(planDicomToMrd(r.files), join(dir, 'gone.h5'));
+    expect(w2.images).toBe(3);
+    expect(w2.skipped.map((s) => s.path)).toEqual([join(src, 'i2.dcm')]);
+    expect(warnings.some((x) => x.includes('i2.dcm') && /could not be read again/.test(x))).toBe(true);
+  });
+
   it('fails clearly when nothing is readable', async () => {
     writeFileSync(join(dir, 'x.dcm'), 'nope');
     await expect(convertDicomFolder(dir)).rejects.toThrow(/no readable DICOM image/);

@@ -8,8 +8,7 @@ import {
   type DicomJsonDataset,
 } from '@mrd-tools/core';
 import type { DicomFile } from './dicom-file.js';
-import type { FramePixels } from './pixel-decoding.js';
-import { restoreMrdPrivate } from './mrd-private.js';
+import { mrdPrivateMetadata } from './mrd-private.js';
 
 export interface DicomFrame {
   file: DicomFile;
@@ -17,8 +16,8 @@ export interface DicomFrame {
   frameIndex: number;
   /** Number of frames of the file (1 for classic images). */
   frameCount: number;
-  pixels: FramePixels;
-  dataType: number;
+  /** The whole dataset of the file, private blocks included (for the pixel restoration). */
+  fileDataset: DicomJsonDataset;
   /** The dataset stored as DicomJson: for a frame of a multi-frame image, the top level with the per-frame functional groups reduced to this frame's item. */
   dataset: DicomJsonDataset;
   seriesNumber: number;
@@ -67,17 +66,16 @@ export function framesOf(file: DicomFile): DicomFrame[] {
   const perFrameSeq = ds[Tag.PerFrameFunctionalGroupsSequence]?.Value as DicomJsonDataset[] | undefined;
   const enhanced = perFrameSeq !== undefined || ds[Tag.SharedFunctionalGroupsSequence] !== undefined;
   const frames: DicomFrame[] = [];
-  for (let k = 0; k < file.pixels.frames.length; k++) {
+  const frameCount = d.numberOfFrames;
+  for (let k = 0; k < frameCount; k++) {
     const base = {
-      file, frameIndex: k, frameCount: file.pixels.frames.length, pixels: file.pixels.frames[k]!, dataType: file.pixels.dataType,
+      file, frameIndex: k, frameCount, fileDataset: ds,
       seriesNumber, instanceNumber, rows: d.rows, columns: d.columns, samplesPerPixel: d.samplesPerPixel,
     };
     if (!enhanced) {
-      const r = restoreMrdPrivate(ds, base.dataType, base.pixels, file.path);
+      const r = mrdPrivateMetadata(ds);
       frames.push({
         ...base,
-        pixels: r.pixels,
-        dataType: r.dataType,
         mrdImageType: r.imageType,
         mrdDirections: r.directions,
         dataset: r.dataset,

@@ -10,9 +10,8 @@ import {
 } from '@mrd-tools/core';
 import type { FramePixels } from './pixel-decoding.js';
 
-export interface MrdPrivateRestore {
-  dataType: number;
-  pixels: FramePixels;
+export interface MrdPrivateMetadata {
+  /** MRD image_type recorded because DICOM cannot express it. */
   imageType: number | undefined;
   /** MRD read_dir + phase_dir that were no valid DICOM orientation. */
   directions: number[] | undefined;
@@ -59,29 +58,39 @@ function matches(stored: FramePixels, exact: FramePixels, complex: boolean, slop
   return true;
 }
 
-/** Applies the private block of `ds` (if any) to decoded frame pixels. */
-export function restoreMrdPrivate(ds: DicomJsonDataset, dataType: number, pixels: FramePixels, where: string): MrdPrivateRestore {
+/** The non-pixel content of the private block of `ds` (if any), and `ds` without it. */
+export function mrdPrivateMetadata(ds: DicomJsonDataset): MrdPrivateMetadata {
   const xx = findMrdPrivateBlock(ds);
-  if (!xx) return { dataType, pixels, imageType: undefined, directions: undefined, dataset: ds };
+  if (!xx) return { imageType: undefined, directions: undefined, dataset: ds };
   const t = mrdPrivateTags(xx);
   const clean = { ...ds };
   removeMrdPrivateBlock(clean);
-  const wantType = numberValue(ds, t.dataType);
-  const imageType = numberValue(ds, t.imageType);
   const dirEl = ds[t.directions]?.Value;
   const directions = dirEl && dirEl.length === 6 && dirEl.every((v) => typeof v === 'number') ? (dirEl as number[]) : undefined;
+  return { imageType: numberValue(ds, t.imageType), directions, dataset: clean };
+}
+
+/**
+ * The MRD pixels of a frame: the exact values of the private block when they still match the
+ * Pixel Data, or the Pixel Data cast to the recorded MRD type when that is exact, else as decoded.
+ */
+export function restoreMrdPrivatePixels(ds: DicomJsonDataset, dataType: number, pixels: FramePixels, where: string): { dataType: number; pixels: FramePixels } {
+  const xx = findMrdPrivateBlock(ds);
+  if (!xx) return { dataType, pixels };
+  const t = mrdPrivateTags(xx);
+  const wantType = numberValue(ds, t.dataType);
   const exactEl = ds[t.exactPixels];
-  if (wantType === undefined) return { dataType, pixels, imageType, directions, dataset: clean };
+  if (wantType === undefined) return { dataType, pixels };
   if (exactEl?.InlineBinary) {
     const exact = typedFromBytes(wantType, Buffer.from(exactEl.InlineBinary, 'base64'));
     const slope = numberValue(ds, Tag.RescaleSlope) ?? 1;
     const intercept = numberValue(ds, Tag.RescaleIntercept) ?? 0;
     const complex = wantType === DataType.CXFLOAT || wantType === DataType.CXDOUBLE;
-    if (exact && slope > 0 && matches(pixels, exact, complex, slope, intercept)) return { dataType: wantType, pixels: exact, imageType, directions, dataset: clean };
+    if (exact && slope > 0 && matches(pixels, exact, complex, slope, intercept)) return { dataType: wantType, pixels: exact };
     logger.warning(`${where}: the exact MRD pixel values kept in the MRD-TOOLS private block no longer match the Pixel Data; using the Pixel Data`);
-    return { dataType, pixels, imageType, directions, dataset: clean };
+    return { dataType, pixels };
   }
   const casted = cast(wantType, pixels);
-  if (casted && casted.every((v, i) => v === pixels[i])) return { dataType: wantType, pixels: casted, imageType, directions, dataset: clean };
-  return { dataType, pixels, imageType, directions, dataset: clean };
+  if (casted && casted.every((v, i) => v === pixels[i])) return { dataType: wantType, pixels: casted };
+  return { dataType, pixels };
 }
