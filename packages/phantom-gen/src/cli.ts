@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { writeCartesianPhantom, PhantomOutputError } from './generate.js';
+import { writeSpiralPhantom } from './spiral/dataset.js';
 
 function progressBar(label: string): { update: (done: number, total: number) => void; finish: () => void } {
   const out = process.stdout;
@@ -48,6 +49,24 @@ async function main(): Promise<number> {
     .option('seed', { type: 'number', describe: 'Seed of the noise generator, for reproducible noise. Default: a random seed, printed so the run can be repeated.' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the output file if it exists (all its content is lost).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing but errors.' })
+    .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'], default: 'cartesian', describe: 'cartesian: the reference dataset (above). spiral: a real-time golden-angle variable-density spiral acquisition of a moving Shepp-Logan phantom (analytic, with a pulsating "heart" and breathing shift), for the simplenufft1arm recon; writes the sequence metafile <hash>.mat next to the output (hash in tSequenceVariant). Options below marked [spiral] apply; -m, -O, -r, -a, -w, -C, -k are Cartesian only; -c, -n, -d, --seed, --force apply to both.' })
+    .option('interleaves', { type: 'number', default: 24, describe: '[spiral] Arms for Nyquist sampling at the k-space centre; also the number of golden-angle arms before the pattern repeats (param.interleaves).' })
+    .option('fov', { type: 'number', default: 24, describe: '[spiral] Field of view in cm.' })
+    .option('spatial-resolution', { type: 'number', default: 1.875, describe: '[spiral] Spatial resolution in mm (matrix = 10 * fov / resolution).' })
+    .option('dt', { type: 'number', default: 2e-6, describe: '[spiral] ADC dwell time in seconds (trajectory sampling).' })
+    .option('gmax', { type: 'number', default: 24, describe: '[spiral] Gradient amplitude limit in mT/m.' })
+    .option('smax', { type: 'number', default: 120, describe: '[spiral] Slew-rate limit in T/m/s.' })
+    .option('vd', { type: 'number', default: 0.6, describe: '[spiral] Variable density: the outer k-space FOV as a fraction of the FOV (1 = uniform density).' })
+    .option('tr', { type: 'number', describe: '[spiral] Repetition time in ms (one arm per TR). Default: readout length + 1.5 ms.' })
+    .option('arms', { type: 'number', describe: '[spiral] Number of arms acquired. Default: 10 x interleaves.' })
+    .option('pre-discard', { type: 'number', default: 10, describe: '[spiral] ADC samples before the spiral starts (param.pre_discard).' })
+    .option('cardiac-rate', { type: 'number', default: 72, describe: '[spiral] Heart rate of the pulsating part, beats per minute.' })
+    .option('cardiac-amplitude', { type: 'number', default: 0.3, describe: '[spiral] Relative change of the heart size (0.3 = +-30%).' })
+    .option('resp-rate', { type: 'number', default: 15, describe: '[spiral] Breathing rate, breaths per minute.' })
+    .option('resp-amplitude', { type: 'number', default: 0.08, describe: '[spiral] Breathing shift of the whole object along y, in phantom units (1 = half the FOV).' })
+    .option('ecg', { type: 'boolean', default: false, describe: '[spiral] Also write ECG waveforms (waveform_id 0, trigger on channel 4) consistent with the heart motion.' })
+    .option('pilot-tone', { type: 'boolean', default: false, describe: '[spiral] Also write a pilot-tone waveform (waveform_id 1025: channel 0 respiratory signal, 2 cardiac triggers, 4 derivative triggers).' })
+    .option('metafile-dir', { type: 'string', describe: '[spiral] Folder for the <hash>.mat metafile. Default: the output file\'s folder.' })
     .strict()
     .help()
     .alias('help', 'h')
@@ -57,6 +76,25 @@ async function main(): Promise<number> {
   const say = (s: string) => {
     if (!argv.quiet) process.stdout.write(s + '\n');
   };
+  if (argv.trajectory === 'spiral') {
+    say('Creating spiral Shepp-Logan phantom raw data:');
+    const bar = progressBar('Writing');
+    const r = await writeSpiralPhantom({
+      output: argv.output,
+      dataset: argv.dataset, force: argv.force, interleaves: argv.interleaves, fovCm: argv.fov, resolutionMm: argv['spatial-resolution'],
+      dt: argv.dt, gmaxMTm: argv.gmax, smaxTms: argv.smax, vd: argv.vd, trMs: argv.tr, arms: argv.arms, coils: argv.coils,
+      preDiscard: argv['pre-discard'], noiseLevel: argv['noise-level'], seed: argv.seed, ecg: argv.ecg, pilotTone: argv['pilot-tone'],
+      metafileDir: argv['metafile-dir'],
+      motion: { cardiacHz: argv['cardiac-rate'] / 60, cardiacAmplitude: argv['cardiac-amplitude'], respHz: argv['resp-rate'] / 60, respAmplitude: argv['resp-amplitude'] },
+      onProgress: argv.quiet ? undefined : (d, t) => bar.update(d, t),
+    });
+    bar.finish();
+    say(`Matrix ${r.msize}x${r.msize}, ${r.design.options.interleaves} interleaves, ${r.design.samples} samples per arm (+${argv['pre-discard']} pre-discard), TR ${r.trMs} ms, ${r.arms} arms, ${argv.coils} coils`);
+    if (argv['noise-level'] > 0) say(`Noise seed: ${r.seed} (repeat with --seed ${r.seed})`);
+    say(`Metafile ${r.metafile} (tSequenceVariant ${r.hash})`);
+    say(`Saved to ${r.output}`);
+    return 0;
+  }
   const R = argv.acceleration;
   say('Creating Shepp-Logan phantom raw data:');
   say(`Matrix ${argv['matrix-size']}x${argv['matrix-size']} at R=${R} with ${argv.repetitions} repetitions`);

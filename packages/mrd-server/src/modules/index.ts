@@ -7,12 +7,15 @@ import * as invertcontrast from './invertcontrast.js';
 import * as simplefft from './simplefft.js';
 import * as analyzeflow from './analyzeflow.js';
 import * as filter from './filter.js';
+// the real-time spiral recon lives in its own package; imported by path so the server bundle inlines it
+import * as simplenufft1arm from '../../../spiral-recon/src/simplenufft1arm.js';
 
 export const BUILT_IN_MODULES: Readonly<Record<string, ReconModule>> = {
   invertcontrast: { process: invertcontrast.process },
   simplefft: { process: simplefft.process },
   analyzeflow: { process: analyzeflow.process },
   filter: { process: filter.process },
+  simplenufft1arm: { process: (connection, config, header) => simplenufft1arm.process(connection, config, header) },
 };
 
 /** The built-in module of that config name, or undefined. */

@@ -1,0 +1,29 @@
+/**
+ * numpy.percentile (default 'linear' method) of int16 data by counting: O(n), no sort; used for
+ * the reference's window from the 1st and 99th percentiles of each frame.
+ */
+export function int16Percentiles(data: Int16Array, qs: readonly number[]): number[] {
+  const n = data.length;
+  if (n === 0) return qs.map(() => NaN);
+  const counts = new Uint32Array(65536);
+  for (let i = 0; i < n; i++) counts[data[i] + 32768]++;
+  // k-th smallest value (0-based) by walking the histogram
+  const kth = (k: number): number => {
+    let acc = 0;
+    for (let v = 0; v < 65536; v++) {
+      acc += counts[v];
+      if (acc > k) return v - 32768;
+    }
+    return 32767;
+  };
+  return qs.map((q) => {
+    const pos = (q / 100) * (n - 1);
+    const lo = Math.floor(pos);
+    const frac = pos - lo;
+    const a = kth(lo);
+    if (frac === 0 || lo + 1 >= n) return a;
+    const b = kth(lo + 1);
+    // numpy's _lerp: a + (b - a) * t, evaluated from the other end when t >= 0.5
+    return frac >= 0.5 ? b - (b - a) * (1 - frac) : a + (b - a) * frac;
+  });
+}

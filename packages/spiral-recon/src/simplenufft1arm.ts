@@ -1,0 +1,306 @@
+/**
+ * The `simplenufft1arm` module: real-time spiral view sharing as the reference's
+ * simplenufft1arm.py (README section 3.1), on the CPU.
+ *
+ * Per session: the config `rtspiral_vs_config.toml` is read (./config.ts); the sequence hash
+ * (first 32 characters of tSequenceVariant) names the metafile `<hash>.mat` in `metafile_paths`;
+ * the first `param.interleaves` arms of kx/ky are scaled to the matrix
+ * int(fov_oversampling * 10 * fov / spatial_resolution). On the first readout the trajectory is
+ * optionally GIRF-corrected (apply_girf, girf_file, the readout's direction cosines and the
+ * header's patient position, receiver delay 3 us) and halved when the readouts arrive without
+ * their 2x oversampling.
+ *
+ * Per readout (arm): the samples after pre_discard, times the metafile's density weights, are
+ * gridded (Kaiser-Bessel, SigPy conventions) onto a running oversampled grid; the arm's
+ * trajectory is arm counter mod interleaves. When scan_counter is a multiple of window_shift and
+ * at least arms_per_frame, the arms gridded since the last shift-out form a frame (as in the
+ * reference, a frame holds every arm since the previous removal: ceil(arms_per_frame /
+ * window_shift) * window_shift arms in the steady state); the grid is transformed once (linearity:
+ * the same as summing per-arm adjoint NUFFTs as the reference does), coil-combined (root sum of
+ * squares, or Inati maps computed from the first frame of each slice with coil_combine =
+ * "adaptive"), flipped as the reference, and sent: int16 magnitude scaled to BitsStored with
+ * WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame, GriddingWindowShift,
+ * ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the unscaled complex image.
+ * Then the oldest window_shift arms are removed from the grid (subtracted, float64 grid).
+ * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
+ * changes); the image header is taken from the frame's last arm.
+ *
+ * Differences from the reference, deliberate: the GIRF and oversampling checks run on the first
+ * readout rather than only when its scan_counter is 1; waveforms are accepted and ignored (the
+ * reference collects them and sends nothing either); a config key missing from the file takes
+ * its documented default instead of crashing the session.
+ */
+import { existsSync } from 'node:fs';
+import {
+  DataType, MetaAttributes, formatPythonComplex, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
+  type Acquisition, type AcquisitionHeader, type Image, type IsmrmrdHeader, type ModuleConfig, type MrdConnection,
+} from '@mrd-tools/core';
+import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
+import { Nufft } from '@mrd-tools/core/nufft';
+import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/core/coil-combine';
+import { applyGirf, girfTableFromMat, gradientRotationMatrix, type GirfTable } from '@mrd-tools/core/girf';
+import { DEFAULT_BITS_STORED, imageHeaderFromArray, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { configSearchPath, loadRtSpiralVsConfig, resolveConfiguredPath, type RtSpiralVsConfig } from './config.js';
+import {
+  findMetafile, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,
+  type SpiralMetafile, type SpiralTrajectory,
+} from './metafile.js';
+import { int16Percentiles } from './percentile.js';
+
+export class SimpleNufft1ArmError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimpleNufft1ArmError';
+  }
+}
+
+/** Options for tests and benchmarks: the config search path, a timing hook. */
+export interface SimpleNufft1ArmOptions {
+  configSearchPath?: string[];
+  cwd?: string;
+  /** called after each frame is sent: frame number (1-based), ms from the frame's last readout arriving to the image sent */
+  onFrame?: (frame: number, latencyMs: number) => void;
+}
+
+interface ArmEntry {
+  /** density-weighted samples [coil][samples] complex */
+  data: Float32Array;
+  arm: number;
+}
+
+/** The reference's GIRF correction of the nominal trajectory (reconutils.girf_calibration), as SigPy coordinates. */
+export function girfCorrectedCoordinates(
+  fft: FftEngine, meta: SpiralMetafile, traj: SpiralTrajectory, girf: GirfTable, patientPosition: string, acq: AcquisitionHeader, dt: number,
+): Float64Array {
+  const n = traj.arms, S = meta.samples;
+  const g = nominalGradients(meta, dt);
+  const R = gradientRotationMatrix(patientPosition, acq.read_dir, acq.phase_dir, acq.slice_dir);
+  const tRR = (3 * 1e-6) / dt;
+  const { kPred } = applyGirf(fft, g, S, n, 2, dt, R, girf, tRR);
+  let kmax = 0;
+  for (let s = 0; s < S; s++) for (let a = 0; a < n; a++) {
+    const i = (s * n + a) * 3;
+    kmax = Math.max(kmax, Math.hypot(kPred[i], kPred[i + 1]));
+  }
+  const f = (0.5 * traj.msize) / kmax;
+  const coord = new Float64Array(2 * n * S);
+  for (let a = 0; a < n; a++) for (let s = 0; s < S; s++) {
+    const i = (s * n + a) * 3;
+    coord[2 * (a * S + s)] = kPred[i] * f;
+    coord[2 * (a * S + s) + 1] = kPred[i + 1] * f;
+  }
+  return coord;
+}
+
+function parsedHeader(header: unknown): IsmrmrdHeader {
+  const h = header as IsmrmrdHeader;
+  if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
+    throw new SimpleNufft1ArmError('simplenufft1arm needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)');
+  }
+  return h;
+}
+
+/** Loads the GIRF named by the config, or an error naming the key. */
+function loadGirf(cfg: RtSpiralVsConfig, cwd: string): GirfTable {
+  const key = 'girf_file';
+  if (cfg.girf_file === '') throw new SimpleNufft1ArmError(`apply_girf = true but the config key ${key} is not set: give the path of your scanner's GIRF measurement (MAT v5, variable GIRF)`);
+  const p = resolveConfiguredPath(cfg.girf_file, cwd);
+  if (!existsSync(p)) throw new SimpleNufft1ArmError(`apply_girf = true but the config key ${key} names ${p}, which does not exist`);
+  try {
+    return girfTableFromMat(p);
+  } catch (e) {
+    throw new SimpleNufft1ArmError(`apply_girf = true but the config key ${key} names an unreadable GIRF: ${(e as Error).message}`);
+  }
+}
+
+export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: SimpleNufft1ArmOptions = {}): Promise<void> {
+  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  const cwd = options.cwd ?? globalThis.process.cwd();
+  const loaded = loadRtSpiralVsConfig(options.configSearchPath ?? configSearchPath(cwd));
+  const cfg = loaded.config;
+  if (loaded.path) logger.info(`Using the configuration at ${loaded.path}`);
+  else logger.warning(`rtspiral_vs_config.toml not found in ${(options.configSearchPath ?? configSearchPath(cwd)).join(', ')}: using the defaults`);
+  if (loaded.path && loaded.defaulted.length > 0) logger.info(`Config keys not set, defaults used: ${loaded.defaulted.join(', ')}`);
+  const rc = cfg.reconstruction;
+  let armsPerFrame = rc.arms_per_frame;
+  let windowShift = rc.window_shift;
+  const h = parsedHeader(header);
+  const girf = rc.apply_girf ? loadGirf(cfg, cwd) : undefined;
+  const hash = sequenceHash(h);
+  const meta = readSpiralMetafile(findMetafile(hash, cfg.metafile_paths, cwd));
+  logger.info(`Loading metafile ${hash} from ${meta.path}`);
+  logger.info(`Arms per frame: ${armsPerFrame}, window shift: ${windowShift}, FOV oversampling: ${rc.fov_oversampling}, apply GIRF: ${rc.apply_girf}, coil combine: ${rc.coil_combine}, save complex: ${rc.save_complex}`);
+  if (rc.ignore_arms_per_frame) {
+    armsPerFrame = meta.param.interleaves;
+    windowShift = armsPerFrame;
+    logger.info(`Overriding arms per frame to ${armsPerFrame} and window shift to ${windowShift}`);
+  }
+  let traj = prepareSpiralTrajectory(meta, rc.fov_oversampling);
+  const msize = traj.msize;
+  let preDiscard = Math.trunc(meta.param.pre_discard);
+  const fft = await getFftEngine();
+  const bits = getUserParameterLong(h, 'BitsStored') ?? DEFAULT_BITS_STORED;
+  const maxVal = maxValueForBitsStored(bits);
+  const fovMm = h.encoding[0].reconSpace.fieldOfView_mm;
+
+  let plan: Nufft | undefined;
+  let grid: Float64Array | undefined;
+  let ncoils = 0;
+  const frames: ArmEntry[] = [];
+  let armCounter = 0, repCounter = 0, imgCounter = 1, slcCounter = 0;
+  let scanTracker = 0;
+  let maps: Float64Array | undefined;
+  let images: Float32Array | undefined;
+  const npix = msize * msize;
+  try {
+    for await (const item of connection) {
+      if (item.type !== 'acquisition') continue; // waveforms are kept by nobody, as the reference
+      const t0 = performance.now();
+      const acq: Acquisition = item.acquisition;
+      const head = acq.head;
+      if (head.scan_counter % 1000 === 0) logger.info(`Processing acquisition ${head.scan_counter}`);
+      if (head.scan_counter === scanTracker + 1) scanTracker = head.scan_counter;
+      else {
+        logger.warning(`Scan counter mismatch: expected ${scanTracker + 1}, got ${head.scan_counter}`);
+        scanTracker = head.scan_counter;
+      }
+      if (plan === undefined) {
+        ncoils = head.active_channels;
+        let coord = traj.coord;
+        if (girf !== undefined) {
+          const dt = meta.param.dt ?? 1e-6;
+          coord = girfCorrectedCoordinates(fft, meta, traj, girf, h.measurementInformation?.patientPosition ?? 'HFS', head, dt);
+          traj = { ...traj, coord };
+        }
+        const m = matchReadoutOversampling(traj, head.number_of_samples, preDiscard);
+        if (m.traj !== traj) logger.info('Readout oversampling removed: using every other trajectory sample');
+        traj = m.traj;
+        preDiscard = m.preDiscard;
+        plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
+        grid = new Float64Array(2 * ncoils * plan.gridSize);
+        images = new Float32Array(2 * ncoils * npix);
+      }
+      const S = traj.samples;
+      if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
+      if (head.number_of_samples - preDiscard !== S) {
+        throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.number_of_samples} samples; the metafile ${meta.path} needs pre_discard ${preDiscard} + ${S}`);
+      }
+      // samples after pre_discard, density compensated
+      const ns = head.number_of_samples;
+      const d = new Float32Array(2 * ncoils * S);
+      const w = traj.w;
+      for (let c = 0; c < ncoils; c++) {
+        const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
+        for (let s = 0; s < S; s++) {
+          d[dst + 2 * s] = acq.data[src + 2 * s] * w[s];
+          d[dst + 2 * s + 1] = acq.data[src + 2 * s + 1] * w[s];
+        }
+      }
+      plan!.gridAdd(d, ncoils, grid!, armCounter * S, S, 1);
+      frames.push({ data: d, arm: armCounter });
+      armCounter = (armCounter + 1) % traj.arms;
+      if (head.idx.slice !== slcCounter) {
+        repCounter = 0;
+        slcCounter = head.idx.slice;
+        logger.info(`Processing slice ${slcCounter} ...`);
+      }
+      if (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame) {
+        plan!.imageFromGrid(grid!, ncoils, images);
+        if (rc.coil_combine === 'adaptive' && repCounter === 0) {
+          logger.info('Calculating coil sensitivity maps...');
+          maps = inatiCoilMaps(fft, images!, ncoils, msize, msize).maps;
+        }
+        const image = rc.save_complex
+          ? complexFrame(images!, maps, ncoils, msize)
+          : magnitudeFrame(images!, maps, ncoils, msize, maxVal);
+        const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
+        ih.image_index = imgCounter;
+        ih.repetition = repCounter;
+        ih.field_of_view = [Math.fround(fovMm.x), Math.fround(fovMm.y), Math.fround(fovMm.z)];
+        const attrs = new MetaAttributes([
+          ['DataRole', 'Image'],
+          ['ImageProcessingHistory', ['FIRE', 'PYTHON', 'simplenufft1arm']],
+          ['WindowCenter', image.windowCenter],
+          ['WindowWidth', image.windowWidth],
+          ['NumArmsPerFrame', String(rc.arms_per_frame)],
+          ['GriddingWindowShift', String(rc.window_shift)],
+          ...(image.scale !== undefined ? [['ImageScaleFactor', image.scale] as [string, string]] : []),
+          ['ImageRowDir', ih.read_dir.map((v) => formatPythonFixed(v, 18))],
+          ['ImageColumnDir', ih.phase_dir.map((v) => formatPythonFixed(v, 18))],
+        ]);
+        const out: Image = { head: ih, attribute: serializeMeta(attrs), data: image.data };
+        await connection.sendImage(out);
+        options.onFrame?.(imgCounter, performance.now() - t0);
+        // shift the window out of the grid
+        const drop = frames.splice(0, windowShift);
+        for (const f of drop) plan!.gridAdd(f.data, ncoils, grid!, f.arm * S, S, -1);
+        repCounter++;
+        imgCounter++;
+      }
+    }
+  } finally {
+    plan?.dispose();
+  }
+  logger.debug('Reconstruction is finished.');
+}
+
+interface FrameImage {
+  data: Int16Array | Float64Array;
+  dataType: number;
+  windowCenter: string;
+  windowWidth: string;
+  scale?: string;
+}
+
+/** [c][a][b] coil images -> the reference's flipped layout [y = b][x = a] with x = msize-1-a. */
+function flipToImage(plane: Float32Array | Float64Array, msize: number, complex: boolean): Float64Array {
+  const e = complex ? 2 : 1;
+  const out = new Float64Array(e * msize * msize);
+  for (let a = 0; a < msize; a++) {
+    const x = a;
+    const srcRow = msize - 1 - a;
+    for (let b = 0; b < msize; b++) for (let k = 0; k < e; k++) out[e * (b * msize + x) + k] = plane[e * (srcRow * msize + b) + k];
+  }
+  return out;
+}
+
+function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number): FrameImage {
+  const npix = msize * msize;
+  const mag = maps ? combineWithMaps(images, maps, ncoils, npix) : rootSumOfSquares(images, ncoils, npix);
+  const img = flipToImage(mag, msize, false);
+  let max = 0;
+  for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
+  const dscale = maxVal / max;
+  const data = new Int16Array(img.length);
+  for (let i = 0; i < img.length; i++) data[i] = roundHalfEven(img[i] * dscale);
+  const [p1, p99] = int16Percentiles(data, [1, 99]);
+  return {
+    data, dataType: DataType.SHORT,
+    windowCenter: formatPythonFloat(Math.floor((p99 + p1) / 2)),
+    windowWidth: formatPythonFloat(p99 - p1),
+    scale: formatPythonFloat(dscale),
+  };
+}
+
+function complexFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number): FrameImage {
+  const npix = msize * msize;
+  if (maps === undefined) {
+    logger.error('No coil sensitivity maps found. Cannot perform coil combination.');
+    const img = flipToImage(rootSumOfSquares(images, ncoils, npix), msize, false);
+    let max = -Infinity;
+    for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
+    return { data: img, dataType: DataType.DOUBLE, windowCenter: formatPythonFloat((max + 1) / 2), windowWidth: formatPythonFloat(max + 1) };
+  }
+  const img = flipToImage(combineWithMapsComplex(images, maps, ncoils, npix), msize, true);
+  // numpy's max of a complex array: lexicographic (real, then imaginary)
+  let mr = -Infinity, mi = -Infinity;
+  for (let i = 0; i < npix; i++) {
+    const r = img[2 * i], m = img[2 * i + 1];
+    if (r > mr || (r === mr && m > mi)) { mr = r; mi = m; }
+  }
+  return {
+    data: img, dataType: DataType.CXDOUBLE,
+    windowCenter: formatPythonComplex((mr + 1) / 2, mi / 2),
+    windowWidth: formatPythonComplex(mr + 1, mi),
+  };
+}
