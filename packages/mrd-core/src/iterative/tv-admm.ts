@@ -13,7 +13,8 @@
  *   warm-started from the previous x, at most `cgIterations` steps, stopping when the residual
  *   falls below cgTolerance * |rhs|;
  * - over-relaxation: v = alpha D_j x + (1 - alpha) z_j + u_j;
- * - z_j = soft-threshold(v, lambda_j / rho) on complex magnitudes; u_j = v - z_j.
+ * - z_j = soft-threshold(v, lambda_j / rho) on complex magnitudes (joint over the term's `joint`
+ *   axes when given: group norms); u_j = v - z_j.
  * Defaults as BART: rho 0.5, alpha 1.6, 10 CG steps, tolerance 1e-3.
  *
  * Used for the temporal (TFD) recon of rtspiral_bart_tvrecon (TV along frames) and for XD-GRASP
@@ -28,6 +29,12 @@ export interface TvTerm {
   axis: number;
   /** weight lambda_j of that TV term */
   lambda: number;
+  /**
+   * axes over which the soft threshold is joint (BART's jflags, the second field of
+   * `-R T:<flags>:<jflags>:<lambda>`): the penalty is then lambda * sum over the other axes of
+   * sqrt(sum over these axes of |D x|^2). Default none: lambda * sum |D x| elementwise.
+   */
+  joint?: readonly number[];
 }
 
 export interface TvAdmmOptions {
@@ -79,6 +86,28 @@ export function finiteDifferenceAdjoint(shape: readonly number[], axis: number, 
   }
 }
 
+/** For each element, the index of its group (the element's index with the joint axes' coordinates zeroed, compacted). */
+function groupIndex(shape: readonly number[], joint: readonly number[]): { index: Int32Array; groups: number } | null {
+  if (joint.length === 0) return null;
+  for (const a of joint) axisGeometry(shape, a);
+  const total = shape.reduce((a, b) => a * b, 1);
+  const index = new Int32Array(total);
+  const free = shape.map((_, a) => !joint.includes(a));
+  let groups = 1;
+  for (let a = 0; a < shape.length; a++) if (free[a]) groups *= shape[a];
+  const coordinate = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < total; i++) {
+    let g = 0;
+    for (let a = 0; a < shape.length; a++) if (free[a]) g = g * shape[a] + coordinate[a];
+    index[i] = g;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      if (++coordinate[a] < shape[a]) break;
+      coordinate[a] = 0;
+    }
+  }
+  return { index, groups };
+}
+
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -104,6 +133,8 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
   const rhs = new Float32Array(len), s = new Float32Array(len), tmp = new Float32Array(len);
   const r = new Float32Array(len), p = new Float32Array(len), Ap = new Float32Array(len);
   const scratch = op.normal ? undefined : new Float32Array(2 * op.outputLength);
+  const grouping = terms.map((t) => groupIndex(options.shape, t.joint ?? []));
+  const v = new Float32Array(len);
 
   const normalEq = (v: Float32Array, out: Float32Array): void => {
     applyNormal(op, v, out, scratch);
@@ -150,16 +181,29 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
       const zj = z[j], uj = u[j];
       finiteDifference(options.shape, terms[j].axis, x, tmp);
       const thr = terms[j].lambda / rho;
-      for (let i = 0; i < len; i += 2) {
-        const vr = alpha * tmp[i] + (1 - alpha) * zj[i] + uj[i];
-        const vi = alpha * tmp[i + 1] + (1 - alpha) * zj[i + 1] + uj[i + 1];
-        const m = Math.hypot(vr, vi);
-        const k = m > thr ? (m - thr) / m : 0;
-        zj[i] = vr * k;
-        zj[i + 1] = vi * k;
-        uj[i] = vr - zj[i];
-        uj[i + 1] = vi - zj[i + 1];
+      for (let i = 0; i < len; i++) v[i] = alpha * tmp[i] + (1 - alpha) * zj[i] + uj[i];
+      const grp = grouping[j];
+      if (grp === null) {
+        for (let i = 0; i < len; i += 2) {
+          const m = Math.hypot(v[i], v[i + 1]);
+          const k = m > thr ? (m - thr) / m : 0;
+          zj[i] = v[i] * k;
+          zj[i + 1] = v[i + 1] * k;
+        }
+      } else {
+        const norms = new Float64Array(grp.groups);
+        for (let e = 0; e < N; e++) norms[grp.index[e]] += v[2 * e] ** 2 + v[2 * e + 1] ** 2;
+        for (let g = 0; g < grp.groups; g++) {
+          const m = Math.sqrt(norms[g]);
+          norms[g] = m > thr ? (m - thr) / m : 0;
+        }
+        for (let e = 0; e < N; e++) {
+          const k = norms[grp.index[e]];
+          zj[2 * e] = v[2 * e] * k;
+          zj[2 * e + 1] = v[2 * e + 1] * k;
+        }
       }
+      for (let i = 0; i < len; i++) uj[i] = v[i] - zj[i];
     }
     options.onIteration?.(it + 1, x);
   }
