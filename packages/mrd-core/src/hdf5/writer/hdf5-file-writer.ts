@@ -49,7 +49,10 @@
  *   refused with a clear error before anything is written.
  * - One writer per file: nothing stops two processes from opening the same file for writing.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { align8, ByteReader, ByteWriter, UNDEF_ADDR } from '../format/bytes.js';
 import { ChunkIndexSpine, rightBound, type ChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, datatypeSize, describeDatatype, encodeDatatype, sameDatatype, type Datatype } from '../format/datatype.js';
@@ -504,20 +507,47 @@ export class Hdf5FileWriter {
     this.interval = opts.checkpointIntervalMs ?? 500;
   }
 
-  /** Creates a new file (fails if it exists unless `overwrite`), valid from the first moment. */
-  static async create(path: string, opts: Hdf5WriterOptions & { overwrite?: boolean } = {}): Promise<Hdf5FileWriter> {
-    let fh: FileHandle;
+  /**
+   * Creates a new file (fails if it exists unless `overwrite`). The file only appears at `path`
+   * once it is a valid HDF5 file: it is built under a temporary name beside it (with whatever
+   * `prepare` adds, e.g. the MRD group), committed, then published atomically: link(2) when it
+   * must not replace anything (fails if the path exists, whoever created it meanwhile), rename(2)
+   * when overwriting. A kill at any moment leaves either no file / the old file, or a valid one.
+   */
+  static async create(path: string, opts: Hdf5WriterOptions & { overwrite?: boolean } = {}, prepare?: (w: Hdf5FileWriter) => Promise<void>): Promise<Hdf5FileWriter> {
+    const exists = () => new Error(`${path}: file exists (pass overwrite: true to replace it)`);
+    if (!opts.overwrite && existsSync(path)) throw exists();
+    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const fh = await open(tmp, 'wx+');
     try {
-      fh = await open(path, opts.overwrite ? 'w+' : 'wx+');
+      const w = new Hdf5FileWriter(fh, path, newSuperblock(), new SpaceAllocator(superblockSize(0)), new GroupNode('/'), 0, opts);
+      if (prepare) await prepare(w);
+      w.unsaved = true;
+      await w.checkpointNow();
+      if (opts.overwrite) await rename(tmp, path);
+      else {
+        try {
+          await link(tmp, path);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EEXIST') throw exists();
+          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+          // no hard links on this filesystem: check, then rename (a narrow race remains)
+          if (existsSync(path)) throw exists();
+          await rename(tmp, path);
+        }
+        await unlink(tmp).catch(() => undefined);
+      }
+      if (opts.durable) {
+        const d = await open(dirname(path), 'r');
+        await d.sync().finally(() => d.close());
+      }
+      return w;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`${path}: file exists (pass overwrite: true to replace it)`);
+      await fh.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
       throw e;
     }
-    const sb = newSuperblock();
-    const w = new Hdf5FileWriter(fh, path, sb, new SpaceAllocator(superblockSize(0)), new GroupNode('/'), 0, opts);
-    w.unsaved = true;
-    await w.checkpointNow();
-    return w;
   }
 
   /** Opens an existing HDF5 file for appending. */

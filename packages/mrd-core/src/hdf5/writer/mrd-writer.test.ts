@@ -2,7 +2,7 @@
  * MrdWriter round trips. Oracles: the project's h5wasm-based MrdFile reader, and h5wasm's own
  * generic API (Dataset.value, metadata) for structure (shapes, chunking, types).
  */
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
@@ -241,10 +241,27 @@ describe('MrdWriter round trip', () => {
     f.close();
   });
 
+  it('publishes a new file atomically: a valid file or none, one winner among racing creators, no leftovers', async () => {
+    const sub = mkdtempSync(join(dir, 'atomic-'));
+    const path = join(sub, 'race.h5');
+    const results = await Promise.allSettled([0, 1, 2, 3].map((i) => MrdWriter.create(path, { group: `g${i}` })));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won.length).toBe(1);
+    for (const r of results) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/exists/);
+    // the published file is already a valid MRD file with its group before anything is written
+    const f0 = await MrdFile.open(path);
+    expect(f0.groups().length).toBe(1);
+    f0.close();
+    await (won[0] as PromiseFulfilledResult<MrdWriter>).value.close();
+    expect(readdirSync(sub)).toEqual(['race.h5']);
+  });
+
   it('refuses to overwrite an existing file unless asked', async () => {
     const path = join(dir, 'exists.h5');
     await (await MrdWriter.create(path)).close();
+    const before = readFileSync(path);
     await expect(MrdWriter.create(path)).rejects.toThrow(/exists/);
+    expect(readFileSync(path).equals(before)).toBe(true);
     const w = await MrdWriter.create(path, { overwrite: true, group: 'fresh' });
     await w.close();
     const f = await MrdFile.open(path);

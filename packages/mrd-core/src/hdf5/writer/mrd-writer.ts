@@ -90,13 +90,8 @@ export class MrdWriter {
   /** Creates a new MRD file; fails if `path` exists unless `overwrite` is set. */
   static async create(path: string, opts: MrdWriterCreateOptions = {}): Promise<MrdWriter> {
     const group = checkGroupName(opts.group ?? 'dataset');
-    const file = await Hdf5FileWriter.create(path, opts);
-    const w = new MrdWriter(file, group);
-    await file.run(async () => {
-      await file.group(group);
-      await file.checkpointNow();
-    });
-    return w;
+    const file = await Hdf5FileWriter.create(path, opts, (f) => f.group(group));
+    return new MrdWriter(file, group);
   }
 
   /**
