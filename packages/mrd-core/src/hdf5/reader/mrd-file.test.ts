@@ -130,6 +130,26 @@ describeWithReference('MrdFile on the h5py phantom (ismrmrd-python)', [PY], () =
     expect(adaptive.map((b) => b.length)).toEqual([1, 159]);
   });
 
+  it('reuseBuffer: each batch right while current, all batches in one reused buffer', async () => {
+    const buffers = new Set<ArrayBufferLike>();
+    let i = 0;
+    for await (const batch of f.acquisitionBatches('dataset', { batchSize: 16, reuseBuffer: true })) {
+      for (const a of batch) {
+        expect(a.head).toEqual(acqs[i]!.head);
+        expect(a.data).toEqual(acqs[i]!.data);
+        expect(a.traj).toEqual(acqs[i]!.traj);
+        buffers.add(a.data.buffer);
+        i++;
+      }
+    }
+    expect(i).toBe(160);
+    expect(buffers.size).toBe(1);
+    // the default gives every batch its own memory
+    const own = new Set<ArrayBufferLike>();
+    for await (const batch of f.acquisitionBatches('dataset', { batchSize: 16 })) own.add(batch[0]!.data.buffer);
+    expect(own.size).toBe(10);
+  });
+
   it('has no images or waveforms here: counts 0, iterating waveforms names the missing path', async () => {
     expect(f.imageSeries('dataset')).toEqual([]);
     expect(f.waveformCount('dataset')).toBe(0);

@@ -33,6 +33,10 @@
  * Memory stays bounded: rows are read in batches (default: as many as fit about 16 MB of
  * payload, adapted as records are seen); payload typed arrays of one batch are views into that
  * batch's own ArrayBuffer, never reused, so they stay valid as long as they are referenced.
+ * Streaming consumers can pass `reuseBuffer` to have every batch re-fill one buffer instead (as
+ * the C++ library re-fills one Acquisition): on 128 KB acquisitions that saves a third of the
+ * CPU time, spent allocating and page-faulting fresh memory (bench: about 1.8 GB/s under load,
+ * 1.8x the C++ library in the same run; default mode 0.9-1.2x depending on load).
  *
  * Errors name the file and the HDF5 object at fault: `phantom.h5: /dataset/data: missing`.
  * Counting methods return 0 for an absent dataset; iterating one throws.
@@ -60,6 +64,15 @@ export interface ReadOptions {
   start?: number;
   /** One past the last record (default: all). */
   end?: number;
+  /**
+   * Acquisitions only. Default false: every batch's payloads live in their own new memory and
+   * stay valid as long as they are referenced. true: payloads are views into one buffer that
+   * the next batch overwrites, like the ISMRMRD C++ library re-filling one Acquisition; valid
+   * only until the iterator moves to the next batch (keep one with `clone`). For streaming
+   * consumers (send, sum, convert and forget): it saves allocating and page-faulting fresh
+   * memory for every batch.
+   */
+  reuseBuffer?: boolean;
 }
 
 /** Element types of plain arrays (`readArray`). Complex types come interleaved re/im. */
@@ -449,6 +462,7 @@ export class MrdFile {
     const { start, end } = batchStart(opts, total, p);
     const sizer = new BatchSizer(opts?.batchSize);
     const stride = md.size;
+    let reusable: Float32Array | undefined;
     for (let at = start; at < end; ) {
       const n = Math.min(sizer.size, end - at);
       const { ptr, release } = this.read(p, md, at, n, stride);
@@ -463,7 +477,13 @@ export class MrdFile {
           floats += dv.getUint32(rec + data.off, true);
           if (traj) floats += dv.getUint32(rec + traj.off, true);
         }
-        const pool = new Float32Array(floats);
+        let pool: Float32Array;
+        if (opts?.reuseBuffer) {
+          if (!reusable || reusable.length < floats) reusable = new Float32Array(Math.max(floats, 2 * (reusable?.length ?? 0)));
+          pool = reusable.subarray(0, floats);
+        } else {
+          pool = new Float32Array(floats);
+        }
         const heapF32 = new Float32Array(heap.buffer);
         batch = new Array<Acquisition>(n);
         let o = 0;
