@@ -271,6 +271,10 @@ describe('output file rules', () => {
     expect(existsSync(out)).toBe(true);
   });
 
+  it('names a missing output folder', async () => {
+    await expect(writeCartesianPhantom({ output: join(tmp(), 'no', 'such', 'p.h5'), matrixSize: 8, coils: 1 })).rejects.toThrow(/cannot write .*p\.h5: folder .*such does not exist/);
+  });
+
   it('headerMismatch names what differs', async () => {
     const a = (await CartesianPhantomDataset.create({ matrixSize: 8, coils: 2, seed: 1 })).header;
     const b = (await CartesianPhantomDataset.create({ matrixSize: 8, coils: 2, repetitions: 4, seed: 1 })).header;

@@ -10,7 +10,8 @@
  *   Anything else is refused with a message naming the file and the difference: data is never
  *   silently overwritten or mixed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { MrdFile, MrdWriter, parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core';
 import { CartesianPhantomDataset, type CartesianPhantomOptions } from '@mrd-tools/core/phantom-dataset';
 
@@ -94,6 +95,8 @@ async function inspectExisting(path: string, group: string, ours: IsmrmrdHeader)
 export async function writeCartesianPhantom(options: PhantomFileOptions = {}): Promise<PhantomFileResult> {
   const output = options.output ?? 'testdata.h5';
   const group = options.dataset ?? 'dataset';
+  const dir = dirname(resolve(output));
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new PhantomOutputError(`cannot write ${output}: folder ${dir} does not exist`);
   const ds = await CartesianPhantomDataset.create(options);
   const xml = serializeIsmrmrdHeader(ds.header);
 
