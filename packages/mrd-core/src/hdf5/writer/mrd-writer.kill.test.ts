@@ -6,7 +6,7 @@
  * failure leaves the last commit; `durable` commits.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +112,24 @@ describe('SIGKILL while writing', () => {
       const added = acqs.slice(original.length);
       expect(added.length).toBeGreaterThanOrEqual(handedOver);
       checkStreamed(added, 1_000_000);
+    });
+  }
+});
+
+describe('SIGKILL right after start (while creating)', () => {
+  for (let run = 0; run < 4; run++) {
+    it(`run ${run + 1}: no file, or a valid one`, async () => {
+      const file = join(dir, `early-${run}.h5`);
+      const p = spawn(process.execPath, [child, file, 'default', 'create'], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 40 + Math.random() * 200));
+      p.kill('SIGKILL');
+      await new Promise((r) => p.once('exit', r));
+      if (!existsSync(file)) return;
+      const f = await MrdFile.open(file);
+      const hasData = f.has('/dataset/data');
+      expect(f.groups()).toEqual(['dataset']);
+      f.close();
+      if (hasData) checkStreamed(await readAcqs(file), 0);
     });
   }
 });
