@@ -20,9 +20,16 @@ import { encodeGifFrames, encodeGifStart, GIF_TRAILER, type GifFramePlan, type G
 
 const { PNG } = pngjs;
 
-function gifPalette(p: Palette, colours = 256): GifPalette {
-  const out: GifPalette = [];
-  for (let i = 0; i < colours; i++) out.push([p[3 * i], p[3 * i + 1], p[3 * i + 2]]);
+const gifPalettes = new WeakMap<Palette, GifPalette>();
+
+/** gifenc's palette form of a 256-colour palette (cached per palette object). */
+function gifPalette(p: Palette): GifPalette {
+  let out = gifPalettes.get(p);
+  if (!out) {
+    out = [];
+    for (let i = 0; i < 256; i++) out.push([p[3 * i], p[3 * i + 1], p[3 * i + 2]]);
+    gifPalettes.set(p, out);
+  }
   return out;
 }
 
@@ -53,6 +60,7 @@ export function rgbFitsGif(frames: PreviewFrame[]): boolean {
 }
 
 function samePalette(a: GifPalette, b: GifPalette): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i][0] !== b[i][0] || a[i][1] !== b[i][1] || a[i][2] !== b[i][2]) return false;
   return true;
