@@ -1,0 +1,163 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MrdFile, parseIsmrmrdHeader, parseMeta, serializeIsmrmrdHeader, DataType, type Acquisition, type Image, type IsmrmrdHeader, type MrdMessage } from '@mrd-tools/core';
+import { ReplayConnection } from '@mrd-tools/core/recon';
+import { writeSpiralPhantom, type SpiralPhantomResult } from '../../phantom-gen/src/spiral/dataset.js';
+import { process as simplenufft1arm } from './simplenufft1arm.js';
+import { int16Percentiles } from './percentile.js';
+
+let dir: string;
+let phantom: SpiralPhantomResult;
+let header: IsmrmrdHeader;
+let acqs: Acquisition[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'nufft1arm-'));
+  phantom = await writeSpiralPhantom({ output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 4, arms: 60, coils: 4, seed: 5, noiseLevel: 0.01 });
+  const f = await MrdFile.open(phantom.output);
+  try {
+    header = parseIsmrmrdHeader(f.readHeader('dataset')!);
+    acqs = [];
+    for await (const a of f.acquisitions('dataset')) acqs.push({ head: a.head, traj: a.traj, data: a.data.slice() });
+  } finally {
+    f.close();
+  }
+});
+
+function configDir(toml: string): string {
+  const d = mkdtempSync(join(dir, 'cfg-'));
+  writeFileSync(join(d, 'rtspiral_vs_config.toml'), toml);
+  return d;
+}
+
+async function run(toml: string, h: IsmrmrdHeader = header, input: Acquisition[] = acqs): Promise<Image[]> {
+  const conn = new ReplayConnection(input.map((a): MrdMessage => ({ type: 'acquisition', acquisition: a })));
+  await simplenufft1arm(conn, 'simplenufft1arm', h, { configSearchPath: [configDir(toml)], cwd: dir });
+  return conn.sent.filter((m): m is Extract<MrdMessage, { type: 'image' }> => m.type === 'image').map((m) => m.image);
+}
+
+/** a meta value as its list of strings */
+const mv = (attr: string, key: string): string[] => parseMeta(attr).getAll(key) ?? [];
+
+const base = (extra = '') => `metafile_paths = ["${dir}"]\n[reconstruction]\n${extra}`;
+
+describe('simplenufft1arm', () => {
+  it('frames every window_shift arms once arms_per_frame are in; counters and meta as the reference', async () => {
+    const imgs = await run(base('arms_per_frame = 12\nwindow_shift = 6\n'));
+    // triggers at scan_counter 12, 18, ..., 60
+    expect(imgs.length).toBe(9);
+    expect(imgs.map((i) => i.head.image_index)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(imgs.map((i) => i.head.repetition)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const first = imgs[0];
+    expect(first.head.data_type).toBe(DataType.SHORT);
+    expect(first.head.matrix_size).toEqual([60, 60, 1]);
+    // header from the frame's last arm (scan counter 12)
+    expect(first.head.acquisition_time_stamp).toBe(acqs[11].head.acquisition_time_stamp);
+    expect(first.head.field_of_view).toEqual([240, 240, 8]);
+    expect(mv(first.attribute, 'NumArmsPerFrame')).toEqual(['12']);
+    expect(mv(first.attribute, 'GriddingWindowShift')).toEqual(['6']);
+    expect(mv(first.attribute, 'ImageProcessingHistory')).toEqual(['FIRE', 'PYTHON', 'simplenufft1arm']);
+    const data = first.data as Int16Array;
+    expect(Math.max(...data)).toBe(4095); // BitsStored 12
+    const scale = Number(mv(first.attribute, 'ImageScaleFactor')[0]);
+    expect(scale).toBeGreaterThan(0);
+    const [p1, p99] = int16Percentiles(data, [1, 99]);
+    expect(Number(mv(first.attribute, 'WindowWidth')[0])).toBeCloseTo(p99 - p1, 9);
+    expect(Number(mv(first.attribute, 'WindowCenter')[0])).toBe(Math.floor((p99 + p1) / 2));
+    expect(mv(first.attribute, 'WindowCenter')[0]).toMatch(/\.0$/); // a Python float
+    expect(mv(first.attribute, 'ImageRowDir')).toEqual(['1.000000000000000000', '0.000000000000000000', '0.000000000000000000']);
+  });
+
+  it('a frame holds every arm since the last shift: arms_per_frame 10, window_shift 4 -> 12-arm frames at 12, 16, ...', async () => {
+    const a = await run(base('arms_per_frame = 10\nwindow_shift = 4\n'));
+    expect(a.length).toBe((60 - 12) / 4 + 1);
+    // equal to arms_per_frame 12 window_shift 4 (same arms per frame), pixel for pixel
+    const b = await run(base('arms_per_frame = 12\nwindow_shift = 4\n'));
+    expect(b.length).toBe(a.length);
+    for (let i = 0; i < a.length; i++) expect([...(a[i].data as Int16Array)]).toEqual([...(b[i].data as Int16Array)]);
+  });
+
+  it('the running grid equals gridding each frame from scratch (arm removal is exact)', async () => {
+    const sliding = await run(base('arms_per_frame = 12\nwindow_shift = 12\n'));
+    // the last frame recomputed alone from its 12 arms (scan counters 49..60, renumbered)
+    const last = acqs.slice(48).map((x, i) => ({ ...x, head: { ...x.head, scan_counter: i + 1 } }));
+    // the arm counter must start at 48 % 12 = 0 as in the full run: it does (48 is a multiple of 12)
+    const alone = await run(base('arms_per_frame = 12\nwindow_shift = 12\n'), header, last);
+    const x = sliding[sliding.length - 1].data as Int16Array, y = alone[0].data as Int16Array;
+    let maxd = 0;
+    for (let i = 0; i < x.length; i++) maxd = Math.max(maxd, Math.abs(x[i] - y[i]));
+    expect(maxd).toBeLessThanOrEqual(1);
+  });
+
+  it('ignore_arms_per_frame: frames of `interleaves` arms', async () => {
+    const imgs = await run(base('arms_per_frame = 5\nwindow_shift = 2\nignore_arms_per_frame = true\n'));
+    expect(imgs.length).toBe(60 / 12);
+    expect(mv(imgs[0].attribute, 'NumArmsPerFrame')).toEqual(['5']); // the reference reports the config value
+  });
+
+  it('save_complex with adaptive maps: complex double images; rssq: real double', async () => {
+    const c = await run(base('arms_per_frame = 12\nwindow_shift = 12\nsave_complex = true\ncoil_combine = "adaptive"\n'));
+    expect(c[0].head.data_type).toBe(DataType.CXDOUBLE);
+    expect(c[0].data.length).toBe(2 * 60 * 60);
+    expect(mv(c[0].attribute, 'WindowCenter')[0]).toMatch(/^\(.*j\)$/);
+    const r = await run(base('arms_per_frame = 12\nwindow_shift = 12\nsave_complex = true\n'));
+    expect(r[0].head.data_type).toBe(DataType.DOUBLE);
+  });
+
+  it('adaptive and rssq magnitudes agree in shape (correlation > 0.95)', async () => {
+    const a = (await run(base('arms_per_frame = 12\nwindow_shift = 12\ncoil_combine = "adaptive"\n')))[0].data as Int16Array;
+    const r = (await run(base('arms_per_frame = 12\nwindow_shift = 12\n')))[0].data as Int16Array;
+    let sa = 0, sr = 0, sar = 0, saa = 0, srr = 0;
+    const n = a.length;
+    for (let i = 0; i < n; i++) { sa += a[i]; sr += r[i]; }
+    for (let i = 0; i < n; i++) { const x = a[i] - sa / n, y = r[i] - sr / n; sar += x * y; saa += x * x; srr += y * y; }
+    expect(sar / Math.sqrt(saa * srr)).toBeGreaterThan(0.95);
+  });
+
+  it('readouts without their 2x oversampling use every other trajectory sample', async () => {
+    const half = acqs.map((x) => {
+      const ns = x.head.number_of_samples, c = x.head.active_channels;
+      const n2 = (ns) / 2; // (pre_discard + S) / 2
+      const d = new Float32Array(2 * c * n2);
+      for (let ch = 0; ch < c; ch++) for (let s = 0; s < n2; s++) {
+        d[2 * (ch * n2 + s)] = x.data[2 * (ch * ns + 2 * s)];
+        d[2 * (ch * n2 + s) + 1] = x.data[2 * (ch * ns + 2 * s) + 1];
+      }
+      return { ...x, head: { ...x.head, number_of_samples: n2 }, data: d };
+    });
+    if (acqs[0].head.number_of_samples % 2 !== 0) return; // layout needs an even readout
+    const imgs = await run(base('arms_per_frame = 12\nwindow_shift = 12\n'), header, half);
+    expect(imgs.length).toBe(5);
+  });
+
+  it('errors: missing metafile names the hash and paths; apply_girf without girf_file names the key; wrong-type key', async () => {
+    await expect(run(`metafile_paths = ["${join(dir, 'nowhere')}"]\n`)).rejects.toThrow(new RegExp(`${phantom.hash}\\.mat not found in specified paths: ${join(dir, 'nowhere')}`));
+    await expect(run(base('apply_girf = true\n'))).rejects.toThrow(/config key girf_file is not set/);
+    await expect(run(`girf_file = "missing.mat"\n` + base('apply_girf = true\n'))).rejects.toThrow(/config key girf_file names .*missing.mat, which does not exist/);
+    await expect(run(base('window_shift = "17"\n'))).rejects.toThrow(/key reconstruction.window_shift must be a positive integer/);
+    const noHash = parseIsmrmrdHeader(serializeIsmrmrdHeader({ ...header, userParameters: {} }));
+    await expect(run(base(), noHash)).rejects.toThrow(/tSequenceVariant/);
+  });
+
+  it('apply_girf with an identity-like GIRF file runs and still gives the phantom', async () => {
+    const { encodeMatFile } = await import('@mrd-tools/core');
+    const n = 3800;
+    const re = new Float32Array(n * 3).fill(1), im = new Float32Array(n * 3);
+    const gdir = join(dir, 'girf');
+    mkdirSync(gdir, { recursive: true });
+    writeFileSync(join(gdir, 'g.mat'), encodeMatFile({ GIRF: { kind: 'numeric', class: 'single', dims: [n, 3], real: re, imag: im } }));
+    const withGirf = await run(`girf_file = "${join(gdir, 'g.mat')}"\n` + base('apply_girf = true\narms_per_frame = 12\nwindow_shift = 12\n'));
+    const without = await run(base('arms_per_frame = 12\nwindow_shift = 12\n'));
+    expect(withGirf.length).toBe(without.length);
+    const a = withGirf[0].data as Int16Array, b = without[0].data as Int16Array;
+    // an all-ones GIRF leaves the ADC delay (0.85 us + dt/2 + 3 us) as the only change: same image, slightly shifted k-space
+    let sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+    const np = a.length;
+    for (let i = 0; i < np; i++) { sa += a[i]; sb += b[i]; }
+    for (let i = 0; i < np; i++) { const x = a[i] - sa / np, y = b[i] - sb / np; sab += x * y; saa += x * x; sbb += y * y; }
+    expect(sab / Math.sqrt(saa * sbb)).toBeGreaterThan(0.9);
+    void copyFileSync;
+  });
+});
