@@ -442,6 +442,16 @@ describe.skipIf(!ismrmrd)(`the ISMRMRD C++ library reads our files${ismrmrd ? ''
       // the phantom is there: the image is not flat
       const px = b[0].data as Float32Array;
       expect(Math.max(...px)).toBeGreaterThan(10 * Math.min(...px.map(Math.abs)) + 1e-6);
+      // and we append to the series the C++ library created in our file
+      const more = { ...b[0], head: { ...b[0].head, image_index: 2 }, attribute: 'appended ✓', data: px.map((v) => v * 2) };
+      const w2 = await MrdWriter.open(ours, { group: 'dataset' });
+      await w2.appendImage(more, { series: 'cpp' });
+      await w2.close();
+      const c = await read(ours);
+      expect(plain(c)).toEqual(plain([b[0], more]));
+      const py = peer('dump', ours, 'dataset');
+      expect(py.images.cpp.length).toBe(2);
+      expect(py.images.cpp[1]).toEqual(plain(more));
     });
   });
 });
