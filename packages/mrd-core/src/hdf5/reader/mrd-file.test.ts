@@ -4,7 +4,7 @@
  * high-level API (Dataset.value / slice: its own JS conversion of compounds, arrays and vlens),
  * plus facts known from how the files were made (reference/README.md).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
@@ -321,6 +321,14 @@ describe('MrdFile errors and odd files (no reference data needed)', () => {
     writeFileSync(join(dir, 'text.h5'), 'this is not hdf5\n'.repeat(100));
     await expect(MrdFile.open(join(dir, 'text.h5'))).rejects.toThrow(MrdFileError);
     await expect(MrdFile.open(join(dir, 'text.h5'))).rejects.toThrow(/text\.h5: not an HDF5 file/);
+  });
+
+  it('names an unreadable file', async () => {
+    if (process.getuid?.() === 0) return; // root reads any file: nothing to check
+    const file = join(dir, 'locked.h5');
+    writeFileSync(file, 'x');
+    chmodSync(file, 0);
+    await expect(MrdFile.open(file)).rejects.toThrow(/locked\.h5: cannot read: /);
   });
 
   it('names a file with the HDF5 signature but a broken body', async () => {

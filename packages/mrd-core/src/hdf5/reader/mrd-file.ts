@@ -254,7 +254,13 @@ export class MrdFile {
       throw new MrdFileError(path, undefined, code === 'ENOENT' ? 'no such file' : `cannot read: ${(err as Error).message}`, { cause: err });
     }
     if (st.isDirectory()) throw new MrdFileError(path, undefined, 'is a directory, not an HDF5 file');
-    if (!hasHdf5Signature(abs, st.size)) {
+    let isHdf5: boolean;
+    try {
+      isHdf5 = hasHdf5Signature(abs, st.size);
+    } catch (err) {
+      throw new MrdFileError(path, undefined, `cannot read: ${(err as Error).message}`, { cause: err });
+    }
+    if (!isHdf5) {
       throw new MrdFileError(path, undefined, st.size === 0 ? 'empty file, not an HDF5 file' : 'not an HDF5 file (no HDF5 signature)');
     }
     const m = await h5module();
