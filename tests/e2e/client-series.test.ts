@@ -21,9 +21,11 @@ function img(x: number, y: number, index: number) {
   im.attribute = serializeMeta(meta);
   return im;
 }
-export async function process(connection: any) {
+export async function process(connection: any, config: any) {
   for await (const _ of connection) { /* wait for the client's CLOSE */ }
-  await connection.sendImage([img(8, 6, 0), img(8, 6, 1), img(6, 8, 2), img(5, 5, 3)]);
+  const images = [img(8, 6, 0), img(8, 6, 1), img(6, 8, 2), img(5, 5, 3)];
+  if (config && config.reverse) images.reverse();
+  await connection.sendImage(images);
 }
 `;
 
@@ -77,6 +79,24 @@ describe('mrd-client beyond the reference', () => {
     expect(s.image_3_5x5x1x1_ushort[0].data[24]).toBe(24 + 300);
     expect(run.out).toMatch(/stored in 'g\/image_3_6x8x1x1_ushort'/);
     expect(run.out).toMatch(/Received +4 images/);
+  });
+
+  it('adds a second run to an existing output group, odd sizes again in the sibling group', async () => {
+    const input = await inputFile(tempDir('in-'), ['dataset']);
+    const out = join(tempDir('twice-'), 'twice.h5');
+    const first = await runClient(['-p', String(server.port), '-c', 'mixed', '-G', 'g', '-o', out, input]);
+    expect(first.code, first.out).toBe(0);
+    // The second run gets the images in reverse order (mixed.json): its first image (5x5) does
+    // not fit the existing image_3 (8x6) and must go to the sibling group too.
+    const cwd = tempDir('rev-');
+    writeFileSync(join(cwd, 'mixed.json'), '{"reverse": true}');
+    const second = await runClient(['-p', String(server.port), '-c', 'mixed', '-G', 'g', '-o', out, input], { cwd });
+    expect(second.code, second.out).toBe(0);
+    const s = await series(out, 'g');
+    expect(Object.keys(s).sort()).toEqual(['image_3', 'image_3_5x5x1x1_ushort', 'image_3_6x8x1x1_ushort']);
+    expect(s.image_3.map((i) => i.head.image_index)).toEqual([0, 1, 1, 0]);
+    expect(s.image_3_6x8x1x1_ushort).toHaveLength(2);
+    expect(s.image_3_5x5x1x1_ushort).toHaveLength(2);
   });
 
   it('--fix-transposed transposes a swapped image back into its series', async () => {

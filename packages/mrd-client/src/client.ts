@@ -139,6 +139,11 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
     const conn = new SocketConnection(socket);
     const results = new ResultsWriter(outfile, o.outGroup, o.fixTransposed);
+    try {
+      await results.prepare();
+    } catch (err) {
+      throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
+    }
     if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
 
     // Receive concurrently with sending.

@@ -12,7 +12,7 @@
  * Writes are batched (payloads copied: decoded messages may be views into socket buffers).
  */
 import { existsSync } from 'node:fs';
-import { logger, ImageSeriesGroups, MrdWriter } from '@mrd-tools/core';
+import { logger, ImageSeriesGroups, MrdFile, MrdWriter } from '@mrd-tools/core';
 import type { Acquisition, Image, MrdMessage, Waveform } from '@mrd-tools/core';
 import { transposeImage } from './transpose-image.js';
 
@@ -38,6 +38,28 @@ export class ResultsWriter {
   readonly serverErrors: string[] = [];
 
   constructor(private readonly path: string, private readonly group: string, private readonly fixTransposed = false) {}
+
+  /**
+   * When the output group already exists (results added to an earlier run's group), learns the
+   * shapes of its image series so that images that do not fit go to sibling groups instead of
+   * failing the append.
+   */
+  async prepare(): Promise<void> {
+    if (!existsSync(this.path)) return;
+    const f = await MrdFile.open(this.path);
+    try {
+      if (!f.groups().includes(this.group)) return;
+      for (const series of f.imageSeries(this.group)) {
+        for await (const img of f.images(this.group, series, { start: 0, end: 1 })) {
+          this.groups.declareExisting(series, img);
+          const m = /^image_(\d+)$/.exec(series);
+          if (m) this.seriesShape.set(Number(m[1]), img);
+        }
+      }
+    } finally {
+      f.close();
+    }
+  }
 
   private async open(): Promise<MrdWriter> {
     if (!this.writer) {
