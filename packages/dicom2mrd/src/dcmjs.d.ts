@@ -13,10 +13,17 @@ declare module 'dcmjs' {
     dict: DcmjsDataset;
     write(options?: Record<string, unknown>): ArrayBuffer;
   }
+  export class WriteBufferStream {
+    constructor(defaultSize?: number, littleEndian?: boolean);
+    size: number;
+    getBuffer(start?: number, end?: number): ArrayBuffer;
+  }
   export const data: {
     DicomMessage: {
       readFile(buffer: ArrayBuffer, options?: Record<string, unknown>): DicomDict;
+      write(dict: DcmjsDataset, stream: WriteBufferStream, syntax: string, options?: Record<string, unknown>): number;
     };
+    WriteBufferStream: typeof WriteBufferStream;
     DicomDict: typeof DicomDict;
     DicomMetaDictionary: {
       uid(): string;

@@ -4,10 +4,14 @@
  * SpecificCharacterSet is kept when every text value is ASCII (the bytes are then identical in
  * any ASCII-based character set), else it becomes ISO_IR 192.
  *
- * Pixel Data and any element after it (e.g. DataSetTrailingPadding) are appended here as plain
- * explicit VR little endian elements (a 12-byte element header and the bytes) instead of through
- * dcmjs: dcmjs grows its value buffer in 256-byte steps, 512 allocations for one 256 x 256 image,
- * which made it the bulk of mrd2dicom's time. Everything else is written by dcmjs.
+ * Speed: dcmjs encodes every element through a fresh stream object (and grows value buffers in
+ * 256-byte steps, 512 allocations for one 256 x 256 image), which made it the bulk of mrd2dicom's
+ * time. So (1) Pixel Data and any element after it (e.g. DataSetTrailingPadding) are appended as
+ * plain explicit VR little endian elements (a 12-byte element header and the bytes), and (2) the
+ * other elements are encoded by dcmjs one by one and the bytes kept in a cache keyed by tag and
+ * value: the images of a series share most of their elements, so most are encoded once. The
+ * output is byte for byte what `DicomDict.write` gives (dcmjs writes the elements in tag order,
+ * each independently; a test checks this).
  */
 import dcmjs, { type DcmjsDataset, type DcmjsElement } from 'dcmjs';
 import {
@@ -103,10 +107,30 @@ export function writeDicomFile(ds: DicomJsonDataset, pixelBytes: Uint8Array, bit
       delete dataset[t];
     }
   }
-  const dict = datasetToDcmjs(dataset);
-  // Pixel data of odd length is padded to even length by the writer.
-  if (!tail) dict[Tag.PixelData] = { vr: bitsAllocated <= 8 ? 'OB' : 'OW', Value: [toArrayBuffer(pixelBytes)] };
-  const meta: DcmjsDataset = {
+  if (!tail) {
+    // Rare: non-binary elements after Pixel Data; let dcmjs write everything.
+    const dict = datasetToDcmjs(dataset);
+    dict[Tag.PixelData] = { vr: bitsAllocated <= 8 ? 'OB' : 'OW', Value: [toArrayBuffer(pixelBytes)] };
+    const dd = new dcmjs.data.DicomDict(fileMeta(sopClassUID, sopInstanceUID));
+    dd.dict = dict;
+    return new Uint8Array(dd.write({ allowInvalidVRLength: true }));
+  }
+  const meta = fileMeta(sopClassUID, sopInstanceUID);
+  const metaParts = Object.keys(meta).sort().map((t) => cachedElement(t, meta[t]!));
+  const metaLength = metaParts.reduce((a, p) => a + p.length, 0);
+  const parts: Uint8Array[] = [PREAMBLE, cachedElement('00020000', { vr: 'UL', Value: [metaLength] }), ...metaParts];
+  for (const t of Object.keys(dataset).sort()) parts.push(cachedJsonElement(t, dataset[t]!));
+  parts.push(...tailParts);
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+const PREAMBLE = (() => { const b = new Uint8Array(132); b.set([0x44, 0x49, 0x43, 0x4d], 128); return b; })();
+
+function fileMeta(sopClassUID: string, sopInstanceUID: string): DcmjsDataset {
+  return {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0, 1]).buffer] },
     '00020002': { vr: 'UI', Value: [sopClassUID] },
     '00020003': { vr: 'UI', Value: [sopInstanceUID] },
@@ -114,13 +138,50 @@ export function writeDicomFile(ds: DicomJsonDataset, pixelBytes: Uint8Array, bit
     '00020012': { vr: 'UI', Value: [IMPLEMENTATION_CLASS_UID] },
     '00020013': { vr: 'SH', Value: [IMPLEMENTATION_VERSION_NAME] },
   };
-  const dd = new dcmjs.data.DicomDict(meta);
+}
+
+/** dcmjs's encoding of one element (explicit VR little endian). */
+function encodeElement(tag: string, el: DcmjsElement): Uint8Array {
+  const stream = new dcmjs.data.WriteBufferStream(256);
+  dcmjs.data.DicomMessage.write({ [tag]: el }, stream, TransferSyntax.ExplicitVRLittleEndian, { allowInvalidVRLength: true });
+  return new Uint8Array(stream.getBuffer());
+}
+
+const CACHE_LIMIT = 20000;
+const cache = new Map<string, Uint8Array>();
+
+function remember(key: string, make: () => Uint8Array): Uint8Array {
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const bytes = make();
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, bytes);
+  return bytes;
+}
+
+/** Elements unique to every file: not worth keeping. */
+const UNIQUE = new Set(['00020003', Tag.SOPInstanceUID]);
+
+function cachedElement(tag: string, el: DcmjsElement): Uint8Array {
+  if (UNIQUE.has(tag)) return encodeElement(tag, el);
+  const v = el.Value?.[0];
+  if (v instanceof ArrayBuffer) return remember(`${tag}|${el.vr}|b${Buffer.from(v).toString('base64')}`, () => encodeElement(tag, el));
+  return remember(`${tag}|${JSON.stringify(el)}`, () => encodeElement(tag, el));
+}
+
+function cachedJsonElement(tag: string, el: DicomJsonElement): Uint8Array {
+  // Large binary values (e.g. exact float pixels) are not worth keying.
+  if (UNIQUE.has(tag) || (el.InlineBinary && el.InlineBinary.length > 4096)) return encodeElement(tag, elementToDcmjs(el));
+  return remember(`${tag}|${JSON.stringify(el)}`, () => encodeElement(tag, elementToDcmjs(el)));
+}
+
+/** The same file written by dcmjs's DicomDict.write (reference for the tests). */
+export function writeDicomFileWithDcmjs(ds: DicomJsonDataset, pixelBytes: Uint8Array, bitsAllocated: number, sopClassUID: string, sopInstanceUID: string): Uint8Array {
+  const dataset = { ...ds };
+  if (!allAscii(dataset)) dataset[Tag.SpecificCharacterSet] = { vr: 'CS', Value: ['ISO_IR 192'] };
+  const dict = datasetToDcmjs(dataset);
+  dict[Tag.PixelData] = { vr: bitsAllocated <= 8 ? 'OB' : 'OW', Value: [toArrayBuffer(pixelBytes)] };
+  const dd = new dcmjs.data.DicomDict(fileMeta(sopClassUID, sopInstanceUID));
   dd.dict = dict;
-  const head = new Uint8Array(dd.write({ allowInvalidVRLength: true }));
-  if (!tail) return head;
-  const out = new Uint8Array(head.length + tailParts.reduce((a, p) => a + p.length, 0));
-  out.set(head, 0);
-  let o = head.length;
-  for (const p of tailParts) { out.set(p, o); o += p.length; }
-  return out;
+  return new Uint8Array(dd.write({ allowInvalidVRLength: true }));
 }

@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { describeWithReference, itWithReference, reference } from '@mrd-tools/core/testing';
 import {
-  DataType, ImageType, MetaAttributes, MrdFile, Tag, emptyImageHeader, logger, dicomTimeToTicks,
+  DataType, ImageType, MetaAttributes, MrdFile, Tag, emptyImageHeader, logger, dicomTimeToTicks, parseMeta,
   type DicomJsonDataset, type Image,
 } from '@mrd-tools/core';
 import { convertDicomFolder } from '../../dicom2mrd/src/dicom2mrd.js';
 import { readDicomBytes, type DicomFile } from '../../dicom2mrd/src/dicom-file.js';
 import { dicomFilesToMrd } from '../../dicom2mrd/src/convert.js';
 import { normaliseDatesAndTimes } from './image-to-dicom.js';
+import { writeDicomFile, writeDicomFileWithDcmjs } from './dicom-writer.js';
+import { originalDataset } from './image-to-dicom.js';
 import { defaultOutputFolder, dicomFileName, mrdFileToDicom, mrdImagesToDicom, readMrdImages, safeFileNamePart, writeFilesNoOverwrite, type DicomFileOut } from './mrd2dicom.js';
 
 let dir: string;
@@ -221,6 +223,23 @@ describe('mrd2dicom mapping', () => {
     expect(ds['00080030']!.Value).toEqual(['140438']);
     expect((ds['00081140']!.Value![0] as DicomJsonDataset)['00080023']!.Value).toEqual(['20010203']);
     expect(ds['00080021']!.Value).toEqual(['20000101']);
+  });
+
+  itWithReference('the element cache writes exactly what dcmjs DicomDict.write writes', ['dicom/series', 'dicom/mr_small'], async () => {
+    for (const folder of ['dicom/series', 'dicom/mr_small']) {
+      const conv = await convertDicomFolder(reference(folder));
+      for (const s of conv.series) {
+        for (const img of s.images) {
+          const ds = originalDataset(parseMeta(img.attribute), 'test')!;
+          const px = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
+          for (let k = 0; k < 2; k++) { // second time from the cache
+            const a = writeDicomFile(ds, px, 16, '1.2.840.10008.5.1.4.1.1.4', '1.2.3.4');
+            const b = writeDicomFileWithDcmjs(ds, px, 16, '1.2.840.10008.5.1.4.1.1.4', '1.2.3.4');
+            expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
+          }
+        }
+      }
+    }
   });
 
   it('file names and default folder', () => {
