@@ -16,7 +16,7 @@
  * no trigger, as the reference reads them).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   AcquisitionFlag, GaussianNoise, MrdWriter, emptyAcquisitionHeader, emptyWaveformHeader, encodeMatFile, matDouble, matScalar, matStruct,
@@ -144,6 +144,7 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
   };
 
   if (existsSync(output) && !options.force) throw new Error(`${output} exists; use --force to replace it or -o to choose another file`);
+  mkdirSync(metaDir, { recursive: true });
   writeFileSync(metafile, metaBytes);
   const writer = await MrdWriter.create(output, { group, overwrite: options.force ?? false });
   try {
