@@ -20,22 +20,31 @@
 // (ismrmrd_generate_cartesian_shepp_logan) or, without it, with mrd-phantom.
 // Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data', 'e2e');
 mkdirSync(dataDir, { recursive: true });
-const serverCli = join(root, 'packages/mrd-server/dist/cli.js');
-const clientCli = join(root, 'packages/mrd-client/dist/cli.js');
-const phantomCli = join(root, 'packages/phantom-gen/dist/cli.js');
-for (const f of [serverCli, clientCli]) {
-  if (!existsSync(f)) {
-    console.error(`${f} missing: run "node scripts/build.mjs" (pnpm bench does)`);
+// Private copies of the built CLIs, so a concurrent `node scripts/build.mjs` (which empties
+// dist/) cannot pull them away mid-run. They live in the package's node_modules (gitignored),
+// where the packages they import resolve as from dist/.
+function privateCopy(pkg) {
+  const src = join(root, 'packages', pkg, 'dist', 'cli.js');
+  for (let i = 0; i < 120 && !existsSync(src); i++) spawnSync('sleep', ['0.5']);
+  if (!existsSync(src)) {
+    console.error(`${src} missing: run "node scripts/build.mjs" (pnpm bench does)`);
     process.exit(1);
   }
+  const dir = join(root, 'packages', pkg, 'node_modules', '.mrd-bench');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(src, join(dir, 'cli.js'));
+  return join(dir, 'cli.js');
 }
+const serverCli = privateCopy('mrd-server');
+const clientCli = privateCopy('mrd-client');
+const phantomCli = join(root, 'packages/phantom-gen/dist/cli.js');
 const RUNS = 3;
 const want2gb = !process.argv.includes('--no-2gb');
 const MB = 1e6;
