@@ -205,9 +205,9 @@ const nul = await ours(file, 'null');
 const inv = await ours(file, 'invertcontrast');
 const rate = (s) => size / MB / s;
 console.log('');
-console.log('config          ours (MB/s)   python pair, equivalent (MB/s)   ratio   reference pair (quoted)');
-console.log(`null            ${rate(nul.best).toFixed(0).padStart(10)}   ${py ? rate(py).toFixed(0).padStart(30) : '   python3+h5py missing: n/a'}   ${py ? (py / nul.best).toFixed(1).padStart(5) + 'x' : '   n/a'}   ~55 MB/s (not measured here)`);
-console.log(`invertcontrast  ${rate(inv.best).toFixed(0).padStart(10)}   ${''.padStart(30)}   ${''.padStart(6)}   (no figure quoted)`);
+console.log('config          ours (MB/s)   python pair, equivalent (MB/s)   ours/python   reference pair (quoted)');
+console.log(`null            ${rate(nul.best).toFixed(0).padStart(10)}   ${py ? rate(py).toFixed(0).padStart(30) : '   python3+h5py missing: n/a'}   ${py ? (py / nul.best).toFixed(2).padStart(11) + 'x' : '         n/a'}   ~55 MB/s (not measured here)`);
+console.log(`invertcontrast  ${rate(inv.best).toFixed(0).padStart(10)}   ${''.padStart(30)}   ${''.padStart(12)}   (no figure quoted)`);
 console.log(`target for null: >= 500 MB/s -> ${rate(nul.best) >= 500 ? 'met' : 'NOT met'}`);
 console.log(`peak RSS on this input (null): server ${(nul.serverRss / 1024).toFixed(0)} MB, client ${(nul.clientRss / 1024).toFixed(0)} MB; (invertcontrast): server ${(inv.serverRss / 1024).toFixed(0)} MB, client ${(inv.clientRss / 1024).toFixed(0)} MB`);
 
