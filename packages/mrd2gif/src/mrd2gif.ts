@@ -301,7 +301,9 @@ function displayFrames(sources: SourceFrame[], windowsIn: (WindowRange | null)[]
   } else {
     windows = sources.map(() => null);
     if (greyIdx.length > 0) {
-      const stats: WindowStats[] = greyIdx.map((i) => frameWindowStats(sources[i].values!));
+      // each frame's statistics binned on the previous frame's range (exact; two passes, not three)
+      const stats: WindowStats[] = [];
+      for (const i of greyIdx) stats.push(frameWindowStats(sources[i].values!, stats[stats.length - 1]));
       const metaW = greyIdx.map((i) => metaWindow(sources[i].meta));
       const w = seriesWindows(stats, metaW, opts.floatingWindow ?? false);
       greyIdx.forEach((i, k) => (windows[i] = w[k]));

@@ -50,7 +50,7 @@ describe('percentiles', () => {
 describe('windowing', () => {
   const ramp = Float32Array.from({ length: 101 }, (_, i) => i);
   it('series window is the median of per-frame 5/95th percentiles', () => {
-    const stats = [ramp, ramp.map((v) => v * 2), ramp.map((v) => v * 3)].map(frameWindowStats);
+    const stats = [ramp, ramp.map((v) => v * 2), ramp.map((v) => v * 3)].map((v) => frameWindowStats(v));
     const w = seriesWindows(stats, [null, null, null], false);
     expect(w).toHaveLength(3);
     expect(w[0]).toEqual({ min: 10, max: 190 });
@@ -171,8 +171,17 @@ describe('frameWindowStats on large frames (histogram selection)', () => {
       new Float32Array(9000).fill(3.5),
       Float32Array.from({ length: 70000 }, () => Math.exp(rnd() * 20)),
     ];
-    for (const c of cases) {
+    let prev: ReturnType<typeof frameWindowStats> | undefined;
+    const hints = [undefined, { p5: 0, p95: 1, min: -5, max: 5 }, { p5: 0, p95: 1, min: 1e6, max: 2e6 }];
+    for (const [ci, c] of cases.entries()) {
+      // with and without a range hint (the previous frame's, a narrow one, one off the data)
+      for (const hint of [prev, ...hints]) {
+        const h = frameWindowStats(c, hint);
+        const ref = frameWindowStats(c);
+        expect([h.p5, h.p95, h.min, h.max], `case ${ci}`).toEqual([ref.p5, ref.p95, ref.min, ref.max]);
+      }
       const s = frameWindowStats(c);
+      prev = s;
       const vals = Array.from(c);
       expect(s.p5).toBe(sortedPercentile(vals, 5));
       expect(s.p95).toBe(sortedPercentile(vals, 95));
