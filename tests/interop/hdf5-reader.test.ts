@@ -195,7 +195,7 @@ async function expectGroup(f: MrdFile, g: string, e: Record<string, any>): Promi
           f.close();
         }
         expect(count).toBe(n);
-        // batches of ~16 MB: the process never holds the file (2.2 GB) in memory
+        // batches of ~1 MB: the process never holds the file (2.2 GB) in memory
         expect(maxRss).toBeLessThan(1.2e9);
       } finally {
         rmSync(h5, { force: true });

@@ -125,7 +125,7 @@ describeWithReference('MrdFile on the h5py phantom (ismrmrd-python)', [PY], () =
     expect(part.map((a) => a.head.scan_counter)).toEqual(acqs.slice(30, 35).map((a) => a.head.scan_counter));
     const batches = await collect(f.acquisitionBatches('dataset', { batchSize: 50 }));
     expect(batches.map((b) => b.length)).toEqual([50, 50, 50, 10]);
-    // default sizing: one record first (sizes unknown), then as many as fit ~16 MB (all 159 here)
+    // default sizing: one record first (sizes unknown), then as many as fit ~1 MB (all 159 here)
     const adaptive = await collect(f.acquisitionBatches('dataset'));
     expect(adaptive.map((b) => b.length)).toEqual([1, 159]);
   });

@@ -30,8 +30,9 @@
  * ASCII-tagged vlen strings byte by byte, which would garble the UTF-8 that ismrmrd-python
  * stores under the ASCII tag).
  *
- * Memory stays bounded: rows are read in batches (default: as many as fit about 16 MB of
- * payload, adapted as records are seen); payload typed arrays of one batch are views into that
+ * Memory stays bounded: rows are read in batches (default: as many as fit about 1 MB of
+ * payload, adapted as records are seen; 1 MB measured faster than 4 or 16 MB, as the batch
+ * stays in cache between the H5Dread and the copy out); payload typed arrays of one batch are views into that
  * batch's own ArrayBuffer, never reused, so they stay valid as long as they are referenced.
  * Streaming consumers can pass `reuseBuffer` to have every batch re-fill one buffer instead (as
  * the C++ library re-fills one Acquisition): on 128 KB acquisitions that saves a third of the
@@ -58,7 +59,7 @@ import {
 
 /** Options of the batched iterators. */
 export interface ReadOptions {
-  /** Records per H5Dread; default adapts to about 16 MB of payload per batch. */
+  /** Records per H5Dread; default adapts to about 1 MB of payload per batch. */
   batchSize?: number;
   /** First record (default 0). */
   start?: number;
@@ -92,7 +93,7 @@ export interface MrdArray {
 }
 
 const TEXT_NAMES = new Set(['xml', 'config_file', 'config', 'configAdditional']);
-const TARGET_BATCH_BYTES = 16 * 1024 * 1024;
+const TARGET_BATCH_BYTES = 1024 * 1024;
 const MAX_BATCH = 4096;
 const utf8 = new TextDecoder('utf-8');
 
