@@ -258,6 +258,7 @@ export function planDicomToMrd(files: DicomFile[]): DicomToMrdPlan {
   logger.info(`Creating MRD XML header from file ${files[0]!.path}`);
   const header = createMrdHeader(framesOf(files[0]!)[0]!);
   const xml = serializeIsmrmrdHeader(header);
+  logger.debug(xml);
 
   const order = new Map(files.map((f, i) => [f, i]));
   const series: DicomToMrdPlan['series'] = [];

@@ -16,7 +16,7 @@ async function main(): Promise<number> {
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors.' })
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
-    .epilogue('Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
+    .epilogue('Exit status: 0 when every image was written, 2 when some were skipped (named in the warnings), 1 on failure. Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
     .strict()
     .help()
     .alias('help', 'h')
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
   let bar: TextProgressBar | undefined;
   try {
-    await mrdFileToDicom(String(argv._[0]), {
+    const r = await mrdFileToDicom(String(argv._[0]), {
       group: argv['in-group'],
       outFolder: argv['out-folder'],
       onProgress: (done, total) => {
@@ -34,6 +34,10 @@ async function main(): Promise<number> {
       },
     });
     bar?.finish();
+    if (r.skipped.length > 0) {
+      logger.warning(`${r.skipped.length} image(s) skipped: ${r.skipped.join(', ')}`);
+      return 2;
+    }
     return 0;
   } catch (e) {
     bar?.finish();

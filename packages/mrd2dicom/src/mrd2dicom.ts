@@ -110,6 +110,8 @@ export class MrdToDicomConverter {
   private uids: UidContext | undefined;
   private readonly used: Set<string>;
   private readonly counters = new Map<string, number>();
+  /** Images that could not be converted (named in warnings). */
+  readonly skipped: string[] = [];
 
   constructor(xml: string | undefined, usedNames: Iterable<string> = []) {
     this.header = parseHeader(xml);
@@ -123,6 +125,7 @@ export class MrdToDicomConverter {
     const where = `${series} image ${index}`;
     if (image.data.length !== expectedLength(image)) {
       logger.warning(`${where}: data has ${image.data.length} values, header says ${expectedLength(image)}; skipped`);
+      this.skipped.push(where);
       return [];
     }
     const meta = parseImageMeta(image, where);
@@ -193,6 +196,8 @@ export interface MrdToDicomResult {
   group: string;
   outFolder: string;
   files: string[];
+  /** Images skipped (named in the warnings). */
+  skipped: string[];
 }
 
 /** The group to read: the one asked for, else the last (the most recent, as the reference). */
@@ -275,7 +280,7 @@ export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { o
     await Promise.all(pending);
     if (failure !== undefined) throw failure;
     logger.info(`Wrote ${files.length} DICOM files to ${outFolder}`);
-    return { group: g, outFolder, files: files.sort() };
+    return { group: g, outFolder, files: files.sort(), skipped: conv.skipped };
   } finally {
     f.close();
   }
