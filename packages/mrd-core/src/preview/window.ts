@@ -258,8 +258,17 @@ function percentilesFromHistogram(a: Scratch, h: Histogram, qs: number[], maxBuc
   const buckets = bins.map((b) => new Float64Array(counts[b]));
   const fill = new Int32Array(bins.length);
   bins.forEach((b, j) => (wanted[b] = j));
+  // Values clearly outside every wanted bin are skipped by two comparisons; the bin of the
+  // rest is computed exactly as in the counting pass.
+  const bmin = Math.min(...bins);
+  const bmax = Math.max(...bins);
+  const vlo = bmin === 0 ? -Infinity : lo + (bmin - 1) / scale;
+  const vhi = bmax === B - 1 ? Infinity : lo + (bmax + 2) / scale;
   for (let i = 0; i < n; i++) {
     const v = a[i];
+    if (!(v >= vlo && v <= vhi)) {
+      if (v === v) continue; // NaN falls through to bin 0 as in the counting pass
+    }
     const f = (v - lo) * scale;
     const j = wanted[f < 0 ? 0 : f >= B ? B - 1 : f | 0];
     if (j >= 0) buckets[j][fill[j]++] = v;
@@ -319,9 +328,20 @@ export function applyWindow(values: ArrayLike<number>, win: WindowRange, out = n
     return out;
   }
   const scale = 255 / (max - min);
+  if (values instanceof Float32Array) return windowFloat32(values, min, scale, out);
   for (let i = 0; i < n; i++) {
     const g = Math.fround((values[i] - min) * scale);
     // NaN and negatives -> 0, >= 255 -> 255, else truncate (PIL F -> L)
+    out[i] = g > 0 ? (g >= 255 ? 255 : g | 0) : 0;
+  }
+  return out;
+}
+
+/** `applyWindow`'s loop for float32 frames (monomorphic, so V8 keeps it tight). */
+function windowFloat32(values: Float32Array, min: number, scale: number, out: Uint8Array): Uint8Array {
+  const n = values.length;
+  for (let i = 0; i < n; i++) {
+    const g = Math.fround((values[i] - min) * scale);
     out[i] = g > 0 ? (g >= 255 ? 255 : g | 0) : 0;
   }
   return out;
