@@ -16,10 +16,11 @@
  * pointer}. The headers are decoded with DataView by member name (record-layout.ts), the vlen
  * payloads are copied out of the wasm heap with one `TypedArray.set` each into a single
  * ArrayBuffer per batch, and HDF5's vlen allocations are reclaimed before the next batch.
- * scripts/bench/hdf5-read.bench.mjs, on an idle machine: 1.96 GB/s on 128 KB acquisitions
- * (C++ `ismrmrd_read_timing_test` 1.58 GB/s on the same file, h5py bulk read 4.8 GB/s) and
- * 840 MB/s on 16 KB acquisitions (C++ 250 MB/s, as it does one H5Dread per record; h5py
- * 1.3 GB/s).
+ * scripts/bench/hdf5-read.bench.mjs (all readers interleaved in one run, on a shared 2-core
+ * machine): on 128 KB acquisitions 2.1 GB/s (3.2 GB/s with `reuseBuffer`) against 1.0-1.6 GB/s
+ * for the C++ `ismrmrd_read_timing_test` and 0.9-1.5 GB/s for an h5py bulk read; on 16 KB
+ * acquisitions 475-750 MB/s (680-1060 with `reuseBuffer`) against 160-250 MB/s for the C++
+ * library, which does one H5Dread per record.
  *
  * Decoding the file bytes ourselves was prototyped too (v1 B-tree chunk index and global heap
  * collections parsed in JS, payloads read with positioned reads straight into the result
@@ -35,9 +36,8 @@
  * stays in cache between the H5Dread and the copy out); payload typed arrays of one batch are views into that
  * batch's own ArrayBuffer, never reused, so they stay valid as long as they are referenced.
  * Streaming consumers can pass `reuseBuffer` to have every batch re-fill one buffer instead (as
- * the C++ library re-fills one Acquisition): on 128 KB acquisitions that saves a third of the
- * CPU time, spent allocating and page-faulting fresh memory (bench: about 1.8 GB/s under load,
- * 1.8x the C++ library in the same run; default mode 0.9-1.2x depending on load).
+ * the C++ library re-fills one Acquisition): that saves the CPU time spent allocating and
+ * page-faulting fresh memory for every batch (a third of it on 128 KB acquisitions).
  *
  * Errors name the file and the HDF5 object at fault: `phantom.h5: /dataset/data: missing`.
  * Counting methods return 0 for an absent dataset; iterating one throws.
