@@ -6,7 +6,8 @@
  *   the three series, a truncated and a non-DICOM file): `dcm2json` of every output holds every
  *   original tag (pixel data excepted) with the original value, except the UIDs mrd2dicom replaces
  *   on purpose (SOP/Series Instance UID; Study UID unified per MRD file), and identical pixel data;
- * - the MRD file dicom2mrd writes is read by h5py;
+ * - the MRD file dicom2mrd writes is read by h5py, and MRD -> DICOM -> MRD through both
+ *   executables keeps pixels, geometry and times (compared with h5py);
  * - mrd2dicom on every reference output (*.h5) gives valid DICOM.
  */
 import { spawnSync } from 'node:child_process';
@@ -196,6 +197,36 @@ const REPLACED = new Set(['00080018', '0020000E', '0020000D']);
       else if (el.vr !== 'US' && el.vr !== 'SS') expect(back[tag], tag).toEqual(el);
     }
     expect(pixelBytes(file).equals(pixelBytes(src))).toBe(true);
+  });
+
+  it.skipIf(!python)('MRD -> DICOM -> MRD with the CLIs, compared with h5py: pixels, geometry and times kept', () => {
+    const compare = `
+import h5py, sys, numpy as np
+a = h5py.File(sys.argv[1], 'r')['dataset']; b = h5py.File(sys.argv[2], 'r')['dataset']
+sa = sorted([k for k in a if k.startswith('image_')], key=lambda k: int(k.split('_')[1]))
+sb = sorted([k for k in b if k.startswith('image_')], key=lambda k: int(k.split('_')[1]))
+assert len(sa) == len(sb), (sa, sb)
+for x, y in zip(sa, sb):
+    da, db = a[x]['data'][()], b[y]['data'][()]
+    assert da.dtype == db.dtype, (x, da.dtype, db.dtype)
+    assert da.shape == db.shape, (x, da.shape, db.shape)
+    assert np.array_equal(da, db), x
+    ha, hb = a[x]['header'][()], b[y]['header'][()]
+    for f in ['matrix_size', 'channels', 'field_of_view', 'position', 'read_dir', 'phase_dir', 'slice_dir', 'acquisition_time_stamp', 'image_type', 'data_type']:
+        assert np.array_equal(ha[f], hb[f]), (x, f, ha[f], hb[f])
+    assert np.array_equal(ha['physiology_time_stamp'][:, 0], hb['physiology_time_stamp'][:, 0]), x
+print('ok')
+`;
+    const outputs = readdirSync(reference('outputs')).filter((f) => f.endsWith('.h5') && f !== 'waveforms_savedataonly.h5');
+    for (const f of outputs) {
+      const folder = join(work, 'rt-' + f.replace(/\.h5$/, ''));
+      expect(node(mrd2dicomCli, [reference(`outputs/${f}`), '-o', folder]).status).toBe(0);
+      const back = join(work, 'rt-' + f);
+      const r = node(dicom2mrdCli, [folder, '-o', back]);
+      expect(r.status, r.out).toBe(0);
+      const py = spawnSync(python!, ['-c', compare, reference(`outputs/${f}`), back], { encoding: 'utf8' });
+      expect(py.stdout.trim(), `${f}: ${py.stderr}`).toBe('ok');
+    }
   });
 
   it('mrd2dicom on every reference output: valid DICOM', () => {
