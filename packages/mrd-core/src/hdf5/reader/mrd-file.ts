@@ -24,7 +24,8 @@
  *
  * Decoding the file bytes ourselves was prototyped too (v1 B-tree chunk index and global heap
  * collections parsed in JS, payloads read with positioned reads straight into the result
- * arrays, every byte read once): it used as much CPU time as this path, within noise, because
+ * arrays, every byte read once): it used as much CPU time as this path (then with 16 MB
+ * batches), within noise, because
  * the cost lies in allocating and filling the result arrays and decoding the headers, not in
  * HDF5. It was dropped; HDF5 stays the one parser of every layout. Strings (XML header, image
  * attributes, configs) are read the same raw way and decoded as UTF-8 (h5wasm decodes
@@ -33,8 +34,9 @@
  *
  * Memory stays bounded: rows are read in batches (default: as many as fit about 1 MB of
  * payload, adapted as records are seen; 1 MB measured faster than 4 or 16 MB, as the batch
- * stays in cache between the H5Dread and the copy out); payload typed arrays of one batch are views into that
- * batch's own ArrayBuffer, never reused, so they stay valid as long as they are referenced.
+ * stays in cache between the H5Dread and the copy out). The payload typed arrays of a batch
+ * are views into that batch's own ArrayBuffer, never reused, so they stay valid as long as
+ * they are referenced.
  * Streaming consumers can pass `reuseBuffer` to have every batch re-fill one buffer instead (as
  * the C++ library re-fills one Acquisition): that saves the CPU time spent allocating and
  * page-faulting fresh memory for every batch (a third of it on 128 KB acquisitions).
