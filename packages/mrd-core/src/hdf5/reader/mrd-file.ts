@@ -25,9 +25,8 @@
  * Decoding the file bytes ourselves was prototyped too (v1 B-tree chunk index and global heap
  * collections parsed in JS, payloads read with positioned reads straight into the result
  * arrays, every byte read once): it used as much CPU time as this path (then with 16 MB
- * batches), within noise, because
- * the cost lies in allocating and filling the result arrays and decoding the headers, not in
- * HDF5. It was dropped; HDF5 stays the one parser of every layout. Strings (XML header, image
+ * batches), within noise, because the cost lies in allocating and filling the result arrays
+ * and decoding the headers, not in HDF5. It was dropped; HDF5 stays the one parser of every layout. Strings (XML header, image
  * attributes, configs) are read the same raw way and decoded as UTF-8 (h5wasm decodes
  * ASCII-tagged vlen strings byte by byte, which would garble the UTF-8 that ismrmrd-python
  * stores under the ASCII tag).
