@@ -142,6 +142,10 @@ describe('mrd2dicom mapping', () => {
     expect(p.string('x00080032')).toBe('010203.0075');
     expect(dicomTimeToTicks(p.string('x00080032'))).toBe(ts);
     expect(Number(p.string('x00181060'))).toBe(250);
+    // TriggerTime is allowed only for gated scans: ScanOptions says so
+    expect(p.string('x00180022')).toBe('CG');
+    const none = parse(mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data: new Uint16Array(12), dataType: DataType.USHORT })] }])[0]!.bytes);
+    expect(none.elements.x00181060).toBeUndefined();
   });
 
   it('signed data: PixelRepresentation 1, values kept', async () => {
@@ -262,6 +266,9 @@ describe('mrd2dicom mapping', () => {
     img.head.position = [0, 0, 0];
     const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [img] }]);
     expect(out[0]!.fileName).toBe('00__000.dcm');
+    // and dicom2mrd reads the reference file although pydicom wrote it without a preamble
+    const back = await readDicomBytes('ref', new Uint8Array(raw));
+    expect(Array.from(back.pixels.frames[0]!)).toEqual(Array.from(data));
     const ours = parse(out[0]!.bytes);
     for (const tag of Object.keys(ref.elements)) {
       if (tag.startsWith('x0002')) continue;
