@@ -251,6 +251,22 @@ elif kind == 'malformed':
     h['matrix_size'] = (2, 2, 1)
     s.create_dataset('header', data=h, maxshape=(None,), chunks=(1,))
     s.create_dataset('data', data=np.zeros((2, 1, 1, 2, 2), dtype='<i2'), maxshape=(None, 1, 1, 2, 2), chunks=(1, 1, 1, 2, 2))
+    g = f.create_group('badwave')
+    d = g.create_dataset('waveforms', (1,), maxshape=(None,), dtype=wav_dt, chunks=(1,))
+    h = np.zeros((), dtype=wh)
+    h['channels'], h['number_of_samples'] = 2, 5
+    d[0:1] = record(wav_dt, head=h, data=np.arange(9, dtype='<u4'))
+    # stored pixel type differs from the header's data_type: readers convert (as ismrmrd-python)
+    g = f.create_group('converted')
+    for series, dt_, stored in [('image_0', 5, np.array([[[[[-3, 7], [300, -32768]]]]], dtype='<i2')),
+                                ('image_1', 7, np.array([[[[[1.5, -2.0], [0.25, 8.0]]]]], dtype='<f4'))]:
+        s = g.create_group(series)
+        h = np.zeros((1,), dtype=ih)
+        h['data_type'] = dt_
+        h['channels'] = 1
+        h['matrix_size'] = (2, 2, 1)
+        s.create_dataset('header', data=h, maxshape=(None,), chunks=(1,))
+        s.create_dataset('data', data=stored, maxshape=(None, 1, 1, 2, 2), chunks=(1, 1, 1, 2, 2))
     f.close()
 elif kind == 'sparse-big':
     # A file over 2 GB whose MRD content lies beyond the 2 GB (and 4 GB) mark: an early-allocated,

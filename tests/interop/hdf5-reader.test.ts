@@ -147,6 +147,15 @@ async function expectGroup(f: MrdFile, g: string, e: Record<string, any>): Promi
       await expect(collect(f.images('shortimages', 'image_0'))).rejects.toThrow(
         /malformed\.h5: \/shortimages\/image_0\/data: holds 2 images, header holds 3/,
       );
+      await expect(collect(f.waveforms('badwave'))).rejects.toThrow(
+        /malformed\.h5: \/badwave\/waveforms\[0\]: data has 9 values, header says 2 channels x 5 samples/,
+      );
+      // stored pixel type differs from data_type: converted to the header's type, no attributes dataset: ''
+      const [asFloat] = await collect(f.images('converted', 'image_0'));
+      expect(asFloat!.data).toEqual(new Float32Array([-3, 7, 300, -32768]));
+      expect(asFloat!.attribute).toBe('');
+      const [asComplex] = await collect(f.images('converted', 'image_1'));
+      expect(asComplex!.data).toEqual(new Float32Array([1.5, 0, -2, 0, 0.25, 0, 8, 0]));
     } finally {
       f.close();
     }
