@@ -4,3 +4,4 @@
 export * from './linear-operator.js';
 export * from './tv-admm.js';
 export * from './sense-nufft.js';
+export * from './coil-maps.js';
