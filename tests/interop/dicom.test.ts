@@ -6,7 +6,8 @@
  *   the three series, a truncated and a non-DICOM file): `dcm2json` of every output holds every
  *   original tag (pixel data excepted) with the original value, except the UIDs mrd2dicom replaces
  *   on purpose (SOP/Series Instance UID; Study UID unified per MRD file), and identical pixel data;
- * - the MRD file dicom2mrd writes is read by h5py, and MRD -> DICOM -> MRD through both
+ * - the MRD file dicom2mrd writes is read by h5py, its XML header validates against the ISMRMRD
+ *   schema (xmllint), and MRD -> DICOM -> MRD through both
  *   executables keeps pixels, geometry and times (compared with h5py);
  * - mrd2dicom on every reference output (*.h5) gives valid DICOM.
  */
@@ -114,6 +115,16 @@ const REPLACED = new Set(['00080018', '0020000E', '0020000D']);
         expect(py.status, py.stderr).toBe(0);
         expect(py.stdout).toContain('xml');
         expect(Number(py.stdout.trim().split('\n').pop())).toBe(sub === 'mr_small' ? 5 : 17);
+      }
+      if (has('xmllint')) {
+        // the MRD XML header validates against the ISMRMRD schema
+        const xml = spawnSync(python ?? 'python3', ['-c', `import h5py,sys; x=h5py.File(sys.argv[1],'r')['dataset']['xml'][0]; sys.stdout.write(x.decode() if isinstance(x, bytes) else x)`, h5], { encoding: 'utf8' });
+        if (xml.status === 0) {
+          const xf = join(work, `${sub}.xml`);
+          writeFileSync(xf, xml.stdout);
+          const v = spawnSync('xmllint', ['--noout', '--schema', join(root, 'packages/mrd-core/src/xml-header/fixtures/ismrmrd.xsd'), xf], { encoding: 'utf8' });
+          expect(v.status, v.stderr).toBe(0);
+        }
       }
       const outDir = join(work, `${sub}-dicom`);
       const r2 = node(mrd2dicomCli, [h5, '-o', outDir]);
