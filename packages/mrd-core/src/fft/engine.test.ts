@@ -68,6 +68,17 @@ describe('FFT engine', () => {
     });
   }
 
+  it('handles every length from 1 to 260 (no PFFFT assertion can abort the engine)', async () => {
+    const fft = await getFftEngine();
+    for (let n = 1; n <= 260; n++) {
+      const x = random(n, n + 1);
+      const f = x.slice();
+      fft.fft(f, n);
+      const err = maxRelErr(f, dft(Float64Array.from(x), -1));
+      expect(err, `n = ${n}`).toBeLessThan(5e-6);
+    }
+  });
+
   it('fftn over non-contiguous axes equals successive 1-D DFTs', async () => {
     const fft = await getFftEngine();
     const shape = [3, 5, 6];
