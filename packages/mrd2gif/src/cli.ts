@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     .option('ref-diff-scale', { type: 'number', default: 1, describe: 'Multiplier of the difference image (grey levels of the image window).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing on stdout (warnings and errors still go to stderr).' })
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
-    .epilogue('Window: WindowCenter/WindowWidth meta attributes when present, else the median over frames of the 5th and 95th percentiles. Colour tables named by LUTFileName/GADGETRON_ColorMap are read from <name>.npy in the working directory, ./colormaps, or this tool\'s folder.')
+    .epilogue('Window: WindowCenter/WindowWidth meta attributes when present, else the median over frames of the 5th and 95th percentiles. Colour tables named by LUTFileName/GADGETRON_ColorMap are read from <name>.npy in the working directory, ./colormaps, or this tool\'s folder. Long GIF animations are encoded on the idle cores; MRD2GIF_THREADS=n in the environment sets the number of threads.')
     .strict()
     .help()
     .alias('help', 'h')

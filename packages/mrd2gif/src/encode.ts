@@ -143,9 +143,11 @@ export function gifWorkerScript(): URL | null {
  * Threads worth using for GIF encoding here: the idle cores (available cores minus the
  * 1-minute load average, as `make -l` reasons), at most 4, at least 1. A worker costs a Node
  * start-up and cold JIT (~0.1 s of CPU), which only pays off when a core is free: on a busy
- * machine one thread finishes sooner.
+ * machine one thread finishes sooner. `MRD2GIF_THREADS=n` in the environment sets the number.
  */
 export function gifThreads(): number {
+  const forced = Number(process.env.MRD2GIF_THREADS);
+  if (Number.isInteger(forced) && forced >= 1) return Math.min(forced, 8);
   const cores = availableParallelism();
   const idle = Math.floor(cores - loadavg()[0] + 0.5);
   return Math.max(1, Math.min(cores, idle, 4));
