@@ -70,8 +70,8 @@ describeWithReference('built-in modules replay the reference streams', CASES.fla
   }
 });
 
-describeWithReference('debug dumps', streamFiles('invertcontrast_m64'), () => {
-  itWithReference('invertcontrast writes the reference\'s .npy intermediates into an existing debug folder', streamFiles('invertcontrast_m64'), async () => {
+describeWithReference('debug dumps', [...streamFiles('invertcontrast_m64'), ...streamFiles('simplefft_m64')], () => {
+  itWithReference('invertcontrast and simplefft write the reference\'s .npy intermediates into an existing debug folder', [...streamFiles('invertcontrast_m64'), ...streamFiles('simplefft_m64')], async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrd-debug-'));
     const saved = process.env.MRD_DEBUG_FOLDER;
     process.env.MRD_DEBUG_FOLDER = dir;
@@ -85,6 +85,14 @@ describeWithReference('debug dumps', streamFiles('invertcontrast_m64'), () => {
       expect(header('imgCrop.npy')).toContain("'shape': (64, 64, 1)");
       expect(header('imgOrig.npy')).toContain("'shape': (64, 64, 1, 1, 1)");
       expect(header('imgInverted.npy')).toContain("'descr': '<i2'");
+      for (const f of readdirSync(dir)) rmSync(join(dir, f));
+      // simplefft: the [cha, RO, PE] stack and the [RO, PE] images
+      const sf = replaySession(decodeStream(new Uint8Array(readFileSync(reference(streamFiles('simplefft_m64')[0])))));
+      await builtInModule('simplefft')!.process(new ReplayConnection(sf.rest), sf.config, sf.header);
+      expect(readdirSync(dir).sort()).toEqual(['img.npy', 'imgCrop.npy', 'raw.npy']);
+      expect(header('raw.npy')).toContain("'descr': '<c8', 'fortran_order': False, 'shape': (4, 128, 64)");
+      expect(header('img.npy')).toContain("'descr': '<f4', 'fortran_order': False, 'shape': (128, 64)");
+      expect(header('imgCrop.npy')).toContain("'descr': '<i2', 'fortran_order': False, 'shape': (64, 64)");
     } finally {
       if (saved === undefined) delete process.env.MRD_DEBUG_FOLDER;
       else process.env.MRD_DEBUG_FOLDER = saved;
