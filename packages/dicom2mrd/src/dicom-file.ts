@@ -125,11 +125,14 @@ function elementToJson(tag: string, el: DcmjsElement, bigEndian: boolean): Dicom
       return Object.keys(pn).length ? pn : null;
     });
   } else if ((vr === 'DS' || vr === 'IS') && Array.isArray(el._rawValue) && el._rawValue.length === value.length) {
-    // The exact text as stored (CP 1861 allows DS/IS as JSON strings), so the round trip keeps
-    // e.g. "80.0000" rather than 80.
+    // JSON numbers as pydicom writes them, except where the number would not give back the text
+    // as stored (e.g. "80.0000", "1.2e+00"): those stay strings (CP 1861 allows DS/IS as JSON
+    // strings; pydicom reads both), so the round trip keeps every value exactly.
     vals = (el._rawValue as unknown[]).map((v) => {
       const t = v === null || v === undefined ? '' : String(v).trim();
-      return t === '' ? null : t;
+      if (t === '') return null;
+      const n = Number(t);
+      return Number.isFinite(n) && String(n) === t ? n : t;
     });
   } else if (vr === 'DS' || vr === 'IS') {
     vals = value.map((v) => {

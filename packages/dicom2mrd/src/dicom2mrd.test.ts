@@ -34,7 +34,7 @@ describeWithReference('dicom2mrd on the reference DICOM files', [...MR_SMALL, 'd
       expect(d.pixels.dataType, f).toBe(DataType.SHORT);
       expect(Array.from(d.pixels.frames[0]!), f).toEqual(Array.from(refPx));
       // the JSON header is the same whatever the encoding (DS/IS text kept exactly)
-      expect(d.dataset[Tag.ImagePositionPatient], f).toEqual({ vr: 'DS', Value: ['-83.9063', '-91.2000', '6.6406'] });
+      expect(d.dataset[Tag.ImagePositionPatient], f).toEqual({ vr: 'DS', Value: [-83.9063, '-91.2000', 6.6406] });
     }
   });
 
@@ -69,7 +69,7 @@ describeWithReference('dicom2mrd on the reference DICOM files', [...MR_SMALL, 'd
     expect(meta.get('SequenceDescription')).toBe('ANGIO Projected from   C');
     const json = decodeDicomJsonMeta(meta.get('DicomJson')!);
     expect(json[Tag.PixelData]).toBeUndefined();
-    expect(json[Tag.SeriesNumber]).toEqual({ vr: 'IS', Value: ['700'] });
+    expect(json[Tag.SeriesNumber]).toEqual({ vr: 'IS', Value: [700] });
     expect(json[Tag.SpecificCharacterSet]).toEqual({ vr: 'CS', Value: ['ISO_IR 100'] });
   });
 });
