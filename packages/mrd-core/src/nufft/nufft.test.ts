@@ -161,6 +161,18 @@ describe('Nufft vs direct non-uniform DFT', () => {
     tail.dispose();
   });
 
+  it('the float32 width-4 fast path grids as the general path (including points on a kernel edge)', async () => {
+    const { coord, data } = randomProblem(13, 400, 32, 32);
+    // some points exactly on integer grid positions after scaling (5 taps): c * 40/32 integer
+    for (let p = 0; p < 40; p++) { coord[2 * p] = (p % 8) * 0.8; coord[2 * p + 1] = -(p % 5) * 1.6; }
+    const plan = await Nufft.create(coord, [32, 32]);
+    const g64 = new Float64Array(2 * plan.gridSize), g32 = new Float32Array(2 * plan.gridSize);
+    plan.gridAdd(data, 1, g64);
+    plan.gridAdd(Float32Array.from(data), 1, g32, 0, 400, 1);
+    expect(relErr(g32, g64)).toBeLessThan(1e-6);
+    plan.dispose();
+  });
+
   it('rejects data of the wrong length and non-finite coordinates', async () => {
     const plan = await Nufft.create([0, 0, 1, 1], [8, 8]);
     expect(() => plan.adjoint(new Float32Array(2), 1)).toThrow(/values for 1 coils x 2 points/);

@@ -45,6 +45,8 @@ export class Nufft {
   private readonly wx: Float32Array;
   private readonly apodY: Float64Array;
   private readonly apodX: Float64Array;
+  /** 1 where a point has a 5th tap along either axis (it sits exactly on a kernel edge) */
+  private readonly wide: Uint8Array;
   private gridBlock: { ptr: number; bytes: number };
   private colBlock: { ptr: number; bytes: number };
 
@@ -66,6 +68,7 @@ export class Nufft {
     this.col = new Int32Array(n * T);
     this.wy = new Float32Array(n * T);
     this.wx = new Float32Array(n * T);
+    this.wide = new Uint8Array(n);
     const sy = this.osy / ny, sx = this.osx / nx;
     const half = this.width / 2;
     const { osy, osx, beta } = this;
@@ -74,6 +77,7 @@ export class Nufft {
       if (!Number.isFinite(ky) || !Number.isFinite(kx)) throw new Error(`NUFFT: coordinate ${p} is not finite`);
       const y0 = Math.ceil(ky - half), y1 = Math.floor(ky + half);
       const x0 = Math.ceil(kx - half), x1 = Math.floor(kx + half);
+      if (y1 - y0 + 1 > 4 || x1 - x0 + 1 > 4) this.wide[p] = 1;
       for (let t = 0; t < T; t++) {
         const y = y0 + t;
         if (y <= y1) {
@@ -131,6 +135,10 @@ export class Nufft {
 
   private gridPlane(data: ArrayLike<number>, dOff: number, g: Float32Array | Float64Array, gOff: number, p0: number, count: number, scale: number): void {
     const T = this.taps;
+    if (T === 5 && data instanceof Float32Array && g instanceof Float32Array) {
+      this.gridPlaneWidth4(data, dOff, g, gOff, p0, count, scale);
+      return;
+    }
     const { rowOff, col, wy, wx } = this;
     if (T === 5) {
       for (let q = 0; q < count; q++) {
@@ -170,11 +178,50 @@ export class Nufft {
     }
   }
 
+  /** The width-4 kernel on float32 arrays: 4 x 4 taps unrolled, the rare 5th tap separately. */
+  private gridPlaneWidth4(data: Float32Array, dOff: number, g: Float32Array, gOff: number, p0: number, count: number, scale: number): void {
+    const { rowOff, col, wy, wx, wide } = this;
+    for (let q = 0; q < count; q++) {
+      const p = p0 + q;
+      const re = data[dOff + 2 * q] * scale, im = data[dOff + 2 * q + 1] * scale;
+      const b = p * 5;
+      const c0 = 2 * col[b], c1 = 2 * col[b + 1], c2 = 2 * col[b + 2], c3 = 2 * col[b + 3];
+      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
+      for (let t = 0; t < 4; t++) {
+        const w = wy[b + t];
+        const r = gOff + 2 * rowOff[b + t];
+        const wr = w * re, wi = w * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi;
+        g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi;
+        g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+      }
+      if (wide[p] !== 0) {
+        // the 5th column for rows 0..3, then the 5th row for all 5 columns
+        const c4 = 2 * col[b + 4], x4 = wx[b + 4];
+        if (x4 !== 0) for (let t = 0; t < 4; t++) {
+          const w = wy[b + t] * x4, r = gOff + 2 * rowOff[b + t];
+          g[r + c4] += w * re; g[r + c4 + 1] += w * im;
+        }
+        const w5 = wy[b + 4];
+        if (w5 !== 0) {
+          const r = gOff + 2 * rowOff[b + 4];
+          for (let s = 0; s < 5; s++) {
+            const v = w5 * wx[b + s];
+            if (v === 0) continue;
+            const i = r + 2 * col[b + s];
+            g[i] += v * re; g[i + 1] += v * im;
+          }
+        }
+      }
+    }
+  }
+
   /**
    * Image of gridded planes (from gridAdd): centred inverse FFT, crop, scaling and apodization as
    * sigpy.nufft_adjoint. `out` is [coil][ny][nx] complex interleaved.
    */
-  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
+  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
     const plane = 2 * this.osy * this.osx;
     for (let c = 0; c < ncoils; c++) {
       const h = this.fft.heapF32();
@@ -225,7 +272,7 @@ export class Nufft {
   /**
    * sigpy.fourier.nufft_adjoint: `data` [coil][npts] complex interleaved -> [coil][ny][nx].
    */
-  adjoint(data: ArrayLike<number>, ncoils: number, out = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
+  adjoint(data: ArrayLike<number>, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
     const n = this.npts;
     if (data.length < 2 * ncoils * n) throw new Error(`NUFFT adjoint: ${data.length / 2} values for ${ncoils} coils x ${n} points`);
     if (out.length < 2 * ncoils * this.ny * this.nx) throw new Error('NUFFT adjoint: output too small');
@@ -243,7 +290,7 @@ export class Nufft {
   /**
    * sigpy.fourier.nufft: `image` [coil][ny][nx] complex interleaved -> [coil][npts].
    */
-  forward(image: ArrayLike<number>, ncoils: number, out = new Float32Array(2 * ncoils * this.npts)): Float32Array {
+  forward(image: ArrayLike<number>, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.npts)): Float32Array {
     const { osy, osx, ny, nx, npts } = this;
     if (image.length < 2 * ncoils * ny * nx) throw new Error(`NUFFT forward: image has ${image.length / 2} values for ${ncoils} x ${ny} x ${nx}`);
     const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
