@@ -193,6 +193,7 @@ if kind == 'all':
                      lambda i, s=series: f'<?xml version="1.0"?><ismrmrdMeta><meta><name>Note</name><value>{s} #{i} Grüße ✓</value></meta></ismrmrdMeta>')
     write_series(g, 'image_20', 2, 4, (2, 1, 16, 16), e['images'], lambda i: f'gzip+shuffle #{i}', compress=True)
     g.create_group('image_extra')  # not a series: no header/data
+    e['series'] = [k for k in g.keys() if k in e['images']]  # h5py's iteration order
     for t, text in [('config_file', 'invertcontrast'), ('config', '{"a": 1, "ü": true}'), ('configAdditional', '{"parameters": {}}')]:
         g.create_dataset(t, data=np.array([text.encode('utf-8')], dtype=h5py.string_dtype('ascii')))
         e[t] = text

@@ -607,7 +607,9 @@ export class MrdFile {
 
   /**
    * Names of the image series of a group: subgroups named `image_*` or `images_*` that hold
-   * `header` and `data`, in natural order (image_2 before image_10).
+   * `header` and `data`, in the file's link order, which is what h5py's `keys()` (and so the
+   * reference tools) iterate: by name, byte-wise (`image_10` before `image_2`), or by creation
+   * order in groups that track it.
    */
   imageSeries(group: string): string[] {
     const g = this.requireGroup(group);
@@ -616,7 +618,7 @@ export class MrdFile {
       const s = this.objPath(g, k);
       return this.kind(s) === 'group' && this.kind(`${s}/header`) === 'dataset' && this.kind(`${s}/data`) === 'dataset';
     });
-    return names.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return names;
   }
 
   /** Number of images in a series (0 when the series is absent). */
