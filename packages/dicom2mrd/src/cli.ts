@@ -18,7 +18,7 @@ async function main(): Promise<number> {
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors.' })
     .demandCommand(1, 1, 'an input folder is required', 'only one input folder can be given')
-    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian, explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless). Enhanced (multi-frame) MR gives one MRD image per frame.')
+    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian (also deflated), explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless). Enhanced (multi-frame) MR gives one MRD image per frame.')
     .strict()
     .help()
     .alias('help', 'h')

@@ -2,6 +2,7 @@
  * Reading one DICOM file: structure check (dicom-parser, which refuses truncated data that dcmjs
  * would silently zero-fill), dataset in the DICOM JSON model (dcmjs), decoded pixel data.
  */
+import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DcmjsDataset, DcmjsElement } from 'dcmjs';
 import {
@@ -20,6 +21,35 @@ const TRANSFER_SYNTAX_NAMES: Record<string, string> = {
   '1.2.840.10008.1.2.4.90': 'JPEG 2000 Lossless',
   '1.2.840.10008.1.2.4.91': 'JPEG 2000',
 };
+
+const EXPLICIT_LE_VALUE = new TextEncoder().encode('1.2.840.10008.1.2.1\0');
+
+/**
+ * Deflated Explicit VR Little Endian: the data set after the file meta group is a raw deflate
+ * stream (PS3.5 A.5). Inflates it (node:zlib) and rewrites the meta group's TransferSyntaxUID to
+ * explicit VR little endian (element and group lengths adjusted), so the rest reads it as such.
+ */
+export function inflateDataset(bytes: Uint8Array): Uint8Array {
+  const meta = dicomParser.readPart10Header(bytes);
+  let end = 0;
+  for (const el of Object.values(meta.elements)) end = Math.max(end, el.dataOffset + el.length);
+  const ts = meta.elements.x00020010;
+  if (!ts) throw new Error('no TransferSyntaxUID');
+  const inflated = inflateRawSync(bytes.subarray(end));
+  const delta = EXPLICIT_LE_VALUE.length - ts.length;
+  const out = new Uint8Array(end + delta + inflated.length);
+  out.set(bytes.subarray(0, ts.dataOffset), 0);
+  new DataView(out.buffer).setUint16(ts.dataOffset - 2, EXPLICIT_LE_VALUE.length, true);
+  out.set(EXPLICIT_LE_VALUE, ts.dataOffset);
+  out.set(bytes.subarray(ts.dataOffset + ts.length, end), ts.dataOffset + EXPLICIT_LE_VALUE.length);
+  out.set(inflated, end + delta);
+  const gl = meta.elements.x00020000;
+  if (gl && gl.dataOffset < ts.dataOffset) {
+    const v = new DataView(out.buffer);
+    v.setUint32(gl.dataOffset, v.getUint32(gl.dataOffset, true) + delta, true);
+  }
+  return out;
+}
 
 /** The TransferSyntaxUID of the file meta group (read with dicom-parser), if any. */
 function declaredTransferSyntax(bytes: Uint8Array): string | undefined {
@@ -205,7 +235,15 @@ export async function readDicomBytes(path: string, bytes: Uint8Array): Promise<D
     if (startsWithFileMeta(bytes)) bytes = withPreamble(bytes);
     else throw new DicomReadError(path, 'not a DICOM file (no DICM preamble)');
   }
-  const declared = declaredTransferSyntax(bytes);
+  let declared = declaredTransferSyntax(bytes);
+  if (declared === TransferSyntax.DeflatedExplicitVRLittleEndian) {
+    try {
+      bytes = inflateDataset(bytes);
+    } catch (e) {
+      throw new DicomReadError(path, `deflated data set cannot be inflated (${reasonOf(e)})`);
+    }
+    declared = TransferSyntax.ExplicitVRLittleEndian;
+  }
   if (declared !== undefined && !isSupportedTransferSyntax(declared)) {
     throw new DicomReadError(path, `unsupported transfer syntax ${declared}${TRANSFER_SYNTAX_NAMES[declared] ? ` (${TRANSFER_SYNTAX_NAMES[declared]})` : ''}`);
   }

@@ -38,6 +38,29 @@ describeWithReference('dicom2mrd on the reference DICOM files', [...MR_SMALL, 'd
     }
   });
 
+  it('reads a deflated data set (Deflated Explicit VR Little Endian)', async () => {
+    const plain = new Uint8Array(readFileSync(reference(MR_SMALL[0]!)));
+    const { deflateRawSync } = await import('node:zlib');
+    const dicomParser = (await import('dicom-parser')).default;
+    const meta = dicomParser.readPart10Header(plain);
+    let end = 0;
+    for (const el of Object.values(meta.elements)) end = Math.max(end, el.dataOffset + el.length);
+    const ts = meta.elements.x00020010!;
+    const dfl = Buffer.from('1.2.840.10008.1.2.1.99');
+    const head = Buffer.from(plain.subarray(0, end));
+    const before = head.subarray(0, ts.dataOffset - 2);
+    const len = Buffer.alloc(2);
+    len.writeUInt16LE(dfl.length);
+    const rest = head.subarray(ts.dataOffset + ts.length);
+    const newHead = Buffer.concat([before, len, dfl, rest]);
+    newHead.writeUInt32LE(newHead.readUInt32LE(meta.elements.x00020000!.dataOffset) + dfl.length - ts.length, meta.elements.x00020000!.dataOffset);
+    const file = Buffer.concat([newHead, deflateRawSync(plain.subarray(end))]);
+    const d = await readDicomBytes('dfl', new Uint8Array(file));
+    const ref = await readDicomBytes('ref', plain);
+    expect(Array.from(d.pixels.frames[0]!)).toEqual(Array.from(ref.pixels.frames[0]!));
+    expect(d.dataset).toEqual(ref.dataset);
+  });
+
   it('warns by name about the truncated file and a non-DICOM file, converts the rest', async () => {
     for (const f of [...MR_SMALL, 'dicom/mr_small/MR_truncated.dcm']) copyFileSync(reference(f), join(dir, f.split('/').pop()!));
     writeFileSync(join(dir, 'notes.dcm'), 'this is not DICOM');

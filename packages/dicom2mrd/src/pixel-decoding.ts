@@ -1,7 +1,8 @@
 /**
  * Pixel data of one DICOM image (all frames) as MRD-ready typed arrays.
  *
- * Transfer syntaxes: implicit and explicit VR little endian, explicit VR big
+ * Transfer syntaxes: implicit and explicit VR little endian (deflated data sets are inflated
+ * before, see dicom-file.ts), explicit VR big
  * endian (byte-swapped here: dcmjs leaves OW pixel data in file order), RLE lossless (decoded
  * by the maintained `dicom-rle` package) and JPEG-LS lossless / near-lossless (CharLS compiled to
  * WebAssembly, `@cornerstonejs/codec-charls`). Anything else is refused with a named error.
