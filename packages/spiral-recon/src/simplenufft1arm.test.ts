@@ -132,6 +132,30 @@ describe('simplenufft1arm', () => {
     expect(imgs.length).toBe(5);
   });
 
+  it('save_raw records the incoming readouts and waveforms, named as the reference', async () => {
+    const saved = join(dir, 'saved');
+    process.env.MRD_SAVEDATA_FOLDER = saved;
+    try {
+      const wf = { head: { version: 1, flags: 0n, measurement_uid: 0, scan_counter: 1, time_stamp: 0, number_of_samples: 2, channels: 1, sample_time_us: 2500, waveform_id: 0 }, data: Uint32Array.from([5, 6]) };
+      const conn = new ReplayConnection([{ type: 'waveform', waveform: wf }, ...acqs.slice(0, 12).map((a): MrdMessage => ({ type: 'acquisition', acquisition: a }))]);
+      await simplenufft1arm(conn, 'simplenufft1arm', header, { configSearchPath: [configDir('save_raw = true\n' + base('arms_per_frame = 12\nwindow_shift = 12\n'))], cwd: dir });
+      const { readdirSync } = await import('node:fs');
+      const files = readdirSync(saved);
+      expect(files.length).toBe(1);
+      expect(files[0]).toMatch(/^meas_MID00001_mrd_phantom_spiral_\d{6}\.h5$/);
+      const f = await MrdFile.open(join(saved, files[0]));
+      try {
+        expect(f.acquisitionCount('dataset')).toBe(12);
+        expect(f.waveformCount('dataset')).toBe(1);
+        expect(parseIsmrmrdHeader(f.readHeader('dataset')!).userParameters?.userParameterString?.[0].value).toBe(phantom.hash);
+      } finally {
+        f.close();
+      }
+    } finally {
+      delete process.env.MRD_SAVEDATA_FOLDER;
+    }
+  });
+
   it('errors: missing metafile names the hash and paths; apply_girf without girf_file names the key; wrong-type key', async () => {
     await expect(run(`metafile_paths = ["${join(dir, 'nowhere')}"]\n`)).rejects.toThrow(new RegExp(`${phantom.hash}\\.mat not found in specified paths: ${join(dir, 'nowhere')}`));
     await expect(run(base('apply_girf = true\n'))).rejects.toThrow(/config key girf_file is not set/);

@@ -27,6 +27,8 @@
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
  *
+ * With save_raw the incoming readouts and waveforms are also recorded (./raw-recorder.ts).
+ *
  * Differences from the reference, deliberate: the GIRF and oversampling checks run on the first
  * readout rather than only when its scan_counter is 1; waveforms are accepted and ignored (the
  * reference collects them and sends nothing either); a config key missing from the file takes
@@ -48,6 +50,7 @@ import {
   type SpiralMetafile, type SpiralTrajectory,
 } from './metafile.js';
 import { int16Percentiles } from './percentile.js';
+import { RawRecorder } from './raw-recorder.js';
 
 export class SimpleNufft1ArmError extends Error {
   constructor(message: string) {
@@ -154,9 +157,12 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let maps: Float64Array | undefined;
   let images: Float32Array | undefined;
   const npix = msize * msize;
+  const recorder = cfg.save_raw ? await RawRecorder.create(h) : undefined;
   try {
     for await (const item of connection) {
-      if (item.type !== 'acquisition') continue; // waveforms are kept by nobody, as the reference
+      if (item.type === 'waveform') recorder?.waveform(item.waveform);
+      if (item.type !== 'acquisition') continue; // waveforms are not reconstructed (nor sent back), as the reference
+      recorder?.acquisition(item.acquisition);
       const t0 = performance.now();
       const acq: Acquisition = item.acquisition;
       const head = acq.head;
@@ -242,6 +248,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     }
   } finally {
     plan?.dispose();
+    await recorder?.close();
   }
   logger.debug('Reconstruction is finished.');
 }
