@@ -14,7 +14,7 @@ import { runClient, defaultOutfile, ClientInputError } from './client.js';
 import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
-import { runAcquisitionReaderWorker, type ReaderBootData } from './acquisition-reader.js';
+import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
 
 async function main(): Promise<number> {
   const rawArgs = hideBin(process.argv);
@@ -96,8 +96,8 @@ async function main(): Promise<number> {
 }
 
 const boot = (isMainThread ? null : workerData) as ReaderBootData | null;
-if (boot?.kind === 'mrd-client-acquisition-reader') {
-  void runAcquisitionReaderWorker(boot);
+if (boot?.kind === 'mrd-client-input-reader') {
+  void runInputReaderWorker(boot);
 } else {
   main().then(
     (code) => process.exit(code),

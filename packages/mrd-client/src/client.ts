@@ -10,11 +10,11 @@
  */
 import { basename, extname } from 'node:path';
 import { readFileSync, existsSync } from 'node:fs';
-import { logger, MrdFile, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
+import { logger, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
 import type { MrdConnection } from '@mrd-tools/core';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
-import { encodedAcquisitionBatches } from './acquisition-reader.js';
+import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputSource } from './input-source.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 
@@ -37,7 +37,7 @@ export interface ClientOptions {
   progress?: boolean;
   connectAttempts?: number;
   connectDelayMs?: number;
-  /** Script to start the acquisition-reader worker from (the bundled cli.js); in-thread reading without it. */
+  /** Script to start the input-reader worker from (the bundled cli.js); reading on this thread without it. */
   readerEntry?: string;
 }
 
@@ -58,37 +58,20 @@ export function defaultOutfile(filename: string): string {
   return base + '_results' + ext;
 }
 
-const BATCH = 64;
-const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
 
-/** Writes bytes to the socket; resolves when the socket accepted them (waits for 'drain'). */
-function writeRaw(socket: Socket, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes a batch to the socket; resolves once the bytes are handed to the kernel (the write
+ * callback), then releases the batch's buffer for reuse.
+ */
+function writeRaw(socket: Socket, batch: EncodedBatch): Promise<void> {
   return new Promise((resolve, reject) => {
     if (socket.destroyed || socket.writableEnded) return reject(new Error('connection closed'));
-    if (socket.write(bytes)) return resolve();
-    const done = (err?: Error) => {
-      socket.off('drain', onDrain);
-      socket.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('connection closed'));
-    socket.on('drain', onDrain);
-    socket.on('close', onClose);
+    socket.write(batch.bytes, (err) => {
+      if (err) return reject(err);
+      batch.release?.();
+      resolve();
+    });
   });
-}
-
-async function* batches<T>(items: AsyncIterable<T>, n: number): AsyncGenerator<T[]> {
-  let batch: T[] = [];
-  for await (const item of items) {
-    batch.push(item);
-    if (batch.length >= n) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
 }
 
 export async function runClient(o: ClientOptions): Promise<ClientSummary> {
@@ -96,9 +79,9 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
   if (o.configLocal && !existsSync(o.configLocal)) throw new ClientInputError(`Could not find local config file ${o.configLocal}`);
   if (!existsSync(o.filename)) throw new ClientInputError(`Input file not found: ${o.filename}`);
 
-  let file: MrdFile;
+  let file: InputSource;
   try {
-    file = await MrdFile.open(o.filename);
+    file = o.readerEntry ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
   } catch (err) {
     throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
   }
@@ -113,23 +96,23 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     if (!groups.includes(group)) throw new ClientInputError(`Could not find group ${group} in ${o.filename} (groups: ${groups.join(', ') || 'none'})`);
     logger.info(`Reading data from group '${group}' in file '${o.filename}'`);
 
-    const members = file.list(`/${group}`);
+    const info = await file.describe(group);
+    const members = info.members;
     const hasRaw = members.includes('data');
-    // As the reference: every member named image_* / images_*, in HDF5 (name) order.
-    const imageSeries = file.imageSeries(group).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const imageSeries = info.imageSeries;
     const hasImage = imageSeries.length > 0;
     const hasWaveforms = members.includes('waveforms');
     if (!hasRaw && !hasImage) throw new ClientInputError(`File ${o.filename} does not contain properly formatted MRD raw or image data (group '${group}')`);
-    const acquisitionCount = hasRaw ? file.acquisitionCount(group) : 0;
-    const waveformCount = hasWaveforms ? file.waveformCount(group) : 0;
+    const acquisitionCount = info.acquisitionCount;
+    const waveformCount = info.waveformCount;
 
-    const fileConfigAdditional = members.includes('configAdditional') ? (file.readText(group, 'configAdditional') ?? null) : null;
+    const fileConfigAdditional = info.configAdditional ?? null;
     const additional = chooseAdditionalConfig({
       config: o.config, configLocal: o.configLocal, ignoreJsonConfig: o.ignoreJsonConfig,
       fileConfigAdditional, inputFile: o.filename,
     });
 
-    let xml = members.includes('xml') ? file.readHeader(group) : undefined;
+    let xml = info.xml;
     if (xml === undefined) {
       logger.warning('Could not find MRD metadata xml in file');
       xml = PLACEHOLDER_XML;
@@ -180,9 +163,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
           logger.info('Sending waveform data');
           logger.info(`Found ${waveformCount} waveforms`);
           const bar = o.progress ? new ProgressBar('Sending waveforms', waveformCount) : null;
-          for await (const batch of batches(file.waveforms(group), BATCH)) {
-            await c.sendWaveform(batch);
-            sent.waveforms += batch.length;
+          await conn.flush();
+          for await (const chunk of file.stream('waveforms', group)) {
+            await writeRaw(socket, chunk);
+            sent.waveforms += chunk.count;
             bar?.update(sent.waveforms);
           }
           bar?.finish();
@@ -194,25 +178,12 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
         logger.info('Starting raw data session');
         logger.info(`Found ${acquisitionCount} raw data readouts`);
         const bar = o.progress ? new ProgressBar('Sending acquisitions', acquisitionCount) : null;
-        // A reader worker pays off on large inputs only (it takes ~50 ms to start).
-        let firstBytes = 0;
-        for await (const first of file.acquisitionBatches(group, { start: 0, end: 1 })) {
-          if (first[0]) firstBytes = 342 + first[0].data.byteLength + first[0].traj.byteLength;
-        }
-        if (o.readerEntry && firstBytes * acquisitionCount >= WORKER_READ_MIN_BYTES) {
-          // Read and encode in a worker; this thread only writes the bytes (see acquisition-reader.ts).
-          await conn.flush();
-          for await (const chunk of encodedAcquisitionBatches(o.readerEntry, o.filename, group)) {
-            await writeRaw(socket, chunk.bytes);
-            sent.acquisitions += chunk.count;
-            bar?.update(sent.acquisitions);
-          }
-        } else {
-          for await (const batch of file.acquisitionBatches(group)) {
-            await c.sendAcquisition(batch);
-            sent.acquisitions += batch.length;
-            bar?.update(sent.acquisitions);
-          }
+        // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
+        await conn.flush();
+        for await (const chunk of file.stream('acquisitions', group)) {
+          await writeRaw(socket, chunk);
+          sent.acquisitions += chunk.count;
+          bar?.update(sent.acquisitions);
         }
         bar?.finish();
       }
@@ -220,9 +191,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
         logger.info('Starting image data session');
         for (const series of imageSeries) {
           logger.info(`Reading images from '/${group}/${series}'`);
-          for await (const batch of batches(file.images(group, series), BATCH)) {
-            await c.sendImage(batch);
-            sent.images += batch.length;
+          await conn.flush();
+          for await (const chunk of file.stream('images', group, series)) {
+            await writeRaw(socket, chunk);
+            sent.images += chunk.count;
           }
         }
       }
@@ -254,6 +226,6 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     logger.info('Session complete');
     return summary;
   } finally {
-    file.close();
+    await file.close();
   }
 }

@@ -1,0 +1,295 @@
+/**
+ * The client's input file, read off the main thread.
+ *
+ * HDF5 reads (h5wasm) are synchronous: on the main thread every batch read would block the event
+ * loop, the socket would not be fed meanwhile and the server would wait. So a worker thread opens
+ * the file, answers the metadata questions (groups, members, header, counts, configAdditional)
+ * and streams acquisitions, waveforms and images already encoded as MRD wire bytes, at most two
+ * batches ahead (bounded memory); the main thread only writes those bytes to the socket. The main
+ * thread never loads the HDF5 runtime at all (one copy less in memory).
+ *
+ * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
+ */
+import { Worker, parentPort } from 'node:worker_threads';
+import { MrdFile, encodeMessageInto, encodeMessages, encodedMessageLength, type MrdMessage } from '@mrd-tools/core';
+
+export interface GroupInfo {
+  members: string[];
+  imageSeries: string[];
+  acquisitionCount: number;
+  waveformCount: number;
+  xml: string | undefined;
+  configAdditional: string | undefined;
+}
+
+export type StreamKind = 'acquisitions' | 'waveforms' | 'images';
+
+export interface EncodedBatch {
+  bytes: Uint8Array;
+  count: number;
+  /** Call once `bytes` is written and no longer referenced (its buffer is reused). */
+  release?: () => void;
+}
+
+export interface InputSource {
+  groups(): string[];
+  describe(group: string): Promise<GroupInfo>;
+  stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch>;
+  close(): Promise<void>;
+}
+
+/** Wire bytes per batch: small enough to keep memory low, large enough for few HDF5 calls. */
+const BATCH_BYTES = 4 * 1024 * 1024;
+const AHEAD = 2;
+
+function describeGroup(file: MrdFile, group: string): GroupInfo {
+  const members = file.list(`/${group}`);
+  return {
+    members,
+    // As the reference: the image_* / images_* groups in HDF5 (name) order.
+    imageSeries: file.imageSeries(group).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    acquisitionCount: members.includes('data') ? file.acquisitionCount(group) : 0,
+    waveformCount: members.includes('waveforms') ? file.waveformCount(group) : 0,
+    xml: members.includes('xml') ? file.readHeader(group) : undefined,
+    configAdditional: members.includes('configAdditional') ? file.readText(group, 'configAdditional') : undefined,
+  };
+}
+
+async function* messageBatches(file: MrdFile, kind: StreamKind, group: string, series?: string): AsyncGenerator<MrdMessage[]> {
+  if (kind === 'acquisitions') {
+    let recordBytes = 0;
+    for await (const first of file.acquisitionBatches(group, { start: 0, end: 1 })) {
+      if (first[0]) recordBytes = 342 + first[0].data.byteLength + first[0].traj.byteLength;
+    }
+    const batchSize = Math.max(1, Math.min(4096, Math.floor(BATCH_BYTES / Math.max(1, recordBytes))));
+    for await (const batch of file.acquisitionBatches(group, { batchSize })) {
+      yield batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }));
+    }
+    return;
+  }
+  let msgs: MrdMessage[] = [];
+  let bytes = 0;
+  if (kind === 'waveforms') {
+    for await (const waveform of file.waveforms(group)) {
+      msgs.push({ type: 'waveform', waveform });
+      bytes += 42 + waveform.data.byteLength;
+      if (bytes >= BATCH_BYTES || msgs.length >= 4096) {
+        yield msgs;
+        msgs = [];
+        bytes = 0;
+      }
+    }
+  } else {
+    for await (const image of file.images(group, series!)) {
+      msgs.push({ type: 'image', image });
+      bytes += 208 + image.attribute.length + image.data.byteLength;
+      if (bytes >= BATCH_BYTES || msgs.length >= 4096) {
+        yield msgs;
+        msgs = [];
+        bytes = 0;
+      }
+    }
+  }
+  if (msgs.length) yield msgs;
+}
+
+/** Reads on the calling thread. */
+export class LocalInputSource implements InputSource {
+  private constructor(private readonly file: MrdFile) {}
+  static async open(path: string): Promise<LocalInputSource> {
+    return new LocalInputSource(await MrdFile.open(path));
+  }
+  groups(): string[] {
+    return this.file.groups();
+  }
+  async describe(group: string): Promise<GroupInfo> {
+    return describeGroup(this.file, group);
+  }
+  async *stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch> {
+    for await (const msgs of messageBatches(this.file, kind, group, series)) yield { bytes: encodeMessages(msgs), count: msgs.length };
+  }
+  async close(): Promise<void> {
+    this.file.close();
+  }
+}
+
+// ---------------------------------------------------------------- worker protocol
+
+export interface ReaderBootData {
+  kind: 'mrd-client-input-reader';
+  file: string;
+}
+
+type ToWorker =
+  | { t: 'describe'; group: string }
+  | { t: 'stream'; kind: StreamKind; group: string; series?: string }
+  | { t: 'more'; buf: ArrayBuffer }
+  | { t: 'close' };
+
+type ToMain =
+  | { t: 'opened'; groups: string[] }
+  | { t: 'described'; info: GroupInfo }
+  | { t: 'chunk'; buf: ArrayBuffer; length: number; count: number }
+  | { t: 'end' }
+  | { t: 'error'; message: string };
+
+/** Worker side. */
+export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> {
+  const port = parentPort!;
+  let credits = 0;
+  let wake: (() => void) | null = null;
+  const requests: ToWorker[] = [];
+  let wakeRequest: (() => void) | null = null;
+  // Encoding buffers go to the main thread and come back once written: no garbage per batch.
+  const free: ArrayBuffer[] = [];
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'more') {
+      if (m.buf.byteLength <= 2 * BATCH_BYTES && free.length < AHEAD + 1) free.push(m.buf);
+      credits++;
+      const w = wake;
+      wake = null;
+      w?.();
+    } else {
+      requests.push(m);
+      const w = wakeRequest;
+      wakeRequest = null;
+      w?.();
+    }
+  });
+  const post = (m: ToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+  let file: MrdFile;
+  try {
+    file = await MrdFile.open(boot.file);
+    post({ t: 'opened', groups: file.groups() });
+  } catch (err) {
+    post({ t: 'error', message: (err as Error).message });
+    port.close();
+    return;
+  }
+  try {
+    for (;;) {
+      while (requests.length === 0) await new Promise<void>((r) => (wakeRequest = r));
+      const req = requests.shift()!;
+      if (req.t === 'close') break;
+      try {
+        if (req.t === 'describe') post({ t: 'described', info: describeGroup(file, req.group) });
+        else if (req.t === 'stream') {
+          credits = AHEAD;
+          for await (const msgs of messageBatches(file, req.kind, req.group, req.series)) {
+            while (credits <= 0) await new Promise<void>((r) => (wake = r));
+            credits--;
+            let total = 0;
+            for (const m of msgs) total += encodedMessageLength(m);
+            let buf = free.pop();
+            if (!buf || buf.byteLength < total) buf = new ArrayBuffer(Math.max(total, Math.ceil(BATCH_BYTES * 1.25)));
+            const out = new Uint8Array(buf);
+            let o = 0;
+            for (const m of msgs) o = encodeMessageInto(m, out, o);
+            post({ t: 'chunk', buf, length: o, count: msgs.length }, [buf]);
+          }
+          post({ t: 'end' });
+        }
+      } catch (err) {
+        post({ t: 'error', message: (err as Error).message });
+      }
+    }
+  } finally {
+    file.close();
+    port.close();
+  }
+}
+
+/** Main side: the input file read by a worker started from `entry` (the bundled cli.js). */
+export class WorkerInputSource implements InputSource {
+  private readonly queue: ToMain[] = [];
+  private wake: (() => void) | null = null;
+  private groupNames: string[] = [];
+  private exited: Error | null = null;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (m: ToMain) => this.push(m));
+    worker.on('error', (err) => this.push({ t: 'error', message: err.message }));
+    worker.on('exit', (code) => {
+      this.exited = new Error(`the input reader stopped (exit code ${code})`);
+      this.push({ t: 'error', message: this.exited.message });
+    });
+  }
+
+  private push(m: ToMain): void {
+    this.queue.push(m);
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private async next(): Promise<ToMain> {
+    while (this.queue.length === 0) await new Promise<void>((r) => (this.wake = r));
+    const m = this.queue.shift()!;
+    if (m.t === 'error') throw new Error(m.message);
+    return m;
+  }
+
+  static async open(entry: string, path: string): Promise<WorkerInputSource> {
+    const worker = new Worker(entry, {
+      workerData: { kind: 'mrd-client-input-reader', file: path } satisfies ReaderBootData,
+      // A small young generation: the worker allocates few, large buffers (keeps peak RSS low).
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+    const src = new WorkerInputSource(worker);
+    try {
+      const m = await src.next();
+      if (m.t !== 'opened') throw new Error(`unexpected reader message ${m.t}`);
+      src.groupNames = m.groups;
+    } catch (err) {
+      void worker.terminate();
+      throw err;
+    }
+    return src;
+  }
+
+  groups(): string[] {
+    return this.groupNames;
+  }
+
+  async describe(group: string): Promise<GroupInfo> {
+    this.worker.postMessage({ t: 'describe', group } satisfies ToWorker);
+    const m = await this.next();
+    if (m.t !== 'described') throw new Error(`unexpected reader message ${m.t}`);
+    return m.info;
+  }
+
+  async *stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch> {
+    this.worker.postMessage({ t: 'stream', kind, group, series } satisfies ToWorker);
+    for (;;) {
+      const m = await this.next();
+      if (m.t === 'end') return;
+      if (m.t !== 'chunk') throw new Error(`unexpected reader message ${m.t}`);
+      const buf = m.buf;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.worker.postMessage({ t: 'more', buf } satisfies ToWorker, [buf]);
+      };
+      yield { bytes: new Uint8Array(buf, 0, m.length), count: m.count, release };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.exited) this.worker.postMessage({ t: 'close' } satisfies ToWorker);
+    await new Promise<void>((r) => {
+      const t = setTimeout(() => {
+        void this.worker.terminate();
+        r();
+      }, 2000);
+      this.worker.once('exit', () => {
+        clearTimeout(t);
+        r();
+      });
+      if (this.exited) {
+        clearTimeout(t);
+        r();
+      }
+    });
+  }
+}
