@@ -6,7 +6,7 @@ import { MrdFile, parseIsmrmrdHeader, readMatFile, matField, matNumber, getUserP
 import { Nufft } from '@mrd-tools/core/nufft';
 import { GAMMA_BAR_HZ_PER_T, designSpiral, goldenAngleArms, spiralDensityWeights } from './design.js';
 import { CoilModel, DEFAULT_MOTION, armCoilData, besselJ1, heartEllipse, renderPhantom, staticEllipses, staticTermTransforms } from './simulate.js';
-import { writeSpiralPhantom } from './dataset.js';
+import { ecgWaveforms, pilotToneWaveform, writeSpiralPhantom } from './dataset.js';
 
 describe('spiral design', () => {
   const o = { interleaves: 16, fov: 0.24, resolution: 0.00375, dt: 2e-6, gmax: 0.024, smax: 120, vd: 1 };
@@ -134,6 +134,36 @@ async function reconNrmse(coord: Float64Array, data: Float32Array, n: number, fo
     for (let i = 0; i < n * n; i++) { err += (f * rec[i] - truth[i]) ** 2; ref += truth[i] ** 2; }
     return Math.sqrt(err / ref);
 }
+
+describe('physiological waveforms consistent with the motion', () => {
+  const m = { ...DEFAULT_MOTION, cardiacHz: 1.25, respHz: 0.3 };
+  it('ECG (id 0): one trigger on channel 4 per heartbeat, at the cycle start', () => {
+    const wfs = ecgWaveforms(m, 4);
+    expect(wfs.every((w) => w.head.waveform_id === 0 && w.head.channels === 5 && w.head.sample_time_us === 2500)).toBe(true);
+    const trig: number[] = [];
+    let n0 = 0;
+    for (const w of wfs) {
+      const len = w.head.number_of_samples;
+      for (let i = 0; i < len; i++) if (w.data[4 * len + i] > 0) trig.push((n0 + i) * 2.5e-3);
+      n0 += len;
+    }
+    expect(trig.length).toBe(5); // t = 0, 0.8, 1.6, 2.4, 3.2 s
+    for (let k = 1; k < trig.length; k++) expect(Math.abs(trig[k] - trig[k - 1] - 0.8)).toBeLessThanOrEqual(2.5e-3);
+  });
+  it('pilot tone (id 1025): channel 0 follows the breathing shift, channel 2 marks heartbeats', () => {
+    const tr = 5, arms = 800;
+    const w = pilotToneWaveform(m, arms, tr, 0.24);
+    expect([w.head.waveform_id, w.head.channels, w.head.number_of_samples]).toEqual([1025, 5, arms]);
+    let ab = 0, aa = 0, bb = 0, trig = 0;
+    for (let j = 0; j < arms; j++) {
+      const a = w.data[j] - 2 ** 31, b = Math.sin(2 * Math.PI * m.respHz * (j * tr) / 1000);
+      ab += a * b; aa += a * a; bb += b * b;
+      if (w.data[2 * arms + j] - 2 ** 31 !== 0) trig++;
+    }
+    expect(ab / Math.sqrt(aa * bb)).toBeGreaterThan(0.999);
+    expect(trig).toBe(Math.ceil((arms * tr) / 1000 * m.cardiacHz));
+  });
+});
 
 describe('spiral phantom file', () => {
   it('writes the MRD file and the metafile the recon reads', async () => {
