@@ -211,9 +211,10 @@ export interface ParallelGifOptions extends GifOptions {
  */
 export async function encodeGifParallel(frames: PreviewFrame[], opts: ParallelGifOptions): Promise<Uint8Array> {
   const pool = opts.pool;
+  if (!pool || pool.size === 0 || frames.length < 33) return encodeGif(frames, opts);
   const { layout, plans } = planGif(frames, opts);
   const rest = plans.slice(1);
-  if (!pool || pool.size === 0 || rest.length < 32) return encodeGif(frames, opts);
+  if (rest.length < 32) return concat([encodeGifStart(plans[0], layout, opts.comment), ...(rest.length ? [encodeGifFrames(rest, layout)] : [])]);
   const threads = pool.size + 1;
   const per = Math.ceil(rest.length / threads);
   const runs: GifFramePlan[][] = [];
