@@ -77,7 +77,7 @@ describe('solveTvAdmm', () => {
     const truth = Float32Array.from({ length: 2 * frames * npix }, r);
     const y = new Float32Array(2 * op.outputLength);
     op.forward(truth, y);
-    const x = solveTvAdmm(op, y, { shape: [frames, npix], tv: [{ axis: 0, lambda: 0 }], iterations: 30 });
+    const x = solveTvAdmm(op, y, { shape: [frames, npix], tv: [{ axis: 0, lambda: 0 }], iterations: 30, budget: 'outer' });
     expect(nrmse(x, truth)).toBeLessThan(1e-3);
   });
 
@@ -91,8 +91,8 @@ describe('solveTvAdmm', () => {
     const y = new Float32Array(2 * op.outputLength);
     op.forward(truth, y);
     const tv = [{ axis: 0, lambda: 0.05 }];
-    const x = solveTvAdmm(op, y, { shape: [frames, npix], tv, iterations: 200 });
-    const ls = solveTvAdmm(op, y, { shape: [frames, npix], tv: [], iterations: 50 });
+    const x = solveTvAdmm(op, y, { shape: [frames, npix], tv, iterations: 200, budget: 'outer' });
+    const ls = solveTvAdmm(op, y, { shape: [frames, npix], tv: [], iterations: 50, budget: 'outer' });
     expect(nrmse(x, truth)).toBeLessThan(0.1);
     expect(nrmse(x, truth)).toBeLessThan(0.5 * nrmse(ls, truth));
   });
@@ -104,7 +104,7 @@ describe('solveTvAdmm', () => {
     const r = rng(9);
     const y = Float32Array.from({ length: 2 * op.outputLength }, r);
     const tv = [{ axis: 0, lambda: 0.3 }, { axis: 1, lambda: 0.1 }];
-    const x = solveTvAdmm(op, y, { shape, tv, iterations: 400, cgIterations: 20, cgTolerance: 1e-6 });
+    const x = solveTvAdmm(op, y, { shape, tv, iterations: 400, cgIterations: 20, cgTolerance: 1e-6, budget: 'outer' });
     const f0 = objective(op, y, x, shape, tv);
     for (let k = 0; k < 50; k++) {
       const xp = Float32Array.from(x, (v) => v + 1e-3 * r());
@@ -133,14 +133,25 @@ describe('solveTvAdmm', () => {
       }
       return f;
     };
-    const x = solveTvAdmm(op, y, { shape, tv: [{ axis: 0, lambda, joint: [0] }], iterations: 400, cgIterations: 20, cgTolerance: 1e-6 });
-    const elementwise = solveTvAdmm(op, y, { shape, tv: [{ axis: 0, lambda }], iterations: 400, cgIterations: 20, cgTolerance: 1e-6 });
+    const x = solveTvAdmm(op, y, { shape, tv: [{ axis: 0, lambda, joint: [0] }], iterations: 400, cgIterations: 20, cgTolerance: 1e-6, budget: 'outer' });
+    const elementwise = solveTvAdmm(op, y, { shape, tv: [{ axis: 0, lambda }], iterations: 400, cgIterations: 20, cgTolerance: 1e-6, budget: 'outer' });
     const f0 = obj(x);
     expect(obj(elementwise)).toBeGreaterThan(f0 + 1e-4); // a different problem: its solution is not this one's
     for (let k = 0; k < 50; k++) {
       const xp = Float32Array.from(x, (v) => v + 1e-3 * r());
       expect(obj(xp)).toBeGreaterThanOrEqual(f0 - 1e-5);
     }
+  });
+
+  it('counts BART\'s way by default: -i 20 with 10 CG steps per ADMM iteration is 3 outer iterations', () => {
+    const op = frameOperator(10, 30, 20, 2);
+    const y = Float32Array.from({ length: 2 * op.outputLength }, rng(1));
+    const seen: number[] = [];
+    solveTvAdmm(op, y, { shape: [10, 30], tv: [{ axis: 0, lambda: 0.1 }], iterations: 20, cgTolerance: 0, onIteration: (i) => seen.push(i) });
+    expect(seen).toEqual([1, 2, 3]);
+    const outer: number[] = [];
+    solveTvAdmm(op, y, { shape: [10, 30], tv: [{ axis: 0, lambda: 0.1 }], iterations: 5, budget: 'outer', onIteration: (i) => outer.push(i) });
+    expect(outer).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('rejects an image shape that does not match the operator', () => {

@@ -15,6 +15,9 @@
  * - over-relaxation: v = alpha D_j x + (1 - alpha) z_j + u_j;
  * - z_j = soft-threshold(v, lambda_j / rho) on complex magnitudes (joint over the term's `joint`
  *   axes when given: group norms); u_j = v - z_j.
+ * - stop: BART's admm() counts normal-operator applications of the CG steps and stops after the
+ *   outer iteration where they exceed maxiter (so `pics -m -i 20` runs 3 outer iterations of 10 CG
+ *   steps), with ABSTOL = RELTOL = 0 (no residual-based stop); `budget: "cg"` does the same.
  * Defaults as BART: rho 0.5, alpha 1.6, 10 CG steps, tolerance 1e-3.
  *
  * Used for the temporal (TFD) recon of rtspiral_bart_tvrecon (TV along frames) and for XD-GRASP
@@ -41,8 +44,13 @@ export interface TvAdmmOptions {
   /** image shape, C order (e.g. [frames, ny, nx] or [resp, card, ny, nx]); product = operator inputLength */
   shape: readonly number[];
   tv: readonly TvTerm[];
-  /** outer ADMM iterations (BART -i) */
+  /**
+   * BART's -i: with `budget` "cg" (BART's ADMM, the default) the solve stops after the outer
+   * iteration in which the total number of CG steps (normal-operator applications) exceeds it,
+   * and never runs more than this many outer iterations; with "outer" it counts outer iterations.
+   */
   iterations: number;
+  budget?: 'cg' | 'outer';
   rho?: number;
   alpha?: number;
   cgIterations?: number;
@@ -145,6 +153,8 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
     }
   };
 
+  const budget = options.budget ?? 'cg';
+  let cgSteps = 0;
   for (let it = 0; it < options.iterations; it++) {
     // rhs = A^H y + rho sum_j D_j^H (z_j - u_j)
     rhs.fill(0);
@@ -156,14 +166,16 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
     }
     for (let i = 0; i < len; i++) rhs[i] = rho * rhs[i] + xadj[i];
     // conjugate gradients from the current x
-    const eps = cgTol * Math.sqrt(dot(rhs, rhs));
-    if (eps > 0) {
+    const rhsNorm = Math.sqrt(dot(rhs, rhs));
+    const eps = cgTol * rhsNorm;
+    if (rhsNorm > 0) {
       normalEq(x, Ap);
       for (let i = 0; i < len; i++) { r[i] = rhs[i] - Ap[i]; p[i] = r[i]; }
       let rsold = dot(r, r);
       if (rsold > 0) {
         for (let k = 0; k < cgIter; k++) {
           normalEq(p, Ap);
+          cgSteps++;
           const pAp = dot(p, Ap);
           if (pAp === 0) break;
           const a = rsold / pAp;
@@ -206,6 +218,7 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
       for (let i = 0; i < len; i++) uj[i] = v[i] - zj[i];
     }
     options.onIteration?.(it + 1, x);
+    if (budget === 'cg' && cgSteps > options.iterations) break;
   }
   return x;
 }
