@@ -339,13 +339,57 @@ with h5py.File(src, 'r') as s, h5py.File(dst, 'w') as d:
     expect(after.acquisitions).toEqual([...before.acquisitions, ...(plain(more) as unknown[])]);
   });
 
-  it('refuses files written with newer format bounds with a clear message, leaving them untouched', async () => {
+  it("adds a group to a libver='latest' file (superblock 3, link-message groups) and appends to it again", async () => {
     const file = join(dir, 'latest.h5');
-    const r = spawnSync(python!, ['-c', "import sys, h5py\nwith h5py.File(sys.argv[1], 'w', libver='latest') as f: f.create_group('dataset')", file], { encoding: 'utf8' });
+    const make = String.raw`
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], 'w', libver='latest') as f:
+    g = f.create_group('dataset')
+    g.create_dataset('xml', data=np.array([b'<x/>'], dtype=h5py.string_dtype('ascii')))
+    g.create_dataset('data', data=np.arange(10.0), maxshape=(None,), chunks=(4,))
+    f.create_group('other').attrs['a'] = 5
+    f.attrs['note'] = 'kept'
+`;
+    const r = spawnSync(python!, ['-c', make, file], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const before = readFileSync(file);
-    await expect(MrdWriter.open(file, { group: 'dataset' })).rejects.toThrow(/superblock version [23].*not supported/);
-    expect(readFileSync(file).equals(before)).toBe(true);
+    const before = peer('snapshot', file);
+    const g = gen(31);
+    const acqs = Array.from({ length: 40 }, (_, i) => g.acquisition(i));
+    const w = await MrdWriter.addGroup(file, { group: 'added' });
+    await w.writeHeader('<added/>');
+    await w.appendAcquisitions(acqs.slice(0, 20));
+    await w.close();
+    const w2 = await MrdWriter.open(file, { group: 'added' });
+    await w2.appendAcquisitions(acqs.slice(20));
+    await w2.close();
+    const after = peer('snapshot', file);
+    for (const [path, v] of Object.entries(before)) expect(after[path], path).toEqual(v);
+    const added = peer('dump', file, 'added');
+    expect(added.acquisitions).toEqual(plain(acqs));
+    const check = spawnSync(python!, ['-c', "import sys, h5py\nf = h5py.File(sys.argv[1], 'r')\nprint(f.attrs['note'], f['other'].attrs['a'], sorted(f))", file], { encoding: 'utf8' });
+    expect(check.stdout.trim()).toBe("kept 5 ['added', 'dataset', 'other']");
+    if (h5dump) expect(spawnSync('h5stat', [file]).status).toBe(0);
+    // its datasets use the newer chunk indexes: appending to them is refused, nothing written
+    const bytes = readFileSync(file);
+    const w3 = await MrdWriter.open(file, { group: 'dataset' });
+    await expect(w3.appendAcquisition(acqs[0])).rejects.toThrow(/data layout message version 4 is not supported/);
+    await w3.close();
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('refuses to change groups holding old-style soft links, leaving the file untouched', async () => {
+    const file = join(dir, 'softlink.h5');
+    const make = "import sys, h5py\nwith h5py.File(sys.argv[1], 'w') as f:\n    g = f.create_group('dataset')\n    g['alias'] = h5py.SoftLink('/elsewhere')";
+    const r = spawnSync(python!, ['-c', make, file], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const bytes = readFileSync(file);
+    await expect(MrdWriter.open(file, { group: 'dataset' })).rejects.toThrow(/soft link/);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    // a new group beside it is fine
+    const w = await MrdWriter.addGroup(file, { group: 'new' });
+    await w.close();
+    const check = spawnSync(python!, ['-c', "import sys, h5py\nf = h5py.File(sys.argv[1], 'r')\nprint(sorted(f), f['dataset'].get('alias', getlink=True).path)", file], { encoding: 'utf8' });
+    expect(check.stdout.trim()).toBe("['dataset', 'new'] /elsewhere");
   });
 });
 

@@ -10,6 +10,7 @@ import { ByteReader, UNDEF_ADDR } from './bytes.js';
 import { ChunkIndexSpine, decodeChunkKey, encodeChunkKey, rightBound, type ChunkKey } from './chunk-index.js';
 import { decodeDatatype, encodeDatatype, sameDatatype, type Datatype } from './datatype.js';
 import { GlobalHeapCollectionBuilder } from './global-heap.js';
+import { lookup3 } from './checksum.js';
 import { decodeDataspace, encodeDataspace, encodeObjectHeaderV1, readObjectHeaderV1, MSG_DATATYPE } from './object-header.js';
 import { decodeSuperblock, encodeSuperblock, newSuperblock } from './superblock.js';
 import { encodeLocalHeap } from './symbol-table.js';
@@ -65,10 +66,33 @@ describe('superblock', () => {
     expect(back.root).toEqual(sb.root);
     expect(back.chunkK).toBe(32);
   });
-  it('rejects newer superblocks with a clear message', () => {
+  it('rejects unknown superblock versions with a clear message', () => {
     const bytes = encodeSuperblock(newSuperblock());
-    bytes[8] = 2;
-    expect(() => decodeSuperblock(bytes, 0, 'f.h5')).toThrow(/superblock version 2/);
+    bytes[8] = 4;
+    expect(() => decodeSuperblock(bytes, 0, 'f.h5')).toThrow(/superblock version 4 is not supported/);
+  });
+  // the superblock h5py (HDF5 1.10.8) wrote for a libver='latest' file
+  const V3 = Buffer.from('894844460d0a1a0a030808000000000000000000ffffffffffffffff10180000000000003000000000000000' + '1cfab455', 'hex');
+  it('checksums with Jenkins lookup3 as HDF5 does', () => {
+    expect(lookup3(new Uint8Array(0))).toBe(0xdeadbeef);
+    expect(lookup3(V3.subarray(0, 44))).toBe(0x55b4fa1c);
+  });
+  it('reads and re-commits version 3 superblocks with a valid checksum', () => {
+    const sb = decodeSuperblock(new Uint8Array(V3), 0, 'latest.h5');
+    expect(sb.version).toBe(3);
+    expect(sb.eofAddr).toBe(0x1810);
+    expect(sb.root.objectHeaderAddr).toBe(48);
+    sb.eofAddr = 1 << 20;
+    sb.root = { objectHeaderAddr: 4096 };
+    const again = decodeSuperblock(encodeSuperblock(sb), 0, 'latest.h5');
+    expect(again.eofAddr).toBe(1 << 20);
+    expect(again.root.objectHeaderAddr).toBe(4096);
+    const bad = new Uint8Array(V3);
+    bad[30] ^= 1;
+    expect(() => decodeSuperblock(bad, 0, 'latest.h5')).toThrow(/checksum/);
+    const open = new Uint8Array(V3);
+    open[11] = 1;
+    expect(() => decodeSuperblock(open, 0, 'latest.h5')).toThrow(/open for writing/);
   });
 });
 

@@ -53,17 +53,63 @@ export interface DecodedObjectHeader {
 
 export type ReadAt = (addr: number, length: number) => Promise<Uint8Array>;
 
+/**
+ * Reads an object header of version 1 or 2 (the messages are the same either way; a rewritten
+ * header is always encoded as version 1), following continuation messages.
+ */
+export async function readObjectHeader(read: ReadAt, addr: number, what: string): Promise<DecodedObjectHeader> {
+  const sig = await read(addr, 4);
+  if (sig[0] === 0x4f && sig[1] === 0x48 && sig[2] === 0x44 && sig[3] === 0x52) return readObjectHeaderV2(read, addr, what);
+  return readObjectHeaderV1(read, addr, what);
+}
+
+/** Version 2 object header ("OHDR", checksummed chunks, "OCHK" continuation blocks). */
+async function readObjectHeaderV2(read: ReadAt, addr: number, what: string): Promise<DecodedObjectHeader> {
+  const head = await read(addr, 6 + 16 + 4 + 8);
+  const r = new ByteReader(head, 4, what);
+  const version = r.u8();
+  if (version !== 2) throw new Error(`${what}: object header version ${version} at ${addr} is not supported`);
+  const flags = r.u8();
+  if (flags & 0x20) r.skip(16);
+  if (flags & 0x10) r.skip(4);
+  const sizeBytes = 1 << (flags & 3);
+  let size = 0;
+  for (let i = 0; i < sizeBytes; i++) size += r.u8() * 2 ** (8 * i);
+  const orderTracked = (flags & 0x04) !== 0;
+  const messages: HeaderMessage[] = [];
+  const chunks: Array<[number, number]> = [[addr + r.pos, size]];
+  let first = true;
+  while (chunks.length) {
+    const [caddr, clen] = chunks.shift()!;
+    const bytes = await read(caddr, clen);
+    const cr = new ByteReader(bytes, 0, what);
+    if (!first) {
+      if (String.fromCharCode(...cr.bytesN(4)) !== 'OCHK') throw new Error(`${what}: no continuation block at ${caddr}`);
+    }
+    const end = first ? bytes.length : bytes.length - 4;
+    first = false;
+    const hdr = orderTracked ? 6 : 4;
+    while (cr.pos + hdr <= end) {
+      const type = cr.u8();
+      const msize = cr.u16();
+      const mflags = cr.u8();
+      if (orderTracked) cr.u16();
+      const body = cr.bytesN(msize);
+      if (type === MSG_CONTINUATION) {
+        const br = new ByteReader(body, 0, what);
+        chunks.push([br.u64(), br.u64()]);
+      } else if (type !== MSG_NIL) messages.push({ type, flags: mflags, body: body.slice() });
+    }
+  }
+  return { refCount: 1, messages };
+}
+
 /** Reads a version 1 object header, following continuation messages. */
 export async function readObjectHeaderV1(read: ReadAt, addr: number, what: string): Promise<DecodedObjectHeader> {
   const prefix = await read(addr, 16);
   const r = new ByteReader(prefix, 0, what);
   const version = r.u8();
-  if (version !== 1) {
-    if (prefix[0] === 0x4f && prefix[1] === 0x48 && prefix[2] === 0x44 && prefix[3] === 0x52) {
-      throw new Error(`${what}: version 2 object header (file written with newer HDF5 format bounds) is not supported for appending`);
-    }
-    throw new Error(`${what}: not an object header (version byte ${version}) at address ${addr}`);
-  }
+  if (version !== 1) throw new Error(`${what}: not an object header (version byte ${version}) at address ${addr}`);
   r.u8();
   const nmsgs = r.u16();
   const refCount = r.u32();
@@ -172,4 +218,55 @@ export function encodeStab(btreeAddr: number, heapAddr: number): Uint8Array {
 export function decodeStab(body: Uint8Array, what: string): { btreeAddr: number; heapAddr: number } {
   const r = new ByteReader(body, 0, what);
   return { btreeAddr: r.u64(), heapAddr: r.u64() };
+}
+
+export interface LinkInfo {
+  /** Links stored densely (fractal heap + v2 B-tree name index) rather than as link messages. */
+  dense: boolean;
+  creationOrderTracked: boolean;
+}
+
+export function decodeLinkInfo(body: Uint8Array, what: string): LinkInfo {
+  const r = new ByteReader(body, 0, what);
+  r.u8();
+  const flags = r.u8();
+  if (flags & 1) r.skip(8);
+  const fheap = r.u64();
+  return { dense: fheap !== UNDEF_ADDR, creationOrderTracked: (flags & 1) !== 0 };
+}
+
+export interface Link {
+  name: string;
+  /** Object header address of a hard link; undefined for soft and external links. */
+  hardAddr?: number;
+}
+
+export function decodeLink(body: Uint8Array, what: string): Link {
+  const r = new ByteReader(body, 0, what);
+  const version = r.u8();
+  if (version !== 1) throw new Error(`${what}: link message version ${version}`);
+  const flags = r.u8();
+  let type = 0;
+  if (flags & 0x08) type = r.u8();
+  if (flags & 0x04) r.skip(8);
+  if (flags & 0x10) r.u8();
+  const nb = 1 << (flags & 3);
+  let len = 0;
+  for (let i = 0; i < nb; i++) len += r.u8() * 2 ** (8 * i);
+  const name = new TextDecoder().decode(r.bytesN(len));
+  return type === 0 ? { name, hardAddr: r.u64() } : { name };
+}
+
+/** A hard link message (version 1), name length in 1 or 2 bytes, UTF-8 flagged when needed. */
+export function encodeHardLink(name: string, addr: number): Uint8Array {
+  const nb = new TextEncoder().encode(name);
+  const ascii = nb.every((b) => b < 0x80);
+  const w = new ByteWriter(16 + nb.length);
+  const sizeBits = nb.length < 256 ? 0 : 1;
+  w.u8(1).u8(sizeBits | (ascii ? 0 : 0x10));
+  if (!ascii) w.u8(1);
+  if (sizeBits === 0) w.u8(nb.length);
+  else w.u16(nb.length);
+  w.bytes(nb).u64(addr);
+  return w.toBytes();
 }

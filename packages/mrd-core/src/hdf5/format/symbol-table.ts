@@ -10,6 +10,8 @@ import type { ReadAt } from './object-header.js';
 export interface SymbolEntry {
   name: string;
   objectHeaderAddr: number;
+  /** Cache type as read (2: a soft link, whose value lives in the local heap). */
+  cacheType?: number;
   /** For a child group: its cached symbol table addresses (cache type 1). */
   stab?: { btreeAddr: number; heapAddr: number };
 }
@@ -153,7 +155,7 @@ export async function readSymbolTable(read: ReadAt, btreeAddr: number, heapAddr:
         er.u32();
         const b = er.u64();
         const h = er.u64();
-        out.push({ name: nameAt(nameOff), objectHeaderAddr, stab: cache === 1 ? { btreeAddr: b, heapAddr: h } : undefined });
+        out.push({ name: nameAt(nameOff), objectHeaderAddr, cacheType: cache, stab: cache === 1 ? { btreeAddr: b, heapAddr: h } : undefined });
       }
     }
   };

@@ -77,7 +77,10 @@ import {
   MSG_LINK,
   MSG_LINK_INFO,
   MSG_STAB,
-  readObjectHeaderV1,
+  readObjectHeader,
+  decodeLink,
+  decodeLinkInfo,
+  encodeHardLink,
   type HeaderMessage,
 } from '../format/object-header.js';
 import { decodeSuperblock, encodeSuperblock, newSuperblock, superblockSize, type Superblock } from '../format/superblock.js';
@@ -168,6 +171,8 @@ class SpaceAllocator {
 interface ExistingLink {
   kind: 'existing';
   entry: SymbolEntry;
+  /** In a link-message group: the original link message (kept verbatim while unchanged). */
+  linkMsg?: HeaderMessage;
 }
 
 type Child = ExistingLink | GroupNode | DatasetNode;
@@ -179,9 +184,17 @@ class GroupNode {
   stab?: { btreeAddr: number; heapAddr: number };
   dirty = true;
   regions: Region[] = [];
+  /** 'links': an existing new-style group (compact link messages), rewritten as such. */
+  style: 'stab' | 'links' = 'stab';
+  /** Why members cannot be added to this existing group, if they cannot. */
+  noNewMembers?: string;
+  /** Why this existing group cannot be rewritten at all, if it cannot. */
+  noRewrite?: string;
+  /** Original link messages of a 'links' group, by name. */
+  linkMsgs = new Map<string, HeaderMessage>();
   constructor(
     readonly path: string,
-    /** Messages of an existing group's object header (the symbol table message is replaced). */
+    /** Messages of an existing group's object header (symbol table / link messages are replaced). */
     readonly origin?: { messages: HeaderMessage[]; refCount: number },
   ) {}
 }
@@ -759,45 +772,68 @@ export class Hdf5FileWriter {
 
   private async loadGroup(path: string, addr: number): Promise<GroupNode> {
     const read = (a: number, n: number) => this.readAt(a, n);
-    const oh = await readObjectHeaderV1(read, addr, `${this.path}:${path}`);
+    const what = `${this.path}:${path}`;
+    const oh = await readObjectHeader(read, addr, what);
     const stabMsg = oh.messages.find((m) => m.type === MSG_STAB);
-    if (!stabMsg) {
-      if (oh.messages.some((m) => m.type === MSG_LINK || m.type === MSG_LINK_INFO)) {
-        throw new Error(`${this.path}:${path}: group uses link messages (new-style group storage); adding to it is not supported`);
-      }
-      throw new Error(`${this.path}:${path}: not a group`);
-    }
-    const stab = decodeStab(stabMsg.body, `${this.path}:${path}`);
     const g = new GroupNode(path, { messages: oh.messages, refCount: oh.refCount });
     g.addr = addr;
-    g.stab = stab;
     g.dirty = false;
-    for (const e of await readSymbolTable(read, stab.btreeAddr, stab.heapAddr, `${this.path}:${path}`)) {
-      g.children.set(e.name, { kind: 'existing', entry: e });
+    if (stabMsg) {
+      const stab = decodeStab(stabMsg.body, what);
+      g.stab = stab;
+      for (const e of await readSymbolTable(read, stab.btreeAddr, stab.heapAddr, what)) {
+        if (e.cacheType === 2) g.noRewrite = `${what}: group holds a soft link ('${e.name}'); changing anything below it is not supported`;
+        g.children.set(e.name, { kind: 'existing', entry: e });
+      }
+      return g;
+    }
+    const li = oh.messages.find((m) => m.type === MSG_LINK_INFO);
+    if (!li) throw new Error(`${what}: not a group`);
+    const info = decodeLinkInfo(li.body, what);
+    if (info.dense) throw new Error(`${what}: group stores its links densely (fractal heap); adding to it is not supported`);
+    g.style = 'links';
+    if (info.creationOrderTracked) g.noNewMembers = `${what}: group tracks link creation order; adding members to it is not supported`;
+    for (const m of oh.messages) {
+      if (m.type !== MSG_LINK) continue;
+      const link = decodeLink(m.body, what);
+      g.linkMsgs.set(link.name, m);
+      g.children.set(link.name, { kind: 'existing', entry: { name: link.name, objectHeaderAddr: link.hardAddr ?? UNDEF_ADDR }, linkMsg: m });
     }
     return g;
+  }
+
+  /** Adds a member to a group (new or existing). */
+  private addMember(g: GroupNode, name: string, c: Child): void {
+    if (!g.children.has(name) && g.noNewMembers) throw usageError(g.noNewMembers);
+    g.children.set(name, c);
+    g.dirty = true;
   }
 
   private async resolveGroup(path: string, create: boolean): Promise<GroupNode | null> {
     const parts = path.split('/').filter(Boolean);
     let g = this.root;
     let cur = '';
+    const check = (grp: GroupNode) => {
+      if (create && grp.noRewrite) throw usageError(grp.noRewrite);
+    };
+    check(g);
     for (const name of parts) {
       cur += '/' + name;
       let c = g.children.get(name);
       if (!c) {
         if (!create) return null;
         c = new GroupNode(cur);
-        g.children.set(name, c);
-        g.dirty = true;
+        this.addMember(g, name, c);
         this.changed();
       } else if (c.kind === 'existing') {
+        if (c.entry.objectHeaderAddr === UNDEF_ADDR) throw new Error(`${this.path}:${cur} is a soft or external link; not followed`);
         c = await this.loadGroup(cur, c.entry.objectHeaderAddr);
         g.children.set(name, c);
       } else if (c.kind === 'dataset') {
         throw new Error(`${this.path}:${cur} is a dataset, not a group`);
       }
       g = c as GroupNode;
+      check(g);
     }
     return g;
   }
@@ -831,8 +867,7 @@ export class Hdf5FileWriter {
       old.regions = [];
     }
     const d = new VlenStringDataset(this, path, text, cset);
-    g.children.set(name, d);
-    g.dirty = true;
+    this.addMember(g, name, d);
     this.datasets.add(d);
     this.changed();
   }
@@ -858,8 +893,14 @@ export class Hdf5FileWriter {
     if (c && c.kind === 'group') throw new Error(`${this.path}:${path} is a group, not a dataset`);
     let ds: ChunkedDataset;
     if (c && c.kind === 'existing') {
-      ds = await this.loadChunkedDataset(path, c.entry.objectHeaderAddr, accepted, recordShape);
+      try {
+        ds = await this.loadChunkedDataset(path, c.entry.objectHeaderAddr, accepted, recordShape);
+      } catch (e) {
+        // loading only reads: the writer's state is unchanged, so it stays usable
+        throw usageError((e as Error).message);
+      }
     } else {
+      if (g.noNewMembers) throw usageError(g.noNewMembers);
       const chunkDims = [Math.max(1, chunkRows), ...recordShape];
       ds = new ChunkedDataset(this, path, type, recordShape, chunkDims, new ChunkIndexSpine(chunkDims.length + 1, this.sb.chunkK), 0);
       g.dirty = true;
@@ -873,12 +914,13 @@ export class Hdf5FileWriter {
   private async loadChunkedDataset(path: string, addr: number, accepted: Datatype[], recordShape: number[]): Promise<ChunkedDataset> {
     const what = `${this.path}:${path}`;
     const read = (a: number, n: number) => this.readAt(a, n);
-    const oh = await readObjectHeaderV1(read, addr, what);
+    const oh = await readObjectHeader(read, addr, what);
     const get = (t: number) => oh.messages.find((m) => m.type === t);
     const dtm = get(MSG_DATATYPE);
     const dsm = get(MSG_DATASPACE);
     const lm = get(MSG_LAYOUT);
     if (!dtm || !dsm || !lm) throw new Error(`${what}: not a dataset`);
+    const layout = decodeLayout(lm.body, what);
     if (dtm.flags & MSG_FLAG_SHARED) throw new Error(`${what}: shared (committed) datatype; appending is not supported`);
     const existingType = decodeDatatype(new ByteReader(dtm.body, 0, what));
     const type = accepted.find((t) => sameDatatype(existingType, t));
@@ -888,7 +930,6 @@ export class Hdf5FileWriter {
       throw usageError(`${what}: existing shape (${space.dims.join(', ')}) does not take records of shape (${recordShape.join(', ')})`);
     }
     if (space.maxDims[0] !== Infinity) throw new Error(`${what}: first dimension is not extensible (max ${space.maxDims[0]})`);
-    const layout = decodeLayout(lm.body, what);
     if (layout.kind !== 'chunked') throw new Error(`${what}: not chunked; cannot append`);
     const filters = get(MSG_FILTERS);
     if (filters) {
@@ -913,7 +954,7 @@ export class Hdf5FileWriter {
     if (!c) return null;
     if (c instanceof ChunkedDataset) return c.count;
     if (c.kind === 'existing') {
-      const oh = await readObjectHeaderV1((a, n) => this.readAt(a, n), c.entry.objectHeaderAddr, `${this.path}:${path}`);
+      const oh = await readObjectHeader((a, n) => this.readAt(a, n), c.entry.objectHeaderAddr, `${this.path}:${path}`);
       const dsm = oh.messages.find((m) => m.type === MSG_DATASPACE);
       return dsm ? decodeDataspace(dsm.body, path).dims[0] ?? 1 : null;
     }
@@ -928,6 +969,37 @@ export class Hdf5FileWriter {
     d.addr = this.writeTemp(oh, d);
     d.dirty = false;
     return { name: '', objectHeaderAddr: d.addr };
+  }
+
+  /** Rewrites an existing new-style group: its messages, with one link message per member. */
+  private serializeLinkGroup(g: GroupNode, entries: SymbolEntry[]): SymbolEntry {
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    const links: HeaderMessage[] = [];
+    const done = new Set<string>();
+    const linkFor = (name: string): HeaderMessage => {
+      const e = byName.get(name)!;
+      const orig = g.linkMsgs.get(name);
+      const c = g.children.get(name)!;
+      if (orig && c.kind === 'existing') return orig;
+      if (orig) {
+        // same link (creation order, character set kept), new object header address at its end
+        const body = orig.body.slice();
+        new DataView(body.buffer).setBigUint64(body.length - 8, BigInt(e.objectHeaderAddr), true);
+        return { ...orig, body };
+      }
+      return { type: MSG_LINK, flags: 0, body: encodeHardLink(name, e.objectHeaderAddr) };
+    };
+    for (const name of g.linkMsgs.keys()) {
+      if (!g.children.has(name)) continue;
+      links.push(linkFor(name));
+      done.add(name);
+    }
+    for (const name of g.children.keys()) if (!done.has(name)) links.push(linkFor(name));
+    const messages = [...g.origin!.messages.filter((m) => m.type !== MSG_LINK), ...links];
+    g.addr = this.writeTemp(encodeObjectHeaderV1(messages, g.origin!.refCount), g);
+    g.stab = undefined;
+    g.dirty = false;
+    return { name: '', objectHeaderAddr: g.addr };
   }
 
   private serializeGroup(g: GroupNode): SymbolEntry {
@@ -951,6 +1023,7 @@ export class Hdf5FileWriter {
     if (!g.dirty) return { name: '', objectHeaderAddr: g.addr, stab: g.stab };
     for (const r of g.regions) this.space.release(r);
     g.regions = [];
+    if (g.style === 'links') return this.serializeLinkGroup(g, entries);
     const leafK = this.sb.groupLeafK;
     const internalK = this.sb.groupInternalK;
     // local heap
