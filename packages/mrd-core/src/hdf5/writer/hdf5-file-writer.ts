@@ -5,9 +5,9 @@
  * (`create_h5_datatype_from_metadata` handles string, integer, float, reference and compound
  * only), and ISMRMRD's acquisition, image header and waveform records need both.
  *
- * Format choice: superblock version 0, version 1 object headers, symbol-table groups (local heap
- * + SNOD nodes + type-0 v1 B-tree), chunked datasets with layout message version 3 and a v1
- * B-tree chunk index, vlen data in global heap collections. This is exactly what HDF5 1.8/1.10
+ * Format choice (new files and new objects): superblock version 0, version 1 object headers,
+ * symbol-table groups (local heap + SNOD nodes + type-0 v1 B-tree), chunked datasets with layout
+ * message version 3 and a v1 B-tree chunk index, vlen data in global heap collections. This is exactly what HDF5 1.8/1.10
  * (Debian's h5dump 1.10, h5py, the ISMRMRD C library) write with default format bounds, so they
  * read our files and append to them with their own code paths; h5wasm (HDF5 1.14) reads them too.
  *
@@ -18,15 +18,16 @@
  *   right spine of each chunk B-tree) go to space no committed structure references: the end of
  *   the file, or metadata space released by an earlier, already committed checkpoint.
  * - A checkpoint writes all of that, extends the file to the new end-of-file address, then
- *   rewrites the superblock (96 bytes at offset 0, inside one page: a single write(2) that a
- *   SIGKILL cannot split) with the new root object header and end-of-file address. Killed before
+ *   rewrites the superblock (96 bytes at offset 0 — 48 for version 2/3 superblocks of appended
+ *   files —, inside one page: a single write(2) that a SIGKILL cannot split) with the new root
+ *   object header and end-of-file address. Killed before
  *   that write, the file is the previous checkpoint (extra bytes past its end-of-file address
  *   are ignored by HDF5); killed after, it is the new one.
  * - With `durable: true` the writer also calls fdatasync before and after the superblock write,
  *   which extends the guarantee from process death to power loss.
  * Checkpoints start at most `checkpointIntervalMs` (default 500) after the previous one while there
- * are unsaved changes
- * (an idle timer also fires when no further call comes) and at close.
+ * are unsaved changes (an idle timer fires when no further call comes), and at close. A new file
+ * is built under a temporary name and published atomically once valid (see `create`).
  *
  * Appending to an existing file only ever writes past the original end of file (and into space
  * this writer released itself), then commits with the superblock write, so the original objects
@@ -43,10 +44,15 @@
  * - B-tree sibling pointers are left undefined (lookups, HDF5 1.10+ iteration and insertion do not
  *   use them); HDF5 1.8's chunk iteration (storage-size reports, h5repack) would see only the
  *   first leaf of trees with more than 64 chunks. Reading is unaffected in every version.
- * - Appending needs the structures listed above (superblock 0/1, version 1 object headers,
- *   symbol-table groups, layout version 3 chunk index, no filters); files written with
- *   libver='latest' (superblock 2/3, link-message groups, extensible-array chunk indexes) are
- *   refused with a clear error before anything is written.
+ * - Existing files: superblock versions 0-3 (2/3 carry a lookup3 checksum, recomputed at each
+ *   commit), version 1 and 2 object headers (rewritten objects are written as version 1, which
+ *   every HDF5 version reads), symbol-table groups and compact link-message groups (rewritten
+ *   with one link message per member). Appending records needs the dataset's chunk index to be a
+ *   v1 B-tree (layout message version 3, what HDF5 writes with default format bounds) without
+ *   filters; datasets with the newer indexes (libver='latest': extensible array etc.), groups with
+ *   dense link storage or creation-order tracking, and old-style groups holding soft links are
+ *   refused with a clear error before anything is written (new groups can still be added beside
+ *   them).
  * - One writer per file: nothing stops two processes from opening the same file for writing.
  */
 import { randomBytes } from 'node:crypto';
