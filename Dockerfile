@@ -11,9 +11,12 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /opt/code/mrd-tools
 COPY . .
+# install builds every tool (the root "prepare" script); then drop the development packages
+# (a failed prune only costs image size, so it does not fail the build).
 RUN npx --yes pnpm@9.15.9 install --frozen-lockfile \
  && node scripts/build.mjs \
- && npx --yes pnpm@9.15.9 prune --prod --config.ignore-scripts=true || true
+ && test -f packages/mrd-server/dist/cli.js && test -f packages/mrd-client/dist/cli.js \
+ && (npx --yes pnpm@9.15.9 prune --prod --config.ignore-scripts=true || echo "prune skipped")
 
 FROM node:20-bookworm-slim
 WORKDIR /opt/code/mrd-tools
