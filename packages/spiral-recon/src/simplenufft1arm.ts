@@ -11,19 +11,21 @@
  * their 2x oversampling.
  *
  * Per readout (arm): the samples after pre_discard, times the metafile's density weights, are
- * gridded (Kaiser-Bessel, SigPy conventions) onto a running oversampled grid; the arm's
+ * gridded (Kaiser-Bessel, SigPy conventions) onto the oversampled grid of its block; the arm's
  * trajectory is arm counter mod interleaves. When scan_counter is a multiple of window_shift and
  * at least arms_per_frame, the arms gridded since the last shift-out form a frame (as in the
  * reference, a frame holds every arm since the previous removal: ceil(arms_per_frame /
- * window_shift) * window_shift arms in the steady state); the grid is transformed once (linearity:
- * the same as summing per-arm adjoint NUFFTs as the reference does), coil-combined (root sum of
- * squares, or Inati maps computed from the first frame of each slice with coil_combine =
- * "adaptive"), flipped as the reference, and sent: int16 magnitude scaled to BitsStored with
- * WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame, GriddingWindowShift,
- * ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the unscaled complex image.
- * Then the oldest window_shift arms are removed from the grid (subtracted again; float32 grid:
- * the rounding left by add-then-subtract is ~1e-7 of the grid per arm, a random walk far below
- * the int16 quantisation even over 10^5 arms).
+ * window_shift) * window_shift arms in the steady state). By linearity the frame is the sum of
+ * per-block images (a block = window_shift consecutive arms, the unit the reference shifts out):
+ * each block's grid is transformed once, when it completes, and added to a running image sum;
+ * the frame image (the same as summing per-arm adjoint NUFFTs as the reference does) is
+ * coil-combined (root sum of squares, or Inati maps computed from the first frame of each slice
+ * with coil_combine = "adaptive"), flipped as the reference, and sent: int16 magnitude scaled to
+ * BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame,
+ * GriddingWindowShift, ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the
+ * unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
+ * from the sum (float32: add-then-subtract leaves ~1e-7 of the image per block, a random walk far
+ * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
  *
@@ -67,10 +69,10 @@ export interface SimpleNufft1ArmOptions {
   onFrame?: (frame: number, latencyMs: number) => void;
 }
 
-interface ArmEntry {
-  /** density-weighted samples [coil][samples] complex */
-  data: Float32Array;
-  arm: number;
+/** a += sign * b */
+function addInto(a: Float32Array, b: Float32Array, sign: 1 | -1): void {
+  if (sign === 1) for (let i = 0; i < a.length; i++) a[i] += b[i];
+  else for (let i = 0; i < a.length; i++) a[i] -= b[i];
 }
 
 /** The reference's GIRF correction of the nominal trajectory (reconutils.girf_calibration), as SigPy coordinates. */
@@ -149,9 +151,11 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const fovMm = h.encoding[0].reconSpace.fieldOfView_mm;
 
   let plan: Nufft | undefined;
-  let grid: Float32Array | undefined;
+  let grid: Float32Array | undefined; // the current block's grid
+  let blockArms = 0;
+  const blockImages: Float32Array[] = []; // completed blocks held, oldest first
+  let sum: Float32Array | undefined; // sum of blockImages
   let ncoils = 0;
-  const frames: ArmEntry[] = [];
   let armCounter = 0, repCounter = 0, imgCounter = 1, slcCounter = 0;
   let scanTracker = 0;
   let maps: Float64Array | undefined;
@@ -187,6 +191,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         grid = new Float32Array(2 * ncoils * plan.gridSize);
         images = new Float32Array(2 * ncoils * npix);
+        sum = new Float32Array(2 * ncoils * npix);
       }
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
@@ -205,7 +210,15 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         }
       }
       plan!.gridAdd(d, ncoils, grid!, armCounter * S, S, 1);
-      frames.push({ data: d, arm: armCounter });
+      blockArms++;
+      if (blockArms === windowShift) {
+        // block complete: its image joins the sum
+        const img = plan!.imageFromGrid(grid!, ncoils);
+        addInto(sum!, img, 1);
+        blockImages.push(img);
+        grid!.fill(0);
+        blockArms = 0;
+      }
       armCounter = (armCounter + 1) % traj.arms;
       if (head.idx.slice !== slcCounter) {
         repCounter = 0;
@@ -213,7 +226,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         logger.info(`Processing slice ${slcCounter} ...`);
       }
       if (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame) {
-        plan!.imageFromGrid(grid!, ncoils, images);
+        // frame = completed blocks + the arms of an incomplete block (irregular scan counters only)
+        images!.set(sum!);
+        if (blockArms > 0) addInto(images!, plan!.imageFromGrid(grid!, ncoils), 1);
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
           logger.info('Calculating coil sensitivity maps...');
           maps = inatiCoilMaps(fft, images!, ncoils, msize, msize).maps;
@@ -239,9 +254,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         const out: Image = { head: ih, attribute: serializeMeta(attrs), data: image.data };
         await connection.sendImage(out);
         options.onFrame?.(imgCounter, performance.now() - t0);
-        // shift the window out of the grid
-        const drop = frames.splice(0, windowShift);
-        for (const f of drop) plan!.gridAdd(f.data, ncoils, grid!, f.arm * S, S, -1);
+        // shift the oldest window_shift arms out (as the reference's del frames[:window_shift])
+        const oldest = blockImages.shift();
+        if (oldest !== undefined) addInto(sum!, oldest, -1);
+        else {
+          grid!.fill(0); // fewer than window_shift arms held: all go
+          blockArms = 0;
+        }
         repCounter++;
         imgCounter++;
       }
