@@ -227,15 +227,19 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
       if (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame) {
         // frame = completed blocks + the arms of an incomplete block (irregular scan counters only)
-        images!.set(sum!);
-        if (blockArms > 0) addInto(images!, plan!.imageFromGrid(grid!, ncoils), 1);
+        let frame = sum!;
+        if (blockArms > 0) {
+          images!.set(sum!);
+          addInto(images!, plan!.imageFromGrid(grid!, ncoils), 1);
+          frame = images!;
+        }
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
           logger.info('Calculating coil sensitivity maps...');
-          maps = inatiCoilMaps(fft, images!, ncoils, msize, msize).maps;
+          maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
         }
         const image = rc.save_complex
-          ? complexFrame(images!, maps, ncoils, msize)
-          : magnitudeFrame(images!, maps, ncoils, msize, maxVal);
+          ? complexFrame(frame, maps, ncoils, msize)
+          : magnitudeFrame(frame, maps, ncoils, msize, maxVal);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
         ih.repetition = repCounter;

@@ -203,7 +203,7 @@ export function combineWithMaps(images: ArrayLike<number>, maps: ArrayLike<numbe
       re += a * mr - b * mi;
       im += a * mi + b * mr;
     }
-    out[i] = Math.hypot(re, im);
+    out[i] = Math.sqrt(re * re + im * im);
   }
   return out;
 }
