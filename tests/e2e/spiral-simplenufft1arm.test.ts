@@ -39,7 +39,8 @@ describe('spiral real-time recon end to end (mrd-phantom -> mrd-client -> mrd-se
     mkdirSync(join(dir, 'configs'));
     // metafile_paths relative to the server's working directory, as the reference's default seq_meta
     writeFileSync(join(dir, 'configs', 'rtspiral_vs_config.toml'), `metafile_paths = ["seq_meta"]\n[reconstruction]\narms_per_frame = ${apf}\nwindow_shift = ${ws}\ncoil_combine = "rssq"\n`);
-    server = await startServer([], { cwd: dir, env: { MRD_TOOLS_CONFIG_PATH: '' } });
+    // configs/ of the working directory; MRD_TOOLS_CONFIG_PATH puts it first so a /tmp/share/configs on this machine cannot interfere
+    server = await startServer([], { cwd: dir, env: { MRD_TOOLS_CONFIG_PATH: join(dir, 'configs') } });
     const run = await runClient(['-p', String(server.port), '-c', 'simplenufft1arm', '-G', 'out', '-o', join(dir, 'out.h5'), join(dir, 'raw.h5')], { cwd: dir, timeoutMs: 120_000 });
     expect(run.code, run.out + server.log()).toBe(0);
     const raw = await MrdFile.open(join(dir, 'raw.h5'));
