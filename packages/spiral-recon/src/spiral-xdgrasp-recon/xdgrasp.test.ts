@@ -1,0 +1,140 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MrdFile, parseIsmrmrdHeader, parseMeta, DataType, type Image, type IsmrmrdHeader, type MrdMessage } from '@mrd-tools/core';
+import { ReplayConnection } from '@mrd-tools/core/recon';
+import { getFftEngine } from '@mrd-tools/core/fft';
+import { writeSpiralPhantom, type SpiralPhantomResult } from '../../../phantom-gen/src/spiral/dataset.js';
+import { motionAt, renderPhantom } from '../../../phantom-gen/src/spiral/simulate.js';
+import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
+import { allArmsMetafile, bufferSpiralSession } from '../rtspiral-bart-tvrecon/index.js';
+import { cardiacBins, cyclicRespiratoryBins, pilotToneTriggers, waveformChannel } from './binning.js';
+import { binGroups, process as xdgrasp, reconstructXdGrasp } from './index.js';
+
+let dir: string;
+let phantom: SpiralPhantomResult;
+let header: IsmrmrdHeader;
+let messages: MrdMessage[];
+const motion = { cardiacHz: 1.25, respHz: 0.3, respAmplitude: 0.15, cardiacAmplitude: 0.4 };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'xdgrasp-'));
+  phantom = await writeSpiralPhantom({
+    output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 560, coils: 4, seed: 4, noiseLevel: 0.002,
+    trMs: 18, motion, pilotTone: true, ecg: true,
+  });
+  const f = await MrdFile.open(phantom.output);
+  try {
+    header = parseIsmrmrdHeader(f.readHeader('dataset')!);
+    messages = [];
+    for await (const a of f.acquisitions('dataset')) messages.push({ type: 'acquisition', acquisition: { head: a.head, traj: a.traj, data: a.data.slice() } });
+    for await (const w of f.waveforms('dataset')) messages.push({ type: 'waveform', waveform: w });
+  } finally {
+    f.close();
+  }
+});
+
+function symmetry(img: Float64Array, n: number, t: number): Float64Array {
+  const o = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    let a = i, b = j;
+    if (t & 1) a = n - 1 - a;
+    if (t & 2) b = n - 1 - b;
+    if (t & 4) [a, b] = [b, a];
+    o[i * n + j] = img[a * n + b];
+  }
+  return o;
+}
+
+describe('XD-GRASP on the moving spiral phantom (pilot tone)', () => {
+  it('respiratory bins recover the respiratory positions and cardiac bins the cardiac phases', async () => {
+    const fft = await getFftEngine();
+    const meta = allArmsMetafile(readSpiralMetafile(findMetafile(sequenceHash(header), [dir], dir)));
+    const s = await bufferSpiralSession(new ReplayConnection(messages), fft, header, meta, 1, undefined);
+    const nr = 4, nc = 4;
+    const resp = cyclicRespiratoryBins(waveformChannel(s.waveforms, 1025, 0).values, nr, 0.05);
+    const card = cardiacBins(pilotToneTriggers(s.waveforms, 2, 0), nc);
+    const img = await reconstructXdGrasp(fft, {
+      series: s.series, arms: s.arms, respBins: resp, cardBins: card, nResp: nr, nCard: nc, fillSmallBins: true,
+      lambdaResp: 0.02, lambdaCard: 0.02, iterations: 60, backend: 'native',
+    });
+    const n = s.series.msize, npix = n * n, tr = phantom.trMs / 1000;
+    // truth per bin: the phantom averaged over (up to 12 of) the bin's arm times; bin mean motion
+    const groups = binGroups(s.arms.map((a, i) => ({ ...a, angle: i })), resp, card, nr, nc, true);
+    const truth = groups.map((g) => {
+      const pick = g.filter((_, k) => k % Math.max(1, Math.floor(g.length / 12)) === 0);
+      const acc = new Float64Array(npix);
+      for (const a of pick) renderPhantom(0.24, n, phantom.motion, a.angle * tr, 2).forEach((v, i) => { acc[i] += v / pick.length; });
+      return acc;
+    });
+    const dyMean = groups.map((g) => g.reduce((acc, a) => acc + motionAt(phantom.motion, a.angle * tr, 0.24).dy, 0) / g.length);
+    const hsMean = groups.map((g) => g.reduce((acc, a) => acc + motionAt(phantom.motion, a.angle * tr, 0.24).heartScale, 0) / g.length);
+    const rec = groups.map((_, g) => Float64Array.from({ length: npix }, (_, i) => Math.hypot(img[2 * (g * npix + i)], img[2 * (g * npix + i) + 1])));
+    // orientation: the symmetry that best matches the series
+    let best = 0, bestE = Infinity;
+    for (let t = 0; t < 8; t++) {
+      let e = 0;
+      rec.forEach((r, g) => { const tt = symmetry(truth[g], n, t); let num = 0, den = 0; r.forEach((v, i) => { num += v * tt[i]; den += v * v; }); const k = num / den; r.forEach((v, i) => { e += (k * v - tt[i]) ** 2; }); });
+      if (e < bestE) { bestE = e; best = t; }
+    }
+    const tr8 = truth.map((t) => symmetry(t, n, best));
+    // dynamic part along one bin axis (averaged over the other), correlated with the truth's
+    const along = (series: Float64Array[], axis: 0 | 1): Float64Array[] => {
+      const len = axis === 0 ? nr : nc, other = axis === 0 ? nc : nr;
+      const out = Array.from({ length: len }, () => new Float64Array(npix));
+      for (let r = 0; r < nr; r++) for (let c = 0; c < nc; c++) {
+        const k = axis === 0 ? r : c;
+        series[r * nc + c].forEach((v, i) => { out[k][i] += v / other; });
+      }
+      const mean = new Float64Array(npix);
+      out.forEach((o) => o.forEach((v, i) => { mean[i] += v / len; }));
+      return out.map((o) => o.map((v, i) => v - mean[i]));
+    };
+    const corr = (a: Float64Array[], b: Float64Array[]): number => {
+      let num = 0, aa = 0, bb = 0;
+      a.forEach((x, k) => x.forEach((v, i) => { num += v * b[k][i]; aa += v * v; bb += b[k][i] ** 2; }));
+      return num / Math.sqrt(aa * bb);
+    };
+    const cResp = corr(along(rec, 0), along(tr8, 0)), cCard = corr(along(rec, 1), along(tr8, 1));
+    const respDy = Array.from({ length: nr }, (_, r) => dyMean.slice(r * nc, (r + 1) * nc).reduce((a, b) => a + b, 0) / nc);
+    const cardHs = Array.from({ length: nc }, (_, c) => hsMean.filter((_, g) => g % nc === c).reduce((a, b) => a + b, 0) / nr);
+    console.log(`XD-GRASP ${nr}x${nc} bins (${n}x${n}): respiratory bins' mean shift ${respDy.map((v) => (v * 1000).toFixed(1)).join(', ')} mm, `
+      + `cardiac bins' mean heart scale ${cardHs.map((v) => v.toFixed(3)).join(', ')}; dynamic correlation with the truth: respiratory ${cResp.toFixed(3)}, cardiac ${cCard.toFixed(3)}`);
+    // the bins separate the motion states...
+    expect(Math.max(...respDy) - Math.min(...respDy)).toBeGreaterThan(0.5 * 2 * motion.respAmplitude * 0.12);
+    expect(Math.max(...cardHs) - Math.min(...cardHs)).toBeGreaterThan(0.3 * motion.cardiacAmplitude);
+    // ...and the recon's bin images follow them
+    expect(cResp).toBeGreaterThan(0.5);
+    expect(cCard).toBeGreaterThan(0.3);
+  });
+});
+
+describe('spiral_xdgrasp_recon module', () => {
+  function configDir(toml: string): string {
+    const d = mkdtempSync(join(dir, 'cfg-'));
+    writeFileSync(join(d, 'spiral_xdgrasp_config.toml'), toml);
+    return d;
+  }
+  it('bins as images: image_index = set = respiratory bin, phase = cardiac bin, Keep_image_geometry, waveforms echoed', async () => {
+    const conn = new ReplayConnection(messages);
+    await xdgrasp(conn, 'spiral_xdgrasp_recon', header, {
+      configSearchPath: [configDir(`metafile_paths = ["${dir}"]\n[reconstruction]\narm_discard_pre = 0.5\narm_discard_post = 0\nnum_iter = 10\n[binning]\nn_respiratory_bins = 2\nn_cardiac_bins = 3\ntrigger_source = "ecg"\n`)],
+      cwd: dir,
+    });
+    const images = conn.sent.filter((m): m is Extract<MrdMessage, { type: 'image' }> => m.type === 'image').map((m) => m.image);
+    expect(images.length).toBe(6);
+    expect(images.map((i: Image) => [i.head.image_index, i.head.set, i.head.phase])).toEqual([[0, 0, 0], [0, 0, 1], [0, 0, 2], [1, 1, 0], [1, 1, 1], [1, 1, 2]]);
+    expect(images.every((i) => i.head.data_type === DataType.SHORT)).toBe(true);
+    expect(Math.max(...images.map((i) => Math.max(...(i.data as Int16Array))))).toBe(4095);
+    const meta = parseMeta(images[0].attribute);
+    expect(meta.getAll('Keep_image_geometry')).toEqual(['1']);
+    expect(meta.getAll('WindowWidth')).toEqual(['4096']);
+    const wIn = messages.filter((m) => m.type === 'waveform').length;
+    expect(conn.sent.filter((m) => m.type === 'waveform').length).toBe(wIn);
+  });
+  it('a bad trigger_source is an error naming the key', async () => {
+    const conn = new ReplayConnection(messages);
+    await expect(xdgrasp(conn, 'x', header, { configSearchPath: [configDir(`[binning]\ntrigger_source = "pulse"\n`)], cwd: dir })).rejects.toThrow(/binning\.trigger_source must be/);
+  });
+});
