@@ -49,3 +49,19 @@ describe('binning', () => {
     expect(armDiscardRange(10, 1, 1, 0.01)).toEqual({ start: 10, end: 10 });
   });
 });
+
+describe('shipped example configs', () => {
+  it('parse with every key set and equal the documented defaults', async () => {
+    const { fileURLToPath } = await import('node:url');
+    const { dirname, join } = await import('node:path');
+    const configs = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs');
+    const { loadXdGraspConfig, defaultXdGraspConfig } = await import('./config.js');
+    const { loadTvReconConfig, defaultTvReconConfig } = await import('../rtspiral-bart-tvrecon/config.js');
+    const xd = loadXdGraspConfig([configs]);
+    expect(xd.defaulted).toEqual([]);
+    expect(xd.config).toEqual(defaultXdGraspConfig());
+    const tv = loadTvReconConfig([configs]);
+    expect(tv.defaulted).toEqual([]);
+    expect(tv.config).toEqual(defaultTvReconConfig());
+  });
+});
