@@ -194,6 +194,25 @@ describe('rtspiral_bart_tvrecon module', () => {
     expect(sent[sent.length - 1].type).toBe('waveform'); // after the images
   });
 
+  it('apply_girf works (the reference crashes): an identity-like GIRF gives the same frames up to the ADC-delay shift', async () => {
+    const { encodeMatFile } = await import('@mrd-tools/core');
+    const { mkdirSync } = await import('node:fs');
+    const n = 3800;
+    const gdir = join(dir, 'girf');
+    mkdirSync(gdir, { recursive: true });
+    writeFileSync(join(gdir, 'g.mat'), encodeMatFile({ GIRF: { kind: 'numeric', class: 'single', dims: [n, 3], real: new Float32Array(n * 3).fill(1), imag: new Float32Array(n * 3) } }));
+    const base = `[reconstruction]\narms_per_frame = 12\nnum_recon_frames = 8\nnum_chunks = 1\nfov_oversampling = 1.0\nnum_iter = 10\n`;
+    const withGirf = await run(`metafile_paths = ["${dir}"]\ngirf_file = "${join(gdir, 'g.mat')}"\n` + base + 'apply_girf = true\n');
+    const without = await run(`metafile_paths = ["${dir}"]\n` + base);
+    expect(withGirf.images.length).toBe(8);
+    const a = withGirf.images[3].data as Int16Array, b = without.images[3].data as Int16Array;
+    let sa = 0, sb = 0, sab = 0, saa = 0, sbb = 0;
+    for (let i = 0; i < a.length; i++) { sa += a[i]; sb += b[i]; }
+    for (let i = 0; i < a.length; i++) { const x = a[i] - sa / a.length, y = b[i] - sb / a.length; sab += x * y; saa += x * x; sbb += y * y; }
+    expect(sab / Math.sqrt(saa * sbb)).toBeGreaterThan(0.9);
+    await expect(run(`metafile_paths = ["${dir}"]\n` + base + 'apply_girf = true\n')).rejects.toThrow(/config key girf_file is not set/);
+  });
+
   it('backend "bart" without bart installed: an error saying how to install it', async () => {
     const path = globalThis.process.env.PATH, tb = globalThis.process.env.BART_TOOLBOX_PATH;
     globalThis.process.env.PATH = dir;
