@@ -161,7 +161,7 @@ describe('Nufft vs direct non-uniform DFT', () => {
     tail.dispose();
   });
 
-  it('the float32 width-4 fast path grids as the general path (including points on a kernel edge)', async () => {
+  it('the float32 width-4 fast paths (gridding, forward interpolation) agree with the general path and the DFT, including points on a kernel edge', async () => {
     const { coord, data } = randomProblem(13, 400, 32, 32);
     // some points exactly on integer grid positions after scaling (5 taps): c * 40/32 integer
     for (let p = 0; p < 40; p++) { coord[2 * p] = (p % 8) * 0.8; coord[2 * p + 1] = -(p % 5) * 1.6; }
@@ -170,6 +170,9 @@ describe('Nufft vs direct non-uniform DFT', () => {
     plan.gridAdd(data, 1, g64);
     plan.gridAdd(Float32Array.from(data), 1, g32, 0, 400, 1);
     expect(relErr(g32, g64)).toBeLessThan(1e-6);
+    // the forward's unrolled interpolation (and its 5-tap fallback) against the direct DFT
+    const img = Float64Array.from({ length: 2 * 32 * 32 }, (_, i) => Math.sin(i * 0.37) + 0.2);
+    expect(relErr(plan.forward(Float32Array.from(img), 1), directForward(coord, img, 32, 32))).toBeLessThan(1e-2);
     plan.dispose();
   });
 

@@ -293,10 +293,10 @@ export class Nufft {
   forward(image: ArrayLike<number>, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.npts)): Float32Array {
     const { osy, osx, ny, nx, npts } = this;
     if (image.length < 2 * ncoils * ny * nx) throw new Error(`NUFFT forward: image has ${image.length / 2} values for ${ncoils} x ${ny} x ${nx}`);
+    if (out.length < 2 * ncoils * npts) throw new Error('NUFFT forward: output too small');
     const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
     const scale = 1 / Math.sqrt(ny * nx);
-    const T = this.taps;
-    const { rowOff, col, wy, wx, apodY, apodX } = this;
+    const { apodY, apodX } = this;
     for (let c = 0; c < ncoils; c++) {
       let h = this.fft.heapF32();
       const g = this.gridBlock.ptr >> 2;
@@ -331,10 +331,33 @@ export class Nufft {
       this.fft.transformLinesInHeap(this.colBlock.ptr, osx, osy, false);
       h = this.fft.heapF32();
       // interpolation from the transposed grid [x][y]
-      const o0 = 2 * c * npts;
-      for (let p = 0; p < npts; p++) {
-        const b = p * T;
-        let re = 0, im = 0;
+      this.interpolateTransposed(h, cb, out, 2 * c * npts);
+    }
+    return out;
+  }
+
+  /** Interpolation (forward) from a transposed grid [x][y] in the heap at float index `cb`. */
+  private interpolateTransposed(h: Float32Array, cb: number, out: Float32Array, o0: number): void {
+    const { osy, osx, npts, rowOff, col, wy, wx, wide } = this;
+    const T = this.taps;
+    const inv = 1 / (this.width * this.width);
+    const fast = T === 5;
+    for (let p = 0; p < npts; p++) {
+      const b = p * T;
+      let re = 0, im = 0;
+      if (fast && wide[p] === 0) {
+        // 4 x 4 taps; along a column x the 4 y taps are rowOff / osx
+        const y0 = 2 * (rowOff[b] / osx), y1 = 2 * (rowOff[b + 1] / osx), y2 = 2 * (rowOff[b + 2] / osx), y3 = 2 * (rowOff[b + 3] / osx);
+        const w0 = wy[b], w1 = wy[b + 1], w2 = wy[b + 2], w3 = wy[b + 3];
+        for (let s = 0; s < 4; s++) {
+          const k = cb + 2 * osy * col[b + s];
+          const v = wx[b + s];
+          const r = w0 * h[k + y0] + w1 * h[k + y1] + w2 * h[k + y2] + w3 * h[k + y3];
+          const i = w0 * h[k + y0 + 1] + w1 * h[k + y1 + 1] + w2 * h[k + y2 + 1] + w3 * h[k + y3 + 1];
+          re += v * r;
+          im += v * i;
+        }
+      } else {
         for (let t = 0; t < T; t++) {
           const w = wy[b + t];
           if (w === 0) continue;
@@ -347,11 +370,10 @@ export class Nufft {
             im += v * h[k + 1];
           }
         }
-        out[o0 + 2 * p] = re / (this.width * this.width);
-        out[o0 + 2 * p + 1] = im / (this.width * this.width);
       }
+      out[o0 + 2 * p] = re * inv;
+      out[o0 + 2 * p + 1] = im * inv;
     }
-    return out;
   }
 }
 
