@@ -78,6 +78,45 @@ describe('invertcontrast image path', () => {
   });
 });
 
+describe('invertcontrast options on images', () => {
+  it('rgb: jet colours over the whole group, 3 channels, RGB image type, no windowing', async () => {
+    const out = await run('invertcontrast', [
+      { type: 'image', image: image([0, 4095], 2, 1) },
+      { type: 'image', image: image([4095, 4095], 2, 1, { index: 1 }) },
+    ], { parameters: { options: 'rgb' } });
+    const imgs = images(out);
+    expect(imgs.map((i) => [i.head.channels, i.head.image_type, i.head.data_type, i.data.constructor.name])).toEqual([[3, 6, 1, 'Uint16Array'], [3, 6, 1, 'Uint16Array']]);
+    // inverted: [4095, 0] and [0, 0]; normalised over both: 1 -> jet(1) = (127, 0, 0), 0 -> jet(0) = (0, 0, 127)
+    expect([...imgs[0].data]).toEqual([127, 0, 0, 0, 0, 127]);
+    expect([...imgs[1].data]).toEqual([0, 0, 0, 0, 127, 127]);
+    const m = parseMeta(imgs[0].attribute);
+    expect(m.has('WindowCenter')).toBe(false);
+    expect(m.getAll('ImageProcessingHistory')).toEqual(['PYTHON', 'INVERT', 'RGB']);
+    expect(m.get('SequenceDescriptionAdditional')).toBe('FIRE_RGB');
+    expect(m.get('InternalSend')).toBe('1');
+  });
+
+  it('roi: the heart ROI (colour, thickness, style, visibility, then 50 x/y pairs) in the bottom right', async () => {
+    const out = await run('invertcontrast', [{ type: 'image', image: image(new Array(100 * 80).fill(1), 80, 100) }], { parameters: { options: 'roi' } });
+    const roi = parseMeta(images(out)[0].attribute).getAll('ROI_example')!;
+    expect(roi).toHaveLength(6 + 100);
+    expect(roi.slice(0, 6)).toEqual(['1.000000', '0.000000', '0.000000', '1.000000', '0', '1']);
+    const xs = roi.slice(6).filter((_, i) => i % 2 === 0).map(Number), ys = roi.slice(6).filter((_, i) => i % 2 === 1).map(Number);
+    // x in [80 - 16, 80 - 8], y in [100 - 16, 100 - 8] (10% of min(100, 80) = 8, offset 20%)
+    expect(Math.min(...xs)).toBeCloseTo(64, 5);
+    expect(Math.max(...xs)).toBeCloseTo(72, 5);
+    expect(Math.min(...ys)).toBeCloseTo(84, 5);
+    expect(Math.max(...ys)).toBeCloseTo(92, 5);
+  });
+
+  it('rgb on multi-channel images logs an error and sends nothing for the group', async () => {
+    const img = image([1, 2, 3, 4], 2, 1);
+    img.head.channels = 2;
+    const out = await run('invertcontrast', [{ type: 'image', image: img }], { parameters: { options: 'rgb' } });
+    expect(images(out)).toHaveLength(0);
+  });
+});
+
 describe('filter', () => {
   it('median-filters without inverting, notes the filter and comments, and sends originals first', async () => {
     const values = [0, 100, 0, 0, 100, 0, 0, 0, 100];
