@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import type { Image, MrdMessage } from '../../packages/mrd-core/src/index.js';
 
 export const serverCli = join(repoRoot(), 'packages/mrd-server/dist/cli.js');
 export const clientCli = join(repoRoot(), 'packages/mrd-client/dist/cli.js');
@@ -112,7 +113,6 @@ export function exchange(port: number, bytes: Uint8Array, opts: { endAfterWrite?
 // sequence, equal image headers, equal meta attributes, pixels within 1 for integer data and
 // 1e-4 relative (to the image's largest magnitude) for float data. TEXT messages are equal
 // except the processing-time report, whose number differs run to run.
-import type { Image, MrdMessage } from '../../packages/mrd-core/src/index.js';
 
 const TIMING_TEXT = /^(INFO\s+Total processing time: )[\d.]+ ms$/;
 
@@ -125,7 +125,7 @@ function plain(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
 }
 
-/** Meta attribute XML as a comparable value (parsed when the core meta parser is available). */
+/** Meta attribute XML as a comparable value (e.g. parseMeta(xml).toObject()). */
 export type MetaParser = (xml: string) => unknown;
 
 export function pixelMismatch(ours: Image, ref: Image): string | null {

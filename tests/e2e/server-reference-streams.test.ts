@@ -4,10 +4,9 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { decodeStream } from '../../packages/mrd-core/src/index.js';
+import { decodeStream, parseMeta } from '../../packages/mrd-core/src/index.js';
 import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
 import { compareMessageSequences, exchange, startServer, tempDir, type RunningServer } from './server-harness.js';
-import { metaParser } from './server-meta.js';
 
 const dir = reference('streams');
 const cases = existsSync(dir)
@@ -29,7 +28,7 @@ describeWithReference('mrd-server replays the reference streams', ['streams/inve
       const expected = decodeStream(readFileSync(reference(`streams/${name}.server-to-client.bin`)));
       const answer = await exchange(server.port, input);
       const ours = decodeStream(answer);
-      const problems = compareMessageSequences(ours, expected, metaParser());
+      const problems = compareMessageSequences(ours, expected, (xml) => parseMeta(xml).toObject());
       expect(problems, problems.join('\n') + '\n--- server log ---\n' + server.log().slice(-3000)).toEqual([]);
     });
   }
