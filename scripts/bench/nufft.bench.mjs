@@ -62,8 +62,13 @@ plan.adjoint(data, COILS, out);
 const tAdj = [];
 for (let r = 0; r < RUNS; r++) { const t0 = performance.now(); plan.adjoint(data, COILS, out); tAdj.push(performance.now() - t0); }
 const ours = stats(tAdj), oursPlan = stats(tPlan);
+const kOut = new Float32Array(2 * COILS * ARMS * NS);
+plan.forward(out, COILS, kOut);
+const tFwd = [];
+for (let r = 0; r < RUNS; r++) { const t0 = performance.now(); plan.forward(out, COILS, kOut); tFwd.push(performance.now() - t0); }
+const oursFwd = stats(tFwd);
 console.log(`nufft adjoint ${ARMS} arms x ${NS} samples x ${COILS} coils -> ${N}x${N}`);
-console.log(`  ours (mrd-core Nufft, 1 thread): adjoint ${fmt(ours)}; plan ${fmt(oursPlan)}; plan + adjoint best ${(ours.best + oursPlan.best).toFixed(1)} ms`);
+console.log(`  ours (mrd-core Nufft, 1 thread): adjoint ${fmt(ours)}; plan ${fmt(oursPlan)}; plan + adjoint best ${(ours.best + oursPlan.best).toFixed(1)} ms; forward ${fmt(oursFwd)}`);
 
 // BART
 const bart = spawnSync('bart', ['version'], { encoding: 'utf8' });
@@ -106,5 +111,24 @@ if (bart.status !== 0) {
     }
     ab = Math.hypot(ab, abi);
     console.log(`  agreement with bart (coil 0, |<ours, bart>| / norms): ${(Math.abs(ab) / Math.sqrt(aa * bb)).toFixed(4)}`);
+    // forward: bart nufft (image [256, 256, 1, 8] column-major) -> k-space
+    const imgCm = new Float32Array(2 * COILS * N * N);
+    for (let c = 0; c < COILS; c++) for (let r = 0; r < N; r++) for (let q = 0; q < N; q++) {
+      const i = c * N * N + r * N + q, j = c * N * N + q * N + r;
+      imgCm[2 * j] = out[2 * i]; imgCm[2 * j + 1] = out[2 * i + 1];
+    }
+    writeCfl('imgin', [N, N, 1, COILS], imgCm);
+    const tf = [];
+    for (let r = 0; r < RUNS + 1; r++) {
+      const t0 = performance.now();
+      const res = spawnSync('bart', ['nufft', join(dataDir, 'traj'), join(dataDir, 'imgin'), join(dataDir, 'kout')], { encoding: 'utf8' });
+      const dt = performance.now() - t0;
+      if (res.status !== 0) { console.log(`  bart nufft (forward) failed: ${res.stderr}`); break; }
+      if (r > 0) tf.push(dt);
+    }
+    if (tf.length) {
+      const bf = stats(tf);
+      console.log(`  bart nufft (forward, process wall time): ${fmt(bf)}; ratio ours forward / bart: ${(oursFwd.best / bf.best).toFixed(3)} (best)`);
+    }
   }
 }
