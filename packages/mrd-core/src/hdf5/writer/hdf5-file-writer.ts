@@ -496,7 +496,17 @@ export class VlenHeap {
   }
 }
 
+/** Files (device:inode) this process has open for writing: a second writer would corrupt them. */
+const openForWriting = new Set<string>();
+
+function claim(key: string, path: string): void {
+  if (openForWriting.has(key)) throw usageError(`${path}: already open for writing in this process (one writer per file)`);
+  openForWriting.add(key);
+}
+
 export class Hdf5FileWriter {
+  private fileKey = '';
+
   readonly heap: VlenHeap;
   private pending: Array<{ addr: number; bytes: Uint8Array; written?: () => void }> = [];
   pendingBytes = 0;
@@ -536,10 +546,17 @@ export class Hdf5FileWriter {
   static async create(path: string, opts: Hdf5WriterOptions & { overwrite?: boolean } = {}, prepare?: (w: Hdf5FileWriter) => Promise<void>): Promise<Hdf5FileWriter> {
     const exists = () => new Error(`${path}: file exists (pass overwrite: true to replace it)`);
     if (!opts.overwrite && existsSync(path)) throw exists();
+    const old = await stat(path).catch(() => null);
+    if (old && openForWriting.has(`${old.dev}:${old.ino}`)) throw usageError(`${path}: open for writing in this process; not replacing it`);
     const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     const fh = await open(tmp, 'wx+');
+    let key = '';
     try {
+      const st = await fh.stat();
+      key = `${st.dev}:${st.ino}`;
+      claim(key, path);
       const w = new Hdf5FileWriter(fh, path, newSuperblock(), new SpaceAllocator(superblockSize(0)), new GroupNode('/'), 0, opts);
+      w.fileKey = key;
       if (prepare) await prepare(w);
       w.unsaved = true;
       await w.checkpointNow();
@@ -563,6 +580,7 @@ export class Hdf5FileWriter {
       }
       return w;
     } catch (e) {
+      if (key) openForWriting.delete(key);
       await fh.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       throw e;
@@ -573,7 +591,15 @@ export class Hdf5FileWriter {
   static async open(path: string, opts: Hdf5WriterOptions = {}): Promise<Hdf5FileWriter> {
     const st = await stat(path).catch(() => null);
     if (!st) throw new Error(`${path}: no such file`);
-    const fh = await open(path, 'r+');
+    const key = `${st.dev}:${st.ino}`;
+    claim(key, path);
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r+');
+    } catch (e) {
+      openForWriting.delete(key);
+      throw e;
+    }
     try {
       let pos = 0;
       let sbBytes: Uint8Array | null = null;
@@ -591,9 +617,11 @@ export class Hdf5FileWriter {
       const end = Math.max(sb.eofAddr, st.size - pos);
       const space = new SpaceAllocator(align8(end));
       const w = new Hdf5FileWriter(fh, path, sb, space, new GroupNode('/'), st.size, opts);
+      w.fileKey = key;
       w.root = await w.loadGroup('/', sb.root.objectHeaderAddr);
       return w;
     } catch (e) {
+      openForWriting.delete(key);
       await fh.close();
       throw e;
     }
@@ -759,6 +787,7 @@ export class Hdf5FileWriter {
         this.closed = true;
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
+        openForWriting.delete(this.fileKey);
         await this.fh.close();
       }
     });
@@ -771,6 +800,7 @@ export class Hdf5FileWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    openForWriting.delete(this.fileKey);
     await this.fh.close();
   }
 

@@ -256,6 +256,19 @@ describe('MrdWriter round trip', () => {
     expect(readdirSync(sub)).toEqual(['race.h5']);
   });
 
+  it('refuses a second writer on the same file in this process, until the first closes', async () => {
+    const path = join(dir, 'one-writer.h5');
+    const w = await MrdWriter.create(path);
+    await expect(MrdWriter.open(path, { group: 'dataset' })).rejects.toThrow(/already open for writing/);
+    await expect(MrdWriter.open(join(dir, '.', 'one-writer.h5'), { group: 'x' })).rejects.toThrow(/already open for writing/);
+    await expect(MrdWriter.create(path, { overwrite: true })).rejects.toThrow(/open for writing in this process/);
+    await w.close();
+    const w2 = await MrdWriter.open(path, { group: 'dataset' });
+    await w2.abandon();
+    const w3 = await MrdWriter.open(path, { group: 'dataset' });
+    await w3.close();
+  });
+
   it('refuses to overwrite an existing file unless asked', async () => {
     const path = join(dir, 'exists.h5');
     await (await MrdWriter.create(path)).close();
