@@ -5,7 +5,8 @@
  * Hand-written because the maintained npm reader tested (`mat-for-js` 1.1.0) reads these files
  * but returns nested plain arrays with singleton dimensions dropped (a 1 x N and an N x 1 array
  * come out alike, so the metafile layout `w` 1 x N cannot be told from N x 1) and complex values
- * as {r, i} objects per element; it has no writer either. Here arrays keep their MATLAB
+ * as {r, i} objects per element; it has no writer either (`matfile`, the other name suggested,
+ * is not on the npm registry). Here arrays keep their MATLAB
  * dimensions and are typed arrays (column-major, as stored), and the writer beside this file
  * produces the same structures.
  */
