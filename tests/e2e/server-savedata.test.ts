@@ -127,6 +127,26 @@ describeWithReference('mrd-server saves incoming data as the reference server', 
   });
 });
 
+describe('mrd-server worker sessions: a session exhausting memory ends alone', () => {
+  it('answers ERROR + CLOSE for the session that ran out of memory and keeps serving', async () => {
+    const root = tempDir('mrd-w-');
+    const modules = join(root, 'modules');
+    mkdirSync(modules);
+    writeFileSync(join(modules, 'hog.js'), `export async function process() { const a = []; for (;;) a.push(new Array(1e5).fill(Math.random())); }`);
+    const server = await startServer(['-d', 'null', '--modules-dir', modules, '-S', join(root, 's')], { env: { MRD_SERVER_WORKER_MAX_HEAP_MB: '64' } });
+    const session = (config: string) => encodeMessages([{ type: 'config_file', name: config }, { type: 'header', xml: 'not xml' }, { type: 'close' }]);
+    try {
+      const answer = decodeStream(await exchange(server.port, session('hog'), { timeoutMs: 60_000 }));
+      expect(answer.map((m) => m.type)).toEqual(['text', 'close']);
+      expect((answer[0] as { text: string }).text).toMatch(/^ERROR +session ended: .*memory/);
+      expect(decodeStream(await exchange(server.port, session('null'))).map((m) => m.type)).toEqual(['close']);
+      expect(server.proc.exitCode).toBeNull();
+    } finally {
+      await server.stop();
+    }
+  }, 90_000);
+});
+
 describe('mrd-server -m: each session in its own process', () => {
   it('a module that kills its process ends only its own session', async () => {
     const root = tempDir('mrd-m-');

@@ -14,7 +14,7 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
-import { logger, LogLevel } from '@mrd-tools/core';
+import { encodeMessages, formatLogging, logger, LogLevel } from '@mrd-tools/core';
 import { relaySocketOverPort } from './port-socket.js';
 import { runSession, type SessionOptions } from './session.js';
 
@@ -107,7 +107,13 @@ export class MrdServer {
   }
 
   private startWorker(): Worker {
-    const w = new Worker(this.entry(), { workerData: this.bootData(), stdout: false, stderr: false });
+    // MRD_SERVER_WORKER_MAX_HEAP_MB bounds each session's JavaScript heap (worker mode): a session
+    // that exceeds it ends with an ERROR to its client; the server and other sessions go on.
+    const heapMb = Number(process.env.MRD_SERVER_WORKER_MAX_HEAP_MB ?? '');
+    const w = new Worker(this.entry(), {
+      workerData: this.bootData(), stdout: false, stderr: false,
+      ...(Number.isFinite(heapMb) && heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
+    });
     w.unref();
     w.on('error', (err) => logger.error(`Session worker failed: ${err.message}`));
     w.on('message', (m: { t: string; line?: string; level?: LogLevel }) => {
@@ -172,8 +178,18 @@ export class MrdServer {
       const finish = (why?: string) => {
         if (finished) return;
         finished = true;
-        if (why) logger.error(`Session ${id} (${label}) ended: ${why}`);
         relay.detach();
+        if (why) {
+          logger.error(`Session ${id} (${label}) ended: ${why}`);
+          // The worker's writes are whole messages (one encoded batch each), so the stream is at
+          // a message boundary: tell the client why, and close properly.
+          if (!sock.destroyed && !sock.writableEnded) {
+            sock.end(encodeMessages([{ type: 'text', text: formatLogging('ERROR', `session ended: ${why}`) }, { type: 'close' }]));
+            setTimeout(() => sock.destroy(), 2000).unref();
+            resolve();
+            return;
+          }
+        }
         if (!sock.destroyed) sock.destroy();
         resolve();
       };
