@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Temporal-TV (TFD) solve of rtspiral_bart_tvrecon: 256 x 256, 8 coils, 200 frames of golden-angle
+// spiral arms, native ADMM (@mrd-tools/core/iterative, single thread) against BART `pics` with the
+// reference's options (-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <iter>, CPU: -g dropped) on the
+// same trajectory, data, coil maps, scale and iteration budget, in the same run. Prints both times,
+// the ratio, and the NRMSE between the two results.
+// Usage: node scripts/bench/tvrecon.bench.mjs   (TV_BENCH_ITER, TV_BENCH_FRAMES override the size)
+import { build } from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
+const N = 256, COILS = 8, FRAMES = Number(process.env.TV_BENCH_FRAMES ?? 200), APF = 8, NS = 1024;
+const ITER = Number(process.env.TV_BENCH_ITER ?? 5), LAMBDA = 0.0002 * FRAMES;
+
+const coreRequire = createRequire(join(root, 'packages/mrd-core/package.json'));
+const bundle = join(root, '.bench-data', 'build', 'tvrecon.mjs');
+await build({
+  stdin: {
+    contents: "export * from './packages/mrd-core/src/iterative/index.ts'; export * from './packages/mrd-core/src/bart/index.ts'; export { getFftEngine } from './packages/mrd-core/src/fft/index.ts';",
+    resolveDir: root, loader: 'ts',
+  },
+  outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
+  plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
+});
+const { SenseNufftOperator, solveTvAdmm, estimateDataScale, Bart, getFftEngine } = await import(pathToFileURL(bundle).href);
+
+// golden-angle variable-density spiral arms (grid units, |k| <= N/2), APF per frame
+const ga = Math.PI * (3 - Math.sqrt(5));
+const coords = [];
+for (let f = 0; f < FRAMES; f++) {
+  const c = new Float64Array(2 * APF * NS);
+  for (let a = 0; a < APF; a++) {
+    const phi0 = (f * APF + a) * ga;
+    for (let i = 0; i < NS; i++) {
+      const t = i / (NS - 1), r = (N / 2) * t ** 1.3, phi = phi0 + 2 * Math.PI * 12 * t;
+      c[2 * (a * NS + i)] = r * Math.cos(phi);
+      c[2 * (a * NS + i) + 1] = r * Math.sin(phi);
+    }
+  }
+  coords.push(c);
+}
+// smooth coil maps, unit root-sum-of-squares
+const npix = N * N, maps = new Float32Array(2 * COILS * npix);
+for (let i = 0; i < npix; i++) {
+  const y = Math.floor(i / N) / N - 0.5, x = (i % N) / N - 0.5;
+  let s = 0;
+  for (let c = 0; c < COILS; c++) {
+    const ang = (2 * Math.PI * c) / COILS, d2 = (y - 0.5 * Math.cos(ang)) ** 2 + (x - 0.5 * Math.sin(ang)) ** 2;
+    const m = Math.exp(-d2 * 2), ph = c * 0.7 + 2 * x;
+    maps[2 * (c * npix + i)] = m * Math.cos(ph); maps[2 * (c * npix + i) + 1] = m * Math.sin(ph);
+    s += m * m;
+  }
+  s = Math.sqrt(s);
+  for (let c = 0; c < COILS; c++) { maps[2 * (c * npix + i)] /= s; maps[2 * (c * npix + i) + 1] /= s; }
+}
+const fft = await getFftEngine();
+let t0 = performance.now();
+const op = new SenseNufftOperator(fft, coords, maps, COILS, N, N);
+const tPlan = performance.now() - t0;
+// a moving disc phantom -> data
+const truth = new Float32Array(2 * FRAMES * npix);
+for (let f = 0; f < FRAMES; f++) for (let i = 0; i < npix; i++) {
+  const y = Math.floor(i / N) - N / 2, x = (i % N) - N / 2, cy = 20 * Math.sin((2 * Math.PI * f) / 50);
+  truth[2 * (f * npix + i)] = (x * x + y * y < 90 * 90 ? 0.5 : 0) + ((x - 30) ** 2 + (y - cy) ** 2 < 25 * 25 ? 0.5 : 0);
+}
+const y = new Float32Array(2 * op.outputLength);
+op.forward(truth, y);
+// BART's scale rule on the coil-combined adjoint
+const adj = new Float32Array(2 * op.inputLength);
+op.adjoint(y, adj);
+const mag = new Float32Array(op.inputLength);
+for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(adj[2 * i], adj[2 * i + 1]);
+const scale = estimateDataScale(mag);
+const ys = y.map((v) => v / scale);
+console.log(`TFD solve ${N}x${N}, ${COILS} coils, ${FRAMES} frames x ${APF} arms x ${NS} samples, -i ${ITER} (BART's CG-step budget), lambda ${LAMBDA}`);
+t0 = performance.now();
+const x = solveTvAdmm(op, ys, { shape: [FRAMES, N, N], tv: [{ axis: 0, lambda: LAMBDA, joint: [0] }], iterations: ITER });
+const tNative = performance.now() - t0;
+for (let i = 0; i < x.length; i++) x[i] *= scale;
+console.log(`native: ${(tNative / 1000).toFixed(2)} s solve (+ ${(tPlan / 1000).toFixed(2)} s NUFFT plans), single thread`);
+
+let bart;
+try {
+  bart = await Bart.locate();
+} catch (e) {
+  console.log(`BART: not available (${e.message.split(';')[0]}); ours only`);
+  process.exit(0);
+}
+// BART arrays (trajectory components swapped so BART's images have our layout)
+const traj = new Float32Array(2 * 3 * NS * APF * FRAMES), ksp = new Float32Array(2 * NS * APF * COILS * FRAMES);
+for (let f = 0; f < FRAMES; f++) for (let a = 0; a < APF; a++) for (let i = 0; i < NS; i++) {
+  const o = 2 * 3 * (i + NS * (a + APF * f)), c = 2 * (a * NS + i);
+  traj[o] = coords[f][c + 1]; traj[o + 2] = coords[f][c];
+  for (let k = 0; k < COILS; k++) {
+    const src = 2 * (op.frameOffset[f] + k * APF * NS + a * NS + i), dst = 2 * (i + NS * (a + APF * (k + COILS * f)));
+    ksp[dst] = y[src]; ksp[dst + 1] = y[src + 1];
+  }
+}
+const dims = (lead) => { const d = new Array(16).fill(1); lead.forEach((v, i) => { d[i] = v; }); d[10] = FRAMES; return d; };
+t0 = performance.now();
+const [ref] = await bart.run(`pics -g -m -w ${scale} -e -S -R T:1024:1024:${LAMBDA} -i ${ITER} -t`, [
+  { dims: dims([3, NS, APF]), data: traj }, { dims: dims([1, NS, APF, COILS]), data: ksp }, { dims: [N, N, 1, COILS], data: maps },
+], 1);
+const tBart = performance.now() - t0;
+let e = 0, s = 0;
+for (let i = 0; i < x.length; i++) { e += (x[i] - ref.data[i]) ** 2; s += ref.data[i] ** 2; }
+const threads = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
+console.log(`BART ${bart.version.text} pics: ${(tBart / 1000).toFixed(2)} s wall (incl. .cfl I/O; OpenMP on ${threads} cores)`);
+console.log(`ratio native / BART: ${(tNative / tBart).toFixed(2)} (solve only; ${((tNative + tPlan) / tBart).toFixed(2)} with plans)`);
+console.log(`native vs BART image NRMSE: ${(100 * Math.sqrt(e / s)).toFixed(2)} %`);
