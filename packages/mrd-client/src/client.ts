@@ -9,7 +9,7 @@
  * XML header is written last. Returns the summary counts.
  */
 import { basename, extname } from 'node:path';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync } from 'node:fs';
 import { logger, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
 import type { MrdConnection } from '@mrd-tools/core';
 import type { Socket } from 'node:net';
@@ -52,6 +52,9 @@ export interface ClientSummary {
 /** Exit-worthy problem with the inputs, reported as one clear line. */
 export class ClientInputError extends Error {}
 
+/** Input size from which the file is read in a worker thread. */
+const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
+
 export function defaultOutfile(filename: string): string {
   const ext = extname(filename);
   const base = ext ? filename.slice(0, -ext.length) : filename;
@@ -81,7 +84,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
 
   let file: InputSource;
   try {
-    file = o.readerEntry ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
+    // Large inputs are read by a worker (sends never wait behind synchronous HDF5 reads); small
+    // ones on this thread, which is quicker than booting a worker.
+    const large = statSync(o.filename).size >= WORKER_READ_MIN_BYTES;
+    file = o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
   } catch (err) {
     throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
   }
