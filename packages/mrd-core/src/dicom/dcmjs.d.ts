@@ -1,4 +1,6 @@
-// Minimal typing of the parts of dcmjs 0.49 this package uses (dcmjs ships no type declarations).
+// Minimal typing of the parts of dcmjs 0.49 that dicom2mrd and mrd2dicom use (dcmjs ships no type
+// declarations). One ambient declaration, here beside the shared DICOM code, that both packages
+// get through the root tsconfig (which includes packages/*/src).
 declare module 'dcmjs' {
   export interface DcmjsElement {
     vr: string;
