@@ -2,9 +2,9 @@
  * mrd-client: streams an MRD file to an MRD server and stores the results (reference
  * `client.py`, with the upstream `-q`, `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
@@ -15,6 +15,13 @@ import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
 import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
+
+/** The input-reader worker's script: its own small bundle when present, else this file. */
+function readerEntry(): string {
+  const self = fileURLToPath(import.meta.url);
+  const own = join(dirname(self), 'input-reader.js');
+  return existsSync(own) ? own : self;
+}
 
 async function main(): Promise<number> {
   const rawArgs = hideBin(process.argv);
@@ -81,7 +88,7 @@ async function main(): Promise<number> {
     ignoreJsonConfig: argv['ignore-json-config'] || configGiven,
     fixTransposed: argv['fix-transposed'],
     progress: !argv.quiet,
-    readerEntry: fileURLToPath(import.meta.url),
+    readerEntry: readerEntry(),
   });
   if (argv.mrd2gif) {
     logger.info('Calling mrd2gif...');
