@@ -40,6 +40,9 @@ function privateCopy(pkg) {
   const dir = join(root, 'packages', pkg, 'node_modules', '.mrd-bench');
   mkdirSync(dir, { recursive: true });
   copyFileSync(src, join(dir, 'cli.js'));
+  // Workers started from the CLI (mrd-client's input reader) sit beside it.
+  const reader = join(root, 'packages', pkg, 'dist', 'input-reader.js');
+  if (existsSync(reader)) copyFileSync(reader, join(dir, 'input-reader.js'));
   return join(dir, 'cli.js');
 }
 const serverCli = privateCopy('mrd-server');
