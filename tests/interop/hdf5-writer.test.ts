@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { describeWithReference, itWithReference, mulberry32, reference } from '../../packages/mrd-core/src/testing/index.js';
 import { u32 } from '../../packages/mrd-core/src/hdf5/format/datatype.js';
 import {
   Hdf5FileWriter,
@@ -63,14 +63,7 @@ function plain(v: unknown): unknown {
 
 /** Deterministic records with every header field set (mulberry32). */
 function gen(seed: number) {
-  let a = seed >>> 0;
-  const r = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
   const int = (n: number) => Math.floor(r() * n);
   const f32 = () => Math.fround((r() - 0.5) * 1000);
   const u64 = () => (BigInt(int(2 ** 32)) << 32n) | BigInt(int(2 ** 32));

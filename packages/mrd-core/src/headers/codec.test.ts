@@ -8,62 +8,14 @@ import {
   clearAcquisitionFlag, isAcquisitionFlagSet, setAcquisitionFlag, isImageFlagSet, setImageFlag, clearImageFlag,
   isChannelOn, setChannelOn, setChannelOff,
 } from './flags.js';
-import { emptyAcquisitionHeader, emptyImageHeader, type AcquisitionHeader, type ImageHeader, type WaveformHeader } from './types.js';
+import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomWaveformHeader } from '@mrd-tools/core/testing';
+import { emptyAcquisitionHeader, emptyImageHeader, type WaveformHeader } from './types.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const r = rng(42);
-const u16 = () => Math.floor(r() * 65536);
-const u32 = () => Math.floor(r() * 4294967296);
-const i32 = () => u32() | 0;
-const u64 = () => (BigInt(u32()) << 32n) | BigInt(u32());
-const f32 = () => Math.fround((r() - 0.5) * 10 ** Math.floor(r() * 20 - 10));
-const arr = <T>(n: number, f: () => T) => Array.from({ length: n }, f);
-
-function randomAcquisitionHeader(): AcquisitionHeader {
-  return {
-    version: u16(), flags: u64(), measurement_uid: u32(), scan_counter: u32(), acquisition_time_stamp: u32(),
-    physiology_time_stamp: arr(3, u32), number_of_samples: u16(), available_channels: u16(), active_channels: u16(),
-    channel_mask: arr(16, u64), discard_pre: u16(), discard_post: u16(), center_sample: u16(), encoding_space_ref: u16(),
-    trajectory_dimensions: u16(), sample_time_us: f32(), position: arr(3, f32), read_dir: arr(3, f32), phase_dir: arr(3, f32),
-    slice_dir: arr(3, f32), patient_table_position: arr(3, f32),
-    idx: {
-      kspace_encode_step_1: u16(), kspace_encode_step_2: u16(), average: u16(), slice: u16(), contrast: u16(), phase: u16(),
-      repetition: u16(), set: u16(), segment: u16(), user: arr(8, u16),
-    },
-    user_int: arr(8, i32), user_float: arr(8, f32),
-  };
-}
-
-function randomImageHeader(): ImageHeader {
-  return {
-    version: u16(), data_type: u16(), flags: u64(), measurement_uid: u32(), matrix_size: arr(3, u16), field_of_view: arr(3, f32),
-    channels: u16(), position: arr(3, f32), read_dir: arr(3, f32), phase_dir: arr(3, f32), slice_dir: arr(3, f32),
-    patient_table_position: arr(3, f32), average: u16(), slice: u16(), contrast: u16(), phase: u16(), repetition: u16(), set: u16(),
-    acquisition_time_stamp: u32(), physiology_time_stamp: arr(3, u32), image_type: u16(), image_index: u16(),
-    image_series_index: u16(), user_int: arr(8, i32), user_float: arr(8, f32), attribute_string_len: u32(),
-  };
-}
-
-function randomWaveformHeader(): WaveformHeader {
-  return {
-    version: u16(), flags: u64(), measurement_uid: u32(), scan_counter: u32(), time_stamp: u32(), number_of_samples: u16(),
-    channels: u16(), sample_time_us: f32(), waveform_id: u16(),
-  };
-}
+const g = new RandomFields(42);
 
 /** Random bytes where no float field holds a signalling NaN (JS numbers cannot carry one). */
 function randomBytes(n: number, floatOffsets: number[]): Uint8Array {
-  const b = new Uint8Array(n).map(() => Math.floor(r() * 256));
+  const b = new Uint8Array(n).map(() => g.int(256));
   const dv = new DataView(b.buffer);
   for (const o of floatOffsets) {
     const bits = dv.getUint32(o, true);
@@ -79,15 +31,15 @@ const IMG_FLOATS = [...range(22, 3), ...range(36, 15), ...range(162, 8)];
 describe('header codecs', () => {
   it('round-trip 2000 random headers of each kind', () => {
     for (let i = 0; i < 2000; i++) {
-      const a = randomAcquisitionHeader();
+      const a = randomAcquisitionHeader(g);
       const ab = encodeAcquisitionHeader(a);
       expect(ab.length).toBe(340);
       expect(decodeAcquisitionHeader(ab)).toEqual(a);
-      const im = randomImageHeader();
+      const im = randomImageHeader(g);
       const ib = encodeImageHeader(im);
       expect(ib.length).toBe(198);
       expect(decodeImageHeader(ib)).toEqual(im);
-      const w = randomWaveformHeader();
+      const w = randomWaveformHeader(g);
       const wb = encodeWaveformHeader(w);
       expect(wb.length).toBe(40);
       expect(decodeWaveformHeader(wb)).toEqual(w);
@@ -156,7 +108,7 @@ describe('header codecs', () => {
 
   it('encodes into a caller buffer at an offset and checks room', () => {
     const out = new Uint8Array(400);
-    const a = randomAcquisitionHeader();
+    const a = randomAcquisitionHeader(g);
     encodeAcquisitionHeader(a, out, 7);
     expect(decodeAcquisitionHeader(out, 7)).toEqual(a);
     expect(() => encodeAcquisitionHeader(a, out, 100)).toThrow(RangeError);
@@ -164,7 +116,7 @@ describe('header codecs', () => {
   });
 
   it('clone is deep', () => {
-    const a = randomAcquisitionHeader();
+    const a = randomAcquisitionHeader(g);
     const c = cloneAcquisitionHeader(a);
     c.idx.user[0] = a.idx.user[0]! + 1;
     c.position[0] = 12345;

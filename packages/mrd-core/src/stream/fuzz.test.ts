@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { reference } from '@mrd-tools/core/testing';
+import { mulberry32, reference } from '@mrd-tools/core/testing';
 import type { MrdMessage } from '../connection/types.js';
 import { DataType } from '../constants/index.js';
 import { createAcquisition, createImage, createWaveform, imageDataBytes } from '../messages/create.js';
@@ -20,17 +20,6 @@ import { encodeNdArray } from './ndarray.js';
 
 const CASES = Number(process.env.MRD_FUZZ_CASES ?? 100_000);
 const SEED = Number(process.env.MRD_FUZZ_SEED ?? 20240601);
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function syntheticStream(): Uint8Array {
   const acq = createAcquisition({ head: { number_of_samples: 32, active_channels: 3, trajectory_dimensions: 2 } });
@@ -96,7 +85,7 @@ function checkMessage(m: MrdMessage): void {
 describe('stream decoder fuzz', () => {
   it(`${CASES} mutated/truncated streams give messages or MrdProtocolError, within the size limit`, () => {
     const seeds = loadSeeds();
-    const r = rng(SEED);
+    const r = mulberry32(SEED);
     const ri = (n: number) => Math.floor(r() * n);
     const limits = [4096, 65536, 1 << 20, 16 << 20];
     let ok = 0;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { beforeAll, expect } from 'vitest';
-import { describeWithReference, itWithReference, reference } from '@mrd-tools/core/testing';
+import { describeWithReference, itWithReference, mulberry32, reference } from '@mrd-tools/core/testing';
 import type { MrdMessage } from '../connection/types.js';
 import { MrdStreamDecoder, decodeStream } from './decoder.js';
 import { encodeMessage, encodeMessages } from './encoder.js';
@@ -29,18 +29,6 @@ function countTypes(msgs: MrdMessage[]): Record<string, number> {
   const c: Record<string, number> = {};
   for (const m of msgs) c[m.type] = (c[m.type] ?? 0) + 1;
   return c;
-}
-
-/** A seeded PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function decodeChunked(bytes: Uint8Array, sizes: () => number): MrdMessage[] {
@@ -198,7 +186,7 @@ describeWithReference('reference streams', ['streams', 'inputs', 'outputs'], () 
         const one = decodeChunked(bytes, () => 1);
         expect(Buffer.compare(Buffer.from(encodeMessages(one)), Buffer.from(whole))).toBe(0);
         for (const seed of [1, 2, 3]) {
-          const r = rng(seed);
+          const r = mulberry32(seed);
           const small = decodeChunked(bytes, () => Math.floor(r() * 700));
           expect(Buffer.compare(Buffer.from(encodeMessages(small)), Buffer.from(bytes))).toBe(0);
           const big = decodeChunked(bytes, () => Math.floor(r() * 100_000));

@@ -6,27 +6,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { mulberry32 } from '@mrd-tools/core/testing';
 import { IsmrmrdHeaderError, parseIsmrmrdHeader, serializeIsmrmrdHeader } from './index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const seeds = ['ismrmrd_example.xml', 'ismrmrd_example_extended.xml', 'matlab_minimal_with_user_parameters.xml'].map((f) => readFileSync(join(fixtures, f), 'utf8'));
 const CASES = Number(process.env.MRD_FUZZ_CASES ?? 1500);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SNIPPETS = ['<x>1</x>', '</encoding>', '<encoding>', '&amp;', '&#0;', '-', '1e400', '<![CDATA[z]]>', '<!-- c -->', '"', '<value>', ' ', 'NaN', '99999', '<userParameterLong><name>a</name><value>1</value></userParameterLong>', '<?pi x?>', '\u00e9', '\0'];
 
 it(`${CASES} mutated headers parse or fail with IsmrmrdHeaderError`, () => {
-  const rand = rng(20261124);
+  const rand = mulberry32(20261124);
   let parsed = 0;
   for (let i = 0; i < CASES; i++) {
     let s = seeds[i % seeds.length]!;

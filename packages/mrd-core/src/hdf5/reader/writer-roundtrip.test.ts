@@ -10,87 +10,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
-import type { Acquisition, Image, ImagePixels, Waveform } from '../../messages/types.js';
+import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader } from '@mrd-tools/core/testing';
+import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdWriter } from '../writer/index.js';
 import { MrdFile } from './index.js';
 
-/** mulberry32: a small seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = prng(20261124);
-const u = (bits: number): number => Math.floor(rnd() * 2 ** bits);
-const i32 = (): number => u(32) - 2 ** 31;
-const u64 = (): bigint => (BigInt(u(32)) << 32n) | BigInt(u(32));
-const f32 = (): number => Math.fround((rnd() - 0.5) * 1e4);
-const arr = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
-
-function randomAcquisitionHeader(channels: number, samples: number, trajDims: number): AcquisitionHeader {
-  return {
-    version: u(16), flags: u64(), measurement_uid: u(32), scan_counter: u(32), acquisition_time_stamp: u(32),
-    physiology_time_stamp: arr(3, () => u(32)), number_of_samples: samples, available_channels: u(16),
-    active_channels: channels, channel_mask: arr(16, u64), discard_pre: u(16), discard_post: u(16),
-    center_sample: u(16), encoding_space_ref: u(16), trajectory_dimensions: trajDims, sample_time_us: f32(),
-    position: arr(3, f32), read_dir: arr(3, f32), phase_dir: arr(3, f32), slice_dir: arr(3, f32),
-    patient_table_position: arr(3, f32),
-    idx: {
-      kspace_encode_step_1: u(16), kspace_encode_step_2: u(16), average: u(16), slice: u(16), contrast: u(16),
-      phase: u(16), repetition: u(16), set: u(16), segment: u(16), user: arr(8, () => u(16)),
-    },
-    user_int: arr(8, i32), user_float: arr(8, f32),
-  };
-}
+const g = new RandomFields(20261124, { f32: 1e4 });
+const { int, arr, f32 } = g;
 
 function randomAcquisition(): Acquisition {
-  const channels = 1 + u(3);
-  const samples = u(4) === 0 ? 0 : 1 + u(7);
-  const trajDims = u(2) === 0 ? 0 : 1 + u(2);
+  const channels = 1 + int(3);
+  const samples = int(4) === 0 ? 0 : 1 + int(7);
+  const trajDims = int(2) === 0 ? 0 : 1 + int(2);
   return {
-    head: randomAcquisitionHeader(channels, samples, trajDims),
+    head: randomAcquisitionHeader(g, { number_of_samples: samples, active_channels: channels, trajectory_dimensions: trajDims }),
     traj: Float32Array.from(arr(samples * trajDims, f32)),
     data: Float32Array.from(arr(2 * channels * samples, f32)),
   };
 }
 
 function randomWaveform(): Waveform {
-  const head: WaveformHeader = {
-    version: u(16), flags: u64(), measurement_uid: u(32), scan_counter: u(32), time_stamp: u(32),
-    number_of_samples: u(6), channels: 1 + u(2), sample_time_us: f32(), waveform_id: u(16),
-  };
-  return { head, data: Uint32Array.from(arr(head.channels * head.number_of_samples, () => u(32))) };
+  const head = randomWaveformHeader(g, { number_of_samples: int(64), channels: 1 + int(4) });
+  return { head, data: Uint32Array.from(arr(head.channels * head.number_of_samples, g.u32)) };
 }
-
-const PIXEL_MAKERS: Record<number, (n: number) => ImagePixels> = {
-  1: (n) => Uint16Array.from(arr(n, () => u(16))),
-  2: (n) => Int16Array.from(arr(n, () => u(16) - 32768)),
-  3: (n) => Uint32Array.from(arr(n, () => u(32))),
-  4: (n) => Int32Array.from(arr(n, i32)),
-  5: (n) => Float32Array.from(arr(n, f32)),
-  6: (n) => Float64Array.from(arr(n, () => (rnd() - 0.5) * 1e300)),
-  7: (n) => Float32Array.from(arr(2 * n, f32)),
-  8: (n) => Float64Array.from(arr(2 * n, () => rnd() - 0.5)),
-};
 
 function randomImage(dataType: number, series: number, shape: [number, number, number, number], attribute: string): Image {
   const [ch, z, y, x] = shape;
-  const head: ImageHeader = {
-    version: u(16), data_type: dataType, flags: u64(), measurement_uid: u(32), matrix_size: [x, y, z],
-    field_of_view: arr(3, f32), channels: ch, position: arr(3, f32), read_dir: arr(3, f32), phase_dir: arr(3, f32),
-    slice_dir: arr(3, f32), patient_table_position: arr(3, f32), average: u(16), slice: u(16), contrast: u(16),
-    phase: u(16), repetition: u(16), set: u(16), acquisition_time_stamp: u(32), physiology_time_stamp: arr(3, () => u(32)),
-    image_type: 1 + u(2), image_index: u(16), image_series_index: series, user_int: arr(8, i32), user_float: arr(8, f32),
+  const head = randomImageHeader(g, {
+    data_type: dataType, matrix_size: [x, y, z], channels: ch, image_type: 1 + int(4), image_series_index: series,
     attribute_string_len: new TextEncoder().encode(attribute).length,
-  };
-  return { head, attribute, data: PIXEL_MAKERS[dataType]!(ch * z * y * x) };
+  });
+  return { head, attribute, data: randomImagePixels(g, dataType, ch * z * y * x) };
 }
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

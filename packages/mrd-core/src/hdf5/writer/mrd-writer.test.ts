@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithReference, reference } from '@mrd-tools/core/testing';
-import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
+import {
+  describeWithReference, RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader, reference,
+} from '@mrd-tools/core/testing';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdFile } from '../reader/index.js';
 import { u32 } from '../format/datatype.js';
@@ -20,52 +21,17 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(readonly r: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.r() * n);
-  }
-  u16 = () => this.int(65536);
-  u32 = () => this.int(4294967296);
-  i32 = () => this.int(4294967296) - 2147483648;
-  f32 = () => Math.fround((this.r() - 0.5) * 1e6);
-  u64 = () => (BigInt(this.u32()) << 32n) | BigInt(this.u32());
-  arr<T>(n: number, f: () => T): T[] {
-    return Array.from({ length: n }, f);
-  }
-  acqHead(ns: number, ch: number, td: number): AcquisitionHeader {
-    return {
-      version: this.u16(), flags: this.u64(), measurement_uid: this.u32(), scan_counter: this.u32(),
-      acquisition_time_stamp: this.u32(), physiology_time_stamp: this.arr(3, this.u32), number_of_samples: ns,
-      available_channels: this.u16(), active_channels: ch, channel_mask: this.arr(16, this.u64), discard_pre: this.u16(),
-      discard_post: this.u16(), center_sample: this.u16(), encoding_space_ref: this.u16(), trajectory_dimensions: td,
-      sample_time_us: this.f32(), position: this.arr(3, this.f32), read_dir: this.arr(3, this.f32), phase_dir: this.arr(3, this.f32),
-      slice_dir: this.arr(3, this.f32), patient_table_position: this.arr(3, this.f32),
-      idx: {
-        kspace_encode_step_1: this.u16(), kspace_encode_step_2: this.u16(), average: this.u16(), slice: this.u16(),
-        contrast: this.u16(), phase: this.u16(), repetition: this.u16(), set: this.u16(), segment: this.u16(), user: this.arr(8, this.u16),
-      },
-      user_int: this.arr(8, this.i32), user_float: this.arr(8, this.f32),
-    };
+/** Random acquisitions, waveforms and images of varied sizes, every header field set (seeded). */
+class Gen extends RandomFields {
+  constructor(seed: number) {
+    super(seed, { f32: 1e6 });
   }
   acquisition(): Acquisition {
     const ns = 1 + this.int(64);
     const ch = 1 + this.int(4);
     const td = this.int(4) === 0 ? 0 : 1 + this.int(3);
     return {
-      head: this.acqHead(ns, ch, td),
+      head: randomAcquisitionHeader(this, { number_of_samples: ns, active_channels: ch, trajectory_dimensions: td }),
       data: Float32Array.from(this.arr(2 * ns * ch, this.f32)),
       traj: Float32Array.from(this.arr(ns * td, this.f32)),
     };
@@ -73,39 +39,16 @@ class Gen {
   waveform(): Waveform {
     const ns = this.int(50);
     const ch = 1 + this.int(5);
-    const head: WaveformHeader = {
-      version: this.u16(), flags: this.u64(), measurement_uid: this.u32(), scan_counter: this.u32(), time_stamp: this.u32(),
-      number_of_samples: ns, channels: ch, sample_time_us: this.f32(), waveform_id: this.u16(),
-    };
-    return { head, data: Uint32Array.from(this.arr(ns * ch, this.u32)) };
-  }
-  imageHead(dataType: number, mx: number, my: number, mz: number, ch: number, series: number): ImageHeader {
-    return {
-      version: this.u16(), data_type: dataType, flags: this.u64(), measurement_uid: this.u32(), matrix_size: [mx, my, mz],
-      field_of_view: this.arr(3, this.f32), channels: ch, position: this.arr(3, this.f32), read_dir: this.arr(3, this.f32),
-      phase_dir: this.arr(3, this.f32), slice_dir: this.arr(3, this.f32), patient_table_position: this.arr(3, this.f32),
-      average: this.u16(), slice: this.u16(), contrast: this.u16(), phase: this.u16(), repetition: this.u16(), set: this.u16(),
-      acquisition_time_stamp: this.u32(), physiology_time_stamp: this.arr(3, this.u32), image_type: 1 + this.int(5),
-      image_index: this.u16(), image_series_index: series, user_int: this.arr(8, this.i32), user_float: this.arr(8, this.f32),
-      attribute_string_len: this.u32(),
-    };
+    return { head: randomWaveformHeader(this, { number_of_samples: ns, channels: ch }), data: Uint32Array.from(this.arr(ns * ch, this.u32)) };
   }
   image(dataType: number, series: number, shape?: [number, number, number, number]): Image {
     const [mx, my, mz, ch] = shape ?? [1 + this.int(9), 1 + this.int(7), 1 + this.int(3), 1 + this.int(3)];
-    const n = mx * my * mz * ch;
-    let data: Image['data'];
-    switch (dataType) {
-      case 1: data = Uint16Array.from(this.arr(n, this.u16)); break;
-      case 2: data = Int16Array.from(this.arr(n, () => this.u16() - 32768)); break;
-      case 3: data = Uint32Array.from(this.arr(n, this.u32)); break;
-      case 4: data = Int32Array.from(this.arr(n, this.i32)); break;
-      case 5: data = Float32Array.from(this.arr(n, this.f32)); break;
-      case 6: data = Float64Array.from(this.arr(n, () => (this.r() - 0.5) * 1e300)); break;
-      case 7: data = Float32Array.from(this.arr(2 * n, this.f32)); break;
-      default: data = Float64Array.from(this.arr(2 * n, () => this.r() - 0.5)); break;
-    }
+    const data = randomImagePixels(this, dataType, mx * my * mz * ch);
+    const head = randomImageHeader(this, {
+      data_type: dataType, matrix_size: [mx, my, mz], channels: ch, image_type: 1 + this.int(5), image_series_index: series,
+    });
     const attrs = ['', 'plain', '<ismrmrdMeta><meta><name>k</name><value>Ünïcødé ✓ 漢字 😀</value></meta></ismrmrdMeta>'];
-    return { head: this.imageHead(dataType, mx, my, mz, ch, series), attribute: attrs[this.int(3)], data };
+    return { head, attribute: attrs[this.int(3)], data };
   }
 }
 
@@ -142,7 +85,7 @@ async function h5value(file: string, path: string): Promise<{ shape: number[]; v
 
 describe('MrdWriter round trip', () => {
   it('writes random acquisitions, waveforms and images of every data type that read back equal', async () => {
-    const g = new Gen(rng(42));
+    const g = new Gen(42);
     const path = join(dir, 'random.h5');
     const acqs = g.arr(1500, () => g.acquisition());
     const wfs = g.arr(300, () => g.waveform());
@@ -177,7 +120,7 @@ describe('MrdWriter round trip', () => {
   });
 
   it('stores empty datasets, empty vlen members and single-element datasets', async () => {
-    const g = new Gen(rng(7));
+    const g = new Gen(7);
     const path = join(dir, 'empty.h5');
     const w = await MrdWriter.create(path, { group: 'grp' });
     await w.appendAcquisitions([]);
@@ -283,7 +226,7 @@ describe('MrdWriter round trip', () => {
   });
 
   it('rejects inconsistent records with a clear error and stays usable', async () => {
-    const g = new Gen(rng(3));
+    const g = new Gen(3);
     const path = join(dir, 'bad.h5');
     const w = await MrdWriter.create(path);
     const a = g.acquisition();
@@ -320,7 +263,7 @@ describe('MrdWriter round trip', () => {
   });
 
   it('writes groups with hundreds of members (several symbol table nodes, a two-level group B-tree)', async () => {
-    const g = new Gen(rng(21));
+    const g = new Gen(21);
     const path = join(dir, 'many-series.h5');
     const w = await MrdWriter.create(path);
     const imgs = Array.from({ length: 300 }, (_, i) => g.image(1, i, [2, 2, 1, 1]));
@@ -355,7 +298,7 @@ describe('MrdWriter round trip', () => {
   });
 
   it('commits at checkpoints: a reader sees exactly the checkpointed records while writing', async () => {
-    const g = new Gen(rng(11));
+    const g = new Gen(11);
     const path = join(dir, 'checkpoint.h5');
     const w = await MrdWriter.create(path, { checkpointIntervalMs: 3_600_000 });
     const acqs = g.arr(900, () => g.acquisition());
@@ -371,7 +314,7 @@ describe('MrdWriter round trip', () => {
   });
 
   it('checkpoints on its own within the interval when the caller goes idle', async () => {
-    const g = new Gen(rng(12));
+    const g = new Gen(12);
     const path = join(dir, 'idle.h5');
     const w = await MrdWriter.create(path, { checkpointIntervalMs: 200 });
     const acqs = g.arr(10, () => g.acquisition());
@@ -382,7 +325,7 @@ describe('MrdWriter round trip', () => {
   });
 
   it('appends to its own files: more records in existing datasets and series, and a new group', async () => {
-    const g = new Gen(rng(5));
+    const g = new Gen(5);
     const path = join(dir, 'append.h5');
     const a1 = g.arr(333, () => g.acquisition());
     const a2 = g.arr(1000, () => g.acquisition());
@@ -423,7 +366,7 @@ const OUTPUTS = ['outputs/invertcontrast_m64.h5', 'outputs/invertcontrast_comple
 describeWithReference('MrdWriter appending to reference files', [...INPUTS, ...OUTPUTS], () => {
   for (const input of [...INPUTS, ...OUTPUTS]) {
     it(`appends a group and records to ${input} without changing what was there`, async () => {
-      const g = new Gen(rng(input.length));
+      const g = new Gen(input.length);
       const path = join(dir, input.replace('/', '_'));
       copyFileSync(reference(input), path);
       const before = await readAll(reference(input));
