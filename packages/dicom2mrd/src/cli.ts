@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { logger, LogLevel, TextProgressBar } from '@mrd-tools/core';
+import { helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
 import { dicom2mrd } from './dicom2mrd.js';
 
 async function main(): Promise<number> {
@@ -15,16 +15,15 @@ async function main(): Promise<number> {
     .positional('folder', { type: 'string', describe: 'Input folder of DICOMs.' })
     .option('outFile', { alias: 'o', type: 'string', describe: 'Output MRD file. Default: the folder\'s name with .h5, in the working directory (a trailing slash on the folder does not matter). If the file exists, the group is added to it (existing content is kept; an existing group of the same name is refused).' })
     .option('outGroup', { alias: 'g', type: 'string', default: 'dataset', describe: 'Group name in the output MRD file.' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors.' })
+    .options(verbosityOptions)
     .demandCommand(1, 1, 'an input folder is required', 'only one input folder can be given')
     .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian (also deflated), explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless). Enhanced (multi-frame) MR gives one MRD image per frame.')
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .parseAsync();
-  logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
+  logger.level = logLevelFromVerbosity(argv);
   const folder = String(argv._[0]);
   let progress: TextProgressBar | undefined;
   let writing: TextProgressBar | undefined;
@@ -57,4 +56,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`dicom2mrd: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 1; });
+runCli('dicom2mrd', main, { report: 'stack' });

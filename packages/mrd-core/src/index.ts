@@ -21,3 +21,4 @@ export * from './dicom/index.js';
 export * from './progress/index.js';
 export * from './mat-file/index.js';
 export * from './recon/index.js';
+export * from './cli/index.js';

@@ -3,7 +3,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { logger, LogLevel, TextProgressBar } from '@mrd-tools/core';
+import { helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
 import { mrdFileToDicom } from './mrd2dicom.js';
 
 async function main(): Promise<number> {
@@ -13,16 +13,15 @@ async function main(): Promise<number> {
     .positional('filename', { type: 'string', describe: 'Input MRD file.' })
     .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the last group of the file (the most recent).' })
     .option('out-folder', { alias: 'o', type: 'string', describe: 'Output folder (created if needed). Default: the input file name without .h5. Existing files are never overwritten: a taken name gets _1, _2, ... added.' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Only warnings and errors.' })
+    .options(verbosityOptions)
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
     .epilogue('Exit status: 0 when every image was written, 2 when some were skipped (named in the warnings), 1 on failure. Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .parseAsync();
-  logger.level = argv.verbose ? LogLevel.DEBUG : argv.quiet ? LogLevel.WARNING : LogLevel.INFO;
+  logger.level = logLevelFromVerbosity(argv);
   let bar: TextProgressBar | undefined;
   try {
     const r = await mrdFileToDicom(String(argv._[0]), {
@@ -46,4 +45,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => { process.stderr.write(`mrd2dicom: ${e instanceof Error ? e.stack : String(e)}\n`); process.exitCode = 1; });
+runCli('mrd2dicom', main, { report: 'stack' });

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { logger, LogLevel } from '@mrd-tools/core';
+import { helpWidth, logger, LogLevel, runCli } from '@mrd-tools/core';
 import { mrd2gif } from './mrd2gif.js';
 
 async function main(): Promise<number> {
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .parseAsync();
 
   // Plain lines as the reference prints them: info on stdout, warnings and errors on stderr.
@@ -86,10 +86,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`mrd2gif: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli('mrd2gif', main, { exit: 'immediately' });

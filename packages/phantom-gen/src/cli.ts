@@ -5,31 +5,9 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { writeCartesianPhantom, PhantomOutputError } from './generate.js';
+import { helpWidth, runCli, TextProgressBar } from '@mrd-tools/core';
+import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
-
-function progressBar(label: string): { update: (done: number, total: number) => void; finish: () => void } {
-  const out = process.stdout;
-  let last = 0;
-  let drawn = false;
-  return {
-    update(done, total) {
-      if (!out.isTTY || total <= 0) return;
-      const now = Date.now();
-      if (done < total && now - last < 100) return;
-      last = now;
-      const width = Math.max(10, Math.min(40, (out.columns || 80) - label.length - 30));
-      const frac = Math.min(1, done / total);
-      const filled = Math.round(frac * width);
-      out.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total}`);
-      drawn = true;
-    },
-    finish() {
-      if (drawn) out.write('\n');
-      drawn = false;
-    },
-  };
-}
 
 async function main(): Promise<number> {
   const argv = await yargs(hideBin(process.argv))
@@ -70,7 +48,7 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .parseAsync();
 
   const say = (s: string) => {
@@ -78,7 +56,7 @@ async function main(): Promise<number> {
   };
   if (argv.trajectory === 'spiral') {
     say('Creating spiral Shepp-Logan phantom raw data:');
-    const bar = progressBar('Writing');
+    let bar: TextProgressBar | undefined;
     const r = await writeSpiralPhantom({
       output: argv.output,
       dataset: argv.dataset, force: argv.force, interleaves: argv.interleaves, fovCm: argv.fov, resolutionMm: argv['spatial-resolution'],
@@ -86,9 +64,9 @@ async function main(): Promise<number> {
       preDiscard: argv['pre-discard'], noiseLevel: argv['noise-level'], seed: argv.seed, ecg: argv.ecg, pilotTone: argv['pilot-tone'],
       metafileDir: argv['metafile-dir'],
       motion: { cardiacHz: argv['cardiac-rate'] / 60, cardiacAmplitude: argv['cardiac-amplitude'], respHz: argv['resp-rate'] / 60, respAmplitude: argv['resp-amplitude'] },
-      onProgress: argv.quiet ? undefined : (d, t) => bar.update(d, t),
+      onProgress: argv.quiet ? undefined : (d, t) => (bar ??= new TextProgressBar('Writing', t)).update(d),
     });
-    bar.finish();
+    bar?.finish();
     say(`Matrix ${r.msize}x${r.msize}, ${r.design.options.interleaves} interleaves, ${r.design.samples} samples per arm (+${argv['pre-discard']} pre-discard), TR ${r.trMs} ms, ${r.arms} arms, ${argv.coils} coils`);
     if (argv['noise-level'] > 0) say(`Noise seed: ${r.seed} (repeat with --seed ${r.seed})`);
     say(`Metafile ${r.metafile} (tSequenceVariant ${r.hash})`);
@@ -99,7 +77,7 @@ async function main(): Promise<number> {
   say('Creating Shepp-Logan phantom raw data:');
   say(`Matrix ${argv['matrix-size']}x${argv['matrix-size']} at R=${R} with ${argv.repetitions} repetitions`);
   say(`${argv.coils} coils with ${argv.oversampling} oversampling and ${argv['noise-level'].toFixed(2)} noise level`);
-  const bar = progressBar('Writing');
+  let bar: TextProgressBar | undefined;
   const result = await writeCartesianPhantom({
     output: argv.output,
     dataset: argv.dataset,
@@ -114,20 +92,13 @@ async function main(): Promise<number> {
     noiseCalibration: argv['noise-calibration'],
     kCoordinates: argv['k-coordinates'],
     seed: argv.seed,
-    onProgress: argv.quiet ? undefined : (d, t) => bar.update(d, t),
+    onProgress: argv.quiet ? undefined : (d, t) => (bar ??= new TextProgressBar('Writing', t)).update(d),
   });
-  bar.finish();
+  bar?.finish();
   if (result.existingReadouts > 0) say(`Appended ${result.readouts} readouts to the ${result.existingReadouts} already in group '${result.group}'`);
   if (argv['noise-level'] > 0) say(`Noise seed: ${result.seed} (repeat with --seed ${result.seed})`);
   say(`Saved to ${result.output}`);
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    const msg = err instanceof PhantomOutputError || err instanceof RangeError ? err.message : err instanceof Error ? err.message : String(err);
-    process.stderr.write(`mrd-phantom: ${msg}\n`);
-    process.exit(1);
-  },
-);
+runCli('mrd-phantom', main, { exit: 'immediately' });
