@@ -1,0 +1,74 @@
+/**
+ * Packaging: every tool package (mrd-server, mrd-client, mrd-phantom, dicom2mrd, mrd2dicom,
+ * mrd2gif) packs into a tarball that installs into an empty folder with npm and runs on its own:
+ * `<tool> --help` through the installed bin link, then the Getting Started flow with each tool
+ * from its own install (scripts/pack-check.mjs does the work; see its header).
+ *
+ * It needs the npm registry (npm install of each tarball's dependencies). The README test command
+ * runs where the registry is reachable (it has just installed the repository), and so does CI;
+ * when the registry cannot be reached this suite is skipped by name, except under CI (CI=true)
+ * where that is a failure. It uses the built packages/<tool>/dist (`pnpm test` builds first).
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TOOLS = ['mrd-server', 'mrd-client', 'mrd-phantom', 'dicom2mrd', 'mrd2dicom', 'mrd2gif'];
+
+function registryUrl(): string {
+  try {
+    const out = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], shell: process.platform === 'win32' }).trim();
+    return out.split('\n').pop()!.trim() || 'https://registry.npmjs.org/';
+  } catch {
+    return 'https://registry.npmjs.org/';
+  }
+}
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('yargs', url.endsWith('/') ? url : url + '/'), { method: 'HEAD', signal: AbortSignal.timeout(10_000) });
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+const registry = registryUrl();
+const online = await reachable(registry);
+if (!online && process.env.CI) throw new Error(`packaging test: the npm registry ${registry} is not reachable (required under CI)`);
+
+describe.skipIf(!online)(`packed tool tarballs install and run on their own${online ? '' : ` (skipped: npm registry ${registry} not reachable)`}`, () => {
+  it('pack-check: pnpm pack, npm install into an empty folder, --help, Getting Started flow', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-packaging-test-'));
+    const json = join(dir, 'report.json');
+    try {
+      const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(root, 'scripts/pack-check.mjs'), '--no-build', '--json', json], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        child.stdout.on('data', (d) => { output += d; });
+        child.stderr.on('data', (d) => { output += d; });
+        child.on('close', (c) => resolve({ code: c, output }));
+      });
+      const failures = output.split('\n').filter((l) => l.startsWith('FAIL')).join('\n');
+      expect(failures, output).toBe('');
+      expect(code, output).toBe(0);
+      expect(existsSync(json), output).toBe(true);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { tools: { command: string; ok: boolean }[]; results: { what: string; ok: boolean }[] };
+      expect(report.tools.map((t) => t.command).sort()).toEqual([...TOOLS].sort());
+      expect(report.tools.every((t) => t.ok)).toBe(true);
+      for (const tool of TOOLS) {
+        expect(report.results.find((r) => r.what === `${tool} --help`)?.ok, `${tool} --help`).toBe(true);
+      }
+      // The smoke flow ran end to end (each step is its own check in the report).
+      for (const step of ['mrd-client -c invertcontrast', 'mrd-server -m', 'packcheck_echo', 'worker-thread reader', 'mrd2gif writes', 'mrd2dicom converts', 'dicom2mrd converts']) {
+        expect(report.results.some((r) => r.what.includes(step) && r.ok), step).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
