@@ -14,33 +14,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile, MrdFileError, type Acquisition, type Image, type Waveform } from '../../packages/mrd-core/src/index.js';
+import { commandRuns, findPython, jsonShape as plain } from '../../packages/mrd-core/src/testing/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(here, 'hdf5-reader-fixtures.py');
 
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import h5py, numpy'], { encoding: 'utf8' });
-    if (!r.error && r.status === 0) return py;
-  }
-  return undefined;
-}
-const python = findPython();
-const cppGenerator = !spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['--help']).error;
+const python = findPython(['h5py', 'numpy']);
+const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
 
 function fixture(kind: string, h5: string, json: string, ...extra: string[]): Record<string, any> {
   const r = spawnSync(python!, [FIXTURES, kind, h5, json, ...extra], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`fixture ${kind} failed: ${r.stderr}`);
   return JSON.parse(readFileSync(json, 'utf8'));
-}
-
-/** bigint → decimal string, typed arrays → arrays: the JSON shape the fixtures write. */
-function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
 }
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -14,19 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeGif } from '../../packages/mrd2gif/src/testing/decode-gif.js';
 import { createImage, createRoi, DataType, MetaAttributes, MrdWriter, drawPolyline, type Image } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { findPython, reference } from '../../packages/mrd-core/src/testing/index.js';
 import { mrd2gif } from '../../packages/mrd2gif/src/mrd2gif.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCRIPT = join(here, 'mrd2gif-reference.py');
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import h5py, numpy, PIL'], { encoding: 'utf8' });
-    if (!r.error && r.status === 0) return py;
-  }
-  return undefined;
-}
-const python = findPython();
+const python = findPython(['h5py', 'numpy', 'PIL']);
 const tmp = () => mkdtempSync(join(tmpdir(), 'mrd2gif-interop-'));
 
 function decode(bytes: Uint8Array): { width: number; height: number; delays: number[]; frames: Uint8Array[] } {

@@ -14,22 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { AcquisitionFlag, MrdFile, isFlagSet, parseIsmrmrdHeader, sheppLoganPhantom, type Acquisition } from '../../packages/mrd-core/src/index.js';
 import { getFftEngine } from '../../packages/mrd-core/src/fft/index.js';
+import { commandRuns, findPython } from '../../packages/mrd-core/src/testing/index.js';
 import { reconstructSimpleFft } from '../../packages/mrd-server/src/modules/simplefft.js';
 import { writeCartesianPhantom } from '../../packages/phantom-gen/src/generate.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const has = (cmd: string, args: string[] = ['--help']) => !spawnSync(cmd, args).error;
-const cppRecon = has('ismrmrd_recon_cartesian_2d', []);
-const cppGenerator = has('ismrmrd_generate_cartesian_shepp_logan');
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import h5py, numpy'], { encoding: 'utf8' });
-    if (!r.error && r.status === 0) return py;
-  }
-  return undefined;
-}
-const python = findPython();
+const cppRecon = commandRuns('ismrmrd_recon_cartesian_2d', []);
+const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
+const python = findPython(['h5py', 'numpy']);
 const tmp = () => mkdtempSync(join(tmpdir(), 'phantom-interop-'));
 
 async function acquisitions(path: string): Promise<Acquisition[]> {

@@ -1,2 +1,3 @@
 export * from './reference.js';
 export * from './random.js';
+export * from './peers.js';

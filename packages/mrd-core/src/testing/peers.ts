@@ -1,0 +1,31 @@
+/**
+ * Finding the external peers interop tests compare with (Debian's python3 modules, command-line
+ * tools), so a test can skip by name when one is absent.
+ */
+import { spawnSync } from 'node:child_process';
+
+/** The first python3 (/usr/bin/python3, then python3 on PATH) that imports every module named; undefined when none does. */
+export function findPython(modules: string[]): string | undefined {
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, ['-c', `import ${modules.join(', ')}`], { encoding: 'utf8' });
+    if (!r.error && r.status === 0) return py;
+  }
+  return undefined;
+}
+
+/** Whether `cmd` starts when run with `args` (its exit status does not matter). */
+export function commandRuns(cmd: string, args: string[] = ['--help']): boolean {
+  return !spawnSync(cmd, args).error;
+}
+
+/**
+ * A value in the shape JSON gives it (as the python peers write it): bigints as decimal strings,
+ * typed arrays as plain arrays, recursively through arrays and objects.
+ */
+export function jsonShape(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+  if (Array.isArray(v)) return v.map(jsonShape);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonShape(x)]));
+  return v;
+}
