@@ -1,29 +1,51 @@
 /**
  * The h5wasm runtime (HDF5 2.0 compiled to WebAssembly, Node build with NODERAWFS: files are
  * read straight from the host filesystem, positioned 64-bit reads, so files beyond 2 and 4 GB
- * work) loaded once per process, and the low-level raw read the reader is built on.
+ * work) loaded once per thread, and the low-level raw read the reader is built on.
  *
  * HDF5's own error printing is replaced by h5wasm's throwing handler: library code never writes
  * to the console, and failures surface as exceptions that the reader rewrites into messages
  * naming the file and object.
+ *
+ * The runtime is loaded lazily, on the first `h5module()` (i.e. the first `MrdFile.open`), not
+ * when `@mrd-tools/core` is imported: loading it costs 0.3-0.5 s and tens of MB per thread, and
+ * most threads that import the core (the server's session workers, the client's main thread)
+ * never read an HDF5 file. Only type imports of h5wasm are allowed in this folder; the library
+ * object itself is reached through `h5lib()`, which is valid once `h5module()` has resolved.
  */
-import h5wasm from 'h5wasm/node';
 import type { Metadata } from 'h5wasm/node';
 
 export type { Metadata };
-export type H5Module = Awaited<typeof h5wasm.ready>;
-export type H5File = InstanceType<typeof h5wasm.File>;
-export const H5 = h5wasm;
+type H5Lib = (typeof import('h5wasm/node'))['default'];
+export type H5Module = Awaited<H5Lib['ready']>;
+export type H5File = InstanceType<H5Lib['File']>;
+export type H5Group = InstanceType<H5Lib['Group']>;
 
+let lib: H5Lib | undefined;
 let ready: Promise<H5Module> | undefined;
 
-/** The initialised h5wasm module (shared by every open file). */
+/** Loads (once per thread) and initialises the h5wasm module shared by every open file. */
 export function h5module(): Promise<H5Module> {
-  ready ??= h5wasm.ready.then((m) => {
-    m.activate_throwing_error_handler();
-    return m;
-  });
+  if (!ready) {
+    const loading = import('h5wasm/node').then(async (mod) => {
+      const m = await mod.default.ready;
+      m.activate_throwing_error_handler();
+      lib = mod.default;
+      return m;
+    });
+    // A failed load (e.g. h5wasm missing) is retried on the next call instead of cached.
+    loading.catch(() => {
+      if (ready === loading) ready = undefined;
+    });
+    ready = loading;
+  }
   return ready;
+}
+
+/** h5wasm's high-level API (File, Group, Dataset); only after `h5module()` has resolved. */
+export function h5lib(): H5Lib {
+  if (!lib) throw new Error('the h5wasm runtime is not loaded yet (await h5module() first)');
+  return lib;
 }
 
 /** HDF5 datatype classes as h5wasm's metadata `type` reports them. */

@@ -48,7 +48,7 @@ import { resolve } from 'node:path';
 import type { Acquisition, Image, ImagePixels, Waveform } from '../../messages/types.js';
 import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
 import { MrdFileError, hdf5Reason } from './errors.js';
-import { H5, H5T, h5module, hasVlenMember, readRows, type H5File, type H5Module, type Metadata } from './h5wasm-runtime.js';
+import { H5T, h5lib, h5module, hasVlenMember, readRows, type H5File, type H5Group, type H5Module, type Metadata } from './h5wasm-runtime.js';
 import {
   LayoutError,
   acquisitionHeaderDecoder,
@@ -268,7 +268,7 @@ export class MrdFile {
     const m = await h5module();
     let h5: H5File;
     try {
-      h5 = new H5.File(abs, 'r');
+      h5 = new (h5lib().File)(abs, 'r');
     } catch (err) {
       throw new MrdFileError(path, undefined, `cannot open as HDF5: ${hdf5Reason(err)}`, { cause: err });
     }
@@ -299,7 +299,7 @@ export class MrdFile {
   list(path: string): string[] {
     const p = normalize(path);
     if (this.kind(p) !== 'group') throw this.err(p, this.kind(p) === undefined ? 'missing' : 'not a group');
-    return (this.h5.get(p) as InstanceType<typeof H5.Group>).keys();
+    return (this.h5.get(p) as H5Group).keys();
   }
 
   /** `/<group>/<child>` as an object path. */
@@ -317,6 +317,7 @@ export class MrdFile {
       return undefined;
     }
     if (!e) return undefined;
+    const H5 = h5lib();
     if (e instanceof H5.Group) return 'group';
     if (e instanceof H5.Dataset) return 'dataset';
     return 'other';
@@ -613,7 +614,7 @@ export class MrdFile {
    */
   imageSeries(group: string): string[] {
     const g = this.requireGroup(group);
-    const names = (this.h5.get(g) as InstanceType<typeof H5.Group>).keys().filter((k) => {
+    const names = (this.h5.get(g) as H5Group).keys().filter((k) => {
       if (!/^images?_/.test(k)) return false;
       const s = this.objPath(g, k);
       return this.kind(s) === 'group' && this.kind(`${s}/header`) === 'dataset' && this.kind(`${s}/data`) === 'dataset';
