@@ -3,7 +3,7 @@
 //
 // For each package with a `bin` (mrd-server, mrd-client, mrd-phantom, dicom2mrd, mrd2dicom,
 // mrd2gif):
-//   1. `pnpm pack` (workspace: specifiers are rewritten the way a publish would);
+//   1. `pnpm pack` (or `npm pack` with --packer npm);
 //   2. the packed manifest: bin files present in the tarball, every built entry (dist/*.js) in
 //      it, the README when the package has one, no sources; no workspace:/link:/file: or
 //      @mrd-tools/* runtime dependency (mrd-core is inlined by scripts/build.mjs);
@@ -17,9 +17,12 @@
 // plus mrd-server -m (a process per session, simplefft) and a TypeScript user module loaded
 // through --modules-dir (the server's run-time esbuild dependency).
 //
-// Usage: node scripts/pack-check.mjs [--no-build] [--keep] [--json <file>]
+// Usage: node scripts/pack-check.mjs [--no-build] [--keep] [--packer pnpm|npm] [--json <file>]
 //   --no-build  use the existing packages/*/dist (default: run scripts/build.mjs first)
 //   --keep      keep the temporary folder (its path is printed)
+//   --packer    pnpm (default: workspace: specifiers rewritten, as a publish from this repository
+//               does) or npm (`npm pack`: devDependencies keep "workspace:*", which npm ignores
+//               when installing the tarball as a dependency)
 //   --json      also write the report as JSON to <file>
 // Exit code 0 when everything passed, 1 otherwise. Prints one line per check.
 import { spawn } from 'node:child_process';
@@ -36,6 +39,11 @@ const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1
 const isWin = process.platform === 'win32';
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pnpmSpec = rootPkg.packageManager ?? 'pnpm@9.15.9';
+const packer = opt('--packer') ?? 'pnpm';
+if (packer !== 'pnpm' && packer !== 'npm') {
+  process.stderr.write(`pack-check: --packer must be pnpm or npm, not ${packer}\n`);
+  process.exit(2);
+}
 
 const results = [];
 function record(what, ok, detail = '') {
@@ -136,9 +144,11 @@ for (const t of tools) {
   if (t.failed) continue;
   const dest = join(tarballs, t.dir);
   mkdirSync(dest);
-  const r = await run('npx', ['--yes', pnpmSpec, 'pack', '--pack-destination', dest], { cwd: t.pkgDir });
+  const r = packer === 'pnpm'
+    ? await run('npx', ['--yes', pnpmSpec, 'pack', '--pack-destination', dest], { cwd: t.pkgDir })
+    : await run('npm', ['pack', '--pack-destination', dest], { cwd: t.pkgDir });
   const tgz = existsSync(dest) ? readdirSync(dest).find((f) => f.endsWith('.tgz')) : undefined;
-  if (!record(`${t.pkg.name}: pnpm pack`, r.code === 0 && !!tgz, r.code === 0 ? `${tgz} (${tgz ? (statSync(join(dest, tgz)).size / 1024).toFixed(0) : '?'} KiB)` : lastLine(r))) { t.failed = true; continue; }
+  if (!record(`${t.pkg.name}: ${packer} pack`, r.code === 0 && !!tgz, r.code === 0 ? `${tgz} (${tgz ? (statSync(join(dest, tgz)).size / 1024).toFixed(0) : '?'} KiB)` : lastLine(r))) { t.failed = true; continue; }
   t.tarball = join(dest, tgz);
 
   const files = readTarball(t.tarball);
@@ -162,7 +172,7 @@ for (const t of tools) {
       if (/^(workspace|link|file|portal):/.test(String(spec))) problems.push(`${field}.${name} is "${spec}" (not installable from a tarball)`);
     }
   }
-  if (JSON.stringify(manifest).includes('workspace:')) problems.push('the packed manifest still contains a workspace: specifier');
+  if (packer === 'pnpm' && JSON.stringify(manifest).includes('workspace:')) problems.push('the packed manifest still contains a workspace: specifier');
   record(`${t.pkg.name}: packed manifest and files`, problems.length === 0, problems.length ? problems.join('; ') : `${files.size} files, dependencies: ${Object.keys(manifest.dependencies ?? {}).join(' ')}`);
   if (problems.length) t.failed = true;
 }

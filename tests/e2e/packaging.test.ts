@@ -37,6 +37,43 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
+// The repository install (`pnpm install` on a fresh clone) links every tool's bin into the root
+// node_modules/.bin: the tools are root devDependencies and each bin is a committed launcher
+// (bin/<tool>.js importing ../dist/cli.js), because pnpm links bins before the root `prepare`
+// script builds dist/ and skips a bin whose file does not exist yet.
+describe('tool commands in the repository (npx <tool> from the root)', () => {
+  const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+  const packages = ['dicom2mrd', 'mrd-client', 'mrd-server', 'mrd2dicom', 'mrd2gif', 'phantom-gen'].map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { name: string; bin?: Record<string, string>; files?: string[]; dependencies?: Record<string, string> };
+    return { dir, pkg };
+  });
+
+  it('every tool declares its command in bin, as a committed launcher outside dist/', () => {
+    const commands = packages.flatMap(({ pkg }) => Object.keys(pkg.bin ?? {}));
+    expect(commands.sort()).toEqual([...TOOLS].sort());
+    const tracked = new Set(execFileSync('git', ['ls-files', 'packages'], { cwd: root, encoding: 'utf8' }).split('\n'));
+    for (const { dir, pkg } of packages) {
+      for (const [name, target] of Object.entries(pkg.bin ?? {})) {
+        const rel = `packages/${dir}/${target.replace(/^\.\//, '')}`;
+        expect(target.startsWith('dist/') || target.startsWith('./dist/'), `${name}: bin must not point into dist/ (${target})`).toBe(false);
+        expect(tracked.has(rel), `${rel} is committed`).toBe(true);
+        expect(readFileSync(join(root, rel), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n[\s\S]*'\.\.\/dist\/cli\.js'/);
+      }
+      expect(pkg.files, `${pkg.name} files`).toEqual(expect.arrayContaining(['bin', 'dist', 'README.md']));
+      for (const name of Object.keys(pkg.dependencies ?? {})) expect(name.startsWith('@mrd-tools/'), `${pkg.name} depends on ${name}`).toBe(false);
+      expect(rootPkg.devDependencies?.[pkg.name], `root devDependency ${pkg.name}`).toBe('workspace:*');
+    }
+  });
+
+  it.each(TOOLS)('%s --help runs through the root node_modules/.bin link', (tool) => {
+    const bin = join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${tool}.cmd` : tool);
+    expect(existsSync(bin), `${bin} (run the repository install)`).toBe(true);
+    const out = execFileSync(bin, ['--help'], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
+    expect(out).toContain(tool);
+    expect(out).toContain('--help');
+  });
+});
+
 const registry = registryUrl();
 const online = await reachable(registry);
 if (!online && process.env.CI) throw new Error(`packaging test: the npm registry ${registry} is not reachable (required under CI)`);
