@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { itWithReference, reference } from '@mrd-tools/core/testing';
+import { LogLevel, logger } from '../logging/index.js';
 import { createAcquisition } from '../messages/create.js';
 import { decodeStream } from '../stream/decoder.js';
 import { encodeMessages, encodeMessage } from '../stream/encoder.js';
@@ -191,6 +192,31 @@ describe('SocketConnection', () => {
     expect(tx.counters.sent.acquisition).toBe(400);
     // Never the whole batch in the socket's buffer: at most one 4 MiB group beyond the high-water mark.
     expect(maxTxBuffered).toBeLessThanOrEqual(a.writableHighWaterMark + 4 * 1024 * 1024 + 65878);
+  });
+
+  it('logs each sent message once, CLOSE included (as the reference: one DEBUG line per send)', async () => {
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const rx = new SocketConnection(b);
+    const lines: string[] = [];
+    const level = logger.level;
+    logger.level = LogLevel.DEBUG;
+    logger.setSinks([(line) => lines.push(line.slice(line.indexOf(' - ') + 3))]);
+    try {
+      const received = collect(rx);
+      await tx.sendConfigFile('null');
+      await tx.sendClose();
+      await received;
+    } finally {
+      logger.level = level;
+      logger.setSinks([(line) => process.stderr.write(line + '\n')]);
+    }
+    const sent = lines.filter((l) => l.startsWith('-->'));
+    expect(sent).toEqual([
+      '--> Sending MRD_MESSAGE_CONFIG_FILE (1)',
+      '--> Sending MRD_MESSAGE_CLOSE (4)',
+    ]);
+    expect(lines.filter((l) => l.startsWith('<-- Received MRD_MESSAGE_CLOSE'))).toHaveLength(1);
   });
 
   it('rejects sends after the socket is closed', async () => {

@@ -15,7 +15,7 @@
  * once its bytes are accepted by the socket; it rejects if the socket fails or is closed.
  */
 import type { Duplex } from 'node:stream';
-import { MRD_LOGGING, MessageId, messageIdName } from '../constants/index.js';
+import { MRD_LOGGING, messageIdName } from '../constants/index.js';
 import { logger } from '../logging/index.js';
 import type { Acquisition, Image, Waveform } from '../messages/types.js';
 import { MrdStreamDecoder, type MrdStreamDecoderOptions } from '../stream/decoder.js';
@@ -356,7 +356,7 @@ export class SocketConnection implements MrdConnection {
     return this.send({ type: 'ndarray', bytes });
   }
   sendClose(): Promise<void> {
-    logger.debug(`--> Sending MRD_MESSAGE_CLOSE (${MessageId.CLOSE})`);
+    // Logged once, by writeNow (logSent), as every other message.
     return this.send({ type: 'close' });
   }
 
