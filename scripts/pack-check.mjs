@@ -5,7 +5,7 @@
 // mrd2gif):
 //   1. `pnpm pack` (or `npm pack` with --packer npm);
 //   2. the packed manifest: bin files present in the tarball, every built entry (dist/*.js) in
-//      it, the README when the package has one, no sources; no workspace:/link:/file: or
+//      it, the package README, no sources; no workspace:/link:/file: or
 //      @mrd-tools/* runtime dependency (mrd-core is inlined by scripts/build.mjs);
 //   3. `npm install <tarball>` into an empty folder of its own (npm registry needed), so a
 //      missing dependency of one tool cannot be hidden by another's;
@@ -163,7 +163,7 @@ for (const t of tools) {
   for (const entry of Object.keys(t.pkg.mrdBuild?.entries ?? {})) {
     if (!files.has(`dist/${entry}.js`)) problems.push(`dist/${entry}.js is not in the tarball`);
   }
-  if (existsSync(join(t.pkgDir, 'README.md')) && !files.has('README.md')) problems.push('README.md is not in the tarball');
+  if (!files.has('README.md')) problems.push('README.md is not in the tarball');
   const sources = [...files.keys()].filter((f) => f.startsWith('src/') || f.endsWith('.ts'));
   if (sources.length) problems.push(`sources in the tarball: ${sources.slice(0, 3).join(', ')}`);
   for (const field of ['dependencies', 'optionalDependencies', 'peerDependencies']) {
