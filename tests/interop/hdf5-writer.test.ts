@@ -3,14 +3,15 @@
  * (tests/interop/hdf5-writer-peer.py) and the ISMRMRD C++ library tools; appending to the
  * reference files; and a writer killed with SIGKILL at random moments.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithReference, itWithReference, mulberry32, reference } from '../../packages/mrd-core/src/testing/index.js';
+import {
+  commandRuns, describeWithReference, findPython, itWithReference, jsonShape as plain, mulberry32, reference,
+} from '../../packages/mrd-core/src/testing/index.js';
 import { u32 } from '../../packages/mrd-core/src/hdf5/format/datatype.js';
 import {
   Hdf5FileWriter,
@@ -23,21 +24,14 @@ import {
   type Image,
   type Waveform,
 } from '../../packages/mrd-core/src/index.js';
+import { bundleKillChild, runAndKill } from '../../packages/mrd-core/src/hdf5/writer/kill-child.harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PEER = join(here, 'hdf5-writer-peer.py');
 
-function findPython(): string | undefined {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import h5py, numpy'], { encoding: 'utf8' });
-    if (!r.error && r.status === 0) return py;
-  }
-  return undefined;
-}
-const python = findPython();
-const has = (cmd: string, arg = '--version') => !spawnSync(cmd, [arg]).error;
-const h5dump = has('h5dump');
-const ismrmrd = has('ismrmrd_info') && has('ismrmrd_recon_cartesian_2d', '') && has('ismrmrd_read_timing_test', '');
+const python = findPython(['h5py', 'numpy']);
+const h5dump = commandRuns('h5dump', ['--version']);
+const ismrmrd = commandRuns('ismrmrd_info', ['--version']) && commandRuns('ismrmrd_recon_cartesian_2d', ['']) && commandRuns('ismrmrd_read_timing_test', ['']);
 
 let dir: string;
 beforeAll(() => {
@@ -51,14 +45,6 @@ function peer(...args: string[]): Record<string, any> {
   const r = spawnSync(python!, [PEER, cmd, ...rest, out], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`hdf5-writer-peer.py ${cmd} failed: ${r.stderr}`);
   return JSON.parse(readFileSync(out, 'utf8'));
-}
-
-function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return v.toString();
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
 }
 
 /** Deterministic records with every header field set (mulberry32). */
@@ -496,8 +482,7 @@ describe.skipIf(!ismrmrd)(`the ISMRMRD C++ library reads our files${ismrmrd ? ''
 describe.skipIf(!python)('a writer killed with SIGKILL leaves a valid file holding everything handed over a second before', () => {
   let child: string;
   beforeAll(async () => {
-    child = join(dir, 'kill-child.mjs');
-    await build({ entryPoints: [join(here, '..', '..', 'packages', 'mrd-core', 'src', 'hdf5', 'writer', 'kill-child.fixture.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: child, logLevel: 'silent' });
+    child = await bundleKillChild(dir);
   });
 
   const runs: Array<[string, number | undefined]> = [
@@ -511,31 +496,8 @@ describe.skipIf(!python)('a writer killed with SIGKILL leaves a valid file holdi
   runs.forEach(([name, interval], n) => {
     it(`run ${n + 1}: ${name}`, async () => {
       const file = join(dir, `killed-${n}.h5`);
-      const args = [child, file, interval ? String(interval) : 'default', 'create'];
-      const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      const log: Array<[number, number]> = [];
-      let buf = '';
-      let stderr = '';
-      p.stdout.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let k;
-        while ((k = buf.indexOf('\n')) >= 0) {
-          const [t, c] = buf.slice(0, k).split(' ').map(Number);
-          log.push([t, c]);
-          buf = buf.slice(k + 1);
-        }
-      });
-      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      // wait until the child streams, then kill at a random moment 1.2 - 3.2 s later
-      while (!log.length) {
-        if (p.exitCode !== null) throw new Error(`child exited: ${stderr}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await new Promise((r) => setTimeout(r, 1200 + Math.random() * 2000));
-      const killedAt = Date.now();
-      p.kill('SIGKILL');
-      await new Promise((r) => p.once('exit', r));
-      const handedOver = Math.max(0, ...log.filter(([t]) => t <= killedAt - 1000).map(([, c]) => c));
+      // kill at a random moment 1.2 - 3.2 s after the child starts streaming
+      const handedOver = await runAndKill(child, file, interval ? String(interval) : 'default', 'create', 2000);
       expect(handedOver).toBeGreaterThan(0);
 
       const py = peer('killcheck', file, 'dataset');

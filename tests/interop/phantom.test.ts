@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AcquisitionFlag, MrdFile, isFlagSet, parseIsmrmrdHeader, sheppLoganPhantom, type Acquisition } from '../../packages/mrd-core/src/index.js';
+import { AcquisitionFlag, MrdFile, isFlagSet, parseIsmrmrdHeader, sheppLoganPhantom } from '../../packages/mrd-core/src/index.js';
 import { getFftEngine } from '../../packages/mrd-core/src/fft/index.js';
-import { commandRuns, findPython } from '../../packages/mrd-core/src/testing/index.js';
+import { commandRuns, findPython, readAcquisitions } from '../../packages/mrd-core/src/testing/index.js';
 import { reconstructSimpleFft } from '../../packages/mrd-server/src/modules/simplefft.js';
 import { writeCartesianPhantom } from '../../packages/phantom-gen/src/generate.js';
 
@@ -24,17 +24,6 @@ const cppRecon = commandRuns('ismrmrd_recon_cartesian_2d', []);
 const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
 const python = findPython(['h5py', 'numpy']);
 const tmp = () => mkdtempSync(join(tmpdir(), 'phantom-interop-'));
-
-async function acquisitions(path: string): Promise<Acquisition[]> {
-  const f = await MrdFile.open(path);
-  try {
-    const out: Acquisition[] = [];
-    for await (const a of f.acquisitions('dataset')) out.push(a);
-    return out;
-  } finally {
-    f.close();
-  }
-}
 
 /** Max |a/max(a) - b/max(b)| over the image. */
 function normalisedMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -96,7 +85,7 @@ describe('mrd-phantom reconstructs into the Shepp-Logan phantom', () => {
     const f = await MrdFile.open(file);
     const header = parseIsmrmrdHeader(f.readHeader('dataset')!);
     f.close();
-    const imaging = (await acquisitions(file)).filter((a) => !isFlagSet(a.head.flags, AcquisitionFlag.IS_NOISE_MEASUREMENT));
+    const imaging = (await readAcquisitions(file)).filter((a) => !isFlagSet(a.head.flags, AcquisitionFlag.IS_NOISE_MEASUREMENT));
     const img = reconstructSimpleFft(imaging, header, await getFftEngine());
     expect(img.head.matrix_size.slice(0, 2)).toEqual([96, 96]);
     // int16 output normalised to the reference's 12-bit range: quantisation 1/4095
@@ -116,8 +105,8 @@ describe.skipIf(!cppGenerator)('layout of ismrmrd_generate_cartesian_shepp_logan
     expect(r.status, r.stderr).toBe(0);
     const ours = join(dir, 'ours.h5');
     await writeCartesianPhantom({ output: ours, matrixSize: 32, coils: 2, noiseCalibration: false, seed: 1, ...opts });
-    const a = await acquisitions(ours);
-    const b = await acquisitions(cpp);
+    const a = await readAcquisitions(ours);
+    const b = await readAcquisitions(cpp);
     expect(a.length).toBe(b.length);
     for (let i = 0; i < b.length; i++) {
       const [ha, hb] = [a[i].head, b[i].head];
@@ -137,7 +126,7 @@ describe.skipIf(!python)('python3-h5py reads our file', () => {
   it('the acquisitions and header as ismrmrd-python would see them', async () => {
     const file = join(tmp(), 'p.h5');
     await writeCartesianPhantom({ output: file, matrixSize: 32, coils: 3, noiseLevel: 0.05, seed: 4, kCoordinates: true });
-    const ours = await acquisitions(file);
+    const ours = await readAcquisitions(file);
     const script = `
 import h5py, json, sys
 f = h5py.File(sys.argv[1], 'r')

@@ -1,3 +1,4 @@
 export * from './reference.js';
 export * from './random.js';
 export * from './peers.js';
+export * from './mrd-files.js';

@@ -8,63 +8,22 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itWithReference, reference } from '../../testing/index.js';
+import { itWithReference, readAcquisitions, reference } from '../../testing/index.js';
 import { emptyAcquisitionHeader } from '../../headers/types.js';
 import type { Acquisition } from '../../messages/types.js';
 import { MrdFile } from '../reader/index.js';
 import { MrdWriter } from './index.js';
+import { bundleKillChild, runAndKill } from './kill-child.harness.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 let dir: string;
 let child: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mrd-writer-kill-'));
-  child = join(dir, 'kill-child.mjs');
-  await build({ entryPoints: [join(here, 'kill-child.fixture.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: child, logLevel: 'silent' });
+  child = await bundleKillChild(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function readAcqs(path: string): Promise<Acquisition[]> {
-  const f = await MrdFile.open(path);
-  try {
-    const out: Acquisition[] = [];
-    for await (const a of f.acquisitions('dataset')) out.push(a);
-    return out;
-  } finally {
-    f.close();
-  }
-}
-
-/** Runs the child, kills it 1.2-2.7 s after it starts streaming; returns the count handed over 1 s before. */
-async function runAndKill(file: string, interval: string, mode: 'create' | 'append'): Promise<number> {
-  const p = spawn(process.execPath, [child, file, interval, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: Array<[number, number]> = [];
-  let buf = '';
-  let stderr = '';
-  p.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let k;
-    while ((k = buf.indexOf('\n')) >= 0) {
-      const [t, c] = buf.slice(0, k).split(' ').map(Number);
-      log.push([t, c]);
-      buf = buf.slice(k + 1);
-    }
-  });
-  p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  while (!log.length) {
-    if (p.exitCode !== null) throw new Error(`child exited early: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  await new Promise((r) => setTimeout(r, 1200 + Math.random() * 1500));
-  const killedAt = Date.now();
-  p.kill('SIGKILL');
-  await new Promise((r) => p.once('exit', r));
-  return Math.max(0, ...log.filter(([t]) => t <= killedAt - 1000).map(([, c]) => c));
-}
 
 function checkStreamed(acqs: Acquisition[], base: number): void {
   acqs.forEach((a, i) => {
@@ -78,9 +37,9 @@ describe('SIGKILL while writing', () => {
   for (const interval of ['default', '5']) {
     it(`creating a file (checkpoint interval ${interval})`, async () => {
       const file = join(dir, `created-${interval}.h5`);
-      const handedOver = await runAndKill(file, interval, 'create');
+      const handedOver = await runAndKill(child, file, interval, 'create', 1500);
       expect(handedOver).toBeGreaterThan(0);
-      const acqs = await readAcqs(file);
+      const acqs = await readAcquisitions(file);
       expect(acqs.length).toBeGreaterThanOrEqual(handedOver);
       checkStreamed(acqs, 0);
       const f = await MrdFile.open(file);
@@ -105,9 +64,9 @@ describe('SIGKILL while writing', () => {
     itWithReference(`appending to a reference file keeps every original record (checkpoint interval ${interval})`, ['inputs/phantom_m64_c4_r2.h5'], async () => {
       const file = join(dir, `appended-${interval}.h5`);
       copyFileSync(reference('inputs/phantom_m64_c4_r2.h5'), file);
-      const original = await readAcqs(reference('inputs/phantom_m64_c4_r2.h5'));
-      const handedOver = await runAndKill(file, interval, 'append');
-      const acqs = await readAcqs(file);
+      const original = await readAcquisitions(reference('inputs/phantom_m64_c4_r2.h5'));
+      const handedOver = await runAndKill(child, file, interval, 'append', 1500);
+      const acqs = await readAcquisitions(file);
       expect(acqs.slice(0, original.length)).toEqual(original);
       const added = acqs.slice(original.length);
       expect(added.length).toBeGreaterThanOrEqual(handedOver);
@@ -129,7 +88,7 @@ describe('SIGKILL right after start (while creating)', () => {
       const hasData = f.has('/dataset/data');
       expect(f.groups()).toEqual(['dataset']);
       f.close();
-      if (hasData) checkStreamed(await readAcqs(file), 0);
+      if (hasData) checkStreamed(await readAcquisitions(file), 0);
     });
   }
 });
@@ -155,7 +114,7 @@ describe('failures', () => {
     await expect(w.checkpoint()).rejects.toThrow(/EIO/);
     await expect(w.appendAcquisition(acq(99))).rejects.toThrow(/unusable after an earlier failure/);
     await expect(w.close()).rejects.toThrow(/without a final checkpoint/);
-    const acqs = await readAcqs(file);
+    const acqs = await readAcquisitions(file);
     expect(acqs.map((a) => a.head.scan_counter)).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
@@ -164,6 +123,6 @@ describe('failures', () => {
     const w = await MrdWriter.create(file, { durable: true });
     await w.appendAcquisitions([acq(1), acq(2)]);
     await w.close();
-    expect((await readAcqs(file)).map((a) => a.head.scan_counter)).toEqual([1, 2]);
+    expect((await readAcquisitions(file)).map((a) => a.head.scan_counter)).toEqual([1, 2]);
   });
 });
