@@ -9,18 +9,15 @@
  *   image_type MAGNITUDE, image_index 1, image_series_index 0.
  */
 import { emptyImageHeader, type AcquisitionHeader, type ImageHeader } from '../headers/types.js';
+import { dataTypeOfPixels } from '../messages/create.js';
 import type { ImagePixels } from '../messages/types.js';
-import { DataType, ImageType } from '../constants/index.js';
+import { ImageType } from '../constants/index.js';
 
-/** The data_type of a pixel array (complex arrays must be flagged explicitly). */
-export function dataTypeOf(data: ImagePixels, complex = false): number {
-  if (data instanceof Uint16Array) return DataType.USHORT;
-  if (data instanceof Int16Array) return DataType.SHORT;
-  if (data instanceof Uint32Array) return DataType.UINT;
-  if (data instanceof Int32Array) return DataType.INT;
-  if (data instanceof Float32Array) return complex ? DataType.CXFLOAT : DataType.FLOAT;
-  return complex ? DataType.CXDOUBLE : DataType.DOUBLE;
-}
+/**
+ * The data_type of a pixel array (complex arrays must be flagged explicitly): the messages
+ * layer's `dataTypeOfPixels`, under the name the recon modules use.
+ */
+export const dataTypeOf: (data: ImagePixels, complex?: boolean) => number = dataTypeOfPixels;
 
 export function imageHeaderFromArray(
   shape: { dataType: number; channels: number; x: number; y: number; z: number },
