@@ -9,8 +9,11 @@ import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const coreDeps = Object.keys(JSON.parse(readFileSync(join(root, 'packages/mrd-core/package.json'), 'utf8')).dependencies ?? {});
+// --root <dir>: build the packages of another workspace folder (used by the packaging test).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? process.argv[rootArg + 1] : join(dirname(fileURLToPath(import.meta.url)), '..');
+const coreManifest = join(root, 'packages/mrd-core/package.json');
+const coreDeps = existsSync(coreManifest) ? Object.keys(JSON.parse(readFileSync(coreManifest, 'utf8')).dependencies ?? {}) : [];
 const builtin = new Set((await import('node:module')).builtinModules);
 
 function packageName(spec) {
@@ -57,6 +60,19 @@ for (const dir of readdirSync(join(root, 'packages'))) {
       },
     }],
   }).catch((err) => { failed = true; console.error(`build of ${pkg.name} failed: ${err.message}`); });
+  // Packages loaded with a require() made by createRequire (e.g. a WebAssembly codec loaded on
+  // demand) are not imports to esbuild, so the resolver above never sees them: find them in the
+  // output and hold them to the same rule.
+  for (const entry of Object.keys(present)) {
+    const out = join(pkgDir, 'dist', `${entry}.js`);
+    if (!existsSync(out)) continue;
+    for (const m of readFileSync(out, 'utf8').matchAll(/\brequire\d*(?:\.resolve)?\(\s*["'`]([^"'`./][^"'`]*)["'`]\s*[,)]/g)) {
+      const spec = m[1];
+      if (spec.startsWith('node:') || builtin.has(spec)) continue;
+      const name = packageName(spec);
+      if (name !== '@mrd-tools/core' && !declared.has(name)) undeclared.add(name);
+    }
+  }
   for (const name of undeclared) {
     failed = true;
     console.error(`build: ${pkg.name} imports '${name}' but does not list it in dependencies (mrd-core needs: ${coreDeps.join(', ') || 'none'})`);

@@ -9,8 +9,8 @@
  * when the registry cannot be reached this suite is skipped by name, except under CI (CI=true)
  * where that is a failure. It uses the built packages/<tool>/dist (`pnpm test` builds first).
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,57 @@ describe('tool commands in the repository (npx <tool> from the root)', () => {
     const out = execFileSync(bin, ['--help'], { cwd: root, encoding: 'utf8', shell: process.platform === 'win32' });
     expect(out).toContain(tool);
     expect(out).toContain('--help');
+  });
+});
+
+// scripts/build.mjs keeps third-party packages external and fails, naming the package, when a
+// tool uses one it does not list in its dependencies (the packed tarball would not run). That
+// includes packages loaded with a require() made by createRequire, which esbuild does not see as
+// imports (dicom2mrd loads its WebAssembly codecs that way).
+describe('scripts/build.mjs: third-party packages must be declared dependencies', () => {
+  function fixture(dependencies: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-build-check-'));
+    const pkgDir = join(dir, 'packages', 'tool');
+    mkdirSync(join(pkgDir, 'src'), { recursive: true });
+    writeFileSync(join(pkgDir, 'package.json'), JSON.stringify({ name: '@mrd-tools/tool', type: 'module', dependencies, mrdBuild: { entries: { cli: 'src/cli.ts' } } }));
+    writeFileSync(join(pkgDir, 'src', 'cli.ts'), [
+      "import { createRequire } from 'node:module';",
+      "import { join } from 'node:path';",
+      "import yargs from 'yargs';",
+      'const require = createRequire(import.meta.url);',
+      "export function codec(): unknown { return require('some-wasm-codec/decoder'); }",
+      "console.log(join('a', 'b'), typeof yargs, typeof codec);",
+      '',
+    ].join('\n'));
+    return dir;
+  }
+  const build = (dir: string) => spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--root', dir], { encoding: 'utf8' });
+
+  it('fails naming an undeclared import and an undeclared createRequire package', () => {
+    const dir = fixture({});
+    try {
+      const r = build(dir);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("@mrd-tools/tool imports 'yargs' but does not list it in dependencies");
+      expect(r.stderr).toContain("@mrd-tools/tool imports 'some-wasm-codec' but does not list it in dependencies");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('builds dist/cli.js with both external when they are declared', () => {
+    const dir = fixture({ yargs: '17', 'some-wasm-codec': '1' });
+    try {
+      const r = build(dir);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const out = readFileSync(join(dir, 'packages/tool/dist/cli.js'), 'utf8');
+      expect(out.startsWith('#!/usr/bin/env node\n')).toBe(true);
+      expect(out).toMatch(/from "yargs"/);
+      expect(out).toContain('"some-wasm-codec/decoder"');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
