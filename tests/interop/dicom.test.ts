@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
+import { commandOnPath, findPython, missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
 import { e, syntheticMr } from '../../packages/dicom2mrd/src/test-fixtures.js';
 import { convertDicomFolder } from '../../packages/dicom2mrd/src/dicom2mrd.js';
 import { mrdImagesToDicom } from '../../packages/mrd2dicom/src/mrd2dicom.js';
@@ -33,10 +33,9 @@ const mrd2dicomCli = join(root, 'packages/mrd2dicom/dist/cli.js');
 const work = mkdtempSync(join(tmpdir(), 'mrd-dicom-interop-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const peers = ['dciodvfy', 'dcmdump', 'dcm2json'].every(has);
+const peers = ['dciodvfy', 'dcmdump', 'dcm2json'].every(commandOnPath);
 if (process.env.CI && !peers) throw new Error('interop peers missing: apt-get install dicom3tools dcmtk');
-const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import h5py']).status === 0);
+const python = findPython(['h5py']);
 
 const REFS = ['dicom/mr_small', 'dicom/series', 'outputs/invertcontrast_m64.h5'];
 const missing = missingReference(REFS);
@@ -116,7 +115,7 @@ const REPLACED = new Set(['00080018', '0020000E', '0020000D']);
         expect(py.stdout).toContain('xml');
         expect(Number(py.stdout.trim().split('\n').pop())).toBe(sub === 'mr_small' ? 5 : 17);
       }
-      if (has('xmllint')) {
+      if (commandOnPath('xmllint')) {
         // the MRD XML header validates against the ISMRMRD schema
         const xml = spawnSync(python ?? 'python3', ['-c', `import h5py,sys; x=h5py.File(sys.argv[1],'r')['dataset']['xml'][0]; sys.stdout.write(x.decode() if isinstance(x, bytes) else x)`, h5], { encoding: 'utf8' });
         if (xml.status === 0) {

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MrdFile, parseIsmrmrdHeader, serializeIsmrmrdHeader } from '../../packages/mrd-core/src/index.js';
-import { missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
+import { commandOnPath, missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '../../packages/mrd-core/src/xml-header/fixtures');
@@ -21,9 +21,8 @@ const xsd = join(fixtures, 'ismrmrd.xsd');
 const work = mkdtempSync(join(tmpdir(), 'mrd-xml-interop-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const hasXmllint = has('xmllint');
-const hasCpp = has('ismrmrd_test_xml');
+const hasXmllint = commandOnPath('xmllint');
+const hasCpp = commandOnPath('ismrmrd_test_xml');
 if (process.env.CI && (!hasXmllint || !hasCpp)) throw new Error('interop peers missing: apt-get install libxml2-utils ismrmrd-tools');
 
 const INPUTS = ['inputs/phantom_m64_c4_r2.h5', 'inputs/phantom_m64_c4_noiseless.h5', 'inputs/phantom_m64_waveforms.h5', 'inputs/cpp_phantom_m64_c4_noise_traj.h5'];

@@ -13,6 +13,11 @@ export function findPython(modules: string[]): string | undefined {
   return undefined;
 }
 
+/** Whether the shell finds `cmd` on PATH (`command -v`; the command is not run). */
+export function commandOnPath(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
 /** Whether `cmd` starts when run with `args` (its exit status does not matter). */
 export function commandRuns(cmd: string, args: string[] = ['--help']): boolean {
   return !spawnSync(cmd, args).error;
