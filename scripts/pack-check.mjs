@@ -9,7 +9,9 @@
 //      @mrd-tools/* runtime dependency (mrd-core is inlined by scripts/build.mjs);
 //   3. `npm install <tarball>` into an empty folder of its own (npm registry needed), so a
 //      missing dependency of one tool cannot be hidden by another's;
-//   4. `<tool> --help` through the installed bin link.
+//   4. `<tool> --help` through the installed bin link, and every package the bundle loads on
+//      demand with a createRequire require() loaded from the install (WebAssembly factories
+//      instantiated).
 // Then a smoke run of the "Getting Started" flow, every tool run from its own install:
 //   mrd-phantom -> mrd-server (worker thread sessions) -> mrd-client (invertcontrast; and a
 //   file over 32 MB, which mrd-client reads in a worker thread)
@@ -191,6 +193,30 @@ async function install(t) {
     const h = await run(bin, ['--help'], { cwd: t.installDir, timeoutMs: 60_000 });
     const ok = h.code === 0 && h.stdout.includes(name) && /--help/.test(h.stdout);
     if (!record(`${name} --help`, ok, ok ? h.stdout.split('\n')[0] : `exit ${h.code}: ${lastLine(h)}`)) t.failed = true;
+  }
+  // Packages the bundle loads on demand through a createRequire require() (dicom2mrd's
+  // WebAssembly codecs) are not reached by --help nor by the smoke flow: load each from the
+  // installed package; an Emscripten factory (a "wasm" module exporting a function) is also
+  // instantiated, which finds and compiles its .wasm file.
+  const specs = new Set();
+  for (const entry of Object.keys(t.pkg.mrdBuild?.entries ?? {})) {
+    const text = readFileSync(join(t.pkgDir, 'dist', `${entry}.js`), 'utf8');
+    for (const m of text.matchAll(/\brequire\d*(?:\.resolve)?\(\s*["'`]([^"'`./][^"'`]*)["'`]\s*[,)]/g)) {
+      if (!m[1].startsWith('node:')) specs.add(m[1]);
+    }
+  }
+  if (specs.size) {
+    const installedCli = join(t.installDir, 'node_modules', ...t.pkg.name.split('/'), 'dist', 'cli.js');
+    const probe = [
+      "import { createRequire } from 'node:module';",
+      `const req = createRequire(${JSON.stringify(installedCli)});`,
+      `for (const spec of ${JSON.stringify([...specs])}) {`,
+      '  const mod = req(spec);',
+      "  if (/wasm/i.test(spec) && typeof mod === 'function') await mod();",
+      '}',
+    ].join('\n');
+    const r = await run(process.execPath, ['--input-type=module', '-e', probe], { cwd: t.installDir, timeoutMs: 60_000 });
+    if (!record(`${t.pkg.name}: packages loaded on demand load from the install`, r.code === 0, r.code === 0 ? [...specs].join(', ') : lastLine(r))) t.failed = true;
   }
 }
 const binPath = (t, name) => join(t.installDir, 'node_modules', '.bin', isWin ? `${name}.cmd` : name);
