@@ -46,7 +46,7 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Acquisition, Image, ImagePixels, Waveform } from '../../messages/types.js';
-import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
+import type { ImageHeader } from '../../headers/types.js';
 import { MrdFileError, hdf5Reason } from './errors.js';
 import { H5T, h5lib, h5module, hasVlenMember, readRows, type H5File, type H5Group, type H5Module, type Metadata } from './h5wasm-runtime.js';
 import {
@@ -456,16 +456,7 @@ export class MrdFile {
     const p = this.objPath(this.requireGroup(group), 'data');
     const md = this.requireDataset(p);
     const total = this.rows(md, p);
-    const members = compoundMembers(md);
-    const head = members.get('head');
-    if (!head) throw this.err(p, "not an MRD acquisition dataset: no compound member 'head'");
-    let decoder: RecordDecoder<AcquisitionHeader>;
-    try {
-      decoder = acquisitionHeaderDecoder(head);
-    } catch (err) {
-      if (err instanceof LayoutError) throw this.err(p, `malformed acquisition header type: ${err.message}`);
-      throw err;
-    }
+    const decoder = this.headDecoder(p, md, 'acquisition', acquisitionHeaderDecoder);
     const data = this.vlenMember(p, md, 'data', 'float32', true)!;
     const traj = this.vlenMember(p, md, 'traj', 'float32', false);
     const { start, end } = batchStart(opts, total, p);
@@ -533,6 +524,18 @@ export class MrdFile {
     }
   }
 
+  /** The decoder of the `head` member of a record dataset (acquisitions, waveforms). */
+  private headDecoder<T>(p: string, md: Metadata, what: 'acquisition' | 'waveform', compile: (head: Metadata) => RecordDecoder<T>): RecordDecoder<T> {
+    const head = compoundMembers(md).get('head');
+    if (!head) throw this.err(p, `not an MRD ${what} dataset: no compound member 'head'`);
+    try {
+      return compile(head);
+    } catch (err) {
+      if (err instanceof LayoutError) throw this.err(p, `malformed ${what} header type: ${err.message}`);
+      throw err;
+    }
+  }
+
   /** Checks a vlen member of a record compound and returns its offset. */
   private vlenMember(p: string, md: Metadata, name: string, base: 'float32' | 'uint32', required: boolean): VlenLayout | undefined {
     const m = compoundMembers(md).get(name);
@@ -560,15 +563,7 @@ export class MrdFile {
     const p = this.objPath(this.requireGroup(group), 'waveforms');
     const md = this.requireDataset(p);
     const total = this.rows(md, p);
-    const head = compoundMembers(md).get('head');
-    if (!head) throw this.err(p, "not an MRD waveform dataset: no compound member 'head'");
-    let decoder: RecordDecoder<WaveformHeader>;
-    try {
-      decoder = waveformHeaderDecoder(head);
-    } catch (err) {
-      if (err instanceof LayoutError) throw this.err(p, `malformed waveform header type: ${err.message}`);
-      throw err;
-    }
+    const decoder = this.headDecoder(p, md, 'waveform', waveformHeaderDecoder);
     const data = this.vlenMember(p, md, 'data', 'uint32', true)!;
     const { start, end } = batchStart(opts, total, p);
     const sizer = new BatchSizer(opts?.batchSize);
