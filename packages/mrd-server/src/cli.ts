@@ -6,8 +6,6 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { coreNamespaces } from './core-namespaces.js';
 import { logger, LogLevel } from '@mrd-tools/core';
 import { MrdServer, type SessionBootData } from './server.js';
@@ -23,6 +21,10 @@ const DEFAULTS = {
 };
 
 async function main(): Promise<void> {
+  // Loaded here, not at the top: session workers and -m session processes start from this same
+  // file and never parse arguments.
+  const { default: yargs } = await import('yargs');
+  const { hideBin } = await import('yargs/helpers');
   const argv = await yargs(hideBin(process.argv))
     .scriptName('mrd-server')
     .usage('$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.')
