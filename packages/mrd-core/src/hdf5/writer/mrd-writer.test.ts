@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  describeWithReference, RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader, reference,
+  describeWithReference, jsonShape as plain, RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader, reference,
 } from '@mrd-tools/core/testing';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdFile } from '../reader/index.js';
@@ -51,8 +51,6 @@ class Gen extends RandomFields {
     return { head, attribute: attrs[this.int(3)], data };
   }
 }
-
-const plain = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'bigint' ? `${v}n` : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v)));
 
 async function readAll(path: string, group = 'dataset', extraSeries: string[] = []) {
   const f = await MrdFile.open(path);
