@@ -3,13 +3,11 @@
  * Exit status: 0 when every DICOM file converted, 2 when some files were skipped (named in the
  * warnings) but the rest were written, 1 on failure.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
+import { yargsFor, helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
 import { dicom2mrd } from './dicom2mrd.js';
 
 async function main(): Promise<number> {
-  const argv = await yargs(hideBin(process.argv))
+  const argv = await yargsFor(process.argv.slice(2))
     .scriptName('dicom2mrd')
     .usage('$0 [options] <folder>\n\nConverts a folder of DICOM images (searched recursively: files ending .dcm or .ima in any case, and any file with a DICOM preamble) into an MRD (ISMRMRD) HDF5 image file: one image series per DICOM series, an MRD XML header from the first file, and the whole DICOM header of each image kept in its meta attributes (DicomJson) so mrd2dicom can restore it.')
     .positional('folder', { type: 'string', describe: 'Input folder of DICOMs.' })

@@ -1,13 +1,11 @@
 /**
  * mrd2dicom: converts the images of an MRD file to DICOM files (reference mrd2dicom.py).
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
+import { yargsFor, helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
 import { mrdFileToDicom } from './mrd2dicom.js';
 
 async function main(): Promise<number> {
-  const argv = await yargs(hideBin(process.argv))
+  const argv = await yargsFor(process.argv.slice(2))
     .scriptName('mrd2dicom')
     .usage('$0 [options] <filename>\n\nConverts every image series of a group of an MRD (ISMRMRD) HDF5 file to DICOM files (MR Image Storage; RGB images as Secondary Capture), one file per image, channel and slice, named <series>_<description>_<instance>.dcm. When an image carries the DicomJson meta written by dicom2mrd, its original DICOM header is restored.')
     .positional('filename', { type: 'string', describe: 'Input MRD file.' })

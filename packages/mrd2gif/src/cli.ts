@@ -4,13 +4,11 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { helpWidth, logger, LogLevel, runCli } from '@mrd-tools/core';
+import { yargsFor, helpWidth, logger, LogLevel, runCli } from '@mrd-tools/core';
 import { mrd2gif } from './mrd2gif.js';
 
 async function main(): Promise<number> {
-  const argv = await yargs(hideBin(process.argv))
+  const argv = await yargsFor(process.argv.slice(2))
     .scriptName('mrd2gif')
     .usage('$0 [options] <filename>\n\nWrites one animated GIF (or PNG) per image series of an MRD file, next to the input, named <input base>_<group>_<series>[_<SequenceDescriptionAdditional>].gif.')
     .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5) holding image series.' })

@@ -3,14 +3,12 @@
  * `generate_cartesian_shepp_logan_dataset.py`, with the ISMRMRD C++ tool's -w/-C/-k/-d and our
  * --seed and --force).
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { helpWidth, runCli, TextProgressBar } from '@mrd-tools/core';
+import { yargsFor, helpWidth, runCli, TextProgressBar } from '@mrd-tools/core';
 import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
 
 async function main(): Promise<number> {
-  const argv = await yargs(hideBin(process.argv))
+  const argv = await yargsFor(process.argv.slice(2))
     .scriptName('mrd-phantom')
     .usage('$0 [options]\n\nGenerates Cartesian raw data (k-space readouts) of the modified Shepp-Logan phantom seen by a birdcage coil array, with noise, into an MRD (ISMRMRD HDF5) file.')
     .option('output', { alias: 'o', type: 'string', default: 'testdata.h5', describe: 'Output MRD file. An existing file is never overwritten: a new group is added to it, or readouts are appended to a group describing the same acquisition (as the reference does); anything else needs --force or another name.' })

@@ -2,10 +2,22 @@
  * Pieces every mrd-tools command line shares, so the tools behave alike: the width of --help
  * text, the -v/-q options and the log level they give, and how `main` ends the process (its
  * result is the exit status; an error it did not handle is printed on stderr after the tool's
- * name, and the status is 1). yargs stays in the tool packages (mrd-core does not depend on it):
- * these are plain values and functions the tools hand to yargs.
+ * name, and the status is 1), and yargs itself (`yargsFor`).
  */
+import { createRequire } from 'node:module';
+import type { Argv } from 'yargs';
 import { LogLevel } from '../logging/index.js';
+
+/**
+ * A yargs parser for `args`, loaded through yargs' CommonJS entry. Its ESM entry wires in cliui's
+ * ESM build, whose help-text wrapping cuts words in the middle of the line ("as h5py li / sts
+ * them"); the CommonJS build wraps at word boundaries. The module is resolved from the running
+ * file: in a built tool that is the tool's own `dist/cli.js`, so the tool's yargs dependency is used.
+ */
+export function yargsFor(args: string[]): Argv {
+  const factory = createRequire(import.meta.url)('yargs/yargs') as (argv: string[]) => Argv;
+  return factory(args);
+}
 
 /** Width of --help text: the terminal's width, at most 110 columns; 100 when not a terminal. */
 export function helpWidth(): number {
