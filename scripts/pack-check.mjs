@@ -231,9 +231,12 @@ const smoke = join(work, 'smoke');
 mkdirSync(smoke);
 const tool = (cmd, argv, timeoutMs = 120_000) => run(binPath(byCommand[cmd], cmd), argv, { cwd: smoke, timeoutMs });
 
+const servers = new Set();
+process.on('exit', () => { for (const child of servers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
 function startServer(extra) {
   return new Promise((resolve) => {
     const child = spawn(binPath(byCommand['mrd-server'], 'mrd-server'), ['-p', '0', '-H', '127.0.0.1', ...extra], { cwd: smoke, shell: isWin, stdio: ['ignore', 'pipe', 'pipe'] });
+    servers.add(child);
     let out = '';
     const done = (port, why) => { clearTimeout(timer); resolve({ child, port, why, log: () => out }); };
     const timer = setTimeout(() => done(null, 'no "Server listening" line within 30 s'), 30_000);
