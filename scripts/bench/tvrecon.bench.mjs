@@ -4,7 +4,8 @@
 // reference's options (-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <iter>, CPU: -g dropped) on the
 // same trajectory, data, coil maps, scale and iteration budget, in the same run. Prints both times,
 // the ratio, and the NRMSE between the two results.
-// Usage: node scripts/bench/tvrecon.bench.mjs   (TV_BENCH_ITER, TV_BENCH_FRAMES override the size)
+// Usage: node scripts/bench/tvrecon.bench.mjs   (TV_BENCH_ITER, TV_BENCH_FRAMES override the size;
+// TV_BENCH_NO_EIGEN=1 drops BART's -e, whose eigenvalue estimate ADMM never uses)
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -103,13 +104,14 @@ for (let f = 0; f < FRAMES; f++) for (let a = 0; a < APF; a++) for (let i = 0; i
 }
 const dims = (lead) => { const d = new Array(16).fill(1); lead.forEach((v, i) => { d[i] = v; }); d[10] = FRAMES; return d; };
 t0 = performance.now();
-const [ref] = await bart.run(`pics -g -m -w ${scale} -e -S -R T:1024:1024:${LAMBDA} -i ${ITER} -t`, [
+const EIGEN = process.env.TV_BENCH_NO_EIGEN ? '' : '-e ';
+const [ref] = await bart.run(`pics -g -m -w ${scale} ${EIGEN}-S -R T:1024:1024:${LAMBDA} -i ${ITER} -t`, [
   { dims: dims([3, NS, APF]), data: traj }, { dims: dims([1, NS, APF, COILS]), data: ksp }, { dims: [N, N, 1, COILS], data: maps },
 ], 1);
 const tBart = performance.now() - t0;
 let e = 0, s = 0;
 for (let i = 0; i < x.length; i++) { e += (x[i] - ref.data[i]) ** 2; s += ref.data[i] ** 2; }
 const threads = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
-console.log(`BART ${bart.version.text} pics: ${(tBart / 1000).toFixed(2)} s wall (incl. .cfl I/O; OpenMP on ${threads} cores)`);
+console.log(`BART ${bart.version.text} pics${EIGEN ? ' (with the reference\'s -e: a power-iteration eigenvalue estimate ADMM does not use)' : ' without -e'}: ${(tBart / 1000).toFixed(2)} s wall (incl. .cfl I/O; OpenMP on ${threads} cores)`);
 console.log(`ratio native / BART: ${(tNative / tBart).toFixed(2)} (solve only; ${((tNative + tPlan) / tBart).toFixed(2)} with plans)`);
 console.log(`native vs BART image NRMSE: ${(100 * Math.sqrt(e / s)).toFixed(2)} %`);
