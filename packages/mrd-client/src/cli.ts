@@ -7,9 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { logger, LogLevel, type LogSink } from '@mrd-tools/core';
+import { helpWidth, logger, LogLevel, yargsFor, type LogSink } from '@mrd-tools/core';
 import { runClient, defaultOutfile, ClientInputError } from './client.js';
 import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
@@ -24,8 +22,8 @@ function readerEntry(): string {
 }
 
 async function main(): Promise<number> {
-  const rawArgs = hideBin(process.argv);
-  const argv = await yargs(rawArgs)
+  const rawArgs = process.argv.slice(2);
+  const argv = await yargsFor(rawArgs)
     .scriptName('mrd-client')
     .usage('$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.')
     .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5).' })
@@ -48,7 +46,7 @@ async function main(): Promise<number> {
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .parseAsync();
 
   const filename = String(argv._[0]);

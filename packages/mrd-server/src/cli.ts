@@ -7,7 +7,7 @@
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { coreNamespaces } from './core-namespaces.js';
-import { logger, LogLevel } from '@mrd-tools/core';
+import { helpWidth, logger, LogLevel, yargsFor } from '@mrd-tools/core';
 import { MrdServer, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
@@ -21,11 +21,9 @@ const DEFAULTS = {
 };
 
 async function main(): Promise<void> {
-  // Loaded here, not at the top: session workers and -m session processes start from this same
-  // file and never parse arguments.
-  const { default: yargs } = await import('yargs');
-  const { hideBin } = await import('yargs/helpers');
-  const argv = await yargs(hideBin(process.argv))
+  // yargsFor loads yargs when called (here only): session workers and -m session processes start
+  // from this same file and never parse arguments.
+  const argv = await yargsFor(process.argv.slice(2))
     .scriptName('mrd-server')
     .usage('$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.')
     .option('port', { alias: 'p', type: 'number', default: DEFAULTS.port, describe: 'TCP port to listen on.' })
@@ -57,7 +55,7 @@ async function main(): Promise<void> {
     .strict()
     .help()
     .alias('help', 'h')
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    .wrap(helpWidth())
     .parseAsync();
 
   const level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
