@@ -11,9 +11,11 @@
  * arm_discard_pre / arm_discard_post seconds of the ends excluded. Each arm's readout is tapered
  * by the second half of a Tukey(2 x samples, 0.1) window and scaled by 1e3 (as the reference).
  *
- * Bins: fill_small_bins = true keeps every arm of every bin (the bart backend zero-fills bins to
- * the largest, as the reference; the native solver takes bins of different sizes directly, which
- * is the same data term without the zero arms); false crops every bin to the smallest bin's count.
+ * Bins: fill_small_bins = true keeps every arm of every bin and zero-fills the smaller bins to the
+ * largest, as the reference: the padding arms have zero data AND a zero trajectory, so each one is
+ * a set of k = 0 samples of value 0 in the data term (both backends solve that same problem; it
+ * pulls the DC of the smaller bins towards zero, and dropping it changed the images by ~50 %
+ * NRMSE against BART's on the interop case); false crops every bin to the smallest bin's count.
  * Coil maps from all kept arms; the data scale by BART's rule from the adjoint of all bins (pics
  * without -w); the solve minimises 1/2|Ax - y|^2 + lambda_resp TV_resp + lambda_card TV_card
  * (pics -e -r 0 -R T:1024:0:<resp> -R T:2048:0:<card> -i num_iter; native: the same ADMM).
@@ -83,17 +85,12 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   const groups = binGroups(p.arms, p.respBins, p.cardBins, p.nResp, p.nCard, p.fillSmallBins);
   const bart = p.backend === 'bart' ? p.bart ?? (await Bart.locate()) : undefined;
   const maps = bart ? await bartCoilMaps(bart, s, p.arms, 14) : nativeCoilMaps(fft, s, p.arms);
+  // the reference's layout: bins zero-filled to equal size (k = 0 arms with zero data)
+  const { series: sZero, groups: filled } = zeroFilledBins(s, groups);
   if (bart) {
-    // the reference's layout: zero-filled bins of equal size, resp at TIME_DIM (10), card at TIME2_DIM (11)
-    const max = Math.max(...groups.map((g) => g.length));
-    const zero: ArmSamples = { data: new Float32Array(2 * s.ncoils * s.samples), angle: -1 };
-    const sZero: SpiralArms = { ...s, uniqueCoord: new Float64Array([...s.uniqueCoord, ...new Float64Array(2 * s.samples)]) };
-    const zeroAngle = s.uniqueCoord.length / (2 * s.samples);
+    // resp at TIME_DIM (10), card at TIME2_DIM (11): cardiac-major order
     const bartGroups: ArmGroup[] = [];
-    for (let c = 0; c < p.nCard; c++) for (let r = 0; r < p.nResp; r++) {
-      const g = groups[r * p.nCard + c];
-      bartGroups.push([...g, ...Array.from({ length: max - g.length }, () => ({ ...zero, angle: zeroAngle }))]);
-    }
+    for (let c = 0; c < p.nCard; c++) for (let r = 0; r < p.nResp; r++) bartGroups.push(filled[r * p.nCard + c]);
     const img = await bartPics(bart, `-g -e -r 0 -R T:1024:0:${p.lambdaResp} -R T:2048:0:${p.lambdaCard} -d 4 -i ${p.iterations}`, sZero, bartGroups, maps, { 10: p.nResp, 11: p.nCard });
     const npix = s.msize * s.msize;
     const out = new Float32Array(img.length);
@@ -104,7 +101,25 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   }
   const nonEmpty = groups.filter((g) => g.length > 0);
   const scale = nativeDataScale(fft, s, nonEmpty, maps);
-  return nativeSolve(fft, s, groups, maps, [p.nResp, p.nCard], [{ axis: 0, lambda: p.lambdaResp }, { axis: 1, lambda: p.lambdaCard }], p.iterations, scale);
+  return nativeSolve(fft, sZero, filled, maps, [p.nResp, p.nCard], [{ axis: 0, lambda: p.lambdaResp }, { axis: 1, lambda: p.lambdaCard }], p.iterations, scale);
+}
+
+/**
+ * Bins zero-filled to the largest bin's arm count as the reference's fill_small_bins: padding arms
+ * of zero data on an extra all-zero trajectory (appended as the last unique angle of the returned
+ * series). Bins already of equal size come back unchanged.
+ */
+export function zeroFilledBins(s: SpiralArms, groups: readonly ArmGroup[]): { series: SpiralArms; groups: ArmGroup[] } {
+  const max = Math.max(...groups.map((g) => g.length));
+  if (groups.every((g) => g.length === max)) return { series: s, groups: [...groups] };
+  const zeroAngle = s.uniqueCoord.length / (2 * s.samples);
+  const coord = new Float64Array(s.uniqueCoord.length + 2 * s.samples);
+  coord.set(s.uniqueCoord);
+  const zero: ArmSamples = { data: new Float32Array(2 * s.ncoils * s.samples), angle: zeroAngle };
+  return {
+    series: { ...s, uniqueCoord: coord },
+    groups: groups.map((g) => [...g, ...Array.from({ length: max - g.length }, () => zero)]),
+  };
 }
 
 function xdMeta(head: ImageHeader, maxVal: number): string {

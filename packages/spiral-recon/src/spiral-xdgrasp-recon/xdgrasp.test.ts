@@ -10,7 +10,8 @@ import { motionAt, renderPhantom } from '../../../phantom-gen/src/spiral/simulat
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
 import { allArmsMetafile, bufferSpiralSession } from '../rtspiral-bart-tvrecon/index.js';
 import { cardiacBins, cyclicRespiratoryBins, pilotToneTriggers, waveformChannel } from './binning.js';
-import { binGroups, process as xdgrasp, reconstructXdGrasp } from './index.js';
+import { binGroups, process as xdgrasp, reconstructXdGrasp, zeroFilledBins } from './index.js';
+import { nativeCoilMaps, nativeDataScale, nativeSolve } from '../rtspiral-bart-tvrecon/series.js';
 
 let dir: string;
 let phantom: SpiralPhantomResult;
@@ -107,6 +108,44 @@ describe('XD-GRASP on the moving spiral phantom (pilot tone)', () => {
     // ...and the recon's bin images follow them
     expect(cResp).toBeGreaterThan(0.5);
     expect(cCard).toBeGreaterThan(0.3);
+  });
+});
+
+describe('fill_small_bins zero-fill (the reference pads small bins with k = 0 arms of zero data)', () => {
+  it('zeroFilledBins pads to the largest bin on an all-zero trajectory; the native solve uses the padded bins', async () => {
+    const fft = await getFftEngine();
+    const meta = allArmsMetafile(readSpiralMetafile(findMetafile(sequenceHash(header), [dir], dir)));
+    const s = await bufferSpiralSession(new ReplayConnection(messages), fft, header, meta, 1, undefined);
+    const arms = s.arms.slice(0, 40);
+    const resp = Int32Array.from({ length: 40 }, (_, i) => (i % 5 < 2 ? 0 : 1));
+    const card = Int32Array.from({ length: 40 }, (_, i) => Math.floor(i / 3) % 2);
+    const groups = binGroups(arms, resp, card, 2, 2, true);
+    const z = zeroFilledBins(s.series, groups);
+    const max = Math.max(...groups.map((g) => g.length));
+    expect(Math.min(...groups.map((g) => g.length))).toBeLessThan(max);
+    expect(z.groups.every((g) => g.length === max)).toBe(true);
+    const S = s.series.samples, zeroAngle = s.series.uniqueCoord.length / (2 * S);
+    expect(z.series.uniqueCoord.length).toBe(s.series.uniqueCoord.length + 2 * S);
+    expect(z.series.uniqueCoord.subarray(2 * S * zeroAngle).every((v) => v === 0)).toBe(true);
+    z.groups.forEach((g, k) => g.slice(groups[k].length).forEach((a) => {
+      expect(a.angle).toBe(zeroAngle);
+      expect(a.data.every((v) => v === 0)).toBe(true);
+    }));
+    const p = { series: s.series, arms, respBins: resp, cardBins: card, nResp: 2, nCard: 2, fillSmallBins: true, lambdaResp: 0.01, lambdaCard: 0.01, iterations: 8, backend: 'native' as const };
+    const img = await reconstructXdGrasp(fft, p);
+    const maps = nativeCoilMaps(fft, s.series, arms);
+    const scale = nativeDataScale(fft, s.series, groups, maps);
+    const tv = [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }];
+    const padded = nativeSolve(fft, z.series, z.groups, maps, [2, 2], tv, 8, scale);
+    const unpadded = nativeSolve(fft, s.series, groups, maps, [2, 2], tv, 8, scale);
+    const diff = (a: Float32Array, b: Float32Array) => {
+      let e = 0, n = 0;
+      for (let i = 0; i < a.length; i++) { e += (a[i] - b[i]) ** 2; n += b[i] ** 2; }
+      return Math.sqrt(e / n);
+    };
+    expect(diff(img, padded)).toBeLessThan(1e-6);
+    // the k = 0 zero samples change the problem: without them the images differ clearly
+    expect(diff(unpadded, padded)).toBeGreaterThan(0.05);
   });
 });
 
