@@ -62,7 +62,9 @@ async function* messageBatches(file: MrdFile, kind: StreamKind, group: string, s
       if (first[0]) recordBytes = 342 + first[0].data.byteLength + first[0].traj.byteLength;
     }
     const batchSize = Math.max(1, Math.min(4096, Math.floor(BATCH_BYTES / Math.max(1, recordBytes))));
-    for await (const batch of file.acquisitionBatches(group, { batchSize })) {
+    // Payloads are views into the HDF5 runtime's memory (no copy): every consumer encodes a
+    // batch before asking for the next one.
+    for await (const batch of file.acquisitionBatches(group, { batchSize, heapViews: true })) {
       yield batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }));
     }
     return;

@@ -150,6 +150,31 @@ describeWithReference('MrdFile on the h5py phantom (ismrmrd-python)', [PY], () =
     expect(own.size).toBe(10);
   });
 
+  it('heapViews: each batch right while current, payloads viewing the HDF5 runtime memory; stopping early releases', async () => {
+    let i = 0;
+    const buffers = new Set<ArrayBufferLike>();
+    for await (const batch of f.acquisitionBatches('dataset', { batchSize: 16, heapViews: true })) {
+      for (const a of batch) {
+        expect(a.head).toEqual(acqs[i]!.head);
+        expect(a.data).toEqual(acqs[i]!.data);
+        expect(a.traj).toEqual(acqs[i]!.traj);
+        buffers.add(a.data.buffer);
+        i++;
+      }
+    }
+    expect(i).toBe(160);
+    // one memory for all batches (the runtime's heap), not a new buffer per batch
+    expect(buffers.size).toBe(1);
+    for await (const batch of f.acquisitionBatches('dataset', { batchSize: 16, heapViews: true })) {
+      expect(batch[0]!.data).toEqual(acqs[0]!.data);
+      break;
+    }
+    // after an early stop the file reads on normally
+    const again: number[] = [];
+    for await (const batch of f.acquisitionBatches('dataset', { batchSize: 64 })) again.push(batch.length);
+    expect(again).toEqual([64, 64, 32]);
+  });
+
   it('has no images or waveforms here: counts 0, iterating waveforms names the missing path', async () => {
     expect(f.imageSeries('dataset')).toEqual([]);
     expect(f.waveformCount('dataset')).toBe(0);

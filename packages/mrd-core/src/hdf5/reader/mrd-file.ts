@@ -75,6 +75,13 @@ export interface ReadOptions {
    * memory for every batch.
    */
   reuseBuffer?: boolean;
+  /**
+   * Acquisitions only, for consumers that copy each batch right away (e.g. encode it to wire
+   * bytes): payloads are views straight into the HDF5 runtime's memory, with no copy at all,
+   * valid only until the iterator moves to the next batch (the runtime frees them then) and
+   * as long as nothing else calls into this file meanwhile. Takes precedence over `reuseBuffer`.
+   */
+  heapViews?: boolean;
 }
 
 /** Element types of plain arrays (`readArray`). Complex types come interleaved re/im. */
@@ -468,6 +475,7 @@ export class MrdFile {
       const { ptr, release } = this.read(p, md, at, n, stride);
       let batch: Acquisition[];
       let bytes = 0;
+      const views = opts?.heapViews === true;
       try {
         const heap = this.m.HEAPU8;
         const dv = new DataView(heap.buffer);
@@ -478,7 +486,17 @@ export class MrdFile {
           if (traj) floats += dv.getUint32(rec + traj.off, true);
         }
         let pool: Float32Array;
-        if (opts?.reuseBuffer) {
+        if (views) {
+          // Only unaligned payloads (not seen from libhdf5's allocator) are copied, into `pool`.
+          pool = new Float32Array(0);
+          let unaligned = 0;
+          for (let k = 0; k < n; k++) {
+            const rec = ptr + k * stride;
+            if (dv.getUint32(rec + data.off + 4, true) & 3) unaligned += dv.getUint32(rec + data.off, true);
+            if (traj && dv.getUint32(rec + traj.off + 4, true) & 3) unaligned += dv.getUint32(rec + traj.off, true);
+          }
+          if (unaligned) pool = new Float32Array(unaligned);
+        } else if (opts?.reuseBuffer) {
           if (!reusable || reusable.length < floats) reusable = new Float32Array(Math.max(floats, 2 * (reusable?.length ?? 0)));
           pool = reusable.subarray(0, floats);
         } else {
@@ -494,6 +512,7 @@ export class MrdFile {
             if (!v) return pool.subarray(o, o);
             const len = dv.getUint32(rec + v.off, true);
             const src = dv.getUint32(rec + v.off + 4, true);
+            if (views && (src & 3) === 0) return len > 0 ? heapF32.subarray(src >>> 2, (src >>> 2) + len) : pool.subarray(0, 0);
             const out = pool.subarray(o, o + len);
             if (len > 0) {
               if ((src & 3) === 0) out.set(heapF32.subarray(src >>> 2, (src >>> 2) + len));
@@ -514,12 +533,21 @@ export class MrdFile {
           batch[k] = { head: h, traj: t, data: d };
         }
         bytes = floats * 4 + n * stride;
+        if (views) {
+          // The views die with `release()`: hand the batch out before it (the finally below
+          // also runs when the consumer stops early).
+          sizer.observe(n, bytes);
+          at += n;
+          yield batch;
+        }
       } finally {
         release();
       }
-      sizer.observe(n, bytes);
-      at += n;
-      yield batch;
+      if (!views) {
+        sizer.observe(n, bytes);
+        at += n;
+        yield batch;
+      }
       await yieldToEventLoop();
     }
   }
