@@ -42,6 +42,32 @@ describe('SessionConnection', () => {
     expect(c.isExhausted).toBe(true);
   });
 
+  it('drain: lets the wire discard unseen only when allowed, after consuming the put-back messages', async () => {
+    const make = () => {
+      const w = fakeWire(texts(3)) as MrdConnection & { sent: MrdMessage[]; discardUntilClose?: () => Promise<number>; discarded?: number };
+      w.discardUntilClose = async () => (w.discarded = 7);
+      return w;
+    };
+    const seen: string[] = [];
+    const w = make();
+    const c = new SessionConnection(w, (m) => void seen.push((m as { text: string }).text), () => true);
+    c.unread({ type: 'text', text: 'back' });
+    await c.drain();
+    // the put-back message is consumed (it was observed when first read), the rest discarded
+    expect(seen).toEqual([]);
+    expect(w.discarded).toBe(7);
+    expect(c.received).toBe(7);
+    expect(c.isExhausted).toBe(true);
+    await c.drain();
+    // not allowed (e.g. saving incoming data): every message is read and observed
+    const seen2: string[] = [];
+    const w2 = make();
+    const c2 = new SessionConnection(w2, (m) => void seen2.push((m as { text: string }).text), () => false);
+    await c2.drain();
+    expect(w2.discarded).toBeUndefined();
+    expect(seen2).toEqual(['t0', 't1', 't2']);
+  });
+
   it('sends CLOSE at most once', async () => {
     const w = fakeWire([]);
     const c = new SessionConnection(w);

@@ -25,7 +25,11 @@ export class SessionConnection implements MrdConnection {
   sentWaveforms = 0;
   received = 0;
 
-  constructor(private readonly wire: MrdConnection, private readonly observe?: IncomingObserver) {
+  /**
+   * `canDiscard`: whether messages may be dropped unseen (no observer needs them now); `drain`
+   * then lets the wire skip data messages without building them.
+   */
+  constructor(private readonly wire: MrdConnection, private readonly observe?: IncomingObserver, private readonly canDiscard?: () => boolean) {
     this.source = wire[Symbol.asyncIterator]();
   }
 
@@ -88,6 +92,20 @@ export class SessionConnection implements MrdConnection {
 
   /** Reads and discards everything up to CLOSE or the end of the stream (recording it if enabled). */
   async drain(): Promise<void> {
+    const wire = this.wire as MrdConnection & { discardUntilClose?: () => Promise<number> };
+    if (typeof wire.discardUntilClose === 'function' && this.canDiscard?.()) {
+      while (this.pulling) await this.pulling.catch(() => undefined);
+      // Messages already put back are read (and observed) as usual first.
+      while (this.putBack.length) await this.next();
+      if (!this.exhausted) {
+        try {
+          this.received += await wire.discardUntilClose();
+        } finally {
+          this.exhausted = true;
+        }
+      }
+      return;
+    }
     while ((await this.next()) !== null) {
       /* discard */
     }

@@ -93,7 +93,7 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
       else recorder = new IncomingDataRecorder(opts.savedataFolder);
     }
     return recordSafely(() => recorder!.record(msg));
-  });
+  }, () => recorder === null || recorderFailed);
   let parsedHeader: unknown = null;
   try {
     // 1. config

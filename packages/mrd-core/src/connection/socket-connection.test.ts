@@ -55,6 +55,25 @@ describe('SocketConnection', () => {
     expect(rx.counters.received).toMatchObject({ config_file: 1, header: 1, acquisition: 160, waveform: 20, close: 1 });
   });
 
+  it('discardUntilClose: drains data messages unbuilt up to CLOSE, counting them', async () => {
+    const [a, b] = await socketPair();
+    const tx = new SocketConnection(a);
+    const rx = new SocketConnection(b);
+    const acq = createAcquisition({ head: { number_of_samples: 512, active_channels: 8, trajectory_dimensions: 0 } });
+    await tx.sendConfigFile('null');
+    expect(await rx.receive()).toEqual({ type: 'config_file', name: 'null' });
+    const discarding = rx.discardUntilClose();
+    for (let i = 0; i < 50; i++) await tx.sendAcquisition([acq, acq]);
+    await tx.sendText('x');
+    await tx.sendClose();
+    expect(await discarding).toBe(101);
+    expect(rx.closeReceived).toBe(true);
+    expect(rx.counters.received).toMatchObject({ config_file: 1, acquisition: 100, text: 1, close: 1 });
+    await tx.sendText('after close');
+    // the decoder builds messages again after CLOSE
+    expect(await rx.receive()).toEqual({ type: 'text', text: 'after close' });
+  });
+
   it('peeks the next message id without consuming it (optional JSON config TEXT)', async () => {
     const [a, b] = await socketPair();
     const tx = new SocketConnection(a);

@@ -15,7 +15,7 @@
  * once its bytes are accepted by the socket; it rejects if the socket fails or is closed.
  */
 import type { Duplex } from 'node:stream';
-import { MRD_LOGGING, messageIdName } from '../constants/index.js';
+import { MessageId, MRD_LOGGING, messageIdName } from '../constants/index.js';
 import { logger } from '../logging/index.js';
 import type { Acquisition, Image, Waveform } from '../messages/types.js';
 import { MrdStreamDecoder, type MrdStreamDecoderOptions } from '../stream/decoder.js';
@@ -224,6 +224,40 @@ export class SocketConnection implements MrdConnection {
       if (this.failure) throw this.failure;
       if (this.ended) return undefined;
       await this.wait();
+    }
+  }
+
+  /**
+   * Reads and discards every message up to CLOSE (consumed) or the end of the stream, without
+   * building data messages (see `MrdStreamDecoder.discardDataMessages`: no payload is copied or
+   * allocated), for a consumer that only drains. Counters and logging are as for messages read
+   * one by one. Resolves with the number of messages discarded, CLOSE excluded; throws the
+   * protocol or socket error that stopped the stream, as `receive`.
+   */
+  async discardUntilClose(): Promise<number> {
+    let n = 0;
+    const received = this.counters.received;
+    const typeOf: Record<number, 'acquisition' | 'image' | 'waveform' | 'ndarray'> = {
+      [MessageId.ACQUISITION]: 'acquisition', [MessageId.IMAGE]: 'image', [MessageId.WAVEFORM]: 'waveform', [MessageId.NDARRAY]: 'ndarray',
+    };
+    this.decoder.discardDataMessages((id) => {
+      const type = typeOf[id]!;
+      const k = ++received[type];
+      n++;
+      if ((type === 'acquisition' || type === 'waveform') && (k === 1 || k % 100 === 0)) {
+        logger.debug(`<-- Received ${messageIdName(id)} (${id}) (total: ${k})`);
+      }
+      // Progress wakes nothing (no message is queued), but a paused socket must not stay paused.
+    });
+    try {
+      for (;;) {
+        if (this.closeSeen) return n;
+        const m = await this.receive();
+        if (!m || m.type === 'close') return n;
+        n++;
+      }
+    } finally {
+      this.decoder.discardDataMessages(null);
     }
   }
 

@@ -148,6 +148,46 @@ describe('MrdStreamDecoder', () => {
     expectProtocolError(() => decodeStream(nd0), 'invalid-field', 1030);
   });
 
+  it('discard mode: skips data messages unbuilt (whole, split, byte by byte), returns the others, keeps the checks', () => {
+    const bytes = encodeMessages(sample);
+    const dataIds = [1008, 1022, 1022, 1026, 1030];
+    for (const step of [1, 7, 341, 342, 343, 1000, bytes.length]) {
+      const d = new MrdStreamDecoder();
+      const ids: number[] = [];
+      d.discardDataMessages((id) => ids.push(id));
+      const out: MrdMessage[] = [];
+      for (let i = 0; i < bytes.length; i += step) d.push(bytes.subarray(i, i + step), out);
+      d.end();
+      expect(out).toEqual(sample.filter((m) => !['acquisition', 'image', 'waveform', 'ndarray'].includes(m.type)));
+      expect(ids).toEqual(dataIds);
+      expect(d.stats.messages).toBe(sample.length);
+      expect(d.stats.bytes).toBe(bytes.length);
+      expect(d.offset).toBe(bytes.length);
+      // no payload built; only non-data messages (at most the 1026-byte CONFIG_FILE) assembled
+      expect(d.stats.viewedPayloads + d.stats.copiedPayloads).toBe(0);
+      expect(d.stats.largestAllocation).toBeLessThanOrEqual(1026 + 8);
+    }
+    // truncated inside a skipped message
+    const acqBytes = encodeMessage({ type: 'acquisition', acquisition: acq });
+    const t = new MrdStreamDecoder();
+    t.discardDataMessages(() => undefined);
+    t.push(acqBytes.subarray(0, 400));
+    expect(t.peekMessageId()).toBe(1008);
+    expect(t.bufferedBytes).toBe(400);
+    const e = expectProtocolError(() => t.end(), 'truncated', 1008);
+    expect(e.message).toContain(`of ${acqBytes.length}`);
+    // sizes are still checked
+    const small = new MrdStreamDecoder({ maxMessageSize: 500 });
+    small.discardDataMessages(() => undefined);
+    expectProtocolError(() => small.push(acqBytes), 'message-too-large', 1008);
+    // turned off: the next data message is built again
+    const d = new MrdStreamDecoder();
+    d.discardDataMessages(() => undefined);
+    expect(d.push(acqBytes)).toEqual([]);
+    d.discardDataMessages(null);
+    expect(d.push(acqBytes)).toEqual([{ type: 'acquisition', acquisition: acq }]);
+  });
+
   it('reports truncation with the message and offset, and peeks the partial id', () => {
     const bytes = encodeMessages([{ type: 'text', text: 'hello' }, { type: 'acquisition', acquisition: acq }]);
     const d = new MrdStreamDecoder();

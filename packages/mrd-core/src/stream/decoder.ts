@@ -176,6 +176,13 @@ export class MrdStreamDecoder {
   private bodyFill = 0;
   private bodyTotal = 0;
   private failed: MrdProtocolError | null = null;
+  /** Discard mode (`discardDataMessages`): called per skipped data message; null when off. */
+  private onDiscard: ((id: number) => void) | null = null;
+  /** Bytes of the data message being skipped still to come, bytes seen of it, its size and id. */
+  private skipLeft = 0;
+  private skipHave = 0;
+  private skipTotal = 0;
+  private skipId = 0;
   private pool: Uint8Array | null = null;
   private poolUsed = 0;
   private readonly poolSize: number;
@@ -191,7 +198,39 @@ export class MrdStreamDecoder {
 
   /** Bytes received that belong to a message not yet complete. */
   get bufferedBytes(): number {
+    if (this.skipLeft > 0) return this.skipHave;
     return this.body ? this.bodyFill : this.prefixFill;
+  }
+
+  /**
+   * Discard mode, for a consumer that only drains the stream (an MRD server session with config
+   * `null`): from now on acquisitions, images, waveforms and NDArrays are framed and checked as
+   * usual (size limits, protocol errors) but not built: no payload is copied or allocated, and
+   * `onDiscard(id)` is called for each instead of returning it. Other messages (texts, CLOSE)
+   * are returned as usual. `null` turns it off (for the messages that start after this call).
+   */
+  discardDataMessages(onDiscard: ((id: number) => void) | null): void {
+    this.onDiscard = onDiscard;
+  }
+
+  private static isDataId(id: number): boolean {
+    return id === MessageId.ACQUISITION || id === MessageId.IMAGE || id === MessageId.WAVEFORM || id === MessageId.NDARRAY;
+  }
+
+  /** Counts a data message of `total` bytes as consumed and skipped. */
+  private skipped(id: number, total: number): void {
+    this.consumed += total;
+    this.stats.messages++;
+    this.stats.bytes += total;
+    this.onDiscard?.(id);
+  }
+
+  /** Starts skipping a data message of `total` bytes of which `have` have arrived. */
+  private startSkip(id: number, have: number, total: number): void {
+    this.skipId = id;
+    this.skipTotal = total;
+    this.skipHave = have;
+    this.skipLeft = total - have;
   }
 
   /** Stream offset of the next message boundary (bytes consumed into returned messages). */
@@ -201,6 +240,7 @@ export class MrdStreamDecoder {
 
   /** The id of the incomplete message, when at least its 2 id bytes have arrived. */
   peekMessageId(): number | undefined {
+    if (this.skipLeft > 0) return this.skipId;
     if (this.body) return this.body[this.bodyPad]! | (this.body[this.bodyPad + 1]! << 8);
     if (this.prefixFill >= 2) return this.prefix[0]! | (this.prefix[1]! << 8);
     return undefined;
@@ -230,7 +270,7 @@ export class MrdStreamDecoder {
     const buffered = this.bufferedBytes;
     if (buffered > 0) {
       const id = this.peekMessageId();
-      const expected = this.body ? ` of ${this.bodyTotal}` : '';
+      const expected = this.skipLeft > 0 ? ` of ${this.skipTotal}` : this.body ? ` of ${this.bodyTotal}` : '';
       this.failed = new MrdProtocolError(
         `stream ended inside ${id !== undefined ? 'message ' + typeName(id) : 'a message id'} at stream offset ${this.consumed} (${buffered}${expected} bytes received)`,
         { reason: 'truncated', messageId: id, offset: this.consumed },
@@ -252,7 +292,15 @@ export class MrdStreamDecoder {
     const max = this.maxMessageSize;
 
     // 1. Complete a message begun in earlier chunks.
-    while ((this.prefixFill > 0 || this.body) && p < n) {
+    while ((this.prefixFill > 0 || this.body || this.skipLeft > 0) && p < n) {
+      if (this.skipLeft > 0) {
+        const take = Math.min(this.skipLeft, n - p);
+        p += take;
+        this.skipLeft -= take;
+        this.skipHave += take;
+        if (this.skipLeft === 0) this.skipped(this.skipId, this.skipTotal);
+        continue;
+      }
       if (!this.body) {
         const take = Math.min(this.prefixNeed - this.prefixFill, n - p);
         this.prefix.set(chunk.subarray(p, p + take), this.prefixFill);
@@ -262,6 +310,16 @@ export class MrdStreamDecoder {
         const len = frameLength(this.prefix, this.prefixView, 0, this.prefixFill, this.consumed, max);
         if (len < 0) {
           this.prefixNeed = -len;
+          continue;
+        }
+        const pid = this.prefix[0]! | (this.prefix[1]! << 8);
+        if (this.onDiscard && MrdStreamDecoder.isDataId(pid)) {
+          // The prefix (never longer than the message) is all that was kept of it.
+          const have = this.prefixFill;
+          this.prefixFill = 0;
+          this.prefixNeed = 0;
+          if (have === len) this.skipped(pid, len);
+          else this.startSkip(pid, have, len);
           continue;
         }
         this.startBody(this.prefix, this.prefixView, 0, this.prefixFill, len);
@@ -289,6 +347,18 @@ export class MrdStreamDecoder {
     while (p < n) {
       const avail = n - p;
       const len = frameLength(chunk, dv, p, avail, this.consumed, max);
+      if (len > 0 && this.onDiscard) {
+        const id = chunk[p]! | (chunk[p + 1]! << 8);
+        if (MrdStreamDecoder.isDataId(id)) {
+          if (len <= avail) {
+            p += len;
+            this.skipped(id, len);
+            continue;
+          }
+          this.startSkip(id, avail, len);
+          return;
+        }
+      }
       if (len > 0 && len <= avail) {
         out.push(this.parse(chunk, dv, p, len, this.copyPayloads));
         p += len;
