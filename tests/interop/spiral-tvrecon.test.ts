@@ -1,8 +1,10 @@
 /**
  * Native TV solver vs BART `pics` (the Debian bart, 0.8 here) on the same spiral data, maps, data
  * scale and iteration count: the temporal TFD problem (-R T:1024:1024, ADMM) and the XD-GRASP
- * two-dimensional problem (-R T:1024:0 -R T:2048:0). Also the whole bart backend of
- * rtspiral_bart_tvrecon (nlinv maps) against the native backend.
+ * two-dimensional problem (-R T:1024:0 -R T:2048:0). Also the whole bart backends (nlinv maps)
+ * against the native backends (low-resolution Sobolev-weighted maps, not nlinv): there the coil
+ * maps are the one remaining difference, and the bounds asserted are the ones reached (TFD 8 %,
+ * XD-GRASP 36 %, not the 5 % goal; XD-GRASP with the BART backend's maps: under 6 %).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -17,8 +19,8 @@ import type { ArmSamples } from '../../packages/mrd-core/src/iterative/index.js'
 import { writeSpiralPhantom } from '../../packages/phantom-gen/src/spiral/dataset.js';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../../packages/spiral-recon/src/metafile.js';
 import { allArmsMetafile, bufferSpiralSession, reconstructTfd } from '../../packages/spiral-recon/src/rtspiral-bart-tvrecon/index.js';
-import { reconstructXdGrasp } from '../../packages/spiral-recon/src/spiral-xdgrasp-recon/index.js';
-import { bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, type ArmGroup, type SpiralArms } from '../../packages/spiral-recon/src/rtspiral-bart-tvrecon/series.js';
+import { binGroups, reconstructXdGrasp, zeroFilledBins } from '../../packages/spiral-recon/src/spiral-xdgrasp-recon/index.js';
+import { bartCoilMaps, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, type ArmGroup, type SpiralArms } from '../../packages/spiral-recon/src/rtspiral-bart-tvrecon/series.js';
 
 function hasBart(): boolean {
   try {
@@ -69,6 +71,21 @@ function magnitudeNrmse(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(e / n);
 }
 
+/** Magnitude NRMSE of `a` against `b` after the least-squares scale of |a| onto |b|. */
+function lsMagnitudeNrmse(a: Float32Array, b: Float32Array): number {
+  let num = 0, den = 0, e = 0, s = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    const ma = Math.hypot(a[i], a[i + 1]), mb = Math.hypot(b[i], b[i + 1]);
+    num += ma * mb; den += ma * ma;
+  }
+  const k = num / den;
+  for (let i = 0; i < a.length; i += 2) {
+    const ma = Math.hypot(a[i], a[i + 1]), mb = Math.hypot(b[i], b[i + 1]);
+    e += (k * ma - mb) ** 2; s += mb * mb;
+  }
+  return Math.sqrt(e / s);
+}
+
 describeBart('native TV solver vs BART pics', () => {
   it('temporal TV (TFD): same data, maps, scale, iterations -> NRMSE < 5 %', async () => {
     const fft = await getFftEngine();
@@ -106,7 +123,7 @@ describeBart('native TV solver vs BART pics', () => {
     expect(e).toBeLessThan(0.05);
   });
 
-  it('whole TFD recon, bart backend (nlinv maps) vs native backend (Inati maps): magnitude agreement', async () => {
+  it('whole TFD recon, bart backend (nlinv maps) vs native backend (Sobolev low-resolution maps): magnitude NRMSE < 9 %', async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     const p = { series, arms, armsPerFrame: 6, frames: 8, chunks: 1, regLambda: 0.02, iterations: 20 };
@@ -122,13 +139,16 @@ describeBart('native TV solver vs BART pics', () => {
     for (let i = 0; i < mn.length; i++) { e += (k * mn[i] - mr[i]) ** 2; s += mr[i] ** 2; }
     const err = Math.sqrt(e / s);
     console.log(`TFD whole recon, bart backend vs native: magnitude NRMSE ${(100 * err).toFixed(2)} % (scales ${ref.scale.toFixed(4)} / ${nat.scale.toFixed(4)})`);
-    expect(err).toBeLessThan(0.25);
+    // 13 % with Inati's maps, 8.1 % with the Sobolev maps (measured); the maps are the remaining gap
+    expect(err).toBeLessThan(0.09);
   });
 
-  // The whole pipelines differ by their coil maps (nlinv vs Inati: 26 % on their own on this tiny
-  // 48-arm problem, measured) and scale estimate; the solver itself agrees within 2 % (tests above).
-  // This runs the bart backend end to end (zero-filled bins, resp/card at dims 10/11) and reports.
-  it('whole XD-GRASP recon, bart backend (nlinv maps, zero-filled bins) runs; difference to native reported', async () => {
+  // The reference zero-fills small bins with k = 0 arms of zero data (fill_small_bins); both
+  // backends solve that problem. It pulls each small bin's DC towards zero through the coil maps,
+  // which makes XD-GRASP very sensitive to the maps: with the same maps the pipelines agree to
+  // under 6 %, with native (non-nlinv) maps to 36 % only (55 % before the native backend
+  // zero-filled too). A native nlinv is what would close that.
+  it('whole XD-GRASP recon, bart backend (nlinv maps, zero-filled bins) vs native: < 6 % with the same maps, < 40 % with native maps', async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     // 2 respiratory x 2 cardiac bins of unequal sizes (fill_small_bins: BART gets zero arms)
@@ -149,6 +169,14 @@ describeBart('native TV solver vs BART pics', () => {
     console.log(`XD-GRASP whole recon, bart backend vs native: magnitude NRMSE ${(100 * err).toFixed(2)} %`);
     expect(ref.length).toBe(nat.length);
     expect(mr.every((v) => Number.isFinite(v))).toBe(true);
-    expect(err).toBeLessThan(1);
+    expect(err).toBeLessThan(0.4);
+    // the native pipeline (zero-filled bins, native scale, native solver) on the bart backend's maps
+    const groups = binGroups(arms, resp, card, 2, 2, true);
+    const maps = await bartCoilMaps(bart, series, arms, 14);
+    const z = zeroFilledBins(series, groups);
+    const shared = nativeSolve(fft, z.series, z.groups, maps, [2, 2], [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }], 20, nativeDataScale(fft, series, groups, maps));
+    const errShared = lsMagnitudeNrmse(shared, ref);
+    console.log(`XD-GRASP whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
+    expect(errShared).toBeLessThan(0.06);
   });
 });
