@@ -141,6 +141,12 @@ describeBart('native TV solver vs BART pics', () => {
     console.log(`TFD whole recon, bart backend vs native: magnitude NRMSE ${(100 * err).toFixed(2)} % (scales ${ref.scale.toFixed(4)} / ${nat.scale.toFixed(4)})`);
     // 13 % with Inati's maps, 8.1 % with the Sobolev maps (measured); the maps are the remaining gap
     expect(err).toBeLessThan(0.09);
+    // the native pipeline (scale rule on frames 5.., native solver) on the bart backend's nlinv maps
+    const groups: ArmGroup[] = Array.from({ length: 8 }, (_, f) => arms.slice(f * 6, (f + 1) * 6));
+    const shared = nativeSolve(fft, series, groups, ref.maps, [8], [{ axis: 0, lambda: 0.02 * 8, joint: [0] }], 20, nativeDataScale(fft, series, groups.slice(5), ref.maps));
+    const errShared = lsMagnitudeNrmse(shared, ref.images);
+    console.log(`TFD whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
+    expect(errShared).toBeLessThan(0.05);
   });
 
   // The reference zero-fills small bins with k = 0 arms of zero data (fill_small_bins); both
@@ -177,6 +183,8 @@ describeBart('native TV solver vs BART pics', () => {
     const shared = nativeSolve(fft, z.series, z.groups, maps, [2, 2], [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }], 20, nativeDataScale(fft, series, groups, maps));
     const errShared = lsMagnitudeNrmse(shared, ref);
     console.log(`XD-GRASP whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
+    // 4.7-5.6 % over runs (this nlinv run is not the one inside the bart backend, and the zero-filled
+    // XD-GRASP problem amplifies nlinv's run-to-run differences)
     expect(errShared).toBeLessThan(0.06);
   });
 });
