@@ -183,8 +183,8 @@ describeBart('native TV solver vs BART pics', () => {
     const shared = nativeSolve(fft, z.series, z.groups, maps, [2, 2], [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }], 20, nativeDataScale(fft, series, groups, maps));
     const errShared = lsMagnitudeNrmse(shared, ref);
     console.log(`XD-GRASP whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
-    // 4.7-5.6 % over runs (this nlinv run is not the one inside the bart backend, and the zero-filled
-    // XD-GRASP problem amplifies nlinv's run-to-run differences)
+    // 4.7-5.6 % over runs, measured (BART results vary run to run here, and the zero-filled
+    // XD-GRASP problem amplifies differences in the maps)
     expect(errShared).toBeLessThan(0.06);
   });
 });
