@@ -18,7 +18,11 @@
 //
 // Data is generated once into .bench-data/ with the ISMRMRD C++ generator
 // (ismrmrd_generate_cartesian_shepp_logan) or, without it, with mrd-phantom.
-// Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb]
+// Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--no-python] [--no-invertcontrast]
+//          [--client-cli <cli.js>] [--server-cli <cli.js>]
+// --client-cli/--server-cli time other builds of the pair (e.g. an earlier commit's dist/cli.js,
+// copied with its dist/input-reader.js into that package's node_modules/ so its packages
+// resolve), for before/after comparisons in one machine state.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,8 +49,12 @@ function privateCopy(pkg) {
   if (existsSync(reader)) copyFileSync(reader, join(dir, 'input-reader.js'));
   return join(dir, 'cli.js');
 }
-const serverCli = privateCopy('mrd-server');
-const clientCli = privateCopy('mrd-client');
+function argValue(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const serverCli = argValue('--server-cli') ?? privateCopy('mrd-server');
+const clientCli = argValue('--client-cli') ?? privateCopy('mrd-client');
 const phantomCli = join(root, 'packages/phantom-gen/dist/cli.js');
 const RUNS = 3;
 const want2gb = !process.argv.includes('--no-2gb');
@@ -203,13 +211,13 @@ const size = statSync(file).size;
 console.log(`input: ${file} (${(size / MB).toFixed(0)} MB, 1536 readouts of 32 coils x 512 samples)`);
 console.log(`cpus: 2 shared; best of ${RUNS} runs; MB = 1e6 bytes`);
 
-const py = await pythonPair(file);
+const py = process.argv.includes('--no-python') ? null : await pythonPair(file);
 const nul = await ours(file, 'null');
-const inv = await ours(file, 'invertcontrast');
+const inv = process.argv.includes('--no-invertcontrast') ? { best: NaN, clientRss: NaN, serverRss: NaN } : await ours(file, 'invertcontrast');
 const rate = (s) => size / MB / s;
 console.log('');
 console.log('config          ours (MB/s)   python pair, equivalent (MB/s)   ours/python   reference pair (quoted)');
-console.log(`null            ${rate(nul.best).toFixed(0).padStart(10)}   ${py ? rate(py).toFixed(0).padStart(30) : '   python3+h5py missing: n/a'}   ${py ? (py / nul.best).toFixed(2).padStart(11) + 'x' : '         n/a'}   ~55 MB/s (not measured here)`);
+console.log(`null            ${rate(nul.best).toFixed(0).padStart(10)}   ${py ? rate(py).toFixed(0).padStart(30) : process.argv.includes('--no-python') ? '     not run (--no-python)' : '   python3+h5py missing: n/a'}   ${py ? (py / nul.best).toFixed(2).padStart(11) + 'x' : '         n/a'}   ~55 MB/s (not measured here)`);
 console.log(`invertcontrast  ${rate(inv.best).toFixed(0).padStart(10)}   ${''.padStart(30)}   ${''.padStart(12)}   (no figure quoted)`);
 console.log(`target for null: >= 500 MB/s -> ${rate(nul.best) >= 500 ? 'met' : 'NOT met'}`);
 console.log(`peak RSS on this input (null): server ${(nul.serverRss / 1024).toFixed(0)} MB, client ${(nul.clientRss / 1024).toFixed(0)} MB; (invertcontrast): server ${(inv.serverRss / 1024).toFixed(0)} MB, client ${(inv.clientRss / 1024).toFixed(0)} MB`);
