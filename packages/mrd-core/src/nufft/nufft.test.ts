@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Nufft, applyDensityCompensation } from './nufft.js';
 import { apodization, kaiserBesselBeta, kaiserBesselKernel } from './kaiser-bessel.js';
-
-/** Seeded uniform numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../testing/random.js';
 
 /** Direct non-uniform DFT with SigPy's scaling: adjoint sign +, 1/sqrt(N). */
 function directAdjoint(coord: Float64Array, data: Float64Array, ny: number, nx: number): Float64Array {
