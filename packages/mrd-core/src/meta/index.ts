@@ -18,3 +18,4 @@ export {
   extractMiniHeadParam, extractMiniHeadBoolParam, extractMiniHeadLongParam, extractMiniHeadDoubleParam,
   extractMiniHeadStringParam, getIceMiniHead, IceMiniHeadError, type MiniHeadParamType,
 } from './ice-mini-head.js';
+export { standardImageMeta } from './standard-image-meta.js';

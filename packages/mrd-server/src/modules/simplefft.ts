@@ -10,7 +10,7 @@
  * the image's [y = PE][x = RO].
  */
 import {
-  AcquisitionFlag, DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
+  AcquisitionFlag, DataType, getUserParameterLong, logger, standardImageMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
@@ -80,15 +80,7 @@ export function reconstructSimpleFft(
   head.image_index = 1;
   const fov = enc.reconSpace.fieldOfView_mm;
   head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
-  const meta = new MetaAttributes([
-    ['DataRole', 'Image'],
-    ['ImageProcessingHistory', ['FIRE', 'PYTHON']],
-    ['WindowCenter', formatPythonFloat((maxVal + 1) / 2)],
-    ['WindowWidth', String(maxVal + 1)],
-    ['ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18))],
-    ['ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18))],
-  ]);
-  return { head, attribute: serializeMeta(meta), data: c.data };
+  return { head, attribute: standardImageMeta(head, maxVal), data: c.data };
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {

@@ -30,8 +30,8 @@
  */
 import { existsSync } from 'node:fs';
 import {
-  DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
-  type Acquisition, type IsmrmrdHeader, type ModuleConfig, type MrdConnection, type Waveform, type ImageHeader,
+  DataType, getUserParameterLong, logger, standardImageMeta,
+  type Acquisition, type IsmrmrdHeader, type ModuleConfig, type MrdConnection, type Waveform,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
 import type { ArmSamples } from '@mrd-tools/core/iterative';
@@ -131,16 +131,6 @@ export function int16Frame(images: Float32Array, frame: number, m: number, maxVa
   return out;
 }
 
-export function referenceImageMeta(head: ImageHeader, maxVal: number): string {
-  return serializeMeta(new MetaAttributes([
-    ['DataRole', 'Image'],
-    ['ImageProcessingHistory', ['FIRE', 'PYTHON']],
-    ['WindowCenter', formatPythonFloat((maxVal + 1) / 2)],
-    ['WindowWidth', String(maxVal + 1)],
-    ['ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18))],
-    ['ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18))],
-  ]));
-}
 
 export function parsedHeader(header: unknown, module: string): IsmrmrdHeader {
   const h = header as IsmrmrdHeader;
@@ -273,7 +263,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     head.image_index = f;
     head.repetition = f;
     head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
-    await connection.sendImage({ head, attribute: referenceImageMeta(head, maxVal), data });
+    await connection.sendImage({ head, attribute: standardImageMeta(head, maxVal), data });
   }
   for (const wf of session.waveforms) await connection.sendWaveform(wf);
   logger.info('Reconstruction is finished.');

@@ -27,8 +27,8 @@
  * Then the waveforms are echoed.
  */
 import {
-  DataType, MetaAttributes, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
-  type ModuleConfig, type MrdConnection, type ImageHeader,
+  DataType, getUserParameterLong, logger, standardImageMeta,
+  type ModuleConfig, type MrdConnection,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
 import type { ArmSamples } from '@mrd-tools/core/iterative';
@@ -122,17 +122,6 @@ export function zeroFilledBins(s: SpiralArms, groups: readonly ArmGroup[]): { se
   };
 }
 
-function xdMeta(head: ImageHeader, maxVal: number): string {
-  return serializeMeta(new MetaAttributes([
-    ['DataRole', 'Image'],
-    ['ImageProcessingHistory', ['FIRE', 'PYTHON']],
-    ['WindowCenter', formatPythonFloat((maxVal + 1) / 2)],
-    ['WindowWidth', String(maxVal + 1)],
-    ['Keep_image_geometry', '1'],
-    ['ImageRowDir', head.read_dir.map((v) => formatPythonFixed(v, 18))],
-    ['ImageColumnDir', head.phase_dir.map((v) => formatPythonFixed(v, 18))],
-  ]));
-}
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: XdGraspOptions = {}): Promise<void> {
   logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
@@ -202,7 +191,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     head.phase = c;
     head.set = r;
     head.field_of_view = [Math.fround(fov.x), Math.fround(fov.y), Math.fround(fov.z)];
-    await connection.sendImage({ head, attribute: xdMeta(head, maxVal), data });
+    await connection.sendImage({ head, attribute: standardImageMeta(head, maxVal, [['Keep_image_geometry', '1']]), data });
   }
   for (const wf of session.waveforms) await connection.sendWaveform(wf);
   logger.info('Reconstruction is finished.');
