@@ -4,6 +4,7 @@
  * so that separately encoded runs of frames concatenate into one valid file.
  */
 import * as gifenc from 'gifenc';
+import { lzwBound, lzwEncode8 } from './gif-lzw.js';
 
 // gifenc ships CommonJS ("main", whose named exports Node cannot detect) and ESM ("module",
 // whose default export is GIFEncoder itself): take the named export, else the CommonJS object's.
@@ -65,15 +66,44 @@ export function encodeGifStart(first: GifFramePlan, layout: GifLayout, comment?:
   return out;
 }
 
-/** Further frames (no header), to follow `encodeGifStart`'s bytes. */
+/** log2 of the entries of a colour table for `length` colours, as gifenc pads it (a power of two, at least 2). */
+function colourTableBits(length: number): number {
+  return Math.max(Math.ceil(Math.log2(length)), 1);
+}
+
+/**
+ * Further frames (no header), to follow `encodeGifStart`'s bytes. Written here byte for byte as
+ * gifenc's `writeFrame` in manual mode writes them (graphic control extension, image descriptor,
+ * local colour table when given, image data), with the image data compressed by gif-lzw.ts.
+ */
 export function encodeGifFrames(frames: GifFramePlan[], layout: GifLayout): Uint8Array {
-  // LZW output of noisy 8-bit images is about 1 byte per pixel; reserving that up front avoids
-  // gifenc's growth by 1.125x steps (each a full copy) on large animations.
-  const gif = GIFEncoder({ auto: false, initialCapacity: 4096 + Math.ceil(1.2 * layout.width * layout.height * frames.length) });
+  const { width, height } = layout;
+  let size = 0;
+  for (const f of frames) size += 19 + (f.palette ? 3 << colourTableBits(f.palette.length) : 0) + lzwBound(f.index.length);
+  const out = new Uint8Array(size);
+  let o = 0;
   for (const f of frames) {
-    gif.writeFrame(f.index, layout.width, layout.height, { first: false, palette: f.palette, delay: layout.animated ? f.delayMs : 0 });
+    const delay = Math.round((layout.animated ? f.delayMs : 0) / 10);
+    // graphic control extension: no disposal, no transparency
+    out[o++] = 0x21; out[o++] = 0xf9; out[o++] = 4; out[o++] = 0;
+    out[o++] = delay & 0xff; out[o++] = (delay >> 8) & 0xff; out[o++] = 0; out[o++] = 0;
+    // image descriptor
+    out[o++] = 0x2c; out[o++] = 0; out[o++] = 0; out[o++] = 0; out[o++] = 0;
+    out[o++] = width & 0xff; out[o++] = (width >> 8) & 0xff; out[o++] = height & 0xff; out[o++] = (height >> 8) & 0xff;
+    if (f.palette) {
+      const bits = colourTableBits(f.palette.length);
+      out[o++] = 0x80 | (bits - 1);
+      const entries = 1 << bits;
+      for (let i = 0; i < entries; i++) {
+        const c = i < f.palette.length ? f.palette[i] : [0, 0, 0];
+        out[o++] = c[0]; out[o++] = c[1]; out[o++] = c[2];
+      }
+    } else {
+      out[o++] = 0;
+    }
+    o = lzwEncode8(f.index, out, o);
   }
-  return gif.bytesView();
+  return out.subarray(0, o);
 }
 
 /** The GIF trailer byte. */
