@@ -7,7 +7,11 @@
 //
 // Input: .bench-data/mrd2gif_200x256.h5 (~53 MB, written once by mrd-core's MrdWriter: a
 // Shepp-Logan phantom whose intensity changes over the frames, plus noise). Wall time of each
-// whole process, best of 3, the two interleaved run by run. Usage: node scripts/bench/mrd2gif.bench.mjs
+// whole process, best of 3, the two interleaved run by run.
+// Usage: node scripts/bench/mrd2gif.bench.mjs [--cli <other build's cli.js>]...
+// Each --cli adds another mrd2gif build (e.g. one built from an older commit with
+// `node scripts/build.mjs --root <checkout>`) timed in the same runs: before/after figures in
+// one machine state.
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +22,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
 mkdirSync(dataDir, { recursive: true });
 const cli = join(root, 'packages/mrd2gif/dist/cli.js');
+const otherClis = process.argv.flatMap((a, i) => (a === '--cli' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
+for (const c of otherClis) if (!existsSync(c)) { console.error(`mrd2gif bench: --cli ${c} does not exist`); process.exit(1); }
 if (!existsSync(cli)) {
   console.error(`mrd2gif bench: ${cli} is missing; run \`node scripts/build.mjs\` (pnpm bench does)`);
   process.exit(1);
@@ -98,6 +104,7 @@ function timed(cmd, args, expectFile) {
 
 const oursOut = join(dataDir, 'mrd2gif_200x256_dataset_image_0_BENCH.gif');
 const pyOut = join(dataDir, 'mrd2gif_200x256.pil.gif');
+const others = otherClis.map(() => Infinity);
 let ours = Infinity;
 let py = Infinity;
 let pyInner = Infinity;
@@ -107,6 +114,7 @@ for (let i = 0; i < RUNS; i++) {
   const a = timed(process.execPath, [cli, input, '-q'], oursOut);
   ours = Math.min(ours, a.s);
   oursBytes = a.bytes;
+  otherClis.forEach((c, k) => (others[k] = Math.min(others[k], timed(process.execPath, [c, input, '-q'], oursOut).s)));
   if (python) {
     const b = timed(python, ['-c', PY, input, pyOut], pyOut);
     py = Math.min(py, b.s);
@@ -116,6 +124,7 @@ for (let i = 0; i < RUNS; i++) {
 }
 console.log(`mrd2gif: ${FRAMES} frames of ${N}x${N} float32, one series (best of ${RUNS}, wall time of the whole process):`);
 console.log(`  mrd2gif            ${ours.toFixed(3)} s  (${(oursBytes / 1e6).toFixed(1)} MB GIF)`);
+otherClis.forEach((c, k) => console.log(`  mrd2gif ${c}: ${others[k].toFixed(3)} s${python ? `  (ratio to numpy+PIL ${(others[k] / py).toFixed(2)})` : ''}`));
 if (python) {
   console.log(`  numpy + PIL        ${py.toFixed(3)} s  (${(pyBytes / 1e6).toFixed(1)} MB GIF; ${pyInner.toFixed(3)} s after the Python imports)`);
   console.log(`  ratio ours/numpy+PIL: ${(ours / py).toFixed(2)} (below 1 = faster)`);
