@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { helpWidth, logger, LogLevel, yargsFor, type LogSink } from '@mrd-tools/core';
-import { runClient, defaultOutfile, ClientInputError } from './client.js';
+import { runClient, defaultOutfile, ClientInputError, startInputReaderEarly, type EarlyInputReader } from './client.js';
+import { inputFileBeforeParsing } from './early-input.js';
 import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
@@ -23,6 +24,9 @@ function readerEntry(): string {
 
 async function main(): Promise<number> {
   const rawArgs = process.argv.slice(2);
+  // The reader worker boots while the arguments are parsed (it is closed if the guess was wrong).
+  const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
+  const earlyReader: EarlyInputReader | null = wantsHelp ? null : startInputReaderEarly(inputFileBeforeParsing(rawArgs), readerEntry());
   const argv = await yargsFor(rawArgs)
     .scriptName('mrd-client')
     .usage('$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.')
@@ -87,6 +91,7 @@ async function main(): Promise<number> {
     fixTransposed: argv['fix-transposed'],
     progress: !argv.quiet,
     readerEntry: readerEntry(),
+    earlyReader,
   });
   if (argv.mrd2gif) {
     logger.info('Calling mrd2gif...');

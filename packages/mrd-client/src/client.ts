@@ -39,6 +39,16 @@ export interface ClientOptions {
   connectDelayMs?: number;
   /** Script to start the input-reader worker from (the bundled cli.js); reading on this thread without it. */
   readerEntry?: string;
+  /**
+   * An input reader already being started for `filename` (see `startInputReaderEarly`): used
+   * when it is for this run's file, closed otherwise.
+   */
+  earlyReader?: EarlyInputReader | null;
+}
+
+export interface EarlyInputReader {
+  filename: string;
+  source: Promise<InputSource>;
 }
 
 export interface ClientSummary {
@@ -54,6 +64,25 @@ export class ClientInputError extends Error {}
 
 /** Input size from which the file is read in a worker thread. */
 const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Starts the input-reader worker for `filename` right away (before argument parsing and the
+ * rest of the start-up), when it names a large existing file: booting the worker and the HDF5
+ * runtime is the longest step before the first byte is sent. Null when not worth it.
+ */
+export function startInputReaderEarly(filename: string | undefined, readerEntry: string): EarlyInputReader | null {
+  if (!filename) return null;
+  try {
+    const st = statSync(filename);
+    if (!st.isFile() || st.size < WORKER_READ_MIN_BYTES) return null;
+  } catch {
+    return null;
+  }
+  const source = WorkerInputSource.open(readerEntry, filename);
+  // A failure is reported when (and if) the run uses this reader.
+  source.catch(() => undefined);
+  return { filename, source };
+}
 
 export function defaultOutfile(filename: string): string {
   const ext = extname(filename);
@@ -87,7 +116,9 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     // Large inputs are read by a worker (sends never wait behind synchronous HDF5 reads); small
     // ones on this thread, which is quicker than booting a worker.
     const large = statSync(o.filename).size >= WORKER_READ_MIN_BYTES;
-    file = o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
+    const early = o.earlyReader && o.earlyReader.filename === o.filename && o.readerEntry && large ? o.earlyReader : null;
+    if (o.earlyReader && !early) void o.earlyReader.source.then((s) => s.close(), () => undefined);
+    file = early ? await early.source : o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
   } catch (err) {
     throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
   }
