@@ -124,9 +124,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** Encodes frames (all of one size) as a GIF. Throws if an RGB frame has more than 256 colours. */
 export function encodeGif(frames: PreviewFrame[], opts: GifOptions): Uint8Array {
   const { layout, plans } = planGif(frames, opts);
-  const parts = [encodeGifStart(plans[0], layout, opts.comment)];
-  if (plans.length > 1) parts.push(encodeGifFrames(plans.slice(1), layout));
-  return concat(parts);
+  return encodeGifFrames(plans.slice(1), layout, { start: encodeGifStart(plans[0], layout, opts.comment) });
 }
 
 /** The worker script next to this module once built (dist/gif-worker.js), or null. */

@@ -75,13 +75,19 @@ function colourTableBits(length: number): number {
  * Further frames (no header), to follow `encodeGifStart`'s bytes. Written here byte for byte as
  * gifenc's `writeFrame` in manual mode writes them (graphic control extension, image descriptor,
  * local colour table when given, image data), with the image data compressed by gif-lzw.ts.
+ * With `whole`, the result is the complete file: `whole.start` (`encodeGifStart`'s bytes), the
+ * frames and the trailer, written into one buffer (no copy of the frames afterwards).
  */
-export function encodeGifFrames(frames: GifFramePlan[], layout: GifLayout): Uint8Array {
+export function encodeGifFrames(frames: GifFramePlan[], layout: GifLayout, whole?: { start: Uint8Array }): Uint8Array {
   const { width, height } = layout;
-  let size = 0;
+  let size = whole ? whole.start.length + 1 : 0;
   for (const f of frames) size += 19 + (f.palette ? 3 << colourTableBits(f.palette.length) : 0) + lzwBound(f.index.length);
   const out = new Uint8Array(size);
   let o = 0;
+  if (whole) {
+    out.set(whole.start);
+    o = whole.start.length;
+  }
   for (const f of frames) {
     const delay = Math.round((layout.animated ? f.delayMs : 0) / 10);
     // graphic control extension: no disposal, no transparency
@@ -103,6 +109,7 @@ export function encodeGifFrames(frames: GifFramePlan[], layout: GifLayout): Uint
     }
     o = lzwEncode8(f.index, out, o);
   }
+  if (whole) out[o++] = GIF_TRAILER;
   return out.subarray(0, o);
 }
 
