@@ -112,6 +112,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
   if (!existsSync(o.filename)) throw new ClientInputError(`Input file not found: ${o.filename}`);
 
   let file: InputSource;
+  let closing: Promise<void> | null = null;
   try {
     // Large inputs are read by a worker (sends never wait behind synchronous HDF5 reads); small
     // ones on this thread, which is quicker than booting a worker.
@@ -242,6 +243,8 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
       if (!socket.destroyed) socket.end();
     }
 
+    // Everything is read: the input reader shuts down while the results come in.
+    closing = file.close();
     logger.debug('Waiting for threads to finish');
     await receiving;
     conn.destroy();
@@ -263,6 +266,6 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     logger.info('Session complete');
     return summary;
   } finally {
-    await file.close();
+    await (closing ?? file.close());
   }
 }
