@@ -14,11 +14,16 @@ import { crc32 } from 'node:zlib';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import pngjs from 'pngjs';
+import { createRequire } from 'node:module';
+import type * as pngjsTypes from 'pngjs';
 import { paletteOf, toRgb, framesLookEqual, type PreviewFrame, type Palette } from '@mrd-tools/core';
 import { encodeGifFrames, encodeGifStart, GIF_TRAILER, type GifFramePlan, type GifLayout, type GifPalette } from './gif-frames.js';
 
-const { PNG } = pngjs;
+// pngjs is loaded on first use: a GIF run (the common case) then does not pay for loading it.
+let pngClass: typeof pngjsTypes.PNG | null = null;
+function pngjsPNG(): typeof pngjsTypes.PNG {
+  return (pngClass ??= (createRequire(import.meta.url)('pngjs') as typeof pngjsTypes).PNG);
+}
 
 const gifPalettes = new WeakMap<Palette, GifPalette>();
 
@@ -253,6 +258,7 @@ function withPngText(png: Buffer, text?: { keyword: string; text: string }): Buf
 
 /** Encodes one frame as an 8-bit PNG: greyscale for grey frames, RGB otherwise; optional text chunk. */
 export function encodePng(frame: PreviewFrame, text?: { keyword: string; text: string }): Buffer {
+  const PNG = pngjsPNG();
   if (frame.mode === 'indexed' && frame.palette === null) {
     const png = new PNG({ width: frame.width, height: frame.height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
     png.data = Buffer.from(frame.pixels.buffer, frame.pixels.byteOffset, frame.pixels.byteLength);
