@@ -8,7 +8,8 @@
  * and 12-bit codes a dictionary key (prefix code << 8 | pixel) is below 2^20, so the table here
  * is a direct-indexed Uint16Array of 2^20 entries (2 MB, allocated once per thread): one load
  * per pixel, no probing. Clearing it after the 4096 codes are used touches only the keys that
- * were set (kept in a list), not the whole table.
+ * were set (kept in a list), not the whole table. Measured on 200 noisy 256 x 256 frames (same
+ * machine, same run): gifenc's lzwEncode 0.28-0.32 s, this one 0.13-0.15 s.
  *
  * The code stream and its packing are exactly gifenc 1.0.3's, so the bytes are identical to
  * what gifenc writes (tests compare them byte for byte and decode with omggif): the same
