@@ -12,7 +12,8 @@
  *
  * Then: frames of `arms_per_frame` consecutive arms, min(num_recon_frames, arms / arms_per_frame)
  * of them (fewer than configured: a warning, not the reference's reshape crash); coil maps
- * (native: Inati maps from all arms, see @mrd-tools/core/iterative coil-maps; bart: the
+ * (native: nlinv computed natively as BART 0.8 nlinv, see @mrd-tools/core/nlinv, or on request the
+ * Sobolev/Inati maps of @mrd-tools/core/iterative coil-maps; bart: the
  * reference's nlinv pipeline); the data scale from frames 5 .. frames per chunk (the reference's
  * estimate_scale_bart); the TV solve per chunk of frames with 3 frames of overlap on the inner
  * sides, lambda = reg_lambda * frames per chunk, the reference's pics options
@@ -45,7 +46,7 @@ import {
 import { girfCorrectedCoordinates } from '../simplenufft1arm.js';
 import { loadTvReconConfig, type TvReconConfig } from './config.js';
 import {
-  bartCoilMaps, bartDataScale, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type SpiralArms,
+  bartCoilMaps, bartDataScale, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type NativeCoilMapMethod, type SpiralArms,
 } from './series.js';
 
 export class TvReconError extends Error {
@@ -91,8 +92,10 @@ export interface TfdInput {
   iterations: number;
   backend: 'native' | 'bart';
   bart?: Bart;
-  /** nlinv iterations (bart backend; the reference's 13) */
+  /** nlinv iterations (both backends; the reference's 13) */
   nlinvIterations?: number;
+  /** native backend's coil maps: 'nlinv' (default), 'sobolev' or 'inati' */
+  coilMaps?: NativeCoilMapMethod;
 }
 
 /** The TFD recon of `frames` frames: [frame][a][b] complex (a = trajectory coordinate 0). */
@@ -101,7 +104,7 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
   const used = p.arms.slice(0, frames * apf);
   const groups: ArmGroup[] = Array.from({ length: frames }, (_, f) => used.slice(f * apf, (f + 1) * apf));
   const bart = p.backend === 'bart' ? p.bart ?? (await Bart.locate()) : undefined;
-  const maps = bart ? await bartCoilMaps(bart, s, used, p.nlinvIterations ?? 13) : nativeCoilMaps(fft, s, used);
+  const maps = bart ? await bartCoilMaps(bart, s, used, p.nlinvIterations ?? 13) : nativeCoilMaps(fft, s, used, p.coilMaps, p.nlinvIterations ?? 13);
   const chunks = frameChunks(frames, p.chunks);
   const perChunk = chunks[0].keepEnd - chunks[0].keepStart;
   const scaleGroups = perChunk > 5 ? groups.slice(5, perChunk) : groups.slice(0, perChunk);

@@ -12,6 +12,7 @@
 import type { FftEngine } from '@mrd-tools/core/fft';
 import { SenseNufftOperator, coilMapsFromArms, estimateDataScale, solveTvAdmm, type ArmSamples, type TvTerm } from '@mrd-tools/core/iterative';
 import type { Bart, CflArray } from '@mrd-tools/core/bart';
+import { CentredFft2, nlinvNonCartesian } from '@mrd-tools/core/nlinv';
 import { logger } from '@mrd-tools/core';
 
 export type Backend = 'native' | 'bart';
@@ -57,9 +58,54 @@ export function groupData(s: SpiralArms, groups: readonly ArmGroup[], scale = 1)
   return out;
 }
 
-/** Native coil maps from all arms (Inati, unit RSS; see @mrd-tools/core/iterative coil-maps). */
-export function nativeCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[]): Float32Array {
-  return coilMapsFromArms(fft, arms, s.uniqueCoord, s.samples, s.w, s.ncoils, s.msize);
+/**
+ * Native coil maps from all arms, unit RSS: 'nlinv' (default; the reference's BART nlinv pipeline
+ * natively, see nlinvCoilMaps) or the low-resolution 'sobolev' / adaptive 'inati' maps of
+ * @mrd-tools/core/iterative coil-maps.
+ */
+export function nativeCoilMaps(
+  fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], method: NativeCoilMapMethod = 'nlinv', nlinvIterations = 13,
+): Float32Array {
+  if (method === 'nlinv') return nlinvCoilMaps(fft, s, arms, nlinvIterations);
+  return coilMapsFromArms(fft, arms, s.uniqueCoord, s.samples, s.w, s.ncoils, s.msize, { method });
+}
+
+/** Native coil-map methods: 'nlinv' (BART 0.8 nlinv equivalent, default), 'sobolev' (low-resolution), 'inati'. */
+export type NativeCoilMapMethod = 'nlinv' | 'sobolev' | 'inati';
+
+/**
+ * Native nlinv maps as the reference's BART pipeline makes them: nlinv (-a 32 -b 16, `iterations`
+ * Newton steps) on all arms (repeated angles summed, their count as the PSF weight), the 2x-FOV
+ * sensitivities to k-space, resized to 2 msize, back, the centre msize kept, unit RSS per pixel.
+ */
+export function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], iterations: number, psfScale?: number): Float32Array {
+  const S = s.samples, nc = s.ncoils, m = s.msize;
+  const nUnique = s.uniqueCoord.length / (2 * S);
+  const data = new Float32Array(2 * nc * nUnique * S), count = new Float32Array(nUnique * S);
+  for (const a of arms) {
+    for (let p = 0; p < S; p++) count[a.angle * S + p] += 1;
+    for (let c = 0; c < nc; c++) for (let p = 0; p < S; p++) {
+      const d = 2 * (c * nUnique * S + a.angle * S + p);
+      data[d] += a.data[2 * (c * S + p)];
+      data[d + 1] += a.data[2 * (c * S + p) + 1];
+    }
+  }
+  const res = nlinvNonCartesian(fft, s.uniqueCoord, data, count, nc, { iterations, a: 32, b: 16, psfScale });
+  const [g0, g1] = res.shape;
+  // k-space of the sensitivities, resized (centre crop or zero pad) to 2m x 2m
+  const ks = res.sens;
+  new CentredFft2(fft, g0, g1).apply(ks, nc, true);
+  const up = resizeCentre({ dims: [g1, g0, nc], data: ks }, 2 * m, 2 * m);
+  new CentredFft2(fft, 2 * m, 2 * m).apply(up.data, nc, false);
+  const maps = resizeCentre(up, m, m).data;
+  const npix = m * m;
+  for (let i = 0; i < npix; i++) {
+    let q = 0;
+    for (let c = 0; c < nc; c++) q += maps[2 * (c * npix + i)] ** 2 + maps[2 * (c * npix + i) + 1] ** 2;
+    const k = q > 0 ? 1 / Math.sqrt(q) : 0;
+    for (let c = 0; c < nc; c++) { maps[2 * (c * npix + i)] *= k; maps[2 * (c * npix + i) + 1] *= k; }
+  }
+  return maps;
 }
 
 /** Coil-combined adjoint magnitudes of the groups -> the reference's scale rule (estimate_scale_bart). */

@@ -39,7 +39,7 @@ import { configSearchPath } from '../config.js';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
 import { TvReconError, allArmsMetafile, bufferSpiralSession, loadGirfFor, parsedHeader } from '../rtspiral-bart-tvrecon/index.js';
 import {
-  bartCoilMaps, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type SpiralArms,
+  bartCoilMaps, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type NativeCoilMapMethod, type SpiralArms,
 } from '../rtspiral-bart-tvrecon/series.js';
 import { PILOT_TONE_WAVEFORM_ID, armDiscardRange, cardiacBins, cyclicRespiratoryBins, ecgArmTriggers, pilotToneTriggers, waveformChannel } from './binning.js';
 import { loadXdGraspConfig, type XdGraspConfig } from './config.js';
@@ -63,6 +63,8 @@ export interface XdGraspInput {
   iterations: number;
   backend: 'native' | 'bart';
   bart?: Bart;
+  /** native backend's coil maps: 'nlinv' (default, 14 Newton steps as the reference), 'sobolev' or 'inati' */
+  coilMaps?: NativeCoilMapMethod;
 }
 
 /** The arms of each bin [resp][card] (resp outer), filled or cropped per fill_small_bins. */
@@ -84,7 +86,7 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   const s = p.series;
   const groups = binGroups(p.arms, p.respBins, p.cardBins, p.nResp, p.nCard, p.fillSmallBins);
   const bart = p.backend === 'bart' ? p.bart ?? (await Bart.locate()) : undefined;
-  const maps = bart ? await bartCoilMaps(bart, s, p.arms, 14) : nativeCoilMaps(fft, s, p.arms);
+  const maps = bart ? await bartCoilMaps(bart, s, p.arms, 14) : nativeCoilMaps(fft, s, p.arms, p.coilMaps, 14);
   // the reference's layout: bins zero-filled to equal size (k = 0 arms with zero data)
   const { series: sZero, groups: filled } = zeroFilledBins(s, groups);
   if (bart) {

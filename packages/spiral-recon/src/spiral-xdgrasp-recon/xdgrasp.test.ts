@@ -133,7 +133,7 @@ describe('fill_small_bins zero-fill (the reference pads small bins with k = 0 ar
     }));
     const p = { series: s.series, arms, respBins: resp, cardBins: card, nResp: 2, nCard: 2, fillSmallBins: true, lambdaResp: 0.01, lambdaCard: 0.01, iterations: 8, backend: 'native' as const };
     const img = await reconstructXdGrasp(fft, p);
-    const maps = nativeCoilMaps(fft, s.series, arms);
+    const maps = nativeCoilMaps(fft, s.series, arms, 'nlinv', 14); // the module's maps: nlinv, 14 Newton steps as the reference
     const scale = nativeDataScale(fft, s.series, groups, maps);
     const tv = [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }];
     const padded = nativeSolve(fft, z.series, z.groups, maps, [2, 2], tv, 8, scale);

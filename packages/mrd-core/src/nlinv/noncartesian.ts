@@ -1,0 +1,72 @@
+/**
+ * Non-Cartesian nlinv as BART 0.8.00's `nlinv -t traj` sets it up (src/nlinv.c): the image size
+ * is estimated from the trajectory (2 ceil(max |k|) per axis, BART's estimate_im_dims), then
+ * doubled, with the trajectory scaled by 2 (a 2x field of view); the data are gridded by the
+ * adjoint NUFFT and taken to centred k-space, the point-spread function (adjoint NUFFT of the
+ * sample weights) becomes the k-space pattern (a Toeplitz embedding of the normal operator,
+ * exact inside the central half of the grid, where the restrict-FOV mask 0.5 keeps the image),
+ * and nlinv runs in its non-Cartesian mode. Returns the sensitivities on the doubled grid, as
+ * `bart nlinv` without `-x` does.
+ */
+import type { FftEngine } from '../fft/index.js';
+import { Nufft } from '../nufft/index.js';
+import { CentredFft2, nlinv, type NlinvOptions, type NlinvResult } from './nlinv.js';
+
+export interface NonCartesianNlinvResult extends NlinvResult {
+  /** grid of sens and image: [n0, n1] (twice the estimated image size) */
+  shape: [number, number];
+}
+
+/** BART's estimate_im_dims on coordinates [c0, c1] per point: 2 ceil(max |c|) per axis (float32). */
+export function estimateImageShape(coord: ArrayLike<number>): [number, number] {
+  let m0 = 0, m1 = 0;
+  for (let p = 0; p < coord.length / 2; p++) {
+    m0 = Math.max(m0, Math.abs(Math.fround(coord[2 * p])));
+    m1 = Math.max(m1, Math.abs(Math.fround(coord[2 * p + 1])));
+  }
+  return [m0 === 0 ? 1 : 2 * Math.ceil(m0), m1 === 0 ? 1 : 2 * Math.ceil(m1)];
+}
+
+/**
+ * nlinv on non-Cartesian samples: `coord` [point][c0, c1] in grid units of the (estimated) image,
+ * `data` [coil][point] complex, `weights` per point (how many times the point was sampled, when
+ * repeated samples were summed into `data`; BART's pattern of ones otherwise).
+ * `psfScale` scales the PSF pattern relative to the gridded data: BART scales the gridded data by 2
+ * and the PSF by 4 on its 2x grid (nlinv.c), so 4 (default) relative to unit-consistent operators.
+ */
+export function nlinvNonCartesian(
+  fft: FftEngine, coord: ArrayLike<number>, data: ArrayLike<number>, weights: ArrayLike<number>, ncoils: number,
+  options: NlinvOptions & { psfScale?: number } = {},
+): NonCartesianNlinvResult {
+  const npts = coord.length / 2;
+  if (data.length !== 2 * ncoils * npts) throw new Error(`nlinv: data has ${data.length / 2} values, ${ncoils}x${npts} expected`);
+  const est = estimateImageShape(coord);
+  const shape: [number, number] = [2 * est[0], 2 * est[1]];
+  const coord2 = new Float64Array(coord.length);
+  for (let i = 0; i < coord.length; i++) coord2[i] = 2 * coord[i];
+  const plan = Nufft.withEngine(fft, coord2, shape);
+  let y: Float32Array, psf: Float32Array;
+  try {
+    y = plan.adjoint(data, ncoils);
+    const ones = new Float32Array(2 * npts);
+    for (let p = 0; p < npts; p++) ones[2 * p] = weights[p];
+    psf = plan.adjoint(ones, 1);
+  } finally {
+    plan.dispose();
+  }
+  const F = new CentredFft2(fft, shape[0], shape[1]);
+  F.apply(y, ncoils, false);
+  F.apply(psf, 1, false);
+  // with unitary NUFFT and FFT, Fu (A^H A x) = Fu(A^H 1) . Fu(x): the pattern is Fu(psf) (real for
+  // a trajectory symmetric in k; the real part is what a Hermitian normal operator keeps)
+  const n = shape[0] * shape[1];
+  const pattern = new Float32Array(n);
+  const ps = options.psfScale ?? 4;
+  for (let i = 0; i < n; i++) pattern[i] = psf[2 * i] * ps;
+  const mask = new Float32Array(n);
+  const s0 = Math.floor(shape[0] * 0.5), s1 = Math.floor(shape[1] * 0.5);
+  const o0 = Math.floor(shape[0] / 2) - Math.floor(s0 / 2), o1 = Math.floor(shape[1] / 2) - Math.floor(s1 / 2);
+  for (let i = 0; i < s0; i++) for (let j = 0; j < s1; j++) mask[(i + o0) * shape[1] + j + o1] = 1;
+  const res = nlinv(fft, y, pattern, ncoils, shape[0], shape[1], { ...options, mode: 'noncartesian', mask });
+  return { ...res, shape };
+}
