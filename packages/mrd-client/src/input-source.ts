@@ -44,8 +44,12 @@ export interface InputSource {
   close(): Promise<void>;
 }
 
-/** Wire bytes per batch: small enough to keep memory low, large enough for few HDF5 calls. */
-const BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Wire bytes per batch: small enough to keep memory low (with AHEAD batches in flight the
+ * client's peak RSS is about 190 MB on a 2 GB input), large enough for few HDF5 calls and
+ * messages between threads (16 MB sends 2 GB about a quarter faster than 4 MB did).
+ */
+const BATCH_BYTES = 16 * 1024 * 1024;
 const AHEAD = 2;
 
 function describeGroup(file: MrdFile, group: string): GroupInfo {
