@@ -15,7 +15,9 @@
  * largest, as the reference: the padding arms have zero data AND a zero trajectory, so each one is
  * a set of k = 0 samples of value 0 in the data term (both backends solve that same problem; it
  * pulls the DC of the smaller bins towards zero, and dropping it changed the images by ~50 %
- * NRMSE against BART's on the interop case); false crops every bin to the smallest bin's count.
+ * NRMSE against BART's on the interop case; the native operator plans the repeated k = 0 samples
+ * once, see @mrd-tools/core/iterative sense-nufft); false crops every bin to the smallest bin's
+ * count.
  * Coil maps from all kept arms; the data scale by BART's rule from the adjoint of all bins (pics
  * without -w); the solve minimises 1/2|Ax - y|^2 + lambda_resp TV_resp + lambda_card TV_card
  * (pics -e -r 0 -R T:1024:0:<resp> -R T:2048:0:<card> -i num_iter; native: the same ADMM).
