@@ -13,13 +13,14 @@ import { Nufft, type NufftOptions } from '../nufft/index.js';
 import { CentredFft2, nlinv, type NlinvOptions, type NlinvResult } from './nlinv.js';
 
 /**
- * The gridding BART 0.8.00's nufft uses (src/noncart/nufft.c): 2x oversampled grid, Kaiser-Bessel
- * kernel of width 3 with beta = calc_beta(2, 3) (the same Beatty formula as ours). The gridded data
- * and PSF nlinv sees depend on it away from the object (measured: with SigPy's 1.25 / 4 the
- * native maps differ from BART's by 0.64 % in the object and the zero-filled XD-GRASP pipeline by
- * 10.7 %; with 2 / 3, 0.20 % and 5.6 %).
+ * The gridding BART 0.8.00's nufft uses (src/noncart/nufft.c, grid.c): a 2x oversampled grid and a
+ * Kaiser-Bessel kernel of half-width 3 (taps from pos - 3 to pos + 3), beta = calc_beta(2, 3) =
+ * pi sqrt((2 * 3 / 2 * 1.5)^2 - 0.8): in SigPy's terms (kernel width = full width) width 6 at
+ * oversampling 2. The gridded data and PSF nlinv sees depend on it away from the object
+ * (measured, native maps vs BART's in the object: 0.64 % with SigPy's 1.25 / 4, 0.20 % with a full
+ * width of 3, 0.10 % with 6; the zero-filled XD-GRASP pipeline: 10.7 %, 5.6 %, 4.2 %).
  */
-export const BART_NUFFT: NufftOptions = { oversampling: 2, width: 3 };
+export const BART_NUFFT: NufftOptions = { oversampling: 2, width: 6 };
 
 export interface NonCartesianNlinvResult extends NlinvResult {
   /** grid of sens and image: [n0, n1] (twice the estimated image size) */
