@@ -10,7 +10,6 @@
  * column-major images have our memory layout.
  */
 import type { FftEngine } from '@mrd-tools/core/fft';
-import type { NufftOptions } from '@mrd-tools/core/nufft';
 import { SenseNufftOperator, coilMapsFromArms, estimateDataScale, solveTvAdmm, type ArmSamples, type TvTerm } from '@mrd-tools/core/iterative';
 import type { Bart, CflArray } from '@mrd-tools/core/bart';
 import { CentredFft2, nlinvNonCartesian } from '@mrd-tools/core/nlinv';
@@ -109,18 +108,9 @@ export function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmS
   return maps;
 }
 
-/**
- * The NUFFT of the native iterative solves: part 1's Kaiser-Bessel NUFFT with 2x oversampling
- * (width 4) instead of SigPy's 1.25x. XD-GRASP's zero-filled bins put thousands of samples at
- * k = 0, which makes the 20-iteration ADMM result sensitive to the operator's accuracy: on the
- * interop case the solution moved 3 % from an exact NUDFT solve (and from BART's) with 1.25x, under
- * 1 % with 2x. The 2x grid costs more FFT work per step than 1.25x at the same kernel width.
- */
-export const ITERATIVE_NUFFT: NufftOptions = { oversampling: 2, width: 4 };
-
 /** Coil-combined adjoint magnitudes of the groups -> the reference's scale rule (estimate_scale_bart). */
 export function nativeDataScale(fft: FftEngine, s: SpiralArms, groups: readonly ArmGroup[], maps: Float32Array): number {
-  const op = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize, ITERATIVE_NUFFT);
+  const op = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize);
   try {
     const img = new Float32Array(2 * op.inputLength);
     op.adjoint(groupData(s, groups), img);
@@ -139,7 +129,7 @@ export function nativeDataScale(fft: FftEngine, s: SpiralArms, groups: readonly 
 export function nativeSolve(
   fft: FftEngine, s: SpiralArms, groups: readonly ArmGroup[], maps: Float32Array, shape: readonly number[], tv: readonly TvTerm[], iterations: number, scale: number,
 ): Float32Array {
-  const op = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize, ITERATIVE_NUFFT);
+  const op = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize);
   try {
     const k = scale > 0 ? scale : 1;
     const x = solveTvAdmm(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations });
