@@ -21,11 +21,39 @@ import { DEFAULT_KERNEL_WIDTH, DEFAULT_OVERSAMPLING, apodization, kaiserBesselBe
 export interface NufftOptions {
   oversampling?: number;
   width?: number;
+  /**
+   * false: kernel taps beyond the oversampled grid's edge are dropped instead of wrapped around
+   * (BART's gridding, conf.periodic = false by default). Default true (SigPy).
+   */
+  periodic?: boolean;
+  /**
+   * Kernel values by linear interpolation in a table of this many points over the half-width
+   * (BART's kb_table of 100: src/noncart/grid.c intlookup) instead of evaluated exactly (SigPy).
+   */
+  kernelTable?: number;
 }
 
 /** Largest number of taps along one axis (width + 1 when a point sits exactly on the kernel edge). */
 function maxTaps(width: number): number {
   return Math.floor(width) + 1;
+}
+
+/**
+ * The kernel as BART evaluates it: a float32 table of I0(beta sqrt(1 - u^2)) at u = i / (size - 1),
+ * i = 0..size (0 from u = 1 on), read with linear interpolation (src/noncart/grid.c kb_precompute, intlookup).
+ * BART's table is of the kernel divided by I0(beta); this one keeps SigPy's scale.
+ */
+function kernelTableLookup(size: number, beta: number): (u: number) => number {
+  const table = new Float32Array(size + 1);
+  // zero from the edge u = 1 on, as BART's kb()
+  for (let i = 0; i < size - 1; i++) table[i] = kaiserBesselKernel(i / (size - 1), beta);
+  return (u: number): number => {
+    const x = Math.fround(Math.abs(u));
+    if (x > 1) return 0;
+    const index = Math.floor(x * (size - 1));
+    const f = Math.fround(x * (size - 1) - index);
+    return Math.fround(table[index] * (1 - f) + table[index + 1] * f);
+  };
 }
 
 export class Nufft {
@@ -72,6 +100,11 @@ export class Nufft {
     const sy = this.osy / ny, sx = this.osx / nx;
     const half = this.width / 2;
     const { osy, osx, beta } = this;
+    const periodic = options.periodic ?? true;
+    const table = options.kernelTable ? kernelTableLookup(options.kernelTable, beta) : null;
+    const kernel = table ?? ((u: number) => kaiserBesselKernel(u, beta));
+    const yLo = -Math.floor(osy / 2), yHi = osy - Math.floor(osy / 2) - 1;
+    const xLo = -Math.floor(osx / 2), xHi = osx - Math.floor(osx / 2) - 1;
     for (let p = 0; p < n; p++) {
       const ky = coord[2 * p] * sy, kx = coord[2 * p + 1] * sx;
       if (!Number.isFinite(ky) || !Number.isFinite(kx)) throw new Error(`NUFFT: coordinate ${p} is not finite`);
@@ -82,12 +115,12 @@ export class Nufft {
         const y = y0 + t;
         if (y <= y1) {
           this.rowOff[p * T + t] = (((y % osy) + osy) % osy) * osx;
-          this.wy[p * T + t] = kaiserBesselKernel((y - ky) / half, beta);
+          this.wy[p * T + t] = periodic || (y >= yLo && y <= yHi) ? kernel((y - ky) / half) : 0;
         }
         const x = x0 + t;
         if (x <= x1) {
           this.col[p * T + t] = ((x % osx) + osx) % osx;
-          this.wx[p * T + t] = kaiserBesselKernel((x - kx) / half, beta);
+          this.wx[p * T + t] = periodic || (x >= xLo && x <= xHi) ? kernel((x - kx) / half) : 0;
         }
       }
     }
