@@ -3,11 +3,13 @@
  * scale and iteration count: the temporal TFD problem (-R T:1024:1024, ADMM) and the XD-GRASP
  * two-dimensional problem (-R T:1024:0 -R T:2048:0). The native nlinv (@mrd-tools/core/nlinv)
  * against `bart nlinv` (Cartesian, and the reference's spiral coil-map pipeline). And the whole
- * bart backends (BART nlinv maps) against the native backends (native nlinv maps): TFD 1.2 %
- * (8.1 % with the earlier Sobolev maps), XD-GRASP 4.2 % (35.5 % with Sobolev maps, 5.6 % before
- * repeated k-space positions were planned once and nlinv gridded with BART's full kernel width 6;
- * 1.1 % when both use the BART backend's maps: the zero-filled XD-GRASP problem amplifies small
- * map differences).
+ * bart backends (BART nlinv maps) against the native backends (native nlinv maps), the issue's
+ * acceptance (< 5 %), measured: TFD 1.2 %, XD-GRASP 1.2 %. The history of the XD-GRASP figure:
+ * 55 % before the native backend zero-filled bins as the reference, 36 % with Sobolev maps,
+ * 10.7 % with native nlinv maps gridded at SigPy's 1.25 / 4, 5.6 % at BART's 2x with full width 3,
+ * 4.2 % with width 6 and the SENSE operator planning repeated k = 0 samples once, 1.2 % with
+ * BART's no-wrap-around gridding and kernel table in nlinv (maps now within BART's own run-to-run
+ * spread).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -92,7 +94,7 @@ function lsMagnitudeNrmse(a: Float32Array, b: Float32Array): number {
 }
 
 describeBart('native TV solver vs BART pics', () => {
-  it('temporal TV (TFD): same data, maps, scale, iterations -> NRMSE < 5 %', async () => {
+  it('temporal TV (TFD): same data, maps, scale, iterations -> NRMSE < 2.5 %', async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     const apf = 6, frames = 8;
@@ -104,10 +106,11 @@ describeBart('native TV solver vs BART pics', () => {
     const ref = await bartPics(bart, `-m -w ${scale} -e -S -R T:1024:1024:${lambda} -i ${iter}`, series, groups, maps, { 10: frames });
     const e = nrmse(nat, ref), em = magnitudeNrmse(nat, ref);
     console.log(`TFD native vs BART ${bart.version.text}: complex NRMSE ${(100 * e).toFixed(2)} %, magnitude ${(100 * em).toFixed(2)} %`);
-    expect(e).toBeLessThan(0.05);
+    // 1.41 % measured
+    expect(e).toBeLessThan(0.025);
   });
 
-  it('XD-GRASP (TV along respiratory and cardiac bins): NRMSE < 5 %', async () => {
+  it('XD-GRASP (TV along respiratory and cardiac bins): NRMSE < 2.5 %', async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     const nr = 2, nc = 3, apb = 6;
@@ -125,10 +128,11 @@ describeBart('native TV solver vs BART pics', () => {
     for (let c = 0; c < nc; c++) for (let r = 0; r < nr; r++) ref.set(refB.subarray(2 * (c * nr + r) * npix, 2 * (c * nr + r + 1) * npix), 2 * (r * nc + c) * npix);
     const e = nrmse(nat, ref);
     console.log(`XD-GRASP native vs BART: complex NRMSE ${(100 * e).toFixed(2)} %`);
-    expect(e).toBeLessThan(0.05);
+    // 1.41 % measured
+    expect(e).toBeLessThan(0.025);
   });
 
-  it('whole TFD recon, bart backend (BART nlinv maps) vs native backend (native nlinv maps): magnitude NRMSE < 5 %', async () => {
+  it('whole TFD recon, bart backend (BART nlinv maps) vs native backend (native nlinv maps): magnitude NRMSE < 2.5 %', async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     const p = { series, arms, armsPerFrame: 6, frames: 8, chunks: 1, regLambda: 0.02, iterations: 20 };
@@ -145,23 +149,20 @@ describeBart('native TV solver vs BART pics', () => {
     const err = Math.sqrt(e / s);
     console.log(`TFD whole recon, bart backend vs native: magnitude NRMSE ${(100 * err).toFixed(2)} % (scales ${ref.scale.toFixed(4)} / ${nat.scale.toFixed(4)})`);
     // 1.2 % measured (13 % with Inati's maps, 8.1 % with the Sobolev maps before the native nlinv)
-    expect(err).toBeLessThan(0.05);
+    expect(err).toBeLessThan(0.025);
     // the native pipeline (scale rule on frames 5.., native solver) on the bart backend's nlinv maps
     const groups: ArmGroup[] = Array.from({ length: 8 }, (_, f) => arms.slice(f * 6, (f + 1) * 6));
     const shared = nativeSolve(fft, series, groups, ref.maps, [8], [{ axis: 0, lambda: 0.02 * 8, joint: [0] }], 20, nativeDataScale(fft, series, groups.slice(5), ref.maps));
     const errShared = lsMagnitudeNrmse(shared, ref.images);
     console.log(`TFD whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
-    expect(errShared).toBeLessThan(0.05);
+    expect(errShared).toBeLessThan(0.025);
   });
 
   // The reference zero-fills small bins with k = 0 arms of zero data (fill_small_bins); both
   // backends solve that problem. Thousands of k = 0 samples make the 20-iteration ADMM result
-  // sensitive to the operator and the maps. Measured: with the same maps 1.1 % (4.2-5.3 % while
-  // the native NUFFT summed the repeated k = 0 samples in float32 at 1.25x oversampling; an exact
-  // NUDFT solve agrees with BART to 0.9 %), with the native nlinv maps 4.2 % (5.6 % with nlinv
-  // gridding at full width 3 instead of BART's 6, 10.7 % with SigPy's 1.25 / 4, 36 % with the
-  // earlier Sobolev maps, 55 % before the native backend zero-filled too).
-  it('whole XD-GRASP recon, bart backend (nlinv maps, zero-filled bins) vs native: < 5 % with native nlinv maps, < 2.5 % with the same maps', async () => {
+  // sensitive to the operator and the maps (history in the file header): with the same maps
+  // 1.1 % (an exact NUDFT solve agrees with BART to 0.9 %), with the native nlinv maps 1.2 %.
+  it('whole XD-GRASP recon, bart backend (nlinv maps, zero-filled bins) vs native (native nlinv maps): magnitude NRMSE < 2.5 %, also with the same maps', async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     // 2 respiratory x 2 cardiac bins of unequal sizes (fill_small_bins: BART gets zero arms)
@@ -182,7 +183,8 @@ describeBart('native TV solver vs BART pics', () => {
     console.log(`XD-GRASP whole recon, bart backend vs native: magnitude NRMSE ${(100 * err).toFixed(2)} %`);
     expect(ref.length).toBe(nat.length);
     expect(mr.every((v) => Number.isFinite(v))).toBe(true);
-    expect(err).toBeLessThan(0.05);
+    // 1.23 % measured
+    expect(err).toBeLessThan(0.025);
     // the native pipeline (zero-filled bins, native scale, native solver) on the bart backend's maps
     const groups = binGroups(arms, resp, card, 2, 2, true);
     const maps = await bartCoilMaps(bart, series, arms, 14);
@@ -190,7 +192,7 @@ describeBart('native TV solver vs BART pics', () => {
     const shared = nativeSolve(fft, z.series, z.groups, maps, [2, 2], [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }], 20, nativeDataScale(fft, series, groups, maps));
     const errShared = lsMagnitudeNrmse(shared, ref);
     console.log(`XD-GRASP whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
-    // 1.06-1.10 % measured (BART's maps vary a little run to run)
+    // 1.06-1.40 % measured (BART's maps vary a little run to run)
     expect(errShared).toBeLessThan(0.025);
   });
 });
@@ -225,7 +227,7 @@ describeBart('native nlinv vs bart nlinv', () => {
     expect(eImgRaw).toBeLessThan(0.001);
   });
 
-  it("the reference's spiral coil maps (nlinv -a 32 -b 16 -i13 on all arms, resized, normalised): native vs BART |maps| < 0.4 % in the object", async () => {
+  it("the reference's spiral coil maps (nlinv -a 32 -b 16 -i13 on all arms, resized, normalised): native vs BART |maps| < 0.1 % in the object", async () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     const ref = await bartCoilMaps(bart, series, arms, 13);
@@ -235,8 +237,9 @@ describeBart('native nlinv vs bart nlinv', () => {
     const inside = Uint8Array.from({ length: npix }, (_, i) => ((Math.floor(i / m) - m / 2) ** 2 + ((i % m) - m / 2) ** 2 <= (0.35 * m) ** 2 ? 1 : 0));
     const e = nrmseInside(normalisedMagnitudes(nat, nc, npix), normalisedMagnitudes(ref, nc, npix), inside, nc);
     console.log(`nlinv spiral maps native vs BART: |maps| NRMSE ${(100 * e).toFixed(2)} % in the object`);
-    // 0.10 % measured with BART's gridding (2x oversampling, full width 6) inside nlinv; 0.20 % at
-    // full width 3, 0.64 % with SigPy's 1.25 / 4
-    expect(e).toBeLessThan(0.003);
+    // 0.03 % measured with BART's gridding inside nlinv (2x, full width 6, no wrap-around, kernel
+    // table; BART against itself run to run: 0.02 %); 0.10 % with wrap-around and the exact
+    // kernel, 0.20 % at full width 3, 0.64 % with SigPy's 1.25 / 4
+    expect(e).toBeLessThan(0.001);
   });
 });
