@@ -8,7 +8,7 @@
 // -i14 -t` on all arms, times and the map agreement in the object.
 // Usage: node scripts/bench/tvrecon.bench.mjs   (TV_BENCH_ITER, TV_BENCH_FRAMES override the size;
 // TV_BENCH_NO_EIGEN=1 drops BART's -e, whose eigenvalue estimate ADMM never uses; TV_BENCH_NLINV=0
-// skips the nlinv part)
+// skips the nlinv part, TV_BENCH_PICS=0 the TV solves)
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -81,12 +81,13 @@ const mag = new Float32Array(op.inputLength);
 for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(adj[2 * i], adj[2 * i + 1]);
 const scale = estimateDataScale(mag);
 const ys = y.map((v) => v / scale);
-console.log(`TFD solve ${N}x${N}, ${COILS} coils, ${FRAMES} frames x ${APF} arms x ${NS} samples, -i ${ITER} (BART's CG-step budget), lambda ${LAMBDA}`);
+const PICS = process.env.TV_BENCH_PICS !== '0';
+if (PICS) console.log(`TFD solve ${N}x${N}, ${COILS} coils, ${FRAMES} frames x ${APF} arms x ${NS} samples, -i ${ITER} (BART's CG-step budget), lambda ${LAMBDA}`);
 t0 = performance.now();
-const x = solveTvAdmm(op, ys, { shape: [FRAMES, N, N], tv: [{ axis: 0, lambda: LAMBDA, joint: [0] }], iterations: ITER });
+const x = !PICS ? new Float32Array(0) : solveTvAdmm(op, ys, { shape: [FRAMES, N, N], tv: [{ axis: 0, lambda: LAMBDA, joint: [0] }], iterations: ITER });
 const tNative = performance.now() - t0;
 for (let i = 0; i < x.length; i++) x[i] *= scale;
-console.log(`native: ${(tNative / 1000).toFixed(2)} s solve (+ ${(tPlan / 1000).toFixed(2)} s NUFFT plans), single thread, NUFFT oversampling ${SENSE_NUFFT_DEFAULTS.oversampling}, width ${SENSE_NUFFT_DEFAULTS.width}`);
+if (PICS) console.log(`native: ${(tNative / 1000).toFixed(2)} s solve (+ ${(tPlan / 1000).toFixed(2)} s NUFFT plans), single thread, NUFFT oversampling ${SENSE_NUFFT_DEFAULTS.oversampling}, width ${SENSE_NUFFT_DEFAULTS.width}`);
 
 let bart;
 try {
@@ -106,6 +107,8 @@ for (let f = 0; f < FRAMES; f++) for (let a = 0; a < APF; a++) for (let i = 0; i
   }
 }
 const dims = (lead) => { const d = new Array(16).fill(1); lead.forEach((v, i) => { d[i] = v; }); d[10] = FRAMES; return d; };
+const threads = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
+if (PICS) {
 t0 = performance.now();
 const EIGEN = process.env.TV_BENCH_NO_EIGEN ? '' : '-e ';
 const [ref] = await bart.run(`pics -g -m -w ${scale} ${EIGEN}-S -R T:1024:1024:${LAMBDA} -i ${ITER} -t`, [
@@ -114,10 +117,10 @@ const [ref] = await bart.run(`pics -g -m -w ${scale} ${EIGEN}-S -R T:1024:1024:$
 const tBart = performance.now() - t0;
 let e = 0, s = 0;
 for (let i = 0; i < x.length; i++) { e += (x[i] - ref.data[i]) ** 2; s += ref.data[i] ** 2; }
-const threads = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
 console.log(`BART ${bart.version.text} pics${EIGEN ? ' (with the reference\'s -e: a power-iteration eigenvalue estimate ADMM does not use)' : ' without -e'}: ${(tBart / 1000).toFixed(2)} s wall (incl. .cfl I/O; OpenMP on ${threads} cores)`);
 console.log(`ratio native / BART: ${(tNative / tBart).toFixed(2)} (solve only; ${((tNative + tPlan) / tBart).toFixed(2)} with plans)`);
 console.log(`native vs BART image NRMSE: ${(100 * Math.sqrt(e / s)).toFixed(2)} %`);
+}
 
 if (process.env.TV_BENCH_NLINV === '0') process.exit(0);
 // coil maps as the reference: nlinv on all arms (golden angle: no repeated arm, PSF weights 1)
