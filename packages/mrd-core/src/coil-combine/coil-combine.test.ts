@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
-import { combineWithMaps, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, tukeyWindow } from './coil-combine.js';
+import { combineWithMaps, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow } from './coil-combine.js';
 
 /** Synthetic coil images: a disc object times smooth complex Gaussian sensitivities. */
 function synthetic(ncoils: number, n: number): { images: Float64Array; obj: Float64Array; sens: Float64Array } {
@@ -50,6 +50,21 @@ describe('coil combination', () => {
       expect(s[2 * i]).toBeCloseTo(2, 4);
       expect(s[2 * i + 1]).toBeCloseTo(-1, 4);
     }
+  });
+
+  it('smoothing without the shifts (even sizes) equals the literal fftshift path; odd sizes take the literal path', async () => {
+    const fft = await getFftEngine();
+    for (const [ny, nx] of [[64, 48], [32, 32], [40, 40]]) {
+      let seed = 5;
+      const img = Float64Array.from({ length: 2 * 3 * ny * nx }, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; });
+      const fast = smoothCoilImages(fft, img, 3, ny, nx, 32);
+      const literal = smoothCoilImagesShifted(fft, img, 3, ny, nx, 32);
+      let e = 0, n = 0;
+      for (let i = 0; i < fast.length; i++) { e += (fast[i] - literal[i]) ** 2; n += literal[i] ** 2; }
+      expect(Math.sqrt(e / n)).toBeLessThan(1e-6);
+    }
+    const odd = Float64Array.from({ length: 2 * 15 * 17 }, (_, i) => Math.sin(i));
+    expect([...smoothCoilImages(fft, odd, 1, 15, 17, 8)]).toEqual([...smoothCoilImagesShifted(fft, odd, 1, 15, 17, 8)]);
   });
 
   it('Inati maps: unit norm in the object, combined image proportional to the object', async () => {

@@ -48,8 +48,60 @@ function roll2(src: Float32Array, dst: Float32Array, planes: number, ny: number,
   }
 }
 
-/** The reference's coils.smooth on 2-D planes: cifftn(cfftn(img) * tukey window, centred). */
+/**
+ * The reference's coils.smooth on 2-D planes: cifftn(cfftn(img) * tukey window, centred), with
+ * cfftn = fftshift(fftn(ifftshift(.))). For even ny and nx the shifts cancel (the window's product
+ * is a circular convolution, which commutes with the half-size shifts, and two ifftshifts are the
+ * identity), so the smoothing is ifftn(ifftshift(window) * fftn(img)) without the four copies;
+ * odd sizes take the shifted path literally.
+ */
 export function smoothCoilImages(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
+  if (ny % 2 !== 0 || nx % 2 !== 0) return smoothCoilImagesShifted(fft, img, ncoils, ny, nx, box);
+  const a = Float32Array.from(img);
+  fft.fftn(a, [ncoils, ny, nx], [1, 2], false);
+  const w = uncentredWindow(ny, nx, box);
+  const np = ny * nx;
+  for (let c = 0; c < ncoils; c++) {
+    const o = 2 * c * np;
+    for (let i = 0; i < np; i++) {
+      const f = w[i];
+      a[o + 2 * i] *= f;
+      a[o + 2 * i + 1] *= f;
+    }
+  }
+  fft.fftn(a, [ncoils, ny, nx], [1, 2], true);
+  return Float64Array.from(a);
+}
+
+/** The centred Tukey box window (as applied to the centred spectrum) of smoothCoilImages. */
+function centredWindow(ny: number, nx: number, box: number): Float32Array {
+  const my = Math.min(box, ny), mx = Math.min(box, nx);
+  const wy = tukeyWindow(my, 0.8), wx = tukeyWindow(mx, 0.8);
+  const py = Math.floor((ny - my) / 2), px = Math.floor((nx - mx) / 2);
+  const w = new Float32Array(ny * nx);
+  for (let y = py; y < py + my; y++) for (let x = px; x < px + mx; x++) w[y * nx + x] = wy[y - py] * wx[x - px];
+  return w;
+}
+
+const uncentredWindows = new Map<string, Float32Array>();
+
+/** ifftshift of the centred window (for the unshifted spectrum), cached per size. */
+function uncentredWindow(ny: number, nx: number, box: number): Float32Array {
+  const key = `${ny}x${nx}/${box}`;
+  let w = uncentredWindows.get(key);
+  if (w === undefined) {
+    const c = centredWindow(ny, nx, box);
+    w = new Float32Array(ny * nx);
+    const hy = Math.floor(ny / 2), hx = Math.floor(nx / 2);
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) w[y * nx + x] = c[((y + hy) % ny) * nx + ((x + hx) % nx)];
+    if (uncentredWindows.size > 16) uncentredWindows.clear();
+    uncentredWindows.set(key, w);
+  }
+  return w;
+}
+
+/** smoothCoilImages with the shifts done literally (any size). */
+export function smoothCoilImagesShifted(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
   const n = ncoils * ny * nx;
   const a = Float32Array.from(img);
   const b = new Float32Array(2 * n);
@@ -58,18 +110,13 @@ export function smoothCoilImages(fft: FftEngine, img: Float64Array, ncoils: numb
   roll2(a, b, ncoils, ny, nx, -hy, -hx);
   fft.fftn(b, [ncoils, ny, nx], [1, 2], false);
   roll2(b, a, ncoils, ny, nx, hy, hx);
-  const my = Math.min(box, ny), mx = Math.min(box, nx);
-  const wy = tukeyWindow(my, 0.8), wx = tukeyWindow(mx, 0.8);
-  const py = Math.floor((ny - my) / 2), px = Math.floor((nx - mx) / 2);
+  const w = centredWindow(ny, nx, box);
+  const np = ny * nx;
   for (let c = 0; c < ncoils; c++) {
-    for (let y = 0; y < ny; y++) {
-      const fy = y >= py && y < py + my ? wy[y - py] : 0;
-      for (let x = 0; x < nx; x++) {
-        const f = fy === 0 ? 0 : x >= px && x < px + mx ? fy * wx[x - px] : 0;
-        const k = 2 * ((c * ny + y) * nx + x);
-        a[k] *= f;
-        a[k + 1] *= f;
-      }
+    for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i);
+      a[k] *= w[i];
+      a[k + 1] *= w[i];
     }
   }
   // cifftn = ifftshift(ifftn(fftshift(x)))
