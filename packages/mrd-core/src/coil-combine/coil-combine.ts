@@ -57,7 +57,7 @@ function roll2(src: Float32Array, dst: Float32Array, planes: number, ny: number,
  */
 export function smoothCoilImages(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
   if (ny % 2 !== 0 || nx % 2 !== 0) return smoothCoilImagesShifted(fft, img, ncoils, ny, nx, box);
-  const a = Float32Array.from(img);
+  const a = new Float32Array(img);
   fft.fftn(a, [ncoils, ny, nx], [1, 2], false);
   const w = uncentredWindow(ny, nx, box);
   const np = ny * nx;
@@ -70,7 +70,7 @@ export function smoothCoilImages(fft: FftEngine, img: Float64Array, ncoils: numb
     }
   }
   fft.fftn(a, [ncoils, ny, nx], [1, 2], true);
-  return Float64Array.from(a);
+  return new Float64Array(a);
 }
 
 /** The centred Tukey box window (as applied to the centred spectrum) of smoothCoilImages. */
@@ -103,7 +103,7 @@ function uncentredWindow(ny: number, nx: number, box: number): Float32Array {
 /** smoothCoilImages with the shifts done literally (any size). */
 export function smoothCoilImagesShifted(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
   const n = ncoils * ny * nx;
-  const a = Float32Array.from(img);
+  const a = new Float32Array(img);
   const b = new Float32Array(2 * n);
   const hy = Math.floor(ny / 2), hx = Math.floor(nx / 2);
   // cfftn = fftshift(fftn(ifftshift(x)))
@@ -123,7 +123,7 @@ export function smoothCoilImagesShifted(fft: FftEngine, img: Float64Array, ncoil
   roll2(a, b, ncoils, ny, nx, hy, hx);
   fft.fftn(b, [ncoils, ny, nx], [1, 2], true);
   roll2(b, a, ncoils, ny, nx, -hy, -hx);
-  return Float64Array.from(a);
+  return new Float64Array(a);
 }
 
 export interface InatiOptions {
