@@ -102,7 +102,6 @@ export class Nufft {
     const { osy, osx, beta } = this;
     const periodic = options.periodic ?? true;
     const table = options.kernelTable ? kernelTableLookup(options.kernelTable, beta) : null;
-    const kernel = table ?? ((u: number) => kaiserBesselKernel(u, beta));
     const yLo = -Math.floor(osy / 2), yHi = osy - Math.floor(osy / 2) - 1;
     const xLo = -Math.floor(osx / 2), xHi = osx - Math.floor(osx / 2) - 1;
     for (let p = 0; p < n; p++) {
@@ -115,12 +114,14 @@ export class Nufft {
         const y = y0 + t;
         if (y <= y1) {
           this.rowOff[p * T + t] = (((y % osy) + osy) % osy) * osx;
-          this.wy[p * T + t] = periodic || (y >= yLo && y <= yHi) ? kernel((y - ky) / half) : 0;
+          const u = (y - ky) / half;
+          this.wy[p * T + t] = periodic || (y >= yLo && y <= yHi) ? (table === null ? kaiserBesselKernel(u, beta) : table(u)) : 0;
         }
         const x = x0 + t;
         if (x <= x1) {
           this.col[p * T + t] = ((x % osx) + osx) % osx;
-          this.wx[p * T + t] = periodic || (x >= xLo && x <= xHi) ? kernel((x - kx) / half) : 0;
+          const u = (x - kx) / half;
+          this.wx[p * T + t] = periodic || (x >= xLo && x <= xHi) ? (table === null ? kaiserBesselKernel(u, beta) : table(u)) : 0;
         }
       }
     }
