@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     .option('outGroup', { alias: 'g', type: 'string', default: 'dataset', describe: 'Group name in the output MRD file.' })
     .options(verbosityOptions)
     .demandCommand(1, 1, 'an input folder is required', 'only one input folder can be given')
-    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian (also deflated), explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless). Enhanced (multi-frame) MR gives one MRD image per frame.')
+    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian (also deflated), explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless), JPEG baseline (8-bit), JPEG lossless (process 14 and SV1), JPEG 2000 (lossless and lossy); JPEG extended 12-bit (1.2.840.10008.1.2.4.51) is not decoded. Enhanced (multi-frame) MR gives one MRD image per frame.')
     .strict()
     .help()
     .alias('help', 'h')

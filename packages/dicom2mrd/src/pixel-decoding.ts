@@ -1,11 +1,23 @@
 /**
  * Pixel data of one DICOM image (all frames) as MRD-ready typed arrays.
  *
- * Transfer syntaxes: implicit and explicit VR little endian (deflated data sets are inflated
- * before, see dicom-file.ts), explicit VR big
- * endian (byte-swapped here: dcmjs leaves OW pixel data in file order), RLE lossless (decoded
- * by the maintained `dicom-rle` package) and JPEG-LS lossless / near-lossless (CharLS compiled to
- * WebAssembly, `@cornerstonejs/codec-charls`). Anything else is refused with a named error.
+ * Transfer syntaxes and what decodes them (all codecs are maintained npm packages, loaded on
+ * demand with createRequire, WebAssembly ones compiled once per process):
+ * - implicit and explicit VR little endian (deflated data sets are inflated before, see
+ *   dicom-file.ts) and explicit VR big endian (byte-swapped here: dcmjs leaves OW pixel data in
+ *   file order): no codec;
+ * - RLE lossless (1.2.840.10008.1.2.5): `dicom-rle`;
+ * - JPEG-LS lossless / near-lossless (1.2.840.10008.1.2.4.80/.81): CharLS compiled to
+ *   WebAssembly, `@cornerstonejs/codec-charls`;
+ * - JPEG Baseline (1.2.840.10008.1.2.4.50, 8-bit lossy): libjpeg-turbo compiled to WebAssembly,
+ *   `@cornerstonejs/codec-libjpeg-turbo-8bit` (YBR_FULL_422 / YBR_FULL colour comes out as RGB);
+ * - JPEG Lossless non-hierarchical (1.2.840.10008.1.2.4.57) and its first-order prediction SV1
+ *   (1.2.840.10008.1.2.4.70): `jpeg-lossless-decoder-js` (2 to 16 bits);
+ * - JPEG 2000 lossless only and JPEG 2000 (1.2.840.10008.1.2.4.90/.91): OpenJPEG compiled to
+ *   WebAssembly, `@cornerstonejs/codec-openjpeg` (YBR_RCT / YBR_ICT colour comes out as RGB).
+ * JPEG Extended (1.2.840.10008.1.2.4.51, 12-bit lossy) is NOT decoded: no maintained npm
+ * package decodes 12-bit lossy JPEG (libjpeg-turbo-8bit refuses it, jpeg-js clips it to 8 bits),
+ * so such files, like any other syntax, are refused with a named error.
  *
  * Native pixel values are kept exactly as stored (bits above HighBit untouched), so writing them
  * back gives the same Pixel Data. Decoded compressed frames of signed data with BitsStored <
@@ -42,6 +54,14 @@ export interface DecodedPixels {
 
 export class PixelDataError extends Error {}
 
+const TRANSFER_SYNTAX_LABEL: Record<string, string> = {
+  [TransferSyntax.JPEGBaseline]: 'JPEG baseline',
+  [TransferSyntax.JPEGLossless]: 'JPEG lossless',
+  [TransferSyntax.JPEGLosslessSV1]: 'JPEG lossless',
+  [TransferSyntax.JPEG2000Lossless]: 'JPEG 2000',
+  [TransferSyntax.JPEG2000]: 'JPEG 2000',
+};
+
 interface CharlsModule {
   JpegLSDecoder: new () => {
     getEncodedBuffer(length: number): Uint8Array;
@@ -62,6 +82,51 @@ function charls(): Promise<CharlsModule> {
   return charlsPromise;
 }
 
+/** The Emscripten codec classes of the cornerstone codec builds share this shape. */
+interface WasmDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getDecodedBuffer(): Uint8Array;
+  getFrameInfo(): { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned?: boolean };
+  delete(): void;
+}
+
+// Emscripten modules print codec chatter (OpenJPEG: "[INFO] Main header has been correctly
+// decoded.") to the console unless told otherwise; errors surface as exceptions. The object
+// becomes the module itself, so each module gets its own.
+const quiet = () => ({ print: () => {}, printErr: () => {} });
+
+let libjpegPromise: Promise<{ JPEGDecoder: new () => WasmDecoder }> | undefined;
+function libjpegTurbo() {
+  if (!libjpegPromise) {
+    const factory = require('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs') as (m: object) => Promise<{ JPEGDecoder: new () => WasmDecoder }>;
+    libjpegPromise = factory(quiet());
+  }
+  return libjpegPromise;
+}
+
+let openjpegPromise: Promise<{ J2KDecoder: new () => WasmDecoder }> | undefined;
+function openjpeg() {
+  if (!openjpegPromise) {
+    const factory = require('@cornerstonejs/codec-openjpeg/decodewasmjs') as (m: object) => Promise<{ J2KDecoder: new () => WasmDecoder }>;
+    openjpegPromise = factory(quiet());
+  }
+  return openjpegPromise;
+}
+
+interface LosslessJpegDecoder {
+  decode(buffer: ArrayBuffer, offset: number, length: number): Uint8Array | Uint16Array;
+  numComp: number;
+  xDim: number;
+  yDim: number;
+  precision?: number;
+}
+let losslessJpegModule: { Decoder: new () => LosslessJpegDecoder } | undefined;
+function losslessJpeg() {
+  if (!losslessJpegModule) losslessJpegModule = require('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessJpegDecoder };
+  return losslessJpegModule;
+}
+
 let rleDecoder: { decode(data: Uint8Array, attrs: Record<string, number>): Uint8Array } | undefined;
 function rle() {
   if (!rleDecoder) {
@@ -79,8 +144,92 @@ export function isSupportedTransferSyntax(ts: string): boolean {
     ts === TransferSyntax.ExplicitVRBigEndian ||
     ts === TransferSyntax.RLELossless ||
     ts === TransferSyntax.JPEGLSLossless ||
-    ts === TransferSyntax.JPEGLSNearLossless
+    ts === TransferSyntax.JPEGLSNearLossless ||
+    ts === TransferSyntax.JPEGBaseline ||
+    ts === TransferSyntax.JPEGLossless ||
+    ts === TransferSyntax.JPEGLosslessSV1 ||
+    ts === TransferSyntax.JPEG2000Lossless ||
+    ts === TransferSyntax.JPEG2000
   );
+}
+
+/** Photometric interpretations of 3-sample data the codec of this syntax returns as RGB. */
+function rgbFromCodec(ts: string, photometric: string): boolean {
+  if (photometric === 'RGB') return true;
+  if (ts === TransferSyntax.JPEGBaseline) return photometric === 'YBR_FULL_422' || photometric === 'YBR_FULL';
+  if (ts === TransferSyntax.JPEG2000Lossless || ts === TransferSyntax.JPEG2000) return photometric === 'YBR_RCT' || photometric === 'YBR_ICT';
+  return false;
+}
+
+/**
+ * The start-of-frame marker of a JPEG stream (0xC0..0xCF except DHT/JPG/DAC), read from the
+ * marker segment lengths; undefined when there is none before the first scan.
+ */
+function jpegFrameMarker(b: Uint8Array): number | undefined {
+  if (b[0] !== 0xff || b[1] !== 0xd8) return undefined;
+  let i = 2;
+  while (i + 3 < b.length) {
+    if (b[i] !== 0xff) return undefined;
+    const m = b[i + 1]!;
+    if (m === 0xff) { i++; continue; } // fill byte
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return m;
+    if (m === 0xda || m === 0xd9) return undefined;
+    i += 2 + ((b[i + 2]! << 8) | b[i + 3]!);
+  }
+  return undefined;
+}
+
+/** One decoded frame as a codec returns it: little-endian samples, interleaved unless planar. */
+interface CodecFrame {
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+  components: number;
+  bitsPerSample: number;
+  planar: boolean;
+}
+
+async function frameDecoder(ts: string): Promise<(enc: Uint8Array) => CodecFrame> {
+  const wasm = (Decoder: new () => WasmDecoder) => (enc: Uint8Array): CodecFrame => {
+    const decoder = new Decoder();
+    try {
+      decoder.getEncodedBuffer(enc.length).set(enc);
+      decoder.decode();
+      const info = decoder.getFrameInfo();
+      // copied out of the WebAssembly heap before delete() frees it
+      const bytes = decoder.getDecodedBuffer().slice();
+      return { bytes, width: info.width, height: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, planar: false };
+    } catch (e) {
+      // Emscripten C++ exceptions arrive as bare numbers (pointers)
+      throw typeof e === 'number' ? new PixelDataError(`the codec failed on a frame (exception ${e})`) : e;
+    } finally {
+      decoder.delete();
+    }
+  };
+  if (ts === TransferSyntax.JPEGBaseline) {
+    const decodeFrame = wasm((await libjpegTurbo()).JPEGDecoder);
+    return (enc) => {
+      const sof = jpegFrameMarker(enc);
+      if (sof !== 0xc0 && sof !== 0xc1) throw new PixelDataError(`not a baseline JPEG frame (start of frame marker ${sof === undefined ? 'missing' : `0xFF${sof.toString(16).toUpperCase()}`})`);
+      return decodeFrame(enc);
+    };
+  }
+  if (ts === TransferSyntax.JPEG2000Lossless || ts === TransferSyntax.JPEG2000) return wasm((await openjpeg()).J2KDecoder);
+  // JPEG lossless (process 14, any selection value for 4.57, selection value 1 for 4.70)
+  const { Decoder } = losslessJpeg();
+  return (enc) => {
+    const sof = jpegFrameMarker(enc);
+    // the decoder accepts any SOF0..SOF7 and would read a DCT stream as garbage: only SOF3 here
+    if (sof !== 0xc3) throw new PixelDataError(`not a lossless JPEG frame (start of frame marker ${sof === undefined ? 'missing' : `0xFF${sof.toString(16).toUpperCase()}`})`);
+    const decoder = new Decoder();
+    const ab = enc.buffer.slice(enc.byteOffset, enc.byteOffset + enc.byteLength) as ArrayBuffer;
+    const out = decoder.decode(ab, 0, ab.byteLength);
+    const precision = decoder.precision ?? 16;
+    return {
+      bytes: new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+      width: decoder.xDim, height: decoder.yDim, components: decoder.numComp, bitsPerSample: precision, planar: false,
+    };
+  };
 }
 
 function outputType(d: PixelDescription): number {
@@ -169,7 +318,7 @@ function encapsulatedFrames(value: unknown[], numberOfFrames: number): Uint8Arra
 
 /** Decodes every frame of the pixel data element value (as dcmjs read it). */
 export async function decodePixelData(value: unknown[], transferSyntax: string, d: PixelDescription): Promise<DecodedPixels> {
-  if (d.samplesPerPixel !== 1 && !(d.samplesPerPixel === 3 && d.photometricInterpretation === 'RGB')) {
+  if (d.samplesPerPixel !== 1 && !(d.samplesPerPixel === 3 && rgbFromCodec(transferSyntax, d.photometricInterpretation))) {
     throw new PixelDataError(`unsupported photometric interpretation ${d.photometricInterpretation} with ${d.samplesPerPixel} samples per pixel`);
   }
   if (!isSupportedTransferSyntax(transferSyntax)) throw new PixelDataError(`unsupported transfer syntax ${transferSyntax}`);
@@ -213,6 +362,27 @@ export async function decodePixelData(value: unknown[], transferSyntax: string, 
       } finally {
         decoder.delete();
       }
+    }
+    return { dataType, frames };
+  }
+
+  if (
+    transferSyntax === TransferSyntax.JPEGBaseline || transferSyntax === TransferSyntax.JPEGLossless ||
+    transferSyntax === TransferSyntax.JPEGLosslessSV1 || transferSyntax === TransferSyntax.JPEG2000Lossless ||
+    transferSyntax === TransferSyntax.JPEG2000
+  ) {
+    const decodeFrame = await frameDecoder(transferSyntax);
+    for (const enc of encapsulatedFrames(value, d.numberOfFrames)) {
+      const fr = decodeFrame(enc);
+      if (fr.width !== d.columns || fr.height !== d.rows || fr.components !== d.samplesPerPixel) {
+        throw new PixelDataError(`${TRANSFER_SYNTAX_LABEL[transferSyntax]} frame is ${fr.width}x${fr.height}x${fr.components}, header says ${d.columns}x${d.rows}x${d.samplesPerPixel}`);
+      }
+      // 8-bit samples for <= 8 bits per sample, else 16-bit little endian (the codecs' output).
+      const dec = { ...d, bitsAllocated: fr.bitsPerSample <= 8 ? 8 : 16 };
+      if (dec.bitsAllocated > d.bitsAllocated) throw new PixelDataError(`${fr.bitsPerSample}-bit samples in a frame of BitsAllocated ${d.bitsAllocated}`);
+      const f = samplesToFrame(fr.bytes, dec, d.samplesPerPixel > 1 && fr.planar, dataType);
+      if (signed && d.bitsStored < (dataType === DataType.SHORT ? 16 : 32)) signExtend(f, d.bitsStored);
+      frames.push(f);
     }
     return { dataType, frames };
   }

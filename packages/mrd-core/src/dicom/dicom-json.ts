@@ -153,6 +153,12 @@ export const TransferSyntax = {
   RLELossless: '1.2.840.10008.1.2.5',
   JPEGLSLossless: '1.2.840.10008.1.2.4.80',
   JPEGLSNearLossless: '1.2.840.10008.1.2.4.81',
+  JPEGBaseline: '1.2.840.10008.1.2.4.50',
+  JPEGExtended: '1.2.840.10008.1.2.4.51',
+  JPEGLossless: '1.2.840.10008.1.2.4.57',
+  JPEGLosslessSV1: '1.2.840.10008.1.2.4.70',
+  JPEG2000Lossless: '1.2.840.10008.1.2.4.90',
+  JPEG2000: '1.2.840.10008.1.2.4.91',
 } as const;
 
 /** The first value of an element, or undefined. */
