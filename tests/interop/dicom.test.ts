@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { commandOnPath, findPython, missingReference, reference, referenceRequired } from '../../packages/mrd-core/src/testing/index.js';
 import { e, syntheticMr } from '../../packages/dicom2mrd/src/test-fixtures.js';
 import { convertDicomFolder } from '../../packages/dicom2mrd/src/dicom2mrd.js';
+import { readDicomBytes } from '../../packages/dicom2mrd/src/dicom-file.js';
 import { mrdImagesToDicom } from '../../packages/mrd2dicom/src/mrd2dicom.js';
 import { MetaAttributes, parseMeta } from '../../packages/mrd-core/src/index.js';
 
@@ -251,5 +252,120 @@ print('ok')
     const r = node(mrd2dicomCli, [reference('outputs/waveforms_savedataonly.h5'), '-o', join(work, 'none')]);
     expect(r.status).toBe(1);
     expect(r.out).toMatch(/has no images/);
+  });
+});
+
+/**
+ * Compressed transfer syntaxes dicom2mrd decodes, produced from the real MR reference files by
+ * independent encoders: dcmtk's dcmcjpeg (JPEG lossless process 14 selection 6 -> 4.57, SV1 ->
+ * 4.70) and GDCM's gdcmconv (JPEG 2000 lossless -> 4.90, lossy -> 4.91). Lossless: the pixels
+ * dicom2mrd gives equal those of the uncompressed original; lossy: those gdcmconv --raw decodes
+ * from the same file, within +-1. JPEG baseline (4.50) needs 8-bit input and these are 16-bit MR
+ * images, so it is covered by the unit tests only; JPEG extended (4.51) is not decoded.
+ */
+const dcmcjpeg = commandOnPath('dcmcjpeg');
+const gdcmconv = commandOnPath('gdcmconv');
+if (process.env.CI && !gdcmconv) throw new Error('interop peer missing: apt-get install libgdcm-tools');
+const COMPRESS_REFS = ['dicom/mr_small/MR_small.dcm', 'dicom/series'];
+const compressRefsMissing = missingReference(COMPRESS_REFS);
+const compressRun = compressRefsMissing.length === 0;
+
+(compressRun ? describe : describe.skip)('dicom2mrd on compressed copies of the reference MR files' + (compressRun ? '' : ' [skipped: reference data missing]'), () => {
+  const originals = () => [reference('dicom/mr_small/MR_small.dcm'), ...readdirSync(reference('dicom/series')).sort().map((f) => join(reference('dicom/series'), f))];
+
+  /** Compresses every original into a fresh folder of `work` with `tool args in out`. */
+  function compressAll(name: string, tool: string, args: string[]): string {
+    const dir = join(work, `compressed-${name}`);
+    mkdirSync(dir, { recursive: true });
+    for (const f of originals()) {
+      const out = join(dir, f.split('/').pop()!);
+      const r = spawnSync(tool, [...args, f, out], { encoding: 'utf8' });
+      expect(r.status, `${tool} ${args.join(' ')} ${f}: ${r.stderr}`).toBe(0);
+    }
+    return dir;
+  }
+
+  function transferSyntaxOf(file: string): string {
+    return dicomParser.parseDicom(new Uint8Array(readFileSync(file)), { untilTag: 'x00020010' }).string('x00020010')!.replace(/\0/g, '').trim();
+  }
+
+  /** The pixels dicom2mrd reads from a file (its decoding path, as the conversion uses it). */
+  async function pixelsOf(file: string): Promise<number[]> {
+    const d = await readDicomBytes(file, new Uint8Array(readFileSync(file)));
+    expect(d.pixels.frames, file).toHaveLength(1);
+    return Array.from(d.pixels.frames[0]!);
+  }
+
+  function originalOf(name: string): string {
+    return name === 'MR_small.dcm' ? reference('dicom/mr_small/MR_small.dcm') : join(reference('dicom/series'), name);
+  }
+
+  /** The built CLI converts the folder (exit status 0: nothing skipped). */
+  function cliConverts(dir: string) {
+    const r = node(dicom2mrdCli, [dir, '-o', `${dir}.h5`]);
+    expect(r.status, r.out).toBe(0);
+  }
+
+  async function expectLossless(dir: string, ts: string) {
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(18);
+    for (const f of files) {
+      expect(transferSyntaxOf(join(dir, f)), f).toBe(ts);
+      expect(await pixelsOf(join(dir, f)), f).toEqual(await pixelsOf(originalOf(f)));
+    }
+    cliConverts(dir);
+  }
+
+  it.skipIf(!dcmcjpeg)('JPEG lossless SV1 (4.70) from dcmcjpeg +e1: identical pixels' + (dcmcjpeg ? '' : ' [skipped: dcmcjpeg (dcmtk) missing]'), async () => {
+    await expectLossless(compressAll('sv1', 'dcmcjpeg', ['+e1']), '1.2.840.10008.1.2.4.70');
+  });
+
+  it.skipIf(!dcmcjpeg)('JPEG lossless process 14, selection 6 (4.57) from dcmcjpeg +el: identical pixels' + (dcmcjpeg ? '' : ' [skipped: dcmcjpeg (dcmtk) missing]'), async () => {
+    await expectLossless(compressAll('p14', 'dcmcjpeg', ['+el']), '1.2.840.10008.1.2.4.57');
+  });
+
+  it.skipIf(!gdcmconv)('JPEG 2000 lossless (4.90) from gdcmconv --j2k: identical pixels' + (gdcmconv ? '' : ' [skipped: gdcmconv (libgdcm-tools) missing]'), async () => {
+    await expectLossless(compressAll('j2k', 'gdcmconv', ['--j2k']), '1.2.840.10008.1.2.4.90');
+  });
+
+  it.skipIf(!gdcmconv)('JPEG 2000 lossy (4.91) from gdcmconv --j2k --lossy: within +-1 of gdcmconv --raw' + (gdcmconv ? '' : ' [skipped: gdcmconv (libgdcm-tools) missing]'), async () => {
+    const dir = compressAll('j2k-lossy', 'gdcmconv', ['--j2k', '--lossy', '-q', '20']);
+    for (const f of readdirSync(dir)) expect(transferSyntaxOf(join(dir, f)), f).toBe('1.2.840.10008.1.2.4.91');
+    // GDCM's own decoding of the same lossy files, written uncompressed
+    const raw = join(work, 'compressed-j2k-lossy-raw');
+    mkdirSync(raw, { recursive: true });
+    for (const f of readdirSync(dir)) {
+      const r = spawnSync('gdcmconv', ['--raw', join(dir, f), join(raw, f)], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    let maxDiff = 0;
+    let lossyDiff = 0;
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(18);
+    for (const f of files) {
+      const px = await pixelsOf(join(dir, f));
+      const w = await pixelsOf(join(raw, f));
+      const o = await pixelsOf(originalOf(f));
+      expect(px.length, f).toBe(w.length);
+      for (let i = 0; i < px.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(px[i]! - w[i]!));
+        lossyDiff = Math.max(lossyDiff, Math.abs(px[i]! - o[i]!));
+      }
+    }
+    // measured (gdcm 3.0.21, -q 20): max difference 0 from gdcmconv --raw (same OpenJPEG
+    // decoding); the compression itself is lossy (max difference 2098 from the originals)
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    expect(lossyDiff).toBeGreaterThan(0);
+    cliConverts(dir);
+  });
+
+  it.skipIf(!dcmcjpeg)('JPEG extended 12-bit (4.51) from dcmcjpeg +ee: skipped with the named error (no 12-bit decoder)' + (dcmcjpeg ? '' : ' [skipped: dcmcjpeg (dcmtk) missing]'), () => {
+    const dir = join(work, 'compressed-extended');
+    mkdirSync(dir, { recursive: true });
+    const c = spawnSync('dcmcjpeg', ['+ee', reference('dicom/mr_small/MR_small.dcm'), join(dir, 'MR_small.dcm')], { encoding: 'utf8' });
+    expect(c.status, c.stderr).toBe(0);
+    const r = node(dicom2mrdCli, [dir, '-o', `${dir}.h5`]);
+    expect(r.status).toBe(1); // nothing readable
+    expect(r.out).toMatch(/MR_small\.dcm.*unsupported transfer syntax 1\.2\.840\.10008\.1\.2\.4\.51 \(JPEG Extended\)/);
   });
 });
