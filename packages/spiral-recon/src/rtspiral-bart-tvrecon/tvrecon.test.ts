@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MrdFile, parseIsmrmrdHeader, parseMeta, DataType, type Acquisition, type Image, type IsmrmrdHeader, type MrdMessage, type Waveform } from '@mrd-tools/core';
+import { parseMeta, DataType, type Acquisition, type Image, type IsmrmrdHeader, type MrdMessage, type Waveform } from '@mrd-tools/core';
 import { ReplayConnection } from '@mrd-tools/core/recon';
+import { imageSymmetry, readSessionMessages } from '@mrd-tools/core/testing';
 import { getFftEngine } from '@mrd-tools/core/fft';
 import { Nufft } from '@mrd-tools/core/nufft';
 import { writeSpiralPhantom, type SpiralPhantomResult } from '../../../phantom-gen/src/spiral/dataset.js';
@@ -25,15 +26,7 @@ beforeAll(async () => {
     output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 96, coils: 4, seed: 3, noiseLevel: 0.002,
     trMs: 18, motion, pilotTone: true,
   });
-  const f = await MrdFile.open(phantom.output);
-  try {
-    header = parseIsmrmrdHeader(f.readHeader('dataset')!);
-    messages = [];
-    for await (const a of f.acquisitions('dataset')) messages.push({ type: 'acquisition', acquisition: { head: a.head, traj: a.traj, data: a.data.slice() } });
-    for await (const w of f.waveforms('dataset')) messages.push({ type: 'waveform', waveform: w });
-  } finally {
-    f.close();
-  }
+  ({ header, messages } = await readSessionMessages(phantom.output));
 });
 
 async function session(): Promise<{ series: SpiralArms; arms: ArmSamples[] }> {
@@ -41,23 +34,6 @@ async function session(): Promise<{ series: SpiralArms; arms: ArmSamples[] }> {
   const meta = allArmsMetafile(readSpiralMetafile(findMetafile(sequenceHash(header), [dir], dir)));
   const s = await bufferSpiralSession(new ReplayConnection(messages), fft, header, meta, 1, undefined);
   return { series: s.series, arms: s.arms };
-}
-
-/** the 8 flips/transposes of an n x n image */
-function symmetries(img: Float64Array, n: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  for (let t = 0; t < 8; t++) {
-    const o = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      let a = i, b = j;
-      if (t & 1) a = n - 1 - a;
-      if (t & 2) b = n - 1 - b;
-      if (t & 4) [a, b] = [b, a];
-      o[i * n + j] = img[a * n + b];
-    }
-    out.push(o);
-  }
-  return out;
 }
 
 function magnitudes(x: Float32Array, frames: number, n: number): Float64Array[] {
@@ -125,10 +101,10 @@ describe('TFD recon on the moving spiral phantom', () => {
     const truthRaw = Array.from({ length: frames }, (_, f) => renderPhantom(0.24, n, phantom.motion, (f * apf + (apf - 1) / 2) * tr));
     let best = 0, bestErr = Infinity;
     for (let t = 0; t < 8; t++) {
-      const e = seriesNrmse(vs, truthRaw.map((im) => symmetries(im, n)[t]));
+      const e = seriesNrmse(vs, truthRaw.map((im) => imageSymmetry(im, n, t)));
       if (e < bestErr) { bestErr = e; best = t; }
     }
-    const truth = truthRaw.map((im) => symmetries(im, n)[best]);
+    const truth = truthRaw.map((im) => imageSymmetry(im, n, best));
     const eTfd = seriesNrmse(tfd, truth), eVs = seriesNrmse(vs, truth);
     // eslint-disable-next-line no-console
     console.log(`TFD NRMSE ${eTfd.toFixed(3)} vs view sharing ${eVs.toFixed(3)} (${frames} frames of ${apf} arms, ${n}x${n})`);

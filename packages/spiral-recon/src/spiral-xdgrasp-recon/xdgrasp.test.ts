@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MrdFile, parseIsmrmrdHeader, parseMeta, DataType, type Image, type IsmrmrdHeader, type MrdMessage } from '@mrd-tools/core';
+import { parseMeta, DataType, type Image, type IsmrmrdHeader, type MrdMessage } from '@mrd-tools/core';
 import { ReplayConnection } from '@mrd-tools/core/recon';
+import { imageSymmetry, readSessionMessages } from '@mrd-tools/core/testing';
 import { getFftEngine } from '@mrd-tools/core/fft';
 import { writeSpiralPhantom, type SpiralPhantomResult } from '../../../phantom-gen/src/spiral/dataset.js';
 import { motionAt, renderPhantom } from '../../../phantom-gen/src/spiral/simulate.js';
@@ -25,28 +26,8 @@ beforeAll(async () => {
     output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 560, coils: 4, seed: 4, noiseLevel: 0.002,
     trMs: 18, motion, pilotTone: true, ecg: true,
   });
-  const f = await MrdFile.open(phantom.output);
-  try {
-    header = parseIsmrmrdHeader(f.readHeader('dataset')!);
-    messages = [];
-    for await (const a of f.acquisitions('dataset')) messages.push({ type: 'acquisition', acquisition: { head: a.head, traj: a.traj, data: a.data.slice() } });
-    for await (const w of f.waveforms('dataset')) messages.push({ type: 'waveform', waveform: w });
-  } finally {
-    f.close();
-  }
+  ({ header, messages } = await readSessionMessages(phantom.output));
 });
-
-function symmetry(img: Float64Array, n: number, t: number): Float64Array {
-  const o = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let a = i, b = j;
-    if (t & 1) a = n - 1 - a;
-    if (t & 2) b = n - 1 - b;
-    if (t & 4) [a, b] = [b, a];
-    o[i * n + j] = img[a * n + b];
-  }
-  return o;
-}
 
 describe('XD-GRASP on the moving spiral phantom (pilot tone)', () => {
   it('respiratory bins recover the respiratory positions and cardiac bins the cardiac phases', async () => {
@@ -76,10 +57,10 @@ describe('XD-GRASP on the moving spiral phantom (pilot tone)', () => {
     let best = 0, bestE = Infinity;
     for (let t = 0; t < 8; t++) {
       let e = 0;
-      rec.forEach((r, g) => { const tt = symmetry(truth[g], n, t); let num = 0, den = 0; r.forEach((v, i) => { num += v * tt[i]; den += v * v; }); const k = num / den; r.forEach((v, i) => { e += (k * v - tt[i]) ** 2; }); });
+      rec.forEach((r, g) => { const tt = imageSymmetry(truth[g], n, t); let num = 0, den = 0; r.forEach((v, i) => { num += v * tt[i]; den += v * v; }); const k = num / den; r.forEach((v, i) => { e += (k * v - tt[i]) ** 2; }); });
       if (e < bestE) { bestE = e; best = t; }
     }
-    const tr8 = truth.map((t) => symmetry(t, n, best));
+    const tr8 = truth.map((t) => imageSymmetry(t, n, best));
     // dynamic part along one bin axis (averaged over the other), correlated with the truth's
     const along = (series: Float64Array[], axis: 0 | 1): Float64Array[] => {
       const len = axis === 0 ? nr : nc, other = axis === 0 ? nc : nr;
