@@ -45,6 +45,8 @@ export class SenseNufftOperator implements LinearOperator {
   private readonly npix: number;
   private coilImg: Float32Array;
   private coilData: Float32Array;
+  /** float64 sums of the repeated samples of one coil (adjoint), sized for the largest plan */
+  private repeatSums: Float64Array;
 
   /**
    * @param coords per frame, the trajectory [point][2] (rows axis, columns axis) in grid units
@@ -64,16 +66,18 @@ export class SenseNufftOperator implements LinearOperator {
       return Nufft.withEngine(fft, d?.coord ?? c, [ny, nx], nufftOptions);
     });
     this.frameOffset = new Int32Array(this.frames + 1);
-    let maxPts = 0;
+    let maxPts = 0, maxRepeated = 0;
     for (let f = 0; f < this.frames; f++) {
       const n = coords[f].length / 2;
       this.frameOffset[f + 1] = this.frameOffset[f] + ncoils * n;
       maxPts = Math.max(maxPts, n);
+      if (this.repeatIndex[f] !== null) maxRepeated = Math.max(maxRepeated, this.plans[f].npts);
     }
     this.inputLength = this.frames * this.npix;
     this.outputLength = this.frameOffset[this.frames];
     this.coilImg = new Float32Array(2 * ncoils * this.npix);
     this.coilData = new Float32Array(2 * ncoils * maxPts);
+    this.repeatSums = new Float64Array(2 * maxRepeated);
   }
 
   /** Frees the plans' WebAssembly memory. */
@@ -141,7 +145,7 @@ export class SenseNufftOperator implements LinearOperator {
         this.plans[f].adjoint(seg, this.ncoils, this.coilImg);
       } else {
         const u = this.plans[f].npts, n = index.length;
-        const sum = new Float64Array(2 * u);
+        const sum = this.repeatSums.subarray(0, 2 * u);
         const d = this.coilData.subarray(0, 2 * this.ncoils * u);
         for (let c = 0; c < this.ncoils; c++) {
           sum.fill(0);
