@@ -82,12 +82,15 @@ for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(adj[2 * i], adj[2 * i +
 const scale = estimateDataScale(mag);
 const ys = y.map((v) => v / scale);
 const PICS = process.env.TV_BENCH_PICS !== '0';
-if (PICS) console.log(`TFD solve ${N}x${N}, ${COILS} coils, ${FRAMES} frames x ${APF} arms x ${NS} samples, -i ${ITER} (BART's CG-step budget), lambda ${LAMBDA}`);
-t0 = performance.now();
-const x = !PICS ? new Float32Array(0) : solveTvAdmm(op, ys, { shape: [FRAMES, N, N], tv: [{ axis: 0, lambda: LAMBDA, joint: [0] }], iterations: ITER });
-const tNative = performance.now() - t0;
-for (let i = 0; i < x.length; i++) x[i] *= scale;
-if (PICS) console.log(`native: ${(tNative / 1000).toFixed(2)} s solve (+ ${(tPlan / 1000).toFixed(2)} s NUFFT plans), single thread, NUFFT oversampling ${SENSE_NUFFT_DEFAULTS.oversampling}, width ${SENSE_NUFFT_DEFAULTS.width}`);
+let x, tNative;
+if (PICS) {
+  console.log(`TFD solve ${N}x${N}, ${COILS} coils, ${FRAMES} frames x ${APF} arms x ${NS} samples, -i ${ITER} (BART's CG-step budget), lambda ${LAMBDA}`);
+  t0 = performance.now();
+  x = solveTvAdmm(op, ys, { shape: [FRAMES, N, N], tv: [{ axis: 0, lambda: LAMBDA, joint: [0] }], iterations: ITER });
+  tNative = performance.now() - t0;
+  for (let i = 0; i < x.length; i++) x[i] *= scale;
+  console.log(`native: ${(tNative / 1000).toFixed(2)} s solve (+ ${(tPlan / 1000).toFixed(2)} s NUFFT plans), single thread, NUFFT oversampling ${SENSE_NUFFT_DEFAULTS.oversampling}, width ${SENSE_NUFFT_DEFAULTS.width}`);
+}
 
 let bart;
 try {
@@ -109,17 +112,17 @@ for (let f = 0; f < FRAMES; f++) for (let a = 0; a < APF; a++) for (let i = 0; i
 const dims = (lead) => { const d = new Array(16).fill(1); lead.forEach((v, i) => { d[i] = v; }); d[10] = FRAMES; return d; };
 const threads = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
 if (PICS) {
-t0 = performance.now();
-const EIGEN = process.env.TV_BENCH_NO_EIGEN ? '' : '-e ';
-const [ref] = await bart.run(`pics -g -m -w ${scale} ${EIGEN}-S -R T:1024:1024:${LAMBDA} -i ${ITER} -t`, [
-  { dims: dims([3, NS, APF]), data: traj }, { dims: dims([1, NS, APF, COILS]), data: ksp }, { dims: [N, N, 1, COILS], data: maps },
-], 1);
-const tBart = performance.now() - t0;
-let e = 0, s = 0;
-for (let i = 0; i < x.length; i++) { e += (x[i] - ref.data[i]) ** 2; s += ref.data[i] ** 2; }
-console.log(`BART ${bart.version.text} pics${EIGEN ? ' (with the reference\'s -e: a power-iteration eigenvalue estimate ADMM does not use)' : ' without -e'}: ${(tBart / 1000).toFixed(2)} s wall (incl. .cfl I/O; OpenMP on ${threads} cores)`);
-console.log(`ratio native / BART: ${(tNative / tBart).toFixed(2)} (solve only; ${((tNative + tPlan) / tBart).toFixed(2)} with plans)`);
-console.log(`native vs BART image NRMSE: ${(100 * Math.sqrt(e / s)).toFixed(2)} %`);
+  t0 = performance.now();
+  const EIGEN = process.env.TV_BENCH_NO_EIGEN ? '' : '-e ';
+  const [ref] = await bart.run(`pics -g -m -w ${scale} ${EIGEN}-S -R T:1024:1024:${LAMBDA} -i ${ITER} -t`, [
+    { dims: dims([3, NS, APF]), data: traj }, { dims: dims([1, NS, APF, COILS]), data: ksp }, { dims: [N, N, 1, COILS], data: maps },
+  ], 1);
+  const tBart = performance.now() - t0;
+  let e = 0, s = 0;
+  for (let i = 0; i < x.length; i++) { e += (x[i] - ref.data[i]) ** 2; s += ref.data[i] ** 2; }
+  console.log(`BART ${bart.version.text} pics${EIGEN ? ' (with the reference\'s -e: a power-iteration eigenvalue estimate ADMM does not use)' : ' without -e'}: ${(tBart / 1000).toFixed(2)} s wall (incl. .cfl I/O; OpenMP on ${threads} cores)`);
+  console.log(`ratio native / BART: ${(tNative / tBart).toFixed(2)} (solve only; ${((tNative + tPlan) / tBart).toFixed(2)} with plans)`);
+  console.log(`native vs BART image NRMSE: ${(100 * Math.sqrt(e / s)).toFixed(2)} %`);
 }
 
 if (process.env.TV_BENCH_NLINV === '0') process.exit(0);
@@ -152,11 +155,6 @@ const [, sens] = await bart.run(`nlinv -a 32 -b 16 -S -i${NLINV_ITER} -t`, [
 ], 2);
 const tBartNlinv = performance.now() - t0;
 const [g0, g1] = nat.shape, gpix = g0 * g1;
-if (process.env.TV_BENCH_DUMP) {
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(`${process.env.TV_BENCH_DUMP}/nat.f32`, nat.sens);
-  writeFileSync(`${process.env.TV_BENCH_DUMP}/bart.f32`, sens.data);
-}
 // the object: the phantom's disc of radius 90 (the 2x-FOV grid keeps the pixel size)
 const inside = Uint8Array.from({ length: gpix }, (_, i) => ((Math.floor(i / g1) - g0 / 2) ** 2 + ((i % g1) - g1 / 2) ** 2 <= 90 ** 2 ? 1 : 0));
 const eMaps = nrmseInside(normalisedMagnitudes(nat.sens, COILS, gpix), normalisedMagnitudes(sens.data, COILS, gpix), inside, COILS);
