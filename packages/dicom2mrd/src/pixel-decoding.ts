@@ -54,13 +54,14 @@ export interface DecodedPixels {
 
 export class PixelDataError extends Error {}
 
-const TRANSFER_SYNTAX_LABEL: Record<string, string> = {
-  [TransferSyntax.JPEGBaseline]: 'JPEG baseline',
-  [TransferSyntax.JPEGLossless]: 'JPEG lossless',
-  [TransferSyntax.JPEGLosslessSV1]: 'JPEG lossless',
-  [TransferSyntax.JPEG2000Lossless]: 'JPEG 2000',
-  [TransferSyntax.JPEG2000]: 'JPEG 2000',
-};
+/** The syntaxes decoded frame by frame through frameDecoder, with their names for messages. */
+const JPEG_FAMILY_LABEL = new Map<string, string>([
+  [TransferSyntax.JPEGBaseline, 'JPEG baseline'],
+  [TransferSyntax.JPEGLossless, 'JPEG lossless'],
+  [TransferSyntax.JPEGLosslessSV1, 'JPEG lossless'],
+  [TransferSyntax.JPEG2000Lossless, 'JPEG 2000'],
+  [TransferSyntax.JPEG2000, 'JPEG 2000'],
+]);
 
 interface CharlsModule {
   JpegLSDecoder: new () => {
@@ -145,11 +146,7 @@ export function isSupportedTransferSyntax(ts: string): boolean {
     ts === TransferSyntax.RLELossless ||
     ts === TransferSyntax.JPEGLSLossless ||
     ts === TransferSyntax.JPEGLSNearLossless ||
-    ts === TransferSyntax.JPEGBaseline ||
-    ts === TransferSyntax.JPEGLossless ||
-    ts === TransferSyntax.JPEGLosslessSV1 ||
-    ts === TransferSyntax.JPEG2000Lossless ||
-    ts === TransferSyntax.JPEG2000
+    JPEG_FAMILY_LABEL.has(ts)
   );
 }
 
@@ -366,16 +363,13 @@ export async function decodePixelData(value: unknown[], transferSyntax: string, 
     return { dataType, frames };
   }
 
-  if (
-    transferSyntax === TransferSyntax.JPEGBaseline || transferSyntax === TransferSyntax.JPEGLossless ||
-    transferSyntax === TransferSyntax.JPEGLosslessSV1 || transferSyntax === TransferSyntax.JPEG2000Lossless ||
-    transferSyntax === TransferSyntax.JPEG2000
-  ) {
+  const label = JPEG_FAMILY_LABEL.get(transferSyntax);
+  if (label !== undefined) {
     const decodeFrame = await frameDecoder(transferSyntax);
     for (const enc of encapsulatedFrames(value, d.numberOfFrames)) {
       const fr = decodeFrame(enc);
       if (fr.width !== d.columns || fr.height !== d.rows || fr.components !== d.samplesPerPixel) {
-        throw new PixelDataError(`${TRANSFER_SYNTAX_LABEL[transferSyntax]} frame is ${fr.width}x${fr.height}x${fr.components}, header says ${d.columns}x${d.rows}x${d.samplesPerPixel}`);
+        throw new PixelDataError(`${label} frame is ${fr.width}x${fr.height}x${fr.components}, header says ${d.columns}x${d.rows}x${d.samplesPerPixel}`);
       }
       // 8-bit samples for <= 8 bits per sample, else 16-bit little endian (the codecs' output).
       const dec = { ...d, bitsAllocated: fr.bitsPerSample <= 8 ? 8 : 16 };
