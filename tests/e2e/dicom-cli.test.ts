@@ -7,9 +7,9 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '../../packages/mrd-core/src/index.js';
-import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { reference } from '../../packages/mrd-core/src/testing/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const d2m = join(root, 'packages/dicom2mrd/dist/cli.js');
@@ -22,8 +22,8 @@ function run(cli: string, args: string[], cwd: string) {
   return { status: r.status, out: (r.stdout ?? '') + (r.stderr ?? '') };
 }
 
-describeWithReference('dicom2mrd / mrd2dicom executables', ['dicom/mr_small', 'dicom/series'], () => {
-  itWithReference('folder with a trailing slash -> <folder>.h5 in the working directory; skipped files named, exit 2; mrd2dicom next to it', ['dicom/mr_small'], () => {
+describe('dicom2mrd / mrd2dicom executables', () => {
+  it('folder with a trailing slash -> <folder>.h5 in the working directory; skipped files named, exit 2; mrd2dicom next to it', () => {
     const folder = join(work, 'scan1');
     mkdirSync(folder);
     for (const f of readdirSync(reference('dicom/mr_small'))) copyFileSync(join(reference('dicom/mr_small'), f), join(folder, f));
@@ -39,7 +39,7 @@ describeWithReference('dicom2mrd / mrd2dicom executables', ['dicom/mr_small', 'd
     expect(readdirSync(join(work, 'scan1')).filter((f) => /^01__001(_\d+)?\.dcm$/.test(f))).toHaveLength(5);
   });
 
-  itWithReference('a second conversion into the same file adds a group; the same group again is refused (exit 1), the file intact', ['dicom/series'], async () => {
+  it('a second conversion into the same file adds a group; the same group again is refused (exit 1), the file intact', async () => {
     const out = join(work, 'two.h5');
     expect(run(d2m, [reference('dicom/series'), '-o', out], work).status).toBe(0);
     expect(run(d2m, [reference('dicom/series'), '-o', out, '-g', 'again'], work).status).toBe(0);
@@ -59,7 +59,7 @@ describeWithReference('dicom2mrd / mrd2dicom executables', ['dicom/mr_small', 'd
     expect(readdirSync(join(work, 'two-dicom'))).toHaveLength(17);
   });
 
-  itWithReference('clear one-line errors', ['dicom/series'], () => {
+  it('clear one-line errors', () => {
     const r = run(d2m, [join(work, 'nope')], work);
     expect(r.status).toBe(1);
     expect(r.out).toMatch(/dicom2mrd: .*nope: no such folder/);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { decodeStream, encodeMessages, MrdFile, type MrdMessage } from '../../packages/mrd-core/src/index.js';
-import { describeWithReference, itWithReference, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { reference } from '../../packages/mrd-core/src/testing/index.js';
 import { exchange, startServer, tempDir } from './server-harness.js';
 
 function withProtocol(xml: string, protocol: string, measurementID = '45678_123_42'): string {
@@ -33,8 +33,8 @@ async function readAll(path: string) {
   }
 }
 
-describeWithReference('mrd-server saves incoming data as the reference server', ['streams/waveforms_savedataonly.client-to-server.bin', 'savedata/waveforms_savedataonly.server-saved.h5'], () => {
-  itWithReference('savedataonly: MRD_input_<date-time>_<n>.h5 equal to the reference server\'s file', ['streams/waveforms_savedataonly.client-to-server.bin'], async () => {
+describe('mrd-server saves incoming data as the reference server', () => {
+  it('savedataonly: MRD_input_<date-time>_<n>.h5 equal to the reference server\'s file', async () => {
     const folder = join(tempDir('mrd-saved-'), 'saved_data');
     const server = await startServer(['-S', folder]);
     try {
@@ -53,7 +53,7 @@ describeWithReference('mrd-server saves incoming data as the reference server', 
     }
   });
 
-  itWithReference('-s saves every session (with configAdditional), renamed to the sanitised protocol name, never outside the folder', ['streams/invertcontrast_m64.client-to-server.bin'], async () => {
+  it('-s saves every session (with configAdditional), renamed to the sanitised protocol name, never outside the folder', async () => {
     const root = tempDir('mrd-saved-');
     const folder = join(root, 'deep', 'saved');
     const server = await startServer(['-s', '-S', folder]);
@@ -83,7 +83,7 @@ describeWithReference('mrd-server saves incoming data as the reference server', 
     }
   });
 
-  itWithReference('savedata: meas_MID<id>_<protocol>_<HHMMSS>.h5 with the raw data', ['streams/waveforms_savedataonly.client-to-server.bin'], async () => {
+  it('savedata: meas_MID<id>_<protocol>_<HHMMSS>.h5 with the raw data', async () => {
     const folder = join(tempDir('mrd-saved-'), 's');
     const server = await startServer(['-S', folder]);
     try {
@@ -104,7 +104,7 @@ describeWithReference('mrd-server saves incoming data as the reference server', 
     }
   });
 
-  itWithReference('SIGTERM: stops accepting, aborts the open session after the grace period, the saved file is complete and valid', ['streams/waveforms_savedataonly.client-to-server.bin'], async () => {
+  it('SIGTERM: stops accepting, aborts the open session after the grace period, the saved file is complete and valid', async () => {
     const folder = join(tempDir('mrd-saved-'), 's');
     const server = await startServer(['-S', folder], { env: { MRD_SERVER_SHUTDOWN_GRACE_MS: '500' } });
     const bytes = readFileSync(reference('streams/waveforms_savedataonly.client-to-server.bin'));

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  commandRuns, describeWithReference, findPython, itWithReference, jsonShape as plain, mulberry32, reference,
+  commandRuns, findPython, jsonShape as plain, mulberry32, reference,
 } from '../../packages/mrd-core/src/testing/index.js';
 import { u32 } from '../../packages/mrd-core/src/hdf5/format/datatype.js';
 import {
@@ -189,7 +189,7 @@ describe.skipIf(!h5dump)(`h5dump reads our files${h5dump ? '' : ' [skipped: h5du
     ['/dataset/image_7/data', 'inputs/cpp_phantom_m64_c4_noise_traj.h5', '/dataset/coil_images'],
   ];
   for (const [ours, ref, refPath] of pairs) {
-    describeWithReference(`DATATYPE of ${ours}`, [ref], () => {
+    describe(`DATATYPE of ${ours}`, () => {
       it(`equals ${ref}:${refPath}`, () => {
         expect(datatypeSection(file, ours)).toBe(datatypeSection(reference(ref), refPath));
       });
@@ -294,7 +294,7 @@ print('ok')
     }
   });
 
-  itWithReference('appends to an h5py dataset whose last chunk row is partly filled (copy-on-write of that chunk)', ['inputs/phantom_m64_c4_r2.h5'], async () => {
+  it('appends to an h5py dataset whose last chunk row is partly filled (copy-on-write of that chunk)', async () => {
     const file = join(dir, 'h5py-partial.h5');
     const make = String.raw`
 import sys, h5py
@@ -376,7 +376,7 @@ const INPUTS = ['inputs/phantom_m64_c4_r2.h5', 'inputs/phantom_m64_c4_noiseless.
 
 describe.skipIf(!python)('appending to the reference inputs keeps every original value (checked with h5py)', () => {
   for (const input of INPUTS) {
-    describeWithReference(input, [input], () => {
+    describe(input, () => {
       it('adds a group and appends to the existing group', async () => {
         const file = join(dir, input.replace(/\//g, '_'));
         copyFileSync(reference(input), file);
@@ -429,7 +429,7 @@ describe.skipIf(!ismrmrd)(`the ISMRMRD C++ library reads our files${ismrmrd ? ''
     expect(r.stderr).toBe('');
   });
 
-  describeWithReference('ismrmrd_recon_cartesian_2d', ['inputs/phantom_m64_c4_noiseless.h5'], () => {
+  describe('ismrmrd_recon_cartesian_2d', () => {
     it('reconstructs a phantom raw file we rewrote exactly as it reconstructs the original', async () => {
       const orig = join(dir, 'recon-orig.h5');
       const ours = join(dir, 'recon-ours.h5');

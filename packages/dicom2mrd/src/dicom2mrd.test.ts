@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWithReference, itWithReference, reference } from '@mrd-tools/core/testing';
+import { reference } from '@mrd-tools/core/testing';
 import { DataType, ImageType, MrdFile, Tag, decodeDicomJsonMeta, logger, parseIsmrmrdHeader, parseMeta } from '@mrd-tools/core';
 import { convertDicomFolder, defaultOutputFile, dicom2mrd, readDicomFolder, writeMrdFile } from './dicom2mrd.js';
 import { readDicomBytes } from './dicom-file.js';
@@ -22,7 +22,7 @@ afterEach(() => {
 
 const MR_SMALL = ['MR_small.dcm', 'MR_small_implicit.dcm', 'MR_small_bigendian.dcm', 'MR_small_RLE.dcm', 'MR_small_jpeg_ls_lossless.dcm'].map((f) => `dicom/mr_small/${f}`);
 
-describeWithReference('dicom2mrd on the reference DICOM files', [...MR_SMALL, 'dicom/mr_small/MR_truncated.dcm', 'dicom/series'], () => {
+describe('dicom2mrd on the reference DICOM files', () => {
   it('decodes every transfer syntax to the same signed 16-bit pixels', async () => {
     const ref = await readDicomBytes('x', new Uint8Array(readFileSync(reference(MR_SMALL[0]!))));
     expect(ref.pixels.dataType).toBe(DataType.SHORT);

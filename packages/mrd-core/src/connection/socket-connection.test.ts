@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { itWithReference, reference } from '@mrd-tools/core/testing';
+import { reference } from '@mrd-tools/core/testing';
 import { LogLevel, logger } from '../logging/index.js';
 import { createAcquisition } from '../messages/create.js';
 import { decodeStream } from '../stream/decoder.js';
@@ -39,7 +39,7 @@ async function collect(conn: SocketConnection): Promise<MrdMessage[]> {
 }
 
 describe('SocketConnection', () => {
-  itWithReference('relays a reference stream byte for byte, counts messages, ends at CLOSE', ['streams/waveforms_savedataonly.client-to-server.bin'], async () => {
+  it('relays a reference stream byte for byte, counts messages, ends at CLOSE', async () => {
     const bytes = new Uint8Array(readFileSync(reference('streams/waveforms_savedataonly.client-to-server.bin')));
     const msgs = decodeStream(bytes);
     const [a, b] = await socketPair();

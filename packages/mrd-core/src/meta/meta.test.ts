@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { describe, expect, it } from 'vitest';
-import { describeWithReference, reference } from '../testing/index.js';
+import { reference } from '../testing/index.js';
 import { MetaAttributes, MetaAttributesError, parseMeta, parseMetaDocument, scanPlainMeta, serializeMeta } from './meta.js';
 import { createRoi, parseRoi } from './roi.js';
 import { formatPythonFixed, formatPythonFloat } from './python-format.js';
@@ -177,70 +177,66 @@ function streamImages(rel: string): StreamImage[] {
 
 const OUTPUTS = ['cpp_invertcontrast', 'images_invertcontrast_sendoriginal', 'invertcontrast_complex', 'invertcontrast_m64', 'invertcontrast_rgb', 'invertcontrast_roi', 'simplefft_m64'];
 
-describeWithReference(
-  'meta attributes of the reference outputs',
-  [...OUTPUTS.map((c) => `outputs/${c}.h5`), ...OUTPUTS.map((c) => `streams/${c}.server-to-client.bin`)],
-  () => {
-    for (const c of OUTPUTS) {
-      it(`${c}: every image attribute string re-serializes byte for byte (HDF5 and stream)`, async () => {
-        const fromFile = await imageAttributes(`outputs/${c}.h5`);
-        const fromStream = streamImages(`streams/${c}.server-to-client.bin`).map((s) => s.attributes);
-        expect(fromFile.length).toBeGreaterThan(0);
-        expect(fromStream.length).toBeGreaterThan(0);
-        for (const s of [...fromFile, ...fromStream]) expect(serializeMeta(parseMeta(s))).toBe(s);
-        expect(new Set(fromStream)).toEqual(new Set(fromFile));
-      });
-    }
-
-    // Builds the attributes the way invertcontrast.py does, from the values it starts from.
-    function invertcontrastMeta(img: StreamImage, withRoi: boolean): string {
-      const m = new MetaAttributes(); // as received from process_raw
-      m.set('DataRole', 'Image');
-      m.set('ImageProcessingHistory', ['FIRE', 'PYTHON']);
-      m.set('Keep_image_geometry', 1);
-      const maxVal = 2 ** 12 - 1;
-      m.set('DataRole', 'Image');
-      m.set('ImageProcessingHistory', ['PYTHON', 'INVERT']);
-      m.set('WindowCenter', formatPythonFloat((maxVal + 1) / 2));
-      m.set('WindowWidth', String(maxVal + 1));
-      m.set('SequenceDescriptionAdditional', 'FIRE');
-      m.set('Keep_image_geometry', 1);
-      if (withRoi) m.set('ROI_example', exampleRoi(img.rows, img.cols));
-      m.set('ImageRowDir', img.readDir.map((v) => formatPythonFixed(v, 18)));
-      m.set('ImageColumnDir', img.phaseDir.map((v) => formatPythonFixed(v, 18)));
-      return m.serialize();
-    }
-
-    // invertcontrast.py create_example_roi: a heart in the bottom right, 10% of the image size.
-    function exampleRoi(rows: number, cols: number): string[] {
-      const n = 50;
-      const t = Array.from({ length: n }, (_, i) => (i === n - 1 ? 2 * Math.PI : i * ((2 * Math.PI) / (n - 1))));
-      let x = t.map((v) => 16 * Math.sin(v) ** 3);
-      let y = t.map((v) => -13 * Math.cos(v) + 5 * Math.cos(2 * v) + 2 * Math.cos(3 * v) + Math.cos(4 * v));
-      const norm = (a: number[]) => { const lo = Math.min(...a), hi = Math.max(...a); return a.map((v) => (v - lo) / (hi - lo)); };
-      const small = Math.min(rows, cols);
-      x = norm(x).map((v) => v * 0.1 * small + (cols - 0.2 * small));
-      y = norm(y).map((v) => v * 0.1 * small + (rows - 0.2 * small));
-      return createRoi(x, y, { rgb: [1, 0, 0], thickness: 1, style: 0, visibility: 1 });
-    }
-
-    for (const [c, roi] of [['invertcontrast_m64', false], ['invertcontrast_roi', true], ['cpp_invertcontrast', false]] as const) {
-      it(`${c}: the attributes built as invertcontrast.py builds them are the reference bytes`, () => {
-        const images = streamImages(`streams/${c}.server-to-client.bin`);
-        for (const img of images) expect(invertcontrastMeta(img, roi)).toBe(img.attributes);
-      });
-    }
-
-    it('invertcontrast_roi: the ROI parses and re-creates to the same values', () => {
-      const [img] = streamImages('streams/invertcontrast_roi.server-to-client.bin');
-      const values = parseMeta(img!.attributes).getAll('ROI_example')!;
-      const roi = parseRoi(values);
-      expect(roi.rgb).toEqual([1, 0, 0]);
-      expect(roi.thickness).toBe(1);
-      expect(roi.style).toBe(0);
-      expect(roi.visibility).toBe(1);
-      expect(roi.x).toHaveLength(50);
-      expect(createRoi(roi.x, roi.y, roi)).toEqual(values);
+describe('meta attributes of the reference outputs', () => {
+  for (const c of OUTPUTS) {
+    it(`${c}: every image attribute string re-serializes byte for byte (HDF5 and stream)`, async () => {
+      const fromFile = await imageAttributes(`outputs/${c}.h5`);
+      const fromStream = streamImages(`streams/${c}.server-to-client.bin`).map((s) => s.attributes);
+      expect(fromFile.length).toBeGreaterThan(0);
+      expect(fromStream.length).toBeGreaterThan(0);
+      for (const s of [...fromFile, ...fromStream]) expect(serializeMeta(parseMeta(s))).toBe(s);
+      expect(new Set(fromStream)).toEqual(new Set(fromFile));
     });
-  },
-);
+  }
+
+  // Builds the attributes the way invertcontrast.py does, from the values it starts from.
+  function invertcontrastMeta(img: StreamImage, withRoi: boolean): string {
+    const m = new MetaAttributes(); // as received from process_raw
+    m.set('DataRole', 'Image');
+    m.set('ImageProcessingHistory', ['FIRE', 'PYTHON']);
+    m.set('Keep_image_geometry', 1);
+    const maxVal = 2 ** 12 - 1;
+    m.set('DataRole', 'Image');
+    m.set('ImageProcessingHistory', ['PYTHON', 'INVERT']);
+    m.set('WindowCenter', formatPythonFloat((maxVal + 1) / 2));
+    m.set('WindowWidth', String(maxVal + 1));
+    m.set('SequenceDescriptionAdditional', 'FIRE');
+    m.set('Keep_image_geometry', 1);
+    if (withRoi) m.set('ROI_example', exampleRoi(img.rows, img.cols));
+    m.set('ImageRowDir', img.readDir.map((v) => formatPythonFixed(v, 18)));
+    m.set('ImageColumnDir', img.phaseDir.map((v) => formatPythonFixed(v, 18)));
+    return m.serialize();
+  }
+
+  // invertcontrast.py create_example_roi: a heart in the bottom right, 10% of the image size.
+  function exampleRoi(rows: number, cols: number): string[] {
+    const n = 50;
+    const t = Array.from({ length: n }, (_, i) => (i === n - 1 ? 2 * Math.PI : i * ((2 * Math.PI) / (n - 1))));
+    let x = t.map((v) => 16 * Math.sin(v) ** 3);
+    let y = t.map((v) => -13 * Math.cos(v) + 5 * Math.cos(2 * v) + 2 * Math.cos(3 * v) + Math.cos(4 * v));
+    const norm = (a: number[]) => { const lo = Math.min(...a), hi = Math.max(...a); return a.map((v) => (v - lo) / (hi - lo)); };
+    const small = Math.min(rows, cols);
+    x = norm(x).map((v) => v * 0.1 * small + (cols - 0.2 * small));
+    y = norm(y).map((v) => v * 0.1 * small + (rows - 0.2 * small));
+    return createRoi(x, y, { rgb: [1, 0, 0], thickness: 1, style: 0, visibility: 1 });
+  }
+
+  for (const [c, roi] of [['invertcontrast_m64', false], ['invertcontrast_roi', true], ['cpp_invertcontrast', false]] as const) {
+    it(`${c}: the attributes built as invertcontrast.py builds them are the reference bytes`, () => {
+      const images = streamImages(`streams/${c}.server-to-client.bin`);
+      for (const img of images) expect(invertcontrastMeta(img, roi)).toBe(img.attributes);
+    });
+  }
+
+  it('invertcontrast_roi: the ROI parses and re-creates to the same values', () => {
+    const [img] = streamImages('streams/invertcontrast_roi.server-to-client.bin');
+    const values = parseMeta(img!.attributes).getAll('ROI_example')!;
+    const roi = parseRoi(values);
+    expect(roi.rgb).toEqual([1, 0, 0]);
+    expect(roi.thickness).toBe(1);
+    expect(roi.style).toBe(0);
+    expect(roi.visibility).toBe(1);
+    expect(roi.x).toHaveLength(50);
+    expect(createRoi(roi.x, roi.y, roi)).toEqual(values);
+  });
+});

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import h5wasm from 'h5wasm/node';
-import { beforeAll, expect } from 'vitest';
-import { describeWithReference, itWithReference, mulberry32, reference } from '@mrd-tools/core/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32, reference } from '@mrd-tools/core/testing';
 import type { MrdMessage } from '../connection/types.js';
 import { MrdStreamDecoder, decodeStream } from './decoder.js';
 import { encodeMessage, encodeMessages } from './encoder.js';
@@ -74,7 +74,7 @@ function expectAcquisitionMatchesRow(m: MrdMessage, row: any): void {
   expect(Array.from(m.acquisition.traj)).toEqual(Array.from((traj as Float32Array | undefined) ?? []));
 }
 
-describeWithReference('reference streams', ['streams', 'inputs', 'outputs'], () => {
+describe('reference streams', () => {
   beforeAll(async () => {
     await h5wasm.ready;
   });
@@ -84,7 +84,7 @@ describeWithReference('reference streams', ['streams', 'inputs', 'outputs'], () 
     const s2c = `streams/${c.name}.server-to-client.bin`;
     const out = `outputs/${c.name}.h5`;
 
-    itWithReference(`${c.name}: client-to-server matches ${c.input}`, [c2s, c.input], () => {
+    it(`${c.name}: client-to-server matches ${c.input}`, () => {
       const msgs = decodeStream(new Uint8Array(readFileSync(reference(c2s))));
       const f = new h5wasm.File(reference(c.input), 'r');
       try {
@@ -135,7 +135,7 @@ describeWithReference('reference streams', ['streams', 'inputs', 'outputs'], () 
       }
     });
 
-    itWithReference(`${c.name}: server-to-client matches ${out}`, [s2c, out], () => {
+    it(`${c.name}: server-to-client matches ${out}`, () => {
       const msgs = decodeStream(new Uint8Array(readFileSync(reference(s2c))));
       expect(msgs.at(-1)!.type).toBe('close');
       const counts = countTypes(msgs);
@@ -167,7 +167,7 @@ describeWithReference('reference streams', ['streams', 'inputs', 'outputs'], () 
       }
     });
 
-    itWithReference(`${c.name}: re-encoding reproduces both streams byte for byte`, [c2s, s2c], () => {
+    it(`${c.name}: re-encoding reproduces both streams byte for byte`, () => {
       for (const rel of [c2s, s2c]) {
         const bytes = new Uint8Array(readFileSync(reference(rel)));
         const msgs = decodeStream(bytes);
@@ -179,7 +179,7 @@ describeWithReference('reference streams', ['streams', 'inputs', 'outputs'], () 
       }
     });
 
-    itWithReference(`${c.name}: chunked decoding (1 byte, random sizes) equals whole-buffer decoding`, [c2s, s2c], () => {
+    it(`${c.name}: chunked decoding (1 byte, random sizes) equals whole-buffer decoding`, () => {
       for (const rel of [c2s, s2c]) {
         const bytes = new Uint8Array(readFileSync(reference(rel)));
         const whole = encodeMessages(decodeStream(bytes));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithReference, reference } from '@mrd-tools/core/testing';
+import { reference } from '@mrd-tools/core/testing';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdFile, MrdFileError } from './index.js';
 
@@ -75,7 +75,7 @@ const CPP = 'inputs/cpp_phantom_m64_c4_noise_traj.h5';
 const WAVE = 'inputs/phantom_m64_waveforms.h5';
 const SAVED = 'savedata/waveforms_savedataonly.server-saved.h5';
 
-describeWithReference('MrdFile on the h5py phantom (ismrmrd-python)', [PY], () => {
+describe('MrdFile on the h5py phantom (ismrmrd-python)', () => {
   let f: MrdFile;
   let acqs: Acquisition[];
   beforeAll(async () => {
@@ -197,7 +197,7 @@ describeWithReference('MrdFile on the h5py phantom (ismrmrd-python)', [PY], () =
   });
 });
 
-describeWithReference('MrdFile on the C++ library phantom', [CPP], () => {
+describe('MrdFile on the C++ library phantom', () => {
   let f: MrdFile;
   beforeAll(async () => {
     f = await MrdFile.open(reference(CPP));
@@ -245,7 +245,7 @@ describeWithReference('MrdFile on the C++ library phantom', [CPP], () => {
   });
 });
 
-describeWithReference('MrdFile waveforms', [WAVE], () => {
+describe('MrdFile waveforms', () => {
   it('reads the 20 appended waveforms (ids 0 and 1025, 5 channels x 40 samples) as h5wasm does', async () => {
     const f = await MrdFile.open(reference(WAVE));
     try {
@@ -270,7 +270,7 @@ describeWithReference('MrdFile waveforms', [WAVE], () => {
   });
 });
 
-describeWithReference('MrdFile server-saved data (savedata)', [SAVED], () => {
+describe('MrdFile server-saved data (savedata)', () => {
   it('reads config_file, acquisitions and waveforms', async () => {
     const f = await MrdFile.open(reference(SAVED));
     try {
@@ -296,7 +296,7 @@ const OUTPUTS: [string, string[], number, string][] = [
   ['outputs/images_invertcontrast_sendoriginal.h5', ['image_0', 'image_99'], 2, 'Int16Array'],
 ];
 
-describeWithReference('MrdFile images of the reference outputs', OUTPUTS.map((o) => o[0]), () => {
+describe('MrdFile images of the reference outputs', () => {
   for (const [file, series, dataType, ctor] of OUTPUTS) {
     it(`${file}: series ${series.join(', ')}, data_type ${dataType}, pixels and attributes as h5wasm reads them`, async () => {
       const f = await MrdFile.open(reference(file));
