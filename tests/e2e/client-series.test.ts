@@ -210,10 +210,14 @@ describe('mrd-client beyond the reference', () => {
   it('gives a clear error after 5 connection attempts', async () => {
     const input = await inputFile(tempDir('in-'), ['dataset']);
     const out = join(dir, 'never.h5');
-    const run = await runClient(['-p', '1', '-o', out, input]);
+    // A port nothing listens on: one the system just gave out and that was closed again.
+    const probe = createServer();
+    const port = await new Promise<number>((r) => probe.listen(0, '127.0.0.1', () => r((probe.address() as { port: number }).port)));
+    await new Promise<void>((r) => probe.close(() => r()));
+    const run = await runClient(['-p', String(port), '-o', out, input]);
     expect(run.code).not.toBe(0);
     expect(run.out).toMatch(/Failed to connect \(5\/5\)/);
-    expect(run.out).toMatch(/cannot connect to MRD server at localhost:1 after 5 attempts/);
+    expect(run.out).toContain(`cannot connect to MRD server at localhost:${port} after 5 attempts`);
     expect(existsSync(out)).toBe(false);
   }, 30_000);
 });

@@ -3,11 +3,11 @@
  * shell commands of every ```sh block in order (mrd-server started in the background, as "in a
  * second terminal"), and the Old code -> New code edits of the ```ts old:/new: blocks applied to
  * the files they name. Runs in a fresh folder whose `packages` links to this repository, with the
- * built tools on PATH under their command names.
+ * built tools on PATH under their command names. No fixed port: the server listens on the port the
+ * system picks and the client is pointed at it (onPort below).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '../../packages/mrd-core/src/index.js';
@@ -58,15 +58,35 @@ function applyEdit(text: string, step: { file: string; old: string; new: string 
   return text.slice(0, at) + step.new + text.slice(at + step.old.length);
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
+/**
+ * A README command with the port the test uses. The README's commands rely on the tools' default
+ * port (9002), which may be busy on the machine running the tests, so a command starting
+ * `mrd-server` is run with port 0 (the system picks a free port; the server logs which) and a
+ * command starting `mrd-client` with the port that server actually bound. A command that names a
+ * port (`-p N`, `--port N`, `--port=N`) has N replaced; one that names none gets `-p <port>` right
+ * after the tool's name. The rest of the line runs exactly as written, so the README keeps showing
+ * the commands a user types.
+ */
+export function onPort(line: string, port: number): string {
+  const tool = /^(mrd-server|mrd-client)(?=\s|$)/.exec(line);
+  if (!tool) return line;
+  const named = /(\s)(-p|--port)(=|\s+)\d+(?=\s|$)/;
+  if (named.test(line)) return line.replace(named, `$1$2$3${port}`);
+  return `${tool[1]} -p ${port}${line.slice(tool[1]!.length)}`;
 }
 
 describe('README tutorials, run as written', () => {
+  it('onPort: the server on port 0, the client on the bound port, whether or not the line names one', () => {
+    expect(onPort('mrd-server -v --modules-dir modules', 0)).toBe('mrd-server -p 0 -v --modules-dir modules');
+    expect(onPort('mrd-server', 0)).toBe('mrd-server -p 0');
+    expect(onPort('mrd-client -c filterkspace -o phantom_img.h5 phantom_raw.h5', 40123)).toBe('mrd-client -p 40123 -c filterkspace -o phantom_img.h5 phantom_raw.h5');
+    expect(onPort('mrd-client -p 9002 -c x in.h5', 40123)).toBe('mrd-client -p 40123 -c x in.h5');
+    expect(onPort('mrd-client -c x --port 9002 in.h5', 40123)).toBe('mrd-client -c x --port 40123 in.h5');
+    expect(onPort('mrd-server -v --port=9002', 0)).toBe('mrd-server -v --port=0');
+    expect(onPort('mrd2gif phantom_img.h5', 40123)).toBe('mrd2gif phantom_img.h5');
+    expect(onPort('mrd-phantom -o phantom_raw.h5', 40123)).toBe('mrd-phantom -o phantom_raw.h5');
+  });
+
   const servers: ChildProcess[] = [];
   afterAll(() => {
     for (const s of servers) s.kill('SIGTERM');
@@ -74,7 +94,6 @@ describe('README tutorials, run as written', () => {
 
   it('runs every command and edit; the server runs both user modules', async () => {
     for (const f of Object.values(TOOLS)) expect(existsSync(join(root, f)), `${f} (build first)`).toBe(true);
-    expect(await portFree(9002), 'the tutorials use the default port 9002, which is busy').toBe(true);
     const work = tempDir('mrd-tutorial-');
     symlinkSync(join(root, 'packages'), join(work, 'packages'));
     const bin = join(work, '.bin');
@@ -86,26 +105,34 @@ describe('README tutorials, run as written', () => {
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
     let serverLog = '';
     let commandLog = '';
+    /** The port the last mrd-server started by the README bound. */
+    let serverPort: number | undefined;
     for (const step of tutorialSteps(readFileSync(join(root, 'README.md'), 'utf8'))) {
       if (step.kind === 'edit') {
         const path = join(work, step.file);
         writeFileSync(path, applyEdit(readFileSync(path, 'utf8'), step));
         continue;
       }
-      for (const line of step.lines) {
-        if (line.startsWith('mrd-server')) {
+      for (const written of step.lines) {
+        if (written.startsWith('mrd-server')) {
+          const line = onPort(written, 0);
+          let log = '';
           const proc = spawn('/bin/sh', ['-c', `exec ${line}`], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
           servers.push(proc);
-          proc.stdout!.on('data', (c) => (serverLog += c.toString()));
-          proc.stderr!.on('data', (c) => (serverLog += c.toString()));
-          await new Promise<void>((resolve, reject) => {
+          proc.stdout!.on('data', (c) => { log += c.toString(); serverLog += c.toString(); });
+          proc.stderr!.on('data', (c) => { log += c.toString(); serverLog += c.toString(); });
+          serverPort = await new Promise<number>((resolve, reject) => {
+            let waited = 0;
             const t = setInterval(() => {
-              if (/Server listening at/.test(serverLog)) { clearInterval(t); resolve(); }
-              if (proc.exitCode !== null) { clearInterval(t); reject(new Error(`"${line}" exited:\n${serverLog}`)); }
+              const m = /Server listening at [^\s]+:(\d+)/.exec(log);
+              if (m) { clearInterval(t); resolve(Number(m[1])); }
+              else if (proc.exitCode !== null || (waited += 50) > 30_000) { clearInterval(t); reject(new Error(`"${line}" did not start listening:\n${log}`)); }
             }, 50);
           });
           continue;
         }
+        if (written.startsWith('mrd-client') && serverPort === undefined) throw new Error(`README: "${written}" comes before any mrd-server command`);
+        const line = onPort(written, serverPort ?? 0);
         // Asynchronously, so the server's output keeps being read meanwhile.
         const r = await new Promise<{ status: number | null; out: string }>((resolve) => {
           const p = spawn('/bin/sh', ['-c', line], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
