@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
-import { tempDir } from './server-harness.js';
+import { ignoredByRepository, tempDir } from './server-harness.js';
 
 function demo(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -21,11 +21,16 @@ function demo(args: string[], cwd: string): Promise<{ code: number | null; out: 
 }
 
 describe('README demo', () => {
-  it('runs phantom -> server -> client -> preview into a fresh folder', async () => {
+  it('runs phantom -> server -> client -> preview into a fresh, git-ignored mrd-demo-<date-time> folder', async () => {
     const cwd = tempDir('mrd-demo-test-');
-    const r = await demo(['--out', 'run1'], cwd);
+    const r = await demo([], cwd);
     expect(r.code, r.out).toBe(0);
-    expect(readdirSync(join(cwd, 'run1')).sort()).toEqual(['phantom_img.h5', 'phantom_img_dataset_image_0_FIRE.gif', 'phantom_raw.h5']);
+    const made = readdirSync(cwd);
+    expect(made).toHaveLength(1);
+    expect(made[0]).toMatch(/^mrd-demo-\d{8}-\d{6}$/);
+    expect(readdirSync(join(cwd, made[0]!)).sort()).toEqual(['phantom_img.h5', 'phantom_img_dataset_image_0_FIRE.gif', 'phantom_raw.h5']);
+    // Run from the repository folder (as the README says), the demo's folder stays out of git status.
+    expect(ignoredByRepository(cwd, made)).toEqual(made);
     expect(r.out).toMatch(/Received +1 images/);
     // The server it started is gone (its log says it stopped on the signal).
     expect(r.out).toContain('Received signal interrupt -- stopping server');

@@ -1,10 +1,11 @@
 /**
  * Test harness for the end-to-end tests of mrd-server and mrd-client: starts the BUILT server
  * (packages/mrd-server/dist/cli.js, made by `node scripts/build.mjs`) on a free port, collects
- * its log, stops it with a signal; runs the built client.
+ * its log, stops it with a signal; runs the built client. Also: which outputs of a README command
+ * the repository's .gitignore covers.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
@@ -22,6 +23,25 @@ export function assertBuilt(): void {
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Which of `names` (entries of `dir`, a scratch folder where README commands ran, standing in for
+ * the repository folder) the repository's .gitignore ignores, as git itself decides: `dir` becomes
+ * a git repository holding a copy of that .gitignore.
+ */
+export function ignoredByRepository(dir: string, names: string[]): string[] {
+  const git = (args: string[], input?: string) => {
+    const r = spawnSync('git', ['-C', dir, ...args], { input, encoding: 'utf8' });
+    if (r.error) throw new Error(`git ${args.join(' ')}: ${r.error.message}`);
+    return r;
+  };
+  if (git(['init', '-q']).status !== 0) throw new Error(`git init in ${dir} failed`);
+  copyFileSync(join(repoRoot(), '.gitignore'), join(dir, '.gitignore'));
+  // check-ignore exits 0 when some path is ignored, 1 when none is, 128 on an error.
+  const r = git(['check-ignore', '--stdin'], names.join('\n') + '\n');
+  if (r.status !== 0 && r.status !== 1) throw new Error(`git check-ignore failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l !== '');
 }
 
 export interface RunningServer {

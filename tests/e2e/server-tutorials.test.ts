@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '../../packages/mrd-core/src/index.js';
 import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
-import { tempDir } from './server-harness.js';
+import { ignoredByRepository, tempDir } from './server-harness.js';
 
 const root = repoRoot();
 const TOOLS: Record<string, string> = {
@@ -158,5 +158,10 @@ describe('README tutorials, run as written', () => {
       f.close();
     }
     expect(readdirSync(work).filter((n) => n.endsWith('.gif')).length).toBeGreaterThan(0);
+    // Run from the repository folder, as the README says, these outputs must not show up in git
+    // status (packages and .bin are this test's stand-ins for the repository and the PATH).
+    const outputs = readdirSync(work).filter((n) => n !== 'packages' && n !== '.bin').sort();
+    expect(outputs).toEqual(expect.arrayContaining(['modules', 'phantom_img.h5', 'phantom_raw.h5']));
+    expect(ignoredByRepository(work, outputs).sort()).toEqual(outputs);
   }, 240_000);
 });
