@@ -6,6 +6,7 @@
 import { yargsFor, helpWidth, runCli, TextProgressBar } from '@mrd-tools/core';
 import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
+import { basename, dirname } from 'node:path';
 
 async function main(): Promise<number> {
   const argv = await yargsFor(process.argv.slice(2))
@@ -25,7 +26,7 @@ async function main(): Promise<number> {
     .option('seed', { type: 'number', describe: 'Seed of the noise generator, for reproducible noise. Default: a random seed, printed so the run can be repeated.' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the output file if it exists (all its content is lost).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing but errors.' })
-    .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'], default: 'cartesian', describe: 'cartesian: the reference dataset (above). spiral: a real-time golden-angle variable-density spiral acquisition of a moving Shepp-Logan phantom (analytic, with a pulsating "heart" and breathing shift), for the simplenufft1arm recon; writes the sequence metafile <hash>.mat next to the output (hash in tSequenceVariant). Options below marked [spiral] apply; -m, -O, -r, -a, -w, -C, -k are Cartesian only; -c, -n, -d, --seed, --force apply to both.' })
+    .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'], default: 'cartesian', describe: 'cartesian: the reference dataset (above). spiral: a real-time golden-angle variable-density spiral acquisition of a moving Shepp-Logan phantom (analytic, with a pulsating "heart" and breathing shift), for the spiral recons; also writes the sequence metafile <hash>.mat into seq_meta/ beside the output (hash in tSequenceVariant), where an mrd-server started in the output\'s folder finds it. Options below marked [spiral] apply; -m, -O, -r, -a, -w, -C, -k are Cartesian only; -c, -n, -d, --seed, --force apply to both.' })
     .option('interleaves', { type: 'number', default: 24, describe: '[spiral] Arms for Nyquist sampling at the k-space centre; also the number of golden-angle arms before the pattern repeats (param.interleaves).' })
     .option('fov', { type: 'number', default: 24, describe: '[spiral] Field of view in cm.' })
     .option('spatial-resolution', { type: 'number', default: 1.875, describe: '[spiral] Spatial resolution in mm (matrix = 10 * fov / resolution).' })
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
     .option('resp-amplitude', { type: 'number', default: 0.08, describe: '[spiral] Breathing shift of the whole object along y, in phantom units (1 = half the FOV).' })
     .option('ecg', { type: 'boolean', default: false, describe: '[spiral] Also write ECG waveforms (waveform_id 0, trigger on channel 4) consistent with the heart motion.' })
     .option('pilot-tone', { type: 'boolean', default: false, describe: '[spiral] Also write a pilot-tone waveform (waveform_id 1025: channel 0 respiratory signal, 2 cardiac triggers, 4 derivative triggers).' })
-    .option('metafile-dir', { type: 'string', describe: '[spiral] Folder for the <hash>.mat metafile. Default: the output file\'s folder.' })
+    .option('metafile-dir', { type: 'string', describe: '[spiral] Folder for the <hash>.mat metafile. Default: seq_meta/ in the output file\'s folder (the recons\' default metafile_paths, relative to the server\'s working directory). An identical metafile already there is kept; a different one is replaced only with --force.' })
     .strict()
     .help()
     .alias('help', 'h')
@@ -67,7 +68,11 @@ async function main(): Promise<number> {
     bar?.finish();
     say(`Matrix ${r.msize}x${r.msize}, ${r.design.options.interleaves} interleaves, ${r.design.samples} samples per arm (+${argv['pre-discard']} pre-discard), TR ${r.trMs} ms, ${r.arms} arms, ${argv.coils} coils`);
     if (argv['noise-level'] > 0) say(`Noise seed: ${r.seed} (repeat with --seed ${r.seed})`);
-    say(`Metafile ${r.metafile} (tSequenceVariant ${r.hash})`);
+    say(`Metafile ${r.metafile}${r.metafileReused ? ' (already there, kept)' : ''} (tSequenceVariant ${r.hash})`);
+    const metaDir = dirname(r.metafile);
+    say(basename(metaDir) === 'seq_meta'
+      ? `  (an mrd-server started in ${dirname(metaDir)} finds it; from elsewhere: mrd-server --metafile-dir ${metaDir})`
+      : `  (start mrd-server with --metafile-dir ${metaDir} to find it)`);
     say(`Saved to ${r.output}`);
     return 0;
   }
