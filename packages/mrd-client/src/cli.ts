@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { helpWidth, logger, LogLevel, yargsFor, type LogSink } from '@mrd-tools/core';
+import { CliUsageError, cliFailureStatus, logger, LogLevel, toolParser, toolVersion, type LogSink } from '@mrd-tools/core';
 import { runClient, defaultOutfile, ClientInputError, startInputReaderEarly, type EarlyInputReader } from './client.js';
 import { inputFileBeforeParsing } from './early-input.js';
 import { pythonNowString } from './out-group.js';
@@ -27,9 +27,12 @@ async function main(): Promise<number> {
   // The reader worker boots while the arguments are parsed (it is closed if the guess was wrong).
   const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
   const earlyReader: EarlyInputReader | null = wantsHelp ? null : startInputReaderEarly(inputFileBeforeParsing(rawArgs), readerEntry());
-  const argv = await yargsFor(rawArgs)
-    .scriptName('mrd-client')
-    .usage('$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.')
+  const argv = await toolParser(rawArgs, {
+    name: 'mrd-client',
+    version: toolVersion(import.meta.url),
+    usage: '$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.',
+    numbers: { port: { integer: true, min: 1, max: 65535 } },
+  })
     .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5).' })
     .option('address', { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' })
     .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' })
@@ -47,10 +50,6 @@ async function main(): Promise<number> {
     .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
     .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.')
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .wrap(helpWidth())
     .parseAsync();
 
   const filename = String(argv._[0]);
@@ -112,6 +111,7 @@ if (boot?.kind === 'mrd-client-input-reader') {
   main().then(
     (code) => process.exit(code),
     (err) => {
+      if (err instanceof CliUsageError) process.exit(cliFailureStatus('mrd-client', err));
       const e = err as Error;
       const msg = e instanceof ClientInputError || e instanceof ConnectError ? e.message : (e?.message ?? String(err));
       logger.error(msg);
