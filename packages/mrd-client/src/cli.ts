@@ -2,12 +2,12 @@
  * mrd-client: streams an MRD file to an MRD server and stores the results (reference
  * `client.py`, with the upstream `-q`, `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { CliUsageError, cliFailureStatus, logger, LogLevel, toolParser, toolVersion, type LogSink } from '@mrd-tools/core';
+import { CliUsageError, checkOutputPath, cliFailureStatus, logger, prepareOutputFolder, LogLevel, toolParser, toolVersion, type LogSink } from '@mrd-tools/core';
 import { runClient, defaultOutfile, ClientInputError, startInputReaderEarly, type EarlyInputReader } from './client.js';
 import { inputFileBeforeParsing } from './early-input.js';
 import { pythonNowString } from './out-group.js';
@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   const sinks: LogSink[] = [];
   if (argv.logfile) {
     const abs = resolve(argv.logfile);
-    mkdirSync(dirname(abs), { recursive: true });
+    await prepareOutputFolder(dirname(abs), argv.logfile); // a read-only folder is named as such
     sinks.push((line) => appendFileSync(abs, line + '\n'));
     if (!argv.quiet) process.stdout.write(`Logging to file:  ${argv.logfile}\n`);
   } else if (!argv.quiet) {
@@ -73,6 +73,8 @@ async function main(): Promise<number> {
     outfile = defaultOutfile(filename);
     logger.info(`Output file not specified -- writing results to ${outfile}`);
   }
+  // a missing or read-only output folder is reported before connecting
+  await checkOutputPath(outfile);
   const outGroup = argv['out-group'] ?? pythonNowString();
   // As the reference: giving -c/--config implies --ignore-json-config.
   const configGiven = rawArgs.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a.startsWith('-c='));

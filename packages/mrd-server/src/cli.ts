@@ -6,8 +6,9 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
 import { coreNamespaces } from './core-namespaces.js';
-import { cliFailureStatus, logger, LogLevel, toolParser, toolVersion } from '@mrd-tools/core';
+import { cliFailureStatus, logger, prepareOutputFolder, LogLevel, toolParser, toolVersion } from '@mrd-tools/core';
 import { MrdServer, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
     .parseAsync();
 
   const level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
+  // a log file in a read-only (or otherwise unwritable) folder is named as such
+  if (argv.logfile) await prepareOutputFolder(dirname(resolve(argv.logfile)), argv.logfile);
   configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, announce: true });
   provideCoreToUserModules(coreNamespaces());
 

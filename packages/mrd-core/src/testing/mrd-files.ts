@@ -52,7 +52,7 @@ export async function writeImageFileDeclaring(path: string, x: number, y: number
   const { DataType } = await import('../constants/index.js');
   const { readFileSync, writeFileSync } = await import('node:fs');
   const w = await MrdWriter.create(path, { overwrite: true });
-  await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><encoding><encodedSpace><matrixSize><x>61</x><y>59</y><z>1</z></matrixSize><fieldOfView_mm><x>240</x><y>240</y><z>5</z></fieldOfView_mm></encodedSpace><reconSpace><matrixSize><x>61</x><y>59</y><z>1</z></matrixSize><fieldOfView_mm><x>240</x><y>240</y><z>5</z></fieldOfView_mm></reconSpace><encodingLimits/><trajectory>cartesian</trajectory></encoding></ismrmrdHeader>');
+  await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><experimentalConditions><H1resonanceFrequency_Hz>63500000</H1resonanceFrequency_Hz></experimentalConditions><encoding><encodedSpace><matrixSize><x>61</x><y>59</y><z>1</z></matrixSize><fieldOfView_mm><x>240</x><y>240</y><z>5</z></fieldOfView_mm></encodedSpace><reconSpace><matrixSize><x>61</x><y>59</y><z>1</z></matrixSize><fieldOfView_mm><x>240</x><y>240</y><z>5</z></fieldOfView_mm></reconSpace><encodingLimits/><trajectory>cartesian</trajectory></encoding></ismrmrdHeader>');
   await w.appendImages([createImage({ matrixSize: [61, 59, 1], data: new Int16Array(61 * 59), head: { data_type: DataType.SHORT, field_of_view: [240, 240, 5] } })]);
   await w.close();
   const bytes = readFileSync(path);
