@@ -224,14 +224,16 @@ describe('mrd2dicom mapping', () => {
     expect(conv.convert('image_0', image({ data: new Uint16Array(12), dataType: DataType.USHORT }), 3)).toHaveLength(1);
   });
 
-  it('adds no Laterality (type 2C: only for a paired body part, which MRD does not record), keeps an original one', async () => {
+  it('adds no Laterality (type 2C: only for a paired body part, which MRD does not record) but an empty Image Laterality (unknown); keeps an original one', async () => {
     const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data: new Uint16Array(12), dataType: DataType.USHORT })] }]);
     expect(parse(out[0]!.bytes).elements.x00200060).toBeUndefined();
+    expect(parse(out[0]!.bytes).elements.x00200062?.length).toBe(0);
     // type 2 attributes are still present (empty)
     expect(parse(out[0]!.bytes).elements.x00201040).toBeDefined();
     const withOriginal = image({ data: new Uint16Array(12), dataType: DataType.USHORT, meta: { DicomJson: JSON.stringify({ '00200060': { vr: 'CS', Value: ['L'] } }) } });
     const kept = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [withOriginal] }]);
     expect(parse(kept[0]!.bytes).string('x00200060')).toBe('L');
+    expect(parse(kept[0]!.bytes).elements.x00200062).toBeUndefined();
   });
 
   it('on a full disk: the error names the file, no partial DICOM is left, files written before are complete', async () => {
