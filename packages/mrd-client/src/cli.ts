@@ -14,6 +14,7 @@ import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
 import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
+import { terminalLogSink } from './status-line.js';
 
 /** The input-reader worker's script: its own small bundle when present, else this file. */
 function readerEntry(): string {
@@ -63,7 +64,8 @@ async function main(): Promise<number> {
   } else if (!argv.quiet) {
     process.stdout.write('No logfile provided\n');
   }
-  if (!argv.quiet) sinks.push((line) => process.stdout.write(line + '\n'));
+  // server progress updates of long recons: one status line on a terminal, plain lines otherwise
+  if (!argv.quiet) sinks.push(terminalLogSink(process.stdout));
   else sinks.push((line, level) => { if (level >= LogLevel.ERROR) process.stderr.write(line + '\n'); });
   logger.setSinks(sinks);
   logger.level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
