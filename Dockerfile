@@ -2,8 +2,13 @@
 #
 #   docker build -t mrd-tools .
 #   docker run --rm -p 9002:9002 mrd-tools                     # mrd-server on 0.0.0.0:9002
-#   docker run --rm -v "$PWD:/data" -w /data mrd-tools mrd-phantom -o phantom_raw.h5
-#   docker run --rm --network host -v "$PWD:/data" -w /data mrd-tools mrd-client -o phantom_img.h5 phantom_raw.h5
+#   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/data" -w /data mrd-tools mrd-phantom -o phantom_raw.h5
+#   docker run --rm --user "$(id -u):$(id -g)" --network host -v "$PWD:/data" -w /data mrd-tools mrd-client -o phantom_img.h5 phantom_raw.h5
+#
+# The tools run as the unprivileged user `node` (uid 1000); give `--user` your own ids when they
+# write into a folder of yours. The server's health (HEALTHCHECK) is a TCP connection to its MRD
+# port 9002 (packages/mrd-server/scripts/healthcheck.mjs; MRD_HEALTHCHECK_PORT if you move it).
+# `.dockerignore` keeps node_modules, build output, .git, tests and local data out of the build.
 #
 # User recon modules: mount a folder on /opt/code/mrd-tools/modules (it is passed as
 # --modules-dir), or on /tmp/share/code and start with the sync script
@@ -29,7 +34,12 @@ RUN for tool in mrd-server mrd-client mrd-phantom mrd2gif dicom2mrd mrd2dicom; d
         fi; \
       done; \
     done \
- && mkdir -p /opt/code/mrd-tools/modules /tmp/share/saved_data /tmp/share/debug
+ && mkdir -p /opt/code/mrd-tools/modules /tmp/share/saved_data /tmp/share/debug /tmp/share/configs \
+ && chown -R node:node /tmp/share
+# Everything below runs unprivileged: the code is root's and read-only to the server.
+USER node
 EXPOSE 9002
+HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
+  CMD ["node", "/opt/code/mrd-tools/packages/mrd-server/scripts/healthcheck.mjs"]
 # Listen on all interfaces (the container's port is what is published); default config invertcontrast.
 CMD ["mrd-server", "-v", "-H", "0.0.0.0", "-p", "9002", "--modules-dir", "/opt/code/mrd-tools/modules"]

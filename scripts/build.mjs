@@ -44,6 +44,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
+    // the tool's own version for --version (mrd-core cli toolVersion), never a package.json found at run time
+    define: { __MRD_TOOL_VERSION__: JSON.stringify(pkg.version ?? 'unknown') },
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __mrdCreateRequire } from 'node:module';\nconst require = __mrdCreateRequire(import.meta.url);",
     },

@@ -193,6 +193,10 @@ async function install(t) {
     const h = await run(bin, ['--help'], { cwd: t.installDir, timeoutMs: 60_000 });
     const ok = h.code === 0 && h.stdout.includes(name) && /--help/.test(h.stdout);
     if (!record(`${name} --help`, ok, ok ? h.stdout.split('\n')[0] : `exit ${h.code}: ${lastLine(h)}`)) t.failed = true;
+    // the installed tool's own version, not the install folder's package.json (which has none)
+    const v = await run(bin, ['--version'], { cwd: t.installDir, timeoutMs: 60_000 });
+    const vOk = v.code === 0 && v.stdout.trim() === t.pkg.version;
+    if (!record(`${name} --version`, vOk, vOk ? v.stdout.trim() : `exit ${v.code}: '${v.stdout.trim()}', expected ${t.pkg.version}`)) t.failed = true;
   }
   // Packages the bundle loads on demand through a createRequire require() (dicom2mrd's
   // WebAssembly codecs) are not reached by --help nor by the smoke flow: load each from the

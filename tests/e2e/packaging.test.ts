@@ -1,7 +1,7 @@
 /**
  * Packaging: every tool package (mrd-server, mrd-client, mrd-phantom, dicom2mrd, mrd2dicom,
  * mrd2gif) packs into a tarball that installs into an empty folder with npm and runs on its own:
- * `<tool> --help` through the installed bin link, then the Getting Started flow with each tool
+ * `<tool> --help` and `<tool> --version` (its own version) through the installed bin link, then the Getting Started flow with each tool
  * from its own install (scripts/pack-check.mjs does the work; see its header).
  *
  * It needs the npm registry (npm install of each tarball's dependencies). The README test command
@@ -150,6 +150,7 @@ describe.skipIf(!online)(`packed tool tarballs install and run on their own${onl
       expect(report.tools.every((t) => t.ok)).toBe(true);
       for (const tool of TOOLS) {
         expect(report.results.find((r) => r.what === `${tool} --help`)?.ok, `${tool} --help`).toBe(true);
+        expect(report.results.find((r) => r.what === `${tool} --version`)?.ok, `${tool} --version`).toBe(true);
       }
       // The smoke flow ran end to end (each step is its own check in the report).
       for (const step of ['mrd-client -c invertcontrast', 'mrd-server -m', 'packcheck_echo', 'worker-thread reader', 'mrd2gif writes', 'mrd2dicom converts', 'dicom2mrd converts']) {

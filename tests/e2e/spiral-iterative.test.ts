@@ -54,6 +54,10 @@ describe('iterative spiral recons end to end (mrd-phantom -> mrd-client -> mrd-s
   it('rtspiral_bart_tvrecon: 30 frames of 8 arms, indexed from 0, time stamps every 8 TR, waveforms saved', async () => {
     const run = await runClient(['-p', String(server.port), '-c', 'rtspiral_bart_tvrecon', '-w', '-G', 'out', '-o', join(dir, 'tv.h5'), join(dir, 'raw.h5')], { cwd: dir, timeoutMs: 300_000 });
     expect(run.code, run.out + server.log()).toBe(0);
+    // the recon's progress reaches the client (INFO texts) and the client shows it
+    expect(run.out).toMatch(/INFO {5}rtspiral_bart_tvrecon: TV solve \(30 frames in 3 chunk\(s\), 20 CG steps each\): started, elapsed \d+s/);
+    expect(run.out).toMatch(/INFO {5}rtspiral_bart_tvrecon: reconstruction of 30 frames finished, sending them in \d+s/);
+    expect(server.log()).toMatch(/rtspiral_bart_tvrecon: coil maps \(nlinv, 240 arms\): started/);
     const ims = await images(join(dir, 'tv.h5'));
     expect(ims.length).toBe(30);
     expect(ims.map((i) => i.head.image_index)).toEqual(ims.map((_, k) => k));

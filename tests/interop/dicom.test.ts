@@ -18,12 +18,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
-import { commandOnPath, findPython, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { commandOnPath, findPython, reference, writeImageFileDeclaring } from '../../packages/mrd-core/src/testing/index.js';
 import { e, syntheticMr } from '../../packages/dicom2mrd/src/test-fixtures.js';
 import { convertDicomFolder } from '../../packages/dicom2mrd/src/dicom2mrd.js';
 import { readDicomBytes } from '../../packages/dicom2mrd/src/dicom-file.js';
 import { mrdImagesToDicom } from '../../packages/mrd2dicom/src/mrd2dicom.js';
-import { MetaAttributes, parseMeta } from '../../packages/mrd-core/src/index.js';
+import { DataType, ImageType, MetaAttributes, MrdWriter, createImage, parseMeta } from '../../packages/mrd-core/src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -47,6 +47,12 @@ function node(cli: string, args: string[], cwd = work) {
 function dciodvfyErrors(file: string): string[] {
   const r = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
   return (r.stdout + r.stderr).split('\n').filter((l) => /^Error/.test(l));
+}
+
+/** dciodvfy's notes on attributes whose condition does not hold (an empty or unwarranted type 2C). */
+function dciodvfyConditionNotes(file: string): string[] {
+  const r = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+  return (r.stdout + r.stderr).split('\n').filter((l) => /only permitted to be empty when actually unknown|condition unsatisfied|Lateral/i.test(l));
 }
 
 let decompressed = 0;
@@ -248,6 +254,47 @@ print('ok')
     const r = node(mrd2dicomCli, [reference('outputs/waveforms_savedataonly.h5'), '-o', join(work, 'none')]);
     expect(r.status).toBe(1);
     expect(r.out).toMatch(/has no images/);
+  });
+
+  it('mrd2dicom on images of every data type and shape, without a DICOM origin: valid DICOM (dciodvfy), no invented Laterality; a 0 x 0 image is refused by name', async () => {
+    const h5 = join(work, 'every-type.h5');
+    const w = await MrdWriter.create(h5, { overwrite: true });
+    await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><measurementInformation><patientPosition>HFS</patientPosition><protocolName>every type</protocolName></measurementInformation><experimentalConditions><H1resonanceFrequency_Hz>63500000</H1resonanceFrequency_Hz></experimentalConditions><encoding><encodedSpace><matrixSize><x>8</x><y>6</y><z>1</z></matrixSize><fieldOfView_mm><x>240</x><y>180</y><z>5</z></fieldOfView_mm></encodedSpace><reconSpace><matrixSize><x>8</x><y>6</y><z>1</z></matrixSize><fieldOfView_mm><x>240</x><y>180</y><z>5</z></fieldOfView_mm></reconSpace><encodingLimits/><trajectory>cartesian</trajectory></encoding></ismrmrdHeader>');
+    const geometry = { field_of_view: [240, 180, 5], read_dir: [1, 0, 0], phase_dir: [0, 1, 0], slice_dir: [0, 0, 1], position: [0, 0, 0] } as const;
+    const make = (series: number, dataType: number, data: ArrayLike<number>, o: { x?: number; y?: number; z?: number; channels?: number; imageType?: number } = {}) => createImage({
+      matrixSize: [o.x ?? 8, o.y ?? 6, o.z ?? 1], channels: o.channels ?? 1, data: data as never,
+      head: { ...geometry, field_of_view: [...geometry.field_of_view], read_dir: [...geometry.read_dir], phase_dir: [...geometry.phase_dir], slice_dir: [...geometry.slice_dir], position: [...geometry.position], data_type: dataType, image_series_index: series, image_type: o.imageType ?? ImageType.MAGNITUDE },
+    });
+    const n = 48;
+    const ramp = (k: number, f: (i: number) => number) => Array.from({ length: k }, (_, i) => f(i));
+    await w.appendImages([make(1, DataType.USHORT, Uint16Array.from(ramp(n, (i) => i * 100)))], { series: 'image_1' });
+    await w.appendImages([make(2, DataType.SHORT, Int16Array.from(ramp(n, (i) => i * 100 - 2000)))], { series: 'image_2' });
+    await w.appendImages([make(3, DataType.FLOAT, Float32Array.from(ramp(n, (i) => Math.sin(i) * 3.5)))], { series: 'image_3' });
+    await w.appendImages([make(4, DataType.CXFLOAT, Float32Array.from(ramp(2 * n, (i) => Math.cos(i))), { imageType: ImageType.COMPLEX })], { series: 'image_4' });
+    await w.appendImages([make(5, DataType.INT, Int32Array.from(ramp(n, (i) => i * 100000)))], { series: 'image_5' });
+    await w.appendImages([make(6, DataType.USHORT, Uint16Array.from(ramp(3 * n, (i) => (i * 37) % 256)), { channels: 3, imageType: ImageType.RGB })], { series: 'image_6' });
+    await w.appendImages([make(7, DataType.USHORT, Uint16Array.from(ramp(2 * 2 * n, (i) => i)), { channels: 2, z: 2 })], { series: 'image_7' });
+    await w.close();
+    const out = join(work, 'every-type');
+    const r = node(mrd2dicomCli, [h5, '-o', out]);
+    expect(r.status, r.out).toBe(0);
+    const files = checkWritten(out);
+    expect(files.length).toBe(1 + 1 + 1 + 1 + 1 + 1 + 4);
+    for (const f of files) {
+      const ds = dicomParser.parseDicom(new Uint8Array(readFileSync(f)));
+      expect(ds.elements.x00200060, `${f}: no Laterality was invented`).toBeUndefined();
+      expect(dciodvfyConditionNotes(f), `dciodvfy ${f}`).toEqual([]);
+      expect(Number(ds.uint16('x00280010'))).toBeGreaterThan(0);
+      expect(ds.string('x00280030')).not.toMatch(/Infinity|NaN/);
+    }
+    // an image of 0 x 0 pixels (the writer refuses to make one: patched from a valid file) is refused by name
+    const zero = join(work, 'zero.h5');
+    await writeImageFileDeclaring(zero, 0, 0);
+    const z = node(mrd2dicomCli, [zero, '-o', join(work, 'zero')]);
+    expect(z.status, z.out).toBe(1);
+    expect(z.out).toMatch(/image_0 image 0: matrix size 0x0x1 cannot be a DICOM image .*; skipped/);
+    expect(z.out).toMatch(/mrd2dicom: .*zero\.h5: no image could be written as DICOM \(1 skipped: image_0 image 0\)/);
+    expect(readdirSync(join(work, 'zero'))).toEqual([]);
   });
 });
 

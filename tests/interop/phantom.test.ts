@@ -165,8 +165,9 @@ describe('mrd-phantom CLI', () => {
     const c = run('-m', '64', '-c', '2', '--force', '-q');
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toBe('');
+    // a number out of range is a usage error (exit 2), found before anything is generated
     const d = run('-m', '0');
-    expect(d.status).toBe(1);
-    expect(d.stderr).toMatch(/matrix size must be an integer >= 2, got 0/);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(/^mrd-phantom: error: argument -m\/--matrix-size\/--matrix: invalid value '0' \(expected an integer from 2 to 65536\)/);
   });
 });

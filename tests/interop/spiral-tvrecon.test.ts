@@ -46,7 +46,7 @@ let arms: ArmSamples[];
 beforeAll(async () => {
   if (!hasBart()) return;
   const dir = mkdtempSync(join(tmpdir(), 'tv-interop-'));
-  await writeSpiralPhantom({ output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 48, coils: 4, seed: 8, noiseLevel: 0.002, trMs: 18 });
+  await writeSpiralPhantom({ output: join(dir, 'raw.h5'), metafileDir: dir, interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 48, coils: 4, seed: 8, noiseLevel: 0.002, trMs: 18 });
   const { header, messages } = await readSessionMessages(join(dir, 'raw.h5'));
   const fft = await getFftEngine();
   const meta = allArmsMetafile(readSpiralMetafile(findMetafile(sequenceHash(header), [dir], dir)));
@@ -91,10 +91,10 @@ describeBart('native TV solver vs BART pics', () => {
     const bart = await Bart.locate();
     const apf = 6, frames = 8;
     const groups: ArmGroup[] = Array.from({ length: frames }, (_, f) => arms.slice(f * apf, (f + 1) * apf));
-    const maps = nativeCoilMaps(fft, series, arms);
+    const maps = await nativeCoilMaps(fft, series, arms);
     const scale = nativeDataScale(fft, series, groups, maps);
     const lambda = 0.02 * frames, iter = 20;
-    const nat = nativeSolve(fft, series, groups, maps, [frames], [{ axis: 0, lambda, joint: [0] }], iter, scale);
+    const nat = await nativeSolve(fft, series, groups, maps, [frames], [{ axis: 0, lambda, joint: [0] }], iter, scale);
     const ref = await bartPics(bart, `-m -w ${scale} -e -S -R T:1024:1024:${lambda} -i ${iter}`, series, groups, maps, { 10: frames });
     const e = nrmse(nat, ref), em = magnitudeNrmse(nat, ref);
     console.log(`TFD native vs BART ${bart.version.text}: complex NRMSE ${(100 * e).toFixed(2)} %, magnitude ${(100 * em).toFixed(2)} %`);
@@ -107,13 +107,13 @@ describeBart('native TV solver vs BART pics', () => {
     const bart = await Bart.locate();
     const nr = 2, nc = 3, apb = 6;
     const groups: ArmGroup[] = Array.from({ length: nr * nc }, (_, g) => arms.slice(g * apb, (g + 1) * apb));
-    const maps = nativeCoilMaps(fft, series, arms);
+    const maps = await nativeCoilMaps(fft, series, arms);
     const scale = nativeDataScale(fft, series, groups, maps);
     const lr = 0.05, lc = 0.03, iter = 20;
     // our groups are [resp][card] (card fastest); BART: card at dim 11? no - resp at dim 10 fastest
     const byBart: ArmGroup[] = [];
     for (let c = 0; c < nc; c++) for (let r = 0; r < nr; r++) byBart.push(groups[r * nc + c]);
-    const nat = nativeSolve(fft, series, groups, maps, [nr, nc], [{ axis: 0, lambda: lr }, { axis: 1, lambda: lc }], iter, scale);
+    const nat = await nativeSolve(fft, series, groups, maps, [nr, nc], [{ axis: 0, lambda: lr }, { axis: 1, lambda: lc }], iter, scale);
     const refB = await bartPics(bart, `-e -r 0 -w ${scale} -S -R T:1024:0:${lr} -R T:2048:0:${lc} -i ${iter}`, series, byBart, maps, { 10: nr, 11: nc });
     const npix = series.msize * series.msize;
     const ref = new Float32Array(refB.length);
@@ -137,7 +137,7 @@ describeBart('native TV solver vs BART pics', () => {
     expect(err).toBeLessThan(0.025);
     // the native pipeline (scale rule on frames 5.., native solver) on the bart backend's nlinv maps
     const groups: ArmGroup[] = Array.from({ length: 8 }, (_, f) => arms.slice(f * 6, (f + 1) * 6));
-    const shared = nativeSolve(fft, series, groups, ref.maps, [8], [{ axis: 0, lambda: 0.02 * 8, joint: [0] }], 20, nativeDataScale(fft, series, groups.slice(5), ref.maps));
+    const shared = await nativeSolve(fft, series, groups, ref.maps, [8], [{ axis: 0, lambda: 0.02 * 8, joint: [0] }], 20, nativeDataScale(fft, series, groups.slice(5), ref.maps));
     const errShared = lsMagnitudeNrmse(shared, ref.images);
     console.log(`TFD whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
     expect(errShared).toBeLessThan(0.025);
@@ -167,7 +167,7 @@ describeBart('native TV solver vs BART pics', () => {
     const groups = binGroups(arms, resp, card, 2, 2, true);
     const maps = await bartCoilMaps(bart, series, arms, 14);
     const z = zeroFilledBins(series, groups);
-    const shared = nativeSolve(fft, z.series, z.groups, maps, [2, 2], [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }], 20, nativeDataScale(fft, series, groups, maps));
+    const shared = await nativeSolve(fft, z.series, z.groups, maps, [2, 2], [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }], 20, nativeDataScale(fft, series, groups, maps));
     const errShared = lsMagnitudeNrmse(shared, ref);
     console.log(`XD-GRASP whole recon with the bart backend's maps, native vs bart: magnitude NRMSE ${(100 * errShared).toFixed(2)} %`);
     // 1.06-1.40 % measured (BART's maps vary a little run to run)
@@ -209,7 +209,7 @@ describeBart('native nlinv vs bart nlinv', () => {
     const fft = await getFftEngine();
     const bart = await Bart.locate();
     const ref = await bartCoilMaps(bart, series, arms, 13);
-    const nat = nlinvCoilMaps(fft, series, arms, 13);
+    const nat = await nlinvCoilMaps(fft, series, arms, 13);
     const m = series.msize, npix = m * m, nc = series.ncoils;
     // the phantom's object: a disc of radius 0.35 msize around the centre
     const inside = Uint8Array.from({ length: npix }, (_, i) => ((Math.floor(i / m) - m / 2) ** 2 + ((i % m) - m / 2) ** 2 <= (0.35 * m) ** 2 ? 1 : 0));

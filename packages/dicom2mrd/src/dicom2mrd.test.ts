@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reference } from '@mrd-tools/core/testing';
+import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
 import { DataType, ImageType, MrdFile, Tag, decodeDicomJsonMeta, logger, parseIsmrmrdHeader, parseMeta } from '@mrd-tools/core';
 import { convertDicomFolder, defaultOutputFile, dicom2mrd, readDicomFolder, writeMrdFile } from './dicom2mrd.js';
 import { readDicomBytes } from './dicom-file.js';
@@ -229,6 +229,48 @@ describe('dicom2mrd output file', () => {
       expect(parseIsmrmrdHeader(f.readHeader('dataset')!).measurementInformation?.patientPosition).toBe('HFS');
     } finally {
       f.close();
+    }
+  });
+
+  it('on a full disk: the error names the file; no new file is left, an existing file keeps exactly what it had', async () => {
+    const src = join(dir, 'src-full');
+    mkdirSync(src);
+    for (let i = 1; i <= 40; i++) writeFileSync(join(src, `i${i}.dcm`), syntheticMr({ seriesNumber: 1, instanceNumber: i, rows: 64, cols: 64 }));
+    const outDir = join(dir, 'out-full');
+    mkdirSync(outDir);
+    const out = join(outDir, 'out.h5');
+    let disk = simulateFullDisk(outDir, 100_000);
+    try {
+      await expect(dicom2mrd(src, { outFile: out })).rejects.toThrow(`cannot write ${out}: no space left on device`);
+    } finally {
+      disk.uninstall();
+    }
+    expect(readdirSync(outDir)).toEqual([]);
+    const small = join(dir, 'src-small');
+    mkdirSync(small);
+    writeFileSync(join(small, 'a.dcm'), syntheticMr({ seriesNumber: 1, instanceNumber: 1 }));
+    await dicom2mrd(small, { outFile: out });
+    const before = readFileSync(out);
+    disk = simulateFullDisk(outDir, 100_000);
+    try {
+      await expect(dicom2mrd(src, { outFile: out, outGroup: 'more' })).rejects.toThrow(`cannot write ${out}: no space left on device`);
+    } finally {
+      disk.uninstall();
+    }
+    expect(readFileSync(out).equals(before)).toBe(true);
+  });
+
+  it('a read-only output folder is reported as read-only before the DICOMs are read', async () => {
+    const src = join(dir, 'src-ro');
+    mkdirSync(src);
+    writeFileSync(join(src, 'a.dcm'), syntheticMr({ seriesNumber: 1, instanceNumber: 1 }));
+    const ro = join(dir, 'ro');
+    mkdirSync(ro);
+    const disk = simulateReadOnlyFolder(ro);
+    try {
+      await expect(dicom2mrd(src, { outFile: join(ro, 'x.h5') })).rejects.toThrow(`cannot write ${join(ro, 'x.h5')}: folder ${ro} is read-only`);
+    } finally {
+      disk.uninstall();
     }
   });
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ImageSeriesGroups, MrdWriter, logger, type Image } from '@mrd-tools/core';
+import { ImageSeriesGroups, MrdWriter, asOutputError, checkOutputPath, logger, type Image } from '@mrd-tools/core';
 import { DicomReadError, readDicomBytes, type DicomFile } from './dicom-file.js';
 import { dicomFilesToMrd, frameToImage, planDicomToMrd, type DicomToMrdPlan, type DicomToMrdResult } from './convert.js';
 import { findDicomFiles } from './find-files.js';
@@ -110,7 +110,14 @@ export interface WriteMrdResult {
  * with a warning and reported in `skipped`).
  */
 export async function writeMrdFile(plan: DicomToMrdPlan, outFile: string, group = 'dataset', onProgress?: (done: number, total: number) => void): Promise<WriteMrdResult & { skipped: SkippedFile[] }> {
-  const writer = existsSync(outFile) ? await MrdWriter.addGroup(outFile, { group }) : await MrdWriter.create(outFile, { group });
+  // All or nothing (atomic): a new file appears only once complete; a group added to an existing
+  // file is committed only at the end, and on failure the file is cut back to what it was.
+  let writer: MrdWriter;
+  try {
+    writer = existsSync(outFile) ? await MrdWriter.addGroup(outFile, { group, atomic: true }) : await MrdWriter.create(outFile, { group, atomic: true });
+  } catch (e) {
+    throw asOutputError(outFile, e);
+  }
   const groups = new ImageSeriesGroups();
   const siblings = new Set<string>();
   const skipped: SkippedFile[] = [];
@@ -167,7 +174,7 @@ export async function writeMrdFile(plan: DicomToMrdPlan, outFile: string, group 
     await writer.close();
   } catch (e) {
     await writer.abandon().catch(() => undefined);
-    throw e;
+    throw asOutputError(outFile, e);
   }
   return { outFile, group, images, siblings: [...siblings], skipped };
 }
@@ -180,6 +187,8 @@ export async function dicom2mrd(folder: string, opts: { outFile?: string; outGro
   const st = await stat(folder).catch(() => undefined);
   if (!st) throw new Error(`${folder}: no such folder`);
   if (!st.isDirectory()) throw new Error(`${folder}: not a folder`);
+  // a folder that cannot take the output is reported before the DICOMs are read
+  await checkOutputPath(opts.outFile ?? defaultOutputFile(folder));
   const { files, skipped } = await readDicomFolder(folder, opts.onProgress, opts.pixelBudgetBytes ?? DEFAULT_PIXEL_BUDGET_BYTES);
   if (files.length === 0) {
     throw new Error(skipped.length ? `no readable DICOM image in ${folder} (${skipped.length} file(s) skipped)` : `no DICOM files (.dcm, .ima or with a DICM preamble) in ${folder}`);

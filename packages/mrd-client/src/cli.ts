@@ -2,18 +2,19 @@
  * mrd-client: streams an MRD file to an MRD server and stores the results (reference
  * `client.py`, with the upstream `-q`, `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { appendFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { helpWidth, logger, LogLevel, yargsFor, type LogSink } from '@mrd-tools/core';
+import { CliUsageError, checkOutputPath, cliFailureStatus, logger, prepareOutputFolder, LogLevel, toolParser, toolVersion, type LogSink } from '@mrd-tools/core';
 import { runClient, defaultOutfile, ClientInputError, startInputReaderEarly, type EarlyInputReader } from './client.js';
 import { inputFileBeforeParsing } from './early-input.js';
 import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
 import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
+import { terminalLogSink } from './status-line.js';
 
 /** The input-reader worker's script: its own small bundle when present, else this file. */
 function readerEntry(): string {
@@ -27,9 +28,12 @@ async function main(): Promise<number> {
   // The reader worker boots while the arguments are parsed (it is closed if the guess was wrong).
   const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
   const earlyReader: EarlyInputReader | null = wantsHelp ? null : startInputReaderEarly(inputFileBeforeParsing(rawArgs), readerEntry());
-  const argv = await yargsFor(rawArgs)
-    .scriptName('mrd-client')
-    .usage('$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.')
+  const argv = await toolParser(rawArgs, {
+    name: 'mrd-client',
+    version: toolVersion(import.meta.url),
+    usage: '$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.',
+    numbers: { port: { integer: true, min: 1, max: 65535 } },
+  })
     .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5).' })
     .option('address', { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' })
     .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' })
@@ -47,10 +51,6 @@ async function main(): Promise<number> {
     .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
     .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.')
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .wrap(helpWidth())
     .parseAsync();
 
   const filename = String(argv._[0]);
@@ -58,13 +58,14 @@ async function main(): Promise<number> {
   const sinks: LogSink[] = [];
   if (argv.logfile) {
     const abs = resolve(argv.logfile);
-    mkdirSync(dirname(abs), { recursive: true });
+    await prepareOutputFolder(dirname(abs), argv.logfile); // a read-only folder is named as such
     sinks.push((line) => appendFileSync(abs, line + '\n'));
     if (!argv.quiet) process.stdout.write(`Logging to file:  ${argv.logfile}\n`);
   } else if (!argv.quiet) {
     process.stdout.write('No logfile provided\n');
   }
-  if (!argv.quiet) sinks.push((line) => process.stdout.write(line + '\n'));
+  // server progress updates of long recons: one status line on a terminal, plain lines otherwise
+  if (!argv.quiet) sinks.push(terminalLogSink(process.stdout));
   else sinks.push((line, level) => { if (level >= LogLevel.ERROR) process.stderr.write(line + '\n'); });
   logger.setSinks(sinks);
   logger.level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
@@ -74,6 +75,8 @@ async function main(): Promise<number> {
     outfile = defaultOutfile(filename);
     logger.info(`Output file not specified -- writing results to ${outfile}`);
   }
+  // a missing or read-only output folder is reported before connecting
+  await checkOutputPath(outfile);
   const outGroup = argv['out-group'] ?? pythonNowString();
   // As the reference: giving -c/--config implies --ignore-json-config.
   const configGiven = rawArgs.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a.startsWith('-c='));
@@ -112,6 +115,7 @@ if (boot?.kind === 'mrd-client-input-reader') {
   main().then(
     (code) => process.exit(code),
     (err) => {
+      if (err instanceof CliUsageError) process.exit(cliFailureStatus('mrd-client', err));
       const e = err as Error;
       const msg = e instanceof ClientInputError || e instanceof ConnectError ? e.message : (e?.message ?? String(err));
       logger.error(msg);

@@ -22,3 +22,4 @@ export * from './progress/index.js';
 export * from './mat-file/index.js';
 export * from './recon/index.js';
 export * from './cli/index.js';
+export * from './file-output/index.js';

@@ -6,8 +6,10 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { statSync } from 'node:fs';
 import { coreNamespaces } from './core-namespaces.js';
-import { helpWidth, logger, LogLevel, yargsFor } from '@mrd-tools/core';
+import { cliFailureStatus, logger, prepareOutputFolder, LogLevel, toolParser, toolVersion } from '@mrd-tools/core';
 import { MrdServer, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
@@ -20,12 +22,22 @@ const DEFAULTS = {
   savedataFolder: '/tmp/share/saved_data',
 };
 
+/** Puts folders (made absolute) in front of a colon-separated search path in the environment. */
+function prependSearchPath(name: string, dirs: string[]): void {
+  if (dirs.length === 0) return;
+  const rest = (process.env[name] ?? '').split(':').filter((p) => p !== '');
+  process.env[name] = [...dirs.map((d) => resolve(d)), ...rest].join(':');
+}
+
 async function main(): Promise<void> {
   // yargsFor loads yargs when called (here only): session workers and -m session processes start
   // from this same file and never parse arguments.
-  const argv = await yargsFor(process.argv.slice(2))
-    .scriptName('mrd-server')
-    .usage('$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.')
+  const argv = await toolParser(process.argv.slice(2), {
+    name: 'mrd-server',
+    version: toolVersion(import.meta.url),
+    usage: '$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.',
+    numbers: { port: { integer: true, min: 0, max: 65535 } },
+  })
     .option('port', { alias: 'p', type: 'number', default: DEFAULTS.port, describe: 'TCP port to listen on.' })
     .option('host', {
       alias: 'H', type: 'string', default: DEFAULTS.host,
@@ -51,16 +63,34 @@ async function main(): Promise<void> {
       type: 'string', array: true, default: [] as string[],
       describe: 'Folder of user recon modules (repeatable). A config name "foo" runs foo.ts, foo.mts, foo.js or foo.mjs from the first folder that has it; the file exports process(connection, config, header) and is compiled at load time (no build step). "import ... from \'@mrd-tools/core\'" gives the server\'s own core library.',
     })
+    .option('config-dir', {
+      type: 'string', array: true, default: [] as string[],
+      describe: 'Folder of recon config files (e.g. rtspiral_vs_config.toml; repeatable), searched before MRD_TOOLS_CONFIG_PATH, /tmp/share/configs and configs/ in the working directory. Examples: packages/spiral-recon/configs.',
+    })
+    .option('metafile-dir', {
+      type: 'string', array: true, default: [] as string[],
+      describe: 'Folder of spiral sequence metafiles <hash>.mat (repeatable), searched before the metafile_paths of the recon\'s config (default seq_meta/ in the working directory, where mrd-phantom --trajectory spiral puts them).',
+    })
+    .check((a) => {
+      for (const flag of ['config-dir', 'metafile-dir'] as const) {
+        for (const d of (a[flag] as string[] | undefined) ?? []) {
+          if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`argument --${flag}: no such folder '${d}'`);
+        }
+      }
+      return true;
+    })
     .epilogue('Built-in configs: null and savedataonly (receive and discard, saving with -s / always for savedataonly), savedata (store raw data as meas_MID<id>_<protocol>_<time>.h5 in the save folder), invertcontrast, simplefft, analyzeflow, filter. Config names are plain identifiers (letters, digits, _ and -); anything else falls back to the default config.\n\nOn SIGINT/SIGTERM the server stops accepting connections, lets open sessions finish for up to MRD_SERVER_SHUTDOWN_GRACE_MS milliseconds (default 10000), then aborts them, closing their files properly. A second signal aborts at once.\n\nMRD_SERVER_WORKER_MAX_HEAP_MB (optional) bounds the JavaScript heap of each session worker; a session exceeding it (or a crashing worker) ends with an ERROR message to its client while the server keeps serving. With -m each session is a process of its own.')
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .wrap(helpWidth())
     .parseAsync();
 
   const level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
+  // a log file in a read-only (or otherwise unwritable) folder is named as such
+  if (argv.logfile) await prepareOutputFolder(dirname(resolve(argv.logfile)), argv.logfile);
   configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, announce: true });
   provideCoreToUserModules(coreNamespaces());
+  // --config-dir / --metafile-dir reach the recons (in every session worker or process, which
+  // inherit the environment) through the search paths they already read
+  prependSearchPath('MRD_TOOLS_CONFIG_PATH', argv['config-dir'] as string[]);
+  prependSearchPath('MRD_TOOLS_METAFILE_PATH', argv['metafile-dir'] as string[]);
 
   const server = new MrdServer({
     host: argv.host,
@@ -111,8 +141,5 @@ if (boot?.kind === 'mrd-server-session') {
   delete process.env.MRD_SERVER_SESSION;
   runSessionChild(data);
 } else {
-  main().catch((err) => {
-    process.stderr.write(`mrd-server: ${(err as Error).message}\n`);
-    process.exit(1);
-  });
+  main().catch((err) => process.exit(cliFailureStatus('mrd-server', err)));
 }

@@ -1,23 +1,21 @@
 /**
  * mrd2dicom: converts the images of an MRD file to DICOM files (reference mrd2dicom.py).
  */
-import { yargsFor, helpWidth, logger, logLevelFromVerbosity, runCli, TextProgressBar, verbosityOptions } from '@mrd-tools/core';
+import { logger, logLevelFromVerbosity, runCli, TextProgressBar, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/core';
 import { mrdFileToDicom } from './mrd2dicom.js';
 
 async function main(): Promise<number> {
-  const argv = await yargsFor(process.argv.slice(2))
-    .scriptName('mrd2dicom')
-    .usage('$0 [options] <filename>\n\nConverts every image series of a group of an MRD (ISMRMRD) HDF5 file to DICOM files (MR Image Storage; RGB images as Secondary Capture), one file per image, channel and slice, named <series>_<description>_<instance>.dcm. When an image carries the DicomJson meta written by dicom2mrd, its original DICOM header is restored.')
+  const argv = await toolParser(process.argv.slice(2), {
+    name: 'mrd2dicom',
+    version: toolVersion(import.meta.url),
+    usage: '$0 [options] <filename>\n\nConverts every image series of a group of an MRD (ISMRMRD) HDF5 file to DICOM files (MR Image Storage; RGB images as Secondary Capture), one file per image, channel and slice, named <series>_<description>_<instance>.dcm. When an image carries the DicomJson meta written by dicom2mrd, its original DICOM header is restored.',
+  })
     .positional('filename', { type: 'string', describe: 'Input MRD file.' })
     .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the last group of the file (the most recent).' })
     .option('out-folder', { alias: 'o', type: 'string', describe: 'Output folder (created if needed). Default: the input file name without .h5. Existing files are never overwritten: a taken name gets _1, _2, ... added.' })
     .options(verbosityOptions)
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
-    .epilogue('Exit status: 0 when every image was written, 2 when some were skipped (named in the warnings), 1 on failure. Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .wrap(helpWidth())
+    .epilogue('Exit status: 0 when every image was written, 2 when some were skipped (named in the warnings) or on a usage error, 1 on failure (also when no image at all could be written). Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
     .parseAsync();
   logger.level = logLevelFromVerbosity(argv);
   let bar: TextProgressBar | undefined;
@@ -31,6 +29,10 @@ async function main(): Promise<number> {
       },
     });
     bar?.finish();
+    if (r.files.length === 0) {
+      process.stderr.write(`mrd2dicom: ${String(argv._[0])}: no image could be written as DICOM (${r.skipped.length} skipped: ${r.skipped.join(', ')})\n`);
+      return 1;
+    }
     if (r.skipped.length > 0) {
       logger.warning(`${r.skipped.length} image(s) skipped: ${r.skipped.join(', ')}`);
       return 2;

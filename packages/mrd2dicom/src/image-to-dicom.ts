@@ -11,8 +11,14 @@
  *   value is written;
  * - every image gets a new SOPInstanceUID (with the original referenced in SourceImageSequence),
  *   every MRD series a new SeriesInstanceUID, every MRD file one StudyInstanceUID;
- * - what the MR Image IOD requires and the original lacks is added (Laterality,
- *   PositionReferenceIndicator, ... empty), and a FrameOfReferenceUID equal to the
+ * - what the MR Image IOD requires (type 2, or type 2C whose condition holds) and the original
+ *   lacks is added (PositionReferenceIndicator, ... empty); a type 2C attribute whose condition
+ *   does not hold is not invented. Laterality (General Series, 2C) is required only for a paired
+ *   body part when Image Laterality is not sent; MRD records neither body part nor laterality,
+ *   so when the original has none of Laterality / Image Laterality / Frame Laterality, an empty
+ *   Image Laterality (General Image, type 3: zero length means unknown) states that the
+ *   laterality is unknown, and Laterality is left out (dciodvfy flags an empty Laterality, and
+ *   an absent one without Image Laterality); and a FrameOfReferenceUID equal to the
  *   StudyInstanceUID (which dciodvfy rejects) is replaced by one derived from it.
  * - ImageRowDir / ImageColumnDir meta are used only when the header's read/phase directions are
  *   zero (the header is the MRD geometry; the reference lets the meta override it).
@@ -364,8 +370,11 @@ export function imagePartToDicom(part: DicomImagePart, header: IsmrmrdHeader | u
   // ----- what the IOD requires and may be missing
   setIfAbsent(ds, Tag.Modality, el('CS', 'MR'));
   if (isEmpty(ds, Tag.Modality)) ds[Tag.Modality] = el('CS', 'MR');
-  for (const t of [Tag.PatientName, Tag.PatientID, Tag.PatientBirthDate, Tag.PatientSex, Tag.StudyDate, Tag.StudyTime, Tag.ReferringPhysicianName, Tag.StudyID, Tag.AccessionNumber, Tag.Manufacturer, Tag.Laterality, Tag.PositionReferenceIndicator]) {
-    const vr = { [Tag.PatientName]: 'PN', [Tag.PatientID]: 'LO', [Tag.PatientBirthDate]: 'DA', [Tag.PatientSex]: 'CS', [Tag.StudyDate]: 'DA', [Tag.StudyTime]: 'TM', [Tag.ReferringPhysicianName]: 'PN', [Tag.StudyID]: 'SH', [Tag.AccessionNumber]: 'SH', [Tag.Manufacturer]: 'LO', [Tag.Laterality]: 'CS', [Tag.PositionReferenceIndicator]: 'LO' }[t]!;
+  // laterality unknown: said once, at image level (see the header)
+  if (!ds[Tag.Laterality] && !ds[Tag.ImageLaterality] && !ds[Tag.FrameLaterality]) ds[Tag.ImageLaterality] = el('CS');
+  // type 2 attributes (present, possibly empty); Laterality (type 2C) is not among them, see the header
+  for (const t of [Tag.PatientName, Tag.PatientID, Tag.PatientBirthDate, Tag.PatientSex, Tag.StudyDate, Tag.StudyTime, Tag.ReferringPhysicianName, Tag.StudyID, Tag.AccessionNumber, Tag.Manufacturer, Tag.PositionReferenceIndicator]) {
+    const vr = { [Tag.PatientName]: 'PN', [Tag.PatientID]: 'LO', [Tag.PatientBirthDate]: 'DA', [Tag.PatientSex]: 'CS', [Tag.StudyDate]: 'DA', [Tag.StudyTime]: 'TM', [Tag.ReferringPhysicianName]: 'PN', [Tag.StudyID]: 'SH', [Tag.AccessionNumber]: 'SH', [Tag.Manufacturer]: 'LO', [Tag.PositionReferenceIndicator]: 'LO' }[t]!;
     setIfAbsent(ds, t, el(vr));
   }
   if (!rgb) {

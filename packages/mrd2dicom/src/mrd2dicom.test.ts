@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
-import { reference } from '@mrd-tools/core/testing';
+import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
 import {
   DataType, ImageType, MetaAttributes, MrdFile, Tag, emptyImageHeader, logger, dicomTimeToTicks, parseMeta,
   type DicomJsonDataset, type Image,
@@ -14,7 +14,7 @@ import { dicomFilesToMrd } from '../../dicom2mrd/src/convert.js';
 import { normaliseDatesAndTimes } from './image-to-dicom.js';
 import { writeDicomFile, writeDicomFileWithDcmjs } from './dicom-writer.js';
 import { originalDataset } from './image-to-dicom.js';
-import { defaultOutputFolder, dicomFileName, mrdFileToDicom, mrdImagesToDicom, readMrdImages, safeFileNamePart, writeFilesNoOverwrite, type DicomFileOut } from './mrd2dicom.js';
+import { MrdToDicomConverter, defaultOutputFolder, dicomFileName, mrdFileToDicom, mrdImagesToDicom, readMrdImages, safeFileNamePart, writeFilesNoOverwrite, type DicomFileOut } from './mrd2dicom.js';
 
 let dir: string;
 beforeEach(() => {
@@ -213,6 +213,55 @@ describe('mrd2dicom mapping', () => {
     const written = await writeFilesNoOverwrite(dir, out);
     expect(readFileSync(join(dir, '00_a_b_c_000.dcm'), 'utf8')).toBe('precious');
     expect(written.map((w) => w.split('/').pop())).toEqual(['00_a_b_c_000_1.dcm', '00_a_b_c_000_1_1.dcm']);
+  });
+
+  it('refuses images without pixels (0 x N) or beyond DICOM\'s 65535 rows/columns by name, writing nothing for them', () => {
+    const conv = new MrdToDicomConverter(undefined);
+    expect(conv.convert('image_0', image({ data: new Uint16Array(0), dataType: DataType.USHORT, x: 0, y: 0 }), 0)).toEqual([]);
+    expect(conv.convert('image_0', image({ data: new Uint16Array(0), dataType: DataType.USHORT, x: 4, y: 0 }), 1)).toEqual([]);
+    expect(conv.convert('image_0', image({ data: new Uint16Array(70000), dataType: DataType.USHORT, x: 70000, y: 1 }), 2)).toEqual([]);
+    expect(conv.skipped).toEqual(['image_0 image 0', 'image_0 image 1', 'image_0 image 2']);
+    expect(conv.convert('image_0', image({ data: new Uint16Array(12), dataType: DataType.USHORT }), 3)).toHaveLength(1);
+  });
+
+  it('adds no Laterality (type 2C: only for a paired body part, which MRD does not record) but an empty Image Laterality (unknown); keeps an original one', async () => {
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data: new Uint16Array(12), dataType: DataType.USHORT })] }]);
+    expect(parse(out[0]!.bytes).elements.x00200060).toBeUndefined();
+    expect(parse(out[0]!.bytes).elements.x00200062?.length).toBe(0);
+    // type 2 attributes are still present (empty)
+    expect(parse(out[0]!.bytes).elements.x00201040).toBeDefined();
+    const withOriginal = image({ data: new Uint16Array(12), dataType: DataType.USHORT, meta: { DicomJson: JSON.stringify({ '00200060': { vr: 'CS', Value: ['L'] } }) } });
+    const kept = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [withOriginal] }]);
+    expect(parse(kept[0]!.bytes).string('x00200060')).toBe('L');
+    expect(parse(kept[0]!.bytes).elements.x00200062).toBeUndefined();
+  });
+
+  it('on a full disk: the error names the file, no partial DICOM is left, files written before are complete', async () => {
+    const imgs = Array.from({ length: 20 }, (_, i) => image({ data: new Uint16Array(64 * 64), dataType: DataType.USHORT, x: 64, y: 64, index: i }));
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: imgs }]);
+    const folder = join(dir, 'full');
+    const disk = simulateFullDisk(dir, 3 * out[0]!.bytes.length + 100);
+    let err: unknown;
+    try {
+      err = await writeFilesNoOverwrite(folder, out).catch((e: unknown) => e);
+    } finally {
+      disk.uninstall();
+    }
+    expect((err as Error).message).toMatch(new RegExp(`^cannot write ${folder}/00__0\\d\\d\\.dcm: no space left on device$`));
+    const left = readdirSync(folder);
+    expect(left.every((f) => /^00__0\d\d\.dcm$/.test(f))).toBe(true);
+    expect(left.length).toBeGreaterThan(0);
+    for (const f of left) expect(readFileSync(join(folder, f)).equals(out.find((o) => o.fileName === f)!.bytes)).toBe(true);
+  });
+
+  it('a read-only output folder is reported as read-only', async () => {
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data: new Uint16Array(12), dataType: DataType.USHORT })] }]);
+    const disk = simulateReadOnlyFolder(dir);
+    try {
+      await expect(writeFilesNoOverwrite(join(dir, 'a', 'b'), out)).rejects.toThrow(`cannot write ${join(dir, 'a', 'b')}: folder ${dir} is read-only`);
+    } finally {
+      disk.uninstall();
+    }
   });
 
   it('rewrites ACR-NEMA dates and times (dciodvfy rejects them), nested too', () => {

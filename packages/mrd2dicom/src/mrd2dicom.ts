@@ -2,10 +2,10 @@
  * mrd2dicom as a library: MRD images (+ XML header) -> DICOM files in memory, and an MRD file ->
  * a folder of DICOM files.
  */
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
-  DataType, ImageType, MrdFile, Tag, generateUid, logger, parseIsmrmrdHeader, parseMeta, MetaAttributes,
+  DataType, ImageType, MrdFile, OutputFileError, Tag, generateUid, logger, parseIsmrmrdHeader, parseMeta, MetaAttributes, prepareOutputFolder, writeFileAtomic,
   stringValue, decodeDicomJsonMeta,
   type Image, type IsmrmrdHeader,
 } from '@mrd-tools/core';
@@ -128,6 +128,13 @@ export class MrdToDicomConverter {
       this.skipped.push(where);
       return [];
     }
+    const [mx, my] = h.matrix_size as [number, number, number];
+    if (!(mx >= 1 && my >= 1 && mx <= 65535 && my <= 65535)) {
+      // DICOM Rows/Columns are 1..65535 (US); a 0 x N image has no pixels and no pixel spacing
+      logger.warning(`${where}: matrix size ${h.matrix_size.join('x')} cannot be a DICOM image (rows and columns must be 1..65535); skipped`);
+      this.skipped.push(where);
+      return [];
+    }
     const meta = parseImageMeta(image, where);
     const z = Math.max(1, h.matrix_size[2]!);
     const parts: DicomImagePart[] = [];
@@ -161,21 +168,28 @@ export function mrdImagesToDicom(xml: string | undefined, series: MrdImageSeries
 
 /** Writes files into `folder` (created if needed), never overwriting: a taken name gets `_1`, `_2`, ... */
 export async function writeFilesNoOverwrite(folder: string, files: DicomFileOut[]): Promise<string[]> {
-  await mkdir(folder, { recursive: true });
+  await prepareOutputFolder(folder);
   // Names are chosen up front against what the folder already holds (deterministic), and each
   // file is still created with O_EXCL ('wx') in case something else takes a name meanwhile.
   const used = new Set((await readdir(folder)).map((n) => n.toLowerCase()));
   const names = files.map((f) => uniqueName(f.fileName, used));
   const written: string[] = new Array(files.length);
   let next = 0;
-  // A few writes in flight; names are claimed with O_EXCL ('wx'), so nothing is ever overwritten.
+  let failure: unknown;
+  // A few writes in flight, each atomic and never replacing a file; after a failure no new
+  // write starts, and the error is reported once every write in flight has finished.
   async function worker(): Promise<void> {
-    while (next < files.length) {
+    while (next < files.length && failure === undefined) {
       const i = next++;
-      written[i] = await writeOneNoOverwrite(folder, names[i]!, files[i]!.bytes);
+      try {
+        written[i] = await writeOneNoOverwrite(folder, names[i]!, files[i]!.bytes);
+      } catch (e) {
+        failure ??= e;
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  if (failure !== undefined) throw failure;
   return written;
 }
 
@@ -213,16 +227,19 @@ function chooseGroup(f: MrdFile, path: string, group: string | undefined): strin
   return group;
 }
 
-/** Creates `name` in `folder` with O_EXCL, adding `_1`, `_2`... if it is taken; returns the path. */
+/**
+ * Writes `name` in `folder` atomically (whole or not at all, ../mrd-core file-output), never
+ * replacing a file: a taken name gets `_1`, `_2`... Returns the path.
+ */
 async function writeOneNoOverwrite(folder: string, name: string, bytes: Uint8Array): Promise<string> {
   let candidate = name;
   for (let k = 1; ; k++) {
+    const path = join(folder, candidate);
     try {
-      const fh = await open(join(folder, candidate), 'wx');
-      try { await fh.writeFile(bytes); } finally { await fh.close(); }
-      return join(folder, candidate);
+      await writeFileAtomic(path, bytes);
+      return path;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!(e instanceof OutputFileError && e.code === 'EEXIST')) throw e;
       candidate = name.replace(/\.dcm$/, `_${k}.dcm`);
     }
   }
@@ -255,7 +272,7 @@ export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { o
     const total = seriesNames.reduce((a, s) => a + f.imageCount(g, s), 0);
     if (total === 0) throw new Error(`${path}: group '${g}' has no images`);
     logger.info(`Reading ${total} images in ${seriesNames.length} series from group '${g}' of ${path}`);
-    await mkdir(outFolder, { recursive: true });
+    await prepareOutputFolder(outFolder);
     const conv = new MrdToDicomConverter(f.readHeader(g), await readdir(outFolder));
     const files: string[] = [];
     const pending = new Set<Promise<void>>();
@@ -271,14 +288,21 @@ export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { o
           pending.add(p);
           // bounded number of writes in flight (and so of converted files held in memory)
           if (pending.size >= 8) await Promise.race(pending);
-          if (failure !== undefined) throw failure;
+          if (failure !== undefined) break;
         }
+        if (failure !== undefined) break;
         i++;
         opts.onProgress?.(++done, total);
       }
+      if (failure !== undefined) break;
     }
     await Promise.all(pending);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) {
+      // the files already written are complete DICOMs; none is left half-written
+      const e = failure instanceof Error ? failure : new Error(String(failure));
+      e.message += ` (${files.length} complete file(s) written to ${outFolder} before the failure)`;
+      throw e;
+    }
     logger.info(`Wrote ${files.length} DICOM files to ${outFolder}`);
     return { group: g, outFolder, files: files.sort(), skipped: conv.skipped };
   } finally {

@@ -4,13 +4,16 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { yargsFor, helpWidth, logger, LogLevel, runCli } from '@mrd-tools/core';
+import { logger, LogLevel, runCli, toolParser, toolVersion } from '@mrd-tools/core';
 import { mrd2gif } from './mrd2gif.js';
 
 async function main(): Promise<number> {
-  const argv = await yargsFor(process.argv.slice(2))
-    .scriptName('mrd2gif')
-    .usage('$0 [options] <filename>\n\nWrites one animated GIF (or PNG) per image series of an MRD file, next to the input, named <input base>_<group>_<series>[_<SequenceDescriptionAdditional>].gif.')
+  const argv = await toolParser(process.argv.slice(2), {
+    name: 'mrd2gif',
+    version: toolVersion(import.meta.url),
+    usage: '$0 [options] <filename>\n\nWrites one animated GIF (or PNG) per image series of an MRD file, next to the input, named <input base>_<group>_<series>[_<SequenceDescriptionAdditional>].gif.',
+    numbers: { rescale: { integer: true, min: 1, max: 64 }, fps: { min: 0, minExclusive: true, max: 1000 }, 'mosaic-less-than': { integer: true, min: 0 }, 'ref-diff-scale': {} },
+  })
     .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5) holding image series.' })
     .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the last group of the file (by name, as h5py lists them), i.e. the most recent mrd-client output group.' })
     .option('series', { alias: 's', type: 'string', describe: 'Process only this image series (e.g. image_0). Default: every series of the group.' })
@@ -28,10 +31,6 @@ async function main(): Promise<number> {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing on stdout (warnings and errors still go to stderr).' })
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
     .epilogue('Window: WindowCenter/WindowWidth meta attributes when present, else the median over frames of the 5th and 95th percentiles. Colour tables named by LUTFileName/GADGETRON_ColorMap are read from <name>.npy in the working directory, ./colormaps, or this tool\'s folder. Long GIF animations are encoded on the idle cores; MRD2GIF_THREADS=n in the environment sets the number of threads.')
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .wrap(helpWidth())
     .parseAsync();
 
   // Plain lines as the reference prints them: info on stdout, warnings and errors on stderr.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { decodeGif } from './testing/decode-gif.js';
 import pngjs from 'pngjs';
 import { createImage, createRoi, DataType, ImageType, MetaAttributes, MrdWriter, type Image } from '@mrd-tools/core';
 import { spawnSync } from 'node:child_process';
-import { reference } from '@mrd-tools/core/testing';
+import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
 import { mrd2gif, previewFileName, renderSeries, sequenceSuffix } from './mrd2gif.js';
 import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFrames, pngTextChunk } from './encode.js';
 import { indexedFrame, rgbFrame, toRgb } from '@mrd-tools/core';
@@ -405,6 +405,35 @@ describe('mrd2gif on files', () => {
     await w.close();
     await expect(mrd2gif(file)).rejects.toThrow(/raw\.h5: group dataset holds no image series/);
     await expect(mrd2gif(join(dir, 'missing.h5'))).rejects.toThrow(/missing\.h5/);
+  });
+
+  it('on a full disk: the error names the preview, an earlier preview is kept whole, no partial file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-full-'));
+    const file = join(dir, 'f.h5');
+    const imgs = Array.from({ length: 30 }, (_, t) => floatImage(64, 64, (x, y) => (x * y + 37 * t) % 101));
+    await writeFile(file, { dataset: { image_0: imgs } });
+    const gif = join(dir, 'f_dataset_image_0.gif');
+    writeFileSync(gif, 'earlier preview');
+    const disk = simulateFullDisk(dir, 2000);
+    try {
+      await expect(mrd2gif(file)).rejects.toThrow(`cannot write ${gif}: no space left on device`);
+    } finally {
+      disk.uninstall();
+    }
+    expect(readFileSync(gif, 'utf8')).toBe('earlier preview');
+    expect(readdirSync(dir).sort()).toEqual(['f.h5', 'f_dataset_image_0.gif']);
+  });
+
+  it('a read-only folder is reported as read-only before anything is rendered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mrd2gif-ro-'));
+    const file = join(dir, 'r.h5');
+    await writeFile(file, { dataset: { image_0: [floatImage(4, 4, (x) => x)] } });
+    const disk = simulateReadOnlyFolder(dir);
+    try {
+      await expect(mrd2gif(file)).rejects.toThrow(`cannot write ${dir}: folder ${dir} is read-only`);
+    } finally {
+      disk.uninstall();
+    }
   });
 
   const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));

@@ -19,12 +19,14 @@
  *    scaled difference] side by side, the reference shown with the image's window;
  * 6. optional mosaics (slices, else contrasts, with equal frame counts; or small series);
  * 7. written next to the input as `<input base>_<group>_<series><_SequenceDescriptionAdditional>.gif`
- *    (characters other than letters, digits, space, `.` and `_` removed, spaces as `_`).
+ *    (characters other than letters, digits, space, `.` and `_` removed, spaces as `_`); as the
+ *    reference, an earlier preview of the same name is replaced, but only once the new one is
+ *    complete (atomic write: a failure leaves the old preview and no partial file).
  */
-import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   applyWindow,
+  checkOutputFolder,
   DataType,
   drawPolyline,
   findColourTable,
@@ -35,10 +37,12 @@ import {
   logger,
   mosaic,
   MrdFile,
+  OutputFileError,
   parseMeta,
   parsePythonFloat,
   parseRoi,
   rgbFrame,
+  writeFileAtomic,
   seriesWindows,
   sideBySide,
   toRgb,
@@ -506,7 +510,7 @@ async function writeRendered(r: RenderedSeries, outDir: string, name: string, op
   if (r.filetype === 'gif') {
     const p = join(outDir, name);
     logger.info(`  Writing image: ${p}`);
-    writeFileSync(p, await encodeGifParallel(frames, { delayMs: 1000 / fps, pool, comment: r.metaText || undefined }));
+    await writeFileAtomic(p, await encodeGifParallel(frames, { delayMs: 1000 / fps, pool, comment: r.metaText || undefined }), { overwrite: true });
     files.push(p);
     return { files, width: frames[0].width, height: frames[0].height };
   }
@@ -514,17 +518,17 @@ async function writeRendered(r: RenderedSeries, outDir: string, name: string, op
     const p = join(outDir, name);
     const f = frames.length === 1 ? frames[0] : sideBySide(frames);
     logger.info(`  Writing image: ${p}`);
-    writeFileSync(p, encodePng(f, text));
+    await writeFileAtomic(p, encodePng(f, text), { overwrite: true });
     files.push(p);
     return { files, width: f.width, height: f.height };
   }
   const stem = name.slice(0, -extname(name).length);
   const digits = String(frames.length - 1).length;
-  frames.forEach((f, i) => {
+  for (let i = 0; i < frames.length; i++) {
     const p = join(outDir, `${stem}_${String(i).padStart(digits, '0')}.png`);
-    writeFileSync(p, encodePng(f, i === 0 ? text : undefined));
+    await writeFileAtomic(p, encodePng(frames[i], i === 0 ? text : undefined), { overwrite: true });
     files.push(p);
-  });
+  }
   logger.info(`  Writing images: ${files[0]} .. ${files[files.length - 1]}`);
   return { files, width: frames[0].width, height: frames[0].height };
 }
@@ -583,6 +587,7 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
     }
 
     const outDir = opts.outputDir ?? dirname(resolve(filename));
+    await checkOutputFolder(outDir); // a read-only folder is reported before anything is rendered
     const outputs: Mrd2gifOutput[] = [];
     for (const series of seriesList) {
       logger.info(`Reading images from '/${group}/${series}'`);
@@ -594,6 +599,7 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
       const refImages = ref && refGroup ? await readImages(ref, refGroup, series) : undefined;
       const where = `${filename}: /${group}/${series}`;
       const named = (e: unknown) => {
+        if (e instanceof OutputFileError) return e; // names the output file itself
         const msg = (e as Error).message;
         return msg.startsWith(filename) ? (e as Error) : new Error(`${where}: ${msg}`);
       };

@@ -3,14 +3,46 @@
  * `generate_cartesian_shepp_logan_dataset.py`, with the ISMRMRD C++ tool's -w/-C/-k/-d and our
  * --seed and --force).
  */
-import { yargsFor, helpWidth, runCli, TextProgressBar } from '@mrd-tools/core';
+import { runCli, TextProgressBar, toolParser, toolVersion, type NumberRule } from '@mrd-tools/core';
 import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
+import { basename, dirname } from 'node:path';
+
+const positive: NumberRule = { min: 0, minExclusive: true };
+
+/** Numeric options and their ranges, checked before anything is generated. */
+const NUMBERS: Record<string, NumberRule> = {
+  'matrix-size': { integer: true, min: 2, max: 65536 },
+  coils: { integer: true, min: 1, max: 65535 },
+  oversampling: { integer: true, min: 1 },
+  repetitions: { integer: true, min: 1, max: 65536 },
+  acceleration: { integer: true, min: 1 },
+  'noise-level': { min: 0 },
+  'calibration-width': { integer: true, min: 0 },
+  seed: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  interleaves: { integer: true, min: 1 },
+  fov: positive,
+  'spatial-resolution': positive,
+  dt: positive,
+  gmax: positive,
+  smax: positive,
+  vd: { min: 0, minExclusive: true, max: 1 },
+  tr: positive,
+  arms: { integer: true, min: 1 },
+  'pre-discard': { integer: true, min: 0 },
+  'cardiac-rate': positive,
+  'cardiac-amplitude': { min: 0, max: 1 },
+  'resp-rate': positive,
+  'resp-amplitude': { min: 0 },
+};
 
 async function main(): Promise<number> {
-  const argv = await yargsFor(process.argv.slice(2))
-    .scriptName('mrd-phantom')
-    .usage('$0 [options]\n\nGenerates Cartesian raw data (k-space readouts) of the modified Shepp-Logan phantom seen by a birdcage coil array, with noise, into an MRD (ISMRMRD HDF5) file.')
+  const argv = await toolParser(process.argv.slice(2), {
+    name: 'mrd-phantom',
+    version: toolVersion(import.meta.url),
+    numbers: NUMBERS,
+    usage: '$0 [options]\n\nGenerates Cartesian raw data (k-space readouts) of the modified Shepp-Logan phantom seen by a birdcage coil array, with noise, into an MRD (ISMRMRD HDF5) file.',
+  })
     .option('output', { alias: 'o', type: 'string', default: 'testdata.h5', describe: 'Output MRD file. An existing file is never overwritten: a new group is added to it, or readouts are appended to a group describing the same acquisition (as the reference does); anything else needs --force or another name.' })
     .option('matrix-size', { alias: ['m', 'matrix'], type: 'number', default: 256, describe: 'Image matrix size (square): phase-encoding lines and reconstructed readout samples.' })
     .option('coils', { alias: 'c', type: 'number', default: 8, describe: 'Number of receive coils (birdcage sensitivities, relative radius 1.5).' })
@@ -25,7 +57,7 @@ async function main(): Promise<number> {
     .option('seed', { type: 'number', describe: 'Seed of the noise generator, for reproducible noise. Default: a random seed, printed so the run can be repeated.' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the output file if it exists (all its content is lost).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing but errors.' })
-    .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'], default: 'cartesian', describe: 'cartesian: the reference dataset (above). spiral: a real-time golden-angle variable-density spiral acquisition of a moving Shepp-Logan phantom (analytic, with a pulsating "heart" and breathing shift), for the simplenufft1arm recon; writes the sequence metafile <hash>.mat next to the output (hash in tSequenceVariant). Options below marked [spiral] apply; -m, -O, -r, -a, -w, -C, -k are Cartesian only; -c, -n, -d, --seed, --force apply to both.' })
+    .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'], default: 'cartesian', describe: 'cartesian: the reference dataset (above). spiral: a real-time golden-angle variable-density spiral acquisition of a moving Shepp-Logan phantom (analytic, with a pulsating "heart" and breathing shift), for the spiral recons; also writes the sequence metafile <hash>.mat into seq_meta/ beside the output (hash in tSequenceVariant), where an mrd-server started in the output\'s folder finds it. Options below marked [spiral] apply; -m, -O, -r, -a, -w, -C, -k are Cartesian only; -c, -n, -d, --seed, --force apply to both.' })
     .option('interleaves', { type: 'number', default: 24, describe: '[spiral] Arms for Nyquist sampling at the k-space centre; also the number of golden-angle arms before the pattern repeats (param.interleaves).' })
     .option('fov', { type: 'number', default: 24, describe: '[spiral] Field of view in cm.' })
     .option('spatial-resolution', { type: 'number', default: 1.875, describe: '[spiral] Spatial resolution in mm (matrix = 10 * fov / resolution).' })
@@ -42,11 +74,7 @@ async function main(): Promise<number> {
     .option('resp-amplitude', { type: 'number', default: 0.08, describe: '[spiral] Breathing shift of the whole object along y, in phantom units (1 = half the FOV).' })
     .option('ecg', { type: 'boolean', default: false, describe: '[spiral] Also write ECG waveforms (waveform_id 0, trigger on channel 4) consistent with the heart motion.' })
     .option('pilot-tone', { type: 'boolean', default: false, describe: '[spiral] Also write a pilot-tone waveform (waveform_id 1025: channel 0 respiratory signal, 2 cardiac triggers, 4 derivative triggers).' })
-    .option('metafile-dir', { type: 'string', describe: '[spiral] Folder for the <hash>.mat metafile. Default: the output file\'s folder.' })
-    .strict()
-    .help()
-    .alias('help', 'h')
-    .wrap(helpWidth())
+    .option('metafile-dir', { type: 'string', describe: '[spiral] Folder for the <hash>.mat metafile. Default: seq_meta/ in the output file\'s folder (the recons\' default metafile_paths, relative to the server\'s working directory). An identical metafile already there is kept; a different one is replaced only with --force.' })
     .parseAsync();
 
   const say = (s: string) => {
@@ -67,7 +95,11 @@ async function main(): Promise<number> {
     bar?.finish();
     say(`Matrix ${r.msize}x${r.msize}, ${r.design.options.interleaves} interleaves, ${r.design.samples} samples per arm (+${argv['pre-discard']} pre-discard), TR ${r.trMs} ms, ${r.arms} arms, ${argv.coils} coils`);
     if (argv['noise-level'] > 0) say(`Noise seed: ${r.seed} (repeat with --seed ${r.seed})`);
-    say(`Metafile ${r.metafile} (tSequenceVariant ${r.hash})`);
+    say(`Metafile ${r.metafile}${r.metafileReused ? ' (already there, kept)' : ''} (tSequenceVariant ${r.hash})`);
+    const metaDir = dirname(r.metafile);
+    say(basename(metaDir) === 'seq_meta'
+      ? `  (an mrd-server started in ${dirname(metaDir)} finds it; from elsewhere: mrd-server --metafile-dir ${metaDir})`
+      : `  (start mrd-server with --metafile-dir ${metaDir} to find it)`);
     say(`Saved to ${r.output}`);
     return 0;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,7 +8,7 @@ import {
 import { getFftEngine } from '@mrd-tools/core/fft';
 import { centredIfft2RootSumOfSquares } from '@mrd-tools/core/recon';
 import { CartesianPhantomDataset, phantomLineOrder, resolveCartesianPhantomOptions } from '@mrd-tools/core/phantom-dataset';
-import { reference } from '@mrd-tools/core/testing';
+import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
 import { headerMismatch, writeCartesianPhantom, PhantomOutputError } from './generate.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mrd-phantom-'));
@@ -273,6 +273,40 @@ describe('output file rules', () => {
 
   it('names a missing output folder', async () => {
     await expect(writeCartesianPhantom({ output: join(tmp(), 'no', 'such', 'p.h5'), matrixSize: 8, coils: 1 })).rejects.toThrow(/cannot write .*p\.h5: folder .*such does not exist/);
+  });
+
+  it('on a full disk: one error naming the file; a new file is not left behind, an existing one is kept byte for byte', async () => {
+    const dir = tmp();
+    const out = join(dir, 'ph.h5');
+    let disk = simulateFullDisk(dir, 300_000);
+    try {
+      await expect(writeCartesianPhantom({ output: out, matrixSize: 64, coils: 8, seed: 1 })).rejects.toThrow(`cannot write ${out}: no space left on device`);
+    } finally {
+      disk.uninstall();
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    // appending to (and replacing with --force) a file the user has: it stays as it was
+    await writeCartesianPhantom({ output: out, matrixSize: 16, coils: 2, seed: 1 });
+    const before = readFileSync(out);
+    disk = simulateFullDisk(dir, 10_000);
+    try {
+      await expect(writeCartesianPhantom({ output: out, matrixSize: 16, coils: 2, repetitions: 20, seed: 2 })).rejects.toThrow(`cannot write ${out}: no space left on device`);
+      await expect(writeCartesianPhantom({ output: out, matrixSize: 64, coils: 8, seed: 2, force: true })).rejects.toThrow(`cannot write ${out}: no space left on device`);
+    } finally {
+      disk.uninstall();
+    }
+    expect(readFileSync(out).equals(before)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['ph.h5']);
+  });
+
+  it('a read-only output folder is reported as read-only, before the data are generated', async () => {
+    const dir = tmp();
+    const disk = simulateReadOnlyFolder(dir);
+    try {
+      await expect(writeCartesianPhantom({ output: join(dir, 'ph.h5'), matrixSize: 8, coils: 1 })).rejects.toThrow(`cannot write ${join(dir, 'ph.h5')}: folder ${dir} is read-only`);
+    } finally {
+      disk.uninstall();
+    }
   });
 
   it('headerMismatch names what differs', async () => {

@@ -10,9 +10,8 @@
  *   Anything else is refused with a message naming the file and the difference: data is never
  *   silently overwritten or mixed.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { MrdFile, MrdWriter, parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core';
+import { existsSync } from 'node:fs';
+import { asOutputError, checkOutputPath, MrdFile, MrdWriter, parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core';
 import { CartesianPhantomDataset, type CartesianPhantomOptions } from '@mrd-tools/core/phantom-dataset';
 
 export interface PhantomFileOptions extends CartesianPhantomOptions {
@@ -95,25 +94,31 @@ async function inspectExisting(path: string, group: string, ours: IsmrmrdHeader)
 export async function writeCartesianPhantom(options: PhantomFileOptions = {}): Promise<PhantomFileResult> {
   const output = options.output ?? 'testdata.h5';
   const group = options.dataset ?? 'dataset';
-  const dir = dirname(resolve(output));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new PhantomOutputError(`cannot write ${output}: folder ${dir} does not exist`);
+  await checkOutputPath(output);
   const ds = await CartesianPhantomDataset.create(options);
   const xml = serializeIsmrmrdHeader(ds.header);
 
+  // All or nothing (atomic): a new file appears only once complete, a replaced one (--force) is
+  // kept until then, and a failed append leaves the existing file exactly as it was.
   let writer: MrdWriter;
   let existingReadouts = 0;
-  if (options.force || !existsSync(output)) {
-    writer = await MrdWriter.create(output, { group, overwrite: options.force ?? false });
-    await writer.writeHeader(xml);
-  } else {
+  let groupExists = false;
+  if (!options.force && existsSync(output)) {
     const state = await inspectExisting(output, group, ds.header);
     existingReadouts = state.readouts;
-    writer = await MrdWriter.open(output, { group });
-    if (!state.groupExists) await writer.writeHeader(xml);
+    groupExists = state.groupExists;
+  }
+  try {
+    writer = options.force || !existsSync(output)
+      ? await MrdWriter.create(output, { group, overwrite: options.force ?? false, atomic: true })
+      : await MrdWriter.open(output, { group, atomic: true });
+  } catch (e) {
+    throw asOutputError(output, e);
   }
   const total = ds.count;
   let done = 0;
   try {
+    if (!groupExists) await writer.writeHeader(xml);
     // Pipelined: the next batch is generated while the previous one is being written (each
     // batch has its own buffers, so handing it to the writer without waiting is safe).
     let pending: Promise<void> | null = null;
@@ -128,7 +133,7 @@ export async function writeCartesianPhantom(options: PhantomFileOptions = {}): P
     await writer.close();
   } catch (e) {
     await writer.abandon().catch(() => undefined);
-    throw e;
+    throw asOutputError(output, e);
   }
   return { output, group, readouts: done, existingReadouts, seed: ds.options.seed, dataset: ds };
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configSearchPath, defaultRtSpiralVsConfig, loadRtSpiralVsConfig, SpiralConfigError } from './config.js';
+import { defaultTvReconConfig, loadTvReconConfig } from './rtspiral-bart-tvrecon/config.js';
+import { defaultXdGraspConfig, loadXdGraspConfig } from './spiral-xdgrasp-recon/config.js';
 
 function dirWith(text: string): string {
   const d = mkdtempSync(join(tmpdir(), 'rtcfg-'));
@@ -66,5 +69,21 @@ describe('rtspiral_vs_config.toml', () => {
     const first = dirWith('[reconstruction]\nwindow_shift = 5\n');
     expect(loadRtSpiralVsConfig([first, join(cwd, 'configs')]).config.reconstruction.window_shift).toBe(5);
     expect(loadRtSpiralVsConfig([join(cwd, 'nothing'), join(cwd, 'configs')]).config.reconstruction.window_shift).toBe(3);
+  });
+});
+
+describe('the example configs shipped in packages/spiral-recon/configs', () => {
+  const shipped = fileURLToPath(new URL('../configs', import.meta.url));
+  it('exist for all three recons (the README names them), set every key, and hold the documented defaults', () => {
+    const vs = loadRtSpiralVsConfig([shipped]);
+    expect(vs.path).toBe(join(shipped, 'rtspiral_vs_config.toml'));
+    expect(vs.defaulted).toEqual([]);
+    expect(vs.config).toEqual(defaultRtSpiralVsConfig());
+    const tv = loadTvReconConfig([shipped]);
+    expect(tv.path).toBe(join(shipped, 'rtspiral_bart_tvrecon_config.toml'));
+    expect(tv.config).toEqual(defaultTvReconConfig());
+    const xd = loadXdGraspConfig([shipped]);
+    expect(xd.path).toBe(join(shipped, 'spiral_xdgrasp_config.toml'));
+    expect(xd.config).toEqual(defaultXdGraspConfig());
   });
 });

@@ -61,7 +61,7 @@ export class SpiralConfigError extends Error {
   }
 }
 
-/** The configs folders searched, in order. */
+/** The configs folders searched, in order (`mrd-server --config-dir` puts its folders into MRD_TOOLS_CONFIG_PATH). */
 export function configSearchPath(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string[] {
   const extra = (env.MRD_TOOLS_CONFIG_PATH ?? '').split(':').filter((p) => p !== '');
   return [...extra, '/tmp/share/configs', join(cwd, 'configs')];

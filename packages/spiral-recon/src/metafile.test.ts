@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeMatFile, matDouble, matScalar, matStruct, type IsmrmrdHeader } from '@mrd-tools/core';
-import { findMetafile, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, MetafileError } from './metafile.js';
+import { findMetafile, metafileSearchPath, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, MetafileError } from './metafile.js';
 
 function writeMeta(dir: string, hash: string, S = 8, arms = 3, interleaves = 2): string {
   const kx = new Float64Array(S * arms), ky = new Float64Array(S * arms);
@@ -31,12 +31,21 @@ describe('spiral metafiles', () => {
     const a = mkdtempSync(join(tmpdir(), 'ma-')), b = mkdtempSync(join(tmpdir(), 'mb-'));
     const f = writeMeta(b, 'h1');
     expect(findMetafile('h1', [a, b])).toBe(f);
-    expect(() => findMetafile('nohash', [a, b])).toThrow(new MetafileError(`Trajectory file nohash.mat not found in specified paths: ${a}, ${b}`));
+    expect(() => findMetafile('nohash', [a, b], process.cwd(), {})).toThrow(new MetafileError(`Trajectory file nohash.mat not found in specified paths: ${a}, ${b} (set metafile_paths in the recon's config, or start mrd-server with --metafile-dir <folder holding it>)`));
     // relative paths are relative to the working directory
     const cwd = mkdtempSync(join(tmpdir(), 'mc-'));
     mkdirSync(join(cwd, 'seq_meta'));
     const g = writeMeta(join(cwd, 'seq_meta'), 'h2');
     expect(findMetafile('h2', ['seq_meta'], cwd)).toBe(g);
+  });
+
+  it('MRD_TOOLS_METAFILE_PATH (mrd-server --metafile-dir) is searched before metafile_paths', () => {
+    const a = mkdtempSync(join(tmpdir(), 'ma-')), b = mkdtempSync(join(tmpdir(), 'mb-'));
+    writeMeta(a, 'h3');
+    const fromFlag = writeMeta(b, 'h3');
+    expect(findMetafile('h3', [a], process.cwd(), { MRD_TOOLS_METAFILE_PATH: b })).toBe(fromFlag);
+    expect(findMetafile('h3', [a], process.cwd(), {})).toBe(join(a, 'h3.mat'));
+    expect(metafileSearchPath(['seq_meta'], '/srv', { MRD_TOOLS_METAFILE_PATH: '/x:/y' })).toEqual(['/x', '/y', '/srv/seq_meta']);
   });
 
   it('reads kx, ky, w, param and prepares SigPy coordinates as the reference', () => {

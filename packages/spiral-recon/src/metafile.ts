@@ -4,7 +4,8 @@
  * parameter string `tSequenceVariant`; `<hash>.mat` is searched in the configured
  * `metafile_paths`; it holds `kx`, `ky` (samples x arms), `w` (1 x samples density weights) and
  * `param` (struct: fov [cm], spatial_resolution [mm], interleaves, repetitions, dt [s],
- * pre_discard [samples]).
+ * pre_discard [samples]). Folders in MRD_TOOLS_METAFILE_PATH (`mrd-server --metafile-dir`) are
+ * searched first.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,14 +26,24 @@ export function sequenceHash(header: IsmrmrdHeader): string {
   return v.slice(0, 32);
 }
 
+/**
+ * The folders searched for metafiles: those in MRD_TOOLS_METAFILE_PATH (colon-separated; what
+ * `mrd-server --metafile-dir` sets) first, then the config's `metafile_paths` (relative ones
+ * relative to the server's working directory, as the reference).
+ */
+export function metafileSearchPath(metafilePaths: readonly string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string[] {
+  const extra = (env.MRD_TOOLS_METAFILE_PATH ?? '').split(':').filter((p) => p !== '');
+  return [...new Set([...extra, ...metafilePaths].map((p) => resolveConfiguredPath(p, cwd)))];
+}
+
 /** The first `<hash>.mat` in the paths; a MetafileError naming the hash and the paths searched otherwise. */
-export function findMetafile(hash: string, metafilePaths: readonly string[], cwd = process.cwd()): string {
-  const dirs = metafilePaths.map((p) => resolveConfiguredPath(p, cwd));
+export function findMetafile(hash: string, metafilePaths: readonly string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
+  const dirs = metafileSearchPath(metafilePaths, cwd, env);
   for (const d of dirs) {
     const f = join(d, `${hash}.mat`);
     if (existsSync(f)) return f;
   }
-  throw new MetafileError(`Trajectory file ${hash}.mat not found in specified paths: ${dirs.join(', ')}`);
+  throw new MetafileError(`Trajectory file ${hash}.mat not found in specified paths: ${dirs.join(', ')} (set metafile_paths in the recon's config, or start mrd-server with --metafile-dir <folder holding it>)`);
 }
 
 export interface SpiralParams {

@@ -15,7 +15,7 @@ let acqs: Acquisition[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nufft1arm-'));
-  phantom = await writeSpiralPhantom({ output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 4, arms: 60, coils: 4, seed: 5, noiseLevel: 0.01 });
+  phantom = await writeSpiralPhantom({ output: join(dir, 'raw.h5'), metafileDir: dir, interleaves: 12, fovCm: 24, resolutionMm: 4, arms: 60, coils: 4, seed: 5, noiseLevel: 0.01 });
   const f = await MrdFile.open(phantom.output);
   try {
     header = parseIsmrmrdHeader(f.readHeader('dataset')!);

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { yargsFor } from './index.js';
+import { CliUsageError, cliFailureStatus, nearestName, toolParser, toolVersion, yargsFor } from './index.js';
 
 describe('yargsFor', () => {
   it('wraps --help text at word boundaries (the ESM yargs cut words in two)', async () => {
@@ -15,5 +16,71 @@ describe('yargsFor', () => {
     const shown = help.split(/\s+/).filter((w) => w && !w.startsWith('-') && !w.startsWith('['));
     const broken = shown.filter((w) => !words.has(w) && /^[A-Za-z(),.:]+$/.test(w) && !['Options:', 'Show', 'help', 'version', 'number', 'string]', 'boolean]'].includes(w));
     expect(broken).toEqual([]);
+  });
+});
+
+describe('toolParser: usage errors as argparse reports them', () => {
+  const spec = {
+    name: 'demo-tool', version: '1.2.3', usage: '$0 [options] <file>\n\nDoes things.',
+    numbers: { port: { integer: true, min: 0, max: 65535 }, 'matrix-size': { integer: true, min: 2 }, 'noise-level': { min: 0 } },
+  };
+  const parse = (args: string[]) => toolParser(args, spec)
+    .option('port', { alias: 'p', type: 'number', default: 9002 })
+    .option('config', { alias: 'c', type: 'string' })
+    .option('matrix-size', { alias: ['m', 'matrix'], type: 'number', default: 256 })
+    .option('noise-level', { alias: 'n', type: 'number', default: 0.05 })
+    .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'] })
+    .parseAsync();
+  const failure = (args: string[]) => Promise.resolve().then(() => parse(args)).then(() => undefined, (e: unknown) => e as CliUsageError);
+
+  it('an unknown option: one line naming it, with the near miss, then the usage line', async () => {
+    const e = await failure(['--confg', 'x']);
+    expect(e).toBeInstanceOf(CliUsageError);
+    expect(e!.message).toBe('demo-tool: error: unrecognized option --confg (did you mean --config?)');
+    expect(e!.usage).toBe('usage: demo-tool [options] <file> (demo-tool --help lists the options)');
+    expect((await failure(['--zzzzzzzz']))!.message).toBe('demo-tool: error: unrecognized option --zzzzzzzz');
+    expect((await failure(['--matrx-size=3']))!.message).toBe('demo-tool: error: unrecognized option --matrx-size (did you mean --matrix-size?)');
+  });
+
+  it('numbers are checked at parse time, with the text given and the range expected', async () => {
+    expect((await failure(['-p', 'notanumber']))!.message).toBe("demo-tool: error: argument -p/--port: invalid value 'notanumber' (expected an integer from 0 to 65535)");
+    expect((await failure(['--port=70000']))!.message).toBe("demo-tool: error: argument -p/--port: invalid value '70000' (expected an integer from 0 to 65535)");
+    expect((await failure(['-m', '-5']))!.message).toBe("demo-tool: error: argument -m/--matrix-size/--matrix: invalid value '-5' (expected an integer >= 2)");
+    expect((await failure(['-m', '2.5']))!.message).toMatch(/invalid value '2\.5'/);
+    expect((await failure(['-n', '-0.1']))!.message).toBe("demo-tool: error: argument -n/--noise-level: invalid value '-0.1' (expected a number >= 0)");
+    const ok = await parse(['-p', '0', '-m', '8']);
+    expect([ok.port, ok['matrix-size']]).toEqual([0, 8]);
+  });
+
+  it('a bad choice: one line with the choices and the near miss', async () => {
+    expect((await failure(['--trajectory', 'spirl']))!.message).toBe("demo-tool: error: argument --trajectory: invalid choice 'spirl' (choose from 'cartesian', 'spiral'; did you mean 'spiral'?)");
+  });
+
+  it('cliFailureStatus prints the error line then the usage line, and gives 2', async () => {
+    const e = await failure(['--confg']);
+    const writes: string[] = [];
+    const orig = process.stderr.write;
+    process.stderr.write = ((s: string) => { writes.push(s); return true; }) as typeof process.stderr.write;
+    let status: number;
+    try {
+      status = cliFailureStatus('demo-tool', e);
+    } finally {
+      process.stderr.write = orig;
+    }
+    expect(status).toBe(2);
+    expect(writes.join('').split('\n')).toEqual([e!.message, e!.usage, '']);
+  });
+
+  it('nearestName: near misses only', () => {
+    expect(nearestName('confg', ['config', 'port'])).toBe('config');
+    expect(nearestName('x', ['config', 'port'])).toBeUndefined();
+    expect(nearestName('verbos', ['verbose', 'version'])).toBe('verbose');
+  });
+});
+
+describe('toolVersion', () => {
+  it('reads the version of the package.json one folder above the module (src/ or dist/), never the working directory', () => {
+    expect(toolVersion(new URL('../../../mrd-client/src/cli.ts', import.meta.url).href)).toBe(JSON.parse(readFileSync(new URL('../../../mrd-client/package.json', import.meta.url), 'utf8')).version);
+    expect(toolVersion(new URL('file:///nonexistent/dist/cli.js').href)).toBe('unknown');
   });
 });

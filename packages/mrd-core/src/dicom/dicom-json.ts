@@ -89,6 +89,8 @@ export const Tag = {
   ImageOrientationPatient: '00200037',
   FrameOfReferenceUID: '00200052',
   Laterality: '00200060',
+  ImageLaterality: '00200062',
+  FrameLaterality: '00209072',
   PositionReferenceIndicator: '00201040',
   SliceLocation: '00201041',
   ImageComments: '00204000',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DenseOperator } from './linear-operator.js';
-import { finiteDifference, finiteDifferenceAdjoint, solveTvAdmm } from './tv-admm.js';
+import { finiteDifference, finiteDifferenceAdjoint, solveTvAdmm, solveTvAdmmAsync, tvAdmmNominalSteps, tvAdmmSteps } from './tv-admm.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -152,6 +152,22 @@ describe('solveTvAdmm', () => {
     const outer: number[] = [];
     solveTvAdmm(op, y, { shape: [10, 30], tv: [{ axis: 0, lambda: 0.1 }], iterations: 5, budget: 'outer', onIteration: (i) => outer.push(i) });
     expect(outer).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('reports every CG step against the nominal count, and the async solve gives the same image', async () => {
+    const op = frameOperator(10, 30, 20, 2);
+    const y = Float32Array.from({ length: 2 * op.outputLength }, rng(1));
+    const o = { shape: [10, 30], tv: [{ axis: 0, lambda: 0.1 }], iterations: 20, cgTolerance: 0 };
+    const steps: Array<[number, number]> = [];
+    const x = solveTvAdmm(op, y, { ...o, onProgress: (d, t) => steps.push([d, t]) });
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => [i + 1, 30])); // -i 20: 3 outer iterations of 10 CG steps
+    expect(tvAdmmNominalSteps(o)).toBe(30);
+    const xa = await solveTvAdmmAsync(op, y, { ...o, yieldEveryMs: 0 });
+    expect(Array.from(xa)).toEqual(Array.from(x));
+    let yields = 0;
+    const gen = tvAdmmSteps(op, y, o);
+    while (!gen.next().done) yields++;
+    expect(yields).toBe(30);
   });
 
   it('rejects an image shape that does not match the operator', () => {

@@ -26,6 +26,7 @@
  * Vectors are float32 (as BART's) with float64 accumulation of inner products.
  */
 import { applyNormal, type LinearOperator } from './linear-operator.js';
+import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwise.js';
 
 export interface TvTerm {
   /** image axis (index into `shape`) the differences run along */
@@ -59,6 +60,11 @@ export interface TvAdmmOptions {
   initial?: Float32Array;
   /** called after every outer iteration */
   onIteration?: (iteration: number, x: Float32Array) => void;
+  /**
+   * called after every CG step with the steps done and the steps the solve will take (nominal:
+   * CG may stop an inner solve early, so the solve can end before `total`)
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 function axisGeometry(shape: readonly number[], axis: number): { n: number; stride: number; outer: number } {
@@ -124,6 +130,26 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 /** Solves the TV-regularised problem; returns x (shape as given, complex interleaved). */
 export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmmOptions): Float32Array {
+  return runSteps(tvAdmmSteps(op, y, options));
+}
+
+/**
+ * The same solve, letting the event loop run at most every `yieldEveryMs` (default 100) so
+ * that progress reported from `onProgress` leaves while it runs (see ../progress/stepwise).
+ */
+export function solveTvAdmmAsync(op: LinearOperator, y: Float32Array, options: TvAdmmOptions & { yieldEveryMs?: number }): Promise<Float32Array> {
+  return runStepsCooperatively(tvAdmmSteps(op, y, options), options.yieldEveryMs);
+}
+
+/** The CG steps of the solve counted in advance (see TvAdmmOptions.onProgress). */
+export function tvAdmmNominalSteps(options: Pick<TvAdmmOptions, 'iterations' | 'budget' | 'cgIterations'>): number {
+  const cgIter = options.cgIterations ?? 10;
+  if ((options.budget ?? 'cg') === 'outer') return options.iterations * cgIter;
+  return Math.min(options.iterations, Math.ceil((options.iterations + 1) / cgIter)) * cgIter;
+}
+
+/** The solve as steps: yields after every CG step; returns x. */
+export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdmmOptions): Steps<Float32Array> {
   const N = op.inputLength;
   const size = options.shape.reduce((a, b) => a * b, 1);
   if (size !== N) throw new Error(`TV ADMM: image shape ${options.shape.join('x')} has ${size} values, the operator takes ${N}`);
@@ -154,6 +180,7 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
   };
 
   const budget = options.budget ?? 'cg';
+  const nominal = tvAdmmNominalSteps(options);
   let cgSteps = 0;
   for (let it = 0; it < options.iterations; it++) {
     // rhs = A^H y + rho sum_j D_j^H (z_j - u_j)
@@ -183,6 +210,8 @@ export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmm
           const rsnew = dot(r, r);
           const beta = rsnew / rsold;
           rsold = rsnew;
+          options.onProgress?.(cgSteps, nominal);
+          yield;
           if (rsnew <= eps * eps) break;
           for (let i = 0; i < len; i++) p[i] = r[i] + beta * p[i];
         }

@@ -17,6 +17,7 @@
  * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
  */
 import type { FftEngine } from '../fft/index.js';
+import { runSteps, type Steps } from '../progress/stepwise.js';
 
 export interface NlinvOptions {
   /** Newton steps (BART -i, default 8) */
@@ -46,6 +47,8 @@ export interface NlinvOptions {
   mask?: Float32Array | null;
   /** data scale (BART -w as 1/scale); default 100 / |y| */
   scaling?: number;
+  /** called after every Newton step with the steps done and the steps in all */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface NlinvResult {
@@ -104,6 +107,13 @@ function dot(a: Vec, b: Vec): number {
 export function nlinv(
   fft: FftEngine, y: Float32Array, pattern: Float32Array, ncoils: number, n0: number, n1: number, options: NlinvOptions = {},
 ): NlinvResult {
+  return runSteps(nlinvSteps(fft, y, pattern, ncoils, n0, n1, options));
+}
+
+/** nlinv as steps (../progress/stepwise): yields after every inner CG iteration. */
+export function* nlinvSteps(
+  fft: FftEngine, y: Float32Array, pattern: Float32Array, ncoils: number, n0: number, n1: number, options: NlinvOptions = {},
+): Steps<NlinvResult> {
   const npix = n0 * n1;
   if (y.length !== 2 * ncoils * npix) throw new Error(`nlinv: data has ${y.length / 2} values, ${ncoils}x${n0}x${n1} expected`);
   if (pattern.length !== npix) throw new Error(`nlinv: pattern has ${pattern.length} values, ${n0}x${n1} expected`);
@@ -246,11 +256,13 @@ export function nlinv(
       const rsnew = dot(cr, cr);
       const beta = rsnew / rsold;
       rsold = rsnew;
+      yield;
       if (rsnew <= eps * eps) break;
       for (let i = 0; i < nx; i++) cp[i] = cr[i] + beta * cp[i];
     }
     for (let i = 0; i < nx; i++) x[i] += h[i];
     alpha = (alpha - alphaMin) / redu + alphaMin;
+    options.onProgress?.(it + 1, iterations);
   }
 
   // outputs: sensitivities and the normalised image

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
-import { estimateImageShape, nlinvNonCartesian } from './noncartesian.js';
+import { estimateImageShape, nlinvNonCartesian, nlinvNonCartesianAsync } from './noncartesian.js';
 import { normalisedMagnitudes, nrmseInside, syntheticCoilObject } from './synthetic-coil-object.js';
 
 describe('estimateImageShape (BART estimate_im_dims)', () => {
@@ -31,7 +31,12 @@ describe('nlinvNonCartesian', () => {
     const plan = Nufft.withEngine(fft, coord, [n, n]);
     const ksp = plan.forward(img, nc);
     plan.dispose();
-    const res = nlinvNonCartesian(fft, coord, ksp, new Float32Array(spokes * samples).fill(1), nc, { iterations: 10 });
+    const newton: Array<[number, number]> = [];
+    const res = nlinvNonCartesian(fft, coord, ksp, new Float32Array(spokes * samples).fill(1), nc, { iterations: 10, onProgress: (d, t) => newton.push([d, t]) });
+    expect(newton).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1, 10]));
+    // the cooperative run (event loop turns between CG iterations) computes the same maps
+    const again = await nlinvNonCartesianAsync(fft, coord, ksp, new Float32Array(spokes * samples).fill(1), nc, { iterations: 10, yieldEveryMs: 0 });
+    expect(Array.from(again.sens)).toEqual(Array.from(res.sens));
     expect(res.shape).toEqual([2 * n, 2 * n]);
     // the central n x n of the 2x-FOV sensitivities
     const g = 2 * n, crop = new Float32Array(2 * nc * npix);

@@ -10,7 +10,8 @@
  */
 import type { FftEngine } from '../fft/index.js';
 import { Nufft, type NufftOptions } from '../nufft/index.js';
-import { CentredFft2, nlinv, type NlinvOptions, type NlinvResult } from './nlinv.js';
+import { CentredFft2, nlinvSteps, type NlinvOptions, type NlinvResult } from './nlinv.js';
+import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwise.js';
 
 /**
  * The gridding BART 0.8.00's nufft uses (src/noncart/nufft.c, grid.c): a 2x oversampled grid; a
@@ -54,6 +55,25 @@ export function nlinvNonCartesian(
   fft: FftEngine, coord: ArrayLike<number>, data: ArrayLike<number>, weights: ArrayLike<number>, ncoils: number,
   options: NlinvOptions & { psfScale?: number; nufft?: NufftOptions } = {},
 ): NonCartesianNlinvResult {
+  return runSteps(nlinvNonCartesianSteps(fft, coord, data, weights, ncoils, options));
+}
+
+/**
+ * The same, letting the event loop run at most every `yieldEveryMs` (default 100) so progress
+ * reported from `onProgress` leaves while it runs (../progress/stepwise).
+ */
+export function nlinvNonCartesianAsync(
+  fft: FftEngine, coord: ArrayLike<number>, data: ArrayLike<number>, weights: ArrayLike<number>, ncoils: number,
+  options: NlinvOptions & { psfScale?: number; nufft?: NufftOptions; yieldEveryMs?: number } = {},
+): Promise<NonCartesianNlinvResult> {
+  return runStepsCooperatively(nlinvNonCartesianSteps(fft, coord, data, weights, ncoils, options), options.yieldEveryMs);
+}
+
+/** Non-Cartesian nlinv as steps (yields after every inner CG iteration of nlinv). */
+export function* nlinvNonCartesianSteps(
+  fft: FftEngine, coord: ArrayLike<number>, data: ArrayLike<number>, weights: ArrayLike<number>, ncoils: number,
+  options: NlinvOptions & { psfScale?: number; nufft?: NufftOptions } = {},
+): Steps<NonCartesianNlinvResult> {
   const npts = coord.length / 2;
   if (data.length !== 2 * ncoils * npts) throw new Error(`nlinv: data has ${data.length / 2} values, ${ncoils}x${npts} expected`);
   const est = estimateImageShape(coord);
@@ -83,6 +103,6 @@ export function nlinvNonCartesian(
   const s0 = Math.floor(shape[0] * 0.5), s1 = Math.floor(shape[1] * 0.5);
   const o0 = Math.floor(shape[0] / 2) - Math.floor(s0 / 2), o1 = Math.floor(shape[1] / 2) - Math.floor(s1 / 2);
   for (let i = 0; i < s0; i++) for (let j = 0; j < s1; j++) mask[(i + o0) * shape[1] + j + o1] = 1;
-  const res = nlinv(fft, y, pattern, ncoils, shape[0], shape[1], { ...options, mode: 'noncartesian', mask });
+  const res = yield* nlinvSteps(fft, y, pattern, ncoils, shape[0], shape[1], { ...options, mode: 'noncartesian', mask });
   return { ...res, shape };
 }

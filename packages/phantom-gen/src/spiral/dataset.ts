@@ -1,10 +1,17 @@
 /**
  * The spiral phantom dataset (`mrd-phantom --trajectory spiral`): a real-time golden-angle
  * variable-density spiral acquisition of a moving Shepp-Logan phantom (./simulate.ts) written as
- * an MRD file, with the sequence metafile `<hash>.mat` beside it (kx, ky [1/m] samples x arms, w
- * 1 x samples, param struct: fov [cm], spatial_resolution [mm], interleaves, repetitions, dt [s],
- * pre_discard) and the hash in the header's userParameterString tSequenceVariant, as the
- * reference's spiral recons expect.
+ * an MRD file, with the sequence metafile `<hash>.mat` (kx, ky [1/m] samples x arms, w 1 x
+ * samples, param struct: fov [cm], spatial_resolution [mm], interleaves, repetitions (= the arms
+ * stored, as in the reference's metafiles), dt [s], pre_discard) and the hash in the header's
+ * userParameterString tSequenceVariant, as the reference's spiral recons expect. The metafile
+ * goes into `seq_meta/` beside the output by default: the recons' default `metafile_paths` is
+ * `seq_meta` relative to the server's working directory, so a server started in the output's
+ * folder finds it. Its content depends only on the hash (the design), so an existing metafile of
+ * the same hash is reused; one that differs is never replaced without `force`.
+ *
+ * Both files are written atomically (../../mrd-core file-output, the writer's atomic mode): a
+ * failure leaves neither a partial MRD file nor a metafile this run created.
  *
  * Header: receiverChannels, sequenceParameters TR [ms], encoded/recon matrix and FOV, encoding
  * limits (kspace_encoding_step_1 = arm, repetition = pass through the arms), patientPosition HFS,
@@ -16,11 +23,11 @@
  * no trigger, as the reference reads them).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
-  AcquisitionFlag, GaussianNoise, MrdWriter, emptyAcquisitionHeader, emptyWaveformHeader, encodeMatFile, matDouble, matScalar, matStruct,
-  randomSeed, serializeIsmrmrdHeader, type Acquisition, type IsmrmrdHeader, type Waveform,
+  AcquisitionFlag, GaussianNoise, MrdWriter, OutputFileError, asOutputError, checkOutputPath, emptyAcquisitionHeader, emptyWaveformHeader, encodeMatFile,
+  matDouble, matScalar, matStruct, prepareOutputFolder, randomSeed, serializeIsmrmrdHeader, writeFileAtomic, type Acquisition, type IsmrmrdHeader, type Waveform,
 } from '@mrd-tools/core';
 import { designSpiral, goldenAngleArms, spiralDensityWeights, type SpiralDesign, type SpiralDesignOptions } from './design.js';
 import { CoilModel, DEFAULT_MOTION, armCoilData, heartEllipse, motionAt, staticEllipses, staticTermTransforms, type MotionOptions } from './simulate.js';
@@ -52,7 +59,7 @@ export interface SpiralPhantomOptions {
   motion?: Partial<MotionOptions>;
   ecg?: boolean;
   pilotTone?: boolean;
-  /** where the metafile goes (default: the output file's folder) */
+  /** where the metafile goes (default: `seq_meta/` in the output file's folder) */
   metafileDir?: string;
   onProgress?: (done: number, total: number) => void;
 }
@@ -61,6 +68,8 @@ export interface SpiralPhantomResult {
   output: string;
   group: string;
   metafile: string;
+  /** whether an identical metafile was already there (and was kept) */
+  metafileReused: boolean;
   hash: string;
   design: SpiralDesign;
   msize: number;
@@ -94,7 +103,7 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
   const msize = Math.trunc((10 * fovCm) / resMm);
   const motion: MotionOptions = { ...DEFAULT_MOTION, ...options.motion, heart: { ...DEFAULT_MOTION.heart, ...options.motion?.heart } };
   const hash = sequenceHashFor(o, preDiscard);
-  const metaDir = resolve(options.metafileDir ?? dirname(output));
+  const metaDir = resolve(options.metafileDir ?? join(dirname(output), DEFAULT_METAFILE_FOLDER));
   const metafile = join(metaDir, `${hash}.mat`);
   const seed = options.seed ?? randomSeed();
 
@@ -110,7 +119,7 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
     kx: matDouble([S, o.interleaves], colKx), ky: matDouble([S, o.interleaves], colKy), w: matDouble([1, S], w),
     param: matStruct({
       fov: matScalar(fovCm), spatial_resolution: matScalar(resMm), interleaves: matScalar(o.interleaves),
-      repetitions: matScalar(Math.ceil(nArms / o.interleaves)), dt: matScalar(o.dt), pre_discard: matScalar(preDiscard),
+      repetitions: matScalar(o.interleaves), dt: matScalar(o.dt), pre_discard: matScalar(preDiscard),
       gmax: matScalar(o.gmax * 1000), smax: matScalar(o.smax), vd: matScalar(o.vd),
     }),
   });
@@ -143,10 +152,24 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
     } : {}),
   };
 
-  if (existsSync(output) && !options.force) throw new Error(`${output} exists; use --force to replace it or -o to choose another file`);
-  mkdirSync(metaDir, { recursive: true });
-  writeFileSync(metafile, metaBytes);
-  const writer = await MrdWriter.create(output, { group, overwrite: options.force ?? false });
+  if (existsSync(output) && !options.force) throw new OutputFileError(output, 'file exists; use --force to replace it or -o to choose another file', 'EEXIST');
+  await checkOutputPath(output);
+  await prepareOutputFolder(metaDir, metafile);
+  const metafileReused = sameMatVariables(metafile, metaBytes);
+  const metafileCreated = !existsSync(metafile);
+  if (!metafileReused) {
+    if (!metafileCreated && !options.force) {
+      throw new OutputFileError(metafile, 'a different metafile of the same sequence hash exists; use --force to replace it or --metafile-dir to write elsewhere', 'EEXIST');
+    }
+    await writeFileAtomic(metafile, metaBytes, { overwrite: options.force ?? false });
+  }
+  let writer: MrdWriter;
+  try {
+    writer = await MrdWriter.create(output, { group, overwrite: options.force ?? false, atomic: true });
+  } catch (e) {
+    if (metafileCreated) removeQuietly(metafile);
+    throw asOutputError(output, e);
+  }
   try {
     await writer.writeHeader(serializeIsmrmrdHeader(header));
     const model = new CoilModel(coils, o.fov);
@@ -208,9 +231,32 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
     await writer.close();
   } catch (e) {
     await writer.abandon().catch(() => undefined);
-    throw e;
+    if (metafileCreated) removeQuietly(metafile);
+    throw asOutputError(output, e);
   }
-  return { output, group, metafile, hash, design, msize, trMs, arms: nArms, seed, motion };
+  return { output, group, metafile, metafileReused, hash, design, msize, trMs, arms: nArms, seed, motion };
+}
+
+/** The folder (beside the output) the metafile goes to by default: the recons' default metafile_paths. */
+export const DEFAULT_METAFILE_FOLDER = 'seq_meta';
+
+/** Whether `path` is a MAT file with exactly these variables (the 116-byte header text, with its date, aside). */
+function sameMatVariables(path: string, bytes: Uint8Array): boolean {
+  let old: Buffer;
+  try {
+    old = readFileSync(path);
+  } catch {
+    return false;
+  }
+  return old.length === bytes.length && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).subarray(116).equals(old.subarray(116));
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 const OFFSET = 2 ** 31;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { simulateFullDisk } from '@mrd-tools/core/testing';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MrdFile, parseIsmrmrdHeader, readMatFile, matField, matNumber, getUserParameterString } from '@mrd-tools/core';
@@ -188,5 +189,34 @@ describe('spiral phantom file', () => {
     } finally {
       f.close();
     }
+    // by default the metafile goes to seq_meta/ beside the output, where the recons look
+    expect(r.metafile).toBe(join(dir, 'seq_meta', `${r.hash}.mat`));
+    expect(r.metafileReused).toBe(false);
+  });
+
+  it('keeps an identical metafile, never replaces a different one without force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spiral-meta-'));
+    const o = { interleaves: 8, fovCm: 24, resolutionMm: 6, coils: 2, seed: 1 };
+    const r1 = await writeSpiralPhantom({ ...o, output: join(dir, 'a.h5'), arms: 20 });
+    const r2 = await writeSpiralPhantom({ ...o, output: join(dir, 'b.h5'), arms: 40 });
+    expect(r2.metafile).toBe(r1.metafile);
+    expect(r2.metafileReused).toBe(true);
+    writeFileSync(r1.metafile, 'a file of my own');
+    await expect(writeSpiralPhantom({ ...o, output: join(dir, 'c.h5'), arms: 20 })).rejects.toThrow(`cannot write ${r1.metafile}: a different metafile`);
+    expect(readFileSync(r1.metafile, 'utf8')).toBe('a file of my own');
+    expect(existsSync(join(dir, 'c.h5'))).toBe(false);
+  });
+
+  it('on a full disk: the error names the file; neither the MRD file nor a new metafile is left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spiral-full-'));
+    const disk = simulateFullDisk(dir, 200_000);
+    try {
+      await expect(writeSpiralPhantom({ output: join(dir, 'sp.h5'), interleaves: 8, resolutionMm: 3, arms: 200, coils: 4, seed: 1 }))
+        .rejects.toThrow(`cannot write ${join(dir, 'sp.h5')}: no space left on device`);
+    } finally {
+      disk.uninstall();
+    }
+    expect(readdirSync(dir)).toEqual(['seq_meta']);
+    expect(readdirSync(join(dir, 'seq_meta'))).toEqual([]);
   });
 });

@@ -33,7 +33,7 @@
  */
 import { existsSync } from 'node:fs';
 import {
-  DataType, getUserParameterLong, logger, standardImageMeta,
+  DataType, ProgressReport, getUserParameterLong, logger, standardImageMeta,
   type Acquisition, type IsmrmrdHeader, type ModuleConfig, type MrdConnection, type Waveform,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
@@ -61,6 +61,8 @@ export class TvReconError extends Error {
 export interface TvReconOptions {
   configSearchPath?: string[];
   cwd?: string;
+  /** least time between progress lines within a stage (default DEFAULT_PROGRESS_INTERVAL_MS) */
+  progressIntervalMs?: number;
 }
 
 /** The reference's chunks: [start, end) solved, [keepStart, keepEnd) kept (3-frame overlaps). */
@@ -98,15 +100,27 @@ export interface TfdInput {
   nlinvIterations?: number;
   /** native backend's coil maps: 'nlinv' (default), 'sobolev' or 'inati' */
   coilMaps?: NativeCoilMapMethod;
+  /** where progress goes: stages, chunk, iteration k of N, elapsed, estimate (see ProgressReport) */
+  progress?: ProgressReport;
+}
+
+/** Awaits `work`, with progress lines while it runs when there is a report (a BART process). */
+export function reportedWhile<T>(report: ProgressReport | undefined, work: Promise<T>, what: string): Promise<T> {
+  return report ? report.during(work, what) : work;
 }
 
 /** The TFD recon of `frames` frames: [frame][a][b] complex (a = trajectory coordinate 0). */
 export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ images: Float32Array; scale: number; maps: Float32Array }> {
   const { series: s, armsPerFrame: apf, frames } = p;
+  const report = p.progress;
   const used = p.arms.slice(0, frames * apf);
   const groups: ArmGroup[] = Array.from({ length: frames }, (_, f) => used.slice(f * apf, (f + 1) * apf));
   const bart = p.backend === 'bart' ? p.bart ?? (await Bart.locate()) : undefined;
-  const maps = bart ? await bartCoilMaps(bart, s, used, p.nlinvIterations ?? 13) : nativeCoilMaps(fft, s, used, p.coilMaps, p.nlinvIterations ?? 13);
+  const nlinvIterations = p.nlinvIterations ?? 13;
+  report?.stage('coil maps', `${bart ? 'bart nlinv' : p.coilMaps ?? 'nlinv'}, ${used.length} arms`);
+  const maps = bart
+    ? await reportedWhile(report, bartCoilMaps(bart, s, used, nlinvIterations), 'bart nlinv')
+    : await nativeCoilMaps(fft, s, used, p.coilMaps, nlinvIterations, (d, t) => report?.update(d / t, `Newton step ${d} of ${t}`));
   const chunks = frameChunks(frames, p.chunks);
   const perChunk = chunks[0].keepEnd - chunks[0].keepStart;
   const scaleGroups = perChunk > 5 ? groups.slice(5, perChunk) : groups.slice(0, perChunk);
@@ -115,15 +129,36 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
   const lambda = p.regLambda * perChunk;
   const npix = s.msize * s.msize;
   const images = new Float32Array(2 * frames * npix);
-  for (const c of chunks) {
+  report?.stage('TV solve', `${frames} frames in ${chunks.length} chunk(s), ${p.iterations} CG steps each`);
+  for (const [ci, c] of chunks.entries()) {
     const g = groups.slice(c.start, c.end);
+    const where = `chunk ${ci + 1} of ${chunks.length}`;
     const x = bart
-      ? await bartPics(bart, `-g -m -w ${scale} -e -S -R T:1024:1024:${lambda} -d 4 -i ${p.iterations}`, s, g, maps, { 10: g.length })
-      : nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale);
+      ? await reportedWhile(report, bartPics(bart, `-g -m -w ${scale} -e -S -R T:1024:1024:${lambda} -d 4 -i ${p.iterations}`, s, g, maps, { 10: g.length }), `${where}, bart pics`)
+      : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale,
+        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`));
     images.set(x.subarray(2 * (c.keepStart - c.start) * npix, 2 * (c.keepEnd - c.start) * npix), 2 * c.keepStart * npix);
   }
   return { images, scale, maps };
 }
+
+/**
+ * The progress report of a recon module's session: lines logged at INFO and sent to the client
+ * as INFO text messages, at most every `intervalMs` within a stage.
+ */
+export function sessionProgress(module: string, connection: MrdConnection, intervalMs = DEFAULT_PROGRESS_INTERVAL_MS): ProgressReport {
+  return new ProgressReport({
+    label: module,
+    intervalMs,
+    sink: (line) => {
+      logger.info(line);
+      connection.sendLogging('INFO', line).catch(() => undefined);
+    },
+  });
+}
+
+/** Least time between two progress lines of a stage (a long recon is heard from every few seconds). */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
 
 /** The reference's int16 frame: |img| oriented, times maxVal / max, numpy rounding. */
 export function int16Frame(images: Float32Array, frame: number, m: number, maxVal: number): Int16Array {
@@ -240,6 +275,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   logger.info(`Loading metafile ${hash} from ${meta.path}`);
   const fft = await getFftEngine();
   const t0 = performance.now();
+  const report = sessionProgress('rtspiral_bart_tvrecon', connection, options.progressIntervalMs);
+  report.stage('receiving data');
   const session = await bufferSpiralSession(connection, fft, h, meta, rc.fov_oversampling, girf);
   logger.info(`Acquiring the data took ${((performance.now() - t0) / 1000).toFixed(2)} s (${session.arms.length} arms)`);
   const apf = rc.arms_per_frame;
@@ -252,8 +289,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   }
   const { images } = await reconstructTfd(fft, {
     series: session.series, arms: session.arms, armsPerFrame: apf, frames, chunks: rc.num_chunks,
-    regLambda: rc.reg_lambda, iterations: rc.num_iter, backend: rc.backend, bart,
+    regLambda: rc.reg_lambda, iterations: rc.num_iter, backend: rc.backend, bart, progress: report,
   });
+  report.finish(`reconstruction of ${frames} frames finished, sending them`);
   const bits = getUserParameterLong(h, 'BitsStored') ?? DEFAULT_BITS_STORED;
   const maxVal = maxValueForBitsStored(bits);
   const m = session.series.msize;

@@ -10,9 +10,9 @@
  * column-major images have our memory layout.
  */
 import type { FftEngine } from '@mrd-tools/core/fft';
-import { SenseNufftOperator, coilMapsFromArms, estimateDataScale, solveTvAdmm, type ArmSamples, type TvTerm } from '@mrd-tools/core/iterative';
+import { SenseNufftOperator, coilMapsFromArms, estimateDataScale, solveTvAdmmAsync, type ArmSamples, type TvTerm } from '@mrd-tools/core/iterative';
 import type { Bart, CflArray } from '@mrd-tools/core/bart';
-import { CentredFft2, nlinvNonCartesian } from '@mrd-tools/core/nlinv';
+import { CentredFft2, nlinvNonCartesianAsync } from '@mrd-tools/core/nlinv';
 import { logger } from '@mrd-tools/core';
 
 export type Backend = 'native' | 'bart';
@@ -26,6 +26,13 @@ export interface SpiralArms {
   ncoils: number;
   msize: number;
 }
+
+/**
+ * Progress of a native computation: steps done of the steps in all (Newton steps of nlinv, CG
+ * steps of the TV solve). The native computations let the event loop run while they work, so
+ * what this callback queues (log lines, text messages to the client) goes out meanwhile.
+ */
+export type StepCallback = (done: number, total: number) => void;
 
 /** A group of arms reconstructed as one image (a frame, or a respiratory x cardiac bin). */
 export type ArmGroup = readonly ArmSamples[];
@@ -63,10 +70,10 @@ export function groupData(s: SpiralArms, groups: readonly ArmGroup[], scale = 1)
  * natively, see nlinvCoilMaps) or the low-resolution 'sobolev' / adaptive 'inati' maps of
  * @mrd-tools/core/iterative coil-maps.
  */
-export function nativeCoilMaps(
-  fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], method: NativeCoilMapMethod = 'nlinv', nlinvIterations = 13,
-): Float32Array {
-  if (method === 'nlinv') return nlinvCoilMaps(fft, s, arms, nlinvIterations);
+export async function nativeCoilMaps(
+  fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], method: NativeCoilMapMethod = 'nlinv', nlinvIterations = 13, progress?: StepCallback,
+): Promise<Float32Array> {
+  if (method === 'nlinv') return nlinvCoilMaps(fft, s, arms, nlinvIterations, undefined, progress);
   return coilMapsFromArms(fft, arms, s.uniqueCoord, s.samples, s.w, s.ncoils, s.msize, { method });
 }
 
@@ -78,7 +85,7 @@ export type NativeCoilMapMethod = 'nlinv' | 'sobolev' | 'inati';
  * Newton steps) on all arms (repeated angles summed, their count as the PSF weight), the 2x-FOV
  * sensitivities to k-space, resized to 2 msize, back, the centre msize kept, unit RSS per pixel.
  */
-export function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], iterations: number, psfScale?: number): Float32Array {
+export async function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], iterations: number, psfScale?: number, progress?: StepCallback): Promise<Float32Array> {
   const S = s.samples, nc = s.ncoils, m = s.msize;
   const nUnique = s.uniqueCoord.length / (2 * S);
   const data = new Float32Array(2 * nc * nUnique * S), count = new Float32Array(nUnique * S);
@@ -90,7 +97,7 @@ export function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmS
       data[d + 1] += a.data[2 * (c * S + p) + 1];
     }
   }
-  const res = nlinvNonCartesian(fft, s.uniqueCoord, data, count, nc, { iterations, a: 32, b: 16, psfScale });
+  const res = await nlinvNonCartesianAsync(fft, s.uniqueCoord, data, count, nc, { iterations, a: 32, b: 16, psfScale, onProgress: progress });
   const [g0, g1] = res.shape;
   // k-space of the sensitivities, resized (centre crop or zero pad) to 2m x 2m
   const ks = res.sens;
@@ -126,13 +133,14 @@ export function nativeDataScale(fft: FftEngine, s: SpiralArms, groups: readonly 
  * Native TV solve of the groups with image shape `shape` (product of leading dims = groups.length):
  * data divided by `scale`, result multiplied back (BART pics -w scale -S). scale 0: no scaling.
  */
-export function nativeSolve(
+export async function nativeSolve(
   fft: FftEngine, s: SpiralArms, groups: readonly ArmGroup[], maps: Float32Array, shape: readonly number[], tv: readonly TvTerm[], iterations: number, scale: number,
-): Float32Array {
+  progress?: StepCallback,
+): Promise<Float32Array> {
   const op = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize);
   try {
     const k = scale > 0 ? scale : 1;
-    const x = solveTvAdmm(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations });
+    const x = await solveTvAdmmAsync(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations, onProgress: progress });
     if (k !== 1) for (let i = 0; i < x.length; i++) x[i] *= k;
     return x;
   } finally {

@@ -23,6 +23,7 @@ const motion = { cardiacHz: 1.1, respHz: 0.6, respAmplitude: 0.12, cardiacAmplit
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tvrecon-'));
   phantom = await writeSpiralPhantom({
+    metafileDir: dir,
     output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 96, coils: 4, seed: 3, noiseLevel: 0.002,
     trMs: 18, motion, pilotTone: true,
   });
@@ -136,9 +137,9 @@ describe('rtspiral_bart_tvrecon module', () => {
     writeFileSync(join(d, 'rtspiral_bart_tvrecon_config.toml'), toml);
     return d;
   }
-  async function run(toml: string): Promise<{ images: Image[]; waveforms: Waveform[]; sent: MrdMessage[] }> {
+  async function run(toml: string, progressIntervalMs?: number): Promise<{ images: Image[]; waveforms: Waveform[]; sent: MrdMessage[] }> {
     const conn = new ReplayConnection(messages);
-    await tvrecon(conn, 'rtspiral_bart_tvrecon', header, { configSearchPath: [configDir(toml)], cwd: dir });
+    await tvrecon(conn, 'rtspiral_bart_tvrecon', header, { configSearchPath: [configDir(toml)], cwd: dir, progressIntervalMs });
     return {
       sent: conn.sent,
       images: conn.sent.filter((m): m is Extract<MrdMessage, { type: 'image' }> => m.type === 'image').map((m) => m.image),
@@ -168,6 +169,27 @@ describe('rtspiral_bart_tvrecon module', () => {
     expect(inWaveforms).toBeGreaterThan(0);
     expect(waveforms.length).toBe(inWaveforms);
     expect(sent[sent.length - 1].type).toBe('waveform'); // after the images
+  });
+
+  it('speaks while it works: stages, Newton steps, chunk and CG step k of N with elapsed time and estimate, as INFO texts before the images', async () => {
+    const { sent } = await run(`metafile_paths = ["${dir}"]\n[reconstruction]\narms_per_frame = 8\nnum_recon_frames = 12\nnum_chunks = 2\nfov_oversampling = 1.0\nnum_iter = 5\nreg_lambda = 0.001\n`, 0);
+    const texts = sent.filter((m): m is Extract<MrdMessage, { type: 'text' }> => m.type === 'text').map((m) => m.text);
+    expect(texts.every((t) => t.startsWith('INFO     rtspiral_bart_tvrecon: '))).toBe(true);
+    const has = (re: RegExp) => expect(texts.some((t) => re.test(t)), String(re)).toBe(true);
+    has(/: receiving data: started, elapsed \d+s$/);
+    has(/: coil maps \(nlinv, 96 arms\): started/);
+    has(/: coil maps: Newton step 13 of 13 \(100%\), elapsed \d+s, about 0s left in this stage$/);
+    has(/: TV solve \(12 frames in 2 chunk\(s\), 5 CG steps each\): started/);
+    has(/: TV solve: chunk 1 of 2, CG step 1 of 10 \(5%\), elapsed \d+s, about \d+s left in this stage$/);
+    has(/: TV solve: chunk 2 of 2, CG step 10 of 10 \(100%\)/);
+    has(/: reconstruction of 12 frames finished, sending them in \d+s$/);
+    // all of it before the first image
+    const firstImage = sent.findIndex((m) => m.type === 'image');
+    expect(sent.findLastIndex((m) => m.type === 'text')).toBeLessThan(firstImage);
+    // with the default interval a short run sends only its stage lines
+    const quiet = (await run(`metafile_paths = ["${dir}"]\n[reconstruction]\narms_per_frame = 8\nnum_recon_frames = 12\nnum_chunks = 2\nfov_oversampling = 1.0\nnum_iter = 5\nreg_lambda = 0.001\n`)).sent
+      .filter((m): m is Extract<MrdMessage, { type: 'text' }> => m.type === 'text').map((m) => m.text);
+    expect(quiet.filter((t) => /CG step|Newton step/.test(t)).length).toBeLessThanOrEqual(2);
   });
 
   it('apply_girf works (the reference crashes): an identity-like GIRF gives the same frames up to the ADC-delay shift', async () => {

@@ -30,7 +30,7 @@
  */
 import {
   DataType, getUserParameterLong, logger, standardImageMeta,
-  type ModuleConfig, type MrdConnection,
+  type ModuleConfig, type MrdConnection, type ProgressReport,
 } from '@mrd-tools/core';
 import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
 import type { ArmSamples } from '@mrd-tools/core/iterative';
@@ -39,16 +39,18 @@ import { tukeyWindow } from '@mrd-tools/core/coil-combine';
 import { DEFAULT_BITS_STORED, imageHeaderFromArray, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
 import { configSearchPath } from '../config.js';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
-import { TvReconError, allArmsMetafile, bufferSpiralSession, loadGirfFor, parsedHeader } from '../rtspiral-bart-tvrecon/index.js';
+import { TvReconError, allArmsMetafile, bufferSpiralSession, loadGirfFor, parsedHeader, reportedWhile, sessionProgress } from '../rtspiral-bart-tvrecon/index.js';
 import {
   bartCoilMaps, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type NativeCoilMapMethod, type SpiralArms,
 } from '../rtspiral-bart-tvrecon/series.js';
 import { PILOT_TONE_WAVEFORM_ID, armDiscardRange, cardiacBins, cyclicRespiratoryBins, ecgArmTriggers, pilotToneTriggers, waveformChannel } from './binning.js';
-import { loadXdGraspConfig, type XdGraspConfig } from './config.js';
+import { XDGRASP_CONFIG_FILE, loadXdGraspConfig, type XdGraspConfig } from './config.js';
 
 export interface XdGraspOptions {
   configSearchPath?: string[];
   cwd?: string;
+  /** least time between progress lines within a stage (default DEFAULT_PROGRESS_INTERVAL_MS) */
+  progressIntervalMs?: number;
 }
 
 export interface XdGraspInput {
@@ -67,6 +69,8 @@ export interface XdGraspInput {
   bart?: Bart;
   /** native backend's coil maps: 'nlinv' (default, 14 Newton steps as the reference), 'sobolev' or 'inati' */
   coilMaps?: NativeCoilMapMethod;
+  /** where progress goes (see ProgressReport) */
+  progress?: ProgressReport;
 }
 
 /** The arms of each bin [resp][card] (resp outer), filled or cropped per fill_small_bins. */
@@ -88,14 +92,19 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   const s = p.series;
   const groups = binGroups(p.arms, p.respBins, p.cardBins, p.nResp, p.nCard, p.fillSmallBins);
   const bart = p.backend === 'bart' ? p.bart ?? (await Bart.locate()) : undefined;
-  const maps = bart ? await bartCoilMaps(bart, s, p.arms, 14) : nativeCoilMaps(fft, s, p.arms, p.coilMaps, 14);
+  const report = p.progress;
+  report?.stage('coil maps', `${bart ? 'bart nlinv' : p.coilMaps ?? 'nlinv'}, ${p.arms.length} arms`);
+  const maps = bart
+    ? await reportedWhile(report, bartCoilMaps(bart, s, p.arms, 14), 'bart nlinv')
+    : await nativeCoilMaps(fft, s, p.arms, p.coilMaps, 14, (d, t) => report?.update(d / t, `Newton step ${d} of ${t}`));
+  report?.stage('TV solve', `${p.nResp} respiratory x ${p.nCard} cardiac bins, ${p.iterations} CG steps`);
   // the reference's layout: bins zero-filled to equal size (k = 0 arms with zero data)
   const { series: sZero, groups: filled } = zeroFilledBins(s, groups);
   if (bart) {
     // resp at TIME_DIM (10), card at TIME2_DIM (11): cardiac-major order
     const bartGroups: ArmGroup[] = [];
     for (let c = 0; c < p.nCard; c++) for (let r = 0; r < p.nResp; r++) bartGroups.push(filled[r * p.nCard + c]);
-    const img = await bartPics(bart, `-g -e -r 0 -R T:1024:0:${p.lambdaResp} -R T:2048:0:${p.lambdaCard} -d 4 -i ${p.iterations}`, sZero, bartGroups, maps, { 10: p.nResp, 11: p.nCard });
+    const img = await reportedWhile(report, bartPics(bart, `-g -e -r 0 -R T:1024:0:${p.lambdaResp} -R T:2048:0:${p.lambdaCard} -d 4 -i ${p.iterations}`, sZero, bartGroups, maps, { 10: p.nResp, 11: p.nCard }), 'bart pics');
     const npix = s.msize * s.msize;
     const out = new Float32Array(img.length);
     for (let c = 0; c < p.nCard; c++) for (let r = 0; r < p.nResp; r++) {
@@ -105,7 +114,8 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   }
   const nonEmpty = groups.filter((g) => g.length > 0);
   const scale = nativeDataScale(fft, s, nonEmpty, maps);
-  return nativeSolve(fft, sZero, filled, maps, [p.nResp, p.nCard], [{ axis: 0, lambda: p.lambdaResp }, { axis: 1, lambda: p.lambdaCard }], p.iterations, scale);
+  return nativeSolve(fft, sZero, filled, maps, [p.nResp, p.nCard], [{ axis: 0, lambda: p.lambdaResp }, { axis: 1, lambda: p.lambdaCard }], p.iterations, scale,
+    (d, t) => report?.update(d / t, `CG step ${Math.min(d, t)} of ${t}`));
 }
 
 /**
@@ -145,6 +155,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const hash = sequenceHash(h);
   const meta = allArmsMetafile(readSpiralMetafile(findMetafile(hash, cfg.metafile_paths, cwd)));
   const fft = await getFftEngine();
+  const report = sessionProgress('spiral_xdgrasp_recon', connection, options.progressIntervalMs);
+  report.stage('receiving data');
   const session = await bufferSpiralSession(connection, fft, h, meta, rc.fov_oversampling, girf);
   const n = session.arms.length;
   logger.info(`Received ${n} arms and ${session.waveforms.length} waveforms`);
@@ -159,6 +171,17 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const cardAll = cardiacBins(trig, bc.n_cardiac_bins);
   const { start, end } = armDiscardRange(n, rc.arm_discard_pre, rc.arm_discard_post, trS);
   logger.info(`Discarded ${start} arms from beginning and ${n - end} from end, ${end - start} arms left.`);
+  const bins = bc.n_respiratory_bins * bc.n_cardiac_bins;
+  if (end - start < bins) {
+    // e.g. the default 5 s + 5 s discards of a 3.5 s acquisition: say which settings to change
+    const seconds = (n * trS).toFixed(1);
+    const where = loaded.path ?? `${XDGRASP_CONFIG_FILE} (none found, so the defaults apply; put one in a configs folder)`;
+    throw new TvReconError(
+      `${n} arms (${seconds} s at TR ${tr} ms) arrived; arm_discard_pre = ${rc.arm_discard_pre} s and arm_discard_post = ${rc.arm_discard_post} s leave ${end - start}, ` +
+      `fewer than the ${bc.n_respiratory_bins} x ${bc.n_cardiac_bins} = ${bins} respiratory x cardiac bins. ` +
+      `Lower [reconstruction] arm_discard_pre / arm_discard_post (their sum must stay well below ${seconds} s) or [binning] n_respiratory_bins / n_cardiac_bins in ${where}, or acquire longer (mrd-phantom --arms).`,
+    );
+  }
   // Tukey taper and the reference's 1e3 data scale
   const S = session.series.samples;
   const win = tukeyWindow(2 * S, 0.1).subarray(S);
@@ -175,8 +198,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const nr = bc.n_respiratory_bins, nc = bc.n_cardiac_bins;
   const img = await reconstructXdGrasp(fft, {
     series: session.series, arms, respBins: pick(respAll), cardBins: pick(cardAll), nResp: nr, nCard: nc, fillSmallBins: bc.fill_small_bins,
-    lambdaResp: rc.reg_lambda_resp, lambdaCard: rc.reg_lambda_card, iterations: rc.num_iter, backend: rc.backend, bart,
+    lambdaResp: rc.reg_lambda_resp, lambdaCard: rc.reg_lambda_card, iterations: rc.num_iter, backend: rc.backend, bart, progress: report,
   });
+  report.finish(`reconstruction of ${nr} x ${nc} bins finished`);
   await connection.sendLogging('INFO', 'Reconstruction is finished. Sending images...');
   const bits = getUserParameterLong(h, 'BitsStored') ?? DEFAULT_BITS_STORED;
   const maxVal = maxValueForBitsStored(bits);

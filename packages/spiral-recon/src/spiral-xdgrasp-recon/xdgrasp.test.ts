@@ -23,6 +23,7 @@ const motion = { cardiacHz: 1.25, respHz: 0.3, respAmplitude: 0.15, cardiacAmpli
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xdgrasp-'));
   phantom = await writeSpiralPhantom({
+    metafileDir: dir,
     output: join(dir, 'raw.h5'), interleaves: 12, fovCm: 24, resolutionMm: 6, arms: 560, coils: 4, seed: 4, noiseLevel: 0.002,
     trMs: 18, motion, pilotTone: true, ecg: true,
   });
@@ -114,11 +115,11 @@ describe('fill_small_bins zero-fill (the reference pads small bins with k = 0 ar
     }));
     const p = { series: s.series, arms, respBins: resp, cardBins: card, nResp: 2, nCard: 2, fillSmallBins: true, lambdaResp: 0.01, lambdaCard: 0.01, iterations: 8, backend: 'native' as const };
     const img = await reconstructXdGrasp(fft, p);
-    const maps = nativeCoilMaps(fft, s.series, arms, 'nlinv', 14); // the module's maps: nlinv, 14 Newton steps as the reference
+    const maps = await nativeCoilMaps(fft, s.series, arms, 'nlinv', 14); // the module's maps: nlinv, 14 Newton steps as the reference
     const scale = nativeDataScale(fft, s.series, groups, maps);
     const tv = [{ axis: 0, lambda: 0.01 }, { axis: 1, lambda: 0.01 }];
-    const padded = nativeSolve(fft, z.series, z.groups, maps, [2, 2], tv, 8, scale);
-    const unpadded = nativeSolve(fft, s.series, groups, maps, [2, 2], tv, 8, scale);
+    const padded = await nativeSolve(fft, z.series, z.groups, maps, [2, 2], tv, 8, scale);
+    const unpadded = await nativeSolve(fft, s.series, groups, maps, [2, 2], tv, 8, scale);
     const diff = (a: Float32Array, b: Float32Array) => {
       let e = 0, n = 0;
       for (let i = 0; i < a.length; i++) { e += (a[i] - b[i]) ** 2; n += b[i] ** 2; }
@@ -153,6 +154,24 @@ describe('spiral_xdgrasp_recon module', () => {
     const wIn = messages.filter((m) => m.type === 'waveform').length;
     expect(conn.sent.filter((m) => m.type === 'waveform').length).toBe(wIn);
   });
+  it('discards that leave fewer arms than bins (the defaults on a short acquisition): an error naming the settings and the config file', async () => {
+    const conn = new ReplayConnection(messages);
+    const cfg = configDir(`metafile_paths = ["${dir}"]\n[binning]\ntrigger_source = "ecg"\n`);
+    await expect(xdgrasp(conn, 'x', header, { configSearchPath: [cfg], cwd: dir }))
+      .rejects.toThrow(new RegExp(`^560 arms \\(10\\.1 s at TR 18 ms\\) arrived; arm_discard_pre = 5 s and arm_discard_post = 5 s leave \\d, fewer than the 12 x 20 = 240 respiratory x cardiac bins\\. Lower \\[reconstruction\\] arm_discard_pre / arm_discard_post .* in ${cfg}/spiral_xdgrasp_config\\.toml`));
+  });
+
+  it('sends progress as INFO texts: coil maps and the TV solve, CG step k of N', async () => {
+    const conn = new ReplayConnection(messages);
+    await xdgrasp(conn, 'spiral_xdgrasp_recon', header, {
+      configSearchPath: [configDir(`metafile_paths = ["${dir}"]\n[reconstruction]\narm_discard_pre = 0.5\narm_discard_post = 0\nnum_iter = 10\n[binning]\nn_respiratory_bins = 2\nn_cardiac_bins = 3\ntrigger_source = "ecg"\n`)],
+      cwd: dir, progressIntervalMs: 0,
+    });
+    const texts = conn.sent.filter((m): m is Extract<MrdMessage, { type: 'text' }> => m.type === 'text').map((m) => m.text);
+    expect(texts.some((t) => /^INFO {5}spiral_xdgrasp_recon: coil maps: Newton step 14 of 14 \(100%\), elapsed/.test(t))).toBe(true);
+    expect(texts.some((t) => /^INFO {5}spiral_xdgrasp_recon: TV solve: CG step \d+ of 20 \(\d+%\), elapsed \d+s, about \d+s left in this stage$/.test(t))).toBe(true);
+  });
+
   it('a bad trigger_source is an error naming the key', async () => {
     const conn = new ReplayConnection(messages);
     await expect(xdgrasp(conn, 'x', header, { configSearchPath: [configDir(`[binning]\ntrigger_source = "pulse"\n`)], cwd: dir })).rejects.toThrow(/binning\.trigger_source must be/);

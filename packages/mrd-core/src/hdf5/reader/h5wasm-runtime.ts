@@ -77,21 +77,30 @@ export function readRows(
   hasVlen: boolean,
 ): { ptr: number; release: () => void } {
   const rank = shape.length;
-  const ptr = m._malloc(Math.max(8, count * rowBytes));
-  if (ptr === 0) throw new Error(`out of wasm memory reading ${count} rows of ${rowBytes} bytes`);
+  const bytes = Math.max(8, count * rowBytes);
+  const tooLarge = () => new Error(
+    `${count === 1 ? 'one record' : `${count} records`} of ${formatBytes(rowBytes)}${rank > 1 ? ` (dataset shape ${shape.join('x')})` : ''} ` +
+    `${count === 1 ? 'is' : 'are'} too large for the HDF5 reader (WebAssembly, at most ${formatBytes(WASM_HEAP_MAX)} of memory)`,
+  );
+  if (!Number.isSafeInteger(bytes) || bytes >= WASM_HEAP_MAX) throw tooLarge();
+  const ptr = withoutEmscriptenMemoryNotes(() => m._malloc(bytes));
+  if (ptr === 0) throw bytes > WASM_HEAP_MAX / 4 ? tooLarge() : new Error(`out of wasm memory reading ${count} rows of ${rowBytes} bytes`);
   let countArr: bigint[] | null = null;
   try {
     if (rank === 0) {
-      m.get_dataset_data(fileId, dsPath, null, null, null, BigInt(ptr));
+      withoutEmscriptenMemoryNotes(() => m.get_dataset_data(fileId, dsPath, null, null, null, BigInt(ptr)));
     } else {
       countArr = [BigInt(count), ...shape.slice(1).map((d) => BigInt(d))];
       const offset = [BigInt(start), ...shape.slice(1).map(() => 0n)];
       const stride = shape.map(() => 1n);
-      const status = m.get_dataset_data(fileId, dsPath, countArr, offset, stride, BigInt(ptr));
+      const args = [countArr, offset, stride] as const;
+      const status = withoutEmscriptenMemoryNotes(() => m.get_dataset_data(fileId, dsPath, args[0], args[1], args[2], BigInt(ptr)));
       if (status < 0) throw new Error(`H5Dread failed (status ${status})`);
     }
   } catch (err) {
     m._free(ptr);
+    // HDF5 ran out of heap for its own buffers next to a read this large
+    if (bytes > WASM_HEAP_MAX / 4 && /memory allocation failed/i.test(err instanceof Error ? err.message : String(err))) throw tooLarge();
     throw err;
   }
   const release = (): void => {
@@ -105,6 +114,36 @@ export function readRows(
     }
   };
   return { ptr, release };
+}
+
+/** The wasm heap's hard limit: h5wasm 0.10 is built with MAXIMUM_MEMORY = 2 GiB. */
+export const WASM_HEAP_MAX = 2 ** 31;
+
+function formatBytes(n: number): string {
+  if (n >= 2 ** 30 && n % 2 ** 30 === 0) return `${n / 2 ** 30} GiB`;
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Runs a call into the wasm module with Emscripten's own stderr notes dropped: when the heap
+ * cannot grow, its runtime prints "Cannot enlarge memory, requested ..." straight to stderr
+ * (through a console.error bound at load time, so not through the logger) before malloc returns
+ * 0; the caller reports the failure itself, as one clear error. Other stderr output passes.
+ */
+function withoutEmscriptenMemoryNotes<T>(fn: () => T): T {
+  const stderr = process.stderr;
+  const write = stderr.write;
+  stderr.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+    if (typeof chunk === 'string' && /^Cannot enlarge memory\b/.test(chunk)) return true;
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof stderr.write;
+  try {
+    return fn();
+  } finally {
+    stderr.write = write;
+  }
 }
 
 /** Whether a datatype (as metadata) contains variable-length data anywhere. */

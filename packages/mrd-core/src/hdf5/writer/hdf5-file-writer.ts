@@ -55,10 +55,10 @@
  *   them).
  * - One writer per file: nothing stops two processes from opening the same file for writing.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { link, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { OutputFileError, publishFile, temporaryNameFor } from '../../file-output/index.js';
 import { align8, ByteReader, ByteWriter, UNDEF_ADDR } from '../format/bytes.js';
 import { ChunkIndexSpine, rightBound, type ChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, datatypeSize, describeDatatype, encodeDatatype, sameDatatype, type Datatype } from '../format/datatype.js';
@@ -108,6 +108,15 @@ export interface Hdf5WriterOptions {
    * checkpoint's own duration.
    */
   checkpointIntervalMs?: number;
+  /**
+   * All or nothing, for tools that write a whole file in one go: no checkpoint before `close()`.
+   * A new file appears at its path only when `close()` succeeds (it is built under a temporary
+   * name until then, and `abandon()` or a failed `close()` removes it); an existing file being
+   * appended to keeps its last commit until `close()`, and `abandon()` or a failed `close()` cuts
+   * it back to its original length, so it is byte for byte what it was. Default false: timed
+   * crash-consistent checkpoints, for streams whose data must survive a kill.
+   */
+  atomic?: boolean;
 }
 
 /** An error caused by the caller's input: the writer stays usable after it. */
@@ -520,6 +529,12 @@ export class Hdf5FileWriter {
   private closed = false;
   private failure: Error | null = null;
   readonly interval: number;
+  /** Atomic new file: the temporary file it is built in, published at close. */
+  private publishing: { tmp: string; overwrite: boolean } | undefined;
+  /** Atomic append: the file's length when opened (restored when the append fails). */
+  private originalSize: number | undefined;
+  /** Set once the superblock write of the final commit has started (nothing may be undone after it). */
+  private committing = false;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -536,19 +551,26 @@ export class Hdf5FileWriter {
     this.interval = opts.checkpointIntervalMs ?? 500;
   }
 
+  /** Whether this writer commits only at close (see Hdf5WriterOptions.atomic). */
+  get atomic(): boolean {
+    return this.opts.atomic ?? false;
+  }
+
   /**
    * Creates a new file (fails if it exists unless `overwrite`). The file only appears at `path`
    * once it is a valid HDF5 file: it is built under a temporary name beside it (with whatever
    * `prepare` adds, e.g. the MRD group), committed, then published atomically: link(2) when it
    * must not replace anything (fails if the path exists, whoever created it meanwhile), rename(2)
-   * when overwriting. A kill at any moment leaves either no file / the old file, or a valid one.
+   * when overwriting (../../file-output). Published here, after its first commit, or with
+   * `atomic` only at `close()`. A kill at any moment leaves either no file / the old file, or a
+   * valid one.
    */
   static async create(path: string, opts: Hdf5WriterOptions & { overwrite?: boolean } = {}, prepare?: (w: Hdf5FileWriter) => Promise<void>): Promise<Hdf5FileWriter> {
-    const exists = () => new Error(`${path}: file exists (pass overwrite: true to replace it)`);
+    const exists = () => new OutputFileError(path, 'file exists (pass overwrite: true to replace it)', 'EEXIST');
     if (!opts.overwrite && existsSync(path)) throw exists();
     const old = await stat(path).catch(() => null);
     if (old && openForWriting.has(`${old.dev}:${old.ino}`)) throw usageError(`${path}: open for writing in this process; not replacing it`);
-    const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = temporaryNameFor(path);
     const fh = await open(tmp, 'wx+');
     let key = '';
     try {
@@ -559,20 +581,16 @@ export class Hdf5FileWriter {
       w.fileKey = key;
       if (prepare) await prepare(w);
       w.unsaved = true;
+      if (opts.atomic) {
+        w.publishing = { tmp, overwrite: opts.overwrite ?? false };
+        return w;
+      }
       await w.checkpointNow();
-      if (opts.overwrite) await rename(tmp, path);
-      else {
-        try {
-          await link(tmp, path);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          if (code === 'EEXIST') throw exists();
-          if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
-          // no hard links on this filesystem: check, then rename (a narrow race remains)
-          if (existsSync(path)) throw exists();
-          await rename(tmp, path);
-        }
-        await unlink(tmp).catch(() => undefined);
+      try {
+        await publishFile(tmp, path, opts.overwrite ?? false);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw exists();
+        throw e;
       }
       if (opts.durable) {
         const d = await open(dirname(path), 'r');
@@ -618,6 +636,7 @@ export class Hdf5FileWriter {
       const space = new SpaceAllocator(align8(end));
       const w = new Hdf5FileWriter(fh, path, sb, space, new GroupNode('/'), st.size, opts);
       w.fileKey = key;
+      if (opts.atomic) w.originalSize = st.size;
       w.root = await w.loadGroup('/', sb.root.objectHeaderAddr);
       return w;
     } catch (e) {
@@ -729,6 +748,7 @@ export class Hdf5FileWriter {
   /** Marks unsaved changes: checkpoint now if the interval has passed, else arm the idle timer. */
   changed(): void {
     this.unsaved = true;
+    if (this.atomic) return; // committed at close only
     if (!this.timer && !this.closed) {
       const wait = Math.max(0, this.interval - (Date.now() - this.lastCheckpoint));
       this.timer = setTimeout(() => {
@@ -741,6 +761,7 @@ export class Hdf5FileWriter {
 
   /** Checkpoint if the interval has elapsed (called after each operation). */
   async maybeCheckpoint(): Promise<void> {
+    if (this.atomic) return;
     if (this.unsaved && Date.now() - this.lastCheckpoint >= this.interval) await this.checkpointNow();
   }
 
@@ -762,6 +783,7 @@ export class Hdf5FileWriter {
     }
     if (this.opts.durable) await this.fh.datasync();
     const sbBytes = encodeSuperblock(this.sb);
+    if (this.atomic) this.committing = true;
     await this.fh.write(sbBytes, 0, sbBytes.length, this.sb.position);
     if (this.opts.durable) await this.fh.datasync();
     this.space.committed();
@@ -775,33 +797,72 @@ export class Hdf5FileWriter {
 
   /**
    * Final checkpoint and close, after every queued operation. After an earlier I/O failure the
-   * handle is still closed (the file keeps its last commit) and the failure is reported.
+   * handle is still closed (the file keeps its last commit) and the failure is reported. An
+   * atomic writer publishes its new file here, or on failure undoes everything (see `atomic`).
    */
   close(): Promise<void> {
     const next = this.queue.then(async () => {
       if (this.closed) return;
+      let committed = false;
       try {
         if (this.failure) throw new Error(`${this.path}: closed without a final checkpoint after an earlier failure: ${this.failure.message}`);
         await this.checkpointNow();
+        committed = true;
       } finally {
         this.closed = true;
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
         openForWriting.delete(this.fileKey);
-        await this.fh.close();
+        try {
+          await this.fh.close();
+        } finally {
+          if (!committed) await this.undoUncommitted();
+        }
+      }
+      if (this.publishing) {
+        const { tmp, overwrite } = this.publishing;
+        this.publishing = undefined;
+        try {
+          await publishFile(tmp, this.path, overwrite);
+        } catch (e) {
+          await unlink(tmp).catch(() => undefined);
+          throw e;
+        }
+        if (this.opts.durable) {
+          const d = await open(dirname(this.path), 'r');
+          await d.sync().finally(() => d.close());
+        }
       }
     });
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  /** Closes the file handle without a final checkpoint (the file keeps its last commit). */
+  /**
+   * Closes the file handle without a final checkpoint: the file keeps its last commit; an atomic
+   * writer's new file is removed and an atomic append is cut back to the original length.
+   */
   async abandon(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     openForWriting.delete(this.fileKey);
-    await this.fh.close();
+    try {
+      await this.fh.close();
+    } finally {
+      await this.undoUncommitted();
+    }
+  }
+
+  /** Atomic mode, nothing committed: remove the unpublished file, or restore the appended file's length. */
+  private async undoUncommitted(): Promise<void> {
+    if (this.publishing) {
+      const { tmp } = this.publishing;
+      this.publishing = undefined;
+      await unlink(tmp).catch(() => undefined);
+    } else if (this.originalSize !== undefined && !this.committing) {
+      await truncate(this.path, this.originalSize).catch(() => undefined);
+    }
   }
 
   // ---- structure -----------------------------------------------------------------------

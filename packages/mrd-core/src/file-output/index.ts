@@ -1,0 +1,208 @@
+/**
+ * Output files that never leave the user with less than they had: every tool that writes a file
+ * builds it under a temporary name in the destination folder and publishes it in one step at the
+ * end (link(2) when nothing may be replaced, rename(2) when replacing was asked for), removing the
+ * temporary file on any failure. A full disk, a read-only folder or a kill therefore leaves either
+ * the old state or the finished file, never a half-written one.
+ *
+ * Failures are reported as OutputFileError, one line naming the file and the reason in words
+ * ("cannot write out/ph.h5: no space left on device"), including the cases Node reports
+ * misleadingly (a recursive mkdir under a read-only mount fails with ENOENT).
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, existsSync } from 'node:fs';
+import { access, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/** A file (or its folder) that could not be written; the message names it and says why. */
+export class OutputFileError extends Error {
+  override name = 'OutputFileError';
+  constructor(
+    /** The output as the user named it. */
+    readonly path: string,
+    /** What went wrong, in words. */
+    readonly reason: string,
+    /** The system error code (ENOSPC, EROFS, EEXIST, ...), when there was one. */
+    readonly code?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot write ${path}: ${reason}`, options);
+  }
+}
+
+function codeOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** The reason of a failed write to `path` in words (no "ENOSPC: ..., write" jargon). */
+export function writeFailureReason(path: string, err: unknown): string {
+  const dir = dirname(resolve(path));
+  switch (codeOf(err)) {
+    case 'ENOSPC': return 'no space left on device';
+    case 'EDQUOT': return 'disk quota exceeded';
+    case 'EROFS': return `folder ${dir} is read-only`;
+    case 'EACCES':
+    case 'EPERM': return `permission denied (folder ${dir})`;
+    case 'ENOENT': return `folder ${dir} does not exist`;
+    case 'ENOTDIR': return `${dir} is not a folder`;
+    case 'EISDIR': return 'it is a folder';
+    case 'EEXIST': return 'file exists';
+    case 'EFBIG': return 'file too large for this file system';
+    case 'EIO': return 'input/output error';
+    default: {
+      const text = err instanceof Error ? err.message : String(err);
+      // drop Node's "CODE: " prefix and ", syscall 'path'" suffix when there is one
+      return text.replace(/^[A-Z]+: /, '').replace(/, \w+ '[^']*'$/, '');
+    }
+  }
+}
+
+/** `err` as an OutputFileError naming `path` (unchanged when it already is one). */
+export function outputError(path: string, err: unknown): OutputFileError {
+  if (err instanceof OutputFileError) return err;
+  return new OutputFileError(path, writeFailureReason(path, err), codeOf(err), { cause: err });
+}
+
+/**
+ * `err` as an OutputFileError naming `path` when it is a system error (it has a code: ENOSPC,
+ * EROFS, ...); any other error (a refusal with its own message) passes through unchanged.
+ */
+export function asOutputError(path: string, err: unknown): unknown {
+  return typeof codeOf(err) === 'string' ? outputError(path, err) : err;
+}
+
+/** A temporary name beside `path` (same folder, so publishing it is a rename within one file system). */
+export function temporaryNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** The nearest existing ancestor folder of `dir` (itself when it exists). */
+async function nearestExisting(dir: string): Promise<string> {
+  let d = resolve(dir);
+  for (;;) {
+    if (await stat(d).then(() => true, () => false)) return d;
+    const up = dirname(d);
+    if (up === d) return d;
+    d = up;
+  }
+}
+
+/**
+ * Why files cannot be created in `dir` (or in the folders that would have to be created for it),
+ * or null when they can: a read-only file system, no permission, a path part that is a file.
+ */
+export async function folderProblem(dir: string): Promise<string | null> {
+  const existing = await nearestExisting(dir);
+  const st = await stat(existing).catch(() => null);
+  if (st && !st.isDirectory()) return `${existing} is not a folder`;
+  try {
+    await access(existing, constants.W_OK | constants.X_OK);
+    return null;
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'EROFS') return `folder ${existing} is read-only`;
+    if (code === 'EACCES' || code === 'EPERM') return `permission denied (folder ${existing})`;
+    return writeFailureReason(join(existing, 'x'), err);
+  }
+}
+
+/**
+ * Creates the folder `dir` (and its parents) for the output `forPath`; an OutputFileError naming
+ * `forPath` when it cannot (read-only, no permission, a file in the way).
+ */
+export async function prepareOutputFolder(dir: string, forPath: string = dir): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const why = await folderProblem(dir);
+    throw new OutputFileError(forPath, why ?? writeFailureReason(join(dir, 'x'), err), codeOf(err), { cause: err });
+  }
+  const why = await folderProblem(dir);
+  if (why) throw new OutputFileError(forPath, why);
+}
+
+/**
+ * Checks, before any work is done, that the file `path` can be created: its folder exists (or,
+ * with `createFolder`, can be made) and is writable. An OutputFileError naming `path` otherwise.
+ */
+export async function checkOutputPath(path: string, opts: { createFolder?: boolean } = {}): Promise<void> {
+  const dir = dirname(resolve(path));
+  const st = await stat(dir).catch(() => null);
+  if (!st) {
+    if (opts.createFolder) return prepareOutputFolder(dir, path);
+    const why = await folderProblem(dir);
+    throw new OutputFileError(path, why && /read-only|permission/.test(why) ? why : `folder ${dir} does not exist`, 'ENOENT');
+  }
+  if (!st.isDirectory()) throw new OutputFileError(path, `${dir} is not a folder`, 'ENOTDIR');
+  const why = await folderProblem(dir);
+  if (why) throw new OutputFileError(path, why);
+}
+
+/** Checks, before any work is done, that files can be created in the existing folder `dir`. */
+export async function checkOutputFolder(dir: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st) throw new OutputFileError(dir, 'folder does not exist', 'ENOENT');
+  if (!st.isDirectory()) throw new OutputFileError(dir, 'not a folder', 'ENOTDIR');
+  const why = await folderProblem(dir);
+  if (why) throw new OutputFileError(dir, why);
+}
+
+/**
+ * Makes the finished temporary file `tmp` the file `path`: rename(2) when `overwrite`, else
+ * link(2), which fails when `path` exists (whoever created it meanwhile), then removes `tmp`.
+ * File systems without hard links get a check-then-rename (a narrow race remains there).
+ * On failure `tmp` is left for the caller to remove.
+ */
+export async function publishFile(tmp: string, path: string, overwrite: boolean): Promise<void> {
+  if (overwrite) {
+    await rename(tmp, path);
+    return;
+  }
+  try {
+    await link(tmp, path);
+  } catch (e) {
+    const code = codeOf(e);
+    if (code === 'EEXIST') throw new OutputFileError(path, 'file exists', 'EEXIST', { cause: e });
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw e;
+    if (existsSync(path)) throw new OutputFileError(path, 'file exists', 'EEXIST');
+    await rename(tmp, path);
+    return;
+  }
+  await unlink(tmp).catch(() => undefined);
+}
+
+export interface AtomicWriteOptions {
+  /** Replace an existing file (default false: an existing file is an OutputFileError, code EEXIST). */
+  overwrite?: boolean;
+  /** fsync the file before publishing it (and the folder after). Default false. */
+  durable?: boolean;
+}
+
+/**
+ * Writes `data` to `path` all at once or not at all (see the file header). Errors are
+ * OutputFileError naming `path`; an existing `path` is kept unless `overwrite`.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
+  if (!opts.overwrite && existsSync(path)) throw new OutputFileError(path, 'file exists', 'EEXIST');
+  const tmp = temporaryNameFor(path);
+  let created = false;
+  try {
+    const fh = await open(tmp, 'wx');
+    created = true;
+    try {
+      await fh.writeFile(data);
+      if (opts.durable) await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await publishFile(tmp, path, opts.overwrite ?? false);
+    created = false;
+    if (opts.durable) {
+      const d = await open(dirname(resolve(path)), 'r');
+      await d.sync().finally(() => d.close());
+    }
+  } catch (err) {
+    if (created) await unlink(tmp).catch(() => undefined);
+    throw outputError(path, err);
+  }
+}
