@@ -263,6 +263,7 @@ export class BinaryReader {
    * Buffer pool does).
    */
   bulk<T extends Float32Array | Float64Array>(C: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, count: number): T {
+    if (count === 0) return new C(new ArrayBuffer(0), 0, 0);
     const nbytes = count * C.BYTES_PER_ELEMENT;
     if (this.pos + nbytes > this.end) this.ensure(nbytes, true);
     const u8 = this.u8;

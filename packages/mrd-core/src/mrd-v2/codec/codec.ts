@@ -539,6 +539,22 @@ export function stringMap<V>(c: Codec<V>): Codec<Map<string, V>> {
 
 type FieldCodecs<T> = { [K in keyof T]-?: Codec<T[K]> };
 
+/**
+ * The binary reader of a record, compiled from its field list into one function that reads the
+ * fields in order and returns an object literal: every record of a type then has the same shape
+ * (an absent optional is a property holding undefined), which keeps the readers and their
+ * consumers monomorphic. It is the decoder's hot path (an acquisition header has 30 fields);
+ * the loop it replaces cost about a third of the decoding time of 4 KB acquisitions.
+ */
+function compileRecordReader<T>(names: readonly string[], codecs: readonly Codec<unknown>[]): (r: BinaryReader) => T {
+  for (const n of names) if (!/^[A-Za-z_$][\w$]*$/.test(n)) throw new Error(`record field name ${JSON.stringify(n)} is not an identifier`);
+  const reads = names.map((_, i) => `const f${i} = c[${i}].read(r); i = ${i + 1};`).join('\n');
+  const literal = names.map((n, i) => `${n}: f${i}`).join(', ');
+  const body = `return function read(r) {\nlet i = 0;\ntry {\n${reads}\nreturn { ${literal} };\n} catch (e) {\nthrow withPath(e, names[i]);\n}\n};`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('c', 'names', 'withPath', body)(codecs, names, withPath) as (r: BinaryReader) => T;
+}
+
 /** A record: its fields in declaration order (the order of `fields`' keys), no tags or padding. */
 export function record<T extends object>(type: string, fields: FieldCodecs<T>): Codec<T> {
   const names = Object.keys(fields) as (keyof T & string)[];
@@ -550,19 +566,7 @@ export function record<T extends object>(type: string, fields: FieldCodecs<T>): 
   for (const c of codecs) minSize += c.minSize;
   return {
     type, minSize,
-    read: (r) => {
-      const o: Record<string, unknown> = {};
-      let i = 0;
-      try {
-        for (; i < count; i++) {
-          const v = codecs[i]!.read(r);
-          if (v !== undefined) o[names[i]!] = v;
-        }
-      } catch (e) {
-        throw withPath(e, names[i]!);
-      }
-      return o as T;
-    },
+    read: compileRecordReader<T>(names, codecs),
     write: (w, v) => {
       if (v === null || typeof v !== 'object') throw new ValueFault(`expected a ${type} record, got ${String(v)}`);
       const o = v as Record<string, unknown>;
