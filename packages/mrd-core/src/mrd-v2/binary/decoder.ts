@@ -11,7 +11,9 @@
  * (the header, a block count, an item) is parsed from the bytes at hand; when they end first, the
  * parse stops with the position it needs, the unit's bytes are copied into a buffer of its own and
  * the parse is tried again once that position has arrived (copying only the unit's bytes, at most
- * once more on growth). Units that lie inside one pushed chunk are parsed in place.
+ * once more on growth). Units that lie inside one pushed chunk are parsed in place. A new attempt
+ * resumes each vector, map and array where the last one stopped (BinaryReader.resume), so a unit
+ * arriving in many small pieces costs linear time.
  *
  * - Bulk float arrays (acquisition data and trajectories, float and complex image data, waveform-
  *   free arrays) are typed-array VIEWS into the pushed chunk when their offset there is aligned for
@@ -68,6 +70,8 @@ type Stage = 'preamble' | 'header' | 'block' | 'item' | 'done';
 
 /** Bytes a block count (a varint) may take. */
 const BLOCK_LIMIT = 10;
+/** Bytes an assembly takes beyond what the last parse needed (see pushInner). */
+const SLACK = 16 * 1024;
 
 export class MrdV2StreamDecoder {
   readonly maxItemSize: number;
@@ -198,17 +202,22 @@ export class MrdV2StreamDecoder {
       p = this.matchPreamble(chunk);
       if (this.stage === 'preamble') return;
     }
-    // 1. Complete a unit begun in earlier chunks.
+    // 1. Complete a unit begun in earlier chunks. Beyond what the parse needs, up to SLACK more
+    // bytes are taken, so the small fields after a large array do not cost a parse each; what the
+    // unit did not use of them goes back to this chunk (they are all from this push: an attempt
+    // that falls short needs more than the assembly holds, so earlier bytes are all the unit's).
     while (this.asm && p < n) {
-      const take = Math.min(this.asmNeed - this.asmLen, n - p);
+      const room = this.asm.length - this.asmPad - this.asmLen;
+      const take = Math.min(Math.max(this.asmNeed - this.asmLen, SLACK), n - p, room);
       this.asm.set(chunk.subarray(p, p + take), this.asmPad + this.asmLen);
       this.asmLen += take;
       p += take;
       if (this.asmLen < this.asmNeed) return;
       const u8 = this.asm.subarray(this.asmPad, this.asmPad + this.asmLen);
       const r = this.startUnit(u8, 0, this.asmLen, this.consumed);
+      r.resumable = true;
       if (this.parseUnit(r, out)) {
-        // The assembly held exactly the unit (it was only ever filled up to what the parse needed).
+        p -= this.asmLen - r.pos;
         this.asm = null;
         this.asmAssembled++;
       } else {
@@ -241,12 +250,14 @@ export class MrdV2StreamDecoder {
   private startUnit(u8: Uint8Array, start: number, end: number, base: number): BinaryReader {
     const r = this.reader;
     r.reset(u8, start, end, base, this.unitLimit());
+    r.resumable = false;
     return r;
   }
 
   /** Parses one unit at the reader's position; false when its bytes end first (NEED_MORE). */
   private parseUnit(r: BinaryReader, out: MrdV2Event[]): boolean {
     const start = r.pos;
+    const { viewed, copied } = r.stats;
     try {
       switch (this.stage) {
         case 'header': {
@@ -278,9 +289,16 @@ export class MrdV2StreamDecoder {
           throw new Error(`MRD v2 decoder: no unit to parse in stage ${this.stage}`);
       }
     } catch (e) {
-      if (e === NEED_MORE) return false;
+      if (e === NEED_MORE) {
+        // Arrays of a failed attempt are dropped: count only the ones returned.
+        r.stats.viewed = viewed;
+        r.stats.copied = copied;
+        return false;
+      }
+      r.resume.clear();
       throw e;
     }
+    r.resume.clear();
     this.consumed += r.pos - start;
     return true;
   }
@@ -322,9 +340,10 @@ export class MrdV2StreamDecoder {
       }
     }
     const cap = this.asm ? this.asm.length - this.asmPad : 0;
-    if (this.asm && !realign && cap >= need) return;
+    const want = Math.min(need + SLACK, limit);
+    if (this.asm && !realign && cap >= want) return;
     // Grow geometrically (a unit fed a byte at a time is not copied once per byte), within the limit.
-    const newCap = Math.min(Math.max(need, 2 * cap, 256), limit);
+    const newCap = Math.min(Math.max(want, 2 * cap, 256), limit);
     const size = pad + newCap;
     const b = Buffer.allocUnsafeSlow(size);
     const buf = new Uint8Array(b.buffer, b.byteOffset, size);

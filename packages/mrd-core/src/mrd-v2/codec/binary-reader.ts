@@ -59,6 +59,20 @@ export class BinaryReader {
   /** Bulk arrays as views when aligned (false: always copies). */
   views = true;
   readonly stats: BulkStats = { viewed: 0, copied: 0, largestAllocation: 0 };
+  /**
+   * Where the containers (vectors, maps, arrays) of a unit whose bytes ran short had got to, by
+   * the absolute offset of the container: the elements decoded so far, the next element's index
+   * and offset. A new attempt on the same unit (more bytes have arrived) resumes each container
+   * there instead of decoding its elements again, so a unit that arrives in many small pieces
+   * costs linear time, not quadratic. The decoder clears it when a unit completes or fails. An
+   * entry names its container (`owner`): an empty array and the container after it share an offset.
+   */
+  readonly resume = new Map<number, { owner: object; value: unknown; i: number; at: number }>();
+  /**
+   * Whether containers record where they got to (see `resume`): only while parsing the decoder's
+   * own assembly buffer, so nothing kept between pushes refers to a caller's chunk.
+   */
+  resumable = false;
   private pool: Uint8Array | null = null;
   private poolUsed = 0;
   private poolSize = POOL_SIZE;
@@ -251,8 +265,13 @@ export class BinaryReader {
     return out;
   }
 
-  private allocate(n: number): Uint8Array {
+  /** Records an allocation of `n` bytes made for the stream (for the stats). */
+  noteAllocation(n: number): void {
     if (n > this.stats.largestAllocation) this.stats.largestAllocation = n;
+  }
+
+  private allocate(n: number): Uint8Array {
+    this.noteAllocation(n);
     const b = Buffer.allocUnsafeSlow(n);
     return new Uint8Array(b.buffer, b.byteOffset, n);
   }

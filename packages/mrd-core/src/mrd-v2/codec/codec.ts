@@ -11,7 +11,7 @@
  * a value that does not fit its type when written throws a ValueFault. Both carry the field path
  * (records and vectors add their part while the fault propagates).
  */
-import { BinaryReader, DecodeFault } from './binary-reader.js';
+import { BinaryReader, DecodeFault, NEED_MORE } from './binary-reader.js';
 import type { BinaryWriter } from './binary-writer.js';
 import { describeJson, jsonFloat, jsonString, type JsonObject, type JsonValue } from './json.js';
 
@@ -23,11 +23,12 @@ export class ValueFault extends Error {
   constructor(readonly detail: string) {
     super(detail);
   }
-  /** `a.b[3].c: detail` */
+  /** `root a.b[3].c: detail` */
   describe(root = ''): string {
-    let p = root;
+    let p = '';
     for (const s of this.path) p += s.startsWith('[') || p === '' ? s : `.${s}`;
-    return p ? `${p}: ${this.detail}` : this.detail;
+    const where = root && p ? `${root} ${p}` : root || p;
+    return where ? `${where}: ${this.detail}` : this.detail;
   }
 }
 
@@ -410,16 +411,32 @@ function expectArray(j: JsonValue | undefined, what: string): JsonValue[] {
 }
 
 export function vector<T>(c: Codec<T>): Codec<T[]> {
+  const owner = {};
   return {
     type: `${c.type}*`, minSize: 1,
     read: (r) => {
+      const key = r.base + r.pos;
       const n = r.size();
       r.checkCount(n, c.minSize, `vector of ${c.type}`);
-      const out = new Array<T>(n);
+      let out: T[];
       let i = 0;
+      const saved = r.resume.size ? r.resume.get(key) : undefined;
+      if (saved?.owner === owner) {
+        out = saved.value as T[];
+        i = saved.i;
+        r.pos = saved.at - r.base;
+      } else out = new Array<T>(n);
+      let at = r.pos;
       try {
-        for (; i < n; i++) out[i] = c.read(r);
+        for (; i < n; i++) {
+          at = r.pos;
+          out[i] = c.read(r);
+        }
       } catch (e) {
+        if (e === NEED_MORE) {
+          if (r.resumable) r.resume.set(key, { owner, value: out, i, at: r.base + at });
+          throw e;
+        }
         throw withPath(e, `[${i}]`);
       }
       return out;
@@ -485,19 +502,36 @@ export function fixedVector<T>(c: Codec<T>, length: number): Codec<T[]> {
 
 /** A map with string keys (Map, insertion order); NDJSON writes an object. */
 export function stringMap<V>(c: Codec<V>): Codec<Map<string, V>> {
+  const owner = {};
   return {
     type: `string->${c.type}`, minSize: 1,
     read: (r) => {
+      const key = r.base + r.pos;
       const n = r.size();
       r.checkCount(n, 1 + c.minSize, `map of ${c.type}`);
-      const m = new Map<string, V>();
-      for (let i = 0; i < n; i++) {
-        const k = string.read(r);
-        try {
+      let m = new Map<string, V>();
+      let i = 0;
+      const saved = r.resume.size ? r.resume.get(key) : undefined;
+      if (saved?.owner === owner) {
+        m = saved.value as Map<string, V>;
+        i = saved.i;
+        r.pos = saved.at - r.base;
+      }
+      let at = r.pos;
+      let k = '';
+      try {
+        for (; i < n; i++) {
+          at = r.pos;
+          k = '';
+          k = string.read(r);
           m.set(k, c.read(r));
-        } catch (e) {
-          throw withPath(e, `[${JSON.stringify(k)}]`);
         }
+      } catch (e) {
+        if (e === NEED_MORE) {
+          if (r.resumable) r.resume.set(key, { owner, value: m, i, at: r.base + at });
+          throw e;
+        }
+        throw withPath(e, `[${JSON.stringify(k)}]`);
       }
       return m;
     },

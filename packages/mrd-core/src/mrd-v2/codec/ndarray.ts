@@ -11,7 +11,7 @@
  * NDJSON: `{"shape":[...],"data":[...]}` with complex elements as `[re,im]`.
  */
 import type { NDArray } from '../model/types.js';
-import type { BinaryReader } from './binary-reader.js';
+import { NEED_MORE, type BinaryReader } from './binary-reader.js';
 import type { BinaryWriter } from './binary-writer.js';
 import { ValueFault, withPath, type Codec } from './codec.js';
 import { describeJson, jsonFloat, type JsonValue } from './json.js';
@@ -74,11 +74,34 @@ function toFloat(x: JsonValue | undefined, i: number): number {
 
 function intKind<A extends Uint16Array | Int16Array | Uint32Array | Int32Array>(type: string, C: TypedArrayConstructor<A>, min: number, max: number,
   readOne: (r: BinaryReader) => number, signed: boolean): ElementKind<A> {
+  const owner = {};
   return {
     type, complex: false, minBytes: 1, allocBytes: C.BYTES_PER_ELEMENT, C,
     read: (r, count) => {
-      const a = new C(count);
-      for (let i = 0; i < count; i++) a[i] = readOne(r);
+      const key = r.base + r.pos;
+      let a: A;
+      let i = 0;
+      const saved = r.resume.size ? r.resume.get(key) : undefined;
+      if (saved?.owner === owner) {
+        a = saved.value as A;
+        i = saved.i;
+        r.pos = saved.at - r.base;
+      } else {
+        // At least a byte per element: wait for that many before allocating.
+        if (r.pos + count > r.end) r.ensure(count);
+        r.noteAllocation(count * C.BYTES_PER_ELEMENT);
+        a = new C(count);
+      }
+      let at = r.pos;
+      try {
+        for (; i < count; i++) {
+          at = r.pos;
+          a[i] = readOne(r);
+        }
+      } catch (e) {
+        if (e === NEED_MORE && r.resumable) r.resume.set(key, { owner, value: a, i, at: r.base + at });
+        throw e;
+      }
       return a;
     },
     write: signed
@@ -189,16 +212,32 @@ export function ndarray<A extends TypedArray>(kind: ElementKind<A>, ndims: numbe
 /** An array of records (or other non-numeric elements): `NDArray` of a plain array. */
 export function elementArray<T>(c: Codec<T>, ndims: number): Codec<NDArray<T[]>> {
   const type = `${c.type}[${','.repeat(ndims - 1)}]`;
+  const owner = {};
   return {
     type, minSize: ndims,
     read: (r) => {
+      const key = r.base + r.pos;
       const [shape, count] = readShape(r, ndims, type);
       r.checkCount(count, Math.max(1, c.minSize), type);
-      const data = new Array<T>(count);
+      let data: T[];
       let i = 0;
+      const saved = r.resume.size ? r.resume.get(key) : undefined;
+      if (saved?.owner === owner) {
+        data = saved.value as T[];
+        i = saved.i;
+        r.pos = saved.at - r.base;
+      } else data = new Array<T>(count);
+      let at = r.pos;
       try {
-        for (; i < count; i++) data[i] = c.read(r);
+        for (; i < count; i++) {
+          at = r.pos;
+          data[i] = c.read(r);
+        }
       } catch (e) {
+        if (e === NEED_MORE) {
+          if (r.resumable) r.resume.set(key, { owner, value: data, i, at: r.base + at });
+          throw e;
+        }
         throw withPath(e, `[${i}]`);
       }
       return { shape, data };
