@@ -77,7 +77,9 @@ async function main(): Promise<number> {
       if (!bar) {
         // Bytes for files (shown only above 8 MB), records for HDF5.
         if (total === 0 || (from !== 'h5' && total < 8e6 && argv.progress === undefined)) return;
-        bar = new TextProgressBar(`converting ${input}`, total, process.stderr);
+        // --progress asks for the bar even when stderr is not a terminal.
+        const stream = argv.progress ? Object.assign(Object.create(process.stderr) as NodeJS.WriteStream, { isTTY: true, columns: process.stderr.columns || 100, write: (s: string) => process.stderr.write(s) }) : process.stderr;
+        bar = new TextProgressBar(`converting ${input}`, total, stream);
       }
       bar.update(done);
     }
