@@ -3,7 +3,10 @@
 empty vectors, non-ASCII strings, dates and times, NaN and infinities, -0.0), with the upstream
 Python `mrd` package, as binary, then read back and written as NDJSON:
 
-    PYTHONPATH=<peers/mrd-python> python3 mrd-v2-kitchen-sink.py OUT.mrd OUT.ndjson
+    PYTHONPATH=<peers/mrd-python> python3 mrd-v2-kitchen-sink.py OUT.mrd OUT.ndjson [NC.mrd NC.ndjson]
+
+With NC.mrd and NC.ndjson it also writes a stream of the model's second protocol,
+MrdNoiseCovariance, in both encodings.
 
 Deterministic: the same bytes on every run. mrd-tools keeps the outputs as unit-test fixtures
 (packages/mrd-core/src/mrd-v2/fixtures/), and the interop suite checks they still equal a fresh run.
@@ -203,6 +206,12 @@ def items():
     yield mrd.StreamItem.PulseqShape(mrd.PulseqShape(id=1, num_samples=6, data=np.array([0.0, 1.0, 0.5, 0.5, 0.5, 0.5])))
 
 
+def noise_covariance():
+    m = np.array([[1 + 0j, 0.25 - 0.5j], [0.25 + 0.5j, 2 + 0j]], dtype=np.complex64)
+    return mrd.NoiseCovariance(coil_labels=[mrd.CoilLabelType(coil_number=0, coil_name='C0'), mrd.CoilLabelType(coil_number=1, coil_name='Cé')],
+                               receiver_noise_bandwidth=0.793, noise_dwell_time_ns=5000, sample_count=2 ** 40, matrix=m)
+
+
 if __name__ == '__main__':
     with mrd.BinaryMrdWriter(sys.argv[1]) as w:
         w.write_header(header())
@@ -214,3 +223,8 @@ if __name__ == '__main__':
     with mrd.BinaryMrdReader(sys.argv[1]) as r, mrd.NDJsonMrdWriter(sys.argv[2]) as w:
         w.write_header(r.read_header())
         w.write_data(it for it in r.read_data() if not isinstance(it, (mrd.StreamItem.ReconData, mrd.StreamItem.ImageArray)))
+    if len(sys.argv) > 4:
+        with mrd.BinaryMrdNoiseCovarianceWriter(sys.argv[3]) as w:
+            w.write_noise_covariance(noise_covariance())
+        with mrd.BinaryMrdNoiseCovarianceReader(sys.argv[3]) as r, mrd.NDJsonMrdNoiseCovarianceWriter(sys.argv[4]) as w:
+            w.write_noise_covariance(r.read_noise_covariance())

@@ -111,12 +111,17 @@ describe.skipIf(!peer)(`upstream readers read our MRD v2 streams${skipped}`, () 
     expect(encodeMrdV2(x.header, x.items)).toEqual(encodeMrdV2(header, kept));
   });
 
-  it('the kitchen-sink fixture equals a fresh run of its generator', () => {
+  it('the kitchen-sink and noise-covariance fixtures equal a fresh run of their generator', () => {
     const b = file('ks.mrd');
     const j = file('ks.ndjson');
-    py([join(here, 'mrd-v2-kitchen-sink.py'), b, j]);
-    sameFiles(b, join(root, 'packages/mrd-core/src/mrd-v2/fixtures/kitchen-sink.mrd'));
-    sameFiles(j, join(root, 'packages/mrd-core/src/mrd-v2/fixtures/kitchen-sink.ndjson'));
+    const nb = file('nc.mrd');
+    const nj = file('nc.ndjson');
+    py([join(here, 'mrd-v2-kitchen-sink.py'), b, j, nb, nj]);
+    const fixtures = join(root, 'packages/mrd-core/src/mrd-v2/fixtures');
+    sameFiles(b, join(fixtures, 'kitchen-sink.mrd'));
+    sameFiles(j, join(fixtures, 'kitchen-sink.ndjson'));
+    sameFiles(nb, join(fixtures, 'noise-covariance.mrd'));
+    sameFiles(nj, join(fixtures, 'noise-covariance.ndjson'));
   });
 });
 

@@ -14,3 +14,4 @@ export * from './ndjson/ndjson.js';
 export { headerToV1, headerToV2, headerV1Xml, UPSTREAM_HEADER_LOSSES, type HeaderMapping } from './v1-mapping/header.js';
 export * from './v1-mapping/items.js';
 export * from './v1-mapping/stream.js';
+export * from './binary/noise-covariance.js';

@@ -220,6 +220,20 @@ export function stringifyJson(v: JsonValue): string {
   return `{${parts.join(',')}}`;
 }
 
+/** Structural JSON equality (object key order ignored, as Python's dict comparison). */
+export function jsonEqual(a: JsonValue, b: JsonValue): boolean {
+  if (a instanceof Map) {
+    if (!(b instanceof Map) || a.size !== b.size) return false;
+    for (const [k, v] of a) {
+      const w = b.get(k);
+      if (w === undefined || !jsonEqual(v, w)) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]!));
+  return a === b || (typeof a === 'number' && typeof b === 'bigint' && BigInt(a) === b);
+}
+
 export function describeJson(v: JsonValue | undefined): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';

@@ -14,7 +14,7 @@
  */
 import { MrdProtocolError } from '../../stream/errors.js';
 import { ValueFault } from '../codec/codec.js';
-import { JsonSyntaxError, parseJson, type JsonValue } from '../codec/json.js';
+import { JsonSyntaxError, jsonEqual, parseJson, type JsonValue } from '../codec/json.js';
 import { OptionalHeader, StreamItem } from '../model/codecs.js';
 import { MRD_SCHEMA } from '../model/schema.js';
 import type { Header, StreamItem as StreamItemValue } from '../model/types.js';
@@ -75,20 +75,6 @@ export function encodeMrdV2Ndjson(header: Header | undefined, items: Iterable<St
 }
 
 let schemaJson: JsonValue | undefined;
-
-/** Structural JSON equality (object key order ignored, as Python's dict comparison). */
-function jsonEqual(a: JsonValue, b: JsonValue): boolean {
-  if (a instanceof Map) {
-    if (!(b instanceof Map) || a.size !== b.size) return false;
-    for (const [k, v] of a) {
-      const w = b.get(k);
-      if (w === undefined || !jsonEqual(v, w)) return false;
-    }
-    return true;
-  }
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]!));
-  return a === b || (typeof a === 'number' && typeof b === 'bigint' && BigInt(a) === b);
-}
 
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
