@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeStream, encodeMessages, MrdStreamDecoder } from '@mrd-tools/core';
 import { describeWithReference, mulberry32, reference } from '@mrd-tools/core/testing';
 import {
   decodeMrdV2, decodeMrdV2Ndjson, encodeMrdV2, encodeMrdV2Ndjson, MrdV2NdjsonDecoder, MrdV2StreamDecoder,
@@ -20,6 +21,8 @@ const BINARY = [
   'v1_to_v2/invertcontrast_m64.mrd', 'v1_to_v2/phantom_m64_c4_r2.mrd',
 ];
 const NDJSON = ['phantom_m16_c2_n0_traj.ndjson', 'recon_m16.ndjson'];
+/** The v1 streams of the folder (upstream's converter inputs and outputs), for the v1 codec. */
+const V1 = ['v1_to_v2/cpp_phantom_m64_c4_noise_traj.v1.ismrmrd', 'v1_to_v2/invertcontrast_m64.roundtrip.ismrmrd', 'v1_to_v2/invertcontrast_m64.v1.ismrmrd', 'v1_to_v2/phantom_m64_c4_r2.v1.ismrmrd'];
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 function bytes(path: string): Uint8Array {
@@ -89,15 +92,26 @@ function roundTrips(file: string, ndjson: boolean): void {
   });
 }
 
-describeWithReference('MRD v2 reference files', [...BINARY, ...NDJSON].map((f) => `mrd-v2/${f}`), () => {
-  it('the lists above hold every .mrd and .ndjson file of reference/mrd-v2', () => {
+describeWithReference('MRD v2 reference files', [...BINARY, ...NDJSON, ...V1].map((f) => `mrd-v2/${f}`), () => {
+  it('the lists above hold every stream file of reference/mrd-v2 (the rest are PNGs and notes)', () => {
     const dir = reference('mrd-v2');
     const found = [
-      ...readdirSync(dir).filter((f) => /\.(mrd|ndjson)$/.test(f)),
-      ...readdirSync(join(dir, 'v1_to_v2')).filter((f) => /\.(mrd|ndjson)$/.test(f)).map((f) => `v1_to_v2/${f}`),
+      ...readdirSync(dir).filter((f) => /\.(mrd|ndjson|ismrmrd)$/.test(f)),
+      ...readdirSync(join(dir, 'v1_to_v2')).map((f) => `v1_to_v2/${f}`),
     ].sort();
-    expect(found).toEqual([...BINARY, ...NDJSON].sort());
+    expect(found).toEqual([...BINARY, ...NDJSON, ...V1].sort());
   });
+  for (const f of V1) {
+    it(`${f}: the v1 codec decodes and re-encodes it byte for byte (whole and a byte at a time)`, () => {
+      const data = bytes(reference(`mrd-v2/${f}`));
+      sameBytes(encodeMessages(decodeStream(data)), data, 'whole');
+      const d = new MrdStreamDecoder();
+      const out = [];
+      for (let p = 0; p < data.length; p++) d.push(data.subarray(p, p + 1), out);
+      d.end();
+      sameBytes(encodeMessages(out), data, '1-byte chunks');
+    });
+  }
   for (const f of BINARY) describe(f, () => roundTrips(reference(`mrd-v2/${f}`), false));
   for (const f of NDJSON) describe(f, () => roundTrips(reference(`mrd-v2/${f}`), true));
 
