@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeStream, encodeMessages, MrdStreamDecoder } from '@mrd-tools/core';
+import { decodeStream, encodeMessages, MrdStreamDecoder, type MrdMessage } from '@mrd-tools/core';
 import { describeWithReference, mulberry32, reference } from '@mrd-tools/core/testing';
 import {
   decodeMrdV2, decodeMrdV2Ndjson, encodeMrdV2, encodeMrdV2Ndjson, MrdV2NdjsonDecoder, MrdV2StreamDecoder,
@@ -106,7 +106,7 @@ describeWithReference('MRD v2 reference files', [...BINARY, ...NDJSON, ...V1].ma
       const data = bytes(reference(`mrd-v2/${f}`));
       sameBytes(encodeMessages(decodeStream(data)), data, 'whole');
       const d = new MrdStreamDecoder();
-      const out = [];
+      const out: MrdMessage[] = [];
       for (let p = 0; p < data.length; p++) d.push(data.subarray(p, p + 1), out);
       d.end();
       sameBytes(encodeMessages(out), data, '1-byte chunks');
