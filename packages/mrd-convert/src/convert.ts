@@ -4,7 +4,8 @@
  * On any failure the output is abandoned (nothing is left under its name) and the error is
  * rethrown, naming the input.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { MrdMessage } from '@mrd-tools/core';
 import { MrdV1ToV2, MrdV2ToV1, type HeaderMapping, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
 import type { Format } from './formats.js';
@@ -45,8 +46,10 @@ export async function convert(opts: ConvertOptions): Promise<ConvertReport> {
   if (opts.input !== '-' && opts.output !== '-' && sameFile(opts.input, opts.output)) {
     throw new UsageError(`${opts.output}: is the input file; mrd-convert never overwrites its input`);
   }
-  if (opts.output !== '-' && !opts.force && existsSync(opts.output)) {
-    throw new UsageError(`${opts.output}: file exists (use --force to replace it)`);
+  if (opts.output !== '-') {
+    if (!opts.force && existsSync(opts.output)) throw new UsageError(`${opts.output}: file exists (use --force to replace it)`);
+    const dir = dirname(resolve(opts.output));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${opts.output}: the folder ${dir} does not exist`);
   }
   const mapping = opts.headerMapping ?? 'upstream';
   const source = await openSource(opts.from, opts.input, {

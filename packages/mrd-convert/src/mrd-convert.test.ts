@@ -196,8 +196,13 @@ describeWithReference('the conversions the reference shares: upstream\'s bytes',
       expect(readdirSync(dir)).toEqual([]);
     });
 
-    it('usage errors exit 2: unknown output format, missing input', () => {
+    it('usage errors exit 2: unknown output format, missing input, an output folder that does not exist', () => {
       expect(run([reference('mrd-v2/recon_m16.mrd'), '-o', join(work, 'x.txt')]).status).toBe(2);
+      for (const ext of ['.ndjson', '.h5']) {
+        const r = run([reference('mrd-v2/recon_m16.mrd'), '-o', join(work, 'no-such-folder', `x${ext}`)]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/the folder .*no-such-folder does not exist/);
+      }
       expect(run(['-o', join(work, 'y.mrd')]).status).toBe(2);
       const g = run([reference('inputs/phantom_m64_c4_r2.h5'), '-o', out('.mrd'), '--group', 'nope']);
       expect(g.status).toBe(1);

@@ -30,6 +30,8 @@ export interface SinkOptions {
 class ByteOutput {
   private readonly stream: Writable;
   private readonly file: OutputFile | undefined;
+  /** A write error (disk full, folder gone), reported by the next write or finish. */
+  private error: Error | undefined;
 
   constructor(path: string, force: boolean) {
     if (path === '-') {
@@ -39,9 +41,13 @@ class ByteOutput {
       this.file = new OutputFile(path, force);
       this.stream = createWriteStream(this.file.tmp, { flags: 'wx' });
     }
+    this.stream.on('error', (e: Error) => {
+      this.error ??= e;
+    });
   }
 
   async write(chunks: Uint8Array[] | string): Promise<void> {
+    if (this.error) throw this.error;
     if (typeof chunks === 'string') {
       if (chunks && !this.stream.write(chunks)) await once(this.stream, 'drain');
       return;
@@ -50,6 +56,7 @@ class ByteOutput {
   }
 
   async finish(): Promise<void> {
+    if (this.error) throw this.error;
     if (!this.file) {
       if (this.stream.writableNeedDrain) await once(this.stream, 'drain');
       return;
