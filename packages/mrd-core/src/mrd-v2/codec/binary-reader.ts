@@ -214,12 +214,38 @@ export class BinaryReader {
     return { lo: lo >>> 0, hi };
   }
 
+  /** A varint of up to 7 bytes (49 bits) as a number, or -1 when it is longer (without consuming it). */
+  private shortVarint(): number {
+    const u8 = this.u8;
+    let p = this.pos;
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (p >= this.end) {
+        this.pos = p;
+        this.ensure(1);
+      }
+      const b = u8[p++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = p;
+        return v;
+      }
+      mul *= 128;
+    }
+    return -1;
+  }
+
   u64(): bigint {
     const p = this.pos;
     if (p < this.end && this.u8[p]! < 0x80) {
       this.pos = p + 1;
       return BigInt(this.u8[p]!);
     }
+    const start = p;
+    const v = this.shortVarint();
+    if (v >= 0) return BigInt(v);
+    this.pos = start;
     const { lo, hi } = this.u64Parts();
     if (hi < 2 ** 25) return BigInt(hi * 268435456 + lo);
     return (BigInt(hi) << 28n) | BigInt(lo);
@@ -238,6 +264,9 @@ export class BinaryReader {
       return this.u8[p]!;
     }
     const at = this.pos;
+    const v = this.shortVarint();
+    if (v >= 0) return v;
+    this.pos = at;
     const { lo, hi } = this.u64Parts();
     if (hi >= 2 ** 25) throw this.fault('message-too-large', 'length of 2^53 or more', at);
     return hi * 268435456 + lo;
