@@ -2,7 +2,7 @@
 // Checks that every tool package packs into a tarball that installs and runs on its own.
 //
 // For each package with a `bin` (mrd-server, mrd-client, mrd-phantom, dicom2mrd, mrd2dicom,
-// mrd2gif):
+// mrd2gif, mrd-convert):
 //   1. `pnpm pack` (or `npm pack` with --packer npm);
 //   2. the packed manifest: bin files present in the tarball, every built entry (dist/*.js) in
 //      it, the package README, no sources; no workspace:/link:/file: or

@@ -42,6 +42,19 @@ describe('toolParser: usage errors as argparse reports them', () => {
     expect((await failure(['--matrx-size=3']))!.message).toBe('demo-tool: error: unrecognized option --matrx-size (did you mean --matrix-size?)');
   });
 
+  it('a mistyped option is named before the required argument it leaves missing', async () => {
+    const strictParse = (args: string[]) => toolParser(args, spec)
+      .option('output', { alias: 'o', type: 'string', demandOption: true })
+      .option('fps', { type: 'number', default: 25 })
+      .demandCommand(1, 1, 'an input file is required')
+      .parseAsync();
+    const fail = (args: string[]) => Promise.resolve().then(() => strictParse(args)).then(() => undefined, (e: unknown) => e as CliUsageError);
+    expect((await fail(['--outpt', 'x', 'in.h5']))!.message).toBe('demo-tool: error: unrecognized option --outpt (did you mean --output?)');
+    expect((await fail(['in.h5', '-o', 'x', '--fsp', '3']))!.message).toBe('demo-tool: error: unrecognized option --fsp (did you mean --fps?)');
+    expect((await fail(['--no-fps', 'in.h5']))!.message).toBe('demo-tool: error: Missing required argument: output');
+    expect((await fail(['in.h5']))!.message).toBe('demo-tool: error: Missing required argument: output');
+  });
+
   it('numbers are checked at parse time, with the text given and the range expected', async () => {
     expect((await failure(['-p', 'notanumber']))!.message).toBe("demo-tool: error: argument -p/--port: invalid value 'notanumber' (expected an integer from 0 to 65535)");
     expect((await failure(['--port=70000']))!.message).toBe("demo-tool: error: argument -p/--port: invalid value '70000' (expected an integer from 0 to 65535)");
@@ -75,6 +88,7 @@ describe('toolParser: usage errors as argparse reports them', () => {
     expect(nearestName('confg', ['config', 'port'])).toBe('config');
     expect(nearestName('x', ['config', 'port'])).toBeUndefined();
     expect(nearestName('verbos', ['verbose', 'version'])).toBe('verbose');
+    expect(nearestName('fsp', ['fps', 'port'])).toBe('fps'); // a transposition is one edit
   });
 });
 

@@ -65,13 +65,15 @@ export interface ToolSpec {
   numbers?: Record<string, NumberRule>;
 }
 
-/** Levenshtein distance (small strings). */
+/** Edit distance with adjacent transpositions (optimal string alignment; small strings): "fsp" is one edit from "fps". */
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
   return d[a.length]![b.length]!;
@@ -151,6 +153,23 @@ export function numberRuleViolation(argv: Record<string, unknown>, rules: Record
   return undefined;
 }
 
+/** yargs' "Unknown arguments: a, b" message for the options in `args` that `y` does not know, if any. */
+function unknownOptions(args: readonly string[], y: Argv): string | undefined {
+  const { names } = knownOptionNames(y);
+  const known = new Set(names);
+  const unknown: string[] = [];
+  for (const a of args) {
+    if (a === '--') break;
+    const m = /^--?([^=]+)/.exec(a);
+    if (!m || /^-\d/.test(a) || a === '-') continue;
+    const name = m[1]!.startsWith('no-') && known.has(m[1]!.slice(3)) ? m[1]!.slice(3) : m[1]!;
+    // bundled short flags (-vq) are known when each letter is
+    if (!a.startsWith('--') && name.length > 1 && [...name].every((c) => known.has(c))) continue;
+    if (!known.has(name)) unknown.push(name);
+  }
+  return unknown.length ? `Unknown argument${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}` : undefined;
+}
+
 /** One line for yargs' failure message `msg` (unknown options with a suggestion, bad choices). */
 function usageMessage(msg: string, args: readonly string[], y: Argv): string {
   const { names, aliases } = knownOptionNames(y);
@@ -207,7 +226,10 @@ export function toolParser(args: string[], spec: ToolSpec): Argv {
       return true;
     })
     .fail((msg: string | null, err: Error | null) => {
-      const text = err ? err.message : usageMessage(msg ?? 'invalid command line', args, parser);
+      // yargs checks required arguments before unknown options; a mistyped option is the likelier
+      // cause of both ("--outpt x" leaves --output missing), so it is named first.
+      const unknown = err ? undefined : unknownOptions(args, parser);
+      const text = err ? err.message : usageMessage(unknown ?? msg ?? 'invalid command line', args, parser);
       throw new CliUsageError(`${spec.name}: error: ${text}`, usageLine);
     });
 }

@@ -1,4 +1,4 @@
 export * from './types.js';
 export { IsmrmrdHeaderError } from './errors.js';
 export { parseIsmrmrdHeader, tryParseIsmrmrdHeader, type HeaderOrText } from './parse.js';
-export { serializeIsmrmrdHeader, formatXsdFloat, type SerializeIsmrmrdHeaderOptions } from './serialize.js';
+export { serializeIsmrmrdHeader, formatXsdFloat, formatXsdataFloat, type SerializeIsmrmrdHeaderOptions } from './serialize.js';

@@ -13,6 +13,7 @@
  * against the schema or an IsmrmrdHeaderError names the field at fault.
  */
 import { IsmrmrdHeaderError } from './errors.js';
+import { formatPythonFloat } from '../meta/python-format.js';
 import { serializeXmlDocument, type XmlLayout } from './xml-document.js';
 import {
   CALIBRATION_MODES, DIFFUSION_DIMENSIONS, ENCODING_LIMIT_NAMES, INTERLEAVING_DIMENSIONS, ISMRMRD_NAMESPACE,
@@ -28,6 +29,11 @@ export interface SerializeIsmrmrdHeaderOptions {
   indent?: string;
   /** XML declaration (default `<?xml version="1.0" encoding="utf-8"?>`; '' for none). */
   declaration?: string;
+  /**
+   * Text of xs:float/xs:double values (default formatXsdFloat, the shortest JavaScript text);
+   * formatXsdataFloat writes them as ismrmrd-python's xsdata serializer does.
+   */
+  floatFormat?: (v: number) => string;
 }
 
 /** The shortest decimal text that reads back to the same double; XSD spellings for the special values. */
@@ -39,6 +45,18 @@ export function formatXsdFloat(v: number): string {
   return String(v);
 }
 
+/**
+ * xs:float/xs:double text as the xsdata serializer of ismrmrd-python writes it (the MRD v2
+ * converter `mrd_to_ismrmrd` renders headers with it): Python's `repr` upper-cased with `E+`
+ * shortened to `E` (`600.0`, `1E-05`, `1E16`), and `NaN`, `INF`, `-INF`.
+ */
+export function formatXsdataFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'INF';
+  if (v === -Infinity) return '-INF';
+  return formatPythonFloat(v).toUpperCase().replace('E+', 'E');
+}
+
 type IntType = { name: string; min: number; max: number };
 const LONG: IntType = { name: 'xs:long', min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER };
 const USHORT: IntType = { name: 'xs:unsignedShort', min: 0, max: 65535 };
@@ -47,7 +65,7 @@ const ULONG: IntType = { name: 'xs:unsignedLong', min: 0, max: Number.MAX_SAFE_I
 
 class ElementWriter {
   readonly el: XmlElement;
-  constructor(name: string, readonly path: string) {
+  constructor(name: string, readonly path: string, private readonly fmt: (v: number) => string = formatXsdFloat) {
     this.el = { name, children: [] };
   }
   private p(name: string, i?: number): string {
@@ -82,7 +100,7 @@ class ElementWriter {
       return;
     }
     if (typeof v !== 'number') throw new IsmrmrdHeaderError(this.p(name, i), `expected a number, got ${typeof v}`);
-    this.leaf(name, formatXsdFloat(v));
+    this.leaf(name, this.fmt(v));
   }
   floatList(name: string, v: number[] | undefined): void {
     v?.forEach((x, i) => this.float(name, x, true, i));
@@ -98,7 +116,7 @@ class ElementWriter {
       if (required) throw new IsmrmrdHeaderError(this.p(name, i), 'required element is missing');
       return;
     }
-    const w = new ElementWriter(name, this.p(name, i));
+    const w = new ElementWriter(name, this.p(name, i), this.fmt);
     write(w, v);
     this.el.children.push(w.el);
   }
@@ -304,7 +322,7 @@ function writeHeader(w: ElementWriter, h: IsmrmrdHeader): void {
 
 /** Serialize a header model to XML text (see the module comment for layout and checks). */
 export function serializeIsmrmrdHeader(h: IsmrmrdHeader, options: SerializeIsmrmrdHeaderOptions = {}): string {
-  const w = new ElementWriter('ismrmrdHeader', 'ismrmrdHeader');
+  const w = new ElementWriter('ismrmrdHeader', 'ismrmrdHeader', options.floatFormat);
   w.el.attributes = { xmlns: ISMRMRD_NAMESPACE };
   writeHeader(w, h);
   const layout: XmlLayout = {
