@@ -148,7 +148,7 @@ describe('mrd-server worker sessions: a session exhausting memory ends alone', (
 });
 
 describe('mrd-server -m: each session in its own process', () => {
-  it('a module that kills its process ends only its own session', async () => {
+  it('a module that kills its process ends only its own session, which still gets an ERROR text and CLOSE', async () => {
     const root = tempDir('mrd-m-');
     const modules = join(root, 'modules');
     mkdirSync(modules);
@@ -158,8 +158,12 @@ describe('mrd-server -m: each session in its own process', () => {
     const session = (config: string) => encodeMessages([{ type: 'config_file', name: config }, { type: 'header', xml: 'not xml' }, { type: 'close' }]);
     try {
       const healthy = exchange(server.port, session('null'));
-      expect(decodeStream(await exchange(server.port, session('crash'))).map((m) => m.type)).toEqual([]);
-      expect(decodeStream(await exchange(server.port, session('hog'), { timeoutMs: 60_000 })).filter((m) => m.type === 'image')).toEqual([]);
+      const crashed = decodeStream(await exchange(server.port, session('crash')));
+      expect(crashed.map((m) => m.type)).toEqual(['text', 'close']);
+      expect((crashed[0] as { text: string }).text).toMatch(/^ERROR +session ended: session process \d+ killed by SIGKILL$/);
+      const hog = decodeStream(await exchange(server.port, session('hog'), { timeoutMs: 60_000 }));
+      expect(hog.map((m) => m.type)).toEqual(['text', 'close']);
+      expect((hog[0] as { text: string }).text).toMatch(/^ERROR +session ended: session process \d+ /);
       expect(decodeStream(await healthy).map((m) => m.type)).toEqual(['close']);
       expect(decodeStream(await exchange(server.port, session('null'))).map((m) => m.type)).toEqual(['close']);
       expect(server.proc.exitCode).toBeNull();

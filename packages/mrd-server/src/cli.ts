@@ -8,7 +8,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { coreNamespaces } from './core-namespaces.js';
 import { helpWidth, logger, LogLevel, yargsFor } from '@mrd-tools/core';
-import { MrdServer, type SessionBootData } from './server.js';
+import { MrdServer, defaultMaxSessions, DEFAULT_IDLE_TIMEOUT_MS, SESSIONS_PER_CORE, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
 import { provideCoreToUserModules } from './user-modules.js';
@@ -51,6 +51,14 @@ async function main(): Promise<void> {
       type: 'string', array: true, default: [] as string[],
       describe: 'Folder of user recon modules (repeatable). A config name "foo" runs foo.ts, foo.mts, foo.js or foo.mjs from the first folder that has it; the file exports process(connection, config, header) and is compiled at load time (no build step). "import ... from \'@mrd-tools/core\'" gives the server\'s own core library.',
     })
+    .option('idle-timeout', {
+      type: 'number', default: DEFAULT_IDLE_TIMEOUT_MS / 1000,
+      describe: 'Seconds a connection may stay silent while the server waits for it (before its config, within or between its messages, or not reading its results): it then gets an ERROR text and CLOSE and is closed. 0 disables.',
+    })
+    .option('max-sessions', {
+      type: 'number', default: defaultMaxSessions(),
+      describe: `Most sessions running at once (default ${SESSIONS_PER_CORE} x the CPU cores, at least 8). A connection beyond it gets an ERROR text "server busy" and CLOSE at once. Connections that have not sent their config yet do not count and cost no worker or process.`,
+    })
     .epilogue('Built-in configs: null and savedataonly (receive and discard, saving with -s / always for savedataonly), savedata (store raw data as meas_MID<id>_<protocol>_<time>.h5 in the save folder), invertcontrast, simplefft, analyzeflow, filter. Config names are plain identifiers (letters, digits, _ and -); anything else falls back to the default config.\n\nOn SIGINT/SIGTERM the server stops accepting connections, lets open sessions finish for up to MRD_SERVER_SHUTDOWN_GRACE_MS milliseconds (default 10000), then aborts them, closing their files properly. A second signal aborts at once.\n\nMRD_SERVER_WORKER_MAX_HEAP_MB (optional) bounds the JavaScript heap of each session worker; a session exceeding it (or a crashing worker) ends with an ERROR message to its client while the server keeps serving. With -m each session is a process of its own.')
     .strict()
     .help()
@@ -70,6 +78,8 @@ async function main(): Promise<void> {
     savedataFolder: argv.savedataFolder,
     modulesDirs: (argv['modules-dir'] as string[]).map((d) => d),
     runner: argv.multiprocessing ? 'process' : 'worker',
+    idleTimeoutMs: argv['idle-timeout'] * 1000,
+    maxSessions: argv['max-sessions'],
     entryFile: fileURLToPath(import.meta.url),
     log: { level, crlf: argv.crlf, file: argv.logfile },
   });

@@ -1,16 +1,15 @@
 /**
- * A session's socket, carried across a worker_threads MessagePort.
+ * A byte stream carried across a worker_threads MessagePort, as a Duplex at each end.
  *
- * Sessions run in a worker so a CPU-heavy module never stalls the main thread, which only
- * accepts connections and moves bytes. Node cannot hand a TCP socket to a worker thread, so the
- * main thread relays raw bytes (`relaySocketOverPort`) and the worker sees a Duplex stream
- * (`PortSocket`) that the ordinary stream codec reads and writes. Both directions are flow
- * controlled: the main thread pauses the socket while more than `HIGH_WATER` bytes wait in the
- * worker unconsumed, and the worker's writes wait while more than `HIGH_WATER` bytes are queued
- * in the main thread's socket.
+ * Node cannot hand a TCP socket to a worker thread, so the server's main thread keeps the client
+ * socket and relays its bytes (session-relay.ts) to the session's worker, which reads and writes
+ * a `PortStream` as it would the socket. Both ends are the same class: bytes written at one end
+ * are read at the other; `end()` at one end is the other's end of input (half-close), so each
+ * direction closes on its own; `destroy()` aborts both. Each direction is flow controlled: a
+ * writer stops being called back while more than `HIGH_WATER` bytes it sent are not yet read at
+ * the other end.
  */
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 
 const HIGH_WATER = 8 * 1024 * 1024;
@@ -20,7 +19,7 @@ const HIGH_WATER = 8 * 1024 * 1024;
  * all of it (socket reads and large encodings get their own), else a copy (a pooled buffer is
  * shared with other Buffers and must never be transferred).
  */
-function copyToArrayBuffer(chunk: Uint8Array): ArrayBuffer {
+function transferable(chunk: Uint8Array): ArrayBuffer {
   const own = chunk.buffer;
   if (own instanceof ArrayBuffer && chunk.byteOffset === 0 && own.byteLength === chunk.byteLength && chunk.byteLength > 4096) return own;
   const ab = new ArrayBuffer(chunk.byteLength);
@@ -28,124 +27,90 @@ function copyToArrayBuffer(chunk: Uint8Array): ArrayBuffer {
   return ab;
 }
 
-type ToWorker =
+type PortMessage =
   | { t: 'data'; buf: ArrayBuffer }
-  | { t: 'end' }
-  | { t: 'error'; message: string }
-  | { t: 'wrote'; n: number };
-
-type ToMain =
   | { t: 'ack'; n: number }
-  | { t: 'write'; buf: ArrayBuffer }
   | { t: 'end' }
-  | { t: 'destroy' };
+  | { t: 'abort'; message: string };
 
-/** Main-thread side: moves bytes between `socket` and the worker holding the other end of `port`. */
-export function relaySocketOverPort(socket: Socket, port: MessagePort): { detach(): void } {
-  let unacked = 0;
-  let ended = false;
-  const onData = (chunk: Buffer) => {
-    // Copy into an ArrayBuffer of exactly this chunk and transfer it (the socket's buffer may be pooled).
-    const ab = copyToArrayBuffer(chunk);
-    unacked += chunk.byteLength;
-    port.postMessage({ t: 'data', buf: ab } satisfies ToWorker, [ab]);
-    if (unacked > HIGH_WATER) socket.pause();
-  };
-  const onEnd = () => {
-    if (ended) return;
-    ended = true;
-    port.postMessage({ t: 'end' } satisfies ToWorker);
-  };
-  const onError = (err: Error) => {
-    if (ended) return;
-    ended = true;
-    port.postMessage({ t: 'error', message: err.message } satisfies ToWorker);
-  };
-  const onClose = () => onEnd();
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('error', onError);
-  socket.on('close', onClose);
-  port.on('message', (m: ToMain) => {
-    switch (m.t) {
-      case 'ack':
-        unacked -= m.n;
-        if (unacked <= HIGH_WATER / 2 && socket.isPaused()) socket.resume();
-        break;
-      case 'write': {
-        const n = m.buf.byteLength;
-        if (socket.destroyed || socket.writableEnded) {
-          port.postMessage({ t: 'wrote', n } satisfies ToWorker);
-          break;
-        }
-        socket.write(Buffer.from(m.buf), () => port.postMessage({ t: 'wrote', n } satisfies ToWorker));
-        break;
-      }
-      case 'end':
-        if (!socket.destroyed) socket.end();
-        break;
-      case 'destroy':
-        socket.destroy();
-        break;
-    }
-  });
-  return {
-    detach() {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      port.close();
-    },
-  };
-}
-
-/** Worker side: a Duplex whose bytes come from and go to the main thread's socket. */
-export class PortSocket extends Duplex {
+export class PortStream extends Duplex {
+  /** Bytes received and pushed but not yet acknowledged (the reader has not asked for more). */
   private pendingAck = 0;
-  private queuedWrite = 0;
+  /** Bytes sent and not yet acknowledged by the other end. */
+  private unacked = 0;
   private writeWaiters: (() => void)[] = [];
+  private portClosed = false;
+  /** The other end ended its writing ('end' received): all its bytes are in. */
+  private peerEnded = false;
   remoteAddress?: string;
   remotePort?: number;
 
   constructor(private readonly port: MessagePort) {
     super({ allowHalfOpen: true });
-    port.on('message', (m: ToWorker) => {
-      switch (m.t) {
-        case 'data': {
-          const ok = this.push(Buffer.from(m.buf));
-          if (ok) this.port.postMessage({ t: 'ack', n: m.buf.byteLength } satisfies ToMain);
-          else this.pendingAck += m.buf.byteLength;
-          break;
-        }
-        case 'end':
-          this.push(null);
-          break;
-        case 'error':
-          this.destroy(Object.assign(new Error(m.message), { code: 'ECONNRESET' }));
-          break;
-        case 'wrote':
-          this.queuedWrite -= m.n;
-          if (this.queuedWrite <= HIGH_WATER) {
-            const waiters = this.writeWaiters;
-            this.writeWaiters = [];
-            for (const w of waiters) w();
-          }
-          break;
+    port.on('message', (m: PortMessage) => this.onMessage(m));
+    port.on('close', () => this.peerGone('the other end of the session stream is gone'));
+  }
+
+  /**
+   * The other end aborted or vanished. Bytes it sent are kept when all of them are in (it had
+   * ended): the reader gets them and a clean end. Otherwise this end fails with ECONNRESET.
+   */
+  private peerGone(message: string): void {
+    this.portClosed = true;
+    this.releaseWriters();
+    if (!this.peerEnded && !this.destroyed) this.destroy(Object.assign(new Error(message), { code: 'ECONNRESET' }));
+  }
+
+  private releaseWriters(): void {
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private post(m: PortMessage, transfer?: ArrayBuffer[]): void {
+    if (this.portClosed) return;
+    try {
+      this.port.postMessage(m, transfer);
+    } catch {
+      /* port closed */
+    }
+  }
+
+  private onMessage(m: PortMessage): void {
+    switch (m.t) {
+      case 'data': {
+        if (this.destroyed) return;
+        const n = m.buf.byteLength;
+        if (this.push(Buffer.from(m.buf))) this.post({ t: 'ack', n });
+        else this.pendingAck += n;
+        break;
       }
-    });
+      case 'ack':
+        this.unacked -= m.n;
+        if (this.unacked <= HIGH_WATER) this.releaseWriters();
+        break;
+      case 'end':
+        this.peerEnded = true;
+        if (!this.destroyed) this.push(null);
+        break;
+      case 'abort':
+        this.peerGone(m.message);
+        break;
+    }
   }
 
   override _read(): void {
     if (this.pendingAck > 0) {
-      this.port.postMessage({ t: 'ack', n: this.pendingAck } satisfies ToMain);
+      this.post({ t: 'ack', n: this.pendingAck });
       this.pendingAck = 0;
     }
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.sendChunk(chunk);
-    if (this.queuedWrite <= HIGH_WATER) cb();
+    const ab = transferable(chunk);
+    this.unacked += ab.byteLength;
+    this.post({ t: 'data', buf: ab }, [ab]);
+    if (this.unacked <= HIGH_WATER || this.portClosed) cb();
     else this.writeWaiters.push(() => cb());
   }
 
@@ -160,23 +125,21 @@ export class PortSocket extends Duplex {
     this._write(merged, 'binary', cb);
   }
 
-  private sendChunk(chunk: Buffer): void {
-    const ab = copyToArrayBuffer(chunk);
-    this.queuedWrite += ab.byteLength;
-    this.port.postMessage({ t: 'write', buf: ab } satisfies ToMain, [ab]);
-  }
-
   override _final(cb: (err?: Error | null) => void): void {
-    this.port.postMessage({ t: 'end' } satisfies ToMain);
+    this.post({ t: 'end' });
     cb();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    try {
-      this.port.postMessage({ t: 'destroy' } satisfies ToMain);
-    } catch {
-      /* port already closed */
-    }
+    // Both directions ended (the automatic destroy after them) is no abort. Otherwise tell the
+    // other end, unless it is the one that aborted (or is gone).
+    const clean = !err && this.peerEnded && this.writableFinished;
+    if (!clean && !this.portClosed) this.post({ t: 'abort', message: err?.message ?? 'aborted' });
+    this.releaseWriters();
+    setImmediate(() => {
+      this.portClosed = true;
+      this.port.close();
+    });
     cb(err);
   }
 

@@ -1,13 +1,14 @@
 /**
  * The two places a session can run besides the main thread: a worker thread (default) and a
  * child process (`-m`). Both are started from the same bundled `cli.js`, which calls
- * `runSessionWorker` / `runSessionChild` when it finds itself in that role.
+ * `runSessionWorker` / `runSessionChild` when it finds itself in that role. Neither holds the
+ * client socket: the main thread does, and relays its bytes.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { coreNamespaces } from './core-namespaces.js';
 import { logger, LogLevel } from '@mrd-tools/core';
-import { PortSocket } from './port-socket.js';
+import { PortStream } from './port-socket.js';
 import { runSession } from './session.js';
 import { provideCoreToUserModules } from './user-modules.js';
 import type { SessionBootData } from './server.js';
@@ -24,9 +25,12 @@ export function runSessionWorker(boot: SessionBootData): void {
     },
   ]);
   provideCoreToUserModules(coreNamespaces());
+  let started = false;
   port.on('message', (m: { t: string; port?: MessagePort; label?: string }) => {
-    if (m.t !== 'start' || !m.port) return;
-    const sock = new PortSocket(m.port);
+    if (m.t !== 'start' || !m.port || started) return;
+    started = true;
+    // The session's bytes: the main thread relays the client socket (session-relay.ts).
+    const sock = new PortStream(m.port);
     port.on('message', (a: { t: string }) => {
       if (a.t === 'abort') sock.destroy();
     });
@@ -39,21 +43,27 @@ export function runSessionWorker(boot: SessionBootData): void {
   });
 }
 
-/** Child-process role (`-m`): receives the socket itself from the parent. */
+/** The file descriptor of a session process's byte stream (the parent's extra stdio pipe). */
+export const SESSION_STREAM_FD = 4;
+
+/**
+ * Child-process role (`-m`): the session's bytes come and go over a pipe to the parent (fd 4),
+ * which keeps the client socket and relays it (session-relay.ts), so that whatever becomes of
+ * this process the client still gets an ERROR text and CLOSE.
+ */
 export function runSessionChild(boot: SessionBootData): void {
   configureServerLogging({ level: boot.log.level, crlf: boot.log.crlf, file: boot.log.file, announce: false });
   provideCoreToUserModules(coreNamespaces());
   let started = false;
   let sock: Socket | null = null;
-  process.on('message', (m: { t: string }, handle?: unknown) => {
+  process.on('message', (m: { t: string }) => {
     if (m.t === 'abort') {
       sock?.destroy();
       return;
     }
-    if (m.t !== 'start' || started || !handle) return;
+    if (m.t !== 'start' || started) return;
     started = true;
-    sock = handle as Socket;
-    sock.setNoDelay(true);
+    sock = new Socket({ fd: SESSION_STREAM_FD, readable: true, writable: true, allowHalfOpen: true });
     runSession(sock, boot.session)
       .catch((err) => logger.error(err))
       .finally(() => {
@@ -63,7 +73,7 @@ export function runSessionChild(boot: SessionBootData): void {
         setImmediate(() => process.exit(0));
       });
   });
-  // A child that loses its parent before being handed a socket has nothing to do.
+  // A child that loses its parent before being handed a session has nothing to do.
   process.on('disconnect', () => {
     if (!started) process.exit(0);
   });
