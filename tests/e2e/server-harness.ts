@@ -31,9 +31,12 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startServer(args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningServer> {
+/** `openFiles`: raise the server's open-file limit (a shell `ulimit -n` before exec). */
+export async function startServer(args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv; openFiles?: number } = {}): Promise<RunningServer> {
   assertBuilt();
-  const proc = spawn(process.execPath, [serverCli, '-p', '0', ...args], {
+  const argv = [serverCli, '-p', '0', ...args];
+  const [cmd, cmdArgs] = opts.openFiles ? withOpenFiles(opts.openFiles, argv) : [process.execPath, argv];
+  const proc = spawn(cmd, cmdArgs, {
     cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -63,6 +66,16 @@ export async function startServer(args: string[] = [], opts: { cwd?: string; env
       return exited;
     },
   };
+}
+
+/**
+ * `node <args>` started through sh with the soft open-file limit raised to `n` (or to the hard
+ * limit when that is lower); exec keeps the pid node's.
+ */
+export function withOpenFiles(n: number, nodeArgs: string[]): [string, string[]] {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const script = `ulimit -n ${n} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${[process.execPath, ...nodeArgs].map(quote).join(' ')}`;
+  return ['sh', ['-c', script]];
 }
 
 export interface ClientRun {

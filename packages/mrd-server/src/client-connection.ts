@@ -28,6 +28,9 @@ import { encodeMessages, formatLogging, logger, MrdFrameScanner, MrdProtocolErro
 /** Bytes a connection may hold before its first message is complete (a config is ~1 KB). */
 export const PRECONFIG_BYTES = 64 * 1024;
 
+/** How long a session whose client is gone may take to end before its runner is ended. */
+const ABORT_GRACE_MS = 2000;
+
 /** A place a session runs, seen from the main thread. */
 export interface SessionRunner {
   /** The session's bytes: what is written is the client's input; what is read is its output. */
@@ -52,6 +55,8 @@ export interface ConnectionLimits {
 export interface ConnectionEvents {
   /** The first message is complete (or PRECONFIG_BYTES are held): time to start a session. */
   ready(conn: ClientConnection): void;
+  /** The client is gone while its session still runs (the session is being aborted). */
+  orphaned(conn: ClientConnection): void;
   /** The socket is closed and the session (if any) is over. */
   closed(conn: ClientConnection): void;
 }
@@ -189,8 +194,15 @@ export class ClientConnection {
     this.clearTimer();
     if (this.runner && this.runnerExit === undefined) {
       if (!this.outputDone) logger.warning(`Client ${this.label} disconnected before the end of its session; aborting the session`);
-      this.runner.abort();
-      this.runner.stream.destroy();
+      const runner = this.runner;
+      runner.abort();
+      runner.stream.destroy();
+      this.events.orphaned(this);
+      // An aborted session closes its files and ends within moments; one that does not (still
+      // booting, or stuck in a computation) is ended, so that it frees its place.
+      setTimeout(() => {
+        if (this.runnerExit === undefined) runner.kill();
+      }, ABORT_GRACE_MS).unref();
     }
     this.state = 'ended';
     this.maybeSignalClosed();
@@ -315,7 +327,7 @@ export class ClientConnection {
    * Ends the output: with `errorText`, that ERROR text and CLOSE first (an incomplete last message
    * of the session is dropped: the stream is at a message boundary). Then the write side is ended.
    */
-  private finishOutput(errorText: string | null): void {
+  private finishOutput(errorText: string | null, logged = false): void {
     if (this.outputDone) return;
     this.outputDone = true;
     this.doneAt = Date.now();
@@ -326,7 +338,7 @@ export class ClientConnection {
     if (this.state !== 'running' || !this.hasRunningSession) this.state = 'ended';
     if (!this.socket.destroyed && !this.socket.writableEnded) {
       if (errorText !== null) {
-        logger.error(`Connection ${this.label}: ${errorText}`);
+        if (!logged) logger.error(`Connection ${this.label}: ${errorText}`);
         this.socket.end(errorAndClose(errorText));
       } else {
         this.socket.end();
@@ -338,13 +350,13 @@ export class ClientConnection {
     this.arm();
   }
 
-  /** Refuses the connection at once with an ERROR text and CLOSE (e.g. "server busy"). */
+  /** Refuses the connection at once with an ERROR text and CLOSE (e.g. "server busy"; the caller logs). */
   refuse(text: string): void {
     this.held = [];
     this.heldBytes = 0;
     this.state = 'ended';
     this.socket.resume();
-    this.finishOutput(text);
+    this.finishOutput(text, true);
   }
 
   private fail(text: string): void {

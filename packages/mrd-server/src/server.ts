@@ -8,8 +8,9 @@
  *
  * The main thread keeps every client socket (client-connection.ts): a connection gets a runner
  * only once its first message (the config) is complete, so idle or hostile connections cost a
- * socket and a few bytes, not a worker (~10 MB) or a process (~57 MB). One runner is booted
- * ahead of time (one in total, not per connection) so a new session does not wait for a boot.
+ * socket and a few bytes, not a worker (~10 MB) or a process (~57 MB). One runner is kept
+ * ready (one in total, not per connection) so a new session does not wait for a boot: booted
+ * ahead, or, in worker mode, the worker of a session that ended normally.
  * `maxSessions` bounds the sessions running at once: a connection beyond it gets an ERROR text
  * "server busy" and CLOSE (counted in `busyRejections`); `idleTimeoutMs` closes connections the
  * server waits for in vain. `close()` stops accepting, lets open sessions finish for a grace
@@ -67,6 +68,13 @@ export class MrdServer {
   private readonly connections = new Set<ClientConnection>();
   /** Connections with a session runner that has not exited. */
   private readonly sessions = new Set<ClientConnection>();
+  /**
+   * Sessions whose client is gone, being aborted. They no longer hold a place in `maxSessions`,
+   * so a storm of connections that reset after their config never shuts live clients out; at
+   * most `maxSessions` of them may be ending at once (the oldest is ended beyond that), so
+   * resources stay bounded by twice the limit.
+   */
+  private readonly orphans = new Set<ClientConnection>();
   private spareWorker: Worker | null = null;
   private spareChild: ChildProcess | null = null;
   private closing = false;
@@ -173,38 +181,64 @@ export class MrdServer {
   }
 
   private accept(sock: Socket): void {
-    const label = `${sock.remoteAddress}:${sock.remotePort}`;
     if (this.closing) {
       sock.destroy();
       return;
     }
+    if (sock.remoteAddress === undefined) {
+      // The peer reset the connection before it was accepted (getpeername fails): nobody to
+      // answer, nothing to start.
+      logger.debug('Dropping a connection reset before it was accepted');
+      sock.destroy();
+      return;
+    }
+    const label = `${sock.remoteAddress}:${sock.remotePort}`;
     logger.info(`Accepting connection from: ${label}`);
     sock.setNoDelay(true);
     const conn = new ClientConnection(sock, label, { idleTimeoutMs: this.idleTimeoutMs, lingerMs: this.opts.lingerMs ?? 10_000 }, {
-      ready: (c) => this.startSession(c),
+      // One turn of the event loop first: a reset that came with the config is seen, and costs
+      // no session.
+      ready: (c) => setImmediate(() => this.startSession(c)),
+      orphaned: (c) => {
+        if (!this.sessions.delete(c)) return;
+        this.orphans.add(c);
+        if (this.orphans.size > this.maxSessions) {
+          const oldest = this.orphans.values().next().value!;
+          this.orphans.delete(oldest);
+          oldest.destroy();
+        }
+      },
       closed: (c) => {
         this.connections.delete(c);
         this.sessions.delete(c);
+        this.orphans.delete(c);
       },
     });
     this.connections.add(conn);
     // Busy now: say so at once rather than after the client sent its config.
-    if (this.sessions.size >= this.maxSessions) this.refuseBusy(conn);
+    if (this.full()) this.refuseBusy(conn);
+  }
+
+  private full(): boolean {
+    return this.sessions.size >= this.maxSessions;
   }
 
   private refuseBusy(conn: ClientConnection): void {
     this.busyRejections++;
-    logger.warning(`Server busy (${this.sessions.size} sessions running, --max-sessions ${this.maxSessions}): refusing ${conn.label}`);
-    conn.refuse(`server busy: ${this.sessions.size} sessions are running (--max-sessions ${this.maxSessions}); try again later`);
+    const why = `${this.sessions.size} sessions are running (--max-sessions ${this.maxSessions})`;
+    logger.warning(`Server busy: ${why}; refusing ${conn.label}`);
+    conn.refuse(`server busy: ${why}; try again later`);
   }
 
   /** The connection's config is in: start its session, or refuse it when the server is full. */
   private startSession(conn: ClientConnection): void {
+    if (conn.socket.destroyed) return;
     if (this.closing) {
+      logger.info(`Server shutting down: refusing ${conn.label}`);
       conn.refuse('server shutting down');
       return;
     }
-    if (this.sessions.size >= this.maxSessions) {
+    if (this.full()) {
       this.refuseBusy(conn);
       return;
     }
@@ -212,12 +246,15 @@ export class MrdServer {
     try {
       runner = this.opts.runner === 'worker' ? this.workerRunner() : this.opts.runner === 'process' ? this.processRunner() : this.inlineRunner();
     } catch (err) {
-      logger.error(`Cannot start session for ${conn.label}: ${(err as Error).message}`);
+      logger.error(`Cannot start a session for ${conn.label}: ${(err as Error).message}`);
       conn.refuse(`cannot start a session: ${(err as Error).message}`);
       return;
     }
     this.sessions.add(conn);
-    runner.exited.then(() => this.sessions.delete(conn));
+    runner.exited.then(() => {
+      this.sessions.delete(conn);
+      this.orphans.delete(conn);
+    });
     conn.run(runner);
     // The next session finds a runner already booted (booting takes 0.1-0.5 s).
     this.prepareSpare();
@@ -251,29 +288,47 @@ export class MrdServer {
     const { port1, port2 } = new MessageChannel();
     const stream = new PortStream(port1);
     let done = false;
+    let released = false;
     let failure: string | null = null;
-    const exited = new Promise<string | null>((resolve) => {
-      worker.on('message', (m: { t: string }) => {
-        if (m?.t === 'done') {
-          done = true;
-          void worker.terminate();
-        }
-      });
-      worker.on('error', (err) => (failure ??= err.message));
-      worker.on('exit', (code) => resolve(done ? null : failure ?? `worker exited with code ${code}`));
-    });
+    let resolveExit!: (why: string | null) => void;
+    const exited = new Promise<string | null>((r) => (resolveExit = r));
+    const onError = (err: Error) => (failure ??= err.message);
+    const onExit = (code: number) => resolveExit(done ? null : failure ?? `worker exited with code ${code}`);
+    const onMessage = (m: { t: string; reusable?: boolean }) => {
+      if (m?.t !== 'done') return;
+      done = true;
+      // A worker whose session ended normally serves the next session (no boot), unless one
+      // is already waiting; otherwise it ends.
+      if (m.reusable && !this.spareWorker && !this.closing) {
+        released = true;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        worker.unref();
+        this.spareWorker = worker;
+        resolveExit(null);
+      } else {
+        void worker.terminate();
+      }
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
     return {
       stream,
       exited,
       start: (label) => worker.postMessage({ t: 'start', port: port2, label }, [port2]),
       abort: () => {
+        if (released) return;
         try {
           worker.postMessage({ t: 'abort' });
         } catch {
           /* exited */
         }
       },
-      kill: () => void worker.terminate(),
+      kill: () => {
+        if (!released) void worker.terminate();
+      },
     };
   }
 
@@ -321,9 +376,14 @@ export class MrdServer {
     this.spareChild?.kill();
     this.spareChild = null;
     // Connections still waiting for their config are told now.
-    for (const c of this.connections) if (c.waitingForConfig) c.refuse('server shutting down');
+    for (const c of this.connections) {
+      if (c.waitingForConfig) {
+        logger.info(`Server shutting down: refusing ${c.label}`);
+        c.refuse('server shutting down');
+      }
+    }
     const all = () => new Promise<void>((resolve) => {
-      const check = () => (this.sessions.size === 0 ? resolve() : setTimeout(check, 20).unref());
+      const check = () => (this.sessions.size + this.orphans.size === 0 ? resolve() : setTimeout(check, 20).unref());
       check();
     });
     const wait = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());

@@ -14,7 +14,17 @@ import { provideCoreToUserModules } from './user-modules.js';
 import type { SessionBootData } from './server.js';
 import { configureServerLogging } from './server-logging.js';
 
-/** Worker-thread role: log lines go to the main thread (which owns stdout and the log file). */
+/** Sessions a worker serves before it is retired (bounds what one worker can accumulate). */
+const SESSIONS_PER_WORKER = 100;
+/** A worker whose heap is above this after a session is not reused. */
+const REUSE_HEAP_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * Worker-thread role: log lines go to the main thread (which owns stdout and the log file).
+ * Sessions come one at a time ('start' with the session's port); after one that ended normally,
+ * 'done' says whether the worker may serve another (the server keeps one such worker ready, so
+ * most sessions start without booting a worker).
+ */
 export function runSessionWorker(boot: SessionBootData): void {
   const port = parentPort!;
   logger.level = boot.log.level;
@@ -25,20 +35,27 @@ export function runSessionWorker(boot: SessionBootData): void {
     },
   ]);
   provideCoreToUserModules(coreNamespaces());
-  let started = false;
+  let current: PortStream | null = null;
+  let served = 0;
   port.on('message', (m: { t: string; port?: MessagePort; label?: string }) => {
-    if (m.t !== 'start' || !m.port || started) return;
-    started = true;
-    // The session's bytes: the main thread relays the client socket (session-relay.ts).
+    if (m.t === 'abort') {
+      current?.destroy();
+      return;
+    }
+    if (m.t !== 'start' || !m.port || current) return;
+    // The session's bytes: the main thread relays the client socket (client-connection.ts).
     const sock = new PortStream(m.port);
-    port.on('message', (a: { t: string }) => {
-      if (a.t === 'abort') sock.destroy();
-    });
+    current = sock;
+    served++;
     runSession(sock, boot.session)
       .catch((err) => logger.error(err))
       .finally(() => {
         sock.destroy();
-        port.postMessage({ t: 'done' });
+        current = null;
+        // The session has finished (aborted ones too: their files are closed), so the worker is
+        // clean enough to serve another, within bounds.
+        const reusable = served < SESSIONS_PER_WORKER && process.memoryUsage().heapUsed < REUSE_HEAP_LIMIT;
+        port.postMessage({ t: 'done', reusable });
       });
   });
 }
