@@ -163,6 +163,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     try {
       await results.prepare();
     } catch (err) {
+      socket.destroy();
       throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
     }
     if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
@@ -249,7 +250,19 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     await receiving;
     conn.destroy();
     logger.info('Socket closed (writer)');
-    await results.finish(xml);
+
+    // A session that did not complete is a failure, whatever arrived; what arrived is kept in the
+    // output group, marked incomplete. When nothing arrived, no file is written (or touched).
+    const got = results.counts;
+    const what = `${got.images} images, ${got.acquisitions} acquisitions${got.waveforms ? `, ${got.waveforms} waveforms` : ''}`;
+    let failure: string | null = null;
+    if (sendFailed) failure = `sending ${basename(o.filename)} failed: ${(sendFailed as Error).message} (received ${what})`;
+    else if (receiveFailed) failure = `receiving results failed after ${what}: ${(receiveFailed as Error).message}`;
+    else if (!closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
+    else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
+    const keep = !failure || results.receivedData;
+    if (keep) await results.finish(xml, failure ?? undefined);
+    else await results.close();
 
     const summary: ClientSummary = {
       sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
@@ -258,11 +271,12 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     logger.info(`Sent ${String(sent.acquisitions).padStart(5)} acquisitions  |  Received ${String(summary.received.acquisitions).padStart(5)} acquisitions`);
     logger.info(`Sent ${String(sent.images).padStart(5)} images        |  Received ${String(summary.received.images).padStart(5)} images`);
     logger.info(`Sent ${String(sent.waveforms).padStart(5)} waveforms     |  Received ${String(summary.received.waveforms).padStart(5)} waveforms`);
+    if (failure) {
+      throw new Error(keep
+        ? `${failure}; what arrived is in ${outfile}, group '${o.outGroup}', marked incomplete`
+        : `${failure}; nothing was written to ${outfile}`);
+    }
     logger.info(`Results written to ${outfile}`);
-    if (sendFailed) throw new Error(`sending ${basename(o.filename)} failed: ${sendFailed.message}`);
-    if (receiveFailed) throw new Error(`receiving results failed: ${(receiveFailed as Error).message} (what arrived is in ${outfile})`);
-    if (!closeReceived) throw new Error(`the server closed the connection without a CLOSE message: results may be incomplete (what arrived is in ${outfile}; see the server log)`);
-    if (results.serverErrors.length) throw new Error(`the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0].replace(/^ERROR\s+/, '').split('\n')[0]} (what arrived is in ${outfile})`);
     logger.info('Session complete');
     return summary;
   } finally {
