@@ -6,7 +6,7 @@
  * a WARNING text from the server is printed.
  */
 import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessages, MrdFile, MrdStreamDecoder, MrdWriter, type Image, type MrdMessage } from '../../packages/mrd-core/src/index.js';
@@ -126,6 +126,28 @@ describe('mrd-client when the session does not complete', () => {
     expect(r2.code).toBe(1);
     expect(readFileSync(existing).equals(before)).toBe(true);
   });
+});
+
+describe('mrd-client against a busy server', () => {
+  it('reports "server busy" (exit 1), writes nothing, and stops sending', async () => {
+    const server = await startServer(['--max-sessions', '1', '-S', tempDir('mrd-client-busy-')]);
+    const hold = connect({ host: '127.0.0.1', port: server.port });
+    hold.on('error', () => undefined);
+    try {
+      await new Promise<void>((r) => hold.on('connect', () => hold.write(encodeMessages([{ type: 'config_file', name: 'null' }, { type: 'header', xml: SMALL_HEADER }]), () => r())));
+      await new Promise((r) => setTimeout(r, 500));
+      const dir = tempDir('mrd-client-busy-');
+      const input = await inputFile(dir, 120, 256);
+      const out = join(dir, 'out.h5');
+      const r = await runClient(['-p', String(server.port), '-a', '127.0.0.1', '-o', out, input]);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/mrd-client: the server reported 1 error\(s\): server busy: 1 sessions are running \(--max-sessions 1\); try again later; nothing was written to/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      hold.destroy();
+      await server.stop();
+    }
+  }, 60_000);
 });
 
 describe('mrd-client prints the server\'s WARNING texts', () => {

@@ -127,6 +127,29 @@ for (const mode of ['worker', '-m'] as const) {
   });
 }
 
+describe('mrd-server --idle-timeout and --max-sessions', () => {
+  it('closes a silent connection with ERROR and CLOSE, and refuses a session beyond the limit with "server busy"', async () => {
+    const server = await startServer(['--idle-timeout', '1', '--max-sessions', '1', '-S', tempDir('mrd-se-limits-')]);
+    try {
+      const silent = await talk(server.port, new Uint8Array(0), { timeoutMs: 10_000 });
+      expect(silent.types).toEqual(['text', 'close']);
+      expect(silent.texts[0]).toBe('ERROR    no data received for 1 s (idle timeout); closing the connection');
+      expect(silent.ms).toBeGreaterThanOrEqual(900);
+      const held = talk(server.port, sessionBytes('null', [], false), { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const busy = await talk(server.port, sessionBytes('null'));
+      expect(busy.types).toEqual(['text', 'close']);
+      expect(busy.texts[0]).toMatch(/^ERROR +server busy/);
+      expect((await held).texts[0]).toMatch(/^ERROR +no data received for 1 s/);
+      expect(server.log()).toMatch(/Server busy: 1 sessions are running \(--max-sessions 1\)/);
+    } finally {
+      await server.stop();
+    }
+    const bad = await startServer(['--max-sessions', '0']).catch((e: Error) => e);
+    expect(String(bad)).toMatch(/max-sessions must be a whole number of at least 1/);
+  }, 30_000);
+});
+
 describe('mrd-server under 200 concurrent sessions and fuzzed streams', () => {
   let server: RunningServer;
   beforeAll(async () => {

@@ -86,6 +86,8 @@ export class MrdServer {
   constructor(private readonly opts: ServerOptions) {
     this.maxSessions = opts.maxSessions ?? defaultMaxSessions();
     this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) throw new RangeError(`max-sessions must be a whole number of at least 1 (got ${opts.maxSessions})`);
+    if (!Number.isFinite(this.idleTimeoutMs) || this.idleTimeoutMs < 0) throw new RangeError(`idle-timeout must be a number of seconds, 0 or more (got ${this.idleTimeoutMs / 1000})`);
     // allowHalfOpen: a client that shuts its write side after CLOSE still gets every result.
     this.net = createServer({ allowHalfOpen: true, noDelay: true }, (sock) => this.accept(sock));
     this.net.on('error', (err) => logger.error(`Server error: ${err.message}`));
