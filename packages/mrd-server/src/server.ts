@@ -8,9 +8,9 @@
  *
  * The main thread keeps every client socket (client-connection.ts): a connection gets a runner
  * only once its first message (the config) is complete, so idle or hostile connections cost a
- * socket and a few bytes, not a worker (~10 MB) or a process (~57 MB). One runner is kept
- * ready (one in total, not per connection) so a new session does not wait for a boot: booted
- * ahead, or, in worker mode, the worker of a session that ended normally.
+ * socket and a few bytes, not a worker (~10 MB) or a process (~57 MB). A runner is kept ready
+ * (a fixed number, not one per connection) so a new session does not wait for a boot: booted
+ * ahead, or, in worker mode, the worker of a session that has finished (IDLE_WORKERS).
  * `maxSessions` bounds the sessions running at once: a connection beyond it gets an ERROR text
  * "server busy" and CLOSE (counted in `busyRejections`); `idleTimeoutMs` closes connections the
  * server waits for in vain. `close()` stops accepting, lets open sessions finish for a grace
@@ -26,6 +26,13 @@ import { PortStream } from './port-socket.js';
 import { runSession, type SessionOptions } from './session.js';
 import { ClientConnection, type SessionRunner } from './client-connection.js';
 import { SESSION_STREAM_FD } from './session-host.js';
+
+/**
+ * Booted session workers kept waiting for sessions. Two, so that sequential sessions never wait
+ * for a boot: the one booted ahead when a session takes the last, and the one that session
+ * gives back when it ends. A fixed cost (~10 MB each), not one per connection.
+ */
+const IDLE_WORKERS = 2;
 
 /** Default `--idle-timeout`: 300 s. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
@@ -75,7 +82,8 @@ export class MrdServer {
    * resources stay bounded by twice the limit.
    */
   private readonly orphans = new Set<ClientConnection>();
-  private spareWorker: Worker | null = null;
+  /** Booted workers waiting for a session (at most IDLE_WORKERS). */
+  private idleWorkers: Worker[] = [];
   private spareChild: ChildProcess | null = null;
   private closing = false;
   /** Connections refused with "server busy" since the start. */
@@ -136,7 +144,7 @@ export class MrdServer {
   private prepareSpare(): void {
     if (this.closing) return;
     try {
-      if (this.opts.runner === 'worker' && !this.spareWorker) this.spareWorker = this.startWorker();
+      if (this.opts.runner === 'worker' && this.idleWorkers.length === 0) this.idleWorkers.push(this.startWorker());
       if (this.opts.runner === 'process' && !this.spareChild) this.spareChild = this.startChild();
     } catch (err) {
       logger.error(`Cannot start a session runner: ${(err as Error).message}`);
@@ -152,6 +160,7 @@ export class MrdServer {
     // MRD_SERVER_WORKER_MAX_HEAP_MB bounds each session's JavaScript heap (worker mode): a session
     // that exceeds it ends with an ERROR to its client; the server and other sessions go on.
     const heapMb = Number(process.env.MRD_SERVER_WORKER_MAX_HEAP_MB ?? '');
+    logger.debug('Starting a session worker');
     const w = new Worker(this.entry(), {
       workerData: this.bootData(), stdout: false, stderr: false,
       ...(Number.isFinite(heapMb) && heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
@@ -284,8 +293,7 @@ export class MrdServer {
   }
 
   private workerRunner(): SessionRunner {
-    const worker = this.spareWorker ?? this.startWorker();
-    this.spareWorker = null;
+    const worker = this.idleWorkers.pop() ?? this.startWorker();
     worker.ref();
     const { port1, port2 } = new MessageChannel();
     const stream = new PortStream(port1);
@@ -299,15 +307,15 @@ export class MrdServer {
     const onMessage = (m: { t: string; reusable?: boolean }) => {
       if (m?.t !== 'done') return;
       done = true;
-      // A worker whose session ended normally serves the next session (no boot), unless one
-      // is already waiting; otherwise it ends.
-      if (m.reusable && !this.spareWorker && !this.closing) {
+      // A worker whose session has finished waits for the next session (no boot), unless
+      // enough are waiting already; otherwise it ends.
+      if (m.reusable && this.idleWorkers.length < IDLE_WORKERS && !this.closing) {
         released = true;
         worker.off('message', onMessage);
         worker.off('error', onError);
         worker.off('exit', onExit);
         worker.unref();
-        this.spareWorker = worker;
+        this.idleWorkers.push(worker);
         resolveExit(null);
       } else {
         void worker.terminate();
@@ -373,8 +381,7 @@ export class MrdServer {
     if (this.closing) return;
     this.closing = true;
     const listening = new Promise<void>((r) => this.net.close(() => r()));
-    void this.spareWorker?.terminate();
-    this.spareWorker = null;
+    for (const w of this.idleWorkers.splice(0)) void w.terminate();
     this.spareChild?.kill();
     this.spareChild = null;
     // Connections still waiting for their config are told now.
