@@ -112,11 +112,15 @@ describeWithReference('mrd-server saves incoming data as the reference server', 
     const partial = encodeMessages(msgs.slice(0, msgs.length - 60)); // no CLOSE: the session stays open
     const sock = connect({ host: '127.0.0.1', port: server.port });
     sock.on('error', () => undefined);
+    const answer: Buffer[] = [];
+    sock.on('data', (c) => answer.push(c));
     await new Promise<void>((r) => sock.on('connect', () => sock.write(partial, () => r())));
     await new Promise((r) => setTimeout(r, 500));
     const exit = await server.stop('SIGTERM');
     sock.destroy();
     expect(exit.code).toBe(0);
+    // The aborted session still ends with an ERROR text and CLOSE.
+    expect(decodeStream(Buffer.concat(answer))).toEqual([{ type: 'text', text: 'ERROR    session aborted: the server is shutting down' }, { type: 'close' }]);
     expect(server.log()).toContain('Received signal interrupt -- stopping server');
     const files = readdirSync(folder);
     expect(files).toHaveLength(1);
