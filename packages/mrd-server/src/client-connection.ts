@@ -345,8 +345,10 @@ export class ClientConnection {
       }
     }
     // The session may still read (it drains or saves the client's input); the runner stream's
-    // output is no longer forwarded.
+    // output is no longer forwarded. The client is read on (never left unread: closing a socket
+    // with unread input resets it, which can destroy the answer in flight).
     if (this.runner) this.runner.stream.resume();
+    if (!this.socket.destroyed) this.socket.resume();
     this.arm();
   }
 

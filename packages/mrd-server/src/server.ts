@@ -167,6 +167,10 @@ export class MrdServer {
     });
     w.unref();
     w.on('error', (err) => logger.error(`Session worker failed: ${err.message}`));
+    w.on('exit', () => {
+      const i = this.idleWorkers.indexOf(w);
+      if (i >= 0) this.idleWorkers.splice(i, 1);
+    });
     w.on('message', (m: { t: string; line?: string; level?: LogLevel }) => {
       if (m?.t === 'log' && m.line !== undefined) logger.log(m.level ?? LogLevel.INFO, m.line);
     });
@@ -184,6 +188,9 @@ export class MrdServer {
       serialization: 'advanced',
     });
     child.on('error', (err) => logger.error(`Session process failed: ${err.message}`));
+    child.once('exit', () => {
+      if (this.spareChild === child) this.spareChild = null;
+    });
     child.unref();
     (child as unknown as { channel?: { unref(): void } }).channel?.unref();
     const stream = child.stdio[SESSION_STREAM_FD] as Socket;
@@ -293,7 +300,10 @@ export class MrdServer {
   }
 
   private workerRunner(): SessionRunner {
-    const worker = this.idleWorkers.pop() ?? this.startWorker();
+    let worker = this.idleWorkers.pop();
+    // (A worker that died while waiting is dropped.)
+    while (worker && worker.threadId < 0) worker = this.idleWorkers.pop();
+    worker ??= this.startWorker();
     worker.ref();
     const { port1, port2 } = new MessageChannel();
     const stream = new PortStream(port1);
@@ -343,8 +353,9 @@ export class MrdServer {
   }
 
   private processRunner(): SessionRunner {
-    const child = this.spareChild ?? this.startChild();
+    const spare = this.spareChild;
     this.spareChild = null;
+    const child = spare && spare.exitCode === null && spare.signalCode === null && spare.connected ? spare : this.startChild();
     child.ref();
     (child as unknown as { channel?: { ref(): void } }).channel?.ref();
     const stream = child.stdio[SESSION_STREAM_FD] as Socket;
