@@ -109,9 +109,12 @@ describe('mrd-server saves nothing for a connection without a valid config and h
           });
         }
       }
-      // A config then another message instead of the header.
+      // A config then another message instead of the header (the savedata config says so).
       const noHeader = await talk(server.port, encodeMessages([{ type: 'config_file', name: 'savedataonly' }, ...acquisitions(0, 3), { type: 'close' }]));
       expect(noHeader.endsWithClose).toBe(true);
+      const noHeaderSavedata = await talk(server.port, encodeMessages([{ type: 'config_file', name: 'savedata' }, ...acquisitions(0, 3), { type: 'close' }]));
+      expect(noHeaderSavedata.types).toEqual(['text', 'close']);
+      expect(noHeaderSavedata.texts[0]).toBe('ERROR    savedata: no MRD header received; nothing saved');
       await new Promise((r) => setTimeout(r, 500));
       expect(h5Files(folder)).toEqual([]);
       const ok = await talk(server.port, encodeMessages([{ type: 'config_file', name: 'null' }, { type: 'header', xml: SMALL_HEADER }, ...acquisitions(0, 5), { type: 'close' }]));

@@ -22,6 +22,8 @@ export function savedataModule(folder: string, headerXml: string | null): ReconM
   return {
     async process(connection, config, header) {
       logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config, null, 2)}`);
+      // A session without an MRD header creates no file (the client is told why).
+      if (headerXml === null) throw new Error('no MRD header received; nothing saved');
       mkdirSync(folder, { recursive: true });
       const path = uniquePathInFolder(folder, measFileName(header, new Date()));
       const start = performance.now();
@@ -74,7 +76,7 @@ export function savedataModule(folder: string, headerXml: string | null): ReconM
         if (timedFailure) throw timedFailure;
       };
       try {
-        if (headerXml !== null) await writing(() => writer.writeHeader(headerXml));
+        await writing(() => writer.writeHeader(headerXml));
         for await (const msg of connection) {
           if (msg.type !== 'acquisition' && msg.type !== 'waveform') continue;
           if (acqs.length + wavs.length === 0) batchStart = performance.now();
