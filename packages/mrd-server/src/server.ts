@@ -22,7 +22,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { logger, LogLevel } from '@mrd-tools/core';
-import { PortStream } from './port-socket.js';
+import { PortStream } from './port-stream.js';
 import { runSession, type SessionOptions } from './session.js';
 import { ClientConnection, type SessionRunner } from './client-connection.js';
 import { SESSION_STREAM_FD } from './session-host.js';

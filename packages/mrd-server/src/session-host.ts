@@ -8,7 +8,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import { Socket } from 'node:net';
 import { coreNamespaces } from './core-namespaces.js';
 import { logger, LogLevel } from '@mrd-tools/core';
-import { PortStream } from './port-socket.js';
+import { PortStream } from './port-stream.js';
 import { runSession } from './session.js';
 import { provideCoreToUserModules } from './user-modules.js';
 import type { SessionBootData } from './server.js';
