@@ -250,7 +250,7 @@ export class MrdServer {
 
   /** The connection's config is in: start its session, or refuse it when the server is full. */
   private startSession(conn: ClientConnection): void {
-    if (conn.socket.destroyed) return;
+    if (conn.socket.destroyed || !conn.waitingForConfig) return;
     if (this.closing) {
       logger.info(`Server shutting down: refusing ${conn.label}`);
       conn.refuse('server shutting down');
