@@ -139,7 +139,7 @@ describe('mrd-client beyond the reference', () => {
     expect(ok.out).toMatch(/Sent +1 acquisitions/);
   });
 
-  it('fails (non-zero, clear message) when the server closes without CLOSE, keeping what arrived', async () => {
+  it('fails (non-zero, clear message) when the server closes without CLOSE; with nothing received, writes no file', async () => {
     const input = await inputFile(tempDir('in-'), ['dataset']);
     const out = join(tempDir('noclose-'), 'out.h5');
     // Reads everything up to the client's CLOSE, then drops the connection without answering.
@@ -154,8 +154,8 @@ describe('mrd-client beyond the reference', () => {
     try {
       const run = await runClient(['-p', String(port), '-c', 'null', '-o', out, input]);
       expect(run.code).not.toBe(0);
-      expect(run.out).toMatch(/without a CLOSE message/);
-      expect(existsSync(out)).toBe(true);
+      expect(run.out).toMatch(/connection closed by the server before CLOSE after 0 images, 0 acquisitions; nothing was written to/);
+      expect(existsSync(out)).toBe(false);
     } finally {
       stub.close();
     }

@@ -51,9 +51,16 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startServer(args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningServer> {
+/**
+ * `openFiles`: raise the server's open-file limit; `fileSizeBlocks`: limit the size of the files
+ * it writes, in 512-byte blocks (writes beyond fail with EFBIG, as on a full disk). Both are set
+ * with a shell `ulimit` before exec.
+ */
+export async function startServer(args: string[] = [], opts: { cwd?: string; env?: NodeJS.ProcessEnv; openFiles?: number; fileSizeBlocks?: number } = {}): Promise<RunningServer> {
   assertBuilt();
-  const proc = spawn(process.execPath, [serverCli, '-p', '0', ...args], {
+  const argv = [serverCli, '-p', '0', ...args];
+  const [cmd, cmdArgs] = opts.openFiles || opts.fileSizeBlocks ? withLimits({ openFiles: opts.openFiles, fileSizeBlocks: opts.fileSizeBlocks }, argv) : [process.execPath, argv];
+  const proc = spawn(cmd, cmdArgs, {
     cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -83,6 +90,25 @@ export async function startServer(args: string[] = [], opts: { cwd?: string; env
       return exited;
     },
   };
+}
+
+/**
+ * `node <args>` started through sh with limits set first: the soft open-file limit raised to
+ * `openFiles` (or to the hard limit when that is lower), the file size limited to
+ * `fileSizeBlocks` 512-byte blocks (POSIX sh units). exec keeps the pid node's.
+ */
+export function withLimits(limits: { openFiles?: number; fileSizeBlocks?: number }, nodeArgs: string[]): [string, string[]] {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const steps: string[] = [];
+  if (limits.openFiles) steps.push(`{ ulimit -n ${limits.openFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; }`);
+  if (limits.fileSizeBlocks) steps.push(`ulimit -f ${limits.fileSizeBlocks}`);
+  const script = `${steps.join(' && ')} && exec ${[process.execPath, ...nodeArgs].map(quote).join(' ')}`;
+  return ['sh', ['-c', script]];
+}
+
+/** `node <args>` with the open-file limit raised to `n` (see withLimits). */
+export function withOpenFiles(n: number, nodeArgs: string[]): [string, string[]] {
+  return withLimits({ openFiles: n }, nodeArgs);
 }
 
 export interface ClientRun {

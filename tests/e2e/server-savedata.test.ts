@@ -112,11 +112,15 @@ describe('mrd-server saves incoming data as the reference server', () => {
     const partial = encodeMessages(msgs.slice(0, msgs.length - 60)); // no CLOSE: the session stays open
     const sock = connect({ host: '127.0.0.1', port: server.port });
     sock.on('error', () => undefined);
+    const answer: Buffer[] = [];
+    sock.on('data', (c) => answer.push(c));
     await new Promise<void>((r) => sock.on('connect', () => sock.write(partial, () => r())));
     await new Promise((r) => setTimeout(r, 500));
     const exit = await server.stop('SIGTERM');
     sock.destroy();
     expect(exit.code).toBe(0);
+    // The aborted session still ends with an ERROR text and CLOSE.
+    expect(decodeStream(Buffer.concat(answer))).toEqual([{ type: 'text', text: 'ERROR    session aborted: the server is shutting down' }, { type: 'close' }]);
     expect(server.log()).toContain('Received signal interrupt -- stopping server');
     const files = readdirSync(folder);
     expect(files).toHaveLength(1);
@@ -148,7 +152,7 @@ describe('mrd-server worker sessions: a session exhausting memory ends alone', (
 });
 
 describe('mrd-server -m: each session in its own process', () => {
-  it('a module that kills its process ends only its own session', async () => {
+  it('a module that kills its process ends only its own session, which still gets an ERROR text and CLOSE', async () => {
     const root = tempDir('mrd-m-');
     const modules = join(root, 'modules');
     mkdirSync(modules);
@@ -158,8 +162,12 @@ describe('mrd-server -m: each session in its own process', () => {
     const session = (config: string) => encodeMessages([{ type: 'config_file', name: config }, { type: 'header', xml: 'not xml' }, { type: 'close' }]);
     try {
       const healthy = exchange(server.port, session('null'));
-      expect(decodeStream(await exchange(server.port, session('crash'))).map((m) => m.type)).toEqual([]);
-      expect(decodeStream(await exchange(server.port, session('hog'), { timeoutMs: 60_000 })).filter((m) => m.type === 'image')).toEqual([]);
+      const crashed = decodeStream(await exchange(server.port, session('crash')));
+      expect(crashed.map((m) => m.type)).toEqual(['text', 'close']);
+      expect((crashed[0] as { text: string }).text).toMatch(/^ERROR +session ended: session process \d+ killed by SIGKILL$/);
+      const hog = decodeStream(await exchange(server.port, session('hog'), { timeoutMs: 60_000 }));
+      expect(hog.map((m) => m.type)).toEqual(['text', 'close']);
+      expect((hog[0] as { text: string }).text).toMatch(/^ERROR +session ended: session process \d+ /);
       expect(decodeStream(await healthy).map((m) => m.type)).toEqual(['close']);
       expect(decodeStream(await exchange(server.port, session('null'))).map((m) => m.type)).toEqual(['close']);
       expect(server.proc.exitCode).toBeNull();

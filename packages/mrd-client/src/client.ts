@@ -95,7 +95,11 @@ export function defaultOutfile(filename: string): string {
  * Writes a batch to the socket; resolves once the bytes are handed to the kernel (the write
  * callback), then releases the batch's buffer for reuse.
  */
-function writeRaw(socket: Socket, batch: EncodedBatch): Promise<void> {
+/** Thrown in the send loop when the server has ended the session (its CLOSE arrived): sending stops. */
+class ServerEndedSession extends Error {}
+
+function writeRaw(socket: Socket, batch: EncodedBatch, serverEnded: () => boolean): Promise<void> {
+  if (serverEnded()) return Promise.reject(new ServerEndedSession('the server ended the session'));
   return new Promise((resolve, reject) => {
     if (socket.destroyed || socket.writableEnded) return reject(new Error('connection closed'));
     socket.write(batch.bytes, (err) => {
@@ -163,6 +167,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     try {
       await results.prepare();
     } catch (err) {
+      socket.destroy();
       throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
     }
     if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
@@ -170,6 +175,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     // Receive concurrently with sending.
     let closeReceived = false;
     let receiveFailed: Error | null = null;
+    // Once the server has ended the session (e.g. "server busy", or an ERROR), the rest of the
+    // input is not sent.
+    let serverEnded = false;
+    const ended = () => serverEnded;
     const receiving = (async () => {
       try {
         for await (const msg of conn) await results.record(msg);
@@ -177,6 +186,8 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
       } catch (err) {
         receiveFailed = err as Error;
         logger.error(`Receiving from the server failed: ${receiveFailed.message}`);
+      } finally {
+        serverEnded = true;
       }
     })();
 
@@ -203,7 +214,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
           const bar = o.progress ? new ProgressBar('Sending waveforms', waveformCount) : null;
           await conn.flush();
           for await (const chunk of file.stream('waveforms', group)) {
-            await writeRaw(socket, chunk);
+            await writeRaw(socket, chunk, ended);
             sent.waveforms += chunk.count;
             bar?.update(sent.waveforms);
           }
@@ -219,7 +230,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
         // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
         await conn.flush();
         for await (const chunk of file.stream('acquisitions', group)) {
-          await writeRaw(socket, chunk);
+          await writeRaw(socket, chunk, ended);
           sent.acquisitions += chunk.count;
           bar?.update(sent.acquisitions);
         }
@@ -231,15 +242,19 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
           logger.info(`Reading images from '/${group}/${series}'`);
           await conn.flush();
           for await (const chunk of file.stream('images', group, series)) {
-            await writeRaw(socket, chunk);
+            await writeRaw(socket, chunk, ended);
             sent.images += chunk.count;
           }
         }
       }
-      await c.sendClose();
+      if (!serverEnded) await c.sendClose();
     } catch (err) {
-      sendFailed = err as Error;
-      logger.error(`Failed to send data -- aborting! (${sendFailed.message})`);
+      if (err instanceof ServerEndedSession) {
+        logger.warning('The server ended the session before the whole input was sent; not sending the rest');
+      } else {
+        sendFailed = err as Error;
+        logger.error(`Failed to send data -- aborting! (${sendFailed.message})`);
+      }
       if (!socket.destroyed) socket.end();
     }
 
@@ -249,7 +264,21 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     await receiving;
     conn.destroy();
     logger.info('Socket closed (writer)');
-    await results.finish(xml);
+
+    // A session that did not complete is a failure, whatever arrived; what arrived is kept in the
+    // output group, marked incomplete. When nothing arrived, no file is written (or touched). A
+    // session the server ended with CLOSE and no ERROR is complete, even if it did not take all
+    // the input (the rest was not sent).
+    const got = results.counts;
+    const what = `${got.images} images, ${got.acquisitions} acquisitions${got.waveforms ? `, ${got.waveforms} waveforms` : ''}`;
+    let failure: string | null = null;
+    if (sendFailed && !closeReceived) failure = `sending ${basename(o.filename)} failed: ${(sendFailed as Error).message} (received ${what})`;
+    else if (receiveFailed) failure = `receiving results failed after ${what}: ${(receiveFailed as Error).message}`;
+    else if (!closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
+    else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
+    const keep = !failure || results.receivedData;
+    if (keep) await results.finish(xml, failure ?? undefined);
+    else await results.close();
 
     const summary: ClientSummary = {
       sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
@@ -258,11 +287,12 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     logger.info(`Sent ${String(sent.acquisitions).padStart(5)} acquisitions  |  Received ${String(summary.received.acquisitions).padStart(5)} acquisitions`);
     logger.info(`Sent ${String(sent.images).padStart(5)} images        |  Received ${String(summary.received.images).padStart(5)} images`);
     logger.info(`Sent ${String(sent.waveforms).padStart(5)} waveforms     |  Received ${String(summary.received.waveforms).padStart(5)} waveforms`);
+    if (failure) {
+      throw new Error(keep
+        ? `${failure}; what arrived is in ${outfile}, group '${o.outGroup}', marked incomplete`
+        : `${failure}; nothing was written to ${outfile}`);
+    }
     logger.info(`Results written to ${outfile}`);
-    if (sendFailed) throw new Error(`sending ${basename(o.filename)} failed: ${sendFailed.message}`);
-    if (receiveFailed) throw new Error(`receiving results failed: ${(receiveFailed as Error).message} (what arrived is in ${outfile})`);
-    if (!closeReceived) throw new Error(`the server closed the connection without a CLOSE message: results may be incomplete (what arrived is in ${outfile}; see the server log)`);
-    if (results.serverErrors.length) throw new Error(`the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0].replace(/^ERROR\s+/, '').split('\n')[0]} (what arrived is in ${outfile})`);
     logger.info('Session complete');
     return summary;
   } finally {

@@ -9,7 +9,10 @@
  * its series is transposed back first (header sizes, field of view, read/phase directions and
  * the ImageRowDir/ImageColumnDir meta swapped), as the upstream client does.
  *
- * Writes are batched (payloads copied: decoded messages may be views into socket buffers).
+ * Writes are batched (payloads copied: decoded messages may be views into socket buffers). The
+ * output file is opened only when there is data to write: a run that fails before any result
+ * arrived leaves no file behind (and an existing file untouched). A group whose session did not
+ * complete gets a text dataset `incomplete` saying why (`INCOMPLETE_DATASET`).
  */
 import { existsSync } from 'node:fs';
 import { logger, ImageSeriesGroups, MrdFile, MrdWriter } from '@mrd-tools/core';
@@ -17,6 +20,13 @@ import type { Acquisition, Image, MrdMessage, Waveform } from '@mrd-tools/core';
 import { transposeImage } from './transpose-image.js';
 
 const BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Name of the text dataset that marks an output group as incomplete (the session failed or the
+ * stream ended without CLOSE); it holds the reason. h5py: `f[group]['incomplete'][0]`; our
+ * reader: `MrdFile.readText(group, 'incomplete')`. A complete group has no such dataset.
+ */
+export const INCOMPLETE_DATASET = 'incomplete';
 
 export interface ReceivedCounts {
   acquisitions: number;
@@ -93,8 +103,11 @@ export class ResultsWriter {
         if (/^ERROR\b/.test(msg.text) || /^CRITICAL\b/.test(msg.text)) {
           logger.error(`    ${msg.text}`);
           this.serverErrors.push(msg.text);
+        } else if (/^WARNING\b/.test(msg.text)) {
+          logger.warning(`    ${msg.text}`);
+        } else {
+          logger.info(`    ${msg.text}`);
         }
-        else logger.info(`    ${msg.text}`);
         return;
       default:
         return;
@@ -140,13 +153,22 @@ export class ResultsWriter {
     this.pending = 0;
   }
 
-  /** Writes what is left and the XML header, and closes the file. */
-  async finish(xmlHeader: string): Promise<void> {
+  /** Whether any image, acquisition or waveform came back. */
+  get receivedData(): boolean {
+    return this.counts.images + this.counts.acquisitions + this.counts.waveforms > 0;
+  }
+
+  /**
+   * Writes what is left and the XML header, and closes the file. `incomplete`: the reason the
+   * session did not complete, stored as the group's `incomplete` text dataset.
+   */
+  async finish(xmlHeader: string, incomplete?: string): Promise<void> {
     try {
       await this.flush();
       const w = await this.open();
       logger.debug('Writing MRD metadata to file');
       await w.writeHeader(xmlHeader);
+      if (incomplete !== undefined) await w.writeText(INCOMPLETE_DATASET, incomplete);
     } finally {
       await this.close();
     }

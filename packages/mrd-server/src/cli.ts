@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { coreNamespaces } from './core-namespaces.js';
 import { cliFailureStatus, logger, prepareOutputFolder, LogLevel, toolParser, toolVersion } from '@mrd-tools/core';
-import { MrdServer, type SessionBootData } from './server.js';
+import { MrdServer, defaultMaxSessions, DEFAULT_IDLE_TIMEOUT_MS, SESSIONS_PER_CORE, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
 import { provideCoreToUserModules } from './user-modules.js';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     name: 'mrd-server',
     version: toolVersion(import.meta.url),
     usage: '$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.',
-    numbers: { port: { integer: true, min: 0, max: 65535 } },
+    numbers: { port: { integer: true, min: 0, max: 65535 }, 'idle-timeout': { min: 0 }, 'max-sessions': { integer: true, min: 1 } },
   })
     .option('port', { alias: 'p', type: 'number', default: DEFAULTS.port, describe: 'TCP port to listen on.' })
     .option('host', {
@@ -62,6 +62,14 @@ async function main(): Promise<void> {
     .option('modules-dir', {
       type: 'string', array: true, default: [] as string[],
       describe: 'Folder of user recon modules (repeatable). A config name "foo" runs foo.ts, foo.mts, foo.js or foo.mjs from the first folder that has it; the file exports process(connection, config, header) and is compiled at load time (no build step). "import ... from \'@mrd-tools/core\'" gives the server\'s own core library.',
+    })
+    .option('idle-timeout', {
+      type: 'number', default: DEFAULT_IDLE_TIMEOUT_MS / 1000,
+      describe: 'Seconds a connection may stay silent while the server waits for it (before its config, within or between its messages, or not reading its results): it then gets an ERROR text and CLOSE and is closed. 0 disables.',
+    })
+    .option('max-sessions', {
+      type: 'number', default: defaultMaxSessions(),
+      describe: `Most sessions running at once (default ${SESSIONS_PER_CORE} x the CPU cores, at least 8). A connection beyond it gets an ERROR text "server busy" and CLOSE at once. Connections that have not sent their config yet do not count and cost no worker or process.`,
     })
     .option('config-dir', {
       type: 'string', array: true, default: [] as string[],
@@ -100,6 +108,8 @@ async function main(): Promise<void> {
     savedataFolder: argv.savedataFolder,
     modulesDirs: (argv['modules-dir'] as string[]).map((d) => d),
     runner: argv.multiprocessing ? 'process' : 'worker',
+    idleTimeoutMs: argv['idle-timeout'] * 1000,
+    maxSessions: argv['max-sessions'],
     entryFile: fileURLToPath(import.meta.url),
     log: { level, crlf: argv.crlf, file: argv.logfile },
   });

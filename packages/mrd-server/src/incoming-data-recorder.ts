@@ -6,8 +6,14 @@
  * sibling group, with a warning). At the end the file is closed and renamed to start with the
  * sanitised protocol name; it never replaces an existing file and never leaves the folder.
  *
+ * The file is created only once a config and the MRD header have arrived: a connection that
+ * never sends both (a port scan, a reset, garbage) leaves nothing behind.
+ *
  * Acquisitions, waveforms and images are buffered (copied, since decoded payloads may be views
- * into the socket's buffers) and appended in batches, so HDF5 writes stay few and large.
+ * into the socket's buffers) and appended in batches, so HDF5 writes stay few and large; a batch
+ * is appended at the latest `FLUSH_AFTER_MS` after its first message, and the writer commits
+ * what it was given at least every half second (it is crash-consistent), so a server killed
+ * outright loses at most about the last second of data.
  */
 import { mkdirSync } from 'node:fs';
 import { renameSync, existsSync } from 'node:fs';
@@ -19,6 +25,8 @@ import { incomingDataFileName, protocolFileName, uniquePathInFolder, measurement
 
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_COUNT = 4096;
+/** Longest time a received message waits in a batch before it is handed to the writer. */
+const FLUSH_AFTER_MS = 200;
 
 function cloneAcquisition(a: Acquisition): Acquisition {
   return { head: a.head, traj: a.traj.slice(), data: a.data.slice() };
@@ -42,6 +50,16 @@ export class IncomingDataRecorder {
   private readonly groups = new ImageSeriesGroups();
   private headerXml: string | null = null;
   private closed = false;
+  /** Config texts received before the header (saved when the file is created). */
+  private early: Array<[string, string]> = [];
+  private configSeen = false;
+  private skipping = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  /** Serialises background (timed) flushes with the session's own calls. */
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  /** Called when a timed background flush fails (the session tells the client). */
+  onBackgroundError: ((err: unknown) => void) | null = null;
 
   constructor(private readonly folder: string, private readonly group = 'dataset') {}
 
@@ -62,10 +80,69 @@ export class IncomingDataRecorder {
     this.writer = await MrdWriter.create(this.path, { group: this.group, overwrite: false });
   }
 
+  /** Runs `fn` after any background flush in progress; rethrows an earlier background failure. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(() => {
+      if (this.failure) throw this.failure;
+      return fn();
+    });
+    this.chain = p.then(() => undefined, () => undefined);
+    return p;
+  }
+
+  /** Appends buffered messages at most FLUSH_AFTER_MS after the first of them arrived. */
+  private scheduleFlush(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.serial(() => this.flushAll()).catch((err) => {
+        if (this.failure) return;
+        this.failure = err;
+        this.onBackgroundError?.(err);
+      });
+    }, FLUSH_AFTER_MS);
+    this.flushTimer.unref();
+  }
+
+  private async flushAll(): Promise<void> {
+    if (!this.writer) return;
+    await this.flushAcquisitions();
+    await this.flushWaveforms();
+    await this.flushImages();
+  }
+
   /** Records one incoming message (the observer of SessionConnection). */
-  async record(msg: MrdMessage): Promise<void> {
-    if (this.closed) return;
-    await this.open();
+  record(msg: MrdMessage): Promise<void> {
+    return this.serial(() => this.recordNow(msg));
+  }
+
+  private async recordNow(msg: MrdMessage): Promise<void> {
+    if (this.closed || this.skipping) return;
+    if (!this.writer) {
+      // Nothing is written before a config and an MRD header are in.
+      if (!this.configSeen) {
+        if (msg.type === 'config_file' || msg.type === 'config_text') {
+          this.configSeen = true;
+          this.early.push(msg.type === 'config_file' ? ['config_file', msg.name] : ['config', msg.text]);
+          return;
+        }
+        logger.warning(`Not saving incoming data: the first message is ${msg.type}, not a config`);
+        this.skipping = true;
+        return;
+      }
+      if (msg.type === 'config_file' || msg.type === 'config_text') {
+        this.early.push(msg.type === 'config_file' ? ['config_file', msg.name] : ['config', msg.text]);
+        return;
+      }
+      if (msg.type !== 'header') {
+        logger.warning(`Not saving incoming data: the message after the config is ${msg.type}, not the MRD header`);
+        this.skipping = true;
+        return;
+      }
+      await this.open();
+      for (const [name, text] of this.early) await this.writer!.writeText(name, text);
+      this.early = [];
+    }
     const w = this.writer!;
     switch (msg.type) {
       case 'config_file':
@@ -103,13 +180,15 @@ export class IncomingDataRecorder {
       default:
         break;
     }
+    if (this.acqs.length || this.wavs.length || this.images.size) this.scheduleFlush();
   }
 
-  /** Saves the JSON additional config text as `configAdditional`. */
-  async recordAdditionalConfig(text: string): Promise<void> {
-    if (this.closed) return;
-    await this.open();
-    await this.writer!.writeText('configAdditional', text);
+  /** Saves the JSON additional config text as `configAdditional` (once the file exists). */
+  recordAdditionalConfig(text: string): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed || !this.writer) return;
+      await this.writer.writeText('configAdditional', text);
+    });
   }
 
   private async flushAcquisitions(): Promise<void> {
@@ -138,17 +217,24 @@ export class IncomingDataRecorder {
    * `parsedHeader` is the parsed XML header (or null). Returns the final path, or null if no file.
    */
   async close(parsedHeader: unknown): Promise<string | null> {
-    if (this.closed) return this.path;
+    if (this.closed) return this.writer ? this.path : null;
     this.closed = true;
-    if (!this.writer) return null;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    await this.chain;
+    const w = this.writer;
+    if (!w) return null;
     try {
-      await this.flushAcquisitions();
-      await this.flushWaveforms();
-      await this.flushImages();
-    } finally {
-      await this.writer.close();
+      if (this.failure) throw this.failure;
+      await this.flushAll();
+    } catch (err) {
+      // The writer failed: the file keeps its last commit (a valid file with what it holds).
       this.writer = null;
+      await w.abandon().catch(() => undefined);
+      throw err;
     }
+    this.writer = null;
+    await w.close();
     if (this.path && this.headerXml !== null && parsedHeader) {
       const { protocolName } = measurementInfo(parsedHeader);
       const renamed = protocolFileName(basename(this.path), protocolName);

@@ -1,29 +1,61 @@
 /**
  * The mrd-server listener (reference `server.py` `Server`): accepts TCP connections and runs
  * each session off the main thread, so the main event loop only accepts and moves bytes:
- * - default: each session in a worker thread (`runner: 'worker'`), bytes relayed over a
- *   MessagePort; several sessions run at once and a CPU-heavy module never stalls the others;
- * - `-m/--multiprocessing`: each session in its own child process holding the socket itself
- *   (`runner: 'process'`), so a module that crashes or exhausts memory ends only its session;
+ * - default: each session in a worker thread (`runner: 'worker'`);
+ * - `-m/--multiprocessing`: each session in its own child process (`runner: 'process'`), so a
+ *   module that crashes or exhausts memory ends only its session;
  * - `runner: 'inline'`: on the main thread (tests and embedding only).
  *
- * One runner is started ahead of time so a new connection does not wait for a worker to boot.
- * `close()` stops accepting, lets open sessions finish for a grace period, then aborts them
- * (their files are closed properly) and finally terminates what is left.
+ * The main thread keeps every client socket (client-connection.ts): a connection gets a runner
+ * only once its first message (the config) is complete, so idle or hostile connections cost a
+ * socket and a few bytes, not a worker (~10 MB) or a process (~57 MB). A runner is kept ready
+ * (a fixed number, not one per connection) so a new session does not wait for a boot: booted
+ * ahead, or, in worker mode, the worker of a session that has finished (IDLE_WORKERS).
+ * `maxSessions` bounds the sessions running at once: a connection beyond it gets an ERROR text
+ * "server busy" and CLOSE (counted in `busyRejections`); `idleTimeoutMs` closes connections the
+ * server waits for in vain. `close()` stops accepting, lets open sessions finish for a grace
+ * period, then aborts them (their files are closed properly) and finally terminates what is left.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
-import { encodeMessages, formatLogging, logger, LogLevel } from '@mrd-tools/core';
-import { relaySocketOverPort } from './port-socket.js';
+import { availableParallelism } from 'node:os';
+import type { Duplex } from 'node:stream';
+import { logger, LogLevel } from '@mrd-tools/core';
+import { PortStream } from './port-stream.js';
 import { runSession, type SessionOptions } from './session.js';
+import { ClientConnection, type SessionRunner } from './client-connection.js';
+import { SESSION_STREAM_FD } from './session-host.js';
 
-export type SessionRunner = 'worker' | 'process' | 'inline';
+/**
+ * Booted session workers kept waiting for sessions. Two, so that sequential sessions never wait
+ * for a boot: the one booted ahead when a session takes the last, and the one that session
+ * gives back when it ends. A fixed cost (~10 MB each), not one per connection.
+ */
+const IDLE_WORKERS = 2;
+
+/** Default `--idle-timeout`: 300 s. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/** Sessions per CPU core of the default `--max-sessions`. */
+export const SESSIONS_PER_CORE = 8;
+
+/** Default `--max-sessions`: SESSIONS_PER_CORE x the CPU cores, at least 8. */
+export function defaultMaxSessions(): number {
+  return Math.max(8, SESSIONS_PER_CORE * availableParallelism());
+}
+
+export type RunnerKind = 'worker' | 'process' | 'inline';
 
 export interface ServerOptions extends SessionOptions {
   host: string;
   port: number;
-  runner: SessionRunner;
+  runner: RunnerKind;
+  /** Close a connection that sends (or reads) nothing for this long while awaited (ms; 0: never). Default 300 s. */
+  idleTimeoutMs?: number;
+  /** Most sessions running at once; beyond, "server busy". Default `defaultMaxSessions()`. */
+  maxSessions?: number;
+  /** After CLOSE, how long a quiet connection is kept for the client to read and close (ms). Default 10 s. */
+  lingerMs?: number;
   /** The script that hosts session workers / child processes (the bundled cli.js). */
   entryFile?: string;
   /** Log settings handed to session workers and child processes. */
@@ -37,24 +69,35 @@ export interface SessionBootData {
   log: { level: LogLevel; crlf: boolean; file?: string };
 }
 
-interface LiveSession {
-  id: number;
-  label: string;
-  abort(): void;
-  kill(): void;
-  done: Promise<void>;
-}
-
 export class MrdServer {
   private readonly net: NetServer;
-  private readonly sessions = new Set<LiveSession>();
-  private nextId = 1;
-  private spareWorker: Worker | null = null;
+  /** Every open connection (waiting for its config, in a session, or closing). */
+  private readonly connections = new Set<ClientConnection>();
+  /** Connections with a session runner that has not exited. */
+  private readonly sessions = new Set<ClientConnection>();
+  /**
+   * Sessions whose client is gone, being aborted. They no longer hold a place in `maxSessions`,
+   * so a storm of connections that reset after their config never shuts live clients out; at
+   * most `maxSessions` of them may be ending at once (the oldest is ended beyond that), so
+   * resources stay bounded by twice the limit.
+   */
+  private readonly orphans = new Set<ClientConnection>();
+  /** Booted workers waiting for a session (at most IDLE_WORKERS). */
+  private idleWorkers: Worker[] = [];
   private spareChild: ChildProcess | null = null;
   private closing = false;
+  /** Connections refused with "server busy" since the start. */
+  busyRejections = 0;
+  readonly maxSessions: number;
+  readonly idleTimeoutMs: number;
 
   constructor(private readonly opts: ServerOptions) {
-    this.net = createServer({ pauseOnConnect: true, noDelay: true }, (sock) => this.accept(sock));
+    this.maxSessions = opts.maxSessions ?? defaultMaxSessions();
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) throw new RangeError(`max-sessions must be a whole number of at least 1 (got ${opts.maxSessions})`);
+    if (!Number.isFinite(this.idleTimeoutMs) || this.idleTimeoutMs < 0) throw new RangeError(`idle-timeout must be a number of seconds, 0 or more (got ${this.idleTimeoutMs / 1000})`);
+    // allowHalfOpen: a client that shuts its write side after CLOSE still gets every result.
+    this.net = createServer({ allowHalfOpen: true, noDelay: true }, (sock) => this.accept(sock));
     this.net.on('error', (err) => logger.error(`Server error: ${err.message}`));
   }
 
@@ -64,9 +107,10 @@ export class MrdServer {
     logger.info(`Default config is ${this.opts.defaultConfig}`);
     if (this.opts.savedata) logger.debug('Saving incoming data is enabled.');
     if (this.opts.runner === 'process') logger.debug('Multiprocessing is enabled.');
+    logger.debug(`At most ${this.maxSessions} sessions at once; idle timeout ${this.idleTimeoutMs / 1000} s`);
     return new Promise((resolve, reject) => {
       this.net.once('error', reject);
-      this.net.listen({ host: this.opts.host, port: this.opts.port }, () => {
+      this.net.listen({ host: this.opts.host, port: this.opts.port, backlog: 1024 }, () => {
         this.net.off('error', reject);
         const addr = this.net.address();
         const port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
@@ -78,8 +122,14 @@ export class MrdServer {
     });
   }
 
+  /** Sessions running now. */
   get activeSessions(): number {
     return this.sessions.size;
+  }
+
+  /** Open connections (with or without a session). */
+  get openConnections(): number {
+    return this.connections.size;
   }
 
   private bootData(): SessionBootData {
@@ -94,7 +144,7 @@ export class MrdServer {
   private prepareSpare(): void {
     if (this.closing) return;
     try {
-      if (this.opts.runner === 'worker' && !this.spareWorker) this.spareWorker = this.startWorker();
+      if (this.opts.runner === 'worker' && this.idleWorkers.length === 0) this.idleWorkers.push(this.startWorker());
       if (this.opts.runner === 'process' && !this.spareChild) this.spareChild = this.startChild();
     } catch (err) {
       logger.error(`Cannot start a session runner: ${(err as Error).message}`);
@@ -110,12 +160,17 @@ export class MrdServer {
     // MRD_SERVER_WORKER_MAX_HEAP_MB bounds each session's JavaScript heap (worker mode): a session
     // that exceeds it ends with an ERROR to its client; the server and other sessions go on.
     const heapMb = Number(process.env.MRD_SERVER_WORKER_MAX_HEAP_MB ?? '');
+    logger.debug('Starting a session worker');
     const w = new Worker(this.entry(), {
       workerData: this.bootData(), stdout: false, stderr: false,
       ...(Number.isFinite(heapMb) && heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
     w.unref();
     w.on('error', (err) => logger.error(`Session worker failed: ${err.message}`));
+    w.on('exit', () => {
+      const i = this.idleWorkers.indexOf(w);
+      if (i >= 0) this.idleWorkers.splice(i, 1);
+    });
     w.on('message', (m: { t: string; line?: string; level?: LogLevel }) => {
       if (m?.t === 'log' && m.line !== undefined) logger.log(m.level ?? LogLevel.INFO, m.line);
     });
@@ -123,114 +178,208 @@ export class MrdServer {
   }
 
   private startChild(): ChildProcess {
+    // fd SESSION_STREAM_FD is the session's byte stream (a socket pair); the parent relays the client.
+    const stdio: ('ignore' | 'inherit' | 'ipc' | 'pipe')[] = ['ignore', 'inherit', 'inherit', 'ipc'];
+    while (stdio.length < SESSION_STREAM_FD) stdio.push('ignore');
+    stdio.push('pipe');
     const child = fork(this.entry(), [], {
       env: { ...process.env, MRD_SERVER_SESSION: JSON.stringify(this.bootData()) },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio,
       serialization: 'advanced',
     });
     child.on('error', (err) => logger.error(`Session process failed: ${err.message}`));
+    child.once('exit', () => {
+      if (this.spareChild === child) this.spareChild = null;
+    });
     child.unref();
     (child as unknown as { channel?: { unref(): void } }).channel?.unref();
+    const stream = child.stdio[SESSION_STREAM_FD] as Socket;
+    stream.unref();
     return child;
   }
 
   private accept(sock: Socket): void {
-    const label = `${sock.remoteAddress}:${sock.remotePort}`;
-    logger.info(`Accepting connection from: ${label}`);
     if (this.closing) {
       sock.destroy();
       return;
     }
-    sock.setNoDelay(true);
-    const id = this.nextId++;
-    let session: LiveSession;
-    try {
-      if (this.opts.runner === 'worker') session = this.runInWorker(id, label, sock);
-      else if (this.opts.runner === 'process') session = this.runInChild(id, label, sock);
-      else session = this.runInline(id, label, sock);
-    } catch (err) {
-      logger.error(`Cannot start session for ${label}: ${(err as Error).message}`);
+    if (sock.remoteAddress === undefined) {
+      // The peer reset the connection before it was accepted (getpeername fails): nobody to
+      // answer, nothing to start.
+      logger.debug('Dropping a connection reset before it was accepted');
       sock.destroy();
       return;
     }
-    this.sessions.add(session);
-    session.done.finally(() => this.sessions.delete(session));
-    // The next connection finds a runner already booted (booting takes 0.1-0.5 s).
+    const label = `${sock.remoteAddress}:${sock.remotePort}`;
+    logger.info(`Accepting connection from: ${label}`);
+    sock.setNoDelay(true);
+    const conn = new ClientConnection(sock, label, { idleTimeoutMs: this.idleTimeoutMs, lingerMs: this.opts.lingerMs ?? 10_000 }, {
+      // One turn of the event loop first: a reset that came with the config is seen, and costs
+      // no session.
+      ready: (c) => setImmediate(() => this.startSession(c)),
+      orphaned: (c) => {
+        if (!this.sessions.delete(c)) return;
+        this.orphans.add(c);
+        if (this.orphans.size > this.maxSessions) {
+          const oldest = this.orphans.values().next().value!;
+          this.orphans.delete(oldest);
+          oldest.destroy();
+        }
+      },
+      closed: (c) => {
+        this.connections.delete(c);
+        this.sessions.delete(c);
+        this.orphans.delete(c);
+      },
+    });
+    this.connections.add(conn);
+    // Busy now: say so at once rather than after the client sent its config.
+    if (this.full()) this.refuseBusy(conn);
+  }
+
+  private full(): boolean {
+    return this.sessions.size >= this.maxSessions;
+  }
+
+  private refuseBusy(conn: ClientConnection): void {
+    this.busyRejections++;
+    const why = `${this.sessions.size} sessions are running (--max-sessions ${this.maxSessions})`;
+    logger.warning(`Server busy: ${why}; refusing ${conn.label}`);
+    conn.refuse(`server busy: ${why}; try again later`);
+  }
+
+  /** The connection's config is in: start its session, or refuse it when the server is full. */
+  private startSession(conn: ClientConnection): void {
+    if (conn.socket.destroyed || !conn.waitingForConfig) return;
+    if (this.closing) {
+      logger.info(`Server shutting down: refusing ${conn.label}`);
+      conn.refuse('server shutting down');
+      return;
+    }
+    if (this.full()) {
+      this.refuseBusy(conn);
+      return;
+    }
+    let runner: SessionRunner;
+    try {
+      runner = this.opts.runner === 'worker' ? this.workerRunner() : this.opts.runner === 'process' ? this.processRunner() : this.inlineRunner();
+    } catch (err) {
+      logger.error(`Cannot start a session for ${conn.label}: ${(err as Error).message}`);
+      conn.refuse(`cannot start a session: ${(err as Error).message}`);
+      return;
+    }
+    this.sessions.add(conn);
+    runner.exited.then(() => {
+      this.sessions.delete(conn);
+      this.orphans.delete(conn);
+    });
+    conn.run(runner);
+    // The next session finds a runner already booted (booting takes 0.1-0.5 s).
     this.prepareSpare();
   }
 
-  private runInline(id: number, label: string, sock: Socket): LiveSession {
-    sock.resume();
-    const done = runSession(sock, this.bootData().session).catch((err) => logger.error(err)).finally(() => sock.destroy());
-    return { id, label, abort: () => sock.destroy(), kill: () => sock.destroy(), done: done.then(() => undefined) };
-  }
-
-  private runInWorker(id: number, label: string, sock: Socket): LiveSession {
-    const worker = this.spareWorker ?? this.startWorker();
-    this.spareWorker = null;
-    worker.ref();
+  private inlineRunner(): SessionRunner {
     const { port1, port2 } = new MessageChannel();
-    const relay = relaySocketOverPort(sock, port1);
-    worker.postMessage({ t: 'start', port: port2, label }, [port2]);
-    sock.resume();
-    let finished = false;
-    const done = new Promise<void>((resolve) => {
-      const finish = (why?: string) => {
-        if (finished) return;
-        finished = true;
-        relay.detach();
-        if (why) {
-          logger.error(`Session ${id} (${label}) ended: ${why}`);
-          // The worker's writes are whole messages (one encoded batch each), so the stream is at
-          // a message boundary: tell the client why, and close properly.
-          if (!sock.destroyed && !sock.writableEnded) {
-            sock.end(encodeMessages([{ type: 'text', text: formatLogging('ERROR', `session ended: ${why}`) }, { type: 'close' }]));
-            setTimeout(() => sock.destroy(), 2000).unref();
-            resolve();
-            return;
-          }
-        }
-        if (!sock.destroyed) sock.destroy();
-        resolve();
-      };
-      worker.on('message', (m: { t: string }) => {
-        if (m?.t === 'done') {
-          // Let the socket flush what the worker wrote, then end the worker.
-          const end = () => {
-            finish();
-            void worker.terminate();
-          };
-          if (sock.writableLength > 0 && !sock.destroyed) sock.once('drain', end).once('close', end);
-          else end();
-        }
-      });
-      worker.on('exit', (code) => finish(code !== 0 && !finished ? `worker exited with code ${code}` : undefined));
-      worker.on('error', (err) => finish(err.message));
-    });
+    const stream = new PortStream(port1);
+    let session: PortStream | null = null;
+    let resolveExit!: (v: string | null) => void;
+    const exited = new Promise<string | null>((r) => (resolveExit = r));
     return {
-      id, label, done,
-      abort: () => worker.postMessage({ t: 'abort' }),
-      kill: () => void worker.terminate(),
+      stream,
+      exited,
+      start: () => {
+        session = new PortStream(port2);
+        const io: Duplex = session;
+        runSession(io, this.bootData().session)
+          .then(() => resolveExit(null), (err) => resolveExit(`session failed: ${(err as Error).message}`))
+          .finally(() => io.destroy());
+      },
+      abort: () => session?.destroy(),
+      kill: () => session?.destroy(),
     };
   }
 
-  private runInChild(id: number, label: string, sock: Socket): LiveSession {
-    const child = this.spareChild ?? this.startChild();
+  private workerRunner(): SessionRunner {
+    let worker = this.idleWorkers.pop();
+    // (A worker that died while waiting is dropped.)
+    while (worker && worker.threadId < 0) worker = this.idleWorkers.pop();
+    worker ??= this.startWorker();
+    worker.ref();
+    const { port1, port2 } = new MessageChannel();
+    const stream = new PortStream(port1);
+    let done = false;
+    let released = false;
+    let failure: string | null = null;
+    let resolveExit!: (why: string | null) => void;
+    const exited = new Promise<string | null>((r) => (resolveExit = r));
+    const onError = (err: Error) => (failure ??= err.message);
+    const onExit = (code: number) => resolveExit(done ? null : failure ?? `worker exited with code ${code}`);
+    const onMessage = (m: { t: string; reusable?: boolean }) => {
+      if (m?.t !== 'done') return;
+      done = true;
+      // A worker whose session has finished waits for the next session (no boot), unless
+      // enough are waiting already; otherwise it ends.
+      if (m.reusable && this.idleWorkers.length < IDLE_WORKERS && !this.closing) {
+        released = true;
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        worker.unref();
+        this.idleWorkers.push(worker);
+        resolveExit(null);
+      } else {
+        void worker.terminate();
+      }
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    return {
+      stream,
+      exited,
+      start: (label) => worker.postMessage({ t: 'start', port: port2, label }, [port2]),
+      abort: () => {
+        if (released) return;
+        try {
+          worker.postMessage({ t: 'abort' });
+        } catch {
+          /* exited */
+        }
+      },
+      kill: () => {
+        if (!released) void worker.terminate();
+      },
+    };
+  }
+
+  private processRunner(): SessionRunner {
+    const spare = this.spareChild;
     this.spareChild = null;
+    const child = spare && spare.exitCode === null && spare.signalCode === null && spare.connected ? spare : this.startChild();
     child.ref();
     (child as unknown as { channel?: { ref(): void } }).channel?.ref();
+    const stream = child.stdio[SESSION_STREAM_FD] as Socket;
+    stream.ref();
+    // The session's end of output is not the end of its input.
+    stream.allowHalfOpen = true;
     logger.debug(`Spawned process ${child.pid} to handle connection.`);
-    child.send({ t: 'start', label }, sock);
-    const done = new Promise<void>((resolve) => {
-      child.on('exit', (code, signal) => {
-        if (code !== 0) logger.error(`Session ${id} (${label}) process ${child.pid} ended with ${signal ?? `code ${code}`}`);
-        if (!sock.destroyed) sock.destroy();
-        resolve();
-      });
+    const exited = new Promise<string | null>((resolve) => {
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (code === 0) resolve(null);
+        else resolve(`session process ${child.pid} ${signal ? `killed by ${signal}` : `exited with code ${code}`}`);
+      };
+      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
+      else child.once('exit', onExit);
     });
     return {
-      id, label, done,
-      abort: () => { if (child.connected) child.send({ t: 'abort' }); },
+      stream,
+      exited,
+      start: (label) => {
+        if (child.connected) child.send({ t: 'start', label });
+      },
+      abort: () => {
+        if (child.connected) child.send({ t: 'abort' });
+      },
       kill: () => child.kill('SIGKILL'),
     };
   }
@@ -243,28 +392,44 @@ export class MrdServer {
     if (this.closing) return;
     this.closing = true;
     const listening = new Promise<void>((r) => this.net.close(() => r()));
-    this.spareWorker?.terminate();
-    this.spareWorker = null;
+    for (const w of this.idleWorkers.splice(0)) void w.terminate();
     this.spareChild?.kill();
     this.spareChild = null;
-    const all = () => Promise.all([...this.sessions].map((s) => s.done));
+    // Connections still waiting for their config are told now.
+    for (const c of this.connections) {
+      if (c.waitingForConfig) {
+        logger.info(`Server shutting down: refusing ${c.label}`);
+        c.refuse('server shutting down');
+      }
+    }
+    const all = () => new Promise<void>((resolve) => {
+      const check = () => (this.sessions.size + this.orphans.size === 0 ? resolve() : setTimeout(check, 20).unref());
+      check();
+    });
     const wait = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
     if (this.sessions.size) {
       logger.info(`Waiting for ${this.sessions.size} open session(s) to finish`);
       if ((await Promise.race([all(), wait(graceMs)])) === 'timeout') {
         logger.warning(`Aborting ${this.sessions.size} open session(s)`);
-        for (const s of this.sessions) s.abort();
+        this.abortAll();
         if ((await Promise.race([all(), wait(killMs)])) === 'timeout') {
-          for (const s of this.sessions) s.kill();
+          for (const c of this.sessions) c.destroy();
           await all();
         }
       }
     }
+    // Let what was written reach the kernel (results, CLOSE), then let go of every connection.
+    const flushed = () => new Promise<void>((resolve) => {
+      const check = () => ([...this.connections].every((c) => c.flushed) ? resolve() : setTimeout(check, 20).unref());
+      check();
+    });
+    await Promise.race([flushed(), wait(killMs)]);
+    for (const c of this.connections) c.destroy();
     await listening;
   }
 
-  /** Aborts every open session now (a second signal). */
+  /** Aborts every open session now (a second signal): each client gets an ERROR text and CLOSE. */
   abortAll(): void {
-    for (const s of this.sessions) s.abort();
+    for (const c of this.sessions) c.abort('session aborted: the server is shutting down');
   }
 }

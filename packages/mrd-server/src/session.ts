@@ -8,12 +8,15 @@
  * 4. the config selects the module: `null` and `savedataonly` drain the input (saving it when
  *    enabled) and answer CLOSE; `savedata` stores the raw data under the reference's
  *    `meas_MID...` name; built-in modules; then user modules from `--modules-dir`; anything else
- *    (including a name that is not a plain identifier) falls back to the default config with a
- *    logged error.
+ *    (including a name that is not a plain identifier) falls back to the default config, as the
+ *    reference, and the client is told so in a WARNING text.
  *
- * A module error becomes an ERROR text message then CLOSE. After the module the rest of the
- * client's input is drained (so a client still sending is not cut off mid-write), the socket is
- * ended, and the saved-data file is closed and renamed to the protocol name.
+ * Every session ends with CLOSE. Whatever goes wrong (a module throwing, a module that cannot
+ * be loaded, a protocol error, saving that fails) is first told to the client in one ERROR text
+ * line naming what failed; the stack trace goes to the server log only. After the module the
+ * rest of the client's input is drained (so a client still sending is not cut off mid-write);
+ * when incoming data is saved, the file is closed before CLOSE so that a failure to finish it
+ * still reaches the client. The output is ended only once everything written is handed on.
  */
 import type { Duplex } from 'node:stream';
 import { logger, MrdProtocolError } from '@mrd-tools/core';
@@ -21,7 +24,7 @@ import type { ModuleConfig, MrdMessage, ReconModule } from '@mrd-tools/core';
 import { SessionConnection } from './session-connection.js';
 import { IncomingDataRecorder } from './incoming-data-recorder.js';
 import { isValidConfigName } from './config-name.js';
-import { findUserModule, loadUserModule } from './user-modules.js';
+import { findUserModule, loadUserModule, UserModuleLoadError } from './user-modules.js';
 import { savedataModule } from './savedata-module.js';
 import { builtInModule } from './modules/index.js';
 import { openWireConnection, parseHeaderOrNull } from './wire.js';
@@ -68,32 +71,49 @@ async function resolveModule(name: string, opts: SessionOptions, headerXml: stri
   return { name, module: await loadUserModule(file) };
 }
 
+/** The one line a client is told about an error: the first line of its message, never a stack trace. */
+export function errorLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const line = msg.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? (err instanceof Error ? err.name : 'unknown error');
+  return line.length > 500 ? line.slice(0, 500) + '…' : line;
+}
+
 export async function runSession(io: Duplex, opts: SessionOptions): Promise<void> {
   const wire = openWireConnection(io);
+  // Incoming data is saved (-s, or config savedataonly) once a config and an MRD header are in:
+  // a connection that never sends both creates no file.
   let recorder: IncomingDataRecorder | null = opts.savedata ? new IncomingDataRecorder(opts.savedataFolder) : null;
   if (opts.savedata) logger.debug('Saving incoming data is enabled.');
   let recorderFailed = false;
   // Saving must never take the session down silently: on a write error the client is told
-  // (ERROR text), the error is logged, and the session goes on without saving.
+  // (ERROR text naming the file), the error is logged, and the session goes on without saving.
+  const saveFailed = (err: unknown) => {
+    if (recorderFailed) return;
+    recorderFailed = true;
+    const text = `Saving incoming data to ${recorder?.path ?? opts.savedataFolder} failed: ${errorLine(err)}`;
+    logger.error(text);
+    wire.sendLogging('ERROR', text).catch(() => undefined);
+  };
   const recordSafely = async (what: () => Promise<void>) => {
     if (!recorder || recorderFailed) return;
     try {
       await what();
     } catch (err) {
-      recorderFailed = true;
-      const text = `Saving incoming data to ${recorder.path ?? opts.savedataFolder} failed: ${(err as Error).message}`;
-      logger.error(text);
-      wire.sendLogging('ERROR', text).catch(() => undefined);
+      saveFailed(err);
     }
   };
   const conn = new SessionConnection(wire, (msg) => {
     if (msg.type === 'config_file' && msg.name === 'savedataonly') {
       logger.info('Save data, but no processing based on config');
       if (recorder) logger.debug('Saving data is already enabled');
-      else recorder = new IncomingDataRecorder(opts.savedataFolder);
+      else {
+        recorder = new IncomingDataRecorder(opts.savedataFolder);
+        recorder.onBackgroundError = saveFailed;
+      }
     }
     return recordSafely(() => recorder!.record(msg));
   }, () => recorder === null || recorderFailed);
+  if (recorder) recorder.onBackgroundError = saveFailed;
   let parsedHeader: unknown = null;
   try {
     // 1. config
@@ -176,22 +196,29 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
     };
 
     let chosen: { name: string; module: ReconModule } | null = null;
+    let loading = config;
     try {
       chosen = await lookup(config);
       if (!chosen) {
-        logger.error(`Could not find config module '${printable(config)}' -- falling back to default config: ${opts.defaultConfig}`);
+        // As the reference: fall back to the default config; unlike it, the client is told.
+        const text = `Could not find config module '${printable(config)}' -- falling back to default config: ${opts.defaultConfig}`;
+        logger.error(text);
+        await conn.sendLogging('WARNING', text);
+        loading = opts.defaultConfig;
         chosen = await lookup(opts.defaultConfig);
-        if (!chosen) logger.error(`Failed to load default config '${opts.defaultConfig}'`);
+        if (!chosen) {
+          logger.error(`Failed to load default config '${opts.defaultConfig}'`);
+          await conn.sendLogging('ERROR', `default config module '${opts.defaultConfig}' not found either; nothing was processed`);
+        }
       }
     } catch (err) {
-      logger.error(`Failed to load config '${printable(config)}' with error:\n  ${(err as Error).message}`);
-      await conn.sendLogging('ERROR', (err as Error).message).catch(() => undefined);
+      logger.error(`Failed to load config '${printable(loading)}' with error:\n  ${(err as Error)?.stack ?? String(err)}`);
+      await conn.sendLogging('ERROR', `config module '${printable(loading)}' could not be loaded: ${loadErrorLine(err)}`);
       chosen = null;
     }
 
     if (!chosen) {
       await conn.drain().catch(() => undefined);
-      await conn.sendClose().catch(() => undefined);
       return;
     }
 
@@ -199,38 +226,72 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
     try {
       await chosen.module.process(conn, configAdditional, metadata);
     } catch (err) {
-      const e = err as Error;
-      logger.error(`Module '${chosen.name}' failed: ${e?.stack ?? String(err)}`);
-      if (!conn.closeSent) await conn.sendLogging('ERROR', e?.stack ?? String(err)).catch(() => undefined);
-    } finally {
-      await conn.sendClose().catch(() => undefined);
+      // A failure of the stream itself (not MRD, client gone) is the session's, not the module's.
+      const code = (err as { code?: string })?.code;
+      if (err instanceof MrdProtocolError || code === 'ECONNRESET' || code === 'EPIPE') throw err;
+      // The trace goes to the log; the client gets one line naming the module.
+      logger.error(`Module '${chosen.name}' failed: ${(err as Error)?.stack ?? String(err)}`);
+      if (!conn.closeSent) await conn.sendLogging('ERROR', `${chosen.name}: ${errorLine(err)}`).catch(() => undefined);
     }
   } catch (err) {
     const e = err as Error & { code?: string };
     if (e instanceof MrdProtocolError) {
       // Bytes that are not MRD (garbage, an unknown id, a hostile length): tell the client, close.
       logger.error(`Protocol error from the client: ${e.message}`);
-      await conn.sendLogging('ERROR', `protocol error: ${e.message}`).catch(() => undefined);
-      await conn.sendClose().catch(() => undefined);
-    } else if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || /closed|reset/i.test(e?.message ?? '')) {
+      if (!conn.closeSent) await conn.sendLogging('ERROR', `protocol error: ${e.message}`).catch(() => undefined);
+    } else if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') {
       logger.error(`Connection closed unexpectedly: ${e.message}`);
     } else {
-      logger.error(e?.stack ?? String(err));
+      logger.error(`Session failed: ${e?.stack ?? String(err)}`);
+      if (!conn.closeSent) await conn.sendLogging('ERROR', `session failed: ${errorLine(err)}`).catch(() => undefined);
     }
   } finally {
-    // Keep reading what the client still sends (saving it if enabled) until it closes.
-    await drainWithTimeout(conn, opts.drainTimeoutMs ?? 60_000);
-    await wire.close().catch(() => undefined);
-    logger.info('Socket closed');
     if (recorder) {
+      // Everything the client sends is saved, and the file closed, before CLOSE: a save that
+      // fails at the end is still reported to the client.
+      await drainWithTimeout(conn, opts.drainTimeoutMs ?? 60_000);
       try {
         const saved = await recorder.close(parsedHeader);
         if (saved) logger.info(`Incoming data was saved at ${saved}`);
       } catch (err) {
-        logger.error(`Failed to close the saved data file: ${(err as Error).message}`);
+        logger.error(`Failed to close the saved data file ${recorder.path}: ${(err as Error).message}`);
+        saveFailed(err);
       }
     }
+    // Every session ends with CLOSE (after an ERROR text when something went wrong).
+    if (!conn.closeSent) await conn.sendClose().catch(() => undefined);
+    // Keep reading what the client still sends until it closes (or a while).
+    if (!recorder) await drainWithTimeout(conn, opts.drainTimeoutMs ?? 60_000);
+    await endOutput(io, wire);
+    logger.info('Socket closed');
   }
+}
+
+/** A module load failure in one line, without the compiler's file locations. */
+function loadErrorLine(err: unknown): string {
+  if (err instanceof UserModuleLoadError) return err.clientMessage;
+  return errorLine(err);
+}
+
+/**
+ * Ends the session's output: waits until every byte written is handed on (to the relaying main
+ * thread or the pipe), then ends the write side. Never cuts what was written.
+ */
+async function endOutput(io: Duplex, wire: { flush(): Promise<void> }): Promise<void> {
+  await wire.flush().catch(() => undefined);
+  if (io.destroyed || io.writableFinished) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      io.off('finish', done);
+      io.off('close', done);
+      io.off('error', done);
+      resolve();
+    };
+    io.on('finish', done);
+    io.on('close', done);
+    io.on('error', done);
+    io.end();
+  });
 }
 
 async function drainWithTimeout(conn: SessionConnection, ms: number): Promise<void> {

@@ -11,7 +11,7 @@
  * found must lie directly inside the modules folder: a config name never becomes a path.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconModule } from '@mrd-tools/core';
 import { isValidConfigName } from './config-name.js';
@@ -65,8 +65,16 @@ function coreShimSource(specifier: string): string {
   ].join('\n');
 }
 
-/** Error thrown when a user module cannot be compiled or does not export `process`. */
-export class UserModuleLoadError extends Error {}
+/**
+ * Error thrown when a user module cannot be compiled or does not export `process`. `message`
+ * (for the log) names the file and every compiler location; `clientMessage` is the one line a
+ * client is told, without paths.
+ */
+export class UserModuleLoadError extends Error {
+  constructor(message: string, readonly clientMessage: string) {
+    super(message);
+  }
+}
 
 /** Compiles and imports a user module file; resolves to its `process` function. */
 export async function loadUserModule(file: string): Promise<ReconModule> {
@@ -101,10 +109,12 @@ export async function loadUserModule(file: string): Promise<ReconModule> {
     const detail = e.errors?.length
       ? e.errors.map((m) => (m.location ? `${m.location.file}:${m.location.line}:${m.location.column}: ${m.text}` : m.text)).join('\n')
       : String(e.message ?? err);
-    throw new UserModuleLoadError(`cannot compile user module ${file}:\n${detail}`);
+    const first = e.errors?.[0];
+    const brief = first ? `${first.text}${first.location ? ` (line ${first.location.line})` : ''}` : 'compilation failed';
+    throw new UserModuleLoadError(`cannot compile user module ${file}:\n${detail}`, `cannot compile ${basename(file)}: ${brief.split('\n')[0]}`);
   }
   const mod = (await import('data:text/javascript;base64,' + Buffer.from(code).toString('base64'))) as Record<string, unknown>;
   const proc = typeof mod.process === 'function' ? mod.process : (mod.default as Record<string, unknown> | undefined)?.process;
-  if (typeof proc !== 'function') throw new UserModuleLoadError(`user module ${file} does not export a function named 'process'`);
+  if (typeof proc !== 'function') throw new UserModuleLoadError(`user module ${file} does not export a function named 'process'`, `${basename(file)} does not export a function named 'process'`);
   return { process: proc as ReconModule['process'] };
 }

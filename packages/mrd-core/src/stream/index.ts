@@ -3,3 +3,4 @@ export * from './decoder.js';
 export * from './encoder.js';
 export * from './ndarray.js';
 export { decodeCString } from './text.js';
+export * from './frame-scanner.js';

@@ -6,7 +6,7 @@
  * result is rescaled `(v - 2048) * maxVal / 2048` to int16, as series 10, 11, ...
  */
 import {
-  DataType, ImageType, cloneImageHeader, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
+  DataType, ImageType, MrdProtocolError, cloneImageHeader, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
   type Image, type ImageHeader, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
 } from '@mrd-tools/core';
 import { DEFAULT_BITS_STORED, DebugDumper, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
@@ -16,8 +16,13 @@ function headerUserParameterLong(header: unknown, name: string): number | undefi
   return getUserParameterLong(header as IsmrmrdHeader, name);
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+/**
+ * The reference sends the whole traceback to the client; here the client gets one line (the
+ * module and the message) and the stack trace goes to the server log only.
+ */
+function errorLine(module: string, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return `${module}: ${msg.split('\n')[0]}`;
 }
 
 /** Same-typed zeroed array. */
@@ -56,8 +61,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       imgGroup = [];
     }
   } catch (err) {
-    logger.error(errorText(err));
-    await connection.sendLogging('ERROR', errorText(err));
+    // The stream itself failed (bytes that are not MRD, a client gone): the session reports it.
+    if (err instanceof MrdProtocolError || (err as { code?: string })?.code === 'ECONNRESET') throw err;
+    logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    await connection.sendLogging('ERROR', errorLine('analyzeflow', err));
   }
 }
 

@@ -16,7 +16,7 @@
  * sendOriginal (bool), and for filter: filterSize (int), comments (str).
  */
 import {
-  AcquisitionFlag, DataType, ImageType, MetaAttributes, cloneImageHeader, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
+  AcquisitionFlag, DataType, ImageType, MetaAttributes, MrdProtocolError, cloneImageHeader, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
   getJsonConfigParam, getUserParameterLong, logger, parseMeta, serializeMeta,
   type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
 } from '@mrd-tools/core';
@@ -33,9 +33,13 @@ function headerUserParameterLong(header: unknown, name: string): number | undefi
   return getUserParameterLong(header as IsmrmrdHeader, name);
 }
 
-/** Traceback-like text of an error, for the ERROR message sent to the client. */
-function errorText(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+/**
+ * The reference sends the whole traceback to the client; here the client gets one line (the
+ * module and the message) and the stack trace goes to the server log only.
+ */
+function errorLine(module: string, err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return `${module}: ${msg.split('\n')[0]}`;
 }
 
 export interface ContrastVariant {
@@ -142,8 +146,10 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
       imgGroup = [];
     }
   } catch (err) {
-    logger.error(errorText(err));
-    await connection.sendLogging('ERROR', errorText(err));
+    // The stream itself failed (bytes that are not MRD, a client gone): the session reports it.
+    if (err instanceof MrdProtocolError || (err as { code?: string })?.code === 'ECONNRESET') throw err;
+    logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    await connection.sendLogging('ERROR', errorLine(variant.filter ? 'filter' : 'invertcontrast', err));
   }
 }
 

@@ -1,0 +1,435 @@
+/**
+ * One client connection as mrd-server's main thread sees it, from accept to close. The main
+ * thread always keeps the socket; sessions run elsewhere (a worker thread, a `-m` process) and
+ * get the connection's bytes through a stream (`SessionRunner.stream`). This is what makes the
+ * server's promises hold whatever happens to a session:
+ *
+ * - Until the first message (the config) is complete, the connection costs only its socket and
+ *   the bytes received (at most PRECONFIG_BYTES): no worker or process. Then the server hands it
+ *   to a runner, with the bytes already read, or answers "server busy".
+ * - Bytes are relayed both ways with flow control. The client's stream is scanned for message
+ *   boundaries (MrdFrameScanner) to know when its input is complete; the session's output is
+ *   forwarded in whole messages only, so the stream to the client is always at a message
+ *   boundary.
+ * - Every session ends with CLOSE: if the session's output ends without one (the worker or
+ *   process died, was aborted, or the session timed out), the main thread adds an ERROR text
+ *   saying why, then CLOSE.
+ * - Half-close: the client may shut its write side after its CLOSE; the answer is still sent in
+ *   full. The server ends its side after CLOSE, keeps reading until the client closes (so the
+ *   kernel never resets a connection with results still in flight), and destroys the socket
+ *   only after a linger time once everything was handed to the kernel.
+ * - Idle timeout: a client the server waits for (input not complete, or results not being read)
+ *   that sends or reads nothing for `idleTimeoutMs` gets an ERROR text and CLOSE and is closed.
+ */
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { encodeMessages, formatLogging, logger, MrdFrameScanner, MrdProtocolError } from '@mrd-tools/core';
+
+/** Bytes a connection may hold before its first message is complete (a config is ~1 KB). */
+export const PRECONFIG_BYTES = 64 * 1024;
+
+/** How long a session whose client is gone may take to end before its runner is ended. */
+const ABORT_GRACE_MS = 2000;
+
+/** A place a session runs, seen from the main thread. */
+export interface SessionRunner {
+  /** The session's bytes: what is written is the client's input; what is read is its output. */
+  readonly stream: Duplex;
+  /** Starts the session (the stream is connected). */
+  start(label: string): void;
+  /** Asks the session to stop now (files are closed properly). */
+  abort(): void;
+  /** Ends the runner at once. */
+  kill(): void;
+  /** Resolves when the runner is gone: null when it ended normally, else why not. */
+  readonly exited: Promise<string | null>;
+}
+
+export interface ConnectionLimits {
+  /** No byte from a client the server waits for, for this long: ERROR, CLOSE, closed. 0: never. */
+  idleTimeoutMs: number;
+  /** After the server's CLOSE, with the client's input complete: how long to wait for it to close. */
+  lingerMs: number;
+}
+
+export interface ConnectionEvents {
+  /** The first message is complete (or PRECONFIG_BYTES are held): time to start a session. */
+  ready(conn: ClientConnection): void;
+  /** The client is gone while its session still runs (the session is being aborted). */
+  orphaned(conn: ClientConnection): void;
+  /** The socket is closed and the session (if any) is over. */
+  closed(conn: ClientConnection): void;
+}
+
+function errorAndClose(text: string): Uint8Array {
+  return encodeMessages([{ type: 'text', text: formatLogging('ERROR', text) }, { type: 'close' }]);
+}
+
+type State = 'waiting-config' | 'ready' | 'running' | 'ended';
+
+export class ClientConnection {
+  private state: State = 'waiting-config';
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private readonly input = new MrdFrameScanner();
+  private inputScanFailed = false;
+  private inputEnded = false;
+  private readonly output = new MrdFrameScanner();
+  /** Output bytes received from the session and not yet written (the incomplete last message). */
+  private outputTail: Buffer[] = [];
+  private outputTailBytes = 0;
+  /** CLOSE (the session's or our own) written and the write side ended. */
+  private outputDone = false;
+  private outputBlocked = false;
+  private runner: SessionRunner | null = null;
+  private runnerOutputEnded = false;
+  private runnerExit: string | null | undefined = undefined;
+  private lastActivity = Date.now();
+  private doneAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closedSignalled = false;
+  private settleTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly socket: Socket,
+    readonly label: string,
+    private readonly limits: ConnectionLimits,
+    private readonly events: ConnectionEvents,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (err) => this.onSocketError(err));
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => {
+      this.outputBlocked = false;
+      this.lastActivity = Date.now();
+      if (this.runner && this.state === 'running') this.runner.stream.resume();
+    });
+    this.arm();
+    socket.resume();
+  }
+
+  /** Whether the connection has not sent its config yet (no session). */
+  get waitingForConfig(): boolean {
+    return this.state === 'waiting-config' || this.state === 'ready';
+  }
+
+  /** Whether everything the server wrote was handed to the kernel (or the socket is gone). */
+  get flushed(): boolean {
+    return this.socket.destroyed || (this.outputDone && this.socket.writableFinished);
+  }
+
+  /** Whether a session runner is attached and has not exited. */
+  get hasRunningSession(): boolean {
+    return this.runner !== null && this.runnerExit === undefined;
+  }
+
+  // ------------------------------------------------------------------ client input
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    if (this.state !== 'ended' && !this.inputScanFailed && !this.input.closeSeen) {
+      try {
+        this.input.push(chunk);
+      } catch (err) {
+        this.inputScanFailed = true;
+        if (this.state === 'waiting-config') {
+          this.fail(`protocol error: ${(err as Error).message}`);
+          return;
+        }
+        // A running session's decoder finds the same error and answers it.
+      }
+    }
+    switch (this.state) {
+      case 'waiting-config':
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        if (this.input.messages >= 1 || this.heldBytes >= PRECONFIG_BYTES) {
+          this.socket.pause();
+          this.state = 'ready';
+          this.events.ready(this);
+        }
+        break;
+      case 'ready':
+        // paused; a chunk already in flight
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        break;
+      case 'running':
+        if (this.hasRunningSession && !this.runner!.stream.writableEnded && !this.runner!.stream.destroyed) {
+          if (!this.runner!.stream.write(chunk)) {
+            this.socket.pause();
+            this.runner!.stream.once('drain', () => this.socket.resume());
+          }
+        }
+        break;
+      case 'ended':
+        break; // the session is over: what the client still sends is read and dropped
+    }
+  }
+
+  private onEnd(): void {
+    this.inputEnded = true;
+    this.lastActivity = Date.now();
+    if (this.state === 'waiting-config') {
+      if (this.heldBytes === 0) {
+        logger.info(`Connection closed without any data received (${this.label})`);
+        this.finishOutput(null);
+      } else {
+        const err = this.input.endError() ?? new MrdProtocolError('stream ended', { reason: 'truncated' });
+        this.fail(`protocol error: ${err.message}`);
+      }
+      return;
+    }
+    if (this.state === 'running' && this.hasRunningSession) this.runner!.stream.end();
+    this.arm();
+  }
+
+  private onSocketError(err: Error): void {
+    logger.debug(`Connection ${this.label}: ${err.message}`);
+    // 'close' follows.
+  }
+
+  private onClose(): void {
+    this.clearTimer();
+    if (this.runner && this.runnerExit === undefined) {
+      if (!this.outputDone) logger.warning(`Client ${this.label} disconnected before the end of its session; aborting the session`);
+      const runner = this.runner;
+      runner.abort();
+      runner.stream.destroy();
+      this.events.orphaned(this);
+      // An aborted session closes its files and ends within moments; one that does not (still
+      // booting, or stuck in a computation) is ended, so that it frees its place.
+      setTimeout(() => {
+        if (this.runnerExit === undefined) runner.kill();
+      }, ABORT_GRACE_MS).unref();
+    }
+    this.state = 'ended';
+    this.maybeSignalClosed();
+  }
+
+  private maybeSignalClosed(): void {
+    if (this.closedSignalled || !this.socket.destroyed) return;
+    if (this.runner && this.runnerExit === undefined) return;
+    this.closedSignalled = true;
+    this.events.closed(this);
+  }
+
+  // ------------------------------------------------------------------ session
+
+  /** Hands the connection to `runner`: the bytes held so far first, then the rest as it comes. */
+  run(runner: SessionRunner): void {
+    if (this.state !== 'ready') throw new Error('ClientConnection.run: not ready');
+    this.state = 'running';
+    this.runner = runner;
+    const s = runner.stream;
+    s.on('data', (chunk: Buffer) => this.onOutput(chunk));
+    const outputEnded = () => {
+      if (this.runnerOutputEnded) return;
+      this.runnerOutputEnded = true;
+      this.settle();
+    };
+    s.on('end', outputEnded);
+    s.on('close', outputEnded);
+    s.on('error', (err) => logger.debug(`Session stream of ${this.label}: ${err.message}`));
+    runner.exited.then((why) => {
+      this.runnerExit = why;
+      this.settle();
+      this.maybeSignalClosed();
+    });
+    runner.start(this.label);
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    for (const chunk of held) s.write(chunk);
+    if (this.inputEnded) s.end();
+    if (this.socket.destroyed) {
+      runner.abort();
+      s.destroy();
+      return;
+    }
+    this.socket.resume();
+  }
+
+  private onOutput(chunk: Buffer): void {
+    if (this.outputDone) return; // after CLOSE (ours or the session's) nothing more goes out
+    try {
+      this.output.push(chunk);
+    } catch (err) {
+      this.abort(`session ended: it sent invalid data (${(err as Error).message})`);
+      return;
+    }
+    this.outputTail.push(chunk);
+    this.outputTailBytes += chunk.length;
+    // Write every complete message (up to the session's CLOSE); keep an incomplete last one.
+    const end = this.output.closeSeen ? this.output.closeEnd : this.output.boundary;
+    const tailStart = this.output.offset - this.outputTailBytes;
+    let n = end - tailStart;
+    if (n <= 0) return;
+    const out: Buffer[] = [];
+    while (n > 0) {
+      const c = this.outputTail[0]!;
+      if (c.length <= n) {
+        out.push(c);
+        this.outputTail.shift();
+        this.outputTailBytes -= c.length;
+        n -= c.length;
+      } else {
+        out.push(c.subarray(0, n));
+        this.outputTail[0] = c.subarray(n);
+        this.outputTailBytes -= n;
+        n = 0;
+      }
+    }
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+    if (this.socket.destroyed) return;
+    if (!this.socket.write(bytes)) {
+      this.outputBlocked = true;
+      this.runner?.stream.pause();
+    }
+    if (this.output.closeSeen) this.finishOutput(null);
+  }
+
+  /** Called when the session's output ended or its runner exited: adds ERROR + CLOSE if missing. */
+  private settle(): void {
+    if (this.outputDone) {
+      this.arm();
+      return;
+    }
+    const why = () => `session ended: ${this.runnerExit ?? 'it ended without CLOSE'}`;
+    if (this.runnerExit !== undefined && this.runnerOutputEnded) {
+      this.finishOutput(why());
+      return;
+    }
+    // One has happened without the other: bytes may still be in flight; wait a little for them.
+    if (!this.settleTimer) {
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = null;
+        if (this.outputDone) return;
+        if (this.runnerExit === undefined) {
+          // Output ended, runner still alive: it is finishing; its exit settles. Bound the wait.
+          this.settleTimer = setTimeout(() => {
+            if (!this.outputDone) {
+              this.finishOutput(why());
+              this.runner?.kill();
+            }
+          }, 10_000);
+          this.settleTimer.unref();
+          return;
+        }
+        this.finishOutput(why());
+      }, 1000);
+      this.settleTimer.unref();
+    }
+  }
+
+  /**
+   * Ends the output: with `errorText`, that ERROR text and CLOSE first (an incomplete last message
+   * of the session is dropped: the stream is at a message boundary). Then the write side is ended.
+   */
+  private finishOutput(errorText: string | null, logged = false): void {
+    if (this.outputDone) return;
+    this.outputDone = true;
+    this.doneAt = Date.now();
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    this.outputTail = [];
+    this.outputTailBytes = 0;
+    if (this.state !== 'running' || !this.hasRunningSession) this.state = 'ended';
+    if (!this.socket.destroyed && !this.socket.writableEnded) {
+      if (errorText !== null) {
+        if (!logged) logger.error(`Connection ${this.label}: ${errorText}`);
+        this.socket.end(errorAndClose(errorText));
+      } else {
+        this.socket.end();
+      }
+    }
+    // The session may still read (it drains or saves the client's input); the runner stream's
+    // output is no longer forwarded. The client is read on (never left unread: closing a socket
+    // with unread input resets it, which can destroy the answer in flight).
+    if (this.runner) this.runner.stream.resume();
+    if (!this.socket.destroyed) this.socket.resume();
+    this.arm();
+  }
+
+  /** Refuses the connection at once with an ERROR text and CLOSE (e.g. "server busy"; the caller logs). */
+  refuse(text: string): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.state = 'ended';
+    this.socket.resume();
+    this.finishOutput(text, true);
+  }
+
+  private fail(text: string): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.state = 'ended';
+    this.finishOutput(text);
+  }
+
+  /** Ends the session now: ERROR text `errorText` and CLOSE to the client, the runner aborted. */
+  abort(errorText: string): void {
+    this.finishOutput(errorText);
+    if (this.runner && this.runnerExit === undefined) this.runner.abort();
+  }
+
+  /** Destroys the socket now (shutdown after the grace period). */
+  destroy(): void {
+    this.socket.destroy();
+    if (this.runner && this.runnerExit === undefined) this.runner.kill();
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Whether the server waits for the client: before its CLOSE, for input (not complete) or for it
+   * to read results (writes blocked); after, for it to take everything written.
+   */
+  private waitingForClient(): boolean {
+    if (this.outputDone) return !this.socket.writableFinished;
+    const inputOpen = !this.inputEnded && !this.input.closeSeen && !this.inputScanFailed;
+    return inputOpen || this.outputBlocked;
+  }
+
+  /** (Re)arms the one timer of the connection for the nearest deadline. */
+  private arm(): void {
+    this.clearTimer();
+    if (this.socket.destroyed) return;
+    let next = Infinity;
+    if (this.limits.idleTimeoutMs > 0) next = this.lastActivity + this.limits.idleTimeoutMs;
+    if (this.outputDone) next = Math.min(next, Math.max(this.lastActivity, this.doneAt) + this.limits.lingerMs);
+    if (next === Infinity) return;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(10, next - Date.now()));
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    if (this.socket.destroyed) return;
+    const now = Date.now();
+    const idle = this.limits.idleTimeoutMs > 0 && now - this.lastActivity >= this.limits.idleTimeoutMs;
+    if (this.outputDone) {
+      // CLOSE is out. Close once the client took everything and has been quiet for the linger
+      // time (so it read the answer, and no reset can hit results in flight), or when it has
+      // neither read nor sent anything for the idle time.
+      const quiet = now - Math.max(this.lastActivity, this.doneAt) >= this.limits.lingerMs;
+      if ((this.socket.writableFinished && quiet) || (idle && this.waitingForClient())) {
+        this.socket.destroy();
+        return;
+      }
+    } else if (idle && this.waitingForClient()) {
+      const secs = Math.round(this.limits.idleTimeoutMs / 100) / 10;
+      const inputDone = this.inputEnded || this.input.closeSeen;
+      const what = inputDone ? `the client read no data for ${secs} s` : `no data received for ${secs} s`;
+      logger.warning(`Connection ${this.label}: ${what} (idle timeout); closing it`);
+      this.abort(`${what} (idle timeout); closing the connection`);
+    }
+    this.arm();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * PortStream: the two ends of a MessageChannel as Duplex streams: bytes in order with flow
+ * control, each direction ending on its own (half-close), and an abort that never throws away
+ * bytes the other end had completely sent.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { PortStream } from './port-stream.js';
+
+function pair(): [PortStream, PortStream] {
+  const { port1, port2 } = new MessageChannel();
+  return [new PortStream(port1), new PortStream(port2)];
+}
+
+function readAll(s: PortStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => resolve(Buffer.concat(chunks)));
+    s.on('error', reject);
+  });
+}
+
+describe('PortStream', () => {
+  it('carries 40 MB in order to a slow reader, without buffering it all', async () => {
+    const [a, b] = pair();
+    const chunk = Buffer.alloc(1 << 20);
+    let maxUnread = 0;
+    const got: Buffer[] = [];
+    const done = new Promise<void>((resolve) => {
+      b.on('data', (c: Buffer) => {
+        got.push(c);
+        b.pause();
+        setTimeout(() => b.resume(), 1);
+      });
+      b.on('end', () => resolve());
+    });
+    for (let i = 0; i < 40; i++) {
+      chunk.fill(i);
+      const ok = a.write(Buffer.from(chunk));
+      maxUnread = Math.max(maxUnread, a.writableLength);
+      if (!ok) await new Promise((r) => a.once('drain', r));
+    }
+    a.end();
+    await done;
+    const all = Buffer.concat(got);
+    expect(all.length).toBe(40 << 20);
+    for (let i = 0; i < 40; i++) expect(all[(i << 20) + 12345]).toBe(i);
+    expect(maxUnread).toBeLessThanOrEqual(16 << 20);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('half-close: one end ends its writing and still reads what the other sends', async () => {
+    const [a, b] = pair();
+    const atA = readAll(a);
+    const atB = readAll(b);
+    a.end(Buffer.from('request'));
+    expect((await atB).toString()).toBe('request');
+    b.write(Buffer.from('answer, '));
+    b.end(Buffer.from('sent after the request ended'));
+    expect((await atA).toString()).toBe('answer, sent after the request ended');
+  });
+
+  it('an abort after the other end ended keeps its bytes; before, it is an error there', async () => {
+    const [a, b] = pair();
+    const atB = readAll(b);
+    a.end(Buffer.from('complete'));
+    await new Promise((r) => setTimeout(r, 20));
+    a.destroy();
+    expect((await atB).toString()).toBe('complete');
+
+    const [c, d] = pair();
+    const atD = readAll(d);
+    c.write(Buffer.from('partial'));
+    await new Promise((r) => setTimeout(r, 20));
+    c.destroy();
+    await expect(atD).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * A byte stream carried across a worker_threads MessagePort, as a Duplex at each end.
+ *
+ * Node cannot hand a TCP socket to a worker thread, so the server's main thread keeps the client
+ * socket and relays its bytes (session-relay.ts) to the session's worker, which reads and writes
+ * a `PortStream` as it would the socket. Both ends are the same class: bytes written at one end
+ * are read at the other; `end()` at one end is the other's end of input (half-close), so each
+ * direction closes on its own; `destroy()` aborts both. Each direction is flow controlled: a
+ * writer stops being called back while more than `HIGH_WATER` bytes it sent are not yet read at
+ * the other end.
+ */
+import { Duplex } from 'node:stream';
+import type { MessagePort } from 'node:worker_threads';
+
+const HIGH_WATER = 8 * 1024 * 1024;
+
+/**
+ * An ArrayBuffer holding exactly `chunk`, to transfer: the chunk's own buffer when the chunk is
+ * all of it (socket reads and large encodings get their own), else a copy (a pooled buffer is
+ * shared with other Buffers and must never be transferred).
+ */
+function transferable(chunk: Uint8Array): ArrayBuffer {
+  const own = chunk.buffer;
+  if (own instanceof ArrayBuffer && chunk.byteOffset === 0 && own.byteLength === chunk.byteLength && chunk.byteLength > 4096) return own;
+  const ab = new ArrayBuffer(chunk.byteLength);
+  new Uint8Array(ab).set(chunk);
+  return ab;
+}
+
+type PortMessage =
+  | { t: 'data'; buf: ArrayBuffer }
+  | { t: 'ack'; n: number }
+  | { t: 'end' }
+  | { t: 'abort'; message: string };
+
+export class PortStream extends Duplex {
+  /** Bytes received and pushed but not yet acknowledged (the reader has not asked for more). */
+  private pendingAck = 0;
+  /** Bytes sent and not yet acknowledged by the other end. */
+  private unacked = 0;
+  private writeWaiters: (() => void)[] = [];
+  private portClosed = false;
+  /** The other end ended its writing ('end' received): all its bytes are in. */
+  private peerEnded = false;
+  remoteAddress?: string;
+  remotePort?: number;
+
+  constructor(private readonly port: MessagePort) {
+    super({ allowHalfOpen: true });
+    port.on('message', (m: PortMessage) => this.onMessage(m));
+    port.on('close', () => this.peerGone('the other end of the session stream is gone'));
+  }
+
+  /**
+   * The other end aborted or vanished. Bytes it sent are kept when all of them are in (it had
+   * ended): the reader gets them and a clean end. Otherwise this end fails with ECONNRESET.
+   */
+  private peerGone(message: string): void {
+    this.portClosed = true;
+    this.releaseWriters();
+    if (!this.peerEnded && !this.destroyed) this.destroy(Object.assign(new Error(message), { code: 'ECONNRESET' }));
+  }
+
+  private releaseWriters(): void {
+    const waiters = this.writeWaiters;
+    this.writeWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private post(m: PortMessage, transfer?: ArrayBuffer[]): void {
+    if (this.portClosed) return;
+    try {
+      this.port.postMessage(m, transfer);
+    } catch {
+      /* port closed */
+    }
+  }
+
+  private onMessage(m: PortMessage): void {
+    switch (m.t) {
+      case 'data': {
+        if (this.destroyed) return;
+        const n = m.buf.byteLength;
+        if (this.push(Buffer.from(m.buf))) this.post({ t: 'ack', n });
+        else this.pendingAck += n;
+        break;
+      }
+      case 'ack':
+        this.unacked -= m.n;
+        if (this.unacked <= HIGH_WATER) this.releaseWriters();
+        break;
+      case 'end':
+        this.peerEnded = true;
+        if (!this.destroyed) this.push(null);
+        break;
+      case 'abort':
+        this.peerGone(m.message);
+        break;
+    }
+  }
+
+  override _read(): void {
+    if (this.pendingAck > 0) {
+      this.post({ t: 'ack', n: this.pendingAck });
+      this.pendingAck = 0;
+    }
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const ab = transferable(chunk);
+    this.unacked += ab.byteLength;
+    this.post({ t: 'data', buf: ab }, [ab]);
+    if (this.unacked <= HIGH_WATER || this.portClosed) cb();
+    else this.writeWaiters.push(() => cb());
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
+    const total = chunks.reduce((s, c) => s + c.chunk.byteLength, 0);
+    const merged = Buffer.allocUnsafeSlow(total);
+    let off = 0;
+    for (const { chunk } of chunks) {
+      merged.set(chunk, off);
+      off += chunk.byteLength;
+    }
+    this._write(merged, 'binary', cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.post({ t: 'end' });
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // Both directions ended (the automatic destroy after them) is no abort. Otherwise tell the
+    // other end, unless it is the one that aborted (or is gone).
+    const clean = !err && this.peerEnded && this.writableFinished;
+    if (!clean && !this.portClosed) this.post({ t: 'abort', message: err?.message ?? 'aborted' });
+    this.releaseWriters();
+    setImmediate(() => {
+      this.portClosed = true;
+      this.port.close();
+    });
+    cb(err);
+  }
+
+  /** net.Socket compatibility for code that calls these. */
+  setNoDelay(): this { return this; }
+  setKeepAlive(): this { return this; }
+}

@@ -1,0 +1,169 @@
+/**
+ * mrd-client when a session does not complete (issue 13, points 2 and 5): a stream that ends
+ * without CLOSE is a failure (exit 1, a message naming what was received) and what arrived is
+ * kept in the output group, marked incomplete; a run that fails before anything arrived
+ * (connection refused, send failed) writes no file and leaves an existing output file as it was;
+ * a WARNING text from the server is printed.
+ */
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeMessages, MrdFile, MrdStreamDecoder, MrdWriter, type Image, type MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
+import { SMALL_HEADER, images } from './server-sessions.js';
+
+async function inputFile(dir: string, count: number, size = 64): Promise<string> {
+  const path = join(dir, 'input.h5');
+  const w = await MrdWriter.create(path, { group: 'dataset' });
+  await w.writeHeader(SMALL_HEADER);
+  await w.appendImages(images(count, size).map((m) => (m as { image: Image }).image));
+  await w.close();
+  return path;
+}
+
+/** A server that reads the client's stream up to its CLOSE, then does `answer` with the socket. */
+function fakeServer(answer: (sock: Socket) => void, onFirstBytes?: (sock: Socket) => void): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve) => {
+    const server = createServer((sock) => {
+      const d = new MrdStreamDecoder();
+      const got: MrdMessage[] = [];
+      let first = true;
+      sock.on('error', () => undefined);
+      sock.on('data', (c) => {
+        if (first && onFirstBytes) {
+          first = false;
+          onFirstBytes(sock);
+          return;
+        }
+        d.push(c, got);
+        if (got.some((m) => m.type === 'close')) {
+          got.length = 0;
+          answer(sock);
+        }
+      });
+    });
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+  });
+}
+
+const threeImages = () => encodeMessages(images(3, 16));
+
+describe('mrd-client when the session does not complete', () => {
+  let dir: string;
+  let input: string;
+  const servers: Server[] = [];
+  beforeAll(async () => {
+    dir = tempDir('mrd-client-fail-');
+    input = await inputFile(dir, 4);
+  });
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
+
+  it('a stream that ends without CLOSE: exit 1, says what arrived, keeps it in the group marked incomplete', async () => {
+    const { server, port } = await fakeServer((sock) => sock.end(threeImages()));
+    servers.push(server);
+    const out = join(dir, 'no-close.h5');
+    const r = await runClient(['-p', String(port), '-a', '127.0.0.1', '-c', 'invertcontrast', '-o', out, '-G', 'run1', input]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('mrd-client: connection closed by the server before CLOSE after 3 images, 0 acquisitions');
+    expect(r.out).toContain(`marked incomplete`);
+    const f = await MrdFile.open(out);
+    try {
+      expect(f.imageCount('run1', 'image_1')).toBe(3);
+      expect(f.readText('run1', 'incomplete')).toBe('connection closed by the server before CLOSE after 3 images, 0 acquisitions');
+    } finally {
+      f.close();
+    }
+  });
+
+  it('an ERROR from the server after some results: exit 1, the results kept and marked incomplete; a complete group has no mark', async () => {
+    const { server, port } = await fakeServer((sock) => sock.end(Buffer.concat([threeImages(), encodeMessages([{ type: 'text', text: 'ERROR    boom: kaboom' }, { type: 'close' }])])));
+    servers.push(server);
+    const out = join(dir, 'error.h5');
+    const r = await runClient(['-p', String(port), '-a', '127.0.0.1', '-c', 'invertcontrast', '-o', out, '-G', 'run1', input]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('mrd-client: the server reported 1 error(s): boom: kaboom');
+    const { server: good, port: goodPort } = await fakeServer((sock) => sock.end(Buffer.concat([threeImages(), encodeMessages([{ type: 'close' }])])));
+    servers.push(good);
+    expect((await runClient(['-p', String(goodPort), '-a', '127.0.0.1', '-o', out, '-G', 'run2', input])).code).toBe(0);
+    const f = await MrdFile.open(out);
+    try {
+      expect(f.readText('run1', 'incomplete')).toBe('the server reported 1 error(s): boom: kaboom');
+      expect(f.readText('run2', 'incomplete')).toBeUndefined();
+      expect(f.imageCount('run2', 'image_1')).toBe(3);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('connection refused: exit 1 and no output file', async () => {
+    const { server, port } = await fakeServer(() => undefined);
+    await new Promise<void>((r) => server.close(() => r()));
+    const out = join(dir, 'refused.h5');
+    const r = await runClient(['-p', String(port), '-a', '127.0.0.1', '-o', out, input], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/mrd-client: cannot connect to MRD server at 127\.0\.0\.1:\d+/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('.refused'))).toEqual([]);
+  }, 40_000);
+
+  it('a send that fails before anything arrived: no new file, and an existing output file is left byte for byte', async () => {
+    const big = await inputFile(tempDir('mrd-client-big-'), 120, 256);
+    // The server resets the connection as soon as the client's first bytes arrive.
+    const { server, port } = await fakeServer(() => undefined, (sock) => sock.resetAndDestroy());
+    servers.push(server);
+    const fresh = join(dir, 'send-failed.h5');
+    const r1 = await runClient(['-p', String(port), '-a', '127.0.0.1', '-o', fresh, big]);
+    expect(r1.code).toBe(1);
+    expect(r1.out).toMatch(/mrd-client: (sending input\.h5 failed|receiving results failed).*nothing was written to/);
+    expect(existsSync(fresh)).toBe(false);
+    const existing = join(dir, 'existing.h5');
+    copyFileSync(input, existing);
+    const before = readFileSync(existing);
+    const r2 = await runClient(['-p', String(port), '-a', '127.0.0.1', '-o', existing, '-G', 'more', big]);
+    expect(r2.code).toBe(1);
+    expect(readFileSync(existing).equals(before)).toBe(true);
+  });
+});
+
+describe('mrd-client against a busy server', () => {
+  it('reports "server busy" (exit 1), writes nothing, and stops sending', async () => {
+    const server = await startServer(['--max-sessions', '1', '-S', tempDir('mrd-client-busy-')]);
+    const hold = connect({ host: '127.0.0.1', port: server.port });
+    hold.on('error', () => undefined);
+    try {
+      await new Promise<void>((r) => hold.on('connect', () => hold.write(encodeMessages([{ type: 'config_file', name: 'null' }, { type: 'header', xml: SMALL_HEADER }]), () => r())));
+      await new Promise((r) => setTimeout(r, 500));
+      const dir = tempDir('mrd-client-busy-');
+      const input = await inputFile(dir, 120, 256);
+      const out = join(dir, 'out.h5');
+      const r = await runClient(['-p', String(server.port), '-a', '127.0.0.1', '-o', out, input]);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(/mrd-client: the server reported 1 error\(s\): server busy: 1 sessions are running \(--max-sessions 1\); try again later; nothing was written to/);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      hold.destroy();
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe('mrd-client prints the server\'s WARNING texts', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(['-S', tempDir('mrd-client-warn-')]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a config name that is no module: the fallback is printed as a warning, the session completes', async () => {
+    const dir = tempDir('mrd-client-warn-');
+    const input = await inputFile(dir, 2);
+    const r = await runClient(['-p', String(server.port), '-a', '127.0.0.1', '-c', 'filterkspce', '-o', join(dir, 'out.h5'), input]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/ - +WARNING  Could not find config module 'filterkspce' -- falling back to default config: invertcontrast\n/);
+  });
+});
