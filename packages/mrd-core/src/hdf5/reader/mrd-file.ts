@@ -326,6 +326,21 @@ export class MrdFile {
     return (this.h5.get(p) as H5Group).keys();
   }
 
+  /**
+   * What the object at `path` is, without reading its data: a group, or a dataset with its
+   * shape and element type (`compound`, `string`, `vlen` or a numeric type as `readArray`
+   * names it); undefined when absent.
+   */
+  describe(path: string): { kind: 'group' } | { kind: 'dataset'; shape: number[]; type: string } | { kind: 'other' } | undefined {
+    const p = normalize(path);
+    const k = this.kind(p);
+    if (k !== 'dataset') return k === undefined ? undefined : { kind: k };
+    const md = this.metadata(p);
+    const t = elementType(md);
+    const type = t in ELEMENT_BYTES ? t : md.type === H5T.COMPOUND ? 'compound' : md.type === H5T.STRING ? 'string' : md.type === H5T.VLEN ? 'vlen' : `class ${md.type}`;
+    return { kind: 'dataset', shape: [...(md.shape ?? [])], type };
+  }
+
   /** `/<group>/<child>` as an object path. */
   private objPath(group: string, child?: string): string {
     const g = normalize(group);
