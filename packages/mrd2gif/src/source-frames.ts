@@ -196,17 +196,34 @@ export function sourceFramesOf(images: Image[], where: string): SourceFrame[] {
  * percentiles), or each frame's own percentiles with `floating`.
  */
 export function seriesFrameWindows(sources: SourceFrame[], floating: boolean): (WindowRange | null)[] {
-  const windows: (WindowRange | null)[] = sources.map(() => null);
-  const greyIdx = sources.map((s, i) => (s.values ? i : -1)).filter((i) => i >= 0);
-  if (greyIdx.length > 0) {
+  const acc = new SeriesWindowAccumulator();
+  for (const s of sources) acc.add(s);
+  return acc.windows(floating);
+}
+
+/**
+ * `seriesFrameWindows` for a series seen one frame at a time (a viewer streaming a long series
+ * keeps the statistics, not the pixels).
+ */
+export class SeriesWindowAccumulator {
+  private readonly grey: boolean[] = [];
+  private readonly stats: WindowStats[] = [];
+  private readonly metaW: (WindowRange | null)[] = [];
+
+  add(s: SourceFrame): void {
+    this.grey.push(s.values !== null);
+    if (!s.values) return;
     // each frame's statistics binned on the previous frame's range (exact; two passes, not three)
-    const stats: WindowStats[] = [];
-    for (const i of greyIdx) stats.push(frameWindowStats(sources[i].values!, stats[stats.length - 1]));
-    const metaW = greyIdx.map((i) => metaWindow(sources[i].meta));
-    const w = seriesWindows(stats, metaW, floating);
-    greyIdx.forEach((i, k) => (windows[i] = w[k]));
+    this.stats.push(frameWindowStats(s.values, this.stats[this.stats.length - 1]));
+    this.metaW.push(metaWindow(s.meta));
   }
-  return windows;
+
+  /** The window of every frame added so far, in order (null for RGB frames). */
+  windows(floating: boolean): (WindowRange | null)[] {
+    const w = seriesWindows(this.stats, this.metaW, floating);
+    let k = 0;
+    return this.grey.map((g) => (g ? w[k++]! : null));
+  }
 }
 
 /** A ROI ready to draw on a frame upscaled `rescale` times: pixel coordinates, 0..255 ink, width. */
