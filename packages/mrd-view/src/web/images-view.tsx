@@ -143,9 +143,9 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
     if (dragWin) return dragWin;
     if (preset === 'custom' && parseWin(st.win)) return parseWin(st.win);
     if (preset === 'meta' && img.json.metaWindow) return img.json.metaWindow;
-    if (preset === 'minmax') return frameWindow(values, 'minmax', null);
+    if (preset === 'minmax') return frameWindow(values, 'minmax');
     if (preset === 'series' && seriesWin) return seriesWin;
-    return frameWindow(values, 'frame', mode === 'magnitude' ? img.json.metaWindow : null);
+    return frameWindow(values, 'frame');
   }, [values, img, preset, st.win, seriesWin, dragWin]);
   const shownPreset = preset === 'series' && !seriesWin ? 'frame' : preset;
 
@@ -225,7 +225,7 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
           <>
             <label>window <select id="preset" value={shownPreset} onChange={(e) => props.set({ preset: (e.target as HTMLSelectElement).value, win: '' })}>
               <option value="series" disabled={mode !== 'magnitude'}>series 5-95% (mrd2gif)</option>
-              <option value="frame">frame 5-95% (--floating-window)</option>
+              <option value="frame">frame 5-95%</option>
               <option value="minmax">frame min/max</option>
               <option value="meta" disabled={!img.json.metaWindow}>meta WindowCenter/Width</option>
               <option value="custom" disabled>custom (drag)</option>
@@ -294,7 +294,7 @@ export function CompareView(props: { state: ViewState; set: (c: ViewState, push?
     } else {
       const va = frameValues(a, frame, 'magnitude');
       const vb = frameValues(b, frame, 'magnitude');
-      const win = winsA?.[a.json.firstFrame + frame] ?? frameWindow(va, 'frame', a.json.metaWindow);
+      const win = winsA?.[a.json.firstFrame + frame] ?? frameWindow(va, 'frame');
       const palA = (a.arrays.palette as Uint8Array) ?? null;
       shownA = renderGrey(va, width, height, win, palA, a.json.rois[frame] ?? []);
       shownB = renderGrey(vb, width, height, win, (b.arrays.palette as Uint8Array) ?? null, b.json.rois[frame] ?? []);

@@ -60,11 +60,14 @@ export function frameValues(img: LoadedImage, k: number, mode: ComplexMode): Arr
   return out;
 }
 
-/** The window presets: mrd2gif's series window, each frame's own (mrd2gif --floating-window), its min/max, the meta window. */
-export function frameWindow(values: ArrayLike<number>, preset: 'frame' | 'minmax', metaWindow: WindowRange | null): WindowRange {
+/**
+ * The frame's own window presets: its 5th/95th percentiles (its min/max when they coincide),
+ * i.e. mrd2gif --floating-window for images without meta windows; or its min/max.
+ */
+export function frameWindow(values: ArrayLike<number>, preset: 'frame' | 'minmax'): WindowRange {
   const stats = frameWindowStats(values);
   if (preset === 'minmax') return { min: stats.min, max: stats.max };
-  return seriesWindows([stats], [metaWindow], true)[0]!;
+  return seriesWindows([stats], [null], true)[0]!;
 }
 
 /** RGB bytes of a grey frame under a window, with a palette (768 bytes) or grey, ROIs drawn. */
