@@ -29,7 +29,8 @@ const haveChromium = existsSync(CHROMIUM);
 const ARTIFACTS = join(root, 'tests/interop/artifacts/mrd-view');
 const viewCli = join(root, 'packages/mrd-view/dist/cli.js');
 const gifCli = join(root, 'packages/mrd2gif/dist/cli.js');
-const { PNG } = createRequire(join(root, 'packages/mrd2gif/package.json'))('pngjs') as typeof import('pngjs');
+// pngjs through mrd2gif's dependency (a PNG decoder independent of the browser)
+const { PNG } = createRequire(join(root, 'packages/mrd2gif/package.json'))('pngjs') as { PNG: { sync: { read(b: Buffer): { width: number; height: number; data: Buffer } } } };
 const REFS = ['inputs/phantom_m64_c4_r2.h5', 'inputs/phantom_m64_waveforms.h5', 'inputs/cpp_phantom_m64_c4_noise_traj.h5', 'outputs/invertcontrast_m64.h5', 'outputs/invertcontrast_roi.h5', 'outputs/invertcontrast_rgb.h5'];
 if (process.env.MRD_REQUIRE_REFERENCE === '1' && missingReference(REFS).length) throw new Error(`reference data missing: ${missingReference(REFS).join(', ')}`);
 if (process.env.CI && !haveChromium) throw new Error(`${CHROMIUM} is missing (CI installs Debian's chromium)`);

@@ -61,6 +61,8 @@ export class MrdSource {
   private readonly windows = new Map<string, Promise<(WindowRange | null)[]>>();
   private readonly windowsDone = new Map<string, (WindowRange | null)[]>();
   private readonly palettes = new Map<string, Uint8Array | null>();
+  /** Image headers of each series (read once: navigation and frame offsets need them all). */
+  private readonly imageHeads = new Map<string, ImageHeader[]>();
 
   private constructor(readonly id: number, readonly path: string, readonly file: MrdFile, private readonly toolDir: string | undefined) {}
 
@@ -305,7 +307,7 @@ export class MrdSource {
   seriesInfo(g: string, s: string): { count: number; columns: Record<string, number[]> } {
     g = this.group(g);
     s = this.series(g, s);
-    const heads: ImageHeader[] = this.file.imageHeaders(g, s);
+    const heads = this.heads(g, s);
     const pick = (f: (h: ImageHeader) => number) => heads.map(f);
     return {
       count: heads.length,
@@ -317,6 +319,16 @@ export class MrdSource {
         data_type: pick((h) => h.data_type), image_type: pick((h) => h.image_type),
       },
     };
+  }
+
+  private heads(g: string, s: string): ImageHeader[] {
+    const key = `${g}/${s}`;
+    let h = this.imageHeads.get(key);
+    if (!h) {
+      h = this.file.imageHeaders(g, s);
+      this.imageHeads.set(key, h);
+    }
+    return h;
   }
 
   private palette(name: string | undefined): Uint8Array | null {
@@ -373,7 +385,7 @@ export class MrdSource {
     const pal = this.palette(meta.get('LUTFileName') ?? meta.get('GADGETRON_ColorMap'));
     if (pal) arrays.palette = pal;
     // frame offset of this image in the series (frames = channels x slices of every image before it)
-    const heads = this.file.imageHeaders(g, s, { end: i });
+    const heads = this.heads(g, s).slice(0, i);
     const firstFrame = heads.reduce((k, h) => k + (h.image_type === 6 && h.channels === 3 ? Math.max(1, h.matrix_size[2]!) : Math.max(1, h.channels) * Math.max(1, h.matrix_size[2]!)), 0);
     const key = `${g}/${s}`;
     const done = this.windowsDone.get(key);

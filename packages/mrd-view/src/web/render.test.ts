@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createImage, MrdFile, toRgb, type Image } from '@mrd-tools/core';
 import { describeWithReference, reference } from '@mrd-tools/core/testing';
-import { renderSeries } from '../../../mrd2gif/src/index.js';
+import { renderSeries } from '@mrd-tools/mrd2gif';
 import { metaWindow, seriesFrameWindows, sourceFramesOf, roiPolylines } from '@mrd-tools/mrd2gif/source-frames';
 import { dragWindow, frameWindow, renderGrey } from './render.js';
 
