@@ -4,6 +4,8 @@
 //   1. the first image shown (canvas drawn) for a 2 GB file of images, and
 //   2. the acquisition table ready (first rows drawn) for a 2 GB raw file, and its last rows
 //      drawn after jumping to the end of the table;
+// 3. a table of 1 million readouts: ready, and the rows drawn after each of 20 jumps to random
+//    places (median and worst), which is what scrolling through it costs;
 // plus mrd-info's summary of the 2 GB raw file (headers only). The peer, in the same run:
 // python3-h5py reading the same first image, the same first 100 acquisitions, and every
 // acquisition header (the `head` field alone).
@@ -12,7 +14,8 @@
 //   - raw_m256_c32_r58.h5 (~2 GB, shared with e2e-throughput.bench): 14848 readouts of 32 coils
 //     x 512 samples, by the ISMRMRD C++ generator (or mrd-phantom without it);
 //   - images_8000x256.h5 (~2 GB): one series of 8000 float32 images of 256 x 256, by mrd-core's
-//     MrdWriter.
+//     MrdWriter;
+//   - rows_1M.h5 (~400 MB): 1,000,000 readouts of one sample, by MrdWriter.
 // Each figure is the best of 3 (page reloaded each time, server restarted, page cache warm).
 // Usage: node scripts/bench/mrd-view.bench.mjs
 import { build } from 'esbuild';
@@ -49,14 +52,27 @@ if (!existsSync(raw)) {
   spawnSync('mv', [tmp, raw]);
 }
 const images = join(dataDir, 'images_8000x256.h5');
-if (!existsSync(images)) {
-  console.log(`generating ${images} ...`);
+const rows1M = join(dataDir, 'rows_1M.h5');
+let generator = null;
+if (!existsSync(images) || !existsSync(rows1M)) {
   const entry = join(dataDir, 'mrd-view-bench-input.ts');
   const core = (p) => JSON.stringify(join(root, 'packages/mrd-core/src', p));
   writeFileSync(entry, `
 import { MrdWriter } from ${core('hdf5/writer/index.ts')};
-import { createImage } from ${core('messages/create.ts')};
+import { createAcquisition, createImage } from ${core('messages/create.ts')};
 import { sheppLoganPhantom } from ${core('phantom/index.ts')};
+export async function writeRows(path: string, rows: number): Promise<void> {
+  const w = await MrdWriter.create(path, { group: 'dataset', overwrite: true });
+  for (let at = 0; at < rows; at += 4096) {
+    const batch = [];
+    for (let i = at; i < Math.min(rows, at + 4096); i++) {
+      batch.push(createAcquisition({ head: { scan_counter: i, number_of_samples: 1, active_channels: 1, available_channels: 1, flags: i % 256 === 0 ? 1n << 18n : 0n,
+        idx: { kspace_encode_step_1: i % 256, kspace_encode_step_2: 0, average: 0, slice: (i >> 8) % 16, contrast: 0, phase: 0, repetition: i >> 12, set: 0, segment: 0, user: [0, 0, 0, 0, 0, 0, 0, 0] } } }));
+    }
+    await w.appendAcquisitions(batch);
+  }
+  await w.close();
+}
 export async function write(path: string, frames: number, n: number): Promise<void> {
   const w = await MrdWriter.create(path, { group: 'dataset', overwrite: true });
   const ph = sheppLoganPhantom(n);
@@ -72,13 +88,22 @@ export async function write(path: string, frames: number, n: number): Promise<vo
   const out = join(dataDir, 'mrd-view-bench-input.mjs');
   await build({ entryPoints: [entry], outfile: out, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
-  const { write } = await import(pathToFileURL(out).href);
+  generator = await import(pathToFileURL(out).href);
+}
+if (!existsSync(images)) {
+  console.log(`generating ${images} ...`);
   const tmp = images + '.part.h5';
-  await write(tmp, 8000, 256);
+  await generator.write(tmp, 8000, 256);
   spawnSync('mv', [tmp, images]);
 }
+if (!existsSync(rows1M)) {
+  console.log(`generating ${rows1M} ...`);
+  const tmp = rows1M + '.part.h5';
+  await generator.writeRows(tmp, 1_000_000);
+  spawnSync('mv', [tmp, rows1M]);
+}
 const MB = 1e6;
-console.log(`inputs: ${raw} (${(statSync(raw).size / MB).toFixed(0)} MB), ${images} (${(statSync(images).size / MB).toFixed(0)} MB)`);
+console.log(`inputs: ${raw} (${(statSync(raw).size / MB).toFixed(0)} MB), ${images} (${(statSync(images).size / MB).toFixed(0)} MB), ${rows1M} (${(statSync(rows1M).size / MB).toFixed(0)} MB)`);
 
 // ---- mrd-view in Chromium
 function startViewer(file) {
@@ -131,6 +156,27 @@ for (let run = 0; run < RUNS; run++) {
   best.tableEnd = Math.min(best.tableEnd, performance.now() - t0);
   await stopViewer(r);
 }
+
+// a million rows: ready, then 20 jumps to random places (rows drawn after each)
+let big = { ready: Infinity, jumps: [] };
+{
+  const v = await startViewer(rows1M);
+  await page.goto('about:blank');
+  const t0 = performance.now();
+  await page.goto(v.url);
+  await page.waitForSelector('.acq-row[data-index="0"]', { timeout: 60_000 });
+  big.ready = performance.now() - t0;
+  let seed = 1;
+  for (let k = 0; k < 20; k++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    const row = Math.floor((seed / 2147483648) * 999_000);
+    const t1 = performance.now();
+    await page.$eval('#acq-scroller', (el, r) => { el.scrollTop = r * 22; }, row);
+    await page.waitForSelector(`.acq-row[data-index="${row + 2}"]`, { timeout: 60_000 });
+    big.jumps.push(performance.now() - t1);
+  }
+  await stopViewer(v);
+}
 await browser.close();
 
 // ---- mrd-info (headers only)
@@ -179,4 +225,6 @@ console.log(`mrd-view start (files opened, URL printed): images ${ms(best.start)
 console.log(`first image of the 2 GB image file shown:   ${ms(best.image)} (target < 1000 ms: ${best.image < 1000 ? 'met' : 'NOT met'}); h5py reading that image: ${peer ? ms(peer[0]) : 'n/a'} -> ${ratio(best.image, peer?.[0])}`);
 console.log(`acquisition table of the 2 GB raw file ready: ${ms(best.table)} (target < 1000 ms: ${best.table < 1000 ? 'met' : 'NOT met'}); h5py reading its first 100 acquisitions: ${peer ? ms(peer[1]) : 'n/a'} -> ${ratio(best.table, peer?.[1])}`);
 console.log(`jump to the table's last rows: ${ms(best.tableEnd)}`);
+const sorted = [...big.jumps].sort((a, b) => a - b);
+console.log(`table of 1,000,000 readouts: ready ${ms(big.ready)}; rows drawn after a jump to a random place: median ${ms(sorted[sorted.length >> 1])}, worst ${ms(sorted[sorted.length - 1])} (20 jumps)`);
 console.log(`mrd-info --json on the 2 GB raw file (whole process): ${ms(info)}; h5py reading every acquisition header (head field): ${peer ? ms(peer[2]) : 'n/a'} -> ${ratio(info, peer?.[2])}`);

@@ -7,7 +7,7 @@
  * - dragging window/level changes the window and the pixels as computed;
  * - the waveform plot has every sample of the id per channel;
  * - compare shows a zero difference for a file against itself;
- * - Export PNG downloads the canvas;
+ * - cine steps through a series, the wheel zooms; Export PNG downloads the canvas;
  * - the page makes no request outside its own server (every request is intercepted and checked).
  * Screenshots of every view go to tests/interop/artifacts/mrd-view/ (git-ignored).
  */
@@ -311,6 +311,16 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
     await shot('kspace-trajectory');
     await open('v=images&f=6&g=dataset&s=image_0&i=0', '#image-canvas[data-ready="1"][data-preset="rgb"]');
     await shot('images-rgb');
+    // cine: Play steps through the images at the chosen rate; the wheel zooms
+    await open('v=images&f=7&g=dataset&s=image_0&i=0&fps=20', '#image-canvas[data-ready="1"][data-frame="0:0"]');
+    await page.click('#cine');
+    await page.waitForSelector('#image-canvas[data-frame="3:0"]', { timeout: 10_000 });
+    await page.click('#cine');
+    const zoomBefore = await page.$eval('.zoom-info', (e) => e.textContent);
+    const zb = (await (await page.$('.zoom-box'))!.boundingBox())!;
+    await page.mouse.move(zb.x + zb.width / 2, zb.y + zb.height / 2);
+    await page.mouse.wheel({ deltaY: -400 });
+    await page.waitForFunction((b) => document.querySelector('.zoom-info')!.textContent !== b, {}, zoomBefore);
     await open('v=images&f=7&g=dataset&s=image_0&i=2&mode=phase&preset=frame', '#image-canvas[data-ready="1"]');
     expect(await page.$eval('#complex-mode', (e) => (e as HTMLSelectElement).value)).toBe('phase');
     await shot('images-complex-phase');

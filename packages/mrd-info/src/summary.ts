@@ -245,8 +245,8 @@ async function acquisitionSummary(file: MrdFile, group: string): Promise<Acquisi
   };
 }
 
-function imageSeriesSummary(file: MrdFile, group: string, name: string): ImageSeriesSummary {
-  const heads: ImageHeader[] = file.imageHeaders(group, name);
+async function imageSeriesSummary(file: MrdFile, group: string, name: string): Promise<ImageSeriesSummary> {
+  const heads: ImageHeader[] = await file.imageHeaders(group, name);
   const sizes = new Map<string, [number, number, number]>();
   const distinct = (f: (h: ImageHeader) => number) => [...new Set(heads.map(f))].sort((a, b) => a - b);
   const counters: Partial<Record<string, Range>> = {};
@@ -312,11 +312,13 @@ export async function summarize(path: string, group?: string): Promise<Summary> 
         const d = file.describe(`/${g}/${name}`);
         if (d?.kind === 'dataset') other.push({ name, shape: d.shape, type: d.type });
       }
+      const imageSeries: ImageSeriesSummary[] = [];
+      for (const s of series) imageSeries.push(await imageSeriesSummary(file, g, s));
       groups.push({
         name: g,
         header,
         acquisitions: await acquisitionSummary(file, g),
-        image_series: series.map((s) => imageSeriesSummary(file, g, s)),
+        image_series: imageSeries,
         waveforms: await waveformSummary(file, g),
         other_datasets: other,
       });

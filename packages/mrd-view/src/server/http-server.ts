@@ -174,7 +174,7 @@ export class ViewServer {
         return binary(await this.source(url).waveform(p.get('g') ?? '', ViewServer.int(url, 'id')));
       case '/api/series': {
         const src = this.source(url);
-        return json(src.seriesInfo(p.get('g') ?? '', p.get('s') ?? ''));
+        return json(await src.seriesInfo(p.get('g') ?? '', p.get('s') ?? ''));
       }
       case '/api/image':
         return binary(await this.source(url).image(p.get('g') ?? '', p.get('s') ?? '', ViewServer.int(url, 'i')));

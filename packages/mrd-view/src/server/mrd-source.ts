@@ -62,7 +62,7 @@ export class MrdSource {
   private readonly windowsDone = new Map<string, (WindowRange | null)[]>();
   private readonly palettes = new Map<string, Uint8Array | null>();
   /** Image headers of each series (read once: navigation and frame offsets need them all). */
-  private readonly imageHeads = new Map<string, ImageHeader[]>();
+  private readonly imageHeads = new Map<string, Promise<ImageHeader[]>>();
 
   private constructor(readonly id: number, readonly path: string, readonly file: MrdFile, private readonly toolDir: string | undefined) {}
 
@@ -304,10 +304,10 @@ export class MrdSource {
 
   // ------------------------------------------------------------------ images
 
-  seriesInfo(g: string, s: string): { count: number; columns: Record<string, number[]> } {
+  async seriesInfo(g: string, s: string): Promise<{ count: number; columns: Record<string, number[]> }> {
     g = this.group(g);
     s = this.series(g, s);
-    const heads = this.heads(g, s);
+    const heads = await this.heads(g, s);
     const pick = (f: (h: ImageHeader) => number) => heads.map(f);
     return {
       count: heads.length,
@@ -321,12 +321,13 @@ export class MrdSource {
     };
   }
 
-  private heads(g: string, s: string): ImageHeader[] {
+  private heads(g: string, s: string): Promise<ImageHeader[]> {
     const key = `${g}/${s}`;
     let h = this.imageHeads.get(key);
     if (!h) {
       h = this.file.imageHeaders(g, s);
       this.imageHeads.set(key, h);
+      h.catch(() => this.imageHeads.delete(key));
     }
     return h;
   }
@@ -385,7 +386,7 @@ export class MrdSource {
     const pal = this.palette(meta.get('LUTFileName') ?? meta.get('GADGETRON_ColorMap'));
     if (pal) arrays.palette = pal;
     // frame offset of this image in the series (frames = channels x slices of every image before it)
-    const heads = this.heads(g, s).slice(0, i);
+    const heads = (await this.heads(g, s)).slice(0, i);
     const firstFrame = heads.reduce((k, h) => k + (h.image_type === 6 && h.channels === 3 ? Math.max(1, h.matrix_size[2]!) : Math.max(1, h.channels) * Math.max(1, h.matrix_size[2]!)), 0);
     const key = `${g}/${s}`;
     const done = this.windowsDone.get(key);

@@ -27,22 +27,28 @@ export function useSeries(f: string, g: string, s: string): SeriesInfo | null {
 }
 
 export function useImage(f: string, g: string, s: string, i: number): LoadedImage | null {
-  const [img, setImg] = useState<LoadedImage | null>(null);
+  const key = `${f}\n${g}\n${s}\n${i}`;
+  const [img, setImg] = useState<{ key: string; img: LoadedImage } | null>(null);
   useEffect(() => {
     let live = true;
-    if (s) void getBinary<ImageMeta>('/api/image', { f, g, s, i }).then((x) => live && setImg(x));
+    if (s) void getBinary<ImageMeta>('/api/image', { f, g, s, i }).then((x) => live && setImg({ key, img: x }));
     return () => { live = false; };
-  }, [f, g, s, i]);
-  return img && img.json.index === i ? img : null;
+  }, [key]);
+  // While the next image of the same series loads, the previous one stays (no flicker in cine
+  // or while dragging a slider); an image of another file or series is never shown.
+  return img && img.key.slice(0, img.key.lastIndexOf('\n')) === key.slice(0, key.lastIndexOf('\n')) ? img.img : null;
 }
 
 /** mrd2gif's windows of every frame of a series, fetched once per series (the server streams the series for them). */
 export function useSeriesWindows(f: string, g: string, s: string, img: LoadedImage | null): (WindowRange | null)[] | null {
   const [w, setW] = useState<(WindowRange | null)[] | null>(null);
+  // asked for once the first image is there: streaming a long series for its window must not
+  // delay the first picture
+  const started = img !== null;
   useEffect(() => {
     setW(null);
-    if (s) void getJson<(WindowRange | null)[]>('/api/window', { f, g, s }).then(setW);
-  }, [f, g, s]);
+    if (s && started) void getJson<(WindowRange | null)[]>('/api/window', { f, g, s }).then(setW);
+  }, [f, g, s, started]);
   if (w) return w;
   if (img?.json.seriesWindows) {
     const out: (WindowRange | null)[] = [];
@@ -159,7 +165,7 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
     const el = canvas.current;
     el.dataset.window = win ? `${win.min},${win.max}` : '';
     el.dataset.preset = img.json.rgb ? 'rgb' : shownPreset;
-    el.dataset.frame = `${i}:${frame}`;
+    el.dataset.frame = `${img.json.index}:${frame}`;
     el.dataset.ready = '1';
   }, [img, values, win, frame]);
 
@@ -183,9 +189,9 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
   }, [info, i]);
 
   if (!s) return <div class="empty">This group has no image series.</div>;
-  if (!info || !img) return <div class="loading">Loading {s} image {i}...</div>;
-  const col = info.columns;
-  const dims = DIMS.map((d) => ({ d, values: [...new Set(col[d])].sort((a, b) => a - b) })).filter((x) => x.values.length > 1);
+  if (!img) return <div class="loading">Loading {s} image {i}...</div>;
+  const col = info?.columns ?? {};
+  const dims = info ? DIMS.map((d) => ({ d, values: [...new Set(col[d])].sort((a, b) => a - b) })).filter((x) => x.values.length > 1) : [];
   const onDrag = (dx: number, dy: number, phase: 'start' | 'move' | 'end') => {
     if (!values || img.json.rgb) return;
     if (phase === 'start') {
@@ -211,8 +217,8 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
   return (
     <div class="images-view">
       <div class="toolbar">
-        <label>image <input id="image-index" type="range" min={0} max={info.count - 1} value={i} onInput={(e) => props.set({ i: (e.target as HTMLInputElement).value })} /> {i} / {info.count - 1}</label>
-        {dims.map(({ d, values: vals }) => (
+        {info ? <label>image <input id="image-index" type="range" min={0} max={info.count - 1} value={i} onInput={(e) => props.set({ i: (e.target as HTMLInputElement).value })} /> {i} / {info.count - 1}</label> : <span>image {i}</span>}
+        {info && dims.map(({ d, values: vals }) => (
           <label>{d} <input type="range" min={0} max={vals.length - 1} value={Math.max(0, vals.indexOf(col[d]![i]!))} onInput={(e) => props.set({ i: String(jump(info, i, d, vals[+(e.target as HTMLInputElement).value]!)) })} /> {col[d]![i]}</label>
         ))}
         {!img.json.rgb && img.json.channels > 1 && <label>channel <input type="range" min={0} max={img.json.channels - 1} value={c} onInput={(e) => props.set({ c: (e.target as HTMLInputElement).value })} /> {c}</label>}
@@ -275,7 +281,7 @@ export function CompareView(props: { state: ViewState; set: (c: ViewState, push?
   const cd = useRef<HTMLCanvasElement>(null);
   const [problem, setProblem] = useState('');
   useEffect(() => {
-    if (!a || !b || !ca.current || !cb.current || !cd.current) return;
+    if (!a || !b || !ca.current || !cb.current || !cd.current || a.json.index !== i || b.json.index !== i) return;
     const { width, height } = a.json;
     if (b.json.width !== width || b.json.height !== height) {
       setProblem(`the images differ in size: ${width}x${height} and ${b.json.width}x${b.json.height}`);

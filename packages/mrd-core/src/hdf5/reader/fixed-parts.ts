@@ -197,6 +197,11 @@ export class FixedParts {
     return !!m && sameLayout(m.type, memory);
   }
 
+  /** Whether the whole record is laid out in the file as in h5wasm's `memory` metadata (see `sameLayout`). */
+  sameRecordLayout(memory: Metadata): boolean {
+    return sameLayout(this.type, memory);
+  }
+
   /** The fixed parts of rows [start, start + count), `recordSize` bytes each, back to back. */
   read(start: number, count: number): Uint8Array {
     const out = new Uint8Array(count * this.recordSize);

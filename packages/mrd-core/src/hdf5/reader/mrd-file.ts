@@ -785,9 +785,10 @@ export class MrdFile {
 
   /**
    * The headers of the images of a series (rows [start, end), default all), read from its
-   * `header` dataset alone: no pixels, no attributes.
+   * `header` dataset alone: no pixels, no attributes (straight from the file where its storage
+   * allows, as the acquisition headers; through HDF5 otherwise).
    */
-  imageHeaders(group: string, series: string, opts?: { start?: number; end?: number }): ImageHeader[] {
+  async imageHeaders(group: string, series: string, opts?: { start?: number; end?: number }): Promise<ImageHeader[]> {
     const s = this.objPath(this.requireGroup(group), series);
     const hp = `${s}/header`;
     const hmd = this.requireDataset(hp);
@@ -798,8 +799,22 @@ export class MrdFile {
       if (err instanceof LayoutError) throw this.err(hp, `malformed image header type: ${err.message}`);
       throw err;
     }
-    const { start, end } = batchStart(opts, this.rows(hmd, hp), hp);
+    const total = this.rows(hmd, hp);
+    const { start, end } = batchStart(opts, total, hp);
     const out: ImageHeader[] = [];
+    const fp = await this.fixedParts(hp);
+    this.assertOpen();
+    if (fp && fp.rows === total && fp.sameRecordLayout(hmd)) {
+      let bytes: Uint8Array;
+      try {
+        bytes = fp.read(start, Math.max(0, end - start));
+      } catch (err) {
+        throw this.err(`${hp}[${start}:${end}]`, `read failed: ${(err as Error).message}`, err);
+      }
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let k = 0; k < end - start; k++) out.push(decoder.decode(dv, k * fp.recordSize));
+      return out;
+    }
     for (let at = start; at < end; ) {
       const n = Math.min(65536, end - at);
       const { ptr, release } = this.read(hp, hmd, at, n, hmd.size);
