@@ -87,6 +87,8 @@ async function main(): Promise<number> {
   }
   if (!['127.0.0.1', 'localhost', '::1'].includes(argv.host)) logger.warning(`listening on ${argv.host}: other machines can read these files`);
   process.stdout.write(`mrd-view: serving ${sources.map((s) => s.path).join(', ')} at ${running.url}\n`);
+  // read what the page shows first while the browser starts
+  sources[0]!.warm().catch((e: Error) => logger.debug(`reading ahead: ${e.message}`));
   if (argv.open) {
     const err = await openBrowser(running.url);
     if (err) process.stderr.write(`mrd-view: could not open a browser (${err}); open ${running.url} yourself\n`);

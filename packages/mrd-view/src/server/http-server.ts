@@ -49,6 +49,7 @@ export class ViewServer {
   private server: Server | null = null;
   private readonly statics = new Map<string, Buffer>();
   private allowedHosts = new Set<string>();
+  private closing = false;
 
   constructor(private readonly sources: MrdSource[], private readonly opts: ViewServerOptions) {
     if (!existsSync(join(opts.webRoot, 'index.html'))) throw new Error(`the page is not built: ${join(opts.webRoot, 'index.html')} is missing`);
@@ -73,6 +74,7 @@ export class ViewServer {
   }
 
   close(): Promise<void> {
+    this.closing = true;
     return new Promise((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());
@@ -90,7 +92,7 @@ export class ViewServer {
     } catch (e) {
       const status = e instanceof RequestError ? e.status : e instanceof RangeError ? 400 : 500;
       const message = (e as Error).message;
-      if (status === 500) logger.error(`${url.pathname}: ${message}`);
+      if (status === 500 && !this.closing) logger.error(`${url.pathname}: ${message}`);
       if (!res.headersSent) {
         res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify({ error: message }));

@@ -61,6 +61,9 @@ export class MrdSource {
   private readonly windows = new Map<string, Promise<(WindowRange | null)[]>>();
   private readonly windowsDone = new Map<string, (WindowRange | null)[]>();
   private readonly palettes = new Map<string, Uint8Array | null>();
+  /** Recently read images (the page steps back and forth; cine loops), about 64 MB at most. */
+  private readonly recent = new Map<string, Promise<Image>>();
+  private recentBytes = 0;
   /** Image headers of each series (read once: navigation and frame offsets need them all). */
   private readonly imageHeads = new Map<string, Promise<ImageHeader[]>>();
 
@@ -358,7 +361,7 @@ export class MrdSource {
     s = this.series(g, s);
     const n = this.file.imageCount(g, s);
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new RequestError(404, `${this.path}: /${g}/${s} has no image ${i} (it holds ${n})`);
-    const img: Image = await this.file.image(g, s, i);
+    const img: Image = await this.readImage(g, s, i);
     const where = `${this.path}: /${g}/${s} image ${i}`;
     const frames = framesOfImage(img, where);
     for (const f of frames) applyRescale(f, where);
@@ -406,6 +409,42 @@ export class MrdSource {
       firstFrame,
       seriesWindows: done ? done.slice(firstFrame, firstFrame + frames.length) : null,
     }, arrays);
+  }
+
+  private readImage(g: string, s: string, i: number): Promise<Image> {
+    const key = `${g}/${s}/${i}`;
+    let p = this.recent.get(key);
+    if (p) {
+      this.recent.delete(key);
+      this.recent.set(key, p);
+      return p;
+    }
+    p = this.file.image(g, s, i);
+    this.recent.set(key, p);
+    p.then((img) => {
+      this.recentBytes += img.data.byteLength;
+      while (this.recentBytes > 64 * 1024 * 1024 && this.recent.size > 1) {
+        const [oldest, q] = this.recent.entries().next().value!;
+        this.recent.delete(oldest);
+        void q.then((x) => (this.recentBytes -= x.data.byteLength), () => undefined);
+      }
+    }, () => this.recent.delete(key));
+    return p;
+  }
+
+  /**
+   * Reads ahead what the page shows first (the first image with its series' counters, or the
+   * first table rows), so that it is ready when the browser asks; failures are left for the
+   * page's own request to report.
+   */
+  async warm(): Promise<void> {
+    const first = this.initialView();
+    if (!first) return;
+    if (first.view === 'images' && first.s) {
+      await Promise.all([this.readImage(first.g, first.s, 0), this.heads(first.g, first.s)]);
+    } else if (first.view === 'acquisitions') {
+      await this.acquisitionRows(first.g, 0, 100, null);
+    }
   }
 
   /** mrd2gif's window of every frame of a series (streamed over the images, kept once computed). */
