@@ -159,17 +159,18 @@ function Readout(props: { state: ViewState; set: (c: ViewState) => void; i: numb
       b.push(q);
     }
     const labels = chans.map((c) => `ch ${c}`);
+    const dots = ns <= 32; // a few samples are drawn as points too
     const base = { scales: { x: { time: false } }, axes: [{ label: 'sample' }, {}] };
     const traj = r.arrays.traj!;
     const td = h.trajectory_dimensions as number;
     let trajPlot: { data: uPlot.AlignedData; opts: Omit<uPlot.Options, 'width' | 'height'> } | null = null;
     if (td > 0) {
       const dims = Array.from({ length: td }, (_, k) => Float32Array.from({ length: ns }, (_, s) => traj[s * td + k]!));
-      trajPlot = { data: [x, ...dims], opts: { ...base, series: [{ label: 'sample' }, ...lines(['kx', 'ky', 'kz'].slice(0, td))] } };
+      trajPlot = { data: [x, ...dims], opts: { ...base, series: [{ label: 'sample' }, ...lines(['kx', 'ky', 'kz'].slice(0, td), 1, dots)] } };
     }
     return {
-      a: { data: [x, ...a] as uPlot.AlignedData, opts: { ...base, series: [{ label: 'sample' }, ...lines(labels)] } },
-      b: { data: [x, ...b] as uPlot.AlignedData, opts: { ...base, series: [{ label: 'sample' }, ...lines(labels)] } },
+      a: { data: [x, ...a] as uPlot.AlignedData, opts: { ...base, series: [{ label: 'sample' }, ...lines(labels, 1, dots)] } },
+      b: { data: [x, ...b] as uPlot.AlignedData, opts: { ...base, series: [{ label: 'sample' }, ...lines(labels, 1, dots)] } },
       traj: trajPlot,
       nc,
     };
@@ -203,6 +204,7 @@ export function AcquisitionsView(props: { state: ViewState; set: (c: ViewState, 
   const [range, setRange] = useState<[number, number]>([0, 40]);
   const scroller = useRef<HTMLDivElement>(null);
   const loading = useRef(new Set<number>());
+  const pendingScroll = useRef<number | null>(null);
   const key = `${f}/${g}/${filter ?? ''}`;
   const current = useRef(key);
   current.current = key;
@@ -211,9 +213,19 @@ export function AcquisitionsView(props: { state: ViewState; set: (c: ViewState, 
     setTotal(null);
     setErr('');
     loading.current = new Set();
+    // a view opened on a selected readout (a shared link) starts scrolled to it, once the
+    // table has its height (the first page tells the total)
+    const row = props.state.row !== undefined && props.state.row !== '' && !filter ? Math.max(0, num(props.state, 'row') - 3) : 0;
+    pendingScroll.current = row;
     if (scroller.current) scroller.current.scrollTop = 0;
-    setRange([0, 40]);
+    setRange([row, row + 40]);
   }, [key]);
+  useEffect(() => {
+    const el = scroller.current;
+    if (total === null || !el || pendingScroll.current === null) return;
+    el.scrollTop = pendingScroll.current * ROW_H;
+    pendingScroll.current = null;
+  }, [total]);
   useEffect(() => {
     const first = Math.floor(range[0] / PAGE);
     const last = Math.floor(Math.max(range[0], range[1] - 1) / PAGE);

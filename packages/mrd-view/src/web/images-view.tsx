@@ -236,6 +236,7 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
               <option value="meta" disabled={!img.json.metaWindow}>meta WindowCenter/Width</option>
               <option value="custom" disabled>custom (drag)</option>
             </select></label>
+            {preset === 'series' && !seriesWin && mode === 'magnitude' && <span class="hint">series window: reading the series...</span>}
             <span id="window-text">{win ? `C ${+((win.min + win.max) / 2).toPrecision(6)} W ${+(win.max - win.min).toPrecision(6)}` : ''}</span>
             {img.json.complex && <label>show <select id="complex-mode" value={mode} onChange={(e) => props.set({ mode: (e.target as HTMLSelectElement).value, preset: (e.target as HTMLSelectElement).value === 'magnitude' ? '' : 'frame', win: '' })}>
               {['magnitude', 'phase', 'real', 'imag'].map((m) => <option value={m}>{m}</option>)}

@@ -34,6 +34,6 @@ export function Plot(props: { id?: string; title?: string; opts: Omit<uPlot.Opti
 }
 
 /** Series options for n lines with the standard colours. */
-export function lines(labels: string[], width = 1): uPlot.Series[] {
-  return labels.map((label, k) => ({ label, stroke: COLOURS[k % COLOURS.length], width, points: { show: false } }));
+export function lines(labels: string[], width = 1, points = false): uPlot.Series[] {
+  return labels.map((label, k) => ({ label, stroke: COLOURS[k % COLOURS.length], width, points: { show: points, size: 5, fill: COLOURS[k % COLOURS.length] } }));
 }
