@@ -190,6 +190,22 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
     await page.waitForSelector('#readout-a[data-points]');
     expect(await page.$eval('#readout-a', (e) => (e as HTMLElement).dataset.points)).toBe('128,128,128,128');
     await shot('acquisitions-filtered-readout');
+    // the filter panel: leaving the noise readouts out by clicking
+    await open('v=acquisitions&f=0&g=dataset', '.acq-row[data-index="0"]');
+    await page.click('#filter-toggle');
+    await page.waitForSelector(`[data-flag-exclude="${AcquisitionFlag.IS_NOISE_MEASUREMENT}"]`);
+    await page.click(`[data-flag-exclude="${AcquisitionFlag.IS_NOISE_MEASUREMENT}"]`);
+    await page.waitForFunction(() => document.querySelector('#acq-total')?.textContent === '128 readouts (filtered)');
+    expect(await page.$eval('.acq-row', (e) => (e as HTMLElement).dataset.index)).toBe('32');
+    await shot('acquisitions-filter-panel');
+    // a link to a readout opens the table scrolled to it
+    await open('v=acquisitions&f=0&g=dataset&row=150', '.acq-row.selected[data-index="150"]');
+    const visible = await page.$eval('.acq-row.selected', (row) => {
+      const r = row.getBoundingClientRect();
+      const box = document.querySelector('#acq-scroller')!.getBoundingClientRect();
+      return r.top >= box.top && r.bottom <= box.bottom;
+    });
+    expect(visible).toBe(true);
   });
 
   it('the invertcontrast output canvas equals mrd2gif frames (series window; with ROIs too)', async () => {
