@@ -89,6 +89,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
       format: 'esm',
       target: ['chrome110', 'firefox115', 'safari16'],
       minify: true,
+      splitting: true,
       sourcemap: true,
       jsx: 'automatic',
       jsxImportSource: 'preact',

@@ -102,8 +102,13 @@ export class ViewServer {
 
   private static(path: string, res: ServerResponse): void {
     const name = path === '/' ? '/index.html' : path;
-    const body = this.statics.get(name);
+    let body = this.statics.get(name);
     if (!body) throw new RequestError(404, `no such page: ${path}`);
+    if (name === '/index.html') {
+      // the file tree travels with the page (a JSON data block: not a script the CSP would run)
+      const data = JSON.stringify(this.filesInfo()).replace(/</g, '\\u003c');
+      body = Buffer.from(body.toString('utf8').replace('</body>', `<script type="application/json" id="mrd-files">${data}</script>\n</body>`));
+    }
     res.writeHead(200, {
       'content-type': TYPES[extname(name)] ?? 'application/octet-stream',
       'content-security-policy': CSP,
@@ -111,6 +116,17 @@ export class ViewServer {
       'cache-control': 'no-cache',
     });
     res.end(body);
+  }
+
+  /** The opened files, their groups and datasets, and the view to open first. */
+  private filesInfo(): unknown {
+    const first = this.sources[0]?.initialView() ?? null;
+    return {
+      files: this.sources.map((s) => s.tree()),
+      initial: first ? { ...first, f: 0 } : null,
+      flags: Object.fromEntries(Object.entries(AcquisitionFlag).map(([k, v]) => [v, k])),
+      counters: COUNTER_NAMES,
+    };
   }
 
   private source(url: URL): MrdSource {
@@ -142,15 +158,8 @@ export class ViewServer {
     };
     const p = url.searchParams;
     switch (url.pathname) {
-      case '/api/files': {
-        const first = this.sources[0]?.initialView() ?? null;
-        return json({
-          files: this.sources.map((s) => s.tree()),
-          initial: first ? { ...first, f: 0 } : null,
-          flags: Object.fromEntries(Object.entries(AcquisitionFlag).map(([k, v]) => [v, k])),
-          counters: COUNTER_NAMES,
-        });
-      }
+      case '/api/files':
+        return json(this.filesInfo());
       case '/api/xml': {
         const src = this.source(url);
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });

@@ -48,7 +48,7 @@ describeWithReference('mrd-view server', FILES, () => {
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrd-view-'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title><body></body>');
     complexFile = join(dir, 'complex.h5');
     const w = await MrdWriter.create(complexFile, { group: 'dataset' });
     for (let k = 0; k < 3; k++) {
@@ -83,6 +83,9 @@ describeWithReference('mrd-view server', FILES, () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    // the file tree comes with the page, as a JSON data block
+    const inline = /<script type="application\/json" id="mrd-files">(.*?)<\/script>/.exec(page.body.toString())!;
+    expect(JSON.parse(inline[1]!)).toEqual(await json('/api/files'));
     const port = new URL(url).port;
     expect((await get(url, { host: `evil.example:${port}` })).status).toBe(403);
     expect((await get(url, { host: `localhost:${port}` })).status).toBe(200);

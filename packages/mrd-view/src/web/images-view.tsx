@@ -17,13 +17,14 @@ interface SeriesInfo { count: number; columns: Record<string, number[]> }
 const DIMS = ['slice', 'contrast', 'phase', 'repetition', 'set', 'average'] as const;
 type Preset = 'series' | 'frame' | 'minmax' | 'meta' | 'custom';
 
-export function useSeries(f: string, g: string, s: string): SeriesInfo | null {
-  const [info, setInfo] = useState<SeriesInfo | null>(null);
+/** The counters of every image of a series (for the sliders); asked for once `ready` (the first image drawn). */
+export function useSeries(f: string, g: string, s: string, ready = true): SeriesInfo | null {
+  const [info, setInfo] = useState<{ key: string; info: SeriesInfo } | null>(null);
+  const key = `${f}\n${g}\n${s}`;
   useEffect(() => {
-    setInfo(null);
-    if (s) void getJson<SeriesInfo>('/api/series', { f, g, s }).then(setInfo);
-  }, [f, g, s]);
-  return info;
+    if (s && ready && info?.key !== key) void getJson<SeriesInfo>('/api/series', { f, g, s }).then((x) => setInfo({ key, info: x }));
+  }, [key, ready]);
+  return info?.key === key ? info.info : null;
 }
 
 export function useImage(f: string, g: string, s: string, i: number): LoadedImage | null {
@@ -128,8 +129,8 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
   const st = props.state;
   const { f, g, s } = st;
   const i = num(st, 'i');
-  const info = useSeries(f!, g!, s!);
   const img = useImage(f!, g!, s!, i);
+  const info = useSeries(f!, g!, s!, img !== null);
   const windows = useSeriesWindows(f!, g!, s!, img);
   const canvas = useRef<HTMLCanvasElement>(null);
   const mode = (st.mode ?? 'magnitude') as ComplexMode;

@@ -12,6 +12,7 @@ import { HeaderView } from './header-view.js';
 import { CompareView, ImagesView } from './images-view.js';
 import { KspaceView, WaveformsView } from './signals-view.js';
 import { useViewState, type ViewState } from './state.js';
+import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 const VIEWS: [string, string][] = [['header', 'XML header'], ['acquisitions', 'Acquisitions'], ['kspace', 'K-space'], ['waveforms', 'Waveforms'], ['images', 'Images'], ['compare', 'Compare']];
@@ -85,7 +86,9 @@ function App() {
   const [err, setErr] = useState('');
   const [state, set, replace] = useViewState();
   useEffect(() => {
-    getJson<FilesInfo>('/api/files').then((i) => {
+    // the server puts /api/files into the page it serves (one round trip less before the first view)
+    const inline = document.getElementById('mrd-files')?.textContent;
+    (inline ? Promise.resolve(JSON.parse(inline) as FilesInfo) : getJson<FilesInfo>('/api/files')).then((i) => {
       setInfo(i);
       if (!location.hash && i.initial) {
         const { view, f, g, s } = i.initial;

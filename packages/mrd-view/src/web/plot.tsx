@@ -1,8 +1,11 @@
 /// <reference lib="dom" />
 /** uPlot in a Preact component: created on mount and whenever its data or options change. */
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
+
+/** uPlot is loaded when the first plot is drawn (the image views never need it). Its CSS is in main.tsx. */
+let uplotModule: Promise<typeof uPlot> | null = null;
+const loadUplot = () => (uplotModule ??= import('uplot').then((m) => m.default));
 
 export const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
@@ -10,24 +13,32 @@ export function Plot(props: { id?: string; title?: string; opts: Omit<uPlot.Opti
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current!;
-    const width = Math.max(300, el.clientWidth || 600);
-    const u = new uPlot({ ...props.opts, title: props.title, width, height: props.height ?? 260 } as uPlot.Options, props.data, el);
+    let gone = false;
+    let u: uPlot | null = null;
+    let ro: ResizeObserver | null = null;
+    void loadUplot().then((UPlot) => {
+      if (gone) return;
+      const width = Math.max(300, el.clientWidth || 600);
+      const plot = new UPlot({ ...props.opts, title: props.title, width, height: props.height ?? 260 } as uPlot.Options, props.data, el);
+      u = plot;
     // what is drawn, for tests and scripts: points per series
-    el.dataset.points = u.data.slice(1).map((d) => {
-      let n = 0;
-      const a = d as ArrayLike<unknown>;
-      for (let k = 0; k < a.length; k++) if (a[k] !== null && a[k] !== undefined) n++;
-      return n;
-    }).join(',');
-    props.onPlot?.(u);
-    const ro = new ResizeObserver(() => {
-      const w = Math.max(300, el.clientWidth);
-      if (Math.abs(w - u.width) > 4) u.setSize({ width: w, height: props.height ?? 260 });
+      el.dataset.points = plot.data.slice(1).map((d) => {
+        let n = 0;
+        const a = d as ArrayLike<unknown>;
+        for (let k = 0; k < a.length; k++) if (a[k] !== null && a[k] !== undefined) n++;
+        return n;
+      }).join(',');
+      props.onPlot?.(plot);
+      ro = new ResizeObserver(() => {
+        const w = Math.max(300, el.clientWidth);
+        if (Math.abs(w - plot.width) > 4) plot.setSize({ width: w, height: props.height ?? 260 });
+      });
+      ro.observe(el);
     });
-    ro.observe(el);
     return () => {
-      ro.disconnect();
-      u.destroy();
+      gone = true;
+      ro?.disconnect();
+      u?.destroy();
     };
   }, [props.data, props.opts]);
   return <div id={props.id} class="plot" ref={box} />;
