@@ -212,8 +212,9 @@ async function acquisitionSummary(file: MrdFile, group: string): Promise<Acquisi
   let dwell: Range | undefined;
   const refs = new Set<number>();
   const noiseBit = AcquisitionFlag.IS_NOISE_MEASUREMENT - 1;
-  for await (const batch of file.acquisitionHeaderBatches(group)) {
-    for (const h of batch as AcquisitionHeader[]) {
+  const fields = ['flags', 'idx', 'active_channels', 'number_of_samples', 'trajectory_dimensions', 'sample_time_us', 'encoding_space_ref'] as const;
+  for await (const batch of file.acquisitionHeaderFieldBatches(group, fields)) {
+    for (const h of batch as Pick<AcquisitionHeader, (typeof fields)[number]>[]) {
       const lo = Number(h.flags & 0xffffffffn);
       const hi = Number(h.flags >> 32n);
       for (let b = 0; lo >>> b && b < 32; b++) if ((lo >>> b) & 1) bitCounts[b]++;

@@ -40,8 +40,9 @@ export class AcquisitionIndex {
   static async build(file: MrdFile, group: string): Promise<AcquisitionIndex> {
     const ix = new AcquisitionIndex(file.acquisitionCount(group));
     let i = 0;
-    for await (const batch of file.acquisitionHeaderBatches(group)) {
-      for (const h of batch as AcquisitionHeader[]) {
+    const fields = ['flags', 'idx', 'active_channels', 'number_of_samples', 'trajectory_dimensions', 'acquisition_time_stamp', 'physiology_time_stamp'] as const;
+    for await (const batch of file.acquisitionHeaderFieldBatches(group, fields)) {
+      for (const h of batch as Pick<AcquisitionHeader, (typeof fields)[number]>[]) {
         ix.flagsLo[i] = Number(h.flags & 0xffffffffn);
         ix.flagsHi[i] = Number(h.flags >> 32n);
         for (const n of COUNTER_NAMES) ix.counters[n][i] = h.idx[n];

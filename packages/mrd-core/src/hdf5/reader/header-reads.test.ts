@@ -36,6 +36,8 @@ async function checkFile(path: string, fastExpected: boolean): Promise<void> {
     expect(fp !== null, 'fixed-part reader applies').toBe(fastExpected);
     fp?.close();
     expect(await collect(f.acquisitionHeaderBatches('dataset'))).toEqual(heads);
+    const some = await collect(f.acquisitionHeaderFieldBatches('dataset', ['flags', 'idx', 'active_channels'], { start: 2 }));
+    expect(some).toEqual(heads.slice(2).map((h) => ({ flags: h.flags, idx: h.idx, active_channels: h.active_channels })));
     const part = await collect(f.acquisitionHeaderBatches('dataset', { start: 5, end: 17, batchSize: 4 }));
     expect(part).toEqual(heads.slice(5, 17));
     expect((await f.acquisition('dataset', 7)).head).toEqual(heads[7]);

@@ -596,6 +596,16 @@ export class MrdFile {
     yield* this.headerBatches(p, md, this.headDecoder(p, md, 'acquisition', acquisitionHeaderDecoder), opts);
   }
 
+  /**
+   * As `acquisitionHeaderBatches`, decoding only the named header fields (`idx` is the whole
+   * EncodingCounters): for scans of many headers that need a few fields, several times faster.
+   */
+  async *acquisitionHeaderFieldBatches<K extends keyof AcquisitionHeader>(group: string, fields: readonly K[], opts?: HeaderReadOptions): AsyncGenerator<Pick<AcquisitionHeader, K>[], void, undefined> {
+    const p = this.objPath(this.requireGroup(group), 'data');
+    const md = this.requireDataset(p);
+    yield* this.headerBatches(p, md, this.headDecoder(p, md, 'acquisition', (head) => acquisitionHeaderDecoder(head, fields as readonly string[])), opts);
+  }
+
   /** The headers of the waveforms of a group, in batches, without their data (as `acquisitionHeaderBatches`). */
   async *waveformHeaderBatches(group: string, opts?: HeaderReadOptions): AsyncGenerator<WaveformHeader[], void, undefined> {
     const p = this.objPath(this.requireGroup(group), 'waveforms');
