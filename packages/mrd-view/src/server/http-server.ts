@@ -82,10 +82,25 @@ export class ViewServer {
     });
   }
 
+  /**
+   * Whether a request's Host names this server: one of the names it listens on, or any IP
+   * address with its port (what another machine uses when it listens on 0.0.0.0). A DNS name
+   * that is not localhost is refused: that is how a page from elsewhere would reach it by DNS
+   * rebinding.
+   */
+  private hostAllowed(host: string | undefined): boolean {
+    if (!host) return false;
+    if (this.allowedHosts.has(host)) return true;
+    const m = /^(\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(host);
+    return !!m && this.server !== null && Number(m[2]) === (this.server.address() as AddressInfo).port;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
+    const t0 = performance.now();
+    res.once('finish', () => logger.debug(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - t0).toFixed(0)} ms`));
     try {
-      if (!this.allowedHosts.has(req.headers.host ?? '')) throw new RequestError(403, `host ${req.headers.host ?? '(none)'} is not this server`);
+      if (!this.hostAllowed(req.headers.host)) throw new RequestError(403, `host ${req.headers.host ?? '(none)'} is not this server`);
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new RequestError(405, `${req.method} is not served`);
       if (url.pathname.startsWith('/api/')) await this.api(url, res);
       else this.static(url.pathname, res);

@@ -89,6 +89,9 @@ describeWithReference('mrd-view server', FILES, () => {
     const port = new URL(url).port;
     expect((await get(url, { host: `evil.example:${port}` })).status).toBe(403);
     expect((await get(url, { host: `localhost:${port}` })).status).toBe(200);
+    expect((await get(url, { host: `10.1.2.3:${port}` })).status).toBe(200); // an address (server on 0.0.0.0)
+    expect((await get(url, { host: `10.1.2.3:${Number(port) + 1}` })).status).toBe(403);
+    expect((await get(url, { host: `localhost.evil.example:${port}` })).status).toBe(403);
     expect((await get(url + 'api/files', {}, 'POST')).status).toBe(405);
     expect((await get(url + '../etc/passwd')).status).toBe(404);
     expect((await get(url + 'api/nope')).status).toBe(404);
