@@ -38,6 +38,10 @@ export function jsonHeader(h: object): Record<string, unknown> {
 const TICK_MS = 2.5;
 const WAVEFORM_ID_NAMES = ['ECG', 'PULSE', 'RESPIRATORY', 'EXT1', 'EXT2'];
 
+/** The image header fields the page navigates by (read for every image of a series). */
+const SERIES_FIELDS = ['slice', 'contrast', 'phase', 'repetition', 'set', 'average', 'image_index', 'channels', 'matrix_size', 'data_type', 'image_type'] as const;
+type SeriesHead = Pick<ImageHeader, (typeof SERIES_FIELDS)[number]>;
+
 export interface GroupTree {
   name: string;
   xml: boolean;
@@ -65,7 +69,7 @@ export class MrdSource {
   private readonly recent = new Map<string, Promise<Image>>();
   private recentBytes = 0;
   /** Image headers of each series (read once: navigation and frame offsets need them all). */
-  private readonly imageHeads = new Map<string, Promise<ImageHeader[]>>();
+  private readonly imageHeads = new Map<string, Promise<SeriesHead[]>>();
 
   private constructor(readonly id: number, readonly path: string, readonly file: MrdFile, private readonly toolDir: string | undefined) {}
 
@@ -311,7 +315,7 @@ export class MrdSource {
     g = this.group(g);
     s = this.series(g, s);
     const heads = await this.heads(g, s);
-    const pick = (f: (h: ImageHeader) => number) => heads.map(f);
+    const pick = (f: (h: SeriesHead) => number) => heads.map(f);
     return {
       count: heads.length,
       columns: {
@@ -324,11 +328,11 @@ export class MrdSource {
     };
   }
 
-  private heads(g: string, s: string): Promise<ImageHeader[]> {
+  private heads(g: string, s: string): Promise<SeriesHead[]> {
     const key = `${g}/${s}`;
     let h = this.imageHeads.get(key);
     if (!h) {
-      h = this.file.imageHeaders(g, s);
+      h = this.file.imageHeaderFields(g, s, SERIES_FIELDS);
       this.imageHeads.set(key, h);
       h.catch(() => this.imageHeads.delete(key));
     }

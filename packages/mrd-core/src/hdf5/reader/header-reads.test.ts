@@ -79,6 +79,7 @@ describeWithReference('header-only reads on the reference inputs', ['inputs/phan
       expect(await FixedParts.open(reference('outputs/invertcontrast_m64.h5'), `/dataset/${series}/header`)).not.toBeNull();
       expect(await f.imageHeaders('dataset', series)).toEqual(all.map((i) => i.head));
       expect(await f.imageHeaders('dataset', series, { start: 1 })).toEqual(all.slice(1).map((i) => i.head));
+      expect(await f.imageHeaderFields('dataset', series, ['slice', 'matrix_size', 'flags'])).toEqual(all.map((i) => ({ slice: i.head.slice, matrix_size: i.head.matrix_size, flags: i.head.flags })));
       const g = await MrdFile.open(reference('outputs/invertcontrast_m64.h5'));
       try {
         (g as unknown as { fixed: Map<string, Promise<null>> }).fixed.set(`/dataset/${series}/header`, Promise.resolve(null));

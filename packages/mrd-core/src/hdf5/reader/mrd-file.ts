@@ -799,12 +799,21 @@ export class MrdFile {
    * allows, as the acquisition headers; through HDF5 otherwise).
    */
   async imageHeaders(group: string, series: string, opts?: { start?: number; end?: number }): Promise<ImageHeader[]> {
+    return this.imageHeaderRows(group, series, undefined, opts);
+  }
+
+  /** As `imageHeaders`, decoding only the named fields (a series' counters for navigation, say). */
+  async imageHeaderFields<K extends keyof ImageHeader>(group: string, series: string, fields: readonly K[], opts?: { start?: number; end?: number }): Promise<Pick<ImageHeader, K>[]> {
+    return this.imageHeaderRows(group, series, fields as readonly string[], opts);
+  }
+
+  private async imageHeaderRows(group: string, series: string, fields: readonly string[] | undefined, opts?: { start?: number; end?: number }): Promise<ImageHeader[]> {
     const s = this.objPath(this.requireGroup(group), series);
     const hp = `${s}/header`;
     const hmd = this.requireDataset(hp);
     let decoder: RecordDecoder<ImageHeader>;
     try {
-      decoder = imageHeaderDecoder(hmd);
+      decoder = imageHeaderDecoder(hmd, fields);
     } catch (err) {
       if (err instanceof LayoutError) throw this.err(hp, `malformed image header type: ${err.message}`);
       throw err;
@@ -814,27 +823,31 @@ export class MrdFile {
     const out: ImageHeader[] = [];
     const fp = await this.fixedParts(hp);
     this.assertOpen();
-    if (fp && fp.rows === total && fp.sameRecordLayout(hmd)) {
-      let bytes: Uint8Array;
-      try {
-        bytes = fp.read(start, Math.max(0, end - start));
-      } catch (err) {
-        throw this.err(`${hp}[${start}:${end}]`, `read failed: ${(err as Error).message}`, err);
-      }
-      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let k = 0; k < end - start; k++) out.push(decoder.decode(dv, k * fp.recordSize));
-      return out;
-    }
+    const fast = fp !== null && fp.rows === total && fp.sameRecordLayout(hmd);
+    // in batches, yielding to the event loop between them (a long series takes a while to decode)
     for (let at = start; at < end; ) {
-      const n = Math.min(65536, end - at);
-      const { ptr, release } = this.read(hp, hmd, at, n, hmd.size);
-      try {
-        const dv = new DataView(this.m.HEAPU8.buffer);
-        for (let k = 0; k < n; k++) out.push(decoder.decode(dv, ptr + k * hmd.size));
-      } finally {
-        release();
+      this.assertOpen();
+      const n = Math.min(4096, end - at);
+      if (fast) {
+        let bytes: Uint8Array;
+        try {
+          bytes = fp.read(at, n);
+        } catch (err) {
+          throw this.err(`${hp}[${at}:${at + n}]`, `read failed: ${(err as Error).message}`, err);
+        }
+        const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        for (let k = 0; k < n; k++) out.push(decoder.decode(dv, k * fp.recordSize));
+      } else {
+        const { ptr, release } = this.read(hp, hmd, at, n, hmd.size);
+        try {
+          const dv = new DataView(this.m.HEAPU8.buffer);
+          for (let k = 0; k < n; k++) out.push(decoder.decode(dv, ptr + k * hmd.size));
+        } finally {
+          release();
+        }
       }
       at += n;
+      if (at < end) await yieldToEventLoop();
     }
     return out;
   }
