@@ -23,7 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { AcquisitionFlag, logger } from '@mrd-tools/core';
+import { AcquisitionFlag, ImageFlag, logger } from '@mrd-tools/core';
 import { COUNTER_NAMES, parseFilter } from './acquisition-index.js';
 import { MrdSource, RequestError } from './mrd-source.js';
 
@@ -140,6 +140,7 @@ export class ViewServer {
       files: this.sources.map((s) => s.tree()),
       initial: first ? { ...first, f: 0 } : null,
       flags: Object.fromEntries(Object.entries(AcquisitionFlag).map(([k, v]) => [v, k])),
+      imageFlags: Object.fromEntries(Object.entries(ImageFlag).map(([k, v]) => [v, k])),
       counters: COUNTER_NAMES,
     };
   }

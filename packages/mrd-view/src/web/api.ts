@@ -53,5 +53,6 @@ export interface FilesInfo {
   files: FileTree[];
   initial: { view: string; f: number; g: string; s?: string } | null;
   flags: Record<string, string>;
+  imageFlags: Record<string, string>;
   counters: string[];
 }

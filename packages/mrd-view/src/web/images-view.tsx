@@ -9,6 +9,7 @@
  * difference image.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { flagNames } from './acquisitions-view.js';
 import { getBinary, getJson } from './api.js';
 import { colourise, dragWindow, frameValues, frameWindow, putFrame, renderDifference, renderGrey, type ComplexMode, type ImageMeta, type LoadedImage, type WindowRange } from './render.js';
 import { num, type ViewState } from './state.js';
@@ -57,6 +58,12 @@ export function useSeriesWindows(f: string, g: string, s: string, img: LoadedIma
     return out;
   }
   return null;
+}
+
+/** `4161 (FIRST_IN_SLICE ...)`: a flags value with the names of its bits. */
+function flagText(flags: string, names: Record<string, string>): string {
+  const set = flagNames(flags, names);
+  return set ? `${flags} (${set})` : flags;
 }
 
 function parseWin(t: string | undefined): WindowRange | null {
@@ -125,7 +132,7 @@ function Zoomable(props: { width: number; height: number; children: preact.Compo
   );
 }
 
-export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?: boolean) => void }) {
+export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?: boolean) => void; imageFlags: Record<string, string> }) {
   const st = props.state;
   const { f, g, s } = st;
   const i = num(st, 'i');
@@ -258,7 +265,7 @@ export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?:
           <h4>Meta attributes</h4>
           <table class="kv">{img.json.meta.map(([k, v]) => <tr><td>{k}</td><td title={v.join(', ')}>{v.length > 6 ? `${v.slice(0, 6).join(', ')}, ... (${v.length} values)` : v.join(', ')}</td></tr>)}</table>
           <h4>Image header</h4>
-          <table class="kv">{Object.entries(head).map(([k, v]) => <tr><td>{k}</td><td>{Array.isArray(v) ? v.join(', ') : String(v)}</td></tr>)}</table>
+          <table class="kv">{Object.entries(head).map(([k, v]) => <tr><td>{k}</td><td>{Array.isArray(v) ? v.join(', ') : k === 'flags' ? flagText(String(v), props.imageFlags) : String(v)}</td></tr>)}</table>
         </div>
       </div>
     </div>

@@ -112,7 +112,7 @@ function App() {
   else if (view === 'acquisitions') body = group.acquisitions ? <AcquisitionsView state={state} set={set} names={info.flags} counters={info.counters} /> : <div class="empty">This group has no acquisitions.</div>;
   else if (view === 'kspace') body = group.acquisitions ? <KspaceView state={state} set={set} /> : <div class="empty">This group has no acquisitions.</div>;
   else if (view === 'waveforms') body = <WaveformsView state={state} set={set} />;
-  else if (view === 'images') body = <ImagesView state={state} set={set} />;
+  else if (view === 'images') body = <ImagesView state={state} set={set} imageFlags={info.imageFlags} />;
   else if (view === 'compare') body = state.s ? <CompareView state={state} set={set} files={info.files} /> : <div class="empty">This group has no image series.</div>;
   return (
     <div class="app">
