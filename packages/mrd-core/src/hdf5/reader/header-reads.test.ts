@@ -5,7 +5,7 @@
  * mrd-core's writer (many records per chunk). Both paths of the header reads are checked: the
  * fixed-part reads straight from the file (fixed-parts.ts) and the HDF5 read they fall back to.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -100,7 +100,8 @@ describeWithReference('header-only reads on the reference inputs', ['inputs/phan
 
 describe('header-only reads on files of the writer', () => {
   it('many records per chunk, ranges across chunk edges', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'mrd-headers-')), 'w.h5');
+    const dir = mkdtempSync(join(tmpdir(), 'mrd-headers-'));
+    const path = join(dir, 'w.h5');
     const w = await MrdWriter.create(path, { group: 'dataset' });
     const n = 700;
     for (let i = 0; i < n; i++) {
@@ -119,6 +120,7 @@ describe('header-only reads on files of the writer', () => {
       await expect(f.acquisition('dataset', n)).rejects.toThrow(/no acquisition 700 \(it holds 700\)/);
     } finally {
       f.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
