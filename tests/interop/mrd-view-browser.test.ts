@@ -67,17 +67,21 @@ function stopViewer(v: Viewer | undefined): Promise<void> {
 /** mrd2gif's frames of a file as RGB (PNG output, no mosaic, one file per frame). */
 function mrd2gifFrames(file: string): { width: number; height: number; rgb: Uint8Array }[] {
   const dir = mkdtempSync(join(tmpdir(), 'mrd-view-gif-'));
-  const copy = join(dir, 'in.h5');
-  copyFileSync(file, copy);
-  const r = spawnSync(process.execPath, [gifCli, '-q', '--filetype', 'png', copy], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`mrd2gif failed: ${r.stderr}`);
-  const pngs = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
-  return pngs.map((f) => {
-    const png = PNG.sync.read(readFileSync(join(dir, f)));
-    const rgb = new Uint8Array(png.width * png.height * 3);
-    for (let i = 0; i < png.width * png.height; i++) rgb.set(png.data.subarray(4 * i, 4 * i + 3), 3 * i);
-    return { width: png.width, height: png.height, rgb };
-  });
+  try {
+    const copy = join(dir, 'in.h5');
+    copyFileSync(file, copy);
+    const r = spawnSync(process.execPath, [gifCli, '-q', '--filetype', 'png', copy], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`mrd2gif failed: ${r.stderr}`);
+    const pngs = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+    return pngs.map((f) => {
+      const png = PNG.sync.read(readFileSync(join(dir, f)));
+      const rgb = new Uint8Array(png.width * png.height * 3);
+      for (let i = 0; i < png.width * png.height; i++) rgb.set(png.data.subarray(4 * i, 4 * i + 3), 3 * i);
+      return { width: png.width, height: png.height, rgb };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in headless Chromium (${CHROMIUM})`, () => {
@@ -89,10 +93,16 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
   const own = new Set<string>();
   const files: string[] = [];
   let complexFile = '';
+  const temps: string[] = [];
+  const temp = (prefix: string) => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    temps.push(d);
+    return d;
+  };
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-view-browser-'));
+    const dir = temp('mrd-view-browser-');
     complexFile = join(dir, 'complex_phantom.h5');
     const w = await MrdWriter.create(complexFile, { group: 'dataset' });
     for (let k = 0; k < 4; k++) {
@@ -115,7 +125,7 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'mrd-view-chromium-'))}`],
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${temp('mrd-view-chromium-')}`],
     });
     page = await browser.newPage();
     await page.setViewport({ width: 1400, height: 900 });
@@ -133,6 +143,7 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
   afterAll(async () => {
     await browser?.close();
     await stopViewer(viewer);
+    for (const d of temps) rmSync(d, { recursive: true, force: true });
   });
 
   async function open(hash: string, ready: string): Promise<void> {
@@ -239,7 +250,8 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
   it('dragging window/level changes the window and the pixels as computed', async () => {
     await open('v=images&f=3&g=dataset&s=image_0&i=0', '#image-canvas[data-ready="1"][data-preset="series"]');
     const before = (await page.$eval('#image-canvas', (e) => (e as HTMLElement).dataset.window!)).split(',').map(Number) as [number, number];
-    const box = (await (await page.$('.zoom-box'))!.boundingBox())!;
+    await page.waitForSelector('#image-index');
+    const box = await page.$eval('.zoom-box', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; });
     const x0 = box.x + box.width / 2;
     const y0 = box.y + box.height / 2;
     await page.mouse.move(x0, y0);
@@ -329,11 +341,12 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
     await shot('images-rgb');
     // cine: Play steps through the images at the chosen rate; the wheel zooms
     await open('v=images&f=7&g=dataset&s=image_0&i=0&fps=20', '#image-canvas[data-ready="1"][data-frame="0:0"]');
+    await page.waitForSelector('#image-index'); // the series' counters are in: the toolbar is complete
     await page.click('#cine');
     await page.waitForSelector('#image-canvas[data-frame="3:0"]', { timeout: 10_000 });
     await page.click('#cine');
     const zoomBefore = await page.$eval('.zoom-info', (e) => e.textContent);
-    const zb = (await (await page.$('.zoom-box'))!.boundingBox())!;
+    const zb = await page.$eval('.zoom-box', (e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; });
     await page.mouse.move(zb.x + zb.width / 2, zb.y + zb.height / 2);
     await page.mouse.wheel({ deltaY: -400 });
     await page.waitForFunction((b) => document.querySelector('.zoom-info')!.textContent !== b, {}, zoomBefore);
@@ -343,7 +356,7 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
   });
 
   it('Export PNG downloads the current image', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-view-download-'));
+    const dir = temp('mrd-view-download-');
     const cdp = await page.createCDPSession();
     await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
     await open('v=images&f=5&g=dataset&s=image_0&i=0', '#image-canvas[data-ready="1"][data-preset="series"]');
@@ -356,7 +369,6 @@ describe.skipIf(!haveChromium || missingReference(REFS).length > 0)(`mrd-view in
     const rgb = new Uint8Array(png.width * png.height * 3);
     for (let i = 0; i < png.width * png.height; i++) rgb.set(png.data.subarray(4 * i, 4 * i + 3), 3 * i);
     expect(Buffer.from(rgb).equals(Buffer.from(frames[0]!.rgb))).toBe(true);
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('the page made no request outside its own server', () => {

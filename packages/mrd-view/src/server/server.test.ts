@@ -5,7 +5,7 @@
  * static page's headers, and the errors for bad requests.
  */
 import { request } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ describeWithReference('mrd-view server', FILES, () => {
   let url: string;
   let sources: MrdSource[];
   let complexFile: string;
+  let dir: string;
   const json = async (path: string) => {
     const r = await get(url + path.replace(/^\//, ''));
     expect(r.status, r.body.toString()).toBe(200);
@@ -47,7 +48,7 @@ describeWithReference('mrd-view server', FILES, () => {
   };
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mrd-view-'));
+    dir = mkdtempSync(join(tmpdir(), 'mrd-view-'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title><body></body>');
     complexFile = join(dir, 'complex.h5');
     const w = await MrdWriter.create(complexFile, { group: 'dataset' });
@@ -65,6 +66,7 @@ describeWithReference('mrd-view server', FILES, () => {
   afterAll(async () => {
     await server?.close();
     for (const s of sources ?? []) s.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('lists the files and picks the first view: acquisitions of a raw file, the last series of an image file', async () => {
