@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Bundles each tool package into packages/<tool>/dist with esbuild.
-// mrd-core is inlined (it is private and never published on its own), so `npm pack` of a tool
+// mrd-core (and any other workspace package a tool imports through its exports) is inlined
+// (mrd-core is private and never published on its own), so `npm pack` of a tool
 // gives a tarball that installs and runs by itself. Third-party packages stay external and must
 // be listed in the tool's own "dependencies": the build fails, naming the package, when a tool
 // would import one it does not declare.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { readFileSync, readdirSync, existsSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // --root <dir>: build the packages of another workspace folder (used by the packaging test).
@@ -55,7 +56,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
         b.onResolve({ filter: /^[^./]/ }, (args) => {
           if (args.path.startsWith('node:') || builtin.has(args.path)) return { path: args.path, external: true };
           const name = packageName(args.path);
-          if (name === '@mrd-tools/core') return undefined; // inlined
+          if (name.startsWith('@mrd-tools/')) return undefined; // workspace packages are inlined
           if (!declared.has(name)) undeclared.add(name);
           return { path: args.path, external: true };
         });
@@ -72,7 +73,34 @@ for (const dir of readdirSync(join(root, 'packages'))) {
       const spec = m[1];
       if (spec.startsWith('node:') || builtin.has(spec)) continue;
       const name = packageName(spec);
-      if (name !== '@mrd-tools/core' && !declared.has(name)) undeclared.add(name);
+      if (!name.startsWith('@mrd-tools/') && !declared.has(name)) undeclared.add(name);
+    }
+  }
+  // A web page (`mrdBuild.web`: { entries, static }) is bundled whole for the browser into
+  // dist/web (its libraries are build-time devDependencies, nothing loads from elsewhere at run
+  // time); its static files (the HTML) are copied beside it.
+  const web = pkg.mrdBuild?.web;
+  if (web?.entries) {
+    const outdir = join(pkgDir, 'dist', 'web');
+    await build({
+      absWorkingDir: pkgDir,
+      entryPoints: web.entries,
+      outdir,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: ['chrome110', 'firefox115', 'safari16'],
+      minify: true,
+      splitting: true,
+      sourcemap: true,
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      logLevel: 'warning',
+      loader: { '.css': 'css' },
+    }).catch((err) => { failed = true; console.error(`web build of ${pkg.name} failed: ${err.message}`); });
+    for (const file of web.static ?? []) {
+      mkdirSync(outdir, { recursive: true });
+      copyFileSync(join(pkgDir, file), join(outdir, basename(file)));
     }
   }
   for (const name of undeclared) {

@@ -2,7 +2,7 @@
 // Checks that every tool package packs into a tarball that installs and runs on its own.
 //
 // For each package with a `bin` (mrd-server, mrd-client, mrd-phantom, dicom2mrd, mrd2dicom,
-// mrd2gif, mrd-convert):
+// mrd2gif, mrd-convert, mrd-info, mrd-view):
 //   1. `pnpm pack` (or `npm pack` with --packer npm);
 //   2. the packed manifest: bin files present in the tarball, every built entry (dist/*.js) in
 //      it, the package README, no sources; no workspace:/link:/file: or
@@ -15,7 +15,8 @@
 // Then a smoke run of the "Getting Started" flow, every tool run from its own install:
 //   mrd-phantom -> mrd-server (worker thread sessions) -> mrd-client (invertcontrast; and a
 //   file over 32 MB, which mrd-client reads in a worker thread)
-//   -> mrd2gif -> mrd2dicom -> dicom2mrd,
+//   -> mrd2gif -> mrd2dicom -> dicom2mrd, mrd-info on the raw and image files (text and --json),
+// mrd-view serving its page (bundled dist/web) and API for the image file,
 // plus mrd-server -m (a process per session, simplefft) and a TypeScript user module loaded
 // through --modules-dir (the server's run-time esbuild dependency).
 //
@@ -164,6 +165,15 @@ for (const t of tools) {
   }
   for (const entry of Object.keys(t.pkg.mrdBuild?.entries ?? {})) {
     if (!files.has(`dist/${entry}.js`)) problems.push(`dist/${entry}.js is not in the tarball`);
+  }
+  // a bundled web page (mrdBuild.web): its scripts, styles and static files
+  const web = t.pkg.mrdBuild?.web;
+  for (const entry of Object.keys(web?.entries ?? {})) {
+    if (!files.has(`dist/web/${entry}.js`)) problems.push(`dist/web/${entry}.js is not in the tarball`);
+  }
+  for (const file of web?.static ?? []) {
+    const name = `dist/web/${file.split('/').pop()}`;
+    if (!files.has(name)) problems.push(`${name} is not in the tarball`);
   }
   if (!files.has('README.md')) problems.push('README.md is not in the tarball');
   const sources = [...files.keys()].filter((f) => f.startsWith('src/') || f.endsWith('.ts'));
@@ -356,6 +366,55 @@ if (fileStarts(img, HDF5)) {
     () => (fileStarts(back, HDF5) ? null : 'from_dicom.h5 was not written'));
 } else {
   for (const c of ['mrd2gif', 'mrd2dicom', 'dicom2mrd']) record(`smoke: ${c}`, false, 'no reconstructed images to work on (mrd-client step failed)');
+}
+
+// mrd-info: the raw phantom (text) and the images (--json)
+if (fileStarts(raw, HDF5)) {
+  await step('smoke: mrd-info summarises the raw phantom', 'mrd-info', [raw], (r) => (/Acquisitions: \d+ \(\d+ noise\)/.test(r.stdout) ? null : `unexpected output: ${r.stdout.slice(0, 200)}`));
+}
+if (fileStarts(img, HDF5)) {
+  await step('smoke: mrd-info --json on the images', 'mrd-info', ['--json', img], (r) => {
+    try {
+      const s = JSON.parse(r.stdout);
+      return s.schema === 'mrd-info/1' && s.groups.some((g) => g.image_series.length > 0) ? null : 'no image series in the JSON summary';
+    } catch (e) {
+      return `not JSON: ${e.message}`;
+    }
+  });
+}
+
+// mrd-view: serves its bundled page and the first image of the image file
+if (usable('mrd-view') && fileStarts(img, HDF5)) {
+  const child = spawn(binPath(byCommand['mrd-view'], 'mrd-view'), ['-p', '0', img], { cwd: smoke, shell: isWin, stdio: ['ignore', 'pipe', 'pipe'] });
+  servers.add(child);
+  let out = '';
+  const url = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), 30_000);
+    const on = (d) => {
+      out += d;
+      const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.on('exit', () => { clearTimeout(timer); resolve(null); });
+  });
+  if (record('smoke: mrd-view starts and prints its URL', !!url, url ?? out.trim().split('\n').slice(-2).join(' | '))) {
+    const problems = [];
+    for (const path of ['', 'app.js', 'app.css']) {
+      const res = await fetch(url + path).catch((e) => ({ status: String(e) }));
+      if (res.status !== 200) problems.push(`/${path}: ${res.status}`);
+    }
+    const files = await fetch(url + 'api/files').then((r) => r.json()).catch(() => null);
+    const first = files?.initial;
+    if (!first || first.view !== 'images') problems.push(`first view: ${JSON.stringify(first)}`);
+    else {
+      const image = await fetch(`${url}api/image?f=0&g=${encodeURIComponent(first.g)}&s=${encodeURIComponent(first.s)}&i=0`);
+      if (image.status !== 200 || (await image.arrayBuffer()).byteLength < 1000) problems.push(`first image: HTTP ${image.status}`);
+    }
+    record('smoke: mrd-view serves its page, the file tree and the first image', problems.length === 0, problems.join('; '));
+  }
+  await stopServer({ child });
 }
 
 const failed = results.filter((r) => !r.ok);

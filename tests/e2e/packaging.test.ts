@@ -1,6 +1,6 @@
 /**
  * Packaging: every tool package (mrd-server, mrd-client, mrd-phantom, dicom2mrd, mrd2dicom,
- * mrd2gif, mrd-convert) packs into a tarball that installs into an empty folder with npm and runs on its own:
+ * mrd2gif, mrd-convert, mrd-info, mrd-view) packs into a tarball that installs into an empty folder with npm and runs on its own:
  * `<tool> --help` and `<tool> --version` (its own version) through the installed bin link, then the Getting Started flow with each tool
  * from its own install (scripts/pack-check.mjs does the work; see its header).
  *
@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const TOOLS = ['mrd-server', 'mrd-client', 'mrd-phantom', 'dicom2mrd', 'mrd2dicom', 'mrd2gif', 'mrd-convert'];
+const TOOLS = ['mrd-server', 'mrd-client', 'mrd-phantom', 'dicom2mrd', 'mrd2dicom', 'mrd2gif', 'mrd-convert', 'mrd-info', 'mrd-view'];
 
 function registryUrl(): string {
   try {
@@ -43,7 +43,7 @@ async function reachable(url: string): Promise<boolean> {
 // script builds dist/ and skips a bin whose file does not exist yet.
 describe('tool commands in the repository (npx <tool> from the root)', () => {
   const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
-  const packages = ['dicom2mrd', 'mrd-client', 'mrd-convert', 'mrd-server', 'mrd2dicom', 'mrd2gif', 'phantom-gen'].map((dir) => {
+  const packages = ['dicom2mrd', 'mrd-client', 'mrd-convert', 'mrd-info', 'mrd-server', 'mrd-view', 'mrd2dicom', 'mrd2gif', 'phantom-gen'].map((dir) => {
     const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { name: string; bin?: Record<string, string>; files?: string[]; dependencies?: Record<string, string> };
     return { dir, pkg };
   });
@@ -153,7 +153,7 @@ describe.skipIf(!online)(`packed tool tarballs install and run on their own${onl
         expect(report.results.find((r) => r.what === `${tool} --version`)?.ok, `${tool} --version`).toBe(true);
       }
       // The smoke flow ran end to end (each step is its own check in the report).
-      for (const step of ['mrd-client -c invertcontrast', 'mrd-server -m', 'packcheck_echo', 'worker-thread reader', 'mrd2gif writes', 'mrd2dicom converts', 'dicom2mrd converts']) {
+      for (const step of ['mrd-client -c invertcontrast', 'mrd-server -m', 'packcheck_echo', 'worker-thread reader', 'mrd2gif writes', 'mrd2dicom converts', 'dicom2mrd converts', 'mrd-info summarises', 'mrd-info --json', 'mrd-view serves']) {
         expect(report.results.some((r) => r.what.includes(step) && r.ok), step).toBe(true);
       }
     } finally {

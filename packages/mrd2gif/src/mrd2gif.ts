@@ -27,35 +27,27 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   applyWindow,
   checkOutputFolder,
-  DataType,
+  differenceGrey,
   drawPolyline,
   findColourTable,
-  frameWindowStats,
-  ImageType,
   indexedFrame,
   loadColourTable,
   logger,
   mosaic,
   MrdFile,
   OutputFileError,
-  parseMeta,
-  parsePythonFloat,
-  parseRoi,
   rgbFrame,
   writeFileAtomic,
-  seriesWindows,
   sideBySide,
   toRgb,
   upscale,
   type Image,
-  type ImageHeader,
   type MetaAttributes,
   type Palette,
   type PreviewFrame,
-  type Roi,
   type WindowRange,
-  type WindowStats,
 } from '@mrd-tools/core';
+import { roiPolylines, seriesFrameWindows, sourceFramesOf, type SourceFrame } from './source-frames.js';
 import { encodeGifParallel, encodePng, gifThreads, gifWorkerScript, GifWorkerPool, rgbFitsGif } from './encode.js';
 
 export type PreviewFileType = 'gif' | 'png';
@@ -109,156 +101,6 @@ export interface Mrd2gifOutput {
   height: number;
 }
 
-/** One ROI polyline of an image: pixel coordinates, colour 0..1, line width. */
-export interface PreviewRoi {
-  xs: number[];
-  ys: number[];
-  colour: [number, number, number];
-  thickness: number;
-}
-
-/** A frame as read from the file, before windowing. */
-interface SourceFrame {
-  width: number;
-  height: number;
-  /** Grey source values (null for RGB images). */
-  values: ArrayLike<number> | null;
-  /** RGB source pixels (RGB images). */
-  rgb: Uint8Array | null;
-  head: ImageHeader;
-  meta: MetaAttributes;
-  /** Slice index inside a 3-D image. */
-  z: number;
-  rois: PreviewRoi[];
-}
-
-/**
- * Python `float()` of a meta value; numpy's complex text `(208.2+0j)` (what the reference
- * server writes for a complex window) reads as its real part instead of failing as in Python.
- * Non-finite values count as absent.
- */
-function metaFloat(meta: MetaAttributes, name: string): number | undefined {
-  const v = meta.get(name);
-  if (v === undefined) return undefined;
-  let num: number;
-  try {
-    num = parsePythonFloat(v);
-  } catch {
-    const c = /^\s*\(?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*[-+]\s*(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?j\s*\)?\s*$/.exec(v);
-    if (!c) throw new Error(`meta attribute ${name}: '${v}' is not a number`);
-    num = Number(c[1]);
-  }
-  return Number.isFinite(num) ? num : undefined;
-}
-
-/** The visible ROIs of an image's meta attributes (`ROI_*`, `GT_ROI_*`). */
-export function parsePreviewRois(meta: MetaAttributes, where: string): PreviewRoi[] {
-  const out: PreviewRoi[] = [];
-  for (const name of meta.names()) {
-    if (!name.startsWith('ROI_') && !name.startsWith('GT_ROI_')) continue;
-    let roi: Roi;
-    try {
-      roi = parseRoi(meta.getAll(name));
-    } catch (e) {
-      logger.warning(`${where}: ROI ${name}: ${(e as Error).message} -- not drawn`);
-      continue;
-    }
-    if (roi.visibility === 0) continue;
-    out.push({ xs: roi.x, ys: roi.y, colour: roi.rgb, thickness: roi.thickness });
-  }
-  return out;
-}
-
-function isComplex(t: number): boolean {
-  return t === DataType.CXFLOAT || t === DataType.CXDOUBLE;
-}
-
-/** Splits an image into frames (channel-major, then slice). */
-function framesOfImage(img: Image, where: string): SourceFrame[] {
-  const h = img.head;
-  const nx = h.matrix_size[0];
-  const ny = h.matrix_size[1];
-  const nz = Math.max(1, h.matrix_size[2]);
-  const nc = Math.max(1, h.channels);
-  const plane = nx * ny;
-  const complex = isComplex(h.data_type);
-  const expected = nc * nz * plane * (complex ? 2 : 1);
-  if (img.data.length !== expected) {
-    throw new Error(`${where}: pixel data has ${img.data.length} values, the header says ${nc} x ${nz} x ${ny} x ${nx}${complex ? ' complex' : ''}`);
-  }
-  const meta = parseMeta(img.attribute);
-  const rois = parsePreviewRois(meta, where);
-  const out: SourceFrame[] = [];
-  if (nc === 3 && h.image_type === ImageType.RGB) {
-    for (let z = 0; z < nz; z++) {
-      const rgb = new Uint8Array(3 * plane);
-      for (let c = 0; c < 3; c++) {
-        const base = (c * nz + z) * plane;
-        for (let p = 0; p < plane; p++) {
-          const v = img.data[base + p];
-          rgb[3 * p + c] = v <= 0 ? 0 : v >= 255 ? 255 : v; // stored as uint16 0..255 (MRD); clipped
-        }
-      }
-      out.push({ width: nx, height: ny, values: null, rgb, head: h, meta, z, rois });
-    }
-    return out;
-  }
-  for (let c = 0; c < nc; c++) {
-    for (let z = 0; z < nz; z++) {
-      const base = (c * nz + z) * plane;
-      let values: ArrayLike<number>;
-      if (complex) {
-        const mag = new Float32Array(plane);
-        const d = img.data;
-        for (let p = 0; p < plane; p++) mag[p] = Math.hypot(d[2 * (base + p)], d[2 * (base + p) + 1]);
-        values = mag;
-      } else {
-        values = img.data.subarray(base, base + plane);
-      }
-      out.push({ width: nx, height: ny, values, rgb: null, head: h, meta, z, rois });
-    }
-  }
-  return out;
-}
-
-/** RescaleSlope/Intercept (or Gadgetron ScaleRatio/Offset) as the newer reference applies them. */
-function applyRescale(f: SourceFrame, where: string): void {
-  if (!f.values) return;
-  let slope = metaFloat(f.meta, 'RescaleSlope');
-  let intercept = metaFloat(f.meta, 'RescaleIntercept');
-  if (slope === undefined || intercept === undefined) {
-    const ratio = metaFloat(f.meta, 'GADGETRON_ScaleRatio');
-    const offset = metaFloat(f.meta, 'GADGETRON_ScaleOffset');
-    if (ratio === undefined || offset === undefined) return;
-    if (ratio === 0) {
-      logger.warning(`${where}: GADGETRON_ScaleRatio is 0 -- not applied`);
-      return;
-    }
-    slope = 1 / ratio;
-    intercept = (-1 * offset) / ratio;
-  }
-  const v = f.values;
-  const out = new Float32Array(v.length);
-  const s = Math.fround(slope);
-  const i0 = Math.fround(intercept);
-  for (let k = 0; k < v.length; k++) out[k] = Math.fround(v[k]) * s + i0;
-  f.values = out;
-}
-
-/** The window a frame's meta attributes ask for, or null. */
-function metaWindow(meta: MetaAttributes): WindowRange | null {
-  let center = metaFloat(meta, 'WindowCenter') ?? metaFloat(meta, 'GADGETRON_WindowCenter');
-  let width = metaFloat(meta, 'WindowWidth') ?? metaFloat(meta, 'GADGETRON_WindowWidth');
-  if (center === undefined || width === undefined) return null;
-  // Gadgetron's window width ignores its ScaleRatio (contrary to DICOM), as the newer reference notes.
-  const ratio = metaFloat(meta, 'GADGETRON_ScaleRatio');
-  if (ratio !== undefined && meta.has('GADGETRON_ScaleOffset') && meta.has('GADGETRON_WindowWidth') && !meta.has('WindowWidth')) {
-    width = width / ratio;
-  }
-  center = center as number;
-  return { min: center - width / 2, max: center + width / 2 };
-}
-
 interface ColourTables {
   get(meta: MetaAttributes): Palette | null;
 }
@@ -297,21 +139,11 @@ interface DisplayedSeries {
 /** Windows, colours, upscales and draws ROIs on the frames of a series. */
 function displayFrames(sources: SourceFrame[], windowsIn: (WindowRange | null)[] | null, opts: Mrd2gifOptions, luts: ColourTables): DisplayedSeries {
   const r = opts.rescale ?? 1;
-  // windows of the grey frames
-  const greyIdx = sources.map((s, i) => (s.values ? i : -1)).filter((i) => i >= 0);
   let windows: (WindowRange | null)[];
   if (windowsIn) {
     windows = windowsIn;
   } else {
-    windows = sources.map(() => null);
-    if (greyIdx.length > 0) {
-      // each frame's statistics binned on the previous frame's range (exact; two passes, not three)
-      const stats: WindowStats[] = [];
-      for (const i of greyIdx) stats.push(frameWindowStats(sources[i].values!, stats[stats.length - 1]));
-      const metaW = greyIdx.map((i) => metaWindow(sources[i].meta));
-      const w = seriesWindows(stats, metaW, opts.floatingWindow ?? false);
-      greyIdx.forEach((i, k) => (windows[i] = w[k]));
-    }
+    windows = seriesFrameWindows(sources, opts.floatingWindow ?? false);
   }
   const hasRois = sources.some((s) => s.rois.length > 0);
   const frames = sources.map((s, i) => {
@@ -325,14 +157,8 @@ function displayFrames(sources: SourceFrame[], windowsIn: (WindowRange | null)[]
     if (hasRois && f.mode === 'indexed') f = toRgb(f);
     f = upscale(f, r);
     if (s.rois.length > 0 && s.rgb === null) {
-      const swap = (metaFloat(s.meta, 'Correct_image_orientation') ?? 0) !== 0;
       const target = { width: f.width, height: f.height, rgb: f.pixels }; // a fresh RGB copy (toRgb above)
-      for (const roi of s.rois) {
-        const xs = (swap ? roi.ys : roi.xs).map((v) => v * r);
-        const ys = (swap ? roi.xs : roi.ys).map((v) => v * r);
-        const ink: [number, number, number] = [Math.trunc(roi.colour[0] * 255), Math.trunc(roi.colour[1] * 255), Math.trunc(roi.colour[2] * 255)];
-        drawPolyline(target, xs, ys, ink, roi.thickness);
-      }
+      for (const line of roiPolylines(s, r)) drawPolyline(target, line.xs, line.ys, line.ink, line.thickness);
       f = rgbFrame(f.width, f.height, target.rgb);
     }
     return f;
@@ -349,14 +175,7 @@ function comparisonFrames(a: DisplayedSeries, b: DisplayedSeries, scale: number,
     let diff: PreviewFrame;
     const win = a.windows[i];
     if (sa.values && sb.values && win && sa.values.length === sb.values.length) {
-      const n = sa.values.length;
-      const g = new Uint8Array(n);
-      const width = win.max - win.min;
-      for (let k = 0; k < n; k++) {
-        const d = Math.abs(sa.values[k] - sb.values[k]);
-        const v = width > 0 ? (d * 255 / width) * scale : d > 0 ? 255 : 0;
-        g[k] = v >= 255 ? 255 : v > 0 ? v | 0 : 0;
-      }
+      const g = differenceGrey(sa.values, sb.values, win, scale);
       diff = upscale(indexedFrame(sa.width, sa.height, g, fa.mode === 'indexed' ? fa.palette : null), rescale);
       if (fa.mode === 'rgb' || fb.mode === 'rgb') {
         // ROIs burned in: also show differences of the overlays (display space)
@@ -427,21 +246,6 @@ export function sequenceSuffix(meta: MetaAttributes | undefined): string {
   const gt = meta.getAll('GADGETRON_SeqDescription');
   if (gt !== undefined) return '_' + gt.map((s) => s.replace(/^_+/, '')).join('_');
   return '';
-}
-
-/** The frames of a series' images, rescale slope/intercept applied. */
-function sourceFramesOf(images: Image[], where: string): SourceFrame[] {
-  const frames: SourceFrame[] = [];
-  images.forEach((img, k) => {
-    const at = `${where} image ${k}`;
-    const f = framesOfImage(img, at);
-    for (const s of f) applyRescale(s, at);
-    if (img.head.channels > 1 && img.head.image_type !== ImageType.RGB) logger.info(`  Image ${k} has ${img.head.channels} channels`);
-    if (Math.max(1, img.head.matrix_size[2]) > 2) logger.info(`  Image ${k} is a 3D volume with ${img.head.matrix_size[2]} slices`);
-    frames.push(...f);
-  });
-  if (frames.some((f) => isComplex(f.head.data_type))) logger.info('  Converting images from complex to magnitude for display');
-  return frames;
 }
 
 async function readImages(file: MrdFile, group: string, series: string, onProgress?: Mrd2gifOptions['onProgress']): Promise<Image[]> {

@@ -346,3 +346,19 @@ function windowFloat32(values: Float32Array, min: number, scale: number, out: Ui
   }
   return out;
 }
+
+/**
+ * The difference image of two frames shown with the window `win` (mrd2gif's comparison with a
+ * reference, upstream's `--ref-diff-scale`): grey = trunc(clip(|a - b| * 255 / width * scale,
+ * 0, 255)); with a zero-width window any difference is white.
+ */
+export function differenceGrey(a: ArrayLike<number>, b: ArrayLike<number>, win: WindowRange, scale: number, out = new Uint8Array(a.length)): Uint8Array {
+  if (a.length !== b.length) throw new RangeError(`difference of frames of ${a.length} and ${b.length} pixels`);
+  const width = win.max - win.min;
+  for (let k = 0; k < a.length; k++) {
+    const d = Math.abs(a[k] - b[k]);
+    const v = width > 0 ? (d * 255 / width) * scale : d > 0 ? 255 : 0;
+    out[k] = v >= 255 ? 255 : v > 0 ? v | 0 : 0;
+  }
+  return out;
+}

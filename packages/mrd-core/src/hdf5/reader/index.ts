@@ -1,2 +1,2 @@
-export { MrdFile, type ReadOptions, type MrdArray, type ArrayElementType, type ArrayData } from './mrd-file.js';
+export { MrdFile, type ReadOptions, type HeaderReadOptions, type MrdArray, type ArrayElementType, type ArrayData } from './mrd-file.js';
 export { MrdFileError } from './errors.js';

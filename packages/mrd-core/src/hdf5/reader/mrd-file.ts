@@ -46,7 +46,8 @@
 import { openSync, readSync, closeSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Acquisition, Image, ImagePixels, Waveform } from '../../messages/types.js';
-import type { ImageHeader } from '../../headers/types.js';
+import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
+import { FixedParts } from './fixed-parts.js';
 import { MrdFileError, hdf5Reason } from './errors.js';
 import { H5T, h5lib, h5module, hasVlenMember, readRows, type H5File, type H5Group, type H5Module, type Metadata } from './h5wasm-runtime.js';
 import {
@@ -242,14 +243,28 @@ interface VlenLayout {
   elem: number;
 }
 
+/** Options of the header-only readers: a range of rows and the rows per yielded batch. */
+export interface HeaderReadOptions {
+  /** First record (default 0). */
+  start?: number;
+  /** One past the last record (default: all). */
+  end?: number;
+  /** Headers per yielded batch (default 4096). */
+  batchSize?: number;
+}
+
 export class MrdFile {
   private closed = false;
+  /** Fixed-part readers of record datasets (null: read through HDF5), by dataset path. */
+  private readonly fixed = new Map<string, Promise<FixedParts | null>>();
 
   private constructor(
     /** The path as the caller gave it (used in messages). */
     readonly path: string,
     private readonly m: H5Module,
     private readonly h5: H5File,
+    /** The absolute path (for the header-only reads). */
+    private readonly abs: string = path,
   ) {}
 
   /** Opens an MRD HDF5 file for reading. Rejects with a clear error if absent or not HDF5. */
@@ -280,13 +295,15 @@ export class MrdFile {
       throw new MrdFileError(path, undefined, `cannot open as HDF5: ${hdf5Reason(err)}`, { cause: err });
     }
     if (h5.file_id < 0n) throw new MrdFileError(path, undefined, 'cannot open as HDF5');
-    return new MrdFile(path, m, h5);
+    return new MrdFile(path, m, h5, abs);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.h5.close();
+    for (const f of this.fixed.values()) void f.then((r) => r?.close(), () => undefined);
+    this.fixed.clear();
   }
 
   // ---------------------------------------------------------------- structure
@@ -307,6 +324,21 @@ export class MrdFile {
     const p = normalize(path);
     if (this.kind(p) !== 'group') throw this.err(p, this.kind(p) === undefined ? 'missing' : 'not a group');
     return (this.h5.get(p) as H5Group).keys();
+  }
+
+  /**
+   * What the object at `path` is, without reading its data: a group, or a dataset with its
+   * shape and element type (`compound`, `string`, `vlen` or a numeric type as `readArray`
+   * names it); undefined when absent.
+   */
+  describe(path: string): { kind: 'group' } | { kind: 'dataset'; shape: number[]; type: string } | { kind: 'other' } | undefined {
+    const p = normalize(path);
+    const k = this.kind(p);
+    if (k !== 'dataset') return k === undefined ? undefined : { kind: k };
+    const md = this.metadata(p);
+    const t = elementType(md);
+    const type = t in ELEMENT_BYTES ? t : md.type === H5T.COMPOUND ? 'compound' : md.type === H5T.STRING ? 'string' : md.type === H5T.VLEN ? 'vlen' : `class ${md.type}`;
+    return { kind: 'dataset', shape: [...(md.shape ?? [])], type };
   }
 
   /** `/<group>/<child>` as an object path. */
@@ -552,6 +584,106 @@ export class MrdFile {
     }
   }
 
+  /**
+   * The headers of the acquisitions of a group (rows [start, end), default all), in batches,
+   * without their data and trajectories: the fixed part of each record is read straight from
+   * the file where its storage allows (see fixed-parts.ts), so a 2 GB file's headers cost a few
+   * MB of reads; otherwise the records are read through HDF5 and only the headers kept.
+   */
+  async *acquisitionHeaderBatches(group: string, opts?: HeaderReadOptions): AsyncGenerator<AcquisitionHeader[], void, undefined> {
+    const p = this.objPath(this.requireGroup(group), 'data');
+    const md = this.requireDataset(p);
+    yield* this.headerBatches(p, md, this.headDecoder(p, md, 'acquisition', acquisitionHeaderDecoder), opts);
+  }
+
+  /**
+   * As `acquisitionHeaderBatches`, decoding only the named header fields (`idx` is the whole
+   * EncodingCounters): for scans of many headers that need a few fields, several times faster.
+   */
+  async *acquisitionHeaderFieldBatches<K extends keyof AcquisitionHeader>(group: string, fields: readonly K[], opts?: HeaderReadOptions): AsyncGenerator<Pick<AcquisitionHeader, K>[], void, undefined> {
+    const p = this.objPath(this.requireGroup(group), 'data');
+    const md = this.requireDataset(p);
+    yield* this.headerBatches(p, md, this.headDecoder(p, md, 'acquisition', (head) => acquisitionHeaderDecoder(head, fields as readonly string[])), opts);
+  }
+
+  /** The headers of the waveforms of a group, in batches, without their data (as `acquisitionHeaderBatches`). */
+  async *waveformHeaderBatches(group: string, opts?: HeaderReadOptions): AsyncGenerator<WaveformHeader[], void, undefined> {
+    const p = this.objPath(this.requireGroup(group), 'waveforms');
+    const md = this.requireDataset(p);
+    yield* this.headerBatches(p, md, this.headDecoder(p, md, 'waveform', waveformHeaderDecoder), opts);
+  }
+
+  /** One acquisition by index. */
+  async acquisition(group: string, index: number): Promise<Acquisition> {
+    const total = this.acquisitionCount(group);
+    if (!Number.isInteger(index) || index < 0 || index >= total) throw this.err(this.objPath(group, 'data'), `no acquisition ${index} (it holds ${total})`);
+    for await (const a of this.acquisitions(group, { start: index, end: index + 1, batchSize: 1 })) return a;
+    throw this.err(this.objPath(group, 'data'), `no acquisition ${index}`);
+  }
+
+  private fixedParts(p: string): Promise<FixedParts | null> {
+    let f = this.fixed.get(p);
+    if (!f) {
+      f = FixedParts.open(this.abs, p);
+      this.fixed.set(p, f);
+    }
+    return f;
+  }
+
+  private async *headerBatches<T>(p: string, md: Metadata, decoder: RecordDecoder<T>, opts?: HeaderReadOptions): AsyncGenerator<T[], void, undefined> {
+    const total = this.rows(md, p);
+    const { start, end } = batchStart(opts, total, p);
+    const per = opts?.batchSize ?? 4096;
+    const head = compoundMembers(md).get('head')!;
+    const fp = await this.fixedParts(p);
+    const off = fp?.memberOffset('head');
+    if (fp && off !== undefined && fp.rows === total && fp.sameLayout('head', head)) {
+      for (let at = start; at < end; ) {
+        this.assertOpen();
+        const n = Math.min(per, end - at);
+        let bytes: Uint8Array;
+        try {
+          bytes = fp.read(at, n);
+        } catch (err) {
+          throw this.err(`${p}[${at}:${at + n}]`, `read failed: ${(err as Error).message}`, err);
+        }
+        const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const out = new Array<T>(n);
+        for (let k = 0; k < n; k++) out[k] = decoder.decode(dv, k * fp.recordSize + off);
+        at += n;
+        yield out;
+        await yieldToEventLoop();
+      }
+      return;
+    }
+    // Through HDF5: whole records (payloads included) in about 1 MB batches, headers kept.
+    const vlens = [...compoundMembers(md).values()].filter((m) => m.type === H5T.VLEN).map((m) => m.offset);
+    const sizer = new BatchSizer(undefined);
+    let pending: T[] = [];
+    for (let at = start; at < end; ) {
+      const n = Math.min(sizer.size, end - at);
+      const { ptr, release } = this.read(p, md, at, n, md.size);
+      let bytes = n * md.size;
+      try {
+        const dv = new DataView(this.m.HEAPU8.buffer);
+        for (let k = 0; k < n; k++) {
+          const rec = ptr + k * md.size;
+          pending.push(decoder.decode(dv, rec));
+          for (const v of vlens) bytes += 4 * dv.getUint32(rec + v, true);
+        }
+      } finally {
+        release();
+      }
+      sizer.observe(n, bytes);
+      at += n;
+      if (pending.length >= per || at >= end) {
+        yield pending;
+        pending = [];
+      }
+      await yieldToEventLoop();
+    }
+  }
+
   /** The decoder of the `head` member of a record dataset (acquisitions, waveforms). */
   private headDecoder<T>(p: string, md: Metadata, what: 'acquisition' | 'waveform', compile: (head: Metadata) => RecordDecoder<T>): RecordDecoder<T> {
     const head = compoundMembers(md).get('head');
@@ -584,6 +716,14 @@ export class MrdFile {
     const p = this.objPath(this.requireGroup(group), 'waveforms');
     if (this.kind(p) === undefined) return 0;
     return this.rows(this.requireDataset(p), p);
+  }
+
+  /** One waveform by index. */
+  async waveform(group: string, index: number): Promise<Waveform> {
+    const total = this.waveformCount(group);
+    if (!Number.isInteger(index) || index < 0 || index >= total) throw this.err(this.objPath(group, 'waveforms'), `no waveform ${index} (it holds ${total})`);
+    for await (const w of this.waveforms(group, { start: index, end: index + 1, batchSize: 1 })) return w;
+    throw this.err(this.objPath(group, 'waveforms'), `no waveform ${index}`);
   }
 
   /** The waveforms of a group, read in batches. */
@@ -651,6 +791,73 @@ export class MrdFile {
     const p = `${s}/header`;
     if (this.kind(p) === undefined) return 0;
     return this.rows(this.requireDataset(p), p);
+  }
+
+  /**
+   * The headers of the images of a series (rows [start, end), default all), read from its
+   * `header` dataset alone: no pixels, no attributes (straight from the file where its storage
+   * allows, as the acquisition headers; through HDF5 otherwise).
+   */
+  async imageHeaders(group: string, series: string, opts?: { start?: number; end?: number }): Promise<ImageHeader[]> {
+    return this.imageHeaderRows(group, series, undefined, opts);
+  }
+
+  /** As `imageHeaders`, decoding only the named fields (a series' counters for navigation, say). */
+  async imageHeaderFields<K extends keyof ImageHeader>(group: string, series: string, fields: readonly K[], opts?: { start?: number; end?: number }): Promise<Pick<ImageHeader, K>[]> {
+    return this.imageHeaderRows(group, series, fields as readonly string[], opts);
+  }
+
+  private async imageHeaderRows(group: string, series: string, fields: readonly string[] | undefined, opts?: { start?: number; end?: number }): Promise<ImageHeader[]> {
+    const s = this.objPath(this.requireGroup(group), series);
+    const hp = `${s}/header`;
+    const hmd = this.requireDataset(hp);
+    let decoder: RecordDecoder<ImageHeader>;
+    try {
+      decoder = imageHeaderDecoder(hmd, fields);
+    } catch (err) {
+      if (err instanceof LayoutError) throw this.err(hp, `malformed image header type: ${err.message}`);
+      throw err;
+    }
+    const total = this.rows(hmd, hp);
+    const { start, end } = batchStart(opts, total, hp);
+    const out: ImageHeader[] = [];
+    const fp = await this.fixedParts(hp);
+    this.assertOpen();
+    const fast = fp !== null && fp.rows === total && fp.sameRecordLayout(hmd);
+    // in batches, yielding to the event loop between them (a long series takes a while to decode)
+    for (let at = start; at < end; ) {
+      this.assertOpen();
+      const n = Math.min(4096, end - at);
+      if (fast) {
+        let bytes: Uint8Array;
+        try {
+          bytes = fp.read(at, n);
+        } catch (err) {
+          throw this.err(`${hp}[${at}:${at + n}]`, `read failed: ${(err as Error).message}`, err);
+        }
+        const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        for (let k = 0; k < n; k++) out.push(decoder.decode(dv, k * fp.recordSize));
+      } else {
+        const { ptr, release } = this.read(hp, hmd, at, n, hmd.size);
+        try {
+          const dv = new DataView(this.m.HEAPU8.buffer);
+          for (let k = 0; k < n; k++) out.push(decoder.decode(dv, ptr + k * hmd.size));
+        } finally {
+          release();
+        }
+      }
+      at += n;
+      if (at < end) await yieldToEventLoop();
+    }
+    return out;
+  }
+
+  /** One image of a series by index. */
+  async image(group: string, series: string, index: number): Promise<Image> {
+    const total = this.imageCount(group, series);
+    if (!Number.isInteger(index) || index < 0 || index >= total) throw this.err(this.objPath(group, series), `no image ${index} (the series holds ${total})`);
+    for await (const img of this.images(group, series, { start: index, end: index + 1, batchSize: 1 })) return img;
+    throw this.err(this.objPath(group, series), `no image ${index}`);
   }
 
   /**

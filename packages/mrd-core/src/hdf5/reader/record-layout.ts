@@ -4,31 +4,18 @@
  * declares, not by a fixed byte layout. Writers disagree on layouts: the C library and h5py
  * put the acquisition `traj`/`data` vlen members at different offsets, MATLAB packs the waveform
  * header into 38 bytes (the C library pads it to 40), and integer widths could differ. Each
- * dataset's layout is compiled once into a list of field reads; decoding a record is then a flat
- * loop of DataView reads.
+ * dataset's layout is compiled once into generated code, one object literal of DataView reads
+ * at the offsets found (measured ~10x faster than looping over a list of field readers: a
+ * million headers are scanned when a viewer indexes a large file).
  */
 import type { AcquisitionHeader, EncodingCounters, ImageHeader, WaveformHeader } from '../../headers/types.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
-
-type NumRead = (dv: DataView, at: number) => number;
-type BigRead = (dv: DataView, at: number) => bigint;
 
 /** How one header field is stored: its C name, kind, and (for arrays) C length. */
 interface FieldSpec {
   key: string;
   kind: 'num' | 'big' | 'counters';
   count?: number;
-}
-
-interface CompiledField {
-  key: string;
-  /** 0: scalar; n: array of n. */
-  count: number;
-  off: number;
-  stride: number;
-  num?: NumRead;
-  big?: BigRead;
-  nested?: RecordDecoder<EncodingCounters>;
 }
 
 /** A compiled decoder: `decode(view, byteOffsetOfRecord)`. */
@@ -120,26 +107,28 @@ const WAVEFORM: FieldSpec[] = [
 /** A layout problem; the caller adds file and dataset path. */
 export class LayoutError extends Error {}
 
-function numReader(md: Metadata, where: string): NumRead {
+/** The JS expression reading a number of type `md` at byte `at` of DataView `dv`. */
+function numExpr(md: Metadata, where: string): (at: string) => string {
   if (md.type === H5T.INTEGER) {
     switch (md.size) {
-      case 1: return md.signed ? (dv, at) => dv.getInt8(at) : (dv, at) => dv.getUint8(at);
-      case 2: return md.signed ? (dv, at) => dv.getInt16(at, true) : (dv, at) => dv.getUint16(at, true);
-      case 4: return md.signed ? (dv, at) => dv.getInt32(at, true) : (dv, at) => dv.getUint32(at, true);
-      case 8: return md.signed ? (dv, at) => Number(dv.getBigInt64(at, true)) : (dv, at) => Number(dv.getBigUint64(at, true));
+      case 1: return (at) => `dv.get${md.signed ? 'Int8' : 'Uint8'}(${at})`;
+      case 2: return (at) => `dv.get${md.signed ? 'Int16' : 'Uint16'}(${at}, true)`;
+      case 4: return (at) => `dv.get${md.signed ? 'Int32' : 'Uint32'}(${at}, true)`;
+      case 8: return (at) => `Number(dv.get${md.signed ? 'BigInt64' : 'BigUint64'}(${at}, true))`;
     }
   } else if (md.type === H5T.FLOAT) {
-    if (md.size === 4) return (dv, at) => dv.getFloat32(at, true);
-    if (md.size === 8) return (dv, at) => dv.getFloat64(at, true);
+    if (md.size === 4) return (at) => `dv.getFloat32(${at}, true)`;
+    if (md.size === 8) return (at) => `dv.getFloat64(${at}, true)`;
   }
   throw new LayoutError(`member '${where}' is not an integer or float (HDF5 class ${md.type}, ${md.size} bytes)`);
 }
 
-function bigReader(md: Metadata, where: string): BigRead {
+/** The JS expression reading a bigint (u64 fields) of type `md`. */
+function bigExpr(md: Metadata, where: string): (at: string) => string {
   if (md.type === H5T.INTEGER) {
-    if (md.size === 8) return md.signed ? (dv, at) => dv.getBigInt64(at, true) : (dv, at) => dv.getBigUint64(at, true);
-    const n = numReader(md, where);
-    return (dv, at) => BigInt(n(dv, at));
+    if (md.size === 8) return (at) => `dv.get${md.signed ? 'BigInt64' : 'BigUint64'}(${at}, true)`;
+    const n = numExpr(md, where);
+    return (at) => `BigInt(${n(at)})`;
   }
   throw new LayoutError(`member '${where}' is not an integer (HDF5 class ${md.type}, ${md.size} bytes)`);
 }
@@ -152,61 +141,53 @@ export function compoundMembers(md: Metadata): Map<string, Metadata & { offset: 
   return out;
 }
 
-function compile<T>(md: Metadata, specs: FieldSpec[], prefix: string): RecordDecoder<T> {
+/**
+ * The object-literal expression decoding the specs' members of compound `md` at byte `at`:
+ * field by field DataView reads at the offsets the file declares.
+ */
+function recordExpr(md: Metadata, specs: FieldSpec[], prefix: string, at: string): string {
   if (md.type !== H5T.COMPOUND) throw new LayoutError(`${prefix ? `member '${prefix}'` : 'the record type'} is not a compound (HDF5 class ${md.type})`);
   const members = compoundMembers(md);
-  const fields: CompiledField[] = specs.map((spec) => {
+  const parts = specs.map((spec) => {
     const where = prefix ? `${prefix}.${spec.key}` : spec.key;
     const m = members.get(spec.key);
     if (!m) throw new LayoutError(`member '${where}' missing`);
-    if (spec.kind === 'counters') {
-      return { key: spec.key, count: 0, off: m.offset, stride: 0, nested: compile<EncodingCounters>(m, COUNTERS, where) };
-    }
-    let count = 0;
-    let base: Metadata = m;
-    if (spec.count !== undefined) {
-      if (m.type !== H5T.ARRAY || !m.array_type) throw new LayoutError(`member '${where}' is not an array of ${spec.count}`);
-      base = m.array_type;
-      const n = (m.array_type.shape ?? []).reduce((a, b) => a * b, 1);
-      if (n !== spec.count) throw new LayoutError(`member '${where}' has ${n} elements, expected ${spec.count}`);
-      count = n;
-    }
-    const f: CompiledField = { key: spec.key, count, off: m.offset, stride: base.size };
-    if (spec.kind === 'big') f.big = bigReader(base, where);
-    else f.num = numReader(base, where);
-    return f;
+    const here = `${at} + ${m.offset}`;
+    if (spec.kind === 'counters') return `${spec.key}: ${recordExpr(m, COUNTERS, where, `(${here})`)}`;
+    if (spec.count === undefined) return `${spec.key}: ${(spec.kind === 'big' ? bigExpr(m, where) : numExpr(m, where))(here)}`;
+    if (m.type !== H5T.ARRAY || !m.array_type) throw new LayoutError(`member '${where}' is not an array of ${spec.count}`);
+    const base = m.array_type;
+    const n = (m.array_type.shape ?? []).reduce((x, y) => x * y, 1);
+    if (n !== spec.count) throw new LayoutError(`member '${where}' has ${n} elements, expected ${spec.count}`);
+    const read = spec.kind === 'big' ? bigExpr(base, where) : numExpr(base, where);
+    return `${spec.key}: [${Array.from({ length: n }, (_, k) => read(`${here} + ${k * base.size}`)).join(', ')}]`;
   });
-  return {
-    decode(dv: DataView, at: number): T {
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i]!;
-        const p = at + f.off;
-        if (f.nested) {
-          o[f.key] = f.nested.decode(dv, p);
-        } else if (f.count === 0) {
-          o[f.key] = f.num ? f.num(dv, p) : f.big!(dv, p);
-        } else if (f.num) {
-          const a = new Array<number>(f.count);
-          for (let k = 0; k < f.count; k++) a[k] = f.num(dv, p + k * f.stride);
-          o[f.key] = a;
-        } else {
-          const a = new Array<bigint>(f.count);
-          for (let k = 0; k < f.count; k++) a[k] = f.big!(dv, p + k * f.stride);
-          o[f.key] = a;
-        }
-      }
-      return o as T;
-    },
-  };
+  return `{ ${parts.join(', ')} }`;
 }
 
-export function acquisitionHeaderDecoder(md: Metadata): RecordDecoder<AcquisitionHeader> {
-  return compile<AcquisitionHeader>(md, ACQUISITION, 'head');
+/**
+ * Compiles a decoder for the members `specs` of compound `md`. The decoder is generated code
+ * (one object literal of DataView reads at constant offsets): a few times faster than walking a
+ * field list, which matters when a million headers are read.
+ */
+function compile<T>(md: Metadata, specs: FieldSpec[], prefix: string): RecordDecoder<T> {
+  const body = `return ${recordExpr(md, specs, prefix, 'at')};`;
+  const decode = new Function('dv', 'at', body) as (dv: DataView, at: number) => T;
+  return { decode };
 }
 
-export function imageHeaderDecoder(md: Metadata): RecordDecoder<ImageHeader> {
-  return compile<ImageHeader>(md, IMAGE, '');
+/**
+ * The acquisition header decoder; with `fields`, one that decodes only those members (the
+ * others are absent from its objects): scanning a million headers for their flags and counters
+ * then skips making 16 BigInts of channel mask and a dozen arrays per header.
+ */
+export function acquisitionHeaderDecoder(md: Metadata, fields?: readonly string[]): RecordDecoder<AcquisitionHeader> {
+  return compile<AcquisitionHeader>(md, fields ? ACQUISITION.filter((f) => fields.includes(f.key)) : ACQUISITION, 'head');
+}
+
+/** The image header decoder; with `fields`, one that decodes only those members (as `acquisitionHeaderDecoder`). */
+export function imageHeaderDecoder(md: Metadata, fields?: readonly string[]): RecordDecoder<ImageHeader> {
+  return compile<ImageHeader>(md, fields ? IMAGE.filter((f) => fields.includes(f.key)) : IMAGE, '');
 }
 
 export function waveformHeaderDecoder(md: Metadata): RecordDecoder<WaveformHeader> {

@@ -1,0 +1,273 @@
+/**
+ * Reads the fixed-size part of the records of a dataset straight from the file, without HDF5:
+ * for the acquisition and waveform datasets that is the header plus the vlen descriptors, so
+ * headers come without their payloads (an H5Dread of the records would also fetch every vlen
+ * payload from the global heap, i.e. the whole 2 GB of a 2 GB file, to show its headers).
+ *
+ * Only the layouts that the ISMRMRD C library, h5py (default format bounds) and mrd-core's
+ * writer produce are handled, with the decoders of ../format: superblock 0-3, object headers
+ * v1/v2, symbol-table or compact-link groups, data layout message v3 (contiguous, or chunked
+ * with a version 1 B-tree), no filters, little-endian members. `FixedParts.open` returns null
+ * for anything else (dense link storage, newer chunk indexes, compression, shared datatypes):
+ * the caller then reads through HDF5 (h5wasm) as before, so this is an optimisation, never a
+ * second source of truth.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { ByteReader, UNDEF_ADDR } from '../format/bytes.js';
+import { decodeChunkKey } from '../format/chunk-index.js';
+import { decodeDatatype, type Datatype } from '../format/datatype.js';
+import {
+  decodeDataspace,
+  decodeLayout,
+  decodeLink,
+  decodeLinkInfo,
+  decodeStab,
+  MSG_DATASPACE,
+  MSG_DATATYPE,
+  MSG_FILTERS,
+  MSG_FLAG_SHARED,
+  MSG_LAYOUT,
+  MSG_LINK,
+  MSG_LINK_INFO,
+  MSG_STAB,
+  readObjectHeader,
+  type ReadAt,
+} from '../format/object-header.js';
+import { readBtreeNode, readSymbolTable } from '../format/symbol-table.js';
+import { decodeSuperblock } from '../format/superblock.js';
+import { H5T, type Metadata } from './h5wasm-runtime.js';
+
+/** A run of consecutive rows stored contiguously at `addr` (file offset of its first row). */
+interface Extent {
+  row: number;
+  rows: number;
+  addr: number;
+}
+
+export class FixedParts {
+  private constructor(
+    private readonly fd: number,
+    private readonly base: number,
+    /** Bytes of one record in the file. */
+    readonly recordSize: number,
+    /** Number of records. */
+    readonly rows: number,
+    /** The file datatype of a record. */
+    readonly type: Datatype & { kind: 'compound' },
+    /** Sorted by row. */
+    private readonly extents: Extent[],
+  ) {}
+
+  /**
+   * Opens the record dataset at `datasetPath` of the HDF5 file `path` for fixed-part reads, or
+   * returns null when its storage is not one this reader handles.
+   */
+  static async open(path: string, datasetPath: string): Promise<FixedParts | null> {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const r = await FixedParts.locate(fd, path, datasetPath);
+      if (!r) closeSync(fd);
+      return r;
+    } catch {
+      closeSync(fd);
+      return null;
+    }
+  }
+
+  private static async locate(fd: number, path: string, datasetPath: string): Promise<FixedParts | null> {
+    const raw = (pos: number, n: number): Uint8Array => {
+      const b = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const k = readSync(fd, b, done, n - done, pos + done);
+        if (k === 0) throw new Error(`${path}: end of file at ${pos + done}`);
+        done += k;
+      }
+      return b;
+    };
+    let pos = 0;
+    let sbBytes: Uint8Array | null = null;
+    for (let tries = 0; tries < 12; tries++) {
+      const b = raw(pos, 8);
+      if (b[0] === 0x89 && b[1] === 0x48 && b[2] === 0x44 && b[3] === 0x46) {
+        sbBytes = raw(pos, 100);
+        break;
+      }
+      pos = pos === 0 ? 512 : pos * 2;
+    }
+    if (!sbBytes) return null;
+    const sb = decodeSuperblock(sbBytes, pos, path);
+    const base = sb.position;
+    const read: ReadAt = async (addr, n) => raw(base + addr, n);
+    const what = `${path}:${datasetPath}`;
+
+    // walk the path from the root group
+    let addr = sb.root.objectHeaderAddr;
+    for (const name of datasetPath.split('/').filter(Boolean)) {
+      const oh = await readObjectHeader(read, addr, what);
+      const stab = oh.messages.find((m) => m.type === MSG_STAB);
+      let next: number | undefined;
+      if (stab) {
+        const s = decodeStab(stab.body, what);
+        next = (await readSymbolTable(read, s.btreeAddr, s.heapAddr, what)).find((e) => e.name === name)?.objectHeaderAddr;
+      } else {
+        const li = oh.messages.find((m) => m.type === MSG_LINK_INFO);
+        if (li && decodeLinkInfo(li.body, what).dense) return null;
+        for (const m of oh.messages) {
+          if (m.type !== MSG_LINK) continue;
+          const link = decodeLink(m.body, what);
+          if (link.name === name) next = link.hardAddr;
+        }
+      }
+      if (next === undefined || next === UNDEF_ADDR) return null;
+      addr = next;
+    }
+
+    const oh = await readObjectHeader(read, addr, what);
+    const get = (t: number) => oh.messages.find((m) => m.type === t);
+    const dtm = get(MSG_DATATYPE);
+    const dsm = get(MSG_DATASPACE);
+    const lm = get(MSG_LAYOUT);
+    if (!dtm || !dsm || !lm || dtm.flags & MSG_FLAG_SHARED) return null;
+    const filters = get(MSG_FILTERS);
+    if (filters && filters.body[1] > 0) return null;
+    const type = decodeDatatype(new ByteReader(dtm.body, 0, what));
+    if (type.kind !== 'compound') return null;
+    const space = decodeDataspace(dsm.body, what);
+    if (space.dims.length !== 1) return null;
+    const rows = space.dims[0]!;
+    const layout = decodeLayout(lm.body, what);
+    const extents: Extent[] = [];
+    if (layout.kind === 'contiguous') {
+      if (rows > 0 && layout.addr === UNDEF_ADDR) return null;
+      if (rows > 0) extents.push({ row: 0, rows, addr: base + layout.addr });
+    } else if (layout.kind === 'chunked') {
+      if (layout.chunkDims.length !== 2 || layout.chunkDims[1] !== type.size) return null;
+      const chunkRows = layout.chunkDims[0]!;
+      const keySize = 8 + 8 * 2;
+      const walk = async (node: number): Promise<void> => {
+        const n = await readBtreeNode(read, node, 1, keySize, what);
+        for (let i = 0; i < n.children.length; i++) {
+          if (n.level > 0) {
+            await walk(n.children[i]!);
+            continue;
+          }
+          const key = decodeChunkKey(n.keys[i]!, 2, what);
+          if (key.filterMask !== 0) throw new Error('filtered chunk');
+          const row = key.offsets[0]!;
+          extents.push({ row, rows: Math.max(0, Math.min(chunkRows, rows - row)), addr: base + n.children[i]! });
+        }
+      };
+      if (layout.btreeAddr !== UNDEF_ADDR) await walk(layout.btreeAddr);
+      extents.sort((a, b) => a.row - b.row);
+      // every row must be stored (no unallocated chunks: those read as fill values in HDF5)
+      let expect = 0;
+      for (const e of extents) {
+        if (e.row !== expect) return null;
+        expect += e.rows;
+      }
+      if (expect < rows) return null;
+    } else {
+      return null;
+    }
+    return new FixedParts(fd, base, type.size, rows, type, extents);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /** File offset of a compound member of the record (top level), or undefined. */
+  memberOffset(name: string): number | undefined {
+    return this.type.members.find((m) => m.name === name)?.offset;
+  }
+
+  /**
+   * Whether the member `name` is laid out in the file as h5wasm lays it out in memory (the
+   * `memory` metadata): same size and the same member names and offsets at every depth, and
+   * little-endian numbers. Only then can the memory-layout decoders read the file bytes.
+   */
+  sameLayout(name: string, memory: Metadata): boolean {
+    const m = this.type.members.find((x) => x.name === name);
+    return !!m && sameLayout(m.type, memory);
+  }
+
+  /** Whether the whole record is laid out in the file as in h5wasm's `memory` metadata (see `sameLayout`). */
+  sameRecordLayout(memory: Metadata): boolean {
+    return sameLayout(this.type, memory);
+  }
+
+  /** The fixed parts of rows [start, start + count), `recordSize` bytes each, back to back. */
+  read(start: number, count: number): Uint8Array {
+    const out = new Uint8Array(count * this.recordSize);
+    if (count === 0) return out;
+    // first extent holding `start` (binary search)
+    let lo = 0;
+    let hi = this.extents.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.extents[mid]!.row <= start) lo = mid;
+      else hi = mid - 1;
+    }
+    let row = start;
+    const end = start + count;
+    // Adjacent extents (chunks written back to back) are read with one call.
+    for (let i = lo; row < end && i < this.extents.length; ) {
+      const e = this.extents[i]!;
+      const from = row - e.row;
+      let n = Math.min(e.rows - from, end - row);
+      let addr = e.addr + from * this.recordSize;
+      let j = i + 1;
+      if (from + n === e.rows) {
+        let tail = e.addr + e.rows * this.recordSize;
+        while (row + n < end && j < this.extents.length && this.extents[j]!.addr === tail) {
+          const x = this.extents[j]!;
+          const take = Math.min(x.rows, end - row - n);
+          n += take;
+          tail = x.addr + x.rows * this.recordSize;
+          j++;
+          if (take < x.rows) break;
+        }
+      }
+      const bytes = n * this.recordSize;
+      const at = (row - start) * this.recordSize;
+      let done = 0;
+      while (done < bytes) {
+        const k = readSync(this.fd, out, at + done, bytes - done, addr + done);
+        if (k === 0) throw new Error(`end of file reading rows ${row}..${row + n}`);
+        done += k;
+      }
+      addr += bytes;
+      row += n;
+      i = j;
+    }
+    return out;
+  }
+}
+
+function sameLayout(file: Datatype, mem: Metadata): boolean {
+  switch (file.kind) {
+    case 'int':
+      return mem.type === H5T.INTEGER && mem.size === file.size && mem.littleEndian !== false && mem.signed === file.signed;
+    case 'float':
+      return mem.type === H5T.FLOAT && mem.size === file.size && mem.littleEndian !== false;
+    case 'array': {
+      if (mem.type !== H5T.ARRAY || !mem.array_type) return false;
+      const count = file.dims.reduce((a, b) => a * b, 1);
+      const memCount = (mem.array_type.shape ?? []).reduce((a, b) => a * b, 1);
+      return count === memCount && sameLayout(file.base, mem.array_type);
+    }
+    case 'compound': {
+      const ms = mem.compound_type?.members;
+      if (mem.type !== H5T.COMPOUND || !ms || ms.length !== file.members.length || mem.size !== file.size) return false;
+      return file.members.every((f, i) => ms[i]!.name === f.name && ms[i]!.offset === f.offset && sameLayout(f.type, ms[i]!));
+    }
+    default:
+      return false;
+  }
+}
