@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { decodeStream, encodeMessages, MrdFile, type MrdMessage } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { reference } from '@mrd-tools/core/testing';
 import { exchange, startServer, tempDir } from './server-harness.js';
 
 function withProtocol(xml: string, protocol: string, measurementID = '45678_123_42'): string {

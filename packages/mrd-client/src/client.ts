@@ -10,8 +10,10 @@
  */
 import { basename, extname } from 'node:path';
 import { readFileSync, existsSync, statSync } from 'node:fs';
-import { logger, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
-import type { MrdConnection } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { SocketConnection } from '@mrd-tools/core/connection';
+import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar';
+import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
 import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputSource } from './input-source.js';

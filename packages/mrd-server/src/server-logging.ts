@@ -4,7 +4,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { logger, LogLevel, type LogSink } from '@mrd-tools/core';
+import { logger, LogLevel, type LogSink } from '@mrd-tools/core/logging';
 
 export interface ServerLogOptions {
   level: LogLevel;

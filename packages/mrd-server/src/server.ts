@@ -21,7 +21,7 @@ import { Worker, MessageChannel } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
-import { logger, LogLevel } from '@mrd-tools/core';
+import { logger, LogLevel } from '@mrd-tools/core/logging';
 import { PortStream } from './port-stream.js';
 import { runSession, type SessionOptions } from './session.js';
 import { ClientConnection, type SessionRunner } from './client-connection.js';

@@ -19,8 +19,10 @@
  * still reaches the client. The output is ended only once everything written is handed on.
  */
 import type { Duplex } from 'node:stream';
-import { logger, MrdProtocolError } from '@mrd-tools/core';
-import type { ModuleConfig, MrdMessage, ReconModule } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { MrdProtocolError } from '@mrd-tools/core/stream';
+import type { ModuleConfig, ReconModule } from '@mrd-tools/recon-api';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { SessionConnection } from './session-connection.js';
 import { IncomingDataRecorder } from './incoming-data-recorder.js';
 import { isValidConfigName } from './config-name.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as core from '@mrd-tools/core';
+import { coreNamespaces } from './core-namespaces.js';
 import { findUserModule, loadUserModule, provideCoreToUserModules, UserModuleLoadError } from './user-modules.js';
 
 function dirs() {
@@ -39,7 +39,7 @@ export async function process(connection: any, config: any): Promise<void> {
   const p: Probe = { same: core.logger === logger, n: twice(config.n), version: emptyImageHeader().version };
   connection.result = p;
 }`);
-    provideCoreToUserModules({ '@mrd-tools/core': core as unknown as Record<string, unknown> });
+    provideCoreToUserModules(coreNamespaces());
     const mod = await loadUserModule(findUserModule([mods], 'm')!);
     const conn: Record<string, unknown> = {};
     await mod.process(conn as never, { n: 21 }, null);
@@ -51,7 +51,7 @@ export async function process(connection: any, config: any): Promise<void> {
     const { mods } = dirs();
     writeFileSync(join(mods, 'bad.ts'), 'export async function process( {');
     writeFileSync(join(mods, 'noproc.ts'), 'export const x = 1;');
-    provideCoreToUserModules({ '@mrd-tools/core': core as unknown as Record<string, unknown> });
+    provideCoreToUserModules(coreNamespaces());
     await expect(loadUserModule(join(mods, 'bad.ts'))).rejects.toThrow(/bad\.ts:1:\d+/);
     await expect(loadUserModule(join(mods, 'noproc.ts'))).rejects.toBeInstanceOf(UserModuleLoadError);
   });

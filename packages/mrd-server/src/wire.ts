@@ -4,7 +4,8 @@
  * header parsing as the reference (parsed, or null to pass the text on).
  */
 import type { Duplex } from 'node:stream';
-import { SocketConnection, parseIsmrmrdHeader } from '@mrd-tools/core';
+import { SocketConnection } from '@mrd-tools/core/connection';
+import { parseIsmrmrdHeader } from '@mrd-tools/core/xml-header';
 
 /** Decoded-but-unconsumed bytes at which a session stops reading its socket (bounds memory). */
 const READ_HIGH_WATER = 16 * 1024 * 1024;

@@ -37,15 +37,21 @@
  * its documented default instead of crashing the session.
  */
 import { existsSync } from 'node:fs';
-import {
-  DataType, MetaAttributes, formatPythonComplex, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
-  type Acquisition, type AcquisitionHeader, type Image, type IsmrmrdHeader, type ModuleConfig, type MrdConnection,
-} from '@mrd-tools/core';
-import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
-import { Nufft } from '@mrd-tools/core/nufft';
-import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/core/coil-combine';
-import { applyGirf, girfTableFromMat, gradientRotationMatrix, type GirfTable } from '@mrd-tools/core/girf';
-import { DEFAULT_BITS_STORED, imageHeaderFromArray, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { DataType } from '@mrd-tools/core/constants';
+import { MetaAttributes, formatPythonComplex, formatPythonFixed, formatPythonFloat, serializeMeta } from '@mrd-tools/core/meta';
+import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import type { Acquisition, Image } from '@mrd-tools/core/messages';
+import type { AcquisitionHeader } from '@mrd-tools/core/headers';
+import type { ModuleConfig } from '@mrd-tools/recon-api';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { Nufft } from '@mrd-tools/recon-kernels/nufft';
+import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/recon-kernels/mri/coil-combine';
+import { applyGirf, gradientRotationMatrix, type GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
+import { girfTableFromMat } from './girf-file.js';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
+import { imageHeaderFromArray } from '@mrd-tools/recon-api';
 import { configSearchPath, loadRtSpiralVsConfig, resolveConfiguredPath, type RtSpiralVsConfig } from './config.js';
 import {
   findMetafile, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,

@@ -5,11 +5,17 @@
  * phase], pixels whose mean absolute temporal difference exceeds 250 are set to 2048, and the
  * result is rescaled `(v - 2048) * maxVal / 2048` to int16, as series 10, 11, ...
  */
-import {
-  DataType, ImageType, MrdProtocolError, cloneImageHeader, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
-  type Image, type ImageHeader, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
-} from '@mrd-tools/core';
-import { DEFAULT_BITS_STORED, DebugDumper, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MrdProtocolError } from '@mrd-tools/core/stream';
+import { cloneImageHeader, type ImageHeader } from '@mrd-tools/core/headers';
+import { formatPythonFixed, formatPythonFloat, parseMeta, serializeMeta, type MetaAttributes } from '@mrd-tools/core/meta';
+import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import type { Image, ImagePixels } from '@mrd-tools/core/messages';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import type { ModuleConfig } from '@mrd-tools/recon-api';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
+import { DebugDumper } from '@mrd-tools/recon-api';
 
 function headerUserParameterLong(header: unknown, name: string): number | undefined {
   if (typeof header !== 'object' || header === null) return undefined;

@@ -15,17 +15,19 @@
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
  * sendOriginal (bool), and for filter: filterSize (int), comments (str).
  */
-import {
-  AcquisitionFlag, DataType, ImageType, MetaAttributes, MrdProtocolError, cloneImageHeader, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
-  getJsonConfigParam, getUserParameterLong, logger, parseMeta, serializeMeta,
-  type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
-} from '@mrd-tools/core';
-import { getFftEngine } from '@mrd-tools/core/fft';
-import {
-  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares,
-  centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored,
-  medianFilter, normaliseToInt16, updateImageHeaderFromRaw, type AssembledKspace,
-} from '@mrd-tools/core/recon';
+import { AcquisitionFlag, DataType, ImageType } from '@mrd-tools/core/constants';
+import { MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat, parseMeta, serializeMeta } from '@mrd-tools/core/meta';
+import { MrdProtocolError } from '@mrd-tools/core/stream';
+import { cloneImageHeader, type ImageHeader } from '@mrd-tools/core/headers';
+import { getJsonConfigParam, type ModuleConfig } from '@mrd-tools/recon-api';
+import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import type { Acquisition, Image } from '@mrd-tools/core/messages';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { DebugDumper, applyJetColormap, assembleKspace, dataTypeOf, imageHeaderFromArray, updateImageHeaderFromRaw, type AssembledKspace } from '@mrd-tools/recon-api';
+import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt } from '@mrd-tools/recon-kernels/centred-fft';
 
 /** mrdhelper.get_userParameterLong_value on the module's header argument (text when not a valid header). */
 function headerUserParameterLong(header: unknown, name: string): number | undefined {

@@ -8,9 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeStream, type Image, type MrdMessage } from '@mrd-tools/core';
+import { decodeStream } from '@mrd-tools/core/stream';
+import type { Image } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { reference } from '@mrd-tools/core/testing';
-import { ReplayConnection, replaySession } from '@mrd-tools/core/recon';
+import { ReplayConnection, replaySession } from '@mrd-tools/recon-api/testing';
 import { builtInModule } from './index.js';
 
 const CASES = [

@@ -9,15 +9,16 @@
  * acquisitions, no stacking copy); the 2-D transform is the same, and the result comes out as
  * the image's [y = PE][x = RO].
  */
-import {
-  AcquisitionFlag, DataType, getUserParameterLong, logger, standardImageMeta,
-  type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig,
-} from '@mrd-tools/core';
-import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
-import {
-  DebugDumper, DEFAULT_BITS_STORED, centredIfft2RootSumOfSquares, cropCentre, imageHeaderFromArray, maxValueForBitsStored,
-  normaliseToInt16,
-} from '@mrd-tools/core/recon';
+import { AcquisitionFlag, DataType } from '@mrd-tools/core/constants';
+import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import { standardImageMeta, type ModuleConfig } from '@mrd-tools/recon-api';
+import type { Acquisition, Image } from '@mrd-tools/core/messages';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { DebugDumper, imageHeaderFromArray } from '@mrd-tools/recon-api';
+import { DEFAULT_BITS_STORED, cropCentre, maxValueForBitsStored, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
+import { centredIfft2RootSumOfSquares } from '@mrd-tools/recon-kernels/centred-fft';
 
 function headerUserParameterLong(header: unknown, name: string): number | undefined {
   if (typeof header !== 'object' || header === null) return undefined;

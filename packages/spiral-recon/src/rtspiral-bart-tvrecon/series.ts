@@ -9,11 +9,14 @@
  * (kx) as SigPy; BART gets the trajectory components swapped (BART dim 0 = our b) so that BART's
  * column-major images have our memory layout.
  */
-import type { FftEngine } from '@mrd-tools/core/fft';
-import { SenseNufftOperator, coilMapsFromArms, estimateDataScale, solveTvAdmmAsync, type ArmSamples, type TvTerm } from '@mrd-tools/core/iterative';
-import type { Bart, CflArray } from '@mrd-tools/core/bart';
-import { CentredFft2, nlinvNonCartesianAsync } from '@mrd-tools/core/nlinv';
-import { logger } from '@mrd-tools/core';
+import type { FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { SenseNufftOperator, estimateDataScale } from '@mrd-tools/recon-kernels/mri/sense';
+import { coilMapsFromArms, type ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
+import { solveTvAdmmAsync, type TvTerm } from '@mrd-tools/recon-kernels/iterative';
+import type { Bart } from '../bart/runner.js';
+import type { CflArray } from '../bart/cfl.js';
+import { CentredFft2, nlinvNonCartesianAsync } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { logger } from '@mrd-tools/core/logging';
 
 export type Backend = 'native' | 'bart';
 
