@@ -1,13 +1,14 @@
 /**
  * Driving a recon module without a server: an in-memory MrdConnection fed from a decoded
  * client-to-server stream, recording what the module sends, and the reference server's
- * dispatch of the first messages (config, XML header, optional JSON config as TEXT).
+ * session preamble (config, XML header, optional JSON config as TEXT: ../session, shared with
+ * mrd-server).
  * Used by the built-in modules' acceptance tests and handy for testing user modules.
  */
 import type { MrdConnection, MrdMessage, TextLogLevel } from '@mrd-tools/core/connection';
 import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
 import type { ModuleConfig } from '../module/types.js';
-import { tryParseIsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { readSessionPreamble, type MessageSource } from '../session/preamble.js';
 
 export class ReplayConnection implements MrdConnection {
   /** Every message the module sent, in order. */
@@ -42,7 +43,9 @@ export class ReplayConnection implements MrdConnection {
 }
 
 export interface ReplaySession {
-  /** The config name (CONFIG_FILE) or text (CONFIG_TEXT) the client asked for. */
+  /** The config the client asked for (CONFIG_FILE name or CONFIG_TEXT text). */
+  requestedConfig: string;
+  /** The config that selects the module (after the JSON config's parameters.config / customconfig). */
   configName: string;
   /** What the module's `config` argument is: the parsed JSON config, else the config name. */
   config: ModuleConfig;
@@ -52,23 +55,15 @@ export interface ReplaySession {
   rest: MrdMessage[];
 }
 
-/** The reference server's handling of the session's first messages. */
-export function replaySession(messages: readonly MrdMessage[]): ReplaySession {
+/** The session preamble of a recorded client-to-server stream, read as mrd-server reads it. */
+export async function replaySession(messages: readonly MrdMessage[]): Promise<ReplaySession> {
+  const queue = messages.filter((m) => m.type !== 'close');
   let i = 0;
-  const first = messages[i++];
-  if (first === undefined || (first.type !== 'config_file' && first.type !== 'config_text')) {
-    throw new Error(`replaySession: first message is ${first?.type ?? 'missing'}, expected a config`);
-  }
-  const configName = first.type === 'config_file' ? first.name : first.text;
-  const second = messages[i++];
-  if (second === undefined || second.type !== 'header') throw new Error(`replaySession: second message is ${second?.type ?? 'missing'}, expected the XML header`);
-  const parsed = tryParseIsmrmrdHeader(second.xml);
-  const header: unknown = parsed.header ?? parsed.text;
-  let config: ModuleConfig = configName;
-  const third = messages[i];
-  if (third !== undefined && third.type === 'text') {
-    i++;
-    config = JSON.parse(third.text) as Record<string, unknown>;
-  }
-  return { configName, config, header, rest: messages.slice(i) };
+  const source: MessageSource = {
+    next: async () => (i < queue.length ? queue[i++] : null),
+    unread: () => { i--; },
+  };
+  const p = await readSessionPreamble(source);
+  if (p === null) throw new Error('replaySession: the stream ends before a config and an MRD header');
+  return { requestedConfig: p.requestedConfig, configName: p.configName, config: p.config, header: p.header, rest: queue.slice(i) };
 }
