@@ -24,17 +24,17 @@ mkdirSync(join(dataDir, 'build'), { recursive: true });
 const RUNS = 7;
 const SHAPES = [[16, 256, 512], [16, 250, 500], [16, 97, 300]];
 
-const coreRequire = createRequire(join(root, 'packages/mrd-core/package.json'));
+const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
 const bundle = join(dataDir, 'build', 'fft-recon.mjs');
 await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/recon/centred-fft.ts')],
+  entryPoints: [join(root, 'packages/recon-kernels/src/centred-fft/centred-fft.ts')],
   outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   stdin: undefined,
   plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
 });
 const fftBundle = join(dataDir, 'build', 'fft-engine.mjs');
 await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/fft/index.ts')],
+  entryPoints: [join(root, 'packages/recon-kernels/src/fft/index.ts')],
   outfile: fftBundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
 });
