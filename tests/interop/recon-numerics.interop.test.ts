@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { centredIfft2 } from '@mrd-tools/recon-kernels/centred-fft';
-import { encodeNpy } from '@mrd-tools/recon-api';
+import { encodeNpy } from '@mrd-tools/recon-api/debug-dump';
 import { medianFilter } from '@mrd-tools/recon-kernels/image';
 
 const work = mkdtempSync(join(tmpdir(), 'mrd-recon-interop-'));

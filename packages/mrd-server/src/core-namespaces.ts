@@ -1,15 +1,27 @@
 /**
  * What a user module may import, as the server's own instances (one logger, one FFT engine):
- * - `@mrd-tools/recon-api`: the module contract and the helpers (mrdhelper);
+ * - `@mrd-tools/recon-api` (and its concept subpaths): the module contract and the helpers
+ *   (mrdhelper), and its replay harness `@mrd-tools/recon-api/testing`;
  * - `@mrd-tools/core/<concept>`: the format layer (constants, headers, messages, xml-header,
  *   meta, stream, connection, hdf5/reader, hdf5/writer, mat-file, mrd-v2, logging);
  * - `@mrd-tools/recon-kernels/<concept>`: the numerics (fft, centred-fft, nufft, image,
  *   iterative, progress, mri/sense, mri/coil-maps, mri/coil-combine, mri/nlinv, mri/girf).
+ * - `ndarray` and `ndarray-ops`, the server's copies (as numpy is to the reference's modules),
+ *   without installing them in the modules folder.
  * Modules written before the packages were split keep working: `@mrd-tools/core` is still
  * everything a module used from it (the format layer and the module API), `@mrd-tools/core/fft`
  * the FFT and `@mrd-tools/core/recon` the image kernels and module helpers.
  */
 import * as api from '@mrd-tools/recon-api';
+import * as apiModule from '@mrd-tools/recon-api/module';
+import * as apiConfig from '@mrd-tools/recon-api/config';
+import * as apiIceMiniHead from '@mrd-tools/recon-api/ice-mini-head';
+import * as apiImageHeader from '@mrd-tools/recon-api/image-header';
+import * as apiDebugDump from '@mrd-tools/recon-api/debug-dump';
+import * as apiKspace from '@mrd-tools/recon-api/kspace';
+import * as apiColormap from '@mrd-tools/recon-api/colormap';
+import * as apiNdarray from '@mrd-tools/recon-api/ndarray';
+import * as apiProgress from '@mrd-tools/recon-api/progress';
 import * as apiTesting from '@mrd-tools/recon-api/testing';
 import * as constants from '@mrd-tools/core/constants';
 import * as headers from '@mrd-tools/core/headers';
@@ -34,6 +46,8 @@ import * as coilMaps from '@mrd-tools/recon-kernels/mri/coil-maps';
 import * as coilCombine from '@mrd-tools/recon-kernels/mri/coil-combine';
 import * as nlinv from '@mrd-tools/recon-kernels/mri/nlinv';
 import * as girf from '@mrd-tools/recon-kernels/mri/girf';
+import ndarray from 'ndarray';
+import * as ndarrayOps from 'ndarray-ops';
 
 type Namespace = Record<string, unknown>;
 
@@ -46,7 +60,17 @@ export function coreNamespaces(): Record<string, Namespace> {
     fft, 'centred-fft': centredFft, nufft, image, iterative, progress,
     'mri/sense': sense, 'mri/coil-maps': coilMaps, 'mri/coil-combine': coilCombine, 'mri/nlinv': nlinv, 'mri/girf': girf,
   };
-  const out: Record<string, Namespace> = { '@mrd-tools/recon-api': api as Namespace };
+  const apiParts: Record<string, Namespace> = {
+    module: apiModule, config: apiConfig, 'ice-mini-head': apiIceMiniHead, 'image-header': apiImageHeader,
+    'debug-dump': apiDebugDump, kspace: apiKspace, colormap: apiColormap, ndarray: apiNdarray, progress: apiProgress,
+    testing: apiTesting,
+  };
+  const out: Record<string, Namespace> = {
+    '@mrd-tools/recon-api': api as Namespace,
+    ndarray: { default: ndarray },
+    'ndarray-ops': ndarrayOps as Namespace,
+  };
+  for (const [k, v] of Object.entries(apiParts)) out[`@mrd-tools/recon-api/${k}`] = v;
   for (const [k, v] of Object.entries(core)) out[`@mrd-tools/core/${k}`] = v;
   for (const [k, v] of Object.entries(kernels)) out[`@mrd-tools/recon-kernels/${k}`] = v;
   // the entries of before the split

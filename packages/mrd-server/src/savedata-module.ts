@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import { logger } from '@mrd-tools/core/logging';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
-import type { ReconModule } from '@mrd-tools/recon-api';
+import type { ReconModule } from '@mrd-tools/recon-api/module';
 import { measFileName, uniquePathInFolder } from './savedata-naming.js';
 
 const BATCH_BYTES = 16 * 1024 * 1024;

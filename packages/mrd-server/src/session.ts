@@ -19,7 +19,7 @@
 import type { Duplex } from 'node:stream';
 import { logger } from '@mrd-tools/core/logging';
 import { MrdProtocolError } from '@mrd-tools/core/stream';
-import type { ModuleConfig, ReconModule } from '@mrd-tools/recon-api';
+import type { ModuleConfig, ReconModule } from '@mrd-tools/recon-api/module';
 import { printableConfigName as printable, readSessionPreamble, type SessionPreamble } from '@mrd-tools/recon-api/session';
 import type { SocketConnection } from '@mrd-tools/core/connection';
 import { SessionConnection } from './session-connection.js';

@@ -47,6 +47,25 @@ export async function process(connection: any, config: any): Promise<void> {
     expect((conn.result as { same: boolean }).same).toBe(true);
   });
 
+  it('gives modules the module API, the numerics, and the server\'s ndarray and ndarray-ops (not installed beside them)', async () => {
+    const { mods } = dirs();
+    writeFileSync(join(mods, 'nd.ts'), `
+import ndarray from 'ndarray';
+import ops from 'ndarray-ops';
+import { hanning, outer } from '@mrd-tools/recon-api';
+import { fftshift } from '@mrd-tools/recon-kernels/centred-fft';
+export async function process(connection: any): Promise<void> {
+  const a = ndarray(new Float64Array([1, 2, 3, 4]), [2, 2]);
+  ops.mulseq(a, 10);
+  connection.result = { a: [...a.data], w: [...outer(hanning(3), hanning(3)).data], s: [...fftshift(Float64Array.from([0, 1, 2]), [3])] };
+}`);
+    provideCoreToUserModules(coreNamespaces());
+    const mod = await loadUserModule(findUserModule([mods], 'nd')!);
+    const conn: Record<string, unknown> = {};
+    await mod.process(conn as never, 'nd', null);
+    expect(conn.result).toEqual({ a: [10, 20, 30, 40], w: [0, 0, 0, 0, 1, 0, 0, 0, 0], s: [2, 0, 1] });
+  });
+
   it('reports compile errors with file and line, and a missing process export', async () => {
     const { mods } = dirs();
     writeFileSync(join(mods, 'bad.ts'), 'export async function process( {');

@@ -43,7 +43,7 @@ import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-he
 import { logger } from '@mrd-tools/core/logging';
 import type { Acquisition, Image } from '@mrd-tools/core/messages';
 import type { AcquisitionHeader } from '@mrd-tools/core/headers';
-import type { ModuleConfig } from '@mrd-tools/recon-api';
+import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
@@ -51,7 +51,8 @@ import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquare
 import { applyGirf, gradientRotationMatrix, type GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
 import { girfTableFromMat } from './girf-file.js';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
-import { imageHeaderFromArray } from '@mrd-tools/recon-api';
+import { logModuleConfig } from '@mrd-tools/recon-api/module';
+import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath, loadRtSpiralVsConfig, resolveConfiguredPath, type RtSpiralVsConfig } from './config.js';
 import {
   findMetafile, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,
@@ -127,7 +128,7 @@ function loadGirf(cfg: RtSpiralVsConfig, cwd: string): GirfTable {
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: SimpleNufft1ArmOptions = {}): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const cwd = options.cwd ?? globalThis.process.cwd();
   const loaded = loadRtSpiralVsConfig(options.configSearchPath ?? configSearchPath(cwd));
   const cfg = loaded.config;

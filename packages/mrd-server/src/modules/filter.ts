@@ -4,7 +4,7 @@
  * `comments` parameter appended to ImageComments. See invertcontrast.ts.
  */
 import type { MrdConnection } from '@mrd-tools/core/connection';
-import type { ModuleConfig } from '@mrd-tools/recon-api';
+import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import { FILTER, processContrast } from './invertcontrast.js';
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {

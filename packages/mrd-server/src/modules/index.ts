@@ -2,7 +2,7 @@
  * The built-in numeric modules by config name. `null`, `savedataonly` and `savedata` are the
  * server's own (they drain or save the session) and are not listed here.
  */
-import type { ReconModule } from '@mrd-tools/recon-api';
+import type { ReconModule } from '@mrd-tools/recon-api/module';
 import * as invertcontrast from './invertcontrast.js';
 import * as simplefft from './simplefft.js';
 import * as analyzeflow from './analyzeflow.js';

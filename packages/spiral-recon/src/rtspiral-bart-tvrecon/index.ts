@@ -33,7 +33,9 @@
  */
 import { existsSync } from 'node:fs';
 import { DataType } from '@mrd-tools/core/constants';
-import { ProgressReport, standardImageMeta, type ModuleConfig } from '@mrd-tools/recon-api';
+import { logModuleConfig, type ModuleConfig } from '@mrd-tools/recon-api/module';
+import { ProgressReport } from '@mrd-tools/recon-api/progress';
+import { standardImageMeta } from '@mrd-tools/recon-api/image-header';
 import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
 import { logger } from '@mrd-tools/core/logging';
 import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
@@ -44,7 +46,7 @@ import { Bart } from '../bart/runner.js';
 import { girfTableFromMat } from '../girf-file.js';
 import type { GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
-import { imageHeaderFromArray } from '@mrd-tools/recon-api';
+import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath, resolveConfiguredPath } from '../config.js';
 import {
   findMetafile, matchReadoutOversampling, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, type SpiralMetafile, type SpiralTrajectory,
@@ -261,7 +263,7 @@ export async function bufferSpiralSession(
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: TvReconOptions = {}): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const cwd = options.cwd ?? globalThis.process.cwd();
   const search = options.configSearchPath ?? configSearchPath(cwd);
   const loaded = loadTvReconConfig(search);
