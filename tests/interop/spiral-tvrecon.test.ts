@@ -21,7 +21,8 @@ import { ReplayConnection } from '@mrd-tools/recon-api/testing';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Bart } from '@mrd-tools/spiral-recon/bart';
 import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
-import { CentredFft2, nlinv } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { nlinv } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { centredFftn } from '@mrd-tools/recon-kernels/centred-fft';
 import { normalisedMagnitudes, nrmseInside, syntheticCoilObject } from '@mrd-tools/recon-kernels/testing';
 import { writeSpiralPhantom } from '@mrd-tools/phantom-gen/spiral';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '@mrd-tools/spiral-recon/metafile';
@@ -189,7 +190,7 @@ describeBart('native nlinv vs bart nlinv', () => {
       y[d] = rho[2 * p] * maps[d] + 0.01 * Math.sin(1.7 * d);
       y[d + 1] = rho[2 * p] * maps[d + 1] + 0.01 * Math.cos(2.3 * d);
     }
-    new CentredFft2(fft, n, n).apply(y, nc, false);
+    centredFftn(fft, y, [nc, n, n], [1, 2], false, 'ortho');
     for (let c = 0; c < nc; c++) for (let p = 0; p < npix; p++) { y[2 * (c * npix + p)] *= pattern[p]; y[2 * (c * npix + p) + 1] *= pattern[p]; }
     const ours = nlinv(fft, y, pattern, nc, n, n, { iterations: 8 });
     // C order [coil][n0][n1] is BART's column-major [n1][n0][1][coil]

@@ -71,4 +71,23 @@ describe('centredFftn', () => {
     centredFftn(fft, z, even, [1, 2], false, 0.5);
     for (let i = 0; i < z.length; i++) expect(z[i]).toBeCloseTo(y[i], 5);
   });
+
+  it('even trailing axes (the modulation path) give numpy\'s shifted transforms; \'ortho\' is unitary', async () => {
+    const fft = await getFftEngine();
+    const shape = [3, 8, 6];
+    const x = random(2 * 144, 7);
+    for (const inverse of [false, true]) {
+      const a = x.slice();
+      centredFftn(fft, a, shape, [1, 2], inverse, 'ortho');
+      // the definition: shift, transform, shift back (the odd-length path's copies)
+      const pre = inverse ? fftshift(x, shape, [1, 2], 2) : ifftshift(x, shape, [1, 2], 2);
+      fft.fftn(pre, shape, [1, 2], inverse);
+      const post = inverse ? ifftshift(pre, shape, [1, 2], 2) : fftshift(pre, shape, [1, 2], 2);
+      const f = inverse ? Math.sqrt(48) : 1 / Math.sqrt(48);
+      for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(post[i] * f, 4);
+      let e0 = 0, e1 = 0;
+      for (let i = 0; i < a.length; i++) { e0 += x[i] ** 2; e1 += a[i] ** 2; }
+      expect(e1 / e0).toBeCloseTo(1, 5);
+    }
+  });
 });

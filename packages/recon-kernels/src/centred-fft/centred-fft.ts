@@ -1,14 +1,11 @@
 /**
- * Centred 2-D inverse FFTs as the reference recon modules do them:
- *   fftshift(axes) -> numpy.fft.ifft2(axes) -> ifftshift(axes) -> * scale
- * on complex64 planes stored [batch][ny][nx] (C order), plus the fused version that ends in a
+ * The centred FFT of the numerics, one implementation for every caller: numpy's shift
+ * conventions (fftshift / ifftshift), the centred n-D transform `centredFftn` (inverse =
+ * ifftshift(ifftn(fftshift(x))), k-space -> image as the reference recons; forward =
+ * fftshift(fftn(ifftshift(x))); scale a number or 'ortho', numpy's unitary norm, as nlinv's
+ * model uses it), and the fused centred 2-D inverse FFT of the reference recons ending in a
  * root-sum-of-squares coil combination (simplefft / invertcontrast), which never materialises
- * the complex images in JS memory.
- *
- * Speed: the input shift is done by the copy into the WebAssembly heap (two contiguous segment
- * copies per row), rows are transformed in place by PFFFT, the column pass runs on a
- * cache-blocked transpose (moved as Int32 pairs, bit-exact), and the output shift is an index
- * mapping in the final pass. No per-element allocation.
+ * the complex images in JS memory. docs/numerics.md has the speed-ups and their figures.
  */
 import type { FftEngine } from '../fft/engine.js';
 
@@ -76,20 +73,70 @@ export function ifftshift<T extends Float32Array | Float64Array | Int16Array | U
   return fftshift(data, shape, axes, elementSize, true);
 }
 
+/** numpy's normalisation of a centred transform: a factor, or 'ortho' (unitary: 1/sqrt(n) each way). */
+export type CentredFftScale = number | 'ortho';
+
+/** (-1)^(sum of the indices) over a C-order block of `shape` (all even), cached per shape. */
+const signTables = new Map<string, Float32Array>();
+function signTable(shape: readonly number[]): Float32Array {
+  const key = shape.join('x');
+  let t = signTables.get(key);
+  if (!t) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    t = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let rest = i, parity = 0;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        parity += rest % shape[d];
+        rest = Math.floor(rest / shape[d]);
+      }
+      t[i] = parity % 2 ? -1 : 1;
+    }
+    if (signTables.size >= 16) signTables.delete(signTables.keys().next().value as string);
+    signTables.set(key, t);
+  }
+  return t;
+}
+
 /**
- * Centred N-D transform over `axes` of a C-order complex64 array, in place, with numpy's
- * conventions: inverse = ifftshift(ifftn(fftshift(x))) (k-space -> image, as the reference
- * recons), forward = fftshift(fftn(ifftshift(x))) (image -> k-space, the usual centred
- * forward transform, e.g. SigPy's); then times `scale`. For even lengths the two are exact
- * inverses (up to the 1/n of the inverse); for odd lengths the reference's inverse shift order
- * is not, exactly as in numpy.
+ * Centred N-D transform over `axes` of a C-order complex64 array of `shape`, in place, with
+ * numpy's conventions: inverse = ifftshift(ifftn(fftshift(x))) (k-space -> image, as the
+ * reference recons), forward = fftshift(fftn(ifftshift(x))) (image -> k-space, the usual
+ * centred forward transform, e.g. SigPy's); then times `scale` ('ortho': unitary, numpy's
+ * norm='ortho'). For even lengths the two are exact inverses (up to the 1/n of the inverse); for
+ * odd lengths the reference's inverse shift order is not, exactly as in numpy.
+ *
+ * When the transformed axes are the last ones and all of even length (nlinv's grids), the shifts
+ * are a modulation instead of copies: fftc(x)[k] = (-1)^(k + n/2) fft((-1)^j x)[k] per axis, so
+ * each block is multiplied by a cached sign table before and after an in-place transform.
  */
-export function centredFftn(engine: FftEngine, data: Float32Array, shape: readonly number[], axes: readonly number[], inverse: boolean, scale = 1): void {
-  const pre = inverse ? fftshift(data, shape, axes, 2) : ifftshift(data, shape, axes, 2);
-  engine.fftn(pre, shape, axes, inverse);
-  const post = inverse ? ifftshift(pre, shape, axes, 2) : fftshift(pre, shape, axes, 2);
-  if (scale === 1) data.set(post);
-  else for (let i = 0; i < post.length; i++) data[i] = post[i] * scale;
+export function centredFftn(engine: FftEngine, data: Float32Array, shape: readonly number[], axes: readonly number[], inverse: boolean, scale: CentredFftScale = 1): void {
+  const nd = shape.length;
+  const ax = axes.map((a) => (a < 0 ? a + nd : a));
+  const n = ax.reduce((p, a) => p * shape[a], 1);
+  const total = shape.reduce((p, d) => p * d, 1);
+  if (data.length < 2 * total) throw new Error(`centredFftn: ${data.length / 2} complex values, ${shape.join(' x ')} needed`);
+  const factor = scale === 'ortho' ? (inverse ? Math.sqrt(n) : 1 / Math.sqrt(n)) : scale;
+  const sorted = [...ax].sort((a, b) => a - b);
+  const trailing = sorted.every((a, i) => a === nd - ax.length + i);
+  if (trailing && ax.every((a) => shape[a] % 2 === 0)) {
+    const block = shape.slice(nd - ax.length);
+    const local = block.map((_, i) => i);
+    const sign = signTable(block);
+    const parity = (ax.reduce((p, a) => p + shape[a] / 2, 0) % 2 ? -1 : 1) * factor;
+    for (let c = 0; c < total / n; c++) {
+      const plane = data.subarray(2 * c * n, 2 * (c + 1) * n);
+      for (let i = 0; i < n; i++) { plane[2 * i] *= sign[i]; plane[2 * i + 1] *= sign[i]; }
+      engine.fftn(plane, block, local, inverse);
+      for (let i = 0; i < n; i++) { const f = sign[i] * parity; plane[2 * i] *= f; plane[2 * i + 1] *= f; }
+    }
+    return;
+  }
+  const pre = inverse ? fftshift(data, shape, ax, 2) : ifftshift(data, shape, ax, 2);
+  engine.fftn(pre, shape, ax, inverse);
+  const post = inverse ? ifftshift(pre, shape, ax, 2) : fftshift(pre, shape, ax, 2);
+  if (factor === 1) data.set(post);
+  else for (let i = 0; i < post.length; i++) data[i] = post[i] * factor;
 }
 
 /**

@@ -15,7 +15,8 @@ import { coilMapsFromArms, type ArmSamples } from '@mrd-tools/recon-kernels/mri/
 import { solveTvAdmmAsync, type TvTerm } from '@mrd-tools/recon-kernels/iterative';
 import type { Bart } from '../bart/runner.js';
 import type { CflArray } from '../bart/cfl.js';
-import { CentredFft2, nlinvNonCartesianAsync } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { nlinvNonCartesianAsync } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { centredFftn } from '@mrd-tools/recon-kernels/centred-fft';
 import { logger } from '@mrd-tools/core/logging';
 
 export type Backend = 'native' | 'bart';
@@ -104,9 +105,9 @@ export async function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonl
   const [g0, g1] = res.shape;
   // k-space of the sensitivities, resized (centre crop or zero pad) to 2m x 2m
   const ks = res.sens;
-  new CentredFft2(fft, g0, g1).apply(ks, nc, true);
+  centredFftn(fft, ks, [nc, g0, g1], [1, 2], true, 'ortho');
   const up = resizeCentre({ dims: [g1, g0, nc], data: ks }, 2 * m, 2 * m);
-  new CentredFft2(fft, 2 * m, 2 * m).apply(up.data, nc, false);
+  centredFftn(fft, up.data, [nc, 2 * m, 2 * m], [1, 2], false, 'ortho');
   const maps = resizeCentre(up, m, m).data;
   const npix = m * m;
   for (let i = 0; i < npix; i++) {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
-import { CentredFft2, nlinv, sobolevWeight } from './nlinv.js';
+import { nlinv, sobolevWeight } from './nlinv.js';
+import { centredFftn } from '../../centred-fft/index.js';
 import { normalisedMagnitudes, nrmseInside, syntheticCoilObject } from '../../testing/synthetic-coil-object.js';
 
-describe('CentredFft2', () => {
-  it('is unitary and puts a constant image at the centre of k-space', async () => {
+describe('nlinv model', () => {
+  it('its unitary centred FFT (centredFftn, ortho) puts a constant image at the centre of k-space', async () => {
     const fft = await getFftEngine();
-    const F = new CentredFft2(fft, 8, 12);
+    const F = { apply: (d: Float32Array, count: number, inverse: boolean) => centredFftn(fft, d, [count, 8, 12], [1, 2], inverse, 'ortho') };
     const a = new Float32Array(2 * 96);
     for (let i = 0; i < 96; i++) a[2 * i] = 1;
     F.apply(a, 1, false);
@@ -43,7 +44,7 @@ describe('nlinv (native, BART 0.8 algorithm)', () => {
       y[d] = rho[2 * p] * maps[d];
       y[d + 1] = rho[2 * p] * maps[d + 1];
     }
-    new CentredFft2(fft, n, n).apply(y, nc, false);
+    centredFftn(fft, y, [nc, n, n], [1, 2], false, 'ortho');
     for (let c = 0; c < nc; c++) for (let p = 0; p < npix; p++) { y[2 * (c * npix + p)] *= pattern[p]; y[2 * (c * npix + p) + 1] *= pattern[p]; }
     return { fft, rho, maps, inside, y };
   }

@@ -17,6 +17,7 @@
  * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
  */
 import type { FftEngine } from '../../fft/index.js';
+import { centredFftn } from '../../centred-fft/index.js';
 import { runSteps, type Steps } from '../../progress/stepwise.js';
 
 export interface NlinvOptions {
@@ -60,29 +61,6 @@ export interface NlinvResult {
   scaling: number;
 }
 
-/** Unitary centred 2-D FFT of `count` consecutive n0 x n1 complex planes, in place. */
-export class CentredFft2 {
-  private readonly sign: Float32Array;
-  constructor(private readonly fft: FftEngine, readonly n0: number, readonly n1: number) {
-    if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
-    // fftc(x)[k] = (-1)^(k0+k1) (-1)^((n0+n1)/2) fft((-1)^(j0+j1) x)[k]
-    this.sign = new Float32Array(n0 * n1);
-    for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) this.sign[i * n1 + j] = (i + j) % 2 ? -1 : 1;
-  }
-
-  apply(data: Float32Array, count: number, inverse: boolean): void {
-    const { n0, n1, sign } = this;
-    const npix = n0 * n1;
-    const post = (((n0 + n1) / 2) % 2 ? -1 : 1) * (inverse ? Math.sqrt(npix) : 1 / Math.sqrt(npix));
-    for (let c = 0; c < count; c++) {
-      const plane = data.subarray(2 * c * npix, 2 * (c + 1) * npix);
-      for (let i = 0; i < npix; i++) { plane[2 * i] *= sign[i]; plane[2 * i + 1] *= sign[i]; }
-      this.fft.fftn(plane, [n0, n1], [0, 1], inverse);
-      for (let i = 0; i < npix; i++) { const s = sign[i] * post; plane[2 * i] *= s; plane[2 * i + 1] *= s; }
-    }
-  }
-}
-
 /** BART's Sobolev weight (1 + a |k|^2)^(-b/2), k centred in cycles per pixel, [n0][n1]. */
 export function sobolevWeight(n0: number, n1: number, a: number, b: number): Float32Array {
   const w = new Float32Array(n0 * n1);
@@ -124,7 +102,9 @@ export function* nlinvSteps(
   const noncart = options.mode === 'noncartesian';
   const mask = options.mask ?? null;
   const W = sobolevWeight(n0, n1, options.a ?? 220, options.b ?? 32);
-  const F = new CentredFft2(fft, n0, n1);
+  if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
+  /** Fu (unitary centred 2-D FFT) of `count` planes [n0][n1] in place, or its inverse. */
+  const F = (data: Float32Array, count: number, inverse: boolean): void => centredFftn(fft, data, [count, n0, n1], [1, 2], inverse, 'ortho');
 
   let ynorm = 0;
   for (let i = 0; i < y.length; i++) ynorm += y[i] * y[i];
@@ -147,7 +127,7 @@ export function* nlinvSteps(
       buf[d] = x[s] * W[i];
       buf[d + 1] = x[s + 1] * W[i];
     }
-    F.apply(buf, ncoils, true);
+    F(buf, ncoils, true);
     for (let i = 0; i < out.length; i++) out[i] = buf[i];
   };
 
@@ -157,7 +137,7 @@ export function* nlinvSteps(
       const d = 2 * (c * npix + i);
       buf[d] *= mask[i]; buf[d + 1] *= mask[i];
     }
-    F.apply(buf, ncoils, false);
+    F(buf, ncoils, false);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       out[d] = buf[d] * pattern[i];
@@ -172,7 +152,7 @@ export function* nlinvSteps(
       buf[d] = r[d] * p;
       buf[d + 1] = r[d + 1] * p;
     }
-    F.apply(buf, ncoils, true);
+    F(buf, ncoils, true);
     if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       buf[d] *= mask[i]; buf[d + 1] *= mask[i];
@@ -219,7 +199,7 @@ export function* nlinvSteps(
       buf[d] = ar * tr + ai * ti;
       buf[d + 1] = ar * ti - ai * tr;
     }
-    F.apply(buf, ncoils, false);
+    F(buf, ncoils, false);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i), s = 2 * (npix + c * npix + i);
       out[s] = buf[d] * W[i];

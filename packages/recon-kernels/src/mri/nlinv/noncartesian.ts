@@ -10,7 +10,8 @@
  */
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
-import { CentredFft2, nlinvSteps, type NlinvOptions, type NlinvResult } from './nlinv.js';
+import { nlinvSteps, type NlinvOptions, type NlinvResult } from './nlinv.js';
+import { centredFftn } from '../../centred-fft/index.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../../progress/stepwise.js';
 
 /**
@@ -90,9 +91,8 @@ export function* nlinvNonCartesianSteps(
   } finally {
     plan.dispose();
   }
-  const F = new CentredFft2(fft, shape[0], shape[1]);
-  F.apply(y, ncoils, false);
-  F.apply(psf, 1, false);
+  centredFftn(fft, y, [ncoils, shape[0], shape[1]], [1, 2], false, 'ortho');
+  centredFftn(fft, psf, [1, shape[0], shape[1]], [1, 2], false, 'ortho');
   // with unitary NUFFT and FFT, Fu (A^H A x) = Fu(A^H 1) . Fu(x): the pattern is Fu(psf) (real for
   // a trajectory symmetric in k; the real part is what a Hermitian normal operator keeps)
   const n = shape[0] * shape[1];
