@@ -28,6 +28,8 @@
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.
  */
+import { MixedRadixKernel } from './mixed-radix.js';
+import { loadSimdPffftWithMemory } from './pffft-memory.js';
 import type { PffftModule } from './pffft-module.js';
 
 const PFFFT_COMPLEX = 1;
@@ -72,8 +74,13 @@ interface Plan {
   setup: number;
   /** PFFFT setup pointer in the scalar module (5-smooth sizes the SIMD build refuses), else 0 */
   scalarSetup: number;
+  /** transformed by the mixed-radix kernel */
+  mixed: boolean;
   bluestein: BluesteinPlan | null;
 }
+
+/** Strided lines per transposing copy when the kernel's wasm transposes are there (few enough for the cache). */
+const KERNEL_TRANSPOSE_LINES = 4;
 
 /** Lines are carried to the scalar module's heap in batches of at most this many bytes. */
 const SCALAR_BATCH_BYTES = 1 << 20;
@@ -93,7 +100,11 @@ export class FftEngine {
    * scalar build, used for the 5-smooth sizes that are not multiples of 16 (data is carried to
    * its heap and back in batches), which otherwise would need the slower Bluestein path.
    */
-  constructor(private readonly mod: PffftModule, readonly simd: boolean, private readonly scalar: PffftModule | null = null) {}
+  constructor(
+    private readonly mod: PffftModule, readonly simd: boolean, private readonly scalar: PffftModule | null = null,
+    /** the mixed-radix SIMD kernel working in `mod`'s memory, for the sizes PFFFT's SIMD build refuses */
+    readonly kernel: MixedRadixKernel | null = null,
+  ) {}
 
   /** Current views of the wasm heap (they change when the heap grows). */
   heapF32(): Float32Array {
@@ -152,20 +163,26 @@ export class FftEngine {
     if (this.simd ? isPffftSize(n) : isScalarPffftSize(n)) {
       const setup = this.mod._pffft_new_setup(n, PFFFT_COMPLEX);
       if (setup !== 0) {
-        p = { n, setup, scalarSetup: 0, bluestein: null };
+        p = { n, setup, scalarSetup: 0, mixed: false, bluestein: null };
         this.plans.set(n, p);
         return p;
       }
+    }
+    if (this.kernel !== null && n > 1 && MixedRadixKernel.supports(n)) {
+      this.kernel.plan(n);
+      p = { n, setup: 0, scalarSetup: 0, mixed: true, bluestein: null };
+      this.plans.set(n, p);
+      return p;
     }
     if (this.scalar !== null && isScalarPffftSize(n)) {
       const scalarSetup = this.scalar._pffft_new_setup(n, PFFFT_COMPLEX);
       if (scalarSetup !== 0) {
-        p = { n, setup: 0, scalarSetup, bluestein: null };
+        p = { n, setup: 0, scalarSetup, mixed: false, bluestein: null };
         this.plans.set(n, p);
         return p;
       }
     }
-    p = { n, setup: 0, scalarSetup: 0, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
+    p = { n, setup: 0, scalarSetup: 0, mixed: false, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
     this.plans.set(n, p);
     return p;
   }
@@ -245,6 +262,10 @@ export class FftEngine {
       const stride = 8 * n;
       const tr = this.mod._pffft_transform_ordered;
       for (let i = 0, q = ptr; i < count; i++, q += stride) tr(p.setup, q, q, work, dir);
+      return;
+    }
+    if (p.mixed) {
+      this.kernel!.transformLines(ptr, count, n, inverse);
       return;
     }
     if (p.scalarSetup !== 0) {
@@ -327,15 +348,29 @@ export class FftEngine {
         this.transformLinesInHeap(block.ptr, outer, n, inverse);
         continue;
       }
-      // strided lines: per block of W neighbouring lines, a transposing copy into contiguous
-      // lines (complex values moved as float64, see the header), transform, copy back
-      const W = Math.min(64, inner);
-      const lineBlock = this.scratchBlock(1, 8 * n * W);
       this.prepare(n);
+      // the mixed-radix kernel reads and writes groups of four neighbouring strided lines itself
+      const direct = this.plan(n).mixed ? inner - (inner % 4) : 0;
+      if (direct > 0) {
+        for (let o = 0; o < outer; o++) this.kernel!.transformColumns(block.ptr + 8 * o * n * inner, direct, n, 8 * inner, inverse);
+        if (direct === inner) continue;
+      }
+      // strided lines: per block of W neighbouring lines, a transposing copy into contiguous
+      // lines (complex values moved as 8-byte units, bit-exact), transform, copy back
+      const k = this.kernel;
+      const W = Math.min(k !== null ? KERNEL_TRANSPOSE_LINES : 64, inner - direct);
+      const lineBlock = this.scratchBlock(1, 8 * n * W);
       for (let o = 0; o < outer; o++) {
         const blockBase = (block.ptr >> 3) + o * n * inner;
-        for (let i0 = 0; i0 < inner; i0 += W) {
+        for (let i0 = direct; i0 < inner; i0 += W) {
           const w = Math.min(W, inner - i0);
+          if (k !== null) {
+            const src = 8 * (blockBase + i0);
+            k.transposeIn(src, n, 8 * inner, lineBlock.ptr, w);
+            this.transformLinesInHeap(lineBlock.ptr, w, n, inverse);
+            k.transposeOut(lineBlock.ptr, n, 8 * inner, src, w);
+            continue;
+          }
           const D = new Float64Array(this.mod.HEAPF32.buffer);
           const t = lineBlock.ptr >> 3;
           // gather: D[t + i * n + k] = element (k, i0 + i)
@@ -395,9 +430,16 @@ export function getFftEngine(): Promise<FftEngine> {
   if (enginePromise === null) {
     enginePromise = (async () => {
       try {
-        const simd = (await import('@echogarden/pffft-wasm/simd')).default;
+        const { module, memory } = await loadSimdPffftWithMemory();
         const scalar = (await import('@echogarden/pffft-wasm')).default;
-        return new FftEngine((await simd()) as PffftModule, true, (await scalar()) as PffftModule);
+        const kernel = new MixedRadixKernel(memory, {
+          malloc: (bytes) => {
+            const ptr = module._pffft_aligned_malloc(bytes);
+            if (ptr === 0) throw new Error(`FFT engine: out of WebAssembly memory allocating ${bytes} bytes`);
+            return ptr;
+          },
+        });
+        return new FftEngine(module, true, (await scalar()) as PffftModule, kernel);
       } catch {
         // WebAssembly SIMD unavailable: the scalar build (same API, any 5-smooth size)
         const mod = (await import('@echogarden/pffft-wasm')).default;

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { getFftEngine, isPffftSize } from './engine.js';
+import { MAX_RADIX, MixedRadixKernel, mixedRadixFactors } from './mixed-radix.js';
+import { RECON_FFT_SIZES } from './recon-sizes.js';
+
+/** Deterministic values in [-0.5, 0.5). */
+function random(count: number, seed: number): Float32Array {
+  const a = new Float32Array(count);
+  let s = seed;
+  for (let i = 0; i < a.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = s / 2147483648 - 0.5;
+  }
+  return a;
+}
+
+/**
+ * Float64 DFTs along one axis of a [outer][n][inner] interleaved complex array, both directions
+ * from one pass: forward e^{-i}, inverse e^{+i} divided by n (numpy's ifft).
+ */
+function dft64(x: Float64Array, outer: number, n: number, inner: number): { fwd: Float64Array; inv: Float64Array } {
+  const cos = new Float64Array(n), sin = new Float64Array(n);
+  for (let q = 0; q < n; q++) { cos[q] = Math.cos((2 * Math.PI * q) / n); sin[q] = Math.sin((2 * Math.PI * q) / n); }
+  const fwd = new Float64Array(x.length), inv = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+    for (let k = 0; k < n; k++) {
+      // C = sum x_j cos(theta), S = sum x_j sin(theta), theta = 2 pi j k / n
+      let cr = 0, ci = 0, sr = 0, si = 0;
+      for (let j = 0, q = 0; j < n; j++, q += k, q >= n && (q -= n)) {
+        const at = 2 * ((o * n + j) * inner + i);
+        const xr = x[at], xi = x[at + 1];
+        cr += xr * cos[q]; ci += xi * cos[q];
+        sr += xr * sin[q]; si += xi * sin[q];
+      }
+      const out = 2 * ((o * n + k) * inner + i);
+      // forward: C - i S; inverse: (C + i S) / n
+      fwd[out] = cr + si; fwd[out + 1] = ci - sr;
+      inv[out] = (cr - si) / n; inv[out + 1] = (ci + sr) / n;
+    }
+  }
+  return { fwd, inv };
+}
+
+/** max |got - want| / max |want| over the whole array. */
+function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let err = 0, mag = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i] - want[i]);
+    if (!(e <= err)) err = e; // NaN counts as an error
+    mag = Math.max(mag, Math.abs(want[i]));
+  }
+  return err / mag;
+}
+
+const LINES = 6; // one full group of four lines and a partial one
+
+describe('mixed-radix FFT kernel', () => {
+  it('factors lengths into radices 4, 2 and odd primes up to MAX_RADIX', () => {
+    expect(mixedRadixFactors(1000)).toEqual([4, 2, 5, 5, 5]);
+    expect(mixedRadixFactors(507)).toEqual([3, 13, 13]);
+    expect(mixedRadixFactors(8)).toEqual([4, 2]);
+    expect(mixedRadixFactors(2 * MAX_RADIX)).toEqual([2, MAX_RADIX]);
+    expect(mixedRadixFactors(313)).toBeNull(); // prime above MAX_RADIX: Bluestein
+    expect(mixedRadixFactors(1)).toBeNull();
+  });
+
+  it('is what the engine uses for every recon size that PFFFT SIMD refuses (none of them left to Bluestein but 313)', async () => {
+    const fft = await getFftEngine();
+    expect(fft.kernel).not.toBeNull();
+    const others = RECON_FFT_SIZES.filter((n) => !isPffftSize(n));
+    expect(others.filter((n) => !MixedRadixKernel.supports(n))).toEqual([313]);
+    expect(others).toEqual(expect.arrayContaining([8, 10, 250, 300, 375, 405, 500, 507, 600, 810, 1000]));
+  });
+
+  it('matches a float64 DFT at every length 1..1024, forward and inverse, 1-D batched (lines of shifted, scaled copies)', async () => {
+    const fft = await getFftEngine();
+    const failures: string[] = [];
+    let worst = 0;
+    for (let n = 1; n <= 1024; n++) {
+      const x = random(2 * n, n);
+      const { fwd: X, inv: Xi } = dft64(Float64Array.from(x), 1, n, 1);
+      // line q = (1 + q) * x circularly shifted by q: its transforms are (1 + q) e^{-/+ 2 pi i k q / n} X_k
+      const data = new Float32Array(2 * n * LINES);
+      for (let q = 0; q < LINES; q++) for (let j = 0; j < n; j++) {
+        const s = (j - q + LINES * n) % n;
+        data[2 * (q * n + j)] = (1 + q) * x[2 * s];
+        data[2 * (q * n + j) + 1] = (1 + q) * x[2 * s + 1];
+      }
+      const f = data.slice(), i = data.slice();
+      fft.fft(f, n);
+      fft.ifft(i, n);
+      const wantF = new Float64Array(data.length), wantI = new Float64Array(data.length);
+      for (let q = 0; q < LINES; q++) for (let k = 0; k < n; k++) {
+        const a = (2 * Math.PI * ((k * q) % n)) / n, c = Math.cos(a), s = Math.sin(a);
+        const o = 2 * (q * n + k);
+        wantF[o] = (1 + q) * (X[2 * k] * c + X[2 * k + 1] * s);
+        wantF[o + 1] = (1 + q) * (X[2 * k + 1] * c - X[2 * k] * s);
+        wantI[o] = (1 + q) * (Xi[2 * k] * c - Xi[2 * k + 1] * s);
+        wantI[o + 1] = (1 + q) * (Xi[2 * k + 1] * c + Xi[2 * k] * s);
+      }
+      for (let q = 0; q < LINES; q++) {
+        const line = (a: ArrayLike<number>): ArrayLike<number> => Array.prototype.slice.call(a, 2 * q * n, 2 * (q + 1) * n) as number[];
+        const e = Math.max(relErr(line(f), line(wantF)), relErr(line(i), line(wantI)));
+        worst = Math.max(worst, e);
+        if (!(e < 2e-6)) failures.push(`n = ${n}, line ${q}: ${e}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(worst).toBeLessThan(2e-6);
+  });
+
+  // [outer, ny, nx]: recon planes, a prime, strided lines in groups of four plus a remainder
+  // (inner not a multiple of 4), PFFFT and Bluestein lengths on the strided axis too
+  const shapes: [number, number, number][] = [
+    [2, 250, 500], [1, 405, 507], [1, 313, 320], [3, 30, 7], [2, 10, 13], [1, 600, 6], [1, 7, 810], [2, 64, 250], [1, 1000, 9],
+  ];
+  for (const [outer, ny, nx] of shapes) {
+    it(`2-D fftn and ifftn of ${outer} x ${ny} x ${nx} match separable float64 DFTs`, async () => {
+      const fft = await getFftEngine();
+      const total = outer * ny * nx;
+      const x = random(2 * total, ny * 1000 + nx);
+      // reference: along axis 2 then axis 1, each direction on its own data
+      const rowsF = dft64(Float64Array.from(x), outer * ny, nx, 1);
+      const wantF = dft64(rowsF.fwd, outer, ny, nx).fwd;
+      const wantI = dft64(rowsF.inv, outer, ny, nx).inv;
+      const f = x.slice(), i = x.slice();
+      fft.fftn(f, [outer, ny, nx], [1, 2], false);
+      fft.fftn(i, [outer, ny, nx], [1, 2], true);
+      expect(relErr(f, wantF)).toBeLessThan(5e-6);
+      expect(relErr(i, wantI)).toBeLessThan(5e-6);
+    });
+  }
+
+  it('gives the same bits on a strided axis as on contiguous lines (column gather = row gather)', async () => {
+    const fft = await getFftEngine();
+    const ny = 250, nx = 12;
+    const x = random(2 * ny * nx, 5);
+    const cols = x.slice();
+    fft.fftn(cols, [ny, nx], [0], false);
+    // the same lines made contiguous
+    const t = new Float32Array(x.length);
+    for (let y = 0; y < ny; y++) for (let c = 0; c < nx; c++) { t[2 * (c * ny + y)] = x[2 * (y * nx + c)]; t[2 * (c * ny + y) + 1] = x[2 * (y * nx + c) + 1]; }
+    fft.fftn(t, [nx, ny], [1], false);
+    const back = new Float32Array(x.length);
+    for (let y = 0; y < ny; y++) for (let c = 0; c < nx; c++) { back[2 * (y * nx + c)] = t[2 * (c * ny + y)]; back[2 * (y * nx + c) + 1] = t[2 * (c * ny + y) + 1]; }
+    expect(cols).toEqual(back);
+  });
+});
