@@ -8,7 +8,7 @@
 //    numpy.fft.fft / fftn with `out=` (no allocation in the timed call). numpy runs in one python3
 //    process kept open for the whole run; ours and numpy's runs are interleaved (ROUNDS rounds of
 //    REPS timed calls each, the order alternating) and the medians compared, so that a loaded
-//    machine slows both alike. Prints per size the path taken (PFFFT SIMD / mixed-radix SIMD /
+//    machine slows both alike. Prints per size the path taken (PFFFT SIMD, mixed-radix SIMD,
 //    Bluestein), both medians, the ratio, and the largest ratio.
 //    numpy allocates temporaries of the array's size in many of these calls (fftn, and fft of
 //    short lines), which glibc maps and unmaps every time; where page faults are dear (this
@@ -61,14 +61,13 @@ await build({
     contents: [
       "export * from './packages/mrd-core/src/fft/index.ts';",
       "export { RECON_FFT_SIZES } from './packages/mrd-core/src/fft/recon-sizes.ts';",
-      "export { MixedRadixKernel } from './packages/mrd-core/src/fft/mixed-radix.ts';",
     ].join('\n'),
     resolveDir: root, loader: 'ts',
   },
   outfile: fftBundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', plugins: [pffftExternal],
 });
 const { centredIfft2 } = await import(pathToFileURL(bundle).href);
-const { getFftEngine, isPffftSize, MixedRadixKernel, RECON_FFT_SIZES } = await import(pathToFileURL(fftBundle).href);
+const { getFftEngine, RECON_FFT_SIZES } = await import(pathToFileURL(fftBundle).href);
 const engine = await getFftEngine();
 
 function randomData(n) {
@@ -132,7 +131,7 @@ function startNumpy() {
 }
 
 const median = (t) => { const s = [...t].sort((a, b) => a - b); return s[s.length >> 1]; };
-const pathOf = (n) => (isPffftSize(n) ? 'PFFFT SIMD' : engine.kernel && MixedRadixKernel.supports(n) ? 'mixed-radix SIMD' : 'Bluestein');
+const pathOf = (n) => engine.transformPath(n);
 
 async function reconSizes() {
   const sizes = sizesArg ? sizesArg.split(',').map(Number) : RECON_FFT_SIZES;

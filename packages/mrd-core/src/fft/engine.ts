@@ -79,6 +79,14 @@ interface Plan {
   bluestein: BluesteinPlan | null;
 }
 
+/**
+ * PFFFT sizes below this go to the mixed-radix kernel when it is there: PFFFT transforms one line
+ * per call, which for such short lines costs more than the transform (2-3x the kernel's time).
+ * From 64 on PFFFT is kept, so the outputs matched against the reference recons (64 x 128
+ * planes) keep their bits.
+ */
+const KERNEL_BELOW = 64;
+
 /** Strided lines per transposing copy when the kernel's wasm transposes are there (few enough for the cache). */
 const KERNEL_TRANSPOSE_LINES = 4;
 
@@ -160,7 +168,7 @@ export class FftEngine {
     let p = this.plans.get(n);
     if (p !== undefined) return p;
     if (!Number.isInteger(n) || n < 1) throw new Error(`FFT engine: invalid transform length ${n}`);
-    if (this.simd ? isPffftSize(n) : isScalarPffftSize(n)) {
+    if (this.simd ? isPffftSize(n) && (this.kernel === null || n >= KERNEL_BELOW) : isScalarPffftSize(n)) {
       const setup = this.mod._pffft_new_setup(n, PFFFT_COMPLEX);
       if (setup !== 0) {
         p = { n, setup, scalarSetup: 0, mixed: false, bluestein: null };
@@ -208,7 +216,8 @@ export class FftEngine {
   }
 
   private bluesteinPlan(n: number): BluesteinPlan {
-    const m = nextPffftSize(2 * n - 1);
+    // at least KERNEL_BELOW so that the convolution runs on PFFFT (its spectral multiply)
+    const m = nextPffftSize(Math.max(2 * n - 1, KERNEL_BELOW));
     const chirp = new Float64Array(2 * n);
     const twoN = 2 * n;
     for (let k = 0; k < n; k++) {
@@ -236,6 +245,15 @@ export class FftEngine {
     const mp = this.plan(m);
     this.mod._pffft_transform(mp.setup, filter.ptr, filter.ptr, this.workFor(m), PFFFT_FORWARD);
     return { m, chirp, filter, line, product };
+  }
+
+  /** Which code transforms lines of length n (for benchmarks and tests). */
+  transformPath(n: number): 'none' | 'pffft-simd' | 'pffft-scalar' | 'mixed-radix-simd' | 'bluestein' {
+    if (n <= 1) return 'none';
+    const p = this.plan(n);
+    if (p.setup !== 0) return this.simd ? 'pffft-simd' : 'pffft-scalar';
+    if (p.scalarSetup !== 0) return 'pffft-scalar';
+    return p.mixed ? 'mixed-radix-simd' : 'bluestein';
   }
 
   /**

@@ -64,12 +64,19 @@ describe('mixed-radix FFT kernel', () => {
     expect(mixedRadixFactors(1)).toBeNull();
   });
 
-  it('is what the engine uses for every recon size that PFFFT SIMD refuses (none of them left to Bluestein but 313)', async () => {
+  it('is what the engine uses for every recon size PFFFT SIMD does not take (Bluestein only for 313, a prime)', async () => {
     const fft = await getFftEngine();
     expect(fft.kernel).not.toBeNull();
-    const others = RECON_FFT_SIZES.filter((n) => !isPffftSize(n));
-    expect(others.filter((n) => !MixedRadixKernel.supports(n))).toEqual([313]);
-    expect(others).toEqual(expect.arrayContaining([8, 10, 250, 300, 375, 405, 500, 507, 600, 810, 1000]));
+    const paths = new Map(RECON_FFT_SIZES.map((n) => [n, fft.transformPath(n)]));
+    // PFFFT SIMD keeps its sizes from 64 on (the reference-matched 64 x 128 planes keep their bits)
+    for (const [n, path] of paths) if (isPffftSize(n) && n >= 64) expect(path, `n = ${n}`).toBe('pffft-simd');
+    expect([...paths].filter(([, p]) => p === 'bluestein').map(([n]) => n)).toEqual([313]);
+    expect([...paths].filter(([, p]) => p === 'mixed-radix-simd').map(([n]) => n)).toEqual(
+      [8, 10, 16, 20, 32, 40, 250, 300, 375, 405, 500, 507, 600, 810, 1000],
+    );
+    expect(fft.transformPath(1)).toBe('none');
+    expect(fft.transformPath(37 * 2)).toBe('bluestein');
+    expect(MixedRadixKernel.supports(29 * 31)).toBe(true);
   });
 
   it('matches a float64 DFT at every length 1..1024, forward and inverse, 1-D batched (lines of shifted, scaled copies)', async () => {
