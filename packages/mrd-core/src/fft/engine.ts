@@ -14,12 +14,18 @@
  *   loader fetch()es a file path) and is slower; `fftw-js` is GPL (this project is MIT) and
  *   unmaintained; `ndarray-fft` is pure JS (Bluestein in float64) and much slower.
  * - PFFFT's SIMD build only handles complex sizes that are multiples of 16 with prime factors
- *   2, 3 and 5. Other 5-smooth multiples of 4 run on the package's scalar PFFFT build (lines
- *   carried to its heap and back in batches), faster than Bluestein there.
- *   Every remaining size (any other prime factor) goes through Bluestein's chirp-z algorithm
- *   written here, whose convolution runs on a SIMD PFFFT size (a 5-smooth multiple of 16
- *   >= 2n - 1) with PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from
- *   (k^2 mod 2n) so they stay exact for large n.
+ *   2, 3 and 5 (and from 64 points on is kept for them). Every other length whose prime factors
+ *   are at most 31, and the PFFFT sizes below 64, go to the mixed-radix SIMD kernel of
+ *   mixed-radix.ts (four lines per f32x4, in PFFFT's own heap; its header says why it is ours).
+ *   Lengths with a larger prime factor go through Bluestein's chirp-z algorithm written here,
+ *   whose convolution runs on a SIMD PFFFT size (a 5-smooth multiple of 16 >= 2n - 1) with
+ *   PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from (k^2 mod 2n) so
+ *   they stay exact for large n. Only if the kernel cannot load (not expected on Node 20) do the
+ *   5-smooth multiples of 4 run on PFFFT's scalar build (lines carried to its heap and back in
+ *   batches) and the rest on Bluestein, as before the kernel.
+ * - Strided lines (the column pass of fftn) are read and written by the kernel itself in groups
+ *   of four neighbouring lines; for PFFFT and Bluestein lengths they are copied to contiguous
+ *   lines in blocks of 8 (few enough for the cache at power-of-two strides) by the kernel's wasm.
  *
  * Complex values are moved between heap places as one float64 (8 bytes) where that is faster;
  * only a value whose imaginary part is NaN can have its bits changed by such a move (it reads as
@@ -448,8 +454,8 @@ export function getFftEngine(): Promise<FftEngine> {
   if (enginePromise === null) {
     enginePromise = (async () => {
       try {
+        // PFFFT SIMD with the mixed-radix kernel in its memory (the scalar build is then not needed)
         const { module, memory } = await loadSimdPffftWithMemory();
-        const scalar = (await import('@echogarden/pffft-wasm')).default;
         const kernel = new MixedRadixKernel(memory, {
           malloc: (bytes) => {
             const ptr = module._pffft_aligned_malloc(bytes);
@@ -457,11 +463,17 @@ export function getFftEngine(): Promise<FftEngine> {
             return ptr;
           },
         });
-        return new FftEngine(module, true, (await scalar()) as PffftModule, kernel);
+        return new FftEngine(module, true, null, kernel);
+      } catch {
+        // not expected on Node 20; the engine as it was before the kernel
+      }
+      const scalar = (await import('@echogarden/pffft-wasm')).default;
+      try {
+        const simd = (await import('@echogarden/pffft-wasm/simd')).default;
+        return new FftEngine((await simd()) as PffftModule, true, (await scalar()) as PffftModule);
       } catch {
         // WebAssembly SIMD unavailable: the scalar build (same API, any 5-smooth size)
-        const mod = (await import('@echogarden/pffft-wasm')).default;
-        return new FftEngine((await mod()) as PffftModule, false);
+        return new FftEngine((await scalar()) as PffftModule, false);
       }
     })();
     enginePromise.catch(() => {

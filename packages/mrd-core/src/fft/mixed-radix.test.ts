@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getFftEngine, isPffftSize } from './engine.js';
+import { FftEngine, getFftEngine, isPffftSize } from './engine.js';
 import { MAX_RADIX, MixedRadixKernel, mixedRadixFactors } from './mixed-radix.js';
+import { pffftWasmPath, type CreateModule } from './pffft-memory.js';
+import type { PffftModule } from './pffft-module.js';
 import { RECON_FFT_SIZES } from './recon-sizes.js';
 
 /** Deterministic values in [-0.5, 0.5). */
@@ -151,5 +154,32 @@ describe('mixed-radix FFT kernel', () => {
     const back = new Float32Array(x.length);
     for (let y = 0; y < ny; y++) for (let c = 0; c < nx; c++) { back[2 * (y * nx + c)] = t[2 * (c * ny + y)]; back[2 * (y * nx + c) + 1] = t[2 * (c * ny + y) + 1]; }
     expect(cols).toEqual(back);
+  });
+});
+
+describe('FFT engine without the kernel (the fallback if it cannot load)', () => {
+  it('still matches float64 DFTs on PFFFT SIMD, PFFFT scalar and Bluestein lengths, 1-D and strided', async () => {
+    const simd = (await import('@echogarden/pffft-wasm/simd')).default;
+    const scalar = (await import('@echogarden/pffft-wasm')).default;
+    const fft = new FftEngine((await simd()) as PffftModule, true, (await scalar()) as PffftModule);
+    expect(fft.kernel).toBeNull();
+    expect([16, 100, 97].map((n) => fft.transformPath(n))).toEqual(['pffft-simd', 'pffft-scalar', 'bluestein']);
+    for (const [outer, ny, nx] of [[1, 16, 100], [2, 97, 12], [1, 1000, 5]] as [number, number, number][]) {
+      const x = random(2 * outer * ny * nx, ny + nx);
+      const rows = dft64(Float64Array.from(x), outer * ny, nx, 1);
+      const want = dft64(rows.inv, outer, ny, nx).inv;
+      const got = x.slice();
+      fft.fftn(got, [outer, ny, nx], [1, 2], true);
+      expect(relErr(got, want), `${outer} x ${ny} x ${nx}`).toBeLessThan(2e-6);
+    }
+  });
+});
+
+describe('PFFFT loading', () => {
+  it('finds pffft.wasm through the glue when the package cannot be resolved from here (bundles with rewritten imports)', async () => {
+    const create = (await import('@echogarden/pffft-wasm/simd')).default as CreateModule;
+    const viaGlue = await pffftWasmPath(create, () => { throw new Error('not resolvable'); });
+    expect(viaGlue).toBe(await pffftWasmPath(create));
+    expect(existsSync(viaGlue)).toBe(true);
   });
 });

@@ -20,14 +20,16 @@ export interface LoadedPffft {
 }
 
 type ReceiveInstance = (instance: WasmInstance, module: WasmModule) => void;
-type CreateModule = (moduleArg?: Record<string, unknown>) => Promise<unknown>;
+export type CreateModule = (moduleArg?: Record<string, unknown>) => Promise<unknown>;
 
 class Located extends Error {}
 
-/** Path of the glue's pffft.wasm. */
-async function wasmPath(create: CreateModule): Promise<string> {
+const resolveGlue = (): string => createRequire(import.meta.url).resolve('@echogarden/pffft-wasm/simd');
+
+/** Path of the pffft.wasm beside the glue `create` (`resolve` finds the glue's file). */
+export async function pffftWasmPath(create: CreateModule, resolve: () => string = resolveGlue): Promise<string> {
   try {
-    return join(dirname(createRequire(import.meta.url).resolve('@echogarden/pffft-wasm/simd')), 'pffft.wasm');
+    return join(dirname(resolve()), 'pffft.wasm');
   } catch {
     // the glue calls locateFile(name, its directory) just before it would load the binary;
     // stopping it there costs no compilation and no heap
@@ -47,7 +49,7 @@ async function wasmPath(create: CreateModule): Promise<string> {
 
 export async function loadSimdPffftWithMemory(): Promise<LoadedPffft> {
   const create = (await import('@echogarden/pffft-wasm/simd')).default as CreateModule;
-  const compiled = await wasm.compile(await readFile(await wasmPath(create)));
+  const compiled = await wasm.compile(await readFile(await pffftWasmPath(create)));
   const found: { memory?: WasmMemory } = {};
   const module = (await create({
     instantiateWasm(imports: WasmImports, receive: ReceiveInstance) {
