@@ -183,3 +183,20 @@ describe('PFFFT loading', () => {
     expect(existsSync(viaGlue)).toBe(true);
   });
 });
+
+describe('mixed-radix FFT results per line', () => {
+  it('do not depend on the other lines, the batch or the axis (same bits alone, in a batch, strided)', async () => {
+    const fft = await getFftEngine();
+    for (const n of [250, 13, 1000]) {
+      const count = 4 * Math.ceil(4096 / n) + 3; // more than one batch, a partial group
+      const x = random(2 * n * count, n + 7);
+      const batch = x.slice();
+      fft.fftn(batch, [count, n], [1], true);
+      for (const q of [0, 5, count - 1]) {
+        const alone = x.slice(2 * n * q, 2 * n * (q + 1));
+        fft.ifft(alone, n);
+        expect(alone, `n = ${n}, line ${q}`).toEqual(batch.subarray(2 * n * q, 2 * n * (q + 1)));
+      }
+    }
+  });
+});

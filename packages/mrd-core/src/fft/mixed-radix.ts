@@ -1,15 +1,16 @@
 /**
  * Mixed-radix complex FFT (radices 2, 4 and every odd prime up to MAX_RADIX) in WebAssembly
  * SIMD, four transforms at a time (one per f32x4 lane), for the sizes PFFFT's SIMD build refuses
- * (anything not a 5-smooth multiple of 16, e.g. 250, 300, 405, 500, 600, 1000).
+ * (anything not a 5-smooth multiple of 16, e.g. 250, 300, 405, 500, 600, 1000) and short lines.
  *
- * Why our own: no well-kept library fits. Measured and looked for (see docs/ and
- * scripts/bench/fft.bench.mjs): PFFFT's scalar build (5-smooth multiples of 4 only) runs at 2-3x
- * numpy's time on such sizes, and Bluestein over PFFFT SIMD at about 3-4x; `kissfft-wasm` and
- * `@echogarden/kissfft-wasm` are scalar KISS FFT builds (the first does not load on Node 20);
- * npm has no WebAssembly build of pocketfft or ducc0; `fftw-js` is GPL. Vectorising across
- * lines instead of within one line (as PFFFT does) works at every length, and the recons always
- * transform many lines at once (rows and columns of planes, coils).
+ * Why our own: no well-kept library fits. PFFFT's scalar build (5-smooth multiples of 4 only)
+ * and Bluestein over PFFFT SIMD ran at 2-4x numpy's time on such sizes (scripts/bench/
+ * fft.bench.mjs). Of the npm packages, `kissfft-wasm` and `@echogarden/kissfft-wasm` are scalar
+ * KISS FFT builds (the first does not load on Node 20), `webfft` takes powers of two only,
+ * `fftw-js` is GPL, and there is no WebAssembly build of pocketfft or ducc0 nor one of PFFFT
+ * with other sizes (`pffft-ng`, `@dekzer/kissfft`, `tinyfft` are not on the registry).
+ * Vectorising across lines instead of within one line (as PFFFT does) works at every length,
+ * and the recons always transform many lines at once (rows and columns of planes, coils).
  *
  * How: the code is emitted at run time (wasm-emitter.ts) into a module that imports the PFFFT
  * module's memory, so it works in place on the same heap (no copies between heaps, same block
@@ -21,7 +22,9 @@
  * neighbouring columns per group. The inverse is conj(fft(conj(x))), the conjugations done in the
  * gather and scatter. Odd prime radices use the symmetric direct DFT: y_k = a_0 + sum_j
  * (a_j + a_{p-j}) cos(2 pi j k / p) -/+ i (a_j - a_{p-j}) sin(2 pi j k / p). Twiddles are
- * computed in float64 and rounded to float32.
+ * computed in float64 and rounded to float32. Lanes never mix, so a line's result depends on
+ * that line only: not on its neighbours, its place in a batch, or how lines are split between
+ * calls or threads.
  */
 import { wasm, type WasmMemory } from './wasm-api.js';
 import { FunctionBuilder, I32, V128, buildModule } from './wasm-emitter.js';
