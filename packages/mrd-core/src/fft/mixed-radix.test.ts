@@ -200,3 +200,28 @@ describe('mixed-radix FFT results per line', () => {
     }
   });
 });
+
+describe('inverse normalisation in the kernel', () => {
+  it('gives the bits of the float64 multiply in JS (x * s rounded once to float32)', async () => {
+    const fft = await getFftEngine();
+    const kernel = fft.kernel!;
+    const count = 4099; // not a multiple of 4
+    const bits = new Uint32Array(count);
+    let s = 12345;
+    for (let i = 0; i < count; i++) { s = (s * 1103515245 + 12345) % 2147483648; bits[i] = (s * 2 + (i & 1)) >>> 0; }
+    const x = new Float32Array(bits.buffer).map((v) => (Number.isFinite(v) ? v : 1.5));
+    x[0] = 1e-40; x[1] = -3.4e38; x[2] = 0; x[3] = -0;
+    for (const scale of [1 / (250 * 500), 1 / 7, 1 / 3, 1 / 1024]) {
+      const want = x.map((v) => v * scale);
+      const block = fft.malloc(4 * count);
+      try {
+        fft.heapF32().set(x, block.ptr >> 2);
+        kernel.scale(block.ptr, count, scale);
+        const got = fft.heapF32().slice(block.ptr >> 2, (block.ptr >> 2) + count);
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+      } finally {
+        fft.free(block);
+      }
+    }
+  });
+});

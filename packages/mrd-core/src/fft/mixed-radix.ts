@@ -416,6 +416,27 @@ function transposeFunction(out: boolean): FunctionBuilder {
   return f;
 }
 
+/**
+ * scale(ptr, quads, sPtr): the 4 * quads float32 at ptr multiplied by the float64 at sPtr, each
+ * product formed in float64 and rounded once to float32 -- the same bits as `f32[i] * s` in JS.
+ */
+function scaleFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('scale', 3);
+  const [PTR, QUADS, SPTR] = [0, 1, 2];
+  const s = f.local(V128), v = f.local(V128), i = f.local(I32), p = f.local(I32);
+  f.get(SPTR).load64Splat().set(s);
+  f.get(PTR).set(p);
+  f.loop(i, 0, QUADS, () => {
+    f.get(p).load().set(v);
+    f.get(p);
+    f.get(v).promoteLow().get(s).dmul().demote();
+    f.get(v).get(v).shuffle32(2, 3, 0, 1).promoteLow().get(s).dmul().demote();
+    f.shuffle32(0, 1, 4, 5).store();
+    f.inc(p, 16);
+  });
+  return f;
+}
+
 type PassFn = (src: number, dst: number, groups: number, n: number, l: number, tw: number, m: number) => void;
 type MoveFn = (src: number, n: number, countOrStride: number, dst: number, groups: number, conj: number) => void;
 
@@ -447,12 +468,16 @@ export class MixedRadixKernel {
   /** see transposeFunction */
   readonly transposeIn: (src: number, n: number, stride: number, dst: number, w: number) => void;
   readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
+  private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
+  private readonly scalar: number;
   private bufA = 0;
   private bufB = 0;
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction()]);
+    this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
+    this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
     this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
     this.gatherRowsFn = ex.gatherRows as MoveFn;
@@ -530,6 +555,17 @@ export class MixedRadixKernel {
       const t = src; src = dst; dst = t;
     }
     return src;
+  }
+
+  /** Multiplies `floats` float32 at byte address ptr by s in place, as `x * s` in JS would (product in float64). */
+  scale(ptr: number, floats: number, s: number): void {
+    new Float64Array(this.memory.buffer, this.scalar, 1)[0] = s;
+    const quads = floats >> 2;
+    if (quads > 0) this.scaleFn(ptr, quads, this.scalar);
+    if (floats & 3) {
+      const h = new Float32Array(this.memory.buffer);
+      for (let i = ptr / 4 + 4 * quads, end = ptr / 4 + floats; i < end; i++) h[i] = h[i] * s;
+    }
   }
 
   /** Unnormalised in-place transforms of `count` contiguous lines of n complex64 at byte address ptr. */
