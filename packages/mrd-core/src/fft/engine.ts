@@ -272,7 +272,7 @@ export class FftEngine {
   prepare(n: number): void {
     if (n <= 1) return;
     const p = this.plan(n);
-    this.workFor(p.bluestein ? p.bluestein.m : n);
+    if (!p.mixed) this.workFor(p.bluestein ? p.bluestein.m : n);
     if (p.scalarSetup !== 0) this.scalarBuffers(n);
   }
 
