@@ -94,7 +94,7 @@ interface Plan {
 const KERNEL_BELOW = 64;
 
 /** Strided lines per transposing copy when the kernel's wasm transposes are there (few enough for the cache). */
-const KERNEL_TRANSPOSE_LINES = 4;
+const KERNEL_TRANSPOSE_LINES = 8;
 
 /** Complex values per chunk of independent sub-arrays in fftn (1 MB: stays in the cache). */
 const CHUNK_POINTS = 1 << 17;
