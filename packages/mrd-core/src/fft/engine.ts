@@ -394,6 +394,19 @@ export class FftEngine {
   }
 
   /**
+   * Unnormalised in-place transforms along `axis` of a C-order complex64 array of `shape` that
+   * lives in the wasm heap at byte address ptr; a strided axis is read and written where it is
+   * (the caller needs no transposed copy). `inverse` selects e^{+i}.
+   */
+  transformAxisInHeap(ptr: number, shape: readonly number[], axis: number, inverse: boolean): void {
+    if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length) throw new Error(`transformAxisInHeap: axis ${axis} out of range for ${shape.length} dimensions`);
+    const points = shape.reduce((a, b) => a * b, 1);
+    if (points === 0) return;
+    this.prepare(shape[axis]);
+    this.transformAxis(ptr, points, shape, axis, inverse);
+  }
+
+  /**
    * Unnormalised transforms along `axis` of the `points` complex values at heap byte address
    * ptr, C order, whose trailing dimensions from `axis` on are those of `shape`.
    */

@@ -225,3 +225,24 @@ describe('inverse normalisation in the kernel', () => {
     }
   });
 });
+
+describe('transformAxisInHeap', () => {
+  it('transforms a strided axis in the heap as fftn does (same bits), for kernel and PFFFT lengths', async () => {
+    const fft = await getFftEngine();
+    for (const shape of [[3, 250, 10], [2, 64, 7], [97, 6]]) {
+      const total = shape.reduce((a, b) => a * b, 1);
+      const x = random(2 * total, total);
+      const want = x.slice();
+      fft.fftn(want, shape, [shape.length - 2], false);
+      const block = fft.malloc(8 * total);
+      try {
+        fft.heapF32().set(x, block.ptr >> 2);
+        fft.transformAxisInHeap(block.ptr, shape, shape.length - 2, false);
+        expect(fft.heapF32().slice(block.ptr >> 2, (block.ptr >> 2) + 2 * total)).toEqual(want);
+      } finally {
+        fft.free(block);
+      }
+    }
+    expect(() => fft.transformAxisInHeap(0, [4, 4], 2, false)).toThrow(/axis 2 out of range/);
+  });
+});
