@@ -37,8 +37,10 @@ export interface ShutdownHandlers {
 
 export function handleShutdownSignals(h: ShutdownHandlers): void {
   let stopping = false;
+  let forced = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      forced = true;
       logger.warning(`Second signal (${signal}) -- aborting open sessions and exiting now`);
       h.abortNow();
       setTimeout(() => process.exit(1), ABORT_FLUSH_MS);
@@ -51,6 +53,7 @@ export function handleShutdownSignals(h: ShutdownHandlers): void {
       .then(() => h.closeEndpoints())
       .then(
         () => {
+          if (forced) process.exit(1);
           logger.info('Drained: every session is over; exiting');
           process.exit(0);
         },
