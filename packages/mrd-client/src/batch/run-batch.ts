@@ -18,7 +18,7 @@ import { BatchConsole, bar, inSessionOf } from './batch-console.js';
 import type { BatchItem } from './batch-inputs.js';
 import { copyResultGroup } from './group-copy.js';
 import { outputState } from './output-state.js';
-import { retryDecision } from './retry-policy.js';
+import { REFUSAL_WINDOW_MS, retryDecision } from './retry-policy.js';
 
 export type BatchSessionOptions = Omit<ClientOptions, 'filename' | 'outfile' | 'outGroup' | 'progress' | 'earlyReader'>;
 
@@ -83,6 +83,9 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
     if (o.group && (state.kind === 'complete' || (state.kind === 'incomplete' && state.groups.includes(o.group)))) {
       return { kind: 'failed', reason: `${item.output} already has a group '${o.group}'${state.kind === 'incomplete' ? ' (incomplete)' : ''}: remove that file or choose another -G${state.kind === 'complete' ? ' (or --skip-existing)' : ''}` };
     }
+    let gone = 0;
+    let refusals = 0;
+    let firstRefusal = 0;
     for (let attempt = 1; ; attempt++) {
       const temp = tempPathFor(item, attempt);
       const outGroup = o.group ?? pythonNowString();
@@ -91,11 +94,14 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         await publish(temp, outGroup, item.output);
         return { kind: 'ok' };
       } catch (err) {
-        const decision = retryDecision(err, attempt);
-        if (decision.retry && attempt <= o.retries) {
+        const decision = retryDecision(err, refusals);
+        if (decision.retry && decision.kind === 'refused' && refusals === 0) firstRefusal = Date.now();
+        const again = decision.retry && (decision.kind === 'gone' ? gone < o.retries : Date.now() - firstRefusal < REFUSAL_WINDOW_MS);
+        if (decision.retry && again) {
           rmSync(temp, { force: true });
           result.retries++;
-          o.console.line(`${item.name}: ${decision.why}; new session in ${(decision.delayMs / 1000).toFixed(1)} s (retry ${attempt} of ${o.retries})`);
+          const which = decision.kind === 'gone' ? `retry ${++gone} of ${o.retries}` : `refused ${++refusals} time${refusals === 1 ? '' : 's'}`;
+          o.console.line(`${item.name}: ${decision.why}; new session in ${(decision.delayMs / 1000).toFixed(1)} s (${which})`);
           await sleep(decision.delayMs);
           continue;
         }
@@ -108,7 +114,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
             reason += ` (what arrived is left in ${temp}: ${(e as Error).message})`;
           }
         }
-        if (decision.retry) reason += ` (after ${o.retries} ${o.retries === 1 ? 'retry' : 'retries'})`;
+        if (decision.retry) reason += decision.kind === 'gone' ? ` (after ${o.retries} ${o.retries === 1 ? 'retry' : 'retries'})` : ` (refused for ${Math.round(REFUSAL_WINDOW_MS / 60_000)} minutes)`;
         return { kind: 'failed', reason };
       }
     }
