@@ -8,7 +8,9 @@
  *    error, busy, and the histograms' counts);
  * 2. one server SIGKILLed in the middle of a batch: its sessions are retried through the
  *    balancer, the batch ends 48/48 correct, HAProxy marks the server down within its checks
- *    (read on its stats socket);
+ *    (read on its stats socket). (A session here lasts a fraction of a second: so that the kill
+ *    surely meets sessions in flight, the server is frozen with SIGSTOP the moment its metrics
+ *    show two running, for 300 ms in which the balancer may send it more, then killed.);
  * 3. a rolling restart (SIGTERM each server in turn, start it again) during a batch run with
  *    --retries 0 (96 inputs: the 48 twice, so that the batch outlasts three restarts): no
  *    session fails, each server exits 0 after its sessions finished.
@@ -246,9 +248,11 @@ describe('mrd-server behind HAProxy (deploy/haproxy/haproxy.cfg)', () => {
     const batch = runBatch(['-p', String(lbPort), '-G', 'res', '--jobs', '8', '--retries', '3', '-o', out, inputs]);
     // kill it while it has sessions in flight
     await until('sessions in flight on the victim', async () => {
-      if (existsSync(out) && readdirSync(out).filter((f) => f.endsWith('.h5')).length < 6) return false;
-      return sum(await metrics(victim), 'mrd_server_sessions_active') >= 1;
-    }, 120_000, 20);
+      if (!existsSync(out) || readdirSync(out).filter((f) => f.endsWith('.h5')).length < 6) return false;
+      return sum(await metrics(victim), 'mrd_server_sessions_active') >= 2;
+    }, 120_000, 10);
+    victim.proc!.kill('SIGSTOP');
+    await sleep(300);
     const killedAt = Date.now();
     victim.proc!.kill('SIGKILL');
     const name = `mrd${victim.n}`;
@@ -279,7 +283,7 @@ describe('mrd-server behind HAProxy (deploy/haproxy/haproxy.cfg)', () => {
     const batch = runBatch(['-p', String(lbPort), '-G', 'res', '--jobs', '6', '--retries', '0', '-o', out, twice]);
     const exits: (number | null)[] = [];
     for (const b of backends) {
-      await until('sessions in flight on the server', async () => sum(await metrics(b), 'mrd_server_sessions_active') >= 1, 120_000, 20);
+      await until('sessions in flight on the server', async () => sum(await metrics(b).catch(() => ({})), 'mrd_server_sessions_active') >= 1, 120_000, 20);
       b.proc!.kill('SIGTERM');
       await until('/readyz to answer 503', async () => (await fetch(`http://${HOST}:${b.httpPort}/readyz`).catch(() => null))?.status !== 200, 2000, 10);
       exits.push(await b.exit!);
