@@ -73,7 +73,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   const mbps = () => result.bytes / 1e6 / Math.max(1e-3, (performance.now() - t0) / 1000);
   const showStatus = () => {
     const done = result.ok.length + result.failed.length + result.skipped.length;
-    o.console.setStatus(`${bar(done / total)} ${done}/${total} inputs (${result.ok.length} ok, ${result.failed.length} failed, ${result.skipped.length} skipped), ${running} running, ${mbps().toFixed(1)} MB/s`);
+    const notes = [result.failed.length ? `${result.failed.length} failed` : '', result.skipped.length ? `${result.skipped.length} skipped` : ''].filter(Boolean);
+    o.console.setStatus(`${bar(done / total, 20)} ${done}/${total} done${notes.length ? ` (${notes.join(', ')})` : ''}, ${running} running, ${mbps().toFixed(1)} MB/s`);
   };
 
   const processItem = async (item: BatchItem): Promise<ItemOutcome> => {
