@@ -92,12 +92,17 @@ describe('mrd-server --http-port: /healthz, /readyz, /metrics', () => {
 
   it('counts sessions by outcome (ok, error, busy, timeout, truncated), bytes, messages and saved files', async () => {
     const s = await server(['-d', 'null', '--http-port', '0', '--max-sessions', '1', '--idle-timeout', '1', '--modules-dir', modulesFolder(), '-S', join(tempDir('mrd-ops-'), 'saved')]);
+    // (--max-sessions 1: a session holds its place until its worker is done, a moment after its
+    // CLOSE; each next session waits for /readyz)
+    const free = () => eventually(async () => (await get(s.httpPort!, '/readyz')).status === 200);
     const okBytes = sessionBytes('null', images(3));
     const ok = await talk(s.port, okBytes);
     expect(ok.endsWithClose && ok.texts.length === 0).toBe(true);
+    await free();
     const err = await talk(s.port, sessionBytes('boom', images(1)));
     expect(err.texts).toEqual([expect.stringMatching(/^ERROR\s+boom: boom: this module always fails$/)]);
     // busy: one session held open, a second connection refused at once
+    await free();
     const held = await openSession(s.port);
     await sleep(100);
     const busy = await talk(s.port, sessionBytes('null'));
@@ -105,10 +110,11 @@ describe('mrd-server --http-port: /healthz, /readyz, /metrics', () => {
     held.finish();
     await held.closed;
     // truncated: the client goes away in the middle of its session
+    await free();
     const cut = await openSession(s.port);
     await sleep(200);
     cut.sock.destroy();
-    await eventually(async () => (await get(s.httpPort!, '/readyz')).status === 200);
+    await free();
     // timeout: a config sent in part, then silence (--idle-timeout 1)
     const idle = await openIdle(s.port, okBytes.subarray(0, 5));
     const timedOut = await new Promise<Buffer>((r) => {
@@ -118,6 +124,7 @@ describe('mrd-server --http-port: /healthz, /readyz, /metrics', () => {
     });
     expect(readAnswer(timedOut).texts[0]).toMatch(/idle timeout/);
     // saved: a savedataonly session writes one file
+    await free();
     const saved = await talk(s.port, sessionBytes('savedataonly', images(2)));
     expect(saved.endsWithClose).toBe(true);
     // a TCP probe (no byte) is a connection, not a session
