@@ -188,6 +188,23 @@ describe('mrd-server drain on SIGTERM / SIGINT', () => {
     expect(s.log()).toContain('Drained: every session is over; exiting');
   });
 
+  it('with --proxy-protocol, a connection accepted before the drain whose PROXY header comes after it is served too', async () => {
+    const s = await server(['-d', 'null', '--proxy-protocol']);
+    const exit = exited(s);
+    const early = await openIdle(s.port); // accepted; its header not sent yet
+    const answer = new Promise<Buffer>((r) => {
+      const c: Buffer[] = [];
+      early.on('data', (x) => c.push(x));
+      early.on('close', () => r(Buffer.concat(c)));
+    });
+    await sleep(200);
+    s.proc.kill('SIGTERM');
+    await sleep(300);
+    early.write(Buffer.concat([Buffer.from('PROXY TCP4 192.0.2.1 127.0.0.1 1111 9002\r\n'), sessionBytes('null', images(1))]));
+    expect(readAnswer(await answer)).toMatchObject({ endsWithClose: true, texts: [] });
+    expect(await exit).toEqual({ code: 0, signal: null });
+  });
+
   it('--drain-timeout: a session still running then gets an ERROR text and CLOSE, and the server exits 0', async () => {
     const s = await server(['-d', 'null', '--drain-timeout', '1']);
     const exit = exited(s);

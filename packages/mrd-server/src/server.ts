@@ -117,6 +117,8 @@ export class MrdServer {
   private readonly workerLogContexts = new WeakMap<Worker, LogContext>();
   /** The bound address (after listen). */
   private bound: { host: string; port: number } | null = null;
+  /** Connections accepted whose PROXY protocol header is still being read (--proxy-protocol). */
+  private readonly awaitingHeader = new Set<Socket>();
   /** Connections refused with "server busy" since the start. */
   busyRejections = 0;
   readonly maxSessions: number;
@@ -276,7 +278,8 @@ export class MrdServer {
   private acceptProxied(sock: Socket): void {
     const peer = `${sock.remoteAddress}:${sock.remotePort}`;
     sock.on('error', () => undefined);
-    readProxyHeader(sock, Math.min(PROXY_HEADER_TIMEOUT_MS, this.idleTimeoutMs || PROXY_HEADER_TIMEOUT_MS)).then(
+    this.awaitingHeader.add(sock);
+    readProxyHeader(sock, Math.min(PROXY_HEADER_TIMEOUT_MS, this.idleTimeoutMs || PROXY_HEADER_TIMEOUT_MS)).finally(() => this.awaitingHeader.delete(sock)).then(
       (header) => {
         if (sock.destroyed) return;
         const src = header.source;
@@ -508,8 +511,9 @@ export class MrdServer {
       const check = () => (done() ? resolve() : setTimeout(check, 20).unref());
       check();
     });
-    // Connections accepted before the drain still waiting for their config: a short grace, then refused.
-    const waiting = () => [...this.connections].some((c) => c.waitingForConfig);
+    // Connections accepted before the drain still waiting for their config (or their PROXY
+    // header): a short grace, then refused.
+    const waiting = () => this.awaitingHeader.size > 0 || [...this.connections].some((c) => c.waitingForConfig);
     if (waiting()) await Promise.race([until(() => !waiting()), wait(Math.min(DRAIN_PRECONFIG_GRACE_MS, deadline - Date.now()))]);
     this.drainAdmitsSessions = false;
     for (const w of this.idleWorkers.splice(0)) void w.terminate();
