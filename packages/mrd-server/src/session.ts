@@ -28,6 +28,8 @@ import { findUserModule, loadUserModule, UserModuleLoadError } from './user-modu
 import { savedataModule } from './savedata-module.js';
 import { builtInModule } from './modules/index.js';
 import { openWireConnection, parseHeaderOrNull } from './wire.js';
+import { ignoreSessionFacts, type SessionFactSink } from './operations/session-facts.js';
+import { savedFileFact } from './operations/saved-file-fact.js';
 
 export interface SessionOptions {
   defaultConfig: string;
@@ -60,8 +62,8 @@ function describeHeader(h: unknown): void {
   if (typeof t === 'number') logger.info(`Data is from a ${asi?.systemVendor ?? 'None'} ${asi?.systemModel ?? 'None'} at ${t.toFixed(1)}T`);
 }
 
-async function resolveModule(name: string, opts: SessionOptions, headerXml: string | null): Promise<{ name: string; module: ReconModule } | null> {
-  if (name === 'savedata') return { name, module: savedataModule(opts.savedataFolder, headerXml) };
+async function resolveModule(name: string, opts: SessionOptions, headerXml: string | null, report: SessionFactSink): Promise<{ name: string; module: ReconModule } | null> {
+  if (name === 'savedata') return { name, module: savedataModule(opts.savedataFolder, headerXml, (path) => report(savedFileFact(path))) };
   const builtin = builtInModule(name);
   if (builtin) return { name, module: builtin };
   if (!isValidConfigName(name)) return null;
@@ -78,8 +80,10 @@ export function errorLine(err: unknown): string {
   return line.length > 500 ? line.slice(0, 500) + '…' : line;
 }
 
-export async function runSession(io: Duplex, opts: SessionOptions): Promise<void> {
+/** `report`: where the session's facts go (config, recon time, saved files, ERROR count; see operations/session-facts.ts). */
+export async function runSession(io: Duplex, opts: SessionOptions, report: SessionFactSink = ignoreSessionFacts): Promise<void> {
   const wire = openWireConnection(io);
+  let wireErrors = 0;
   // Incoming data is saved (-s, or config savedataonly) once a config and an MRD header are in:
   // a connection that never sends both creates no file.
   let recorder: IncomingDataRecorder | null = opts.savedata ? new IncomingDataRecorder(opts.savedataFolder) : null;
@@ -92,6 +96,7 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
     recorderFailed = true;
     const text = `Saving incoming data to ${recorder?.path ?? opts.savedataFolder} failed: ${errorLine(err)}`;
     logger.error(text);
+    wireErrors++;
     wire.sendLogging('ERROR', text).catch(() => undefined);
   };
   const recordSafely = async (what: () => Promise<void>) => {
@@ -192,7 +197,7 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
         logger.info(name === 'null' ? 'No processing based on config' : 'Save data, but no processing based on config');
         return { name, module: drainOnly };
       }
-      return resolveModule(name, opts, headerXml);
+      return resolveModule(name, opts, headerXml, report);
     };
 
     let chosen: { name: string; module: ReconModule } | null = null;
@@ -216,6 +221,7 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
       await conn.sendLogging('ERROR', `config module '${printable(loading)}' could not be loaded: ${loadErrorLine(err)}`);
       chosen = null;
     }
+    report({ fact: 'config', config: chosen?.name ?? 'none' });
 
     if (!chosen) {
       await conn.drain().catch(() => undefined);
@@ -223,6 +229,7 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
     }
 
     if (chosen.module !== drainOnly) logger.info(`Starting ${chosen.name} processing based on config`);
+    const reconStart = performance.now();
     try {
       await chosen.module.process(conn, configAdditional, metadata);
     } catch (err) {
@@ -232,6 +239,8 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
       // The trace goes to the log; the client gets one line naming the module.
       logger.error(`Module '${chosen.name}' failed: ${(err as Error)?.stack ?? String(err)}`);
       if (!conn.closeSent) await conn.sendLogging('ERROR', `${chosen.name}: ${errorLine(err)}`).catch(() => undefined);
+    } finally {
+      report({ fact: 'recon', seconds: (performance.now() - reconStart) / 1000 });
     }
   } catch (err) {
     const e = err as Error & { code?: string };
@@ -252,7 +261,10 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
       await drainWithTimeout(conn, opts.drainTimeoutMs ?? 60_000);
       try {
         const saved = await recorder.close(parsedHeader);
-        if (saved) logger.info(`Incoming data was saved at ${saved}`);
+        if (saved) {
+          logger.info(`Incoming data was saved at ${saved}`);
+          report(savedFileFact(saved));
+        }
       } catch (err) {
         logger.error(`Failed to close the saved data file ${recorder.path}: ${(err as Error).message}`);
         saveFailed(err);
@@ -263,6 +275,7 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
     // Keep reading what the client still sends until it closes (or a while).
     if (!recorder) await drainWithTimeout(conn, opts.drainTimeoutMs ?? 60_000);
     await endOutput(io, wire);
+    report({ fact: 'errors', count: conn.errorTexts + wireErrors });
     logger.info('Socket closed');
   }
 }
