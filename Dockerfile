@@ -1,13 +1,16 @@
 # mrd-tools: the MRD streaming server, client and tools on Node.js 20.
 #
 #   docker build -t mrd-tools .
-#   docker run --rm -p 9002:9002 mrd-tools                     # mrd-server on 0.0.0.0:9002
+#   docker run --rm -p 9002:9002 -p 9003:9003 mrd-tools        # mrd-server on 0.0.0.0:9002, HTTP (health, metrics) on 9003
 #   docker run --rm --user "$(id -u):$(id -g)" -v "$PWD:/data" -w /data mrd-tools mrd-phantom -o phantom_raw.h5
 #   docker run --rm --user "$(id -u):$(id -g)" --network host -v "$PWD:/data" -w /data mrd-tools mrd-client -o phantom_img.h5 phantom_raw.h5
 #
 # The tools run as the unprivileged user `node` (uid 1000); give `--user` your own ids when they
-# write into a folder of yours. The server's health (HEALTHCHECK) is a TCP connection to its MRD
-# port 9002 (packages/mrd-server/scripts/healthcheck.mjs; MRD_HEALTHCHECK_PORT if you move it).
+# write into a folder of yours. The server's health (HEALTHCHECK) is GET /healthz on its HTTP port
+# 9003 (packages/mrd-server/scripts/healthcheck.mjs; MRD_HEALTHCHECK_PORT if you move it). Every
+# server option is also an environment variable (MRD_SERVER_MAX_SESSIONS=16, ...; a flag wins).
+# `docker stop` sends SIGTERM: the server drains (sessions finish, up to --drain-timeout, 60 s),
+# so give it time: docker stop -t 90. Scale-out with HAProxy: deploy/compose.yaml.
 # `.dockerignore` keeps node_modules, build output, .git, tests and local data out of the build.
 #
 # User recon modules: mount a folder on /opt/code/mrd-tools/modules (it is passed as
@@ -38,8 +41,8 @@ RUN for tool in mrd-server mrd-client mrd-phantom mrd2gif dicom2mrd mrd2dicom; d
  && chown -R node:node /tmp/share
 # Everything below runs unprivileged: the code is root's and read-only to the server.
 USER node
-EXPOSE 9002
+EXPOSE 9002 9003
 HEALTHCHECK --interval=30s --timeout=10s --start-period=20s --retries=3 \
   CMD ["node", "/opt/code/mrd-tools/packages/mrd-server/scripts/healthcheck.mjs"]
-# Listen on all interfaces (the container's port is what is published); default config invertcontrast.
-CMD ["mrd-server", "-v", "-H", "0.0.0.0", "-p", "9002", "--modules-dir", "/opt/code/mrd-tools/modules"]
+# Listen on all interfaces (the container's ports are what is published); default config invertcontrast.
+CMD ["mrd-server", "-v", "-H", "0.0.0.0", "-p", "9002", "--http-port", "9003", "--modules-dir", "/opt/code/mrd-tools/modules"]

@@ -23,13 +23,13 @@ function run(cli: string, args: string[], cwd: string) {
 }
 
 describe('dicom2mrd / mrd2dicom executables', () => {
-  it('folder with a trailing slash -> <folder>.h5 in the working directory; skipped files named, exit 2; mrd2dicom next to it', () => {
+  it('folder with a trailing slash -> <folder>.h5 in the working directory; skipped files named, exit 3 (2 is a usage error); mrd2dicom next to it', () => {
     const folder = join(work, 'scan1');
     mkdirSync(folder);
     for (const f of readdirSync(reference('dicom/mr_small'))) copyFileSync(join(reference('dicom/mr_small'), f), join(folder, f));
     writeFileSync(join(folder, 'notes.dcm'), 'not DICOM');
     const r = run(d2m, ['scan1/'], work);
-    expect(r.status, r.out).toBe(2);
+    expect(r.status, r.out).toBe(3);
     expect(r.out).toMatch(/Skipping .*MR_truncated\.dcm: truncated/);
     expect(r.out).toMatch(/Skipping .*notes\.dcm: not a DICOM file/);
     expect(existsSync(join(work, 'scan1.h5'))).toBe(true);

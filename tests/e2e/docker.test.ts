@@ -8,8 +8,10 @@
  *   context, `*` within a path segment, `**` across segments, an excluded folder excludes what
  *   it holds, `!` re-includes);
  * - the final stage runs as a non-root user, from before its CMD, with writable data folders;
- * - a HEALTHCHECK runs a TCP check of the MRD port, and that script reports a listening server
- *   healthy and a closed port unhealthy.
+ * - the final stage exposes the MRD port and the HTTP port the server's CMD serves;
+ * - a HEALTHCHECK runs GET /healthz on the HTTP port, and that script reports a serving server
+ *   healthy (without a line in the server's log: it never touches the MRD port) and a closed
+ *   port unhealthy.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -96,7 +98,14 @@ describe('Dockerfile final stage', () => {
     expect(run).toMatch(new RegExp(`chown -R ${user.args.split(':')[0]}(:\\S+)? /tmp/share`));
   });
 
-  it('has a HEALTHCHECK running the MRD-port check script shipped in the image', () => {
+  it('exposes the MRD port and the HTTP port its command serves', () => {
+    const cmd = JSON.parse(final.find((i) => i.op === 'CMD')!.args) as string[];
+    const http = cmd[cmd.indexOf('--http-port') + 1];
+    expect(cmd).toContain('--http-port');
+    expect(final.find((i) => i.op === 'EXPOSE')!.args.split(/\s+/)).toEqual([cmd[cmd.indexOf('-p') + 1], http]);
+  });
+
+  it('has a HEALTHCHECK running the /healthz check script shipped in the image', () => {
     const hc = final.find((i) => i.op === 'HEALTHCHECK');
     expect(hc, 'HEALTHCHECK in the final stage').toBeDefined();
     expect(hc!.args).toMatch(/--interval=\d+s/);
@@ -116,10 +125,18 @@ describe('the health check script', () => {
   });
   const check = (port: number) => spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, MRD_HEALTHCHECK_PORT: String(port), MRD_HEALTHCHECK_TIMEOUT_MS: '3000' } });
 
-  it('healthy: a listening mrd-server', async () => {
-    server = await startServer();
-    const r = check(server.port);
+  it('healthy: a serving mrd-server, whose log gets no line from the check', async () => {
+    server = await startServer(['--http-port', '0']);
+    const before = server.log();
+    const r = check(server.httpPort!);
     expect([r.status, r.stderr]).toEqual([0, '']);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(server.log()).toBe(before);
+  });
+
+  it('unhealthy: the MRD port is no HTTP endpoint', () => {
+    const r = check(server!.port);
+    expect(r.status).toBe(1);
   });
 
   it('unhealthy: nothing listening on the port', async () => {
@@ -131,6 +148,6 @@ describe('the health check script', () => {
     });
     const r = check(free);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${free}: .*ECONNREFUSED`));
+    expect(r.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${free}/healthz: .*ECONNREFUSED`));
   });
 });

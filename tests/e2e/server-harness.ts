@@ -47,6 +47,8 @@ export function ignoredByRepository(dir: string, names: string[]): string[] {
 
 export interface RunningServer {
   port: number;
+  /** The HTTP endpoints' port (with --http-port), else undefined. */
+  httpPort?: number;
   proc: ChildProcess;
   log(): string;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -83,8 +85,23 @@ export async function startServer(args: string[] = [], opts: { cwd?: string; env
       reject(new Error(`server exited:\n${out}`));
     });
   });
+  // --http-port: its line follows the MRD port's
+  const httpPort = args.includes('--http-port') || args.some((a) => a.startsWith('--http-port=')) || opts.env?.MRD_SERVER_HTTP_PORT !== undefined
+    ? await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no HTTP endpoints line:\n${out}`)), 20_000);
+      const check = () => {
+        const m = /HTTP endpoints .* listening at [^\s]+:(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      check();
+      proc.stdout!.on('data', check);
+    })
+    : undefined;
   return {
-    port, proc,
+    port, proc, httpPort,
     log: () => out,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);

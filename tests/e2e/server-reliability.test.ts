@@ -44,11 +44,16 @@ export async function process(connection: MrdConnection, config: unknown): Promi
 }
 `,
   'slow.ts': `
-export async function process(connection: any): Promise<void> {
-  const end = Date.now() + 1500;
-  while (Date.now() < end) { /* a CPU-bound module: must not stall other sessions */ }
+import { existsSync } from 'node:fs';
+export async function process(connection: any, config: unknown): Promise<void> {
+  // A CPU-bound module: spins (never yielding) until the file named by its additional config (the
+  // text after the header) exists, at most 60 s. It must not stall the other sessions: the test
+  // creates the file only after another session has completed.
+  const release = String(config);
+  const end = Date.now() + 60_000;
+  while (!existsSync(release) && Date.now() < end) { /* spin */ }
   for await (const _ of connection) { /* drain */ }
-  await connection.sendText('slow done');
+  await connection.sendText(existsSync(release) ? 'slow released' : 'slow timed out');
 }
 `,
 };
@@ -155,12 +160,16 @@ describe('mrd-server reliability', () => {
   });
 
   it('keeps the other sessions\' I/O going while a CPU-heavy module runs', async () => {
-    const slow = exchange(server.port, session('slow'));
+    // No timing: the slow module spins until this file exists, and the file is written only once
+    // another session has completed -- with a stalled server the slow session times out instead.
+    const release = join(root, 'release-slow');
+    const slow = exchange(server.port, session('slow', [{ type: 'text', text: release }]), { timeoutMs: 90_000 });
     await new Promise((r) => setTimeout(r, 200));
-    const t0 = Date.now();
     await expectHealthy(server);
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(decodeStream(await slow).map((m) => m.type)).toEqual(['text', 'close']);
+    writeFileSync(release, '');
+    const answer = decodeStream(await slow);
+    expect(answer.map((m) => m.type)).toEqual(['text', 'close']);
+    expect(answer[0]).toMatchObject({ type: 'text', text: 'slow released' });
   });
 });
 

@@ -1,10 +1,10 @@
 /**
  * dicom2mrd: converts a folder of DICOM images to an MRD image file (reference dicom2mrd.py).
- * Exit status: 0 when every DICOM file converted, 2 when some files were skipped (named in the
+ * Exit status: 0 when every DICOM file converted, 3 when some files were skipped (named in the
  * warnings) but the rest were written, 1 on failure.
  */
 import { logger } from '@mrd-tools/core/logging';
-import { logLevelFromVerbosity, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
+import { logLevelFromVerbosity, PARTIAL_EXIT_STATUS, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
 import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { dicom2mrd } from './dicom2mrd.js';
 
@@ -19,7 +19,7 @@ async function main(): Promise<number> {
     .option('outGroup', { alias: 'g', type: 'string', default: 'dataset', describe: 'Group name in the output MRD file.' })
     .options(verbosityOptions)
     .demandCommand(1, 1, 'an input folder is required', 'only one input folder can be given')
-    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 2. Transfer syntaxes: implicit/explicit VR little endian (also deflated), explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless), JPEG baseline (8-bit), JPEG lossless (process 14 and SV1), JPEG 2000 (lossless and lossy); JPEG extended 12-bit (1.2.840.10008.1.2.4.51) is not decoded. Enhanced (multi-frame) MR gives one MRD image per frame.')
+    .epilogue('Files that are not DICOM, are truncated or cannot be decoded are skipped with a warning naming them; the rest converts and the exit status is 3 (2 is a usage error, 1 a failure). Transfer syntaxes: implicit/explicit VR little endian (also deflated), explicit VR big endian, RLE lossless, JPEG-LS (lossless and near-lossless), JPEG baseline (8-bit), JPEG lossless (process 14 and SV1), JPEG 2000 (lossless and lossy); JPEG extended 12-bit (1.2.840.10008.1.2.4.51) is not decoded. Enhanced (multi-frame) MR gives one MRD image per frame.')
     .parseAsync();
   logger.level = logLevelFromVerbosity(argv);
   const folder = String(argv._[0]);
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     logger.info(`Wrote ${r.images} images from ${r.fileCount} files to ${r.outFile} (group ${r.group})`);
     if (r.skipped.length > 0) {
       logger.warning(`${r.skipped.length} file(s) skipped: ${r.skipped.map((s: { path: string }) => s.path).join(', ')}`);
-      return 2;
+      return PARTIAL_EXIT_STATUS;
     }
     return 0;
   } catch (e) {

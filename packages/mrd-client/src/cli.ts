@@ -17,6 +17,8 @@ import { ConnectError } from './connect.js';
 import { writePreviews } from './previews.js';
 import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
 import { terminalLogSink } from './status-line.js';
+import { isBatch } from './batch/batch-inputs.js';
+import { runBatchFromCli } from './batch/batch-cli.js';
 
 /** The input-reader worker's script: its own small bundle when present, else this file. */
 function readerEntry(): string {
@@ -33,10 +35,10 @@ async function main(): Promise<number> {
   const argv = await toolParser(rawArgs, {
     name: 'mrd-client',
     version: toolVersion(import.meta.url),
-    usage: '$0 [options] <filename>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file.',
-    numbers: { port: { integer: true, min: 1, max: 65535 } },
+    usage: '$0 [options] <filename...>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file. Several files, or a folder of them, make a batch: one session per input, one output per input.',
+    numbers: { port: { integer: true, min: 1, max: 65535 }, jobs: { integer: true, min: 1 }, retries: { integer: true, min: 0 } },
   })
-    .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5).' })
+    .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5); several files or a folder (its *.h5 files) make a batch.' })
     .option('address', { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' })
     .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' })
     .option('outfile', { alias: 'o', type: 'string', describe: 'Output file. Default: the input file name with "_results" before the extension, e.g. phantom_raw_results.h5. An existing file is kept: results are added as a new group.' })
@@ -51,11 +53,30 @@ async function main(): Promise<number> {
     .option('ignore-json-config', { type: 'boolean', default: false, describe: 'Remove parameters.config and parameters.customconfig from the JSON additional config (<config>.json in the working directory, or the input\'s configAdditional dataset), so the config given here is the one the server runs.' })
     .option('fix-transposed', { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' })
     .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
-    .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Batch: sessions at once.' })
+    .option('retries', { type: 'number', default: 2, describe: 'Batch: new sessions (new connections, so a load balancer may pick another server) for an input whose server went away before its CLOSE. An input refused with "server busy" or "server shutting down" tries again after a growing backoff (0.5 s to 5 s) for up to 10 minutes, not counted here. A session the server completed, or ended with any other ERROR, is not retried.' })
+    .option('skip-existing', { type: 'boolean', default: false, describe: 'Batch: skip an input whose output is complete (its group, -G or any, has the XML header and no "incomplete" dataset), to resume an interrupted batch.' })
+    .demandCommand(1, 'an input file is required')
     .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.\n\nExit status 1 when the session did not complete: the connection failed, sending failed, the server reported an ERROR, or the stream ended without the server\'s CLOSE (the message says what was received). Results that did arrive are kept in the output group, which then holds a text dataset "incomplete" giving the reason (h5py: f[group]["incomplete"][0]); a complete group has none. When nothing arrived, no output file is written and an existing one is left untouched.')
     .parseAsync();
 
-  const filename = String(argv._[0]);
+  const positionals = argv._.map(String);
+  if (isBatch(positionals)) {
+    if (argv.mrd2gif) throw new CliUsageError('mrd-client: error: --mrd2gif applies to a single input (run mrd2gif on the outputs of a batch)', 'usage: mrd-client [options] <filename...> (mrd-client --help lists the options)');
+    if (earlyReader) void earlyReader.source.then((s) => s.close(), () => undefined);
+    return runBatchFromCli({
+      positionals, outDir: argv.outfile, group: argv['out-group'], jobs: argv.jobs, retries: argv.retries, skipExisting: argv['skip-existing'],
+      verbose: argv.verbose, quiet: argv.quiet, logfile: argv.logfile,
+      session: {
+        address: argv.address, port: argv.port, inGroup: argv['in-group'], config: argv.config, configLocal: argv['config-local'],
+        sendWaveforms: argv['send-waveforms'], fixTransposed: argv['fix-transposed'], readerEntry: readerEntry(),
+        ignoreJsonConfig: argv['ignore-json-config'] || rawArgs.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a.startsWith('-c=')),
+      },
+    });
+  }
+  const batchOnly = rawArgs.find((a) => /^(-j|--jobs|--retries|--skip-existing)(=|$)/.test(a));
+  if (batchOnly) throw new CliUsageError(`mrd-client: error: ${batchOnly.split('=')[0]} applies to a batch: give several input files or a folder`, 'usage: mrd-client [options] <filename...> (mrd-client --help lists the options)');
+  const filename = positionals[0]!;
   // Logging as the reference: stdout (unless -q) and the log file.
   const sinks: LogSink[] = [];
   if (argv.logfile) {

@@ -19,6 +19,7 @@ import { chooseAdditionalConfig } from './additional-config.js';
 import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputSource } from './input-source.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
+import { SessionFailedError } from './session-failure.js';
 
 /** The reference's placeholder when the input file has no XML header. */
 export const PLACEHOLDER_XML = 'Dummy XML header';
@@ -345,9 +346,9 @@ async function finishResults(
   logger.info(`Sent ${String(sent.images).padStart(5)} images        |  Received ${String(summary.received.images).padStart(5)} images`);
   logger.info(`Sent ${String(sent.waveforms).padStart(5)} waveforms     |  Received ${String(summary.received.waveforms).padStart(5)} waveforms`);
   if (failure) {
-    throw new Error(keep
+    throw new SessionFailedError(keep
       ? `${failure}; what arrived is in ${outfile}, group '${o.outGroup}', marked incomplete`
-      : `${failure}; nothing was written to ${outfile}`);
+      : `${failure}; nothing was written to ${outfile}`, { closeReceived: receiver.closeReceived, serverErrors: [...results.serverErrors], receivedData: results.receivedData });
   }
   logger.info(`Results written to ${outfile}`);
   logger.info('Session complete');

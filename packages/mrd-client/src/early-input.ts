@@ -4,7 +4,7 @@
  * against the parsed arguments and closes an unused reader.
  */
 /** Options that take a value (the next argument unless given as --opt=value). */
-const VALUE_OPTIONS = new Set(['-a', '--address', '-p', '--port', '-o', '--outfile', '-g', '--in-group', '-G', '--out-group', '-c', '--config', '-C', '--config-local', '-l', '--logfile']);
+const VALUE_OPTIONS = new Set(['-a', '--address', '-p', '--port', '-o', '--outfile', '-g', '--in-group', '-G', '--out-group', '-c', '--config', '-C', '--config-local', '-l', '--logfile', '-j', '--jobs', '--retries']);
 
 /** The input file named by `args` when it is unambiguous before parsing (one positional), else undefined. */
 export function inputFileBeforeParsing(args: string[]): string | undefined {

@@ -1,27 +1,30 @@
 #!/usr/bin/env node
-// Container health check of mrd-server (Dockerfile HEALTHCHECK): healthy when a TCP connection
-// to the MRD port opens within the time limit. Exit 0 healthy, 1 not. The server has no HTTP
-// port yet, so this is the check for now; the connection carries no data and is closed at once.
-//   MRD_HEALTHCHECK_HOST (default 127.0.0.1), MRD_HEALTHCHECK_PORT (default 9002),
+// Container health check of mrd-server (Dockerfile HEALTHCHECK): healthy when GET /healthz on the
+// server's HTTP port (mrd-server --http-port) answers 200 within the time limit. Exit 0 healthy,
+// 1 not. It never touches the MRD port, so it adds no line to the server's log.
+//   MRD_HEALTHCHECK_HOST (default 127.0.0.1),
+//   MRD_HEALTHCHECK_PORT (default MRD_SERVER_HTTP_PORT, else 9003),
+//   MRD_HEALTHCHECK_PATH (default /healthz; /readyz checks readiness instead),
 //   MRD_HEALTHCHECK_TIMEOUT_MS (default 4000)
-import { connect } from 'node:net';
+import { request } from 'node:http';
 
 const host = process.env.MRD_HEALTHCHECK_HOST || '127.0.0.1';
-const port = Number(process.env.MRD_HEALTHCHECK_PORT || 9002);
+const port = Number(process.env.MRD_HEALTHCHECK_PORT || process.env.MRD_SERVER_HTTP_PORT || 9003);
+const path = process.env.MRD_HEALTHCHECK_PATH || '/healthz';
 const timeoutMs = Number(process.env.MRD_HEALTHCHECK_TIMEOUT_MS || 4000);
 
-const socket = connect({ host, port });
-const timer = setTimeout(() => {
-  process.stderr.write(`mrd-server health check: no answer from ${host}:${port} within ${timeoutMs} ms\n`);
+const fail = (why) => {
+  process.stderr.write(`mrd-server health check: http://${host}:${port}${path}: ${why}\n`);
   process.exit(1);
-}, timeoutMs);
-socket.on('connect', () => {
-  clearTimeout(timer);
-  socket.destroy();
-  process.exit(0);
+};
+const req = request({ host, port, path, method: 'GET', timeout: timeoutMs }, (res) => {
+  res.resume();
+  if (res.statusCode === 200) process.exit(0);
+  fail(`status ${res.statusCode}`);
 });
-socket.on('error', (err) => {
-  clearTimeout(timer);
-  process.stderr.write(`mrd-server health check: ${host}:${port}: ${err.message}\n`);
-  process.exit(1);
+req.on('timeout', () => {
+  req.destroy();
+  fail(`no answer within ${timeoutMs} ms`);
 });
+req.on('error', (err) => fail(err.message));
+req.end();

@@ -16,6 +16,12 @@ import { MrdServer, defaultMaxSessions, DEFAULT_IDLE_TIMEOUT_MS, SESSIONS_PER_CO
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
 import { provideCoreToUserModules } from './user-modules.js';
+import { checkEnvironment, environmentHelp, ENV_PREFIX, splitEnvironmentLists } from './operations/env-options.js';
+import { LOG_FORMATS, type LogFormat } from './operations/json-log.js';
+import { ServerMetrics } from './operations/metrics.js';
+import { SessionTracker } from './operations/session-tracker.js';
+import { startHttpEndpoints, type HttpEndpoints } from './operations/http-endpoints.js';
+import { DEFAULT_DRAIN_TIMEOUT_S, drainTimeoutSeconds, handleShutdownSignals } from './operations/drain.js';
 
 const DEFAULTS = {
   host: '127.0.0.1',
@@ -34,11 +40,16 @@ function prependSearchPath(name: string, dirs: string[]): void {
 async function main(): Promise<void> {
   // yargsFor loads yargs when called (here only): session workers and -m session processes start
   // from this same file and never parse arguments.
-  const argv = await toolParser(process.argv.slice(2), {
+  const rawArgs = process.argv.slice(2);
+  const numbers = {
+    port: { integer: true, min: 0, max: 65535 }, 'idle-timeout': { min: 0 }, 'max-sessions': { integer: true, min: 1 },
+    'http-port': { integer: true, min: 0, max: 65535 }, 'drain-timeout': { min: 0 }, 'worker-max-heap-mb': { min: 1 }, 'shutdown-grace-ms': { min: 0 },
+  };
+  const parser = toolParser(rawArgs, {
     name: 'mrd-server',
     version: toolVersion(import.meta.url),
     usage: '$0 [options]\n\nMRD streaming reconstruction server: receives MRD data (raw k-space, images, waveforms) from an MRD client (mrd-client, a scanner via FIRE, ...), runs the recon module named by the client\'s config and streams the results back.',
-    numbers: { port: { integer: true, min: 0, max: 65535 }, 'idle-timeout': { min: 0 }, 'max-sessions': { integer: true, min: 1 } },
+    numbers,
   })
     .option('port', { alias: 'p', type: 'number', default: DEFAULTS.port, describe: 'TCP port to listen on.' })
     .option('host', {
@@ -77,6 +88,27 @@ async function main(): Promise<void> {
       type: 'string', array: true, default: [] as string[],
       describe: 'Folder of recon config files (e.g. rtspiral_vs_config.toml; repeatable), searched before MRD_TOOLS_CONFIG_PATH, /tmp/share/configs and configs/ in the working directory. Examples: packages/spiral-recon/configs.',
     })
+    .option('http-port', {
+      type: 'number',
+      describe: 'Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port, on the same host as the MRD port (0: any free port). Off unless given.',
+    })
+    .option('drain-timeout', {
+      type: 'number', defaultDescription: String(DEFAULT_DRAIN_TIMEOUT_S),
+      describe: 'Seconds the sessions in flight may take to finish after SIGTERM/SIGINT (the server stops accepting and /readyz answers 503 at once); then they get an ERROR text and CLOSE, their files are closed properly, and the server exits 0.',
+    })
+    .option('proxy-protocol', {
+      type: 'boolean', default: false,
+      describe: 'Require a PROXY protocol header (v1 or v2, as HAProxy\'s send-proxy / send-proxy-v2) at the start of every connection, so that logs and metrics carry the real client address behind a load balancer. A connection without one is refused (logged, and told so in an ERROR text).',
+    })
+    .option('log-format', {
+      type: 'string', choices: LOG_FORMATS as string[], default: 'text',
+      describe: 'Log line format: text (the reference\'s "date time - message") or json (one JSON object a line: time, level, msg, and for a session\'s lines its session id, client address and config).',
+    })
+    .option('worker-max-heap-mb', {
+      type: 'number',
+      describe: 'JavaScript heap limit of each session worker, in MB: a session exceeding it (or a crashing worker) ends with an ERROR message to its client while the server keeps serving. Default: Node\'s.',
+    })
+    .option('shutdown-grace-ms', { type: 'number', hidden: true, describe: 'Deprecated: --drain-timeout in milliseconds (MRD_SERVER_SHUTDOWN_GRACE_MS).' })
     .option('metafile-dir', {
       type: 'string', array: true, default: [] as string[],
       describe: 'Folder of spiral sequence metafiles <hash>.mat (repeatable), searched before the metafile_paths of the recon\'s config (default seq_meta/ in the working directory, where mrd-phantom --trajectory spiral puts them).',
@@ -89,18 +121,31 @@ async function main(): Promise<void> {
       }
       return true;
     })
-    .epilogue('Built-in configs: null and savedataonly (receive and discard, saving with -s / always for savedataonly), savedata (store raw data as meas_MID<id>_<protocol>_<time>.h5 in the save folder), invertcontrast, simplefft, analyzeflow, filter. Config names are plain identifiers (letters, digits, _ and -); anything else falls back to the default config.\n\nOn SIGINT/SIGTERM the server stops accepting connections, lets open sessions finish for up to MRD_SERVER_SHUTDOWN_GRACE_MS milliseconds (default 10000), then aborts them, closing their files properly. A second signal aborts at once.\n\nMRD_SERVER_WORKER_MAX_HEAP_MB (optional) bounds the JavaScript heap of each session worker; a session exceeding it (or a crashing worker) ends with an ERROR message to its client while the server keeps serving. With -m each session is a process of its own.')
-    .parseAsync();
+    .epilogue('Built-in configs: null and savedataonly (receive and discard, saving with -s / always for savedataonly), savedata (store raw data as meas_MID<id>_<protocol>_<time>.h5 in the save folder), invertcontrast, simplefft, analyzeflow, filter. Config names are plain identifiers (letters, digits, _ and -); anything else falls back to the default config.\n\nOn SIGINT/SIGTERM the server drains: it stops accepting connections (/readyz answers 503 at once), the connections already accepted and the sessions in flight finish (up to --drain-timeout), then it exits with status 0. A second signal aborts the open sessions (ERROR text and CLOSE, files closed properly) and exits at once.\n\nWith -m each session is a process of its own.');
+  // Every option has an environment variable (flags win); a wrong one is a usage error naming it.
+  const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
+  const fromEnv = wantsHelp ? new Set<string>() : checkEnvironment(parser, process.env, { name: 'mrd-server', usage: 'mrd-server [options]', numbers });
+  const argv = await parser.env(ENV_PREFIX).epilogue(environmentHelp(parser)).parseAsync();
+  splitEnvironmentLists(argv as Record<string, unknown>, fromEnv, rawArgs, ['modules-dir', 'config-dir', 'metafile-dir']);
 
   const level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
   // a log file in a read-only (or otherwise unwritable) folder is named as such
   if (argv.logfile) await prepareOutputFolder(dirname(resolve(argv.logfile)), argv.logfile);
-  configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, announce: true });
+  const logFormat = argv['log-format'] as LogFormat;
+  configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, format: logFormat, announce: true });
   provideCoreToUserModules(coreNamespaces());
   // --config-dir / --metafile-dir reach the recons (in every session worker or process, which
   // inherit the environment) through the search paths they already read
   prependSearchPath('MRD_TOOLS_CONFIG_PATH', argv['config-dir'] as string[]);
   prependSearchPath('MRD_TOOLS_METAFILE_PATH', argv['metafile-dir'] as string[]);
+
+  const version = toolVersion(import.meta.url);
+  const httpPort = argv['http-port'];
+  const maxSessions = argv['max-sessions'];
+  // The operational surface: metrics with --http-port; session ids and log contexts for JSON logs.
+  const metrics = httpPort !== undefined ? await ServerMetrics.create({ version, maxSessions }) : undefined;
+  const observer = metrics || logFormat === 'json' ? new SessionTracker({ metrics, logContexts: logFormat === 'json', summaryAtInfo: logFormat === 'json' }) : undefined;
+  const drainTimeoutS = drainTimeoutSeconds(argv['drain-timeout'], argv['shutdown-grace-ms']);
 
   const server = new MrdServer({
     host: argv.host,
@@ -111,37 +156,38 @@ async function main(): Promise<void> {
     modulesDirs: (argv['modules-dir'] as string[]).map((d) => d),
     runner: argv.multiprocessing ? 'process' : 'worker',
     idleTimeoutMs: argv['idle-timeout'] * 1000,
-    maxSessions: argv['max-sessions'],
+    maxSessions,
     entryFile: fileURLToPath(import.meta.url),
-    log: { level, crlf: argv.crlf, file: argv.logfile },
+    log: { level, crlf: argv.crlf, file: argv.logfile, format: logFormat },
+    proxyProtocol: argv['proxy-protocol'],
+    workerMaxHeapMb: argv['worker-max-heap-mb'],
+    observer,
   });
+  let http: HttpEndpoints | undefined;
 
-  let stopping = false;
-  const onSignal = () => {
-    if (stopping) {
-      logger.warning('Second signal -- aborting open sessions');
-      server.abortAll();
-      return;
-    }
-    stopping = true;
-    logger.info('Received signal interrupt -- stopping server');
-    const grace = Number(process.env.MRD_SERVER_SHUTDOWN_GRACE_MS ?? 10_000);
-    server.close(Number.isFinite(grace) ? grace : 10_000).then(
-      () => process.exit(0),
-      (err) => {
-        logger.error(err);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  handleShutdownSignals({
+    drainTimeoutS,
+    drain: (ms) => {
+      metrics?.setDraining(true);
+      return server.close(ms);
+    },
+    abortNow: () => server.abortAll(),
+    closeEndpoints: () => http?.close() ?? Promise.resolve(),
+  });
 
   try {
     await server.listen();
   } catch (err) {
     logger.error(`Cannot listen on ${argv.host}:${argv.port}: ${(err as Error).message}`);
     process.exit(1);
+  }
+  if (metrics && httpPort !== undefined) {
+    try {
+      http = await startHttpEndpoints({ host: argv.host, port: httpPort, server, metrics });
+    } catch (err) {
+      logger.error(`Cannot listen on ${argv.host}:${httpPort} (--http-port): ${(err as Error).message}`);
+      process.exit(1);
+    }
   }
 }
 

@@ -91,6 +91,16 @@ export class ClientConnection {
   private timer: NodeJS.Timeout | null = null;
   private closedSignalled = false;
   private settleTimer: NodeJS.Timeout | null = null;
+  // What the operational surface reads (metrics, logs; operations/session-record.ts).
+  /** Bytes received from the client / written to it. */
+  bytesIn = 0;
+  bytesOut = 0;
+  /** The idle timeout ended the connection. */
+  timedOut = false;
+  /** The client's stream stopped (end or disconnect) before its CLOSE and before the server's. */
+  stoppedEarly = false;
+  /** The ERROR text the main thread sent for the session (runner died, aborted, timed out, refused), if any. */
+  errorSent: string | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -121,6 +131,20 @@ export class ClientConnection {
     return this.socket.destroyed || (this.outputDone && this.socket.writableFinished);
   }
 
+  /** Complete messages received from the client / sent to it. */
+  get messagesIn(): number {
+    return this.input.messages;
+  }
+
+  get messagesOut(): number {
+    return this.output.messages;
+  }
+
+  /** When the server's side of the stream ended (CLOSE out), in ms since the epoch; 0 while open. */
+  get outputEndedAt(): number {
+    return this.doneAt;
+  }
+
   /** Whether a session runner is attached and has not exited. */
   get hasRunningSession(): boolean {
     return this.runner !== null && this.runnerExit === undefined;
@@ -130,6 +154,7 @@ export class ClientConnection {
 
   private onData(chunk: Buffer): void {
     this.lastActivity = Date.now();
+    this.bytesIn += chunk.length;
     if (this.state !== 'ended' && !this.inputScanFailed && !this.input.closeSeen) {
       try {
         this.input.push(chunk);
@@ -172,6 +197,7 @@ export class ClientConnection {
 
   private onEnd(): void {
     this.inputEnded = true;
+    if (!this.input.closeSeen && !this.outputDone && this.bytesIn > 0) this.stoppedEarly = true;
     this.lastActivity = Date.now();
     if (this.state === 'waiting-config') {
       if (this.heldBytes === 0) {
@@ -194,6 +220,7 @@ export class ClientConnection {
 
   private onClose(): void {
     this.clearTimer();
+    if (!this.outputDone && this.bytesIn > 0) this.stoppedEarly = true;
     if (this.runner && this.runnerExit === undefined) {
       if (!this.outputDone) logger.warning(`Client ${this.label} disconnected before the end of its session; aborting the session`);
       const runner = this.runner;
@@ -285,6 +312,7 @@ export class ClientConnection {
     }
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
     if (this.socket.destroyed) return;
+    this.bytesOut += bytes.length;
     if (!this.socket.write(bytes)) {
       this.outputBlocked = true;
       this.runner?.stream.pause();
@@ -341,7 +369,10 @@ export class ClientConnection {
     if (!this.socket.destroyed && !this.socket.writableEnded) {
       if (errorText !== null) {
         if (!logged) logger.error(`Connection ${this.label}: ${errorText}`);
-        this.socket.end(errorAndClose(errorText));
+        const bytes = errorAndClose(errorText);
+        this.errorSent = errorText;
+        this.bytesOut += bytes.length;
+        this.socket.end(bytes);
       } else {
         this.socket.end();
       }
@@ -430,6 +461,7 @@ export class ClientConnection {
       const inputDone = this.inputEnded || this.input.closeSeen;
       const what = inputDone ? `the client read no data for ${secs} s` : `no data received for ${secs} s`;
       logger.warning(`Connection ${this.label}: ${what} (idle timeout); closing it`);
+      this.timedOut = true;
       this.abort(`${what} (idle timeout); closing the connection`);
     }
     this.arm();

@@ -20,7 +20,8 @@ const FLUSH_AFTER_MS = 200;
 
 class SaveFailure extends Error {}
 
-export function savedataModule(folder: string, headerXml: string | null): ReconModule {
+/** `saved`: told the path of the file once it is closed (the session's facts). */
+export function savedataModule(folder: string, headerXml: string | null, saved?: (path: string) => void): ReconModule {
   return {
     async process(connection, config, header) {
       logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config, null, 2)}`);
@@ -118,6 +119,7 @@ export function savedataModule(folder: string, headerXml: string | null): ReconM
       logger.info(`Received ${acqCount} acquisitions and ${wavCount} waveforms.`);
       logger.info(`Total time for receiving data: ${((performance.now() - start) / 1000).toFixed(6)} secs.`);
       logger.info(`Data saved at ${path}`);
+      saved?.(path);
     },
   };
 }

@@ -13,19 +13,31 @@
  * ahead, or, in worker mode, the worker of a session that has finished (IDLE_WORKERS).
  * `maxSessions` bounds the sessions running at once: a connection beyond it gets an ERROR text
  * "server busy" and CLOSE (counted in `busyRejections`); `idleTimeoutMs` closes connections the
- * server waits for in vain. `close()` stops accepting, lets open sessions finish for a grace
- * period, then aborts them (their files are closed properly) and finally terminates what is left.
+ * server waits for in vain. `close()` drains: it stops accepting, lets the connections already
+ * accepted and the open sessions finish for a grace period, then aborts them (their files are
+ * closed properly) and finally terminates what is left.
+ *
+ * The operational surface (operations/: metrics, JSON logs, PROXY protocol) hooks in through
+ * `observer` (operations/server-observer.ts) and `proxyProtocol`.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Worker, MessageChannel } from 'node:worker_threads';
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { Duplex } from 'node:stream';
+import { encodeMessages } from '@mrd-tools/core/stream';
+import { formatLogging } from '@mrd-tools/core/connection';
 import { logger, LogLevel } from '@mrd-tools/core/logging';
 import { PortStream } from './port-stream.js';
 import { runSession, type SessionOptions } from './session.js';
 import { ClientConnection, type SessionRunner } from './client-connection.js';
 import { SESSION_STREAM_FD } from './session-host.js';
+import type { ServerObserver, RefusalReason } from './operations/server-observer.js';
+import { isSessionFactMessage } from './operations/session-facts.js';
+import { runInLogContext, type LogContext } from './operations/log-context.js';
+import type { LogFormat } from './operations/json-log.js';
+import { readProxyHeader, ProxyHeaderError } from './operations/proxy-protocol.js';
+import { flushAcceptQueue, isAcceptQueueSentinel } from './operations/accept-queue.js';
 
 /**
  * Booted session workers kept waiting for sessions. Two, so that sequential sessions never wait
@@ -36,6 +48,14 @@ const IDLE_WORKERS = 2;
 
 /** Default `--idle-timeout`: 300 s. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/**
+ * While draining, how long a connection accepted before the drain began may take to send its
+ * config (a balancer forwards the client's first bytes within milliseconds); then it is refused.
+ */
+const DRAIN_PRECONFIG_GRACE_MS = 2000;
+/** How long a PROXY protocol header may take to arrive (a balancer sends it at once). */
+const PROXY_HEADER_TIMEOUT_MS = 10_000;
+
 /** Sessions per CPU core of the default `--max-sessions`. */
 export const SESSIONS_PER_CORE = 8;
 
@@ -59,14 +79,20 @@ export interface ServerOptions extends SessionOptions {
   /** The script that hosts session workers / child processes (the bundled cli.js). */
   entryFile?: string;
   /** Log settings handed to session workers and child processes. */
-  log?: { level: LogLevel; crlf: boolean; file?: string };
+  log?: { level: LogLevel; crlf: boolean; file?: string; format?: LogFormat };
+  /** Require a PROXY protocol (v1 or v2) header at the start of every connection. */
+  proxyProtocol?: boolean;
+  /** JavaScript heap limit of each session worker (MB); default MRD_SERVER_WORKER_MAX_HEAP_MB, else Node's. */
+  workerMaxHeapMb?: number;
+  /** Told what happens to each connection (metrics, structured logs). */
+  observer?: ServerObserver;
 }
 
 /** What a session worker or child process receives to start. */
 export interface SessionBootData {
   kind: 'mrd-server-session';
   session: SessionOptions;
-  log: { level: LogLevel; crlf: boolean; file?: string };
+  log: { level: LogLevel; crlf: boolean; file?: string; format?: LogFormat };
 }
 
 export class MrdServer {
@@ -86,6 +112,15 @@ export class MrdServer {
   private idleWorkers: Worker[] = [];
   private spareChild: ChildProcess | null = null;
   private closing = false;
+  /** While draining: connections accepted before the drain may still start sessions. */
+  private drainAdmitsSessions = true;
+  private listening = false;
+  /** The session each busy worker serves, for the context of its log lines. */
+  private readonly workerLogContexts = new WeakMap<Worker, LogContext>();
+  /** The bound address (after listen). */
+  private bound: { host: string; port: number } | null = null;
+  /** Connections accepted whose PROXY protocol header is still being read (--proxy-protocol). */
+  private readonly awaitingHeader = new Set<Socket>();
   /** Connections refused with "server busy" since the start. */
   busyRejections = 0;
   readonly maxSessions: number;
@@ -114,6 +149,8 @@ export class MrdServer {
         this.net.off('error', reject);
         const addr = this.net.address();
         const port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
+        this.listening = true;
+        this.bound = { host: this.opts.host, port };
         this.prepareSpare();
         logger.info(`Server listening at ${this.opts.host}:${port}`);
         logger.debug('Serving... ');
@@ -130,6 +167,24 @@ export class MrdServer {
   /** Open connections (with or without a session). */
   get openConnections(): number {
     return this.connections.size;
+  }
+
+  /** Whether the server is draining (close() was called). */
+  get draining(): boolean {
+    return this.closing;
+  }
+
+  /** Whether the MRD port is listening (until the drain closes it). */
+  get isListening(): boolean {
+    return this.listening && !this.closing;
+  }
+
+  /** Whether the server takes new sessions now: listening, not draining, below --max-sessions. */
+  readiness(): { ready: boolean; reason: string } {
+    if (this.closing) return { ready: false, reason: 'draining' };
+    if (!this.listening) return { ready: false, reason: 'not listening' };
+    if (this.full()) return { ready: false, reason: `at --max-sessions (${this.sessions.size} of ${this.maxSessions} sessions running)` };
+    return { ready: true, reason: `accepting sessions (${this.sessions.size} of ${this.maxSessions} running)` };
   }
 
   private bootData(): SessionBootData {
@@ -159,7 +214,7 @@ export class MrdServer {
   private startWorker(): Worker {
     // MRD_SERVER_WORKER_MAX_HEAP_MB bounds each session's JavaScript heap (worker mode): a session
     // that exceeds it ends with an ERROR to its client; the server and other sessions go on.
-    const heapMb = Number(process.env.MRD_SERVER_WORKER_MAX_HEAP_MB ?? '');
+    const heapMb = this.opts.workerMaxHeapMb ?? Number(process.env.MRD_SERVER_WORKER_MAX_HEAP_MB ?? '');
     logger.debug('Starting a session worker');
     const w = new Worker(this.entry(), {
       workerData: this.bootData(), stdout: false, stderr: false,
@@ -172,7 +227,10 @@ export class MrdServer {
       if (i >= 0) this.idleWorkers.splice(i, 1);
     });
     w.on('message', (m: { t: string; line?: string; level?: LogLevel }) => {
-      if (m?.t === 'log' && m.line !== undefined) logger.log(m.level ?? LogLevel.INFO, m.line);
+      if (m?.t !== 'log' || m.line === undefined) return;
+      const ctx = this.workerLogContexts.get(w);
+      if (ctx) runInLogContext(ctx, () => logger.log(m.level ?? LogLevel.INFO, m.line));
+      else logger.log(m.level ?? LogLevel.INFO, m.line);
     });
     return w;
   }
@@ -199,7 +257,8 @@ export class MrdServer {
   }
 
   private accept(sock: Socket): void {
-    if (this.closing) {
+    if (isAcceptQueueSentinel(sock)) return;
+    if (this.closing && !this.drainAdmitsSessions) {
       sock.destroy();
       return;
     }
@@ -210,7 +269,38 @@ export class MrdServer {
       sock.destroy();
       return;
     }
-    const label = `${sock.remoteAddress}:${sock.remotePort}`;
+    if (this.opts.proxyProtocol) {
+      this.acceptProxied(sock);
+      return;
+    }
+    this.admit(sock, `${sock.remoteAddress}:${sock.remotePort}`);
+  }
+
+  /** --proxy-protocol: the connection's PROXY header names the real client; without one it is refused. */
+  private acceptProxied(sock: Socket): void {
+    const peer = `${sock.remoteAddress}:${sock.remotePort}`;
+    sock.on('error', () => undefined);
+    this.awaitingHeader.add(sock);
+    readProxyHeader(sock, Math.min(PROXY_HEADER_TIMEOUT_MS, this.idleTimeoutMs || PROXY_HEADER_TIMEOUT_MS)).finally(() => this.awaitingHeader.delete(sock)).then(
+      (header) => {
+        if (sock.destroyed) return;
+        const src = header.source;
+        const label = src ? (src.address.includes(':') ? `[${src.address}]:${src.port}` : `${src.address}:${src.port}`) : peer;
+        this.admit(sock, label);
+      },
+      (err: Error) => {
+        if (sock.destroyed) return;
+        const why = err instanceof ProxyHeaderError ? err.message : `reading its PROXY protocol header failed: ${err.message}`;
+        logger.warning(`Refusing connection from ${peer}: ${why}`);
+        // An MRD client that bypassed the balancer is told why (the stream is at its start).
+        sock.end(encodeMessages([{ type: 'text', text: formatLogging('ERROR', `connection refused: ${why}`) }, { type: 'close' }]));
+        sock.resume();
+        setTimeout(() => sock.destroy(), 2000).unref();
+      },
+    );
+  }
+
+  private admit(sock: Socket, label: string): void {
     logger.info(`Accepting connection from: ${label}`);
     sock.setNoDelay(true);
     const conn = new ClientConnection(sock, label, { idleTimeoutMs: this.idleTimeoutMs, lingerMs: this.opts.lingerMs ?? 10_000 }, {
@@ -230,9 +320,11 @@ export class MrdServer {
         this.connections.delete(c);
         this.sessions.delete(c);
         this.orphans.delete(c);
+        this.opts.observer?.connectionClosed(c);
       },
     });
     this.connections.add(conn);
+    this.opts.observer?.connectionOpened(conn);
     // Busy now: say so at once rather than after the client sent its config.
     if (this.full()) this.refuseBusy(conn);
   }
@@ -241,19 +333,24 @@ export class MrdServer {
     return this.sessions.size >= this.maxSessions;
   }
 
+  private refuse(conn: ClientConnection, text: string, reason: RefusalReason): void {
+    this.opts.observer?.refused(conn, reason);
+    conn.refuse(text);
+  }
+
   private refuseBusy(conn: ClientConnection): void {
     this.busyRejections++;
     const why = `${this.sessions.size} sessions are running (--max-sessions ${this.maxSessions})`;
     logger.warning(`Server busy: ${why}; refusing ${conn.label}`);
-    conn.refuse(`server busy: ${why}; try again later`);
+    this.refuse(conn, `server busy: ${why}; try again later`, 'busy');
   }
 
   /** The connection's config is in: start its session, or refuse it when the server is full. */
   private startSession(conn: ClientConnection): void {
     if (conn.socket.destroyed || !conn.waitingForConfig) return;
-    if (this.closing) {
+    if (this.closing && !this.drainAdmitsSessions) {
       logger.info(`Server shutting down: refusing ${conn.label}`);
-      conn.refuse('server shutting down');
+      this.refuse(conn, 'server shutting down', 'shutting-down');
       return;
     }
     if (this.full()) {
@@ -262,23 +359,25 @@ export class MrdServer {
     }
     let runner: SessionRunner;
     try {
-      runner = this.opts.runner === 'worker' ? this.workerRunner() : this.opts.runner === 'process' ? this.processRunner() : this.inlineRunner();
+      runner = this.opts.runner === 'worker' ? this.workerRunner(conn) : this.opts.runner === 'process' ? this.processRunner(conn) : this.inlineRunner(conn);
     } catch (err) {
       logger.error(`Cannot start a session for ${conn.label}: ${(err as Error).message}`);
-      conn.refuse(`cannot start a session: ${(err as Error).message}`);
+      this.refuse(conn, `cannot start a session: ${(err as Error).message}`, 'error');
       return;
     }
     this.sessions.add(conn);
+    this.opts.observer?.sessionStarted(conn, runner.stream);
     runner.exited.then(() => {
       this.sessions.delete(conn);
       this.orphans.delete(conn);
+      this.opts.observer?.sessionEnded(conn);
     });
     conn.run(runner);
     // The next session finds a runner already booted (booting takes 0.1-0.5 s).
     this.prepareSpare();
   }
 
-  private inlineRunner(): SessionRunner {
+  private inlineRunner(conn: ClientConnection): SessionRunner {
     const { port1, port2 } = new MessageChannel();
     const stream = new PortStream(port1);
     let session: PortStream | null = null;
@@ -290,7 +389,7 @@ export class MrdServer {
       start: () => {
         session = new PortStream(port2);
         const io: Duplex = session;
-        runSession(io, this.bootData().session)
+        runSession(io, this.bootData().session, (fact) => this.opts.observer?.fact(conn, fact))
           .then(() => resolveExit(null), (err) => resolveExit(`session failed: ${(err as Error).message}`))
           .finally(() => io.destroy());
       },
@@ -299,7 +398,7 @@ export class MrdServer {
     };
   }
 
-  private workerRunner(): SessionRunner {
+  private workerRunner(conn: ClientConnection): SessionRunner {
     let worker = this.idleWorkers.pop();
     // (A worker that died while waiting is dropped.)
     while (worker && worker.threadId < 0) worker = this.idleWorkers.pop();
@@ -314,9 +413,16 @@ export class MrdServer {
     const exited = new Promise<string | null>((r) => (resolveExit = r));
     const onError = (err: Error) => (failure ??= err.message);
     const onExit = (code: number) => resolveExit(done ? null : failure ?? `worker exited with code ${code}`);
+    const logContext = this.opts.observer?.logContext(conn);
+    if (logContext) this.workerLogContexts.set(worker, logContext);
     const onMessage = (m: { t: string; reusable?: boolean }) => {
+      if (isSessionFactMessage(m)) {
+        this.opts.observer?.fact(conn, m.fact);
+        return;
+      }
       if (m?.t !== 'done') return;
       done = true;
+      this.workerLogContexts.delete(worker);
       // A worker whose session has finished waits for the next session (no boot), unless
       // enough are waiting already; otherwise it ends.
       if (m.reusable && this.idleWorkers.length < IDLE_WORKERS && !this.closing) {
@@ -352,7 +458,7 @@ export class MrdServer {
     };
   }
 
-  private processRunner(): SessionRunner {
+  private processRunner(conn: ClientConnection): SessionRunner {
     const spare = this.spareChild;
     this.spareChild = null;
     const child = spare && spare.exitCode === null && spare.signalCode === null && spare.connected ? spare : this.startChild();
@@ -363,6 +469,9 @@ export class MrdServer {
     // The session's end of output is not the end of its input.
     stream.allowHalfOpen = true;
     logger.debug(`Spawned process ${child.pid} to handle connection.`);
+    child.on('message', (m: unknown) => {
+      if (isSessionFactMessage(m)) this.opts.observer?.fact(conn, m.fact);
+    });
     const exited = new Promise<string | null>((resolve) => {
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         if (code === 0) resolve(null);
@@ -375,7 +484,7 @@ export class MrdServer {
       stream,
       exited,
       start: (label) => {
-        if (child.connected) child.send({ t: 'start', label });
+        if (child.connected) child.send({ t: 'start', label, log: this.opts.observer?.logContext(conn) });
       },
       abort: () => {
         if (child.connected) child.send({ t: 'abort' });
@@ -385,31 +494,41 @@ export class MrdServer {
   }
 
   /**
-   * Stops accepting connections; waits up to `graceMs` for open sessions, then aborts them
-   * (files are closed properly), then after `killMs` more terminates what is still running.
+   * Drains the server: stops accepting connections (after taking those the kernel had already
+   * queued: their clients are in flight), lets the connections accepted so far send their config
+   * (for DRAIN_PRECONFIG_GRACE_MS) and their sessions finish, up to `graceMs` from now; then aborts
+   * what is still running (ERROR text and CLOSE to the client, files closed properly) and after
+   * `killMs` more terminates what is left.
    */
   async close(graceMs = 10_000, killMs = 5_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    const deadline = Date.now() + graceMs;
+    if (this.bound) await flushAcceptQueue(this.net, this.bound).catch((err: Error) => logger.debug(`Accept queue not flushed: ${err.message}`));
     const listening = new Promise<void>((r) => this.net.close(() => r()));
-    for (const w of this.idleWorkers.splice(0)) void w.terminate();
     this.spareChild?.kill();
     this.spareChild = null;
-    // Connections still waiting for their config are told now.
+    const wait = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());
+    const until = (done: () => boolean) => new Promise<void>((resolve) => {
+      const check = () => (done() ? resolve() : setTimeout(check, 20).unref());
+      check();
+    });
+    // Connections accepted before the drain still waiting for their config (or their PROXY
+    // header): a short grace, then refused.
+    const waiting = () => this.awaitingHeader.size > 0 || [...this.connections].some((c) => c.waitingForConfig);
+    if (waiting()) await Promise.race([until(() => !waiting()), wait(Math.min(DRAIN_PRECONFIG_GRACE_MS, deadline - Date.now()))]);
+    this.drainAdmitsSessions = false;
+    for (const w of this.idleWorkers.splice(0)) void w.terminate();
     for (const c of this.connections) {
       if (c.waitingForConfig) {
         logger.info(`Server shutting down: refusing ${c.label}`);
-        c.refuse('server shutting down');
+        this.refuse(c, 'server shutting down', 'shutting-down');
       }
     }
-    const all = () => new Promise<void>((resolve) => {
-      const check = () => (this.sessions.size + this.orphans.size === 0 ? resolve() : setTimeout(check, 20).unref());
-      check();
-    });
-    const wait = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), ms).unref());
+    const all = () => until(() => this.sessions.size + this.orphans.size === 0);
     if (this.sessions.size) {
       logger.info(`Waiting for ${this.sessions.size} open session(s) to finish`);
-      if ((await Promise.race([all(), wait(graceMs)])) === 'timeout') {
+      if ((await Promise.race([all(), wait(deadline - Date.now())])) === 'timeout') {
         logger.warning(`Aborting ${this.sessions.size} open session(s)`);
         this.abortAll();
         if ((await Promise.race([all(), wait(killMs)])) === 'timeout') {
@@ -419,10 +538,7 @@ export class MrdServer {
       }
     }
     // Let what was written reach the kernel (results, CLOSE), then let go of every connection.
-    const flushed = () => new Promise<void>((resolve) => {
-      const check = () => ([...this.connections].every((c) => c.flushed) ? resolve() : setTimeout(check, 20).unref());
-      check();
-    });
+    const flushed = () => until(() => [...this.connections].every((c) => c.flushed));
     await Promise.race([flushed(), wait(killMs)]);
     for (const c of this.connections) c.destroy();
     await listening;

@@ -25,6 +25,8 @@ export class SessionConnection implements MrdConnection {
   sentAcquisitions = 0;
   sentWaveforms = 0;
   received = 0;
+  /** ERROR texts sent (by the dispatcher or the module). */
+  errorTexts = 0;
 
   /**
    * `canDiscard`: whether messages may be dropped unseen (no observer needs them now); `drain`
@@ -116,7 +118,10 @@ export class SessionConnection implements MrdConnection {
   sendConfigText(text: string): Promise<void> { return this.wire.sendConfigText(text); }
   sendHeader(xml: string): Promise<void> { return this.wire.sendHeader(xml); }
   sendText(text: string): Promise<void> { return this.wire.sendText(text); }
-  sendLogging(level: TextLogLevel, text: string): Promise<void> { return this.wire.sendLogging(level, text); }
+  sendLogging(level: TextLogLevel, text: string): Promise<void> {
+    if (level === 'ERROR') this.errorTexts++;
+    return this.wire.sendLogging(level, text);
+  }
   sendAcquisition(acq: Acquisition | Acquisition[]): Promise<void> {
     this.sentAcquisitions += Array.isArray(acq) ? acq.length : 1;
     return this.wire.sendAcquisition(acq);

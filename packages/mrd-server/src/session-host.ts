@@ -13,6 +13,8 @@ import { runSession } from './session.js';
 import { provideCoreToUserModules } from './user-modules.js';
 import type { SessionBootData } from './server.js';
 import { configureServerLogging } from './server-logging.js';
+import type { SessionFact } from './operations/session-facts.js';
+import { setProcessLogContext, type LogContext } from './operations/log-context.js';
 
 /** Sessions a worker serves before it is retired (bounds what one worker can accumulate). */
 const SESSIONS_PER_WORKER = 100;
@@ -47,7 +49,7 @@ export function runSessionWorker(boot: SessionBootData): void {
     const sock = new PortStream(m.port);
     current = sock;
     served++;
-    runSession(sock, boot.session)
+    runSession(sock, boot.session, (fact) => port.postMessage({ t: 'fact', fact }))
       .catch((err) => logger.error(err))
       .finally(() => {
         sock.destroy();
@@ -69,20 +71,35 @@ export const SESSION_STREAM_FD = 4;
  * this process the client still gets an ERROR text and CLOSE.
  */
 export function runSessionChild(boot: SessionBootData): void {
-  configureServerLogging({ level: boot.log.level, crlf: boot.log.crlf, file: boot.log.file, announce: false });
+  configureServerLogging({ level: boot.log.level, crlf: boot.log.crlf, file: boot.log.file, format: boot.log.format, announce: false });
   provideCoreToUserModules(coreNamespaces());
   let started = false;
   let sock: Socket | null = null;
-  process.on('message', (m: { t: string }) => {
+  process.on('message', (m: { t: string; log?: LogContext }) => {
     if (m.t === 'abort') {
       sock?.destroy();
       return;
     }
     if (m.t !== 'start' || started) return;
     started = true;
+    // This process's one session: its log lines carry its context; its facts go to the parent.
+    const ctx: LogContext = { ...m.log };
+    setProcessLogContext(ctx);
+    let sending = 0;
+    const report = (fact: SessionFact) => {
+      if (fact.fact === 'config') ctx.config = fact.config;
+      if (!process.connected) return;
+      sending++;
+      process.send?.({ t: 'fact', fact }, undefined, {}, () => sending--);
+    };
+    // The last facts reach the parent before the channel is closed (bounded).
+    const factsSent = async () => {
+      for (let i = 0; i < 100 && sending > 0 && process.connected; i++) await new Promise((r) => setTimeout(r, 10));
+    };
     sock = new Socket({ fd: SESSION_STREAM_FD, readable: true, writable: true, allowHalfOpen: true });
-    runSession(sock, boot.session)
+    runSession(sock, boot.session, report)
       .catch((err) => logger.error(err))
+      .then(factsSent)
       .finally(() => {
         sock?.destroy();
         process.disconnect?.();

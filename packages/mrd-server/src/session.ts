@@ -29,6 +29,8 @@ import { findUserModule, loadUserModule, UserModuleLoadError } from './user-modu
 import { savedataModule } from './savedata-module.js';
 import { builtInModule } from './modules/index.js';
 import { openWireConnection } from './wire.js';
+import { ignoreSessionFacts, type SessionFactSink } from './operations/session-facts.js';
+import { savedFileFact } from './operations/saved-file-fact.js';
 
 export interface SessionOptions {
   defaultConfig: string;
@@ -56,10 +58,15 @@ interface Session {
   recorder: IncomingDataRecorder | null;
   recorderFailed: boolean;
   parsedHeader: unknown;
+  /** where the session's facts go (config, recon time, saved files, ERROR count; see operations/session-facts.ts) */
+  report: SessionFactSink;
+  /** ERROR texts sent on the wire directly (not through the module's connection) */
+  wireErrors: number;
 }
 
-export async function runSession(io: Duplex, opts: SessionOptions): Promise<void> {
-  const session = startSession(io, opts);
+/** `report`: where the session's facts go (config, recon time, saved files, ERROR count; see operations/session-facts.ts). */
+export async function runSession(io: Duplex, opts: SessionOptions, report: SessionFactSink = ignoreSessionFacts): Promise<void> {
+  const session = startSession(io, opts, report);
   try {
     const preamble = await readSessionPreamble(session.conn, {
       onAdditionalConfig: (text) => recordSafely(session, (r) => r.recordAdditionalConfig(text)),
@@ -82,10 +89,10 @@ export async function runSession(io: Duplex, opts: SessionOptions): Promise<void
  * savedataonly) once a config and an MRD header are in: a connection that never sends both
  * creates no file.
  */
-function startSession(io: Duplex, opts: SessionOptions): Session {
+function startSession(io: Duplex, opts: SessionOptions, report: SessionFactSink): Session {
   const wire = openWireConnection(io);
   const session: Session = {
-    io, wire, opts, conn: null as unknown as SessionConnection, recorder: null, recorderFailed: false, parsedHeader: null,
+    io, wire, opts, conn: null as unknown as SessionConnection, recorder: null, recorderFailed: false, parsedHeader: null, report, wireErrors: 0,
   };
   if (opts.savedata) {
     logger.debug('Saving incoming data is enabled.');
@@ -117,6 +124,7 @@ function saveFailed(session: Session, err: unknown): void {
   session.recorderFailed = true;
   const text = `Saving incoming data to ${session.recorder?.path ?? session.opts.savedataFolder} failed: ${errorLine(err)}`;
   logger.error(text);
+  session.wireErrors++;
   session.wire.sendLogging('ERROR', text).catch(() => undefined);
 }
 
@@ -137,12 +145,12 @@ const drainOnly: ReconModule = {
   },
 };
 
-async function resolveModule(name: string, opts: SessionOptions, headerXml: string | null): Promise<{ name: string; module: ReconModule } | null> {
+async function resolveModule(name: string, opts: SessionOptions, headerXml: string | null, report: SessionFactSink): Promise<{ name: string; module: ReconModule } | null> {
   if (name === 'null' || name === 'savedataonly') {
     logger.info(name === 'null' ? 'No processing based on config' : 'Save data, but no processing based on config');
     return { name, module: drainOnly };
   }
-  if (name === 'savedata') return { name, module: savedataModule(opts.savedataFolder, headerXml) };
+  if (name === 'savedata') return { name, module: savedataModule(opts.savedataFolder, headerXml, (path) => report(savedFileFact(path))) };
   const builtin = builtInModule(name);
   if (builtin) return { name, module: builtin };
   if (!isValidConfigName(name)) return null;
@@ -160,14 +168,14 @@ async function chooseModule(session: Session, p: SessionPreamble): Promise<{ nam
   const { conn, opts } = session;
   let loading = p.configName;
   try {
-    const chosen = await resolveModule(p.configName, opts, p.headerXml);
+    const chosen = await resolveModule(p.configName, opts, p.headerXml, session.report);
     if (chosen) return chosen;
     // As the reference: fall back to the default config; unlike it, the client is told.
     const text = `Could not find config module '${printable(p.configName)}' -- falling back to default config: ${opts.defaultConfig}`;
     logger.error(text);
     await conn.sendLogging('WARNING', text);
     loading = opts.defaultConfig;
-    const fallback = await resolveModule(opts.defaultConfig, opts, p.headerXml);
+    const fallback = await resolveModule(opts.defaultConfig, opts, p.headerXml, session.report);
     if (fallback) return fallback;
     logger.error(`Failed to load default config '${opts.defaultConfig}'`);
     await conn.sendLogging('ERROR', `default config module '${opts.defaultConfig}' not found either; nothing was processed`);
@@ -182,11 +190,13 @@ async function chooseModule(session: Session, p: SessionPreamble): Promise<{ nam
 async function dispatch(session: Session, p: SessionPreamble): Promise<void> {
   const { conn } = session;
   const chosen = await chooseModule(session, p);
+  session.report({ fact: 'config', config: chosen?.name ?? 'none' });
   if (!chosen) {
     await conn.drain().catch(() => undefined);
     return;
   }
   if (chosen.module !== drainOnly) logger.info(`Starting ${chosen.name} processing based on config`);
+  const reconStart = performance.now();
   try {
     await chosen.module.process(conn, p.config as ModuleConfig, p.header);
   } catch (err) {
@@ -196,6 +206,8 @@ async function dispatch(session: Session, p: SessionPreamble): Promise<void> {
     // The trace goes to the log; the client gets one line naming the module.
     logger.error(`Module '${chosen.name}' failed: ${(err as Error)?.stack ?? String(err)}`);
     if (!conn.closeSent) await conn.sendLogging('ERROR', `${chosen.name}: ${errorLine(err)}`).catch(() => undefined);
+  } finally {
+    session.report({ fact: 'recon', seconds: (performance.now() - reconStart) / 1000 });
   }
 }
 
@@ -229,7 +241,10 @@ async function endSession(session: Session): Promise<void> {
     await drainWithTimeout(conn, drainMs);
     try {
       const saved = await recorder.close(session.parsedHeader);
-      if (saved) logger.info(`Incoming data was saved at ${saved}`);
+      if (saved) {
+        logger.info(`Incoming data was saved at ${saved}`);
+        session.report(savedFileFact(saved));
+      }
     } catch (err) {
       logger.error(`Failed to close the saved data file ${recorder.path}: ${(err as Error).message}`);
       saveFailed(session, err);
@@ -240,6 +255,7 @@ async function endSession(session: Session): Promise<void> {
   // Keep reading what the client still sends until it closes (or a while).
   if (!recorder) await drainWithTimeout(conn, drainMs);
   await endOutput(session.io, session.wire);
+  session.report({ fact: 'errors', count: conn.errorTexts + session.wireErrors });
   logger.info('Socket closed');
 }
 

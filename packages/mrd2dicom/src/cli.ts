@@ -2,7 +2,7 @@
  * mrd2dicom: converts the images of an MRD file to DICOM files (reference mrd2dicom.py).
  */
 import { logger } from '@mrd-tools/core/logging';
-import { logLevelFromVerbosity, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
+import { logLevelFromVerbosity, PARTIAL_EXIT_STATUS, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
 import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { mrdFileToDicom } from './mrd2dicom.js';
 
@@ -17,7 +17,7 @@ async function main(): Promise<number> {
     .option('out-folder', { alias: 'o', type: 'string', describe: 'Output folder (created if needed). Default: the input file name without .h5. Existing files are never overwritten: a taken name gets _1, _2, ... added.' })
     .options(verbosityOptions)
     .demandCommand(1, 1, 'an input file is required', 'only one input file can be given')
-    .epilogue('Exit status: 0 when every image was written, 2 when some were skipped (named in the warnings) or on a usage error, 1 on failure (also when no image at all could be written). Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
+    .epilogue('Exit status: 0 when every image was written, 3 when some were skipped (named in the warnings), 2 on a usage error, 1 on failure (also when no image at all could be written). Pixel data: 16-bit integer images are written as they are (PixelRepresentation 1 when signed). 32-bit integer and float images whose values are all integers fitting 16 bits are written exactly in 16 bits; other float, 32-bit and complex (magnitude) images are scaled to 0..65535 with RescaleSlope/RescaleIntercept, and their exact MRD values are kept in a private element (creator MRD-TOOLS, group 0071) that dicom2mrd reads back.')
     .parseAsync();
   logger.level = logLevelFromVerbosity(argv);
   let bar: TextProgressBar | undefined;
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
     }
     if (r.skipped.length > 0) {
       logger.warning(`${r.skipped.length} image(s) skipped: ${r.skipped.join(', ')}`);
-      return 2;
+      return PARTIAL_EXIT_STATUS;
     }
     return 0;
   } catch (e) {

@@ -14,12 +14,18 @@
  *   loader fetch()es a file path) and is slower; `fftw-js` is GPL (this project is MIT) and
  *   unmaintained; `ndarray-fft` is pure JS (Bluestein in float64) and much slower.
  * - PFFFT's SIMD build only handles complex sizes that are multiples of 16 with prime factors
- *   2, 3 and 5. Other 5-smooth multiples of 4 run on the package's scalar PFFFT build (lines
- *   carried to its heap and back in batches), faster than Bluestein there.
- *   Every remaining size (any other prime factor) goes through Bluestein's chirp-z algorithm
- *   written here, whose convolution runs on a SIMD PFFFT size (a 5-smooth multiple of 16
- *   >= 2n - 1) with PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from
- *   (k^2 mod 2n) so they stay exact for large n.
+ *   2, 3 and 5 (and from 64 points on is kept for them). Every other length whose prime factors
+ *   are at most 31, and the PFFFT sizes below 64, go to the mixed-radix SIMD kernel of
+ *   mixed-radix.ts (four lines per f32x4, in PFFFT's own heap; its header says why it is ours).
+ *   Lengths with a larger prime factor go through Bluestein's chirp-z algorithm written here,
+ *   whose convolution runs on a SIMD PFFFT size (a 5-smooth multiple of 16 >= 2n - 1) with
+ *   PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from (k^2 mod 2n) so
+ *   they stay exact for large n. Only if the kernel cannot load (not expected on Node 20) do the
+ *   5-smooth multiples of 4 run on PFFFT's scalar build (lines carried to its heap and back in
+ *   batches) and the rest on Bluestein, as before the kernel.
+ * - Strided lines (the column pass of fftn) are read and written by the kernel itself in groups
+ *   of four neighbouring lines; for PFFFT and Bluestein lengths they are copied to contiguous
+ *   lines in blocks of 8 (few enough for the cache at power-of-two strides) by the kernel's wasm.
  *
  * Complex values are moved between heap places as one float64 (8 bytes) where that is faster;
  * only a value whose imaginary part is NaN can have its bits changed by such a move (it reads as
@@ -28,6 +34,8 @@
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.
  */
+import { MixedRadixKernel } from './mixed-radix.js';
+import { loadSimdPffftWithMemory } from './pffft-memory.js';
 import type { PffftModule } from './pffft-module.js';
 
 const PFFFT_COMPLEX = 1;
@@ -72,8 +80,24 @@ interface Plan {
   setup: number;
   /** PFFFT setup pointer in the scalar module (5-smooth sizes the SIMD build refuses), else 0 */
   scalarSetup: number;
+  /** transformed by the mixed-radix kernel */
+  mixed: boolean;
   bluestein: BluesteinPlan | null;
 }
+
+/**
+ * PFFFT sizes below this go to the mixed-radix kernel when it is there: PFFFT transforms one line
+ * per call, which for such short lines costs more than the transform (2-3x the kernel's time).
+ * From 64 on PFFFT is kept, so the outputs matched against the reference recons (64 x 128
+ * planes) keep their bits.
+ */
+const KERNEL_BELOW = 64;
+
+/** Strided lines per transposing copy when the kernel's wasm transposes are there (few enough for the cache). */
+const KERNEL_TRANSPOSE_LINES = 8;
+
+/** Complex values per chunk of independent sub-arrays in fftn (1 MB: stays in the cache). */
+const CHUNK_POINTS = 1 << 17;
 
 /** Lines are carried to the scalar module's heap in batches of at most this many bytes. */
 const SCALAR_BATCH_BYTES = 1 << 20;
@@ -93,7 +117,11 @@ export class FftEngine {
    * scalar build, used for the 5-smooth sizes that are not multiples of 16 (data is carried to
    * its heap and back in batches), which otherwise would need the slower Bluestein path.
    */
-  constructor(private readonly mod: PffftModule, readonly simd: boolean, private readonly scalar: PffftModule | null = null) {}
+  constructor(
+    private readonly mod: PffftModule, readonly simd: boolean, private readonly scalar: PffftModule | null = null,
+    /** the mixed-radix SIMD kernel working in `mod`'s memory, for the sizes PFFFT's SIMD build refuses */
+    readonly kernel: MixedRadixKernel | null = null,
+  ) {}
 
   /** Current views of the wasm heap (they change when the heap grows). */
   heapF32(): Float32Array {
@@ -149,23 +177,29 @@ export class FftEngine {
     let p = this.plans.get(n);
     if (p !== undefined) return p;
     if (!Number.isInteger(n) || n < 1) throw new Error(`FFT engine: invalid transform length ${n}`);
-    if (this.simd ? isPffftSize(n) : isScalarPffftSize(n)) {
+    if (this.simd ? isPffftSize(n) && (this.kernel === null || n >= KERNEL_BELOW) : isScalarPffftSize(n)) {
       const setup = this.mod._pffft_new_setup(n, PFFFT_COMPLEX);
       if (setup !== 0) {
-        p = { n, setup, scalarSetup: 0, bluestein: null };
+        p = { n, setup, scalarSetup: 0, mixed: false, bluestein: null };
         this.plans.set(n, p);
         return p;
       }
+    }
+    if (this.kernel !== null && n > 1 && MixedRadixKernel.supports(n)) {
+      this.kernel.plan(n);
+      p = { n, setup: 0, scalarSetup: 0, mixed: true, bluestein: null };
+      this.plans.set(n, p);
+      return p;
     }
     if (this.scalar !== null && isScalarPffftSize(n)) {
       const scalarSetup = this.scalar._pffft_new_setup(n, PFFFT_COMPLEX);
       if (scalarSetup !== 0) {
-        p = { n, setup: 0, scalarSetup, bluestein: null };
+        p = { n, setup: 0, scalarSetup, mixed: false, bluestein: null };
         this.plans.set(n, p);
         return p;
       }
     }
-    p = { n, setup: 0, scalarSetup: 0, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
+    p = { n, setup: 0, scalarSetup: 0, mixed: false, bluestein: n === 1 ? null : this.bluesteinPlan(n) };
     this.plans.set(n, p);
     return p;
   }
@@ -191,7 +225,8 @@ export class FftEngine {
   }
 
   private bluesteinPlan(n: number): BluesteinPlan {
-    const m = nextPffftSize(2 * n - 1);
+    // at least KERNEL_BELOW so that the convolution runs on PFFFT (its spectral multiply)
+    const m = nextPffftSize(Math.max(2 * n - 1, KERNEL_BELOW));
     const chirp = new Float64Array(2 * n);
     const twoN = 2 * n;
     for (let k = 0; k < n; k++) {
@@ -221,6 +256,15 @@ export class FftEngine {
     return { m, chirp, filter, line, product };
   }
 
+  /** Which code transforms lines of length n (for benchmarks and tests). */
+  transformPath(n: number): 'none' | 'pffft-simd' | 'pffft-scalar' | 'mixed-radix-simd' | 'bluestein' {
+    if (n <= 1) return 'none';
+    const p = this.plan(n);
+    if (p.setup !== 0) return this.simd ? 'pffft-simd' : 'pffft-scalar';
+    if (p.scalarSetup !== 0) return 'pffft-scalar';
+    return p.mixed ? 'mixed-radix-simd' : 'bluestein';
+  }
+
   /**
    * Creates the plan and work memory for length n, so that later transforms of that length do
    * not grow the heap (heap views taken after `prepare` stay valid through the transforms).
@@ -228,7 +272,7 @@ export class FftEngine {
   prepare(n: number): void {
     if (n <= 1) return;
     const p = this.plan(n);
-    this.workFor(p.bluestein ? p.bluestein.m : n);
+    if (!p.mixed) this.workFor(p.bluestein ? p.bluestein.m : n);
     if (p.scalarSetup !== 0) this.scalarBuffers(n);
   }
 
@@ -245,6 +289,10 @@ export class FftEngine {
       const stride = 8 * n;
       const tr = this.mod._pffft_transform_ordered;
       for (let i = 0, q = ptr; i < count; i++, q += stride) tr(p.setup, q, q, work, dir);
+      return;
+    }
+    if (p.mixed) {
+      this.kernel!.transformLines(ptr, count, n, inverse);
       return;
     }
     if (p.scalarSetup !== 0) {
@@ -306,58 +354,109 @@ export class FftEngine {
   fftn(data: Float32Array, shape: readonly number[], axes: readonly number[], inverse: boolean): void {
     const total = shape.reduce((a, b) => a * b, 1);
     if (data.length !== 2 * total) throw new Error(`fftn: data has ${data.length / 2} complex values, shape ${JSON.stringify(shape)} needs ${total}`);
-    if (total === 0) return;
-    const block = this.scratchBlock(0, 8 * total);
-    const base = block.ptr >> 2;
-    this.mod.HEAPF32.set(data, base);
-    let norm = 1;
-    const done = new Set<number>();
+    const list: number[] = [];
     for (const a0 of axes) {
       const axis = a0 < 0 ? a0 + shape.length : a0;
       if (axis < 0 || axis >= shape.length) throw new Error(`fftn: axis ${a0} out of range for ${shape.length} dimensions`);
-      if (done.has(axis)) continue;
-      done.add(axis);
-      const n = shape[axis];
-      norm *= n;
-      if (n === 1) continue;
-      let inner = 1;
-      for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
-      const outer = total / (inner * n);
-      if (inner === 1) {
-        this.transformLinesInHeap(block.ptr, outer, n, inverse);
-        continue;
-      }
-      // strided lines: per block of W neighbouring lines, a transposing copy into contiguous
-      // lines (complex values moved as float64, see the header), transform, copy back
-      const W = Math.min(64, inner);
-      const lineBlock = this.scratchBlock(1, 8 * n * W);
-      this.prepare(n);
-      for (let o = 0; o < outer; o++) {
-        const blockBase = (block.ptr >> 3) + o * n * inner;
-        for (let i0 = 0; i0 < inner; i0 += W) {
-          const w = Math.min(W, inner - i0);
-          const D = new Float64Array(this.mod.HEAPF32.buffer);
-          const t = lineBlock.ptr >> 3;
-          // gather: D[t + i * n + k] = element (k, i0 + i)
-          for (let k = 0; k < n; k++) {
-            const src = blockBase + k * inner + i0;
-            for (let i = 0; i < w; i++) D[t + i * n + k] = D[src + i];
-          }
-          this.transformLinesInHeap(lineBlock.ptr, w, n, inverse);
-          const D2 = new Float64Array(this.mod.HEAPF32.buffer);
-          for (let k = 0; k < n; k++) {
-            const dst = blockBase + k * inner + i0;
-            for (let i = 0; i < w; i++) D2[dst + i] = D2[t + i * n + k];
-          }
-        }
+      if (!list.includes(axis)) list.push(axis);
+    }
+    if (total === 0) return;
+    let norm = 1;
+    for (const axis of list) {
+      norm *= shape[axis];
+      this.prepare(shape[axis]);
+    }
+    // The leading dimensions that no axis touches hold independent sub-arrays: they are done in
+    // chunks of whole sub-arrays of about CHUNK_POINTS (copy in, all axes, copy out) that stay in
+    // the cache, instead of each axis streaming the whole array through memory. The per-line
+    // operations are the same either way, so are the results.
+    const lead = list.length === 0 ? shape.length : Math.min(...list);
+    let batch = 1;
+    for (let d = 0; d < lead; d++) batch *= shape[d];
+    const sub = total / batch;
+    const per = Math.max(1, Math.floor(CHUNK_POINTS / sub));
+    const block = this.scratchBlock(0, 8 * Math.min(batch, per) * sub);
+    const base = block.ptr >> 2;
+    for (let b0 = 0; b0 < batch; b0 += per) {
+      const points = Math.min(per, batch - b0) * sub;
+      const off = 2 * b0 * sub;
+      this.mod.HEAPF32.set(data.subarray(off, off + 2 * points), base);
+      for (const axis of list) this.transformAxis(block.ptr, points, shape, axis, inverse);
+      if (inverse && norm !== 1 && this.kernel !== null) this.kernel.scale(block.ptr, 2 * points, 1 / norm);
+      const h = this.mod.HEAPF32;
+      if (inverse && norm !== 1 && this.kernel === null) {
+        const s = 1 / norm;
+        for (let i = 0; i < 2 * points; i++) data[off + i] = h[base + i] * s;
+      } else {
+        data.set(h.subarray(base, base + 2 * points), off);
       }
     }
-    const h = this.mod.HEAPF32;
-    if (inverse && norm !== 1) {
-      const s = 1 / norm;
-      for (let i = 0; i < 2 * total; i++) data[i] = h[base + i] * s;
-    } else {
-      data.set(h.subarray(base, base + 2 * total));
+  }
+
+  /**
+   * Unnormalised in-place transforms along `axis` of a C-order complex64 array of `shape` that
+   * lives in the wasm heap at byte address ptr; a strided axis is read and written where it is
+   * (the caller needs no transposed copy). `inverse` selects e^{+i}.
+   */
+  transformAxisInHeap(ptr: number, shape: readonly number[], axis: number, inverse: boolean): void {
+    if (!Number.isInteger(axis) || axis < 0 || axis >= shape.length) throw new Error(`transformAxisInHeap: axis ${axis} out of range for ${shape.length} dimensions`);
+    const points = shape.reduce((a, b) => a * b, 1);
+    if (points === 0) return;
+    this.prepare(shape[axis]);
+    this.transformAxis(ptr, points, shape, axis, inverse);
+  }
+
+  /**
+   * Unnormalised transforms along `axis` of the `points` complex values at heap byte address
+   * ptr, C order, whose trailing dimensions from `axis` on are those of `shape`.
+   */
+  private transformAxis(ptr: number, points: number, shape: readonly number[], axis: number, inverse: boolean): void {
+    const n = shape[axis];
+    if (n === 1) return;
+    let inner = 1;
+    for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
+    const outer = points / (inner * n);
+    if (inner === 1) {
+      this.transformLinesInHeap(ptr, outer, n, inverse);
+      return;
+    }
+    this.prepare(n);
+    // the mixed-radix kernel reads and writes groups of four neighbouring strided lines itself
+    const direct = this.plan(n).mixed ? inner - (inner % 4) : 0;
+    if (direct > 0) {
+      for (let o = 0; o < outer; o++) this.kernel!.transformColumns(ptr + 8 * o * n * inner, direct, n, 8 * inner, inverse);
+      if (direct === inner) return;
+    }
+    // strided lines: per block of W neighbouring lines, a transposing copy into contiguous
+    // lines (complex values moved as 8-byte units, bit-exact), transform, copy back
+    const k = this.kernel;
+    const W = Math.min(k !== null ? KERNEL_TRANSPOSE_LINES : 64, inner - direct);
+    const lineBlock = this.scratchBlock(1, 8 * n * W);
+    for (let o = 0; o < outer; o++) {
+      const blockBase = (ptr >> 3) + o * n * inner;
+      for (let i0 = direct; i0 < inner; i0 += W) {
+        const w = Math.min(W, inner - i0);
+        if (k !== null) {
+          const src = 8 * (blockBase + i0);
+          k.transposeIn(src, n, 8 * inner, lineBlock.ptr, w);
+          this.transformLinesInHeap(lineBlock.ptr, w, n, inverse);
+          k.transposeOut(lineBlock.ptr, n, 8 * inner, src, w);
+          continue;
+        }
+        const D = new Float64Array(this.mod.HEAPF32.buffer);
+        const t = lineBlock.ptr >> 3;
+        // gather: D[t + i * n + k] = element (k, i0 + i)
+        for (let k = 0; k < n; k++) {
+          const src = blockBase + k * inner + i0;
+          for (let i = 0; i < w; i++) D[t + i * n + k] = D[src + i];
+        }
+        this.transformLinesInHeap(lineBlock.ptr, w, n, inverse);
+        const D2 = new Float64Array(this.mod.HEAPF32.buffer);
+        for (let k = 0; k < n; k++) {
+          const dst = blockBase + k * inner + i0;
+          for (let i = 0; i < w; i++) D2[dst + i] = D2[t + i * n + k];
+        }
+      }
     }
   }
 
@@ -395,13 +494,26 @@ export function getFftEngine(): Promise<FftEngine> {
   if (enginePromise === null) {
     enginePromise = (async () => {
       try {
+        // PFFFT SIMD with the mixed-radix kernel in its memory (the scalar build is then not needed)
+        const { module, memory } = await loadSimdPffftWithMemory();
+        const kernel = new MixedRadixKernel(memory, {
+          malloc: (bytes) => {
+            const ptr = module._pffft_aligned_malloc(bytes);
+            if (ptr === 0) throw new Error(`FFT engine: out of WebAssembly memory allocating ${bytes} bytes`);
+            return ptr;
+          },
+        });
+        return new FftEngine(module, true, null, kernel);
+      } catch {
+        // not expected on Node 20; the engine as it was before the kernel
+      }
+      const scalar = (await import('@echogarden/pffft-wasm')).default;
+      try {
         const simd = (await import('@echogarden/pffft-wasm/simd')).default;
-        const scalar = (await import('@echogarden/pffft-wasm')).default;
         return new FftEngine((await simd()) as PffftModule, true, (await scalar()) as PffftModule);
       } catch {
         // WebAssembly SIMD unavailable: the scalar build (same API, any 5-smooth size)
-        const mod = (await import('@echogarden/pffft-wasm')).default;
-        return new FftEngine((await mod()) as PffftModule, false);
+        return new FftEngine((await scalar()) as PffftModule, false);
       }
     })();
     enginePromise.catch(() => {

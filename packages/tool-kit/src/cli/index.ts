@@ -45,6 +45,9 @@ export class CliUsageError extends Error {
 /** Exit status of a usage error, as argparse and most Unix tools. */
 export const USAGE_EXIT_STATUS = 2;
 
+/** Exit status of a run that did part of its work (some inputs skipped, each named in a warning). */
+export const PARTIAL_EXIT_STATUS = 3;
+
 /** Constraints on a numeric option, checked right after parsing. */
 export interface NumberRule {
   integer?: boolean;

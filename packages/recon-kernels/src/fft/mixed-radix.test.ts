@@ -1,0 +1,248 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FftEngine, getFftEngine, isPffftSize } from './engine.js';
+import { MAX_RADIX, MixedRadixKernel, mixedRadixFactors } from './mixed-radix.js';
+import { pffftWasmPath, type CreateModule } from './pffft-memory.js';
+import type { PffftModule } from './pffft-module.js';
+import { RECON_FFT_SIZES } from './recon-sizes.js';
+
+/** Deterministic values in [-0.5, 0.5). */
+function random(count: number, seed: number): Float32Array {
+  const a = new Float32Array(count);
+  let s = seed;
+  for (let i = 0; i < a.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[i] = s / 2147483648 - 0.5;
+  }
+  return a;
+}
+
+/**
+ * Float64 DFTs along one axis of a [outer][n][inner] interleaved complex array, both directions
+ * from one pass: forward e^{-i}, inverse e^{+i} divided by n (numpy's ifft).
+ */
+function dft64(x: Float64Array, outer: number, n: number, inner: number): { fwd: Float64Array; inv: Float64Array } {
+  const cos = new Float64Array(n), sin = new Float64Array(n);
+  for (let q = 0; q < n; q++) { cos[q] = Math.cos((2 * Math.PI * q) / n); sin[q] = Math.sin((2 * Math.PI * q) / n); }
+  const fwd = new Float64Array(x.length), inv = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+    for (let k = 0; k < n; k++) {
+      // C = sum x_j cos(theta), S = sum x_j sin(theta), theta = 2 pi j k / n
+      let cr = 0, ci = 0, sr = 0, si = 0;
+      for (let j = 0, q = 0; j < n; j++, q += k, q >= n && (q -= n)) {
+        const at = 2 * ((o * n + j) * inner + i);
+        const xr = x[at], xi = x[at + 1];
+        cr += xr * cos[q]; ci += xi * cos[q];
+        sr += xr * sin[q]; si += xi * sin[q];
+      }
+      const out = 2 * ((o * n + k) * inner + i);
+      // forward: C - i S; inverse: (C + i S) / n
+      fwd[out] = cr + si; fwd[out + 1] = ci - sr;
+      inv[out] = (cr - si) / n; inv[out + 1] = (ci + sr) / n;
+    }
+  }
+  return { fwd, inv };
+}
+
+/** max |got - want| / max |want| over the whole array. */
+function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let err = 0, mag = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i] - want[i]);
+    if (!(e <= err)) err = e; // NaN counts as an error
+    mag = Math.max(mag, Math.abs(want[i]));
+  }
+  return err / mag;
+}
+
+const LINES = 6; // one full group of four lines and a partial one
+
+describe('mixed-radix FFT kernel', () => {
+  it('factors lengths into radices 4, 2 and odd primes up to MAX_RADIX', () => {
+    expect(mixedRadixFactors(1000)).toEqual([4, 2, 5, 5, 5]);
+    expect(mixedRadixFactors(507)).toEqual([3, 13, 13]);
+    expect(mixedRadixFactors(8)).toEqual([4, 2]);
+    expect(mixedRadixFactors(2 * MAX_RADIX)).toEqual([2, MAX_RADIX]);
+    expect(mixedRadixFactors(313)).toBeNull(); // prime above MAX_RADIX: Bluestein
+    expect(mixedRadixFactors(1)).toBeNull();
+  });
+
+  it('is what the engine uses for every recon size PFFFT SIMD does not take (Bluestein only for 313, a prime)', async () => {
+    const fft = await getFftEngine();
+    expect(fft.kernel).not.toBeNull();
+    const paths = new Map(RECON_FFT_SIZES.map((n) => [n, fft.transformPath(n)]));
+    // PFFFT SIMD keeps its sizes from 64 on (the reference-matched 64 x 128 planes keep their bits)
+    for (const [n, path] of paths) if (isPffftSize(n) && n >= 64) expect(path, `n = ${n}`).toBe('pffft-simd');
+    expect([...paths].filter(([, p]) => p === 'bluestein').map(([n]) => n)).toEqual([313]);
+    expect([...paths].filter(([, p]) => p === 'mixed-radix-simd').map(([n]) => n)).toEqual(
+      [8, 10, 16, 20, 32, 40, 250, 300, 375, 405, 500, 507, 600, 810, 1000],
+    );
+    expect(fft.transformPath(1)).toBe('none');
+    expect(fft.transformPath(37 * 2)).toBe('bluestein');
+    expect(MixedRadixKernel.supports(29 * 31)).toBe(true);
+  });
+
+  it('matches a float64 DFT at every length 1..1024, forward and inverse, 1-D batched (lines of shifted, scaled copies)', async () => {
+    const fft = await getFftEngine();
+    const failures: string[] = [];
+    let worst = 0;
+    for (let n = 1; n <= 1024; n++) {
+      const x = random(2 * n, n);
+      const { fwd: X, inv: Xi } = dft64(Float64Array.from(x), 1, n, 1);
+      // line q = (1 + q) * x circularly shifted by q: its transforms are (1 + q) e^{-/+ 2 pi i k q / n} X_k
+      const data = new Float32Array(2 * n * LINES);
+      for (let q = 0; q < LINES; q++) for (let j = 0; j < n; j++) {
+        const s = (j - q + LINES * n) % n;
+        data[2 * (q * n + j)] = (1 + q) * x[2 * s];
+        data[2 * (q * n + j) + 1] = (1 + q) * x[2 * s + 1];
+      }
+      const f = data.slice(), i = data.slice();
+      fft.fft(f, n);
+      fft.ifft(i, n);
+      const wantF = new Float64Array(data.length), wantI = new Float64Array(data.length);
+      for (let q = 0; q < LINES; q++) for (let k = 0; k < n; k++) {
+        const a = (2 * Math.PI * ((k * q) % n)) / n, c = Math.cos(a), s = Math.sin(a);
+        const o = 2 * (q * n + k);
+        wantF[o] = (1 + q) * (X[2 * k] * c + X[2 * k + 1] * s);
+        wantF[o + 1] = (1 + q) * (X[2 * k + 1] * c - X[2 * k] * s);
+        wantI[o] = (1 + q) * (Xi[2 * k] * c - Xi[2 * k + 1] * s);
+        wantI[o + 1] = (1 + q) * (Xi[2 * k + 1] * c + Xi[2 * k] * s);
+      }
+      for (let q = 0; q < LINES; q++) {
+        const line = (a: ArrayLike<number>): ArrayLike<number> => Array.prototype.slice.call(a, 2 * q * n, 2 * (q + 1) * n) as number[];
+        const e = Math.max(relErr(line(f), line(wantF)), relErr(line(i), line(wantI)));
+        worst = Math.max(worst, e);
+        if (!(e < 2e-6)) failures.push(`n = ${n}, line ${q}: ${e}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(worst).toBeLessThan(2e-6);
+  });
+
+  // [outer, ny, nx]: recon planes, a prime, strided lines in groups of four plus a remainder
+  // (inner not a multiple of 4), PFFFT and Bluestein lengths on the strided axis too
+  const shapes: [number, number, number][] = [
+    [2, 250, 500], [1, 405, 507], [1, 313, 320], [3, 30, 7], [2, 10, 13], [1, 600, 6], [1, 7, 810], [2, 64, 250], [1, 1000, 9],
+  ];
+  for (const [outer, ny, nx] of shapes) {
+    it(`2-D fftn and ifftn of ${outer} x ${ny} x ${nx} match separable float64 DFTs`, async () => {
+      const fft = await getFftEngine();
+      const total = outer * ny * nx;
+      const x = random(2 * total, ny * 1000 + nx);
+      // reference: along axis 2 then axis 1, each direction on its own data
+      const rowsF = dft64(Float64Array.from(x), outer * ny, nx, 1);
+      const wantF = dft64(rowsF.fwd, outer, ny, nx).fwd;
+      const wantI = dft64(rowsF.inv, outer, ny, nx).inv;
+      const f = x.slice(), i = x.slice();
+      fft.fftn(f, [outer, ny, nx], [1, 2], false);
+      fft.fftn(i, [outer, ny, nx], [1, 2], true);
+      expect(relErr(f, wantF)).toBeLessThan(5e-6);
+      expect(relErr(i, wantI)).toBeLessThan(5e-6);
+    });
+  }
+
+  it('gives the same bits on a strided axis as on contiguous lines (column gather = row gather)', async () => {
+    const fft = await getFftEngine();
+    const ny = 250, nx = 12;
+    const x = random(2 * ny * nx, 5);
+    const cols = x.slice();
+    fft.fftn(cols, [ny, nx], [0], false);
+    // the same lines made contiguous
+    const t = new Float32Array(x.length);
+    for (let y = 0; y < ny; y++) for (let c = 0; c < nx; c++) { t[2 * (c * ny + y)] = x[2 * (y * nx + c)]; t[2 * (c * ny + y) + 1] = x[2 * (y * nx + c) + 1]; }
+    fft.fftn(t, [nx, ny], [1], false);
+    const back = new Float32Array(x.length);
+    for (let y = 0; y < ny; y++) for (let c = 0; c < nx; c++) { back[2 * (y * nx + c)] = t[2 * (c * ny + y)]; back[2 * (y * nx + c) + 1] = t[2 * (c * ny + y) + 1]; }
+    expect(cols).toEqual(back);
+  });
+});
+
+describe('FFT engine without the kernel (the fallback if it cannot load)', () => {
+  it('still matches float64 DFTs on PFFFT SIMD, PFFFT scalar and Bluestein lengths, 1-D and strided', async () => {
+    const simd = (await import('@echogarden/pffft-wasm/simd')).default;
+    const scalar = (await import('@echogarden/pffft-wasm')).default;
+    const fft = new FftEngine((await simd()) as PffftModule, true, (await scalar()) as PffftModule);
+    expect(fft.kernel).toBeNull();
+    expect([16, 100, 97].map((n) => fft.transformPath(n))).toEqual(['pffft-simd', 'pffft-scalar', 'bluestein']);
+    for (const [outer, ny, nx] of [[1, 16, 100], [2, 97, 12], [1, 1000, 5]] as [number, number, number][]) {
+      const x = random(2 * outer * ny * nx, ny + nx);
+      const rows = dft64(Float64Array.from(x), outer * ny, nx, 1);
+      const want = dft64(rows.inv, outer, ny, nx).inv;
+      const got = x.slice();
+      fft.fftn(got, [outer, ny, nx], [1, 2], true);
+      expect(relErr(got, want), `${outer} x ${ny} x ${nx}`).toBeLessThan(2e-6);
+    }
+  });
+});
+
+describe('PFFFT loading', () => {
+  it('finds pffft.wasm through the glue when the package cannot be resolved from here (bundles with rewritten imports)', async () => {
+    const create = (await import('@echogarden/pffft-wasm/simd')).default as CreateModule;
+    const viaGlue = await pffftWasmPath(create, () => { throw new Error('not resolvable'); });
+    expect(viaGlue).toBe(await pffftWasmPath(create));
+    expect(existsSync(viaGlue)).toBe(true);
+  });
+});
+
+describe('mixed-radix FFT results per line', () => {
+  it('do not depend on the other lines, the batch or the axis (same bits alone, in a batch, strided)', async () => {
+    const fft = await getFftEngine();
+    for (const n of [250, 13, 1000]) {
+      const count = 4 * Math.ceil(4096 / n) + 3; // more than one batch, a partial group
+      const x = random(2 * n * count, n + 7);
+      const batch = x.slice();
+      fft.fftn(batch, [count, n], [1], true);
+      for (const q of [0, 5, count - 1]) {
+        const alone = x.slice(2 * n * q, 2 * n * (q + 1));
+        fft.ifft(alone, n);
+        expect(alone, `n = ${n}, line ${q}`).toEqual(batch.subarray(2 * n * q, 2 * n * (q + 1)));
+      }
+    }
+  });
+});
+
+describe('inverse normalisation in the kernel', () => {
+  it('gives the bits of the float64 multiply in JS (x * s rounded once to float32)', async () => {
+    const fft = await getFftEngine();
+    const kernel = fft.kernel!;
+    const count = 4099; // not a multiple of 4
+    const bits = new Uint32Array(count);
+    let s = 12345;
+    for (let i = 0; i < count; i++) { s = (s * 1103515245 + 12345) % 2147483648; bits[i] = (s * 2 + (i & 1)) >>> 0; }
+    const x = new Float32Array(bits.buffer).map((v) => (Number.isFinite(v) ? v : 1.5));
+    x[0] = 1e-40; x[1] = -3.4e38; x[2] = 0; x[3] = -0;
+    for (const scale of [1 / (250 * 500), 1 / 7, 1 / 3, 1 / 1024]) {
+      const want = x.map((v) => v * scale);
+      const block = fft.malloc(4 * count);
+      try {
+        fft.heapF32().set(x, block.ptr >> 2);
+        kernel.scale(block.ptr, count, scale);
+        const got = fft.heapF32().slice(block.ptr >> 2, (block.ptr >> 2) + count);
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+      } finally {
+        fft.free(block);
+      }
+    }
+  });
+});
+
+describe('transformAxisInHeap', () => {
+  it('transforms a strided axis in the heap as fftn does (same bits), for kernel and PFFFT lengths', async () => {
+    const fft = await getFftEngine();
+    for (const shape of [[3, 250, 10], [2, 64, 7], [97, 6]]) {
+      const total = shape.reduce((a, b) => a * b, 1);
+      const x = random(2 * total, total);
+      const want = x.slice();
+      fft.fftn(want, shape, [shape.length - 2], false);
+      const block = fft.malloc(8 * total);
+      try {
+        fft.heapF32().set(x, block.ptr >> 2);
+        fft.transformAxisInHeap(block.ptr, shape, shape.length - 2, false);
+        expect(fft.heapF32().slice(block.ptr >> 2, (block.ptr >> 2) + 2 * total)).toEqual(want);
+      } finally {
+        fft.free(block);
+      }
+    }
+    expect(() => fft.transformAxisInHeap(0, [4, 4], 2, false)).toThrow(/axis 2 out of range/);
+  });
+});

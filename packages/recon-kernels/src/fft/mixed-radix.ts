@@ -1,0 +1,602 @@
+/**
+ * Mixed-radix complex FFT (radices 2, 4 and every odd prime up to MAX_RADIX) in WebAssembly
+ * SIMD, four transforms at a time (one per f32x4 lane), for the sizes PFFFT's SIMD build refuses
+ * (anything not a 5-smooth multiple of 16, e.g. 250, 300, 405, 500, 600, 1000) and short lines.
+ *
+ * Why our own: no well-kept library fits. PFFFT's scalar build (5-smooth multiples of 4 only)
+ * and Bluestein over PFFFT SIMD ran at 2-4x numpy's time on such sizes (scripts/bench/
+ * fft.bench.mjs). Of the npm packages, `kissfft-wasm` and `@echogarden/kissfft-wasm` are scalar
+ * KISS FFT builds (the first does not load on Node 20), `webfft` takes powers of two only,
+ * `fftw-js` is GPL, and there is no WebAssembly build of pocketfft or ducc0 nor one of PFFFT
+ * with other sizes (`pffft-ng`, `@dekzer/kissfft`, `tinyfft` are not on the registry).
+ * Vectorising across lines instead of within one line (as PFFFT does) works at every length,
+ * and the recons always transform many lines at once (rows and columns of planes, coils).
+ *
+ * How: the code is emitted at run time (wasm-emitter.ts) into a module that imports the PFFFT
+ * module's memory, so it works in place on the same heap (no copies between heaps, same block
+ * pointers). Groups of four lines are gathered into a lane-split layout (per point: an f32x4 of
+ * the real parts of the four lines, then one of the imaginary parts), transformed by Stockham
+ * auto-sort passes (radix-p butterfly after twiddles w^(r k), k = index within the product l of
+ * earlier radices; output in natural order) ping-ponging between two batch buffers, and
+ * scattered back. Lines of a strided axis (columns of a plane) are gathered directly, four
+ * neighbouring columns per group. The inverse is conj(fft(conj(x))), the conjugations done in the
+ * gather and scatter. Odd prime radices use the symmetric direct DFT: y_k = a_0 + sum_j
+ * (a_j + a_{p-j}) cos(2 pi j k / p) -/+ i (a_j - a_{p-j}) sin(2 pi j k / p). Twiddles are
+ * computed in float64 and rounded to float32. Lanes never mix, so a line's result depends on
+ * that line only: not on its neighbours, its place in a batch, or how lines are split between
+ * calls or threads.
+ */
+import { wasm, type WasmMemory } from './wasm-api.js';
+import { FunctionBuilder, I32, V128, buildModule } from './wasm-emitter.js';
+
+/** Largest prime factor handled by a direct butterfly; sizes with larger ones use Bluestein. */
+export const MAX_RADIX = 31;
+
+/** Complex points per batch (G groups of four lines, G * n <= BATCH_POINTS): two buffers of 32 bytes a point. */
+const BATCH_POINTS = 4096;
+
+/** The radices of n in pass order (4s, then a 2, then odd primes ascending), or null if a prime factor exceeds MAX_RADIX. */
+export function mixedRadixFactors(n: number): number[] | null {
+  if (!Number.isInteger(n) || n < 2) return null;
+  const f: number[] = [];
+  let m = n;
+  while (m % 4 === 0) { f.push(4); m /= 4; }
+  if (m % 2 === 0) { f.push(2); m /= 2; }
+  for (let p = 3; m > 1; p += 2) {
+    if (p > MAX_RADIX) return null;
+    while (m % p === 0) { f.push(p); m /= p; }
+  }
+  return f;
+}
+
+interface Complex { re: number; im: number }
+
+/** f32 lane indices for the shuffles (0-3: first operand, 4-7: second). */
+type Lanes = [number, number, number, number];
+const LO_PAIRS: Lanes = [0, 4, 1, 5];
+const HI_PAIRS: Lanes = [2, 6, 3, 7];
+const LOW_HALVES: Lanes = [0, 1, 4, 5];
+const HIGH_HALVES: Lanes = [2, 3, 6, 7];
+const EVEN: Lanes = [0, 2, 4, 6];
+const ODD: Lanes = [1, 3, 5, 7];
+
+function cplx(f: FunctionBuilder): Complex {
+  return { re: f.local(V128), im: f.local(V128) };
+}
+
+/** dst = a op b on both parts. */
+function cop(f: FunctionBuilder, dst: Complex, a: Complex, b: Complex, op: 'add' | 'sub'): void {
+  for (const k of ['re', 'im'] as const) {
+    f.get(a[k]).get(b[k]);
+    if (op === 'add') f.fadd(); else f.fsub();
+    f.set(dst[k]);
+  }
+}
+
+/** Radix-4 forward butterfly (w = -i). */
+function butterfly4(f: FunctionBuilder, a: Complex[]): Complex[] {
+  const t = [cplx(f), cplx(f), cplx(f), cplx(f)];
+  cop(f, t[0], a[0], a[2], 'add');
+  cop(f, t[1], a[0], a[2], 'sub');
+  cop(f, t[2], a[1], a[3], 'add');
+  cop(f, t[3], a[1], a[3], 'sub');
+  const y = [cplx(f), cplx(f), cplx(f), cplx(f)];
+  cop(f, y[0], t[0], t[2], 'add');
+  cop(f, y[2], t[0], t[2], 'sub');
+  // y1 = t1 - i t3, y3 = t1 + i t3
+  f.get(t[1].re).get(t[3].im).fadd().set(y[1].re);
+  f.get(t[1].im).get(t[3].re).fsub().set(y[1].im);
+  f.get(t[1].re).get(t[3].im).fsub().set(y[3].re);
+  f.get(t[1].im).get(t[3].re).fadd().set(y[3].im);
+  return y;
+}
+
+function butterfly2(f: FunctionBuilder, a: Complex[]): Complex[] {
+  const y = [cplx(f), cplx(f)];
+  cop(f, y[0], a[0], a[1], 'add');
+  cop(f, y[1], a[0], a[1], 'sub');
+  return y;
+}
+
+/** Direct forward DFT of odd prime length p with the symmetric pairs. `consts` hold cos/sin(2 pi q / p), q = 1..h. */
+function butterflyOdd(f: FunctionBuilder, a: Complex[], p: number, cos: number[], sin: number[]): Complex[] {
+  const h = (p - 1) / 2;
+  const s: Complex[] = [], d: Complex[] = [];
+  for (let j = 1; j <= h; j++) {
+    const sj = cplx(f), dj = cplx(f);
+    cop(f, sj, a[j], a[p - j], 'add');
+    cop(f, dj, a[j], a[p - j], 'sub');
+    s.push(sj);
+    d.push(dj);
+  }
+  const y: Complex[] = new Array(p);
+  y[0] = cplx(f);
+  for (const k of ['re', 'im'] as const) {
+    f.get(a[0][k]);
+    for (let j = 0; j < h; j++) f.get(s[j][k]).fadd();
+    f.set(y[0][k]);
+  }
+  for (let k = 1; k <= h; k++) {
+    const A = cplx(f), B = cplx(f);
+    for (const part of ['re', 'im'] as const) {
+      f.get(a[0][part]);
+      for (let j = 1; j <= h; j++) {
+        const q = (j * k) % p;
+        f.get(s[j - 1][part]).get(cos[Math.min(q, p - q) - 1]).fmul().fadd();
+      }
+      f.set(A[part]);
+      let first = true;
+      for (let j = 1; j <= h; j++) {
+        const q = (j * k) % p;
+        const neg = q > h;
+        f.get(d[j - 1][part]).get(sin[Math.min(q, p - q) - 1]).fmul();
+        if (first) { if (neg) f.fneg(); first = false; } else if (neg) f.fsub(); else f.fadd();
+      }
+      f.set(B[part]);
+    }
+    // y_k = A - i B, y_{p-k} = A + i B
+    const yk = cplx(f), ymk = cplx(f);
+    f.get(A.re).get(B.im).fadd().set(yk.re);
+    f.get(A.im).get(B.re).fsub().set(yk.im);
+    f.get(A.re).get(B.im).fsub().set(ymk.re);
+    f.get(A.im).get(B.re).fadd().set(ymk.im);
+    y[k] = yk;
+    y[p - k] = ymk;
+  }
+  return y;
+}
+
+/**
+ * One Stockham pass of radix p over `groups` transforms of length n (lane-split, 32 bytes a
+ * point): params (src, dst, groups, n, l, tw, m) with l the product of the earlier radices,
+ * m = n / (p l), tw the twiddle table [k][r - 1] (f32 re, im) of w = exp(-2 pi i r k / (l p)).
+ * With `twiddles` false the pass is a first pass (l = 1; tw unused).
+ */
+function passFunction(p: number, twiddles: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(`pass${p}${twiddles ? 't' : ''}`, 7);
+  const [SRC, DST, GROUPS, N, L, TW, M] = [0, 1, 2, 3, 4, 5, 6];
+  const g = f.local(I32), b = f.local(I32), k = f.local(I32);
+  const sg = f.local(I32), dg = f.local(I32), sp = f.local(I32), dp = f.local(I32), tp = f.local(I32);
+  const nbytes = f.local(I32), lbytes = f.local(I32), lpbytes = f.local(I32);
+  const ss: number[] = [0], ds: number[] = [0];
+  for (let r = 1; r < p; r++) { ss.push(f.local(I32)); ds.push(f.local(I32)); }
+  let cos: number[] = [], sin: number[] = [];
+  if (p % 2 === 1) {
+    const h = (p - 1) / 2;
+    cos = Array.from({ length: h }, () => f.local(V128));
+    sin = Array.from({ length: h }, () => f.local(V128));
+    for (let q = 1; q <= h; q++) {
+      f.fconst(Math.cos((2 * Math.PI * q) / p)).set(cos[q - 1]);
+      f.fconst(Math.sin((2 * Math.PI * q) / p)).set(sin[q - 1]);
+    }
+  }
+  f.get(N).i32(5).shl().set(nbytes);
+  f.get(L).i32(5).shl().set(lbytes);
+  f.get(lbytes).i32(p).mul().set(lpbytes);
+  // source stride between butterfly inputs: n / p points; destination stride: l points
+  for (let r = 1; r < p; r++) {
+    f.get(M).get(lbytes).mul().i32(r).mul().set(ss[r]);
+    f.get(lbytes).i32(r).mul().set(ds[r]);
+  }
+  const a: Complex[] = Array.from({ length: p }, () => cplx(f));
+  const w = cplx(f);
+  const body = (): void => {
+    for (let r = 0; r < p; r++) {
+      for (const [part, off] of [['re', 0], ['im', 16]] as const) {
+        f.get(sp);
+        if (r > 0) f.get(ss[r]).add();
+        f.load(off).set(a[r][part]);
+      }
+    }
+    if (twiddles) {
+      for (let r = 1; r < p; r++) {
+        f.get(tp).load32Splat(8 * (r - 1)).set(w.re);
+        f.get(tp).load32Splat(8 * (r - 1) + 4).set(w.im);
+        const t = cplx(f);
+        f.get(a[r].re).get(w.re).fmul().get(a[r].im).get(w.im).fmul().fsub().set(t.re);
+        f.get(a[r].re).get(w.im).fmul().get(a[r].im).get(w.re).fmul().fadd().set(t.im);
+        a[r] = t;
+      }
+    }
+    const y = p === 4 ? butterfly4(f, a) : p === 2 ? butterfly2(f, a) : butterflyOdd(f, a, p, cos, sin);
+    for (let r = 0; r < p; r++) {
+      for (const [part, off] of [['re', 0], ['im', 16]] as const) {
+        f.get(dp);
+        if (r > 0) f.get(ds[r]).add();
+        f.get(y[r][part]).store(off);
+      }
+    }
+  };
+  f.get(SRC).set(sg);
+  f.get(DST).set(dg);
+  f.loop(g, 0, GROUPS, () => {
+    f.get(sg).set(sp);
+    f.get(dg).set(dp);
+    f.loop(b, 0, M, () => {
+      if (twiddles) {
+        f.get(TW).set(tp);
+        f.loop(k, 0, L, () => {
+          body();
+          f.inc(sp, 32).inc(dp, 32).inc(tp, 8 * (p - 1));
+        });
+        // sp advanced by l points already; dp by l points, the block spans l p
+        f.get(dp).get(lpbytes).add().get(lbytes).sub().set(dp);
+      } else {
+        body();
+        f.inc(sp, 32).inc(dp, 32 * p);
+      }
+    });
+    f.incBy(sg, nbytes).incBy(dg, nbytes);
+  });
+  return f;
+}
+
+/** Shared prologue: the conjugation mask (sign bit in every lane when `conj` != 0). */
+function conjMask(f: FunctionBuilder, conjParam: number): number {
+  const mask = f.local(V128);
+  f.get(conjParam).i32(31).shl().i32x4Splat().set(mask);
+  return mask;
+}
+
+/**
+ * gatherRows(src, n, count, dst, groups, conj): lines 4g..4g+3 (clamped to count - 1) of n
+ * interleaved complex64 values at src (line stride 8 n bytes) into lane-split dst.
+ */
+function gatherRows(): FunctionBuilder {
+  const f = new FunctionBuilder('gatherRows', 6);
+  const [SRC, N, COUNT, DST, GROUPS, CONJ] = [0, 1, 2, 3, 4, 5];
+  const mask = conjMask(f, CONJ);
+  const g = f.local(I32), j = f.local(I32), pairs = f.local(I32), lb = f.local(I32), last = f.local(I32), dp = f.local(I32), off = f.local(I32);
+  const line = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const v = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const t = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  f.get(N).i32(3).shl().set(lb);
+  f.get(N).i32(1).shrU().set(pairs);
+  f.get(COUNT).i32(1).sub().set(last);
+  f.get(DST).set(dp);
+  f.loop(g, 0, GROUPS, () => {
+    for (let q = 0; q < 4; q++) {
+      // line index min(4 g + q, count - 1)
+      f.get(g).i32(2).shl().i32(q).add().get(last);
+      f.get(g).i32(2).shl().i32(q).add().get(last).ltS().select();
+      f.get(lb).mul().get(SRC).add().set(line[q]);
+    }
+    f.i32(0).set(off);
+    f.loop(j, 0, pairs, () => {
+      for (let q = 0; q < 4; q++) f.get(line[q]).get(off).add().load().set(v[q]);
+      f.get(v[0]).get(v[1]).shuffle32(...LO_PAIRS).set(t[0]);
+      f.get(v[2]).get(v[3]).shuffle32(...LO_PAIRS).set(t[1]);
+      f.get(v[0]).get(v[1]).shuffle32(...HI_PAIRS).set(t[2]);
+      f.get(v[2]).get(v[3]).shuffle32(...HI_PAIRS).set(t[3]);
+      f.get(dp).get(t[0]).get(t[1]).shuffle32(...LOW_HALVES).store(0);
+      f.get(dp).get(t[0]).get(t[1]).shuffle32(...HIGH_HALVES).get(mask).xor().store(16);
+      f.get(dp).get(t[2]).get(t[3]).shuffle32(...LOW_HALVES).store(32);
+      f.get(dp).get(t[2]).get(t[3]).shuffle32(...HIGH_HALVES).get(mask).xor().store(48);
+      f.inc(off, 16).inc(dp, 64);
+    });
+    f.get(N).i32(1).and();
+    f.if(() => {
+      for (let q = 0; q < 4; q++) f.get(line[q]).get(off).add().load64Zero().set(v[q]);
+      f.get(v[0]).get(v[1]).shuffle32(...LO_PAIRS).set(t[0]);
+      f.get(v[2]).get(v[3]).shuffle32(...LO_PAIRS).set(t[1]);
+      f.get(dp).get(t[0]).get(t[1]).shuffle32(...LOW_HALVES).store(0);
+      f.get(dp).get(t[0]).get(t[1]).shuffle32(...HIGH_HALVES).get(mask).xor().store(16);
+      f.inc(dp, 32);
+    });
+  });
+  return f;
+}
+
+/**
+ * scatterRows(src, n, count, dst, groups, conj): the inverse of gatherRows; lines at or beyond
+ * `count` are not written.
+ */
+function scatterRows(): FunctionBuilder {
+  const f = new FunctionBuilder('scatterRows', 6);
+  const [SRC, N, COUNT, DST, GROUPS, CONJ] = [0, 1, 2, 3, 4, 5];
+  const mask = conjMask(f, CONJ);
+  const g = f.local(I32), j = f.local(I32), pairs = f.local(I32), lb = f.local(I32), valid = f.local(I32), sp = f.local(I32), off = f.local(I32);
+  const line = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const R0 = f.local(V128), I0 = f.local(V128), R1 = f.local(V128), I1 = f.local(V128);
+  const u0 = f.local(V128), u1 = f.local(V128), w0 = f.local(V128), w1 = f.local(V128);
+  const out = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const storeLines = (wide: boolean): void => {
+    for (let q = 0; q < 4; q++) {
+      const st = (): void => { f.get(line[q]).get(off).add().get(out[q]); if (wide) f.store(); else f.store64Low(); };
+      if (q === 0) st();
+      else { f.get(valid).i32(q).gtS(); f.if(st); }
+    }
+  };
+  f.get(N).i32(3).shl().set(lb);
+  f.get(N).i32(1).shrU().set(pairs);
+  f.get(SRC).set(sp);
+  f.loop(g, 0, GROUPS, () => {
+    f.get(COUNT).get(g).i32(2).shl().sub().set(valid);
+    for (let q = 0; q < 4; q++) f.get(g).i32(2).shl().i32(q).add().get(lb).mul().get(DST).add().set(line[q]);
+    f.i32(0).set(off);
+    f.loop(j, 0, pairs, () => {
+      f.get(sp).load(0).set(R0);
+      f.get(sp).load(16).get(mask).xor().set(I0);
+      f.get(sp).load(32).set(R1);
+      f.get(sp).load(48).get(mask).xor().set(I1);
+      f.get(R0).get(I0).shuffle32(...LO_PAIRS).set(u0); // re L0, im L0, re L1, im L1 (point j)
+      f.get(R0).get(I0).shuffle32(...HI_PAIRS).set(u1); // L2, L3
+      f.get(R1).get(I1).shuffle32(...LO_PAIRS).set(w0); // point j + 1
+      f.get(R1).get(I1).shuffle32(...HI_PAIRS).set(w1);
+      f.get(u0).get(w0).shuffle32(...LOW_HALVES).set(out[0]);
+      f.get(u0).get(w0).shuffle32(...HIGH_HALVES).set(out[1]);
+      f.get(u1).get(w1).shuffle32(...LOW_HALVES).set(out[2]);
+      f.get(u1).get(w1).shuffle32(...HIGH_HALVES).set(out[3]);
+      storeLines(true);
+      f.inc(off, 16).inc(sp, 64);
+    });
+    f.get(N).i32(1).and();
+    f.if(() => {
+      f.get(sp).load(0).set(R0);
+      f.get(sp).load(16).get(mask).xor().set(I0);
+      f.get(R0).get(I0).shuffle32(...LO_PAIRS).set(out[0]);
+      f.get(out[0]).get(out[0]).shuffle32(2, 3, 0, 1).set(out[1]);
+      f.get(R0).get(I0).shuffle32(...HI_PAIRS).set(out[2]);
+      f.get(out[2]).get(out[2]).shuffle32(2, 3, 0, 1).set(out[3]);
+      storeLines(false);
+      f.inc(sp, 32);
+    });
+  });
+  return f;
+}
+
+/**
+ * gatherCols(src, n, stride, dst, groups, conj): group g is the four neighbouring columns
+ * 4g..4g+3 starting at src (point j of column c at src + j stride + 8 c).
+ */
+function gatherCols(): FunctionBuilder {
+  const f = new FunctionBuilder('gatherCols', 6);
+  const [SRC, N, STRIDE, DST, GROUPS, CONJ] = [0, 1, 2, 3, 4, 5];
+  const mask = conjMask(f, CONJ);
+  const g = f.local(I32), j = f.local(I32), p = f.local(I32), dp = f.local(I32);
+  const v0 = f.local(V128), v1 = f.local(V128);
+  f.get(DST).set(dp);
+  f.loop(g, 0, GROUPS, () => {
+    f.get(g).i32(5).shl().get(SRC).add().set(p);
+    f.loop(j, 0, N, () => {
+      f.get(p).load(0).set(v0);
+      f.get(p).load(16).set(v1);
+      f.get(dp).get(v0).get(v1).shuffle32(...EVEN).store(0);
+      f.get(dp).get(v0).get(v1).shuffle32(...ODD).get(mask).xor().store(16);
+      f.incBy(p, STRIDE).inc(dp, 32);
+    });
+  });
+  return f;
+}
+
+/** scatterCols(src, n, stride, dst, groups, conj): the inverse of gatherCols. */
+function scatterCols(): FunctionBuilder {
+  const f = new FunctionBuilder('scatterCols', 6);
+  const [SRC, N, STRIDE, DST, GROUPS, CONJ] = [0, 1, 2, 3, 4, 5];
+  const mask = conjMask(f, CONJ);
+  const g = f.local(I32), j = f.local(I32), p = f.local(I32), sp = f.local(I32);
+  const R = f.local(V128), I = f.local(V128);
+  f.get(SRC).set(sp);
+  f.loop(g, 0, GROUPS, () => {
+    f.get(g).i32(5).shl().get(DST).add().set(p);
+    f.loop(j, 0, N, () => {
+      f.get(sp).load(0).set(R);
+      f.get(sp).load(16).get(mask).xor().set(I);
+      f.get(p).get(R).get(I).shuffle32(...LO_PAIRS).store(0);
+      f.get(p).get(R).get(I).shuffle32(...HI_PAIRS).store(16);
+      f.incBy(p, STRIDE).inc(sp, 32);
+    });
+  });
+  return f;
+}
+
+/**
+ * transposeIn(src, n, stride, dst, w): w strided lines (point k of line i at src + k stride + 8 i)
+ * into w contiguous lines of n complex64 at dst; transposeOut(src, n, stride, dst, w) the reverse
+ * (src the contiguous lines, dst the strided ones). Values are moved as 8-byte integers.
+ */
+function transposeFunction(out: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(out ? 'transposeOut' : 'transposeIn', 5);
+  const [SRC, N, STRIDE, DST, W] = [0, 1, 2, 3, 4];
+  const k = f.local(I32), i = f.local(I32), row = f.local(I32), col = f.local(I32), r = f.local(I32), c = f.local(I32), lb = f.local(I32);
+  f.get(N).i32(3).shl().set(lb);
+  // row: the strided side (point k of the w lines), col: point k of line 0 on the contiguous side
+  f.get(out ? DST : SRC).set(row);
+  f.get(out ? SRC : DST).set(col);
+  f.loop(k, 0, N, () => {
+    f.get(row).set(r);
+    f.get(col).set(c);
+    f.loop(i, 0, W, () => {
+      if (out) f.get(r).get(c).load64().store64();
+      else f.get(c).get(r).load64().store64();
+      f.inc(r, 8).incBy(c, lb);
+    });
+    f.incBy(row, STRIDE).inc(col, 8);
+  });
+  return f;
+}
+
+/**
+ * scale(ptr, quads, sPtr): the 4 * quads float32 at ptr multiplied by the float64 at sPtr, each
+ * product formed in float64 and rounded once to float32 -- the same bits as `f32[i] * s` in JS.
+ */
+function scaleFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('scale', 3);
+  const [PTR, QUADS, SPTR] = [0, 1, 2];
+  const s = f.local(V128), v = f.local(V128), i = f.local(I32), p = f.local(I32);
+  f.get(SPTR).load64Splat().set(s);
+  f.get(PTR).set(p);
+  f.loop(i, 0, QUADS, () => {
+    f.get(p).load().set(v);
+    f.get(p);
+    f.get(v).promoteLow().get(s).dmul().demote();
+    f.get(v).get(v).shuffle32(2, 3, 0, 1).promoteLow().get(s).dmul().demote();
+    f.shuffle32(0, 1, 4, 5).store();
+    f.inc(p, 16);
+  });
+  return f;
+}
+
+type PassFn = (src: number, dst: number, groups: number, n: number, l: number, tw: number, m: number) => void;
+type MoveFn = (src: number, n: number, countOrStride: number, dst: number, groups: number, conj: number) => void;
+
+interface Pass { p: number; l: number; m: number; tw: number; fn: PassFn }
+
+interface MixedRadixPlan {
+  n: number;
+  /** groups of four lines per batch */
+  groups: number;
+  passes: Pass[];
+}
+
+/** Heap allocation callbacks (the PFFFT module's aligned malloc). */
+export interface HeapAllocator {
+  malloc(bytes: number): number;
+}
+
+/**
+ * The kernel: plans per length, two batch buffers, the compiled code. All pointers are byte
+ * addresses in the shared memory.
+ */
+export class MixedRadixKernel {
+  private readonly plans = new Map<number, MixedRadixPlan>();
+  private readonly passFns = new Map<string, PassFn>();
+  private readonly gatherRowsFn: MoveFn;
+  private readonly scatterRowsFn: MoveFn;
+  private readonly gatherColsFn: MoveFn;
+  private readonly scatterColsFn: MoveFn;
+  /** see transposeFunction */
+  readonly transposeIn: (src: number, n: number, stride: number, dst: number, w: number) => void;
+  readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
+  private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
+  private readonly scalar: number;
+  private bufA = 0;
+  private bufB = 0;
+  private bufBytes = 0;
+
+  constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction()]);
+    this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
+    this.scalar = heap.malloc(16);
+    this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
+    this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
+    this.gatherRowsFn = ex.gatherRows as MoveFn;
+    this.scatterRowsFn = ex.scatterRows as MoveFn;
+    this.gatherColsFn = ex.gatherCols as MoveFn;
+    this.scatterColsFn = ex.scatterCols as MoveFn;
+    for (const p of [2, 4]) for (const t of ['', 't']) this.passFns.set(`${p}${t}`, ex[`pass${p}${t}`] as PassFn);
+  }
+
+  private instantiate(fns: FunctionBuilder[]): Record<string, unknown> {
+    const module = new wasm.Module(buildModule(fns));
+    return new wasm.Instance(module, { env: { memory: this.memory } }).exports;
+  }
+
+  /** True when n is transformed here (all prime factors <= MAX_RADIX). */
+  static supports(n: number): boolean {
+    return mixedRadixFactors(n) !== null;
+  }
+
+  private passFn(p: number, twiddles: boolean): PassFn {
+    const key = `${p}${twiddles ? 't' : ''}`;
+    let fn = this.passFns.get(key);
+    if (fn === undefined) {
+      const ex = this.instantiate([passFunction(p, false), passFunction(p, true)]);
+      this.passFns.set(`${p}`, ex[`pass${p}`] as PassFn);
+      this.passFns.set(`${p}t`, ex[`pass${p}t`] as PassFn);
+      fn = this.passFns.get(key)!;
+    }
+    return fn;
+  }
+
+  /** The plan for length n (twiddle tables and batch buffers allocated in the heap). */
+  plan(n: number): MixedRadixPlan {
+    let plan = this.plans.get(n);
+    if (plan !== undefined) return plan;
+    const factors = mixedRadixFactors(n);
+    if (factors === null) throw new Error(`mixed-radix FFT: length ${n} has a prime factor above ${MAX_RADIX}`);
+    const groups = Math.max(1, Math.floor(BATCH_POINTS / n));
+    const bytes = 32 * groups * n;
+    if (this.bufBytes < bytes) {
+      // grown once to the largest batch; the old blocks are left to the heap (never freed: small)
+      this.bufA = this.heap.malloc(bytes);
+      this.bufB = this.heap.malloc(bytes);
+      this.bufBytes = bytes;
+    }
+    const passes: Pass[] = [];
+    let l = 1;
+    for (const p of factors) {
+      let tw = 0;
+      if (l > 1) {
+        tw = this.heap.malloc(8 * l * (p - 1));
+        const h = new Float32Array(this.memory.buffer, tw, 2 * l * (p - 1));
+        const lp = l * p;
+        for (let k = 0; k < l; k++) {
+          for (let r = 1; r < p; r++) {
+            const a = (-2 * Math.PI * ((r * k) % lp)) / lp;
+            h[2 * (k * (p - 1) + r - 1)] = Math.cos(a);
+            h[2 * (k * (p - 1) + r - 1) + 1] = Math.sin(a);
+          }
+        }
+      }
+      passes.push({ p, l, m: n / (l * p), tw, fn: this.passFn(p, l > 1) });
+      l *= p;
+    }
+    plan = { n, groups, passes };
+    this.plans.set(n, plan);
+    return plan;
+  }
+
+  /** Runs the passes on `groups` gathered transforms in bufA; returns the buffer holding the result. */
+  private run(plan: MixedRadixPlan, groups: number): number {
+    let src = this.bufA, dst = this.bufB;
+    for (const ps of plan.passes) {
+      ps.fn(src, dst, groups, plan.n, ps.l, ps.tw, ps.m);
+      const t = src; src = dst; dst = t;
+    }
+    return src;
+  }
+
+  /** Multiplies `floats` float32 at byte address ptr by s in place, as `x * s` in JS would (product in float64). */
+  scale(ptr: number, floats: number, s: number): void {
+    new Float64Array(this.memory.buffer, this.scalar, 1)[0] = s;
+    const quads = floats >> 2;
+    if (quads > 0) this.scaleFn(ptr, quads, this.scalar);
+    if (floats & 3) {
+      const h = new Float32Array(this.memory.buffer);
+      for (let i = ptr / 4 + 4 * quads, end = ptr / 4 + floats; i < end; i++) h[i] = h[i] * s;
+    }
+  }
+
+  /** Unnormalised in-place transforms of `count` contiguous lines of n complex64 at byte address ptr. */
+  transformLines(ptr: number, count: number, n: number, inverse: boolean): void {
+    const plan = this.plan(n);
+    const conj = inverse ? 1 : 0;
+    const perBatch = 4 * plan.groups;
+    for (let i0 = 0; i0 < count; i0 += perBatch) {
+      const lines = Math.min(perBatch, count - i0);
+      const groups = Math.ceil(lines / 4);
+      const base = ptr + 8 * n * i0;
+      this.gatherRowsFn(base, n, lines, this.bufA, groups, conj);
+      const out = this.run(plan, groups);
+      this.scatterRowsFn(out, n, lines, base, groups, conj);
+    }
+  }
+
+  /**
+   * Unnormalised in-place transforms along a strided axis: `cols` (a multiple of 4) neighbouring
+   * lines starting at byte address ptr, point j of line c at ptr + j * strideBytes + 8 c.
+   */
+  transformColumns(ptr: number, cols: number, n: number, strideBytes: number, inverse: boolean): void {
+    const plan = this.plan(n);
+    const conj = inverse ? 1 : 0;
+    const total = cols >> 2;
+    for (let g0 = 0; g0 < total; g0 += plan.groups) {
+      const groups = Math.min(plan.groups, total - g0);
+      const base = ptr + 32 * g0;
+      this.gatherColsFn(base, n, strideBytes, this.bufA, groups, conj);
+      const out = this.run(plan, groups);
+      this.scatterColsFn(out, n, strideBytes, base, groups, conj);
+    }
+  }
+}
