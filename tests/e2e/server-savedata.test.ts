@@ -117,7 +117,9 @@ describe('mrd-server saves incoming data as the reference server', () => {
     const answer: Buffer[] = [];
     sock.on('data', (c) => answer.push(c));
     await new Promise<void>((r) => sock.on('connect', () => sock.write(partial, () => r())));
-    await new Promise((r) => setTimeout(r, 500));
+    // The session is under way (its file started) before the signal: on a loaded machine the
+    // worker may take seconds to read the config, and a session without one saves nothing.
+    for (let i = 0; i < 300 && !server.log().includes('Incoming data will be saved to'); i++) await new Promise((r) => setTimeout(r, 50));
     const exit = await server.stop('SIGTERM');
     sock.destroy();
     expect(exit.code).toBe(0);
