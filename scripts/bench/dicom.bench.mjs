@@ -38,7 +38,9 @@ if (!existsSync(input) || readdirSync(input).length !== COUNT) {
   writeFileSync(entry, `
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emptyImageHeader, MetaAttributes, sheppLoganPhantom } from ${src('packages/mrd-core/src/index.ts')};
+import { emptyImageHeader } from ${src('packages/mrd-core/src/headers/index.ts')};
+import { MetaAttributes } from ${src('packages/mrd-core/src/meta/index.ts')};
+import { sheppLoganPhantom } from ${src('packages/phantom-gen/src/phantom/index.ts')};
 import { mrdImagesToDicom } from ${src('packages/mrd2dicom/src/mrd2dicom.ts')};
 export function write(dir: string, count: number, n: number): void {
   mkdirSync(dir, { recursive: true });

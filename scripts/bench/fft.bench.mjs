@@ -2,7 +2,7 @@
 // FFT benchmarks, every case against numpy (pocketfft) in the same run.
 //
 // 1. Recon sizes: every FFT length from 8 to 1024 that the recons meet
-//    (packages/mrd-core/src/fft/recon-sizes.ts), forward complex64, 1-D batched
+//    (packages/recon-kernels/src/fft/recon-sizes.ts), forward complex64, 1-D batched
 //    (ceil(2^18 / n) lines along the last axis) and 2-D (max(1, round(2^18 / n^2)) n x n planes,
 //    axes (1, 2)): ours (`engine.fftn`, copies into and out of the wasm heap included) against
 //    numpy.fft.fft / fftn with `out=` (no allocation in the timed call). numpy runs in one python3
@@ -48,19 +48,19 @@ const libraryOnly = args.includes('--library-only');
 const sizesArg = args.indexOf('--sizes') >= 0 ? args[args.indexOf('--sizes') + 1] : null;
 const numpyPlainMalloc = args.includes('--numpy-plain-malloc');
 
-const coreRequire = createRequire(join(root, 'packages/mrd-core/package.json'));
+const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
 const pffftExternal = { name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (a) => ({ path: pathToFileURL(coreRequire.resolve(a.path)).href, external: true })); } };
 const bundle = join(dataDir, 'build', 'fft-recon.mjs');
 await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/recon/centred-fft.ts')],
+  entryPoints: [join(root, 'packages/recon-kernels/src/centred-fft/centred-fft.ts')],
   outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', plugins: [pffftExternal],
 });
 const fftBundle = join(dataDir, 'build', 'fft-engine.mjs');
 await build({
   stdin: {
     contents: [
-      "export * from './packages/mrd-core/src/fft/index.ts';",
-      "export { RECON_FFT_SIZES } from './packages/mrd-core/src/fft/recon-sizes.ts';",
+      "export * from './packages/recon-kernels/src/fft/index.ts';",
+      "export { RECON_FFT_SIZES } from './packages/recon-kernels/src/fft/recon-sizes.ts';",
     ].join('\n'),
     resolveDir: root, loader: 'ts',
   },

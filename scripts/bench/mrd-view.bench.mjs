@@ -59,8 +59,8 @@ if (!existsSync(images) || !existsSync(rows1M)) {
   const core = (p) => JSON.stringify(join(root, 'packages/mrd-core/src', p));
   writeFileSync(entry, `
 import { MrdWriter } from ${core('hdf5/writer/index.ts')};
-import { createAcquisition, createImage } from ${core('messages/create.ts')};
-import { sheppLoganPhantom } from ${core('phantom/index.ts')};
+import { createAcquisition, createImage } from ${core('messages/index.ts')};
+import { sheppLoganPhantom } from ${JSON.stringify(join(root, 'packages/phantom-gen/src/phantom/index.ts'))};
 export async function writeRows(path: string, rows: number): Promise<void> {
   const w = await MrdWriter.create(path, { group: 'dataset', overwrite: true });
   for (let at = 0; at < rows; at += 4096) {

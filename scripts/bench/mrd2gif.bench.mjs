@@ -38,9 +38,9 @@ if (!existsSync(input)) {
   const core = (p) => JSON.stringify(join(root, 'packages/mrd-core/src', p));
   writeFileSync(entry, `
 import { MrdWriter } from ${core('hdf5/writer/index.ts')};
-import { createImage } from ${core('messages/create.ts')};
+import { createImage } from ${core('messages/index.ts')};
 import { MetaAttributes } from ${core('meta/index.ts')};
-import { sheppLoganPhantom, GaussianNoise } from ${core('phantom/index.ts')};
+import { sheppLoganPhantom, GaussianNoise } from ${JSON.stringify(join(root, 'packages/phantom-gen/src/phantom/index.ts'))};
 export async function write(path: string, frames: number, n: number): Promise<void> {
   const w = await MrdWriter.create(path, { group: 'dataset', overwrite: true });
   const ph = sheppLoganPhantom(n);

@@ -22,10 +22,10 @@ mkdirSync(dataDir, { recursive: true });
 const RUNS = 5;
 const ARMS = 405, NS = 512, COILS = 8, N = 256;
 
-const coreRequire = createRequire(join(root, 'packages/mrd-core/package.json'));
+const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
 const bundle = join(root, '.bench-data', 'build', 'nufft.mjs');
 await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/nufft/index.ts')],
+  entryPoints: [join(root, 'packages/recon-kernels/src/nufft/index.ts')],
   outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
 });

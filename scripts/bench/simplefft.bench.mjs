@@ -21,7 +21,7 @@ const COILS = 16, PE = 256, RO = 512;
 
 // Our code, bundled from source; the PFFFT wasm package stays external (it loads its .wasm
 // beside its own JS), resolved from mrd-core's dependencies.
-const coreRequire = createRequire(join(root, 'packages/mrd-core/package.json'));
+const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
 const bundle = join(dataDir, 'build', 'simplefft.mjs');
 await build({
   entryPoints: [join(root, 'packages/mrd-server/src/modules/simplefft.ts')],
@@ -42,7 +42,7 @@ await build({
 const { reconstructSimpleFft } = await import(pathToFileURL(bundle).href);
 const fftBundle = join(dataDir, 'build', 'fft.mjs');
 await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/fft/index.ts')], outfile: fftBundle, bundle: true, platform: 'node', format: 'esm',
+  entryPoints: [join(root, 'packages/recon-kernels/src/fft/index.ts')], outfile: fftBundle, bundle: true, platform: 'node', format: 'esm',
   target: 'node20', logLevel: 'warning',
   plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
 });

@@ -34,7 +34,7 @@ await build({
 });
 const coreBundle = join(root, 'packages/spiral-recon/dist/bench-core.mjs');
 await build({
-  entryPoints: [join(root, 'packages/mrd-core/src/index.ts')],
+  stdin: { contents: "export { MrdFile } from './packages/mrd-core/src/hdf5/reader/index.ts'; export { parseIsmrmrdHeader } from './packages/mrd-core/src/xml-header/index.ts';", resolveDir: root, loader: 'ts' },
   outfile: coreBundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
   plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray)/ }, (args) => ({ path: args.path, external: true })); } }],
 });

@@ -21,11 +21,11 @@ mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
 const N = 256, COILS = 8, FRAMES = Number(process.env.TV_BENCH_FRAMES ?? 200), APF = 8, NS = 1024;
 const ITER = Number(process.env.TV_BENCH_ITER ?? 5), LAMBDA = 0.0002 * FRAMES;
 
-const coreRequire = createRequire(join(root, 'packages/mrd-core/package.json'));
+const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
 const bundle = join(root, '.bench-data', 'build', 'tvrecon.mjs');
 await build({
   stdin: {
-    contents: "export * from './packages/mrd-core/src/iterative/index.ts'; export * from './packages/mrd-core/src/bart/index.ts'; export { getFftEngine } from './packages/mrd-core/src/fft/index.ts'; export { nlinvNonCartesian } from './packages/mrd-core/src/nlinv/index.ts'; export { normalisedMagnitudes, nrmseInside } from './packages/mrd-core/src/nlinv/synthetic-coil-object.ts';",
+    contents: "export { solveTvAdmm } from './packages/recon-kernels/src/iterative/index.ts'; export { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from './packages/recon-kernels/src/mri/sense/index.ts'; export { Bart } from './packages/spiral-recon/src/bart/index.ts'; export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts'; export { nlinvNonCartesian } from './packages/recon-kernels/src/mri/nlinv/index.ts'; export { normalisedMagnitudes, nrmseInside } from './packages/recon-kernels/src/testing/synthetic-coil-object.ts';",
     resolveDir: root, loader: 'ts',
   },
   outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',

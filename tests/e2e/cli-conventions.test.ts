@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { repoRoot } from '@mrd-tools/core/testing';
 
 const TOOLS: Record<string, { dir: string; nearMiss: [string, string]; args?: string[] }> = {
   'mrd-server': { dir: 'mrd-server', nearMiss: ['--defaultConfg', '--defaultConfig'] },

@@ -10,8 +10,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MrdFile, type Image } from '../../packages/mrd-core/src/index.js';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { Image } from '@mrd-tools/core/messages';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { compareImages, runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const phantomCli = join(repoRoot(), 'packages/phantom-gen/dist/cli.js');

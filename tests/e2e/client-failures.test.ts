@@ -9,7 +9,11 @@ import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessages, MrdFile, MrdStreamDecoder, MrdWriter, type Image, type MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { encodeMessages, MrdStreamDecoder } from '@mrd-tools/core/stream';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import type { Image } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 import { SMALL_HEADER, images } from './server-sessions.js';
 

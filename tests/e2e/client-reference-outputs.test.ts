@@ -10,8 +10,11 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeStream, MrdStreamDecoder, MrdFile, parseMeta, type Image } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { decodeStream, MrdStreamDecoder } from '@mrd-tools/core/stream';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseMeta } from '@mrd-tools/core/meta';
+import type { Image } from '@mrd-tools/core/messages';
+import { reference } from '@mrd-tools/core/testing';
 import { compareImages, runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 interface Case {

@@ -7,7 +7,12 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MrdFile, MrdWriter, createAcquisition, encodeMessages, parseMeta, type Image, type MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { createAcquisition, type Image } from '@mrd-tools/core/messages';
+import { encodeMessages } from '@mrd-tools/core/stream';
+import { parseMeta } from '@mrd-tools/core/meta';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 // A user module sending: 2 images 8x6, one 6x8 (transposed), one 5x5, in series 3.

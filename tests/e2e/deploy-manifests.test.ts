@@ -11,8 +11,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
-import { encodeMessages } from '../../packages/mrd-core/src/index.js';
+import { repoRoot } from '@mrd-tools/core/testing';
+import { encodeMessages } from '@mrd-tools/core/stream';
 import { serverCli, startServer } from './server-harness.js';
 import { images, readAnswer, SMALL_HEADER } from './server-sessions.js';
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MrdFile } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { reference } from '@mrd-tools/core/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const d2m = join(root, 'packages/dicom2mrd/dist/cli.js');

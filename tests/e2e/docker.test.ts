@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { startServer, type RunningServer } from './server-harness.js';
 
 const root = repoRoot();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { reference } from '@mrd-tools/core/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'packages/mrd-info/dist/cli.js');

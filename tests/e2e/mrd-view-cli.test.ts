@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { reference } from '@mrd-tools/core/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(root, 'packages/mrd-view/dist/cli.js');

@@ -15,8 +15,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MrdFile } from '../../packages/mrd-core/src/index.js';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { tempDir } from './server-harness.js';
 
 const root = repoRoot();

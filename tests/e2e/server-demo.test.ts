@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { ignoredByRepository, tempDir } from './server-harness.js';
 
 function demo(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {

@@ -9,8 +9,9 @@ import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
-import type { Image, MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { repoRoot } from '@mrd-tools/core/testing';
+import type { Image } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 
 export const serverCli = join(repoRoot(), 'packages/mrd-server/dist/cli.js');
 export const clientCli = join(repoRoot(), 'packages/mrd-client/dist/cli.js');

@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeMessages } from '../../packages/mrd-core/src/index.js';
+import { encodeMessages } from '@mrd-tools/core/stream';
 import { scrape, sampleSum, sessionsByOutcome } from '../support/prometheus.js';
 import { serverCli, startServer, tempDir, type RunningServer } from './server-harness.js';
 import { images, openIdle, readAnswer, sessionBytes, SMALL_HEADER, talk } from './server-sessions.js';

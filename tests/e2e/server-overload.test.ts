@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Image } from '../../packages/mrd-core/src/index.js';
+import type { Image } from '@mrd-tools/core/messages';
 import { startServer, tempDir, withOpenFiles, type RunningServer } from './server-harness.js';
 import { images, sessionBytes, talk, type Answer } from './server-sessions.js';
 

@@ -4,8 +4,9 @@
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeStream, parseMeta } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { decodeStream } from '@mrd-tools/core/stream';
+import { parseMeta } from '@mrd-tools/core/meta';
+import { reference } from '@mrd-tools/core/testing';
 import { compareMessageSequences, exchange, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const dir = reference('streams');

@@ -7,8 +7,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeStream, encodeMessages, type MrdMessage } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { reference } from '@mrd-tools/core/testing';
 import { compareMessageSequences, exchange, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const HEADER = '<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><experimentalConditions><H1resonanceFrequency_Hz>63500000</H1resonanceFrequency_Hz></experimentalConditions><encoding><encodedSpace><matrixSize><x>4</x><y>4</y><z>1</z></matrixSize><fieldOfView_mm><x>100</x><y>100</y><z>5</z></fieldOfView_mm></encodedSpace><reconSpace><matrixSize><x>4</x><y>4</y><z>1</z></matrixSize><fieldOfView_mm><x>100</x><y>100</y><z>5</z></fieldOfView_mm></reconSpace><trajectory>cartesian</trajectory></encoding></ismrmrdHeader>';

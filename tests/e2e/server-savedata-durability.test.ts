@@ -11,7 +11,10 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createAcquisition, encodeMessages, MrdFile, type MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { createAcquisition } from '@mrd-tools/core/messages';
+import { encodeMessages } from '@mrd-tools/core/stream';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { startServer, tempDir } from './server-harness.js';
 import { SMALL_HEADER, sessionBytes, talk } from './server-sessions.js';
 

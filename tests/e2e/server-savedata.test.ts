@@ -6,8 +6,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { decodeStream, encodeMessages, MrdFile, type MrdMessage } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { reference } from '@mrd-tools/core/testing';
 import { exchange, startServer, tempDir } from './server-harness.js';
 
 function withProtocol(xml: string, protocol: string, measurementID = '45678_123_42'): string {
@@ -115,7 +117,9 @@ describe('mrd-server saves incoming data as the reference server', () => {
     const answer: Buffer[] = [];
     sock.on('data', (c) => answer.push(c));
     await new Promise<void>((r) => sock.on('connect', () => sock.write(partial, () => r())));
-    await new Promise((r) => setTimeout(r, 500));
+    // The session is under way (its file started) before the signal: on a loaded machine the
+    // worker may take seconds to read the config, and a session without one saves nothing.
+    for (let i = 0; i < 300 && !server.log().includes('Incoming data will be saved to'); i++) await new Promise((r) => setTimeout(r, 50));
     const exit = await server.stop('SIGTERM');
     sock.destroy();
     expect(exit.code).toBe(0);

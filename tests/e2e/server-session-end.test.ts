@@ -8,8 +8,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeMessages, type Image } from '../../packages/mrd-core/src/index.js';
-import { mulberry32 } from '../../packages/mrd-core/src/testing/index.js';
+import { encodeMessages } from '@mrd-tools/core/stream';
+import type { Image } from '@mrd-tools/core/messages';
+import { mulberry32 } from '@mrd-tools/core/testing';
 import { startServer, tempDir, type RunningServer } from './server-harness.js';
 import { images, sessionBytes, talk, type Answer } from './server-sessions.js';
 

@@ -5,7 +5,10 @@
  * finding, not an exception).
  */
 import { connect, type Socket } from 'node:net';
-import { createImage, DataType, encodeMessages, ImageType, MrdStreamDecoder, type MrdMessage } from '../../packages/mrd-core/src/index.js';
+import { createImage } from '@mrd-tools/core/messages';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { encodeMessages, MrdStreamDecoder } from '@mrd-tools/core/stream';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 
 export const SMALL_HEADER = '<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"><experimentalConditions><H1resonanceFrequency_Hz>63500000</H1resonanceFrequency_Hz></experimentalConditions><encoding><encodedSpace><matrixSize><x>4</x><y>4</y><z>1</z></matrixSize><fieldOfView_mm><x>100</x><y>100</y><z>5</z></fieldOfView_mm></encodedSpace><reconSpace><matrixSize><x>4</x><y>4</y><z>1</z></matrixSize><fieldOfView_mm><x>100</x><y>100</y><z>5</z></fieldOfView_mm></reconSpace><trajectory>cartesian</trajectory></encoding></ismrmrdHeader>';
 

@@ -10,8 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MrdFile } from '../../packages/mrd-core/src/index.js';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { ignoredByRepository, tempDir } from './server-harness.js';
 
 const root = repoRoot();

@@ -8,8 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MrdFile, parseIsmrmrdHeader, parseMeta, type Image } from '../../packages/mrd-core/src/index.js';
-import { repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseIsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { parseMeta } from '@mrd-tools/core/meta';
+import type { Image } from '@mrd-tools/core/messages';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const phantomCli = join(repoRoot(), 'packages/phantom-gen/dist/cli.js');

@@ -19,9 +19,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createImage, DataType, MrdWriter, type Image } from '../../packages/mrd-core/src/index.js';
-import { repoRoot, writeImageFileDeclaring } from '../../packages/mrd-core/src/testing/index.js';
-import { syntheticMr } from '../../packages/dicom2mrd/src/test-fixtures.js';
+import { createImage, type Image } from '@mrd-tools/core/messages';
+import { DataType } from '@mrd-tools/core/constants';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { repoRoot, writeImageFileDeclaring } from '@mrd-tools/core/testing';
+import { syntheticMr } from '@mrd-tools/dicom2mrd/testing';
 
 const root = repoRoot();
 const CLI: Record<string, string> = {

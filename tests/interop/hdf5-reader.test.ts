@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MrdFile, MrdFileError, type Acquisition, type Image, type Waveform } from '../../packages/mrd-core/src/index.js';
-import { commandRuns, findPython, jsonShape as plain } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile, MrdFileError } from '@mrd-tools/core/hdf5/reader';
+import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
+import { commandRuns, findPython, jsonShape as plain } from '@mrd-tools/core/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(here, 'hdf5-reader-fixtures.py');

@@ -9,22 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  commandRuns, findPython, jsonShape as plain, mulberry32, reference,
-} from '../../packages/mrd-core/src/testing/index.js';
-import { u32 } from '../../packages/mrd-core/src/hdf5/format/datatype.js';
-import {
-  Hdf5FileWriter,
-  emptyAcquisitionHeader,
-  emptyImageHeader,
-  emptyWaveformHeader,
-  MrdFile,
-  MrdWriter,
-  type Acquisition,
-  type Image,
-  type Waveform,
-} from '../../packages/mrd-core/src/index.js';
-import { bundleKillChild, runAndKill } from '../../packages/mrd-core/src/hdf5/writer/kill-child.harness.js';
+import { bundleKillChild, commandRuns, findPython, jsonShape as plain, mulberry32, reference, runAndKill } from '@mrd-tools/core/testing';
+import { Hdf5FileWriter, MrdWriter, u32 } from '@mrd-tools/core/hdf5/writer';
+import { emptyAcquisitionHeader, emptyImageHeader, emptyWaveformHeader } from '@mrd-tools/core/headers';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PEER = join(here, 'hdf5-writer-peer.py');

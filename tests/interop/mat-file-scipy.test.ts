@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMatFile, matDouble, matField, matNumber, matReal, matScalar, matString, matStruct, readMatFile } from '../../packages/mrd-core/src/index.js';
+import { encodeMatFile, matDouble, matField, matNumber, matReal, matScalar, matString, matStruct, readMatFile } from '@mrd-tools/core/mat-file';
 
 const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import scipy.io, numpy']).status === 0);
 

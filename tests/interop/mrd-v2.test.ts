@@ -17,9 +17,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createAcquisition, createImage, createWaveform, DataType, decodeStream, encodeMessages, MetaAttributes, type MrdMessage } from '../../packages/mrd-core/src/index.js';
-import { decodeMrdV2, encodeMrdV2, encodeMrdV2Ndjson, type Acquisition, type StreamItem } from '../../packages/mrd-core/src/mrd-v2/index.js';
-import { mrdPythonPeer, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { createAcquisition, createImage, createWaveform } from '@mrd-tools/core/messages';
+import { DataType } from '@mrd-tools/core/constants';
+import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
+import { MetaAttributes } from '@mrd-tools/core/meta';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { decodeMrdV2, encodeMrdV2, encodeMrdV2Ndjson, type Acquisition, type StreamItem } from '@mrd-tools/core/mrd-v2';
+import { mrdPythonPeer, reference } from '@mrd-tools/core/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

@@ -19,9 +19,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AcquisitionFlag, applyWindow, createImage, MrdFile, MrdWriter, type Image } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
-import { sourceFramesOf } from '../../packages/mrd2gif/src/source-frames.js';
+import { AcquisitionFlag } from '@mrd-tools/core/constants';
+import { applyWindow } from '@mrd-tools/mrd2gif/preview';
+import { createImage, type Image } from '@mrd-tools/core/messages';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { reference } from '@mrd-tools/core/testing';
+import { sourceFramesOf } from '@mrd-tools/mrd2gif/source-frames';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';

@@ -12,10 +12,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeGif } from '../../packages/mrd2gif/src/testing/decode-gif.js';
-import { createImage, createRoi, DataType, MetaAttributes, MrdWriter, drawPolyline, type Image } from '../../packages/mrd-core/src/index.js';
-import { findPython, reference } from '../../packages/mrd-core/src/testing/index.js';
-import { mrd2gif } from '../../packages/mrd2gif/src/mrd2gif.js';
+import { decodeGif } from '@mrd-tools/mrd2gif/testing';
+import { createImage, type Image } from '@mrd-tools/core/messages';
+import { createRoi, MetaAttributes } from '@mrd-tools/core/meta';
+import { DataType } from '@mrd-tools/core/constants';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { drawPolyline } from '@mrd-tools/mrd2gif/preview';
+import { findPython, reference } from '@mrd-tools/core/testing';
+import { mrd2gif } from '@mrd-tools/mrd2gif';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCRIPT = join(here, 'mrd2gif-reference.py');

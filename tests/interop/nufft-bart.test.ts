@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Nufft } from '../../packages/mrd-core/src/nufft/index.js';
-import { BART_NUFFT } from '../../packages/mrd-core/src/nlinv/index.js';
+import { Nufft } from '@mrd-tools/recon-kernels/nufft';
+import { BART_NUFFT } from '@mrd-tools/recon-kernels/mri/nlinv';
 
 const bart = spawnSync('bart', ['version']).status === 0;
 

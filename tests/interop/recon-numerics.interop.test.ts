@@ -11,8 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getFftEngine } from '../../packages/mrd-core/src/fft/index.js';
-import { centredIfft2, encodeNpy, medianFilter } from '../../packages/mrd-core/src/recon/index.js';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { centredIfft2 } from '@mrd-tools/recon-kernels/centred-fft';
+import { encodeNpy } from '@mrd-tools/recon-api/debug-dump';
+import { medianFilter } from '@mrd-tools/recon-kernels/image';
 
 const work = mkdtempSync(join(tmpdir(), 'mrd-recon-interop-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeStream } from '../../packages/mrd-core/src/index.js';
-import { reference } from '../../packages/mrd-core/src/testing/index.js';
+import { decodeStream } from '@mrd-tools/core/stream';
+import { reference } from '@mrd-tools/core/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');

@@ -20,8 +20,9 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MrdFile, type Image } from '../../packages/mrd-core/src/index.js';
-import { commandOnPath, findPython, repoRoot } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { Image } from '@mrd-tools/core/messages';
+import { commandOnPath, findPython, repoRoot } from '@mrd-tools/core/testing';
 import { compareImages, serverCli, clientCli, tempDir } from '../e2e/server-harness.js';
 
 const root = repoRoot();

@@ -16,18 +16,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSessionMessages } from '../../packages/mrd-core/src/testing/index.js';
-import { ReplayConnection } from '../../packages/mrd-core/src/recon/index.js';
-import { getFftEngine } from '../../packages/mrd-core/src/fft/index.js';
-import { Bart } from '../../packages/mrd-core/src/bart/index.js';
-import type { ArmSamples } from '../../packages/mrd-core/src/iterative/index.js';
-import { CentredFft2, nlinv } from '../../packages/mrd-core/src/nlinv/index.js';
-import { normalisedMagnitudes, nrmseInside, syntheticCoilObject } from '../../packages/mrd-core/src/nlinv/synthetic-coil-object.js';
-import { writeSpiralPhantom } from '../../packages/phantom-gen/src/spiral/dataset.js';
-import { findMetafile, readSpiralMetafile, sequenceHash } from '../../packages/spiral-recon/src/metafile.js';
-import { allArmsMetafile, bufferSpiralSession, reconstructTfd } from '../../packages/spiral-recon/src/rtspiral-bart-tvrecon/index.js';
-import { binGroups, reconstructXdGrasp, zeroFilledBins } from '../../packages/spiral-recon/src/spiral-xdgrasp-recon/index.js';
-import { bartCoilMaps, bartPics, nativeCoilMaps, nlinvCoilMaps, nativeDataScale, nativeSolve, type ArmGroup, type SpiralArms } from '../../packages/spiral-recon/src/rtspiral-bart-tvrecon/series.js';
+import { readSessionMessages } from '@mrd-tools/core/testing';
+import { ReplayConnection } from '@mrd-tools/recon-api/testing';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { Bart } from '@mrd-tools/spiral-recon/bart';
+import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
+import { nlinv } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { centredFftn } from '@mrd-tools/recon-kernels/centred-fft';
+import { normalisedMagnitudes, nrmseInside, syntheticCoilObject } from '@mrd-tools/recon-kernels/testing';
+import { writeSpiralPhantom } from '@mrd-tools/phantom-gen/spiral';
+import { findMetafile, readSpiralMetafile, sequenceHash } from '@mrd-tools/spiral-recon/metafile';
+import { allArmsMetafile, bufferSpiralSession, reconstructTfd } from '@mrd-tools/spiral-recon/tvrecon';
+import { binGroups, reconstructXdGrasp, zeroFilledBins } from '@mrd-tools/spiral-recon/xdgrasp';
+import { bartCoilMaps, bartPics, nativeCoilMaps, nlinvCoilMaps, nativeDataScale, nativeSolve, type ArmGroup, type SpiralArms } from '@mrd-tools/spiral-recon/tvrecon/series';
 
 function hasBart(): boolean {
   try {
@@ -189,7 +190,7 @@ describeBart('native nlinv vs bart nlinv', () => {
       y[d] = rho[2 * p] * maps[d] + 0.01 * Math.sin(1.7 * d);
       y[d + 1] = rho[2 * p] * maps[d + 1] + 0.01 * Math.cos(2.3 * d);
     }
-    new CentredFft2(fft, n, n).apply(y, nc, false);
+    centredFftn(fft, y, [nc, n, n], [1, 2], false, 'ortho');
     for (let c = 0; c < nc; c++) for (let p = 0; p < npix; p++) { y[2 * (c * npix + p)] *= pattern[p]; y[2 * (c * npix + p) + 1] *= pattern[p]; }
     const ours = nlinv(fft, y, pattern, nc, n, n, { iterations: 8 });
     // C order [coil][n0][n1] is BART's column-major [n1][n0][1][coil]

@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MrdFile, parseIsmrmrdHeader, serializeIsmrmrdHeader } from '../../packages/mrd-core/src/index.js';
-import { commandOnPath, reference } from '../../packages/mrd-core/src/testing/index.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseIsmrmrdHeader, serializeIsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { commandOnPath, reference } from '@mrd-tools/core/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, '../../packages/mrd-core/src/xml-header/fixtures');

@@ -3,7 +3,9 @@
  * Exit status: 0 when every DICOM file converted, 3 when some files were skipped (named in the
  * warnings) but the rest were written, 1 on failure.
  */
-import { logger, logLevelFromVerbosity, PARTIAL_EXIT_STATUS, runCli, TextProgressBar, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { logLevelFromVerbosity, PARTIAL_EXIT_STATUS, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
+import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { dicom2mrd } from './dicom2mrd.js';
 
 async function main(): Promise<number> {

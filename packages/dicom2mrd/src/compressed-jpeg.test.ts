@@ -2,18 +2,19 @@
  * JPEG baseline (4.50), JPEG lossless (4.57, 4.70) and JPEG 2000 (4.90, 4.91) pixel data through
  * dicom2mrd's public reading path. The compressed frames are made at test time: JPEG baseline
  * with the encoder libjpeg-turbo's WebAssembly build ships, JPEG 2000 with OpenJPEG's, lossless
- * JPEG with the small process-14 encoder of jpeg-test-fixtures.ts (no npm package encodes it).
+ * JPEG with the small process-14 encoder of testing/compressed-frames.ts (no npm package encodes it).
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DataType, TransferSyntax } from '@mrd-tools/core';
+import { DataType } from '@mrd-tools/core/constants';
+import { TransferSyntax } from '@mrd-tools/dicom-mapping';
 import { readDicomBytes } from './dicom-file.js';
 import { convertDicomFolder } from './dicom2mrd.js';
-import { e, syntheticMr } from './test-fixtures.js';
-import { encapsulate, encodeLosslessJpeg, fragments } from './jpeg-test-fixtures.js';
+import { e, syntheticMr } from './testing/synthetic-dicom.js';
+import { encapsulate, encodeLosslessJpeg, fragments } from './testing/compressed-frames.js';
 
 const require = createRequire(import.meta.url);
 

@@ -4,13 +4,13 @@
  * with the corrections the issue lists (no crash on missing AcquisitionTime / TriggerTime /
  * SliceLocation or on times without fractional seconds; one image per frame of enhanced MR).
  */
-import {
-  DataType, ImageType, MetaAttributes, Tag, cross, dicomTimeToTicks, dot, emptyImageHeader,
-  encodeDicomJsonMeta, flowFromSequenceName, formatPythonFloat, logger, millisecondsToTicks,
-  numberValue, sequenceItem, serializeIsmrmrdHeader, stringValue, DICOM_TO_MRD_IMAGE_TYPE,
-  PATIENT_POSITIONS, SopClass,
-  type DicomJsonDataset, type Image, type IsmrmrdHeader, type PatientPosition,
-} from '@mrd-tools/core';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MetaAttributes, formatPythonFloat } from '@mrd-tools/core/meta';
+import { Tag, cross, dicomTimeToTicks, dot, encodeDicomJsonMeta, flowFromSequenceName, millisecondsToTicks, numberValue, sequenceItem, stringValue, DICOM_TO_MRD_IMAGE_TYPE, SopClass, type DicomJsonDataset } from '@mrd-tools/dicom-mapping';
+import { emptyImageHeader } from '@mrd-tools/core/headers';
+import { logger } from '@mrd-tools/core/logging';
+import { serializeIsmrmrdHeader, PATIENT_POSITIONS, type IsmrmrdHeader, type PatientPosition } from '@mrd-tools/core/xml-header';
+import type { Image } from '@mrd-tools/core/messages';
 import type { DicomFile } from './dicom-file.js';
 import { framesOf, type DicomFrame } from './frames.js';
 import { restoreMrdPrivatePixels } from './mrd-private.js';

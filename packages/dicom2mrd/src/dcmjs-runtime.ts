@@ -3,7 +3,7 @@
  * prints to the console; dcmjs warns e.g. about unknown VRs in private tags).
  */
 import dcmjs from 'dcmjs';
-import { logger } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
 
 type LogMethod = (...args: unknown[]) => void;
 interface LoglevelLike {

@@ -5,10 +5,7 @@
 import { inflateRawSync } from 'node:zlib';
 import dicomParser from 'dicom-parser';
 import type { DcmjsDataset, DcmjsElement } from 'dcmjs';
-import {
-  BINARY_VRS, Tag, TransferSyntax, numberValue, stringValue,
-  type DicomJsonDataset, type DicomJsonElement, type DicomJsonValue,
-} from '@mrd-tools/core';
+import { BINARY_VRS, Tag, TransferSyntax, numberValue, stringValue, type DicomJsonDataset, type DicomJsonElement, type DicomJsonValue } from '@mrd-tools/dicom-mapping';
 import { dcmjsData } from './dcmjs-runtime.js';
 import { decodePixelData, isSupportedTransferSyntax, type DecodedPixels, type PixelDescription } from './pixel-decoding.js';
 

@@ -3,10 +3,15 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
-import { DataType, ImageType, MrdFile, Tag, decodeDicomJsonMeta, logger, parseIsmrmrdHeader, parseMeta } from '@mrd-tools/core';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { Tag, decodeDicomJsonMeta } from '@mrd-tools/dicom-mapping';
+import { logger } from '@mrd-tools/core/logging';
+import { parseIsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { parseMeta } from '@mrd-tools/core/meta';
 import { convertDicomFolder, defaultOutputFile, dicom2mrd, readDicomFolder, writeMrdFile } from './dicom2mrd.js';
 import { readDicomBytes } from './dicom-file.js';
-import { e, syntheticMr } from './test-fixtures.js';
+import { e, syntheticMr } from './testing/synthetic-dicom.js';
 
 let dir: string;
 let warnings: string[];

@@ -4,7 +4,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ImageSeriesGroups, MrdWriter, asOutputError, checkOutputPath, logger, type Image } from '@mrd-tools/core';
+import { ImageSeriesGroups } from '@mrd-tools/tool-kit/image-series-groups';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { asOutputError, checkOutputPath } from '@mrd-tools/core/file-output';
+import { logger } from '@mrd-tools/core/logging';
+import type { Image } from '@mrd-tools/core/messages';
 import { DicomReadError, readDicomBytes, type DicomFile } from './dicom-file.js';
 import { dicomFilesToMrd, frameToImage, planDicomToMrd, type DicomToMrdPlan, type DicomToMrdResult } from './convert.js';
 import { findDicomFiles } from './find-files.js';

@@ -3,10 +3,7 @@
  * (multi-frame) MR image with its per-frame position, orientation and timing taken from the
  * functional groups (per-frame item first, then the shared item).
  */
-import {
-  Tag, numberValue, numberValues, sequenceItem, stringValue, stringValues,
-  type DicomJsonDataset,
-} from '@mrd-tools/core';
+import { Tag, numberValue, numberValues, sequenceItem, stringValue, stringValues, type DicomJsonDataset } from '@mrd-tools/dicom-mapping';
 import type { DicomFile } from './dicom-file.js';
 import { mrdPrivateMetadata } from './mrd-private.js';
 

@@ -4,10 +4,9 @@
  * rescaled version of them, and an MRD image_type DICOM cannot express. The exact values are used
  * only while the Pixel Data still matches them (an edited image is taken as it is now).
  */
-import {
-  DataType, Tag, findMrdPrivateBlock, logger, mrdPrivateTags, numberValue, removeMrdPrivateBlock,
-  type DicomJsonDataset,
-} from '@mrd-tools/core';
+import { DataType } from '@mrd-tools/core/constants';
+import { Tag, findMrdPrivateBlock, mrdPrivateTags, numberValue, removeMrdPrivateBlock, type DicomJsonDataset } from '@mrd-tools/dicom-mapping';
+import { logger } from '@mrd-tools/core/logging';
 import type { FramePixels } from './pixel-decoding.js';
 
 export interface MrdPrivateMetadata {

@@ -28,8 +28,8 @@
  * 8-bit samples are widened to 16 bits (MRD has no 8-bit type).
  */
 import { createRequire } from 'node:module';
-import { DataType } from '@mrd-tools/core';
-import { TransferSyntax } from '@mrd-tools/core';
+import { DataType } from '@mrd-tools/core/constants';
+import { TransferSyntax } from '@mrd-tools/dicom-mapping';
 
 const require = createRequire(import.meta.url);
 

@@ -7,7 +7,7 @@
  * the command line is the one the server runs.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { logger } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
 
 export interface AdditionalConfigChoice {
   /** Text to send as a TEXT message, or null to send none. */

@@ -10,8 +10,10 @@
  */
 import { basename, extname } from 'node:path';
 import { readFileSync, existsSync, statSync } from 'node:fs';
-import { logger, SocketConnection, TextProgressBar as ProgressBar } from '@mrd-tools/core';
-import type { MrdConnection } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { SocketConnection } from '@mrd-tools/core/connection';
+import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar';
+import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
 import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputSource } from './input-source.js';
@@ -91,14 +93,13 @@ export function defaultOutfile(filename: string): string {
   return base + '_results' + ext;
 }
 
+/** Thrown in the send loop when the server has ended the session (its CLOSE arrived): sending stops. */
+class ServerEndedSession extends Error {}
 
 /**
  * Writes a batch to the socket; resolves once the bytes are handed to the kernel (the write
  * callback), then releases the batch's buffer for reuse.
  */
-/** Thrown in the send loop when the server has ended the session (its CLOSE arrived): sending stops. */
-class ServerEndedSession extends Error {}
-
 function writeRaw(socket: Socket, batch: EncodedBatch, serverEnded: () => boolean): Promise<void> {
   if (serverEnded()) return Promise.reject(new ServerEndedSession('the server ended the session'));
   return new Promise((resolve, reject) => {
@@ -115,188 +116,241 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
   const outfile = o.outfile ?? defaultOutfile(o.filename);
   if (o.configLocal && !existsSync(o.configLocal)) throw new ClientInputError(`Could not find local config file ${o.configLocal}`);
   if (!existsSync(o.filename)) throw new ClientInputError(`Input file not found: ${o.filename}`);
-
-  let file: InputSource;
+  const file = await openInput(o);
   let closing: Promise<void> | null = null;
   try {
-    // Large inputs are read by a worker (sends never wait behind synchronous HDF5 reads); small
-    // ones on this thread, which is quicker than booting a worker.
-    const large = statSync(o.filename).size >= WORKER_READ_MIN_BYTES;
-    const early = o.earlyReader && o.earlyReader.filename === o.filename && o.readerEntry && large ? o.earlyReader : null;
-    if (o.earlyReader && !early) void o.earlyReader.source.then((s) => s.close(), () => undefined);
-    file = early ? await early.source : o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
-  } catch (err) {
-    throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
-  }
-  try {
-    const groups = file.groups();
-    logger.info(`File ${o.filename} contains ${groups.length} groups:\n  ${groups.join('\n  ')}`);
-    let group = o.inGroup;
-    if (!group) {
-      if (groups.length === 1) group = groups[0];
-      else throw new ClientInputError(`Input group not specified and multiple groups are present in ${o.filename}: ${groups.join(', ')} (choose one with -g)`);
-    }
-    if (!groups.includes(group)) throw new ClientInputError(`Could not find group ${group} in ${o.filename} (groups: ${groups.join(', ') || 'none'})`);
-    logger.info(`Reading data from group '${group}' in file '${o.filename}'`);
-
-    const info = await file.describe(group);
-    const members = info.members;
-    const hasRaw = members.includes('data');
-    const imageSeries = info.imageSeries;
-    const hasImage = imageSeries.length > 0;
-    const hasWaveforms = members.includes('waveforms');
-    if (!hasRaw && !hasImage) throw new ClientInputError(`File ${o.filename} does not contain properly formatted MRD raw or image data (group '${group}')`);
-    const acquisitionCount = info.acquisitionCount;
-    const waveformCount = info.waveformCount;
-
-    const fileConfigAdditional = info.configAdditional ?? null;
-    const additional = chooseAdditionalConfig({
-      config: o.config, configLocal: o.configLocal, ignoreJsonConfig: o.ignoreJsonConfig,
-      fileConfigAdditional, inputFile: o.filename,
-    });
-
-    let xml = info.xml;
-    if (xml === undefined) {
-      logger.warning('Could not find MRD metadata xml in file');
-      xml = PLACEHOLDER_XML;
-    }
-
-    logger.info(`Connecting to MRD server at ${o.address}:${o.port}`);
-    const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
-    const conn = new SocketConnection(socket);
-    const results = new ResultsWriter(outfile, o.outGroup, o.fixTransposed);
-    try {
-      await results.prepare();
-    } catch (err) {
-      socket.destroy();
-      throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
-    }
-    if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
-
-    // Receive concurrently with sending.
-    let closeReceived = false;
-    let receiveFailed: Error | null = null;
-    // Once the server has ended the session (e.g. "server busy", or an ERROR), the rest of the
-    // input is not sent.
-    let serverEnded = false;
-    const ended = () => serverEnded;
-    const receiving = (async () => {
-      try {
-        for await (const msg of conn) await results.record(msg);
-        closeReceived = conn.closeReceived;
-      } catch (err) {
-        receiveFailed = err as Error;
-        logger.error(`Receiving from the server failed: ${receiveFailed.message}`);
-      } finally {
-        serverEnded = true;
-      }
-    })();
-
-    const sent = { acquisitions: 0, images: 0, waveforms: 0 };
-    const c: MrdConnection = conn;
-    let sendFailed: Error | null = null;
-    try {
-      if (o.configLocal) {
-        const text = readFileSync(o.configLocal, 'utf8');
-        logger.info(`Sending local config file '${o.configLocal}' with text:`);
-        logger.info(text);
-        await c.sendConfigText(text);
-      } else {
-        logger.info(`Sending remote config file name '${o.config}'`);
-        await c.sendConfigFile(o.config);
-      }
-      await c.sendHeader(xml);
-      if (additional.text !== null) await c.sendText(additional.text);
-
-      if (hasWaveforms) {
-        if (o.sendWaveforms) {
-          logger.info('Sending waveform data');
-          logger.info(`Found ${waveformCount} waveforms`);
-          const bar = o.progress ? new ProgressBar('Sending waveforms', waveformCount) : null;
-          await conn.flush();
-          for await (const chunk of file.stream('waveforms', group)) {
-            await writeRaw(socket, chunk, ended);
-            sent.waveforms += chunk.count;
-            bar?.update(sent.waveforms);
-          }
-          bar?.finish();
-        } else {
-          logger.info('Waveform data present, but send-waveforms option turned off');
-        }
-      }
-      if (hasRaw) {
-        logger.info('Starting raw data session');
-        logger.info(`Found ${acquisitionCount} raw data readouts`);
-        const bar = o.progress ? new ProgressBar('Sending acquisitions', acquisitionCount) : null;
-        // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
-        await conn.flush();
-        for await (const chunk of file.stream('acquisitions', group)) {
-          await writeRaw(socket, chunk, ended);
-          sent.acquisitions += chunk.count;
-          bar?.update(sent.acquisitions);
-        }
-        bar?.finish();
-      }
-      if (hasImage) {
-        logger.info('Starting image data session');
-        for (const series of imageSeries) {
-          logger.info(`Reading images from '/${group}/${series}'`);
-          await conn.flush();
-          for await (const chunk of file.stream('images', group, series)) {
-            await writeRaw(socket, chunk, ended);
-            sent.images += chunk.count;
-          }
-        }
-      }
-      if (!serverEnded) await c.sendClose();
-    } catch (err) {
-      if (err instanceof ServerEndedSession) {
-        logger.warning('The server ended the session before the whole input was sent; not sending the rest');
-      } else {
-        sendFailed = err as Error;
-        logger.error(`Failed to send data -- aborting! (${sendFailed.message})`);
-      }
-      if (!socket.destroyed) socket.end();
-    }
-
-    // Everything is read: the input reader shuts down while the results come in.
+    // start-up: what to send, the connection, the output group
+    const plan = await planInput(file, o);
+    const { socket, conn, results } = await connectSession(o, outfile);
+    // dispatch: results are received while the input is sent
+    const receiver = startReceiving(conn, results);
+    const sending = await sendInput(o, file, plan, socket, conn, receiver);
+    // clean-up: everything is read, the input reader shuts down while the results come in
     closing = file.close();
     logger.debug('Waiting for threads to finish');
-    await receiving;
+    await receiver.done;
     conn.destroy();
     logger.info('Socket closed (writer)');
-
-    // A session that did not complete is a failure, whatever arrived; what arrived is kept in the
-    // output group, marked incomplete. When nothing arrived, no file is written (or touched). A
-    // session the server ended with CLOSE and no ERROR is complete, even if it did not take all
-    // the input (the rest was not sent).
-    const got = results.counts;
-    const what = `${got.images} images, ${got.acquisitions} acquisitions${got.waveforms ? `, ${got.waveforms} waveforms` : ''}`;
-    let failure: string | null = null;
-    if (sendFailed && !closeReceived) failure = `sending ${basename(o.filename)} failed: ${(sendFailed as Error).message} (received ${what})`;
-    else if (receiveFailed) failure = `receiving results failed after ${what}: ${(receiveFailed as Error).message}`;
-    else if (!closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
-    else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
-    const keep = !failure || results.receivedData;
-    if (keep) await results.finish(xml, failure ?? undefined);
-    else await results.close();
-
-    const summary: ClientSummary = {
-      sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
-    };
-    logger.info('---------------------- Summary ----------------------');
-    logger.info(`Sent ${String(sent.acquisitions).padStart(5)} acquisitions  |  Received ${String(summary.received.acquisitions).padStart(5)} acquisitions`);
-    logger.info(`Sent ${String(sent.images).padStart(5)} images        |  Received ${String(summary.received.images).padStart(5)} images`);
-    logger.info(`Sent ${String(sent.waveforms).padStart(5)} waveforms     |  Received ${String(summary.received.waveforms).padStart(5)} waveforms`);
-    if (failure) {
-      throw new SessionFailedError(keep
-        ? `${failure}; what arrived is in ${outfile}, group '${o.outGroup}', marked incomplete`
-        : `${failure}; nothing was written to ${outfile}`, { closeReceived, serverErrors: [...results.serverErrors], receivedData: results.receivedData });
-    }
-    logger.info(`Results written to ${outfile}`);
-    logger.info('Session complete');
-    return summary;
+    return await finishResults(o, outfile, plan.xml, results, sending, receiver);
   } finally {
     await (closing ?? file.close());
   }
+}
+
+// ------------------------------------------------------------------------------------ start-up
+
+/**
+ * Opens the input: large files are read by a worker (sends never wait behind synchronous HDF5
+ * reads), small ones on this thread, which is quicker than booting a worker.
+ */
+async function openInput(o: ClientOptions): Promise<InputSource> {
+  try {
+    const large = statSync(o.filename).size >= WORKER_READ_MIN_BYTES;
+    const early = o.earlyReader && o.earlyReader.filename === o.filename && o.readerEntry && large ? o.earlyReader : null;
+    if (o.earlyReader && !early) void o.earlyReader.source.then((s) => s.close(), () => undefined);
+    return early ? await early.source : o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
+  } catch (err) {
+    throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
+  }
+}
+
+/** What is sent: the input group and what it holds, the XML header, the additional config. */
+interface InputPlan {
+  group: string;
+  hasRaw: boolean;
+  hasWaveforms: boolean;
+  imageSeries: string[];
+  acquisitionCount: number;
+  waveformCount: number;
+  xml: string;
+  additionalText: string | null;
+}
+
+async function planInput(file: InputSource, o: ClientOptions): Promise<InputPlan> {
+  const groups = file.groups();
+  logger.info(`File ${o.filename} contains ${groups.length} groups:\n  ${groups.join('\n  ')}`);
+  let group = o.inGroup;
+  if (!group) {
+    if (groups.length === 1) group = groups[0];
+    else throw new ClientInputError(`Input group not specified and multiple groups are present in ${o.filename}: ${groups.join(', ')} (choose one with -g)`);
+  }
+  if (!groups.includes(group)) throw new ClientInputError(`Could not find group ${group} in ${o.filename} (groups: ${groups.join(', ') || 'none'})`);
+  logger.info(`Reading data from group '${group}' in file '${o.filename}'`);
+
+  const info = await file.describe(group);
+  const hasRaw = info.members.includes('data');
+  if (!hasRaw && info.imageSeries.length === 0) throw new ClientInputError(`File ${o.filename} does not contain properly formatted MRD raw or image data (group '${group}')`);
+  const additional = chooseAdditionalConfig({
+    config: o.config, configLocal: o.configLocal, ignoreJsonConfig: o.ignoreJsonConfig,
+    fileConfigAdditional: info.configAdditional ?? null, inputFile: o.filename,
+  });
+  let xml = info.xml;
+  if (xml === undefined) {
+    logger.warning('Could not find MRD metadata xml in file');
+    xml = PLACEHOLDER_XML;
+  }
+  return {
+    group, hasRaw, hasWaveforms: info.members.includes('waveforms'), imageSeries: info.imageSeries,
+    acquisitionCount: info.acquisitionCount, waveformCount: info.waveformCount, xml, additionalText: additional.text,
+  };
+}
+
+/** Connects to the server and prepares the output group. */
+async function connectSession(o: ClientOptions, outfile: string): Promise<{ socket: Socket; conn: SocketConnection; results: ResultsWriter }> {
+  logger.info(`Connecting to MRD server at ${o.address}:${o.port}`);
+  const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
+  const conn = new SocketConnection(socket);
+  const results = new ResultsWriter(outfile, o.outGroup, o.fixTransposed);
+  try {
+    await results.prepare();
+  } catch (err) {
+    socket.destroy();
+    throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
+  }
+  if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
+  return { socket, conn, results };
+}
+
+// ------------------------------------------------------------------------------------ dispatch
+
+/** The receiving side: every message from the server into the results, until CLOSE. */
+interface Receiver {
+  done: Promise<void>;
+  closeReceived: boolean;
+  failed: Error | null;
+  /** The server has ended the session (e.g. "server busy", or an ERROR): the rest is not sent. */
+  serverEnded: boolean;
+}
+
+function startReceiving(conn: SocketConnection, results: ResultsWriter): Receiver {
+  const r: Receiver = { done: Promise.resolve(), closeReceived: false, failed: null, serverEnded: false };
+  r.done = (async () => {
+    try {
+      for await (const msg of conn) await results.record(msg);
+      r.closeReceived = conn.closeReceived;
+    } catch (err) {
+      r.failed = err as Error;
+      logger.error(`Receiving from the server failed: ${r.failed.message}`);
+    } finally {
+      r.serverEnded = true;
+    }
+  })();
+  return r;
+}
+
+/** The sending side, in the reference's order (see the file header); stops when the server ends the session. */
+async function sendInput(
+  o: ClientOptions, file: InputSource, plan: InputPlan, socket: Socket, conn: SocketConnection, receiver: Receiver,
+): Promise<{ sent: ClientSummary['sent']; failed: Error | null }> {
+  const sent = { acquisitions: 0, images: 0, waveforms: 0 };
+  const ended = () => receiver.serverEnded;
+  const c: MrdConnection = conn;
+  const { group } = plan;
+  try {
+    if (o.configLocal) {
+      const text = readFileSync(o.configLocal, 'utf8');
+      logger.info(`Sending local config file '${o.configLocal}' with text:`);
+      logger.info(text);
+      await c.sendConfigText(text);
+    } else {
+      logger.info(`Sending remote config file name '${o.config}'`);
+      await c.sendConfigFile(o.config);
+    }
+    await c.sendHeader(plan.xml);
+    if (plan.additionalText !== null) await c.sendText(plan.additionalText);
+
+    if (plan.hasWaveforms) {
+      if (o.sendWaveforms) {
+        logger.info('Sending waveform data');
+        logger.info(`Found ${plan.waveformCount} waveforms`);
+        const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
+        await conn.flush();
+        for await (const chunk of file.stream('waveforms', group)) {
+          await writeRaw(socket, chunk, ended);
+          sent.waveforms += chunk.count;
+          bar?.update(sent.waveforms);
+        }
+        bar?.finish();
+      } else {
+        logger.info('Waveform data present, but send-waveforms option turned off');
+      }
+    }
+    if (plan.hasRaw) {
+      logger.info('Starting raw data session');
+      logger.info(`Found ${plan.acquisitionCount} raw data readouts`);
+      const bar = o.progress ? new ProgressBar('Sending acquisitions', plan.acquisitionCount) : null;
+      // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
+      await conn.flush();
+      for await (const chunk of file.stream('acquisitions', group)) {
+        await writeRaw(socket, chunk, ended);
+        sent.acquisitions += chunk.count;
+        bar?.update(sent.acquisitions);
+      }
+      bar?.finish();
+    }
+    if (plan.imageSeries.length > 0) {
+      logger.info('Starting image data session');
+      for (const series of plan.imageSeries) {
+        logger.info(`Reading images from '/${group}/${series}'`);
+        await conn.flush();
+        for await (const chunk of file.stream('images', group, series)) {
+          await writeRaw(socket, chunk, ended);
+          sent.images += chunk.count;
+        }
+      }
+    }
+    if (!receiver.serverEnded) await c.sendClose();
+    return { sent, failed: null };
+  } catch (err) {
+    let failed: Error | null = null;
+    if (err instanceof ServerEndedSession) {
+      logger.warning('The server ended the session before the whole input was sent; not sending the rest');
+    } else {
+      failed = err as Error;
+      logger.error(`Failed to send data -- aborting! (${failed.message})`);
+    }
+    if (!socket.destroyed) socket.end();
+    return { sent, failed };
+  }
+}
+
+// ------------------------------------------------------------------------------------ clean-up
+
+/**
+ * A session that did not complete is a failure, whatever arrived; what arrived is kept in the
+ * output group, marked incomplete. When nothing arrived, no file is written (or touched). A
+ * session the server ended with CLOSE and no ERROR is complete, even if it did not take all the
+ * input (the rest was not sent).
+ */
+async function finishResults(
+  o: ClientOptions, outfile: string, xml: string, results: ResultsWriter,
+  sending: { sent: ClientSummary['sent']; failed: Error | null }, receiver: Receiver,
+): Promise<ClientSummary> {
+  const { sent } = sending;
+  const got = results.counts;
+  const what = `${got.images} images, ${got.acquisitions} acquisitions${got.waveforms ? `, ${got.waveforms} waveforms` : ''}`;
+  let failure: string | null = null;
+  if (sending.failed && !receiver.closeReceived) failure = `sending ${basename(o.filename)} failed: ${sending.failed.message} (received ${what})`;
+  else if (receiver.failed) failure = `receiving results failed after ${what}: ${receiver.failed.message}`;
+  else if (!receiver.closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
+  else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
+  const keep = !failure || results.receivedData;
+  if (keep) await results.finish(xml, failure ?? undefined);
+  else await results.close();
+
+  const summary: ClientSummary = {
+    sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
+  };
+  logger.info('---------------------- Summary ----------------------');
+  logger.info(`Sent ${String(sent.acquisitions).padStart(5)} acquisitions  |  Received ${String(summary.received.acquisitions).padStart(5)} acquisitions`);
+  logger.info(`Sent ${String(sent.images).padStart(5)} images        |  Received ${String(summary.received.images).padStart(5)} images`);
+  logger.info(`Sent ${String(sent.waveforms).padStart(5)} waveforms     |  Received ${String(summary.received.waveforms).padStart(5)} waveforms`);
+  if (failure) {
+    throw new SessionFailedError(keep
+      ? `${failure}; what arrived is in ${outfile}, group '${o.outGroup}', marked incomplete`
+      : `${failure}; nothing was written to ${outfile}`, { closeReceived: receiver.closeReceived, serverErrors: [...results.serverErrors], receivedData: results.receivedData });
+  }
+  logger.info(`Results written to ${outfile}`);
+  logger.info('Session complete');
+  return summary;
 }

@@ -3,7 +3,7 @@
  * each failure logged as a warning, then a clear error.
  */
 import { connect, type Socket } from 'node:net';
-import { logger } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
 
 export class ConnectError extends Error {}
 

@@ -11,13 +11,13 @@
  * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
  */
 import { Worker, parentPort } from 'node:worker_threads';
-import type { MrdMessage } from '@mrd-tools/core';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 // The reader and the encoder by their own modules, not the core's index: the worker bundle
 // (dist/input-reader.js) then holds only what reading and encoding need, and starting the
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
-import { MrdFile } from '../../mrd-core/src/hdf5/reader/index.js';
-import { encodeMessageInto, encodeMessages, encodedMessageLength } from '../../mrd-core/src/stream/encoder.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 
 export interface GroupInfo {
   members: string[];

@@ -3,8 +3,8 @@
  * client calling mrd2gif.main. The mrd2gif library is bundled into mrd-client (its third-party
  * packages, gifenc and pngjs, are mrd-client dependencies too).
  */
-import { logger } from '@mrd-tools/core';
-import { mrd2gif } from '../../mrd2gif/src/index.js';
+import { logger } from '@mrd-tools/core/logging';
+import { mrd2gif } from '@mrd-tools/mrd2gif';
 
 export async function writePreviews(file: string, group: string, _quiet: boolean): Promise<string[]> {
   const outputs = await mrd2gif(file, { inGroup: group });

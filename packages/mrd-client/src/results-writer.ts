@@ -15,8 +15,12 @@
  * complete gets a text dataset `incomplete` saying why (`INCOMPLETE_DATASET`).
  */
 import { existsSync } from 'node:fs';
-import { logger, ImageSeriesGroups, MrdFile, MrdWriter } from '@mrd-tools/core';
-import type { Acquisition, Image, MrdMessage, Waveform } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { ImageSeriesGroups } from '@mrd-tools/tool-kit/image-series-groups';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { transposeImage } from './transpose-image.js';
 
 const BATCH_BYTES = 16 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { terminalLogSink } from './status-line.js';
-import { LogLevel } from '@mrd-tools/core';
+import { LogLevel } from '@mrd-tools/core/logging';
 
 function stream(isTTY: boolean): { s: NodeJS.WriteStream; out: string[] } {
   const out: string[] = [];

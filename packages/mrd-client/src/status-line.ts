@@ -5,7 +5,8 @@
  * update and erased before any other line; everything else is printed as it comes. Not on a
  * terminal, every line is printed as it comes (a log file or a pipe keeps all updates).
  */
-import { isProgressUpdate, type LogSink } from '@mrd-tools/core';
+import { isProgressUpdate } from '@mrd-tools/recon-api/progress';
+import type { LogSink } from '@mrd-tools/core/logging';
 
 export function terminalLogSink(stream: NodeJS.WriteStream = process.stdout): LogSink {
   let shown = false;

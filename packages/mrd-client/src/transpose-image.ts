@@ -4,8 +4,8 @@
  * of view x/y swapped, read and phase directions swapped, and the ImageRowDir / ImageColumnDir
  * meta attributes swapped when both are present.
  */
-import { parseMeta, serializeMeta } from '@mrd-tools/core';
-import type { Image, ImagePixels } from '@mrd-tools/core';
+import { parseMeta, serializeMeta } from '@mrd-tools/core/meta';
+import type { Image, ImagePixels } from '@mrd-tools/core/messages';
 
 export function transposeImage(img: Image): Image {
   const h = img.head;

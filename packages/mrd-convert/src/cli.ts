@@ -4,9 +4,9 @@
  * do, so converted files are byte-identical to theirs. Argument table and orchestration only: the
  * formats and the mapping live in @mrd-tools/core.
  */
-import {
-  CliUsageError, logger, logLevelFromVerbosity, LogLevel, runCli, TextProgressBar, toolParser, toolVersion, verbosityOptions,
-} from '@mrd-tools/core';
+import { CliUsageError, logLevelFromVerbosity, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
+import { logger, LogLevel } from '@mrd-tools/core/logging';
+import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { MAPPING_LOSSES, UPSTREAM_HEADER_LOSSES } from '@mrd-tools/core/mrd-v2';
 import { convert, UsageError } from './convert.js';
 import { FORMATS, formatOfName, formatOfPath, sniffFormat, type Format } from './formats.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { MrdMessage } from '@mrd-tools/core';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { MrdV1ToV2, MrdV2ToV1, type HeaderMapping, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
 import type { Format } from './formats.js';
 import { openSink } from './sinks.js';

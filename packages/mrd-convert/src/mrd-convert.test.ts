@@ -10,7 +10,8 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MrdFile, decodeStream } from '@mrd-tools/core';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { decodeStream } from '@mrd-tools/core/stream';
 import { decodeMrdV2 } from '@mrd-tools/core/mrd-v2';
 import { reference } from '@mrd-tools/core/testing';
 import { convert } from './convert.js';

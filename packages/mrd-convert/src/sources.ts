@@ -15,7 +15,10 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { decodeMessages, MrdFile, type MrdMessage, type Acquisition, type Waveform } from '@mrd-tools/core';
+import { decodeMessages } from '@mrd-tools/core/stream';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
 import { MrdV2NdjsonDecoder, MrdV2StreamDecoder, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
 import type { Format } from './formats.js';
 import { temporaryPath, removeQuietly } from './output-file.js';

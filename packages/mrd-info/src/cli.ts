@@ -2,7 +2,7 @@
  * mrd-info: what an MRD file holds, before anything else: groups, the XML header's essentials,
  * acquisitions by flag and counter ranges, image series, waveforms by id. Headers only.
  */
-import { runCli, toolParser, toolVersion } from '@mrd-tools/core';
+import { runCli, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
 import { summarize } from './summary.js';
 import { formatSummary } from './text.js';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MrdFile } from '@mrd-tools/core';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { reference } from '@mrd-tools/core/testing';
 import { SCHEMA, summarize, type Summary } from './summary.js';
 import { formatSummary } from './text.js';
@@ -121,7 +121,7 @@ describe('mrd-info summary of the reference files', () => {
       } finally {
         file.close();
       }
-      const { AcquisitionFlag } = await import('@mrd-tools/core');
+      const { AcquisitionFlag } = await import('@mrd-tools/core/constants');
       const byBit = Object.fromEntries(Object.entries(s.groups[0]!.acquisitions!.flags).map(([n, c]) => [String((AcquisitionFlag as Record<string, number>)[n] ?? n), c]));
       expect(byBit, f).toEqual(flags);
       expect(s.groups[0]!.acquisitions!.trajectory_dimensions).toEqual(traj);

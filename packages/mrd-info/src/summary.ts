@@ -7,18 +7,10 @@
  * `Summary` is the `--json` output: its shape is the schema written down in README.md (and
  * checked against it by the tests); a change to it is a change of `schema`.
  */
-import {
-  AcquisitionFlag,
-  DataType,
-  ENCODING_LIMIT_NAMES,
-  ImageType,
-  MrdFile,
-  tryParseIsmrmrdHeader,
-  type AcquisitionHeader,
-  type ImageHeader,
-  type IsmrmrdHeader,
-  type WaveformHeader,
-} from '@mrd-tools/core';
+import { AcquisitionFlag, DataType, ImageType } from '@mrd-tools/core/constants';
+import { ENCODING_LIMIT_NAMES, tryParseIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '@mrd-tools/core/headers';
 import { statSync } from 'node:fs';
 
 export const SCHEMA = 'mrd-info/1';

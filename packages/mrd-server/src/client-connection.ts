@@ -23,7 +23,9 @@
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { encodeMessages, formatLogging, logger, MrdFrameScanner, MrdProtocolError } from '@mrd-tools/core';
+import { encodeMessages, MrdFrameScanner, MrdProtocolError } from '@mrd-tools/core/stream';
+import { formatLogging } from '@mrd-tools/core/connection';
+import { logger } from '@mrd-tools/core/logging';
 
 /** Bytes a connection may hold before its first message is complete (a config is ~1 KB). */
 export const PRECONFIG_BYTES = 64 * 1024;

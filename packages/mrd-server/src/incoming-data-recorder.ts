@@ -18,9 +18,11 @@
 import { mkdirSync } from 'node:fs';
 import { renameSync, existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { logger, ImageSeriesGroups } from '@mrd-tools/core';
-import type { Acquisition, Image, MrdMessage, Waveform } from '@mrd-tools/core';
-import { MrdWriter } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { ImageSeriesGroups } from '@mrd-tools/tool-kit/image-series-groups';
+import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { incomingDataFileName, protocolFileName, uniquePathInFolder, measurementInfo } from './savedata-naming.js';
 
 const BATCH_BYTES = 16 * 1024 * 1024;

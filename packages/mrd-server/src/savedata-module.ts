@@ -9,8 +9,10 @@
  * second. A write that fails ends the session with an ERROR naming the file.
  */
 import { mkdirSync } from 'node:fs';
-import { logger, MrdWriter } from '@mrd-tools/core';
-import type { Acquisition, ReconModule, Waveform } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
+import type { ReconModule } from '@mrd-tools/recon-api/module';
 import { measFileName, uniquePathInFolder } from './savedata-naming.js';
 
 const BATCH_BYTES = 16 * 1024 * 1024;

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { logger, LogLevel, type LogSink } from '@mrd-tools/core';
+import { logger, LogLevel, type LogSink } from '@mrd-tools/core/logging';
 import { jsonLogLine, type LogFormat } from './operations/json-log.js';
 
 export interface ServerLogOptions {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeMessages, MrdStreamDecoder, type MrdMessage } from '@mrd-tools/core';
+import { encodeMessages, MrdStreamDecoder } from '@mrd-tools/core/stream';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { MrdServer, type ServerOptions } from './server.js';
 
 const HEADER = '<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>';

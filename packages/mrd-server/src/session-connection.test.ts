@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MrdConnection, MrdMessage } from '@mrd-tools/core';
+import type { MrdConnection, MrdMessage } from '@mrd-tools/core/connection';
 import { SessionConnection } from './session-connection.js';
 
 function fakeWire(msgs: MrdMessage[]): MrdConnection & { sent: MrdMessage[] } {

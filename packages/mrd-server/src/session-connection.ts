@@ -8,7 +8,8 @@
  * Iterating yields every message up to, not including, CLOSE. A module may break out of its
  * loop and iterate again later; breaking does not close the connection.
  */
-import type { Acquisition, Image, MrdConnection, MrdMessage, TextLogLevel, Waveform } from '@mrd-tools/core';
+import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
+import type { MrdConnection, MrdMessage, TextLogLevel } from '@mrd-tools/core/connection';
 
 export interface IncomingObserver {
   (msg: MrdMessage): void | Promise<void>;

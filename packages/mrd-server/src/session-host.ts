@@ -7,7 +7,7 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { Socket } from 'node:net';
 import { coreNamespaces } from './core-namespaces.js';
-import { logger, LogLevel } from '@mrd-tools/core';
+import { logger, LogLevel } from '@mrd-tools/core/logging';
 import { PortStream } from './port-stream.js';
 import { runSession } from './session.js';
 import { provideCoreToUserModules } from './user-modules.js';

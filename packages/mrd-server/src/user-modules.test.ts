@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as core from '@mrd-tools/core';
+import { coreNamespaces } from './core-namespaces.js';
 import { findUserModule, loadUserModule, provideCoreToUserModules, UserModuleLoadError } from './user-modules.js';
 
 function dirs() {
@@ -39,7 +39,7 @@ export async function process(connection: any, config: any): Promise<void> {
   const p: Probe = { same: core.logger === logger, n: twice(config.n), version: emptyImageHeader().version };
   connection.result = p;
 }`);
-    provideCoreToUserModules({ '@mrd-tools/core': core as unknown as Record<string, unknown> });
+    provideCoreToUserModules(coreNamespaces());
     const mod = await loadUserModule(findUserModule([mods], 'm')!);
     const conn: Record<string, unknown> = {};
     await mod.process(conn as never, { n: 21 }, null);
@@ -47,11 +47,30 @@ export async function process(connection: any, config: any): Promise<void> {
     expect((conn.result as { same: boolean }).same).toBe(true);
   });
 
+  it('gives modules the module API, the numerics, and the server\'s ndarray and ndarray-ops (not installed beside them)', async () => {
+    const { mods } = dirs();
+    writeFileSync(join(mods, 'nd.ts'), `
+import ndarray from 'ndarray';
+import ops from 'ndarray-ops';
+import { hanning, outer } from '@mrd-tools/recon-api';
+import { fftshift } from '@mrd-tools/recon-kernels/centred-fft';
+export async function process(connection: any): Promise<void> {
+  const a = ndarray(new Float64Array([1, 2, 3, 4]), [2, 2]);
+  ops.mulseq(a, 10);
+  connection.result = { a: [...a.data], w: [...outer(hanning(3), hanning(3)).data], s: [...fftshift(Float64Array.from([0, 1, 2]), [3])] };
+}`);
+    provideCoreToUserModules(coreNamespaces());
+    const mod = await loadUserModule(findUserModule([mods], 'nd')!);
+    const conn: Record<string, unknown> = {};
+    await mod.process(conn as never, 'nd', null);
+    expect(conn.result).toEqual({ a: [10, 20, 30, 40], w: [0, 0, 0, 0, 1, 0, 0, 0, 0], s: [2, 0, 1] });
+  });
+
   it('reports compile errors with file and line, and a missing process export', async () => {
     const { mods } = dirs();
     writeFileSync(join(mods, 'bad.ts'), 'export async function process( {');
     writeFileSync(join(mods, 'noproc.ts'), 'export const x = 1;');
-    provideCoreToUserModules({ '@mrd-tools/core': core as unknown as Record<string, unknown> });
+    provideCoreToUserModules(coreNamespaces());
     await expect(loadUserModule(join(mods, 'bad.ts'))).rejects.toThrow(/bad\.ts:1:\d+/);
     await expect(loadUserModule(join(mods, 'noproc.ts'))).rejects.toBeInstanceOf(UserModuleLoadError);
   });

@@ -3,8 +3,10 @@
  * `--modules-dir` folders, exporting `process(connection, config, header)`. They are loaded at
  * run time with no build step: esbuild bundles the file (TypeScript stripped, relative imports
  * and packages from the module's own node_modules included) in memory, and the bundle is imported
- * from a data: URL. `import ... from '@mrd-tools/core'` resolves to the server's own core
- * instance (a shim module reading it from a global the server sets), so a user module shares
+ * from a data: URL. `import ... from '@mrd-tools/recon-api'` (and the `@mrd-tools/core/...`,
+ * `@mrd-tools/recon-kernels/...`, `ndarray` and `ndarray-ops` entries listed in
+ * core-namespaces.ts) resolves to the server's
+ * own instance (a shim module reading it from a global the server sets), so a user module shares
  * the server's logger, codec and numerics rather than loading a second copy.
  *
  * The module is looked up only by a config name that passed `isValidConfigName`, and the file
@@ -13,12 +15,14 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ReconModule } from '@mrd-tools/core';
+import type { ReconModule } from '@mrd-tools/recon-api/module';
 import { isValidConfigName } from './config-name.js';
 
 export const USER_MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 const CORE_GLOBAL = Symbol.for('@mrd-tools/core');
 const CORE_SPECIFIER = '@mrd-tools/core';
+/** The specifiers served from the server's instance (see core-namespaces.ts for the list). */
+const PROVIDED = /^(@mrd-tools\/(core|recon-api|recon-kernels)(\/[\w-]+)*|ndarray|ndarray-ops)$/;
 
 /** The file implementing config `name` in the first modules folder that has one, or null. */
 export function findUserModule(dirs: readonly string[], name: string): string | null {
@@ -40,10 +44,7 @@ export function findUserModule(dirs: readonly string[], name: string): string | 
   return null;
 }
 
-/**
- * Makes these module namespaces what user modules get for `import ... from '<specifier>'`
- * (`@mrd-tools/core`, `@mrd-tools/core/fft`, `@mrd-tools/core/recon`).
- */
+/** Makes these module namespaces what user modules get for `import ... from '<specifier>'`. */
 export function provideCoreToUserModules(namespaces: Record<string, Record<string, unknown>>): void {
   (globalThis as Record<symbol, unknown>)[CORE_GLOBAL] = namespaces;
 }
@@ -61,7 +62,8 @@ function coreShimSource(specifier: string): string {
   return [
     `const ns = globalThis[Symbol.for(${JSON.stringify(CORE_SPECIFIER)})][${JSON.stringify(specifier)}];`,
     names.length ? `export const { ${names.join(', ')} } = ns;` : '',
-    'export default ns;',
+    // a CommonJS package's module.exports (ndarray's constructor), else the namespace itself
+    "export default 'default' in ns ? ns.default : ns;",
   ].join('\n');
 }
 
@@ -98,7 +100,7 @@ export async function loadUserModule(file: string): Promise<ReconModule> {
       plugins: [{
         name: 'mrd-core-shim',
         setup(b) {
-          b.onResolve({ filter: /^@mrd-tools\/core(\/[\w-]+)?$/ }, (args) => ({ path: args.path, namespace: 'mrd-core-shim' }));
+          b.onResolve({ filter: PROVIDED }, (args) => ({ path: args.path, namespace: 'mrd-core-shim' }));
           b.onLoad({ filter: /.*/, namespace: 'mrd-core-shim' }, (args) => ({ contents: coreShimSource(args.path), loader: 'js' }));
         },
       }],

@@ -6,7 +6,8 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { logger, logLevelFromVerbosity, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { logLevelFromVerbosity, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
 import { MrdSource } from './server/mrd-source.js';
 import { ViewServer } from './server/http-server.js';
 

@@ -1,7 +1,9 @@
 /**
  * mrd2dicom: converts the images of an MRD file to DICOM files (reference mrd2dicom.py).
  */
-import { logger, logLevelFromVerbosity, PARTIAL_EXIT_STATUS, runCli, TextProgressBar, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
+import { logLevelFromVerbosity, PARTIAL_EXIT_STATUS, runCli, toolParser, toolVersion, verbosityOptions } from '@mrd-tools/tool-kit/cli';
+import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { mrdFileToDicom } from './mrd2dicom.js';
 
 async function main(): Promise<number> {

@@ -14,10 +14,8 @@
  * each independently; a test checks this).
  */
 import dcmjs, { type DcmjsDataset, type DcmjsElement } from 'dcmjs';
-import {
-  BINARY_VRS, Tag, TransferSyntax, logger,
-  type DicomJsonDataset, type DicomJsonElement, type DicomJsonPersonName,
-} from '@mrd-tools/core';
+import { BINARY_VRS, Tag, TransferSyntax, type DicomJsonDataset, type DicomJsonElement, type DicomJsonPersonName } from '@mrd-tools/dicom-mapping';
+import { logger } from '@mrd-tools/core/logging';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './image-to-dicom.js';
 
 // dcmjs logs through loglevel; route it to our logger (libraries never print to the console).

@@ -23,13 +23,12 @@
  * - ImageRowDir / ImageColumnDir meta are used only when the header's read/phase directions are
  *   zero (the header is the MRD geometry; the reference lets the meta override it).
  */
-import {
-  DataType, ImageType, MRD_TO_DICOM_IMAGE_TYPE, DICOM_TO_MRD_IMAGE_TYPE, SopClass, Tag, TransferSyntax,
-  decodeDicomJsonMeta, dicomTimeToTicks, float32ShortestValue, generateUid, logger, millisecondsToTicks,
-  numberValue, numberValues, stringValue, stringValues, ticksToDicomTime, ticksToMilliseconds, uidFromName,
-  allocateMrdPrivateBlock, mrdPrivateTags, removeMrdPrivateBlock, MRD_PRIVATE_CREATOR,
-  type DicomJsonDataset, type DicomJsonElement, type Image, type IsmrmrdHeader, type MetaAttributes,
-} from '@mrd-tools/core';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MRD_TO_DICOM_IMAGE_TYPE, DICOM_TO_MRD_IMAGE_TYPE, SopClass, Tag, TransferSyntax, decodeDicomJsonMeta, dicomTimeToTicks, float32ShortestValue, generateUid, millisecondsToTicks, numberValue, numberValues, stringValue, stringValues, ticksToDicomTime, ticksToMilliseconds, uidFromName, allocateMrdPrivateBlock, mrdPrivateTags, removeMrdPrivateBlock, MRD_PRIVATE_CREATOR, type DicomJsonDataset, type DicomJsonElement } from '@mrd-tools/dicom-mapping';
+import { logger } from '@mrd-tools/core/logging';
+import type { Image } from '@mrd-tools/core/messages';
+import type { IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import type { MetaAttributes } from '@mrd-tools/core/meta';
 import { encodeMonochrome, encodeRgb, range16, type EncodedPixels } from './pixel-encoding.js';
 
 export const IMPLEMENTATION_CLASS_UID = uidFromName('mrd-tools', 'implementation-class');

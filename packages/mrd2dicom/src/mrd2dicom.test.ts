@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
-import {
-  DataType, ImageType, MetaAttributes, MrdFile, Tag, emptyImageHeader, logger, dicomTimeToTicks, parseMeta,
-  type DicomJsonDataset, type Image,
-} from '@mrd-tools/core';
-import { convertDicomFolder } from '../../dicom2mrd/src/dicom2mrd.js';
-import { readDicomBytes, type DicomFile } from '../../dicom2mrd/src/dicom-file.js';
-import { dicomFilesToMrd } from '../../dicom2mrd/src/convert.js';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MetaAttributes, parseMeta } from '@mrd-tools/core/meta';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { Tag, dicomTimeToTicks, type DicomJsonDataset } from '@mrd-tools/dicom-mapping';
+import { emptyImageHeader } from '@mrd-tools/core/headers';
+import { logger } from '@mrd-tools/core/logging';
+import type { Image } from '@mrd-tools/core/messages';
+import { convertDicomFolder } from '@mrd-tools/dicom2mrd';
+import { readDicomBytes, type DicomFile } from '@mrd-tools/dicom2mrd';
+import { dicomFilesToMrd } from '@mrd-tools/dicom2mrd';
 import { normaliseDatesAndTimes } from './image-to-dicom.js';
 import { writeDicomFile, writeDicomFileWithDcmjs } from './dicom-writer.js';
 import { originalDataset } from './image-to-dicom.js';

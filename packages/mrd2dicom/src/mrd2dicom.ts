@@ -4,11 +4,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import {
-  DataType, ImageType, MrdFile, OutputFileError, Tag, generateUid, logger, parseIsmrmrdHeader, parseMeta, MetaAttributes, prepareOutputFolder, writeFileAtomic,
-  stringValue, decodeDicomJsonMeta,
-  type Image, type IsmrmrdHeader,
-} from '@mrd-tools/core';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { OutputFileError, prepareOutputFolder, writeFileAtomic } from '@mrd-tools/core/file-output';
+import { Tag, generateUid, stringValue, decodeDicomJsonMeta } from '@mrd-tools/dicom-mapping';
+import { logger } from '@mrd-tools/core/logging';
+import { parseIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { parseMeta, MetaAttributes } from '@mrd-tools/core/meta';
+import type { Image } from '@mrd-tools/core/messages';
 import { imagePartToDicom, type DicomImagePart, type UidContext } from './image-to-dicom.js';
 import { writeDicomFile } from './dicom-writer.js';
 

@@ -13,7 +13,7 @@
  * - RGB images (image_type 6, 3 channels) become 8-bit RGB when every value is 0..255, else
  *   16-bit RGB.
  */
-import { DataType } from '@mrd-tools/core';
+import { DataType } from '@mrd-tools/core/constants';
 
 export interface EncodedPixels {
   bytes: Uint8Array;

@@ -4,7 +4,8 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { logger, LogLevel, runCli, toolParser, toolVersion } from '@mrd-tools/core';
+import { logger, LogLevel } from '@mrd-tools/core/logging';
+import { runCli, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
 import { mrd2gif } from './mrd2gif.js';
 
 async function main(): Promise<number> {

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import type * as pngjsTypes from 'pngjs';
-import { paletteOf, toRgb, framesLookEqual, type PreviewFrame, type Palette } from '@mrd-tools/core';
+import { paletteOf, toRgb, framesLookEqual, type PreviewFrame } from './preview/frame.js';
+import type { Palette } from './preview/frame.js';
 import { encodeGifFrames, encodeGifStart, GIF_TRAILER, type GifFramePlan, type GifLayout, type GifPalette } from './gif-frames.js';
 
 // pngjs is loaded on first use: a GIF run (the common case) then does not pay for loading it.

@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeGif } from './testing/decode-gif.js';
 import pngjs from 'pngjs';
-import { createImage, createRoi, DataType, ImageType, MetaAttributes, MrdWriter, type Image } from '@mrd-tools/core';
+import { createImage, type Image } from '@mrd-tools/core/messages';
+import { createRoi, MetaAttributes } from '@mrd-tools/core/meta';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { spawnSync } from 'node:child_process';
 import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
 import { mrd2gif, previewFileName, renderSeries, sequenceSuffix } from './mrd2gif.js';
 import { encodeGif, encodeGifParallel, encodePng, GifWorkerPool, mergeRepeatedFrames, pngTextChunk } from './encode.js';
-import { indexedFrame, rgbFrame, toRgb } from '@mrd-tools/core';
+import { indexedFrame, rgbFrame, toRgb } from './preview/frame.js';
 
 const { PNG } = pngjs;
 

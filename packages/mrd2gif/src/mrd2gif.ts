@@ -24,29 +24,16 @@
  *    complete (atomic write: a failure leaves the old preview and no partial file).
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import {
-  applyWindow,
-  checkOutputFolder,
-  differenceGrey,
-  drawPolyline,
-  findColourTable,
-  indexedFrame,
-  loadColourTable,
-  logger,
-  mosaic,
-  MrdFile,
-  OutputFileError,
-  rgbFrame,
-  writeFileAtomic,
-  sideBySide,
-  toRgb,
-  upscale,
-  type Image,
-  type MetaAttributes,
-  type Palette,
-  type PreviewFrame,
-  type WindowRange,
-} from '@mrd-tools/core';
+import { applyWindow, differenceGrey, type WindowRange } from './preview/window.js';
+import { checkOutputFolder, OutputFileError, writeFileAtomic } from '@mrd-tools/core/file-output';
+import { drawPolyline } from './preview/roi-drawing.js';
+import { findColourTable, loadColourTable } from './preview/colour-table.js';
+import type { Palette } from './preview/frame.js';
+import { indexedFrame, mosaic, rgbFrame, sideBySide, toRgb, upscale, type PreviewFrame } from './preview/frame.js';
+import { logger } from '@mrd-tools/core/logging';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { Image } from '@mrd-tools/core/messages';
+import type { MetaAttributes } from '@mrd-tools/core/meta';
 import { roiPolylines, seriesFrameWindows, sourceFramesOf, type SourceFrame } from './source-frames.js';
 import { encodeGifParallel, encodePng, gifThreads, gifWorkerScript, GifWorkerPool, rgbFitsGif } from './encode.js';
 

@@ -7,22 +7,12 @@
  * mrd2gif renders these into GIF/PNG frames; mrd-view sends them to its page, which renders them
  * with the same mrd-core window and ROI drawing, so both show the same pixels.
  */
-import {
-  DataType,
-  frameWindowStats,
-  ImageType,
-  logger,
-  parseMeta,
-  parsePythonFloat,
-  parseRoi,
-  seriesWindows,
-  type Image,
-  type ImageHeader,
-  type MetaAttributes,
-  type Roi,
-  type WindowRange,
-  type WindowStats,
-} from '@mrd-tools/core';
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { frameWindowStats, seriesWindows, type WindowRange, type WindowStats } from './preview/window.js';
+import { logger } from '@mrd-tools/core/logging';
+import { parseMeta, parsePythonFloat, parseRoi, type MetaAttributes, type Roi } from '@mrd-tools/core/meta';
+import type { Image } from '@mrd-tools/core/messages';
+import type { ImageHeader } from '@mrd-tools/core/headers';
 
 /** One ROI polyline of an image: pixel coordinates, colour 0..1, line width. */
 export interface PreviewRoi {

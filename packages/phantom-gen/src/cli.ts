@@ -3,7 +3,8 @@
  * `generate_cartesian_shepp_logan_dataset.py`, with the ISMRMRD C++ tool's -w/-C/-k/-d and our
  * --seed and --force).
  */
-import { runCli, TextProgressBar, toolParser, toolVersion, type NumberRule } from '@mrd-tools/core';
+import { runCli, toolParser, toolVersion, type NumberRule } from '@mrd-tools/tool-kit/cli';
+import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
 import { basename, dirname } from 'node:path';

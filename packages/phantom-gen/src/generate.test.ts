@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AcquisitionFlag, isFlagSet, MrdFile, parseIsmrmrdHeader, sheppLoganPhantom, type Acquisition, type AcquisitionHeader,
-} from '@mrd-tools/core';
-import { getFftEngine } from '@mrd-tools/core/fft';
-import { centredIfft2RootSumOfSquares } from '@mrd-tools/core/recon';
-import { CartesianPhantomDataset, phantomLineOrder, resolveCartesianPhantomOptions } from '@mrd-tools/core/phantom-dataset';
+import { AcquisitionFlag } from '@mrd-tools/core/constants';
+import { isFlagSet, type AcquisitionHeader } from '@mrd-tools/core/headers';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseIsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { sheppLoganPhantom } from './phantom/shepp-logan.js';
+import type { Acquisition } from '@mrd-tools/core/messages';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { centredIfft2RootSumOfSquares } from '@mrd-tools/recon-kernels/centred-fft';
+import { CartesianPhantomDataset, phantomLineOrder, resolveCartesianPhantomOptions } from './phantom/cartesian-dataset.js';
 import { reference, simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
 import { headerMismatch, writeCartesianPhantom, PhantomOutputError } from './generate.js';
 

@@ -11,8 +11,11 @@
  *   silently overwritten or mixed.
  */
 import { existsSync } from 'node:fs';
-import { asOutputError, checkOutputPath, MrdFile, MrdWriter, parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core';
-import { CartesianPhantomDataset, type CartesianPhantomOptions } from '@mrd-tools/core/phantom-dataset';
+import { asOutputError, checkOutputPath } from '@mrd-tools/core/file-output';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { CartesianPhantomDataset, type CartesianPhantomOptions } from './phantom/cartesian-dataset.js';
 
 export interface PhantomFileOptions extends CartesianPhantomOptions {
   /** Output file (default testdata.h5). */

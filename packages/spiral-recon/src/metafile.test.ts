@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMatFile, matDouble, matScalar, matStruct, type IsmrmrdHeader } from '@mrd-tools/core';
+import { encodeMatFile, matDouble, matScalar, matStruct } from '@mrd-tools/core/mat-file';
+import type { IsmrmrdHeader } from '@mrd-tools/core/xml-header';
 import { findMetafile, metafileSearchPath, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, MetafileError } from './metafile.js';
 
 function writeMeta(dir: string, hash: string, S = 8, arms = 3, interleaves = 2): string {

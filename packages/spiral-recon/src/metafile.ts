@@ -9,7 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getUserParameterString, matField, matNumber, matReal, readMatFile, type IsmrmrdHeader, type MatValue } from '@mrd-tools/core';
+import { getUserParameterString, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { matField, matNumber, matReal, readMatFile, type MatValue } from '@mrd-tools/core/mat-file';
 import { resolveConfiguredPath } from './config.js';
 
 export class MetafileError extends Error {

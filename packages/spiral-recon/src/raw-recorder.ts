@@ -8,7 +8,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MrdWriter, logger, serializeIsmrmrdHeader, type Acquisition, type IsmrmrdHeader, type Waveform } from '@mrd-tools/core';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { logger } from '@mrd-tools/core/logging';
+import { serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 

@@ -2,9 +2,14 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MrdFile, parseIsmrmrdHeader, parseMeta, serializeIsmrmrdHeader, DataType, type Acquisition, type Image, type IsmrmrdHeader, type MrdMessage } from '@mrd-tools/core';
-import { ReplayConnection } from '@mrd-tools/core/recon';
-import { writeSpiralPhantom, type SpiralPhantomResult } from '../../phantom-gen/src/spiral/dataset.js';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { parseMeta } from '@mrd-tools/core/meta';
+import { DataType } from '@mrd-tools/core/constants';
+import type { Acquisition, Image } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { ReplayConnection } from '@mrd-tools/recon-api/testing';
+import { writeSpiralPhantom, type SpiralPhantomResult } from '@mrd-tools/phantom-gen/spiral';
 import { process as simplenufft1arm } from './simplenufft1arm.js';
 import { int16Percentiles } from './percentile.js';
 
@@ -184,7 +189,7 @@ describe('simplenufft1arm', () => {
   });
 
   it('apply_girf with an identity-like GIRF file runs and still gives the phantom', async () => {
-    const { encodeMatFile } = await import('@mrd-tools/core');
+    const { encodeMatFile } = await import('@mrd-tools/core/mat-file');
     const n = 3800;
     const re = new Float32Array(n * 3).fill(1), im = new Float32Array(n * 3);
     const gdir = join(dir, 'girf');

@@ -37,15 +37,22 @@
  * its documented default instead of crashing the session.
  */
 import { existsSync } from 'node:fs';
-import {
-  DataType, MetaAttributes, formatPythonComplex, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, serializeMeta,
-  type Acquisition, type AcquisitionHeader, type Image, type IsmrmrdHeader, type ModuleConfig, type MrdConnection,
-} from '@mrd-tools/core';
-import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
-import { Nufft } from '@mrd-tools/core/nufft';
-import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/core/coil-combine';
-import { applyGirf, girfTableFromMat, gradientRotationMatrix, type GirfTable } from '@mrd-tools/core/girf';
-import { DEFAULT_BITS_STORED, imageHeaderFromArray, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { DataType } from '@mrd-tools/core/constants';
+import { MetaAttributes, formatPythonComplex, formatPythonFixed, formatPythonFloat, serializeMeta } from '@mrd-tools/core/meta';
+import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import type { Acquisition, Image } from '@mrd-tools/core/messages';
+import type { AcquisitionHeader } from '@mrd-tools/core/headers';
+import type { ModuleConfig } from '@mrd-tools/recon-api/module';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { Nufft } from '@mrd-tools/recon-kernels/nufft';
+import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/recon-kernels/mri/coil-combine';
+import { applyGirf, gradientRotationMatrix, type GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
+import { girfTableFromMat } from './girf-file.js';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
+import { logModuleConfig } from '@mrd-tools/recon-api/module';
+import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath, loadRtSpiralVsConfig, resolveConfiguredPath, type RtSpiralVsConfig } from './config.js';
 import {
   findMetafile, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,
@@ -121,7 +128,7 @@ function loadGirf(cfg: RtSpiralVsConfig, cwd: string): GirfTable {
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: SimpleNufft1ArmOptions = {}): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const cwd = options.cwd ?? globalThis.process.cwd();
   const loaded = loadRtSpiralVsConfig(options.configSearchPath ?? configSearchPath(cwd));
   const cfg = loaded.config;

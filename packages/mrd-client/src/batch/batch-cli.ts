@@ -6,7 +6,9 @@
  */
 import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CliUsageError, checkOutputPath, logger, LogLevel, prepareOutputFolder } from '@mrd-tools/core';
+import { CliUsageError } from '@mrd-tools/tool-kit/cli';
+import { checkOutputPath, prepareOutputFolder } from '@mrd-tools/core/file-output';
+import { logger, LogLevel } from '@mrd-tools/core/logging';
 import { runClient } from '../client.js';
 import { BatchConsole } from './batch-console.js';
 import { batchItems } from './batch-inputs.js';

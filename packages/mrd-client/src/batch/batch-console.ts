@@ -5,7 +5,7 @@
  * shown with -v only: eight sessions at once would otherwise interleave their lines.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { LogLevel, type LogSink } from '@mrd-tools/core';
+import { LogLevel, type LogSink } from '@mrd-tools/core/logging';
 
 const sessionInput = new AsyncLocalStorage<string>();
 

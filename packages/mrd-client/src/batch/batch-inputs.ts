@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { CliUsageError } from '@mrd-tools/core';
+import { CliUsageError } from '@mrd-tools/tool-kit/cli';
 import { defaultOutfile } from '../client.js';
 import { ClientInputError } from '../client.js';
 

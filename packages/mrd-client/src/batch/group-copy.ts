@@ -4,7 +4,8 @@
  * half a group behind). Copies what mrd-client writes into a result group: acquisitions,
  * waveforms, image series, the XML header and the `incomplete` text.
  */
-import { MrdFile, MrdWriter } from '@mrd-tools/core';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { INCOMPLETE_DATASET } from '../results-writer.js';
 
 export async function copyResultGroup(fromPath: string, group: string, toPath: string): Promise<void> {

@@ -4,7 +4,7 @@
  * XML header (written when a session ends) and no `incomplete` dataset (written when it failed).
  */
 import { existsSync } from 'node:fs';
-import { MrdFile } from '@mrd-tools/core';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { INCOMPLETE_DATASET } from '../results-writer.js';
 
 export type OutputState =

@@ -1,2 +1,3 @@
-export * from './types.js';
+// The connection contract (MrdConnection, MrdMessage) and its socket implementation.
+export type { MrdMessage, MrdConnection, TextLogLevel } from './types.js';
 export { SocketConnection, formatLogging, type SocketConnectionOptions, type MessageCounters, type MrdMessageType } from './socket-connection.js';

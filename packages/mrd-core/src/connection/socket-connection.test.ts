@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reference } from '@mrd-tools/core/testing';
+import { reference } from '../testing/reference.js';
 import { LogLevel, logger } from '../logging/index.js';
 import { createAcquisition } from '../messages/create.js';
 import { decodeStream } from '../stream/decoder.js';

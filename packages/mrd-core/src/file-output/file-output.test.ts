@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateFullDisk, simulateReadOnlyFolder } from '@mrd-tools/core/testing';
+import { simulateFullDisk, simulateReadOnlyFolder } from '../testing/simulated-disk.js';
 import { checkOutputPath, OutputFileError, outputError, prepareOutputFolder, writeFileAtomic } from './index.js';
 
 let dir: string;

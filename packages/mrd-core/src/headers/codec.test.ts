@@ -8,7 +8,7 @@ import {
   clearAcquisitionFlag, isAcquisitionFlagSet, setAcquisitionFlag, isImageFlagSet, setImageFlag, clearImageFlag,
   isChannelOn, setChannelOn, setChannelOff,
 } from './flags.js';
-import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomWaveformHeader } from '@mrd-tools/core/testing';
+import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomWaveformHeader } from '../testing/random.js';
 import { emptyAcquisitionHeader, emptyImageHeader, type WaveformHeader } from './types.js';
 
 const g = new RandomFields(42);

@@ -3,12 +3,9 @@
  * (ISMRMRD 1.x). Field names are the C names. 64-bit fields (`flags`, `channel_mask`) are bigint;
  * fixed-size C arrays are plain number arrays of the C length.
  *
- * Byte layouts (little endian):
- * - AcquisitionHeader: 340 bytes, packed (the C header uses `#pragma pack(2)`).
- * - ImageHeader: 198 bytes, packed.
- * - WaveformHeader: 40 bytes, natural alignment: 6 padding bytes after `version`, 2 after
- *   `waveform_id`.
+ * Their fields and byte layouts are described once, in ./fields.ts.
  */
+import { ACQUISITION_HEADER_LAYOUT, IMAGE_HEADER_LAYOUT, WAVEFORM_HEADER_LAYOUT } from './fields.js';
 
 export interface EncodingCounters {
   kspace_encode_step_1: number; // u16
@@ -91,9 +88,10 @@ export interface WaveformHeader {
   waveform_id: number; // u16
 }
 
-export const ACQUISITION_HEADER_SIZE = 340;
-export const IMAGE_HEADER_SIZE = 198;
-export const WAVEFORM_HEADER_SIZE = 40;
+/** Bytes of each record on the wire and in HDF5 (./fields.ts lays them out): 340, 198, 40. */
+export const ACQUISITION_HEADER_SIZE = ACQUISITION_HEADER_LAYOUT.size;
+export const IMAGE_HEADER_SIZE = IMAGE_HEADER_LAYOUT.size;
+export const WAVEFORM_HEADER_SIZE = WAVEFORM_HEADER_LAYOUT.size;
 
 export function emptyEncodingCounters(): EncodingCounters {
   return {

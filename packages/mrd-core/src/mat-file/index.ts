@@ -1,8 +1,13 @@
 // MATLAB v5 MAT files: reader, writer, value helpers.
-export * from './types.js';
+export {
+  type MatCell, type MatChar, type MatFile, MatFileError, type MatNumeric, type MatNumericClass,
+  type MatNumericData, type MatStruct, type MatValue,
+} from './types.js';
+export {
+  matDouble, matField, matImag, matNumber, matReal, matScalar, matString, matStruct,
+} from './access.js';
 export { parseMatFile, MI, MX } from './read.js';
 export { encodeMatFile, type MatWriteOptions } from './write.js';
-export * from './access.js';
 import { readFileSync } from 'node:fs';
 import { parseMatFile } from './read.js';
 import type { MatFile } from './types.js';

@@ -1,3 +1,5 @@
+// Meta attributes (the image `ismrmrdMeta` XML), Python's number formatting of their values, and
+// the ROI/text overlay records stored in them.
 export {
   MetaAttributes, MetaAttributesError, parseMeta, serializeMeta, formatMetaValue, META_XML_DECLARATION, type MetaValue,
 } from './meta.js';
@@ -9,13 +11,3 @@ export {
   createRoi, parseRoi, createText, parseText, OverlayRecordError,
   type Roi, type RoiOptions, type TextRecord, type TextOptions, type Rgb,
 } from './roi.js';
-export {
-  getUserParameter, getUserParameterLong, getUserParameterDouble, getUserParameterString, getUserParameterBase64,
-  getUserParameterBase64Bytes, decodeBase64Strict, UserParameterError, type UserParameterKind, type UserParameterSource,
-} from './user-parameters.js';
-export { getJsonConfigParam, JsonConfigError, type JsonConfigType } from './json-config.js';
-export {
-  extractMiniHeadParam, extractMiniHeadBoolParam, extractMiniHeadLongParam, extractMiniHeadDoubleParam,
-  extractMiniHeadStringParam, getIceMiniHead, IceMiniHeadError, type MiniHeadParamType,
-} from './ice-mini-head.js';
-export { standardImageMeta } from './standard-image-meta.js';

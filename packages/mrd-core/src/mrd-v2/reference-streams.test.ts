@@ -7,12 +7,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeStream, encodeMessages, MrdStreamDecoder, type MrdMessage } from '@mrd-tools/core';
-import { mulberry32, reference } from '@mrd-tools/core/testing';
-import {
-  decodeMrdV2, decodeMrdV2Ndjson, encodeMrdV2, encodeMrdV2Ndjson, MrdV2NdjsonDecoder, MrdV2StreamDecoder,
-  type MrdV2Event, type StreamItem,
-} from '@mrd-tools/core/mrd-v2';
+import { decodeStream, MrdStreamDecoder } from '../stream/decoder.js';
+import { encodeMessages } from '../stream/encoder.js';
+import type { MrdMessage } from '../connection/types.js';
+import { mulberry32 } from '../testing/random.js';
+import { reference } from '../testing/reference.js';
+import { decodeMrdV2, MrdV2StreamDecoder, type MrdV2Event } from './binary/decoder.js';
+import { decodeMrdV2Ndjson, encodeMrdV2Ndjson, MrdV2NdjsonDecoder } from './ndjson/ndjson.js';
+import { encodeMrdV2 } from './binary/encoder.js';
+import type { StreamItem } from './model/types.js';
 
 const BINARY = [
   'phantom_m16_c2_n0_traj.mrd', 'phantom_m64_c4_r2.mrd', 'phantom_m64_c4_r2_n0.mrd', 'recon_m16.mrd',

@@ -3,7 +3,7 @@
  * found, and the same protocol errors (wording included) for mutated and truncated streams.
  */
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '@mrd-tools/core/testing';
+import { mulberry32 } from '../testing/random.js';
 import { DataType } from '../constants/index.js';
 import { createAcquisition, createImage, createWaveform } from '../messages/create.js';
 import { MrdStreamDecoder, decodeStream } from './decoder.js';

@@ -10,7 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mulberry32, reference } from '@mrd-tools/core/testing';
+import { mulberry32 } from '../testing/random.js';
+import { reference } from '../testing/reference.js';
 import type { MrdMessage } from '../connection/types.js';
 import { DataType } from '../constants/index.js';
 import { createAcquisition, createImage, createWaveform, imageDataBytes } from '../messages/create.js';

@@ -1,6 +1,13 @@
-export * from './errors.js';
-export * from './decoder.js';
-export * from './encoder.js';
-export * from './ndarray.js';
+// The MRD v1 stream codec: message decoder and encoder, frame scanner, protocol errors, NDArray payloads.
+export { MrdProtocolError, type MrdProtocolErrorDetails, type MrdProtocolErrorReason } from './errors.js';
+export {
+  decodeMessages, decodeStream, DEFAULT_MAX_MESSAGE_SIZE, frameLength, MrdStreamDecoder,
+  type MrdStreamDecoderOptions, type MrdStreamDecoderStats,
+} from './decoder.js';
+export {
+  acquisitionMessage, encodedMessageLength, encodeMessage, encodeMessageInto, encodeMessages,
+  imageMessage, messageIdOf, waveformMessage,
+} from './encoder.js';
+export { decodeNdArray, encodeNdArray, type NdArray } from './ndarray.js';
+export { MrdFrameScanner } from './frame-scanner.js';
 export { decodeCString } from './text.js';
-export * from './frame-scanner.js';

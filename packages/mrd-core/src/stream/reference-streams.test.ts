@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mulberry32, reference } from '@mrd-tools/core/testing';
+import { mulberry32 } from '../testing/random.js';
+import { reference } from '../testing/reference.js';
 import type { MrdMessage } from '../connection/types.js';
 import { MrdStreamDecoder, decodeStream } from './decoder.js';
 import { encodeMessage, encodeMessages } from './encoder.js';

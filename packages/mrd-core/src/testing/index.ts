@@ -1,6 +1,12 @@
-export * from './reference.js';
-export * from './random.js';
-export * from './peers.js';
-export * from './mrd-files.js';
-export * from './image-symmetry.js';
-export * from './simulated-disk.js';
+// Test helpers of mrd-core (never in a shipped bundle): reference fixtures, seeded random headers,
+// peers on PATH, MRD file readers, simulated full disks.
+export { reference, referenceDir, repoRoot } from './reference.js';
+export {
+  mulberry32, randomAcquisitionHeader, RandomFields, type RandomFieldsOptions, randomImageHeader,
+  randomImagePixels, randomWaveformHeader,
+} from './random.js';
+export { commandOnPath, commandRuns, findPython, jsonShape, mrdPythonPeer } from './peers.js';
+export { readAcquisitions, readSessionMessages, writeImageFileDeclaring } from './mrd-files.js';
+export { imageSymmetry } from './image-symmetry.js';
+export { type SimulatedDisk, simulateFullDisk, simulateReadOnlyFolder } from './simulated-disk.js';
+export { bundleKillChild, runAndKill } from './kill-child/harness.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { mulberry32 } from '@mrd-tools/core/testing';
+import { mulberry32 } from '../testing/random.js';
 import { IsmrmrdHeaderError, parseIsmrmrdHeader, serializeIsmrmrdHeader } from './index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');

@@ -5,25 +5,16 @@
  * phase], pixels whose mean absolute temporal difference exceeds 250 are set to 2048, and the
  * result is rescaled `(v - 2048) * maxVal / 2048` to int16, as series 10, 11, ...
  */
+import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { cloneImage, type Image, type ImagePixels } from '@mrd-tools/core/messages';
+import { cloneImageHeader, type ImageHeader } from '@mrd-tools/core/headers';
+import { formatPythonFixed, formatPythonFloat, parseMeta, serializeMeta, type MetaAttributes } from '@mrd-tools/core/meta';
+import { logger } from '@mrd-tools/core/logging';
+import type { MrdConnection } from '@mrd-tools/core/connection';
 import {
-  DataType, ImageType, MrdProtocolError, cloneImageHeader, formatPythonFixed, formatPythonFloat, getUserParameterLong, logger, parseMeta, serializeMeta, type MetaAttributes,
-  type Image, type ImageHeader, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImagePixels,
-} from '@mrd-tools/core';
-import { DEFAULT_BITS_STORED, DebugDumper, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
-
-function headerUserParameterLong(header: unknown, name: string): number | undefined {
-  if (typeof header !== 'object' || header === null) return undefined;
-  return getUserParameterLong(header as IsmrmrdHeader, name);
-}
-
-/**
- * The reference sends the whole traceback to the client; here the client gets one line (the
- * module and the message) and the stack trace goes to the server log only.
- */
-function errorLine(module: string, err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return `${module}: ${msg.split('\n')[0]}`;
-}
+  DebugDumper, getUserParameterLong, logModuleConfig, moduleHeader, sendModuleError, type ModuleConfig,
+} from '@mrd-tools/recon-api';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 
 /** Same-typed zeroed array. */
 function like(d: ImagePixels, n: number): ImagePixels {
@@ -31,7 +22,7 @@ function like(d: ImagePixels, n: number): ImagePixels {
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const debug = new DebugDumper();
   let imgGroup: Image[] = [];
   try {
@@ -39,7 +30,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (item.type === 'image') {
         const img = item.image;
         if (img.head.image_type === ImageType.PHASE) {
-          imgGroup.push({ head: cloneImageHeader(img.head), attribute: img.attribute, data: img.data.slice() });
+          imgGroup.push(cloneImage(img));
         } else {
           await connection.sendImage({ head: img.head, attribute: serializeMeta(parseMeta(img.attribute)), data: img.data });
         }
@@ -61,10 +52,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       imgGroup = [];
     }
   } catch (err) {
-    // The stream itself failed (bytes that are not MRD, a client gone): the session reports it.
-    if (err instanceof MrdProtocolError || (err as { code?: string })?.code === 'ECONNRESET') throw err;
-    logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    await connection.sendLogging('ERROR', errorLine('analyzeflow', err));
+    await sendModuleError(connection, 'analyzeflow', err);
   }
 }
 
@@ -88,7 +76,7 @@ async function processImage(group: Image[], connection: MrdConnection, header: u
   const ny = h0.matrix_size[1], nx = h0.matrix_size[0];
   const nSli = Math.max(...group.map((g) => g.head.slice)) + 1;
   const nPhs = Math.max(...group.map((g) => g.head.phase)) + 1;
-  const bits = headerUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+  const bits = getUserParameterLong(moduleHeader(header), 'BitsStored') ?? DEFAULT_BITS_STORED;
   const maxVal = maxValueForBitsStored(bits);
   const out: Image[] = [];
   let lastSeries = 10;

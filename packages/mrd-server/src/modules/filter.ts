@@ -3,7 +3,8 @@
  * inversion, a median filter of `filterSize` (scipy.ndimage.median_filter semantics) and the
  * `comments` parameter appended to ImageComments. See invertcontrast.ts.
  */
-import type { MrdConnection, ModuleConfig } from '@mrd-tools/core';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import { FILTER, processContrast } from './invertcontrast.js';
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {

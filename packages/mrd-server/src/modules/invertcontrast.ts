@@ -15,32 +15,20 @@
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
  * sendOriginal (bool), and for filter: filterSize (int), comments (str).
  */
+import { AcquisitionFlag, DataType, ImageType } from '@mrd-tools/core/constants';
+import { MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat, parseMeta, serializeMeta } from '@mrd-tools/core/meta';
+import { cloneImageHeader, isFlagSet, type ImageHeader } from '@mrd-tools/core/headers';
+import { cloneAcquisition, cloneImage, type Acquisition, type Image, type ImagePixels } from '@mrd-tools/core/messages';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { logger } from '@mrd-tools/core/logging';
 import {
-  AcquisitionFlag, DataType, ImageType, MetaAttributes, MrdProtocolError, cloneImageHeader, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat,
-  getJsonConfigParam, getUserParameterLong, logger, parseMeta, serializeMeta,
-  type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig, type ImageHeader,
-} from '@mrd-tools/core';
-import { getFftEngine } from '@mrd-tools/core/fft';
-import {
-  DebugDumper, DEFAULT_BITS_STORED, applyJetColormap, assembleKspace, centredIfft2RootSumOfSquares,
-  centredCropRange, centredIfft2RootSumOfSquaresAt, cropCentre, dataTypeOf, imageHeaderFromArray, maxValueForBitsStored,
-  medianFilter, normaliseToInt16, updateImageHeaderFromRaw, type AssembledKspace,
-} from '@mrd-tools/core/recon';
-
-/** mrdhelper.get_userParameterLong_value on the module's header argument (text when not a valid header). */
-function headerUserParameterLong(header: unknown, name: string): number | undefined {
-  if (typeof header !== 'object' || header === null) return undefined;
-  return getUserParameterLong(header as IsmrmrdHeader, name);
-}
-
-/**
- * The reference sends the whole traceback to the client; here the client gets one line (the
- * module and the message) and the stack trace goes to the server log only.
- */
-function errorLine(module: string, err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return `${module}: ${msg.split('\n')[0]}`;
-}
+  DebugDumper, applyJetColormap, assembleKspace, contiguous, dataTypeOf, getJsonConfigParam, getUserParameterLong, imageHeaderFromArray,
+  kspaceArray, logModuleConfig, moduleHeader, requireEncodedHeader, sendModuleError, stack, updateImageHeaderFromRaw,
+  type AssembledKspace, type ModuleConfig,
+} from '@mrd-tools/recon-api';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt } from '@mrd-tools/recon-kernels/centred-fft';
 
 export interface ContrastVariant {
   /** invertcontrast: abs(maxVal - data); filter: no inversion */
@@ -62,19 +50,6 @@ interface Context {
   debug: DebugDumper;
 }
 
-function flagSet(flags: bigint, bit: number): boolean {
-  return ((flags >> BigInt(bit - 1)) & 1n) === 1n;
-}
-
-/** A copy that no longer references the decoder's buffers. */
-function keepAcquisition(a: Acquisition): Acquisition {
-  return { head: a.head, traj: a.traj.slice(), data: a.data.slice() };
-}
-
-function keepImage(img: Image): Image {
-  return { head: cloneImageHeader(img.head), attribute: img.attribute, data: img.data.slice() };
-}
-
 function isComplexType(t: number): boolean {
   return t === DataType.CXFLOAT || t === DataType.CXDOUBLE;
 }
@@ -85,9 +60,9 @@ function pixelCount(h: ImageHeader): number {
 }
 
 export async function processContrast(connection: MrdConnection, config: ModuleConfig, header: unknown, variant: ContrastVariant): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
-  const h = header as IsmrmrdHeader;
-  if (typeof header === 'object' && header !== null && Array.isArray(h.encoding) && h.encoding.length > 0) {
+  logModuleConfig(config);
+  const h = moduleHeader(header);
+  if (h && Array.isArray(h.encoding) && h.encoding.length > 0) {
     const e = h.encoding[0];
     logger.info(`Incoming dataset contains ${h.encoding.length} encodings`);
     logger.info(`First encoding is of type '${e.trajectory}', with a matrix size of (${e.encodedSpace.matrixSize.x} x ${e.encodedSpace.matrixSize.y} x ${e.encodedSpace.matrixSize.z}) and a field of view of (${e.encodedSpace.fieldOfView_mm.x} x ${e.encodedSpace.fieldOfView_mm.y} x ${e.encodedSpace.fieldOfView_mm.z})mm^3`);
@@ -103,11 +78,11 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
       if (item.type === 'acquisition') {
         const acq = item.acquisition;
         const f = acq.head.flags;
-        if (!flagSet(f, AcquisitionFlag.IS_NOISE_MEASUREMENT) && !flagSet(f, AcquisitionFlag.IS_PARALLEL_CALIBRATION)
-          && !flagSet(f, AcquisitionFlag.IS_PHASECORR_DATA) && !flagSet(f, AcquisitionFlag.IS_NAVIGATION_DATA)) {
-          acqGroup.push(keepAcquisition(acq));
+        if (!isFlagSet(f, AcquisitionFlag.IS_NOISE_MEASUREMENT) && !isFlagSet(f, AcquisitionFlag.IS_PARALLEL_CALIBRATION)
+          && !isFlagSet(f, AcquisitionFlag.IS_PHASECORR_DATA) && !isFlagSet(f, AcquisitionFlag.IS_NAVIGATION_DATA)) {
+          acqGroup.push(cloneAcquisition(acq)); // a copy that no longer references the decoder's buffers
         }
-        if (flagSet(f, AcquisitionFlag.LAST_IN_SLICE)) {
+        if (isFlagSet(f, AcquisitionFlag.LAST_IN_SLICE)) {
           logger.info('Processing a group of k-space data');
           const images = await processRaw(acqGroup, ctx);
           await connection.sendImage(images);
@@ -123,7 +98,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
           imgGroup = [];
         }
         if (img.head.image_type === ImageType.MAGNITUDE || img.head.image_type === 0) {
-          imgGroup.push(keepImage(img));
+          imgGroup.push(cloneImage(img));
         } else {
           const meta = parseMeta(img.attribute);
           meta.set('Keep_image_geometry', 1);
@@ -146,39 +121,18 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
       imgGroup = [];
     }
   } catch (err) {
-    // The stream itself failed (bytes that are not MRD, a client gone): the session reports it.
-    if (err instanceof MrdProtocolError || (err as { code?: string })?.code === 'ECONNRESET') throw err;
-    logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    await connection.sendLogging('ERROR', errorLine(variant.filter ? 'filter' : 'invertcontrast', err));
+    await sendModuleError(connection, variant.filter ? 'filter' : 'invertcontrast', err);
   }
 }
 
-function requireHeader(header: unknown): IsmrmrdHeader {
-  const h = header as IsmrmrdHeader;
-  if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
-    throw new Error('raw data needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)');
-  }
-  return h;
-}
-
-/** [phase][ch][y][x] -> [ch][y][x][phase] (the reference's raw.npy layout). */
+/** The k-space as the reference's raw.npy: `data` [cha][y][x][phs] (complex64), C order. */
 function rawDumpLayout(k: AssembledKspace): Float32Array {
-  const { channels, ny, nx, phases } = k;
-  const out = new Float32Array(k.data.length);
-  for (let p = 0; p < phases; p++) for (let c = 0; c < channels; c++) for (let i = 0; i < ny * nx; i++) {
-    const s = 2 * ((p * channels + c) * ny * nx + i), d = 2 * ((c * ny * nx + i) * phases + p);
-    out[d] = k.data[s];
-    out[d + 1] = k.data[s + 1];
-  }
-  return out;
+  return contiguous(kspaceArray(k)).data;
 }
 
-/** Per-phase planes [y][x] -> [y][x][phase]. */
-function stackLast(planes: Float32Array[]): Float32Array {
-  const n = planes.length, len = planes[0].length;
-  const out = new Float32Array(n * len);
-  for (let p = 0; p < n; p++) for (let i = 0; i < len; i++) out[i * n + p] = planes[p][i];
-  return out;
+/** Per-phase planes [y][x] as the reference's [y][x][phs] (np.stack(planes, axis=-1)). */
+function stackLast(planes: Float32Array[], ny: number, nx: number): Float32Array {
+  return contiguous(stack(planes, [ny, nx]).transpose(1, 2, 0)).data;
 }
 
 /**
@@ -211,7 +165,7 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   logger.info(`     process_raw called with ${group.length} readouts`);
   logger.info('-----------------------------------------------');
   const tic = performance.now();
-  const header = requireHeader(ctx.header);
+  const header = requireEncodedHeader(ctx.header, 'raw data');
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
   const k = assembleKspace(group, ny, nx);
@@ -229,7 +183,7 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
     planes.push(centredIfft2RootSumOfSquares(fft, k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, undefined, acc));
   }
   logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
-  ctx.debug.save('img.npy', () => stackLast(planes), [ny, nx, k.phases]);
+  ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);
 
   const rx = enc.reconSpace.matrixSize.x, ry = enc.reconSpace.matrixSize.y;
   const [y0] = ry !== 0 ? centredCropRange(ny, ry) : [0];
@@ -244,7 +198,7 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   refineMaximum(planes, cy, cx, (p, y, x) => centredIfft2RootSumOfSquaresAt(
     k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, y + y0, x + x0));
   logger.debug(`Image without oversampling is size (${cy}, ${cx}, ${k.phases})`);
-  ctx.debug.save('imgCrop.npy', () => stackLast(planes), [cy, cx, k.phases]);
+  ctx.debug.save('imgCrop.npy', () => stackLast(planes, cy, cx), [cy, cx, k.phases]);
 
   const strProcessTime = `Total processing time: ${(performance.now() - tic).toFixed(2)} ms`;
   logger.info(strProcessTime);
@@ -274,18 +228,14 @@ function realValues(img: Image): Float64Array {
   return out;
 }
 
-/** The reference's debug layout [y, x, z, cha, img] of a group of [cha][z][y][x] arrays. */
-function groupDumpLayout(arrays: ArrayLike<number>[], ch: number, nz: number, ny: number, nx: number, complex: boolean): Float32Array | Float64Array | Int16Array {
-  const n = arrays.length, e = complex ? 2 : 1;
-  const first = arrays[0];
-  const out = first instanceof Int16Array ? new Int16Array(n * ch * nz * ny * nx * e)
-    : first instanceof Float32Array ? new Float32Array(n * ch * nz * ny * nx * e) : new Float64Array(n * ch * nz * ny * nx * e);
-  for (let i = 0; i < n; i++) for (let c = 0; c < ch; c++) for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
-    const s = ((c * nz + z) * ny + y) * nx + x;
-    const d = (((y * nx + x) * nz + z) * ch + c) * n + i;
-    for (let k = 0; k < e; k++) out[d * e + k] = arrays[i][s * e + k];
-  }
-  return out;
+/**
+ * The reference's debug layout [y, x, z, cha, img] of a group of [cha][z][y][x] arrays (np.stack +
+ * transpose); int16 and float32 groups keep their type, others are dumped as float64.
+ */
+function groupDumpLayout(arrays: readonly ImagePixels[], ch: number, nz: number, ny: number, nx: number, complex: boolean): ArrayBufferView {
+  const keep = arrays[0] instanceof Int16Array || arrays[0] instanceof Float32Array;
+  const stacked = stack(keep ? arrays : arrays.map((a) => Float64Array.from(a)), complex ? [ch, nz, ny, nx, 2] : [ch, nz, ny, nx]);
+  return contiguous(complex ? stacked.transpose(3, 4, 2, 1, 0, 5) : stacked.transpose(3, 4, 2, 1, 0)).data;
 }
 
 /** The reference's create_example_roi (a heart in the bottom right, 10% of the image). */
@@ -373,7 +323,7 @@ async function processImage(group: Image[], ctx: Context, fromRaw: boolean): Pro
       complexOut = true;
     }
   } else {
-    const bits = headerUserParameterLong(ctx.header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+    const bits = getUserParameterLong(moduleHeader(ctx.header), 'BitsStored') ?? DEFAULT_BITS_STORED;
     maxValInt = maxValueForBitsStored(bits);
     windowCenter = formatPythonFloat((maxValInt + 1) / 2);
     windowWidth = String(maxValInt + 1);

@@ -8,9 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeStream, type Image, type MrdMessage } from '@mrd-tools/core';
+import { decodeStream } from '@mrd-tools/core/stream';
+import type { Image } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
 import { reference } from '@mrd-tools/core/testing';
-import { ReplayConnection, replaySession } from '@mrd-tools/core/recon';
+import { ReplayConnection, replaySession } from '@mrd-tools/recon-api/testing';
 import { builtInModule } from './index.js';
 
 const CASES = [
@@ -49,7 +51,7 @@ describe('built-in modules replay the reference streams', () => {
   for (const name of CASES) {
     it(`${name}: same answer as the reference server`, async () => {
       const [inFile, outFile] = streamFiles(name).map(reference);
-      const session = replaySession(decodeStream(new Uint8Array(readFileSync(inFile))));
+      const session = await replaySession(decodeStream(new Uint8Array(readFileSync(inFile))));
       const expected = withoutClose(decodeStream(new Uint8Array(readFileSync(outFile))));
       const mod = builtInModule(session.configName);
       expect(mod, `module ${session.configName}`).toBeDefined();
@@ -76,7 +78,7 @@ describe('debug dumps', () => {
     const saved = process.env.MRD_DEBUG_FOLDER;
     process.env.MRD_DEBUG_FOLDER = dir;
     try {
-      const session = replaySession(decodeStream(new Uint8Array(readFileSync(reference(streamFiles('invertcontrast_m64')[0])))));
+      const session = await replaySession(decodeStream(new Uint8Array(readFileSync(reference(streamFiles('invertcontrast_m64')[0])))));
       await builtInModule('invertcontrast')!.process(new ReplayConnection(session.rest), session.config, session.header);
       expect(readdirSync(dir).sort()).toEqual(['imgCrop.npy', 'imgInverted.npy', 'imgOrig.npy', 'img.npy', 'raw.npy'].sort());
       const header = (f: string) => { const b = readFileSync(join(dir, f)); return b.subarray(10, 10 + b.readUInt16LE(8)).toString(); };
@@ -87,7 +89,7 @@ describe('debug dumps', () => {
       expect(header('imgInverted.npy')).toContain("'descr': '<i2'");
       for (const f of readdirSync(dir)) rmSync(join(dir, f));
       // simplefft: the [cha, RO, PE] stack and the [RO, PE] images
-      const sf = replaySession(decodeStream(new Uint8Array(readFileSync(reference(streamFiles('simplefft_m64')[0])))));
+      const sf = await replaySession(decodeStream(new Uint8Array(readFileSync(reference(streamFiles('simplefft_m64')[0])))));
       await builtInModule('simplefft')!.process(new ReplayConnection(sf.rest), sf.config, sf.header);
       expect(readdirSync(dir).sort()).toEqual(['img.npy', 'imgCrop.npy', 'raw.npy']);
       expect(header('raw.npy')).toContain("'descr': '<c8', 'fortran_order': False, 'shape': (4, 128, 64)");

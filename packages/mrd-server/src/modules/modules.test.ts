@@ -3,8 +3,11 @@
  * paths of invertcontrast and filter, analyzeflow, option handling and failures.
  */
 import { describe, expect, it } from 'vitest';
-import { emptyImageHeader, MetaAttributes, parseMeta, serializeMeta, type Image, type MrdMessage } from '@mrd-tools/core';
-import { ReplayConnection } from '@mrd-tools/core/recon';
+import { emptyImageHeader } from '@mrd-tools/core/headers';
+import { MetaAttributes, parseMeta, serializeMeta } from '@mrd-tools/core/meta';
+import type { Image } from '@mrd-tools/core/messages';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { ReplayConnection } from '@mrd-tools/recon-api/testing';
 import { builtInModule, BUILT_IN_MODULES } from './index.js';
 
 function image(values: number[], nx: number, ny: number, opts: { type?: number; series?: number; index?: number; slice?: number; phase?: number; meta?: Record<string, string> } = {}): Image {
@@ -72,7 +75,7 @@ describe('invertcontrast image path', () => {
   });
 
   it('sends an ERROR text when raw data comes with an unparsable header, and keeps going', async () => {
-    const out = await run('invertcontrast', [{ type: 'acquisition', acquisition: { head: { ...(await import('@mrd-tools/core')).emptyAcquisitionHeader(), flags: 1n << 7n, active_channels: 1, number_of_samples: 1 }, traj: new Float32Array(0), data: new Float32Array(2) } }], 'invertcontrast', 'not xml');
+    const out = await run('invertcontrast', [{ type: 'acquisition', acquisition: { head: { ...(await import('@mrd-tools/core/headers')).emptyAcquisitionHeader(), flags: 1n << 7n, active_channels: 1, number_of_samples: 1 }, traj: new Float32Array(0), data: new Float32Array(2) } }], 'invertcontrast', 'not xml');
     expect(out).toHaveLength(1);
     expect(out[0].type === 'text' && out[0].text.startsWith('ERROR    ')).toBe(true);
   });
@@ -156,7 +159,7 @@ describe('analyzeflow', () => {
   });
 
   it('answers an INFO text for every raw readout it ignores', async () => {
-    const { emptyAcquisitionHeader } = await import('@mrd-tools/core');
+    const { emptyAcquisitionHeader } = await import('@mrd-tools/core/headers');
     const acq = { type: 'acquisition' as const, acquisition: { head: emptyAcquisitionHeader(), traj: new Float32Array(0), data: new Float32Array(0) } };
     const out = await run('analyzeflow', [acq, acq], 'analyzeflow');
     expect(out.map((m) => (m.type === 'text' ? m.text : m.type))).toEqual([

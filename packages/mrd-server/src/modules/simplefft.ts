@@ -9,31 +9,23 @@
  * acquisitions, no stacking copy); the 2-D transform is the same, and the result comes out as
  * the image's [y = PE][x = RO].
  */
+import { AcquisitionFlag, DataType } from '@mrd-tools/core/constants';
+import { isFlagSet } from '@mrd-tools/core/headers';
+import type { IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import type { Acquisition, Image } from '@mrd-tools/core/messages';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import ndarray from 'ndarray';
 import {
-  AcquisitionFlag, DataType, getUserParameterLong, logger, standardImageMeta,
-  type Acquisition, type Image, type IsmrmrdHeader, type MrdConnection, type ModuleConfig,
-} from '@mrd-tools/core';
-import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
-import {
-  DebugDumper, DEFAULT_BITS_STORED, centredIfft2RootSumOfSquares, cropCentre, imageHeaderFromArray, maxValueForBitsStored,
-  normaliseToInt16,
-} from '@mrd-tools/core/recon';
+  DebugDumper, contiguous, getUserParameterLong, stack, imageHeaderFromArray, logModuleConfig, requireEncodedHeader, standardImageMeta, type ModuleConfig,
+} from '@mrd-tools/recon-api';
+import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { DEFAULT_BITS_STORED, cropCentre, maxValueForBitsStored, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
+import { centredIfft2RootSumOfSquares } from '@mrd-tools/recon-kernels/centred-fft';
 
-function headerUserParameterLong(header: unknown, name: string): number | undefined {
-  if (typeof header !== 'object' || header === null) return undefined;
-  return getUserParameterLong(header as IsmrmrdHeader, name);
-}
-
-function flagSet(flags: bigint, bit: number): boolean {
-  return ((flags >> BigInt(bit - 1)) & 1n) === 1n;
-}
-
-/** [a][b] -> [b][a] of a float32 plane (for the reference's [RO, PE] debug layout). */
-function transposePlane(p: Float32Array | Int16Array, rows: number, cols: number, complex = false): Float32Array | Int16Array {
-  const e = complex ? 2 : 1;
-  const out = new (p.constructor as { new (n: number): Float32Array | Int16Array })(p.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let k = 0; k < e; k++) out[(c * rows + r) * e + k] = p[(r * cols + c) * e + k];
-  return out;
+/** [a][b] -> [b][a] of a plane (for the reference's [RO, PE] debug layout). */
+function transposePlane(p: Float32Array | Int16Array, rows: number, cols: number): Float32Array | Int16Array {
+  return contiguous(ndarray(p, [rows, cols]).transpose(1, 0)).data;
 }
 
 /**
@@ -52,22 +44,14 @@ export function reconstructSimpleFft(
   }
   logger.debug(`Raw data is size (${cha}, ${ro}, ${pe})`);
   // raw.npy as the reference's [cha, RO, PE] stack
-  debug?.save('raw.npy', () => {
-    const out = new Float32Array(2 * cha * ro * pe);
-    for (let p = 0; p < pe; p++) for (let c = 0; c < cha; c++) for (let r = 0; r < ro; r++) {
-      const d = 2 * ((c * ro + r) * pe + p), s = c * rowLen + 2 * r;
-      out[d] = group[p].data[s];
-      out[d + 1] = group[p].data[s + 1];
-    }
-    return out;
-  }, [cha, ro, pe], true);
+  debug?.save('raw.npy', () => contiguous(stack(group.map((a) => a.data), [cha, ro, 2]).transpose(1, 2, 0, 3)).data, [cha, ro, pe], true);
 
   // rows straight from the readouts: plane = coil, row = phase encode (readout index)
   const img = centredIfft2RootSumOfSquares(fft, (c, p) => group[p].data.subarray(c * rowLen, (c + 1) * rowLen), cha, pe, ro, cha * ro * pe); // [PE][RO]
   logger.debug(`Image data is size (${ro}, ${pe})`);
   debug?.save('img.npy', () => transposePlane(img, pe, ro), [ro, pe]);
 
-  const bits = headerUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
+  const bits = getUserParameterLong(header, 'BitsStored') ?? DEFAULT_BITS_STORED;
   const maxVal = maxValueForBitsStored(bits);
   const [norm] = normaliseToInt16([img], maxVal);
 
@@ -84,7 +68,7 @@ export function reconstructSimpleFft(
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const fft = await getFftEngine();
   const debug = new DebugDumper();
   let group: Acquisition[] = [];
@@ -94,17 +78,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       continue;
     }
     const acq = item.acquisition;
-    if (!flagSet(acq.head.flags, AcquisitionFlag.IS_PHASECORR_DATA)) group.push({ head: acq.head, traj: acq.traj, data: acq.data.slice() });
-    if (flagSet(acq.head.flags, AcquisitionFlag.LAST_IN_SLICE)) {
+    if (!isFlagSet(acq.head.flags, AcquisitionFlag.IS_PHASECORR_DATA)) group.push({ head: acq.head, traj: acq.traj, data: acq.data.slice() });
+    if (isFlagSet(acq.head.flags, AcquisitionFlag.LAST_IN_SLICE)) {
       if (group.length > 0) {
         logger.info('-------------------------------------------------');
         logger.info(`     process_group called with ${group.length} readouts`);
         logger.info('-------------------------------------------------');
-        const h = header as IsmrmrdHeader;
-        if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
-          throw new Error('simplefft needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)');
-        }
-        const image = reconstructSimpleFft(group, h, fft, debug);
+        const image = reconstructSimpleFft(group, requireEncodedHeader(header, 'simplefft'), fft, debug);
         logger.debug('Sending image to client');
         await connection.sendImage(image);
       }

@@ -11,7 +11,7 @@
  * `MRD_SERVER_SHUTDOWN_GRACE_MS` (milliseconds), the earlier name of the drain timeout, is still
  * read when neither `--drain-timeout` nor `MRD_SERVER_DRAIN_TIMEOUT` is given.
  */
-import { logger } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
 
 export const DEFAULT_DRAIN_TIMEOUT_S = 60;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toolParser } from '@mrd-tools/core';
+import { toolParser } from '@mrd-tools/tool-kit/cli';
 import { checkEnvironment, envName, environmentHelp, splitEnvironmentLists } from './env-options.js';
 
 const numbers = { port: { integer: true, min: 0, max: 65535 }, 'idle-timeout': { min: 0 } };

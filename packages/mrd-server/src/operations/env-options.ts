@@ -15,7 +15,7 @@
  * `enableServiceLinks: false` (deploy/kubernetes/deployment.yaml).
  */
 import type { Argv } from 'yargs';
-import { CliUsageError, nearestName, numberRuleViolation, type NumberRule } from '@mrd-tools/core';
+import { CliUsageError, nearestName, numberRuleViolation, type NumberRule } from '@mrd-tools/tool-kit/cli';
 
 export const ENV_PREFIX = 'MRD_SERVER';
 

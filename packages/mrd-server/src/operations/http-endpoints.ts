@@ -9,7 +9,7 @@
  * Bodies are one line of text saying why; HEAD is answered like GET without the body.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { logger } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
 import type { ServerMetrics } from './metrics.js';
 
 /** What the endpoints ask the MRD server. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { LogLevel } from '@mrd-tools/core';
+import { LogLevel } from '@mrd-tools/core/logging';
 import { jsonLogLine } from './json-log.js';
 import { bindEmitterToLogContext, runInLogContext } from './log-context.js';
 

@@ -5,7 +5,7 @@
  * `session`, `client` and `config` are present on the lines of a session (see log-context.ts).
  * The reference's text format (`YYYY-MM-DD HH:MM:SS,mmm - message`) stays the default.
  */
-import { LogLevel } from '@mrd-tools/core';
+import { LogLevel } from '@mrd-tools/core/logging';
 import { currentLogContext } from './log-context.js';
 
 export type LogFormat = 'text' | 'json';

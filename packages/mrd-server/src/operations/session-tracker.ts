@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { logger } from '@mrd-tools/core';
+import { logger } from '@mrd-tools/core/logging';
 import type { ClientConnection } from '../client-connection.js';
 import type { RefusalReason, ServerObserver } from './server-observer.js';
 import type { SessionFact } from './session-facts.js';

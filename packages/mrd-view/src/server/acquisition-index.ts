@@ -3,7 +3,8 @@
  * readout, so a million readouts take 40 MB), built once from the header-only reads, for the
  * table's filters, the k-space selection and the counter ranges the page offers.
  */
-import type { AcquisitionHeader, MrdFile } from '@mrd-tools/core';
+import type { AcquisitionHeader } from '@mrd-tools/core/headers';
+import type { MrdFile } from '@mrd-tools/core/hdf5/reader';
 
 export const COUNTER_NAMES = ['kspace_encode_step_1', 'kspace_encode_step_2', 'average', 'slice', 'contrast', 'phase', 'repetition', 'set', 'segment'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];

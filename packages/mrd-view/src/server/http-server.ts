@@ -23,7 +23,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { AcquisitionFlag, ImageFlag, logger } from '@mrd-tools/core';
+import { AcquisitionFlag, ImageFlag } from '@mrd-tools/core/constants';
+import { logger } from '@mrd-tools/core/logging';
 import { COUNTER_NAMES, parseFilter } from './acquisition-index.js';
 import { MrdSource, RequestError } from './mrd-source.js';
 

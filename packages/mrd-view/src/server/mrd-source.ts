@@ -8,17 +8,13 @@
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import {
-  AcquisitionFlag,
-  findColourTable,
-  loadColourTable,
-  MrdFile,
-  parseMeta,
-  type AcquisitionHeader,
-  type Image,
-  type ImageHeader,
-  type WindowRange,
-} from '@mrd-tools/core';
+import { AcquisitionFlag } from '@mrd-tools/core/constants';
+import { findColourTable, loadColourTable } from '@mrd-tools/mrd2gif/colour-tables';
+import type { WindowRange } from '@mrd-tools/mrd2gif/preview';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseMeta } from '@mrd-tools/core/meta';
+import type { AcquisitionHeader, ImageHeader } from '@mrd-tools/core/headers';
+import type { Image } from '@mrd-tools/core/messages';
 import { applyRescale, framesOfImage, metaWindow, roiPolylines, SeriesWindowAccumulator } from '@mrd-tools/mrd2gif/source-frames';
 import { encodeEnvelope, type TypedArray } from '../protocol/envelope.js';
 import { AcquisitionIndex, COUNTER_NAMES, type AcquisitionFilter } from './acquisition-index.js';

@@ -5,7 +5,9 @@
  * mrd2gif's renderSeries frames. The window drag rule is checked too.
  */
 import { describe, expect, it } from 'vitest';
-import { createImage, MrdFile, toRgb, type Image } from '@mrd-tools/core';
+import { createImage, type Image } from '@mrd-tools/core/messages';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { toRgb } from '@mrd-tools/mrd2gif/preview';
 import { reference } from '@mrd-tools/core/testing';
 import { renderSeries } from '@mrd-tools/mrd2gif';
 import { metaWindow, seriesFrameWindows, sourceFramesOf, roiPolylines } from '@mrd-tools/mrd2gif/source-frames';

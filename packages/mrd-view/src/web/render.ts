@@ -6,8 +6,8 @@
  * code as mrd2gif's frames, so the canvas equals its frame for the same window. Pure functions
  * (no DOM) apart from `putFrame`.
  */
-import { applyWindow, differenceGrey, frameWindowStats, seriesWindows, type WindowRange } from '@mrd-tools/core/preview/window';
-import { drawPolyline } from '@mrd-tools/core/preview/roi-drawing';
+import { applyWindow, differenceGrey, frameWindowStats, seriesWindows, type WindowRange } from '@mrd-tools/mrd2gif/preview';
+import { drawPolyline } from '@mrd-tools/mrd2gif/preview';
 import type { TypedArray } from '../protocol/envelope.js';
 
 export type { WindowRange };

@@ -25,10 +25,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import {
-  AcquisitionFlag, GaussianNoise, MrdWriter, OutputFileError, asOutputError, checkOutputPath, emptyAcquisitionHeader, emptyWaveformHeader, encodeMatFile,
-  matDouble, matScalar, matStruct, prepareOutputFolder, randomSeed, serializeIsmrmrdHeader, writeFileAtomic, type Acquisition, type IsmrmrdHeader, type Waveform,
-} from '@mrd-tools/core';
+import { AcquisitionFlag } from '@mrd-tools/core/constants';
+import { GaussianNoise, randomSeed } from '../phantom/gaussian-noise.js';
+import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
+import { OutputFileError, asOutputError, checkOutputPath, prepareOutputFolder, writeFileAtomic } from '@mrd-tools/core/file-output';
+import { emptyAcquisitionHeader, emptyWaveformHeader } from '@mrd-tools/core/headers';
+import { encodeMatFile, matDouble, matScalar, matStruct } from '@mrd-tools/core/mat-file';
+import { serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
 import { designSpiral, goldenAngleArms, spiralDensityWeights, type SpiralDesign, type SpiralDesignOptions } from './design.js';
 import { CoilModel, DEFAULT_MOTION, armCoilData, heartEllipse, motionAt, staticEllipses, staticTermTransforms, type MotionOptions } from './simulate.js';
 

@@ -11,7 +11,7 @@
  * the whole object shifts along y by D sin(2 pi f_r t) (breathing). Signal units: the
  * orthonormal-DFT scale of the Cartesian phantom, F(k) / (res^2 sqrt(matrix^2)).
  */
-import { MODIFIED_SHEPP_LOGAN_ELLIPSES, type PhantomEllipse } from '@mrd-tools/core';
+import { MODIFIED_SHEPP_LOGAN_ELLIPSES, type PhantomEllipse } from '../phantom/shepp-logan.js';
 
 /** Bessel J1 (Numerical Recipes' rational approximations, |error| < 1e-8). */
 export function besselJ1(x: number): number {

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { simulateFullDisk } from '@mrd-tools/core/testing';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MrdFile, parseIsmrmrdHeader, readMatFile, matField, matNumber, getUserParameterString } from '@mrd-tools/core';
-import { Nufft } from '@mrd-tools/core/nufft';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { parseIsmrmrdHeader, getUserParameterString } from '@mrd-tools/core/xml-header';
+import { readMatFile, matField, matNumber } from '@mrd-tools/core/mat-file';
+import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import { GAMMA_BAR_HZ_PER_T, designSpiral, goldenAngleArms, spiralDensityWeights } from './design.js';
 import { CoilModel, DEFAULT_MOTION, armCoilData, besselJ1, heartEllipse, renderPhantom, staticEllipses, staticTermTransforms } from './simulate.js';
 import { ecgWaveforms, pilotToneWaveform, writeSpiralPhantom } from './dataset.js';

@@ -32,15 +32,21 @@
  * (maxVal+1)/2, WindowWidth maxVal+1, ImageRowDir/ImageColumnDir.
  */
 import { existsSync } from 'node:fs';
-import {
-  DataType, ProgressReport, getUserParameterLong, logger, standardImageMeta,
-  type Acquisition, type IsmrmrdHeader, type ModuleConfig, type MrdConnection, type Waveform,
-} from '@mrd-tools/core';
-import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
-import type { ArmSamples } from '@mrd-tools/core/iterative';
-import { Bart } from '@mrd-tools/core/bart';
-import { girfTableFromMat, type GirfTable } from '@mrd-tools/core/girf';
-import { DEFAULT_BITS_STORED, imageHeaderFromArray, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { DataType } from '@mrd-tools/core/constants';
+import { logModuleConfig, type ModuleConfig } from '@mrd-tools/recon-api/module';
+import { ProgressReport } from '@mrd-tools/recon-api/progress';
+import { standardImageMeta } from '@mrd-tools/recon-api/image-header';
+import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
+import { Bart } from '../bart/runner.js';
+import { girfTableFromMat } from '../girf-file.js';
+import type { GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
+import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath, resolveConfiguredPath } from '../config.js';
 import {
   findMetafile, matchReadoutOversampling, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, type SpiralMetafile, type SpiralTrajectory,
@@ -257,7 +263,7 @@ export async function bufferSpiralSession(
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: TvReconOptions = {}): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const cwd = options.cwd ?? globalThis.process.cwd();
   const search = options.configSearchPath ?? configSearchPath(cwd);
   const loaded = loadTvReconConfig(search);

@@ -9,11 +9,15 @@
  * (kx) as SigPy; BART gets the trajectory components swapped (BART dim 0 = our b) so that BART's
  * column-major images have our memory layout.
  */
-import type { FftEngine } from '@mrd-tools/core/fft';
-import { SenseNufftOperator, coilMapsFromArms, estimateDataScale, solveTvAdmmAsync, type ArmSamples, type TvTerm } from '@mrd-tools/core/iterative';
-import type { Bart, CflArray } from '@mrd-tools/core/bart';
-import { CentredFft2, nlinvNonCartesianAsync } from '@mrd-tools/core/nlinv';
-import { logger } from '@mrd-tools/core';
+import type { FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { SenseNufftOperator, estimateDataScale } from '@mrd-tools/recon-kernels/mri/sense';
+import { coilMapsFromArms, type ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
+import { solveTvAdmmAsync, type TvTerm } from '@mrd-tools/recon-kernels/iterative';
+import type { Bart } from '../bart/runner.js';
+import type { CflArray } from '../bart/cfl.js';
+import { nlinvNonCartesianAsync } from '@mrd-tools/recon-kernels/mri/nlinv';
+import { centredFftn } from '@mrd-tools/recon-kernels/centred-fft';
+import { logger } from '@mrd-tools/core/logging';
 
 export type Backend = 'native' | 'bart';
 
@@ -101,9 +105,9 @@ export async function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonl
   const [g0, g1] = res.shape;
   // k-space of the sensitivities, resized (centre crop or zero pad) to 2m x 2m
   const ks = res.sens;
-  new CentredFft2(fft, g0, g1).apply(ks, nc, true);
+  centredFftn(fft, ks, [nc, g0, g1], [1, 2], true, 'ortho');
   const up = resizeCentre({ dims: [g1, g0, nc], data: ks }, 2 * m, 2 * m);
-  new CentredFft2(fft, 2 * m, 2 * m).apply(up.data, nc, false);
+  centredFftn(fft, up.data, [nc, 2 * m, 2 * m], [1, 2], false, 'ortho');
   const maps = resizeCentre(up, m, m).data;
   const npix = m * m;
   for (let i = 0; i < npix; i++) {

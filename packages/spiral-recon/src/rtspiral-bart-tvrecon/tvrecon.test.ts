@@ -2,17 +2,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMeta, DataType, type Acquisition, type Image, type IsmrmrdHeader, type MrdMessage, type Waveform } from '@mrd-tools/core';
-import { ReplayConnection } from '@mrd-tools/core/recon';
+import { parseMeta } from '@mrd-tools/core/meta';
+import { DataType } from '@mrd-tools/core/constants';
+import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
+import type { IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import type { MrdMessage } from '@mrd-tools/core/connection';
+import { ReplayConnection } from '@mrd-tools/recon-api/testing';
 import { imageSymmetry, readSessionMessages } from '@mrd-tools/core/testing';
-import { getFftEngine } from '@mrd-tools/core/fft';
-import { Nufft } from '@mrd-tools/core/nufft';
-import { writeSpiralPhantom, type SpiralPhantomResult } from '../../../phantom-gen/src/spiral/dataset.js';
-import { renderPhantom } from '../../../phantom-gen/src/spiral/simulate.js';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { Nufft } from '@mrd-tools/recon-kernels/nufft';
+import { writeSpiralPhantom, type SpiralPhantomResult } from '@mrd-tools/phantom-gen/spiral';
+import { renderPhantom } from '@mrd-tools/phantom-gen/spiral';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
 import { allArmsMetafile, bufferSpiralSession, frameChunks, process as tvrecon, reconstructTfd } from './index.js';
 import { groupCoords, type SpiralArms } from './series.js';
-import type { ArmSamples } from '@mrd-tools/core/iterative';
+import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 
 let dir: string;
 let phantom: SpiralPhantomResult;
@@ -193,7 +197,7 @@ describe('rtspiral_bart_tvrecon module', () => {
   });
 
   it('apply_girf works (the reference crashes): an identity-like GIRF gives the same frames up to the ADC-delay shift', async () => {
-    const { encodeMatFile } = await import('@mrd-tools/core');
+    const { encodeMatFile } = await import('@mrd-tools/core/mat-file');
     const { mkdirSync } = await import('node:fs');
     const n = 3800;
     const gdir = join(dir, 'girf');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyWaveformHeader, type Waveform } from '@mrd-tools/core';
+import { emptyWaveformHeader } from '@mrd-tools/core/headers';
+import type { Waveform } from '@mrd-tools/core/messages';
 import { armDiscardRange, cardiacBins, cyclicRespiratoryBins, ecgArmTriggers, pilotToneTriggers } from './binning.js';
 
 function wf(id: number, channels: number[][], sampleUs: number, stamp: number): Waveform {

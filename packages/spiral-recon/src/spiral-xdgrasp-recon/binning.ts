@@ -11,7 +11,7 @@
  * - an ECG trigger after the last arm is dropped (the reference indexes past the end).
  * Bins are -1 for arms in no bin.
  */
-import type { Waveform } from '@mrd-tools/core';
+import type { Waveform } from '@mrd-tools/core/messages';
 
 export const ECG_WAVEFORM_ID = 0;
 export const ECG_TRIGGER_CHANNEL = 4;

@@ -28,15 +28,19 @@
  * meta DataRole, ImageProcessingHistory, WindowCenter/Width, Keep_image_geometry = 1, directions.
  * Then the waveforms are echoed.
  */
-import {
-  DataType, getUserParameterLong, logger, standardImageMeta,
-  type ModuleConfig, type MrdConnection, type ProgressReport,
-} from '@mrd-tools/core';
-import { getFftEngine, type FftEngine } from '@mrd-tools/core/fft';
-import type { ArmSamples } from '@mrd-tools/core/iterative';
-import { Bart } from '@mrd-tools/core/bart';
-import { tukeyWindow } from '@mrd-tools/core/coil-combine';
-import { DEFAULT_BITS_STORED, imageHeaderFromArray, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/core/recon';
+import { DataType } from '@mrd-tools/core/constants';
+import { getUserParameterLong } from '@mrd-tools/core/xml-header';
+import { logger } from '@mrd-tools/core/logging';
+import { logModuleConfig, type ModuleConfig } from '@mrd-tools/recon-api/module';
+import type { ProgressReport } from '@mrd-tools/recon-api/progress';
+import { standardImageMeta } from '@mrd-tools/recon-api/image-header';
+import type { MrdConnection } from '@mrd-tools/core/connection';
+import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
+import { Bart } from '../bart/runner.js';
+import { tukeyWindow } from '@mrd-tools/recon-kernels/mri/coil-combine';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
+import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath } from '../config.js';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
 import { TvReconError, allArmsMetafile, bufferSpiralSession, loadGirfFor, parsedHeader, reportedWhile, sessionProgress } from '../rtspiral-bart-tvrecon/index.js';
@@ -138,7 +142,7 @@ export function zeroFilledBins(s: SpiralArms, groups: readonly ArmGroup[]): { se
 
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: XdGraspOptions = {}): Promise<void> {
-  logger.info(`Config: \n${typeof config === 'string' ? config : JSON.stringify(config)}`);
+  logModuleConfig(config);
   const cwd = options.cwd ?? globalThis.process.cwd();
   const search = options.configSearchPath ?? configSearchPath(cwd);
   const loaded = loadXdGraspConfig(search);

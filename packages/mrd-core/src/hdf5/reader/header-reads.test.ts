@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reference } from '@mrd-tools/core/testing';
+import { reference } from '../../testing/reference.js';
 import { createAcquisition, createImage, createWaveform } from '../../messages/create.js';
 import { MrdWriter } from '../writer/index.js';
 import { FixedParts } from './fixed-parts.js';

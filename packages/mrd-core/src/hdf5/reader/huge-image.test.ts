@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeImageFileDeclaring } from '@mrd-tools/core/testing';
+import { writeImageFileDeclaring } from '../../testing/mrd-files.js';
 import { MrdFile } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mrd-huge-'));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reference } from '@mrd-tools/core/testing';
+import { reference } from '../../testing/reference.js';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdFile, MrdFileError } from './index.js';
 

@@ -1,14 +1,17 @@
 /**
  * Decoding of the ISMRMRD header compounds (AcquisitionHeader, EncodingCounters, ImageHeader,
- * WaveformHeader) from raw records, by member NAME with the offsets and base types the file
- * declares, not by a fixed byte layout. Writers disagree on layouts: the C library and h5py
+ * WaveformHeader; their fields: ../../headers/fields.ts) from raw records, by member NAME with the
+ * offsets and base types the file declares, not by a fixed byte layout. Writers disagree on layouts: the C library and h5py
  * put the acquisition `traj`/`data` vlen members at different offsets, MATLAB packs the waveform
  * header into 38 bytes (the C library pads it to 40), and integer widths could differ. Each
  * dataset's layout is compiled once into generated code, one object literal of DataView reads
  * at the offsets found (measured ~10x faster than looping over a list of field readers: a
  * million headers are scanned when a viewer indexes a large file).
  */
-import type { AcquisitionHeader, EncodingCounters, ImageHeader, WaveformHeader } from '../../headers/types.js';
+import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
+import {
+  ACQUISITION_HEADER_FIELDS, ENCODING_COUNTERS_FIELDS, IMAGE_HEADER_FIELDS, WAVEFORM_HEADER_FIELDS, type Field,
+} from '../../headers/fields.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
 
 /** How one header field is stored: its C name, kind, and (for arrays) C length. */
@@ -23,86 +26,15 @@ export interface RecordDecoder<T> {
   decode(dv: DataView, base: number): T;
 }
 
-const COUNTERS: FieldSpec[] = [
-  { key: 'kspace_encode_step_1', kind: 'num' },
-  { key: 'kspace_encode_step_2', kind: 'num' },
-  { key: 'average', kind: 'num' },
-  { key: 'slice', kind: 'num' },
-  { key: 'contrast', kind: 'num' },
-  { key: 'phase', kind: 'num' },
-  { key: 'repetition', kind: 'num' },
-  { key: 'set', kind: 'num' },
-  { key: 'segment', kind: 'num' },
-  { key: 'user', kind: 'num', count: 8 },
-];
+/** The fields of a header record of the wire layer's table, as this decoder reads them. */
+function specsOf(fields: readonly Field[]): FieldSpec[] {
+  return fields.map((f) => ({ key: f.name, kind: f.type === 'counters' ? 'counters' : f.type === 'u64' ? 'big' : 'num', count: f.count }));
+}
 
-const ACQUISITION: FieldSpec[] = [
-  { key: 'version', kind: 'num' },
-  { key: 'flags', kind: 'big' },
-  { key: 'measurement_uid', kind: 'num' },
-  { key: 'scan_counter', kind: 'num' },
-  { key: 'acquisition_time_stamp', kind: 'num' },
-  { key: 'physiology_time_stamp', kind: 'num', count: 3 },
-  { key: 'number_of_samples', kind: 'num' },
-  { key: 'available_channels', kind: 'num' },
-  { key: 'active_channels', kind: 'num' },
-  { key: 'channel_mask', kind: 'big', count: 16 },
-  { key: 'discard_pre', kind: 'num' },
-  { key: 'discard_post', kind: 'num' },
-  { key: 'center_sample', kind: 'num' },
-  { key: 'encoding_space_ref', kind: 'num' },
-  { key: 'trajectory_dimensions', kind: 'num' },
-  { key: 'sample_time_us', kind: 'num' },
-  { key: 'position', kind: 'num', count: 3 },
-  { key: 'read_dir', kind: 'num', count: 3 },
-  { key: 'phase_dir', kind: 'num', count: 3 },
-  { key: 'slice_dir', kind: 'num', count: 3 },
-  { key: 'patient_table_position', kind: 'num', count: 3 },
-  { key: 'idx', kind: 'counters' },
-  { key: 'user_int', kind: 'num', count: 8 },
-  { key: 'user_float', kind: 'num', count: 8 },
-];
-
-const IMAGE: FieldSpec[] = [
-  { key: 'version', kind: 'num' },
-  { key: 'data_type', kind: 'num' },
-  { key: 'flags', kind: 'big' },
-  { key: 'measurement_uid', kind: 'num' },
-  { key: 'matrix_size', kind: 'num', count: 3 },
-  { key: 'field_of_view', kind: 'num', count: 3 },
-  { key: 'channels', kind: 'num' },
-  { key: 'position', kind: 'num', count: 3 },
-  { key: 'read_dir', kind: 'num', count: 3 },
-  { key: 'phase_dir', kind: 'num', count: 3 },
-  { key: 'slice_dir', kind: 'num', count: 3 },
-  { key: 'patient_table_position', kind: 'num', count: 3 },
-  { key: 'average', kind: 'num' },
-  { key: 'slice', kind: 'num' },
-  { key: 'contrast', kind: 'num' },
-  { key: 'phase', kind: 'num' },
-  { key: 'repetition', kind: 'num' },
-  { key: 'set', kind: 'num' },
-  { key: 'acquisition_time_stamp', kind: 'num' },
-  { key: 'physiology_time_stamp', kind: 'num', count: 3 },
-  { key: 'image_type', kind: 'num' },
-  { key: 'image_index', kind: 'num' },
-  { key: 'image_series_index', kind: 'num' },
-  { key: 'user_int', kind: 'num', count: 8 },
-  { key: 'user_float', kind: 'num', count: 8 },
-  { key: 'attribute_string_len', kind: 'num' },
-];
-
-const WAVEFORM: FieldSpec[] = [
-  { key: 'version', kind: 'num' },
-  { key: 'flags', kind: 'big' },
-  { key: 'measurement_uid', kind: 'num' },
-  { key: 'scan_counter', kind: 'num' },
-  { key: 'time_stamp', kind: 'num' },
-  { key: 'number_of_samples', kind: 'num' },
-  { key: 'channels', kind: 'num' },
-  { key: 'sample_time_us', kind: 'num' },
-  { key: 'waveform_id', kind: 'num' },
-];
+const COUNTERS = specsOf(ENCODING_COUNTERS_FIELDS);
+const ACQUISITION = specsOf(ACQUISITION_HEADER_FIELDS);
+const IMAGE = specsOf(IMAGE_HEADER_FIELDS);
+const WAVEFORM = specsOf(WAVEFORM_HEADER_FIELDS);
 
 /** A layout problem; the caller adds file and dataset path. */
 export class LayoutError extends Error {}

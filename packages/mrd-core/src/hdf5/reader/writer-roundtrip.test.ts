@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader } from '@mrd-tools/core/testing';
+import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader } from '../../testing/random.js';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdWriter } from '../writer/index.js';
 import { MrdFile } from './index.js';

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateFullDisk } from '@mrd-tools/core/testing';
+import { simulateFullDisk } from '../../testing/simulated-disk.js';
 import { emptyAcquisitionHeader } from '../../headers/types.js';
 import type { Acquisition } from '../../messages/types.js';
 import { MrdFile } from '../reader/index.js';

@@ -1,55 +1,36 @@
 /**
  * The ISMRMRD HDF5 datatypes, member for member as `libsrc/dataset.c` of the ISMRMRD C library
  * defines them (names, order, offsets, array shapes, base types), and the record encoders that
- * fill them. The header compounds have exactly the byte layout of the C structs (the acquisition
+ * fill them. The header compounds are made from the field table of the wire layer
+ * (../../headers/fields.ts): they have exactly the byte layout of the C structs (the acquisition
  * and image headers packed, the waveform header naturally aligned), so records are encoded with
  * the wire layer's header codecs.
  */
 import { DataType } from '../../constants/index.js';
 import { writeAcquisitionHeader, writeImageHeader, writeWaveformHeader } from '../../headers/codec.js';
+import {
+  ACQUISITION_HEADER_LAYOUT, ENCODING_COUNTERS_LAYOUT, IMAGE_HEADER_LAYOUT, WAVEFORM_HEADER_LAYOUT, type RecordLayout,
+} from '../../headers/fields.js';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { arrayOf, f32, f64, i16, i32, packedCompound, u16, u32, u64, type Datatype } from '../format/datatype.js';
 import type { RecordEncoder } from './hdf5-file-writer.js';
 
-export const encodingCountersType = packedCompound([
-  ['kspace_encode_step_1', u16],
-  ['kspace_encode_step_2', u16],
-  ['average', u16],
-  ['slice', u16],
-  ['contrast', u16],
-  ['phase', u16],
-  ['repetition', u16],
-  ['set', u16],
-  ['segment', u16],
-  ['user', arrayOf(u16, 8)],
-]);
+const BASE = { u16, u32, i32, u64, f32 };
 
-export const acquisitionHeaderType = packedCompound([
-  ['version', u16],
-  ['flags', u64],
-  ['measurement_uid', u32],
-  ['scan_counter', u32],
-  ['acquisition_time_stamp', u32],
-  ['physiology_time_stamp', arrayOf(u32, 3)],
-  ['number_of_samples', u16],
-  ['available_channels', u16],
-  ['active_channels', u16],
-  ['channel_mask', arrayOf(u64, 16)],
-  ['discard_pre', u16],
-  ['discard_post', u16],
-  ['center_sample', u16],
-  ['encoding_space_ref', u16],
-  ['trajectory_dimensions', u16],
-  ['sample_time_us', f32],
-  ['position', arrayOf(f32, 3)],
-  ['read_dir', arrayOf(f32, 3)],
-  ['phase_dir', arrayOf(f32, 3)],
-  ['slice_dir', arrayOf(f32, 3)],
-  ['patient_table_position', arrayOf(f32, 3)],
-  ['idx', encodingCountersType],
-  ['user_int', arrayOf(i32, 8)],
-  ['user_float', arrayOf(f32, 8)],
-]);
+/** The compound datatype of a header record of the field table, members at the table's offsets. */
+function headerType(layout: RecordLayout): Datatype {
+  return {
+    kind: 'compound',
+    size: layout.size,
+    members: layout.fields.map((f) => {
+      const base = f.type === 'counters' ? encodingCountersType : BASE[f.type];
+      return { name: f.name, offset: f.offset, type: f.count === undefined ? base : arrayOf(base, f.count) };
+    }),
+  };
+}
+
+export const encodingCountersType: Datatype = headerType(ENCODING_COUNTERS_LAYOUT);
+export const acquisitionHeaderType: Datatype = headerType(ACQUISITION_HEADER_LAYOUT);
 
 /**
  * The acquisition record as the C library defines it: `HDF5_Acquisition` is a naturally aligned
@@ -72,51 +53,10 @@ export const acquisitionTypePacked = packedCompound([
   ['data', { kind: 'vlen', base: f32 }],
 ]);
 
-export const imageHeaderType = packedCompound([
-  ['version', u16],
-  ['data_type', u16],
-  ['flags', u64],
-  ['measurement_uid', u32],
-  ['matrix_size', arrayOf(u16, 3)],
-  ['field_of_view', arrayOf(f32, 3)],
-  ['channels', u16],
-  ['position', arrayOf(f32, 3)],
-  ['read_dir', arrayOf(f32, 3)],
-  ['phase_dir', arrayOf(f32, 3)],
-  ['slice_dir', arrayOf(f32, 3)],
-  ['patient_table_position', arrayOf(f32, 3)],
-  ['average', u16],
-  ['slice', u16],
-  ['contrast', u16],
-  ['phase', u16],
-  ['repetition', u16],
-  ['set', u16],
-  ['acquisition_time_stamp', u32],
-  ['physiology_time_stamp', arrayOf(u32, 3)],
-  ['image_type', u16],
-  ['image_index', u16],
-  ['image_series_index', u16],
-  ['user_int', arrayOf(i32, 8)],
-  ['user_float', arrayOf(f32, 8)],
-  ['attribute_string_len', u32],
-]);
+export const imageHeaderType: Datatype = headerType(IMAGE_HEADER_LAYOUT);
 
 /** The waveform header keeps the C struct's natural alignment (40 bytes). */
-export const waveformHeaderType: Datatype = {
-  kind: 'compound',
-  size: 40,
-  members: [
-    { name: 'version', offset: 0, type: u16 },
-    { name: 'flags', offset: 8, type: u64 },
-    { name: 'measurement_uid', offset: 16, type: u32 },
-    { name: 'scan_counter', offset: 20, type: u32 },
-    { name: 'time_stamp', offset: 24, type: u32 },
-    { name: 'number_of_samples', offset: 28, type: u16 },
-    { name: 'channels', offset: 30, type: u16 },
-    { name: 'sample_time_us', offset: 32, type: f32 },
-    { name: 'waveform_id', offset: 36, type: u16 },
-  ],
-};
+export const waveformHeaderType: Datatype = headerType(WAVEFORM_HEADER_LAYOUT);
 
 export const waveformType = packedCompound([
   ['head', waveformHeaderType],

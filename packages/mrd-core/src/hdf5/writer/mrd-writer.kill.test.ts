@@ -1,5 +1,5 @@
 /**
- * Crash consistency without the Debian peers: a writer process (kill-child.fixture.ts, bundled
+ * Crash consistency without the Debian peers: a writer process (testing/kill-child/child.ts, bundled
  * with esbuild) killed with SIGKILL at a random moment, creating a file or appending to a copy of
  * a reference file; the file must open with h5wasm (MrdFile) and hold everything handed over a
  * second before the kill, and, when appending, every original record unchanged. Also: an I/O
@@ -15,7 +15,7 @@ import { emptyAcquisitionHeader } from '../../headers/types.js';
 import type { Acquisition } from '../../messages/types.js';
 import { MrdFile } from '../reader/index.js';
 import { MrdWriter } from './index.js';
-import { bundleKillChild, runAndKill } from './kill-child.harness.js';
+import { bundleKillChild, runAndKill } from '../../testing/kill-child/harness.js';
 
 let dir: string;
 let child: string;

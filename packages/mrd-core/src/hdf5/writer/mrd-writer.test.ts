@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  jsonShape as plain, RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader, reference,
-} from '@mrd-tools/core/testing';
+import { jsonShape as plain } from '../../testing/peers.js';
+import { RandomFields, randomAcquisitionHeader, randomImageHeader, randomImagePixels, randomWaveformHeader } from '../../testing/random.js';
+import { reference } from '../../testing/reference.js';
 import type { Acquisition, Image, Waveform } from '../../messages/types.js';
 import { MrdFile } from '../reader/index.js';
 import { u32 } from '../format/datatype.js';

@@ -12,7 +12,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mulberry32, reference } from '@mrd-tools/core/testing';
+import { mulberry32 } from '../../testing/random.js';
+import { reference } from '../../testing/reference.js';
 import { MrdProtocolError } from '../../stream/errors.js';
 import { OptionalHeader } from '../model/codecs.js';
 import { BinaryWriter } from '../codec/binary-writer.js';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reference } from '@mrd-tools/core/testing';
+import { reference } from '../../testing/reference.js';
 import type { MrdMessage } from '../../connection/types.js';
 import { decodeStream } from '../../stream/decoder.js';
 import { encodeMessages } from '../../stream/encoder.js';

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { emptyAcquisitionHeader } from '@mrd-tools/core/headers';
+import type { Acquisition } from '@mrd-tools/core/messages';
+import { assembleKspace } from './kspace-buffer.js';
+import { imageHeaderFromArray, updateImageHeaderFromRaw } from '../image-header/image-header.js';
+
+function acq(lin: number, phase: number, centre: number, samples: number[][], scan: number): Acquisition {
+  const head = emptyAcquisitionHeader();
+  head.scan_counter = scan;
+  head.idx.kspace_encode_step_1 = lin;
+  head.idx.phase = phase;
+  head.idx.user[5] = centre;
+  head.active_channels = samples.length;
+  head.number_of_samples = samples[0].length / 2;
+  head.position = [1, 2, 3];
+  head.idx.slice = 4;
+  head.user_int[0] = 7;
+  return { head, traj: new Float32Array(0), data: Float32Array.from(samples.flat()) };
+}
+
+describe('assembleKspace (invertcontrast.py process_raw)', () => {
+  it('zero-fills by encode step and phase, right-aligns short readouts, flips y and x', () => {
+    // ny = 3, nx = 4; readout of 2 samples on line 0 and a full one on line 2, phase 1
+    const k = assembleKspace([
+      acq(0, 0, 1, [[1, 1, 2, 2], [10, 10, 20, 20]], 0),
+      acq(2, 1, 1, [[1, 0, 2, 0, 3, 0, 4, 0], [5, 0, 6, 0, 7, 0, 8, 0]], 1),
+      acq(5, 0, 1, [[9, 9, 9, 9]], 2), // encode step outside the matrix: skipped
+    ], 3, 4);
+    expect([k.channels, k.phases, k.ny, k.nx]).toEqual([2, 2, 3, 4]);
+    const at = (p: number, c: number, y: number, x: number) => [k.data[2 * (((p * 2 + c) * 3 + y) * 4 + x)], k.data[2 * (((p * 2 + c) * 3 + y) * 4 + x) + 1]];
+    // reference: data[:, 0, 2:4, 0] = [1+1j, 2+2j]; flipped: y' = 2, x' = 3 - x -> x' 1, 0
+    expect(at(0, 0, 2, 1)).toEqual([1, 1]);
+    expect(at(0, 0, 2, 0)).toEqual([2, 2]);
+    expect(at(0, 1, 2, 0)).toEqual([20, 20]);
+    expect(at(0, 0, 2, 2)).toEqual([0, 0]);
+    // line 2, phase 1 -> y' = 0, x' = 3 - x
+    expect([0, 1, 2, 3].map((x) => at(1, 1, 0, x)[0])).toEqual([8, 7, 6, 5]);
+    expect(k.centreHeaders[1]?.scan_counter).toBe(1);
+  });
+
+  it('keeps, per phase, the readout nearest the centre line idx.user[5] (first one on ties)', () => {
+    const k = assembleKspace([acq(0, 0, 2, [[1, 1]], 0), acq(3, 0, 2, [[1, 1]], 1), acq(1, 0, 2, [[1, 1]], 2), acq(2, 0, 2, [[1, 1]], 3)], 4, 1);
+    expect(k.centreHeaders[0]?.scan_counter).toBe(3);
+    const tie = assembleKspace([acq(1, 0, 2, [[1, 1]], 0), acq(3, 0, 2, [[1, 1]], 1)], 4, 1);
+    expect(tie.centreHeaders[0]?.scan_counter).toBe(0);
+  });
+
+  it('refuses readouts longer than the encoded matrix', () => {
+    expect(() => assembleKspace([acq(0, 0, 0, [[1, 1, 1, 1, 1, 1]], 9)], 2, 2)).toThrow(/readout 9 has 3 samples/);
+  });
+});
+
+describe('image headers from readouts', () => {
+  it('update_img_header_from_raw copies geometry, counters and user values, sets magnitude, index 1, series 0', () => {
+    const raw = acq(0, 3, 0, [[1, 1]], 0).head;
+    raw.flags = 1n << 7n;
+    raw.version = 1;
+    const h = updateImageHeaderFromRaw(imageHeaderFromArray({ dataType: 5, channels: 1, x: 4, y: 3, z: 1 }), raw);
+    expect(h.flags).toBe(1n << 7n);
+    expect(h.position).toEqual([1, 2, 3]);
+    expect([h.slice, h.phase, h.image_type, h.image_index, h.image_series_index]).toEqual([4, 3, 1, 1, 0]);
+    expect(h.user_int[0]).toBe(7);
+    expect(h.matrix_size).toEqual([4, 3, 1]);
+  });
+
+  it('from_array(acquisition=...) copies the acquisition fields but not its flags', () => {
+    const raw = acq(0, 2, 0, [[1, 1]], 0).head;
+    raw.flags = 5n;
+    raw.version = 3;
+    const h = imageHeaderFromArray({ dataType: 2, channels: 1, x: 8, y: 6, z: 1 }, raw);
+    expect([h.version, h.flags, h.phase, h.slice, h.data_type, h.image_type]).toEqual([1, 0n, 2, 4, 2, 0]);
+    expect(h.position).toEqual([1, 2, 3]);
+  });
+});

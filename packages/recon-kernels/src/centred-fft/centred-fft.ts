@@ -1,0 +1,312 @@
+/**
+ * The centred FFT of the numerics, one implementation for every caller: numpy's shift
+ * conventions (fftshift / ifftshift), the centred n-D transform `centredFftn` (inverse =
+ * ifftshift(ifftn(fftshift(x))), k-space -> image as the reference recons; forward =
+ * fftshift(fftn(ifftshift(x))); scale a number or 'ortho', numpy's unitary norm, as nlinv's
+ * model uses it), and the fused centred 2-D inverse FFT of the reference recons ending in a
+ * root-sum-of-squares coil combination (simplefft / invertcontrast), which never materialises
+ * the complex images in JS memory. docs/numerics.md has the speed-ups and their figures.
+ */
+import type { FftEngine } from '../fft/engine.js';
+
+/** Element index mapping of numpy's fftshift on length n: out[j] = in[fftshiftSource(j, n)]. */
+export function fftshiftSource(j: number, n: number): number {
+  return (j - Math.floor(n / 2) + n) % n;
+}
+
+/** Element index mapping of numpy's ifftshift on length n: out[j] = in[ifftshiftSource(j, n)]. */
+export function ifftshiftSource(j: number, n: number): number {
+  return (j + Math.floor(n / 2)) % n;
+}
+
+/**
+ * numpy.fft.fftshift (or ifftshift with `inverse`) over `axes` of a C-order array of `shape`
+ * whose elements are `elementSize` consecutive numbers (2 for interleaved complex). Returns a new
+ * array of the same type.
+ */
+export function fftshift<T extends Float32Array | Float64Array | Int16Array | Uint16Array | Int32Array | Uint32Array>(
+  data: T, shape: readonly number[], axes: readonly number[] = shape.map((_, i) => i), elementSize = 1, inverse = false,
+): T {
+  const nd = shape.length;
+  const total = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== total * elementSize) throw new Error(`fftshift: data length ${data.length} does not match shape ${JSON.stringify(shape)} x ${elementSize}`);
+  const shifts = new Array<number>(nd).fill(0);
+  for (const a0 of axes) {
+    const a = a0 < 0 ? a0 + nd : a0;
+    const half = Math.floor(shape[a] / 2);
+    shifts[a] = inverse ? (shape[a] - half) % Math.max(shape[a], 1) : half;
+  }
+  const out = new (data.constructor as { new (n: number): T })(data.length);
+  // roll: out[(i + shift) % n] = in[i], done per innermost contiguous run
+  const strides = new Array<number>(nd);
+  let s = elementSize;
+  for (let d = nd - 1; d >= 0; d--) { strides[d] = s; s *= shape[d]; }
+  if (total === 0) return out;
+  const last = nd - 1;
+  const nLast = shape[last];
+  const rows = total / nLast;
+  const idx = new Array<number>(nd).fill(0);
+  for (let r = 0; r < rows; r++) {
+    // destination offset of this row, excluding the last axis
+    let dst = 0, src = 0;
+    for (let d = 0; d < last; d++) {
+      src += idx[d] * strides[d];
+      dst += ((idx[d] + shifts[d]) % shape[d]) * strides[d];
+    }
+    const sh = shifts[last];
+    const es = elementSize;
+    // in[0 .. n-sh) -> out[sh .. n), in[n-sh .. n) -> out[0 .. sh)
+    out.set(data.subarray(src, src + (nLast - sh) * es), dst + sh * es);
+    out.set(data.subarray(src + (nLast - sh) * es, src + nLast * es), dst);
+    for (let d = last - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/** numpy.fft.ifftshift: see `fftshift`. */
+export function ifftshift<T extends Float32Array | Float64Array | Int16Array | Uint16Array | Int32Array | Uint32Array>(
+  data: T, shape: readonly number[], axes: readonly number[] = shape.map((_, i) => i), elementSize = 1,
+): T {
+  return fftshift(data, shape, axes, elementSize, true);
+}
+
+/** numpy's normalisation of a centred transform: a factor, or 'ortho' (unitary: 1/sqrt(n) each way). */
+export type CentredFftScale = number | 'ortho';
+
+/** (-1)^(sum of the indices) over a C-order block of `shape` (all even), cached per shape. */
+const signTables = new Map<string, Float32Array>();
+function signTable(shape: readonly number[]): Float32Array {
+  const key = shape.join('x');
+  let t = signTables.get(key);
+  if (!t) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    t = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      let rest = i, parity = 0;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        parity += rest % shape[d];
+        rest = Math.floor(rest / shape[d]);
+      }
+      t[i] = parity % 2 ? -1 : 1;
+    }
+    if (signTables.size >= 16) signTables.delete(signTables.keys().next().value as string);
+    signTables.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * Centred N-D transform over `axes` of a C-order complex64 array of `shape`, in place, with
+ * numpy's conventions: inverse = ifftshift(ifftn(fftshift(x))) (k-space -> image, as the
+ * reference recons), forward = fftshift(fftn(ifftshift(x))) (image -> k-space, the usual
+ * centred forward transform, e.g. SigPy's); then times `scale` ('ortho': unitary, numpy's
+ * norm='ortho'). For even lengths the two are exact inverses (up to the 1/n of the inverse); for
+ * odd lengths the reference's inverse shift order is not, exactly as in numpy.
+ *
+ * When the transformed axes are the last ones and all of even length (nlinv's grids), the shifts
+ * are a modulation instead of copies: fftc(x)[k] = (-1)^(k + n/2) fft((-1)^j x)[k] per axis, so
+ * each block is multiplied by a cached sign table before and after an in-place transform.
+ */
+export function centredFftn(engine: FftEngine, data: Float32Array, shape: readonly number[], axes: readonly number[], inverse: boolean, scale: CentredFftScale = 1): void {
+  const nd = shape.length;
+  const ax = axes.map((a) => (a < 0 ? a + nd : a));
+  const n = ax.reduce((p, a) => p * shape[a], 1);
+  const total = shape.reduce((p, d) => p * d, 1);
+  if (data.length < 2 * total) throw new Error(`centredFftn: ${data.length / 2} complex values, ${shape.join(' x ')} needed`);
+  const factor = scale === 'ortho' ? (inverse ? Math.sqrt(n) : 1 / Math.sqrt(n)) : scale;
+  const sorted = [...ax].sort((a, b) => a - b);
+  const trailing = sorted.every((a, i) => a === nd - ax.length + i);
+  if (trailing && ax.every((a) => shape[a] % 2 === 0)) {
+    const block = shape.slice(nd - ax.length);
+    const local = block.map((_, i) => i);
+    const sign = signTable(block);
+    const parity = (ax.reduce((p, a) => p + shape[a] / 2, 0) % 2 ? -1 : 1) * factor;
+    for (let c = 0; c < total / n; c++) {
+      const plane = data.subarray(2 * c * n, 2 * (c + 1) * n);
+      for (let i = 0; i < n; i++) { plane[2 * i] *= sign[i]; plane[2 * i + 1] *= sign[i]; }
+      engine.fftn(plane, block, local, inverse);
+      for (let i = 0; i < n; i++) { const f = sign[i] * parity; plane[2 * i] *= f; plane[2 * i + 1] *= f; }
+    }
+    return;
+  }
+  const pre = inverse ? fftshift(data, shape, ax, 2) : ifftshift(data, shape, ax, 2);
+  engine.fftn(pre, shape, ax, inverse);
+  const post = inverse ? ifftshift(pre, shape, ax, 2) : fftshift(pre, shape, ax, 2);
+  if (factor === 1) data.set(post);
+  else for (let i = 0; i < post.length; i++) data[i] = post[i] * factor;
+}
+
+/**
+ * K-space given row by row: `(plane, y)` returns the nx complex64 samples of row y of that
+ * plane (2 * nx floats), e.g. straight from the acquisitions, so they are copied only once.
+ */
+export type KspaceRows = (plane: number, y: number) => Float32Array;
+
+/**
+ * Blocked transpose of a [rows][cols] complex64 plane between two heap places, moving each
+ * complex value as one float64 (8 bytes at once). The only values whose bits a float64 move may
+ * alter are those whose imaginary part is NaN (the pair reads as a NaN double), and a NaN
+ * anywhere in a transform's input makes its whole output NaN anyway.
+ */
+function transposeComplexPlane(D: Float64Array, src: number, dst: number, rows: number, cols: number): void {
+  const BS = 16;
+  for (let r0 = 0; r0 < rows; r0 += BS) {
+    const r1 = Math.min(r0 + BS, rows);
+    for (let c0 = 0; c0 < cols; c0 += BS) {
+      const c1 = Math.min(c0 + BS, cols);
+      for (let r = r0; r < r1; r++) {
+        let s = src + r * cols + c0;
+        let d = dst + c0 * rows + r;
+        for (let c = c0; c < c1; c++, s++, d += rows) D[d] = D[s];
+      }
+    }
+  }
+}
+
+/**
+ * The shared pipeline: shifted copy of all planes into the heap, row transforms, then plane by
+ * plane a blocked transpose, the column transforms, and `consume(plane, ptr)` with the plane's
+ * result at heap byte address `ptr`, laid out [x][y] (unshifted). Working plane by plane keeps
+ * the transposed plane in cache for the consumer and needs one plane of extra memory.
+ */
+function ifft2Planes(engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void): void {
+  const total = batch * ny * nx;
+  const rowOf: KspaceRows = typeof data === 'function' ? data : (c, y) => data.subarray(2 * (c * ny + y) * nx, 2 * (c * ny + y + 1) * nx);
+  if (typeof data !== 'function' && data.length < 2 * total) throw new Error(`centred ifft2: ${data.length / 2} complex values, ${batch} x ${ny} x ${nx} needed`);
+  engine.prepare(nx);
+  engine.prepare(ny);
+  const A = engine.scratchBlock(2, 8 * total);
+  const B = engine.scratchBlock(3, 8 * ny * nx);
+  const h = engine.heapF32();
+  const a = A.ptr >> 2;
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const tail = 2 * (nx - nx2); // floats in the segment in[0 .. nx - nx2)
+  for (let c = 0; c < batch; c++) {
+    for (let y = 0; y < ny; y++) {
+      const row = rowOf(c, (y - ny2 + ny) % ny);
+      if (row.length !== 2 * nx) throw new Error(`centred ifft2: k-space row of ${row.length / 2} samples, ${nx} expected`);
+      const d = a + 2 * ((c * ny + y) * nx);
+      // fftshift along x: out[0 .. nx2) = in[nx - nx2 .. nx), out[nx2 .. nx) = in[0 .. nx - nx2)
+      h.set(row.subarray(tail, 2 * nx), d);
+      h.set(row.subarray(0, tail), d + 2 * nx2);
+    }
+  }
+  engine.transformLinesInHeap(A.ptr, batch * ny, nx, true);
+  const plane = ny * nx;
+  for (let c = 0; c < batch; c++) {
+    transposeComplexPlane(new Float64Array(engine.heapF32().buffer), (A.ptr >> 3) + c * plane, B.ptr >> 3, ny, nx);
+    engine.transformLinesInHeap(B.ptr, nx, ny, true);
+    consume(c, B.ptr);
+  }
+}
+
+/** ifftshift source index tables: out[j] = in[table[j]]. */
+function ifftshiftTable(n: number): Int32Array {
+  const t = new Int32Array(n);
+  const h = Math.floor(n / 2);
+  for (let j = 0; j < n; j++) t[j] = (j + h) % n;
+  return t;
+}
+
+/**
+ * In place: data[b] = ifftshift(ifft2(fftshift(data[b]))) * scale for each [ny][nx] complex64
+ * plane b, with numpy's ifft2 normalisation (1 / (ny * nx)) times `scale`.
+ */
+export function centredIfft2(engine: FftEngine, data: Float32Array, batch: number, ny: number, nx: number, scale = 1): void {
+  const f = scale / (ny * nx);
+  const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
+  const BS = 16;
+  ifft2Planes(engine, data, batch, ny, nx, (c, ptr) => {
+    const h = engine.heapF32();
+    const b = ptr >> 2;
+    const po = 2 * c * ny * nx;
+    // result [x][y] unshifted -> data [y][x] shifted, in blocks
+    for (let y0 = 0; y0 < ny; y0 += BS) {
+      const y1 = Math.min(y0 + BS, ny);
+      for (let x0 = 0; x0 < nx; x0 += BS) {
+        const x1 = Math.min(x0 + BS, nx);
+        for (let y = y0; y < y1; y++) {
+          const src = b + 2 * sy[y];
+          let o = po + 2 * (y * nx + x0);
+          for (let x = x0; x < x1; x++, o += 2) {
+            const q = src + 2 * ny * sx[x];
+            data[o] = h[q] * f;
+            data[o + 1] = h[q + 1] * f;
+          }
+        }
+      }
+    }
+  });
+}
+
+/**
+ * The reference's recon core in one pass: for `coils` k-space planes [coils][ny][nx] (complex64),
+ * sqrt(sum_c |ifftshift(ifft2(fftshift(k_c))) * scale|^2) as a float32 image [ny][nx].
+ * `scale` multiplies numpy's normalised ifft2 (the reference uses prod(data.shape)). `kspace` is
+ * the [coils][ny][nx] array or a row accessor.
+ */
+export function centredIfft2RootSumOfSquares(
+  engine: FftEngine, kspace: Float32Array | KspaceRows, coils: number, ny: number, nx: number, scale = 1,
+  out: Float32Array = new Float32Array(ny * nx), accumulator: Float64Array = new Float64Array(ny * nx),
+): Float32Array {
+  const n = ny * nx;
+  const acc = accumulator;
+  acc.fill(0, 0, n);
+  ifft2Planes(engine, kspace, coils, ny, nx, (_c, ptr) => {
+    const h = engine.heapF32();
+    let p = ptr >> 2;
+    for (let i = 0; i < n; i++, p += 2) {
+      const re = h[p], im = h[p + 1];
+      acc[i] += re * re + im * im;
+    }
+  });
+  // acc is [x][y] in unshifted order; ifftshift both axes while writing [y][x]
+  const f = Math.abs(scale / n);
+  const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
+  for (let y = 0; y < ny; y++) {
+    const syy = sy[y];
+    const row = y * nx;
+    for (let x = 0; x < nx; x++) out[row + x] = f * Math.sqrt(acc[sx[x] * ny + syy]);
+  }
+  return out;
+}
+
+/**
+ * One pixel of `centredIfft2RootSumOfSquares` computed directly in float64 (a separable
+ * direct DFT, ny * nx complex multiply-adds per coil). The fast path computes in float32, as
+ * numpy 2 does on complex64; the reference server ran numpy 1, which upcasts to complex128.
+ * Where a printed value depends on one pixel (the complex option's WindowCenter is the image
+ * maximum), recomputing that pixel this way reproduces the reference's digits.
+ */
+export function centredIfft2RootSumOfSquaresAt(
+  kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, y: number, x: number,
+): number {
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
+  const a = (y + ny2) % ny, b = (x + nx2) % nx;
+  const cu = new Float64Array(nx), su = new Float64Array(nx);
+  for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
+  const cv = new Float64Array(ny), sv = new Float64Array(ny);
+  for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
+  let sum = 0;
+  for (let c = 0; c < coils; c++) {
+    let re = 0, im = 0;
+    for (let v = 0; v < ny; v++) {
+      const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+      let rr = 0, ri = 0;
+      for (let u = 0; u < nx; u++) {
+        const s = row + 2 * ((u - nx2 + nx) % nx);
+        const kr = kspace[s], ki = kspace[s + 1];
+        rr += kr * cu[u] - ki * su[u];
+        ri += kr * su[u] + ki * cu[u];
+      }
+      re += rr * cv[v] - ri * sv[v];
+      im += rr * sv[v] + ri * cv[v];
+    }
+    sum += re * re + im * im;
+  }
+  return Math.abs(scale / (ny * nx)) * Math.sqrt(sum);
+}

@@ -1,0 +1,6 @@
+// The centred FFT (numpy's shift conventions, the centred n-D transform with 'ortho' scaling, and
+// the fused centred 2-D inverse FFT + root sum of squares of the reference recons).
+export {
+  centredFftn, type CentredFftScale, centredIfft2, centredIfft2RootSumOfSquares,
+  centredIfft2RootSumOfSquaresAt, fftshift, fftshiftSource, ifftshift, ifftshiftSource, type KspaceRows,
+} from './centred-fft.js';

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { getFftEngine } from '../../fft/index.js';
+import { combineWithMaps, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow } from './coil-combine.js';
+
+/** Synthetic coil images: a disc object times smooth complex Gaussian sensitivities. */
+function synthetic(ncoils: number, n: number): { images: Float64Array; obj: Float64Array; sens: Float64Array } {
+  const np = n * n;
+  const obj = new Float64Array(np);
+  const sens = new Float64Array(2 * ncoils * np);
+  const images = new Float64Array(2 * ncoils * np);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    const r = Math.hypot(x - n / 2, y - n / 2);
+    obj[y * n + x] = r < n * 0.35 ? 1 + 0.5 * Math.sin(x / 3) : 0;
+  }
+  for (let c = 0; c < ncoils; c++) {
+    const cx = n / 2 + 0.6 * n * Math.cos((2 * Math.PI * c) / ncoils), cy = n / 2 + 0.6 * n * Math.sin((2 * Math.PI * c) / ncoils);
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      const mag = Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * (0.5 * n) ** 2));
+      const ph = 0.02 * (x - cx) + 0.5 * c;
+      const k = 2 * (c * np + y * n + x);
+      sens[k] = mag * Math.cos(ph);
+      sens[k + 1] = mag * Math.sin(ph);
+      images[k] = sens[k] * obj[y * n + x];
+      images[k + 1] = sens[k + 1] * obj[y * n + x];
+    }
+  }
+  return { images, obj, sens };
+}
+
+describe('coil combination', () => {
+  it('tukey window matches scipy.signal.windows.tukey(32, 0.8)', () => {
+    const w = tukeyWindow(32, 0.8);
+    // scipy: tukey(32, 0.8)[[0, 1, 5, 12, 13, 19, 31]]
+    const ref = [0, 0.01596144, 0.35031844, 0.99743466, 1, 0.99743466, 0];
+    [0, 1, 5, 12, 13, 19, 31].forEach((i, j) => expect(w[i]).toBeCloseTo(ref[j], 6));
+    expect([...tukeyWindow(1, 0.8)]).toEqual([1]);
+  });
+
+  it('root sum of squares', () => {
+    expect([...rootSumOfSquares([3, 4, 0, 1, 0, 0, 2, 2], 2, 2)]).toEqual([5, 3]);
+  });
+
+  it('smoothing keeps a constant image and removes high frequencies', async () => {
+    const fft = await getFftEngine();
+    const n = 64;
+    const c = new Float64Array(2 * n * n);
+    for (let i = 0; i < n * n; i++) { c[2 * i] = 2 + ((i % n) % 2 === 0 ? 1 : -1); c[2 * i + 1] = -1; }
+    const s = smoothCoilImages(fft, c, 1, n, n, 32);
+    for (let i = 0; i < n * n; i++) {
+      expect(s[2 * i]).toBeCloseTo(2, 4);
+      expect(s[2 * i + 1]).toBeCloseTo(-1, 4);
+    }
+  });
+
+  it('smoothing without the shifts (even sizes) equals the literal fftshift path; odd sizes take the literal path', async () => {
+    const fft = await getFftEngine();
+    for (const [ny, nx] of [[64, 48], [32, 32], [40, 40]]) {
+      let seed = 5;
+      const img = Float64Array.from({ length: 2 * 3 * ny * nx }, () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; });
+      const fast = smoothCoilImages(fft, img, 3, ny, nx, 32);
+      const literal = smoothCoilImagesShifted(fft, img, 3, ny, nx, 32);
+      let e = 0, n = 0;
+      for (let i = 0; i < fast.length; i++) { e += (fast[i] - literal[i]) ** 2; n += literal[i] ** 2; }
+      expect(Math.sqrt(e / n)).toBeLessThan(1e-6);
+    }
+    const odd = Float64Array.from({ length: 2 * 15 * 17 }, (_, i) => Math.sin(i));
+    expect([...smoothCoilImages(fft, odd, 1, 15, 17, 8)]).toEqual([...smoothCoilImagesShifted(fft, odd, 1, 15, 17, 8)]);
+  });
+
+  it('Inati maps: unit norm in the object, combined image proportional to the object', async () => {
+    const fft = await getFftEngine();
+    const n = 64, nc = 6, np = n * n;
+    const { images, obj, sens } = synthetic(nc, n);
+    const { maps, combined } = inatiCoilMaps(fft, images, nc, n, n);
+    const mag = combineWithMaps(images, maps, nc, np);
+    // in the object core the combination equals |obj| * sqrt(sum |s|^2) (optimal combination)
+    let worst = 0;
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      if (Math.hypot(x - n / 2, y - n / 2) > n * 0.25) continue;
+      const i = y * n + x;
+      let ss = 0, mm = 0;
+      for (let c = 0; c < nc; c++) { const k = 2 * (c * np + i); ss += sens[k] ** 2 + sens[k + 1] ** 2; mm += maps[k] ** 2 + maps[k + 1] ** 2; }
+      expect(mm).toBeCloseTo(1, 3);
+      worst = Math.max(worst, Math.abs(mag[i] / (obj[i] * Math.sqrt(ss)) - 1));
+      expect(Math.hypot(combined[2 * i], combined[2 * i + 1])).toBeCloseTo(mag[i], 4);
+    }
+    expect(worst).toBeLessThan(0.02);
+  });
+});

@@ -1,0 +1,271 @@
+/**
+ * Coil combination for 2-D multi-coil images ([coil][ny][nx] complex, interleaved re/im):
+ * root sum of squares, and the adaptive method of Inati et al. (ISMRM 2014, p. 4407) as the
+ * reference's coils.calculate_csm_inati_iter (smoothing by a Tukey(alpha 0.8) window of
+ * min(32, n) samples on the centred 2-D spectrum, at most 5 iterations, early stop when the
+ * relative change of the combined image falls under 1e-3).
+ */
+import type { FftEngine } from '../../fft/index.js';
+
+/** Root sum of squares over coils: |.| combined image [ny][nx]. */
+export function rootSumOfSquares(images: ArrayLike<number>, ncoils: number, npix: number, out = new Float32Array(npix)): Float32Array {
+  if (images.length < 2 * ncoils * npix) throw new Error(`root sum of squares: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
+  for (let i = 0; i < npix; i++) {
+    let s = 0;
+    for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) s += images[k] * images[k] + images[k + 1] * images[k + 1];
+    out[i] = Math.sqrt(s);
+  }
+  return out;
+}
+
+/** scipy.signal.windows.tukey(m, alpha) (symmetric). */
+export function tukeyWindow(m: number, alpha: number): Float64Array {
+  const w = new Float64Array(m).fill(1);
+  if (m <= 1 || alpha <= 0) return w;
+  if (alpha >= 1) {
+    for (let n = 0; n < m; n++) w[n] = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / (m - 1));
+    return w;
+  }
+  const width = Math.floor((alpha * (m - 1)) / 2);
+  for (let n = 0; n <= width; n++) w[n] = 0.5 * (1 + Math.cos(Math.PI * (-1 + (2 * n) / alpha / (m - 1))));
+  for (let n = m - width - 1; n < m; n++) w[n] = 0.5 * (1 + Math.cos(Math.PI * (-2 / alpha + 1 + (2 * n) / alpha / (m - 1))));
+  return w;
+}
+
+/** numpy roll of each [ny][nx] plane by (sy, sx) (fftshift: n//2, ifftshift: -(n//2)). */
+function roll2(src: Float32Array, dst: Float32Array, planes: number, ny: number, nx: number, sy: number, sx: number): void {
+  for (let p = 0; p < planes; p++) {
+    const o = 2 * p * ny * nx;
+    for (let y = 0; y < ny; y++) {
+      const yy = (((y + sy) % ny) + ny) % ny;
+      for (let x = 0; x < nx; x++) {
+        const xx = (((x + sx) % nx) + nx) % nx;
+        const s = o + 2 * (y * nx + x), d = o + 2 * (yy * nx + xx);
+        dst[d] = src[s];
+        dst[d + 1] = src[s + 1];
+      }
+    }
+  }
+}
+
+/**
+ * The reference's coils.smooth on 2-D planes: cifftn(cfftn(img) * tukey window, centred), with
+ * cfftn = fftshift(fftn(ifftshift(.))). For even ny and nx the shifts cancel (the window's product
+ * is a circular convolution, which commutes with the half-size shifts, and two ifftshifts are the
+ * identity), so the smoothing is ifftn(ifftshift(window) * fftn(img)) without the four copies;
+ * odd sizes take the shifted path literally.
+ */
+export function smoothCoilImages(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
+  if (ny % 2 !== 0 || nx % 2 !== 0) return smoothCoilImagesShifted(fft, img, ncoils, ny, nx, box);
+  const a = new Float32Array(img);
+  fft.fftn(a, [ncoils, ny, nx], [1, 2], false);
+  const w = uncentredWindow(ny, nx, box);
+  const np = ny * nx;
+  for (let c = 0; c < ncoils; c++) {
+    const o = 2 * c * np;
+    for (let i = 0; i < np; i++) {
+      const f = w[i];
+      a[o + 2 * i] *= f;
+      a[o + 2 * i + 1] *= f;
+    }
+  }
+  fft.fftn(a, [ncoils, ny, nx], [1, 2], true);
+  return new Float64Array(a);
+}
+
+/** The centred Tukey box window (as applied to the centred spectrum) of smoothCoilImages. */
+function centredWindow(ny: number, nx: number, box: number): Float32Array {
+  const my = Math.min(box, ny), mx = Math.min(box, nx);
+  const wy = tukeyWindow(my, 0.8), wx = tukeyWindow(mx, 0.8);
+  const py = Math.floor((ny - my) / 2), px = Math.floor((nx - mx) / 2);
+  const w = new Float32Array(ny * nx);
+  for (let y = py; y < py + my; y++) for (let x = px; x < px + mx; x++) w[y * nx + x] = wy[y - py] * wx[x - px];
+  return w;
+}
+
+const uncentredWindows = new Map<string, Float32Array>();
+
+/** ifftshift of the centred window (for the unshifted spectrum), cached per size. */
+function uncentredWindow(ny: number, nx: number, box: number): Float32Array {
+  const key = `${ny}x${nx}/${box}`;
+  let w = uncentredWindows.get(key);
+  if (w === undefined) {
+    const c = centredWindow(ny, nx, box);
+    w = new Float32Array(ny * nx);
+    const hy = Math.floor(ny / 2), hx = Math.floor(nx / 2);
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) w[y * nx + x] = c[((y + hy) % ny) * nx + ((x + hx) % nx)];
+    if (uncentredWindows.size > 16) uncentredWindows.clear();
+    uncentredWindows.set(key, w);
+  }
+  return w;
+}
+
+/** smoothCoilImages with the shifts done literally (any size). */
+export function smoothCoilImagesShifted(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
+  const n = ncoils * ny * nx;
+  const a = new Float32Array(img);
+  const b = new Float32Array(2 * n);
+  const hy = Math.floor(ny / 2), hx = Math.floor(nx / 2);
+  // cfftn = fftshift(fftn(ifftshift(x)))
+  roll2(a, b, ncoils, ny, nx, -hy, -hx);
+  fft.fftn(b, [ncoils, ny, nx], [1, 2], false);
+  roll2(b, a, ncoils, ny, nx, hy, hx);
+  const w = centredWindow(ny, nx, box);
+  const np = ny * nx;
+  for (let c = 0; c < ncoils; c++) {
+    for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i);
+      a[k] *= w[i];
+      a[k + 1] *= w[i];
+    }
+  }
+  // cifftn = ifftshift(ifftn(fftshift(x)))
+  roll2(a, b, ncoils, ny, nx, hy, hx);
+  fft.fftn(b, [ncoils, ny, nx], [1, 2], true);
+  roll2(b, a, ncoils, ny, nx, -hy, -hx);
+  return new Float64Array(a);
+}
+
+export interface InatiOptions {
+  smoothing?: number;
+  iterations?: number;
+  threshold?: number;
+}
+
+/**
+ * coils.calculate_csm_inati_iter for [coil][ny][nx] complex images: the coil maps (same layout)
+ * and the combined image [ny][nx] complex.
+ */
+export function inatiCoilMaps(fft: FftEngine, images: ArrayLike<number>, ncoils: number, ny: number, nx: number, options: InatiOptions = {}): { maps: Float64Array; combined: Float64Array } {
+  const smoothing = options.smoothing ?? 32, niter = options.iterations ?? 5, thresh = options.threshold ?? 1e-3;
+  const np = ny * nx;
+  const im = Float64Array.from(images as ArrayLike<number>);
+  if (im.length !== 2 * ncoils * np) throw new Error(`Inati coil maps: ${im.length / 2} values for ${ncoils} coils x ${ny} x ${nx}`);
+  // D_sum = sum over pixels per coil, normalised
+  const dsum = new Float64Array(2 * ncoils);
+  let meanAbs = 0;
+  for (let c = 0; c < ncoils; c++) {
+    let re = 0, imv = 0;
+    for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i);
+      re += im[k];
+      imv += im[k + 1];
+      meanAbs += Math.hypot(im[k], im[k + 1]);
+    }
+    dsum[2 * c] = re;
+    dsum[2 * c + 1] = imv;
+  }
+  const normalise = (v: Float64Array): void => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+    const f = 1 / Math.sqrt(s);
+    for (let i = 0; i < v.length; i++) v[i] *= f;
+  };
+  normalise(dsum);
+  const eps = 2.220446049250313e-16 * (meanAbs / (ncoils * np));
+  // R = sum_c conj(D_sum[c]) * im[c]
+  let R: Float64Array = new Float64Array(2 * np);
+  for (let c = 0; c < ncoils; c++) {
+    const dr = dsum[2 * c], di = -dsum[2 * c + 1];
+    for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i);
+      R[2 * i] += dr * im[k] - di * im[k + 1];
+      R[2 * i + 1] += dr * im[k + 1] + di * im[k];
+    }
+  }
+  let coilMap: Float64Array = new Float64Array(2 * ncoils * np);
+  for (let it = 0; it < niter; it++) {
+    const prevR = thresh > 0 ? R.slice() : R;
+    // coil_map = im * conj(R)
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i), rr = R[2 * i], ri = -R[2 * i + 1];
+      coilMap[k] = im[k] * rr - im[k + 1] * ri;
+      coilMap[k + 1] = im[k] * ri + im[k + 1] * rr;
+    }
+    const conv = smoothCoilImages(fft, coilMap, ncoils, ny, nx, smoothing);
+    // R = 1 / (sqrt(sum |conv|^2) + eps); coil_map = conv * R
+    const inv = new Float64Array(np);
+    for (let i = 0; i < np; i++) {
+      let s = 0;
+      for (let c = 0; c < ncoils; c++) { const k = 2 * (c * np + i); s += conv[k] * conv[k] + conv[k + 1] * conv[k + 1]; }
+      inv[i] = 1 / (Math.sqrt(s) + eps);
+    }
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) { const k = 2 * (c * np + i); conv[k] *= inv[i]; conv[k + 1] *= inv[i]; }
+    coilMap = conv;
+    // R = sum_c im * conj(coil_map); D = coil_map * R; D_sum = sum over pixels of D, normalised
+    R = new Float64Array(2 * np);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
+      R[2 * i] += im[k] * mr - im[k + 1] * mi;
+      R[2 * i + 1] += im[k] * mi + im[k + 1] * mr;
+    }
+    dsum.fill(0);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
+      const k = 2 * (c * np + i), mr = coilMap[k], mi = coilMap[k + 1], rr = R[2 * i], ri = R[2 * i + 1];
+      dsum[2 * c] += mr * rr - mi * ri;
+      dsum[2 * c + 1] += mr * ri + mi * rr;
+    }
+    normalise(dsum);
+    // imT = sum_c conj(D_sum[c]) * coil_map[c]; imT /= |imT| + eps; R *= imT; coil_map *= conj(imT)
+    for (let i = 0; i < np; i++) {
+      let tr = 0, ti = 0;
+      for (let c = 0; c < ncoils; c++) {
+        const k = 2 * (c * np + i), dr = dsum[2 * c], di = -dsum[2 * c + 1];
+        tr += dr * coilMap[k] - di * coilMap[k + 1];
+        ti += dr * coilMap[k + 1] + di * coilMap[k];
+      }
+      const mag = Math.hypot(tr, ti) + eps;
+      tr /= mag;
+      ti /= mag;
+      const rr = R[2 * i], ri = R[2 * i + 1];
+      R[2 * i] = rr * tr - ri * ti;
+      R[2 * i + 1] = rr * ti + ri * tr;
+      for (let c = 0; c < ncoils; c++) {
+        const k = 2 * (c * np + i), mr = coilMap[k], mi = coilMap[k + 1];
+        coilMap[k] = mr * tr + mi * ti;
+        coilMap[k + 1] = mi * tr - mr * ti;
+      }
+    }
+    if (thresh > 0) {
+      let dn = 0, rn = 0;
+      for (let i = 0; i < 2 * np; i++) { dn += (R[i] - prevR[i]) ** 2; rn += R[i] * R[i]; }
+      if (Math.sqrt(dn) / Math.sqrt(rn) < thresh) break;
+    }
+  }
+  const combined = new Float64Array(2 * np);
+  for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
+    const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
+    combined[2 * i] += im[k] * mr - im[k + 1] * mi;
+    combined[2 * i + 1] += im[k] * mi + im[k + 1] * mr;
+  }
+  return { maps: coilMap, combined };
+}
+
+/** |sum_c conj(maps[c]) * images[c]| (the reference's adaptive combination of a frame). */
+export function combineWithMaps(images: ArrayLike<number>, maps: ArrayLike<number>, ncoils: number, npix: number, out = new Float32Array(npix)): Float32Array {
+  for (let i = 0; i < npix; i++) {
+    let re = 0, im = 0;
+    for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
+      const mr = maps[k], mi = -maps[k + 1], a = images[k], b = images[k + 1];
+      re += a * mr - b * mi;
+      im += a * mi + b * mr;
+    }
+    out[i] = Math.sqrt(re * re + im * im);
+  }
+  return out;
+}
+
+/** sum_c conj(maps[c]) * images[c] as complex [npix] (save_complex with adaptive maps). */
+export function combineWithMapsComplex(images: ArrayLike<number>, maps: ArrayLike<number>, ncoils: number, npix: number, out = new Float32Array(2 * npix)): Float32Array {
+  for (let i = 0; i < npix; i++) {
+    let re = 0, im = 0;
+    for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
+      const mr = maps[k], mi = -maps[k + 1], a = images[k], b = images[k + 1];
+      re += a * mr - b * mi;
+      im += a * mi + b * mr;
+    }
+    out[2 * i] = re;
+    out[2 * i + 1] = im;
+  }
+  return out;
+}

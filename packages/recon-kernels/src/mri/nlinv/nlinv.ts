@@ -1,0 +1,262 @@
+/**
+ * Native nlinv: joint estimation of image and coil sensitivities by regularised nonlinear
+ * inversion (Uecker, Hohage, Block, Frahm, MRM 2008; 60:674), written after BART 0.8.00's
+ * `nlinv` (src/nlinv.c, src/noir/model.c, src/noir/recon.c, iter/italgos.c; read, not copied).
+ * Hand-written because no maintained JavaScript implementation exists.
+ *
+ * Model on an n0 x n1 grid (C order [n0][n1], centred k-space: DC at n/2), per coil j:
+ *   F(rho, k)_j = P . Fu( M . rho . c_j ),   c_j = Fu^-1( W . k_j ),
+ * Fu the unitary centred 2-D FFT, M a real image-space mask (BART's restrict-FOV box), P the
+ * k-space pattern (sampling mask for Cartesian data; the gridded point-spread function's
+ * transform for non-Cartesian data, whose adjoint then uses no pattern, as BART's noncart mode),
+ * W = (1 + a |k|^2)^(-b/2) the Sobolev weight with |k| in cycles per pixel (BART: a 220, b 32).
+ * IRGNM as BART's: x0 = (rho 1, k 0); step i: r = y - F(x); p = DF^H r - alpha x; solve
+ * (DF^H DF + alpha) h = p by CG (at most 100 iterations, BART's "legacy" stop rule
+ * |res| <= (0.1 |p|)^2); x += h; alpha /= 2. Data scaled by 100 / |y| first (BART's default).
+ * Output: the sensitivities c_j (not normalised, as `bart nlinv`'s sens output) and the image
+ * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
+ */
+import type { FftEngine } from '../../fft/index.js';
+import { centredFftn } from '../../centred-fft/index.js';
+import { runSteps, type Steps } from '../../progress/stepwise.js';
+
+export interface NlinvOptions {
+  /** Newton steps (BART -i, default 8) */
+  iterations?: number;
+  /** start regularisation (default 1) */
+  alpha?: number;
+  /** reduction factor per step (BART -R, default 2) */
+  reduction?: number;
+  /** minimum regularisation (BART -M, default 0) */
+  alphaMin?: number;
+  /** Sobolev weight a (BART -a, default 220) */
+  a?: number;
+  /** Sobolev weight b (BART -b, default 32) */
+  b?: number;
+  /** inner CG iterations cap (default 100) */
+  cgIterations?: number;
+  /** inner CG tolerance (default 0.1, used with BART's legacy squared rule) */
+  cgTolerance?: number;
+  /** `-S`: rescale the image output by the inverse data scale */
+  rescaleImage?: boolean;
+  /**
+   * 'cartesian' (default): adjoint uses conj(pattern); 'noncartesian': y is the gridded data,
+   * the pattern the PSF transform, and the adjoint uses no pattern.
+   */
+  mode?: 'cartesian' | 'noncartesian';
+  /** image-space mask [n0][n1] (real); default none (all ones) */
+  mask?: Float32Array | null;
+  /** data scale (BART -w as 1/scale); default 100 / |y| */
+  scaling?: number;
+  /** called after every Newton step with the steps done and the steps in all */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface NlinvResult {
+  /** sensitivities [coil][n0][n1] complex */
+  sens: Float32Array;
+  /** image [n0][n1] complex (normalised with rss(sens), rho's phase) */
+  image: Float32Array;
+  /** the data scale applied */
+  scaling: number;
+}
+
+/** BART's Sobolev weight (1 + a |k|^2)^(-b/2), k centred in cycles per pixel, [n0][n1]. */
+export function sobolevWeight(n0: number, n1: number, a: number, b: number): Float32Array {
+  const w = new Float32Array(n0 * n1);
+  for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) {
+    const k0 = (i - n0 / 2) / n0, k1 = (j - n1 / 2) / n1;
+    w[i * n1 + j] = Math.pow(1 + a * (k0 * k0 + k1 * k1), -b / 2);
+  }
+  return w;
+}
+
+type Vec = Float64Array;
+
+function dot(a: Vec, b: Vec): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/**
+ * nlinv on centred k-space `y` [coil][n0][n1] complex with k-space `pattern` [n0][n1] (real).
+ */
+export function nlinv(
+  fft: FftEngine, y: Float32Array, pattern: Float32Array, ncoils: number, n0: number, n1: number, options: NlinvOptions = {},
+): NlinvResult {
+  return runSteps(nlinvSteps(fft, y, pattern, ncoils, n0, n1, options));
+}
+
+/** nlinv as steps (../progress/stepwise): yields after every inner CG iteration. */
+export function* nlinvSteps(
+  fft: FftEngine, y: Float32Array, pattern: Float32Array, ncoils: number, n0: number, n1: number, options: NlinvOptions = {},
+): Steps<NlinvResult> {
+  const npix = n0 * n1;
+  if (y.length !== 2 * ncoils * npix) throw new Error(`nlinv: data has ${y.length / 2} values, ${ncoils}x${n0}x${n1} expected`);
+  if (pattern.length !== npix) throw new Error(`nlinv: pattern has ${pattern.length} values, ${n0}x${n1} expected`);
+  const iterations = options.iterations ?? 8;
+  let alpha = options.alpha ?? 1;
+  const redu = options.reduction ?? 2, alphaMin = options.alphaMin ?? 0;
+  const cgIter = options.cgIterations ?? 100, cgTol = options.cgTolerance ?? 0.1;
+  const noncart = options.mode === 'noncartesian';
+  const mask = options.mask ?? null;
+  const W = sobolevWeight(n0, n1, options.a ?? 220, options.b ?? 32);
+  if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
+  /** Fu (unitary centred 2-D FFT) of `count` planes [n0][n1] in place, or its inverse. */
+  const F = (data: Float32Array, count: number, inverse: boolean): void => centredFftn(fft, data, [count, n0, n1], [1, 2], inverse, 'ortho');
+
+  let ynorm = 0;
+  for (let i = 0; i < y.length; i++) ynorm += y[i] * y[i];
+  const scaling = options.scaling ?? (ynorm > 0 ? 100 / Math.sqrt(ynorm) : 1);
+  const data = new Float64Array(y.length);
+  for (let i = 0; i < y.length; i++) data[i] = y[i] * scaling;
+
+  const nx = 2 * npix * (1 + ncoils); // [rho | k_0 .. k_{nc-1}] complex as reals
+  const ndata = 2 * ncoils * npix;
+  const buf = new Float32Array(2 * ncoils * npix);
+
+  // current linearisation point: rho and coil images c
+  const rho = new Float64Array(2 * npix);
+  const coils = new Float64Array(2 * ncoils * npix);
+
+  /** c = Fu^-1 (W k) for all coils from x's k part into out */
+  const coilImages = (x: Vec, out: Float64Array): void => {
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const s = 2 * (npix + c * npix + i), d = 2 * (c * npix + i);
+      buf[d] = x[s] * W[i];
+      buf[d + 1] = x[s + 1] * W[i];
+    }
+    F(buf, ncoils, true);
+    for (let i = 0; i < out.length; i++) out[i] = buf[i];
+  };
+
+  /** buf holds image-space products per coil; apply M, Fu, P into out (data space) */
+  const toData = (out: Float64Array): void => {
+    if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i);
+      buf[d] *= mask[i]; buf[d + 1] *= mask[i];
+    }
+    F(buf, ncoils, false);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i);
+      out[d] = buf[d] * pattern[i];
+      out[d + 1] = buf[d + 1] * pattern[i];
+    }
+  };
+
+  /** r (data space) -> buf = M Fu^H (P^H r) (pattern omitted for non-Cartesian) */
+  const fromData = (r: Float64Array): void => {
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i), p = noncart ? 1 : pattern[i];
+      buf[d] = r[d] * p;
+      buf[d + 1] = r[d + 1] * p;
+    }
+    F(buf, ncoils, true);
+    if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i);
+      buf[d] *= mask[i]; buf[d + 1] *= mask[i];
+    }
+  };
+
+  /** F(x) into out; sets the linearisation point to x */
+  const forward = (x: Vec, out: Float64Array): void => {
+    for (let i = 0; i < 2 * npix; i++) rho[i] = x[i];
+    coilImages(x, coils);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i);
+      const ar = rho[2 * i], ai = rho[2 * i + 1], cr = coils[d], ci = coils[d + 1];
+      buf[d] = ar * cr - ai * ci;
+      buf[d + 1] = ar * ci + ai * cr;
+    }
+    toData(out);
+  };
+
+  const dc = new Float64Array(2 * ncoils * npix);
+  /** DF(dx) into out */
+  const derivative = (dx: Vec, out: Float64Array): void => {
+    coilImages(dx, dc);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i);
+      const dr = dx[2 * i], di = dx[2 * i + 1], cr = coils[d], ci = coils[d + 1];
+      const ar = rho[2 * i], ai = rho[2 * i + 1], er = dc[d], ei = dc[d + 1];
+      buf[d] = dr * cr - di * ci + ar * er - ai * ei;
+      buf[d + 1] = dr * ci + di * cr + ar * ei + ai * er;
+    }
+    toData(out);
+  };
+
+  /** DF^H(r) into out */
+  const adjoint = (r: Float64Array, out: Vec): void => {
+    fromData(r);
+    out.fill(0, 0, 2 * npix);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i);
+      const tr = buf[d], ti = buf[d + 1], cr = coils[d], ci = coils[d + 1];
+      out[2 * i] += cr * tr + ci * ti;
+      out[2 * i + 1] += cr * ti - ci * tr;
+      const ar = rho[2 * i], ai = rho[2 * i + 1];
+      buf[d] = ar * tr + ai * ti;
+      buf[d + 1] = ar * ti - ai * tr;
+    }
+    F(buf, ncoils, false);
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
+      const d = 2 * (c * npix + i), s = 2 * (npix + c * npix + i);
+      out[s] = buf[d] * W[i];
+      out[s + 1] = buf[d + 1] * W[i];
+    }
+  };
+
+  const x = new Float64Array(nx);
+  for (let i = 0; i < npix; i++) x[2 * i] = 1;
+  const r = new Float64Array(ndata), tmp = new Float64Array(ndata);
+  const p = new Float64Array(nx), h = new Float64Array(nx);
+  const cr = new Float64Array(nx), cp = new Float64Array(nx), cAp = new Float64Array(nx);
+
+  for (let it = 0; it < iterations; it++) {
+    forward(x, r);
+    for (let i = 0; i < ndata; i++) r[i] = data[i] - r[i];
+    adjoint(r, p);
+    for (let i = 0; i < nx; i++) p[i] -= alpha * x[i];
+    // CG on (DF^H DF + alpha) h = p from h = 0
+    h.fill(0);
+    cr.set(p);
+    cp.set(p);
+    const pnorm = Math.sqrt(dot(p, p));
+    const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
+    let rsold = dot(cr, cr);
+    if (rsold > 0) for (let k = 0; k < cgIter; k++) {
+      derivative(cp, tmp);
+      adjoint(tmp, cAp);
+      for (let i = 0; i < nx; i++) cAp[i] += alpha * cp[i];
+      const pAp = dot(cp, cAp);
+      if (pAp === 0) break;
+      const step = rsold / pAp;
+      for (let i = 0; i < nx; i++) { h[i] += step * cp[i]; cr[i] -= step * cAp[i]; }
+      const rsnew = dot(cr, cr);
+      const beta = rsnew / rsold;
+      rsold = rsnew;
+      yield;
+      if (rsnew <= eps * eps) break;
+      for (let i = 0; i < nx; i++) cp[i] = cr[i] + beta * cp[i];
+    }
+    for (let i = 0; i < nx; i++) x[i] += h[i];
+    alpha = (alpha - alphaMin) / redu + alphaMin;
+    options.onProgress?.(it + 1, iterations);
+  }
+
+  // outputs: sensitivities and the normalised image
+  coilImages(x, coils);
+  const sens = new Float32Array(coils.length);
+  for (let i = 0; i < coils.length; i++) sens[i] = coils[i];
+  const image = new Float32Array(2 * npix);
+  const imgScale = options.rescaleImage ? 1 / scaling : 1;
+  for (let i = 0; i < npix; i++) {
+    let s = 0;
+    for (let c = 0; c < ncoils; c++) s += coils[2 * (c * npix + i)] ** 2 + coils[2 * (c * npix + i) + 1] ** 2;
+    const rss = Math.sqrt(s) * imgScale;
+    image[2 * i] = x[2 * i] * rss;
+    image[2 * i + 1] = x[2 * i + 1] * rss;
+  }
+  return { sens, image, scaling };
+}

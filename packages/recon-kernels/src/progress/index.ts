@@ -1,0 +1,2 @@
+// Long computations written as step-wise generators, run at once or cooperatively.
+export { runSteps, runStepsCooperatively, type Steps } from './stepwise.js';

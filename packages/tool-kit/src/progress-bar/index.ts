@@ -1,0 +1,2 @@
+// The terminal progress bar of the command-line tools.
+export { TextProgressBar } from './text-progress-bar.js';
