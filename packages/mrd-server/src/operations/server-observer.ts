@@ -27,3 +27,22 @@ export interface ServerObserver {
   /** The log context of the connection's lines (JSON logs), if any. */
   logContext(conn: ClientConnection): LogContext | undefined;
 }
+
+/** One observer telling several, in order (the first log context given wins). */
+export function combineObservers(list: ServerObserver[]): ServerObserver {
+  return {
+    connectionOpened: (c) => list.forEach((o) => o.connectionOpened(c)),
+    sessionStarted: (c, s) => list.forEach((o) => o.sessionStarted(c, s)),
+    sessionEnded: (c) => list.forEach((o) => o.sessionEnded(c)),
+    refused: (c, r) => list.forEach((o) => o.refused(c, r)),
+    fact: (c, f) => list.forEach((o) => o.fact(c, f)),
+    connectionClosed: (c) => list.forEach((o) => o.connectionClosed(c)),
+    logContext: (c) => {
+      for (const o of list) {
+        const ctx = o.logContext(c);
+        if (ctx) return ctx;
+      }
+      return undefined;
+    },
+  };
+}
