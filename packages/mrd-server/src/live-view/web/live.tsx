@@ -60,12 +60,11 @@ function SessionTable(props: { list: SessionSummary[]; selected: string | undefi
   if (props.list.length === 0) return <div class="empty">{props.finished ? 'No session has finished yet.' : 'No session in progress.'}</div>;
   return (
     <table id={props.id}>
-      <thead><tr><th>session</th><th>client</th><th>config</th><th>{props.finished ? 'outcome' : 'state'}</th><th>elapsed</th><th>messages in / out</th><th>bytes in / out</th><th>images</th></tr></thead>
+      <thead><tr><th>client</th><th>config</th><th>{props.finished ? 'outcome' : 'state'}</th><th>elapsed</th><th>messages in / out</th><th>bytes in / out</th><th>images</th></tr></thead>
       <tbody>
         {props.list.map((s) => (
           <tr class={`session${s.id === props.selected ? ' on' : ''}`} data-session={s.id} onClick={() => setHash({ s: s.id })}>
-            <td>{s.id}</td>
-            <td>{s.client}</td>
+            <td title={`session ${s.id}`}>{s.client}</td>
             <td class="config">{s.config}</td>
             <td class={s.outcome ? `outcome-${s.outcome}` : ''}>{s.outcome ?? s.state}</td>
             <td>{seconds(s.elapsedSeconds)}</td>
@@ -134,7 +133,7 @@ function App() {
   const hash = useHash();
   if (!snap) return <div class="loading">Connecting to the server...</div>;
   const all = [...snap.live, ...snap.recent];
-  const chosen = all.find((s) => s.id === hash.s) ?? snap.live[0];
+  const chosen = all.find((s) => s.id === hash.s) ?? snap.live[0] ?? snap.recent[0];
   const series = hash.series !== undefined ? Number(hash.series) : undefined;
   return (
     <div class="live">
