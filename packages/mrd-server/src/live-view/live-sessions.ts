@@ -8,7 +8,7 @@
  * (ClientConnection.outputTap), which feeds the complete messages the relay writes to the client
  * into mrd-core's incremental decoder and keeps the last image of each series (at most
  * MAX_SERIES per session, LRU over all sessions within IMAGE_BUDGET_BYTES) as pixel data and
- * header. When the last watcher leaves, taps, decoders and images are dropped. Session facts
+ * header; the pixels stay views into the relayed chunk where that pins little more than them. When the last watcher leaves, taps, decoders and images are dropped. Session facts
  * (config, client, message counts, elapsed) are kept for at most RECENT_SESSIONS finished
  * sessions, watched or not.
  */
@@ -32,6 +32,8 @@ export const MAX_SERIES = 8;
 export const IMAGE_BUDGET_BYTES = 256 * 1024 * 1024;
 /** A poll (GET /view/api/sessions) counts as watching for this long. */
 export const POLL_LEASE_MS = 15_000;
+/** An image's pixels are kept as a view into the relayed chunk when the chunk is at most this much larger. */
+const TIGHT_SLACK_BYTES = 64 * 1024;
 /** Text messages (ERROR/INFO lines) of a session kept for the page. */
 const TEXTS_KEPT = 5;
 
@@ -222,9 +224,14 @@ export class LiveSessions implements ServerObserver {
   private keep(s: LiveSession, img: Image): void {
     s.imagesSeen++;
     const series = img.head.image_series_index;
-    // The payload may be a view into the relayed chunk: copy the pixels (and only them).
-    const image: Image = { head: img.head, attribute: img.attribute, data: img.data.slice() as Image['data'] };
-    const k: KeptImage = { series, seq: s.imagesSeen, at: Date.now(), image, bytes: image.data.byteLength + image.attribute.length };
+    // The pixels are a view into the relayed chunk (which nobody writes again). Keeping the view
+    // costs no copy when the chunk is about this image (a recon's output chunk usually is one
+    // message); a view into a larger chunk would pin all of it, so the pixels are copied then.
+    const d = img.data;
+    const tight = d.buffer.byteLength <= d.byteLength + TIGHT_SLACK_BYTES;
+    const image: Image = { head: img.head, attribute: img.attribute, data: tight ? d : (d.slice() as Image['data']) };
+    const held = (tight ? d.buffer.byteLength : d.byteLength) + image.attribute.length;
+    const k: KeptImage = { series, seq: s.imagesSeen, at: Date.now(), image, bytes: held };
     const old = s.images.get(series);
     if (old) {
       this.forget(old);
