@@ -180,6 +180,25 @@ describe('mrd-server /view: live sessions', () => {
     }
   });
 
+  it('sees the images of sessions run in their own processes (-m) the same way', async () => {
+    const s = await server(['-m', '--http-port', '0']);
+    const w = await watch(s.httpPort!);
+    try {
+      await eventually(() => w.latest());
+      const a = await talk(s.port, sessionBytes('invertcontrast', [...seriesImages(2, 1), ...seriesImages(1, 2)]));
+      const out = a.messages.filter((m): m is { type: 'image'; image: Image } => m.type === 'image');
+      expect(out).toHaveLength(3);
+      const done = await eventually(() => w.latest()?.recent[0]);
+      expect(done).toMatchObject({ config: 'invertcontrast', outcome: 'ok', imagesSeen: 3, messagesIn: 6, messagesOut: a.messages.length });
+      expect(done.images.map((k) => k.series)).toEqual([...new Set(out.map((m) => m.image.head.image_series_index))].sort((x, y) => x - y));
+      const last = out[2]!.image;
+      const res = await fetch(`http://${HOST}:${s.httpPort}/view/api/image?session=${done.id}&series=${last.head.image_series_index}`);
+      expect(readEnvelope(await res.arrayBuffer()).values).toEqual(Array.from(last.data as Uint16Array));
+    } finally {
+      w.close();
+    }
+  });
+
   it('keeps a bounded list of recently finished sessions, with their outcome', async () => {
     const s = await server(['-d', 'null', '--http-port', '0']);
     // a client that goes away in the middle of its session

@@ -32,6 +32,8 @@ const CSP = "default-src 'self'; img-src 'self' blob: data:; style-src 'self' 'u
 
 /** Snapshots are pushed at most this often (ms), however fast images come. */
 const PUSH_INTERVAL_MS = 200;
+/** Event-stream bytes a page may leave unread before it is disconnected (EventSource reconnects). */
+const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
 /** While sessions run, a snapshot every second (elapsed times, message counts). */
 const TICK_MS = 1000;
 
@@ -124,7 +126,14 @@ export class LiveViewHttp {
       this.json(res, 404, { error: `no image of series ${series} kept for session '${id}'` });
       return;
     }
-    const body = imageEnvelope(k.image, { index: k.seq, where: `session ${id} series ${series}`, extra: { session: id, series, seq: k.seq } });
+    let body: Uint8Array;
+    try {
+      body = imageEnvelope(k.image, { index: k.seq, where: `session ${id} series ${series}`, extra: { session: id, series, seq: k.seq } });
+    } catch (err) {
+      // an image the page cannot draw (e.g. a data type mrd2gif does not show): say why
+      this.json(res, 422, { error: (err as Error).message });
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', 'content-length': body.byteLength });
     res.end(body);
   }
@@ -169,7 +178,11 @@ export class LiveViewHttp {
     if (text === this.lastSent && !this.live.hasLiveSessions) return;
     this.lastSent = text;
     const frame = `event: sessions\ndata: ${text}\n\n`;
-    for (const r of this.streams) r.write(frame);
+    for (const r of this.streams) {
+      // a page that does not read its stream is let go rather than buffered without bound
+      if (r.writableLength > MAX_UNREAD_BYTES) r.destroy();
+      else r.write(frame);
+    }
   }
 
   /** Ends the event streams (the server shuts down). */
