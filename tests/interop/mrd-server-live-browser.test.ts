@@ -130,9 +130,50 @@ describe.skipIf(!haveChromium)(`mrd-server /view in headless Chromium (${CHROMIU
     expect(rowText).toContain('5 / ');
     await shot('live-running');
 
-    // the next series goes out while the page is open: a second series button, without a reload
+    // window/level by mouse drag (mrd-view's rule: right widens by width/256 a pixel, down raises the centre)
+    const box = (await (await page.$('.zoom-box'))!.boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 40, cy + 20, { steps: 4 });
+    await page.mouse.up();
+    const step = (win.max - win.min) / 256;
+    const c = (win.min + win.max) / 2 + 20 * step;
+    const wNew = win.max - win.min + 40 * step;
+    const dragged = { min: c - wNew / 2, max: c + wNew / 2 };
+    await page.waitForFunction((w) => (document.querySelector('#live-canvas') as HTMLCanvasElement).dataset.window === w, { timeout: 10_000 }, `${dragged.min},${dragged.max}`);
+    expect(await page.$eval('.window-preset', (e) => (e as HTMLSelectElement).value)).toBe('custom');
+    const greyDragged = applyWindow(values, dragged);
+    const afterDrag = await page.$eval('#live-canvas', (cv) => {
+      const d = (cv as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 96, 96).data;
+      const g: number[] = [];
+      for (let i = 0; i < d.length; i += 4) g.push(d[i]!);
+      return g;
+    });
+    expect(Buffer.from(afterDrag).equals(Buffer.from(greyDragged))).toBe(true);
+
+    // series 1 chosen (the URL keeps it); the next series goes out while the page is open: a
+    // second series button, without a reload, and series 1 stays on screen with its window
+    await page.click('.series-tabs button[data-series="1"]');
+    expect(await page.evaluate(() => location.hash)).toMatch(/series=1/);
     sock.write(encodeMessages([phantom(3, 0)]));
     await page.waitForFunction(() => document.querySelectorAll('.series-tabs button').length === 2, { timeout: 30_000 });
+    // a new image of series 1 (invertcontrast sends a series when the next begins): drawn with the window chosen
+    sock.write(encodeMessages([phantom(1, 5), phantom(4, 0)]));
+    await page.waitForFunction(() => (document.querySelector('#live-canvas') as HTMLCanvasElement | null)?.dataset.frame === '5:0', { timeout: 30_000 });
+    const newest = received().filter((m) => m.head.image_series_index === 1).at(-1)!;
+    expect(newest.head.image_index).toBe(5);
+    expect(await page.$eval('#live-canvas', (e) => (e as HTMLCanvasElement).dataset.window)).toBe(`${dragged.min},${dragged.max}`);
+    const again = await page.$eval('#live-canvas', (cv) => {
+      const d = (cv as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 96, 96).data;
+      const g: number[] = [];
+      for (let i = 0; i < d.length; i += 4) g.push(d[i]!);
+      return g;
+    });
+    expect(Buffer.from(again).equals(Buffer.from(applyWindow(Array.from(newest.data as Uint16Array), dragged)))).toBe(true);
+    // another series starts from its own frame window
+    await page.click('.series-tabs button[data-series="3"]');
+    await page.waitForFunction(() => (document.querySelector('.window-preset') as HTMLSelectElement | null)?.value === 'frame', { timeout: 10_000 });
 
     // the end: the session moves to the recent list with its outcome
     sock.end(encodeMessages([{ type: 'close' }]));

@@ -121,7 +121,8 @@ function SessionDetail(props: { s: SessionSummary; series: number | undefined })
               ))}
             </div>
             {error && <div class="error">{error}</div>}
-            {img ? <WindowedImage img={img} canvasId="live-canvas" /> : <div class="loading">Loading the image...</div>}
+            {/* one canvas per series: the next image of a series keeps the window chosen, another series starts from its own */}
+            {img ? <WindowedImage key={`${s.id}/${series}`} img={img} canvasId="live-canvas" /> : <div class="loading">Loading the image...</div>}
           </>
         )}
     </div>
