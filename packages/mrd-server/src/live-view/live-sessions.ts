@@ -194,31 +194,31 @@ export class LiveSessions implements ServerObserver {
 
   // ------------------------------------------------------------------ the output tap
 
-  /** Complete messages the session sent (always starting at a message boundary). */
+  /**
+   * Complete messages the session sent (always starting at a message boundary). Called by the
+   * relay: nothing here may throw into it; output that does not decode (the relay ends such a
+   * session itself) or any other failure only stops the live view looking at the session.
+   */
   private onOutput(s: LiveSession, bytes: Buffer): void {
     const decoder = s.decoder;
     if (!decoder) return;
-    let messages;
     try {
-      messages = decoder.push(bytes);
-    } catch (err) {
-      // The relay itself ends such a session; the live view only stops looking.
-      logger.debug(`Live view: session ${s.id} output not decoded: ${(err as Error).message}`);
-      this.untap(s);
-      return;
-    }
-    let changed = false;
-    for (const m of messages) {
-      if (m.type === 'image') {
-        this.keep(s, m.image);
-        changed = true;
-      } else if (m.type === 'text') {
-        s.texts.push(m.text.length > 300 ? `${m.text.slice(0, 300)}...` : m.text);
-        if (s.texts.length > TEXTS_KEPT) s.texts.shift();
-        changed = true;
+      let changed = false;
+      for (const m of decoder.push(bytes)) {
+        if (m.type === 'image') {
+          this.keep(s, m.image);
+          changed = true;
+        } else if (m.type === 'text') {
+          s.texts.push(m.text.length > 300 ? `${m.text.slice(0, 300)}...` : m.text);
+          if (s.texts.length > TEXTS_KEPT) s.texts.shift();
+          changed = true;
+        }
       }
+      if (changed) this.changed();
+    } catch (err) {
+      logger.debug(`Live view: session ${s.id} output not followed: ${(err as Error).message}`);
+      this.untap(s);
     }
-    if (changed) this.changed();
   }
 
   private keep(s: LiveSession, img: Image): void {
