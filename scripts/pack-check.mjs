@@ -13,8 +13,9 @@
 //      demand with a createRequire require() loaded from the install (WebAssembly factories
 //      instantiated).
 // Then a smoke run of the "Getting Started" flow, every tool run from its own install:
-//   mrd-phantom -> mrd-server (worker thread sessions) -> mrd-client (invertcontrast; and a
-//   file over 32 MB, which mrd-client reads in a worker thread)
+//   mrd-phantom -> mrd-server (worker thread sessions, --http-port: its /view/ page lists the
+//   session) -> mrd-client (invertcontrast; and a file over 32 MB, which mrd-client reads in a
+//   worker thread)
 //   -> mrd2gif -> mrd2dicom -> dicom2mrd, mrd-info on the raw and image files (text and --json),
 // mrd-view serving its page (bundled dist/web) and API for the image file,
 // plus mrd-server -m (a process per session, simplefft) and a TypeScript user module loaded
