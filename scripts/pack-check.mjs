@@ -13,8 +13,9 @@
 //      demand with a createRequire require() loaded from the install (WebAssembly factories
 //      instantiated).
 // Then a smoke run of the "Getting Started" flow, every tool run from its own install:
-//   mrd-phantom -> mrd-server (worker thread sessions) -> mrd-client (invertcontrast; and a
-//   file over 32 MB, which mrd-client reads in a worker thread)
+//   mrd-phantom -> mrd-server (worker thread sessions, --http-port: its /view/ page lists the
+//   session) -> mrd-client (invertcontrast; and a file over 32 MB, which mrd-client reads in a
+//   worker thread)
 //   -> mrd2gif -> mrd2dicom -> dicom2mrd, mrd-info on the raw and image files (text and --json),
 // mrd-view serving its page (bundled dist/web) and API for the image file,
 // plus mrd-server -m (a process per session, simplefft) and a TypeScript user module loaded
@@ -288,11 +289,30 @@ await step('smoke: mrd-phantom writes a 64x64, 2-coil Cartesian phantom', 'mrd-p
 const img = join(smoke, 'phantom_img.h5');
 if (usable('mrd-server')) {
   // Worker-thread sessions (the default): the session worker is dist/cli.js of the installed package.
-  const s = await startServer([]);
+  const s = await startServer(['--http-port', '0']);
   if (record('smoke: mrd-server -p 0 starts and reports its port', s.port !== null, s.port ? `port ${s.port}` : s.why)) {
     await step('smoke: mrd-client -c invertcontrast through mrd-server (worker session)', 'mrd-client',
       ['-a', '127.0.0.1', '-p', String(s.port), '-c', 'invertcontrast', '-G', 'dataset', '-o', img, '-q', raw],
       () => (fileStarts(img, HDF5) ? null : 'phantom_img.h5 was not written'));
+    // --http-port: the live view's page (bundled dist/web) and the session just run in its recent list
+    const http = /HTTP endpoints .* listening at [^\s]+:(\d+)/.exec(s.log());
+    const problems = [];
+    if (!http) problems.push('no HTTP endpoints line in the log');
+    else {
+      const base = `http://127.0.0.1:${http[1]}/view/`;
+      for (const path of ['', 'live.js', 'live.css']) {
+        const res = await fetch(base + path).catch((e) => ({ status: String(e) }));
+        if (res.status !== 200) problems.push(`/view/${path}: ${res.status}`);
+      }
+      let recent = null;
+      for (let i = 0; i < 50 && !recent; i++) {
+        const snap = await fetch(base + 'api/sessions').then((r) => r.json()).catch(() => null);
+        recent = snap?.recent?.[0] ?? null;
+        if (!recent) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (recent?.config !== 'invertcontrast' || recent?.outcome !== 'ok') problems.push(`recent session: ${JSON.stringify(recent)}`);
+    }
+    record('smoke: mrd-server --http-port serves /view/ (live view) and lists the session run', problems.length === 0, problems.join('; '));
     // An input of 32 MB or more is read by mrd-client in a worker thread (dist/cli.js again).
     const big = join(smoke, 'phantom_big.h5');
     const made = await step('smoke: mrd-phantom writes a 256x256, 8-coil, 4-repetition phantom (> 32 MB)', 'mrd-phantom',

@@ -6,7 +6,7 @@
  */
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
 import { coreNamespaces } from './core-namespaces.js';
 import { cliFailureStatus, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
@@ -21,6 +21,9 @@ import { LOG_FORMATS, type LogFormat } from './operations/json-log.js';
 import { ServerMetrics } from './operations/metrics.js';
 import { SessionTracker } from './operations/session-tracker.js';
 import { startHttpEndpoints, type HttpEndpoints } from './operations/http-endpoints.js';
+import { combineObservers } from './operations/server-observer.js';
+import { LiveSessions } from './live-view/live-sessions.js';
+import { LiveViewHttp } from './live-view/live-http.js';
 import { DEFAULT_DRAIN_TIMEOUT_S, drainTimeoutSeconds, handleShutdownSignals } from './operations/drain.js';
 
 const DEFAULTS = {
@@ -90,7 +93,7 @@ async function main(): Promise<void> {
     })
     .option('http-port', {
       type: 'number',
-      describe: 'Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port, on the same host as the MRD port (0: any free port). Off unless given.',
+      describe: 'Serve /healthz, /readyz and /metrics (Prometheus) over HTTP on this port, on the same host as the MRD port (0: any free port), and /view/: a page of the sessions in progress and recently finished, with the images they send (it shows image data: keep this port on a trusted network). Off unless given.',
     })
     .option('drain-timeout', {
       type: 'number', defaultDescription: String(DEFAULT_DRAIN_TIMEOUT_S),
@@ -144,7 +147,10 @@ async function main(): Promise<void> {
   const maxSessions = argv['max-sessions'];
   // The operational surface: metrics with --http-port; session ids and log contexts for JSON logs.
   const metrics = httpPort !== undefined ? await ServerMetrics.create({ version, maxSessions }) : undefined;
-  const observer = metrics || logFormat === 'json' ? new SessionTracker({ metrics, logContexts: logFormat === 'json', summaryAtInfo: logFormat === 'json' }) : undefined;
+  const tracker = metrics || logFormat === 'json' ? new SessionTracker({ metrics, logContexts: logFormat === 'json', summaryAtInfo: logFormat === 'json' }) : undefined;
+  // /view (the live view) comes with the HTTP port; it shares the tracker's session ids
+  const live = httpPort !== undefined ? new LiveSessions({ sessionId: (conn) => tracker?.logContext(conn)?.session }) : undefined;
+  const observer = tracker && live ? combineObservers([tracker, live]) : tracker;
   const drainTimeoutS = drainTimeoutSeconds(argv['drain-timeout'], argv['shutdown-grace-ms']);
 
   const server = new MrdServer({
@@ -183,7 +189,8 @@ async function main(): Promise<void> {
   }
   if (metrics && httpPort !== undefined) {
     try {
-      http = await startHttpEndpoints({ host: argv.host, port: httpPort, server, metrics });
+      const view = new LiveViewHttp(live!, { webRoot: join(dirname(fileURLToPath(import.meta.url)), 'web'), host: argv.host });
+      http = await startHttpEndpoints({ host: argv.host, port: httpPort, server, metrics, routes: (req, res, path) => view.handle(req, res, path) });
     } catch (err) {
       logger.error(`Cannot listen on ${argv.host}:${httpPort} (--http-port): ${(err as Error).message}`);
       process.exit(1);

@@ -101,6 +101,11 @@ export class ClientConnection {
   stoppedEarly = false;
   /** The ERROR text the main thread sent for the session (runner died, aborted, timed out, refused), if any. */
   errorSent: string | null = null;
+  /**
+   * Told every run of complete messages the session sends to the client (set by the live view
+   * while a page watches, operations/live-view; null otherwise: the relay then does nothing more).
+   */
+  outputTap: ((messages: Buffer) => void) | null = null;
 
   constructor(
     readonly socket: Socket,
@@ -312,6 +317,7 @@ export class ClientConnection {
     }
     const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
     if (this.socket.destroyed) return;
+    this.outputTap?.(bytes);
     this.bytesOut += bytes.length;
     if (!this.socket.write(bytes)) {
       this.outputBlocked = true;

@@ -7,6 +7,7 @@
  *   `--max-sessions` (HAProxy's `option httpchk`, Kubernetes' readinessProbe);
  * - `GET /metrics`: the Prometheus text format (metrics.ts).
  * Bodies are one line of text saying why; HEAD is answered like GET without the body.
+ * `routes` adds paths of its own (the live view's /view, live-view/live-http.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { logger } from '@mrd-tools/core/logging';
@@ -24,7 +25,10 @@ export interface HttpEndpoints {
   close(): Promise<void>;
 }
 
-export function startHttpEndpoints(o: { host: string; port: number; server: ServerHealth; metrics: ServerMetrics }): Promise<HttpEndpoints> {
+/** More paths served on the port: answers and returns true, or returns false for a path not its own. */
+export type HttpRoutes = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+
+export function startHttpEndpoints(o: { host: string; port: number; server: ServerHealth; metrics: ServerMetrics; routes?: HttpRoutes }): Promise<HttpEndpoints> {
   const reply = (res: ServerResponse, head: boolean, status: number, body: string, type = 'text/plain; charset=utf-8') => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
     res.end(head ? undefined : body);
@@ -36,6 +40,7 @@ export function startHttpEndpoints(o: { host: string; port: number; server: Serv
       res.setHeader('allow', 'GET, HEAD');
       return reply(res, false, 405, 'method not allowed\n');
     }
+    if (o.routes?.(req, res, path ?? '/')) return;
     switch (path) {
       case '/healthz': {
         const alive = o.server.isListening || o.server.draining;
@@ -48,7 +53,7 @@ export function startHttpEndpoints(o: { host: string; port: number; server: Serv
       case '/metrics':
         return reply(res, head, 200, await o.metrics.text(), o.metrics.contentType);
       default:
-        return reply(res, head, 404, 'not found (endpoints: /healthz, /readyz, /metrics)\n');
+        return reply(res, head, 404, `not found (endpoints: /healthz, /readyz, /metrics${o.routes ? ', /view/' : ''})\n`);
     }
   };
   const http = createServer((req, res) => {
@@ -67,7 +72,7 @@ export function startHttpEndpoints(o: { host: string; port: number; server: Serv
       http.on('error', (err) => logger.error(`HTTP endpoints: ${err.message}`));
       const addr = http.address();
       const port = typeof addr === 'object' && addr ? addr.port : o.port;
-      logger.info(`HTTP endpoints (/healthz, /readyz, /metrics) listening at ${o.host}:${port}`);
+      logger.info(`HTTP endpoints (/healthz, /readyz, /metrics${o.routes ? ', /view/' : ''}) listening at ${o.host}:${port}`);
       resolve({
         port,
         close: () => new Promise<void>((r) => {

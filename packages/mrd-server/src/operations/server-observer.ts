@@ -7,6 +7,7 @@ import type { ClientConnection } from '../client-connection.js';
 import type { Duplex } from 'node:stream';
 import type { SessionFact } from './session-facts.js';
 import type { LogContext } from './log-context.js';
+import { logger } from '@mrd-tools/core/logging';
 
 /** Why a connection was refused before it got a session. */
 export type RefusalReason = 'busy' | 'shutting-down' | 'error';
@@ -26,4 +27,35 @@ export interface ServerObserver {
   connectionClosed(conn: ClientConnection): void;
   /** The log context of the connection's lines (JSON logs), if any. */
   logContext(conn: ClientConnection): LogContext | undefined;
+}
+
+/**
+ * One observer telling several, in order (the first log context given wins). An observer that
+ * throws is logged and does not keep the others, or the server, from their work.
+ */
+export function combineObservers(list: ServerObserver[]): ServerObserver {
+  const each = (what: string, fn: (o: ServerObserver) => void) => {
+    for (const o of list) {
+      try {
+        fn(o);
+      } catch (err) {
+        logger.error(`Server observer failed in ${what}: ${(err as Error).message}`);
+      }
+    }
+  };
+  return {
+    connectionOpened: (c) => each('connectionOpened', (o) => o.connectionOpened(c)),
+    sessionStarted: (c, s) => each('sessionStarted', (o) => o.sessionStarted(c, s)),
+    sessionEnded: (c) => each('sessionEnded', (o) => o.sessionEnded(c)),
+    refused: (c, r) => each('refused', (o) => o.refused(c, r)),
+    fact: (c, f) => each('fact', (o) => o.fact(c, f)),
+    connectionClosed: (c) => each('connectionClosed', (o) => o.connectionClosed(c)),
+    logContext: (c) => {
+      for (const o of list) {
+        const ctx = o.logContext(c);
+        if (ctx) return ctx;
+      }
+      return undefined;
+    },
+  };
 }

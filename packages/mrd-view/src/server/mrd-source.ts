@@ -12,11 +12,11 @@ import { AcquisitionFlag } from '@mrd-tools/core/constants';
 import { findColourTable, loadColourTable } from '@mrd-tools/mrd2gif/colour-tables';
 import type { WindowRange } from '@mrd-tools/mrd2gif/preview';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
-import { parseMeta } from '@mrd-tools/core/meta';
 import type { AcquisitionHeader, ImageHeader } from '@mrd-tools/core/headers';
 import type { Image } from '@mrd-tools/core/messages';
-import { applyRescale, framesOfImage, metaWindow, roiPolylines, SeriesWindowAccumulator } from '@mrd-tools/mrd2gif/source-frames';
+import { applyRescale, framesOfImage, SeriesWindowAccumulator } from '@mrd-tools/mrd2gif/source-frames';
 import { encodeEnvelope, type TypedArray } from '../protocol/envelope.js';
+import { imageEnvelope, jsonHeader } from './image-envelope.js';
 import { AcquisitionIndex, COUNTER_NAMES, type AcquisitionFilter } from './acquisition-index.js';
 
 /** A request the page got wrong (unknown group, index out of range): HTTP 400/404 with this message. */
@@ -26,10 +26,7 @@ export class RequestError extends Error {
   }
 }
 
-/** Header values as JSON can carry them (u64 as decimal strings). */
-export function jsonHeader(h: object): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(h, (_, v) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
-}
+export { jsonHeader };
 
 const TICK_MS = 2.5;
 const WAVEFORM_ID_NAMES = ['ECG', 'PULSE', 'RESPIRATORY', 'EXT1', 'EXT2'];
@@ -362,53 +359,18 @@ export class MrdSource {
     const n = this.file.imageCount(g, s);
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new RequestError(404, `${this.path}: /${g}/${s} has no image ${i} (it holds ${n})`);
     const img: Image = await this.readImage(g, s, i);
-    const where = `${this.path}: /${g}/${s} image ${i}`;
-    const frames = framesOfImage(img, where);
-    for (const f of frames) applyRescale(f, where);
-    const meta = frames[0]?.meta ?? parseMeta(img.attribute);
-    const arrays: Record<string, TypedArray> = {};
-    const rgb = frames.length > 0 && frames[0]!.rgb !== null;
-    if (rgb) {
-      const out = new Uint8Array(frames.reduce((k, f) => k + f.rgb!.length, 0));
-      let o = 0;
-      for (const f of frames) {
-        out.set(f.rgb!, o);
-        o += f.rgb!.length;
-      }
-      arrays.rgb = out;
-    } else {
-      const first = frames[0]!.values as TypedArray;
-      const Ctor = first.constructor as { new (n: number): TypedArray };
-      const plane = first.length;
-      const out = new Ctor(plane * frames.length);
-      frames.forEach((f, k) => out.set(f.values as unknown as ArrayLike<number>, k * plane));
-      arrays.values = out;
-    }
-    const complex = img.head.data_type === 7 || img.head.data_type === 8;
-    if (complex) arrays.complex = img.data as TypedArray;
-    const pal = this.palette(meta.get('LUTFileName') ?? meta.get('GADGETRON_ColorMap'));
-    if (pal) arrays.palette = pal;
     // frame offset of this image in the series (frames = channels x slices of every image before it)
     const heads = (await this.heads(g, s)).slice(0, i);
     const firstFrame = heads.reduce((k, h) => k + (h.image_type === 6 && h.channels === 3 ? Math.max(1, h.matrix_size[2]!) : Math.max(1, h.channels) * Math.max(1, h.matrix_size[2]!)), 0);
-    const key = `${g}/${s}`;
-    const done = this.windowsDone.get(key);
-    return encodeEnvelope({
+    const done = this.windowsDone.get(`${g}/${s}`);
+    const frameCount = img.head.image_type === 6 && img.head.channels === 3 ? Math.max(1, img.head.matrix_size[2]!) : Math.max(1, img.head.channels) * Math.max(1, img.head.matrix_size[2]!);
+    return imageEnvelope(img, {
       index: i,
-      head: jsonHeader(img.head),
-      width: img.head.matrix_size[0],
-      height: img.head.matrix_size[1],
-      frames: frames.length,
-      channels: Math.max(1, img.head.channels),
-      slices: Math.max(1, img.head.matrix_size[2]!),
-      rgb,
-      complex,
-      meta: [...meta],
-      rois: frames.map((f) => roiPolylines(f, 1)),
-      metaWindow: metaWindow(meta),
+      where: `${this.path}: /${g}/${s} image ${i}`,
+      palette: (name) => this.palette(name),
       firstFrame,
-      seriesWindows: done ? done.slice(firstFrame, firstFrame + frames.length) : null,
-    }, arrays);
+      seriesWindows: done ? done.slice(firstFrame, firstFrame + frameCount) : null,
+    });
   }
 
   private readImage(g: string, s: string, i: number): Promise<Image> {

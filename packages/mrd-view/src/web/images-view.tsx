@@ -13,6 +13,7 @@ import { flagNames } from './acquisitions-view.js';
 import { getBinary, getJson } from './api.js';
 import { colourise, dragWindow, frameValues, frameWindow, putFrame, renderDifference, renderGrey, type ComplexMode, type ImageMeta, type LoadedImage, type WindowRange } from './render.js';
 import { num, type ViewState } from './state.js';
+import { Zoomable } from './windowed-image.js';
 
 interface SeriesInfo { count: number; columns: Record<string, number[]> }
 const DIMS = ['slice', 'contrast', 'phase', 'repetition', 'set', 'average'] as const;
@@ -82,54 +83,6 @@ function jump(info: SeriesInfo, cur: number, dim: string, value: number): number
     if (best < 0) best = k;
   }
   return best < 0 ? cur : best;
-}
-
-function Zoomable(props: { width: number; height: number; children: preact.ComponentChildren; onDrag: (dx: number, dy: number, phase: 'start' | 'move' | 'end') => void; tool: string }) {
-  const box = useRef<HTMLDivElement>(null);
-  const [view, setView] = useState<{ z: number; x: number; y: number } | null>(null);
-  const drag = useRef<{ x: number; y: number; pan: boolean; vx: number; vy: number } | null>(null);
-  useEffect(() => {
-    const el = box.current!;
-    const z = Math.max(1, Math.min((el.clientWidth - 8) / props.width, (el.clientHeight - 8) / props.height));
-    setView({ z, x: (el.clientWidth - props.width * z) / 2, y: (el.clientHeight - props.height * z) / 2 });
-  }, [props.width, props.height]);
-  const v = view ?? { z: 1, x: 0, y: 0 };
-  return (
-    <div class="zoom-box" ref={box}
-      onWheel={(e) => {
-        e.preventDefault();
-        const r = box.current!.getBoundingClientRect();
-        const mx = e.clientX - r.left;
-        const my = e.clientY - r.top;
-        const k = Math.exp(-e.deltaY / 500);
-        const z = Math.min(64, Math.max(0.1, v.z * k));
-        setView({ z, x: mx - ((mx - v.x) * z) / v.z, y: my - ((my - v.y) * z) / v.z });
-      }}
-      onMouseDown={(e) => {
-        e.preventDefault();
-        const pan = props.tool === 'pan' || e.button !== 0 || e.shiftKey;
-        drag.current = { x: e.clientX, y: e.clientY, pan, vx: v.x, vy: v.y };
-        if (!pan) props.onDrag(0, 0, 'start');
-        const move = (m: MouseEvent) => {
-          const d = drag.current!;
-          if (d.pan) setView({ z: v.z, x: d.vx + m.clientX - d.x, y: d.vy + m.clientY - d.y });
-          else props.onDrag(m.clientX - d.x, m.clientY - d.y, 'move');
-        };
-        const up = (m: MouseEvent) => {
-          window.removeEventListener('mousemove', move);
-          window.removeEventListener('mouseup', up);
-          const d = drag.current!;
-          if (!d.pan) props.onDrag(m.clientX - d.x, m.clientY - d.y, 'end');
-          drag.current = null;
-        };
-        window.addEventListener('mousemove', move);
-        window.addEventListener('mouseup', up);
-      }}
-      onContextMenu={(e) => e.preventDefault()}>
-      <div class="zoom-layer" style={{ transform: `translate(${v.x}px, ${v.y}px) scale(${v.z})` }}>{props.children}</div>
-      <div class="zoom-info">{Math.round(v.z * 100)}%</div>
-    </div>
-  );
 }
 
 export function ImagesView(props: { state: ViewState; set: (c: ViewState, push?: boolean) => void; imageFlags: Record<string, string> }) {
