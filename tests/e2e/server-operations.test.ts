@@ -53,7 +53,17 @@ function openSession(port: number, config = 'null'): Promise<{ sock: Socket; ans
     sock.once('error', reject);
     sock.on('connect', () => {
       sock.write(encodeMessages([{ type: 'config_file', name: config }, { type: 'header', xml: SMALL_HEADER }]));
-      resolve({ sock, answer: () => Buffer.concat(chunks), closed, finish: () => sock.write(encodeMessages([...images(2), { type: 'close' }])) });
+      // An image every 200 ms keeps the session from the server's idle timeout however slowly
+      // the rest of the test runs on a loaded machine (an open session, not an idle one).
+      const beat = setInterval(() => sock.write(encodeMessages(images(1))), 200);
+      sock.on('close', () => clearInterval(beat));
+      resolve({
+        sock, answer: () => Buffer.concat(chunks), closed,
+        finish: () => {
+          clearInterval(beat);
+          sock.write(encodeMessages([...images(2), { type: 'close' }]));
+        },
+      });
     });
   });
 }
