@@ -68,11 +68,9 @@ describe('MRD v2 decoder fuzz', () => {
     let ok = 0;
     let protocolErrors = 0;
     const reasons: Record<string, number> = {};
-    let slowest = 0;
     for (let c = 0; c < CASES; c++) {
       // Let the test runner's messages through now and then (the cases themselves are synchronous).
       if (c % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
-      const t0 = performance.now();
       const seed = seeds[ri(seeds.length)]!;
       const ndjson = r() < 0.05;
       let bytes: Uint8Array;
@@ -148,10 +146,11 @@ describe('MRD v2 decoder fuzz', () => {
       if (d instanceof MrdV2StreamDecoder && d.stats.largestAllocation > max + 8) {
         throw new Error(`case ${c} (seed ${SEED}, ${seed.name}): allocated ${d.stats.largestAllocation} bytes with a limit of ${max}`);
       }
+      // Work bounded by the input: never more events than bytes (a decoder that loops on a
+      // mutated length would show here, or hang the test); no wall-clock assertion.
+      if (out.length > bytes.length) throw new Error(`case ${c} (seed ${SEED}): ${out.length} events from ${bytes.length} bytes`);
       for (const e of out) checkEvent(e);
-      slowest = Math.max(slowest, performance.now() - t0);
     }
-    expect(slowest).toBeLessThan(1000);
     expect(ok + protocolErrors).toBe(CASES);
     expect(ok).toBeGreaterThan(CASES / 20);
     expect(protocolErrors).toBeGreaterThan(CASES / 20);
