@@ -40,7 +40,7 @@ export interface RtSpiralVsConfig {
   };
 }
 
-export const RTSPIRAL_VS_CONFIG_FILE = 'rtspiral_vs_config.toml';
+const RTSPIRAL_VS_CONFIG_FILE = 'rtspiral_vs_config.toml';
 
 export function defaultRtSpiralVsConfig(): RtSpiralVsConfig {
   return {

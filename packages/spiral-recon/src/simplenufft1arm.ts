@@ -61,7 +61,7 @@ import {
 import { int16Percentiles } from './percentile.js';
 import { RawRecorder } from './raw-recorder.js';
 
-export class SimpleNufft1ArmError extends Error {
+class SimpleNufft1ArmError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SimpleNufft1ArmError';

@@ -36,7 +36,7 @@ export class MetaAttributesError extends Error {
 }
 
 /** Python `str()` of a meta value. */
-export function formatMetaValue(v: MetaValue): string {
+function formatMetaValue(v: MetaValue): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'bigint') return v.toString();
@@ -44,7 +44,7 @@ export function formatMetaValue(v: MetaValue): string {
   return formatPythonFloat(v);
 }
 
-export const META_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>";
+const META_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>";
 
 export class MetaAttributes implements Iterable<[string, string[]]> {
   private readonly map = new Map<string, string[]>();

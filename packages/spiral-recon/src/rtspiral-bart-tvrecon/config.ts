@@ -40,7 +40,7 @@ export interface TvReconConfig {
   };
 }
 
-export const TVRECON_CONFIG_FILE = 'rtspiral_bart_tvrecon_config.toml';
+const TVRECON_CONFIG_FILE = 'rtspiral_bart_tvrecon_config.toml';
 
 export function defaultTvReconConfig(): TvReconConfig {
   return {
@@ -55,7 +55,7 @@ export function defaultTvReconConfig(): TvReconConfig {
 
 export type KeyKind = 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'backend';
 
-export function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
+function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
   const bad = (want: string): never => {
     throw new SpiralConfigError(`${file}: key ${key} must be ${want}, got ${JSON.stringify(v)}`);
   };

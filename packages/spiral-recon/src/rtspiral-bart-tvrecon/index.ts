@@ -79,7 +79,7 @@ export interface FrameChunk {
   keepEnd: number;
 }
 
-export const CHUNK_OVERLAP = 3;
+const CHUNK_OVERLAP = 3;
 
 export function frameChunks(frames: number, chunks: number): FrameChunk[] {
   const n = Math.max(1, Math.min(chunks, frames));
@@ -164,10 +164,10 @@ export function sessionProgress(module: string, connection: MrdConnection, inter
 }
 
 /** Least time between two progress lines of a stage (a long recon is heard from every few seconds). */
-export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
+const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
 
 /** The reference's int16 frame: |img| oriented, times maxVal / max, numpy rounding. */
-export function int16Frame(images: Float32Array, frame: number, m: number, maxVal: number): Int16Array {
+function int16Frame(images: Float32Array, frame: number, m: number, maxVal: number): Int16Array {
   const mag = referenceOrientation(images, 2 * frame * m * m, m);
   let max = 0;
   for (let i = 0; i < mag.length; i++) if (mag[i] > max) max = mag[i];

@@ -463,7 +463,7 @@ function tileOffsets(shape: number[], chunk: number[]): number[][] {
  * reference them get the collection address patched in when the collection is closed (its place
  * in the file is decided then, at its final size).
  */
-export class VlenHeap {
+class VlenHeap {
   private builder = new GlobalHeapCollectionBuilder(HEAP_COLLECTION_BYTES);
   private patches: Array<{ buf: Uint8Array; pos: number }> = [];
   /** Standard-size collection buffers whose write has completed, for reuse. */

@@ -217,18 +217,6 @@ export function distinctPositions(coord: ArrayLike<number>): { coord: Float64Arr
 }
 
 /**
- * Coil-combined adjoint per frame (sum_c conj(S_c) NUFFT_f^H y_f,c): the image BART's scale
- * estimate looks at. Returns |.| values of every pixel of every frame.
- */
-export function adjointMagnitudes(op: SenseNufftOperator, y: Float32Array): Float32Array {
-  const img = new Float32Array(2 * op.inputLength);
-  op.adjoint(y, img);
-  const mag = new Float32Array(op.inputLength);
-  for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(img[2 * i], img[2 * i + 1]);
-  return mag;
-}
-
-/**
  * The reference's data scale (rtspiral_bart_tvrecon.estimate_scale_bart, BART's rule): of the
  * coil-combined adjoint magnitudes, the 90th percentile unless the maximum lies further above it
  * than twice the gap between the median and the 90th percentile, then the maximum.
