@@ -5,7 +5,8 @@ export {
   numberValues, sequenceItem, SopClass, stringValue, stringValues, Tag, TransferSyntax,
 } from './dicom-json.js';
 export {
-  cross, DICOM_TO_MRD_IMAGE_TYPE, dot, flowFromSequenceName, MRD_TO_DICOM_IMAGE_TYPE, } from './mapping.js';
+  cross, DICOM_TO_MRD_IMAGE_TYPE, dot, flowFromSequenceName, MRD_TO_DICOM_IMAGE_TYPE,
+} from './mapping.js';
 export {
   allocateMrdPrivateBlock, findMrdPrivateBlock, MRD_PRIVATE_CREATOR, mrdPrivateTags,
   removeMrdPrivateBlock,
@@ -16,4 +17,5 @@ export {
 } from './time-ticks.js';
 export { generateUid, isValidUid, uidFromName } from './uid.js';
 export {
-  float32ShortestValue, formatDecimalString, formatFloat32DecimalString, } from './decimal-string.js';
+  float32ShortestValue, formatDecimalString, formatFloat32DecimalString,
+} from './decimal-string.js';

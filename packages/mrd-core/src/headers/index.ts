@@ -16,4 +16,5 @@ export {
 export {
   clearAcquisitionFlag, clearAllAcquisitionFlags, clearAllImageFlags, clearImageFlag,
   isAcquisitionFlagSet, isChannelOn, isFlagSet, isImageFlagSet, setAcquisitionFlag, setChannelOff,
-  setChannelOn, setImageFlag, withFlag, } from './flags.js';
+  setChannelOn, setImageFlag, withFlag,
+} from './flags.js';

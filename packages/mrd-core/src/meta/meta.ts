@@ -18,7 +18,7 @@
  *
  * Parsing: meta attributes travel with every image, so the plain layouts the ISMRMRD libraries
  * write (declaration, `<meta>`, `<name>`, `<value>`, whitespace, comments, character references)
- * are read by a small strict scanner (about 20x faster than the general parser); any other
+ * are read by a small strict scanner (much faster than the general parser: docs/wire.md); any other
  * construct (attributes, CDATA, DOCTYPE, unknown elements, or anything malformed) goes through
  * fast-xml-parser via the header's XML layer, which also produces the error for malformed input.
  * Serializing is plain string building because the output must match ElementTree byte for byte.

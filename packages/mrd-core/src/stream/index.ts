@@ -6,7 +6,8 @@ export {
 } from './decoder.js';
 export {
   encodedMessageLength, encodeMessage, encodeMessageInto, encodeMessages,
-  messageIdOf, } from './encoder.js';
+  messageIdOf,
+} from './encoder.js';
 export { decodeNdArray, encodeNdArray, type NdArray } from './ndarray.js';
 export { MrdFrameScanner } from './frame-scanner.js';
 export { decodeCString } from './text.js';
