@@ -1,6 +1,6 @@
 /**
- * The layering of mrd-tools, checked by `pnpm test` (scripts/check-layers.mjs runs
- * dependency-cruiser with this file before vitest). See docs/architecture.md for the layers.
+ * The layering of mrd-tools, checked by `pnpm test` (it runs dependency-cruiser with this file
+ * before vitest). See docs/architecture.md for the layers.
  *
  * Any import that breaks one of these rules fails the run, naming the importing file, the
  * imported one and the rule:
@@ -10,7 +10,8 @@
  * - @mrd-tools/core, the format layer, imports no other workspace package;
  * - @mrd-tools/recon-kernels, the numerics, imports no other workspace package (no MRD types);
  *   its generic folders never import its MRI layer (src/mri);
- * - @mrd-tools/recon-api, the module API, builds on the format layer only.
+ * - @mrd-tools/recon-api, the module API, builds on the format layer only;
+ * - test fixtures (src/testing/, a package's ./testing subpath) are imported by tests only.
  */
 const TEST_TOOLS = '(vitest|@vitest|esbuild)';
 // Workspace packages are resolved through their node_modules links (preserveSymlinks), so that an
@@ -67,6 +68,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/recon-kernels/src/(?!mri/)' },
       to: { path: '^packages/recon-kernels/src/mri/' },
+    },
+    {
+      name: 'test-fixtures-only-in-tests',
+      comment: "Test fixtures live in a package's src/testing/ folder (its ./testing subpath) and are imported only by tests (*.test.ts, tests/) and other fixtures, so no tool bundle carries them. The one exception is the module writers' replay harness (@mrd-tools/recon-api/testing), which mrd-server offers to user modules.",
+      severity: 'error',
+      from: { path: '^packages/[^/]+/src/', pathNot: ['[.]test[.]tsx?$', '/src/testing/', '^packages/mrd-server/src/core-namespaces[.]ts$'] },
+      to: { path: '(^|/)src/testing/' },
     },
     {
       name: 'module-api-on-the-format-layer',

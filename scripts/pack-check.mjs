@@ -7,6 +7,9 @@
 //   2. the packed manifest: bin files present in the tarball, every built entry (dist/*.js) in
 //      it, the package README, no sources; no workspace:/link:/file: or
 //      @mrd-tools/* runtime dependency (mrd-core is inlined by scripts/build.mjs);
+//   2b. the tarball's size against scripts/pack-baseline.json (each tool's tarball on main before
+//      the split of mrd-core; with --packer pnpm, the packer of the baseline): a tool whose
+//      tarball grew fails; the sizes are printed as a table at the end;
 //   3. `npm install <tarball>` into an empty folder of its own (npm registry needed), so a
 //      missing dependency of one tool cannot be hidden by another's;
 //   4. `<tool> --help` through the installed bin link, and every package the bundle loads on
@@ -137,6 +140,11 @@ const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 process.stdout.write(`pack-check: working in ${work}\n`);
 
+// Each tool's tarball size before the split of mrd-core (see the file's comment).
+const baseline = JSON.parse(readFileSync(join(root, 'scripts', 'pack-baseline.json'), 'utf8'));
+const kib = (bytes) => (bytes / 1024).toFixed(0);
+const signedPercent = (now, before) => `${now >= before ? '+' : ''}${((100 * (now - before)) / before).toFixed(1)} %`;
+
 // ---- 1+2: pack and inspect (sequential: pnpm pack is quick)
 for (const t of tools) {
   for (const entry of Object.keys(t.pkg.mrdBuild?.entries ?? {})) {
@@ -154,6 +162,12 @@ for (const t of tools) {
   const tgz = existsSync(dest) ? readdirSync(dest).find((f) => f.endsWith('.tgz')) : undefined;
   if (!record(`${t.pkg.name}: ${packer} pack`, r.code === 0 && !!tgz, r.code === 0 ? `${tgz} (${tgz ? (statSync(join(dest, tgz)).size / 1024).toFixed(0) : '?'} KiB)` : lastLine(r))) { t.failed = true; continue; }
   t.tarball = join(dest, tgz);
+  t.size = statSync(t.tarball).size;
+  const before = baseline.bytes?.[t.pkg.name];
+  if (packer === baseline.packer && before !== undefined) {
+    record(`${t.pkg.name}: tarball no larger than the baseline`, t.size <= before,
+      `${kib(t.size)} KiB, baseline ${kib(before)} KiB (${baseline.recordedFrom}), ${signedPercent(t.size, before)}`);
+  }
 
   const files = readTarball(t.tarball);
   const manifest = JSON.parse(files.get('package.json').toString('utf8'));
@@ -437,10 +451,21 @@ if (usable('mrd-view') && fileStarts(img, HDF5)) {
   await stopServer({ child });
 }
 
+// The tarball sizes, against the baseline
+const sized = tools.filter((t) => t.size !== undefined);
+if (sized.length) {
+  process.stdout.write(`\ntarball sizes (${packer} pack; baseline: ${baseline.recordedFrom}, ${baseline.packer} pack)\n`);
+  process.stdout.write(`${'tool'.padEnd(26)}${'KiB'.padStart(8)}${'baseline'.padStart(10)}${'change'.padStart(10)}\n`);
+  for (const t of sized) {
+    const before = baseline.bytes?.[t.pkg.name];
+    process.stdout.write(`${t.pkg.name.padEnd(26)}${kib(t.size).padStart(8)}${(before === undefined ? '-' : kib(before)).padStart(10)}${(before === undefined ? '-' : signedPercent(t.size, before)).padStart(10)}\n`);
+  }
+}
+
 const failed = results.filter((r) => !r.ok);
 process.stdout.write(`\npack-check: ${results.length - failed.length}/${results.length} checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.map((f) => f.what).join('; ')}` : ''}\n`);
 const jsonOut = opt('--json');
-if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ tools: tools.map((t) => ({ name: t.pkg.name, command: t.command, ok: !t.failed })), results }, null, 2));
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ tools: tools.map((t) => ({ name: t.pkg.name, command: t.command, ok: !t.failed, tarballBytes: t.size, baselineBytes: baseline.bytes?.[t.pkg.name] })), results }, null, 2));
 if (flag('--keep')) process.stdout.write(`pack-check: kept ${work}\n`);
 else rmSync(work, { recursive: true, force: true });
 process.exit(failed.length ? 1 : 0);

@@ -76,6 +76,7 @@ describe('layering check (dependency-cruiser)', () => {
     ['core-is-the-format-layer', 'packages/mrd-core/src/probe-core/a.ts', "import { getFftEngine } from '@mrd-tools/recon-kernels/fft';\nexport const x = getFftEngine;\n"],
     ['numerics-know-no-mrd', 'packages/recon-kernels/src/probe-numerics/a.ts', "import { emptyAcquisitionHeader } from '@mrd-tools/core/headers';\nexport const x = emptyAcquisitionHeader;\n"],
     ['generic-numerics-not-on-mri', 'packages/recon-kernels/src/probe-generic/a.ts', "import { nlinv } from '../mri/nlinv/index.js';\nexport const x = nlinv;\n"],
+    ['test-fixtures-only-in-tests', 'packages/mrd-info/src/probe-fixture/a.ts', "import { repoRoot } from '@mrd-tools/core/testing';\nexport const x = repoRoot;\n"],
     ['module-api-on-the-format-layer', 'packages/recon-api/src/probe-api/a.ts', "import { mrd2gif } from '../../../mrd2gif/src/index.js';\nexport const x = mrd2gif;\n"],
   ];
   for (const [rule, file, code] of CASES) {

@@ -47,13 +47,3 @@ export function float32ShortestValue(x: number): number {
 export function formatFloat32DecimalString(x: number): string {
   return formatDecimalString(float32ShortestValue(x));
 }
-
-/** Parses DS/IS text; undefined when empty or not a number. */
-export function parseDecimalString(s: string | number | undefined | null): number | undefined {
-  if (s === undefined || s === null) return undefined;
-  if (typeof s === 'number') return Number.isFinite(s) ? s : undefined;
-  const t = s.trim();
-  if (t === '') return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) ? n : undefined;
-}

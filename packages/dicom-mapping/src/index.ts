@@ -5,17 +5,17 @@ export {
   numberValues, sequenceItem, SopClass, stringValue, stringValues, Tag, TransferSyntax,
 } from './dicom-json.js';
 export {
-  cross, DICOM_TO_MRD_IMAGE_TYPE, dot, flowFromSequenceName, MRD_TO_DICOM_IMAGE_TYPE, VENC_DIR_TO_MRD,
+  cross, DICOM_TO_MRD_IMAGE_TYPE, dot, flowFromSequenceName, MRD_TO_DICOM_IMAGE_TYPE,
 } from './mapping.js';
 export {
-  allocateMrdPrivateBlock, findMrdPrivateBlock, MRD_PRIVATE_CREATOR, MRD_PRIVATE_GROUP, mrdPrivateTags,
+  allocateMrdPrivateBlock, findMrdPrivateBlock, MRD_PRIVATE_CREATOR, mrdPrivateTags,
   removeMrdPrivateBlock,
 } from './mrd-private.js';
 export {
-  dicomTimeToSeconds, dicomTimeToTicks, millisecondsToTicks, MRD_TICK_MS, ticksToDicomTime,
+  dicomTimeToSeconds, dicomTimeToTicks, millisecondsToTicks, ticksToDicomTime,
   ticksToMilliseconds,
 } from './time-ticks.js';
 export { generateUid, isValidUid, uidFromName } from './uid.js';
 export {
-  float32ShortestValue, formatDecimalString, formatFloat32DecimalString, parseDecimalString,
+  float32ShortestValue, formatDecimalString, formatFloat32DecimalString,
 } from './decimal-string.js';

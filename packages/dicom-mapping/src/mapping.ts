@@ -19,7 +19,7 @@ export const DICOM_TO_MRD_IMAGE_TYPE: Readonly<Record<string, number>> = { M: 1,
 export const MRD_TO_DICOM_IMAGE_TYPE: Readonly<Record<number, string>> = { 0: 'M', 1: 'M', 2: 'P', 3: 'R', 4: 'I', 5: 'M' };
 
 /** Siemens sequence-name flow direction suffix -> MRD FlowDirDisplay. */
-export const VENC_DIR_TO_MRD: Readonly<Record<string, string>> = {
+const VENC_DIR_TO_MRD: Readonly<Record<string, string>> = {
   rl: 'FLOW_DIR_R_TO_L',
   lr: 'FLOW_DIR_L_TO_R',
   ap: 'FLOW_DIR_A_TO_P',

@@ -13,7 +13,7 @@
 import { stringValue, type DicomJsonDataset } from './dicom-json.js';
 
 export const MRD_PRIVATE_CREATOR = 'MRD-TOOLS';
-export const MRD_PRIVATE_GROUP = '0071';
+const MRD_PRIVATE_GROUP = '0071';
 
 /** The element-number prefix `xx` of our block in `ds`, or undefined. */
 export function findMrdPrivateBlock(ds: DicomJsonDataset | undefined): string | undefined {

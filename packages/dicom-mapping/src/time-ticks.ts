@@ -10,7 +10,7 @@
  */
 
 /** Length of one MRD time-stamp tick in milliseconds. */
-export const MRD_TICK_MS = 2.5;
+const MRD_TICK_MS = 2.5;
 const TICKS_PER_SECOND = 400;
 const TICKS_PER_DAY = 86400 * TICKS_PER_SECOND;
 

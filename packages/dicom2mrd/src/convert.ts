@@ -4,7 +4,7 @@
  * with the corrections the issue lists (no crash on missing AcquisitionTime / TriggerTime /
  * SliceLocation or on times without fractional seconds; one image per frame of enhanced MR).
  */
-import { DataType, ImageType } from '@mrd-tools/core/constants';
+import { ImageType } from '@mrd-tools/core/constants';
 import { MetaAttributes, formatPythonFloat } from '@mrd-tools/core/meta';
 import { Tag, cross, dicomTimeToTicks, dot, encodeDicomJsonMeta, flowFromSequenceName, millisecondsToTicks, numberValue, sequenceItem, stringValue, DICOM_TO_MRD_IMAGE_TYPE, SopClass, type DicomJsonDataset } from '@mrd-tools/dicom-mapping';
 import { emptyImageHeader } from '@mrd-tools/core/headers';
@@ -34,7 +34,7 @@ export function fieldOfView(rows: number, columns: number, pixelSpacing: number[
 }
 
 /** Siemens absolute table position, private (0019,xx13) of creator `SIEMENS MR HEADER`. */
-export function siemensTablePosition(ds: DicomJsonDataset): number[] | undefined {
+function siemensTablePosition(ds: DicomJsonDataset): number[] | undefined {
   const creators = Object.keys(ds).filter((t) => t.startsWith('001900') && t >= '00190010' && t <= '001900FF').sort();
   for (const creatorTag of creators) {
     if (stringValue(ds, creatorTag)?.trim() !== 'SIEMENS MR HEADER') continue;
@@ -69,7 +69,7 @@ function isoTime(tm: string | undefined): string | undefined {
 }
 
 /** The ismrmrdHeader of a dataset (the first file), with the reference's mapping. */
-export function createMrdHeader(frame: DicomFrame): IsmrmrdHeader {
+function createMrdHeader(frame: DicomFrame): IsmrmrdHeader {
   const ds = frame.file.dataset;
   const str = (tag: string) => {
     const v = stringValue(ds, tag)?.trim();

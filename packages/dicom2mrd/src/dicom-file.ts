@@ -26,7 +26,7 @@ const EXPLICIT_LE_VALUE = new TextEncoder().encode('1.2.840.10008.1.2.1\0');
  * stream (PS3.5 A.5). Inflates it (node:zlib) and rewrites the meta group's TransferSyntaxUID to
  * explicit VR little endian (element and group lengths adjusted), so the rest reads it as such.
  */
-export function inflateDataset(bytes: Uint8Array): Uint8Array {
+function inflateDataset(bytes: Uint8Array): Uint8Array {
   const meta = dicomParser.readPart10Header(bytes);
   let end = 0;
   for (const el of Object.values(meta.elements)) end = Math.max(end, el.dataOffset + el.length);
@@ -79,12 +79,12 @@ export interface DicomFile {
 const PIXEL_TAGS = new Set<string>([Tag.PixelData, Tag.FloatPixelData, Tag.DoubleFloatPixelData]);
 
 /** Whether the bytes start with the 128-byte preamble and `DICM`. */
-export function hasDicomPreamble(bytes: Uint8Array): boolean {
+function hasDicomPreamble(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
 /** Whether the bytes start with a file meta element (0002,gggg) in explicit VR little endian. */
-export function startsWithFileMeta(bytes: Uint8Array): boolean {
+function startsWithFileMeta(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && bytes[0] === 0x02 && bytes[1] === 0x00 && bytes[3] === 0x00 && /^[A-Z]{2}$/.test(String.fromCharCode(bytes[4]!, bytes[5]!));
 }
 
@@ -175,7 +175,7 @@ function elementToJson(tag: string, el: DcmjsElement, bigEndian: boolean): Dicom
 }
 
 /** A dcmjs dataset (dict) in the DICOM JSON model, without pixel data. */
-export function datasetToJson(dict: DcmjsDataset, bigEndian = false): DicomJsonDataset {
+function datasetToJson(dict: DcmjsDataset, bigEndian = false): DicomJsonDataset {
   const out: DicomJsonDataset = {};
   for (const tag of Object.keys(dict).sort()) {
     const t = tag.toUpperCase();

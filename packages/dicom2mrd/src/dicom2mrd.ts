@@ -184,7 +184,7 @@ export async function writeMrdFile(plan: DicomToMrdPlan, outFile: string, group 
 }
 
 /** Decoded pixels held in memory while reading a folder; beyond this they are read again when written. */
-export const DEFAULT_PIXEL_BUDGET_BYTES = 1 << 30;
+const DEFAULT_PIXEL_BUDGET_BYTES = 1 << 30;
 
 /** dicom2mrd: converts the folder and writes the MRD file (memory bounded by `pixelBudgetBytes`). */
 export async function dicom2mrd(folder: string, opts: { outFile?: string; outGroup?: string; onProgress?: (done: number, total: number) => void; onWriteProgress?: (done: number, total: number) => void; pixelBudgetBytes?: number } = {}): Promise<WriteMrdResult & { skipped: SkippedFile[]; fileCount: number }> {

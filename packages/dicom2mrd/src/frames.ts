@@ -41,7 +41,7 @@ export interface DicomFrame {
 }
 
 /** Time part of a DT value `YYYYMMDDHHMMSS.FFFFFF&ZZXX`. */
-export function timeOfDateTime(dt: string | undefined): string | undefined {
+function timeOfDateTime(dt: string | undefined): string | undefined {
   if (!dt) return undefined;
   const m = /^\s*\d{8}(\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)/.exec(dt);
   return m ? m[1] : undefined;

@@ -52,7 +52,7 @@ export interface DecodedPixels {
   frames: FramePixels[];
 }
 
-export class PixelDataError extends Error {}
+class PixelDataError extends Error {}
 
 /** The syntaxes decoded frame by frame through frameDecoder, with their names for messages. */
 const JPEG_FAMILY_LABEL = new Map<string, string>([

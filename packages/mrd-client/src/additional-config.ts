@@ -17,7 +17,7 @@ export interface AdditionalConfigChoice {
 }
 
 /** The name of the local JSON file the reference looks for (`<config>.json`), or null. */
-export function localJsonName(config: string | undefined, configLocal: string | undefined): string | null {
+function localJsonName(config: string | undefined, configLocal: string | undefined): string | null {
   if (!config || configLocal) return null;
   return `${config}.json`;
 }

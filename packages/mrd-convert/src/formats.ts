@@ -15,7 +15,7 @@ export const FORMATS: Record<Format, string> = {
 };
 
 /** Names accepted by --from/--to. */
-export const FORMAT_NAMES: Record<string, Format> = {
+const FORMAT_NAMES: Record<string, Format> = {
   h5: 'h5', hdf5: 'h5', ismrmrd: 'ismrmrd', bin: 'ismrmrd', v1: 'ismrmrd', mrd: 'mrd', v2: 'mrd', ndjson: 'ndjson',
 };
 

@@ -2,24 +2,10 @@
  * One client connection as mrd-server's main thread sees it, from accept to close. The main
  * thread always keeps the socket; sessions run elsewhere (a worker thread, a `-m` process) and
  * get the connection's bytes through a stream (`SessionRunner.stream`). This is what makes the
- * server's promises hold whatever happens to a session:
- *
- * - Until the first message (the config) is complete, the connection costs only its socket and
- *   the bytes received (at most PRECONFIG_BYTES): no worker or process. Then the server hands it
- *   to a runner, with the bytes already read, or answers "server busy".
- * - Bytes are relayed both ways with flow control. The client's stream is scanned for message
- *   boundaries (MrdFrameScanner) to know when its input is complete; the session's output is
- *   forwarded in whole messages only, so the stream to the client is always at a message
- *   boundary.
- * - Every session ends with CLOSE: if the session's output ends without one (the worker or
- *   process died, was aborted, or the session timed out), the main thread adds an ERROR text
- *   saying why, then CLOSE.
- * - Half-close: the client may shut its write side after its CLOSE; the answer is still sent in
- *   full. The server ends its side after CLOSE, keeps reading until the client closes (so the
- *   kernel never resets a connection with results still in flight), and destroys the socket
- *   only after a linger time once everything was handed to the kernel.
- * - Idle timeout: a client the server waits for (input not complete, or results not being read)
- *   that sends or reads nothing for `idleTimeoutMs` gets an ERROR text and CLOSE and is closed.
+ * server's promises hold whatever happens to a session: nothing but the socket before the config
+ * message (at most PRECONFIG_BYTES), flow-controlled relaying in whole messages, every session
+ * ending with CLOSE (an ERROR text of the main thread's own when the session's output stops
+ * short), half-close and linger, and the idle timeout. docs/server.md describes each.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';

@@ -3,7 +3,8 @@
  * - `@mrd-tools/recon-api` (and its concept subpaths): the module contract and the helpers
  *   (mrdhelper), and its replay harness `@mrd-tools/recon-api/testing`;
  * - `@mrd-tools/core/<concept>`: the format layer (constants, headers, messages, xml-header,
- *   meta, stream, connection, hdf5/reader, hdf5/writer, mat-file, mrd-v2, logging);
+ *   meta, stream, connection, hdf5/reader, hdf5/writer, mat-file, logging; not mrd-v2, which
+ *   the server does not speak and which would add a fifth to its bundle);
  * - `@mrd-tools/recon-kernels/<concept>`: the numerics (fft, centred-fft, nufft, image,
  *   iterative, progress, mri/sense, mri/coil-maps, mri/coil-combine, mri/nlinv, mri/girf).
  * - `ndarray` and `ndarray-ops`, the server's copies (as numpy is to the reference's modules),
@@ -33,7 +34,6 @@ import * as connection from '@mrd-tools/core/connection';
 import * as hdf5Reader from '@mrd-tools/core/hdf5/reader';
 import * as hdf5Writer from '@mrd-tools/core/hdf5/writer';
 import * as matFile from '@mrd-tools/core/mat-file';
-import * as mrdV2 from '@mrd-tools/core/mrd-v2';
 import * as logging from '@mrd-tools/core/logging';
 import * as fft from '@mrd-tools/recon-kernels/fft';
 import * as centredFft from '@mrd-tools/recon-kernels/centred-fft';
@@ -54,7 +54,7 @@ type Namespace = Record<string, unknown>;
 export function coreNamespaces(): Record<string, Namespace> {
   const core: Record<string, Namespace> = {
     constants, headers, messages, 'xml-header': xmlHeader, meta, stream, connection,
-    'hdf5/reader': hdf5Reader, 'hdf5/writer': hdf5Writer, 'mat-file': matFile, 'mrd-v2': mrdV2, logging,
+    'hdf5/reader': hdf5Reader, 'hdf5/writer': hdf5Writer, 'mat-file': matFile, logging,
   };
   const kernels: Record<string, Namespace> = {
     fft, 'centred-fft': centredFft, nufft, image, iterative, progress,
@@ -74,7 +74,7 @@ export function coreNamespaces(): Record<string, Namespace> {
   for (const [k, v] of Object.entries(core)) out[`@mrd-tools/core/${k}`] = v;
   for (const [k, v] of Object.entries(kernels)) out[`@mrd-tools/recon-kernels/${k}`] = v;
   // the entries of before the split
-  out['@mrd-tools/core'] = Object.assign({}, ...Object.values(core).filter((ns) => ns !== mrdV2), api);
+  out['@mrd-tools/core'] = Object.assign({}, ...Object.values(core), api);
   out['@mrd-tools/core/fft'] = fft as Namespace;
   out['@mrd-tools/core/recon'] = { ...centredFft, ...image, ...api, ...apiTesting };
   return out;

@@ -18,7 +18,7 @@ function pad(n: number, w = 2): string {
 }
 
 /** `YYYY-MM-DD-HHMMSS` in local time, as Python's `strftime("%Y-%m-%d-%H%M%S")`. */
-export function dateTimeStamp(d: Date): string {
+function dateTimeStamp(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`;
 }
 

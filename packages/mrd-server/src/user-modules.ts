@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import type { ReconModule } from '@mrd-tools/recon-api/module';
 import { isValidConfigName } from './config-name.js';
 
-export const USER_MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+const USER_MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 const CORE_GLOBAL = Symbol.for('@mrd-tools/core');
 const CORE_SPECIFIER = '@mrd-tools/core';
 /** The specifiers served from the server's instance (see core-namespaces.ts for the list). */

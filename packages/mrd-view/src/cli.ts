@@ -12,7 +12,7 @@ import { MrdSource } from './server/mrd-source.js';
 import { ViewServer } from './server/http-server.js';
 
 /** The default port: a fixed one, so that links to views stay valid from one run to the next. */
-export const DEFAULT_PORT = 8090;
+const DEFAULT_PORT = 8090;
 
 /** Opens `url` in the default browser; resolves an error message when that is not possible. */
 function openBrowser(url: string): Promise<string | null> {

@@ -67,7 +67,7 @@ function elementToDcmjs(e: DicomJsonElement): DcmjsElement {
   return { vr, Value: values.filter((v) => v !== null) };
 }
 
-export function datasetToDcmjs(ds: DicomJsonDataset): DcmjsDataset {
+function datasetToDcmjs(ds: DicomJsonDataset): DcmjsDataset {
   const out: DcmjsDataset = {};
   for (const tag of Object.keys(ds)) out[tag] = elementToDcmjs(ds[tag]!);
   return out;

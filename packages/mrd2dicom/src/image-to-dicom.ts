@@ -99,7 +99,7 @@ function nonZero(v: readonly number[]): boolean {
 }
 
 /** The plane of an MRD image for one channel and slice (complex: interleaved pairs). */
-export function planeOf(image: Image, channel: number, slice: number): Image['data'] {
+function planeOf(image: Image, channel: number, slice: number): Image['data'] {
   const [x, y, z] = image.head.matrix_size as [number, number, number];
   const per = x * y * (image.head.data_type === DataType.CXFLOAT || image.head.data_type === DataType.CXDOUBLE ? 2 : 1);
   const start = (channel * Math.max(1, z) + slice) * per;

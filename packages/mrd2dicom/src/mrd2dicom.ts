@@ -44,7 +44,7 @@ export function dicomFileName(seriesNumber: number, description: string, instanc
 }
 
 /** A name not in `used` (adding `_1`, `_2`, ... before `.dcm`); records it in `used`. */
-export function uniqueName(name: string, used: Set<string>): string {
+function uniqueName(name: string, used: Set<string>): string {
   let candidate = name;
   for (let k = 1; used.has(candidate.toLowerCase()); k++) candidate = name.replace(/\.dcm$/, `_${k}.dcm`);
   used.add(candidate.toLowerCase());

@@ -40,7 +40,7 @@ function gifPalette(p: Palette): GifPalette {
 }
 
 /** An exact palette and index image for an RGB frame, or null when it has more than 256 colours. */
-export function indexRgbFrame(f: PreviewFrame): { index: Uint8Array; palette: GifPalette } | null {
+function indexRgbFrame(f: PreviewFrame): { index: Uint8Array; palette: GifPalette } | null {
   const rgb = f.pixels;
   const n = f.width * f.height;
   const lut = new Map<number, number>();

@@ -29,7 +29,7 @@ export interface GifLayout {
 }
 
 /** A GIF comment extension block holding `text` (UTF-8), as PIL writes the `comment` info. */
-export function gifCommentBlock(text: string): Uint8Array {
+function gifCommentBlock(text: string): Uint8Array {
   const bytes = new TextEncoder().encode(text);
   const out: number[] = [0x21, 0xfe];
   for (let i = 0; i < bytes.length; i += 255) {

@@ -1,15 +1,8 @@
 /**
- * GIF LZW compression of 8-bit index images, written here rather than taken from gifenc.
- *
- * Why hand-written: gifenc's encoder (the classic `compress`/GIFCOMPR.C port) finds dictionary
- * entries in a 5003-slot open-addressing hash table with double-hashing probes; on the noisy
- * 8-bit images that MRI previews are, most lookups miss after several probes, and that search
- * was the largest single cost of mrd2gif (~0.3 s of CPU for 13 M pixels). With 8-bit indices
- * and 12-bit codes a dictionary key (prefix code << 8 | pixel) is below 2^20, so the table here
- * is a direct-indexed Uint16Array of 2^20 entries (2 MB, allocated once per thread): one load
- * per pixel, no probing. Clearing it after the 4096 codes are used touches only the keys that
- * were set (kept in a list), not the whole table. Measured on 200 noisy 256 x 256 frames (same
- * machine, same run): gifenc's lzwEncode 0.28-0.32 s, this one 0.13-0.15 s.
+ * GIF LZW compression of 8-bit index images, written here rather than taken from gifenc: the
+ * dictionary is a direct-indexed Uint16Array of 2^20 entries (key = prefix code << 8 | pixel, one
+ * load per pixel, no probing; cleared through the list of keys set), where gifenc's hash table
+ * probes were the largest single cost of mrd2gif on noisy MRI previews (docs/numerics.md).
  *
  * The code stream and its packing are exactly gifenc 1.0.3's, so the bytes are identical to
  * what gifenc writes (tests compare them byte for byte and decode with omggif): the same

@@ -1,4 +1,4 @@
 // Library surface of mrd2gif (used by mrd-client --mrd2gif).
 export { mrd2gif, renderSeries, previewFileName, sequenceSuffix, type Mrd2gifOptions, type Mrd2gifOutput, type RenderedSeries, type PreviewFileType } from './mrd2gif.js';
-export { parsePreviewRois, type PreviewRoi } from './source-frames.js';
-export { encodeGif, encodeGifParallel, GifWorkerPool, gifWorkerScript, encodePng, indexRgbFrame, mergeRepeatedFrames, rgbFitsGif } from './encode.js';
+export { type PreviewRoi } from './source-frames.js';
+export { encodeGif, encodeGifParallel, GifWorkerPool, gifWorkerScript, encodePng, mergeRepeatedFrames, rgbFitsGif } from './encode.js';

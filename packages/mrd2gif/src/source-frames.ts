@@ -42,7 +42,7 @@ export interface SourceFrame {
  * server writes for a complex window) reads as its real part instead of failing as in Python.
  * Non-finite values count as absent.
  */
-export function metaFloat(meta: MetaAttributes, name: string): number | undefined {
+function metaFloat(meta: MetaAttributes, name: string): number | undefined {
   const v = meta.get(name);
   if (v === undefined) return undefined;
   let num: number;
@@ -57,7 +57,7 @@ export function metaFloat(meta: MetaAttributes, name: string): number | undefine
 }
 
 /** The visible ROIs of an image's meta attributes (`ROI_*`, `GT_ROI_*`). */
-export function parsePreviewRois(meta: MetaAttributes, where: string): PreviewRoi[] {
+function parsePreviewRois(meta: MetaAttributes, where: string): PreviewRoi[] {
   const out: PreviewRoi[] = [];
   for (const name of meta.names()) {
     if (!name.startsWith('ROI_') && !name.startsWith('GT_ROI_')) continue;
@@ -74,7 +74,7 @@ export function parsePreviewRois(meta: MetaAttributes, where: string): PreviewRo
   return out;
 }
 
-export function isComplex(t: number): boolean {
+function isComplex(t: number): boolean {
   return t === DataType.CXFLOAT || t === DataType.CXDOUBLE;
 }
 

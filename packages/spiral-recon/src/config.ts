@@ -40,7 +40,7 @@ export interface RtSpiralVsConfig {
   };
 }
 
-export const RTSPIRAL_VS_CONFIG_FILE = 'rtspiral_vs_config.toml';
+const RTSPIRAL_VS_CONFIG_FILE = 'rtspiral_vs_config.toml';
 
 export function defaultRtSpiralVsConfig(): RtSpiralVsConfig {
   return {
@@ -75,54 +75,75 @@ export interface LoadedConfig<T> {
   defaulted: string[];
 }
 
-type Check = 'boolean' | 'string' | 'number' | 'integer>0' | 'string[]' | 'number|string' | 'coil_combine';
+/** What a config key must hold; a key of another kind is an error naming it. */
+export type KeyKind =
+  | 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'coil_combine' | 'backend';
 
-function check(file: string, key: string, v: unknown, kind: Check): unknown {
+function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
   const bad = (want: string): never => {
     throw new SpiralConfigError(`${file}: key ${key} must be ${want}, got ${JSON.stringify(v)}`);
   };
   switch (kind) {
     case 'boolean': return typeof v === 'boolean' ? v : bad('a boolean (true/false)');
     case 'string': return typeof v === 'string' ? v : bad('a string');
-    case 'number': return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad('a positive number');
+    case 'positive': return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad('a positive number');
+    case 'nonnegative': return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : bad('a number >= 0');
     case 'integer>0': return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : bad('a positive integer');
     case 'string[]': return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : bad('an array of strings');
     case 'number|string': return typeof v === 'number' || typeof v === 'string' ? v : bad('a number or a string');
     case 'coil_combine': return v === 'rssq' || v === 'adaptive' ? v : bad('"rssq" or "adaptive"');
+    case 'backend': return v === 'native' || v === 'bart' ? v : bad('"native" or "bart"');
   }
 }
 
-/** Reads the view-sharing config (see the file header); throws SpiralConfigError naming a bad key or file. */
-export function loadRtSpiralVsConfig(searchPath = configSearchPath(), fileName = RTSPIRAL_VS_CONFIG_FILE): LoadedConfig<RtSpiralVsConfig> {
-  const config = defaultRtSpiralVsConfig();
-  const defaulted: string[] = [];
+/**
+ * Reads the TOML file `fileName` (the first found on `searchPath`) into `config` (mutated): each
+ * key of `spec` is a top-level key of that kind, or a table of such keys. Returns the file read
+ * (undefined when none was found) and the keys that kept their default. The one reader of the
+ * spiral recons' configs (view sharing, TV recon, XD-GRASP).
+ */
+export function loadTomlInto(
+  searchPath: readonly string[], fileName: string, config: Record<string, unknown>, spec: Record<string, KeyKind | Record<string, KeyKind>>,
+): { path?: string; defaulted: string[] } {
   const path = searchPath.map((d) => join(d, fileName)).find((p) => existsSync(p));
-  if (path === undefined) {
-    return { config, defaulted: ['metafile_paths', 'save_raw', 'girf_file', ...Object.keys(config.reconstruction).map((k) => `reconstruction.${k}`)] };
-  }
+  const defaulted: string[] = [];
+  const all = (): string[] => Object.entries(spec).flatMap(([k, v]) => (typeof v === 'string' ? [k] : Object.keys(v).map((s) => `${k}.${s}`)));
+  if (path === undefined) return { defaulted: all() };
   let doc: Record<string, unknown>;
   try {
     doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (e) {
     throw new SpiralConfigError(`${path}: not valid TOML: ${(e as Error).message.split('\n')[0]}`);
   }
-  const top: [keyof RtSpiralVsConfig, Check][] = [['metafile_paths', 'string[]'], ['save_raw', 'boolean'], ['girf_file', 'string']];
-  for (const [k, kind] of top) {
-    if (doc[k] === undefined) defaulted.push(k);
-    else (config as unknown as Record<string, unknown>)[k] = check(path, k, doc[k], kind);
+  for (const [k, kind] of Object.entries(spec)) {
+    if (typeof kind === 'string') {
+      if (doc[k] === undefined) defaulted.push(k);
+      else config[k] = checkKey(path, k, doc[k], kind);
+      continue;
+    }
+    const t = doc[k];
+    if (t !== undefined && (typeof t !== 'object' || t === null || Array.isArray(t))) throw new SpiralConfigError(`${path}: key ${k} must be a table`);
+    const table = (t ?? {}) as Record<string, unknown>;
+    const target = config[k] as Record<string, unknown>;
+    for (const [s, sk] of Object.entries(kind)) {
+      if (table[s] === undefined) defaulted.push(`${k}.${s}`);
+      else target[s] = checkKey(path, `${k}.${s}`, table[s], sk);
+    }
   }
-  const rec = doc.reconstruction;
-  if (rec !== undefined && (typeof rec !== 'object' || rec === null || Array.isArray(rec))) throw new SpiralConfigError(`${path}: key reconstruction must be a table`);
-  const r = (rec ?? {}) as Record<string, unknown>;
-  const keys: [keyof RtSpiralVsConfig['reconstruction'], Check][] = [
-    ['apply_girf', 'boolean'], ['arms_per_frame', 'integer>0'], ['window_shift', 'integer>0'], ['fov_oversampling', 'number'],
-    ['gpu_device', 'number|string'], ['coil_combine', 'coil_combine'], ['save_complex', 'boolean'], ['ignore_arms_per_frame', 'boolean'],
-  ];
-  for (const [k, kind] of keys) {
-    if (r[k] === undefined) defaulted.push(`reconstruction.${k}`);
-    else (config.reconstruction as unknown as Record<string, unknown>)[k] = check(path, `reconstruction.${k}`, r[k], kind);
-  }
-  return { config, path, defaulted };
+  return { path, defaulted };
+}
+
+/** Reads the view-sharing config (see the file header); throws SpiralConfigError naming a bad key or file. */
+export function loadRtSpiralVsConfig(searchPath = configSearchPath(), fileName = RTSPIRAL_VS_CONFIG_FILE): LoadedConfig<RtSpiralVsConfig> {
+  const config = defaultRtSpiralVsConfig();
+  const r = loadTomlInto(searchPath, fileName, config as unknown as Record<string, unknown>, {
+    metafile_paths: 'string[]', save_raw: 'boolean', girf_file: 'string',
+    reconstruction: {
+      apply_girf: 'boolean', arms_per_frame: 'integer>0', window_shift: 'integer>0', fov_oversampling: 'positive',
+      gpu_device: 'number|string', coil_combine: 'coil_combine', save_complex: 'boolean', ignore_arms_per_frame: 'boolean',
+    },
+  });
+  return { config, ...r };
 }
 
 /** A configured path made absolute (relative paths are relative to the working directory, as the reference). */

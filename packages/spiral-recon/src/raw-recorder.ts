@@ -15,7 +15,7 @@ import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
 
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
-export function rawFileName(header: IsmrmrdHeader, now = new Date()): string {
+function rawFileName(header: IsmrmrdHeader, now = new Date()): string {
   const mi = header.measurementInformation;
   const id = Number.parseInt((mi?.measurementID ?? '').split('_').pop() ?? '', 10);
   const mid = String(Number.isFinite(id) ? id : 0).padStart(5, '0');

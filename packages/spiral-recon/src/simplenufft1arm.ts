@@ -36,32 +36,28 @@
  * reference collects them and sends nothing either); a config key missing from the file takes
  * its documented default instead of crashing the session.
  */
-import { existsSync } from 'node:fs';
 import { DataType } from '@mrd-tools/core/constants';
 import { MetaAttributes, formatPythonComplex, formatPythonFixed, formatPythonFloat, serializeMeta } from '@mrd-tools/core/meta';
-import { getUserParameterLong, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
+import { getUserParameterLong } from '@mrd-tools/core/xml-header';
 import { logger } from '@mrd-tools/core/logging';
 import type { Acquisition, Image } from '@mrd-tools/core/messages';
-import type { AcquisitionHeader } from '@mrd-tools/core/headers';
 import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import type { MrdConnection } from '@mrd-tools/core/connection';
-import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { applyGirf, gradientRotationMatrix, type GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
-import { girfTableFromMat } from './girf-file.js';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
-import { configSearchPath, loadRtSpiralVsConfig, resolveConfiguredPath, type RtSpiralVsConfig } from './config.js';
+import { configSearchPath, loadRtSpiralVsConfig } from './config.js';
 import {
-  findMetafile, matchReadoutOversampling, nominalGradients, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,
-  type SpiralMetafile, type SpiralTrajectory,
+  findMetafile, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,
 } from './metafile.js';
+import { firstReadoutTrajectory, loadConfiguredGirf, spiralHeader } from './session-setup.js';
 import { int16Percentiles } from './percentile.js';
 import { RawRecorder } from './raw-recorder.js';
 
-export class SimpleNufft1ArmError extends Error {
+class SimpleNufft1ArmError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'SimpleNufft1ArmError';
@@ -82,51 +78,6 @@ function addInto(a: Float32Array, b: Float32Array, sign: 1 | -1): void {
   else for (let i = 0; i < a.length; i++) a[i] -= b[i];
 }
 
-/** The reference's GIRF correction of the nominal trajectory (reconutils.girf_calibration), as SigPy coordinates. */
-export function girfCorrectedCoordinates(
-  fft: FftEngine, meta: SpiralMetafile, traj: SpiralTrajectory, girf: GirfTable, patientPosition: string, acq: AcquisitionHeader, dt: number,
-): Float64Array {
-  const n = traj.arms, S = meta.samples;
-  const g = nominalGradients(meta, dt);
-  const R = gradientRotationMatrix(patientPosition, acq.read_dir, acq.phase_dir, acq.slice_dir);
-  const tRR = (3 * 1e-6) / dt;
-  const { kPred } = applyGirf(fft, g, S, n, 2, dt, R, girf, tRR);
-  let kmax = 0;
-  for (let s = 0; s < S; s++) for (let a = 0; a < n; a++) {
-    const i = (s * n + a) * 3;
-    kmax = Math.max(kmax, Math.hypot(kPred[i], kPred[i + 1]));
-  }
-  const f = (0.5 * traj.msize) / kmax;
-  const coord = new Float64Array(2 * n * S);
-  for (let a = 0; a < n; a++) for (let s = 0; s < S; s++) {
-    const i = (s * n + a) * 3;
-    coord[2 * (a * S + s)] = kPred[i] * f;
-    coord[2 * (a * S + s) + 1] = kPred[i + 1] * f;
-  }
-  return coord;
-}
-
-function parsedHeader(header: unknown): IsmrmrdHeader {
-  const h = header as IsmrmrdHeader;
-  if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
-    throw new SimpleNufft1ArmError('simplenufft1arm needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)');
-  }
-  return h;
-}
-
-/** Loads the GIRF named by the config, or an error naming the key. */
-function loadGirf(cfg: RtSpiralVsConfig, cwd: string): GirfTable {
-  const key = 'girf_file';
-  if (cfg.girf_file === '') throw new SimpleNufft1ArmError(`apply_girf = true but the config key ${key} is not set: give the path of your scanner's GIRF measurement (MAT v5, variable GIRF)`);
-  const p = resolveConfiguredPath(cfg.girf_file, cwd);
-  if (!existsSync(p)) throw new SimpleNufft1ArmError(`apply_girf = true but the config key ${key} names ${p}, which does not exist`);
-  try {
-    return girfTableFromMat(p);
-  } catch (e) {
-    throw new SimpleNufft1ArmError(`apply_girf = true but the config key ${key} names an unreadable GIRF: ${(e as Error).message}`);
-  }
-}
-
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: SimpleNufft1ArmOptions = {}): Promise<void> {
   logModuleConfig(config);
   const cwd = options.cwd ?? globalThis.process.cwd();
@@ -138,8 +89,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const rc = cfg.reconstruction;
   let armsPerFrame = rc.arms_per_frame;
   let windowShift = rc.window_shift;
-  const h = parsedHeader(header);
-  const girf = rc.apply_girf ? loadGirf(cfg, cwd) : undefined;
+  const h = spiralHeader(header, 'simplenufft1arm', SimpleNufft1ArmError);
+  const girf = rc.apply_girf ? loadConfiguredGirf(cfg.girf_file, cwd, SimpleNufft1ArmError) : undefined;
   const hash = sequenceHash(h);
   const meta = readSpiralMetafile(findMetafile(hash, cfg.metafile_paths, cwd));
   logger.info(`Loading metafile ${hash} from ${meta.path}`);
@@ -185,16 +136,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
       if (plan === undefined) {
         ncoils = head.active_channels;
-        let coord = traj.coord;
-        if (girf !== undefined) {
-          const dt = meta.param.dt ?? 1e-6;
-          coord = girfCorrectedCoordinates(fft, meta, traj, girf, h.measurementInformation?.patientPosition ?? 'HFS', head, dt);
-          traj = { ...traj, coord };
-        }
-        const m = matchReadoutOversampling(traj, head.number_of_samples, preDiscard);
-        if (m.traj !== traj) logger.info('Readout oversampling removed: using every other trajectory sample');
-        traj = m.traj;
-        preDiscard = m.preDiscard;
+        ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         grid = new Float32Array(2 * ncoils * plan.gridSize);
         images = new Float32Array(2 * ncoils * npix);

@@ -19,9 +19,9 @@
 import { SessionFailedError } from '../session-failure.js';
 
 /** Delay before a new session after the server went away. */
-export const RETRY_DELAY_MS = 200;
+const RETRY_DELAY_MS = 200;
 /** First backoff after a refusal ("server busy", "server shutting down"); doubled each time, at most BACKOFF_MAX_MS. */
-export const BACKOFF_BASE_MS = 500;
+const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 5000;
 /** How long an input keeps trying a server that refuses it (busy, shutting down). */
 export const REFUSAL_WINDOW_MS = 10 * 60_000;

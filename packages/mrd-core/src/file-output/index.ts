@@ -35,7 +35,7 @@ function codeOf(err: unknown): string | undefined {
 }
 
 /** The reason of a failed write to `path` in words (no "ENOSPC: ..., write" jargon). */
-export function writeFailureReason(path: string, err: unknown): string {
+function writeFailureReason(path: string, err: unknown): string {
   const dir = dirname(resolve(path));
   switch (codeOf(err)) {
     case 'ENOSPC': return 'no space left on device';
@@ -91,7 +91,7 @@ async function nearestExisting(dir: string): Promise<string> {
  * Why files cannot be created in `dir` (or in the folders that would have to be created for it),
  * or null when they can: a read-only file system, no permission, a path part that is a file.
  */
-export async function folderProblem(dir: string): Promise<string | null> {
+async function folderProblem(dir: string): Promise<string | null> {
   const existing = await nearestExisting(dir);
   const st = await stat(existing).catch(() => null);
   if (st && !st.isDirectory()) return `${existing} is not a folder`;

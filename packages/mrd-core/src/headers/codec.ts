@@ -22,7 +22,7 @@ import {
   type WaveformHeader,
 } from './types.js';
 
-export const ENCODING_COUNTERS_SIZE = ENCODING_COUNTERS_LAYOUT.size;
+const ENCODING_COUNTERS_SIZE = ENCODING_COUNTERS_LAYOUT.size;
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -98,8 +98,8 @@ function compileWriter<T>(layout: RecordLayout): (h: T, v: DataView, o?: number)
 
 // ---------------------------------------------------------------- EncodingCounters (34 bytes)
 
-export const readEncodingCounters: (v: DataView, o?: number) => EncodingCounters = compileReader(ENCODING_COUNTERS_LAYOUT);
-export const writeEncodingCounters: (c: EncodingCounters, v: DataView, o?: number) => void = compileWriter(ENCODING_COUNTERS_LAYOUT);
+const readEncodingCounters: (v: DataView, o?: number) => EncodingCounters = compileReader(ENCODING_COUNTERS_LAYOUT);
+const writeEncodingCounters: (c: EncodingCounters, v: DataView, o?: number) => void = compileWriter(ENCODING_COUNTERS_LAYOUT);
 
 // ---------------------------------------------------------------- AcquisitionHeader (340 bytes)
 
@@ -178,7 +178,7 @@ export function encodeEncodingCounters(c: EncodingCounters, out?: Uint8Array, of
 
 // ---------------------------------------------------------------- copies
 
-export function cloneEncodingCounters(c: EncodingCounters): EncodingCounters {
+function cloneEncodingCounters(c: EncodingCounters): EncodingCounters {
   return { ...c, user: c.user.slice() };
 }
 

@@ -16,7 +16,7 @@ export function isFlagSet(flags: bigint, flag: number): boolean {
 export function withFlag(flags: bigint, flag: number): bigint {
   return BigInt.asUintN(64, flags | bitOf(flag));
 }
-export function withoutFlag(flags: bigint, flag: number): bigint {
+function withoutFlag(flags: bigint, flag: number): bigint {
   return BigInt.asUintN(64, flags & ~bitOf(flag));
 }
 

@@ -6,15 +6,15 @@ export {
   WAVEFORM_HEADER_SIZE, type WaveformHeader,
 } from './types.js';
 export {
-  cloneAcquisitionHeader, cloneEncodingCounters, cloneImageHeader, cloneWaveformHeader,
+  cloneAcquisitionHeader, cloneImageHeader, cloneWaveformHeader,
   decodeAcquisitionHeader, decodeEncodingCounters, decodeImageHeader, decodeWaveformHeader,
   encodeAcquisitionHeader, encodeEncodingCounters, encodeImageHeader, encodeWaveformHeader,
-  ENCODING_COUNTERS_SIZE, readAcquisitionHeader, readEncodingCounters, readImageHeader,
-  readWaveformHeader, writeAcquisitionHeader, writeEncodingCounters, writeImageHeader,
+  readAcquisitionHeader, readImageHeader,
+  readWaveformHeader, writeAcquisitionHeader, writeImageHeader,
   writeWaveformHeader,
 } from './codec.js';
 export {
   clearAcquisitionFlag, clearAllAcquisitionFlags, clearAllImageFlags, clearImageFlag,
   isAcquisitionFlagSet, isChannelOn, isFlagSet, isImageFlagSet, setAcquisitionFlag, setChannelOff,
-  setChannelOn, setImageFlag, withFlag, withoutFlag,
+  setChannelOn, setImageFlag, withFlag,
 } from './flags.js';

@@ -26,12 +26,6 @@ export function matReal(v: MatValue, what = 'value'): Float64Array {
   return Float64Array.from(v.real as ArrayLike<number | bigint>, Number);
 }
 
-/** The imaginary part as float64 (zeros for a real array). */
-export function matImag(v: MatValue, what = 'value'): Float64Array {
-  if (v.kind !== 'numeric') throw new MatFileError(`${what} is a ${v.kind}, not a numeric array`);
-  return v.imag ? Float64Array.from(v.imag as ArrayLike<number | bigint>, Number) : new Float64Array(v.real.length);
-}
-
 /** The single number of a numeric array (first element; scipy's loadmat wraps scalars as 1 x 1). */
 export function matNumber(v: MatValue, what = 'value'): number {
   if (v.kind !== 'numeric' || v.real.length < 1) throw new MatFileError(`${what} is not a non-empty numeric array`);

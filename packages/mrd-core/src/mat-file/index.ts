@@ -4,7 +4,7 @@ export {
   type MatNumericData, type MatStruct, type MatValue,
 } from './types.js';
 export {
-  matDouble, matField, matImag, matNumber, matReal, matScalar, matString, matStruct,
+  matDouble, matField, matNumber, matReal, matScalar, matString, matStruct,
 } from './access.js';
 export { parseMatFile, MI, MX } from './read.js';
 export { encodeMatFile, type MatWriteOptions } from './write.js';

@@ -65,16 +65,10 @@ export function dataTypeOfPixels(data: ImagePixels, complex = false): DataType {
   throw new TypeError('unsupported pixel array type');
 }
 
-/** A typed-array view of `count` pixels of `dataType` at `byteOffset` (must be element-aligned). */
-export function pixelView(dataType: number, buffer: ArrayBufferLike, byteOffset: number, pixelCount: number): ImagePixels {
-  const C = pixelArrayConstructor(dataType);
-  return new C(buffer as ArrayBuffer, byteOffset, pixelCount * elementsPerPixel(dataType));
-}
-
 // ---------------------------------------------------------------- sizes
 
 /** Pixels of an image: channels * x * y * z. */
-export function imagePixelCount(head: ImageHeader): number {
+function imagePixelCount(head: ImageHeader): number {
   return head.channels * (head.matrix_size[0] ?? 0) * (head.matrix_size[1] ?? 0) * (head.matrix_size[2] ?? 0);
 }
 /** Bytes of the pixel data implied by the header (0 for an unknown data_type). */
@@ -82,14 +76,14 @@ export function imageDataBytes(head: ImageHeader): number {
   return imagePixelCount(head) * sizeofDataType(head.data_type);
 }
 /** Bytes of the trajectory: float32 samples * trajectory_dimensions. */
-export function acquisitionTrajBytes(head: AcquisitionHeader): number {
+function acquisitionTrajBytes(head: AcquisitionHeader): number {
   return 4 * head.number_of_samples * head.trajectory_dimensions;
 }
 /** Bytes of the data: complex64 active_channels * samples. */
-export function acquisitionDataBytes(head: AcquisitionHeader): number {
+function acquisitionDataBytes(head: AcquisitionHeader): number {
   return 8 * head.number_of_samples * head.active_channels;
 }
-export function waveformDataBytes(head: WaveformHeader): number {
+function waveformDataBytes(head: WaveformHeader): number {
   return 4 * head.number_of_samples * head.channels;
 }
 

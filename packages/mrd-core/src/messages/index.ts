@@ -1,9 +1,8 @@
 // The MRD data objects (acquisition, image, waveform): types, constructors, sizes, pixel types.
 export type { Acquisition, Image, ImagePixels, Waveform } from './types.js';
 export {
-  acquisitionDataBytes, acquisitionMessageBytes, acquisitionTrajBytes, cloneAcquisition, cloneImage,
+  acquisitionMessageBytes, cloneAcquisition, cloneImage,
   cloneWaveform, createAcquisition, type CreateAcquisitionOptions, createImage, type CreateImageOptions,
   createWaveform, type CreateWaveformOptions, dataTypeOfPixels, elementsPerPixel, imageDataBytes,
-  imageMessageBytes, imagePixelCount, isComplexDataType, pixelArrayConstructor, pixelView,
-  setImageAttribute, utf8Length, waveformDataBytes, waveformMessageBytes,
+  imageMessageBytes, isComplexDataType, pixelArrayConstructor, setImageAttribute, utf8Length, waveformMessageBytes,
 } from './create.js';

@@ -1,11 +1,11 @@
 // Meta attributes (the image `ismrmrdMeta` XML), Python's number formatting of their values, and
 // the ROI/text overlay records stored in them.
 export {
-  MetaAttributes, MetaAttributesError, parseMeta, serializeMeta, formatMetaValue, META_XML_DECLARATION, type MetaValue,
+  MetaAttributes, MetaAttributesError, parseMeta, serializeMeta, type MetaValue,
 } from './meta.js';
 export {
   formatPythonFloat, formatPythonFloat32, formatPythonFixed, formatPythonInt, formatPythonComplex,
-  parsePythonInt, parsePythonFloat, pythonStr, pythonStringRepr, PythonValueError,
+  parsePythonInt, parsePythonFloat, pythonStr, PythonValueError,
 } from './python-format.js';
 export {
   createRoi, parseRoi, createText, parseText, OverlayRecordError,

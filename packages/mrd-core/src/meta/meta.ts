@@ -18,7 +18,7 @@
  *
  * Parsing: meta attributes travel with every image, so the plain layouts the ISMRMRD libraries
  * write (declaration, `<meta>`, `<name>`, `<value>`, whitespace, comments, character references)
- * are read by a small strict scanner (about 20x faster than the general parser); any other
+ * are read by a small strict scanner (much faster than the general parser: docs/wire.md); any other
  * construct (attributes, CDATA, DOCTYPE, unknown elements, or anything malformed) goes through
  * fast-xml-parser via the header's XML layer, which also produces the error for malformed input.
  * Serializing is plain string building because the output must match ElementTree byte for byte.
@@ -36,7 +36,7 @@ export class MetaAttributesError extends Error {
 }
 
 /** Python `str()` of a meta value. */
-export function formatMetaValue(v: MetaValue): string {
+function formatMetaValue(v: MetaValue): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'bigint') return v.toString();
@@ -44,7 +44,7 @@ export function formatMetaValue(v: MetaValue): string {
   return formatPythonFloat(v);
 }
 
-export const META_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>";
+const META_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>";
 
 export class MetaAttributes implements Iterable<[string, string[]]> {
   private readonly map = new Map<string, string[]>();

@@ -154,7 +154,7 @@ export function parsePythonFloat(s: string): number {
 }
 
 /** `repr(s)` of a Python str. */
-export function pythonStringRepr(s: string): string {
+function pythonStringRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {

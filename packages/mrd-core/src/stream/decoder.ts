@@ -1,27 +1,16 @@
 /**
  * Incremental MRD stream decoder: push chunks of any size (1 byte to many MB), get typed
- * messages back.
+ * messages back. Hand-written: the MRD framing is specific (message sizes depend on header
+ * fields), and the decoder is the hot path of the server.
  *
- * - Payloads are typed-array VIEWS into the pushed chunk when the message lies inside it and
- *   the payload is aligned for its element type. A message spanning chunks is copied once into a
- *   buffer of its own, laid out so its payloads are aligned, and its payloads view that buffer.
- *   An unaligned payload inside a chunk is copied on its own (payloads up to 8 KiB into a shared
- *   64 KiB slab, as Node's Buffer pool; so a kept small payload may keep up to 64 KiB alive, as
- *   a view keeps its socket chunk alive). Consecutive acquisitions alternate
- *   in alignment (342 + 4k bytes each), so about half of them are copied when a stream is pushed
- *   as one buffer.
- *   The decoder never modifies pushed chunks; callers must not reuse a chunk's memory while
- *   messages from it are alive (or use `cloneAcquisition` etc. / `copyPayloads: true`).
- * - Before anything is allocated, each message's total size is computed from its fixed-size
- *   prefix and checked against `maxMessageSize`; a hostile length is a protocol error, never an
- *   allocation. The only buffers allocated are one message (<= maxMessageSize plus 7 bytes of
- *   alignment padding), a payload copy (<= maxMessageSize), a 64 KiB slab for small copies, and
- *   a fixed 512-byte prefix buffer.
+ * - Payloads are typed-array VIEWS into the pushed chunk where the message lies inside it and is
+ *   aligned; otherwise copied once (docs/wire.md has the rules). The decoder never modifies
+ *   pushed chunks; callers must not reuse a chunk's memory while messages from it are alive (or
+ *   use `cloneAcquisition` etc. / `copyPayloads: true`).
+ * - Each message's size is checked against `maxMessageSize` from its fixed-size prefix before
+ *   anything is allocated: a hostile length is a protocol error, never an allocation.
  * - Errors are `MrdProtocolError` with the message id, its name and the stream offset. After an
  *   error the decoder is unusable (the stream position is lost).
- *
- * Hand-written: the MRD framing is specific (message sizes depend on header fields), and the
- * decoder is the hot path of the server (target >= 1.5 GB/s).
  */
 import { describeMessageId, isDataType, MessageId, NDARRAY_MAXDIM, sizeofDataType } from '../constants/index.js';
 import { readAcquisitionHeader, readImageHeader, readWaveformHeader } from '../headers/codec.js';

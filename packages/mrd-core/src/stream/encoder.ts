@@ -227,7 +227,3 @@ export function encodeMessageInto(msg: MrdMessage, out: Uint8Array, offset = 0):
   return write(pr, out, new DataView(out.buffer, out.byteOffset, out.byteLength), offset);
 }
 
-export const acquisitionMessage = (acquisition: Acquisition): MrdMessage => ({ type: 'acquisition', acquisition });
-export const imageMessage = (image: Image): MrdMessage => ({ type: 'image', image });
-export const waveformMessage = (waveform: Waveform): MrdMessage => ({ type: 'waveform', waveform });
-

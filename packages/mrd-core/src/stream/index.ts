@@ -5,8 +5,8 @@ export {
   type MrdStreamDecoderOptions, type MrdStreamDecoderStats,
 } from './decoder.js';
 export {
-  acquisitionMessage, encodedMessageLength, encodeMessage, encodeMessageInto, encodeMessages,
-  imageMessage, messageIdOf, waveformMessage,
+  encodedMessageLength, encodeMessage, encodeMessageInto, encodeMessages,
+  messageIdOf,
 } from './encoder.js';
 export { decodeNdArray, encodeNdArray, type NdArray } from './ndarray.js';
 export { MrdFrameScanner } from './frame-scanner.js';

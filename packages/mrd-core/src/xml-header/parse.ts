@@ -40,7 +40,7 @@ function collapse(s: string): string {
   return s.replace(/[\t\n\r ]+/g, ' ').trim();
 }
 
-export function parseXsdInteger(text: string, path: string, typeName: string, min: number, max: number): number {
+function parseXsdInteger(text: string, path: string, typeName: string, min: number, max: number): number {
   const s = collapse(text);
   if (!INTEGER_RE.test(s)) throw new IsmrmrdHeaderError(path, `"${text}" is not a valid ${typeName}`);
   const v = Number(s);
@@ -51,7 +51,7 @@ export function parseXsdInteger(text: string, path: string, typeName: string, mi
   return Object.is(v, -0) ? 0 : v;
 }
 
-export function parseXsdFloat(text: string, path: string, typeName: string): number {
+function parseXsdFloat(text: string, path: string, typeName: string): number {
   const s = collapse(text);
   if (s === 'INF' || s === '+INF') return Infinity;
   if (s === '-INF') return -Infinity;

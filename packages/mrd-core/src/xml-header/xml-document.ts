@@ -98,7 +98,7 @@ export function escapeXmlText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function escapeXmlAttribute(s: string): string {
+function escapeXmlAttribute(s: string): string {
   if (!/[&<>"\n\r\t]/.test(s)) return s;
   return s
     .replace(/&/g, '&amp;')

@@ -39,7 +39,7 @@ export interface ContrastVariant {
   sequenceDescription: string;
 }
 
-export const INVERTCONTRAST: ContrastVariant = { invert: true, filter: false, history: ['PYTHON', 'INVERT'], sequenceDescription: 'FIRE' };
+const INVERTCONTRAST: ContrastVariant = { invert: true, filter: false, history: ['PYTHON', 'INVERT'], sequenceDescription: 'FIRE' };
 export const FILTER: ContrastVariant = { invert: false, filter: true, history: ['PYTHON', 'FILT'], sequenceDescription: 'FILT' };
 
 interface Context {
@@ -239,7 +239,7 @@ function groupDumpLayout(arrays: readonly ImagePixels[], ch: number, nz: number,
 }
 
 /** The reference's create_example_roi (a heart in the bottom right, 10% of the image). */
-export function createExampleRoi(ny: number, nx: number): string[] {
+function createExampleRoi(ny: number, nx: number): string[] {
   const num = 50;
   const t = new Float64Array(num);
   const step = (2 * Math.PI) / (num - 1);

@@ -24,10 +24,8 @@ import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type SessionOutcome = 'ok' | 'error' | 'busy' | 'timeout' | 'truncated';
 
-export const SESSION_OUTCOMES: readonly SessionOutcome[] = ['ok', 'error', 'busy', 'timeout', 'truncated'];
-
 /** Distinct client addresses labelled in mrd_server_client_sessions_total before "other". */
-export const MAX_CLIENT_LABELS = 64;
+const MAX_CLIENT_LABELS = 64;
 
 /** Seconds: from sub-second null sessions to half-hour iterative recons. */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];

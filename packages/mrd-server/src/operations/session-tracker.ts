@@ -42,7 +42,7 @@ export interface SessionTrackerOptions {
 }
 
 /** The address part of `ip:port` / `[ip6]:port` labels. */
-export function addressOf(label: string): string {
+function addressOf(label: string): string {
   const m = /^\[(.*)\]:\d+$/.exec(label) ?? /^(.*):\d+$/.exec(label);
   return m ? m[1]! : label;
 }

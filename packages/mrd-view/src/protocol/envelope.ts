@@ -16,7 +16,7 @@ const CTORS = {
   u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array, f32: Float32Array, f64: Float64Array,
 } as const;
 
-export function arrayType(a: TypedArray): ArrayType {
+function arrayType(a: TypedArray): ArrayType {
   if (a instanceof Uint8Array) return 'u8';
   if (a instanceof Int16Array) return 'i16';
   if (a instanceof Uint16Array) return 'u16';

@@ -20,7 +20,7 @@ const DIMS = ['slice', 'contrast', 'phase', 'repetition', 'set', 'average'] as c
 type Preset = 'series' | 'frame' | 'minmax' | 'meta' | 'custom';
 
 /** The counters of every image of a series (for the sliders); asked for once `ready` (the first image drawn). */
-export function useSeries(f: string, g: string, s: string, ready = true): SeriesInfo | null {
+function useSeries(f: string, g: string, s: string, ready = true): SeriesInfo | null {
   const [info, setInfo] = useState<{ key: string; info: SeriesInfo } | null>(null);
   const key = `${f}\n${g}\n${s}`;
   useEffect(() => {
@@ -29,7 +29,7 @@ export function useSeries(f: string, g: string, s: string, ready = true): Series
   return info?.key === key ? info.info : null;
 }
 
-export function useImage(f: string, g: string, s: string, i: number): LoadedImage | null {
+function useImage(f: string, g: string, s: string, i: number): LoadedImage | null {
   const key = `${f}\n${g}\n${s}\n${i}`;
   const [img, setImg] = useState<{ key: string; img: LoadedImage } | null>(null);
   useEffect(() => {
@@ -43,7 +43,7 @@ export function useImage(f: string, g: string, s: string, i: number): LoadedImag
 }
 
 /** mrd2gif's windows of every frame of a series, fetched once per series (the server streams the series for them). */
-export function useSeriesWindows(f: string, g: string, s: string, img: LoadedImage | null): (WindowRange | null)[] | null {
+function useSeriesWindows(f: string, g: string, s: string, img: LoadedImage | null): (WindowRange | null)[] | null {
   const [w, setW] = useState<(WindowRange | null)[] | null>(null);
   // asked for once the first image is there: streaming a long series for its window must not
   // delay the first picture

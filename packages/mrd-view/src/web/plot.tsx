@@ -7,7 +7,7 @@ import type uPlot from 'uplot';
 let uplotModule: Promise<typeof uPlot> | null = null;
 const loadUplot = () => (uplotModule ??= import('uplot').then((m) => m.default));
 
-export const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 export function Plot(props: { id?: string; title?: string; opts: Omit<uPlot.Options, 'width' | 'height'>; data: uPlot.AlignedData; height?: number; onPlot?: (u: uPlot) => void }) {
   const box = useRef<HTMLDivElement>(null);

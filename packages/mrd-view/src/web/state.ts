@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type ViewState = Record<string, string>;
 
-export function readHash(): ViewState {
+function readHash(): ViewState {
   return Object.fromEntries(new URLSearchParams(location.hash.replace(/^#/, '')));
 }
 

@@ -71,7 +71,7 @@ export function parseNpy(buf: Uint8Array, name = '.npy file'): NpyArray {
 }
 
 /** A (256, 3) array of 0..255 values as a palette (values are truncated and clipped as PIL's putpalette of ints). */
-export function paletteFromNpy(arr: NpyArray, name = '.npy file'): Palette {
+function paletteFromNpy(arr: NpyArray, name = '.npy file'): Palette {
   if (arr.shape.length !== 2 || arr.shape[1] !== 3 || arr.shape[0] < 1 || arr.shape[0] > 256) {
     throw new Error(`${name}: a colour table must have shape (256, 3), found (${arr.shape.join(', ')})`);
   }

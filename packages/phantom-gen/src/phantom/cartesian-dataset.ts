@@ -67,7 +67,7 @@ export type ResolvedCartesianPhantomOptions = Required<Omit<CartesianPhantomOpti
 };
 
 /** Number of noise readouts the reference writes. */
-export const PHANTOM_NOISE_READOUTS = 32;
+const PHANTOM_NOISE_READOUTS = 32;
 
 /** Python's round() (half to even) for the values the reference rounds. */
 export function roundHalfEven(v: number): number {
@@ -171,7 +171,7 @@ function limit(minimum: number, maximum: number, center: number): Limit {
 }
 
 /** The XML header model of the dataset (the reference's, with the kspace_encoding_step_2 limit). */
-export function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): IsmrmrdHeader {
+function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): IsmrmrdHeader {
   const nx = o.matrixSize;
   const ny = o.matrixSize;
   const nkx = o.oversampling * nx;
@@ -220,7 +220,7 @@ export function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): Ismr
  * Noise-free k-space of the coil images: complex64 [coil][ky][kx] with kx = oversampling * n,
  * centred orthonormal FFT of the zero-padded coil images.
  */
-export async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number): Promise<Float32Array> {
+async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number): Promise<Float32Array> {
   const n = matrixSize;
   const nkx = oversampling * n;
   const phantom = sheppLoganPhantom(n);

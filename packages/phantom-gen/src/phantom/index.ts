@@ -7,7 +7,7 @@ export {
 export { type BirdcageOptions, birdcageSensitivities } from './birdcage.js';
 export { GaussianNoise, randomSeed } from './gaussian-noise.js';
 export {
-  CartesianPhantomDataset, cartesianPhantomHeader, cartesianPhantomKspace, type CartesianPhantomOptions,
-  PHANTOM_NOISE_READOUTS, type PhantomLine, phantomLineOrder, resolveCartesianPhantomOptions,
+  CartesianPhantomDataset, type CartesianPhantomOptions,
+  type PhantomLine, phantomLineOrder, resolveCartesianPhantomOptions,
   type ResolvedCartesianPhantomOptions, roundHalfEven,
 } from './cartesian-dataset.js';

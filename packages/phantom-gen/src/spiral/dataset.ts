@@ -83,7 +83,7 @@ export interface SpiralPhantomResult {
   motion: MotionOptions;
 }
 
-export function sequenceHashFor(o: SpiralDesignOptions, preDiscard: number): string {
+function sequenceHashFor(o: SpiralDesignOptions, preDiscard: number): string {
   return createHash('md5').update(JSON.stringify({ ...o, preDiscard, kind: 'mrd-tools golden-angle vd spiral' })).digest('hex');
 }
 
@@ -242,7 +242,7 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
 }
 
 /** The folder (beside the output) the metafile goes to by default: the recons' default metafile_paths. */
-export const DEFAULT_METAFILE_FOLDER = 'seq_meta';
+const DEFAULT_METAFILE_FOLDER = 'seq_meta';
 
 /** Whether `path` is a MAT file with exactly these variables (the 116-byte header text, with its date, aside). */
 function sameMatVariables(path: string, bytes: Uint8Array): boolean {

@@ -14,7 +14,7 @@
  */
 
 export const GAMMA_BAR_HZ_PER_T = 42.577478e6;
-export const GOLDEN_ANGLE_RAD = Math.PI * (3 - Math.sqrt(5)); // 2 pi / phi^2 = 137.5 degrees
+const GOLDEN_ANGLE_RAD = Math.PI * (3 - Math.sqrt(5)); // 2 pi / phi^2 = 137.5 degrees
 
 export interface SpiralDesignOptions {
   /** arms for Nyquist sampling at the centre (also the number of golden-angle arms stored) */

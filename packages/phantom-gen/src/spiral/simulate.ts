@@ -40,14 +40,14 @@ export interface EllipseM {
   sin: number;
 }
 
-export function ellipseInMetres(e: PhantomEllipse, fov: number): EllipseM {
+function ellipseInMetres(e: PhantomEllipse, fov: number): EllipseM {
   const h = fov / 2;
   const phi = (e.phiDeg * Math.PI) / 180;
   return { intensity: e.intensity, a: e.a * h, b: e.b * h, x0: e.x0 * h, y0: e.y0 * h, cos: Math.cos(phi), sin: Math.sin(phi) };
 }
 
 /** Adds the transform of ellipse e at (kx, ky) [1/m], shifted by (dx, dy) [m], times `scale`, to out[0..1]. */
-export function addEllipseFt(e: EllipseM, kx: number, ky: number, dx: number, dy: number, scale: number, out: Float64Array, o: number): void {
+function addEllipseFt(e: EllipseM, kx: number, ky: number, dx: number, dy: number, scale: number, out: Float64Array, o: number): void {
   const kxr = kx * e.cos + ky * e.sin;
   const kyr = -kx * e.sin + ky * e.cos;
   const q = Math.hypot(e.a * kxr, e.b * kyr);
@@ -58,7 +58,7 @@ export function addEllipseFt(e: EllipseM, kx: number, ky: number, dx: number, dy
 }
 
 /** Whether (x, y) [m] is inside ellipse e shifted by (dx, dy). */
-export function insideEllipse(e: EllipseM, x: number, y: number, dx = 0, dy = 0): boolean {
+function insideEllipse(e: EllipseM, x: number, y: number, dx = 0, dy = 0): boolean {
   const u = x - e.x0 - dx, v = y - e.y0 - dy;
   const xr = u * e.cos + v * e.sin, yr = -u * e.sin + v * e.cos;
   return (xr / e.a) ** 2 + (yr / e.b) ** 2 <= 1;

@@ -1,5 +1,5 @@
 // The session preamble (config, XML header, JSON additional config) of mrd-server and the replay.
 export {
-  applyAdditionalConfig, printableConfigName, readSessionPreamble,
+  printableConfigName, readSessionPreamble,
   type MessageSource, type PreambleHooks, type SessionPreamble,
 } from './preamble.js';

@@ -69,7 +69,7 @@ function parseHeaderOrNull(xml: string): IsmrmrdHeader | null {
  * The module's config and the config name after the JSON additional config `text` (step 3):
  * `parameters.config`, then a non-empty `parameters.customconfig`, replace `configName`.
  */
-export function applyAdditionalConfig(configName: string, text: string): { configName: string; config: ModuleConfig } {
+function applyAdditionalConfig(configName: string, text: string): { configName: string; config: ModuleConfig } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -9,16 +9,6 @@
  */
 import type { FftEngine } from '../fft/engine.js';
 
-/** Element index mapping of numpy's fftshift on length n: out[j] = in[fftshiftSource(j, n)]. */
-export function fftshiftSource(j: number, n: number): number {
-  return (j - Math.floor(n / 2) + n) % n;
-}
-
-/** Element index mapping of numpy's ifftshift on length n: out[j] = in[ifftshiftSource(j, n)]. */
-export function ifftshiftSource(j: number, n: number): number {
-  return (j + Math.floor(n / 2)) % n;
-}
-
 /**
  * numpy.fft.fftshift (or ifftshift with `inverse`) over `axes` of a C-order array of `shape`
  * whose elements are `elementSize` consecutive numbers (2 for interleaved complex). Returns a new

@@ -3,33 +3,10 @@
  * with numpy.fft's conventions: forward e^{-2 pi i jk/n} unnormalised, inverse e^{+2 pi i jk/n}
  * divided by n (norm "backward"), so `ifft` here equals `numpy.fft.ifft` on complex64 input.
  *
- * Why this library, measured by scripts/bench/fft.bench.mjs (2-D inverse FFT of 16 x 256 x 512
- * complex64, 2-core machine, numpy 2.4 pocketfft as the yardstick):
- * - PFFFT compiled to WebAssembly with SIMD (`@echogarden/pffft-wasm`, BSD, the PFFFT C library
- *   by J. Pommier as used by Echogarden; loads on Node 20 by itself) was the fastest candidate by
- *   far: its 1-D transforms cost about 1 ns per point, which with the column pass done as a
- *   cache-blocked transpose inside the wasm heap gives a 2-D transform as fast as numpy.
- * - `fft.js` (radix-4, pure JS) is powers of two only and about 4x slower than numpy on this
- *   case; `kissfft-wasm` handles every size but does not load on Node 20 as published (its
- *   loader fetch()es a file path) and is slower; `fftw-js` is GPL (this project is MIT) and
- *   unmaintained; `ndarray-fft` is pure JS (Bluestein in float64) and much slower.
- * - PFFFT's SIMD build only handles complex sizes that are multiples of 16 with prime factors
- *   2, 3 and 5 (and from 64 points on is kept for them). Every other length whose prime factors
- *   are at most 31, and the PFFFT sizes below 64, go to the mixed-radix SIMD kernel of
- *   mixed-radix.ts (four lines per f32x4, in PFFFT's own heap; its header says why it is ours).
- *   Lengths with a larger prime factor go through Bluestein's chirp-z algorithm written here,
- *   whose convolution runs on a SIMD PFFFT size (a 5-smooth multiple of 16 >= 2n - 1) with
- *   PFFFT's SIMD spectral multiply. Chirp angles are computed in float64 from (k^2 mod 2n) so
- *   they stay exact for large n. Only if the kernel cannot load (not expected on Node 20) do the
- *   5-smooth multiples of 4 run on PFFFT's scalar build (lines carried to its heap and back in
- *   batches) and the rest on Bluestein, as before the kernel.
- * - Strided lines (the column pass of fftn) are read and written by the kernel itself in groups
- *   of four neighbouring lines; for PFFFT and Bluestein lengths they are copied to contiguous
- *   lines in blocks of 8 (few enough for the cache at power-of-two strides) by the kernel's wasm.
- *
- * Complex values are moved between heap places as one float64 (8 bytes) where that is faster;
- * only a value whose imaginary part is NaN can have its bits changed by such a move (it reads as
- * a NaN double), and a NaN anywhere in a transform's input makes the whole output NaN anyway.
+ * PFFFT in WebAssembly with SIMD (`@echogarden/pffft-wasm`) for its sizes (5-smooth multiples of
+ * 16 from 64 points), the mixed-radix SIMD kernel of mixed-radix.ts for other lengths with prime
+ * factors up to 31, Bluestein's chirp-z over a PFFFT size for the rest; strided lines (the column
+ * pass of fftn) are gathered by the kernel. Why these, and the measurements: docs/numerics.md.
  *
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.

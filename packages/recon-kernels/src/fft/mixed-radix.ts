@@ -2,29 +2,14 @@
  * Mixed-radix complex FFT (radices 2, 4 and every odd prime up to MAX_RADIX) in WebAssembly
  * SIMD, four transforms at a time (one per f32x4 lane), for the sizes PFFFT's SIMD build refuses
  * (anything not a 5-smooth multiple of 16, e.g. 250, 300, 405, 500, 600, 1000) and short lines.
- *
- * Why our own: no well-kept library fits. PFFFT's scalar build (5-smooth multiples of 4 only)
- * and Bluestein over PFFFT SIMD ran at 2-4x numpy's time on such sizes (scripts/bench/
- * fft.bench.mjs). Of the npm packages, `kissfft-wasm` and `@echogarden/kissfft-wasm` are scalar
- * KISS FFT builds (the first does not load on Node 20), `webfft` takes powers of two only,
- * `fftw-js` is GPL, and there is no WebAssembly build of pocketfft or ducc0 nor one of PFFFT
- * with other sizes (`pffft-ng`, `@dekzer/kissfft`, `tinyfft` are not on the registry).
- * Vectorising across lines instead of within one line (as PFFFT does) works at every length,
- * and the recons always transform many lines at once (rows and columns of planes, coils).
+ * Ours because no well-kept library fits (docs/numerics.md has the candidates and figures).
  *
  * How: the code is emitted at run time (wasm-emitter.ts) into a module that imports the PFFFT
- * module's memory, so it works in place on the same heap (no copies between heaps, same block
- * pointers). Groups of four lines are gathered into a lane-split layout (per point: an f32x4 of
- * the real parts of the four lines, then one of the imaginary parts), transformed by Stockham
- * auto-sort passes (radix-p butterfly after twiddles w^(r k), k = index within the product l of
- * earlier radices; output in natural order) ping-ponging between two batch buffers, and
- * scattered back. Lines of a strided axis (columns of a plane) are gathered directly, four
- * neighbouring columns per group. The inverse is conj(fft(conj(x))), the conjugations done in the
- * gather and scatter. Odd prime radices use the symmetric direct DFT: y_k = a_0 + sum_j
- * (a_j + a_{p-j}) cos(2 pi j k / p) -/+ i (a_j - a_{p-j}) sin(2 pi j k / p). Twiddles are
- * computed in float64 and rounded to float32. Lanes never mix, so a line's result depends on
- * that line only: not on its neighbours, its place in a batch, or how lines are split between
- * calls or threads.
+ * module's memory and works in place on its heap. Groups of four lines are gathered into a
+ * lane-split layout, transformed by Stockham auto-sort passes (odd prime radices by the symmetric
+ * direct DFT; twiddles computed in float64, rounded to float32) and scattered back; the inverse is
+ * conj(fft(conj(x))). Lanes never mix, so a line's result depends on that line only: not on its
+ * neighbours, its place in a batch, or how lines are split between calls or threads.
  */
 import { wasm, type WasmMemory } from './wasm-api.js';
 import { FunctionBuilder, I32, V128, buildModule } from './wasm-emitter.js';

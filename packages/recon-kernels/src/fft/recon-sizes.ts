@@ -11,7 +11,7 @@
  * - ceil(1.25 m): the SigPy-convention NUFFT grid (simplenufft1arm, coil maps);
  * - 4m: nlinv's NUFFT grid (2x oversampling of its 2m grid).
  */
-export const RECON_MATRIX_SIZES: readonly number[] = [8, 16, 32, 64, 128, 192, 250, 256, 300, 320, 384, 405, 512];
+const RECON_MATRIX_SIZES: readonly number[] = [8, 16, 32, 64, 128, 192, 250, 256, 300, 320, 384, 405, 512];
 
 /** Sorted distinct lengths 8..1024 from RECON_MATRIX_SIZES (see above). */
 export const RECON_FFT_SIZES: readonly number[] = [

@@ -22,7 +22,7 @@ export function roundHalfEven(x: number): number {
 }
 
 /** The maximum of a typed array (NaN-free data assumed; -Infinity when empty). */
-export function arrayMax(data: ArrayLike<number>): number {
+function arrayMax(data: ArrayLike<number>): number {
   let m = -Infinity;
   for (let i = 0; i < data.length; i++) if (data[i] > m) m = data[i];
   return m;

@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 
-export const BART_DIMS = 16;
+const BART_DIMS = 16;
 
 export interface CflArray {
   /** dimensions, first = fastest (BART/Fortran order) */

@@ -17,7 +17,7 @@ import { delimiter, join } from 'node:path';
 import { logger } from '@mrd-tools/core/logging';
 import { readCfl, writeCfl, type CflArray } from './cfl.js';
 
-export const BART_INSTALL_HINT =
+const BART_INSTALL_HINT =
   'install it (Debian/Ubuntu: `sudo apt-get install bart`; other systems: build it from https://github.com/mrirecon/bart) ' +
   'and put `bart` on the PATH or set BART_TOOLBOX_PATH (config key or environment variable) to the folder holding it';
 
@@ -28,7 +28,7 @@ export class BartNotFoundError extends Error {
   }
 }
 
-export class BartCommandError extends Error {
+class BartCommandError extends Error {
   constructor(readonly command: string, readonly stderr: string, code: number | string | null) {
     super(`bart ${command} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no message'}`);
     this.name = 'BartCommandError';
@@ -97,7 +97,7 @@ function run(file: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ s
 }
 
 /** Candidate executables: BART_TOOLBOX_PATH (given, then environment) then every PATH folder. */
-export function bartCandidates(toolboxPath?: string): string[] {
+function bartCandidates(toolboxPath?: string): string[] {
   const out: string[] = [];
   for (const p of [toolboxPath, process.env.BART_TOOLBOX_PATH]) if (p) out.push(join(p, 'bart'));
   for (const d of (process.env.PATH ?? '').split(delimiter)) if (d) out.push(join(d, 'bart'));

@@ -1,6 +1,6 @@
 /**
  * `rtspiral_bart_tvrecon_config.toml` (README section 3.2), read at every session from the
- * configs search path (../config.ts). Every key of the reference plus `backend`; a missing key
+ * configs search path by the spiral recons' one TOML reader (../config.ts). Every key of the reference plus `backend`; a missing key
  * takes the default below (the reference's README values where they fit a CPU), a key of the
  * wrong type is an error naming it.
  *
@@ -18,10 +18,7 @@
  *   num_iter = 120                  # ADMM iterations
  *   BART_TOOLBOX_PATH = ""          # folder of the bart executable ("" = environment / PATH)
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'smol-toml';
-import { SpiralConfigError, configSearchPath, type LoadedConfig } from '../config.js';
+import { configSearchPath, loadTomlInto, type LoadedConfig } from '../config.js';
 
 export interface TvReconConfig {
   metafile_paths: string[];
@@ -40,7 +37,7 @@ export interface TvReconConfig {
   };
 }
 
-export const TVRECON_CONFIG_FILE = 'rtspiral_bart_tvrecon_config.toml';
+const TVRECON_CONFIG_FILE = 'rtspiral_bart_tvrecon_config.toml';
 
 export function defaultTvReconConfig(): TvReconConfig {
   return {
@@ -51,56 +48,6 @@ export function defaultTvReconConfig(): TvReconConfig {
       fov_oversampling: 1.5, reg_lambda: 0.0002, num_iter: 120, BART_TOOLBOX_PATH: '',
     },
   };
-}
-
-export type KeyKind = 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'backend';
-
-export function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
-  const bad = (want: string): never => {
-    throw new SpiralConfigError(`${file}: key ${key} must be ${want}, got ${JSON.stringify(v)}`);
-  };
-  switch (kind) {
-    case 'boolean': return typeof v === 'boolean' ? v : bad('a boolean (true/false)');
-    case 'string': return typeof v === 'string' ? v : bad('a string');
-    case 'positive': return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad('a positive number');
-    case 'nonnegative': return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : bad('a number >= 0');
-    case 'integer>0': return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : bad('a positive integer');
-    case 'string[]': return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : bad('an array of strings');
-    case 'number|string': return typeof v === 'number' || typeof v === 'string' ? v : bad('a number or a string');
-    case 'backend': return v === 'native' || v === 'bart' ? v : bad('"native" or "bart"');
-  }
-}
-
-/** Reads a TOML config with top-level keys and tables of typed keys into `config` (mutated). */
-export function loadTomlInto(
-  searchPath: readonly string[], fileName: string, config: Record<string, unknown>, spec: Record<string, KeyKind | Record<string, KeyKind>>,
-): { path?: string; defaulted: string[] } {
-  const path = searchPath.map((d) => join(d, fileName)).find((p) => existsSync(p));
-  const defaulted: string[] = [];
-  const all = (): string[] => Object.entries(spec).flatMap(([k, v]) => (typeof v === 'string' ? [k] : Object.keys(v).map((s) => `${k}.${s}`)));
-  if (path === undefined) return { defaulted: all() };
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new SpiralConfigError(`${path}: not valid TOML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  for (const [k, kind] of Object.entries(spec)) {
-    if (typeof kind === 'string') {
-      if (doc[k] === undefined) defaulted.push(k);
-      else config[k] = checkKey(path, k, doc[k], kind);
-      continue;
-    }
-    const t = doc[k];
-    if (t !== undefined && (typeof t !== 'object' || t === null || Array.isArray(t))) throw new SpiralConfigError(`${path}: key ${k} must be a table`);
-    const table = (t ?? {}) as Record<string, unknown>;
-    const target = config[k] as Record<string, unknown>;
-    for (const [s, sk] of Object.entries(kind)) {
-      if (table[s] === undefined) defaulted.push(`${k}.${s}`);
-      else target[s] = checkKey(path, `${k}.${s}`, table[s], sk);
-    }
-  }
-  return { path, defaulted };
 }
 
 export function loadTvReconConfig(searchPath = configSearchPath(), fileName = TVRECON_CONFIG_FILE): LoadedConfig<TvReconConfig> {

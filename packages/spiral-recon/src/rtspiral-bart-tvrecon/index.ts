@@ -31,7 +31,6 @@
  * reconSpace field of view; meta DataRole, ImageProcessingHistory [FIRE, PYTHON], WindowCenter
  * (maxVal+1)/2, WindowWidth maxVal+1, ImageRowDir/ImageColumnDir.
  */
-import { existsSync } from 'node:fs';
 import { DataType } from '@mrd-tools/core/constants';
 import { logModuleConfig, type ModuleConfig } from '@mrd-tools/recon-api/module';
 import { ProgressReport } from '@mrd-tools/recon-api/progress';
@@ -43,15 +42,14 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
 import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 import { Bart } from '../bart/runner.js';
-import { girfTableFromMat } from '../girf-file.js';
 import type { GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
-import { configSearchPath, resolveConfiguredPath } from '../config.js';
+import { configSearchPath } from '../config.js';
 import {
-  findMetafile, matchReadoutOversampling, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, type SpiralMetafile, type SpiralTrajectory,
+  findMetafile, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash, type SpiralMetafile, type SpiralTrajectory,
 } from '../metafile.js';
-import { girfCorrectedCoordinates } from '../simplenufft1arm.js';
+import { firstReadoutTrajectory, loadConfiguredGirf, spiralHeader } from '../session-setup.js';
 import { loadTvReconConfig, type TvReconConfig } from './config.js';
 import {
   bartCoilMaps, bartDataScale, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type NativeCoilMapMethod, type SpiralArms,
@@ -79,7 +77,7 @@ export interface FrameChunk {
   keepEnd: number;
 }
 
-export const CHUNK_OVERLAP = 3;
+const CHUNK_OVERLAP = 3;
 
 export function frameChunks(frames: number, chunks: number): FrameChunk[] {
   const n = Math.max(1, Math.min(chunks, frames));
@@ -164,10 +162,10 @@ export function sessionProgress(module: string, connection: MrdConnection, inter
 }
 
 /** Least time between two progress lines of a stage (a long recon is heard from every few seconds). */
-export const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
+const DEFAULT_PROGRESS_INTERVAL_MS = 5000;
 
 /** The reference's int16 frame: |img| oriented, times maxVal / max, numpy rounding. */
-export function int16Frame(images: Float32Array, frame: number, m: number, maxVal: number): Int16Array {
+function int16Frame(images: Float32Array, frame: number, m: number, maxVal: number): Int16Array {
   const mag = referenceOrientation(images, 2 * frame * m * m, m);
   let max = 0;
   for (let i = 0; i < mag.length; i++) if (mag[i] > max) max = mag[i];
@@ -177,25 +175,6 @@ export function int16Frame(images: Float32Array, frame: number, m: number, maxVa
   return out;
 }
 
-
-export function parsedHeader(header: unknown, module: string): IsmrmrdHeader {
-  const h = header as IsmrmrdHeader;
-  if (typeof header !== 'object' || header === null || !Array.isArray(h.encoding) || h.encoding.length === 0) {
-    throw new TvReconError(`${module} needs a parsed MRD header with an encoding (the header sent was not a valid ISMRMRD header)`);
-  }
-  return h;
-}
-
-export function loadGirfFor(girfFile: string, cwd: string): GirfTable {
-  if (girfFile === '') throw new TvReconError('apply_girf = true but the config key girf_file is not set: give the path of your scanner\'s GIRF measurement (MAT v5, variable GIRF)');
-  const p = resolveConfiguredPath(girfFile, cwd);
-  if (!existsSync(p)) throw new TvReconError(`apply_girf = true but the config key girf_file names ${p}, which does not exist`);
-  try {
-    return girfTableFromMat(p);
-  } catch (e) {
-    throw new TvReconError(`apply_girf = true but the config key girf_file names an unreadable GIRF: ${(e as Error).message}`);
-  }
-}
 
 /**
  * The metafile with all its stored arms as unique angles (the TFD reference uses kx[:, :], every
@@ -235,14 +214,7 @@ export async function bufferSpiralSession(
     if (first === undefined) {
       first = acq;
       ncoils = head.active_channels;
-      if (girf !== undefined) {
-        const coord = girfCorrectedCoordinates(fft, meta, traj, girf, h.measurementInformation?.patientPosition ?? 'HFS', head, meta.param.dt ?? 1e-6);
-        traj = { ...traj, coord };
-      }
-      const m = matchReadoutOversampling(traj, head.number_of_samples, preDiscard);
-      if (m.traj !== traj) logger.info('Readout oversampling removed: using every other trajectory sample');
-      traj = m.traj;
-      preDiscard = m.preDiscard;
+      ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
     }
     if (grp === undefined && head.idx.kspace_encode_step_1 === 0) grp = acq;
     onAcquisition?.(acq);
@@ -271,11 +243,11 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   if (loaded.path) logger.info(`Using the configuration at ${loaded.path}`);
   else logger.warning(`rtspiral_bart_tvrecon_config.toml not found in ${search.join(', ')}: using the defaults`);
   const rc = cfg.reconstruction;
-  const h = parsedHeader(header, 'rtspiral_bart_tvrecon');
+  const h = spiralHeader(header, 'rtspiral_bart_tvrecon', TvReconError);
   if (rc.num_recon_frames % rc.num_chunks !== 0) logger.warning(`num_recon_frames ${rc.num_recon_frames} is not divisible by num_chunks ${rc.num_chunks}: the last chunk takes the remainder`);
   // BART first: a missing executable is reported before the data are buffered
   const bart = rc.backend === 'bart' ? await Bart.locate(rc.BART_TOOLBOX_PATH || undefined) : undefined;
-  const girf = rc.apply_girf ? loadGirfFor(cfg.girf_file, cwd) : undefined;
+  const girf = rc.apply_girf ? loadConfiguredGirf(cfg.girf_file, cwd, TvReconError) : undefined;
   const hash = sequenceHash(h);
   const meta = allArmsMetafile(readSpiralMetafile(findMetafile(hash, cfg.metafile_paths, cwd)));
   logger.info(`Loading metafile ${hash} from ${meta.path}`);

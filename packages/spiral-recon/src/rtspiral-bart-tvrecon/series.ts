@@ -50,7 +50,7 @@ export function groupCoords(s: SpiralArms, group: ArmGroup): Float64Array {
 }
 
 /** Data of groups in SenseNufftOperator order: [group][coil][arm][sample]. */
-export function groupData(s: SpiralArms, groups: readonly ArmGroup[], scale = 1): Float32Array {
+function groupData(s: SpiralArms, groups: readonly ArmGroup[], scale = 1): Float32Array {
   const S = s.samples, nc = s.ncoils;
   let total = 0;
   for (const g of groups) total += g.length * S * nc;
@@ -153,7 +153,7 @@ export async function nativeSolve(
 }
 
 /** BART trajectory [3][S][arms per group] x groups at dimension `groupDims` (components swapped, see header). */
-export function bartTrajectory(s: SpiralArms, groups: readonly ArmGroup[], groupDims: Record<number, number>): CflArray {
+function bartTrajectory(s: SpiralArms, groups: readonly ArmGroup[], groupDims: Record<number, number>): CflArray {
   const S = s.samples, apg = groups[0]?.length ?? 0;
   const data = new Float32Array(2 * 3 * S * apg * groups.length);
   groups.forEach((g, gi) => {
@@ -171,7 +171,7 @@ export function bartTrajectory(s: SpiralArms, groups: readonly ArmGroup[], group
 }
 
 /** BART k-space [1][S][arms][coil] x groups. */
-export function bartKspace(s: SpiralArms, groups: readonly ArmGroup[], groupDims: Record<number, number>): CflArray {
+function bartKspace(s: SpiralArms, groups: readonly ArmGroup[], groupDims: Record<number, number>): CflArray {
   const S = s.samples, apg = groups[0]?.length ?? 0, nc = s.ncoils;
   const data = new Float32Array(2 * S * apg * nc * groups.length);
   groups.forEach((g, gi) => g.forEach((a, k) => {

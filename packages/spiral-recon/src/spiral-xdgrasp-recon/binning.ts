@@ -13,12 +13,12 @@
  */
 import type { Waveform } from '@mrd-tools/core/messages';
 
-export const ECG_WAVEFORM_ID = 0;
-export const ECG_TRIGGER_CHANNEL = 4;
+const ECG_WAVEFORM_ID = 0;
+const ECG_TRIGGER_CHANNEL = 4;
 export const PILOT_TONE_WAVEFORM_ID = 1025;
 const PT_OFFSET = 2 ** 31;
 /** MRD time stamps tick every 2.5 ms */
-export const TICK_S = 2.5e-3;
+const TICK_S = 2.5e-3;
 
 /** numpy.round (half to even) */
 function roundHalfEven(x: number): number {

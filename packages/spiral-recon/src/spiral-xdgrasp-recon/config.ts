@@ -24,8 +24,7 @@
  *   resp_discard = 0.1          # fraction of extreme respiratory samples discarded
  *   fill_small_bins = true      # true: bins keep all their arms; false: cropped to the smallest
  */
-import { configSearchPath, SpiralConfigError, type LoadedConfig } from '../config.js';
-import { loadTomlInto } from '../rtspiral-bart-tvrecon/config.js';
+import { configSearchPath, loadTomlInto, SpiralConfigError, type LoadedConfig } from '../config.js';
 
 export interface XdGraspConfig {
   metafile_paths: string[];

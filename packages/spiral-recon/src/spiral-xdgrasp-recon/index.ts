@@ -43,7 +43,8 @@ import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath } from '../config.js';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
-import { TvReconError, allArmsMetafile, bufferSpiralSession, loadGirfFor, parsedHeader, reportedWhile, sessionProgress } from '../rtspiral-bart-tvrecon/index.js';
+import { TvReconError, allArmsMetafile, bufferSpiralSession, reportedWhile, sessionProgress } from '../rtspiral-bart-tvrecon/index.js';
+import { loadConfiguredGirf, spiralHeader } from '../session-setup.js';
 import {
   bartCoilMaps, bartPics, nativeCoilMaps, nativeDataScale, nativeSolve, referenceOrientation, type ArmGroup, type NativeCoilMapMethod, type SpiralArms,
 } from '../rtspiral-bart-tvrecon/series.js';
@@ -150,9 +151,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   if (loaded.path) logger.info(`Using the configuration at ${loaded.path}`);
   else logger.warning(`spiral_xdgrasp_config.toml not found in ${search.join(', ')}: using the defaults`);
   const rc = cfg.reconstruction, bc = cfg.binning;
-  const h = parsedHeader(header, 'spiral_xdgrasp_recon');
+  const h = spiralHeader(header, 'spiral_xdgrasp_recon', TvReconError);
   const bart = rc.backend === 'bart' ? await Bart.locate(rc.BART_TOOLBOX_PATH || undefined) : undefined;
-  const girf = rc.apply_girf ? loadGirfFor(cfg.girf_file, cwd) : undefined;
+  const girf = rc.apply_girf ? loadConfiguredGirf(cfg.girf_file, cwd, TvReconError) : undefined;
   const tr = h.sequenceParameters?.TR?.[0];
   if (!(tr !== undefined && tr > 0)) throw new TvReconError('spiral_xdgrasp_recon needs sequenceParameters TR in the MRD header (the arm raster for binning and arm discard)');
   const trS = tr * 1e-3;

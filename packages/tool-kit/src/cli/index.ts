@@ -43,7 +43,7 @@ export class CliUsageError extends Error {
 }
 
 /** Exit status of a usage error, as argparse and most Unix tools. */
-export const USAGE_EXIT_STATUS = 2;
+const USAGE_EXIT_STATUS = 2;
 
 /** Exit status of a run that did part of its work (some inputs skipped, each named in a warning). */
 export const PARTIAL_EXIT_STATUS = 3;
@@ -249,7 +249,7 @@ export function yargsFor(args: string[]): Argv {
 }
 
 /** Width of --help text: the terminal's width, at most 110 columns; 100 when not a terminal. */
-export function helpWidth(): number {
+function helpWidth(): number {
   return Math.min(110, process.stdout.columns || 100);
 }
 

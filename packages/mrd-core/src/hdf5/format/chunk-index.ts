@@ -33,7 +33,7 @@ export interface ChunkRef {
   addr: number;
 }
 
-export function chunkKeySize(ndims: number): number {
+function chunkKeySize(ndims: number): number {
   return 8 + 8 * ndims;
 }
 

@@ -25,7 +25,7 @@ export interface CompoundMember {
 }
 
 /** On-disk size of a vlen element (sequence length u32 + global heap id: address + index u32). */
-export const VLEN_DISK_SIZE = 16;
+const VLEN_DISK_SIZE = 16;
 
 export const u8: Datatype = { kind: 'int', size: 1, signed: false };
 export const u16: Datatype = { kind: 'int', size: 2, signed: false };

@@ -11,10 +11,10 @@
  */
 import { align8 } from './bytes.js';
 
-export const GCOL_HEADER = 16;
-export const GCOL_OBJECT_HEADER = 16;
-export const GCOL_MIN_SIZE = 4096;
-export const GCOL_MAX_OBJECTS = 65535;
+const GCOL_HEADER = 16;
+const GCOL_OBJECT_HEADER = 16;
+const GCOL_MIN_SIZE = 4096;
+const GCOL_MAX_OBJECTS = 65535;
 
 export class GlobalHeapCollectionBuilder {
   buf: Uint8Array;

@@ -10,9 +10,9 @@ import { lookup3 } from './checksum.js';
 export const HDF5_SIGNATURE = Uint8Array.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Group B-tree K values and chunk B-tree K of our files (the HDF5 defaults). */
-export const GROUP_LEAF_K = 4;
-export const GROUP_INTERNAL_K = 16;
-export const CHUNK_BTREE_K = 32;
+const GROUP_LEAF_K = 4;
+const GROUP_INTERNAL_K = 16;
+const CHUNK_BTREE_K = 32;
 
 export interface RootEntry {
   objectHeaderAddr: number;
@@ -33,7 +33,7 @@ export interface Superblock {
   raw: Uint8Array;
 }
 
-export function rootEntryOffset(version: 0 | 1): number {
+function rootEntryOffset(version: 0 | 1): number {
   return version === 0 ? 56 : 60;
 }
 

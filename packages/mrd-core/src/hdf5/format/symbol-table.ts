@@ -30,7 +30,7 @@ export interface LocalHeapImage {
   offsets: Map<string, number>;
 }
 
-export const LOCAL_HEAP_HEADER_SIZE = 32;
+const LOCAL_HEAP_HEADER_SIZE = 32;
 
 /**
  * A local heap holding `names` (offset 0 is the empty string, as the library writes), placed at
@@ -56,11 +56,11 @@ export function encodeLocalHeap(names: string[], addr: number): LocalHeapImage {
 }
 
 /** Size in bytes of a symbol table node holding up to 2 * leafK entries. */
-export function snodSize(leafK: number): number {
+function snodSize(leafK: number): number {
   return 8 + 2 * leafK * 40;
 }
 
-export function encodeSymbolEntry(w: ByteWriter, nameOffset: number, e: SymbolEntry): void {
+function encodeSymbolEntry(w: ByteWriter, nameOffset: number, e: SymbolEntry): void {
   w.u64(nameOffset).u64(e.objectHeaderAddr);
   if (e.stab) w.u32(1).u32(0).u64(e.stab.btreeAddr).u64(e.stab.heapAddr);
   else w.u32(0).u32(0).zeros(16);

@@ -117,7 +117,7 @@ export function readRows(
 }
 
 /** The wasm heap's hard limit: h5wasm 0.10 is built with MAXIMUM_MEMORY = 2 GiB. */
-export const WASM_HEAP_MAX = 2 ** 31;
+const WASM_HEAP_MAX = 2 ** 31;
 
 function formatBytes(n: number): string {
   if (n >= 2 ** 30 && n % 2 ** 30 === 0) return `${n / 2 ** 30} GiB`;

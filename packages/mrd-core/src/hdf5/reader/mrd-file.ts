@@ -1,44 +1,10 @@
 /**
  * MrdFile: reads MRD (ISMRMRD) HDF5 files written by ismrmrd-python/h5py, the ISMRMRD C/C++
- * library, MATLAB and this project.
- *
- * How it reads (and why). h5wasm (HDF5 compiled to WebAssembly) is the one HDF5 implementation
- * here, for structure, metadata and data alike: it handles every storage layout and index the
- * writers produce (v1 B-trees of 1-record chunks from h5py and the C library, newer chunk
- * indexes, contiguous datasets, userblocks), and its Node build does 64-bit positioned reads
- * on the host file, so files over 2 GB (and 4 GB) work.
- *
- * But h5wasm's high-level `Dataset.slice()` turns compound records with vlen members into
- * nested JS arrays, which measured about 290 MB/s on a 200 MB raw file (every float of every
- * vlen becomes a JS number array first). So the bulk paths skip that conversion: one H5Dread
- * per batch of rows (h5wasm's low-level `get_dataset_data`) straight into a buffer on the wasm
- * heap, in the dataset's own compound layout, vlen members arriving as hvl_t {u32 length, u32
- * pointer}. The headers are decoded with DataView by member name (record-layout.ts), the vlen
- * payloads are copied out of the wasm heap with one `TypedArray.set` each into a single
- * ArrayBuffer per batch, and HDF5's vlen allocations are reclaimed before the next batch.
- * scripts/bench/hdf5-read.bench.mjs (all readers interleaved in one run, on a shared 2-core
- * machine): on 128 KB acquisitions 2.1 GB/s (3.2 GB/s with `reuseBuffer`) against 1.0-1.6 GB/s
- * for the C++ `ismrmrd_read_timing_test` and 0.9-1.5 GB/s for an h5py bulk read; on 16 KB
- * acquisitions 475-750 MB/s (680-1060 with `reuseBuffer`) against 160-250 MB/s for the C++
- * library, which does one H5Dread per record.
- *
- * Decoding the file bytes ourselves was prototyped too (v1 B-tree chunk index and global heap
- * collections parsed in JS, payloads read with positioned reads straight into the result
- * arrays, every byte read once): it used as much CPU time as this path (then with 16 MB
- * batches), within noise, because the cost lies in allocating and filling the result arrays
- * and decoding the headers, not in HDF5. It was dropped; HDF5 stays the one parser of every layout. Strings (XML header, image
- * attributes, configs) are read the same raw way and decoded as UTF-8 (h5wasm decodes
- * ASCII-tagged vlen strings byte by byte, which would garble the UTF-8 that ismrmrd-python
- * stores under the ASCII tag).
- *
- * Memory stays bounded: rows are read in batches (default: as many as fit about 1 MB of
- * payload, adapted as records are seen; 1 MB measured faster than 4 or 16 MB, as the batch
- * stays in cache between the H5Dread and the copy out). The payload typed arrays of a batch
- * are views into that batch's own ArrayBuffer, never reused, so they stay valid as long as
- * they are referenced.
- * Streaming consumers can pass `reuseBuffer` to have every batch re-fill one buffer instead (as
- * the C++ library re-fills one Acquisition): that saves the CPU time spent allocating and
- * page-faulting fresh memory for every batch (a third of it on 128 KB acquisitions).
+ * library, MATLAB and this project, with h5wasm as the one HDF5 implementation (every layout,
+ * 64-bit positioned reads, files over 4 GB). The bulk paths read a batch of rows per H5Dread into
+ * the wasm heap in the dataset's own compound layout and decode headers by member name
+ * (record-layout.ts); strings are read raw and decoded as UTF-8. Memory stays bounded (batches of
+ * about 1 MB; `reuseBuffer` re-fills one). docs/hdf5-writer.md has why, and the figures.
  *
  * Errors name the file and the HDF5 object at fault: `phantom.h5: /dataset/data: missing`.
  * Counting methods return 0 for an absent dataset; iterating one throws.

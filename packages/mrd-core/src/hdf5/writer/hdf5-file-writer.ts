@@ -1,59 +1,11 @@
 /**
- * A streaming, crash-consistent writer for the subset of HDF5 that MRD files use, written from
- * the HDF5 File Format Specification. Hand-written because h5wasm 0.10 (the project's HDF5
- * reader) cannot create compound types with array or variable-length members
- * (`create_h5_datatype_from_metadata` handles string, integer, float, reference and compound
- * only), and ISMRMRD's acquisition, image header and waveform records need both.
- *
- * Format choice (new files and new objects): superblock version 0, version 1 object headers,
- * symbol-table groups (local heap + SNOD nodes + type-0 v1 B-tree), chunked datasets with layout
- * message version 3 and a v1 B-tree chunk index, vlen data in global heap collections. This is exactly what HDF5 1.8/1.10
- * (Debian's h5dump 1.10, h5py, the ISMRMRD C library) write with default format bounds, so they
- * read our files and append to them with their own code paths; h5wasm (HDF5 1.14) reads them too.
- *
- * Crash consistency (copy-on-write metadata, one atomic commit):
- * - Everything the committed file state references is immutable on disk, with one exception:
- *   bytes of the current chunk beyond the committed number of records (invisible to readers).
- * - New data (chunks, heap collections) and new metadata (object headers, group structures, the
- *   right spine of each chunk B-tree) go to space no committed structure references: the end of
- *   the file, or metadata space released by an earlier, already committed checkpoint.
- * - A checkpoint writes all of that, extends the file to the new end-of-file address, then
- *   rewrites the superblock (96 bytes at offset 0 — 48 for version 2/3 superblocks of appended
- *   files —, inside one page: a single write(2) that a SIGKILL cannot split) with the new root
- *   object header and end-of-file address. Killed before
- *   that write, the file is the previous checkpoint (extra bytes past its end-of-file address
- *   are ignored by HDF5); killed after, it is the new one.
- * - With `durable: true` the writer also calls fdatasync before and after the superblock write,
- *   which extends the guarantee from process death to power loss.
- * Checkpoints start at most `checkpointIntervalMs` (default 500) after the previous one while there
- * are unsaved changes (an idle timer fires when no further call comes), and at close. A new file
- * is built under a temporary name and published atomically once valid (see `create`).
- *
- * Appending to an existing file only ever writes past the original end of file (and into space
- * this writer released itself), then commits with the superblock write, so the original objects
- * are never modified and a failure leaves the file as of its last commit, with all original
- * content.
- *
- * Memory stays bounded: one chunk row ("block") per open dataset and one heap collection
- * (1 MiB, or one object if larger) are buffered; everything else goes to disk as it fills.
- *
- * Costs and limits:
- * - A checkpoint closes the current heap collection, which is at least 4 KiB (HDF5's minimum),
- *   so a stream trickling in costs at most ~8 KB/s of slack; metadata replaced by a checkpoint is
- *   reused by the next ones, so the file does not grow with the number of checkpoints.
- * - B-tree sibling pointers are left undefined (lookups, HDF5 1.10+ iteration and insertion do not
- *   use them); HDF5 1.8's chunk iteration (storage-size reports, h5repack) would see only the
- *   first leaf of trees with more than 64 chunks. Reading is unaffected in every version.
- * - Existing files: superblock versions 0-3 (2/3 carry a lookup3 checksum, recomputed at each
- *   commit), version 1 and 2 object headers (rewritten objects are written as version 1, which
- *   every HDF5 version reads), symbol-table groups and compact link-message groups (rewritten
- *   with one link message per member). Appending records needs the dataset's chunk index to be a
- *   v1 B-tree (layout message version 3, what HDF5 writes with default format bounds) without
- *   filters; datasets with the newer indexes (libver='latest': extensible array etc.), groups with
- *   dense link storage or creation-order tracking, and old-style groups holding soft links are
- *   refused with a clear error before anything is written (new groups can still be added beside
- *   them).
- * - One writer per file: nothing stops two processes from opening the same file for writing.
+ * A streaming, crash-consistent writer for the subset of HDF5 that MRD files use (superblock 0,
+ * v1 object headers, symbol-table groups, chunked datasets with v1 B-tree indexes, global heap
+ * vlen data: what HDF5 1.8/1.10, h5py and the ISMRMRD C library write), written from the HDF5 File
+ * Format Specification because h5wasm cannot create compound types with array or vlen members.
+ * Metadata is copy-on-write and a checkpoint commits with one superblock write, so a killed
+ * writer leaves the last checkpoint; appending never modifies the original objects.
+ * docs/hdf5-writer.md has the format choices, the crash-consistency argument, costs and limits.
  */
 import { existsSync } from 'node:fs';
 import { open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
@@ -463,7 +415,7 @@ function tileOffsets(shape: number[], chunk: number[]): number[][] {
  * reference them get the collection address patched in when the collection is closed (its place
  * in the file is decided then, at its final size).
  */
-export class VlenHeap {
+class VlenHeap {
   private builder = new GlobalHeapCollectionBuilder(HEAP_COLLECTION_BYTES);
   private patches: Array<{ buf: Uint8Array; pos: number }> = [];
   /** Standard-size collection buffers whose write has completed, for reuse. */

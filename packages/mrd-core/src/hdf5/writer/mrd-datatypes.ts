@@ -29,8 +29,8 @@ function headerType(layout: RecordLayout): Datatype {
   };
 }
 
-export const encodingCountersType: Datatype = headerType(ENCODING_COUNTERS_LAYOUT);
-export const acquisitionHeaderType: Datatype = headerType(ACQUISITION_HEADER_LAYOUT);
+const encodingCountersType: Datatype = headerType(ENCODING_COUNTERS_LAYOUT);
+const acquisitionHeaderType: Datatype = headerType(ACQUISITION_HEADER_LAYOUT);
 
 /**
  * The acquisition record as the C library defines it: `HDF5_Acquisition` is a naturally aligned
@@ -56,7 +56,7 @@ export const acquisitionTypePacked = packedCompound([
 export const imageHeaderType: Datatype = headerType(IMAGE_HEADER_LAYOUT);
 
 /** The waveform header keeps the C struct's natural alignment (40 bytes). */
-export const waveformHeaderType: Datatype = headerType(WAVEFORM_HEADER_LAYOUT);
+const waveformHeaderType: Datatype = headerType(WAVEFORM_HEADER_LAYOUT);
 
 export const waveformType = packedCompound([
   ['head', waveformHeaderType],
@@ -65,11 +65,11 @@ export const waveformType = packedCompound([
 
 export const imageAttributeType: Datatype = { kind: 'vlen-string', cset: 'utf8' };
 
-export const complexFloatType = packedCompound([
+const complexFloatType = packedCompound([
   ['real', f32],
   ['imag', f32],
 ]);
-export const complexDoubleType = packedCompound([
+const complexDoubleType = packedCompound([
   ['real', f64],
   ['imag', f64],
 ]);

@@ -2,6 +2,5 @@
 // Cartesian and non-Cartesian.
 export { nlinv, type NlinvOptions, type NlinvResult, nlinvSteps, sobolevWeight } from './nlinv.js';
 export {
-  BART_NUFFT, estimateImageShape, nlinvNonCartesian, nlinvNonCartesianAsync, nlinvNonCartesianSteps,
-  type NonCartesianNlinvResult,
+  BART_NUFFT, estimateImageShape, nlinvNonCartesian, nlinvNonCartesianAsync, type NonCartesianNlinvResult,
 } from './noncartesian.js';

@@ -71,7 +71,7 @@ export function nlinvNonCartesianAsync(
 }
 
 /** Non-Cartesian nlinv as steps (yields after every inner CG iteration of nlinv). */
-export function* nlinvNonCartesianSteps(
+function* nlinvNonCartesianSteps(
   fft: FftEngine, coord: ArrayLike<number>, data: ArrayLike<number>, weights: ArrayLike<number>, ncoils: number,
   options: NlinvOptions & { psfScale?: number; nufft?: NufftOptions } = {},
 ): Steps<NonCartesianNlinvResult> {

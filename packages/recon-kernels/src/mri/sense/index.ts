@@ -1,4 +1,4 @@
 // The multi-coil non-Cartesian SENSE model (NUFFT per frame, coil maps) as a linear operator.
 export {
-  adjointMagnitudes, distinctPositions, estimateDataScale, SENSE_NUFFT_DEFAULTS, SenseNufftOperator,
+  distinctPositions, estimateDataScale, SENSE_NUFFT_DEFAULTS, SenseNufftOperator,
 } from './sense-nufft.js';

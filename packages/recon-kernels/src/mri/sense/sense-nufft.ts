@@ -6,16 +6,9 @@
  * dimension; no density compensation in the model (as the reference's pics call).
  *
  * The normal operator runs frame by frame (forward then adjoint through one frame's plan), so
- * A x for the whole series is never held. One NUFFT plan per frame, made once.
- *
- * Repeated k-space positions within a frame (the same spiral arm acquired twice in one bin, and
- * the k = 0 padding arms of XD-GRASP's fill_small_bins) are planned once: the plan holds each
- * distinct position with its multiplicity m, A^H A applies F^H diag(m) F, A^H y first sums the
- * repeated samples (in float64) and the forward copies each distinct sample to its repeats. This
- * is the same operator, but the normal operator no longer accumulates thousands of identical
- * float32 contributions on the grid: with 6 padding arms of 382 samples at k = 0 that summation
- * error (~1e-5 of the k = 0 spike) was amplified by the ill-conditioned zero-filled problem into
- * a 5 % difference from BART's (Toeplitz) and an exact NUDFT solution after 20 iterations.
+ * A x for the whole series is never held. One NUFFT plan per frame, made once. Repeated k-space
+ * positions within a frame are planned once with their multiplicity (A^H A = F^H diag(m) F;
+ * docs/numerics.md says why).
  */
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
@@ -214,18 +207,6 @@ export function distinctPositions(coord: ArrayLike<number>): { coord: Float64Arr
   const count = new Float32Array(first.length);
   for (let p = 0; p < n; p++) count[index[p]] += 1;
   return { coord: out, index, count };
-}
-
-/**
- * Coil-combined adjoint per frame (sum_c conj(S_c) NUFFT_f^H y_f,c): the image BART's scale
- * estimate looks at. Returns |.| values of every pixel of every frame.
- */
-export function adjointMagnitudes(op: SenseNufftOperator, y: Float32Array): Float32Array {
-  const img = new Float32Array(2 * op.inputLength);
-  op.adjoint(y, img);
-  const mag = new Float32Array(op.inputLength);
-  for (let i = 0; i < mag.length; i++) mag[i] = Math.hypot(img[2 * i], img[2 * i + 1]);
-  return mag;
 }
 
 /**
