@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dicomParser from 'dicom-parser';
@@ -255,6 +255,21 @@ describe('mrd2dicom mapping', () => {
     expect(left.every((f) => /^00__0\d\d\.dcm$/.test(f))).toBe(true);
     expect(left.length).toBeGreaterThan(0);
     for (const f of left) expect(readFileSync(join(folder, f)).equals(out.find((o) => o.fileName === f)!.bytes)).toBe(true);
+  });
+
+  it('a failure before any file is written leaves no output folder behind (one that was there stays)', async () => {
+    const out = mrdImagesToDicom(undefined, [{ name: 'image_0', images: [image({ data: new Uint16Array(64 * 64), dataType: DataType.USHORT, x: 64, y: 64 })] }]);
+    const folder = join(dir, 'none', 'dcm');
+    const disk = simulateFullDisk(dir, 10);
+    try {
+      await expect(writeFilesNoOverwrite(folder, out)).rejects.toThrow('no space left on device');
+      expect(existsSync(join(dir, 'none'))).toBe(false);
+      mkdirSync(join(dir, 'mine'));
+      await expect(writeFilesNoOverwrite(join(dir, 'mine'), out)).rejects.toThrow('no space left on device');
+      expect(readdirSync(join(dir, 'mine'))).toEqual([]);
+    } finally {
+      disk.uninstall();
+    }
   });
 
   it('a read-only output folder is reported as read-only', async () => {

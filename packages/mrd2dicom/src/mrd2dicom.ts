@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataType, ImageType } from '@mrd-tools/core/constants';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
-import { OutputFileError, prepareOutputFolder, writeFileAtomic } from '@mrd-tools/core/file-output';
+import { OutputFileError, prepareOutputFolder, removeCreatedFolders, writeFileAtomic, type CreatedFolders } from '@mrd-tools/core/file-output';
 import { Tag, generateUid, stringValue, decodeDicomJsonMeta } from '@mrd-tools/dicom-mapping';
 import { logger } from '@mrd-tools/core/logging';
 import { parseIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
@@ -171,7 +171,7 @@ export function mrdImagesToDicom(xml: string | undefined, series: MrdImageSeries
 
 /** Writes files into `folder` (created if needed), never overwriting: a taken name gets `_1`, `_2`, ... */
 export async function writeFilesNoOverwrite(folder: string, files: DicomFileOut[]): Promise<string[]> {
-  await prepareOutputFolder(folder);
+  const created = await prepareOutputFolder(folder);
   // Names are chosen up front against what the folder already holds (deterministic), and each
   // file is still created with O_EXCL ('wx') in case something else takes a name meanwhile.
   const used = new Set((await readdir(folder)).map((n) => n.toLowerCase()));
@@ -192,7 +192,10 @@ export async function writeFilesNoOverwrite(folder: string, files: DicomFileOut[
     }
   }
   await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) {
+    await removeCreatedFolders(created); // only if nothing was written into it
+    throw failure;
+  }
   return written;
 }
 
@@ -268,6 +271,7 @@ export async function readMrdImages(path: string, group?: string): Promise<{ gro
 
 export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { onProgress?: (done: number, total: number) => void } = {}): Promise<MrdToDicomResult> {
   const f = await MrdFile.open(path);
+  let created: CreatedFolders | undefined;
   try {
     const g = chooseGroup(f, path, opts.group);
     const outFolder = opts.outFolder ?? defaultOutputFolder(path);
@@ -275,7 +279,7 @@ export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { o
     const total = seriesNames.reduce((a, s) => a + f.imageCount(g, s), 0);
     if (total === 0) throw new Error(`${path}: group '${g}' has no images`);
     logger.info(`Reading ${total} images in ${seriesNames.length} series from group '${g}' of ${path}`);
-    await prepareOutputFolder(outFolder);
+    created = await prepareOutputFolder(outFolder);
     const conv = new MrdToDicomConverter(f.readHeader(g), await readdir(outFolder));
     const files: string[] = [];
     const pending = new Set<Promise<void>>();
@@ -301,13 +305,17 @@ export async function mrdFileToDicom(path: string, opts: MrdToDicomOptions & { o
     }
     await Promise.all(pending);
     if (failure !== undefined) {
-      // the files already written are complete DICOMs; none is left half-written
+      // the files already written are complete DICOMs; none is left half-written; a folder this
+      // run created and could put nothing into is removed (below)
       const e = failure instanceof Error ? failure : new Error(String(failure));
       e.message += ` (${files.length} complete file(s) written to ${outFolder} before the failure)`;
       throw e;
     }
     logger.info(`Wrote ${files.length} DICOM files to ${outFolder}`);
     return { group: g, outFolder, files: files.sort(), skipped: conv.skipped };
+  } catch (e) {
+    await removeCreatedFolders(created); // a folder this run created stays only if it holds files
+    throw e;
   } finally {
     f.close();
   }

@@ -9,13 +9,32 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateFullDisk, simulateReadOnlyFolder } from '../testing/simulated-disk.js';
-import { checkOutputPath, OutputFileError, outputError, prepareOutputFolder, writeFileAtomic } from './index.js';
+import { checkOutputPath, OutputFileError, outputError, prepareOutputFolder, removeCreatedFolders, writeFileAtomic } from './index.js';
 
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'mrd-file-output-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('prepareOutputFolder / removeCreatedFolders', () => {
+  it('removes only the empty folders the run created, innermost first', async () => {
+    const base = join(dir, 'created');
+    mkdirSync(base);
+    const made = await prepareOutputFolder(join(base, 'a', 'b', 'c'));
+    expect(made.first).toBe(join(base, 'a'));
+    writeFileSync(join(base, 'a', 'keep.txt'), 'x');
+    await removeCreatedFolders(made);
+    expect(readdirSync(join(base, 'a'))).toEqual(['keep.txt']); // a holds a file: stays; b and c went
+    const again = await prepareOutputFolder(join(base, 'a'));
+    expect(again.first).toBeUndefined(); // already there: nothing to undo
+    await removeCreatedFolders(again);
+    expect(existsSync(join(base, 'a', 'keep.txt'))).toBe(true);
+    const empty = await prepareOutputFolder(join(base, 'x', 'y'));
+    await removeCreatedFolders(empty);
+    expect(readdirSync(base)).toEqual(['a']);
+  });
+});
 
 describe('writeFileAtomic', () => {
   it('writes a new file and keeps an existing one unless asked to replace it', async () => {

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { access, link, mkdir, open, rename, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** A file (or its folder) that could not be written; the message names it and says why. */
@@ -109,16 +109,50 @@ async function folderProblem(dir: string): Promise<string | null> {
 /**
  * Creates the folder `dir` (and its parents) for the output `forPath`; an OutputFileError naming
  * `forPath` when it cannot (read-only, no permission, a file in the way).
+ * Returns what it created, for removeCreatedFolders when the run fails.
  */
-export async function prepareOutputFolder(dir: string, forPath: string = dir): Promise<void> {
+export async function prepareOutputFolder(dir: string, forPath: string = dir): Promise<CreatedFolders> {
+  let first: string | undefined;
   try {
-    await mkdir(dir, { recursive: true });
+    first = await mkdir(dir, { recursive: true });
   } catch (err) {
     const why = await folderProblem(dir);
     throw new OutputFileError(forPath, why ?? writeFailureReason(join(dir, 'x'), err), codeOf(err), { cause: err });
   }
+  const created = { dir: resolve(dir), first: first === undefined ? undefined : resolve(first) };
   const why = await folderProblem(dir);
-  if (why) throw new OutputFileError(forPath, why);
+  if (why) {
+    await removeCreatedFolders(created);
+    throw new OutputFileError(forPath, why);
+  }
+  return created;
+}
+
+/** What prepareOutputFolder made: `dir`, and the outermost folder it had to create (none: undefined). */
+export interface CreatedFolders {
+  dir: string;
+  first: string | undefined;
+}
+
+/**
+ * Undoes prepareOutputFolder after a run that failed: removes the folders it created, innermost
+ * first, as long as they are still empty (a failed run leaves no empty output folder behind; a
+ * folder that now holds something, or that was there before, is left alone).
+ */
+export async function removeCreatedFolders(created: CreatedFolders | undefined): Promise<void> {
+  if (!created?.first) return;
+  let dir = created.dir;
+  for (;;) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+    if (dir === created.first) return;
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
 }
 
 /**
@@ -129,7 +163,10 @@ export async function checkOutputPath(path: string, opts: { createFolder?: boole
   const dir = dirname(resolve(path));
   const st = await stat(dir).catch(() => null);
   if (!st) {
-    if (opts.createFolder) return prepareOutputFolder(dir, path);
+    if (opts.createFolder) {
+      await prepareOutputFolder(dir, path);
+      return;
+    }
     const why = await folderProblem(dir);
     throw new OutputFileError(path, why && /read-only|permission/.test(why) ? why : `folder ${dir} does not exist`, 'ENOENT');
   }

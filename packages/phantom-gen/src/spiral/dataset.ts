@@ -28,7 +28,7 @@ import { dirname, join, resolve } from 'node:path';
 import { AcquisitionFlag } from '@mrd-tools/core/constants';
 import { GaussianNoise, randomSeed } from '../phantom/gaussian-noise.js';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
-import { OutputFileError, asOutputError, checkOutputPath, prepareOutputFolder, writeFileAtomic } from '@mrd-tools/core/file-output';
+import { OutputFileError, asOutputError, checkOutputPath, prepareOutputFolder, removeCreatedFolders, writeFileAtomic } from '@mrd-tools/core/file-output';
 import { emptyAcquisitionHeader, emptyWaveformHeader } from '@mrd-tools/core/headers';
 import { encodeMatFile, matDouble, matScalar, matStruct } from '@mrd-tools/core/mat-file';
 import { serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
@@ -158,20 +158,30 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
 
   if (existsSync(output) && !options.force) throw new OutputFileError(output, 'file exists; use --force to replace it or -o to choose another file', 'EEXIST');
   await checkOutputPath(output);
-  await prepareOutputFolder(metaDir, metafile);
+  const metaFolders = await prepareOutputFolder(metaDir, metafile);
   const metafileReused = sameMatVariables(metafile, metaBytes);
   const metafileCreated = !existsSync(metafile);
+  // A failed run leaves neither the metafile it created nor an empty seq_meta/ it created.
+  const undoMetafile = async () => {
+    if (metafileCreated) removeQuietly(metafile);
+    await removeCreatedFolders(metaFolders);
+  };
   if (!metafileReused) {
     if (!metafileCreated && !options.force) {
       throw new OutputFileError(metafile, 'a different metafile of the same sequence hash exists; use --force to replace it or --metafile-dir to write elsewhere', 'EEXIST');
     }
-    await writeFileAtomic(metafile, metaBytes, { overwrite: options.force ?? false });
+    try {
+      await writeFileAtomic(metafile, metaBytes, { overwrite: options.force ?? false });
+    } catch (e) {
+      await removeCreatedFolders(metaFolders);
+      throw e;
+    }
   }
   let writer: MrdWriter;
   try {
     writer = await MrdWriter.create(output, { group, overwrite: options.force ?? false, atomic: true });
   } catch (e) {
-    if (metafileCreated) removeQuietly(metafile);
+    await undoMetafile();
     throw asOutputError(output, e);
   }
   try {
@@ -235,7 +245,7 @@ export async function writeSpiralPhantom(options: SpiralPhantomOptions = {}): Pr
     await writer.close();
   } catch (e) {
     await writer.abandon().catch(() => undefined);
-    if (metafileCreated) removeQuietly(metafile);
+    await undoMetafile();
     throw asOutputError(output, e);
   }
   return { output, group, metafile, metafileReused, hash, design, msize, trMs, arms: nArms, seed, motion };
