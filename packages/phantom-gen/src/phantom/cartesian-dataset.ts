@@ -217,14 +217,21 @@ export function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): Ismr
 }
 
 /**
+ * Which simulation: ismrmrd-python-tools' (v1 reference: linspace grid, RSS-normalised coil maps)
+ * or MRD v2's `mrd.tools.simulation` (pixel grid `n >> 1`, coil maps not normalised).
+ */
+export type PhantomSimulation = 'ismrmrd-python-tools' | 'mrd-v2';
+
+/**
  * Noise-free k-space of the coil images: complex64 [coil][ky][kx] with kx = oversampling * n,
  * centred orthonormal FFT of the zero-padded coil images.
  */
-export async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number): Promise<Float32Array> {
+export async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number, simulation: PhantomSimulation = 'ismrmrd-python-tools'): Promise<Float32Array> {
   const n = matrixSize;
   const nkx = oversampling * n;
-  const phantom = sheppLoganPhantom(n);
-  const csm = birdcageSensitivities(n, coils);
+  const v2 = simulation === 'mrd-v2';
+  const phantom = v2 ? sheppLoganPhantom(n, undefined, 'pixel') : sheppLoganPhantom(n);
+  const csm = v2 ? birdcageSensitivities(n, coils, { normalize: false, integerHalf: true }) : birdcageSensitivities(n, coils);
   const pad = Math.floor((nkx - n) / 2);
   // coil images, complex64 * float32 products as numpy, zero padded along x
   const img = new Float32Array(2 * coils * n * nkx);
