@@ -111,7 +111,7 @@ describe('mrd-view serves MRD v2 files as their v1 counterparts', () => {
       for (const k of changed) expect(ma.get(k)!.map(Number), k).toEqual(mb.get(k)!.map(Number));
       expect([...ma.keys()].sort()).toEqual([...mb.keys()].sort());
       const plain = (e: typeof a) => {
-        const j = { ...(e!.json as Record<string, unknown>), meta: null, arrays: null };
+        const j: Record<string, unknown> = { ...(e!.json as Record<string, unknown>), meta: null, arrays: null };
         j.head = { ...(j.head as Record<string, unknown>), attribute_string_len: 0 };
         return j;
       };
