@@ -58,6 +58,23 @@ describe('mrd-phantom --format mrd2', () => {
     const s = run(['--format', 'mrd2', '--trajectory', 'spiral']);
     expect(s.status).toBe(2);
     expect(s.stderr.toString()).toMatch(/^mrd-phantom: error: --trajectory spiral is written as HDF5 only/);
-    expect(run(['--help']).stdout.toString()).toMatch(/--format[\s\S]*mrd2[\s\S]*--store-coordinates/);
+    expect(run(['--help']).stdout.toString()).toMatch(/--format[\s\S]*mrd2[\s\S]*--store-coordinates[\s\S]*--output-phantom/);
+    const h = run(['-o', join(dir, 'x.h5'), '--output-csm', join(dir, 'csm.mrd')]);
+    expect(h.status).toBe(2);
+    expect(h.stderr.toString()).toMatch(/^mrd-phantom: error: --output-csm belongs to --format mrd2/);
+  });
+
+  it('--output-phantom writes the phantom image as upstream: the header and one ArrayComplexFloat [1, 1, n, n], real, its maximum 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phantom-mrd2-'));
+    const ph = join(dir, 'phantom.mrd');
+    const r = run(['--format', 'mrd2', '-m', '16', '-c', '2', '-n', '0', '-q', '-o', join(dir, 'p.mrd'), '--output-phantom', ph]);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const { header, items } = decodeMrdV2(new Uint8Array(readFileSync(ph)));
+    expect(header).toEqual(decodeMrdV2(new Uint8Array(readFileSync(join(dir, 'p.mrd')))).header);
+    expect(items.map((i) => i.type)).toEqual(['arrayComplexFloat']);
+    const a = items[0]!.value as { shape: number[]; data: Float32Array };
+    expect(a.shape).toEqual([1, 1, 16, 16]);
+    expect(Math.max(...a.data.filter((_, k) => k % 2 === 0))).toBeCloseTo(1, 6);
+    expect(a.data.filter((_, k) => k % 2 === 1).every((v) => v === 0)).toBe(true);
   });
 });

@@ -7,7 +7,7 @@
  * Missing peer: skipped by name, except under CI (CI=true), where it is a failure.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,30 @@ describe.skipIf(!peer)(`mrd-phantom --format mrd2 against upstream phantom${skip
       expect(d.worstRelative).toBeLessThan(1e-5);
     });
   }
+
+  it('--output-phantom / --output-csm / --output-coils: upstream\'s arrays (header equal, values within 1e-6 of the largest)', () => {
+    const dir = mkdtempSync(join(work, 'arrays-'));
+    const names = (who: string) => ['phantom', 'csm', 'coils'].map((k) => join(dir, `${who}-${k}.mrd`));
+    const opts = (files: string[]) => ['-m', '24', '-c', '3', '-s', '3', '-n', '0', '--output-phantom', files[0]!, '--output-csm', files[1]!, '--output-coils', files[2]!];
+    upstream(opts(names('theirs')));
+    ours(opts(names('ours')));
+    names('theirs').forEach((t, k) => {
+      const a = decodeMrdV2(new Uint8Array(readFileSync(names('ours')[k]!)));
+      const b = decodeMrdV2(new Uint8Array(readFileSync(t)));
+      expect(a.header).toEqual(b.header);
+      expect(a.items.length).toBe(1);
+      const x = a.items[0]!.value as { shape: number[]; data: Float32Array };
+      const y = b.items[0]!.value as { shape: number[]; data: Float32Array };
+      expect(x.shape).toEqual(y.shape);
+      let max = 0;
+      let diff = 0;
+      for (let i = 0; i < y.data.length; i++) {
+        max = Math.max(max, Math.abs(y.data[i]!));
+        diff = Math.max(diff, Math.abs(x.data[i]! - y.data[i]!));
+      }
+      expect(diff, t).toBeLessThanOrEqual(1e-6 * max);
+    });
+  });
 
   it('stream_recon reconstructs our -m 64 -c 4 -r 2 -n 0 stream into its recon of its own phantom (within 1e-5 of the largest pixel)', () => {
     const recon = (input: Uint8Array) => {

@@ -59,6 +59,9 @@ async function main(): Promise<number> {
     .option('noise-calibration', { alias: 'C', type: 'boolean', describe: 'Write 32 noise readouts (flagged IS_NOISE_MEASUREMENT) before the imaging data. Default: yes for hdf5 (as the reference; --no-noise-calibration leaves them out), no for mrd2/ndjson (as upstream\'s -C).' })
     .option('k-coordinates', { alias: ['k', 'K', 'store-coordinates'], type: 'boolean', default: false, describe: 'Store k-space coordinates with each imaging readout (2-D trajectory, kx and ky in cycles per matrix, as the C++ tool; in MRD v2 a [2, samples] trajectory, as upstream\'s -K/--store-coordinates).' })
     .option('dataset', { alias: 'd', type: 'string', default: 'dataset', describe: 'Group name of the dataset inside the file.' })
+    .option('output-phantom', { type: 'string', describe: 'mrd2/ndjson only: also write the phantom image as upstream does (an MRD v2 binary file: the header and one ArrayComplexFloat [1, 1, n, n]).' })
+    .option('output-csm', { type: 'string', describe: 'mrd2/ndjson only: also write the coil sensitivities (ArrayComplexFloat [coils, 1, n, n]), as upstream.' })
+    .option('output-coils', { type: 'string', describe: 'mrd2/ndjson only: also write the coil images zero-padded along the readout (ArrayComplexFloat [coils, 1, n, oversampling * n]), as upstream.' })
     .option('seed', { type: 'number', describe: 'Seed of the noise generator, for reproducible noise. Default: a random seed, printed so the run can be repeated.' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the output file if it exists (all its content is lost).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing but errors.' })
@@ -83,6 +86,7 @@ async function main(): Promise<number> {
     .check((a) => {
       const fmt = a.format ?? (/\.(mrd|ndjson)$/.test(String(a.output ?? '')) ? 'mrd2' : 'hdf5');
       if (fmt !== 'hdf5' && a.trajectory !== 'cartesian') throw new Error(`--trajectory ${a.trajectory} is written as HDF5 only (--format hdf5)`);
+      for (const o of ['output-phantom', 'output-csm', 'output-coils']) if (fmt === 'hdf5' && a[o] !== undefined) throw new Error(`--${o} belongs to --format mrd2 (upstream's MRD v2 phantom)`);
       return true;
     })
     .parseAsync();
@@ -102,6 +106,7 @@ async function main(): Promise<number> {
       matrixSize: argv['matrix-size'], coils: argv.coils, repetitions: argv.repetitions, acceleration: argv.acceleration,
       oversampling: argv.oversampling, noiseLevel: argv['noise-level'], calibrationWidth: argv['calibration-width'] ?? 0,
       noiseCalibration: argv['noise-calibration'] ?? false, storeCoordinates: argv['k-coordinates'], seed: argv.seed,
+      outputPhantom: argv['output-phantom'], outputCsm: argv['output-csm'], outputCoils: argv['output-coils'],
       onProgress: argv.quiet ? undefined : (d, t) => (bar ??= new TextProgressBar('Writing', t, log)).update(d),
     });
     bar?.finish();

@@ -18,8 +18,12 @@ export interface MrdV2PhantomFileOptions extends MrdV2PhantomOptions {
   /** Output file; `-` or undefined: stdout. */
   output?: string;
   encoding?: MrdV2PhantomEncoding;
-  /** Replace an existing output file. */
+  /** Replace an existing output file (and existing array files). */
   force?: boolean;
+  /** Upstream's --output-phantom / --output-csm / --output-coils: the simulation's arrays, each a v2 binary stream of the header and one ArrayComplexFloat. */
+  outputPhantom?: string;
+  outputCsm?: string;
+  outputCoils?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -121,7 +125,18 @@ export async function writeMrdV2Phantom(options: MrdV2PhantomFileOptions = {}): 
     await checkOutputPath(output);
     if (!options.force && existsSync(output)) throw new OutputFileError(output, 'file exists (use --force to replace it)', 'EEXIST');
   }
+  const arrays = ([['phantom', options.outputPhantom], ['csm', options.outputCsm], ['coils', options.outputCoils]] as const).filter(([, p]) => p !== undefined) as ['phantom' | 'csm' | 'coils', string][];
+  for (const [, p] of arrays) {
+    await checkOutputPath(p);
+    if (!options.force && existsSync(p)) throw new OutputFileError(p, 'file exists (use --force to replace it)', 'EEXIST');
+  }
   const ds = await MrdV2PhantomDataset.create(options);
+  // as upstream, the arrays are written first (each a stream of the header and one array)
+  for (const [which, p] of arrays) {
+    const enc = new MrdV2StreamEncoder();
+    const chunks = [...enc.header(ds.header), ...enc.items(ds.simulationArray(which)), ...enc.end()];
+    await toFile(p, chunks, options.force ?? false);
+  }
   let done = 0;
   const total = ds.count;
   const chunks = encodedChunks(ds, options.encoding ?? 'binary', () => options.onProgress?.(++done, total));

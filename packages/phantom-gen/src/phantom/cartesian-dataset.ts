@@ -226,7 +226,14 @@ export type PhantomSimulation = 'ismrmrd-python-tools' | 'mrd-v2';
  * Noise-free k-space of the coil images: complex64 [coil][ky][kx] with kx = oversampling * n,
  * centred orthonormal FFT of the zero-padded coil images.
  */
-export async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number, simulation: PhantomSimulation = 'ismrmrd-python-tools'): Promise<Float32Array> {
+/** The simulation's intermediate images (complex64 interleaved, C order): phantom [n][n], coil maps [coil][n][n], zero-padded coil images [coil][n][nkx]. */
+export interface PhantomSimulationImages {
+  phantom: Float32Array;
+  csm: Float32Array;
+  coilImages: Float32Array;
+}
+
+export async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number, simulation: PhantomSimulation = 'ismrmrd-python-tools', capture?: (images: PhantomSimulationImages) => void): Promise<Float32Array> {
   const n = matrixSize;
   const nkx = oversampling * n;
   const v2 = simulation === 'mrd-v2';
@@ -245,6 +252,11 @@ export async function cartesianPhantomKspace(matrixSize: number, coils: number, 
         img[2 * (dst + x) + 1] = csm[2 * (src + x) + 1] * p;
       }
     }
+  }
+  if (capture) {
+    const ph = new Float32Array(2 * n * n);
+    for (let k = 0; k < n * n; k++) ph[2 * k] = phantom[k]!;
+    capture({ phantom: ph, csm, coilImages: img });
   }
   const shape = [coils, n, nkx];
   const shifted = ifftshift(img, shape, [1, 2], 2);

@@ -13,7 +13,7 @@
  */
 import type { Acquisition, AcquisitionHeader, Header, StreamItem } from '@mrd-tools/core/mrd-v2';
 import { ACQUISITION_FLAGS } from '@mrd-tools/core/mrd-v2';
-import { cartesianPhantomKspace, roundHalfEven } from './cartesian-dataset.js';
+import { cartesianPhantomKspace, roundHalfEven, type PhantomSimulationImages } from './cartesian-dataset.js';
 import { GaussianNoise } from './gaussian-noise.js';
 
 export interface MrdV2PhantomOptions {
@@ -160,14 +160,29 @@ export class MrdV2PhantomDataset {
   readonly header: Header;
   readonly lines: MrdV2PhantomLine[];
 
-  private constructor(readonly options: ResolvedMrdV2PhantomOptions, private readonly kspace: Float32Array) {
+  private constructor(readonly options: ResolvedMrdV2PhantomOptions, private readonly kspace: Float32Array, private readonly images: PhantomSimulationImages) {
     this.header = mrdV2PhantomHeader(options);
     this.lines = mrdV2PhantomLines(options);
   }
 
   static async create(options: MrdV2PhantomOptions = {}): Promise<MrdV2PhantomDataset> {
     const o = resolveMrdV2PhantomOptions(options);
-    return new MrdV2PhantomDataset(o, await cartesianPhantomKspace(o.matrixSize, o.coils, o.oversampling, 'mrd-v2'));
+    let images: PhantomSimulationImages | undefined;
+    const k = await cartesianPhantomKspace(o.matrixSize, o.coils, o.oversampling, 'mrd-v2', (i) => (images = i));
+    return new MrdV2PhantomDataset(o, k, images!);
+  }
+
+  /**
+   * The simulation's arrays as upstream's --output-phantom / --output-csm / --output-coils write
+   * them (one ArrayComplexFloat each): phantom [1, 1, n, n], coil maps [coils, 1, n, n], coil
+   * images zero-padded along the readout [coils, 1, n, oversampling * n].
+   */
+  simulationArray(which: 'phantom' | 'csm' | 'coils'): StreamItem {
+    const o = this.options;
+    const n = o.matrixSize;
+    if (which === 'phantom') return { type: 'arrayComplexFloat', value: { shape: [1, 1, n, n], data: this.images.phantom } };
+    if (which === 'csm') return { type: 'arrayComplexFloat', value: { shape: [o.coils, 1, n, n], data: this.images.csm } };
+    return { type: 'arrayComplexFloat', value: { shape: [o.coils, 1, n, o.oversampling * n], data: this.images.coilImages } };
   }
 
   /** Number of readouts (noise + imaging). */
