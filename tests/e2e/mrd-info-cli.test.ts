@@ -49,4 +49,15 @@ describe('mrd-info command', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/no group 'nope' \(groups: dataset\)/);
   });
+  it('reads MRD v2 files: the text says which encoding, --json keeps schema mrd-info/1', () => {
+    const t = run([reference('mrd-v2/phantom_m16_c2_n0_traj.ndjson')]);
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/^File: .*phantom_m16_c2_n0_traj\.ndjson \(85\.8 kB, MRD v2 NDJSON stream\)\nGroups: dataset\n/);
+    expect(t.stdout).toContain('Acquisitions: 16 (0 noise)');
+    const j = run(['--json', reference('mrd-v2/recon_m16.mrd')]);
+    expect(j.status, j.stderr).toBe(0);
+    const s = JSON.parse(j.stdout);
+    expect(s.schema).toBe('mrd-info/1');
+    expect(s.groups[0].image_series[0].count).toBeGreaterThan(0);
+  });
 });

@@ -8,6 +8,7 @@
  * - the waveform plot has every sample of the id per channel;
  * - compare shows a zero difference for a file against itself;
  * - cine steps through a series, the wheel zooms; Export PNG downloads the canvas;
+ * - an MRD v2 file shows the same canvas as its v1 source;
  * - the page makes no request outside its own server (every request is intercepted and checked).
  * Screenshots of every view go to tests/interop/artifacts/mrd-view/ (git-ignored).
  */
@@ -243,6 +244,27 @@ describe.skipIf(!haveChromium)(`mrd-view in headless Chromium (${CHROMIUM})`, ()
       const frames = mrd2gifFrames(files[3]!);
       await page.waitForSelector('#image-canvas[data-preset="series"]');
       expect(Buffer.from((await canvasRgb('#image-canvas')).rgb).equals(Buffer.from(frames[0]!.rgb))).toBe(true);
+    } finally {
+      await stopViewer(v2);
+      own.delete(v2.origin);
+    }
+  });
+
+  it('an MRD v2 file (upstream\'s v2 conversion of the invertcontrast output) shows the same canvas as its v1 source', async () => {
+    const frames = mrd2gifFrames(files[3]!);
+    const v2 = await startViewer([reference('mrd-v2/v1_to_v2/invertcontrast_m64.mrd')]);
+    own.add(v2.origin);
+    try {
+      await page.goto(v2.url);
+      await page.waitForSelector('#image-canvas[data-ready="1"]');
+      expect(await page.evaluate(() => location.hash)).toBe('#v=images&f=0&g=dataset&s=image_0&i=0');
+      for (let i = 0; i < 2; i++) {
+        await page.goto(`${v2.url}#v=images&f=0&g=dataset&s=image_0&i=${i}`);
+        await page.reload();
+        await page.waitForSelector(`#image-canvas[data-ready="1"][data-frame="${i}:0"][data-preset="series"]`, { timeout: 30_000 });
+        expect(Buffer.from((await canvasRgb('#image-canvas')).rgb).equals(Buffer.from(frames[i]!.rgb)), `image ${i}`).toBe(true);
+      }
+      await shot('images-mrd-v2');
     } finally {
       await stopViewer(v2);
       own.delete(v2.origin);

@@ -12,6 +12,7 @@ import { ENCODING_LIMIT_NAMES, tryParseIsmrmrdHeader, type IsmrmrdHeader } from 
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '@mrd-tools/core/headers';
 import { statSync } from 'node:fs';
+import { fileStreamKind, summarizeV2 } from './v2-summary.js';
 
 export const SCHEMA = 'mrd-info/1';
 
@@ -127,7 +128,7 @@ function widen(r: Range | undefined, v: number): Range {
   return r;
 }
 
-function headerSummary(xml: string): HeaderSummary {
+export function headerSummary(xml: string): HeaderSummary {
   const parsed = tryParseIsmrmrdHeader(xml);
   const empty: HeaderSummary = {
     error: null,
@@ -192,54 +193,69 @@ function headerSummary(xml: string): HeaderSummary {
   };
 }
 
-async function acquisitionSummary(file: MrdFile, group: string): Promise<AcquisitionSummary | null> {
-  const count = file.acquisitionCount(group);
-  if (count === 0) return null;
-  const bitCounts = new Float64Array(64);
-  const counters: Partial<Record<string, Range>> = {};
-  let noise = 0;
-  let channels: Range | undefined;
-  let samples: Range | undefined;
-  let traj: Range | undefined;
-  let dwell: Range | undefined;
-  const refs = new Set<number>();
-  const noiseBit = AcquisitionFlag.IS_NOISE_MEASUREMENT - 1;
-  const fields = ['flags', 'idx', 'active_channels', 'number_of_samples', 'trajectory_dimensions', 'sample_time_us', 'encoding_space_ref'] as const;
-  for await (const batch of file.acquisitionHeaderFieldBatches(group, fields)) {
-    for (const h of batch as Pick<AcquisitionHeader, (typeof fields)[number]>[]) {
-      const lo = Number(h.flags & 0xffffffffn);
-      const hi = Number(h.flags >> 32n);
-      for (let b = 0; lo >>> b && b < 32; b++) if ((lo >>> b) & 1) bitCounts[b]++;
-      for (let b = 0; hi >>> b && b < 32; b++) if ((hi >>> b) & 1) bitCounts[32 + b]++;
-      channels = widen(channels, h.active_channels);
-      samples = widen(samples, h.number_of_samples);
-      traj = widen(traj, h.trajectory_dimensions);
-      dwell = widen(dwell, h.sample_time_us);
-      refs.add(h.encoding_space_ref);
-      if ((lo >>> noiseBit) & 1) {
-        noise++;
-        continue;
-      }
-      for (const c of ACQ_COUNTERS) counters[c] = widen(counters[c], h.idx[c]);
+type AcqFields = Pick<AcquisitionHeader, 'flags' | 'idx' | 'active_channels' | 'number_of_samples' | 'trajectory_dimensions' | 'sample_time_us' | 'encoding_space_ref'>;
+
+/** Acquisition headers added one by one, summarised at the end. */
+export class AcquisitionTally {
+  private count = 0;
+  private readonly bitCounts = new Float64Array(64);
+  private readonly counters: Partial<Record<string, Range>> = {};
+  private noise = 0;
+  private channels: Range | undefined;
+  private samples: Range | undefined;
+  private traj: Range | undefined;
+  private dwell: Range | undefined;
+  private readonly refs = new Set<number>();
+
+  add(h: AcqFields): void {
+    this.count++;
+    const noiseBit = AcquisitionFlag.IS_NOISE_MEASUREMENT - 1;
+    const lo = Number(h.flags & 0xffffffffn);
+    const hi = Number(h.flags >> 32n);
+    for (let b = 0; lo >>> b && b < 32; b++) if ((lo >>> b) & 1) this.bitCounts[b]++;
+    for (let b = 0; hi >>> b && b < 32; b++) if ((hi >>> b) & 1) this.bitCounts[32 + b]++;
+    this.channels = widen(this.channels, h.active_channels);
+    this.samples = widen(this.samples, h.number_of_samples);
+    this.traj = widen(this.traj, h.trajectory_dimensions);
+    this.dwell = widen(this.dwell, h.sample_time_us);
+    this.refs.add(h.encoding_space_ref);
+    if ((lo >>> noiseBit) & 1) {
+      this.noise++;
+      return;
     }
+    for (const c of ACQ_COUNTERS) this.counters[c] = widen(this.counters[c], h.idx[c]);
   }
-  const flags: Record<string, number> = {};
-  for (let b = 0; b < 64; b++) if (bitCounts[b]) flags[FLAG_NAMES.get(b + 1) ?? `BIT_${b + 1}`] = bitCounts[b]!;
-  return {
-    count,
-    noise,
-    flags,
-    counters: noise === count ? null : (counters as Record<string, Range>),
-    channels: channels!,
-    samples: samples!,
-    trajectory_dimensions: traj!,
-    sample_time_us: dwell!,
-    encoding_space_refs: [...refs].sort((a, b) => a - b),
-  };
+
+  summary(): AcquisitionSummary | null {
+    if (this.count === 0) return null;
+    const flags: Record<string, number> = {};
+    for (let b = 0; b < 64; b++) if (this.bitCounts[b]) flags[FLAG_NAMES.get(b + 1) ?? `BIT_${b + 1}`] = this.bitCounts[b]!;
+    return {
+      count: this.count,
+      noise: this.noise,
+      flags,
+      counters: this.noise === this.count ? null : (this.counters as Record<string, Range>),
+      channels: this.channels!,
+      samples: this.samples!,
+      trajectory_dimensions: this.traj!,
+      sample_time_us: this.dwell!,
+      encoding_space_refs: [...this.refs].sort((a, b) => a - b),
+    };
+  }
 }
 
-async function imageSeriesSummary(file: MrdFile, group: string, name: string): Promise<ImageSeriesSummary> {
-  const heads: ImageHeader[] = await file.imageHeaders(group, name);
+async function acquisitionSummary(file: MrdFile, group: string): Promise<AcquisitionSummary | null> {
+  if (file.acquisitionCount(group) === 0) return null;
+  const tally = new AcquisitionTally();
+  const fields = ['flags', 'idx', 'active_channels', 'number_of_samples', 'trajectory_dimensions', 'sample_time_us', 'encoding_space_ref'] as const;
+  for await (const batch of file.acquisitionHeaderFieldBatches(group, fields)) {
+    for (const h of batch as AcqFields[]) tally.add(h);
+  }
+  return tally.summary();
+}
+
+/** The summary of one image series from its image headers. */
+export function imageSeriesFromHeaders(name: string, heads: ImageHeader[]): ImageSeriesSummary {
   const sizes = new Map<string, [number, number, number]>();
   const distinct = (f: (h: ImageHeader) => number) => [...new Set(heads.map(f))].sort((a, b) => a - b);
   const counters: Partial<Record<string, Range>> = {};
@@ -260,35 +276,54 @@ async function imageSeriesSummary(file: MrdFile, group: string, name: string): P
   };
 }
 
-async function waveformSummary(file: MrdFile, group: string): Promise<GroupSummary['waveforms']> {
-  const count = file.waveformCount(group);
-  if (count === 0) return null;
-  const ids = new Map<number, { count: number; channels: Set<number>; samples?: Range; dwell?: Range }>();
-  for await (const batch of file.waveformHeaderBatches(group)) {
-    for (const h of batch as WaveformHeader[]) {
-      let e = ids.get(h.waveform_id);
-      if (!e) ids.set(h.waveform_id, (e = { count: 0, channels: new Set() }));
-      e.count++;
-      e.channels.add(h.channels);
-      e.samples = widen(e.samples, h.number_of_samples);
-      e.dwell = widen(e.dwell, h.sample_time_us);
-    }
-  }
-  return {
-    count,
-    by_id: [...ids.entries()].sort((a, b) => a[0] - b[0]).map(([id, e]) => ({
-      id,
-      name: WAVEFORM_ID_NAMES[id] ?? null,
-      count: e.count,
-      channels: [...e.channels].sort((a, b) => a - b),
-      samples: e.samples!,
-      sample_time_us: e.dwell!,
-    })),
-  };
+async function imageSeriesSummary(file: MrdFile, group: string, name: string): Promise<ImageSeriesSummary> {
+  return imageSeriesFromHeaders(name, await file.imageHeaders(group, name));
 }
 
-/** The summary of an MRD file (of one group with `group`). */
+/** Waveform headers added one by one, summarised at the end. */
+export class WaveformTally {
+  private count = 0;
+  private readonly ids = new Map<number, { count: number; channels: Set<number>; samples?: Range; dwell?: Range }>();
+
+  add(h: WaveformHeader): void {
+    this.count++;
+    let e = this.ids.get(h.waveform_id);
+    if (!e) this.ids.set(h.waveform_id, (e = { count: 0, channels: new Set() }));
+    e.count++;
+    e.channels.add(h.channels);
+    e.samples = widen(e.samples, h.number_of_samples);
+    e.dwell = widen(e.dwell, h.sample_time_us);
+  }
+
+  summary(): GroupSummary['waveforms'] {
+    if (this.count === 0) return null;
+    return {
+      count: this.count,
+      by_id: [...this.ids.entries()].sort((a, b) => a[0] - b[0]).map(([id, e]) => ({
+        id,
+        name: WAVEFORM_ID_NAMES[id] ?? null,
+        count: e.count,
+        channels: [...e.channels].sort((a, b) => a - b),
+        samples: e.samples!,
+        sample_time_us: e.dwell!,
+      })),
+    };
+  }
+}
+
+async function waveformSummary(file: MrdFile, group: string): Promise<GroupSummary['waveforms']> {
+  if (file.waveformCount(group) === 0) return null;
+  const tally = new WaveformTally();
+  for await (const batch of file.waveformHeaderBatches(group)) {
+    for (const h of batch as WaveformHeader[]) tally.add(h);
+  }
+  return tally.summary();
+}
+
+/** The summary of an MRD file (of one group with `group`): HDF5, or an MRD v2 stream (v2-summary.ts). */
 export async function summarize(path: string, group?: string): Promise<Summary> {
+  const kind = await fileStreamKind(path).catch(() => undefined);
+  if (kind) return summarizeV2(path, kind, group);
   const file = await MrdFile.open(path);
   try {
     const all = file.groups();

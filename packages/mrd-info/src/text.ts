@@ -72,8 +72,9 @@ function group(g: GroupSummary, out: string[]): void {
   for (const d of g.other_datasets) out.push(`  Dataset ${d.name}: ${d.type} (${d.shape.join(' x ') || 'scalar'})`);
 }
 
-export function formatSummary(s: Summary): string {
-  const out = [`File: ${s.file} (${size(s.size_bytes)})`, `Groups: ${s.groups.map((g) => g.name).join(', ') || 'none'}`];
+/** `format`: what the file is when it is not HDF5 (said after its size). */
+export function formatSummary(s: Summary, format?: string): string {
+  const out = [`File: ${s.file} (${size(s.size_bytes)}${format ? `, ${format}` : ''})`, `Groups: ${s.groups.map((g) => g.name).join(', ') || 'none'}`];
   for (const g of s.groups) group(g, out);
   return out.join('\n') + '\n';
 }

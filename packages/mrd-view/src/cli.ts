@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     name: 'mrd-view',
     version: toolVersion(import.meta.url),
     numbers: { port: { integer: true, min: 0, max: 65535 } },
-    usage: '$0 [options] <file.h5> [file2.h5 ...]\n\nLooks inside MRD (ISMRMRD HDF5) files in the browser: file tree, XML header, acquisitions table with plots of each readout, k-space, waveforms, images with window/level, cine and ROIs, and comparisons of two groups or files. Starts a local web server (files are read on demand, so large files open at once), prints its URL and keeps serving until interrupted (Ctrl-C).',
+    usage: '$0 [options] <file.h5> [file2.h5 ...]\n\nLooks inside MRD files in the browser (ISMRMRD HDF5, or MRD v2 streams: binary .mrd or NDJSON, recognised by their first bytes, read into memory at start (up to 1 GiB each for now) and shown as the group `dataset` of their v1 conversion): file tree, XML header, acquisitions table with plots of each readout, k-space, waveforms, images with window/level, cine and ROIs, and comparisons of two groups or files. Starts a local web server (files are read on demand, so large files open at once), prints its URL and keeps serving until interrupted (Ctrl-C).',
   })
     .positional('file', { type: 'string', describe: 'MRD files to open (the first is shown first; the others can be picked on the page and compared).' })
     .option('port', { alias: 'p', type: 'number', describe: `Port to listen on. Default ${DEFAULT_PORT} (a fixed port keeps shared view links valid), or any free port when ${DEFAULT_PORT} is taken; 0 for any free port. An explicit port that is taken is an error.` })

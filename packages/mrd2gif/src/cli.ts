@@ -15,7 +15,7 @@ async function main(): Promise<number> {
     usage: '$0 [options] <filename>\n\nWrites one animated GIF (or PNG) per image series of an MRD file, next to the input, named <input base>_<group>_<series>[_<SequenceDescriptionAdditional>].gif.',
     numbers: { rescale: { integer: true, min: 1, max: 64 }, fps: { min: 0, minExclusive: true, max: 1000 }, 'mosaic-less-than': { integer: true, min: 0 }, 'ref-diff-scale': {} },
   })
-    .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5) holding image series.' })
+    .positional('filename', { type: 'string', describe: 'Input MRD file holding image series: HDF5, or an MRD v2 stream (binary .mrd or NDJSON, recognised by its first bytes; read into memory, up to 1 GiB), shown as the group `dataset` with series image_<series index> as its v1 conversion.' })
     .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the last group of the file (by name, as h5py lists them), i.e. the most recent mrd-client output group.' })
     .option('series', { alias: 's', type: 'string', describe: 'Process only this image series (e.g. image_0). Default: every series of the group.' })
     .option('rescale', { alias: 'r', type: 'number', default: 1, describe: 'Integer upscaling factor of every frame (pixel replication); ROI overlays are scaled with it.' })

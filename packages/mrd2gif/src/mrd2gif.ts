@@ -22,6 +22,10 @@
  *    (characters other than letters, digits, space, `.` and `_` removed, spaces as `_`); as the
  *    reference, an earlier preview of the same name is replaced, but only once the new one is
  *    complete (atomic write: a failure leaves the old preview and no partial file).
+ *
+ * MRD v2 files (binary or NDJSON, by their first bytes) are read as the one group `dataset` with
+ * the series `image_<image_series_index>` (mrd-core's mrd-v2-file), so they preview as their v1
+ * conversion does.
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { applyWindow, differenceGrey, type WindowRange } from './preview/window.js';
@@ -31,7 +35,7 @@ import { findColourTable, loadColourTable } from './preview/colour-table.js';
 import type { Palette } from './preview/frame.js';
 import { indexedFrame, mosaic, rgbFrame, sideBySide, toRgb, upscale, type PreviewFrame } from './preview/frame.js';
 import { logger } from '@mrd-tools/core/logging';
-import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { openMrdFile, type MrdFileReader } from '@mrd-tools/core/mrd-v2-file';
 import type { Image } from '@mrd-tools/core/messages';
 import type { MetaAttributes } from '@mrd-tools/core/meta';
 import { roiPolylines, seriesFrameWindows, sourceFramesOf, type SourceFrame } from './source-frames.js';
@@ -235,7 +239,7 @@ export function sequenceSuffix(meta: MetaAttributes | undefined): string {
   return '';
 }
 
-async function readImages(file: MrdFile, group: string, series: string, onProgress?: Mrd2gifOptions['onProgress']): Promise<Image[]> {
+async function readImages(file: MrdFileReader, group: string, series: string, onProgress?: Mrd2gifOptions['onProgress']): Promise<Image[]> {
   const images: Image[] = [];
   const total = file.imageCount(group, series);
   // Batches of 32 images: measured cheaper than the reader's adaptive default on long series
@@ -324,7 +328,7 @@ async function writeRendered(r: RenderedSeries, outDir: string, name: string, op
   return { files, width: frames[0].width, height: frames[0].height };
 }
 
-function lastGroup(file: MrdFile, path: string): string {
+function lastGroup(file: MrdFileReader, path: string): string {
   const groups = file.groups();
   if (groups.length === 0) throw new Error(`${path}: the file has no groups`);
   // h5py lists groups by name; the reference takes the last of that list
@@ -344,14 +348,14 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
   // GIF encoding workers start now, so that their start-up overlaps reading and windowing.
   const script = (opts.filetype ?? 'gif') === 'gif' ? gifWorkerScript() : null;
   const pool = script && gifThreads() > 1 ? new GifWorkerPool(script, gifThreads() - 1) : null;
-  let file: MrdFile;
+  let file: MrdFileReader;
   try {
-    file = await MrdFile.open(filename);
+    file = await openMrdFile(filename);
   } catch (e) {
     await pool?.close();
     throw e;
   }
-  let ref: MrdFile | null = null;
+  let ref: MrdFileReader | null = null;
   try {
     const groups = file.groups();
     logger.info(`File ${filename} contains ${groups.length} groups:`);
@@ -371,7 +375,7 @@ export async function mrd2gif(filename: string, options: Mrd2gifOptions = {}): P
 
     let refGroup: string | undefined;
     if (opts.refFilename) {
-      ref = await MrdFile.open(opts.refFilename);
+      ref = await openMrdFile(opts.refFilename);
       refGroup = opts.refInGroup || lastGroup(ref, opts.refFilename);
       if (!ref.groups().includes(refGroup)) throw new Error(`${opts.refFilename}: could not find group ${refGroup}`);
       logger.info(`Reference file ${opts.refFilename}: comparing with group ${refGroup}`);

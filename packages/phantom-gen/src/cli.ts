@@ -1,12 +1,15 @@
 /**
  * mrd-phantom: Cartesian Shepp-Logan raw data (reference
  * `generate_cartesian_shepp_logan_dataset.py`, with the ISMRMRD C++ tool's -w/-C/-k/-d and our
- * --seed and --force).
+ * --seed and --force); `--format mrd2`/`ndjson`: MRD v2's `mrd.tools.phantom` (its options,
+ * defaults and output, stdout when no file is named).
  */
 import { runCli, toolParser, toolVersion, type NumberRule } from '@mrd-tools/tool-kit/cli';
 import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
+import { writeMrdV2Phantom } from './write-mrd-v2.js';
+
 import { basename, dirname } from 'node:path';
 
 const positive: NumberRule = { min: 0, minExclusive: true };
@@ -42,19 +45,23 @@ async function main(): Promise<number> {
     name: 'mrd-phantom',
     version: toolVersion(import.meta.url),
     numbers: NUMBERS,
-    usage: '$0 [options]\n\nGenerates Cartesian raw data (k-space readouts) of the modified Shepp-Logan phantom seen by a birdcage coil array, with noise, into an MRD (ISMRMRD HDF5) file.',
+    usage: '$0 [options]\n\nGenerates Cartesian raw data (k-space readouts) of the modified Shepp-Logan phantom seen by a birdcage coil array, with noise, into an MRD (ISMRMRD HDF5) file, or with --format mrd2 (ndjson) the MRD v2 stream of upstream\'s `mrd.tools.phantom` (to stdout unless -o names a file, e.g. `mrd-phantom --format mrd2 | mrd-server --stdio -c simplefft > recon.mrd`).',
   })
-    .option('output', { alias: 'o', type: 'string', default: 'testdata.h5', describe: 'Output MRD file. An existing file is never overwritten: a new group is added to it, or readouts are appended to a group describing the same acquisition (as the reference does); anything else needs --force or another name.' })
+    .option('format', { type: 'string', choices: ['hdf5', 'mrd2', 'ndjson'], describe: 'Output format. hdf5: MRD v1 (ISMRMRD) HDF5 file, the reference generator\'s dataset. mrd2: MRD v2 binary stream (yardl), the dataset of MRD v2\'s `mrd.tools.phantom` (same header, readouts and simulation; FOV 300 mm, coil maps not normalised, no noise readouts unless -C, T-SENSE layout with -a/-w). ndjson: the same as MRD v2 NDJSON. Default: from the output\'s extension (.mrd: mrd2, .ndjson: ndjson), else hdf5.' })
+    .option('output', { alias: 'o', type: 'string', describe: 'Output file. hdf5 (default testdata.h5): an existing file is never overwritten: a new group is added to it, or readouts are appended to a group describing the same acquisition (as the reference does); anything else needs --force or another name. mrd2/ndjson: default (or -) stdout, as upstream; an existing file is replaced only with --force.' })
     .option('matrix-size', { alias: ['m', 'matrix'], type: 'number', default: 256, describe: 'Image matrix size (square): phase-encoding lines and reconstructed readout samples.' })
     .option('coils', { alias: 'c', type: 'number', default: 8, describe: 'Number of receive coils (birdcage sensitivities, relative radius 1.5).' })
     .option('oversampling', { alias: ['s', 'O'], type: 'number', default: 2, describe: 'Readout oversampling factor (zero padding of the image along the readout before the FFT).' })
     .option('repetitions', { alias: 'r', type: 'number', default: 1, describe: 'Number of repetitions, each with its own noise.' })
     .option('acceleration', { alias: 'a', type: 'number', default: 1, describe: 'Acceleration factor. Without -w: the lines are written in R interleaved passes (0, R, 2R, ..., then 1, R+1, ...), every line once, as the reference. With -w: the C++ tool\'s undersampled layout.' })
     .option('noise-level', { alias: 'n', type: 'number', default: 0.05, describe: 'Standard deviation of the complex Gaussian noise (real and imaginary parts each). 0 gives noise-free data.' })
-    .option('calibration-width', { alias: 'w', type: 'number', describe: 'Use the C++ tool\'s undersampled layout: per repetition R passes, each with every R-th line plus a fully sampled central calibration region of this many lines, flagged IS_PARALLEL_CALIBRATION(_AND_IMAGING) as the C++ tool does; the repetition counter numbers the passes. Not given: the reference layout.' })
-    .option('noise-calibration', { alias: 'C', type: 'boolean', default: true, describe: 'Write 32 noise readouts (flagged IS_NOISE_MEASUREMENT) before the imaging data, as the reference. --no-noise-calibration leaves them out.' })
-    .option('k-coordinates', { alias: 'k', type: 'boolean', default: false, describe: 'Store k-space coordinates with each imaging readout (2-D trajectory, kx and ky in cycles per matrix, as the C++ tool).' })
+    .option('calibration-width', { alias: 'w', type: 'number', describe: 'mrd2/ndjson: fully sampled central lines of the T-SENSE layout (default 0, as upstream). hdf5: use the C++ tool\'s undersampled layout: per repetition R passes, each with every R-th line plus a fully sampled central calibration region of this many lines, flagged IS_PARALLEL_CALIBRATION(_AND_IMAGING) as the C++ tool does; the repetition counter numbers the passes. Not given: the reference layout.' })
+    .option('noise-calibration', { alias: 'C', type: 'boolean', describe: 'Write 32 noise readouts (flagged IS_NOISE_MEASUREMENT) before the imaging data. Default: yes for hdf5 (as the reference; --no-noise-calibration leaves them out), no for mrd2/ndjson (as upstream\'s -C).' })
+    .option('k-coordinates', { alias: ['k', 'K', 'store-coordinates'], type: 'boolean', default: false, describe: 'Store k-space coordinates with each imaging readout (2-D trajectory, kx and ky in cycles per matrix, as the C++ tool; in MRD v2 a [2, samples] trajectory, as upstream\'s -K/--store-coordinates).' })
     .option('dataset', { alias: 'd', type: 'string', default: 'dataset', describe: 'Group name of the dataset inside the file.' })
+    .option('output-phantom', { type: 'string', describe: 'mrd2/ndjson only: also write the phantom image as upstream does (an MRD v2 binary file: the header and one ArrayComplexFloat [1, 1, n, n]).' })
+    .option('output-csm', { type: 'string', describe: 'mrd2/ndjson only: also write the coil sensitivities (ArrayComplexFloat [coils, 1, n, n]), as upstream.' })
+    .option('output-coils', { type: 'string', describe: 'mrd2/ndjson only: also write the coil images zero-padded along the readout (ArrayComplexFloat [coils, 1, n, oversampling * n]), as upstream.' })
     .option('seed', { type: 'number', describe: 'Seed of the noise generator, for reproducible noise. Default: a random seed, printed so the run can be repeated.' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the output file if it exists (all its content is lost).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing but errors.' })
@@ -76,8 +83,37 @@ async function main(): Promise<number> {
     .option('ecg', { type: 'boolean', default: false, describe: '[spiral] Also write ECG waveforms (waveform_id 0, trigger on channel 4) consistent with the heart motion.' })
     .option('pilot-tone', { type: 'boolean', default: false, describe: '[spiral] Also write a pilot-tone waveform (waveform_id 1025: channel 0 respiratory signal, 2 cardiac triggers, 4 derivative triggers).' })
     .option('metafile-dir', { type: 'string', describe: '[spiral] Folder for the <hash>.mat metafile. Default: seq_meta/ in the output file\'s folder (the recons\' default metafile_paths, relative to the server\'s working directory). An identical metafile already there is kept; a different one is replaced only with --force.' })
+    .check((a) => {
+      const fmt = a.format ?? (/\.(mrd|ndjson)$/.test(String(a.output ?? '')) ? 'mrd2' : 'hdf5');
+      if (fmt !== 'hdf5' && a.trajectory !== 'cartesian') throw new Error(`--trajectory ${a.trajectory} is written as HDF5 only (--format hdf5)`);
+      for (const o of ['output-phantom', 'output-csm', 'output-coils']) if (fmt === 'hdf5' && a[o] !== undefined) throw new Error(`--${o} belongs to --format mrd2 (upstream's MRD v2 phantom)`);
+      return true;
+    })
     .parseAsync();
 
+  const output = argv.output as string | undefined;
+  const format = (argv.format as string | undefined) ?? (output?.endsWith('.mrd') ? 'mrd2' : output?.endsWith('.ndjson') ? 'ndjson' : 'hdf5');
+  if (format !== 'hdf5') {
+    const toStdout = output === undefined || output === '-';
+    // Messages go to stderr when the stream goes to stdout.
+    const log = toStdout ? process.stderr : process.stdout;
+    const sayV2 = (s: string) => {
+      if (!argv.quiet) log.write(s + '\n');
+    };
+    let bar: TextProgressBar | undefined;
+    const r = await writeMrdV2Phantom({
+      output, encoding: format === 'ndjson' ? 'ndjson' : 'binary', force: argv.force,
+      matrixSize: argv['matrix-size'], coils: argv.coils, repetitions: argv.repetitions, acceleration: argv.acceleration,
+      oversampling: argv.oversampling, noiseLevel: argv['noise-level'], calibrationWidth: argv['calibration-width'] ?? 0,
+      noiseCalibration: argv['noise-calibration'] ?? false, storeCoordinates: argv['k-coordinates'], seed: argv.seed,
+      outputPhantom: argv['output-phantom'], outputCsm: argv['output-csm'], outputCoils: argv['output-coils'],
+      onProgress: argv.quiet ? undefined : (d, t) => (bar ??= new TextProgressBar('Writing', t, log)).update(d),
+    });
+    bar?.finish();
+    if (argv['noise-level'] > 0) sayV2(`Noise seed: ${r.seed} (repeat with --seed ${r.seed})`);
+    if (!toStdout) sayV2(`Saved ${r.readouts} readouts to ${r.output}`);
+    return 0;
+  }
   const say = (s: string) => {
     if (!argv.quiet) process.stdout.write(s + '\n');
   };
@@ -85,7 +121,7 @@ async function main(): Promise<number> {
     say('Creating spiral Shepp-Logan phantom raw data:');
     let bar: TextProgressBar | undefined;
     const r = await writeSpiralPhantom({
-      output: argv.output,
+      output: output ?? 'testdata.h5',
       dataset: argv.dataset, force: argv.force, interleaves: argv.interleaves, fovCm: argv.fov, resolutionMm: argv['spatial-resolution'],
       dt: argv.dt, gmaxMTm: argv.gmax, smaxTms: argv.smax, vd: argv.vd, trMs: argv.tr, arms: argv.arms, coils: argv.coils,
       preDiscard: argv['pre-discard'], noiseLevel: argv['noise-level'], seed: argv.seed, ecg: argv.ecg, pilotTone: argv['pilot-tone'],
@@ -110,7 +146,7 @@ async function main(): Promise<number> {
   say(`${argv.coils} coils with ${argv.oversampling} oversampling and ${argv['noise-level'].toFixed(2)} noise level`);
   let bar: TextProgressBar | undefined;
   const result = await writeCartesianPhantom({
-    output: argv.output,
+    output: output ?? 'testdata.h5',
     dataset: argv.dataset,
     force: argv.force,
     matrixSize: argv['matrix-size'],
@@ -120,7 +156,7 @@ async function main(): Promise<number> {
     acceleration: R,
     noiseLevel: argv['noise-level'],
     calibrationWidth: argv['calibration-width'],
-    noiseCalibration: argv['noise-calibration'],
+    noiseCalibration: argv['noise-calibration'] ?? true,
     kCoordinates: argv['k-coordinates'],
     seed: argv.seed,
     onProgress: argv.quiet ? undefined : (d, t) => (bar ??= new TextProgressBar('Writing', t)).update(d),

@@ -4,7 +4,7 @@
  * table's filters, the k-space selection and the counter ranges the page offers.
  */
 import type { AcquisitionHeader } from '@mrd-tools/core/headers';
-import type { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import type { MrdFileReader } from '@mrd-tools/core/mrd-v2-file';
 
 export const COUNTER_NAMES = ['kspace_encode_step_1', 'kspace_encode_step_2', 'average', 'slice', 'contrast', 'phase', 'repetition', 'set', 'segment'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -38,7 +38,7 @@ export class AcquisitionIndex {
     this.physio0 = new Uint32Array(count);
   }
 
-  static async build(file: MrdFile, group: string): Promise<AcquisitionIndex> {
+  static async build(file: MrdFileReader, group: string): Promise<AcquisitionIndex> {
     const ix = new AcquisitionIndex(file.acquisitionCount(group));
     let i = 0;
     const fields = ['flags', 'idx', 'active_channels', 'number_of_samples', 'trajectory_dimensions', 'acquisition_time_stamp', 'physiology_time_stamp'] as const;

@@ -178,9 +178,10 @@ export class ViewServer {
       case '/api/files':
         return json(this.filesInfo());
       case '/api/xml': {
-        const src = this.source(url);
+        // read first: an unknown group is a 404, not a 200 cut short
+        const xml = this.source(url).xml(p.get('g') ?? '');
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(src.xml(p.get('g') ?? ''));
+        res.end(xml);
         return;
       }
       case '/api/acquisitions':

@@ -5,13 +5,18 @@
  * filter, the k-space view or the counter ranges need it, and a series' window (mrd2gif's median
  * of percentiles over every frame) streamed in the background. Nothing is read twice: the
  * index, windows and filter results are cached per group/series.
+ *
+ * MRD v2 files (binary or NDJSON, by their first bytes) are opened with mrd-core's mrd-v2-file:
+ * decoded once into memory (files up to 1 GiB for now) and shown as the group `dataset` of their
+ * v1 conversion, so every view and endpoint works the same on them.
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AcquisitionFlag } from '@mrd-tools/core/constants';
 import { findColourTable, loadColourTable } from '@mrd-tools/mrd2gif/colour-tables';
 import type { WindowRange } from '@mrd-tools/mrd2gif/preview';
-import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { openMrdFile, type MrdFileReader } from '@mrd-tools/core/mrd-v2-file';
+import { parseMeta } from '@mrd-tools/core/meta';
 import type { AcquisitionHeader, ImageHeader } from '@mrd-tools/core/headers';
 import type { Image } from '@mrd-tools/core/messages';
 import { applyRescale, framesOfImage, SeriesWindowAccumulator } from '@mrd-tools/mrd2gif/source-frames';
@@ -64,10 +69,10 @@ export class MrdSource {
   /** Image headers of each series (read once: navigation and frame offsets need them all). */
   private readonly imageHeads = new Map<string, Promise<SeriesHead[]>>();
 
-  private constructor(readonly id: number, readonly path: string, readonly file: MrdFile, private readonly toolDir: string | undefined) {}
+  private constructor(readonly id: number, readonly path: string, readonly file: MrdFileReader, private readonly toolDir: string | undefined) {}
 
   static async open(id: number, path: string, toolDir?: string): Promise<MrdSource> {
-    return new MrdSource(id, path, await MrdFile.open(path), toolDir);
+    return new MrdSource(id, path, await openMrdFile(path), toolDir);
   }
 
   close(): void {

@@ -2,7 +2,8 @@
  * Birdcage receive-coil sensitivities as ismrmrd-python-tools' `generate_birdcage_sensitivities`
  * (itself after `mri_birdcage.m` of Jeff Fessler's IRT): coil c sits at relative radius r and
  * angle 2*pi*c/nc; its sensitivity at a pixel is (1/distance) * exp(i*(atan2(x, -y) - 2*pi*c/nc)).
- * The pixel grid is `(k - n/2) / (n/2)` (true division, as the Python tool). With `normalize`
+ * The pixel grid is `(k - n/2) / (n/2)` (true division, as the Python tool; MRD v2's
+ * `mrd.tools.simulation` uses `n >> 1`, option `integerHalf`). With `normalize`
  * the maps are divided by their root sum of squares, so the RSS of the result is 1 everywhere.
  *
  * Computed in double precision and rounded to complex64 where the reference stores complex64
@@ -15,6 +16,8 @@ export interface BirdcageOptions {
   relativeRadius?: number;
   /** Divide by the root sum of squares over coils (default true). */
   normalize?: boolean;
+  /** Grid centre and scale `n >> 1` (MRD v2's simulation) instead of `n / 2` (default false). */
+  integerHalf?: boolean;
 }
 
 export function birdcageSensitivities(n: number, coils: number, options: BirdcageOptions = {}): Float32Array {
@@ -23,7 +26,7 @@ export function birdcageSensitivities(n: number, coils: number, options: Birdcag
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`coil map matrix size must be a positive integer, got ${n}`);
   if (!Number.isInteger(coils) || coils < 1) throw new RangeError(`number of coils must be a positive integer, got ${coils}`);
   const out = new Float32Array(2 * coils * n * n);
-  const half = n / 2;
+  const half = options.integerHalf ? n >> 1 : n / 2;
   for (let c = 0; c < coils; c++) {
     const angle = c * ((2 * Math.PI) / coils);
     const coilX = relativeRadius * Math.cos(angle);

@@ -67,7 +67,7 @@ export type ResolvedCartesianPhantomOptions = Required<Omit<CartesianPhantomOpti
 };
 
 /** Number of noise readouts the reference writes. */
-const PHANTOM_NOISE_READOUTS = 32;
+export const PHANTOM_NOISE_READOUTS = 32;
 
 /** Python's round() (half to even) for the values the reference rounds. */
 export function roundHalfEven(v: number): number {
@@ -171,7 +171,7 @@ function limit(minimum: number, maximum: number, center: number): Limit {
 }
 
 /** The XML header model of the dataset (the reference's, with the kspace_encoding_step_2 limit). */
-function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): IsmrmrdHeader {
+export function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): IsmrmrdHeader {
   const nx = o.matrixSize;
   const ny = o.matrixSize;
   const nkx = o.oversampling * nx;
@@ -217,14 +217,28 @@ function cartesianPhantomHeader(o: ResolvedCartesianPhantomOptions): IsmrmrdHead
 }
 
 /**
+ * Which simulation: ismrmrd-python-tools' (v1 reference: linspace grid, RSS-normalised coil maps)
+ * or MRD v2's `mrd.tools.simulation` (pixel grid `n >> 1`, coil maps not normalised).
+ */
+export type PhantomSimulation = 'ismrmrd-python-tools' | 'mrd-v2';
+
+/**
  * Noise-free k-space of the coil images: complex64 [coil][ky][kx] with kx = oversampling * n,
  * centred orthonormal FFT of the zero-padded coil images.
  */
-async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number): Promise<Float32Array> {
+/** The simulation's intermediate images (complex64 interleaved, C order): phantom [n][n], coil maps [coil][n][n], zero-padded coil images [coil][n][nkx]. */
+export interface PhantomSimulationImages {
+  phantom: Float32Array;
+  csm: Float32Array;
+  coilImages: Float32Array;
+}
+
+export async function cartesianPhantomKspace(matrixSize: number, coils: number, oversampling: number, simulation: PhantomSimulation = 'ismrmrd-python-tools', capture?: (images: PhantomSimulationImages) => void): Promise<Float32Array> {
   const n = matrixSize;
   const nkx = oversampling * n;
-  const phantom = sheppLoganPhantom(n);
-  const csm = birdcageSensitivities(n, coils);
+  const v2 = simulation === 'mrd-v2';
+  const phantom = v2 ? sheppLoganPhantom(n, undefined, 'pixel') : sheppLoganPhantom(n);
+  const csm = v2 ? birdcageSensitivities(n, coils, { normalize: false, integerHalf: true }) : birdcageSensitivities(n, coils);
   const pad = Math.floor((nkx - n) / 2);
   // coil images, complex64 * float32 products as numpy, zero padded along x
   const img = new Float32Array(2 * coils * n * nkx);
@@ -238,6 +252,11 @@ async function cartesianPhantomKspace(matrixSize: number, coils: number, oversam
         img[2 * (dst + x) + 1] = csm[2 * (src + x) + 1] * p;
       }
     }
+  }
+  if (capture) {
+    const ph = new Float32Array(2 * n * n);
+    for (let k = 0; k < n * n; k++) ph[2 * k] = phantom[k]!;
+    capture({ phantom: ph, csm, coilImages: img });
   }
   const shape = [coils, n, nkx];
   const shifted = ifftshift(img, shape, [1, 2], 2);

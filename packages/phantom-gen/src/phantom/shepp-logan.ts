@@ -5,6 +5,10 @@
  * so that boundary pixels fall on the same side), intensities accumulated in float32.
  *
  * The image is returned row-major `[y][x]` (numpy's `[row, col]`): y is the first grid axis.
+ *
+ * The `'pixel'` grid is the one of MRD v2's `mrd.tools.simulation.generate_phantom`: pixel i at
+ * `(i - (n >> 1)) / (n >> 1)`, each intensity added in double precision to the float32 value
+ * (a complex64 scalar plus a Python complex) and rounded back to float32.
  */
 
 /** One ellipse: additive intensity, semi-axes a (along x) and b (along y), centre, rotation in degrees. */
@@ -59,13 +63,27 @@ export function linspaceGrid(n: number): Float64Array {
   return g;
 }
 
+/** MRD v2's pixel grid: `(i - (n >> 1)) / (n >> 1)`. */
+export function pixelGrid(n: number): Float64Array {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`phantom matrix size must be an integer >= 2, got ${n}`);
+  const h = n >> 1;
+  const g = new Float64Array(n);
+  for (let i = 0; i < n; i++) g[i] = (i - h) / h;
+  return g;
+}
+
+/** Which generator's pixel grid and accumulation: ismrmrd-python-tools' (v1) or MRD v2's. */
+export type PhantomGrid = 'linspace' | 'pixel';
+
 /**
  * The phantom image, n x n, float32, row-major [y][x].
  * @param n matrix size (>= 2)
  * @param ellipses defaults to the modified Shepp-Logan set
+ * @param gridKind 'linspace' (default, ismrmrd-python-tools) or 'pixel' (MRD v2's simulation)
  */
-export function sheppLoganPhantom(n: number, ellipses: readonly PhantomEllipse[] = MODIFIED_SHEPP_LOGAN_ELLIPSES): Float32Array {
-  const grid = linspaceGrid(n);
+export function sheppLoganPhantom(n: number, ellipses: readonly PhantomEllipse[] = MODIFIED_SHEPP_LOGAN_ELLIPSES, gridKind: PhantomGrid = 'linspace'): Float32Array {
+  const pixel = gridKind === 'pixel';
+  const grid = pixel ? pixelGrid(n) : linspaceGrid(n);
   const ph = new Float32Array(n * n);
   for (const e of ellipses) {
     const a2 = e.a * e.a;
@@ -73,7 +91,7 @@ export function sheppLoganPhantom(n: number, ellipses: readonly PhantomEllipse[]
     const phi = (e.phiDeg * Math.PI) / 180;
     const cosP = Math.cos(phi);
     const sinP = Math.sin(phi);
-    const add = Math.fround(e.intensity);
+    const add = pixel ? e.intensity : Math.fround(e.intensity);
     // Bounding box pre-check would change nothing numerically; the full test is cheap (n^2 * 10).
     for (let iy = 0; iy < n; iy++) {
       const y = grid[iy] - e.y0;
