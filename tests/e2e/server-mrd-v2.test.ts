@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 import {
-  decodeMrdV2, decodeMrdV2Ndjson, imageToV1, MrdV2StreamDecoder, MrdV2ToV1, type Header, type StreamItem,
+  decodeMrdV2, decodeMrdV2Ndjson, imageToV1, MrdV2StreamDecoder, MrdV2ToV1, type Header, type ImageItem, type StreamItem,
 } from '@mrd-tools/core/mrd-v2';
 import { reference } from '@mrd-tools/core/testing';
 import { assertBuilt, exchange, serverCli, startServer, type RunningServer } from './server-harness.js';
@@ -105,7 +105,7 @@ describe('mrd-server --stdio with MRD v2 and v1 streams', () => {
     expect(msgs.at(-1)!.type).toBe('close');
     const v1Images = msgs.filter((m) => m.type === 'image').map((m) => (m as { image: { data: ArrayLike<number> } }).image.data);
     const v2 = decodeMrdV2(new Uint8Array(stdio(['-c', 'simplefft'], phantom).stdout));
-    expect(v1Images.map((d) => Array.from(d))).toEqual(v2.items.map((it) => Array.from(imageToV1(it).data as ArrayLike<number>)));
+    expect(v1Images.map((d) => Array.from(d))).toEqual(v2.items.map((it) => Array.from(imageToV1(it as ImageItem).data as ArrayLike<number>)));
   });
 
   it('a truncated v2 input fails: exit status 1, the error on stderr, the output without its end marker', () => {
@@ -147,7 +147,7 @@ for (const mode of ['worker', '-m'] as const) {
       expect(msgs.at(-1)!.type).toBe('close');
       const v1Images = msgs.filter((m) => m.type === 'image').map((m) => Array.from((m as { image: { data: ArrayLike<number> } }).image.data));
       const v2 = decodeMrdV2(new Uint8Array(await exchange(server.port, phantom, { endAfterWrite: true })));
-      expect(v1Images).toEqual(v2.items.map((it) => Array.from(imageToV1(it).data as ArrayLike<number>)));
+      expect(v1Images).toEqual(v2.items.map((it) => Array.from(imageToV1(it as ImageItem).data as ArrayLike<number>)));
     });
 
     it('a v2 stream cut short gets an answer without its end marker (the error is logged) and the server keeps serving', async () => {
