@@ -8,7 +8,8 @@
  * (tests/fixtures/reference/mrd-v2): int16 within 1 after scaling upstream's floats to ours.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
 import type { MrdMessage } from '@mrd-tools/core/connection';
@@ -16,7 +17,7 @@ import {
   decodeMrdV2, decodeMrdV2Ndjson, imageToV1, MrdV2StreamDecoder, MrdV2ToV1, type Header, type ImageItem, type StreamItem,
 } from '@mrd-tools/core/mrd-v2';
 import { reference } from '@mrd-tools/core/testing';
-import { assertBuilt, exchange, serverCli, startServer, type RunningServer } from './server-harness.js';
+import { assertBuilt, exchange, serverCli, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const PHANTOM = reference('mrd-v2/phantom_m64_c4_r2_n0.mrd');
 const PHANTOM_NDJSON = reference('mrd-v2/phantom_m16_c2_n0_traj.ndjson');
@@ -106,6 +107,26 @@ describe('mrd-server --stdio with MRD v2 and v1 streams', () => {
     const v1Images = msgs.filter((m) => m.type === 'image').map((m) => (m as { image: { data: ArrayLike<number> } }).image.data);
     const v2 = decodeMrdV2(new Uint8Array(stdio(['-c', 'simplefft'], phantom).stdout));
     expect(v1Images.map((d) => Array.from(d))).toEqual(v2.items.map((it) => Array.from(imageToV1(it as ImageItem).data as ArrayLike<number>)));
+  });
+
+  it('a module that fails: exit status 1, its ERROR in the log (v2 has no text message), what it sent kept, no end marker', () => {
+    const dir = tempDir('mrd-v2-boom-');
+    writeFileSync(join(dir, 'boom.ts'), `
+export async function process(connection: any): Promise<void> {
+  let n = 0;
+  for await (const msg of connection) {
+    if (msg.type === 'acquisition' && ++n === 3) throw new Error('kaboom after two acquisitions');
+    if (msg.type === 'acquisition') await connection.sendAcquisition(msg.acquisition);
+  }
+}
+`);
+    const r = stdio(['-c', 'boom', '--modules-dir', dir], phantom);
+    expect(r.status).toBe(1);
+    expect(String(r.stderr)).toMatch(/MRD v2 client \(no text messages in MRD v2\): ERROR boom: kaboom after two acquisitions/);
+    const dec = new MrdV2StreamDecoder();
+    const events = dec.push(new Uint8Array(r.stdout));
+    expect(events.filter((e) => e.type === 'item')).toHaveLength(2);
+    expect(() => dec.end()).toThrow(/end marker/);
   });
 
   it('a truncated v2 input fails: exit status 1, the error on stderr, the output without its end marker', () => {
