@@ -124,8 +124,13 @@ describe.skipIf(!peer)(`mrd-server with upstream MRD v2 tools${skipped}`, () => 
     const answer = stdio(['-c', 'passthrough', '--modules-dir', modules], phantom);
     // the modules see v1 messages: the acquisitions' optional fields come back as 0 (as through upstream's converters)
     expect(decodeMrdV2(new Uint8Array(answer)).items).toHaveLength(decodeMrdV2(new Uint8Array(phantom)).items.length);
-    const overTcp = await exchange(server.port, phantom, { endAfterWrite: true });
-    expect(Buffer.compare(overTcp, answer)).toBe(0);
+    const passthrough = await startServer(['-c', 'passthrough', '--modules-dir', modules, '-m']);
+    try {
+      const overTcp = await exchange(passthrough.port, phantom, { endAfterWrite: true });
+      expect(Buffer.compare(overTcp, answer)).toBe(0);
+    } finally {
+      await passthrough.stop();
+    }
     const recon = decodeMrdV2(new Uint8Array(py(['-m', 'mrd.tools.stream_recon'], answer))).items;
     expect(recon.map((i) => i.type)).toEqual(upstreamRecon.map((i) => i.type));
     for (let k = 0; k < recon.length; k++) {
