@@ -67,7 +67,7 @@ describe('docs/mrd-v2.md: the MRD v2 recon commands', () => {
         writeFileSync(portFile, String(server.port));
         continue;
       }
-      const r = spawnSync('bash', ['-e', '-c', block.join('\n')], {
+      const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', block.join('\n')], {
         cwd: dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, encoding: 'utf8', timeout: 120_000,
       });
       expect(r.status, `${block.join('\n')}\n${r.stdout}\n${r.stderr}`).toBe(0);
@@ -75,11 +75,13 @@ describe('docs/mrd-v2.md: the MRD v2 recon commands', () => {
     const recon = decodeMrdV2(new Uint8Array(readFileSync(join(dir, 'recon.mrd'))));
     expect(recon.items.map((i) => i.type)).toEqual(['imageInt16', 'imageInt16']);
     expect(Buffer.compare(readFileSync(join(dir, 'recon_tcp.mrd')), readFileSync(join(dir, 'recon.mrd')))).toBe(0);
-    const h5 = await MrdFile.open(join(dir, 'recon.h5'));
-    try {
-      expect(h5.imageSeries(h5.groups()[0]!).length).toBe(1);
-    } finally {
-      h5.close();
+    for (const name of ['recon.h5', 'recon_pipe.h5']) {
+      const h5 = await MrdFile.open(join(dir, name));
+      try {
+        expect(h5.imageSeries(h5.groups()[0]!).length, name).toBe(1);
+      } finally {
+        h5.close();
+      }
     }
     const tcpH5 = await MrdFile.open(join(dir, 'recon_tcp.h5'));
     try {
