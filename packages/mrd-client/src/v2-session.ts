@@ -1,10 +1,11 @@
 /**
- * mrd-client and MRD v2 (issue 17): v2 inputs (`.mrd` binary, `.ndjson`, or a file starting
- * with the yardl magic) are sent as the v2 binary stream (NDJSON re-encoded on the way), the
+ * mrd-client and MRD v2 (issue 17): v2 inputs (told by their first bytes: the yardl magic, or
+ * `{"yardl":` for NDJSON) are sent as the v2 binary stream (NDJSON re-encoded on the way), the
  * client then ends its side of the connection (the v2 stream's end marker is its CLOSE); the
  * server answers in v2 (its default config runs: v2 carries no config). Outputs are written in
- * v2 when their name ends in `.mrd` / `.ndjson` or with `--output-format mrd2|ndjson`, else into
- * an HDF5 group as for v1 (the answer mapped to v1 messages).
+ * v2 when their name (-o) ends in `.mrd` / `.ndjson` or with `--output-format mrd2|ndjson`, else
+ * into an HDF5 group as for v1 (the answer mapped to v1 messages); the default output (no -o)
+ * has the input's generation.
  *
  * A v2 output file is written under a temporary name and published only when the session
  * completed (the server's end marker arrived, no ERROR): MRD v2 files have no "incomplete"
@@ -30,11 +31,11 @@ import type { ClientOptions, ClientSummary } from './client.js';
 export const OUTPUT_FORMATS = ['hdf5', 'mrd2', 'ndjson'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** Whether `filename` is an MRD v2 file: by its extension (.mrd, .ndjson), else by its first bytes. */
+/**
+ * Whether `filename` is an MRD v2 file, by its first bytes (the yardl magic, or `{"yardl":`), not
+ * its name: MRD v1 HDF5 files are sometimes named .mrd too.
+ */
 export function isMrdV2Input(filename: string): boolean {
-  const ext = extname(filename).toLowerCase();
-  if (ext === '.mrd' || ext === '.ndjson') return true;
-  if (ext === '.h5' || ext === '.hdf5') return false;
   try {
     const fd = openSync(filename, 'r');
     try {
@@ -48,6 +49,15 @@ export function isMrdV2Input(filename: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The format of the default output (no -o): the input's generation (a v1 HDF5 input named .mrd
+ * keeps its HDF5 output, as before); a v2 input's is NDJSON when its name ends in .ndjson.
+ */
+export function defaultOutputFormat(filename: string): OutputFormat {
+  if (!isMrdV2Input(filename)) return 'hdf5';
+  return extname(filename).toLowerCase() === '.ndjson' ? 'ndjson' : 'mrd2';
 }
 
 /** The output format: `--output-format`, else the output name's extension (.mrd, .ndjson), else HDF5. */
