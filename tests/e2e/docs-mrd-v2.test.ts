@@ -5,7 +5,7 @@
  * `mrd-server` line starts that server in the background ("in a second terminal"), with `-p 0`
  * added; the `mrd-client` on PATH passes the port it chose. Every other block runs as one shell
  * script, stopping at the first failing command. Then the outputs are checked; then mrd-client's
- * failures with a v2 output: nothing written, exit status 1.
+ * failures with a v2 output: nothing written, exit status 1; and a v1 HDF5 input named .mrd.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -114,5 +114,12 @@ describe('docs/mrd-v2.md: the MRD v2 recon commands', () => {
     expect(cut.stderr).toMatch(/nothing was written to cut_out\.mrd/);
     expect(existsSync(join(dir, 'cut_out.mrd'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('mrd-client tells v2 inputs by their first bytes: a v1 HDF5 file named .mrd is sent as v1 and its default output stays HDF5', () => {
+    copyFileSync(join(dir, 'phantom.h5'), join(dir, 'v1named.mrd'));
+    const r = spawnSync(process.execPath, [clientCli, '-p', String(server!.port), '-q', '-c', 'simplefft', 'v1named.mrd'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'v1named_results.mrd')).subarray(0, 4).toString('latin1')).toBe('\x89HDF');
   });
 });
