@@ -79,7 +79,7 @@ export class ClientConnection {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private readonly input = new MrdFrameScanner();
-  /** The client's generation, from its first bytes: non-null for an MRD v2 client. */
+  /** The client's generation, from its first bytes (`v2.active` for an MRD v2 client). */
   private readonly v2 = new V2Relay();
   private inputScanFailed = false;
   private inputEnded = false;
