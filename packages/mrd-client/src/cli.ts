@@ -18,6 +18,7 @@ import { writePreviews } from './previews.js';
 import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
 import { terminalLogSink } from './status-line.js';
 import { isBatch } from './batch/batch-inputs.js';
+import { defaultOutputFormat, type OutputFormat } from './v2-session.js';
 import { runBatchFromCli } from './batch/batch-cli.js';
 
 /** The input-reader worker's script: its own small bundle when present, else this file. */
@@ -52,6 +53,10 @@ async function main(): Promise<number> {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Suppress logging to stdout (the log file, if any, still gets everything; errors still go to stderr).' })
     .option('ignore-json-config', { type: 'boolean', default: false, describe: 'Remove parameters.config and parameters.customconfig from the JSON additional config (<config>.json in the working directory, or the input\'s configAdditional dataset), so the config given here is the one the server runs.' })
     .option('fix-transposed', { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' })
+    .option('output-format', {
+      type: 'string', choices: ['mrd2', 'ndjson', 'hdf5'],
+      describe: 'Output format: mrd2 (MRD v2 binary stream), ndjson (MRD v2 NDJSON) or hdf5 (MRD v1, a group of an HDF5 file). Default: from the output name given with -o (.mrd: mrd2, .ndjson: ndjson, anything else: hdf5); without -o, the input\'s generation (a batch writes hdf5). An MRD v2 output must be a new file; it is written only when the session completed. MRD v2 inputs (told by their first bytes: the yardl magic, or {"yardl": for NDJSON) are sent as MRD v2 (the server then runs its default config: MRD v2 carries none, so -c, -C and the JSON config apply to MRD v1 inputs only).',
+    })
     .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Batch: sessions at once.' })
     .option('retries', { type: 'number', default: 2, describe: 'Batch: new sessions (new connections, so a load balancer may pick another server) for an input whose server went away before its CLOSE. An input refused with "server busy" or "server shutting down" tries again after a growing backoff (0.5 s to 5 s) for up to 10 minutes, not counted here. A session the server completed, or ended with any other ERROR, is not retried.' })
@@ -118,6 +123,7 @@ async function main(): Promise<number> {
     progress: !argv.quiet,
     readerEntry: readerEntry(),
     earlyReader,
+    outputFormat: (argv['output-format'] as OutputFormat | undefined) ?? (argv.outfile ? undefined : defaultOutputFormat(filename)),
   });
   if (argv.mrd2gif) {
     logger.info('Calling mrd2gif...');

@@ -20,6 +20,10 @@ import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputSourc
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
+import { isMrdV2Input, outputFormatFor, runV2Client, V2ResultsWriter, type OutputFormat } from './v2-session.js';
+
+/** Where a session's results go: an HDF5 group (ResultsWriter) or an MRD v2 file (v2-session.ts). */
+type Results = ResultsWriter | V2ResultsWriter;
 
 /** The reference's placeholder when the input file has no XML header. */
 export const PLACEHOLDER_XML = 'Dummy XML header';
@@ -47,6 +51,8 @@ export interface ClientOptions {
    * when it is for this run's file, closed otherwise.
    */
   earlyReader?: EarlyInputReader | null;
+  /** `--output-format`; default: from the output name (.mrd, .ndjson: MRD v2; else HDF5). */
+  outputFormat?: OutputFormat;
 }
 
 export interface EarlyInputReader {
@@ -116,12 +122,17 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
   const outfile = o.outfile ?? defaultOutfile(o.filename);
   if (o.configLocal && !existsSync(o.configLocal)) throw new ClientInputError(`Could not find local config file ${o.configLocal}`);
   if (!existsSync(o.filename)) throw new ClientInputError(`Input file not found: ${o.filename}`);
+  const outputFormat = outputFormatFor(outfile, o.outputFormat);
+  if (isMrdV2Input(o.filename)) {
+    if (o.earlyReader) void o.earlyReader.source.then((s) => s.close(), () => undefined);
+    return runV2Client({ ...o, outputFormat }, outfile);
+  }
   const file = await openInput(o);
   let closing: Promise<void> | null = null;
   try {
     // start-up: what to send, the connection, the output group
     const plan = await planInput(file, o);
-    const { socket, conn, results } = await connectSession(o, outfile);
+    const { socket, conn, results } = await connectSession(o, outfile, outputFormat, plan.xml);
     // dispatch: results are received while the input is sent
     const receiver = startReceiving(conn, results);
     const sending = await sendInput(o, file, plan, socket, conn, receiver);
@@ -196,11 +207,11 @@ async function planInput(file: InputSource, o: ClientOptions): Promise<InputPlan
 }
 
 /** Connects to the server and prepares the output group. */
-async function connectSession(o: ClientOptions, outfile: string): Promise<{ socket: Socket; conn: SocketConnection; results: ResultsWriter }> {
+async function connectSession(o: ClientOptions, outfile: string, format: OutputFormat, xml: string): Promise<{ socket: Socket; conn: SocketConnection; results: Results }> {
   logger.info(`Connecting to MRD server at ${o.address}:${o.port}`);
   const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
   const conn = new SocketConnection(socket);
-  const results = new ResultsWriter(outfile, o.outGroup, o.fixTransposed);
+  const results = format === 'hdf5' ? new ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new V2ResultsWriter(outfile, format, xml);
   try {
     await results.prepare();
   } catch (err) {
@@ -222,7 +233,7 @@ interface Receiver {
   serverEnded: boolean;
 }
 
-function startReceiving(conn: SocketConnection, results: ResultsWriter): Receiver {
+function startReceiving(conn: SocketConnection, results: Results): Receiver {
   const r: Receiver = { done: Promise.resolve(), closeReceived: false, failed: null, serverEnded: false };
   r.done = (async () => {
     try {
@@ -323,7 +334,7 @@ async function sendInput(
  * input (the rest was not sent).
  */
 async function finishResults(
-  o: ClientOptions, outfile: string, xml: string, results: ResultsWriter,
+  o: ClientOptions, outfile: string, xml: string, results: Results,
   sending: { sent: ClientSummary['sent']; failed: Error | null }, receiver: Receiver,
 ): Promise<ClientSummary> {
   const { sent } = sending;
@@ -334,7 +345,7 @@ async function finishResults(
   else if (receiver.failed) failure = `receiving results failed after ${what}: ${receiver.failed.message}`;
   else if (!receiver.closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
   else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
-  const keep = !failure || results.receivedData;
+  const keep = !failure || (results.receivedData && !(results instanceof V2ResultsWriter));
   if (keep) await results.finish(xml, failure ?? undefined);
   else await results.close();
 

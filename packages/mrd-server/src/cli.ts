@@ -15,6 +15,7 @@ import { prepareOutputFolder } from '@mrd-tools/core/file-output';
 import { MrdServer, defaultMaxSessions, DEFAULT_IDLE_TIMEOUT_MS, SESSIONS_PER_CORE, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
+import { runStdioSession } from './stdio-session.js';
 import { provideCoreToUserModules } from './user-modules.js';
 import { checkEnvironment, environmentHelp, ENV_PREFIX, splitEnvironmentLists } from './operations/env-options.js';
 import { LOG_FORMATS, type LogFormat } from './operations/json-log.js';
@@ -60,8 +61,12 @@ async function main(): Promise<void> {
       describe: 'Address to listen on. The default accepts only connections from this machine; use 0.0.0.0 to accept connections from the network (the start scripts and the container do).',
     })
     .option('defaultConfig', {
-      alias: 'd', type: 'string', default: DEFAULTS.defaultConfig,
-      describe: 'Default (fallback) config module, used when the config the client asks for is not a built-in module nor a user module.',
+      alias: ['d', 'c'], type: 'string', default: DEFAULTS.defaultConfig,
+      describe: 'Default config module (also -c, --default-config): the fallback when the config a v1 client asks for is not a built-in module nor a user module, and the config every MRD v2 client gets (MRD v2 streams carry no config; upstream\'s v2 tools run one recon each).',
+    })
+    .option('stdio', {
+      type: 'boolean', default: false,
+      describe: 'Run one session from stdin to stdout instead of listening (MRD v1 or v2, told by the first bytes), as upstream\'s MRD v2 tools are chained: mrd-phantom --format mrd2 | mrd-server --stdio -c simplefft | mrd-convert - --from mrd -o out.h5. Logs go to stderr. Exit status 0 when the session succeeded, 1 when it failed (the error is logged; an MRD v2 output then lacks its end-of-stream marker).',
     })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose output: log every message at DEBUG level.' })
     .option('logfile', { alias: 'l', type: 'string', describe: 'Path to a log file (its folder is created). Log lines go to the file and to stdout.' })
@@ -135,12 +140,19 @@ async function main(): Promise<void> {
   // a log file in a read-only (or otherwise unwritable) folder is named as such
   if (argv.logfile) await prepareOutputFolder(dirname(resolve(argv.logfile)), argv.logfile);
   const logFormat = argv['log-format'] as LogFormat;
-  configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, format: logFormat, announce: true });
+  configureServerLogging({ level, crlf: argv.crlf, file: argv.logfile, format: logFormat, announce: true, console: argv.stdio ? 'stderr' : 'stdout' });
   provideCoreToUserModules(coreNamespaces());
   // --config-dir / --metafile-dir reach the recons (in every session worker or process, which
   // inherit the environment) through the search paths they already read
   prependSearchPath('MRD_TOOLS_CONFIG_PATH', argv['config-dir'] as string[]);
   prependSearchPath('MRD_TOOLS_METAFILE_PATH', argv['metafile-dir'] as string[]);
+
+  if (argv.stdio) {
+    process.exitCode = await runStdioSession({
+      defaultConfig: argv.defaultConfig, savedata: argv.savedata, savedataFolder: argv.savedataFolder, modulesDirs: argv['modules-dir'] as string[],
+    });
+    return;
+  }
 
   const version = toolVersion(import.meta.url);
   const httpPort = argv['http-port'];

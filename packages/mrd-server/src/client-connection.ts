@@ -6,12 +6,14 @@
  * message (at most PRECONFIG_BYTES), flow-controlled relaying in whole messages, every session
  * ending with CLOSE (an ERROR text of the main thread's own when the session's output stops
  * short), half-close and linger, and the idle timeout. docs/server.md describes each.
+ * MRD v2 clients (yardl magic; v2-relay.ts) are relayed as they are: docs/mrd-v2.md.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { encodeMessages, MrdFrameScanner, MrdProtocolError } from '@mrd-tools/core/stream';
 import { formatLogging } from '@mrd-tools/core/connection';
 import { logger } from '@mrd-tools/core/logging';
+import { V2Relay } from './v2-relay.js';
 
 /** Bytes a connection may hold before its first message is complete (a config is ~1 KB). */
 export const PRECONFIG_BYTES = 64 * 1024;
@@ -60,6 +62,8 @@ export class ClientConnection {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private readonly input = new MrdFrameScanner();
+  /** The client's generation, from its first bytes (`v2.active` for an MRD v2 client). */
+  private readonly v2 = new V2Relay();
   private inputScanFailed = false;
   private inputEnded = false;
   private readonly output = new MrdFrameScanner();
@@ -99,7 +103,7 @@ export class ClientConnection {
     private readonly limits: ConnectionLimits,
     private readonly events: ConnectionEvents,
   ) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk, true));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err) => this.onSocketError(err));
     socket.on('close', () => this.onClose());
@@ -143,9 +147,24 @@ export class ClientConnection {
 
   // ------------------------------------------------------------------ client input
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, counted = true): void {
     this.lastActivity = Date.now();
-    this.bytesIn += chunk.length;
+    if (counted) this.bytesIn += chunk.length;
+    const bytes = this.v2.sniff(chunk);
+    if (bytes === null) return; // too few bytes yet to tell v1 from v2
+    chunk = bytes;
+    if (this.v2.active) {
+      if (this.state === 'waiting-config' || this.state === 'ready') {
+        this.held.push(chunk);
+        this.heldBytes += chunk.length;
+        if (this.state === 'waiting-config' && this.v2.readyAt(this.heldBytes)) {
+          this.socket.pause();
+          this.state = 'ready';
+          this.events.ready(this);
+        }
+      } else if (this.state === 'running') this.relayInput(chunk);
+      return;
+    }
     if (this.state !== 'ended' && !this.inputScanFailed && !this.input.closeSeen) {
       try {
         this.input.push(chunk);
@@ -174,20 +193,37 @@ export class ClientConnection {
         this.heldBytes += chunk.length;
         break;
       case 'running':
-        if (this.hasRunningSession && !this.runner!.stream.writableEnded && !this.runner!.stream.destroyed) {
-          if (!this.runner!.stream.write(chunk)) {
-            this.socket.pause();
-            this.runner!.stream.once('drain', () => this.socket.resume());
-          }
-        }
+        this.relayInput(chunk);
         break;
       case 'ended':
         break; // the session is over: what the client still sends is read and dropped
     }
   }
 
+  private relayInput(chunk: Buffer): void {
+    if (this.hasRunningSession && !this.runner!.stream.writableEnded && !this.runner!.stream.destroyed) {
+      if (!this.runner!.stream.write(chunk)) {
+        this.socket.pause();
+        this.runner!.stream.once('drain', () => this.socket.resume());
+      }
+    }
+  }
+
   private onEnd(): void {
+    const undecided = this.v2.endUndecided();
+    if (undecided) this.onData(undecided, false);
     this.inputEnded = true;
+    if (this.v2.active) {
+      this.lastActivity = Date.now();
+      if (this.state === 'waiting-config') {
+        // the whole (short) stream is in: the session reads it and says what is wrong with it
+        this.socket.pause();
+        this.state = 'ready';
+        this.events.ready(this);
+      } else if (this.state === 'running' && this.hasRunningSession) this.runner!.stream.end();
+      this.arm();
+      return;
+    }
     if (!this.input.closeSeen && !this.outputDone && this.bytesIn > 0) this.stoppedEarly = true;
     this.lastActivity = Date.now();
     if (this.state === 'waiting-config') {
@@ -273,6 +309,16 @@ export class ClientConnection {
 
   private onOutput(chunk: Buffer): void {
     if (this.outputDone) return; // after CLOSE (ours or the session's) nothing more goes out
+    if (this.v2.active) {
+      // v2: no framing to keep; the session's bytes go out as they come (its end is the stream's)
+      if (this.socket.destroyed) return;
+      this.bytesOut += chunk.length;
+      if (!this.socket.write(chunk)) {
+        this.outputBlocked = true;
+        this.runner?.stream.pause();
+      }
+      return;
+    }
     try {
       this.output.push(chunk);
     } catch (err) {
@@ -319,6 +365,12 @@ export class ClientConnection {
       return;
     }
     const why = () => `session ended: ${this.runnerExit ?? 'it ended without CLOSE'}`;
+    if (this.v2.active && this.runnerOutputEnded) {
+      // v2: the end of the session's output is the end of the stream (the session wrote the end
+      // marker, or left it out after an error); a runner that died is logged.
+      this.finishOutput(this.runnerExit ? why() : null);
+      return;
+    }
     if (this.runnerExit !== undefined && this.runnerOutputEnded) {
       this.finishOutput(why());
       return;
@@ -359,7 +411,13 @@ export class ClientConnection {
     this.outputTailBytes = 0;
     if (this.state !== 'running' || !this.hasRunningSession) this.state = 'ended';
     if (!this.socket.destroyed && !this.socket.writableEnded) {
-      if (errorText !== null) {
+      if (errorText !== null && this.v2.active) {
+        // MRD v2 has no text message: logged, and the stream ends without its end marker
+        if (!logged) logger.error(`Connection ${this.label}: ${errorText}`);
+        logger.error(`Connection ${this.label}: MRD v2 client; its stream is ended without the end-of-stream marker`);
+        this.errorSent = errorText;
+        this.socket.end();
+      } else if (errorText !== null) {
         if (!logged) logger.error(`Connection ${this.label}: ${errorText}`);
         const bytes = errorAndClose(errorText);
         this.errorSent = errorText;
@@ -418,7 +476,7 @@ export class ClientConnection {
    */
   private waitingForClient(): boolean {
     if (this.outputDone) return !this.socket.writableFinished;
-    const inputOpen = !this.inputEnded && !this.input.closeSeen && !this.inputScanFailed;
+    const inputOpen = !this.inputEnded && (this.v2.active || (!this.input.closeSeen && !this.inputScanFailed));
     return inputOpen || this.outputBlocked;
   }
 

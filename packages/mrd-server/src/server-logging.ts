@@ -16,6 +16,8 @@ export interface ServerLogOptions {
   announce: boolean;
   /** 'text' (default, the reference's) or 'json'. */
   format?: LogFormat;
+  /** Where console lines go: stdout (default, the reference's) or stderr (`--stdio`, whose stdout is the MRD stream). */
+  console?: 'stdout' | 'stderr';
 }
 
 export function configureServerLogging(o: ServerLogOptions): void {
@@ -23,8 +25,9 @@ export function configureServerLogging(o: ServerLogOptions): void {
   logger.level = o.level;
   const json = o.format === 'json';
   const text = (line: string, level: LogLevel) => (json ? jsonLogLine(line, level) : line);
-  const sinks: LogSink[] = [(line, level) => process.stdout.write(text(line, level) + eol)];
-  const announce = (line: string) => process.stdout.write((json ? jsonLogLine(line, LogLevel.INFO) : line) + eol);
+  const out = o.console === 'stderr' ? process.stderr : process.stdout;
+  const sinks: LogSink[] = [(line, level) => out.write(text(line, level) + eol)];
+  const announce = (line: string) => out.write((json ? jsonLogLine(line, LogLevel.INFO) : line) + eol);
   if (o.file) {
     const abs = resolve(o.file);
     mkdirSync(dirname(abs), { recursive: true });

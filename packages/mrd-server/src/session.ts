@@ -21,7 +21,7 @@ import { logger } from '@mrd-tools/core/logging';
 import { MrdProtocolError } from '@mrd-tools/core/stream';
 import type { ModuleConfig, ReconModule } from '@mrd-tools/recon-api/module';
 import { printableConfigName as printable, readSessionPreamble, type SessionPreamble } from '@mrd-tools/recon-api/session';
-import type { SocketConnection } from '@mrd-tools/core/connection';
+import type { MrdConnection } from '@mrd-tools/core/connection';
 import { SessionConnection } from './session-connection.js';
 import { IncomingDataRecorder } from './incoming-data-recorder.js';
 import { isValidConfigName } from './config-name.js';
@@ -29,6 +29,7 @@ import { findUserModule, loadUserModule, UserModuleLoadError } from './user-modu
 import { savedataModule } from './savedata-module.js';
 import { builtInModule } from './modules/index.js';
 import { openWireConnection } from './wire.js';
+import { MrdV2Wire, sniffSessionStream } from './v2-session.js';
 import { ignoreSessionFacts, type SessionFactSink } from './operations/session-facts.js';
 import { savedFileFact } from './operations/saved-file-fact.js';
 
@@ -51,7 +52,8 @@ export function errorLine(err: unknown): string {
 /** What a running session holds: its wire, the connection its module reads, and the saving of its input. */
 interface Session {
   io: Duplex;
-  wire: SocketConnection;
+  /** v1 (SocketConnection) or v2 (MrdV2Wire, see v2-session.ts), by the stream's first bytes */
+  wire: MrdConnection & { flush(): Promise<void> };
   conn: SessionConnection;
   opts: SessionOptions;
   /** Saves the incoming data (-s, or config savedataonly); null when not saving. */
@@ -65,8 +67,10 @@ interface Session {
 }
 
 /** `report`: where the session's facts go (config, recon time, saved files, ERROR count; see operations/session-facts.ts). */
-export async function runSession(io: Duplex, opts: SessionOptions, report: SessionFactSink = ignoreSessionFacts): Promise<void> {
-  const session = startSession(io, opts, report);
+export async function runSession(stream: Duplex, opts: SessionOptions, report: SessionFactSink = ignoreSessionFacts): Promise<void> {
+  const { kind, io } = await sniffSessionStream(stream);
+  const session = startSession(io, opts, report, kind === 'mrd-v1' ? openWireConnection(io) : new MrdV2Wire(io, kind, opts.defaultConfig));
+  io.resume(); // the sniffing left it paused; the wire now reads it
   try {
     const preamble = await readSessionPreamble(session.conn, {
       onAdditionalConfig: (text) => recordSafely(session, (r) => r.recordAdditionalConfig(text)),
@@ -89,8 +93,7 @@ export async function runSession(io: Duplex, opts: SessionOptions, report: Sessi
  * savedataonly) once a config and an MRD header are in: a connection that never sends both
  * creates no file.
  */
-function startSession(io: Duplex, opts: SessionOptions, report: SessionFactSink): Session {
-  const wire = openWireConnection(io);
+function startSession(io: Duplex, opts: SessionOptions, report: SessionFactSink, wire: Session['wire']): Session {
   const session: Session = {
     io, wire, opts, conn: null as unknown as SessionConnection, recorder: null, recorderFailed: false, parsedHeader: null, report, wireErrors: 0,
   };
