@@ -75,14 +75,26 @@ describe('docs/mrd-v2.md: the MRD v2 recon commands', () => {
     const recon = decodeMrdV2(new Uint8Array(readFileSync(join(dir, 'recon.mrd'))));
     expect(recon.items.map((i) => i.type)).toEqual(['imageInt16', 'imageInt16']);
     expect(Buffer.compare(readFileSync(join(dir, 'recon_tcp.mrd')), readFileSync(join(dir, 'recon.mrd')))).toBe(0);
-    for (const name of ['recon.h5', 'recon_pipe.h5']) {
+    const pixels: Record<string, number[][]> = {};
+    for (const name of ['recon.h5', 'recon_pipe.h5', 'recon_chain.h5']) {
       const h5 = await MrdFile.open(join(dir, name));
       try {
-        expect(h5.imageSeries(h5.groups()[0]!).length, name).toBe(1);
+        const g = h5.groups()[0]!;
+        const series = h5.imageSeries(g);
+        expect(series.length, name).toBe(1);
+        pixels[name] = [];
+        for await (const img of h5.images(g, series[0]!)) pixels[name]!.push(Array.from(img.data as ArrayLike<number>));
       } finally {
         h5.close();
       }
     }
+    // our generator's phantom (mrd-phantom --format mrd2 -n 0) against upstream's: int16 within 1
+    expect(pixels['recon_chain.h5']!.length).toBe(pixels['recon_pipe.h5']!.length);
+    pixels['recon_chain.h5']!.forEach((img, i) => {
+      const ref = pixels['recon_pipe.h5']![i]!;
+      expect(img.length).toBe(ref.length);
+      expect(Math.max(...img.map((v, k) => Math.abs(v - ref[k]!)))).toBeLessThanOrEqual(1);
+    });
     const tcpH5 = await MrdFile.open(join(dir, 'recon_tcp.h5'));
     try {
       const g = tcpH5.groups();

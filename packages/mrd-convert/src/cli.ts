@@ -10,7 +10,7 @@ import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { MAPPING_LOSSES, UPSTREAM_HEADER_LOSSES } from '@mrd-tools/core/mrd-v2';
 import { convert, UsageError } from './convert.js';
 import { FORMATS, formatOfName, formatOfPath, sniffFormat, type Format } from './formats.js';
-import { readHead } from './read-head.js';
+import { readHead, readStdinHead } from './read-head.js';
 
 const LOSSES = [
   'What a conversion loses (the formats, or the mapping upstream defines):',
@@ -59,10 +59,9 @@ async function main(): Promise<number> {
   if (!to) throw new UsageError(`${output}: cannot tell the output format from its name; give --to (h5, ismrmrd, mrd or ndjson)`);
   let head: Uint8Array | undefined;
   if (!from) {
-    if (input === '-') throw new UsageError('give --from with standard input (-)');
-    head = await readHead(input, 4096);
+    head = input === '-' ? await readStdinHead(4096) : await readHead(input, 4096);
     from = sniffFormat(head);
-    if (!from) throw new UsageError(`${input}: not a format mrd-convert knows (v1 HDF5 or stream, v2 binary or NDJSON); give --from`);
+    if (!from) throw new UsageError(`${input === '-' ? 'standard input' : input}: not a format mrd-convert knows (v1 HDF5 or stream, v2 binary or NDJSON); give --from`);
   }
 
   let bar: TextProgressBar | undefined;

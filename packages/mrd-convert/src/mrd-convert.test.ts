@@ -151,6 +151,22 @@ describe('the conversions the reference shares: upstream\'s bytes', () => {
       expect(toH5.stdout.subarray(0, 4).toString('latin1')).toBe('\x89HDF');
     });
 
+    it('tells the format of standard input from its first bytes (v2 binary, NDJSON, v1 stream, HDF5)', () => {
+      const v2 = run(['-', '-o', '-', '--to', 'ndjson'], readFileSync(reference('mrd-v2/recon_m16.mrd')));
+      expect(v2.stderr).toBe('');
+      expect(v2.status).toBe(0);
+      expect(Buffer.compare(v2.stdout, readFileSync(reference('mrd-v2/recon_m16.ndjson')))).toBe(0);
+      const nd = run(['-', '-o', '-', '--to', 'mrd'], readFileSync(reference('mrd-v2/recon_m16.ndjson')));
+      expect(nd.status).toBe(0);
+      expect(Buffer.compare(nd.stdout, readFileSync(reference('mrd-v2/recon_m16.mrd')))).toBe(0);
+      const h5 = run(['-', '-o', '-', '--to', 'mrd'], readFileSync(reference('inputs/phantom_m64_c4_r2.h5')));
+      expect(h5.status).toBe(0);
+      expect(Buffer.compare(h5.stdout, readFileSync(reference(`${V}/phantom_m64_c4_r2.mrd`)))).toBe(0);
+      const junk = run(['-', '-o', '-', '--to', 'mrd'], Buffer.from('not MRD at all'));
+      expect(junk.status).toBe(2);
+      expect(junk.stderr).toMatch(/standard input: not a format mrd-convert knows/);
+    });
+
     it('tells the input format from its content when the extension says nothing', () => {
       const unnamed = join(work, 'data.dat');
       copyFileSync(reference('mrd-v2/recon_m16.ndjson'), unnamed);

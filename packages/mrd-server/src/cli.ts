@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     })
     .option('stdio', {
       type: 'boolean', default: false,
-      describe: 'Run one session from stdin to stdout instead of listening (MRD v1 or v2, told by the first bytes), as upstream\'s MRD v2 tools are chained: mrd-phantom --format mrd2 | mrd-server --stdio -c simplefft | mrd-convert - --from mrd -o out.h5. Logs go to stderr. Exit status 0 when the session succeeded, 1 when it failed (the error is logged; an MRD v2 output then lacks its end-of-stream marker).',
+      describe: 'Run one session from stdin to stdout instead of listening (MRD v1 or v2, told by the first bytes), as upstream\'s MRD v2 tools are chained: mrd-phantom --format mrd2 | mrd-server --stdio -c simplefft | mrd-convert - -o out.h5. Logs go to stderr. Exit status 0 when the session succeeded, 1 when it failed (the error is logged; an MRD v2 output then lacks its end-of-stream marker).',
     })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose output: log every message at DEBUG level.' })
     .option('logfile', { alias: 'l', type: 'string', describe: 'Path to a log file (its folder is created). Log lines go to the file and to stdout.' })
