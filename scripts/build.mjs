@@ -37,7 +37,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   const uses = { ...pkg.dependencies, ...pkg.devDependencies };
   if (pkg.name !== '@mrd-tools/recon-kernels' && uses['@mrd-tools/recon-kernels'] && Object.keys(present).length > 0) {
     try {
-      present['recon-worker'] = createRequire(join(pkgDir, 'package.json')).resolve('@mrd-tools/recon-kernels/pool/worker');
+      present['recon-worker'] = createRequire(join(pkgDir, 'package.json')).resolve('@mrd-tools/recon-kernels/pool-worker');
     } catch {
       // recon-kernels not linked (a partial checkout): the tool's pool is then unavailable
     }

@@ -2,4 +2,3 @@
 export { checkThreads, closeReconPools, defaultThreads, MAX_THREADS, ReconPool, reconPool, workerScript } from './pool.js';
 export { asShared, isShared, sharedFloat32, splitRange } from './shared-memory.js';
 export { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
-export { ParallelSenseNufftOperator } from './parallel-sense.js';

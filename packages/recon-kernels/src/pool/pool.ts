@@ -1,6 +1,7 @@
 /**
  * The numerics' worker pool (piscina): `threads` worker threads, each with its own FFT engine,
- * running the tasks of ./tasks.ts on shared memory. `reconPool(threads)` gives the process's
+ * running tasks on shared memory (the NUFFT's in ./tasks.ts, the SENSE operator's in
+ * ../mri/sense/parallel-sense.ts; the worker script, ../mri/pool-worker, runs them all). `reconPool(threads)` gives the process's
  * pool for that many threads, or null for 1: the single-thread path, no pool at all.
  *
  * The worker script is `recon-worker.js`: beside the bundled tool (dist/cli.js and
@@ -11,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { PoolTask } from './tasks.js';
+import type { PoolTaskBase } from './tasks.js';
 
 /** The default thread count: the cores this process may use. */
 export function defaultThreads(): number {
@@ -53,7 +54,7 @@ export class ReconPool {
   }
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
-  async runAll(tasks: readonly PoolTask[]): Promise<void> {
+  async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
     await Promise.all(tasks.map((t) => this.piscina.run(t)));
   }
 

@@ -1,11 +1,11 @@
 /**
- * The messages between the numerics and their worker pool: each task names a kernel and carries
+ * The NUFFT's tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
  * typed arrays on SharedArrayBuffers (read and written in place, never copied) and the range of
  * coils or frames it does. A worker computes exactly what the single-thread code computes for
  * that range, with the same code, so results do not depend on the number of threads.
  */
-import type { NufftTables } from '../nufft/nufft.js';
-import type { SenseShared } from '../mri/sense/sense-nufft.js';
+import { getFftEngine } from '../fft/engine.js';
+import { Nufft, type NufftTables } from '../nufft/nufft.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
 export interface NufftAdjointTask {
@@ -27,18 +27,22 @@ export interface NufftForwardTask {
   c1: number;
 }
 
-/**
- * The SENSE operator (`id` names it: a worker keeps the operator it rebuilt from `shared` for
- * the next tasks) applied to frames [f0, f1).
- */
-export interface SenseTask {
-  kind: 'sense-forward' | 'sense-adjoint' | 'sense-normal';
-  id: string;
-  shared: SenseShared;
-  input: Float32Array;
-  out: Float32Array;
-  f0: number;
-  f1: number;
+export type NufftTask = NufftAdjointTask | NufftForwardTask;
+
+/** A task: `kind` names the kernel (the NUFFT's here, the MRI layer's in ../mri). */
+export interface PoolTaskBase {
+  kind: string;
 }
 
-export type PoolTask = NufftAdjointTask | NufftForwardTask | SenseTask;
+/** Runs a NUFFT task with this thread's engine (in a worker). */
+export async function runNufftTask(task: NufftTask): Promise<void> {
+  const fft = await getFftEngine();
+  const plan = Nufft.fromTables(fft, task.tables);
+  const { npts, ny, nx } = plan;
+  const n = task.c1 - task.c0;
+  if (task.kind === 'nufft-adjoint') {
+    plan.adjoint(task.data.subarray(2 * task.c0 * npts, 2 * task.c1 * npts), n, task.out.subarray(2 * task.c0 * ny * nx, 2 * task.c1 * ny * nx));
+  } else {
+    plan.forward(task.image.subarray(2 * task.c0 * ny * nx, 2 * task.c1 * ny * nx), n, task.out.subarray(2 * task.c0 * npts, 2 * task.c1 * npts));
+  }
+}

@@ -1,4 +1,5 @@
 // The multi-coil non-Cartesian SENSE model (NUFFT per frame, coil maps) as a linear operator.
 export {
-  adjointMagnitudes, distinctPositions, estimateDataScale, SENSE_NUFFT_DEFAULTS, SenseNufftOperator,
+  adjointMagnitudes, distinctPositions, estimateDataScale, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, type SenseShared,
 } from './sense-nufft.js';
+export { ParallelSenseNufftOperator } from './parallel-sense.js';

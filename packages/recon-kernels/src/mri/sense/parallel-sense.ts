@@ -1,5 +1,5 @@
 /**
- * The multi-coil NUFFT SENSE operator (../mri/sense) on the worker pool, split over frames: each
+ * The multi-coil NUFFT SENSE operator (./sense-nufft.ts) on the worker pool (../../pool), split over frames: each
  * worker rebuilds the operator once from its shared plans and maps (kept by id for the next
  * calls) and applies it to its run of frames, reading the shared input and writing its frames'
  * part of the shared output. Every frame is computed by the single-thread code and frames do not
@@ -8,11 +8,42 @@
  * The synchronous methods run the operator here (one thread); the solvers call the `...Async`
  * ones, whose vectors should live on SharedArrayBuffers (others are copied for the call).
  */
-import type { LinearOperator } from '../iterative/linear-operator.js';
-import type { SenseNufftOperator, SenseShared } from '../mri/sense/sense-nufft.js';
-import type { ReconPool } from './pool.js';
-import type { SenseTask } from './tasks.js';
-import { asShared, isShared, sharedFloat32, splitRange } from './shared-memory.js';
+import type { FftEngine } from '../../fft/engine.js';
+import type { LinearOperator } from '../../iterative/linear-operator.js';
+import type { ReconPool } from '../../pool/pool.js';
+import { asShared, isShared, sharedFloat32, splitRange } from '../../pool/shared-memory.js';
+import { SenseNufftOperator, type SenseShared } from './sense-nufft.js';
+
+/**
+ * The SENSE operator (`id` names it: a worker keeps the operator it rebuilt from `shared` for
+ * the next tasks) applied to frames [f0, f1).
+ */
+export interface SenseTask {
+  kind: 'sense-forward' | 'sense-adjoint' | 'sense-normal';
+  id: string;
+  shared: SenseShared;
+  input: Float32Array;
+  out: Float32Array;
+  f0: number;
+  f1: number;
+}
+
+/** Operators rebuilt from shared parts in this (worker) thread, by id (a few: one solve uses one). */
+const rebuilt = new Map<string, SenseNufftOperator>();
+const KEEP = 4;
+
+/** Runs a SENSE task with this thread's engine (in a worker). */
+export function runSenseTask(fft: FftEngine, task: SenseTask): void {
+  let op = rebuilt.get(task.id);
+  if (op === undefined) {
+    op = SenseNufftOperator.fromShared(fft, task.shared);
+    if (rebuilt.size >= KEEP) rebuilt.delete(rebuilt.keys().next().value as string);
+    rebuilt.set(task.id, op);
+  }
+  if (task.kind === 'sense-forward') op.forwardFrames(task.input, task.out, task.f0, task.f1);
+  else if (task.kind === 'sense-adjoint') op.adjointFrames(task.input, task.out, task.f0, task.f1);
+  else op.normalFrames(task.input, task.out, task.f0, task.f1);
+}
 
 let nextId = 0;
 
