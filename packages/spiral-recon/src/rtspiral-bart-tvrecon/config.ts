@@ -17,11 +17,13 @@
  *   reg_lambda = 0.0002             # temporal TV weight (times frames per chunk, as the reference)
  *   num_iter = 120                  # ADMM iterations
  *   BART_TOOLBOX_PATH = ""          # folder of the bart executable ("" = environment / PATH)
+ *   threads = 2                     # native solve's threads (not set: mrd-server --threads, default the cores)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { SpiralConfigError, configSearchPath, type LoadedConfig } from '../config.js';
+import { MAX_NUMERICS_THREADS } from '@mrd-tools/recon-api/threads';
 
 export interface TvReconConfig {
   metafile_paths: string[];
@@ -37,6 +39,8 @@ export interface TvReconConfig {
     reg_lambda: number;
     num_iter: number;
     BART_TOOLBOX_PATH: string;
+    /** threads of the native solve (not set: the server's --threads, by default the cores) */
+    threads?: number;
   };
 }
 
@@ -53,7 +57,7 @@ export function defaultTvReconConfig(): TvReconConfig {
   };
 }
 
-export type KeyKind = 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'backend';
+export type KeyKind = 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'backend' | 'threads';
 
 export function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
   const bad = (want: string): never => {
@@ -68,6 +72,7 @@ export function checkKey(file: string, key: string, v: unknown, kind: KeyKind): 
     case 'string[]': return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : bad('an array of strings');
     case 'number|string': return typeof v === 'number' || typeof v === 'string' ? v : bad('a number or a string');
     case 'backend': return v === 'native' || v === 'bart' ? v : bad('"native" or "bart"');
+    case 'threads': return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_NUMERICS_THREADS ? v : bad(`a whole number from 1 to ${MAX_NUMERICS_THREADS}`);
   }
 }
 
@@ -109,7 +114,7 @@ export function loadTvReconConfig(searchPath = configSearchPath(), fileName = TV
     metafile_paths: 'string[]', girf_file: 'string',
     reconstruction: {
       backend: 'backend', apply_girf: 'boolean', gpu_device: 'number|string', arms_per_frame: 'integer>0', num_recon_frames: 'integer>0',
-      num_chunks: 'integer>0', fov_oversampling: 'positive', reg_lambda: 'nonnegative', num_iter: 'integer>0', BART_TOOLBOX_PATH: 'string',
+      num_chunks: 'integer>0', fov_oversampling: 'positive', reg_lambda: 'nonnegative', num_iter: 'integer>0', BART_TOOLBOX_PATH: 'string', threads: 'threads',
     },
   });
   return { config, ...r };
