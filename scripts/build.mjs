@@ -77,6 +77,14 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   // Packages loaded with a require() made by createRequire (e.g. a WebAssembly codec loaded on
   // demand) are not imports to esbuild, so the resolver above never sees them: find them in the
   // output and hold them to the same rule.
+  // the pool's worker script stays only where the bundle uses the pool
+  if (present['recon-worker'] && pkg.name !== '@mrd-tools/recon-kernels') {
+    const usesPool = Object.keys(present).some((e) => e !== 'recon-worker' && existsSync(join(pkgDir, 'dist', `${e}.js`)) && readFileSync(join(pkgDir, 'dist', `${e}.js`), 'utf8').includes('recon-worker.js'));
+    if (!usesPool) {
+      for (const f of ['recon-worker.js', 'recon-worker.js.map']) rmSync(join(pkgDir, 'dist', f), { force: true });
+      delete present['recon-worker'];
+    }
+  }
   for (const entry of Object.keys(present)) {
     const out = join(pkgDir, 'dist', `${entry}.js`);
     if (!existsSync(out)) continue;
