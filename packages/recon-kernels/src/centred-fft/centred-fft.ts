@@ -235,8 +235,12 @@ export function centredIfft2RootSumOfSquares(
       acc[i] += re * re + im * im;
     }
   });
-  // acc is [y][x] in unshifted order; ifftshift both axes while writing
-  const f = Math.abs(scale / n);
+  return rootSumOfSquaresImage(acc, ny, nx, scale, out);
+}
+
+/** acc [y][x] (unshifted sums of squares) -> f * sqrt(acc), ifftshifted on both axes, into out. */
+function rootSumOfSquaresImage(acc: Float64Array, ny: number, nx: number, scale: number, out: Float32Array): Float32Array {
+  const f = Math.abs(scale / (ny * nx));
   const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
   for (let y = 0; y < ny; y++) {
     const src = sy[y] * nx;
@@ -244,6 +248,36 @@ export function centredIfft2RootSumOfSquares(
     for (let x = 0; x < nx; x++) out[row + x] = f * Math.sqrt(acc[src + sx[x]]);
   }
   return out;
+}
+
+/**
+ * One share of `centredIfft2RootSumOfSquares` (for a worker): for coils [c0, c1) of the
+ * [coils][ny][nx] k-space, |ifft2 plane|^2 (float64, unscaled, unshifted [y][x]) into
+ * power[c * ny * nx ..]. `rootSumOfSquaresFromPower` then sums them in coil order: the same
+ * float64 sums, so the same image bits, as the one-pass function.
+ */
+export function centredIfft2PowerPlanes(engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, power: Float64Array): void {
+  const n = ny * nx;
+  ifft2Planes(engine, kspace.subarray(2 * c0 * n, 2 * c1 * n), c1 - c0, ny, nx, (c, ptr) => {
+    const h = engine.heapF32();
+    let p = ptr >> 2;
+    const o = (c0 + c) * n;
+    for (let i = 0; i < n; i++, p += 2) {
+      const re = h[p], im = h[p + 1];
+      power[o + i] = re * re + im * im;
+    }
+  });
+}
+
+/** The image of `centredIfft2RootSumOfSquares` from the coils' power planes (`centredIfft2PowerPlanes`). */
+export function rootSumOfSquaresFromPower(power: Float64Array, coils: number, ny: number, nx: number, scale = 1, out: Float32Array = new Float32Array(ny * nx)): Float32Array {
+  const n = ny * nx;
+  const acc = new Float64Array(n);
+  for (let c = 0; c < coils; c++) {
+    const o = c * n;
+    for (let i = 0; i < n; i++) acc[i] += power[o + i];
+  }
+  return rootSumOfSquaresImage(acc, ny, nx, scale, out);
 }
 
 /**

@@ -3,6 +3,8 @@ import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
 import { checkThreads, closeReconPools, reconPool } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
+import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
+import { centredIfft2RootSumOfSquares } from '../centred-fft/index.js';
 import { sharedFloat32, splitRange } from './shared-memory.js';
 
 function random(n: number, seed: number): Float32Array {
@@ -72,3 +74,21 @@ describe('NUFFT on the pool, over coils', () => {
   }
 });
 
+
+describe('centred ifft2 + root sum of squares (simplefft) on the pool, over coils', () => {
+  it('gives the single-thread image bits with 2 and 3 threads (coil sums in the same order); small data stays on this thread', async () => {
+    const fft = await getFftEngine();
+    const [coils, ny, nx] = [9, 250, 256];
+    expect(coils * ny * nx).toBeGreaterThanOrEqual(CENTRED_RSS_POOL_MIN_SAMPLES);
+    const k = random(2 * coils * ny * nx, 21);
+    const expected = centredIfft2RootSumOfSquares(fft, k, coils, ny, nx, coils * ny * nx);
+    for (const threads of [2, 3]) {
+      expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(threads), k, coils, ny, nx, coils * ny * nx)).toEqual(expected);
+    }
+    const shared = sharedFloat32(k.length);
+    shared.set(k);
+    expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), shared, coils, ny, nx, coils * ny * nx)).toEqual(expected);
+    const small = k.subarray(0, 2 * 2 * 16 * 16);
+    expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), small, 2, 16, 16)).toEqual(centredIfft2RootSumOfSquares(fft, small, 2, 16, 16));
+  });
+});

@@ -1,10 +1,11 @@
 /**
- * The NUFFT's tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
+ * The NUFFT's and the centred FFT's tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
  * typed arrays on SharedArrayBuffers (read and written in place, never copied) and the range of
  * coils or frames it does. A worker computes exactly what the single-thread code computes for
  * that range, with the same code, so results do not depend on the number of threads.
  */
 import { getFftEngine } from '../fft/engine.js';
+import { centredIfft2PowerPlanes } from '../centred-fft/centred-fft.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
@@ -28,6 +29,22 @@ export interface NufftForwardTask {
 }
 
 export type NufftTask = NufftAdjointTask | NufftForwardTask;
+
+/** The centred 2-D inverse FFT's power planes of coils [c0, c1) (simplefft's root sum of squares over coils). */
+export interface CentredPowerTask {
+  kind: 'centred-power';
+  kspace: Float32Array;
+  power: Float64Array;
+  ny: number;
+  nx: number;
+  c0: number;
+  c1: number;
+}
+
+/** Runs a centred-FFT task with this thread's engine (in a worker). */
+export async function runCentredPowerTask(task: CentredPowerTask): Promise<void> {
+  centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power);
+}
 
 /** A task: `kind` names the kernel (the NUFFT's here, the MRI layer's in ../mri). */
 export interface PoolTaskBase {
