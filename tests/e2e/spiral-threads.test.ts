@@ -2,7 +2,8 @@
  * End to end from the built tools: `mrd-server --threads N` reaches the iterative spiral recon,
  * whose native TV solve then runs on the numerics' worker pool (dist/recon-worker.js beside the
  * bundled cli.js), and the frames are the same bytes as with --threads 1. A `threads` key in the
- * recon's TOML config overrides the server's value; bad values are usage / config errors.
+ * recon's TOML config overrides the server's value; simplefft splits its transforms over coils
+ * with the same image bytes; bad values are usage / config errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -66,6 +67,23 @@ describe('mrd-server --threads (built CLI, TFD recon on the worker pool)', () =>
       other.forEach((im, k) => expect(Buffer.from(im.data.buffer, im.data.byteOffset, im.data.byteLength).equals(Buffer.from(one[k].data.buffer, one[k].data.byteOffset, one[k].data.byteLength))).toBe(true));
     }
   }, 600_000);
+
+  it('simplefft with --threads 2 (8 coils x 256 x 512: transformed on the pool) gives the --threads 1 image bytes', async () => {
+    const raw = join(dir, 'cart.h5');
+    const gen = spawnSync(process.execPath, [phantomCli, '-o', raw, '-m', '256', '-c', '8', '--seed', '4', '-q'], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr + gen.stdout).toBe(0);
+    const results: Image[][] = [];
+    for (const threads of ['1', '2']) {
+      const server = await startServer(['--threads', threads], { cwd: dir });
+      servers.push(server);
+      const out = join(dir, `simplefft-${threads}.h5`);
+      const run = await runClient(['-p', String(server.port), '-c', 'simplefft', '-G', 'out', '-o', out, raw], { cwd: dir, timeoutMs: 120_000 });
+      expect(run.code, run.out + server.log()).toBe(0);
+      results.push(await frames(out));
+    }
+    expect(results[0].length).toBe(1);
+    expect(Buffer.from(results[1][0].data.buffer).equals(Buffer.from(results[0][0].data.buffer))).toBe(true);
+  }, 300_000);
 
   it('a bad --threads is a usage error (exit 2) naming the option; --help describes it', () => {
     for (const bad of ['0', '1.5', 'many', '1000']) {

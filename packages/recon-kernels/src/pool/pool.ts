@@ -47,20 +47,24 @@ export function workerScript(): string {
 }
 
 export class ReconPool {
-  private readonly piscina: Piscina;
+  /** made at the first task: a module that may use the pool costs no threads until it does */
+  private piscina: Piscina | null = null;
 
-  constructor(readonly threads: number) {
-    this.piscina = new Piscina({ filename: workerScript(), minThreads: threads, maxThreads: threads, idleTimeout: 30_000 });
-  }
+  constructor(readonly threads: number) {}
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
-    await Promise.all(tasks.map((t) => this.piscina.run(t)));
+    // idle workers are unref'd by piscina: a pool never keeps its process alive
+    this.piscina ??= new Piscina({ filename: workerScript(), minThreads: this.threads, maxThreads: this.threads });
+    const p = this.piscina;
+    await Promise.all(tasks.map((t) => p.run(t)));
   }
 
   /** Ends the threads (pending tasks fail). */
   async close(): Promise<void> {
-    await this.piscina.destroy();
+    const p = this.piscina;
+    this.piscina = null;
+    if (p !== null) await p.destroy();
   }
 }
 
