@@ -13,7 +13,7 @@
 // When `bart` is installed, BART `pics` (OpenMP on N threads) solves case 2 on the same data with
 // the reference's options, and our --threads N time is printed against it.
 // Usage: node scripts/bench/threads.bench.mjs [--threads N]   (THREADS_BENCH_FRAMES, THREADS_BENCH_ITER,
-//        THREADS_BENCH_REPS override the sizes). Prints the load average: figures on a shared
+//        THREADS_BENCH_REPS override the sizes; THREADS_BENCH_BART=0 skips BART). Prints the load average: figures on a shared
 //        machine are provisional.
 import { build } from 'esbuild';
 import { mkdirSync } from 'node:fs';
@@ -166,10 +166,13 @@ await solveCase(`XD-GRASP ${N}x${N}, ${COILS} coils, ${NR}x${NC} bins x ${ARMS_P
 // ---- BART pics on the TFD case
 process.env.OMP_NUM_THREADS = String(THREADS);
 let bart = null;
-try {
-  bart = await K.Bart.locate();
-} catch (e) {
-  console.log(`BART: not available (${e.message.split(';')[0]}); no BART ratio`);
+if (process.env.THREADS_BENCH_BART === '0') console.log('BART: skipped (THREADS_BENCH_BART=0)');
+else {
+  try {
+    bart = await K.Bart.locate();
+  } catch (e) {
+    console.log(`BART: not available (${e.message.split(';')[0]}); no BART ratio`);
+  }
 }
 if (bart) {
   const opShape = new K.SenseNufftOperator(fft, tfdCoords, maps, COILS, N, N);
