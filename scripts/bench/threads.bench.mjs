@@ -106,6 +106,23 @@ function report(name, t1, tN, identical, extra = '') {
 
 console.log(`threads.bench: ${THREADS} threads against 1; ${availableParallelism()} cores; load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (figures provisional on a shared machine)`);
 
+// What the machine gives right now: the same pure-compute loop on 1 worker thread, then split
+// over THREADS worker threads (no pool, no numerics). On a busy machine (or with the kernel's
+// autogroup scheduling sharing one CPU slice among all of a process's threads) this ceiling is
+// far below THREADS, and the cases below cannot beat it.
+{
+  const { Worker } = await import('node:worker_threads');
+  const code = "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (n) => { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); parentPort.postMessage(s); });";
+  const ws = Array.from({ length: THREADS }, () => new Worker(code, { eval: true }));
+  const run = (w, n) => new Promise((r) => { w.once('message', r); w.postMessage(n); });
+  const W = 2e8;
+  await Promise.all(ws.map((w) => run(w, 1e6)));
+  let t = performance.now(); await run(ws[0], W); const t1 = performance.now() - t;
+  t = performance.now(); await Promise.all(ws.map((w) => run(w, W / THREADS))); const tN = performance.now() - t;
+  console.log(`machine probe (pure compute split over ${THREADS} worker threads, no numerics): speed-up ${(t1 / tN).toFixed(2)}x -- the ceiling for the ratios below right now`);
+  await Promise.all(ws.map((w) => w.terminate()));
+}
+
 // ---- 1. NUFFT adjoint over coils
 {
   const ARMS = 405, NS = 512;
