@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { readFileSync, readdirSync, existsSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 // --root <dir>: build the packages of another workspace folder (used by the packaging test).
 const rootArg = process.argv.indexOf('--root');
@@ -31,6 +32,16 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   const entries = pkg.mrdBuild?.entries;
   if (!entries) continue;
   const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(pkgDir, src))));
+  // A tool that bundles the numerics also gets their worker-pool script beside its cli.js
+  // (recon-kernels' pool looks for ./recon-worker.js next to the bundle that runs it).
+  const uses = { ...pkg.dependencies, ...pkg.devDependencies };
+  if (pkg.name !== '@mrd-tools/recon-kernels' && uses['@mrd-tools/recon-kernels'] && Object.keys(present).length > 0) {
+    try {
+      present['recon-worker'] = createRequire(join(pkgDir, 'package.json')).resolve('@mrd-tools/recon-kernels/pool-worker');
+    } catch {
+      // recon-kernels not linked (a partial checkout): the tool's pool is then unavailable
+    }
+  }
   if (Object.keys(present).length === 0) continue;
   const declared = new Set(Object.keys(pkg.dependencies ?? {}));
   const undeclared = new Set();
@@ -66,6 +77,14 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   // Packages loaded with a require() made by createRequire (e.g. a WebAssembly codec loaded on
   // demand) are not imports to esbuild, so the resolver above never sees them: find them in the
   // output and hold them to the same rule.
+  // the pool's worker script stays only where the bundle uses the pool
+  if (present['recon-worker'] && pkg.name !== '@mrd-tools/recon-kernels') {
+    const usesPool = Object.keys(present).some((e) => e !== 'recon-worker' && existsSync(join(pkgDir, 'dist', `${e}.js`)) && readFileSync(join(pkgDir, 'dist', `${e}.js`), 'utf8').includes('recon-worker.js'));
+    if (!usesPool) {
+      for (const f of ['recon-worker.js', 'recon-worker.js.map']) rmSync(join(pkgDir, 'dist', f), { force: true });
+      delete present['recon-worker'];
+    }
+  }
   for (const entry of Object.keys(present)) {
     const out = join(pkgDir, 'dist', `${entry}.js`);
     if (!existsSync(out)) continue;

@@ -8,6 +8,8 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { MAX_NUMERICS_THREADS, setNumericsThreads } from '@mrd-tools/recon-api/threads';
 import { coreNamespaces } from './core-namespaces.js';
 import { cliFailureStatus, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
 import { logger, LogLevel } from '@mrd-tools/core/logging';
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const numbers = {
     port: { integer: true, min: 0, max: 65535 }, 'idle-timeout': { min: 0 }, 'max-sessions': { integer: true, min: 1 },
     'http-port': { integer: true, min: 0, max: 65535 }, 'drain-timeout': { min: 0 }, 'worker-max-heap-mb': { min: 1 }, 'shutdown-grace-ms': { min: 0 },
+    threads: { integer: true, min: 1, max: MAX_NUMERICS_THREADS },
   };
   const parser = toolParser(rawArgs, {
     name: 'mrd-server',
@@ -116,6 +119,10 @@ async function main(): Promise<void> {
       type: 'number',
       describe: 'JavaScript heap limit of each session worker, in MB: a session exceeding it (or a crashing worker) ends with an ERROR message to its client while the server keeps serving. Default: Node\'s.',
     })
+    .option('threads', {
+      type: 'number', defaultDescription: `the available cores (${availableParallelism()} here)`,
+      describe: 'Threads the recon modules\' numerics may use in each session (a worker pool: the iterative spiral recons split their NUFFT SENSE operator over frames). 1: everything on the session\'s own thread, no pool. Results do not depend on it.',
+    })
     .option('shutdown-grace-ms', { type: 'number', hidden: true, describe: 'Deprecated: --drain-timeout in milliseconds (MRD_SERVER_SHUTDOWN_GRACE_MS).' })
     .option('metafile-dir', {
       type: 'string', array: true, default: [] as string[],
@@ -146,6 +153,8 @@ async function main(): Promise<void> {
   // inherit the environment) through the search paths they already read
   prependSearchPath('MRD_TOOLS_CONFIG_PATH', argv['config-dir'] as string[]);
   prependSearchPath('MRD_TOOLS_METAFILE_PATH', argv['metafile-dir'] as string[]);
+  // --threads reaches the modules the same way (recon-api numericsThreads)
+  if (argv.threads !== undefined) setNumericsThreads(argv.threads);
 
   if (argv.stdio) {
     process.exitCode = await runStdioSession({

@@ -9,6 +9,7 @@ export {
   type ModuleConfig, type ReconModule, type ReconModuleProcess,
 } from './module/index.js';
 export { getJsonConfigParam, JsonConfigError, type JsonConfigType } from './config/json-config.js';
+export { MAX_NUMERICS_THREADS, numericsThreads, setNumericsThreads, THREADS_ENV } from './threads/numerics-threads.js';
 export {
   extractMiniHeadParam, extractMiniHeadBoolParam, extractMiniHeadLongParam, extractMiniHeadDoubleParam,
   extractMiniHeadStringParam, getIceMiniHead, IceMiniHeadError, type MiniHeadParamType,

@@ -23,6 +23,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'smol-toml';
+import { MAX_NUMERICS_THREADS } from '@mrd-tools/recon-api/threads';
 
 export interface RtSpiralVsConfig {
   metafile_paths: string[];
@@ -77,7 +78,7 @@ export interface LoadedConfig<T> {
 
 /** What a config key must hold; a key of another kind is an error naming it. */
 export type KeyKind =
-  | 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'coil_combine' | 'backend';
+  | 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'coil_combine' | 'backend' | 'threads';
 
 function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
   const bad = (want: string): never => {
@@ -93,6 +94,7 @@ function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown
     case 'number|string': return typeof v === 'number' || typeof v === 'string' ? v : bad('a number or a string');
     case 'coil_combine': return v === 'rssq' || v === 'adaptive' ? v : bad('"rssq" or "adaptive"');
     case 'backend': return v === 'native' || v === 'bart' ? v : bad('"native" or "bart"');
+    case 'threads': return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_NUMERICS_THREADS ? v : bad(`a whole number from 1 to ${MAX_NUMERICS_THREADS}`);
   }
 }
 

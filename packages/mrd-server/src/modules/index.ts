@@ -26,4 +26,4 @@ export function builtInModule(name: string): ReconModule | undefined {
 }
 
 /** The numerics of simplefft for one group of readouts (the interop suite compares them with the reference's). */
-export { reconstructSimpleFft } from './simplefft.js';
+export { reconstructSimpleFft, reconstructSimpleFftParallel } from './simplefft.js';

@@ -136,31 +136,13 @@ export function centredFftn(engine: FftEngine, data: Float32Array, shape: readon
 export type KspaceRows = (plane: number, y: number) => Float32Array;
 
 /**
- * Blocked transpose of a [rows][cols] complex64 plane between two heap places, moving each
- * complex value as one float64 (8 bytes at once). The only values whose bits a float64 move may
- * alter are those whose imaginary part is NaN (the pair reads as a NaN double), and a NaN
- * anywhere in a transform's input makes its whole output NaN anyway.
- */
-function transposeComplexPlane(D: Float64Array, src: number, dst: number, rows: number, cols: number): void {
-  const BS = 16;
-  for (let r0 = 0; r0 < rows; r0 += BS) {
-    const r1 = Math.min(r0 + BS, rows);
-    for (let c0 = 0; c0 < cols; c0 += BS) {
-      const c1 = Math.min(c0 + BS, cols);
-      for (let r = r0; r < r1; r++) {
-        let s = src + r * cols + c0;
-        let d = dst + c0 * rows + r;
-        for (let c = c0; c < c1; c++, s++, d += rows) D[d] = D[s];
-      }
-    }
-  }
-}
-
-/**
- * The shared pipeline: shifted copy of all planes into the heap, row transforms, then plane by
- * plane a blocked transpose, the column transforms, and `consume(plane, ptr)` with the plane's
- * result at heap byte address `ptr`, laid out [x][y] (unshifted). Working plane by plane keeps
- * the transposed plane in cache for the consumer and needs one plane of extra memory.
+ * The shared pipeline: fftshifted copy of all planes into the heap (the shift folded into the
+ * copy: rows in shifted order, each row as two segments), the row transforms, then the column
+ * transforms in place along the strided axis (the engine's `transformAxisInHeap`: the kernel
+ * reads and writes groups of neighbouring columns itself, no transposed copy in JS), plane by
+ * plane, and
+ * `consume(plane, ptr)` with each plane's result at heap byte address `ptr`, laid out [y][x]
+ * (unshifted: the consumer folds the ifftshift into its read).
  */
 function ifft2Planes(engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void): void {
   const total = batch * ny * nx;
@@ -168,28 +150,25 @@ function ifft2Planes(engine: FftEngine, data: Float32Array | KspaceRows, batch: 
   if (typeof data !== 'function' && data.length < 2 * total) throw new Error(`centred ifft2: ${data.length / 2} complex values, ${batch} x ${ny} x ${nx} needed`);
   engine.prepare(nx);
   engine.prepare(ny);
-  const A = engine.scratchBlock(2, 8 * total);
-  const B = engine.scratchBlock(3, 8 * ny * nx);
+  const plane = ny * nx;
+  const A = engine.scratchBlock(2, 8 * plane);
   const h = engine.heapF32();
   const a = A.ptr >> 2;
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   const tail = 2 * (nx - nx2); // floats in the segment in[0 .. nx - nx2)
+  // plane by plane (one plane of heap, in the cache from the copy to the consumer)
   for (let c = 0; c < batch; c++) {
     for (let y = 0; y < ny; y++) {
       const row = rowOf(c, (y - ny2 + ny) % ny);
       if (row.length !== 2 * nx) throw new Error(`centred ifft2: k-space row of ${row.length / 2} samples, ${nx} expected`);
-      const d = a + 2 * ((c * ny + y) * nx);
+      const d = a + 2 * y * nx;
       // fftshift along x: out[0 .. nx2) = in[nx - nx2 .. nx), out[nx2 .. nx) = in[0 .. nx - nx2)
       h.set(row.subarray(tail, 2 * nx), d);
       h.set(row.subarray(0, tail), d + 2 * nx2);
     }
-  }
-  engine.transformLinesInHeap(A.ptr, batch * ny, nx, true);
-  const plane = ny * nx;
-  for (let c = 0; c < batch; c++) {
-    transposeComplexPlane(new Float64Array(engine.heapF32().buffer), (A.ptr >> 3) + c * plane, B.ptr >> 3, ny, nx);
-    engine.transformLinesInHeap(B.ptr, nx, ny, true);
-    consume(c, B.ptr);
+    engine.transformLinesInHeap(A.ptr, ny, nx, true);
+    engine.transformAxisInHeap(A.ptr, [ny, nx], 0, true);
+    consume(c, A.ptr);
   }
 }
 
@@ -207,27 +186,20 @@ function ifftshiftTable(n: number): Int32Array {
  */
 export function centredIfft2(engine: FftEngine, data: Float32Array, batch: number, ny: number, nx: number, scale = 1): void {
   const f = scale / (ny * nx);
-  const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
-  const BS = 16;
+  const sy = ifftshiftTable(ny);
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   ifft2Planes(engine, data, batch, ny, nx, (c, ptr) => {
+    if (f !== 1) engine.scaleInHeap(ptr, 2 * ny * nx, f);
     const h = engine.heapF32();
     const b = ptr >> 2;
     const po = 2 * c * ny * nx;
-    // result [x][y] unshifted -> data [y][x] shifted, in blocks
-    for (let y0 = 0; y0 < ny; y0 += BS) {
-      const y1 = Math.min(y0 + BS, ny);
-      for (let x0 = 0; x0 < nx; x0 += BS) {
-        const x1 = Math.min(x0 + BS, nx);
-        for (let y = y0; y < y1; y++) {
-          const src = b + 2 * sy[y];
-          let o = po + 2 * (y * nx + x0);
-          for (let x = x0; x < x1; x++, o += 2) {
-            const q = src + 2 * ny * sx[x];
-            data[o] = h[q] * f;
-            data[o + 1] = h[q + 1] * f;
-          }
-        }
-      }
+    // result [y][x] unshifted -> data [y][x] ifftshifted: row sy[y], in two segments
+    const seg = 2 * (nx - nx2); // out[0 .. nx - nx2) = in[nx2 .. nx)
+    for (let y = 0; y < ny; y++) {
+      const src = b + 2 * sy[y] * nx;
+      const o = po + 2 * y * nx;
+      data.set(h.subarray(src + 2 * nx2, src + 2 * nx), o);
+      data.set(h.subarray(src, src + 2 * nx2), o + seg);
     }
   });
 }
@@ -253,15 +225,49 @@ export function centredIfft2RootSumOfSquares(
       acc[i] += re * re + im * im;
     }
   });
-  // acc is [x][y] in unshifted order; ifftshift both axes while writing [y][x]
-  const f = Math.abs(scale / n);
+  return rootSumOfSquaresImage(acc, ny, nx, scale, out);
+}
+
+/** acc [y][x] (unshifted sums of squares) -> f * sqrt(acc), ifftshifted on both axes, into out. */
+function rootSumOfSquaresImage(acc: Float64Array, ny: number, nx: number, scale: number, out: Float32Array): Float32Array {
+  const f = Math.abs(scale / (ny * nx));
   const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
   for (let y = 0; y < ny; y++) {
-    const syy = sy[y];
+    const src = sy[y] * nx;
     const row = y * nx;
-    for (let x = 0; x < nx; x++) out[row + x] = f * Math.sqrt(acc[sx[x] * ny + syy]);
+    for (let x = 0; x < nx; x++) out[row + x] = f * Math.sqrt(acc[src + sx[x]]);
   }
   return out;
+}
+
+/**
+ * One share of `centredIfft2RootSumOfSquares` (for a worker): for coils [c0, c1) of the
+ * [coils][ny][nx] k-space, |ifft2 plane|^2 (float64, unscaled, unshifted [y][x]) into
+ * power[c * ny * nx ..]. `rootSumOfSquaresFromPower` then sums them in coil order: the same
+ * float64 sums, so the same image bits, as the one-pass function.
+ */
+export function centredIfft2PowerPlanes(engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, power: Float64Array): void {
+  const n = ny * nx;
+  ifft2Planes(engine, kspace.subarray(2 * c0 * n, 2 * c1 * n), c1 - c0, ny, nx, (c, ptr) => {
+    const h = engine.heapF32();
+    let p = ptr >> 2;
+    const o = (c0 + c) * n;
+    for (let i = 0; i < n; i++, p += 2) {
+      const re = h[p], im = h[p + 1];
+      power[o + i] = re * re + im * im;
+    }
+  });
+}
+
+/** The image of `centredIfft2RootSumOfSquares` from the coils' power planes (`centredIfft2PowerPlanes`). */
+export function rootSumOfSquaresFromPower(power: Float64Array, coils: number, ny: number, nx: number, scale = 1, out: Float32Array = new Float32Array(ny * nx)): Float32Array {
+  const n = ny * nx;
+  const acc = new Float64Array(n);
+  for (let c = 0; c < coils; c++) {
+    const o = c * n;
+    for (let i = 0; i < n; i++) acc[i] += power[o + i];
+  }
+  return rootSumOfSquaresImage(acc, ny, nx, scale, out);
 }
 
 /**

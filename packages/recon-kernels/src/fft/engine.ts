@@ -325,6 +325,19 @@ export class FftEngine {
   }
 
   /**
+   * The `floats` float32 at heap byte address ptr multiplied by s in place, each product formed
+   * in float64 and rounded once (the same bits as `h[i] * s` in JS; SIMD when the kernel is there).
+   */
+  scaleInHeap(ptr: number, floats: number, s: number): void {
+    if (this.kernel !== null) {
+      this.kernel.scale(ptr, floats, s);
+      return;
+    }
+    const h = this.mod.HEAPF32;
+    for (let i = ptr >> 2, end = (ptr >> 2) + floats; i < end; i++) h[i] = h[i] * s;
+  }
+
+  /**
    * numpy.fft.fftn / ifftn over `axes` of a C-order complex64 array of `shape`, in place
    * (norm "backward": the inverse divides by the product of the transformed lengths).
    */

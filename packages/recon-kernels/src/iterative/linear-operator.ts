@@ -15,6 +15,12 @@ export interface LinearOperator {
   adjoint(y: Float32Array, out: Float32Array): void;
   /** out = A^H A x (optional; defaults to adjoint(forward(x))) */
   normal?(x: Float32Array, out: Float32Array): void;
+  /**
+   * The same on other threads (optional: an operator on the worker pool). The solvers then keep
+   * their vectors on SharedArrayBuffers and call these from their async runs.
+   */
+  adjointAsync?(y: Float32Array, out: Float32Array): Promise<void>;
+  normalAsync?(x: Float32Array, out: Float32Array): Promise<void>;
 }
 
 /** out = A^H A x through the operator's own `normal` or forward then adjoint. */

@@ -130,7 +130,19 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 /** Solves the TV-regularised problem; returns x (shape as given, complex interleaved). */
 export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmmOptions): Float32Array {
-  return runSteps(tvAdmmSteps(op, y, options));
+  return runSteps(tvAdmmSteps(synchronousView(op), y, options));
+}
+
+/** The operator without its pooled (async) methods: a synchronous solve runs it on this thread. */
+function synchronousView(op: LinearOperator): LinearOperator {
+  if (op.normalAsync === undefined && op.adjointAsync === undefined) return op;
+  return {
+    inputLength: op.inputLength,
+    outputLength: op.outputLength,
+    forward: (x, out) => op.forward(x, out),
+    adjoint: (y, out) => op.adjoint(y, out),
+    normal: op.normal ? (x, out) => op.normal!(x, out) : undefined,
+  };
 }
 
 /**
@@ -159,25 +171,32 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
   const terms = options.tv;
   for (const t of terms) axisGeometry(options.shape, t.axis);
   const len = 2 * N;
-  const x = options.initial ? Float32Array.from(options.initial) : new Float32Array(len);
-  const xadj = new Float32Array(len);
-  op.adjoint(y, xadj);
+  // an operator on the worker pool reads and writes the solver's vectors in shared memory
+  const pooled = op.normalAsync !== undefined && op.adjointAsync !== undefined;
+  const vector = (n: number): Float32Array => (pooled ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n));
+  const x = vector(len);
+  if (options.initial) x.set(options.initial);
+  const xadj = vector(len);
+  if (pooled) yield op.adjointAsync!(y, xadj);
+  else op.adjoint(y, xadj);
   const z = terms.map(() => new Float32Array(len));
   const u = terms.map(() => new Float32Array(len));
   const rhs = new Float32Array(len), s = new Float32Array(len), tmp = new Float32Array(len);
-  const r = new Float32Array(len), p = new Float32Array(len), Ap = new Float32Array(len);
+  const r = new Float32Array(len), p = vector(len), Ap = vector(len);
   const scratch = op.normal ? undefined : new Float32Array(2 * op.outputLength);
   const grouping = terms.map((t) => groupIndex(options.shape, t.joint ?? []));
   const v = new Float32Array(len);
 
-  const normalEq = (v: Float32Array, out: Float32Array): void => {
-    applyNormal(op, v, out, scratch);
+  // the normal equations' operator; with a pooled operator A^H A runs on the pool (yielded)
+  function* normalEq(v: Float32Array, out: Float32Array): Generator<Promise<unknown>, void, void> {
+    if (pooled) yield op.normalAsync!(v, out);
+    else applyNormal(op, v, out, scratch);
     for (const t of terms) {
       finiteDifference(options.shape, t.axis, v, tmp);
       finiteDifferenceAdjoint(options.shape, t.axis, tmp, s);
       for (let i = 0; i < len; i++) out[i] += rho * s[i];
     }
-  };
+  }
 
   const budget = options.budget ?? 'cg';
   const nominal = tvAdmmNominalSteps(options);
@@ -196,12 +215,12 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
     const rhsNorm = Math.sqrt(dot(rhs, rhs));
     const eps = cgTol * rhsNorm;
     if (rhsNorm > 0) {
-      normalEq(x, Ap);
+      yield* normalEq(x, Ap);
       for (let i = 0; i < len; i++) { r[i] = rhs[i] - Ap[i]; p[i] = r[i]; }
       let rsold = dot(r, r);
       if (rsold > 0) {
         for (let k = 0; k < cgIter; k++) {
-          normalEq(p, Ap);
+          yield* normalEq(p, Ap);
           cgSteps++;
           const pAp = dot(p, Ap);
           if (pAp === 0) break;

@@ -31,6 +31,17 @@ export interface NufftOptions {
    * (BART's kb_table of 100: src/noncart/grid.c intlookup) instead of evaluated exactly (SigPy).
    */
   kernelTable?: number;
+  /**
+   * true: the plan's grid lives in the FFT engine's shared scratch blocks instead of blocks of
+   * its own (many plans of one thread used one at a time, e.g. a series' frames). Default false.
+   */
+  sharedHeapBlocks?: boolean;
+}
+
+/** A plan's precomputed tables (see `Nufft.tables`), typed arrays on SharedArrayBuffers. */
+export interface NufftTables {
+  ny: number; nx: number; oversampling: number; width: number; beta: number; osy: number; osx: number; npts: number; taps: number;
+  rowOff: Int32Array; col: Int32Array; wy: Float32Array; wx: Float32Array; wide: Uint8Array; apodY: Float64Array; apodX: Float64Array;
 }
 
 /** Largest number of taps along one axis (width + 1 when a point sits exactly on the kernel edge). */
@@ -75,11 +86,23 @@ export class Nufft {
   private readonly apodX: Float64Array;
   /** 1 where a point has a 5th tap along either axis (it sits exactly on a kernel edge) */
   private readonly wide: Uint8Array;
-  private gridBlock: { ptr: number; bytes: number };
-  private colBlock: { ptr: number; bytes: number };
+  private ownGrid: { ptr: number; bytes: number } | null = null;
+  private ownCol: { ptr: number; bytes: number } | null = null;
 
-  private constructor(private readonly fft: FftEngine, coord: ArrayLike<number>, shape: readonly [number, number], options: NufftOptions) {
+  private constructor(private readonly fft: FftEngine, coord: ArrayLike<number> | null, shape: readonly [number, number], options: NufftOptions, tables?: NufftTables) {
     const [ny, nx] = shape;
+    if (tables !== undefined) {
+      // a plan made elsewhere (another thread), its tables shared: no per-plan heap blocks
+      this.ny = ny; this.nx = nx;
+      this.oversampling = tables.oversampling; this.width = tables.width; this.beta = tables.beta;
+      this.osy = tables.osy; this.osx = tables.osx; this.npts = tables.npts; this.taps = tables.taps;
+      this.rowOff = tables.rowOff; this.col = tables.col; this.wy = tables.wy; this.wx = tables.wx; this.wide = tables.wide;
+      this.apodY = tables.apodY; this.apodX = tables.apodX;
+      fft.prepare(this.osx);
+      fft.prepare(this.osy);
+      return;
+    }
+    if (coord === null) throw new Error('NUFFT: no coordinates');
     if (!(Number.isInteger(ny) && Number.isInteger(nx) && ny > 0 && nx > 0)) throw new Error(`NUFFT: invalid image shape ${ny} x ${nx}`);
     if (coord.length % 2 !== 0) throw new Error(`NUFFT: coordinates must be pairs (got ${coord.length} numbers)`);
     this.ny = ny;
@@ -129,8 +152,48 @@ export class Nufft {
     this.apodX = apodization(nx, this.oversampling, this.width, this.beta);
     fft.prepare(this.osx);
     fft.prepare(this.osy);
-    this.gridBlock = fft.malloc(8 * this.osy * this.osx);
-    this.colBlock = fft.malloc(8 * this.osy * Math.max(this.osx, this.nx));
+    if (!options.sharedHeapBlocks) {
+      this.ownGrid = fft.malloc(8 * this.osy * this.osx);
+      this.ownCol = fft.malloc(8 * this.osy * Math.max(this.osx, this.nx));
+    }
+  }
+
+  /** The oversampled grid's heap block: the plan's own, or the engine's shared scratch (slot 4). */
+  private get gridBlock(): { ptr: number; bytes: number } {
+    return this.ownGrid ?? this.fft.scratchBlock(4, 8 * this.osy * this.osx);
+  }
+
+  /** The column lines' heap block: own, or the engine's shared scratch (slot 5). */
+  private get colBlock(): { ptr: number; bytes: number } {
+    return this.ownCol ?? this.fft.scratchBlock(5, 8 * this.osy * Math.max(this.osx, this.nx));
+  }
+
+  /**
+   * The plan's tables (interpolation taps, apodization) in SharedArrayBuffers, for `fromTables`
+   * in another thread: the same plan there without recomputing it and without copying it.
+   */
+  tables(): NufftTables {
+    const share = <T extends Int32Array | Float32Array | Float64Array | Uint8Array>(a: T): T => {
+      if (a.buffer instanceof SharedArrayBuffer) return a;
+      const C = a.constructor as { new (b: SharedArrayBuffer): T };
+      const out = new C(new SharedArrayBuffer(a.byteLength));
+      (out as unknown as { set(x: ArrayLike<number>): void }).set(a);
+      return out;
+    };
+    return {
+      ny: this.ny, nx: this.nx, oversampling: this.oversampling, width: this.width, beta: this.beta, osy: this.osy, osx: this.osx,
+      npts: this.npts, taps: this.taps,
+      rowOff: share(this.rowOff), col: share(this.col), wy: share(this.wy), wx: share(this.wx), wide: share(this.wide),
+      apodY: share(this.apodY), apodX: share(this.apodX),
+    };
+  }
+
+  /**
+   * A plan from `tables()` of a plan made in another thread (same results, bit for bit). Its
+   * grid lives in the engine's shared scratch blocks, so any number of such plans cost no heap.
+   */
+  static fromTables(fft: FftEngine, tables: NufftTables): Nufft {
+    return new Nufft(fft, null, [tables.ny, tables.nx], {}, tables);
   }
 
   /** A plan for these coordinates (npts x 2, see the file header) and image shape [ny, nx]. */
@@ -145,8 +208,8 @@ export class Nufft {
 
   /** Frees the plan's WebAssembly memory (the plan is unusable afterwards). */
   dispose(): void {
-    this.fft.free(this.gridBlock);
-    this.fft.free(this.colBlock);
+    if (this.ownGrid !== null) this.fft.free(this.ownGrid);
+    if (this.ownCol !== null) this.fft.free(this.ownCol);
   }
 
   /** Complex values of one oversampled grid plane. */

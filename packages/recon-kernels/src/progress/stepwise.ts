@@ -6,14 +6,22 @@
  * on. The numerics stay free of any I/O: they yield and call plain callbacks.
  */
 
-/** A computation that yields after each step and returns its result. */
-export type Steps<T> = Generator<void, T, void>;
+/**
+ * A computation that yields after each step and returns its result. A step that waits for work
+ * done elsewhere (the worker pool) yields that promise: the cooperative runner awaits it before
+ * the next step; the synchronous runner cannot and fails.
+ */
+export type Steps<T> = Generator<void | Promise<unknown>, T, void>;
 
 /** Runs all steps synchronously; returns the result. */
 export function runSteps<T>(steps: Steps<T>): T {
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
+    if (r.value instanceof Promise) {
+      r.value.catch(() => undefined);
+      throw new Error('this computation waits for the worker pool: run it with the async (cooperative) runner');
+    }
   }
 }
 
@@ -25,6 +33,11 @@ export async function runStepsCooperatively<T>(steps: Steps<T>, everyMs = 100): 
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
+    if (r.value instanceof Promise) {
+      await r.value;
+      last = performance.now();
+      continue;
+    }
     if (performance.now() - last >= everyMs) {
       await turn();
       last = performance.now();

@@ -17,6 +17,7 @@
  *   reg_lambda = 0.0002             # temporal TV weight (times frames per chunk, as the reference)
  *   num_iter = 120                  # ADMM iterations
  *   BART_TOOLBOX_PATH = ""          # folder of the bart executable ("" = environment / PATH)
+ *   threads = 2                     # native solve's threads (not set: mrd-server --threads, default the cores)
  */
 import { configSearchPath, loadTomlInto, type LoadedConfig } from '../config.js';
 
@@ -34,6 +35,8 @@ export interface TvReconConfig {
     reg_lambda: number;
     num_iter: number;
     BART_TOOLBOX_PATH: string;
+    /** threads of the native solve (not set: the server's --threads, by default the cores) */
+    threads?: number;
   };
 }
 
@@ -56,7 +59,7 @@ export function loadTvReconConfig(searchPath = configSearchPath(), fileName = TV
     metafile_paths: 'string[]', girf_file: 'string',
     reconstruction: {
       backend: 'backend', apply_girf: 'boolean', gpu_device: 'number|string', arms_per_frame: 'integer>0', num_recon_frames: 'integer>0',
-      num_chunks: 'integer>0', fov_oversampling: 'positive', reg_lambda: 'nonnegative', num_iter: 'integer>0', BART_TOOLBOX_PATH: 'string',
+      num_chunks: 'integer>0', fov_oversampling: 'positive', reg_lambda: 'nonnegative', num_iter: 'integer>0', BART_TOOLBOX_PATH: 'string', threads: 'threads',
     },
   });
   return { config, ...r };

@@ -40,6 +40,7 @@ import { logger } from '@mrd-tools/core/logging';
 import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 import { Bart } from '../bart/runner.js';
 import type { GirfTable } from '@mrd-tools/recon-kernels/mri/girf';
@@ -106,6 +107,8 @@ export interface TfdInput {
   coilMaps?: NativeCoilMapMethod;
   /** where progress goes: stages, chunk, iteration k of N, elapsed, estimate (see ProgressReport) */
   progress?: ProgressReport;
+  /** threads of the native TV solve (worker pool over frames; default 1: this thread only) */
+  threads?: number;
 }
 
 /** Awaits `work`, with progress lines while it runs when there is a report (a BART process). */
@@ -129,7 +132,7 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
   const perChunk = chunks[0].keepEnd - chunks[0].keepStart;
   const scaleGroups = perChunk > 5 ? groups.slice(5, perChunk) : groups.slice(0, perChunk);
   const scale = bart ? await bartDataScale(bart, s, scaleGroups, maps) : nativeDataScale(fft, s, scaleGroups, maps);
-  logger.info(`TFD: ${frames} frames of ${apf} arms, ${chunks.length} chunk(s), data scale ${scale}, backend ${p.backend}`);
+  logger.info(`TFD: ${frames} frames of ${apf} arms, ${chunks.length} chunk(s), data scale ${scale}, backend ${p.backend}${bart ? '' : `, ${p.threads ?? 1} thread(s)`}`);
   const lambda = p.regLambda * perChunk;
   const npix = s.msize * s.msize;
   const images = new Float32Array(2 * frames * npix);
@@ -140,7 +143,7 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
     const x = bart
       ? await reportedWhile(report, bartPics(bart, `-g -m -w ${scale} -e -S -R T:1024:1024:${lambda} -d 4 -i ${p.iterations}`, s, g, maps, { 10: g.length }), `${where}, bart pics`)
       : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale,
-        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`));
+        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`), p.threads ?? 1);
     images.set(x.subarray(2 * (c.keepStart - c.start) * npix, 2 * (c.keepEnd - c.start) * npix), 2 * c.keepStart * npix);
   }
   return { images, scale, maps };
@@ -268,6 +271,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const { images } = await reconstructTfd(fft, {
     series: session.series, arms: session.arms, armsPerFrame: apf, frames, chunks: rc.num_chunks,
     regLambda: rc.reg_lambda, iterations: rc.num_iter, backend: rc.backend, bart, progress: report,
+    threads: rc.threads ?? numericsThreads(),
   });
   report.finish(`reconstruction of ${frames} frames finished, sending them`);
   const bits = getUserParameterLong(h, 'BitsStored') ?? DEFAULT_BITS_STORED;

@@ -10,7 +10,8 @@
  * column-major images have our memory layout.
  */
 import type { FftEngine } from '@mrd-tools/recon-kernels/fft';
-import { SenseNufftOperator, estimateDataScale } from '@mrd-tools/recon-kernels/mri/sense';
+import { ParallelSenseNufftOperator, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from '@mrd-tools/recon-kernels/mri/sense';
+import { reconPool } from '@mrd-tools/recon-kernels/pool';
 import { coilMapsFromArms, type ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 import { solveTvAdmmAsync, type TvTerm } from '@mrd-tools/recon-kernels/iterative';
 import type { Bart } from '../bart/runner.js';
@@ -136,12 +137,17 @@ export function nativeDataScale(fft: FftEngine, s: SpiralArms, groups: readonly 
 /**
  * Native TV solve of the groups with image shape `shape` (product of leading dims = groups.length):
  * data divided by `scale`, result multiplied back (BART pics -w scale -S). scale 0: no scaling.
+ * `threads` > 1 runs the SENSE operator on the numerics' worker pool, split over the groups
+ * (the same result, bit for bit); 1 runs it on this thread.
  */
 export async function nativeSolve(
   fft: FftEngine, s: SpiralArms, groups: readonly ArmGroup[], maps: Float32Array, shape: readonly number[], tv: readonly TvTerm[], iterations: number, scale: number,
-  progress?: StepCallback,
+  progress?: StepCallback, threads = 1,
 ): Promise<Float32Array> {
-  const op = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize);
+  const pool = reconPool(threads);
+  const local = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize,
+    pool ? { ...SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true } : SENSE_NUFFT_DEFAULTS);
+  const op = pool ? new ParallelSenseNufftOperator(pool, local) : local;
   try {
     const k = scale > 0 ? scale : 1;
     const x = await solveTvAdmmAsync(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations, onProgress: progress });

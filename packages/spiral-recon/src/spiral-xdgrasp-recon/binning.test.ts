@@ -52,17 +52,37 @@ describe('binning', () => {
 });
 
 describe('shipped example configs', () => {
-  it('parse with every key set and equal the documented defaults', async () => {
+  it('parse with every key set (but threads, left to mrd-server --threads) and equal the documented defaults', async () => {
     const { fileURLToPath } = await import('node:url');
     const { dirname, join } = await import('node:path');
     const configs = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'configs');
     const { loadXdGraspConfig, defaultXdGraspConfig } = await import('./config.js');
     const { loadTvReconConfig, defaultTvReconConfig } = await import('../rtspiral-bart-tvrecon/config.js');
     const xd = loadXdGraspConfig([configs]);
-    expect(xd.defaulted).toEqual([]);
+    // threads is shipped commented out: not set, the server's --threads (default the cores) applies
+    expect(xd.defaulted).toEqual(['reconstruction.threads']);
     expect(xd.config).toEqual(defaultXdGraspConfig());
     const tv = loadTvReconConfig([configs]);
-    expect(tv.defaulted).toEqual([]);
+    expect(tv.defaulted).toEqual(['reconstruction.threads']);
     expect(tv.config).toEqual(defaultTvReconConfig());
+  });
+});
+
+describe('threads key of the iterative recons\' configs', () => {
+  it('a whole number 1..256 is read; anything else is an error naming the key', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadXdGraspConfig } = await import('./config.js');
+    const { loadTvReconConfig } = await import('../rtspiral-bart-tvrecon/config.js');
+    const dir = mkdtempSync(join(tmpdir(), 'threads-key-'));
+    writeFileSync(join(dir, 'rtspiral_bart_tvrecon_config.toml'), '[reconstruction]\nthreads = 2\n');
+    writeFileSync(join(dir, 'spiral_xdgrasp_config.toml'), '[reconstruction]\nthreads = 1\n');
+    expect(loadTvReconConfig([dir]).config.reconstruction.threads).toBe(2);
+    expect(loadXdGraspConfig([dir]).config.reconstruction.threads).toBe(1);
+    for (const bad of ['0', '2.5', '"2"', '300']) {
+      writeFileSync(join(dir, 'spiral_xdgrasp_config.toml'), `[reconstruction]\nthreads = ${bad}\n`);
+      expect(() => loadXdGraspConfig([dir])).toThrow(/key reconstruction\.threads must be a whole number from 1 to 256/);
+    }
   });
 });

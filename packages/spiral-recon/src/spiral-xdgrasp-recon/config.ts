@@ -16,6 +16,7 @@
  *   fov_oversampling = 1
  *   gpu_device = 0              # accepted and ignored
  *   BART_TOOLBOX_PATH = ""
+ *   threads = 2                 # native solve's threads (not set: mrd-server --threads, default the cores)
  *   [binning]
  *   n_respiratory_bins = 12
  *   n_cardiac_bins = 20
@@ -40,6 +41,8 @@ export interface XdGraspConfig {
     fov_oversampling: number;
     gpu_device: number | string;
     BART_TOOLBOX_PATH: string;
+    /** threads of the native solve (not set: the server's --threads, by default the cores) */
+    threads?: number;
   };
   binning: {
     n_respiratory_bins: number;
@@ -71,7 +74,7 @@ export function loadXdGraspConfig(searchPath = configSearchPath(), fileName = XD
     metafile_paths: 'string[]', girf_file: 'string',
     reconstruction: {
       backend: 'backend', apply_girf: 'boolean', arm_discard_pre: 'nonnegative', arm_discard_post: 'nonnegative', reg_lambda_resp: 'nonnegative',
-      reg_lambda_card: 'nonnegative', num_iter: 'integer>0', fov_oversampling: 'positive', gpu_device: 'number|string', BART_TOOLBOX_PATH: 'string',
+      reg_lambda_card: 'nonnegative', num_iter: 'integer>0', fov_oversampling: 'positive', gpu_device: 'number|string', BART_TOOLBOX_PATH: 'string', threads: 'threads',
     },
     binning: {
       n_respiratory_bins: 'integer>0', n_cardiac_bins: 'integer>0', trigger_source: 'string', ecg_pilottone_delay: 'nonnegative',

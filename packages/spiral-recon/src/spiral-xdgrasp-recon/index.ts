@@ -36,6 +36,7 @@ import type { ProgressReport } from '@mrd-tools/recon-api/progress';
 import { standardImageMeta } from '@mrd-tools/recon-api/image-header';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine, type FftEngine } from '@mrd-tools/recon-kernels/fft';
+import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import type { ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 import { Bart } from '../bart/runner.js';
 import { tukeyWindow } from '@mrd-tools/recon-kernels/mri/coil-combine';
@@ -76,6 +77,8 @@ export interface XdGraspInput {
   coilMaps?: NativeCoilMapMethod;
   /** where progress goes (see ProgressReport) */
   progress?: ProgressReport;
+  /** threads of the native TV solve (worker pool over bins; default 1: this thread only) */
+  threads?: number;
 }
 
 /** The arms of each bin [resp][card] (resp outer), filled or cropped per fill_small_bins. */
@@ -120,7 +123,7 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   const nonEmpty = groups.filter((g) => g.length > 0);
   const scale = nativeDataScale(fft, s, nonEmpty, maps);
   return nativeSolve(fft, sZero, filled, maps, [p.nResp, p.nCard], [{ axis: 0, lambda: p.lambdaResp }, { axis: 1, lambda: p.lambdaCard }], p.iterations, scale,
-    (d, t) => report?.update(d / t, `CG step ${Math.min(d, t)} of ${t}`));
+    (d, t) => report?.update(d / t, `CG step ${Math.min(d, t)} of ${t}`), p.threads ?? 1);
 }
 
 /**
@@ -204,6 +207,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const img = await reconstructXdGrasp(fft, {
     series: session.series, arms, respBins: pick(respAll), cardBins: pick(cardAll), nResp: nr, nCard: nc, fillSmallBins: bc.fill_small_bins,
     lambdaResp: rc.reg_lambda_resp, lambdaCard: rc.reg_lambda_card, iterations: rc.num_iter, backend: rc.backend, bart, progress: report,
+    threads: rc.threads ?? numericsThreads(),
   });
   report.finish(`reconstruction of ${nr} x ${nc} bins finished`);
   await connection.sendLogging('INFO', 'Reconstruction is finished. Sending images...');

@@ -11,7 +11,7 @@
  * docs/numerics.md says why).
  */
 import type { FftEngine } from '../../fft/index.js';
-import { Nufft, type NufftOptions } from '../../nufft/index.js';
+import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
 
 /**
@@ -23,6 +23,15 @@ import type { LinearOperator } from '../../iterative/linear-operator.js';
  * the FFTs are of a 2.56x larger grid.
  */
 export const SENSE_NUFFT_DEFAULTS: NufftOptions = { oversampling: 2, width: 4 };
+
+/** An operator's plans and maps on SharedArrayBuffers (`SenseNufftOperator.shared`), for another thread. */
+export interface SenseShared {
+  frames: { tables: NufftTables; repeatIndex: Int32Array | null; multiplicity: Float32Array | null; points: number }[];
+  maps: Float32Array;
+  ncoils: number;
+  ny: number;
+  nx: number;
+}
 
 export class SenseNufftOperator implements LinearOperator {
   readonly inputLength: number;
@@ -46,24 +55,36 @@ export class SenseNufftOperator implements LinearOperator {
    * @param maps coil maps [coil][ny][nx] complex interleaved
    * @param nufftOptions the NUFFT's oversampling and kernel width (default SENSE_NUFFT_DEFAULTS)
    */
-  constructor(fft: FftEngine, coords: readonly ArrayLike<number>[], readonly maps: Float32Array, readonly ncoils: number, readonly ny: number, readonly nx: number, nufftOptions: NufftOptions = SENSE_NUFFT_DEFAULTS) {
+  constructor(fft: FftEngine, coords: readonly ArrayLike<number>[] | SenseShared, readonly maps: Float32Array, readonly ncoils: number, readonly ny: number, readonly nx: number, nufftOptions: NufftOptions = SENSE_NUFFT_DEFAULTS) {
     this.npix = ny * nx;
     if (maps.length !== 2 * ncoils * this.npix) throw new Error(`SENSE operator: coil maps hold ${maps.length / 2} values for ${ncoils} x ${ny} x ${nx}`);
-    this.frames = coords.length;
     this.repeatIndex = [];
     this.multiplicity = [];
-    this.plans = coords.map((c) => {
-      const d = distinctPositions(c);
-      this.repeatIndex.push(d?.index ?? null);
-      this.multiplicity.push(d?.count ?? null);
-      return Nufft.withEngine(fft, d?.coord ?? c, [ny, nx], nufftOptions);
-    });
+    const points: number[] = [];
+    if (!Array.isArray(coords)) {
+      const sh = coords as SenseShared;
+      this.plans = sh.frames.map((f) => {
+        this.repeatIndex.push(f.repeatIndex);
+        this.multiplicity.push(f.multiplicity);
+        points.push(f.points);
+        return Nufft.fromTables(fft, f.tables);
+      });
+    } else {
+      this.plans = (coords as readonly ArrayLike<number>[]).map((c) => {
+        const d = distinctPositions(c);
+        this.repeatIndex.push(d?.index ?? null);
+        this.multiplicity.push(d?.count ?? null);
+        points.push(c.length / 2);
+        return Nufft.withEngine(fft, d?.coord ?? c, [ny, nx], nufftOptions);
+      });
+    }
+    this.frames = this.plans.length;
     this.frameOffset = new Int32Array(this.frames + 1);
     let maxPts = 0, maxRepeated = 0;
     for (let f = 0; f < this.frames; f++) {
-      const n = coords[f].length / 2;
+      const n = points[f];
       this.frameOffset[f + 1] = this.frameOffset[f] + ncoils * n;
-      maxPts = Math.max(maxPts, n);
+      maxPts = Math.max(maxPts, n, this.plans[f].npts);
       if (this.repeatIndex[f] !== null) maxRepeated = Math.max(maxRepeated, this.plans[f].npts);
     }
     this.inputLength = this.frames * this.npix;
@@ -71,6 +92,25 @@ export class SenseNufftOperator implements LinearOperator {
     this.coilImg = new Float32Array(2 * ncoils * this.npix);
     this.coilData = new Float32Array(2 * ncoils * maxPts);
     this.repeatSums = new Float64Array(2 * maxRepeated);
+  }
+
+  /** An operator made in another thread from its `shared()` parts: the same operator, bit for bit. */
+  static fromShared(fft: FftEngine, shared: SenseShared): SenseNufftOperator {
+    return new SenseNufftOperator(fft, shared, shared.maps, shared.ncoils, shared.ny, shared.nx);
+  }
+
+  /** The plans and maps on SharedArrayBuffers (copied there once), for `fromShared` in a worker. */
+  shared(): SenseShared {
+    const maps = this.maps.buffer instanceof SharedArrayBuffer ? this.maps : copyShared(this.maps);
+    return {
+      frames: this.plans.map((p, f) => ({
+        tables: p.tables(),
+        repeatIndex: this.repeatIndex[f] === null ? null : copyShared(this.repeatIndex[f]!),
+        multiplicity: this.multiplicity[f] === null ? null : copyShared(this.multiplicity[f]!),
+        points: (this.frameOffset[f + 1] - this.frameOffset[f]) / this.ncoils,
+      })),
+      maps, ncoils: this.ncoils, ny: this.ny, nx: this.nx,
+    };
   }
 
   /** Frees the plans' WebAssembly memory. */
@@ -109,7 +149,12 @@ export class SenseNufftOperator implements LinearOperator {
   }
 
   forward(x: Float32Array, out: Float32Array): void {
-    for (let f = 0; f < this.frames; f++) {
+    this.forwardFrames(x, out, 0, this.frames);
+  }
+
+  /** `forward` for frames [f0, f1) only (their parts of out; the rest untouched). */
+  forwardFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
+    for (let f = f0; f < f1; f++) {
       this.expand(x, f);
       const seg = out.subarray(2 * this.frameOffset[f], 2 * this.frameOffset[f + 1]);
       const index = this.repeatIndex[f];
@@ -131,7 +176,12 @@ export class SenseNufftOperator implements LinearOperator {
   }
 
   adjoint(y: Float32Array, out: Float32Array): void {
-    for (let f = 0; f < this.frames; f++) {
+    this.adjointFrames(y, out, 0, this.frames);
+  }
+
+  /** `adjoint` for frames [f0, f1) only (their images in out; the rest untouched). */
+  adjointFrames(y: Float32Array, out: Float32Array, f0: number, f1: number): void {
+    for (let f = f0; f < f1; f++) {
       const seg = y.subarray(2 * this.frameOffset[f], 2 * this.frameOffset[f + 1]);
       const index = this.repeatIndex[f];
       if (index === null) {
@@ -156,7 +206,12 @@ export class SenseNufftOperator implements LinearOperator {
   }
 
   normal(x: Float32Array, out: Float32Array): void {
-    for (let f = 0; f < this.frames; f++) {
+    this.normalFrames(x, out, 0, this.frames);
+  }
+
+  /** `normal` for frames [f0, f1) only (their images in out; the rest untouched). */
+  normalFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
+    for (let f = f0; f < f1; f++) {
       this.expand(x, f);
       const u = this.plans[f].npts;
       const d = this.coilData.subarray(0, 2 * this.ncoils * u);
@@ -225,4 +280,11 @@ export function estimateDataScale(magnitudes: ArrayLike<number>): number {
   };
   const med = pct(50), p90 = pct(90), max = v[v.length - 1];
   return max - p90 < 2 * (p90 - med) ? p90 : max;
+}
+
+function copyShared<T extends Float32Array | Int32Array>(a: T): T {
+  const C = a.constructor as { new (b: SharedArrayBuffer): T };
+  const out = new C(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
 }

@@ -1,0 +1,83 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { getFftEngine } from '../../fft/index.js';
+import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
+import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
+import { SenseNufftOperator } from './sense-nufft.js';
+import { ParallelSenseNufftOperator } from './parallel-sense.js';
+
+function random(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
+  return a;
+}
+
+/** golden-angle radial coordinates per frame (grid units) */
+function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  let a = 0;
+  for (let f = 0; f < frames; f++) {
+    const c = new Float64Array(2 * spokes * samples);
+    for (let s = 0; s < spokes; s++, a += Math.PI * 0.618034) {
+      for (let k = 0; k < samples; k++) {
+        const r = ((k - samples / 2) / samples) * n;
+        c[2 * (s * samples + k)] = r * Math.sin(a);
+        c[2 * (s * samples + k) + 1] = r * Math.cos(a);
+      }
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+afterAll(async () => {
+  await closeReconPools();
+});
+
+describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
+  const [frames, ncoils, n] = [5, 3, 24];
+  const coords = frameCoords(frames, 6, 32, n);
+  const maps = random(2 * ncoils * n * n, 3);
+  // one frame repeats an arm (the repeated-positions path)
+  coords[2].set(coords[2].subarray(0, 64), 64);
+
+  it('forward, adjoint and normal with 2 threads give the single-thread bits', async () => {
+    const fft = await getFftEngine();
+    const single = new SenseNufftOperator(fft, coords, maps, ncoils, n, n);
+    const op = new ParallelSenseNufftOperator(reconPool(2)!, new SenseNufftOperator(fft, coords, maps, ncoils, n, n));
+    const x = random(2 * single.inputLength, 5);
+    const y = random(2 * single.outputLength, 6);
+    const a = new Float32Array(2 * single.outputLength), b = new Float32Array(2 * single.outputLength);
+    single.forward(x, a);
+    await op.forwardAsync(x, b);
+    expect(b).toEqual(a);
+    const c = new Float32Array(2 * single.inputLength), d = sharedFloat32(2 * single.inputLength);
+    single.adjoint(y, c);
+    await op.adjointAsync(y, d);
+    expect(d).toEqual(c);
+    single.normal(x, c);
+    await op.normalAsync(x, d);
+    expect(d).toEqual(c);
+    single.dispose();
+    op.dispose();
+  });
+
+  for (const threads of [2, 3]) {
+    it(`a TV-ADMM solve (TV along frames) with ${threads} threads gives the single-thread bits`, async () => {
+      const fft = await getFftEngine();
+      const single = new SenseNufftOperator(fft, coords, maps, ncoils, n, n);
+      const y = random(2 * single.outputLength, 11);
+      const options = { shape: [frames, n, n], tv: [{ axis: 0, lambda: 0.01 }], iterations: 12 };
+      const expected = solveTvAdmm(single, y, options);
+      const op = new ParallelSenseNufftOperator(reconPool(threads)!, new SenseNufftOperator(fft, coords, maps, ncoils, n, n));
+      let steps = 0;
+      const got = await solveTvAdmmAsync(op, y, { ...options, onProgress: () => steps++ });
+      expect(steps).toBeGreaterThan(0);
+      expect(got).toEqual(expected);
+      // the synchronous solve runs the pooled operator on this thread
+      expect(solveTvAdmm(op, y, options)).toEqual(expected);
+      single.dispose();
+      op.dispose();
+    });
+  }
+});

@@ -1,0 +1,34 @@
+/**
+ * The reference recons' centred 2-D inverse FFT + root sum of squares (simplefft) on the worker
+ * pool, split over coils: each worker writes its coils' |image|^2 planes (float64) into shared
+ * memory and this thread sums them in coil order, exactly as the one-pass single-thread function
+ * does, so the image is the same bits. Worth it from about half a million k-space samples (below,
+ * the task messages cost more than the transform saves); smaller data runs here.
+ */
+import type { FftEngine } from '../fft/engine.js';
+import { centredIfft2RootSumOfSquares, rootSumOfSquaresFromPower } from '../centred-fft/centred-fft.js';
+import type { ReconPool } from './pool.js';
+import { isShared, splitRange } from './shared-memory.js';
+
+/** Fewer complex samples than this (all coils) run on this thread. */
+export const CENTRED_RSS_POOL_MIN_SAMPLES = 1 << 19;
+
+/**
+ * centredIfft2RootSumOfSquares(kspace [coils][ny][nx], scale) on the pool when there is one and
+ * the data is big enough; `kspace` should live on a SharedArrayBuffer (else it is copied once).
+ */
+export async function centredIfft2RootSumOfSquaresParallel(
+  engine: FftEngine, pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale = 1,
+): Promise<Float32Array> {
+  const n = ny * nx;
+  if (kspace.length < 2 * coils * n) throw new Error(`centred ifft2: ${kspace.length / 2} complex values, ${coils} x ${ny} x ${nx} needed`);
+  if (pool === null || coils < 2 || coils * n < CENTRED_RSS_POOL_MIN_SAMPLES) return centredIfft2RootSumOfSquares(engine, kspace, coils, ny, nx, scale);
+  let shared = kspace;
+  if (!isShared(kspace)) {
+    shared = new Float32Array(new SharedArrayBuffer(8 * coils * n));
+    shared.set(kspace.subarray(0, 2 * coils * n));
+  }
+  const power = new Float64Array(new SharedArrayBuffer(8 * coils * n));
+  await pool.runAll(splitRange(coils, pool.threads).map(([c0, c1]) => ({ kind: 'centred-power', kspace: shared, power, ny, nx, c0, c1 })));
+  return rootSumOfSquaresFromPower(power, coils, ny, nx, scale);
+}

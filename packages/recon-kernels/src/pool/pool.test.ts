@@ -1,0 +1,94 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { getFftEngine } from '../fft/index.js';
+import { Nufft } from '../nufft/index.js';
+import { checkThreads, closeReconPools, reconPool } from './pool.js';
+import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
+import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
+import { centredIfft2RootSumOfSquares } from '../centred-fft/index.js';
+import { sharedFloat32, splitRange } from './shared-memory.js';
+
+function random(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
+  return a;
+}
+
+/** golden-angle radial coordinates per frame (grid units) */
+function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  let a = 0;
+  for (let f = 0; f < frames; f++) {
+    const c = new Float64Array(2 * spokes * samples);
+    for (let s = 0; s < spokes; s++, a += Math.PI * 0.618034) {
+      for (let k = 0; k < samples; k++) {
+        const r = ((k - samples / 2) / samples) * n;
+        c[2 * (s * samples + k)] = r * Math.sin(a);
+        c[2 * (s * samples + k) + 1] = r * Math.cos(a);
+      }
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+afterAll(async () => {
+  await closeReconPools();
+});
+
+describe('worker pool: thread count', () => {
+  it('threads 1 is no pool (the single-thread path); bad counts are errors naming the option', () => {
+    expect(reconPool(1)).toBeNull();
+    expect(checkThreads(undefined)).toBeGreaterThanOrEqual(1);
+    expect(checkThreads(3)).toBe(3);
+    for (const bad of [0, -1, 1.5, 257, '2', Number.NaN]) expect(() => checkThreads(bad, '--threads')).toThrow(/--threads must be a whole number from 1 to 256/);
+  });
+
+  it('splits ranges into near-equal contiguous runs', () => {
+    expect(splitRange(8, 3)).toEqual([[0, 3], [3, 6], [6, 8]]);
+    expect(splitRange(2, 4)).toEqual([[0, 1], [1, 2]]);
+  });
+});
+
+describe('NUFFT on the pool, over coils', () => {
+  const [ncoils, n] = [5, 32];
+  const coord = frameCoords(1, 24, 48, n)[0];
+
+  for (const threads of [2, 3]) {
+    it(`adjoint and forward with ${threads} threads give the single-thread bits`, async () => {
+      const fft = await getFftEngine();
+      const plan = Nufft.withEngine(fft, coord, [n, n]);
+      const pool = reconPool(threads)!;
+      const data = random(2 * ncoils * plan.npts, 7);
+      const expected = plan.adjoint(data, ncoils);
+      const got = await nufftAdjointParallel(pool, plan, data, ncoils);
+      expect(got).toEqual(expected);
+      // into a caller's shared output, in place
+      const out = sharedFloat32(expected.length);
+      expect(await nufftAdjointParallel(pool, plan, data, ncoils, out)).toBe(out);
+      expect(out).toEqual(expected);
+      const img = random(2 * ncoils * n * n, 9);
+      expect(await nufftForwardParallel(pool, plan, img, ncoils)).toEqual(plan.forward(img, ncoils));
+      plan.dispose();
+    });
+  }
+});
+
+
+describe('centred ifft2 + root sum of squares (simplefft) on the pool, over coils', () => {
+  it('gives the single-thread image bits with 2 and 3 threads (coil sums in the same order); small data stays on this thread', async () => {
+    const fft = await getFftEngine();
+    const [coils, ny, nx] = [9, 250, 256];
+    expect(coils * ny * nx).toBeGreaterThanOrEqual(CENTRED_RSS_POOL_MIN_SAMPLES);
+    const k = random(2 * coils * ny * nx, 21);
+    const expected = centredIfft2RootSumOfSquares(fft, k, coils, ny, nx, coils * ny * nx);
+    for (const threads of [2, 3]) {
+      expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(threads), k, coils, ny, nx, coils * ny * nx)).toEqual(expected);
+    }
+    const shared = sharedFloat32(k.length);
+    shared.set(k);
+    expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), shared, coils, ny, nx, coils * ny * nx)).toEqual(expected);
+    const small = k.subarray(0, 2 * 2 * 16 * 16);
+    expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), small, 2, 16, 16)).toEqual(centredIfft2RootSumOfSquares(fft, small, 2, 16, 16));
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * The NUFFT's and the centred FFT's tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
+ * typed arrays on SharedArrayBuffers (read and written in place, never copied) and the range of
+ * coils or frames it does. A worker computes exactly what the single-thread code computes for
+ * that range, with the same code, so results do not depend on the number of threads.
+ */
+import { getFftEngine } from '../fft/engine.js';
+import { centredIfft2PowerPlanes } from '../centred-fft/centred-fft.js';
+import { Nufft, type NufftTables } from '../nufft/nufft.js';
+
+/** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
+export interface NufftAdjointTask {
+  kind: 'nufft-adjoint';
+  tables: NufftTables;
+  data: Float32Array;
+  out: Float32Array;
+  c0: number;
+  c1: number;
+}
+
+/** NUFFT forward (type 2) of coils [c0, c1): image [coil][ny][nx] -> out [coil][npts]. */
+export interface NufftForwardTask {
+  kind: 'nufft-forward';
+  tables: NufftTables;
+  image: Float32Array;
+  out: Float32Array;
+  c0: number;
+  c1: number;
+}
+
+export type NufftTask = NufftAdjointTask | NufftForwardTask;
+
+/** The centred 2-D inverse FFT's power planes of coils [c0, c1) (simplefft's root sum of squares over coils). */
+export interface CentredPowerTask {
+  kind: 'centred-power';
+  kspace: Float32Array;
+  power: Float64Array;
+  ny: number;
+  nx: number;
+  c0: number;
+  c1: number;
+}
+
+/** Runs a centred-FFT task with this thread's engine (in a worker). */
+export async function runCentredPowerTask(task: CentredPowerTask): Promise<void> {
+  centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power);
+}
+
+/** A task: `kind` names the kernel (the NUFFT's here, the MRI layer's in ../mri). */
+export interface PoolTaskBase {
+  kind: string;
+}
+
+/** Runs a NUFFT task with this thread's engine (in a worker). */
+export async function runNufftTask(task: NufftTask): Promise<void> {
+  const fft = await getFftEngine();
+  const plan = Nufft.fromTables(fft, task.tables);
+  const { npts, ny, nx } = plan;
+  const n = task.c1 - task.c0;
+  if (task.kind === 'nufft-adjoint') {
+    plan.adjoint(task.data.subarray(2 * task.c0 * npts, 2 * task.c1 * npts), n, task.out.subarray(2 * task.c0 * ny * nx, 2 * task.c1 * ny * nx));
+  } else {
+    plan.forward(task.image.subarray(2 * task.c0 * ny * nx, 2 * task.c1 * ny * nx), n, task.out.subarray(2 * task.c0 * npts, 2 * task.c1 * npts));
+  }
+}
