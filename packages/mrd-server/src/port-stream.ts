@@ -10,10 +10,12 @@
  * the other end.
  *
  * Bytes cross without a copy: each written chunk's ArrayBuffer is transferred when the chunk owns
- * it (socket reads do). Chunks written in one turn of the event loop (a busy socket delivers up
- * to 32 reads of 64 KiB per poll) go in one message, up to FLUSH_BYTES: a postMessage costs
- * tens of microseconds whatever its size, which at one per 64 KiB chunk made the relay the
- * server's main cost (a third of a second per 250 MB).
+ * it (socket reads do). With `batch` (the main thread's end, fed by socket reads), chunks written
+ * in one turn of the event loop (a busy socket delivers up to 32 reads of 64 KiB per poll) go in
+ * one message, up to FLUSH_BYTES: a postMessage costs tens of microseconds whatever its size,
+ * which at one per 64 KiB chunk made the relay the server's main cost (a third of a second per
+ * 250 MB). The session's end posts each write at once (a module computing for seconds must not
+ * hold back what it has sent until it yields; its writes are whole encoded groups anyway).
  */
 import { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
@@ -57,7 +59,7 @@ export class PortStream extends Duplex {
   remoteAddress?: string;
   remotePort?: number;
 
-  constructor(private readonly port: MessagePort) {
+  constructor(private readonly port: MessagePort, private readonly batch = false) {
     super({ allowHalfOpen: true });
     port.on('message', (m: PortMessage) => this.onMessage(m));
     port.on('close', () => this.peerGone('the other end of the session stream is gone'));
@@ -139,7 +141,7 @@ export class PortStream extends Duplex {
     this.unacked += ab.byteLength;
     this.outBufs.push(ab);
     this.outBytes += ab.byteLength;
-    if (this.outBytes >= FLUSH_BYTES) this.flushOut();
+    if (!this.batch || this.outBytes >= FLUSH_BYTES) this.flushOut();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flushOut());
@@ -175,11 +177,8 @@ export class PortStream extends Duplex {
     // Both directions ended (the automatic destroy after them) is no abort. Otherwise tell the
     // other end, unless it is the one that aborted (or is gone).
     const clean = !err && this.peerEnded && this.writableFinished;
-    if (clean) this.flushOut();
-    else {
-      this.outBufs = [];
-      this.outBytes = 0;
-    }
+    // What was written goes out before the abort (the other end decides what to keep).
+    this.flushOut();
     if (!clean && !this.portClosed) this.post({ t: 'abort', message: err?.message ?? 'aborted' });
     this.releaseWriters();
     setImmediate(() => {
