@@ -101,6 +101,8 @@ export class ClientConnection {
   stoppedEarly = false;
   /** The ERROR text the main thread sent for the session (runner died, aborted, timed out, refused), if any. */
   errorSent: string | null = null;
+  /** Time (ms) the main thread spent relaying this connection's bytes (both ways). */
+  relayMs = 0;
 
   constructor(
     readonly socket: Socket,
@@ -153,6 +155,12 @@ export class ClientConnection {
   // ------------------------------------------------------------------ client input
 
   private onData(chunk: Buffer): void {
+    const t0 = performance.now();
+    this.relayIn(chunk);
+    this.relayMs += performance.now() - t0;
+  }
+
+  private relayIn(chunk: Buffer): void {
     this.lastActivity = Date.now();
     this.bytesIn += chunk.length;
     if (this.state !== 'ended' && !this.inputScanFailed && !this.input.closeSeen) {
@@ -220,6 +228,8 @@ export class ClientConnection {
 
   private onClose(): void {
     this.clearTimer();
+    // MRD_PHASE_TIMES=1 (scripts/bench/e2e-throughput): the main thread's share of the session.
+    if (process.env.MRD_PHASE_TIMES) logger.info(`Connection ${this.label} relay phases ${JSON.stringify({ relayMs: Math.round(this.relayMs), bytesIn: this.bytesIn, bytesOut: this.bytesOut })}`);
     if (!this.outputDone && this.bytesIn > 0) this.stoppedEarly = true;
     if (this.runner && this.runnerExit === undefined) {
       if (!this.outputDone) logger.warning(`Client ${this.label} disconnected before the end of its session; aborting the session`);
@@ -281,6 +291,12 @@ export class ClientConnection {
   }
 
   private onOutput(chunk: Buffer): void {
+    const t0 = performance.now();
+    this.relayOut(chunk);
+    this.relayMs += performance.now() - t0;
+  }
+
+  private relayOut(chunk: Buffer): void {
     if (this.outputDone) return; // after CLOSE (ours or the session's) nothing more goes out
     try {
       this.output.push(chunk);
