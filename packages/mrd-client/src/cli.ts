@@ -125,6 +125,12 @@ async function main(): Promise<number> {
     earlyReader,
     outputFormat: (argv['output-format'] as OutputFormat | undefined) ?? (argv.outfile ? undefined : defaultOutputFormat(filename)),
   });
+  // MRD_PHASE_TIMES=1: one line on stderr saying where the time went (scripts/bench/e2e-throughput).
+  if (process.env.MRD_PHASE_TIMES && summary.phases) {
+    const p = summary.phases;
+    const line = { ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Math.round(v)])), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    process.stderr.write(`mrd-client phases ${JSON.stringify(line)}\n`);
+  }
   if (argv.mrd2gif) {
     logger.info('Calling mrd2gif...');
     try {

@@ -60,7 +60,24 @@ export interface EarlyInputReader {
   source: Promise<InputSource>;
 }
 
+/**
+ * Where a run's time went (ms; phases overlap, as reading, sending and receiving run at once):
+ * reading the input file and encoding it (input-source.ts; on the reader thread for large
+ * files), waiting for the socket to take the bytes written (the server's pace), decoding what
+ * came back, storing it (results-writer.ts), and the whole run.
+ */
+export interface ClientPhases {
+  readMs: number;
+  encodeMs: number;
+  sendWaitMs: number;
+  decodeMs: number;
+  resultsMs: number;
+  wallMs: number;
+}
+
 export interface ClientSummary {
+  /** where the time went (MRD v1 sessions; the v2 path does not time its phases) */
+  phases?: ClientPhases;
   sent: { acquisitions: number; images: number; waveforms: number };
   received: { acquisitions: number; images: number; waveforms: number };
   outfile: string;
@@ -106,11 +123,13 @@ class ServerEndedSession extends Error {}
  * Writes a batch to the socket; resolves once the bytes are handed to the kernel (the write
  * callback), then releases the batch's buffer for reuse.
  */
-function writeRaw(socket: Socket, batch: EncodedBatch, serverEnded: () => boolean): Promise<void> {
+function writeRaw(socket: Socket, batch: EncodedBatch, serverEnded: () => boolean, phases: ClientPhases): Promise<void> {
   if (serverEnded()) return Promise.reject(new ServerEndedSession('the server ended the session'));
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     if (socket.destroyed || socket.writableEnded) return reject(new Error('connection closed'));
     socket.write(batch.bytes, (err) => {
+      phases.sendWaitMs += performance.now() - t0;
       if (err) return reject(err);
       batch.release?.();
       resolve();
@@ -127,6 +146,8 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     if (o.earlyReader) void o.earlyReader.source.then((s) => s.close(), () => undefined);
     return runV2Client({ ...o, outputFormat }, outfile);
   }
+  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0 };
+  const started = performance.now();
   const file = await openInput(o);
   let closing: Promise<void> | null = null;
   try {
@@ -134,15 +155,24 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const plan = await planInput(file, o);
     const { socket, conn, results } = await connectSession(o, outfile, outputFormat, plan.xml);
     // dispatch: results are received while the input is sent
-    const receiver = startReceiving(conn, results);
-    const sending = await sendInput(o, file, plan, socket, conn, receiver);
+    const receiver = startReceiving(conn, results, phases);
+    const sending = await sendInput(o, file, plan, socket, conn, receiver, phases);
     // clean-up: everything is read, the input reader shuts down while the results come in
     closing = file.close();
     logger.debug('Waiting for threads to finish');
     await receiver.done;
     conn.destroy();
     logger.info('Socket closed (writer)');
-    return await finishResults(o, outfile, plan.xml, results, sending, receiver);
+    phases.decodeMs = conn.timing.decodeMs;
+    phases.readMs = file.timing.readMs;
+    phases.encodeMs = file.timing.encodeMs + conn.timing.encodeMs;
+    const t0 = performance.now();
+    try {
+      return await finishResults(o, outfile, plan.xml, results, sending, receiver, phases);
+    } finally {
+      phases.resultsMs += performance.now() - t0;
+      phases.wallMs = performance.now() - started;
+    }
   } finally {
     await (closing ?? file.close());
   }
@@ -233,11 +263,15 @@ interface Receiver {
   serverEnded: boolean;
 }
 
-function startReceiving(conn: SocketConnection, results: Results): Receiver {
+function startReceiving(conn: SocketConnection, results: Results, phases: ClientPhases): Receiver {
   const r: Receiver = { done: Promise.resolve(), closeReceived: false, failed: null, serverEnded: false };
   r.done = (async () => {
     try {
-      for await (const msg of conn) await results.record(msg);
+      for await (const msg of conn) {
+        const t0 = performance.now();
+        await results.record(msg);
+        phases.resultsMs += performance.now() - t0;
+      }
       r.closeReceived = conn.closeReceived;
     } catch (err) {
       r.failed = err as Error;
@@ -251,7 +285,7 @@ function startReceiving(conn: SocketConnection, results: Results): Receiver {
 
 /** The sending side, in the reference's order (see the file header); stops when the server ends the session. */
 async function sendInput(
-  o: ClientOptions, file: InputSource, plan: InputPlan, socket: Socket, conn: SocketConnection, receiver: Receiver,
+  o: ClientOptions, file: InputSource, plan: InputPlan, socket: Socket, conn: SocketConnection, receiver: Receiver, phases: ClientPhases,
 ): Promise<{ sent: ClientSummary['sent']; failed: Error | null }> {
   const sent = { acquisitions: 0, images: 0, waveforms: 0 };
   const ended = () => receiver.serverEnded;
@@ -277,7 +311,7 @@ async function sendInput(
         const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
         await conn.flush();
         for await (const chunk of file.stream('waveforms', group)) {
-          await writeRaw(socket, chunk, ended);
+          await writeRaw(socket, chunk, ended, phases);
           sent.waveforms += chunk.count;
           bar?.update(sent.waveforms);
         }
@@ -293,7 +327,7 @@ async function sendInput(
       // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
       await conn.flush();
       for await (const chunk of file.stream('acquisitions', group)) {
-        await writeRaw(socket, chunk, ended);
+        await writeRaw(socket, chunk, ended, phases);
         sent.acquisitions += chunk.count;
         bar?.update(sent.acquisitions);
       }
@@ -305,7 +339,7 @@ async function sendInput(
         logger.info(`Reading images from '/${group}/${series}'`);
         await conn.flush();
         for await (const chunk of file.stream('images', group, series)) {
-          await writeRaw(socket, chunk, ended);
+          await writeRaw(socket, chunk, ended, phases);
           sent.images += chunk.count;
         }
       }
@@ -335,7 +369,7 @@ async function sendInput(
  */
 async function finishResults(
   o: ClientOptions, outfile: string, xml: string, results: Results,
-  sending: { sent: ClientSummary['sent']; failed: Error | null }, receiver: Receiver,
+  sending: { sent: ClientSummary['sent']; failed: Error | null }, receiver: Receiver, phases: ClientPhases,
 ): Promise<ClientSummary> {
   const { sent } = sending;
   const got = results.counts;
@@ -350,7 +384,7 @@ async function finishResults(
   else await results.close();
 
   const summary: ClientSummary = {
-    sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
+    phases, sent, received: { ...results.counts }, outfile, outGroup: o.outGroup, siblingGroups: [...results.siblingGroups],
   };
   logger.info('---------------------- Summary ----------------------');
   logger.info(`Sent ${String(sent.acquisitions).padStart(5)} acquisitions  |  Received ${String(summary.received.acquisitions).padStart(5)} acquisitions`);

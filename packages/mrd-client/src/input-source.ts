@@ -8,6 +8,10 @@
  * batches ahead (bounded memory); the main thread only writes those bytes to the socket. The main
  * thread never loads the HDF5 runtime at all (one copy less in memory).
  *
+ * Acquisitions are read straight from the file into the batch buffer where mrd-core's direct
+ * reader applies (`MrdFile.acquisitionWireReader`: each payload byte copied once, by the
+ * kernel), else read through HDF5 and encoded; the bytes are the same.
+ *
  * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
  */
 import { Worker, parentPort } from 'node:worker_threads';
@@ -16,7 +20,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 // (dist/input-reader.js) then holds only what reading and encoding need, and starting the
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
-import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdFile, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 
 export interface GroupInfo {
@@ -37,7 +41,14 @@ export interface EncodedBatch {
   release?: () => void;
 }
 
+/** Time the input spent reading the file and encoding wire bytes (ms), for phase timings. */
+export interface InputTiming {
+  readMs: number;
+  encodeMs: number;
+}
+
 export interface InputSource {
+  readonly timing: InputTiming;
   groups(): string[];
   describe(group: string): Promise<GroupInfo>;
   stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch>;
@@ -105,8 +116,27 @@ async function* messageBatches(file: MrdFile, kind: StreamKind, group: string, s
   if (msgs.length) yield msgs;
 }
 
+/**
+ * Fills batches of acquisitions read straight into wire bytes (see the file header): `take`
+ * gives a buffer of at least `min` bytes for the next batch; yields the batch and its length.
+ */
+function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: number) => ArrayBuffer): Generator<{ buf: ArrayBuffer; length: number; count: number }> {
+  for (let at = 0; at < wire.rows; ) {
+    let buf = take(BATCH_BYTES);
+    let r = wire.fill(at, 4096, new Uint8Array(buf), 0);
+    if (r.rows === 0) {
+      // one message larger than a batch buffer: a buffer of its own
+      buf = take(r.needed);
+      r = wire.fill(at, 1, new Uint8Array(buf), 0);
+    }
+    at += r.rows;
+    yield { buf, length: r.end, count: r.rows };
+  }
+}
+
 /** Reads on the calling thread. */
 export class LocalInputSource implements InputSource {
+  readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
   private constructor(private readonly file: MrdFile) {}
   static async open(path: string): Promise<LocalInputSource> {
     return new LocalInputSource(await MrdFile.open(path));
@@ -118,7 +148,29 @@ export class LocalInputSource implements InputSource {
     return describeGroup(this.file, group);
   }
   async *stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch> {
-    for await (const msgs of messageBatches(this.file, kind, group, series)) yield { bytes: encodeMessages(msgs), count: msgs.length };
+    const wire = kind === 'acquisitions' ? await this.file.acquisitionWireReader(group) : null;
+    if (wire) {
+      const batches = directAcquisitionBatches(wire, (min) => new ArrayBuffer(min));
+      for (;;) {
+        const t0 = performance.now();
+        const b = batches.next();
+        this.timing.readMs += performance.now() - t0;
+        if (b.done) return;
+        yield { bytes: new Uint8Array(b.value.buf, 0, b.value.length), count: b.value.count };
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    const gen = messageBatches(this.file, kind, group, series);
+    for (;;) {
+      const t0 = performance.now();
+      const r = await gen.next();
+      const t1 = performance.now();
+      this.timing.readMs += t1 - t0;
+      if (r.done) return;
+      const bytes = encodeMessages(r.value);
+      this.timing.encodeMs += performance.now() - t1;
+      yield { bytes, count: r.value.length };
+    }
   }
   async close(): Promise<void> {
     this.file.close();
@@ -142,7 +194,7 @@ type ToMain =
   | { t: 'opened'; groups: string[] }
   | { t: 'described'; info: GroupInfo }
   | { t: 'chunk'; buf: ArrayBuffer; length: number; count: number }
-  | { t: 'end' }
+  | { t: 'end'; timing: InputTiming }
   | { t: 'error'; message: string };
 
 /** Worker side. */
@@ -187,9 +239,36 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
         if (req.t === 'describe') post({ t: 'described', info: describeGroup(file, req.group) });
         else if (req.t === 'stream') {
           credits = AHEAD;
-          for await (const msgs of messageBatches(file, req.kind, req.group, req.series)) {
+          const take = (min: number): ArrayBuffer => {
+            const buf = free.pop();
+            return buf && buf.byteLength >= min ? buf : new ArrayBuffer(Math.max(min, Math.ceil(BATCH_BYTES * 1.25)));
+          };
+          const wire = req.kind === 'acquisitions' ? await file.acquisitionWireReader(req.group) : null;
+          const timing: InputTiming = { readMs: 0, encodeMs: 0 };
+          if (wire) {
+            const batches = directAcquisitionBatches(wire, take);
+            for (;;) {
+              while (credits <= 0) await new Promise<void>((r) => (wake = r));
+              const t0 = performance.now();
+              const b = batches.next();
+              timing.readMs += performance.now() - t0;
+              if (b.done) break;
+              credits--;
+              post({ t: 'chunk', buf: b.value.buf, length: b.value.length, count: b.value.count }, [b.value.buf]);
+            }
+            post({ t: 'end', timing });
+            continue;
+          }
+          const gen = messageBatches(file, req.kind, req.group, req.series);
+          for (;;) {
+            const t0 = performance.now();
+            const next = await gen.next();
+            timing.readMs += performance.now() - t0;
+            if (next.done) break;
+            const msgs = next.value;
             while (credits <= 0) await new Promise<void>((r) => (wake = r));
             credits--;
+            const t1 = performance.now();
             let total = 0;
             for (const m of msgs) total += encodedMessageLength(m);
             let buf = free.pop();
@@ -197,9 +276,10 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
             const out = new Uint8Array(buf);
             let o = 0;
             for (const m of msgs) o = encodeMessageInto(m, out, o);
+            timing.encodeMs += performance.now() - t1;
             post({ t: 'chunk', buf, length: o, count: msgs.length }, [buf]);
           }
-          post({ t: 'end' });
+          post({ t: 'end', timing });
         }
       } catch (err) {
         post({ t: 'error', message: (err as Error).message });
@@ -213,6 +293,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
 
 /** Main side: the input file read by a worker started from `entry` (the bundled cli.js). */
 export class WorkerInputSource implements InputSource {
+  readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
   private readonly queue: ToMain[] = [];
   private wake: (() => void) | null = null;
   private groupNames: string[] = [];
@@ -274,7 +355,11 @@ export class WorkerInputSource implements InputSource {
     this.worker.postMessage({ t: 'stream', kind, group, series } satisfies ToWorker);
     for (;;) {
       const m = await this.next();
-      if (m.t === 'end') return;
+      if (m.t === 'end') {
+        this.timing.readMs += m.timing.readMs;
+        this.timing.encodeMs += m.timing.encodeMs;
+        return;
+      }
       if (m.t !== 'chunk') throw new Error(`unexpected reader message ${m.t}`);
       const buf = m.buf;
       let released = false;

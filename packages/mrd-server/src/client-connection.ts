@@ -96,6 +96,8 @@ export class ClientConnection {
    * while a page watches, operations/live-view; null otherwise: the relay then does nothing more).
    */
   outputTap: ((messages: Buffer) => void) | null = null;
+  /** Time (ms) the main thread spent relaying this connection's bytes (both ways). */
+  relayMs = 0;
 
   constructor(
     readonly socket: Socket,
@@ -148,6 +150,12 @@ export class ClientConnection {
   // ------------------------------------------------------------------ client input
 
   private onData(chunk: Buffer, counted = true): void {
+    const t0 = performance.now();
+    this.relayIn(chunk, counted);
+    this.relayMs += performance.now() - t0;
+  }
+
+  private relayIn(chunk: Buffer, counted: boolean): void {
     this.lastActivity = Date.now();
     if (counted) this.bytesIn += chunk.length;
     const bytes = this.v2.sniff(chunk);
@@ -247,6 +255,8 @@ export class ClientConnection {
 
   private onClose(): void {
     this.clearTimer();
+    // MRD_PHASE_TIMES=1 (scripts/bench/e2e-throughput): the main thread's share of the session.
+    if (process.env.MRD_PHASE_TIMES) logger.info(`Connection ${this.label} relay phases ${JSON.stringify({ relayMs: Math.round(this.relayMs), bytesIn: this.bytesIn, bytesOut: this.bytesOut })}`);
     if (!this.outputDone && this.bytesIn > 0) this.stoppedEarly = true;
     if (this.runner && this.runnerExit === undefined) {
       if (!this.outputDone) logger.warning(`Client ${this.label} disconnected before the end of its session; aborting the session`);
@@ -308,6 +318,12 @@ export class ClientConnection {
   }
 
   private onOutput(chunk: Buffer): void {
+    const t0 = performance.now();
+    this.relayOut(chunk);
+    this.relayMs += performance.now() - t0;
+  }
+
+  private relayOut(chunk: Buffer): void {
     if (this.outputDone) return; // after CLOSE (ours or the session's) nothing more goes out
     if (this.v2.active) {
       // v2: no framing to keep; the session's bytes go out as they come (its end is the stream's)

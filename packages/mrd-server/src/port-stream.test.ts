@@ -77,4 +77,30 @@ describe('PortStream', () => {
     c.destroy();
     await expect(atD).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
+
+  it('batching end (the relay): chunks written in one turn cross in few messages, transferred, in order', async () => {
+    const { port1, port2 } = new MessageChannel();
+    let dataMessages = 0;
+    const post = port1.postMessage.bind(port1);
+    port1.postMessage = ((m: { t: string }, transfer?: ArrayBuffer[]) => {
+      if (m.t === 'data') dataMessages++;
+      post(m, transfer);
+    }) as typeof port1.postMessage;
+    const a = new PortStream(port1, true);
+    const b = new PortStream(port2);
+    const atB = readAll(b);
+    const chunks = Array.from({ length: 100 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    const owned = chunks[7]!;
+    for (const c of chunks) a.write(c);
+    a.end();
+    const all = await atB;
+    expect(all.length).toBe(100 * 64 * 1024);
+    for (let i = 0; i < 100; i++) expect(all[i * 64 * 1024 + 100]).toBe(i);
+    // 6.4 MB in 2 MB messages, not 100
+    expect(dataMessages).toBeLessThanOrEqual(5);
+    // the chunk's own memory was handed over, not copied
+    expect(owned.buffer.byteLength).toBe(0);
+    a.destroy();
+    b.destroy();
+  });
 });

@@ -2,17 +2,27 @@
  * A byte stream carried across a worker_threads MessagePort, as a Duplex at each end.
  *
  * Node cannot hand a TCP socket to a worker thread, so the server's main thread keeps the client
- * socket and relays its bytes (session-relay.ts) to the session's worker, which reads and writes
+ * socket and relays its bytes (client-connection.ts) to the session's worker, which reads and writes
  * a `PortStream` as it would the socket. Both ends are the same class: bytes written at one end
  * are read at the other; `end()` at one end is the other's end of input (half-close), so each
  * direction closes on its own; `destroy()` aborts both. Each direction is flow controlled: a
  * writer stops being called back while more than `HIGH_WATER` bytes it sent are not yet read at
  * the other end.
+ *
+ * Bytes cross without a copy: each written chunk's ArrayBuffer is transferred when the chunk owns
+ * it (socket reads do). With `batch` (the main thread's end, fed by socket reads), chunks written
+ * in one turn of the event loop (a busy socket delivers up to 32 reads of 64 KiB per poll) go in
+ * one message, up to FLUSH_BYTES: a postMessage costs tens of microseconds whatever its size,
+ * which at one per 64 KiB chunk made the relay the server's main cost (a third of a second per
+ * 250 MB). The session's end posts each write at once (a module computing for seconds must not
+ * hold back what it has sent until it yields; its writes are whole encoded groups anyway).
  */
 import { Duplex } from 'node:stream';
 import type { MessagePort } from 'node:worker_threads';
 
 const HIGH_WATER = 8 * 1024 * 1024;
+/** Pending bytes at which written chunks are posted at once rather than at the end of the turn. */
+const FLUSH_BYTES = 2 * 1024 * 1024;
 
 /**
  * An ArrayBuffer holding exactly `chunk`, to transfer: the chunk's own buffer when the chunk is
@@ -28,7 +38,7 @@ function transferable(chunk: Uint8Array): ArrayBuffer {
 }
 
 type PortMessage =
-  | { t: 'data'; buf: ArrayBuffer }
+  | { t: 'data'; bufs: ArrayBuffer[] }
   | { t: 'ack'; n: number }
   | { t: 'end' }
   | { t: 'abort'; message: string };
@@ -42,10 +52,14 @@ export class PortStream extends Duplex {
   private portClosed = false;
   /** The other end ended its writing ('end' received): all its bytes are in. */
   private peerEnded = false;
+  /** Written chunks not yet posted (sent together at the end of the turn, or at FLUSH_BYTES). */
+  private outBufs: ArrayBuffer[] = [];
+  private outBytes = 0;
+  private flushScheduled = false;
   remoteAddress?: string;
   remotePort?: number;
 
-  constructor(private readonly port: MessagePort) {
+  constructor(private readonly port: MessagePort, private readonly batch = false) {
     super({ allowHalfOpen: true });
     port.on('message', (m: PortMessage) => this.onMessage(m));
     port.on('close', () => this.peerGone('the other end of the session stream is gone'));
@@ -80,8 +94,13 @@ export class PortStream extends Duplex {
     switch (m.t) {
       case 'data': {
         if (this.destroyed) return;
-        const n = m.buf.byteLength;
-        if (this.push(Buffer.from(m.buf))) this.post({ t: 'ack', n });
+        let n = 0;
+        let more = true;
+        for (const buf of m.bufs) {
+          n += buf.byteLength;
+          more = this.push(Buffer.from(buf));
+        }
+        if (more) this.post({ t: 'ack', n });
         else this.pendingAck += n;
         break;
       }
@@ -106,26 +125,50 @@ export class PortStream extends Duplex {
     }
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+  /** Posts the written chunks not yet posted, in one message. */
+  private flushOut(): void {
+    this.flushScheduled = false;
+    if (this.outBufs.length === 0) return;
+    const bufs = this.outBufs;
+    this.outBufs = [];
+    this.outBytes = 0;
+    this.post({ t: 'data', bufs }, bufs);
+  }
+
+  private queueOut(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
     const ab = transferable(chunk);
     this.unacked += ab.byteLength;
-    this.post({ t: 'data', buf: ab }, [ab]);
+    this.outBufs.push(ab);
+    this.outBytes += ab.byteLength;
+    if (!this.batch || this.outBytes >= FLUSH_BYTES) this.flushOut();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushOut());
+    }
+  }
+
+  private written(cb: (err?: Error | null) => void): void {
     if (this.unacked <= HIGH_WATER || this.portClosed) cb();
-    else this.writeWaiters.push(() => cb());
+    else {
+      // Waiting for the other end: what is pending must reach it.
+      this.flushOut();
+      this.writeWaiters.push(() => cb());
+    }
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.queueOut(chunk);
+    this.written(cb);
   }
 
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    const total = chunks.reduce((s, c) => s + c.chunk.byteLength, 0);
-    const merged = Buffer.allocUnsafeSlow(total);
-    let off = 0;
-    for (const { chunk } of chunks) {
-      merged.set(chunk, off);
-      off += chunk.byteLength;
-    }
-    this._write(merged, 'binary', cb);
+    for (const { chunk } of chunks) this.queueOut(chunk);
+    this.written(cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
+    this.flushOut();
     this.post({ t: 'end' });
     cb();
   }
@@ -134,6 +177,8 @@ export class PortStream extends Duplex {
     // Both directions ended (the automatic destroy after them) is no abort. Otherwise tell the
     // other end, unless it is the one that aborted (or is gone).
     const clean = !err && this.peerEnded && this.writableFinished;
+    // What was written goes out before the abort (the other end decides what to keep).
+    this.flushOut();
     if (!clean && !this.portClosed) this.post({ t: 'abort', message: err?.message ?? 'aborted' });
     this.releaseWriters();
     setImmediate(() => {

@@ -379,7 +379,7 @@ export class MrdServer {
 
   private inlineRunner(conn: ClientConnection): SessionRunner {
     const { port1, port2 } = new MessageChannel();
-    const stream = new PortStream(port1);
+    const stream = new PortStream(port1, true);
     let session: PortStream | null = null;
     let resolveExit!: (v: string | null) => void;
     const exited = new Promise<string | null>((r) => (resolveExit = r));
@@ -405,7 +405,7 @@ export class MrdServer {
     worker ??= this.startWorker();
     worker.ref();
     const { port1, port2 } = new MessageChannel();
-    const stream = new PortStream(port1);
+    const stream = new PortStream(port1, true);
     let done = false;
     let released = false;
     let failure: string | null = null;

@@ -27,6 +27,8 @@ export class SessionConnection implements MrdConnection {
   received = 0;
   /** ERROR texts sent (by the dispatcher or the module). */
   errorTexts = 0;
+  /** Time (ms) spent waiting for the next input message / for sends to be taken, for phase timings. */
+  readonly timing = { inputWaitMs: 0, sendWaitMs: 0 };
 
   /**
    * `canDiscard`: whether messages may be dropped unseen (no observer needs them now); `drain`
@@ -51,6 +53,7 @@ export class SessionConnection implements MrdConnection {
     if (this.exhausted) return null;
     this.pulling = this.source.next();
     let r: IteratorResult<MrdMessage>;
+    const t0 = performance.now();
     try {
       r = await this.pulling;
     } catch (err) {
@@ -58,6 +61,7 @@ export class SessionConnection implements MrdConnection {
       throw err;
     } finally {
       this.pulling = null;
+      this.timing.inputWaitMs += performance.now() - t0;
     }
     if (r.done || r.value.type === 'close') {
       this.exhausted = true;
@@ -101,10 +105,12 @@ export class SessionConnection implements MrdConnection {
       // Messages already put back are read (and observed) as usual first.
       while (this.putBack.length) await this.next();
       if (!this.exhausted) {
+        const t0 = performance.now();
         try {
           this.received += await wire.discardUntilClose();
         } finally {
           this.exhausted = true;
+          this.timing.inputWaitMs += performance.now() - t0;
         }
       }
       return;
@@ -122,17 +128,23 @@ export class SessionConnection implements MrdConnection {
     if (level === 'ERROR') this.errorTexts++;
     return this.wire.sendLogging(level, text);
   }
+  private timed(p: Promise<void>): Promise<void> {
+    const t0 = performance.now();
+    return p.finally(() => {
+      this.timing.sendWaitMs += performance.now() - t0;
+    });
+  }
   sendAcquisition(acq: Acquisition | Acquisition[]): Promise<void> {
     this.sentAcquisitions += Array.isArray(acq) ? acq.length : 1;
-    return this.wire.sendAcquisition(acq);
+    return this.timed(this.wire.sendAcquisition(acq));
   }
   sendImage(img: Image | Image[]): Promise<void> {
     this.sentImages += Array.isArray(img) ? img.filter((i) => i != null).length : 1;
-    return this.wire.sendImage(img);
+    return this.timed(this.wire.sendImage(img));
   }
   sendWaveform(wav: Waveform | Waveform[]): Promise<void> {
     this.sentWaveforms += Array.isArray(wav) ? wav.length : 1;
-    return this.wire.sendWaveform(wav);
+    return this.timed(this.wire.sendWaveform(wav));
   }
   async sendClose(): Promise<void> {
     if (this.closeSent) return;

@@ -64,6 +64,8 @@ interface Session {
   report: SessionFactSink;
   /** ERROR texts sent on the wire directly (not through the module's connection) */
   wireErrors: number;
+  /** Time (ms) from the module's start to its end (0 without a module). */
+  reconMs: number;
 }
 
 /** `report`: where the session's facts go (config, recon time, saved files, ERROR count; see operations/session-facts.ts). */
@@ -95,7 +97,7 @@ export async function runSession(stream: Duplex, opts: SessionOptions, report: S
  */
 function startSession(io: Duplex, opts: SessionOptions, report: SessionFactSink, wire: Session['wire']): Session {
   const session: Session = {
-    io, wire, opts, conn: null as unknown as SessionConnection, recorder: null, recorderFailed: false, parsedHeader: null, report, wireErrors: 0,
+    io, wire, opts, conn: null as unknown as SessionConnection, recorder: null, recorderFailed: false, parsedHeader: null, report, wireErrors: 0, reconMs: 0,
   };
   if (opts.savedata) {
     logger.debug('Saving incoming data is enabled.');
@@ -210,7 +212,8 @@ async function dispatch(session: Session, p: SessionPreamble): Promise<void> {
     logger.error(`Module '${chosen.name}' failed: ${(err as Error)?.stack ?? String(err)}`);
     if (!conn.closeSent) await conn.sendLogging('ERROR', `${chosen.name}: ${errorLine(err)}`).catch(() => undefined);
   } finally {
-    session.report({ fact: 'recon', seconds: (performance.now() - reconStart) / 1000 });
+    session.reconMs = performance.now() - reconStart;
+    session.report({ fact: 'recon', seconds: session.reconMs / 1000 });
   }
 }
 
@@ -259,7 +262,25 @@ async function endSession(session: Session): Promise<void> {
   if (!recorder) await drainWithTimeout(conn, drainMs);
   await endOutput(session.io, session.wire);
   session.report({ fact: 'errors', count: conn.errorTexts + session.wireErrors });
+  if (process.env.MRD_PHASE_TIMES) logPhases(session);
   logger.info('Socket closed');
+}
+
+/**
+ * MRD_PHASE_TIMES=1 (scripts/bench/e2e-throughput): where the session's time went, in ms:
+ * decoding the input, the module's own work (its run minus waiting for input and for sends),
+ * encoding the output, and the waits.
+ */
+function logPhases(session: Session): void {
+  const { conn } = session;
+  // the v1 wire times its codec; the MRD v2 wire (v2-session.ts) does not: its figures show 0
+  const timing = (session.wire as { timing?: { decodeMs: number; encodeMs: number } }).timing ?? { decodeMs: 0, encodeMs: 0 };
+  const moduleMs = Math.max(0, session.reconMs - conn.timing.inputWaitMs - conn.timing.sendWaitMs);
+  const r = (x: number) => Math.round(x);
+  logger.info(`Session phases ${JSON.stringify({
+    decodeMs: r(timing.decodeMs), moduleMs: r(moduleMs), encodeMs: r(timing.encodeMs),
+    inputWaitMs: r(conn.timing.inputWaitMs), sendWaitMs: r(conn.timing.sendWaitMs),
+  })}`);
 }
 
 /** A module load failure in one line, without the compiler's file locations. */

@@ -69,6 +69,8 @@ function encodedSizeHint(m: MrdMessage): number {
 export class SocketConnection implements MrdConnection {
   /** Messages received (decoded) and sent, per type. */
   readonly counters = { received: zeroCounters(), sent: zeroCounters() };
+  /** Time spent decoding received bytes and encoding sent messages (ms), for phase timings. */
+  readonly timing = { decodeMs: 0, encodeMs: 0 };
   readonly socket: Duplex;
   private readonly decoder: MrdStreamDecoder;
   private readonly readHighWaterMark: number;
@@ -114,6 +116,7 @@ export class SocketConnection implements MrdConnection {
   private onData(chunk: Buffer): void {
     if (this.failure || this.ended) return;
     const before = this.queue.length;
+    const t0 = performance.now();
     try {
       this.decoder.push(chunk, this.queue);
     } catch (e) {
@@ -121,6 +124,7 @@ export class SocketConnection implements MrdConnection {
       this.failure = e as Error;
       this.socket.pause();
     }
+    this.timing.decodeMs += performance.now() - t0;
     for (let i = before; i < this.queue.length; i++) {
       const m = this.queue[i]!;
       this.queuedBytes += messageBytes(m);
@@ -309,7 +313,9 @@ export class SocketConnection implements MrdConnection {
       do size += encodedSizeHint(list[j++]!);
       while (j < list.length && size + encodedSizeHint(list[j]!) <= WRITE_GROUP_BYTES);
       const group = i === 0 && j === list.length ? list : list.slice(i, j);
+      const t0 = performance.now();
       const bytes = encodeMessages(group);
+      this.timing.encodeMs += performance.now() - t0;
       for (const m of group) {
         this.counters.sent[m.type]++;
         this.logSent(m);

@@ -182,6 +182,27 @@ export class FixedParts {
     closeSync(this.fd);
   }
 
+  /** Reads `n` bytes at file address `addr` (relative to the superblock, as HDF5 stores addresses) into `out` at `at`. */
+  readInto(addr: number, out: Uint8Array, at: number, n: number): void {
+    let done = 0;
+    while (done < n) {
+      const k = readSync(this.fd, out, at + done, n - done, this.base + addr + done);
+      if (k === 0) throw new Error(`end of file at address ${addr + done}`);
+      done += k;
+    }
+  }
+
+  /** As `readInto`, but stops at the end of the file; returns the bytes read. */
+  readUpTo(addr: number, out: Uint8Array, at: number, n: number): number {
+    let done = 0;
+    while (done < n) {
+      const k = readSync(this.fd, out, at + done, n - done, this.base + addr + done);
+      if (k === 0) break;
+      done += k;
+    }
+    return done;
+  }
+
   /** File offset of a compound member of the record (top level), or undefined. */
   memberOffset(name: string): number | undefined {
     return this.type.members.find((m) => m.name === name)?.offset;

@@ -1,2 +1,3 @@
 export { MrdFile, type ReadOptions, type HeaderReadOptions, type MrdArray, type ArrayElementType, type ArrayData } from './mrd-file.js';
 export { MrdFileError } from './errors.js';
+export type { AcquisitionWireReader } from './acquisition-wire.js';

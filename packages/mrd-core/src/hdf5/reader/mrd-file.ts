@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import type { Acquisition, Image, ImagePixels, Waveform } from '../../messages/types.js';
 import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../../headers/types.js';
 import { FixedParts } from './fixed-parts.js';
+import { AcquisitionWireReader } from './acquisition-wire.js';
 import { MrdFileError, hdf5Reason } from './errors.js';
 import { H5T, h5lib, h5module, hasVlenMember, readRows, type H5File, type H5Group, type H5Module, type Metadata } from './h5wasm-runtime.js';
 import {
@@ -585,6 +586,24 @@ export class MrdFile {
     if (!Number.isInteger(index) || index < 0 || index >= total) throw this.err(this.objPath(group, 'data'), `no acquisition ${index} (it holds ${total})`);
     for await (const a of this.acquisitions(group, { start: index, end: index + 1, batchSize: 1 })) return a;
     throw this.err(this.objPath(group, 'data'), `no acquisition ${index}`);
+  }
+
+  /**
+   * The acquisitions of a group as MRD wire bytes read straight from the file (see
+   * acquisition-wire.ts), or null when the dataset's storage or layout is not one that reader
+   * handles (then encode `acquisitionBatches`: the bytes are the same).
+   */
+  async acquisitionWireReader(group: string): Promise<AcquisitionWireReader | null> {
+    const p = this.objPath(this.requireGroup(group), 'data');
+    const md = this.requireDataset(p);
+    const total = this.rows(md, p);
+    const decoder = this.headDecoder(p, md, 'acquisition', acquisitionHeaderDecoder);
+    this.vlenMember(p, md, 'data', 'float32', true);
+    this.vlenMember(p, md, 'traj', 'float32', false);
+    const fp = await this.fixedParts(p);
+    if (!fp || fp.rows !== total) return null;
+    const head = compoundMembers(md).get('head')!;
+    return AcquisitionWireReader.create(fp, decoder, fp.sameLayout('head', head), `${this.path}: ${p}`);
   }
 
   private fixedParts(p: string): Promise<FixedParts | null> {
