@@ -359,6 +359,11 @@ export function decodeMrdV2(bytes: Uint8Array, opts: MrdV2DecoderOptions = {}): 
   const d = new MrdV2StreamDecoder(opts);
   const events = d.push(bytes);
   d.end();
+  return collectMrdV2Events(events);
+}
+
+/** The header and the items of a decoded stream's events (binary or NDJSON). */
+export function collectMrdV2Events(events: Iterable<MrdV2Event>): { header: Header | undefined; items: StreamItemValue[] } {
   let header: Header | undefined;
   const items: StreamItemValue[] = [];
   for (const e of events) {

@@ -8,7 +8,7 @@
  * views of the caller's arrays, not copies, so those must not change until the chunks are
  * written). `encodeMrdV2` builds a whole stream in one buffer.
  */
-import { BinaryWriter } from '../codec/binary-writer.js';
+import { BinaryWriter, concatChunks } from '../codec/binary-writer.js';
 import { ValueFault } from '../codec/codec.js';
 import { OptionalHeader, StreamItem } from '../model/codecs.js';
 import type { Header, StreamItem as StreamItemValue } from '../model/types.js';
@@ -84,15 +84,7 @@ export function encodeMrdV2(header: Header | undefined, items: Iterable<StreamIt
   const chunks = [...enc.header(header)];
   for (const it of items) chunks.push(...enc.items(it));
   chunks.push(...enc.end());
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatChunks(chunks);
 }
 
 /** One stream item as its StreamItem encoding (case index + value), without the block count. */

@@ -64,16 +64,7 @@ export class BinaryWriter {
   /** Everything written so far as one contiguous buffer (a copy unless it is one chunk). */
   takeContiguous(): Uint8Array {
     const chunks = this.take();
-    if (chunks.length === 1) return chunks[0]!;
-    let n = 0;
-    for (const c of chunks) n += c.length;
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return chunks.length === 1 ? chunks[0]! : concatChunks(chunks);
   }
 
   byte(b: number): void {
@@ -158,4 +149,17 @@ export class BinaryWriter {
   bulk(a: ArrayBufferView): void {
     this.raw(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
+}
+
+/** The chunks copied one after the other into one new buffer. */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }

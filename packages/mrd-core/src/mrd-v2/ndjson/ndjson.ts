@@ -18,7 +18,7 @@ import { JsonSyntaxError, jsonEqual, parseJson, type JsonValue } from '../codec/
 import { OptionalHeader, StreamItem } from '../model/codecs.js';
 import { MRD_SCHEMA } from '../model/schema.js';
 import type { Header, StreamItem as StreamItemValue } from '../model/types.js';
-import type { MrdV2Event } from '../binary/decoder.js';
+import { collectMrdV2Events, type MrdV2Event } from '../binary/decoder.js';
 import { valueError } from '../binary/encoder.js';
 
 /** The first line upstream writes (without its newline). */
@@ -231,11 +231,5 @@ export function decodeMrdV2Ndjson(bytes: Uint8Array | string, opts: MrdV2NdjsonD
   const d = new MrdV2NdjsonDecoder(opts);
   const events = d.push(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes);
   d.end(events);
-  let header: Header | undefined;
-  const items: StreamItemValue[] = [];
-  for (const e of events) {
-    if (e.type === 'header') header = e.header;
-    else if (e.type === 'item') items.push(e.item);
-  }
-  return { header, items };
+  return collectMrdV2Events(events);
 }
