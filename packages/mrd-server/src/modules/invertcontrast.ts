@@ -18,7 +18,7 @@
 import { AcquisitionFlag, DataType, ImageType } from '@mrd-tools/core/constants';
 import { MetaAttributes, createRoi, formatPythonComplex, formatPythonFixed, formatPythonFloat, parseMeta, serializeMeta } from '@mrd-tools/core/meta';
 import { cloneImageHeader, isFlagSet, type ImageHeader } from '@mrd-tools/core/headers';
-import { cloneAcquisition, cloneImage, type Acquisition, type Image, type ImagePixels } from '@mrd-tools/core/messages';
+import { cloneImage, type Acquisition, type Image, type ImagePixels } from '@mrd-tools/core/messages';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { logger } from '@mrd-tools/core/logging';
 import {
@@ -48,6 +48,8 @@ interface Context {
   header: unknown;
   variant: ContrastVariant;
   debug: DebugDumper;
+  /** k-space storage kept from group to group (fresh memory's first touch costs more than the copy) */
+  kspace?: Float32Array;
 }
 
 function isComplexType(t: number): boolean {
@@ -80,7 +82,9 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
         const f = acq.head.flags;
         if (!isFlagSet(f, AcquisitionFlag.IS_NOISE_MEASUREMENT) && !isFlagSet(f, AcquisitionFlag.IS_PARALLEL_CALIBRATION)
           && !isFlagSet(f, AcquisitionFlag.IS_PHASECORR_DATA) && !isFlagSet(f, AcquisitionFlag.IS_NAVIGATION_DATA)) {
-          acqGroup.push(cloneAcquisition(acq)); // a copy that no longer references the decoder's buffers
+          // Kept as decoded: payloads are views into chunks the connection never reuses (see the
+          // decoder's header), as the reference keeps the item itself.
+          acqGroup.push(acq);
         }
         if (isFlagSet(f, AcquisitionFlag.LAST_IN_SLICE)) {
           logger.info('Processing a group of k-space data');
@@ -168,7 +172,8 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const header = requireEncodedHeader(ctx.header, 'raw data');
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
-  const k = assembleKspace(group, ny, nx);
+  const k = assembleKspace(group, ny, nx, ctx.kspace);
+  ctx.kspace = new Float32Array(k.data.buffer);
   // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
   // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);

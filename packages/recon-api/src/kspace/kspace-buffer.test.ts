@@ -45,6 +45,17 @@ describe('assembleKspace (invertcontrast.py process_raw)', () => {
     expect(tie.centreHeaders[0]?.scan_counter).toBe(0);
   });
 
+  it('reuses storage from a previous group: its zero-filled prefix, the same k-space as a new array', () => {
+    const group = [acq(0, 0, 1, [[1, 1, 2, 2], [10, 10, 20, 20]], 0), acq(2, 1, 1, [[1, 0, 2, 0, 3, 0, 4, 0], [5, 0, 6, 0, 7, 0, 8, 0]], 1)];
+    const fresh = assembleKspace(group, 3, 4);
+    const store = new Float32Array(fresh.data.length + 8).fill(99); // a previous, larger group's values
+    const reused = assembleKspace(group, 3, 4, store);
+    expect(reused.data.buffer).toBe(store.buffer);
+    expect(Array.from(reused.data)).toEqual(Array.from(fresh.data));
+    const small = new Float32Array(4);
+    expect(assembleKspace(group, 3, 4, small).data.buffer).not.toBe(small.buffer); // too small: a new array
+  });
+
   it('refuses readouts longer than the encoded matrix', () => {
     expect(() => assembleKspace([acq(0, 0, 0, [[1, 1, 1, 1, 1, 1]], 9)], 2, 2)).toThrow(/readout 9 has 3 samples/);
   });
