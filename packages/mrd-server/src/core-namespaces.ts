@@ -1,12 +1,14 @@
 /**
  * What a user module may import, as the server's own instances (one logger, one FFT engine):
  * - `@mrd-tools/recon-api` (and its concept subpaths): the module contract and the helpers
- *   (mrdhelper), and its replay harness `@mrd-tools/recon-api/testing`;
+ *   (mrdhelper), its replay harness `@mrd-tools/recon-api/testing` and the session's thread
+ *   count `@mrd-tools/recon-api/threads`;
  * - `@mrd-tools/core/<concept>`: the format layer (constants, headers, messages, xml-header,
  *   meta, stream, connection, hdf5/reader, hdf5/writer, mat-file, logging; not mrd-v2, which
  *   the server does not speak and which would add a fifth to its bundle);
  * - `@mrd-tools/recon-kernels/<concept>`: the numerics (fft, centred-fft, nufft, image,
- *   iterative, progress, mri/sense, mri/coil-maps, mri/coil-combine, mri/nlinv, mri/girf).
+ *   iterative, progress, mri/sense, mri/coil-maps, mri/coil-combine, mri/nlinv, mri/girf, and
+ *   pool: the server's worker pool for them).
  * - `ndarray` and `ndarray-ops`, the server's copies (as numpy is to the reference's modules),
  *   without installing them in the modules folder.
  * Modules written before the packages were split keep working: `@mrd-tools/core` is still
@@ -24,6 +26,7 @@ import * as apiColormap from '@mrd-tools/recon-api/colormap';
 import * as apiNdarray from '@mrd-tools/recon-api/ndarray';
 import * as apiProgress from '@mrd-tools/recon-api/progress';
 import * as apiTesting from '@mrd-tools/recon-api/testing';
+import * as apiThreads from '@mrd-tools/recon-api/threads';
 import * as constants from '@mrd-tools/core/constants';
 import * as headers from '@mrd-tools/core/headers';
 import * as messages from '@mrd-tools/core/messages';
@@ -46,6 +49,7 @@ import * as coilMaps from '@mrd-tools/recon-kernels/mri/coil-maps';
 import * as coilCombine from '@mrd-tools/recon-kernels/mri/coil-combine';
 import * as nlinv from '@mrd-tools/recon-kernels/mri/nlinv';
 import * as girf from '@mrd-tools/recon-kernels/mri/girf';
+import * as pool from '@mrd-tools/recon-kernels/pool';
 import ndarray from 'ndarray';
 import * as ndarrayOps from 'ndarray-ops';
 
@@ -58,12 +62,12 @@ export function coreNamespaces(): Record<string, Namespace> {
   };
   const kernels: Record<string, Namespace> = {
     fft, 'centred-fft': centredFft, nufft, image, iterative, progress,
-    'mri/sense': sense, 'mri/coil-maps': coilMaps, 'mri/coil-combine': coilCombine, 'mri/nlinv': nlinv, 'mri/girf': girf,
+    'mri/sense': sense, 'mri/coil-maps': coilMaps, 'mri/coil-combine': coilCombine, 'mri/nlinv': nlinv, 'mri/girf': girf, pool,
   };
   const apiParts: Record<string, Namespace> = {
     module: apiModule, config: apiConfig, 'ice-mini-head': apiIceMiniHead, 'image-header': apiImageHeader,
     'debug-dump': apiDebugDump, kspace: apiKspace, colormap: apiColormap, ndarray: apiNdarray, progress: apiProgress,
-    testing: apiTesting,
+    testing: apiTesting, threads: apiThreads,
   };
   const out: Record<string, Namespace> = {
     '@mrd-tools/recon-api': api as Namespace,

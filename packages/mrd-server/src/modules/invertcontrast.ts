@@ -1,7 +1,7 @@
 /**
  * Built-in module `invertcontrast` (reference invertcontrast.py), self-contained so that it can
- * be copied into a modules folder as the start of a user module (it imports only
- * `@mrd-tools/core`, `/fft` and `/recon`). The reference's `custom/filter.py` is the same
+ * be copied into a modules folder as the start of a user module (it imports only what a user
+ * module may import: ../core-namespaces.ts). The reference's `custom/filter.py` is the same
  * module with a median filter instead of the inversion: filter.ts runs `processContrast` with
  * the FILTER variant.
  *
@@ -9,7 +9,8 @@
  * until ACQ_LAST_IN_SLICE; then k-space [ch, y, x, phase] is zero-filled by encode step,
  * flipped, centred-2-D-inverse-FFT'd (scaled by prod(shape) as the reference), root-sum-of-
  * squares combined, cropped (readout then phase oversampling), and each phase becomes an image
- * whose header comes from the readout nearest the k-space centre. Image path: images are grouped
+ * whose header comes from the readout nearest the k-space centre (with --threads > 1 the
+ * transforms run on the numerics' worker pool, split over coils: the same image bits). Image path: images are grouped
  * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
  *
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
@@ -29,6 +30,8 @@ import {
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt } from '@mrd-tools/recon-kernels/centred-fft';
+import { centredIfft2RootSumOfSquaresParallel, reconPool, type CentredRssScratch, type ReconPool } from '@mrd-tools/recon-kernels/pool';
+import { numericsThreads } from '@mrd-tools/recon-api/threads';
 
 export interface ContrastVariant {
   /** invertcontrast: abs(maxVal - data); filter: no inversion */
@@ -48,8 +51,12 @@ interface Context {
   header: unknown;
   variant: ContrastVariant;
   debug: DebugDumper;
+  /** the numerics' worker pool (mrd-server --threads > 1), or null: this thread */
+  pool: ReconPool | null;
   /** k-space storage kept from group to group (fresh memory's first touch costs more than the copy) */
   kspace?: Float32Array;
+  /** the pool's shared power planes, kept likewise */
+  scratch: CentredRssScratch;
 }
 
 function isComplexType(t: number): boolean {
@@ -71,7 +78,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
   } else {
     logger.info(`Improperly formatted MRD header: \n${String(header)}`);
   }
-  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper() };
+  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper(), pool: reconPool(numericsThreads()), scratch: {} };
   let currentSeries = 0;
   let acqGroup: Acquisition[] = [];
   let imgGroup: Image[] = [];
@@ -172,8 +179,11 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const header = requireEncodedHeader(ctx.header, 'raw data');
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
-  const k = assembleKspace(group, ny, nx, ctx.kspace);
-  ctx.kspace = new Float32Array(k.data.buffer);
+  const k = assembleKspace(group, ny, nx, (n) => {
+    // on shared memory when the pool transforms it (no copy per task)
+    if (ctx.kspace === undefined || ctx.kspace.length < n) ctx.kspace = ctx.pool ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
+    return ctx.kspace;
+  });
   // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
   // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
@@ -185,7 +195,11 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const acc = new Float64Array(ny * nx);
   let planes: Float32Array[] = [];
   for (let p = 0; p < k.phases; p++) {
-    planes.push(centredIfft2RootSumOfSquares(fft, k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, undefined, acc));
+    const phase = k.data.subarray(p * planeLen, (p + 1) * planeLen);
+    // On the pool, split over coils: the same image bits (recon-kernels/pool/parallel-centred-fft).
+    planes.push(ctx.pool
+      ? await centredIfft2RootSumOfSquaresParallel(fft, ctx.pool, phase, k.channels, ny, nx, scale, ctx.scratch)
+      : centredIfft2RootSumOfSquares(fft, phase, k.channels, ny, nx, scale, undefined, acc));
   }
   logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
   ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);

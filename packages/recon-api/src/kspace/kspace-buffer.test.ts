@@ -54,6 +54,11 @@ describe('assembleKspace (invertcontrast.py process_raw)', () => {
     expect(Array.from(reused.data)).toEqual(Array.from(fresh.data));
     const small = new Float32Array(4);
     expect(assembleKspace(group, 3, 4, small).data.buffer).not.toBe(small.buffer); // too small: a new array
+    const shared = new Float32Array(new SharedArrayBuffer(4 * fresh.data.length));
+    const viaAllocator = assembleKspace(group, 3, 4, (n) => (n === fresh.data.length ? shared : small));
+    expect(viaAllocator.data.buffer).toBe(shared.buffer);
+    expect(Array.from(viaAllocator.data)).toEqual(Array.from(fresh.data));
+    expect(() => assembleKspace(group, 3, 4, () => small)).toThrow(/storage of 4 floats, \d+ needed/);
   });
 
   it('refuses readouts longer than the encoded matrix', () => {

@@ -26,12 +26,16 @@ export interface AssembledKspace {
  * Assembles `acquisitions` (already filtered to imaging readouts) into a zero-filled matrix of
  * `ny` x `nx` (the encoded space). Readouts with encode step >= ny are skipped, as there.
  *
- * `reuse`: storage kept from the previous group (e.g. on a SharedArrayBuffer for the worker
- * pool); when it is large enough the k-space is its zero-filled prefix instead of a new array.
+ * `storage`: where the k-space goes instead of a new array: storage kept from the previous group
+ * (used when large enough), or a function giving an array of at least the length asked for (e.g.
+ * on a SharedArrayBuffer for the worker pool, kept by the caller). The k-space is its
+ * zero-filled prefix.
  * Worth it: the first touch of fresh memory (page faults) cost this copy ten times its own time
  * on the development machine (about 100 ms vs 5-10 ms per 34 MB group).
  */
-export function assembleKspace(acquisitions: readonly Acquisition[], ny: number, nx: number, reuse?: Float32Array): AssembledKspace {
+export function assembleKspace(
+  acquisitions: readonly Acquisition[], ny: number, nx: number, storage?: Float32Array | ((length: number) => Float32Array),
+): AssembledKspace {
   if (acquisitions.length === 0) throw new Error('assembleKspace: no readouts');
   const channels = acquisitions[0].head.active_channels;
   let maxPhase = 0;
@@ -39,9 +43,11 @@ export function assembleKspace(acquisitions: readonly Acquisition[], ny: number,
   const phases = maxPhase + 1;
   const plane = ny * nx;
   const size = 2 * phases * channels * plane;
+  const given = typeof storage === 'function' ? storage(size) : storage;
+  if (typeof storage === 'function' && given!.length < size) throw new RangeError(`assembleKspace: storage of ${given!.length} floats, ${size} needed`);
   let data: Float32Array;
-  if (reuse !== undefined && reuse.length >= size) {
-    data = reuse.subarray(0, size);
+  if (given !== undefined && given.length >= size) {
+    data = given.subarray(0, size);
     data.fill(0);
   } else {
     data = new Float32Array(size);

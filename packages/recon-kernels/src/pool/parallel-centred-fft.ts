@@ -13,12 +13,19 @@ import { isShared, splitRange } from './shared-memory.js';
 /** Fewer complex samples than this (all coils) run on this thread. */
 export const CENTRED_RSS_POOL_MIN_SAMPLES = 1 << 19;
 
+/** Shared memory a caller keeps from call to call (fresh memory's first touch costs more than the transform's copies). */
+export interface CentredRssScratch {
+  power?: Float64Array;
+}
+
 /**
  * centredIfft2RootSumOfSquares(kspace [coils][ny][nx], scale) on the pool when there is one and
  * the data is big enough; `kspace` should live on a SharedArrayBuffer (else it is copied once).
+ * `scratch` keeps the shared power planes for the next call.
  */
 export async function centredIfft2RootSumOfSquaresParallel(
   engine: FftEngine, pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale = 1,
+  scratch?: CentredRssScratch,
 ): Promise<Float32Array> {
   const n = ny * nx;
   if (kspace.length < 2 * coils * n) throw new Error(`centred ifft2: ${kspace.length / 2} complex values, ${coils} x ${ny} x ${nx} needed`);
@@ -28,7 +35,11 @@ export async function centredIfft2RootSumOfSquaresParallel(
     shared = new Float32Array(new SharedArrayBuffer(8 * coils * n));
     shared.set(kspace.subarray(0, 2 * coils * n));
   }
-  const power = new Float64Array(new SharedArrayBuffer(8 * coils * n));
+  let power = scratch?.power;
+  if (power === undefined || power.length < coils * n) {
+    power = new Float64Array(new SharedArrayBuffer(8 * coils * n));
+    if (scratch) scratch.power = power;
+  }
   await pool.runAll(splitRange(coils, pool.threads).map(([c0, c1]) => ({ kind: 'centred-power', kspace: shared, power, ny, nx, c0, c1 })));
   return rootSumOfSquaresFromPower(power, coils, ny, nx, scale);
 }
