@@ -243,15 +243,16 @@ function rootSumOfSquaresImage(acc: Float64Array, ny: number, nx: number, scale:
 /**
  * One share of `centredIfft2RootSumOfSquares` (for a worker): for coils [c0, c1) of the
  * [coils][ny][nx] k-space, |ifft2 plane|^2 (float64, unscaled, unshifted [y][x]) into
- * power[c * ny * nx ..]. `rootSumOfSquaresFromPower` then sums them in coil order: the same
- * float64 sums, so the same image bits, as the one-pass function.
+ * power[(c - p0) * ny * nx ..] (`p0`: the coil of power's first plane). Adding the planes to an
+ * accumulator in coil order (`addPowerPlanes`) then gives the same float64 sums, so the same
+ * image bits, as the one-pass function.
  */
-export function centredIfft2PowerPlanes(engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, power: Float64Array): void {
+export function centredIfft2PowerPlanes(engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, power: Float64Array, p0 = 0): void {
   const n = ny * nx;
   ifft2Planes(engine, kspace.subarray(2 * c0 * n, 2 * c1 * n), c1 - c0, ny, nx, (c, ptr) => {
     const h = engine.heapF32();
     let p = ptr >> 2;
-    const o = (c0 + c) * n;
+    const o = (c0 + c - p0) * n;
     for (let i = 0; i < n; i++, p += 2) {
       const re = h[p], im = h[p + 1];
       power[o + i] = re * re + im * im;
@@ -259,14 +260,16 @@ export function centredIfft2PowerPlanes(engine: FftEngine, kspace: Float32Array,
   });
 }
 
-/** The image of `centredIfft2RootSumOfSquares` from the coils' power planes (`centredIfft2PowerPlanes`). */
-export function rootSumOfSquaresFromPower(power: Float64Array, coils: number, ny: number, nx: number, scale = 1, out: Float32Array = new Float32Array(ny * nx)): Float32Array {
-  const n = ny * nx;
-  const acc = new Float64Array(n);
-  for (let c = 0; c < coils; c++) {
+/** acc[i] += power planes 0..planes-1, in order (acc: [ny][nx] float64). */
+export function addPowerPlanes(acc: Float64Array, power: Float64Array, planes: number, n: number): void {
+  for (let c = 0; c < planes; c++) {
     const o = c * n;
     for (let i = 0; i < n; i++) acc[i] += power[o + i];
   }
+}
+
+/** The image of summed power planes: scale / (ny nx) * sqrt(acc), ifftshifted, into `out`. */
+export function rootSumOfSquaresFromSums(acc: Float64Array, ny: number, nx: number, scale = 1, out: Float32Array = new Float32Array(ny * nx)): Float32Array {
   return rootSumOfSquaresImage(acc, ny, nx, scale, out);
 }
 

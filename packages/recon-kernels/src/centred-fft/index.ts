@@ -3,5 +3,5 @@
 export {
   centredFftn, type CentredFftScale, centredIfft2, centredIfft2RootSumOfSquares,
   centredIfft2RootSumOfSquaresAt, centredIfft2PowerPlanes, fftshift, ifftshift, type KspaceRows,
-  rootSumOfSquaresFromPower,
+  addPowerPlanes, rootSumOfSquaresFromSums,
 } from './centred-fft.js';

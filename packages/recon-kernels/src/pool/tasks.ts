@@ -39,11 +39,13 @@ export interface CentredPowerTask {
   nx: number;
   c0: number;
   c1: number;
+  /** the coil of power's first plane */
+  p0: number;
 }
 
 /** Runs a centred-FFT task with this thread's engine (in a worker). */
 export async function runCentredPowerTask(task: CentredPowerTask): Promise<void> {
-  centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power);
+  centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power, task.p0);
 }
 
 /** A task: `kind` names the kernel (the NUFFT's here, the MRI layer's in ../mri). */
