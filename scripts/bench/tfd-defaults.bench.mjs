@@ -56,13 +56,17 @@ async function session(name, toml, extraEnv = {}) {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
   if (c.status !== 0) throw new Error(`${name}: client failed (${c.status}):\n${c.stderr}\n${log.slice(-2000)}`);
+  writeFileSync(join(dir, `server-${name}.log`), log);
   const tfd = /TFD: [^\n]*/.exec(log)?.[0] ?? '(no TFD line in the server log)';
-  return { seconds, tfd };
+  // the recon's stages as its progress lines report them (the first line of each stage)
+  const stages = [...new Set(log.split('\n').filter((l) => /started, elapsed|Acquiring the data took|done in |Reconstruction is finished/.test(l)).map((l) => l.replace(/^.*?(INFO|DEBUG)\s*/, '')))];
+  return { seconds, tfd, stages };
 }
 
 console.log(`tfd-defaults: the default spiral phantom, rtspiral_bart_tvrecon with the shipped TOML (120 iterations, 5 chunks); --threads ${threads}; ${availableParallelism()} cores; load average at start ${load()}`);
 const native = await session('native', shipped);
 console.log(`native: ${native.seconds.toFixed(1)} s (session wall time)  [${native.tfd}]`);
+for (const l of native.stages) console.log(`  ${l}`);
 console.log(`target: under 60 s -> ${native.seconds < 60 ? 'met' : 'NOT met'}`);
 if (process.argv.includes('--no-bart')) console.log('BART: not run (--no-bart)');
 else if (spawnSync('bart', ['version'], { encoding: 'utf8' }).status !== 0 && !process.env.BART_TOOLBOX_PATH) console.log('BART: not available (no bart on PATH); no ratio');
