@@ -136,6 +136,30 @@ describe('NativeMrdIndex', () => {
     await expectSameAsHdf5(path);
   });
 
+  it('answers as MrdFile does on a file of h5wasm (superblock 2, compact links; vlen and fixed-length, scalar, (1,) and empty texts)', async () => {
+    const path = join(dir, 'h5wasm.h5');
+    await h5wasm.ready;
+    const w = new h5wasm.File(path, 'w');
+    const g = w.create_group('dataset');
+    g.create_dataset({ name: 'xml', data: '<ismrmrdHeader>é</ismrmrdHeader>' });
+    g.create_dataset({ name: 'config', data: ['invertcontrast'], shape: [1] });
+    g.create_dataset({ name: 'configAdditional', data: ['{"a": 1}'], shape: [1], dtype: 'S20' });
+    g.create_dataset({ name: 'config_file', data: [], shape: [0], dtype: 'S4' });
+    const im = g.create_group('image_2');
+    im.create_dataset({ name: 'header', data: new Uint8Array(4) });
+    im.create_dataset({ name: 'data', data: new Uint16Array(4), shape: [1, 1, 1, 2, 2] });
+    g.create_group('images_1');
+    w.create_group('other');
+    w.close();
+    await expectSameAsHdf5(path);
+    const idx = (await NativeMrdIndex.open(path))!;
+    expect(await idx.readText('dataset', 'configAdditional')).toBe('{"a": 1}');
+    expect(await idx.readText('dataset', 'xml')).toBe('<ismrmrdHeader>é</ismrmrdHeader>');
+    expect(await idx.readText('dataset', 'config_file')).toBe('');
+    expect(await idx.imageSeries('dataset')).toEqual(['image_2']);
+    idx.close();
+  });
+
   it('answers null (use MrdFile) for a group with a soft link, and for a corrupt object header', async () => {
     const soft = join(dir, 'soft.h5');
     copyFileSync(reference('inputs/phantom_m64_c4_r2.h5'), soft);
