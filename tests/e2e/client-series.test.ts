@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
@@ -13,6 +14,7 @@ import { createAcquisition, type Image } from '@mrd-tools/core/messages';
 import { encodeMessages } from '@mrd-tools/core/stream';
 import { parseMeta } from '@mrd-tools/core/meta';
 import type { MrdMessage } from '@mrd-tools/core/connection';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 // A user module sending: 2 images 8x6, one 6x8 (transposed), one 5x5, in series 3.
@@ -166,26 +168,19 @@ describe('mrd-client beyond the reference', () => {
     }
   });
 
-  it('streams a large input (read in a worker thread) byte for byte as the file holds it', async () => {
-    const dir2 = tempDir('big-');
-    const path = join(dir2, 'big.h5');
-    const w = await MrdWriter.create(path, { group: 'dataset' });
-    await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
-    let seed = 7;
-    for (let b = 0; b < 9; b++) {
-      const acqs = Array.from({ length: 64 }, (_, k) => {
-        const a = createAcquisition({ head: { number_of_samples: 512, active_channels: 16, available_channels: 16 } });
-        a.head.scan_counter = b * 64 + k;
-        for (let i = 0; i < a.data.length; i++) a.data[i] = (seed = (seed * 1103515245 + 12345) % 2147483648) / 1e6;
-        return a;
-      });
-      await w.appendAcquisitions(acqs);
-    }
-    await w.close();
-    // What the file holds, encoded as the protocol says (the in-thread path's bytes).
+  /**
+   * Runs the client (`-c null`) on `path` against a stub server; the bytes it sends must be what
+   * the file holds, encoded as the protocol says (the in-thread path's bytes). Returns the input
+   * reader its MRD_PHASE_TIMES line names (worker/native: no h5wasm loaded in the reader).
+   */
+  async function streamedAsTheFileHolds(path: string, out: string): Promise<string> {
     const f = await MrdFile.open(path);
     const expected: MrdMessage[] = [{ type: 'config_file', name: 'null' }, { type: 'header', xml: f.readHeader('dataset')! }];
-    for await (const batch of f.acquisitionBatches('dataset')) for (const acquisition of batch) expected.push({ type: 'acquisition', acquisition });
+    let count = 0;
+    for await (const batch of f.acquisitionBatches('dataset')) {
+      for (const acquisition of batch) expected.push({ type: 'acquisition', acquisition });
+      count += batch.length;
+    }
     expected.push({ type: 'close' });
     f.close();
     const want = Buffer.from(encodeMessages(expected));
@@ -203,15 +198,60 @@ describe('mrd-client beyond the reference', () => {
     });
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
     try {
-      const run = await runClient(['-p', String((stub.address() as { port: number }).port), '-c', 'null', '-o', join(dir2, 'out.h5'), path]);
+      const run = await runClient(['-p', String((stub.address() as { port: number }).port), '-c', 'null', '-o', out, path], { env: { MRD_PHASE_TIMES: '1' } });
       expect(run.code, run.out).toBe(0);
-      expect(run.out).toMatch(/Sent +576 acquisitions/);
+      expect(run.out).toMatch(new RegExp(`Sent +${count} acquisitions`));
       const got = Buffer.concat(chunks);
       expect(got.length).toBe(want.length);
       expect(Buffer.compare(got, want)).toBe(0);
+      const phases = /mrd-client phases (\{.*\})/.exec(run.out);
+      expect(phases, run.out).not.toBeNull();
+      return JSON.parse(phases![1]!).inputReader;
     } finally {
       stub.close();
     }
+  }
+
+  async function largeWriterFile(path: string): Promise<void> {
+    const w = await MrdWriter.create(path, { group: 'dataset' });
+    await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
+    let seed = 7;
+    for (let b = 0; b < 9; b++) {
+      const acqs = Array.from({ length: 64 }, (_, k) => {
+        const a = createAcquisition({ head: { number_of_samples: 512, active_channels: 16, available_channels: 16 } });
+        a.head.scan_counter = b * 64 + k;
+        for (let i = 0; i < a.data.length; i++) a.data[i] = (seed = (seed * 1103515245 + 12345) % 2147483648) / 1e6;
+        return a;
+      });
+      await w.appendAcquisitions(acqs);
+    }
+    await w.close();
+  }
+
+  it("streams a large input (read in a worker thread, without h5wasm) byte for byte as the file holds it: mrd-core's writer", async () => {
+    const dir2 = tempDir('big-');
+    const path = join(dir2, 'big.h5');
+    await largeWriterFile(path);
+    expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('worker/native');
+  });
+
+  it('streams a large phantom (mrd-phantom, with noise scans and trajectories) without h5wasm in the reader, byte for byte', async () => {
+    const dir2 = tempDir('bigphantom-');
+    const path = join(dir2, 'phantom.h5');
+    const gen = spawnSync(process.execPath, [join(repoRoot(), 'packages/phantom-gen/dist/cli.js'), '-m', '256', '-c', '16', '-r', '2', '-k', '--seed', '5', '-o', path], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr).toBe(0);
+    expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('worker/native');
+  }, 120_000);
+
+  it("falls back to h5wasm in the reader for a file mrd-core's decoders do not read (a soft link), with the same bytes", async () => {
+    const dir2 = tempDir('bigsoft-');
+    const path = join(dir2, 'big.h5');
+    await largeWriterFile(path);
+    // h5wasm is a dependency of mrd-core, not of the repository root: add the link from there
+    const script = `import h5wasm from 'h5wasm/node'; await h5wasm.ready; const f = new h5wasm.File(${JSON.stringify(path)}, 'a'); f.create_soft_link('/dataset/data', '/dataset/alias'); f.close();`;
+    const link = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: join(repoRoot(), 'packages/mrd-core'), encoding: 'utf8' });
+    expect(link.status, link.stderr).toBe(0);
+    expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('worker/h5wasm');
   });
 
   it('gives a clear error after 5 connection attempts', async () => {

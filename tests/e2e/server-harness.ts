@@ -134,10 +134,11 @@ export interface ClientRun {
   out: string;
 }
 
-export function runClient(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<ClientRun> {
+export function runClient(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ClientRun> {
   assertBuilt();
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [clientCli, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = opts.env ? { ...process.env, ...opts.env } : undefined;
+    const proc = spawn(process.execPath, [clientCli, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (c) => (out += c.toString()));
     proc.stderr.on('data', (c) => (out += c.toString()));

@@ -128,7 +128,12 @@ async function main(): Promise<number> {
   // MRD_PHASE_TIMES=1: one line on stderr saying where the time went (scripts/bench/e2e-throughput).
   if (process.env.MRD_PHASE_TIMES && summary.phases) {
     const p = summary.phases;
-    const line = { ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Math.round(v)])), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const line = {
+      ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Math.round(v)])),
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      // which reader: 'worker/native' (mrd-core's HDF5 decoders, no h5wasm), 'worker/h5wasm', 'main/h5wasm'
+      inputReader: summary.inputReader && `${summary.inputReader.thread}/${summary.inputReader.hdf5Runtime ? 'h5wasm' : 'native'}`,
+    };
     process.stderr.write(`mrd-client phases ${JSON.stringify(line)}\n`);
   }
   if (argv.mrd2gif) {

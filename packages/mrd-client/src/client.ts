@@ -16,7 +16,7 @@ import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
-import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputSource } from './input-source.js';
+import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputSource } from './input-source.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
@@ -83,6 +83,8 @@ export interface ClientSummary {
   outfile: string;
   outGroup: string;
   siblingGroups: string[];
+  /** how the input was read (MRD v1 sessions): thread, and whether that thread loaded h5wasm */
+  inputReader?: InputReaderInfo;
 }
 
 /** Exit-worthy problem with the inputs, reported as one clear line. */
@@ -168,7 +170,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     phases.encodeMs = file.timing.encodeMs + conn.timing.encodeMs;
     const t0 = performance.now();
     try {
-      return await finishResults(o, outfile, plan.xml, results, sending, receiver, phases);
+      const summary = await finishResults(o, outfile, plan.xml, results, sending, receiver, phases);
+      summary.inputReader = { ...file.reader };
+      logger.debug(`Input read on the ${file.reader.thread} thread, ${file.reader.hdf5Runtime ? 'through HDF5 (h5wasm)' : "with mrd-core's HDF5 decoders (h5wasm not loaded)"}`);
+      return summary;
     } finally {
       phases.resultsMs += performance.now() - t0;
       phases.wallMs = performance.now() - started;

@@ -12,6 +12,12 @@
  * reader applies (`MrdFile.acquisitionWireReader`: each payload byte copied once, by the
  * kernel), else read through HDF5 and encoded; the bytes are the same.
  *
+ * The worker first tries mrd-core's own HDF5 decoders (`NativeMrdIndex`): for the files they
+ * read (those of the reference tools, h5py and mrd-core's writer) the groups, the description
+ * and the acquisitions come without loading h5wasm at all (its load is most of the worker's
+ * start-up). Anything they do not handle is answered through MrdFile (h5wasm, loaded then), as
+ * are waveforms and images: the same messages either way.
+ *
  * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
  */
 import { Worker, parentPort } from 'node:worker_threads';
@@ -20,7 +26,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 // (dist/input-reader.js) then holds only what reading and encoding need, and starting the
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
-import { MrdFile, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
+import { MrdFile, NativeMrdIndex, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 
 export interface GroupInfo {
@@ -47,8 +53,15 @@ export interface InputTiming {
   encodeMs: number;
 }
 
+/** How the input is read: on a worker thread or this one, and whether that thread loaded h5wasm (so far). */
+export interface InputReaderInfo {
+  thread: 'worker' | 'main';
+  hdf5Runtime: boolean;
+}
+
 export interface InputSource {
   readonly timing: InputTiming;
+  readonly reader: InputReaderInfo;
   groups(): string[];
   describe(group: string): Promise<GroupInfo>;
   stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch>;
@@ -74,6 +87,29 @@ function describeGroup(file: MrdFile, group: string): GroupInfo {
     xml: members.includes('xml') ? file.readHeader(group) : undefined,
     configAdditional: members.includes('configAdditional') ? file.readText(group, 'configAdditional') : undefined,
   };
+}
+
+/**
+ * `describeGroup` from mrd-core's own HDF5 decoders, or null when any part of it is not one
+ * they handle (then ask MrdFile).
+ */
+async function describeGroupNative(idx: NativeMrdIndex, group: string): Promise<GroupInfo | null> {
+  const list = await idx.members(`/${group}`);
+  if (!list) return null;
+  const members = list.map((m) => m.name);
+  const series = await idx.imageSeries(group);
+  if (!series) return null;
+  const count = async (name: string): Promise<number | null> => {
+    if (!members.includes(name)) return 0;
+    return (await idx.rows(group, name)) ?? null;
+  };
+  const text = async (name: string): Promise<string | undefined | null> => (members.includes(name) ? idx.readText(group, name) : undefined);
+  const acquisitionCount = await count('data');
+  const waveformCount = await count('waveforms');
+  const xml = await text('xml');
+  const configAdditional = await text('configAdditional');
+  if (acquisitionCount === null || waveformCount === null || xml === null || configAdditional === null) return null;
+  return { members, imageSeries: series.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), acquisitionCount, waveformCount, xml, configAdditional };
 }
 
 async function* messageBatches(file: MrdFile, kind: StreamKind, group: string, series?: string): AsyncGenerator<MrdMessage[]> {
@@ -137,6 +173,7 @@ function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: numb
 /** Reads on the calling thread. */
 export class LocalInputSource implements InputSource {
   readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
+  readonly reader: InputReaderInfo = { thread: 'main', hdf5Runtime: true };
   private constructor(private readonly file: MrdFile) {}
   static async open(path: string): Promise<LocalInputSource> {
     return new LocalInputSource(await MrdFile.open(path));
@@ -191,10 +228,10 @@ type ToWorker =
   | { t: 'close' };
 
 type ToMain =
-  | { t: 'opened'; groups: string[] }
-  | { t: 'described'; info: GroupInfo }
+  | { t: 'opened'; groups: string[]; hdf5: boolean }
+  | { t: 'described'; info: GroupInfo; hdf5: boolean }
   | { t: 'chunk'; buf: ArrayBuffer; length: number; count: number }
-  | { t: 'end'; timing: InputTiming }
+  | { t: 'end'; timing: InputTiming; hdf5: boolean }
   | { t: 'error'; message: string };
 
 /** Worker side. */
@@ -221,10 +258,13 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
     }
   });
   const post = (m: ToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
-  let file: MrdFile;
+  // mrd-core's own decoders where they apply; MrdFile (h5wasm) opened on first need otherwise
+  let native: NativeMrdIndex | null = null;
+  const h5: { opening: Promise<MrdFile> | null } = { opening: null };
+  const hdf5File = (): Promise<MrdFile> => (h5.opening ??= MrdFile.open(boot.file));
   try {
-    file = await MrdFile.open(boot.file);
-    post({ t: 'opened', groups: file.groups() });
+    native = await NativeMrdIndex.open(boot.file);
+    post({ t: 'opened', groups: native ? native.groups() : (await hdf5File()).groups(), hdf5: h5runtimeLoaded() });
   } catch (err) {
     post({ t: 'error', message: (err as Error).message });
     port.close();
@@ -236,14 +276,17 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
       const req = requests.shift()!;
       if (req.t === 'close') break;
       try {
-        if (req.t === 'describe') post({ t: 'described', info: describeGroup(file, req.group) });
-        else if (req.t === 'stream') {
+        if (req.t === 'describe') {
+          const info = (native && (await describeGroupNative(native, req.group))) || describeGroup(await hdf5File(), req.group);
+          post({ t: 'described', info, hdf5: h5runtimeLoaded() });
+        } else if (req.t === 'stream') {
           credits = AHEAD;
           const take = (min: number): ArrayBuffer => {
             const buf = free.pop();
             return buf && buf.byteLength >= min ? buf : new ArrayBuffer(Math.max(min, Math.ceil(BATCH_BYTES * 1.25)));
           };
-          const wire = req.kind === 'acquisitions' ? await file.acquisitionWireReader(req.group) : null;
+          let wire: AcquisitionWireReader | null = null;
+          if (req.kind === 'acquisitions') wire = (native && (await native.acquisitionWireReader(req.group))) || (await (await hdf5File()).acquisitionWireReader(req.group));
           const timing: InputTiming = { readMs: 0, encodeMs: 0 };
           if (wire) {
             const batches = directAcquisitionBatches(wire, take);
@@ -256,10 +299,10 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
               credits--;
               post({ t: 'chunk', buf: b.value.buf, length: b.value.length, count: b.value.count }, [b.value.buf]);
             }
-            post({ t: 'end', timing });
+            post({ t: 'end', timing, hdf5: h5runtimeLoaded() });
             continue;
           }
-          const gen = messageBatches(file, req.kind, req.group, req.series);
+          const gen = messageBatches(await hdf5File(), req.kind, req.group, req.series);
           for (;;) {
             const t0 = performance.now();
             const next = await gen.next();
@@ -279,14 +322,15 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
             timing.encodeMs += performance.now() - t1;
             post({ t: 'chunk', buf, length: o, count: msgs.length }, [buf]);
           }
-          post({ t: 'end', timing });
+          post({ t: 'end', timing, hdf5: h5runtimeLoaded() });
         }
       } catch (err) {
         post({ t: 'error', message: (err as Error).message });
       }
     }
   } finally {
-    file.close();
+    native?.close();
+    if (h5.opening) await h5.opening.then((f) => f.close(), () => undefined);
     port.close();
   }
 }
@@ -294,6 +338,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
 /** Main side: the input file read by a worker started from `entry` (the bundled cli.js). */
 export class WorkerInputSource implements InputSource {
   readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
+  readonly reader: InputReaderInfo = { thread: 'worker', hdf5Runtime: false };
   private readonly queue: ToMain[] = [];
   private wake: (() => void) | null = null;
   private groupNames: string[] = [];
@@ -309,6 +354,7 @@ export class WorkerInputSource implements InputSource {
   }
 
   private push(m: ToMain): void {
+    if ('hdf5' in m) this.reader.hdf5Runtime = m.hdf5;
     this.queue.push(m);
     const w = this.wake;
     this.wake = null;

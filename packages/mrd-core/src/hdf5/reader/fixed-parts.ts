@@ -34,8 +34,36 @@ import {
   type ReadAt,
 } from '../format/object-header.js';
 import { readBtreeNode, readSymbolTable } from '../format/symbol-table.js';
-import { decodeSuperblock } from '../format/superblock.js';
+import { decodeSuperblock, type Superblock } from '../format/superblock.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
+
+/** `raw(pos, n)`: exactly `n` bytes at absolute file offset `pos` of `fd` (throws at end of file). */
+export function positionedReader(fd: number, path: string): (pos: number, n: number) => Uint8Array {
+  return (pos, n) => {
+    const b = new Uint8Array(n);
+    let done = 0;
+    while (done < n) {
+      const k = readSync(fd, b, done, n - done, pos + done);
+      if (k === 0) throw new Error(`${path}: end of file at ${pos + done}`);
+      done += k;
+    }
+    return b;
+  };
+}
+
+/**
+ * The superblock, searched where HDF5 looks for it (offset 0, 512, 1024, 2048, ...: after a
+ * user block), or null when there is none; throws for superblocks the decoder does not handle.
+ */
+export function findSuperblock(raw: (pos: number, n: number) => Uint8Array, path: string): Superblock | null {
+  let pos = 0;
+  for (let tries = 0; tries < 12; tries++) {
+    const b = raw(pos, 8);
+    if (b[0] === 0x89 && b[1] === 0x48 && b[2] === 0x44 && b[3] === 0x46) return decodeSuperblock(raw(pos, 100), pos, path);
+    pos = pos === 0 ? 512 : pos * 2;
+  }
+  return null;
+}
 
 /** A run of consecutive rows stored contiguously at `addr` (file offset of its first row). */
 interface Extent {
@@ -80,28 +108,9 @@ export class FixedParts {
   }
 
   private static async locate(fd: number, path: string, datasetPath: string): Promise<FixedParts | null> {
-    const raw = (pos: number, n: number): Uint8Array => {
-      const b = new Uint8Array(n);
-      let done = 0;
-      while (done < n) {
-        const k = readSync(fd, b, done, n - done, pos + done);
-        if (k === 0) throw new Error(`${path}: end of file at ${pos + done}`);
-        done += k;
-      }
-      return b;
-    };
-    let pos = 0;
-    let sbBytes: Uint8Array | null = null;
-    for (let tries = 0; tries < 12; tries++) {
-      const b = raw(pos, 8);
-      if (b[0] === 0x89 && b[1] === 0x48 && b[2] === 0x44 && b[3] === 0x46) {
-        sbBytes = raw(pos, 100);
-        break;
-      }
-      pos = pos === 0 ? 512 : pos * 2;
-    }
-    if (!sbBytes) return null;
-    const sb = decodeSuperblock(sbBytes, pos, path);
+    const raw = positionedReader(fd, path);
+    const sb = findSuperblock(raw, path);
+    if (!sb) return null;
     const base = sb.position;
     const read: ReadAt = async (addr, n) => raw(base + addr, n);
     const what = `${path}:${datasetPath}`;

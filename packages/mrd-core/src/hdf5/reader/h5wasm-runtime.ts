@@ -42,6 +42,11 @@ export function h5module(): Promise<H5Module> {
   return ready;
 }
 
+/** Whether this thread has started loading the h5wasm runtime (`h5module()` was called). */
+export function h5runtimeLoaded(): boolean {
+  return ready !== undefined;
+}
+
 /** h5wasm's high-level API (File, Group, Dataset); only after `h5module()` has resolved. */
 export function h5lib(): H5Lib {
   if (!lib) throw new Error('the h5wasm runtime is not loaded yet (await h5module() first)');

@@ -18,6 +18,30 @@ vi.mock('h5wasm/node', async (importOriginal) => {
 const dir = mkdtempSync(join(tmpdir(), 'mrd-lazy-h5-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+it("NativeMrdIndex (mrd-core's own decoders) reads groups, texts, counts and acquisition wire bytes without loading h5wasm", async () => {
+  const core = { ...(await import('./index.js')), ...(await import('../writer/index.js')), ...(await import('../../messages/create.js')) };
+  const file = join(dir, 'native.h5');
+  const w = await core.MrdWriter.create(file, { group: 'dataset' });
+  await w.writeHeader('<ismrmrdHeader/>');
+  await w.writeText('configAdditional', '{}');
+  await w.appendAcquisitions([core.createAcquisition({ head: { number_of_samples: 4, active_channels: 2 } })]);
+  await w.close();
+  const idx = (await core.NativeMrdIndex.open(file))!;
+  try {
+    expect(idx.groups()).toEqual(['dataset']);
+    expect((await idx.members('/dataset'))!.map((m) => m.name)).toEqual(['configAdditional', 'data', 'xml']);
+    expect(await idx.readText('dataset', 'xml')).toBe('<ismrmrdHeader/>');
+    expect(await idx.readText('dataset', 'configAdditional')).toBe('{}');
+    expect(await idx.rows('dataset', 'data')).toBe(1);
+    const wire = (await idx.acquisitionWireReader('dataset'))!;
+    expect(wire.fill(0, 10, new Uint8Array(4096), 0)).toEqual({ rows: 1, end: 2 + 340 + 4 * 16, needed: 0 });
+  } finally {
+    idx.close();
+  }
+  expect(loads.count).toBe(0);
+  expect(core.h5runtimeLoaded()).toBe(false);
+});
+
 it('importing the HDF5 reader and writer does not load h5wasm; the first MrdFile.open does, once', async () => {
   const core = { ...(await import('./index.js')), ...(await import('../writer/index.js')) };
   expect(loads.count).toBe(0);
