@@ -50,12 +50,13 @@ export class ReconPool {
   /** made at the first task: a module that may use the pool costs no threads until it does */
   private piscina: Piscina | null = null;
 
-  constructor(readonly threads: number) {}
+  /** `script` finds the worker script (default: the numerics' recon-worker.js; a tool may run its own). */
+  constructor(readonly threads: number, private readonly script: () => string = workerScript) {}
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
     // idle workers are unref'd by piscina: a pool never keeps its process alive
-    this.piscina ??= new Piscina({ filename: workerScript(), minThreads: this.threads, maxThreads: this.threads });
+    this.piscina ??= new Piscina({ filename: this.script(), minThreads: this.threads, maxThreads: this.threads });
     const p = this.piscina;
     await Promise.all(tasks.map((t) => p.run(t)));
   }
