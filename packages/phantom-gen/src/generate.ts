@@ -16,6 +16,7 @@ import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
 import { CartesianPhantomDataset, type CartesianPhantomOptions } from './phantom/cartesian-dataset.js';
+import { phantomPool } from './readouts/pool.js';
 
 export interface PhantomFileOptions extends CartesianPhantomOptions {
   /** Output file (default testdata.h5). */
@@ -24,6 +25,11 @@ export interface PhantomFileOptions extends CartesianPhantomOptions {
   dataset?: string;
   /** Replace an existing output file instead of adding to it. */
   force?: boolean;
+  /**
+   * Threads generating the imaging data (worker pool, ./readouts); 1 (default): this thread.
+   * The file is the same bits for every count.
+   */
+  threads?: number;
   /** Called after each written batch. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -125,7 +131,7 @@ export async function writeCartesianPhantom(options: PhantomFileOptions = {}): P
     // Pipelined: the next batch is generated while the previous one is being written (each
     // batch has its own buffers, so handing it to the writer without waiting is safe).
     let pending: Promise<void> | null = null;
-    for (const batch of ds.acquisitions()) {
+    for await (const batch of ds.acquisitionsAsync(phantomPool(options.threads ?? 1))) {
       if (pending) await pending;
       pending = writer.appendAcquisitions(batch).then(() => {
         done += batch.length;
