@@ -15,10 +15,18 @@
  * |res| <= (0.1 |p|)^2); x += h; alpha /= 2. Data scaled by 100 / |y| first (BART's default).
  * Output: the sensitivities c_j (not normalised, as `bart nlinv`'s sens output) and the image
  * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
+ * With a worker pool the per-coil FFTs run on it (options.pool); the sums over coils stay here,
+ * in coil order, so the result is the same bits.
  */
 import type { FftEngine } from '../../fft/index.js';
 import { centredFftn } from '../../centred-fft/index.js';
 import { runSteps, type Steps } from '../../progress/stepwise.js';
+import type { ReconPool } from '../../pool/pool.js';
+import { centredFft2PlanesParallel, centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
+import { sharedFloat32 } from '../../pool/shared-memory.js';
+
+/** A part of a step: runs here, or yields the pool's promise for the cooperative runner. */
+type Part = Generator<void | Promise<unknown>, void, void>;
 
 export interface NlinvOptions {
   /** Newton steps (BART -i, default 8) */
@@ -48,6 +56,12 @@ export interface NlinvOptions {
   mask?: Float32Array | null;
   /** data scale (BART -w as 1/scale); default 100 / |y| */
   scaling?: number;
+  /**
+   * The worker pool for the per-coil FFTs (split over coils, shared memory; the same bits as
+   * without). Needs the cooperative runner (nlinvSteps / the ...Async functions); null or absent:
+   * this thread.
+   */
+  pool?: ReconPool | null;
   /** called after every Newton step with the steps done and the steps in all */
   onProgress?: (done: number, total: number) => void;
 }
@@ -103,8 +117,13 @@ export function* nlinvSteps(
   const mask = options.mask ?? null;
   const W = sobolevWeight(n0, n1, options.a ?? 220, options.b ?? 32);
   if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
-  /** Fu (unitary centred 2-D FFT) of `count` planes [n0][n1] in place, or its inverse. */
-  const F = (data: Float32Array, count: number, inverse: boolean): void => centredFftn(fft, data, [count, n0, n1], [1, 2], inverse, 'ortho');
+  const pool = options.pool ?? null;
+  const onPool = centredFft2UsesPool(pool, ncoils, n0, n1);
+  /** Fu (unitary centred 2-D FFT) of `count` planes [n0][n1] in place, or its inverse; on the pool, split over coils. */
+  function* F(data: Float32Array, count: number, inverse: boolean): Part {
+    if (onPool) yield centredFft2PlanesParallel(fft, pool, data, count, n0, n1, inverse, 'ortho');
+    else centredFftn(fft, data, [count, n0, n1], [1, 2], inverse, 'ortho');
+  }
 
   let ynorm = 0;
   for (let i = 0; i < y.length; i++) ynorm += y[i] * y[i];
@@ -114,68 +133,69 @@ export function* nlinvSteps(
 
   const nx = 2 * npix * (1 + ncoils); // [rho | k_0 .. k_{nc-1}] complex as reals
   const ndata = 2 * ncoils * npix;
-  const buf = new Float32Array(2 * ncoils * npix);
+  // the per-coil planes the FFTs transform (shared memory when the pool does them)
+  const buf = onPool ? sharedFloat32(2 * ncoils * npix) : new Float32Array(2 * ncoils * npix);
 
   // current linearisation point: rho and coil images c
   const rho = new Float64Array(2 * npix);
   const coils = new Float64Array(2 * ncoils * npix);
 
   /** c = Fu^-1 (W k) for all coils from x's k part into out */
-  const coilImages = (x: Vec, out: Float64Array): void => {
+  function* coilImages(x: Vec, out: Float64Array): Part {
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const s = 2 * (npix + c * npix + i), d = 2 * (c * npix + i);
       buf[d] = x[s] * W[i];
       buf[d + 1] = x[s + 1] * W[i];
     }
-    F(buf, ncoils, true);
+    yield* F(buf, ncoils, true);
     for (let i = 0; i < out.length; i++) out[i] = buf[i];
-  };
+  }
 
   /** buf holds image-space products per coil; apply M, Fu, P into out (data space) */
-  const toData = (out: Float64Array): void => {
+  function* toData(out: Float64Array): Part {
     if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       buf[d] *= mask[i]; buf[d + 1] *= mask[i];
     }
-    F(buf, ncoils, false);
+    yield* F(buf, ncoils, false);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       out[d] = buf[d] * pattern[i];
       out[d + 1] = buf[d + 1] * pattern[i];
     }
-  };
+  }
 
   /** r (data space) -> buf = M Fu^H (P^H r) (pattern omitted for non-Cartesian) */
-  const fromData = (r: Float64Array): void => {
+  function* fromData(r: Float64Array): Part {
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i), p = noncart ? 1 : pattern[i];
       buf[d] = r[d] * p;
       buf[d + 1] = r[d + 1] * p;
     }
-    F(buf, ncoils, true);
+    yield* F(buf, ncoils, true);
     if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       buf[d] *= mask[i]; buf[d + 1] *= mask[i];
     }
-  };
+  }
 
   /** F(x) into out; sets the linearisation point to x */
-  const forward = (x: Vec, out: Float64Array): void => {
+  function* forward(x: Vec, out: Float64Array): Part {
     for (let i = 0; i < 2 * npix; i++) rho[i] = x[i];
-    coilImages(x, coils);
+    yield* coilImages(x, coils);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       const ar = rho[2 * i], ai = rho[2 * i + 1], cr = coils[d], ci = coils[d + 1];
       buf[d] = ar * cr - ai * ci;
       buf[d + 1] = ar * ci + ai * cr;
     }
-    toData(out);
-  };
+    yield* toData(out);
+  }
 
   const dc = new Float64Array(2 * ncoils * npix);
   /** DF(dx) into out */
-  const derivative = (dx: Vec, out: Float64Array): void => {
-    coilImages(dx, dc);
+  function* derivative(dx: Vec, out: Float64Array): Part {
+    yield* coilImages(dx, dc);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
       const dr = dx[2 * i], di = dx[2 * i + 1], cr = coils[d], ci = coils[d + 1];
@@ -183,12 +203,12 @@ export function* nlinvSteps(
       buf[d] = dr * cr - di * ci + ar * er - ai * ei;
       buf[d + 1] = dr * ci + di * cr + ar * ei + ai * er;
     }
-    toData(out);
-  };
+    yield* toData(out);
+  }
 
   /** DF^H(r) into out */
-  const adjoint = (r: Float64Array, out: Vec): void => {
-    fromData(r);
+  function* adjoint(r: Float64Array, out: Vec): Part {
+    yield* fromData(r);
     out.fill(0, 0, 2 * npix);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
@@ -199,13 +219,13 @@ export function* nlinvSteps(
       buf[d] = ar * tr + ai * ti;
       buf[d + 1] = ar * ti - ai * tr;
     }
-    F(buf, ncoils, false);
+    yield* F(buf, ncoils, false);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i), s = 2 * (npix + c * npix + i);
       out[s] = buf[d] * W[i];
       out[s + 1] = buf[d + 1] * W[i];
     }
-  };
+  }
 
   const x = new Float64Array(nx);
   for (let i = 0; i < npix; i++) x[2 * i] = 1;
@@ -214,9 +234,9 @@ export function* nlinvSteps(
   const cr = new Float64Array(nx), cp = new Float64Array(nx), cAp = new Float64Array(nx);
 
   for (let it = 0; it < iterations; it++) {
-    forward(x, r);
+    yield* forward(x, r);
     for (let i = 0; i < ndata; i++) r[i] = data[i] - r[i];
-    adjoint(r, p);
+    yield* adjoint(r, p);
     for (let i = 0; i < nx; i++) p[i] -= alpha * x[i];
     // CG on (DF^H DF + alpha) h = p from h = 0
     h.fill(0);
@@ -226,8 +246,8 @@ export function* nlinvSteps(
     const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
     let rsold = dot(cr, cr);
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
-      derivative(cp, tmp);
-      adjoint(tmp, cAp);
+      yield* derivative(cp, tmp);
+      yield* adjoint(tmp, cAp);
       for (let i = 0; i < nx; i++) cAp[i] += alpha * cp[i];
       const pAp = dot(cp, cAp);
       if (pAp === 0) break;
@@ -246,7 +266,7 @@ export function* nlinvSteps(
   }
 
   // outputs: sensitivities and the normalised image
-  coilImages(x, coils);
+  yield* coilImages(x, coils);
   const sens = new Float32Array(coils.length);
   for (let i = 0; i < coils.length; i++) sens[i] = coils[i];
   const image = new Float32Array(2 * npix);
