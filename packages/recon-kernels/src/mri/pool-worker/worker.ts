@@ -1,7 +1,7 @@
 /**
  * The worker script of the numerics' pool (../../pool): runs one task with this thread's own FFT
  * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFTs', the SENSE
- * operator's and the coil maps' tasks.
+ * operator's, the coil maps' and nlinv's tasks.
  * It sits on the MRI layer because it serves the tasks of every layer. Bundled as
  * `recon-worker.js` beside each tool's cli.js (scripts/build.mjs), and as
  * packages/recon-kernels/dist/recon-worker.js for runs from the sources.
@@ -12,8 +12,9 @@ import {
 } from '../../pool/tasks.js';
 import { runSenseTask, type SenseTask } from '../sense/parallel-sense.js';
 import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-maps.js';
+import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
 
-export default async function run(task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask): Promise<void> {
+export default async function run(task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
       return runCentredPowerTask(task);
@@ -21,6 +22,9 @@ export default async function run(task: NufftTask | CentredPowerTask | CentredFf
       return runCentredFftTask(task);
     case 'sobolev-lowpass':
       runSobolevTask(await getFftEngine(), task);
+      return;
+    case 'nlinv-step':
+      runNlinvStepTask(await getFftEngine(), task);
       return;
     case 'nufft-adjoint':
     case 'nufft-forward':
