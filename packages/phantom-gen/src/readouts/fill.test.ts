@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { ReconPool } from '@mrd-tools/recon-kernels/pool';
 import type { Acquisition } from '@mrd-tools/core/messages';
 import { CartesianPhantomDataset } from '../phantom/cartesian-dataset.js';
 import { GaussianNoise } from '../phantom/gaussian-noise.js';
@@ -48,18 +49,26 @@ describe('phantom readouts on the worker pool (split over repetitions and coils)
     same(single, await collect(ds.acquisitionsAsync(phantomPool(2))));
   }, 60_000);
 
-  it('--threads 1 and 2 write byte-identical HDF5 files', async () => {
+  it('--threads 1 and 2 write byte-identical HDF5 files (the pool used for 2)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'phantom-threads-'));
+    const spy = vi.spyOn(ReconPool.prototype, 'runAll');
     try {
       const files = [];
       for (const threads of [1, 2]) {
         const output = join(dir, `t${threads}.h5`);
-        await writeCartesianPhantom({ output, matrixSize: 64, coils: 4, repetitions: 2, seed: 9, threads });
+        await writeCartesianPhantom({ output, matrixSize: 64, coils: 4, repetitions: 2, seed: 9, threads, poolMinFloats: 0 });
+        expect(spy).toHaveBeenCalledTimes(threads === 1 ? 0 : 1);
         files.push(readFileSync(output));
       }
       expect(files[1].length).toBeGreaterThan(64 * 128 * 4 * 8);
       expect(files[1].equals(files[0])).toBe(true);
+      // small data stays on this thread whatever the thread count (the workers would cost more)
+      spy.mockClear();
+      await writeCartesianPhantom({ output: join(dir, 'small.h5'), matrixSize: 64, coils: 4, repetitions: 2, seed: 9, threads: 2 });
+      expect(spy).not.toHaveBeenCalled();
+      expect(readFileSync(join(dir, 'small.h5')).equals(files[0])).toBe(true);
     } finally {
+      spy.mockRestore();
       rmSync(dir, { recursive: true, force: true });
     }
   });
