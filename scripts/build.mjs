@@ -33,9 +33,10 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   if (!entries) continue;
   const present = Object.fromEntries(Object.entries(entries).filter(([, src]) => existsSync(join(pkgDir, src))));
   // A tool that bundles the numerics also gets their worker-pool script beside its cli.js
-  // (recon-kernels' pool looks for ./recon-worker.js next to the bundle that runs it).
+  // (recon-kernels' pool looks for ./recon-worker.js next to the bundle that runs it), unless it
+  // says `mrdBuild.reconWorker: false` (its pool runs only its own worker script).
   const uses = { ...pkg.dependencies, ...pkg.devDependencies };
-  if (pkg.name !== '@mrd-tools/recon-kernels' && uses['@mrd-tools/recon-kernels'] && Object.keys(present).length > 0) {
+  if (pkg.name !== '@mrd-tools/recon-kernels' && uses['@mrd-tools/recon-kernels'] && pkg.mrdBuild?.reconWorker !== false && Object.keys(present).length > 0) {
     try {
       present['recon-worker'] = createRequire(join(pkgDir, 'package.json')).resolve('@mrd-tools/recon-kernels/pool-worker');
     } catch {

@@ -6,8 +6,11 @@
 //
 // Wall time of the whole process (start-up, phantom, FFT, noise, HDF5 writing), best of 3 runs,
 // the two tools interleaved run by run so a shared machine's load affects both alike. Also
-// prints the default dataset (256, 8 coils) time of ours. Usage: node scripts/bench/phantom.bench.mjs
+// prints the default dataset (256, 8 coils) time of ours, and ours with `--threads 1` against the
+// default thread count (the cores: repetitions and coils on the worker pool), interleaved run by
+// run, with the load average. Usage: node scripts/bench/phantom.bench.mjs
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +39,7 @@ const oursOut = join(dataDir, 'phantom_ours_m256_c16_r10.h5');
 const cppOut = join(dataDir, 'phantom_cpp_m256_c16_r10.h5');
 const opts = ['-m', '256', '-c', '16', '-r', '10'];
 let ours = Infinity;
+let oursSingle = Infinity;
 let cpp = Infinity;
 let oursBytes = 0;
 let cppBytes = 0;
@@ -43,6 +47,7 @@ for (let i = 0; i < RUNS; i++) {
   const a = timed(process.execPath, [cli, ...opts, '-o', oursOut, '--seed', '1', '-q'], oursOut);
   ours = Math.min(ours, a.s);
   oursBytes = a.bytes;
+  oursSingle = Math.min(oursSingle, timed(process.execPath, [cli, ...opts, '-o', oursOut, '--seed', '1', '-q', '--threads', '1'], oursOut).s);
   if (haveCpp) {
     const b = timed('ismrmrd_generate_cartesian_shepp_logan', [...opts, '-o', cppOut], cppOut);
     cpp = Math.min(cpp, b.s);
@@ -55,8 +60,10 @@ for (let i = 0; i < RUNS; i++) dflt = Math.min(dflt, timed(process.execPath, [cl
 for (const f of [oursOut, cppOut, dfltOut]) rmSync(f, { force: true });
 
 const mb = (b) => (b / 1e6).toFixed(0);
-console.log(`phantom -m 256 -c 16 -r 10 (2592 readouts, best of ${RUNS}, wall time incl. start-up and writing):`);
-console.log(`  mrd-phantom                            ${ours.toFixed(3)} s  (${mb(oursBytes)} MB file)`);
+console.log(`phantom -m 256 -c 16 -r 10 (2592 readouts, best of ${RUNS}, wall time incl. start-up and writing; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}):`);
+console.log(`  mrd-phantom (--threads ${availableParallelism()}, the default) ${ours.toFixed(3)} s  (${mb(oursBytes)} MB file)`);
+console.log(`  mrd-phantom --threads 1                ${oursSingle.toFixed(3)} s`);
+console.log(`  ratio --threads 1 / default: ${(oursSingle / ours).toFixed(2)} (above 1 = the pool is faster)`);
 if (haveCpp) {
   console.log(`  ismrmrd_generate_cartesian_shepp_logan ${cpp.toFixed(3)} s  (${mb(cppBytes)} MB file: no noise readouts, plus phantom/csm/coil_images arrays)`);
   console.log(`  ratio ours/C++: ${(ours / cpp).toFixed(2)} (below 1 = faster than the C++ tool)`);

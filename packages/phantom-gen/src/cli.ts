@@ -9,6 +9,8 @@ import { TextProgressBar } from '@mrd-tools/tool-kit/progress-bar';
 import { writeCartesianPhantom } from './generate.js';
 import { writeSpiralPhantom } from './spiral/dataset.js';
 import { writeMrdV2Phantom } from './write-mrd-v2.js';
+import { closePhantomPools } from './readouts/pool.js';
+import { defaultThreads, MAX_THREADS } from '@mrd-tools/recon-kernels/pool';
 
 import { basename, dirname } from 'node:path';
 
@@ -24,6 +26,7 @@ const NUMBERS: Record<string, NumberRule> = {
   'noise-level': { min: 0 },
   'calibration-width': { integer: true, min: 0 },
   seed: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  threads: { integer: true, min: 1, max: MAX_THREADS },
   interleaves: { integer: true, min: 1 },
   fov: positive,
   'spatial-resolution': positive,
@@ -63,6 +66,7 @@ async function main(): Promise<number> {
     .option('output-csm', { type: 'string', describe: 'mrd2/ndjson only: also write the coil sensitivities (ArrayComplexFloat [coils, 1, n, n]), as upstream.' })
     .option('output-coils', { type: 'string', describe: 'mrd2/ndjson only: also write the coil images zero-padded along the readout (ArrayComplexFloat [coils, 1, n, oversampling * n]), as upstream.' })
     .option('seed', { type: 'number', describe: 'Seed of the noise generator, for reproducible noise. Default: a random seed, printed so the run can be repeated.' })
+    .option('threads', { type: 'number', default: defaultThreads(), defaultDescription: 'the available cores', describe: 'Threads generating the Cartesian HDF5 data: the repetitions and coils are split over a worker pool (shared memory); 1 runs everything on one thread, as do data sets under 64 MB of readouts (the workers would cost more than they save). The file is the same bits for every count (each repetition and coil has its own noise stream of --seed). mrd2/ndjson and spiral output are generated on one thread.' })
     .option('force', { type: 'boolean', default: false, describe: 'Replace the output file if it exists (all its content is lost).' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing but errors.' })
     .option('trajectory', { type: 'string', choices: ['cartesian', 'spiral'], default: 'cartesian', describe: 'cartesian: the reference dataset (above). spiral: a real-time golden-angle variable-density spiral acquisition of a moving Shepp-Logan phantom (analytic, with a pulsating "heart" and breathing shift), for the spiral recons; also writes the sequence metafile <hash>.mat into seq_meta/ beside the output (hash in tSequenceVariant), where an mrd-server started in the output\'s folder finds it. Options below marked [spiral] apply; -m, -O, -r, -a, -w, -C, -k are Cartesian only; -c, -n, -d, --seed, --force apply to both.' })
@@ -159,8 +163,9 @@ async function main(): Promise<number> {
     noiseCalibration: argv['noise-calibration'] ?? true,
     kCoordinates: argv['k-coordinates'],
     seed: argv.seed,
+    threads: argv.threads,
     onProgress: argv.quiet ? undefined : (d, t) => (bar ??= new TextProgressBar('Writing', t)).update(d),
-  });
+  }).finally(closePhantomPools);
   bar?.finish();
   if (result.existingReadouts > 0) say(`Appended ${result.readouts} readouts to the ${result.existingReadouts} already in group '${result.group}'`);
   if (argv['noise-level'] > 0) say(`Noise seed: ${result.seed} (repeat with --seed ${result.seed})`);

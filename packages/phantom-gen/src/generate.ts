@@ -16,6 +16,14 @@ import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { parseIsmrmrdHeader, serializeIsmrmrdHeader, type IsmrmrdHeader } from '@mrd-tools/core/xml-header';
 import { CartesianPhantomDataset, type CartesianPhantomOptions } from './phantom/cartesian-dataset.js';
+import { phantomPool } from './readouts/pool.js';
+import { resolveCartesianPhantomOptions } from './phantom/cartesian-dataset.js';
+
+/**
+ * Imaging data (floats, about) below which the pool is not used: the workers' start-up and
+ * warm-up (about 0.2 s on the 2-core machine) cost more than they save (docs/numerics.md).
+ */
+export const PHANTOM_POOL_MIN_FLOATS = 1 << 24;
 
 export interface PhantomFileOptions extends CartesianPhantomOptions {
   /** Output file (default testdata.h5). */
@@ -24,6 +32,13 @@ export interface PhantomFileOptions extends CartesianPhantomOptions {
   dataset?: string;
   /** Replace an existing output file instead of adding to it. */
   force?: boolean;
+  /**
+   * Threads generating the imaging data (worker pool, ./readouts); 1 (default): this thread.
+   * The file is the same bits for every count. Imaging data smaller than `poolMinFloats` floats
+   * (default PHANTOM_POOL_MIN_FLOATS) is generated on this thread all the same.
+   */
+  threads?: number;
+  poolMinFloats?: number;
   /** Called after each written batch. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -98,7 +113,13 @@ export async function writeCartesianPhantom(options: PhantomFileOptions = {}): P
   const output = options.output ?? 'testdata.h5';
   const group = options.dataset ?? 'dataset';
   await checkOutputPath(output);
-  const ds = await CartesianPhantomDataset.create(options);
+  // the workers start while the phantom's k-space is computed (their start-up is most of what
+  // the pool costs)
+  const o = resolveCartesianPhantomOptions(options);
+  const imagingFloats = 2 * o.coils * o.oversampling * o.matrixSize * o.matrixSize * o.repetitions;
+  const pool = imagingFloats >= (options.poolMinFloats ?? PHANTOM_POOL_MIN_FLOATS) ? phantomPool(options.threads ?? 1) : null;
+  pool?.start();
+  const ds = await CartesianPhantomDataset.create(o);
   const xml = serializeIsmrmrdHeader(ds.header);
 
   // All or nothing (atomic): a new file appears only once complete, a replaced one (--force) is
@@ -125,7 +146,7 @@ export async function writeCartesianPhantom(options: PhantomFileOptions = {}): P
     // Pipelined: the next batch is generated while the previous one is being written (each
     // batch has its own buffers, so handing it to the writer without waiting is safe).
     let pending: Promise<void> | null = null;
-    for (const batch of ds.acquisitions()) {
+    for await (const batch of ds.acquisitionsAsync(pool)) {
       if (pending) await pending;
       pending = writer.appendAcquisitions(batch).then(() => {
         done += batch.length;

@@ -7,7 +7,9 @@
  * normalised), zero padded along the readout for oversampling, transformed by a centred
  * orthonormal 2-D FFT (`fftshift(fftn(ifftshift(img))) / sqrt(N)`) once; each repetition then
  * adds fresh complex Gaussian noise (real and imaginary parts of standard deviation
- * `noiseLevel`). 32 noise readouts flagged IS_NOISE_MEASUREMENT come first.
+ * `noiseLevel`; one stream per pass and coil, ../readouts/fill.ts, so the imaging data can be
+ * generated on the worker pool with the same bits). 32 noise readouts flagged
+ * IS_NOISE_MEASUREMENT come first.
  *
  * Layouts:
  * - reference (default): per repetition, lines acc, acc+R, acc+2R, ... for acc = 0..R-1 (every
@@ -37,6 +39,8 @@ import type { IsmrmrdHeader, Limit } from '@mrd-tools/core/xml-header';
 import { sheppLoganPhantom } from './shepp-logan.js';
 import { birdcageSensitivities } from './birdcage.js';
 import { GaussianNoise } from './gaussian-noise.js';
+import { asShared, sharedFloat32, splitRange, type ReconPool } from '@mrd-tools/recon-kernels/pool';
+import { fillReadouts, type ReadoutFillTask } from '../readouts/fill.js';
 
 export interface CartesianPhantomOptions {
   /** Image matrix (square), default 256. */
@@ -333,56 +337,126 @@ export class CartesianPhantomDataset {
   }
 
   /**
-   * All readouts in write order, `batchSize` at a time. Each batch's payloads share one
-   * freshly allocated buffer (the caller may keep them).
+   * All readouts in write order, `batchSize` at a time (a batch never spans two chunks of
+   * passes), generated on this thread. Each chunk's payloads share one freshly allocated buffer
+   * (the caller may keep them).
    */
   *acquisitions(batchSize = 256): Generator<Acquisition[]> {
+    yield* this.noiseAcquisitions(batchSize);
+    for (const chunk of this.chunks()) {
+      const out = new Float32Array(chunk.readouts * this.perReadout);
+      fillReadouts(this.fillTask(chunk, this.kspace, out, 0, chunk.units));
+      yield* this.imagingAcquisitions(chunk, out, batchSize);
+    }
+  }
+
+  /**
+   * The same readouts, the same bits, with the imaging data generated on `pool` (null: this
+   * thread), split over passes and coils (units of one pass and one coil), on shared memory:
+   * the noise-free k-space is shared once, each chunk's output is one shared buffer the workers
+   * write in place. The next chunk is generated while the caller writes the current one.
+   */
+  async *acquisitionsAsync(pool: ReconPool | null, batchSize = 256): AsyncGenerator<Acquisition[]> {
+    if (pool === null) {
+      yield* this.acquisitions(batchSize);
+      return;
+    }
+    yield* this.noiseAcquisitions(batchSize);
+    const kspace = asShared(this.kspace);
+    const start = (chunk: PassChunk): { chunk: PassChunk; out: Float32Array; done: Promise<void> } => {
+      const out = sharedFloat32(chunk.readouts * this.perReadout);
+      const tasks = splitRange(chunk.units, pool.threads).map(([u0, u1]) => this.fillTask(chunk, kspace, out, u0, u1));
+      const done = pool.runAll(tasks);
+      done.catch(() => undefined); // awaited below; a consumer that stops early leaves it settled
+      return { chunk, out, done };
+    };
+    const chunks = this.chunks();
+    let next = chunks.length > 0 ? start(chunks[0]) : null;
+    for (let i = 0; next !== null; i++) {
+      const current = next;
+      await current.done;
+      next = i + 1 < chunks.length ? start(chunks[i + 1]) : null;
+      yield* this.imagingAcquisitions(current.chunk, current.out, batchSize);
+    }
+  }
+
+  /** Floats of one readout's data. */
+  private get perReadout(): number {
+    return 2 * this.options.coils * this.options.oversampling * this.options.matrixSize;
+  }
+
+  /** The imaging lines in chunks of whole passes, about CHUNK_FLOATS floats each (at least one pass). */
+  private chunks(): PassChunk[] {
+    const lines = this.lines;
+    const perChunk = Math.max(1, Math.floor(CHUNK_FLOATS / this.perReadout));
+    const out: PassChunk[] = [];
+    let i = 0;
+    while (i < lines.length) {
+      const first = i, firstPass = lines[i].pass;
+      const starts = [0];
+      while (i < lines.length) {
+        const pass = lines[i];
+        let end = i;
+        while (end < lines.length && lines[end].pass === pass.pass) end++;
+        if (starts.length > 1 && end - first > perChunk) break;
+        i = end;
+        starts.push(end - first);
+      }
+      const passes = starts.length - 1;
+      out.push({ first, readouts: i - first, firstPass, passStarts: Int32Array.from(starts), units: passes * this.options.coils });
+    }
+    return out;
+  }
+
+  private fillTask(chunk: PassChunk, kspace: Float32Array, out: Float32Array, u0: number, u1: number): ReadoutFillTask {
+    const o = this.options;
+    const lines = new Int32Array(chunk.readouts);
+    for (let r = 0; r < chunk.readouts; r++) lines[r] = this.lines[chunk.first + r].line;
+    return {
+      kind: 'phantom-readouts', kspace, out, lines, passStarts: chunk.passStarts, firstPass: chunk.firstPass,
+      coils: o.coils, ny: o.matrixSize, nkx: o.oversampling * o.matrixSize, sigma: o.noiseLevel, seed: o.seed, u0, u1,
+    };
+  }
+
+  /** The 32 noise readouts (when written), from the seed's own generator. */
+  private *noiseAcquisitions(batchSize: number): Generator<Acquisition[]> {
+    const o = this.options;
+    if (!o.noiseCalibration) return;
+    const noise = new GaussianNoise(o.seed);
+    const base = baseHeader(o);
+    const buf = new Float32Array(PHANTOM_NOISE_READOUTS * this.perReadout);
+    let batch: Acquisition[] = [];
+    for (let n = 0; n < PHANTOM_NOISE_READOUTS; n++) {
+      const data = buf.subarray(n * this.perReadout, (n + 1) * this.perReadout);
+      if (o.noiseLevel > 0) noise.fill(data, o.noiseLevel);
+      const head = cloneHeader(base);
+      head.scan_counter = n;
+      head.flags = flagsOf(AcquisitionFlag.IS_NOISE_MEASUREMENT);
+      batch.push({ head, traj: new Float32Array(0), data });
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** A chunk's imaging readouts (data: `out`, filled) with their headers and trajectories. */
+  private *imagingAcquisitions(chunk: PassChunk, out: Float32Array, batchSize: number): Generator<Acquisition[]> {
     const o = this.options;
     const nkx = o.oversampling * o.matrixSize;
     const ny = o.matrixSize;
-    const nc = o.coils;
-    const perAcq = 2 * nc * nkx;
-    const noise = new GaussianNoise(o.seed);
-    const sigma = o.noiseLevel;
     const base = baseHeader(o);
-    let counter = 0;
-    let batch: Acquisition[] = [];
-    let buf = new Float32Array(0);
     const emptyTraj = new Float32Array(0);
-
-    const take = (): Float32Array => {
-      if (batch.length === 0) buf = new Float32Array(perAcq * batchSize);
-      return buf.subarray(batch.length * perAcq, (batch.length + 1) * perAcq);
-    };
-
-    if (o.noiseCalibration) {
-      for (let n = 0; n < PHANTOM_NOISE_READOUTS; n++) {
-        const data = take();
-        if (sigma > 0) noise.fill(data, sigma);
-        const head = cloneHeader(base);
-        head.scan_counter = counter++;
-        head.flags = flagsOf(AcquisitionFlag.IS_NOISE_MEASUREMENT);
-        batch.push({ head, traj: emptyTraj, data });
-        if (batch.length === batchSize) {
-          yield batch;
-          batch = [];
-        }
-      }
-    }
-
-    // Trajectory per line (C++ tool formula, float32 arithmetic).
     const f = Math.fround;
+    // Trajectory per line (C++ tool formula, float32 arithmetic).
     const kxs = new Float32Array(nkx);
     for (let x = 0; x < nkx; x++) kxs[x] = f(f(f(x) - (nkx >> 1)) / f(nkx));
-
-    const k = this.kspace;
-    for (const L of this.lines) {
-      const data = take();
-      for (let c = 0; c < nc; c++) {
-        const src = 2 * (c * ny + L.line) * nkx;
-        data.set(k.subarray(src, src + 2 * nkx), 2 * c * nkx);
-      }
-      if (sigma > 0) noise.fill(data, sigma, 0, data.length, true);
+    let counter = (o.noiseCalibration ? PHANTOM_NOISE_READOUTS : 0) + chunk.first;
+    let batch: Acquisition[] = [];
+    for (let r = 0; r < chunk.readouts; r++) {
+      const L = this.lines[chunk.first + r];
+      const data = out.subarray(r * this.perReadout, (r + 1) * this.perReadout);
       const head = cloneHeader(base);
       head.scan_counter = counter++;
       head.flags = L.flags;
@@ -406,4 +480,19 @@ export class CartesianPhantomDataset {
     }
     if (batch.length > 0) yield batch;
   }
+}
+
+/** Floats of imaging data generated at once (a chunk of whole passes; 16 MB). */
+const CHUNK_FLOATS = 1 << 22;
+
+/** Whole passes of imaging readouts generated together. */
+interface PassChunk {
+  /** index of the chunk's first readout among the imaging lines */
+  first: number;
+  readouts: number;
+  firstPass: number;
+  /** chunk-relative first readout of each pass, and the end */
+  passStarts: Int32Array;
+  /** (pass, coil) units: passes x coils */
+  units: number;
 }

@@ -65,20 +65,43 @@ export class GaussianNoise {
   private s3 = 0;
   readonly seed: number;
 
-  /** @param seed any non-negative integer up to 2^53 - 1; a random one when omitted. */
-  constructor(seed?: number) {
+  /**
+   * @param seed any non-negative integer up to 2^53 - 1; a random one when omitted.
+   * @param stream given (a non-negative integer up to 2^53 - 1): that one of the seed's
+   *   independent streams (see GaussianNoise.stream).
+   */
+  constructor(seed?: number, stream?: number) {
     const s = seed ?? randomSeed();
     if (!Number.isSafeInteger(s) || s < 0) throw new RangeError(`noise seed must be a non-negative integer, got ${seed}`);
+    if (stream !== undefined && (!Number.isSafeInteger(stream) || stream < 0)) throw new RangeError(`noise stream must be a non-negative integer, got ${stream}`);
     this.seed = s;
     let st = (s % TWO_POW_32) ^ Math.floor(s / TWO_POW_32) * 0x27d4eb2d;
+    // a stream's words: the seed's XOR a splitmix32 chain of the stream number (distinct per stream)
+    let kt = stream === undefined ? 0 : (stream % TWO_POW_32) | 0;
+    const kHi = stream === undefined ? 0 : Math.imul(Math.floor(stream / TWO_POW_32), 0x165667b1);
     const out: number[] = [];
     for (let i = 0; i < 4; i++) {
       const [ns, z] = splitmix32(st);
       st = ns;
-      out.push(z | 0);
+      let w = z | 0;
+      if (stream !== undefined) {
+        const [nk, zk] = splitmix32(kt);
+        kt = nk;
+        w ^= zk ^ kHi;
+      }
+      out.push(w);
     }
     if ((out[0] | out[1] | out[2] | out[3]) === 0) out[0] = 1; // all-zero state is the one forbidden state
     [this.s0, this.s1, this.s2, this.s3] = out;
+  }
+
+  /**
+   * Stream `stream` of `seed`: independent generators drawn from one seed, so that parts of a
+   * simulation (the phantom's repetitions and coils) can be drawn in any order, on any thread,
+   * and give the same numbers.
+   */
+  static stream(seed: number, stream: number): GaussianNoise {
+    return new GaussianNoise(seed, stream);
   }
 
   /** One uniform 32-bit integer (unsigned). */

@@ -1,14 +1,50 @@
 /**
+ * Centred 2-D FFTs of many planes on the worker pool, split over planes (coils), in place on
+ * shared memory: per plane the single-thread code, so the same bits (nlinv's and the coil maps'
+ * per-coil transforms use it).
+ *
  * The reference recons' centred 2-D inverse FFT + root sum of squares (simplefft) on the worker
  * pool, split over coils: each worker writes its coils' |image|^2 planes (float64) into shared
- * memory, a round of two coils per thread at a time, and this thread sums them in coil order, exactly as the one-pass single-thread function
- * does, so the image is the same bits. Worth it from about half a million k-space samples (below,
- * the task messages cost more than the transform saves); smaller data runs here.
+ * memory, a round of two coils per thread at a time, and this thread sums them in coil order,
+ * exactly as the one-pass single-thread function does, so the image is the same bits. Worth it
+ * from about half a million k-space samples (below, the task messages cost more than the
+ * transform saves); smaller data runs here.
  */
 import type { FftEngine } from '../fft/engine.js';
-import { addPowerPlanes, centredIfft2RootSumOfSquares, rootSumOfSquaresFromSums } from '../centred-fft/centred-fft.js';
+import { addPowerPlanes, centredFftn, centredIfft2RootSumOfSquares, rootSumOfSquaresFromSums, type CentredFftScale } from '../centred-fft/centred-fft.js';
 import type { ReconPool } from './pool.js';
 import { isShared, splitRange } from './shared-memory.js';
+
+/** centredFft2PlanesParallel: fewer complex samples than this (all planes) run on this thread. */
+export const CENTRED_FFT_POOL_MIN_SAMPLES = 1 << 16;
+
+/**
+ * True when centredFft2PlanesParallel would use the pool for `count` planes of n0 x n1 (callers
+ * then keep `data` on a SharedArrayBuffer).
+ */
+export function centredFft2UsesPool(pool: ReconPool | null, count: number, n0: number, n1: number): pool is ReconPool {
+  return pool !== null && count >= 2 && count * n0 * n1 >= CENTRED_FFT_POOL_MIN_SAMPLES;
+}
+
+/**
+ * centredFftn(engine, data, [count, n0, n1], [1, 2], inverse, scale) on the pool, split over the
+ * planes, in place. `data` should live on a SharedArrayBuffer (else it is copied there and back);
+ * small transforms and `pool` null run here.
+ */
+export async function centredFft2PlanesParallel(
+  engine: FftEngine, pool: ReconPool | null, data: Float32Array, count: number, n0: number, n1: number, inverse: boolean, scale: CentredFftScale = 1,
+): Promise<void> {
+  const plane = 2 * n0 * n1;
+  if (data.length < count * plane) throw new Error(`centred fft2: ${data.length / 2} complex values, ${count} x ${n0} x ${n1} needed`);
+  if (!centredFft2UsesPool(pool, count, n0, n1)) {
+    centredFftn(engine, data.subarray(0, count * plane), [count, n0, n1], [1, 2], inverse, scale);
+    return;
+  }
+  const target = isShared(data) ? data : new Float32Array(new SharedArrayBuffer(4 * count * plane));
+  if (target !== data) target.set(data.subarray(0, count * plane));
+  await pool.runAll(splitRange(count, pool.threads).map(([c0, c1]) => ({ kind: 'centred-fft2', data: target, n0, n1, inverse, scale, c0, c1 })));
+  if (target !== data) data.set(target);
+}
 
 /** Fewer complex samples than this (all coils) run on this thread. */
 export const CENTRED_RSS_POOL_MIN_SAMPLES = 1 << 19;

@@ -50,13 +50,19 @@ export class ReconPool {
   /** made at the first task: a module that may use the pool costs no threads until it does */
   private piscina: Piscina | null = null;
 
-  constructor(readonly threads: number) {}
+  /** `script` finds the worker script (default: the numerics' recon-worker.js; a tool may run its own). */
+  constructor(readonly threads: number, private readonly script: () => string = workerScript) {}
+
+  /** Starts the threads now (else at the first task), so that their start-up overlaps other work. */
+  start(): Piscina {
+    // idle workers are unref'd by piscina: a pool never keeps its process alive
+    this.piscina ??= new Piscina({ filename: this.script(), minThreads: this.threads, maxThreads: this.threads });
+    return this.piscina;
+  }
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
-    // idle workers are unref'd by piscina: a pool never keeps its process alive
-    this.piscina ??= new Piscina({ filename: workerScript(), minThreads: this.threads, maxThreads: this.threads });
-    const p = this.piscina;
+    const p = this.start();
     await Promise.all(tasks.map((t) => p.run(t)));
   }
 

@@ -1,11 +1,11 @@
 /**
- * The NUFFT's and the centred FFT's tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
+ * The NUFFT's and the centred FFTs' tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
  * typed arrays on SharedArrayBuffers (read and written in place, never copied) and the range of
  * coils or frames it does. A worker computes exactly what the single-thread code computes for
  * that range, with the same code, so results do not depend on the number of threads.
  */
 import { getFftEngine } from '../fft/engine.js';
-import { centredIfft2PowerPlanes } from '../centred-fft/centred-fft.js';
+import { centredFftn, centredIfft2PowerPlanes, type CentredFftScale } from '../centred-fft/centred-fft.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
@@ -46,6 +46,24 @@ export interface CentredPowerTask {
 /** Runs a centred-FFT task with this thread's engine (in a worker). */
 export async function runCentredPowerTask(task: CentredPowerTask): Promise<void> {
   centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power, task.p0);
+}
+
+/** The centred 2-D FFT (centredFftn over axes 1, 2) of planes [c0, c1) of `data` [plane][n0][n1], in place. */
+export interface CentredFftTask {
+  kind: 'centred-fft2';
+  data: Float32Array;
+  n0: number;
+  n1: number;
+  inverse: boolean;
+  scale: CentredFftScale;
+  c0: number;
+  c1: number;
+}
+
+/** Runs a centred 2-D FFT task with this thread's engine (in a worker). */
+export async function runCentredFftTask(task: CentredFftTask): Promise<void> {
+  const plane = 2 * task.n0 * task.n1;
+  centredFftn(await getFftEngine(), task.data.subarray(task.c0 * plane, task.c1 * plane), [task.c1 - task.c0, task.n0, task.n1], [1, 2], task.inverse, task.scale);
 }
 
 /** A task: `kind` names the kernel (the NUFFT's here, the MRI layer's in ../mri). */

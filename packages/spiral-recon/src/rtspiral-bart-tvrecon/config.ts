@@ -17,7 +17,7 @@
  *   reg_lambda = 0.0002             # temporal TV weight (times frames per chunk, as the reference)
  *   num_iter = 120                  # ADMM iterations
  *   BART_TOOLBOX_PATH = ""          # folder of the bart executable ("" = environment / PATH)
- *   threads = 2                     # native solve's threads (not set: mrd-server --threads, default the cores)
+ *   threads = 2                     # native coil maps' and solve's threads (not set: mrd-server --threads, default the cores)
  */
 import { configSearchPath, loadTomlInto, type LoadedConfig } from '../config.js';
 
@@ -35,7 +35,7 @@ export interface TvReconConfig {
     reg_lambda: number;
     num_iter: number;
     BART_TOOLBOX_PATH: string;
-    /** threads of the native solve (not set: the server's --threads, by default the cores) */
+    /** threads of the native coil maps (over coils) and solve (over frames/bins) (not set: the server's --threads, by default the cores) */
     threads?: number;
   };
 }

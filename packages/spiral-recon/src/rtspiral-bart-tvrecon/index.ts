@@ -107,7 +107,7 @@ export interface TfdInput {
   coilMaps?: NativeCoilMapMethod;
   /** where progress goes: stages, chunk, iteration k of N, elapsed, estimate (see ProgressReport) */
   progress?: ProgressReport;
-  /** threads of the native TV solve (worker pool over frames; default 1: this thread only) */
+  /** threads of the native coil maps (over coils) and TV solve (over frames) on the worker pool; default 1: this thread only */
   threads?: number;
 }
 
@@ -127,7 +127,7 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
   report?.stage('coil maps', `${bart ? 'bart nlinv' : p.coilMaps ?? 'nlinv'}, ${used.length} arms`);
   const maps = bart
     ? await reportedWhile(report, bartCoilMaps(bart, s, used, nlinvIterations), 'bart nlinv')
-    : await nativeCoilMaps(fft, s, used, p.coilMaps, nlinvIterations, (d, t) => report?.update(d / t, `Newton step ${d} of ${t}`));
+    : await nativeCoilMaps(fft, s, used, p.coilMaps, nlinvIterations, (d, t) => report?.update(d / t, `Newton step ${d} of ${t}`), p.threads ?? 1);
   const chunks = frameChunks(frames, p.chunks);
   const perChunk = chunks[0].keepEnd - chunks[0].keepStart;
   const scaleGroups = perChunk > 5 ? groups.slice(5, perChunk) : groups.slice(0, perChunk);

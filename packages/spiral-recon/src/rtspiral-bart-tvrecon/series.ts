@@ -11,13 +11,12 @@
  */
 import type { FftEngine } from '@mrd-tools/recon-kernels/fft';
 import { ParallelSenseNufftOperator, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from '@mrd-tools/recon-kernels/mri/sense';
-import { reconPool } from '@mrd-tools/recon-kernels/pool';
-import { coilMapsFromArms, type ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
+import { centredFft2PlanesParallel, reconPool } from '@mrd-tools/recon-kernels/pool';
+import { coilMapsFromArmsAsync, type ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 import { solveTvAdmmAsync, type TvTerm } from '@mrd-tools/recon-kernels/iterative';
 import type { Bart } from '../bart/runner.js';
 import type { CflArray } from '../bart/cfl.js';
 import { nlinvNonCartesianAsync } from '@mrd-tools/recon-kernels/mri/nlinv';
-import { centredFftn } from '@mrd-tools/recon-kernels/centred-fft';
 import { logger } from '@mrd-tools/core/logging';
 
 export type Backend = 'native' | 'bart';
@@ -73,13 +72,14 @@ function groupData(s: SpiralArms, groups: readonly ArmGroup[], scale = 1): Float
 /**
  * Native coil maps from all arms, unit RSS: 'nlinv' (default; the reference's BART nlinv pipeline
  * natively, see nlinvCoilMaps) or the low-resolution 'sobolev' / adaptive 'inati' maps of
- * @mrd-tools/core/iterative coil-maps.
+ * @mrd-tools/recon-kernels/mri/coil-maps. `threads` > 1 runs the per-coil work (gridding, FFTs)
+ * on the numerics' worker pool, split over coils (the same maps, bit for bit).
  */
 export async function nativeCoilMaps(
-  fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], method: NativeCoilMapMethod = 'nlinv', nlinvIterations = 13, progress?: StepCallback,
+  fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], method: NativeCoilMapMethod = 'nlinv', nlinvIterations = 13, progress?: StepCallback, threads = 1,
 ): Promise<Float32Array> {
-  if (method === 'nlinv') return nlinvCoilMaps(fft, s, arms, nlinvIterations, undefined, progress);
-  return coilMapsFromArms(fft, arms, s.uniqueCoord, s.samples, s.w, s.ncoils, s.msize, { method });
+  if (method === 'nlinv') return nlinvCoilMaps(fft, s, arms, nlinvIterations, undefined, progress, threads);
+  return coilMapsFromArmsAsync(fft, reconPool(threads), arms, s.uniqueCoord, s.samples, s.w, s.ncoils, s.msize, { method });
 }
 
 /** Native coil-map methods: 'nlinv' (BART 0.8 nlinv equivalent, default), 'sobolev' (low-resolution), 'inati'. */
@@ -90,7 +90,10 @@ export type NativeCoilMapMethod = 'nlinv' | 'sobolev' | 'inati';
  * Newton steps) on all arms (repeated angles summed, their count as the PSF weight), the 2x-FOV
  * sensitivities to k-space, resized to 2 msize, back, the centre msize kept, unit RSS per pixel.
  */
-export async function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], iterations: number, psfScale?: number, progress?: StepCallback): Promise<Float32Array> {
+export async function nlinvCoilMaps(
+  fft: FftEngine, s: SpiralArms, arms: readonly ArmSamples[], iterations: number, psfScale?: number, progress?: StepCallback, threads = 1,
+): Promise<Float32Array> {
+  const pool = reconPool(threads);
   const S = s.samples, nc = s.ncoils, m = s.msize;
   const nUnique = s.uniqueCoord.length / (2 * S);
   const data = new Float32Array(2 * nc * nUnique * S), count = new Float32Array(nUnique * S);
@@ -102,13 +105,13 @@ export async function nlinvCoilMaps(fft: FftEngine, s: SpiralArms, arms: readonl
       data[d + 1] += a.data[2 * (c * S + p) + 1];
     }
   }
-  const res = await nlinvNonCartesianAsync(fft, s.uniqueCoord, data, count, nc, { iterations, a: 32, b: 16, psfScale, onProgress: progress });
+  const res = await nlinvNonCartesianAsync(fft, s.uniqueCoord, data, count, nc, { iterations, a: 32, b: 16, psfScale, onProgress: progress, pool });
   const [g0, g1] = res.shape;
   // k-space of the sensitivities, resized (centre crop or zero pad) to 2m x 2m
   const ks = res.sens;
-  centredFftn(fft, ks, [nc, g0, g1], [1, 2], true, 'ortho');
+  await centredFft2PlanesParallel(fft, pool, ks, nc, g0, g1, true, 'ortho');
   const up = resizeCentre({ dims: [g1, g0, nc], data: ks }, 2 * m, 2 * m);
-  centredFftn(fft, up.data, [nc, 2 * m, 2 * m], [1, 2], false, 'ortho');
+  await centredFft2PlanesParallel(fft, pool, up.data, nc, 2 * m, 2 * m, false, 'ortho');
   const maps = resizeCentre(up, m, m).data;
   const npix = m * m;
   for (let i = 0; i < npix; i++) {

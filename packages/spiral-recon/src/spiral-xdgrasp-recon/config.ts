@@ -16,7 +16,7 @@
  *   fov_oversampling = 1
  *   gpu_device = 0              # accepted and ignored
  *   BART_TOOLBOX_PATH = ""
- *   threads = 2                 # native solve's threads (not set: mrd-server --threads, default the cores)
+ *   threads = 2                 # native coil maps' and solve's threads (not set: mrd-server --threads, default the cores)
  *   [binning]
  *   n_respiratory_bins = 12
  *   n_cardiac_bins = 20
@@ -41,7 +41,7 @@ export interface XdGraspConfig {
     fov_oversampling: number;
     gpu_device: number | string;
     BART_TOOLBOX_PATH: string;
-    /** threads of the native solve (not set: the server's --threads, by default the cores) */
+    /** threads of the native coil maps (over coils) and solve (over frames/bins) (not set: the server's --threads, by default the cores) */
     threads?: number;
   };
   binning: {

@@ -77,7 +77,7 @@ export interface XdGraspInput {
   coilMaps?: NativeCoilMapMethod;
   /** where progress goes (see ProgressReport) */
   progress?: ProgressReport;
-  /** threads of the native TV solve (worker pool over bins; default 1: this thread only) */
+  /** threads of the native coil maps (over coils) and TV solve (over bins) on the worker pool; default 1: this thread only */
   threads?: number;
 }
 
@@ -104,7 +104,7 @@ export async function reconstructXdGrasp(fft: FftEngine, p: XdGraspInput): Promi
   report?.stage('coil maps', `${bart ? 'bart nlinv' : p.coilMaps ?? 'nlinv'}, ${p.arms.length} arms`);
   const maps = bart
     ? await reportedWhile(report, bartCoilMaps(bart, s, p.arms, 14), 'bart nlinv')
-    : await nativeCoilMaps(fft, s, p.arms, p.coilMaps, 14, (d, t) => report?.update(d / t, `Newton step ${d} of ${t}`));
+    : await nativeCoilMaps(fft, s, p.arms, p.coilMaps, 14, (d, t) => report?.update(d / t, `Newton step ${d} of ${t}`), p.threads ?? 1);
   report?.stage('TV solve', `${p.nResp} respiratory x ${p.nCard} cardiac bins, ${p.iterations} CG steps`);
   // the reference's layout: bins zero-filled to equal size (k = 0 arms with zero data)
   const { series: sZero, groups: filled } = zeroFilledBins(s, groups);

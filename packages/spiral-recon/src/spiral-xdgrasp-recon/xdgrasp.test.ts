@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 import { ReplayConnection } from '@mrd-tools/recon-api/testing';
 import { imageSymmetry, readSessionMessages } from '@mrd-tools/core/testing';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
+import { closeReconPools, ReconPool } from '@mrd-tools/recon-kernels/pool';
 import { writeSpiralPhantom, type SpiralPhantomResult } from '@mrd-tools/phantom-gen/spiral';
 import { motionAt, renderPhantom } from '@mrd-tools/phantom-gen/spiral';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
@@ -132,6 +133,32 @@ describe('fill_small_bins zero-fill (the reference pads small bins with k = 0 ar
     expect(diff(img, padded)).toBeLessThan(1e-6);
     // the k = 0 zero samples change the problem: without them the images differ clearly
     expect(diff(unpadded, padded)).toBeGreaterThan(0.05);
+  });
+});
+
+describe('native coil maps with threads (the recons\' `threads`, mrd-server --threads)', () => {
+  afterAll(async () => {
+    await closeReconPools();
+  });
+
+  it('threads 2 gives the maps of threads 1, bit for bit, with the per-coil work on the worker pool', async () => {
+    const fft = await getFftEngine();
+    const meta = allArmsMetafile(readSpiralMetafile(findMetafile(sequenceHash(header), [dir], dir)));
+    const s = await bufferSpiralSession(new ReplayConnection(messages), fft, header, meta, 1, undefined);
+    const arms = s.arms.slice(0, 120);
+    const spy = vi.spyOn(ReconPool.prototype, 'runAll');
+    try {
+      for (const method of ['nlinv', 'sobolev'] as const) {
+        const one = await nativeCoilMaps(fft, s.series, arms, method, 3);
+        expect(spy).not.toHaveBeenCalled();
+        const two = await nativeCoilMaps(fft, s.series, arms, method, 3, undefined, 2);
+        expect(spy).toHaveBeenCalled();
+        spy.mockClear();
+        expect(two).toEqual(one);
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

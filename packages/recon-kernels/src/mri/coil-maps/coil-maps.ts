@@ -64,8 +64,24 @@ export function coilMapsFromArms(
   fft: FftEngine, arms: readonly ArmSamples[], uniqueCoord: Float64Array, samples: number, w: ArrayLike<number>, ncoils: number, n: number,
   options: CoilMapOptions = {},
 ): Float32Array {
+  const sum = sumArmsPerAngle(arms, uniqueCoord, samples, w, ncoils);
+  const plan = Nufft.withEngine(fft, uniqueCoord, [n, n]);
+  let images: Float32Array;
+  try {
+    images = plan.adjoint(sum, ncoils);
+  } finally {
+    plan.dispose();
+  }
+  const maps = options.method === 'inati'
+    ? inatiMaps(fft, images, ncoils, n)
+    : sobolevLowpass(fft, images, ncoils, n, options.sobolevA ?? 32, options.sobolevL ?? 16);
+  return unitRss(maps, ncoils, n);
+}
+
+/** The density-weighted arms summed per unique angle: [coil][angle][sample] complex. */
+export function sumArmsPerAngle(arms: readonly ArmSamples[], uniqueCoord: Float64Array, samples: number, w: ArrayLike<number>, ncoils: number, out?: Float32Array): Float32Array {
   const nUnique = uniqueCoord.length / (2 * samples);
-  const sum = new Float32Array(2 * ncoils * nUnique * samples);
+  const sum = out ?? new Float32Array(2 * ncoils * nUnique * samples);
   for (const a of arms) {
     for (let c = 0; c < ncoils; c++) {
       const src = 2 * c * samples, dst = 2 * (c * nUnique * samples + a.angle * samples);
@@ -75,20 +91,17 @@ export function coilMapsFromArms(
       }
     }
   }
-  const plan = Nufft.withEngine(fft, uniqueCoord, [n, n]);
-  let images: Float32Array;
-  try {
-    images = plan.adjoint(sum, ncoils);
-  } finally {
-    plan.dispose();
-  }
-  let maps: Float32Array | Float64Array;
-  if (options.method === 'inati') {
-    const smoothing = Math.max(4, Math.min(32, Math.round(n / 4)));
-    maps = inatiCoilMaps(fft, images, ncoils, n, n, { smoothing }).maps;
-  } else {
-    maps = sobolevLowpass(fft, images, ncoils, n, options.sobolevA ?? 32, options.sobolevL ?? 16);
-  }
+  return sum;
+}
+
+/** Inati's adaptive maps of coil images [coil][n][n] (smoothing n / 4, within 4..32). */
+export function inatiMaps(fft: FftEngine, images: Float32Array, ncoils: number, n: number): Float64Array {
+  const smoothing = Math.max(4, Math.min(32, Math.round(n / 4)));
+  return inatiCoilMaps(fft, images, ncoils, n, n, { smoothing }).maps;
+}
+
+/** Maps [coil][n][n] scaled to unit root-sum-of-squares over the coils per pixel (0 where all are 0). */
+export function unitRss(maps: Float32Array | Float64Array, ncoils: number, n: number): Float32Array {
   const out = new Float32Array(maps.length);
   const npix = n * n;
   for (let i = 0; i < npix; i++) {

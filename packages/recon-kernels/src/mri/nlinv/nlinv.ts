@@ -15,10 +15,19 @@
  * |res| <= (0.1 |p|)^2); x += h; alpha /= 2. Data scaled by 100 / |y| first (BART's default).
  * Output: the sensitivities c_j (not normalised, as `bart nlinv`'s sens output) and the image
  * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
+ * The per-coil work (./coil-steps.ts: weights, products, masks and FFTs) runs on a worker pool
+ * when one is given (options.pool); the sums over coils stay here, in coil order, so the result
+ * is the same bits.
  */
 import type { FftEngine } from '../../fft/index.js';
-import { centredFftn } from '../../centred-fft/index.js';
 import { runSteps, type Steps } from '../../progress/stepwise.js';
+import type { ReconPool } from '../../pool/pool.js';
+import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
+import { asShared, sharedFloat32, splitRange } from '../../pool/shared-memory.js';
+import { nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
+
+/** A part of a step: runs here, or yields the pool's promise for the cooperative runner. */
+type Part = Generator<void | Promise<unknown>, void, void>;
 
 export interface NlinvOptions {
   /** Newton steps (BART -i, default 8) */
@@ -48,6 +57,12 @@ export interface NlinvOptions {
   mask?: Float32Array | null;
   /** data scale (BART -w as 1/scale); default 100 / |y| */
   scaling?: number;
+  /**
+   * The worker pool for the per-coil work (split over coils, shared memory; the same bits as
+   * without). Needs the cooperative runner (nlinvSteps / the ...Async functions); null or absent:
+   * this thread.
+   */
+  pool?: ReconPool | null;
   /** called after every Newton step with the steps done and the steps in all */
   onProgress?: (done: number, total: number) => void;
 }
@@ -103,8 +118,11 @@ export function* nlinvSteps(
   const mask = options.mask ?? null;
   const W = sobolevWeight(n0, n1, options.a ?? 220, options.b ?? 32);
   if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
-  /** Fu (unitary centred 2-D FFT) of `count` planes [n0][n1] in place, or its inverse. */
-  const F = (data: Float32Array, count: number, inverse: boolean): void => centredFftn(fft, data, [count, n0, n1], [1, 2], inverse, 'ortho');
+  const pool = options.pool ?? null;
+  const onPool = centredFft2UsesPool(pool, ncoils, n0, n1);
+  // what the workers read and write lives on shared memory when the pool is used
+  const f64 = (n: number): Float64Array => (onPool ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n));
+  const f32 = (a: Float32Array): Float32Array => (onPool ? asShared(a) : a);
 
   let ynorm = 0;
   for (let i = 0; i < y.length; i++) ynorm += y[i] * y[i];
@@ -114,109 +132,56 @@ export function* nlinvSteps(
 
   const nx = 2 * npix * (1 + ncoils); // [rho | k_0 .. k_{nc-1}] complex as reals
   const ndata = 2 * ncoils * npix;
-  const buf = new Float32Array(2 * ncoils * npix);
-
-  // current linearisation point: rho and coil images c
-  const rho = new Float64Array(2 * npix);
-  const coils = new Float64Array(2 * ncoils * npix);
-
-  /** c = Fu^-1 (W k) for all coils from x's k part into out */
-  const coilImages = (x: Vec, out: Float64Array): void => {
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const s = 2 * (npix + c * npix + i), d = 2 * (c * npix + i);
-      buf[d] = x[s] * W[i];
-      buf[d + 1] = x[s + 1] * W[i];
-    }
-    F(buf, ncoils, true);
-    for (let i = 0; i < out.length; i++) out[i] = buf[i];
+  const model: NlinvModel = {
+    n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), noncart,
+    buf: onPool ? sharedFloat32(2 * ncoils * npix) : new Float32Array(2 * ncoils * npix),
+    // current linearisation point: rho and coil images c
+    rho: f64(2 * npix), coils: f64(2 * ncoils * npix), dc: f64(2 * ncoils * npix), rhoTerms: f64(2 * ncoils * npix),
   };
+  const { rho, coils, rhoTerms } = model;
+  const ranges = onPool ? splitRange(ncoils, pool.threads) : [];
 
-  /** buf holds image-space products per coil; apply M, Fu, P into out (data space) */
-  const toData = (out: Float64Array): void => {
-    if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      buf[d] *= mask[i]; buf[d + 1] *= mask[i];
+  /** One per-coil operator (./coil-steps.ts) over all coils: here, or split over the pool's threads. */
+  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array): Part {
+    if (!onPool) {
+      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils);
+      return;
     }
-    F(buf, ncoils, false);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      out[d] = buf[d] * pattern[i];
-      out[d + 1] = buf[d + 1] * pattern[i];
-    }
-  };
-
-  /** r (data space) -> buf = M Fu^H (P^H r) (pattern omitted for non-Cartesian) */
-  const fromData = (r: Float64Array): void => {
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i), p = noncart ? 1 : pattern[i];
-      buf[d] = r[d] * p;
-      buf[d + 1] = r[d + 1] * p;
-    }
-    F(buf, ncoils, true);
-    if (mask) for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      buf[d] *= mask[i]; buf[d + 1] *= mask[i];
-    }
-  };
+    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1 })));
+  }
 
   /** F(x) into out; sets the linearisation point to x */
-  const forward = (x: Vec, out: Float64Array): void => {
+  function* forward(x: Vec, out: Float64Array): Part {
     for (let i = 0; i < 2 * npix; i++) rho[i] = x[i];
-    coilImages(x, coils);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      const ar = rho[2 * i], ai = rho[2 * i + 1], cr = coils[d], ci = coils[d + 1];
-      buf[d] = ar * cr - ai * ci;
-      buf[d + 1] = ar * ci + ai * cr;
-    }
-    toData(out);
-  };
+    yield* step('forward', x, out);
+  }
 
-  const dc = new Float64Array(2 * ncoils * npix);
   /** DF(dx) into out */
-  const derivative = (dx: Vec, out: Float64Array): void => {
-    coilImages(dx, dc);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      const dr = dx[2 * i], di = dx[2 * i + 1], cr = coils[d], ci = coils[d + 1];
-      const ar = rho[2 * i], ai = rho[2 * i + 1], er = dc[d], ei = dc[d + 1];
-      buf[d] = dr * cr - di * ci + ar * er - ai * ei;
-      buf[d + 1] = dr * ci + di * cr + ar * ei + ai * er;
-    }
-    toData(out);
-  };
+  function* derivative(dx: Vec, out: Float64Array): Part {
+    yield* step('derivative', dx, out);
+  }
 
-  /** DF^H(r) into out */
-  const adjoint = (r: Float64Array, out: Vec): void => {
-    fromData(r);
+  /** DF^H(r) into out: the k part per coil, the image part summed over the coils here, in coil order */
+  function* adjoint(r: Float64Array, out: Vec): Part {
+    yield* step('adjoint', r, out);
     out.fill(0, 0, 2 * npix);
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
       const d = 2 * (c * npix + i);
-      const tr = buf[d], ti = buf[d + 1], cr = coils[d], ci = coils[d + 1];
-      out[2 * i] += cr * tr + ci * ti;
-      out[2 * i + 1] += cr * ti - ci * tr;
-      const ar = rho[2 * i], ai = rho[2 * i + 1];
-      buf[d] = ar * tr + ai * ti;
-      buf[d + 1] = ar * ti - ai * tr;
+      out[2 * i] += rhoTerms[d];
+      out[2 * i + 1] += rhoTerms[d + 1];
     }
-    F(buf, ncoils, false);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i), s = 2 * (npix + c * npix + i);
-      out[s] = buf[d] * W[i];
-      out[s + 1] = buf[d + 1] * W[i];
-    }
-  };
+  }
 
-  const x = new Float64Array(nx);
+  const x = f64(nx);
   for (let i = 0; i < npix; i++) x[2 * i] = 1;
-  const r = new Float64Array(ndata), tmp = new Float64Array(ndata);
-  const p = new Float64Array(nx), h = new Float64Array(nx);
-  const cr = new Float64Array(nx), cp = new Float64Array(nx), cAp = new Float64Array(nx);
+  const r = f64(ndata), tmp = f64(ndata);
+  const p = f64(nx), h = new Float64Array(nx);
+  const cr = new Float64Array(nx), cp = f64(nx), cAp = f64(nx);
 
   for (let it = 0; it < iterations; it++) {
-    forward(x, r);
+    yield* forward(x, r);
     for (let i = 0; i < ndata; i++) r[i] = data[i] - r[i];
-    adjoint(r, p);
+    yield* adjoint(r, p);
     for (let i = 0; i < nx; i++) p[i] -= alpha * x[i];
     // CG on (DF^H DF + alpha) h = p from h = 0
     h.fill(0);
@@ -226,8 +191,8 @@ export function* nlinvSteps(
     const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
     let rsold = dot(cr, cr);
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
-      derivative(cp, tmp);
-      adjoint(tmp, cAp);
+      yield* derivative(cp, tmp);
+      yield* adjoint(tmp, cAp);
       for (let i = 0; i < nx; i++) cAp[i] += alpha * cp[i];
       const pAp = dot(cp, cAp);
       if (pAp === 0) break;
@@ -246,7 +211,7 @@ export function* nlinvSteps(
   }
 
   // outputs: sensitivities and the normalised image
-  coilImages(x, coils);
+  yield* step('coil-images', x, coils);
   const sens = new Float32Array(coils.length);
   for (let i = 0; i < coils.length; i++) sens[i] = coils[i];
   const image = new Float32Array(2 * npix);

@@ -6,13 +6,17 @@
  * sample weights) becomes the k-space pattern (a Toeplitz embedding of the normal operator,
  * exact inside the central half of the grid, where the restrict-FOV mask 0.5 keeps the image),
  * and nlinv runs in its non-Cartesian mode. Returns the sensitivities on the doubled grid, as
- * `bart nlinv` without `-x` does.
+ * `bart nlinv` without `-x` does. With options.pool (the ...Async function) the coils' gridding and
+ * FFTs, and nlinv's per-coil FFTs, run on the worker pool with the same bits.
  */
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
 import { nlinvSteps, type NlinvOptions, type NlinvResult } from './nlinv.js';
 import { centredFftn } from '../../centred-fft/index.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../../progress/stepwise.js';
+import { nufftAdjointParallel } from '../../pool/parallel-nufft.js';
+import { centredFft2PlanesParallel } from '../../pool/parallel-centred-fft.js';
+import { sharedFloat32 } from '../../pool/shared-memory.js';
 
 /**
  * The gridding BART 0.8.00's nufft uses (src/noncart/nufft.c, grid.c): a 2x oversampled grid; a
@@ -82,16 +86,25 @@ function* nlinvNonCartesianSteps(
   const coord2 = new Float64Array(coord.length);
   for (let i = 0; i < coord.length; i++) coord2[i] = 2 * coord[i];
   const plan = Nufft.withEngine(fft, coord2, shape, options.nufft ?? BART_NUFFT);
+  // with a pool: the coils' gridding and FFTs on it, split over coils (the same bits)
+  const pool = options.pool ?? null;
+  const pooled = pool !== null && ncoils >= 2 && data instanceof Float32Array;
   let y: Float32Array, psf: Float32Array;
   try {
-    y = plan.adjoint(data, ncoils);
+    if (pooled) {
+      y = sharedFloat32(2 * ncoils * shape[0] * shape[1]);
+      yield nufftAdjointParallel(pool, plan, data, ncoils, y);
+    } else {
+      y = plan.adjoint(data, ncoils);
+    }
     const ones = new Float32Array(2 * npts);
     for (let p = 0; p < npts; p++) ones[2 * p] = weights[p];
     psf = plan.adjoint(ones, 1);
   } finally {
     plan.dispose();
   }
-  centredFftn(fft, y, [ncoils, shape[0], shape[1]], [1, 2], false, 'ortho');
+  if (pooled) yield centredFft2PlanesParallel(fft, pool, y, ncoils, shape[0], shape[1], false, 'ortho');
+  else centredFftn(fft, y, [ncoils, shape[0], shape[1]], [1, 2], false, 'ortho');
   centredFftn(fft, psf, [1, shape[0], shape[1]], [1, 2], false, 'ortho');
   // with unitary NUFFT and FFT, Fu (A^H A x) = Fu(A^H 1) . Fu(x): the pattern is Fu(psf) (real for
   // a trajectory symmetric in k; the real part is what a Hermitian normal operator keeps)

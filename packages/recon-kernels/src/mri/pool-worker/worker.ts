@@ -1,19 +1,31 @@
 /**
  * The worker script of the numerics' pool (../../pool): runs one task with this thread's own FFT
- * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFT's and the SENSE
- * operator's tasks.
+ * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFTs', the SENSE
+ * operator's, the coil maps' and nlinv's tasks.
  * It sits on the MRI layer because it serves the tasks of every layer. Bundled as
  * `recon-worker.js` beside each tool's cli.js (scripts/build.mjs), and as
  * packages/recon-kernels/dist/recon-worker.js for runs from the sources.
  */
 import { getFftEngine } from '../../fft/engine.js';
-import { runCentredPowerTask, runNufftTask, type CentredPowerTask, type NufftTask } from '../../pool/tasks.js';
+import {
+  runCentredFftTask, runCentredPowerTask, runNufftTask, type CentredFftTask, type CentredPowerTask, type NufftTask,
+} from '../../pool/tasks.js';
 import { runSenseTask, type SenseTask } from '../sense/parallel-sense.js';
+import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-maps.js';
+import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
 
-export default async function run(task: NufftTask | CentredPowerTask | SenseTask): Promise<void> {
+export default async function run(task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
       return runCentredPowerTask(task);
+    case 'centred-fft2':
+      return runCentredFftTask(task);
+    case 'sobolev-lowpass':
+      runSobolevTask(await getFftEngine(), task);
+      return;
+    case 'nlinv-step':
+      runNlinvStepTask(await getFftEngine(), task);
+      return;
     case 'nufft-adjoint':
     case 'nufft-forward':
       return runNufftTask(task);

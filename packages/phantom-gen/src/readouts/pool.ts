@@ -1,0 +1,39 @@
+/**
+ * The phantom generator's worker pool: the numerics' pool (@mrd-tools/recon-kernels/pool) running
+ * this package's worker script, `phantom-worker.js` -- beside the bundled tool (dist/cli.js), or,
+ * from the sources, in packages/phantom-gen/dist (scripts/build.mjs builds both).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ReconPool } from '@mrd-tools/recon-kernels/pool';
+
+function phantomWorkerScript(): string {
+  const candidates = [
+    new URL('./phantom-worker.js', import.meta.url), // bundled: dist/cli.js -> dist/phantom-worker.js
+    new URL('../../dist/phantom-worker.js', import.meta.url), // sources: src/readouts/pool.ts -> dist/
+  ];
+  for (const c of candidates) {
+    if (c.protocol === 'file:' && existsSync(fileURLToPath(c))) return fileURLToPath(c);
+  }
+  throw new Error(`phantom worker script phantom-worker.js not found (looked for ${candidates.map((c) => c.pathname).join(', ')}); run node scripts/build.mjs`);
+}
+
+const pools = new Map<number, ReconPool>();
+
+/** The process's phantom pool for `threads` threads, or null for 1 (the single-thread path). */
+export function phantomPool(threads: number): ReconPool | null {
+  if (!(threads > 1)) return null;
+  let p = pools.get(threads);
+  if (p === undefined) {
+    p = new ReconPool(threads, phantomWorkerScript);
+    pools.set(threads, p);
+  }
+  return p;
+}
+
+/** Ends the phantom pools' threads. */
+export async function closePhantomPools(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.close()));
+}
