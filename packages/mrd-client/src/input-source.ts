@@ -26,7 +26,8 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 // (dist/input-reader.js) then holds only what reading and encoding need, and starting the
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
-import { MrdFile, NativeMrdIndex, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
+import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
+import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 
 export interface GroupInfo {

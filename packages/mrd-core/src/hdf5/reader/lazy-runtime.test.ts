@@ -19,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mrd-lazy-h5-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it("NativeMrdIndex (mrd-core's own decoders) reads groups, texts, counts and acquisition wire bytes without loading h5wasm", async () => {
-  const core = { ...(await import('./index.js')), ...(await import('../writer/index.js')), ...(await import('../../messages/create.js')) };
+  const core = { ...(await import('./index.js')), ...(await import('./native-index.js')), ...(await import('../writer/index.js')), ...(await import('../../messages/create.js')) };
   const file = join(dir, 'native.h5');
   const w = await core.MrdWriter.create(file, { group: 'dataset' });
   await w.writeHeader('<ismrmrdHeader/>');

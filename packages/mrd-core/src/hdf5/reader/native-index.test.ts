@@ -15,7 +15,8 @@ import { reference } from '../../testing/reference.js';
 import { createAcquisition, createImage, createWaveform } from '../../messages/create.js';
 import { encodeMessages } from '../../stream/encoder.js';
 import { MrdWriter } from '../writer/index.js';
-import { MrdFile, NativeMrdIndex } from './index.js';
+import { MrdFile } from './index.js';
+import { NativeMrdIndex } from './native-index.js';
 import type { AcquisitionWireReader } from './acquisition-wire.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-index-'));
