@@ -20,7 +20,7 @@
  * each block's grid is transformed once, when it completes, and added to a running image sum;
  * the frame image (the same as summing per-arm adjoint NUFFTs as the reference does) is
  * coil-combined (root sum of squares, or Inati maps computed from the first frame of each slice
- * with coil_combine = "adaptive"), flipped as the reference, and sent: int16 magnitude scaled to
+ * with coil_combine = "adaptive", see below), flipped as the reference, and sent: int16 magnitude scaled to
  * BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame,
  * GriddingWindowShift, ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the
  * unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
@@ -28,6 +28,20 @@
  * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
+ *
+ * Adaptive maps off the frame path (async_coil_maps, the default when the numerics may use more
+ * than one thread): the maps are estimated from the same frame as the reference's (the first of
+ * each slice), but on the worker pool, while frames keep being gridded and sent. Until they are
+ * there, a frame of that slice is combined by root sum of squares (magnitude images; the same
+ * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
+ * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
+ * The maps are taken up at a frame boundary and used by every later frame of the slice: those
+ * frames are the synchronous path's, bit for bit (same input frame, same code in the worker).
+ * Maps of another slice are never used. At most max_frames_before_maps frames of a slice go
+ * without maps; the next one waits for them (a bound on the degradation when the machine is
+ * overloaded). With threads 1 (mrd-server --threads 1) or async_coil_maps = false, the maps are
+ * computed on the frame path as the reference does (the first frame of a slice then takes as
+ * long as the estimate). See docs/numerics.md.
  *
  * With save_raw the incoming readouts and waveforms are also recorded (./raw-recorder.ts).
  *
@@ -45,7 +59,11 @@ import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
-import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/recon-kernels/mri/coil-combine';
+import {
+  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares,
+} from '@mrd-tools/recon-kernels/mri/coil-combine';
+import { reconPool } from '@mrd-tools/recon-kernels/pool';
+import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
@@ -70,6 +88,11 @@ export interface SimpleNufft1ArmOptions {
   cwd?: string;
   /** called after each frame is sent: frame number (1-based), ms from the frame's last readout arriving to the image sent */
   onFrame?: (frame: number, latencyMs: number) => void;
+  /**
+   * called when the adaptive maps estimated from frame `fromFrame` (the first of a slice) are
+   * computed (asynchronous maps: when the pool delivers them; synchronous: at once)
+   */
+  onCoilMaps?: (fromFrame: number) => void;
 }
 
 /** a += sign * b */
@@ -119,6 +142,17 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let maps: Float64Array | undefined;
   let images: Float32Array | undefined;
   const npix = msize * msize;
+  // asynchronous adaptive maps (see the file header): the pool, the maps being computed
+  const threads = rc.coil_combine === 'adaptive' ? numericsThreads() : 1;
+  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps ? reconPool(threads) : null;
+  if (rc.coil_combine === 'adaptive') {
+    logger.info(pool !== null
+      ? `Coil sensitivity maps: on the worker pool (${threads} threads) while frames flow; frames before they arrive (at most ${rc.max_frames_before_maps} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
+      : `Coil sensitivity maps: on the frame path (${rc.async_coil_maps ? 'threads 1' : 'async_coil_maps = false'})`);
+  }
+  let mapsGeneration = 0; // bumped at each slice's first frame: older maps are discarded
+  let pendingMaps: { generation: number; fromFrame: number; done: Promise<void>; maps?: Float64Array; error?: Error } | undefined;
+  let framesWithoutMaps = 0;
   const recorder = cfg.save_raw ? await RawRecorder.create(h) : undefined;
   try {
     for await (const item of connection) {
@@ -183,11 +217,41 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           frame = images!;
         }
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
-          logger.info('Calculating coil sensitivity maps...');
-          maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
+          if (pool === null) {
+            logger.info('Calculating coil sensitivity maps...');
+            maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
+            options.onCoilMaps?.(imgCounter);
+          } else {
+            logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on the worker pool...`);
+            maps = undefined; // never another slice's maps
+            framesWithoutMaps = 0;
+            const generation = ++mapsGeneration;
+            // the frame is copied to shared memory before this returns (the sum changes after the frame)
+            const job: NonNullable<typeof pendingMaps> = { generation, fromFrame: imgCounter, done: Promise.resolve() };
+            job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
+              (m) => { job.maps = m; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
+              (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
+            );
+            pendingMaps = job;
+          }
         }
+        if (pendingMaps !== undefined && pendingMaps.generation === mapsGeneration) {
+          // taken up only here, at a frame boundary; waited for when max_frames_before_maps frames went without
+          if (pendingMaps.maps === undefined && pendingMaps.error === undefined && framesWithoutMaps >= rc.max_frames_before_maps) {
+            logger.warning(`Coil sensitivity maps not ready after ${framesWithoutMaps} frames: frame ${imgCounter} waits for them`);
+            await pendingMaps.done;
+          }
+          if (pendingMaps.error !== undefined) throw new SimpleNufft1ArmError(`coil sensitivity maps on the worker pool failed: ${pendingMaps.error.message}`);
+          if (pendingMaps.maps !== undefined) {
+            maps = pendingMaps.maps;
+            logger.info(`Coil sensitivity maps from frame ${pendingMaps.fromFrame} used from frame ${imgCounter} on (${framesWithoutMaps} frame(s) combined without them)`);
+            pendingMaps = undefined;
+          }
+        }
+        const fallback = rc.coil_combine === 'adaptive' && maps === undefined;
+        if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
-          ? complexFrame(frame, maps, ncoils, msize)
+          ? complexFrame(frame, maps, ncoils, msize, fallback)
           : magnitudeFrame(frame, maps, ncoils, msize, maxVal);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
@@ -219,6 +283,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
     }
   } finally {
+    await pendingMaps?.done; // never rejects (the failure is kept on the job)
     plan?.dispose();
     await recorder?.close();
   }
@@ -263,16 +328,23 @@ function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, nc
   };
 }
 
-function complexFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number): FrameImage {
+/**
+ * With maps: sum_c conj(maps[c]) * images[c]. Without: constant coil weights when `weightsWithoutMaps`
+ * (adaptive maps not there yet), else the reference's error path (real root sum of squares).
+ */
+function complexFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, weightsWithoutMaps = false): FrameImage {
   const npix = msize * msize;
-  if (maps === undefined) {
+  if (maps === undefined && !weightsWithoutMaps) {
     logger.error('No coil sensitivity maps found. Cannot perform coil combination.');
     const img = flipToImage(rootSumOfSquares(images, ncoils, npix), msize, false);
     let max = -Infinity;
     for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
     return { data: img, dataType: DataType.DOUBLE, windowCenter: formatPythonFloat((max + 1) / 2), windowWidth: formatPythonFloat(max + 1) };
   }
-  const img = flipToImage(combineWithMapsComplex(images, maps, ncoils, npix), msize, true);
+  const combined = maps !== undefined
+    ? combineWithMapsComplex(images, maps, ncoils, npix)
+    : combineWithCoilWeightsComplex(images, coilSumWeights(images, ncoils, npix), ncoils, npix);
+  const img = flipToImage(combined, msize, true);
   // numpy's max of a complex array: lexicographic (real, then imaginary)
   let mr = -Infinity, mi = -Infinity;
   for (let i = 0; i < npix; i++) {
