@@ -172,6 +172,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
+        // the pool's threads start (and load their FFT engines) while the first frame's arms come in
+        pool?.warm().catch((e: unknown) => logger.warning(`worker pool: ${(e as Error).message}`));
         grid = new Float32Array(2 * ncoils * plan.gridSize);
         images = new Float32Array(2 * ncoils * npix);
         sum = new Float32Array(2 * ncoils * npix);
