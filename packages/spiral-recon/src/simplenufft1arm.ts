@@ -31,7 +31,9 @@
  *
  * Adaptive maps off the frame path (async_coil_maps, the default when the numerics may use more
  * than one thread): the maps are estimated from the same frame as the reference's (the first of
- * each slice), but on the worker pool, while frames keep being gridded and sent. Until they are
+ * each slice), but on a worker thread of the session's own (a one-thread pool of the numerics'
+ * worker script, started and warmed up on a dummy frame at the first readout), while frames keep
+ * being gridded and sent. Until they are
  * there, a frame of that slice is combined by root sum of squares (magnitude images; the same
  * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
  * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
@@ -60,9 +62,9 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares,
+  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { reconPool } from '@mrd-tools/recon-kernels/pool';
+import { ReconPool } from '@mrd-tools/recon-kernels/pool';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
@@ -142,12 +144,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let maps: Float64Array | undefined;
   let images: Float32Array | undefined;
   const npix = msize * msize;
-  // asynchronous adaptive maps (see the file header): the pool, the maps being computed
+  // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
   const threads = rc.coil_combine === 'adaptive' ? numericsThreads() : 1;
-  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps ? reconPool(threads) : null;
+  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
+  let warming: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
     logger.info(pool !== null
-      ? `Coil sensitivity maps: on the worker pool (${threads} threads) while frames flow; frames before they arrive (at most ${rc.max_frames_before_maps} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
+      ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (at most ${rc.max_frames_before_maps} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
       : `Coil sensitivity maps: on the frame path (${rc.async_coil_maps ? 'threads 1' : 'async_coil_maps = false'})`);
   }
   let mapsGeneration = 0; // bumped at each slice's first frame: older maps are discarded
@@ -172,8 +175,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
-        // the pool's threads start (and load their FFT engines) while the first frame's arms come in
-        pool?.warm().catch((e: unknown) => logger.warning(`worker pool: ${(e as Error).message}`));
+        // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
+        if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
         grid = new Float32Array(2 * ncoils * plan.gridSize);
         images = new Float32Array(2 * ncoils * npix);
         sum = new Float32Array(2 * ncoils * npix);
@@ -224,7 +227,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
             maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
             options.onCoilMaps?.(imgCounter);
           } else {
-            logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on the worker pool...`);
+            logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on a worker thread...`);
             maps = undefined; // never another slice's maps
             framesWithoutMaps = 0;
             const generation = ++mapsGeneration;
@@ -233,7 +236,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
             job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
               (m) => { job.maps = m; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
               (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
-            );
+            ); // (the pool's one thread runs it after the warm-up)
             pendingMaps = job;
           }
         }
@@ -243,7 +246,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
             logger.warning(`Coil sensitivity maps not ready after ${framesWithoutMaps} frames: frame ${imgCounter} waits for them`);
             await pendingMaps.done;
           }
-          if (pendingMaps.error !== undefined) throw new SimpleNufft1ArmError(`coil sensitivity maps on the worker pool failed: ${pendingMaps.error.message}`);
+          if (pendingMaps.error !== undefined) throw new SimpleNufft1ArmError(`coil sensitivity maps on the worker thread failed: ${pendingMaps.error.message}`);
           if (pendingMaps.maps !== undefined) {
             maps = pendingMaps.maps;
             logger.info(`Coil sensitivity maps from frame ${pendingMaps.fromFrame} used from frame ${imgCounter} on (${framesWithoutMaps} frame(s) combined without them)`);
@@ -286,6 +289,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     }
   } finally {
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
+    await pool?.close(); // a warm-up still running is dropped
+    await warming;
     plan?.dispose();
     await recorder?.close();
   }

@@ -44,12 +44,6 @@ describe('worker pool: thread count', () => {
     for (const bad of [0, -1, 1.5, 257, '2', Number.NaN]) expect(() => checkThreads(bad, '--threads')).toThrow(/--threads must be a whole number from 1 to 256/);
   });
 
-  it('warm() starts the threads and loads their engines (the workers know the warm-up task); tasks run after it', async () => {
-    const pool = reconPool(2)!;
-    await expect(pool.warm()).resolves.toBeUndefined();
-    await expect(pool.runAll([{ kind: 'no-such-kernel' }])).rejects.toThrow(/unknown task no-such-kernel/);
-  });
-
   it('splits ranges into near-equal contiguous runs', () => {
     expect(splitRange(8, 3)).toEqual([[0, 3], [3, 6], [6, 8]]);
     expect(splitRange(2, 4)).toEqual([[0, 1], [1, 2]]);

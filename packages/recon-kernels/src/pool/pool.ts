@@ -54,24 +54,10 @@ export class ReconPool {
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
-    const p = this.start();
-    await Promise.all(tasks.map((t) => p.run(t)));
-  }
-
-  /**
-   * Starts the threads now and has them load their FFT engines, so that a caller with a deadline
-   * (the real-time recon's first frame) does not pay for it later. Resolves when they are ready.
-   */
-  async warm(): Promise<void> {
-    const p = this.start();
-    const warmUp: PoolTaskBase = { kind: 'warm-up' };
-    await Promise.all(Array.from({ length: this.threads }, () => p.run(warmUp)));
-  }
-
-  private start(): Piscina {
     // idle workers are unref'd by piscina: a pool never keeps its process alive
     this.piscina ??= new Piscina({ filename: workerScript(), minThreads: this.threads, maxThreads: this.threads });
-    return this.piscina;
+    const p = this.piscina;
+    await Promise.all(tasks.map((t) => p.run(t)));
   }
 
   /** Ends the threads (pending tasks fail). */

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
-import { closeReconPools, reconPool } from '../../pool/pool.js';
-import { inatiCoilMapsOnPool } from './parallel-inati.js';
+import { closeReconPools, ReconPool, reconPool } from '../../pool/pool.js';
+import { inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
 import {
   coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
@@ -116,5 +116,15 @@ describe('Inati maps on the worker pool', () => {
     expect(pooled.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Buffer.from(pooled.buffer).equals(Buffer.from(maps.buffer))).toBe(true);
     await expect(inatiCoilMapsOnPool(reconPool(2)!, images.subarray(1), nc, n, n)).rejects.toThrow(/Inati coil maps: .* for 4 coils x 64 x 64/);
+    // a one-thread pool warmed up on a dummy frame: the estimate queued behind it is the same
+    const one = new ReconPool(1);
+    try {
+      const warm = warmInatiOnPool(one, nc, n, n);
+      const after = await inatiCoilMapsOnPool(one, images, nc, n, n);
+      await warm;
+      expect(Buffer.from(after.buffer).equals(Buffer.from(maps.buffer))).toBe(true);
+    } finally {
+      await one.close();
+    }
   });
 });

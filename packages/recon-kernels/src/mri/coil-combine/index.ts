@@ -3,4 +3,4 @@ export {
   combineWithCoilWeightsComplex, coilSumWeights, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, type InatiOptions, rootSumOfSquares,
   smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
-export { inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask } from './parallel-inati.js';
+export { inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';

@@ -11,11 +11,8 @@ import { runCentredPowerTask, runNufftTask, type CentredPowerTask, type NufftTas
 import { runSenseTask, type SenseTask } from '../sense/parallel-sense.js';
 import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-inati.js';
 
-export default async function run(task: NufftTask | CentredPowerTask | SenseTask | InatiMapsTask | { kind: 'warm-up' }): Promise<void> {
+export default async function run(task: NufftTask | CentredPowerTask | SenseTask | InatiMapsTask): Promise<void> {
   switch (task.kind) {
-    case 'warm-up': // ReconPool.warm: the engine loaded before the first real task
-      await getFftEngine();
-      return;
     case 'centred-power':
       return runCentredPowerTask(task);
     case 'nufft-adjoint':
