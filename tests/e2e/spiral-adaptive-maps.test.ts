@@ -71,7 +71,7 @@ describe('simplenufft1arm adaptive maps off the frame path (built mrd-server)', 
     for (let i = 0; i < 19; i++) expect(sync.images[i].data).not.toEqual(rssq.images[i].data);
     expect(got.images.length).toBe(19);
     // the log names the first frame combined with the maps; frames before it are rssq's, from it on the synchronous ones
-    const m = /Coil sensitivity maps from frame 1 used from frame (\d+) on \((\d+) frame\(s\) combined without them\)/.exec(got.log);
+    const m = /Coil sensitivity maps from frame 1 \(ready \d+ ms after it\) used from frame (\d+) on \((\d+) frame\(s\) combined without them\)/.exec(got.log);
     expect(m, got.log).not.toBeNull();
     const first = Number(m![1]);
     expect(Number(m![2])).toBe(first - 1);

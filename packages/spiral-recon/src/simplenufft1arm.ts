@@ -154,7 +154,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       : `Coil sensitivity maps: on the frame path (${rc.async_coil_maps ? 'threads 1' : 'async_coil_maps = false'})`);
   }
   let mapsGeneration = 0; // bumped at each slice's first frame: older maps are discarded
-  let pendingMaps: { generation: number; fromFrame: number; done: Promise<void>; maps?: Float64Array; error?: Error } | undefined;
+  let pendingMaps: { generation: number; fromFrame: number; done: Promise<void>; sentAt: number; readyMs?: number; maps?: Float64Array; error?: Error } | undefined;
   let framesWithoutMaps = 0;
   const recorder = cfg.save_raw ? await RawRecorder.create(h) : undefined;
   try {
@@ -232,9 +232,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
             framesWithoutMaps = 0;
             const generation = ++mapsGeneration;
             // the frame is copied to shared memory before this returns (the sum changes after the frame)
-            const job: NonNullable<typeof pendingMaps> = { generation, fromFrame: imgCounter, done: Promise.resolve() };
+            const job: NonNullable<typeof pendingMaps> = { generation, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
             job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
-              (m) => { job.maps = m; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
+              (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
               (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
             ); // (the pool's one thread runs it after the warm-up)
             pendingMaps = job;
@@ -249,7 +249,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           if (pendingMaps.error !== undefined) throw new SimpleNufft1ArmError(`coil sensitivity maps on the worker thread failed: ${pendingMaps.error.message}`);
           if (pendingMaps.maps !== undefined) {
             maps = pendingMaps.maps;
-            logger.info(`Coil sensitivity maps from frame ${pendingMaps.fromFrame} used from frame ${imgCounter} on (${framesWithoutMaps} frame(s) combined without them)`);
+            logger.info(`Coil sensitivity maps from frame ${pendingMaps.fromFrame} (ready ${Math.round(pendingMaps.readyMs ?? 0)} ms after it) used from frame ${imgCounter} on (${framesWithoutMaps} frame(s) combined without them)`);
             pendingMaps = undefined;
           }
         }
