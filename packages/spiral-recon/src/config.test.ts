@@ -28,14 +28,14 @@ describe('rtspiral_vs_config.toml', () => {
 "save_complex"      = true
 "ignore_arms_per_frame" = true
 "async_coil_maps"   = false
-"max_frames_before_maps" = 0
+"max_frames_before_maps" = 3
 `);
     const { config, path, defaulted } = loadRtSpiralVsConfig([d]);
     expect(path).toBe(join(d, 'rtspiral_vs_config.toml'));
     expect(defaulted).toEqual([]);
     expect(config).toEqual({
       metafile_paths: ['/opt/seq_meta', 'more'], girf_file: 'GIRF/g.mat', save_raw: true,
-      reconstruction: { apply_girf: true, arms_per_frame: 34, window_shift: 8, fov_oversampling: 1.5, gpu_device: 2, coil_combine: 'adaptive', async_coil_maps: false, max_frames_before_maps: 0, save_complex: true, ignore_arms_per_frame: true },
+      reconstruction: { apply_girf: true, arms_per_frame: 34, window_shift: 8, fov_oversampling: 1.5, gpu_device: 2, coil_combine: 'adaptive', async_coil_maps: false, max_frames_before_maps: 3, save_complex: true, ignore_arms_per_frame: true },
     });
   });
 

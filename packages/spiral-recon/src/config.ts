@@ -18,7 +18,7 @@
  *   gpu_device = 0                 # accepted and ignored (CPU recon)
  *   coil_combine = "rssq"          # "rssq" or "adaptive" (Inati maps from the first frame of each slice)
  *   async_coil_maps = true         # adaptive: maps computed on the worker pool while frames flow (false, or threads 1: on the frame path)
- *   max_frames_before_maps = 8     # async maps: at most this many frames of a slice go without maps; the next one waits for them
+ *   max_frames_before_maps = 0     # async maps: n > 0: at most n frames of a slice go without maps (the next waits); 0: no limit
  *   save_complex = false           # complex float images instead of scaled int16 magnitude
  *   ignore_arms_per_frame = false  # grid `interleaves` arms per frame, shift by as many
  */
@@ -54,7 +54,7 @@ export function defaultRtSpiralVsConfig(): RtSpiralVsConfig {
     girf_file: '',
     reconstruction: {
       apply_girf: false, arms_per_frame: 55, window_shift: 17, fov_oversampling: 1.0, gpu_device: 0,
-      coil_combine: 'rssq', async_coil_maps: true, max_frames_before_maps: 8, save_complex: false, ignore_arms_per_frame: false,
+      coil_combine: 'rssq', async_coil_maps: true, max_frames_before_maps: 0, save_complex: false, ignore_arms_per_frame: false,
     },
   };
 }

@@ -39,9 +39,9 @@
  * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
  * The maps are taken up at a frame boundary and used by every later frame of the slice: those
  * frames are the synchronous path's, bit for bit (same input frame, same code in the worker).
- * Maps of another slice are never used. At most max_frames_before_maps frames of a slice go
- * without maps; the next one waits for them (a bound on the degradation when the machine is
- * overloaded). With threads 1 (mrd-server --threads 1) or async_coil_maps = false, the maps are
+ * Maps of another slice are never used. max_frames_before_maps = n > 0 bounds the frames of a
+ * slice that go without maps (the next one waits for them: a stall, but a guarantee); 0, the
+ * default, never makes a frame wait. With threads 1 (mrd-server --threads 1) or async_coil_maps = false, the maps are
  * computed on the frame path as the reference does (the first frame of a slice then takes as
  * long as the estimate). See docs/numerics.md.
  *
@@ -150,7 +150,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let warming: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
     logger.info(pool !== null
-      ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (at most ${rc.max_frames_before_maps} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
+      ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (${rc.max_frames_before_maps > 0 ? `at most ${rc.max_frames_before_maps}` : 'no limit'} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
       : `Coil sensitivity maps: on the frame path (${rc.async_coil_maps ? 'threads 1' : 'async_coil_maps = false'})`);
   }
   let mapsGeneration = 0; // bumped at each slice's first frame: older maps are discarded
@@ -241,8 +241,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           }
         }
         if (pendingMaps !== undefined && pendingMaps.generation === mapsGeneration) {
-          // taken up only here, at a frame boundary; waited for when max_frames_before_maps frames went without
-          if (pendingMaps.maps === undefined && pendingMaps.error === undefined && framesWithoutMaps >= rc.max_frames_before_maps) {
+          // taken up only here, at a frame boundary; waited for when max_frames_before_maps (> 0) frames went without
+          const bound = rc.max_frames_before_maps;
+          if (pendingMaps.maps === undefined && pendingMaps.error === undefined && bound > 0 && framesWithoutMaps >= bound) {
             logger.warning(`Coil sensitivity maps not ready after ${framesWithoutMaps} frames: frame ${imgCounter} waits for them`);
             await pendingMaps.done;
           }
