@@ -138,7 +138,7 @@ for (const [name, extra] of modes) {
   const paced = await run(extra, true);
   pacedRuns.set(name, paced);
   const steady = paced.lat.slice(1);
-  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${paced.mapsAtFrame ? `; maps computed before frame ${paced.mapsAtFrame}` : ''}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition`);
+  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${!paced.mapsAtFrame ? '' : paced.mapsAtFrame > paced.lat.length ? '; maps computed only after the last frame' : `; maps computed before frame ${paced.mapsAtFrame}`}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition`);
 }
 const sync = pacedRuns.get(modes[1][0]), async_ = pacedRuns.get(modes[2][0]);
 const row = (label, a, b) => console.log(`    ${label.padEnd(28)} ${f1(b).padStart(8)} ms ${f1(a).padStart(8)} ms   ${(b / a).toFixed(2)} x`);
