@@ -156,6 +156,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let mapsGeneration = 0; // bumped at each slice's first frame: older maps are discarded
   let pendingMaps: { generation: number; fromFrame: number; done: Promise<void>; sentAt: number; readyMs?: number; maps?: Float64Array; error?: Error } | undefined;
   let framesWithoutMaps = 0;
+  let dispatchMaps = false;
   const recorder = cfg.save_raw ? await RawRecorder.create(h) : undefined;
   try {
     for await (const item of connection) {
@@ -227,17 +228,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
             maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
             options.onCoilMaps?.(imgCounter);
           } else {
-            logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on a worker thread...`);
             maps = undefined; // never another slice's maps
             framesWithoutMaps = 0;
-            const generation = ++mapsGeneration;
-            // the frame is copied to shared memory before this returns (the sum changes after the frame)
-            const job: NonNullable<typeof pendingMaps> = { generation, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
-            job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
-              (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
-              (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
-            ); // (the pool's one thread runs it after the warm-up)
-            pendingMaps = job;
+            ++mapsGeneration; // a late estimate of the previous slice is dropped
+            dispatchMaps = true; // once this frame is sent
           }
         }
         if (pendingMaps !== undefined && pendingMaps.generation === mapsGeneration) {
@@ -277,6 +271,18 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         const out: Image = { head: ih, attribute: serializeMeta(attrs), data: image.data };
         await connection.sendImage(out);
         options.onFrame?.(imgCounter, performance.now() - t0);
+        if (dispatchMaps && pool !== null) {
+          // the frame goes to the maps' thread after it is sent (its copy to shared memory is not on its latency);
+          // copied before inatiCoilMapsOnPool returns: the sum changes just below
+          dispatchMaps = false;
+          logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on a worker thread...`);
+          const job: NonNullable<typeof pendingMaps> = { generation: mapsGeneration, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
+          job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
+            (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
+            (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
+          ); // (the pool's one thread runs it after the warm-up)
+          pendingMaps = job;
+        }
         // shift the oldest window_shift arms out (as the reference's del frames[:window_shift])
         const oldest = blockImages.shift();
         if (oldest !== undefined) addInto(sum!, oldest, -1);
