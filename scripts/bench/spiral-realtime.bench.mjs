@@ -10,8 +10,16 @@
 //   (arms per second processed vs arms per second acquired).
 // Reference figures: the per-frame latency target of 14 ms (CPU view sharing, Lingala et al.
 // 2017); the reference implementation itself needs a GPU (SigPy/CuPy) and is not run here.
-// Config: arms_per_frame 55, window_shift 17 (the reference's example), rssq; then adaptive.
-// Usage: node scripts/bench/spiral-realtime.bench.mjs
+// Config: arms_per_frame 55, window_shift 17 (the reference's example), rssq; then adaptive
+// (Inati maps from the first frame) with the maps on the frame path (async_coil_maps = false, the
+// reference's way) and on the worker pool while frames flow (the default): side by side, the
+// first frame's latency and the later frames' p50/p99, each session with a fresh worker pool (as
+// a server session, which runs in its own thread). The 1-min load average is printed: on a
+// shared machine the wall-clock figures are provisional.
+// --repeat N: the paced adaptive sessions N times each, the two ways alternating (a load surge on
+// a shared machine then hits both); the side-by-side table gives the median first frame and the
+// p50/p99 of all later frames of the N sessions.
+// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N]
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -28,17 +36,25 @@ const ARMS = 24 * 25;
 // third-party packages resolve from its node_modules
 const bundle = join(root, 'packages/spiral-recon/dist/bench-simplenufft1arm.mjs');
 await build({
-  entryPoints: [join(root, 'packages/spiral-recon/src/simplenufft1arm.ts')],
+  stdin: {
+    contents: "export { process } from './packages/spiral-recon/src/simplenufft1arm.ts'; export { closeReconPools } from './packages/recon-kernels/src/pool/index.ts';",
+    resolveDir: root, loader: 'ts',
+  },
   outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray)/ }, (args) => ({ path: args.path, external: true })); } }],
+  plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray|piscina)/ }, (args) => ({ path: args.path, external: true })); } }],
 });
-const coreBundle = join(root, 'packages/spiral-recon/dist/bench-core.mjs');
+// beside mrd-core (its dist folder), whose node_modules hold h5wasm
+const coreBundle = join(root, 'packages/mrd-core/dist/bench-core.mjs');
 await build({
   stdin: { contents: "export { MrdFile } from './packages/mrd-core/src/hdf5/reader/index.ts'; export { parseIsmrmrdHeader } from './packages/mrd-core/src/xml-header/index.ts';", resolveDir: root, loader: 'ts' },
   outfile: coreBundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray)/ }, (args) => ({ path: args.path, external: true })); } }],
+  plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray|piscina)/ }, (args) => ({ path: args.path, external: true })); } }],
 });
-const { process: simplenufft1arm } = await import(pathToFileURL(bundle).href);
+const { process: simplenufft1arm, closeReconPools } = await import(pathToFileURL(bundle).href);
+const pacedOnly = process.argv.includes('--paced-only');
+const repeatAt = process.argv.indexOf('--repeat');
+const repeat = repeatAt > 0 ? Number(process.argv[repeatAt + 1]) : 1;
+if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be a whole number >= 1, got ${process.argv[repeatAt + 1]}`);
 const { MrdFile, parseIsmrmrdHeader } = await import(pathToFileURL(coreBundle).href);
 
 const raw = join(dataDir, 'spiral256.h5');
@@ -47,7 +63,7 @@ if (!existsSync(raw)) {
   if (!existsSync(cli)) throw new Error('build first (node scripts/build.mjs)');
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [cli, '--trajectory', 'spiral', '-o', raw, '--fov', '24', '--spatial-resolution', '0.9375', '--interleaves', '24',
-    '--arms', String(ARMS), '-c', '8', '--seed', '1', '-q'], { encoding: 'utf8' });
+    '--arms', String(ARMS), '-c', '8', '--seed', '1', '--metafile-dir', dataDir, '-q'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   console.log(`(generated ${raw} in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
@@ -96,13 +112,15 @@ async function run(extra, paced) {
     async sendLogging() {}, async sendText() {}, async sendClose() {}, async sendAcquisition() {}, async sendWaveform() {},
     async sendHeader() {}, async sendConfigFile() {}, async sendConfigText() {},
   };
+  await closeReconPools(); // a fresh pool per session, as in the server
+  let mapsAtFrame = 0;
   const t0 = performance.now();
   const c0 = cpuNow();
-  await simplenufft1arm(conn, 'simplenufft1arm', header, { configSearchPath: [configDir(extra)], cwd: dataDir });
+  await simplenufft1arm(conn, 'simplenufft1arm', header, { configSearchPath: [configDir(extra)], cwd: dataDir, onCoilMaps: () => { mapsAtFrame = lat.length + 1; } });
   const total = performance.now() - t0;
   const cpu = cpuNow() - c0;
   const lags = Array.from(taken, (t, j) => t - arrival[j]);
-  return { lat, cpuLat, lags, total, cpu };
+  return { lat, cpuLat, lags, total, cpu, mapsAtFrame };
 }
 
 const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };
@@ -110,12 +128,42 @@ const f1 = (x) => x.toFixed(1);
 const load = (await import('node:os')).loadavg()[0];
 console.log(`(load average ${load.toFixed(1)} on ${(await import('node:os')).cpus().length} cores: wall-clock figures include waiting for the CPU when others run; CPU-time figures do not)`);
 console.log(`spiral real-time: ${acqs.length} arms, ${acqs[0].head.active_channels} coils, ${ns} samples/arm, matrix ${header.encoding[0].reconSpace.matrixSize.x}, TR ${TR} ms (${(1000 / TR).toFixed(0)} arms/s acquired), arms_per_frame 55, window_shift 17`);
-for (const [name, extra] of [['rssq', ''], ['adaptive', 'coil_combine = "adaptive"']]) {
-  const fast = await run(extra, false);
-  const armsPerS = (acqs.length / fast.total) * 1000;
+const modes = [
+  ['rssq', ''],
+  ['adaptive, maps on the frame path (async_coil_maps = false)', 'coil_combine = "adaptive"\nasync_coil_maps = false'],
+  ['adaptive, maps on the worker pool (default)', 'coil_combine = "adaptive"'],
+];
+const pacedRuns = new Map();
+for (const [name, extra] of modes) {
+  if (!pacedOnly) {
+    const fast = await run(extra, false);
+    const armsPerS = (acqs.length / fast.total) * 1000;
+    const cpuPerArm = fast.cpu / acqs.length;
+    console.log(`  ${name}: as fast as possible ${f1(fast.total)} ms wall for ${acqs.length} arms = ${armsPerS.toFixed(0)} arms/s (${(armsPerS / (1000 / TR)).toFixed(2)} x acquisition rate); process CPU time ${f1(fast.cpu)} ms = ${cpuPerArm.toFixed(2)} ms per arm incl. frames; process CPU time (this thread and the pool's) last arm -> image median ${f1(q(fast.cpuLat.slice(1), 0.5))} ms, max ${f1(Math.max(...fast.cpuLat.slice(1)))} ms, first frame ${f1(fast.cpuLat[0])} ms`);
+  }
   const paced = await run(extra, true);
+  pacedRuns.set(name, paced);
   const steady = paced.lat.slice(1);
-  const cpuPerArm = fast.cpu / acqs.length;
-  console.log(`  ${name}: as fast as possible ${f1(fast.total)} ms wall for ${acqs.length} arms = ${armsPerS.toFixed(0)} arms/s (${(armsPerS / (1000 / TR)).toFixed(2)} x acquisition rate); CPU time ${f1(fast.cpu)} ms = ${cpuPerArm.toFixed(2)} ms per arm incl. frames (${(TR / cpuPerArm).toFixed(2)} x acquisition rate on one free core); frame CPU time last arm -> image median ${f1(q(fast.cpuLat.slice(1), 0.5))} ms, max ${f1(Math.max(...fast.cpuLat.slice(1)))} ms, first frame ${f1(fast.cpuLat[0])} ms`);
-  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then median ${f1(q(steady, 0.5))} ms, p95 ${f1(q(steady, 0.95))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms); arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition`);
+  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${!paced.mapsAtFrame ? '' : paced.mapsAtFrame > paced.lat.length ? '; maps computed only after the last frame' : `; maps computed before frame ${paced.mapsAtFrame}`}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition`);
 }
+const syncRuns = [pacedRuns.get(modes[1][0])], asyncRuns = [pacedRuns.get(modes[2][0])];
+for (let r = 1; r < repeat; r++) {
+  syncRuns.push(await run(modes[1][1], true));
+  asyncRuns.push(await run(modes[2][1], true));
+}
+const median = (a) => q(a, 0.5);
+const firsts = (runs) => runs.map((x) => x.lat[0]);
+const laters = (runs) => runs.flatMap((x) => x.lat.slice(1));
+const row = (label, a, b) => console.log(`    ${label.padEnd(28)} ${f1(b).padStart(8)} ms ${f1(a).padStart(8)} ms   ${(b / a).toFixed(2)} x`);
+console.log(`adaptive at acquisition pace, maps on the frame path vs on the worker pool (ratio: frame path / pool)${repeat > 1 ? `, ${repeat} sessions each, alternating` : ''}:`);
+console.log(`    ${''.padEnd(28)} ${'frame path'.padStart(11)} ${'pool'.padStart(11)}`);
+row(repeat > 1 ? 'first frame (median)' : 'first frame', median(firsts(asyncRuns)), median(firsts(syncRuns)));
+row('later frames p50', q(laters(asyncRuns), 0.5), q(laters(syncRuns), 0.5));
+row('later frames p99', q(laters(asyncRuns), 0.99), q(laters(syncRuns), 0.99));
+row('later frames max', Math.max(...laters(asyncRuns)), Math.max(...laters(syncRuns)));
+if (repeat > 1) {
+  console.log(`    first frames, frame path: ${firsts(syncRuns).map(f1).join(', ')} ms; pool: ${firsts(asyncRuns).map(f1).join(', ')} ms`);
+  console.log(`    pool: maps used from frame ${asyncRuns.map((x) => (x.mapsAtFrame > x.lat.length ? 'never' : x.mapsAtFrame)).join(', ')}`);
+}
+console.log(`(targets: first frame < 50 ms, later frames p99 < 14 ms; 1-min load average at the end ${(await import('node:os')).loadavg()[0].toFixed(2)})`);
+await closeReconPools();

@@ -14,7 +14,7 @@ function dirWith(text: string): string {
 }
 
 describe('rtspiral_vs_config.toml', () => {
-  it('reads every key of the reference file', () => {
+  it('reads every key of the reference file, and the async coil-map keys of ours', () => {
     const d = dirWith(`"metafile_paths" = ["/opt/seq_meta", "more"]
 "girf_file" = "GIRF/g.mat"
 "save_raw" = true
@@ -27,13 +27,15 @@ describe('rtspiral_vs_config.toml', () => {
 "coil_combine"      = "adaptive"
 "save_complex"      = true
 "ignore_arms_per_frame" = true
+"async_coil_maps"   = false
+"max_frames_before_maps" = 3
 `);
     const { config, path, defaulted } = loadRtSpiralVsConfig([d]);
     expect(path).toBe(join(d, 'rtspiral_vs_config.toml'));
     expect(defaulted).toEqual([]);
     expect(config).toEqual({
       metafile_paths: ['/opt/seq_meta', 'more'], girf_file: 'GIRF/g.mat', save_raw: true,
-      reconstruction: { apply_girf: true, arms_per_frame: 34, window_shift: 8, fov_oversampling: 1.5, gpu_device: 2, coil_combine: 'adaptive', save_complex: true, ignore_arms_per_frame: true },
+      reconstruction: { apply_girf: true, arms_per_frame: 34, window_shift: 8, fov_oversampling: 1.5, gpu_device: 2, coil_combine: 'adaptive', async_coil_maps: false, max_frames_before_maps: 3, save_complex: true, ignore_arms_per_frame: true },
     });
   });
 
@@ -58,6 +60,8 @@ describe('rtspiral_vs_config.toml', () => {
     expect(() => loadRtSpiralVsConfig([dirWith('save_raw = 1\n')])).toThrow(SpiralConfigError);
     expect(() => loadRtSpiralVsConfig([dirWith('metafile_paths = "seq"\n')])).toThrow(/key metafile_paths must be an array of strings/);
     expect(() => loadRtSpiralVsConfig([dirWith('[reconstruction]\ncoil_combine = "sos"\n')])).toThrow(/coil_combine must be "rssq" or "adaptive"/);
+    expect(() => loadRtSpiralVsConfig([dirWith('[reconstruction]\nmax_frames_before_maps = 1.5\n')])).toThrow(/key reconstruction.max_frames_before_maps must be a whole number >= 0, got 1.5/);
+    expect(() => loadRtSpiralVsConfig([dirWith('[reconstruction]\nasync_coil_maps = "yes"\n')])).toThrow(/key reconstruction.async_coil_maps must be a boolean/);
     expect(() => loadRtSpiralVsConfig([dirWith('[reconstruction\n')])).toThrow(/not valid TOML/);
   });
 

@@ -17,6 +17,8 @@
  *   fov_oversampling = 1.0         # matrix = fov_oversampling * 10 * fov[cm] / resolution[mm]
  *   gpu_device = 0                 # accepted and ignored (CPU recon)
  *   coil_combine = "rssq"          # "rssq" or "adaptive" (Inati maps from the first frame of each slice)
+ *   async_coil_maps = true         # adaptive: maps computed on the worker pool while frames flow (false, or threads 1: on the frame path)
+ *   max_frames_before_maps = 0     # async maps: n > 0: at most n frames of a slice go without maps (the next waits); 0: no limit
  *   save_complex = false           # complex float images instead of scaled int16 magnitude
  *   ignore_arms_per_frame = false  # grid `interleaves` arms per frame, shift by as many
  */
@@ -36,6 +38,8 @@ export interface RtSpiralVsConfig {
     fov_oversampling: number;
     gpu_device: number | string;
     coil_combine: 'rssq' | 'adaptive';
+    async_coil_maps: boolean;
+    max_frames_before_maps: number;
     save_complex: boolean;
     ignore_arms_per_frame: boolean;
   };
@@ -50,7 +54,7 @@ export function defaultRtSpiralVsConfig(): RtSpiralVsConfig {
     girf_file: '',
     reconstruction: {
       apply_girf: false, arms_per_frame: 55, window_shift: 17, fov_oversampling: 1.0, gpu_device: 0,
-      coil_combine: 'rssq', save_complex: false, ignore_arms_per_frame: false,
+      coil_combine: 'rssq', async_coil_maps: true, max_frames_before_maps: 0, save_complex: false, ignore_arms_per_frame: false,
     },
   };
 }
@@ -78,7 +82,7 @@ export interface LoadedConfig<T> {
 
 /** What a config key must hold; a key of another kind is an error naming it. */
 export type KeyKind =
-  | 'boolean' | 'string' | 'positive' | 'nonnegative' | 'integer>0' | 'string[]' | 'number|string' | 'coil_combine' | 'backend' | 'threads';
+  | 'boolean' | 'string' | 'positive' | 'nonnegative' | 'nonnegative-integer' | 'integer>0' | 'string[]' | 'number|string' | 'coil_combine' | 'backend' | 'threads';
 
 function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown {
   const bad = (want: string): never => {
@@ -89,6 +93,7 @@ function checkKey(file: string, key: string, v: unknown, kind: KeyKind): unknown
     case 'string': return typeof v === 'string' ? v : bad('a string');
     case 'positive': return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : bad('a positive number');
     case 'nonnegative': return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : bad('a number >= 0');
+    case 'nonnegative-integer': return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : bad('a whole number >= 0');
     case 'integer>0': return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : bad('a positive integer');
     case 'string[]': return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : bad('an array of strings');
     case 'number|string': return typeof v === 'number' || typeof v === 'string' ? v : bad('a number or a string');
@@ -142,7 +147,7 @@ export function loadRtSpiralVsConfig(searchPath = configSearchPath(), fileName =
     metafile_paths: 'string[]', save_raw: 'boolean', girf_file: 'string',
     reconstruction: {
       apply_girf: 'boolean', arms_per_frame: 'integer>0', window_shift: 'integer>0', fov_oversampling: 'positive',
-      gpu_device: 'number|string', coil_combine: 'coil_combine', save_complex: 'boolean', ignore_arms_per_frame: 'boolean',
+      gpu_device: 'number|string', coil_combine: 'coil_combine', async_coil_maps: 'boolean', max_frames_before_maps: 'nonnegative-integer', save_complex: 'boolean', ignore_arms_per_frame: 'boolean',
     },
   });
   return { config, ...r };

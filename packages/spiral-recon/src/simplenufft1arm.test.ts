@@ -1,4 +1,4 @@
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { DataType } from '@mrd-tools/core/constants';
 import type { Acquisition, Image } from '@mrd-tools/core/messages';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 import { ReplayConnection } from '@mrd-tools/recon-api/testing';
+import { THREADS_ENV } from '@mrd-tools/recon-api/threads';
+import { closeReconPools } from '@mrd-tools/recon-kernels/pool';
 import { writeSpiralPhantom, type SpiralPhantomResult } from '@mrd-tools/phantom-gen/spiral';
 import { process as simplenufft1arm } from './simplenufft1arm.js';
 import { int16Percentiles } from './percentile.js';
@@ -130,7 +132,7 @@ describe('simplenufft1arm', () => {
   });
 
   it('adaptive and rssq magnitudes agree in shape (correlation > 0.95)', async () => {
-    const a = (await run(base('arms_per_frame = 12\nwindow_shift = 12\ncoil_combine = "adaptive"\n')))[0].data as Int16Array;
+    const a = (await run(base('arms_per_frame = 12\nwindow_shift = 12\ncoil_combine = "adaptive"\nasync_coil_maps = false\n')))[0].data as Int16Array;
     const r = (await run(base('arms_per_frame = 12\nwindow_shift = 12\n')))[0].data as Int16Array;
     let sa = 0, sr = 0, sar = 0, saa = 0, srr = 0;
     const n = a.length;
@@ -206,5 +208,122 @@ describe('simplenufft1arm', () => {
     for (let i = 0; i < np; i++) { const x = a[i] - sa / np, y = b[i] - sb / np; sab += x * y; saa += x * x; sbb += y * y; }
     expect(sab / Math.sqrt(saa * sbb)).toBeGreaterThan(0.9);
     void copyFileSync;
+  });
+});
+
+/** A replay whose arms wait for `gate(scan_counter)` before they are delivered (the test's pace). */
+class GatedConnection extends ReplayConnection {
+  constructor(private readonly arms: readonly Acquisition[], private readonly gate: (scanCounter: number) => Promise<void>) {
+    super([]);
+  }
+
+  override async *[Symbol.asyncIterator](): AsyncIterator<MrdMessage> {
+    for (const a of this.arms) {
+      await this.gate(a.head.scan_counter);
+      yield { type: 'acquisition', acquisition: a };
+    }
+  }
+}
+
+/** The stream as two slices: slice 1 from scan_counter `from` on. */
+function twoSlices(from: number): Acquisition[] {
+  return acqs.map((a) => (a.head.scan_counter < from ? a : { ...a, head: { ...a.head, idx: { ...a.head.idx, slice: 1 } } }));
+}
+
+describe('simplenufft1arm: adaptive maps off the frame path (async_coil_maps)', () => {
+  // 60 arms, a frame every 4 arms from 12 on: 13 frames
+  const adaptive = 'arms_per_frame = 12\nwindow_shift = 4\ncoil_combine = "adaptive"\n';
+  const savedThreads = globalThis.process.env[THREADS_ENV];
+  beforeAll(() => { globalThis.process.env[THREADS_ENV] = '2'; });
+  afterAll(async () => {
+    if (savedThreads === undefined) delete globalThis.process.env[THREADS_ENV];
+    else globalThis.process.env[THREADS_ENV] = savedThreads;
+    await closeReconPools();
+  });
+
+  /** index of the first frame equal to the synchronous one; every frame before it equals the rssq one, every frame from it the synchronous one */
+  function splitPoint(got: Image[], sync: Image[], rssq: Image[]): number {
+    expect(got.length).toBe(sync.length);
+    let k = 0;
+    while (k < got.length && !sameImage(got[k], sync[k])) {
+      expect(got[k]).toEqual(rssq[k]);
+      k++;
+    }
+    for (let j = k; j < got.length; j++) expect(got[j]).toEqual(sync[j]);
+    return k;
+  }
+  const sameImage = (a: Image, b: Image): boolean => {
+    try { expect(a).toEqual(b); return true; } catch { return false; }
+  };
+
+  it('all at once: frames without maps are the rssq frames (at most max_frames_before_maps of them when set), then the synchronous frames bit for bit', async () => {
+    const sync = await run(base(adaptive + 'async_coil_maps = false\n'));
+    const rssq = await run(base('arms_per_frame = 12\nwindow_shift = 4\n'));
+    expect(sync.length).toBe(13);
+    // the adaptive frames are not the rssq ones (else this test could not tell them apart)
+    expect(sync.every((im, i) => !sameImage(im, rssq[i]))).toBe(true);
+    // the default (no limit): no frame waits; delivered all at once, the stream may end before the maps are there
+    expect(splitPoint(await run(base(adaptive)), sync, rssq)).toBeGreaterThanOrEqual(1);
+    const k = splitPoint(await run(base(adaptive + 'max_frames_before_maps = 8\n')), sync, rssq);
+    expect(k).toBeGreaterThanOrEqual(1); // the first frame never waits
+    expect(k).toBeLessThanOrEqual(8);
+    const k2 = splitPoint(await run(base(adaptive + 'max_frames_before_maps = 2\n')), sync, rssq);
+    expect(k2).toBeGreaterThanOrEqual(1);
+    expect(k2).toBeLessThanOrEqual(2);
+  });
+
+  it('frames keep flowing while the maps are computed; from the next frame on the maps of their own slice are used (two slices)', async () => {
+    const input = twoSlices(37); // slice 0: frames at 12..36 (7 frames); slice 1: frames at 40..60 (6 frames)
+    const syncConn = new ReplayConnection(input.map((a): MrdMessage => ({ type: 'acquisition', acquisition: a })));
+    const syncMaps: number[] = [];
+    await simplenufft1arm(syncConn, 'simplenufft1arm', header, { configSearchPath: [configDir(base(adaptive + 'async_coil_maps = false\n'))], cwd: dir, onCoilMaps: (f) => syncMaps.push(f) });
+    const sync = syncConn.sent.flatMap((m) => (m.type === 'image' ? [m.image] : []));
+    expect(syncMaps).toEqual([1, 8]); // the first frame of each slice
+    const rssqConn = new ReplayConnection(input.map((a): MrdMessage => ({ type: 'acquisition', acquisition: a })));
+    await simplenufft1arm(rssqConn, 'simplenufft1arm', header, { configSearchPath: [configDir(base('arms_per_frame = 12\nwindow_shift = 4\n'))], cwd: dir });
+    const rssq = rssqConn.sent.flatMap((m) => (m.type === 'image' ? [m.image] : []));
+
+    // the arms after a slice's first frame are held back until its maps are computed (a bounded wait)
+    const events: string[] = [];
+    const mapsFrom = new Set<number>();
+    const gate = async (scan: number): Promise<void> => {
+      const waitFor = scan === 13 ? 1 : scan === 41 ? 8 : 0;
+      for (let i = 0; waitFor > 0 && !mapsFrom.has(waitFor) && i < 3000; i++) await new Promise((r) => setTimeout(r, 10));
+    };
+    const conn = new GatedConnection(input, gate);
+    await simplenufft1arm(conn, 'simplenufft1arm', header, {
+      configSearchPath: [configDir(base(adaptive))], cwd: dir,
+      onFrame: (f) => events.push(`frame ${f}`),
+      onCoilMaps: (f) => { mapsFrom.add(f); events.push(`maps from ${f}`); },
+    });
+    const got = conn.sent.flatMap((m) => (m.type === 'image' ? [m.image] : []));
+    // the first frame of each slice is sent before its maps are there, and combined without them
+    expect(events.indexOf('frame 1')).toBeLessThan(events.indexOf('maps from 1'));
+    expect(events.indexOf('frame 8')).toBeLessThan(events.indexOf('maps from 8'));
+    expect(got.length).toBe(13);
+    for (let i = 0; i < 13; i++) {
+      if (i === 0 || i === 7) expect(got[i]).toEqual(rssq[i]); // not slice 0's maps for slice 1's first frame
+      else expect(got[i]).toEqual(sync[i]);
+    }
+  });
+
+  it('save_complex: frames without maps keep the complex type (constant coil weights), then the synchronous frames', async () => {
+    const sync = await run(base(adaptive + 'save_complex = true\nasync_coil_maps = false\n'));
+    const got = await run(base(adaptive + 'save_complex = true\nmax_frames_before_maps = 3\n'));
+    expect(got.length).toBe(sync.length);
+    expect(got.every((im) => im.head.data_type === DataType.CXDOUBLE)).toBe(true);
+    expect(got[0]).not.toEqual(sync[0]);
+    // from the 4th frame on at the latest the maps are used
+    for (let i = 3; i < got.length; i++) expect(got[i]).toEqual(sync[i]);
+  });
+
+  it('threads 1: the synchronous path (maps on the frame path), the same frames as async_coil_maps = false', async () => {
+    const sync = await run(base(adaptive + 'async_coil_maps = false\n'));
+    globalThis.process.env[THREADS_ENV] = '1';
+    try {
+      expect(await run(base(adaptive))).toEqual(sync);
+    } finally {
+      globalThis.process.env[THREADS_ENV] = '2';
+    }
   });
 });

@@ -20,7 +20,7 @@
  * each block's grid is transformed once, when it completes, and added to a running image sum;
  * the frame image (the same as summing per-arm adjoint NUFFTs as the reference does) is
  * coil-combined (root sum of squares, or Inati maps computed from the first frame of each slice
- * with coil_combine = "adaptive"), flipped as the reference, and sent: int16 magnitude scaled to
+ * with coil_combine = "adaptive", see below), flipped as the reference, and sent: int16 magnitude scaled to
  * BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame,
  * GriddingWindowShift, ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the
  * unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
@@ -28,6 +28,22 @@
  * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
+ *
+ * Adaptive maps off the frame path (async_coil_maps, the default when the numerics may use more
+ * than one thread): the maps are estimated from the same frame as the reference's (the first of
+ * each slice), but on a worker thread of the session's own (a one-thread pool of the numerics'
+ * worker script, started and warmed up on a dummy frame at the first readout), while frames keep
+ * being gridded and sent. Until they are
+ * there, a frame of that slice is combined by root sum of squares (magnitude images; the same
+ * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
+ * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
+ * The maps are taken up at a frame boundary and used by every later frame of the slice: those
+ * frames are the synchronous path's, bit for bit (same input frame, same code in the worker).
+ * Maps of another slice are never used. max_frames_before_maps = n > 0 bounds the frames of a
+ * slice that go without maps (the next one waits for them: a stall, but a guarantee); 0, the
+ * default, never makes a frame wait. With threads 1 (mrd-server --threads 1) or async_coil_maps = false, the maps are
+ * computed on the frame path as the reference does (the first frame of a slice then takes as
+ * long as the estimate). See docs/numerics.md.
  *
  * With save_raw the incoming readouts and waveforms are also recorded (./raw-recorder.ts).
  *
@@ -45,7 +61,11 @@ import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
-import { combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares } from '@mrd-tools/recon-kernels/mri/coil-combine';
+import {
+  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+} from '@mrd-tools/recon-kernels/mri/coil-combine';
+import { ReconPool } from '@mrd-tools/recon-kernels/pool';
+import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
@@ -70,6 +90,11 @@ export interface SimpleNufft1ArmOptions {
   cwd?: string;
   /** called after each frame is sent: frame number (1-based), ms from the frame's last readout arriving to the image sent */
   onFrame?: (frame: number, latencyMs: number) => void;
+  /**
+   * called when the adaptive maps estimated from frame `fromFrame` (the first of a slice) are
+   * computed (asynchronous maps: when the pool delivers them; synchronous: at once)
+   */
+  onCoilMaps?: (fromFrame: number) => void;
 }
 
 /** a += sign * b */
@@ -119,6 +144,19 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let maps: Float64Array | undefined;
   let images: Float32Array | undefined;
   const npix = msize * msize;
+  // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
+  const threads = rc.coil_combine === 'adaptive' ? numericsThreads() : 1;
+  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
+  let warming: Promise<void> | undefined;
+  if (rc.coil_combine === 'adaptive') {
+    logger.info(pool !== null
+      ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (${rc.max_frames_before_maps > 0 ? `at most ${rc.max_frames_before_maps}` : 'no limit'} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
+      : `Coil sensitivity maps: on the frame path (${rc.async_coil_maps ? 'threads 1' : 'async_coil_maps = false'})`);
+  }
+  let mapsGeneration = 0; // bumped at each slice's first frame: older maps are discarded
+  let pendingMaps: { generation: number; fromFrame: number; done: Promise<void>; sentAt: number; readyMs?: number; maps?: Float64Array; error?: Error } | undefined;
+  let framesWithoutMaps = 0;
+  let dispatchMaps = false;
   const recorder = cfg.save_raw ? await RawRecorder.create(h) : undefined;
   try {
     for await (const item of connection) {
@@ -138,6 +176,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
+        // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
+        if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
         grid = new Float32Array(2 * ncoils * plan.gridSize);
         images = new Float32Array(2 * ncoils * npix);
         sum = new Float32Array(2 * ncoils * npix);
@@ -183,11 +223,35 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           frame = images!;
         }
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
-          logger.info('Calculating coil sensitivity maps...');
-          maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
+          if (pool === null) {
+            logger.info('Calculating coil sensitivity maps...');
+            maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
+            options.onCoilMaps?.(imgCounter);
+          } else {
+            maps = undefined; // never another slice's maps
+            framesWithoutMaps = 0;
+            ++mapsGeneration; // a late estimate of the previous slice is dropped
+            dispatchMaps = true; // once this frame is sent
+          }
         }
+        if (pendingMaps !== undefined && pendingMaps.generation === mapsGeneration) {
+          // taken up only here, at a frame boundary; waited for when max_frames_before_maps (> 0) frames went without
+          const bound = rc.max_frames_before_maps;
+          if (pendingMaps.maps === undefined && pendingMaps.error === undefined && bound > 0 && framesWithoutMaps >= bound) {
+            logger.warning(`Coil sensitivity maps not ready after ${framesWithoutMaps} frames: frame ${imgCounter} waits for them`);
+            await pendingMaps.done;
+          }
+          if (pendingMaps.error !== undefined) throw new SimpleNufft1ArmError(`coil sensitivity maps on the worker thread failed: ${pendingMaps.error.message}`);
+          if (pendingMaps.maps !== undefined) {
+            maps = pendingMaps.maps;
+            logger.info(`Coil sensitivity maps from frame ${pendingMaps.fromFrame} (ready ${Math.round(pendingMaps.readyMs ?? 0)} ms after it) used from frame ${imgCounter} on (${framesWithoutMaps} frame(s) combined without them)`);
+            pendingMaps = undefined;
+          }
+        }
+        const fallback = rc.coil_combine === 'adaptive' && maps === undefined;
+        if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
-          ? complexFrame(frame, maps, ncoils, msize)
+          ? complexFrame(frame, maps, ncoils, msize, fallback)
           : magnitudeFrame(frame, maps, ncoils, msize, maxVal);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
@@ -207,6 +271,18 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         const out: Image = { head: ih, attribute: serializeMeta(attrs), data: image.data };
         await connection.sendImage(out);
         options.onFrame?.(imgCounter, performance.now() - t0);
+        if (dispatchMaps && pool !== null) {
+          // the frame goes to the maps' thread after it is sent (its copy to shared memory is not on its latency);
+          // copied before inatiCoilMapsOnPool returns: the sum changes just below
+          dispatchMaps = false;
+          logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on a worker thread...`);
+          const job: NonNullable<typeof pendingMaps> = { generation: mapsGeneration, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
+          job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
+            (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
+            (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
+          ); // (the pool's one thread runs it after the warm-up)
+          pendingMaps = job;
+        }
         // shift the oldest window_shift arms out (as the reference's del frames[:window_shift])
         const oldest = blockImages.shift();
         if (oldest !== undefined) addInto(sum!, oldest, -1);
@@ -219,6 +295,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
     }
   } finally {
+    await pendingMaps?.done; // never rejects (the failure is kept on the job)
+    await pool?.close(); // a warm-up still running is dropped
+    await warming;
     plan?.dispose();
     await recorder?.close();
   }
@@ -263,16 +342,23 @@ function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, nc
   };
 }
 
-function complexFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number): FrameImage {
+/**
+ * With maps: sum_c conj(maps[c]) * images[c]. Without: constant coil weights when `weightsWithoutMaps`
+ * (adaptive maps not there yet), else the reference's error path (real root sum of squares).
+ */
+function complexFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, weightsWithoutMaps = false): FrameImage {
   const npix = msize * msize;
-  if (maps === undefined) {
+  if (maps === undefined && !weightsWithoutMaps) {
     logger.error('No coil sensitivity maps found. Cannot perform coil combination.');
     const img = flipToImage(rootSumOfSquares(images, ncoils, npix), msize, false);
     let max = -Infinity;
     for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
     return { data: img, dataType: DataType.DOUBLE, windowCenter: formatPythonFloat((max + 1) / 2), windowWidth: formatPythonFloat(max + 1) };
   }
-  const img = flipToImage(combineWithMapsComplex(images, maps, ncoils, npix), msize, true);
+  const combined = maps !== undefined
+    ? combineWithMapsComplex(images, maps, ncoils, npix)
+    : combineWithCoilWeightsComplex(images, coilSumWeights(images, ncoils, npix), ncoils, npix);
+  const img = flipToImage(combined, msize, true);
   // numpy's max of a complex array: lexicographic (real, then imaginary)
   let mr = -Infinity, mi = -Infinity;
   for (let i = 0; i < npix; i++) {

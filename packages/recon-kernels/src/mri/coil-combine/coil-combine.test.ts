@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
-import { combineWithMaps, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow } from './coil-combine.js';
+import { closeReconPools, ReconPool, reconPool } from '../../pool/pool.js';
+import { inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
+import {
+  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
+} from './coil-combine.js';
 
 /** Synthetic coil images: a disc object times smooth complex Gaussian sensitivities. */
 function synthetic(ncoils: number, n: number): { images: Float64Array; obj: Float64Array; sens: Float64Array } {
@@ -85,5 +89,42 @@ describe('coil combination', () => {
       expect(Math.hypot(combined[2 * i], combined[2 * i + 1])).toBeCloseTo(mag[i], 4);
     }
     expect(worst).toBeLessThan(0.02);
+  });
+
+  it('constant coil weights (the normalised coil sums) combine as maps constant over the image', () => {
+    const n = 16, nc = 3, np = n * n;
+    const { images } = synthetic(nc, n);
+    const w = coilSumWeights(images, nc, np);
+    let norm = 0;
+    for (let i = 0; i < w.length; i++) norm += w[i] * w[i];
+    expect(norm).toBeCloseTo(1, 12);
+    const constant = new Float64Array(2 * nc * np);
+    for (let c = 0; c < nc; c++) for (let i = 0; i < np; i++) { constant[2 * (c * np + i)] = w[2 * c]; constant[2 * (c * np + i) + 1] = w[2 * c + 1]; }
+    expect(combineWithCoilWeightsComplex(images, w, nc, np)).toEqual(combineWithMapsComplex(images, constant, nc, np));
+  });
+});
+
+describe('Inati maps on the worker pool', () => {
+  afterAll(async () => { await closeReconPools(); });
+
+  it('are the single-thread maps, bit for bit (the worker runs the same code on the shared images)', async () => {
+    const fft = await getFftEngine();
+    const n = 64, nc = 4;
+    const images = Float32Array.from(synthetic(nc, n).images);
+    const { maps } = inatiCoilMaps(fft, images, nc, n, n);
+    const pooled = await inatiCoilMapsOnPool(reconPool(2)!, images, nc, n, n);
+    expect(pooled.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Buffer.from(pooled.buffer).equals(Buffer.from(maps.buffer))).toBe(true);
+    await expect(inatiCoilMapsOnPool(reconPool(2)!, images.subarray(1), nc, n, n)).rejects.toThrow(/Inati coil maps: .* for 4 coils x 64 x 64/);
+    // a one-thread pool warmed up on a dummy frame: the estimate queued behind it is the same
+    const one = new ReconPool(1);
+    try {
+      const warm = warmInatiOnPool(one, nc, n, n);
+      const after = await inatiCoilMapsOnPool(one, images, nc, n, n);
+      await warm;
+      expect(Buffer.from(after.buffer).equals(Buffer.from(maps.buffer))).toBe(true);
+    } finally {
+      await one.close();
+    }
   });
 });

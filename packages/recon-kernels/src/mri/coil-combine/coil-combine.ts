@@ -269,3 +269,38 @@ export function combineWithMapsComplex(images: ArrayLike<number>, maps: ArrayLik
   }
   return out;
 }
+
+/**
+ * The per-coil sums over all pixels of [coil][npix] complex images, normalised to unit norm over
+ * the coils: the spatially constant coil weights Inati's iteration starts from (D_sum), a cheap
+ * phase-preserving combination when no maps are available yet.
+ */
+export function coilSumWeights(images: ArrayLike<number>, ncoils: number, npix: number): Float64Array {
+  const w = new Float64Array(2 * ncoils);
+  for (let c = 0; c < ncoils; c++) {
+    let re = 0, im = 0;
+    for (let i = 0, k = 2 * c * npix; i < npix; i++, k += 2) { re += images[k]; im += images[k + 1]; }
+    w[2 * c] = re;
+    w[2 * c + 1] = im;
+  }
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i] * w[i];
+  const f = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < w.length; i++) w[i] *= f;
+  return w;
+}
+
+/** sum_c conj(weights[c]) * images[c] as complex [npix]: combineWithMapsComplex with maps constant over the image. */
+export function combineWithCoilWeightsComplex(images: ArrayLike<number>, weights: ArrayLike<number>, ncoils: number, npix: number, out = new Float32Array(2 * npix)): Float32Array {
+  for (let i = 0; i < npix; i++) {
+    let re = 0, im = 0;
+    for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
+      const wr = weights[2 * c], wi = -weights[2 * c + 1], a = images[k], b = images[k + 1];
+      re += a * wr - b * wi;
+      im += a * wi + b * wr;
+    }
+    out[2 * i] = re;
+    out[2 * i + 1] = im;
+  }
+  return out;
+}

@@ -1,5 +1,6 @@
-// Coil combination: root sum of squares, Inati adaptive coil maps.
+// Coil combination: root sum of squares, Inati adaptive coil maps (also on the worker pool).
 export {
-  combineWithMaps, combineWithMapsComplex, inatiCoilMaps, type InatiOptions, rootSumOfSquares,
+  combineWithCoilWeightsComplex, coilSumWeights, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, type InatiOptions, rootSumOfSquares,
   smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
+export { inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';

@@ -1,7 +1,7 @@
 /**
  * The worker script of the numerics' pool (../../pool): runs one task with this thread's own FFT
  * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFTs', the SENSE
- * operator's, the coil maps' and nlinv's tasks.
+ * operator's, the coil maps' (Sobolev and Inati) and nlinv's tasks.
  * It sits on the MRI layer because it serves the tasks of every layer. Bundled as
  * `recon-worker.js` beside each tool's cli.js (scripts/build.mjs), and as
  * packages/recon-kernels/dist/recon-worker.js for runs from the sources.
@@ -13,8 +13,11 @@ import {
 import { runSenseTask, type SenseTask } from '../sense/parallel-sense.js';
 import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-maps.js';
 import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
+import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-inati.js';
 
-export default async function run(task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask): Promise<void> {
+export default async function run(
+  task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask | InatiMapsTask,
+): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
       return runCentredPowerTask(task);
@@ -33,6 +36,9 @@ export default async function run(task: NufftTask | CentredPowerTask | CentredFf
     case 'sense-adjoint':
     case 'sense-normal':
       runSenseTask(await getFftEngine(), task);
+      return;
+    case 'inati-maps':
+      runInatiMapsTask(await getFftEngine(), task);
       return;
     default:
       throw new Error(`recon worker: unknown task ${(task as { kind: string }).kind}`);
