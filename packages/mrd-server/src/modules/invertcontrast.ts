@@ -9,8 +9,7 @@
  * until ACQ_LAST_IN_SLICE; then k-space [ch, y, x, phase] is zero-filled by encode step,
  * flipped, centred-2-D-inverse-FFT'd (scaled by prod(shape) as the reference), root-sum-of-
  * squares combined, cropped (readout then phase oversampling), and each phase becomes an image
- * whose header comes from the readout nearest the k-space centre (with --threads > 1 the
- * transforms run on the numerics' worker pool, split over coils: the same image bits). Image path: images are grouped
+ * whose header comes from the readout nearest the k-space centre. Image path: images are grouped
  * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
  *
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
@@ -30,8 +29,6 @@ import {
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt } from '@mrd-tools/recon-kernels/centred-fft';
-import { centredIfft2RootSumOfSquaresParallel, reconPool, type CentredRssScratch, type ReconPool } from '@mrd-tools/recon-kernels/pool';
-import { numericsThreads } from '@mrd-tools/recon-api/threads';
 
 export interface ContrastVariant {
   /** invertcontrast: abs(maxVal - data); filter: no inversion */
@@ -51,12 +48,8 @@ interface Context {
   header: unknown;
   variant: ContrastVariant;
   debug: DebugDumper;
-  /** the numerics' worker pool (mrd-server --threads > 1), or null: this thread */
-  pool: ReconPool | null;
   /** k-space storage kept from group to group (fresh memory's first touch costs more than the copy) */
   kspace?: Float32Array;
-  /** the pool's shared power planes, kept likewise */
-  scratch: CentredRssScratch;
 }
 
 function isComplexType(t: number): boolean {
@@ -78,7 +71,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
   } else {
     logger.info(`Improperly formatted MRD header: \n${String(header)}`);
   }
-  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper(), pool: reconPool(numericsThreads()), scratch: {} };
+  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper() };
   let currentSeries = 0;
   let acqGroup: Acquisition[] = [];
   let imgGroup: Image[] = [];
@@ -179,11 +172,8 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const header = requireEncodedHeader(ctx.header, 'raw data');
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
-  const k = assembleKspace(group, ny, nx, (n) => {
-    // on shared memory when the pool transforms it (no copy per task)
-    if (ctx.kspace === undefined || ctx.kspace.length < n) ctx.kspace = ctx.pool ? new Float32Array(new SharedArrayBuffer(4 * n)) : new Float32Array(n);
-    return ctx.kspace;
-  });
+  const k = assembleKspace(group, ny, nx, ctx.kspace);
+  ctx.kspace = new Float32Array(k.data.buffer);
   // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
   // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
@@ -195,11 +185,9 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
   const acc = new Float64Array(ny * nx);
   let planes: Float32Array[] = [];
   for (let p = 0; p < k.phases; p++) {
-    const phase = k.data.subarray(p * planeLen, (p + 1) * planeLen);
-    // On the pool, split over coils: the same image bits (recon-kernels/pool/parallel-centred-fft).
-    planes.push(ctx.pool
-      ? await centredIfft2RootSumOfSquaresParallel(fft, ctx.pool, phase, k.channels, ny, nx, scale, ctx.scratch)
-      : centredIfft2RootSumOfSquares(fft, phase, k.channels, ny, nx, scale, undefined, acc));
+    // One thread: on the worker pool (split over coils) whole sessions were slower on 2 cores, the
+    // client and the relay competing for them, and the pool's threads added 40-50 MB of RSS.
+    planes.push(centredIfft2RootSumOfSquares(fft, k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, undefined, acc));
   }
   logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
   ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);
