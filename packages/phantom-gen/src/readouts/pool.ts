@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ReconPool } from '@mrd-tools/recon-kernels/pool';
+import { PoolRegistry, type ReconPool } from '@mrd-tools/recon-kernels/pool';
 
 function phantomWorkerScript(): string {
   const candidates = [
@@ -18,22 +18,14 @@ function phantomWorkerScript(): string {
   throw new Error(`phantom worker script phantom-worker.js not found (looked for ${candidates.map((c) => c.pathname).join(', ')}); run node scripts/build.mjs`);
 }
 
-const pools = new Map<number, ReconPool>();
+const phantomPools = new PoolRegistry(phantomWorkerScript);
 
 /** The process's phantom pool for `threads` threads, or null for 1 (the single-thread path). */
 export function phantomPool(threads: number): ReconPool | null {
-  if (!(threads > 1)) return null;
-  let p = pools.get(threads);
-  if (p === undefined) {
-    p = new ReconPool(threads, phantomWorkerScript);
-    pools.set(threads, p);
-  }
-  return p;
+  return phantomPools.get(threads);
 }
 
 /** Ends the phantom pools' threads. */
 export async function closePhantomPools(): Promise<void> {
-  const all = [...pools.values()];
-  pools.clear();
-  await Promise.all(all.map((p) => p.close()));
+  await phantomPools.closeAll();
 }

@@ -1,5 +1,5 @@
 // The numerics' worker pool (piscina, shared memory) and the kernels that run on it.
-export { checkThreads, closeReconPools, defaultThreads, MAX_THREADS, ReconPool, reconPool, workerScript } from './pool.js';
+export { checkThreads, closeReconPools, defaultThreads, MAX_THREADS, PoolRegistry, ReconPool, reconPool, workerScript } from './pool.js';
 export { asShared, isShared, sharedFloat32, splitRange } from './shared-memory.js';
 export { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 export {

@@ -74,25 +74,41 @@ export class ReconPool {
   }
 }
 
-const pools = new Map<number, ReconPool>();
-
 /**
- * The process's pool for `threads` threads (made on first use, kept), or null when threads is 1
- * (or less): the caller then runs its single-thread code.
+ * The pools of one worker script in a process, one per thread count (made on first use, kept):
+ * `get(threads)` is null when threads is 1 (or less), and the caller then runs its single-thread
+ * code; `closeAll()` ends their threads (tools call it before exiting; tests after their work).
  */
-export function reconPool(threads: number): ReconPool | null {
-  if (!(threads > 1)) return null;
-  let p = pools.get(threads);
-  if (p === undefined) {
-    p = new ReconPool(threads);
-    pools.set(threads, p);
+export class PoolRegistry {
+  private readonly pools = new Map<number, ReconPool>();
+
+  constructor(private readonly script?: () => string) {}
+
+  get(threads: number): ReconPool | null {
+    if (!(threads > 1)) return null;
+    let p = this.pools.get(threads);
+    if (p === undefined) {
+      p = new ReconPool(threads, this.script);
+      this.pools.set(threads, p);
+    }
+    return p;
   }
-  return p;
+
+  async closeAll(): Promise<void> {
+    const all = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(all.map((p) => p.close()));
+  }
 }
 
-/** Ends every pool of this process (tools call it before exiting; tests after their work). */
+const numericsPools = new PoolRegistry();
+
+/** The process's numerics pool for `threads` threads, or null for 1 (see PoolRegistry). */
+export function reconPool(threads: number): ReconPool | null {
+  return numericsPools.get(threads);
+}
+
+/** Ends every numerics pool of this process (tools call it before exiting; tests after their work). */
 export async function closeReconPools(): Promise<void> {
-  const all = [...pools.values()];
-  pools.clear();
-  await Promise.all(all.map((p) => p.close()));
+  await numericsPools.closeAll();
 }

@@ -129,12 +129,8 @@ export class NativeMrdIndex {
    */
   async readText(group: string, name: string): Promise<string | undefined | null> {
     return this.attempt(async () => {
-      const g = await this.resolve(`/${group}`);
-      if (!g || g.kind !== 'group') return null;
-      const link = linksOf(g).find((l) => l.name === name);
-      if (!link) return undefined;
-      const node = await this.node(link.addr);
-      if (node.kind !== 'dataset') return null;
+      const node = await this.datasetMember(group, name);
+      if (!node) return node;
       const { type, dims, messages } = this.dataset(node);
       const n = dims.reduce((a, b) => a * b, 1);
       if (n === 0) return TEXT_NAMES.has(name) ? '' : null;
@@ -165,12 +161,8 @@ export class NativeMrdIndex {
    */
   async rows(group: string, name: string): Promise<number | undefined | null> {
     return this.attempt(async () => {
-      const g = await this.resolve(`/${group}`);
-      if (!g || g.kind !== 'group') return null;
-      const link = linksOf(g).find((l) => l.name === name);
-      if (!link) return undefined;
-      const node = await this.node(link.addr);
-      if (node.kind !== 'dataset') return null;
+      const node = await this.datasetMember(group, name);
+      if (!node) return node;
       const { dims } = this.dataset(node);
       return dims.length === 0 ? null : dims[0]!;
     });
@@ -239,6 +231,19 @@ export class NativeMrdIndex {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The dataset `name` of a group: undefined when the group has no such member, null when the
+   * group is absent or the member is not a dataset (MrdFile then answers).
+   */
+  private async datasetMember(group: string, name: string): Promise<(Node & { kind: 'dataset' }) | undefined | null> {
+    const g = await this.resolve(`/${group}`);
+    if (!g || g.kind !== 'group') return null;
+    const link = linksOf(g).find((l) => l.name === name);
+    if (!link) return undefined;
+    const node = await this.node(link.addr);
+    return node.kind === 'dataset' ? node : null;
   }
 
   /** The node at an absolute object path, or null when absent. */
