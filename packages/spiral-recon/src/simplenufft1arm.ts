@@ -20,8 +20,8 @@
  * each block's grid is transformed once, when it completes, and added to a running image sum;
  * the frame image (the same as summing per-arm adjoint NUFFTs as the reference does) is
  * coil-combined (root sum of squares, or Inati maps computed from the first frame of each slice
- * with coil_combine = "adaptive", see below), flipped as the reference, and sent: int16 magnitude scaled to
- * BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame,
+ * with coil_combine = "adaptive", see below), flipped as the reference, and sent: int16
+ * magnitude scaled to BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame,
  * GriddingWindowShift, ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the
  * unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
  * from the sum (float32: add-then-subtract leaves ~1e-7 of the image per block, a random walk far
@@ -33,17 +33,16 @@
  * than one thread): the maps are estimated from the same frame as the reference's (the first of
  * each slice), but on a worker thread of the session's own (a one-thread pool of the numerics'
  * worker script, started and warmed up on a dummy frame at the first readout), while frames keep
- * being gridded and sent. Until they are
- * there, a frame of that slice is combined by root sum of squares (magnitude images; the same
+ * being gridded and sent. Until they are there, a frame of that slice is combined by root sum of squares (magnitude images; the same
  * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
  * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
  * The maps are taken up at a frame boundary and used by every later frame of the slice: those
  * frames are the synchronous path's, bit for bit (same input frame, same code in the worker).
  * Maps of another slice are never used. max_frames_before_maps = n > 0 bounds the frames of a
  * slice that go without maps (the next one waits for them: a stall, but a guarantee); 0, the
- * default, never makes a frame wait. With threads 1 (mrd-server --threads 1) or async_coil_maps = false, the maps are
- * computed on the frame path as the reference does (the first frame of a slice then takes as
- * long as the estimate). See docs/numerics.md.
+ * default, never makes a frame wait. With threads 1 (mrd-server --threads 1) or
+ * async_coil_maps = false, the maps are computed on the frame path as the reference does (the
+ * first frame of a slice then takes as long as the estimate). See docs/numerics.md.
  *
  * With save_raw the incoming readouts and waveforms are also recorded (./raw-recorder.ts).
  *
