@@ -21,9 +21,9 @@
  * the frame image (the same as summing per-arm adjoint NUFFTs as the reference does) is
  * coil-combined (root sum of squares, or Inati maps computed from the first frame of each slice
  * with coil_combine = "adaptive", see below), flipped as the reference, and sent: int16
- * magnitude scaled to BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles, NumArmsPerFrame,
- * GriddingWindowShift, ImageScaleFactor, ImageRowDir/ColumnDir; or with save_complex the
- * unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
+ * magnitude scaled to BitsStored with WindowCenter/WindowWidth from the 1st/99th percentiles,
+ * NumArmsPerFrame, GriddingWindowShift, ImageScaleFactor, ImageRowDir/ColumnDir; or with
+ * save_complex the unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
  * from the sum (float32: add-then-subtract leaves ~1e-7 of the image per block, a random walk far
  * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
