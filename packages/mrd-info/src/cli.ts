@@ -6,7 +6,7 @@
 import { runCli, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
 import { summarize } from './summary.js';
 import { formatSummary } from './text.js';
-import { fileStreamKind } from './v2-summary.js';
+import { mrdV2FileKind } from '@mrd-tools/core/mrd-v2-file/kind';
 
 async function main(): Promise<number> {
   const argv = await toolParser(process.argv.slice(2), {
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     .parseAsync();
   const path = String(argv._[0]);
   const summary = await summarize(path, argv.group);
-  const kind = argv.json ? undefined : await fileStreamKind(path).catch(() => undefined);
+  const kind = argv.json ? undefined : await mrdV2FileKind(path).catch(() => undefined);
   const format = kind === 'mrd-v2' ? 'MRD v2 binary stream' : kind === 'mrd-v2-ndjson' ? 'MRD v2 NDJSON stream' : undefined;
   process.stdout.write(argv.json ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary, format));
   return 0;

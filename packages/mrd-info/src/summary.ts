@@ -12,7 +12,8 @@ import { ENCODING_LIMIT_NAMES, tryParseIsmrmrdHeader, type IsmrmrdHeader } from 
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '@mrd-tools/core/headers';
 import { statSync } from 'node:fs';
-import { fileStreamKind, summarizeV2 } from './v2-summary.js';
+import { mrdV2FileKind } from '@mrd-tools/core/mrd-v2-file/kind';
+import { summarizeV2 } from './v2-summary.js';
 
 export const SCHEMA = 'mrd-info/1';
 
@@ -322,7 +323,7 @@ async function waveformSummary(file: MrdFile, group: string): Promise<GroupSumma
 
 /** The summary of an MRD file (of one group with `group`): HDF5, or an MRD v2 stream (v2-summary.ts). */
 export async function summarize(path: string, group?: string): Promise<Summary> {
-  const kind = await fileStreamKind(path).catch(() => undefined);
+  const kind = await mrdV2FileKind(path).catch(() => undefined);
   if (kind) return summarizeV2(path, kind, group);
   const file = await MrdFile.open(path);
   try {

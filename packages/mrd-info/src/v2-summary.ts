@@ -9,30 +9,13 @@
  * under `other_datasets` by their StreamItem case, shape [count], type `StreamItem`.
  */
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import {
-  detectMrdStream, MrdV2NdjsonDecoder, MrdV2StreamDecoder, MrdV2ToV1, type MrdStreamKind, type MrdV2Event,
-} from '@mrd-tools/core/mrd-v2';
+import { stat } from 'node:fs/promises';
+import { MrdV2NdjsonDecoder, MrdV2StreamDecoder, MrdV2ToV1, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
+import { MRD_V2_GROUP } from '@mrd-tools/core/mrd-v2-file/kind';
 import type { ImageHeader } from '@mrd-tools/core/headers';
 import {
   AcquisitionTally, headerSummary, imageSeriesFromHeaders, SCHEMA, WaveformTally, type GroupSummary, type Summary,
 } from './summary.js';
-
-/** The group name a v2 stream is shown as. */
-export const V2_GROUP = 'dataset';
-
-/** Which MRD stream a file holds by its first bytes: 'mrd-v2', 'mrd-v2-ndjson', or undefined for anything else (HDF5...). */
-export async function fileStreamKind(path: string): Promise<Exclude<MrdStreamKind, 'mrd-v1'> | undefined> {
-  const fh = await open(path, 'r');
-  try {
-    const head = new Uint8Array(16);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const kind = detectMrdStream(head.subarray(0, bytesRead));
-    return kind === 'mrd-v2' || kind === 'mrd-v2-ndjson' ? kind : undefined;
-  } finally {
-    await fh.close();
-  }
-}
 
 async function* events(path: string, ndjson: boolean): AsyncGenerator<MrdV2Event> {
   const out: MrdV2Event[] = [];
@@ -48,7 +31,7 @@ async function* events(path: string, ndjson: boolean): AsyncGenerator<MrdV2Event
 
 /** The summary of an MRD v2 file (see the module comment). */
 export async function summarizeV2(path: string, kind: 'mrd-v2' | 'mrd-v2-ndjson', group?: string): Promise<Summary> {
-  if (group !== undefined && group !== V2_GROUP) throw new Error(`${path}: no group '${group}' (an MRD v2 stream is shown as the one group '${V2_GROUP}')`);
+  if (group !== undefined && group !== MRD_V2_GROUP) throw new Error(`${path}: no group '${group}' (an MRD v2 stream is shown as the one group '${MRD_V2_GROUP}')`);
   const skipped = new Map<string, number>();
   const toV1 = new MrdV2ToV1({ headerMapping: 'complete', unsupported: 'skip', onSkipped: (item) => skipped.set(item.type, (skipped.get(item.type) ?? 0) + 1) });
   const acqs = new AcquisitionTally();
@@ -74,7 +57,7 @@ export async function summarizeV2(path: string, kind: 'mrd-v2' | 'mrd-v2-ndjson'
   }
   const names = [...series.keys()].sort();
   const g: GroupSummary = {
-    name: V2_GROUP,
+    name: MRD_V2_GROUP,
     header,
     acquisitions: acqs.summary(),
     image_series: names.map((n) => imageSeriesFromHeaders(n, series.get(n)!)),

@@ -13,10 +13,11 @@
  * refused with a message saying so (an offset index over a streamed read is not built yet).
  */
 import { open, readFile } from 'node:fs/promises';
+import { MRD_V2_GROUP, mrdV2FileKind } from './file-kind.js';
 import { MrdFile, MrdFileError, type HeaderReadOptions, type ReadOptions } from '../hdf5/reader/index.js';
 import type { Acquisition, Image, Waveform } from '../messages/index.js';
 import type { AcquisitionHeader, ImageHeader, WaveformHeader } from '../headers/index.js';
-import { decodeMrdV2, decodeMrdV2Ndjson, detectMrdStream, MrdV2ToV1, type MrdStreamKind, type StreamItem } from '../mrd-v2/index.js';
+import { decodeMrdV2, decodeMrdV2Ndjson, MrdV2ToV1, type StreamItem } from '../mrd-v2/index.js';
 
 /** The read interface MrdFile and MrdV2File share (what mrd2gif and mrd-view use). */
 export type MrdFileReader = Pick<MrdFile,
@@ -24,24 +25,8 @@ export type MrdFileReader = Pick<MrdFile,
   | 'acquisitionHeaderFieldBatches' | 'acquisition' | 'waveformCount' | 'waveform' | 'waveforms' | 'waveformHeaderBatches'
   | 'imageSeries' | 'imageCount' | 'imageHeaders' | 'imageHeaderFields' | 'image' | 'images' | 'close'>;
 
-/** The group a v2 stream is shown as. */
-export const MRD_V2_GROUP = 'dataset';
-
 /** Default largest file read into memory: 1 GiB. */
 export const MRD_V2_FILE_MAX_BYTES = 1024 * 1024 * 1024;
-
-/** Which MRD v2 encoding a file holds by its first bytes, or undefined when it is not an MRD v2 stream. */
-export async function mrdV2FileKind(path: string): Promise<Exclude<MrdStreamKind, 'mrd-v1'> | undefined> {
-  const fh = await open(path, 'r');
-  try {
-    const head = new Uint8Array(16);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const kind = detectMrdStream(head.subarray(0, bytesRead));
-    return kind === 'mrd-v2' || kind === 'mrd-v2-ndjson' ? kind : undefined;
-  } finally {
-    await fh.close();
-  }
-}
 
 function range<T>(list: readonly T[], opts: { start?: number; end?: number } | undefined): T[] {
   const start = opts?.start ?? 0;
