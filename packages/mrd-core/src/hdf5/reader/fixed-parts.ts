@@ -234,7 +234,15 @@ export class FixedParts {
 
   /** The fixed parts of rows [start, start + count), `recordSize` bytes each, back to back. */
   read(start: number, count: number): Uint8Array {
-    const out = new Uint8Array(count * this.recordSize);
+    return this.readRowsInto(start, count, new Uint8Array(count * this.recordSize));
+  }
+
+  /**
+   * As `read`, into `out` (at least `count * recordSize` bytes, from its start), so a caller
+   * reading rows block by block reuses one buffer; returns `out`.
+   */
+  readRowsInto(start: number, count: number, out: Uint8Array): Uint8Array {
+    if (out.byteLength < count * this.recordSize) throw new RangeError(`readRowsInto: ${count} rows need ${count * this.recordSize} bytes, the buffer has ${out.byteLength}`);
     if (count === 0) return out;
     // first extent holding `start` (binary search)
     let lo = 0;
