@@ -17,12 +17,8 @@
  * Global heap collections (format/global-heap.ts) are walked object by object, in 4 KiB
  * windows, and every object found is remembered, so each vlen costs one window read at most
  * once per collection and one read of its bytes.
- *
- * Fixed parts are read in blocks of FIXED_BLOCK rows into one reused buffer, and a block read
- * for one call of `fill` serves the next: each row's fixed part is read once. (Reading, at every
- * call, the fixed parts of all the rows the call might take cost one read per row and call on
- * files with one row per chunk, as the ISMRMRD library writes them: about 10,000 reads of 376
- * bytes for 250 MB in 16 MB batches, ten times that in 1 MB batches.)
+ * Fixed parts are read in blocks of rows into one reused buffer that serves the next `fill` too:
+ * each row's fixed part is read once (files with one row per chunk cost one read per row).
  */
 import { ACQUISITION_HEADER_SIZE } from '../../headers/types.js';
 import { writeAcquisitionHeader } from '../../headers/codec.js';
@@ -37,7 +33,6 @@ const GCOL_HEADER = 16;
 const OBJECT_HEADER = 16;
 /** Collections remembered (a re-walk costs a few reads if an older one is needed again). */
 const MAX_COLLECTIONS = 256;
-/** Rows whose fixed parts are read at once (96 KiB of ISMRMRD's 376-byte records). */
 const FIXED_BLOCK = 256;
 
 interface Collection {
@@ -59,7 +54,7 @@ export class AcquisitionWireReader {
   private windowAt = -1;
   private windowLen = 0;
   private readonly fixedRows: number;
-  /** Fixed parts of rows [blockStart, blockStart + blockRows), back to back (reused). */
+  /** Fixed parts of rows [blockStart, blockStart + blockRows) */
   private block = new Uint8Array(0);
   private blockView = new DataView(this.block.buffer);
   private blockStart = 0;
@@ -132,7 +127,6 @@ export class AcquisitionWireReader {
     return { rows: n, end: o, needed: 0 };
   }
 
-  /** Reads the fixed parts of the block of rows from `row` on into the reused block buffer. */
   private readBlock(row: number): void {
     const count = Math.min(FIXED_BLOCK, this.fixedRows - row);
     const bytes = count * this.fp.recordSize;

@@ -237,12 +237,9 @@ export class FixedParts {
     return this.readRowsInto(start, count, new Uint8Array(count * this.recordSize));
   }
 
-  /**
-   * As `read`, into `out` (at least `count * recordSize` bytes, from its start), so a caller
-   * reading rows block by block reuses one buffer; returns `out`.
-   */
+  /** As `read`, into the start of `out` (reused by the caller); returns `out`. */
   readRowsInto(start: number, count: number, out: Uint8Array): Uint8Array {
-    if (out.byteLength < count * this.recordSize) throw new RangeError(`readRowsInto: ${count} rows need ${count * this.recordSize} bytes, the buffer has ${out.byteLength}`);
+    if (out.byteLength < count * this.recordSize) throw new RangeError('readRowsInto: buffer too small');
     if (count === 0) return out;
     // first extent holding `start` (binary search)
     let lo = 0;
