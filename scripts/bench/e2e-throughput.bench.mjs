@@ -35,10 +35,10 @@
 // Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--no-python] [--no-invertcontrast]
 //          [--client-cli <cli.js>] [--server-cli <cli.js>]
 // --client-cli/--server-cli time other builds of the pair (e.g. an earlier commit's dist/cli.js,
-// copied with its dist/input-reader.js into that package's node_modules/ so its packages
+// copied with the rest of its dist/*.js into that package's node_modules/ so its packages
 // resolve), for before/after comparisons in one machine state.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -58,10 +58,11 @@ function privateCopy(pkg) {
   }
   const dir = join(root, 'packages', pkg, 'node_modules', '.mrd-bench');
   mkdirSync(dir, { recursive: true });
-  copyFileSync(src, join(dir, 'cli.js'));
-  // Workers started from the CLI (mrd-client's input reader) sit beside it.
-  const reader = join(root, 'packages', pkg, 'dist', 'input-reader.js');
-  if (existsSync(reader)) copyFileSync(reader, join(dir, 'input-reader.js'));
+  // Workers started from the CLI (mrd-client's input reader) and the chunks it loads (a split
+  // build: dist/<name>-<hash>.js) sit beside it.
+  for (const f of readdirSync(join(root, 'packages', pkg, 'dist'))) {
+    if (f.endsWith('.js')) copyFileSync(join(root, 'packages', pkg, 'dist', f), join(dir, f));
+  }
   return join(dir, 'cli.js');
 }
 function argValue(name) {

@@ -16,11 +16,15 @@ import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
-import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputSource } from './input-source.js';
+import { WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputSource } from './input-source.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
-import { isMrdV2Input, outputFormatFor, runV2Client, V2ResultsWriter, type OutputFormat } from './v2-session.js';
+import { isMrdV2Input, outputFormatFor, type OutputFormat } from './output-format.js';
+// MRD v2 sessions and outputs (v2-session.ts, the v2 codecs) and reading on this thread
+// (input-file-reader.ts, the HDF5 reader) are loaded when a run needs them: the CLI's start-up
+// loads neither.
+import type { V2ResultsWriter } from './v2-session.js';
 
 /** Where a session's results go: an HDF5 group (ResultsWriter) or an MRD v2 file (v2-session.ts). */
 type Results = ResultsWriter | V2ResultsWriter;
@@ -121,22 +125,52 @@ export function defaultOutfile(filename: string): string {
 /** Thrown in the send loop when the server has ended the session (its CLOSE arrived): sending stops. */
 class ServerEndedSession extends Error {}
 
+/** Batches handed to the socket and not yet taken by the kernel, at most (the reader's credits bound them too). */
+const WRITES_IN_FLIGHT = 4;
+
 /**
- * Writes a batch to the socket; resolves once the bytes are handed to the kernel (the write
- * callback), then releases the batch's buffer for reuse.
+ * Writes batches to the socket without waiting for each to be taken: the next batch is queued
+ * behind the previous one, so the socket never runs dry between batches (reading and sending
+ * overlap fully). A batch's buffer is released for reuse once the kernel has it (the write
+ * callback); `write` waits only while WRITES_IN_FLIGHT batches are queued, `drain` until all are
+ * taken. The time spent waiting is the send wait phase (the server's pace).
  */
-function writeRaw(socket: Socket, batch: EncodedBatch, serverEnded: () => boolean, phases: ClientPhases): Promise<void> {
-  if (serverEnded()) return Promise.reject(new ServerEndedSession('the server ended the session'));
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    if (socket.destroyed || socket.writableEnded) return reject(new Error('connection closed'));
-    socket.write(batch.bytes, (err) => {
-      phases.sendWaitMs += performance.now() - t0;
-      if (err) return reject(err);
-      batch.release?.();
-      resolve();
+class BatchWriter {
+  private inFlight = 0;
+  private failed: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly socket: Socket, private readonly serverEnded: () => boolean, private readonly phases: ClientPhases) {}
+
+  async write(batch: EncodedBatch): Promise<void> {
+    if (this.serverEnded()) throw new ServerEndedSession('the server ended the session');
+    if (this.failed) throw this.failed;
+    if (this.socket.destroyed || this.socket.writableEnded) throw new Error('connection closed');
+    this.inFlight++;
+    this.socket.write(batch.bytes, (err) => {
+      this.inFlight--;
+      if (err) this.failed ??= err;
+      else batch.release?.();
+      const w = this.wake;
+      this.wake = null;
+      w?.();
     });
-  });
+    await this.waitUntil(WRITES_IN_FLIGHT - 1);
+  }
+
+  /** Waits until every batch written is taken by the kernel. */
+  drain(): Promise<void> {
+    return this.waitUntil(0);
+  }
+
+  private async waitUntil(maxInFlight: number): Promise<void> {
+    if (this.inFlight > maxInFlight && !this.failed) {
+      const t0 = performance.now();
+      while (this.inFlight > maxInFlight && !this.failed) await new Promise<void>((r) => (this.wake = r));
+      this.phases.sendWaitMs += performance.now() - t0;
+    }
+    if (this.failed) throw this.failed;
+  }
 }
 
 export async function runClient(o: ClientOptions): Promise<ClientSummary> {
@@ -146,6 +180,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
   const outputFormat = outputFormatFor(outfile, o.outputFormat);
   if (isMrdV2Input(o.filename)) {
     if (o.earlyReader) void o.earlyReader.source.then((s) => s.close(), () => undefined);
+    const { runV2Client } = await import('./v2-session.js');
     return runV2Client({ ...o, outputFormat }, outfile);
   }
   const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0 };
@@ -194,7 +229,10 @@ async function openInput(o: ClientOptions): Promise<InputSource> {
     const large = statSync(o.filename).size >= WORKER_READ_MIN_BYTES;
     const early = o.earlyReader && o.earlyReader.filename === o.filename && o.readerEntry && large ? o.earlyReader : null;
     if (o.earlyReader && !early) void o.earlyReader.source.then((s) => s.close(), () => undefined);
-    return early ? await early.source : o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
+    if (early) return await early.source;
+    if (o.readerEntry && large) return await WorkerInputSource.open(o.readerEntry, o.filename);
+    const { LocalInputSource } = await import('./input-file-reader.js');
+    return await LocalInputSource.open(o.filename);
   } catch (err) {
     throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
   }
@@ -246,7 +284,7 @@ async function connectSession(o: ClientOptions, outfile: string, format: OutputF
   logger.info(`Connecting to MRD server at ${o.address}:${o.port}`);
   const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
   const conn = new SocketConnection(socket);
-  const results = format === 'hdf5' ? new ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new V2ResultsWriter(outfile, format, xml);
+  const results = format === 'hdf5' ? new ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new (await import('./v2-session.js')).V2ResultsWriter(outfile, format, xml);
   try {
     await results.prepare();
   } catch (err) {
@@ -293,7 +331,7 @@ async function sendInput(
   o: ClientOptions, file: InputSource, plan: InputPlan, socket: Socket, conn: SocketConnection, receiver: Receiver, phases: ClientPhases,
 ): Promise<{ sent: ClientSummary['sent']; failed: Error | null }> {
   const sent = { acquisitions: 0, images: 0, waveforms: 0 };
-  const ended = () => receiver.serverEnded;
+  const writer = new BatchWriter(socket, () => receiver.serverEnded, phases);
   const c: MrdConnection = conn;
   const { group } = plan;
   try {
@@ -316,10 +354,11 @@ async function sendInput(
         const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
         await conn.flush();
         for await (const chunk of file.stream('waveforms', group)) {
-          await writeRaw(socket, chunk, ended, phases);
+          await writer.write(chunk);
           sent.waveforms += chunk.count;
           bar?.update(sent.waveforms);
         }
+        await writer.drain();
         bar?.finish();
       } else {
         logger.info('Waveform data present, but send-waveforms option turned off');
@@ -332,10 +371,11 @@ async function sendInput(
       // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
       await conn.flush();
       for await (const chunk of file.stream('acquisitions', group)) {
-        await writeRaw(socket, chunk, ended, phases);
+        await writer.write(chunk);
         sent.acquisitions += chunk.count;
         bar?.update(sent.acquisitions);
       }
+      await writer.drain();
       bar?.finish();
     }
     if (plan.imageSeries.length > 0) {
@@ -344,9 +384,10 @@ async function sendInput(
         logger.info(`Reading images from '/${group}/${series}'`);
         await conn.flush();
         for await (const chunk of file.stream('images', group, series)) {
-          await writeRaw(socket, chunk, ended, phases);
+          await writer.write(chunk);
           sent.images += chunk.count;
         }
+        await writer.drain();
       }
     }
     if (!receiver.serverEnded) await c.sendClose();
@@ -384,7 +425,8 @@ async function finishResults(
   else if (receiver.failed) failure = `receiving results failed after ${what}: ${receiver.failed.message}`;
   else if (!receiver.closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
   else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
-  const keep = !failure || (results.receivedData && !(results instanceof V2ResultsWriter));
+  // an HDF5 group keeps what arrived, marked incomplete; an MRD v2 file has no such mark
+  const keep = !failure || (results.receivedData && results instanceof ResultsWriter);
   if (keep) await results.finish(xml, failure ?? undefined);
   else await results.close();
 
