@@ -202,13 +202,16 @@ function printPhases(label, r) {
     ['server encode back', s.encodeMs],
     ['client receive (decode)', c.decodeMs],
     ['client results (store, write)', c.resultsMs],
+    ['client set-up (reader boot, describe, connect)', c.setupMs],
+    ['client waits for its reader (next batch)', c.readerWaitMs],
+    ['client finish (last byte sent -> end of run)', c.finishMs],
     ['client run (inside the process)', c.wallMs],
     ['client start-up and exit (outside the run)', wall - c.wallMs],
   ];
   console.log(`${label}: phases of the best run (${wall.toFixed(0)} ms wall; phases overlap, share = busy / wall)`);
   for (const [name, ms] of rows) {
     if (ms === undefined) continue;
-    console.log(`  ${name.padEnd(44)} ${String(Math.round(ms)).padStart(7)} ms  ${((100 * ms) / wall).toFixed(0).padStart(4)}%`);
+    console.log(`  ${name.padEnd(47)} ${String(Math.round(ms)).padStart(7)} ms  ${((100 * ms) / wall).toFixed(0).padStart(4)}%`);
   }
 }
 

@@ -20,6 +20,7 @@ import { WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputS
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
+import { BatchWriter, ServerEndedSession } from './batch-writer.js';
 import { isMrdV2Input, outputFormatFor, type OutputFormat } from './output-format.js';
 // MRD v2 sessions and outputs (v2-session.ts, the v2 codecs) and reading on this thread
 // (input-file-reader.ts, the HDF5 reader) are loaded when a run needs them: the CLI's start-up
@@ -68,7 +69,9 @@ export interface EarlyInputReader {
  * Where a run's time went (ms; phases overlap, as reading, sending and receiving run at once):
  * reading the input file and encoding it (input-source.ts; on the reader thread for large
  * files), waiting for the socket to take the bytes written (the server's pace), decoding what
- * came back, storing it (results-writer.ts), and the whole run.
+ * came back, storing it (results-writer.ts), and the whole run. On this thread's time line:
+ * setting up (the input open, its reader booted, described, the connection made), waiting for
+ * the reader's next batch, and finishing (from the last byte sent to the end of the run).
  */
 export interface ClientPhases {
   readMs: number;
@@ -77,6 +80,9 @@ export interface ClientPhases {
   decodeMs: number;
   resultsMs: number;
   wallMs: number;
+  setupMs: number;
+  readerWaitMs: number;
+  finishMs: number;
 }
 
 export interface ClientSummary {
@@ -122,54 +128,18 @@ export function defaultOutfile(filename: string): string {
   return base + '_results' + ext;
 }
 
-/** Thrown in the send loop when the server has ended the session (its CLOSE arrived): sending stops. */
-class ServerEndedSession extends Error {}
-
-/** Batches handed to the socket and not yet taken by the kernel, at most (the reader's credits bound them too). */
-const WRITES_IN_FLIGHT = 4;
-
-/**
- * Writes batches to the socket without waiting for each to be taken: the next batch is queued
- * behind the previous one, so the socket never runs dry between batches (reading and sending
- * overlap fully). A batch's buffer is released for reuse once the kernel has it (the write
- * callback); `write` waits only while WRITES_IN_FLIGHT batches are queued, `drain` until all are
- * taken. The time spent waiting is the send wait phase (the server's pace).
- */
-class BatchWriter {
-  private inFlight = 0;
-  private failed: Error | null = null;
-  private wake: (() => void) | null = null;
-
-  constructor(private readonly socket: Socket, private readonly serverEnded: () => boolean, private readonly phases: ClientPhases) {}
-
-  async write(batch: EncodedBatch): Promise<void> {
-    if (this.serverEnded()) throw new ServerEndedSession('the server ended the session');
-    if (this.failed) throw this.failed;
-    if (this.socket.destroyed || this.socket.writableEnded) throw new Error('connection closed');
-    this.inFlight++;
-    this.socket.write(batch.bytes, (err) => {
-      this.inFlight--;
-      if (err) this.failed ??= err;
-      else batch.release?.();
-      const w = this.wake;
-      this.wake = null;
-      w?.();
-    });
-    await this.waitUntil(WRITES_IN_FLIGHT - 1);
-  }
-
-  /** Waits until every batch written is taken by the kernel. */
-  drain(): Promise<void> {
-    return this.waitUntil(0);
-  }
-
-  private async waitUntil(maxInFlight: number): Promise<void> {
-    if (this.inFlight > maxInFlight && !this.failed) {
+/** The batches of `batches`, the time spent waiting for each added to the reader wait phase. */
+async function* timedBatches(batches: AsyncGenerator<EncodedBatch>, phases: ClientPhases): AsyncGenerator<EncodedBatch> {
+  try {
+    for (;;) {
       const t0 = performance.now();
-      while (this.inFlight > maxInFlight && !this.failed) await new Promise<void>((r) => (this.wake = r));
-      this.phases.sendWaitMs += performance.now() - t0;
+      const next = await batches.next();
+      phases.readerWaitMs += performance.now() - t0;
+      if (next.done) return;
+      yield next.value;
     }
-    if (this.failed) throw this.failed;
+  } finally {
+    await batches.return(undefined);
   }
 }
 
@@ -183,7 +153,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const { runV2Client } = await import('./v2-session.js');
     return runV2Client({ ...o, outputFormat }, outfile);
   }
-  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0 };
+  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0, setupMs: 0, readerWaitMs: 0, finishMs: 0 };
   const started = performance.now();
   const file = await openInput(o);
   let closing: Promise<void> | null = null;
@@ -192,8 +162,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const plan = await planInput(file, o);
     const { socket, conn, results } = await connectSession(o, outfile, outputFormat, plan.xml);
     // dispatch: results are received while the input is sent
+    phases.setupMs = performance.now() - started;
     const receiver = startReceiving(conn, results, phases);
     const sending = await sendInput(o, file, plan, socket, conn, receiver, phases);
+    const sentAt = performance.now();
     // clean-up: everything is read, the input reader shuts down while the results come in
     closing = file.close();
     logger.debug('Waiting for threads to finish');
@@ -212,6 +184,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     } finally {
       phases.resultsMs += performance.now() - t0;
       phases.wallMs = performance.now() - started;
+      phases.finishMs = performance.now() - sentAt;
     }
   } finally {
     await (closing ?? file.close());
@@ -353,7 +326,7 @@ async function sendInput(
         logger.info(`Found ${plan.waveformCount} waveforms`);
         const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
         await conn.flush();
-        for await (const chunk of file.stream('waveforms', group)) {
+        for await (const chunk of timedBatches(file.stream('waveforms', group), phases)) {
           await writer.write(chunk);
           sent.waveforms += chunk.count;
           bar?.update(sent.waveforms);
@@ -370,7 +343,7 @@ async function sendInput(
       const bar = o.progress ? new ProgressBar('Sending acquisitions', plan.acquisitionCount) : null;
       // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
       await conn.flush();
-      for await (const chunk of file.stream('acquisitions', group)) {
+      for await (const chunk of timedBatches(file.stream('acquisitions', group), phases)) {
         await writer.write(chunk);
         sent.acquisitions += chunk.count;
         bar?.update(sent.acquisitions);
@@ -383,7 +356,7 @@ async function sendInput(
       for (const series of plan.imageSeries) {
         logger.info(`Reading images from '/${group}/${series}'`);
         await conn.flush();
-        for await (const chunk of file.stream('images', group, series)) {
+        for await (const chunk of timedBatches(file.stream('images', group, series), phases)) {
           await writer.write(chunk);
           sent.images += chunk.count;
         }
