@@ -204,6 +204,7 @@ function printPhases(label, r) {
     ['client results (store, write)', c.resultsMs],
     ['client set-up (reader boot, describe, connect)', c.setupMs],
     ['client waits for its reader (next batch)', c.readerWaitMs],
+    ['client socket idle (nothing read to send)', c.socketIdleMs],
     ['client finish (last byte sent -> end of run)', c.finishMs],
     ['client run (inside the process)', c.wallMs],
     ['client start-up and exit (outside the run)', wall - c.wallMs],

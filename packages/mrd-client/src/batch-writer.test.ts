@@ -32,7 +32,7 @@ describe('BatchWriter', () => {
   it('queues batches back to back (three without waiting), waits at the fourth, releases each once taken, in order', async () => {
     const socket = fakeSocket();
     const released: number[] = [];
-    const phases = { sendWaitMs: 0 };
+    const phases = { sendWaitMs: 0, socketIdleMs: 0 };
     const w = new BatchWriter(socket as never, () => false, phases);
     const batch = (n: number) => ({ bytes: new Uint8Array([n]), count: 1, release: () => released.push(n) });
     for (const n of [1, 2, 3]) expect(await settled(w.write(batch(n)))).toBe(true);
@@ -54,13 +54,13 @@ describe('BatchWriter', () => {
 
   it('reports a failed write at the next write or drain, and stops when the server has ended the session', async () => {
     const socket = fakeSocket();
-    const w = new BatchWriter(socket as never, () => false, { sendWaitMs: 0 });
+    const w = new BatchWriter(socket as never, () => false, { sendWaitMs: 0, socketIdleMs: 0 });
     await w.write({ bytes: new Uint8Array([1]), count: 1 });
     socket.take(new Error('EPIPE'));
     await expect(w.write({ bytes: new Uint8Array([2]), count: 1 })).rejects.toThrow('EPIPE');
     await expect(w.drain()).rejects.toThrow('EPIPE');
     let ended = false;
-    const w2 = new BatchWriter(fakeSocket() as never, () => ended, { sendWaitMs: 0 });
+    const w2 = new BatchWriter(fakeSocket() as never, () => ended, { sendWaitMs: 0, socketIdleMs: 0 });
     await w2.write({ bytes: new Uint8Array([1]), count: 1 });
     ended = true;
     await expect(w2.write({ bytes: new Uint8Array([2]), count: 1 })).rejects.toBeInstanceOf(ServerEndedSession);

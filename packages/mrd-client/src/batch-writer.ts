@@ -17,22 +17,33 @@ const WRITES_IN_FLIGHT = 4;
  * behind the previous one, so the socket never runs dry between batches (reading and sending
  * overlap fully). A batch's buffer is released for reuse once the kernel has it (the write
  * callback); `write` waits only while WRITES_IN_FLIGHT batches are queued, `drain` until all are
- * taken. The time spent waiting is the send wait phase (the server's pace).
+ * taken. The time spent waiting is the send wait phase (the server's pace); the time between
+ * the socket taking all it was given and the next batch (the reader's pace) is the socket idle
+ * phase.
  */
 export class BatchWriter {
   private inFlight = 0;
   private failed: Error | null = null;
   private wake: (() => void) | null = null;
+  /** When the last batch in flight was taken (nothing left to send), until the next write. */
+  private idleSince: number | null = null;
 
-  constructor(private readonly socket: Pick<Socket, 'write' | 'destroyed' | 'writableEnded'>, private readonly serverEnded: () => boolean, private readonly phases: { sendWaitMs: number }) {}
+  constructor(
+    private readonly socket: Pick<Socket, 'write' | 'destroyed' | 'writableEnded'>,
+    private readonly serverEnded: () => boolean,
+    private readonly phases: { sendWaitMs: number; socketIdleMs: number },
+  ) {}
 
   async write(batch: EncodedBatch): Promise<void> {
     if (this.serverEnded()) throw new ServerEndedSession('the server ended the session');
     if (this.failed) throw this.failed;
     if (this.socket.destroyed || this.socket.writableEnded) throw new Error('connection closed');
+    if (this.idleSince !== null) this.phases.socketIdleMs += performance.now() - this.idleSince;
+    this.idleSince = null;
     this.inFlight++;
     this.socket.write(batch.bytes, (err) => {
       this.inFlight--;
+      if (this.inFlight === 0) this.idleSince = performance.now();
       if (err) this.failed ??= err;
       else batch.release?.();
       const w = this.wake;

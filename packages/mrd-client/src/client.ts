@@ -71,7 +71,9 @@ export interface EarlyInputReader {
  * files), waiting for the socket to take the bytes written (the server's pace), decoding what
  * came back, storing it (results-writer.ts), and the whole run. On this thread's time line:
  * setting up (the input open, its reader booted, described, the connection made), waiting for
- * the reader's next batch, and finishing (from the last byte sent to the end of the run).
+ * the reader's next batch (the socket may still be sending earlier ones meanwhile), the socket
+ * idle for want of the next batch (batch-writer.ts), and finishing (from the last byte sent to
+ * the end of the run).
  */
 export interface ClientPhases {
   readMs: number;
@@ -82,6 +84,7 @@ export interface ClientPhases {
   wallMs: number;
   setupMs: number;
   readerWaitMs: number;
+  socketIdleMs: number;
   finishMs: number;
 }
 
@@ -153,7 +156,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const { runV2Client } = await import('./v2-session.js');
     return runV2Client({ ...o, outputFormat }, outfile);
   }
-  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0, setupMs: 0, readerWaitMs: 0, finishMs: 0 };
+  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0, setupMs: 0, readerWaitMs: 0, socketIdleMs: 0, finishMs: 0 };
   const started = performance.now();
   const file = await openInput(o);
   let closing: Promise<void> | null = null;
