@@ -137,22 +137,37 @@ function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: numb
   }
 }
 
-/** Reads on the calling thread. */
+/**
+ * Reads on the calling thread, as the worker does: mrd-core's own HDF5 decoders first, MrdFile
+ * (h5wasm, loaded then) for what they do not read, and for waveforms and images.
+ */
 export class LocalInputSource implements InputSource {
   readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
-  readonly reader: InputReaderInfo = { thread: 'main', hdf5Runtime: true };
-  private constructor(private readonly file: MrdFile) {}
+  readonly reader: InputReaderInfo = { thread: 'main', hdf5Runtime: false };
+  private h5: Promise<MrdFile> | null = null;
+  private constructor(private readonly path: string, private readonly native: NativeMrdIndex | null, private readonly groupNames: string[]) {}
   static async open(path: string): Promise<LocalInputSource> {
-    return new LocalInputSource(await MrdFile.open(path));
+    const native = await NativeMrdIndex.open(path);
+    if (native) return new LocalInputSource(path, native, native.groups());
+    const src = new LocalInputSource(path, null, []);
+    src.groupNames.push(...(await src.file()).groups());
+    return src;
+  }
+  private file(): Promise<MrdFile> {
+    this.h5 ??= MrdFile.open(this.path).then((f) => {
+      this.reader.hdf5Runtime = h5runtimeLoaded();
+      return f;
+    });
+    return this.h5;
   }
   groups(): string[] {
-    return this.file.groups();
+    return this.groupNames;
   }
   async describe(group: string): Promise<GroupInfo> {
-    return describeGroup(this.file, group);
+    return (this.native && (await describeGroupNative(this.native, group))) || describeGroup(await this.file(), group);
   }
   async *stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch> {
-    const wire = kind === 'acquisitions' ? await this.file.acquisitionWireReader(group) : null;
+    const wire = kind === 'acquisitions' ? (this.native && (await this.native.acquisitionWireReader(group))) || (await (await this.file()).acquisitionWireReader(group)) : null;
     if (wire) {
       // buffers come back once written (release), as on the worker
       const free: ArrayBuffer[] = [];
@@ -174,7 +189,7 @@ export class LocalInputSource implements InputSource {
         await new Promise<void>((r) => setImmediate(r));
       }
     }
-    const gen = messageBatches(this.file, kind, group, series);
+    const gen = messageBatches(await this.file(), kind, group, series);
     for (;;) {
       const t0 = performance.now();
       const r = await gen.next();
@@ -187,7 +202,8 @@ export class LocalInputSource implements InputSource {
     }
   }
   async close(): Promise<void> {
-    this.file.close();
+    this.native?.close();
+    if (this.h5) await this.h5.then((f) => f.close(), () => undefined);
   }
 }
 
