@@ -55,6 +55,12 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // `mrdBuild.splitting: true`: what a tool loads with import() goes into chunks of its own
+    // (dist/<name>-<hash>.js, beside the entries so import.meta.url stays in dist/), and code its
+    // entries share into a shared chunk, so the start-up of the main entry compiles and loads only
+    // what it imports statically.
+    splitting: pkg.mrdBuild?.splitting === true,
+    chunkNames: '[name]-[hash]',
     sourcemap: true,
     logLevel: 'warning',
     // the tool's own version for --version (mrd-core cli toolVersion), never a package.json found at run time
@@ -86,9 +92,9 @@ for (const dir of readdirSync(join(root, 'packages'))) {
       delete present['recon-worker'];
     }
   }
-  for (const entry of Object.keys(present)) {
-    const out = join(pkgDir, 'dist', `${entry}.js`);
-    if (!existsSync(out)) continue;
+  const outputs = existsSync(join(pkgDir, 'dist')) ? readdirSync(join(pkgDir, 'dist')).filter((f) => f.endsWith('.js')) : [];
+  for (const file of outputs) {
+    const out = join(pkgDir, 'dist', file);
     for (const m of readFileSync(out, 'utf8').matchAll(/\brequire\d*(?:\.resolve)?\(\s*["'`]([^"'`./][^"'`]*)["'`]\s*[,)]/g)) {
       const spec = m[1];
       if (spec.startsWith('node:') || builtin.has(spec)) continue;

@@ -35,10 +35,10 @@
 // Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--no-python] [--no-invertcontrast]
 //          [--client-cli <cli.js>] [--server-cli <cli.js>]
 // --client-cli/--server-cli time other builds of the pair (e.g. an earlier commit's dist/cli.js,
-// copied with its dist/input-reader.js into that package's node_modules/ so its packages
+// copied with the rest of its dist/*.js into that package's node_modules/ so its packages
 // resolve), for before/after comparisons in one machine state.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -58,10 +58,11 @@ function privateCopy(pkg) {
   }
   const dir = join(root, 'packages', pkg, 'node_modules', '.mrd-bench');
   mkdirSync(dir, { recursive: true });
-  copyFileSync(src, join(dir, 'cli.js'));
-  // Workers started from the CLI (mrd-client's input reader) sit beside it.
-  const reader = join(root, 'packages', pkg, 'dist', 'input-reader.js');
-  if (existsSync(reader)) copyFileSync(reader, join(dir, 'input-reader.js'));
+  // Workers started from the CLI (mrd-client's input reader) and the chunks it loads (a split
+  // build: dist/<name>-<hash>.js) sit beside it.
+  for (const f of readdirSync(join(root, 'packages', pkg, 'dist'))) {
+    if (f.endsWith('.js')) copyFileSync(join(root, 'packages', pkg, 'dist', f), join(dir, f));
+  }
   return join(dir, 'cli.js');
 }
 function argValue(name) {
@@ -201,13 +202,17 @@ function printPhases(label, r) {
     ['server encode back', s.encodeMs],
     ['client receive (decode)', c.decodeMs],
     ['client results (store, write)', c.resultsMs],
+    ['client set-up (reader boot, describe, connect)', c.setupMs],
+    ['client waits for its reader (next batch)', c.readerWaitMs],
+    ['client socket idle (nothing read to send)', c.socketIdleMs],
+    ['client finish (last byte sent -> end of run)', c.finishMs],
     ['client run (inside the process)', c.wallMs],
     ['client start-up and exit (outside the run)', wall - c.wallMs],
   ];
   console.log(`${label}: phases of the best run (${wall.toFixed(0)} ms wall; phases overlap, share = busy / wall)`);
   for (const [name, ms] of rows) {
     if (ms === undefined) continue;
-    console.log(`  ${name.padEnd(44)} ${String(Math.round(ms)).padStart(7)} ms  ${((100 * ms) / wall).toFixed(0).padStart(4)}%`);
+    console.log(`  ${name.padEnd(47)} ${String(Math.round(ms)).padStart(7)} ms  ${((100 * ms) / wall).toFixed(0).padStart(4)}%`);
   }
 }
 

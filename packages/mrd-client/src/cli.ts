@@ -14,12 +14,13 @@ import { runClient, defaultOutfile, ClientInputError, startInputReaderEarly, typ
 import { inputFileBeforeParsing } from './early-input.js';
 import { pythonNowString } from './out-group.js';
 import { ConnectError } from './connect.js';
-import { writePreviews } from './previews.js';
-import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
+import type { ReaderBootData } from './input-source.js';
 import { terminalLogSink } from './status-line.js';
 import { isBatch } from './batch/batch-inputs.js';
-import { defaultOutputFormat, type OutputFormat } from './v2-session.js';
-import { runBatchFromCli } from './batch/batch-cli.js';
+import { defaultOutputFormat, type OutputFormat } from './output-format.js';
+// Loaded when used, not at start-up (a single session does not need them): a batch
+// (batch/batch-cli.ts), the GIF previews (previews.ts: mrd2gif, gifenc, pngjs, the XML header
+// parser) and the input reader when this file is the worker's script (input-file-reader.ts).
 
 /** The input-reader worker's script: its own small bundle when present, else this file. */
 function readerEntry(): string {
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
   if (isBatch(positionals)) {
     if (argv.mrd2gif) throw new CliUsageError('mrd-client: error: --mrd2gif applies to a single input (run mrd2gif on the outputs of a batch)', 'usage: mrd-client [options] <filename...> (mrd-client --help lists the options)');
     if (earlyReader) void earlyReader.source.then((s) => s.close(), () => undefined);
+    const { runBatchFromCli } = await import('./batch/batch-cli.js');
     return runBatchFromCli({
       positionals, outDir: argv.outfile, group: argv['out-group'], jobs: argv.jobs, retries: argv.retries, skipExisting: argv['skip-existing'],
       verbose: argv.verbose, quiet: argv.quiet, logfile: argv.logfile,
@@ -139,6 +141,7 @@ async function main(): Promise<number> {
   if (argv.mrd2gif) {
     logger.info('Calling mrd2gif...');
     try {
+      const { writePreviews } = await import('./previews.js');
       await writePreviews(summary.outfile, summary.outGroup, argv.quiet);
     } catch (err) {
       logger.error(`Failed to write previews: ${(err as Error).message}`);
@@ -150,7 +153,7 @@ async function main(): Promise<number> {
 
 const boot = (isMainThread ? null : workerData) as ReaderBootData | null;
 if (boot?.kind === 'mrd-client-input-reader') {
-  void runInputReaderWorker(boot);
+  void import('./input-file-reader.js').then((m) => m.runInputReaderWorker(boot));
 } else {
   main().then(
     (code) => process.exit(code),

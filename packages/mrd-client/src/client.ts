@@ -16,11 +16,16 @@ import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
-import { LocalInputSource, WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputSource } from './input-source.js';
+import { WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputSource } from './input-source.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
-import { isMrdV2Input, outputFormatFor, runV2Client, V2ResultsWriter, type OutputFormat } from './v2-session.js';
+import { BatchWriter, ServerEndedSession } from './batch-writer.js';
+import { isMrdV2Input, outputFormatFor, type OutputFormat } from './output-format.js';
+// MRD v2 sessions and outputs (v2-session.ts, the v2 codecs) and reading on this thread
+// (input-file-reader.ts, the HDF5 reader) are loaded when a run needs them: the CLI's start-up
+// loads neither.
+import type { V2ResultsWriter } from './v2-session.js';
 
 /** Where a session's results go: an HDF5 group (ResultsWriter) or an MRD v2 file (v2-session.ts). */
 type Results = ResultsWriter | V2ResultsWriter;
@@ -64,7 +69,11 @@ export interface EarlyInputReader {
  * Where a run's time went (ms; phases overlap, as reading, sending and receiving run at once):
  * reading the input file and encoding it (input-source.ts; on the reader thread for large
  * files), waiting for the socket to take the bytes written (the server's pace), decoding what
- * came back, storing it (results-writer.ts), and the whole run.
+ * came back, storing it (results-writer.ts), and the whole run. On this thread's time line:
+ * setting up (the input open, its reader booted, described, the connection made), waiting for
+ * the reader's next batch (the socket may still be sending earlier ones meanwhile), the socket
+ * idle for want of the next batch (batch-writer.ts), and finishing (from the last byte sent to
+ * the end of the run).
  */
 export interface ClientPhases {
   readMs: number;
@@ -73,6 +82,10 @@ export interface ClientPhases {
   decodeMs: number;
   resultsMs: number;
   wallMs: number;
+  setupMs: number;
+  readerWaitMs: number;
+  socketIdleMs: number;
+  finishMs: number;
 }
 
 export interface ClientSummary {
@@ -118,25 +131,19 @@ export function defaultOutfile(filename: string): string {
   return base + '_results' + ext;
 }
 
-/** Thrown in the send loop when the server has ended the session (its CLOSE arrived): sending stops. */
-class ServerEndedSession extends Error {}
-
-/**
- * Writes a batch to the socket; resolves once the bytes are handed to the kernel (the write
- * callback), then releases the batch's buffer for reuse.
- */
-function writeRaw(socket: Socket, batch: EncodedBatch, serverEnded: () => boolean, phases: ClientPhases): Promise<void> {
-  if (serverEnded()) return Promise.reject(new ServerEndedSession('the server ended the session'));
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    if (socket.destroyed || socket.writableEnded) return reject(new Error('connection closed'));
-    socket.write(batch.bytes, (err) => {
-      phases.sendWaitMs += performance.now() - t0;
-      if (err) return reject(err);
-      batch.release?.();
-      resolve();
-    });
-  });
+/** The batches of `batches`, the time spent waiting for each added to the reader wait phase. */
+async function* timedBatches(batches: AsyncGenerator<EncodedBatch>, phases: ClientPhases): AsyncGenerator<EncodedBatch> {
+  try {
+    for (;;) {
+      const t0 = performance.now();
+      const next = await batches.next();
+      phases.readerWaitMs += performance.now() - t0;
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await batches.return(undefined);
+  }
 }
 
 export async function runClient(o: ClientOptions): Promise<ClientSummary> {
@@ -146,9 +153,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
   const outputFormat = outputFormatFor(outfile, o.outputFormat);
   if (isMrdV2Input(o.filename)) {
     if (o.earlyReader) void o.earlyReader.source.then((s) => s.close(), () => undefined);
+    const { runV2Client } = await import('./v2-session.js');
     return runV2Client({ ...o, outputFormat }, outfile);
   }
-  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0 };
+  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0, setupMs: 0, readerWaitMs: 0, socketIdleMs: 0, finishMs: 0 };
   const started = performance.now();
   const file = await openInput(o);
   let closing: Promise<void> | null = null;
@@ -157,8 +165,10 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const plan = await planInput(file, o);
     const { socket, conn, results } = await connectSession(o, outfile, outputFormat, plan.xml);
     // dispatch: results are received while the input is sent
+    phases.setupMs = performance.now() - started;
     const receiver = startReceiving(conn, results, phases);
     const sending = await sendInput(o, file, plan, socket, conn, receiver, phases);
+    const sentAt = performance.now();
     // clean-up: everything is read, the input reader shuts down while the results come in
     closing = file.close();
     logger.debug('Waiting for threads to finish');
@@ -177,6 +187,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     } finally {
       phases.resultsMs += performance.now() - t0;
       phases.wallMs = performance.now() - started;
+      phases.finishMs = performance.now() - sentAt;
     }
   } finally {
     await (closing ?? file.close());
@@ -194,7 +205,10 @@ async function openInput(o: ClientOptions): Promise<InputSource> {
     const large = statSync(o.filename).size >= WORKER_READ_MIN_BYTES;
     const early = o.earlyReader && o.earlyReader.filename === o.filename && o.readerEntry && large ? o.earlyReader : null;
     if (o.earlyReader && !early) void o.earlyReader.source.then((s) => s.close(), () => undefined);
-    return early ? await early.source : o.readerEntry && large ? await WorkerInputSource.open(o.readerEntry, o.filename) : await LocalInputSource.open(o.filename);
+    if (early) return await early.source;
+    if (o.readerEntry && large) return await WorkerInputSource.open(o.readerEntry, o.filename);
+    const { LocalInputSource } = await import('./input-file-reader.js');
+    return await LocalInputSource.open(o.filename);
   } catch (err) {
     throw new ClientInputError(`Not a valid dataset: ${o.filename} (${(err as Error).message})`);
   }
@@ -246,7 +260,7 @@ async function connectSession(o: ClientOptions, outfile: string, format: OutputF
   logger.info(`Connecting to MRD server at ${o.address}:${o.port}`);
   const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
   const conn = new SocketConnection(socket);
-  const results = format === 'hdf5' ? new ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new V2ResultsWriter(outfile, format, xml);
+  const results = format === 'hdf5' ? new ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new (await import('./v2-session.js')).V2ResultsWriter(outfile, format, xml);
   try {
     await results.prepare();
   } catch (err) {
@@ -293,7 +307,7 @@ async function sendInput(
   o: ClientOptions, file: InputSource, plan: InputPlan, socket: Socket, conn: SocketConnection, receiver: Receiver, phases: ClientPhases,
 ): Promise<{ sent: ClientSummary['sent']; failed: Error | null }> {
   const sent = { acquisitions: 0, images: 0, waveforms: 0 };
-  const ended = () => receiver.serverEnded;
+  const writer = new BatchWriter(socket, () => receiver.serverEnded, phases);
   const c: MrdConnection = conn;
   const { group } = plan;
   try {
@@ -315,11 +329,12 @@ async function sendInput(
         logger.info(`Found ${plan.waveformCount} waveforms`);
         const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
         await conn.flush();
-        for await (const chunk of file.stream('waveforms', group)) {
-          await writeRaw(socket, chunk, ended, phases);
+        for await (const chunk of timedBatches(file.stream('waveforms', group), phases)) {
+          await writer.write(chunk);
           sent.waveforms += chunk.count;
           bar?.update(sent.waveforms);
         }
+        await writer.drain();
         bar?.finish();
       } else {
         logger.info('Waveform data present, but send-waveforms option turned off');
@@ -331,11 +346,12 @@ async function sendInput(
       const bar = o.progress ? new ProgressBar('Sending acquisitions', plan.acquisitionCount) : null;
       // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
       await conn.flush();
-      for await (const chunk of file.stream('acquisitions', group)) {
-        await writeRaw(socket, chunk, ended, phases);
+      for await (const chunk of timedBatches(file.stream('acquisitions', group), phases)) {
+        await writer.write(chunk);
         sent.acquisitions += chunk.count;
         bar?.update(sent.acquisitions);
       }
+      await writer.drain();
       bar?.finish();
     }
     if (plan.imageSeries.length > 0) {
@@ -343,10 +359,11 @@ async function sendInput(
       for (const series of plan.imageSeries) {
         logger.info(`Reading images from '/${group}/${series}'`);
         await conn.flush();
-        for await (const chunk of file.stream('images', group, series)) {
-          await writeRaw(socket, chunk, ended, phases);
+        for await (const chunk of timedBatches(file.stream('images', group, series), phases)) {
+          await writer.write(chunk);
           sent.images += chunk.count;
         }
+        await writer.drain();
       }
     }
     if (!receiver.serverEnded) await c.sendClose();
@@ -384,7 +401,8 @@ async function finishResults(
   else if (receiver.failed) failure = `receiving results failed after ${what}: ${receiver.failed.message}`;
   else if (!receiver.closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
   else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
-  const keep = !failure || (results.receivedData && !(results instanceof V2ResultsWriter));
+  // an HDF5 group keeps what arrived, marked incomplete; an MRD v2 file has no such mark
+  const keep = !failure || (results.receivedData && results instanceof ResultsWriter);
   if (keep) await results.finish(xml, failure ?? undefined);
   else await results.close();
 

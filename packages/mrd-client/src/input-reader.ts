@@ -3,6 +3,7 @@
  * so the worker loads only what reading and encoding need, not the whole CLI.
  */
 import { workerData } from 'node:worker_threads';
-import { runInputReaderWorker, type ReaderBootData } from './input-source.js';
+import type { ReaderBootData } from './input-source.js';
+import { runInputReaderWorker } from './input-file-reader.js';
 
 void runInputReaderWorker(workerData as ReaderBootData);

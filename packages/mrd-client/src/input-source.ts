@@ -1,34 +1,16 @@
 /**
- * The client's input file, read off the main thread.
+ * The client's input file, read off the main thread: the main thread's side (the protocol with
+ * the reader and `WorkerInputSource`), which loads none of the reading code.
  *
- * HDF5 reads (h5wasm) are synchronous: on the main thread every batch read would block the event
- * loop, the socket would not be fed meanwhile and the server would wait. So a worker thread opens
- * the file, answers the metadata questions (groups, members, header, counts, configAdditional)
- * and streams acquisitions, waveforms and images already encoded as MRD wire bytes, at most two
- * batches ahead (bounded memory); the main thread only writes those bytes to the socket. The main
- * thread never loads the HDF5 runtime at all (one copy less in memory).
- *
- * Acquisitions are read straight from the file into the batch buffer where mrd-core's direct
- * reader applies (`MrdFile.acquisitionWireReader`: each payload byte copied once, by the
- * kernel), else read through HDF5 and encoded; the bytes are the same.
- *
- * The worker first tries mrd-core's own HDF5 decoders (`NativeMrdIndex`): for the files they
- * read (those of the reference tools, h5py and mrd-core's writer) the groups, the description
- * and the acquisitions come without loading h5wasm at all (its load is most of the worker's
- * start-up). Anything they do not handle is answered through MrdFile (h5wasm, loaded then), as
- * are waveforms and images: the same messages either way.
- *
- * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
+ * HDF5 reads are synchronous: on the main thread every batch read would block the event loop,
+ * the socket would not be fed meanwhile and the server would wait. So a worker thread
+ * (input-file-reader.ts, started from its own small bundle dist/input-reader.js) opens the file,
+ * answers the metadata questions (groups, members, header, counts, configAdditional) and streams
+ * acquisitions, waveforms and images already encoded as MRD wire bytes, a few batches ahead
+ * (bounded memory); the main thread only writes those bytes to the socket. The main thread
+ * never loads the HDF5 reader or runtime for the input (nor, at start-up, the reader's code).
  */
-import { Worker, parentPort } from 'node:worker_threads';
-import type { MrdMessage } from '@mrd-tools/core/connection';
-// The reader and the encoder by their own modules, not the core's index: the worker bundle
-// (dist/input-reader.js) then holds only what reading and encoding need, and starting the
-// worker does not load the XML parser and the rest of the core (about 20 ms before the first
-// byte is read).
-import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
-import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
-import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
+import { Worker } from 'node:worker_threads';
 
 export interface GroupInfo {
   members: string[];
@@ -69,272 +51,25 @@ export interface InputSource {
   close(): Promise<void>;
 }
 
-/**
- * Wire bytes per batch: small enough to keep memory low (with AHEAD batches in flight the
- * client's peak RSS is about 190 MB on a 2 GB input), large enough for few HDF5 calls and
- * messages between threads (16 MB sends 2 GB about a quarter faster than 4 MB did).
- */
-const BATCH_BYTES = 16 * 1024 * 1024;
-const AHEAD = 2;
-
-function describeGroup(file: MrdFile, group: string): GroupInfo {
-  const members = file.list(`/${group}`);
-  return {
-    members,
-    // As the reference: the image_* / images_* groups in HDF5 (name) order.
-    imageSeries: file.imageSeries(group).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-    acquisitionCount: members.includes('data') ? file.acquisitionCount(group) : 0,
-    waveformCount: members.includes('waveforms') ? file.waveformCount(group) : 0,
-    xml: members.includes('xml') ? file.readHeader(group) : undefined,
-    configAdditional: members.includes('configAdditional') ? file.readText(group, 'configAdditional') : undefined,
-  };
-}
-
-/**
- * `describeGroup` from mrd-core's own HDF5 decoders, or null when any part of it is not one
- * they handle (then ask MrdFile).
- */
-async function describeGroupNative(idx: NativeMrdIndex, group: string): Promise<GroupInfo | null> {
-  const list = await idx.members(`/${group}`);
-  if (!list) return null;
-  const members = list.map((m) => m.name);
-  const series = await idx.imageSeries(group);
-  if (!series) return null;
-  const count = async (name: string): Promise<number | null> => {
-    if (!members.includes(name)) return 0;
-    return (await idx.rows(group, name)) ?? null;
-  };
-  const text = async (name: string): Promise<string | undefined | null> => (members.includes(name) ? idx.readText(group, name) : undefined);
-  const acquisitionCount = await count('data');
-  const waveformCount = await count('waveforms');
-  const xml = await text('xml');
-  const configAdditional = await text('configAdditional');
-  if (acquisitionCount === null || waveformCount === null || xml === null || configAdditional === null) return null;
-  return { members, imageSeries: series.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), acquisitionCount, waveformCount, xml, configAdditional };
-}
-
-async function* messageBatches(file: MrdFile, kind: StreamKind, group: string, series?: string): AsyncGenerator<MrdMessage[]> {
-  if (kind === 'acquisitions') {
-    let recordBytes = 0;
-    for await (const first of file.acquisitionBatches(group, { start: 0, end: 1 })) {
-      if (first[0]) recordBytes = 342 + first[0].data.byteLength + first[0].traj.byteLength;
-    }
-    const batchSize = Math.max(1, Math.min(4096, Math.floor(BATCH_BYTES / Math.max(1, recordBytes))));
-    // Payloads are views into the HDF5 runtime's memory (no copy): every consumer encodes a
-    // batch before asking for the next one.
-    for await (const batch of file.acquisitionBatches(group, { batchSize, heapViews: true })) {
-      yield batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }));
-    }
-    return;
-  }
-  let msgs: MrdMessage[] = [];
-  let bytes = 0;
-  if (kind === 'waveforms') {
-    for await (const waveform of file.waveforms(group)) {
-      msgs.push({ type: 'waveform', waveform });
-      bytes += 42 + waveform.data.byteLength;
-      if (bytes >= BATCH_BYTES || msgs.length >= 4096) {
-        yield msgs;
-        msgs = [];
-        bytes = 0;
-      }
-    }
-  } else {
-    for await (const image of file.images(group, series!)) {
-      msgs.push({ type: 'image', image });
-      bytes += 208 + image.attribute.length + image.data.byteLength;
-      if (bytes >= BATCH_BYTES || msgs.length >= 4096) {
-        yield msgs;
-        msgs = [];
-        bytes = 0;
-      }
-    }
-  }
-  if (msgs.length) yield msgs;
-}
-
-/**
- * Fills batches of acquisitions read straight into wire bytes (see the file header): `take`
- * gives a buffer of at least `min` bytes for the next batch; yields the batch and its length.
- */
-function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: number) => ArrayBuffer): Generator<{ buf: ArrayBuffer; length: number; count: number }> {
-  for (let at = 0; at < wire.rows; ) {
-    let buf = take(BATCH_BYTES);
-    let r = wire.fill(at, 4096, new Uint8Array(buf), 0);
-    if (r.rows === 0) {
-      // one message larger than a batch buffer: a buffer of its own
-      buf = take(r.needed);
-      r = wire.fill(at, 1, new Uint8Array(buf), 0);
-    }
-    at += r.rows;
-    yield { buf, length: r.end, count: r.rows };
-  }
-}
-
-/** Reads on the calling thread. */
-export class LocalInputSource implements InputSource {
-  readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
-  readonly reader: InputReaderInfo = { thread: 'main', hdf5Runtime: true };
-  private constructor(private readonly file: MrdFile) {}
-  static async open(path: string): Promise<LocalInputSource> {
-    return new LocalInputSource(await MrdFile.open(path));
-  }
-  groups(): string[] {
-    return this.file.groups();
-  }
-  async describe(group: string): Promise<GroupInfo> {
-    return describeGroup(this.file, group);
-  }
-  async *stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch> {
-    const wire = kind === 'acquisitions' ? await this.file.acquisitionWireReader(group) : null;
-    if (wire) {
-      const batches = directAcquisitionBatches(wire, (min) => new ArrayBuffer(min));
-      for (;;) {
-        const t0 = performance.now();
-        const b = batches.next();
-        this.timing.readMs += performance.now() - t0;
-        if (b.done) return;
-        yield { bytes: new Uint8Array(b.value.buf, 0, b.value.length), count: b.value.count };
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    }
-    const gen = messageBatches(this.file, kind, group, series);
-    for (;;) {
-      const t0 = performance.now();
-      const r = await gen.next();
-      const t1 = performance.now();
-      this.timing.readMs += t1 - t0;
-      if (r.done) return;
-      const bytes = encodeMessages(r.value);
-      this.timing.encodeMs += performance.now() - t1;
-      yield { bytes, count: r.value.length };
-    }
-  }
-  async close(): Promise<void> {
-    this.file.close();
-  }
-}
-
-// ---------------------------------------------------------------- worker protocol
+// ---------------------------------------------------------------- worker protocol (input-file-reader.ts is the worker's side)
 
 export interface ReaderBootData {
   kind: 'mrd-client-input-reader';
   file: string;
 }
 
-type ToWorker =
+export type ToWorker =
   | { t: 'describe'; group: string }
   | { t: 'stream'; kind: StreamKind; group: string; series?: string }
   | { t: 'more'; buf: ArrayBuffer }
   | { t: 'close' };
 
-type ToMain =
+export type ToMain =
   | { t: 'opened'; groups: string[]; hdf5: boolean }
   | { t: 'described'; info: GroupInfo; hdf5: boolean }
   | { t: 'chunk'; buf: ArrayBuffer; length: number; count: number }
   | { t: 'end'; timing: InputTiming; hdf5: boolean }
   | { t: 'error'; message: string };
-
-/** Worker side. */
-export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> {
-  const port = parentPort!;
-  let credits = 0;
-  let wake: (() => void) | null = null;
-  const requests: ToWorker[] = [];
-  let wakeRequest: (() => void) | null = null;
-  // Encoding buffers go to the main thread and come back once written: no garbage per batch.
-  const free: ArrayBuffer[] = [];
-  port.on('message', (m: ToWorker) => {
-    if (m.t === 'more') {
-      if (m.buf.byteLength <= 2 * BATCH_BYTES && free.length < AHEAD + 1) free.push(m.buf);
-      credits++;
-      const w = wake;
-      wake = null;
-      w?.();
-    } else {
-      requests.push(m);
-      const w = wakeRequest;
-      wakeRequest = null;
-      w?.();
-    }
-  });
-  const post = (m: ToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
-  // mrd-core's own decoders where they apply; MrdFile (h5wasm) opened on first need otherwise
-  let native: NativeMrdIndex | null = null;
-  const h5: { opening: Promise<MrdFile> | null } = { opening: null };
-  const hdf5File = (): Promise<MrdFile> => (h5.opening ??= MrdFile.open(boot.file));
-  try {
-    native = await NativeMrdIndex.open(boot.file);
-    post({ t: 'opened', groups: native ? native.groups() : (await hdf5File()).groups(), hdf5: h5runtimeLoaded() });
-  } catch (err) {
-    post({ t: 'error', message: (err as Error).message });
-    port.close();
-    return;
-  }
-  try {
-    for (;;) {
-      while (requests.length === 0) await new Promise<void>((r) => (wakeRequest = r));
-      const req = requests.shift()!;
-      if (req.t === 'close') break;
-      try {
-        if (req.t === 'describe') {
-          const info = (native && (await describeGroupNative(native, req.group))) || describeGroup(await hdf5File(), req.group);
-          post({ t: 'described', info, hdf5: h5runtimeLoaded() });
-        } else if (req.t === 'stream') {
-          credits = AHEAD;
-          const take = (min: number): ArrayBuffer => {
-            const buf = free.pop();
-            return buf && buf.byteLength >= min ? buf : new ArrayBuffer(Math.max(min, Math.ceil(BATCH_BYTES * 1.25)));
-          };
-          let wire: AcquisitionWireReader | null = null;
-          if (req.kind === 'acquisitions') wire = (native && (await native.acquisitionWireReader(req.group))) || (await (await hdf5File()).acquisitionWireReader(req.group));
-          const timing: InputTiming = { readMs: 0, encodeMs: 0 };
-          if (wire) {
-            const batches = directAcquisitionBatches(wire, take);
-            for (;;) {
-              while (credits <= 0) await new Promise<void>((r) => (wake = r));
-              const t0 = performance.now();
-              const b = batches.next();
-              timing.readMs += performance.now() - t0;
-              if (b.done) break;
-              credits--;
-              post({ t: 'chunk', buf: b.value.buf, length: b.value.length, count: b.value.count }, [b.value.buf]);
-            }
-            post({ t: 'end', timing, hdf5: h5runtimeLoaded() });
-            continue;
-          }
-          const gen = messageBatches(await hdf5File(), req.kind, req.group, req.series);
-          for (;;) {
-            const t0 = performance.now();
-            const next = await gen.next();
-            timing.readMs += performance.now() - t0;
-            if (next.done) break;
-            const msgs = next.value;
-            while (credits <= 0) await new Promise<void>((r) => (wake = r));
-            credits--;
-            const t1 = performance.now();
-            let total = 0;
-            for (const m of msgs) total += encodedMessageLength(m);
-            let buf = free.pop();
-            if (!buf || buf.byteLength < total) buf = new ArrayBuffer(Math.max(total, Math.ceil(BATCH_BYTES * 1.25)));
-            const out = new Uint8Array(buf);
-            let o = 0;
-            for (const m of msgs) o = encodeMessageInto(m, out, o);
-            timing.encodeMs += performance.now() - t1;
-            post({ t: 'chunk', buf, length: o, count: msgs.length }, [buf]);
-          }
-          post({ t: 'end', timing, hdf5: h5runtimeLoaded() });
-        }
-      } catch (err) {
-        post({ t: 'error', message: (err as Error).message });
-      }
-    }
-  } finally {
-    native?.close();
-    if (h5.opening) await h5.opening.then((f) => f.close(), () => undefined);
-    port.close();
-  }
-}
 
 /** Main side: the input file read by a worker started from `entry` (the bundled cli.js). */
 export class WorkerInputSource implements InputSource {

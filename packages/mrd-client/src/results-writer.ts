@@ -17,11 +17,11 @@
 import { existsSync } from 'node:fs';
 import { logger } from '@mrd-tools/core/logging';
 import { ImageSeriesGroups } from '@mrd-tools/tool-kit/image-series-groups';
-import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+// The HDF5 reader (and its runtime, h5wasm) only when an existing output is added to (prepare).
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import type { Acquisition, Image, Waveform } from '@mrd-tools/core/messages';
 import type { MrdMessage } from '@mrd-tools/core/connection';
-import { transposeImage } from './transpose-image.js';
+import type { transposeImage } from './transpose-image.js';
 
 const BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -51,15 +51,20 @@ export class ResultsWriter {
   /** ERROR / CRITICAL text messages the server sent. */
   readonly serverErrors: string[] = [];
 
+  /** `--fix-transposed`'s transform (transpose-image.ts and the meta XML parser it needs), loaded by `prepare` when asked for. */
+  private transpose: typeof transposeImage | null = null;
+
   constructor(private readonly path: string, private readonly group: string, private readonly fixTransposed = false) {}
 
   /**
    * When the output group already exists (results added to an earlier run's group), learns the
    * shapes of its image series so that images that do not fit go to sibling groups instead of
-   * failing the append.
+   * failing the append. Call before `record` (it also loads `--fix-transposed`'s transform).
    */
   async prepare(): Promise<void> {
+    if (this.fixTransposed) this.transpose = (await import('./transpose-image.js')).transposeImage;
     if (!existsSync(this.path)) return;
+    const { MrdFile } = await import('@mrd-tools/core/hdf5/reader');
     const f = await MrdFile.open(this.path);
     try {
       if (!f.groups().includes(this.group)) return;
@@ -123,12 +128,12 @@ export class ResultsWriter {
     const series = img.head.image_series_index;
     const first = this.seriesShape.get(series);
     if (!first) this.seriesShape.set(series, img);
-    else if (this.fixTransposed && ImageSeriesGroups.shapeOf(first) !== ImageSeriesGroups.shapeOf(img)) {
+    else if (this.transpose && ImageSeriesGroups.shapeOf(first) !== ImageSeriesGroups.shapeOf(img)) {
       const [fx, fy] = first.head.matrix_size;
       const [ix, iy] = img.head.matrix_size;
       if (fx === iy && fy === ix && first.head.matrix_size[2] === img.head.matrix_size[2] && first.head.channels === img.head.channels && first.head.data_type === img.head.data_type) {
         logger.warning(`    Incoming image for series ${series} has shape ${ix}x${iy}, where the rows and columns are transposed of current data in the series with shape ${fx}x${fy} -- Will transpose the image before storing!`);
-        img = transposeImage(img);
+        img = this.transpose(img);
       }
     }
     const choice = this.groups.choose(img);

@@ -11,9 +11,9 @@
  * completed (the server's end marker arrived, no ERROR): MRD v2 files have no "incomplete"
  * marker, so a failed session leaves no v2 file (an existing file is never replaced).
  */
-import { createReadStream, createWriteStream, existsSync, openSync, readSync, closeSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { extname, basename } from 'node:path';
+import { basename } from 'node:path';
 import type { Socket } from 'node:net';
 import { logger } from '@mrd-tools/core/logging';
 import type { MrdMessage } from '@mrd-tools/core/connection';
@@ -27,45 +27,7 @@ import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
 import type { ClientOptions, ClientSummary } from './client.js';
-
-export const OUTPUT_FORMATS = ['hdf5', 'mrd2', 'ndjson'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-
-/**
- * Whether `filename` is an MRD v2 file, by its first bytes (the yardl magic, or `{"yardl":`), not
- * its name: MRD v1 HDF5 files are sometimes named .mrd too.
- */
-export function isMrdV2Input(filename: string): boolean {
-  try {
-    const fd = openSync(filename, 'r');
-    try {
-      const head = new Uint8Array(9);
-      const n = readSync(fd, head, 0, 9, 0);
-      const kind = detectMrdStream(head.subarray(0, n));
-      return kind === 'mrd-v2' || kind === 'mrd-v2-ndjson';
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The format of the default output (no -o): the input's generation (a v1 HDF5 input named .mrd
- * keeps its HDF5 output, as before); a v2 input's is NDJSON when its name ends in .ndjson.
- */
-export function defaultOutputFormat(filename: string): OutputFormat {
-  if (!isMrdV2Input(filename)) return 'hdf5';
-  return extname(filename).toLowerCase() === '.ndjson' ? 'ndjson' : 'mrd2';
-}
-
-/** The output format: `--output-format`, else the output name's extension (.mrd, .ndjson), else HDF5. */
-export function outputFormatFor(outfile: string, flag?: string): OutputFormat {
-  if (flag) return flag as OutputFormat;
-  const ext = extname(outfile).toLowerCase();
-  return ext === '.mrd' ? 'mrd2' : ext === '.ndjson' ? 'ndjson' : 'hdf5';
-}
+import type { OutputFormat } from './output-format.js';
 
 /** The v1 header XML as a v2 header (the output of a v1 session written in v2 starts with it), or none. */
 function v2HeaderOf(xml: string | undefined): Header | undefined {

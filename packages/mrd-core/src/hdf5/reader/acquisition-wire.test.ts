@@ -8,12 +8,13 @@
 import { mkdtempSync, rmSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { reference } from '../../testing/reference.js';
 import { createAcquisition } from '../../messages/create.js';
 import { encodeMessages } from '../../stream/encoder.js';
 import { MrdWriter } from '../writer/index.js';
 import { MrdFile } from './index.js';
+import { FixedParts } from './fixed-parts.js';
 
 async function viaHdf5(f: MrdFile): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -79,6 +80,55 @@ describe('acquisitionWireReader', () => {
         f.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads each record\'s fixed part once when filled batch by batch, and again only when asked for earlier rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acq-wire-'));
+    const rowsRead = vi.fn();
+    const origRead = FixedParts.prototype.read;
+    const origInto = FixedParts.prototype.readRowsInto;
+    try {
+      const path = join(dir, 'w.h5');
+      const w = await MrdWriter.create(path, { group: 'dataset' });
+      const acqs = [];
+      for (let i = 0; i < 600; i++) {
+        const a = createAcquisition({ head: { number_of_samples: 8, active_channels: 2 } });
+        a.head.scan_counter = i;
+        a.data.fill(i);
+        acqs.push(a);
+      }
+      await w.appendAcquisitions(acqs);
+      await w.close();
+      const f = await MrdFile.open(path);
+      try {
+        const expected = await viaHdf5(f);
+        // count the rows whose fixed parts are read from the file, by either method
+        FixedParts.prototype.read = function (start: number, count: number) { rowsRead(count); return origRead.call(this, start, count); };
+        FixedParts.prototype.readRowsInto = function (start: number, count: number, out: Uint8Array) { rowsRead(count); return origInto.call(this, start, count, out); };
+        // about two messages per fill: 300 fills
+        const r = (await f.acquisitionWireReader('dataset'))!;
+        const parts: Uint8Array[] = [];
+        for (let at = 0; at < r.rows; ) {
+          const out = new Uint8Array(2 * (342 + 128));
+          const got = r.fill(at, 4096, out, 0);
+          parts.push(out.subarray(0, got.end));
+          at += got.rows;
+        }
+        expect(Buffer.compare(Buffer.concat(parts), Buffer.from(expected))).toBe(0);
+        const total = rowsRead.mock.calls.reduce((n, c) => n + (c[0] as number), 0);
+        expect(total).toBe(600);
+        // earlier rows after later ones: read again, the same bytes
+        const again = new Uint8Array(342 + 128);
+        expect(r.fill(1, 1, again, 0).rows).toBe(1);
+        expect(Buffer.compare(Buffer.from(again), Buffer.from(expected.subarray(342 + 128, 2 * (342 + 128))))).toBe(0);
+      } finally {
+        f.close();
+      }
+    } finally {
+      FixedParts.prototype.read = origRead;
+      FixedParts.prototype.readRowsInto = origInto;
       rmSync(dir, { recursive: true, force: true });
     }
   });

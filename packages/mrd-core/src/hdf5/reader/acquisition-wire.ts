@@ -17,6 +17,8 @@
  * Global heap collections (format/global-heap.ts) are walked object by object, in 4 KiB
  * windows, and every object found is remembered, so each vlen costs one window read at most
  * once per collection and one read of its bytes.
+ * Fixed parts are read in blocks of rows into one reused buffer that serves the next `fill` too:
+ * each row's fixed part is read once (files with one row per chunk cost one read per row).
  */
 import { ACQUISITION_HEADER_SIZE } from '../../headers/types.js';
 import { writeAcquisitionHeader } from '../../headers/codec.js';
@@ -31,6 +33,7 @@ const GCOL_HEADER = 16;
 const OBJECT_HEADER = 16;
 /** Collections remembered (a re-walk costs a few reads if an older one is needed again). */
 const MAX_COLLECTIONS = 256;
+const FIXED_BLOCK = 256;
 
 interface Collection {
   /** heap index -> [file address of the data, size] */
@@ -51,6 +54,11 @@ export class AcquisitionWireReader {
   private windowAt = -1;
   private windowLen = 0;
   private readonly fixedRows: number;
+  /** Fixed parts of rows [blockStart, blockStart + blockRows) */
+  private block = new Uint8Array(0);
+  private blockView = new DataView(this.block.buffer);
+  private blockStart = 0;
+  private blockRows = 0;
 
   private constructor(
     private readonly fp: FixedParts,
@@ -92,14 +100,14 @@ export class AcquisitionWireReader {
     const n = Math.min(maxRows, this.fixedRows - start);
     if (n <= 0) return { rows: 0, end: offset, needed: 0 };
     const rs = this.fp.recordSize;
-    const fixed = this.fp.read(start, n);
-    const dv = new DataView(fixed.buffer, fixed.byteOffset, fixed.byteLength);
     const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
     let o = offset;
     for (let k = 0; k < n; k++) {
-      const rec = k * rs;
-      const head = this.decoder.decode(dv, rec + this.headOff);
       const row = start + k;
+      if (row < this.blockStart || row >= this.blockStart + this.blockRows) this.readBlock(row);
+      const dv = this.blockView;
+      const rec = (row - this.blockStart) * rs;
+      const head = this.decoder.decode(dv, rec + this.headOff);
       const dataLen = dv.getUint32(rec + this.dataOff, true);
       const trajLen = this.trajOff === undefined ? 0 : dv.getUint32(rec + this.trajOff, true);
       if (dataLen !== 2 * head.active_channels * head.number_of_samples) {
@@ -117,6 +125,18 @@ export class AcquisitionWireReader {
       o = this.payload(dv, rec + this.dataOff, dataLen, out, o, row, 'data');
     }
     return { rows: n, end: o, needed: 0 };
+  }
+
+  private readBlock(row: number): void {
+    const count = Math.min(FIXED_BLOCK, this.fixedRows - row);
+    const bytes = count * this.fp.recordSize;
+    if (this.block.byteLength < bytes) {
+      this.block = new Uint8Array(bytes);
+      this.blockView = new DataView(this.block.buffer);
+    }
+    this.fp.readRowsInto(row, count, this.block);
+    this.blockStart = row;
+    this.blockRows = count;
   }
 
   /** Reads the vlen described at `desc` of `dv` (length u32, collection address u64, index u32) into `out` at `o`. */

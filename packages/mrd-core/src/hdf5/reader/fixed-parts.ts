@@ -234,7 +234,12 @@ export class FixedParts {
 
   /** The fixed parts of rows [start, start + count), `recordSize` bytes each, back to back. */
   read(start: number, count: number): Uint8Array {
-    const out = new Uint8Array(count * this.recordSize);
+    return this.readRowsInto(start, count, new Uint8Array(count * this.recordSize));
+  }
+
+  /** As `read`, into the start of `out` (reused by the caller); returns `out`. */
+  readRowsInto(start: number, count: number, out: Uint8Array): Uint8Array {
+    if (out.byteLength < count * this.recordSize) throw new RangeError('readRowsInto: buffer too small');
     if (count === 0) return out;
     // first extent holding `start` (binary search)
     let lo = 0;

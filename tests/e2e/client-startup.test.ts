@@ -1,0 +1,63 @@
+/**
+ * What mrd-client loads at start-up (issue 18, streaming): the built CLI (dist/cli.js, split into
+ * chunks by scripts/build.mjs) loads statically only what a single MRD v1 session needs; MRD v2
+ * sessions, batches, GIF previews, --fix-transposed and reading the input on the main thread are
+ * in chunks loaded with import() when a run needs them (their runs are tested in
+ * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). Reads the build
+ * output: run `node scripts/build.mjs` first, as for every e2e test.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const dist = join(dirname(fileURLToPath(import.meta.url)), '../../packages/mrd-client/dist');
+
+/** The files of dist/ that loading `entry` loads (static imports, followed), with their text. */
+function staticGraph(entry: string): Map<string, string> {
+  const seen = new Map<string, string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const text = readFileSync(join(dist, file), 'utf8');
+    seen.set(file, text);
+    // static imports only: `import ... from "./x.js"` and `import "./x.js"` (not `import("./x.js")`)
+    for (const m of text.matchAll(/^(?:import|export)\b[^;(]*?["']\.\/([^"']+\.js)["']/gm)) visit(m[1]!);
+  };
+  visit(entry);
+  return seen;
+}
+
+/** The source files bundled into `text` (esbuild marks each with a `// <path>` line), without leading ../ */
+function bundledSources(text: string): Set<string> {
+  return new Set([...text.matchAll(/^\/\/ (?:\.\.\/)*(\S+\.ts)$/gm)].map((m) => m[1]!));
+}
+
+/** Third-party packages a file imports statically. */
+function packagesImported(text: string): string[] {
+  return [...text.matchAll(/^import\b[^;(]*?from\s*["']([^"'./][^"']*)["']/gm)].map((m) => m[1]!).filter((p) => !p.startsWith('node:'));
+}
+
+describe('mrd-client start-up', () => {
+  it('loads statically neither the MRD v2 codecs, the XML parser, the GIF/PNG encoders, batches nor the HDF5 reader', () => {
+    expect(existsSync(join(dist, 'cli.js')), 'build first: node scripts/build.mjs').toBe(true);
+    const graph = staticGraph('cli.js');
+    const packages = new Set([...graph.values()].flatMap(packagesImported));
+    for (const p of ['fast-xml-parser', 'gifenc', 'pngjs', 'h5wasm', 'h5wasm/node']) expect(packages.has(p), p).toBe(false);
+    const sources = bundledSources([...graph.values()].join('\n'));
+    expect(sources.has('src/client.ts')).toBe(true);
+    for (const module of ['mrd-core/src/mrd-v2/binary/decoder.ts', 'mrd-core/src/xml-header/parse.ts', 'mrd-core/src/hdf5/reader/mrd-file.ts', 'src/batch/run-batch.ts', 'src/previews.ts', 'src/v2-session.ts', 'src/input-file-reader.ts', 'src/transpose-image.ts']) {
+      expect(sources.has(module), module).toBe(false);
+    }
+    // what is left out is still in the build, in chunks of their own loaded with import()
+    const all = [...graph.values()].join('\n');
+    for (const lazy of ['v2-session', 'batch-cli', 'previews', 'input-file-reader']) expect(all).toMatch(new RegExp(`import\\("\\./${lazy}-[A-Z0-9]+\\.js"\\)`));
+  });
+
+  it("gives the input reader's worker script its own entry, without the CLI", () => {
+    const graph = staticGraph('input-reader.js');
+    const sources = bundledSources([...graph.values()].join('\n'));
+    expect(sources.has('src/input-file-reader.ts')).toBe(true);
+    expect(sources.has('src/cli.ts')).toBe(false);
+    expect(sources.has('src/client.ts')).toBe(false);
+  });
+});
