@@ -4,7 +4,7 @@
  * do not load, and do not carry in their bundle, the whole v2-through-v1 file reader.
  */
 import { open } from 'node:fs/promises';
-import { detectMrdStream, type MrdStreamKind } from '../mrd-v2/index.js';
+import { detectMrdStream, type MrdStreamKind } from '../mrd-v2/binary/stream-kind.js';
 
 /** The group a v2 stream is shown as (mrd-convert's default HDF5 group). */
 export const MRD_V2_GROUP = 'dataset';
