@@ -283,29 +283,78 @@ export function rootSumOfSquaresFromSums(acc: Float64Array, ny: number, nx: numb
 export function centredIfft2RootSumOfSquaresAt(
   kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, y: number, x: number,
 ): number {
+  return centredIfft2RootSumOfSquaresAtPoints(kspace, coils, ny, nx, scale, [[y, x]])[0];
+}
+
+/**
+ * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
+ * tables cu, su), in float64 into re[v], im[v]. u in [0, nx2) reads stored column u - nx2 + nx,
+ * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it.
+ */
+function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
-  // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
-  const a = (y + ny2) % ny, b = (x + nx2) % nx;
-  const cu = new Float64Array(nx), su = new Float64Array(nx);
-  for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
-  const cv = new Float64Array(ny), sv = new Float64Array(ny);
-  for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
-  let sum = 0;
-  for (let c = 0; c < coils; c++) {
-    let re = 0, im = 0;
-    for (let v = 0; v < ny; v++) {
-      const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
-      let rr = 0, ri = 0;
-      for (let u = 0; u < nx; u++) {
-        const s = row + 2 * ((u - nx2 + nx) % nx);
-        const kr = kspace[s], ki = kspace[s + 1];
-        rr += kr * cu[u] - ki * su[u];
-        ri += kr * su[u] + ki * cu[u];
-      }
-      re += rr * cv[v] - ri * sv[v];
-      im += rr * sv[v] + ri * cv[v];
+  for (let v = 0; v < ny; v++) {
+    const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+    let rr = 0, ri = 0;
+    let s = row + 2 * (nx - nx2);
+    for (let u = 0; u < nx2; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      rr += kr * cu[u] - ki * su[u];
+      ri += kr * su[u] + ki * cu[u];
     }
-    sum += re * re + im * im;
+    s = row;
+    for (let u = nx2; u < nx; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      rr += kr * cu[u] - ki * su[u];
+      ri += kr * su[u] + ki * cu[u];
+    }
+    re[v] = rr;
+    im[v] = ri;
   }
-  return Math.abs(scale / (ny * nx)) * Math.sqrt(sum);
+}
+
+/**
+ * `centredIfft2RootSumOfSquaresAt` for several pixels `[y, x]` of one k-space, the same float64
+ * arithmetic in the same order for each (so the same values), with the row transforms shared by
+ * the pixels of one column (the costly part: ny * nx multiply-adds per coil and column).
+ */
+export function centredIfft2RootSumOfSquaresAtPoints(
+  kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, points: readonly (readonly [number, number])[],
+): number[] {
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const result = new Array<number>(points.length).fill(0);
+  const byColumn = new Map<number, number[]>();
+  points.forEach(([, x], i) => {
+    const list = byColumn.get(x);
+    if (list) list.push(i);
+    else byColumn.set(x, [i]);
+  });
+  const cu = new Float64Array(nx), su = new Float64Array(nx);
+  const rowRe = new Float64Array(ny), rowIm = new Float64Array(ny);
+  for (const [x, members] of byColumn) {
+    // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
+    const b = (x + nx2) % nx;
+    for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
+    const cols = members.map((i) => {
+      const a = (points[i][0] + ny2) % ny;
+      const cv = new Float64Array(ny), sv = new Float64Array(ny);
+      for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
+      return { cv, sv, sum: 0 };
+    });
+    for (let c = 0; c < coils; c++) {
+      rowSums(kspace, c, ny, nx, cu, su, rowRe, rowIm);
+      for (const col of cols) {
+        const { cv, sv } = col;
+        let re = 0, im = 0;
+        for (let v = 0; v < ny; v++) {
+          const rr = rowRe[v], ri = rowIm[v];
+          re += rr * cv[v] - ri * sv[v];
+          im += rr * sv[v] + ri * cv[v];
+        }
+        col.sum += re * re + im * im;
+      }
+    }
+    members.forEach((i, k) => { result[i] = Math.abs(scale / (ny * nx)) * Math.sqrt(cols[k].sum); });
+  }
+  return result;
 }
