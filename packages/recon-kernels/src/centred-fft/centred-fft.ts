@@ -329,32 +329,74 @@ export function centredIfft2RootSumOfSquaresAtPoints(
     if (list) list.push(i);
     else byColumn.set(x, [i]);
   });
-  const cu = new Float64Array(nx), su = new Float64Array(nx);
-  const rowRe = new Float64Array(ny), rowIm = new Float64Array(ny);
-  for (const [x, members] of byColumn) {
+  // Per column: the row tables, its pixels' column tables and sums, the row sums of one coil.
+  const columns = [...byColumn].map(([x, members]) => {
     // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
     const b = (x + nx2) % nx;
+    const cu = new Float64Array(nx), su = new Float64Array(nx);
     for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
-    const cols = members.map((i) => {
+    const pixels = members.map((i) => {
       const a = (points[i][0] + ny2) % ny;
       const cv = new Float64Array(ny), sv = new Float64Array(ny);
       for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
-      return { cv, sv, sum: 0 };
+      return { i, cv, sv, sum: 0 };
     });
+    return { cu, su, pixels, re: new Float64Array(ny), im: new Float64Array(ny) };
+  });
+  // Two columns per pass over the k-space (each read once for both: the pass is memory-bound).
+  for (let k = 0; k < columns.length; k += 2) {
+    const A = columns[k], B = columns[k + 1];
     for (let c = 0; c < coils; c++) {
-      rowSums(kspace, c, ny, nx, cu, su, rowRe, rowIm);
-      for (const col of cols) {
-        const { cv, sv } = col;
-        let re = 0, im = 0;
-        for (let v = 0; v < ny; v++) {
-          const rr = rowRe[v], ri = rowIm[v];
-          re += rr * cv[v] - ri * sv[v];
-          im += rr * sv[v] + ri * cv[v];
+      if (B) rowSums2(kspace, c, ny, nx, A.cu, A.su, A.re, A.im, B.cu, B.su, B.re, B.im);
+      else rowSums(kspace, c, ny, nx, A.cu, A.su, A.re, A.im);
+      for (const col of B ? [A, B] : [A]) {
+        for (const px of col.pixels) {
+          const { cv, sv } = px;
+          const rowRe = col.re, rowIm = col.im;
+          let re = 0, im = 0;
+          for (let v = 0; v < ny; v++) {
+            const rr = rowRe[v], ri = rowIm[v];
+            re += rr * cv[v] - ri * sv[v];
+            im += rr * sv[v] + ri * cv[v];
+          }
+          px.sum += re * re + im * im;
         }
-        col.sum += re * re + im * im;
       }
     }
-    members.forEach((i, k) => { result[i] = Math.abs(scale / (ny * nx)) * Math.sqrt(cols[k].sum); });
   }
+  for (const col of columns) for (const px of col.pixels) result[px.i] = Math.abs(scale / (ny * nx)) * Math.sqrt(px.sum);
   return result;
+}
+
+/** `rowSums` for two columns' tables at once (the same arithmetic and order for each). */
+function rowSums2(
+  kspace: Float32Array, c: number, ny: number, nx: number,
+  cuA: Float64Array, suA: Float64Array, reA: Float64Array, imA: Float64Array,
+  cuB: Float64Array, suB: Float64Array, reB: Float64Array, imB: Float64Array,
+): void {
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  for (let v = 0; v < ny; v++) {
+    const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+    let ra = 0, ia = 0, rb = 0, ib = 0;
+    let s = row + 2 * (nx - nx2);
+    for (let u = 0; u < nx2; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      ra += kr * cuA[u] - ki * suA[u];
+      ia += kr * suA[u] + ki * cuA[u];
+      rb += kr * cuB[u] - ki * suB[u];
+      ib += kr * suB[u] + ki * cuB[u];
+    }
+    s = row;
+    for (let u = nx2; u < nx; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      ra += kr * cuA[u] - ki * suA[u];
+      ia += kr * suA[u] + ki * cuA[u];
+      rb += kr * cuB[u] - ki * suB[u];
+      ib += kr * suB[u] + ki * cuB[u];
+    }
+    reA[v] = ra;
+    imA[v] = ia;
+    reB[v] = rb;
+    imB[v] = ib;
+  }
 }
