@@ -8,9 +8,10 @@
  * Raw path: imaging readouts (not noise, calibration, phase correction or navigator) accumulate
  * until ACQ_LAST_IN_SLICE, each placed at once into the zero-filled, flipped k-space [ch, y, x,
  * phase] by encode step (only its header is kept, so the connection may reuse the readout's
- * memory: `borrowPayloads`); then the k-space is centred-2-D-inverse-FFT'd (scaled by prod(shape) as the reference), root-sum-of-
- * squares combined, cropped (readout then phase oversampling), and each phase becomes an image
- * whose header comes from the readout nearest the k-space centre. Image path: images are grouped
+ * memory: `borrowPayloads`); then the k-space is centred-2-D-inverse-FFT'd (scaled by
+ * prod(shape) as the reference), root-sum-of-squares combined, cropped (readout then phase
+ * oversampling), and each phase becomes an image whose header comes from the readout nearest
+ * the k-space centre. Image path: images are grouped
  * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
  *
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,

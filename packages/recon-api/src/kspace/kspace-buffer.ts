@@ -59,11 +59,6 @@ export class KspaceAssembler {
     return this.count;
   }
 
-  /** The storage k-space is built in (kept across groups; replaced when a group needs more). */
-  get storageArray(): Float32Array | null {
-    return this.storage;
-  }
-
   /** Storage laid out for `phases` phases; rows written so far are kept when it must grow. */
   private ensure(phases: number): void {
     if (phases <= this.placedPhases) return;
