@@ -39,9 +39,6 @@ RUN for tool in mrd-server mrd-client mrd-phantom mrd2gif dicom2mrd mrd2dicom; d
     done \
  && mkdir -p /opt/code/mrd-tools/modules /tmp/share/saved_data /tmp/share/debug /tmp/share/configs \
  && chown -R node:node /tmp/share
-# glibc's malloc asks for transparent huge pages (the host's THP in madvise or always mode): fewer
-# first-touch page faults on large buffers, less CPU per session (docs/streaming-performance.md).
-ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 # Everything below runs unprivileged: the code is root's and read-only to the server.
 USER node
 EXPOSE 9002 9003
