@@ -34,8 +34,8 @@
 // (ismrmrd_generate_cartesian_shepp_logan) or, without it, with mrd-phantom.
 // Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--no-python] [--no-invertcontrast]
 //          [--client-cli <cli.js>] [--server-cli <cli.js>] [--server-env NAME=VALUE ...]
-// --server-env (repeatable) sets a variable for the server only, e.g. the deployments' malloc
-// tuning GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/deployment.md), read when the process starts.
+// --server-env (repeatable) sets a variable for the server only, e.g. glibc's malloc
+// tuning GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/streaming-performance.md), read when the process starts.
 // --client-cli/--server-cli time other builds of the pair (e.g. an earlier commit's dist/cli.js,
 // copied with its dist/input-reader.js into that package's node_modules/ so its packages
 // resolve), for before/after comparisons in one machine state.
