@@ -33,7 +33,9 @@
 // Data is generated once into .bench-data/ with the ISMRMRD C++ generator
 // (ismrmrd_generate_cartesian_shepp_logan) or, without it, with mrd-phantom.
 // Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--no-python] [--no-invertcontrast]
-//          [--client-cli <cli.js>] [--server-cli <cli.js>]
+//          [--client-cli <cli.js>] [--server-cli <cli.js>] [--server-env NAME=VALUE ...]
+// --server-env (repeatable) sets a variable for the server only, e.g. glibc's malloc
+// tuning GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/streaming-performance.md), read when the process starts.
 // --client-cli/--server-cli time other builds of the pair (e.g. an earlier commit's dist/cli.js,
 // copied with the rest of its dist/*.js into that package's node_modules/ so its packages
 // resolve), for before/after comparisons in one machine state.
@@ -70,6 +72,15 @@ function argValue(name) {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 const serverCli = argValue('--server-cli') ?? privateCopy('mrd-server');
+const serverEnv = Object.fromEntries(process.argv.flatMap((a, i) => {
+  if (process.argv[i - 1] !== '--server-env') return [];
+  const eq = a.indexOf('=');
+  if (eq <= 0) {
+    console.error(`--server-env ${a}: expected NAME=VALUE`);
+    process.exit(2);
+  }
+  return [[a.slice(0, eq), a.slice(eq + 1)]];
+}));
 const clientCli = argValue('--client-cli') ?? privateCopy('mrd-client');
 const phantomCli = join(root, 'packages/phantom-gen/dist/cli.js');
 const RUNS = 3;
@@ -109,7 +120,7 @@ function vmHwmKb(pid) {
 
 function startServer(args) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [serverCli, '-p', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, MRD_PHASE_TIMES: '1' } });
+    const p = spawn(process.execPath, [serverCli, '-p', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serverEnv, MRD_PHASE_TIMES: '1' } });
     let out = '';
     const server = { proc: p, port: 0, lines: [], stop: () => new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); }) };
     let partial = '';

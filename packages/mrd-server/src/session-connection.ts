@@ -73,6 +73,16 @@ export class SessionConnection implements MrdConnection {
     return r.value;
   }
 
+  /**
+   * The module is done with each message once it asks for the next (see
+   * `MrdConnection.borrowPayloads`): the wire may reuse their memory. The recorder copies what
+   * it keeps before the module gets the message, and a message put back was already taken from
+   * the wire, so both stay compatible.
+   */
+  borrowPayloads(): void {
+    this.wire.borrowPayloads?.();
+  }
+
   /** Returns a message so the next read yields it again. */
   unread(msg: MrdMessage): void {
     this.putBack.unshift(msg);

@@ -277,9 +277,12 @@ function logPhases(session: Session): void {
   const timing = (session.wire as { timing?: { decodeMs: number; encodeMs: number } }).timing ?? { decodeMs: 0, encodeMs: 0 };
   const moduleMs = Math.max(0, session.reconMs - conn.timing.inputWaitMs - conn.timing.sendWaitMs);
   const r = (x: number) => Math.round(x);
+  // messages assembled in the borrow ring (the module called borrowPayloads) / given fresh memory because it was full
+  const arena = (session.wire as { arenaStats?: { carved: number; misses: number; peakInUse: number } | null }).arenaStats;
   logger.info(`Session phases ${JSON.stringify({
     decodeMs: r(timing.decodeMs), moduleMs: r(moduleMs), encodeMs: r(timing.encodeMs),
     inputWaitMs: r(conn.timing.inputWaitMs), sendWaitMs: r(conn.timing.sendWaitMs),
+    ...(arena ? { arenaBlocks: arena.carved, arenaMisses: arena.misses, arenaPeakMB: +(arena.peakInUse / 1048576).toFixed(1) } : {}),
   })}`);
 }
 

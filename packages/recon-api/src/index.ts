@@ -16,7 +16,7 @@ export {
 } from './ice-mini-head/ice-mini-head.js';
 export { dataTypeOf, imageHeaderFromArray, standardImageMeta, updateImageHeaderFromRaw } from './image-header/index.js';
 export { DebugDumper, DEFAULT_DEBUG_FOLDER, encodeNpy, npyDtypeOf, type NpyDtype } from './debug-dump/index.js';
-export { assembleKspace, type AssembledKspace } from './kspace/kspace-buffer.js';
+export { KspaceAssembler, assembleKspace, type AssembledKspace } from './kspace/kspace-buffer.js';
 export { applyJetColormap, jetLookupTable } from './colormap/jet-colormap.js';
 export { broadcastTo, contiguous, hanning, imageArray, kspaceArray, outer, stack } from './ndarray/views.js';
 export { ProgressReport, formatDuration, isProgressUpdate, type ProgressReportOptions } from './progress/progress-report.js';

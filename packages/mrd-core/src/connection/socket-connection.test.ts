@@ -1,6 +1,7 @@
 /** SocketConnection over real loopback TCP sockets. */
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { reference } from '../testing/reference.js';
 import { LogLevel, logger } from '../logging/index.js';
@@ -243,5 +244,65 @@ describe('SocketConnection', () => {
     const tx = new SocketConnection(a);
     await tx.close(1000);
     await expect(tx.sendText('late')).rejects.toThrow(/closed/);
+  });
+});
+
+describe('SocketConnection.borrowPayloads', () => {
+  /**
+   * A Duplex whose readable side delivers `bytes` in chunks of `size` (every readout spans
+   * chunks), one per turn of the event loop as socket reads arrive.
+   */
+  function chunked(bytes: Uint8Array, size: number): Duplex {
+    let at = 0;
+    return new Duplex({
+      read() {
+        setImmediate(() => {
+          if (at >= bytes.length) { this.push(null); return; }
+          this.push(Buffer.from(bytes.subarray(at, at + size)));
+          at += size;
+        });
+      },
+      write(_c, _e, cb) { cb(); },
+    });
+  }
+
+  it('reuses the memory of each message once the next is read; every message is intact while it is the current one', async () => {
+    const acqs = Array.from({ length: 200 }, (_, i) => createAcquisition({
+      head: { number_of_samples: 256, active_channels: 4 }, data: Float32Array.from({ length: 2 * 256 * 4 }, (_, k) => i * 10000 + k),
+    }));
+    const bytes = encodeMessages([...acqs.map((acquisition) => ({ type: 'acquisition', acquisition }) as MrdMessage), { type: 'close' }]);
+    // a ring of 32 KiB holds three of these 8.3 KiB readouts: blocks are reused many times
+    const rx = new SocketConnection(chunked(bytes, 3000), { borrowArenaBytes: 32 * 1024 });
+    rx.borrowPayloads();
+    const buffers = new Set<ArrayBufferLike>();
+    let i = 0;
+    for await (const m of rx) {
+      if (m.type !== 'acquisition') continue;
+      buffers.add(m.acquisition.data.buffer);
+      // the consumer holds the message while more input is decoded (every tenth one long enough
+      // for the ring to come round to it): it must stay intact
+      for (let t = 0; t < (i % 10 === 0 ? 12 : 2); t++) await new Promise((r) => setImmediate(r));
+      expect(Array.from(m.acquisition.data)).toEqual(Array.from(acqs[i].data));
+      i++;
+    }
+    expect(i).toBe(200);
+    const stats = rx.arenaStats!;
+    // every readout spans chunks: assembled in the ring (one buffer), or fresh when it was full
+    expect(stats.carved + stats.misses).toBe(200);
+    expect(stats.carved).toBeGreaterThan(40);
+    expect(stats.misses).toBeGreaterThan(0);
+    expect(stats.peakInUse).toBeLessThanOrEqual(32 * 1024);
+    expect(buffers.size).toBeLessThanOrEqual(1 + stats.misses);
+  });
+
+  it('without borrowPayloads, messages kept by the consumer stay intact (fresh buffers)', async () => {
+    const acqs = Array.from({ length: 50 }, (_, i) => createAcquisition({
+      head: { number_of_samples: 256, active_channels: 4 }, data: Float32Array.from({ length: 2 * 256 * 4 }, (_, k) => i - k),
+    }));
+    const bytes = encodeMessages([...acqs.map((acquisition) => ({ type: 'acquisition', acquisition }) as MrdMessage), { type: 'close' }]);
+    const rx = new SocketConnection(chunked(bytes, 3000), { borrowArenaBytes: 64 * 1024 });
+    const kept = await collect(rx);
+    expect(kept.map((m) => (m.type === 'acquisition' ? Array.from(m.acquisition.data) : []))).toEqual(acqs.map((a) => Array.from(a.data)));
+    expect(rx.arenaStats).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ import { MessageId, MRD_LOGGING, messageIdName } from '../constants/index.js';
 import { logger } from '../logging/index.js';
 import type { Acquisition, Image, Waveform } from '../messages/types.js';
 import { MrdStreamDecoder, type MrdStreamDecoderOptions } from '../stream/decoder.js';
+import { AssemblyArena } from '../stream/assembly-arena.js';
 import { encodeMessages, messageIdOf } from '../stream/encoder.js';
 import type { MrdConnection, MrdMessage, TextLogLevel } from './types.js';
 
@@ -33,7 +34,16 @@ function zeroCounters(): MessageCounters {
 export interface SocketConnectionOptions extends MrdStreamDecoderOptions {
   /** Bytes of received, not yet consumed messages at which reading pauses. Default 64 MiB. */
   readHighWaterMark?: number;
+  /** Size of the ring that messages spanning socket reads are assembled in after `borrowPayloads()`. Default 16 MiB. */
+  borrowArenaBytes?: number;
 }
+
+/**
+ * Default ring for `borrowPayloads`: a few dozen 131 KB readouts of 32 coils (the ones decoded
+ * while the consumer catches up after a long computation); when it is full, messages get fresh
+ * buffers as without it.
+ */
+const BORROW_ARENA_BYTES = 16 * 1024 * 1024;
 
 /** Approximate bytes a decoded message occupies (its payload sizes). */
 function messageBytes(m: MrdMessage): number {
@@ -84,11 +94,16 @@ export class SocketConnection implements MrdConnection {
   private writeChain: Promise<void> = Promise.resolve();
   private writeFailure: Error | null = null;
   private closeSeen = false;
+  private readonly borrowArenaBytes: number;
+  /** After `borrowPayloads()`: the arena, and the message returned last (released at the next receive). */
+  private arena: AssemblyArena | null = null;
+  private lent: MrdMessage | null = null;
 
   constructor(socket: Duplex, opts: SocketConnectionOptions = {}) {
     this.socket = socket;
     this.decoder = new MrdStreamDecoder(opts);
     this.readHighWaterMark = opts.readHighWaterMark ?? 64 * 1024 * 1024;
+    this.borrowArenaBytes = opts.borrowArenaBytes ?? BORROW_ARENA_BYTES;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onEnd());
@@ -98,6 +113,22 @@ export class SocketConnection implements MrdConnection {
   /** Whether a CLOSE message has been received. */
   get closeReceived(): boolean {
     return this.closeSeen;
+  }
+
+  /**
+   * See `MrdConnection.borrowPayloads`: messages decoded from now on that span socket reads are
+   * assembled in a reused ring (`AssemblyArena`); each message returned by `receive` is given
+   * back to it when `receive` is called again. Not with `copyPayloads`.
+   */
+  borrowPayloads(): void {
+    if (this.arena || this.decoder.copyPayloads) return;
+    this.arena = new AssemblyArena(this.borrowArenaBytes);
+    this.decoder.useArena(this.arena);
+  }
+
+  /** The borrow arena's counters (blocks carved, requests it had no room for); null before `borrowPayloads`. */
+  get arenaStats(): { carved: number; misses: number; peakInUse: number } | null {
+    return this.arena ? { ...this.arena.stats } : null;
   }
 
   /** Bytes of received messages waiting to be consumed. */
@@ -203,9 +234,15 @@ export class SocketConnection implements MrdConnection {
    * protocol or socket error that stopped the stream.
    */
   async receive(): Promise<MrdMessage | undefined> {
+    if (this.lent) {
+      // Borrowing: the consumer is done with the message it had.
+      this.decoder.release(this.lent);
+      this.lent = null;
+    }
     for (;;) {
       if (this.queueHead < this.queue.length) {
         const m = this.shift();
+        if (this.arena) this.lent = m;
         if (m.type === 'close') this.closeSeen = true;
         return m;
       }

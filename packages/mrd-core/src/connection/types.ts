@@ -41,4 +41,11 @@ export interface MrdConnection extends AsyncIterable<MrdMessage> {
   sendImage(img: Image | Image[]): Promise<void>;
   sendWaveform(wav: Waveform | Waveform[]): Promise<void>;
   sendClose(): Promise<void>;
+  /**
+   * Optional. The consumer declares that from now on it is done with each message it iterates
+   * (payloads included) once it asks for the next one, copying what it keeps: the connection may
+   * then reuse the memory of messages that spanned socket reads (no fresh buffer per message).
+   * Connections that cannot reuse memory do not implement it; calling it is then a no-op.
+   */
+  borrowPayloads?(): void;
 }

@@ -7,6 +7,9 @@
  *   aligned; otherwise copied once (docs/wire.md has the rules). The decoder never modifies
  *   pushed chunks; callers must not reuse a chunk's memory while messages from it are alive (or
  *   use `cloneAcquisition` etc. / `copyPayloads: true`).
+ * - Messages that span chunks are assembled into a buffer of their own: a fresh one each, or,
+ *   for a consumer that is done with each message when it takes the next (`useArena`), a block
+ *   of a reused `AssemblyArena`, given back with `release(message)`.
  * - Each message's size is checked against `maxMessageSize` from its fixed-size prefix before
  *   anything is allocated: a hostile length is a protocol error, never an allocation.
  * - Errors are `MrdProtocolError` with the message id, its name and the stream offset. After an
@@ -18,6 +21,7 @@ import type { MrdMessage } from '../connection/types.js';
 import type { ImagePixels } from '../messages/types.js';
 import { pixelArrayConstructor, elementsPerPixel } from '../messages/create.js';
 import { MrdProtocolError } from './errors.js';
+import type { AssemblyArena } from './assembly-arena.js';
 import { decodeCString, isDefaultConfigFilePayload, isDefaultTextPayload } from './text.js';
 
 /** Default maximum size of one message: 512 MiB. */
@@ -174,6 +178,11 @@ export class MrdStreamDecoder {
   private skipId = 0;
   private pool: Uint8Array | null = null;
   private poolUsed = 0;
+  private arena: AssemblyArena | null = null;
+  /** The arena mark of the body being assembled (-1: not from the arena). */
+  private bodyMark = -1;
+  /** Arena marks of returned messages assembled in the arena, for `release`. */
+  private readonly marks = new WeakMap<MrdMessage, number>();
   private readonly poolSize: number;
   private readonly poolMaxCopy: number;
 
@@ -200,6 +209,27 @@ export class MrdStreamDecoder {
    */
   discardDataMessages(onDiscard: ((id: number) => void) | null): void {
     this.onDiscard = onDiscard;
+  }
+
+  /**
+   * Assembles messages that span chunks in blocks of `arena` (falling back to fresh buffers
+   * when it has no room) from the next message on; null: fresh buffers again. The consumer must
+   * `release` each message once done with it, in stream order; a block is reused only after
+   * that, so the messages' payloads stay valid until then and no longer.
+   */
+  useArena(arena: AssemblyArena | null): void {
+    this.arena = arena;
+  }
+
+  /**
+   * The consumer is done with `message` and every message returned before it: their arena
+   * blocks may be reused. Messages not assembled in the arena are ignored.
+   */
+  release(message: MrdMessage): void {
+    const mark = this.marks.get(message);
+    if (mark === undefined) return;
+    this.marks.delete(message);
+    this.arena?.release(mark);
   }
 
   private static isDataId(id: number): boolean {
@@ -325,7 +355,9 @@ export class MrdStreamDecoder {
         this.body = null;
         // The assembled buffer is the decoder's own copy: payloads are views into it.
         this.stats.assembledMessages++;
-        out.push(this.parse(body, this.bodyView!, this.bodyPad, this.bodyTotal, false));
+        const msg = this.parse(body, this.bodyView!, this.bodyPad, this.bodyTotal, false);
+        if (this.bodyMark >= 0) this.marks.set(msg, this.bodyMark);
+        out.push(msg);
         this.bodyView = null;
       }
     }
@@ -374,7 +406,9 @@ export class MrdStreamDecoder {
     else if (id === MessageId.WAVEFORM) start = WAV_PREFIX;
     else if (id === MessageId.IMAGE) start = IMG_PREFIX + srcView.getUint32(p + 200, true);
     const pad = (8 - (start % 8)) % 8;
-    this.body = this.alloc(pad + total);
+    const block = this.arena?.alloc(pad + total) ?? null;
+    this.bodyMark = block ? block.mark : -1;
+    this.body = block ? block.bytes : this.alloc(pad + total);
     this.bodyView = new DataView(this.body.buffer, this.body.byteOffset, this.body.byteLength);
     this.bodyPad = pad;
     this.body.set(src.subarray(p, p + have), pad);

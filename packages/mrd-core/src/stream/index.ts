@@ -9,5 +9,6 @@ export {
   messageIdOf,
 } from './encoder.js';
 export { decodeNdArray, encodeNdArray, type NdArray } from './ndarray.js';
+export { AssemblyArena, type ArenaBlock } from './assembly-arena.js';
 export { MrdFrameScanner } from './frame-scanner.js';
 export { decodeCString } from './text.js';

@@ -7,7 +7,10 @@ import { AcquisitionFlag } from '@mrd-tools/core/constants';
 import { emptyAcquisitionHeader, withFlag } from '@mrd-tools/core/headers';
 import type { Acquisition } from '@mrd-tools/core/messages';
 import type { MrdMessage } from '@mrd-tools/core/connection';
+import { SocketConnection } from '@mrd-tools/core/connection';
+import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
 import { ReplayConnection } from '@mrd-tools/recon-api/testing';
+import { Duplex } from 'node:stream';
 import { builtInModule } from './index.js';
 
 /** Two slices of 8 coils x 256 x 256 (pseudo-random k-space), each ending with LAST_IN_SLICE; the second has the even lines only. */
@@ -50,6 +53,31 @@ async function run(messages: MrdMessage[]): Promise<MrdMessage[]> {
   return conn.sent;
 }
 
+/**
+ * The module on a SocketConnection fed `messages` in 3000-byte reads (one per turn of the event
+ * loop, as a socket's), every readout spanning reads, with a borrow ring of `ring` bytes: the
+ * connection reuses a readout's memory once the module reads the next. Returns what it sent.
+ */
+async function runBorrowing(messages: MrdMessage[], ring: number): Promise<{ sent: MrdMessage[]; carved: number }> {
+  const bytes = encodeMessages([...messages, { type: 'close' }]);
+  const out: Buffer[] = [];
+  let at = 0;
+  const duplex = new Duplex({
+    read() {
+      setImmediate(() => {
+        if (at >= bytes.length) { this.push(null); return; }
+        this.push(Buffer.from(bytes.subarray(at, at + 3000)));
+        at += 3000;
+      });
+    },
+    write(chunk: Buffer, _e, cb) { out.push(Buffer.from(chunk)); cb(); },
+  });
+  const conn = new SocketConnection(duplex, { borrowArenaBytes: ring });
+  await builtInModule('invertcontrast')!.process(conn, {}, header);
+  await conn.flush();
+  return { sent: decodeStream(Buffer.concat(out)), carved: conn.arenaStats?.carved ?? 0 };
+}
+
 const images = (msgs: MrdMessage[]) => msgs.flatMap((m) => (m.type === 'image' ? [m.image] : [])).map((i) => [i.head, i.attribute, Array.from(i.data)]);
 
 describe('invertcontrast over several groups', () => {
@@ -61,5 +89,15 @@ describe('invertcontrast over several groups', () => {
     expect(together).toHaveLength(2);
     expect(together).toEqual([...first, ...second]);
     expect(together[1]![2]).not.toEqual(together[0]![2]);
+  });
+
+  it('on a connection that reuses each readout\'s memory once the next is read (borrowPayloads), the same images', async () => {
+    const all = input();
+    // through the encoder as the socket's were (it sets attribute_string_len)
+    const replayed = images(decodeStream(encodeMessages(await run(all))));
+    // a ring of 128 KiB: about eight 16 KiB readouts, reused about sixty times over the 512
+    const { sent, carved } = await runBorrowing(all, 128 * 1024);
+    expect(carved).toBeGreaterThan(300);
+    expect(images(sent)).toEqual(replayed);
   });
 });

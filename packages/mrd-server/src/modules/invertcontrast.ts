@@ -6,10 +6,12 @@
  * the FILTER variant.
  *
  * Raw path: imaging readouts (not noise, calibration, phase correction or navigator) accumulate
- * until ACQ_LAST_IN_SLICE; then k-space [ch, y, x, phase] is zero-filled by encode step,
- * flipped, centred-2-D-inverse-FFT'd (scaled by prod(shape) as the reference), root-sum-of-
- * squares combined, cropped (readout then phase oversampling), and each phase becomes an image
- * whose header comes from the readout nearest the k-space centre. Image path: images are grouped
+ * until ACQ_LAST_IN_SLICE, each placed at once into the zero-filled, flipped k-space [ch, y, x,
+ * phase] by encode step (only its header is kept, so the connection may reuse the readout's
+ * memory: `borrowPayloads`); then the k-space is centred-2-D-inverse-FFT'd (scaled by
+ * prod(shape) as the reference), root-sum-of-squares combined, cropped (readout then phase
+ * oversampling), and each phase becomes an image whose header comes from the readout nearest
+ * the k-space centre. Image path: images are grouped
  * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
  *
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
@@ -22,13 +24,13 @@ import { cloneImage, type Acquisition, type Image, type ImagePixels } from '@mrd
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { logger } from '@mrd-tools/core/logging';
 import {
-  DebugDumper, applyJetColormap, assembleKspace, contiguous, dataTypeOf, getJsonConfigParam, getUserParameterLong, imageHeaderFromArray,
+  DebugDumper, KspaceAssembler, applyJetColormap, contiguous, dataTypeOf, getJsonConfigParam, getUserParameterLong, imageHeaderFromArray,
   kspaceArray, logModuleConfig, moduleHeader, requireEncodedHeader, sendModuleError, stack, updateImageHeaderFromRaw,
   type AssembledKspace, type ModuleConfig,
 } from '@mrd-tools/recon-api';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
-import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt } from '@mrd-tools/recon-kernels/centred-fft';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints } from '@mrd-tools/recon-kernels/centred-fft';
 
 export interface ContrastVariant {
   /** invertcontrast: abs(maxVal - data); filter: no inversion */
@@ -48,8 +50,32 @@ interface Context {
   header: unknown;
   variant: ContrastVariant;
   debug: DebugDumper;
-  /** k-space storage kept from group to group (fresh memory's first touch costs more than the copy) */
-  kspace?: Float32Array;
+  /**
+   * The group's readouts placed into k-space as they arrive; its storage is kept from group to
+   * group (fresh memory's first touch costs more than the copy). Made at the first imaging
+   * readout, from the MRD header's encoded matrix.
+   */
+  kspace?: KspaceAssembler;
+  /** The header could not give the encoded matrix: raised when the group is processed, as before. */
+  kspaceError?: unknown;
+  /** Imaging readouts of the current group (counted also when the k-space could not be made). */
+  readouts: number;
+}
+
+/** Places an imaging readout into the group's k-space (copied: the connection may reuse its memory). */
+function addReadout(ctx: Context, acq: Acquisition): void {
+  ctx.readouts++;
+  if (ctx.kspaceError !== undefined) return;
+  if (!ctx.kspace) {
+    try {
+      const enc = requireEncodedHeader(ctx.header, 'raw data').encoding[0];
+      ctx.kspace = new KspaceAssembler(enc.encodedSpace.matrixSize.y, enc.encodedSpace.matrixSize.x);
+    } catch (err) {
+      ctx.kspaceError = err;
+      return;
+    }
+  }
+  ctx.kspace.add(acq);
 }
 
 function isComplexType(t: number): boolean {
@@ -71,10 +97,12 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
   } else {
     logger.info(`Improperly formatted MRD header: \n${String(header)}`);
   }
-  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper() };
+  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper(), readouts: 0 };
   let currentSeries = 0;
-  let acqGroup: Acquisition[] = [];
   let imgGroup: Image[] = [];
+  // Every message is done with before the next is read (readouts are copied into k-space,
+  // images cloned, images sent back awaited): the connection may reuse their memory.
+  connection.borrowPayloads?.();
   try {
     for await (const item of connection) {
       if (item.type === 'acquisition') {
@@ -82,15 +110,12 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
         const f = acq.head.flags;
         if (!isFlagSet(f, AcquisitionFlag.IS_NOISE_MEASUREMENT) && !isFlagSet(f, AcquisitionFlag.IS_PARALLEL_CALIBRATION)
           && !isFlagSet(f, AcquisitionFlag.IS_PHASECORR_DATA) && !isFlagSet(f, AcquisitionFlag.IS_NAVIGATION_DATA)) {
-          // Kept as decoded: payloads are views into chunks the connection never reuses (see the
-          // decoder's header), as the reference keeps the item itself.
-          acqGroup.push(acq);
+          addReadout(ctx, acq);
         }
         if (isFlagSet(f, AcquisitionFlag.LAST_IN_SLICE)) {
           logger.info('Processing a group of k-space data');
-          const images = await processRaw(acqGroup, ctx);
+          const images = await processRaw(ctx);
           await connection.sendImage(images);
-          acqGroup = [];
         }
       } else if (item.type === 'image') {
         const img = item.image;
@@ -114,10 +139,9 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
         logger.error(`Unsupported data type ${item.type}`);
       }
     }
-    if (acqGroup.length > 0) {
+    if (ctx.readouts > 0) {
       logger.info('Processing a group of k-space data (untriggered)');
-      await connection.sendImage(await processRaw(acqGroup, ctx));
-      acqGroup = [];
+      await connection.sendImage(await processRaw(ctx));
     }
     if (imgGroup.length > 0) {
       logger.info('Processing a group of images (untriggered)');
@@ -145,7 +169,7 @@ function stackLast(planes: Float32Array[], ny: number, nx: number): Float32Array
  * reference's float64 digits rather than float32 FFT rounding. Skipped for flat images (more
  * than 64 candidates), where it would cost and not matter.
  */
-function refineMaximum(planes: Float32Array[], ny: number, nx: number, exact: (plane: number, y: number, x: number) => number): void {
+function refineMaximum(planes: Float32Array[], ny: number, nx: number, exact: (plane: number, points: [number, number][]) => number[]): void {
   let max = -Infinity;
   for (const p of planes) for (let i = 0; i < p.length; i++) if (p[i] > max) max = p[i];
   if (!(max > 0)) return;
@@ -160,20 +184,28 @@ function refineMaximum(planes: Float32Array[], ny: number, nx: number, exact: (p
       }
     }
   }
-  for (const [pi, i] of candidates) planes[pi][i] = exact(pi, Math.floor(i / nx), i % nx);
+  for (let pi = 0; pi < planes.length; pi++) {
+    const mine = candidates.filter(([p]) => p === pi).map(([, i]) => i);
+    if (mine.length === 0) continue;
+    const values = exact(pi, mine.map((i) => [Math.floor(i / nx), i % nx]));
+    mine.forEach((i, k) => { planes[pi][i] = values[k]; });
+  }
 }
 
-async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> {
-  if (group.length === 0) return [];
+async function processRaw(ctx: Context): Promise<Image[]> {
+  const readouts = ctx.readouts;
+  if (readouts === 0) return [];
+  ctx.readouts = 0;
   logger.info('-----------------------------------------------');
-  logger.info(`     process_raw called with ${group.length} readouts`);
+  logger.info(`     process_raw called with ${readouts} readouts`);
   logger.info('-----------------------------------------------');
   const tic = performance.now();
   const header = requireEncodedHeader(ctx.header, 'raw data');
   const enc = header.encoding[0];
   const ny = enc.encodedSpace.matrixSize.y, nx = enc.encodedSpace.matrixSize.x;
-  const k = assembleKspace(group, ny, nx, ctx.kspace);
-  ctx.kspace = new Float32Array(k.data.buffer);
+  // k.data is a view of the assembler's storage, overwritten by the next group's readouts (none
+  // arrive before this group is sent: the loop awaits it).
+  const k = ctx.kspace!.finish();
   // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
   // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
@@ -202,8 +234,8 @@ async function processRaw(group: Acquisition[], ctx: Context): Promise<Image[]> 
     cx = c.nx;
     return c.data;
   });
-  refineMaximum(planes, cy, cx, (p, y, x) => centredIfft2RootSumOfSquaresAt(
-    k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, y + y0, x + x0));
+  refineMaximum(planes, cy, cx, (p, points) => centredIfft2RootSumOfSquaresAtPoints(
+    k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, points.map(([y, x]) => [y + y0, x + x0])));
   logger.debug(`Image without oversampling is size (${cy}, ${cx}, ${k.phases})`);
   ctx.debug.save('imgCrop.npy', () => stackLast(planes, cy, cx), [cy, cx, k.phases]);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyAcquisitionHeader } from '@mrd-tools/core/headers';
 import type { Acquisition } from '@mrd-tools/core/messages';
-import { assembleKspace } from './kspace-buffer.js';
+import { KspaceAssembler, assembleKspace } from './kspace-buffer.js';
 import { imageHeaderFromArray, updateImageHeaderFromRaw } from '../image-header/image-header.js';
 
 function acq(lin: number, phase: number, centre: number, samples: number[][], scan: number): Acquisition {
@@ -63,6 +63,45 @@ describe('assembleKspace (invertcontrast.py process_raw)', () => {
 
   it('refuses readouts longer than the encoded matrix', () => {
     expect(() => assembleKspace([acq(0, 0, 0, [[1, 1, 1, 1, 1, 1]], 9)], 2, 2)).toThrow(/readout 9 has 3 samples/);
+  });
+});
+
+describe('KspaceAssembler (readouts placed as they arrive)', () => {
+  /** Pseudo-random readouts: phases in any order, short readouts, repeated lines, lines never acquired, one outside the matrix. */
+  function group(seed: number, n: number, ny: number, nx: number): Acquisition[] {
+    let s = seed;
+    const r = (k: number) => { s = (s * 1103515245 + 12345) >>> 0; return s % k; };
+    return Array.from({ length: n }, (_, i) => {
+      const ns = 1 + r(nx);
+      const samples = [0, 1].map(() => Array.from({ length: 2 * ns }, () => r(1000) - 500));
+      return acq(r(ny + 1), r(3), r(ny), samples, seed * 1000 + i);
+    });
+  }
+
+  it('gives assembleKspace\'s k-space group after group in reused storage (storage growing with the phases)', () => {
+    const a = new KspaceAssembler(6, 5, new Float32Array(10).fill(7)); // too small at first: grows
+    for (let g = 0; g < 4; g++) {
+      const readouts = group(g + 1, 12 + 5 * g, 6, 5);
+      for (const r of readouts) a.add(r);
+      expect(a.readouts).toBe(readouts.length);
+      const got = a.finish();
+      const want = assembleKspace(readouts, 6, 5);
+      expect([got.channels, got.phases]).toEqual([want.channels, want.phases]);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      expect(got.centreHeaders.map((h) => h?.scan_counter)).toEqual(want.centreHeaders.map((h) => h?.scan_counter));
+      expect(a.readouts).toBe(0);
+    }
+  });
+
+  it('raises the first faulty readout\'s error at finish, then starts the next group afresh', () => {
+    const a = new KspaceAssembler(2, 2);
+    a.add(acq(0, 0, 0, [[1, 1]], 0));
+    a.add(acq(1, 0, 0, [[1, 1, 1, 1, 1, 1]], 9)); // 3 samples > nx = 2
+    a.add(acq(1, 0, 0, [[1, 1], [2, 2]], 10)); // 2 channels, the group started with 1
+    expect(() => a.finish()).toThrow(/readout 9 has 3 samples/);
+    expect(() => a.finish()).toThrow(/no readouts/);
+    a.add(acq(1, 0, 0, [[3, 4]], 11));
+    expect(Array.from(a.finish().data)).toEqual([3, 4, 0, 0, 0, 0, 0, 0]); // line 1 flipped to row 0
   });
 });
 

@@ -23,13 +23,159 @@ export interface AssembledKspace {
 }
 
 /**
+ * The same k-space built readout by readout as they arrive (`add`), so that a module need not
+ * keep the readouts (their memory can be reused by the connection, see
+ * `MrdConnection.borrowPayloads`): each readout is copied into place at once and only its header
+ * is kept. `finish` completes the group (zero-fills the rows no readout wrote) and gives the
+ * k-space, the same values as `assembleKspace` on the same readouts; the next `add` starts the
+ * next group in the same storage (kept from group to group: the first touch of fresh memory
+ * costs more than the copy). Errors about a readout (channels, samples) are raised by `finish`,
+ * for the first such readout, as `assembleKspace` raises them.
+ */
+export class KspaceAssembler {
+  readonly ny: number;
+  readonly nx: number;
+  private storage: Float32Array | null;
+  /** Readouts added to the current group. */
+  private count = 0;
+  private channels = 0;
+  /** max idx.phase + 1 over the group's readouts */
+  private phases = 0;
+  /** Phases the storage is laid out for in this group (its rows may hold readouts). */
+  private placedPhases = 0;
+  /** Per (phase, row after the flip): written in this group. */
+  private touched = new Uint8Array(0);
+  private centre: (AcquisitionHeader | null)[] = [];
+  private error: Error | null = null;
+
+  constructor(ny: number, nx: number, storage?: Float32Array) {
+    this.ny = ny;
+    this.nx = nx;
+    this.storage = storage ?? null;
+  }
+
+  /** Readouts added since the last `finish`. */
+  get readouts(): number {
+    return this.count;
+  }
+
+  /** Storage laid out for `phases` phases; rows written so far are kept when it must grow. */
+  private ensure(phases: number): void {
+    if (phases <= this.placedPhases) return;
+    const { ny, nx, channels } = this;
+    const plane = ny * nx;
+    const size = 2 * phases * channels * plane;
+    if (this.storage === null || this.storage.length < size) {
+      const next = new Float32Array(size);
+      const old = this.storage;
+      if (old !== null) {
+        for (let p = 0; p < this.placedPhases; p++) {
+          for (let y = 0; y < ny; y++) {
+            if (!this.touched[p * ny + y]) continue;
+            for (let c = 0; c < channels; c++) {
+              const o = 2 * (((p * channels + c) * ny + y) * nx);
+              next.set(old.subarray(o, o + 2 * nx), o);
+            }
+          }
+        }
+      }
+      this.storage = next;
+    }
+    if (this.touched.length < phases * ny) {
+      const t = new Uint8Array(phases * ny);
+      t.set(this.touched.subarray(0, this.placedPhases * ny));
+      this.touched = t;
+    }
+    for (let p = this.placedPhases; p < phases; p++) this.centre.push(null);
+    this.placedPhases = phases;
+  }
+
+  /** Places one imaging readout (already filtered as `assembleKspace`'s input). */
+  add(acq: Acquisition): void {
+    const h = acq.head;
+    if (this.count++ === 0) this.channels = h.active_channels;
+    const phs = h.idx.phase;
+    if (phs + 1 > this.phases) this.phases = phs + 1;
+    if (this.error) return;
+    const { ny, nx, channels } = this;
+    const lin = h.idx.kspace_encode_step_1;
+    if (!(lin < ny)) return;
+    const ns = h.number_of_samples;
+    if (h.active_channels !== channels) {
+      this.error = new Error(`readout ${h.scan_counter} has ${h.active_channels} channels, the group started with ${channels}`);
+      return;
+    }
+    if (ns > nx) {
+      this.error = new Error(`readout ${h.scan_counter} has ${ns} samples, more than the encoded matrix x = ${nx}`);
+      return;
+    }
+    this.ensure(phs + 1);
+    const data = this.storage!;
+    // after the flip: row ny-1-lin, sample s (at x = nx-ns+s) lands at x' = ns-1-s
+    const yDst = ny - 1 - lin;
+    const first = this.touched[phs * ny + yDst] === 0;
+    this.touched[phs * ny + yDst] = 1;
+    const src = acq.data;
+    for (let c = 0; c < channels; c++) {
+      let i = 2 * c * ns;
+      const end = i + 2 * ns;
+      const row = 2 * (((phs * channels + c) * ny + yDst) * nx);
+      // A row's first readout: what it does not cover is zero (as in a zero-filled array).
+      if (first && ns < nx) data.fill(0, row + 2 * ns, row + 2 * nx);
+      let d = row + 2 * (ns - 1);
+      for (; i < end; i += 2, d -= 2) {
+        data[d] = src[i];
+        data[d + 1] = src[i + 1];
+      }
+    }
+    const cur = this.centre[phs];
+    if (cur === null || Math.abs(lin - h.idx.user[5]) < Math.abs(cur.idx.kspace_encode_step_1 - cur.idx.user[5])) {
+      this.centre[phs] = h;
+    }
+  }
+
+  /** Drops the current group. */
+  reset(): void {
+    this.touched.fill(0, 0, this.placedPhases * this.ny);
+    this.count = 0;
+    this.channels = 0;
+    this.phases = 0;
+    this.placedPhases = 0;
+    this.centre = [];
+    this.error = null;
+  }
+
+  /** The group's k-space (a view of the storage, valid until the next `add`); starts the next group. */
+  finish(): AssembledKspace {
+    try {
+      if (this.count === 0) throw new Error('assembleKspace: no readouts');
+      if (this.error) throw this.error;
+      const { ny, nx, channels, phases } = this;
+      this.ensure(phases);
+      const data = this.storage!.subarray(0, 2 * phases * channels * ny * nx);
+      for (let p = 0; p < phases; p++) {
+        for (let y = 0; y < ny; y++) {
+          if (this.touched[p * ny + y]) continue;
+          for (let c = 0; c < channels; c++) {
+            const o = 2 * (((p * channels + c) * ny + y) * nx);
+            data.fill(0, o, o + 2 * nx);
+          }
+        }
+      }
+      return { channels, ny, nx, phases, data, centreHeaders: this.centre.slice(0, phases) };
+    } finally {
+      this.reset();
+    }
+  }
+}
+
+/**
  * Assembles `acquisitions` (already filtered to imaging readouts) into a zero-filled matrix of
  * `ny` x `nx` (the encoded space). Readouts with encode step >= ny are skipped, as there.
  *
  * `storage`: where the k-space goes instead of a new array: storage kept from the previous group
  * (used when large enough), or a function giving an array of at least the length asked for (e.g.
- * on a SharedArrayBuffer for the worker pool, kept by the caller). The k-space is its
- * zero-filled prefix.
+ * on a SharedArrayBuffer for the worker pool, kept by the caller). The k-space is its prefix.
  * Worth it: the first touch of fresh memory (page faults) cost this copy ten times its own time
  * on the development machine (about 100 ms vs 5-10 ms per 34 MB group).
  */
@@ -40,47 +186,10 @@ export function assembleKspace(
   const channels = acquisitions[0].head.active_channels;
   let maxPhase = 0;
   for (const a of acquisitions) maxPhase = Math.max(maxPhase, a.head.idx.phase);
-  const phases = maxPhase + 1;
-  const plane = ny * nx;
-  const size = 2 * phases * channels * plane;
+  const size = 2 * (maxPhase + 1) * channels * ny * nx;
   const given = typeof storage === 'function' ? storage(size) : storage;
   if (typeof storage === 'function' && given!.length < size) throw new RangeError(`assembleKspace: storage of ${given!.length} floats, ${size} needed`);
-  let data: Float32Array;
-  if (given !== undefined && given.length >= size) {
-    data = given.subarray(0, size);
-    data.fill(0);
-  } else {
-    data = new Float32Array(size);
-  }
-  const centreHeaders: (AcquisitionHeader | null)[] = new Array(phases).fill(null);
-  for (const acq of acquisitions) {
-    const h = acq.head;
-    const lin = h.idx.kspace_encode_step_1;
-    const phs = h.idx.phase;
-    if (!(lin < ny && phs < phases)) continue;
-    const ns = h.number_of_samples;
-    if (h.active_channels !== channels) {
-      throw new Error(`readout ${h.scan_counter} has ${h.active_channels} channels, the group started with ${channels}`);
-    }
-    if (ns > nx) {
-      throw new Error(`readout ${h.scan_counter} has ${ns} samples, more than the encoded matrix x = ${nx}`);
-    }
-    // after the flip: row ny-1-lin, sample s (at x = nx-ns+s) lands at x' = ns-1-s
-    const yDst = ny - 1 - lin;
-    const src = acq.data;
-    for (let c = 0; c < channels; c++) {
-      let i = 2 * c * ns;
-      const end = i + 2 * ns;
-      let d = 2 * (((phs * channels + c) * ny + yDst) * nx) + 2 * (ns - 1);
-      for (; i < end; i += 2, d -= 2) {
-        data[d] = src[i];
-        data[d + 1] = src[i + 1];
-      }
-    }
-    const cur = centreHeaders[phs];
-    if (cur === null || Math.abs(lin - h.idx.user[5]) < Math.abs(cur.idx.kspace_encode_step_1 - cur.idx.user[5])) {
-      centreHeaders[phs] = h;
-    }
-  }
-  return { channels, ny, nx, phases, data, centreHeaders };
+  const assembler = new KspaceAssembler(ny, nx, given !== undefined && given.length >= size ? given : undefined);
+  for (const acq of acquisitions) assembler.add(acq);
+  return assembler.finish();
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/engine.js';
-import { centredFftn, centredIfft2, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, fftshift, ifftshift } from './centred-fft.js';
+import { centredFftn, centredIfft2, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints, fftshift, ifftshift } from './centred-fft.js';
 
 function random(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
@@ -48,6 +48,45 @@ describe('centred 2-D inverse FFT', () => {
       // float64 single pixel
       const y = ny - 1, xx = Math.floor(nx / 3);
       expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 3, y, xx)).toBeCloseTo(rss[y * nx + xx], 4);
+    });
+  }
+});
+
+describe('float64 pixels of the centred 2-D inverse FFT + root sum of squares', () => {
+  // The direct DFT as first written (one loop over u with modulo indices, one pixel at a time):
+  // the values invertcontrast's printed maximum was checked against.
+  function direct(k: Float32Array, coils: number, ny: number, nx: number, scale: number, y: number, x: number): number {
+    const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+    const a = (y + ny2) % ny, b = (x + nx2) % nx;
+    const cu = new Float64Array(nx), su = new Float64Array(nx);
+    for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
+    const cv = new Float64Array(ny), sv = new Float64Array(ny);
+    for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
+    let sum = 0;
+    for (let c = 0; c < coils; c++) {
+      let re = 0, im = 0;
+      for (let v = 0; v < ny; v++) {
+        const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+        let rr = 0, ri = 0;
+        for (let u = 0; u < nx; u++) {
+          const s = row + 2 * ((u - nx2 + nx) % nx);
+          rr += k[s] * cu[u] - k[s + 1] * su[u];
+          ri += k[s] * su[u] + k[s + 1] * cu[u];
+        }
+        re += rr * cv[v] - ri * sv[v];
+        im += rr * sv[v] + ri * cv[v];
+      }
+      sum += re * re + im * im;
+    }
+    return Math.abs(scale / (ny * nx)) * Math.sqrt(sum);
+  }
+  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5]]) {
+    it(`several pixels at once (shared row sums) give the one-pixel direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
+      const x = random(2 * b * ny * nx, 3 * ny + nx);
+      const points: [number, number][] = [[0, 0], [ny - 1, 2], [1, 2], [ny >> 1, nx >> 1], [2, nx - 1], [ny - 1, 2]];
+      const got = centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 5, points);
+      expect(got).toEqual(points.map(([py, px]) => direct(x, b, ny, nx, 5, py, px)));
+      expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 5, 1, 2)).toBe(got[2]);
     });
   }
 });

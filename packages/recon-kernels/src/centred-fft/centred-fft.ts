@@ -283,29 +283,120 @@ export function rootSumOfSquaresFromSums(acc: Float64Array, ny: number, nx: numb
 export function centredIfft2RootSumOfSquaresAt(
   kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, y: number, x: number,
 ): number {
+  return centredIfft2RootSumOfSquaresAtPoints(kspace, coils, ny, nx, scale, [[y, x]])[0];
+}
+
+/**
+ * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
+ * tables cu, su), in float64 into re[v], im[v]. u in [0, nx2) reads stored column u - nx2 + nx,
+ * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it.
+ */
+function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
-  // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
-  const a = (y + ny2) % ny, b = (x + nx2) % nx;
-  const cu = new Float64Array(nx), su = new Float64Array(nx);
-  for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
-  const cv = new Float64Array(ny), sv = new Float64Array(ny);
-  for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
-  let sum = 0;
-  for (let c = 0; c < coils; c++) {
-    let re = 0, im = 0;
-    for (let v = 0; v < ny; v++) {
-      const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
-      let rr = 0, ri = 0;
-      for (let u = 0; u < nx; u++) {
-        const s = row + 2 * ((u - nx2 + nx) % nx);
-        const kr = kspace[s], ki = kspace[s + 1];
-        rr += kr * cu[u] - ki * su[u];
-        ri += kr * su[u] + ki * cu[u];
-      }
-      re += rr * cv[v] - ri * sv[v];
-      im += rr * sv[v] + ri * cv[v];
+  for (let v = 0; v < ny; v++) {
+    const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+    let rr = 0, ri = 0;
+    let s = row + 2 * (nx - nx2);
+    for (let u = 0; u < nx2; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      rr += kr * cu[u] - ki * su[u];
+      ri += kr * su[u] + ki * cu[u];
     }
-    sum += re * re + im * im;
+    s = row;
+    for (let u = nx2; u < nx; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      rr += kr * cu[u] - ki * su[u];
+      ri += kr * su[u] + ki * cu[u];
+    }
+    re[v] = rr;
+    im[v] = ri;
   }
-  return Math.abs(scale / (ny * nx)) * Math.sqrt(sum);
+}
+
+/**
+ * `centredIfft2RootSumOfSquaresAt` for several pixels `[y, x]` of one k-space, the same float64
+ * arithmetic in the same order for each (so the same values), with the row transforms shared by
+ * the pixels of one column (the costly part: ny * nx multiply-adds per coil and column).
+ */
+export function centredIfft2RootSumOfSquaresAtPoints(
+  kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, points: readonly (readonly [number, number])[],
+): number[] {
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const result = new Array<number>(points.length).fill(0);
+  const byColumn = new Map<number, number[]>();
+  points.forEach(([, x], i) => {
+    const list = byColumn.get(x);
+    if (list) list.push(i);
+    else byColumn.set(x, [i]);
+  });
+  // Per column: the row tables, its pixels' column tables and sums, the row sums of one coil.
+  const columns = [...byColumn].map(([x, members]) => {
+    // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
+    const b = (x + nx2) % nx;
+    const cu = new Float64Array(nx), su = new Float64Array(nx);
+    for (let u = 0; u < nx; u++) { const t = (2 * Math.PI * ((b * u) % nx)) / nx; cu[u] = Math.cos(t); su[u] = Math.sin(t); }
+    const pixels = members.map((i) => {
+      const a = (points[i][0] + ny2) % ny;
+      const cv = new Float64Array(ny), sv = new Float64Array(ny);
+      for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
+      return { i, cv, sv, sum: 0 };
+    });
+    return { cu, su, pixels, re: new Float64Array(ny), im: new Float64Array(ny) };
+  });
+  // Two columns per pass over the k-space (each read once for both: the pass is memory-bound).
+  for (let k = 0; k < columns.length; k += 2) {
+    const A = columns[k], B = columns[k + 1];
+    for (let c = 0; c < coils; c++) {
+      if (B) rowSums2(kspace, c, ny, nx, A.cu, A.su, A.re, A.im, B.cu, B.su, B.re, B.im);
+      else rowSums(kspace, c, ny, nx, A.cu, A.su, A.re, A.im);
+      for (const col of B ? [A, B] : [A]) {
+        for (const px of col.pixels) {
+          const { cv, sv } = px;
+          const rowRe = col.re, rowIm = col.im;
+          let re = 0, im = 0;
+          for (let v = 0; v < ny; v++) {
+            const rr = rowRe[v], ri = rowIm[v];
+            re += rr * cv[v] - ri * sv[v];
+            im += rr * sv[v] + ri * cv[v];
+          }
+          px.sum += re * re + im * im;
+        }
+      }
+    }
+  }
+  for (const col of columns) for (const px of col.pixels) result[px.i] = Math.abs(scale / (ny * nx)) * Math.sqrt(px.sum);
+  return result;
+}
+
+/** `rowSums` for two columns' tables at once (the same arithmetic and order for each). */
+function rowSums2(
+  kspace: Float32Array, c: number, ny: number, nx: number,
+  cuA: Float64Array, suA: Float64Array, reA: Float64Array, imA: Float64Array,
+  cuB: Float64Array, suB: Float64Array, reB: Float64Array, imB: Float64Array,
+): void {
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  for (let v = 0; v < ny; v++) {
+    const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+    let ra = 0, ia = 0, rb = 0, ib = 0;
+    let s = row + 2 * (nx - nx2);
+    for (let u = 0; u < nx2; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      ra += kr * cuA[u] - ki * suA[u];
+      ia += kr * suA[u] + ki * cuA[u];
+      rb += kr * cuB[u] - ki * suB[u];
+      ib += kr * suB[u] + ki * cuB[u];
+    }
+    s = row;
+    for (let u = nx2; u < nx; u++, s += 2) {
+      const kr = kspace[s], ki = kspace[s + 1];
+      ra += kr * cuA[u] - ki * suA[u];
+      ia += kr * suA[u] + ki * cuA[u];
+      rb += kr * cuB[u] - ki * suB[u];
+      ib += kr * suB[u] + ki * cuB[u];
+    }
+    reA[v] = ra;
+    imA[v] = ia;
+    reB[v] = rb;
+    imB[v] = ib;
+  }
 }
