@@ -1,0 +1,106 @@
+/**
+ * The Toeplitz embedding of a non-Cartesian normal operator: for a trajectory k_p on an ny x nx
+ * image, F^H F (SigPy-scaled NUFFT forward then adjoint, ../../nufft) is the convolution
+ *   (F^H F x)(r) = sum_r' T(r - r') x(r'),  T(d) = 1/(ny nx) sum_p exp(+2 pi i k_p . d / n)
+ * with offsets d in (-n, n) per axis. Zero-padding x to 2ny x 2nx makes it a circular convolution,
+ * so F^H F x = crop(IFFT(K . FFT(pad x))) with K the 2-D FFT of T laid out circularly: one FFT pair
+ * on the 2x grid per coil and no gridding (BART's nufft normal operator does the same).
+ *
+ * T is computed once per trajectory with the NUFFT adjoint of ones on the 2ny x 2nx image (the
+ * coordinates doubled; BART computes its PSF the same way). K is kept real (its real part: T is
+ * Hermitian, T(-d) = conj T(d), up to the NUFFT's error), so the operator stays self-adjoint for
+ * conjugate gradients. The result differs from forward-then-adjoint through the NUFFT by the two
+ * NUFFTs' approximation error (about 1e-3 relative; the tests bound it against both).
+ */
+import type { FftEngine } from '../../fft/index.js';
+import { Nufft, type NufftOptions } from '../../nufft/index.js';
+
+/** Reused buffers of one operator (per thread). */
+export interface ToeplitzScratch {
+  /** float64 coil-combination sums of one frame [ny][nx] complex */
+  acc: Float64Array;
+}
+
+/** The heap slot of the padded grid (the NUFFT uses 4 and 5, fftn 0 and 1, centred FFTs 2). */
+const GRID_SLOT = 6;
+
+/**
+ * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
+ * with their multiplicity): [2ny][2nx] real, the 1/(4 ny nx) of the inverse FFT folded in.
+ */
+export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): Float32Array {
+  const L0 = 2 * ny, L1 = 2 * nx, n = coord.length / 2;
+  const c2 = new Float64Array(coord.length);
+  for (let i = 0; i < coord.length; i++) c2[i] = 2 * coord[i];
+  const plan = Nufft.withEngine(fft, c2, [L0, L1], { ...nufft, sharedHeapBlocks: false });
+  const ones = new Float32Array(2 * n);
+  for (let p = 0; p < n; p++) ones[2 * p] = 1;
+  const psf = plan.adjoint(ones, 1);
+  plan.dispose();
+  // T(d) = psf at centred index d + n, times sqrt(4 ny nx) / (ny nx); circular layout, d = -n left out
+  const t = 2 / Math.sqrt(ny * nx);
+  const c = new Float32Array(2 * L0 * L1);
+  for (let a = 1; a < L0; a++) {
+    const i = (a - ny + L0) % L0;
+    for (let b = 1; b < L1; b++) {
+      const j = (b - nx + L1) % L1;
+      const s = 2 * (a * L1 + b), d = 2 * (i * L1 + j);
+      c[d] = psf[s] * t;
+      c[d + 1] = psf[s + 1] * t;
+    }
+  }
+  fft.fftn(c, [L0, L1], [0, 1], false);
+  const k = new Float32Array(L0 * L1);
+  const norm = 1 / (L0 * L1);
+  for (let i = 0; i < k.length; i++) k[i] = c[2 * i] * norm;
+  return k;
+}
+
+/**
+ * out[xo..] (one ny x nx frame) = sum_c conj(S_c) . F^H F (S_c . x[xo..]) with F^H F applied as
+ * the Toeplitz embedding of spectrum `k` (from toeplitzKernel); maps [coil][ny][nx] complex.
+ */
+export function toeplitzNormalPlane(
+  fft: FftEngine, k: Float32Array, maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, xo: number, out: Float32Array, scratch: ToeplitzScratch,
+): void {
+  const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
+  fft.prepare(L0);
+  fft.prepare(L1);
+  const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
+  const acc = scratch.acc;
+  acc.fill(0);
+  for (let c = 0; c < ncoils; c++) {
+    let h = fft.heapF32();
+    const g = block.ptr >> 2;
+    h.fill(0, g, g + 2 * L0 * L1);
+    const mo = 2 * c * npix;
+    for (let i = 0; i < ny; i++) {
+      let d = g + 2 * L1 * i, s = 2 * i * nx;
+      for (let j = 0; j < nx; j++, d += 2, s += 2) {
+        const sr = maps[mo + s], si = maps[mo + s + 1], xr = x[xo + s], xi = x[xo + s + 1];
+        h[d] = sr * xr - si * xi;
+        h[d + 1] = sr * xi + si * xr;
+      }
+    }
+    fft.transformLinesInHeap(block.ptr, ny, L1, false);
+    fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
+    h = fft.heapF32();
+    for (let i = 0, q = g; i < L0 * L1; i++, q += 2) {
+      const w = k[i];
+      h[q] *= w;
+      h[q + 1] *= w;
+    }
+    fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
+    fft.transformLinesInHeap(block.ptr, ny, L1, true);
+    h = fft.heapF32();
+    for (let i = 0; i < ny; i++) {
+      let s = g + 2 * L1 * i, o = 2 * i * nx;
+      for (let j = 0; j < nx; j++, s += 2, o += 2) {
+        const sr = maps[mo + o], si = maps[mo + o + 1], vr = h[s], vi = h[s + 1];
+        acc[o] += sr * vr + si * vi;
+        acc[o + 1] += sr * vi - si * vr;
+      }
+    }
+  }
+  for (let i = 0; i < 2 * npix; i++) out[xo + i] = acc[i];
+}
