@@ -112,3 +112,24 @@ describe('Toeplitz normal operator of the SENSE model', () => {
     toepOp.dispose();
   }, 60_000);
 });
+
+describe('Toeplitz normal operator without the FFT kernel (no WebAssembly SIMD)', () => {
+  it('gives the same values through transformAxisInHeap', async () => {
+    const fft = await getFftEngine();
+    const n = 32, nc = 3; // 2n = 64: PFFFT lines, which need no kernel
+    const coords = spiralFrames(1, 4, 90, n);
+    const maps = coilMaps(nc, n);
+    const r = rng(3);
+    const x = new Float32Array(2 * n * n).map(() => r());
+    const op = new SenseNufftOperator(fft, coords, maps, nc, n, n, { ...SENSE_NUFFT_DEFAULTS, toeplitz: true });
+    const a = new Float32Array(x.length), b = new Float32Array(x.length);
+    op.normal(x, a);
+    const plain = Object.create(fft, { kernel: { value: null } }) as typeof fft;
+    const op2 = SenseNufftOperator.fromShared(plain, op.shared());
+    op2.normal(x, b);
+    expect(fft.kernel).not.toBeNull();
+    expect(nrmse(b, a)).toBeLessThan(1e-6);
+    op.dispose();
+    op2.dispose();
+  });
+});

@@ -23,10 +23,12 @@ export interface ToeplitzScratch {
 
 /** The heap slot of the padded grid (the NUFFT uses 4 and 5, fftn 0 and 1, centred FFTs 2). */
 const GRID_SLOT = 6;
+const LINES_SLOT = 7;
 
 /**
  * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
- * with their multiplicity): [2ny][2nx] real, the 1/(4 ny nx) of the inverse FFT folded in.
+ * with their multiplicity): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT
+ * folded in.
  */
 export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): Float32Array {
   const L0 = 2 * ny, L1 = 2 * nx, n = coord.length / 2;
@@ -50,15 +52,25 @@ export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: num
     }
   }
   fft.fftn(c, [L0, L1], [0, 1], false);
+  // stored transposed, [column][row]: the iterations multiply column lines
   const k = new Float32Array(L0 * L1);
   const norm = 1 / (L0 * L1);
-  for (let i = 0; i < k.length; i++) k[i] = c[2 * i] * norm;
+  for (let i = 0; i < L0; i++) for (let j = 0; j < L1; j++) k[j * L0 + i] = c[2 * (i * L1 + j)] * norm;
   return k;
 }
+
+/** Column lines transformed at a time (the FFT kernel's transposes move 8 neighbouring columns well). */
+const COLUMN_LINES = 8;
 
 /**
  * out[xo..] (one ny x nx frame) = sum_c conj(S_c) . F^H F (S_c . x[xo..]) with F^H F applied as
  * the Toeplitz embedding of spectrum `k` (from toeplitzKernel); maps [coil][ny][nx] complex.
+ *
+ * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
+ * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
+ * lines, forward transform, times K, inverse transform, and only the top ny values back (the
+ * crop); the ny rows inverse-transformed; the top-left ny x nx combined with conj(S_c). Without
+ * the engine's transposing kernel the columns go through transformAxisInHeap (same values).
  */
 export function toeplitzNormalPlane(
   fft: FftEngine, k: Float32Array, maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, xo: number, out: Float32Array, scratch: ToeplitzScratch,
@@ -67,12 +79,14 @@ export function toeplitzNormalPlane(
   fft.prepare(L0);
   fft.prepare(L1);
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
+  const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
+  const kernel = fft.kernel;
   const acc = scratch.acc;
   acc.fill(0);
+  const g = block.ptr >> 2;
+  fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
   for (let c = 0; c < ncoils; c++) {
     let h = fft.heapF32();
-    const g = block.ptr >> 2;
-    h.fill(0, g, g + 2 * L0 * L1);
     const mo = 2 * c * npix;
     for (let i = 0; i < ny; i++) {
       let d = g + 2 * L1 * i, s = 2 * i * nx;
@@ -81,16 +95,35 @@ export function toeplitzNormalPlane(
         h[d] = sr * xr - si * xi;
         h[d + 1] = sr * xi + si * xr;
       }
+      h.fill(0, d, d + 2 * (L1 - nx));
     }
     fft.transformLinesInHeap(block.ptr, ny, L1, false);
-    fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
-    h = fft.heapF32();
-    for (let i = 0, q = g; i < L0 * L1; i++, q += 2) {
-      const w = k[i];
-      h[q] *= w;
-      h[q + 1] *= w;
+    if (kernel !== null) {
+      const lb = lines.ptr >> 2, rowBytes = 8 * L1;
+      for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
+        const w = Math.min(COLUMN_LINES, L1 - j0);
+        kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
+        fft.transformLinesInHeap(lines.ptr, w, L0, false);
+        h = fft.heapF32();
+        for (let q = lb, e = lb + 2 * w * L0, kk = j0 * L0; q < e; q += 2, kk++) {
+          const f = k[kk];
+          h[q] *= f;
+          h[q + 1] *= f;
+        }
+        fft.transformLinesInHeap(lines.ptr, w, L0, true);
+        for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
+      }
+    } else {
+      fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
+      h = fft.heapF32();
+      for (let i = 0; i < L0; i++) for (let j = 0, q = g + 2 * L1 * i; j < L1; j++, q += 2) {
+        const f = k[j * L0 + i];
+        h[q] *= f;
+        h[q + 1] *= f;
+      }
+      fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
+      fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
     }
-    fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
     fft.transformLinesInHeap(block.ptr, ny, L1, true);
     h = fft.heapF32();
     for (let i = 0; i < ny; i++) {
