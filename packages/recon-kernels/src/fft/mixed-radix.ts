@@ -422,6 +422,28 @@ function scaleFunction(): FunctionBuilder {
   return f;
 }
 
+/**
+ * mulReal(ptr, kptr, pairs): complex64 values at ptr times float32 reals at kptr in place, two
+ * values a step (x_i *= k_i for i < 2 pairs); the float32 products are those of JS's `x * k`.
+ */
+function mulRealFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('mulReal', 3);
+  const [PTR, KPTR, PAIRS] = [0, 1, 2];
+  const k = f.local(V128), i = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(PTR).set(p);
+  f.get(KPTR).set(q);
+  f.loop(i, 0, PAIRS, () => {
+    f.get(q).load64Zero().set(k);
+    f.get(p);
+    f.get(p).load();
+    f.get(k).get(k).shuffle32(0, 0, 1, 1);
+    f.fmul().store();
+    f.inc(p, 16);
+    f.inc(q, 8);
+  });
+  return f;
+}
+
 type PassFn = (src: number, dst: number, groups: number, n: number, l: number, tw: number, m: number) => void;
 type MoveFn = (src: number, n: number, countOrStride: number, dst: number, groups: number, conj: number) => void;
 
@@ -454,14 +476,16 @@ export class MixedRadixKernel {
   readonly transposeIn: (src: number, n: number, stride: number, dst: number, w: number) => void;
   readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
+  private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
   private readonly scalar: number;
   private bufA = 0;
   private bufB = 0;
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction()]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction()]);
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
+    this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
     this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
@@ -550,6 +574,18 @@ export class MixedRadixKernel {
     if (floats & 3) {
       const h = new Float32Array(this.memory.buffer);
       for (let i = ptr / 4 + 4 * quads, end = ptr / 4 + floats; i < end; i++) h[i] = h[i] * s;
+    }
+  }
+
+  /** The `count` complex64 at byte address ptr times the `count` float32 at kptr, in place (bit for bit as JS's `x * k`). */
+  mulReal(ptr: number, kptr: number, count: number): void {
+    const pairs = count >> 1;
+    if (pairs > 0) this.mulRealFn(ptr, kptr, pairs);
+    if (count & 1) {
+      const h = new Float32Array(this.memory.buffer);
+      const x = ptr / 4 + 2 * (count - 1), w = h[kptr / 4 + count - 1];
+      h[x] *= w;
+      h[x + 1] *= w;
     }
   }
 

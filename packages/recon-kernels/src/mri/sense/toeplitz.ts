@@ -24,6 +24,7 @@ export interface ToeplitzScratch {
 /** The heap slot of the padded grid (the NUFFT uses 4 and 5, fftn 0 and 1, centred FFTs 2). */
 const GRID_SLOT = 6;
 const LINES_SLOT = 7;
+const K_SLOT = 8;
 
 /**
  * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
@@ -68,7 +69,8 @@ const COLUMN_LINES = 8;
  *
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
- * lines, forward transform, times K, inverse transform, and only the top ny values back (the
+ * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD),
+ * inverse transform, and only the top ny values back (the
  * crop); the ny rows inverse-transformed; the top-left ny x nx combined with conj(S_c). Without
  * the engine's transposing kernel the columns go through transformAxisInHeap (same values).
  */
@@ -80,6 +82,7 @@ export function toeplitzNormalPlane(
   fft.prepare(L1);
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
   const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
+  const kBlock = fft.scratchBlock(K_SLOT, 4 * L0 * COLUMN_LINES);
   const kernel = fft.kernel;
   const acc = scratch.acc;
   acc.fill(0);
@@ -99,17 +102,13 @@ export function toeplitzNormalPlane(
     }
     fft.transformLinesInHeap(block.ptr, ny, L1, false);
     if (kernel !== null) {
-      const lb = lines.ptr >> 2, rowBytes = 8 * L1;
+      const kb = kBlock.ptr >> 2, rowBytes = 8 * L1;
       for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
         const w = Math.min(COLUMN_LINES, L1 - j0);
         kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
         fft.transformLinesInHeap(lines.ptr, w, L0, false);
-        h = fft.heapF32();
-        for (let q = lb, e = lb + 2 * w * L0, kk = j0 * L0; q < e; q += 2, kk++) {
-          const f = k[kk];
-          h[q] *= f;
-          h[q + 1] *= f;
-        }
+        fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
+        kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
         fft.transformLinesInHeap(lines.ptr, w, L0, true);
         for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
       }
