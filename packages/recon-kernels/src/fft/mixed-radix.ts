@@ -10,6 +10,9 @@
  * direct DFT; twiddles computed in float64, rounded to float32) and scattered back; the inverse is
  * conj(fft(conj(x))). Lanes never mix, so a line's result depends on that line only: not on its
  * neighbours, its place in a batch, or how lines are split between calls or threads.
+ *
+ * The module also holds the few pointwise SIMD loops the Toeplitz normal operator
+ * (../mri/sense/toeplitz.ts) runs on the same heap: complex times real, complex products.
  */
 import { wasm, type WasmMemory } from './wasm-api.js';
 import { FunctionBuilder, I32, V128, buildModule } from './wasm-emitter.js';
@@ -444,6 +447,40 @@ function mulRealFunction(): FunctionBuilder {
   return f;
 }
 
+/**
+ * cmul(dst, a, b, pairs): dst = a * b (complex64, two values a step); conjMulAcc(dst, a, b,
+ * pairs): dst += conj(a) * b. Products and sums in float32.
+ */
+function complexProductFunction(conjAcc: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(conjAcc ? 'conjMulAcc' : 'cmul', 4);
+  const [DST, A, B, PAIRS] = [0, 1, 2, 3];
+  const m = f.local(V128), v = f.local(V128), x = f.local(V128), y = f.local(V128);
+  const i = f.local(I32), d = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(DST).set(d);
+  f.get(A).set(p);
+  f.get(B).set(q);
+  f.loop(i, 0, PAIRS, () => {
+    f.get(p).load().set(m);
+    f.get(q).load().set(v);
+    // x = re(a) * b, y = im(a) * swap(b): [ar br, ar bi], [ai bi, ai br]
+    f.get(m).get(m).shuffle32(0, 0, 2, 2).get(v).fmul().set(x);
+    f.get(m).get(m).shuffle32(1, 1, 3, 3).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+    f.get(d);
+    if (conjAcc) {
+      f.get(d).load();
+      f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+      f.fadd();
+    } else {
+      f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7);
+    }
+    f.store();
+    f.inc(d, 16);
+    f.inc(p, 16);
+    f.inc(q, 16);
+  });
+  return f;
+}
+
 type PassFn = (src: number, dst: number, groups: number, n: number, l: number, tw: number, m: number) => void;
 type MoveFn = (src: number, n: number, countOrStride: number, dst: number, groups: number, conj: number) => void;
 
@@ -477,13 +514,19 @@ export class MixedRadixKernel {
   readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
+  /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
+  readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
+  /** dst += conj(a) * b over `pairs` pairs of complex64 */
+  readonly conjMulAccPairs: (dst: number, a: number, b: number, pairs: number) => void;
   private readonly scalar: number;
   private bufA = 0;
   private bufB = 0;
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction()]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
+    this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
     this.scalar = heap.malloc(16);

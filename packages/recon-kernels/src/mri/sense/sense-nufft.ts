@@ -20,7 +20,7 @@
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
-import { toeplitzKernel, toeplitzNormalPlane, type ToeplitzScratch } from './toeplitz.js';
+import { toeplitzKernel, toeplitzNormalFrames, type ToeplitzScratch } from './toeplitz.js';
 
 /** The SENSE operator's options: its NUFFT's, and whether A^H A uses the Toeplitz embedding (default false). */
 export type SenseNufftOptions = NufftOptions & { toeplitz?: boolean };
@@ -235,7 +235,7 @@ export class SenseNufftOperator implements LinearOperator {
   normalFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
     if (this.toeplitz !== null) {
       this.toeplitzScratch ??= { acc: new Float64Array(2 * this.npix) };
-      for (let f = f0; f < f1; f++) toeplitzNormalPlane(this.fft, this.toeplitz[f], this.maps, this.ncoils, this.ny, this.nx, x, 2 * f * this.npix, out, this.toeplitzScratch);
+      toeplitzNormalFrames(this.fft, this.toeplitz, this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
       return;
     }
     for (let f = f0; f < f1; f++) {

@@ -114,7 +114,7 @@ describe('Toeplitz normal operator of the SENSE model', () => {
 });
 
 describe('Toeplitz normal operator without the FFT kernel (no WebAssembly SIMD)', () => {
-  it('gives the same bits through transformAxisInHeap and a JS multiply (checks the kernel path: transposes, SIMD mulReal)', async () => {
+  it('agrees to float32 rounding with the JS path (checks the SIMD path: transposes, products, multiply by K)', async () => {
     const fft = await getFftEngine();
     const n = 32, nc = 3; // 2n = 64: PFFFT lines, which need no kernel
     const coords = spiralFrames(1, 4, 90, n);
@@ -128,7 +128,8 @@ describe('Toeplitz normal operator without the FFT kernel (no WebAssembly SIMD)'
     const op2 = SenseNufftOperator.fromShared(plain, op.shared());
     op2.normal(x, b);
     expect(fft.kernel).not.toBeNull();
-    expect(b).toEqual(a);
+    expect(b).not.toEqual(a); // float32 SIMD products against float64 JS sums: not the same bits
+    expect(nrmse(b, a)).toBeLessThan(1e-6);
     op.dispose();
     op2.dispose();
   });

@@ -25,6 +25,8 @@ export interface ToeplitzScratch {
 const GRID_SLOT = 6;
 const LINES_SLOT = 7;
 const K_SLOT = 8;
+const MAPS_SLOT = 9;
+const IMAGE_SLOT = 10;
 
 /**
  * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
@@ -64,75 +66,106 @@ export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: num
 const COLUMN_LINES = 8;
 
 /**
- * out[xo..] (one ny x nx frame) = sum_c conj(S_c) . F^H F (S_c . x[xo..]) with F^H F applied as
- * the Toeplitz embedding of spectrum `k` (from toeplitzKernel); maps [coil][ny][nx] complex.
+ * out (frames [f0, f1) of ny x nx images) = sum_c conj(S_c) . F_f^H F_f (S_c . x_f) with F_f^H F_f
+ * applied as the Toeplitz embedding of spectrum `kernels[f]` (from toeplitzKernel); maps
+ * [coil][ny][nx] complex.
  *
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
  * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD),
- * inverse transform, and only the top ny values back (the
- * crop); the ny rows inverse-transformed; the top-left ny x nx combined with conj(S_c). Without
- * the engine's transposing kernel the columns go through transformAxisInHeap (same values).
+ * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
+ * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
+ * products run there in float32 (maps and image copied to the heap once per call); without it
+ * (or for odd nx) in JS with float64 sums and the columns through transformAxisInHeap; the two
+ * agree to float32 rounding.
  */
-export function toeplitzNormalPlane(
-  fft: FftEngine, k: Float32Array, maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, xo: number, out: Float32Array, scratch: ToeplitzScratch,
+export function toeplitzNormalFrames(
+  fft: FftEngine, kernels: readonly Float32Array[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
 ): void {
   const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
   fft.prepare(L0);
   fft.prepare(L1);
+  const kernel = fft.kernel;
+  const simd = kernel !== null && nx % 2 === 0;
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
   const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
   const kBlock = fft.scratchBlock(K_SLOT, 4 * L0 * COLUMN_LINES);
-  const kernel = fft.kernel;
-  const acc = scratch.acc;
-  acc.fill(0);
+  const mapsBlock = simd ? fft.scratchBlock(MAPS_SLOT, 8 * ncoils * npix) : null;
+  const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix) : null;
   const g = block.ptr >> 2;
   fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
-  for (let c = 0; c < ncoils; c++) {
-    let h = fft.heapF32();
-    const mo = 2 * c * npix;
-    for (let i = 0; i < ny; i++) {
-      let d = g + 2 * L1 * i, s = 2 * i * nx;
-      for (let j = 0; j < nx; j++, d += 2, s += 2) {
-        const sr = maps[mo + s], si = maps[mo + s + 1], xr = x[xo + s], xi = x[xo + s + 1];
-        h[d] = sr * xr - si * xi;
-        h[d + 1] = sr * xi + si * xr;
+  if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
+  for (let f = f0; f < f1; f++) {
+    const k = kernels[f], xo = 2 * f * npix;
+    // SIMD: the frame's image at imageBlock, its sums after it
+    const xPtr = imageBlock?.ptr ?? 0, accPtr = xPtr + 8 * npix;
+    if (imageBlock !== null) {
+      const h = fft.heapF32();
+      h.set(x.subarray(xo, xo + 2 * npix), xPtr >> 2);
+      h.fill(0, accPtr >> 2, (accPtr >> 2) + 2 * npix);
+    } else scratch.acc.fill(0);
+    for (let c = 0; c < ncoils; c++) {
+      let h = fft.heapF32();
+      const mo = 2 * c * npix;
+      if (kernel !== null && mapsBlock !== null) {
+        const mPtr = mapsBlock.ptr + 4 * mo;
+        for (let i = 0; i < ny; i++) {
+          const d = block.ptr + 8 * L1 * i;
+          kernel.cmulPairs(d, mPtr + 8 * nx * i, xPtr + 8 * nx * i, nx >> 1);
+          h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
+        }
+      } else {
+        for (let i = 0; i < ny; i++) {
+          let d = g + 2 * L1 * i, s = 2 * i * nx;
+          for (let j = 0; j < nx; j++, d += 2, s += 2) {
+            const sr = maps[mo + s], si = maps[mo + s + 1], xr = x[xo + s], xi = x[xo + s + 1];
+            h[d] = sr * xr - si * xi;
+            h[d + 1] = sr * xi + si * xr;
+          }
+          h.fill(0, d, d + 2 * (L1 - nx));
+        }
       }
-      h.fill(0, d, d + 2 * (L1 - nx));
+      fft.transformLinesInHeap(block.ptr, ny, L1, false);
+      if (kernel !== null) {
+        const kb = kBlock.ptr >> 2, rowBytes = 8 * L1;
+        for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
+          const w = Math.min(COLUMN_LINES, L1 - j0);
+          kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
+          fft.transformLinesInHeap(lines.ptr, w, L0, false);
+          fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
+          kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
+          fft.transformLinesInHeap(lines.ptr, w, L0, true);
+          for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
+        }
+      } else {
+        fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
+        h = fft.heapF32();
+        for (let i = 0; i < L0; i++) for (let j = 0, q = g + 2 * L1 * i; j < L1; j++, q += 2) {
+          const w = k[j * L0 + i];
+          h[q] *= w;
+          h[q + 1] *= w;
+        }
+        fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
+        fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
+      }
+      fft.transformLinesInHeap(block.ptr, ny, L1, true);
+      if (kernel !== null && mapsBlock !== null) {
+        const mPtr = mapsBlock.ptr + 4 * mo;
+        for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
+      } else {
+        h = fft.heapF32();
+        const acc = scratch.acc;
+        for (let i = 0; i < ny; i++) {
+          let s = g + 2 * L1 * i, o = 2 * i * nx;
+          for (let j = 0; j < nx; j++, s += 2, o += 2) {
+            const sr = maps[mo + o], si = maps[mo + o + 1], vr = h[s], vi = h[s + 1];
+            acc[o] += sr * vr + si * vi;
+            acc[o + 1] += sr * vi - si * vr;
+          }
+        }
+      }
     }
-    fft.transformLinesInHeap(block.ptr, ny, L1, false);
-    if (kernel !== null) {
-      const kb = kBlock.ptr >> 2, rowBytes = 8 * L1;
-      for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
-        const w = Math.min(COLUMN_LINES, L1 - j0);
-        kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
-        fft.transformLinesInHeap(lines.ptr, w, L0, false);
-        fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
-        kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
-        fft.transformLinesInHeap(lines.ptr, w, L0, true);
-        for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
-      }
-    } else {
-      fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
-      h = fft.heapF32();
-      for (let i = 0; i < L0; i++) for (let j = 0, q = g + 2 * L1 * i; j < L1; j++, q += 2) {
-        const f = k[j * L0 + i];
-        h[q] *= f;
-        h[q + 1] *= f;
-      }
-      fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
-      fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
-    }
-    fft.transformLinesInHeap(block.ptr, ny, L1, true);
-    h = fft.heapF32();
-    for (let i = 0; i < ny; i++) {
-      let s = g + 2 * L1 * i, o = 2 * i * nx;
-      for (let j = 0; j < nx; j++, s += 2, o += 2) {
-        const sr = maps[mo + o], si = maps[mo + o + 1], vr = h[s], vi = h[s + 1];
-        acc[o] += sr * vr + si * vi;
-        acc[o + 1] += sr * vi - si * vr;
-      }
-    }
+    if (imageBlock !== null) out.set(fft.heapF32().subarray(accPtr >> 2, (accPtr >> 2) + 2 * npix), xo);
+    else for (let i = 0; i < 2 * npix; i++) out[xo + i] = scratch.acc[i];
   }
-  for (let i = 0; i < 2 * npix; i++) out[xo + i] = acc[i];
 }
