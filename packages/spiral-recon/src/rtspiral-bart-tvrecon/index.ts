@@ -19,7 +19,8 @@
  * the reference's nlinv pipeline); the data scale from frames 5 .. frames per chunk (the reference's
  * estimate_scale_bart); the TV solve per chunk of frames with 3 frames of overlap on the inner
  * sides, lambda = reg_lambda * frames per chunk, the reference's pics options
- * `-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <num_iter>` (native: the same ADMM problem and
+ * `-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <num_iter>` (native: the same ADMM problem, A^H A by
+ * the Toeplitz embedding as BART's nufft, docs/numerics.md, and
  * iteration, joint temporal TV per pixel). When the frames do not divide into chunks the last
  * chunk takes the remainder (the reference logs an error and drops them).
  *
