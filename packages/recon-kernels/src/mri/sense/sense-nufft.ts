@@ -14,7 +14,8 @@
  * go through the NUFFT: per frame, F^H diag(m) F is a convolution with the trajectory's point-spread
  * function, applied as a 2x zero-padded FFT, a multiplication by the PSF's spectrum (real: the
  * operator stays self-adjoint) and an inverse FFT, per coil (Toeplitz embedding, as BART's nufft
- * normal operator). The spectra are computed once per frame (./toeplitz.ts). No gridding, no
+ * normal operator). Each frame's spectrum is computed once, at its first normal application, by
+ * the thread that applies it (./toeplitz.ts; on the pool each worker computes its own frames'). No gridding, no
  * interpolation, no apodization in the iterations; forward and adjoint stay the NUFFT.
  */
 import type { FftEngine } from '../../fft/index.js';
@@ -42,8 +43,8 @@ export interface SenseShared {
   ncoils: number;
   ny: number;
   nx: number;
-  /** per frame, the Toeplitz spectrum (2ny x 2nx real), or null without the Toeplitz normal operator */
-  toeplitz: Float32Array[] | null;
+  /** per frame, the trajectory the Toeplitz spectrum is computed from (null without the Toeplitz normal operator) */
+  toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
 }
 
 export class SenseNufftOperator implements LinearOperator {
@@ -62,8 +63,10 @@ export class SenseNufftOperator implements LinearOperator {
   private coilData: Float32Array;
   /** float64 sums of the repeated samples of one coil (adjoint), sized for the largest plan */
   private repeatSums: Float64Array;
-  /** per frame, the Toeplitz embedding's spectrum [2ny][2nx] (real); null: A^H A through the NUFFT */
-  private readonly toeplitz: Float32Array[] | null;
+  /** the Toeplitz embedding's per-frame trajectories and PSF NUFFT options; null: A^H A through the NUFFT */
+  private readonly toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
+  /** per frame, its spectrum (toeplitzKernel) once computed */
+  private readonly spectra: (Float32Array | undefined)[] = [];
   private toeplitzScratch: ToeplitzScratch | null = null;
 
   /**
@@ -77,7 +80,6 @@ export class SenseNufftOperator implements LinearOperator {
     this.repeatIndex = [];
     this.multiplicity = [];
     const points: number[] = [];
-    const fft0 = fft;
     if (!Array.isArray(coords)) {
       const sh = coords as SenseShared;
       this.toeplitz = sh.toeplitz;
@@ -96,7 +98,7 @@ export class SenseNufftOperator implements LinearOperator {
         return Nufft.withEngine(fft, d?.coord ?? c, [ny, nx], nufftOptions);
       });
       this.toeplitz = nufftOptions.toeplitz
-        ? (coords as readonly ArrayLike<number>[]).map((c) => toeplitzKernel(fft0, c, ny, nx, shareable(nufftOptions)))
+        ? { coords: (coords as readonly ArrayLike<number>[]).map((c) => copyShared(Float64Array.from(c))), nufft: shareable(nufftOptions) }
         : null;
     }
     this.frames = this.plans.length;
@@ -131,7 +133,7 @@ export class SenseNufftOperator implements LinearOperator {
         points: (this.frameOffset[f + 1] - this.frameOffset[f]) / this.ncoils,
       })),
       maps, ncoils: this.ncoils, ny: this.ny, nx: this.nx,
-      toeplitz: this.toeplitz === null ? null : this.toeplitz.map((k) => (k.buffer instanceof SharedArrayBuffer ? k : copyShared(k))),
+      toeplitz: this.toeplitz,
     };
   }
 
@@ -235,7 +237,9 @@ export class SenseNufftOperator implements LinearOperator {
   normalFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
     if (this.toeplitz !== null) {
       this.toeplitzScratch ??= { acc: new Float64Array(2 * this.npix) };
-      toeplitzNormalFrames(this.fft, this.toeplitz, this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
+      const t = this.toeplitz;
+      for (let f = f0; f < f1; f++) this.spectra[f] ??= toeplitzKernel(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
+      toeplitzNormalFrames(this.fft, this.spectra as Float32Array[], this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
       return;
     }
     for (let f = f0; f < f1; f++) {
@@ -314,7 +318,7 @@ function shareable(o: SenseNufftOptions): NufftOptions {
   return { oversampling: o.oversampling, width: o.width, periodic: o.periodic, kernelTable: o.kernelTable };
 }
 
-function copyShared<T extends Float32Array | Int32Array>(a: T): T {
+function copyShared<T extends Float32Array | Float64Array | Int32Array>(a: T): T {
   const C = a.constructor as { new (b: SharedArrayBuffer): T };
   const out = new C(new SharedArrayBuffer(a.byteLength));
   out.set(a);
