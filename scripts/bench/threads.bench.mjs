@@ -8,6 +8,7 @@
 //    spiral arms x 1024 samples, TV along frames, -i ITER (BART's CG-step budget), the SENSE
 //    operator split over frames. FRAMES defaults to 20 here (200 frames take minutes per run on a
 //    shared 2-core machine; THREADS_BENCH_FRAMES=200 runs the issue's size).
+//    Then the same with A^H A by the Toeplitz embedding (what the TFD recon runs since issue 18).
 // 3. XD-GRASP (spiral_xdgrasp_recon's solve): 256 x 256, 8 coils, 4 respiratory x 3 cardiac bins
 //    of 16 arms, separate TVs along both bin axes, split over bins.
 // When `bart` is installed, BART `pics` (OpenMP on N threads) solves case 2 on the same data with
@@ -141,8 +142,8 @@ console.log(`threads.bench: ${THREADS} threads against 1; ${availableParallelism
 }
 
 // ---- 2./3. TV solves through the SENSE operator
-async function solveCase(name, coords, shape, tv) {
-  const local1 = new K.SenseNufftOperator(fft, coords, maps, COILS, N, N);
+async function solveCase(name, coords, shape, tv, toeplitz = false) {
+  const local1 = new K.SenseNufftOperator(fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, toeplitz });
   // a moving disc phantom -> data
   const groups = coords.length, truth = new Float32Array(2 * groups * npix);
   for (let f = 0; f < groups; f++) for (let i = 0; i < npix; i++) {
@@ -163,7 +164,7 @@ async function solveCase(name, coords, shape, tv) {
   const t1 = performance.now() - t0;
   local1.dispose();
   t0 = performance.now();
-  const op = new K.ParallelSenseNufftOperator(pool, new K.SenseNufftOperator(fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true }));
+  const op = new K.ParallelSenseNufftOperator(pool, new K.SenseNufftOperator(fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true, toeplitz }));
   const xN = await K.solveTvAdmmAsync(op, ys, options);
   const tN = performance.now() - t0;
   op.dispose();
@@ -175,6 +176,7 @@ const APF = 8, NS = 1024;
 const tfdCoords = Array.from({ length: FRAMES }, (_, f) => spiral(f * APF, APF, NS));
 const lambda = 0.0002 * FRAMES;
 const tfd = await solveCase(`TFD ${N}x${N}, ${COILS} coils, ${FRAMES} frames x ${APF} arms x ${NS}, -i ${ITER}`, tfdCoords, [FRAMES], [{ axis: 0, lambda, joint: [0] }]);
+await solveCase(`TFD as rtspiral_bart_tvrecon runs it (A^H A by Toeplitz embedding), same case`, tfdCoords, [FRAMES], [{ axis: 0, lambda, joint: [0] }], true);
 
 const NR = 4, NC = 3, ARMS_PER_BIN = 16;
 const xdCoords = Array.from({ length: NR * NC }, (_, b) => spiral(b * ARMS_PER_BIN, ARMS_PER_BIN, NS));

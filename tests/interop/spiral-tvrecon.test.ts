@@ -101,6 +101,11 @@ describeBart('native TV solver vs BART pics', () => {
     console.log(`TFD native vs BART ${bart.version.text}: complex NRMSE ${(100 * e).toFixed(2)} %, magnitude ${(100 * em).toFixed(2)} %`);
     // 1.41 % measured
     expect(e).toBeLessThan(0.025);
+    // the same solve with A^H A by the Toeplitz embedding (what rtspiral_bart_tvrecon runs)
+    const toep = await nativeSolve(fft, series, groups, maps, [frames], [{ axis: 0, lambda, joint: [0] }], iter, scale, undefined, 1, true);
+    const et = nrmse(toep, ref);
+    console.log(`TFD native (Toeplitz normal operator) vs BART: complex NRMSE ${(100 * et).toFixed(2)} %`);
+    expect(et).toBeLessThan(0.025);
   });
 
   it('XD-GRASP (TV along respiratory and cardiac bins): NRMSE < 2.5 %', async () => {

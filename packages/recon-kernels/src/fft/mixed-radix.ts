@@ -10,6 +10,9 @@
  * direct DFT; twiddles computed in float64, rounded to float32) and scattered back; the inverse is
  * conj(fft(conj(x))). Lanes never mix, so a line's result depends on that line only: not on its
  * neighbours, its place in a batch, or how lines are split between calls or threads.
+ *
+ * The module also holds the few pointwise SIMD loops the Toeplitz normal operator
+ * (../mri/sense/toeplitz.ts) runs on the same heap: complex times real, complex products.
  */
 import { wasm, type WasmMemory } from './wasm-api.js';
 import { FunctionBuilder, I32, V128, buildModule } from './wasm-emitter.js';
@@ -422,6 +425,62 @@ function scaleFunction(): FunctionBuilder {
   return f;
 }
 
+/**
+ * mulReal(ptr, kptr, pairs): complex64 values at ptr times float32 reals at kptr in place, two
+ * values a step (x_i *= k_i for i < 2 pairs); the float32 products are those of JS's `x * k`.
+ */
+function mulRealFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('mulReal', 3);
+  const [PTR, KPTR, PAIRS] = [0, 1, 2];
+  const k = f.local(V128), i = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(PTR).set(p);
+  f.get(KPTR).set(q);
+  f.loop(i, 0, PAIRS, () => {
+    f.get(q).load64Zero().set(k);
+    f.get(p);
+    f.get(p).load();
+    f.get(k).get(k).shuffle32(0, 0, 1, 1);
+    f.fmul().store();
+    f.inc(p, 16);
+    f.inc(q, 8);
+  });
+  return f;
+}
+
+/**
+ * cmul(dst, a, b, pairs): dst = a * b (complex64, two values a step); conjMulAcc(dst, a, b,
+ * pairs): dst += conj(a) * b. Products and sums in float32.
+ */
+function complexProductFunction(conjAcc: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(conjAcc ? 'conjMulAcc' : 'cmul', 4);
+  const [DST, A, B, PAIRS] = [0, 1, 2, 3];
+  const m = f.local(V128), v = f.local(V128), x = f.local(V128), y = f.local(V128);
+  const i = f.local(I32), d = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(DST).set(d);
+  f.get(A).set(p);
+  f.get(B).set(q);
+  f.loop(i, 0, PAIRS, () => {
+    f.get(p).load().set(m);
+    f.get(q).load().set(v);
+    // x = re(a) * b, y = im(a) * swap(b): [ar br, ar bi], [ai bi, ai br]
+    f.get(m).get(m).shuffle32(0, 0, 2, 2).get(v).fmul().set(x);
+    f.get(m).get(m).shuffle32(1, 1, 3, 3).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+    f.get(d);
+    if (conjAcc) {
+      f.get(d).load();
+      f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+      f.fadd();
+    } else {
+      f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7);
+    }
+    f.store();
+    f.inc(d, 16);
+    f.inc(p, 16);
+    f.inc(q, 16);
+  });
+  return f;
+}
+
 type PassFn = (src: number, dst: number, groups: number, n: number, l: number, tw: number, m: number) => void;
 type MoveFn = (src: number, n: number, countOrStride: number, dst: number, groups: number, conj: number) => void;
 
@@ -454,14 +513,22 @@ export class MixedRadixKernel {
   readonly transposeIn: (src: number, n: number, stride: number, dst: number, w: number) => void;
   readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
+  private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
+  /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
+  readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
+  /** dst += conj(a) * b over `pairs` pairs of complex64 */
+  readonly conjMulAccPairs: (dst: number, a: number, b: number, pairs: number) => void;
   private readonly scalar: number;
   private bufA = 0;
   private bufB = 0;
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction()]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
+    this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
+    this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
     this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
@@ -550,6 +617,18 @@ export class MixedRadixKernel {
     if (floats & 3) {
       const h = new Float32Array(this.memory.buffer);
       for (let i = ptr / 4 + 4 * quads, end = ptr / 4 + floats; i < end; i++) h[i] = h[i] * s;
+    }
+  }
+
+  /** The `count` complex64 at byte address ptr times the `count` float32 at kptr, in place (bit for bit as JS's `x * k`). */
+  mulReal(ptr: number, kptr: number, count: number): void {
+    const pairs = count >> 1;
+    if (pairs > 0) this.mulRealFn(ptr, kptr, pairs);
+    if (count & 1) {
+      const h = new Float32Array(this.memory.buffer);
+      const x = ptr / 4 + 2 * (count - 1), w = h[kptr / 4 + count - 1];
+      h[x] *= w;
+      h[x + 1] *= w;
     }
   }
 

@@ -19,7 +19,8 @@
  * the reference's nlinv pipeline); the data scale from frames 5 .. frames per chunk (the reference's
  * estimate_scale_bart); the TV solve per chunk of frames with 3 frames of overlap on the inner
  * sides, lambda = reg_lambda * frames per chunk, the reference's pics options
- * `-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <num_iter>` (native: the same ADMM problem and
+ * `-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <num_iter>` (native: the same ADMM problem, A^H A by
+ * the Toeplitz embedding as BART's nufft, docs/numerics.md, and
  * iteration, joint temporal TV per pixel). When the frames do not divide into chunks the last
  * chunk takes the remainder (the reference logs an error and drops them).
  *
@@ -109,6 +110,8 @@ export interface TfdInput {
   progress?: ProgressReport;
   /** threads of the native coil maps (over coils) and TV solve (over frames) on the worker pool; default 1: this thread only */
   threads?: number;
+  /** native TV solve: A^H A by the Toeplitz embedding (default true; false: a NUFFT pair per CG step) */
+  toeplitz?: boolean;
 }
 
 /** Awaits `work`, with progress lines while it runs when there is a report (a BART process). */
@@ -143,7 +146,7 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
     const x = bart
       ? await reportedWhile(report, bartPics(bart, `-g -m -w ${scale} -e -S -R T:1024:1024:${lambda} -d 4 -i ${p.iterations}`, s, g, maps, { 10: g.length }), `${where}, bart pics`)
       : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale,
-        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`), p.threads ?? 1);
+        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`), p.threads ?? 1, p.toeplitz ?? true);
     images.set(x.subarray(2 * (c.keepStart - c.start) * npix, 2 * (c.keepEnd - c.start) * npix), 2 * c.keepStart * npix);
   }
   return { images, scale, maps };

@@ -141,15 +141,17 @@ export function nativeDataScale(fft: FftEngine, s: SpiralArms, groups: readonly 
  * Native TV solve of the groups with image shape `shape` (product of leading dims = groups.length):
  * data divided by `scale`, result multiplied back (BART pics -w scale -S). scale 0: no scaling.
  * `threads` > 1 runs the SENSE operator on the numerics' worker pool, split over the groups
- * (the same result, bit for bit); 1 runs it on this thread.
+ * (the same result, bit for bit); 1 runs it on this thread. `toeplitz`: the CG steps' A^H A by
+ * the Toeplitz embedding (@mrd-tools/recon-kernels/mri/sense, docs/numerics.md) instead of a
+ * NUFFT pair per step.
  */
 export async function nativeSolve(
   fft: FftEngine, s: SpiralArms, groups: readonly ArmGroup[], maps: Float32Array, shape: readonly number[], tv: readonly TvTerm[], iterations: number, scale: number,
-  progress?: StepCallback, threads = 1,
+  progress?: StepCallback, threads = 1, toeplitz = false,
 ): Promise<Float32Array> {
   const pool = reconPool(threads);
   const local = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize,
-    pool ? { ...SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true } : SENSE_NUFFT_DEFAULTS);
+    { ...SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: pool !== null, toeplitz });
   const op = pool ? new ParallelSenseNufftOperator(pool, local) : local;
   try {
     const k = scale > 0 ? scale : 1;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
-import { SenseNufftOperator } from './sense-nufft.js';
+import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
 import { ParallelSenseNufftOperator } from './parallel-sense.js';
 
 function random(n: number, seed: number): Float32Array {
@@ -79,5 +79,30 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
       single.dispose();
       op.dispose();
     });
+
+    it(`the Toeplitz normal operator and its TV-ADMM solve with ${threads} threads give the single-thread bits`, async () => {
+      const fft = await getFftEngine();
+      const options0 = { ...SENSE_NUFFT_DEFAULTS, toeplitz: true };
+      const single = new SenseNufftOperator(fft, coords, maps, ncoils, n, n, options0);
+      const x = random(2 * single.inputLength, 5);
+      const a = new Float32Array(2 * single.inputLength);
+      single.normal(x, a);
+      const op = new ParallelSenseNufftOperator(reconPool(threads)!, new SenseNufftOperator(fft, coords, maps, ncoils, n, n, { ...options0, sharedHeapBlocks: true }));
+      const b = new Float32Array(new SharedArrayBuffer(4 * a.length));
+      await op.normalAsync(asSharedCopy(x), b);
+      expect(b).toEqual(a);
+      const y = random(2 * single.outputLength, 11);
+      const options = { shape: [frames, n, n], tv: [{ axis: 0, lambda: 0.01, joint: [0] }], iterations: 12 };
+      const expected = solveTvAdmm(single, y, options);
+      expect(await solveTvAdmmAsync(op, y, options)).toEqual(expected);
+      single.dispose();
+      op.dispose();
+    });
   }
 });
+
+function asSharedCopy(a: Float32Array): Float32Array {
+  const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}

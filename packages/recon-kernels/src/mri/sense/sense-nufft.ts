@@ -9,10 +9,22 @@
  * A x for the whole series is never held. One NUFFT plan per frame, made once. Repeated k-space
  * positions within a frame are planned once with their multiplicity (A^H A = F^H diag(m) F;
  * docs/numerics.md says why).
+ *
+ * With `toeplitz: true` the normal operator A^H A (the CG steps of the iterative solvers) does not
+ * go through the NUFFT: per frame, F^H diag(m) F is a convolution with the trajectory's point-spread
+ * function, applied as a 2x zero-padded FFT, a multiplication by the PSF's spectrum (real: the
+ * operator stays self-adjoint) and an inverse FFT, per coil (Toeplitz embedding, as BART's nufft
+ * normal operator). Each frame's spectrum is computed once, at its first normal application, by
+ * the thread that applies it (./toeplitz.ts; on the pool each worker computes its own frames'). No gridding, no
+ * interpolation, no apodization in the iterations; forward and adjoint stay the NUFFT.
  */
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
+import { toeplitzKernel, toeplitzNormalFrames, type ToeplitzScratch } from './toeplitz.js';
+
+/** The SENSE operator's options: its NUFFT's, and whether A^H A uses the Toeplitz embedding (default false). */
+export type SenseNufftOptions = NufftOptions & { toeplitz?: boolean };
 
 /**
  * The NUFFT the SENSE operator uses unless told otherwise: part 1's Kaiser-Bessel NUFFT with 2x
@@ -31,6 +43,8 @@ export interface SenseShared {
   ncoils: number;
   ny: number;
   nx: number;
+  /** per frame, the trajectory the Toeplitz spectrum is computed from (null without the Toeplitz normal operator) */
+  toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
 }
 
 export class SenseNufftOperator implements LinearOperator {
@@ -49,13 +63,18 @@ export class SenseNufftOperator implements LinearOperator {
   private coilData: Float32Array;
   /** float64 sums of the repeated samples of one coil (adjoint), sized for the largest plan */
   private repeatSums: Float64Array;
+  /** the Toeplitz embedding's per-frame trajectories and PSF NUFFT options; null: A^H A through the NUFFT */
+  private readonly toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
+  /** per frame, its spectrum (toeplitzKernel) once computed */
+  private readonly spectra: (Float32Array | undefined)[] = [];
+  private toeplitzScratch: ToeplitzScratch | null = null;
 
   /**
    * @param coords per frame, the trajectory [point][2] (rows axis, columns axis) in grid units
    * @param maps coil maps [coil][ny][nx] complex interleaved
    * @param nufftOptions the NUFFT's oversampling and kernel width (default SENSE_NUFFT_DEFAULTS)
    */
-  constructor(fft: FftEngine, coords: readonly ArrayLike<number>[] | SenseShared, readonly maps: Float32Array, readonly ncoils: number, readonly ny: number, readonly nx: number, nufftOptions: NufftOptions = SENSE_NUFFT_DEFAULTS) {
+  constructor(private readonly fft: FftEngine, coords: readonly ArrayLike<number>[] | SenseShared, readonly maps: Float32Array, readonly ncoils: number, readonly ny: number, readonly nx: number, nufftOptions: SenseNufftOptions = SENSE_NUFFT_DEFAULTS) {
     this.npix = ny * nx;
     if (maps.length !== 2 * ncoils * this.npix) throw new Error(`SENSE operator: coil maps hold ${maps.length / 2} values for ${ncoils} x ${ny} x ${nx}`);
     this.repeatIndex = [];
@@ -63,6 +82,7 @@ export class SenseNufftOperator implements LinearOperator {
     const points: number[] = [];
     if (!Array.isArray(coords)) {
       const sh = coords as SenseShared;
+      this.toeplitz = sh.toeplitz;
       this.plans = sh.frames.map((f) => {
         this.repeatIndex.push(f.repeatIndex);
         this.multiplicity.push(f.multiplicity);
@@ -77,6 +97,9 @@ export class SenseNufftOperator implements LinearOperator {
         points.push(c.length / 2);
         return Nufft.withEngine(fft, d?.coord ?? c, [ny, nx], nufftOptions);
       });
+      this.toeplitz = nufftOptions.toeplitz
+        ? { coords: (coords as readonly ArrayLike<number>[]).map((c) => copyShared(Float64Array.from(c))), nufft: shareable(nufftOptions) }
+        : null;
     }
     this.frames = this.plans.length;
     this.frameOffset = new Int32Array(this.frames + 1);
@@ -110,6 +133,7 @@ export class SenseNufftOperator implements LinearOperator {
         points: (this.frameOffset[f + 1] - this.frameOffset[f]) / this.ncoils,
       })),
       maps, ncoils: this.ncoils, ny: this.ny, nx: this.nx,
+      toeplitz: this.toeplitz,
     };
   }
 
@@ -211,6 +235,13 @@ export class SenseNufftOperator implements LinearOperator {
 
   /** `normal` for frames [f0, f1) only (their images in out; the rest untouched). */
   normalFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
+    if (this.toeplitz !== null) {
+      this.toeplitzScratch ??= { acc: new Float64Array(2 * this.npix) };
+      const t = this.toeplitz;
+      for (let f = f0; f < f1; f++) this.spectra[f] ??= toeplitzKernel(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
+      toeplitzNormalFrames(this.fft, this.spectra as Float32Array[], this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
+      return;
+    }
     for (let f = f0; f < f1; f++) {
       this.expand(x, f);
       const u = this.plans[f].npts;
@@ -282,7 +313,12 @@ export function estimateDataScale(magnitudes: ArrayLike<number>): number {
   return max - p90 < 2 * (p90 - med) ? p90 : max;
 }
 
-function copyShared<T extends Float32Array | Int32Array>(a: T): T {
+/** Only the NUFFT part of the options (the kernel's accuracy is the PSF's). */
+function shareable(o: SenseNufftOptions): NufftOptions {
+  return { oversampling: o.oversampling, width: o.width, periodic: o.periodic, kernelTable: o.kernelTable };
+}
+
+function copyShared<T extends Float32Array | Float64Array | Int32Array>(a: T): T {
   const C = a.constructor as { new (b: SharedArrayBuffer): T };
   const out = new C(new SharedArrayBuffer(a.byteLength));
   out.set(a);

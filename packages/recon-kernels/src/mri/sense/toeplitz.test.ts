@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { getFftEngine } from '../../fft/index.js';
+import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+/** a few interleaved Archimedean spiral arms per frame, reaching the k-space edge, with repeated k = 0 samples */
+function spiralFrames(frames: number, arms: number, samples: number, n: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let f = 0; f < frames; f++) {
+    const c = new Float64Array(2 * arms * samples);
+    for (let a = 0; a < arms; a++) {
+      const phi0 = (2 * Math.PI * (a + f * 0.37)) / arms;
+      for (let k = 0; k < samples; k++) {
+        const t = Math.max(0, k - 3) / (samples - 4);
+        const r = (t * n) / 2, phi = phi0 + 6 * Math.PI * t;
+        c[2 * (a * samples + k)] = r * Math.cos(phi);
+        c[2 * (a * samples + k) + 1] = r * Math.sin(phi);
+      }
+    }
+    out.push(c);
+  }
+  return out;
+}
+
+function coilMaps(nc: number, n: number): Float32Array {
+  const m = new Float32Array(2 * nc * n * n);
+  for (let c = 0; c < nc; c++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+    const mag = Math.exp(-(((y - n * (0.3 + 0.4 * c)) ** 2) + (x - n / 2) ** 2) / (n * n)), ph = 0.5 * c + (2 * y) / n;
+    m[2 * (c * n * n + y * n + x)] = mag * Math.cos(ph);
+    m[2 * (c * n * n + y * n + x) + 1] = mag * Math.sin(ph);
+  }
+  return m;
+}
+
+/** A^H A x by the exact NUDFT (float64), SigPy scaling 1/sqrt(ny nx) each way. */
+function exactNormal(coords: Float64Array[], maps: Float32Array, nc: number, n: number, x: Float32Array): Float64Array {
+  const out = new Float64Array(x.length), npix = n * n;
+  coords.forEach((co, f) => {
+    const np = co.length / 2;
+    for (let c = 0; c < nc; c++) {
+      const v = new Float64Array(2 * npix);
+      for (let i = 0; i < npix; i++) {
+        const sr = maps[2 * (c * npix + i)], si = maps[2 * (c * npix + i) + 1], xr = x[2 * (f * npix + i)], xi = x[2 * (f * npix + i) + 1];
+        v[2 * i] = sr * xr - si * xi; v[2 * i + 1] = sr * xi + si * xr;
+      }
+      const w = new Float64Array(2 * npix);
+      for (let p = 0; p < np; p++) {
+        let yr = 0, yi = 0;
+        const e = new Float64Array(2 * npix);
+        for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
+          const ph = -2 * Math.PI * ((co[2 * p] * (a - n / 2)) / n + (co[2 * p + 1] * (b - n / 2)) / n), i = a * n + b;
+          e[2 * i] = Math.cos(ph); e[2 * i + 1] = Math.sin(ph);
+          yr += v[2 * i] * e[2 * i] - v[2 * i + 1] * e[2 * i + 1];
+          yi += v[2 * i] * e[2 * i + 1] + v[2 * i + 1] * e[2 * i];
+        }
+        for (let i = 0; i < npix; i++) { w[2 * i] += yr * e[2 * i] + yi * e[2 * i + 1]; w[2 * i + 1] += yi * e[2 * i] - yr * e[2 * i + 1]; }
+      }
+      for (let i = 0; i < npix; i++) {
+        const sr = maps[2 * (c * npix + i)], si = maps[2 * (c * npix + i) + 1];
+        out[2 * (f * npix + i)] += (sr * w[2 * i] + si * w[2 * i + 1]) / npix;
+        out[2 * (f * npix + i) + 1] += (sr * w[2 * i + 1] - si * w[2 * i]) / npix;
+      }
+    }
+  });
+  return out;
+}
+
+function nrmse(a: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let e = 0, r = 0;
+  for (let i = 0; i < ref.length; i++) { e += (a[i] - ref[i]) ** 2; r += ref[i] ** 2; }
+  return Math.sqrt(e / r);
+}
+
+describe('Toeplitz normal operator of the SENSE model', () => {
+  it('agrees with the exact NUDFT normal operator and with NUFFT forward-then-adjoint to 1e-3, and stays self-adjoint', async () => {
+    const fft = await getFftEngine();
+    const n = 24, nc = 2, frames = 2;
+    const coords = spiralFrames(frames, 3, 120, n);
+    const maps = coilMaps(nc, n);
+    const r = rng(7);
+    const x = new Float32Array(2 * frames * n * n).map(() => r());
+    const z = new Float32Array(x.length).map(() => r());
+    const nufftOp = new SenseNufftOperator(fft, coords, maps, nc, n, n);
+    const toepOp = new SenseNufftOperator(fft, coords, maps, nc, n, n, { ...SENSE_NUFFT_DEFAULTS, toeplitz: true });
+    const a = new Float32Array(x.length), b = new Float32Array(x.length);
+    nufftOp.normal(x, a);
+    toepOp.normal(x, b);
+    const exact = exactNormal(coords, maps, nc, n, x);
+    const eToep = nrmse(b, exact), eNufft = nrmse(a, exact);
+    expect(eToep).toBeLessThan(5e-4);
+    expect(eNufft).toBeLessThan(1e-3);
+    expect(nrmse(b, a)).toBeLessThan(1e-3);
+    // <z, N x> = conj <x, N z>: the real part of both inner products agrees (Hermitian operator)
+    const nz = new Float32Array(x.length);
+    toepOp.normal(z, nz);
+    let zx = 0, xz = 0, scale = 0;
+    for (let i = 0; i < x.length; i++) { zx += z[i] * b[i]; xz += x[i] * nz[i]; scale += Math.abs(z[i] * b[i]); }
+    expect(Math.abs(zx - xz) / scale).toBeLessThan(1e-5);
+    // forward and adjoint are untouched (the NUFFT's)
+    const y1 = new Float32Array(2 * nufftOp.outputLength), y2 = new Float32Array(2 * toepOp.outputLength);
+    nufftOp.forward(x, y1);
+    toepOp.forward(x, y2);
+    expect(y2).toEqual(y1);
+    nufftOp.dispose();
+    toepOp.dispose();
+  }, 60_000);
+});
+
+describe('Toeplitz normal operator without the FFT kernel (no WebAssembly SIMD)', () => {
+  it('agrees to float32 rounding with the JS path (checks the SIMD path: transposes, products, multiply by K)', async () => {
+    const fft = await getFftEngine();
+    const n = 32, nc = 3; // 2n = 64: PFFFT lines, which need no kernel
+    const coords = spiralFrames(1, 4, 90, n);
+    const maps = coilMaps(nc, n);
+    const r = rng(3);
+    const x = new Float32Array(2 * n * n).map(() => r());
+    const op = new SenseNufftOperator(fft, coords, maps, nc, n, n, { ...SENSE_NUFFT_DEFAULTS, toeplitz: true });
+    const a = new Float32Array(x.length), b = new Float32Array(x.length);
+    op.normal(x, a);
+    const plain = Object.create(fft, { kernel: { value: null } }) as typeof fft;
+    const op2 = SenseNufftOperator.fromShared(plain, op.shared());
+    op2.normal(x, b);
+    expect(fft.kernel).not.toBeNull();
+    expect(b).not.toEqual(a); // float32 SIMD products against float64 JS sums: not the same bits
+    expect(nrmse(b, a)).toBeLessThan(1e-6);
+    op.dispose();
+    op2.dispose();
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * The Toeplitz embedding of a non-Cartesian normal operator: for a trajectory k_p on an ny x nx
+ * image, F^H F (SigPy-scaled NUFFT forward then adjoint, ../../nufft) is the convolution
+ *   (F^H F x)(r) = sum_r' T(r - r') x(r'),  T(d) = 1/(ny nx) sum_p exp(+2 pi i k_p . d / n)
+ * with offsets d in (-n, n) per axis. Zero-padding x to 2ny x 2nx makes it a circular convolution,
+ * so F^H F x = crop(IFFT(K . FFT(pad x))) with K the 2-D FFT of T laid out circularly: one FFT pair
+ * on the 2x grid per coil and no gridding (BART's nufft normal operator does the same).
+ *
+ * T is computed once per trajectory with the NUFFT adjoint of ones on the 2ny x 2nx image (the
+ * coordinates doubled; BART computes its PSF the same way). K is kept real (its real part: T is
+ * Hermitian, T(-d) = conj T(d), up to the NUFFT's error), so the operator stays self-adjoint for
+ * conjugate gradients. The result differs from forward-then-adjoint through the NUFFT by the two
+ * NUFFTs' approximation error (about 1e-3 relative; the tests bound it against both).
+ */
+import type { FftEngine } from '../../fft/index.js';
+import { Nufft, type NufftOptions } from '../../nufft/index.js';
+
+/** Reused buffers of one operator (per thread). */
+export interface ToeplitzScratch {
+  /** float64 coil-combination sums of one frame [ny][nx] complex */
+  acc: Float64Array;
+}
+
+/** The heap slot of the padded grid (the NUFFT uses 4 and 5, fftn 0 and 1, centred FFTs 2). */
+const GRID_SLOT = 6;
+const LINES_SLOT = 7;
+const K_SLOT = 8;
+const MAPS_SLOT = 9;
+const IMAGE_SLOT = 10;
+
+/**
+ * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
+ * with their multiplicity): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT
+ * folded in.
+ */
+export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): Float32Array {
+  const L0 = 2 * ny, L1 = 2 * nx, n = coord.length / 2;
+  const c2 = new Float64Array(coord.length);
+  for (let i = 0; i < coord.length; i++) c2[i] = 2 * coord[i];
+  const plan = Nufft.withEngine(fft, c2, [L0, L1], { ...nufft, sharedHeapBlocks: false });
+  const ones = new Float32Array(2 * n);
+  for (let p = 0; p < n; p++) ones[2 * p] = 1;
+  const psf = plan.adjoint(ones, 1);
+  plan.dispose();
+  // T(d) = psf at centred index d + n, times sqrt(4 ny nx) / (ny nx); circular layout, d = -n left out
+  const t = 2 / Math.sqrt(ny * nx);
+  const c = new Float32Array(2 * L0 * L1);
+  for (let a = 1; a < L0; a++) {
+    const i = (a - ny + L0) % L0;
+    for (let b = 1; b < L1; b++) {
+      const j = (b - nx + L1) % L1;
+      const s = 2 * (a * L1 + b), d = 2 * (i * L1 + j);
+      c[d] = psf[s] * t;
+      c[d + 1] = psf[s + 1] * t;
+    }
+  }
+  fft.fftn(c, [L0, L1], [0, 1], false);
+  // stored transposed, [column][row]: the iterations multiply column lines
+  const k = new Float32Array(L0 * L1);
+  const norm = 1 / (L0 * L1);
+  for (let i = 0; i < L0; i++) for (let j = 0; j < L1; j++) k[j * L0 + i] = c[2 * (i * L1 + j)] * norm;
+  return k;
+}
+
+/** Column lines transformed at a time (the FFT kernel's transposes move 8 neighbouring columns well). */
+const COLUMN_LINES = 8;
+
+/**
+ * out (frames [f0, f1) of ny x nx images) = sum_c conj(S_c) . F_f^H F_f (S_c . x_f) with F_f^H F_f
+ * applied as the Toeplitz embedding of spectrum `kernels[f]` (from toeplitzKernel); maps
+ * [coil][ny][nx] complex.
+ *
+ * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
+ * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
+ * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD),
+ * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
+ * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
+ * products run there in float32 (maps and image copied to the heap once per call); without it
+ * (or for odd nx) in JS with float64 sums and the columns through transformAxisInHeap; the two
+ * agree to float32 rounding.
+ */
+export function toeplitzNormalFrames(
+  fft: FftEngine, kernels: readonly Float32Array[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
+): void {
+  const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
+  fft.prepare(L0);
+  fft.prepare(L1);
+  const kernel = fft.kernel;
+  const simd = kernel !== null && nx % 2 === 0;
+  const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
+  const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
+  const kBlock = fft.scratchBlock(K_SLOT, 4 * L0 * COLUMN_LINES);
+  const mapsBlock = simd ? fft.scratchBlock(MAPS_SLOT, 8 * ncoils * npix) : null;
+  const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix) : null;
+  const g = block.ptr >> 2;
+  fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
+  if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
+  for (let f = f0; f < f1; f++) {
+    const k = kernels[f], xo = 2 * f * npix;
+    // SIMD: the frame's image at imageBlock, its sums after it
+    const xPtr = imageBlock?.ptr ?? 0, accPtr = xPtr + 8 * npix;
+    if (imageBlock !== null) {
+      const h = fft.heapF32();
+      h.set(x.subarray(xo, xo + 2 * npix), xPtr >> 2);
+      h.fill(0, accPtr >> 2, (accPtr >> 2) + 2 * npix);
+    } else scratch.acc.fill(0);
+    for (let c = 0; c < ncoils; c++) {
+      let h = fft.heapF32();
+      const mo = 2 * c * npix;
+      if (kernel !== null && mapsBlock !== null) {
+        const mPtr = mapsBlock.ptr + 4 * mo;
+        for (let i = 0; i < ny; i++) {
+          const d = block.ptr + 8 * L1 * i;
+          kernel.cmulPairs(d, mPtr + 8 * nx * i, xPtr + 8 * nx * i, nx >> 1);
+          h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
+        }
+      } else {
+        for (let i = 0; i < ny; i++) {
+          let d = g + 2 * L1 * i, s = 2 * i * nx;
+          for (let j = 0; j < nx; j++, d += 2, s += 2) {
+            const sr = maps[mo + s], si = maps[mo + s + 1], xr = x[xo + s], xi = x[xo + s + 1];
+            h[d] = sr * xr - si * xi;
+            h[d + 1] = sr * xi + si * xr;
+          }
+          h.fill(0, d, d + 2 * (L1 - nx));
+        }
+      }
+      fft.transformLinesInHeap(block.ptr, ny, L1, false);
+      if (kernel !== null) {
+        const kb = kBlock.ptr >> 2, rowBytes = 8 * L1;
+        for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
+          const w = Math.min(COLUMN_LINES, L1 - j0);
+          kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
+          fft.transformLinesInHeap(lines.ptr, w, L0, false);
+          fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
+          kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
+          fft.transformLinesInHeap(lines.ptr, w, L0, true);
+          for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
+        }
+      } else {
+        fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
+        h = fft.heapF32();
+        for (let i = 0; i < L0; i++) for (let j = 0, q = g + 2 * L1 * i; j < L1; j++, q += 2) {
+          const w = k[j * L0 + i];
+          h[q] *= w;
+          h[q + 1] *= w;
+        }
+        fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
+        fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
+      }
+      fft.transformLinesInHeap(block.ptr, ny, L1, true);
+      if (kernel !== null && mapsBlock !== null) {
+        const mPtr = mapsBlock.ptr + 4 * mo;
+        for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
+      } else {
+        h = fft.heapF32();
+        const acc = scratch.acc;
+        for (let i = 0; i < ny; i++) {
+          let s = g + 2 * L1 * i, o = 2 * i * nx;
+          for (let j = 0; j < nx; j++, s += 2, o += 2) {
+            const sr = maps[mo + o], si = maps[mo + o + 1], vr = h[s], vi = h[s + 1];
+            acc[o] += sr * vr + si * vi;
+            acc[o + 1] += sr * vi - si * vr;
+          }
+        }
+      }
+    }
+    if (imageBlock !== null) out.set(fft.heapF32().subarray(accPtr >> 2, (accPtr >> 2) + 2 * npix), xo);
+    else for (let i = 0; i < 2 * npix; i++) out[xo + i] = scratch.acc[i];
+  }
+}
