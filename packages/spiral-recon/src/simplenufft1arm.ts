@@ -63,7 +63,8 @@ import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
   coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { ReconPool } from '@mrd-tools/recon-kernels/pool';
+import { ReconPool, reconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
+import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
@@ -94,12 +95,6 @@ export interface SimpleNufft1ArmOptions {
    * computed (asynchronous maps: when the pool delivers them; synchronous: at once)
    */
   onCoilMaps?: (fromFrame: number) => void;
-}
-
-/** a += sign * b */
-function addInto(a: Float32Array, b: Float32Array, sign: 1 | -1): void {
-  if (sign === 1) for (let i = 0; i < a.length; i++) a[i] += b[i];
-  else for (let i = 0; i < a.length; i++) a[i] -= b[i];
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: SimpleNufft1ArmOptions = {}): Promise<void> {
@@ -133,18 +128,15 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const fovMm = h.encoding[0].reconSpace.fieldOfView_mm;
 
   let plan: Nufft | undefined;
-  let grid: Float32Array | undefined; // the current block's grid
+  let win: ViewSharingWindow | undefined; // grid of the current block, block images held, their sum (split over coils on the pool)
   let blockArms = 0;
-  const blockImages: Float32Array[] = []; // completed blocks held, oldest first
-  let sum: Float32Array | undefined; // sum of blockImages
   let ncoils = 0;
   let armCounter = 0, repCounter = 0, imgCounter = 1, slcCounter = 0;
   let scanTracker = 0;
   let maps: Float64Array | undefined;
-  let images: Float32Array | undefined;
-  const npix = msize * msize;
+  const frameBuffers = new FrameBuffers(msize);
+  const threads = numericsThreads();
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
-  const threads = rc.coil_combine === 'adaptive' ? numericsThreads() : 1;
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
   let warming: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
@@ -177,9 +169,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
-        grid = new Float32Array(2 * ncoils * plan.gridSize);
-        images = new Float32Array(2 * ncoils * npix);
-        sum = new Float32Array(2 * ncoils * npix);
+        win = new ViewSharingWindow(plan, ncoils, traj.samples, reconPool(threads));
+        await win.warmUp(); // the frame threads start and compile on a dummy step (once, at the first readout)
       }
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
@@ -188,7 +179,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
       // samples after pre_discard, density compensated
       const ns = head.number_of_samples;
-      const d = new Float32Array(2 * ncoils * S);
+      const d = win!.armData;
       const w = traj.w;
       for (let c = 0; c < ncoils; c++) {
         const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
@@ -197,16 +188,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           d[dst + 2 * s + 1] = acq.data[src + 2 * s + 1] * w[s];
         }
       }
-      plan!.gridAdd(d, ncoils, grid!, armCounter * S, S, 1);
       blockArms++;
-      if (blockArms === windowShift) {
-        // block complete: its image joins the sum
-        const img = plan!.imageFromGrid(grid!, ncoils);
-        addInto(sum!, img, 1);
-        blockImages.push(img);
-        grid!.fill(0);
-        blockArms = 0;
-      }
+      // gridded; when the block is complete, its image joins the sum
+      await win!.addArm(armCounter * S, blockArms === windowShift);
+      if (blockArms === windowShift) blockArms = 0;
       armCounter = (armCounter + 1) % traj.arms;
       if (head.idx.slice !== slcCounter) {
         repCounter = 0;
@@ -215,12 +200,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
       if (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame) {
         // frame = completed blocks + the arms of an incomplete block (irregular scan counters only)
-        let frame = sum!;
-        if (blockArms > 0) {
-          images!.set(sum!);
-          addInto(images!, plan!.imageFromGrid(grid!, ncoils), 1);
-          frame = images!;
-        }
+        const frame = await win!.frame(blockArms > 0);
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
           if (pool === null) {
             logger.info('Calculating coil sensitivity maps...');
@@ -251,7 +231,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
           ? complexFrame(frame, maps, ncoils, msize, fallback)
-          : magnitudeFrame(frame, maps, ncoils, msize, maxVal);
+          : magnitudeFrame(frame, maps, ncoils, msize, maxVal, frameBuffers);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
         ih.repetition = repCounter;
@@ -271,24 +251,23 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         await connection.sendImage(out);
         options.onFrame?.(imgCounter, performance.now() - t0);
         if (dispatchMaps && pool !== null) {
-          // the frame goes to the maps' thread after it is sent (its copy to shared memory is not on its latency);
-          // copied before inatiCoilMapsOnPool returns: the sum changes just below
+          // the frame goes to the maps' thread after it is sent (its copy is not on its latency); copied
+          // here: the window's shared sum changes with the next step
           dispatchMaps = false;
           logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on a worker thread...`);
           const job: NonNullable<typeof pendingMaps> = { generation: mapsGeneration, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
-          job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
+          const copy = sharedFloat32(frame.length);
+          copy.set(frame);
+          job.done = inatiCoilMapsOnPool(pool, copy, ncoils, msize, msize).then(
             (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
             (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
           ); // (the pool's one thread runs it after the warm-up)
           pendingMaps = job;
         }
-        // shift the oldest window_shift arms out (as the reference's del frames[:window_shift])
-        const oldest = blockImages.shift();
-        if (oldest !== undefined) addInto(sum!, oldest, -1);
-        else {
-          grid!.fill(0); // fewer than window_shift arms held: all go
-          blockArms = 0;
-        }
+        // shift the oldest window_shift arms out (as the reference's del frames[:window_shift]); with
+        // fewer than window_shift arms held, all go
+        if (win!.heldBlocks === 0) blockArms = 0;
+        win!.shiftOut();
         repCounter++;
         imgCounter++;
       }
@@ -311,10 +290,19 @@ interface FrameImage {
   scale?: string;
 }
 
+/** The magnitude path's per-frame buffers, allocated once per session. */
+class FrameBuffers {
+  readonly combined: Float32Array<ArrayBuffer>;
+  readonly flipped: Float64Array<ArrayBuffer>;
+  constructor(msize: number) {
+    this.combined = new Float32Array(msize * msize);
+    this.flipped = new Float64Array(msize * msize);
+  }
+}
+
 /** [c][a][b] coil images -> the reference's flipped layout [y = b][x = a] with x = msize-1-a. */
-function flipToImage(plane: Float32Array | Float64Array, msize: number, complex: boolean): Float64Array {
+function flipToImage(plane: Float32Array | Float64Array, msize: number, complex: boolean, out = new Float64Array((complex ? 2 : 1) * msize * msize)): Float64Array {
   const e = complex ? 2 : 1;
-  const out = new Float64Array(e * msize * msize);
   for (let a = 0; a < msize; a++) {
     const x = a;
     const srcRow = msize - 1 - a;
@@ -323,10 +311,10 @@ function flipToImage(plane: Float32Array | Float64Array, msize: number, complex:
   return out;
 }
 
-function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number): FrameImage {
+function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers): FrameImage {
   const npix = msize * msize;
-  const mag = maps ? combineWithMaps(images, maps, ncoils, npix) : rootSumOfSquares(images, ncoils, npix);
-  const img = flipToImage(mag, msize, false);
+  const mag = maps ? combineWithMaps(images, maps, ncoils, npix, buffers.combined) : rootSumOfSquares(images, ncoils, npix, buffers.combined);
+  const img = flipToImage(mag, msize, false, buffers.flipped);
   let max = 0;
   for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
   const dscale = maxVal / max;
