@@ -122,6 +122,7 @@ describe('simplenufft1arm', () => {
     const cases: [string, Acquisition[]][] = [
       [base('arms_per_frame = 12\nwindow_shift = 4\n'), acqs],
       [base('arms_per_frame = 12\nwindow_shift = 6\n'), gap],
+      [base('arms_per_frame = 12\nwindow_shift = 4\ncoil_combine = "adaptive"\nasync_coil_maps = false\n'), acqs],
       [base('arms_per_frame = 12\nwindow_shift = 4\ncoil_combine = "adaptive"\nasync_coil_maps = false\nsave_complex = true\n'), acqs],
     ];
     try {

@@ -61,7 +61,7 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { ReconPool, reconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
@@ -136,6 +136,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let maps: Float64Array | undefined;
   const frameBuffers = new FrameBuffers(msize);
   const threads = numericsThreads();
+  const framePool = reconPool(threads); // the frame path's threads (null for 1): the window's steps and the coil combination
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
   let warming: Promise<void> | undefined;
@@ -169,7 +170,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
-        win = new ViewSharingWindow(plan, ncoils, traj.samples, reconPool(threads));
+        win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
         await win.warmUp(); // the frame threads start and compile on a dummy step (once, at the first readout)
       }
       const S = traj.samples;
@@ -204,7 +205,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
           if (pool === null) {
             logger.info('Calculating coil sensitivity maps...');
-            maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
+            maps = sharedFloat64(inatiCoilMaps(fft, frame, ncoils, msize, msize).maps); // (shared: read by the frame threads)
             options.onCoilMaps?.(imgCounter);
           } else {
             maps = undefined; // never another slice's maps
@@ -231,7 +232,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
           ? complexFrame(frame, maps, ncoils, msize, fallback)
-          : magnitudeFrame(frame, maps, ncoils, msize, maxVal, frameBuffers);
+          : await magnitudeFrame(framePool, frame, maps, ncoils, msize, maxVal, frameBuffers);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
         ih.repetition = repCounter;
@@ -292,10 +293,11 @@ interface FrameImage {
 
 /** The magnitude path's per-frame buffers, allocated once per session. */
 class FrameBuffers {
-  readonly combined: Float32Array<ArrayBuffer>;
+  /** on shared memory: written by the frame threads */
+  readonly combined: Float32Array;
   readonly flipped: Float64Array<ArrayBuffer>;
   constructor(msize: number) {
-    this.combined = new Float32Array(msize * msize);
+    this.combined = sharedFloat32(msize * msize);
     this.flipped = new Float64Array(msize * msize);
   }
 }
@@ -311,9 +313,19 @@ function flipToImage(plane: Float32Array | Float64Array, msize: number, complex:
   return out;
 }
 
-function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers): FrameImage {
+/** A copy of `a` on a SharedArrayBuffer. */
+function sharedFloat64(a: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** Combined (on the frame threads: maps or root sum of squares, same bits at any thread count), flipped, scaled to int16. */
+async function magnitudeFrame(
+  pool: ReconPool | null, images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers,
+): Promise<FrameImage> {
   const npix = msize * msize;
-  const mag = maps ? combineWithMaps(images, maps, ncoils, npix, buffers.combined) : rootSumOfSquares(images, ncoils, npix, buffers.combined);
+  const mag = await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined);
   const img = flipToImage(mag, msize, false, buffers.flipped);
   let max = 0;
   for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
