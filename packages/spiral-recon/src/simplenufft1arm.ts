@@ -137,9 +137,11 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const frameBuffers = new FrameBuffers(msize);
   const threads = numericsThreads();
   const framePool = reconPool(threads); // the frame path's threads (null for 1): the window's steps and the coil combination
+  framePool?.start(); // its threads boot while the session sets up
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
   let warming: Promise<void> | undefined;
+  let warmingFrames: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
     logger.info(pool !== null
       ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (${rc.max_frames_before_maps > 0 ? `at most ${rc.max_frames_before_maps}` : 'no limit'} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
@@ -171,7 +173,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
-        await win.warmUp(); // the frame threads start and compile on a dummy step (once, at the first readout)
+        // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
+        const frameWarming = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`));
+        warmingFrames = frameWarming;
       }
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
@@ -232,7 +236,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
           ? complexFrame(frame, maps, ncoils, msize, fallback)
-          : await magnitudeFrame(framePool, frame, maps, ncoils, msize, maxVal, frameBuffers);
+          : await magnitudeFrame(win!.onPool ? framePool : null, frame, maps, ncoils, msize, maxVal, frameBuffers);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
         ih.repetition = repCounter;
@@ -277,6 +281,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
     await pool?.close(); // a warm-up still running is dropped
     await warming;
+    await warmingFrames;
     plan?.dispose();
     await recorder?.close();
   }

@@ -97,6 +97,8 @@ export class ViewSharingWindow {
   private pendingDrop: Float32Array | null = null;
   private pendingZero = false;
   private readonly tables: NufftTables | null;
+  /** the pool takes the steps once its threads are warm (warmUp); until then they run here */
+  private poolReady = false;
   private readonly ranges: [number, number][];
   private readonly imageLength: number;
 
@@ -116,7 +118,12 @@ export class ViewSharingWindow {
     return this.held.length;
   }
 
-  /** Starts the pool's threads and compiles their step on a throw-away window (the result is dropped). */
+  /**
+   * Starts the pool's threads and compiles their step on a throw-away window (the result is
+   * dropped); the steps go to the pool once this resolves, and run on the calling thread until
+   * then (the same bits: per coil the same arithmetic), so arms are never held up by a thread
+   * starting. A failed warm-up leaves the steps here.
+   */
   async warmUp(): Promise<void> {
     if (this.tables === null || this.pool === null) return;
     const scratch = (n: number): Float32Array => sharedFloat32(n);
@@ -126,6 +133,12 @@ export class ViewSharingWindow {
       kind: 'view-sharing-step', tables: this.tables, c0, c1, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
     } satisfies ViewSharingStepTask)));
+    this.poolReady = true;
+  }
+
+  /** True when the steps run on the pool (warm), false when on the calling thread. */
+  get onPool(): boolean {
+    return this.poolReady;
   }
 
   /**
@@ -168,7 +181,7 @@ export class ViewSharingWindow {
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
       kind: 'view-sharing-step', tables, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
-    if (this.tables === null || this.pool === null) {
+    if (this.tables === null || this.pool === null || !this.poolReady) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null));
       return;
     }
