@@ -26,6 +26,14 @@
  * save_complex the unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
  * from the sum (float32: add-then-subtract leaves ~1e-7 of the image per block, a random walk far
  * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
+ *
+ * The frame path (the 14 ms budget): the grid, the block images and their sum are the
+ * view-sharing window of recon-kernels (`ViewSharingWindow`), split over coils on the numerics
+ * pool of the session's thread count (MRD_TOOLS_THREADS / --threads; the threads boot at set-up
+ * and warm up on a dummy step while the first arms are gridded here), and the magnitude coil
+ * combination is split over pixels on the same threads; every buffer of the frame path is
+ * allocated once per session. Per coil and per pixel the arithmetic is the single-thread one, so
+ * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
  *
