@@ -28,10 +28,10 @@
  * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
  *
  * The frame path (the 14 ms budget): the grid, the block images and their sum are the
- * view-sharing window of recon-kernels (`ViewSharingWindow`), split over coils on the numerics
- * pool of the session's thread count (MRD_TOOLS_THREADS / --threads; the threads boot at set-up
- * and warm up on a dummy step while the first arms are gridded here), and the magnitude coil
- * combination is split over pixels on the same threads; every buffer of the frame path is
+ * view-sharing window of recon-kernels (`ViewSharingWindow`), split over coils between this
+ * thread and a pool of the session's own of threads - 1 (MRD_TOOLS_THREADS / --threads; its
+ * threads boot at set-up and warm up on a dummy step while the first arms are gridded here), and
+ * the magnitude coil combination is split over pixels the same way; every buffer of the frame path is
  * allocated once per session. Per coil and per pixel the arithmetic is the single-thread one, so
  * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
@@ -71,7 +71,7 @@ import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
   coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { ReconPool, reconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
+import { ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
@@ -144,8 +144,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let maps: Float64Array | undefined;
   const frameBuffers = new FrameBuffers(msize);
   const threads = numericsThreads();
-  const framePool = reconPool(threads); // the frame path's threads (null for 1): the window's steps and the coil combination
-  framePool?.start(); // its threads boot while the session sets up
+  // the frame path's other threads (null for threads 1): the window's steps and the coil combination run on
+  // this thread and on these threads - 1, the session's own; they boot while the session sets up
+  const framePool = threads > 1 ? new ReconPool(threads - 1) : null;
+  framePool?.start();
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
   let warming: Promise<void> | undefined;
@@ -290,6 +292,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     await pool?.close(); // a warm-up still running is dropped
     await warming;
     await warmingFrames;
+    await framePool?.close();
     plan?.dispose();
     await recorder?.close();
   }

@@ -7,7 +7,8 @@
  * the adjoint NUFFT of every arm in the window.
  *
  * Why: the frame path of a real-time recon (gridding of the last arm, the block's transforms) is
- * the latency budget; split over the pool's threads by coil it shrinks with the cores, and every
+ * the latency budget; split by coil over the calling thread (the first coils) and the pool's
+ * threads (one range each) it shrinks with the cores, and every
  * buffer (grid, block images, sum, frame, arm data) is allocated once, on SharedArrayBuffers, so a
  * frame allocates nothing and triggers no collection. Each coil's arithmetic is the single-thread
  * one in the same order (same float32 roundings), so the result does not depend on the thread
@@ -82,7 +83,9 @@ export function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): v
 
 /**
  * The window of one session: `ncoils` coils, arms of `armSamples` points of `plan`. With a pool
- * of more than one thread each step is split over coils on it; otherwise it runs here.
+ * (of n threads) each step is split over coils into n + 1 ranges: the first runs on the calling
+ * thread, the others on the pool (so `--threads 2` is this thread and a pool of one); without,
+ * the whole step runs here.
  */
 export class ViewSharingWindow {
   /** [coil][armSamples] complex: the caller writes an arm's (density-compensated) samples here before `addArm` */
@@ -108,9 +111,9 @@ export class ViewSharingWindow {
     this.grid = sharedFloat32(ncoils * 2 * plan.gridSize);
     this.sum = sharedFloat32(this.imageLength);
     this.frameImages = sharedFloat32(this.imageLength);
-    const parallel = pool !== null && pool.threads > 1 && ncoils > 1;
+    const parallel = pool !== null && ncoils > 1;
     this.tables = parallel ? plan.tables() : null;
-    this.ranges = parallel ? splitRange(ncoils, pool.threads) : [[0, ncoils]];
+    this.ranges = parallel ? splitRange(ncoils, pool.threads + 1) : [[0, ncoils]];
   }
 
   /** Block images held in the sum. */
@@ -129,7 +132,7 @@ export class ViewSharingWindow {
     const scratch = (n: number): Float32Array => sharedFloat32(n);
     const ip = this.imageLength;
     const grid = scratch(this.grid.length), sum = scratch(ip), frame = scratch(ip), block = scratch(ip);
-    await this.pool.runAll(this.ranges.map(([c0, c1]) => ({
+    await this.pool.runAll(this.ranges.slice(1).map(([c0, c1]) => ({
       kind: 'view-sharing-step', tables: this.tables, c0, c1, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
     } satisfies ViewSharingStepTask)));
@@ -186,6 +189,12 @@ export class ViewSharingWindow {
       return;
     }
     const tables = this.tables;
-    await this.pool.runAll(this.ranges.map(([c0, c1]) => task(c0, c1, tables)));
+    const [[c0, c1], ...others] = this.ranges;
+    const onPool = this.pool.runAll(others.map(([a, b]) => task(a, b, tables)));
+    try {
+      runViewSharingStep(this.plan, task(c0, c1, null)); // the first coils here, meanwhile
+    } finally {
+      await onPool;
+    }
   }
 }

@@ -30,8 +30,9 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
 }
 
 /**
- * rootSumOfSquares (maps null) or combineWithMaps into `out`, on the pool when it has more than
- * one thread; `images`, `maps` and `out` must then live on SharedArrayBuffers. Returns out.
+ * rootSumOfSquares (maps null) or combineWithMaps into `out`; with a pool (of n threads) split
+ * into n + 1 pixel ranges, the first on the calling thread, the others on the pool (`images`,
+ * `maps` and `out` must then live on SharedArrayBuffers). Returns out.
  */
 export async function combineMagnitudeOnPool(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
@@ -39,13 +40,19 @@ export async function combineMagnitudeOnPool(
   if (images.length < 2 * ncoils * npix) throw new Error(`coil combination: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
   if (maps !== null && maps.length < 2 * ncoils * npix) throw new Error(`coil combination: ${maps.length / 2} map values for ${ncoils} coils x ${npix} pixels`);
   const task = (p0: number, p1: number): MagnitudeCombineTask => ({ kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0, p1 });
-  if (pool === null || pool.threads < 2) {
+  if (pool === null) {
     runMagnitudeCombineTask(task(0, npix));
     return out;
   }
   for (const a of [images, out, ...(maps === null ? [] : [maps])]) {
     if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('coil combination on the pool: images, maps and output must be on SharedArrayBuffers');
   }
-  await pool.runAll(splitRange(npix, pool.threads).map(([p0, p1]) => task(p0, p1)));
+  const [[p0, p1], ...others] = splitRange(npix, pool.threads + 1);
+  const onPool = pool.runAll(others.map(([a, b]) => task(a, b)));
+  try {
+    runMagnitudeCombineTask(task(p0, p1)); // the first pixels here, meanwhile
+  } finally {
+    await onPool;
+  }
   return out;
 }
