@@ -8,7 +8,10 @@
  *
  * Why: the frame path of a real-time recon (gridding of the last arm, the block's transforms) is
  * the latency budget; split by coil over the calling thread (the first coils) and the pool's
- * threads (one range each) it shrinks with the cores, and every
+ * threads (one range each) it shrinks with the cores. Only the steps that complete a block or form
+ * a frame are split: an arm in between is gridded on the calling thread (a round trip to the pool
+ * per arm, ~0.25 ms of messaging plus a thread wake-up, costs more than half an arm's gridding
+ * saves, and on a loaded machine each wake-up waits for a core). Every
  * buffer (grid, block images, sum, frame, arm data) is allocated once, on SharedArrayBuffers, so a
  * frame allocates nothing and triggers no collection. Each coil's arithmetic is the single-thread
  * one in the same order (same float32 roundings), so the result does not depend on the thread
@@ -154,13 +157,13 @@ export class ViewSharingWindow {
       block = this.free.pop() ?? sharedFloat32(this.imageLength);
       this.held.push(block);
     }
-    await this.step({ data: this.armData, p0, count: this.armSamples, block, partial: false });
+    await this.step({ data: this.armData, p0, count: this.armSamples, block, partial: false }, completesBlock);
   }
 
   /** The frame's coil images [coil][ny][nx]: the sum, plus the incomplete block's image when `withIncompleteBlock`. Valid until the next call. */
   async frame(withIncompleteBlock: boolean): Promise<Float32Array> {
     if (!withIncompleteBlock && this.pendingDrop === null && !this.pendingZero) return this.sum;
-    await this.step({ data: null, p0: 0, count: 0, block: null, partial: withIncompleteBlock });
+    await this.step({ data: null, p0: 0, count: 0, block: null, partial: withIncompleteBlock }, withIncompleteBlock);
     return withIncompleteBlock ? this.frameImages : this.sum;
   }
 
@@ -177,14 +180,15 @@ export class ViewSharingWindow {
     } else this.pendingZero = true;
   }
 
-  private async step(op: { data: Float32Array | null; p0: number; count: number; block: Float32Array | null; partial: boolean }): Promise<void> {
+  /** Runs the queued operations and `op`; split over the pool when `split` (and the pool is warm), else here. */
+  private async step(op: { data: Float32Array | null; p0: number; count: number; block: Float32Array | null; partial: boolean }, split: boolean): Promise<void> {
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
       kind: 'view-sharing-step', tables, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
-    if (this.tables === null || this.pool === null || !this.poolReady) {
+    if (!split || this.tables === null || this.pool === null || !this.poolReady) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null));
       return;
     }
