@@ -31,8 +31,9 @@
  * view-sharing window of recon-kernels (`ViewSharingWindow`), split over coils between this
  * thread and a pool of the session's own of threads - 1 (MRD_TOOLS_THREADS / --threads; its
  * threads boot at set-up and warm up on a dummy step while the first arms are gridded here), and
- * the magnitude coil combination is split over pixels the same way; every buffer of the frame path is
- * allocated once per session. Per coil and per pixel the arithmetic is the single-thread one, so
+ * the magnitude coil combination is split over pixels the same way; only the arm that completes a
+ * block (and a frame with an incomplete block) is split, arms in between are gridded here. The
+ * frame path's large buffers are allocated once per session (the image message's data excepted). Per coil and per pixel the arithmetic is the single-thread one, so
  * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
@@ -184,8 +185,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
-        const frameWarming = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`));
-        warmingFrames = frameWarming;
+        warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`));
       }
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
