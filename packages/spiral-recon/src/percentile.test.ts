@@ -21,4 +21,9 @@ describe('int16 percentiles (numpy.percentile, linear)', () => {
       expect(int16Percentiles(d, [q])[0]).toBeCloseTo(ref, 9);
     }
   });
+  it('the extremes of int16 and a constant frame (the histogram spans only the data range)', () => {
+    const d = Int16Array.from([32767, -32768, 0, 1, 32767]);
+    expect(int16Percentiles(d, [0, 50, 100])).toEqual([-32768, 1, 32767]);
+    expect(int16Percentiles(new Int16Array(7).fill(-5), [1, 99])).toEqual([-5, -5]);
+  });
 });

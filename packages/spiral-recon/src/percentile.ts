@@ -1,20 +1,28 @@
 /**
  * numpy.percentile (default 'linear' method) of int16 data by counting: O(n), no sort; used for
- * the reference's window from the 1st and 99th percentiles of each frame.
+ * the reference's window from the 1st and 99th percentiles of each frame. The histogram covers
+ * only the data's [min, max] (a frame path cost: 1.7 ms for 256^2 with the full 16-bit range).
  */
 export function int16Percentiles(data: Int16Array, qs: readonly number[]): number[] {
   const n = data.length;
   if (n === 0) return qs.map(() => NaN);
-  const counts = new Uint32Array(65536);
-  for (let i = 0; i < n; i++) counts[data[i] + 32768]++;
+  // the histogram spans only [min, max] of the data (a frame's values use a few thousand of the 65536)
+  let lo = 32767, hi = -32768;
+  for (let i = 0; i < n; i++) {
+    const v = data[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const counts = new Uint32Array(hi - lo + 1);
+  for (let i = 0; i < n; i++) counts[data[i] - lo]++;
   // k-th smallest value (0-based) by walking the histogram
   const kth = (k: number): number => {
     let acc = 0;
-    for (let v = 0; v < 65536; v++) {
+    for (let v = 0; v < counts.length; v++) {
       acc += counts[v];
-      if (acc > k) return v - 32768;
+      if (acc > k) return v + lo;
     }
-    return 32767;
+    return hi;
   };
   return qs.map((q) => {
     const pos = (q / 100) * (n - 1);

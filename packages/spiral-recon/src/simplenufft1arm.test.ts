@@ -116,6 +116,33 @@ describe('simplenufft1arm', () => {
     expect(r).toBeLessThan(1);
   });
 
+  it('frames do not depend on the thread count (the window split over coils on the pool): bit for bit, incl. mid-block frames', async () => {
+    const saved = globalThis.process.env[THREADS_ENV];
+    const gap = acqs.map((a) => (a.head.scan_counter <= 12 ? a : { ...a, head: { ...a.head, scan_counter: a.head.scan_counter + 1 } }));
+    const cases: [string, Acquisition[]][] = [
+      [base('arms_per_frame = 12\nwindow_shift = 4\n'), acqs],
+      [base('arms_per_frame = 12\nwindow_shift = 6\n'), gap],
+      [base('arms_per_frame = 12\nwindow_shift = 4\ncoil_combine = "adaptive"\nasync_coil_maps = false\n'), acqs],
+      [base('arms_per_frame = 12\nwindow_shift = 4\ncoil_combine = "adaptive"\nasync_coil_maps = false\nsave_complex = true\n'), acqs],
+    ];
+    try {
+      for (const [cfg, input] of cases) {
+        const byThreads: Image[][] = [];
+        for (const t of ['1', '2', '3']) {
+          globalThis.process.env[THREADS_ENV] = t;
+          byThreads.push(await run(cfg, header, input));
+        }
+        expect(byThreads[0].length).toBeGreaterThan(5);
+        expect(byThreads[1]).toEqual(byThreads[0]);
+        expect(byThreads[2]).toEqual(byThreads[0]);
+      }
+    } finally {
+      if (saved === undefined) delete globalThis.process.env[THREADS_ENV];
+      else globalThis.process.env[THREADS_ENV] = saved;
+      await closeReconPools();
+    }
+  });
+
   it('ignore_arms_per_frame: frames of `interleaves` arms', async () => {
     const imgs = await run(base('arms_per_frame = 5\nwindow_shift = 2\nignore_arms_per_frame = true\n'));
     expect(imgs.length).toBe(60 / 12);

@@ -26,6 +26,15 @@
  * save_complex the unscaled complex image. Then the oldest window_shift arms (the oldest block) are subtracted
  * from the sum (float32: add-then-subtract leaves ~1e-7 of the image per block, a random walk far
  * below the int16 quantisation even over 10^5 arms). Each arm is gridded once.
+ *
+ * The frame path (the 14 ms budget): the grid, the block images and their sum are the
+ * view-sharing window of recon-kernels (`ViewSharingWindow`), split over coils between this
+ * thread and a pool of the session's own of threads - 1 (MRD_TOOLS_THREADS / --threads; its
+ * threads boot at set-up and warm up on a dummy step while the first arms are gridded here), and
+ * the magnitude coil combination is split over pixels the same way; only the arm that completes a
+ * block (and a frame with an incomplete block) is split, arms in between are gridded here. The
+ * frame path's large buffers are allocated once per session (the image message's data excepted). Per coil and per pixel the arithmetic is the single-thread one, so
+ * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
  *
@@ -61,9 +70,10 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { ReconPool } from '@mrd-tools/recon-kernels/pool';
+import { ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
+import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
@@ -94,12 +104,6 @@ export interface SimpleNufft1ArmOptions {
    * computed (asynchronous maps: when the pool delivers them; synchronous: at once)
    */
   onCoilMaps?: (fromFrame: number) => void;
-}
-
-/** a += sign * b */
-function addInto(a: Float32Array, b: Float32Array, sign: 1 | -1): void {
-  if (sign === 1) for (let i = 0; i < a.length; i++) a[i] += b[i];
-  else for (let i = 0; i < a.length; i++) a[i] -= b[i];
 }
 
 export async function process(connection: MrdConnection, config: ModuleConfig, header: unknown, options: SimpleNufft1ArmOptions = {}): Promise<void> {
@@ -133,20 +137,22 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const fovMm = h.encoding[0].reconSpace.fieldOfView_mm;
 
   let plan: Nufft | undefined;
-  let grid: Float32Array | undefined; // the current block's grid
+  let win: ViewSharingWindow | undefined; // grid of the current block, block images held, their sum (split over coils on the pool)
   let blockArms = 0;
-  const blockImages: Float32Array[] = []; // completed blocks held, oldest first
-  let sum: Float32Array | undefined; // sum of blockImages
   let ncoils = 0;
   let armCounter = 0, repCounter = 0, imgCounter = 1, slcCounter = 0;
   let scanTracker = 0;
   let maps: Float64Array | undefined;
-  let images: Float32Array | undefined;
-  const npix = msize * msize;
+  const frameBuffers = new FrameBuffers(msize);
+  const threads = numericsThreads();
+  // the frame path's other threads (null for threads 1): the window's steps and the coil combination run on
+  // this thread and on these threads - 1, the session's own; they boot while the session sets up
+  const framePool = threads > 1 ? new ReconPool(threads - 1) : null;
+  framePool?.start();
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
-  const threads = rc.coil_combine === 'adaptive' ? numericsThreads() : 1;
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
   let warming: Promise<void> | undefined;
+  let warmingFrames: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
     logger.info(pool !== null
       ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (${rc.max_frames_before_maps > 0 ? `at most ${rc.max_frames_before_maps}` : 'no limit'} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
@@ -177,9 +183,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
-        grid = new Float32Array(2 * ncoils * plan.gridSize);
-        images = new Float32Array(2 * ncoils * npix);
-        sum = new Float32Array(2 * ncoils * npix);
+        win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
+        // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
+        warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`));
       }
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
@@ -188,7 +194,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
       // samples after pre_discard, density compensated
       const ns = head.number_of_samples;
-      const d = new Float32Array(2 * ncoils * S);
+      const d = win!.armData;
       const w = traj.w;
       for (let c = 0; c < ncoils; c++) {
         const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
@@ -197,16 +203,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           d[dst + 2 * s + 1] = acq.data[src + 2 * s + 1] * w[s];
         }
       }
-      plan!.gridAdd(d, ncoils, grid!, armCounter * S, S, 1);
       blockArms++;
-      if (blockArms === windowShift) {
-        // block complete: its image joins the sum
-        const img = plan!.imageFromGrid(grid!, ncoils);
-        addInto(sum!, img, 1);
-        blockImages.push(img);
-        grid!.fill(0);
-        blockArms = 0;
-      }
+      // gridded; when the block is complete, its image joins the sum
+      await win!.addArm(armCounter * S, blockArms === windowShift);
+      if (blockArms === windowShift) blockArms = 0;
       armCounter = (armCounter + 1) % traj.arms;
       if (head.idx.slice !== slcCounter) {
         repCounter = 0;
@@ -215,16 +215,11 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       }
       if (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame) {
         // frame = completed blocks + the arms of an incomplete block (irregular scan counters only)
-        let frame = sum!;
-        if (blockArms > 0) {
-          images!.set(sum!);
-          addInto(images!, plan!.imageFromGrid(grid!, ncoils), 1);
-          frame = images!;
-        }
+        const frame = await win!.frame(blockArms > 0);
         if (rc.coil_combine === 'adaptive' && repCounter === 0) {
           if (pool === null) {
             logger.info('Calculating coil sensitivity maps...');
-            maps = inatiCoilMaps(fft, frame, ncoils, msize, msize).maps;
+            maps = sharedFloat64(inatiCoilMaps(fft, frame, ncoils, msize, msize).maps); // (shared: read by the frame threads)
             options.onCoilMaps?.(imgCounter);
           } else {
             maps = undefined; // never another slice's maps
@@ -251,7 +246,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
           ? complexFrame(frame, maps, ncoils, msize, fallback)
-          : magnitudeFrame(frame, maps, ncoils, msize, maxVal);
+          : await magnitudeFrame(win!.onPool ? framePool : null, frame, maps, ncoils, msize, maxVal, frameBuffers);
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
         ih.repetition = repCounter;
@@ -271,24 +266,23 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         await connection.sendImage(out);
         options.onFrame?.(imgCounter, performance.now() - t0);
         if (dispatchMaps && pool !== null) {
-          // the frame goes to the maps' thread after it is sent (its copy to shared memory is not on its latency);
-          // copied before inatiCoilMapsOnPool returns: the sum changes just below
+          // the frame goes to the maps' thread after it is sent (its copy is not on its latency); copied
+          // here: the window's shared sum changes with the next step
           dispatchMaps = false;
           logger.info(`Calculating coil sensitivity maps from frame ${imgCounter} on a worker thread...`);
           const job: NonNullable<typeof pendingMaps> = { generation: mapsGeneration, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
-          job.done = inatiCoilMapsOnPool(pool, frame, ncoils, msize, msize).then(
+          const copy = sharedFloat32(frame.length);
+          copy.set(frame);
+          job.done = inatiCoilMapsOnPool(pool, copy, ncoils, msize, msize).then(
             (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
             (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
           ); // (the pool's one thread runs it after the warm-up)
           pendingMaps = job;
         }
-        // shift the oldest window_shift arms out (as the reference's del frames[:window_shift])
-        const oldest = blockImages.shift();
-        if (oldest !== undefined) addInto(sum!, oldest, -1);
-        else {
-          grid!.fill(0); // fewer than window_shift arms held: all go
-          blockArms = 0;
-        }
+        // shift the oldest window_shift arms out (as the reference's del frames[:window_shift]); with
+        // fewer than window_shift arms held, all go
+        if (win!.heldBlocks === 0) blockArms = 0;
+        win!.shiftOut();
         repCounter++;
         imgCounter++;
       }
@@ -297,6 +291,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
     await pool?.close(); // a warm-up still running is dropped
     await warming;
+    await warmingFrames;
+    await framePool?.close();
     plan?.dispose();
     await recorder?.close();
   }
@@ -311,10 +307,20 @@ interface FrameImage {
   scale?: string;
 }
 
+/** The magnitude path's per-frame buffers, allocated once per session. */
+class FrameBuffers {
+  /** on shared memory: written by the frame threads */
+  readonly combined: Float32Array;
+  readonly flipped: Float64Array<ArrayBuffer>;
+  constructor(msize: number) {
+    this.combined = sharedFloat32(msize * msize);
+    this.flipped = new Float64Array(msize * msize);
+  }
+}
+
 /** [c][a][b] coil images -> the reference's flipped layout [y = b][x = a] with x = msize-1-a. */
-function flipToImage(plane: Float32Array | Float64Array, msize: number, complex: boolean): Float64Array {
+function flipToImage(plane: Float32Array | Float64Array, msize: number, complex: boolean, out = new Float64Array((complex ? 2 : 1) * msize * msize)): Float64Array {
   const e = complex ? 2 : 1;
-  const out = new Float64Array(e * msize * msize);
   for (let a = 0; a < msize; a++) {
     const x = a;
     const srcRow = msize - 1 - a;
@@ -323,10 +329,20 @@ function flipToImage(plane: Float32Array | Float64Array, msize: number, complex:
   return out;
 }
 
-function magnitudeFrame(images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number): FrameImage {
+/** A copy of `a` on a SharedArrayBuffer. */
+function sharedFloat64(a: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
+/** Combined (on the frame threads: maps or root sum of squares, same bits at any thread count), flipped, scaled to int16. */
+async function magnitudeFrame(
+  pool: ReconPool | null, images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers,
+): Promise<FrameImage> {
   const npix = msize * msize;
-  const mag = maps ? combineWithMaps(images, maps, ncoils, npix) : rootSumOfSquares(images, ncoils, npix);
-  const img = flipToImage(mag, msize, false);
+  const mag = await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined);
+  const img = flipToImage(mag, msize, false, buffers.flipped);
   let max = 0;
   for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
   const dscale = maxVal / max;

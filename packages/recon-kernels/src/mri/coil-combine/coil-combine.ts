@@ -10,12 +10,17 @@ import type { FftEngine } from '../../fft/index.js';
 /** Root sum of squares over coils: |.| combined image [ny][nx]. */
 export function rootSumOfSquares(images: ArrayLike<number>, ncoils: number, npix: number, out = new Float32Array(npix)): Float32Array {
   if (images.length < 2 * ncoils * npix) throw new Error(`root sum of squares: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
-  for (let i = 0; i < npix; i++) {
+  rootSumOfSquaresRange(images, ncoils, npix, out, 0, npix);
+  return out;
+}
+
+/** rootSumOfSquares of pixels [p0, p1) only (out[p0..p1) written): the same values, for a split over threads. */
+export function rootSumOfSquaresRange(images: ArrayLike<number>, ncoils: number, npix: number, out: Float32Array, p0: number, p1: number): void {
+  for (let i = p0; i < p1; i++) {
     let s = 0;
     for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) s += images[k] * images[k] + images[k + 1] * images[k + 1];
     out[i] = Math.sqrt(s);
   }
-  return out;
 }
 
 /** scipy.signal.windows.tukey(m, alpha) (symmetric). */
@@ -243,7 +248,13 @@ export function inatiCoilMaps(fft: FftEngine, images: ArrayLike<number>, ncoils:
 
 /** |sum_c conj(maps[c]) * images[c]| (the reference's adaptive combination of a frame). */
 export function combineWithMaps(images: ArrayLike<number>, maps: ArrayLike<number>, ncoils: number, npix: number, out = new Float32Array(npix)): Float32Array {
-  for (let i = 0; i < npix; i++) {
+  combineWithMapsRange(images, maps, ncoils, npix, out, 0, npix);
+  return out;
+}
+
+/** combineWithMaps of pixels [p0, p1) only (out[p0..p1) written): the same values, for a split over threads. */
+export function combineWithMapsRange(images: ArrayLike<number>, maps: ArrayLike<number>, ncoils: number, npix: number, out: Float32Array, p0: number, p1: number): void {
+  for (let i = p0; i < p1; i++) {
     let re = 0, im = 0;
     for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
       const mr = maps[k], mi = -maps[k + 1], a = images[k], b = images[k + 1];
@@ -252,7 +263,6 @@ export function combineWithMaps(images: ArrayLike<number>, maps: ArrayLike<numbe
     }
     out[i] = Math.sqrt(re * re + im * im);
   }
-  return out;
 }
 
 /** sum_c conj(maps[c]) * images[c] as complex [npix] (save_complex with adaptive maps). */

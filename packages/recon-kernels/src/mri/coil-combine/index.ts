@@ -1,6 +1,8 @@
 // Coil combination: root sum of squares, Inati adaptive coil maps (also on the worker pool).
 export {
   combineWithCoilWeightsComplex, coilSumWeights, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, type InatiOptions, rootSumOfSquares,
+  combineWithMapsRange, rootSumOfSquaresRange,
   smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
 export { inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
+export { combineMagnitudeOnPool, type MagnitudeCombineTask, runMagnitudeCombineTask } from './parallel-magnitude.js';

@@ -1,0 +1,95 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { getFftEngine } from '../fft/index.js';
+import { Nufft } from '../nufft/index.js';
+import { closeReconPools, reconPool } from '../pool/index.js';
+import { ViewSharingWindow } from './view-sharing-window.js';
+
+function random(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
+  return a;
+}
+
+/** `arms` spiral-like arms of `samples` points (grid units for an n x n image) */
+function armCoords(arms: number, samples: number, n: number): Float64Array {
+  const c = new Float64Array(2 * arms * samples);
+  for (let a = 0; a < arms; a++) {
+    for (let k = 0; k < samples; k++) {
+      const r = (k / samples) * (n / 2), t = 6 * Math.PI * (k / samples) + (2 * Math.PI * a) / arms;
+      c[2 * (a * samples + k)] = r * Math.sin(t);
+      c[2 * (a * samples + k) + 1] = r * Math.cos(t);
+    }
+  }
+  return c;
+}
+
+afterAll(async () => {
+  await closeReconPools();
+});
+
+const ARMS = 6, S = 200, N = 32, NC = 5;
+
+/** Feeds `stream` (arm indices) through a window with the given pool; frames every `shift` arms once `perFrame` are in (the module's loop). */
+async function frames(threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true): Promise<Float32Array[]> {
+  const fft = await getFftEngine();
+  const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+  const win = new ViewSharingWindow(plan, NC, S, reconPool(threads));
+  const warming = win.warmUp();
+  if (awaitWarmUp) await warming; // else the first steps run here while the threads warm up
+  const out: Float32Array[] = [];
+  let blockArms = 0;
+  for (let j = 0; j < stream.length; j++) {
+    win.armData.set(data[j]);
+    blockArms++;
+    await win.addArm(stream[j] * S, blockArms === shift);
+    if (blockArms === shift) blockArms = 0;
+    const counter = j + 1 + (j >= skipAt ? 1 : 0); // a counter skipped at skipAt: frames then fall inside blocks
+    if (counter % shift === 0 && counter >= perFrame) {
+      out.push((await win.frame(blockArms > 0)).slice());
+      if (win.heldBlocks === 0) blockArms = 0;
+      win.shiftOut();
+    }
+  }
+  await warming;
+  plan.dispose();
+  return out;
+}
+
+describe('view-sharing window', () => {
+  const stream = Array.from({ length: 30 }, (_, j) => j % ARMS);
+  const data = stream.map((_, j) => random(2 * NC * S, 100 + j));
+
+  it('a frame is the adjoint NUFFT of the arms in the window (within float32 rounding of the running sum)', async () => {
+    const perFrame = 5, shift = 2; // frames hold ceil(5 / 2) * 2 = 6 arms
+    const got = await frames(1, stream, perFrame, shift, data);
+    expect(got.length).toBe(13);
+    const fft = await getFftEngine();
+    for (const [f, frame] of got.entries()) {
+      const last = 6 + 2 * f; // arms [last - 6, last)
+      const expected = new Float32Array(frame.length);
+      for (let j = last - 6; j < last; j++) {
+        const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N).subarray(2 * stream[j] * S, 2 * (stream[j] + 1) * S), [N, N]);
+        const img = plan.adjoint(data[j], NC);
+        plan.dispose();
+        for (let i = 0; i < img.length; i++) expected[i] += img[i];
+      }
+      let num = 0, den = 0;
+      for (let i = 0; i < frame.length; i++) { num += (frame[i] - expected[i]) ** 2; den += expected[i] ** 2; }
+      expect(Math.sqrt(num / den)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('frames do not depend on the thread count (bit for bit), with and without an incomplete block, steps here while the threads warm up', async () => {
+    for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [4, 4, Infinity], [3, 1, Infinity], [6, 3, 10]] as const) {
+      const one = await frames(1, stream, perFrame, shift, data, skipAt);
+      const two = await frames(2, stream, perFrame, shift, data, skipAt);
+      const three = await frames(3, stream, perFrame, shift, data, skipAt);
+      const mixed = await frames(2, stream, perFrame, shift, data, skipAt, false);
+      expect(mixed).toEqual(one);
+      expect(one.length).toBeGreaterThan(4);
+      expect(two).toEqual(one);
+      expect(three).toEqual(one);
+    }
+  });
+});

@@ -1,0 +1,204 @@
+/**
+ * The sliding window of real-time view sharing, in image space, split over coils on the
+ * numerics' worker pool: arms are gridded (Kaiser-Bessel, a Nufft plan's taps) into the current
+ * block's oversampled grid; a completed block is transformed once (the plan's imageFromGrid) into
+ * a block image that joins a running sum; a frame is that sum (plus the image of a block still
+ * incomplete); the oldest block is later subtracted from the sum. By linearity the frame equals
+ * the adjoint NUFFT of every arm in the window.
+ *
+ * Why: the frame path of a real-time recon (gridding of the last arm, the block's transforms) is
+ * the latency budget; split by coil over the calling thread (the first coils) and the pool's
+ * threads (one range each) it shrinks with the cores. Only the steps that complete a block or form
+ * a frame are split: an arm in between is gridded on the calling thread (a round trip to the pool
+ * per arm, ~0.25 ms of messaging plus a thread wake-up, costs more than half an arm's gridding
+ * saves, and on a loaded machine each wake-up waits for a core). Every
+ * buffer (grid, block images, sum, frame, arm data) is allocated once, on SharedArrayBuffers, so a
+ * frame allocates nothing and triggers no collection. Each coil's arithmetic is the single-thread
+ * one in the same order (same float32 roundings), so the result does not depend on the thread
+ * count, bit for bit; with no pool the same step runs on the calling thread.
+ *
+ * A step (one task per coil range) carries the operations queued since the last one, run in this
+ * order: subtract the dropped block image from the sum; zero the grid; grid the arm; complete the
+ * block; form the frame with the incomplete block.
+ */
+import type { FftEngine } from '../fft/engine.js';
+import { Nufft, type NufftTables } from '../nufft/nufft.js';
+import type { ReconPool } from '../pool/pool.js';
+import { sharedFloat32, splitRange } from '../pool/shared-memory.js';
+
+/** One step of the window for coils [c0, c1) (see the file header for the order of the operations). */
+export interface ViewSharingStepTask {
+  kind: 'view-sharing-step';
+  /** the plan's shared tables (a worker rebuilds the plan from them); null on the calling thread */
+  tables: NufftTables | null;
+  c0: number;
+  c1: number;
+  /** [coil][osy][osx] complex: the current block's grid */
+  grid: Float32Array;
+  /** [coil][ny][nx] complex: the sum of the held block images */
+  sum: Float32Array;
+  /** [coil][ny][nx] complex: sum + image of the incomplete block (when `partial`) */
+  frame: Float32Array;
+  /** block image subtracted from the sum first, or null */
+  drop: Float32Array | null;
+  zeroGrid: boolean;
+  /** [coil][count] complex samples of points [p0, p0 + count) gridded, or null */
+  data: Float32Array | null;
+  p0: number;
+  count: number;
+  /** the completed block's image is written here and added to the sum (the grid is then zeroed), or null */
+  block: Float32Array | null;
+  partial: boolean;
+}
+
+/** Runs a step with `plan` (the caller's, or one rebuilt from the task's tables in a worker). */
+export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void {
+  const { c0, c1, grid, sum, frame, drop, data, block, count } = task;
+  const n = c1 - c0;
+  const gp = 2 * plan.osy * plan.osx;
+  const ip = 2 * plan.ny * plan.nx;
+  const g = grid.subarray(c0 * gp, c1 * gp);
+  const s = sum.subarray(c0 * ip, c1 * ip);
+  if (drop !== null) {
+    const d = drop.subarray(c0 * ip, c1 * ip);
+    for (let i = 0; i < s.length; i++) s[i] -= d[i];
+  }
+  if (task.zeroGrid) g.fill(0);
+  if (data !== null) plan.gridAdd(data.subarray(2 * c0 * count, 2 * c1 * count), n, g, task.p0, count, 1);
+  if (block !== null) {
+    const b = block.subarray(c0 * ip, c1 * ip);
+    plan.imageFromGrid(g, n, b);
+    for (let i = 0; i < s.length; i++) s[i] += b[i];
+    g.fill(0);
+  }
+  if (task.partial) {
+    const f = frame.subarray(c0 * ip, c1 * ip);
+    plan.imageFromGrid(g, n, f);
+    for (let i = 0; i < f.length; i++) f[i] = s[i] + f[i];
+  }
+}
+
+/** Runs a step with this thread's engine (in a worker). */
+export function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): void {
+  if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
+  runViewSharingStep(Nufft.fromTables(fft, task.tables), task);
+}
+
+/**
+ * The window of one session: `ncoils` coils, arms of `armSamples` points of `plan`. With a pool
+ * (of n threads) each step is split over coils into n + 1 ranges: the first runs on the calling
+ * thread, the others on the pool (so `--threads 2` is this thread and a pool of one); without,
+ * the whole step runs here.
+ */
+export class ViewSharingWindow {
+  /** [coil][armSamples] complex: the caller writes an arm's (density-compensated) samples here before `addArm` */
+  readonly armData: Float32Array;
+  private readonly grid: Float32Array;
+  private readonly sum: Float32Array;
+  private readonly frameImages: Float32Array;
+  /** block images held, oldest first */
+  private readonly held: Float32Array[] = [];
+  /** block images free for reuse */
+  private readonly free: Float32Array[] = [];
+  private pendingDrop: Float32Array | null = null;
+  private pendingZero = false;
+  private readonly tables: NufftTables | null;
+  /** the pool takes the steps once its threads are warm (warmUp); until then they run here */
+  private poolReady = false;
+  private readonly ranges: [number, number][];
+  private readonly imageLength: number;
+
+  constructor(private readonly plan: Nufft, readonly ncoils: number, readonly armSamples: number, private readonly pool: ReconPool | null) {
+    this.imageLength = 2 * ncoils * plan.ny * plan.nx;
+    this.armData = sharedFloat32(2 * ncoils * armSamples);
+    this.grid = sharedFloat32(ncoils * 2 * plan.gridSize);
+    this.sum = sharedFloat32(this.imageLength);
+    this.frameImages = sharedFloat32(this.imageLength);
+    const parallel = pool !== null && ncoils > 1;
+    this.tables = parallel ? plan.tables() : null;
+    this.ranges = parallel ? splitRange(ncoils, pool.threads + 1) : [[0, ncoils]];
+  }
+
+  /** Block images held in the sum. */
+  get heldBlocks(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Starts the pool's threads and compiles their step on a throw-away window (the result is
+   * dropped); the steps go to the pool once this resolves, and run on the calling thread until
+   * then (the same bits: per coil the same arithmetic), so arms are never held up by a thread
+   * starting. A failed warm-up leaves the steps here.
+   */
+  async warmUp(): Promise<void> {
+    if (this.tables === null || this.pool === null) return;
+    const scratch = (n: number): Float32Array => sharedFloat32(n);
+    const ip = this.imageLength;
+    const grid = scratch(this.grid.length), sum = scratch(ip), frame = scratch(ip), block = scratch(ip);
+    await this.pool.runAll(this.ranges.slice(1).map(([c0, c1]) => ({
+      kind: 'view-sharing-step', tables: this.tables, c0, c1, grid, sum, frame, drop: null, zeroGrid: false,
+      data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
+    } satisfies ViewSharingStepTask)));
+    this.poolReady = true;
+  }
+
+  /** True when the steps run on the pool (warm), false when on the calling thread. */
+  get onPool(): boolean {
+    return this.poolReady;
+  }
+
+  /**
+   * Grids armData as points [p0, p0 + armSamples) into the block; with `completesBlock` the block
+   * is then transformed and joins the sum.
+   */
+  async addArm(p0: number, completesBlock: boolean): Promise<void> {
+    let block: Float32Array | null = null;
+    if (completesBlock) {
+      block = this.free.pop() ?? sharedFloat32(this.imageLength);
+      this.held.push(block);
+    }
+    await this.step({ data: this.armData, p0, count: this.armSamples, block, partial: false }, completesBlock);
+  }
+
+  /** The frame's coil images [coil][ny][nx]: the sum, plus the incomplete block's image when `withIncompleteBlock`. Valid until the next call. */
+  async frame(withIncompleteBlock: boolean): Promise<Float32Array> {
+    if (!withIncompleteBlock && this.pendingDrop === null && !this.pendingZero) return this.sum;
+    await this.step({ data: null, p0: 0, count: 0, block: null, partial: withIncompleteBlock }, withIncompleteBlock);
+    return withIncompleteBlock ? this.frameImages : this.sum;
+  }
+
+  /**
+   * Shifts the oldest block out of the sum, or, with no complete block held, every arm gridded
+   * (the grid is zeroed). Done with the next step (off the caller's frame path).
+   */
+  shiftOut(): void {
+    const oldest = this.held.shift();
+    if (oldest !== undefined) {
+      if (this.pendingDrop !== null) throw new Error('view sharing: two blocks shifted out in one step');
+      this.pendingDrop = oldest;
+      this.free.push(oldest);
+    } else this.pendingZero = true;
+  }
+
+  /** Runs the queued operations and `op`; split over the pool when `split` (and the pool is warm), else here. */
+  private async step(op: { data: Float32Array | null; p0: number; count: number; block: Float32Array | null; partial: boolean }, split: boolean): Promise<void> {
+    const drop = this.pendingDrop, zeroGrid = this.pendingZero;
+    this.pendingDrop = null;
+    this.pendingZero = false;
+    const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
+      kind: 'view-sharing-step', tables, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+    });
+    if (!split || this.tables === null || this.pool === null || !this.poolReady) {
+      runViewSharingStep(this.plan, task(0, this.ncoils, null));
+      return;
+    }
+    const tables = this.tables;
+    const [[c0, c1], ...others] = this.ranges;
+    const onPool = this.pool.runAll(others.map(([a, b]) => task(a, b, tables)));
+    try {
+      runViewSharingStep(this.plan, task(c0, c1, null)); // the first coils here, meanwhile
+    } finally {
+      await onPool;
+    }
+  }
+}
