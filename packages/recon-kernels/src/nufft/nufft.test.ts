@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Nufft, applyDensityCompensation } from './nufft.js';
 import { apodization, kaiserBesselBeta, kaiserBesselKernel } from './kaiser-bessel.js';
+import { getFftEngine } from '../fft/index.js';
 
 /** Direct non-uniform DFT with SigPy's scaling: adjoint sign +, 1/sqrt(N). */
 function directAdjoint(coord: Float64Array, data: Float64Array, ny: number, nx: number): Float64Array {
@@ -211,5 +212,34 @@ describe('Nufft vs direct non-uniform DFT', () => {
     const d = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
     applyDensityCompensation(d, 2, [2, 0.5]);
     expect([...d]).toEqual([2, 4, 1.5, 2, 10, 12, 3.5, 4]);
+  });
+  it('a plan on the shared scratch blocks gives the own-blocks result when taking its blocks grows the WebAssembly heap', async () => {
+    // Bug: adjoint/forward/imageFromGrid took the heap view before the shared block, whose first
+    // allocation can grow the heap and detach that view. The grid here is larger than the whole
+    // heap, so the first call must grow it.
+    const fft = await getFftEngine();
+    const heap = fft.heapF32().buffer.byteLength;
+    const n = [256, 512, 768, 1024, 1536, 2048].find((m) => 8 * 4 * m * m > heap);
+    if (n === undefined) throw new Error(`WebAssembly heap of ${heap} bytes: no test size exceeds it`);
+    const { coord, data } = randomProblem(17, 64, n, n);
+    const img = Float32Array.from({ length: 2 * n * n }, (_, i) => Math.sin(i * 0.013));
+    const sharedAdj = Nufft.withEngine(fft, coord, [n, n], { oversampling: 2, sharedHeapBlocks: true });
+    const adj = sharedAdj.adjoint(Float32Array.from(data), 1);
+    expect(fft.heapF32().buffer.byteLength).toBeGreaterThan(heap);
+    const own = Nufft.withEngine(fft, coord, [n, n], { oversampling: 2 });
+    expect(relErr(adj, own.adjoint(Float32Array.from(data), 1))).toBe(0);
+    own.dispose();
+    fft.releaseScratch();
+    const sharedFwd = Nufft.withEngine(fft, coord, [n, n], { oversampling: 2, sharedHeapBlocks: true });
+    const fwd = sharedFwd.forward(img, 1);
+    const own2 = Nufft.withEngine(fft, coord, [n, n], { oversampling: 2 });
+    expect(relErr(fwd, own2.forward(img, 1))).toBe(0);
+    own2.dispose();
+    fft.releaseScratch();
+    const grid = new Float32Array(2 * sharedAdj.gridSize);
+    sharedAdj.gridAdd(data, 1, grid);
+    const own3 = Nufft.withEngine(fft, coord, [n, n], { oversampling: 2 });
+    expect(relErr(sharedAdj.imageFromGrid(grid, 1), own3.imageFromGrid(grid, 1))).toBe(0);
+    own3.dispose();
   });
 });

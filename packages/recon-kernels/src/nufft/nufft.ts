@@ -169,6 +169,16 @@ export class Nufft {
   }
 
   /**
+   * Float indices of the grid and column blocks, both taken (allocated if shared and not yet
+   * there) before any view of the heap: taking a shared block can grow the heap and detach a
+   * view taken earlier.
+   */
+  private heapBlocks(): { g: number; cb: number } {
+    const g = this.gridBlock.ptr >> 2;
+    return { g, cb: this.colBlock.ptr >> 2 };
+  }
+
+  /**
    * The plan's tables (interpolation taps, apodization) in SharedArrayBuffers, for `fromTables`
    * in another thread: the same plan there without recomputing it and without copying it.
    */
@@ -321,8 +331,8 @@ export class Nufft {
   imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
     const plane = 2 * this.osy * this.osx;
     for (let c = 0; c < ncoils; c++) {
+      const base = this.heapBlocks().g;
       const h = this.fft.heapF32();
-      const base = this.gridBlock.ptr >> 2;
       const src = grid.subarray(c * plane, (c + 1) * plane);
       if (src instanceof Float32Array) h.set(src, base);
       else for (let i = 0; i < plane; i++) h[base + i] = src[i];
@@ -334,10 +344,9 @@ export class Nufft {
   /** Inverse-transforms the grid block in the heap into out[off..] (one coil). */
   private heapGridToImage(out: Float32Array, off: number): void {
     const { osy, osx, ny, nx } = this;
-    this.fft.transformLinesInHeap(this.gridBlock.ptr, osy, osx, true);
+    const { g, cb } = this.heapBlocks();
+    this.fft.transformLinesInHeap(g << 2, osy, osx, true);
     const h = this.fft.heapF32();
-    const g = this.gridBlock.ptr >> 2;
-    const cb = this.colBlock.ptr >> 2;
     const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
     // gather the kept columns into contiguous lines [j][y]
     for (let j = 0; j < nx; j++) {
@@ -349,7 +358,7 @@ export class Nufft {
         h[d + 1] = h[s + 1];
       }
     }
-    this.fft.transformLinesInHeap(this.colBlock.ptr, nx, osy, true);
+    this.fft.transformLinesInHeap(cb << 2, nx, osy, true);
     const h2 = this.fft.heapF32();
     const scale = 1 / (Math.sqrt(ny * nx) * this.width * this.width);
     const { apodY, apodX } = this;
@@ -375,8 +384,8 @@ export class Nufft {
     if (out.length < 2 * ncoils * this.ny * this.nx) throw new Error('NUFFT adjoint: output too small');
     const plane = 2 * this.osy * this.osx;
     for (let c = 0; c < ncoils; c++) {
+      const base = this.heapBlocks().g;
       const h = this.fft.heapF32();
-      const base = this.gridBlock.ptr >> 2;
       h.fill(0, base, base + plane);
       this.gridPlane(data, 2 * c * n, h, base, 0, n, 1);
       this.heapGridToImage(out, 2 * c * this.ny * this.nx);
@@ -395,9 +404,8 @@ export class Nufft {
     const scale = 1 / Math.sqrt(ny * nx);
     const { apodY, apodX } = this;
     for (let c = 0; c < ncoils; c++) {
+      const { g, cb } = this.heapBlocks();
       let h = this.fft.heapF32();
-      const g = this.gridBlock.ptr >> 2;
-      const cb = this.colBlock.ptr >> 2;
       // the ny image rows, apodized and placed ifftshift-ed, each row x-wrapped
       const rowsPtr = this.gridBlock.ptr;
       for (let i = 0; i < ny; i++) {
