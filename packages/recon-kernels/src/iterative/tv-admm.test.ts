@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DenseOperator } from './linear-operator.js';
 import { finiteDifference, finiteDifferenceAdjoint, solveTvAdmm, solveTvAdmmAsync, tvAdmmNominalSteps, tvAdmmSteps } from './tv-admm.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { signedRng as rng } from '../testing/index.js';
 
 /** block-diagonal dense operator: per frame an m x npix random complex matrix */
 function frameOperator(frames: number, npix: number, m: number, seed: number): DenseOperator {

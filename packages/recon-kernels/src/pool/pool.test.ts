@@ -6,13 +6,7 @@ import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js'
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares } from '../centred-fft/index.js';
 import { sharedFloat32, splitRange } from './shared-memory.js';
-
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
-  return a;
-}
+import { randomFloat32 as random } from '../testing/index.js';
 
 /** golden-angle radial coordinates per frame (grid units) */
 function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {

@@ -3,13 +3,7 @@ import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
 import { closeReconPools, reconPool } from '../pool/index.js';
 import { ViewSharingWindow } from './view-sharing-window.js';
-
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
-  return a;
-}
+import { randomFloat32 as random } from '../testing/index.js';
 
 /** `arms` spiral-like arms of `samples` points (grid units for an n x n image) */
 function armCoords(arms: number, samples: number, n: number): Float64Array {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
 import { combineMagnitudeOnPool } from './parallel-magnitude.js';
+import { signedRng } from '../../testing/index.js';
 
 afterAll(async () => {
   await closeReconPools();
@@ -12,8 +13,7 @@ describe('magnitude coil combination on the pool', () => {
     const ncoils = 5, npix = 37 * 41;
     const images = sharedFloat32(2 * ncoils * npix);
     const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
-    let s = 7;
-    const rnd = (): number => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 2 ** 32 - 0.5; };
+    const rnd = signedRng(7);
     for (let i = 0; i < images.length; i++) images[i] = rnd();
     for (let i = 0; i < maps.length; i++) maps[i] = rnd();
     const rss = rootSumOfSquares(images, ncoils, npix);

@@ -3,17 +3,11 @@ import { getFftEngine } from '../../fft/index.js';
 import { closeReconPools, ReconPool, reconPool } from '../../pool/index.js';
 import { coilMapsFromArms, sobolevLowpass, type ArmSamples } from './coil-maps.js';
 import { coilMapsFromArmsAsync, sobolevLowpassParallel } from './parallel-coil-maps.js';
+import { randomFloat32 as random } from '../../testing/index.js';
 
 afterAll(async () => {
   await closeReconPools();
 });
-
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
-  return a;
-}
 
 describe('coil maps from arms with the per-coil work on the pool', () => {
   const n = 40, nc = 5, angles = 24, samples = 2 * n;

@@ -4,13 +4,7 @@ import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
 import { ParallelSenseNufftOperator } from './parallel-sense.js';
-
-function random(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
-  return a;
-}
+import { randomFloat32 as random } from '../../testing/index.js';
 
 /** golden-angle radial coordinates per frame (grid units) */
 function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {

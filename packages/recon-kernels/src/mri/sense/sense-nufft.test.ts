@@ -2,14 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { SenseNufftOperator, distinctPositions, estimateDataScale } from './sense-nufft.js';
 import { solveTvAdmm } from '../../iterative/tv-admm.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { signedRng as rng } from '../../testing/index.js';
 
 /** golden-angle radial-like coordinates per frame */
 function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { signedRng as rng } from '../../testing/index.js';
 
 /** a few interleaved Archimedean spiral arms per frame, reaching the k-space edge, with repeated k = 0 samples */
 function spiralFrames(frames: number, arms: number, samples: number, n: number): Float64Array[] {
