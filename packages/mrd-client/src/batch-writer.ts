@@ -31,8 +31,29 @@ export class BatchWriter {
   constructor(
     private readonly socket: Pick<Socket, 'write' | 'destroyed' | 'writableEnded'>,
     private readonly serverEnded: () => boolean,
-    private readonly phases: { sendWaitMs: number; socketIdleMs: number },
+    private readonly phases: { sendWaitMs: number; socketIdleMs: number; readerWaitMs: number },
   ) {}
+
+  /**
+   * Writes every batch of `batches` (the reader's stream of one kind) and waits until the kernel
+   * has them all; `onBatch` is told each batch's message count once it is queued. The time spent
+   * waiting for the reader's next batch is the reader wait phase.
+   */
+  async sendAll(batches: AsyncGenerator<EncodedBatch>, onBatch: (count: number) => void): Promise<void> {
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        const next = await batches.next();
+        this.phases.readerWaitMs += performance.now() - t0;
+        if (next.done) break;
+        await this.write(next.value);
+        onBatch(next.value.count);
+      }
+    } finally {
+      await batches.return(undefined);
+    }
+    await this.drain();
+  }
 
   async write(batch: EncodedBatch): Promise<void> {
     if (this.serverEnded()) throw new ServerEndedSession('the server ended the session');

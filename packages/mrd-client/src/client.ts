@@ -16,7 +16,7 @@ import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
-import { WorkerInputSource, type EncodedBatch, type InputReaderInfo, type InputSource } from './input-source.js';
+import { WorkerInputSource, type InputReaderInfo, type InputSource } from './input-source.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
@@ -129,21 +129,6 @@ export function defaultOutfile(filename: string): string {
   const ext = extname(filename);
   const base = ext ? filename.slice(0, -ext.length) : filename;
   return base + '_results' + ext;
-}
-
-/** The batches of `batches`, the time spent waiting for each added to the reader wait phase. */
-async function* timedBatches(batches: AsyncGenerator<EncodedBatch>, phases: ClientPhases): AsyncGenerator<EncodedBatch> {
-  try {
-    for (;;) {
-      const t0 = performance.now();
-      const next = await batches.next();
-      phases.readerWaitMs += performance.now() - t0;
-      if (next.done) return;
-      yield next.value;
-    }
-  } finally {
-    await batches.return(undefined);
-  }
 }
 
 export async function runClient(o: ClientOptions): Promise<ClientSummary> {
@@ -329,12 +314,7 @@ async function sendInput(
         logger.info(`Found ${plan.waveformCount} waveforms`);
         const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
         await conn.flush();
-        for await (const chunk of timedBatches(file.stream('waveforms', group), phases)) {
-          await writer.write(chunk);
-          sent.waveforms += chunk.count;
-          bar?.update(sent.waveforms);
-        }
-        await writer.drain();
+        await writer.sendAll(file.stream('waveforms', group), (n) => { sent.waveforms += n; bar?.update(sent.waveforms); });
         bar?.finish();
       } else {
         logger.info('Waveform data present, but send-waveforms option turned off');
@@ -346,12 +326,7 @@ async function sendInput(
       const bar = o.progress ? new ProgressBar('Sending acquisitions', plan.acquisitionCount) : null;
       // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
       await conn.flush();
-      for await (const chunk of timedBatches(file.stream('acquisitions', group), phases)) {
-        await writer.write(chunk);
-        sent.acquisitions += chunk.count;
-        bar?.update(sent.acquisitions);
-      }
-      await writer.drain();
+      await writer.sendAll(file.stream('acquisitions', group), (n) => { sent.acquisitions += n; bar?.update(sent.acquisitions); });
       bar?.finish();
     }
     if (plan.imageSeries.length > 0) {
@@ -359,11 +334,7 @@ async function sendInput(
       for (const series of plan.imageSeries) {
         logger.info(`Reading images from '/${group}/${series}'`);
         await conn.flush();
-        for await (const chunk of timedBatches(file.stream('images', group, series), phases)) {
-          await writer.write(chunk);
-          sent.images += chunk.count;
-        }
-        await writer.drain();
+        await writer.sendAll(file.stream('images', group, series), (n) => { sent.images += n; });
       }
     }
     if (!receiver.serverEnded) await c.sendClose();
