@@ -9,10 +9,10 @@
  * 2. one server SIGKILLed in the middle of a batch: its sessions are retried through the
  *    balancer, the batch ends 48/48 correct, HAProxy marks the server down within its checks
  *    (read on its stats socket). (A session here lasts a fraction of a second: so that the kill
- *    surely meets sessions in flight, the server is frozen with SIGSTOP the moment its metrics
- *    show one running, for 300 ms in which the balancer may send it more, then killed.);
+ *    surely meets sessions in flight, the batch runs the held module below until the kill.);
  * 3. a rolling restart (SIGTERM each server in turn, start it again) during a batch run with
- *    --retries 0 (96 inputs: the 48 twice, so that the batch outlasts three restarts): no
+ *    --retries 0 (96 inputs: the 48 twice, run by a user module that is invertcontrast held up
+ *    to 2 s per session until the restarts are done, so that the batch surely outlasts them): no
  *    session fails, each server exits 0 after its sessions finished.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -137,7 +137,30 @@ async function imagesOf(path: string): Promise<Image[]> {
   }
 }
 
+/**
+ * A user module that is the built-in invertcontrast (the same source, so the same images), except
+ * that while `hold` exists each session first waits up to HOLD_MS. The SIGKILL and rolling-restart
+ * tests hold their batch this way, so that the kill surely meets sessions in flight and the batch
+ * surely outlasts three restarts however fast sessions run (a batch of 96 plain sessions once
+ * ended before the third server was back), then let it finish.
+ */
+const HOLD_MS = 2000;
+function pacedModuleSource(hold: string): string {
+  const invert = join(root, 'packages/mrd-server/src/modules/invertcontrast.ts');
+  return [
+    "import { existsSync } from 'node:fs';",
+    `import { process as invertcontrast } from ${JSON.stringify(invert)};`,
+    'export async function process(connection: any, config: any, header: any): Promise<void> {',
+    `  const end = Date.now() + ${HOLD_MS};`,
+    `  while (existsSync(${JSON.stringify(hold)}) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));`,
+    '  return invertcontrast(connection, config, header);',
+    '}',
+    '',
+  ].join('\n');
+}
+
 let work: string;
+let holdFile: string;
 let inputs: string;
 let refDir: string;
 let modules: string;
@@ -170,6 +193,8 @@ beforeAll(async () => {
   mkdirSync(inputs);
   mkdirSync(modules);
   writeFileSync(join(modules, 'boom.js'), 'export async function process() { throw new Error("this module always fails"); }\n');
+  holdFile = join(work, 'hold');
+  writeFileSync(join(modules, 'paced.ts'), pacedModuleSource(holdFile));
   const phantom = join(root, 'packages/phantom-gen/dist/cli.js');
   for (let i = 1; i <= INPUTS; i++) {
     const r = spawnSync(process.execPath, [phantom, '-o', join(inputs, `p${String(i).padStart(2, '0')}.h5`), '-m', '96', '-c', '4', '-r', '2', '--seed', String(i)], { encoding: 'utf8', timeout: 60_000 });
@@ -252,16 +277,18 @@ describe('mrd-server behind HAProxy (deploy/haproxy/haproxy.cfg)', () => {
   it('SIGKILL of one server in the middle of a batch: its sessions are retried through the balancer, 48/48 correct, HAProxy marks it down within its checks', async () => {
     const out = join(work, 'out2');
     const victim = backends[1]!;
-    const batch = runBatch(['-p', String(lbPort), '-G', 'res', '--jobs', '8', '--retries', '3', '-o', out, inputs]);
-    // kill it while it has sessions in flight (polled fast: a session lasts a fraction of a second)
+    // held (see pacedModuleSource) so that the kill surely meets sessions in flight on the victim
+    writeFileSync(holdFile, '');
+    const batch = runBatch(['-p', String(lbPort), '-G', 'res', '-c', 'paced', '--jobs', '8', '--retries', '3', '-o', out, inputs]);
+    let batchOver = false;
+    void batch.then(() => (batchOver = true));
     await until('sessions in flight on the victim', async () => {
-      if (!existsSync(out) || readdirSync(out).filter((f) => f.endsWith('.h5')).length < 4) return false;
+      if (batchOver) throw new Error('the batch ended before the victim had a session in flight');
       return (await activeSessions(victim)) >= 1;
     }, 120_000, 5);
-    victim.proc!.kill('SIGSTOP');
-    await sleep(300);
     const killedAt = Date.now();
     victim.proc!.kill('SIGKILL');
+    rmSync(holdFile);
     const name = `mrd${victim.n}`;
     await until('HAProxy to mark the killed server down', async () => (await haproxyStatus(statsSocket))[name]?.startsWith('DOWN'), 10_000, 20);
     const downAfterMs = Date.now() - killedAt;
@@ -287,10 +314,18 @@ describe('mrd-server behind HAProxy (deploy/haproxy/haproxy.cfg)', () => {
       copyFileSync(join(inputs, f), join(twice, f));
       copyFileSync(join(inputs, f), join(twice, f.replace(/^p/, 'q')));
     }
-    const batch = runBatch(['-p', String(lbPort), '-G', 'res', '--jobs', '6', '--retries', '0', '-o', out, twice]);
+    // held (see pacedModuleSource): at least 96 / 6 * HOLD_MS = 32 s, the restarts take a few each
+    writeFileSync(holdFile, '');
+    const started = Date.now();
+    const batch = runBatch(['-p', String(lbPort), '-G', 'res', '-c', 'paced', '--jobs', '6', '--retries', '0', '-o', out, twice]);
     const exits: (number | null)[] = [];
+    let batchOver = false;
+    void batch.then(() => (batchOver = true));
     for (const b of backends) {
-      await until('sessions in flight on the server', async () => (await activeSessions(b).catch(() => 0)) >= 1, 120_000, 5);
+      await until('sessions in flight on the server', async () => {
+        if (batchOver) throw new Error(`the batch ended before mrd${b.n} was restarted (${((Date.now() - started) / 1000).toFixed(1)} s in)`);
+        return (await activeSessions(b).catch(() => 0)) >= 1;
+      }, 120_000, 5);
       b.proc!.kill('SIGTERM');
       await until('/readyz to answer 503', async () => (await fetch(`http://${HOST}:${b.httpPort}/readyz`).catch(() => null))?.status !== 200, 2000, 10);
       exits.push(await b.exit!);
@@ -298,6 +333,8 @@ describe('mrd-server behind HAProxy (deploy/haproxy/haproxy.cfg)', () => {
       await startBackend(b, modules);
       await until(`HAProxy to mark mrd${b.n} up again`, async () => (await haproxyStatus(statsSocket))[`mrd${b.n}`] === 'UP', 20_000, 100);
     }
+    console.log(`three rolling restarts done ${((Date.now() - started) / 1000).toFixed(1)} s into the held batch`);
+    rmSync(holdFile);
     const r = await batch;
     expect(exits).toEqual([0, 0, 0]);
     expect(r.code, r.out).toBe(0);
