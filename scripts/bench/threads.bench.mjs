@@ -28,6 +28,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bartDims, bartTfdArrays, goldenAngleSpirals, movingDiscs, smoothCoilMaps } from './tfd-case.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(root, '.bench-data', 'build');
@@ -118,39 +119,14 @@ const K = await import(pathToFileURL(bundle).href);
 const fft = await K.getFftEngine();
 const pool = K.reconPool(THREADS);
 
-const ga = Math.PI * (3 - Math.sqrt(5));
-/** golden-angle variable-density spiral arms k0.. k0+arms-1 of ns samples (grid units) */
-function spiral(k0, arms, ns) {
-  const c = new Float64Array(2 * arms * ns);
-  for (let a = 0; a < arms; a++) {
-    const phi0 = (k0 + a) * ga;
-    for (let i = 0; i < ns; i++) {
-      const t = i / (ns - 1), r = (N / 2) * t ** 1.3, phi = phi0 + 2 * Math.PI * 12 * t;
-      c[2 * (a * ns + i)] = r * Math.cos(phi);
-      c[2 * (a * ns + i) + 1] = r * Math.sin(phi);
-    }
-  }
-  return c;
-}
+const spiral = (k0, arms, ns) => goldenAngleSpirals(N, k0, arms, ns);
 function random(n, seed) {
   const a = K.sharedFloat32(n);
   let s = seed >>> 0;
   for (let i = 0; i < n; i++) { s = (s * 1664525 + 1013904223) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
   return a;
 }
-const npix = N * N, maps = new Float32Array(2 * COILS * npix);
-for (let i = 0; i < npix; i++) {
-  const y = Math.floor(i / N) / N - 0.5, x = (i % N) / N - 0.5;
-  let s = 0;
-  for (let c = 0; c < COILS; c++) {
-    const ang = (2 * Math.PI * c) / COILS, d2 = (y - 0.5 * Math.cos(ang)) ** 2 + (x - 0.5 * Math.sin(ang)) ** 2;
-    const m = Math.exp(-d2 * 2), ph = c * 0.7 + 2 * x;
-    maps[2 * (c * npix + i)] = m * Math.cos(ph); maps[2 * (c * npix + i) + 1] = m * Math.sin(ph);
-    s += m * m;
-  }
-  s = Math.sqrt(s);
-  for (let c = 0; c < COILS; c++) { maps[2 * (c * npix + i)] /= s; maps[2 * (c * npix + i) + 1] /= s; }
-}
+const maps = smoothCoilMaps(N, COILS);
 const same = (a, b) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 const rows = [];
 let probe = NaN;
@@ -201,11 +177,7 @@ if (CASES.has('nufft')) {
 async function solveCase(key, name, coords, shape, tv, toeplitz = false) {
   const local1 = new K.SenseNufftOperator(fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, toeplitz });
   // a moving disc phantom -> data
-  const groups = coords.length, truth = new Float32Array(2 * groups * npix);
-  for (let f = 0; f < groups; f++) for (let i = 0; i < npix; i++) {
-    const y = Math.floor(i / N) - N / 2, x = (i % N) - N / 2, cy = 20 * Math.sin((2 * Math.PI * f) / 50);
-    truth[2 * (f * npix + i)] = (x * x + y * y < 90 * 90 ? 0.5 : 0) + ((x - 30) ** 2 + (y - cy) ** 2 < 25 * 25 ? 0.5 : 0);
-  }
+  const truth = movingDiscs(coords.length, N);
   const y = new Float32Array(2 * local1.outputLength);
   local1.forward(truth, y);
   const adj = new Float32Array(2 * local1.inputLength);
@@ -254,17 +226,9 @@ else {
 }
 if (bart) {
   const opShape = new K.SenseNufftOperator(fft, tfdCoords, maps, COILS, N, N);
-  const traj = new Float32Array(2 * 3 * NS * APF * FRAMES), ksp = new Float32Array(2 * NS * APF * COILS * FRAMES);
-  for (let f = 0; f < FRAMES; f++) for (let a = 0; a < APF; a++) for (let i = 0; i < NS; i++) {
-    const o = 2 * 3 * (i + NS * (a + APF * f)), c = 2 * (a * NS + i);
-    traj[o] = tfdCoords[f][c + 1]; traj[o + 2] = tfdCoords[f][c];
-    for (let k = 0; k < COILS; k++) {
-      const src = 2 * (opShape.frameOffset[f] + k * APF * NS + a * NS + i), dst = 2 * (i + NS * (a + APF * (k + COILS * f)));
-      ksp[dst] = tfdRun.y[src]; ksp[dst + 1] = tfdRun.y[src + 1];
-    }
-  }
+  const { traj, ksp } = bartTfdArrays(tfdCoords, tfdRun.y, opShape.frameOffset, { ns: NS, apf: APF, coils: COILS });
   opShape.dispose();
-  const dims = (lead) => { const d = new Array(16).fill(1); lead.forEach((v, i) => { d[i] = v; }); d[10] = FRAMES; return d; };
+  const dims = (lead) => bartDims(lead, FRAMES);
   const t0 = performance.now();
   const [ref] = await bart.run(`pics -m -w ${tfdRun.scale} -e -S -R T:1024:1024:${lambda} -i ${ITER} -t`, [
     { dims: dims([3, NS, APF]), data: traj }, { dims: dims([1, NS, APF, COILS]), data: ksp }, { dims: [N, N, 1, COILS], data: maps },

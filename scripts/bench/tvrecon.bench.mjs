@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bartDims, bartTfdArrays, goldenAngleSpirals, movingDiscs, smoothCoilMaps } from './tfd-case.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
@@ -33,45 +34,14 @@ await build({
 });
 const { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, solveTvAdmm, estimateDataScale, Bart, getFftEngine, nlinvNonCartesian, normalisedMagnitudes, nrmseInside } = await import(pathToFileURL(bundle).href);
 
-// golden-angle variable-density spiral arms (grid units, |k| <= N/2), APF per frame
-const ga = Math.PI * (3 - Math.sqrt(5));
-const coords = [];
-for (let f = 0; f < FRAMES; f++) {
-  const c = new Float64Array(2 * APF * NS);
-  for (let a = 0; a < APF; a++) {
-    const phi0 = (f * APF + a) * ga;
-    for (let i = 0; i < NS; i++) {
-      const t = i / (NS - 1), r = (N / 2) * t ** 1.3, phi = phi0 + 2 * Math.PI * 12 * t;
-      c[2 * (a * NS + i)] = r * Math.cos(phi);
-      c[2 * (a * NS + i) + 1] = r * Math.sin(phi);
-    }
-  }
-  coords.push(c);
-}
-// smooth coil maps, unit root-sum-of-squares
-const npix = N * N, maps = new Float32Array(2 * COILS * npix);
-for (let i = 0; i < npix; i++) {
-  const y = Math.floor(i / N) / N - 0.5, x = (i % N) / N - 0.5;
-  let s = 0;
-  for (let c = 0; c < COILS; c++) {
-    const ang = (2 * Math.PI * c) / COILS, d2 = (y - 0.5 * Math.cos(ang)) ** 2 + (x - 0.5 * Math.sin(ang)) ** 2;
-    const m = Math.exp(-d2 * 2), ph = c * 0.7 + 2 * x;
-    maps[2 * (c * npix + i)] = m * Math.cos(ph); maps[2 * (c * npix + i) + 1] = m * Math.sin(ph);
-    s += m * m;
-  }
-  s = Math.sqrt(s);
-  for (let c = 0; c < COILS; c++) { maps[2 * (c * npix + i)] /= s; maps[2 * (c * npix + i) + 1] /= s; }
-}
+const coords = Array.from({ length: FRAMES }, (_, f) => goldenAngleSpirals(N, f * APF, APF, NS));
+const maps = smoothCoilMaps(N, COILS);
 const fft = await getFftEngine();
 let t0 = performance.now();
 const op = new SenseNufftOperator(fft, coords, maps, COILS, N, N);
 const tPlan = performance.now() - t0;
 // a moving disc phantom -> data
-const truth = new Float32Array(2 * FRAMES * npix);
-for (let f = 0; f < FRAMES; f++) for (let i = 0; i < npix; i++) {
-  const y = Math.floor(i / N) - N / 2, x = (i % N) - N / 2, cy = 20 * Math.sin((2 * Math.PI * f) / 50);
-  truth[2 * (f * npix + i)] = (x * x + y * y < 90 * 90 ? 0.5 : 0) + ((x - 30) ** 2 + (y - cy) ** 2 < 25 * 25 ? 0.5 : 0);
-}
+const truth = movingDiscs(FRAMES, N);
 const y = new Float32Array(2 * op.outputLength);
 op.forward(truth, y);
 // BART's scale rule on the coil-combined adjoint
@@ -99,17 +69,8 @@ try {
   console.log(`BART: not available (${e.message.split(';')[0]}); ours only`);
   process.exit(0);
 }
-// BART arrays (trajectory components swapped so BART's images have our layout)
-const traj = new Float32Array(2 * 3 * NS * APF * FRAMES), ksp = new Float32Array(2 * NS * APF * COILS * FRAMES);
-for (let f = 0; f < FRAMES; f++) for (let a = 0; a < APF; a++) for (let i = 0; i < NS; i++) {
-  const o = 2 * 3 * (i + NS * (a + APF * f)), c = 2 * (a * NS + i);
-  traj[o] = coords[f][c + 1]; traj[o + 2] = coords[f][c];
-  for (let k = 0; k < COILS; k++) {
-    const src = 2 * (op.frameOffset[f] + k * APF * NS + a * NS + i), dst = 2 * (i + NS * (a + APF * (k + COILS * f)));
-    ksp[dst] = y[src]; ksp[dst + 1] = y[src + 1];
-  }
-}
-const dims = (lead) => { const d = new Array(16).fill(1); lead.forEach((v, i) => { d[i] = v; }); d[10] = FRAMES; return d; };
+const { traj, ksp } = bartTfdArrays(coords, y, op.frameOffset, { ns: NS, apf: APF, coils: COILS });
+const dims = (lead) => bartDims(lead, FRAMES);
 const threads = spawnSync('nproc', { encoding: 'utf8' }).stdout.trim();
 if (PICS) {
   t0 = performance.now();
