@@ -17,6 +17,7 @@ import {
   decodeMrdV2, decodeMrdV2Ndjson, imageToV1, MrdV2StreamDecoder, MrdV2ToV1, type Header, type ImageItem, type StreamItem,
 } from '@mrd-tools/core/mrd-v2';
 import { reference } from '@mrd-tools/core/testing';
+import { scrape, sampleSum } from '../support/prometheus.js';
 import { assertBuilt, exchange, serverCli, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const PHANTOM = reference('mrd-v2/phantom_m64_c4_r2_n0.mrd');
@@ -180,3 +181,27 @@ for (const mode of ['worker', '-m'] as const) {
     });
   });
 }
+
+describe('mrd-server /metrics and session log lines count an MRD v2 client\'s items', () => {
+  for (const mode of ['worker', '-m'] as const) {
+    it(`(${mode} mode) received = the items of the client's stream, sent = the images written back`, async () => {
+      assertBuilt();
+      const s = await startServer(['-v', '-c', 'simplefft', '--http-port', '0', ...(mode === '-m' ? ['-m'] : [])]);
+      try {
+        const out = decodeMrdV2(new Uint8Array(await exchange(s.port, phantom, { endAfterWrite: true })));
+        expect(out.items).toHaveLength(2);
+        let m = await scrape('127.0.0.1', s.httpPort!);
+        for (let i = 0; i < 100 && sampleSum(m, 'mrd_server_sessions_total') < 1; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          m = await scrape('127.0.0.1', s.httpPort!);
+        }
+        expect(sampleSum(m, 'mrd_server_sessions_total', { config: 'simplefft', outcome: 'ok' })).toBe(1);
+        expect(sampleSum(m, 'mrd_server_received_messages_total', { config: 'simplefft' })).toBe(sent.items.length);
+        expect(sampleSum(m, 'mrd_server_sent_messages_total', { config: 'simplefft' })).toBe(2);
+        expect(s.log()).toContain(`received ${sent.items.length} MRD v2 items, ${phantom.length} bytes; sent 2 MRD v2 items`);
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+});

@@ -261,6 +261,7 @@ async function endSession(session: Session): Promise<void> {
   // Keep reading what the client still sends until it closes (or a while).
   if (!recorder) await drainWithTimeout(conn, drainMs);
   await endOutput(session.io, session.wire);
+  if (session.wire instanceof MrdV2Wire) session.report({ fact: 'v2-items', received: session.wire.itemsIn, sent: session.wire.itemsOut });
   session.report({ fact: 'errors', count: conn.errorTexts + session.wireErrors });
   if (process.env.MRD_PHASE_TIMES) logPhases(session);
   logger.info('Socket closed');

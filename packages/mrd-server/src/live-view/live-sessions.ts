@@ -58,6 +58,8 @@ interface LiveSession {
   sessionErrors: number;
   reconSeconds?: number;
   saved: string[];
+  /** An MRD v2 session's item counts (the 'v2-items' fact): its message counts. */
+  v2Items?: { received: number; sent: number };
   endedAt?: number;
   outcome?: SessionOutcome;
   /** Counts copied from the connection once it is closed. */
@@ -296,6 +298,7 @@ export class LiveSessions implements ServerObserver {
     else if (fact.fact === 'recon') s.reconSeconds = fact.seconds;
     else if (fact.fact === 'saved') s.saved.push(fact.path);
     else if (fact.fact === 'errors') s.sessionErrors = fact.count;
+    else if (fact.fact === 'v2-items') s.v2Items = { received: fact.received, sent: fact.sent };
     this.changed();
   }
 
@@ -314,7 +317,7 @@ export class LiveSessions implements ServerObserver {
     }
     s.outcome = outcome;
     s.endedAt = conn.outputEndedAt || Date.now();
-    s.final = { bytesIn: conn.bytesIn, bytesOut: conn.bytesOut, messagesIn: conn.messagesIn, messagesOut: conn.messagesOut };
+    s.final = { bytesIn: conn.bytesIn, bytesOut: conn.bytesOut, messagesIn: s.v2Items?.received ?? conn.messagesIn, messagesOut: s.v2Items?.sent ?? conn.messagesOut };
     s.conn = null;
     this.recent.unshift(s);
     while (this.recent.length > RECENT_SESSIONS) {

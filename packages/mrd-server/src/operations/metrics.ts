@@ -8,7 +8,8 @@
  * - `mrd_server_connections_total`: every accepted connection (also those that never sent a byte,
  *   e.g. TCP health checks, which are no session);
  * - `mrd_server_received_bytes_total`, `mrd_server_sent_bytes_total`,
- *   `mrd_server_received_messages_total`, `mrd_server_sent_messages_total` by config;
+ *   `mrd_server_received_messages_total`, `mrd_server_sent_messages_total` by config (an MRD v2
+ *   client's stream items, which its session reports: the main thread relays v2 bytes unframed);
  * - `mrd_server_session_duration_seconds{config}` (accept to the server's CLOSE) and
  *   `mrd_server_recon_duration_seconds{config}` (the module's run) histograms;
  * - `mrd_server_saved_files_total`, `mrd_server_saved_bytes_total`;
@@ -75,8 +76,8 @@ export class ServerMetrics {
     this.connections = new prom.Counter({ name: 'mrd_server_connections_total', help: 'Connections accepted (including those that sent nothing, which are no session).', registers });
     this.bytesIn = new prom.Counter({ name: 'mrd_server_received_bytes_total', help: 'Bytes received from clients, by config module.', labelNames: ['config'], registers });
     this.bytesOut = new prom.Counter({ name: 'mrd_server_sent_bytes_total', help: 'Bytes sent to clients, by config module.', labelNames: ['config'], registers });
-    this.messagesIn = new prom.Counter({ name: 'mrd_server_received_messages_total', help: 'MRD messages received from clients, by config module.', labelNames: ['config'], registers });
-    this.messagesOut = new prom.Counter({ name: 'mrd_server_sent_messages_total', help: 'MRD messages sent to clients, by config module.', labelNames: ['config'], registers });
+    this.messagesIn = new prom.Counter({ name: 'mrd_server_received_messages_total', help: 'MRD messages received from clients (MRD v2 clients: stream items), by config module.', labelNames: ['config'], registers });
+    this.messagesOut = new prom.Counter({ name: 'mrd_server_sent_messages_total', help: 'MRD messages sent to clients (MRD v2 clients: stream items), by config module.', labelNames: ['config'], registers });
     this.duration = new prom.Histogram({ name: 'mrd_server_session_duration_seconds', help: 'Session duration from accept to the server\'s CLOSE, by config module.', labelNames: ['config'], buckets: DURATION_BUCKETS, registers });
     this.recon = new prom.Histogram({ name: 'mrd_server_recon_duration_seconds', help: 'Time the recon module ran, by config module.', labelNames: ['config'], buckets: DURATION_BUCKETS, registers });
     this.savedFiles = new prom.Counter({ name: 'mrd_server_saved_files_total', help: 'Data files saved (-s, savedataonly, savedata).', registers });

@@ -14,7 +14,13 @@ export type SessionFact =
   /** A data file the session saved (incoming data with `-s`/savedataonly, or the savedata config). */
   | { fact: 'saved'; path: string; bytes: number }
   /** ERROR texts the session sent to its client. */
-  | { fact: 'errors'; count: number };
+  | { fact: 'errors'; count: number }
+  /**
+   * Items an MRD v2 client's stream carried in / the session wrote back. The main thread relays a
+   * v2 client's bytes without framing them (it counts v1 messages as it relays them), so only the
+   * session can count these.
+   */
+  | { fact: 'v2-items'; received: number; sent: number };
 
 export type SessionFactSink = (fact: SessionFact) => void;
 

@@ -30,6 +30,8 @@ interface Tracked {
   sessionErrors: number;
   reconSeconds?: number;
   saved: { path: string; bytes: number }[];
+  /** An MRD v2 session's item counts (the 'v2-items' fact), which stand for its message counts. */
+  v2Items?: { received: number; sent: number };
 }
 
 export interface SessionTrackerOptions {
@@ -101,6 +103,9 @@ export class SessionTracker implements ServerObserver {
       case 'errors':
         t.sessionErrors = fact.count;
         break;
+      case 'v2-items':
+        t.v2Items = { received: fact.received, sent: fact.sent };
+        break;
     }
   }
 
@@ -125,13 +130,16 @@ export class SessionTracker implements ServerObserver {
     const outcome = SessionTracker.outcome(conn, t);
     if (outcome === null) return;
     const end = conn.outputEndedAt || Date.now();
+    // an MRD v2 client's items, as its session counted them (its bytes are relayed unframed)
+    const messagesIn = t.v2Items?.received ?? conn.messagesIn, messagesOut = t.v2Items?.sent ?? conn.messagesOut;
+    const unit = t.v2Items ? 'MRD v2 items' : 'messages';
     const durationSeconds = Math.max(0, end - t.openedAt) / 1000;
     this.o.metrics?.sessionFinished({
       config: t.config, outcome, clientAddress: addressOf(conn.label),
-      bytesIn: conn.bytesIn, bytesOut: conn.bytesOut, messagesIn: conn.messagesIn, messagesOut: conn.messagesOut,
+      bytesIn: conn.bytesIn, bytesOut: conn.bytesOut, messagesIn, messagesOut,
       durationSeconds, reconSeconds: t.reconSeconds, saved: t.saved,
     });
-    const line = `Session ${t.ctx.session} from ${conn.label} ended: ${outcome} (config ${t.config}; received ${conn.messagesIn} messages, ${conn.bytesIn} bytes; sent ${conn.messagesOut} messages, ${conn.bytesOut} bytes; ${durationSeconds.toFixed(3)} s` +
+    const line = `Session ${t.ctx.session} from ${conn.label} ended: ${outcome} (config ${t.config}; received ${messagesIn} ${unit}, ${conn.bytesIn} bytes; sent ${messagesOut} ${unit}, ${conn.bytesOut} bytes; ${durationSeconds.toFixed(3)} s` +
       `${t.reconSeconds !== undefined ? `, recon ${t.reconSeconds.toFixed(3)} s` : ''}${t.saved.length ? `; saved ${t.saved.map((s) => s.path).join(', ')}` : ''})`;
     runInLogContext(t.ctx, () => (this.o.summaryAtInfo ? logger.info(line) : logger.debug(line)));
   }
