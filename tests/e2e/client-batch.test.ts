@@ -6,13 +6,13 @@
  * would), retries after "server busy", no retry after a module's ERROR, usage errors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import type { Image } from '@mrd-tools/core/messages';
-import { repoRoot } from '@mrd-tools/core/testing';
+import { reference, repoRoot } from '@mrd-tools/core/testing';
 import { compareImages, runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 const phantomCli = join(repoRoot(), 'packages/phantom-gen/dist/cli.js');
@@ -161,6 +161,34 @@ describe('mrd-client batch', () => {
     expect(boom.out).not.toMatch(/retry/);
     expect(boom.out).toMatch(/p01\.h5: failed: the server reported 1 error\(s\): boom: this module always fails/);
     expect(boom.out).toContain('mrd-client: 2 of 2 inputs failed: p01.h5, p02.h5');
+  });
+
+  it('an MRD v2 input gets an MRD v2 output (the bytes of a single-input run), an MRD v1 input HDF5; an existing v2 output is kept: failed, or skipped with --skip-existing', async () => {
+    const s = await server();
+    const gens = join(root, 'generations');
+    mkdirSync(gens);
+    copyFileSync(reference('mrd-v2/phantom_m64_c4_r2_n0.mrd'), join(gens, 'scan.mrd'));
+    copyFileSync(join(inputs, 'p01.h5'), join(gens, 'p01.h5'));
+    const single = join(root, 'single.mrd');
+    const one = await runClient(['-p', String(s.port), '-o', single, join(gens, 'scan.mrd')]);
+    expect(one.code, one.out).toBe(0);
+    const out = join(root, 'generations-out');
+    const r = await runClient(['-p', String(s.port), '-G', 'res', '--jobs', '2', '-o', out, gens]);
+    expect(r.code, r.out).toBe(0);
+    expect(SUMMARY.exec(r.out)?.slice(1)).toEqual(['2', '2', '0', '0']);
+    expect(readdirSync(out).sort()).toEqual(['p01.h5', 'scan.mrd']);
+    expect(readFileSync(join(out, 'scan.mrd')).subarray(0, 5).toString('latin1')).toBe('yardl');
+    expect(readFileSync(join(out, 'scan.mrd')).equals(readFileSync(single))).toBe(true);
+    expect((await imagesOf(join(out, 'p01.h5'), 'res')).length).toBeGreaterThan(0);
+    const before = readFileSync(join(out, 'scan.mrd'));
+    const again = await runClient(['-p', String(s.port), '-G', 'res2', '-o', out, gens]);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain(`scan.mrd: failed: ${join(out, 'scan.mrd')} exists (an MRD v2 output holds one stream`);
+    expect(readFileSync(join(out, 'scan.mrd')).equals(before)).toBe(true);
+    const skip = await runClient(['-p', String(s.port), '-G', 'res', '--skip-existing', '-o', out, gens]);
+    expect(skip.code, skip.out).toBe(0);
+    expect(SUMMARY.exec(skip.out)?.slice(1)).toEqual(['2', '0', '0', '2']);
+    expect(readdirSync(out).sort()).toEqual(['p01.h5', 'scan.mrd']);
   });
 
   it('batch options need a batch; -o must be a folder for one', async () => {

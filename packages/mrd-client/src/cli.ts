@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     .option('fix-transposed', { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' })
     .option('output-format', {
       type: 'string', choices: ['mrd2', 'ndjson', 'hdf5'],
-      describe: 'Output format: mrd2 (MRD v2 binary stream), ndjson (MRD v2 NDJSON) or hdf5 (MRD v1, a group of an HDF5 file). Default: from the output name given with -o (.mrd: mrd2, .ndjson: ndjson, anything else: hdf5); without -o, the input\'s generation (a batch writes hdf5). An MRD v2 output must be a new file; it is written only when the session completed. MRD v2 inputs (told by their first bytes: the yardl magic, or {"yardl": for NDJSON) are sent as MRD v2 (the server then runs its default config: MRD v2 carries none, so -c, -C and the JSON config apply to MRD v1 inputs only).',
+      describe: 'Output format: mrd2 (MRD v2 binary stream), ndjson (MRD v2 NDJSON) or hdf5 (MRD v1, a group of an HDF5 file). Default: from the output name given with -o (.mrd: mrd2, .ndjson: ndjson, anything else: hdf5); without -o, and for each output of a batch, the input\'s generation (hdf5 for an MRD v1 input, mrd2 or ndjson for an MRD v2 one). An MRD v2 output must be a new file; it is written only when the session completed. MRD v2 inputs (told by their first bytes: the yardl magic, or {"yardl": for NDJSON) are sent as MRD v2 (the server then runs its default config: MRD v2 carries none, so -c, -C and the JSON config apply to MRD v1 inputs only).',
     })
     .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Batch: sessions at once.' })
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
     const { runBatchFromCli } = await import('./batch/batch-cli.js');
     return runBatchFromCli({
       positionals, outDir: argv.outfile, group: argv['out-group'], jobs: argv.jobs, retries: argv.retries, skipExisting: argv['skip-existing'],
-      verbose: argv.verbose, quiet: argv.quiet, logfile: argv.logfile,
+      verbose: argv.verbose, quiet: argv.quiet, logfile: argv.logfile, outputFormat: argv['output-format'] as OutputFormat | undefined,
       session: {
         address: argv.address, port: argv.port, inGroup: argv['in-group'], config: argv.config, configLocal: argv['config-local'],
         sendWaveforms: argv['send-waveforms'], fixTransposed: argv['fix-transposed'], readerEntry: readerEntry(),

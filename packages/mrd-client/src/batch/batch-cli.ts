@@ -10,6 +10,7 @@ import { CliUsageError } from '@mrd-tools/tool-kit/cli';
 import { checkOutputPath, prepareOutputFolder } from '@mrd-tools/core/file-output';
 import { logger, LogLevel } from '@mrd-tools/core/logging';
 import { runClient } from '../client.js';
+import type { OutputFormat } from '../output-format.js';
 import { BatchConsole } from './batch-console.js';
 import { batchItems } from './batch-inputs.js';
 import { batchSummary, runBatch, type BatchSessionOptions } from './run-batch.js';
@@ -24,6 +25,8 @@ export interface BatchCliArgs {
   verbose: boolean;
   quiet: boolean;
   logfile?: string;
+  /** `--output-format` for every output; default: each input's generation. */
+  outputFormat?: OutputFormat;
   session: BatchSessionOptions;
 }
 
@@ -52,7 +55,7 @@ export async function runBatchFromCli(a: BatchCliArgs): Promise<number> {
     // a read-only output folder is reported before connecting
     await checkOutputPath(resolve(a.outDir, '.mrd-client-batch-check.h5'));
   }
-  const items = batchItems(a.positionals, a.outDir);
+  const items = batchItems(a.positionals, a.outDir, a.outputFormat);
   console.line(`Batch of ${items.length} inputs${a.outDir ? ` into ${a.outDir}` : ''}: ${a.jobs} ${a.jobs === 1 ? 'session' : 'sessions'} at once, up to ${a.retries} ${a.retries === 1 ? 'retry' : 'retries'} per input${a.skipExisting ? ', complete outputs skipped' : ''}`);
   const result = await runBatch({ items, group: a.group, jobs: a.jobs, retries: a.retries, skipExisting: a.skipExisting, session: a.session, console, run: runClient });
   console.line(batchSummary(result, items.length));

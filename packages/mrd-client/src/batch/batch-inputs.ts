@@ -1,13 +1,15 @@
 /**
  * The inputs of a batch (several files, or folders of MRD files) and where each one's output
  * goes: `<-o folder>/<input's file name>` (`out/p01.h5` for `p01.h5`), or without `-o` the
- * single-input default beside the input (`p01_results.h5`).
+ * single-input default beside the input (`p01_results.h5`), and in which format: `--output-format`,
+ * else the input's generation (so `out/scan.mrd` of an MRD v2 `scan.mrd` is MRD v2, not HDF5).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { CliUsageError } from '@mrd-tools/tool-kit/cli';
 import { defaultOutfile } from '../client.js';
 import { ClientInputError } from '../client.js';
+import { defaultOutputFormat, type OutputFormat } from '../output-format.js';
 
 /** Files of a folder taken as inputs (HDF5 MRD files). */
 const INPUT_FILE = /\.(h5|hdf5|hdf|mrd)$/i;
@@ -19,6 +21,8 @@ export interface BatchItem {
   name: string;
   /** Its output file. */
   output: string;
+  /** The output's format: hdf5 (a result group added to the file) or MRD v2 (a new file). */
+  format: OutputFormat;
   /** Its size (throughput figures). */
   bytes: number;
 }
@@ -31,7 +35,7 @@ export function isBatch(positionals: readonly string[]): boolean {
 }
 
 /** The batch's items, in order (files as given, a folder's files by name). */
-export function batchItems(positionals: readonly string[], outDir: string | undefined): BatchItem[] {
+export function batchItems(positionals: readonly string[], outDir: string | undefined, format?: OutputFormat): BatchItem[] {
   const inputs: string[] = [];
   for (const p of positionals) {
     const st = statSync(p, { throwIfNoEntry: false });
@@ -44,7 +48,9 @@ export function batchItems(positionals: readonly string[], outDir: string | unde
       inputs.push(p);
     }
   }
-  const items = inputs.map((input) => ({ input, name: basename(input), output: outDir ? join(outDir, basename(input)) : defaultOutfile(input), bytes: statSync(input).size }));
+  const items = inputs.map((input) => ({
+    input, name: basename(input), output: outDir ? join(outDir, basename(input)) : defaultOutfile(input), format: format ?? defaultOutputFormat(input), bytes: statSync(input).size,
+  }));
   const byOutput = new Map<string, string[]>();
   for (const it of items) {
     const key = resolve(it.output);

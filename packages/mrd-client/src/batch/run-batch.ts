@@ -7,7 +7,10 @@
  * becomes the output (a hard link, so an output that appeared meanwhile is never replaced) or, if
  * the output exists already, its group is added to it (the single-input rule: an existing file
  * is kept and gets a new group). A session that failed keeps what arrived, marked incomplete,
- * as a single session does. Retries: retry-policy.ts. `--skip-existing`: output-state.ts.
+ * as a single session does. An MRD v2 output (an MRD v2 input's, or `--output-format`) holds one
+ * stream and no groups: it must be a new file, written only when its session completed, and
+ * `--skip-existing` skips one that exists. Retries: retry-policy.ts. `--skip-existing`:
+ * output-state.ts.
  */
 import { existsSync, linkSync, rmSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -17,6 +20,7 @@ import { pythonNowString } from '../out-group.js';
 import { BatchConsole, bar, inSessionOf } from './batch-console.js';
 import type { BatchItem } from './batch-inputs.js';
 import { copyResultGroup } from './group-copy.js';
+import { isMrdV2Input } from '../output-format.js';
 import { outputState } from './output-state.js';
 import { REFUSAL_WINDOW_MS, retryDecision } from './retry-policy.js';
 
@@ -52,17 +56,32 @@ function tempPathFor(item: BatchItem, attempt: number): string {
   return join(dirname(item.output), `.${basename(item.output)}.${process.pid}-${attempt}.partial`);
 }
 
-/** Makes the attempt's file the output: linked into place when absent, else its group added. */
-async function publish(temp: string, group: string, output: string): Promise<void> {
+/**
+ * Makes the attempt's file the output: linked into place when absent, else its group added (an
+ * MRD v2 output that appeared meanwhile is kept, and the attempt's file removed).
+ */
+async function publish(temp: string, group: string, output: string, format: BatchItem['format']): Promise<void> {
   try {
     linkSync(temp, output);
     unlinkSync(temp);
     return;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (format !== 'hdf5') {
+      rmSync(temp, { force: true });
+      throw new Error(`${output} appeared while its session ran (an MRD v2 output must be a new file); it is kept, this session's result is not`);
+    }
   }
   await copyResultGroup(temp, group, output);
   rmSync(temp, { force: true });
+}
+
+/** Why an input with an MRD v2 output is not run (the output exists), or null to run it. */
+function v2OutputExists(item: BatchItem, skipExisting: boolean): ItemOutcome | null {
+  if (!existsSync(item.output)) return null;
+  if (!isMrdV2Input(item.output)) return { kind: 'failed', reason: `${item.output} exists and is not an MRD v2 file (the output of ${item.name} is MRD v2: remove that file, or choose another -o or --output-format)` };
+  if (skipExisting) return { kind: 'skipped', why: `${item.output} exists (an MRD v2 output is written only when its session completed)` };
+  return { kind: 'failed', reason: `${item.output} exists (an MRD v2 output holds one stream: remove it, choose another -o, or --skip-existing)` };
 }
 
 export async function runBatch(o: BatchOptions): Promise<BatchResult> {
@@ -78,7 +97,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
   };
 
   const processItem = async (item: BatchItem): Promise<ItemOutcome> => {
-    const state = await outputState(item.output, o.group);
+    if (item.format !== 'hdf5') {
+      const exists = v2OutputExists(item, o.skipExisting);
+      if (exists) return exists;
+    }
+    const state = item.format === 'hdf5' ? await outputState(item.output, o.group) : { kind: 'absent' as const };
     if (o.skipExisting && state.kind === 'complete') return { kind: 'skipped', why: `${item.output} is complete (group '${state.group}')` };
     if (state.kind === 'unreadable') return { kind: 'failed', reason: `${item.output} exists and is not an MRD file results can be added to (${state.message})` };
     if (o.group && (state.kind === 'complete' || (state.kind === 'incomplete' && state.groups.includes(o.group)))) {
@@ -91,8 +114,8 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
       const temp = tempPathFor(item, attempt);
       const outGroup = o.group ?? pythonNowString();
       try {
-        await inSessionOf(item.name, () => o.run({ ...o.session, filename: item.input, outfile: temp, outGroup, progress: false, earlyReader: null }));
-        await publish(temp, outGroup, item.output);
+        await inSessionOf(item.name, () => o.run({ ...o.session, filename: item.input, outfile: temp, outGroup, progress: false, earlyReader: null, outputFormat: item.format }));
+        await publish(temp, outGroup, item.output, item.format);
         return { kind: 'ok' };
       } catch (err) {
         const decision = retryDecision(err, refusals);
@@ -110,7 +133,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchResult> {
         let reason = ((err as Error)?.message ?? String(err)).split(temp).join(item.output);
         if (existsSync(temp)) {
           try {
-            await publish(temp, outGroup, item.output);
+            await publish(temp, outGroup, item.output, item.format);
           } catch (e) {
             reason += ` (what arrived is left in ${temp}: ${(e as Error).message})`;
           }
