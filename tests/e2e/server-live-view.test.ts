@@ -8,13 +8,16 @@
  * - the page is served from the package with its Content-Security-Policy; a loopback server
  *   refuses requests for another host name.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeMessages, MrdStreamDecoder } from '@mrd-tools/core/stream';
 import type { Image } from '@mrd-tools/core/messages';
 import type { MrdMessage } from '@mrd-tools/core/connection';
-import { startServer, type RunningServer } from './server-harness.js';
+import { encodeNpy } from '@mrd-tools/recon-api/debug-dump';
+import { startServer, tempDir, type RunningServer } from './server-harness.js';
 import { images, sessionBytes, SMALL_HEADER, talk } from './server-sessions.js';
 
 const HOST = '127.0.0.1';
@@ -194,6 +197,34 @@ describe('mrd-server /view: live sessions', () => {
       const last = out[2]!.image;
       const res = await fetch(`http://${HOST}:${s.httpPort}/view/api/image?session=${done.id}&series=${last.head.image_series_index}`);
       expect(readEnvelope(await res.arrayBuffer()).values).toEqual(Array.from(last.data as Uint16Array));
+    } finally {
+      w.close();
+    }
+  });
+
+  it('sends the colour table an image names (LUTFileName), found as mrd2gif finds it: the server\'s ./colormaps', async () => {
+    const cwd = tempDir('mrd-live-lut-');
+    mkdirSync(join(cwd, 'colormaps'));
+    const table = Uint8Array.from({ length: 768 }, (_, i) => (i * 37) & 255);
+    writeFileSync(join(cwd, 'colormaps', 'MicroDeltaHotMetal.npy'), encodeNpy(Float32Array.from(table), [256, 3]));
+    const s = await startServer(['--http-port', '0'], { cwd });
+    servers.push(s);
+    const w = await watch(s.httpPort!);
+    try {
+      await eventually(() => w.latest());
+      const json = JSON.stringify({ parameters: { options: 'colormap' } });
+      const bytes = encodeMessages([{ type: 'config_file', name: 'invertcontrast' }, { type: 'header', xml: SMALL_HEADER }, { type: 'text', text: json }, ...seriesImages(1, 1), { type: 'close' }]);
+      const a = await talk(s.port, bytes);
+      expect(a.endsWithClose).toBe(true);
+      const done = await eventually(() => w.latest()?.recent.find((x) => x.images.length > 0));
+      const res = await fetch(`http://${HOST}:${s.httpPort}/view/api/image?session=${done.id}&series=${done.images[0]!.series}`);
+      expect(res.status).toBe(200);
+      const body = await res.arrayBuffer();
+      const head = JSON.parse(new TextDecoder().decode(new Uint8Array(body, 4, new DataView(body).getUint32(0, true)))) as { meta: [string, string[]][]; arrays: [string, string, number, number][] };
+      expect(head.meta.find(([k]) => k === 'LUTFileName')?.[1]).toEqual(['MicroDeltaHotMetal.pal']);
+      const pal = head.arrays.find(([n]) => n === 'palette');
+      expect(pal, 'the envelope carries the colour table').toBeDefined();
+      expect(Array.from(new Uint8Array(body, pal![2], pal![3]))).toEqual(Array.from(table));
     } finally {
       w.close();
     }

@@ -17,8 +17,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { imageEnvelope } from '@mrd-tools/mrd-view/image-envelope';
+import { dirname, extname, join } from 'node:path';
+import { colourTableLookup, imageEnvelope } from '@mrd-tools/mrd-view/image-envelope';
 import type { LiveSessions } from './live-sessions.js';
 
 const TYPES: Record<string, string> = {
@@ -48,7 +48,11 @@ export class LiveViewHttp {
   private tick: NodeJS.Timeout | null = null;
   private lastSent = '';
 
+  /** Colour tables named by images' LUTFileName meta, found as mrd2gif finds them (the server's working directory, ./colormaps, its own folder). */
+  private readonly palette: (name: string | undefined) => Uint8Array | null;
+
   constructor(private readonly live: LiveSessions, private readonly o: { webRoot: string; host: string }) {
+    this.palette = colourTableLookup(dirname(o.webRoot));
     if (existsSync(join(o.webRoot, 'live.html'))) {
       for (const name of readdirSync(o.webRoot)) this.statics.set(name, readFileSync(join(o.webRoot, name)));
     }
@@ -128,7 +132,7 @@ export class LiveViewHttp {
     }
     let body: Uint8Array;
     try {
-      body = imageEnvelope(k.image, { index: k.seq, where: `session ${id} series ${series}`, extra: { session: id, series, seq: k.seq } });
+      body = imageEnvelope(k.image, { index: k.seq, where: `session ${id} series ${series}`, palette: this.palette, extra: { session: id, series, seq: k.seq } });
     } catch (err) {
       // an image the page cannot draw (e.g. a data type mrd2gif does not show): say why
       this.json(res, 422, { error: (err as Error).message });

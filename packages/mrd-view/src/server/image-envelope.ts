@@ -10,11 +10,35 @@ import { parseMeta } from '@mrd-tools/core/meta';
 import type { Image } from '@mrd-tools/core/messages';
 import type { WindowRange } from '@mrd-tools/mrd2gif/preview';
 import { applyRescale, framesOfImage, metaWindow, roiPolylines } from '@mrd-tools/mrd2gif/source-frames';
+import { findColourTable, loadColourTable } from '@mrd-tools/mrd2gif/colour-tables';
 import { encodeEnvelope, type TypedArray } from '../protocol/envelope.js';
 
 /** Header values as JSON can carry them (u64 as decimal strings). */
 export function jsonHeader(h: object): Record<string, unknown> {
   return JSON.parse(JSON.stringify(h, (_, v) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown>;
+}
+
+/**
+ * The colour tables a page gets, found as mrd2gif finds them (`<name>.npy` in the working
+ * directory, ./colormaps, then `toolDir` and its colormaps folder) and kept once read; a table
+ * that is absent or cannot be read is none (the image is drawn in grey).
+ */
+export function colourTableLookup(toolDir?: string): (name: string | undefined) => Uint8Array | null {
+  const palettes = new Map<string, Uint8Array | null>();
+  return (name) => {
+    if (name === undefined) return null;
+    if (!palettes.has(name)) {
+      const found = findColourTable(name, { toolDir });
+      let pal: Uint8Array | null = null;
+      try {
+        if (found.path) pal = loadColourTable(found.path);
+      } catch {
+        pal = null;
+      }
+      palettes.set(name, pal);
+    }
+    return palettes.get(name)!;
+  };
 }
 
 export interface ImageEnvelopeOptions {

@@ -13,7 +13,6 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { AcquisitionFlag } from '@mrd-tools/core/constants';
-import { findColourTable, loadColourTable } from '@mrd-tools/mrd2gif/colour-tables';
 import type { WindowRange } from '@mrd-tools/mrd2gif/preview';
 import { openMrdFile, type MrdFileReader } from '@mrd-tools/core/mrd-v2-file';
 import { parseMeta } from '@mrd-tools/core/meta';
@@ -21,7 +20,7 @@ import type { AcquisitionHeader, ImageHeader } from '@mrd-tools/core/headers';
 import type { Image } from '@mrd-tools/core/messages';
 import { applyRescale, framesOfImage, SeriesWindowAccumulator } from '@mrd-tools/mrd2gif/source-frames';
 import { encodeEnvelope, type TypedArray } from '../protocol/envelope.js';
-import { imageEnvelope, jsonHeader } from './image-envelope.js';
+import { colourTableLookup, imageEnvelope, jsonHeader } from './image-envelope.js';
 import { AcquisitionIndex, COUNTER_NAMES, type AcquisitionFilter } from './acquisition-index.js';
 
 /** A request the page got wrong (unknown group, index out of range): HTTP 400/404 with this message. */
@@ -62,14 +61,18 @@ export class MrdSource {
   private readonly filters = new Map<string, Promise<Uint32Array>>();
   private readonly windows = new Map<string, Promise<(WindowRange | null)[]>>();
   private readonly windowsDone = new Map<string, (WindowRange | null)[]>();
-  private readonly palettes = new Map<string, Uint8Array | null>();
   /** Recently read images (the page steps back and forth; cine loops), about 64 MB at most. */
   private readonly recent = new Map<string, Promise<Image>>();
   private recentBytes = 0;
   /** Image headers of each series (read once: navigation and frame offsets need them all). */
   private readonly imageHeads = new Map<string, Promise<SeriesHead[]>>();
 
-  private constructor(readonly id: number, readonly path: string, readonly file: MrdFileReader, private readonly toolDir: string | undefined) {}
+  /** Colour tables named by the images' meta (mrd2gif's search, from the tool's folder too). */
+  private readonly palette: (name: string | undefined) => Uint8Array | null;
+
+  private constructor(readonly id: number, readonly path: string, readonly file: MrdFileReader, toolDir: string | undefined) {
+    this.palette = colourTableLookup(toolDir);
+  }
 
   static async open(id: number, path: string, toolDir?: string): Promise<MrdSource> {
     return new MrdSource(id, path, await openMrdFile(path), toolDir);
@@ -337,21 +340,6 @@ export class MrdSource {
     return h;
   }
 
-  private palette(name: string | undefined): Uint8Array | null {
-    if (name === undefined) return null;
-    if (!this.palettes.has(name)) {
-      const found = findColourTable(name, { toolDir: this.toolDir });
-      let pal: Uint8Array | null = null;
-      try {
-        if (found.path) pal = loadColourTable(found.path);
-      } catch {
-        pal = null;
-      }
-      this.palettes.set(name, pal);
-    }
-    return this.palettes.get(name)!;
-  }
-
   /**
    * One image: its frames (channels x slices) as mrd2gif takes them (complex as magnitude,
    * rescale slope/intercept applied, RGB passed through), the complex values for the other
@@ -372,7 +360,7 @@ export class MrdSource {
     return imageEnvelope(img, {
       index: i,
       where: `${this.path}: /${g}/${s} image ${i}`,
-      palette: (name) => this.palette(name),
+      palette: this.palette,
       firstFrame,
       seriesWindows: done ? done.slice(firstFrame, firstFrame + frameCount) : null,
     });
