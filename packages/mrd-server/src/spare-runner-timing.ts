@@ -4,15 +4,15 @@
  * moment a session took the last spare, it competes for the cores with that very session (the
  * relay, the session thread and, on the same machine, the client) while it streams. So it is
  * booted once the running sessions are quiet (fewer than QUIET_BYTES moved in a QUIET_MS
- * window), or none is running, or at once when a connection arrives and no runner is ready
- * (docs/streaming-performance.md). Sequential sessions rarely need it: in worker mode a finished
+ * window, longer than the computing at the end of most streamed sessions), or none is running,
+ * or at once when a connection arrives and no runner is ready (docs/streaming-performance.md). Sequential sessions rarely need it: in worker mode a finished
  * session's worker waits for the next one.
  */
 
 /** The window over which the running sessions' traffic is measured. */
-export const QUIET_MS = 100;
+export const QUIET_MS = 1000;
 /** Bytes (in + out, all sessions) in one window below which the sessions count as quiet (10 MB/s). */
-export const QUIET_BYTES = 1_000_000;
+export const QUIET_BYTES = 10_000_000;
 
 export interface SpareRunnerHooks {
   /** Whether a spare runner is wanted now (none ready, not draining). */
