@@ -216,11 +216,6 @@ export class MrdServer {
     return false;
   }
 
-  /** Whether a spare runner boot is deferred until the sessions are quiet (tests, diagnostics). */
-  get spareBootPending(): boolean {
-    return this.spareTiming.pending;
-  }
-
   private prepareSpare(): void {
     if (this.closing) return;
     try {
