@@ -219,6 +219,8 @@ function printPhases(label, r) {
     ['client finish (last byte sent -> end of run)', c.finishMs],
     ['client run (inside the process)', c.wallMs],
     ['client start-up and exit (outside the run)', wall - c.wallMs],
+    ['  of which start-up (process start -> run)', c.startMs],
+    ['  of which exit (end of run -> process gone)', c.startMs === undefined ? undefined : wall - c.wallMs - c.startMs],
   ];
   console.log(`${label}: phases of the best run (${wall.toFixed(0)} ms wall; phases overlap, share = busy / wall)`);
   for (const [name, ms] of rows) {

@@ -73,9 +73,11 @@ export interface EarlyInputReader {
  * setting up (the input open, its reader booted, described, the connection made), waiting for
  * the reader's next batch (the socket may still be sending earlier ones meanwhile), the socket
  * idle for want of the next batch (batch-writer.ts), and finishing (from the last byte sent to
- * the end of the run).
+ * the end of the run). `startMs`: when the run began, from the process's start (Node's own
+ * start, module loading, argument parsing).
  */
 export interface ClientPhases {
+  startMs: number;
   readMs: number;
   encodeMs: number;
   sendWaitMs: number;
@@ -141,7 +143,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     const { runV2Client } = await import('./v2-session.js');
     return runV2Client({ ...o, outputFormat }, outfile);
   }
-  const phases: ClientPhases = { readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0, setupMs: 0, readerWaitMs: 0, socketIdleMs: 0, finishMs: 0 };
+  const phases: ClientPhases = { startMs: performance.now(), readMs: 0, encodeMs: 0, sendWaitMs: 0, decodeMs: 0, resultsMs: 0, wallMs: 0, setupMs: 0, readerWaitMs: 0, socketIdleMs: 0, finishMs: 0 };
   const started = performance.now();
   const file = await openInput(o);
   let closing: Promise<void> | null = null;

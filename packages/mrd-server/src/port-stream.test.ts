@@ -22,6 +22,31 @@ function readAll(s: PortStream): Promise<Buffer> {
 }
 
 describe('PortStream', () => {
+  it('acknowledges the data messages of one turn together, not one by one', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const a = new PortStream(port1);
+    const b = new PortStream(port2);
+    let acks = 0;
+    let acked = 0;
+    port1.on('message', (m: { t: string; n?: number }) => {
+      if (m.t !== 'ack') return;
+      acks++;
+      acked += m.n!;
+    });
+    const got = readAll(b);
+    // 300 writes of 10 KB: 300 data messages (this end posts each write at once)
+    for (let i = 0; i < 300; i++) a.write(Buffer.alloc(10_000, i & 0xff));
+    a.end();
+    const all = await got;
+    expect(all.length).toBe(3_000_000);
+    expect(all[299 * 10_000]).toBe(299 & 0xff);
+    for (let i = 0; i < 20 && acked < 3_000_000; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(acked).toBe(3_000_000); // every byte acknowledged
+    expect(acks).toBeLessThan(10); // not 300
+    a.destroy();
+    b.destroy();
+  });
+
   it('carries 40 MB in order to a slow reader, without buffering it all', async () => {
     const [a, b] = pair();
     const chunk = Buffer.alloc(1 << 20);

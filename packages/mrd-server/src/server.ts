@@ -38,6 +38,7 @@ import { runInLogContext, type LogContext } from './operations/log-context.js';
 import type { LogFormat } from './operations/json-log.js';
 import { readProxyHeader, ProxyHeaderError } from './operations/proxy-protocol.js';
 import { flushAcceptQueue, isAcceptQueueSentinel } from './operations/accept-queue.js';
+import { SpareRunnerTiming } from './spare-runner-timing.js';
 
 /**
  * Booted session workers kept waiting for sessions. Two, so that sequential sessions never wait
@@ -121,6 +122,17 @@ export class MrdServer {
   private bound: { host: string; port: number } | null = null;
   /** Connections accepted whose PROXY protocol header is still being read (--proxy-protocol). */
   private readonly awaitingHeader = new Set<Socket>();
+  /** When the spare runner boots: not while the sessions stream (spare-runner-timing.ts). */
+  private readonly spareTiming = new SpareRunnerTiming({
+    needed: () => this.spareNeeded(),
+    boot: () => this.prepareSpare(),
+    sessions: () => this.sessions.size,
+    traffic: () => {
+      let n = 0;
+      for (const c of this.sessions) n += c.bytesIn + c.bytesOut;
+      return n;
+    },
+  });
   /** Connections refused with "server busy" since the start. */
   busyRejections = 0;
   readonly maxSessions: number;
@@ -194,6 +206,14 @@ export class MrdServer {
       session: { defaultConfig, savedata, savedataFolder, modulesDirs, drainTimeoutMs },
       log: this.opts.log ?? { level: logger.level, crlf: false },
     };
+  }
+
+  /** Whether no session runner is ready for the next session (and the server takes sessions). */
+  private spareNeeded(): boolean {
+    if (this.closing) return false;
+    if (this.opts.runner === 'worker') return !this.idleWorkers.some((w) => w.threadId >= 0);
+    if (this.opts.runner === 'process') return !this.spareChild;
+    return false;
   }
 
   private prepareSpare(): void {
@@ -327,6 +347,8 @@ export class MrdServer {
     this.opts.observer?.connectionOpened(conn);
     // Busy now: say so at once rather than after the client sent its config.
     if (this.full()) this.refuseBusy(conn);
+    // A connection on its way to a session: a deferred spare boots now, while its config comes.
+    else if (this.spareTiming.pending) this.spareTiming.now();
   }
 
   private full(): boolean {
@@ -373,8 +395,9 @@ export class MrdServer {
       this.opts.observer?.sessionEnded(conn);
     });
     conn.run(runner);
-    // The next session finds a runner already booted (booting takes 0.1-0.5 s).
-    this.prepareSpare();
+    // The next session finds a runner already booted (booting takes 0.1-0.5 s), booted once the
+    // sessions are quiet so that the boot does not compete with this one's streaming.
+    this.spareTiming.whenQuiet();
   }
 
   private inlineRunner(conn: ClientConnection): SessionRunner {
@@ -506,6 +529,7 @@ export class MrdServer {
     const deadline = Date.now() + graceMs;
     if (this.bound) await flushAcceptQueue(this.net, this.bound).catch((err: Error) => logger.debug(`Accept queue not flushed: ${err.message}`));
     const listening = new Promise<void>((r) => this.net.close(() => r()));
+    this.spareTiming.cancel();
     this.spareChild?.kill();
     this.spareChild = null;
     const wait = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());

@@ -1,6 +1,7 @@
 /**
- * invertcontrast keeps its k-space storage from one group (slice) to the next: each group's
- * images are those of the group sent alone in a session of its own.
+ * invertcontrast keeps its k-space storage from one group (slice) to the next, and from one
+ * session to the next on the same thread: each group's images are those of the group sent alone
+ * in a session of its own, in fresh memory.
  */
 import { describe, expect, it } from 'vitest';
 import { AcquisitionFlag } from '@mrd-tools/core/constants';
@@ -10,6 +11,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 import { SocketConnection } from '@mrd-tools/core/connection';
 import { decodeStream, encodeMessages } from '@mrd-tools/core/stream';
 import { ReplayConnection } from '@mrd-tools/recon-api/testing';
+import { KspaceAssembler } from '@mrd-tools/recon-api';
 import { Duplex } from 'node:stream';
 import { builtInModule } from './index.js';
 
@@ -89,6 +91,24 @@ describe('invertcontrast over several groups', () => {
     expect(together).toHaveLength(2);
     expect(together).toEqual([...first, ...second]);
     expect(together[1]![2]).not.toEqual(together[0]![2]);
+  });
+
+  it('a session builds its k-space in the storage the previous session on the thread left (stale lines do not show)', async () => {
+    const all = input();
+    new KspaceAssembler(256, 256); // takes what earlier sessions left: the next one starts on fresh memory
+    const fresh = images(await run(all.slice(256)));
+    await run(all.slice(0, 256)); // dense slice: every line written, storage released at the end
+    const holder = new KspaceAssembler(256, 256); // proof that a storage is kept: this one takes it
+    holder.add(all[0]!.type === 'acquisition' ? all[0]!.acquisition : (undefined as never));
+    const kept = holder.finish().data.buffer;
+    holder.release();
+    const sparse = await run(all.slice(256)); // takes the dense slice's storage
+    expect(images(sparse)).toEqual(fresh);
+    const probe = new KspaceAssembler(256, 256);
+    probe.add(all[0]!.type === 'acquisition' ? all[0]!.acquisition : (undefined as never));
+    // the sparse session gave it back in its turn (compared as a boolean: a failed identity check would print 32 MB)
+    expect(probe.finish().data.buffer === kept).toBe(true);
+    probe.release();
   });
 
   it('on a connection that reuses each readout\'s memory once the next is read (borrowPayloads), the same images', async () => {

@@ -52,8 +52,9 @@ interface Context {
   debug: DebugDumper;
   /**
    * The group's readouts placed into k-space as they arrive; its storage is kept from group to
-   * group (fresh memory's first touch costs more than the copy). Made at the first imaging
-   * readout, from the MRD header's encoded matrix.
+   * group, and released at the end for the thread's next session (fresh memory's first touch
+   * costs more than the copy). Made at the first imaging readout, from the MRD header's encoded
+   * matrix.
    */
   kspace?: KspaceAssembler;
   /** The header could not give the encoded matrix: raised when the group is processed, as before. */
@@ -150,6 +151,9 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
     }
   } catch (err) {
     await sendModuleError(connection, variant.filter ? 'filter' : 'invertcontrast', err);
+  } finally {
+    // its storage serves this thread's next session (a fresh k-space's first touch costs more than the placing)
+    ctx.kspace?.release();
   }
 }
 

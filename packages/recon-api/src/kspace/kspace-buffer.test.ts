@@ -93,6 +93,45 @@ describe('KspaceAssembler (readouts placed as they arrive)', () => {
     }
   });
 
+  it('released storage serves the thread\'s next assembler (the next session), with the same k-space as fresh memory', () => {
+    const first = new KspaceAssembler(6, 5);
+    for (const r of group(1, 40, 6, 5)) first.add(r); // a previous session's values stay in the storage
+    const kept = first.finish().data.buffer;
+    first.release();
+    const next = new KspaceAssembler(6, 5);
+    for (let g = 0; g < 3; g++) {
+      const readouts = group(10 + g, 9 + 4 * g, 6, 5);
+      for (const r of readouts) next.add(r);
+      const got = next.finish();
+      if (g === 0) expect(got.data.buffer).toBe(kept);
+      expect(Array.from(got.data)).toEqual(Array.from(assembleKspace(readouts, 6, 5).data));
+    }
+    // taken: a third assembler made meanwhile does not share it
+    const other = new KspaceAssembler(6, 5);
+    other.add(group(20, 1, 6, 5)[0]!);
+    expect(other.finish().data.buffer).not.toBe(kept);
+    next.release();
+    // assembleKspace's result outlives the call: it never takes the kept storage
+    expect(assembleKspace(group(21, 5, 6, 5), 6, 5).data.buffer).not.toBe(kept);
+    const again = new KspaceAssembler(6, 5);
+    again.add(group(22, 1, 6, 5)[0]!);
+    expect(again.finish().data.buffer).toBe(kept);
+    again.release();
+  });
+
+  it('never keeps storage the caller gave (the caller owns it)', () => {
+    new KspaceAssembler(6, 5); // takes what an earlier test left kept on this thread
+    const mine = new Float32Array(2 * 2 * 3 * 6 * 5);
+    const a = new KspaceAssembler(6, 5, mine);
+    a.add(group(30, 1, 6, 5)[0]!);
+    expect(a.finish().data.buffer).toBe(mine.buffer);
+    a.release();
+    const b = new KspaceAssembler(6, 5);
+    b.add(group(31, 1, 6, 5)[0]!);
+    expect(b.finish().data.buffer).not.toBe(mine.buffer);
+    b.release();
+  });
+
   it('raises the first faulty readout\'s error at finish, then starts the next group afresh', () => {
     const a = new KspaceAssembler(2, 2);
     a.add(acq(0, 0, 0, [[1, 1]], 0));

@@ -23,6 +23,17 @@ export interface AssembledKspace {
 }
 
 /**
+ * Storage an assembler gave back (`release`) for the next one made on this thread: a session
+ * worker serves session after session, and the first touch of a fresh k-space (32 MB for 32
+ * coils of 256 x 512) cost 150-250 ms of page faults per session, more than placing all its
+ * readouts into warm memory (docs/streaming-performance.md). At most one is kept per thread, of
+ * at most KSPACE_KEEP_MAX_BYTES.
+ */
+let keptStorage: Float32Array | null = null;
+/** The largest k-space storage kept on a thread between assemblers (bytes). */
+export const KSPACE_KEEP_MAX_BYTES = 128 * 1024 * 1024;
+
+/**
  * The same k-space built readout by readout as they arrive (`add`), so that a module need not
  * keep the readouts (their memory can be reused by the connection, see
  * `MrdConnection.borrowPayloads`): each readout is copied into place at once and only its header
@@ -36,6 +47,8 @@ export class KspaceAssembler {
   readonly ny: number;
   readonly nx: number;
   private storage: Float32Array | null;
+  /** Whether the storage is the assembler's own (made or taken from the thread's kept one), so `release` may keep it. */
+  private ownStorage: boolean;
   /** Readouts added to the current group. */
   private count = 0;
   private channels = 0;
@@ -48,10 +61,36 @@ export class KspaceAssembler {
   private centre: (AcquisitionHeader | null)[] = [];
   private error: Error | null = null;
 
+  /**
+   * `storage`: the caller's array to build into (kept by the caller; never kept by `release`).
+   * Without it, the storage the thread's previous assembler released is taken, if any.
+   */
   constructor(ny: number, nx: number, storage?: Float32Array) {
     this.ny = ny;
     this.nx = nx;
-    this.storage = storage ?? null;
+    this.ownStorage = storage === undefined;
+    if (storage === undefined) {
+      this.storage = keptStorage;
+      keptStorage = null;
+    } else {
+      this.storage = storage;
+    }
+  }
+
+  /**
+   * The assembler is done with (the end of a session): its own storage is kept for the thread's
+   * next assembler (when no larger one is kept already); k-space views it gave are no longer
+   * valid. An `add` after it starts on fresh storage.
+   */
+  release(): void {
+    const s = this.storage;
+    this.reset();
+    this.storage = null;
+    this.placedPhases = 0;
+    this.touched = new Uint8Array(0);
+    if (!this.ownStorage || s === null || s.byteLength > KSPACE_KEEP_MAX_BYTES) return;
+    if (keptStorage === null || keptStorage.length < s.length) keptStorage = s;
+    this.ownStorage = true;
   }
 
   /** Readouts added since the last `finish`. */
@@ -67,6 +106,7 @@ export class KspaceAssembler {
     const size = 2 * phases * channels * plane;
     if (this.storage === null || this.storage.length < size) {
       const next = new Float32Array(size);
+      this.ownStorage = true; // (the caller's, if any, was too small: this one is the assembler's)
       const old = this.storage;
       if (old !== null) {
         for (let p = 0; p < this.placedPhases; p++) {
@@ -189,7 +229,8 @@ export function assembleKspace(
   const size = 2 * (maxPhase + 1) * channels * ny * nx;
   const given = typeof storage === 'function' ? storage(size) : storage;
   if (typeof storage === 'function' && given!.length < size) throw new RangeError(`assembleKspace: storage of ${given!.length} floats, ${size} needed`);
-  const assembler = new KspaceAssembler(ny, nx, given !== undefined && given.length >= size ? given : undefined);
+  // (its own array when none is given: the result outlives the call, so not the thread's kept storage)
+  const assembler = new KspaceAssembler(ny, nx, given !== undefined && given.length >= size ? given : new Float32Array(size));
   for (const acq of acquisitions) assembler.add(acq);
   return assembler.finish();
 }
