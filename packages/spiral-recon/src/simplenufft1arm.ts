@@ -70,7 +70,7 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  coilMapsPool, coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
@@ -149,8 +149,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   // this thread and on these threads - 1, the session's own; they boot while the session sets up
   const framePool = threads > 1 ? new ReconPool(threads - 1) : null;
   framePool?.start();
-  // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
-  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
+  // asynchronous adaptive maps (see the file header): the session's own one-thread pool at the lowest priority
+  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? coilMapsPool() : null;
   let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {

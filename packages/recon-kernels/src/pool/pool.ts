@@ -46,17 +46,39 @@ export function workerScript(): string {
   throw new Error(`numerics worker script recon-worker.js not found (looked for ${candidates.map((c) => c.pathname).join(', ')}); run node scripts/build.mjs`);
 }
 
+/** How a pool's threads run. */
+export interface ReconPoolOptions {
+  /**
+   * Nice increment of the pool's threads (0: as the caller; 19: the lowest priority, for
+   * background work that must never take a core from a frame path). Applied per thread by
+   * piscina (its optional @napi-rs/nice), and only where a thread's nice value is its own
+   * (see lowestPriorityIncrement).
+   */
+  niceIncrement?: number;
+}
+
+/**
+ * The nice increment that puts a worker thread at the lowest priority without touching the
+ * rest of the process: 19 on Linux (the nice value is per thread) and Windows (thread
+ * priority), 0 elsewhere (on macOS nice() would lower the whole process).
+ */
+export function lowestPriorityIncrement(platform: string = process.platform): number {
+  return platform === 'linux' || platform === 'win32' ? 19 : 0;
+}
+
 export class ReconPool {
   /** made at the first task: a module that may use the pool costs no threads until it does */
   private piscina: Piscina | null = null;
 
   /** `script` finds the worker script (default: the numerics' recon-worker.js; a tool may run its own). */
-  constructor(readonly threads: number, private readonly script: () => string = workerScript) {}
+  constructor(readonly threads: number, private readonly script: () => string = workerScript, private readonly options: ReconPoolOptions = {}) {}
 
   /** Starts the threads now (else at the first task), so that their start-up overlaps other work. */
   start(): Piscina {
     // idle workers are unref'd by piscina: a pool never keeps its process alive
-    this.piscina ??= new Piscina({ filename: this.script(), minThreads: this.threads, maxThreads: this.threads });
+    this.piscina ??= new Piscina({
+      filename: this.script(), minThreads: this.threads, maxThreads: this.threads, niceIncrement: this.options.niceIncrement ?? 0,
+    });
     return this.piscina;
   }
 
