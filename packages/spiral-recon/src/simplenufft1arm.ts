@@ -40,8 +40,8 @@
  *
  * Adaptive maps off the frame path (async_coil_maps, the default when the numerics may use more
  * than one thread): the maps are estimated from the same frame as the reference's (the first of
- * each slice), but on a worker thread of the session's own at the lowest priority (coilMapsPool:
- * it takes only a core the frame path leaves idle; started and warmed up on a dummy frame at the
+ * each slice), but on a worker thread of the session's own at a background priority (coilMapsPool:
+ * it yields its core to the frame threads; started and warmed up on a dummy frame at the
  * first readout), while frames keep
  * being gridded and sent. Until they are there, a frame of that slice is combined by root sum of squares (magnitude images; the same
  * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
@@ -150,7 +150,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   // this thread and on these threads - 1, the session's own; they boot while the session sets up
   const framePool = threads > 1 ? new ReconPool(threads - 1) : null;
   framePool?.start();
-  // asynchronous adaptive maps (see the file header): the session's own one-thread pool at the lowest priority
+  // asynchronous adaptive maps (see the file header): the session's own one-thread pool at a background priority
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? coilMapsPool() : null;
   let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { getPriority } from 'node:os';
-import { closeReconPools, lowestPriorityIncrement, ReconPool, reconPool } from '../../pool/pool.js';
+import { backgroundNiceIncrement, closeReconPools, ReconPool, reconPool } from '../../pool/pool.js';
 import { coilMapsPool, inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
 import { heldPool } from '../../testing/index.js';
 import {
@@ -130,15 +130,15 @@ describe('Inati maps on the worker pool', () => {
     }
   });
 
-  it('the maps\' own pool (coilMapsPool) runs at the lowest priority, so an estimate never takes a core from the frame path, and gives the same maps', async () => {
+  it('the maps\' own pool (coilMapsPool) runs at a background priority, so an estimate yields its core to the frame path, and gives the same maps', async () => {
     // the bug: the maps' thread ran at the session's priority and shared the second core with the frame thread
-    expect(lowestPriorityIncrement('linux')).toBe(19);
-    expect(lowestPriorityIncrement('darwin')).toBe(0); // nice() there is the whole process's
+    expect(backgroundNiceIncrement('linux')).toBe(10);
+    expect(backgroundNiceIncrement('darwin')).toBe(0); // nice() there is the whole process's
     const held = heldPool((script) => coilMapsPool(script));
     try {
       const own = getPriority();
       const worker = await held.priority();
-      expect(worker).toBe(Math.min(19, own + lowestPriorityIncrement()));
+      expect(worker).toBe(Math.min(19, own + backgroundNiceIncrement()));
       if (process.platform === 'linux' && own < 19) expect(worker).toBeGreaterThan(own);
       expect(getPriority()).toBe(own); // the calling thread's priority is untouched
       const fft = await getFftEngine();
