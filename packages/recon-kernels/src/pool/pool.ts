@@ -77,12 +77,24 @@ export class ReconPool {
 
   /** Starts the threads now (else at the first task), so that their start-up overlaps other work. */
   start(): Piscina {
-    // idle workers are unref'd by piscina: a pool never keeps its process alive
-    this.piscina ??= new Piscina({
-      filename: this.script(), minThreads: this.threads, maxThreads: this.threads, niceIncrement: this.options.niceIncrement ?? 0,
-    });
+    if (this.piscina === null) {
+      // idle workers are unref'd by piscina: a pool never keeps its process alive
+      const p = new Piscina({
+        filename: this.script(), minThreads: this.threads, maxThreads: this.threads, niceIncrement: this.options.niceIncrement ?? 0,
+      });
+      // a task still running when the pool is closed answers after piscina dropped it ("Unexpected
+      // message from Worker", emitted as an error): its result is not wanted, so that one is
+      // ignored once closing; any other error stays uncaught, as without a listener
+      p.on('error', (e: unknown) => {
+        if (!(this.closing.has(p) && e instanceof Error && e.message.startsWith('Unexpected message from Worker'))) throw e;
+      });
+      this.piscina = p;
+    }
     return this.piscina;
   }
+
+  /** pools being closed (a step's late pool task may still be running: see start) */
+  private readonly closing = new WeakSet<Piscina>();
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
@@ -90,11 +102,13 @@ export class ReconPool {
     await Promise.all(tasks.map((t) => p.run(t)));
   }
 
-  /** Ends the threads (pending tasks fail). */
+  /** Ends the threads (pending tasks fail; a running one is dropped). */
   async close(): Promise<void> {
     const p = this.piscina;
     this.piscina = null;
-    if (p !== null) await p.destroy();
+    if (p === null) return;
+    this.closing.add(p);
+    await p.destroy();
   }
 }
 

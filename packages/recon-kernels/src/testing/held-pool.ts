@@ -68,6 +68,7 @@ export function heldPool(make: (script: () => string) => ReconPool): HeldPool {
       return out[0];
     },
     async close() {
+      holding?.catch(() => undefined); // a hold still running fails with the pool
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
       await pool.close();
