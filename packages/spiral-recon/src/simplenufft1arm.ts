@@ -40,8 +40,9 @@
  *
  * Adaptive maps off the frame path (async_coil_maps, the default when the numerics may use more
  * than one thread): the maps are estimated from the same frame as the reference's (the first of
- * each slice), but on a worker thread of the session's own (a one-thread pool of the numerics'
- * worker script, started and warmed up on a dummy frame at the first readout), while frames keep
+ * each slice), but on a worker thread of the session's own at a background priority (coilMapsPool:
+ * it yields its core to the frame threads; started and warmed up on a dummy frame at the
+ * first readout), while frames keep
  * being gridded and sent. Until they are there, a frame of that slice is combined by root sum of squares (magnitude images; the same
  * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
  * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
@@ -70,7 +71,7 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  coilMapsPool, coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
@@ -149,8 +150,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   // this thread and on these threads - 1, the session's own; they boot while the session sets up
   const framePool = threads > 1 ? new ReconPool(threads - 1) : null;
   framePool?.start();
-  // asynchronous adaptive maps (see the file header): the session's own one-thread pool, the maps being computed
-  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? new ReconPool(1) : null;
+  // asynchronous adaptive maps (see the file header): the session's own one-thread pool at a background priority
+  const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? coilMapsPool() : null;
   let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
@@ -307,14 +308,12 @@ interface FrameImage {
   scale?: string;
 }
 
-/** The magnitude path's per-frame buffers, allocated once per session. */
+/** The magnitude path's per-frame buffer, allocated once per session. */
 class FrameBuffers {
   /** on shared memory: written by the frame threads */
   readonly combined: Float32Array;
-  readonly flipped: Float64Array<ArrayBuffer>;
   constructor(msize: number) {
     this.combined = sharedFloat32(msize * msize);
-    this.flipped = new Float64Array(msize * msize);
   }
 }
 
@@ -342,12 +341,15 @@ async function magnitudeFrame(
 ): Promise<FrameImage> {
   const npix = msize * msize;
   const mag = await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined);
-  const img = flipToImage(mag, msize, false, buffers.flipped);
+  // flipped (flipToImage's layout) and scaled in one pass: the max is the same over either layout
   let max = 0;
-  for (let i = 0; i < img.length; i++) if (img[i] > max) max = img[i];
+  for (let i = 0; i < npix; i++) if (mag[i] > max) max = mag[i];
   const dscale = maxVal / max;
-  const data = new Int16Array(img.length);
-  for (let i = 0; i < img.length; i++) data[i] = roundHalfEven(img[i] * dscale);
+  const data = new Int16Array(npix); // (the message keeps it: a new one per frame)
+  for (let a = 0; a < msize; a++) {
+    const src = (msize - 1 - a) * msize;
+    for (let b = 0, o = a; b < msize; b++, o += msize) data[o] = roundHalfEven(mag[src + b] * dscale);
+  }
   const [p1, p99] = int16Percentiles(data, [1, 99]);
   return {
     data, dataType: DataType.SHORT,

@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
-import { checkThreads, closeReconPools, reconPool } from './pool.js';
+import { checkThreads, closeReconPools, ReconPool, reconPool } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares } from '../centred-fft/index.js';
-import { sharedFloat32, splitRange } from './shared-memory.js';
+import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { randomFloat32 as random } from '../testing/index.js';
 
 /** golden-angle radial coordinates per frame (grid units) */
@@ -84,5 +84,53 @@ describe('centred ifft2 + root sum of squares (simplefft) on the pool, over coil
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), shared, coils, ny, nx, coils * ny * nx)).toEqual(expected);
     const small = k.subarray(0, 2 * 2 * 16 * 16);
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), small, 2, 16, 16)).toEqual(centredIfft2RootSumOfSquares(fft, small, 2, 16, 16));
+  });
+});
+
+describe('a step\'s work handed out to whichever thread asks first', () => {
+  it('every item done once; returns without a pool task that took nothing; waits for an item a pool thread is doing; rethrows its failure', async () => {
+    const done = new Int32Array(10);
+    const claims = newWorkClaims();
+    let release!: () => void;
+    const never = new Promise<void>((r) => { release = r; }); // a pool task that has not started
+    await runClaimedWork(claims, 10, (i) => { done[i]++; }, never);
+    expect([...done]).toEqual(new Array(10).fill(1));
+    release();
+    // a "pool thread" holding item 0 (claimed before the caller starts) and finishing it later
+    const c2 = newWorkClaims();
+    const seen: number[] = [];
+    let poolThread!: Promise<void>;
+    const pool = new Promise<void>((resolve) => {
+      poolThread = (async () => {
+        const i = Atomics.add(c2, 0, 1); // claims item 0
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(i);
+        Atomics.add(c2, 1, 1);
+        Atomics.notify(c2, 1);
+        takeClaimedWork(c2, 4, (k) => seen.push(k));
+        resolve();
+      })();
+    });
+    await runClaimedWork(c2, 4, (k) => seen.push(k), pool);
+    await poolThread;
+    expect([...seen].sort()).toEqual([0, 1, 2, 3]);
+    const c3 = newWorkClaims();
+    Atomics.add(c3, 0, 1); // item 0 taken by a thread that then fails
+    await expect(runClaimedWork(c3, 3, () => undefined, Promise.reject(new Error('worker failed')))).rejects.toThrow('worker failed');
+  });
+});
+
+describe('closing a pool with a task still running', () => {
+  it('the late answer piscina reports as an error is ignored once closing; other errors are not', async () => {
+    // seen in the view-sharing tests: a step's pool task that found nothing left to take still ran
+    // when the pool was closed, answered after piscina had dropped it, and piscina emitted
+    // "Unexpected message from Worker" with no listener: an uncaught exception
+    const pool = new ReconPool(1);
+    const p = pool.start();
+    expect(() => p.emit('error', new Error('something else'))).toThrow('something else');
+    const closing = pool.close();
+    expect(() => p.emit('error', new Error('Unexpected message from Worker: { taskId: 375, result: undefined, error: null, time: null }'))).not.toThrow();
+    expect(() => p.emit('error', new Error('something else'))).toThrow('something else');
+    await closing;
   });
 });

@@ -46,19 +46,55 @@ export function workerScript(): string {
   throw new Error(`numerics worker script recon-worker.js not found (looked for ${candidates.map((c) => c.pathname).join(', ')}); run node scripts/build.mjs`);
 }
 
+/** How a pool's threads run. */
+export interface ReconPoolOptions {
+  /**
+   * Nice increment of the pool's threads (0: as the caller; more: a lower priority, for
+   * background work that should not take a core from a frame path). Applied per thread by
+   * piscina (its optional @napi-rs/nice), and only where a thread's nice value is its own
+   * (see backgroundNiceIncrement).
+   */
+  niceIncrement?: number;
+}
+
+/**
+ * The nice increment of a background worker thread, without touching the rest of the process:
+ * 10 on Linux (the nice value is per thread) and Windows (thread priority), 0 elsewhere (on
+ * macOS nice() would lower the whole process). 10, not 19: against a thread at the caller's
+ * priority on one core it gets ~10 % (CFS weights 110 vs 1024) and is preempted as soon as
+ * that thread wakes, yet under a full machine it is not starved (19: ~1.5 % per busy process).
+ */
+export function backgroundNiceIncrement(platform: string = process.platform): number {
+  return platform === 'linux' || platform === 'win32' ? 10 : 0;
+}
+
 export class ReconPool {
   /** made at the first task: a module that may use the pool costs no threads until it does */
   private piscina: Piscina | null = null;
 
   /** `script` finds the worker script (default: the numerics' recon-worker.js; a tool may run its own). */
-  constructor(readonly threads: number, private readonly script: () => string = workerScript) {}
+  constructor(readonly threads: number, private readonly script: () => string = workerScript, private readonly options: ReconPoolOptions = {}) {}
 
   /** Starts the threads now (else at the first task), so that their start-up overlaps other work. */
   start(): Piscina {
-    // idle workers are unref'd by piscina: a pool never keeps its process alive
-    this.piscina ??= new Piscina({ filename: this.script(), minThreads: this.threads, maxThreads: this.threads });
+    if (this.piscina === null) {
+      // idle workers are unref'd by piscina: a pool never keeps its process alive
+      const p = new Piscina({
+        filename: this.script(), minThreads: this.threads, maxThreads: this.threads, niceIncrement: this.options.niceIncrement ?? 0,
+      });
+      // a task still running when the pool is closed answers after piscina dropped it ("Unexpected
+      // message from Worker", emitted as an error): its result is not wanted, so that one is
+      // ignored once closing; any other error stays uncaught, as without a listener
+      p.on('error', (e: unknown) => {
+        if (!(this.closing.has(p) && e instanceof Error && e.message.startsWith('Unexpected message from Worker'))) throw e;
+      });
+      this.piscina = p;
+    }
     return this.piscina;
   }
+
+  /** pools being closed (a step's late pool task may still be running: see start) */
+  private readonly closing = new WeakSet<Piscina>();
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
@@ -66,11 +102,13 @@ export class ReconPool {
     await Promise.all(tasks.map((t) => p.run(t)));
   }
 
-  /** Ends the threads (pending tasks fail). */
+  /** Ends the threads (pending tasks fail; a running one is dropped). */
   async close(): Promise<void> {
     const p = this.piscina;
     this.piscina = null;
-    if (p !== null) await p.destroy();
+    if (p === null) return;
+    this.closing.add(p);
+    await p.destroy();
   }
 }
 

@@ -38,3 +38,69 @@ export function splitRange(count: number, parts: number): [number, number][] {
   }
   return out;
 }
+
+/**
+ * A step's work items (coils, pixel chunks) handed out one at a time to whichever thread asks
+ * next: [0] the next item, [1] the items finished. The calling thread and the pool's threads
+ * share one per step, so a thread that starts late (its core busy) takes fewer items, or none,
+ * instead of holding the step up. Each item is the same arithmetic whoever does it.
+ */
+export function newWorkClaims(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(8));
+}
+
+/** The next unclaimed item of `count`, or -1 when all are taken. */
+export function claimWork(claims: Int32Array, count: number): number {
+  if (Atomics.load(claims, 0) >= count) return -1;
+  const i = Atomics.add(claims, 0, 1);
+  return i < count ? i : -1;
+}
+
+/** Records one item finished (and wakes a thread waiting for the step). */
+export function finishWork(claims: Int32Array): void {
+  Atomics.add(claims, 1, 1);
+  Atomics.notify(claims, 1);
+}
+
+/** True when all `count` items are finished. */
+export function workFinished(claims: Int32Array, count: number): boolean {
+  return Atomics.load(claims, 1) >= count;
+}
+
+/** Atomics.waitAsync (ES2024; in Node since 16): resolves when index is notified or no longer holds value. */
+type WaitAsync = (a: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/**
+ * Runs the step's items on this thread (`item(i)` for each claimed i) while `onPool` (the pool's
+ * tasks over the same claims) runs; returns as soon as every item is finished, without waiting
+ * for a pool task that has not started or found nothing left to take (it ends by itself); waits
+ * only for items a pool thread is doing, and rethrows a pool failure then.
+ */
+export async function runClaimedWork(claims: Int32Array, count: number, item: (i: number) => void, onPool: Promise<unknown>): Promise<void> {
+  let poolError: unknown;
+  let poolDone = false;
+  const settled = onPool.then(() => { poolDone = true; }, (e: unknown) => { poolDone = true; poolError = e ?? new Error('pool step failed'); });
+  try {
+    takeClaimedWork(claims, count, item);
+  } catch (e) {
+    await settled; // the pool's threads may still write the step's arrays
+    throw e;
+  }
+  for (;;) {
+    const done = Atomics.load(claims, 1);
+    if (done >= count) return;
+    if (poolError !== undefined) throw poolError;
+    if (poolDone) throw new Error(`pool step: ${count - done} of ${count} items not finished by the pool`);
+    const w = waitAsync(claims, 1, done);
+    if (w.async) await Promise.race([w.value, settled]);
+  }
+}
+
+/** A pool thread's share of a step: items claimed and done until none is left. */
+export function takeClaimedWork(claims: Int32Array, count: number, item: (i: number) => void): void {
+  for (let i = claimWork(claims, count); i >= 0; i = claimWork(claims, count)) {
+    item(i);
+    finishWork(claims);
+  }
+}

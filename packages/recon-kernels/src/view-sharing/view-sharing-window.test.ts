@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
-import { closeReconPools, reconPool } from '../pool/index.js';
+import { closeReconPools, ReconPool, reconPool } from '../pool/index.js';
 import { ViewSharingWindow } from './view-sharing-window.js';
-import { randomFloat32 as random } from '../testing/index.js';
+import { heldPool, randomFloat32 as random } from '../testing/index.js';
 
 /** `arms` spiral-like arms of `samples` points (grid units for an n x n image) */
 function armCoords(arms: number, samples: number, n: number): Float64Array {
@@ -86,4 +86,46 @@ describe('view-sharing window', () => {
       expect(three).toEqual(one);
     }
   });
+
+  it('a step does not wait for a pool thread that is busy (the calling thread takes every coil), the same bits', async () => {
+    // the bug: the coils were split in fixed ranges, and a frame waited for the pool's range however late its thread ran
+    const perFrame = 5, shift = 2;
+    const expected = await frames(1, stream, perFrame, shift, data);
+    const held = heldPool((script) => new ReconPool(1, script));
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+    try {
+      const win = new ViewSharingWindow(plan, NC, S, held.pool);
+      await win.warmUp();
+      expect(win.onPool).toBe(true);
+      await held.hold();
+      const feed = async (): Promise<Float32Array[]> => {
+        const out: Float32Array[] = [];
+        let blockArms = 0;
+        for (let j = 0; j < stream.length; j++) {
+          win.armData.set(data[j]);
+          blockArms++;
+          await win.addArm(stream[j] * S, blockArms === shift);
+          if (blockArms === shift) blockArms = 0;
+          if ((j + 1) % shift === 0 && j + 1 >= perFrame) {
+            out.push((await win.frame(blockArms > 0)).slice());
+            if (win.heldBlocks === 0) blockArms = 0;
+            win.shiftOut();
+          }
+        }
+        return out;
+      };
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<never>((_, reject) => { bound = setTimeout(() => reject(new Error('a step waited for the busy pool thread')), 20000); });
+      try {
+        expect(await Promise.race([feed(), waited])).toEqual(expected);
+      } finally {
+        clearTimeout(bound);
+      }
+      await held.release(); // the queued steps then find no coil left to take
+    } finally {
+      await held.close();
+      plan.dispose();
+    }
+  }, 60000);
 });

@@ -7,24 +7,26 @@
  * the adjoint NUFFT of every arm in the window.
  *
  * Why: the frame path of a real-time recon (gridding of the last arm, the block's transforms) is
- * the latency budget; split by coil over the calling thread (the first coils) and the pool's
- * threads (one range each) it shrinks with the cores. Only the steps that complete a block or form
- * a frame are split: an arm in between is gridded on the calling thread (a round trip to the pool
- * per arm, ~0.25 ms of messaging plus a thread wake-up, costs more than half an arm's gridding
- * saves, and on a loaded machine each wake-up waits for a core). Every
- * buffer (grid, block images, sum, frame, arm data) is allocated once, on SharedArrayBuffers, so a
- * frame allocates nothing and triggers no collection. Each coil's arithmetic is the single-thread
- * one in the same order (same float32 roundings), so the result does not depend on the thread
- * count, bit for bit; with no pool the same step runs on the calling thread.
+ * the latency budget; split by coil over the calling thread and the pool's threads it shrinks
+ * with the cores. The coils of a step are handed out one at a time to whichever thread asks next
+ * (../pool/shared-memory.ts, runClaimedWork): a pool thread that starts late because its core is
+ * busy takes fewer coils or none, and the step never waits for it to be scheduled. Only the steps
+ * that complete a block or form a frame are split: an arm in between is gridded on the calling
+ * thread (a round trip to the pool per arm costs more than it saves). Every buffer (grid, block
+ * images, sum, frame, arm data) is allocated once, on SharedArrayBuffers, so a frame allocates
+ * next to nothing. Each coil's arithmetic is the single-thread one in the same order (same
+ * float32 roundings), so the result does not depend on the thread count or on which thread took
+ * a coil, bit for bit; with no pool the same step runs on the calling thread.
  *
- * A step (one task per coil range) carries the operations queued since the last one, run in this
- * order: subtract the dropped block image from the sum; zero the grid; grid the arm; complete the
- * block; form the frame with the incomplete block.
+ * A step carries the operations queued since the last one, run per coil in this order: subtract
+ * the dropped block image from the sum; zero the grid; grid the arm; complete the block;
+ * form the frame with the incomplete block. The grid of a completed block is zeroed with the
+ * next step (off the frame's latency).
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 import type { ReconPool } from '../pool/pool.js';
-import { sharedFloat32, splitRange } from '../pool/shared-memory.js';
+import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from '../pool/shared-memory.js';
 
 /** One step of the window for coils [c0, c1) (see the file header for the order of the operations). */
 export interface ViewSharingStepTask {
@@ -33,6 +35,8 @@ export interface ViewSharingStepTask {
   tables: NufftTables | null;
   c0: number;
   c1: number;
+  /** when set (a worker's task), the coils of [c0, c1) are taken one at a time from these claims (shared with the other threads) */
+  claims?: Int32Array | null;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -46,7 +50,7 @@ export interface ViewSharingStepTask {
   data: Float32Array | null;
   p0: number;
   count: number;
-  /** the completed block's image is written here and added to the sum (the grid is then zeroed), or null */
+  /** the completed block's image is written here and added to the sum (the grid is left as it is: zeroGrid on the next step), or null */
   block: Float32Array | null;
   partial: boolean;
 }
@@ -69,7 +73,6 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void
     const b = block.subarray(c0 * ip, c1 * ip);
     plan.imageFromGrid(g, n, b);
     for (let i = 0; i < s.length; i++) s[i] += b[i];
-    g.fill(0);
   }
   if (task.partial) {
     const f = frame.subarray(c0 * ip, c1 * ip);
@@ -78,17 +81,23 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void
   }
 }
 
-/** Runs a step with this thread's engine (in a worker). */
+/** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims. */
 export function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): void {
   if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
-  runViewSharingStep(Nufft.fromTables(fft, task.tables), task);
+  const plan = Nufft.fromTables(fft, task.tables);
+  const claims = task.claims;
+  if (claims === undefined || claims === null) {
+    runViewSharingStep(plan, task);
+    return;
+  }
+  takeClaimedWork(claims, task.c1 - task.c0, (i) => runViewSharingStep(plan, { ...task, c0: task.c0 + i, c1: task.c0 + i + 1 }));
 }
 
 /**
  * The window of one session: `ncoils` coils, arms of `armSamples` points of `plan`. With a pool
- * (of n threads) each step is split over coils into n + 1 ranges: the first runs on the calling
- * thread, the others on the pool (so `--threads 2` is this thread and a pool of one); without,
- * the whole step runs here.
+ * (of n threads) the coils of a split step go one at a time to the calling thread and the pool's
+ * n threads, whichever asks first (`--threads 2`: this thread and a pool of one); without, the
+ * whole step runs here.
  */
 export class ViewSharingWindow {
   /** [coil][armSamples] complex: the caller writes an arm's (density-compensated) samples here before `addArm` */
@@ -105,6 +114,7 @@ export class ViewSharingWindow {
   private readonly tables: NufftTables | null;
   /** the pool takes the steps once its threads are warm (warmUp); until then they run here */
   private poolReady = false;
+  /** the warm-up's coil ranges, one per pool thread */
   private readonly ranges: [number, number][];
   private readonly imageLength: number;
 
@@ -116,7 +126,7 @@ export class ViewSharingWindow {
     this.frameImages = sharedFloat32(this.imageLength);
     const parallel = pool !== null && ncoils > 1;
     this.tables = parallel ? plan.tables() : null;
-    this.ranges = parallel ? splitRange(ncoils, pool.threads + 1) : [[0, ncoils]];
+    this.ranges = parallel ? splitRange(ncoils, pool.threads + 1).slice(1) : [];
   }
 
   /** Block images held in the sum. */
@@ -135,7 +145,7 @@ export class ViewSharingWindow {
     const scratch = (n: number): Float32Array => sharedFloat32(n);
     const ip = this.imageLength;
     const grid = scratch(this.grid.length), sum = scratch(ip), frame = scratch(ip), block = scratch(ip);
-    await this.pool.runAll(this.ranges.slice(1).map(([c0, c1]) => ({
+    await this.pool.runAll(this.ranges.map(([c0, c1]) => ({
       kind: 'view-sharing-step', tables: this.tables, c0, c1, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
     } satisfies ViewSharingStepTask)));
@@ -149,7 +159,7 @@ export class ViewSharingWindow {
 
   /**
    * Grids armData as points [p0, p0 + armSamples) into the block; with `completesBlock` the block
-   * is then transformed and joins the sum.
+   * is then transformed and joins the sum (its grid is zeroed with the next step).
    */
   async addArm(p0: number, completesBlock: boolean): Promise<void> {
     let block: Float32Array | null = null;
@@ -158,11 +168,12 @@ export class ViewSharingWindow {
       this.held.push(block);
     }
     await this.step({ data: this.armData, p0, count: this.armSamples, block, partial: false }, completesBlock);
+    if (completesBlock) this.pendingZero = true;
   }
 
   /** The frame's coil images [coil][ny][nx]: the sum, plus the incomplete block's image when `withIncompleteBlock`. Valid until the next call. */
   async frame(withIncompleteBlock: boolean): Promise<Float32Array> {
-    if (!withIncompleteBlock && this.pendingDrop === null && !this.pendingZero) return this.sum;
+    if (!withIncompleteBlock && this.pendingDrop === null) return this.sum; // (a grid zeroing pending does not touch the sum)
     await this.step({ data: null, p0: 0, count: 0, block: null, partial: withIncompleteBlock }, withIncompleteBlock);
     return withIncompleteBlock ? this.frameImages : this.sum;
   }
@@ -192,13 +203,10 @@ export class ViewSharingWindow {
       runViewSharingStep(this.plan, task(0, this.ncoils, null));
       return;
     }
-    const tables = this.tables;
-    const [[c0, c1], ...others] = this.ranges;
-    const onPool = this.pool.runAll(others.map(([a, b]) => task(a, b, tables)));
-    try {
-      runViewSharingStep(this.plan, task(c0, c1, null)); // the first coils here, meanwhile
-    } finally {
-      await onPool;
-    }
+    // every coil to whichever thread takes it first: this one and the pool's (one task per thread)
+    const claims = newWorkClaims();
+    const n = this.ncoils;
+    const onPool = this.pool.runAll(this.ranges.map(() => ({ ...task(0, n, this.tables), claims })));
+    await runClaimedWork(claims, n, (c) => runViewSharingStep(this.plan, task(c, c + 1, null)), onPool);
   }
 }

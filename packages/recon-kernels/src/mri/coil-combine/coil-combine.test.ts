@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
-import { closeReconPools, ReconPool, reconPool } from '../../pool/pool.js';
-import { inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
+import { getPriority } from 'node:os';
+import { backgroundNiceIncrement, closeReconPools, ReconPool, reconPool } from '../../pool/pool.js';
+import { coilMapsPool, inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
+import { heldPool } from '../../testing/index.js';
 import {
   coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
@@ -125,6 +127,27 @@ describe('Inati maps on the worker pool', () => {
       expect(Buffer.from(after.buffer).equals(Buffer.from(maps.buffer))).toBe(true);
     } finally {
       await one.close();
+    }
+  });
+
+  it('the maps\' own pool (coilMapsPool) runs at a background priority, so an estimate yields its core to the frame path, and gives the same maps', async () => {
+    // the bug: the maps' thread ran at the session's priority and shared the second core with the frame thread
+    expect(backgroundNiceIncrement('linux')).toBe(10);
+    expect(backgroundNiceIncrement('darwin')).toBe(0); // nice() there is the whole process's
+    const held = heldPool((script) => coilMapsPool(script));
+    try {
+      const own = getPriority();
+      const worker = await held.priority();
+      expect(worker).toBe(Math.min(19, own + backgroundNiceIncrement()));
+      if (process.platform === 'linux' && own < 19) expect(worker).toBeGreaterThan(own);
+      expect(getPriority()).toBe(own); // the calling thread's priority is untouched
+      const fft = await getFftEngine();
+      const n = 32, nc = 3;
+      const images = Float32Array.from(synthetic(nc, n).images);
+      const pooled = await inatiCoilMapsOnPool(held.pool, images, nc, n, n);
+      expect(Buffer.from(pooled.buffer).equals(Buffer.from(inatiCoilMaps(fft, images, nc, n, n).maps.buffer))).toBe(true);
+    } finally {
+      await held.close();
     }
   });
 });

@@ -4,5 +4,5 @@ export {
   combineWithMapsRange, rootSumOfSquaresRange,
   smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
-export { inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
-export { combineMagnitudeOnPool, type MagnitudeCombineTask, runMagnitudeCombineTask } from './parallel-magnitude.js';
+export { coilMapsPool, inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
+export { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, runMagnitudeCombineTask } from './parallel-magnitude.js';

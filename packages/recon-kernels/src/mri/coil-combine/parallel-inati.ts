@@ -8,9 +8,13 @@
  * The first estimate of a fresh worker thread costs several times a later one (measured 3-4x at
  * 8 coils x 256^2: compilation of the loops, the FFT plans, the heap growing to the size of the
  * work); warmInatiOnPool pays that on a dummy frame beforehand.
+ *
+ * coilMapsPool is the estimate's own thread at a background priority: the estimate (and its
+ * warm-up, ~1 s of CPU) then yields a core to the frame threads whenever they run, instead of
+ * sharing it with them (a frame's half waited up to ~30 ms behind it on 2 cores).
  */
 import type { FftEngine } from '../../fft/engine.js';
-import type { ReconPool } from '../../pool/pool.js';
+import { backgroundNiceIncrement, ReconPool, workerScript } from '../../pool/pool.js';
 import { asShared } from '../../pool/shared-memory.js';
 import { inatiCoilMaps, type InatiOptions } from './coil-combine.js';
 
@@ -23,6 +27,15 @@ export interface InatiMapsTask {
   ny: number;
   nx: number;
   options: InatiOptions;
+}
+
+/**
+ * A one-thread pool for background map estimates, its thread at a background priority where that
+ * is per thread (Linux, Windows; see backgroundNiceIncrement). `script`: the worker script (default
+ * the numerics' recon-worker.js).
+ */
+export function coilMapsPool(script: () => string = workerScript): ReconPool {
+  return new ReconPool(1, script, { niceIncrement: backgroundNiceIncrement() });
 }
 
 /** Runs an Inati task with this thread's engine (in a worker). */

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
+import { closeReconPools, ReconPool, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
-import { combineMagnitudeOnPool } from './parallel-magnitude.js';
-import { signedRng } from '../../testing/index.js';
+import { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS } from './parallel-magnitude.js';
+import { heldPool, signedRng } from '../../testing/index.js';
 
 afterAll(async () => {
   await closeReconPools();
@@ -29,4 +29,35 @@ describe('magnitude coil combination on the pool', () => {
   it('on the pool, arrays not on shared memory are an error (a worker could not write them)', async () => {
     await expect(combineMagnitudeOnPool(reconPool(2), new Float32Array(8), null, 2, 2, new Float32Array(2))).rejects.toThrow(/SharedArrayBuffers/);
   });
+
+  it('a frame with many chunks: the single-thread bits at 1-3 threads, and when the pool\'s thread is busy the calling thread does every chunk instead of waiting for it', async () => {
+    const ncoils = 4, npix = 7 * MAGNITUDE_CHUNK_PIXELS + 123;
+    const images = sharedFloat32(2 * ncoils * npix);
+    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
+    const rnd = signedRng(11);
+    for (let i = 0; i < images.length; i++) images[i] = rnd();
+    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const rss = rootSumOfSquares(images, ncoils, npix);
+    const withMaps = combineWithMaps(images, maps, ncoils, npix);
+    for (const threads of [1, 2, 3]) {
+      expect(await combineMagnitudeOnPool(reconPool(threads), images, null, ncoils, npix, sharedFloat32(npix))).toEqual(rss);
+      expect(await combineMagnitudeOnPool(reconPool(threads), images, maps, ncoils, npix, sharedFloat32(npix))).toEqual(withMaps);
+    }
+    // the bug: the pixels were split in fixed halves, and the frame waited for the pool's half however late its thread ran
+    const held = heldPool((script) => new ReconPool(1, script));
+    try {
+      await held.hold();
+      let bound: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<never>((_, reject) => { bound = setTimeout(() => reject(new Error('the combination waited for the busy pool thread')), 20000); });
+      try {
+        expect(await Promise.race([combineMagnitudeOnPool(held.pool, images, maps, ncoils, npix, sharedFloat32(npix)), waited])).toEqual(withMaps);
+        expect(await Promise.race([combineMagnitudeOnPool(held.pool, images, null, ncoils, npix, sharedFloat32(npix)), waited])).toEqual(rss);
+      } finally {
+        clearTimeout(bound);
+      }
+      await held.release(); // the queued tasks then find nothing left to take
+    } finally {
+      await held.close();
+    }
+  }, 60000);
 });

@@ -1,12 +1,16 @@
 /**
  * The magnitude coil combination of a frame (root sum of squares, or |sum_c conj(map_c) image_c|
- * with adaptive maps) on the numerics' worker pool, split over pixel ranges: every pixel is
- * computed by the single-thread code's arithmetic, so the image is the same bits at any thread
- * count. For a frame budget (the real-time spiral view sharing): the combination is one of the
- * frame path's larger costs after the transforms.
+ * with adaptive maps) on the numerics' worker pool, over chunks of pixels handed out to whichever
+ * thread asks next (a pool thread whose core is busy takes fewer or none, and the frame never
+ * waits for it to be scheduled): every pixel is computed by the single-thread code's arithmetic,
+ * so the image is the same bits at any thread count. For a frame budget (the real-time spiral
+ * view sharing): the combination is one of the frame path's larger costs after the transforms.
  */
 import type { ReconPool } from '../../pool/pool.js';
-import { splitRange } from '../../pool/shared-memory.js';
+import { newWorkClaims, runClaimedWork, takeClaimedWork } from '../../pool/shared-memory.js';
+
+/** Pixels per chunk handed out (a 256^2 frame: 16 chunks). */
+export const MAGNITUDE_CHUNK_PIXELS = 4096;
 import { combineWithMapsRange, rootSumOfSquaresRange } from './coil-combine.js';
 
 /** Pixels [p0, p1) of the magnitude combination of `images` ([coil][npix] complex) into `out` [npix]. */
@@ -20,19 +24,29 @@ export interface MagnitudeCombineTask {
   out: Float32Array;
   p0: number;
   p1: number;
+  /** when set (a worker's task), chunks of MAGNITUDE_CHUNK_PIXELS of [p0, p1) are taken one at a time from these claims */
+  claims?: Int32Array | null;
 }
 
-/** Runs a magnitude-combination task (in a worker, or here). */
+/** Runs a magnitude-combination task (in a worker, or here): its pixel range, or the chunks it claims. */
 export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
-  const { images, maps, ncoils, npix, out, p0, p1 } = task;
-  if (maps === null) rootSumOfSquaresRange(images, ncoils, npix, out, p0, p1);
-  else combineWithMapsRange(images, maps, ncoils, npix, out, p0, p1);
+  const { images, maps, ncoils, npix, out, p0, p1, claims } = task;
+  const range = (a: number, b: number): void => {
+    if (maps === null) rootSumOfSquaresRange(images, ncoils, npix, out, a, b);
+    else combineWithMapsRange(images, maps, ncoils, npix, out, a, b);
+  };
+  if (claims === undefined || claims === null) range(p0, p1);
+  else takeClaimedWork(claims, chunkCount(p1 - p0), (k) => range(p0 + k * MAGNITUDE_CHUNK_PIXELS, Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS)));
+}
+
+function chunkCount(pixels: number): number {
+  return Math.ceil(pixels / MAGNITUDE_CHUNK_PIXELS);
 }
 
 /**
- * rootSumOfSquares (maps null) or combineWithMaps into `out`; with a pool (of n threads) split
- * into n + 1 pixel ranges, the first on the calling thread, the others on the pool (`images`,
- * `maps` and `out` must then live on SharedArrayBuffers). Returns out.
+ * rootSumOfSquares (maps null) or combineWithMaps into `out`; with a pool, chunks of pixels go to
+ * the calling thread and the pool's threads, whichever asks first (`images`, `maps` and `out`
+ * must then live on SharedArrayBuffers). Returns out.
  */
 export async function combineMagnitudeOnPool(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
@@ -47,12 +61,8 @@ export async function combineMagnitudeOnPool(
   for (const a of [images, out, ...(maps === null ? [] : [maps])]) {
     if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('coil combination on the pool: images, maps and output must be on SharedArrayBuffers');
   }
-  const [[p0, p1], ...others] = splitRange(npix, pool.threads + 1);
-  const onPool = pool.runAll(others.map(([a, b]) => task(a, b)));
-  try {
-    runMagnitudeCombineTask(task(p0, p1)); // the first pixels here, meanwhile
-  } finally {
-    await onPool;
-  }
+  const claims = newWorkClaims();
+  const onPool = pool.runAll(Array.from({ length: pool.threads }, () => ({ ...task(0, npix), claims })));
+  await runClaimedWork(claims, chunkCount(npix), (k) => runMagnitudeCombineTask(task(k * MAGNITUDE_CHUNK_PIXELS, Math.min(npix, (k + 1) * MAGNITUDE_CHUNK_PIXELS))), onPool);
   return out;
 }
