@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, reconPool } from '../pool/index.js';
 import { randomFloat32 as random } from '../testing/index.js';
 import {
-  addTvNormalRange, cgDirectionRange, cgUpdateRange, DOT_BLOCK, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks,
+  addTvNormalRange, cgDirectionRange, cgUpdateRange, DOT_BLOCK, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks, tvNormalDotRange,
 } from './admm-vectors.js';
 import { finiteDifference, finiteDifferenceAdjoint } from './tv-admm.js';
 
@@ -68,11 +68,15 @@ describe('TV-ADMM vector kernels', () => {
     it(`on the pool with ${threads} threads: the single-thread bits`, async () => {
       const pool = reconPool(threads)!;
       const v = shared32(random(len, 9)), out = shared32(random(len, 10));
-      const outLocal = out.slice();
+      const outLocal = out.slice(), out0 = out.slice();
       const sums = new Float64Array(new SharedArrayBuffer(8 * dotBlocks(len))), sumsLocal = new Float64Array(dotBlocks(len));
       await runAdmmVectorOnPool(pool, len, { op: 'tv-normal-dot', axes, rho, v, out, sums });
-      addTvNormalRange(axes, rho, v, outLocal, 0, len);
-      dotBlocksRange(v, outLocal, sumsLocal, 0, len);
+      tvNormalDotRange(axes, rho, v, outLocal, sumsLocal, 0, len);
+      const check = out0, checkSums = new Float64Array(dotBlocks(len));
+      addTvNormalRange(axes, rho, v, check, 0, len);
+      dotBlocksRange(v, check, checkSums, 0, len);
+      expect(check).toEqual(outLocal);
+      expect(checkSums).toEqual(sumsLocal);
       expect(out).toEqual(outLocal);
       expect(sums).toEqual(sumsLocal);
       const x = shared32(random(len, 11)), r = shared32(random(len, 12)), p = shared32(random(len, 13));

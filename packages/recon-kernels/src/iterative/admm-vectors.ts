@@ -61,6 +61,18 @@ export function dotBlocksRange(a: Float32Array, b: Float32Array, sums: Float64Ar
   }
 }
 
+/**
+ * addTvNormalRange then the block sums of v . out, block by block (the block still in the cache
+ * for its inner product); floats [f0, f1) in whole blocks.
+ */
+export function tvNormalDotRange(axes: readonly TvAxis[], rho: number, v: Float32Array, out: Float32Array, sums: Float64Array, f0: number, f1: number): void {
+  for (let s = f0; s < f1; s += DOT_BLOCK) {
+    const e = Math.min(f1, s + DOT_BLOCK);
+    addTvNormalRange(axes, rho, v, out, s, e);
+    dotBlocksRange(v, out, sums, s, e);
+  }
+}
+
 /** x += a p, r -= a Ap over floats [f0, f1), and the block sums of r . r into sums. */
 export function cgUpdateRange(x: Float32Array, r: Float32Array, p: Float32Array, Ap: Float32Array, a: number, sums: Float64Array, f0: number, f1: number): void {
   for (let s = f0; s < f1; s += DOT_BLOCK) {
@@ -105,10 +117,8 @@ export type AdmmVectorTask = PoolTaskBase & {
 
 /** Runs an ADMM vector task (in a worker). */
 export function runAdmmVectorTask(t: AdmmVectorTask): void {
-  if (t.op === 'tv-normal-dot') {
-    addTvNormalRange(t.axes, t.rho, t.v, t.out, t.f0, t.f1);
-    dotBlocksRange(t.v, t.out, t.sums, t.f0, t.f1);
-  } else if (t.op === 'cg-update') cgUpdateRange(t.x, t.r, t.p, t.Ap, t.a, t.sums, t.f0, t.f1);
+  if (t.op === 'tv-normal-dot') tvNormalDotRange(t.axes, t.rho, t.v, t.out, t.sums, t.f0, t.f1);
+  else if (t.op === 'cg-update') cgUpdateRange(t.x, t.r, t.p, t.Ap, t.a, t.sums, t.f0, t.f1);
   else cgDirectionRange(t.p, t.r, t.beta, t.f0, t.f1);
 }
 

@@ -29,7 +29,7 @@ import { applyNormal, type LinearOperator } from './linear-operator.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwise.js';
 import type { ReconPool } from '../pool/pool.js';
 import {
-  addTvNormalRange, cgDirectionRange, cgUpdateRange, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks, type TvAxis,
+  cgDirectionRange, cgUpdateRange, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks, tvNormalDotRange, type TvAxis,
 } from './admm-vectors.js';
 
 export interface TvTerm {
@@ -210,10 +210,7 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
     if (pooled) yield op.normalAsync!(v, out);
     else applyNormal(op, v, out, scratch);
     if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'tv-normal-dot', axes, rho, v, out, sums });
-    else {
-      addTvNormalRange(axes, rho, v, out, 0, len);
-      dotBlocksRange(v, out, sums, 0, len);
-    }
+    else tvNormalDotRange(axes, rho, v, out, sums, 0, len);
     return sumBlocks(sums);
   }
 

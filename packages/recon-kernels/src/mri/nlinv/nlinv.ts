@@ -134,7 +134,6 @@ export function* nlinvSteps(
   const ndata = 2 * ncoils * npix;
   const model: NlinvModel = {
     n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), noncart,
-    buf: onPool ? sharedFloat32(2 * ncoils * npix) : new Float32Array(2 * ncoils * npix),
     // current linearisation point: rho and coil images c
     rho: f64(2 * npix), coils: f64(2 * ncoils * npix), dc: f64(2 * ncoils * npix), rhoTerms: f64(2 * ncoils * npix),
   };
