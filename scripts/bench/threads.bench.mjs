@@ -193,7 +193,8 @@ async function solveCase(key, name, coords, shape, tv, toeplitz = false) {
   local1.dispose();
   t0 = performance.now();
   const op = new K.ParallelSenseNufftOperator(pool, new K.SenseNufftOperator(fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true, toeplitz }));
-  const xN = await K.solveTvAdmmAsync(op, ys, options);
+  // the CG steps' vector work on the pool too, as the recons' nativeSolve runs it
+  const xN = await K.solveTvAdmmAsync(op, ys, { ...options, pool });
   const tN = performance.now() - t0;
   op.dispose();
   report(key, name, t1, tN, same(x1, xN), ' (plans included in both)');

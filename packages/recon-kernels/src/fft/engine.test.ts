@@ -108,3 +108,55 @@ describe('FFT engine', () => {
     expect(() => fft.fftn(new Float32Array(10), [2, 3], [1], false)).toThrow(/shape/);
   });
 });
+
+describe('spectra in PFFFT internal order (the Toeplitz column pass)', () => {
+  it('the internal-order forward is the ordered forward permuted (toInternalOrder), the internal-order inverse takes it back, bit for bit', async () => {
+    const fft = await getFftEngine();
+    for (const n of [64, 80, 384, 480]) {
+      expect(fft.hasInternalOrder(n)).toBe(true);
+      const lines = 3;
+      const x = random(lines * n, n);
+      fft.prepare(n);
+      const a = fft.scratchBlock(13, 8 * lines * n), b = fft.scratchBlock(14, 8 * lines * n), c = fft.scratchBlock(15, 8 * n);
+      let h = fft.heapF32();
+      h.set(x, a.ptr >> 2);
+      h.set(x, b.ptr >> 2);
+      fft.transformLinesInHeap(a.ptr, lines, n, false);
+      fft.transformLinesInHeapInternal(b.ptr, lines, n, false);
+      for (let l = 0; l < lines; l++) {
+        fft.toInternalOrder(n, a.ptr + 8 * n * l, c.ptr);
+        h = fft.heapF32();
+        expect(h.slice(c.ptr >> 2, (c.ptr >> 2) + 2 * n)).toEqual(h.slice((b.ptr >> 2) + 2 * n * l, (b.ptr >> 2) + 2 * n * (l + 1)));
+      }
+      // a pointwise product in either order, then the matching inverse: the same bits
+      const k = random(n, 7 * n).subarray(0, n);
+      h = fft.heapF32();
+      for (let l = 0; l < lines; l++) for (let i = 0; i < n; i++) {
+        const q = (a.ptr >> 2) + 2 * (n * l + i);
+        h[q] *= k[i];
+        h[q + 1] *= k[i];
+      }
+      const kc = new Float32Array(2 * n);
+      for (let i = 0; i < n; i++) kc[2 * i] = kc[2 * i + 1] = k[i];
+      h.set(kc, c.ptr >> 2);
+      const kd = fft.scratchBlock(16, 8 * n);
+      fft.toInternalOrder(n, c.ptr, kd.ptr);
+      h = fft.heapF32();
+      const ki = h.slice(kd.ptr >> 2, (kd.ptr >> 2) + 2 * n);
+      for (let l = 0; l < lines; l++) for (let i = 0; i < 2 * n; i++) h[(b.ptr >> 2) + 2 * n * l + i] *= ki[i];
+      fft.transformLinesInHeap(a.ptr, lines, n, true);
+      fft.transformLinesInHeapInternal(b.ptr, lines, n, true);
+      h = fft.heapF32();
+      const back = h.slice(b.ptr >> 2, (b.ptr >> 2) + 2 * lines * n);
+      expect(back).toEqual(h.slice(a.ptr >> 2, (a.ptr >> 2) + 2 * lines * n));
+      // and it is the transform: against a float64 DFT of the product
+      const X = dft(Float64Array.from(x.subarray(0, 2 * n)), -1);
+      for (let i = 0; i < n; i++) { X[2 * i] *= k[i]; X[2 * i + 1] *= k[i]; }
+      const y = dft(X, 1);
+      let e = 0, r = 0;
+      for (let i = 0; i < 2 * n; i++) { e += (back[i] - y[i]) ** 2; r += y[i] ** 2; }
+      expect(Math.sqrt(e / r)).toBeLessThan(1e-5);
+    }
+    expect(fft.hasInternalOrder(48)).toBe(false); // below 64: the mixed-radix kernel
+  });
+});

@@ -293,6 +293,37 @@ export class FftEngine {
     for (let i = 0; i < count; i++) this.bluesteinLine(b, n, ptr + 8 * n * i, inverse);
   }
 
+  /**
+   * True when lines of length n are transformed by PFFFT's SIMD build, whose spectra can stay in
+   * its internal order (transformLinesInHeapInternal, toInternalOrder).
+   */
+  hasInternalOrder(n: number): boolean {
+    return n > 1 && this.plan(n).setup !== 0;
+  }
+
+  /**
+   * As transformLinesInHeap for a length with hasInternalOrder(n), but the spectra in PFFFT's
+   * internal order (a fixed permutation of the float32 slots of each line, re and im apart): the
+   * forward leaves them so, the inverse takes them so. The values are the ordered transform's,
+   * bit for bit (the ordered one is this plus the permutation), without the permutation pass; a
+   * pointwise product between the two needs its factors in the same order (toInternalOrder).
+   */
+  transformLinesInHeapInternal(ptr: number, count: number, n: number, inverse: boolean): void {
+    const p = this.plan(n);
+    if (p.setup === 0) throw new Error(`FFT: length ${n} has no internal-order transform`);
+    const work = this.workFor(n);
+    const dir = inverse ? PFFFT_BACKWARD : PFFFT_FORWARD;
+    const tr = this.mod._pffft_transform;
+    for (let i = 0, q = ptr; i < count; i++, q += 8 * n) tr(p.setup, q, q, work, dir);
+  }
+
+  /** The ordered spectrum of n complex64 at heap byte address src as PFFFT's internal order at dst (a permutation; src != dst). */
+  toInternalOrder(n: number, src: number, dst: number): void {
+    const p = this.plan(n);
+    if (p.setup === 0) throw new Error(`FFT: length ${n} has no internal-order transform`);
+    this.mod._pffft_zreorder(p.setup, src, dst, PFFFT_BACKWARD);
+  }
+
   private bluesteinLine(b: BluesteinPlan, n: number, ptr: number, inverse: boolean): void {
     const { m, chirp } = b;
     const mp = this.plan(m);

@@ -155,6 +155,22 @@ describe('mixed-radix FFT kernel', () => {
     for (let y = 0; y < ny; y++) for (let c = 0; c < nx; c++) { back[2 * (y * nx + c)] = t[2 * (c * ny + y)]; back[2 * (y * nx + c) + 1] = t[2 * (c * ny + y) + 1]; }
     expect(cols).toEqual(back);
   });
+  it('mulFloats multiplies float by float in place as JS does, the tail beyond whole quads included', async () => {
+    const fft = await getFftEngine();
+    const k = fft.kernel!;
+    for (const floats of [1, 4, 7, 64, 130]) {
+      const x = random(floats, 3 + floats).subarray(0, floats), w = random(floats, 11 + floats).subarray(0, floats);
+      const a = fft.scratchBlock(13, 4 * floats + 16), b = fft.scratchBlock(14, 4 * floats + 16);
+      let h = fft.heapF32();
+      h.set(x, a.ptr >> 2);
+      h.set(w, b.ptr >> 2);
+      k.mulFloats(a.ptr, b.ptr, floats);
+      h = fft.heapF32();
+      const expected = new Float32Array(floats);
+      for (let i = 0; i < floats; i++) expected[i] = x[i] * w[i];
+      expect(h.slice(a.ptr >> 2, (a.ptr >> 2) + floats)).toEqual(expected);
+    }
+  });
 });
 
 describe('FFT engine without the kernel (the fallback if it cannot load)', () => {

@@ -448,6 +448,27 @@ function mulRealFunction(): FunctionBuilder {
 }
 
 /**
+ * mulFloats(ptr, kptr, quads): the float32 at ptr times the float32 at kptr in place, four a step
+ * (x_i *= k_i for i < 4 quads); the products are those of JS's `x * k`.
+ */
+function mulFloatsFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('mulFloats', 3);
+  const [PTR, KPTR, QUADS] = [0, 1, 2];
+  const i = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(PTR).set(p);
+  f.get(KPTR).set(q);
+  f.loop(i, 0, QUADS, () => {
+    f.get(p);
+    f.get(p).load();
+    f.get(q).load();
+    f.fmul().store();
+    f.inc(p, 16);
+    f.inc(q, 16);
+  });
+  return f;
+}
+
+/**
  * cmul(dst, a, b, pairs): dst = a * b (complex64, two values a step); conjMulAcc(dst, a, b,
  * pairs): dst += conj(a) * b. Products and sums in float32.
  */
@@ -514,6 +535,7 @@ export class MixedRadixKernel {
   readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
+  private readonly mulFloatsFn: (ptr: number, kptr: number, quads: number) => void;
   /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
   /** dst += conj(a) * b over `pairs` pairs of complex64 */
@@ -524,11 +546,12 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction(), mulFloatsFunction(), complexProductFunction(false), complexProductFunction(true)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
+    this.mulFloatsFn = ex.mulFloats as MixedRadixKernel['mulFloatsFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
     this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
@@ -617,6 +640,16 @@ export class MixedRadixKernel {
     if (floats & 3) {
       const h = new Float32Array(this.memory.buffer);
       for (let i = ptr / 4 + 4 * quads, end = ptr / 4 + floats; i < end; i++) h[i] = h[i] * s;
+    }
+  }
+
+  /** The `floats` float32 at byte address ptr times the `floats` float32 at kptr, in place (bit for bit as JS's `x * k`). */
+  mulFloats(ptr: number, kptr: number, floats: number): void {
+    const quads = floats >> 2;
+    if (quads > 0) this.mulFloatsFn(ptr, kptr, quads);
+    if (floats & 3) {
+      const h = new Float32Array(this.memory.buffer);
+      for (let i = 4 * quads; i < floats; i++) h[ptr / 4 + i] *= h[kptr / 4 + i];
     }
   }
 

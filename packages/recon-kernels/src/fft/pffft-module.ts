@@ -9,6 +9,8 @@ export interface PffftModule {
   _pffft_transform(setup: number, input: number, output: number, work: number, direction: number): void;
   /** dft_ab += dft_a * dft_b * scaling, on internal-order spectra from `_pffft_transform`. */
   _pffft_zconvolve_accumulate(setup: number, dftA: number, dftB: number, dftAb: number, scaling: number): void;
+  /** Ordered <-> internal order of a spectrum (`direction` 0: internal to ordered, 1: ordered to internal). */
+  _pffft_zreorder(setup: number, input: number, output: number, direction: number): void;
   _pffft_aligned_malloc(bytes: number): number;
   _pffft_aligned_free(ptr: number): void;
   _pffft_simd_size(): number;

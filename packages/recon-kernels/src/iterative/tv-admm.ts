@@ -27,6 +27,10 @@
  */
 import { applyNormal, type LinearOperator } from './linear-operator.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwise.js';
+import type { ReconPool } from '../pool/pool.js';
+import {
+  cgDirectionRange, cgUpdateRange, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks, tvNormalDotRange, type TvAxis,
+} from './admm-vectors.js';
 
 export interface TvTerm {
   /** image axis (index into `shape`) the differences run along */
@@ -65,6 +69,12 @@ export interface TvAdmmOptions {
    * CG may stop an inner solve early, so the solve can end before `total`)
    */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * The worker pool for the CG steps' vector work (./admm-vectors.ts: the TV part of the normal
+   * equations, the x / r update, the search direction), used by the async solve when the
+   * operator is pooled too; the same bits as without.
+   */
+  pool?: ReconPool | null;
 }
 
 function axisGeometry(shape: readonly number[], axis: number): { n: number; stride: number; outer: number } {
@@ -122,15 +132,16 @@ function groupIndex(shape: readonly number[], joint: readonly number[]): { index
   return { index, groups };
 }
 
+/** a . b in float64, summed per block and the blocks in order (as the CG steps' kernels sum). */
 function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
+  const sums = new Float64Array(dotBlocks(a.length));
+  dotBlocksRange(a, b, sums, 0, a.length);
+  return sumBlocks(sums);
 }
 
 /** Solves the TV-regularised problem; returns x (shape as given, complex interleaved). */
 export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmmOptions): Float32Array {
-  return runSteps(tvAdmmSteps(synchronousView(op), y, options));
+  return runSteps(tvAdmmSteps(synchronousView(op), y, { ...options, pool: null }));
 }
 
 /** The operator without its pooled (async) methods: a synchronous solve runs it on this thread. */
@@ -182,20 +193,25 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
   const z = terms.map(() => new Float32Array(len));
   const u = terms.map(() => new Float32Array(len));
   const rhs = new Float32Array(len), s = new Float32Array(len), tmp = new Float32Array(len);
-  const r = new Float32Array(len), p = vector(len), Ap = vector(len);
+  const r = vector(len), p = vector(len), Ap = vector(len);
   const scratch = op.normal ? undefined : new Float32Array(2 * op.outputLength);
   const grouping = terms.map((t) => groupIndex(options.shape, t.joint ?? []));
   const v = new Float32Array(len);
+  const axes: TvAxis[] = terms.map((t) => {
+    const g = axisGeometry(options.shape, t.axis);
+    return { n: g.n, stride: g.stride };
+  });
+  // the CG steps' vector work on the pool too when the operator is there (the same kernels)
+  const vpool = pooled && options.pool && options.pool.threads > 1 ? options.pool : null;
+  const sums = vpool ? new Float64Array(new SharedArrayBuffer(8 * dotBlocks(len))) : new Float64Array(dotBlocks(len));
 
-  // the normal equations' operator; with a pooled operator A^H A runs on the pool (yielded)
-  function* normalEq(v: Float32Array, out: Float32Array): Generator<Promise<unknown>, void, void> {
+  // out = (A^H A + rho sum_j D_j^H D_j) v; returns v . out (block sums); with a pooled operator A^H A runs on the pool (yielded)
+  function* normalEq(v: Float32Array, out: Float32Array): Generator<Promise<unknown>, number, void> {
     if (pooled) yield op.normalAsync!(v, out);
     else applyNormal(op, v, out, scratch);
-    for (const t of terms) {
-      finiteDifference(options.shape, t.axis, v, tmp);
-      finiteDifferenceAdjoint(options.shape, t.axis, tmp, s);
-      for (let i = 0; i < len; i++) out[i] += rho * s[i];
-    }
+    if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'tv-normal-dot', axes, rho, v, out, sums });
+    else tvNormalDotRange(axes, rho, v, out, sums, 0, len);
+    return sumBlocks(sums);
   }
 
   const budget = options.budget ?? 'cg';
@@ -220,19 +236,20 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
       let rsold = dot(r, r);
       if (rsold > 0) {
         for (let k = 0; k < cgIter; k++) {
-          yield* normalEq(p, Ap);
+          const pAp = yield* normalEq(p, Ap);
           cgSteps++;
-          const pAp = dot(p, Ap);
           if (pAp === 0) break;
           const a = rsold / pAp;
-          for (let i = 0; i < len; i++) { x[i] += a * p[i]; r[i] -= a * Ap[i]; }
-          const rsnew = dot(r, r);
+          if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'cg-update', x, r, p, Ap, a, sums });
+          else cgUpdateRange(x, r, p, Ap, a, sums, 0, len);
+          const rsnew = sumBlocks(sums);
           const beta = rsnew / rsold;
           rsold = rsnew;
           options.onProgress?.(cgSteps, nominal);
           yield;
           if (rsnew <= eps * eps) break;
-          for (let i = 0; i < len; i++) p[i] = r[i] + beta * p[i];
+          if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'cg-direction', p, r, beta });
+          else cgDirectionRange(p, r, beta, 0, len);
         }
       }
     }

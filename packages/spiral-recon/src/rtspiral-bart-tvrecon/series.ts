@@ -155,7 +155,7 @@ export async function nativeSolve(
   const op = pool ? new ParallelSenseNufftOperator(pool, local) : local;
   try {
     const k = scale > 0 ? scale : 1;
-    const x = await solveTvAdmmAsync(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations, onProgress: progress });
+    const x = await solveTvAdmmAsync(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations, onProgress: progress, pool });
     if (k !== 1) for (let i = 0; i < x.length; i++) x[i] *= k;
     return x;
   } finally {

@@ -1,12 +1,12 @@
 /**
  * nlinv's per-coil work on a range of coils [c0, c1): the model's coil images, forward,
- * derivative and adjoint up to the sum over coils (./nlinv.ts). The single-thread solver runs
+ * derivative and adjoint up to the sum over coils (./nlinv.ts), each coil's plane transformed in
+ * the FFT engine's heap between fused passes. The single-thread solver runs
  * them over all coils; with a worker pool each worker runs them over its coils on shared memory
  * (one task per operator application). The adjoint's per-coil contributions to the image part go
  * to planes that the caller sums in coil order, so the result is the same bits either way.
  */
 import type { FftEngine } from '../../fft/index.js';
-import { centredFftn } from '../../centred-fft/index.js';
 
 /** The model's arrays, shared with the workers when a pool is used. */
 export interface NlinvModel {
@@ -21,8 +21,6 @@ export interface NlinvModel {
   mask: Float32Array | null;
   /** the adjoint uses no pattern (non-Cartesian mode) */
   noncart: boolean;
-  /** per-coil work planes [coil][n0][n1] complex (float32: what the FFTs transform) */
-  buf: Float32Array;
   /** linearisation point: rho [n0][n1] and coil images [coil][n0][n1], complex */
   rho: Float64Array;
   coils: Float64Array;
@@ -35,94 +33,130 @@ export interface NlinvModel {
 /** Which operator a step applies: `input` and `out` as ./nlinv.ts's closures. */
 export type NlinvStepKind = 'coil-images' | 'forward' | 'derivative' | 'adjoint';
 
-/** Fu (unitary centred 2-D FFT) of the planes c0..c1 of buf, in place. */
-function F(fft: FftEngine, m: NlinvModel, c0: number, c1: number, inverse: boolean): void {
-  const plane = 2 * m.n0 * m.n1;
-  centredFftn(fft, m.buf.subarray(c0 * plane, c1 * plane), [c1 - c0, m.n0, m.n1], [1, 2], inverse, 'ortho');
-}
+/** The heap slot of a coil's work plane (fftn 0-1, centred FFTs 2, NUFFT 4-5, Toeplitz 6-10). */
+const PLANE_SLOT = 11;
 
-/** c = Fu^-1 (W k) for coils c0..c1 from x's k part into out. */
-function coilImages(fft: FftEngine, m: NlinvModel, x: Float64Array, out: Float64Array, c0: number, c1: number): void {
-  const npix = m.n0 * m.n1, { buf, W } = m;
-  for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-    const s = 2 * (npix + c * npix + i), d = 2 * (c * npix + i);
-    buf[d] = x[s] * W[i];
-    buf[d + 1] = x[s + 1] * W[i];
+/**
+ * The centred unitary 2-D FFT's modulation: with even sizes, Fu x = u . FFT(s . x) for the
+ * checkerboard s = (-1)^(i + j) and u = s . (-1)^(n0/2 + n1/2) / sqrt(n0 n1), the same for the
+ * inverse with the unnormalised inverse FFT (../../centred-fft: the shifts as a modulation).
+ * Kept per grid: [0] s, [1] u.
+ */
+const modulations = new Map<string, [Float32Array, Float64Array]>();
+function modulation(n0: number, n1: number): [Float32Array, Float64Array] {
+  const key = `${n0}x${n1}`;
+  let m = modulations.get(key);
+  if (m === undefined) {
+    const s = new Float32Array(n0 * n1), u = new Float64Array(n0 * n1);
+    const parity = ((n0 / 2 + n1 / 2) % 2 ? -1 : 1) / Math.sqrt(n0 * n1);
+    for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) {
+      s[i * n1 + j] = (i + j) % 2 ? -1 : 1;
+      u[i * n1 + j] = s[i * n1 + j] * parity;
+    }
+    if (modulations.size >= 8) modulations.delete(modulations.keys().next().value as string);
+    modulations.set(key, (m = [s, u]));
   }
-  F(fft, m, c0, c1, true);
-  for (let i = 2 * c0 * npix; i < 2 * c1 * npix; i++) out[i] = buf[i];
-}
-
-/** buf holds image-space products per coil; apply M, Fu, P into out (data space). */
-function toData(fft: FftEngine, m: NlinvModel, out: Float64Array, c0: number, c1: number): void {
-  const npix = m.n0 * m.n1, { buf, mask, pattern } = m;
-  if (mask) for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-    const d = 2 * (c * npix + i);
-    buf[d] *= mask[i]; buf[d + 1] *= mask[i];
-  }
-  F(fft, m, c0, c1, false);
-  for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-    const d = 2 * (c * npix + i);
-    out[d] = buf[d] * pattern[i];
-    out[d + 1] = buf[d + 1] * pattern[i];
-  }
+  return m;
 }
 
 /**
  * One operator on coils c0..c1. 'coil-images': out = coil images of `input` (the model's
  * `coils` or `dc`); 'forward': F(x) (rho must already be set); 'derivative': DF(dx); 'adjoint':
  * the k part of DF^H(r) into out, the image part's per-coil terms into rhoTerms.
+ *
+ * Per coil, in the FFT engine's heap: one pass forms the plane to transform (the weights,
+ * products and mask with the centred FFT's modulation folded in, rounded once to float32), the
+ * plane is transformed in place (rows, then columns), and the next pass reads it with the
+ * output modulation and unitary scale folded into its products (in float64), so each operator
+ * makes three passes over a coil and keeps it in the cache.
  */
 export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind, input: Float64Array, out: Float64Array, c0: number, c1: number): void {
-  const npix = m.n0 * m.n1, { buf, rho, coils, dc } = m;
-  if (kind === 'coil-images') {
-    coilImages(fft, m, input, out, c0, c1);
-  } else if (kind === 'forward') {
-    coilImages(fft, m, input, coils, c0, c1);
-    for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      const ar = rho[2 * i], ai = rho[2 * i + 1], cr = coils[d], ci = coils[d + 1];
-      buf[d] = ar * cr - ai * ci;
-      buf[d + 1] = ar * ci + ai * cr;
-    }
-    toData(fft, m, out, c0, c1);
-  } else if (kind === 'derivative') {
-    coilImages(fft, m, input, dc, c0, c1);
-    for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      const dr = input[2 * i], di = input[2 * i + 1], cr = coils[d], ci = coils[d + 1];
-      const ar = rho[2 * i], ai = rho[2 * i + 1], er = dc[d], ei = dc[d + 1];
-      buf[d] = dr * cr - di * ci + ar * er - ai * ei;
-      buf[d + 1] = dr * ci + di * cr + ar * ei + ai * er;
-    }
-    toData(fft, m, out, c0, c1);
-  } else {
-    // r (data space) -> buf = M Fu^H (P^H r) (pattern omitted for non-Cartesian)
-    const { mask, pattern, rhoTerms, W } = m;
-    for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i), p = m.noncart ? 1 : pattern[i];
-      buf[d] = input[d] * p;
-      buf[d + 1] = input[d + 1] * p;
-    }
-    F(fft, m, c0, c1, true);
-    if (mask) for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      buf[d] *= mask[i]; buf[d + 1] *= mask[i];
-    }
-    for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      const tr = buf[d], ti = buf[d + 1], cr = coils[d], ci = coils[d + 1];
-      rhoTerms[d] = cr * tr + ci * ti;
-      rhoTerms[d + 1] = cr * ti - ci * tr;
-      const ar = rho[2 * i], ai = rho[2 * i + 1];
-      buf[d] = ar * tr + ai * ti;
-      buf[d + 1] = ar * ti - ai * tr;
-    }
-    F(fft, m, c0, c1, false);
-    for (let c = c0; c < c1; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i), s = 2 * (npix + c * npix + i);
-      out[s] = buf[d] * W[i];
-      out[s + 1] = buf[d + 1] * W[i];
+  const { n0, n1, W, mask, pattern, rho, coils, dc, rhoTerms } = m;
+  const npix = n0 * n1;
+  if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
+  const [sg, u] = modulation(n0, n1);
+  fft.prepare(n0);
+  fft.prepare(n1);
+  const block = fft.scratchBlock(PLANE_SLOT, 8 * npix);
+  const shape = [n0, n1];
+  const transform = (inverse: boolean): Float32Array => {
+    fft.transformLinesInHeap(block.ptr, n0, n1, inverse);
+    fft.transformAxisInHeap(block.ptr, shape, 0, inverse);
+    return fft.heapF32();
+  };
+  const b = block.ptr >> 2;
+  for (let c = c0; c < c1; c++) {
+    const co = 2 * c * npix;
+    let h = fft.heapF32();
+    if (kind !== 'adjoint') {
+      // the coil image c = Fu^-1 (W k): k from the input's k part
+      const ko = 2 * npix + co;
+      for (let i = 0, q = b; i < npix; i++, q += 2) {
+        const w = W[i] * sg[i];
+        h[q] = input[ko + 2 * i] * w;
+        h[q + 1] = input[ko + 2 * i + 1] * w;
+      }
+      h = transform(true);
+      if (kind === 'coil-images') {
+        for (let i = 0, q = b; i < npix; i++, q += 2) {
+          out[co + 2 * i] = h[q] * u[i];
+          out[co + 2 * i + 1] = h[q + 1] * u[i];
+        }
+        continue;
+      }
+      // the image-space product (M rho c_j, or its derivative), modulated for the forward FFT
+      for (let i = 0, q = b; i < npix; i++, q += 2) {
+        const d = co + 2 * i;
+        const er = h[q] * u[i], ei = h[q + 1] * u[i];
+        const ar = rho[2 * i], ai = rho[2 * i + 1];
+        let pr: number, pi: number;
+        if (kind === 'forward') {
+          coils[d] = er;
+          coils[d + 1] = ei;
+          pr = ar * er - ai * ei;
+          pi = ar * ei + ai * er;
+        } else {
+          dc[d] = er;
+          dc[d + 1] = ei;
+          const dr = input[2 * i], di = input[2 * i + 1], cr = coils[d], ci = coils[d + 1];
+          pr = dr * cr - di * ci + ar * er - ai * ei;
+          pi = dr * ci + di * cr + ar * ei + ai * er;
+        }
+        const w = mask ? mask[i] * sg[i] : sg[i];
+        h[q] = pr * w;
+        h[q + 1] = pi * w;
+      }
+      h = transform(false);
+      for (let i = 0, q = b; i < npix; i++, q += 2) {
+        const w = u[i] * pattern[i];
+        out[co + 2 * i] = h[q] * w;
+        out[co + 2 * i + 1] = h[q + 1] * w;
+      }
+    } else {
+      // r (data space) -> t = M Fu^H (P^H r) (pattern omitted for non-Cartesian)
+      for (let i = 0, q = b; i < npix; i++, q += 2) {
+        const w = m.noncart ? sg[i] : pattern[i] * sg[i];
+        h[q] = input[co + 2 * i] * w;
+        h[q + 1] = input[co + 2 * i + 1] * w;
+      }
+      h = transform(true);
+      for (let i = 0, q = b; i < npix; i++, q += 2) {
+        const d = co + 2 * i;
+        const w = mask ? u[i] * mask[i] : u[i];
+        const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
+        rhoTerms[d] = cr * tr + ci * ti;
+        rhoTerms[d + 1] = cr * ti - ci * tr;
+        const ar = rho[2 * i], ai = rho[2 * i + 1];
+        h[q] = (ar * tr + ai * ti) * sg[i];
+        h[q + 1] = (ar * ti - ai * tr) * sg[i];
+      }
+      h = transform(false);
+      const ko = 2 * npix + co;
+      for (let i = 0, q = b; i < npix; i++, q += 2) {
+        const w = u[i] * W[i];
+        out[ko + 2 * i] = h[q] * w;
+        out[ko + 2 * i + 1] = h[q + 1] * w;
+      }
     }
   }
 }

@@ -15,16 +15,20 @@
  * |res| <= (0.1 |p|)^2); x += h; alpha /= 2. Data scaled by 100 / |y| first (BART's default).
  * Output: the sensitivities c_j (not normalised, as `bart nlinv`'s sens output) and the image
  * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
- * The per-coil work (./coil-steps.ts: weights, products, masks and FFTs) runs on a worker pool
- * when one is given (options.pool); the sums over coils stay here, in coil order, so the result
- * is the same bits.
+ * The per-coil work (./coil-steps.ts: weights, products, masks and FFTs) and the inner CG's
+ * vector work (./cg-vectors.ts) run on a worker pool when one is given (options.pool); sums over
+ * coils are taken per pixel in coil order and inner products per fixed block, so the result is
+ * the same bits.
  */
 import type { FftEngine } from '../../fft/index.js';
 import { runSteps, type Steps } from '../../progress/stepwise.js';
 import type { ReconPool } from '../../pool/pool.js';
 import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
-import { asShared, sharedFloat32, splitRange } from '../../pool/shared-memory.js';
+import { asShared, splitRange } from '../../pool/shared-memory.js';
 import { nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
+import {
+  directionRange, NLINV_DOT_BLOCK, nlinvDotBlocks, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange, sumNlinvBlocks,
+} from './cg-vectors.js';
 
 /** A part of a step: runs here, or yields the pool's promise for the cooperative runner. */
 type Part = Generator<void | Promise<unknown>, void, void>;
@@ -88,12 +92,6 @@ export function sobolevWeight(n0: number, n1: number, a: number, b: number): Flo
 
 type Vec = Float64Array;
 
-function dot(a: Vec, b: Vec): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 /**
  * nlinv on centred k-space `y` [coil][n0][n1] complex with k-space `pattern` [n0][n1] (real).
  */
@@ -134,7 +132,6 @@ export function* nlinvSteps(
   const ndata = 2 * ncoils * npix;
   const model: NlinvModel = {
     n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), noncart,
-    buf: onPool ? sharedFloat32(2 * ncoils * npix) : new Float32Array(2 * ncoils * npix),
     // current linearisation point: rho and coil images c
     rho: f64(2 * npix), coils: f64(2 * ncoils * npix), dc: f64(2 * ncoils * npix), rhoTerms: f64(2 * ncoils * npix),
   };
@@ -164,19 +161,25 @@ export function* nlinvSteps(
   /** DF^H(r) into out: the k part per coil, the image part summed over the coils here, in coil order */
   function* adjoint(r: Float64Array, out: Vec): Part {
     yield* step('adjoint', r, out);
-    out.fill(0, 0, 2 * npix);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < npix; i++) {
-      const d = 2 * (c * npix + i);
-      out[2 * i] += rhoTerms[d];
-      out[2 * i + 1] += rhoTerms[d + 1];
-    }
+    sumCoilTermsRange(rhoTerms, ncoils, npix, out, 0, 2 * npix);
   }
 
   const x = f64(nx);
   for (let i = 0; i < npix; i++) x[2 * i] = 1;
   const r = f64(ndata), tmp = f64(ndata);
-  const p = f64(nx), h = new Float64Array(nx);
-  const cr = new Float64Array(nx), cp = f64(nx), cAp = f64(nx);
+  const p = f64(nx), h = f64(nx);
+  const cr = f64(nx), cp = f64(nx), cAp = f64(nx);
+  // the CG steps' vector work (./cg-vectors.ts) on the pool too when the per-coil work is there
+  const sums = f64(nlinvDotBlocks(nx));
+  const dot = (a: Vec, b: Vec): number => {
+    const s = new Float64Array(nlinvDotBlocks(a.length));
+    for (let k = 0; k < s.length; k++) {
+      let acc = 0;
+      for (let i = k * NLINV_DOT_BLOCK, e = Math.min(a.length, i + NLINV_DOT_BLOCK); i < e; i++) acc += a[i] * b[i];
+      s[k] = acc;
+    }
+    return sumNlinvBlocks(s);
+  };
 
   for (let it = 0; it < iterations; it++) {
     yield* forward(x, r);
@@ -192,18 +195,22 @@ export function* nlinvSteps(
     let rsold = dot(cr, cr);
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
       yield* derivative(cp, tmp);
-      yield* adjoint(tmp, cAp);
-      for (let i = 0; i < nx; i++) cAp[i] += alpha * cp[i];
-      const pAp = dot(cp, cAp);
+      // cAp = DF^H tmp + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp
+      yield* step('adjoint', tmp, cAp);
+      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
+      else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, nx);
+      const pAp = sumNlinvBlocks(sums);
       if (pAp === 0) break;
-      const step = rsold / pAp;
-      for (let i = 0; i < nx; i++) { h[i] += step * cp[i]; cr[i] -= step * cAp[i]; }
-      const rsnew = dot(cr, cr);
+      const a = rsold / pAp;
+      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'step', h, r: cr, p: cp, q: cAp, a, sums });
+      else stepRange(h, cr, cp, cAp, a, sums, 0, nx);
+      const rsnew = sumNlinvBlocks(sums);
       const beta = rsnew / rsold;
       rsold = rsnew;
       yield;
       if (rsnew <= eps * eps) break;
-      for (let i = 0; i < nx; i++) cp[i] = cr[i] + beta * cp[i];
+      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'direction', p: cp, r: cr, beta });
+      else directionRange(cp, cr, beta, 0, nx);
     }
     for (let i = 0; i < nx; i++) x[i] += h[i];
     alpha = (alpha - alphaMin) / redu + alphaMin;

@@ -1,7 +1,7 @@
 /**
  * The worker script of the numerics' pool (../../pool): runs one task with this thread's own FFT
  * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFTs', the SENSE
- * operator's, the coil maps' (Sobolev and Inati) and nlinv's tasks, the real-time view-sharing window's steps and frame combination.
+ * operator's, the coil maps' (Sobolev and Inati) and nlinv's tasks, the real-time view-sharing window's steps and frame combination, the TV-ADMM and nlinv CG steps' vector work.
  * It sits on the MRI layer because it serves the tasks of every layer. Bundled as
  * `recon-worker.js` beside each tool's cli.js (scripts/build.mjs), and as
  * packages/recon-kernels/dist/recon-worker.js for runs from the sources.
@@ -16,9 +16,11 @@ import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
 import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-inati.js';
 import { runViewSharingTask, type ViewSharingStepTask } from '../../view-sharing/view-sharing-window.js';
 import { runMagnitudeCombineTask, type MagnitudeCombineTask } from '../coil-combine/parallel-magnitude.js';
+import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vectors.js';
+import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
 export default async function run(
-  task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask,
+  task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
 ): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
@@ -41,6 +43,12 @@ export default async function run(
       return;
     case 'inati-maps':
       runInatiMapsTask(await getFftEngine(), task);
+      return;
+    case 'nlinv-vector':
+      runNlinvVectorTask(task);
+      return;
+    case 'admm-vector':
+      runAdmmVectorTask(task);
       return;
     case 'magnitude-combine':
       runMagnitudeCombineTask(task);

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
+import { DOT_BLOCK } from '../../iterative/admm-vectors.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
 import { ParallelSenseNufftOperator } from './parallel-sense.js';
 import { randomFloat32 as random } from '../../testing/index.js';
@@ -65,7 +66,7 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
       const expected = solveTvAdmm(single, y, options);
       const op = new ParallelSenseNufftOperator(reconPool(threads)!, new SenseNufftOperator(fft, coords, maps, ncoils, n, n));
       let steps = 0;
-      const got = await solveTvAdmmAsync(op, y, { ...options, onProgress: () => steps++ });
+      const got = await solveTvAdmmAsync(op, y, { ...options, onProgress: () => steps++, pool: reconPool(threads) });
       expect(steps).toBeGreaterThan(0);
       expect(got).toEqual(expected);
       // the synchronous solve runs the pooled operator on this thread
@@ -88,7 +89,24 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
       const y = random(2 * single.outputLength, 11);
       const options = { shape: [frames, n, n], tv: [{ axis: 0, lambda: 0.01, joint: [0] }], iterations: 12 };
       const expected = solveTvAdmm(single, y, options);
-      expect(await solveTvAdmmAsync(op, y, options)).toEqual(expected);
+      expect(await solveTvAdmmAsync(op, y, { ...options, pool: reconPool(threads) })).toEqual(expected);
+      single.dispose();
+      op.dispose();
+    });
+
+    it(`a Toeplitz TV-ADMM solve whose CG vectors span several blocks, vector work on the pool (${threads} threads): the single-thread bits`, async () => {
+      const fft = await getFftEngine();
+      const [f2, n2, nc2] = [6, 64, 2];
+      const c2 = frameCoords(f2, 8, 96, n2);
+      const m2 = random(2 * nc2 * n2 * n2, 21);
+      const options0 = { ...SENSE_NUFFT_DEFAULTS, toeplitz: true };
+      const single = new SenseNufftOperator(fft, c2, m2, nc2, n2, n2, options0);
+      expect(2 * single.inputLength).toBeGreaterThan(2 * DOT_BLOCK);
+      const y = random(2 * single.outputLength, 22);
+      const options = { shape: [f2, n2, n2], tv: [{ axis: 0, lambda: 0.01, joint: [0] }], iterations: 12 };
+      const expected = solveTvAdmm(single, y, options);
+      const op = new ParallelSenseNufftOperator(reconPool(threads)!, new SenseNufftOperator(fft, c2, m2, nc2, n2, n2, { ...options0, sharedHeapBlocks: true }));
+      expect(await solveTvAdmmAsync(op, y, { ...options, pool: reconPool(threads) })).toEqual(expected);
       single.dispose();
       op.dispose();
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
+import { toeplitzKernel, toeplitzNormalFrames } from './toeplitz.js';
 import { signedRng as rng } from '../../testing/index.js';
 
 /** a few interleaved Archimedean spiral arms per frame, reaching the k-space edge, with repeated k = 0 samples */
@@ -103,6 +104,28 @@ describe('Toeplitz normal operator of the SENSE model', () => {
     expect(y2).toEqual(y1);
     nufftOp.dispose();
     toepOp.dispose();
+  }, 60_000);
+});
+
+describe('Toeplitz column spectra in the FFT internal order', () => {
+  it('give the bits of the ordered column transforms (2n = 80 and 96: PFFFT lengths)', async () => {
+    const fft = await getFftEngine();
+    for (const n of [40, 48]) {
+      const nc = 3, frames = 2;
+      const coords = spiralFrames(frames, 4, 100, n);
+      const maps = coilMaps(nc, n);
+      const r = rng(5);
+      const x = new Float32Array(2 * frames * n * n).map(() => r());
+      const ordered = coords.map((c) => toeplitzKernel(fft, c, n, n, SENSE_NUFFT_DEFAULTS, false));
+      const internal = coords.map((c) => toeplitzKernel(fft, c, n, n, SENSE_NUFFT_DEFAULTS));
+      expect(internal[0].length).toBe(2 * ordered[0].length);
+      const a = new Float32Array(x.length), b = new Float32Array(x.length);
+      const scratch = { acc: new Float64Array(2 * n * n) };
+      toeplitzNormalFrames(fft, ordered, maps, nc, n, n, x, a, 0, frames, scratch);
+      toeplitzNormalFrames(fft, internal, maps, nc, n, n, x, b, 0, frames, scratch);
+      expect(b).toEqual(a);
+      expect(nrmse(b, exactNormal(coords, maps, nc, n, x))).toBeLessThan(5e-4);
+    }
   }, 60_000);
 });
 

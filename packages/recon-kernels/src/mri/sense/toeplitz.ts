@@ -27,13 +27,25 @@ const LINES_SLOT = 7;
 const K_SLOT = 8;
 const MAPS_SLOT = 9;
 const IMAGE_SLOT = 10;
+const REORDER_SLOT = 12;
+
+/**
+ * True when the column spectra stay in the FFT's internal order (PFFFT's SIMD build for the 2ny
+ * column length, with the SIMD kernel): K is then kept per float in that order and the column
+ * transforms skip the reordering pass (the same values, bit for bit).
+ */
+function internalColumns(fft: FftEngine, ny: number, nx: number): boolean {
+  return fft.kernel !== null && nx % 2 === 0 && fft.hasInternalOrder(2 * ny);
+}
 
 /**
  * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
  * with their multiplicity): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT
- * folded in.
+ * folded in; when internalColumns (and `internalOrder`, default), per column its 2 x 2ny floats in
+ * the FFT's internal order (each bin's value at its real and imaginary slots), [2nx][2 x 2ny].
+ * toeplitzNormalFrames takes either (by its length).
  */
-export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): Float32Array {
+export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, internalOrder = true): Float32Array {
   const L0 = 2 * ny, L1 = 2 * nx, n = coord.length / 2;
   const c2 = new Float64Array(coord.length);
   for (let i = 0; i < coord.length; i++) c2[i] = 2 * coord[i];
@@ -59,7 +71,17 @@ export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: num
   const k = new Float32Array(L0 * L1);
   const norm = 1 / (L0 * L1);
   for (let i = 0; i < L0; i++) for (let j = 0; j < L1; j++) k[j * L0 + i] = c[2 * (i * L1 + j)] * norm;
-  return k;
+  if (!internalOrder || !internalColumns(fft, ny, nx)) return k;
+  const ki = new Float32Array(2 * L0 * L1);
+  const lines = fft.scratchBlock(REORDER_SLOT, 16 * L0);
+  const src = lines.ptr, dst = lines.ptr + 8 * L0;
+  for (let j = 0; j < L1; j++) {
+    const h = fft.heapF32();
+    for (let i = 0; i < L0; i++) h[(src >> 2) + 2 * i] = h[(src >> 2) + 2 * i + 1] = k[j * L0 + i];
+    fft.toInternalOrder(L0, src, dst);
+    ki.set(fft.heapF32().subarray(dst >> 2, (dst >> 2) + 2 * L0), 2 * j * L0);
+  }
+  return ki;
 }
 
 /** Column lines transformed at a time (the FFT kernel's transposes move 8 neighbouring columns well). */
@@ -72,7 +94,8 @@ const COLUMN_LINES = 8;
  *
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
- * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD),
+ * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD; the
+ * spectra left in PFFFT's internal order when internalColumns, K stored so),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
  * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
@@ -89,7 +112,7 @@ export function toeplitzNormalFrames(
   const simd = kernel !== null && nx % 2 === 0;
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
   const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
-  const kBlock = fft.scratchBlock(K_SLOT, 4 * L0 * COLUMN_LINES);
+  const kBlock = fft.scratchBlock(K_SLOT, 8 * L0 * COLUMN_LINES);
   const mapsBlock = simd ? fft.scratchBlock(MAPS_SLOT, 8 * ncoils * npix) : null;
   const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix) : null;
   const g = block.ptr >> 2;
@@ -97,6 +120,8 @@ export function toeplitzNormalFrames(
   if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
   for (let f = f0; f < f1; f++) {
     const k = kernels[f], xo = 2 * f * npix;
+    const internal = k.length === 2 * L0 * L1;
+    if (internal && !internalColumns(fft, ny, nx)) throw new Error('Toeplitz: a spectrum in internal order on an engine without it');
     // SIMD: the frame's image at imageBlock, its sums after it
     const xPtr = imageBlock?.ptr ?? 0, accPtr = xPtr + 8 * npix;
     if (imageBlock !== null) {
@@ -131,10 +156,17 @@ export function toeplitzNormalFrames(
         for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
           const w = Math.min(COLUMN_LINES, L1 - j0);
           kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
-          fft.transformLinesInHeap(lines.ptr, w, L0, false);
-          fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
-          kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
-          fft.transformLinesInHeap(lines.ptr, w, L0, true);
+          if (internal) {
+            fft.transformLinesInHeapInternal(lines.ptr, w, L0, false);
+            fft.heapF32().set(k.subarray(2 * j0 * L0, 2 * (j0 + w) * L0), kb);
+            kernel.mulFloats(lines.ptr, kBlock.ptr, 2 * w * L0);
+            fft.transformLinesInHeapInternal(lines.ptr, w, L0, true);
+          } else {
+            fft.transformLinesInHeap(lines.ptr, w, L0, false);
+            fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
+            kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
+            fft.transformLinesInHeap(lines.ptr, w, L0, true);
+          }
           for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
         }
       } else {

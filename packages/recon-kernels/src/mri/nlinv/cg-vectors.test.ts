@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeReconPools, reconPool } from '../../pool/index.js';
+import { signedRng } from '../../testing/index.js';
+import {
+  directionRange, NLINV_DOT_BLOCK, nlinvDotBlocks, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange, sumNlinvBlocks,
+} from './cg-vectors.js';
+
+afterAll(async () => {
+  await closeReconPools();
+});
+
+function random(n: number, seed: number, shared = false): Float64Array {
+  const r = signedRng(seed);
+  const a = shared ? new Float64Array(new SharedArrayBuffer(8 * n)) : new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = r();
+  return a;
+}
+
+describe('nlinv CG vector kernels', () => {
+  // [rho | k_0 .. k_{nc-1}] with 3 coils on a 90 x 102 grid: several blocks, the image part crossing a block edge
+  const [ncoils, npix] = [3, 90 * 102];
+  const nx = 2 * npix * (1 + ncoils);
+
+  it('are the plain loops: coil terms summed in coil order, the regularisation term, the step, the direction', () => {
+    expect(nx).toBeGreaterThan(2 * NLINV_DOT_BLOCK);
+    const terms = random(2 * ncoils * npix, 1), p = random(nx, 2), out = random(nx, 3);
+    const expected = out.slice();
+    for (let i = 0; i < 2 * npix; i++) {
+      let s = 0;
+      for (let c = 0; c < ncoils; c++) s += terms[c * 2 * npix + i];
+      expected[i] = s;
+    }
+    const img = expected.slice(0, 2 * npix);
+    for (let i = 0; i < nx; i++) expected[i] += 0.25 * p[i];
+    const sums = new Float64Array(nlinvDotBlocks(nx));
+    normalDotRange(terms, ncoils, npix, 0.25, p, out, sums, 0, nx);
+    expect(out).toEqual(expected);
+    let plain = 0;
+    for (let i = 0; i < nx; i++) plain += p[i] * expected[i];
+    expect(Math.abs(sumNlinvBlocks(sums) - plain)).toBeLessThan(1e-12 * Math.abs(plain) + 1e-9);
+    const part = new Float64Array(2 * npix);
+    sumCoilTermsRange(terms, ncoils, npix, part, 0, 1000);
+    sumCoilTermsRange(terms, ncoils, npix, part, 1000, nx);
+    expect(part).toEqual(img);
+    const h = random(nx, 4), r = random(nx, 5), q = random(nx, 6);
+    const h1 = h.slice(), r1 = r.slice();
+    for (let i = 0; i < nx; i++) { h1[i] += 0.5 * p[i]; r1[i] -= 0.5 * q[i]; }
+    stepRange(h, r, p, q, 0.5, sums, 0, nx);
+    expect(h).toEqual(h1);
+    expect(r).toEqual(r1);
+    let rr = 0;
+    for (let i = 0; i < nx; i++) rr += r1[i] * r1[i];
+    expect(Math.abs(sumNlinvBlocks(sums) - rr)).toBeLessThan(1e-12 * rr);
+    const p1 = p.slice();
+    for (let i = 0; i < nx; i++) p1[i] = r1[i] + 0.75 * p1[i];
+    directionRange(p, r, 0.75, 0, nx);
+    expect(p).toEqual(p1);
+  });
+
+  for (const threads of [2, 3]) {
+    it(`on the pool with ${threads} threads: the single-thread bits`, async () => {
+      const pool = reconPool(threads)!;
+      const terms = random(2 * ncoils * npix, 7, true), p = random(nx, 8, true), out = random(nx, 9, true);
+      const sums = new Float64Array(new SharedArrayBuffer(8 * nlinvDotBlocks(nx)));
+      const pl = p.slice(), outl = out.slice(), sumsl = new Float64Array(nlinvDotBlocks(nx));
+      await runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums });
+      normalDotRange(terms, ncoils, npix, 0.3, pl, outl, sumsl, 0, nx);
+      expect(out).toEqual(outl);
+      expect(sums).toEqual(sumsl);
+      const h = random(nx, 10, true), r = random(nx, 11, true);
+      const hl = h.slice(), rl = r.slice();
+      await runNlinvVectorOnPool(pool, nx, { op: 'step', h, r, p, q: out, a: 0.4, sums });
+      stepRange(hl, rl, pl, outl, 0.4, sumsl, 0, nx);
+      expect(h).toEqual(hl);
+      expect(r).toEqual(rl);
+      expect(sums).toEqual(sumsl);
+      await runNlinvVectorOnPool(pool, nx, { op: 'direction', p, r, beta: 0.9 });
+      directionRange(pl, rl, 0.9, 0, nx);
+      expect(p).toEqual(pl);
+    });
+  }
+});

@@ -1,0 +1,92 @@
+/**
+ * The vector work of nlinv's inner conjugate gradients (./nlinv.ts) as kernels over a range of
+ * its float64 vectors, so that the worker pool shares it out while the calling thread waits: the
+ * adjoint's image part (the per-coil terms summed in coil order), the regularisation term with
+ * the step's inner product, the h / r update with |r|^2, and the new direction. Inner products
+ * are summed per block of NLINV_DOT_BLOCK values in element order and the blocks in block order
+ * by the caller; ranges are whole blocks, so the result is the same bits at any thread count
+ * (the single-thread solve runs the same kernels over all blocks).
+ */
+import type { ReconPool } from '../../pool/pool.js';
+import { splitRange } from '../../pool/shared-memory.js';
+
+/** Values per inner-product block (the unit of work split between threads). */
+export const NLINV_DOT_BLOCK = 1 << 14;
+
+export function nlinvDotBlocks(length: number): number {
+  return Math.ceil(length / NLINV_DOT_BLOCK);
+}
+
+/**
+ * Over values [f0, f1): the image part (values below 2 npix) of the adjoint, out = sum over coils
+ * of terms [coil][2 npix], in coil order; then out += alpha p and the block sums of p . out.
+ */
+export function normalDotRange(terms: Float64Array, ncoils: number, npix: number, alpha: number, p: Float64Array, out: Float64Array, sums: Float64Array, f0: number, f1: number): void {
+  for (let s = f0; s < f1; s += NLINV_DOT_BLOCK) {
+    const e = Math.min(f1, s + NLINV_DOT_BLOCK);
+    sumCoilTermsRange(terms, ncoils, npix, out, s, e);
+    let dot = 0;
+    for (let i = s; i < e; i++) {
+      const v = (out[i] += alpha * p[i]);
+      dot += p[i] * v;
+    }
+    sums[s / NLINV_DOT_BLOCK] = dot;
+  }
+}
+
+/** out[i] = sum over coils of terms [coil][2 npix] at i, in coil order, for i in [f0, f1) below 2 npix. */
+export function sumCoilTermsRange(terms: Float64Array, ncoils: number, npix: number, out: Float64Array, f0: number, f1: number): void {
+  const img = 2 * npix;
+  for (let i = f0, ie = Math.min(f1, img); i < ie; i++) {
+    let acc = 0;
+    for (let c = 0, q = i; c < ncoils; c++, q += img) acc += terms[q];
+    out[i] = acc;
+  }
+}
+
+/** h += a p, r -= a q over values [f0, f1), and the block sums of r . r. */
+export function stepRange(h: Float64Array, r: Float64Array, p: Float64Array, q: Float64Array, a: number, sums: Float64Array, f0: number, f1: number): void {
+  for (let s = f0; s < f1; s += NLINV_DOT_BLOCK) {
+    const e = Math.min(f1, s + NLINV_DOT_BLOCK);
+    let dot = 0;
+    for (let i = s; i < e; i++) {
+      h[i] += a * p[i];
+      const ri = (r[i] -= a * q[i]); // float64: the assignment's value is the stored value
+      dot += ri * ri;
+    }
+    sums[s / NLINV_DOT_BLOCK] = dot;
+  }
+}
+
+/** p = r + beta p over values [f0, f1). */
+export function directionRange(p: Float64Array, r: Float64Array, beta: number, f0: number, f1: number): void {
+  for (let i = f0; i < f1; i++) p[i] = r[i] + beta * p[i];
+}
+
+export function sumNlinvBlocks(sums: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < sums.length; i++) s += sums[i];
+  return s;
+}
+
+/** One of the kernels on values [f0, f1) of the shared vectors (a worker's share). */
+export type NlinvVectorTask = { kind: 'nlinv-vector'; f0: number; f1: number } & (
+  | { op: 'normal-dot'; terms: Float64Array; ncoils: number; npix: number; alpha: number; p: Float64Array; out: Float64Array; sums: Float64Array }
+  | { op: 'step'; h: Float64Array; r: Float64Array; p: Float64Array; q: Float64Array; a: number; sums: Float64Array }
+  | { op: 'direction'; p: Float64Array; r: Float64Array; beta: number }
+);
+
+/** Runs an nlinv vector task (in a worker). */
+export function runNlinvVectorTask(t: NlinvVectorTask): void {
+  if (t.op === 'normal-dot') normalDotRange(t.terms, t.ncoils, t.npix, t.alpha, t.p, t.out, t.sums, t.f0, t.f1);
+  else if (t.op === 'step') stepRange(t.h, t.r, t.p, t.q, t.a, t.sums, t.f0, t.f1);
+  else directionRange(t.p, t.r, t.beta, t.f0, t.f1);
+}
+
+type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never;
+
+/** Splits a kernel over the pool's threads in whole blocks of a `length`-value vector and runs it. */
+export function runNlinvVectorOnPool(pool: ReconPool, length: number, task: Distributive<NlinvVectorTask>): Promise<void> {
+  const ranges = splitRange(nlinvDotBlocks(length), pool.threads);
+  return pool.runAll(ranges.map(([b0, b1]) => ({ ...task, kind: 'nlinv-vector', f0: b0 * NLINV_DOT_BLOCK, f1: Math.min(length, b1 * NLINV_DOT_BLOCK) }) as NlinvVectorTask));
+}
