@@ -2,8 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, reconPool } from '../pool/index.js';
 import { randomFloat32 as random } from '../testing/index.js';
 import {
-  addTvNormalRange, cgDirectionRange, cgUpdateRange, DOT_BLOCK, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks, tvNormalDotRange,
+  addTvNormalRange, cgDirectionRange, cgUpdateRange, dotBlocksRange, runAdmmVectorOnPool, tvNormalDotRange,
 } from './admm-vectors.js';
+import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../pool/block-sums.js';
 import { finiteDifference, finiteDifferenceAdjoint } from './tv-admm.js';
 
 afterAll(async () => {
@@ -24,7 +25,7 @@ describe('TV-ADMM vector kernels', () => {
   const rho = 0.5;
 
   it('the fused TV term is finiteDifference then its adjoint, added term by term, bit for bit, over any ranges', () => {
-    expect(len).toBeGreaterThan(4 * DOT_BLOCK);
+    expect(len).toBeGreaterThan(4 * SUM_BLOCK);
     const v = random(len, 1), out0 = random(len, 2);
     const expected = out0.slice();
     const d = new Float32Array(len), s = new Float32Array(len);
@@ -45,18 +46,18 @@ describe('TV-ADMM vector kernels', () => {
 
   it('block dot products sum every element once (float64) and the CG updates are the plain loops', () => {
     const a = random(len, 3), b = random(len, 4);
-    const sums = new Float64Array(dotBlocks(len));
+    const sums = new Float64Array(sumBlockCount(len));
     dotBlocksRange(a, b, sums, 0, len);
     let plain = 0;
     for (let i = 0; i < len; i++) plain += a[i] * b[i];
-    expect(Math.abs(sumBlocks(sums) - plain)).toBeLessThan(1e-9 * Math.abs(plain) + 1e-9);
+    expect(Math.abs(sumBlocksInOrder(sums) - plain)).toBeLessThan(1e-9 * Math.abs(plain) + 1e-9);
     const x = random(len, 5), r = random(len, 6), p = random(len, 7), Ap = random(len, 8);
     const x1 = x.slice(), r1 = r.slice(), p1 = p.slice();
     for (let i = 0; i < len; i++) { x1[i] += 0.3 * p[i]; r1[i] -= 0.3 * Ap[i]; }
     cgUpdateRange(x, r, p, Ap, 0.3, sums, 0, len);
     expect(x).toEqual(x1);
     expect(r).toEqual(r1);
-    const rr = new Float64Array(dotBlocks(len));
+    const rr = new Float64Array(sumBlockCount(len));
     dotBlocksRange(r1, r1, rr, 0, len);
     expect(sums).toEqual(rr);
     for (let i = 0; i < len; i++) p1[i] = r1[i] + 0.7 * p1[i];
@@ -69,10 +70,10 @@ describe('TV-ADMM vector kernels', () => {
       const pool = reconPool(threads)!;
       const v = shared32(random(len, 9)), out = shared32(random(len, 10));
       const outLocal = out.slice(), out0 = out.slice();
-      const sums = new Float64Array(new SharedArrayBuffer(8 * dotBlocks(len))), sumsLocal = new Float64Array(dotBlocks(len));
+      const sums = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(len))), sumsLocal = new Float64Array(sumBlockCount(len));
       await runAdmmVectorOnPool(pool, len, { op: 'tv-normal-dot', axes, rho, v, out, sums });
       tvNormalDotRange(axes, rho, v, outLocal, sumsLocal, 0, len);
-      const check = out0, checkSums = new Float64Array(dotBlocks(len));
+      const check = out0, checkSums = new Float64Array(sumBlockCount(len));
       addTvNormalRange(axes, rho, v, check, 0, len);
       dotBlocksRange(v, check, checkSums, 0, len);
       expect(check).toEqual(outLocal);

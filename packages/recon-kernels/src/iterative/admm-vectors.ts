@@ -2,22 +2,14 @@
  * The vector work of a TV-ADMM conjugate-gradient step (./tv-admm.ts) as kernels over a range of
  * the solver's float32 vectors, so that the worker pool can share it out while the calling
  * thread waits: the TV part of the normal equations fused into one pass, the x / r update and the
- * new search direction. Inner products are summed in float64 per block of DOT_BLOCK floats, in
- * element order, and the blocks' sums are added in block order by the caller; ranges are whole
- * blocks, so the result is the same bits however the blocks are split between threads (and the
+ * new search direction. Inner products are summed per block in float64 (pool/block-sums.ts),
+ * so the result is the same bits however the blocks are split between threads (and the
  * single-thread solve runs the same kernels over all blocks).
  */
 import type { ReconPool } from '../pool/pool.js';
 import type { PoolTaskBase } from '../pool/tasks.js';
-import { splitRange } from '../pool/shared-memory.js';
+import { blockAlignedRanges, SUM_BLOCK } from '../pool/block-sums.js';
 
-/** Floats per inner-product block (the unit of work split between threads). */
-export const DOT_BLOCK = 1 << 14;
-
-/** Blocks of a vector of `floats` values. */
-export function dotBlocks(floats: number): number {
-  return Math.ceil(floats / DOT_BLOCK);
-}
 
 /** One TV term's axis as the kernels need it: the axis length and the complex stride along it. */
 export interface TvAxis {
@@ -53,11 +45,11 @@ export function addTvNormalRange(axes: readonly TvAxis[], rho: number, v: Float3
 
 /** Block sums of a . b over floats [f0, f1) (whole blocks) into sums[block]. */
 export function dotBlocksRange(a: Float32Array, b: Float32Array, sums: Float64Array, f0: number, f1: number): void {
-  for (let s = f0; s < f1; s += DOT_BLOCK) {
-    const e = Math.min(f1, s + DOT_BLOCK);
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
     let acc = 0;
     for (let i = s; i < e; i++) acc += a[i] * b[i];
-    sums[s / DOT_BLOCK] = acc;
+    sums[s / SUM_BLOCK] = acc;
   }
 }
 
@@ -66,8 +58,8 @@ export function dotBlocksRange(a: Float32Array, b: Float32Array, sums: Float64Ar
  * for its inner product); floats [f0, f1) in whole blocks.
  */
 export function tvNormalDotRange(axes: readonly TvAxis[], rho: number, v: Float32Array, out: Float32Array, sums: Float64Array, f0: number, f1: number): void {
-  for (let s = f0; s < f1; s += DOT_BLOCK) {
-    const e = Math.min(f1, s + DOT_BLOCK);
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
     addTvNormalRange(axes, rho, v, out, s, e);
     dotBlocksRange(v, out, sums, s, e);
   }
@@ -75,8 +67,8 @@ export function tvNormalDotRange(axes: readonly TvAxis[], rho: number, v: Float3
 
 /** x += a p, r -= a Ap over floats [f0, f1), and the block sums of r . r into sums. */
 export function cgUpdateRange(x: Float32Array, r: Float32Array, p: Float32Array, Ap: Float32Array, a: number, sums: Float64Array, f0: number, f1: number): void {
-  for (let s = f0; s < f1; s += DOT_BLOCK) {
-    const e = Math.min(f1, s + DOT_BLOCK);
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
     let acc = 0;
     for (let i = s; i < e; i++) {
       x[i] += a * p[i];
@@ -84,20 +76,13 @@ export function cgUpdateRange(x: Float32Array, r: Float32Array, p: Float32Array,
       r[i] = ri;
       acc += ri * ri;
     }
-    sums[s / DOT_BLOCK] = acc;
+    sums[s / SUM_BLOCK] = acc;
   }
 }
 
 /** p = r + beta p over floats [f0, f1). */
 export function cgDirectionRange(p: Float32Array, r: Float32Array, beta: number, f0: number, f1: number): void {
   for (let i = f0; i < f1; i++) p[i] = r[i] + beta * p[i];
-}
-
-/** The blocks' sums added in block order. */
-export function sumBlocks(sums: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < sums.length; i++) s += sums[i];
-  return s;
 }
 
 /**
@@ -126,6 +111,5 @@ type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never
 
 /** Splits a task over the pool's threads in whole blocks of `floats` and runs it. */
 export function runAdmmVectorOnPool(pool: ReconPool, floats: number, task: Distributive<AdmmVectorTask>): Promise<void> {
-  const ranges = splitRange(dotBlocks(floats), pool.threads);
-  return pool.runAll(ranges.map(([b0, b1]) => ({ ...task, kind: 'admm-vector', f0: b0 * DOT_BLOCK, f1: Math.min(floats, b1 * DOT_BLOCK) }) as AdmmVectorTask));
+  return pool.runAll(blockAlignedRanges(floats, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'admm-vector', f0, f1 }) as AdmmVectorTask));
 }

@@ -29,8 +29,9 @@ import { applyNormal, type LinearOperator } from './linear-operator.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwise.js';
 import type { ReconPool } from '../pool/pool.js';
 import {
-  cgDirectionRange, cgUpdateRange, dotBlocks, dotBlocksRange, runAdmmVectorOnPool, sumBlocks, tvNormalDotRange, type TvAxis,
+  cgDirectionRange, cgUpdateRange, dotBlocksRange, runAdmmVectorOnPool, tvNormalDotRange, type TvAxis,
 } from './admm-vectors.js';
+import { sumBlockCount, sumBlocksInOrder } from '../pool/block-sums.js';
 
 export interface TvTerm {
   /** image axis (index into `shape`) the differences run along */
@@ -134,9 +135,9 @@ function groupIndex(shape: readonly number[], joint: readonly number[]): { index
 
 /** a . b in float64, summed per block and the blocks in order (as the CG steps' kernels sum). */
 function dot(a: Float32Array, b: Float32Array): number {
-  const sums = new Float64Array(dotBlocks(a.length));
+  const sums = new Float64Array(sumBlockCount(a.length));
   dotBlocksRange(a, b, sums, 0, a.length);
-  return sumBlocks(sums);
+  return sumBlocksInOrder(sums);
 }
 
 /** Solves the TV-regularised problem; returns x (shape as given, complex interleaved). */
@@ -203,7 +204,7 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
   });
   // the CG steps' vector work on the pool too when the operator is there (the same kernels)
   const vpool = pooled && options.pool && options.pool.threads > 1 ? options.pool : null;
-  const sums = vpool ? new Float64Array(new SharedArrayBuffer(8 * dotBlocks(len))) : new Float64Array(dotBlocks(len));
+  const sums = vpool ? new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(len))) : new Float64Array(sumBlockCount(len));
 
   // out = (A^H A + rho sum_j D_j^H D_j) v; returns v . out (block sums); with a pooled operator A^H A runs on the pool (yielded)
   function* normalEq(v: Float32Array, out: Float32Array): Generator<Promise<unknown>, number, void> {
@@ -211,7 +212,7 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
     else applyNormal(op, v, out, scratch);
     if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'tv-normal-dot', axes, rho, v, out, sums });
     else tvNormalDotRange(axes, rho, v, out, sums, 0, len);
-    return sumBlocks(sums);
+    return sumBlocksInOrder(sums);
   }
 
   const budget = options.budget ?? 'cg';
@@ -242,7 +243,7 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
           const a = rsold / pAp;
           if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'cg-update', x, r, p, Ap, a, sums });
           else cgUpdateRange(x, r, p, Ap, a, sums, 0, len);
-          const rsnew = sumBlocks(sums);
+          const rsnew = sumBlocksInOrder(sums);
           const beta = rsnew / rsold;
           rsold = rsnew;
           options.onProgress?.(cgSteps, nominal);

@@ -2,8 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, reconPool } from '../../pool/index.js';
 import { signedRng } from '../../testing/index.js';
 import {
-  directionRange, NLINV_DOT_BLOCK, nlinvDotBlocks, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange, sumNlinvBlocks,
+  directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
+import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../../pool/block-sums.js';
 
 afterAll(async () => {
   await closeReconPools();
@@ -22,7 +23,7 @@ describe('nlinv CG vector kernels', () => {
   const nx = 2 * npix * (1 + ncoils);
 
   it('are the plain loops: coil terms summed in coil order, the regularisation term, the step, the direction', () => {
-    expect(nx).toBeGreaterThan(2 * NLINV_DOT_BLOCK);
+    expect(nx).toBeGreaterThan(2 * SUM_BLOCK);
     const terms = random(2 * ncoils * npix, 1), p = random(nx, 2), out = random(nx, 3);
     const expected = out.slice();
     for (let i = 0; i < 2 * npix; i++) {
@@ -32,12 +33,12 @@ describe('nlinv CG vector kernels', () => {
     }
     const img = expected.slice(0, 2 * npix);
     for (let i = 0; i < nx; i++) expected[i] += 0.25 * p[i];
-    const sums = new Float64Array(nlinvDotBlocks(nx));
+    const sums = new Float64Array(sumBlockCount(nx));
     normalDotRange(terms, ncoils, npix, 0.25, p, out, sums, 0, nx);
     expect(out).toEqual(expected);
     let plain = 0;
     for (let i = 0; i < nx; i++) plain += p[i] * expected[i];
-    expect(Math.abs(sumNlinvBlocks(sums) - plain)).toBeLessThan(1e-12 * Math.abs(plain) + 1e-9);
+    expect(Math.abs(sumBlocksInOrder(sums) - plain)).toBeLessThan(1e-12 * Math.abs(plain) + 1e-9);
     const part = new Float64Array(2 * npix);
     sumCoilTermsRange(terms, ncoils, npix, part, 0, 1000);
     sumCoilTermsRange(terms, ncoils, npix, part, 1000, nx);
@@ -50,7 +51,7 @@ describe('nlinv CG vector kernels', () => {
     expect(r).toEqual(r1);
     let rr = 0;
     for (let i = 0; i < nx; i++) rr += r1[i] * r1[i];
-    expect(Math.abs(sumNlinvBlocks(sums) - rr)).toBeLessThan(1e-12 * rr);
+    expect(Math.abs(sumBlocksInOrder(sums) - rr)).toBeLessThan(1e-12 * rr);
     const p1 = p.slice();
     for (let i = 0; i < nx; i++) p1[i] = r1[i] + 0.75 * p1[i];
     directionRange(p, r, 0.75, 0, nx);
@@ -61,8 +62,8 @@ describe('nlinv CG vector kernels', () => {
     it(`on the pool with ${threads} threads: the single-thread bits`, async () => {
       const pool = reconPool(threads)!;
       const terms = random(2 * ncoils * npix, 7, true), p = random(nx, 8, true), out = random(nx, 9, true);
-      const sums = new Float64Array(new SharedArrayBuffer(8 * nlinvDotBlocks(nx)));
-      const pl = p.slice(), outl = out.slice(), sumsl = new Float64Array(nlinvDotBlocks(nx));
+      const sums = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(nx)));
+      const pl = p.slice(), outl = out.slice(), sumsl = new Float64Array(sumBlockCount(nx));
       await runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums });
       normalDotRange(terms, ncoils, npix, 0.3, pl, outl, sumsl, 0, nx);
       expect(out).toEqual(outl);

@@ -3,34 +3,27 @@
  * its float64 vectors, so that the worker pool shares it out while the calling thread waits: the
  * adjoint's image part (the per-coil terms summed in coil order), the regularisation term with
  * the step's inner product, the h / r update with |r|^2, and the new direction. Inner products
- * are summed per block of NLINV_DOT_BLOCK values in element order and the blocks in block order
- * by the caller; ranges are whole blocks, so the result is the same bits at any thread count
+ * are summed per block (pool/block-sums.ts), so the result is the same bits at any thread count
  * (the single-thread solve runs the same kernels over all blocks).
  */
 import type { ReconPool } from '../../pool/pool.js';
-import { splitRange } from '../../pool/shared-memory.js';
+import { blockAlignedRanges, SUM_BLOCK } from '../../pool/block-sums.js';
 
-/** Values per inner-product block (the unit of work split between threads). */
-export const NLINV_DOT_BLOCK = 1 << 14;
-
-export function nlinvDotBlocks(length: number): number {
-  return Math.ceil(length / NLINV_DOT_BLOCK);
-}
 
 /**
  * Over values [f0, f1): the image part (values below 2 npix) of the adjoint, out = sum over coils
  * of terms [coil][2 npix], in coil order; then out += alpha p and the block sums of p . out.
  */
 export function normalDotRange(terms: Float64Array, ncoils: number, npix: number, alpha: number, p: Float64Array, out: Float64Array, sums: Float64Array, f0: number, f1: number): void {
-  for (let s = f0; s < f1; s += NLINV_DOT_BLOCK) {
-    const e = Math.min(f1, s + NLINV_DOT_BLOCK);
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
     sumCoilTermsRange(terms, ncoils, npix, out, s, e);
     let dot = 0;
     for (let i = s; i < e; i++) {
       const v = (out[i] += alpha * p[i]);
       dot += p[i] * v;
     }
-    sums[s / NLINV_DOT_BLOCK] = dot;
+    sums[s / SUM_BLOCK] = dot;
   }
 }
 
@@ -46,27 +39,21 @@ export function sumCoilTermsRange(terms: Float64Array, ncoils: number, npix: num
 
 /** h += a p, r -= a q over values [f0, f1), and the block sums of r . r. */
 export function stepRange(h: Float64Array, r: Float64Array, p: Float64Array, q: Float64Array, a: number, sums: Float64Array, f0: number, f1: number): void {
-  for (let s = f0; s < f1; s += NLINV_DOT_BLOCK) {
-    const e = Math.min(f1, s + NLINV_DOT_BLOCK);
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
     let dot = 0;
     for (let i = s; i < e; i++) {
       h[i] += a * p[i];
       const ri = (r[i] -= a * q[i]); // float64: the assignment's value is the stored value
       dot += ri * ri;
     }
-    sums[s / NLINV_DOT_BLOCK] = dot;
+    sums[s / SUM_BLOCK] = dot;
   }
 }
 
 /** p = r + beta p over values [f0, f1). */
 export function directionRange(p: Float64Array, r: Float64Array, beta: number, f0: number, f1: number): void {
   for (let i = f0; i < f1; i++) p[i] = r[i] + beta * p[i];
-}
-
-export function sumNlinvBlocks(sums: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < sums.length; i++) s += sums[i];
-  return s;
 }
 
 /** One of the kernels on values [f0, f1) of the shared vectors (a worker's share). */
@@ -87,6 +74,5 @@ type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never
 
 /** Splits a kernel over the pool's threads in whole blocks of a `length`-value vector and runs it. */
 export function runNlinvVectorOnPool(pool: ReconPool, length: number, task: Distributive<NlinvVectorTask>): Promise<void> {
-  const ranges = splitRange(nlinvDotBlocks(length), pool.threads);
-  return pool.runAll(ranges.map(([b0, b1]) => ({ ...task, kind: 'nlinv-vector', f0: b0 * NLINV_DOT_BLOCK, f1: Math.min(length, b1 * NLINV_DOT_BLOCK) }) as NlinvVectorTask));
+  return pool.runAll(blockAlignedRanges(length, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'nlinv-vector', f0, f1 }) as NlinvVectorTask));
 }

@@ -27,8 +27,9 @@ import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
 import { asShared, splitRange } from '../../pool/shared-memory.js';
 import { nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
 import {
-  directionRange, NLINV_DOT_BLOCK, nlinvDotBlocks, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange, sumNlinvBlocks,
+  directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
+import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../../pool/block-sums.js';
 
 /** A part of a step: runs here, or yields the pool's promise for the cooperative runner. */
 type Part = Generator<void | Promise<unknown>, void, void>;
@@ -170,15 +171,15 @@ export function* nlinvSteps(
   const p = f64(nx), h = f64(nx);
   const cr = f64(nx), cp = f64(nx), cAp = f64(nx);
   // the CG steps' vector work (./cg-vectors.ts) on the pool too when the per-coil work is there
-  const sums = f64(nlinvDotBlocks(nx));
+  const sums = f64(sumBlockCount(nx));
   const dot = (a: Vec, b: Vec): number => {
-    const s = new Float64Array(nlinvDotBlocks(a.length));
+    const s = new Float64Array(sumBlockCount(a.length));
     for (let k = 0; k < s.length; k++) {
       let acc = 0;
-      for (let i = k * NLINV_DOT_BLOCK, e = Math.min(a.length, i + NLINV_DOT_BLOCK); i < e; i++) acc += a[i] * b[i];
+      for (let i = k * SUM_BLOCK, e = Math.min(a.length, i + SUM_BLOCK); i < e; i++) acc += a[i] * b[i];
       s[k] = acc;
     }
-    return sumNlinvBlocks(s);
+    return sumBlocksInOrder(s);
   };
 
   for (let it = 0; it < iterations; it++) {
@@ -199,12 +200,12 @@ export function* nlinvSteps(
       yield* step('adjoint', tmp, cAp);
       if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
       else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, nx);
-      const pAp = sumNlinvBlocks(sums);
+      const pAp = sumBlocksInOrder(sums);
       if (pAp === 0) break;
       const a = rsold / pAp;
       if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'step', h, r: cr, p: cp, q: cAp, a, sums });
       else stepRange(h, cr, cp, cAp, a, sums, 0, nx);
-      const rsnew = sumNlinvBlocks(sums);
+      const rsnew = sumBlocksInOrder(sums);
       const beta = rsnew / rsold;
       rsold = rsnew;
       yield;

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
-import { DOT_BLOCK } from '../../iterative/admm-vectors.js';
+import { SUM_BLOCK } from '../../pool/block-sums.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
 import { ParallelSenseNufftOperator } from './parallel-sense.js';
 import { randomFloat32 as random } from '../../testing/index.js';
@@ -101,7 +101,7 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
       const m2 = random(2 * nc2 * n2 * n2, 21);
       const options0 = { ...SENSE_NUFFT_DEFAULTS, toeplitz: true };
       const single = new SenseNufftOperator(fft, c2, m2, nc2, n2, n2, options0);
-      expect(2 * single.inputLength).toBeGreaterThan(2 * DOT_BLOCK);
+      expect(2 * single.inputLength).toBeGreaterThan(2 * SUM_BLOCK);
       const y = random(2 * single.outputLength, 22);
       const options = { shape: [f2, n2, n2], tv: [{ axis: 0, lambda: 0.01, joint: [0] }], iterations: 12 };
       const expected = solveTvAdmm(single, y, options);
