@@ -39,6 +39,7 @@ import type { LogFormat } from './operations/json-log.js';
 import { readProxyHeader, ProxyHeaderError } from './operations/proxy-protocol.js';
 import { flushAcceptQueue, isAcceptQueueSentinel } from './operations/accept-queue.js';
 import { SpareRunnerTiming } from './spare-runner-timing.js';
+import { QuietTrim } from './operations/allocator-trim.js';
 
 /**
  * Booted session workers kept waiting for sessions. Two, so that sequential sessions never wait
@@ -133,6 +134,8 @@ export class MrdServer {
       return n;
     },
   });
+  /** The allocator's free memory goes back to the system once no session runs (operations/allocator-trim.ts). */
+  private readonly quietTrim = new QuietTrim(() => this.sessions.size + this.orphans.size);
   /** Connections refused with "server busy" since the start. */
   busyRejections = 0;
   readonly maxSessions: number;
@@ -245,6 +248,8 @@ export class MrdServer {
     w.on('exit', () => {
       const i = this.idleWorkers.indexOf(w);
       if (i >= 0) this.idleWorkers.splice(i, 1);
+      // What the thread allocated is free now.
+      this.quietTrim.sessionsEnded();
     });
     w.on('message', (m: { t: string; line?: string; level?: LogLevel }) => {
       if (m?.t !== 'log' || m.line === undefined) return;
@@ -388,11 +393,13 @@ export class MrdServer {
       return;
     }
     this.sessions.add(conn);
+    this.quietTrim.sessionStarted();
     this.opts.observer?.sessionStarted(conn, runner.stream);
     runner.exited.then(() => {
       this.sessions.delete(conn);
       this.orphans.delete(conn);
       this.opts.observer?.sessionEnded(conn);
+      this.quietTrim.sessionsEnded();
     });
     conn.run(runner);
     // The next session finds a runner already booted (booting takes 0.1-0.5 s), booted once the
@@ -530,6 +537,7 @@ export class MrdServer {
     if (this.bound) await flushAcceptQueue(this.net, this.bound).catch((err: Error) => logger.debug(`Accept queue not flushed: ${err.message}`));
     const listening = new Promise<void>((r) => this.net.close(() => r()));
     this.spareTiming.cancel();
+    this.quietTrim.cancel();
     this.spareChild?.kill();
     this.spareChild = null;
     const wait = (ms: number) => new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), Math.max(0, ms)).unref());
