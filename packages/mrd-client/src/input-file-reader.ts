@@ -14,8 +14,9 @@
  * start-up). Anything they do not handle is answered through MrdFile (h5wasm, loaded then), as
  * are waveforms and images: the same messages either way.
  *
- * Once the worker has described a group with acquisitions, it prepares them while the main
- * thread connects and sends the preamble: the chunk index is walked and the first WIRE_AHEAD
+ * Once the worker has described a group with acquisitions (a file's only group as soon as it is
+ * open, before it is asked), it prepares them while the main thread parses its arguments,
+ * connects and sends the preamble: the chunk index is walked and the first WIRE_AHEAD
  * batches are filled (`PreparedAcquisitions`), so the first acquisitions go out as soon as they
  * are asked for instead of 20-30 ms later (the server's session waits for them to finish its
  * preamble). Same batches, same order: only earlier.
@@ -293,6 +294,22 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
     port.close();
     return;
   }
+  // A file of one group (the usual input): described and its acquisitions prepared before the
+  // main thread asks (it is still parsing its arguments when the worker is up first); the
+  // answers are the same as asked for later.
+  let described: { group: string; info: GroupInfo } | null = null;
+  const only = native?.groups();
+  if (native && only?.length === 1 && requests.length === 0) {
+    try {
+      const info = await describeGroupNative(native, only[0]!);
+      if (info) {
+        described = { group: only[0]!, info };
+        if (info.members.includes('data') && requests.length === 0) await prepare(only[0]!);
+      }
+    } catch {
+      described = null; // asked again when the main thread asks, which reports any error
+    }
+  }
   try {
     for (;;) {
       while (requests.length === 0) await new Promise<void>((r) => (wakeRequest = r));
@@ -300,10 +317,14 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
       if (req.t === 'close') break;
       try {
         if (req.t === 'describe') {
-          const info = (native && (await describeGroupNative(native, req.group))) || describeGroup(await hdf5File(), req.group);
+          const early = described?.group === req.group ? described.info : null;
+          const info = early ?? ((native && (await describeGroupNative(native, req.group))) || describeGroup(await hdf5File(), req.group));
           post({ t: 'described', info, hdf5: h5runtimeLoaded() });
-          prepared = null;
-          if (info.members.includes('data')) await prepare(req.group);
+          // (acquisitions prepared before the request are kept)
+          if ((prepared as PreparedAcquisitions | null)?.group !== req.group) {
+            prepared = null;
+            if (info.members.includes('data')) await prepare(req.group);
+          }
         } else if (req.t === 'stream') {
           const timing: InputTiming = { readMs: 0, encodeMs: 0 };
           // (acquisitions read ahead wait for their request when waveforms are sent first)
