@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
-import { createAcquisition, type Image } from '@mrd-tools/core/messages';
+import { createAcquisition, createWaveform, type Image } from '@mrd-tools/core/messages';
 import { encodeMessages } from '@mrd-tools/core/stream';
 import { parseMeta } from '@mrd-tools/core/meta';
 import type { MrdMessage } from '@mrd-tools/core/connection';
@@ -173,9 +173,10 @@ describe('mrd-client beyond the reference', () => {
    * the file holds, encoded as the protocol says (the in-thread path's bytes). Returns the input
    * reader its MRD_PHASE_TIMES line names (worker/native: no h5wasm loaded in the reader).
    */
-  async function streamedAsTheFileHolds(path: string, out: string, large = true): Promise<string> {
+  async function streamedAsTheFileHolds(path: string, out: string, large = true, waveforms = false): Promise<string> {
     const f = await MrdFile.open(path);
     const expected: MrdMessage[] = [{ type: 'config_file', name: 'null' }, { type: 'header', xml: f.readHeader('dataset')! }];
+    if (waveforms) for await (const waveform of f.waveforms('dataset')) expected.push({ type: 'waveform', waveform });
     let count = 0;
     for await (const batch of f.acquisitionBatches('dataset')) {
       for (const acquisition of batch) expected.push({ type: 'acquisition', acquisition });
@@ -199,7 +200,7 @@ describe('mrd-client beyond the reference', () => {
     });
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
     try {
-      const run = await runClient(['-p', String((stub.address() as { port: number }).port), '-c', 'null', '-o', out, path], { env: { MRD_PHASE_TIMES: '1' } });
+      const run = await runClient(['-p', String((stub.address() as { port: number }).port), '-c', 'null', ...(waveforms ? ['-w'] : []), '-o', out, path], { env: { MRD_PHASE_TIMES: '1' } });
       expect(run.code, run.out).toBe(0);
       expect(run.out).toMatch(new RegExp(`Sent +${count} acquisitions`));
       const got = Buffer.concat(chunks);
@@ -213,9 +214,15 @@ describe('mrd-client beyond the reference', () => {
     }
   }
 
-  async function largeWriterFile(path: string, batches = 9): Promise<void> {
+  async function largeWriterFile(path: string, batches = 9, waveforms = 0): Promise<void> {
     const w = await MrdWriter.create(path, { group: 'dataset' });
     await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
+    for (let i = 0; i < waveforms; i++) {
+      const wf = createWaveform({ head: { number_of_samples: 64, channels: 2, waveform_id: 1 } });
+      wf.head.scan_counter = i;
+      for (let j = 0; j < wf.data.length; j++) wf.data[j] = (i * 131 + j) % 4096;
+      await w.appendWaveform(wf);
+    }
     let seed = 7;
     for (let b = 0; b < batches; b++) {
       const acqs = Array.from({ length: 64 }, (_, k) => {
@@ -234,6 +241,14 @@ describe('mrd-client beyond the reference', () => {
     const path = join(dir2, 'big.h5');
     await largeWriterFile(path);
     expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('worker/native');
+  });
+
+  it('sends the waveforms of a large input first (-w), then its acquisitions, which the worker read ahead, byte for byte', async () => {
+    const dir2 = tempDir('bigwave-');
+    const path = join(dir2, 'big.h5');
+    await largeWriterFile(path, 9, 20);
+    // waveforms are read through h5wasm; the acquisitions, prepared while the waveforms go, natively
+    expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'), true, true)).toBe('worker/h5wasm');
   });
 
   it('streams a small input on the main thread without h5wasm (mrd-core\'s decoders), byte for byte', async () => {

@@ -1,12 +1,14 @@
 /**
  * What mrd-client loads at start-up (issue 18, streaming): the built CLI (dist/cli.js, split into
- * chunks by scripts/build.mjs) loads statically only what a single MRD v1 session needs; MRD v2
+ * chunks by scripts/build.mjs) loads statically only what starting the input reader's worker
+ * needs, then its command line (command-line-<hash>.js: yargs, the session), which loads
+ * statically only what a single MRD v1 session needs; MRD v2
  * sessions, batches, GIF previews, --fix-transposed and reading the input on the main thread are
  * in chunks loaded with import() when a run needs them (their runs are tested in
  * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). Reads the build
  * output: run `node scripts/build.mjs` first, as for every e2e test.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -37,10 +39,28 @@ function packagesImported(text: string): string[] {
   return [...text.matchAll(/^import\b[^;(]*?from\s*["']([^"'./][^"']*)["']/gm)].map((m) => m[1]!).filter((p) => !p.startsWith('node:'));
 }
 
+/** The command line's chunk, which cli.js loads with import() once the reader's worker is started. */
+function commandLineChunk(): string {
+  const name = readdirSync(dist).find((f) => /^command-line-[A-Z0-9]+\.js$/.test(f));
+  expect(name, 'dist/command-line-<hash>.js').toBeDefined();
+  return name!;
+}
+
 describe('mrd-client start-up', () => {
-  it('loads statically neither the MRD v2 codecs, the XML parser, the GIF/PNG encoders, batches nor the HDF5 reader', () => {
+  it('starts the input reader before loading yargs and the session code', () => {
     expect(existsSync(join(dist, 'cli.js')), 'build first: node scripts/build.mjs').toBe(true);
     const graph = staticGraph('cli.js');
+    const packages = new Set([...graph.values()].flatMap(packagesImported));
+    expect(packages.size, [...packages].join(', ')).toBe(0);
+    const sources = bundledSources([...graph.values()].join('\n'));
+    expect(sources.has('src/early-input.ts')).toBe(true);
+    for (const module of ['src/client.ts', 'src/command-line.ts', 'tool-kit/src/cli/index.ts']) expect(sources.has(module), module).toBe(false);
+    expect(graph.get('cli.js')).toMatch(new RegExp(`import\\("\\./${commandLineChunk().replace('.', '\\.')}"\\)`));
+  });
+
+  it('loads statically neither the MRD v2 codecs, the XML parser, the GIF/PNG encoders, batches nor the HDF5 reader', () => {
+    expect(existsSync(join(dist, 'cli.js')), 'build first: node scripts/build.mjs').toBe(true);
+    const graph = new Map([...staticGraph('cli.js'), ...staticGraph(commandLineChunk())]);
     const packages = new Set([...graph.values()].flatMap(packagesImported));
     for (const p of ['fast-xml-parser', 'gifenc', 'pngjs', 'h5wasm', 'h5wasm/node']) expect(packages.has(p), p).toBe(false);
     const sources = bundledSources([...graph.values()].join('\n'));

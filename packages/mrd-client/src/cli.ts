@@ -1,26 +1,15 @@
 /**
- * mrd-client: streams an MRD file to an MRD server and stores the results (reference
- * `client.py`, with the upstream `-q`, `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`).
+ * mrd-client's entry: starts the input-reader worker first, then loads the command line
+ * (command-line.ts: yargs, the session code), so the worker boots while those load and parse
+ * instead of after them. Static imports here are only what starting the worker needs. The same
+ * file is also the worker's script when the worker's own bundle (dist/input-reader.js) is absent.
  */
 import { existsSync } from 'node:fs';
-import { appendFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { CliUsageError, cliFailureStatus, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
-import { checkOutputPath, prepareOutputFolder } from '@mrd-tools/core/file-output';
-import { logger, LogLevel, type LogSink } from '@mrd-tools/core/logging';
-import { runClient, defaultOutfile, ClientInputError, startInputReaderEarly, type EarlyInputReader } from './client.js';
-import { inputFileBeforeParsing } from './early-input.js';
-import { pythonNowString } from './out-group.js';
-import { ConnectError } from './connect.js';
+import { inputFileBeforeParsing, startInputReaderEarly } from './early-input.js';
 import type { ReaderBootData } from './input-source.js';
-import { terminalLogSink } from './status-line.js';
-import { isBatch } from './batch/batch-inputs.js';
-import { defaultOutputFormat, type OutputFormat } from './output-format.js';
-// Loaded when used, not at start-up (a single session does not need them): a batch
-// (batch/batch-cli.ts), the GIF previews (previews.ts: mrd2gif, gifenc, pngjs, the XML header
-// parser) and the input reader when this file is the worker's script (input-file-reader.ts).
 
 /** The input-reader worker's script: its own small bundle when present, else this file. */
 function readerEntry(): string {
@@ -29,141 +18,17 @@ function readerEntry(): string {
   return existsSync(own) ? own : self;
 }
 
-async function main(): Promise<number> {
-  const rawArgs = process.argv.slice(2);
-  // The reader worker boots while the arguments are parsed (it is closed if the guess was wrong).
-  const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
-  const earlyReader: EarlyInputReader | null = wantsHelp ? null : startInputReaderEarly(inputFileBeforeParsing(rawArgs), readerEntry());
-  const argv = await toolParser(rawArgs, {
-    name: 'mrd-client',
-    version: toolVersion(import.meta.url),
-    usage: '$0 [options] <filename...>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file. Several files, or a folder of them, make a batch: one session per input, one output per input.',
-    numbers: { port: { integer: true, min: 1, max: 65535 }, jobs: { integer: true, min: 1 }, retries: { integer: true, min: 0 } },
-  })
-    .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5); several files or a folder (its *.h5 files) make a batch.' })
-    .option('address', { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' })
-    .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' })
-    .option('outfile', { alias: 'o', type: 'string', describe: 'Output file. Default: the input file name with "_results" before the extension, e.g. phantom_raw_results.h5. An existing file is kept: results are added as a new group.' })
-    .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the only group of the input file (an error lists the groups when there are several).' })
-    .option('out-group', { alias: 'G', type: 'string', describe: 'Output group name. Default: the current date and time (e.g. "2024-01-02 03:04:05.123456"), so runs into the same file do not collide.' })
-    .option('config', { alias: 'c', type: 'string', default: 'invertcontrast', describe: 'Remote configuration: the name of the recon module the server runs (e.g. invertcontrast, simplefft, null, savedataonly, or a user module). Giving -c implies --ignore-json-config.' })
-    .option('config-local', { alias: 'C', type: 'string', describe: 'Local configuration file: its text is sent as the config (CONFIG_TEXT) instead of a config name.' })
-    .option('send-waveforms', { alias: 'w', type: 'boolean', default: false, describe: 'Send waveform (physio) data, when the input has any.' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
-    .option('logfile', { alias: 'l', type: 'string', describe: 'Path to a log file (also logged to stdout unless -q).' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Suppress logging to stdout (the log file, if any, still gets everything; errors still go to stderr).' })
-    .option('ignore-json-config', { type: 'boolean', default: false, describe: 'Remove parameters.config and parameters.customconfig from the JSON additional config (<config>.json in the working directory, or the input\'s configAdditional dataset), so the config given here is the one the server runs.' })
-    .option('fix-transposed', { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' })
-    .option('output-format', {
-      type: 'string', choices: ['mrd2', 'ndjson', 'hdf5'],
-      describe: 'Output format: mrd2 (MRD v2 binary stream), ndjson (MRD v2 NDJSON) or hdf5 (MRD v1, a group of an HDF5 file). Default: from the output name given with -o (.mrd: mrd2, .ndjson: ndjson, anything else: hdf5); without -o, and for each output of a batch, the input\'s generation (hdf5 for an MRD v1 input, mrd2 or ndjson for an MRD v2 one). An MRD v2 output must be a new file; it is written only when the session completed. MRD v2 inputs (told by their first bytes: the yardl magic, or {"yardl": for NDJSON) are sent as MRD v2 (the server then runs its default config: MRD v2 carries none, so -c, -C and the JSON config apply to MRD v1 inputs only).',
-    })
-    .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Batch: sessions at once.' })
-    .option('retries', { type: 'number', default: 2, describe: 'Batch: new sessions (new connections, so a load balancer may pick another server) for an input whose server went away before its CLOSE. An input refused with "server busy" or "server shutting down" tries again after a growing backoff (0.5 s to 5 s) for up to 10 minutes, not counted here. A session the server completed, or ended with any other ERROR, is not retried.' })
-    .option('skip-existing', { type: 'boolean', default: false, describe: 'Batch: skip an input whose output is complete (its group, -G or any, has the XML header and no "incomplete" dataset), to resume an interrupted batch.' })
-    .demandCommand(1, 'an input file is required')
-    .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.\n\nExit status 1 when the session did not complete: the connection failed, sending failed, the server reported an ERROR, or the stream ended without the server\'s CLOSE (the message says what was received). Results that did arrive are kept in the output group, which then holds a text dataset "incomplete" giving the reason (h5py: f[group]["incomplete"][0]); a complete group has none. When nothing arrived, no output file is written and an existing one is left untouched.')
-    .parseAsync();
-
-  const positionals = argv._.map(String);
-  if (isBatch(positionals)) {
-    if (argv.mrd2gif) throw new CliUsageError('mrd-client: error: --mrd2gif applies to a single input (run mrd2gif on the outputs of a batch)', 'usage: mrd-client [options] <filename...> (mrd-client --help lists the options)');
-    if (earlyReader) void earlyReader.source.then((s) => s.close(), () => undefined);
-    const { runBatchFromCli } = await import('./batch/batch-cli.js');
-    return runBatchFromCli({
-      positionals, outDir: argv.outfile, group: argv['out-group'], jobs: argv.jobs, retries: argv.retries, skipExisting: argv['skip-existing'],
-      verbose: argv.verbose, quiet: argv.quiet, logfile: argv.logfile, outputFormat: argv['output-format'] as OutputFormat | undefined,
-      session: {
-        address: argv.address, port: argv.port, inGroup: argv['in-group'], config: argv.config, configLocal: argv['config-local'],
-        sendWaveforms: argv['send-waveforms'], fixTransposed: argv['fix-transposed'], readerEntry: readerEntry(),
-        ignoreJsonConfig: argv['ignore-json-config'] || rawArgs.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a.startsWith('-c=')),
-      },
-    });
-  }
-  const batchOnly = rawArgs.find((a) => /^(-j|--jobs|--retries|--skip-existing)(=|$)/.test(a));
-  if (batchOnly) throw new CliUsageError(`mrd-client: error: ${batchOnly.split('=')[0]} applies to a batch: give several input files or a folder`, 'usage: mrd-client [options] <filename...> (mrd-client --help lists the options)');
-  const filename = positionals[0]!;
-  // Logging as the reference: stdout (unless -q) and the log file.
-  const sinks: LogSink[] = [];
-  if (argv.logfile) {
-    const abs = resolve(argv.logfile);
-    await prepareOutputFolder(dirname(abs), argv.logfile); // a read-only folder is named as such
-    sinks.push((line) => appendFileSync(abs, line + '\n'));
-    if (!argv.quiet) process.stdout.write(`Logging to file:  ${argv.logfile}\n`);
-  } else if (!argv.quiet) {
-    process.stdout.write('No logfile provided\n');
-  }
-  // server progress updates of long recons: one status line on a terminal, plain lines otherwise
-  if (!argv.quiet) sinks.push(terminalLogSink(process.stdout));
-  else sinks.push((line, level) => { if (level >= LogLevel.ERROR) process.stderr.write(line + '\n'); });
-  logger.setSinks(sinks);
-  logger.level = argv.verbose ? LogLevel.DEBUG : LogLevel.INFO;
-
-  let outfile = argv.outfile;
-  if (!outfile) {
-    outfile = defaultOutfile(filename);
-    logger.info(`Output file not specified -- writing results to ${outfile}`);
-  }
-  // a missing or read-only output folder is reported before connecting
-  await checkOutputPath(outfile);
-  const outGroup = argv['out-group'] ?? pythonNowString();
-  // As the reference: giving -c/--config implies --ignore-json-config.
-  const configGiven = rawArgs.some((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || a.startsWith('-c='));
-  const summary = await runClient({
-    filename,
-    address: argv.address,
-    port: argv.port,
-    outfile,
-    inGroup: argv['in-group'],
-    outGroup,
-    config: argv.config,
-    configLocal: argv['config-local'],
-    sendWaveforms: argv['send-waveforms'],
-    ignoreJsonConfig: argv['ignore-json-config'] || configGiven,
-    fixTransposed: argv['fix-transposed'],
-    progress: !argv.quiet,
-    readerEntry: readerEntry(),
-    earlyReader,
-    outputFormat: (argv['output-format'] as OutputFormat | undefined) ?? (argv.outfile ? undefined : defaultOutputFormat(filename)),
-  });
-  // MRD_PHASE_TIMES=1: one line on stderr saying where the time went (scripts/bench/e2e-throughput).
-  if (process.env.MRD_PHASE_TIMES && summary.phases) {
-    const p = summary.phases;
-    const line = {
-      ...Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Math.round(v)])),
-      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      // which reader: 'worker/native' (mrd-core's HDF5 decoders, no h5wasm), 'worker/h5wasm', 'main/h5wasm'
-      inputReader: summary.inputReader && `${summary.inputReader.thread}/${summary.inputReader.hdf5Runtime ? 'h5wasm' : 'native'}`,
-    };
-    process.stderr.write(`mrd-client phases ${JSON.stringify(line)}\n`);
-  }
-  if (argv.mrd2gif) {
-    logger.info('Calling mrd2gif...');
-    try {
-      const { writePreviews } = await import('./previews.js');
-      await writePreviews(summary.outfile, summary.outGroup, argv.quiet);
-    } catch (err) {
-      logger.error(`Failed to write previews: ${(err as Error).message}`);
-      return 1;
-    }
-  }
-  return 0;
-}
-
 const boot = (isMainThread ? null : workerData) as ReaderBootData | null;
 if (boot?.kind === 'mrd-client-input-reader') {
   void import('./input-file-reader.js').then((m) => m.runInputReaderWorker(boot));
 } else {
-  main().then(
-    (code) => process.exit(code),
-    (err) => {
-      if (err instanceof CliUsageError) process.exit(cliFailureStatus('mrd-client', err));
-      const e = err as Error;
-      const msg = e instanceof ClientInputError || e instanceof ConnectError ? e.message : (e?.message ?? String(err));
-      logger.error(msg);
-      process.stderr.write(`mrd-client: ${msg}\n`);
-      process.exit(1);
-    },
-  );
+  const rawArgs = process.argv.slice(2);
+  const entry = readerEntry();
+  // (closed by the run if the guess was wrong; not started for --help/--version)
+  const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
+  const earlyReader = wantsHelp ? null : startInputReaderEarly(inputFileBeforeParsing(rawArgs), entry);
+  void import('./command-line.js').then((m) => m.runCommandLine(rawArgs, earlyReader, entry), (err: unknown) => {
+    process.stderr.write(`mrd-client: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  });
 }

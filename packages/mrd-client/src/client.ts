@@ -17,6 +17,7 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
 import { WorkerInputSource, type InputReaderInfo, type InputSource } from './input-source.js';
+import { WORKER_READ_MIN_BYTES, type EarlyInputReader } from './early-input.js';
 import { connectWithRetries } from './connect.js';
 import { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
@@ -60,11 +61,6 @@ export interface ClientOptions {
   outputFormat?: OutputFormat;
 }
 
-export interface EarlyInputReader {
-  filename: string;
-  source: Promise<InputSource>;
-}
-
 /**
  * Where a run's time went (ms; phases overlap, as reading, sending and receiving run at once):
  * reading the input file and encoding it (input-source.ts; on the reader thread for large
@@ -104,28 +100,6 @@ export interface ClientSummary {
 
 /** Exit-worthy problem with the inputs, reported as one clear line. */
 export class ClientInputError extends Error {}
-
-/** Input size from which the file is read in a worker thread. */
-const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
-
-/**
- * Starts the input-reader worker for `filename` right away (before argument parsing and the
- * rest of the start-up), when it names a large existing file: booting the worker and the HDF5
- * runtime is the longest step before the first byte is sent. Null when not worth it.
- */
-export function startInputReaderEarly(filename: string | undefined, readerEntry: string): EarlyInputReader | null {
-  if (!filename) return null;
-  try {
-    const st = statSync(filename);
-    if (!st.isFile() || st.size < WORKER_READ_MIN_BYTES) return null;
-  } catch {
-    return null;
-  }
-  const source = WorkerInputSource.open(readerEntry, filename);
-  // A failure is reported when (and if) the run uses this reader.
-  source.catch(() => undefined);
-  return { filename, source };
-}
 
 export function defaultOutfile(filename: string): string {
   const ext = extname(filename);

@@ -1,11 +1,12 @@
 /**
  * The client's connection: `localhost` (the default address) reaches the loopback without a
- * resolver lookup (it cost 15-30 ms of every session's start-up).
+ * resolver lookup (it cost 15-30 ms of every session's start-up) and without Node's host-name
+ * pattern (net.isIPv6, 2-11 ms).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import dns from 'node:dns';
-import { createServer, type Server } from 'node:net';
-import { connectWithRetries, isLocalhostName, loopbackLookup } from './connect.js';
+import net, { createServer, type Server } from 'node:net';
+import { connectAddresses, connectWithRetries, isLocalhostName } from './connect.js';
 
 let server: Server | null = null;
 afterEach(async () => {
@@ -35,6 +36,29 @@ describe('connectWithRetries', () => {
     expect(lookup).not.toHaveBeenCalled();
   });
 
+  it('gives net.connect the loopback as numbers for localhost', async () => {
+    const port = await listen();
+    const hosts: unknown[] = [];
+    const real = net.Socket.prototype.connect;
+    vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+      // net.connect passes its normalized arguments ([options, callback]) on
+      const options = (Array.isArray(args[0]) ? args[0][0] : args[0]) as { host?: string };
+      hosts.push(options.host);
+      return (real as (...a: unknown[]) => net.Socket).apply(this, args);
+    });
+    const s = await connectWithRetries('localhost', port, 1, 0);
+    s.destroy();
+    expect(hosts).toEqual(['127.0.0.1']);
+  });
+
+  it('tries ::1 when 127.0.0.1 refuses, and names both addresses when neither answers', async () => {
+    const probe = createServer();
+    const port = await new Promise<number>((r) => probe.listen(0, '127.0.0.1', () => r((probe.address() as { port: number }).port)));
+    await new Promise<void>((r) => probe.close(() => r()));
+    const err = await connectWithRetries('localhost', port, 1, 0).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(new RegExp(`localhost:${port} after 1 attempts: .*127\\.0\\.0\\.1:${port}.*; .*::1`));
+  });
+
   it('still resolves other names', async () => {
     const port = await listen();
     const lookup = vi.spyOn(dns, 'lookup');
@@ -44,15 +68,12 @@ describe('connectWithRetries', () => {
   });
 });
 
-describe('loopbackLookup', () => {
-  const ask = (options: { all?: boolean; family?: number }) => new Promise<unknown>((resolve, reject) => {
-    loopbackLookup('localhost', options as never, ((err: Error | null, address: unknown, family?: number) => (err ? reject(err) : resolve(options.all ? address : { address, family }))) as never);
-  });
-  it('answers IPv4 first, both families when all are asked for, one family when told', async () => {
-    expect(await ask({})).toEqual({ address: '127.0.0.1', family: 4 });
-    expect(await ask({ all: true })).toEqual([{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }]);
-    expect(await ask({ all: true, family: 6 })).toEqual([{ address: '::1', family: 6 }]);
-    expect(await ask({ family: 6 })).toEqual({ address: '::1', family: 6 });
+describe('connectAddresses', () => {
+  it('answers the loopback for localhost, IPv4 first, and other hosts as given', () => {
+    expect(connectAddresses('localhost')).toEqual(['127.0.0.1', '::1']);
+    expect(connectAddresses('LOCALHOST.')).toEqual(['127.0.0.1', '::1']);
+    expect(connectAddresses('localhost.localdomain')).toEqual(['localhost.localdomain']);
+    expect(connectAddresses('127.0.0.1')).toEqual(['127.0.0.1']);
   });
   it('knows localhost by name only', () => {
     expect(isLocalhostName('localhost')).toBe(true);

@@ -14,6 +14,13 @@
  * start-up). Anything they do not handle is answered through MrdFile (h5wasm, loaded then), as
  * are waveforms and images: the same messages either way.
  *
+ * Once the worker has described a group with acquisitions (a file's only group as soon as it is
+ * open, before it is asked), it prepares them while the main thread parses its arguments,
+ * connects and sends the preamble: the chunk index is walked and the first WIRE_AHEAD
+ * batches are filled (`PreparedAcquisitions`), so the first acquisitions go out as soon as they
+ * are asked for instead of 20-30 ms later (the server's session waits for them to finish its
+ * preamble). Same batches, same order: only earlier.
+ *
  * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
  */
 import { parentPort } from 'node:worker_threads';
@@ -207,6 +214,17 @@ export class LocalInputSource implements InputSource {
   }
 }
 
+/** A batch of wire bytes filled by `directAcquisitionBatches`. */
+type WireBatch = { buf: ArrayBuffer; length: number; count: number };
+
+/** The acquisitions of `group` read ahead of their 'stream' request: the reader, its batches, those filled so far. */
+interface PreparedAcquisitions {
+  group: string;
+  batches: Generator<WireBatch>;
+  filled: WireBatch[];
+  readMs: number;
+}
+
 /** Worker side. */
 export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> {
   const port = parentPort!;
@@ -231,6 +249,39 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
     }
   });
   const post = (m: ToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer ?? []);
+  // a free buffer when one is large enough (the first-fit one, most recently returned first), else a new one
+  const take = (min: number): ArrayBuffer => {
+    for (let i = free.length - 1; i >= 0; i--) if (free[i]!.byteLength >= min) return free.splice(i, 1)[0]!;
+    return new ArrayBuffer(min);
+  };
+  let prepared: PreparedAcquisitions | null = null;
+  /**
+   * Reads `group`'s acquisitions ahead (see the file header) until WIRE_AHEAD batches are filled
+   * or a request comes in; leaves `prepared` null when mrd-core's direct reader does not apply
+   * or fails (the 'stream' request then takes the usual way and reports any error).
+   */
+  const prepare = async (group: string): Promise<void> => {
+    if (!native) return;
+    try {
+      const t0 = performance.now();
+      const wire = await native.acquisitionWireReader(group);
+      if (!wire) return;
+      const p: PreparedAcquisitions = { group, batches: directAcquisitionBatches(wire, take), filled: [], readMs: performance.now() - t0 };
+      prepared = p;
+      while (p.filled.length < WIRE_AHEAD && requests.length === 0) {
+        // (a turn of the event loop between batches lets a request in)
+        await new Promise<void>((r) => setImmediate(r));
+        if (requests.length > 0) break;
+        const t1 = performance.now();
+        const b = p.batches.next();
+        p.readMs += performance.now() - t1;
+        if (b.done) break;
+        p.filled.push(b.value);
+      }
+    } catch {
+      prepared = null;
+    }
+  };
   // mrd-core's own decoders where they apply; MrdFile (h5wasm) opened on first need otherwise
   let native: NativeMrdIndex | null = null;
   const h5: { opening: Promise<MrdFile> | null } = { opening: null };
@@ -243,6 +294,22 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
     port.close();
     return;
   }
+  // A file of one group (the usual input): described and its acquisitions prepared before the
+  // main thread asks (it is still parsing its arguments when the worker is up first); the
+  // answers are the same as asked for later.
+  let described: { group: string; info: GroupInfo } | null = null;
+  const only = native?.groups();
+  if (native && only?.length === 1 && requests.length === 0) {
+    try {
+      const info = await describeGroupNative(native, only[0]!);
+      if (info) {
+        described = { group: only[0]!, info };
+        if (info.members.includes('data') && requests.length === 0) await prepare(only[0]!);
+      }
+    } catch {
+      described = null; // asked again when the main thread asks, which reports any error
+    }
+  }
   try {
     for (;;) {
       while (requests.length === 0) await new Promise<void>((r) => (wakeRequest = r));
@@ -250,28 +317,44 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
       if (req.t === 'close') break;
       try {
         if (req.t === 'describe') {
-          const info = (native && (await describeGroupNative(native, req.group))) || describeGroup(await hdf5File(), req.group);
+          const early = described?.group === req.group ? described.info : null;
+          const info = early ?? ((native && (await describeGroupNative(native, req.group))) || describeGroup(await hdf5File(), req.group));
           post({ t: 'described', info, hdf5: h5runtimeLoaded() });
+          // (acquisitions prepared before the request are kept)
+          if ((prepared as PreparedAcquisitions | null)?.group !== req.group) {
+            prepared = null;
+            if (info.members.includes('data')) await prepare(req.group);
+          }
         } else if (req.t === 'stream') {
-          let wire: AcquisitionWireReader | null = null;
-          if (req.kind === 'acquisitions') wire = (native && (await native.acquisitionWireReader(req.group))) || (await (await hdf5File()).acquisitionWireReader(req.group));
-          credits = wire ? WIRE_AHEAD : AHEAD;
-          // a free buffer when one is large enough (the first-fit one, most recently returned first), else a new one
-          const take = (min: number): ArrayBuffer => {
-            for (let i = free.length - 1; i >= 0; i--) if (free[i]!.byteLength >= min) return free.splice(i, 1)[0]!;
-            return new ArrayBuffer(min);
-          };
           const timing: InputTiming = { readMs: 0, encodeMs: 0 };
-          if (wire) {
-            const batches = directAcquisitionBatches(wire, take);
+          // (acquisitions read ahead wait for their request when waveforms are sent first)
+          const ahead = prepared as PreparedAcquisitions | null; // (set by prepare(), which TypeScript does not follow)
+          const ready = req.kind === 'acquisitions' && ahead?.group === req.group ? ahead : null;
+          if (req.kind === 'acquisitions') prepared = null;
+          let batches: Generator<WireBatch> | null = null;
+          const filled: WireBatch[] = [];
+          if (ready) {
+            batches = ready.batches;
+            filled.push(...ready.filled);
+            timing.readMs += ready.readMs;
+          } else if (req.kind === 'acquisitions') {
+            const wire = (native && (await native.acquisitionWireReader(req.group))) || (await (await hdf5File()).acquisitionWireReader(req.group));
+            if (wire) batches = directAcquisitionBatches(wire, take);
+          }
+          credits = batches ? WIRE_AHEAD : AHEAD;
+          if (batches) {
             for (;;) {
               while (credits <= 0) await new Promise<void>((r) => (wake = r));
-              const t0 = performance.now();
-              const b = batches.next();
-              timing.readMs += performance.now() - t0;
-              if (b.done) break;
+              let b = filled.shift();
+              if (!b) {
+                const t0 = performance.now();
+                const next = batches.next();
+                timing.readMs += performance.now() - t0;
+                if (next.done) break;
+                b = next.value;
+              }
               credits--;
-              post({ t: 'chunk', buf: b.value.buf, length: b.value.length, count: b.value.count }, [b.value.buf]);
+              post({ t: 'chunk', buf: b.buf, length: b.length, count: b.count }, [b.buf]);
             }
             post({ t: 'end', timing, hdf5: h5runtimeLoaded() });
             continue;

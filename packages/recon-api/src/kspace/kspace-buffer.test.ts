@@ -93,6 +93,66 @@ describe('KspaceAssembler (readouts placed as they arrive)', () => {
     }
   });
 
+  it('places 8-byte aligned samples (moved as 64-bit words) bit for bit as the reference, signalling NaNs included, and unaligned ones alike', () => {
+    const ny = 4, nx = 6, channels = 3;
+    let s = 99;
+    // every float32 pattern but signalling NaNs (0x7f800001-0x7fbfffff and negative twins), and some quiet NaNs
+    let signalling = false;
+    const bits = () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      if (s % 11 === 0) return 0xffc00001;
+      if (s % 7 === 0) return signalling ? 0x7fa00000 | (s & 0xfffff) : 0x7fc00000 | (s & 0xfffff);
+      return s;
+    };
+    // the same readouts twice: payload at byte offset 8 (aligned) and 4 (not)
+    const readouts = (offset: number): Acquisition[] => {
+      s = 99;
+      return [[0, 6], [3, 4], [1, 6], [3, 6]].map(([lin, ns], k) => {
+        const a = acq(lin!, 0, 1, [[0, 0]], k);
+        a.head.active_channels = channels;
+        a.head.number_of_samples = ns!;
+        const raw = new Uint32Array(2 * channels * ns! + offset / 4);
+        for (let i = offset / 4; i < raw.length; i++) raw[i] = bits();
+        a.data = new Float32Array(raw.buffer, offset, 2 * channels * ns!);
+        return a;
+      });
+    };
+    const place = (rs: Acquisition[]) => {
+      const a = new KspaceAssembler(ny, nx);
+      for (const r of rs) a.add(r);
+      const k = a.finish();
+      return new Uint32Array(k.data.buffer, k.data.byteOffset, k.data.length);
+    };
+    const aligned = readouts(8);
+    const got = place(aligned);
+    expect(Array.from(place(readouts(4)))).toEqual(Array.from(got));
+    // as the reference: row ny-1-lin, sample s at x = ns-1-s, the last readout of a line wins, zero elsewhere
+    const want = new Uint32Array(2 * channels * ny * nx);
+    for (const r of aligned) {
+      const ns = r.head.number_of_samples;
+      const src = new Uint32Array(r.data.buffer, r.data.byteOffset, r.data.length);
+      const y = ny - 1 - r.head.idx.kspace_encode_step_1;
+      for (let c = 0; c < channels; c++) {
+        for (let x = 0; x < nx; x++) want.fill(0, 2 * ((c * ny + y) * nx + x), 2 * ((c * ny + y) * nx + x) + 2);
+        for (let q = 0; q < ns; q++) {
+          const d = 2 * ((c * ny + y) * nx + (ns - 1 - q));
+          want[d] = src[2 * (c * ns + q)]!;
+          want[d + 1] = src[2 * (c * ns + q) + 1]!;
+        }
+      }
+    }
+    expect(Array.from(got)).toEqual(Array.from(want));
+    // signalling NaNs: kept as they are where samples move as 64-bit words (numpy copies bytes;
+    // a float32 load and store may set their quiet bit)
+    signalling = true;
+    const withSignalling = readouts(8);
+    const got2 = place(withSignalling);
+    const raw = withSignalling.map((r) => new Uint32Array(r.data.buffer, r.data.byteOffset, r.data.length));
+    expect(raw.some((b) => b.some((v) => (v & 0x7fc00000) === 0x7f800000 && (v & 0x7fffff) !== 0))).toBe(true);
+    const y0 = ny - 1 - withSignalling[0]!.head.idx.kspace_encode_step_1; // lin 0, full readout, never overwritten
+    for (let q = 0; q < 6; q++) expect(got2[2 * (y0 * nx + (6 - 1 - q))]).toBe(raw[0]![2 * q]);
+  });
+
   it('released storage serves the thread\'s next assembler (the next session), with the same k-space as fresh memory', () => {
     const first = new KspaceAssembler(6, 5);
     for (const r of group(1, 40, 6, 5)) first.add(r); // a previous session's values stay in the storage

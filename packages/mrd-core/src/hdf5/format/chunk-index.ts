@@ -15,7 +15,7 @@
  * cost of a checkpoint is one node per level whatever the dataset size. Sibling pointers are left
  * undefined: HDF5 lookups, iteration (1.10+) and insertion never need them.
  */
-import { ByteReader, ByteWriter, UNDEF_ADDR } from './bytes.js';
+import { ByteWriter, UNDEF_ADDR } from './bytes.js';
 import { btreeNodeSize, encodeBtreeNode, readBtreeNode } from './symbol-table.js';
 import type { ReadAt } from './object-header.js';
 
@@ -44,12 +44,29 @@ export function encodeChunkKey(k: ChunkKey): Uint8Array {
   return w.toBytes();
 }
 
+/** Little-endian uint32 of `b` at `at` (bounds checked by the caller). */
+function u32At(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+}
+
+/**
+ * A chunk key from its raw bytes, as ByteReader would read them (u32 size, u32 filter mask, a u64
+ * offset per dimension; all-ones is UNDEF_ADDR), without a reader and a DataView per key: a chunk
+ * index holds one key per chunk (15 000 for a 2 GB acquisition dataset of one row per chunk).
+ */
 export function decodeChunkKey(raw: Uint8Array, ndims: number, what: string): ChunkKey {
-  const r = new ByteReader(raw, 0, what);
-  const nbytes = r.u32();
-  const filterMask = r.u32();
+  const size = chunkKeySize(ndims);
+  if (raw.length < size) throw new Error(`${what}: truncated (need ${size} bytes at 0 of ${raw.length})`);
+  const nbytes = u32At(raw, 0);
+  const filterMask = u32At(raw, 4);
   const offsets: number[] = [];
-  for (let i = 0; i < ndims; i++) offsets.push(r.u64());
+  for (let i = 0, at = 8; i < ndims; i++, at += 8) {
+    const lo = u32At(raw, at);
+    const hi = u32At(raw, at + 4);
+    if (lo === 0xffffffff && hi === 0xffffffff) offsets.push(UNDEF_ADDR);
+    else if (hi >= 0x200000) throw new Error(`${what}: 64-bit value beyond 2^53 at ${at}`);
+    else offsets.push(hi * 0x100000000 + lo);
+  }
   return { nbytes, filterMask, offsets };
 }
 

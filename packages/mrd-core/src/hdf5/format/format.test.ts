@@ -146,6 +146,33 @@ describe('global heap collections', () => {
   });
 });
 
+describe('chunk keys', () => {
+  it('decode as ByteReader reads them: sizes, masks, offsets up to 2^53, all-ones as UNDEF_ADDR', () => {
+    for (const k of [
+      { nbytes: 0, filterMask: 0, offsets: [0, 0] },
+      { nbytes: 0xffffffff, filterMask: 0x80000001, offsets: [2 ** 53 - 1, 0x1_0000_0001] },
+      { nbytes: 524288, filterMask: 0, offsets: [14847, 0, 3] },
+    ] satisfies ChunkKey[]) {
+      const raw = encodeChunkKey(k);
+      expect(decodeChunkKey(raw, k.offsets.length, 't')).toEqual(k);
+      const r = new ByteReader(raw, 0, 't');
+      expect({ nbytes: r.u32(), filterMask: r.u32(), offsets: k.offsets.map(() => r.u64()) }).toEqual(k);
+      // a view into a larger buffer (keys are views into their node's bytes)
+      const inNode = new Uint8Array(raw.length + 11);
+      inNode.set(raw, 5);
+      expect(decodeChunkKey(inNode.subarray(5, 5 + raw.length), k.offsets.length, 't')).toEqual(k);
+    }
+    const undef = new Uint8Array(24).fill(0xff);
+    expect(decodeChunkKey(undef, 2, 't').offsets).toEqual([UNDEF_ADDR, UNDEF_ADDR]);
+  });
+  it('report offsets beyond 2^53 and truncated keys, naming the file', () => {
+    const big = encodeChunkKey({ nbytes: 1, filterMask: 0, offsets: [0, 0] });
+    big[8 + 8 + 6] = 0x20; // second offset: hi word 0x200000
+    expect(() => decodeChunkKey(big, 2, 'f.h5')).toThrow(/f\.h5: 64-bit value beyond 2\^53/);
+    expect(() => decodeChunkKey(big.subarray(0, 20), 2, 'f.h5')).toThrow(/f\.h5: truncated/);
+  });
+});
+
 describe('chunk index spine', () => {
   it('grows level by level and keeps every chunk reachable in key order', async () => {
     const file = new Uint8Array(64 << 20);
