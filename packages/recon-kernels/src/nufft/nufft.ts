@@ -326,23 +326,30 @@ export class Nufft {
 
   /**
    * Image of gridded planes (from gridAdd): centred inverse FFT, crop, scaling and apodization as
-   * sigpy.nufft_adjoint. `out` is [coil][ny][nx] complex interleaved.
+   * sigpy.nufft_adjoint. `out` is [coil][ny][nx] complex interleaved. With `addTo` (same layout)
+   * the image is also added to it in the same pass (the same float32 values as a separate
+   * `addTo[i] += out[i]` loop; one pass over memory less: a running sum of images).
    */
-  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx)): Float32Array {
+  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx), addTo: Float32Array | null = null): Float32Array {
     const plane = 2 * this.osy * this.osx;
+    if (addTo !== null && addTo.length < 2 * ncoils * this.ny * this.nx) throw new Error('NUFFT: image sum too small');
     for (let c = 0; c < ncoils; c++) {
       const base = this.heapBlocks().g;
       const h = this.fft.heapF32();
       const src = grid.subarray(c * plane, (c + 1) * plane);
       if (src instanceof Float32Array) h.set(src, base);
       else for (let i = 0; i < plane; i++) h[base + i] = src[i];
-      this.heapGridToImage(out, 2 * c * this.ny * this.nx);
+      this.heapGridToImage(out, 2 * c * this.ny * this.nx, addTo);
     }
     return out;
   }
 
-  /** Inverse-transforms the grid block in the heap into out[off..] (one coil). */
-  private heapGridToImage(out: Float32Array, off: number): void {
+  /**
+   * Inverse-transforms the grid block in the heap into out[off..] (one coil); with `addTo`, each
+   * value written (rounded to float32) is also added to addTo[same index] (float32), as a later
+   * `addTo[i] += out[i]` pass would, in the same pass.
+   */
+  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null): void {
     const { osy, osx, ny, nx } = this;
     const { g, cb } = this.heapBlocks();
     this.fft.transformLinesInHeap(g << 2, osy, osx, true);
@@ -366,11 +373,23 @@ export class Nufft {
       const y = (((i - hy) % osy) + osy) % osy;
       const ai = apodY[i] * scale;
       let o = off + 2 * i * nx;
-      for (let j = 0; j < nx; j++, o += 2) {
-        const s = cb + 2 * (osy * j + y);
-        const a = ai * apodX[j];
-        out[o] = h2[s] * a;
-        out[o + 1] = h2[s + 1] * a;
+      if (addTo === null) {
+        for (let j = 0; j < nx; j++, o += 2) {
+          const s = cb + 2 * (osy * j + y);
+          const a = ai * apodX[j];
+          out[o] = h2[s] * a;
+          out[o + 1] = h2[s + 1] * a;
+        }
+      } else {
+        for (let j = 0; j < nx; j++, o += 2) {
+          const s = cb + 2 * (osy * j + y);
+          const a = ai * apodX[j];
+          const re = Math.fround(h2[s] * a), im = Math.fround(h2[s + 1] * a);
+          out[o] = re;
+          out[o + 1] = im;
+          addTo[o] += re;
+          addTo[o + 1] += im;
+        }
       }
     }
   }

@@ -71,8 +71,7 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void
   if (data !== null) plan.gridAdd(data.subarray(2 * c0 * count, 2 * c1 * count), n, g, task.p0, count, 1);
   if (block !== null) {
     const b = block.subarray(c0 * ip, c1 * ip);
-    plan.imageFromGrid(g, n, b);
-    for (let i = 0; i < s.length; i++) s[i] += b[i];
+    plan.imageFromGrid(g, n, b, s); // b, and s += b in the same pass
   }
   if (task.partial) {
     const f = frame.subarray(c0 * ip, c1 * ip);
