@@ -44,6 +44,9 @@ export interface NufftTables {
   rowOff: Int32Array; col: Int32Array; wy: Float32Array; wx: Float32Array; wide: Uint8Array; apodY: Float64Array; apodX: Float64Array;
 }
 
+/** Lines per wasm transposing copy in imageFromGrid (their cache lines stay in L1; 8 measured fastest of 8, 16, 32). */
+const GATHER_LINES = 8;
+
 /** Largest number of taps along one axis (width + 1 when a point sits exactly on the kernel edge). */
 function maxTaps(width: number): number {
   return Math.floor(width) + 1;
@@ -356,16 +359,36 @@ export class Nufft {
     const h = this.fft.heapF32();
     const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
     // gather the kept columns into contiguous lines [j][y]
-    for (let j = 0; j < nx; j++) {
-      const x = (((j - hx) % osx) + osx) % osx;
-      let s = g + 2 * x;
-      let d = cb + 2 * osy * j;
-      for (let y = 0; y < osy; y++, s += 2 * osx, d += 2) {
-        h[d] = h[s];
-        h[d + 1] = h[s + 1];
+    const kernel = this.fft.kernel;
+    if (kernel !== null && nx <= osx) {
+      // two runs of neighbouring columns (x = osx - hx .. osx - 1, then 0 .. nx - hx - 1), moved
+      // by the kernel's wasm transpose (8-byte moves: the same values) in blocks of lines
+      for (const [x0, j0, w] of [[osx - hx, 0, hx], [0, hx, nx - hx]]) {
+        for (let i = 0; i < w; i += GATHER_LINES) {
+          kernel.transposeIn(4 * (g + 2 * (x0 + i)), osy, 8 * osx, 4 * (cb + 2 * osy * (j0 + i)), Math.min(GATHER_LINES, w - i));
+        }
+      }
+    } else {
+      for (let j = 0; j < nx; j++) {
+        const x = (((j - hx) % osx) + osx) % osx;
+        let s = g + 2 * x;
+        let d = cb + 2 * osy * j;
+        for (let y = 0; y < osy; y++, s += 2 * osx, d += 2) {
+          h[d] = h[s];
+          h[d + 1] = h[s + 1];
+        }
       }
     }
     this.fft.transformLinesInHeap(cb << 2, nx, osy, true);
+    // the kept rows are read along j: with the kernel, the lines [j][y] are first transposed back
+    // into [y][j] in the grid block (free once gathered), so that the reads below are contiguous
+    let rowBase = cb, rowStep = 2 * osy, colStep = 2;
+    if (kernel !== null && nx <= osx) {
+      for (let j = 0; j < nx; j += GATHER_LINES) {
+        kernel.transposeOut(4 * (cb + 2 * osy * j), osy, 8 * nx, 4 * (g + 2 * j), Math.min(GATHER_LINES, nx - j));
+      }
+      rowBase = g; rowStep = 2; colStep = 2 * nx;
+    }
     const h2 = this.fft.heapF32();
     const scale = 1 / (Math.sqrt(ny * nx) * this.width * this.width);
     const { apodY, apodX } = this;
@@ -373,16 +396,15 @@ export class Nufft {
       const y = (((i - hy) % osy) + osy) % osy;
       const ai = apodY[i] * scale;
       let o = off + 2 * i * nx;
+      let s = rowBase + colStep * y;
       if (addTo === null) {
-        for (let j = 0; j < nx; j++, o += 2) {
-          const s = cb + 2 * (osy * j + y);
+        for (let j = 0; j < nx; j++, o += 2, s += rowStep) {
           const a = ai * apodX[j];
           out[o] = h2[s] * a;
           out[o + 1] = h2[s + 1] * a;
         }
       } else {
-        for (let j = 0; j < nx; j++, o += 2) {
-          const s = cb + 2 * (osy * j + y);
+        for (let j = 0; j < nx; j++, o += 2, s += rowStep) {
           const a = ai * apodX[j];
           const re = Math.fround(h2[s] * a), im = Math.fround(h2[s + 1] * a);
           out[o] = re;
