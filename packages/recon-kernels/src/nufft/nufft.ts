@@ -12,7 +12,8 @@
  *
  * Speed: the interpolation taps (wrapped indices and separable weights) are computed once per
  * trajectory when the plan is made; the oversampled grid lives in the FFT engine's WebAssembly
- * heap, so transforms run in place (rows first, then only the columns the crop keeps). The
+ * heap, so transforms run in place (rows first, then only the columns the crop keeps, gathered
+ * and read back by the FFT kernel's wasm transposes when it is there). The
  * centring shifts are folded into the tap indices (the grid is stored ifftshift-ed).
  */
 import { getFftEngine, type FftEngine } from '../fft/index.js';
@@ -382,12 +383,12 @@ export class Nufft {
     this.fft.transformLinesInHeap(cb << 2, nx, osy, true);
     // the kept rows are read along j: with the kernel, the lines [j][y] are first transposed back
     // into [y][j] in the grid block (free once gathered), so that the reads below are contiguous
-    let rowBase = cb, rowStep = 2 * osy, colStep = 2;
+    let base = cb, jStep = 2 * osy, yStep = 2; // float index of (y, j): base + y * yStep + j * jStep
     if (kernel !== null && nx <= osx) {
       for (let j = 0; j < nx; j += GATHER_LINES) {
         kernel.transposeOut(4 * (cb + 2 * osy * j), osy, 8 * nx, 4 * (g + 2 * j), Math.min(GATHER_LINES, nx - j));
       }
-      rowBase = g; rowStep = 2; colStep = 2 * nx;
+      base = g; jStep = 2; yStep = 2 * nx;
     }
     const h2 = this.fft.heapF32();
     const scale = 1 / (Math.sqrt(ny * nx) * this.width * this.width);
@@ -396,9 +397,9 @@ export class Nufft {
       const y = (((i - hy) % osy) + osy) % osy;
       const ai = apodY[i] * scale;
       let o = off + 2 * i * nx;
-      let s = rowBase + colStep * y;
+      let s = base + yStep * y;
       if (addTo === null) {
-        for (let j = 0; j < nx; j++, o += 2, s += rowStep) {
+        for (let j = 0; j < nx; j++, o += 2, s += jStep) {
           const a = ai * apodX[j];
           out[o] = h2[s] * a;
           out[o + 1] = h2[s + 1] * a;
@@ -406,14 +407,14 @@ export class Nufft {
       } else {
         // two pixels a step (the loop's own overhead is a large part of its time)
         let j = 0;
-        for (; j + 1 < nx; j += 2, o += 4, s += 2 * rowStep) {
+        for (; j + 1 < nx; j += 2, o += 4, s += 2 * jStep) {
           const a = ai * apodX[j], b = ai * apodX[j + 1];
           const r0 = Math.fround(h2[s] * a), i0 = Math.fround(h2[s + 1] * a);
-          const r1 = Math.fround(h2[s + rowStep] * b), i1 = Math.fround(h2[s + rowStep + 1] * b);
+          const r1 = Math.fround(h2[s + jStep] * b), i1 = Math.fround(h2[s + jStep + 1] * b);
           out[o] = r0; out[o + 1] = i0; out[o + 2] = r1; out[o + 3] = i1;
           addTo[o] += r0; addTo[o + 1] += i0; addTo[o + 2] += r1; addTo[o + 3] += i1;
         }
-        for (; j < nx; j++, o += 2, s += rowStep) {
+        for (; j < nx; j++, o += 2, s += jStep) {
           const a = ai * apodX[j];
           const re = Math.fround(h2[s] * a), im = Math.fround(h2[s + 1] * a);
           out[o] = re;
