@@ -298,15 +298,20 @@ export class Nufft {
       const b = p * 5;
       const c0 = 2 * col[b], c1 = 2 * col[b + 1], c2 = 2 * col[b + 2], c3 = 2 * col[b + 3];
       const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
-      for (let t = 0; t < 4; t++) {
-        const w = wy[b + t];
-        const r = gOff + 2 * rowOff[b + t];
-        const wr = w * re, wi = w * im;
-        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi;
-        g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
-        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi;
-        g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
-      }
+      // the 4 rows written out (the row loop's overhead was ~15 % of the gridding); per row and
+      // tap the same products in the same order as the loop
+      let w = wy[b], r = gOff + 2 * rowOff[b], wr = w * re, wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+      w = wy[b + 1]; r = gOff + 2 * rowOff[b + 1]; wr = w * re; wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+      w = wy[b + 2]; r = gOff + 2 * rowOff[b + 2]; wr = w * re; wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+      w = wy[b + 3]; r = gOff + 2 * rowOff[b + 3]; wr = w * re; wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
       if (wide[p] !== 0) {
         // the 5th column for rows 0..3, then the 5th row for all 5 columns
         const c4 = 2 * col[b + 4], x4 = wx[b + 4];
