@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { int16Percentiles } from './percentile.js';
+import { int16Percentiles, percentilesFromCounts } from './percentile.js';
 
 describe('int16 percentiles (numpy.percentile, linear)', () => {
   it('matches numpy on small arrays', () => {
@@ -25,5 +25,15 @@ describe('int16 percentiles (numpy.percentile, linear)', () => {
     const d = Int16Array.from([32767, -32768, 0, 1, 32767]);
     expect(int16Percentiles(d, [0, 50, 100])).toEqual([-32768, 1, 32767]);
     expect(int16Percentiles(new Int16Array(7).fill(-5), [1, 99])).toEqual([-5, -5]);
+  });
+  it('percentilesFromCounts over a wider histogram [0, maxVal] gives int16Percentiles', () => {
+    let s = 11;
+    for (const len of [1, 2, 5, 4096, 65536]) {
+      const d = Int16Array.from({ length: len }, () => { s = (s * 1103515245 + 12345) % 2147483648; return 17 + (s % 3000); });
+      const counts = new Uint32Array(4096);
+      for (const v of d) counts[v]++;
+      const qs = [0, 1, 37.5, 50, 99, 100];
+      expect(percentilesFromCounts(counts, 0, len, qs)).toEqual(int16Percentiles(d, qs));
+    }
   });
 });

@@ -15,6 +15,16 @@ export function int16Percentiles(data: Int16Array, qs: readonly number[]): numbe
   }
   const counts = new Uint32Array(hi - lo + 1);
   for (let i = 0; i < n; i++) counts[data[i] - lo]++;
+  return percentilesFromCounts(counts, lo, n, qs);
+}
+
+/**
+ * The same percentiles from a histogram already counted: counts[v - lo] values equal to v, n in
+ * all (a frame path that counts while it writes the int16 data).
+ */
+export function percentilesFromCounts(counts: Uint32Array, lo: number, n: number, qs: readonly number[]): number[] {
+  if (n === 0) return qs.map(() => NaN);
+  const hi = lo + counts.length - 1;
   // k-th smallest value (0-based) by walking the histogram
   const kth = (k: number): number => {
     let acc = 0;

@@ -76,7 +76,7 @@ import {
 import { ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
-import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEven } from '@mrd-tools/recon-kernels/image';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEvenFast } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath, loadRtSpiralVsConfig } from './config.js';
@@ -84,7 +84,7 @@ import {
   findMetafile, prepareSpiralTrajectory, readSpiralMetafile, sequenceHash,
 } from './metafile.js';
 import { firstReadoutTrajectory, loadConfiguredGirf, spiralHeader } from './session-setup.js';
-import { int16Percentiles } from './percentile.js';
+import { int16Percentiles, percentilesFromCounts } from './percentile.js';
 import { RawRecorder } from './raw-recorder.js';
 
 class SimpleNufft1ArmError extends Error {
@@ -194,16 +194,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.number_of_samples} samples; the metafile ${meta.path} needs pre_discard ${preDiscard} + ${S}`);
       }
       // samples after pre_discard, density compensated
-      const ns = head.number_of_samples;
-      const d = win!.armData;
-      const w = traj.w;
-      for (let c = 0; c < ncoils; c++) {
-        const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
-        for (let s = 0; s < S; s++) {
-          d[dst + 2 * s] = acq.data[src + 2 * s] * w[s];
-          d[dst + 2 * s + 1] = acq.data[src + 2 * s + 1] * w[s];
-        }
-      }
+      densityCompensatedArm(acq.data, head.number_of_samples, preDiscard, traj.w, ncoils, S, win!.armData);
       blockArms++;
       // gridded; when the block is complete, its image joins the sum
       await win!.addArm(armCounter * S, blockArms === windowShift);
@@ -312,8 +303,15 @@ interface FrameImage {
 class FrameBuffers {
   /** on shared memory: written by the frame threads */
   readonly combined: Float32Array;
+  private histogram: Uint32Array | null = null;
   constructor(msize: number) {
     this.combined = sharedFloat32(msize * msize);
+  }
+
+  /** The int16 histogram over [0, maxVal] (not cleared). */
+  counts(maxVal: number): Uint32Array {
+    if (this.histogram === null || this.histogram.length !== maxVal + 1) this.histogram = new Uint32Array(maxVal + 1);
+    return this.histogram;
   }
 }
 
@@ -326,6 +324,21 @@ function flipToImage(plane: Float32Array | Float64Array, msize: number, complex:
     for (let b = 0; b < msize; b++) for (let k = 0; k < e; k++) out[e * (b * msize + x) + k] = plane[e * (srcRow * msize + b) + k];
   }
   return out;
+}
+
+/**
+ * The samples after pre_discard of each coil times the density weights, into out [coil][S]
+ * complex (a small function of its own: the optimiser compiles its loop, which inside the
+ * session's long async loop ran several times slower).
+ */
+function densityCompensatedArm(data: Float32Array, ns: number, preDiscard: number, w: ArrayLike<number>, ncoils: number, S: number, out: Float32Array): void {
+  for (let c = 0; c < ncoils; c++) {
+    const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
+    for (let s = 0; s < S; s++) {
+      out[dst + 2 * s] = data[src + 2 * s] * w[s];
+      out[dst + 2 * s + 1] = data[src + 2 * s + 1] * w[s];
+    }
+  }
 }
 
 /** A copy of `a` on a SharedArrayBuffer. */
@@ -346,11 +359,20 @@ async function magnitudeFrame(
   for (let i = 0; i < npix; i++) if (mag[i] > max) max = mag[i];
   const dscale = maxVal / max;
   const data = new Int16Array(npix); // (the message keeps it: a new one per frame)
+  // the histogram of the window's percentiles is counted in the same pass (values in [0, maxVal]:
+  // magnitudes scaled by maxVal / max; anything else, e.g. a frame of zeros, counts the usual way)
+  const counts = buffers.counts(maxVal);
+  counts.fill(0);
+  let outside = false;
   for (let a = 0; a < msize; a++) {
     const src = (msize - 1 - a) * msize;
-    for (let b = 0, o = a; b < msize; b++, o += msize) data[o] = roundHalfEven(mag[src + b] * dscale);
+    for (let b = 0, o = a; b < msize; b++, o += msize) {
+      const v = (data[o] = roundHalfEvenFast(mag[src + b] * dscale));
+      if (v >= 0 && v <= maxVal) counts[v]++;
+      else outside = true;
+    }
   }
-  const [p1, p99] = int16Percentiles(data, [1, 99]);
+  const [p1, p99] = outside ? int16Percentiles(data, [1, 99]) : percentilesFromCounts(counts, 0, npix, [1, 99]);
   return {
     data, dataType: DataType.SHORT,
     windowCenter: formatPythonFloat(Math.floor((p99 + p1) / 2)),

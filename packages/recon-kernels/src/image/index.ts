@@ -3,5 +3,5 @@
 export { centredCropRange, cropCentre, pythonSlice } from './crop.js';
 export { medianFilter, reflectIndex } from './median-filter.js';
 export {
-  DEFAULT_BITS_STORED, invertInt16, maxValueForBitsStored, normaliseToInt16, roundHalfEven,
+  DEFAULT_BITS_STORED, invertInt16, maxValueForBitsStored, normaliseToInt16, roundHalfEven, roundHalfEvenFast,
 } from './normalise.js';

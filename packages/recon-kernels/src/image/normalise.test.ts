@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { invertInt16, maxValueForBitsStored, normaliseToInt16, roundHalfEven } from './normalise.js';
+import { invertInt16, maxValueForBitsStored, normaliseToInt16, roundHalfEven, roundHalfEvenFast } from './normalise.js';
 
 describe('normalisation and inversion (numpy semantics)', () => {
+  it('roundHalfEvenFast is roundHalfEven: every half and quarter up to 2^16, near-halves, large, negative, NaN', () => {
+    const xs: number[] = [];
+    for (let k = 0; k <= 4 * 65536; k++) xs.push(k / 4);
+    for (let k = 0; k < 1000; k++) {
+      const h = k + 0.5;
+      xs.push(h - 2 ** -40, h + 2 ** -40, Math.fround(h * 1.0000001), (k * 4095) / 1000);
+    }
+    xs.push(2 ** 51 - 0.5, 2 ** 51, 2 ** 51 + 1, 2 ** 52 + 1, 1e300, Infinity, -0.5, -1.5, -2.5, -1e6 - 0.5, -0, 0, NaN);
+    for (const x of xs) expect(Object.is(roundHalfEvenFast(x), roundHalfEven(x)) || (Number.isNaN(x) && Number.isNaN(roundHalfEvenFast(x))), String(x)).toBe(true);
+  });
   it('rounds half to even as np.around', () => {
     expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4999, 2.5001].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, -2, 2, 3]);
   });

@@ -187,6 +187,37 @@ describe('Nufft vs direct non-uniform DFT', () => {
     tail.dispose();
   });
 
+  it("imageFromGrid's wasm transposes (gather of the kept columns, kept rows read back) give the JS loops' bits; addTo adds the same float32 values as a separate pass", async () => {
+    const fft = await getFftEngine();
+    expect(fft.kernel).not.toBeNull();
+    // the same engine without its kernel: the JS gather and the strided reads
+    const noKernel = new Proxy(fft, {
+      get: (t, k) => {
+        if (k === 'kernel') return null;
+        const v = Reflect.get(t, k) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+    for (const [ny, nx, os] of [[256, 256, 1.25], [15, 20, 1.25], [7, 9, 2], [24, 24, 1]] as const) {
+      const { coord, data } = randomProblem(ny * 31 + nx, 400, ny, nx);
+      const a = Nufft.withEngine(fft, coord, [ny, nx], { oversampling: os });
+      const b = Nufft.withEngine(noKernel, coord, [ny, nx], { oversampling: os });
+      const grid = new Float32Array(2 * 2 * a.gridSize);
+      a.gridAdd(Float32Array.from([...data, ...data.map((v) => 0.5 * v)]), 2, grid);
+      const viaKernel = a.imageFromGrid(grid, 2);
+      const viaJs = b.imageFromGrid(grid, 2);
+      expect(Buffer.from(viaKernel.buffer).equals(Buffer.from(viaJs.buffer))).toBe(true);
+      const sum = Float32Array.from(viaJs, (v, i) => (i % 7) - 3 + v / 3);
+      const expected = Float32Array.from(sum);
+      for (let i = 0; i < expected.length; i++) expected[i] += viaJs[i];
+      const again = a.imageFromGrid(grid, 2, undefined, sum);
+      expect(Buffer.from(again.buffer).equals(Buffer.from(viaJs.buffer))).toBe(true);
+      expect(Buffer.from(sum.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+      a.dispose();
+      b.dispose();
+    }
+  });
+
   it('the float32 width-4 fast paths (gridding, forward interpolation) agree with the general path and the DFT, including points on a kernel edge', async () => {
     const { coord, data } = randomProblem(13, 400, 32, 32);
     // some points exactly on integer grid positions after scaling (5 taps): c * 40/32 integer

@@ -5,7 +5,7 @@ import { backgroundNiceIncrement, closeReconPools, ReconPool, reconPool } from '
 import { coilMapsPool, inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
 import { heldPool } from '../../testing/index.js';
 import {
-  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, rootSumOfSquares, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
+  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, combineWithMapsRange, inatiCoilMaps, rootSumOfSquares, rootSumOfSquaresRange, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
 
 /** Synthetic coil images: a disc object times smooth complex Gaussian sensitivities. */
@@ -44,6 +44,31 @@ describe('coil combination', () => {
 
   it('root sum of squares', () => {
     expect([...rootSumOfSquares([3, 4, 0, 1, 0, 0, 2, 2], 2, 2)]).toEqual([5, 3]);
+  });
+
+  it('the range kernels (two pixels a step) give the per-pixel formula bit for bit, on odd and even ranges', () => {
+    const ncoils = 3, npix = 37;
+    let st = 3;
+    const r = () => (st = (st * 16807) % 2147483647) / 2147483647 - 0.5;
+    const images = Float32Array.from({ length: 2 * ncoils * npix }, r);
+    const maps = Float64Array.from({ length: 2 * ncoils * npix }, r);
+    for (const [p0, p1] of [[0, npix], [1, 36], [5, 6], [4, 4], [2, 9]]) {
+      const a = new Float32Array(npix), b = new Float32Array(npix);
+      rootSumOfSquaresRange(images, ncoils, npix, a, p0, p1);
+      combineWithMapsRange(images, maps, ncoils, npix, b, p0, p1);
+      for (let i = 0; i < npix; i++) {
+        let s = 0, re = 0, im = 0;
+        for (let c = 0; c < ncoils; c++) {
+          const k = 2 * (c * npix + i), x = images[k], y = images[k + 1], mr = maps[k], mi = -maps[k + 1];
+          s += x * x + y * y;
+          re += x * mr - y * mi;
+          im += x * mi + y * mr;
+        }
+        const inside = i >= p0 && i < p1;
+        expect(a[i]).toBe(inside ? Math.fround(Math.sqrt(s)) : 0);
+        expect(b[i]).toBe(inside ? Math.fround(Math.sqrt(re * re + im * im)) : 0);
+      }
+    }
   });
 
   it('smoothing keeps a constant image and removes high frequencies', async () => {

@@ -16,7 +16,18 @@ export function rootSumOfSquares(images: ArrayLike<number>, ncoils: number, npix
 
 /** rootSumOfSquares of pixels [p0, p1) only (out[p0..p1) written): the same values, for a split over threads. */
 export function rootSumOfSquaresRange(images: ArrayLike<number>, ncoils: number, npix: number, out: Float32Array, p0: number, p1: number): void {
-  for (let i = p0; i < p1; i++) {
+  let i = p0;
+  // two pixels a step (each summed over coils in the same order): less loop overhead
+  for (; i + 1 < p1; i += 2) {
+    let s0 = 0, s1 = 0;
+    for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
+      s0 += images[k] * images[k] + images[k + 1] * images[k + 1];
+      s1 += images[k + 2] * images[k + 2] + images[k + 3] * images[k + 3];
+    }
+    out[i] = Math.sqrt(s0);
+    out[i + 1] = Math.sqrt(s1);
+  }
+  for (; i < p1; i++) {
     let s = 0;
     for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) s += images[k] * images[k] + images[k + 1] * images[k + 1];
     out[i] = Math.sqrt(s);
@@ -254,7 +265,22 @@ export function combineWithMaps(images: ArrayLike<number>, maps: ArrayLike<numbe
 
 /** combineWithMaps of pixels [p0, p1) only (out[p0..p1) written): the same values, for a split over threads. */
 export function combineWithMapsRange(images: ArrayLike<number>, maps: ArrayLike<number>, ncoils: number, npix: number, out: Float32Array, p0: number, p1: number): void {
-  for (let i = p0; i < p1; i++) {
+  let i = p0;
+  // two pixels a step (each summed over coils in the same order): less loop overhead
+  for (; i + 1 < p1; i += 2) {
+    let re0 = 0, im0 = 0, re1 = 0, im1 = 0;
+    for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
+      const mr0 = maps[k], mi0 = -maps[k + 1], a0 = images[k], b0 = images[k + 1];
+      const mr1 = maps[k + 2], mi1 = -maps[k + 3], a1 = images[k + 2], b1 = images[k + 3];
+      re0 += a0 * mr0 - b0 * mi0;
+      im0 += a0 * mi0 + b0 * mr0;
+      re1 += a1 * mr1 - b1 * mi1;
+      im1 += a1 * mi1 + b1 * mr1;
+    }
+    out[i] = Math.sqrt(re0 * re0 + im0 * im0);
+    out[i + 1] = Math.sqrt(re1 * re1 + im1 * im1);
+  }
+  for (; i < p1; i++) {
     let re = 0, im = 0;
     for (let c = 0, k = 2 * i; c < ncoils; c++, k += 2 * npix) {
       const mr = maps[k], mi = -maps[k + 1], a = images[k], b = images[k + 1];
