@@ -140,15 +140,29 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
   const npix = s.msize * s.msize;
   const images = new Float32Array(2 * frames * npix);
   report?.stage('TV solve', `${frames} frames in ${chunks.length} chunk(s), ${p.iterations} CG steps each`);
-  for (const [ci, c] of chunks.entries()) {
+  // each chunk's share of the stage done (a chunk whose CG stopped early counts whole when it ends)
+  const done = new Array<number>(chunks.length).fill(0);
+  const solveChunk = async (ci: number, oneWorker: boolean): Promise<void> => {
+    const c = chunks[ci];
     const g = groups.slice(c.start, c.end);
     const where = `chunk ${ci + 1} of ${chunks.length}`;
     const x = bart
       ? await reportedWhile(report, bartPics(bart, `-g -m -w ${scale} -e -S -R T:1024:1024:${lambda} -d 4 -i ${p.iterations}`, s, g, maps, { 10: g.length }), `${where}, bart pics`)
-      : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale,
-        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`), p.threads ?? 1, p.toeplitz ?? true);
+      : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale, (d, t) => {
+        done[ci] = Math.min(1, d / t);
+        report?.update(done.reduce((a, b) => a + b, 0) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`);
+      }, threads, p.toeplitz ?? true, oneWorker);
+    done[ci] = 1;
     images.set(x.subarray(2 * (c.keepStart - c.start) * npix, 2 * (c.keepEnd - c.start) * npix), 2 * c.keepStart * npix);
-  }
+  };
+  // Native, more chunks than threads: all chunks but the last solved side by side, each whole on
+  // one pool thread (no synchronisation per CG step), then the last on all threads split over
+  // its frames. Every chunk's solution is the single-thread one, so the images do not depend on
+  // the thread count.
+  const threads = p.threads ?? 1;
+  const sideBySide = !bart && threads > 1 && chunks.length - 1 >= threads ? chunks.length - 1 : 0;
+  if (sideBySide > 0) await Promise.all(chunks.slice(0, sideBySide).map((_, ci) => solveChunk(ci, true)));
+  for (let ci = sideBySide; ci < chunks.length; ci++) await solveChunk(ci, false);
   return { images, scale, maps };
 }
 
