@@ -22,7 +22,9 @@
  * `-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <num_iter>` (native: the same ADMM problem, A^H A by
  * the Toeplitz embedding as BART's nufft, docs/numerics.md, and
  * iteration, joint temporal TV per pixel). When the frames do not divide into chunks the last
- * chunk takes the remainder (the reference logs an error and drops them).
+ * chunk takes the remainder (the reference logs an error and drops them). The chunks are
+ * independent solves: with more chunks than threads, all but the last run side by side on the
+ * pool, one thread each, the last over all threads (the same images at any thread count).
  *
  * Output per frame: the magnitude flipped/transposed as the reference, scaled to BitsStored
  * (per-frame maximum, numpy rounding), int16; header from the first readout with
