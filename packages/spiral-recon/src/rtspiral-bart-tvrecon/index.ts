@@ -23,8 +23,8 @@
  * the Toeplitz embedding as BART's nufft, docs/numerics.md, and
  * iteration, joint temporal TV per pixel). When the frames do not divide into chunks the last
  * chunk takes the remainder (the reference logs an error and drops them). The chunks are
- * independent solves: with more chunks than threads, all but the last run side by side on the
- * pool, one thread each, the last over all threads (the same images at any thread count).
+ * independent solves: with more chunks than threads, all but the smallest run side by side on
+ * the pool, one thread each, the smallest over all threads (the same images at any thread count).
  *
  * Output per frame: the magnitude flipped/transposed as the reference, scaled to BitsStored
  * (per-frame maximum, numpy rounding), int16; header from the first readout with
@@ -157,14 +157,19 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
     done[ci] = 1;
     images.set(x.subarray(2 * (c.keepStart - c.start) * npix, 2 * (c.keepEnd - c.start) * npix), 2 * c.keepStart * npix);
   };
-  // Native, more chunks than threads: all chunks but the last solved side by side, each whole on
-  // one pool thread (no synchronisation per CG step), then the last on all threads split over
-  // its frames. Every chunk's solution is the single-thread one, so the images do not depend on
-  // the thread count.
+  // Native, more chunks than threads: all chunks but the smallest solved side by side, each whole
+  // on one pool thread (no synchronisation per CG step), handed out largest first (the pool
+  // gives each to the first free thread), then the smallest on all threads split over its frames.
+  // Every chunk's solution is the single-thread one, so the images do not depend on the thread
+  // count.
   const threads = p.threads ?? 1;
-  const sideBySide = !bart && threads > 1 && chunks.length - 1 >= threads ? chunks.length - 1 : 0;
-  if (sideBySide > 0) await Promise.all(chunks.slice(0, sideBySide).map((_, ci) => solveChunk(ci, true)));
-  for (let ci = sideBySide; ci < chunks.length; ci++) await solveChunk(ci, false);
+  if (!bart && threads > 1 && chunks.length - 1 >= threads) {
+    const bySize = chunks.map((c, ci) => ({ ci, frames: c.end - c.start })).sort((a, b) => b.frames - a.frames || a.ci - b.ci).map((c) => c.ci);
+    await Promise.all(bySize.slice(0, -1).map((ci) => solveChunk(ci, true)));
+    await solveChunk(bySize[bySize.length - 1], false);
+  } else {
+    for (let ci = 0; ci < chunks.length; ci++) await solveChunk(ci, false);
+  }
   return { images, scale, maps };
 }
 
