@@ -30,7 +30,7 @@ import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwis
 import type { ReconPool } from '../pool/pool.js';
 import {
   admmRelaxedRange, admmRhsDotRange, admmShrinkGroups, admmShrinkLeadingGroupsRange, admmShrinkRange, cgDirectionRange, cgStartRange, cgUpdateRange,
-  dotBlocksRange, runAdmmGroupsOnPool, runAdmmVectorOnPool, tvNormalDotRange, type TvAxis,
+  runAdmmGroupsOnPool, runAdmmVectorOnPool, tvNormalDotRange, type TvAxis,
 } from './admm-vectors.js';
 import { sumBlockCount, sumBlocksInOrder } from '../pool/block-sums.js';
 
