@@ -171,6 +171,29 @@ describe('mixed-radix FFT kernel', () => {
       expect(h.slice(a.ptr >> 2, (a.ptr >> 2) + floats)).toEqual(expected);
     }
   });
+  it('transposeInLines / transposeOutLines move n points of w columns to and from lines `lineBytes` apart, as a plain loop does', async () => {
+    const fft = await getFftEngine();
+    const k = fft.kernel!;
+    // a grid of rows x cols complex64; w columns from c0, n rows, into lines of length len >= n
+    const [rows, cols, c0, w, n, len] = [12, 20, 3, 5, 7, 11];
+    const grid = random(2 * rows * cols, 41), lines = random(2 * w * len, 43);
+    const g = fft.scratchBlock(13, 8 * rows * cols), l = fft.scratchBlock(14, 8 * w * len);
+    let h = fft.heapF32();
+    h.set(grid, g.ptr >> 2);
+    h.set(lines, l.ptr >> 2);
+    k.transposeInLines(g.ptr + 8 * c0, n, 8 * cols, l.ptr, w, 8 * len);
+    const expectedLines = lines.slice();
+    for (let i = 0; i < w; i++) for (let y = 0; y < n; y++) for (let q = 0; q < 2; q++) expectedLines[2 * (i * len + y) + q] = grid[2 * (y * cols + c0 + i) + q];
+    h = fft.heapF32();
+    expect(h.slice(l.ptr >> 2, (l.ptr >> 2) + 2 * w * len)).toEqual(expectedLines); // the points beyond n untouched
+    const back = random(2 * w * len, 47);
+    h.set(back, l.ptr >> 2);
+    k.transposeOutLines(l.ptr, n, 8 * cols, g.ptr + 8 * c0, w, 8 * len);
+    const expectedGrid = grid.slice();
+    for (let i = 0; i < w; i++) for (let y = 0; y < n; y++) for (let q = 0; q < 2; q++) expectedGrid[2 * (y * cols + c0 + i) + q] = back[2 * (i * len + y) + q];
+    h = fft.heapF32();
+    expect(h.slice(g.ptr >> 2, (g.ptr >> 2) + 2 * rows * cols)).toEqual(expectedGrid);
+  });
 });
 
 describe('FFT engine without the kernel (the fallback if it cannot load)', () => {

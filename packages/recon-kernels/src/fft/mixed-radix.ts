@@ -382,12 +382,16 @@ function scatterCols(): FunctionBuilder {
  * transposeIn(src, n, stride, dst, w): w strided lines (point k of line i at src + k stride + 8 i)
  * into w contiguous lines of n complex64 at dst; transposeOut(src, n, stride, dst, w) the reverse
  * (src the contiguous lines, dst the strided ones). Values are moved as 8-byte integers.
+ * With `lineBytes` (transposeInLines / transposeOutLines, a sixth argument): the contiguous
+ * lines start `lineBytes` apart instead of 8 n (n points of longer lines: a zero-padded or
+ * cropped half).
  */
-function transposeFunction(out: boolean): FunctionBuilder {
-  const f = new FunctionBuilder(out ? 'transposeOut' : 'transposeIn', 5);
-  const [SRC, N, STRIDE, DST, W] = [0, 1, 2, 3, 4];
+function transposeFunction(out: boolean, lineBytes = false): FunctionBuilder {
+  const f = new FunctionBuilder(`${out ? 'transposeOut' : 'transposeIn'}${lineBytes ? 'Lines' : ''}`, lineBytes ? 6 : 5);
+  const [SRC, N, STRIDE, DST, W, LB] = [0, 1, 2, 3, 4, 5];
   const k = f.local(I32), i = f.local(I32), row = f.local(I32), col = f.local(I32), r = f.local(I32), c = f.local(I32), lb = f.local(I32);
-  f.get(N).i32(3).shl().set(lb);
+  if (lineBytes) f.get(LB).set(lb);
+  else f.get(N).i32(3).shl().set(lb);
   // row: the strided side (point k of the w lines), col: point k of line 0 on the contiguous side
   f.get(out ? DST : SRC).set(row);
   f.get(out ? SRC : DST).set(col);
@@ -533,6 +537,9 @@ export class MixedRadixKernel {
   /** see transposeFunction */
   readonly transposeIn: (src: number, n: number, stride: number, dst: number, w: number) => void;
   readonly transposeOut: (src: number, n: number, stride: number, dst: number, w: number) => void;
+  /** as transposeIn / transposeOut, the contiguous lines `lineBytes` apart (see transposeFunction) */
+  readonly transposeInLines: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number) => void;
+  readonly transposeOutLines: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
   private readonly mulFloatsFn: (ptr: number, kptr: number, quads: number) => void;
@@ -546,7 +553,7 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), scaleFunction(), mulRealFunction(), mulFloatsFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulFloatsFunction(), complexProductFunction(false), complexProductFunction(true)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
@@ -555,6 +562,8 @@ export class MixedRadixKernel {
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
     this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
+    this.transposeInLines = ex.transposeInLines as MixedRadixKernel['transposeInLines'];
+    this.transposeOutLines = ex.transposeOutLines as MixedRadixKernel['transposeOutLines'];
     this.gatherRowsFn = ex.gatherRows as MoveFn;
     this.scatterRowsFn = ex.scatterRows as MoveFn;
     this.gatherColsFn = ex.gatherCols as MoveFn;

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, reconPool } from '../pool/index.js';
 import { randomFloat32 as random } from '../testing/index.js';
 import {
-  addTvNormalRange, cgDirectionRange, cgUpdateRange, dotBlocksRange, runAdmmVectorOnPool, tvNormalDotRange,
+  addTvNormalRange, admmRelaxedRange, admmRhsDotRange, admmShrinkGroups, admmShrinkLeadingGroupsRange, admmShrinkRange, cgDirectionRange, cgStartRange,
+  cgUpdateRange, dotBlocksRange, runAdmmGroupsOnPool, runAdmmVectorOnPool, tvNormalDotRange,
 } from './admm-vectors.js';
 import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../pool/block-sums.js';
 import { finiteDifference, finiteDifferenceAdjoint } from './tv-admm.js';
@@ -92,4 +93,102 @@ describe('TV-ADMM vector kernels', () => {
       expect(p).toEqual(pl);
     });
   }
+
+  // the outer iteration's steps as tv-admm.ts wrote them before they became kernels
+  function plainRhs(z: Float32Array[], u: Float32Array[], xadj: Float32Array): Float32Array {
+    const rhs = new Float32Array(len), tmp = new Float32Array(len), s = new Float32Array(len);
+    [0, 1].forEach((axis, j) => {
+      for (let i = 0; i < len; i++) tmp[i] = z[j][i] - u[j][i];
+      finiteDifferenceAdjoint(shape, axis, tmp, s);
+      for (let i = 0; i < len; i++) rhs[i] += s[i];
+    });
+    for (let i = 0; i < len; i++) rhs[i] = rho * rhs[i] + xadj[i];
+    return rhs;
+  }
+  function plainShrink(axis: number, alpha: number, thr: number, x: Float32Array, z: Float32Array, u: Float32Array, group: ((e: number) => number) | null, groups: number): void {
+    const tmp = new Float32Array(len), v = new Float32Array(len);
+    finiteDifference(shape, axis, x, tmp);
+    for (let i = 0; i < len; i++) v[i] = alpha * tmp[i] + (1 - alpha) * z[i] + u[i];
+    if (group === null) {
+      for (let i = 0; i < len; i += 2) {
+        const m = Math.hypot(v[i], v[i + 1]);
+        const k = m > thr ? (m - thr) / m : 0;
+        z[i] = v[i] * k;
+        z[i + 1] = v[i + 1] * k;
+      }
+    } else {
+      const norms = new Float64Array(groups);
+      for (let e = 0; e < len / 2; e++) norms[group(e)] += v[2 * e] ** 2 + v[2 * e + 1] ** 2;
+      for (let g = 0; g < groups; g++) { const m = Math.sqrt(norms[g]); norms[g] = m > thr ? (m - thr) / m : 0; }
+      for (let e = 0; e < len / 2; e++) { z[2 * e] = v[2 * e] * norms[group(e)]; z[2 * e + 1] = v[2 * e + 1] * norms[group(e)]; }
+    }
+    for (let i = 0; i < len; i++) u[i] = v[i] - z[i];
+  }
+
+  it('the outer iteration kernels (right-hand side, CG start, z / u updates) give the plain loops\' bits, here and on the pool (2 and 3 threads)', async () => {
+    const z = [random(len, 21), random(len, 22)].map(shared32), u = [random(len, 23), random(len, 24)].map(shared32);
+    const xadj = shared32(random(len, 25)), x = shared32(random(len, 26)), Ap = shared32(random(len, 27));
+    const rhs0 = plainRhs(z, u, xadj);
+    const expectedSums = new Float64Array(sumBlockCount(len));
+    dotBlocksRange(rhs0, rhs0, expectedSums, 0, len);
+    const rhs = shared32(new Float32Array(len)), sums = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(len)));
+    admmRhsDotRange(axes, rho, z, u, xadj, rhs, sums, 0, len);
+    expect(rhs).toEqual(rhs0);
+    expect(sums).toEqual(expectedSums);
+    const r = shared32(new Float32Array(len)), p = shared32(new Float32Array(len));
+    cgStartRange(rhs, Ap, r, p, sums, 0, len);
+    const r0 = new Float32Array(len);
+    for (let i = 0; i < len; i++) r0[i] = rhs0[i] - Ap[i];
+    dotBlocksRange(r0, r0, expectedSums, 0, len);
+    expect(r).toEqual(r0);
+    expect(p).toEqual(r0);
+    expect(sums).toEqual(expectedSums);
+    // thresholds: elementwise along axis 1; joint over the leading axes [0, 1] along axis 0; joint over axis 2 (general groups)
+    const [alpha, thr] = [1.6, 0.4];
+    const groupsLeading = shape[2] * shape[3];
+    const za = z[0].slice(), ua = u[0].slice();
+    plainShrink(1, alpha, thr, x, za, ua, null, 0);
+    const zb = z[1].slice(), ub = u[1].slice();
+    plainShrink(0, alpha, thr, x, zb, ub, (e) => e % groupsLeading, groupsLeading);
+    const zc = z[0].slice(), uc = u[0].slice();
+    const groupOf = (e: number): number => Math.floor(e / (shape[2] * shape[3])) * shape[3] + (e % shape[3]);
+    plainShrink(1, alpha, thr, x, zc, uc, groupOf, shape[0] * shape[1] * shape[3]);
+    {
+      const z1 = z[0].slice(), u1 = u[0].slice();
+      admmShrinkRange(axes[1], alpha, thr, x, z1, u1, 0, 777 * 2);
+      admmShrinkRange(axes[1], alpha, thr, x, z1, u1, 777 * 2, len);
+      expect(z1).toEqual(za);
+      expect(u1).toEqual(ua);
+      const z2 = z[1].slice(), u2 = u[1].slice(), v = new Float32Array(len), norms = new Float64Array(groupsLeading);
+      admmShrinkLeadingGroupsRange(axes[0], alpha, thr, groupsLeading, x, z2, u2, v, norms, 0, 1000);
+      admmShrinkLeadingGroupsRange(axes[0], alpha, thr, groupsLeading, x, z2, u2, v, norms, 1000, groupsLeading);
+      expect(z2).toEqual(zb);
+      expect(u2).toEqual(ub);
+      const z3 = z[0].slice(), u3 = u[0].slice(), index = Int32Array.from({ length: len / 2 }, (_, e) => groupOf(e));
+      admmRelaxedRange(axes[1], alpha, x, z3, u3, v, 0, len);
+      admmShrinkGroups(thr, index, new Float64Array(shape[0] * shape[1] * shape[3]), v, z3, u3);
+      expect(z3).toEqual(zc);
+      expect(u3).toEqual(uc);
+    }
+    for (const threads of [2, 3]) {
+      const pool = reconPool(threads)!;
+      const rhsP = shared32(new Float32Array(len)), sumsP = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(len)));
+      await runAdmmVectorOnPool(pool, len, { op: 'rhs-dot', axes, rho, z, u, xadj, rhs: rhsP, sums: sumsP });
+      expect(rhsP).toEqual(rhs0);
+      const rP = shared32(new Float32Array(len)), pP = shared32(new Float32Array(len));
+      await runAdmmVectorOnPool(pool, len, { op: 'cg-start', rhs: rhsP, Ap, r: rP, p: pP, sums: sumsP });
+      expect(rP).toEqual(r0);
+      expect(pP).toEqual(r0);
+      expect(sumsP).toEqual(expectedSums);
+      const z1 = shared32(z[0]), u1 = shared32(u[0]);
+      await runAdmmVectorOnPool(pool, len, { op: 'shrink', axis: axes[1], alpha, thr, x, z: z1, u: u1 });
+      expect(z1).toEqual(za);
+      expect(u1).toEqual(ua);
+      const z2 = shared32(z[1]), u2 = shared32(u[1]), v = shared32(new Float32Array(len));
+      await runAdmmGroupsOnPool(pool, { op: 'shrink-leading-groups', axis: axes[0], alpha, thr, groups: groupsLeading, x, z: z2, u: u2, v });
+      expect(z2).toEqual(zb);
+      expect(u2).toEqual(ub);
+    }
+  });
 });
+

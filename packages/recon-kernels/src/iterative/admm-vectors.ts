@@ -2,13 +2,16 @@
  * The vector work of a TV-ADMM conjugate-gradient step (./tv-admm.ts) as kernels over a range of
  * the solver's float32 vectors, so that the worker pool can share it out while the calling
  * thread waits: the TV part of the normal equations fused into one pass, the x / r update and the
- * new search direction. Inner products are summed per block in float64 (pool/block-sums.ts),
+ * new search direction; per outer iteration the right-hand side, the CG start and the z / u
+ * updates (soft thresholds). They are plain functions, not loops in the solver's generator, which
+ * V8 runs unoptimised. Inner products are summed per block in float64 (pool/block-sums.ts),
  * so the result is the same bits however the blocks are split between threads (and the
  * single-thread solve runs the same kernels over all blocks).
  */
 import type { ReconPool } from '../pool/pool.js';
 import type { PoolTaskBase } from '../pool/tasks.js';
 import { blockAlignedRanges, SUM_BLOCK } from '../pool/block-sums.js';
+import { splitRange } from '../pool/shared-memory.js';
 
 
 /** One TV term's axis as the kernels need it: the axis length and the complex stride along it. */
@@ -86,9 +89,158 @@ export function cgDirectionRange(p: Float32Array, r: Float32Array, beta: number,
 }
 
 /**
- * A CG step's vector work on floats [f0, f1) on the pool. 'tv-normal-dot': out += rho sum_j
+ * The offset from float f0's position to its neighbour along the axis (next: +1, else -1,
+ * circular) for the run of floats [f, end) that share the same position along it; end returned.
+ */
+function axisRun(axis: TvAxis, f: number, f1: number, next: boolean): { end: number; offset: number } {
+  const row = 2 * axis.stride, span = axis.n * row;
+  const base = f - (f % span);
+  const i = ((f - base) / row) | 0;
+  const rowStart = base + i * row;
+  const end = Math.min(f1, rowStart + row);
+  const neighbour = next ? (i === axis.n - 1 ? base : rowStart + row) : (i === 0 ? base + (axis.n - 1) * row : rowStart - row);
+  return { end, offset: neighbour - rowStart };
+}
+
+/**
+ * rhs = rho sum_j D_j^H (z_j - u_j) + xadj over floats [f0, f1) (whole blocks), and the block
+ * sums of rhs . rhs; the float32 roundings of computing z_j - u_j, its adjoint difference, the
+ * sum over the terms from 0, then rho times it plus xadj.
+ */
+export function admmRhsDotRange(
+  axes: readonly TvAxis[], rho: number, z: readonly Float32Array[], u: readonly Float32Array[], xadj: Float32Array, rhs: Float32Array, sums: Float64Array, f0: number, f1: number,
+): void {
+  const fr = Math.fround;
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
+    rhs.fill(0, s, e);
+    for (let j = 0; j < axes.length; j++) {
+      const zj = z[j], uj = u[j];
+      for (let f = s; f < e;) {
+        const { end, offset } = axisRun(axes[j], f, e, false);
+        for (; f < end; f++) {
+          const d = fr(fr(zj[f + offset] - uj[f + offset]) - fr(zj[f] - uj[f]));
+          rhs[f] += d;
+        }
+      }
+    }
+    let acc = 0;
+    for (let f = s; f < e; f++) {
+      const v = fr(rho * rhs[f] + xadj[f]);
+      rhs[f] = v;
+      acc += v * v;
+    }
+    sums[s / SUM_BLOCK] = acc;
+  }
+}
+
+/** r = rhs - Ap, p = r over floats [f0, f1) (whole blocks), and the block sums of r . r. */
+export function cgStartRange(rhs: Float32Array, Ap: Float32Array, r: Float32Array, p: Float32Array, sums: Float64Array, f0: number, f1: number): void {
+  for (let s = f0; s < f1; s += SUM_BLOCK) {
+    const e = Math.min(f1, s + SUM_BLOCK);
+    let acc = 0;
+    for (let i = s; i < e; i++) {
+      const ri = Math.fround(rhs[i] - Ap[i]);
+      r[i] = ri;
+      p[i] = ri;
+      acc += ri * ri;
+    }
+    sums[s / SUM_BLOCK] = acc;
+  }
+}
+
+/**
+ * One TV term's z and u update over floats [f0, f1) (an even range), thresholds elementwise:
+ * v = alpha D x + (1 - alpha) z + u, z = soft-threshold(v, thr) on complex magnitudes, u = v - z,
+ * with the float32 roundings of storing D x, v, z and u.
+ */
+export function admmShrinkRange(axis: TvAxis, alpha: number, thr: number, x: Float32Array, z: Float32Array, u: Float32Array, f0: number, f1: number): void {
+  const fr = Math.fround;
+  for (let f = f0; f < f1;) {
+    const { end, offset } = axisRun(axis, f, f1, true);
+    for (; f < end; f += 2) {
+      const v0 = fr(alpha * fr(x[f + offset] - x[f]) + (1 - alpha) * z[f] + u[f]);
+      const v1 = fr(alpha * fr(x[f + 1 + offset] - x[f + 1]) + (1 - alpha) * z[f + 1] + u[f + 1]);
+      const m = Math.hypot(v0, v1);
+      const k = m > thr ? (m - thr) / m : 0;
+      const z0 = fr(v0 * k), z1 = fr(v1 * k);
+      z[f] = z0;
+      z[f + 1] = z1;
+      u[f] = v0 - z0;
+      u[f + 1] = v1 - z1;
+    }
+  }
+}
+
+/** v = alpha D x + (1 - alpha) z + u over floats [f0, f1) (float32, as admmShrinkRange forms it). */
+export function admmRelaxedRange(axis: TvAxis, alpha: number, x: Float32Array, z: Float32Array, u: Float32Array, v: Float32Array, f0: number, f1: number): void {
+  const fr = Math.fround;
+  for (let f = f0; f < f1;) {
+    const { end, offset } = axisRun(axis, f, f1, true);
+    for (; f < end; f++) v[f] = alpha * fr(x[f + offset] - x[f]) + (1 - alpha) * z[f] + u[f];
+  }
+}
+
+/**
+ * One TV term's z and u update with the threshold joint over groups of elements (group norms):
+ * group g holds the complex elements e with index[e] = g, its squared norm summed in float64 in
+ * element order. v from admmRelaxedRange over the whole vector; `norms` (groups long) is scratch.
+ */
+export function admmShrinkGroups(thr: number, index: Int32Array, norms: Float64Array, v: Float32Array, z: Float32Array, u: Float32Array): void {
+  norms.fill(0);
+  const N = index.length;
+  for (let e = 0; e < N; e++) norms[index[e]] += v[2 * e] ** 2 + v[2 * e + 1] ** 2;
+  for (let g = 0; g < norms.length; g++) {
+    const m = Math.sqrt(norms[g]);
+    norms[g] = m > thr ? (m - thr) / m : 0;
+  }
+  for (let e = 0; e < N; e++) {
+    const k = norms[index[e]];
+    const z0 = Math.fround(v[2 * e] * k), z1 = Math.fround(v[2 * e + 1] * k);
+    z[2 * e] = z0;
+    z[2 * e + 1] = z1;
+    u[2 * e] = v[2 * e] - z0;
+    u[2 * e + 1] = v[2 * e + 1] - z1;
+  }
+}
+
+/**
+ * admmShrinkGroups when the joint axes are the leading ones: group g (of `groups`, the product
+ * of the other axes' lengths) holds the elements e = k groups + g, k ascending; groups [g0, g1)
+ * here (each group's norm in the same order, so any split gives the same bits). v is computed
+ * here too (admmRelaxedRange's values); norms is scratch of at least g1 - g0.
+ */
+export function admmShrinkLeadingGroupsRange(
+  axis: TvAxis, alpha: number, thr: number, groups: number, x: Float32Array, z: Float32Array, u: Float32Array, v: Float32Array, norms: Float64Array, g0: number, g1: number,
+): void {
+  const outer = x.length / (2 * groups);
+  norms.fill(0, 0, g1 - g0);
+  for (let k = 0; k < outer; k++) {
+    const f0 = 2 * (k * groups + g0), f1 = 2 * (k * groups + g1);
+    admmRelaxedRange(axis, alpha, x, z, u, v, f0, f1);
+    for (let f = f0, g = 0; f < f1; f += 2, g++) norms[g] += v[f] ** 2 + v[f + 1] ** 2;
+  }
+  for (let g = 0; g < g1 - g0; g++) {
+    const m = Math.sqrt(norms[g]);
+    norms[g] = m > thr ? (m - thr) / m : 0;
+  }
+  for (let k = 0; k < outer; k++) {
+    for (let f = 2 * (k * groups + g0), g = 0; g < g1 - g0; f += 2, g++) {
+      const c = norms[g];
+      const z0 = Math.fround(v[f] * c), z1 = Math.fround(v[f + 1] * c);
+      z[f] = z0;
+      z[f + 1] = z1;
+      u[f] = v[f] - z0;
+      u[f + 1] = v[f + 1] - z1;
+    }
+  }
+}
+
+/**
+ * TV-ADMM vector work on floats [f0, f1) on the pool. 'tv-normal-dot': out += rho sum_j
  * D_j^H D_j v, then the block sums of v . out; 'cg-update': x += a p, r -= a Ap, the block sums
- * of r . r; 'cg-direction': p = r + beta p.
+ * of r . r; 'cg-direction': p = r + beta p; per outer iteration 'rhs-dot' (admmRhsDotRange),
+ * 'cg-start' (cgStartRange), 'shrink' (admmShrinkRange) and 'shrink-leading-groups' (over groups).
  */
 export type AdmmVectorTask = PoolTaskBase & {
   kind: 'admm-vector';
@@ -98,13 +250,30 @@ export type AdmmVectorTask = PoolTaskBase & {
   | { op: 'tv-normal-dot'; axes: TvAxis[]; rho: number; v: Float32Array; out: Float32Array; sums: Float64Array }
   | { op: 'cg-update'; x: Float32Array; r: Float32Array; p: Float32Array; Ap: Float32Array; a: number; sums: Float64Array }
   | { op: 'cg-direction'; p: Float32Array; r: Float32Array; beta: number }
+  | { op: 'rhs-dot'; axes: TvAxis[]; rho: number; z: Float32Array[]; u: Float32Array[]; xadj: Float32Array; rhs: Float32Array; sums: Float64Array }
+  | { op: 'cg-start'; rhs: Float32Array; Ap: Float32Array; r: Float32Array; p: Float32Array; sums: Float64Array }
+  | { op: 'shrink'; axis: TvAxis; alpha: number; thr: number; x: Float32Array; z: Float32Array; u: Float32Array }
+  /** f0, f1: the groups [g0, g1) (admmShrinkLeadingGroupsRange) */
+  | { op: 'shrink-leading-groups'; axis: TvAxis; alpha: number; thr: number; groups: number; x: Float32Array; z: Float32Array; u: Float32Array; v: Float32Array }
 );
+
+/** A worker's group-norm scratch (grown on demand). */
+let groupNorms = new Float64Array(0);
 
 /** Runs an ADMM vector task (in a worker). */
 export function runAdmmVectorTask(t: AdmmVectorTask): void {
-  if (t.op === 'tv-normal-dot') tvNormalDotRange(t.axes, t.rho, t.v, t.out, t.sums, t.f0, t.f1);
-  else if (t.op === 'cg-update') cgUpdateRange(t.x, t.r, t.p, t.Ap, t.a, t.sums, t.f0, t.f1);
-  else cgDirectionRange(t.p, t.r, t.beta, t.f0, t.f1);
+  switch (t.op) {
+    case 'tv-normal-dot': tvNormalDotRange(t.axes, t.rho, t.v, t.out, t.sums, t.f0, t.f1); break;
+    case 'cg-update': cgUpdateRange(t.x, t.r, t.p, t.Ap, t.a, t.sums, t.f0, t.f1); break;
+    case 'cg-direction': cgDirectionRange(t.p, t.r, t.beta, t.f0, t.f1); break;
+    case 'rhs-dot': admmRhsDotRange(t.axes, t.rho, t.z, t.u, t.xadj, t.rhs, t.sums, t.f0, t.f1); break;
+    case 'cg-start': cgStartRange(t.rhs, t.Ap, t.r, t.p, t.sums, t.f0, t.f1); break;
+    case 'shrink': admmShrinkRange(t.axis, t.alpha, t.thr, t.x, t.z, t.u, t.f0, t.f1); break;
+    case 'shrink-leading-groups':
+      if (groupNorms.length < t.f1 - t.f0) groupNorms = new Float64Array(t.f1 - t.f0);
+      admmShrinkLeadingGroupsRange(t.axis, t.alpha, t.thr, t.groups, t.x, t.z, t.u, t.v, groupNorms, t.f0, t.f1);
+      break;
+  }
 }
 
 type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never;
@@ -112,4 +281,9 @@ type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never
 /** Splits a task over the pool's threads in whole blocks of `floats` and runs it. */
 export function runAdmmVectorOnPool(pool: ReconPool, floats: number, task: Distributive<AdmmVectorTask>): Promise<void> {
   return pool.runAll(blockAlignedRanges(floats, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'admm-vector', f0, f1 }) as AdmmVectorTask));
+}
+
+/** A 'shrink-leading-groups' task split over the pool's threads by groups. */
+export function runAdmmGroupsOnPool(pool: ReconPool, task: Distributive<Extract<AdmmVectorTask, { op: 'shrink-leading-groups' }>>): Promise<void> {
+  return pool.runAll(splitRange(task.groups, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'admm-vector', f0, f1 }) as AdmmVectorTask));
 }

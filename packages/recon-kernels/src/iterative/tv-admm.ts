@@ -29,7 +29,8 @@ import { applyNormal, type LinearOperator } from './linear-operator.js';
 import { runSteps, runStepsCooperatively, type Steps } from '../progress/stepwise.js';
 import type { ReconPool } from '../pool/pool.js';
 import {
-  cgDirectionRange, cgUpdateRange, dotBlocksRange, runAdmmVectorOnPool, tvNormalDotRange, type TvAxis,
+  admmRelaxedRange, admmRhsDotRange, admmShrinkGroups, admmShrinkLeadingGroupsRange, admmShrinkRange, cgDirectionRange, cgStartRange, cgUpdateRange,
+  runAdmmGroupsOnPool, runAdmmVectorOnPool, tvNormalDotRange, type TvAxis,
 } from './admm-vectors.js';
 import { sumBlockCount, sumBlocksInOrder } from '../pool/block-sums.js';
 
@@ -133,13 +134,6 @@ function groupIndex(shape: readonly number[], joint: readonly number[]): { index
   return { index, groups };
 }
 
-/** a . b in float64, summed per block and the blocks in order (as the CG steps' kernels sum). */
-function dot(a: Float32Array, b: Float32Array): number {
-  const sums = new Float64Array(sumBlockCount(a.length));
-  dotBlocksRange(a, b, sums, 0, a.length);
-  return sumBlocksInOrder(sums);
-}
-
 /** Solves the TV-regularised problem; returns x (shape as given, complex interleaved). */
 export function solveTvAdmm(op: LinearOperator, y: Float32Array, options: TvAdmmOptions): Float32Array {
   return runSteps(tvAdmmSteps(synchronousView(op), y, { ...options, pool: null }));
@@ -191,18 +185,26 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
   const xadj = vector(len);
   if (pooled) yield op.adjointAsync!(y, xadj);
   else op.adjoint(y, xadj);
-  const z = terms.map(() => new Float32Array(len));
-  const u = terms.map(() => new Float32Array(len));
-  const rhs = new Float32Array(len), s = new Float32Array(len), tmp = new Float32Array(len);
+  const z = terms.map(() => vector(len));
+  const u = terms.map(() => vector(len));
+  const rhs = vector(len);
   const r = vector(len), p = vector(len), Ap = vector(len);
   const scratch = op.normal ? undefined : new Float32Array(2 * op.outputLength);
-  const grouping = terms.map((t) => groupIndex(options.shape, t.joint ?? []));
-  const v = new Float32Array(len);
+  // per term: null (elementwise threshold), the number of groups when the joint axes are the
+  // leading ones (split over groups), or the group index of other joint axes (on this thread)
+  const grouping = terms.map((t) => {
+    const joint = [...new Set(t.joint ?? [])].sort((a, b) => a - b);
+    if (joint.length === 0) return null;
+    if (joint.every((a, i) => a === i)) return options.shape.slice(joint.length).reduce((a, b) => a * b, 1);
+    return groupIndex(options.shape, joint);
+  });
+  const v = vector(len);
+  const norms = new Float64Array(grouping.reduce<number>((m, g) => Math.max(m, g === null ? 0 : typeof g === 'number' ? g : g.groups), 0));
   const axes: TvAxis[] = terms.map((t) => {
     const g = axisGeometry(options.shape, t.axis);
     return { n: g.n, stride: g.stride };
   });
-  // the CG steps' vector work on the pool too when the operator is there (the same kernels)
+  // the vector work on the pool too when the operator is there (the same kernels)
   const vpool = pooled && options.pool && options.pool.threads > 1 ? options.pool : null;
   const sums = vpool ? new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(len))) : new Float64Array(sumBlockCount(len));
 
@@ -220,21 +222,16 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
   let cgSteps = 0;
   for (let it = 0; it < options.iterations; it++) {
     // rhs = A^H y + rho sum_j D_j^H (z_j - u_j)
-    rhs.fill(0);
-    for (let j = 0; j < terms.length; j++) {
-      const zj = z[j], uj = u[j];
-      for (let i = 0; i < len; i++) tmp[i] = zj[i] - uj[i];
-      finiteDifferenceAdjoint(options.shape, terms[j].axis, tmp, s);
-      for (let i = 0; i < len; i++) rhs[i] += s[i];
-    }
-    for (let i = 0; i < len; i++) rhs[i] = rho * rhs[i] + xadj[i];
+    if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'rhs-dot', axes, rho, z, u, xadj, rhs, sums });
+    else admmRhsDotRange(axes, rho, z, u, xadj, rhs, sums, 0, len);
     // conjugate gradients from the current x
-    const rhsNorm = Math.sqrt(dot(rhs, rhs));
+    const rhsNorm = Math.sqrt(sumBlocksInOrder(sums));
     const eps = cgTol * rhsNorm;
     if (rhsNorm > 0) {
       yield* normalEq(x, Ap);
-      for (let i = 0; i < len; i++) { r[i] = rhs[i] - Ap[i]; p[i] = r[i]; }
-      let rsold = dot(r, r);
+      if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'cg-start', rhs, Ap, r, p, sums });
+      else cgStartRange(rhs, Ap, r, p, sums, 0, len);
+      let rsold = sumBlocksInOrder(sums);
       if (rsold > 0) {
         for (let k = 0; k < cgIter; k++) {
           const pAp = yield* normalEq(p, Ap);
@@ -256,32 +253,17 @@ export function* tvAdmmSteps(op: LinearOperator, y: Float32Array, options: TvAdm
     }
     // z and u updates
     for (let j = 0; j < terms.length; j++) {
-      const zj = z[j], uj = u[j];
-      finiteDifference(options.shape, terms[j].axis, x, tmp);
-      const thr = terms[j].lambda / rho;
-      for (let i = 0; i < len; i++) v[i] = alpha * tmp[i] + (1 - alpha) * zj[i] + uj[i];
-      const grp = grouping[j];
+      const thr = terms[j].lambda / rho, grp = grouping[j], axis = axes[j];
       if (grp === null) {
-        for (let i = 0; i < len; i += 2) {
-          const m = Math.hypot(v[i], v[i + 1]);
-          const k = m > thr ? (m - thr) / m : 0;
-          zj[i] = v[i] * k;
-          zj[i + 1] = v[i + 1] * k;
-        }
+        if (vpool) yield runAdmmVectorOnPool(vpool, len, { op: 'shrink', axis, alpha, thr, x, z: z[j], u: u[j] });
+        else admmShrinkRange(axis, alpha, thr, x, z[j], u[j], 0, len);
+      } else if (typeof grp === 'number') {
+        if (vpool) yield runAdmmGroupsOnPool(vpool, { op: 'shrink-leading-groups', axis, alpha, thr, groups: grp, x, z: z[j], u: u[j], v });
+        else admmShrinkLeadingGroupsRange(axis, alpha, thr, grp, x, z[j], u[j], v, norms, 0, grp);
       } else {
-        const norms = new Float64Array(grp.groups);
-        for (let e = 0; e < N; e++) norms[grp.index[e]] += v[2 * e] ** 2 + v[2 * e + 1] ** 2;
-        for (let g = 0; g < grp.groups; g++) {
-          const m = Math.sqrt(norms[g]);
-          norms[g] = m > thr ? (m - thr) / m : 0;
-        }
-        for (let e = 0; e < N; e++) {
-          const k = norms[grp.index[e]];
-          zj[2 * e] = v[2 * e] * k;
-          zj[2 * e + 1] = v[2 * e + 1] * k;
-        }
+        admmRelaxedRange(axis, alpha, x, z[j], u[j], v, 0, len);
+        admmShrinkGroups(thr, grp.index, norms.subarray(0, grp.groups), v, z[j], u[j]);
       }
-      for (let i = 0; i < len; i++) uj[i] = v[i] - zj[i];
     }
     options.onIteration?.(it + 1, x);
     if (budget === 'cg' && cgSteps > options.iterations) break;

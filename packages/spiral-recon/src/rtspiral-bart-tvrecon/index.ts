@@ -22,7 +22,9 @@
  * `-m -w <scale> -e -S -R T:1024:1024:<lambda> -i <num_iter>` (native: the same ADMM problem, A^H A by
  * the Toeplitz embedding as BART's nufft, docs/numerics.md, and
  * iteration, joint temporal TV per pixel). When the frames do not divide into chunks the last
- * chunk takes the remainder (the reference logs an error and drops them).
+ * chunk takes the remainder (the reference logs an error and drops them). The chunks are
+ * independent solves: with more chunks than threads, all but the smallest run side by side on
+ * the pool, one thread each, the smallest over all threads (the same images at any thread count).
  *
  * Output per frame: the magnitude flipped/transposed as the reference, scaled to BitsStored
  * (per-frame maximum, numpy rounding), int16; header from the first readout with
@@ -140,14 +142,33 @@ export async function reconstructTfd(fft: FftEngine, p: TfdInput): Promise<{ ima
   const npix = s.msize * s.msize;
   const images = new Float32Array(2 * frames * npix);
   report?.stage('TV solve', `${frames} frames in ${chunks.length} chunk(s), ${p.iterations} CG steps each`);
-  for (const [ci, c] of chunks.entries()) {
+  // each chunk's share of the stage done (a chunk whose CG stopped early counts whole when it ends)
+  const done = new Array<number>(chunks.length).fill(0);
+  const solveChunk = async (ci: number, oneWorker: boolean): Promise<void> => {
+    const c = chunks[ci];
     const g = groups.slice(c.start, c.end);
     const where = `chunk ${ci + 1} of ${chunks.length}`;
     const x = bart
       ? await reportedWhile(report, bartPics(bart, `-g -m -w ${scale} -e -S -R T:1024:1024:${lambda} -d 4 -i ${p.iterations}`, s, g, maps, { 10: g.length }), `${where}, bart pics`)
-      : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale,
-        (d, t) => report?.update((ci + Math.min(1, d / t)) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`), p.threads ?? 1, p.toeplitz ?? true);
+      : await nativeSolve(fft, s, g, maps, [g.length], [{ axis: 0, lambda, joint: [0] }], p.iterations, scale, (d, t) => {
+        done[ci] = Math.min(1, d / t);
+        report?.update(done.reduce((a, b) => a + b, 0) / chunks.length, `${where}, CG step ${Math.min(d, t)} of ${t}`);
+      }, threads, p.toeplitz ?? true, oneWorker);
+    done[ci] = 1;
     images.set(x.subarray(2 * (c.keepStart - c.start) * npix, 2 * (c.keepEnd - c.start) * npix), 2 * c.keepStart * npix);
+  };
+  // Native, more chunks than threads: all chunks but the smallest solved side by side, each whole
+  // on one pool thread (no synchronisation per CG step), handed out largest first (the pool
+  // gives each to the first free thread), then the smallest on all threads split over its frames.
+  // Every chunk's solution is the single-thread one, so the images do not depend on the thread
+  // count.
+  const threads = p.threads ?? 1;
+  if (!bart && threads > 1 && chunks.length - 1 >= threads) {
+    const bySize = chunks.map((c, ci) => ({ ci, frames: c.end - c.start })).sort((a, b) => b.frames - a.frames || a.ci - b.ci).map((c) => c.ci);
+    await Promise.all(bySize.slice(0, -1).map((ci) => solveChunk(ci, true)));
+    await solveChunk(bySize[bySize.length - 1], false);
+  } else {
+    for (let ci = 0; ci < chunks.length; ci++) await solveChunk(ci, false);
   }
   return { images, scale, maps };
 }

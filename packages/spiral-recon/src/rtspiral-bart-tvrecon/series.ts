@@ -10,7 +10,7 @@
  * column-major images have our memory layout.
  */
 import type { FftEngine } from '@mrd-tools/recon-kernels/fft';
-import { ParallelSenseNufftOperator, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from '@mrd-tools/recon-kernels/mri/sense';
+import { ParallelSenseNufftOperator, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale, solveTvAdmmOnWorker } from '@mrd-tools/recon-kernels/mri/sense';
 import { centredFft2PlanesParallel, reconPool } from '@mrd-tools/recon-kernels/pool';
 import { coilMapsFromArmsAsync, type ArmSamples } from '@mrd-tools/recon-kernels/mri/coil-maps';
 import { solveTvAdmmAsync, type TvTerm } from '@mrd-tools/recon-kernels/iterative';
@@ -143,19 +143,23 @@ export function nativeDataScale(fft: FftEngine, s: SpiralArms, groups: readonly 
  * `threads` > 1 runs the SENSE operator on the numerics' worker pool, split over the groups
  * (the same result, bit for bit); 1 runs it on this thread. `toeplitz`: the CG steps' A^H A by
  * the Toeplitz embedding (@mrd-tools/recon-kernels/mri/sense, docs/numerics.md) instead of a
- * NUFFT pair per step.
+ * NUFFT pair per step. `oneWorker` (with threads > 1): the whole solve on one thread of the pool
+ * (the single-thread bits), for solves that run side by side (the TFD chunks).
  */
 export async function nativeSolve(
   fft: FftEngine, s: SpiralArms, groups: readonly ArmGroup[], maps: Float32Array, shape: readonly number[], tv: readonly TvTerm[], iterations: number, scale: number,
-  progress?: StepCallback, threads = 1, toeplitz = false,
+  progress?: StepCallback, threads = 1, toeplitz = false, oneWorker = false,
 ): Promise<Float32Array> {
   const pool = reconPool(threads);
   const local = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize,
     { ...SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: pool !== null, toeplitz });
-  const op = pool ? new ParallelSenseNufftOperator(pool, local) : local;
+  const op = pool && !oneWorker ? new ParallelSenseNufftOperator(pool, local) : local;
   try {
     const k = scale > 0 ? scale : 1;
-    const x = await solveTvAdmmAsync(op, groupData(s, groups, k), { shape: [...shape, s.msize, s.msize], tv, iterations, onProgress: progress, pool });
+    const options = { shape: [...shape, s.msize, s.msize], tv, iterations };
+    const x = pool && oneWorker
+      ? await solveTvAdmmOnWorker(pool, local, groupData(s, groups, k), options, progress)
+      : await solveTvAdmmAsync(op, groupData(s, groups, k), { ...options, onProgress: progress, pool });
     if (k !== 1) for (let i = 0; i < x.length; i++) x[i] *= k;
     return x;
   } finally {

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { ReplayConnection } from '@mrd-tools/recon-api/testing';
 import { imageSymmetry, readSessionMessages } from '@mrd-tools/core/testing';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
+import { closeReconPools } from '@mrd-tools/recon-kernels/pool';
+import { ProgressReport } from '@mrd-tools/recon-api/progress';
 import { writeSpiralPhantom, type SpiralPhantomResult } from '@mrd-tools/phantom-gen/spiral';
 import { renderPhantom } from '@mrd-tools/phantom-gen/spiral';
 import { findMetafile, readSpiralMetafile, sequenceHash } from '../metafile.js';
@@ -54,6 +56,27 @@ function seriesNrmse(rec: Float64Array[], truth: Float64Array[]): number {
   rec.forEach((r, f) => r.forEach((v, i) => { e += (k * v - truth[f][i]) ** 2; s += truth[f][i] ** 2; }));
   return Math.sqrt(e / s);
 }
+
+afterAll(async () => {
+  await closeReconPools();
+});
+
+describe('TFD chunks side by side on the pool (more chunks than threads)', () => {
+  it('give the --threads 1 images bit for bit with 2 and 3 threads, and the progress reports every chunk\'s last CG step', async () => {
+    const fft = await getFftEngine();
+    const { series, arms } = await session();
+    const apf = 3, frames = Math.floor(arms.length / apf);
+    const input = { series, arms, armsPerFrame: apf, frames, chunks: 4, regLambda: 0.02, iterations: 10, backend: 'native' as const, coilMaps: 'sobolev' as const };
+    const one = await reconstructTfd(fft, { ...input, threads: 1 });
+    for (const threads of [2, 3]) {
+      const lines: string[] = [];
+      const progress = new ProgressReport({ label: 'tfd', intervalMs: 0, sink: (line) => { lines.push(line); } });
+      const many = await reconstructTfd(fft, { ...input, threads, progress });
+      expect(many.images).toEqual(one.images);
+      for (let c = 1; c <= 4; c++) expect(lines.some((l) => l.includes(`TV solve: chunk ${c} of 4, CG step 20 of 20 (`))).toBe(true); // 10 CG steps: BART's budget, 2 outer iterations
+    }
+  }, 120_000);
+});
 
 describe('TFD native solve with the Toeplitz normal operator', () => {
   it('gives the images of the NUFFT-pair normal operator to 1 % complex NRMSE (same data, maps, scale, chunks, iterations)', async () => {

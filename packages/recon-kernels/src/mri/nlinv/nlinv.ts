@@ -172,21 +172,12 @@ export function* nlinvSteps(
   const cr = f64(nx), cp = f64(nx), cAp = f64(nx);
   // the CG steps' vector work (./cg-vectors.ts) on the pool too when the per-coil work is there
   const sums = f64(sumBlockCount(nx));
-  const dot = (a: Vec, b: Vec): number => {
-    const s = new Float64Array(sumBlockCount(a.length));
-    for (let k = 0; k < s.length; k++) {
-      let acc = 0;
-      for (let i = k * SUM_BLOCK, e = Math.min(a.length, i + SUM_BLOCK); i < e; i++) acc += a[i] * b[i];
-      s[k] = acc;
-    }
-    return sumBlocksInOrder(s);
-  };
 
   for (let it = 0; it < iterations; it++) {
     yield* forward(x, r);
-    for (let i = 0; i < ndata; i++) r[i] = data[i] - r[i];
+    subtractFrom(data, r);
     yield* adjoint(r, p);
-    for (let i = 0; i < nx; i++) p[i] -= alpha * x[i];
+    subtractScaled(p, alpha, x);
     // CG on (DF^H DF + alpha) h = p from h = 0
     h.fill(0);
     cr.set(p);
@@ -213,7 +204,7 @@ export function* nlinvSteps(
       if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'direction', p: cp, r: cr, beta });
       else directionRange(cp, cr, beta, 0, nx);
     }
-    for (let i = 0; i < nx; i++) x[i] += h[i];
+    addTo(x, h);
     alpha = (alpha - alphaMin) / redu + alphaMin;
     options.onProgress?.(it + 1, iterations);
   }
@@ -232,4 +223,32 @@ export function* nlinvSteps(
     image[2 * i + 1] = x[2 * i + 1] * rss;
   }
   return { sens, image, scaling };
+}
+
+// The Newton steps' vector loops as plain functions: loops in the generator run unoptimised.
+
+/** a . b in float64, summed per block and the blocks in order (as the CG kernels sum). */
+function dot(a: Vec, b: Vec): number {
+  const s = new Float64Array(sumBlockCount(a.length));
+  for (let k = 0; k < s.length; k++) {
+    let acc = 0;
+    for (let i = k * SUM_BLOCK, e = Math.min(a.length, i + SUM_BLOCK); i < e; i++) acc += a[i] * b[i];
+    s[k] = acc;
+  }
+  return sumBlocksInOrder(s);
+}
+
+/** r = data - r */
+function subtractFrom(data: ArrayLike<number>, r: Float64Array): void {
+  for (let i = 0; i < r.length; i++) r[i] = data[i] - r[i];
+}
+
+/** p -= alpha x */
+function subtractScaled(p: Vec, alpha: number, x: Vec): void {
+  for (let i = 0; i < p.length; i++) p[i] -= alpha * x[i];
+}
+
+/** x += h */
+function addTo(x: Vec, h: Vec): void {
+  for (let i = 0; i < x.length; i++) x[i] += h[i];
 }

@@ -1,7 +1,7 @@
 /**
  * The worker script of the numerics' pool (../../pool): runs one task with this thread's own FFT
  * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFTs', the SENSE
- * operator's, the coil maps' (Sobolev and Inati) and nlinv's tasks, the real-time view-sharing window's steps and frame combination, the TV-ADMM and nlinv CG steps' vector work.
+ * operator's (and whole TV-ADMM solves of it), the coil maps' (Sobolev and Inati) and nlinv's tasks, the real-time view-sharing window's steps and frame combination, the TV-ADMM and nlinv CG steps' vector work.
  * It sits on the MRI layer because it serves the tasks of every layer. Bundled as
  * `recon-worker.js` beside each tool's cli.js (scripts/build.mjs), and as
  * packages/recon-kernels/dist/recon-worker.js for runs from the sources.
@@ -10,7 +10,7 @@ import { getFftEngine } from '../../fft/engine.js';
 import {
   runCentredFftTask, runCentredPowerTask, runNufftTask, type CentredFftTask, type CentredPowerTask, type NufftTask,
 } from '../../pool/tasks.js';
-import { runSenseTask, type SenseTask } from '../sense/parallel-sense.js';
+import { runSenseTask, runSenseTvSolveTask, type SenseTask, type SenseTvSolveTask } from '../sense/parallel-sense.js';
 import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-maps.js';
 import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
 import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-inati.js';
@@ -20,7 +20,7 @@ import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vec
 import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
 export default async function run(
-  task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
+  task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
 ): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
@@ -40,6 +40,9 @@ export default async function run(
     case 'sense-adjoint':
     case 'sense-normal':
       runSenseTask(await getFftEngine(), task);
+      return;
+    case 'sense-tv-solve':
+      runSenseTvSolveTask(await getFftEngine(), task);
       return;
     case 'inati-maps':
       runInatiMapsTask(await getFftEngine(), task);

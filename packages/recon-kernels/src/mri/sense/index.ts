@@ -2,4 +2,4 @@
 export {
   distinctPositions, estimateDataScale, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, type SenseShared,
 } from './sense-nufft.js';
-export { ParallelSenseNufftOperator } from './parallel-sense.js';
+export { ParallelSenseNufftOperator, solveTvAdmmOnWorker, type WorkerTvAdmmOptions } from './parallel-sense.js';

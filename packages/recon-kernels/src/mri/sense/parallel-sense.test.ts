@@ -4,7 +4,7 @@ import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
 import { SUM_BLOCK } from '../../pool/block-sums.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
-import { ParallelSenseNufftOperator } from './parallel-sense.js';
+import { ParallelSenseNufftOperator, solveTvAdmmOnWorker } from './parallel-sense.js';
 import { randomFloat32 as random } from '../../testing/index.js';
 
 /** golden-angle radial coordinates per frame (grid units) */
@@ -107,6 +107,12 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
       const expected = solveTvAdmm(single, y, options);
       const op = new ParallelSenseNufftOperator(reconPool(threads)!, new SenseNufftOperator(fft, c2, m2, nc2, n2, n2, { ...options0, sharedHeapBlocks: true }));
       expect(await solveTvAdmmAsync(op, y, { ...options, pool: reconPool(threads) })).toEqual(expected);
+      // the whole solve on one pool thread, two side by side: the single-thread bits, progress to the last step
+      const seen: number[][] = [[], []];
+      const [w0, w1] = await Promise.all([0, 1].map((i) => solveTvAdmmOnWorker(reconPool(threads)!, op.local, y, options, (d, t) => { seen[i].push(d, t); })));
+      expect(w0).toEqual(expected);
+      expect(w1).toEqual(expected);
+      for (const s of seen) expect(s.slice(-2)).toEqual([20, 20]);
       single.dispose();
       op.dispose();
     });

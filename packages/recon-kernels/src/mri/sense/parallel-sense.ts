@@ -7,11 +7,16 @@
  *
  * The synchronous methods run the operator here (one thread); the solvers call the `...Async`
  * ones, whose vectors should live on SharedArrayBuffers (others are copied for the call).
+ *
+ * solveTvAdmmOnWorker runs a whole TV-ADMM solve of the operator on one pool thread with the
+ * single-thread code (the same bits as solveTvAdmm here), so that independent solves (the TFD
+ * recon's chunks) run side by side without a synchronisation per CG step.
  */
 import type { FftEngine } from '../../fft/engine.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
 import type { ReconPool } from '../../pool/pool.js';
 import { asShared, isShared, sharedFloat32, splitRange } from '../../pool/shared-memory.js';
+import { solveTvAdmm, tvAdmmNominalSteps, type TvAdmmOptions } from '../../iterative/tv-admm.js';
 import { SenseNufftOperator, type SenseShared } from './sense-nufft.js';
 
 /**
@@ -101,3 +106,63 @@ export class ParallelSenseNufftOperator implements LinearOperator {
     if (dst !== out) out.set(dst.subarray(0, outLength));
   }
 }
+
+/** The options of a solve on a worker: TvAdmmOptions without the callbacks and the pool. */
+export type WorkerTvAdmmOptions = Omit<TvAdmmOptions, 'onIteration' | 'onProgress' | 'pool' | 'initial'>;
+
+/** A whole TV-ADMM solve of the SENSE operator rebuilt from `shared`, on one worker thread. */
+export interface SenseTvSolveTask {
+  kind: 'sense-tv-solve';
+  shared: SenseShared;
+  y: Float32Array;
+  options: WorkerTvAdmmOptions;
+  /** the solution (shared, the operator's input length, complex) */
+  out: Float32Array;
+  /** [0]: CG steps done so far (for the caller's progress report) */
+  progress: Int32Array;
+}
+
+/** Runs a solve task with this thread's engine (in a worker). */
+export function runSenseTvSolveTask(fft: FftEngine, task: SenseTvSolveTask): void {
+  const op = SenseNufftOperator.fromShared(fft, task.shared);
+  try {
+    const x = solveTvAdmm(op, task.y, { ...task.options, onProgress: (done) => { Atomics.store(task.progress, 0, done); } });
+    task.out.set(x);
+  } finally {
+    op.dispose();
+  }
+}
+
+/** How often the caller looks at a worker solve's progress (ms). */
+const PROGRESS_POLL_MS = 200;
+
+/**
+ * solveTvAdmm(op, y, options) on one thread of the pool (see the file header): the same bits as
+ * the single-thread solve. `onProgress` is called from this thread with the CG steps done and
+ * the nominal total while it runs.
+ */
+export async function solveTvAdmmOnWorker(
+  pool: ReconPool, op: SenseNufftOperator, y: Float32Array, options: WorkerTvAdmmOptions, onProgress?: (done: number, total: number) => void,
+): Promise<Float32Array> {
+  const out = sharedFloat32(2 * op.inputLength);
+  const progress = new Int32Array(new SharedArrayBuffer(4));
+  const total = tvAdmmNominalSteps(options);
+  let seen = 0;
+  const look = (): void => {
+    const done = Atomics.load(progress, 0);
+    if (done !== seen) {
+      seen = done;
+      onProgress?.(done, total);
+    }
+  };
+  const timer = onProgress ? setInterval(look, PROGRESS_POLL_MS) : null;
+  try {
+    const task: SenseTvSolveTask = { kind: 'sense-tv-solve', shared: op.shared(), y: asShared(y), options: { ...options, tv: options.tv.map((t) => ({ ...t, joint: t.joint ? [...t.joint] : undefined })) }, out, progress };
+    await pool.runAll([task]);
+    if (onProgress) look();
+  } finally {
+    if (timer !== null) clearInterval(timer);
+  }
+  return out;
+}
+

@@ -112,11 +112,14 @@ export function toeplitzNormalFrames(
   const simd = kernel !== null && nx % 2 === 0;
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
   const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
-  const kBlock = fft.scratchBlock(K_SLOT, 8 * L0 * COLUMN_LINES);
+  // the frame's K, copied to the heap once per frame (either layout: at most 2 x L0 x L1 floats)
+  const kBlock = kernel !== null ? fft.scratchBlock(K_SLOT, 8 * L0 * L1) : null;
   const mapsBlock = simd ? fft.scratchBlock(MAPS_SLOT, 8 * ncoils * npix) : null;
   const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix) : null;
   const g = block.ptr >> 2;
-  fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
+  // the JS column path transforms the whole grid, whose bottom half stays zero; the kernel's
+  // column blocks read only the top ny rows and zero the lines' bottom halves themselves
+  if (kernel === null) fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
   if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
   for (let f = f0; f < f1; f++) {
     const k = kernels[f], xo = 2 * f * npix;
@@ -129,6 +132,7 @@ export function toeplitzNormalFrames(
       h.set(x.subarray(xo, xo + 2 * npix), xPtr >> 2);
       h.fill(0, accPtr >> 2, (accPtr >> 2) + 2 * npix);
     } else scratch.acc.fill(0);
+    if (kBlock !== null) fft.heapF32().set(k, kBlock.ptr >> 2);
     for (let c = 0; c < ncoils; c++) {
       let h = fft.heapF32();
       const mo = 2 * c * npix;
@@ -151,23 +155,25 @@ export function toeplitzNormalFrames(
         }
       }
       fft.transformLinesInHeap(block.ptr, ny, L1, false);
-      if (kernel !== null) {
-        const kb = kBlock.ptr >> 2, rowBytes = 8 * L1;
+      if (kernel !== null && kBlock !== null) {
+        const rowBytes = 8 * L1, lineBytes = 8 * L0, l = lines.ptr >> 2;
         for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
           const w = Math.min(COLUMN_LINES, L1 - j0);
-          kernel.transposeIn(block.ptr + 8 * j0, L0, rowBytes, lines.ptr, w);
+          // the top ny rows into the lines, their bottom halves zero
+          kernel.transposeInLines(block.ptr + 8 * j0, ny, rowBytes, lines.ptr, w, lineBytes);
+          h = fft.heapF32();
+          for (let i = 0; i < w; i++) h.fill(0, l + 2 * L0 * i + 2 * ny, l + 2 * L0 * (i + 1));
           if (internal) {
             fft.transformLinesInHeapInternal(lines.ptr, w, L0, false);
-            fft.heapF32().set(k.subarray(2 * j0 * L0, 2 * (j0 + w) * L0), kb);
-            kernel.mulFloats(lines.ptr, kBlock.ptr, 2 * w * L0);
+            kernel.mulFloats(lines.ptr, kBlock.ptr + 8 * j0 * L0, 2 * w * L0);
             fft.transformLinesInHeapInternal(lines.ptr, w, L0, true);
           } else {
             fft.transformLinesInHeap(lines.ptr, w, L0, false);
-            fft.heapF32().set(k.subarray(j0 * L0, (j0 + w) * L0), kb);
-            kernel.mulReal(lines.ptr, kBlock.ptr, w * L0);
+            kernel.mulReal(lines.ptr, kBlock.ptr + 4 * j0 * L0, w * L0);
             fft.transformLinesInHeap(lines.ptr, w, L0, true);
           }
-          for (let i = 0; i < w; i++) kernel.transposeOut(lines.ptr + 8 * L0 * i, ny, rowBytes, block.ptr + 8 * (j0 + i), 1);
+          // the crop: the top ny values of each line back
+          kernel.transposeOutLines(lines.ptr, ny, rowBytes, block.ptr + 8 * j0, w, lineBytes);
         }
       } else {
         fft.transformAxisInHeap(block.ptr, [L0, L1], 0, false);
