@@ -5,7 +5,7 @@
  * the repository's .gitignore covers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
@@ -43,6 +43,12 @@ export function ignoredByRepository(dir: string, names: string[]): string[] {
   const r = git(['check-ignore', '--stdin'], names.join('\n') + '\n');
   if (r.status !== 0 && r.status !== 1) throw new Error(`git check-ignore failed: ${r.stderr}`);
   return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** A process's resident memory in MB, from /proc (Linux), or NaN when not reported. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 export interface RunningServer {

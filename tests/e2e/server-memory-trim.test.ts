@@ -4,17 +4,11 @@
  * the server's RSS does not keep the burst's high-water mark. Without the trim the arenas kept
  * 50-110 MB after the overload test's burst (server-overload.test.ts).
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './server-harness.js';
+import { rssMb, startServer, type RunningServer } from './server-harness.js';
 import { images, sessionBytes, talk } from './server-sessions.js';
 
 const TRIM_LINE = /Allocator trim: RSS (\d+) -> (\d+) MB/g;
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 describe('mrd-server after a burst of concurrent sessions', () => {
   let server: RunningServer | null = null;

@@ -17,15 +17,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Image } from '@mrd-tools/core/messages';
-import { startServer, tempDir, withOpenFiles, type RunningServer } from './server-harness.js';
+import { rssMb, startServer, tempDir, withOpenFiles, type RunningServer } from './server-harness.js';
 import { images, sessionBytes, talk, type Answer } from './server-sessions.js';
 
 const FLOOD = join(dirname(fileURLToPath(import.meta.url)), 'connection-flood.mjs');
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 function childPids(pid: number): number[] {
   const f = `/proc/${pid}/task/${pid}/children`;
