@@ -149,6 +149,16 @@ export function cgStartRange(rhs: Float32Array, Ap: Float32Array, r: Float32Arra
   }
 }
 
+/** The soft threshold's factor for a magnitude m: (m - thr) / m above thr, else 0. */
+function shrinkFactor(m: number, thr: number): number {
+  return m > thr ? (m - thr) / m : 0;
+}
+
+/** Squared group norms [0, count) of `norms` replaced by their shrink factors. */
+function groupShrinkFactors(norms: Float64Array, count: number, thr: number): void {
+  for (let g = 0; g < count; g++) norms[g] = shrinkFactor(Math.sqrt(norms[g]), thr);
+}
+
 /**
  * One TV term's z and u update over floats [f0, f1) (an even range), thresholds elementwise:
  * v = alpha D x + (1 - alpha) z + u, z = soft-threshold(v, thr) on complex magnitudes, u = v - z,
@@ -161,8 +171,7 @@ export function admmShrinkRange(axis: TvAxis, alpha: number, thr: number, x: Flo
     for (; f < end; f += 2) {
       const v0 = fr(alpha * fr(x[f + offset] - x[f]) + (1 - alpha) * z[f] + u[f]);
       const v1 = fr(alpha * fr(x[f + 1 + offset] - x[f + 1]) + (1 - alpha) * z[f + 1] + u[f + 1]);
-      const m = Math.hypot(v0, v1);
-      const k = m > thr ? (m - thr) / m : 0;
+      const k = shrinkFactor(Math.hypot(v0, v1), thr);
       const z0 = fr(v0 * k), z1 = fr(v1 * k);
       z[f] = z0;
       z[f + 1] = z1;
@@ -190,10 +199,7 @@ export function admmShrinkGroups(thr: number, index: Int32Array, norms: Float64A
   norms.fill(0);
   const N = index.length;
   for (let e = 0; e < N; e++) norms[index[e]] += v[2 * e] ** 2 + v[2 * e + 1] ** 2;
-  for (let g = 0; g < norms.length; g++) {
-    const m = Math.sqrt(norms[g]);
-    norms[g] = m > thr ? (m - thr) / m : 0;
-  }
+  groupShrinkFactors(norms, norms.length, thr);
   for (let e = 0; e < N; e++) {
     const k = norms[index[e]];
     const z0 = Math.fround(v[2 * e] * k), z1 = Math.fround(v[2 * e + 1] * k);
@@ -220,10 +226,7 @@ export function admmShrinkLeadingGroupsRange(
     admmRelaxedRange(axis, alpha, x, z, u, v, f0, f1);
     for (let f = f0, g = 0; f < f1; f += 2, g++) norms[g] += v[f] ** 2 + v[f + 1] ** 2;
   }
-  for (let g = 0; g < g1 - g0; g++) {
-    const m = Math.sqrt(norms[g]);
-    norms[g] = m > thr ? (m - thr) / m : 0;
-  }
+  groupShrinkFactors(norms, g1 - g0, thr);
   for (let k = 0; k < outer; k++) {
     for (let f = 2 * (k * groups + g0), g = 0; g < g1 - g0; f += 2, g++) {
       const c = norms[g];
