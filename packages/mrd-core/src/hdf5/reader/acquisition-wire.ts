@@ -24,6 +24,16 @@
  * 4 KiB window, then the payload); when the headers read do not say so, the object is looked
  * up as before and its bytes read again over the guess.
  *
+ * Fixed parts are read in blocks of the rows stored back to back (up to 256) into one reused
+ * buffer that serves the next `fill` too: each row's fixed part is read once. The C library
+ * writes one row per chunk, each after its payload's collection ([collection k][chunk k]
+ * [collection k+1][chunk k+1]...), which costs a read per row for the fixed part: there, a row's
+ * chunk (its address is known) is read with the collection just before it, guessed to hold the
+ * row's data as the previous row's did (same size, no traj), in one call (readv): the data into
+ * its place, the chunk into the block. The chunk's vlen descriptor and the headers read then say
+ * whether the guess held; when it did not, the data is read as above, over it. A readout of such
+ * a file then costs one read.
+ *
  * The header: where the file's `head` member is laid out as the wire header (same members,
  * offsets and types: the C library's, h5py's and mrd-core's files) its 340 bytes are copied as
  * they are, no header object made (as the reference client sends the record's bytes). That is
@@ -109,6 +119,13 @@ export class AcquisitionWireReader {
   private speculate = true;
   private misses = 0;
   private hits = 0;
+  /** Data bytes of the last row read whose data opened its own collection, no traj (0: none): the guess of a fused read. */
+  private lastDataBytes = 0;
+  /** Where a fused read put a row's data, while it is checked (-1: none). */
+  private fusedRow = -1;
+  private fusedColl = -1;
+  private fusedHits = 0;
+  private fusedMisses = 0;
 
   private constructor(
     private readonly fp: FixedParts,
@@ -124,8 +141,8 @@ export class AcquisitionWireReader {
   }
 
   /** How payloads and headers were read so far (tests): speculative one-read payloads that held, and whether headers are copied. */
-  get stats(): { speculativeHits: number; speculativeMisses: number; headersCopied: boolean } {
-    return { speculativeHits: this.hits, speculativeMisses: this.misses, headersCopied: this.rawHead };
+  get stats(): { speculativeHits: number; speculativeMisses: number; headersCopied: boolean; fusedHits: number; fusedMisses: number } {
+    return { speculativeHits: this.hits, speculativeMisses: this.misses, headersCopied: this.rawHead, fusedHits: this.fusedHits, fusedMisses: this.fusedMisses };
   }
 
   /**
@@ -151,7 +168,8 @@ export class AcquisitionWireReader {
   /**
    * Wire bytes of acquisitions from row `start` on, as many whole messages as fit in
    * `out.subarray(offset)`, at most `maxRows`. Returns the rows written and the end offset; 0
-   * rows when the first message does not fit (its size is `needed`).
+   * rows when the first message does not fit (its size is `needed`). Bytes of `out` past the
+   * end offset may be overwritten (reads ahead of a guess).
    */
   fill(start: number, maxRows: number, out: Uint8Array, offset: number): { rows: number; end: number; needed: number } {
     const n = Math.min(maxRows, this.fixedRows - start);
@@ -159,9 +177,12 @@ export class AcquisitionWireReader {
     const rs = this.fp.recordSize;
     const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
     let o = offset;
+    this.fusedRow = -1; // (a fused read's data is checked in the fill that read it)
     for (let k = 0; k < n; k++) {
       const row = start + k;
-      if (row < this.blockStart || row >= this.blockStart + this.blockRows) this.readBlock(row);
+      if (row < this.blockStart || row >= this.blockStart + this.blockRows) {
+        if (!this.readFused(row, out, o + 2 + ACQUISITION_HEADER_SIZE)) this.readBlock(row);
+      }
       const dv = this.blockView;
       const rec = (row - this.blockStart) * rs;
       const hb = rec + this.headOff;
@@ -179,20 +200,35 @@ export class AcquisitionWireReader {
         throw new Error(`${this.what}[${row}]: traj has ${trajLen} floats, header says ${trajDims} dimensions x ${samples} samples`);
       }
       const size = 2 + ACQUISITION_HEADER_SIZE + 4 * (trajLen + dataLen);
-      if (o + size > out.byteLength) return { rows: k, end: o, needed: k === 0 ? size : 0 };
+      if (o + size > out.byteLength) {
+        this.fusedRow = -1;
+        return { rows: k, end: o, needed: k === 0 ? size : 0 };
+      }
       // Payloads before the header: a speculative read (see payload) may write the 32 bytes
       // before its place. Data before traj (the 32 bytes before the data are the traj's), but
       // traj first when both are in one collection (traj is its first object, the data is then
       // found in the collection remembered, without a guess).
       const trajAt = o + 2 + ACQUISITION_HEADER_SIZE;
       const dataAt = trajAt + 4 * trajLen;
-      if (trajLen > 0 && this.trajOff !== undefined && sameCollection(dv, rec + this.trajOff, rec + this.dataOff)) {
+      let dataRead = false;
+      if (this.fusedRow === row) {
+        // the data read with the chunk, if the guess held (see the file header); else read as
+        // usual, over what the guess put there
+        this.fusedRow = -1;
+        dataRead = trajLen === 0 && this.fusedHeld(dv, rec + this.dataOff, dataLen, out, dataAt);
+        if (dataRead) this.fusedHits++;
+        else if (++this.fusedMisses > MAX_MISSES && this.fusedMisses > this.fusedHits) this.lastDataBytes = -1;
+      }
+      if (dataRead) {
+        // (no traj: the guess holds only then)
+      } else if (trajLen > 0 && this.trajOff !== undefined && sameCollection(dv, rec + this.trajOff, rec + this.dataOff)) {
         this.payload(dv, rec + this.trajOff, trajLen, out, trajAt, row, 'traj');
         this.payload(dv, rec + this.dataOff, dataLen, out, dataAt, row, 'data');
       } else {
         this.payload(dv, rec + this.dataOff, dataLen, out, dataAt, row, 'data');
         if (this.trajOff !== undefined) this.payload(dv, rec + this.trajOff, trajLen, out, trajAt, row, 'traj');
       }
+      if (this.lastDataBytes >= 0) this.lastDataBytes = trajLen === 0 && this.collections.get(descCollection(dv, rec + this.dataOff))?.objects.size === 1 ? 4 * dataLen : 0;
       outView.setUint16(o, MessageId.ACQUISITION, true);
       if (head) writeAcquisitionHeader(head, outView, o + 2);
       else out.set(this.block.subarray(hb, hb + ACQUISITION_HEADER_SIZE), o + 2);
@@ -201,8 +237,52 @@ export class AcquisitionWireReader {
     return { rows: n, end: o, needed: 0 };
   }
 
+  /**
+   * The fused read of `row` (see the file header): its chunk into the block, and the collection
+   * guessed before it, its data at `payloadAt` of `out` (where the row's data goes when it has
+   * no traj). False when not tried: the row's fixed part is not alone in its chunk, or nothing
+   * to guess from, or the message would not fit.
+   */
+  private readFused(row: number, out: Uint8Array, payloadAt: number): boolean {
+    const bytes = this.lastDataBytes;
+    if (bytes <= 0 || !this.speculate || payloadAt + bytes > out.byteLength) return false;
+    const rs = this.fp.recordSize;
+    const span = this.fp.rowSpan(row, 2);
+    if (span.rows !== 1) return false;
+    const coll = span.addr - GCOL_HEADER - OBJECT_HEADER - bytes;
+    if (coll < 0 || this.collections.has(coll)) return false;
+    if (this.block.byteLength < rs) {
+      this.block = new Uint8Array(Math.max(rs, FIXED_BLOCK * rs));
+      this.blockView = new DataView(this.block.buffer);
+    }
+    const n = GCOL_HEADER + OBJECT_HEADER + bytes;
+    const got = this.fp.readUpToThen(coll, out, payloadAt - GCOL_HEADER - OBJECT_HEADER, n, this.block.subarray(0, rs));
+    if (got !== n + rs) return false; // (then read as usual, which reports the end of the file)
+    this.blockStart = row;
+    this.blockRows = 1;
+    this.fusedRow = row;
+    this.fusedColl = coll;
+    return true;
+  }
+
+  /** Whether the fused read's guess held for the data described at `desc` (`len` floats, to be at `at` of `out`); remembers its collection then. */
+  private fusedHeld(dv: DataView, desc: number, len: number, out: Uint8Array, at: number): boolean {
+    const bytes = 4 * len;
+    if (descCollection(dv, desc) !== this.fusedColl || bytes !== this.lastDataBytes) return false;
+    const index = dv.getUint32(desc + 12, true);
+    const h = new DataView(out.buffer, out.byteOffset + at - GCOL_HEADER - OBJECT_HEADER, GCOL_HEADER + OBJECT_HEADER);
+    if (h.getUint32(0, true) !== 0x4c4f4347 || h.getUint8(4) !== 1) return false;
+    const size = h.getUint32(8, true) + h.getUint32(12, true) * 4294967296;
+    const objSize = h.getUint32(GCOL_HEADER + 8, true) + h.getUint32(GCOL_HEADER + 12, true) * 4294967296;
+    if (h.getUint16(GCOL_HEADER, true) !== index || objSize !== bytes || size < GCOL_HEADER + OBJECT_HEADER + bytes) return false;
+    const dataAt = this.fusedColl + GCOL_HEADER + OBJECT_HEADER;
+    this.remember(this.fusedColl, { objects: new Map([[index, [dataAt, bytes]]]), next: dataAt + Math.ceil(bytes / 8) * 8, end: this.fusedColl + size });
+    return true;
+  }
+
   private readBlock(row: number): void {
-    const count = Math.min(FIXED_BLOCK, this.fixedRows - row);
+    // the rows stored back to back from `row` on (one read)
+    const count = Math.max(1, this.fp.rowSpan(row, Math.min(FIXED_BLOCK, this.fixedRows - row)).rows);
     const bytes = count * this.fp.recordSize;
     if (this.block.byteLength < bytes) {
       this.block = new Uint8Array(bytes);
@@ -294,6 +374,11 @@ export class AcquisitionWireReader {
     if (!found) throw new Error(`${this.what}[${row}]: ${name}: object ${index} not found in the global heap collection at ${addr}`);
     return found;
   }
+}
+
+/** The collection address of the vlen descriptor at `desc` of `dv`. */
+function descCollection(dv: DataView, desc: number): number {
+  return dv.getUint32(desc + 4, true) + dv.getUint32(desc + 8, true) * 4294967296;
 }
 
 /** Whether the vlen descriptors at `a` and `b` of `dv` point into the same global heap collection. */
