@@ -16,7 +16,7 @@
  *
  * Once the worker has described a group with acquisitions (a file's only group as soon as it is
  * open, before it is asked), it prepares them while the main thread parses its arguments,
- * connects and sends the preamble: the chunk index is walked and the first WIRE_AHEAD
+ * connects and sends the preamble: the chunk index is walked and the first PREPARED_AHEAD
  * batches are filled (`PreparedAcquisitions`), so the first acquisitions go out as soon as they
  * are asked for instead of 20-30 ms later (the server's session waits for them to finish its
  * preamble). Same batches, same order: only earlier.
@@ -42,12 +42,20 @@ import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming
 const BATCH_BYTES = 16 * 1024 * 1024;
 const AHEAD = 2;
 /**
- * Batches of the direct acquisition reader: small buffers, reused round-robin, stay in the CPU
- * caches between the kernel's copy into them and its copy out to the socket, and few pages are
- * touched for the first time (docs/streaming-performance.md).
+ * Batches of the direct acquisition reader: small buffers, reused round-robin, and few pages
+ * are touched for the first time (docs/streaming-performance.md).
  */
 const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
-const WIRE_AHEAD = 4;
+/**
+ * Batches of the direct reader out at once (filled, or with the main thread until written):
+ * twice the batches the client's BatchWriter keeps in flight (4), so that the reader goes on
+ * filling while the socket holds that many, and the main thread finds the next batch waiting
+ * when the socket takes one. With as many as in flight, the reader stopped whenever the socket
+ * was full and the main thread then waited for it (a third to a half of a 2 GB run).
+ */
+const WIRE_AHEAD = 8;
+/** Batches filled before the 'stream' request (see the file header): as before the deeper read-ahead, so start-up does no more work. */
+const PREPARED_AHEAD = 4;
 
 function describeGroup(file: MrdFile, group: string): GroupInfo {
   const members = file.list(`/${group}`);
@@ -256,7 +264,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
   };
   let prepared: PreparedAcquisitions | null = null;
   /**
-   * Reads `group`'s acquisitions ahead (see the file header) until WIRE_AHEAD batches are filled
+   * Reads `group`'s acquisitions ahead (see the file header) until PREPARED_AHEAD batches are filled
    * or a request comes in; leaves `prepared` null when mrd-core's direct reader does not apply
    * or fails (the 'stream' request then takes the usual way and reports any error).
    */
@@ -268,7 +276,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
       if (!wire) return;
       const p: PreparedAcquisitions = { group, batches: directAcquisitionBatches(wire, take), filled: [], readMs: performance.now() - t0 };
       prepared = p;
-      while (p.filled.length < WIRE_AHEAD && requests.length === 0) {
+      while (p.filled.length < PREPARED_AHEAD && requests.length === 0) {
         // (a turn of the event loop between batches lets a request in)
         await new Promise<void>((r) => setImmediate(r));
         if (requests.length > 0) break;

@@ -15,6 +15,10 @@ import { encodeMessages } from '../../stream/encoder.js';
 import { MrdWriter } from '../writer/index.js';
 import { MrdFile } from './index.js';
 import { FixedParts } from './fixed-parts.js';
+import { ACQUISITION_HEADER_LAYOUT } from '../../headers/fields.js';
+
+/** Offset of a header field in a wire message (after the 2-byte message id). */
+const wireOffset = (name: string): number => 2 + ACQUISITION_HEADER_LAYOUT.fields.find((f) => f.name === name)!.offset;
 
 async function viaHdf5(f: MrdFile): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -187,6 +191,129 @@ describe('acquisitionWireReader', () => {
         if (named) break;
       }
       expect(named).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a payload in a collection of its own with one read (collection and object headers with it), and sends wire-layout headers as they are', async () => {
+    // payloads larger than the writer's collections (1 MiB): one collection each, as the ISMRMRD
+    // C++ library gives every readout
+    const dir = mkdtempSync(join(tmpdir(), 'acq-wire-'));
+    const reads = vi.spyOn(FixedParts.prototype, 'readUpTo');
+    const intos = vi.spyOn(FixedParts.prototype, 'readInto');
+    try {
+      const path = join(dir, 'w.h5');
+      const w = await MrdWriter.create(path, { group: 'dataset' });
+      const acqs = [];
+      for (let i = 0; i < 8; i++) {
+        const a = createAcquisition({ head: { number_of_samples: 4200, active_channels: 32 } });
+        a.head.scan_counter = i;
+        for (let k = 0; k < a.data.length; k++) a.data[k] = i + k / 4096;
+        acqs.push(a);
+      }
+      await w.appendAcquisitions(acqs);
+      await w.close();
+      const f = await MrdFile.open(path);
+      try {
+        const expected = await viaHdf5(f);
+        const r = (await f.acquisitionWireReader('dataset'))!;
+        const before = reads.mock.calls.length + intos.mock.calls.length;
+        const out = new Uint8Array(expected.length);
+        expect(r.fill(0, r.rows, out, 0).end).toBe(expected.length);
+        expect(Buffer.compare(Buffer.from(out), Buffer.from(expected))).toBe(0);
+        expect(r.stats).toMatchObject({ speculativeHits: 8, speculativeMisses: 0, headersCopied: true });
+        // (the fixed parts are read by readRowsInto, not counted here)
+        expect(reads.mock.calls.length + intos.mock.calls.length - before).toBe(8);
+      } finally {
+        f.close();
+      }
+    } finally {
+      reads.mockRestore();
+      intos.mockRestore();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads traj and data sharing a collection, and payloads in shared collections, as the HDF5 read (ISMRMRD C++ file)', async () => {
+    const f = await MrdFile.open(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'));
+    try {
+      const expected = await viaHdf5(f);
+      const r = (await f.acquisitionWireReader('dataset'))!;
+      const out = new Uint8Array(expected.length);
+      expect(r.fill(0, r.rows, out, 0).end).toBe(expected.length);
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(expected))).toBe(0);
+      // traj read first where it shares the data's collection: no guess goes wrong
+      expect(r.stats.speculativeMisses).toBe(0);
+      expect(r.stats.speculativeHits).toBeGreaterThan(0);
+      // the noise scan's data guessed the next readout's place (read with its chunk): it has a
+      // traj, the guess did not hold, the data was read again over it
+      expect(r.stats.fusedMisses).toBe(1);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('sends the header floats as the file holds them, NaN bit patterns included (as the reference client)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acq-wire-'));
+    try {
+      const path = join(dir, 'w.h5');
+      const w = await MrdWriter.create(path, { group: 'dataset' });
+      const acqs = [];
+      for (let i = 0; i < 4; i++) {
+        const a = createAcquisition({ head: { number_of_samples: 4, active_channels: 1 } });
+        // markers, replaced below by NaNs of other bit patterns than the canonical one
+        a.head.user_float[2] = 1234.5;
+        a.head.position[1] = i === 2 ? 4321.5 : 1;
+        a.data.fill(i);
+        acqs.push(a);
+      }
+      await w.appendAcquisitions(acqs);
+      await w.close();
+      const bytes = readFileSync(path);
+      const patch = (marker: number, nan: number) => {
+        const m = Buffer.alloc(4);
+        m.writeFloatLE(marker);
+        const n = Buffer.alloc(4);
+        n.writeUInt32LE(nan);
+        let count = 0;
+        for (let p = bytes.indexOf(m); p >= 0; p = bytes.indexOf(m, p + 1)) {
+          n.copy(bytes, p);
+          count++;
+        }
+        return count;
+      };
+      expect(patch(1234.5, 0x7fa00001)).toBe(4); // a signalling NaN with a payload
+      expect(patch(4321.5, 0xffc12345)).toBe(1); // a negative quiet NaN with a payload
+      const fd = openSync(path, 'w');
+      writeSync(fd, bytes);
+      closeSync(fd);
+      const f = await MrdFile.open(path);
+      try {
+        const got = Buffer.from(await viaWire(f, 1 << 16));
+        const u32 = (x: number) => {
+          const b = Buffer.alloc(4);
+          b.writeUInt32LE(x);
+          return b;
+        };
+        // record i starts at i * (342 + 32); user_float[2] and position[1] at their wire offsets
+        const userFloat2 = wireOffset('user_float') + 8;
+        const position1 = wireOffset('position') + 4;
+        for (let i = 0; i < 4; i++) {
+          expect(got.subarray(i * 374 + userFloat2, i * 374 + userFloat2 + 4)).toEqual(u32(0x7fa00001));
+          expect(got.readFloatLE(i * 374 + position1)).toBe(i === 2 ? NaN : 1);
+        }
+        expect(got.subarray(2 * 374 + position1, 2 * 374 + position1 + 4)).toEqual(u32(0xffc12345));
+        // everything else as the HDF5 read, encoded
+        const expected = Buffer.from(await viaHdf5(f));
+        for (let i = 0; i < 4; i++) {
+          got.copy(expected, i * 374 + userFloat2, i * 374 + userFloat2, i * 374 + userFloat2 + 4);
+          got.copy(expected, i * 374 + position1, i * 374 + position1, i * 374 + position1 + 4);
+        }
+        expect(Buffer.compare(got, expected)).toBe(0);
+      } finally {
+        f.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -16,12 +16,33 @@
  *
  * Global heap collections (format/global-heap.ts) are walked object by object, in 4 KiB
  * windows, and every object found is remembered, so each vlen costs one window read at most
- * once per collection and one read of its bytes.
- * Fixed parts are read in blocks of rows into one reused buffer that serves the next `fill` too:
- * each row's fixed part is read once (files with one row per chunk cost one read per row).
+ * once per collection and one read of its bytes. A vlen in a collection not seen yet is first
+ * read speculatively as the collection's first object: collection header, object header and
+ * payload with ONE read, into the output just before the payload's place (the 32 bytes there
+ * belong to the message's header or trajectory, written after). The C library and h5py give
+ * each large payload a collection of its own, so a readout costs one read instead of two (a
+ * 4 KiB window, then the payload); when the headers read do not say so, the object is looked
+ * up as before and its bytes read again over the guess.
+ *
+ * Fixed parts are read in blocks of the rows stored back to back (up to 256) into one reused
+ * buffer that serves the next `fill` too: each row's fixed part is read once. The C library
+ * writes one row per chunk, each after its payload's collection ([collection k][chunk k]
+ * [collection k+1][chunk k+1]...), which costs a read per row for the fixed part: there, a row's
+ * chunk (its address is known) is read with the collection just before it, guessed to hold the
+ * row's data as the previous row's did (same size, no traj), in one call (readv): the data into
+ * its place, the chunk into the block. The chunk's vlen descriptor and the headers read then say
+ * whether the guess held; when it did not, the data is read as above, over it. A readout of such
+ * a file then costs one read.
+ *
+ * The header: where the file's `head` member is laid out as the wire header (same members,
+ * offsets and types: the C library's, h5py's and mrd-core's files) its 340 bytes are copied as
+ * they are, no header object made (as the reference client sends the record's bytes). That is
+ * what decoding and encoding gives, but for float NaNs: those came back quieted or canonical,
+ * depending on V8's compilation tier; copied, they are the file's bits.
  */
 import { ACQUISITION_HEADER_SIZE } from '../../headers/types.js';
 import { writeAcquisitionHeader } from '../../headers/codec.js';
+import { ACQUISITION_HEADER_LAYOUT, ENCODING_COUNTERS_LAYOUT, elementSize, type RecordLayout } from '../../headers/fields.js';
 import type { AcquisitionHeader } from '../../headers/types.js';
 import { MessageId } from '../../constants/index.js';
 import type { Datatype } from '../format/datatype.js';
@@ -47,6 +68,40 @@ function isF32Vlen(t: Datatype | undefined): boolean {
   return !!t && t.kind === 'vlen' && t.base.kind === 'float' && t.base.size === 4;
 }
 
+/** Whether file datatype `t` stores `layout`'s records byte for byte as the wire does (same members at the same offsets, same sizes and signedness, no more). */
+function sameAsWire(t: Datatype, layout: RecordLayout): boolean {
+  if (t.kind !== 'compound' || t.size !== layout.size || layout.padding.length > 0 || t.members.length !== layout.fields.length) return false;
+  const members = new Map(t.members.map((m) => [m.name, m]));
+  return layout.fields.every((f) => {
+    const m = members.get(f.name);
+    if (!m || m.offset !== f.offset) return false;
+    if (f.type === 'counters') return sameAsWire(m.type, ENCODING_COUNTERS_LAYOUT);
+    let mt = m.type;
+    if (f.count !== undefined) {
+      if (mt.kind !== 'array' || mt.dims.reduce((a, b) => a * b, 1) !== f.count) return false;
+      mt = mt.base;
+    } else if (mt.kind === 'array') return false;
+    const size = elementSize(f.type);
+    if (f.type === 'f32') return mt.kind === 'float' && mt.size === 4;
+    return mt.kind === 'int' && mt.size === size && mt.signed === (f.type === 'i32');
+  });
+}
+
+/**
+ * Whether the `head` datatype of an acquisition dataset is the wire's AcquisitionHeader byte for
+ * byte, so that its bytes can be sent as they are (see the file header).
+ */
+export function acquisitionHeadIsWireLayout(head: Datatype): boolean {
+  return sameAsWire(head, ACQUISITION_HEADER_LAYOUT);
+}
+
+const fieldOffset = (name: string): number => ACQUISITION_HEADER_LAYOUT.fields.find((f) => f.name === name)!.offset;
+const NUMBER_OF_SAMPLES = fieldOffset('number_of_samples');
+const ACTIVE_CHANNELS = fieldOffset('active_channels');
+const TRAJECTORY_DIMENSIONS = fieldOffset('trajectory_dimensions');
+/** Speculative reads that found another layout, before giving up on them. */
+const MAX_MISSES = 16;
+
 export class AcquisitionWireReader {
   private readonly collections = new Map<number, Collection>();
   private window = new Uint8Array(WINDOW);
@@ -59,6 +114,18 @@ export class AcquisitionWireReader {
   private blockView = new DataView(this.block.buffer);
   private blockStart = 0;
   private blockRows = 0;
+  /** `head` is the wire header byte for byte (copied, not decoded and encoded). */
+  private readonly rawHead: boolean;
+  private speculate = true;
+  private misses = 0;
+  private hits = 0;
+  /** Data bytes of the last row read whose data opened its own collection, no traj (0: none): the guess of a fused read. */
+  private lastDataBytes = 0;
+  /** Where a fused read put a row's data, while it is checked (-1: none). */
+  private fusedRow = -1;
+  private fusedColl = -1;
+  private fusedHits = 0;
+  private fusedMisses = 0;
 
   private constructor(
     private readonly fp: FixedParts,
@@ -69,6 +136,13 @@ export class AcquisitionWireReader {
     private readonly what: string,
   ) {
     this.fixedRows = fp.rows;
+    const head = fp.type.members.find((m) => m.name === 'head');
+    this.rawHead = !!head && acquisitionHeadIsWireLayout(head.type);
+  }
+
+  /** How payloads and headers were read so far (tests): speculative one-read payloads that held, and whether headers are copied. */
+  get stats(): { speculativeHits: number; speculativeMisses: number; headersCopied: boolean; fusedHits: number; fusedMisses: number } {
+    return { speculativeHits: this.hits, speculativeMisses: this.misses, headersCopied: this.rawHead, fusedHits: this.fusedHits, fusedMisses: this.fusedMisses };
   }
 
   /**
@@ -94,7 +168,8 @@ export class AcquisitionWireReader {
   /**
    * Wire bytes of acquisitions from row `start` on, as many whole messages as fit in
    * `out.subarray(offset)`, at most `maxRows`. Returns the rows written and the end offset; 0
-   * rows when the first message does not fit (its size is `needed`).
+   * rows when the first message does not fit (its size is `needed`). Bytes of `out` past the
+   * end offset may be overwritten (reads ahead of a guess).
    */
   fill(start: number, maxRows: number, out: Uint8Array, offset: number): { rows: number; end: number; needed: number } {
     const n = Math.min(maxRows, this.fixedRows - start);
@@ -102,33 +177,112 @@ export class AcquisitionWireReader {
     const rs = this.fp.recordSize;
     const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
     let o = offset;
+    this.fusedRow = -1; // (a fused read's data is checked in the fill that read it)
     for (let k = 0; k < n; k++) {
       const row = start + k;
-      if (row < this.blockStart || row >= this.blockStart + this.blockRows) this.readBlock(row);
+      if (row < this.blockStart || row >= this.blockStart + this.blockRows) {
+        if (!this.readFused(row, out, o + 2 + ACQUISITION_HEADER_SIZE)) this.readBlock(row);
+      }
       const dv = this.blockView;
       const rec = (row - this.blockStart) * rs;
-      const head = this.decoder.decode(dv, rec + this.headOff);
+      const hb = rec + this.headOff;
+      // the header as it is in the file, unless it needs decoding (see the file header)
+      const head = this.rawHead ? null : this.decoder.decode(dv, hb);
+      const samples = head ? head.number_of_samples : dv.getUint16(hb + NUMBER_OF_SAMPLES, true);
+      const channels = head ? head.active_channels : dv.getUint16(hb + ACTIVE_CHANNELS, true);
+      const trajDims = head ? head.trajectory_dimensions : dv.getUint16(hb + TRAJECTORY_DIMENSIONS, true);
       const dataLen = dv.getUint32(rec + this.dataOff, true);
       const trajLen = this.trajOff === undefined ? 0 : dv.getUint32(rec + this.trajOff, true);
-      if (dataLen !== 2 * head.active_channels * head.number_of_samples) {
-        throw new Error(`${this.what}[${row}]: data has ${dataLen} floats, header says ${head.active_channels} channels x ${head.number_of_samples} samples (x2 for complex)`);
+      if (dataLen !== 2 * channels * samples) {
+        throw new Error(`${this.what}[${row}]: data has ${dataLen} floats, header says ${channels} channels x ${samples} samples (x2 for complex)`);
       }
-      if (trajLen !== head.trajectory_dimensions * head.number_of_samples) {
-        throw new Error(`${this.what}[${row}]: traj has ${trajLen} floats, header says ${head.trajectory_dimensions} dimensions x ${head.number_of_samples} samples`);
+      if (trajLen !== trajDims * samples) {
+        throw new Error(`${this.what}[${row}]: traj has ${trajLen} floats, header says ${trajDims} dimensions x ${samples} samples`);
       }
       const size = 2 + ACQUISITION_HEADER_SIZE + 4 * (trajLen + dataLen);
-      if (o + size > out.byteLength) return { rows: k, end: o, needed: k === 0 ? size : 0 };
+      if (o + size > out.byteLength) {
+        this.fusedRow = -1;
+        return { rows: k, end: o, needed: k === 0 ? size : 0 };
+      }
+      // Payloads before the header: a speculative read (see payload) may write the 32 bytes
+      // before its place. Data before traj (the 32 bytes before the data are the traj's), but
+      // traj first when both are in one collection (traj is its first object, the data is then
+      // found in the collection remembered, without a guess).
+      const trajAt = o + 2 + ACQUISITION_HEADER_SIZE;
+      const dataAt = trajAt + 4 * trajLen;
+      let dataRead = false;
+      if (this.fusedRow === row) {
+        // the data read with the chunk, if the guess held (see the file header); else read as
+        // usual, over what the guess put there
+        this.fusedRow = -1;
+        dataRead = trajLen === 0 && this.fusedHeld(dv, rec + this.dataOff, dataLen, out, dataAt);
+        if (dataRead) this.fusedHits++;
+        else if (++this.fusedMisses > MAX_MISSES && this.fusedMisses > this.fusedHits) this.lastDataBytes = -1;
+      }
+      if (dataRead) {
+        // (no traj: the guess holds only then)
+      } else if (trajLen > 0 && this.trajOff !== undefined && sameCollection(dv, rec + this.trajOff, rec + this.dataOff)) {
+        this.payload(dv, rec + this.trajOff, trajLen, out, trajAt, row, 'traj');
+        this.payload(dv, rec + this.dataOff, dataLen, out, dataAt, row, 'data');
+      } else {
+        this.payload(dv, rec + this.dataOff, dataLen, out, dataAt, row, 'data');
+        if (this.trajOff !== undefined) this.payload(dv, rec + this.trajOff, trajLen, out, trajAt, row, 'traj');
+      }
+      if (this.lastDataBytes >= 0) this.lastDataBytes = trajLen === 0 && this.collections.get(descCollection(dv, rec + this.dataOff))?.objects.size === 1 ? 4 * dataLen : 0;
       outView.setUint16(o, MessageId.ACQUISITION, true);
-      writeAcquisitionHeader(head, outView, o + 2);
-      o += 2 + ACQUISITION_HEADER_SIZE;
-      if (this.trajOff !== undefined) o = this.payload(dv, rec + this.trajOff, trajLen, out, o, row, 'traj');
-      o = this.payload(dv, rec + this.dataOff, dataLen, out, o, row, 'data');
+      if (head) writeAcquisitionHeader(head, outView, o + 2);
+      else out.set(this.block.subarray(hb, hb + ACQUISITION_HEADER_SIZE), o + 2);
+      o += size;
     }
     return { rows: n, end: o, needed: 0 };
   }
 
+  /**
+   * The fused read of `row` (see the file header): its chunk into the block, and the collection
+   * guessed before it, its data at `payloadAt` of `out` (where the row's data goes when it has
+   * no traj). False when not tried: the row's fixed part is not alone in its chunk, or nothing
+   * to guess from, or the message would not fit.
+   */
+  private readFused(row: number, out: Uint8Array, payloadAt: number): boolean {
+    const bytes = this.lastDataBytes;
+    if (bytes <= 0 || !this.speculate || payloadAt + bytes > out.byteLength) return false;
+    const rs = this.fp.recordSize;
+    const span = this.fp.rowSpan(row, 2);
+    if (span.rows !== 1) return false;
+    const coll = span.addr - GCOL_HEADER - OBJECT_HEADER - bytes;
+    if (coll < 0 || this.collections.has(coll)) return false;
+    if (this.block.byteLength < rs) {
+      this.block = new Uint8Array(Math.max(rs, FIXED_BLOCK * rs));
+      this.blockView = new DataView(this.block.buffer);
+    }
+    const n = GCOL_HEADER + OBJECT_HEADER + bytes;
+    const got = this.fp.readUpToThen(coll, out, payloadAt - GCOL_HEADER - OBJECT_HEADER, n, this.block.subarray(0, rs));
+    if (got !== n + rs) return false; // (then read as usual, which reports the end of the file)
+    this.blockStart = row;
+    this.blockRows = 1;
+    this.fusedRow = row;
+    this.fusedColl = coll;
+    return true;
+  }
+
+  /** Whether the fused read's guess held for the data described at `desc` (`len` floats, to be at `at` of `out`); remembers its collection then. */
+  private fusedHeld(dv: DataView, desc: number, len: number, out: Uint8Array, at: number): boolean {
+    const bytes = 4 * len;
+    if (descCollection(dv, desc) !== this.fusedColl || bytes !== this.lastDataBytes) return false;
+    const index = dv.getUint32(desc + 12, true);
+    const h = new DataView(out.buffer, out.byteOffset + at - GCOL_HEADER - OBJECT_HEADER, GCOL_HEADER + OBJECT_HEADER);
+    if (h.getUint32(0, true) !== 0x4c4f4347 || h.getUint8(4) !== 1) return false;
+    const size = h.getUint32(8, true) + h.getUint32(12, true) * 4294967296;
+    const objSize = h.getUint32(GCOL_HEADER + 8, true) + h.getUint32(GCOL_HEADER + 12, true) * 4294967296;
+    if (h.getUint16(GCOL_HEADER, true) !== index || objSize !== bytes || size < GCOL_HEADER + OBJECT_HEADER + bytes) return false;
+    const dataAt = this.fusedColl + GCOL_HEADER + OBJECT_HEADER;
+    this.remember(this.fusedColl, { objects: new Map([[index, [dataAt, bytes]]]), next: dataAt + Math.ceil(bytes / 8) * 8, end: this.fusedColl + size });
+    return true;
+  }
+
   private readBlock(row: number): void {
-    const count = Math.min(FIXED_BLOCK, this.fixedRows - row);
+    // the rows stored back to back from `row` on (one read)
+    const count = Math.max(1, this.fp.rowSpan(row, Math.min(FIXED_BLOCK, this.fixedRows - row)).rows);
     const bytes = count * this.fp.recordSize;
     if (this.block.byteLength < bytes) {
       this.block = new Uint8Array(bytes);
@@ -139,15 +293,50 @@ export class AcquisitionWireReader {
     this.blockRows = count;
   }
 
-  /** Reads the vlen described at `desc` of `dv` (length u32, collection address u64, index u32) into `out` at `o`. */
-  private payload(dv: DataView, desc: number, len: number, out: Uint8Array, o: number, row: number, name: string): number {
-    if (len === 0) return o;
+  /**
+   * Reads the vlen described at `desc` of `dv` (length u32, collection address u64, index u32)
+   * into `out` at `o`; `out` from `o - 32` to `o` may be overwritten (see the file header).
+   */
+  private payload(dv: DataView, desc: number, len: number, out: Uint8Array, o: number, row: number, name: string): void {
+    if (len === 0) return;
     const coll = dv.getUint32(desc + 4, true) + dv.getUint32(desc + 8, true) * 4294967296;
     const index = dv.getUint32(desc + 12, true);
+    const bytes = 4 * len;
+    if (this.speculate && o >= GCOL_HEADER + OBJECT_HEADER && !this.collections.has(coll)) {
+      if (this.readAsFirstObject(coll, index, bytes, out, o)) {
+        this.hits++;
+        return;
+      }
+      if (++this.misses > MAX_MISSES && this.misses > this.hits) this.speculate = false;
+    }
     const obj = this.heapObject(coll, index, row, name);
-    if (obj[1] !== 4 * len) throw new Error(`${this.what}[${row}]: ${name} heap object holds ${obj[1]} bytes, expected ${4 * len}`);
+    if (obj[1] !== bytes) throw new Error(`${this.what}[${row}]: ${name} heap object holds ${obj[1]} bytes, expected ${bytes}`);
     this.fp.readInto(obj[0], out, o, obj[1]);
-    return o + obj[1];
+  }
+
+  /**
+   * One read of the collection at `coll` from its start, as if object `index` of `bytes` bytes
+   * came first in it: its bytes land at `o`, the two headers in the 32 bytes before. True when
+   * the headers read say so (the collection is then remembered with that object).
+   */
+  private readAsFirstObject(coll: number, index: number, bytes: number, out: Uint8Array, o: number): boolean {
+    const at = o - GCOL_HEADER - OBJECT_HEADER;
+    const n = GCOL_HEADER + OBJECT_HEADER + bytes;
+    if (this.fp.readUpTo(coll, out, at, n) !== n) return false;
+    const h = new DataView(out.buffer, out.byteOffset + at, GCOL_HEADER + OBJECT_HEADER);
+    if (h.getUint32(0, true) !== 0x4c4f4347 || h.getUint8(4) !== 1) return false;
+    const size = h.getUint32(8, true) + h.getUint32(12, true) * 4294967296;
+    const objSize = h.getUint32(GCOL_HEADER + 8, true) + h.getUint32(GCOL_HEADER + 12, true) * 4294967296;
+    if (h.getUint16(GCOL_HEADER, true) !== index || objSize !== bytes || size < n) return false;
+    const dataAt = coll + GCOL_HEADER + OBJECT_HEADER;
+    this.remember(coll, { objects: new Map([[index, [dataAt, bytes]]]), next: dataAt + Math.ceil(bytes / 8) * 8, end: coll + size });
+    return true;
+  }
+
+  private remember(addr: number, c: Collection): void {
+    this.collections.set(addr, c);
+    // Records refer to collections in file order: the oldest are not needed again (bounded memory).
+    if (this.collections.size > MAX_COLLECTIONS) this.collections.delete(this.collections.keys().next().value!);
   }
 
   private bytesAt(addr: number, n: number): DataView {
@@ -166,9 +355,7 @@ export class AcquisitionWireReader {
       if (h.getUint32(0, true) !== 0x4c4f4347 || h.getUint8(4) !== 1) throw new Error(`${this.what}[${row}]: ${name}: no global heap collection at ${addr}`);
       const size = h.getUint32(8, true) + h.getUint32(12, true) * 4294967296;
       c = { objects: new Map(), next: addr + GCOL_HEADER, end: addr + size };
-      this.collections.set(addr, c);
-      // Records refer to collections in file order: the oldest are not needed again (bounded memory).
-      if (this.collections.size > MAX_COLLECTIONS) this.collections.delete(this.collections.keys().next().value!);
+      this.remember(addr, c);
     }
     let found = c.objects.get(index);
     while (!found && c.next >= 0 && c.next + OBJECT_HEADER <= c.end) {
@@ -187,4 +374,14 @@ export class AcquisitionWireReader {
     if (!found) throw new Error(`${this.what}[${row}]: ${name}: object ${index} not found in the global heap collection at ${addr}`);
     return found;
   }
+}
+
+/** The collection address of the vlen descriptor at `desc` of `dv`. */
+function descCollection(dv: DataView, desc: number): number {
+  return dv.getUint32(desc + 4, true) + dv.getUint32(desc + 8, true) * 4294967296;
+}
+
+/** Whether the vlen descriptors at `a` and `b` of `dv` point into the same global heap collection. */
+function sameCollection(dv: DataView, a: number, b: number): boolean {
+  return dv.getUint32(a + 4, true) === dv.getUint32(b + 4, true) && dv.getUint32(a + 8, true) === dv.getUint32(b + 8, true);
 }

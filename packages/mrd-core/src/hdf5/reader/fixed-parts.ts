@@ -12,7 +12,7 @@
  * the caller then reads through HDF5 (h5wasm) as before, so this is an optimisation, never a
  * second source of truth.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, readvSync } from 'node:fs';
 import { ByteReader, UNDEF_ADDR } from '../format/bytes.js';
 import { decodeChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, type Datatype } from '../format/datatype.js';
@@ -199,6 +199,46 @@ export class FixedParts {
       if (k === 0) throw new Error(`end of file at address ${addr + done}`);
       done += k;
     }
+  }
+
+  /**
+   * As `readUpTo` of `n` bytes into `out` at `at`, then on into `then` (its whole length) with
+   * the same call (readv); returns the bytes read in all, fewer only at the end of the file.
+   */
+  readUpToThen(addr: number, out: Uint8Array, at: number, n: number, then: Uint8Array): number {
+    const total = n + then.byteLength;
+    let done = readvSync(this.fd, [out.subarray(at, at + n), then], this.base + addr);
+    // (a short read of a regular file: only at its end, or interrupted; go on one part at a time)
+    while (done < total) {
+      const k = done < n ? readSync(this.fd, out, at + done, n - done, this.base + addr + done) : readSync(this.fd, then, done - n, total - done, this.base + addr + done);
+      if (k === 0) break;
+      done += k;
+    }
+    return done;
+  }
+
+  /**
+   * Where `row`'s fixed part is: its address as `readInto` takes it (relative to the
+   * superblock), and how many rows from it on, at most `max`, are stored back to back (its
+   * extent's and adjacent extents', as `readRowsInto` reads them with one call).
+   */
+  rowSpan(row: number, max: number): { addr: number; rows: number } {
+    let lo = 0;
+    let hi = this.extents.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.extents[mid]!.row <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    const e = this.extents[lo]!;
+    const from = row - e.row;
+    let rows = e.rows - from;
+    let tail = e.addr + e.rows * this.recordSize;
+    for (let j = lo + 1; rows < max && j < this.extents.length && this.extents[j]!.addr === tail; j++) {
+      rows += this.extents[j]!.rows;
+      tail = this.extents[j]!.addr + this.extents[j]!.rows * this.recordSize;
+    }
+    return { addr: e.addr + from * this.recordSize - this.base, rows: Math.min(rows, max) };
   }
 
   /** As `readInto`, but stops at the end of the file; returns the bytes read. */

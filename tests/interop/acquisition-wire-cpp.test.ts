@@ -1,0 +1,66 @@
+/**
+ * The direct acquisition reader (mrd-core hdf5/reader/acquisition-wire.ts, what mrd-client
+ * sends from) on files of the ISMRMRD C++ library (ismrmrd_generate_cartesian_shepp_logan): one
+ * row per chunk, each chunk after its readout's own heap collection. There a row's chunk is read
+ * with the collection before it in one call, the readout's data guessed to be there as the
+ * previous row's was: the bytes must be those of the HDF5 read, encoded, whatever the batch
+ * sizes, and the guess must hold for every readout but the first of a batch (its chunk was
+ * read by the batch before, which it did not fit).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { encodeMessages } from '@mrd-tools/core/stream';
+import { commandRuns } from '@mrd-tools/core/testing';
+
+const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
+
+(cppGenerator ? describe : describe.skip)(
+  `direct acquisition reader on ISMRMRD C++ files${cppGenerator ? '' : ' [skipped: needs ismrmrd-tools]'}`,
+  () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'acq-wire-cpp-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads chunk and readout with one call where the guess holds, the bytes of the HDF5 read in batches of every size', async () => {
+      // 256 readouts of 8 coils x 256 samples (16 KiB each, a collection each), and noise scans
+      const h5 = join(dir, 'cpp.h5');
+      const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '8', '-r', '2', '-o', h5], { encoding: 'utf8' });
+      expect(g.status, g.stderr).toBe(0);
+      const f = await MrdFile.open(h5);
+      try {
+        const parts: Uint8Array[] = [];
+        for await (const batch of f.acquisitionBatches('dataset')) parts.push(encodeMessages(batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }))));
+        const expected = Buffer.concat(parts);
+        for (const cap of [1 << 20, 40000, 16 * 1024 + 342]) {
+          const r = (await f.acquisitionWireReader('dataset'))!;
+          expect(r).not.toBeNull();
+          const got: Uint8Array[] = [];
+          let fills = 0;
+          for (let at = 0; at < r.rows; ) {
+            const out = new Uint8Array(cap);
+            const res = r.fill(at, 4096, out, 0);
+            expect(res.rows, `progress at row ${at}`).toBeGreaterThan(0);
+            got.push(out.slice(0, res.end));
+            at += res.rows;
+            fills++;
+          }
+          expect(Buffer.compare(Buffer.concat(got), expected), `batches of ${cap} bytes`).toBe(0);
+          const s = r.stats;
+          expect(s.headersCopied).toBe(true);
+          expect(s.fusedMisses, JSON.stringify(s)).toBe(0);
+          // every row but the first of each fill (read with the previous fill, which it did not fit)
+          expect(s.fusedHits, JSON.stringify(s)).toBe(r.rows - fills);
+          expect(s.speculativeHits).toBe(fills);
+        }
+      } finally {
+        f.close();
+      }
+    });
+  },
+);
