@@ -8,5 +8,6 @@ export {
 export { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 export {
   CENTRED_FFT_POOL_MIN_SAMPLES, CENTRED_RSS_POOL_MIN_SAMPLES, centredFft2PlanesParallel, centredFft2UsesPool, centredIfft2RootSumOfSquaresParallel,
+  centredIfft2RootSumOfSquaresAtPointsParallel,
   type CentredRssScratch,
 } from './parallel-centred-fft.js';

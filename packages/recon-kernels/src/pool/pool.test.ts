@@ -3,8 +3,8 @@ import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
 import { checkThreads, closeReconPools, ReconPool, reconPool } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
-import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
-import { centredIfft2RootSumOfSquares } from '../centred-fft/index.js';
+import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints } from '../centred-fft/index.js';
 import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { randomFloat32 as random } from '../testing/index.js';
 
@@ -84,6 +84,24 @@ describe('centred ifft2 + root sum of squares (simplefft) on the pool, over coil
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), shared, coils, ny, nx, coils * ny * nx)).toEqual(expected);
     const small = k.subarray(0, 2 * 2 * 16 * 16);
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), small, 2, 16, 16)).toEqual(centredIfft2RootSumOfSquares(fft, small, 2, 16, 16));
+  });
+});
+
+describe('centred ifft2 + root sum of squares at a few pixels (invertcontrast\'s exact maximum) on the pool, over coils', () => {
+  it('gives the single-thread float64 values bit for bit with 2 and 3 threads; unshared k-space stays on this thread', async () => {
+    const [coils, ny, nx] = [7, 32, 48];
+    const k = random(2 * coils * ny * nx, 5);
+    const shared = sharedFloat32(k.length);
+    shared.set(k);
+    const points: [number, number][] = [[0, 0], [3, 17], [31, 47], [16, 24], [3, 5], [20, 17]];
+    const expected = centredIfft2RootSumOfSquaresAtPoints(k, coils, ny, nx, 9, points);
+    for (const threads of [2, 3]) {
+      const got = await centredIfft2RootSumOfSquaresAtPointsParallel(reconPool(threads), shared, coils, ny, nx, 9, points);
+      expect(got).toEqual(expected);
+      // not merely close: the same float64 bits
+      expect(new Float64Array(got).buffer).toEqual(new Float64Array(expected).buffer);
+    }
+    expect(await centredIfft2RootSumOfSquaresAtPointsParallel(reconPool(2), k, coils, ny, nx, 9, points)).toEqual(expected);
   });
 });
 
