@@ -15,6 +15,7 @@ import {
   addPowerPlanes, centredFftn, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, rootSumOfSquaresFromSums, rootSumOfSquaresOfPowers, type CentredFftScale,
 } from '../centred-fft/centred-fft.js';
 import type { ReconPool } from './pool.js';
+import type { CentredRssTask } from './tasks.js';
 import { isShared, splitRange } from './shared-memory.js';
 
 /** centredFft2PlanesParallel: fewer complex samples than this (all planes) run on this thread. */
@@ -59,7 +60,8 @@ export interface CentredRssScratch {
 /**
  * centredIfft2RootSumOfSquares(kspace [coils][ny][nx], scale) on the pool when there is one and
  * the data is big enough; `kspace` should live on a SharedArrayBuffer (else it is copied once).
- * `scratch` keeps the shared power planes for the next call.
+ * `scratch` keeps the shared power planes for the next call. A pool of one thread (beside a
+ * caller that keeps working: `reconPoolBeside`) runs the whole one-thread function there.
  */
 export async function centredIfft2RootSumOfSquaresParallel(
   engine: FftEngine, pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale = 1,
@@ -72,6 +74,13 @@ export async function centredIfft2RootSumOfSquaresParallel(
   if (!isShared(kspace)) {
     shared = new Float32Array(new SharedArrayBuffer(8 * coils * n));
     shared.set(kspace.subarray(0, 2 * coils * n));
+  }
+  if (pool.threads === 1) {
+    // one thread beside the caller (a pipeline): the whole one-thread function there
+    const out = new Float32Array(new SharedArrayBuffer(4 * n));
+    const task: CentredRssTask = { kind: 'centred-rss', kspace: shared, out, coils, ny, nx, scale };
+    await pool.runAll([task]);
+    return out.slice();
   }
   // Rounds of two coils per thread: the power planes of one round at a time (a few MB of shared
   // memory instead of one float64 plane per coil), added to the sums in coil order.
