@@ -165,8 +165,8 @@ export class KspaceAssembler {
     const first = this.touched[phs * ny + yDst] === 0;
     this.touched[phs * ny + yDst] = 1;
     const src = acq.data;
-    // Both 8-byte aligned (the usual case): each complex sample moved as one 64-bit float, by the
-    // engine's copy and reversal (the bits are kept as they are, NaN payloads included).
+    // Both 8-byte aligned (the usual case): each complex sample moved as one 64-bit float, half
+    // the loads and stores (the bits are kept as they are, NaN payloads included).
     const wide = src.byteOffset % 8 === 0 && data.byteOffset % 8 === 0;
     const src64 = wide ? new Float64Array(src.buffer, src.byteOffset, src.length >> 1) : null;
     const data64 = wide ? new Float64Array(data.buffer, data.byteOffset, data.length >> 1) : null;
@@ -175,10 +175,9 @@ export class KspaceAssembler {
       // A row's first readout: what it does not cover is zero (as in a zero-filled array).
       if (first && ns < nx) data.fill(0, row + 2 * ns, row + 2 * nx);
       if (src64 && data64) {
-        // copied, then reversed in place (both native, the reversal in the cache)
-        const dst = data64.subarray(row >> 1, (row >> 1) + ns);
-        dst.set(src64.subarray(c * ns, (c + 1) * ns));
-        dst.reverse();
+        let i = c * ns;
+        const end = i + ns;
+        for (let d = (row >> 1) + ns - 1; i < end; i++, d--) data64[d] = src64[i]!;
         continue;
       }
       let i = 2 * c * ns;
