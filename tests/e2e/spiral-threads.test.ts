@@ -3,7 +3,8 @@
  * whose native TV solve then runs on the numerics' worker pool (dist/recon-worker.js beside the
  * bundled cli.js), and the frames are the same bytes as with --threads 1. A `threads` key in the
  * recon's TOML config overrides the server's value; simplefft splits its transforms over coils
- * with the same image bytes; bad values are usage / config errors.
+ * and invertcontrast reconstructs on the pool while it receives the next group, with the same
+ * image bytes; bad values are usage / config errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -83,6 +84,29 @@ describe('mrd-server --threads (built CLI, TFD recon on the worker pool)', () =>
     }
     expect(results[0].length).toBe(1);
     expect(Buffer.from(results[1][0].data.buffer).equals(Buffer.from(results[0][0].data.buffer))).toBe(true);
+  }, 300_000);
+
+  it('invertcontrast with --threads 2 (3 groups of 8 coils x 256 x 512: on the pool, placing the next group meanwhile) gives the --threads 1 images', async () => {
+    const raw = join(dir, 'cart-r3.h5');
+    const gen = spawnSync(process.execPath, [phantomCli, '-o', raw, '-m', '256', '-c', '8', '-r', '3', '--seed', '6', '-q'], { encoding: 'utf8' });
+    expect(gen.status, gen.stderr + gen.stdout).toBe(0);
+    const results: Image[][] = [];
+    for (const threads of ['1', '2']) {
+      const server = await startServer(['--threads', threads], { cwd: dir });
+      servers.push(server);
+      const out = join(dir, `invertcontrast-${threads}.h5`);
+      const run = await runClient(['-p', String(server.port), '-c', 'invertcontrast', '-G', 'out', '-o', out, raw], { cwd: dir, timeoutMs: 120_000 });
+      expect(run.code, run.out + server.log()).toBe(0);
+      results.push(await frames(out));
+    }
+    expect(results[0].length).toBe(3);
+    expect(results[1].length).toBe(3);
+    results[1].forEach((im, k) => {
+      const ref = results[0][k];
+      expect(im.head).toEqual(ref.head);
+      expect(im.attribute).toBe(ref.attribute);
+      expect(Buffer.from(im.data.buffer, im.data.byteOffset, im.data.byteLength).equals(Buffer.from(ref.data.buffer, ref.data.byteOffset, ref.data.byteLength))).toBe(true);
+    });
   }, 300_000);
 
   it('a bad --threads is a usage error (exit 2) naming the option; --help describes it', () => {

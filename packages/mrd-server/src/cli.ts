@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     })
     .option('threads', {
       type: 'number', defaultDescription: `the available cores (${availableParallelism()} here)`,
-      describe: 'Threads the recon modules\' numerics may use in each session (a worker pool: the iterative spiral recons split their coil maps -- nlinv, gridding, FFTs -- over coils and their NUFFT SENSE operator over frames; simplefft splits large coil sets over coils). 1: everything on the session\'s own thread, no pool. Results do not depend on it.',
+      describe: 'Threads the recon modules\' numerics may use in each session (a worker pool: the iterative spiral recons split their coil maps -- nlinv, gridding, FFTs -- over coils and their NUFFT SENSE operator over frames; simplefft splits large coil sets over coils; invertcontrast reconstructs each large group on n - 1 threads while its session thread receives the next). 1: everything on the session\'s own thread, no pool. Results do not depend on it.',
     })
     .option('shutdown-grace-ms', { type: 'number', hidden: true, describe: 'Deprecated: --drain-timeout in milliseconds (MRD_SERVER_SHUTDOWN_GRACE_MS).' })
     .option('metafile-dir', {

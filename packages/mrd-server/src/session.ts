@@ -28,7 +28,7 @@ import { isValidConfigName } from './config-name.js';
 import { findUserModule, loadUserModule, UserModuleLoadError } from './user-modules.js';
 import { savedataModule } from './savedata-module.js';
 import { builtInModule } from './modules/index.js';
-import { openWireConnection } from './wire.js';
+import { closeWireConnection, openWireConnection } from './wire.js';
 import { MrdV2Wire, sniffSessionStream } from './v2-session.js';
 import { ignoreSessionFacts, type SessionFactSink } from './operations/session-facts.js';
 import { savedFileFact } from './operations/saved-file-fact.js';
@@ -85,6 +85,7 @@ export async function runSession(stream: Duplex, opts: SessionOptions, report: S
     await reportSessionFailure(session, err);
   } finally {
     await endSession(session);
+    closeWireConnection(session.wire);
   }
 }
 

@@ -11,6 +11,7 @@ import { encodeMessages, encodeMessage } from '../stream/encoder.js';
 import { MrdProtocolError } from '../stream/errors.js';
 import type { MrdMessage } from './types.js';
 import { SocketConnection, formatLogging } from './socket-connection.js';
+import { AssemblyArena } from '../stream/assembly-arena.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -293,6 +294,32 @@ describe('SocketConnection.borrowPayloads', () => {
     expect(stats.misses).toBeGreaterThan(0);
     expect(stats.peakInUse).toBeLessThanOrEqual(32 * 1024);
     expect(buffers.size).toBeLessThanOrEqual(1 + stats.misses);
+  });
+
+  it('assembles in a ring the caller gives (kept from connection to connection): messages intact, counters per connection', async () => {
+    const arena = new AssemblyArena(64 * 1024);
+    const buffers = new Set<ArrayBufferLike>();
+    for (let conn = 0; conn < 2; conn++) {
+      const acqs = Array.from({ length: 30 }, (_, i) => createAcquisition({
+        head: { number_of_samples: 256, active_channels: 4 }, data: Float32Array.from({ length: 2 * 256 * 4 }, (_, k) => conn * 1e6 + i * 1000 + k),
+      }));
+      const bytes = encodeMessages([...acqs.map((acquisition) => ({ type: 'acquisition', acquisition }) as MrdMessage), { type: 'close' }]);
+      const rx = new SocketConnection(chunked(bytes, 3000), { borrowArena: arena, borrowArenaBytes: 1024 });
+      rx.borrowPayloads();
+      let i = 0;
+      for await (const m of rx) {
+        if (m.type !== 'acquisition') continue;
+        buffers.add(m.acquisition.data.buffer);
+        expect(Array.from(m.acquisition.data)).toEqual(Array.from(acqs[i].data));
+        i++;
+      }
+      expect(i).toBe(30);
+      // this connection's part of the ring's counters
+      expect(rx.arenaStats!.carved).toBe(30);
+      expect(rx.arenaStats!.misses).toBe(0);
+    }
+    expect(arena.stats.carved).toBe(60);
+    expect(buffers.size).toBe(1); // the given ring's memory, for both connections (not a ring of borrowArenaBytes)
   });
 
   it('without borrowPayloads, messages kept by the consumer stay intact (fresh buffers)', async () => {

@@ -36,6 +36,13 @@ export interface SocketConnectionOptions extends MrdStreamDecoderOptions {
   readHighWaterMark?: number;
   /** Size of the ring that messages spanning socket reads are assembled in after `borrowPayloads()`. Default 16 MiB. */
   borrowArenaBytes?: number;
+  /**
+   * The ring itself, given by the caller instead of a new one of `borrowArenaBytes` (e.g. kept
+   * from connection to connection on one thread: the first touch of a fresh ring costs far more
+   * than the copies into it). The caller must not give it to another connection while this one
+   * may still return messages (until its consumer is done).
+   */
+  borrowArena?: AssemblyArena;
 }
 
 /**
@@ -95,6 +102,9 @@ export class SocketConnection implements MrdConnection {
   private writeFailure: Error | null = null;
   private closeSeen = false;
   private readonly borrowArenaBytes: number;
+  private readonly givenArena: AssemblyArena | null;
+  /** The given ring's counters when this connection took it (its stats are this connection's part). */
+  private arenaBase = { carved: 0, misses: 0 };
   /** After `borrowPayloads()`: the arena, and the message returned last (released at the next receive). */
   private arena: AssemblyArena | null = null;
   private lent: MrdMessage | null = null;
@@ -104,6 +114,7 @@ export class SocketConnection implements MrdConnection {
     this.decoder = new MrdStreamDecoder(opts);
     this.readHighWaterMark = opts.readHighWaterMark ?? 64 * 1024 * 1024;
     this.borrowArenaBytes = opts.borrowArenaBytes ?? BORROW_ARENA_BYTES;
+    this.givenArena = opts.borrowArena ?? null;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('close', () => this.onEnd());
@@ -122,13 +133,17 @@ export class SocketConnection implements MrdConnection {
    */
   borrowPayloads(): void {
     if (this.arena || this.decoder.copyPayloads) return;
-    this.arena = new AssemblyArena(this.borrowArenaBytes);
+    this.arena = this.givenArena ?? new AssemblyArena(this.borrowArenaBytes);
+    this.arenaBase = { carved: this.arena.stats.carved, misses: this.arena.stats.misses };
+    this.arena.stats.peakInUse = this.arena.inUse;
     this.decoder.useArena(this.arena);
   }
 
   /** The borrow arena's counters (blocks carved, requests it had no room for); null before `borrowPayloads`. */
   get arenaStats(): { carved: number; misses: number; peakInUse: number } | null {
-    return this.arena ? { ...this.arena.stats } : null;
+    if (!this.arena) return null;
+    const s = this.arena.stats;
+    return { carved: s.carved - this.arenaBase.carved, misses: s.misses - this.arenaBase.misses, peakInUse: s.peakInUse };
   }
 
   /** Bytes of received messages waiting to be consumed. */

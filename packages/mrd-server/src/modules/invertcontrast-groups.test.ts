@@ -1,9 +1,11 @@
 /**
  * invertcontrast keeps its k-space storage from one group (slice) to the next, and from one
  * session to the next on the same thread: each group's images are those of the group sent alone
- * in a session of its own, in fresh memory.
+ * in a session of its own, in fresh memory. (--threads 1: the pool path, with its shared
+ * k-spaces, is invertcontrast-threads.test.ts's.)
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { THREADS_ENV } from '@mrd-tools/recon-api/threads';
 import { AcquisitionFlag } from '@mrd-tools/core/constants';
 import { emptyAcquisitionHeader, withFlag } from '@mrd-tools/core/headers';
 import type { Acquisition } from '@mrd-tools/core/messages';
@@ -79,6 +81,13 @@ async function runBorrowing(messages: MrdMessage[], ring: number): Promise<{ sen
   await conn.flush();
   return { sent: decodeStream(Buffer.concat(out)), carved: conn.arenaStats?.carved ?? 0 };
 }
+
+beforeAll(() => {
+  process.env[THREADS_ENV] = '1';
+});
+afterAll(() => {
+  delete process.env[THREADS_ENV];
+});
 
 const images = (msgs: MrdMessage[]) => msgs.flatMap((m) => (m.type === 'image' ? [m.image] : [])).map((i) => [i.head, i.attribute, Array.from(i.data)]);
 

@@ -11,7 +11,12 @@
  * memory: `borrowPayloads`); then the k-space is centred-2-D-inverse-FFT'd (scaled by
  * prod(shape) as the reference), root-sum-of-squares combined, cropped (readout then phase
  * oversampling), and each phase becomes an image whose header comes from the readout nearest
- * the k-space centre. Image path: images are grouped
+ * the k-space centre. With mrd-server --threads n > 1 and a group of at least half a million
+ * samples, the k-space lives in shared memory and the transforms (and the exact maximum's
+ * direct sums) run on the numerics' worker pool of n - 1 threads (split over coils when more
+ * than one; the same image bits); the session thread meanwhile places the next group into a
+ * second k-space (a pipeline: on 2 cores, one places while the other transforms), and the
+ * images go back in order. Image path: images are grouped
  * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
  *
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
@@ -31,6 +36,11 @@ import {
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints } from '@mrd-tools/recon-kernels/centred-fft';
+import {
+  CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel, reconPoolBeside,
+  type CentredRssScratch, type ReconPool,
+} from '@mrd-tools/recon-kernels/pool';
+import { numericsThreads } from '@mrd-tools/recon-api/threads';
 
 export interface ContrastVariant {
   /** invertcontrast: abs(maxVal - data); filter: no inversion */
@@ -61,6 +71,52 @@ interface Context {
   kspaceError?: unknown;
   /** Imaging readouts of the current group (counted also when the k-space could not be made). */
   readouts: number;
+  /** The numerics' pool beside this thread (--threads - 1 threads), or null for --threads 1: everything on this thread. */
+  pool: ReconPool | null;
+  /**
+   * Pool path (chosen at the group's first readout when it is big enough): two assemblers on
+   * this thread's shared k-spaces, `kspace` the one being filled; the other's group may be
+   * still reconstructing (`pending`).
+   */
+  assemblers?: KspaceAssembler[];
+  slot: number;
+  /** The previous group's reconstruction and send, when it runs while this group arrives. */
+  pending: Promise<void> | null;
+}
+
+/**
+ * Per thread (a session worker serves session after session): the two shared k-spaces of the
+ * pool path and the pool's power planes, kept from session to session (the first touch of fresh
+ * memory costs more than placing the readouts), up to SHARED_KEEP_MAX_BYTES each.
+ */
+const sharedKspaces: (Float32Array | null)[] = [null, null];
+const SHARED_KEEP_MAX_BYTES = 128 * 1024 * 1024;
+const rssScratch: CentredRssScratch = {};
+
+function sharedKspace(slot: number, length: number): Float32Array {
+  const kept = sharedKspaces[slot];
+  if (kept !== null && kept.length >= length) return kept;
+  const s = new Float32Array(new SharedArrayBuffer(4 * length));
+  sharedKspaces[slot] = 4 * length <= SHARED_KEEP_MAX_BYTES ? s : null;
+  return s;
+}
+
+/** The k-space assembler for the group whose first readout is `acq`: on shared memory when its transforms go to the pool. */
+function makeAssembler(ctx: Context, acq: Acquisition, ny: number, nx: number): KspaceAssembler {
+  if (ctx.pool !== null && acq.head.active_channels >= 2 && acq.head.active_channels * ny * nx >= CENTRED_RSS_POOL_MIN_SAMPLES) {
+    ctx.pool.start(); // its threads boot while the group arrives
+    ctx.assemblers = [0, 1].map((slot) => new KspaceAssembler(ny, nx, (n) => sharedKspace(slot, n)));
+    return ctx.assemblers[ctx.slot];
+  }
+  return new KspaceAssembler(ny, nx);
+}
+
+/** Waits for the previous group's reconstruction and send (its failure is raised here). */
+async function settle(ctx: Context): Promise<void> {
+  const p = ctx.pending;
+  if (p === null) return;
+  ctx.pending = null;
+  await p;
 }
 
 /** Places an imaging readout into the group's k-space (copied: the connection may reuse its memory). */
@@ -70,7 +126,7 @@ function addReadout(ctx: Context, acq: Acquisition): void {
   if (!ctx.kspace) {
     try {
       const enc = requireEncodedHeader(ctx.header, 'raw data').encoding[0];
-      ctx.kspace = new KspaceAssembler(enc.encodedSpace.matrixSize.y, enc.encodedSpace.matrixSize.x);
+      ctx.kspace = makeAssembler(ctx, acq, enc.encodedSpace.matrixSize.y, enc.encodedSpace.matrixSize.x);
     } catch (err) {
       ctx.kspaceError = err;
       return;
@@ -98,11 +154,14 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
   } else {
     logger.info(`Improperly formatted MRD header: \n${String(header)}`);
   }
-  const ctx: Context = { connection, config, header, variant, debug: new DebugDumper(), readouts: 0 };
+  const ctx: Context = {
+    connection, config, header, variant, debug: new DebugDumper(), readouts: 0, pool: reconPoolBeside(numericsThreads()), slot: 0, pending: null,
+  };
   let currentSeries = 0;
   let imgGroup: Image[] = [];
   // Every message is done with before the next is read (readouts are copied into k-space,
-  // images cloned, images sent back awaited): the connection may reuse their memory.
+  // images cloned, images sent back awaited): the connection may reuse their memory. (A group
+  // reconstructing on the pool reads only its own k-space.)
   connection.borrowPayloads?.();
   try {
     for await (const item of connection) {
@@ -114,11 +173,21 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
           addReadout(ctx, acq);
         }
         if (isFlagSet(f, AcquisitionFlag.LAST_IN_SLICE)) {
+          await settle(ctx);
           logger.info('Processing a group of k-space data');
-          const images = await processRaw(ctx);
-          await connection.sendImage(images);
+          if (ctx.assemblers && ctx.kspaceError === undefined && ctx.readouts > 0) {
+            // on the pool: the next group is placed meanwhile (processRaw takes this group's
+            // k-space and switches to the other one before its first await)
+            const job = processRaw(ctx).then((images) => connection.sendImage(images));
+            job.catch(() => undefined); // (raised by settle)
+            ctx.pending = job;
+          } else {
+            const images = await processRaw(ctx);
+            await connection.sendImage(images);
+          }
         }
       } else if (item.type === 'image') {
+        await settle(ctx);
         const img = item.image;
         if (img.head.image_series_index !== currentSeries) {
           logger.info(`Processing a group of images because series index changed to ${img.head.image_series_index}`);
@@ -140,6 +209,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
         logger.error(`Unsupported data type ${item.type}`);
       }
     }
+    await settle(ctx);
     if (ctx.readouts > 0) {
       logger.info('Processing a group of k-space data (untriggered)');
       await connection.sendImage(await processRaw(ctx));
@@ -150,6 +220,9 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
       imgGroup = [];
     }
   } catch (err) {
+    // a group still reconstructing finishes first (its sends, and the pool reading its k-space)
+    await ctx.pending?.catch(() => undefined);
+    ctx.pending = null;
     await sendModuleError(connection, variant.filter ? 'filter' : 'invertcontrast', err);
   } finally {
     // its storage serves this thread's next session (a fresh k-space's first touch costs more than the placing)
@@ -173,7 +246,9 @@ function stackLast(planes: Float32Array[], ny: number, nx: number): Float32Array
  * reference's float64 digits rather than float32 FFT rounding. Skipped for flat images (more
  * than 64 candidates), where it would cost and not matter.
  */
-function refineMaximum(planes: Float32Array[], ny: number, nx: number, exact: (plane: number, points: [number, number][]) => number[]): void {
+async function refineMaximum(
+  planes: Float32Array[], ny: number, nx: number, exact: (plane: number, points: [number, number][]) => number[] | Promise<number[]>,
+): Promise<void> {
   let max = -Infinity;
   for (const p of planes) for (let i = 0; i < p.length; i++) if (p[i] > max) max = p[i];
   if (!(max > 0)) return;
@@ -191,7 +266,7 @@ function refineMaximum(planes: Float32Array[], ny: number, nx: number, exact: (p
   for (let pi = 0; pi < planes.length; pi++) {
     const mine = candidates.filter(([p]) => p === pi).map(([, i]) => i);
     if (mine.length === 0) continue;
-    const values = exact(pi, mine.map((i) => [Math.floor(i / nx), i % nx]));
+    const values = await exact(pi, mine.map((i) => [Math.floor(i / nx), i % nx]));
     mine.forEach((i, k) => { planes[pi][i] = values[k]; });
   }
 }
@@ -210,6 +285,12 @@ async function processRaw(ctx: Context): Promise<Image[]> {
   // k.data is a view of the assembler's storage, overwritten by the next group's readouts (none
   // arrive before this group is sent: the loop awaits it).
   const k = ctx.kspace!.finish();
+  // pool path: the next group goes into the other k-space (this one is read until the images are made)
+  const pool = ctx.assemblers ? ctx.pool : null;
+  if (ctx.assemblers) {
+    ctx.slot ^= 1;
+    ctx.kspace = ctx.assemblers[ctx.slot];
+  }
   // k.data is the zero-filled, flipped k-space, [phase][channel][y][x] complex64 (re, im
   // interleaved): the place to filter k-space (e.g. a Hanning window) before the FFT.
   logger.debug(`Raw data is size (${k.channels}, ${ny}, ${nx}, ${k.phases})`);
@@ -221,9 +302,10 @@ async function processRaw(ctx: Context): Promise<Image[]> {
   const acc = new Float64Array(ny * nx);
   let planes: Float32Array[] = [];
   for (let p = 0; p < k.phases; p++) {
-    // One thread: on the worker pool (split over coils) whole sessions were slower on 2 cores, the
-    // client and the relay competing for them, and the pool's threads added 40-50 MB of RSS.
-    planes.push(centredIfft2RootSumOfSquares(fft, k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, undefined, acc));
+    const plane = k.data.subarray(p * planeLen, (p + 1) * planeLen);
+    planes.push(pool
+      ? await centredIfft2RootSumOfSquaresParallel(fft, pool, plane, k.channels, ny, nx, scale, rssScratch)
+      : centredIfft2RootSumOfSquares(fft, plane, k.channels, ny, nx, scale, undefined, acc));
   }
   logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
   ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);
@@ -238,8 +320,11 @@ async function processRaw(ctx: Context): Promise<Image[]> {
     cx = c.nx;
     return c.data;
   });
-  refineMaximum(planes, cy, cx, (p, points) => centredIfft2RootSumOfSquaresAtPoints(
-    k.data.subarray(p * planeLen, (p + 1) * planeLen), k.channels, ny, nx, scale, points.map(([y, x]) => [y + y0, x + x0])));
+  await refineMaximum(planes, cy, cx, (p, points) => {
+    const plane = k.data.subarray(p * planeLen, (p + 1) * planeLen);
+    const at = points.map(([y, x]): [number, number] => [y + y0, x + x0]);
+    return pool ? centredIfft2RootSumOfSquaresAtPointsParallel(pool, plane, k.channels, ny, nx, scale, at) : centredIfft2RootSumOfSquaresAtPoints(plane, k.channels, ny, nx, scale, at);
+  });
   logger.debug(`Image without oversampling is size (${cy}, ${cx}, ${k.phases})`);
   ctx.debug.save('imgCrop.npy', () => stackLast(planes, cy, cx), [cy, cx, k.phases]);
 

@@ -192,6 +192,38 @@ describe('KspaceAssembler (readouts placed as they arrive)', () => {
     b.release();
   });
 
+  it('builds into storage from the caller\'s allocator (e.g. shared memory), asked again as the phases grow, never kept by release', () => {
+    const asked: number[] = [];
+    const given: Float32Array[] = [];
+    const alloc = (n: number) => {
+      asked.push(n);
+      const s = new Float32Array(new SharedArrayBuffer(4 * n)).fill(3); // not zeroed: the assembler zero-fills
+      given.push(s);
+      return s;
+    };
+    const a = new KspaceAssembler(6, 5, alloc);
+    for (let g = 0; g < 3; g++) {
+      const readouts = group(40 + g, 15, 6, 5);
+      for (const r of readouts) a.add(r);
+      const got = a.finish();
+      const want = assembleKspace(readouts, 6, 5);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      expect(got.data.buffer).toBe(given[given.length - 1]!.buffer);
+      expect(got.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((n) => n % (2 * 2 * 6 * 5) === 0)).toBe(true);
+    a.release();
+    const b = new KspaceAssembler(6, 5);
+    b.add(group(50, 1, 6, 5)[0]!);
+    expect(given.some((s) => s.buffer === b.finish().data.buffer)).toBe(false);
+    b.release();
+    expect(() => {
+      const c = new KspaceAssembler(6, 5, () => new Float32Array(4));
+      c.add(group(51, 1, 6, 5)[0]!);
+    }).toThrow(/storage of 4 floats/);
+  });
+
   it('raises the first faulty readout\'s error at finish, then starts the next group afresh', () => {
     const a = new KspaceAssembler(2, 2);
     a.add(acq(0, 0, 0, [[1, 1]], 0));

@@ -47,6 +47,8 @@ export class KspaceAssembler {
   readonly ny: number;
   readonly nx: number;
   private storage: Float32Array | null;
+  /** The caller's allocator of storage (e.g. on a SharedArrayBuffer for the worker pool), if given. */
+  private readonly allocate: ((length: number) => Float32Array) | null = null;
   /** Whether the storage is the assembler's own (made or taken from the thread's kept one), so `release` may keep it. */
   private ownStorage: boolean;
   /** Readouts added to the current group. */
@@ -62,16 +64,21 @@ export class KspaceAssembler {
   private error: Error | null = null;
 
   /**
-   * `storage`: the caller's array to build into (kept by the caller; never kept by `release`).
-   * Without it, the storage the thread's previous assembler released is taken, if any.
+   * `storage`: the caller's array to build into (kept by the caller; never kept by `release`), or
+   * the caller's allocator, asked for storage of at least the length given whenever the group
+   * needs more than the assembler has (what it gives is the caller's too). Without it, the
+   * storage the thread's previous assembler released is taken, if any.
    */
-  constructor(ny: number, nx: number, storage?: Float32Array) {
+  constructor(ny: number, nx: number, storage?: Float32Array | ((length: number) => Float32Array)) {
     this.ny = ny;
     this.nx = nx;
     this.ownStorage = storage === undefined;
     if (storage === undefined) {
       this.storage = keptStorage;
       keptStorage = null;
+    } else if (typeof storage === 'function') {
+      this.allocate = storage;
+      this.storage = null;
     } else {
       this.storage = storage;
     }
@@ -90,7 +97,7 @@ export class KspaceAssembler {
     this.touched = new Uint8Array(0);
     if (!this.ownStorage || s === null || s.byteLength > KSPACE_KEEP_MAX_BYTES) return;
     if (keptStorage === null || keptStorage.length < s.length) keptStorage = s;
-    this.ownStorage = true;
+    this.ownStorage = this.allocate === null;
   }
 
   /** Readouts added since the last `finish`. */
@@ -105,8 +112,10 @@ export class KspaceAssembler {
     const plane = ny * nx;
     const size = 2 * phases * channels * plane;
     if (this.storage === null || this.storage.length < size) {
-      const next = new Float32Array(size);
-      this.ownStorage = true; // (the caller's, if any, was too small: this one is the assembler's)
+      const next = this.allocate ? this.allocate(size) : new Float32Array(size);
+      if (next.length < size) throw new RangeError(`KspaceAssembler: storage of ${next.length} floats, ${size} needed`);
+      // (the caller's array, if any, was too small: this one is the assembler's, unless allocated by the caller)
+      this.ownStorage = this.allocate === null;
       const old = this.storage;
       if (old !== null) {
         for (let p = 0; p < this.placedPhases; p++) {

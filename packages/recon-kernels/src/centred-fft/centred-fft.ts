@@ -321,15 +321,43 @@ function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Fl
 export function centredIfft2RootSumOfSquaresAtPoints(
   kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, points: readonly (readonly [number, number])[],
 ): number[] {
+  const powers = new Float64Array(coils * points.length);
+  centredIfft2PowersAtPoints(kspace, 0, coils, ny, nx, points, powers);
+  return rootSumOfSquaresOfPowers(powers, coils, points.length, ny, nx, scale);
+}
+
+/**
+ * The points' values from their per-coil powers [coil][point] (`centredIfft2PowersAtPoints`):
+ * |scale / (ny nx)| * sqrt(sum over coils, in coil order).
+ */
+export function rootSumOfSquaresOfPowers(powers: Float64Array, coils: number, count: number, ny: number, nx: number, scale: number): number[] {
+  const result = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
+    let sum = 0;
+    for (let c = 0; c < coils; c++) sum += powers[c * count + i];
+    result[i] = Math.abs(scale / (ny * nx)) * Math.sqrt(sum);
+  }
+  return result;
+}
+
+/**
+ * One share of `centredIfft2RootSumOfSquaresAtPoints` (for a worker): for coils [c0, c1) of the
+ * [coils][ny][nx] k-space, each point's |centred ifft2|^2 (float64, unscaled) of that coil into
+ * out[(c - p0) * points.length + i]. Summed in coil order (`rootSumOfSquaresOfPowers`) they give
+ * the one-thread values bit for bit.
+ */
+export function centredIfft2PowersAtPoints(
+  kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, points: readonly (readonly [number, number])[], out: Float64Array, p0 = c0,
+): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
-  const result = new Array<number>(points.length).fill(0);
+  const count = points.length;
   const byColumn = new Map<number, number[]>();
   points.forEach(([, x], i) => {
     const list = byColumn.get(x);
     if (list) list.push(i);
     else byColumn.set(x, [i]);
   });
-  // Per column: the row tables, its pixels' column tables and sums, the row sums of one coil.
+  // Per column: the row tables, its pixels' column tables, the row sums of one coil.
   const columns = [...byColumn].map(([x, members]) => {
     // output (y, x) is unshifted result index (a, b); input sample Ks[v][u] = K[(v - ny2) mod ny][(u - nx2) mod nx]
     const b = (x + nx2) % nx;
@@ -339,14 +367,14 @@ export function centredIfft2RootSumOfSquaresAtPoints(
       const a = (points[i][0] + ny2) % ny;
       const cv = new Float64Array(ny), sv = new Float64Array(ny);
       for (let v = 0; v < ny; v++) { const t = (2 * Math.PI * ((a * v) % ny)) / ny; cv[v] = Math.cos(t); sv[v] = Math.sin(t); }
-      return { i, cv, sv, sum: 0 };
+      return { i, cv, sv };
     });
     return { cu, su, pixels, re: new Float64Array(ny), im: new Float64Array(ny) };
   });
   // Two columns per pass over the k-space (each read once for both: the pass is memory-bound).
   for (let k = 0; k < columns.length; k += 2) {
     const A = columns[k], B = columns[k + 1];
-    for (let c = 0; c < coils; c++) {
+    for (let c = c0; c < c1; c++) {
       if (B) rowSums2(kspace, c, ny, nx, A.cu, A.su, A.re, A.im, B.cu, B.su, B.re, B.im);
       else rowSums(kspace, c, ny, nx, A.cu, A.su, A.re, A.im);
       for (const col of B ? [A, B] : [A]) {
@@ -359,13 +387,11 @@ export function centredIfft2RootSumOfSquaresAtPoints(
             re += rr * cv[v] - ri * sv[v];
             im += rr * sv[v] + ri * cv[v];
           }
-          px.sum += re * re + im * im;
+          out[(c - p0) * count + px.i] = re * re + im * im;
         }
       }
     }
   }
-  for (const col of columns) for (const px of col.pixels) result[px.i] = Math.abs(scale / (ny * nx)) * Math.sqrt(px.sum);
-  return result;
 }
 
 /** `rowSums` for two columns' tables at once (the same arithmetic and order for each). */

@@ -2,6 +2,6 @@
 // the fused centred 2-D inverse FFT + root sum of squares of the reference recons).
 export {
   centredFftn, type CentredFftScale, centredIfft2, centredIfft2RootSumOfSquares,
-  centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints, centredIfft2PowerPlanes, fftshift, ifftshift, type KspaceRows,
+  centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, rootSumOfSquaresOfPowers, fftshift, ifftshift, type KspaceRows,
   addPowerPlanes, rootSumOfSquaresFromSums,
 } from './centred-fft.js';

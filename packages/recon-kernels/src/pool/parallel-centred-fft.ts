@@ -11,8 +11,11 @@
  * transform saves); smaller data runs here.
  */
 import type { FftEngine } from '../fft/engine.js';
-import { addPowerPlanes, centredFftn, centredIfft2RootSumOfSquares, rootSumOfSquaresFromSums, type CentredFftScale } from '../centred-fft/centred-fft.js';
+import {
+  addPowerPlanes, centredFftn, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, rootSumOfSquaresFromSums, rootSumOfSquaresOfPowers, type CentredFftScale,
+} from '../centred-fft/centred-fft.js';
 import type { ReconPool } from './pool.js';
+import type { CentredRssTask } from './tasks.js';
 import { isShared, splitRange } from './shared-memory.js';
 
 /** centredFft2PlanesParallel: fewer complex samples than this (all planes) run on this thread. */
@@ -57,7 +60,8 @@ export interface CentredRssScratch {
 /**
  * centredIfft2RootSumOfSquares(kspace [coils][ny][nx], scale) on the pool when there is one and
  * the data is big enough; `kspace` should live on a SharedArrayBuffer (else it is copied once).
- * `scratch` keeps the shared power planes for the next call.
+ * `scratch` keeps the shared power planes for the next call. A pool of one thread (beside a
+ * caller that keeps working: `reconPoolBeside`) runs the whole one-thread function there.
  */
 export async function centredIfft2RootSumOfSquaresParallel(
   engine: FftEngine, pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale = 1,
@@ -70,6 +74,13 @@ export async function centredIfft2RootSumOfSquaresParallel(
   if (!isShared(kspace)) {
     shared = new Float32Array(new SharedArrayBuffer(8 * coils * n));
     shared.set(kspace.subarray(0, 2 * coils * n));
+  }
+  if (pool.threads === 1) {
+    // one thread beside the caller (a pipeline): the whole one-thread function there
+    const out = new Float32Array(new SharedArrayBuffer(4 * n));
+    const task: CentredRssTask = { kind: 'centred-rss', kspace: shared, out, coils, ny, nx, scale };
+    await pool.runAll([task]);
+    return out.slice();
   }
   // Rounds of two coils per thread: the power planes of one round at a time (a few MB of shared
   // memory instead of one float64 plane per coil), added to the sums in coil order.
@@ -86,4 +97,21 @@ export async function centredIfft2RootSumOfSquaresParallel(
     addPowerPlanes(acc, power, r1 - r0, n);
   }
   return rootSumOfSquaresFromSums(acc, ny, nx, scale);
+}
+
+/**
+ * centredIfft2RootSumOfSquaresAtPoints on the pool, split over coils (each worker the float64
+ * powers of its coils at the points, summed here in coil order: the same values bit for bit);
+ * `kspace` must live on a SharedArrayBuffer for the pool to be used, else (or with no pool, or
+ * one coil) it runs here.
+ */
+export async function centredIfft2RootSumOfSquaresAtPointsParallel(
+  pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, points: readonly (readonly [number, number])[],
+): Promise<number[]> {
+  if (pool === null || coils < 2 || points.length === 0 || !isShared(kspace)) return centredIfft2RootSumOfSquaresAtPoints(kspace, coils, ny, nx, scale, points);
+  const out = new Float64Array(new SharedArrayBuffer(8 * coils * points.length));
+  const flat = new Int32Array(new SharedArrayBuffer(8 * points.length));
+  points.forEach(([y, x], i) => { flat[2 * i] = y; flat[2 * i + 1] = x; });
+  await pool.runAll(splitRange(coils, pool.threads).map(([c0, c1]) => ({ kind: 'centred-point-powers', kspace, out, points: flat, ny, nx, c0, c1, p0: 0 })));
+  return rootSumOfSquaresOfPowers(out, coils, points.length, ny, nx, scale);
 }

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
-import { checkThreads, closeReconPools, ReconPool, reconPool } from './pool.js';
+import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
-import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
-import { centredIfft2RootSumOfSquares } from '../centred-fft/index.js';
+import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints } from '../centred-fft/index.js';
 import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { randomFloat32 as random } from '../testing/index.js';
 
@@ -36,6 +36,12 @@ describe('worker pool: thread count', () => {
     expect(checkThreads(undefined)).toBeGreaterThanOrEqual(1);
     expect(checkThreads(3)).toBe(3);
     for (const bad of [0, -1, 1.5, 257, '2', Number.NaN]) expect(() => checkThreads(bad, '--threads')).toThrow(/--threads must be a whole number from 1 to 256/);
+  });
+
+  it('a pool beside a caller that keeps working takes one thread less: none for 1, one thread for 2', () => {
+    expect(reconPoolBeside(1)).toBeNull();
+    expect(reconPoolBeside(2)?.threads).toBe(1);
+    expect(reconPoolBeside(3)).toBe(reconPool(2));
   });
 
   it('splits ranges into near-equal contiguous runs', () => {
@@ -79,11 +85,35 @@ describe('centred ifft2 + root sum of squares (simplefft) on the pool, over coil
     for (const threads of [2, 3]) {
       expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(threads), k, coils, ny, nx, coils * ny * nx)).toEqual(expected);
     }
+    // a pool of one thread beside the caller: the whole image there
+    const beside = reconPoolBeside(2)!;
+    expect(beside.threads).toBe(1);
+    const one = await centredIfft2RootSumOfSquaresParallel(fft, beside, k, coils, ny, nx, coils * ny * nx);
+    expect(one).toEqual(expected);
+    expect(one.buffer).toBeInstanceOf(ArrayBuffer);
     const shared = sharedFloat32(k.length);
     shared.set(k);
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), shared, coils, ny, nx, coils * ny * nx)).toEqual(expected);
     const small = k.subarray(0, 2 * 2 * 16 * 16);
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), small, 2, 16, 16)).toEqual(centredIfft2RootSumOfSquares(fft, small, 2, 16, 16));
+  });
+});
+
+describe('centred ifft2 + root sum of squares at a few pixels (invertcontrast\'s exact maximum) on the pool, over coils', () => {
+  it('gives the single-thread float64 values bit for bit with 2 and 3 threads; unshared k-space stays on this thread', async () => {
+    const [coils, ny, nx] = [7, 32, 48];
+    const k = random(2 * coils * ny * nx, 5);
+    const shared = sharedFloat32(k.length);
+    shared.set(k);
+    const points: [number, number][] = [[0, 0], [3, 17], [31, 47], [16, 24], [3, 5], [20, 17]];
+    const expected = centredIfft2RootSumOfSquaresAtPoints(k, coils, ny, nx, 9, points);
+    for (const pool of [reconPool(2), reconPool(3), reconPoolBeside(2)]) {
+      const got = await centredIfft2RootSumOfSquaresAtPointsParallel(pool, shared, coils, ny, nx, 9, points);
+      expect(got).toEqual(expected);
+      // not merely close: the same float64 bits
+      expect(new Float64Array(got).buffer).toEqual(new Float64Array(expected).buffer);
+    }
+    expect(await centredIfft2RootSumOfSquaresAtPointsParallel(reconPool(2), k, coils, ny, nx, 9, points)).toEqual(expected);
   });
 });
 

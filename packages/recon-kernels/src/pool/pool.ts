@@ -132,6 +132,20 @@ export class PoolRegistry {
     return p;
   }
 
+  /**
+   * The pool of exactly `workers` threads (1 included), for a caller that keeps working on its
+   * own thread beside it (a pipeline: its thread is one of the threads it was given).
+   */
+  workers(workers: number): ReconPool {
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`a pool needs a whole number of threads from 1, got ${workers}`);
+    let p = this.pools.get(workers);
+    if (p === undefined) {
+      p = new ReconPool(workers, this.script);
+      this.pools.set(workers, p);
+    }
+    return p;
+  }
+
   async closeAll(): Promise<void> {
     const all = [...this.pools.values()];
     this.pools.clear();
@@ -144,6 +158,14 @@ const numericsPools = new PoolRegistry();
 /** The process's numerics pool for `threads` threads, or null for 1 (see PoolRegistry). */
 export function reconPool(threads: number): ReconPool | null {
   return numericsPools.get(threads);
+}
+
+/**
+ * The process's numerics pool for a caller whose own thread is one of `threads` and keeps
+ * working beside the pool (a pipeline): `threads - 1` threads, or null for 1 (see PoolRegistry).
+ */
+export function reconPoolBeside(threads: number): ReconPool | null {
+  return threads > 1 ? numericsPools.workers(threads - 1) : null;
 }
 
 /** Ends every numerics pool of this process (tools call it before exiting; tests after their work). */

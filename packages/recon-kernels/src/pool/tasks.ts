@@ -5,7 +5,7 @@
  * that range, with the same code, so results do not depend on the number of threads.
  */
 import { getFftEngine } from '../fft/engine.js';
-import { centredFftn, centredIfft2PowerPlanes, type CentredFftScale } from '../centred-fft/centred-fft.js';
+import { centredFftn, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, centredIfft2RootSumOfSquares, type CentredFftScale } from '../centred-fft/centred-fft.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
@@ -46,6 +46,50 @@ export interface CentredPowerTask {
 /** Runs a centred-FFT task with this thread's engine (in a worker). */
 export async function runCentredPowerTask(task: CentredPowerTask): Promise<void> {
   centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power, task.p0);
+}
+
+/** The whole centred 2-D inverse FFT + root sum of squares of one [coils][ny][nx] k-space into `out` [ny][nx] (a pool of one thread). */
+export interface CentredRssTask {
+  kind: 'centred-rss';
+  kspace: Float32Array;
+  out: Float32Array;
+  coils: number;
+  ny: number;
+  nx: number;
+  scale: number;
+}
+
+/** The float64 sums of this worker's root-sum-of-squares tasks, kept from task to task. */
+let rssAccumulator = new Float64Array(0);
+
+/** Runs a root-sum-of-squares task with this thread's engine (in a worker): the one-thread function itself. */
+export async function runCentredRssTask(task: CentredRssTask): Promise<void> {
+  const n = task.ny * task.nx;
+  if (rssAccumulator.length < n) rssAccumulator = new Float64Array(n);
+  centredIfft2RootSumOfSquares(await getFftEngine(), task.kspace, task.coils, task.ny, task.nx, task.scale, task.out, rssAccumulator);
+}
+
+/**
+ * The centred 2-D inverse FFT's power at a few pixels, computed directly in float64, for coils
+ * [c0, c1) (invertcontrast's exact maximum): `points` [y0, x0, y1, x1, ...], `out` [coil - p0][point].
+ */
+export interface CentredPointPowersTask {
+  kind: 'centred-point-powers';
+  kspace: Float32Array;
+  out: Float64Array;
+  points: Int32Array;
+  ny: number;
+  nx: number;
+  c0: number;
+  c1: number;
+  p0: number;
+}
+
+/** Runs a point-powers task (in a worker). */
+export function runCentredPointPowersTask(task: CentredPointPowersTask): void {
+  const pts: [number, number][] = [];
+  for (let i = 0; i + 1 < task.points.length; i += 2) pts.push([task.points[i], task.points[i + 1]]);
+  centredIfft2PowersAtPoints(task.kspace, task.c0, task.c1, task.ny, task.nx, pts, task.out, task.p0);
 }
 
 /** The centred 2-D FFT (centredFftn over axes 1, 2) of planes [c0, c1) of `data` [plane][n0][n1], in place. */

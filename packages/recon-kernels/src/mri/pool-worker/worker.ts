@@ -8,7 +8,8 @@
  */
 import { getFftEngine } from '../../fft/engine.js';
 import {
-  runCentredFftTask, runCentredPowerTask, runNufftTask, type CentredFftTask, type CentredPowerTask, type NufftTask,
+  runCentredFftTask, runCentredPointPowersTask, runCentredPowerTask, runCentredRssTask, runNufftTask, type CentredFftTask, type CentredPointPowersTask, type CentredPowerTask,
+  type CentredRssTask, type NufftTask,
 } from '../../pool/tasks.js';
 import { runSenseTask, runSenseTvSolveTask, type SenseTask, type SenseTvSolveTask } from '../sense/parallel-sense.js';
 import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-maps.js';
@@ -20,13 +21,18 @@ import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vec
 import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
 export default async function run(
-  task: NufftTask | CentredPowerTask | CentredFftTask | SenseTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
+  task: NufftTask | CentredPowerTask | CentredRssTask | CentredPointPowersTask | CentredFftTask | SenseTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
 ): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
       return runCentredPowerTask(task);
     case 'centred-fft2':
       return runCentredFftTask(task);
+    case 'centred-rss':
+      return runCentredRssTask(task);
+    case 'centred-point-powers':
+      runCentredPointPowersTask(task);
+      return;
     case 'sobolev-lowpass':
       runSobolevTask(await getFftEngine(), task);
       return;
