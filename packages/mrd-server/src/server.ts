@@ -44,7 +44,8 @@ import { QuietTrim } from './operations/allocator-trim.js';
 /**
  * Booted session workers kept waiting for sessions. Two, so that sequential sessions never wait
  * for a boot: the one booted ahead when a session takes the last, and the one that session
- * gives back when it ends. A fixed cost (~10 MB each), not one per connection.
+ * gives back when it ends. A fixed cost (~10 MB each when booted; a worker given back also
+ * keeps its last session's reusable buffers, docs/server.md), not one per connection.
  */
 const IDLE_WORKERS = 2;
 
