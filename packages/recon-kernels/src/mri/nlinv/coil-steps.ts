@@ -19,6 +19,13 @@ export interface NlinvModel {
   pattern: Float32Array;
   /** image-space mask [n0][n1], or null */
   mask: Float32Array | null;
+  /**
+   * rows [r0, r1) and columns [q0, q1) outside which `mask` is zero (maskBox), or null / absent
+   * (the whole grid). The masked passes then compute only inside it: outside, the planes to
+   * transform are zero, their zero rows are not transformed, and `coils`, `dc` and `rhoTerms` are
+   * not written (only products with the mask read them there; rhoTerms keeps its initial zeros).
+   */
+  box?: readonly [number, number, number, number] | null;
   /** the adjoint uses no pattern (non-Cartesian mode) */
   noncart: boolean;
   /** linearisation point: rho [n0][n1] and coil images [coil][n0][n1], complex */
@@ -28,6 +35,19 @@ export interface NlinvModel {
   dc: Float64Array;
   /** the adjoint's per-coil contributions to the image part [coil][n0][n1] complex */
   rhoTerms: Float64Array;
+}
+
+/** The smallest rows [r0, r1) and columns [q0, q1) that hold all of the mask's non-zero values ([0, 0, 0, 0] when it has none). */
+export function maskBox(mask: Float32Array, n0: number, n1: number): [number, number, number, number] {
+  let r0 = n0, r1 = 0, q0 = n1, q1 = 0;
+  for (let r = 0; r < n0; r++) for (let q = 0, i = r * n1; q < n1; q++, i++) {
+    if (mask[i] === 0) continue;
+    if (r < r0) r0 = r;
+    r1 = r + 1;
+    if (q < q0) q0 = q;
+    if (q >= q1) q1 = q + 1;
+  }
+  return r1 === 0 ? [0, 0, 0, 0] : [r0, r1, q0, q1];
 }
 
 /** Which operator a step applies: `input` and `out` as ./nlinv.ts's closures. */
@@ -79,12 +99,24 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
   fft.prepare(n1);
   const block = fft.scratchBlock(PLANE_SLOT, 8 * npix);
   const shape = [n0, n1];
-  const transform = (inverse: boolean): Float32Array => {
-    fft.transformLinesInHeap(block.ptr, n0, n1, inverse);
+  // the mask's box: the masked passes' planes are zero outside it
+  const [r0, r1, q0, q1] = m.box ?? [0, n0, 0, n1];
+  /** the plane's 2-D transform (rows, then columns); `rows` [a, z): the rows that are not all zero */
+  const transform = (inverse: boolean, a = 0, z = n0): Float32Array => {
+    fft.transformLinesInHeap(block.ptr + 8 * n1 * a, z - a, n1, inverse);
     fft.transformAxisInHeap(block.ptr, shape, 0, inverse);
     return fft.heapF32();
   };
   const b = block.ptr >> 2;
+  /** zeros the plane outside the box */
+  const zeroOutsideBox = (h: Float32Array): void => {
+    h.fill(0, b, b + 2 * n1 * r0);
+    h.fill(0, b + 2 * n1 * r1, b + 2 * npix);
+    for (let r = r0; r < r1; r++) {
+      h.fill(0, b + 2 * n1 * r, b + 2 * (n1 * r + q0));
+      h.fill(0, b + 2 * (n1 * r + q1), b + 2 * n1 * (r + 1));
+    }
+  };
   for (let c = c0; c < c1; c++) {
     const co = 2 * c * npix;
     let h = fft.heapF32();
@@ -104,8 +136,10 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         }
         continue;
       }
-      // the image-space product (M rho c_j, or its derivative), modulated for the forward FFT
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
+      // the image-space product (M rho c_j, or its derivative), modulated for the forward FFT,
+      // inside the mask's box (zero outside)
+      zeroOutsideBox(h);
+      for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
         const d = co + 2 * i;
         const er = h[q] * u[i], ei = h[q + 1] * u[i];
         const ar = rho[2 * i], ai = rho[2 * i + 1];
@@ -126,7 +160,7 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = pr * w;
         h[q + 1] = pi * w;
       }
-      h = transform(false);
+      h = transform(false, r0, r1);
       for (let i = 0, q = b; i < npix; i++, q += 2) {
         const w = u[i] * pattern[i];
         out[co + 2 * i] = h[q] * w;
@@ -140,7 +174,9 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q + 1] = input[co + 2 * i + 1] * w;
       }
       h = transform(true);
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
+      // t is zero outside the mask's box: so are its products there
+      zeroOutsideBox(h);
+      for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
         const d = co + 2 * i;
         const w = mask ? u[i] * mask[i] : u[i];
         const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
@@ -150,7 +186,7 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = (ar * tr + ai * ti) * sg[i];
         h[q + 1] = (ar * ti - ai * tr) * sg[i];
       }
-      h = transform(false);
+      h = transform(false, r0, r1);
       const ko = 2 * npix + co;
       for (let i = 0, q = b; i < npix; i++, q += 2) {
         const w = u[i] * W[i];

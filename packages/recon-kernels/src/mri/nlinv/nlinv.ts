@@ -25,7 +25,7 @@ import { runSteps, type Steps } from '../../progress/stepwise.js';
 import type { ReconPool } from '../../pool/pool.js';
 import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
 import { asShared, splitRange } from '../../pool/shared-memory.js';
-import { nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
+import { maskBox, nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
 import {
   directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
@@ -132,7 +132,7 @@ export function* nlinvSteps(
   const nx = 2 * npix * (1 + ncoils); // [rho | k_0 .. k_{nc-1}] complex as reals
   const ndata = 2 * ncoils * npix;
   const model: NlinvModel = {
-    n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), noncart,
+    n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), box: mask === null ? null : maskBox(mask, n0, n1), noncart,
     // current linearisation point: rho and coil images c
     rho: f64(2 * npix), coils: f64(2 * ncoils * npix), dc: f64(2 * ncoils * npix), rhoTerms: f64(2 * ncoils * npix),
   };
