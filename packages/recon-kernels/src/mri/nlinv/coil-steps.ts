@@ -50,8 +50,12 @@ export function maskBox(mask: Float32Array, n0: number, n1: number): [number, nu
   return r1 === 0 ? [0, 0, 0, 0] : [r0, r1, q0, q1];
 }
 
-/** Which operator a step applies: `input` and `out` as ./nlinv.ts's closures. */
-export type NlinvStepKind = 'coil-images' | 'forward' | 'derivative' | 'adjoint';
+/**
+ * Which operator a step applies: `input` and `out` as ./nlinv.ts's closures; 'normal' is
+ * 'derivative' then 'adjoint' on its result (DF^H DF up to the sum over coils: input as the
+ * derivative's, out and rhoTerms as the adjoint's), each coil's plane kept in the heap between.
+ */
+export type NlinvStepKind = 'coil-images' | 'forward' | 'derivative' | 'adjoint' | 'normal';
 
 /** The heap slot of a coil's work plane (fftn 0-1, centred FFTs 2, NUFFT 4-5, Toeplitz 6-10). */
 const PLANE_SLOT = 11;
@@ -82,7 +86,8 @@ function modulation(n0: number, n1: number): [Float32Array, Float64Array] {
 /**
  * One operator on coils c0..c1. 'coil-images': out = coil images of `input` (the model's
  * `coils` or `dc`); 'forward': F(x) (rho must already be set); 'derivative': DF(dx); 'adjoint':
- * the k part of DF^H(r) into out, the image part's per-coil terms into rhoTerms.
+ * the k part of DF^H(r) into out, the image part's per-coil terms into rhoTerms; 'normal': the
+ * adjoint of the derivative, without the data-space array between (the same values).
  *
  * Per coil, in the FFT engine's heap: one pass forms the plane to transform (the weights,
  * products and mask with the centred FFT's modulation folded in, rounded once to float32), the
@@ -161,10 +166,22 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q + 1] = pi * w;
       }
       h = transform(false, r0, r1);
+      if (kind !== 'normal') {
+        for (let i = 0, q = b; i < npix; i++, q += 2) {
+          const w = u[i] * pattern[i];
+          out[co + 2 * i] = h[q] * w;
+          out[co + 2 * i + 1] = h[q + 1] * w;
+        }
+        continue;
+      }
+      // 'normal': the derivative's value (float64, as its output array holds it) straight into
+      // the adjoint's first plane, in place
       for (let i = 0, q = b; i < npix; i++, q += 2) {
         const w = u[i] * pattern[i];
-        out[co + 2 * i] = h[q] * w;
-        out[co + 2 * i + 1] = h[q + 1] * w;
+        const vr = h[q] * w, vi = h[q + 1] * w;
+        const v = m.noncart ? sg[i] : pattern[i] * sg[i];
+        h[q] = vr * v;
+        h[q + 1] = vi * v;
       }
     } else {
       // r (data space) -> t = M Fu^H (P^H r) (pattern omitted for non-Cartesian)
@@ -173,26 +190,27 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = input[co + 2 * i] * w;
         h[q + 1] = input[co + 2 * i + 1] * w;
       }
-      h = transform(true);
-      // t is zero outside the mask's box: so are its products there
-      zeroOutsideBox(h);
-      for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
-        const d = co + 2 * i;
-        const w = mask ? u[i] * mask[i] : u[i];
-        const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
-        rhoTerms[d] = cr * tr + ci * ti;
-        rhoTerms[d + 1] = cr * ti - ci * tr;
-        const ar = rho[2 * i], ai = rho[2 * i + 1];
-        h[q] = (ar * tr + ai * ti) * sg[i];
-        h[q + 1] = (ar * ti - ai * tr) * sg[i];
-      }
-      h = transform(false, r0, r1);
-      const ko = 2 * npix + co;
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
-        const w = u[i] * W[i];
-        out[ko + 2 * i] = h[q] * w;
-        out[ko + 2 * i + 1] = h[q + 1] * w;
-      }
+    }
+    // the adjoint from its first plane
+    h = transform(true);
+    // t is zero outside the mask's box: so are its products there
+    zeroOutsideBox(h);
+    for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
+      const d = co + 2 * i;
+      const w = mask ? u[i] * mask[i] : u[i];
+      const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
+      rhoTerms[d] = cr * tr + ci * ti;
+      rhoTerms[d + 1] = cr * ti - ci * tr;
+      const ar = rho[2 * i], ai = rho[2 * i + 1];
+      h[q] = (ar * tr + ai * ti) * sg[i];
+      h[q + 1] = (ar * ti - ai * tr) * sg[i];
+    }
+    h = transform(false, r0, r1);
+    const ko = 2 * npix + co;
+    for (let i = 0, q = b; i < npix; i++, q += 2) {
+      const w = u[i] * W[i];
+      out[ko + 2 * i] = h[q] * w;
+      out[ko + 2 * i + 1] = h[q + 1] * w;
     }
   }
 }
