@@ -22,8 +22,9 @@ export interface NlinvModel {
   /**
    * rows [r0, r1) and columns [q0, q1) outside which `mask` is zero (maskBox), or null / absent
    * (the whole grid). The masked passes then compute only inside it: outside, the planes to
-   * transform are zero, their zero rows are not transformed, and `coils`, `dc` and `rhoTerms` are
-   * not written (only products with the mask read them there; rhoTerms keeps its initial zeros).
+   * transform are zero, their zero rows are not transformed, the inverse transforms whose output
+   * is read only inside it transform only its columns, and `coils`, `dc` and `rhoTerms` are not
+   * written (only products with the mask read them there; rhoTerms keeps its initial zeros).
    */
   box?: readonly [number, number, number, number] | null;
   /** the adjoint uses no pattern (non-Cartesian mode) */
@@ -106,10 +107,15 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
   const shape = [n0, n1];
   // the mask's box: the masked passes' planes are zero outside it
   const [r0, r1, q0, q1] = m.box ?? [0, n0, 0, n1];
-  /** the plane's 2-D transform (rows, then columns); `rows` [a, z): the rows that are not all zero */
-  const transform = (inverse: boolean, a = 0, z = n0): Float32Array => {
+  /**
+   * The plane's 2-D transform (rows, then columns); rows [a, z): the rows that are not all zero
+   * (the others are not transformed); columns [ca, cz): the columns that are read afterwards (the
+   * others are left half-transformed).
+   */
+  const transform = (inverse: boolean, a = 0, z = n0, ca = 0, cz = n1): Float32Array => {
     fft.transformLinesInHeap(block.ptr + 8 * n1 * a, z - a, n1, inverse);
-    fft.transformAxisInHeap(block.ptr, shape, 0, inverse);
+    if (ca === 0 && cz === n1) fft.transformAxisInHeap(block.ptr, shape, 0, inverse);
+    else fft.transformColumnsInHeap(block.ptr, n0, n1, inverse, ca, cz);
     return fft.heapF32();
   };
   const b = block.ptr >> 2;
@@ -133,7 +139,8 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = input[ko + 2 * i] * w;
         h[q + 1] = input[ko + 2 * i + 1] * w;
       }
-      h = transform(true);
+      // only the mask's box of the coil image is read, but by 'coil-images'
+      h = kind === 'coil-images' ? transform(true) : transform(true, 0, n0, q0, q1);
       if (kind === 'coil-images') {
         for (let i = 0, q = b; i < npix; i++, q += 2) {
           out[co + 2 * i] = h[q] * u[i];
@@ -191,8 +198,8 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q + 1] = input[co + 2 * i + 1] * w;
       }
     }
-    // the adjoint from its first plane
-    h = transform(true);
+    // the adjoint from its first plane (read only inside the mask's box)
+    h = transform(true, 0, n0, q0, q1);
     // t is zero outside the mask's box: so are its products there
     zeroOutsideBox(h);
     for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
