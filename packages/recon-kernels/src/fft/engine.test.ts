@@ -159,4 +159,26 @@ describe('spectra in PFFFT internal order (the Toeplitz column pass)', () => {
     }
     expect(fft.hasInternalOrder(48)).toBe(false); // below 64: the mixed-radix kernel
   });
+  it('transformColumnsInHeap transforms the columns [c0, c1) as transformAxisInHeap does, bit for bit, and leaves the others', async () => {
+    const fft = await getFftEngine();
+    // PFFFT columns (transposed in blocks), mixed-radix columns (groups of four in place), Bluestein
+    for (const [n0, n1, c0, c1] of [[384, 40, 9, 31], [48, 24, 5, 22], [37, 12, 0, 12], [64, 16, 3, 4], [64, 16, 6, 6]]) {
+      const x = random(n0 * n1, n0 + n1);
+      const a = fft.scratchBlock(13, 8 * n0 * n1), b = fft.scratchBlock(14, 8 * n0 * n1);
+      fft.prepare(n0);
+      let h = fft.heapF32();
+      h.set(x, a.ptr >> 2);
+      h.set(x, b.ptr >> 2);
+      fft.transformAxisInHeap(a.ptr, [n0, n1], 0, true);
+      fft.transformColumnsInHeap(b.ptr, n0, n1, true, c0, c1);
+      h = fft.heapF32();
+      let differ = 0;
+      for (let r = 0; r < n0; r++) for (let c = 0; c < n1; c++) for (let k = 0; k < 2; k++) {
+        const i = 2 * (r * n1 + c) + k, got = h[(b.ptr >> 2) + i];
+        if (!Object.is(got, c >= c0 && c < c1 ? h[(a.ptr >> 2) + i] : x[i])) differ++;
+      }
+      expect(differ, `${n0}x${n1} [${c0}, ${c1})`).toBe(0);
+    }
+    expect(() => fft.transformColumnsInHeap(0, 4, 4, false, 3, 5)).toThrow(/columns \[3, 5\)/);
+  });
 });

@@ -428,35 +428,50 @@ export class FftEngine {
   }
 
   /**
-   * Unnormalised transforms along `axis` of the `points` complex values at heap byte address
-   * ptr, C order, whose trailing dimensions from `axis` on are those of `shape`.
+   * The column transforms of an n0 x n1 complex64 array at heap byte address ptr (C order) for
+   * the columns [c0, c1) only, the others left as they are: each column's values are
+   * transformAxisInHeap(ptr, [n0, n1], 0, inverse)'s. For a 2-D transform whose output is read in
+   * some columns only (a masked image).
    */
-  private transformAxis(ptr: number, points: number, shape: readonly number[], axis: number, inverse: boolean): void {
+  transformColumnsInHeap(ptr: number, n0: number, n1: number, inverse: boolean, c0 = 0, c1 = n1): void {
+    if (!(Number.isInteger(c0) && Number.isInteger(c1) && c0 >= 0 && c0 <= c1 && c1 <= n1)) throw new Error(`transformColumnsInHeap: columns [${c0}, ${c1}) outside 0..${n1}`);
+    if (c1 === c0 || n0 * n1 === 0) return;
+    this.prepare(n0);
+    this.transformAxis(ptr, n0 * n1, [n0, n1], 0, inverse, c0, c1);
+  }
+
+  /**
+   * Unnormalised transforms along `axis` of the `points` complex values at heap byte address
+   * ptr, C order, whose trailing dimensions from `axis` on are those of `shape`; only the lines
+   * whose index in the trailing dimensions after `axis` is in [first, end) (default all).
+   */
+  private transformAxis(ptr: number, points: number, shape: readonly number[], axis: number, inverse: boolean, first = 0, end = -1): void {
     const n = shape[axis];
     if (n === 1) return;
     let inner = 1;
     for (let d = axis + 1; d < shape.length; d++) inner *= shape[d];
     const outer = points / (inner * n);
+    if (end < 0) end = inner;
     if (inner === 1) {
       this.transformLinesInHeap(ptr, outer, n, inverse);
       return;
     }
     this.prepare(n);
     // the mixed-radix kernel reads and writes groups of four neighbouring strided lines itself
-    const direct = this.plan(n).mixed ? inner - (inner % 4) : 0;
+    const direct = this.plan(n).mixed ? (end - first) - ((end - first) % 4) : 0;
     if (direct > 0) {
-      for (let o = 0; o < outer; o++) this.kernel!.transformColumns(ptr + 8 * o * n * inner, direct, n, 8 * inner, inverse);
-      if (direct === inner) return;
+      for (let o = 0; o < outer; o++) this.kernel!.transformColumns(ptr + 8 * (o * n * inner + first), direct, n, 8 * inner, inverse);
+      if (first + direct === end) return;
     }
     // strided lines: per block of W neighbouring lines, a transposing copy into contiguous
     // lines (complex values moved as 8-byte units, bit-exact), transform, copy back
     const k = this.kernel;
-    const W = Math.min(k !== null ? KERNEL_TRANSPOSE_LINES : 64, inner - direct);
+    const W = Math.min(k !== null ? KERNEL_TRANSPOSE_LINES : 64, end - first - direct);
     const lineBlock = this.scratchBlock(1, 8 * n * W);
     for (let o = 0; o < outer; o++) {
       const blockBase = (ptr >> 3) + o * n * inner;
-      for (let i0 = direct; i0 < inner; i0 += W) {
-        const w = Math.min(W, inner - i0);
+      for (let i0 = first + direct; i0 < end; i0 += W) {
+        const w = Math.min(W, end - i0);
         if (k !== null) {
           const src = 8 * (blockBase + i0);
           k.transposeIn(src, n, 8 * inner, lineBlock.ptr, w);

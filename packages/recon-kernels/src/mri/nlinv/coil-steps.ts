@@ -1,7 +1,8 @@
 /**
  * nlinv's per-coil work on a range of coils [c0, c1): the model's coil images, forward,
- * derivative and adjoint up to the sum over coils (./nlinv.ts), each coil's plane transformed in
- * the FFT engine's heap between fused passes. The single-thread solver runs
+ * derivative and adjoint up to the sum over coils (./nlinv.ts), and a CG step's derivative and
+ * adjoint as one step, each coil's plane transformed in the FFT engine's heap between fused
+ * passes; with a restrict-FOV mask the masked passes and transforms keep to the mask's box. The single-thread solver runs
  * them over all coils; with a worker pool each worker runs them over its coils on shared memory
  * (one task per operator application). The adjoint's per-coil contributions to the image part go
  * to planes that the caller sums in coil order, so the result is the same bits either way.
@@ -19,6 +20,14 @@ export interface NlinvModel {
   pattern: Float32Array;
   /** image-space mask [n0][n1], or null */
   mask: Float32Array | null;
+  /**
+   * rows [r0, r1) and columns [q0, q1) outside which `mask` is zero (maskBox), or null / absent
+   * (the whole grid). The masked passes then compute only inside it: outside, the planes to
+   * transform are zero, their zero rows are not transformed, the inverse transforms whose output
+   * is read only inside it transform only its columns, and `coils`, `dc` and `rhoTerms` are not
+   * written (only products with the mask read them there; rhoTerms keeps its initial zeros).
+   */
+  box?: readonly [number, number, number, number] | null;
   /** the adjoint uses no pattern (non-Cartesian mode) */
   noncart: boolean;
   /** linearisation point: rho [n0][n1] and coil images [coil][n0][n1], complex */
@@ -30,8 +39,25 @@ export interface NlinvModel {
   rhoTerms: Float64Array;
 }
 
-/** Which operator a step applies: `input` and `out` as ./nlinv.ts's closures. */
-export type NlinvStepKind = 'coil-images' | 'forward' | 'derivative' | 'adjoint';
+/** The smallest rows [r0, r1) and columns [q0, q1) that hold all of the mask's non-zero values ([0, 0, 0, 0] when it has none). */
+export function maskBox(mask: Float32Array, n0: number, n1: number): [number, number, number, number] {
+  let r0 = n0, r1 = 0, q0 = n1, q1 = 0;
+  for (let r = 0; r < n0; r++) for (let q = 0, i = r * n1; q < n1; q++, i++) {
+    if (mask[i] === 0) continue;
+    if (r < r0) r0 = r;
+    r1 = r + 1;
+    if (q < q0) q0 = q;
+    if (q >= q1) q1 = q + 1;
+  }
+  return r1 === 0 ? [0, 0, 0, 0] : [r0, r1, q0, q1];
+}
+
+/**
+ * Which operator a step applies: `input` and `out` as ./nlinv.ts's closures; 'normal' is
+ * 'derivative' then 'adjoint' on its result (DF^H DF up to the sum over coils: input as the
+ * derivative's, out and rhoTerms as the adjoint's), each coil's plane kept in the heap between.
+ */
+export type NlinvStepKind = 'coil-images' | 'forward' | 'derivative' | 'adjoint' | 'normal';
 
 /** The heap slot of a coil's work plane (fftn 0-1, centred FFTs 2, NUFFT 4-5, Toeplitz 6-10). */
 const PLANE_SLOT = 11;
@@ -62,7 +88,8 @@ function modulation(n0: number, n1: number): [Float32Array, Float64Array] {
 /**
  * One operator on coils c0..c1. 'coil-images': out = coil images of `input` (the model's
  * `coils` or `dc`); 'forward': F(x) (rho must already be set); 'derivative': DF(dx); 'adjoint':
- * the k part of DF^H(r) into out, the image part's per-coil terms into rhoTerms.
+ * the k part of DF^H(r) into out, the image part's per-coil terms into rhoTerms; 'normal': the
+ * adjoint of the derivative, without the data-space array between (the same values).
  *
  * Per coil, in the FFT engine's heap: one pass forms the plane to transform (the weights,
  * products and mask with the centred FFT's modulation folded in, rounded once to float32), the
@@ -79,12 +106,29 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
   fft.prepare(n1);
   const block = fft.scratchBlock(PLANE_SLOT, 8 * npix);
   const shape = [n0, n1];
-  const transform = (inverse: boolean): Float32Array => {
-    fft.transformLinesInHeap(block.ptr, n0, n1, inverse);
-    fft.transformAxisInHeap(block.ptr, shape, 0, inverse);
+  // the mask's box: the masked passes' planes are zero outside it
+  const [r0, r1, q0, q1] = m.box ?? [0, n0, 0, n1];
+  /**
+   * The plane's 2-D transform (rows, then columns); rows [a, z): the rows that are not all zero
+   * (the others are not transformed); columns [ca, cz): the columns that are read afterwards (the
+   * others are left half-transformed).
+   */
+  const transform = (inverse: boolean, a = 0, z = n0, ca = 0, cz = n1): Float32Array => {
+    fft.transformLinesInHeap(block.ptr + 8 * n1 * a, z - a, n1, inverse);
+    if (ca === 0 && cz === n1) fft.transformAxisInHeap(block.ptr, shape, 0, inverse);
+    else fft.transformColumnsInHeap(block.ptr, n0, n1, inverse, ca, cz);
     return fft.heapF32();
   };
   const b = block.ptr >> 2;
+  /** zeros the plane outside the box */
+  const zeroOutsideBox = (h: Float32Array): void => {
+    h.fill(0, b, b + 2 * n1 * r0);
+    h.fill(0, b + 2 * n1 * r1, b + 2 * npix);
+    for (let r = r0; r < r1; r++) {
+      h.fill(0, b + 2 * n1 * r, b + 2 * (n1 * r + q0));
+      h.fill(0, b + 2 * (n1 * r + q1), b + 2 * n1 * (r + 1));
+    }
+  };
   for (let c = c0; c < c1; c++) {
     const co = 2 * c * npix;
     let h = fft.heapF32();
@@ -96,7 +140,8 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = input[ko + 2 * i] * w;
         h[q + 1] = input[ko + 2 * i + 1] * w;
       }
-      h = transform(true);
+      // only the mask's box of the coil image is read, but by 'coil-images'
+      h = kind === 'coil-images' ? transform(true) : transform(true, 0, n0, q0, q1);
       if (kind === 'coil-images') {
         for (let i = 0, q = b; i < npix; i++, q += 2) {
           out[co + 2 * i] = h[q] * u[i];
@@ -104,8 +149,10 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         }
         continue;
       }
-      // the image-space product (M rho c_j, or its derivative), modulated for the forward FFT
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
+      // the image-space product (M rho c_j, or its derivative), modulated for the forward FFT,
+      // inside the mask's box (zero outside)
+      zeroOutsideBox(h);
+      for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
         const d = co + 2 * i;
         const er = h[q] * u[i], ei = h[q + 1] * u[i];
         const ar = rho[2 * i], ai = rho[2 * i + 1];
@@ -126,11 +173,23 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = pr * w;
         h[q + 1] = pi * w;
       }
-      h = transform(false);
+      h = transform(false, r0, r1);
+      if (kind !== 'normal') {
+        for (let i = 0, q = b; i < npix; i++, q += 2) {
+          const w = u[i] * pattern[i];
+          out[co + 2 * i] = h[q] * w;
+          out[co + 2 * i + 1] = h[q + 1] * w;
+        }
+        continue;
+      }
+      // 'normal': the derivative's value (float64, as its output array holds it) straight into
+      // the adjoint's first plane, in place
       for (let i = 0, q = b; i < npix; i++, q += 2) {
         const w = u[i] * pattern[i];
-        out[co + 2 * i] = h[q] * w;
-        out[co + 2 * i + 1] = h[q + 1] * w;
+        const vr = h[q] * w, vi = h[q + 1] * w;
+        const v = m.noncart ? sg[i] : pattern[i] * sg[i];
+        h[q] = vr * v;
+        h[q + 1] = vi * v;
       }
     } else {
       // r (data space) -> t = M Fu^H (P^H r) (pattern omitted for non-Cartesian)
@@ -139,24 +198,27 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
         h[q] = input[co + 2 * i] * w;
         h[q + 1] = input[co + 2 * i + 1] * w;
       }
-      h = transform(true);
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
-        const d = co + 2 * i;
-        const w = mask ? u[i] * mask[i] : u[i];
-        const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
-        rhoTerms[d] = cr * tr + ci * ti;
-        rhoTerms[d + 1] = cr * ti - ci * tr;
-        const ar = rho[2 * i], ai = rho[2 * i + 1];
-        h[q] = (ar * tr + ai * ti) * sg[i];
-        h[q + 1] = (ar * ti - ai * tr) * sg[i];
-      }
-      h = transform(false);
-      const ko = 2 * npix + co;
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
-        const w = u[i] * W[i];
-        out[ko + 2 * i] = h[q] * w;
-        out[ko + 2 * i + 1] = h[q + 1] * w;
-      }
+    }
+    // the adjoint from its first plane (read only inside the mask's box)
+    h = transform(true, 0, n0, q0, q1);
+    // t is zero outside the mask's box: so are its products there
+    zeroOutsideBox(h);
+    for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
+      const d = co + 2 * i;
+      const w = mask ? u[i] * mask[i] : u[i];
+      const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
+      rhoTerms[d] = cr * tr + ci * ti;
+      rhoTerms[d + 1] = cr * ti - ci * tr;
+      const ar = rho[2 * i], ai = rho[2 * i + 1];
+      h[q] = (ar * tr + ai * ti) * sg[i];
+      h[q + 1] = (ar * ti - ai * tr) * sg[i];
+    }
+    h = transform(false, r0, r1);
+    const ko = 2 * npix + co;
+    for (let i = 0, q = b; i < npix; i++, q += 2) {
+      const w = u[i] * W[i];
+      out[ko + 2 * i] = h[q] * w;
+      out[ko + 2 * i + 1] = h[q + 1] * w;
     }
   }
 }

@@ -25,7 +25,7 @@ import { runSteps, type Steps } from '../../progress/stepwise.js';
 import type { ReconPool } from '../../pool/pool.js';
 import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
 import { asShared, splitRange } from '../../pool/shared-memory.js';
-import { nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
+import { maskBox, nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
 import {
   directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
@@ -132,7 +132,7 @@ export function* nlinvSteps(
   const nx = 2 * npix * (1 + ncoils); // [rho | k_0 .. k_{nc-1}] complex as reals
   const ndata = 2 * ncoils * npix;
   const model: NlinvModel = {
-    n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), noncart,
+    n0, n1, ncoils, W: f32(W), pattern: f32(pattern), mask: mask === null ? null : f32(mask), box: mask === null ? null : maskBox(mask, n0, n1), noncart,
     // current linearisation point: rho and coil images c
     rho: f64(2 * npix), coils: f64(2 * ncoils * npix), dc: f64(2 * ncoils * npix), rhoTerms: f64(2 * ncoils * npix),
   };
@@ -154,11 +154,6 @@ export function* nlinvSteps(
     yield* step('forward', x, out);
   }
 
-  /** DF(dx) into out */
-  function* derivative(dx: Vec, out: Float64Array): Part {
-    yield* step('derivative', dx, out);
-  }
-
   /** DF^H(r) into out: the k part per coil, the image part summed over the coils here, in coil order */
   function* adjoint(r: Float64Array, out: Vec): Part {
     yield* step('adjoint', r, out);
@@ -167,7 +162,7 @@ export function* nlinvSteps(
 
   const x = f64(nx);
   for (let i = 0; i < npix; i++) x[2 * i] = 1;
-  const r = f64(ndata), tmp = f64(ndata);
+  const r = f64(ndata);
   const p = f64(nx), h = f64(nx);
   const cr = f64(nx), cp = f64(nx), cAp = f64(nx);
   // the CG steps' vector work (./cg-vectors.ts) on the pool too when the per-coil work is there
@@ -186,9 +181,9 @@ export function* nlinvSteps(
     const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
     let rsold = dot(cr, cr);
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
-      yield* derivative(cp, tmp);
-      // cAp = DF^H tmp + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp
-      yield* step('adjoint', tmp, cAp);
+      // DF^H DF cp per coil in one step (the derivative's data-space value kept in each coil's plane),
+      // then cAp = that + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp
+      yield* step('normal', cp, cAp);
       if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
       else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, nx);
       const pAp = sumBlocksInOrder(sums);
