@@ -269,15 +269,7 @@ export class AcquisitionWireReader {
   private fusedHeld(dv: DataView, desc: number, len: number, out: Uint8Array, at: number): boolean {
     const bytes = 4 * len;
     if (descCollection(dv, desc) !== this.fusedColl || bytes !== this.lastDataBytes) return false;
-    const index = dv.getUint32(desc + 12, true);
-    const h = new DataView(out.buffer, out.byteOffset + at - GCOL_HEADER - OBJECT_HEADER, GCOL_HEADER + OBJECT_HEADER);
-    if (h.getUint32(0, true) !== 0x4c4f4347 || h.getUint8(4) !== 1) return false;
-    const size = h.getUint32(8, true) + h.getUint32(12, true) * 4294967296;
-    const objSize = h.getUint32(GCOL_HEADER + 8, true) + h.getUint32(GCOL_HEADER + 12, true) * 4294967296;
-    if (h.getUint16(GCOL_HEADER, true) !== index || objSize !== bytes || size < GCOL_HEADER + OBJECT_HEADER + bytes) return false;
-    const dataAt = this.fusedColl + GCOL_HEADER + OBJECT_HEADER;
-    this.remember(this.fusedColl, { objects: new Map([[index, [dataAt, bytes]]]), next: dataAt + Math.ceil(bytes / 8) * 8, end: this.fusedColl + size });
-    return true;
+    return this.firstObjectHeld(this.fusedColl, dv.getUint32(desc + 12, true), bytes, out, at);
   }
 
   private readBlock(row: number): void {
@@ -323,11 +315,20 @@ export class AcquisitionWireReader {
     const at = o - GCOL_HEADER - OBJECT_HEADER;
     const n = GCOL_HEADER + OBJECT_HEADER + bytes;
     if (this.fp.readUpTo(coll, out, at, n) !== n) return false;
-    const h = new DataView(out.buffer, out.byteOffset + at, GCOL_HEADER + OBJECT_HEADER);
+    return this.firstObjectHeld(coll, index, bytes, out, o);
+  }
+
+  /**
+   * Whether the 32 bytes before `o` of `out`, read from the start of the collection at `coll`,
+   * are its header and the header of object `index` of `bytes` bytes, first in it; remembers the
+   * collection with that object then.
+   */
+  private firstObjectHeld(coll: number, index: number, bytes: number, out: Uint8Array, o: number): boolean {
+    const h = new DataView(out.buffer, out.byteOffset + o - GCOL_HEADER - OBJECT_HEADER, GCOL_HEADER + OBJECT_HEADER);
     if (h.getUint32(0, true) !== 0x4c4f4347 || h.getUint8(4) !== 1) return false;
     const size = h.getUint32(8, true) + h.getUint32(12, true) * 4294967296;
     const objSize = h.getUint32(GCOL_HEADER + 8, true) + h.getUint32(GCOL_HEADER + 12, true) * 4294967296;
-    if (h.getUint16(GCOL_HEADER, true) !== index || objSize !== bytes || size < n) return false;
+    if (h.getUint16(GCOL_HEADER, true) !== index || objSize !== bytes || size < GCOL_HEADER + OBJECT_HEADER + bytes) return false;
     const dataAt = coll + GCOL_HEADER + OBJECT_HEADER;
     this.remember(coll, { objects: new Map([[index, [dataAt, bytes]]]), next: dataAt + Math.ceil(bytes / 8) * 8, end: coll + size });
     return true;
