@@ -182,3 +182,57 @@ describe('spectra in PFFFT internal order (the Toeplitz column pass)', () => {
     expect(() => fft.transformColumnsInHeap(0, 4, 4, false, 3, 5)).toThrow(/columns \[3, 5\)/);
   });
 });
+
+describe('the compact real multiply in PFFFT internal order (Toeplitz K, one float per bin)', () => {
+  it('mulPairedQuads on a compact K gives the bits of mulFloats on the duplicated K and of mulReal in natural order (192, 256, 384)', async () => {
+    const fft = await getFftEngine();
+    const kernel = fft.kernel;
+    expect(kernel).not.toBeNull();
+    for (const n of [192, 256, 384]) {
+      expect(fft.hasInternalOrder(n)).toBe(true);
+      const lines = 5;
+      const x = random(lines * n, 3 * n + 1);
+      const k = random(lines * n, 5 * n + 2).subarray(0, lines * n); // per line its n real values
+      fft.prepare(n);
+      const a = fft.scratchBlock(13, 8 * lines * n), b = fft.scratchBlock(14, 8 * lines * n), c = fft.scratchBlock(15, 8 * lines * n);
+      const kd = fft.scratchBlock(16, 8 * lines * n), kc = fft.scratchBlock(17, 4 * lines * n), ko = fft.scratchBlock(18, 4 * lines * n);
+      const t = fft.scratchBlock(19, 16 * n);
+      // the old duplicated K (each bin's value at its re and im slot, permuted) and the compact one (its real slots)
+      const compact = new Float32Array(lines * n);
+      for (let l = 0; l < lines; l++) {
+        let h = fft.heapF32();
+        for (let i = 0; i < n; i++) h[(t.ptr >> 2) + 2 * i] = h[(t.ptr >> 2) + 2 * i + 1] = k[l * n + i];
+        fft.toInternalOrder(n, t.ptr, kd.ptr + 8 * n * l);
+        h = fft.heapF32();
+        const d = (kd.ptr >> 2) + 2 * n * l;
+        for (let m = 0; m < 2 * n; m += 8) for (let j = 0; j < 4; j++) {
+          expect(h[d + m + 4 + j]).toBe(h[d + m + j]); // a bin's re and im slots: matching lanes of neighbouring quads
+          compact[l * n + m / 2 + j] = h[d + m + j];
+        }
+      }
+      let h = fft.heapF32();
+      h.set(compact, kc.ptr >> 2);
+      h.set(k, ko.ptr >> 2);
+      for (const blk of [a, b, c]) h.set(x, blk.ptr >> 2);
+      fft.transformLinesInHeapInternal(a.ptr, lines, n, false);
+      fft.transformLinesInHeapInternal(b.ptr, lines, n, false);
+      fft.transformLinesInHeap(c.ptr, lines, n, false);
+      kernel!.mulFloats(a.ptr, kd.ptr, 2 * lines * n);
+      kernel!.mulPairedQuads(b.ptr, kc.ptr, 2 * lines * n);
+      kernel!.mulReal(c.ptr, ko.ptr, lines * n);
+      h = fft.heapF32();
+      const pa = h.slice(a.ptr >> 2, (a.ptr >> 2) + 2 * lines * n), pb = h.slice(b.ptr >> 2, (b.ptr >> 2) + 2 * lines * n);
+      expect(pb).toEqual(pa);
+      expect(pb.some((v) => v !== 0)).toBe(true);
+      fft.transformLinesInHeapInternal(b.ptr, lines, n, true);
+      fft.transformLinesInHeap(c.ptr, lines, n, true);
+      h = fft.heapF32();
+      expect(h.slice(b.ptr >> 2, (b.ptr >> 2) + 2 * lines * n)).toEqual(h.slice(c.ptr >> 2, (c.ptr >> 2) + 2 * lines * n));
+    }
+  });
+  it('mulPairedQuads refuses a length that is not whole 8-float blocks', async () => {
+    const fft = await getFftEngine();
+    const blk = fft.scratchBlock(13, 256);
+    expect(() => fft.kernel!.mulPairedQuads(blk.ptr, blk.ptr + 128, 12)).toThrow(/8-float blocks/);
+  });
+});

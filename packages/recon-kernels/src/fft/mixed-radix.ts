@@ -12,7 +12,8 @@
  * neighbours, its place in a batch, or how lines are split between calls or threads.
  *
  * The module also holds the few pointwise SIMD loops the Toeplitz normal operator
- * (../mri/sense/toeplitz.ts) runs on the same heap: complex times real, complex products.
+ * (../mri/sense/toeplitz.ts) runs on the same heap: complex times real (ordered, or in PFFFT's
+ * internal order with K read once per bin), complex products.
  */
 import { wasm, type WasmMemory } from './wasm-api.js';
 import { FunctionBuilder, I32, V128, buildModule } from './wasm-emitter.js';
@@ -473,6 +474,33 @@ function mulFloatsFunction(): FunctionBuilder {
 }
 
 /**
+ * mulPairedQuads(ptr, kptr, blocks): per block of 8 float32 at ptr (4 real parts, then the 4
+ * imaginary parts of the same bins: PFFFT's internal spectral order), both quads times the one
+ * quad of float32 at kptr, in place. K is read once for the re and im lanes: half the bytes of
+ * mulFloats on a duplicated K, the same float32 products (those of JS's `x * k`).
+ */
+function mulPairedQuadsFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('mulPairedQuads', 3);
+  const [PTR, KPTR, BLOCKS] = [0, 1, 2];
+  const k = f.local(V128), i = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(PTR).set(p);
+  f.get(KPTR).set(q);
+  f.loop(i, 0, BLOCKS, () => {
+    f.get(q).load().set(k);
+    f.get(p);
+    f.get(p).load();
+    f.get(k).fmul().store();
+    f.inc(p, 16);
+    f.get(p);
+    f.get(p).load();
+    f.get(k).fmul().store();
+    f.inc(p, 16);
+    f.inc(q, 16);
+  });
+  return f;
+}
+
+/**
  * cmul(dst, a, b, pairs): dst = a * b (complex64, two values a step); conjMulAcc(dst, a, b,
  * pairs): dst += conj(a) * b. Products and sums in float32.
  */
@@ -543,6 +571,7 @@ export class MixedRadixKernel {
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
   private readonly mulFloatsFn: (ptr: number, kptr: number, quads: number) => void;
+  private readonly mulPairedQuadsFn: (ptr: number, kptr: number, blocks: number) => void;
   /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
   /** dst += conj(a) * b over `pairs` pairs of complex64 */
@@ -553,12 +582,13 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulFloatsFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulFloatsFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
     this.mulFloatsFn = ex.mulFloats as MixedRadixKernel['mulFloatsFn'];
+    this.mulPairedQuadsFn = ex.mulPairedQuads as MixedRadixKernel['mulPairedQuadsFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
     this.transposeOut = ex.transposeOut as MixedRadixKernel['transposeOut'];
@@ -660,6 +690,17 @@ export class MixedRadixKernel {
       const h = new Float32Array(this.memory.buffer);
       for (let i = 4 * quads; i < floats; i++) h[ptr / 4 + i] *= h[kptr / 4 + i];
     }
+  }
+
+  /**
+   * The `floats` float32 at byte address ptr (a multiple of 8: blocks of 4 real parts then the 4
+   * imaginary parts of the same bins, PFFFT's internal order) times the `floats / 2` float32 at
+   * kptr (one per bin, each applied to its bin's real and imaginary slot), in place; bit for bit
+   * as mulFloats with each k written at both slots.
+   */
+  mulPairedQuads(ptr: number, kptr: number, floats: number): void {
+    if (floats % 8 !== 0) throw new Error(`mulPairedQuads: ${floats} floats is not a whole number of 8-float blocks`);
+    if (floats > 0) this.mulPairedQuadsFn(ptr, kptr, floats >> 3);
   }
 
   /** The `count` complex64 at byte address ptr times the `count` float32 at kptr, in place (bit for bit as JS's `x * k`). */

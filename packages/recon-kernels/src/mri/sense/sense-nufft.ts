@@ -21,7 +21,7 @@
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
-import { toeplitzKernel, toeplitzNormalFrames, type ToeplitzScratch } from './toeplitz.js';
+import { toeplitzNormalFrames, toeplitzSpectrum, type ToeplitzScratch, type ToeplitzSpectrum } from './toeplitz.js';
 
 /** The SENSE operator's options: its NUFFT's, and whether A^H A uses the Toeplitz embedding (default false). */
 export type SenseNufftOptions = NufftOptions & { toeplitz?: boolean };
@@ -65,8 +65,8 @@ export class SenseNufftOperator implements LinearOperator {
   private repeatSums: Float64Array;
   /** the Toeplitz embedding's per-frame trajectories and PSF NUFFT options; null: A^H A through the NUFFT */
   private readonly toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
-  /** per frame, its spectrum (toeplitzKernel) once computed */
-  private readonly spectra: (Float32Array | undefined)[] = [];
+  /** per frame, its spectrum (toeplitzSpectrum: compact in PFFFT's internal order where it applies) once computed */
+  private readonly spectra: (ToeplitzSpectrum | undefined)[] = [];
   private toeplitzScratch: ToeplitzScratch | null = null;
 
   /**
@@ -238,8 +238,8 @@ export class SenseNufftOperator implements LinearOperator {
     if (this.toeplitz !== null) {
       this.toeplitzScratch ??= { acc: new Float64Array(2 * this.npix) };
       const t = this.toeplitz;
-      for (let f = f0; f < f1; f++) this.spectra[f] ??= toeplitzKernel(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
-      toeplitzNormalFrames(this.fft, this.spectra as Float32Array[], this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
+      for (let f = f0; f < f1; f++) this.spectra[f] ??= toeplitzSpectrum(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
+      toeplitzNormalFrames(this.fft, this.spectra as ToeplitzSpectrum[], this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
       return;
     }
     for (let f = f0; f < f1; f++) {

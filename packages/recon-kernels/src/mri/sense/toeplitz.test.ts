@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
-import { toeplitzKernel, toeplitzNormalFrames } from './toeplitz.js';
+import { toeplitzKernel, toeplitzNormalFrames, toeplitzSpectrum } from './toeplitz.js';
 import { signedRng as rng } from '../../testing/index.js';
 
 /** a few interleaved Archimedean spiral arms per frame, reaching the k-space edge, with repeated k = 0 samples */
@@ -127,6 +127,37 @@ describe('Toeplitz column spectra in the FFT internal order', () => {
       expect(nrmse(b, exactNormal(coords, maps, nc, n, x))).toBeLessThan(5e-4);
     }
   }, 60_000);
+});
+
+describe('Toeplitz compact spectra (one float per bin in the FFT internal order)', () => {
+  it('give the bits of the duplicated internal-order spectra and of the ordered ones (2n = 192, 256, 384)', async () => {
+    const fft = await getFftEngine();
+    for (const n of [96, 128, 192]) {
+      const nc = 2;
+      const coords = spiralFrames(1, 3, 80, n);
+      const maps = coilMaps(nc, n);
+      const r = rng(11 + n);
+      const x = new Float32Array(2 * n * n).map(() => r());
+      const ordered = toeplitzKernel(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS, false);
+      const duplicated = toeplitzKernel(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS);
+      const compact = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS);
+      expect(compact.layout).toBe('internal-compact');
+      expect(compact.values.length).toBe(ordered.length);
+      expect(duplicated.length).toBe(2 * ordered.length);
+      const a = new Float32Array(x.length), b = new Float32Array(x.length), c = new Float32Array(x.length);
+      const scratch = { acc: new Float64Array(2 * n * n) };
+      toeplitzNormalFrames(fft, [duplicated], maps, nc, n, n, x, a, 0, 1, scratch);
+      toeplitzNormalFrames(fft, [compact], maps, nc, n, n, x, b, 0, 1, scratch);
+      toeplitzNormalFrames(fft, [{ layout: 'ordered', values: ordered }], maps, nc, n, n, x, c, 0, 1, scratch);
+      expect(b).toEqual(a);
+      expect(b).toEqual(c);
+      // the flag, not the length, tells the layout: the compact values read as ordered are another operator
+      const d = new Float32Array(x.length);
+      toeplitzNormalFrames(fft, [{ layout: 'ordered', values: compact.values }], maps, nc, n, n, x, d, 0, 1, scratch);
+      expect(d).not.toEqual(b);
+      expect(() => toeplitzNormalFrames(fft, [{ layout: 'internal', values: compact.values }], maps, nc, n, n, x, d, 0, 1, scratch)).toThrow(/'internal' spectrum/);
+    }
+  }, 120_000);
 });
 
 describe('Toeplitz normal operator without the FFT kernel (no WebAssembly SIMD)', () => {

@@ -9,7 +9,9 @@
  * T is computed once per trajectory with the NUFFT adjoint of ones on the 2ny x 2nx image (the
  * coordinates doubled; BART computes its PSF the same way). K is kept real (its real part: T is
  * Hermitian, T(-d) = conj T(d), up to the NUFFT's error), so the operator stays self-adjoint for
- * conjugate gradients. The result differs from forward-then-adjoint through the NUFFT by the two
+ * conjugate gradients. Being real, K is kept with one float per bin (also in PFFFT's internal
+ * order, whose 8-float blocks hold 4 bins' real parts then the same bins' imaginary parts): the
+ * multiply, a large part of the solve, reads K once for both lanes. The result differs from forward-then-adjoint through the NUFFT by the two
  * NUFFTs' approximation error (about 1e-3 relative; the tests bound it against both).
  */
 import type { FftEngine } from '../../fft/index.js';
@@ -39,13 +41,25 @@ function internalColumns(fft: FftEngine, ny: number, nx: number): boolean {
 }
 
 /**
- * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
- * with their multiplicity): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT
- * folded in; when internalColumns (and `internalOrder`, default), per column its 2 x 2ny floats in
- * the FFT's internal order (each bin's value at its real and imaginary slots), [2nx][2 x 2ny].
- * toeplitzNormalFrames takes either (by its length).
+ * How a spectrum K is laid out, per column of the transposed [2nx][2ny] grid:
+ * - 'ordered': 2ny floats, one per bin in natural order (the multiply by complex times real);
+ * - 'internal': 2 x 2ny floats in PFFFT's internal order, each bin's value at its real and its
+ *   imaginary slot (the old layout, kept for toeplitzKernel's callers);
+ * - 'internal-compact': 2ny floats, one per bin in PFFFT's internal order of the real slots (per
+ *   8-float block of the spectrum, its 4 real slots; the 4 imaginary slots after them belong to
+ *   the same bins), read once for both lanes: half the bytes of 'internal', the same products.
+ * 'ordered' and 'internal-compact' have the same length: the layout is told by this flag.
  */
-export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, internalOrder = true): Float32Array {
+export type ToeplitzLayout = 'ordered' | 'internal' | 'internal-compact';
+
+/** A spectrum K with its layout (toeplitzSpectrum). */
+export interface ToeplitzSpectrum {
+  layout: ToeplitzLayout;
+  values: Float32Array;
+}
+
+/** K in natural order, real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT folded in. */
+function orderedKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): Float32Array {
   const L0 = 2 * ny, L1 = 2 * nx, n = coord.length / 2;
   const c2 = new Float64Array(coord.length);
   for (let i = 0; i < coord.length; i++) c2[i] = 2 * coord[i];
@@ -71,17 +85,67 @@ export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: num
   const k = new Float32Array(L0 * L1);
   const norm = 1 / (L0 * L1);
   for (let i = 0; i < L0; i++) for (let j = 0; j < L1; j++) k[j * L0 + i] = c[2 * (i * L1 + j)] * norm;
-  if (!internalOrder || !internalColumns(fft, ny, nx)) return k;
-  const ki = new Float32Array(2 * L0 * L1);
+  return k;
+}
+
+/**
+ * The ordered K as PFFFT's internal order, per column: each bin's value written at its real and
+ * imaginary slot and permuted (toInternalOrder); `compact` keeps one float per bin (the real
+ * slots of each 8-float block), after checking that the imaginary slots hold the same values.
+ */
+function internalKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number, compact: boolean): Float32Array {
+  const out = new Float32Array((compact ? 1 : 2) * L0 * L1);
   const lines = fft.scratchBlock(REORDER_SLOT, 16 * L0);
   const src = lines.ptr, dst = lines.ptr + 8 * L0;
   for (let j = 0; j < L1; j++) {
-    const h = fft.heapF32();
+    let h = fft.heapF32();
     for (let i = 0; i < L0; i++) h[(src >> 2) + 2 * i] = h[(src >> 2) + 2 * i + 1] = k[j * L0 + i];
     fft.toInternalOrder(L0, src, dst);
-    ki.set(fft.heapF32().subarray(dst >> 2, (dst >> 2) + 2 * L0), 2 * j * L0);
+    h = fft.heapF32();
+    const d = dst >> 2;
+    if (!compact) {
+      out.set(h.subarray(d, d + 2 * L0), 2 * j * L0);
+      continue;
+    }
+    for (let m = 0; m < 2 * L0; m += 8) for (let l = 0; l < 4; l++) {
+      const re = h[d + m + l];
+      if (!Object.is(re, h[d + m + 4 + l])) throw new Error(`Toeplitz: PFFFT's internal order at ${L0} points does not pair a bin's real and imaginary slots in one 8-float block`);
+      out[j * L0 + (m >> 1) + l] = re;
+    }
   }
-  return ki;
+  return out;
+}
+
+/**
+ * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
+ * with their multiplicity): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT
+ * folded in; when internalColumns (and `internalOrder`, default), per column its 2 x 2ny floats in
+ * the FFT's internal order (each bin's value at its real and imaginary slots), [2nx][2 x 2ny].
+ * toeplitzNormalFrames takes either bare (by its length); toeplitzSpectrum gives the compact one.
+ */
+export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, internalOrder = true): Float32Array {
+  const k = orderedKernel(fft, coord, ny, nx, nufft);
+  if (!internalOrder || !internalColumns(fft, ny, nx)) return k;
+  return internalKernel(fft, k, 2 * ny, 2 * nx, false);
+}
+
+/**
+ * K as toeplitzKernel computes it, with its layout: 'internal-compact' when internalColumns (one
+ * float per bin, the multiply reads half the bytes of 'internal' for the same products), else
+ * 'ordered'. What the operator keeps per frame.
+ */
+export function toeplitzSpectrum(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): ToeplitzSpectrum {
+  const k = orderedKernel(fft, coord, ny, nx, nufft);
+  if (!internalColumns(fft, ny, nx)) return { layout: 'ordered', values: k };
+  return { layout: 'internal-compact', values: internalKernel(fft, k, 2 * ny, 2 * nx, true) };
+}
+
+/** The layout of one of toeplitzNormalFrames's spectra: a bare array by its length (toeplitzKernel), else its flag; checked. */
+function spectrumOf(k: Float32Array | ToeplitzSpectrum, L0: number, L1: number): ToeplitzSpectrum {
+  const s: ToeplitzSpectrum = k instanceof Float32Array ? { layout: k.length === 2 * L0 * L1 ? 'internal' : 'ordered', values: k } : k;
+  const want = (s.layout === 'internal' ? 2 : 1) * L0 * L1;
+  if (s.values.length !== want) throw new Error(`Toeplitz: a '${s.layout}' spectrum of ${s.values.length} floats for a ${L0} x ${L1} grid (${want} expected)`);
+  return s;
 }
 
 /** Column lines transformed at a time (the FFT kernel's transposes move 8 neighbouring columns well). */
@@ -89,13 +153,15 @@ const COLUMN_LINES = 8;
 
 /**
  * out (frames [f0, f1) of ny x nx images) = sum_c conj(S_c) . F_f^H F_f (S_c . x_f) with F_f^H F_f
- * applied as the Toeplitz embedding of spectrum `kernels[f]` (from toeplitzKernel); maps
+ * applied as the Toeplitz embedding of spectrum `kernels[f]` (toeplitzSpectrum, or a bare
+ * toeplitzKernel array); maps
  * [coil][ny][nx] complex.
  *
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
  * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD; the
- * spectra left in PFFFT's internal order when internalColumns, K stored so),
+ * spectra left in PFFFT's internal order when internalColumns, K stored so; a compact K read
+ * once per bin for its real and imaginary slots),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
  * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
@@ -103,7 +169,7 @@ const COLUMN_LINES = 8;
  * agree to float32 rounding.
  */
 export function toeplitzNormalFrames(
-  fft: FftEngine, kernels: readonly Float32Array[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
+  fft: FftEngine, kernels: readonly (Float32Array | ToeplitzSpectrum)[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
 ): void {
   const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
   fft.prepare(L0);
@@ -122,8 +188,8 @@ export function toeplitzNormalFrames(
   if (kernel === null) fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
   if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
   for (let f = f0; f < f1; f++) {
-    const k = kernels[f], xo = 2 * f * npix;
-    const internal = k.length === 2 * L0 * L1;
+    const spectrum = spectrumOf(kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
+    const internal = spectrum.layout !== 'ordered';
     if (internal && !internalColumns(fft, ny, nx)) throw new Error('Toeplitz: a spectrum in internal order on an engine without it');
     // SIMD: the frame's image at imageBlock, its sums after it
     const xPtr = imageBlock?.ptr ?? 0, accPtr = xPtr + 8 * npix;
@@ -165,7 +231,8 @@ export function toeplitzNormalFrames(
           for (let i = 0; i < w; i++) h.fill(0, l + 2 * L0 * i + 2 * ny, l + 2 * L0 * (i + 1));
           if (internal) {
             fft.transformLinesInHeapInternal(lines.ptr, w, L0, false);
-            kernel.mulFloats(lines.ptr, kBlock.ptr + 8 * j0 * L0, 2 * w * L0);
+            if (spectrum.layout === 'internal-compact') kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
+            else kernel.mulFloats(lines.ptr, kBlock.ptr + 8 * j0 * L0, 2 * w * L0);
             fft.transformLinesInHeapInternal(lines.ptr, w, L0, true);
           } else {
             fft.transformLinesInHeap(lines.ptr, w, L0, false);
