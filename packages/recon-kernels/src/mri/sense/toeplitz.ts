@@ -11,8 +11,9 @@
  * Hermitian, T(-d) = conj T(d), up to the NUFFT's error), so the operator stays self-adjoint for
  * conjugate gradients. Being real, K is kept with one float per bin (also in PFFFT's internal
  * order, whose 8-float blocks hold 4 bins' real parts then the same bins' imaginary parts): the
- * multiply, a large part of the solve, reads K once for both lanes. The result differs from forward-then-adjoint through the NUFFT by the two
- * NUFFTs' approximation error (about 1e-3 relative; the tests bound it against both).
+ * multiply, a large part of the solve, reads K once for both lanes. The result differs from
+ * forward-then-adjoint through the NUFFT by the two NUFFTs' approximation error (about 1e-3
+ * relative; the tests bound it against both).
  */
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
