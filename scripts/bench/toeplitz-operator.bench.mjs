@@ -8,30 +8,20 @@
 // per application of each, the ratio and the load.
 // Usage: node scripts/bench/toeplitz-operator.bench.mjs   (TOEP_BENCH_N: image sizes, default
 // "96,128,192" (2n = 192, 256, 384); TOEP_BENCH_COILS default 8; TOEP_BENCH_APPS default 20)
-import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 import { goldenAngleSpirals, smoothCoilMaps } from './tfd-case.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
 const SIZES = (process.env.TOEP_BENCH_N ?? '96,128,192').split(',').map(Number);
 const COILS = Number(process.env.TOEP_BENCH_COILS ?? 8), APPS = Number(process.env.TOEP_BENCH_APPS ?? 20), ROUNDS = 5;
 
-const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
-const bundle = join(root, '.bench-data', 'build', 'toeplitz-operator.mjs');
-await build({
-  stdin: {
-    contents: "export { SENSE_NUFFT_DEFAULTS } from './packages/recon-kernels/src/mri/sense/index.ts'; export { toeplitzSpectrum, toeplitzNormalFrames } from './packages/recon-kernels/src/mri/sense/toeplitz.ts'; export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts';",
-    resolveDir: root, loader: 'ts',
-  },
-  outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
+const bundle = await bundleSources(join(root, '.bench-data', 'build', 'toeplitz-operator.mjs'), {
+  contents: "export { SENSE_NUFFT_DEFAULTS } from './packages/recon-kernels/src/mri/sense/index.ts'; export { toeplitzSpectrum, toeplitzNormalFrames } from './packages/recon-kernels/src/mri/sense/toeplitz.ts'; export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts';",
 });
-const { SENSE_NUFFT_DEFAULTS, toeplitzSpectrum, toeplitzNormalFrames, getFftEngine } = await import(pathToFileURL(bundle).href);
+const { SENSE_NUFFT_DEFAULTS, toeplitzSpectrum, toeplitzNormalFrames, getFftEngine } = await import(bundle);
 const fft = await getFftEngine();
 const median = (a) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
