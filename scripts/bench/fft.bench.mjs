@@ -28,14 +28,14 @@
 //    Best and median of RUNS warm runs.
 // Usage: node scripts/bench/fft.bench.mjs [--sizes-only | --library-only] [--sizes 250,500,...]
 //        [--numpy-plain-malloc]
-import { build } from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
@@ -48,26 +48,15 @@ const libraryOnly = args.includes('--library-only');
 const sizesArg = args.indexOf('--sizes') >= 0 ? args[args.indexOf('--sizes') + 1] : null;
 const numpyPlainMalloc = args.includes('--numpy-plain-malloc');
 
-const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
-const pffftExternal = { name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (a) => ({ path: pathToFileURL(coreRequire.resolve(a.path)).href, external: true })); } };
-const bundle = join(dataDir, 'build', 'fft-recon.mjs');
-await build({
-  entryPoints: [join(root, 'packages/recon-kernels/src/centred-fft/centred-fft.ts')],
-  outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', plugins: [pffftExternal],
+const bundle = await bundleSources(join(dataDir, 'build', 'fft-recon.mjs'), { entry: join(root, 'packages/recon-kernels/src/centred-fft/centred-fft.ts') });
+const fftBundle = await bundleSources(join(dataDir, 'build', 'fft-engine.mjs'), {
+  contents: [
+    "export * from './packages/recon-kernels/src/fft/index.ts';",
+    "export { RECON_FFT_SIZES } from './packages/recon-kernels/src/fft/recon-sizes.ts';",
+  ],
 });
-const fftBundle = join(dataDir, 'build', 'fft-engine.mjs');
-await build({
-  stdin: {
-    contents: [
-      "export * from './packages/recon-kernels/src/fft/index.ts';",
-      "export { RECON_FFT_SIZES } from './packages/recon-kernels/src/fft/recon-sizes.ts';",
-    ].join('\n'),
-    resolveDir: root, loader: 'ts',
-  },
-  outfile: fftBundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', plugins: [pffftExternal],
-});
-const { centredIfft2 } = await import(pathToFileURL(bundle).href);
-const { getFftEngine, RECON_FFT_SIZES } = await import(pathToFileURL(fftBundle).href);
+const { centredIfft2 } = await import(bundle);
+const { getFftEngine, RECON_FFT_SIZES } = await import(fftBundle);
 const engine = await getFftEngine();
 
 function randomData(n) {

@@ -8,28 +8,20 @@
 // median of RUNS runs (its plan is made inside every call; the .cfl files are on tmpfs-like
 // .bench-data and are read in the timed call). BART uses all cores (OpenMP); ours uses one.
 // Usage: node scripts/bench/nufft.bench.mjs
-import { build } from 'esbuild';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data', 'nufft');
-mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
 mkdirSync(dataDir, { recursive: true });
 const RUNS = 5;
 const ARMS = 405, NS = 512, COILS = 8, N = 256;
 
-const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
-const bundle = join(root, '.bench-data', 'build', 'nufft.mjs');
-await build({
-  entryPoints: [join(root, 'packages/recon-kernels/src/nufft/index.ts')],
-  outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
-});
-const { Nufft } = await import(pathToFileURL(bundle).href);
+const bundle = await bundleSources(join(root, '.bench-data', 'build', 'nufft.mjs'), { entry: join(root, 'packages/recon-kernels/src/nufft/index.ts') });
+const { Nufft } = await import(bundle);
 
 // radial-like golden-angle arms through the centre, grid units (-N/2 .. N/2)
 const coord = new Float64Array(2 * ARMS * NS);

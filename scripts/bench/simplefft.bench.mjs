@@ -6,12 +6,11 @@
 // numerics on the same data in the same run (np.stack of the 256 readouts, fftshift, ifft2,
 // ifftshift, *= prod(shape), abs/square/sum/sqrt, normalise, around, int16, crops).
 // Best and median of RUNS warm runs each. Usage: node scripts/bench/simplefft.bench.mjs
-import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
@@ -20,33 +19,13 @@ const RUNS = 15;
 const COILS = 16, PE = 256, RO = 512;
 
 // Our code, bundled from source; the PFFFT wasm package stays external (it loads its .wasm
-// beside its own JS), resolved from mrd-core's dependencies.
-const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
-const bundle = join(dataDir, 'build', 'simplefft.mjs');
-await build({
-  entryPoints: [join(root, 'packages/mrd-server/src/modules/simplefft.ts')],
-  outfile: bundle,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  plugins: [{
-    name: 'pffft-external',
-    setup(b) {
-      b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true }));
-    },
-  }],
+// beside its own JS), resolved from recon-kernels' dependencies.
+const bundle = await bundleSources(join(dataDir, 'build', 'simplefft.mjs'), { entry: join(root, 'packages/mrd-server/src/modules/simplefft.ts') }, {
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
 });
-const { reconstructSimpleFft } = await import(pathToFileURL(bundle).href);
-const fftBundle = join(dataDir, 'build', 'fft.mjs');
-await build({
-  entryPoints: [join(root, 'packages/recon-kernels/src/fft/index.ts')], outfile: fftBundle, bundle: true, platform: 'node', format: 'esm',
-  target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
-});
-const { getFftEngine } = await import(pathToFileURL(fftBundle).href);
+const { reconstructSimpleFft } = await import(bundle);
+const fftBundle = await bundleSources(join(dataDir, 'build', 'fft.mjs'), { entry: join(root, 'packages/recon-kernels/src/fft/index.ts') });
+const { getFftEngine } = await import(fftBundle);
 
 // Data: a smooth object's k-space (Gaussian blob per coil with coil-dependent phase) plus
 // noise, deterministic; written once as raw complex64 for numpy.

@@ -20,11 +20,11 @@
 // a shared machine then hits both); the side-by-side table gives the median first frame and the
 // p50/p99 of all later frames of the N sessions.
 // Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N]
-import { build } from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data', 'spiral');
@@ -32,30 +32,23 @@ mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
 mkdirSync(dataDir, { recursive: true });
 const ARMS = 24 * 25;
 
-// bundled next to the spiral-recon package (its dist folder, rebuilt by the build) so that the
-// third-party packages resolve from its node_modules
-const bundle = join(root, 'packages/spiral-recon/dist/bench-simplenufft1arm.mjs');
-await build({
-  stdin: {
-    contents: "export { process } from './packages/spiral-recon/src/simplenufft1arm.ts'; export { closeReconPools } from './packages/recon-kernels/src/pool/index.ts';",
-    resolveDir: root, loader: 'ts',
-  },
-  outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray|piscina)/ }, (args) => ({ path: args.path, external: true })); } }],
-});
-// beside mrd-core (its dist folder), whose node_modules hold h5wasm
-const coreBundle = join(root, 'packages/mrd-core/dist/bench-core.mjs');
-await build({
-  stdin: { contents: "export { MrdFile } from './packages/mrd-core/src/hdf5/reader/index.ts'; export { parseIsmrmrdHeader } from './packages/mrd-core/src/xml-header/index.ts';", resolveDir: root, loader: 'ts' },
-  outfile: coreBundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray|piscina)/ }, (args) => ({ path: args.path, external: true })); } }],
-});
-const { process: simplenufft1arm, closeReconPools } = await import(pathToFileURL(bundle).href);
+// the third-party packages kept as written: each bundle sits in a package's dist folder (rebuilt by
+// the build) so that they resolve from that package's node_modules
+const externals = { external: /^(@echogarden\/pffft-wasm|smol-toml|h5wasm|fast-xml-parser|ndarray|piscina)/, from: null };
+// beside spiral-recon
+const bundle = await bundleSources(join(root, 'packages/spiral-recon/dist/bench-simplenufft1arm.mjs'), {
+  contents: "export { process } from './packages/spiral-recon/src/simplenufft1arm.ts'; export { closeReconPools } from './packages/recon-kernels/src/pool/index.ts';",
+}, externals);
+// beside mrd-core, whose node_modules hold h5wasm
+const coreBundle = await bundleSources(join(root, 'packages/mrd-core/dist/bench-core.mjs'), {
+  contents: "export { MrdFile } from './packages/mrd-core/src/hdf5/reader/index.ts'; export { parseIsmrmrdHeader } from './packages/mrd-core/src/xml-header/index.ts';",
+}, externals);
+const { process: simplenufft1arm, closeReconPools } = await import(bundle);
 const pacedOnly = process.argv.includes('--paced-only');
 const repeatAt = process.argv.indexOf('--repeat');
 const repeat = repeatAt > 0 ? Number(process.argv[repeatAt + 1]) : 1;
 if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be a whole number >= 1, got ${process.argv[repeatAt + 1]}`);
-const { MrdFile, parseIsmrmrdHeader } = await import(pathToFileURL(coreBundle).href);
+const { MrdFile, parseIsmrmrdHeader } = await import(coreBundle);
 
 const raw = join(dataDir, 'spiral256.h5');
 if (!existsSync(raw)) {

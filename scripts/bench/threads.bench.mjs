@@ -21,13 +21,12 @@
 //        THREADS_BENCH_CASES=nufft,tfd,toeplitz,xdgrasp picks cases; THREADS_BENCH_BART=0 skips
 //        BART, which runs once, in the last process). Prints the load average: figures on a
 //        shared machine are provisional.
-import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 import { bartDims, bartTfdArrays, goldenAngleSpirals, movingDiscs, smoothCoilMaps } from './tfd-case.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -92,30 +91,25 @@ const N = 256, COILS = 8;
 const FRAMES = Number(process.env.THREADS_BENCH_FRAMES ?? 20), ITER = Number(process.env.THREADS_BENCH_ITER ?? 5);
 const REPS = Number(process.env.THREADS_BENCH_REPS ?? 5);
 
-// the kernels and their pool worker, bundled beside each other (the pool finds ./recon-worker.js)
-const kernelsRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
-// (resolved as ESM imports: piscina's "import" entry, not its CommonJS main)
-const esmPath = () => pathToFileURL(join(dirname(kernelsRequire.resolve('piscina')), 'esm-wrapper.mjs')).href;
-const externals = { name: 'externals', setup(b) { b.onResolve({ filter: /^(@echogarden\/pffft-wasm|piscina)/ }, (a) => ({ path: a.path === 'piscina' ? esmPath('piscina') : pathToFileURL(kernelsRequire.resolve(a.path)).href, external: true })); } };
-const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', plugins: [externals] };
-await build({ ...common, entryPoints: [join(root, 'packages/recon-kernels/src/mri/pool-worker/worker.ts')], outfile: join(out, 'recon-worker.js') });
-const bundle = join(out, 'threads-bench.mjs');
-await build({
-  ...common,
-  stdin: {
-    contents: [
-      "export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts';",
-      "export { Nufft } from './packages/recon-kernels/src/nufft/index.ts';",
-      "export { solveTvAdmmAsync } from './packages/recon-kernels/src/iterative/index.ts';",
-      "export { ParallelSenseNufftOperator, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from './packages/recon-kernels/src/mri/sense/index.ts';",
-      "export { closeReconPools, nufftAdjointParallel, reconPool, sharedFloat32 } from './packages/recon-kernels/src/pool/index.ts';",
-      "export { Bart } from './packages/spiral-recon/src/bart/index.ts';",
-    ].join('\n'),
-    resolveDir: root, loader: 'ts',
-  },
-  outfile: bundle,
-});
-const K = await import(pathToFileURL(bundle).href);
+// the kernels and their pool worker, bundled beside each other (the pool finds ./recon-worker.js);
+// PFFFT and piscina resolved from recon-kernels' dependencies, piscina as an ESM import (its
+// "import" entry, not its CommonJS main)
+const externals = {
+  external: /^(@echogarden\/pffft-wasm|piscina)/,
+  resolve: (spec, req) => pathToFileURL(spec === 'piscina' ? join(dirname(req.resolve('piscina')), 'esm-wrapper.mjs') : req.resolve(spec)).href,
+};
+await bundleSources(join(out, 'recon-worker.js'), { entry: join(root, 'packages/recon-kernels/src/mri/pool-worker/worker.ts') }, externals);
+const bundle = await bundleSources(join(out, 'threads-bench.mjs'), {
+  contents: [
+    "export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts';",
+    "export { Nufft } from './packages/recon-kernels/src/nufft/index.ts';",
+    "export { solveTvAdmmAsync } from './packages/recon-kernels/src/iterative/index.ts';",
+    "export { ParallelSenseNufftOperator, SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from './packages/recon-kernels/src/mri/sense/index.ts';",
+    "export { closeReconPools, nufftAdjointParallel, reconPool, sharedFloat32 } from './packages/recon-kernels/src/pool/index.ts';",
+    "export { Bart } from './packages/spiral-recon/src/bart/index.ts';",
+  ],
+}, externals);
+const K = await import(bundle);
 const fft = await K.getFftEngine();
 const pool = K.reconPool(THREADS);
 

@@ -9,30 +9,20 @@
 // Usage: node scripts/bench/tvrecon.bench.mjs   (TV_BENCH_ITER, TV_BENCH_FRAMES override the size;
 // TV_BENCH_NO_EIGEN=1 drops BART's -e, whose eigenvalue estimate ADMM never uses; TV_BENCH_NLINV=0
 // skips the nlinv part, TV_BENCH_PICS=0 the TV solves)
-import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { bundleSources } from './bundle-sources.mjs';
 import { bartDims, bartTfdArrays, goldenAngleSpirals, movingDiscs, smoothCoilMaps } from './tfd-case.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
 const N = 256, COILS = 8, FRAMES = Number(process.env.TV_BENCH_FRAMES ?? 200), APF = 8, NS = 1024;
 const ITER = Number(process.env.TV_BENCH_ITER ?? 5), LAMBDA = 0.0002 * FRAMES;
 
-const coreRequire = createRequire(join(root, 'packages/recon-kernels/package.json'));
-const bundle = join(root, '.bench-data', 'build', 'tvrecon.mjs');
-await build({
-  stdin: {
-    contents: "export { solveTvAdmm } from './packages/recon-kernels/src/iterative/index.ts'; export { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from './packages/recon-kernels/src/mri/sense/index.ts'; export { Bart } from './packages/spiral-recon/src/bart/index.ts'; export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts'; export { nlinvNonCartesian } from './packages/recon-kernels/src/mri/nlinv/index.ts'; export { normalisedMagnitudes, nrmseInside } from './packages/recon-kernels/src/testing/synthetic-coil-object.ts';",
-    resolveDir: root, loader: 'ts',
-  },
-  outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning',
-  plugins: [{ name: 'pffft-external', setup(b) { b.onResolve({ filter: /^@echogarden\/pffft-wasm/ }, (args) => ({ path: pathToFileURL(coreRequire.resolve(args.path)).href, external: true })); } }],
+const bundle = await bundleSources(join(root, '.bench-data', 'build', 'tvrecon.mjs'), {
+  contents: "export { solveTvAdmm } from './packages/recon-kernels/src/iterative/index.ts'; export { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, estimateDataScale } from './packages/recon-kernels/src/mri/sense/index.ts'; export { Bart } from './packages/spiral-recon/src/bart/index.ts'; export { getFftEngine } from './packages/recon-kernels/src/fft/index.ts'; export { nlinvNonCartesian } from './packages/recon-kernels/src/mri/nlinv/index.ts'; export { normalisedMagnitudes, nrmseInside } from './packages/recon-kernels/src/testing/synthetic-coil-object.ts';",
 });
-const { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, solveTvAdmm, estimateDataScale, Bart, getFftEngine, nlinvNonCartesian, normalisedMagnitudes, nrmseInside } = await import(pathToFileURL(bundle).href);
+const { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, solveTvAdmm, estimateDataScale, Bart, getFftEngine, nlinvNonCartesian, normalisedMagnitudes, nrmseInside } = await import(bundle);
 
 const coords = Array.from({ length: FRAMES }, (_, f) => goldenAngleSpirals(N, f * APF, APF, NS));
 const maps = smoothCoilMaps(N, COILS);

@@ -453,31 +453,10 @@ function mulRealFunction(): FunctionBuilder {
 }
 
 /**
- * mulFloats(ptr, kptr, quads): the float32 at ptr times the float32 at kptr in place, four a step
- * (x_i *= k_i for i < 4 quads); the products are those of JS's `x * k`.
- */
-function mulFloatsFunction(): FunctionBuilder {
-  const f = new FunctionBuilder('mulFloats', 3);
-  const [PTR, KPTR, QUADS] = [0, 1, 2];
-  const i = f.local(I32), p = f.local(I32), q = f.local(I32);
-  f.get(PTR).set(p);
-  f.get(KPTR).set(q);
-  f.loop(i, 0, QUADS, () => {
-    f.get(p);
-    f.get(p).load();
-    f.get(q).load();
-    f.fmul().store();
-    f.inc(p, 16);
-    f.inc(q, 16);
-  });
-  return f;
-}
-
-/**
  * mulPairedQuads(ptr, kptr, blocks): per block of 8 float32 at ptr (4 real parts, then the 4
  * imaginary parts of the same bins: PFFFT's internal spectral order), both quads times the one
- * quad of float32 at kptr, in place. K is read once for the re and im lanes: half the bytes of
- * mulFloats on a duplicated K, the same float32 products (those of JS's `x * k`).
+ * quad of float32 at kptr, in place. K is read once for the re and im lanes; the float32
+ * products are those of JS's `x * k`.
  */
 function mulPairedQuadsFunction(): FunctionBuilder {
   const f = new FunctionBuilder('mulPairedQuads', 3);
@@ -570,7 +549,6 @@ export class MixedRadixKernel {
   readonly transposeOutLines: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
-  private readonly mulFloatsFn: (ptr: number, kptr: number, quads: number) => void;
   private readonly mulPairedQuadsFn: (ptr: number, kptr: number, blocks: number) => void;
   /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
@@ -582,12 +560,11 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulFloatsFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
-    this.mulFloatsFn = ex.mulFloats as MixedRadixKernel['mulFloatsFn'];
     this.mulPairedQuadsFn = ex.mulPairedQuads as MixedRadixKernel['mulPairedQuadsFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
@@ -682,21 +659,11 @@ export class MixedRadixKernel {
     }
   }
 
-  /** The `floats` float32 at byte address ptr times the `floats` float32 at kptr, in place (bit for bit as JS's `x * k`). */
-  mulFloats(ptr: number, kptr: number, floats: number): void {
-    const quads = floats >> 2;
-    if (quads > 0) this.mulFloatsFn(ptr, kptr, quads);
-    if (floats & 3) {
-      const h = new Float32Array(this.memory.buffer);
-      for (let i = 4 * quads; i < floats; i++) h[ptr / 4 + i] *= h[kptr / 4 + i];
-    }
-  }
-
   /**
    * The `floats` float32 at byte address ptr (a multiple of 8: blocks of 4 real parts then the 4
    * imaginary parts of the same bins, PFFFT's internal order) times the `floats / 2` float32 at
    * kptr (one per bin, each applied to its bin's real and imaginary slot), in place; bit for bit
-   * as mulFloats with each k written at both slots.
+   * as mulReal on the same bins in natural order (JS's `x * k`).
    */
   mulPairedQuads(ptr: number, kptr: number, floats: number): void {
     if (floats % 8 !== 0) throw new Error(`mulPairedQuads: ${floats} floats is not a whole number of 8-float blocks`);

@@ -44,14 +44,12 @@ function internalColumns(fft: FftEngine, ny: number, nx: number): boolean {
 /**
  * How a spectrum K is laid out, per column of the transposed [2nx][2ny] grid:
  * - 'ordered': 2ny floats, one per bin in natural order (the multiply by complex times real);
- * - 'internal': 2 x 2ny floats in PFFFT's internal order, each bin's value at its real and its
- *   imaginary slot (the old layout, kept for toeplitzKernel's callers);
  * - 'internal-compact': 2ny floats, one per bin in PFFFT's internal order of the real slots (per
  *   8-float block of the spectrum, its 4 real slots; the 4 imaginary slots after them belong to
- *   the same bins), read once for both lanes: half the bytes of 'internal', the same products.
- * 'ordered' and 'internal-compact' have the same length: the layout is told by this flag.
+ *   the same bins), read once for both lanes.
+ * Both have the same length: the layout is told by this flag.
  */
-export type ToeplitzLayout = 'ordered' | 'internal' | 'internal-compact';
+export type ToeplitzLayout = 'ordered' | 'internal-compact';
 
 /** A spectrum K with its layout (toeplitzSpectrum). */
 export interface ToeplitzSpectrum {
@@ -90,12 +88,12 @@ function orderedKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx:
 }
 
 /**
- * The ordered K as PFFFT's internal order, per column: each bin's value written at its real and
- * imaginary slot and permuted (toInternalOrder); `compact` keeps one float per bin (the real
- * slots of each 8-float block), after checking that the imaginary slots hold the same values.
+ * The ordered K in PFFFT's internal order, per column: each bin's value written at its real and
+ * imaginary slot and permuted (toInternalOrder), then one float per bin kept (the real slots of
+ * each 8-float block), after checking that the imaginary slots hold the same values.
  */
-function internalKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number, compact: boolean): Float32Array {
-  const out = new Float32Array((compact ? 1 : 2) * L0 * L1);
+function compactKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number): Float32Array {
+  const out = new Float32Array(L0 * L1);
   const lines = fft.scratchBlock(REORDER_SLOT, 16 * L0);
   const src = lines.ptr, dst = lines.ptr + 8 * L0;
   for (let j = 0; j < L1; j++) {
@@ -104,10 +102,6 @@ function internalKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number,
     fft.toInternalOrder(L0, src, dst);
     h = fft.heapF32();
     const d = dst >> 2;
-    if (!compact) {
-      out.set(h.subarray(d, d + 2 * L0), 2 * j * L0);
-      continue;
-    }
     for (let m = 0; m < 2 * L0; m += 8) for (let l = 0; l < 4; l++) {
       const re = h[d + m + l];
       if (!Object.is(re, h[d + m + 4 + l])) throw new Error(`Toeplitz: PFFFT's internal order at ${L0} points does not pair a bin's real and imaginary slots in one 8-float block`);
@@ -119,33 +113,20 @@ function internalKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number,
 
 /**
  * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
- * with their multiplicity): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT
- * folded in; when internalColumns (and `internalOrder`, default), per column its 2 x 2ny floats in
- * the FFT's internal order (each bin's value at its real and imaginary slots), [2nx][2 x 2ny].
- * toeplitzNormalFrames takes either bare (by its length); toeplitzSpectrum gives the compact one.
+ * with their multiplicity), with its layout: real, stored transposed [2nx][2ny], the 1/(4 ny nx)
+ * of the inverse FFT folded in; 'internal-compact' when internalColumns (and `internalOrder`,
+ * default), else 'ordered'. What the operator keeps per frame; `internalOrder` false gives the
+ * ordered K on any engine (the peer the tests and the operator bench compare against).
  */
-export function toeplitzKernel(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, internalOrder = true): Float32Array {
+export function toeplitzSpectrum(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, internalOrder = true): ToeplitzSpectrum {
   const k = orderedKernel(fft, coord, ny, nx, nufft);
-  if (!internalOrder || !internalColumns(fft, ny, nx)) return k;
-  return internalKernel(fft, k, 2 * ny, 2 * nx, false);
+  if (!internalOrder || !internalColumns(fft, ny, nx)) return { layout: 'ordered', values: k };
+  return { layout: 'internal-compact', values: compactKernel(fft, k, 2 * ny, 2 * nx) };
 }
 
-/**
- * K as toeplitzKernel computes it, with its layout: 'internal-compact' when internalColumns (one
- * float per bin, the multiply reads half the bytes of 'internal' for the same products), else
- * 'ordered'. What the operator keeps per frame.
- */
-export function toeplitzSpectrum(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions): ToeplitzSpectrum {
-  const k = orderedKernel(fft, coord, ny, nx, nufft);
-  if (!internalColumns(fft, ny, nx)) return { layout: 'ordered', values: k };
-  return { layout: 'internal-compact', values: internalKernel(fft, k, 2 * ny, 2 * nx, true) };
-}
-
-/** The layout of one of toeplitzNormalFrames's spectra: a bare array by its length (toeplitzKernel), else its flag; checked. */
-function spectrumOf(k: Float32Array | ToeplitzSpectrum, L0: number, L1: number): ToeplitzSpectrum {
-  const s: ToeplitzSpectrum = k instanceof Float32Array ? { layout: k.length === 2 * L0 * L1 ? 'internal' : 'ordered', values: k } : k;
-  const want = (s.layout === 'internal' ? 2 : 1) * L0 * L1;
-  if (s.values.length !== want) throw new Error(`Toeplitz: a '${s.layout}' spectrum of ${s.values.length} floats for a ${L0} x ${L1} grid (${want} expected)`);
+/** Checks one of toeplitzNormalFrames's spectra: one float per bin of the L0 x L1 grid, either layout. */
+function checkedSpectrum(s: ToeplitzSpectrum, L0: number, L1: number): ToeplitzSpectrum {
+  if (s.values.length !== L0 * L1) throw new Error(`Toeplitz: a '${s.layout}' spectrum of ${s.values.length} floats for a ${L0} x ${L1} grid (${L0 * L1} expected)`);
   return s;
 }
 
@@ -154,15 +135,14 @@ const COLUMN_LINES = 8;
 
 /**
  * out (frames [f0, f1) of ny x nx images) = sum_c conj(S_c) . F_f^H F_f (S_c . x_f) with F_f^H F_f
- * applied as the Toeplitz embedding of spectrum `kernels[f]` (toeplitzSpectrum, or a bare
- * toeplitzKernel array); maps
+ * applied as the Toeplitz embedding of spectrum `kernels[f]` (toeplitzSpectrum); maps
  * [coil][ny][nx] complex.
  *
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
  * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD; the
- * spectra left in PFFFT's internal order when internalColumns, K stored so; a compact K read
- * once per bin for its real and imaginary slots),
+ * spectra left in PFFFT's internal order when the spectrum is 'internal-compact', its one float
+ * per bin read once for the bin's real and imaginary slots),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
  * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
@@ -170,7 +150,7 @@ const COLUMN_LINES = 8;
  * agree to float32 rounding.
  */
 export function toeplitzNormalFrames(
-  fft: FftEngine, kernels: readonly (Float32Array | ToeplitzSpectrum)[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
+  fft: FftEngine, kernels: readonly ToeplitzSpectrum[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
 ): void {
   const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
   fft.prepare(L0);
@@ -179,8 +159,8 @@ export function toeplitzNormalFrames(
   const simd = kernel !== null && nx % 2 === 0;
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
   const lines = fft.scratchBlock(LINES_SLOT, 8 * L0 * COLUMN_LINES);
-  // the frame's K, copied to the heap once per frame (either layout: at most 2 x L0 x L1 floats)
-  const kBlock = kernel !== null ? fft.scratchBlock(K_SLOT, 8 * L0 * L1) : null;
+  // the frame's K, copied to the heap once per frame (either layout: L0 x L1 floats)
+  const kBlock = kernel !== null ? fft.scratchBlock(K_SLOT, 4 * L0 * L1) : null;
   const mapsBlock = simd ? fft.scratchBlock(MAPS_SLOT, 8 * ncoils * npix) : null;
   const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix) : null;
   const g = block.ptr >> 2;
@@ -189,8 +169,8 @@ export function toeplitzNormalFrames(
   if (kernel === null) fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
   if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
   for (let f = f0; f < f1; f++) {
-    const spectrum = spectrumOf(kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
-    const internal = spectrum.layout !== 'ordered';
+    const spectrum = checkedSpectrum(kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
+    const internal = spectrum.layout === 'internal-compact';
     if (internal && !internalColumns(fft, ny, nx)) throw new Error('Toeplitz: a spectrum in internal order on an engine without it');
     // SIMD: the frame's image at imageBlock, its sums after it
     const xPtr = imageBlock?.ptr ?? 0, accPtr = xPtr + 8 * npix;
@@ -232,8 +212,7 @@ export function toeplitzNormalFrames(
           for (let i = 0; i < w; i++) h.fill(0, l + 2 * L0 * i + 2 * ny, l + 2 * L0 * (i + 1));
           if (internal) {
             fft.transformLinesInHeapInternal(lines.ptr, w, L0, false);
-            if (spectrum.layout === 'internal-compact') kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
-            else kernel.mulFloats(lines.ptr, kBlock.ptr + 8 * j0 * L0, 2 * w * L0);
+            kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
             fft.transformLinesInHeapInternal(lines.ptr, w, L0, true);
           } else {
             fft.transformLinesInHeap(lines.ptr, w, L0, false);
