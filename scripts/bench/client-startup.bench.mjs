@@ -101,7 +101,7 @@ function session(cli, serverPort) {
       const out = join(dir, 'out.h5');
       rmSync(out, { force: true });
       const t0 = performance.now();
-      const p = spawn(process.execPath, [cli, '-q', '-p', String(proxy.address().port), '-c', 'null', '-G', 'bench', '-o', out, input], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(process.execPath, [cli, '-q', '-p', String(proxy.address().port), '-c', 'null', '-G', 'bench', '-o', out, input], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MRD_PHASE_TIMES: '1' } });
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       p.on('exit', (code) => {
@@ -109,7 +109,10 @@ function session(cli, serverPort) {
         proxy.close();
         rmSync(out, { force: true });
         if (code !== 0) return reject(new Error(`${cli} failed (${code}): ${err}`));
-        resolve({ firstByte: firstByte - t0, closeToExit: gone - lastServerByte, wall: gone - t0 });
+        // the client's own set-up phase (reader open and described, connected), when it reports phases
+        const ph = /mrd-client phases (\{.*\})/.exec(err);
+        const setupMs = ph ? JSON.parse(ph[1]).setupMs : NaN;
+        resolve({ firstByte: firstByte - t0, closeToExit: gone - lastServerByte, wall: gone - t0, setupMs });
       });
     });
   });
@@ -120,22 +123,23 @@ try {
   const results = new Map(clis.map((c) => [c, []]));
   const bare = [];
   console.log(`mrd-client start-up and exit, 253 MB input, config null; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const [k, cli] of clis.entries()) console.log(`  client ${k + 1}: ${cli}`);
   for (let i = 0; i < RUNS; i++) {
     const b = await bareNode();
     bare.push(b);
     console.log(`  bare node                     load ${la()}: spawn -> first line ${b.first.toFixed(0)} ms, gone ${b.gone.toFixed(0)} ms`);
-    for (const cli of clis) {
+    for (const [k, cli] of clis.entries()) {
       const r = await session(cli, server.port);
       results.get(cli).push(r);
-      console.log(`  ${cli.length > 29 ? '...' + cli.slice(-26) : cli.padEnd(29)} load ${la()}: spawn -> first socket byte ${r.firstByte.toFixed(0)} ms, CLOSE -> exit ${r.closeToExit.toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`);
+      console.log(`  client ${k + 1}                      load ${la()}: spawn -> first socket byte ${r.firstByte.toFixed(0)} ms (of which set-up ${r.setupMs.toFixed(0)}), CLOSE -> exit ${r.closeToExit.toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`);
     }
   }
   const bareFirst = median(bare.map((b) => b.first));
   const bareTeardown = median(bare.map((b) => b.gone - b.first));
   console.log(`medians of ${RUNS}: bare node spawn -> first line ${bareFirst.toFixed(0)} ms, first line -> gone ${bareTeardown.toFixed(0)} ms`);
-  for (const [cli, rs] of results) {
+  for (const [k, [, rs]] of [...results].entries()) {
     const fb = median(rs.map((r) => r.firstByte));
-    console.log(`  ${cli}: spawn -> first socket byte ${fb.toFixed(0)} ms (${(fb / bareFirst).toFixed(2)}x bare node's start), CLOSE -> exit ${median(rs.map((r) => r.closeToExit)).toFixed(0)} ms, wall ${median(rs.map((r) => r.wall)).toFixed(0)} ms`);
+    console.log(`  client ${k + 1}: spawn -> first socket byte ${fb.toFixed(0)} ms (${(fb / bareFirst).toFixed(2)}x bare node's start; set-up ${median(rs.map((r) => r.setupMs)).toFixed(0)} ms), CLOSE -> exit ${median(rs.map((r) => r.closeToExit)).toFixed(0)} ms, wall ${median(rs.map((r) => r.wall)).toFixed(0)} ms`);
   }
   console.log(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
