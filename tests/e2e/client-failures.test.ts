@@ -5,14 +5,14 @@
  * (connection refused, send failed) writes no file and leaves an existing output file as it was;
  * a WARNING text from the server is printed.
  */
-import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessages, MrdStreamDecoder } from '@mrd-tools/core/stream';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
-import type { Image } from '@mrd-tools/core/messages';
+import { createAcquisition, type Image } from '@mrd-tools/core/messages';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 import { SMALL_HEADER, images } from './server-sessions.js';
@@ -112,6 +112,71 @@ describe('mrd-client when the session does not complete', () => {
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.startsWith('.refused'))).toEqual([]);
   }, 40_000);
+
+  // Inputs of 32 MB and more are opened by the reader worker cli.js starts before parsing; its
+  // answer to 'opened' carries a single group's description (input-source.ts).
+  it('a large input that is no HDF5 file: the CLI error line, exit 1, no connection and no output file', async () => {
+    let connections = 0;
+    const server = createServer((sock) => {
+      connections++;
+      sock.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const bad = join(dir, 'large-not-hdf5.h5');
+      writeFileSync(bad, 'not an HDF5 file');
+      truncateSync(bad, 33 * 1024 * 1024);
+      const out = join(dir, 'large-not-hdf5-out.h5');
+      const r = await runClient(['-q', '-p', String(port), '-a', '127.0.0.1', '-o', out, bad], { timeoutMs: 30_000 });
+      expect(r.code).toBe(1);
+      // (with -q the log's ERROR line goes to stderr too, then the CLI's own line; no stack)
+      expect(r.out).toMatch(/^mrd-client: Not a valid dataset: .*large-not-hdf5\.h5 \(.+\)$/m);
+      expect(r.out).not.toMatch(/^\s+at /m);
+      expect(connections).toBe(0);
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }, 40_000);
+
+  it('a large input of two groups without -g: the error lists the groups; with -g the chosen group is sent', async () => {
+    const two = join(dir, 'large-two-groups.h5');
+    for (const group of ['first', 'second']) {
+      const w = group === 'first' ? await MrdWriter.create(two, { group }) : await MrdWriter.open(two, { group });
+      for (let i = 0; i < 9; i++) {
+        // 16 readouts of 32 coils x 512 samples (2 MiB) per append: 18 MiB per group
+        await w.appendAcquisitions(Array.from({ length: 16 }, () => createAcquisition({ head: { number_of_samples: 512, active_channels: 32 } })));
+      }
+      await w.writeHeader(SMALL_HEADER);
+      await w.close();
+    }
+    expect(statSync(two).size).toBeGreaterThanOrEqual(32 * 1024 * 1024); // read by the worker
+    const r = await runClient(['-q', '-p', '1', '-a', '127.0.0.1', '-o', join(dir, 'two-out.h5'), two], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^mrd-client: Input group not specified and multiple groups are present in .*large-two-groups\.h5: first, second \(choose one with -g\)$/m);
+    // a server that keeps what the client sends and answers its CLOSE with CLOSE
+    const got: MrdMessage[] = [];
+    const server = createServer((sock) => {
+      const dec = new MrdStreamDecoder();
+      sock.on('error', () => undefined);
+      sock.on('data', (c) => {
+        const n = got.length;
+        dec.push(c, got);
+        if (got.slice(n).some((m) => m.type === 'close')) sock.end(Buffer.from(encodeMessages([{ type: 'close' }])));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const ok = await runClient(['-q', '-p', String(port), '-a', '127.0.0.1', '-c', 'null', '-g', 'second', '-o', join(dir, 'two-out.h5'), two], { timeoutMs: 30_000 });
+      expect(ok.code, ok.out).toBe(0);
+      expect(got.filter((m) => m.type === 'acquisition').length).toBe(144);
+      expect(got.find((m) => m.type === 'header')).toMatchObject({ xml: SMALL_HEADER });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  }, 60_000);
 
   it('a send that fails before anything arrived: no new file, and an existing output file is left byte for byte', async () => {
     const big = await inputFile(tempDir('mrd-client-big-'), 120, 256);

@@ -22,7 +22,30 @@ const WRITES_IN_FLIGHT = 4;
 const dir = mkdtempSync(join(tmpdir(), 'client-read-ahead-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Msg = { t: string; buf?: ArrayBuffer; length?: number; count?: number; message?: string };
+type Msg = { t: string; buf?: ArrayBuffer; length?: number; count?: number; message?: string; info?: unknown; described?: { group: string; info: unknown } };
+
+/** A reader worker for `path` and its messages in order ('error' thrown). */
+function startReader(path: string): { worker: Worker; next: () => Promise<Msg> } {
+  const worker = new Worker(entry, { workerData: { kind: 'mrd-client-input-reader', file: path } });
+  const inbox: Msg[] = [];
+  let wake: (() => void) | null = null;
+  worker.on('message', (m: Msg) => {
+    inbox.push(m);
+    wake?.();
+  });
+  worker.on('error', (err) => {
+    inbox.push({ t: 'error', message: err.message });
+    wake?.();
+  });
+  const next = async (): Promise<Msg> => {
+    while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
+    wake = null;
+    const m = inbox.shift()!;
+    if (m.t === 'error') throw new Error(m.message);
+    return m;
+  };
+  return { worker, next };
+}
 
 describe('mrd-client input reader', () => {
   it('fills more batches than the socket keeps in flight before any is written back, then the rest in order', async () => {
@@ -97,6 +120,47 @@ describe('mrd-client input reader', () => {
       worker.postMessage({ t: 'close' });
     } finally {
       await worker.terminate();
+    }
+  }, 60_000);
+
+  it("sends a file's only group's description with 'opened', the same as asked for; none for several groups", async () => {
+    // (the main thread then plans and connects without a round trip behind the read-ahead)
+    const one = join(dir, 'one.h5');
+    const w = await MrdWriter.create(one, { group: 'dataset' });
+    await w.appendAcquisitions([createAcquisition({ head: { number_of_samples: 64, active_channels: 2 } })]);
+    await w.writeHeader('<ismrmrdHeader><version>2</version></ismrmrdHeader>');
+    await w.close();
+    const a = startReader(one);
+    try {
+      const opened = await a.next();
+      expect(opened.t).toBe('opened');
+      expect(opened.described?.group).toBe('dataset');
+      a.worker.postMessage({ t: 'describe', group: 'dataset' });
+      const asked = await a.next();
+      expect(asked.t).toBe('described');
+      expect(opened.described!.info).toEqual(asked.info);
+      expect(asked.info).toMatchObject({ members: expect.arrayContaining(['data', 'xml']), acquisitionCount: 1, xml: '<ismrmrdHeader><version>2</version></ismrmrdHeader>' });
+      a.worker.postMessage({ t: 'close' });
+    } finally {
+      await a.worker.terminate();
+    }
+
+    const two = join(dir, 'two.h5');
+    for (const group of ['first', 'second']) {
+      const g = group === 'first' ? await MrdWriter.create(two, { group }) : await MrdWriter.open(two, { group });
+      await g.appendAcquisitions([createAcquisition({ head: { number_of_samples: 64, active_channels: 2 } })]);
+      await g.close();
+    }
+    const b = startReader(two);
+    try {
+      const opened = await b.next();
+      expect(opened.t).toBe('opened');
+      expect(opened.described).toBeUndefined();
+      b.worker.postMessage({ t: 'describe', group: 'second' });
+      expect(await b.next()).toMatchObject({ t: 'described', info: { acquisitionCount: 1 } });
+      b.worker.postMessage({ t: 'close' });
+    } finally {
+      await b.worker.terminate();
     }
   }, 60_000);
 });

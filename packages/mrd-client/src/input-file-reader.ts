@@ -296,28 +296,33 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
   const hdf5File = (): Promise<MrdFile> => (h5.opening ??= MrdFile.open(boot.file));
   try {
     native = await NativeMrdIndex.open(boot.file);
-    post({ t: 'opened', groups: native ? native.groups() : (await hdf5File()).groups(), hdf5: h5runtimeLoaded() });
   } catch (err) {
     post({ t: 'error', message: (err as Error).message });
     port.close();
     return;
   }
-  // A file of one group (the usual input): described and its acquisitions prepared before the
-  // main thread asks (it is still parsing its arguments when the worker is up first); the
-  // answers are the same as asked for later.
+  // A file of one group (the usual input): described before the main thread asks, and the
+  // description sent with 'opened' (the main thread asks for it next: answered from there, not
+  // behind the read-ahead below); then its acquisitions are prepared while the main thread
+  // parses, connects and sends the preamble. The answers are the same as asked for later.
   let described: { group: string; info: GroupInfo } | null = null;
   const only = native?.groups();
-  if (native && only?.length === 1 && requests.length === 0) {
+  if (native && only?.length === 1) {
     try {
       const info = await describeGroupNative(native, only[0]!);
-      if (info) {
-        described = { group: only[0]!, info };
-        if (info.members.includes('data') && requests.length === 0) await prepare(only[0]!);
-      }
+      if (info) described = { group: only[0]!, info };
     } catch {
       described = null; // asked again when the main thread asks, which reports any error
     }
   }
+  try {
+    post({ t: 'opened', groups: native ? native.groups() : (await hdf5File()).groups(), hdf5: h5runtimeLoaded(), described: described ?? undefined });
+  } catch (err) {
+    post({ t: 'error', message: (err as Error).message });
+    port.close();
+    return;
+  }
+  if (described?.info.members.includes('data') && requests.length === 0) await prepare(described.group);
   try {
     for (;;) {
       while (requests.length === 0) await new Promise<void>((r) => (wakeRequest = r));

@@ -65,7 +65,11 @@ export type ToWorker =
   | { t: 'close' };
 
 export type ToMain =
-  | { t: 'opened'; groups: string[]; hdf5: boolean }
+  /**
+   * `described`: a file of one group comes with that group's description (the main thread's
+   * next question), so asking it costs no round trip behind the reader's read-ahead.
+   */
+  | { t: 'opened'; groups: string[]; hdf5: boolean; described?: { group: string; info: GroupInfo } }
   | { t: 'described'; info: GroupInfo; hdf5: boolean }
   | { t: 'chunk'; buf: ArrayBuffer; length: number; count: number }
   | { t: 'end'; timing: InputTiming; hdf5: boolean }
@@ -78,6 +82,7 @@ export class WorkerInputSource implements InputSource {
   private readonly queue: ToMain[] = [];
   private wake: (() => void) | null = null;
   private groupNames: string[] = [];
+  private early: { group: string; info: GroupInfo } | null = null;
   private exited: Error | null = null;
 
   private constructor(private readonly worker: Worker) {
@@ -115,6 +120,7 @@ export class WorkerInputSource implements InputSource {
       const m = await src.next();
       if (m.t !== 'opened') throw new Error(`unexpected reader message ${m.t}`);
       src.groupNames = m.groups;
+      src.early = m.described ?? null;
     } catch (err) {
       void worker.terminate();
       throw err;
@@ -127,6 +133,7 @@ export class WorkerInputSource implements InputSource {
   }
 
   async describe(group: string): Promise<GroupInfo> {
+    if (this.early?.group === group) return this.early.info;
     this.worker.postMessage({ t: 'describe', group } satisfies ToWorker);
     const m = await this.next();
     if (m.t !== 'described') throw new Error(`unexpected reader message ${m.t}`);
