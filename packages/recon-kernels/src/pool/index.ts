@@ -8,6 +8,6 @@ export {
 export { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 export {
   CENTRED_FFT_POOL_MIN_SAMPLES, CENTRED_RSS_POOL_MIN_SAMPLES, centredFft2PlanesParallel, centredFft2UsesPool, centredIfft2RootSumOfSquaresParallel,
-  centredIfft2RootSumOfSquaresAtPointsParallel, startCentredIfft2RootSumOfSquaresClaimed, CLAIMED_RSS_HELP_MAX_BYTES,
+  centredIfft2RootSumOfSquaresAtPointsParallel, startCentredIfft2RootSumOfSquaresClaimed,
   type CentredRssScratch, type ClaimedRssJob,
 } from './parallel-centred-fft.js';

@@ -64,17 +64,13 @@ export interface CentredRssScratch {
 /** A root sum of squares under way on the pool, coil by coil, that the caller may join. */
 export interface ClaimedRssJob {
   /**
-   * Does, on this thread and at once, coils no thread has started yet, from the last one down,
-   * up to CLAIMED_RSS_HELP_MAX_BYTES of their powers per job (for a caller that has nothing else
-   * to do until the image is there, e.g. at the end of its input).
+   * Does, on this thread and at once, the coils no thread has started yet (for a caller that has
+   * nothing else to do until the image is there, e.g. at the end of its input).
    */
   help(): void;
   /** The window's image ([y1 - y0][x1 - x0]) once every coil is done. */
   readonly image: Promise<Float32Array>;
 }
-
-/** The most memory the caller's coils' powers may take in startCentredIfft2RootSumOfSquaresClaimed (it then leaves the rest to the pool). */
-export const CLAIMED_RSS_HELP_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
  * centredIfft2RootSumOfSquaresCropped(kspace [coils][ny][nx] on a SharedArrayBuffer, scale,
@@ -83,8 +79,8 @@ export const CLAIMED_RSS_HELP_MAX_BYTES = 4 * 1024 * 1024;
  * nothing else to do, so that the last group's transforms use both threads. The pool thread
  * takes coils from the low end and adds them to running sums in coil order; the caller takes
  * them from the high end and keeps each of its coils' powers apart (so only the pages of the
- * coils it did are touched; at most CLAIMED_RSS_HELP_MAX_BYTES of them), added after the pool's
- * in coil order: the one-thread image's bits whoever did which coil. A pool of more threads: centredIfft2RootSumOfSquaresParallel.
+ * coils it did are touched), added after the pool's in coil order: the one-thread image's bits
+ * whoever did which coil. A pool of more threads: centredIfft2RootSumOfSquaresParallel.
  */
 export function startCentredIfft2RootSumOfSquaresClaimed(
   engine: FftEngine, pool: ReconPool, kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, window: CropWindow,
@@ -101,18 +97,16 @@ export function startCentredIfft2RootSumOfSquaresClaimed(
     scratch.windowSums = sums;
   }
   sums.fill(0, 0, m);
-  // the caller's coils' powers: the last coil's first ([coils - 1 - c][window pixels])
-  const helpMax = Math.min(coils, Math.max(1, Math.floor(CLAIMED_RSS_HELP_MAX_BYTES / (8 * m))));
+  // (untouched until the caller does a coil: only its coils' pages count)
   let mine = scratch.helperPowers;
-  if (mine === undefined || mine.length < helpMax * m) {
-    mine = new Float64Array(helpMax * m);
+  if (mine === undefined || mine.length < coils * m) {
+    mine = new Float64Array(coils * m);
     scratch.helperPowers = mine;
   }
   const claims = newTwoEndedClaims(coils);
   const task: CentredWindowSumsTask = { kind: 'centred-window-sums', kspace, sums, claims, coils, ny, nx, window };
   const onPool = pool.runAll([task]);
   let helpError: unknown = null;
-  let taken = 0;
   const image = (async () => {
     try {
       await waitClaimedWork(claims, coils, onPool);
@@ -121,21 +115,16 @@ export function startCentredIfft2RootSumOfSquaresClaimed(
       if (helpError !== null) throw helpError;
       throw e;
     }
-    // the caller's coils after the pool's, in coil order
-    for (let c = claimsMeet(claims); c < coils; c++) {
-      const o = (coils - 1 - c) * m;
-      for (let i = 0; i < m; i++) sums[i] += mine[o + i];
-    }
-    return windowSumsImage(mine, 0, ny, nx, scale, window, undefined, sums, true);
+    const meet = claimsMeet(claims);
+    return windowSumsImage(mine.subarray(meet * m), coils - meet, ny, nx, scale, window, undefined, sums, true);
   })();
   return {
     image,
     help: () => {
       if (helpError !== null) return;
       try {
-        for (let c = taken < helpMax ? claimHighCoil(claims) : -1; c >= 0; c = ++taken < helpMax ? claimHighCoil(claims) : -1) {
-          const slot = coils - 1 - c;
-          centredIfft2WindowPowers(engine, kspace, c, c + 1, ny, nx, window, mine.subarray(slot * m, (slot + 1) * m), c);
+        for (let c = claimHighCoil(claims); c >= 0; c = claimHighCoil(claims)) {
+          centredIfft2WindowPowers(engine, kspace, c, c + 1, ny, nx, window, mine, 0);
           finishWork(claims);
         }
       } catch (e) {
