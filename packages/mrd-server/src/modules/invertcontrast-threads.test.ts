@@ -88,16 +88,6 @@ describe('invertcontrast on the numerics pool', () => {
     expect(sent(await run(all, 3))).toEqual(one);
   });
 
-  it('a last group without LAST_IN_SLICE (processed at the end of the input, the session thread helping) is the same with 2 threads', async () => {
-    const all = input(3, 11);
-    const last = all[all.length - 1];
-    if (last.type !== 'acquisition') throw new Error('input: the last message is a readout');
-    last.acquisition.head.flags = 0n;
-    const one = sent(await run(all, 1));
-    expect(one.filter((m) => (m as unknown[])[0] === 'image')).toHaveLength(1 + 2 + 1);
-    expect(sent(await run(all, 2))).toEqual(one);
-  });
-
   it('the complex option (its maximum printed from the exact float64 sums) is the same with 2 threads', async () => {
     const all = input(2, 7);
     const one = sent(await run(all, 1, { parameters: { options: 'complex' } }));

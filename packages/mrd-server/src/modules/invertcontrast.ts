@@ -17,10 +17,7 @@
  * direct sums) run on the numerics' worker pool of n - 1 threads (split over coils when more
  * than one; the same image bits); the session thread meanwhile places the next group into a
  * second k-space (a pipeline: on 2 cores, one places while the other transforms), and the
- * images go back in order. A pool of one thread (2 cores) takes the coils one at a time;
- * whenever the session thread has to wait for the group (the next one is complete, an image
- * arrives, the input ends) it takes the coils not started yet, so the last group's transforms
- * use both threads. Image path: images are grouped
+ * images go back in order. Image path: images are grouped
  * by image_series_index; non-magnitude images go straight back with Keep_image_geometry.
  *
  * Options from the JSON config (`parameters`): options = complex | rgb | roi | colormap,
@@ -41,7 +38,7 @@ import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
 import { centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '@mrd-tools/recon-kernels/centred-fft';
 import {
-  CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel, reconPoolBeside, startCentredIfft2RootSumOfSquaresClaimed,
+  CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel, reconPoolBeside,
   type CentredRssScratch, type ReconPool,
 } from '@mrd-tools/recon-kernels/pool';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
@@ -86,10 +83,6 @@ interface Context {
   slot: number;
   /** The previous group's reconstruction and send, when it runs while this group arrives. */
   pending: Promise<void> | null;
-  /** The pending group's transforms still to start, done on this thread (when it has nothing else to do), or null. */
-  help: (() => void) | null;
-  /** This thread waits for the pending group (settle): a group's transforms started meanwhile are helped at once. */
-  waiting: boolean;
 }
 
 /**
@@ -124,14 +117,7 @@ async function settle(ctx: Context): Promise<void> {
   const p = ctx.pending;
   if (p === null) return;
   ctx.pending = null;
-  // nothing else to do here until it is done: take the coils the pool has not started
-  ctx.waiting = true;
-  try {
-    ctx.help?.();
-    await p;
-  } finally {
-    ctx.waiting = false;
-  }
+  await p;
 }
 
 /** Places an imaging readout into the group's k-space (copied: the connection may reuse its memory). */
@@ -170,7 +156,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
     logger.info(`Improperly formatted MRD header: \n${String(header)}`);
   }
   const ctx: Context = {
-    connection, config, header, variant, debug: new DebugDumper(), readouts: 0, pool: reconPoolBeside(numericsThreads()), slot: 0, pending: null, help: null, waiting: false,
+    connection, config, header, variant, debug: new DebugDumper(), readouts: 0, pool: reconPoolBeside(numericsThreads()), slot: 0, pending: null,
   };
   let currentSeries = 0;
   let imgGroup: Image[] = [];
@@ -227,9 +213,7 @@ export async function processContrast(connection: MrdConnection, config: ModuleC
     await settle(ctx);
     if (ctx.readouts > 0) {
       logger.info('Processing a group of k-space data (untriggered)');
-      // (as pending, so that this thread helps with its transforms on the pool path)
-      ctx.pending = processRaw(ctx).then((images) => connection.sendImage(images));
-      await settle(ctx);
+      await connection.sendImage(await processRaw(ctx));
     }
     if (imgGroup.length > 0) {
       logger.info('Processing a group of images (untriggered)');
@@ -327,21 +311,9 @@ async function processRaw(ctx: Context): Promise<Image[]> {
   let planes: Float32Array[] = [];
   for (let p = 0; p < k.phases; p++) {
     const plane = k.data.subarray(p * planeLen, (p + 1) * planeLen);
-    if (pool && pool.threads > 1) {
-      planes.push(await centredIfft2RootSumOfSquaresParallel(fft, pool, plane, k.channels, ny, nx, scale, rssScratch, window));
-    } else if (pool) {
-      // coil by coil on the pool's thread, which this thread joins when it waits for the group (settle)
-      const job = startCentredIfft2RootSumOfSquaresClaimed(fft, pool, plane, k.channels, ny, nx, scale, window, rssScratch);
-      ctx.help = job.help;
-      if (ctx.waiting) job.help();
-      try {
-        planes.push(await job.image);
-      } finally {
-        ctx.help = null;
-      }
-    } else {
-      planes.push(centredIfft2RootSumOfSquaresCropped(fft, plane, k.channels, ny, nx, scale, window, undefined, acc));
-    }
+    planes.push(pool
+      ? await centredIfft2RootSumOfSquaresParallel(fft, pool, plane, k.channels, ny, nx, scale, rssScratch, window)
+      : centredIfft2RootSumOfSquaresCropped(fft, plane, k.channels, ny, nx, scale, window, undefined, acc));
   }
   const cy = y1 - y0, cx = x1 - x0;
   if (ctx.debug.enabled) {

@@ -270,12 +270,11 @@ function checkWindow(w: CropWindow, ny: number, nx: number): void {
 
 /**
  * Where output indices [o0, o1) of an ifftshifted axis of length n come from in the unshifted
- * transform: one or two ranges [start, end) (ifftshift's out[j] = in[(j + floor(n / 2)) % n]);
- * `inOrder`: those of o0, o0 + 1, ... in that order (else the whole axis is one range).
+ * transform: one or two ranges [start, end) (ifftshift's out[j] = in[(j + floor(n / 2)) % n]).
  */
-function unshiftedRanges(n: number, o0: number, o1: number, inOrder = false): [number, number][] {
+function unshiftedRanges(n: number, o0: number, o1: number): [number, number][] {
   if (o1 <= o0) return [];
-  if (o1 - o0 === n && !inOrder) return [[0, n]];
+  if (o1 - o0 === n) return [[0, n]];
   const a = (o0 + Math.floor(n / 2)) % n, len = o1 - o0;
   return a + len <= n ? [[a, a + len]] : [[a, n], [0, a + len - n]];
 }
@@ -350,73 +349,6 @@ export function centredIfft2PowerPlanes(
       }
     }
   }, cropped ? cols : null);
-}
-
-/**
- * One coil range's share of `centredIfft2RootSumOfSquaresCropped` (for threads that take coils
- * one at a time): for coils [c0, c1), |ifft2 plane|^2 (float64, unscaled) of the window's pixels,
- * laid out as the window's image ([y1 - y0][x1 - x0], centred order), at
- * power[(c - p0) * window pixels ..]; with `add`, added to power[0 ..] instead, coil after coil
- * (a running sum). Summing them in coil order from zero (`windowSumsImage`) gives the cropped
- * image's bits.
- */
-export function centredIfft2WindowPowers(
-  engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, window: CropWindow, power: Float64Array, p0 = 0, add = false,
-): void {
-  checkWindow(window, ny, nx);
-  const n = ny * nx;
-  const w = window.x1 - window.x0, m = (window.y1 - window.y0) * w;
-  if (power.length < (add ? 1 : c1 - p0) * m) throw new Error(`centred ifft2 window powers: ${power.length} values, ${(add ? 1 : c1 - p0) * m} needed`);
-  // ifftshift as ranges: the window's output rows y0.. (and columns x0..) are, in order, the
-  // unshifted rows of these ranges, so its [y - y0][x - x0] index is their running count
-  const rows = unshiftedRanges(ny, window.y0, window.y1, true), cols = unshiftedRanges(nx, window.x0, window.x1, true);
-  ifft2Planes(engine, kspace.subarray(2 * c0 * n, 2 * c1 * n), c1 - c0, ny, nx, (c, ptr) => {
-    const h = engine.heapF32();
-    const b = ptr >> 2;
-    let o = add ? 0 : (c0 + c - p0) * m;
-    for (const [r0, r1] of rows) {
-      for (let y = r0; y < r1; y++) {
-        for (const [x0, x1] of cols) {
-          let p = b + 2 * (y * nx + x0);
-          if (add) {
-            for (let x = x0; x < x1; x++, p += 2, o++) {
-              const re = h[p], im = h[p + 1];
-              power[o] += re * re + im * im;
-            }
-          } else {
-            for (let x = x0; x < x1; x++, p += 2, o++) {
-              const re = h[p], im = h[p + 1];
-              power[o] = re * re + im * im;
-            }
-          }
-        }
-      }
-    }
-  }, isFull(window, ny, nx) ? null : cols);
-}
-
-/**
- * The window's image from per-coil window powers [coil][window pixels] (`centredIfft2WindowPowers`):
- * |scale / (ny nx)| * sqrt(sum over coils in coil order), float32; the bits of
- * `centredIfft2RootSumOfSquaresCropped`. `accumulator` (at least the window's pixels) is scratch;
- * with `keepSums` it already holds the sums of the coils before these (added to in order).
- */
-export function windowSumsImage(
-  power: Float64Array, coils: number, ny: number, nx: number, scale: number, window: CropWindow, out?: Float32Array, accumulator?: Float64Array,
-  keepSums = false,
-): Float32Array {
-  checkWindow(window, ny, nx);
-  const m = (window.y1 - window.y0) * (window.x1 - window.x0);
-  const acc = accumulator ?? new Float64Array(m);
-  if (!keepSums) acc.fill(0, 0, m);
-  for (let c = 0; c < coils; c++) {
-    const o = c * m;
-    for (let i = 0; i < m; i++) acc[i] += power[o + i];
-  }
-  const f = Math.abs(scale / (ny * nx));
-  const image = out ?? new Float32Array(m);
-  for (let i = 0; i < m; i++) image[i] = f * Math.sqrt(acc[i]);
-  return image;
 }
 
 /**

@@ -3,5 +3,5 @@
 export {
   centredFftn, type CentredFftScale, centredIfft2, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresCropped, type CropWindow,
   centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, rootSumOfSquaresOfPowers, fftshift, ifftshift, type KspaceRows,
-  addPowerPlanes, rootSumOfSquaresFromSums, centredIfft2WindowPowers, windowSumsImage,
+  addPowerPlanes, rootSumOfSquaresFromSums,
 } from './centred-fft.js';

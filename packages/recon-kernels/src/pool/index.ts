@@ -3,11 +3,11 @@ export {
   backgroundNiceIncrement, checkThreads, closeReconPools, defaultThreads, MAX_THREADS, PoolRegistry, ReconPool, reconPool, reconPoolBeside, type ReconPoolOptions, workerScript,
 } from './pool.js';
 export {
-  asShared, claimHighCoil, claimLowCoil, claimsMeet, claimWork, finishWork, isShared, newTwoEndedClaims, newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork, waitClaimedWork, workFinished,
+  asShared, claimWork, finishWork, isShared, newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork, workFinished,
 } from './shared-memory.js';
 export { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 export {
   CENTRED_FFT_POOL_MIN_SAMPLES, CENTRED_RSS_POOL_MIN_SAMPLES, centredFft2PlanesParallel, centredFft2UsesPool, centredIfft2RootSumOfSquaresParallel,
-  centredIfft2RootSumOfSquaresAtPointsParallel, startCentredIfft2RootSumOfSquaresClaimed,
-  type CentredRssScratch, type ClaimedRssJob,
+  centredIfft2RootSumOfSquaresAtPointsParallel,
+  type CentredRssScratch,
 } from './parallel-centred-fft.js';

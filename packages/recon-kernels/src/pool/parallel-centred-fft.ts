@@ -12,12 +12,12 @@
  */
 import type { FftEngine } from '../fft/engine.js';
 import {
-  addPowerPlanes, centredFftn, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped, centredIfft2WindowPowers, rootSumOfSquaresFromSums,
-  rootSumOfSquaresOfPowers, windowSumsImage, type CentredFftScale, type CropWindow,
+  addPowerPlanes, centredFftn, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped, rootSumOfSquaresFromSums, rootSumOfSquaresOfPowers,
+  type CentredFftScale, type CropWindow,
 } from '../centred-fft/centred-fft.js';
 import type { ReconPool } from './pool.js';
-import type { CentredRssTask, CentredWindowSumsTask } from './tasks.js';
-import { claimHighCoil, claimsMeet, finishWork, isShared, newTwoEndedClaims, splitRange, waitClaimedWork } from './shared-memory.js';
+import type { CentredRssTask } from './tasks.js';
+import { isShared, splitRange } from './shared-memory.js';
 
 /** centredFft2PlanesParallel: fewer complex samples than this (all planes) run on this thread. */
 export const CENTRED_FFT_POOL_MIN_SAMPLES = 1 << 16;
@@ -56,82 +56,6 @@ export const CENTRED_RSS_POOL_MIN_SAMPLES = 1 << 19;
 /** Shared memory a caller keeps from call to call (fresh memory's first touch costs more than the transform's copies). */
 export interface CentredRssScratch {
   power?: Float64Array;
-  /** startCentredIfft2RootSumOfSquaresClaimed's running sums (shared) and the caller's coil planes (one job at a time per scratch) */
-  windowSums?: Float64Array;
-  helperPowers?: Float64Array;
-}
-
-/** A root sum of squares under way on the pool, coil by coil, that the caller may join. */
-export interface ClaimedRssJob {
-  /**
-   * Does, on this thread and at once, the coils no thread has started yet (for a caller that has
-   * nothing else to do until the image is there, e.g. at the end of its input).
-   */
-  help(): void;
-  /** The window's image ([y1 - y0][x1 - x0]) once every coil is done. */
-  readonly image: Promise<Float32Array>;
-}
-
-/**
- * centredIfft2RootSumOfSquaresCropped(kspace [coils][ny][nx] on a SharedArrayBuffer, scale,
- * window) started on a pool of one thread beside the caller (`reconPoolBeside`), which keeps its
- * own thread (a pipeline: it receives the next group meanwhile) and may `help` when it has
- * nothing else to do, so that the last group's transforms use both threads. The pool thread
- * takes coils from the low end and adds them to running sums in coil order; the caller takes
- * them from the high end and keeps each of its coils' powers apart (so only the pages of the
- * coils it did are touched), added after the pool's in coil order: the one-thread image's bits
- * whoever did which coil. A pool of more threads: centredIfft2RootSumOfSquaresParallel.
- */
-export function startCentredIfft2RootSumOfSquaresClaimed(
-  engine: FftEngine, pool: ReconPool, kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, window: CropWindow,
-  scratch: CentredRssScratch,
-): ClaimedRssJob {
-  const n = ny * nx;
-  if (kspace.length < 2 * coils * n) throw new Error(`centred ifft2: ${kspace.length / 2} complex values, ${coils} x ${ny} x ${nx} needed`);
-  if (!isShared(kspace)) throw new Error('centred ifft2 on the pool: the k-space must live on a SharedArrayBuffer');
-  if (pool.threads !== 1) throw new Error(`centred ifft2 with claimed coils: a pool of one thread (beside the caller), not ${pool.threads}`);
-  const m = (window.y1 - window.y0) * (window.x1 - window.x0);
-  let sums = scratch.windowSums;
-  if (sums === undefined || sums.length < m) {
-    sums = new Float64Array(new SharedArrayBuffer(8 * m));
-    scratch.windowSums = sums;
-  }
-  sums.fill(0, 0, m);
-  // (untouched until the caller does a coil: only its coils' pages count)
-  let mine = scratch.helperPowers;
-  if (mine === undefined || mine.length < coils * m) {
-    mine = new Float64Array(coils * m);
-    scratch.helperPowers = mine;
-  }
-  const claims = newTwoEndedClaims(coils);
-  const task: CentredWindowSumsTask = { kind: 'centred-window-sums', kspace, sums, claims, coils, ny, nx, window };
-  const onPool = pool.runAll([task]);
-  let helpError: unknown = null;
-  const image = (async () => {
-    try {
-      await waitClaimedWork(claims, coils, onPool);
-    } catch (e) {
-      // a coil this thread claimed and failed is never finished: its error, not the wait's
-      if (helpError !== null) throw helpError;
-      throw e;
-    }
-    const meet = claimsMeet(claims);
-    return windowSumsImage(mine.subarray(meet * m), coils - meet, ny, nx, scale, window, undefined, sums, true);
-  })();
-  return {
-    image,
-    help: () => {
-      if (helpError !== null) return;
-      try {
-        for (let c = claimHighCoil(claims); c >= 0; c = claimHighCoil(claims)) {
-          centredIfft2WindowPowers(engine, kspace, c, c + 1, ny, nx, window, mine, 0);
-          finishWork(claims);
-        }
-      } catch (e) {
-        helpError = e;
-      }
-    },
-  };
 }
 
 /**

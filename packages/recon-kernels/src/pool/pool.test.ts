@@ -3,16 +3,9 @@ import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
 import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
-import {
-  CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel, startCentredIfft2RootSumOfSquaresClaimed,
-  type CentredRssScratch,
-} from './parallel-centred-fft.js';
-import {
-  centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped, centredIfft2WindowPowers, windowSumsImage,
-} from '../centred-fft/index.js';
-import {
-  claimHighCoil, claimLowCoil, claimsMeet, newTwoEndedClaims, newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork,
-} from './shared-memory.js';
+import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
+import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { randomFloat32 as random } from '../testing/index.js';
 
 /** golden-angle radial coordinates per frame (grid units) */
@@ -122,67 +115,6 @@ describe('centred ifft2 + root sum of squares of a window (invertcontrast\'s cro
         expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
       }
     }
-  });
-});
-
-describe('two-ended claims', () => {
-  it('hand out every item once, low end ascending, high end descending, and tell where they met', () => {
-    const claims = newTwoEndedClaims(7);
-    expect([claimLowCoil(claims), claimLowCoil(claims), claimHighCoil(claims), claimLowCoil(claims), claimHighCoil(claims), claimHighCoil(claims)]).toEqual([0, 1, 6, 2, 5, 4]);
-    expect(claimLowCoil(claims)).toBe(3);
-    expect(claimLowCoil(claims)).toBe(-1);
-    expect(claimHighCoil(claims)).toBe(-1);
-    expect(claimsMeet(claims)).toBe(4);
-    const big = newTwoEndedClaims(65535);
-    expect(claimHighCoil(big)).toBe(65534);
-    expect(claimLowCoil(big)).toBe(0);
-    expect(() => newTwoEndedClaims(65536)).toThrow(RangeError);
-  });
-});
-
-describe('centred ifft2 + root sum of squares of a window, coils claimed by the pool\'s thread and the caller', () => {
-  const [coils, ny, nx] = [12, 128, 256];
-  const window = { y0: 0, y1: ny, x0: 64, x1: 192 };
-  const scale = coils * ny * nx;
-  function kspace(): Float32Array {
-    const k = sharedFloat32(2 * coils * ny * nx);
-    k.set(random(k.length, 44));
-    return k;
-  }
-
-  it('a running sum of the low coils then the high coils kept apart gives the one-thread bits wherever they meet', async () => {
-    const fft = await getFftEngine();
-    const k = kspace();
-    const expected = centredIfft2RootSumOfSquaresCropped(fft, k, coils, ny, nx, scale, window);
-    const m = (window.y1 - window.y0) * (window.x1 - window.x0);
-    for (const meet of [0, 1, 5, coils]) {
-      const sums = new Float64Array(m);
-      for (let c = 0; c < meet; c++) centredIfft2WindowPowers(fft, k, c, c + 1, ny, nx, window, sums, 0, true);
-      const apart = new Float64Array(coils * m);
-      for (let c = coils - 1; c >= meet; c--) centredIfft2WindowPowers(fft, k, c, c + 1, ny, nx, window, apart);
-      const got = windowSumsImage(apart.subarray(meet * m), coils - meet, ny, nx, scale, window, undefined, sums, true);
-      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
-    }
-  });
-
-  it('gives the one-thread bits whether the caller helps at once, later or never; a scratch serves job after job', async () => {
-    const fft = await getFftEngine();
-    const k = kspace();
-    const expected = centredIfft2RootSumOfSquaresCropped(fft, k, coils, ny, nx, scale, window);
-    const pool = reconPoolBeside(2)!;
-    const scratch: CentredRssScratch = {};
-    for (const when of ['at once', 'later', 'never', 'at once'] as const) {
-      const job = startCentredIfft2RootSumOfSquaresClaimed(fft, pool, k, coils, ny, nx, scale, window, scratch);
-      if (when === 'at once') job.help();
-      if (when === 'later') {
-        await new Promise((r) => setTimeout(r, 5));
-        job.help();
-      }
-      const got = await job.image;
-      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
-    }
-    expect(() => startCentredIfft2RootSumOfSquaresClaimed(fft, reconPool(2)!, k, coils, ny, nx, scale, window, scratch)).toThrow(/one thread/);
-    expect(() => startCentredIfft2RootSumOfSquaresClaimed(fft, pool, k.slice(), coils, ny, nx, scale, window, scratch)).toThrow(/SharedArrayBuffer/);
   });
 });
 

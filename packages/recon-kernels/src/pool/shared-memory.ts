@@ -78,25 +78,15 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  * only for items a pool thread is doing, and rethrows a pool failure then.
  */
 export async function runClaimedWork(claims: Int32Array, count: number, item: (i: number) => void, onPool: Promise<unknown>): Promise<void> {
-  const settled = onPool.then(() => undefined, () => undefined);
+  let poolError: unknown;
+  let poolDone = false;
+  const settled = onPool.then(() => { poolDone = true; }, (e: unknown) => { poolDone = true; poolError = e ?? new Error('pool step failed'); });
   try {
     takeClaimedWork(claims, count, item);
   } catch (e) {
     await settled; // the pool's threads may still write the step's arrays
     throw e;
   }
-  await waitClaimedWork(claims, count, onPool);
-}
-
-/**
- * Waits, taking no item on this thread, until every item is finished (by the pool's tasks over
- * the claims, `onPool`, or by this thread in between: `takeClaimedWork`); rethrows a pool
- * failure, and fails when the pool is done with items still unfinished.
- */
-export async function waitClaimedWork(claims: Int32Array, count: number, onPool: Promise<unknown>): Promise<void> {
-  let poolError: unknown;
-  let poolDone = false;
-  const settled = onPool.then(() => { poolDone = true; }, (e: unknown) => { poolDone = true; poolError = e ?? new Error('pool step failed'); });
   for (;;) {
     const done = Atomics.load(claims, 1);
     if (done >= count) return;
@@ -113,42 +103,4 @@ export function takeClaimedWork(claims: Int32Array, count: number, item: (i: num
     item(i);
     finishWork(claims);
   }
-}
-
-/**
- * Items handed out from both ends: [0] packs the next low item (low 16 bits) and the end of the
- * unclaimed range (high 16 bits), [1] the items finished. One thread takes items in increasing
- * order from the low end (so it can add them up in order as it goes), another from the high end;
- * where they meet is `claimsMeet`. At most 65535 items.
- */
-export function newTwoEndedClaims(count: number): Int32Array {
-  if (!(Number.isInteger(count) && count >= 0 && count <= 0xffff)) throw new RangeError(`two-ended claims: ${count} items (at most 65535)`);
-  const claims = new Int32Array(new SharedArrayBuffer(8));
-  claims[0] = count << 16;
-  return claims;
-}
-
-function claimEnd(claims: Int32Array, low: boolean): number {
-  for (;;) {
-    const v = Atomics.load(claims, 0);
-    const lo = v & 0xffff, hi = v >>> 16;
-    if (lo >= hi) return -1;
-    const next = low ? (hi << 16) | (lo + 1) : ((hi - 1) << 16) | lo;
-    if (Atomics.compareExchange(claims, 0, v, next) === v) return low ? lo : hi - 1;
-  }
-}
-
-/** The next item from the low end of two-ended claims, or -1 when none is left. */
-export function claimLowCoil(claims: Int32Array): number {
-  return claimEnd(claims, true);
-}
-
-/** The next item from the high end of two-ended claims, or -1 when none is left. */
-export function claimHighCoil(claims: Int32Array): number {
-  return claimEnd(claims, false);
-}
-
-/** Once every item is claimed: the first item taken from the high end (items below it came from the low end). */
-export function claimsMeet(claims: Int32Array): number {
-  return Atomics.load(claims, 0) & 0xffff;
 }

@@ -6,9 +6,8 @@
  */
 import { getFftEngine } from '../fft/engine.js';
 import {
-  centredFftn, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, centredIfft2RootSumOfSquaresCropped, centredIfft2WindowPowers, type CentredFftScale, type CropWindow,
+  centredFftn, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, centredIfft2RootSumOfSquaresCropped, type CentredFftScale, type CropWindow,
 } from '../centred-fft/centred-fft.js';
-import { claimLowCoil, finishWork } from './shared-memory.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
@@ -66,34 +65,6 @@ export interface CentredRssTask {
   nx: number;
   scale: number;
   window?: CropWindow;
-}
-
-/**
- * A window's root sum of squares of one [coils][ny][nx] k-space, coil by coil from the low end of
- * two-ended claims (`claimLowCoil`), each coil's window powers added to the running `sums` in
- * coil order; the caller may take coils from the high end meanwhile (startCentredIfft2RootSumOfSquaresClaimed).
- */
-export interface CentredWindowSumsTask {
-  kind: 'centred-window-sums';
-  kspace: Float32Array;
-  /** [window pixels] float64, zero at the start */
-  sums: Float64Array;
-  /** two-ended claims (newTwoEndedClaims) */
-  claims: Int32Array;
-  coils: number;
-  ny: number;
-  nx: number;
-  window: CropWindow;
-}
-
-/** Runs a window-sums task (in a worker): coils claimed from the low end and added in order until none is left. */
-export async function runCentredWindowSumsTask(task: CentredWindowSumsTask): Promise<void> {
-  const engine = await getFftEngine();
-  const { kspace, ny, nx, window, sums, claims } = task;
-  for (let c = claimLowCoil(claims); c >= 0; c = claimLowCoil(claims)) {
-    centredIfft2WindowPowers(engine, kspace, c, c + 1, ny, nx, window, sums, 0, true);
-    finishWork(claims);
-  }
 }
 
 /** The float64 sums of this worker's root-sum-of-squares tasks, kept from task to task. */

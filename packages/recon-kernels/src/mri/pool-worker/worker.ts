@@ -8,8 +8,7 @@
  */
 import { getFftEngine } from '../../fft/engine.js';
 import {
-  runCentredFftTask, runCentredPointPowersTask, runCentredPowerTask, runCentredRssTask, runCentredWindowSumsTask, runNufftTask, type CentredFftTask, type CentredPointPowersTask, type CentredPowerTask,
-  type CentredWindowSumsTask,
+  runCentredFftTask, runCentredPointPowersTask, runCentredPowerTask, runCentredRssTask, runNufftTask, type CentredFftTask, type CentredPointPowersTask, type CentredPowerTask,
   type CentredRssTask, type NufftTask,
 } from '../../pool/tasks.js';
 import { runSenseTask, runSenseTvSolveTask, type SenseTask, type SenseTvSolveTask } from '../sense/parallel-sense.js';
@@ -22,7 +21,7 @@ import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vec
 import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
 export default async function run(
-  task: NufftTask | CentredPowerTask | CentredRssTask | CentredWindowSumsTask | CentredPointPowersTask | CentredFftTask | SenseTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
+  task: NufftTask | CentredPowerTask | CentredRssTask | CentredPointPowersTask | CentredFftTask | SenseTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
 ): Promise<void> {
   switch (task.kind) {
     case 'centred-power':
@@ -31,8 +30,6 @@ export default async function run(
       return runCentredFftTask(task);
     case 'centred-rss':
       return runCentredRssTask(task);
-    case 'centred-window-sums':
-      return runCentredWindowSumsTask(task);
     case 'centred-point-powers':
       runCentredPointPowersTask(task);
       return;
