@@ -93,6 +93,17 @@ describe('float64 pixels of the centred 2-D inverse FFT + root sum of squares', 
       expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 5, 1, 2)).toBe(got[2]);
     });
   }
+  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64]]) {
+    it(`one column, or an odd count of them (rows two at a time), gives the direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
+      const x = random(2 * b * ny * nx, 5 * ny + nx);
+      for (const points of [[[ny >> 1, nx >> 1]], [[0, 1], [ny - 1, 1]], [[1, 0], [2, 3], [ny - 1, nx - 1]]] as [number, number][][]) {
+        const got = centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 3, points);
+        const expected = points.map(([py, px]) => direct(x, b, ny, nx, 3, py, px));
+        expect(new Float64Array(got)).toEqual(new Float64Array(expected));
+        got.forEach((v, i) => expect(Object.is(v, expected[i])).toBe(true));
+      }
+    });
+  }
 });
 
 describe('centred 2-D inverse FFT, in-heap column pass', () => {

@@ -403,14 +403,44 @@ export function centredIfft2RootSumOfSquaresAt(
 /**
  * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
  * tables cu, su), in float64 into re[v], im[v]. u in [0, nx2) reads stored column u - nx2 + nx,
- * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it.
+ * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it. Two
+ * rows per pass (four independent sums in flight, the tables read once for both; about 1.5x
+ * faster), each row's sums in the same order as alone, so the same bits.
  */
 function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
-  for (let v = 0; v < ny; v++) {
+  const tail = 2 * (nx - nx2);
+  let v = 0;
+  for (; v + 1 < ny; v += 2) {
+    const rowA = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+    const rowB = 2 * ((c * ny + ((v + 1 - ny2 + ny) % ny)) * nx);
+    let ar = 0, ai = 0, br = 0, bi = 0;
+    for (let u = 0, sa = rowA + tail, sb = rowB + tail; u < nx2; u++, sa += 2, sb += 2) {
+      const cv = cu[u], sv = su[u];
+      const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
+      ar += kr * cv - ki * sv;
+      ai += kr * sv + ki * cv;
+      br += lr * cv - li * sv;
+      bi += lr * sv + li * cv;
+    }
+    for (let u = nx2, sa = rowA, sb = rowB; u < nx; u++, sa += 2, sb += 2) {
+      const cv = cu[u], sv = su[u];
+      const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
+      ar += kr * cv - ki * sv;
+      ai += kr * sv + ki * cv;
+      br += lr * cv - li * sv;
+      bi += lr * sv + li * cv;
+    }
+    re[v] = ar;
+    im[v] = ai;
+    re[v + 1] = br;
+    im[v + 1] = bi;
+  }
+  if (v < ny) {
+    // odd ny: the last row alone
     const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     let rr = 0, ri = 0;
-    let s = row + 2 * (nx - nx2);
+    let s = row + tail;
     for (let u = 0; u < nx2; u++, s += 2) {
       const kr = kspace[s], ki = kspace[s + 1];
       rr += kr * cu[u] - ki * su[u];
