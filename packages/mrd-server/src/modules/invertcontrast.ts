@@ -10,9 +10,9 @@
  * phase] by encode step (only its header is kept, so the connection may reuse the readout's
  * memory: `borrowPayloads`); then the k-space is centred-2-D-inverse-FFT'd (scaled by
  * prod(shape) as the reference), root-sum-of-squares combined, cropped (readout then phase
- * oversampling; only the kept window is transformed along y and combined unless the debug dump
- * wants the whole images), and each phase becomes an image whose header comes from the readout nearest
- * the k-space centre. With mrd-server --threads n > 1 and a group of at least half a million
+ * oversampling; only the kept window is transformed along y and combined unless the debug
+ * dump wants the whole images), and each phase becomes an image whose header comes from the
+ * readout nearest the k-space centre. With mrd-server --threads n > 1 and a group of at least half a million
  * samples, the k-space lives in shared memory and the transforms (and the exact maximum's
  * direct sums) run on the numerics' worker pool of n - 1 threads (split over coils when more
  * than one; the same image bits); the session thread meanwhile places the next group into a
@@ -316,8 +316,8 @@ async function processRaw(ctx: Context): Promise<Image[]> {
       : centredIfft2RootSumOfSquaresCropped(fft, plane, k.channels, ny, nx, scale, window, undefined, acc));
   }
   const cy = y1 - y0, cx = x1 - x0;
+  logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
   if (ctx.debug.enabled) {
-    logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
     ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);
     planes = planes.map((pl) => cropCentre(pl, ny, nx, ry, rx).data);
   }
