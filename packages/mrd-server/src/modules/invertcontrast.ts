@@ -10,8 +10,9 @@
  * phase] by encode step (only its header is kept, so the connection may reuse the readout's
  * memory: `borrowPayloads`); then the k-space is centred-2-D-inverse-FFT'd (scaled by
  * prod(shape) as the reference), root-sum-of-squares combined, cropped (readout then phase
- * oversampling), and each phase becomes an image whose header comes from the readout nearest
- * the k-space centre. With mrd-server --threads n > 1 and a group of at least half a million
+ * oversampling; only the kept window is transformed along y and combined unless the debug
+ * dump wants the whole images), and each phase becomes an image whose header comes from the
+ * readout nearest the k-space centre. With mrd-server --threads n > 1 and a group of at least half a million
  * samples, the k-space lives in shared memory and the transforms (and the exact maximum's
  * direct sums) run on the numerics' worker pool of n - 1 threads (split over coils when more
  * than one; the same image bits); the session thread meanwhile places the next group into a
@@ -35,7 +36,7 @@ import {
 } from '@mrd-tools/recon-api';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { DEFAULT_BITS_STORED, centredCropRange, cropCentre, maxValueForBitsStored, medianFilter, normaliseToInt16 } from '@mrd-tools/recon-kernels/image';
-import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints } from '@mrd-tools/recon-kernels/centred-fft';
+import { centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '@mrd-tools/recon-kernels/centred-fft';
 import {
   CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel, reconPoolBeside,
   type CentredRssScratch, type ReconPool,
@@ -300,26 +301,26 @@ async function processRaw(ctx: Context): Promise<Image[]> {
   const scale = k.channels * ny * nx * k.phases; // data *= np.prod(data.shape)
   const planeLen = 2 * k.channels * ny * nx;
   const acc = new Float64Array(ny * nx);
+  // the crop of the oversampling (readout, then phase): [y0, y1) x [x0, x1) of each image
+  const rx = enc.reconSpace.matrixSize.x, ry = enc.reconSpace.matrixSize.y;
+  const [y0, y1] = ry !== 0 ? centredCropRange(ny, ry) : [0, ny];
+  const [x0, x1] = rx !== 0 ? centredCropRange(nx, rx) : [0, nx];
+  // Without the debug dump of the whole images, only the window is transformed and combined
+  // (the same bits as cropping the whole image: about half the column transforms are saved).
+  const window = ctx.debug.enabled ? { y0: 0, y1: ny, x0: 0, x1: nx } : { y0, y1, x0, x1 };
   let planes: Float32Array[] = [];
   for (let p = 0; p < k.phases; p++) {
     const plane = k.data.subarray(p * planeLen, (p + 1) * planeLen);
     planes.push(pool
-      ? await centredIfft2RootSumOfSquaresParallel(fft, pool, plane, k.channels, ny, nx, scale, rssScratch)
-      : centredIfft2RootSumOfSquares(fft, plane, k.channels, ny, nx, scale, undefined, acc));
+      ? await centredIfft2RootSumOfSquaresParallel(fft, pool, plane, k.channels, ny, nx, scale, rssScratch, window)
+      : centredIfft2RootSumOfSquaresCropped(fft, plane, k.channels, ny, nx, scale, window, undefined, acc));
   }
+  const cy = y1 - y0, cx = x1 - x0;
   logger.debug(`Image data is size (${ny}, ${nx}, ${k.phases})`);
-  ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);
-
-  const rx = enc.reconSpace.matrixSize.x, ry = enc.reconSpace.matrixSize.y;
-  const [y0] = ry !== 0 ? centredCropRange(ny, ry) : [0];
-  const [x0] = rx !== 0 ? centredCropRange(nx, rx) : [0];
-  let cy = ny, cx = nx;
-  planes = planes.map((pl) => {
-    const c = cropCentre(pl, ny, nx, ry, rx);
-    cy = c.ny;
-    cx = c.nx;
-    return c.data;
-  });
+  if (ctx.debug.enabled) {
+    ctx.debug.save('img.npy', () => stackLast(planes, ny, nx), [ny, nx, k.phases]);
+    planes = planes.map((pl) => cropCentre(pl, ny, nx, ry, rx).data);
+  }
   await refineMaximum(planes, cy, cx, (p, points) => {
     const plane = k.data.subarray(p * planeLen, (p + 1) * planeLen);
     const at = points.map(([y, x]): [number, number] => [y + y0, x + x0]);

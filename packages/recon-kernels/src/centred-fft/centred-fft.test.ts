@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/engine.js';
-import { centredFftn, centredIfft2, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints, fftshift, ifftshift } from './centred-fft.js';
+import {
+  addPowerPlanes, centredFftn, centredIfft2, centredIfft2PowerPlanes, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints,
+  centredIfft2RootSumOfSquaresCropped, fftshift, ifftshift, rootSumOfSquaresFromSums, type CropWindow,
+} from './centred-fft.js';
+import { cropCentre } from '../image/crop.js';
 
 function random(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
@@ -89,6 +93,17 @@ describe('float64 pixels of the centred 2-D inverse FFT + root sum of squares', 
       expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 5, 1, 2)).toBe(got[2]);
     });
   }
+  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64]]) {
+    it(`one column, or an odd count of them (rows two at a time), gives the direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
+      const x = random(2 * b * ny * nx, 5 * ny + nx);
+      for (const points of [[[ny >> 1, nx >> 1]], [[0, 1], [ny - 1, 1]], [[1, 0], [2, 3], [ny - 1, nx - 1]]] as [number, number][][]) {
+        const got = centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 3, points);
+        const expected = points.map(([py, px]) => direct(x, b, ny, nx, 3, py, px));
+        expect(new Float64Array(got)).toEqual(new Float64Array(expected));
+        got.forEach((v, i) => expect(Object.is(v, expected[i])).toBe(true));
+      }
+    });
+  }
 });
 
 describe('centred 2-D inverse FFT, in-heap column pass', () => {
@@ -169,5 +184,53 @@ describe('centredFftn', () => {
       for (let i = 0; i < a.length; i++) { e0 += x[i] ** 2; e1 += a[i] ** 2; }
       expect(e1 / e0).toBeCloseTo(1, 5);
     }
+  });
+});
+
+/** The window of the whole [ny][nx] image, cropped as the reference recons crop (a copy). */
+function cropOf(image: Float32Array, ny: number, nx: number, w: CropWindow): Float32Array {
+  const out = new Float32Array((w.y1 - w.y0) * (w.x1 - w.x0));
+  for (let y = w.y0; y < w.y1; y++) out.set(image.subarray(y * nx + w.x0, y * nx + w.x1), (y - w.y0) * (w.x1 - w.x0));
+  return out;
+}
+
+describe('centred 2-D inverse FFT + root sum of squares of a window (the crop of the oversampling)', () => {
+  // columns: PFFFT (64, 128), the mixed-radix kernel (48: groups of four columns and a rest), odd
+  // lengths (Bluestein / shift copies); windows: the readout crop (wrapping ranges), odd offsets, rows too, everything
+  const cases: [number, number, number, CropWindow][] = [
+    [3, 64, 128, { y0: 0, y1: 64, x0: 32, x1: 96 }],
+    [2, 48, 96, { y0: 0, y1: 48, x0: 24, x1: 72 }],
+    [2, 48, 64, { y0: 5, y1: 40, x0: 3, x1: 30 }],
+    [2, 15, 21, { y0: 2, y1: 13, x0: 5, x1: 16 }],
+    [2, 16, 16, { y0: 0, y1: 16, x0: 9, x1: 10 }],
+    [2, 16, 32, { y0: 0, y1: 16, x0: 0, x1: 32 }],
+  ];
+  for (const [coils, ny, nx, w] of cases) {
+    it(`gives the bits of the whole image's crop: ${coils} x ${ny} x ${nx}, rows [${w.y0}, ${w.y1}) x columns [${w.x0}, ${w.x1})`, async () => {
+      const fft = await getFftEngine();
+      const k = random(2 * coils * ny * nx, 7 * ny + nx);
+      const scale = coils * ny * nx;
+      const expected = cropOf(centredIfft2RootSumOfSquares(fft, k, coils, ny, nx, scale), ny, nx, w);
+      const got = centredIfft2RootSumOfSquaresCropped(fft, k, coils, ny, nx, scale, w);
+      expect(got.length).toBe(expected.length);
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
+      // its scratch reused (stale sums from a bigger window must not leak in)
+      const acc = new Float64Array(ny * nx).fill(1e9);
+      expect(new Uint32Array(centredIfft2RootSumOfSquaresCropped(fft, k, coils, ny, nx, scale, w, undefined, acc).buffer)).toEqual(new Uint32Array(expected.buffer));
+      // the pool's share of it: power planes of the window, added in coil order, then the window's image
+      const power = new Float64Array(coils * ny * nx).fill(Number.NaN);
+      centredIfft2PowerPlanes(fft, k, 0, coils, ny, nx, power, 0, w);
+      const sums = new Float64Array(ny * nx);
+      addPowerPlanes(sums, power, coils, ny * nx, w, nx);
+      expect(new Uint32Array(rootSumOfSquaresFromSums(sums, ny, nx, scale, undefined, w).buffer)).toEqual(new Uint32Array(expected.buffer));
+      // the reference's crop (recon-kernels/image) is the same window
+      if (w.x0 > 0 && w.y0 === 0) expect(cropCentre(expected, w.y1 - w.y0, w.x1 - w.x0, 0, 0).data).toEqual(expected);
+    });
+  }
+  it('refuses a window outside the plane', async () => {
+    const fft = await getFftEngine();
+    const k = random(2 * 16 * 16, 3);
+    expect(() => centredIfft2RootSumOfSquaresCropped(fft, k, 1, 16, 16, 1, { y0: 0, y1: 16, x0: 4, x1: 17 })).toThrow(/window/);
+    expect(() => centredIfft2RootSumOfSquaresCropped(fft, k, 1, 16, 16, 1, { y0: 5, y1: 4, x0: 0, x1: 16 })).toThrow(/window/);
   });
 });

@@ -142,9 +142,14 @@ export type KspaceRows = (plane: number, y: number) => Float32Array;
  * reads and writes groups of neighbouring columns itself, no transposed copy in JS), plane by
  * plane, and
  * `consume(plane, ptr)` with each plane's result at heap byte address `ptr`, laid out [y][x]
- * (unshifted: the consumer folds the ifftshift into its read).
+ * (unshifted: the consumer folds the ifftshift into its read). With `columns` (unshifted column
+ * ranges [c0, c1)), only those columns get their column transforms (each the same values as in
+ * the whole transform); the others hold row-transform values the consumer must not read.
  */
-function ifft2Planes(engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void): void {
+function ifft2Planes(
+  engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void,
+  columns: readonly (readonly [number, number])[] | null = null,
+): void {
   const total = batch * ny * nx;
   const rowOf: KspaceRows = typeof data === 'function' ? data : (c, y) => data.subarray(2 * (c * ny + y) * nx, 2 * (c * ny + y + 1) * nx);
   if (typeof data !== 'function' && data.length < 2 * total) throw new Error(`centred ifft2: ${data.length / 2} complex values, ${batch} x ${ny} x ${nx} needed`);
@@ -167,7 +172,8 @@ function ifft2Planes(engine: FftEngine, data: Float32Array | KspaceRows, batch: 
       h.set(row.subarray(0, tail), d + 2 * nx2);
     }
     engine.transformLinesInHeap(A.ptr, ny, nx, true);
-    engine.transformAxisInHeap(A.ptr, [ny, nx], 0, true);
+    if (columns === null) engine.transformAxisInHeap(A.ptr, [ny, nx], 0, true);
+    else for (const [c0, c1] of columns) engine.transformColumnsInHeap(A.ptr, ny, nx, true, c0, c1);
     consume(c, A.ptr);
   }
 }
@@ -228,16 +234,88 @@ export function centredIfft2RootSumOfSquares(
   return rootSumOfSquaresImage(acc, ny, nx, scale, out);
 }
 
-/** acc [y][x] (unshifted sums of squares) -> f * sqrt(acc), ifftshifted on both axes, into out. */
-function rootSumOfSquaresImage(acc: Float64Array, ny: number, nx: number, scale: number, out: Float32Array): Float32Array {
+/** acc [y][x] (unshifted sums of squares) -> f * sqrt(acc), ifftshifted on both axes, into out (the window's pixels only, [y1 - y0][x1 - x0]). */
+function rootSumOfSquaresImage(acc: Float64Array, ny: number, nx: number, scale: number, out: Float32Array, window: CropWindow = fullWindow(ny, nx)): Float32Array {
   const f = Math.abs(scale / (ny * nx));
   const sx = ifftshiftTable(nx), sy = ifftshiftTable(ny);
-  for (let y = 0; y < ny; y++) {
+  const { y0, y1, x0, x1 } = window;
+  const w = x1 - x0;
+  for (let y = y0; y < y1; y++) {
     const src = sy[y] * nx;
-    const row = y * nx;
-    for (let x = 0; x < nx; x++) out[row + x] = f * Math.sqrt(acc[src + sx[x]]);
+    const row = (y - y0) * w - x0;
+    for (let x = x0; x < x1; x++) out[row + x] = f * Math.sqrt(acc[src + sx[x]]);
   }
   return out;
+}
+
+/**
+ * A window of the centred image: rows [y0, y1) and columns [x0, x1) (the reference recons' crop
+ * of the oversampling, recon-kernels/image `centredCropRange`).
+ */
+export interface CropWindow {
+  y0: number;
+  y1: number;
+  x0: number;
+  x1: number;
+}
+
+function fullWindow(ny: number, nx: number): CropWindow {
+  return { y0: 0, y1: ny, x0: 0, x1: nx };
+}
+
+function checkWindow(w: CropWindow, ny: number, nx: number): void {
+  const ok = (a: number, b: number, n: number): boolean => Number.isInteger(a) && Number.isInteger(b) && a >= 0 && a <= b && b <= n;
+  if (!ok(w.y0, w.y1, ny) || !ok(w.x0, w.x1, nx)) throw new Error(`centred ifft2: window rows [${w.y0}, ${w.y1}) x columns [${w.x0}, ${w.x1}) outside ${ny} x ${nx}`);
+}
+
+/**
+ * Where output indices [o0, o1) of an ifftshifted axis of length n come from in the unshifted
+ * transform: one or two ranges [start, end) (ifftshift's out[j] = in[(j + floor(n / 2)) % n]).
+ */
+function unshiftedRanges(n: number, o0: number, o1: number): [number, number][] {
+  if (o1 <= o0) return [];
+  if (o1 - o0 === n) return [[0, n]];
+  const a = (o0 + Math.floor(n / 2)) % n, len = o1 - o0;
+  return a + len <= n ? [[a, a + len]] : [[a, n], [0, a + len - n]];
+}
+
+/** True when the window is the whole ny x nx plane. */
+function isFull(w: CropWindow, ny: number, nx: number): boolean {
+  return w.y0 === 0 && w.y1 === ny && w.x0 === 0 && w.x1 === nx;
+}
+
+/**
+ * `centredIfft2RootSumOfSquares` cropped to `window` ([y1 - y0][x1 - x0] float32, the same bits
+ * as cropping the whole image), with the column transforms and the sums of the window's columns
+ * only: for the reference's crop of the readout oversampling (half the columns) about half the
+ * column transforms are saved. `accumulator` (at least ny * nx) is scratch.
+ */
+export function centredIfft2RootSumOfSquaresCropped(
+  engine: FftEngine, kspace: Float32Array | KspaceRows, coils: number, ny: number, nx: number, scale: number, window: CropWindow,
+  out?: Float32Array, accumulator: Float64Array = new Float64Array(ny * nx),
+): Float32Array {
+  checkWindow(window, ny, nx);
+  const image = out ?? new Float32Array((window.y1 - window.y0) * (window.x1 - window.x0));
+  if (isFull(window, ny, nx)) return centredIfft2RootSumOfSquares(engine, kspace, coils, ny, nx, scale, image, accumulator);
+  const acc = accumulator;
+  const rows = unshiftedRanges(ny, window.y0, window.y1), cols = unshiftedRanges(nx, window.x0, window.x1);
+  for (const [r0, r1] of rows) for (let y = r0; y < r1; y++) for (const [c0, c1] of cols) acc.fill(0, y * nx + c0, y * nx + c1);
+  ifft2Planes(engine, kspace, coils, ny, nx, (_c, ptr) => {
+    const h = engine.heapF32();
+    const b = ptr >> 2;
+    for (const [r0, r1] of rows) {
+      for (let y = r0; y < r1; y++) {
+        for (const [c0, c1] of cols) {
+          let p = b + 2 * (y * nx + c0);
+          for (let i = y * nx + c0, e = y * nx + c1; i < e; i++, p += 2) {
+            const re = h[p], im = h[p + 1];
+            acc[i] += re * re + im * im;
+          }
+        }
+      }
+    }
+  }, cols);
+  return rootSumOfSquaresImage(acc, ny, nx, scale, image, window);
 }
 
 /**
@@ -247,30 +325,66 @@ function rootSumOfSquaresImage(acc: Float64Array, ny: number, nx: number, scale:
  * accumulator in coil order (`addPowerPlanes`) then gives the same float64 sums, so the same
  * image bits, as the one-pass function.
  */
-export function centredIfft2PowerPlanes(engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, power: Float64Array, p0 = 0): void {
+export function centredIfft2PowerPlanes(
+  engine: FftEngine, kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, power: Float64Array, p0 = 0, window?: CropWindow,
+): void {
   const n = ny * nx;
+  const cropped = window !== undefined && !isFull(window, ny, nx);
+  if (window !== undefined) checkWindow(window, ny, nx);
+  const rows = cropped ? unshiftedRanges(ny, window.y0, window.y1) : [[0, ny] as [number, number]];
+  const cols = cropped ? unshiftedRanges(nx, window.x0, window.x1) : [[0, nx] as [number, number]];
   ifft2Planes(engine, kspace.subarray(2 * c0 * n, 2 * c1 * n), c1 - c0, ny, nx, (c, ptr) => {
     const h = engine.heapF32();
-    let p = ptr >> 2;
+    const b = ptr >> 2;
     const o = (c0 + c - p0) * n;
-    for (let i = 0; i < n; i++, p += 2) {
-      const re = h[p], im = h[p + 1];
-      power[o + i] = re * re + im * im;
+    for (const [r0, r1] of rows) {
+      for (const [x0, x1] of cols) {
+        for (let y = r0; y < r1; y++) {
+          let p = b + 2 * (y * nx + x0);
+          for (let i = y * nx + x0, e = y * nx + x1; i < e; i++, p += 2) {
+            const re = h[p], im = h[p + 1];
+            power[o + i] = re * re + im * im;
+          }
+        }
+      }
     }
-  });
+  }, cropped ? cols : null);
 }
 
-/** acc[i] += power planes 0..planes-1, in order (acc: [ny][nx] float64). */
-export function addPowerPlanes(acc: Float64Array, power: Float64Array, planes: number, n: number): void {
+/**
+ * acc[i] += power planes 0..planes-1, in order (acc: [ny][nx] float64); with `window` (and the
+ * row length nx), only the unshifted pixels of that window of the centred image.
+ */
+export function addPowerPlanes(acc: Float64Array, power: Float64Array, planes: number, n: number, window?: CropWindow, nx = n): void {
+  if (window === undefined || isFull(window, n / nx, nx)) {
+    for (let c = 0; c < planes; c++) {
+      const o = c * n;
+      for (let i = 0; i < n; i++) acc[i] += power[o + i];
+    }
+    return;
+  }
+  const ny = n / nx;
+  checkWindow(window, ny, nx);
+  const rows = unshiftedRanges(ny, window.y0, window.y1), cols = unshiftedRanges(nx, window.x0, window.x1);
   for (let c = 0; c < planes; c++) {
     const o = c * n;
-    for (let i = 0; i < n; i++) acc[i] += power[o + i];
+    for (const [r0, r1] of rows) {
+      for (let y = r0; y < r1; y++) {
+        for (const [x0, x1] of cols) for (let i = y * nx + x0, e = y * nx + x1; i < e; i++) acc[i] += power[o + i];
+      }
+    }
   }
 }
 
-/** The image of summed power planes: scale / (ny nx) * sqrt(acc), ifftshifted, into `out`. */
-export function rootSumOfSquaresFromSums(acc: Float64Array, ny: number, nx: number, scale = 1, out: Float32Array = new Float32Array(ny * nx)): Float32Array {
-  return rootSumOfSquaresImage(acc, ny, nx, scale, out);
+/**
+ * The image of summed power planes: scale / (ny nx) * sqrt(acc), ifftshifted, into `out`; with
+ * `window`, that window of it only ([y1 - y0][x1 - x0]).
+ */
+export function rootSumOfSquaresFromSums(
+  acc: Float64Array, ny: number, nx: number, scale = 1, out?: Float32Array, window: CropWindow = fullWindow(ny, nx),
+): Float32Array {
+  checkWindow(window, ny, nx);
+  return rootSumOfSquaresImage(acc, ny, nx, scale, out ?? new Float32Array((window.y1 - window.y0) * (window.x1 - window.x0)), window);
 }
 
 /**
@@ -289,14 +403,44 @@ export function centredIfft2RootSumOfSquaresAt(
 /**
  * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
  * tables cu, su), in float64 into re[v], im[v]. u in [0, nx2) reads stored column u - nx2 + nx,
- * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it.
+ * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it. Two
+ * rows per pass (four independent sums in flight, the tables read once for both; about 1.5x
+ * faster), each row's sums in the same order as alone, so the same bits.
  */
 function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
-  for (let v = 0; v < ny; v++) {
+  const tail = 2 * (nx - nx2);
+  let v = 0;
+  for (; v + 1 < ny; v += 2) {
+    const rowA = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
+    const rowB = 2 * ((c * ny + ((v + 1 - ny2 + ny) % ny)) * nx);
+    let ar = 0, ai = 0, br = 0, bi = 0;
+    for (let u = 0, sa = rowA + tail, sb = rowB + tail; u < nx2; u++, sa += 2, sb += 2) {
+      const cv = cu[u], sv = su[u];
+      const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
+      ar += kr * cv - ki * sv;
+      ai += kr * sv + ki * cv;
+      br += lr * cv - li * sv;
+      bi += lr * sv + li * cv;
+    }
+    for (let u = nx2, sa = rowA, sb = rowB; u < nx; u++, sa += 2, sb += 2) {
+      const cv = cu[u], sv = su[u];
+      const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
+      ar += kr * cv - ki * sv;
+      ai += kr * sv + ki * cv;
+      br += lr * cv - li * sv;
+      bi += lr * sv + li * cv;
+    }
+    re[v] = ar;
+    im[v] = ai;
+    re[v + 1] = br;
+    im[v + 1] = bi;
+  }
+  if (v < ny) {
+    // odd ny: the last row alone
     const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     let rr = 0, ri = 0;
-    let s = row + 2 * (nx - nx2);
+    let s = row + tail;
     for (let u = 0; u < nx2; u++, s += 2) {
       const kr = kspace[s], ki = kspace[s + 1];
       rr += kr * cu[u] - ki * su[u];

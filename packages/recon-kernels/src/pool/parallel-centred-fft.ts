@@ -12,7 +12,8 @@
  */
 import type { FftEngine } from '../fft/engine.js';
 import {
-  addPowerPlanes, centredFftn, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, rootSumOfSquaresFromSums, rootSumOfSquaresOfPowers, type CentredFftScale,
+  addPowerPlanes, centredFftn, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped, rootSumOfSquaresFromSums, rootSumOfSquaresOfPowers,
+  type CentredFftScale, type CropWindow,
 } from '../centred-fft/centred-fft.js';
 import type { ReconPool } from './pool.js';
 import type { CentredRssTask } from './tasks.js';
@@ -61,15 +62,17 @@ export interface CentredRssScratch {
  * centredIfft2RootSumOfSquares(kspace [coils][ny][nx], scale) on the pool when there is one and
  * the data is big enough; `kspace` should live on a SharedArrayBuffer (else it is copied once).
  * `scratch` keeps the shared power planes for the next call. A pool of one thread (beside a
- * caller that keeps working: `reconPoolBeside`) runs the whole one-thread function there.
+ * caller that keeps working: `reconPoolBeside`) runs the whole one-thread function there. With
+ * `window`, that window of the image only ([y1 - y0][x1 - x0], centredIfft2RootSumOfSquaresCropped's bits).
  */
 export async function centredIfft2RootSumOfSquaresParallel(
   engine: FftEngine, pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale = 1,
-  scratch?: CentredRssScratch,
+  scratch?: CentredRssScratch, window: CropWindow = { y0: 0, y1: ny, x0: 0, x1: nx },
 ): Promise<Float32Array> {
   const n = ny * nx;
+  const outLength = (window.y1 - window.y0) * (window.x1 - window.x0);
   if (kspace.length < 2 * coils * n) throw new Error(`centred ifft2: ${kspace.length / 2} complex values, ${coils} x ${ny} x ${nx} needed`);
-  if (pool === null || coils < 2 || coils * n < CENTRED_RSS_POOL_MIN_SAMPLES) return centredIfft2RootSumOfSquares(engine, kspace, coils, ny, nx, scale);
+  if (pool === null || coils < 2 || coils * n < CENTRED_RSS_POOL_MIN_SAMPLES) return centredIfft2RootSumOfSquaresCropped(engine, kspace, coils, ny, nx, scale, window);
   let shared = kspace;
   if (!isShared(kspace)) {
     shared = new Float32Array(new SharedArrayBuffer(8 * coils * n));
@@ -77,8 +80,8 @@ export async function centredIfft2RootSumOfSquaresParallel(
   }
   if (pool.threads === 1) {
     // one thread beside the caller (a pipeline): the whole one-thread function there
-    const out = new Float32Array(new SharedArrayBuffer(4 * n));
-    const task: CentredRssTask = { kind: 'centred-rss', kspace: shared, out, coils, ny, nx, scale };
+    const out = new Float32Array(new SharedArrayBuffer(4 * outLength));
+    const task: CentredRssTask = { kind: 'centred-rss', kspace: shared, out, coils, ny, nx, scale, window };
     await pool.runAll([task]);
     return out.slice();
   }
@@ -93,10 +96,10 @@ export async function centredIfft2RootSumOfSquaresParallel(
   const acc = new Float64Array(n);
   for (let r0 = 0; r0 < coils; r0 += round) {
     const r1 = Math.min(coils, r0 + round);
-    await pool.runAll(splitRange(r1 - r0, pool.threads).map(([a, b]) => ({ kind: 'centred-power', kspace: shared, power, ny, nx, c0: r0 + a, c1: r0 + b, p0: r0 })));
-    addPowerPlanes(acc, power, r1 - r0, n);
+    await pool.runAll(splitRange(r1 - r0, pool.threads).map(([a, b]) => ({ kind: 'centred-power', kspace: shared, power, ny, nx, c0: r0 + a, c1: r0 + b, p0: r0, window })));
+    addPowerPlanes(acc, power, r1 - r0, n, window, nx);
   }
-  return rootSumOfSquaresFromSums(acc, ny, nx, scale);
+  return rootSumOfSquaresFromSums(acc, ny, nx, scale, undefined, window);
 }
 
 /**

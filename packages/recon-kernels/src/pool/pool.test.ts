@@ -4,7 +4,7 @@ import { Nufft } from '../nufft/index.js';
 import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
-import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints } from '../centred-fft/index.js';
+import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
 import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { randomFloat32 as random } from '../testing/index.js';
 
@@ -96,6 +96,25 @@ describe('centred ifft2 + root sum of squares (simplefft) on the pool, over coil
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), shared, coils, ny, nx, coils * ny * nx)).toEqual(expected);
     const small = k.subarray(0, 2 * 2 * 16 * 16);
     expect(await centredIfft2RootSumOfSquaresParallel(fft, reconPool(2), small, 2, 16, 16)).toEqual(centredIfft2RootSumOfSquares(fft, small, 2, 16, 16));
+  });
+});
+
+describe('centred ifft2 + root sum of squares of a window (invertcontrast\'s crop) on the pool', () => {
+  it('gives the single-thread window\'s bits with a pool beside the caller and with 2 and 3 threads', async () => {
+    const fft = await getFftEngine();
+    const [coils, ny, nx] = [9, 128, 512];
+    expect(coils * ny * nx).toBeGreaterThanOrEqual(CENTRED_RSS_POOL_MIN_SAMPLES);
+    const k = sharedFloat32(2 * coils * ny * nx);
+    k.set(random(k.length, 33));
+    const scale = coils * ny * nx;
+    for (const window of [{ y0: 0, y1: ny, x0: 128, x1: 384 }, { y0: 10, y1: 100, x0: 3, x1: 250 }]) {
+      const expected = centredIfft2RootSumOfSquaresCropped(fft, k, coils, ny, nx, scale, window);
+      expect(expected.length).toBe((window.y1 - window.y0) * (window.x1 - window.x0));
+      for (const pool of [reconPoolBeside(2), reconPool(2), reconPool(3)]) {
+        const got = await centredIfft2RootSumOfSquaresParallel(fft, pool, k, coils, ny, nx, scale, {}, window);
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
+      }
+    }
   });
 });
 

@@ -5,7 +5,9 @@
  * that range, with the same code, so results do not depend on the number of threads.
  */
 import { getFftEngine } from '../fft/engine.js';
-import { centredFftn, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, centredIfft2RootSumOfSquares, type CentredFftScale } from '../centred-fft/centred-fft.js';
+import {
+  centredFftn, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, centredIfft2RootSumOfSquaresCropped, type CentredFftScale, type CropWindow,
+} from '../centred-fft/centred-fft.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
@@ -41,14 +43,19 @@ export interface CentredPowerTask {
   c1: number;
   /** the coil of power's first plane */
   p0: number;
+  /** only this window of the centred image is needed (its pixels' powers are written, the others not) */
+  window?: CropWindow;
 }
 
 /** Runs a centred-FFT task with this thread's engine (in a worker). */
 export async function runCentredPowerTask(task: CentredPowerTask): Promise<void> {
-  centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power, task.p0);
+  centredIfft2PowerPlanes(await getFftEngine(), task.kspace, task.c0, task.c1, task.ny, task.nx, task.power, task.p0, task.window);
 }
 
-/** The whole centred 2-D inverse FFT + root sum of squares of one [coils][ny][nx] k-space into `out` [ny][nx] (a pool of one thread). */
+/**
+ * The whole centred 2-D inverse FFT + root sum of squares of one [coils][ny][nx] k-space into
+ * `out` (a pool of one thread): [ny][nx], or the `window` [y1 - y0][x1 - x0] when given.
+ */
 export interface CentredRssTask {
   kind: 'centred-rss';
   kspace: Float32Array;
@@ -57,6 +64,7 @@ export interface CentredRssTask {
   ny: number;
   nx: number;
   scale: number;
+  window?: CropWindow;
 }
 
 /** The float64 sums of this worker's root-sum-of-squares tasks, kept from task to task. */
@@ -66,7 +74,8 @@ let rssAccumulator = new Float64Array(0);
 export async function runCentredRssTask(task: CentredRssTask): Promise<void> {
   const n = task.ny * task.nx;
   if (rssAccumulator.length < n) rssAccumulator = new Float64Array(n);
-  centredIfft2RootSumOfSquares(await getFftEngine(), task.kspace, task.coils, task.ny, task.nx, task.scale, task.out, rssAccumulator);
+  const window = task.window ?? { y0: 0, y1: task.ny, x0: 0, x1: task.nx };
+  centredIfft2RootSumOfSquaresCropped(await getFftEngine(), task.kspace, task.coils, task.ny, task.nx, task.scale, window, task.out, rssAccumulator);
 }
 
 /**
