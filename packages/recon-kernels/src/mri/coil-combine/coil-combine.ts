@@ -205,8 +205,8 @@ export interface InatiOptions {
 
 /**
  * coils.calculate_csm_inati_iter for [coil][ny][nx] complex images: the coil maps (same layout)
- * and the combined image [ny][nx] complex. `pause`, when given, is called between the steps (every
- * pass over the coils, every coil of the smoothing): a background caller may block in it while a
+ * and the combined image [ny][nx] complex. `pause`, when given, is called between the steps (per
+ * coil of every pass and of the smoothing): a background caller may block in it while a
  * frame path needs the cores (PauseGate, ../../pool); the maps are the same bits either way.
  * With `scratch` the work arrays (and the returned maps and combined image) are the scratch's
  * (InatiScratch): the same values as without.
@@ -231,6 +231,7 @@ export function inatiCoilMaps(
   const dsum = new Float64Array(2 * ncoils);
   let meanAbs = 0;
   for (let c = 0; c < ncoils; c++) {
+    pause?.();
     let re = 0, imv = 0;
     for (let i = 0; i < np; i++) {
       const k = 2 * (c * np + i);
@@ -253,6 +254,7 @@ export function inatiCoilMaps(
   // R = sum_c conj(D_sum[c]) * im[c]
   const R = work('R', 2 * np, true);
   for (let c = 0; c < ncoils; c++) {
+    pause?.();
     const dr = dsum[2 * c], di = -dsum[2 * c + 1];
     for (let i = 0; i < np; i++) {
       const k = 2 * (c * np + i);
@@ -267,10 +269,13 @@ export function inatiCoilMaps(
     pause?.();
     if (thresh > 0) prevR.set(R);
     // coil_map = im * conj(R)
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
-      const k = 2 * (c * np + i), rr = R[2 * i], ri = -R[2 * i + 1];
-      coilMap[k] = im[k] * rr - im[k + 1] * ri;
-      coilMap[k + 1] = im[k] * ri + im[k + 1] * rr;
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) {
+        const k = 2 * (c * np + i), rr = R[2 * i], ri = -R[2 * i + 1];
+        coilMap[k] = im[k] * rr - im[k + 1] * ri;
+        coilMap[k + 1] = im[k] * ri + im[k + 1] * rr;
+      }
     }
     pause?.();
     // (coil_map is not read again: the smoothed maps are written over it)
@@ -282,21 +287,30 @@ export function inatiCoilMaps(
       for (let c = 0; c < ncoils; c++) { const k = 2 * (c * np + i); s += conv[k] * conv[k] + conv[k + 1] * conv[k + 1]; }
       inv[i] = 1 / (Math.sqrt(s) + eps);
     }
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) { const k = 2 * (c * np + i); conv[k] *= inv[i]; conv[k + 1] *= inv[i]; }
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) { const k = 2 * (c * np + i); conv[k] *= inv[i]; conv[k + 1] *= inv[i]; }
+    }
     pause?.();
     // R = sum_c im * conj(coil_map); D = coil_map * R; D_sum = sum over pixels of D, normalised
     R.fill(0);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
-      const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
-      R[2 * i] += im[k] * mr - im[k + 1] * mi;
-      R[2 * i + 1] += im[k] * mi + im[k + 1] * mr;
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) {
+        const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
+        R[2 * i] += im[k] * mr - im[k + 1] * mi;
+        R[2 * i + 1] += im[k] * mi + im[k + 1] * mr;
+      }
     }
     pause?.();
     dsum.fill(0);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
-      const k = 2 * (c * np + i), mr = coilMap[k], mi = coilMap[k + 1], rr = R[2 * i], ri = R[2 * i + 1];
-      dsum[2 * c] += mr * rr - mi * ri;
-      dsum[2 * c + 1] += mr * ri + mi * rr;
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) {
+        const k = 2 * (c * np + i), mr = coilMap[k], mi = coilMap[k + 1], rr = R[2 * i], ri = R[2 * i + 1];
+        dsum[2 * c] += mr * rr - mi * ri;
+        dsum[2 * c + 1] += mr * ri + mi * rr;
+      }
     }
     normalise(dsum);
     pause?.();

@@ -12,8 +12,8 @@
  * coilMapsPool is the estimate's own thread at a background priority: the estimate (and its
  * warm-up, ~1 s of CPU) then yields a core to the frame threads whenever they run, instead of
  * sharing it with them (a frame's half waited up to ~30 ms behind it on 2 cores). A PauseGate
- * (../../pool) given with the task goes further: the estimate stops at its next checkpoint (a
- * pass over the coils, ~1-3 ms of work) while the frame path holds the gate, and resumes when it
+ * (../../pool) given with the task goes further: the estimate stops at its next checkpoint (per
+ * coil of each pass, well under a millisecond of work once compiled) while the frame path holds the gate, and resumes when it
  * opens; only when the estimate runs changes, not its result.
  */
 import type { FftEngine } from '../../fft/engine.js';
