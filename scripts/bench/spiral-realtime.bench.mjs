@@ -21,7 +21,7 @@
 // p50/p99 of all later frames of the N sessions.
 // --per-frame: for every paced adaptive session on the worker pool, each later frame over the
 // 14 ms budget with what ran meanwhile (Linux: per thread of this process, CPU time / time
-// waiting for a core, from /proc/self/task/*/schedstat between the frame's last arm and its image;
+// waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image;
 // MAPS is the maps' thread (nice +10), main this one, the frame thread the other busy one, the
 // rest V8's own (compilation, GC); gc: this thread's collections) and when the maps arrived.
 // Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame]
@@ -124,13 +124,13 @@ async function run(extra, paced) {
           const due = start + j * TR;
           const wait = due - performance.now();
           if (wait > 1) await new Promise((r) => setTimeout(r, wait - 0.5));
+          if (perFrame) threadsAtLast = threadTimes(); // (before the arm is due: not on its latency)
           while (performance.now() < due) { /* sub-ms wait */ }
           arrival[j] = due;
         } else arrival[j] = performance.now();
         taken[j] = performance.now();
         last = j;
         cpuAtLast = cpuNow();
-        if (perFrame && paced) threadsAtLast = threadTimes();
         yield { type: 'acquisition', acquisition: acqs[j] };
       }
     },
