@@ -19,8 +19,14 @@
 // --repeat N: the paced adaptive sessions N times each, the two ways alternating (a load surge on
 // a shared machine then hits both); the side-by-side table gives the median first frame and the
 // p50/p99 of all later frames of the N sessions.
-// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// --per-frame: for every paced adaptive session on the worker pool, each later frame over the
+// 14 ms budget with what ran meanwhile (Linux: per thread of this process, CPU time / time
+// waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image;
+// MAPS is the maps' thread (nice +10), main this one, the frame thread the other busy one, the
+// rest V8's own (compilation, GC); gc: this thread's collections) and when the maps arrived.
+// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame]
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +81,23 @@ function configDir(extra) {
   return d;
 }
 
+const perFrame = process.argv.includes('--per-frame');
+/** Per thread of this process: ms on a CPU, ms waiting for one, nice value (Linux; else an empty map). */
+function threadTimes() {
+  const out = new Map();
+  if (!existsSync('/proc/self/task')) return out;
+  for (const t of readdirSync('/proc/self/task')) {
+    try {
+      const ss = readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ');
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      out.set(Number(t), { run: Number(ss[0]) / 1e6, wait: Number(ss[1]) / 1e6, nice: Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]) });
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+const gcs = [];
+if (perFrame) new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push({ start: e.startTime, dur: e.duration }); }).observe({ entryTypes: ['gc'] });
+
 /** Feeds the arms at TR pace (paced) or at once; returns per-frame latencies and per-arm lags. */
 async function run(extra, paced) {
   const arrival = new Float64Array(acqs.length);
@@ -83,6 +106,8 @@ async function run(extra, paced) {
   const cpuLat = [];
   let last = -1;
   let cpuAtLast = 0;
+  let threadsAtLast = null;
+  const breakdown = [];
   const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const start = performance.now() + 50;
   const conn = {
@@ -92,6 +117,7 @@ async function run(extra, paced) {
           const due = start + j * TR;
           const wait = due - performance.now();
           if (wait > 1) await new Promise((r) => setTimeout(r, wait - 0.5));
+          if (perFrame) threadsAtLast = threadTimes(); // (before the arm is due: not on its latency)
           while (performance.now() < due) { /* sub-ms wait */ }
           arrival[j] = due;
         } else arrival[j] = performance.now();
@@ -101,7 +127,21 @@ async function run(extra, paced) {
         yield { type: 'acquisition', acquisition: acqs[j] };
       }
     },
-    async sendImage() { lat.push(performance.now() - arrival[last]); cpuLat.push(cpuNow() - cpuAtLast); },
+    async sendImage() {
+      const now = performance.now();
+      lat.push(now - arrival[last]);
+      cpuLat.push(cpuNow() - cpuAtLast);
+      if (threadsAtLast !== null) {
+        const parts = [];
+        for (const [tid, v] of threadTimes()) {
+          const b = threadsAtLast.get(tid) ?? { run: 0, wait: 0 };
+          const run = v.run - b.run, wait = v.wait - b.wait;
+          if (run > 0.5 || wait > 0.5) parts.push(`${tid === process.pid ? 'main' : v.nice > 0 ? 'MAPS' : tid} ${run.toFixed(1)}/${wait.toFixed(1)}`);
+        }
+        const g = gcs.filter((x) => x.start + x.dur > arrival[last] && x.start < now).map((x) => `gc ${x.dur.toFixed(1)}`);
+        breakdown.push([...parts, ...g].join(', '));
+      }
+    },
     async sendLogging() {}, async sendText() {}, async sendClose() {}, async sendAcquisition() {}, async sendWaveform() {},
     async sendHeader() {}, async sendConfigFile() {}, async sendConfigText() {},
   };
@@ -113,7 +153,7 @@ async function run(extra, paced) {
   const total = performance.now() - t0;
   const cpu = cpuNow() - c0;
   const lags = Array.from(taken, (t, j) => t - arrival[j]);
-  return { lat, cpuLat, lags, total, cpu, mapsAtFrame };
+  return { lat, cpuLat, lags, total, cpu, mapsAtFrame, breakdown };
 }
 
 const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };
@@ -145,6 +185,14 @@ for (let r = 1; r < repeat; r++) {
   asyncRuns.push(await run(modes[2][1], true));
 }
 const median = (a) => q(a, 0.5);
+if (perFrame) {
+  console.log('per frame, adaptive with the maps on the worker pool: later frames over 14 ms (thread: ms on a CPU / ms waiting for one, between the last arm and the image)');
+  asyncRuns.forEach((x, i) => {
+    const over = x.lat.map((l, k) => [l, k]).filter(([l, k]) => k > 0 && l > 14);
+    console.log(`  session ${i + 1}: maps used from frame ${x.mapsAtFrame > x.lat.length ? 'never' : x.mapsAtFrame}; ${over.length} of ${x.lat.length - 1} later frames over 14 ms`);
+    for (const [l, k] of over) console.log(`    frame ${k + 1}: ${f1(l)} ms; ${x.breakdown[k] || '(no per-thread figures here)'}`);
+  });
+}
 const firsts = (runs) => runs.map((x) => x.lat[0]);
 const laters = (runs) => runs.flatMap((x) => x.lat.slice(1));
 const row = (label, a, b) => console.log(`    ${label.padEnd(28)} ${f1(b).padStart(8)} ms ${f1(a).padStart(8)} ms   ${(b / a).toFixed(2)} x`);

@@ -43,7 +43,10 @@
  * each slice), but on a worker thread of the session's own at a background priority (coilMapsPool:
  * it yields its core to the frame threads; started and warmed up on a dummy frame at the
  * first readout), while frames keep
- * being gridded and sent. Until they are there, a frame of that slice is combined by root sum of squares (magnitude images; the same
+ * being gridded and sent. While an arm is on the frame path (it completes a block or a frame, until
+ * the frame is sent) the session holds a PauseGate: the estimate and its warm-up wait at their next
+ * checkpoint, off the CPU, and run in the idle time between frames (released while a frame waits
+ * for the maps under max_frames_before_maps). Until they are there, a frame of that slice is combined by root sum of squares (magnitude images; the same
  * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
  * (the normalised coil sums Inati's iteration starts from), so the series keeps its data type.
  * The maps are taken up at a frame boundary and used by every later frame of the slice: those
@@ -73,7 +76,7 @@ import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
   coilMapsPool, coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
+import { PauseGate, ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEvenFast } from '@mrd-tools/recon-kernels/image';
@@ -152,6 +155,11 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   framePool?.start();
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool at a background priority
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? coilMapsPool() : null;
+  // held while an arm is on the frame path (it completes a block or a frame, until the frame is
+  // sent): the maps' estimate (and its warm-up) waits at its next checkpoint meanwhile, so that it
+  // takes no core from the frame threads; it runs in the idle time between frames
+  const mapsGate = pool !== null ? new PauseGate() : null;
+  let gateHeld = false;
   let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;
   if (rc.coil_combine === 'adaptive') {
@@ -183,7 +191,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
-        if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize).catch(() => undefined);
+        if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize, {}, mapsGate ?? undefined).catch(() => undefined);
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
         warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`));
@@ -196,6 +204,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       // samples after pre_discard, density compensated
       densityCompensatedArm(acq.data, head.number_of_samples, preDiscard, traj.w, ncoils, S, win!.armData);
       blockArms++;
+      if (mapsGate !== null && (blockArms === windowShift || (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame))) {
+        mapsGate.hold();
+        gateHeld = true;
+      }
       // gridded; when the block is complete, its image joins the sum
       await win!.addArm(armCounter * S, blockArms === windowShift);
       if (blockArms === windowShift) blockArms = 0;
@@ -225,7 +237,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           const bound = rc.max_frames_before_maps;
           if (pendingMaps.maps === undefined && pendingMaps.error === undefined && bound > 0 && framesWithoutMaps >= bound) {
             logger.warning(`Coil sensitivity maps not ready after ${framesWithoutMaps} frames: frame ${imgCounter} waits for them`);
+            if (gateHeld) mapsGate!.release(); // (the estimate would wait for this frame: a deadlock)
             await pendingMaps.done;
+            if (gateHeld) mapsGate!.hold();
           }
           if (pendingMaps.error !== undefined) throw new SimpleNufft1ArmError(`coil sensitivity maps on the worker thread failed: ${pendingMaps.error.message}`);
           if (pendingMaps.maps !== undefined) {
@@ -257,6 +271,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         const out: Image = { head: ih, attribute: serializeMeta(attrs), data: image.data };
         await connection.sendImage(out);
         options.onFrame?.(imgCounter, performance.now() - t0);
+        if (gateHeld) {
+          gateHeld = false;
+          mapsGate!.release();
+        }
         if (dispatchMaps && pool !== null) {
           // the frame goes to the maps' thread after it is sent (its copy is not on its latency); copied
           // here: the window's shared sum changes with the next step
@@ -265,7 +283,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           const job: NonNullable<typeof pendingMaps> = { generation: mapsGeneration, fromFrame: imgCounter, done: Promise.resolve(), sentAt: performance.now() };
           const copy = sharedFloat32(frame.length);
           copy.set(frame);
-          job.done = inatiCoilMapsOnPool(pool, copy, ncoils, msize, msize).then(
+          job.done = inatiCoilMapsOnPool(pool, copy, ncoils, msize, msize, {}, mapsGate ?? undefined).then(
             (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
             (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
           ); // (the pool's one thread runs it after the warm-up)
@@ -278,8 +296,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         repCounter++;
         imgCounter++;
       }
+      if (gateHeld) {
+        gateHeld = false;
+        mapsGate!.release();
+      }
     }
   } finally {
+    if (gateHeld) mapsGate!.release(); // an estimate still running finishes (awaited below)
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
     await pool?.close(); // a warm-up still running is dropped
     await warming;

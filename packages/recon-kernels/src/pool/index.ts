@@ -5,6 +5,7 @@ export {
 export {
   asShared, claimWork, finishWork, isShared, newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork, workFinished,
 } from './shared-memory.js';
+export { PauseGate, pauseCheckpoint, type PauseGateCells } from './pause-gate.js';
 export { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 export {
   CENTRED_FFT_POOL_MIN_SAMPLES, CENTRED_RSS_POOL_MIN_SAMPLES, centredFft2PlanesParallel, centredFft2UsesPool, centredIfft2RootSumOfSquaresParallel,

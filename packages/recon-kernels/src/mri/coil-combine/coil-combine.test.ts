@@ -3,9 +3,10 @@ import { getFftEngine } from '../../fft/index.js';
 import { getPriority } from 'node:os';
 import { backgroundNiceIncrement, closeReconPools, ReconPool, reconPool } from '../../pool/pool.js';
 import { coilMapsPool, inatiCoilMapsOnPool, warmInatiOnPool } from './parallel-inati.js';
+import { PauseGate } from '../../pool/pause-gate.js';
 import { heldPool } from '../../testing/index.js';
 import {
-  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, combineWithMapsRange, inatiCoilMaps, rootSumOfSquares, rootSumOfSquaresRange, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
+  coilSumWeights, combineWithCoilWeightsComplex, combineWithMaps, combineWithMapsComplex, combineWithMapsRange, inatiCoilMaps, InatiScratch, rootSumOfSquares, rootSumOfSquaresRange, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
 
 /** Synthetic coil images: a disc object times smooth complex Gaussian sensitivities. */
@@ -133,6 +134,58 @@ describe('coil combination', () => {
 
 describe('Inati maps on the worker pool', () => {
   afterAll(async () => { await closeReconPools(); });
+
+  it('with a pause checkpoint (a coil at a time in the smoothing) and work arrays reused between calls: the same maps and combined image, bit for bit', async () => {
+    const fft = await getFftEngine();
+    const n = 48, nc = 4;
+    const a = Float32Array.from(synthetic(nc, n).images);
+    const b = a.map((v, i) => v * (1 + 0.01 * Math.sin(i))); // another frame of the same size
+    const plainA = inatiCoilMaps(fft, a, nc, n, n), plainB = inatiCoilMaps(fft, b, nc, n, n);
+    let pauses = 0;
+    const scratch = new InatiScratch();
+    const same = (x: Float64Array, y: Float64Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+    for (const [img, plain] of [[a, plainA], [b, plainB], [a, plainA]] as const) {
+      const got = inatiCoilMaps(fft, img, nc, n, n, {}, () => { pauses++; }, scratch);
+      expect(same(got.maps, plain.maps)).toBe(true);
+      expect(same(got.combined, plain.combined)).toBe(true);
+    }
+    expect(pauses).toBeGreaterThan(3 * nc); // between the passes and per coil of every smoothing
+    // the scratch's arrays are reused: the second call's maps are the first call's array
+    expect(inatiCoilMaps(fft, b, nc, n, n, {}, undefined, scratch).maps).toBe(inatiCoilMaps(fft, a, nc, n, n, {}, undefined, scratch).maps);
+    // without a scratch each call returns its own arrays
+    expect(inatiCoilMaps(fft, a, nc, n, n).maps).not.toBe(inatiCoilMaps(fft, a, nc, n, n).maps);
+  });
+
+  it('an estimate given a PauseGate waits at its checkpoints while the gate is held (off the CPU), then gives the same maps', async () => {
+    // the bug: the estimate (and its warm-up) ran through the frames, taking a core from the frame threads
+    const fft = await getFftEngine();
+    const n = 48, nc = 4;
+    const images = Float32Array.from(synthetic(nc, n).images);
+    const { maps } = inatiCoilMaps(fft, images, nc, n, n);
+    const pool = coilMapsPool();
+    const gate = new PauseGate();
+    try {
+      gate.hold();
+      let settled = false;
+      const job = inatiCoilMapsOnPool(pool, images, nc, n, n, {}, gate).finally(() => { settled = true; });
+      // bounded wait for the worker to reach a checkpoint and block there
+      for (let i = 0; i < 3000 && gate.pauses === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(gate.pauses).toBe(1);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(settled).toBe(false); // still blocked
+      expect(gate.pauses).toBe(1);
+      gate.release();
+      const got = await job;
+      expect(Buffer.from(got.buffer).equals(Buffer.from(maps.buffer))).toBe(true);
+      // open gate: no pause; the warm-up takes the gate too
+      await warmInatiOnPool(pool, nc, n, n, {}, gate);
+      expect(Buffer.from((await inatiCoilMapsOnPool(pool, images, nc, n, n, {}, gate)).buffer).equals(Buffer.from(maps.buffer))).toBe(true);
+      expect(gate.pauses).toBe(1);
+    } finally {
+      if (gate.held) gate.release();
+      await pool.close();
+    }
+  });
 
   it('are the single-thread maps, bit for bit (the worker runs the same code on the shared images)', async () => {
     const fft = await getFftEngine();

@@ -71,22 +71,77 @@ function roll2(src: Float32Array, dst: Float32Array, planes: number, ny: number,
  * identity), so the smoothing is ifftn(ifftshift(window) * fftn(img)) without the four copies;
  * odd sizes take the shifted path literally.
  */
-export function smoothCoilImages(fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32): Float64Array {
-  if (ny % 2 !== 0 || nx % 2 !== 0) return smoothCoilImagesShifted(fft, img, ncoils, ny, nx, box);
-  const a = new Float32Array(img);
-  fft.fftn(a, [ncoils, ny, nx], [1, 2], false);
+export function smoothCoilImages(
+  fft: FftEngine, img: Float64Array, ncoils: number, ny: number, nx: number, box = 32, pause?: () => void, scratch?: InatiScratch, out?: Float64Array,
+): Float64Array {
+  if (ny % 2 !== 0 || nx % 2 !== 0) {
+    const r = smoothCoilImagesShifted(fft, img, ncoils, ny, nx, box);
+    if (out === undefined) return r;
+    out.set(r);
+    return out;
+  }
+  let a: Float32Array;
+  if (scratch !== undefined) {
+    a = scratch.f32('smooth', img.length);
+    a.set(img);
+  } else a = new Float32Array(img);
   const w = uncentredWindow(ny, nx, box);
   const np = ny * nx;
-  for (let c = 0; c < ncoils; c++) {
-    const o = 2 * c * np;
-    for (let i = 0; i < np; i++) {
-      const f = w[i];
-      a[o + 2 * i] *= f;
-      a[o + 2 * i + 1] *= f;
+  if (pause === undefined) {
+    fft.fftn(a, [ncoils, ny, nx], [1, 2], false);
+    for (let c = 0; c < ncoils; c++) windowPlane(a, 2 * c * np, w, np);
+    fft.fftn(a, [ncoils, ny, nx], [1, 2], true);
+  } else {
+    // a coil at a time, a checkpoint between (fftn transforms the planes independently: same values)
+    for (let c = 0; c < ncoils; c++) {
+      pause();
+      const plane = a.subarray(2 * c * np, 2 * (c + 1) * np);
+      fft.fftn(plane, [ny, nx], [0, 1], false);
+      windowPlane(plane, 0, w, np);
+      fft.fftn(plane, [ny, nx], [0, 1], true);
     }
   }
-  fft.fftn(a, [ncoils, ny, nx], [1, 2], true);
-  return new Float64Array(a);
+  if (out === undefined) return new Float64Array(a);
+  out.set(a);
+  return out;
+}
+
+/**
+ * Work arrays of inatiCoilMaps kept between calls (a background thread that estimates maps of
+ * the same size again allocates nothing: no garbage collection, whose concurrent marking would
+ * take cores from a frame path). The maps a call returns live here: valid until the next call.
+ */
+export class InatiScratch {
+  private readonly f64s = new Map<string, Float64Array>();
+  private readonly f32s = new Map<string, Float32Array>();
+
+  /** A Float64Array of `length` named `name` (its values are the last user's). */
+  f64(name: string, length: number): Float64Array {
+    let a = this.f64s.get(name);
+    if (a === undefined || a.length !== length) {
+      a = new Float64Array(length);
+      this.f64s.set(name, a);
+    }
+    return a;
+  }
+
+  /** A Float32Array of `length` named `name` (its values are the last user's). */
+  f32(name: string, length: number): Float32Array {
+    let a = this.f32s.get(name);
+    if (a === undefined || a.length !== length) {
+      a = new Float32Array(length);
+      this.f32s.set(name, a);
+    }
+    return a;
+  }
+}
+
+function windowPlane(a: Float32Array, o: number, w: Float32Array, np: number): void {
+  for (let i = 0; i < np; i++) {
+    const f = w[i];
+    a[o + 2 * i] *= f;
+    a[o + 2 * i + 1] *= f;
+  }
 }
 
 /** The centred Tukey box window (as applied to the centred spectrum) of smoothCoilImages. */
@@ -150,17 +205,33 @@ export interface InatiOptions {
 
 /**
  * coils.calculate_csm_inati_iter for [coil][ny][nx] complex images: the coil maps (same layout)
- * and the combined image [ny][nx] complex.
+ * and the combined image [ny][nx] complex. `pause`, when given, is called between the steps (per
+ * coil of every pass and of the smoothing): a background caller may block in it while a
+ * frame path needs the cores (PauseGate, ../../pool); the maps are the same bits either way.
+ * With `scratch` the work arrays (and the returned maps and combined image) are the scratch's
+ * (InatiScratch): the same values as without.
  */
-export function inatiCoilMaps(fft: FftEngine, images: ArrayLike<number>, ncoils: number, ny: number, nx: number, options: InatiOptions = {}): { maps: Float64Array; combined: Float64Array } {
+export function inatiCoilMaps(
+  fft: FftEngine, images: ArrayLike<number>, ncoils: number, ny: number, nx: number, options: InatiOptions = {}, pause?: () => void, scratch?: InatiScratch,
+): { maps: Float64Array; combined: Float64Array } {
   const smoothing = options.smoothing ?? 32, niter = options.iterations ?? 5, thresh = options.threshold ?? 1e-3;
   const np = ny * nx;
-  const im = Float64Array.from(images as ArrayLike<number>);
-  if (im.length !== 2 * ncoils * np) throw new Error(`Inati coil maps: ${im.length / 2} values for ${ncoils} coils x ${ny} x ${nx}`);
+  if (images.length !== 2 * ncoils * np) throw new Error(`Inati coil maps: ${images.length / 2} values for ${ncoils} coils x ${ny} x ${nx}`);
+  // a work array: the scratch's (zeroed when `zero`) or a new one
+  const work = (name: string, length: number, zero: boolean): Float64Array => {
+    if (scratch === undefined) return new Float64Array(length);
+    const a = scratch.f64(name, length);
+    if (zero) a.fill(0);
+    return a;
+  };
+  pause?.();
+  const im = work('im', images.length, false);
+  im.set(images);
   // D_sum = sum over pixels per coil, normalised
   const dsum = new Float64Array(2 * ncoils);
   let meanAbs = 0;
   for (let c = 0; c < ncoils; c++) {
+    pause?.();
     let re = 0, imv = 0;
     for (let i = 0; i < np; i++) {
       const k = 2 * (c * np + i);
@@ -178,10 +249,12 @@ export function inatiCoilMaps(fft: FftEngine, images: ArrayLike<number>, ncoils:
     for (let i = 0; i < v.length; i++) v[i] *= f;
   };
   normalise(dsum);
+  pause?.();
   const eps = 2.220446049250313e-16 * (meanAbs / (ncoils * np));
   // R = sum_c conj(D_sum[c]) * im[c]
-  let R: Float64Array = new Float64Array(2 * np);
+  const R = work('R', 2 * np, true);
   for (let c = 0; c < ncoils; c++) {
+    pause?.();
     const dr = dsum[2 * c], di = -dsum[2 * c + 1];
     for (let i = 0; i < np; i++) {
       const k = 2 * (c * np + i);
@@ -189,39 +262,58 @@ export function inatiCoilMaps(fft: FftEngine, images: ArrayLike<number>, ncoils:
       R[2 * i + 1] += dr * im[k + 1] + di * im[k];
     }
   }
-  let coilMap: Float64Array = new Float64Array(2 * ncoils * np);
+  const coilMap = work('coilMap', 2 * ncoils * np, true);
+  const prevR = thresh > 0 ? work('prevR', 2 * np, false) : R;
+  const inv = work('inv', np, false);
   for (let it = 0; it < niter; it++) {
-    const prevR = thresh > 0 ? R.slice() : R;
+    pause?.();
+    if (thresh > 0) prevR.set(R);
     // coil_map = im * conj(R)
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
-      const k = 2 * (c * np + i), rr = R[2 * i], ri = -R[2 * i + 1];
-      coilMap[k] = im[k] * rr - im[k + 1] * ri;
-      coilMap[k + 1] = im[k] * ri + im[k + 1] * rr;
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) {
+        const k = 2 * (c * np + i), rr = R[2 * i], ri = -R[2 * i + 1];
+        coilMap[k] = im[k] * rr - im[k + 1] * ri;
+        coilMap[k + 1] = im[k] * ri + im[k + 1] * rr;
+      }
     }
-    const conv = smoothCoilImages(fft, coilMap, ncoils, ny, nx, smoothing);
+    pause?.();
+    // (coil_map is not read again: the smoothed maps are written over it)
+    const conv = smoothCoilImages(fft, coilMap, ncoils, ny, nx, smoothing, pause, scratch, coilMap);
+    pause?.();
     // R = 1 / (sqrt(sum |conv|^2) + eps); coil_map = conv * R
-    const inv = new Float64Array(np);
     for (let i = 0; i < np; i++) {
       let s = 0;
       for (let c = 0; c < ncoils; c++) { const k = 2 * (c * np + i); s += conv[k] * conv[k] + conv[k + 1] * conv[k + 1]; }
       inv[i] = 1 / (Math.sqrt(s) + eps);
     }
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) { const k = 2 * (c * np + i); conv[k] *= inv[i]; conv[k + 1] *= inv[i]; }
-    coilMap = conv;
-    // R = sum_c im * conj(coil_map); D = coil_map * R; D_sum = sum over pixels of D, normalised
-    R = new Float64Array(2 * np);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
-      const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
-      R[2 * i] += im[k] * mr - im[k + 1] * mi;
-      R[2 * i + 1] += im[k] * mi + im[k + 1] * mr;
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) { const k = 2 * (c * np + i); conv[k] *= inv[i]; conv[k + 1] *= inv[i]; }
     }
+    pause?.();
+    // R = sum_c im * conj(coil_map); D = coil_map * R; D_sum = sum over pixels of D, normalised
+    R.fill(0);
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) {
+        const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
+        R[2 * i] += im[k] * mr - im[k + 1] * mi;
+        R[2 * i + 1] += im[k] * mi + im[k + 1] * mr;
+      }
+    }
+    pause?.();
     dsum.fill(0);
-    for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
-      const k = 2 * (c * np + i), mr = coilMap[k], mi = coilMap[k + 1], rr = R[2 * i], ri = R[2 * i + 1];
-      dsum[2 * c] += mr * rr - mi * ri;
-      dsum[2 * c + 1] += mr * ri + mi * rr;
+    for (let c = 0; c < ncoils; c++) {
+      pause?.();
+      for (let i = 0; i < np; i++) {
+        const k = 2 * (c * np + i), mr = coilMap[k], mi = coilMap[k + 1], rr = R[2 * i], ri = R[2 * i + 1];
+        dsum[2 * c] += mr * rr - mi * ri;
+        dsum[2 * c + 1] += mr * ri + mi * rr;
+      }
     }
     normalise(dsum);
+    pause?.();
     // imT = sum_c conj(D_sum[c]) * coil_map[c]; imT /= |imT| + eps; R *= imT; coil_map *= conj(imT)
     for (let i = 0; i < np; i++) {
       let tr = 0, ti = 0;
@@ -242,13 +334,15 @@ export function inatiCoilMaps(fft: FftEngine, images: ArrayLike<number>, ncoils:
         coilMap[k + 1] = mi * tr - mr * ti;
       }
     }
+    pause?.();
     if (thresh > 0) {
       let dn = 0, rn = 0;
       for (let i = 0; i < 2 * np; i++) { dn += (R[i] - prevR[i]) ** 2; rn += R[i] * R[i]; }
       if (Math.sqrt(dn) / Math.sqrt(rn) < thresh) break;
     }
   }
-  const combined = new Float64Array(2 * np);
+  pause?.();
+  const combined = work('combined', 2 * np, true);
   for (let c = 0; c < ncoils; c++) for (let i = 0; i < np; i++) {
     const k = 2 * (c * np + i), mr = coilMap[k], mi = -coilMap[k + 1];
     combined[2 * i] += im[k] * mr - im[k + 1] * mi;

@@ -2,7 +2,7 @@
 export {
   combineWithCoilWeightsComplex, coilSumWeights, combineWithMaps, combineWithMapsComplex, inatiCoilMaps, type InatiOptions, rootSumOfSquares,
   combineWithMapsRange, rootSumOfSquaresRange,
-  smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
+  InatiScratch, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
 export { coilMapsPool, inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
 export { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, runMagnitudeCombineTask } from './parallel-magnitude.js';
