@@ -197,7 +197,7 @@ function ifft2Planes(
  * operands of the first butterflies (a + b is b + a exactly, a - b becomes -(a - b) exactly) and
  * every later operation on a negated half is the same operation on negated operands, whose
  * rounded result is the negated rounded result (round to nearest is symmetric). The tests check
- * it bit for bit on random rows (centred-fft.test.ts).
+ * the root sum of squares against the shifted path bit for bit (centred-fft.test.ts).
  */
 export function xShiftIsSign(engine: FftEngine, n: number): boolean {
   return n >= 2 && (n & (n - 1)) === 0 && engine.hasInternalOrder(n);
