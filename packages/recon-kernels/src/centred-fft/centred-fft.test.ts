@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/engine.js';
 import {
   addPowerPlanes, centredFftn, centredIfft2, centredIfft2PowerPlanes, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints,
-  centredIfft2RootSumOfSquaresCropped, fftshift, ifftshift, rootSumOfSquaresFromSums, type CropWindow,
+  centredIfft2RootSumOfSquaresCropped, fftshift, ifftshift, rootSumOfSquaresFromSums, xShiftIsSign, type CropWindow,
 } from './centred-fft.js';
 import { cropCentre } from '../image/crop.js';
 
@@ -233,4 +233,44 @@ describe('centred 2-D inverse FFT + root sum of squares of a window (the crop of
     expect(() => centredIfft2RootSumOfSquaresCropped(fft, k, 1, 16, 16, 1, { y0: 0, y1: 16, x0: 4, x1: 17 })).toThrow(/window/);
     expect(() => centredIfft2RootSumOfSquaresCropped(fft, k, 1, 16, 16, 1, { y0: 5, y1: 4, x0: 0, x1: 16 })).toThrow(/window/);
   });
+});
+
+describe('the root sum of squares without the fftshift along x (xShiftIsSign)', () => {
+  /** The root sum of squares from the shifted path's complex images (centredIfft2 keeps the shift copies): the pre-change bits. */
+  function viaShiftedImages(fft: Awaited<ReturnType<typeof getFftEngine>>, k: Float32Array, coils: number, ny: number, nx: number, scale: number): Float32Array {
+    const images = k.slice();
+    centredIfft2(fft, images, coils, ny, nx, ny * nx); // numpy's 1 / (ny nx) undone: the unscaled transform's values
+    const acc = new Float64Array(ny * nx);
+    for (let c = 0; c < coils; c++) {
+      for (let i = 0; i < ny * nx; i++) { const re = images[2 * (c * ny * nx + i)], im = images[2 * (c * ny * nx + i) + 1]; acc[i] += re * re + im * im; }
+    }
+    const f = Math.abs(scale / (ny * nx));
+    return Float32Array.from(acc, (v) => f * Math.sqrt(v));
+  }
+
+  it('holds for PFFFT powers of two only', async () => {
+    const fft = await getFftEngine();
+    expect([64, 128, 256, 512, 1024].every((n) => xShiftIsSign(fft, n))).toBe(true);
+    expect([48, 96, 100, 8, 7, 1].some((n) => xShiftIsSign(fft, n))).toBe(false);
+  });
+
+  // 32 x 256 x 512 is invertcontrast's bench input; the others PFFFT powers of two with odd and even ny;
+  // wide-range values (a k-space centre many orders above its edge) and exact zeros
+  const cases: [number, number, number][] = [[32, 256, 512], [3, 64, 128], [2, 15, 64], [4, 33, 1024], [2, 16, 256]];
+  for (const [coils, ny, nx] of cases) {
+    it(`gives the shifted path's bits: ${coils} x ${ny} x ${nx}`, async () => {
+      const fft = await getFftEngine();
+      expect(xShiftIsSign(fft, nx)).toBe(true);
+      const k = random(2 * coils * ny * nx, 11 * ny + nx);
+      for (let i = 0; i < k.length; i += 7) k[i] *= 1e6 * Math.exp(-(((i % (2 * nx)) - nx) ** 2) / ((nx * nx) / 8));
+      for (let i = 0; i < k.length; i += 97) k[i] = 0;
+      const scale = coils * ny * nx;
+      const expected = viaShiftedImages(fft, k, coils, ny, nx, scale);
+      const got = centredIfft2RootSumOfSquares(fft, k, coils, ny, nx, scale);
+      expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(expected.buffer));
+      const w: CropWindow = { y0: 0, y1: ny, x0: nx / 4, x1: (3 * nx) / 4 };
+      const cropped = centredIfft2RootSumOfSquaresCropped(fft, k, coils, ny, nx, scale, w);
+      expect(new Uint32Array(cropped.buffer)).toEqual(new Uint32Array(cropOf(expected, ny, nx, w).buffer));
+    }, 60_000);
+  }
 });

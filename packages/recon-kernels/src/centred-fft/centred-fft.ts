@@ -145,10 +145,16 @@ export type KspaceRows = (plane: number, y: number) => Float32Array;
  * (unshifted: the consumer folds the ifftshift into its read). With `columns` (unshifted column
  * ranges [c0, c1)), only those columns get their column transforms (each the same values as in
  * the whole transform); the others hold row-transform values the consumer must not read.
+ *
+ * With `signFree` (a consumer that reads |value|^2 only), when `xShiftIsSign(engine, nx)`, the
+ * rows are copied without their fftshift along x (each plane in two blocks, the rows in shifted
+ * order): the row transform of a row rolled by nx / 2 is the unrolled row's times (-1)^k exactly
+ * (see xShiftIsSign), the column transforms of a column times a sign are the same values times
+ * that sign, so the results differ only in sign and the squares are the same bits.
  */
 function ifft2Planes(
   engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void,
-  columns: readonly (readonly [number, number])[] | null = null,
+  columns: readonly (readonly [number, number])[] | null = null, signFree = false,
 ): void {
   const total = batch * ny * nx;
   const rowOf: KspaceRows = typeof data === 'function' ? data : (c, y) => data.subarray(2 * (c * ny + y) * nx, 2 * (c * ny + y + 1) * nx);
@@ -162,8 +168,14 @@ function ifft2Planes(
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   const tail = 2 * (nx - nx2); // floats in the segment in[0 .. nx - nx2)
   // plane by plane (one plane of heap, in the cache from the copy to the consumer)
+  const blocks = signFree && typeof data !== 'function' && xShiftIsSign(engine, nx);
   for (let c = 0; c < batch; c++) {
-    for (let y = 0; y < ny; y++) {
+    if (blocks) {
+      // rows [ny - ny2, ny) then [0, ny - ny2) of the plane, each run of rows one copy
+      const p = 2 * c * plane, split = 2 * (ny - ny2) * nx;
+      h.set(data.subarray(p + split, p + 2 * plane), a);
+      h.set(data.subarray(p, p + split), a + 2 * ny2 * nx);
+    } else for (let y = 0; y < ny; y++) {
       const row = rowOf(c, (y - ny2 + ny) % ny);
       if (row.length !== 2 * nx) throw new Error(`centred ifft2: k-space row of ${row.length / 2} samples, ${nx} expected`);
       const d = a + 2 * y * nx;
@@ -176,6 +188,19 @@ function ifft2Planes(
     else for (const [c0, c1] of columns) engine.transformColumnsInHeap(A.ptr, ny, nx, true, c0, c1);
     consume(c, A.ptr);
   }
+}
+
+/**
+ * True when the engine's row transform of length n, applied to a row rolled by n / 2, gives the
+ * unrolled row's transform times (-1)^k bit for bit: n a power of two transformed by PFFFT
+ * (radix-4 and radix-2 Cooley-Tukey passes on the SIMD lanes). Rolling by n / 2 swaps the
+ * operands of the first butterflies (a + b is b + a exactly, a - b becomes -(a - b) exactly) and
+ * every later operation on a negated half is the same operation on negated operands, whose
+ * rounded result is the negated rounded result (round to nearest is symmetric). The tests check
+ * the root sum of squares against the shifted path bit for bit (centred-fft.test.ts).
+ */
+export function xShiftIsSign(engine: FftEngine, n: number): boolean {
+  return n >= 2 && (n & (n - 1)) === 0 && engine.hasInternalOrder(n);
 }
 
 /** ifftshift source index tables: out[j] = in[table[j]]. */
@@ -230,7 +255,7 @@ export function centredIfft2RootSumOfSquares(
       const re = h[p], im = h[p + 1];
       acc[i] += re * re + im * im;
     }
-  });
+  }, null, true);
   return rootSumOfSquaresImage(acc, ny, nx, scale, out);
 }
 
@@ -314,7 +339,7 @@ export function centredIfft2RootSumOfSquaresCropped(
         }
       }
     }
-  }, cols);
+  }, cols, true);
   return rootSumOfSquaresImage(acc, ny, nx, scale, image, window);
 }
 
@@ -348,7 +373,7 @@ export function centredIfft2PowerPlanes(
         }
       }
     }
-  }, cropped ? cols : null);
+  }, cropped ? cols : null, true);
 }
 
 /**
