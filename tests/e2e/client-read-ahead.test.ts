@@ -65,24 +65,7 @@ describe('mrd-client input reader', () => {
     await w.writeHeader('<ismrmrdHeader/>');
     await w.close();
 
-    const worker = new Worker(entry, { workerData: { kind: 'mrd-client-input-reader', file: path } });
-    const inbox: Msg[] = [];
-    let wake: (() => void) | null = null;
-    worker.on('message', (m: Msg) => {
-      inbox.push(m);
-      wake?.();
-    });
-    worker.on('error', (err) => {
-      inbox.push({ t: 'error', message: err.message });
-      wake?.();
-    });
-    const next = async (): Promise<Msg> => {
-      while (inbox.length === 0) await new Promise<void>((r) => (wake = r));
-      wake = null;
-      const m = inbox.shift()!;
-      if (m.t === 'error') throw new Error(m.message);
-      return m;
-    };
+    const { worker, next } = startReader(path);
     try {
       expect((await next()).t).toBe('opened');
       worker.postMessage({ t: 'describe', group: 'dataset' });
