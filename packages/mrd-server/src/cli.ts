@@ -14,7 +14,7 @@ import { coreNamespaces } from './core-namespaces.js';
 import { cliFailureStatus, toolParser, toolVersion } from '@mrd-tools/tool-kit/cli';
 import { logger, LogLevel } from '@mrd-tools/core/logging';
 import { prepareOutputFolder } from '@mrd-tools/core/file-output';
-import { MrdServer, defaultMaxSessions, DEFAULT_IDLE_TIMEOUT_MS, SESSIONS_PER_CORE, type SessionBootData } from './server.js';
+import { MrdServer, defaultMaxSessions, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_WORKER_IDLE_TIMEOUT_MS, SESSIONS_PER_CORE, type SessionBootData } from './server.js';
 import { runSessionChild, runSessionWorker } from './session-host.js';
 import { configureServerLogging } from './server-logging.js';
 import { runStdioSession } from './stdio-session.js';
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const rawArgs = process.argv.slice(2);
   const numbers = {
     port: { integer: true, min: 0, max: 65535 }, 'idle-timeout': { min: 0 }, 'max-sessions': { integer: true, min: 1 },
-    'http-port': { integer: true, min: 0, max: 65535 }, 'drain-timeout': { min: 0 }, 'worker-max-heap-mb': { min: 1 }, 'shutdown-grace-ms': { min: 0 },
+    'http-port': { integer: true, min: 0, max: 65535 }, 'drain-timeout': { min: 0 }, 'worker-max-heap-mb': { min: 1 }, 'worker-idle-timeout': { min: 0 }, 'shutdown-grace-ms': { min: 0 },
     threads: { integer: true, min: 1, max: MAX_NUMERICS_THREADS },
   };
   const parser = toolParser(rawArgs, {
@@ -118,6 +118,10 @@ async function main(): Promise<void> {
     .option('worker-max-heap-mb', {
       type: 'number',
       describe: 'JavaScript heap limit of each session worker, in MB: a session exceeding it (or a crashing worker) ends with an ERROR message to its client while the server keeps serving. Default: Node\'s.',
+    })
+    .option('worker-idle-timeout', {
+      type: 'number', default: DEFAULT_WORKER_IDLE_TIMEOUT_MS / 1000,
+      describe: 'Seconds a session worker that has served a session waits for the next one while keeping that session\'s reusable buffers (tens of MB: the wire\'s ring, a recon\'s k-space storage) so the next session need not allocate them. After that it ends, its memory is given back to the system, and a fresh worker (about 10 MB) waits instead. 0: kept until the server stops. (With -m every session process ends with its session.)',
     })
     .option('threads', {
       type: 'number', defaultDescription: `the available cores (${availableParallelism()} here)`,
@@ -188,6 +192,7 @@ async function main(): Promise<void> {
     log: { level, crlf: argv.crlf, file: argv.logfile, format: logFormat },
     proxyProtocol: argv['proxy-protocol'],
     workerMaxHeapMb: argv['worker-max-heap-mb'],
+    workerIdleTimeoutMs: argv['worker-idle-timeout'] * 1000,
     observer,
   });
   let http: HttpEndpoints | undefined;

@@ -10,7 +10,9 @@
  * only once its first message (the config) is complete, so idle or hostile connections cost a
  * socket and a few bytes, not a worker (~10 MB) or a process (~57 MB). A runner is kept ready
  * (a fixed number, not one per connection) so a new session does not wait for a boot: booted
- * ahead, or, in worker mode, the worker of a session that has finished (IDLE_WORKERS).
+ * ahead, or, in worker mode, the worker of a session that has finished (IDLE_WORKERS). Such a
+ * worker keeps its last session's reusable buffers; after `workerIdleTimeoutMs` without a session
+ * it ends (its memory goes with it) and a freshly booted worker takes its place.
  * `maxSessions` bounds the sessions running at once: a connection beyond it gets an ERROR text
  * "server busy" and CLOSE (counted in `busyRejections`); `idleTimeoutMs` closes connections the
  * server waits for in vain. `close()` drains: it stops accepting, lets the connections already
@@ -51,6 +53,8 @@ const IDLE_WORKERS = 2;
 
 /** Default `--idle-timeout`: 300 s. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/** Default `--worker-idle-timeout`: 60 s. */
+export const DEFAULT_WORKER_IDLE_TIMEOUT_MS = 60_000;
 /**
  * While draining, how long a connection accepted before the drain began may take to send its
  * config (a balancer forwards the client's first bytes within milliseconds); then it is refused.
@@ -87,6 +91,12 @@ export interface ServerOptions extends SessionOptions {
   proxyProtocol?: boolean;
   /** JavaScript heap limit of each session worker (MB); default MRD_SERVER_WORKER_MAX_HEAP_MB, else Node's. */
   workerMaxHeapMb?: number;
+  /**
+   * How long a session worker that has served a session may wait for the next one, keeping that
+   * session's reusable buffers, before it ends and a fresh worker takes its place (ms; 0: kept
+   * until the server stops). Default 60 s.
+   */
+  workerIdleTimeoutMs?: number;
   /** Told what happens to each connection (metrics, structured logs). */
   observer?: ServerObserver;
 }
@@ -113,6 +123,8 @@ export class MrdServer {
   private readonly orphans = new Set<ClientConnection>();
   /** Booted workers waiting for a session (at most IDLE_WORKERS). */
   private idleWorkers: Worker[] = [];
+  /** The pending release of each idle worker that has served a session (--worker-idle-timeout). */
+  private readonly idleReleases = new Map<Worker, NodeJS.Timeout>();
   private spareChild: ChildProcess | null = null;
   private closing = false;
   /** While draining: connections accepted before the drain may still start sessions. */
@@ -139,14 +151,19 @@ export class MrdServer {
   private readonly quietTrim = new QuietTrim(() => this.sessions.size + this.orphans.size);
   /** Connections refused with "server busy" since the start. */
   busyRejections = 0;
+  /** Idle session workers ended by `workerIdleTimeoutMs` since the start. */
+  idleWorkersReleased = 0;
   readonly maxSessions: number;
   readonly idleTimeoutMs: number;
+  readonly workerIdleTimeoutMs: number;
 
   constructor(private readonly opts: ServerOptions) {
     this.maxSessions = opts.maxSessions ?? defaultMaxSessions();
     this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1) throw new RangeError(`max-sessions must be a whole number of at least 1 (got ${opts.maxSessions})`);
     if (!Number.isFinite(this.idleTimeoutMs) || this.idleTimeoutMs < 0) throw new RangeError(`idle-timeout must be a number of seconds, 0 or more (got ${this.idleTimeoutMs / 1000})`);
+    this.workerIdleTimeoutMs = opts.workerIdleTimeoutMs ?? DEFAULT_WORKER_IDLE_TIMEOUT_MS;
+    if (!Number.isFinite(this.workerIdleTimeoutMs) || this.workerIdleTimeoutMs < 0) throw new RangeError(`worker-idle-timeout must be a number of seconds, 0 or more (got ${this.workerIdleTimeoutMs / 1000})`);
     // allowHalfOpen: a client that shuts its write side after CLOSE still gets every result.
     this.net = createServer({ allowHalfOpen: true, noDelay: true }, (sock) => this.accept(sock));
     this.net.on('error', (err) => logger.error(`Server error: ${err.message}`));
@@ -249,6 +266,7 @@ export class MrdServer {
     w.on('exit', () => {
       const i = this.idleWorkers.indexOf(w);
       if (i >= 0) this.idleWorkers.splice(i, 1);
+      this.cancelIdleRelease(w);
       // What the thread allocated is free now.
       this.quietTrim.sessionsEnded();
     });
@@ -429,10 +447,42 @@ export class MrdServer {
     };
   }
 
+  /**
+   * A worker given back by its session keeps that session's reusable buffers (the wire's
+   * assembly ring, a module's k-space storage: docs/server.md). After `workerIdleTimeoutMs`
+   * without a session it ends, so they are freed (the exit re-arms the allocator trim), and a
+   * fresh worker is booted in its place when none is left, once the sessions are quiet
+   * (spare-runner-timing.ts). Everything here runs on the main thread: a worker is either taken
+   * from `idleWorkers` by a session (which cancels this) or removed from it here, never both.
+   */
+  private armIdleRelease(worker: Worker): void {
+    if (this.workerIdleTimeoutMs === 0) return;
+    this.cancelIdleRelease(worker);
+    const timer = setTimeout(() => {
+      this.idleReleases.delete(worker);
+      const i = this.idleWorkers.indexOf(worker);
+      if (i < 0 || this.closing) return;
+      this.idleWorkers.splice(i, 1);
+      this.idleWorkersReleased++;
+      logger.debug(`Ending a session worker idle for ${this.workerIdleTimeoutMs / 1000} s (--worker-idle-timeout), with the buffers it kept for its next session`);
+      void worker.terminate();
+      this.spareTiming.whenQuiet();
+    }, this.workerIdleTimeoutMs);
+    timer.unref();
+    this.idleReleases.set(worker, timer);
+  }
+
+  private cancelIdleRelease(worker: Worker): void {
+    const timer = this.idleReleases.get(worker);
+    if (timer) clearTimeout(timer);
+    this.idleReleases.delete(worker);
+  }
+
   private workerRunner(conn: ClientConnection): SessionRunner {
     let worker = this.idleWorkers.pop();
     // (A worker that died while waiting is dropped.)
     while (worker && worker.threadId < 0) worker = this.idleWorkers.pop();
+    if (worker) this.cancelIdleRelease(worker);
     worker ??= this.startWorker();
     worker.ref();
     const { port1, port2 } = new MessageChannel();
@@ -463,6 +513,7 @@ export class MrdServer {
         worker.off('exit', onExit);
         worker.unref();
         this.idleWorkers.push(worker);
+        this.armIdleRelease(worker);
         resolveExit(null);
       } else {
         void worker.terminate();
@@ -551,6 +602,8 @@ export class MrdServer {
     const waiting = () => this.awaitingHeader.size > 0 || [...this.connections].some((c) => c.waitingForConfig);
     if (waiting()) await Promise.race([until(() => !waiting()), wait(Math.min(DRAIN_PRECONFIG_GRACE_MS, deadline - Date.now()))]);
     this.drainAdmitsSessions = false;
+    for (const timer of this.idleReleases.values()) clearTimeout(timer);
+    this.idleReleases.clear();
     for (const w of this.idleWorkers.splice(0)) void w.terminate();
     for (const c of this.connections) {
       if (c.waitingForConfig) {
