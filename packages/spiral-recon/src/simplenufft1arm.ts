@@ -76,7 +76,7 @@ import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
   coilMapsPool, coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
-import { PauseGate, ReconPool, sharedFloat32 } from '@mrd-tools/recon-kernels/pool';
+import { PauseGate, ReconPool, sharedFloat32, workerScript } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
 import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEvenFast } from '@mrd-tools/recon-kernels/image';
@@ -151,7 +151,11 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   const threads = numericsThreads();
   // the frame path's other threads (null for threads 1): the window's steps and the coil combination run on
   // this thread and on these threads - 1, the session's own; they boot while the session sets up
-  const framePool = threads > 1 ? new ReconPool(threads - 1) : null;
+  // they are handed each step's task at once (immediateHandOut), even before this thread has read their
+  // answers to the last one: else a step that comes before that read (the combination right after a
+  // frame's step, or arms taken without an event-loop turn when the session runs late) is queued
+  // and this thread takes all its coils alone
+  const framePool = threads > 1 ? new ReconPool(threads - 1, workerScript, { immediateHandOut: true }) : null;
   framePool?.start();
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool at a background priority
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? coilMapsPool() : null;

@@ -183,3 +183,44 @@ describe('closing a pool with a task still running', () => {
     await closing;
   });
 });
+
+describe('immediate hand-out (a caller that keeps its thread busy, as a real-time frame path)', () => {
+  /** Blocks this thread (no event-loop turn) until `count` items of `claims` are finished; bounded. */
+  function waitFinishedHere(claims: Int32Array, count: number): void {
+    const deadline = Date.now() + 60_000; // a bound, not a timing expectation
+    for (let done = Atomics.load(claims, 1); done < count && Date.now() < deadline; done = Atomics.load(claims, 1)) Atomics.wait(claims, 1, done, 1000);
+  }
+
+  it('the next task reaches the thread before the caller has read its answer to the last one (piscina alone queues it)', async () => {
+    const ncoils = 2, npix = 3 * 4096; // three chunks of the magnitude combination
+    const images = sharedFloat32(2 * ncoils * npix);
+    images.set(random(images.length, 5));
+    const task = (claims: Int32Array) => ({ kind: 'magnitude-combine', images, maps: null, ncoils, npix, out: sharedFloat32(npix), p0: 0, p1: npix, claims });
+    for (const immediateHandOut of [false, true]) {
+      const pool = new ReconPool(1, undefined, { immediateHandOut });
+      await pool.runAll([task(newWorkClaims())]); // thread started and its answer read
+      // A: done by the pool's thread while this thread never returns to its event loop, so
+      // that the thread's answer is not read (as a frame path that took arms without a turn)
+      const a = newWorkClaims();
+      const onA = pool.runAll([task(a)]);
+      waitFinishedHere(a, 3);
+      expect(Atomics.load(a, 1)).toBe(3);
+      const b = newWorkClaims();
+      const onB = pool.runAll([task(b)]);
+      if (immediateHandOut) {
+        // B is on the thread already: it takes every item while this thread still has not had a turn
+        expect(pool.queued).toBe(0);
+        waitFinishedHere(b, 3);
+        expect(Atomics.load(b, 1)).toBe(3);
+      } else {
+        // the cause of frames whose coils all went to the calling thread: B waits in piscina's
+        // queue until A's answer is read, i.e. until this thread's next event-loop turn
+        expect(pool.queued).toBe(1);
+        expect(Atomics.load(b, 0)).toBe(0);
+      }
+      await Promise.all([onA, onB]);
+      expect(Atomics.load(b, 1)).toBe(3);
+      await pool.close();
+    }
+  });
+});

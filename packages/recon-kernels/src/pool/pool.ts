@@ -55,7 +55,21 @@ export interface ReconPoolOptions {
    * (see backgroundNiceIncrement).
    */
   niceIncrement?: number;
+  /**
+   * true: a task goes to its thread at once, even when that thread's answers to earlier tasks
+   * have not been read yet. piscina counts a task as running until its answer is read on the
+   * caller's event loop, and by default holds a new task in its queue while the thread has one
+   * (posting it only at that read). A caller that hands out claimed work and keeps working
+   * synchronously (a real-time frame path: runClaimedWork returns when the items are done, not
+   * when the pool's answer is read; arms that arrive late are taken without an event-loop turn)
+   * would otherwise see its next step's task queued until its own thread had taken every item.
+   * The worker still runs its tasks one after another (each one's work is synchronous).
+   */
+  immediateHandOut?: boolean;
 }
+
+/** piscina's tasks per thread for ReconPoolOptions.immediateHandOut: no limit in practice. */
+const IMMEDIATE_TASKS_PER_THREAD = 2 ** 20;
 
 /**
  * The nice increment of a background worker thread, without touching the rest of the process:
@@ -81,6 +95,7 @@ export class ReconPool {
       // idle workers are unref'd by piscina: a pool never keeps its process alive
       const p = new Piscina({
         filename: this.script(), minThreads: this.threads, maxThreads: this.threads, niceIncrement: this.options.niceIncrement ?? 0,
+        concurrentTasksPerWorker: this.options.immediateHandOut === true ? IMMEDIATE_TASKS_PER_THREAD : 1,
       });
       // a task still running when the pool is closed answers after piscina dropped it ("Unexpected
       // message from Worker", emitted as an error): its result is not wanted, so that one is
@@ -91,6 +106,11 @@ export class ReconPool {
       this.piscina = p;
     }
     return this.piscina;
+  }
+
+  /** Tasks posted but held in the pool's queue (not yet handed to a thread). */
+  get queued(): number {
+    return this.piscina?.queueSize ?? 0;
   }
 
   /** pools being closed (a step's late pool task may still be running: see start) */
