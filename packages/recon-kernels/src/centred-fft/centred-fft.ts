@@ -427,10 +427,11 @@ export function centredIfft2RootSumOfSquaresAt(
 
 /**
  * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
- * tables cu, su), in float64 into re[v], im[v]. u in [0, nx2) reads stored column u - nx2 + nx,
- * u in [nx2, nx) column u - nx2: the order of one loop over u with a modulo, without it. Two
- * rows per pass (four independent sums in flight, the tables read once for both; about 1.5x
- * faster), each row's sums in the same order as alone, so the same bits.
+ * tables cu, su), in float64 into re[v], im[v]. The fftshift along u is two segments: u in
+ * [0, nx2) reads stored column u - nx2 + nx, u in [nx2, nx) column u - nx2 (the order of one loop
+ * over u with a modulo, without it). Two rows per pass (four independent sums in flight, the
+ * tables read once for both; about 1.5x faster), each row's sums in the same order as alone, so
+ * the same bits.
  */
 function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
@@ -440,21 +441,16 @@ function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Fl
     const rowA = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     const rowB = 2 * ((c * ny + ((v + 1 - ny2 + ny) % ny)) * nx);
     let ar = 0, ai = 0, br = 0, bi = 0;
-    for (let u = 0, sa = rowA + tail, sb = rowB + tail; u < nx2; u++, sa += 2, sb += 2) {
-      const cv = cu[u], sv = su[u];
-      const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
-      ar += kr * cv - ki * sv;
-      ai += kr * sv + ki * cv;
-      br += lr * cv - li * sv;
-      bi += lr * sv + li * cv;
-    }
-    for (let u = nx2, sa = rowA, sb = rowB; u < nx; u++, sa += 2, sb += 2) {
-      const cv = cu[u], sv = su[u];
-      const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
-      ar += kr * cv - ki * sv;
-      ai += kr * sv + ki * cv;
-      br += lr * cv - li * sv;
-      bi += lr * sv + li * cv;
+    for (let seg = 0; seg < 2; seg++) {
+      const u1 = seg === 0 ? nx2 : nx, off = seg === 0 ? tail : -2 * nx2;
+      for (let u = seg === 0 ? 0 : nx2, sa = rowA + off + 2 * u, sb = rowB + off + 2 * u; u < u1; u++, sa += 2, sb += 2) {
+        const cv = cu[u], sv = su[u];
+        const kr = kspace[sa], ki = kspace[sa + 1], lr = kspace[sb], li = kspace[sb + 1];
+        ar += kr * cv - ki * sv;
+        ai += kr * sv + ki * cv;
+        br += lr * cv - li * sv;
+        bi += lr * sv + li * cv;
+      }
     }
     re[v] = ar;
     im[v] = ai;
@@ -465,17 +461,13 @@ function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Fl
     // odd ny: the last row alone
     const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     let rr = 0, ri = 0;
-    let s = row + tail;
-    for (let u = 0; u < nx2; u++, s += 2) {
-      const kr = kspace[s], ki = kspace[s + 1];
-      rr += kr * cu[u] - ki * su[u];
-      ri += kr * su[u] + ki * cu[u];
-    }
-    s = row;
-    for (let u = nx2; u < nx; u++, s += 2) {
-      const kr = kspace[s], ki = kspace[s + 1];
-      rr += kr * cu[u] - ki * su[u];
-      ri += kr * su[u] + ki * cu[u];
+    for (let seg = 0; seg < 2; seg++) {
+      const u1 = seg === 0 ? nx2 : nx, off = seg === 0 ? tail : -2 * nx2;
+      for (let u = seg === 0 ? 0 : nx2, s = row + off + 2 * u; u < u1; u++, s += 2) {
+        const kr = kspace[s], ki = kspace[s + 1];
+        rr += kr * cu[u] - ki * su[u];
+        ri += kr * su[u] + ki * cu[u];
+      }
     }
     re[v] = rr;
     im[v] = ri;
@@ -570,24 +562,20 @@ function rowSums2(
   cuB: Float64Array, suB: Float64Array, reB: Float64Array, imB: Float64Array,
 ): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const tail = 2 * (nx - nx2);
   for (let v = 0; v < ny; v++) {
     const row = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     let ra = 0, ia = 0, rb = 0, ib = 0;
-    let s = row + 2 * (nx - nx2);
-    for (let u = 0; u < nx2; u++, s += 2) {
-      const kr = kspace[s], ki = kspace[s + 1];
-      ra += kr * cuA[u] - ki * suA[u];
-      ia += kr * suA[u] + ki * cuA[u];
-      rb += kr * cuB[u] - ki * suB[u];
-      ib += kr * suB[u] + ki * cuB[u];
-    }
-    s = row;
-    for (let u = nx2; u < nx; u++, s += 2) {
-      const kr = kspace[s], ki = kspace[s + 1];
-      ra += kr * cuA[u] - ki * suA[u];
-      ia += kr * suA[u] + ki * cuA[u];
-      rb += kr * cuB[u] - ki * suB[u];
-      ib += kr * suB[u] + ki * cuB[u];
+    // the two segments of the fftshift along u, as in rowSums
+    for (let seg = 0; seg < 2; seg++) {
+      const u1 = seg === 0 ? nx2 : nx, off = seg === 0 ? tail : -2 * nx2;
+      for (let u = seg === 0 ? 0 : nx2, s = row + off + 2 * u; u < u1; u++, s += 2) {
+        const kr = kspace[s], ki = kspace[s + 1];
+        ra += kr * cuA[u] - ki * suA[u];
+        ia += kr * suA[u] + ki * cuA[u];
+        rb += kr * cuB[u] - ki * suB[u];
+        ib += kr * suB[u] + ki * cuB[u];
+      }
     }
     reA[v] = ra;
     imA[v] = ia;
