@@ -117,23 +117,23 @@ export class InatiScratch {
 
   /** A Float64Array of `length` named `name` (its values are the last user's). */
   f64(name: string, length: number): Float64Array {
-    let a = this.f64s.get(name);
-    if (a === undefined || a.length !== length) {
-      a = new Float64Array(length);
-      this.f64s.set(name, a);
-    }
-    return a;
+    return kept(this.f64s, Float64Array, name, length);
   }
 
   /** A Float32Array of `length` named `name` (its values are the last user's). */
   f32(name: string, length: number): Float32Array {
-    let a = this.f32s.get(name);
-    if (a === undefined || a.length !== length) {
-      a = new Float32Array(length);
-      this.f32s.set(name, a);
-    }
-    return a;
+    return kept(this.f32s, Float32Array, name, length);
   }
+}
+
+/** The array of `length` kept in `arrays` under `name`, made (and kept) when missing or of another length. */
+function kept<T extends Float64Array | Float32Array>(arrays: Map<string, T>, type: new (length: number) => T, name: string, length: number): T {
+  let a = arrays.get(name);
+  if (a === undefined || a.length !== length) {
+    a = new type(length);
+    arrays.set(name, a);
+  }
+  return a;
 }
 
 function windowPlane(a: Float32Array, o: number, w: Float32Array, np: number): void {
