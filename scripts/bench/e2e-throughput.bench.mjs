@@ -32,7 +32,10 @@
 //
 // Data is generated once into .bench-data/ with the ISMRMRD C++ generator
 // (ismrmrd_generate_cartesian_shepp_logan) or, without it, with mrd-phantom.
-// Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--no-python] [--no-invertcontrast]
+// The share of each input in the page cache before its runs is printed (util-linux `fincore`): a
+// VM that keeps little page cache may hold only part of the 2 GB file, whose `null` run then
+// reads from disk; --warm-2gb reads the whole file once before that run.
+// Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--warm-2gb] [--no-python] [--no-invertcontrast]
 //          [--client-cli <cli.js>] [--server-cli <cli.js>] [--server-env NAME=VALUE ...]
 // --server-env (repeatable) sets a variable for the server only, e.g. glibc's malloc
 // tuning GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/streaming-performance.md), read when the process starts.
@@ -40,7 +43,7 @@
 // copied with the rest of its dist/*.js into that package's node_modules/ so its packages
 // resolve), for before/after comparisons in one machine state.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +99,18 @@ const python = ['/usr/bin/python3', 'python3'].find((py) => {
   return !r.error && r.status === 0;
 });
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** The share of `file` resident in the page cache, as text ("87 %"), from util-linux's fincore; 'unknown' without it. */
+function inPageCache(file) {
+  const r = spawnSync('fincore', ['--bytes', '--noheadings', '--raw', '--output', 'RES,SIZE', file], { encoding: 'utf8' });
+  const [res, size] = r.status === 0 ? r.stdout.trim().split(/\s+/).map(Number) : [];
+  return size > 0 ? `${((100 * res) / size).toFixed(0)} %` : 'unknown (no fincore)';
+}
+
+/** Reads `file` through once (into the page cache, as far as it keeps it). */
+async function readThrough(file) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 8 << 20 })) void chunk;
+}
 
 function generate(file, reps) {
   if (existsSync(file)) return;
@@ -300,7 +315,8 @@ async function pythonPair(file) {
 const file = join(dataDir, 'raw_m256_c32_r6.h5');
 generate(file, 6);
 const size = statSync(file).size;
-console.log(`input: ${file} (${(size / MB).toFixed(0)} MB, 1536 readouts of 32 coils x 512 samples)`);
+const cachedBefore = inPageCache(file);
+console.log(`input: ${file} (${(size / MB).toFixed(0)} MB, 1536 readouts of 32 coils x 512 samples; in page cache before the runs: ${cachedBefore})`);
 console.log(`cpus: 2 shared; best of ${RUNS} runs; MB = 1e6 bytes; load average at start: ${la()}`);
 
 const py = process.argv.includes('--no-python') ? null : await pythonPair(file);
@@ -322,9 +338,11 @@ if (want2gb) {
   const big = join(dataDir, 'raw_m256_c32_r58.h5');
   generate(big, 58);
   const bigSize = statSync(big).size;
+  if (process.argv.includes('--warm-2gb')) await readThrough(big);
+  const bigCached = inPageCache(big);
   const r = await ours(big, 'null', 1);
   const ri = process.argv.includes('--no-invertcontrast') ? null : await ours(big, 'invertcontrast', 1);
-  console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each`);
+  console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each; in page cache before the null run: ${bigCached}${process.argv.includes('--warm-2gb') ? ' (read through just before: --warm-2gb)' : ''}`);
   console.log(`null: ${(bigSize / MB / r.best).toFixed(0)} MB/s (target >= 1200 MB/s -> ${bigSize / MB / r.best >= 1200 ? 'met' : 'NOT met'}); peak RSS: server ${mb(r.serverRss)} MB, client ${mb(r.clientRss)} MB (target: each < 300 MB -> ${rssMet(r) ? 'met' : 'NOT met'})`);
   if (ri) console.log(`invertcontrast: ${(bigSize / MB / ri.best).toFixed(0)} MB/s; peak RSS: server ${mb(ri.serverRss)} MB, client ${mb(ri.clientRss)} MB (target: each < 300 MB -> ${rssMet(ri) ? 'met' : 'NOT met'})`);
   printPhases('2 GB null', r);
