@@ -2,3 +2,4 @@
 export { normalisedMagnitudes, nrmseInside, syntheticCoilObject } from './synthetic-coil-object.js';
 export { randomFloat32, signedRng } from './random.js';
 export { heldPool, type HeldPool } from './held-pool.js';
+export { goldenAngleRadialFrames } from './radial-frames.js';

@@ -5,25 +5,7 @@ import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
 import { SUM_BLOCK } from '../../pool/block-sums.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
 import { ParallelSenseNufftOperator, solveTvAdmmOnWorker } from './parallel-sense.js';
-import { randomFloat32 as random } from '../../testing/index.js';
-
-/** golden-angle radial coordinates per frame (grid units) */
-function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  let a = 0;
-  for (let f = 0; f < frames; f++) {
-    const c = new Float64Array(2 * spokes * samples);
-    for (let s = 0; s < spokes; s++, a += Math.PI * 0.618034) {
-      for (let k = 0; k < samples; k++) {
-        const r = ((k - samples / 2) / samples) * n;
-        c[2 * (s * samples + k)] = r * Math.sin(a);
-        c[2 * (s * samples + k) + 1] = r * Math.cos(a);
-      }
-    }
-    out.push(c);
-  }
-  return out;
-}
+import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../../testing/index.js';
 
 afterAll(async () => {
   await closeReconPools();

@@ -2,25 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { SenseNufftOperator, distinctPositions, estimateDataScale } from './sense-nufft.js';
 import { solveTvAdmm } from '../../iterative/tv-admm.js';
-import { signedRng as rng } from '../../testing/index.js';
-
-/** golden-angle radial-like coordinates per frame */
-function frameCoords(frames: number, spokes: number, samples: number, n: number): Float64Array[] {
-  const out: Float64Array[] = [];
-  let a = 0;
-  for (let f = 0; f < frames; f++) {
-    const c = new Float64Array(2 * spokes * samples);
-    for (let s = 0; s < spokes; s++, a += Math.PI * 0.618034) {
-      for (let k = 0; k < samples; k++) {
-        const r = ((k - samples / 2) / samples) * n;
-        c[2 * (s * samples + k)] = r * Math.sin(a);
-        c[2 * (s * samples + k) + 1] = r * Math.cos(a);
-      }
-    }
-    out.push(c);
-  }
-  return out;
-}
+import { signedRng as rng, goldenAngleRadialFrames as frameCoords } from '../../testing/index.js';
 
 function smoothMaps(ncoils: number, n: number): Float32Array {
   const m = new Float32Array(2 * ncoils * n * n);
