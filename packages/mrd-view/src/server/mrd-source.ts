@@ -22,6 +22,7 @@ import { applyRescale, framesOfImage, SeriesWindowAccumulator } from '@mrd-tools
 import { encodeEnvelope, type TypedArray } from '../protocol/envelope.js';
 import { colourTableLookup, imageEnvelope, jsonHeader } from './image-envelope.js';
 import { AcquisitionIndex, COUNTER_NAMES, type AcquisitionFilter } from './acquisition-index.js';
+import type { FileTree, GroupTree } from '../protocol/file-tree.js';
 
 /** A request the page got wrong (unknown group, index out of range): HTTP 400/404 with this message. */
 export class RequestError extends Error {
@@ -39,22 +40,6 @@ const WAVEFORM_ID_NAMES = ['ECG', 'PULSE', 'RESPIRATORY', 'EXT1', 'EXT2'];
 const SERIES_FIELDS = ['slice', 'contrast', 'phase', 'repetition', 'set', 'average', 'image_index', 'channels', 'matrix_size', 'data_type', 'image_type'] as const;
 type SeriesHead = Pick<ImageHeader, (typeof SERIES_FIELDS)[number]>;
 
-export interface GroupTree {
-  name: string;
-  xml: boolean;
-  acquisitions: number;
-  waveforms: number;
-  series: { name: string; count: number }[];
-  datasets: { name: string; shape: number[]; type: string }[];
-}
-
-export interface FileTree {
-  id: number;
-  name: string;
-  path: string;
-  size: number;
-  groups: GroupTree[];
-}
 
 export class MrdSource {
   private readonly indexes = new Map<string, Promise<AcquisitionIndex>>();

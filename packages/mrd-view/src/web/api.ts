@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
 /** The page's requests: all to the server that served it (relative URLs), JSON or binary envelopes. */
 import { decodeEnvelope, type TypedArray } from '../protocol/envelope.js';
+import type { FileTree, GroupTree } from '../protocol/file-tree.js';
 
 export type Params = Record<string, string | number | undefined | null>;
 
@@ -34,21 +35,6 @@ export async function getBinary<T>(path: string, p: Params = {}): Promise<{ json
   return decodeEnvelope<T>(await (await checked(await fetch(query(path, p)))).arrayBuffer());
 }
 
-export interface GroupTree {
-  name: string;
-  xml: boolean;
-  acquisitions: number;
-  waveforms: number;
-  series: { name: string; count: number }[];
-  datasets: { name: string; shape: number[]; type: string }[];
-}
-export interface FileTree {
-  id: number;
-  name: string;
-  path: string;
-  size: number;
-  groups: GroupTree[];
-}
 export interface FilesInfo {
   files: FileTree[];
   initial: { view: string; f: number; g: string; s?: string } | null;
