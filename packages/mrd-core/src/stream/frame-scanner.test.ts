@@ -4,31 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../testing/random.js';
-import { DataType } from '../constants/index.js';
-import { createAcquisition, createImage, createWaveform } from '../messages/create.js';
+import { everyMessageTypeStream } from '../testing/every-message-stream.js';
 import { MrdStreamDecoder, decodeStream } from './decoder.js';
-import { encodeMessages, encodedMessageLength } from './encoder.js';
+import { encodedMessageLength } from './encoder.js';
 import { MrdProtocolError } from './errors.js';
 import { MrdFrameScanner } from './frame-scanner.js';
-import { encodeNdArray } from './ndarray.js';
-
-function stream(): Uint8Array {
-  const acq = createAcquisition({ head: { number_of_samples: 32, active_channels: 3, trajectory_dimensions: 2 } });
-  return encodeMessages([
-    { type: 'config_file', name: 'simplefft' },
-    { type: 'config_text', text: '{"parameters": {}}' },
-    { type: 'header', xml: '<?xml version="1.0"?><ismrmrdHeader></ismrmrdHeader>' },
-    { type: 'text', text: 'INFO     hello' },
-    { type: 'acquisition', acquisition: acq },
-    { type: 'image', image: createImage({ dataType: DataType.CXDOUBLE, matrixSize: [4, 4, 2], channels: 2, attribute: '<ismrmrdMeta></ismrmrdMeta>' }) },
-    { type: 'image', image: createImage({ dataType: DataType.USHORT, matrixSize: [7, 3, 1], channels: 3 }) },
-    { type: 'waveform', waveform: createWaveform({ head: { number_of_samples: 9, channels: 2 } }) },
-    { type: 'ndarray', bytes: encodeNdArray({ data_type: DataType.INT, dims: [2, 2, 2], data: new Int32Array(8) }) },
-    { type: 'acquisition', acquisition: acq },
-    { type: 'close' },
-    { type: 'text', text: 'after close' },
-  ]);
-}
 
 function chunks(bytes: Uint8Array, rnd: () => number, max: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -41,7 +21,7 @@ function chunks(bytes: Uint8Array, rnd: () => number, max: number): Uint8Array[]
 }
 
 describe('MrdFrameScanner', () => {
-  const bytes = stream();
+  const bytes = everyMessageTypeStream([{ type: 'text', text: 'after close' }]);
   const bounds = [0];
   for (const m of decodeStream(bytes)) bounds.push(bounds.at(-1)! + encodedMessageLength(m));
 

@@ -10,3 +10,4 @@ export { readAcquisitions, readSessionMessages, writeImageFileDeclaring } from '
 export { imageSymmetry } from './image-symmetry.js';
 export { type SimulatedDisk, simulateFullDisk, simulateReadOnlyFolder } from './simulated-disk.js';
 export { bundleKillChild, runAndKill } from './kill-child/harness.js';
+export { everyMessageTypeStream } from './every-message-stream.js';
