@@ -250,56 +250,40 @@ export function yargsFor(args: string[]): Argv {
   return factory(args);
 }
 
-/** The modules yargs loads only to lay out --help text (see deferHelpLayout), in load order. */
+/** What yargs loads only to lay out --help text (see deferHelpLayout), in load order. */
 export const HELP_LAYOUT_MODULES = ['string-width', 'cliui'] as const;
 
-/** Stand-ins that `deferHelpLayout` put in the require cache (their module objects). */
-const deferred = new Set<NodeJS.Module>();
-
 /**
- * yargs' CommonJS build requires cliui and string-width (with wrap-ansi, strip-ansi and the emoji
- * pattern) when it loads, but calls them only to lay out --help text; loading them was about a
- * third of yargs' load time (docs/streaming-performance.md). Before yargs loads, each gets a
- * stand-in in the require cache, at the path yargs' own `require` resolves (`yargsRequire`):
- * a function that, on its first call, replaces every stand-in by the real module and calls the
- * real one. The same text either way (cli.test.ts); a module already loaded, or not found, is
- * left to yargs.
+ * yargs requires cliui and string-width (with wrap-ansi, strip-ansi, the emoji pattern) when it
+ * loads, a third of its load time (docs/streaming-performance.md), but calls them only for --help
+ * text. Each gets a stand-in in the require cache, at the path yargs' `require` resolves; the first
+ * call puts the real modules there and calls the real one (cli.test.ts: the same text).
  */
 function deferHelpLayout(yargsRequire: NodeJS.Require): void {
-  const stand: Array<{ name: string; path: string; module: NodeJS.Module; real?: (...a: unknown[]) => unknown }> = [];
-  const loadAll = () => {
-    for (const s of stand) {
-      if (s.real) continue;
-      if (yargsRequire.cache[s.path] === s.module) delete yargsRequire.cache[s.path];
-      deferred.delete(s.module);
-      s.real = yargsRequire(s.name) as (...a: unknown[]) => unknown;
-    }
-  };
+  const paths = new Map<string, string>();
   for (const name of HELP_LAYOUT_MODULES) {
-    let path: string;
     try {
-      path = yargsRequire.resolve(name);
+      const path = yargsRequire.resolve(name);
+      if (!yargsRequire.cache[path]) paths.set(name, path);
     } catch {
-      continue;
+      // not found: yargs reports it
     }
-    if (yargsRequire.cache[path]) continue;
+  }
+  const real = new Map<string, (...a: unknown[]) => unknown>();
+  for (const [name, path] of paths) {
     const module = new Module(path) as NodeJS.Module;
-    const s = { name, path, module } as (typeof stand)[number];
     module.filename = path;
     module.loaded = true;
     module.exports = function helpLayoutStandIn(this: unknown, ...a: unknown[]): unknown {
-      loadAll();
-      return s.real!.apply(this, a);
+      for (const [n, p] of paths) {
+        if (real.has(n)) continue;
+        delete yargsRequire.cache[p];
+        real.set(n, yargsRequire(n) as (...a: unknown[]) => unknown);
+      }
+      return real.get(name)!.apply(this, a);
     };
     yargsRequire.cache[path] = module;
-    deferred.add(module);
-    stand.push(s);
   }
-}
-
-/** Whether yargs' help-layout modules are still stand-ins (not loaded): for tests. */
-export function helpLayoutDeferred(): boolean {
-  return deferred.size > 0;
 }
 
 /** Width of --help text: the terminal's width, at most 110 columns; 100 when not a terminal. */
