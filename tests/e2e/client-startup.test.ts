@@ -2,8 +2,8 @@
  * What mrd-client loads at start-up (issue 18, streaming): the built CLI (dist/cli.js, split into
  * chunks by scripts/build.mjs) loads statically only what starting the input reader's worker
  * needs, then its command line (command-line-<hash>.js: yargs, the session), which loads
- * statically only what a single MRD v1 session needs; MRD v2
- * sessions, batches, GIF previews, --fix-transposed and reading the input on the main thread are
+ * statically only what a single MRD v1 session needs before its first byte is sent; MRD v2
+ * sessions, the output group's writer (loaded once the input is being sent), batches, GIF previews, --fix-transposed and reading the input on the main thread are
  * in chunks loaded with import() when a run needs them (their runs are tested in
  * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). Reads the build
  * output: run `node scripts/build.mjs` first, as for every e2e test.
@@ -71,6 +71,16 @@ describe('mrd-client start-up', () => {
     // what is left out is still in the build, in chunks of their own loaded with import()
     const all = [...graph.values()].join('\n');
     for (const lazy of ['v2-session', 'batch-cli', 'previews', 'input-file-reader']) expect(all).toMatch(new RegExp(`import\\("\\./${lazy}-[A-Z0-9]+\\.js"\\)`));
+  });
+
+  it("loads the output group's writer (results-writer.ts, mrd-core's HDF5 writer) after start-up, with import()", () => {
+    expect(existsSync(join(dist, 'cli.js')), 'build first: node scripts/build.mjs').toBe(true);
+    const graph = new Map([...staticGraph('cli.js'), ...staticGraph(commandLineChunk())]);
+    const sources = bundledSources([...graph.values()].join('\n'));
+    for (const module of ['src/results-writer.ts', 'mrd-core/src/hdf5/writer/mrd-writer.ts', 'mrd-core/src/hdf5/writer/hdf5-file-writer.ts', 'tool-kit/src/image-series-groups/index.ts']) {
+      expect(sources.has(module), module).toBe(false);
+    }
+    expect([...graph.values()].join('\n')).toMatch(/import\("\.\/results-writer-[A-Z0-9]+\.js"\)/);
   });
 
   it("gives the input reader's worker script its own entry, without the CLI", () => {

@@ -7,6 +7,11 @@
  * additional-config.ts), waveforms (only with `-w`), acquisitions, images (groups `image_*` /
  * `images_*`), CLOSE. Results are received concurrently and written to the output group; the
  * XML header is written last. Returns the summary counts.
+ *
+ * The output group's writer (results-writer.ts with mrd-core's HDF5 writer) is loaded once the
+ * first batch of the input is on its way (or when a result arrives first), not before the first
+ * byte is sent; an output that already exists, or `--fix-transposed`, still has it ready
+ * before connecting (its checks fail the run before anything is sent).
  */
 import { basename, extname } from 'node:path';
 import { readFileSync, existsSync, statSync } from 'node:fs';
@@ -19,7 +24,7 @@ import { chooseAdditionalConfig } from './additional-config.js';
 import { WorkerInputSource, type InputReaderInfo, type InputSource } from './input-source.js';
 import { WORKER_READ_MIN_BYTES, type EarlyInputReader } from './early-input.js';
 import { connectWithRetries } from './connect.js';
-import { ResultsWriter } from './results-writer.js';
+import type { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
 import { BatchWriter, ServerEndedSession } from './batch-writer.js';
 import { isMrdV2Input, outputFormatFor, type OutputFormat } from './output-format.js';
@@ -30,6 +35,29 @@ import type { V2ResultsWriter } from './v2-session.js';
 
 /** Where a session's results go: an HDF5 group (ResultsWriter) or an MRD v2 file (v2-session.ts). */
 type Results = ResultsWriter | V2ResultsWriter;
+
+let resultsWriterModule: Promise<typeof import('./results-writer.js')> | null = null;
+/** results-writer.ts and the HDF5 writer, loaded once (see the file header). */
+function loadResultsWriter(): Promise<typeof import('./results-writer.js')> {
+  return (resultsWriterModule ??= import('./results-writer.js'));
+}
+
+/**
+ * A session's results: ready, or made on first use (`get`). `warm` starts making them without
+ * waiting (a failure surfaces at the next `get`).
+ */
+class SessionResults {
+  private ready: Promise<Results> | null;
+  constructor(results: Results | null, private readonly make: () => Promise<Results>) {
+    this.ready = results ? Promise.resolve(results) : null;
+  }
+  get(): Promise<Results> {
+    return (this.ready ??= this.make());
+  }
+  warm(): void {
+    this.get().catch(() => undefined);
+  }
+}
 
 /** The reference's placeholder when the input file has no XML header. */
 export const PLACEHOLDER_XML = 'Dummy XML header';
@@ -128,7 +156,7 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
     // dispatch: results are received while the input is sent
     phases.setupMs = performance.now() - started;
     const receiver = startReceiving(conn, results, phases);
-    const sending = await sendInput(o, file, plan, socket, conn, receiver, phases);
+    const sending = await sendInput(o, file, plan, socket, conn, receiver, phases, results);
     const sentAt = performance.now();
     // clean-up: everything is read, the input reader shuts down while the results come in
     closing = file.close();
@@ -217,19 +245,24 @@ async function planInput(file: InputSource, o: ClientOptions): Promise<InputPlan
 }
 
 /** Connects to the server and prepares the output group. */
-async function connectSession(o: ClientOptions, outfile: string, format: OutputFormat, xml: string): Promise<{ socket: Socket; conn: SocketConnection; results: Results }> {
+async function connectSession(o: ClientOptions, outfile: string, format: OutputFormat, xml: string): Promise<{ socket: Socket; conn: SocketConnection; results: SessionResults }> {
   logger.info(`Connecting to MRD server at ${o.address}:${o.port}`);
   const socket = await connectWithRetries(o.address, o.port, o.connectAttempts ?? 5, o.connectDelayMs ?? 1000);
   const conn = new SocketConnection(socket);
-  const results = format === 'hdf5' ? new ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new (await import('./v2-session.js')).V2ResultsWriter(outfile, format, xml);
-  try {
-    await results.prepare();
-  } catch (err) {
-    socket.destroy();
-    throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
+  // A new HDF5 output without --fix-transposed has nothing to prepare: its writer is made later.
+  const later = format === 'hdf5' && !o.fixTransposed && !existsSync(outfile);
+  let results: Results | null = null;
+  if (!later) {
+    results = format === 'hdf5' ? new (await loadResultsWriter()).ResultsWriter(outfile, o.outGroup, o.fixTransposed) : new (await import('./v2-session.js')).V2ResultsWriter(outfile, format, xml);
+    try {
+      await results.prepare();
+    } catch (err) {
+      socket.destroy();
+      throw new ClientInputError(`Cannot add results to ${outfile}: ${(err as Error).message}`);
+    }
   }
   if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
-  return { socket, conn, results };
+  return { socket, conn, results: new SessionResults(results, async () => new (await loadResultsWriter()).ResultsWriter(outfile, o.outGroup, o.fixTransposed)) };
 }
 
 // ------------------------------------------------------------------------------------ dispatch
@@ -243,12 +276,13 @@ interface Receiver {
   serverEnded: boolean;
 }
 
-function startReceiving(conn: SocketConnection, results: Results, phases: ClientPhases): Receiver {
+function startReceiving(conn: SocketConnection, session: SessionResults, phases: ClientPhases): Receiver {
   const r: Receiver = { done: Promise.resolve(), closeReceived: false, failed: null, serverEnded: false };
   r.done = (async () => {
     try {
       for await (const msg of conn) {
         const t0 = performance.now();
+        const results = await session.get();
         await results.record(msg);
         phases.resultsMs += performance.now() - t0;
       }
@@ -266,6 +300,7 @@ function startReceiving(conn: SocketConnection, results: Results, phases: Client
 /** The sending side, in the reference's order (see the file header); stops when the server ends the session. */
 async function sendInput(
   o: ClientOptions, file: InputSource, plan: InputPlan, socket: Socket, conn: SocketConnection, receiver: Receiver, phases: ClientPhases,
+  results: SessionResults,
 ): Promise<{ sent: ClientSummary['sent']; failed: Error | null }> {
   const sent = { acquisitions: 0, images: 0, waveforms: 0 };
   const writer = new BatchWriter(socket, () => receiver.serverEnded, phases);
@@ -290,7 +325,7 @@ async function sendInput(
         logger.info(`Found ${plan.waveformCount} waveforms`);
         const bar = o.progress ? new ProgressBar('Sending waveforms', plan.waveformCount) : null;
         await conn.flush();
-        await writer.sendAll(file.stream('waveforms', group), (n) => { sent.waveforms += n; bar?.update(sent.waveforms); });
+        await writer.sendAll(file.stream('waveforms', group), (n) => { results.warm(); sent.waveforms += n; bar?.update(sent.waveforms); });
         bar?.finish();
       } else {
         logger.info('Waveform data present, but send-waveforms option turned off');
@@ -302,7 +337,7 @@ async function sendInput(
       const bar = o.progress ? new ProgressBar('Sending acquisitions', plan.acquisitionCount) : null;
       // Read and encoded off this thread (see input-source.ts); this thread only writes bytes.
       await conn.flush();
-      await writer.sendAll(file.stream('acquisitions', group), (n) => { sent.acquisitions += n; bar?.update(sent.acquisitions); });
+      await writer.sendAll(file.stream('acquisitions', group), (n) => { results.warm(); sent.acquisitions += n; bar?.update(sent.acquisitions); });
       bar?.finish();
     }
     if (plan.imageSeries.length > 0) {
@@ -310,7 +345,7 @@ async function sendInput(
       for (const series of plan.imageSeries) {
         logger.info(`Reading images from '/${group}/${series}'`);
         await conn.flush();
-        await writer.sendAll(file.stream('images', group, series), (n) => { sent.images += n; });
+        await writer.sendAll(file.stream('images', group, series), (n) => { results.warm(); sent.images += n; });
       }
     }
     if (!receiver.serverEnded) await c.sendClose();
@@ -337,9 +372,10 @@ async function sendInput(
  * input (the rest was not sent).
  */
 async function finishResults(
-  o: ClientOptions, outfile: string, xml: string, results: Results,
+  o: ClientOptions, outfile: string, xml: string, session: SessionResults,
   sending: { sent: ClientSummary['sent']; failed: Error | null }, receiver: Receiver, phases: ClientPhases,
 ): Promise<ClientSummary> {
+  const results = await session.get();
   const { sent } = sending;
   const got = results.counts;
   const what = `${got.images} images, ${got.acquisitions} acquisitions${got.waveforms ? `, ${got.waveforms} waveforms` : ''}`;
@@ -349,7 +385,7 @@ async function finishResults(
   else if (!receiver.closeReceived) failure = `connection closed by the server before CLOSE after ${what}`;
   else if (results.serverErrors.length) failure = `the server reported ${results.serverErrors.length} error(s): ${results.serverErrors[0]!.replace(/^ERROR\s+/, '').split('\n')[0]}`;
   // an HDF5 group keeps what arrived, marked incomplete; an MRD v2 file has no such mark
-  const keep = !failure || (results.receivedData && results instanceof ResultsWriter);
+  const keep = !failure || (results.receivedData && results instanceof (await loadResultsWriter()).ResultsWriter);
   if (keep) await results.finish(xml, failure ?? undefined);
   else await results.close();
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { CliUsageError, cliFailureStatus, nearestName, toolParser, toolVersion, yargsFor } from './index.js';
+import { CliUsageError, HELP_LAYOUT_MODULES, cliFailureStatus, nearestName, toolParser, toolVersion, yargsFor } from './index.js';
 
 describe('yargsFor', () => {
   it('wraps --help text at word boundaries (the ESM yargs cut words in two)', async () => {
@@ -16,6 +17,36 @@ describe('yargsFor', () => {
     const shown = help.split(/\s+/).filter((w) => w && !w.startsWith('-') && !w.startsWith('['));
     const broken = shown.filter((w) => !words.has(w) && /^[A-Za-z(),.:]+$/.test(w) && !['Options:', 'Show', 'help', 'version', 'number', 'string]', 'boolean]'].includes(w));
     expect(broken).toEqual([]);
+  });
+});
+
+describe('yargs help-layout modules loaded on demand', () => {
+  const req = createRequire(import.meta.url);
+  const yargsReq = createRequire(req.resolve('yargs/yargs'));
+  /** yargs and its help-layout modules out of the require cache, so the next yargsFor loads them afresh. */
+  const forget = () => {
+    for (const p of [req.resolve('yargs/yargs'), yargsReq.resolve('./build/index.cjs'), ...HELP_LAYOUT_MODULES.map((n) => yargsReq.resolve(n))]) delete req.cache[p];
+  };
+  const demo = (args: string[]) => toolParser(args, { name: 'demo-tool', version: '1.2.3', usage: '$0 [options] <file>\n\nDoes things, described at some length so that the help text wraps.' })
+    .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the server: a long description that has to be wrapped at the width of the help text.' })
+    .option('mode', { type: 'string', choices: ['a', 'b'], describe: 'Mode.' })
+    .wrap(60);
+
+  it('parsing loads neither cliui nor string-width; --help loads them and its text is the same as with them loaded first', async () => {
+    const standIn = (n: string) => (req.cache[yargsReq.resolve(n)]?.exports as { name?: string } | undefined)?.name === 'helpLayoutStandIn';
+    forget();
+    for (const n of HELP_LAYOUT_MODULES) yargsReq(n); // loaded before yargs: used as they are
+    const reference = await demo([]).getHelp();
+    expect(HELP_LAYOUT_MODULES.some(standIn)).toBe(false);
+    forget();
+    const argv = await demo(['-p', '7', '--mode', 'b']).parseAsync();
+    expect(argv.port).toBe(7);
+    expect(HELP_LAYOUT_MODULES.every(standIn)).toBe(true);
+    const help = await demo([]).getHelp();
+    expect(HELP_LAYOUT_MODULES.some(standIn)).toBe(false);
+    expect(help).toBe(reference);
+    expect(help).toContain('--port');
+    expect(help.split('\n').length).toBeGreaterThan(8); // wrapped
   });
 });
 

@@ -12,7 +12,7 @@
  *   handle is printed on stderr after the tool's name, and the status is 1).
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 import type { Argv } from 'yargs';
 import { LogLevel } from '@mrd-tools/core/logging';
 
@@ -244,8 +244,46 @@ export function toolParser(args: string[], spec: ToolSpec): Argv {
  * file: in a built tool that is the tool's own `dist/cli.js`, so the tool's yargs dependency is used.
  */
 export function yargsFor(args: string[]): Argv {
-  const factory = createRequire(import.meta.url)('yargs/yargs') as (argv: string[]) => Argv;
+  const req = createRequire(import.meta.url);
+  deferHelpLayout(createRequire(req.resolve('yargs/yargs')));
+  const factory = req('yargs/yargs') as (argv: string[]) => Argv;
   return factory(args);
+}
+
+/** What yargs loads only to lay out --help text (see deferHelpLayout), in load order. */
+export const HELP_LAYOUT_MODULES = ['string-width', 'cliui'] as const;
+
+/**
+ * yargs requires cliui and string-width (with wrap-ansi, strip-ansi, the emoji pattern) when it
+ * loads, a third of its load time (docs/streaming-performance.md), but calls them only for --help
+ * text. Each gets a stand-in in the require cache, at the path yargs' `require` resolves; the first
+ * call puts the real modules there and calls the real one (cli.test.ts: the same text).
+ */
+function deferHelpLayout(yargsRequire: NodeJS.Require): void {
+  const paths = new Map<string, string>();
+  for (const name of HELP_LAYOUT_MODULES) {
+    try {
+      const path = yargsRequire.resolve(name);
+      if (!yargsRequire.cache[path]) paths.set(name, path);
+    } catch {
+      // not found: yargs reports it
+    }
+  }
+  const real = new Map<string, (...a: unknown[]) => unknown>();
+  for (const [name, path] of paths) {
+    const module = new Module(path) as NodeJS.Module;
+    module.filename = path;
+    module.loaded = true;
+    module.exports = function helpLayoutStandIn(this: unknown, ...a: unknown[]): unknown {
+      for (const [n, p] of paths) {
+        if (real.has(n)) continue;
+        delete yargsRequire.cache[p];
+        real.set(n, yargsRequire(n) as (...a: unknown[]) => unknown);
+      }
+      return real.get(name)!.apply(this, a);
+    };
+    yargsRequire.cache[path] = module;
+  }
 }
 
 /** Width of --help text: the terminal's width, at most 110 columns; 100 when not a terminal. */
