@@ -189,7 +189,8 @@ async function solveCase(key, name, coords, shape, tv, toeplitz = false) {
   const t1 = performance.now() - t0;
   op1.dispose();
   t0 = performance.now();
-  const op = new K.ParallelSenseNufftOperator(pool, new K.SenseNufftOperator(fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true, toeplitz }));
+  // the plans made on the pool, as the recons' nativeSolve does
+  const op = await K.ParallelSenseNufftOperator.create(pool, fft, coords, maps, COILS, N, N, { ...K.SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: true, toeplitz });
   // the CG steps' vector work on the pool too, as the recons' nativeSolve runs it
   const xN = await K.solveTvAdmmAsync(op, ys, { ...options, pool });
   const tN = performance.now() - t0;

@@ -6,12 +6,14 @@
  * updates (soft thresholds). They are plain functions, not loops in the solver's generator, which
  * V8 runs unoptimised. Inner products are summed per block in float64 (pool/block-sums.ts),
  * so the result is the same bits however the blocks are split between threads (and the
- * single-thread solve runs the same kernels over all blocks).
+ * single-thread solve runs the same kernels over all blocks). On the pool the work is cut into
+ * chunks of whole blocks (or groups) that the threads claim one at a time from a shared counter,
+ * so a thread that gets less of its core takes fewer chunks instead of holding the step up.
  */
 import type { ReconPool } from '../pool/pool.js';
 import type { PoolTaskBase } from '../pool/tasks.js';
-import { blockAlignedRanges, SUM_BLOCK } from '../pool/block-sums.js';
-import { splitRange } from '../pool/shared-memory.js';
+import { SUM_BLOCK } from '../pool/block-sums.js';
+import { claimWork, newWorkClaims } from '../pool/shared-memory.js';
 
 
 /** One TV term's axis as the kernels need it: the axis length and the complex stride along it. */
@@ -240,15 +242,18 @@ export function admmShrinkLeadingGroupsRange(
 }
 
 /**
- * TV-ADMM vector work on floats [f0, f1) on the pool. 'tv-normal-dot': out += rho sum_j
+ * TV-ADMM vector work on the pool, on the chunks [i chunk, min(count, (i + 1) chunk)) of floats
+ * (groups for 'shrink-leading-groups') whose i the thread claims from `claims` until all
+ * ceil(count / chunk) are taken. 'tv-normal-dot': out += rho sum_j
  * D_j^H D_j v, then the block sums of v . out; 'cg-update': x += a p, r -= a Ap, the block sums
  * of r . r; 'cg-direction': p = r + beta p; per outer iteration 'rhs-dot' (admmRhsDotRange),
  * 'cg-start' (cgStartRange), 'shrink' (admmShrinkRange) and 'shrink-leading-groups' (over groups).
  */
 export type AdmmVectorTask = PoolTaskBase & {
   kind: 'admm-vector';
-  f0: number;
-  f1: number;
+  claims: Int32Array;
+  chunk: number;
+  count: number;
 } & (
   | { op: 'tv-normal-dot'; axes: TvAxis[]; rho: number; v: Float32Array; out: Float32Array; sums: Float64Array }
   | { op: 'cg-update'; x: Float32Array; r: Float32Array; p: Float32Array; Ap: Float32Array; a: number; sums: Float64Array }
@@ -256,37 +261,56 @@ export type AdmmVectorTask = PoolTaskBase & {
   | { op: 'rhs-dot'; axes: TvAxis[]; rho: number; z: Float32Array[]; u: Float32Array[]; xadj: Float32Array; rhs: Float32Array; sums: Float64Array }
   | { op: 'cg-start'; rhs: Float32Array; Ap: Float32Array; r: Float32Array; p: Float32Array; sums: Float64Array }
   | { op: 'shrink'; axis: TvAxis; alpha: number; thr: number; x: Float32Array; z: Float32Array; u: Float32Array }
-  /** f0, f1: the groups [g0, g1) (admmShrinkLeadingGroupsRange) */
+  /** chunks of groups (admmShrinkLeadingGroupsRange), count = groups */
   | { op: 'shrink-leading-groups'; axis: TvAxis; alpha: number; thr: number; groups: number; x: Float32Array; z: Float32Array; u: Float32Array; v: Float32Array }
 );
 
 /** A worker's group-norm scratch (grown on demand). */
 let groupNorms = new Float64Array(0);
 
-/** Runs an ADMM vector task (in a worker). */
+/** Runs an ADMM vector task (in a worker): its kernel on each chunk it claims. */
 export function runAdmmVectorTask(t: AdmmVectorTask): void {
+  const chunks = Math.ceil(t.count / t.chunk);
+  for (let i = claimWork(t.claims, chunks); i >= 0; i = claimWork(t.claims, chunks)) {
+    admmVectorRange(t, i * t.chunk, Math.min(t.count, (i + 1) * t.chunk));
+  }
+}
+
+function admmVectorRange(t: AdmmVectorTask, f0: number, f1: number): void {
   switch (t.op) {
-    case 'tv-normal-dot': tvNormalDotRange(t.axes, t.rho, t.v, t.out, t.sums, t.f0, t.f1); break;
-    case 'cg-update': cgUpdateRange(t.x, t.r, t.p, t.Ap, t.a, t.sums, t.f0, t.f1); break;
-    case 'cg-direction': cgDirectionRange(t.p, t.r, t.beta, t.f0, t.f1); break;
-    case 'rhs-dot': admmRhsDotRange(t.axes, t.rho, t.z, t.u, t.xadj, t.rhs, t.sums, t.f0, t.f1); break;
-    case 'cg-start': cgStartRange(t.rhs, t.Ap, t.r, t.p, t.sums, t.f0, t.f1); break;
-    case 'shrink': admmShrinkRange(t.axis, t.alpha, t.thr, t.x, t.z, t.u, t.f0, t.f1); break;
+    case 'tv-normal-dot': tvNormalDotRange(t.axes, t.rho, t.v, t.out, t.sums, f0, f1); break;
+    case 'cg-update': cgUpdateRange(t.x, t.r, t.p, t.Ap, t.a, t.sums, f0, f1); break;
+    case 'cg-direction': cgDirectionRange(t.p, t.r, t.beta, f0, f1); break;
+    case 'rhs-dot': admmRhsDotRange(t.axes, t.rho, t.z, t.u, t.xadj, t.rhs, t.sums, f0, f1); break;
+    case 'cg-start': cgStartRange(t.rhs, t.Ap, t.r, t.p, t.sums, f0, f1); break;
+    case 'shrink': admmShrinkRange(t.axis, t.alpha, t.thr, t.x, t.z, t.u, f0, f1); break;
     case 'shrink-leading-groups':
-      if (groupNorms.length < t.f1 - t.f0) groupNorms = new Float64Array(t.f1 - t.f0);
-      admmShrinkLeadingGroupsRange(t.axis, t.alpha, t.thr, t.groups, t.x, t.z, t.u, t.v, groupNorms, t.f0, t.f1);
+      if (groupNorms.length < f1 - f0) groupNorms = new Float64Array(f1 - f0);
+      admmShrinkLeadingGroupsRange(t.axis, t.alpha, t.thr, t.groups, t.x, t.z, t.u, t.v, groupNorms, f0, f1);
       break;
   }
 }
 
-type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never;
+type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'claims' | 'chunk' | 'count'> : never;
 
-/** Splits a task over the pool's threads in whole blocks of `floats` and runs it. */
-export function runAdmmVectorOnPool(pool: ReconPool, floats: number, task: Distributive<AdmmVectorTask>): Promise<void> {
-  return pool.runAll(blockAlignedRanges(floats, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'admm-vector', f0, f1 }) as AdmmVectorTask));
+/** Chunks per thread a step is cut into (the most a thread can be left waiting is about one chunk). */
+const CHUNKS_PER_THREAD = 16;
+
+/** One task per thread over `count` units claimed in chunks of whole `unit`s (at least one unit each). */
+function runChunked(pool: ReconPool, count: number, unit: number, task: Distributive<AdmmVectorTask>): Promise<void> {
+  const units = Math.ceil(count / unit);
+  const chunk = unit * Math.max(1, Math.ceil(units / (CHUNKS_PER_THREAD * pool.threads)));
+  const claims = newWorkClaims();
+  const threads = Math.min(pool.threads, Math.ceil(count / chunk));
+  return pool.runAll(Array.from({ length: threads }, () => ({ ...task, kind: 'admm-vector', claims, chunk, count }) as AdmmVectorTask));
 }
 
-/** A 'shrink-leading-groups' task split over the pool's threads by groups. */
+/** Runs a task over `floats` floats on the pool, in chunks of whole blocks. */
+export function runAdmmVectorOnPool(pool: ReconPool, floats: number, task: Distributive<AdmmVectorTask>): Promise<void> {
+  return runChunked(pool, floats, SUM_BLOCK, task);
+}
+
+/** A 'shrink-leading-groups' task on the pool, in chunks of groups. */
 export function runAdmmGroupsOnPool(pool: ReconPool, task: Distributive<Extract<AdmmVectorTask, { op: 'shrink-leading-groups' }>>): Promise<void> {
-  return pool.runAll(splitRange(task.groups, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'admm-vector', f0, f1 }) as AdmmVectorTask));
+  return runChunked(pool, task.groups, 1, task);
 }

@@ -122,6 +122,12 @@ export class ReconPool {
     await Promise.all(tasks.map((t) => p.run(t)));
   }
 
+  /** Runs the tasks on the pool; resolves with their results in task order (rejects with the first failure). */
+  async runEach<T>(tasks: readonly PoolTaskBase[]): Promise<T[]> {
+    const p = this.start();
+    return Promise.all(tasks.map((t) => p.run(t) as Promise<T>));
+  }
+
   /** Ends the threads (pending tasks fail; a running one is dropped). */
   async close(): Promise<void> {
     const p = this.piscina;

@@ -151,9 +151,13 @@ export async function nativeSolve(
   progress?: StepCallback, threads = 1, toeplitz = false, oneWorker = false,
 ): Promise<Float32Array> {
   const pool = reconPool(threads);
-  const local = new SenseNufftOperator(fft, groups.map((g) => groupCoords(s, g)), maps, s.ncoils, s.msize, s.msize,
-    { ...SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: pool !== null, toeplitz });
-  const op = pool && !oneWorker ? new ParallelSenseNufftOperator(pool, local) : local;
+  const coords = groups.map((g) => groupCoords(s, g));
+  const nufft = { ...SENSE_NUFFT_DEFAULTS, sharedHeapBlocks: pool !== null, toeplitz };
+  // split over the groups: the plans made on the pool too
+  const op = pool && !oneWorker
+    ? await ParallelSenseNufftOperator.create(pool, fft, coords, maps, s.ncoils, s.msize, s.msize, nufft)
+    : new SenseNufftOperator(fft, coords, maps, s.ncoils, s.msize, s.msize, nufft);
+  const local = op instanceof ParallelSenseNufftOperator ? op.local : op;
   try {
     const k = scale > 0 ? scale : 1;
     const options = { shape: [...shape, s.msize, s.msize], tv, iterations };

@@ -11,7 +11,7 @@ import {
   runCentredFftTask, runCentredPointPowersTask, runCentredPowerTask, runCentredRssTask, runNufftTask, type CentredFftTask, type CentredPointPowersTask, type CentredPowerTask,
   type CentredRssTask, type NufftTask,
 } from '../../pool/tasks.js';
-import { runSenseTask, runSenseTvSolveTask, type SenseTask, type SenseTvSolveTask } from '../sense/parallel-sense.js';
+import { runSensePlanTask, runSenseTask, runSenseTvSolveTask, type SensePlanTask, type SenseTask, type SenseTvSolveTask } from '../sense/parallel-sense.js';
 import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-maps.js';
 import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
 import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-inati.js';
@@ -21,8 +21,8 @@ import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vec
 import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
 export default async function run(
-  task: NufftTask | CentredPowerTask | CentredRssTask | CentredPointPowersTask | CentredFftTask | SenseTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
-): Promise<void> {
+  task: NufftTask | CentredPowerTask | CentredRssTask | CentredPointPowersTask | CentredFftTask | SenseTask | SensePlanTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
+): Promise<unknown> {
   switch (task.kind) {
     case 'centred-power':
       return runCentredPowerTask(task);
@@ -47,6 +47,8 @@ export default async function run(
     case 'sense-normal':
       runSenseTask(await getFftEngine(), task);
       return;
+    case 'sense-plans':
+      return runSensePlanTask(await getFftEngine(), task);
     case 'sense-tv-solve':
       runSenseTvSolveTask(await getFftEngine(), task);
       return;

@@ -4,7 +4,8 @@ import { closeReconPools, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { solveTvAdmm, solveTvAdmmAsync } from '../../iterative/index.js';
 import { SUM_BLOCK } from '../../pool/block-sums.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
-import { ParallelSenseNufftOperator, solveTvAdmmOnWorker } from './parallel-sense.js';
+import { ParallelSenseNufftOperator, runSenseTask, solveTvAdmmOnWorker } from './parallel-sense.js';
+import { newWorkClaims } from '../../pool/shared-memory.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../../testing/index.js';
 
 afterAll(async () => {
@@ -99,6 +100,81 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
       op.dispose();
     });
   }
+});
+
+describe('the SENSE operator made on the pool, frames claimed one at a time, spectra shared', () => {
+  const [frames, ncoils, n] = [7, 2, 24];
+  const coords = frameCoords(frames, 5, 32, n);
+  const maps = random(2 * ncoils * n * n, 31);
+  coords[4].set(coords[4].subarray(0, 64), 64); // repeated positions in one frame
+
+  for (const threads of [2, 3]) {
+    for (const toeplitz of [false, true]) {
+      it(`create() on ${threads} threads (${toeplitz ? 'Toeplitz' : 'NUFFT pair'}): the constructor's plans and the single-thread bits`, async () => {
+        const fft = await getFftEngine();
+        const options = { ...SENSE_NUFFT_DEFAULTS, toeplitz };
+        const single = new SenseNufftOperator(fft, coords, maps, ncoils, n, n, options);
+        const op = await ParallelSenseNufftOperator.create(reconPool(threads)!, fft, coords, maps, ncoils, n, n, { ...options, sharedHeapBlocks: true });
+        const mine = op.local.shared().frames, theirs = single.shared().frames;
+        expect(mine.length).toBe(frames);
+        for (let f = 0; f < frames; f++) {
+          expect(mine[f].points).toBe(theirs[f].points);
+          expect(mine[f].repeatIndex).toEqual(theirs[f].repeatIndex);
+          expect(mine[f].multiplicity).toEqual(theirs[f].multiplicity);
+          for (const key of ['rowOff', 'col', 'wy', 'wx', 'wide', 'apodY', 'apodX'] as const) expect(mine[f].tables[key]).toEqual(theirs[f].tables[key]);
+        }
+        expect(mine[4].repeatIndex).not.toBeNull();
+        const x = random(2 * single.inputLength, 32), y = random(2 * single.outputLength, 33);
+        const a = new Float32Array(2 * single.outputLength), b = sharedFloat32(2 * single.outputLength);
+        single.forward(x, a);
+        await op.forwardAsync(x, b);
+        expect(b).toEqual(a);
+        const c = new Float32Array(2 * single.inputLength), d = sharedFloat32(2 * single.inputLength);
+        single.adjoint(y, c);
+        await op.adjointAsync(y, d);
+        expect(d).toEqual(c);
+        // twice: the second call's frames may go to other threads than the first's (spectra shared)
+        single.normal(x, c);
+        for (let k = 0; k < 2; k++) {
+          d.fill(0);
+          await op.normalAsync(x, d);
+          expect(d).toEqual(c);
+        }
+        single.dispose();
+        op.dispose();
+      });
+    }
+  }
+
+  it('a worker takes only the frames it claims, and uses the spectra another thread put in the shared block', async () => {
+    const fft = await getFftEngine();
+    const options = { ...SENSE_NUFFT_DEFAULTS, toeplitz: true };
+    const single = new SenseNufftOperator(fft, coords, maps, ncoils, n, n, options);
+    const x = random(2 * single.inputLength, 34);
+    const expected = new Float32Array(2 * single.inputLength);
+    single.normal(x, expected);
+    const shared = new SenseNufftOperator(fft, coords, maps, ncoils, n, n, { ...options, sharedHeapBlocks: true }).shared();
+    const input = sharedFloat32(x.length);
+    input.set(x);
+    // "thread" A: all frames claimed; their spectra land in the shared block
+    const outA = sharedFloat32(x.length);
+    runSenseTask(fft, { kind: 'sense-normal', id: 'claims-test-a', shared, input, out: outA, claims: newWorkClaims() });
+    expect(outA).toEqual(expected);
+    const { state, values } = shared.toeplitz!.spectra!;
+    expect(state[0]).not.toBe(0);
+    expect(Array.from(state).every((v) => v === state[0])).toBe(true);
+    // "thread" B (another operator of the same parts): the frames from 3 on only, their spectra read
+    // from the block (frame 3's zeroed there, so its image is zero; the others as the single thread's)
+    const size = 4 * n * n, img = 2 * n * n;
+    values.fill(0, 3 * size, 4 * size);
+    const outB = sharedFloat32(x.length), claimsB = newWorkClaims();
+    claimsB[0] = 3;
+    runSenseTask(fft, { kind: 'sense-normal', id: 'claims-test-b', shared, input, out: outB, claims: claimsB });
+    expect(outB.subarray(0, 4 * img).every((v) => v === 0)).toBe(true);
+    expect(outB.subarray(4 * img)).toEqual(expected.subarray(4 * img));
+    expect(Atomics.load(claimsB, 0)).toBeGreaterThanOrEqual(frames);
+    single.dispose();
+  });
 });
 
 function asSharedCopy(a: Float32Array): Float32Array {

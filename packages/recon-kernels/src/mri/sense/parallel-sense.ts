@@ -1,9 +1,16 @@
 /**
  * The multi-coil NUFFT SENSE operator (./sense-nufft.ts) on the worker pool (../../pool), split over frames: each
  * worker rebuilds the operator once from its shared plans and maps (kept by id for the next
- * calls) and applies it to its run of frames, reading the shared input and writing its frames'
- * part of the shared output. Every frame is computed by the single-thread code and frames do not
- * mix, so the result is the same bits for any thread count.
+ * calls) and applies it to the frames it claims, one at a time from a shared counter (a thread
+ * that gets less of its core takes fewer frames instead of holding the call up), reading the
+ * shared input and writing its frames' part of the shared output. The Toeplitz spectra are kept
+ * in shared memory, so a frame can go to either thread from call to call. Every frame is computed
+ * by the single-thread code and frames do not mix, so the result is the same bits for any thread
+ * count.
+ *
+ * `ParallelSenseNufftOperator.create` makes the frames' plans on the pool too (frames claimed one
+ * at a time; the same tables as the constructor's), instead of all of them on the calling thread
+ * while the pool waits.
  *
  * The synchronous methods run the operator here (one thread); the solvers call the `...Async`
  * ones, whose vectors should live on SharedArrayBuffers (others are copied for the call).
@@ -15,13 +22,15 @@
 import type { FftEngine } from '../../fft/engine.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
 import type { ReconPool } from '../../pool/pool.js';
-import { asShared, isShared, sharedFloat32, splitRange } from '../../pool/shared-memory.js';
+import { asShared, claimWork, isShared, newWorkClaims, sharedFloat32 } from '../../pool/shared-memory.js';
 import { solveTvAdmm, tvAdmmNominalSteps, type TvAdmmOptions } from '../../iterative/tv-admm.js';
-import { SenseNufftOperator, type SenseShared } from './sense-nufft.js';
+import type { NufftOptions } from '../../nufft/index.js';
+import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, senseFramePlan, sharedToeplitz, type SenseFramePlan, type SenseNufftOptions, type SenseShared } from './sense-nufft.js';
 
 /**
  * The SENSE operator (`id` names it: a worker keeps the operator it rebuilt from `shared` for
- * the next tasks) applied to frames [f0, f1).
+ * the next tasks) applied to the frames claimed from `claims` (newWorkClaims: [0] the next frame)
+ * until all are taken.
  */
 export interface SenseTask {
   kind: 'sense-forward' | 'sense-adjoint' | 'sense-normal';
@@ -29,8 +38,7 @@ export interface SenseTask {
   shared: SenseShared;
   input: Float32Array;
   out: Float32Array;
-  f0: number;
-  f1: number;
+  claims: Int32Array;
 }
 
 /** Operators rebuilt from shared parts in this (worker) thread, by id (a few: one solve uses one). */
@@ -45,9 +53,30 @@ export function runSenseTask(fft: FftEngine, task: SenseTask): void {
     if (rebuilt.size >= KEEP) rebuilt.delete(rebuilt.keys().next().value as string);
     rebuilt.set(task.id, op);
   }
-  if (task.kind === 'sense-forward') op.forwardFrames(task.input, task.out, task.f0, task.f1);
-  else if (task.kind === 'sense-adjoint') op.adjointFrames(task.input, task.out, task.f0, task.f1);
-  else op.normalFrames(task.input, task.out, task.f0, task.f1);
+  const frames = op.frames;
+  const claim = (): number => claimWork(task.claims, frames);
+  if (task.kind === 'sense-forward') op.forwardFrames(task.input, task.out, 0, 0, claim);
+  else if (task.kind === 'sense-adjoint') op.adjointFrames(task.input, task.out, 0, 0, claim);
+  else op.normalFrames(task.input, task.out, 0, 0, claim);
+}
+
+/** Plans of the frames claimed from `claims` (senseFramePlan), with their frame numbers. */
+export interface SensePlanTask {
+  kind: 'sense-plans';
+  coords: Float64Array[];
+  ny: number;
+  nx: number;
+  nufft: NufftOptions;
+  claims: Int32Array;
+}
+
+/** Runs a plan task with this thread's engine (in a worker): the plans of the frames it claimed. */
+export function runSensePlanTask(fft: FftEngine, task: SensePlanTask): { frame: number; plan: SenseFramePlan }[] {
+  const done: { frame: number; plan: SenseFramePlan }[] = [];
+  for (let f = claimWork(task.claims, task.coords.length); f >= 0; f = claimWork(task.claims, task.coords.length)) {
+    done.push({ frame: f, plan: senseFramePlan(fft, task.coords[f], task.ny, task.nx, task.nufft) });
+  }
+  return done;
 }
 
 let nextId = 0;
@@ -65,6 +94,35 @@ export class ParallelSenseNufftOperator implements LinearOperator {
 
   get frames(): number {
     return this.local.frames;
+  }
+
+  /**
+   * The operator of `new SenseNufftOperator(fft, coords, maps, ncoils, ny, nx, options)` (with
+   * sharedHeapBlocks) on the pool, its frames' plans made by the pool's threads: the same plans,
+   * so the same bits.
+   */
+  static async create(
+    pool: ReconPool, fft: FftEngine, coords: readonly ArrayLike<number>[], maps: Float32Array, ncoils: number, ny: number, nx: number,
+    options: SenseNufftOptions = SENSE_NUFFT_DEFAULTS,
+  ): Promise<ParallelSenseNufftOperator> {
+    const toeplitz = sharedToeplitz(coords, options);
+    const shareable = toeplitz?.coords ?? coords.map((c) => {
+      const a = new Float64Array(new SharedArrayBuffer(8 * c.length));
+      a.set(c);
+      return a;
+    });
+    const nufft: NufftOptions = { oversampling: options.oversampling, width: options.width, periodic: options.periodic, kernelTable: options.kernelTable };
+    const claims = newWorkClaims();
+    const threads = Math.min(pool.threads, coords.length);
+    const parts = await pool.runEach<{ frame: number; plan: SenseFramePlan }[]>(
+      Array.from({ length: threads }, (): SensePlanTask => ({ kind: 'sense-plans', coords: shareable, ny, nx, nufft, claims })),
+    );
+    const frames = new Array<SenseFramePlan>(coords.length);
+    for (const part of parts) for (const { frame, plan } of part) frames[frame] = plan;
+    const shared: SenseShared = { frames, maps: asShared(maps), ncoils, ny, nx, toeplitz };
+    const op = new ParallelSenseNufftOperator(pool, SenseNufftOperator.fromShared(fft, shared));
+    op.sharedParts = op.local.shared();
+    return op;
   }
 
   forward(x: Float32Array, out: Float32Array): void {
@@ -101,8 +159,9 @@ export class ParallelSenseNufftOperator implements LinearOperator {
     const shared = this.sharedParts;
     const src = asShared(input);
     const dst = isShared(out) ? out : sharedFloat32(outLength);
-    const tasks: SenseTask[] = splitRange(this.local.frames, this.pool.threads).map(([f0, f1]) => ({ kind, id: this.id, shared, input: src, out: dst, f0, f1 }));
-    await this.pool.runAll(tasks);
+    const claims = newWorkClaims();
+    const threads = Math.min(this.pool.threads, this.local.frames);
+    await this.pool.runAll(Array.from({ length: threads }, (): SenseTask => ({ kind, id: this.id, shared, input: src, out: dst, claims })));
     if (dst !== out) out.set(dst.subarray(0, outLength));
   }
 }

@@ -15,7 +15,8 @@
  * function, applied as a 2x zero-padded FFT, a multiplication by the PSF's spectrum (real: the
  * operator stays self-adjoint) and an inverse FFT, per coil (Toeplitz embedding, as BART's nufft
  * normal operator). Each frame's spectrum is computed once, at its first normal application, by
- * the thread that applies it (./toeplitz.ts; on the pool each worker computes its own frames'). No gridding, no
+ * the thread that applies it (./toeplitz.ts; on the pool into a shared block, `SharedToeplitz`,
+ * which the other threads read when the frame comes to them). No gridding, no
  * interpolation, no apodization in the iterations; forward and adjoint stay the NUFFT.
  */
 import type { FftEngine } from '../../fft/index.js';
@@ -36,15 +37,61 @@ export type SenseNufftOptions = NufftOptions & { toeplitz?: boolean };
  */
 export const SENSE_NUFFT_DEFAULTS: NufftOptions = { oversampling: 2, width: 4 };
 
+/** One frame's plan on SharedArrayBuffers (SenseShared, senseFramePlan). */
+export interface SenseFramePlan {
+  tables: NufftTables;
+  repeatIndex: Int32Array | null;
+  multiplicity: Float32Array | null;
+  points: number;
+}
+
 /** An operator's plans and maps on SharedArrayBuffers (`SenseNufftOperator.shared`), for another thread. */
 export interface SenseShared {
-  frames: { tables: NufftTables; repeatIndex: Int32Array | null; multiplicity: Float32Array | null; points: number }[];
+  frames: SenseFramePlan[];
   maps: Float32Array;
   ncoils: number;
   ny: number;
   nx: number;
   /** per frame, the trajectory the Toeplitz spectrum is computed from (null without the Toeplitz normal operator) */
-  toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
+  toeplitz: SharedToeplitz | null;
+}
+
+/**
+ * The Toeplitz parts of a shared operator: per frame its trajectory, and its spectrum K in shared
+ * memory once some thread has computed it (`spectra`: frame f's 4 ny nx floats at f * 4 ny nx;
+ * `state[f]`: 0 not yet, 1 'ordered', 2 'internal-compact'), so that any thread can apply any frame.
+ */
+export interface SharedToeplitz {
+  coords: Float64Array[];
+  nufft: NufftOptions;
+  spectra?: { values: Float32Array; state: Int32Array };
+}
+
+/**
+ * Frame plan of trajectory `coord` [point][2] on an ny x nx image, on SharedArrayBuffers: what the
+ * operator's constructor computes for each frame (distinct positions, then the NUFFT plan of
+ * them), so that frames can be planned on other threads (ParallelSenseNufftOperator.create)
+ * with the same bits.
+ */
+export function senseFramePlan(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufftOptions: NufftOptions): SenseFramePlan {
+  const d = distinctPositions(coord);
+  const plan = Nufft.withEngine(fft, d?.coord ?? coord, [ny, nx], { ...nufftOptions, sharedHeapBlocks: true });
+  try {
+    return { tables: plan.tables(), repeatIndex: d ? copyShared(d.index) : null, multiplicity: d ? copyShared(d.count) : null, points: coord.length / 2 };
+  } finally {
+    plan.dispose();
+  }
+}
+
+/** The Toeplitz parts of an operator made from trajectories (null without the Toeplitz normal operator). */
+export function sharedToeplitz(coords: readonly ArrayLike<number>[], options: SenseNufftOptions): SharedToeplitz | null {
+  return options.toeplitz ? { coords: coords.map((c) => copyShared(Float64Array.from(c))), nufft: shareable(options) } : null;
+}
+
+/** Frames handed out one at a time (from `claims`, the pool's shared counter) or a range. */
+function frameSource(f0: number, f1: number, claim?: () => number): () => number {
+  let f = f0;
+  return claim ?? ((): number => (f < f1 ? f++ : -1));
 }
 
 export class SenseNufftOperator implements LinearOperator {
@@ -64,7 +111,7 @@ export class SenseNufftOperator implements LinearOperator {
   /** float64 sums of the repeated samples of one coil (adjoint), sized for the largest plan */
   private repeatSums: Float64Array;
   /** the Toeplitz embedding's per-frame trajectories and PSF NUFFT options; null: A^H A through the NUFFT */
-  private readonly toeplitz: { coords: Float64Array[]; nufft: NufftOptions } | null;
+  private readonly toeplitz: SharedToeplitz | null;
   /** per frame, its spectrum (toeplitzSpectrum: compact in PFFFT's internal order where it applies) once computed */
   private readonly spectra: (ToeplitzSpectrum | undefined)[] = [];
   private toeplitzScratch: ToeplitzScratch | null = null;
@@ -97,9 +144,7 @@ export class SenseNufftOperator implements LinearOperator {
         points.push(c.length / 2);
         return Nufft.withEngine(fft, d?.coord ?? c, [ny, nx], nufftOptions);
       });
-      this.toeplitz = nufftOptions.toeplitz
-        ? { coords: (coords as readonly ArrayLike<number>[]).map((c) => copyShared(Float64Array.from(c))), nufft: shareable(nufftOptions) }
-        : null;
+      this.toeplitz = sharedToeplitz(coords as readonly ArrayLike<number>[], nufftOptions);
     }
     this.frames = this.plans.length;
     this.frameOffset = new Int32Array(this.frames + 1);
@@ -125,6 +170,7 @@ export class SenseNufftOperator implements LinearOperator {
   /** The plans and maps on SharedArrayBuffers (copied there once), for `fromShared` in a worker. */
   shared(): SenseShared {
     const maps = this.maps.buffer instanceof SharedArrayBuffer ? this.maps : copyShared(this.maps);
+    if (this.toeplitz !== null) this.toeplitz.spectra ??= sharedSpectra(this.frames, this.npix);
     return {
       frames: this.plans.map((p, f) => ({
         tables: p.tables(),
@@ -172,13 +218,40 @@ export class SenseNufftOperator implements LinearOperator {
     }
   }
 
+  /**
+   * Frame f's Toeplitz spectrum, computed at its first use: kept here, and with shared spectra
+   * (after `shared()`, or an operator from `fromShared`) written to the shared block for the other threads, or taken
+   * from it when another thread has computed it (the same code, so the same bits).
+   */
+  private spectrum(f: number): ToeplitzSpectrum {
+    const known = this.spectra[f];
+    if (known !== undefined) return known;
+    const t = this.toeplitz!;
+    const sh = t.spectra;
+    let s: ToeplitzSpectrum;
+    if (sh === undefined) s = toeplitzSpectrum(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
+    else {
+      const size = 4 * this.npix, values = sh.values.subarray(f * size, (f + 1) * size);
+      const state = Atomics.load(sh.state, f);
+      if (state === 0) {
+        const k = toeplitzSpectrum(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
+        values.set(k.values);
+        Atomics.store(sh.state, f, k.layout === 'ordered' ? 1 : 2);
+        s = { layout: k.layout, values };
+      } else s = { layout: state === 1 ? 'ordered' : 'internal-compact', values };
+    }
+    this.spectra[f] = s;
+    return s;
+  }
+
   forward(x: Float32Array, out: Float32Array): void {
     this.forwardFrames(x, out, 0, this.frames);
   }
 
-  /** `forward` for frames [f0, f1) only (their parts of out; the rest untouched). */
-  forwardFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
-    for (let f = f0; f < f1; f++) {
+  /** `forward` for frames [f0, f1) only, or those `claim` hands out (their parts of out; the rest untouched). */
+  forwardFrames(x: Float32Array, out: Float32Array, f0: number, f1: number, claim?: () => number): void {
+    const take = frameSource(f0, f1, claim);
+    for (let f = take(); f >= 0; f = take()) {
       this.expand(x, f);
       const seg = out.subarray(2 * this.frameOffset[f], 2 * this.frameOffset[f + 1]);
       const index = this.repeatIndex[f];
@@ -203,9 +276,10 @@ export class SenseNufftOperator implements LinearOperator {
     this.adjointFrames(y, out, 0, this.frames);
   }
 
-  /** `adjoint` for frames [f0, f1) only (their images in out; the rest untouched). */
-  adjointFrames(y: Float32Array, out: Float32Array, f0: number, f1: number): void {
-    for (let f = f0; f < f1; f++) {
+  /** `adjoint` for frames [f0, f1) only, or those `claim` hands out (their images in out; the rest untouched). */
+  adjointFrames(y: Float32Array, out: Float32Array, f0: number, f1: number, claim?: () => number): void {
+    const take = frameSource(f0, f1, claim);
+    for (let f = take(); f >= 0; f = take()) {
       const seg = y.subarray(2 * this.frameOffset[f], 2 * this.frameOffset[f + 1]);
       const index = this.repeatIndex[f];
       if (index === null) {
@@ -233,16 +307,15 @@ export class SenseNufftOperator implements LinearOperator {
     this.normalFrames(x, out, 0, this.frames);
   }
 
-  /** `normal` for frames [f0, f1) only (their images in out; the rest untouched). */
-  normalFrames(x: Float32Array, out: Float32Array, f0: number, f1: number): void {
+  /** `normal` for frames [f0, f1) only, or those `claim` hands out (their images in out; the rest untouched). */
+  normalFrames(x: Float32Array, out: Float32Array, f0: number, f1: number, claim?: () => number): void {
     if (this.toeplitz !== null) {
       this.toeplitzScratch ??= { acc: new Float64Array(2 * this.npix) };
-      const t = this.toeplitz;
-      for (let f = f0; f < f1; f++) this.spectra[f] ??= toeplitzSpectrum(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
-      toeplitzNormalFrames(this.fft, this.spectra as ToeplitzSpectrum[], this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch);
+      toeplitzNormalFrames(this.fft, (f) => this.spectrum(f), this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch, claim);
       return;
     }
-    for (let f = f0; f < f1; f++) {
+    const take = frameSource(f0, f1, claim);
+    for (let f = take(); f >= 0; f = take()) {
       this.expand(x, f);
       const u = this.plans[f].npts;
       const d = this.coilData.subarray(0, 2 * this.ncoils * u);
@@ -316,6 +389,15 @@ export function estimateDataScale(magnitudes: ArrayLike<number>): number {
 /** Only the NUFFT part of the options (the kernel's accuracy is the PSF's). */
 function shareable(o: SenseNufftOptions): NufftOptions {
   return { oversampling: o.oversampling, width: o.width, periodic: o.periodic, kernelTable: o.kernelTable };
+}
+
+/** An empty shared block of the spectra of `frames` frames of npix pixels (SharedToeplitz.spectra). */
+export function sharedSpectra(frames: number, npix: number): { values: Float32Array; state: Int32Array } {
+  return { values: sharedArray(Float32Array, frames * 4 * npix), state: sharedArray(Int32Array, frames) };
+}
+
+function sharedArray<T extends Float32Array | Int32Array>(C: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
+  return new C(new SharedArrayBuffer(C.BYTES_PER_ELEMENT * length));
 }
 
 function copyShared<T extends Float32Array | Float64Array | Int32Array>(a: T): T {

@@ -135,8 +135,10 @@ const COLUMN_LINES = 8;
 
 /**
  * out (frames [f0, f1) of ny x nx images) = sum_c conj(S_c) . F_f^H F_f (S_c . x_f) with F_f^H F_f
- * applied as the Toeplitz embedding of spectrum `kernels[f]` (toeplitzSpectrum); maps
- * [coil][ny][nx] complex.
+ * applied as the Toeplitz embedding of spectrum `kernels[f]` (toeplitzSpectrum; or `kernels(f)`,
+ * called once per frame when its turn comes); maps [coil][ny][nx] complex. With `claim`, the
+ * frames are the ones it returns, one at a time until -1 (work shared with other threads), and
+ * [f0, f1) is ignored; each frame is the same arithmetic either way.
  *
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
@@ -150,7 +152,8 @@ const COLUMN_LINES = 8;
  * agree to float32 rounding.
  */
 export function toeplitzNormalFrames(
-  fft: FftEngine, kernels: readonly ToeplitzSpectrum[], maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array, f0: number, f1: number, scratch: ToeplitzScratch,
+  fft: FftEngine, kernels: readonly ToeplitzSpectrum[] | ((f: number) => ToeplitzSpectrum), maps: Float32Array, ncoils: number, ny: number, nx: number, x: Float32Array, out: Float32Array,
+  f0: number, f1: number, scratch: ToeplitzScratch, claim?: () => number,
 ): void {
   const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
   fft.prepare(L0);
@@ -168,8 +171,10 @@ export function toeplitzNormalFrames(
   // column blocks read only the top ny rows and zero the lines' bottom halves themselves
   if (kernel === null) fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
   if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
-  for (let f = f0; f < f1; f++) {
-    const spectrum = checkedSpectrum(kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
+  let nextInRange = f0;
+  const take = claim ?? ((): number => (nextInRange < f1 ? nextInRange++ : -1));
+  for (let f = take(); f >= 0; f = take()) {
+    const spectrum = checkedSpectrum(typeof kernels === 'function' ? kernels(f) : kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
     const internal = spectrum.layout === 'internal-compact';
     if (internal && !internalColumns(fft, ny, nx)) throw new Error('Toeplitz: a spectrum in internal order on an engine without it');
     // SIMD: the frame's image at imageBlock, its sums after it
