@@ -193,7 +193,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (plan === undefined) {
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
-        plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
+        plan = Nufft.withEngine(fft, traj.coord, [msize, msize], { internalOrderGrid: true }); // (the grid's rows in the FFT's internal order: no reordering pass, the same images)
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize, {}, mapsGate ?? undefined).catch(() => undefined);
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
