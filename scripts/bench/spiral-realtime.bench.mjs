@@ -24,7 +24,10 @@
 // waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image;
 // MAPS is the maps' thread (nice +10), main this one, the frame thread the other busy one, the
 // rest V8's own (compilation, GC); gc: this thread's collections) and when the maps arrived.
-// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame]
+// --soak ARMS: instead, one long session (adaptive, maps on the pool) fed as fast as possible over
+// ARMS arms (the stream repeated, scan counters continued), the process's memory printed every
+// 200 frames: whether a long session grows (e.g. tasks queued on the frame pool).
+// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame] [--soak ARMS]
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
@@ -154,6 +157,34 @@ async function run(extra, paced) {
   const cpu = cpuNow() - c0;
   const lags = Array.from(taken, (t, j) => t - arrival[j]);
   return { lat, cpuLat, lags, total, cpu, mapsAtFrame, breakdown };
+}
+
+const soakAt = process.argv.indexOf('--soak');
+if (soakAt > 0) {
+  const arms = Number(process.argv[soakAt + 1]);
+  if (!(Number.isInteger(arms) && arms > 0)) throw new Error(`--soak must be a whole number of arms, got ${process.argv[soakAt + 1]}`);
+  const mb = (x) => `${(x / 1048576).toFixed(1)} MB`;
+  const mem = () => { const m = process.memoryUsage(); return `rss ${mb(m.rss)}, heap used ${mb(m.heapUsed)}, array buffers ${mb(m.arrayBuffers)}`; };
+  let frames = 0;
+  const t0 = performance.now();
+  const conn = {
+    async *[Symbol.asyncIterator]() {
+      for (let j = 0; j < arms; j++) {
+        const a = acqs[j % acqs.length];
+        yield { type: 'acquisition', acquisition: { ...a, head: { ...a.head, scan_counter: j + 1 } } };
+      }
+    },
+    async sendImage() {
+      if (++frames % 200 === 0) console.log(`  frame ${frames}, ${((performance.now() - t0) / 1000).toFixed(1)} s: ${mem()}`);
+    },
+    async sendLogging() {}, async sendText() {}, async sendClose() {}, async sendAcquisition() {}, async sendWaveform() {},
+    async sendHeader() {}, async sendConfigFile() {}, async sendConfigText() {},
+  };
+  console.log(`soak: one adaptive session (maps on the pool) of ${arms} arms fed as fast as possible; at the start: ${mem()}`);
+  await simplenufft1arm(conn, 'simplenufft1arm', header, { configSearchPath: [configDir('coil_combine = "adaptive"')], cwd: dataDir });
+  console.log(`soak: ${frames} frames in ${((performance.now() - t0) / 1000).toFixed(1)} s; at the end: ${mem()} (1-min load average ${(await import('node:os')).loadavg()[0].toFixed(2)})`);
+  await closeReconPools();
+  process.exit(0);
 }
 
 const q = (a, p) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]; };

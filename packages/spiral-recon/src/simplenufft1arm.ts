@@ -30,7 +30,8 @@
  * The frame path (the 14 ms budget): the grid, the block images and their sum are the
  * view-sharing window of recon-kernels (`ViewSharingWindow`), split over coils between this
  * thread and a pool of the session's own of threads - 1 (MRD_TOOLS_THREADS / --threads; its
- * threads boot at set-up and warm up on a dummy step while the first arms are gridded here), and
+ * threads boot at set-up and warm up on a dummy step while the first arms are gridded here, then on
+ * the coil combination's kernels, as this thread does), and
  * the magnitude coil combination is split over pixels the same way; only the arm that completes a
  * block (and a frame with an incomplete block) is split, arms in between are gridded here. The
  * frame path's large buffers are allocated once per session (the image message's data excepted). Per coil and per pixel the arithmetic is the single-thread one, so
@@ -75,6 +76,7 @@ import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
   coilMapsPool, coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  warmMagnitudeCombine,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { PauseGate, ReconPool, sharedFloat32, workerScript } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
@@ -193,12 +195,16 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (plan === undefined) {
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
-        plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
+        plan = Nufft.withEngine(fft, traj.coord, [msize, msize], { internalOrderGrid: true }); // (the grid's rows in the FFT's internal order: no reordering pass, the same images)
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize, {}, mapsGate ?? undefined).catch(() => undefined);
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
-        warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`));
+        // then the magnitude combination's kernels, on those threads and here: the first frame with the maps
+        // (several frames in) would otherwise run them cold (the same bits either way)
+        warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`))
+          .then(() => (rc.save_complex ? undefined : warmMagnitudeCombine(win!.onPool ? framePool : null, ncoils)))
+          .catch((e: unknown) => logger.warning(`the coil combination's warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
       }
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);

@@ -110,6 +110,22 @@ describe('FFT engine', () => {
 });
 
 describe('spectra in PFFFT internal order (the Toeplitz column pass)', () => {
+  it('internalOrderSlots: a permutation of a line\'s float slots that is toInternalOrder\'s, each bin\'s imaginary slot 4 after its real one (the NUFFT\'s internal-order grid relies on it)', async () => {
+    const fft = await getFftEngine();
+    for (const n of [64, 80, 320]) {
+      const slots = fft.internalOrderSlots(n);
+      expect([...slots].sort((p, q) => p - q)).toEqual(Array.from({ length: 2 * n }, (_, i) => i));
+      const x = random(n, 3 * n);
+      const a = fft.scratchBlock(13, 8 * n), c = fft.scratchBlock(15, 8 * n);
+      let h = fft.heapF32();
+      h.set(x, a.ptr >> 2);
+      fft.toInternalOrder(n, a.ptr, c.ptr);
+      h = fft.heapF32();
+      for (let s = 0; s < 2 * n; s++) expect(h[(c.ptr >> 2) + slots[s]]).toBe(x[s]);
+      for (let k = 0; k < n; k++) expect(slots[2 * k + 1]).toBe(slots[2 * k] + 4);
+    }
+  });
+
   it('the internal-order forward is the ordered forward permuted (toInternalOrder), the internal-order inverse takes it back, bit for bit', async () => {
     const fft = await getFftEngine();
     for (const n of [64, 80, 384, 480]) {

@@ -324,6 +324,29 @@ export class FftEngine {
     this.mod._pffft_zreorder(p.setup, src, dst, PFFFT_BACKWARD);
   }
 
+  /**
+   * Where each float32 slot of an ordered spectrum of length n (hasInternalOrder(n)) goes in
+   * PFFFT's internal order: out[s] is the internal slot of ordered slot s (2 k: re of bin k,
+   * 2 k + 1: its im). Read off toInternalOrder itself, on a line of distinct values.
+   */
+  internalOrderSlots(n: number): Int32Array {
+    const src = this.malloc(8 * n), dst = this.malloc(8 * n);
+    try {
+      const h = this.mod.HEAPF32;
+      const s0 = src.ptr >> 2, d0 = dst.ptr >> 2;
+      for (let i = 0; i < 2 * n; i++) h[s0 + i] = i;
+      this.toInternalOrder(n, src.ptr, dst.ptr);
+      const h2 = this.mod.HEAPF32;
+      const out = new Int32Array(2 * n).fill(-1);
+      for (let j = 0; j < 2 * n; j++) out[h2[d0 + j]] = j;
+      if (out.includes(-1)) throw new Error(`FFT: the internal order of length ${n} is not a permutation of the slots`);
+      return out;
+    } finally {
+      this.free(src);
+      this.free(dst);
+    }
+  }
+
   private bluesteinLine(b: BluesteinPlan, n: number, ptr: number, inverse: boolean): void {
     const { m, chirp } = b;
     const mp = this.plan(m);

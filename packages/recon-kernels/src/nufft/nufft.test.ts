@@ -218,6 +218,51 @@ describe('Nufft vs direct non-uniform DFT', () => {
     }
   });
 
+  it('an internal-order grid (internalOrderGrid) holds the natural grid\'s values permuted within each row, and gives the same image bits (imageFromGrid, addTo, adjoint, a plan from its tables)', async () => {
+    const fft = await getFftEngine();
+    const eq = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    // 256^2 (rows of 320: the spiral recon's), rows of 80, and rows of 40 (no internal order: the natural layout)
+    for (const [ny, nx, internal] of [[256, 256, true], [52, 64, true], [32, 32, false]] as const) {
+      const { coord, data } = randomProblem(ny + 7 * nx, 500, ny, nx);
+      // points exactly on grid positions (a 5th tap along either axis)
+      for (let p = 0; p < 40; p++) { coord[2 * p] = (p % 8) * 0.8; coord[2 * p + 1] = -(p % 5) * 1.6; }
+      const nat = Nufft.withEngine(fft, coord, [ny, nx]);
+      const int = Nufft.withEngine(fft, coord, [ny, nx], { internalOrderGrid: true });
+      expect(nat.gridInternalOrder).toBe(false);
+      expect(int.gridInternalOrder).toBe(internal);
+      const two = Float32Array.from([...data, ...data.map((v) => 0.5 * v)]);
+      const gn = new Float32Array(2 * 2 * nat.gridSize), gi = new Float32Array(2 * 2 * int.gridSize);
+      nat.gridAdd(two, 2, gn, 0, 300);
+      nat.gridAdd(two.subarray(600), 2, gn, 300, 200, -0.5);
+      // (the second call's data: 2 coils x 200 points from the same array, as above)
+      int.gridAdd(two, 2, gi, 0, 300);
+      int.gridAdd(two.subarray(600), 2, gi, 300, 200, -0.5);
+      const osx = nat.osx, rows = 2 * nat.osy;
+      const slots = internal ? fft.internalOrderSlots(osx) : Int32Array.from({ length: 2 * osx }, (_, k) => k);
+      const permuted = new Float32Array(gi.length);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < 2 * osx; k++) permuted[r * 2 * osx + k] = gi[r * 2 * osx + slots[k]];
+      expect(eq(permuted, gn)).toBe(true);
+      expect(eq(int.imageFromGrid(gi, 2), nat.imageFromGrid(gn, 2))).toBe(true);
+      const s0 = Float32Array.from({ length: 2 * 2 * ny * nx }, (_, i) => (i % 5) - 2);
+      const sn = Float32Array.from(s0), si = Float32Array.from(s0);
+      nat.imageFromGrid(gn, 2, undefined, sn);
+      int.imageFromGrid(gi, 2, undefined, si);
+      expect(eq(si, sn)).toBe(true);
+      // float64 grids (the general gridding loop)
+      const dn = new Float64Array(2 * nat.gridSize), di = new Float64Array(2 * int.gridSize);
+      nat.gridAdd(data, 1, dn);
+      int.gridAdd(data, 1, di);
+      expect(eq(int.imageFromGrid(di, 1), nat.imageFromGrid(dn, 1))).toBe(true);
+      expect(eq(int.adjoint(two, 2), nat.adjoint(two, 2))).toBe(true);
+      // the plan rebuilt from its tables (a worker's) keeps the layout
+      const fromTables = Nufft.fromTables(fft, int.tables());
+      expect(fromTables.gridInternalOrder).toBe(internal);
+      expect(eq(fromTables.imageFromGrid(gi, 2), nat.imageFromGrid(gn, 2))).toBe(true);
+      nat.dispose();
+      int.dispose();
+    }
+  });
+
   it('the float32 width-4 fast paths (gridding, forward interpolation) agree with the general path and the DFT, including points on a kernel edge', async () => {
     const { coord, data } = randomProblem(13, 400, 32, 32);
     // some points exactly on integer grid positions after scaling (5 taps): c * 40/32 integer

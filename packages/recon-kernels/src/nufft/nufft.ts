@@ -37,13 +37,27 @@ export interface NufftOptions {
    * its own (many plans of one thread used one at a time, e.g. a series' frames). Default false.
    */
   sharedHeapBlocks?: boolean;
+  /**
+   * true: the grid of gridAdd / imageFromGrid / adjoint holds each row (osx complex values) in
+   * the FFT engine's internal spectral order (PFFFT's, a fixed permutation of the row's float32
+   * slots), so that the row transforms skip their reordering pass; the same values, permuted, so
+   * the images are the same bits. Only where the engine has that order for osx with each bin's
+   * imaginary slot 4 after its real one (PFFFT's SIMD build); else, and by default, the natural
+   * layout. `gridInternalOrder` tells which is in force (a caller that reads the grid itself needs it).
+   */
+  internalOrderGrid?: boolean;
 }
 
 /** A plan's precomputed tables (see `Nufft.tables`), typed arrays on SharedArrayBuffers. */
 export interface NufftTables {
   ny: number; nx: number; oversampling: number; width: number; beta: number; osy: number; osx: number; npts: number; taps: number;
   rowOff: Int32Array; col: Int32Array; wy: Float32Array; wx: Float32Array; wide: Uint8Array; apodY: Float64Array; apodX: Float64Array;
+  /** with internalOrderGrid: per point and tap, the float offset of the real slot within a row of the internal-order grid (its imaginary slot 4 further); else null */
+  colF: Int32Array | null;
 }
+
+/** Imaginary slot minus real slot of a bin in PFFFT's internal order (SIMD build: 4 floats a vector). */
+const INTERNAL_IM_OFFSET = 4;
 
 /** Lines per wasm transposing copy in imageFromGrid (their cache lines stay in L1; 8 measured fastest of 8, 16, 32). */
 const GATHER_LINES = 8;
@@ -90,6 +104,8 @@ export class Nufft {
   private readonly apodX: Float64Array;
   /** 1 where a point has a 5th tap along either axis (it sits exactly on a kernel edge) */
   private readonly wide: Uint8Array;
+  /** internal-order grid (internalOrderGrid): float offset of each tap's real slot in its row; null for the natural layout */
+  private readonly colF: Int32Array | null;
   private ownGrid: { ptr: number; bytes: number } | null = null;
   private ownCol: { ptr: number; bytes: number } | null = null;
 
@@ -102,6 +118,7 @@ export class Nufft {
       this.osy = tables.osy; this.osx = tables.osx; this.npts = tables.npts; this.taps = tables.taps;
       this.rowOff = tables.rowOff; this.col = tables.col; this.wy = tables.wy; this.wx = tables.wx; this.wide = tables.wide;
       this.apodY = tables.apodY; this.apodX = tables.apodX;
+      this.colF = tables.colF;
       fft.prepare(this.osx);
       fft.prepare(this.osy);
       return;
@@ -154,6 +171,7 @@ export class Nufft {
     }
     this.apodY = apodization(ny, this.oversampling, this.width, this.beta);
     this.apodX = apodization(nx, this.oversampling, this.width, this.beta);
+    this.colF = options.internalOrderGrid ? internalColumnSlots(fft, this.osx, this.col) : null;
     fft.prepare(this.osx);
     fft.prepare(this.osy);
     if (!options.sharedHeapBlocks) {
@@ -198,7 +216,7 @@ export class Nufft {
       ny: this.ny, nx: this.nx, oversampling: this.oversampling, width: this.width, beta: this.beta, osy: this.osy, osx: this.osx,
       npts: this.npts, taps: this.taps,
       rowOff: share(this.rowOff), col: share(this.col), wy: share(this.wy), wx: share(this.wx), wide: share(this.wide),
-      apodY: share(this.apodY), apodX: share(this.apodX),
+      apodY: share(this.apodY), apodX: share(this.apodX), colF: this.colF === null ? null : share(this.colF),
     };
   }
 
@@ -226,6 +244,11 @@ export class Nufft {
     if (this.ownCol !== null) this.fft.free(this.ownCol);
   }
 
+  /** True when the grid's rows are in the FFT engine's internal order (NufftOptions.internalOrderGrid and the engine has it for osx). */
+  get gridInternalOrder(): boolean {
+    return this.colF !== null;
+  }
+
   /** Complex values of one oversampled grid plane. */
   get gridSize(): number {
     return this.osy * this.osx;
@@ -246,6 +269,11 @@ export class Nufft {
 
   private gridPlane(data: ArrayLike<number>, dOff: number, g: Float32Array | Float64Array, gOff: number, p0: number, count: number, scale: number): void {
     const T = this.taps;
+    if (this.colF !== null) {
+      if (T === 5 && data instanceof Float32Array && g instanceof Float32Array) this.gridPlaneWidth4Internal(data, dOff, g, gOff, p0, count, scale, this.colF);
+      else this.gridPlaneInternal(data, dOff, g, gOff, p0, count, scale, this.colF);
+      return;
+    }
     if (T === 5 && data instanceof Float32Array && g instanceof Float32Array) {
       this.gridPlaneWidth4(data, dOff, g, gOff, p0, count, scale);
       return;
@@ -284,6 +312,77 @@ export class Nufft {
           const i = r + 2 * col[b + s];
           g[i] += v * re;
           g[i + 1] += v * im;
+        }
+      }
+    }
+  }
+
+  /**
+   * gridPlane's general loop for the internal-order grid: the same products added in the same
+   * order, each bin's real value at its slot colF and its imaginary value 4 further.
+   */
+  private gridPlaneInternal(data: ArrayLike<number>, dOff: number, g: Float32Array | Float64Array, gOff: number, p0: number, count: number, scale: number, colF: Int32Array): void {
+    const T = this.taps;
+    const { rowOff, wy, wx } = this;
+    const d = INTERNAL_IM_OFFSET;
+    for (let q = 0; q < count; q++) {
+      const re = data[dOff + 2 * q] * scale, im = data[dOff + 2 * q + 1] * scale;
+      const b = (p0 + q) * T;
+      for (let t = 0; t < T; t++) {
+        const w = wy[b + t];
+        if (w === 0) continue;
+        const r = gOff + 2 * rowOff[b + t];
+        for (let s = 0; s < T; s++) {
+          const v = w * wx[b + s];
+          if (v === 0) continue;
+          const i = r + colF[b + s];
+          g[i] += v * re;
+          g[i + d] += v * im;
+        }
+      }
+    }
+  }
+
+  /**
+   * gridPlaneWidth4 for the internal-order grid: per slot the same products in the same order
+   * (the real value at colF, the imaginary 4 further), so the grid holds the same float32
+   * values, permuted within each row.
+   */
+  private gridPlaneWidth4Internal(data: Float32Array, dOff: number, g: Float32Array, gOff: number, p0: number, count: number, scale: number, colF: Int32Array): void {
+    const { rowOff, wy, wx, wide } = this;
+    for (let q = 0; q < count; q++) {
+      const p = p0 + q;
+      const re = data[dOff + 2 * q] * scale, im = data[dOff + 2 * q + 1] * scale;
+      const b = p * 5;
+      const c0 = colF[b], c1 = colF[b + 1], c2 = colF[b + 2], c3 = colF[b + 3];
+      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
+      let w = wy[b], r = gOff + 2 * rowOff[b], wr = w * re, wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+      w = wy[b + 1]; r = gOff + 2 * rowOff[b + 1]; wr = w * re; wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+      w = wy[b + 2]; r = gOff + 2 * rowOff[b + 2]; wr = w * re; wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+      w = wy[b + 3]; r = gOff + 2 * rowOff[b + 3]; wr = w * re; wi = w * im;
+      g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+      g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+      if (wide[p] !== 0) {
+        const c4 = colF[b + 4], x4 = wx[b + 4];
+        if (x4 !== 0) for (let t = 0; t < 4; t++) {
+          const w = wy[b + t] * x4, r = gOff + 2 * rowOff[b + t];
+          g[r + c4] += w * re; g[r + c4 + 4] += w * im;
+        }
+        const w5 = wy[b + 4];
+        if (w5 !== 0) {
+          const r = gOff + 2 * rowOff[b + 4];
+          for (let s = 0; s < 5; s++) {
+            const v = w5 * wx[b + s];
+            if (v === 0) continue;
+            const i = r + colF[b + s];
+            g[i] += v * re; g[i + 4] += v * im;
+          }
         }
       }
     }
@@ -361,7 +460,9 @@ export class Nufft {
   private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null): void {
     const { osy, osx, ny, nx } = this;
     const { g, cb } = this.heapBlocks();
-    this.fft.transformLinesInHeap(g << 2, osy, osx, true);
+    // rows: an internal-order grid skips the reordering pass of the ordered inverse (the same values)
+    if (this.colF !== null) this.fft.transformLinesInHeapInternal(g << 2, osy, osx, true);
+    else this.fft.transformLinesInHeap(g << 2, osy, osx, true);
     const h = this.fft.heapF32();
     const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
     // gather the kept columns into contiguous lines [j][y]
@@ -536,6 +637,20 @@ export class Nufft {
       out[o0 + 2 * p + 1] = im * inv;
     }
   }
+}
+
+/**
+ * Per point and tap, the float offset of column col[] in a row held in the engine's internal
+ * order (its real slot; the imaginary one INTERNAL_IM_OFFSET further), or null when the engine
+ * has no such order for rows of osx or it places a bin's slots otherwise (the natural layout then).
+ */
+function internalColumnSlots(fft: FftEngine, osx: number, col: Int32Array): Int32Array | null {
+  if (!fft.hasInternalOrder(osx)) return null;
+  const slots = fft.internalOrderSlots(osx);
+  for (let x = 0; x < osx; x++) if (slots[2 * x + 1] !== slots[2 * x] + INTERNAL_IM_OFFSET) return null;
+  const out = new Int32Array(col.length);
+  for (let i = 0; i < col.length; i++) out[i] = slots[2 * col[i]];
+  return out;
 }
 
 /** Multiplies [coil][npts] complex data by density weights w[npts] (in place). */

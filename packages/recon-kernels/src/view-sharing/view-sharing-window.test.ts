@@ -25,9 +25,12 @@ afterAll(async () => {
 const ARMS = 6, S = 200, N = 32, NC = 5;
 
 /** Feeds `stream` (arm indices) through a window with the given pool; frames every `shift` arms once `perFrame` are in (the module's loop). */
-async function frames(threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true): Promise<Float32Array[]> {
+async function frames(
+  threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true, n = N, internalOrderGrid = false,
+): Promise<Float32Array[]> {
   const fft = await getFftEngine();
-  const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+  const plan = Nufft.withEngine(fft, armCoords(ARMS, S, n), [n, n], { internalOrderGrid });
+  expect(plan.gridInternalOrder).toBe(internalOrderGrid);
   const win = new ViewSharingWindow(plan, NC, S, reconPool(threads));
   const warming = win.warmUp();
   if (awaitWarmUp) await warming; // else the first steps run here while the threads warm up
@@ -84,6 +87,15 @@ describe('view-sharing window', () => {
       expect(one.length).toBeGreaterThan(4);
       expect(two).toEqual(one);
       expect(three).toEqual(one);
+    }
+  });
+
+  it('with the grid in the FFT\'s internal order (64^2: rows of 80), the natural grid\'s frames bit for bit at 1 and 2 threads', async () => {
+    for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [6, 3, 10]] as const) {
+      const natural = await frames(1, stream, perFrame, shift, data, skipAt, true, 64, false);
+      expect(natural.length).toBeGreaterThan(4);
+      for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, 64, true)).toEqual(natural);
+      expect(await frames(2, stream, perFrame, shift, data, skipAt, false, 64, true)).toEqual(natural);
     }
   });
 

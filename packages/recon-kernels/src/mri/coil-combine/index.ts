@@ -5,4 +5,4 @@ export {
   InatiScratch, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
 export { coilMapsPool, inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
-export { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, runMagnitudeCombineTask } from './parallel-magnitude.js';
+export { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, runMagnitudeCombineTask, warmMagnitudeCombine } from './parallel-magnitude.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, ReconPool, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
-import { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS } from './parallel-magnitude.js';
+import { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, warmMagnitudeCombine } from './parallel-magnitude.js';
 import { heldPool, signedRng } from '../../testing/index.js';
 
 afterAll(async () => {
@@ -24,6 +24,26 @@ describe('magnitude coil combination on the pool', () => {
       expect(await combineMagnitudeOnPool(pool, images, null, ncoils, npix, sharedFloat32(npix))).toEqual(rss);
       expect(await combineMagnitudeOnPool(pool, images, maps, ncoils, npix, sharedFloat32(npix))).toEqual(withMaps);
     }
+  });
+
+  it('the warm-up (warmMagnitudeCombine, here and on each pool thread) runs on throw-away arrays: the combinations after it are the single-thread bits', async () => {
+    const ncoils = 3, npix = 2 * MAGNITUDE_CHUNK_PIXELS + 17;
+    const images = sharedFloat32(2 * ncoils * npix);
+    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
+    const rnd = signedRng(5);
+    for (let i = 0; i < images.length; i++) images[i] = rnd();
+    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const imagesCopy = images.slice(), mapsCopy = maps.slice();
+    const rss = rootSumOfSquares(images, ncoils, npix);
+    const withMaps = combineWithMaps(images, maps, ncoils, npix);
+    for (const pool of [null, new ReconPool(1), new ReconPool(2, undefined, { immediateHandOut: true })]) {
+      await warmMagnitudeCombine(pool, ncoils);
+      expect(await combineMagnitudeOnPool(pool, images, null, ncoils, npix, sharedFloat32(npix))).toEqual(rss);
+      expect(await combineMagnitudeOnPool(pool, images, maps, ncoils, npix, sharedFloat32(npix))).toEqual(withMaps);
+      await pool?.close();
+    }
+    expect(images).toEqual(imagesCopy);
+    expect(maps).toEqual(mapsCopy);
   });
 
   it('on the pool, arrays not on shared memory are an error (a worker could not write them)', async () => {

@@ -7,7 +7,7 @@
  * view sharing): the combination is one of the frame path's larger costs after the transforms.
  */
 import type { ReconPool } from '../../pool/pool.js';
-import { newWorkClaims, runClaimedWork, takeClaimedWork } from '../../pool/shared-memory.js';
+import { newWorkClaims, runClaimedWork, sharedFloat32, takeClaimedWork } from '../../pool/shared-memory.js';
 
 /** Pixels per chunk handed out (a 256^2 frame: 16 chunks). */
 export const MAGNITUDE_CHUNK_PIXELS = 4096;
@@ -65,4 +65,32 @@ export async function combineMagnitudeOnPool(
   const onPool = pool.runAll(Array.from({ length: pool.threads }, () => ({ ...task(0, npix), claims })));
   await runClaimedWork(claims, chunkCount(npix), (k) => runMagnitudeCombineTask(task(k * MAGNITUDE_CHUNK_PIXELS, Math.min(npix, (k + 1) * MAGNITUDE_CHUNK_PIXELS))), onPool);
   return out;
+}
+
+/** Calls of each kernel in warmMagnitudeCombine, per thread (the optimiser compiles a loop that ran long enough, then the function). */
+const WARM_CALLS = 3;
+
+/**
+ * Compiles the combination's two kernels (root sum of squares; the combination with maps) on
+ * this thread and on each of the pool's threads, on throw-away arrays of `ncoils` coils (two
+ * chunks of pixels), so that the first frame that uses a kernel does not run it cold: in a fresh
+ * thread the first frame's combination costs several times a later one, and the maps of a
+ * real-time session arrive several frames in, when the frame budget already holds. Nothing is
+ * written but the throw-away arrays; for the session's set-up, off the frame path.
+ */
+export async function warmMagnitudeCombine(pool: ReconPool | null, ncoils: number): Promise<void> {
+  const npix = 2 * MAGNITUDE_CHUNK_PIXELS;
+  const images = sharedFloat32(2 * ncoils * npix);
+  const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
+  for (let i = 0; i < images.length; i++) images[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  for (let i = 0; i < maps.length; i++) maps[i] = ((i * 104729) % 1000) / 1000 - 0.5;
+  const task = (m: Float64Array | null): MagnitudeCombineTask => ({ kind: 'magnitude-combine', images, maps: m, ncoils, npix, out: sharedFloat32(npix), p0: 0, p1: npix });
+  const onPool = pool === null ? Promise.resolve() : (async () => {
+    for (let k = 0; k < WARM_CALLS; k++) await pool.runAll(Array.from({ length: pool.threads }, () => [task(null), task(maps)]).flat());
+  })();
+  for (let k = 0; k < WARM_CALLS; k++) {
+    runMagnitudeCombineTask(task(null));
+    runMagnitudeCombineTask(task(maps));
+  }
+  await onPool;
 }
