@@ -118,8 +118,7 @@ export class ReconPool {
 
   /** Runs the tasks on the pool; resolves when all are done (rejects with the first failure). */
   async runAll(tasks: readonly PoolTaskBase[]): Promise<void> {
-    const p = this.start();
-    await Promise.all(tasks.map((t) => p.run(t)));
+    await this.runEach(tasks);
   }
 
   /** Runs the tasks on the pool; resolves with their results in task order (rejects with the first failure). */

@@ -25,7 +25,7 @@ import type { ReconPool } from '../../pool/pool.js';
 import { asShared, claimWork, isShared, newWorkClaims, sharedFloat32 } from '../../pool/shared-memory.js';
 import { solveTvAdmm, tvAdmmNominalSteps, type TvAdmmOptions } from '../../iterative/tv-admm.js';
 import type { NufftOptions } from '../../nufft/index.js';
-import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, senseFramePlan, sharedToeplitz, type SenseFramePlan, type SenseNufftOptions, type SenseShared } from './sense-nufft.js';
+import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator, nufftOptionsOf, senseFramePlan, sharedCoords, sharedToeplitz, type SenseFramePlan, type SenseNufftOptions, type SenseShared } from './sense-nufft.js';
 
 /**
  * The SENSE operator (`id` names it: a worker keeps the operator it rebuilt from `shared` for
@@ -106,16 +106,12 @@ export class ParallelSenseNufftOperator implements LinearOperator {
     options: SenseNufftOptions = SENSE_NUFFT_DEFAULTS,
   ): Promise<ParallelSenseNufftOperator> {
     const toeplitz = sharedToeplitz(coords, options);
-    const shareable = toeplitz?.coords ?? coords.map((c) => {
-      const a = new Float64Array(new SharedArrayBuffer(8 * c.length));
-      a.set(c);
-      return a;
-    });
-    const nufft: NufftOptions = { oversampling: options.oversampling, width: options.width, periodic: options.periodic, kernelTable: options.kernelTable };
+    const frameCoords = toeplitz?.coords ?? sharedCoords(coords);
+    const nufft = nufftOptionsOf(options);
     const claims = newWorkClaims();
     const threads = Math.min(pool.threads, coords.length);
     const parts = await pool.runEach<{ frame: number; plan: SenseFramePlan }[]>(
-      Array.from({ length: threads }, (): SensePlanTask => ({ kind: 'sense-plans', coords: shareable, ny, nx, nufft, claims })),
+      Array.from({ length: threads }, (): SensePlanTask => ({ kind: 'sense-plans', coords: frameCoords, ny, nx, nufft, claims })),
     );
     const frames = new Array<SenseFramePlan>(coords.length);
     for (const part of parts) for (const { frame, plan } of part) frames[frame] = plan;

@@ -22,6 +22,7 @@
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
+import { sharedFloat32 } from '../../pool/shared-memory.js';
 import { toeplitzNormalFrames, toeplitzSpectrum, type ToeplitzScratch, type ToeplitzSpectrum } from './toeplitz.js';
 
 /** The SENSE operator's options: its NUFFT's, and whether A^H A uses the Toeplitz embedding (default false). */
@@ -85,7 +86,16 @@ export function senseFramePlan(fft: FftEngine, coord: ArrayLike<number>, ny: num
 
 /** The Toeplitz parts of an operator made from trajectories (null without the Toeplitz normal operator). */
 export function sharedToeplitz(coords: readonly ArrayLike<number>[], options: SenseNufftOptions): SharedToeplitz | null {
-  return options.toeplitz ? { coords: coords.map((c) => copyShared(Float64Array.from(c))), nufft: shareable(options) } : null;
+  return options.toeplitz ? { coords: sharedCoords(coords), nufft: nufftOptionsOf(options) } : null;
+}
+
+/** Each frame's trajectory copied into a Float64Array on a SharedArrayBuffer (for the pool's tasks). */
+export function sharedCoords(coords: readonly ArrayLike<number>[]): Float64Array[] {
+  return coords.map((c) => {
+    const a = new Float64Array(new SharedArrayBuffer(8 * c.length));
+    a.set(c);
+    return a;
+  });
 }
 
 /** Frames handed out one at a time (from `claims`, the pool's shared counter) or a range. */
@@ -387,17 +397,14 @@ export function estimateDataScale(magnitudes: ArrayLike<number>): number {
 }
 
 /** Only the NUFFT part of the options (the kernel's accuracy is the PSF's). */
-function shareable(o: SenseNufftOptions): NufftOptions {
+/** The NUFFT's own options of a SENSE operator's (plain values: what a pool task carries). */
+export function nufftOptionsOf(o: SenseNufftOptions): NufftOptions {
   return { oversampling: o.oversampling, width: o.width, periodic: o.periodic, kernelTable: o.kernelTable };
 }
 
 /** An empty shared block of the spectra of `frames` frames of npix pixels (SharedToeplitz.spectra). */
 export function sharedSpectra(frames: number, npix: number): { values: Float32Array; state: Int32Array } {
-  return { values: sharedArray(Float32Array, frames * 4 * npix), state: sharedArray(Int32Array, frames) };
-}
-
-function sharedArray<T extends Float32Array | Int32Array>(C: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, length: number): T {
-  return new C(new SharedArrayBuffer(C.BYTES_PER_ELEMENT * length));
+  return { values: sharedFloat32(frames * 4 * npix), state: new Int32Array(new SharedArrayBuffer(4 * frames)) };
 }
 
 function copyShared<T extends Float32Array | Float64Array | Int32Array>(a: T): T {
