@@ -10,7 +10,8 @@
 // exit (Node's own start and teardown, which no change to the client can remove). Several
 // builds can be given (`--client-cli <cli.js>`, repeatable, e.g. an old worktree's
 // packages/mrd-client/dist/cli.js): the runs alternate between them. The load average is printed
-// with every run: on a shared machine only alternated runs compare.
+// with every run: on a shared machine only alternated runs compare. The client, the server and the
+// bare node peer run without NODE_EXTRA_CA_CERTS; its cost per process start is printed (node-env.mjs).
 // Usage: node scripts/bench/client-startup.bench.mjs [--runs N] [--client-cli <cli.js> ...]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const input = join(root, '.bench-data', 'e2e', 'raw_m256_c32_r6.h5');
@@ -50,7 +52,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [serverCli, '-p', '0', '-d', 'null'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [serverCli, '-p', '0', '-d', 'null'], { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
     let out = '';
     const onData = (c) => {
       out += c;
@@ -68,7 +70,7 @@ function bareNode() {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let first = 0;
-    const p = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n")'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const p = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n")'], { stdio: ['ignore', 'pipe', 'ignore'], env: toolEnv() });
     p.stdout.once('data', () => (first = performance.now() - t0));
     p.on('exit', () => resolve({ first, gone: performance.now() - t0 }));
   });
@@ -101,7 +103,7 @@ function session(cli, serverPort) {
       const out = join(dir, 'out.h5');
       rmSync(out, { force: true });
       const t0 = performance.now();
-      const p = spawn(process.execPath, [cli, '-q', '-p', String(proxy.address().port), '-c', 'null', '-G', 'bench', '-o', out, input], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MRD_PHASE_TIMES: '1' } });
+      const p = spawn(process.execPath, [cli, '-q', '-p', String(proxy.address().port), '-c', 'null', '-G', 'bench', '-o', out, input], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...toolEnv(), MRD_PHASE_TIMES: '1' } });
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       p.on('exit', (code) => {
@@ -124,6 +126,7 @@ try {
   const bare = [];
   console.log(`mrd-client start-up and exit, 253 MB input, config null; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (const [k, cli] of clis.entries()) console.log(`  client ${k + 1}: ${cli}`);
+  for (const l of caCertLines(caCertStartCost(5), { peers: 'the bare node peer runs without it too' })) console.log(`  ${l}`);
   for (let i = 0; i < RUNS; i++) {
     const b = await bareNode();
     bare.push(b);

@@ -9,11 +9,14 @@
 // Input: .bench-data/dicom-1000/ (~130 MB), written once by our mrd2dicom library from a
 // Shepp-Logan phantom. Wall time of each whole process, best of 3, interleaved run by run.
 // Usage: node scripts/bench/dicom.bench.mjs
+// Our Node CLIs run without NODE_EXTRA_CA_CERTS (each Node start would parse that bundle; they open
+// no TLS connection); the variable's cost per process start is printed in the same run (node-env.mjs).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
@@ -81,7 +84,8 @@ const peer = join(root, 'scripts/bench/dicom_peer.py');
 
 function time(cmd, args) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  // our CLIs (node) without NODE_EXTRA_CA_CERTS (node-env.mjs); the Python peer as given
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: cmd === process.execPath ? toolEnv() : process.env });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0 && r.status !== 2) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return s;
@@ -102,5 +106,6 @@ for (let run = 0; run < RUNS; run++) {
 rmSync(work, { recursive: true, force: true });
 
 const fmt = (s) => `${s.toFixed(2)} s (${(COUNT / s).toFixed(0)} images/s)`;
+for (const l of caCertLines(caCertStartCost(5), { peers: 'the Python peer keeps its environment' })) console.log(l);
 console.log(`dicom2mrd, ${COUNT} DICOM files of ${N}x${N} -> MRD: ours ${fmt(ours.d2m)}` + (python ? `; pydicom+h5py ${fmt(theirs.d2m)}; ratio ours/peer ${(ours.d2m / theirs.d2m).toFixed(2)}` : '; peer missing (python3 with pydicom, numpy, h5py): ours only'));
 console.log(`mrd2dicom, MRD -> ${COUNT} DICOM files: ours ${fmt(ours.m2d)}` + (python ? `; pydicom+h5py ${fmt(theirs.m2d)}; ratio ours/peer ${(ours.m2d / theirs.m2d).toFixed(2)}` : '; peer missing: ours only'));

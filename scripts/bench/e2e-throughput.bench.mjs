@@ -35,8 +35,13 @@
 // The share of each input in the page cache before its runs is printed (util-linux `fincore`): a
 // VM that keeps little page cache may hold only part of the 2 GB file, whose `null` run then
 // reads from disk; --warm-2gb reads the whole file once before that run.
+// NODE_EXTRA_CA_CERTS (set in some sandboxes) makes every Node process parse a certificate bundle
+// as it starts: our client and server run without it (they open no TLS connection; a site's Node
+// does not set it by default), the Python pair keeps its environment, and the variable's cost per
+// process start (`node -e 0` with and without) is measured and printed in the same run
+// (node-env.mjs); --keep-ca-env runs our pair with it, as the environment gives it.
 // Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--warm-2gb] [--no-python] [--no-invertcontrast]
-//          [--client-cli <cli.js>] [--server-cli <cli.js>] [--server-env NAME=VALUE ...]
+//          [--client-cli <cli.js>] [--server-cli <cli.js>] [--server-env NAME=VALUE ...] [--keep-ca-env]
 // --server-env (repeatable) sets a variable for the server only, e.g. glibc's malloc
 // tuning GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/streaming-performance.md), read when the process starts.
 // --client-cli/--server-cli time other builds of the pair (e.g. an earlier commit's dist/cli.js,
@@ -47,6 +52,7 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, rea
 import { dirname, join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data', 'e2e');
@@ -89,6 +95,8 @@ const phantomCli = join(root, 'packages/phantom-gen/dist/cli.js');
 const RUNS = 3;
 const want2gb = !process.argv.includes('--no-2gb');
 const MB = 1e6;
+/** The environment of our client and server (see the header): without NODE_EXTRA_CA_CERTS unless --keep-ca-env. */
+const oursEnv = process.argv.includes('--keep-ca-env') ? { ...process.env } : toolEnv();
 
 function have(cmd, args = ['--help']) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
@@ -135,7 +143,7 @@ function vmHwmKb(pid) {
 
 function startServer(args) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [serverCli, '-p', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...serverEnv, MRD_PHASE_TIMES: '1' } });
+    const p = spawn(process.execPath, [serverCli, '-p', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...oursEnv, ...serverEnv, MRD_PHASE_TIMES: '1' } });
     let out = '';
     const server = { proc: p, port: 0, lines: [], stop: () => new Promise((r) => { p.once('exit', r); p.kill('SIGTERM'); }) };
     let partial = '';
@@ -156,12 +164,12 @@ function startServer(args) {
   });
 }
 
-/** Runs a command; returns wall seconds and (with /usr/bin/time) its peak RSS in kB. */
-function timed(cmd, args) {
+/** Runs a command in `env`; returns wall seconds and (with /usr/bin/time) its peak RSS in kB. */
+function timed(cmd, args, env) {
   return new Promise((resolve, reject) => {
     const full = timeBin ? [timeBin, ['-f', 'MAXRSS %M', cmd, ...args]] : [cmd, args];
     const t0 = process.hrtime.bigint();
-    const p = spawn(full[0], full[1], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MRD_PHASE_TIMES: '1' } });
+    const p = spawn(full[0], full[1], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, MRD_PHASE_TIMES: '1' } });
     let err = '';
     p.stderr.on('data', (c) => (err += c));
     p.on('exit', (code) => {
@@ -195,7 +203,7 @@ async function ours(file, config, runs = RUNS) {
       const out = join(dataDir, `out-${config}.h5`);
       rmSync(out, { force: true });
       const before = server.lines.length;
-      const r = await timed(process.execPath, [clientCli, '-q', '-p', String(server.port), '-c', config, '-G', 'bench', '-o', out, file]);
+      const r = await timed(process.execPath, [clientCli, '-q', '-p', String(server.port), '-c', config, '-G', 'bench', '-o', out, file], oursEnv);
       const sp = await serverPhases(server, before);
       if (r.seconds < best) phases = { client: r.phases, server: sp, seconds: r.seconds };
       best = Math.min(best, r.seconds);
@@ -305,7 +313,7 @@ async function pythonPair(file) {
   const port = await new Promise((resolve) => srv.stdout.once('data', (c) => resolve(Number(String(c).trim()))));
   try {
     let best = Infinity;
-    for (let i = 0; i < RUNS; i++) best = Math.min(best, (await timed(python, [cliFile, file, String(port)])).seconds);
+    for (let i = 0; i < RUNS; i++) best = Math.min(best, (await timed(python, [cliFile, file, String(port)], process.env)).seconds);
     return best;
   } finally {
     srv.kill('SIGKILL');
@@ -318,6 +326,8 @@ const size = statSync(file).size;
 const cachedBefore = inPageCache(file);
 console.log(`input: ${file} (${(size / MB).toFixed(0)} MB, 1536 readouts of 32 coils x 512 samples; in page cache before the runs: ${cachedBefore})`);
 console.log(`cpus: 2 shared; best of ${RUNS} runs; MB = 1e6 bytes; load average at start: ${la()}`);
+const caCost = caCertStartCost(5);
+for (const l of caCertLines(caCost, { peers: 'the Python pair keeps its environment', kept: process.argv.includes('--keep-ca-env') })) console.log(l);
 
 const py = process.argv.includes('--no-python') ? null : await pythonPair(file);
 const nul = await ours(file, 'null');

@@ -12,11 +12,14 @@
 // Each --cli adds another mrd2gif build (e.g. one built from an older commit with
 // `node scripts/build.mjs --root <checkout>`) timed in the same runs: before/after figures in
 // one machine state.
+// Our Node CLIs run without NODE_EXTRA_CA_CERTS (each Node start would parse that bundle; they open
+// no TLS connection); the variable's cost per process start is printed in the same run (node-env.mjs).
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
@@ -96,7 +99,8 @@ print(time.perf_counter() - t0)
 function timed(cmd, args, expectFile) {
   rmSync(expectFile, { force: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  // our CLIs (node) without NODE_EXTRA_CA_CERTS (node-env.mjs); the Python peer as given
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: cmd === process.execPath ? toolEnv() : process.env });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0 || !existsSync(expectFile)) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return { s, stdout: r.stdout, bytes: statSync(expectFile).size };
@@ -122,6 +126,7 @@ for (let i = 0; i < RUNS; i++) {
     pyBytes = b.bytes;
   }
 }
+for (const l of caCertLines(caCertStartCost(5), { peers: 'the Python peer keeps its environment' })) console.log(l);
 console.log(`mrd2gif: ${FRAMES} frames of ${N}x${N} float32, one series (best of ${RUNS}, wall time of the whole process):`);
 console.log(`  mrd2gif            ${ours.toFixed(3)} s  (${(oursBytes / 1e6).toFixed(1)} MB GIF)`);
 otherClis.forEach((c, k) => console.log(`  mrd2gif ${c}: ${others[k].toFixed(3)} s${python ? `  (ratio to numpy+PIL ${(others[k] / py).toFixed(2)})` : ''}`));

@@ -9,11 +9,14 @@
 // prints the default dataset (256, 8 coils) time of ours, and ours with `--threads 1` against the
 // default thread count (the cores: repetitions and coils on the worker pool), interleaved run by
 // run, with the load average. Usage: node scripts/bench/phantom.bench.mjs
+// Our Node CLIs run without NODE_EXTRA_CA_CERTS (each Node start would parse that bundle; they open
+// no TLS connection); the variable's cost per process start is printed in the same run (node-env.mjs).
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data');
@@ -29,7 +32,8 @@ const haveCpp = !spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['--help'])
 function timed(cmd, args, out) {
   rmSync(out, { force: true });
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  // our CLI (node) without NODE_EXTRA_CA_CERTS (node-env.mjs); the C++ peer as given
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: cmd === process.execPath ? toolEnv() : process.env });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return { s, bytes: statSync(out).size };
@@ -60,6 +64,7 @@ for (let i = 0; i < RUNS; i++) dflt = Math.min(dflt, timed(process.execPath, [cl
 for (const f of [oursOut, cppOut, dfltOut]) rmSync(f, { force: true });
 
 const mb = (b) => (b / 1e6).toFixed(0);
+for (const l of caCertLines(caCertStartCost(5), { peers: 'the C++ peer keeps its environment' })) console.log(l);
 console.log(`phantom -m 256 -c 16 -r 10 (2592 readouts, best of ${RUNS}, wall time incl. start-up and writing; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}):`);
 console.log(`  mrd-phantom (--threads ${availableParallelism()}, the default) ${ours.toFixed(3)} s  (${mb(oursBytes)} MB file)`);
 console.log(`  mrd-phantom --threads 1                ${oursSingle.toFixed(3)} s`);

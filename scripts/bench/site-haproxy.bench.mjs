@@ -11,11 +11,14 @@
 // the same balancer, the latency against the same server without it. The servers share the
 // machine's cores, so 3 servers gain only as far as there are cores to run them.
 // Usage: node scripts/bench/site-haproxy.bench.mjs [--sessions N]
+// Our Node CLIs run without NODE_EXTRA_CA_CERTS (each Node start would parse that bundle; they open
+// no TLS connection); the variable's cost per process start is printed in the same run (node-env.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HOST = '127.0.0.1';
@@ -76,7 +79,7 @@ process.on('exit', () => procs.forEach((p) => p.kill('SIGKILL')));
 const servers = [];
 for (let n = 1; n <= 3; n++) {
   const s = { n, port: await freePort(), httpPort: await freePort(), log: '' };
-  s.proc = spawn(process.execPath, [serverCli, '-H', HOST, '-p', String(s.port), '--http-port', String(s.httpPort), '--proxy-protocol'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  s.proc = spawn(process.execPath, [serverCli, '-H', HOST, '-p', String(s.port), '--http-port', String(s.httpPort), '--proxy-protocol'], { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
   s.proc.stdout.on('data', (c) => (s.log += c));
   procs.push(s.proc);
   servers.push(s);
@@ -116,7 +119,7 @@ async function batch(label) {
   const out = join(dataDir, `out-${label}`);
   rmSync(out, { recursive: true, force: true });
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [clientCli, '-p', String(lbPort), '-G', 'res', '--jobs', '8', '-q', '-o', out, inputs], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [clientCli, '-p', String(lbPort), '-G', 'res', '--jobs', '8', '-q', '-o', out, inputs], { encoding: 'utf8', env: toolEnv() });
   const s = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`batch failed: ${r.stdout}${r.stderr}`);
   rmSync(out, { recursive: true, force: true });
@@ -187,6 +190,7 @@ const pct = (a, p) => {
 };
 const fmt = (x) => x.toFixed(1);
 
+for (const l of caCertLines(caCertStartCost(5), { peers: 'HAProxy keeps its environment' })) console.log(l);
 console.log(`site-haproxy: batch of ${INPUTS} inputs (${(inputBytes / 1e6).toFixed(0)} MB, invertcontrast, --jobs 8) through HAProxy`);
 console.log(`  1 server : ${one.toFixed(1)} MB/s`);
 console.log(`  3 servers: ${three.toFixed(1)} MB/s  (x${(three / one).toFixed(2)} the single server; ${spawnSync('nproc').stdout.toString().trim()} cores on this machine)`);
