@@ -149,6 +149,7 @@ describe('PortStream.releaseChunk', () => {
     b.releaseChunk(c0.subarray(0, 5000)); // a part: ignored
     expect(c0.length).toBe(10_000);
     b.releaseChunk(c0);
+    await Promise.resolve();
     expect(c0.buffer.byteLength).toBe(0); // detached: its memory is freed
     b.releaseChunk(c0); // again: no effect, no error
     b.releaseChunk(Buffer.alloc(10_000)); // not one of its chunks: ignored
