@@ -17,6 +17,11 @@
 // bottleneck. Peak RSS: the client's from /usr/bin/time, the server's VmHWM (every session
 // thread included). The load average is printed before and after: on a shared machine the
 // figures are only as good as it is quiet.
+// CPU per MB (load-robust, unlike wall time): the server process's user+system CPU over each
+// client run (/proc/<pid>/stat before and after it: all its threads, the main thread's part from
+// /proc/<pid>/task/<pid>/stat) and the client's (/usr/bin/time %U %S), in ms per MB of input,
+// every run listed. On 2 cores shared by client and server, 1.2 GB/s needs the two together
+// under ~1.6 ms/MB, the server well under 0.8.
 //
 // The reference Python pair (client.py/server.py) needs ismrmrd-python, which Debian does not
 // package, so it cannot run here. As a peer measured in the same run, this bench runs an
@@ -141,6 +146,19 @@ function vmHwmKb(pid) {
   }
 }
 
+const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100);
+/** User+system CPU (ms) of `/proc/<pid>/stat` or `/proc/<pid>/task/<tid>/stat`; NaN when unreadable. */
+function cpuMs(statPath) {
+  try {
+    const s = readFileSync(statPath, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_MS; // utime, stime (fields 14, 15)
+  } catch {
+    return NaN;
+  }
+}
+const serverCpu = (pid) => ({ all: cpuMs(`/proc/${pid}/stat`), main: cpuMs(`/proc/${pid}/task/${pid}/stat`) });
+
 function startServer(args) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [serverCli, '-p', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...oursEnv, ...serverEnv, MRD_PHASE_TIMES: '1' } });
@@ -167,7 +185,7 @@ function startServer(args) {
 /** Runs a command in `env`; returns wall seconds and (with /usr/bin/time) its peak RSS in kB. */
 function timed(cmd, args, env) {
   return new Promise((resolve, reject) => {
-    const full = timeBin ? [timeBin, ['-f', 'MAXRSS %M', cmd, ...args]] : [cmd, args];
+    const full = timeBin ? [timeBin, ['-f', 'MAXRSS %M CPU %U %S', cmd, ...args]] : [cmd, args];
     const t0 = process.hrtime.bigint();
     const p = spawn(full[0], full[1], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...env, MRD_PHASE_TIMES: '1' } });
     let err = '';
@@ -175,9 +193,9 @@ function timed(cmd, args, env) {
     p.on('exit', (code) => {
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
       if (code !== 0) return reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${err.slice(-2000)}`));
-      const m = /MAXRSS (\d+)/.exec(err);
+      const m = /MAXRSS (\d+) CPU ([\d.]+) ([\d.]+)/.exec(err);
       const ph = /mrd-client phases (\{.*\})/.exec(err);
-      resolve({ seconds: s, maxRssKb: m ? Number(m[1]) : NaN, phases: ph ? JSON.parse(ph[1]) : null });
+      resolve({ seconds: s, maxRssKb: m ? Number(m[1]) : NaN, cpuMs: m ? 1000 * (Number(m[2]) + Number(m[3])) : NaN, phases: ph ? JSON.parse(ph[1]) : null });
     });
   });
 }
@@ -199,21 +217,33 @@ async function ours(file, config, runs = RUNS) {
     let best = Infinity;
     let clientRss = 0;
     let phases = null;
+    const cpu = [];
+    const fileMb = statSync(file).size / MB;
     for (let i = 0; i < runs; i++) {
-      const out = join(dataDir, `out-${config}.h5`);
+      const out = join(dataDir, `out-${config}-${process.pid}.h5`);
       rmSync(out, { force: true });
       const before = server.lines.length;
+      const c0 = serverCpu(server.proc.pid);
       const r = await timed(process.execPath, [clientCli, '-q', '-p', String(server.port), '-c', config, '-G', 'bench', '-o', out, file], oursEnv);
       const sp = await serverPhases(server, before);
+      const c1 = serverCpu(server.proc.pid);
+      cpu.push({ server: (c1.all - c0.all) / fileMb, serverMain: (c1.main - c0.main) / fileMb, client: r.cpuMs / fileMb, mbps: fileMb / r.seconds });
       if (r.seconds < best) phases = { client: r.phases, server: sp, seconds: r.seconds };
       best = Math.min(best, r.seconds);
       clientRss = Math.max(clientRss, r.maxRssKb);
       rmSync(out, { force: true });
     }
-    return { best, clientRss, serverRss: vmHwmKb(server.proc.pid), phases };
+    return { best, clientRss, serverRss: vmHwmKb(server.proc.pid), phases, cpu };
   } finally {
     await server.stop();
   }
+}
+
+/** CPU per MB of input of every run: server (all threads, main thread), client. */
+function printCpu(label, r) {
+  const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+  const runs = r.cpu.map((c) => `server ${f(c.server)} (main ${f(c.serverMain)}) client ${f(c.client)} [${c.mbps.toFixed(0)} MB/s]`);
+  console.log(`${label}: CPU ms per MB, each run (load ${la()}): ${runs.join('; ')}`);
 }
 
 /** Each phase's busy time and its share of the client's wall time (best run). */
@@ -340,6 +370,8 @@ if (inv) console.log(`invertcontrast  ${rate(inv.best).toFixed(0).padStart(10)} 
 console.log(`target null: >= 4x the python pair -> ${py ? (py / nul.best >= 4 ? 'met' : 'NOT met') : 'n/a'}; >= 800 MB/s -> ${rate(nul.best) >= 800 ? 'met' : 'NOT met'}`);
 if (inv) console.log(`target invertcontrast: >= 400 MB/s -> ${rate(inv.best) >= 400 ? 'met' : 'NOT met'}`);
 console.log(`peak RSS (null): server ${mb(nul.serverRss)} MB, client ${mb(nul.clientRss)} MB${inv ? `; (invertcontrast): server ${mb(inv.serverRss)} MB, client ${mb(inv.clientRss)} MB` : ''} (target: each < 300 MB -> ${rssMet(nul) && (!inv || rssMet(inv)) ? 'met' : 'NOT met'})`);
+printCpu('null', nul);
+if (inv) printCpu('invertcontrast', inv);
 console.log('');
 printPhases('null', nul);
 if (inv) printPhases('invertcontrast', inv);
@@ -355,6 +387,8 @@ if (want2gb) {
   console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each; in page cache before the null run: ${bigCached}${process.argv.includes('--warm-2gb') ? ' (read through just before: --warm-2gb)' : ''}`);
   console.log(`null: ${(bigSize / MB / r.best).toFixed(0)} MB/s (target >= 1200 MB/s -> ${bigSize / MB / r.best >= 1200 ? 'met' : 'NOT met'}); peak RSS: server ${mb(r.serverRss)} MB, client ${mb(r.clientRss)} MB (target: each < 300 MB -> ${rssMet(r) ? 'met' : 'NOT met'})`);
   if (ri) console.log(`invertcontrast: ${(bigSize / MB / ri.best).toFixed(0)} MB/s; peak RSS: server ${mb(ri.serverRss)} MB, client ${mb(ri.clientRss)} MB (target: each < 300 MB -> ${rssMet(ri) ? 'met' : 'NOT met'})`);
+  printCpu('2 GB null', r);
+  if (ri) printCpu('2 GB invertcontrast', ri);
   printPhases('2 GB null', r);
 }
 console.log(`\nload average at the end: ${la()} (2 cores: figures above are provisional when it is above ~1)`);

@@ -129,3 +129,36 @@ describe('PortStream', () => {
     b.destroy();
   });
 });
+
+describe('PortStream.releaseChunk', () => {
+  it('frees a whole received chunk its only reader releases; ignores parts, repeats and chunks others may hold', async () => {
+    const [a, b] = pair();
+    const got: Buffer[] = [];
+    const three = new Promise<void>((resolve) => {
+      b.on('data', (c: Buffer) => {
+        got.push(c);
+        if (got.length === 3) resolve();
+      });
+    });
+    for (let i = 0; i < 3; i++) {
+      a.write(Buffer.alloc(10_000, i + 1));
+      await new Promise((r) => setImmediate(r));
+    }
+    await three;
+    const [c0, c1, c2] = got as [Buffer, Buffer, Buffer];
+    b.releaseChunk(c0.subarray(0, 5000)); // a part: ignored
+    expect(c0.length).toBe(10_000);
+    b.releaseChunk(c0);
+    await Promise.resolve();
+    expect(c0.buffer.byteLength).toBe(0); // detached: its memory is freed
+    b.releaseChunk(c0); // again: no effect, no error
+    b.releaseChunk(Buffer.alloc(10_000)); // not one of its chunks: ignored
+    b.on('data', () => {}); // a second reader may hold the chunks
+    b.releaseChunk(c1);
+    expect(c1.length).toBe(10_000);
+    expect(c1[9999]).toBe(2);
+    expect(c2[0]).toBe(3);
+    a.destroy();
+    b.destroy();
+  });
+});

@@ -333,3 +333,88 @@ describe('SocketConnection.borrowPayloads', () => {
     expect(rx.arenaStats).toBeNull();
   });
 });
+
+describe('SocketConnection with a ChunkReleasingStream', () => {
+  /**
+   * A Duplex delivering `bytes` in chunks of the sizes `sizes` gives (cycled), each in a buffer
+   * of its own, one per turn; `releaseChunk` overwrites the chunk at once (as a stream reusing or
+   * freeing the memory would) and counts it.
+   */
+  function lending(bytes: Uint8Array, sizes: number[]): Duplex & { released: number; chunks: number } {
+    let at = 0;
+    let k = 0;
+    const d = new Duplex({
+      read() {
+        setImmediate(() => {
+          if (at >= bytes.length) { this.push(null); return; }
+          const n = sizes[k++ % sizes.length]!;
+          const c = Buffer.alloc(Math.min(n, bytes.length - at));
+          c.set(bytes.subarray(at, at + c.length));
+          at += c.length;
+          d.chunks++;
+          this.push(c);
+        });
+      },
+      write(_c, _e, cb) { cb(); },
+    }) as Duplex & { released: number; chunks: number; releaseChunk(c: Uint8Array): void };
+    d.released = 0;
+    d.chunks = 0;
+    d.releaseChunk = (c: Uint8Array) => {
+      c.fill(0xee);
+      d.released++;
+    };
+    return d;
+  }
+
+  /** Readouts of many sizes (some fit in a chunk, some span several), a text among them, and CLOSE. */
+  function stream(): { acqs: ReturnType<typeof createAcquisition>[]; bytes: Uint8Array } {
+    const acqs = Array.from({ length: 300 }, (_, i) => {
+      const ns = [4, 32, 100, 256, 700][i % 5]!;
+      return createAcquisition({
+        head: { number_of_samples: ns, active_channels: 1 + (i % 3), scan_counter: i },
+        data: Float32Array.from({ length: 2 * ns * (1 + (i % 3)) }, (_, k) => i * 7919 + k),
+      });
+    });
+    const msgs: MrdMessage[] = acqs.map((acquisition) => ({ type: 'acquisition', acquisition }) as MrdMessage);
+    msgs.splice(150, 0, { type: 'text', text: 'halfway' });
+    return { acqs, bytes: encodeMessages([...msgs, { type: 'close' }]) };
+  }
+
+  it('never releases a chunk a message refers to: every payload intact, held to the end', async () => {
+    const { acqs, bytes } = stream();
+    const s = lending(bytes, [997, 4096, 65536, 3000, 17]);
+    const rx = new SocketConnection(s);
+    const kept = await collect(rx); // every message held until the stream is done
+    const got = kept.filter((m) => m.type === 'acquisition').map((m) => (m.type === 'acquisition' ? Array.from(m.acquisition.data) : []));
+    expect(got).toEqual(acqs.map((a) => Array.from(a.data)));
+    expect(kept.find((m) => m.type === 'text')).toMatchObject({ text: 'halfway' });
+    // chunks holding only parts of messages (assembled, copied) were released, the others not
+    expect(s.released).toBeGreaterThan(0);
+    expect(s.released).toBeLessThan(s.chunks);
+  });
+
+  it('with borrowPayloads: every message intact while it is the current one', async () => {
+    const { acqs, bytes } = stream();
+    const s = lending(bytes, [1500, 8000, 333]);
+    const rx = new SocketConnection(s, { borrowArenaBytes: 64 * 1024 });
+    rx.borrowPayloads();
+    let i = 0;
+    for await (const m of rx) {
+      if (m.type !== 'acquisition') continue;
+      await new Promise((r) => setImmediate(r));
+      expect(Array.from(m.acquisition.data)).toEqual(Array.from(acqs[i]!.data));
+      i++;
+    }
+    expect(i).toBe(300);
+    expect(s.released).toBeGreaterThan(0);
+  });
+
+  it('discardUntilClose releases every chunk that carried only data messages', async () => {
+    const { bytes } = stream();
+    const s = lending(bytes, [4096]);
+    const rx = new SocketConnection(s);
+    expect(await rx.discardUntilClose()).toBe(301); // 300 readouts and the text
+    // all but the chunks where the text (built from the chunk) and CLOSE lie
+    expect(s.released).toBeGreaterThanOrEqual(s.chunks - 2);
+  });
+});

@@ -3,7 +3,7 @@
  * stream): the reference's connection.py, asynchronous and with bounded memory.
  *
  * Reading: socket chunks go through `MrdStreamDecoder` (payloads are views into the received
- * chunks). Decoded messages wait in a queue; when it holds more than `readHighWaterMark` bytes
+ * chunks; a chunk nothing refers to is handed back to a `ChunkReleasingStream` at once). Decoded messages wait in a queue; when it holds more than `readHighWaterMark` bytes
  * the socket is paused, so a slow consumer never makes the process buffer an unbounded stream.
  * Iteration yields messages up to CLOSE (not included) and ends there, or at a clean end of the
  * socket; a socket that ends inside a message, or bytes that violate the protocol, make the
@@ -29,6 +29,17 @@ export type MessageCounters = Record<MrdMessageType, number>;
 
 function zeroCounters(): MessageCounters {
   return { config_file: 0, config_text: 0, header: 0, text: 0, acquisition: 0, image: 0, waveform: 0, ndarray: 0, close: 0 };
+}
+
+/**
+ * A byte stream whose chunks may be handed back once read (mrd-server's PortStream: each chunk is
+ * memory transferred from another thread, freed at once instead of by a later GC). The
+ * SocketConnection, as the stream's reader, calls `releaseChunk` with a chunk it was given when
+ * nothing decoded from it refers to its memory; the stream decides whether it may act on it
+ * (the chunk is wholly its own and no other reader saw it) and ignores the call otherwise.
+ */
+export interface ChunkReleasingStream {
+  releaseChunk(chunk: Uint8Array): void;
 }
 
 export interface SocketConnectionOptions extends MrdStreamDecoderOptions {
@@ -171,6 +182,9 @@ export class SocketConnection implements MrdConnection {
       this.socket.pause();
     }
     this.timing.decodeMs += performance.now() - t0;
+    // Nothing decoded from the chunk refers to its memory: a stream that lends its chunks
+    // (PortStream: transferred buffers) may free it now rather than leave it to a GC.
+    if (!this.failure && !this.decoder.lastChunkReferenced) (this.socket as Partial<ChunkReleasingStream>).releaseChunk?.(chunk);
     for (let i = before; i < this.queue.length; i++) {
       const m = this.queue[i]!;
       this.queuedBytes += messageBytes(m);

@@ -280,3 +280,29 @@ describe('encoder checks', () => {
     expect(Number(dv.getBigUint64(200, true))).toBe(6);
   });
 });
+
+describe('MrdStreamDecoder.lastChunkReferenced', () => {
+  const acq = (ns: number) => ({ type: 'acquisition', acquisition: createAcquisition({ head: { number_of_samples: ns, active_channels: 1 } }) }) as MrdMessage;
+
+  it('is true for a chunk a message was built from, false for chunks only copied from', () => {
+    const bytes = encodeMessages([acq(16), acq(4000)]); // 486 bytes, then 32 342 bytes
+    const d = new MrdStreamDecoder();
+    expect(d.push(bytes.subarray(0, 1000))).toHaveLength(1); // the first message inside it: viewed
+    expect(d.lastChunkReferenced).toBe(true);
+    expect(d.push(bytes.subarray(1000, 20_000))).toHaveLength(0); // middle of the second: copied
+    expect(d.lastChunkReferenced).toBe(false);
+    expect(d.push(bytes.subarray(20_000))).toHaveLength(1); // its end: the message is assembled
+    expect(d.lastChunkReferenced).toBe(false);
+  });
+
+  it('is false in discard mode for data messages, true for a text built from the chunk, true after an error', () => {
+    const d = new MrdStreamDecoder();
+    d.discardDataMessages(() => {});
+    d.push(encodeMessages([acq(16), acq(16)]));
+    expect(d.lastChunkReferenced).toBe(false);
+    d.push(encodeMessages([acq(16), { type: 'text', text: 'x' }]));
+    expect(d.lastChunkReferenced).toBe(true);
+    expect(() => d.push(Uint8Array.of(0xff, 0xff))).toThrow(MrdProtocolError);
+    expect(d.lastChunkReferenced).toBe(true);
+  });
+});

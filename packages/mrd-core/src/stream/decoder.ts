@@ -185,6 +185,8 @@ export class MrdStreamDecoder {
   private readonly marks = new WeakMap<MrdMessage, number>();
   private readonly poolSize: number;
   private readonly poolMaxCopy: number;
+  /** Whether a message built by the last `push` may reference that chunk's memory (see `lastChunkReferenced`). */
+  private chunkReferenced = false;
 
   constructor(opts: MrdStreamDecoderOptions = {}) {
     this.maxMessageSize = opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -271,13 +273,27 @@ export class MrdStreamDecoder {
    */
   push(chunk: Uint8Array, out: MrdMessage[] = []): MrdMessage[] {
     if (this.failed) throw this.failed;
+    this.chunkReferenced = true;
     try {
+      this.chunkReferenced = false;
       this.pushInner(chunk, out);
     } catch (e) {
+      this.chunkReferenced = true;
       if (e instanceof MrdProtocolError) this.failed = e;
       throw e;
     }
     return out;
+  }
+
+  /**
+   * Whether the messages returned by the last `push` may reference the pushed chunk's memory
+   * (a message that lay inside it was built from it). When false, neither the decoder nor any
+   * message keeps anything of that chunk (bytes of messages spanning chunks, and prefixes, are
+   * copied; discarded data messages keep nothing): its owner may reuse or free its memory at
+   * once. True after a push that threw.
+   */
+  get lastChunkReferenced(): boolean {
+    return this.chunkReferenced;
   }
 
   /**
@@ -381,6 +397,7 @@ export class MrdStreamDecoder {
         }
       }
       if (len > 0 && len <= avail) {
+        this.chunkReferenced = true;
         out.push(this.parse(chunk, dv, p, len, this.copyPayloads));
         p += len;
         continue;
