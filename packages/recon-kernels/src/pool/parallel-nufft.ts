@@ -11,8 +11,8 @@
  */
 import type { Nufft, NufftTables } from '../nufft/nufft.js';
 import type { ReconPool } from './pool.js';
-import { asShared, isShared, newWorkClaims, runClaimedWork, sharedFloat32 } from './shared-memory.js';
-import type { NufftTask } from './tasks.js';
+import { asShared, isShared, runClaimedWork, sharedFloat32 } from './shared-memory.js';
+import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 
 /** A plan's shared tables, made once per plan. */
 const tableCache = new WeakMap<Nufft, NufftTables>();
@@ -28,15 +28,24 @@ function tablesOf(plan: Nufft): NufftTables {
 /**
  * Runs `task` (all ncoils coils) on the pool: a pool of one thread takes them all; else
  * pool.threads - 1 tasks and this thread (`here(c)` does coil c) claim coils one at a time.
+ * Returns when every coil is done, and when the pool tasks that began to claim have answered
+ * (at once: they have nothing left to take). Their answers must be read before
+ * the next call: piscina counts a thread busy until its answer is read on this thread's event
+ * loop, so a caller that calls again without an event-loop turn (a loop of calls with
+ * synchronous work between them) would find every thread busy and its tasks queued, and do
+ * every coil alone. When a task has not begun (its thread starting up, or woken late), none is
+ * waited for; it finds nothing left and ends by itself.
  */
 async function runOverCoils(pool: ReconPool, task: NufftTask, ncoils: number, here: (c: number) => void): Promise<void> {
   if (pool.threads === 1) {
     await pool.runAll([task]);
     return;
   }
-  const claims = newWorkClaims();
-  const onPool = pool.runAll(Array.from({ length: pool.threads - 1 }, () => ({ ...task, claims })));
+  const helpers = pool.threads - 1;
+  const claims = new Int32Array(new SharedArrayBuffer(4 * (NUFFT_CLAIMS_STARTED + 1)));
+  const onPool = pool.runAll(Array.from({ length: helpers }, () => ({ ...task, claims })));
   await runClaimedWork(claims, ncoils, here, onPool);
+  if (Atomics.load(claims, NUFFT_CLAIMS_STARTED) === helpers) await onPool;
 }
 
 /**

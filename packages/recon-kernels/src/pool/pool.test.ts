@@ -9,6 +9,7 @@ import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js'
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
 import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
+import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../testing/index.js';
 
 afterAll(async () => {
@@ -78,6 +79,33 @@ describe('NUFFT on the pool, over coils', () => {
         expect(await nufftForwardParallel(pool, plan, img, ncoils, outF)).toBe(outF);
         expect(outF).toEqual(expectedForward);
       }
+    }
+    plan.dispose();
+  });
+
+  it('a call returns only once the pool tasks that began have answered (piscina frees a thread when its answer is read), not before', async () => {
+    // a stand-in pool whose "thread" begins each task at once, takes no coil, and answers on a
+    // later event-loop turn, as piscina's answer arrives; a loop of calls with no turn between
+    // them would otherwise leave every real thread counted busy and the tasks queued
+    let answered = 0, posted = 0;
+    const fake = {
+      threads: 2,
+      runAll: async (tasks: readonly NufftTask[]): Promise<void> => {
+        for (const t of tasks) {
+          posted++;
+          Atomics.add(t.claims!, NUFFT_CLAIMS_STARTED, 1);
+        }
+        await new Promise((r) => setImmediate(r));
+        answered += tasks.length;
+      },
+    } as unknown as ReconPool;
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, coord, [n, n]);
+    const data = random(2 * ncoils * plan.npts, 23);
+    const expected = plan.adjoint(data, ncoils);
+    for (let r = 1; r <= 3; r++) {
+      expect(await nufftAdjointParallel(fake, plan, data, ncoils)).toEqual(expected);
+      expect([posted, answered]).toEqual([r, r]);
     }
     plan.dispose();
   });

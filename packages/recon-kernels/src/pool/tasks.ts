@@ -19,7 +19,11 @@ export interface NufftAdjointTask {
   out: Float32Array;
   c0: number;
   c1: number;
-  /** when set, coils c0 + i of [c0, c1) are taken one at a time from these claims (shared with other threads) instead of all */
+  /**
+   * when set, coils c0 + i of [c0, c1) are taken one at a time from these claims (shared with
+   * other threads) instead of all: [0] and [1] as newWorkClaims, [NUFFT_CLAIMS_STARTED] counts
+   * the tasks that began to claim
+   */
   claims?: Int32Array;
 }
 
@@ -36,6 +40,9 @@ export interface NufftForwardTask {
 }
 
 export type NufftTask = NufftAdjointTask | NufftForwardTask;
+
+/** The cell of a NUFFT task's claims counting the tasks that began to claim coils (after [0] next and [1] finished). */
+export const NUFFT_CLAIMS_STARTED = 2;
 
 /** The centred 2-D inverse FFT's power planes of coils [c0, c1) (simplefft's root sum of squares over coils). */
 export interface CentredPowerTask {
@@ -142,5 +149,8 @@ export async function runNufftTask(task: NufftTask): Promise<void> {
     }
   };
   if (task.claims === undefined) coils(task.c0, task.c1);
-  else takeClaimedWork(task.claims, task.c1 - task.c0, (i) => coils(task.c0 + i, task.c0 + i + 1));
+  else {
+    Atomics.add(task.claims, NUFFT_CLAIMS_STARTED, 1);
+    takeClaimedWork(task.claims, task.c1 - task.c0, (i) => coils(task.c0 + i, task.c0 + i + 1));
+  }
 }
