@@ -1,7 +1,7 @@
 /**
  * The NUFFT's and the centred FFTs' tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
  * typed arrays on SharedArrayBuffers (read and written in place, never copied) and the range of
- * coils or frames it does. A worker computes exactly what the single-thread code computes for
+ * coils or frames it does (or claims one at a time, beside other threads). A worker computes exactly what the single-thread code computes for
  * that range, with the same code, so results do not depend on the number of threads.
  */
 import { getFftEngine } from '../fft/engine.js';
