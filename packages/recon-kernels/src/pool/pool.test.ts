@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
@@ -6,6 +9,7 @@ import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js'
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
 import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
+import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../testing/index.js';
 
 afterAll(async () => {
@@ -54,6 +58,77 @@ describe('NUFFT on the pool, over coils', () => {
       plan.dispose();
     });
   }
+
+  it('repeated calls, the thread count changing between them (a pool of one thread among them), give the single-thread bits every time', async () => {
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, coord, [n, n]);
+    const data = random(2 * ncoils * plan.npts, 11);
+    const img = random(2 * ncoils * n * n, 13);
+    const expectedAdjoint = plan.adjoint(data, ncoils), expectedForward = plan.forward(img, ncoils);
+    const sharedData = sharedFloat32(data.length);
+    sharedData.set(data);
+    const outA = sharedFloat32(expectedAdjoint.length), outF = sharedFloat32(expectedForward.length);
+    for (const pool of [reconPool(2), reconPool(3), reconPoolBeside(2), reconPool(2), reconPool(3)]) {
+      for (let r = 0; r < 2; r++) {
+        outA.fill(Number.NaN);
+        expect(await nufftAdjointParallel(pool, plan, sharedData, ncoils, outA)).toBe(outA);
+        expect(outA).toEqual(expectedAdjoint);
+        // unshared input and output: copied to shared memory and back
+        expect(await nufftAdjointParallel(pool, plan, data, ncoils, new Float32Array(expectedAdjoint.length))).toEqual(expectedAdjoint);
+        outF.fill(Number.NaN);
+        expect(await nufftForwardParallel(pool, plan, img, ncoils, outF)).toBe(outF);
+        expect(outF).toEqual(expectedForward);
+      }
+    }
+    plan.dispose();
+  });
+
+  it('a call returns only once the pool tasks that began have answered (piscina frees a thread when its answer is read), not before', async () => {
+    // a stand-in pool whose "thread" begins each task at once, takes no coil, and answers on a
+    // later event-loop turn, as piscina's answer arrives; a loop of calls with no turn between
+    // them would otherwise leave every real thread counted busy and the tasks queued
+    let answered = 0, posted = 0;
+    const fake = {
+      threads: 2,
+      runAll: async (tasks: readonly NufftTask[]): Promise<void> => {
+        for (const t of tasks) {
+          posted++;
+          Atomics.add(t.claims!, NUFFT_CLAIMS_STARTED, 1);
+        }
+        await new Promise((r) => setImmediate(r));
+        answered += tasks.length;
+      },
+    } as unknown as ReconPool;
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, coord, [n, n]);
+    const data = random(2 * ncoils * plan.npts, 23);
+    const expected = plan.adjoint(data, ncoils);
+    for (let r = 1; r <= 3; r++) {
+      expect(await nufftAdjointParallel(fake, plan, data, ncoils)).toEqual(expected);
+      expect([posted, answered]).toEqual([r, r]);
+    }
+    plan.dispose();
+  });
+
+  it('the calling thread takes coils too: a call finishes, with the single-thread bits, while the pool\'s threads never start its tasks', async () => {
+    // a worker script whose tasks never end: every coil must then be done here
+    const dir = mkdtempSync(join(tmpdir(), 'nufft-pool-'));
+    const script = join(dir, 'stuck-worker.mjs');
+    writeFileSync(script, 'export default function () { return new Promise(() => {}); }\n');
+    const pool = new ReconPool(2, () => script);
+    try {
+      const fft = await getFftEngine();
+      const plan = Nufft.withEngine(fft, coord, [n, n]);
+      const data = random(2 * ncoils * plan.npts, 17);
+      const img = random(2 * ncoils * n * n, 19);
+      expect(await nufftAdjointParallel(pool, plan, data, ncoils)).toEqual(plan.adjoint(data, ncoils));
+      expect(await nufftForwardParallel(pool, plan, img, ncoils)).toEqual(plan.forward(img, ncoils));
+      plan.dispose();
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 

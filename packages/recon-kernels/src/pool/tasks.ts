@@ -1,7 +1,7 @@
 /**
  * The NUFFT's and the centred FFTs' tasks on the numerics' worker pool, and the shape of every task: each names a kernel and carries
  * typed arrays on SharedArrayBuffers (read and written in place, never copied) and the range of
- * coils or frames it does. A worker computes exactly what the single-thread code computes for
+ * coils or frames it does (or claims one at a time, beside other threads). A worker computes exactly what the single-thread code computes for
  * that range, with the same code, so results do not depend on the number of threads.
  */
 import { getFftEngine } from '../fft/engine.js';
@@ -9,6 +9,7 @@ import {
   centredFftn, centredIfft2PowerPlanes, centredIfft2PowersAtPoints, centredIfft2RootSumOfSquaresCropped, type CentredFftScale, type CropWindow,
 } from '../centred-fft/centred-fft.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
+import { takeClaimedWork } from './shared-memory.js';
 
 /** NUFFT adjoint (type 1) of coils [c0, c1): data [coil][npts] -> out [coil][ny][nx]. */
 export interface NufftAdjointTask {
@@ -18,6 +19,12 @@ export interface NufftAdjointTask {
   out: Float32Array;
   c0: number;
   c1: number;
+  /**
+   * when set, coils c0 + i of [c0, c1) are taken one at a time from these claims (shared with
+   * other threads) instead of all: [0] and [1] as newWorkClaims, [NUFFT_CLAIMS_STARTED] counts
+   * the tasks that began to claim
+   */
+  claims?: Int32Array;
 }
 
 /** NUFFT forward (type 2) of coils [c0, c1): image [coil][ny][nx] -> out [coil][npts]. */
@@ -28,9 +35,14 @@ export interface NufftForwardTask {
   out: Float32Array;
   c0: number;
   c1: number;
+  /** as NufftAdjointTask.claims */
+  claims?: Int32Array;
 }
 
 export type NufftTask = NufftAdjointTask | NufftForwardTask;
+
+/** The cell of a NUFFT task's claims counting the tasks that began to claim coils (after [0] next and [1] finished). */
+export const NUFFT_CLAIMS_STARTED = 2;
 
 /** The centred 2-D inverse FFT's power planes of coils [c0, c1) (simplefft's root sum of squares over coils). */
 export interface CentredPowerTask {
@@ -124,15 +136,21 @@ export interface PoolTaskBase {
   kind: string;
 }
 
-/** Runs a NUFFT task with this thread's engine (in a worker). */
+/** Runs a NUFFT task with this thread's engine (in a worker): its coils, or the ones it claims. */
 export async function runNufftTask(task: NufftTask): Promise<void> {
   const fft = await getFftEngine();
   const plan = Nufft.fromTables(fft, task.tables);
   const { npts, ny, nx } = plan;
-  const n = task.c1 - task.c0;
-  if (task.kind === 'nufft-adjoint') {
-    plan.adjoint(task.data.subarray(2 * task.c0 * npts, 2 * task.c1 * npts), n, task.out.subarray(2 * task.c0 * ny * nx, 2 * task.c1 * ny * nx));
-  } else {
-    plan.forward(task.image.subarray(2 * task.c0 * ny * nx, 2 * task.c1 * ny * nx), n, task.out.subarray(2 * task.c0 * npts, 2 * task.c1 * npts));
+  const coils = (c0: number, c1: number): void => {
+    if (task.kind === 'nufft-adjoint') {
+      plan.adjoint(task.data.subarray(2 * c0 * npts, 2 * c1 * npts), c1 - c0, task.out.subarray(2 * c0 * ny * nx, 2 * c1 * ny * nx));
+    } else {
+      plan.forward(task.image.subarray(2 * c0 * ny * nx, 2 * c1 * ny * nx), c1 - c0, task.out.subarray(2 * c0 * npts, 2 * c1 * npts));
+    }
+  };
+  if (task.claims === undefined) coils(task.c0, task.c1);
+  else {
+    Atomics.add(task.claims, NUFFT_CLAIMS_STARTED, 1);
+    takeClaimedWork(task.claims, task.c1 - task.c0, (i) => coils(task.c0 + i, task.c0 + i + 1));
   }
 }
