@@ -6,7 +6,7 @@
 // solver at the server's default --threads (the cores), then with `backend = "bart"` (BART
 // `pics` on the same data, OMP_NUM_THREADS = the cores). Prints each session's wall time (client
 // start to exit, the recon's set-up and nlinv coil maps included), the server's CPU seconds (Linux),
-// the ratio, and the load.
+// the ratio, and the load. Our CLIs run without NODE_EXTRA_CA_CERTS (node-env.mjs; its cost is printed).
 // Target (issue 18): the native run under 60 s on the 2-core development machine.
 // Usage: node scripts/bench/tfd-defaults.bench.mjs [--no-bart | --bart-only] [--threads N]
 import { spawn, spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caCertLines, caCertStartCost, toolEnv } from './node-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = join(root, '.bench-data', 'tfd-defaults');
@@ -40,7 +41,7 @@ async function session(name, toml, extraEnv = {}) {
   writeFileSync(join(cfg, 'rtspiral_bart_tvrecon_config.toml'), toml);
   const out = join(dir, `out-${name}.h5`);
   rmSync(out, { force: true });
-  const server = spawn(process.execPath, [cli('mrd-server'), '-p', '0', '--threads', threads, '--config-dir', cfg], { cwd: dir, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [cli('mrd-server'), '-p', '0', '--threads', threads, '--config-dir', cfg], { cwd: dir, env: { ...toolEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   server.stdout.on('data', (b) => { log += b; });
   server.stderr.on('data', (b) => { log += b; });
@@ -52,7 +53,7 @@ async function session(name, toml, extraEnv = {}) {
   }
   if (port === 0) { server.kill(); throw new Error(`server did not start:\n${log}`); }
   const t0 = performance.now();
-  const c = spawnSync(process.execPath, [cli('mrd-client'), '-p', String(port), '-c', 'rtspiral_bart_tvrecon', '-o', out, raw], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...extraEnv } });
+  const c = spawnSync(process.execPath, [cli('mrd-client'), '-p', String(port), '-c', 'rtspiral_bart_tvrecon', '-o', out, raw], { cwd: dir, encoding: 'utf8', env: { ...toolEnv(), ...extraEnv } });
   const seconds = (performance.now() - t0) / 1000;
   const cpu = serverCpuSeconds(server.pid);
   server.kill('SIGTERM');
@@ -78,6 +79,7 @@ function serverCpuSeconds(pid) {
 }
 
 console.log(`tfd-defaults: the default spiral phantom, rtspiral_bart_tvrecon with the shipped TOML (120 iterations, 5 chunks); --threads ${threads}; ${availableParallelism()} cores; load average at start ${load()}`);
+for (const l of caCertLines(caCertStartCost(5), { peers: 'BART runs under our server, without it too' })) console.log(l);
 const native = process.argv.includes('--bart-only') ? null : await session('native', shipped);
 if (native) {
   console.log(`native: ${native.seconds.toFixed(1)} s (session wall time)${native.cpu === null ? '' : `, server CPU ${native.cpu.toFixed(1)} s`}  [${native.tfd}]`);
