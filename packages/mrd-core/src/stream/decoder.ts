@@ -273,7 +273,6 @@ export class MrdStreamDecoder {
    */
   push(chunk: Uint8Array, out: MrdMessage[] = []): MrdMessage[] {
     if (this.failed) throw this.failed;
-    this.chunkReferenced = true;
     try {
       this.chunkReferenced = false;
       this.pushInner(chunk, out);
