@@ -12,6 +12,32 @@ afterAll(async () => {
   await closeReconPools();
 });
 
+/**
+ * The pooled operator's forward, adjoint and normal give the single-thread operator's bits: the
+ * forward into a plain or a shared array, the normal `normalRuns` times (the output zeroed before
+ * each run after the first, so a run that wrote nothing would show).
+ */
+async function expectSingleThreadBits(
+  single: SenseNufftOperator, op: ParallelSenseNufftOperator, x: Float32Array, y: Float32Array,
+  { sharedForward = false, normalRuns = 1 } = {},
+): Promise<void> {
+  const a = new Float32Array(2 * single.outputLength);
+  const b = sharedForward ? sharedFloat32(2 * single.outputLength) : new Float32Array(2 * single.outputLength);
+  single.forward(x, a);
+  await op.forwardAsync(x, b);
+  expect(b).toEqual(a);
+  const c = new Float32Array(2 * single.inputLength), d = sharedFloat32(2 * single.inputLength);
+  single.adjoint(y, c);
+  await op.adjointAsync(y, d);
+  expect(d).toEqual(c);
+  single.normal(x, c);
+  for (let k = 0; k < normalRuns; k++) {
+    if (k > 0) d.fill(0);
+    await op.normalAsync(x, d);
+    expect(d).toEqual(c);
+  }
+}
+
 describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
   const [frames, ncoils, n] = [5, 3, 24];
   const coords = frameCoords(frames, 6, 32, n);
@@ -23,19 +49,7 @@ describe('SENSE operator and TV-ADMM on the pool, over frames', () => {
     const fft = await getFftEngine();
     const single = new SenseNufftOperator(fft, coords, maps, ncoils, n, n);
     const op = new ParallelSenseNufftOperator(reconPool(2)!, new SenseNufftOperator(fft, coords, maps, ncoils, n, n));
-    const x = random(2 * single.inputLength, 5);
-    const y = random(2 * single.outputLength, 6);
-    const a = new Float32Array(2 * single.outputLength), b = new Float32Array(2 * single.outputLength);
-    single.forward(x, a);
-    await op.forwardAsync(x, b);
-    expect(b).toEqual(a);
-    const c = new Float32Array(2 * single.inputLength), d = sharedFloat32(2 * single.inputLength);
-    single.adjoint(y, c);
-    await op.adjointAsync(y, d);
-    expect(d).toEqual(c);
-    single.normal(x, c);
-    await op.normalAsync(x, d);
-    expect(d).toEqual(c);
+    await expectSingleThreadBits(single, op, random(2 * single.inputLength, 5), random(2 * single.outputLength, 6));
     single.dispose();
     op.dispose();
   });
@@ -124,22 +138,8 @@ describe('the SENSE operator made on the pool, frames claimed one at a time, spe
           for (const key of ['rowOff', 'col', 'wy', 'wx', 'wide', 'apodY', 'apodX'] as const) expect(mine[f].tables[key]).toEqual(theirs[f].tables[key]);
         }
         expect(mine[4].repeatIndex).not.toBeNull();
-        const x = random(2 * single.inputLength, 32), y = random(2 * single.outputLength, 33);
-        const a = new Float32Array(2 * single.outputLength), b = sharedFloat32(2 * single.outputLength);
-        single.forward(x, a);
-        await op.forwardAsync(x, b);
-        expect(b).toEqual(a);
-        const c = new Float32Array(2 * single.inputLength), d = sharedFloat32(2 * single.inputLength);
-        single.adjoint(y, c);
-        await op.adjointAsync(y, d);
-        expect(d).toEqual(c);
-        // twice: the second call's frames may go to other threads than the first's (spectra shared)
-        single.normal(x, c);
-        for (let k = 0; k < 2; k++) {
-          d.fill(0);
-          await op.normalAsync(x, d);
-          expect(d).toEqual(c);
-        }
+        // the normal operator twice: the second call's frames may go to other threads than the first's (spectra shared)
+        await expectSingleThreadBits(single, op, random(2 * single.inputLength, 32), random(2 * single.outputLength, 33), { sharedForward: true, normalRuns: 2 });
         single.dispose();
         op.dispose();
       });
