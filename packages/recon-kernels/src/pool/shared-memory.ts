@@ -56,6 +56,15 @@ export function claimWork(claims: Int32Array, count: number): number {
   return i < count ? i : -1;
 }
 
+/**
+ * The items a loop takes in turn, -1 when none is left: those `claim` hands out (claimWork on
+ * claims shared with other threads), or without it the range [i0, i1) in order.
+ */
+export function itemSource(i0: number, i1: number, claim?: () => number): () => number {
+  let i = i0;
+  return claim ?? ((): number => (i < i1 ? i++ : -1));
+}
+
 /** Records one item finished (and wakes a thread waiting for the step). */
 export function finishWork(claims: Int32Array): void {
   Atomics.add(claims, 1, 1);

@@ -22,7 +22,7 @@
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
-import { sharedFloat32 } from '../../pool/shared-memory.js';
+import { itemSource, sharedFloat32 } from '../../pool/shared-memory.js';
 import { toeplitzNormalFrames, toeplitzSpectrum, type ToeplitzScratch, type ToeplitzSpectrum } from './toeplitz.js';
 
 /** The SENSE operator's options: its NUFFT's, and whether A^H A uses the Toeplitz embedding (default false). */
@@ -96,12 +96,6 @@ export function sharedCoords(coords: readonly ArrayLike<number>[]): Float64Array
     a.set(c);
     return a;
   });
-}
-
-/** Frames handed out one at a time (from `claims`, the pool's shared counter) or a range. */
-function frameSource(f0: number, f1: number, claim?: () => number): () => number {
-  let f = f0;
-  return claim ?? ((): number => (f < f1 ? f++ : -1));
 }
 
 export class SenseNufftOperator implements LinearOperator {
@@ -260,7 +254,7 @@ export class SenseNufftOperator implements LinearOperator {
 
   /** `forward` for frames [f0, f1) only, or those `claim` hands out (their parts of out; the rest untouched). */
   forwardFrames(x: Float32Array, out: Float32Array, f0: number, f1: number, claim?: () => number): void {
-    const take = frameSource(f0, f1, claim);
+    const take = itemSource(f0, f1, claim);
     for (let f = take(); f >= 0; f = take()) {
       this.expand(x, f);
       const seg = out.subarray(2 * this.frameOffset[f], 2 * this.frameOffset[f + 1]);
@@ -288,7 +282,7 @@ export class SenseNufftOperator implements LinearOperator {
 
   /** `adjoint` for frames [f0, f1) only, or those `claim` hands out (their images in out; the rest untouched). */
   adjointFrames(y: Float32Array, out: Float32Array, f0: number, f1: number, claim?: () => number): void {
-    const take = frameSource(f0, f1, claim);
+    const take = itemSource(f0, f1, claim);
     for (let f = take(); f >= 0; f = take()) {
       const seg = y.subarray(2 * this.frameOffset[f], 2 * this.frameOffset[f + 1]);
       const index = this.repeatIndex[f];
@@ -324,7 +318,7 @@ export class SenseNufftOperator implements LinearOperator {
       toeplitzNormalFrames(this.fft, (f) => this.spectrum(f), this.maps, this.ncoils, this.ny, this.nx, x, out, f0, f1, this.toeplitzScratch, claim);
       return;
     }
-    const take = frameSource(f0, f1, claim);
+    const take = itemSource(f0, f1, claim);
     for (let f = take(); f >= 0; f = take()) {
       this.expand(x, f);
       const u = this.plans[f].npts;

@@ -17,6 +17,7 @@
  */
 import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
+import { itemSource } from '../../pool/shared-memory.js';
 
 /** Reused buffers of one operator (per thread). */
 export interface ToeplitzScratch {
@@ -171,8 +172,7 @@ export function toeplitzNormalFrames(
   // column blocks read only the top ny rows and zero the lines' bottom halves themselves
   if (kernel === null) fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
   if (mapsBlock !== null) fft.heapF32().set(maps, mapsBlock.ptr >> 2);
-  let nextInRange = f0;
-  const take = claim ?? ((): number => (nextInRange < f1 ? nextInRange++ : -1));
+  const take = itemSource(f0, f1, claim);
   for (let f = take(); f >= 0; f = take()) {
     const spectrum = checkedSpectrum(typeof kernels === 'function' ? kernels(f) : kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
     const internal = spectrum.layout === 'internal-compact';
