@@ -57,6 +57,12 @@ export interface RunningServer {
   httpPort?: number;
   proc: ChildProcess;
   log(): string;
+  /**
+   * The log from offset `from`, once it matches `pattern` or after `ms` (whichever comes first):
+   * a session thread's lines reach the server's stderr asynchronously, possibly after the client
+   * already has its answer.
+   */
+  logMatching(pattern: RegExp, from?: number, ms?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -109,6 +115,10 @@ export async function startServer(args: string[] = [], opts: { cwd?: string; env
   return {
     port, proc, httpPort,
     log: () => out,
+    async logMatching(pattern: RegExp, from = 0, ms = 10_000) {
+      for (const end = Date.now() + ms; !pattern.test(out.slice(from)) && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+      return out.slice(from);
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
