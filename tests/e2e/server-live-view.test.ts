@@ -17,11 +17,11 @@ import { encodeMessages, MrdStreamDecoder } from '@mrd-tools/core/stream';
 import type { Image } from '@mrd-tools/core/messages';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 import { encodeNpy } from '@mrd-tools/recon-api/debug-dump';
+import { until } from '../support/until.js';
 import { startServer, tempDir, type RunningServer } from './server-harness.js';
 import { images, sessionBytes, SMALL_HEADER, talk } from './server-sessions.js';
 
 const HOST = '127.0.0.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** RECENT_SESSIONS of live-view/live-sessions.ts. */
 const RECENT_SESSIONS = 20;
 
@@ -32,16 +32,6 @@ interface Summary {
 }
 interface Snapshot { now: number; live: Summary[]; recent: Summary[] }
 interface Status { watching: boolean; watchers: number; tappedSessions: number; keptImages: number; keptBytes: number; liveSessions: number; recentSessions: number }
-
-async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(50);
-  }
-}
 
 const getJson = async <T>(port: number, path: string): Promise<T> => (await fetch(`http://${HOST}:${port}${path}`)).json() as Promise<T>;
 
@@ -136,7 +126,7 @@ describe('mrd-server /view: live sessions', () => {
     try {
       const sess = await openSession(s.port, 'invertcontrast');
       const local = `${HOST}:${sess.sock.localPort}`;
-      const mine = await eventually(() => w.latest()?.live.find((x) => x.client === local));
+      const mine = await until('our session in the live list', () => w.latest()?.live.find((x) => x.client === local));
       expect(mine.state).toBe('running');
       // (the session resolves its config once it knows whether a config text follows the header)
       expect(['unknown', 'invertcontrast']).toContain(mine.config);
@@ -144,7 +134,7 @@ describe('mrd-server /view: live sessions', () => {
       expect(mine.outcome).toBeNull();
       // two images of series 1, then one of series 2: invertcontrast sends series 1 back
       sess.sock.write(encodeMessages([...seriesImages(2, 1), ...seriesImages(1, 2)]));
-      const withImages = await eventually(() => w.latest()?.live.find((x) => x.id === mine.id && x.images.length > 0 && x.imagesSeen === 2));
+      const withImages = await until('our session\'s two images in the live list', () => w.latest()?.live.find((x) => x.id === mine.id && x.images.length > 0 && x.imagesSeen === 2));
       expect(withImages.config).toBe('invertcontrast');
       expect(withImages.messagesIn).toBe(5);
       expect(withImages.messagesOut).toBeGreaterThanOrEqual(2);
@@ -155,7 +145,7 @@ describe('mrd-server /view: live sessions', () => {
       expect(res.status).toBe(200);
       const env = readEnvelope(await res.arrayBuffer());
       expect([env.json.width, env.json.height, env.json.seq, env.json.series]).toEqual([32, 32, 2, kept.series]);
-      const received = await eventually(() => {
+      const received = await until('the session\'s two images', () => {
         const imgs = sess.answer().filter((m): m is { type: 'image'; image: Image } => m.type === 'image');
         return imgs.length === 2 ? imgs : undefined;
       });
@@ -170,7 +160,7 @@ describe('mrd-server /view: live sessions', () => {
       // the end: CLOSE; the session moves to the recent list with its outcome
       sess.sock.end(encodeMessages([{ type: 'close' }]));
       await sess.closed;
-      const done = await eventually(() => {
+      const done = await until('our session in the recent list', () => {
         const snap = w.latest();
         return snap && !snap.live.some((x) => x.id === mine.id) ? snap.recent.find((x) => x.id === mine.id) : undefined;
       });
@@ -187,11 +177,11 @@ describe('mrd-server /view: live sessions', () => {
     const s = await server(['-m', '--http-port', '0']);
     const w = await watch(s.httpPort!);
     try {
-      await eventually(() => w.latest());
+      await until('the first sessions snapshot', () => w.latest());
       const a = await talk(s.port, sessionBytes('invertcontrast', [...seriesImages(2, 1), ...seriesImages(1, 2)]));
       const out = a.messages.filter((m): m is { type: 'image'; image: Image } => m.type === 'image');
       expect(out).toHaveLength(3);
-      const done = await eventually(() => w.latest()?.recent[0]);
+      const done = await until('a recent session', () => w.latest()?.recent[0]);
       expect(done).toMatchObject({ config: 'invertcontrast', outcome: 'ok', imagesSeen: 3, messagesIn: 6, messagesOut: a.messages.length });
       expect(done.images.map((k) => k.series)).toEqual([...new Set(out.map((m) => m.image.head.image_series_index))].sort((x, y) => x - y));
       const last = out[2]!.image;
@@ -211,12 +201,12 @@ describe('mrd-server /view: live sessions', () => {
     servers.push(s);
     const w = await watch(s.httpPort!);
     try {
-      await eventually(() => w.latest());
+      await until('the first sessions snapshot', () => w.latest());
       const json = JSON.stringify({ parameters: { options: 'colormap' } });
       const bytes = encodeMessages([{ type: 'config_file', name: 'invertcontrast' }, { type: 'header', xml: SMALL_HEADER }, { type: 'text', text: json }, ...seriesImages(1, 1), { type: 'close' }]);
       const a = await talk(s.port, bytes);
       expect(a.endsWithClose).toBe(true);
-      const done = await eventually(() => w.latest()?.recent.find((x) => x.images.length > 0));
+      const done = await until('a recent session with images', () => w.latest()?.recent.find((x) => x.images.length > 0));
       const res = await fetch(`http://${HOST}:${s.httpPort}/view/api/image?session=${done.id}&series=${done.images[0]!.series}`);
       expect(res.status).toBe(200);
       const body = await res.arrayBuffer();
@@ -235,12 +225,12 @@ describe('mrd-server /view: live sessions', () => {
     // a client that goes away in the middle of its session
     const cut = await openSession(s.port, 'null');
     const cutClient = `${HOST}:${cut.sock.localPort}`;
-    await eventually(async () => (await getJson<Snapshot>(s.httpPort!, '/view/api/sessions')).live.length === 1);
+    await until('one live session', async () => (await getJson<Snapshot>(s.httpPort!, '/view/api/sessions')).live.length === 1);
     cut.sock.destroy();
-    const truncated = await eventually(async () => (await getJson<Snapshot>(s.httpPort!, '/view/api/sessions')).recent[0]);
+    const truncated = await until('the truncated session in the recent list', async () => (await getJson<Snapshot>(s.httpPort!, '/view/api/sessions')).recent[0]);
     expect(truncated).toMatchObject({ outcome: 'truncated', state: 'finished', messagesIn: 2, client: cutClient });
     for (let k = 0; k < RECENT_SESSIONS + 2; k++) await talk(s.port, sessionBytes('null', images(1, 8)));
-    const snap = await eventually(async () => {
+    const snap = await until('the recent list full and nothing live', async () => {
       const x = await getJson<Snapshot>(s.httpPort!, '/view/api/sessions');
       return x.live.length === 0 && x.recent.length === RECENT_SESSIONS ? x : undefined;
     });
@@ -259,13 +249,13 @@ describe('mrd-server /view: live sessions', () => {
     }
     const held = await openSession(s.port, 'invertcontrast');
     held.sock.write(encodeMessages([...seriesImages(2, 1), ...seriesImages(1, 2)]));
-    await eventually(() => held.answer().filter((m) => m.type === 'image').length === 2);
+    await until('the held session\'s two images', () => held.answer().filter((m) => m.type === 'image').length === 2);
     expect(await status()).toMatchObject({ watching: false, watchers: 0, tappedSessions: 0, keptImages: 0, keptBytes: 0, liveSessions: 1, recentSessions: 3 });
     // a watcher: the running session is tapped from now on, its next images kept
     const w = await watch(s.httpPort!);
-    await eventually(async () => (await status()).tappedSessions === 1);
+    await until('the held session tapped', async () => (await status()).tappedSessions === 1);
     held.sock.write(encodeMessages(seriesImages(1, 3)));
-    const st = await eventually(async () => {
+    const st = await until('one image kept', async () => {
       const x = await status();
       return x.keptImages === 1 ? x : undefined;
     });
@@ -275,7 +265,7 @@ describe('mrd-server /view: live sessions', () => {
     expect(st.keptBytes).toBeLessThan(32 * 32 * 2 + 4096 + 64 * 1024);
     // the watcher leaves: taps and images are dropped, the session runs on
     w.close();
-    await eventually(async () => {
+    await until('taps and images dropped after the watcher left', async () => {
       const x = await status();
       return !x.watching && x.tappedSessions === 0 && x.keptImages === 0 && x.keptBytes === 0;
     });
@@ -284,7 +274,7 @@ describe('mrd-server /view: live sessions', () => {
     // (series 2 went back when series 3 began, series 3 at the end)
     expect(held.answer().filter((m) => m.type === 'image')).toHaveLength(4);
     expect(held.answer().at(-1)?.type).toBe('close');
-    await eventually(async () => (await status()).recentSessions === 4);
+    await until('four recent sessions', async () => (await status()).recentSessions === 4);
     expect(await status()).toMatchObject({ keptImages: 0, keptBytes: 0, tappedSessions: 0, liveSessions: 0, recentSessions: 4 });
   });
 

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeMessages } from '@mrd-tools/core/stream';
 import { scrape, sampleSum, sessionsByOutcome } from '../support/prometheus.js';
+import { until } from '../support/until.js';
 import { serverCli, startServer, tempDir, type RunningServer } from './server-harness.js';
 import { images, openIdle, readAnswer, sessionBytes, SMALL_HEADER, talk } from './server-sessions.js';
 
@@ -31,15 +32,6 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
 /** The server's exit (without sending it a signal, as stop() would). */
 function exited(s: RunningServer): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((r) => s.proc.on('exit', (code, signal) => r({ code, signal })));
-}
-
-/** Polls `fn` until it returns true (bounded). */
-async function eventually(fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 /** Config and header of a session, no CLOSE: the session stays open until `finish`. */
@@ -93,18 +85,18 @@ describe('mrd-server --http-port: /healthz, /readyz, /metrics', () => {
     expect((await get(s.httpPort!, '/nothing')).status).toBe(404);
     expect((await fetch(`http://${HOST}:${s.httpPort}/readyz`, { method: 'POST' })).status).toBe(405);
     const held = await openSession(s.port);
-    await eventually(async () => (await get(s.httpPort!, '/readyz')).status === 503);
+    await until('/readyz to answer 503', async () => (await get(s.httpPort!, '/readyz')).status === 503);
     expect((await get(s.httpPort!, '/readyz')).body).toMatch(/^not ready: at --max-sessions \(1 of 1 sessions running\)/);
     held.finish();
     await held.closed;
-    await eventually(async () => (await get(s.httpPort!, '/readyz')).status === 200);
+    await until('/readyz to answer 200', async () => (await get(s.httpPort!, '/readyz')).status === 200);
   });
 
   it('counts sessions by outcome (ok, error, busy, timeout, truncated), bytes, messages and saved files', async () => {
     const s = await server(['-d', 'null', '--http-port', '0', '--max-sessions', '1', '--idle-timeout', '1', '--modules-dir', modulesFolder(), '-S', join(tempDir('mrd-ops-'), 'saved')]);
     // (--max-sessions 1: a session holds its place until its worker is done, a moment after its
     // CLOSE; each next session waits for /readyz)
-    const free = () => eventually(async () => (await get(s.httpPort!, '/readyz')).status === 200);
+    const free = () => until('/readyz to answer 200', async () => (await get(s.httpPort!, '/readyz')).status === 200);
     const okBytes = sessionBytes('null', images(3));
     const ok = await talk(s.port, okBytes);
     expect(ok.endsWithClose && ok.texts.length === 0).toBe(true);
@@ -144,7 +136,7 @@ describe('mrd-server --http-port: /healthz, /readyz, /metrics', () => {
     (await openIdle(s.port)).destroy();
 
     let m = await scrape(HOST, s.httpPort!);
-    await eventually(async () => {
+    await until('8 connections and 7 sessions counted', async () => {
       m = await scrape(HOST, s.httpPort!);
       return sampleSum(m, 'mrd_server_connections_total') === 8 && Object.values(sessionsByOutcome(m)).reduce((a, b) => a + b, 0) === 7;
     });
@@ -178,7 +170,7 @@ describe('mrd-server drain on SIGTERM / SIGINT', () => {
     const early = await openIdle(s.port); // accepted, config not sent yet
     await sleep(200);
     s.proc.kill('SIGTERM');
-    await eventually(async () => (await get(s.httpPort!, '/readyz')).status === 503, 2000);
+    await until('/readyz to answer 503', async () => (await get(s.httpPort!, '/readyz')).status === 503, 2000);
     expect(await get(s.httpPort!, '/readyz')).toEqual({ status: 503, body: 'not ready: draining\n' });
     expect(await get(s.httpPort!, '/healthz')).toEqual({ status: 200, body: 'ok (draining)\n' });
     expect(sampleSum(await scrape(HOST, s.httpPort!), 'mrd_server_draining')).toBe(1);
@@ -277,7 +269,7 @@ describe('mrd-server --proxy-protocol and --log-format json', () => {
     expect(bare.texts).toEqual(['ERROR    connection refused: no PROXY protocol header (the server requires one: connect through the load balancer)']);
     expect(bare.endsWithClose).toBe(true);
 
-    await eventually(async () => Object.values(sessionsByOutcome(await scrape(HOST, s.httpPort!))).reduce((a, b) => a + b, 0) === 2);
+    await until('two sessions counted', async () => Object.values(sessionsByOutcome(await scrape(HOST, s.httpPort!))).reduce((a, b) => a + b, 0) === 2);
     const m = await scrape(HOST, s.httpPort!);
     expect(sampleSum(m, 'mrd_server_client_sessions_total', { client: '203.0.113.7' })).toBe(1);
     expect(sampleSum(m, 'mrd_server_client_sessions_total', { client: '2001:db8::42' })).toBe(1);
@@ -297,7 +289,7 @@ describe('mrd-server --proxy-protocol and --log-format json', () => {
   it('-m session processes write JSON lines with their session, client and config', async () => {
     const s = await server(['-d', 'null', '-m', '--log-format', 'json']);
     expect(await talk(s.port, sessionBytes('null', images(1)))).toMatchObject({ endsWithClose: true });
-    await eventually(() => s.log().includes('"msg":"Socket closed"'));
+    await until('the \'Socket closed\' log line', () => s.log().includes('"msg":"Socket closed"'));
     const records = s.log().split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, string>);
     const closed = records.find((r) => r.msg === 'Socket closed')!;
     expect(closed).toMatchObject({ level: 'INFO', config: 'null', client: expect.stringMatching(/^127\.0\.0\.1:\d+$/), session: expect.stringMatching(/^[0-9a-f]{12}$/) });

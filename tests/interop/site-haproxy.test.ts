@@ -24,13 +24,13 @@ import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import type { Image } from '@mrd-tools/core/messages';
 import { commandOnPath, findPython, repoRoot } from '@mrd-tools/core/testing';
 import { compareImages, serverCli, clientCli, tempDir } from '../e2e/server-harness.js';
+import { until } from '../support/until.js';
 
 const root = repoRoot();
 const HOST = '127.0.0.1';
 const CHECK_INTER_MS = 500;
 const FALL = 2;
 const INPUTS = 48;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const python = findPython(['prometheus_client']);
 
@@ -41,16 +41,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 30_000, every = 50): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(every);
-  }
 }
 
 interface Backend {
@@ -204,7 +194,7 @@ beforeAll(async () => {
   const plain = spawn(process.execPath, [serverCli, '-H', HOST, '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let plainLog = '';
   plain.stdout!.on('data', (c) => (plainLog += c));
-  const port = await until('the reference server', () => /Server listening at [^\s]+:(\d+)/.exec(plainLog)?.[1]);
+  const port = await until('the reference server', () => /Server listening at [^\s]+:(\d+)/.exec(plainLog)?.[1], 30_000);
   const ref = await runBatch(['-p', port, '-G', 'res', '--jobs', '2', '-q', '-o', refDir, inputs]);
   plain.kill('SIGTERM');
   expect(ref.code, ref.out).toBe(0);
