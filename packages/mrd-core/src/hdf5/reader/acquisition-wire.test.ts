@@ -290,6 +290,27 @@ describe('acquisitionWireReader', () => {
     }
   });
 
+  it('fillAsync: a read made ahead that comes back short is read again as fill reads it; one that fails fails the fill', async () => {
+    const f = await MrdFile.open(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'));
+    const readv = vi.spyOn(FixedParts.prototype, 'readvAsync');
+    try {
+      const expected = await viaHdf5(f);
+      readv.mockResolvedValue(0);
+      const r = (await f.acquisitionWireReader('dataset'))!;
+      const out = new Uint8Array(expected.length);
+      expect((await r.fillAsync(0, r.rows, out, 0)).end).toBe(expected.length);
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(expected))).toBe(0);
+      expect(readv).toHaveBeenCalled();
+      expect(r.stats.foreseen).toBe(0);
+      readv.mockRejectedValue(new Error('EIO: i/o error, read'));
+      const r2 = (await f.acquisitionWireReader('dataset'))!;
+      await expect(r2.fillAsync(0, r2.rows, new Uint8Array(expected.length), 0)).rejects.toThrow('EIO');
+    } finally {
+      readv.mockRestore();
+      f.close();
+    }
+  });
+
   it("fillAsync reads as fill does where no read can be foreseen (mrd-core's writer: many records per chunk)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'acq-wire-'));
     try {

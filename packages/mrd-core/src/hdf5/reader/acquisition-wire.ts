@@ -315,8 +315,11 @@ export class AcquisitionWireReader {
       reads.push(this.fp.readvAsync(plan.colls[a]!, parts).then((got) => got === want));
       a = b;
     }
-    const ok = await Promise.all(reads);
-    this.prefetched = ok.every(Boolean) ? { out, start, colls: plan.colls, at: plan.at, chunks } : null;
+    // (all settled before an error is thrown: no read is left writing into `out` or using the file)
+    const settled = await Promise.allSettled(reads);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const ok = settled.every((r) => r.status === 'fulfilled' && r.value);
+    this.prefetched = ok ? { out, start, colls: plan.colls, at: plan.at, chunks } : null;
     try {
       return this.fill(start, n, out, offset);
     } finally {
