@@ -281,8 +281,9 @@ export class LocalInputSource implements InputSource {
   }
   /**
    * The input read on this thread when that blocks it for no more than its metadata: a file
-   * mrd-core's decoders read, of one group holding acquisitions only, whose direct reader makes
-   * all its reads ahead (`AcquisitionWireReader.readsAhead`: the C library's layout). Its first
+   * mrd-core's decoders read, of one group holding acquisitions only (no waveforms dataset, no
+   * image series), whose direct reader makes all its reads ahead
+   * (`AcquisitionWireReader.readsAhead`: the C library's layout). Its first
    * PREPARED_AHEAD batches are then read at once (while the caller parses and connects). Null
    * otherwise (nothing kept open; the caller reads in a worker, which reports any error).
    */
@@ -294,7 +295,7 @@ export class LocalInputSource implements InputSource {
       if (!native || groups?.length !== 1) throw new Error('not read ahead');
       const group = groups[0]!;
       const info = await describeGroupNative(native, group);
-      if (!info || info.acquisitionCount === 0 || info.waveformCount > 0 || info.imageSeries.length > 0) throw new Error('not read ahead');
+      if (!info || info.acquisitionCount === 0 || info.members.includes('waveforms') || info.imageSeries.length > 0) throw new Error('not read ahead');
       const wire = await native.acquisitionWireReader(group);
       if (!wire?.readsAhead) throw new Error('not read ahead');
       const src = new LocalInputSource(path, native, groups);
