@@ -14,7 +14,7 @@ import { createAcquisition, createWaveform, type Image } from '@mrd-tools/core/m
 import { encodeMessages } from '@mrd-tools/core/stream';
 import { parseMeta } from '@mrd-tools/core/meta';
 import type { MrdMessage } from '@mrd-tools/core/connection';
-import { repoRoot } from '@mrd-tools/core/testing';
+import { commandRuns, repoRoot } from '@mrd-tools/core/testing';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
 
 // A user module sending: 2 images 8x6, one 6x8 (transposed), one 5x5, in series 3.
@@ -236,11 +236,21 @@ describe('mrd-client beyond the reference', () => {
     await w.close();
   }
 
-  it("streams a large input (read in a worker thread, without h5wasm) byte for byte as the file holds it: mrd-core's writer", async () => {
+  it("streams a large input (read in a worker thread, without h5wasm: no reads made ahead on this layout) byte for byte as the file holds it: mrd-core's writer", async () => {
     const dir2 = tempDir('big-');
     const path = join(dir2, 'big.h5');
     await largeWriterFile(path);
     expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('worker/native');
+  });
+
+  // (the ISMRMRD C++ library's generator, where installed: one record per chunk)
+  it.skipIf(!commandRuns('ismrmrd_generate_cartesian_shepp_logan'))('streams a large ISMRMRD C++ library input on the main thread, no worker, its reads made ahead on the thread pool, byte for byte', async () => {
+    const dir2 = tempDir('bigcpp-');
+    const path = join(dir2, 'cpp.h5');
+    // 1280 readouts of 8 coils x 512 samples: about 42 MB
+    const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '256', '-c', '8', '-r', '5', '-o', path], { encoding: 'utf8' });
+    expect(g.status, g.stderr).toBe(0);
+    expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('main/native');
   });
 
   it('sends the waveforms of a large input first (-w), then its acquisitions, which the worker read ahead, byte for byte', async () => {

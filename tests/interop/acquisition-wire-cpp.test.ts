@@ -5,7 +5,8 @@
  * with the collection before it in one call, the readout's data guessed to be there as the
  * previous row's was: the bytes must be those of the HDF5 read, encoded, whatever the batch
  * sizes, and the guess must hold for every readout but the first of a batch (its chunk was
- * read by the batch before, which it did not fit).
+ * read by the batch before, which it did not fit). `fillAsync` (mrd-client's main thread) makes
+ * the same reads ahead on libuv's thread pool: the same bytes.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,6 +58,42 @@ const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
           // every row but the first of each fill (read with the previous fill, which it did not fit)
           expect(s.fusedHits, JSON.stringify(s)).toBe(r.rows - fills);
           expect(s.speculativeHits).toBe(fills);
+        }
+      } finally {
+        f.close();
+      }
+    });
+
+    it('fillAsync makes those reads ahead off the calling thread, each run of rows stored back to back with one readv: the same bytes', async () => {
+      const h5 = join(dir, 'cpp-async.h5');
+      const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '8', '-r', '2', '-o', h5], { encoding: 'utf8' });
+      expect(g.status, g.stderr).toBe(0);
+      const f = await MrdFile.open(h5);
+      try {
+        const parts: Uint8Array[] = [];
+        for await (const batch of f.acquisitionBatches('dataset')) parts.push(encodeMessages(batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }))));
+        const expected = Buffer.concat(parts);
+        for (const cap of [2 << 20, 40000, 16 * 1024 + 342]) {
+          const r = (await f.acquisitionWireReader('dataset'))!;
+          expect(r.readsAhead).toBe(true);
+          const got: Uint8Array[] = [];
+          let fills = 0;
+          for (let at = 0; at < r.rows; ) {
+            const out = new Uint8Array(cap);
+            const res = await r.fillAsync(at, 4096, out, 0);
+            expect(res.rows, `progress at row ${at}`).toBeGreaterThan(0);
+            got.push(out.slice(0, res.end));
+            at += res.rows;
+            fills++;
+          }
+          expect(Buffer.compare(Buffer.concat(got), expected), `batches of ${cap} bytes`).toBe(0);
+          const s = r.stats;
+          expect(s.fusedMisses, JSON.stringify(s)).toBe(0);
+          // every row's read made ahead but the first's (no guess yet): a batch ends before a
+          // row it would not fit, so the next one's read is foreseen too
+          expect(s.foreseen, JSON.stringify(s)).toBe(r.rows - 1);
+          expect(s.fusedHits, JSON.stringify(s)).toBe(r.rows - 1);
+          expect(fills).toBeGreaterThan(0);
         }
       } finally {
         f.close();

@@ -21,8 +21,8 @@ import { TextProgressBar as ProgressBar } from '@mrd-tools/tool-kit/progress-bar
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import type { Socket } from 'node:net';
 import { chooseAdditionalConfig } from './additional-config.js';
-import { WorkerInputSource, type InputReaderInfo, type InputSource } from './input-source.js';
-import { WORKER_READ_MIN_BYTES, type EarlyInputReader } from './early-input.js';
+import { type InputReaderInfo, type InputSource } from './input-source.js';
+import { WORKER_READ_MIN_BYTES, openLargeInput, type EarlyInputReader } from './early-input.js';
 import { connectWithRetries } from './connect.js';
 import type { ResultsWriter } from './results-writer.js';
 import { SessionFailedError } from './session-failure.js';
@@ -186,8 +186,9 @@ export async function runClient(o: ClientOptions): Promise<ClientSummary> {
 // ------------------------------------------------------------------------------------ start-up
 
 /**
- * Opens the input: large files are read by a worker (sends never wait behind synchronous HDF5
- * reads), small ones on this thread, which is quicker than booting a worker.
+ * Opens the input: large files with `openLargeInput` (read ahead on this thread where all bulk
+ * reads can go to libuv's thread pool, else by a worker: sends never wait behind synchronous
+ * HDF5 reads), small ones on this thread, which is quicker than booting a worker.
  */
 async function openInput(o: ClientOptions): Promise<InputSource> {
   try {
@@ -195,7 +196,7 @@ async function openInput(o: ClientOptions): Promise<InputSource> {
     const early = o.earlyReader && o.earlyReader.filename === o.filename && o.readerEntry && large ? o.earlyReader : null;
     if (o.earlyReader && !early) void o.earlyReader.source.then((s) => s.close(), () => undefined);
     if (early) return await early.source;
-    if (o.readerEntry && large) return await WorkerInputSource.open(o.readerEntry, o.filename);
+    if (o.readerEntry && large) return await openLargeInput(o.filename, o.readerEntry);
     const { LocalInputSource } = await import('./input-file-reader.js');
     return await LocalInputSource.open(o.filename);
   } catch (err) {

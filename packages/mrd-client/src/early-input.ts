@@ -1,9 +1,10 @@
 /**
- * The input-reader worker started before anything else: the input file named on the command
- * line is found before yargs parses it (a guess only: the run checks it against the parsed
- * arguments and closes an unused reader), and the worker boots while the CLI's modules load and
- * the arguments are parsed. Booting the worker is the longest step before the first byte is
- * sent, so this module loads nothing but the worker's launcher (input-source.ts).
+ * The input reader started before anything else: the input file named on the command line is
+ * found before yargs parses it (a guess only: the run checks it against the parsed arguments and
+ * closes an unused reader), and the reader opens the file (and reads ahead, or boots its worker)
+ * while the CLI's modules load and the arguments are parsed. The reading code itself is loaded
+ * with `import()` (`openLargeInput`): this module loads only the worker's launcher
+ * (input-source.ts).
  */
 import { statSync } from 'node:fs';
 import { WorkerInputSource, type InputSource } from './input-source.js';
@@ -29,7 +30,7 @@ export function inputFileBeforeParsing(args: string[]): string | undefined {
   return positionals.length === 1 ? positionals[0] : undefined;
 }
 
-/** Input size from which the file is read in a worker thread. */
+/** Input size from which the reader is started before parsing (`openLargeInput`: read ahead on this thread, or in a worker). */
 export const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
 
 export interface EarlyInputReader {
@@ -38,7 +39,19 @@ export interface EarlyInputReader {
 }
 
 /**
- * Starts the input-reader worker for `filename` right away, when it names a large existing
+ * A large input's reader: on this thread where every bulk read can be made ahead on libuv's
+ * thread pool (`LocalInputSource.openReadingAhead`: the ISMRMRD C library's files, the usual
+ * input), which spares Node's worker bootstrap before the first byte and the batches' round
+ * trips; else the input-reader worker started from `readerEntry`, which also reports the errors
+ * of a file that does not open.
+ */
+export async function openLargeInput(filename: string, readerEntry: string): Promise<InputSource> {
+  const { LocalInputSource } = await import('./input-file-reader.js');
+  return (await LocalInputSource.openReadingAhead(filename)) ?? (await WorkerInputSource.open(readerEntry, filename));
+}
+
+/**
+ * Starts the reader of `filename` (`openLargeInput`) right away, when it names a large existing
  * file. Null when not worth it.
  */
 export function startInputReaderEarly(filename: string | undefined, readerEntry: string): EarlyInputReader | null {
@@ -49,7 +62,7 @@ export function startInputReaderEarly(filename: string | undefined, readerEntry:
   } catch {
     return null;
   }
-  const source = WorkerInputSource.open(readerEntry, filename);
+  const source = openLargeInput(filename, readerEntry);
   // A failure is reported when (and if) the run uses this reader.
   source.catch(() => undefined);
   return { filename, source };

@@ -21,7 +21,10 @@
  * are asked for instead of 20-30 ms later (the server's session waits for them to finish its
  * preamble). Same batches, same order: only earlier.
  *
- * `LocalInputSource` does the same on the calling thread, for library use without a worker entry.
+ * `LocalInputSource` does the same on the calling thread (small inputs, library use, and large
+ * inputs whose reads are all made ahead on libuv's thread pool: `openReadingAhead`); its direct
+ * batches are filled with `AcquisitionWireReader.fillAsync`, so the thread is not blocked by
+ * the payloads' reads.
  */
 import { parentPort } from 'node:worker_threads';
 import type { MrdMessage } from '@mrd-tools/core/connection';
@@ -153,13 +156,121 @@ function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: numb
 }
 
 /**
+ * The direct reader's batches filled ahead on the calling thread, their reads made on libuv's
+ * thread pool (`AcquisitionWireReader.fillAsync`): the thread goes on (writing the socket) while
+ * the kernel copies the file into the next batches. Up to `depth` batches are out at once
+ * (filled, or yielded and not yet released), as the worker's credits do; `deepen` raises it
+ * (PREPARED_AHEAD before the stream is asked for, WIRE_AHEAD after). Same batches as
+ * `directAcquisitionBatches` gives, but for where a batch ends (the bytes are the same).
+ */
+class ReadAhead {
+  private readonly free: ArrayBuffer[] = [];
+  private readonly ready: WireBatch[] = [];
+  private out = 0;
+  private finished = false;
+  private failure: unknown = null;
+  private stopped = false;
+  private wakeConsumer: (() => void) | null = null;
+  private wakeProducer: (() => void) | null = null;
+  private readonly producer: Promise<void>;
+
+  constructor(private readonly wire: AcquisitionWireReader, private depth: number, private readonly timing: InputTiming) {
+    this.producer = this.produce();
+  }
+
+  private take(min: number): ArrayBuffer {
+    for (let i = this.free.length - 1; i >= 0; i--) if (this.free[i]!.byteLength >= min) return this.free.splice(i, 1)[0]!;
+    return new ArrayBuffer(min);
+  }
+
+  private wake(which: 'consumer' | 'producer'): void {
+    const w = which === 'consumer' ? this.wakeConsumer : this.wakeProducer;
+    if (which === 'consumer') this.wakeConsumer = null;
+    else this.wakeProducer = null;
+    w?.();
+  }
+
+  private async produce(): Promise<void> {
+    const wire = this.wire;
+    try {
+      for (let at = 0; at < wire.rows && !this.stopped; ) {
+        while (this.ready.length + this.out >= this.depth && !this.stopped) await new Promise<void>((r) => (this.wakeProducer = r));
+        if (this.stopped) break;
+        const t0 = performance.now();
+        let buf = this.take(WIRE_BATCH_BYTES);
+        // a batch is WIRE_BATCH_BYTES at most, whatever the buffer that was free
+        let r = await wire.fillAsync(at, 4096, new Uint8Array(buf, 0, Math.min(buf.byteLength, WIRE_BATCH_BYTES)), 0);
+        if (r.rows === 0) {
+          // one message larger than a batch: a buffer of its own
+          buf = this.take(r.needed);
+          r = await wire.fillAsync(at, 1, new Uint8Array(buf), 0);
+        }
+        this.timing.readMs += performance.now() - t0;
+        at += r.rows;
+        this.ready.push({ buf, length: r.end, count: r.rows });
+        this.wake('consumer');
+      }
+    } catch (err) {
+      this.failure = err;
+    }
+    this.finished = true;
+    this.wake('consumer');
+  }
+
+  deepen(depth: number): void {
+    this.depth = Math.max(this.depth, depth);
+    this.wake('producer');
+  }
+
+  async *batches(): AsyncGenerator<EncodedBatch> {
+    try {
+      for (;;) {
+        while (this.ready.length === 0 && !this.finished) await new Promise<void>((r) => (this.wakeConsumer = r));
+        const b = this.ready.shift();
+        if (!b) {
+          if (this.failure) throw this.failure;
+          return;
+        }
+        this.out++;
+        let released = false;
+        const release = () => {
+          if (released) return;
+          released = true;
+          this.out--;
+          if (this.free.length < WIRE_AHEAD + 1) this.free.push(b.buf);
+          this.wake('producer');
+        };
+        yield { bytes: new Uint8Array(b.buf, 0, b.length), count: b.count, release };
+      }
+    } finally {
+      await this.stop();
+    }
+  }
+
+  /** Stops reading and waits for the read in progress (the file may be closed then). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake('producer');
+    await this.producer;
+  }
+}
+
+/**
  * Reads on the calling thread, as the worker does: mrd-core's own HDF5 decoders first, MrdFile
- * (h5wasm, loaded then) for what they do not read, and for waveforms and images.
+ * (h5wasm, loaded then) for what they do not read, and for waveforms and images. The direct
+ * reader's batches are filled ahead with reads on libuv's thread pool (`ReadAhead`), so the
+ * thread is not blocked by the file's bulk; everything else reads synchronously.
+ *
+ * `openReadingAhead` is mrd-client's way to read a large input without a worker (whose boot,
+ * Node's own worker bootstrap, was the longest step before the first byte): for files whose
+ * reads are all made ahead that way, and nothing else to read.
  */
 export class LocalInputSource implements InputSource {
   readonly timing: InputTiming = { readMs: 0, encodeMs: 0 };
   readonly reader: InputReaderInfo = { thread: 'main', hdf5Runtime: false };
   private h5: Promise<MrdFile> | null = null;
+  /** A described group (its description and, when read ahead, its acquisitions' batches). */
+  private early: { group: string; info: GroupInfo; ahead: ReadAhead | null } | null = null;
   private constructor(private readonly path: string, private readonly native: NativeMrdIndex | null, private readonly groupNames: string[]) {}
   static async open(path: string): Promise<LocalInputSource> {
     const native = await NativeMrdIndex.open(path);
@@ -167,6 +278,33 @@ export class LocalInputSource implements InputSource {
     const src = new LocalInputSource(path, null, []);
     src.groupNames.push(...(await src.file()).groups());
     return src;
+  }
+  /**
+   * The input read on this thread when that blocks it for no more than its metadata: a file
+   * mrd-core's decoders read, of one group holding acquisitions only (no waveforms dataset, no
+   * image series), whose direct reader makes all its reads ahead
+   * (`AcquisitionWireReader.readsAhead`: the C library's layout). Its first
+   * PREPARED_AHEAD batches are then read at once (while the caller parses and connects). Null
+   * otherwise (nothing kept open; the caller reads in a worker, which reports any error).
+   */
+  static async openReadingAhead(path: string): Promise<LocalInputSource | null> {
+    let native: NativeMrdIndex | null = null;
+    try {
+      native = await NativeMrdIndex.open(path);
+      const groups = native?.groups();
+      if (!native || groups?.length !== 1) throw new Error('not read ahead');
+      const group = groups[0]!;
+      const info = await describeGroupNative(native, group);
+      if (!info || info.acquisitionCount === 0 || info.members.includes('waveforms') || info.imageSeries.length > 0) throw new Error('not read ahead');
+      const wire = await native.acquisitionWireReader(group);
+      if (!wire?.readsAhead) throw new Error('not read ahead');
+      const src = new LocalInputSource(path, native, groups);
+      src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing) };
+      return src;
+    } catch {
+      native?.close();
+      return null;
+    }
   }
   private file(): Promise<MrdFile> {
     this.h5 ??= MrdFile.open(this.path).then((f) => {
@@ -179,30 +317,21 @@ export class LocalInputSource implements InputSource {
     return this.groupNames;
   }
   async describe(group: string): Promise<GroupInfo> {
+    if (this.early?.group === group) return this.early.info;
     return (this.native && (await describeGroupNative(this.native, group))) || describeGroup(await this.file(), group);
   }
   async *stream(kind: StreamKind, group: string, series?: string): AsyncGenerator<EncodedBatch> {
+    const ahead = kind === 'acquisitions' && this.early?.group === group ? this.early.ahead : null;
+    if (ahead && this.early) {
+      this.early.ahead = null;
+      ahead.deepen(WIRE_AHEAD);
+      yield* ahead.batches();
+      return;
+    }
     const wire = kind === 'acquisitions' ? (this.native && (await this.native.acquisitionWireReader(group))) || (await (await this.file()).acquisitionWireReader(group)) : null;
     if (wire) {
-      // buffers come back once written (release), as on the worker
-      const free: ArrayBuffer[] = [];
-      const take = (min: number): ArrayBuffer => {
-        for (let i = free.length - 1; i >= 0; i--) if (free[i]!.byteLength >= min) return free.splice(i, 1)[0]!;
-        return new ArrayBuffer(min);
-      };
-      const batches = directAcquisitionBatches(wire, take);
-      for (;;) {
-        const t0 = performance.now();
-        const b = batches.next();
-        this.timing.readMs += performance.now() - t0;
-        if (b.done) return;
-        const buf = b.value.buf;
-        const release = () => {
-          if (free.length < WIRE_AHEAD + 1) free.push(buf);
-        };
-        yield { bytes: new Uint8Array(buf, 0, b.value.length), count: b.value.count, release };
-        await new Promise<void>((r) => setImmediate(r));
-      }
+      yield* new ReadAhead(wire, WIRE_AHEAD, this.timing).batches();
+      return;
     }
     const gen = messageBatches(await this.file(), kind, group, series);
     for (;;) {
@@ -217,6 +346,11 @@ export class LocalInputSource implements InputSource {
     }
   }
   async close(): Promise<void> {
+    const ahead = this.early?.ahead;
+    if (ahead) {
+      this.early!.ahead = null;
+      await ahead.stop();
+    }
     this.native?.close();
     if (this.h5) await this.h5.then((f) => f.close(), () => undefined);
   }

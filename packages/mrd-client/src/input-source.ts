@@ -9,6 +9,10 @@
  * acquisitions, waveforms and images already encoded as MRD wire bytes, a few batches ahead
  * (bounded memory); the main thread only writes those bytes to the socket. The main thread
  * never loads the HDF5 reader or runtime for the input (nor, at start-up, the reader's code).
+ *
+ * Where every bulk read can be made ahead on libuv's thread pool instead (the ISMRMRD C
+ * library's files: `LocalInputSource.openReadingAhead`, early-input.ts), the main thread reads
+ * the file itself without blocking and no worker is started.
  */
 import { Worker } from 'node:worker_threads';
 

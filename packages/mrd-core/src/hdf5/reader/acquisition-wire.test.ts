@@ -41,6 +41,21 @@ async function viaWire(f: MrdFile, cap: number, maxRows = 4096): Promise<Uint8Ar
   return Buffer.concat(parts);
 }
 
+/** As `viaWire`, with `fillAsync`. */
+async function viaWireAsync(f: MrdFile, cap: number, maxRows = 4096): Promise<Uint8Array> {
+  const r = await f.acquisitionWireReader('dataset');
+  expect(r).not.toBeNull();
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < r!.rows; ) {
+    const out = new Uint8Array(cap);
+    const got = await r!.fillAsync(at, maxRows, out, 0);
+    expect(got.rows, `progress at row ${at}`).toBeGreaterThan(0);
+    parts.push(out.subarray(0, got.end));
+    at += got.rows;
+  }
+  return Buffer.concat(parts);
+}
+
 describe('acquisitionWireReader', () => {
   for (const input of ['phantom_m64_c4_r2.h5', 'cpp_phantom_m64_c4_noise_traj.h5', 'phantom_m64_waveforms.h5', 'phantom_m64_c4_noiseless.h5']) {
     it(`gives the bytes of the HDF5 read, encoded: ${input}`, async () => {
@@ -51,6 +66,9 @@ describe('acquisitionWireReader', () => {
         expect(Buffer.compare(Buffer.from(await viaWire(f, 1 << 20)), Buffer.from(expected))).toBe(0);
         // small buffers and few rows per fill: every batch boundary
         expect(Buffer.compare(Buffer.from(await viaWire(f, 20000, 3)), Buffer.from(expected))).toBe(0);
+        // fillAsync: the same bytes (on the C++ file, reads made ahead on the noise scan's guess, which does not hold)
+        expect(Buffer.compare(Buffer.from(await viaWireAsync(f, 1 << 20)), Buffer.from(expected))).toBe(0);
+        expect(Buffer.compare(Buffer.from(await viaWireAsync(f, 20000, 3)), Buffer.from(expected))).toBe(0);
       } finally {
         f.close();
       }
@@ -249,8 +267,81 @@ describe('acquisitionWireReader', () => {
       // the noise scan's data guessed the next readout's place (read with its chunk): it has a
       // traj, the guess did not hold, the data was read again over it
       expect(r.stats.fusedMisses).toBe(1);
+      // records one per chunk: fillAsync can make its reads ahead there
+      expect(r.readsAhead).toBe(true);
     } finally {
       f.close();
+    }
+  });
+
+  it('fillAsync: reads made ahead where the guess did not hold are read again, over them, as fill does (ISMRMRD C++ file)', async () => {
+    const f = await MrdFile.open(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'));
+    try {
+      const expected = await viaHdf5(f);
+      const r = (await f.acquisitionWireReader('dataset'))!;
+      const out = new Uint8Array(expected.length);
+      const got = await r.fillAsync(0, r.rows, out, 0);
+      expect(got).toMatchObject({ rows: r.rows, end: expected.length });
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(expected))).toBe(0);
+      // the second row's read was made ahead on the noise scan's guess and did not hold
+      expect(r.stats).toMatchObject({ foreseen: 1, fusedMisses: 1, fusedHits: 0 });
+    } finally {
+      f.close();
+    }
+  });
+
+  it('fillAsync: a read made ahead that comes back short is read again as fill reads it; one that fails fails the fill', async () => {
+    const f = await MrdFile.open(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'));
+    const readv = vi.spyOn(FixedParts.prototype, 'readvAsync');
+    try {
+      const expected = await viaHdf5(f);
+      readv.mockResolvedValue(0);
+      const r = (await f.acquisitionWireReader('dataset'))!;
+      const out = new Uint8Array(expected.length);
+      expect((await r.fillAsync(0, r.rows, out, 0)).end).toBe(expected.length);
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(expected))).toBe(0);
+      expect(readv).toHaveBeenCalled();
+      expect(r.stats.foreseen).toBe(0);
+      readv.mockRejectedValue(new Error('EIO: i/o error, read'));
+      const r2 = (await f.acquisitionWireReader('dataset'))!;
+      await expect(r2.fillAsync(0, r2.rows, new Uint8Array(expected.length), 0)).rejects.toThrow('EIO');
+    } finally {
+      readv.mockRestore();
+      f.close();
+    }
+  });
+
+  it("fillAsync reads as fill does where no read can be foreseen (mrd-core's writer: many records per chunk)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acq-wire-'));
+    try {
+      const path = join(dir, 'w.h5');
+      const w = await MrdWriter.create(path, { group: 'dataset' });
+      const acqs = [];
+      for (let i = 0; i < 40; i++) {
+        const a = createAcquisition({ head: { number_of_samples: 300, active_channels: 4 } });
+        a.head.scan_counter = i;
+        for (let k = 0; k < a.data.length; k++) a.data[k] = i + k / 512;
+        acqs.push(a);
+      }
+      await w.appendAcquisitions(acqs);
+      await w.close();
+      const f = await MrdFile.open(path);
+      try {
+        const expected = await viaHdf5(f);
+        const r = (await f.acquisitionWireReader('dataset'))!;
+        expect(r.readsAhead).toBe(false);
+        const out = new Uint8Array(expected.length);
+        expect((await r.fillAsync(0, r.rows, out, 0)).end).toBe(expected.length);
+        expect(Buffer.compare(Buffer.from(out), Buffer.from(expected))).toBe(0);
+        expect(r.stats.foreseen).toBe(0);
+        // the first message larger than the buffer: none written, its size said
+        const r2 = (await f.acquisitionWireReader('dataset'))!;
+        expect(await r2.fillAsync(0, 4, new Uint8Array(100), 0)).toEqual({ rows: 0, end: 0, needed: 342 + 8 * 300 * 4 });
+      } finally {
+        f.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

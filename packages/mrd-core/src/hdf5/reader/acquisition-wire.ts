@@ -34,6 +34,14 @@
  * whether the guess held; when it did not, the data is read as above, over it. A readout of such
  * a file then costs one read.
  *
+ * `fillAsync` is `fill` for a thread that must not block (mrd-client reads on its main thread,
+ * which writes the socket): on those C library files the fused reads of the rows that fit are
+ * foreseen (the chunk index gives each chunk's address, the guess the collection before it),
+ * made beforehand with one `readv` per run of rows stored back to back on libuv's thread pool,
+ * and `fill` then runs over what they read, checking every guess as for its own reads and
+ * reading itself what was not foreseen or did not hold. Same bytes, same checks, one layout
+ * logic; only when the kernel copies happen, and on which thread.
+ *
  * The header: where the file's `head` member is laid out as the wire header (same members,
  * offsets and types: the C library's, h5py's and mrd-core's files) its 340 bytes are copied as
  * they are, no header object made (as the reference client sends the record's bytes). That is
@@ -55,6 +63,8 @@ const OBJECT_HEADER = 16;
 /** Collections remembered (a re-walk costs a few reads if an older one is needed again). */
 const MAX_COLLECTIONS = 256;
 const FIXED_BLOCK = 256;
+/** Rows of one `readv` by `fillAsync` at most (two parts each, within IOV_MAX = 1024). */
+const RUN_ROWS = 512;
 
 interface Collection {
   /** heap index -> [file address of the data, size] */
@@ -126,6 +136,13 @@ export class AcquisitionWireReader {
   private fusedColl = -1;
   private fusedHits = 0;
   private fusedMisses = 0;
+  /**
+   * The fused reads of rows [start, start + colls.length) done ahead by `fillAsync` into `out`:
+   * each row's collection address, where in `out` its read begins, its chunk in `chunks`.
+   */
+  private prefetched: { out: Uint8Array; start: number; colls: number[]; at: number[]; chunks: Uint8Array } | null = null;
+  private prefetchChunks = new Uint8Array(0);
+  private foreseen = 0;
 
   private constructor(
     private readonly fp: FixedParts,
@@ -140,9 +157,19 @@ export class AcquisitionWireReader {
     this.rawHead = !!head && acquisitionHeadIsWireLayout(head.type);
   }
 
-  /** How payloads and headers were read so far (tests): speculative one-read payloads that held, and whether headers are copied. */
-  get stats(): { speculativeHits: number; speculativeMisses: number; headersCopied: boolean; fusedHits: number; fusedMisses: number } {
-    return { speculativeHits: this.hits, speculativeMisses: this.misses, headersCopied: this.rawHead, fusedHits: this.fusedHits, fusedMisses: this.fusedMisses };
+  /** How payloads and headers were read so far (tests): speculative one-read payloads that held, whether headers are copied, fused reads that held, fused reads made ahead by `fillAsync` and used. */
+  get stats(): { speculativeHits: number; speculativeMisses: number; headersCopied: boolean; fusedHits: number; fusedMisses: number; foreseen: number } {
+    return { speculativeHits: this.hits, speculativeMisses: this.misses, headersCopied: this.rawHead, fusedHits: this.fusedHits, fusedMisses: this.fusedMisses, foreseen: this.foreseen };
+  }
+
+  /**
+   * Whether `fillAsync` can make this dataset's reads ahead, off the calling thread: records
+   * stored one per chunk (the ISMRMRD C++ library's layout, where a row's chunk and the
+   * collection before it are read with one call). Elsewhere `fillAsync` reads as `fill` does.
+   */
+  get readsAhead(): boolean {
+    if (this.fixedRows < 2) return false;
+    return this.fp.rowSpan(0, 2).rows === 1 && this.fp.rowSpan(this.fixedRows >> 1, 2).rows === 1;
   }
 
   /**
@@ -238,6 +265,96 @@ export class AcquisitionWireReader {
   }
 
   /**
+   * As `fill`, with the reads `fill` would make for the rows it can foresee made beforehand on
+   * libuv's thread pool (the calling thread is free meanwhile), adjacent ones with one call: the
+   * fused reads (chunk and guessed collection, see the file header) of the rows that fit, where
+   * the layout allows them. Then `fill` runs over what was read, checking every guess as it
+   * does for its own reads and reading itself what was not foreseen or did not hold: the same
+   * bytes as `fill`. Foreseen rows are at most those that fit, so a batch may end a row earlier.
+   */
+  async fillAsync(start: number, maxRows: number, out: Uint8Array, offset: number): Promise<{ rows: number; end: number; needed: number }> {
+    const last = Math.min(this.fixedRows, start + maxRows);
+    let row = start;
+    let o = offset;
+    while (row < last) {
+      const plan = this.planFused(row, last - row, out, o);
+      if (plan.colls.length === 0) {
+        // nothing foreseen: the batch ends where the guessed message would not fit, else one row as `fill` reads it
+        const guess = this.lastDataBytes;
+        if (row > start && guess > 0 && o + 2 + ACQUISITION_HEADER_SIZE + guess > out.byteLength) break;
+        const r = this.fill(row, 1, out, o);
+        if (r.rows === 0) return { rows: row - start, end: o, needed: row === start ? r.needed : 0 };
+        row += r.rows;
+        o = r.end;
+        continue;
+      }
+      const r = await this.fillForeseen(row, plan, out, o);
+      if (r.rows === 0) break;
+      row += r.rows;
+      o = r.end;
+    }
+    return { rows: row - start, end: o, needed: 0 };
+  }
+
+  /** `fill` of the rows of `plan` from `start` on, their reads made beforehand (see `fillAsync`). */
+  private async fillForeseen(start: number, plan: { colls: number[]; at: number[] }, out: Uint8Array, offset: number): Promise<{ rows: number; end: number; needed: number }> {
+    const rs = this.fp.recordSize;
+    const bytes = this.lastDataBytes;
+    const n = plan.colls.length;
+    if (this.prefetchChunks.byteLength < n * rs) this.prefetchChunks = new Uint8Array(n * rs);
+    const chunks = this.prefetchChunks;
+    const span = GCOL_HEADER + OBJECT_HEADER + bytes;
+    // runs of rows stored back to back ([collection][chunk][collection][chunk]...): one readv each
+    const reads: Promise<boolean>[] = [];
+    for (let a = 0; a < n; ) {
+      let b = a + 1;
+      while (b < n && plan.colls[b] === plan.colls[b - 1]! + span + rs && b - a < RUN_ROWS) b++;
+      const parts: Uint8Array[] = [];
+      for (let k = a; k < b; k++) parts.push(out.subarray(plan.at[k]!, plan.at[k]! + span), chunks.subarray(k * rs, (k + 1) * rs));
+      const want = (b - a) * (span + rs);
+      reads.push(this.fp.readvAsync(plan.colls[a]!, parts).then((got) => got === want));
+      a = b;
+    }
+    // (all settled before an error is thrown: no read is left writing into `out` or using the file)
+    const settled = await Promise.allSettled(reads);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    const ok = settled.every((r) => r.status === 'fulfilled' && r.value);
+    this.prefetched = ok ? { out, start, colls: plan.colls, at: plan.at, chunks } : null;
+    try {
+      return this.fill(start, n, out, offset);
+    } finally {
+      this.prefetched = null;
+    }
+  }
+
+  /**
+   * The fused reads `fill(start, maxRows, out, offset)` would make if every guess held: for each
+   * row from `start` on while the guess applies and the message fits, its collection's address
+   * and where in `out` the read begins. Empty when no guess applies (nothing read alike yet, a
+   * row's fixed part not alone in its chunk, or the first row's fixed part read already).
+   */
+  private planFused(start: number, maxRows: number, out: Uint8Array, offset: number): { colls: number[]; at: number[] } {
+    const colls: number[] = [];
+    const at: number[] = [];
+    const bytes = this.lastDataBytes;
+    if (bytes <= 0 || !this.speculate) return { colls, at };
+    if (start >= this.blockStart && start < this.blockStart + this.blockRows) return { colls, at };
+    const size = 2 + ACQUISITION_HEADER_SIZE + bytes;
+    const n = Math.min(maxRows, this.fixedRows - start);
+    for (let k = 0; k < n; k++) {
+      const o = offset + k * size;
+      if (o + size > out.byteLength) break;
+      const span = this.fp.rowSpan(start + k, 2);
+      if (span.rows !== 1) break;
+      const coll = span.addr - GCOL_HEADER - OBJECT_HEADER - bytes;
+      if (coll < 0 || this.collections.has(coll)) break;
+      colls.push(coll);
+      at.push(o + 2 + ACQUISITION_HEADER_SIZE - GCOL_HEADER - OBJECT_HEADER);
+    }
+    return { colls, at };
+  }
+
+  /**
    * The fused read of `row` (see the file header): its chunk into the block, and the collection
    * guessed before it, its data at `payloadAt` of `out` (where the row's data goes when it has
    * no traj). False when not tried: the row's fixed part is not alone in its chunk, or nothing
@@ -256,7 +373,17 @@ export class AcquisitionWireReader {
       this.blockView = new DataView(this.block.buffer);
     }
     const n = GCOL_HEADER + OBJECT_HEADER + bytes;
-    const got = this.fp.readUpToThen(coll, out, payloadAt - GCOL_HEADER - OBJECT_HEADER, n, this.block.subarray(0, rs));
+    const pre = this.prefetched;
+    const i = pre && pre.out === out ? row - pre.start : -1;
+    let got: number;
+    if (pre && i >= 0 && i < pre.colls.length && pre.colls[i] === coll && pre.at[i] === payloadAt - GCOL_HEADER - OBJECT_HEADER) {
+      // read already, by fillAsync: the same bytes at the same places (the chunk into its own buffer)
+      this.block.set(pre.chunks.subarray(i * rs, (i + 1) * rs), 0);
+      got = n + rs;
+      this.foreseen++;
+    } else {
+      got = this.fp.readUpToThen(coll, out, payloadAt - GCOL_HEADER - OBJECT_HEADER, n, this.block.subarray(0, rs));
+    }
     if (got !== n + rs) return false; // (then read as usual, which reports the end of the file)
     this.blockStart = row;
     this.blockRows = 1;

@@ -12,7 +12,7 @@
  * the caller then reads through HDF5 (h5wasm) as before, so this is an optimisation, never a
  * second source of truth.
  */
-import { closeSync, openSync, readSync, readvSync } from 'node:fs';
+import { closeSync, openSync, readSync, readv, readvSync } from 'node:fs';
 import { ByteReader, UNDEF_ADDR } from '../format/bytes.js';
 import { decodeChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, type Datatype } from '../format/datatype.js';
@@ -211,6 +211,32 @@ export class FixedParts {
     // (a short read of a regular file: only at its end, or interrupted; go on one part at a time)
     while (done < total) {
       const k = done < n ? readSync(this.fd, out, at + done, n - done, this.base + addr + done) : readSync(this.fd, then, done - n, total - done, this.base + addr + done);
+      if (k === 0) break;
+      done += k;
+    }
+    return done;
+  }
+
+  /**
+   * Reads the file from address `addr` on into `parts`, one after the other, with one positioned
+   * `readv` on libuv's thread pool (the calling thread is free meanwhile); resolves to the bytes
+   * read in all, fewer only at the end of the file.
+   */
+  async readvAsync(addr: number, parts: Uint8Array[]): Promise<number> {
+    const total = parts.reduce((a, p) => a + p.byteLength, 0);
+    let done = 0;
+    while (done < total) {
+      // (a short read: go on from where it stopped, with what is left of the parts)
+      let skip = done;
+      const rest: Uint8Array[] = [];
+      for (const p of parts) {
+        if (skip >= p.byteLength) skip -= p.byteLength;
+        else {
+          rest.push(skip > 0 ? p.subarray(skip) : p);
+          skip = 0;
+        }
+      }
+      const k = await new Promise<number>((resolve, reject) => readv(this.fd, rest, this.base + addr + done, (err, n) => (err ? reject(err) : resolve(n))));
       if (k === 0) break;
       done += k;
     }
