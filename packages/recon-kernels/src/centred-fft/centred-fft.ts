@@ -260,9 +260,9 @@ const POWER_SUMS_SLOT = 3;
  * indices) to the float64 sums, as `acc[i] += re * re + im * im`; `done()` gives `acc` holding
  * them there (its other cells untouched). With the engine's SIMD kernel the sums are made in the
  * heap, two values a step, and copied into `acc` at the end: the same bits (the squares of float32
- * values are exact in float64; the two additions are done in the same order), about a tenth of the
- * JS loop's time, which read the heap one float at a time. `kernel`: the engine's, or null for the JS
- * loop (exported for the tests that compare the two; not part of the package's API).
+ * values are exact in float64; the two additions are done in the same order) in a fraction of the
+ * JS loop's time (docs/streaming-performance.md). `kernel`: the engine's, or null for the JS loop
+ * (exported for the tests that compare the two; not part of the package's API).
  */
 export function powerSums(
   engine: FftEngine, kernel: MixedRadixKernel | null, acc: Float64Array, ny: number, nx: number,
