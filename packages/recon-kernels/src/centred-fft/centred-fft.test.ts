@@ -93,8 +93,9 @@ describe('float64 pixels of the centred 2-D inverse FFT + root sum of squares', 
       expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 5, 1, 2)).toBe(got[2]);
     });
   }
-  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64]]) {
-    it(`one column, or an odd count of them (rows two at a time), gives the direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
+  // ny = 8, 16 (rows four at a time), 7 (four, two, one), 33 (four at a time and one), 10 (four, two)
+  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64], [2, 10, 12]]) {
+    it(`one column, or an odd count of them (rows four, two and one at a time), gives the direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
       const x = random(2 * b * ny * nx, 5 * ny + nx);
       for (const points of [[[ny >> 1, nx >> 1]], [[0, 1], [ny - 1, 1]], [[1, 0], [2, 3], [ny - 1, nx - 1]]] as [number, number][][]) {
         const got = centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 3, points);

@@ -463,14 +463,41 @@ export function centredIfft2RootSumOfSquaresAt(
  * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
  * tables cu, su), in float64 into re[v], im[v]. The fftshift along u is two segments: u in
  * [0, nx2) reads stored column u - nx2 + nx, u in [nx2, nx) column u - nx2 (the order of one loop
- * over u with a modulo, without it). Two rows per pass (four independent sums in flight, the
- * tables read once for both; about 1.5x faster), each row's sums in the same order as alone, so
- * the same bits.
+ * over u with a modulo, without it). Four rows per pass (eight independent sums in flight, the
+ * tables read once for all; two and then one for the last rows), each row's sums in the same
+ * order as alone, so the same bits (docs/streaming-performance.md has the figures).
  */
 function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   const tail = 2 * (nx - nx2);
+  const rowAt = (v: number): number => 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
   let v = 0;
+  for (; v + 3 < ny; v += 4) {
+    const rA = rowAt(v), rB = rowAt(v + 1), rC = rowAt(v + 2), rD = rowAt(v + 3);
+    let ar = 0, ai = 0, br = 0, bi = 0, cr = 0, ci = 0, dr = 0, di = 0;
+    for (let seg = 0; seg < 2; seg++) {
+      const u1 = seg === 0 ? nx2 : nx, off = seg === 0 ? tail : -2 * nx2;
+      for (let u = seg === 0 ? 0 : nx2, s = off + 2 * u; u < u1; u++, s += 2) {
+        const cv = cu[u], sv = su[u];
+        let kr = kspace[rA + s], ki = kspace[rA + s + 1];
+        ar += kr * cv - ki * sv;
+        ai += kr * sv + ki * cv;
+        kr = kspace[rB + s]; ki = kspace[rB + s + 1];
+        br += kr * cv - ki * sv;
+        bi += kr * sv + ki * cv;
+        kr = kspace[rC + s]; ki = kspace[rC + s + 1];
+        cr += kr * cv - ki * sv;
+        ci += kr * sv + ki * cv;
+        kr = kspace[rD + s]; ki = kspace[rD + s + 1];
+        dr += kr * cv - ki * sv;
+        di += kr * sv + ki * cv;
+      }
+    }
+    re[v] = ar; im[v] = ai;
+    re[v + 1] = br; im[v + 1] = bi;
+    re[v + 2] = cr; im[v + 2] = ci;
+    re[v + 3] = dr; im[v + 3] = di;
+  }
   for (; v + 1 < ny; v += 2) {
     const rowA = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     const rowB = 2 * ((c * ny + ((v + 1 - ny2 + ny) % ny)) * nx);
