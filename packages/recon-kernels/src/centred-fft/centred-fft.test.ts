@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/engine.js';
 import {
   addPowerPlanes, centredFftn, centredIfft2, centredIfft2PowerPlanes, centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAt, centredIfft2RootSumOfSquaresAtPoints,
-  centredIfft2RootSumOfSquaresCropped, fftshift, ifftshift, rootSumOfSquaresFromSums, xShiftIsSign, type CropWindow,
+  centredIfft2RootSumOfSquaresCropped, fftshift, ifftshift, powerSums, rootSumOfSquaresFromSums, xShiftIsSign, type CropWindow,
 } from './centred-fft.js';
 import { cropCentre } from '../image/crop.js';
 
@@ -93,8 +93,9 @@ describe('float64 pixels of the centred 2-D inverse FFT + root sum of squares', 
       expect(centredIfft2RootSumOfSquaresAt(x, b, ny, nx, 5, 1, 2)).toBe(got[2]);
     });
   }
-  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64]]) {
-    it(`one column, or an odd count of them (rows two at a time), gives the direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
+  // ny = 8, 16 (rows four at a time), 7 (four, two, one), 33 (four at a time and one), 10 (four, two)
+  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64], [2, 10, 12]]) {
+    it(`one column, or an odd count of them (rows four, two and one at a time), gives the direct DFT's bits, ${b} x ${ny} x ${nx}`, () => {
       const x = random(2 * b * ny * nx, 5 * ny + nx);
       for (const points of [[[ny >> 1, nx >> 1]], [[0, 1], [ny - 1, 1]], [[1, 0], [2, 3], [ny - 1, nx - 1]]] as [number, number][][]) {
         const got = centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 3, points);
@@ -232,6 +233,35 @@ describe('centred 2-D inverse FFT + root sum of squares of a window (the crop of
     const k = random(2 * 16 * 16, 3);
     expect(() => centredIfft2RootSumOfSquaresCropped(fft, k, 1, 16, 16, 1, { y0: 0, y1: 16, x0: 4, x1: 17 })).toThrow(/window/);
     expect(() => centredIfft2RootSumOfSquaresCropped(fft, k, 1, 16, 16, 1, { y0: 5, y1: 4, x0: 0, x1: 16 })).toThrow(/window/);
+  });
+});
+
+describe('the root sum of squares\' power sums with and without the SIMD kernel', () => {
+  it('give the same float64 bits (the kernel\'s sums in the wasm heap, the JS loop without it), whole rows and windows', async () => {
+    const fft = await getFftEngine();
+    expect(fft.kernel).not.toBeNull();
+    const [planes, ny, nx] = [3, 15, 40];
+    // transformed planes as the heap holds them: values over 40 binary orders of magnitude
+    const data = Float32Array.from(random(2 * planes * ny * nx, 99), (v, i) => v * 2 ** ((i % 40) - 20));
+    const block = fft.malloc(4 * data.length);
+    try {
+      fft.heapF32().set(data, block.ptr >> 2);
+      const cases: [number, number][][][] = [[[[0, ny]], [[0, nx]]], [[[0, ny]], [[30, 40], [0, 11]]], [[[2, 9], [12, 15]], [[5, 6], [7, 38]]]];
+      for (const [rows, cols] of cases) {
+        const sums = (kernel: typeof fft.kernel): Float64Array => {
+          const acc = new Float64Array(ny * nx).fill(0.25);
+          const s = powerSums(fft, kernel, acc, ny, nx, rows, cols);
+          for (let c = 0; c < planes; c++) s.add(c, block.ptr + 8 * c * ny * nx);
+          return s.done();
+        };
+        const js = sums(null), simd = sums(fft.kernel);
+        expect(new Uint32Array(simd.buffer), JSON.stringify([rows, cols])).toEqual(new Uint32Array(js.buffer));
+        // the cells outside the ranges untouched, the ones inside summed from zero
+        expect(js.filter((v) => v === 0.25).length).toBe(ny * nx - rows.reduce((n, [a, b]) => n + b - a, 0) * cols.reduce((n, [a, b]) => n + b - a, 0));
+      }
+    } finally {
+      fft.free(block);
+    }
   });
 });
 

@@ -8,6 +8,7 @@
  * the complex images in JS memory. docs/numerics.md has the speed-ups and their figures.
  */
 import type { FftEngine } from '../fft/engine.js';
+import type { MixedRadixKernel } from '../fft/mixed-radix.js';
 
 /**
  * numpy.fft.fftshift (or ifftshift with `inverse`) over `axes` of a C-order array of `shape`
@@ -245,18 +246,66 @@ export function centredIfft2RootSumOfSquares(
   engine: FftEngine, kspace: Float32Array | KspaceRows, coils: number, ny: number, nx: number, scale = 1,
   out: Float32Array = new Float32Array(ny * nx), accumulator: Float64Array = new Float64Array(ny * nx),
 ): Float32Array {
-  const n = ny * nx;
-  const acc = accumulator;
-  acc.fill(0, 0, n);
-  ifft2Planes(engine, kspace, coils, ny, nx, (_c, ptr) => {
-    const h = engine.heapF32();
-    let p = ptr >> 2;
-    for (let i = 0; i < n; i++, p += 2) {
-      const re = h[p], im = h[p + 1];
-      acc[i] += re * re + im * im;
-    }
-  }, null, true);
-  return rootSumOfSquaresImage(acc, ny, nx, scale, out);
+  const sums = powerSums(engine, engine.kernel, accumulator, ny, nx, [[0, ny]], [[0, nx]]);
+  ifft2Planes(engine, kspace, coils, ny, nx, sums.add, null, true);
+  return rootSumOfSquaresImage(sums.done(), ny, nx, scale, out);
+}
+
+/** The engine's scratch slot of the power sums kept in the wasm heap (`powerSums`). */
+const POWER_SUMS_SLOT = 3;
+
+/**
+ * The coil-by-coil sums of squares of the root sum of squares: `add(c, ptr)` adds |z|^2 of the
+ * transformed plane at heap byte address ptr over `rows` x `cols` ([start, end) ranges, unshifted
+ * indices) to the float64 sums, as `acc[i] += re * re + im * im`; `done()` gives `acc` holding
+ * them there (its other cells untouched). With the engine's SIMD kernel the sums are made in the
+ * heap, two values a step, and copied into `acc` at the end: the same bits (the squares of float32
+ * values are exact in float64; the two additions are done in the same order) in a fraction of the
+ * JS loop's time (docs/streaming-performance.md). `kernel`: the engine's, or null for the JS loop
+ * (exported for the tests that compare the two; not part of the package's API).
+ */
+export function powerSums(
+  engine: FftEngine, kernel: MixedRadixKernel | null, acc: Float64Array, ny: number, nx: number,
+  rows: readonly (readonly [number, number])[], cols: readonly (readonly [number, number])[],
+): { add: (c: number, ptr: number) => void; done: () => Float64Array } {
+  // runs of consecutive cells [i, i + len): whole row ranges when the columns are all of them
+  const runs: [number, number][] = [];
+  for (const [r0, r1] of rows) {
+    if (cols.length === 1 && cols[0][0] === 0 && cols[0][1] === nx) {
+      if (r1 > r0) runs.push([r0 * nx, (r1 - r0) * nx]);
+    } else for (let y = r0; y < r1; y++) for (const [c0, c1] of cols) if (c1 > c0) runs.push([y * nx + c0, c1 - c0]);
+  }
+  if (kernel === null) {
+    for (const [i, len] of runs) acc.fill(0, i, i + len);
+    return {
+      add: (_c, ptr) => {
+        const h = engine.heapF32();
+        const b = ptr >> 2;
+        for (const [i0, len] of runs) {
+          let p = b + 2 * i0;
+          for (let i = i0, e = i0 + len; i < e; i++, p += 2) {
+            const re = h[p], im = h[p + 1];
+            acc[i] += re * re + im * im;
+          }
+        }
+      },
+      done: () => acc,
+    };
+  }
+  const base = engine.scratchBlock(POWER_SUMS_SLOT, 8 * ny * nx).ptr;
+  const heapSums = (): Float64Array => new Float64Array(engine.heapF32().buffer, base, ny * nx);
+  const zero = heapSums();
+  for (const [i, len] of runs) zero.fill(0, i, i + len);
+  return {
+    add: (_c, ptr) => {
+      for (const [i, len] of runs) kernel.powerSums(ptr + 8 * i, base + 8 * i, len);
+    },
+    done: () => {
+      const s = heapSums(); // (a view made now: the heap may have grown since)
+      for (const [i, len] of runs) acc.set(s.subarray(i, i + len), i);
+      return acc;
+    },
+  };
 }
 
 /** acc [y][x] (unshifted sums of squares) -> f * sqrt(acc), ifftshifted on both axes, into out (the window's pixels only, [y1 - y0][x1 - x0]). */
@@ -322,25 +371,10 @@ export function centredIfft2RootSumOfSquaresCropped(
   checkWindow(window, ny, nx);
   const image = out ?? new Float32Array((window.y1 - window.y0) * (window.x1 - window.x0));
   if (isFull(window, ny, nx)) return centredIfft2RootSumOfSquares(engine, kspace, coils, ny, nx, scale, image, accumulator);
-  const acc = accumulator;
   const rows = unshiftedRanges(ny, window.y0, window.y1), cols = unshiftedRanges(nx, window.x0, window.x1);
-  for (const [r0, r1] of rows) for (let y = r0; y < r1; y++) for (const [c0, c1] of cols) acc.fill(0, y * nx + c0, y * nx + c1);
-  ifft2Planes(engine, kspace, coils, ny, nx, (_c, ptr) => {
-    const h = engine.heapF32();
-    const b = ptr >> 2;
-    for (const [r0, r1] of rows) {
-      for (let y = r0; y < r1; y++) {
-        for (const [c0, c1] of cols) {
-          let p = b + 2 * (y * nx + c0);
-          for (let i = y * nx + c0, e = y * nx + c1; i < e; i++, p += 2) {
-            const re = h[p], im = h[p + 1];
-            acc[i] += re * re + im * im;
-          }
-        }
-      }
-    }
-  }, cols, true);
-  return rootSumOfSquaresImage(acc, ny, nx, scale, image, window);
+  const sums = powerSums(engine, engine.kernel, accumulator, ny, nx, rows, cols);
+  ifft2Planes(engine, kspace, coils, ny, nx, sums.add, cols, true);
+  return rootSumOfSquaresImage(sums.done(), ny, nx, scale, image, window);
 }
 
 /**
@@ -429,14 +463,41 @@ export function centredIfft2RootSumOfSquaresAt(
  * For each row v of the fftshifted plane of coil c: sum_u Ks[v][u] * exp(2 pi i b u / nx) (the
  * tables cu, su), in float64 into re[v], im[v]. The fftshift along u is two segments: u in
  * [0, nx2) reads stored column u - nx2 + nx, u in [nx2, nx) column u - nx2 (the order of one loop
- * over u with a modulo, without it). Two rows per pass (four independent sums in flight, the
- * tables read once for both; about 1.5x faster), each row's sums in the same order as alone, so
- * the same bits.
+ * over u with a modulo, without it). Four rows per pass (eight independent sums in flight, the
+ * tables read once for all; two and then one for the last rows), each row's sums in the same
+ * order as alone, so the same bits (docs/streaming-performance.md has the figures).
  */
 function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Float64Array, su: Float64Array, re: Float64Array, im: Float64Array): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   const tail = 2 * (nx - nx2);
+  const rowAt = (v: number): number => 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
   let v = 0;
+  for (; v + 3 < ny; v += 4) {
+    const rA = rowAt(v), rB = rowAt(v + 1), rC = rowAt(v + 2), rD = rowAt(v + 3);
+    let ar = 0, ai = 0, br = 0, bi = 0, cr = 0, ci = 0, dr = 0, di = 0;
+    for (let seg = 0; seg < 2; seg++) {
+      const u1 = seg === 0 ? nx2 : nx, off = seg === 0 ? tail : -2 * nx2;
+      for (let u = seg === 0 ? 0 : nx2, s = off + 2 * u; u < u1; u++, s += 2) {
+        const cv = cu[u], sv = su[u];
+        let kr = kspace[rA + s], ki = kspace[rA + s + 1];
+        ar += kr * cv - ki * sv;
+        ai += kr * sv + ki * cv;
+        kr = kspace[rB + s]; ki = kspace[rB + s + 1];
+        br += kr * cv - ki * sv;
+        bi += kr * sv + ki * cv;
+        kr = kspace[rC + s]; ki = kspace[rC + s + 1];
+        cr += kr * cv - ki * sv;
+        ci += kr * sv + ki * cv;
+        kr = kspace[rD + s]; ki = kspace[rD + s + 1];
+        dr += kr * cv - ki * sv;
+        di += kr * sv + ki * cv;
+      }
+    }
+    re[v] = ar; im[v] = ai;
+    re[v + 1] = br; im[v + 1] = bi;
+    re[v + 2] = cr; im[v + 2] = ci;
+    re[v + 3] = dr; im[v + 3] = di;
+  }
   for (; v + 1 < ny; v += 2) {
     const rowA = 2 * ((c * ny + ((v - ny2 + ny) % ny)) * nx);
     const rowB = 2 * ((c * ny + ((v + 1 - ny2 + ny) % ny)) * nx);

@@ -265,6 +265,35 @@ describe('inverse normalisation in the kernel', () => {
   });
 });
 
+describe('power sums in the kernel', () => {
+  it('gives the bits of JS\'s `acc[i] += re * re + im * im` (float64 sums of float32 values), any count, repeated', async () => {
+    const fft = await getFftEngine();
+    const kernel = fft.kernel!;
+    // float32 values over 40 binary orders of magnitude, and sums started at values of the same
+    // orders, so that the two additions' roundings show any other order
+    const z = Float32Array.from(random(2 * 1001, 777), (v, i) => v * 2 ** ((i % 40) - 20));
+    z[0] = 3.4e38; z[1] = -1e-45; z[2] = 0; z[3] = -0;
+    for (const count of [0, 1, 2, 7, 1001]) {
+      const start = Float64Array.from({ length: count }, (_, i) => (i % 3) * 2 ** ((i % 37) - 30));
+      const want = start.slice();
+      const src = fft.malloc(8 * count + 8), dst = fft.malloc(8 * count + 8);
+      try {
+        fft.heapF32().set(z.subarray(0, 2 * count), src.ptr >> 2);
+        new Float64Array(fft.heapF32().buffer, dst.ptr, count).set(start);
+        for (let round = 0; round < 3; round++) {
+          kernel.powerSums(src.ptr, dst.ptr, count);
+          for (let i = 0; i < count; i++) { const re = z[2 * i], im = z[2 * i + 1]; want[i] += re * re + im * im; }
+        }
+        const got = new Float64Array(fft.heapF32().buffer, dst.ptr, count).slice();
+        expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+      } finally {
+        fft.free(src);
+        fft.free(dst);
+      }
+    }
+  });
+});
+
 describe('transformAxisInHeap', () => {
   it('transforms a strided axis in the heap as fftn does (same bits), for kernel and PFFFT lengths', async () => {
     const fft = await getFftEngine();

@@ -431,6 +431,31 @@ function scaleFunction(): FunctionBuilder {
 }
 
 /**
+ * powerSums(src, dst, pairs): dst[i] += re_i * re_i + im_i * im_i for 2 * pairs complex64 values
+ * at src into float64 sums at dst, two a step; each square and sum is JS's on the float32 values
+ * (exact squares in float64, then two roundings in the same order), so the same bits.
+ */
+function powerSumsFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('powerSums', 3);
+  const [SRC, DST, PAIRS] = [0, 1, 2];
+  const v = f.local(V128), re = f.local(V128), im = f.local(V128), i = f.local(I32), p = f.local(I32), q = f.local(I32);
+  f.get(SRC).set(p);
+  f.get(DST).set(q);
+  f.loop(i, 0, PAIRS, () => {
+    f.get(p).load().set(v);
+    f.get(v).get(v).shuffle32(0, 2, 0, 2).promoteLow().set(re);
+    f.get(v).get(v).shuffle32(1, 3, 1, 3).promoteLow().set(im);
+    f.get(q);
+    f.get(q).load();
+    f.get(re).get(re).dmul().get(im).get(im).dmul().dadd();
+    f.dadd().store();
+    f.inc(p, 16);
+    f.inc(q, 16);
+  });
+  return f;
+}
+
+/**
  * mulReal(ptr, kptr, pairs): complex64 values at ptr times float32 reals at kptr in place, two
  * values a step (x_i *= k_i for i < 2 pairs); the float32 products are those of JS's `x * k`.
  */
@@ -549,6 +574,7 @@ export class MixedRadixKernel {
   readonly transposeOutLines: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number) => void;
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
+  private readonly powerSumsFn: (src: number, dst: number, pairs: number) => void;
   private readonly mulPairedQuadsFn: (ptr: number, kptr: number, blocks: number) => void;
   /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
@@ -560,11 +586,12 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), powerSumsFunction()]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
+    this.powerSumsFn = ex.powerSums as MixedRadixKernel['powerSumsFn'];
     this.mulPairedQuadsFn = ex.mulPairedQuads as MixedRadixKernel['mulPairedQuadsFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
@@ -668,6 +695,20 @@ export class MixedRadixKernel {
   mulPairedQuads(ptr: number, kptr: number, floats: number): void {
     if (floats % 8 !== 0) throw new Error(`mulPairedQuads: ${floats} floats is not a whole number of 8-float blocks`);
     if (floats > 0) this.mulPairedQuadsFn(ptr, kptr, floats >> 3);
+  }
+
+  /**
+   * sums[i] += re * re + im * im for the `count` complex64 at byte address src and the `count`
+   * float64 at byte address dst (a multiple of 8), bit for bit as that JS statement on the float32 values.
+   */
+  powerSums(src: number, dst: number, count: number): void {
+    const pairs = count >> 1;
+    if (pairs > 0) this.powerSumsFn(src, dst, pairs);
+    if (count & 1) {
+      const h = new Float32Array(this.memory.buffer), s = new Float64Array(this.memory.buffer);
+      const x = src / 4 + 2 * (count - 1), re = h[x], im = h[x + 1];
+      s[dst / 8 + count - 1] += re * re + im * im;
+    }
   }
 
   /** The `count` complex64 at byte address ptr times the `count` float32 at kptr, in place (bit for bit as JS's `x * k`). */

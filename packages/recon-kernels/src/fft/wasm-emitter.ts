@@ -44,7 +44,7 @@ const SIMD = {
   load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c, shuffle: 0x0d, f32x4Splat: 0x13,
   xor: 0x51, store64Lane: 0x5b, load64Zero: 0x5d,
   i32x4Splat: 0x11, load64Splat: 0x0a,
-  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f64x2Mul: 0xf2,
+  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f64x2Add: 0xf0, f64x2Mul: 0xf2,
   f32x4Neg: 0xe1, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
 } as const;
 
@@ -127,8 +127,9 @@ export class FunctionBuilder {
   store64Low(offset = 0): this { this.simd(SIMD.store64Lane); this.memarg(3, offset); this.code.push(0); return this; }
   /** v128.load64_splat: 8 bytes into both halves. */
   load64Splat(offset = 0): this { this.simd(SIMD.load64Splat); this.memarg(3, offset); return this; }
-  /** f64x2.promote_low_f32x4, f64x2.mul, f32x4.demote_f64x2_zero. */
+  /** f64x2.promote_low_f32x4, f64x2.add, f64x2.mul, f32x4.demote_f64x2_zero. */
   promoteLow(): this { this.simd(SIMD.f64x2PromoteLowF32x4); return this; }
+  dadd(): this { this.simd(SIMD.f64x2Add); return this; }
   dmul(): this { this.simd(SIMD.f64x2Mul); return this; }
   demote(): this { this.simd(SIMD.f32x4DemoteF64x2Zero); return this; }
   fadd(): this { this.simd(SIMD.f32x4Add); return this; }
