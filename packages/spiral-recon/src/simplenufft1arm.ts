@@ -168,6 +168,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let gateHeld = false;
   let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;
+  let framesWarmFailed = false;
   if (rc.coil_combine === 'adaptive') {
     logger.info(pool !== null
       ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (${rc.max_frames_before_maps > 0 ? `at most ${rc.max_frames_before_maps}` : 'no limit'} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
@@ -202,10 +203,15 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
         // then the magnitude combination's kernels, on those threads and here: the first frame with the maps
         // (several frames in) would otherwise run them cold (the same bits either way)
-        warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`))
+        warmingFrames = win.warmUp().catch((e: unknown) => { framesWarmFailed = true; logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`); })
           .then(() => (rc.save_complex ? undefined : warmMagnitudeCombine(win!.onPool ? framePool : null, ncoils)))
           .catch((e: unknown) => logger.warning(`the coil combination's warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
       }
+      // while the frame threads warm up, one event-loop turn per arm: piscina hands the warm-up's
+      // tasks to the threads once their start-up messages are read there, and a session behind its
+      // arms (taken in microtasks only) would otherwise keep every step on this thread for as long
+      // as it stays behind (the window itself sees the warm-up done without a turn: onPool)
+      if (framePool !== null && !framesWarmFailed && !win!.onPool) await new Promise((r) => setImmediate(r));
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
       if (head.number_of_samples - preDiscard !== S) {

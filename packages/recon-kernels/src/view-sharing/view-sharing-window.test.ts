@@ -99,6 +99,28 @@ describe('view-sharing window', () => {
     }
   });
 
+  it('the steps go to the pool once its threads are warm, without the caller having had an event-loop turn since (a session behind its arms)', async () => {
+    // the bug: the window learnt of the warm-up only from its promise, which a caller that keeps
+    // taking arms in microtasks never lets resolve: every step stayed on the calling thread
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+    const pool = new ReconPool(1);
+    try {
+      await pool.runAll([]); // (nothing: the thread is started below by the warm-up's task)
+      pool.start();
+      await new Promise((r) => setTimeout(r, 200)); // the thread up (its start-up message read)
+      const win = new ViewSharingWindow(plan, NC, S, pool);
+      const warming = win.warmUp();
+      const t0 = performance.now();
+      while (!win.onPool && performance.now() - t0 < 20000) { /* busy: no event-loop turn */ }
+      expect(win.onPool).toBe(true);
+      await warming;
+    } finally {
+      await pool.close();
+      plan.dispose();
+    }
+  }, 60000);
+
   it('a step does not wait for a pool thread that is busy (the calling thread takes every coil), the same bits', async () => {
     // the bug: the coils were split in fixed ranges, and a frame waited for the pool's range however late its thread ran
     const perFrame = 5, shift = 2;

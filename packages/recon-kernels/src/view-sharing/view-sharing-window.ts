@@ -37,6 +37,8 @@ export interface ViewSharingStepTask {
   c1: number;
   /** when set (a worker's task), the coils of [c0, c1) are taken one at a time from these claims (shared with the other threads) */
   claims?: Int32Array | null;
+  /** when set (the warm-up's tasks), [0] is incremented once the task's work is done: the caller sees it without reading the pool's answer */
+  done?: Int32Array | null;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -97,6 +99,7 @@ export function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): v
   const claims = task.claims;
   if (claims === undefined || claims === null) {
     runViewSharingStep(plan, task);
+    if (task.done !== undefined && task.done !== null) Atomics.add(task.done, 0, 1);
     return;
   }
   takeClaimedWork(claims, task.c1 - task.c0, (i) => runViewSharingStep(plan, { ...task, c0: task.c0 + i, c1: task.c0 + i + 1 }));
@@ -123,6 +126,8 @@ export class ViewSharingWindow {
   private readonly tables: NufftTables | null;
   /** the pool takes the steps once its threads are warm (warmUp); until then they run here */
   private poolReady = false;
+  /** [0]: the warm-up's tasks done (counted by the pool's threads: read without an event-loop turn), or null before warmUp */
+  private warmDone: Int32Array | null = null;
   /** the warm-up's coil ranges, one per pool thread */
   private readonly ranges: [number, number][];
   private readonly imageLength: number;
@@ -154,15 +159,22 @@ export class ViewSharingWindow {
     const scratch = (n: number): Float32Array => sharedFloat32(n);
     const ip = this.imageLength;
     const grid = scratch(this.grid.length), sum = scratch(ip), frame = scratch(ip), block = scratch(ip);
+    const done = (this.warmDone = new Int32Array(new SharedArrayBuffer(4)));
     await this.pool.runAll(this.ranges.map(([c0, c1]) => ({
-      kind: 'view-sharing-step', tables: this.tables, c0, c1, grid, sum, frame, drop: null, zeroGrid: false,
+      kind: 'view-sharing-step', tables: this.tables, c0, c1, done, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
     } satisfies ViewSharingStepTask)));
     this.poolReady = true;
   }
 
-  /** True when the steps run on the pool (warm), false when on the calling thread. */
+  /**
+   * True when the steps run on the pool (warm), false when on the calling thread. Read off the
+   * threads' own count of the warm-up's tasks done, not only off warmUp's promise: a caller that
+   * is behind takes its arms without an event-loop turn (the pool's answers unread), and would
+   * otherwise keep every step on its own thread for as long as it stays behind.
+   */
   get onPool(): boolean {
+    if (!this.poolReady && this.warmDone !== null && Atomics.load(this.warmDone, 0) >= this.ranges.length) this.poolReady = true;
     return this.poolReady;
   }
 
@@ -208,7 +220,7 @@ export class ViewSharingWindow {
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
       kind: 'view-sharing-step', tables, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
-    if (!split || this.tables === null || this.pool === null || !this.poolReady) {
+    if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null));
       return;
     }
