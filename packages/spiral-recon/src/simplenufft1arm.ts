@@ -316,8 +316,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         gateHeld = false;
         mapsGate!.release();
       }
+      // the next arm completes a block (a split step on the frame path): its pool tasks are posted
+      // now, in the idle time before it, and wait for it (neither the post nor the thread's start
+      // is then on the frame's latency)
+      if (blockArms === windowShift - 1) win!.prepareBlockStep(armCounter * S);
     }
   } finally {
+    win?.cancelPrepared(); // (no pool task left waiting for an arm that will not come)
     if (gateHeld) mapsGate!.release(); // an estimate still running finishes (awaited below)
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
     await pool?.close(); // a warm-up still running is dropped

@@ -27,6 +27,7 @@ const ARMS = 6, S = 200, N = 32, NC = 5;
 /** Feeds `stream` (arm indices) through a window with the given pool; frames every `shift` arms once `perFrame` are in (the module's loop). */
 async function frames(
   threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true, n = N, internalOrderGrid = false,
+  prepare: 'none' | 'ahead' | 'every arm, some wrong' = 'none',
 ): Promise<Float32Array[]> {
   const fft = await getFftEngine();
   const plan = Nufft.withEngine(fft, armCoords(ARMS, S, n), [n, n], { internalOrderGrid });
@@ -47,7 +48,13 @@ async function frames(
       if (win.heldBlocks === 0) blockArms = 0;
       win.shiftOut();
     }
+    // the next arm's step posted ahead, as the module does when that arm completes a block; or
+    // prepared for every arm, every third with a wrong p0 (all those are cancelled and run as without)
+    const next = j + 1 < stream.length ? stream[j + 1] * S : 0;
+    if (prepare === 'ahead' && blockArms === shift - 1) win.prepareBlockStep(next);
+    if (prepare === 'every arm, some wrong') win.prepareBlockStep(j % 3 === 0 ? (next + S) % (ARMS * S) : next);
   }
+  win.cancelPrepared();
   await warming;
   plan.dispose();
   return out;
@@ -87,6 +94,19 @@ describe('view-sharing window', () => {
       expect(one.length).toBeGreaterThan(4);
       expect(two).toEqual(one);
       expect(three).toEqual(one);
+    }
+  });
+
+  it('with the next block\'s step posted ahead (prepareBlockStep), the same bits; prepared steps that the next arm does not match are cancelled', async () => {
+    for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [3, 1, Infinity], [6, 3, 10]] as const) {
+      const one = await frames(1, stream, perFrame, shift, data, skipAt);
+      expect(one.length).toBeGreaterThan(4);
+      for (const threads of [2, 3]) {
+        expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(one);
+        expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'every arm, some wrong')).toEqual(one);
+      }
+      expect(await frames(2, stream, perFrame, shift, data, skipAt, false, N, false, 'ahead')).toEqual(one); // (no-op until warm)
+      expect(await frames(1, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(one); // (no pool: no-op)
     }
   });
 
