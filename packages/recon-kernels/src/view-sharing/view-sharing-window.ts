@@ -150,6 +150,11 @@ export class ViewSharingWindow {
     this.ranges = parallel ? splitRange(ncoils, pool.threads + 1).slice(1) : [];
   }
 
+  /** The array `frame(withIncompleteBlock)` returns (the same one at every frame): for work on the frame prepared ahead. */
+  frameArray(withIncompleteBlock: boolean): Float32Array {
+    return withIncompleteBlock ? this.frameImages : this.sum;
+  }
+
   /** Block images held in the sum. */
   get heldBlocks(): number {
     return this.held.length;

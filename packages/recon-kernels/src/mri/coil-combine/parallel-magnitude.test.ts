@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeReconPools, ReconPool, reconPool, sharedFloat32 } from '../../pool/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
-import { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, warmMagnitudeCombine } from './parallel-magnitude.js';
+import {
+  cancelPreparedMagnitude, combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
+} from './parallel-magnitude.js';
 import { heldPool, signedRng } from '../../testing/index.js';
 
 afterAll(async () => {
@@ -44,6 +46,35 @@ describe('magnitude coil combination on the pool', () => {
     }
     expect(images).toEqual(imagesCopy);
     expect(maps).toEqual(mapsCopy);
+  });
+
+  it('a combination prepared ahead (its tasks posted before the images are written) is the single-thread bits at 2 and 3 threads; a cancelled one writes nothing and holds no thread', async () => {
+    const ncoils = 4, npix = 5 * MAGNITUDE_CHUNK_PIXELS + 77;
+    const images = sharedFloat32(2 * ncoils * npix);
+    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
+    const rnd = signedRng(13);
+    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const fill = (): void => { for (let i = 0; i < images.length; i++) images[i] = rnd(); };
+    for (const threads of [2, 3]) {
+      const pool = new ReconPool(threads - 1, undefined, { immediateHandOut: true });
+      try {
+        for (const m of [null, maps]) {
+          const out = sharedFloat32(npix);
+          const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, out);
+          await new Promise((r) => setTimeout(r, 50)); // (the pool's tasks now wait for the images)
+          fill(); // written after the post: the tasks must read them only once run
+          const expected = m === null ? rootSumOfSquares(images, ncoils, npix) : combineWithMaps(images, maps, ncoils, npix);
+          expect(await runPreparedMagnitude(prepared)).toEqual(expected);
+          // cancelled: nothing written, and a combination posted after it runs
+          const untouched = sharedFloat32(npix);
+          cancelPreparedMagnitude(prepareMagnitudeOnPool(pool, images, m, ncoils, npix, untouched));
+          expect(await combineMagnitudeOnPool(pool, images, m, ncoils, npix, sharedFloat32(npix))).toEqual(expected);
+          expect(untouched.every((v) => v === 0)).toBe(true);
+        }
+      } finally {
+        await pool.close();
+      }
+    }
   });
 
   it('on the pool, arrays not on shared memory are an error (a worker could not write them)', async () => {
