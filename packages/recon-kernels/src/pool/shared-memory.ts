@@ -135,11 +135,18 @@ export function cancelGo(go: Int32Array): void {
   Atomics.notify(go, 0);
 }
 
-/** In a pool thread: waits (off the CPU) until `go` is released (true) or cancelled (false). */
-export function awaitGo(go: Int32Array): boolean {
+/**
+ * In a pool thread: resolves once `go` is released (true) or cancelled (false), waiting on the
+ * thread's event loop (Atomics.waitAsync), not in a blocking Atomics.wait: two tasks posted ahead
+ * to one thread (a frame's step, then its combination) may start in either order (piscina starts
+ * every message it has read, each up to its first await), and a blocking wait in the second would
+ * hold the thread while the first, released first, waits behind it.
+ */
+export async function awaitGo(go: Int32Array): Promise<boolean> {
   for (;;) {
     const g = Atomics.load(go, 0);
     if (g !== 0) return g > 0;
-    Atomics.wait(go, 0, 0);
+    const w = waitAsync(go, 0, 0);
+    if (w.async) await w.value;
   }
 }

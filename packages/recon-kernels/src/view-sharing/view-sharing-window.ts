@@ -96,12 +96,12 @@ function subtractInPlace(s: Float32Array, d: Float32Array): void {
   for (; i < n; i++) s[i] -= d[i];
 }
 
-/** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims. */
-export function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): void {
+/** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims; a step posted ahead (`go`) once released. */
+export async function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): Promise<void> {
   if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
   const plan = Nufft.fromTables(fft, task.tables);
   const claims = task.claims;
-  if (task.go !== undefined && task.go !== null && !awaitGo(task.go)) return;
   if (claims === undefined || claims === null) {
     runViewSharingStep(plan, task);
     if (task.done !== undefined && task.done !== null) Atomics.add(task.done, 0, 1);

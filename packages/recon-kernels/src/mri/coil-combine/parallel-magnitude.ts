@@ -32,16 +32,21 @@ export interface MagnitudeCombineTask {
   go?: Int32Array | null;
 }
 
-/** Runs a magnitude-combination task (in a worker, or here): its pixel range, or the chunks it claims. */
+/** Runs a magnitude-combination task (here): its pixel range, or the chunks it claims. */
 export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   const { images, maps, ncoils, npix, out, p0, p1, claims } = task;
-  if (task.go !== undefined && task.go !== null && !awaitGo(task.go)) return;
   const range = (a: number, b: number): void => {
     if (maps === null) rootSumOfSquaresRange(images, ncoils, npix, out, a, b);
     else combineWithMapsRange(images, maps, ncoils, npix, out, a, b);
   };
   if (claims === undefined || claims === null) range(p0, p1);
   else takeClaimedWork(claims, chunkCount(p1 - p0), (k) => range(p0 + k * MAGNITUDE_CHUNK_PIXELS, Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS)));
+}
+
+/** A pool thread's magnitude-combination task: runMagnitudeCombineTask, for one posted ahead (`go`) once released. */
+export async function runMagnitudeCombineWorkerTask(task: MagnitudeCombineTask): Promise<void> {
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
+  runMagnitudeCombineTask(task);
 }
 
 function chunkCount(pixels: number): number {
