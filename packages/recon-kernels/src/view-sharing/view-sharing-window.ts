@@ -21,7 +21,9 @@
  * A step carries the operations queued since the last one, run per coil in this order: subtract
  * the dropped block image from the sum; zero the grid; grid the arm; complete the block;
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
- * next step (off the frame's latency).
+ * next step (off the frame's latency). A block-completing step can be prepared ahead
+ * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
+ * so that neither the post nor the pool thread's start is on the frame's latency.
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
