@@ -34,7 +34,9 @@
  * the coil combination's kernels, as this thread does), and
  * the magnitude coil combination is split over pixels the same way; only the arm that completes a
  * block (and a frame with an incomplete block) is split, arms in between are gridded here. The
- * frame path's large buffers are allocated once per session (the image message's data excepted). Per coil and per pixel the arithmetic is the single-thread one, so
+ * frame path's large buffers are allocated once per session (the image message's data excepted). The pool's
+ * tasks of a block-completing step, and of the frame's combination when that arm forms a frame,
+ * are posted after the arm before it and wait for it (off the frame's latency). Per coil and per pixel the arithmetic is the single-thread one, so
  * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
@@ -75,7 +77,7 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  coilMapsPool, coilSumWeights, combineMagnitudeOnPool, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  cancelPreparedMagnitude, coilMapsPool, coilSumWeights, combineMagnitudeOnPool, prepareMagnitudeOnPool, runPreparedMagnitude, type PreparedMagnitudeCombine, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
   warmMagnitudeCombine,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { PauseGate, ReconPool, sharedFloat32, workerScript } from '@mrd-tools/recon-kernels/pool';
@@ -168,6 +170,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let gateHeld = false;
   let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;
+  let framesWarmFailed = false;
+  // the next frame's combination, its pool tasks posted ahead with the block step's (see below), or null
+  let preparedCombine: PreparedMagnitudeCombine | null = null;
+  const cancelPreparedCombine = (): void => {
+    if (preparedCombine !== null) cancelPreparedMagnitude(preparedCombine);
+    preparedCombine = null;
+  };
   if (rc.coil_combine === 'adaptive') {
     logger.info(pool !== null
       ? `Coil sensitivity maps: on a worker thread while frames flow; frames before they arrive (${rc.max_frames_before_maps > 0 ? `at most ${rc.max_frames_before_maps}` : 'no limit'} per slice) are combined by ${rc.save_complex ? 'constant coil weights' : 'root sum of squares'}`
@@ -202,10 +211,15 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
         // then the magnitude combination's kernels, on those threads and here: the first frame with the maps
         // (several frames in) would otherwise run them cold (the same bits either way)
-        warmingFrames = win.warmUp().catch((e: unknown) => logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`))
+        warmingFrames = win.warmUp().catch((e: unknown) => { framesWarmFailed = true; logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`); })
           .then(() => (rc.save_complex ? undefined : warmMagnitudeCombine(win!.onPool ? framePool : null, ncoils)))
           .catch((e: unknown) => logger.warning(`the coil combination's warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
       }
+      // while the frame threads warm up, one event-loop turn per arm: piscina hands the warm-up's
+      // tasks to the threads once their start-up messages are read there, and a session behind its
+      // arms (taken in microtasks only) would otherwise keep every step on this thread for as long
+      // as it stays behind (the window itself sees the warm-up done without a turn: onPool)
+      if (framePool !== null && !framesWarmFailed && !win!.onPool) await new Promise((r) => setImmediate(r));
       const S = traj.samples;
       if (head.active_channels !== ncoils) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.active_channels} channels, the first had ${ncoils}`);
       if (head.number_of_samples - preDiscard !== S) {
@@ -262,7 +276,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
           ? complexFrame(frame, maps, ncoils, msize, fallback)
-          : await magnitudeFrame(win!.onPool ? framePool : null, frame, maps, ncoils, msize, maxVal, frameBuffers);
+          : await magnitudeFrame(win!.onPool ? framePool : null, frame, maps, ncoils, msize, maxVal, frameBuffers, preparedCombine);
+        preparedCombine = null; // (used or cancelled by magnitudeFrame)
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
         ih.repetition = repCounter;
@@ -310,8 +325,24 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         gateHeld = false;
         mapsGate!.release();
       }
+      // the next arm completes a block (a split step on the frame path): its pool tasks are posted
+      // now, in the idle time before it, and wait for it (neither the post nor the thread's start
+      // is then on the frame's latency)
+      cancelPreparedCombine(); // (one prepared for a frame that did not come at this arm)
+      if (blockArms === windowShift - 1) {
+        win!.prepareBlockStep(armCounter * S);
+        // and when that arm forms a frame, the frame's combination too (posted after the step: a
+        // pool thread runs them in that order); a frame that does not match it (maps taken up or
+        // dropped at that frame) cancels it and combines as without
+        const next = head.scan_counter + 1;
+        if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
+          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined);
+        }
+      }
     }
   } finally {
+    win?.cancelPrepared(); // (no pool task left waiting for an arm that will not come)
+    cancelPreparedCombine();
     if (gateHeld) mapsGate!.release(); // an estimate still running finishes (awaited below)
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
     await pool?.close(); // a warm-up still running is dropped
@@ -384,9 +415,13 @@ function sharedFloat64(a: Float64Array): Float64Array {
 /** Combined (on the frame threads: maps or root sum of squares, same bits at any thread count), flipped, scaled to int16. */
 async function magnitudeFrame(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers,
+  prepared: PreparedMagnitudeCombine | null = null,
 ): Promise<FrameImage> {
   const npix = msize * msize;
-  const mag = await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined);
+  // the combination prepared ahead when it is this one (same images and maps), else cancelled
+  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === (maps ?? null) && prepared.out === buffers.combined;
+  if (prepared !== null && !usePrepared) cancelPreparedMagnitude(prepared);
+  const mag = usePrepared ? await runPreparedMagnitude(prepared) : await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined);
   // flipped (flipToImage's layout) and scaled in one pass: the max is the same over either layout
   let max = 0;
   for (let i = 0; i < npix; i++) if (mag[i] > max) max = mag[i];

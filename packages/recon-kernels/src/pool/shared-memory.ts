@@ -113,3 +113,40 @@ export function takeClaimedWork(claims: Int32Array, count: number, item: (i: num
     finishWork(claims);
   }
 }
+
+/**
+ * A go cell for pool tasks posted ahead of their work (a real-time frame path posts its next
+ * step's task in the idle time before the data is there, so that neither the post nor the
+ * thread's start is on the frame's latency): [0] is 0 while held, 1 once released, -1 cancelled.
+ */
+export function newGoCell(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+/** Lets the tasks waiting on `go` run (the caller's writes before this are visible to them). */
+export function releaseGo(go: Int32Array): void {
+  Atomics.store(go, 0, 1);
+  Atomics.notify(go, 0);
+}
+
+/** Tells the tasks waiting on `go` to end without doing anything. */
+export function cancelGo(go: Int32Array): void {
+  Atomics.store(go, 0, -1);
+  Atomics.notify(go, 0);
+}
+
+/**
+ * In a pool thread: resolves once `go` is released (true) or cancelled (false), waiting on the
+ * thread's event loop (Atomics.waitAsync), not in a blocking Atomics.wait: two tasks posted ahead
+ * to one thread (a frame's step, then its combination) may start in either order (piscina starts
+ * every message it has read, each up to its first await), and a blocking wait in the second would
+ * hold the thread while the first, released first, waits behind it.
+ */
+export async function awaitGo(go: Int32Array): Promise<boolean> {
+  for (;;) {
+    const g = Atomics.load(go, 0);
+    if (g !== 0) return g > 0;
+    const w = waitAsync(go, 0, 0);
+    if (w.async) await w.value;
+  }
+}

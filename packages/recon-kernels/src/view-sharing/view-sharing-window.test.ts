@@ -27,6 +27,7 @@ const ARMS = 6, S = 200, N = 32, NC = 5;
 /** Feeds `stream` (arm indices) through a window with the given pool; frames every `shift` arms once `perFrame` are in (the module's loop). */
 async function frames(
   threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true, n = N, internalOrderGrid = false,
+  prepare: 'none' | 'ahead' | 'every arm, some wrong' = 'none',
 ): Promise<Float32Array[]> {
   const fft = await getFftEngine();
   const plan = Nufft.withEngine(fft, armCoords(ARMS, S, n), [n, n], { internalOrderGrid });
@@ -47,7 +48,13 @@ async function frames(
       if (win.heldBlocks === 0) blockArms = 0;
       win.shiftOut();
     }
+    // the next arm's step posted ahead, as the module does when that arm completes a block; or
+    // prepared for every arm, every third with a wrong p0 (all those are cancelled and run as without)
+    const next = j + 1 < stream.length ? stream[j + 1] * S : 0;
+    if (prepare === 'ahead' && blockArms === shift - 1) win.prepareBlockStep(next);
+    if (prepare === 'every arm, some wrong') win.prepareBlockStep(j % 3 === 0 ? (next + S) % (ARMS * S) : next);
   }
+  win.cancelPrepared();
   await warming;
   plan.dispose();
   return out;
@@ -90,6 +97,19 @@ describe('view-sharing window', () => {
     }
   });
 
+  it('with the next block\'s step posted ahead (prepareBlockStep), the same bits; prepared steps that the next arm does not match are cancelled', async () => {
+    for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [3, 1, Infinity], [6, 3, 10]] as const) {
+      const one = await frames(1, stream, perFrame, shift, data, skipAt);
+      expect(one.length).toBeGreaterThan(4);
+      for (const threads of [2, 3]) {
+        expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(one);
+        expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'every arm, some wrong')).toEqual(one);
+      }
+      expect(await frames(2, stream, perFrame, shift, data, skipAt, false, N, false, 'ahead')).toEqual(one); // (no-op until warm)
+      expect(await frames(1, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(one); // (no pool: no-op)
+    }
+  });
+
   it('with the grid in the FFT\'s internal order (64^2: rows of 80), the natural grid\'s frames bit for bit at 1 and 2 threads', async () => {
     for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [6, 3, 10]] as const) {
       const natural = await frames(1, stream, perFrame, shift, data, skipAt, true, 64, false);
@@ -98,6 +118,28 @@ describe('view-sharing window', () => {
       expect(await frames(2, stream, perFrame, shift, data, skipAt, false, 64, true)).toEqual(natural);
     }
   });
+
+  it('the steps go to the pool once its threads are warm, without the caller having had an event-loop turn since (a session behind its arms)', async () => {
+    // the bug: the window learnt of the warm-up only from its promise, which a caller that keeps
+    // taking arms in microtasks never lets resolve: every step stayed on the calling thread
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+    const pool = new ReconPool(1);
+    try {
+      await pool.runAll([]); // (nothing: the thread is started below by the warm-up's task)
+      pool.start();
+      await new Promise((r) => setTimeout(r, 200)); // the thread up (its start-up message read)
+      const win = new ViewSharingWindow(plan, NC, S, pool);
+      const warming = win.warmUp();
+      const t0 = performance.now();
+      while (!win.onPool && performance.now() - t0 < 20000) { /* busy: no event-loop turn */ }
+      expect(win.onPool).toBe(true);
+      await warming;
+    } finally {
+      await pool.close();
+      plan.dispose();
+    }
+  }, 60000);
 
   it('a step does not wait for a pool thread that is busy (the calling thread takes every coil), the same bits', async () => {
     // the bug: the coils were split in fixed ranges, and a frame waited for the pool's range however late its thread ran

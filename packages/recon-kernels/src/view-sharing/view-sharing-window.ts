@@ -21,12 +21,16 @@
  * A step carries the operations queued since the last one, run per coil in this order: subtract
  * the dropped block image from the sum; zero the grid; grid the arm; complete the block;
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
- * next step (off the frame's latency).
+ * next step (off the frame's latency). A block-completing step can be prepared ahead
+ * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
+ * so that neither the post nor the pool thread's start is on the frame's latency.
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
 import type { ReconPool } from '../pool/pool.js';
-import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from '../pool/shared-memory.js';
+import {
+  awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork,
+} from '../pool/shared-memory.js';
 
 /** One step of the window for coils [c0, c1) (see the file header for the order of the operations). */
 export interface ViewSharingStepTask {
@@ -37,6 +41,10 @@ export interface ViewSharingStepTask {
   c1: number;
   /** when set (a worker's task), the coils of [c0, c1) are taken one at a time from these claims (shared with the other threads) */
   claims?: Int32Array | null;
+  /** when set (the warm-up's tasks), [0] is incremented once the task's work is done: the caller sees it without reading the pool's answer */
+  done?: Int32Array | null;
+  /** when set (a step posted ahead, prepareBlockStep), the task waits until this cell is released (or ends when it is cancelled) */
+  go?: Int32Array | null;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -90,13 +98,15 @@ function subtractInPlace(s: Float32Array, d: Float32Array): void {
   for (; i < n; i++) s[i] -= d[i];
 }
 
-/** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims. */
-export function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): void {
+/** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims; a step posted ahead (`go`) once released. */
+export async function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): Promise<void> {
   if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
   const plan = Nufft.fromTables(fft, task.tables);
   const claims = task.claims;
   if (claims === undefined || claims === null) {
     runViewSharingStep(plan, task);
+    if (task.done !== undefined && task.done !== null) Atomics.add(task.done, 0, 1);
     return;
   }
   takeClaimedWork(claims, task.c1 - task.c0, (i) => runViewSharingStep(plan, { ...task, c0: task.c0 + i, c1: task.c0 + i + 1 }));
@@ -123,9 +133,13 @@ export class ViewSharingWindow {
   private readonly tables: NufftTables | null;
   /** the pool takes the steps once its threads are warm (warmUp); until then they run here */
   private poolReady = false;
+  /** [0]: the warm-up's tasks done (counted by the pool's threads: read without an event-loop turn), or null before warmUp */
+  private warmDone: Int32Array | null = null;
   /** the warm-up's coil ranges, one per pool thread */
   private readonly ranges: [number, number][];
   private readonly imageLength: number;
+  /** a block-completing step whose pool tasks are posted ahead and wait for its arm (prepareBlockStep) */
+  private prepared: { p0: number; block: Float32Array; drop: Float32Array | null; zeroGrid: boolean; claims: Int32Array; go: Int32Array; onPool: Promise<void> } | null = null;
 
   constructor(private readonly plan: Nufft, readonly ncoils: number, readonly armSamples: number, private readonly pool: ReconPool | null) {
     this.imageLength = 2 * ncoils * plan.ny * plan.nx;
@@ -136,6 +150,11 @@ export class ViewSharingWindow {
     const parallel = pool !== null && ncoils > 1;
     this.tables = parallel ? plan.tables() : null;
     this.ranges = parallel ? splitRange(ncoils, pool.threads + 1).slice(1) : [];
+  }
+
+  /** The array `frame(withIncompleteBlock)` returns (the same one at every frame): for work on the frame prepared ahead. */
+  frameArray(withIncompleteBlock: boolean): Float32Array {
+    return withIncompleteBlock ? this.frameImages : this.sum;
   }
 
   /** Block images held in the sum. */
@@ -154,15 +173,22 @@ export class ViewSharingWindow {
     const scratch = (n: number): Float32Array => sharedFloat32(n);
     const ip = this.imageLength;
     const grid = scratch(this.grid.length), sum = scratch(ip), frame = scratch(ip), block = scratch(ip);
+    const done = (this.warmDone = new Int32Array(new SharedArrayBuffer(4)));
     await this.pool.runAll(this.ranges.map(([c0, c1]) => ({
-      kind: 'view-sharing-step', tables: this.tables, c0, c1, grid, sum, frame, drop: null, zeroGrid: false,
+      kind: 'view-sharing-step', tables: this.tables, c0, c1, done, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
     } satisfies ViewSharingStepTask)));
     this.poolReady = true;
   }
 
-  /** True when the steps run on the pool (warm), false when on the calling thread. */
+  /**
+   * True when the steps run on the pool (warm), false when on the calling thread. Read off the
+   * threads' own count of the warm-up's tasks done, not only off warmUp's promise: a caller that
+   * is behind takes its arms without an event-loop turn (the pool's answers unread), and would
+   * otherwise keep every step on its own thread for as long as it stays behind.
+   */
   get onPool(): boolean {
+    if (!this.poolReady && this.warmDone !== null && Atomics.load(this.warmDone, 0) >= this.ranges.length) this.poolReady = true;
     return this.poolReady;
   }
 
@@ -171,6 +197,23 @@ export class ViewSharingWindow {
    * is then transformed and joins the sum (its grid is zeroed with the next step).
    */
   async addArm(p0: number, completesBlock: boolean): Promise<void> {
+    const ready = this.prepared;
+    this.prepared = null;
+    if (ready !== null && completesBlock && ready.p0 === p0 && ready.drop === this.pendingDrop && ready.zeroGrid === this.pendingZero) {
+      // the step prepared for this arm: its pool tasks are there, waiting for armData
+      this.pendingDrop = null;
+      this.pendingZero = false;
+      this.held.push(ready.block);
+      const task = (c0: number, c1: number): ViewSharingStepTask => ({
+        kind: 'view-sharing-step', tables: null, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
+        data: this.armData, p0, count: this.armSamples, block: ready.block, partial: false,
+      });
+      releaseGo(ready.go);
+      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool);
+      this.pendingZero = true;
+      return;
+    }
+    if (ready !== null) this.dropPrepared(ready);
     let block: Float32Array | null = null;
     if (completesBlock) {
       block = this.free.pop() ?? sharedFloat32(this.imageLength);
@@ -178,6 +221,41 @@ export class ViewSharingWindow {
     }
     await this.step({ data: this.armData, p0, count: this.armSamples, block, partial: false }, completesBlock);
     if (completesBlock) this.pendingZero = true;
+  }
+
+  /**
+   * Posts the pool's tasks of the next arm's step ahead, when that arm is to be `addArm(p0, true)`
+   * (it completes a block: a split step on the frame path): they wait for it off the CPU, so that
+   * neither the post (~0.1-0.5 ms of this thread's time) nor the pool thread's start is on the
+   * frame's latency. For the idle time before that arm arrives. A prepared step that the next
+   * call does not match (another p0, an arm that does not complete a block, a frame or shift
+   * between) is cancelled, and the call runs as without it. No-op until the pool is warm.
+   */
+  prepareBlockStep(p0: number): void {
+    if (this.prepared !== null) this.dropPrepared(this.prepared);
+    this.prepared = null;
+    if (this.tables === null || this.pool === null || !this.onPool) return;
+    const block = this.free.pop() ?? sharedFloat32(this.imageLength);
+    const claims = newWorkClaims(), go = newGoCell();
+    const drop = this.pendingDrop, zeroGrid = this.pendingZero;
+    const onPool = this.pool.runAll(this.ranges.map(() => ({
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      data: this.armData, p0, count: this.armSamples, block, partial: false,
+    } satisfies ViewSharingStepTask)));
+    onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
+    this.prepared = { p0, block, drop, zeroGrid, claims, go, onPool };
+  }
+
+  /** Cancels a prepared step (its pool tasks end without touching anything); its block image goes back to the free list. */
+  private dropPrepared(p: NonNullable<ViewSharingWindow['prepared']>): void {
+    cancelGo(p.go);
+    this.free.push(p.block);
+  }
+
+  /** Cancels a prepared step, if any (the session ends: no pool task is left waiting). */
+  cancelPrepared(): void {
+    if (this.prepared !== null) this.dropPrepared(this.prepared);
+    this.prepared = null;
   }
 
   /** The frame's coil images [coil][ny][nx]: the sum, plus the incomplete block's image when `withIncompleteBlock`. Valid until the next call. */
@@ -192,6 +270,7 @@ export class ViewSharingWindow {
    * (the grid is zeroed). Done with the next step (off the caller's frame path).
    */
   shiftOut(): void {
+    this.cancelPrepared(); // (its pending operations would no longer be this step's)
     const oldest = this.held.shift();
     if (oldest !== undefined) {
       if (this.pendingDrop !== null) throw new Error('view sharing: two blocks shifted out in one step');
@@ -202,13 +281,14 @@ export class ViewSharingWindow {
 
   /** Runs the queued operations and `op`; split over the pool when `split` (and the pool is warm), else here. */
   private async step(op: { data: Float32Array | null; p0: number; count: number; block: Float32Array | null; partial: boolean }, split: boolean): Promise<void> {
+    this.cancelPrepared(); // (a prepared step's tasks would hold the pool's threads ahead of this one's)
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
       kind: 'view-sharing-step', tables, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
-    if (!split || this.tables === null || this.pool === null || !this.poolReady) {
+    if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null));
       return;
     }

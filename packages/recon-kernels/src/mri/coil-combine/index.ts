@@ -5,4 +5,7 @@ export {
   InatiScratch, smoothCoilImages, smoothCoilImagesShifted, tukeyWindow,
 } from './coil-combine.js';
 export { coilMapsPool, inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
-export { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, runMagnitudeCombineTask, warmMagnitudeCombine } from './parallel-magnitude.js';
+export {
+  cancelPreparedMagnitude, combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, prepareMagnitudeOnPool, type PreparedMagnitudeCombine, runMagnitudeCombineTask,
+  runPreparedMagnitude, warmMagnitudeCombine,
+} from './parallel-magnitude.js';

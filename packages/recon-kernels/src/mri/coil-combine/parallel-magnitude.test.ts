@@ -1,8 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeReconPools, ReconPool, reconPool, sharedFloat32 } from '../../pool/index.js';
+import { closeReconPools, newWorkClaims, ReconPool, reconPool, sharedFloat32, workFinished } from '../../pool/index.js';
+import { newGoCell, releaseGo } from '../../pool/shared-memory.js';
+import { getFftEngine } from '../../fft/index.js';
+import { Nufft } from '../../nufft/index.js';
+import { type ViewSharingStepTask } from '../../view-sharing/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
-import { combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, warmMagnitudeCombine } from './parallel-magnitude.js';
-import { heldPool, signedRng } from '../../testing/index.js';
+import {
+  cancelPreparedMagnitude, combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
+} from './parallel-magnitude.js';
+import { heldPool, randomFloat32, signedRng } from '../../testing/index.js';
 
 afterAll(async () => {
   await closeReconPools();
@@ -46,6 +52,35 @@ describe('magnitude coil combination on the pool', () => {
     expect(maps).toEqual(mapsCopy);
   });
 
+  it('a combination prepared ahead (its tasks posted before the images are written) is the single-thread bits at 2 and 3 threads; a cancelled one writes nothing and holds no thread', async () => {
+    const ncoils = 4, npix = 5 * MAGNITUDE_CHUNK_PIXELS + 77;
+    const images = sharedFloat32(2 * ncoils * npix);
+    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
+    const rnd = signedRng(13);
+    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const fill = (): void => { for (let i = 0; i < images.length; i++) images[i] = rnd(); };
+    for (const threads of [2, 3]) {
+      const pool = new ReconPool(threads - 1, undefined, { immediateHandOut: true });
+      try {
+        for (const m of [null, maps]) {
+          const out = sharedFloat32(npix);
+          const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, out);
+          await new Promise((r) => setTimeout(r, 50)); // (the pool's tasks now wait for the images)
+          fill(); // written after the post: the tasks must read them only once run
+          const expected = m === null ? rootSumOfSquares(images, ncoils, npix) : combineWithMaps(images, maps, ncoils, npix);
+          expect(await runPreparedMagnitude(prepared)).toEqual(expected);
+          // cancelled: nothing written, and a combination posted after it runs
+          const untouched = sharedFloat32(npix);
+          cancelPreparedMagnitude(prepareMagnitudeOnPool(pool, images, m, ncoils, npix, untouched));
+          expect(await combineMagnitudeOnPool(pool, images, m, ncoils, npix, sharedFloat32(npix))).toEqual(expected);
+          expect(untouched.every((v) => v === 0)).toBe(true);
+        }
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
   it('on the pool, arrays not on shared memory are an error (a worker could not write them)', async () => {
     await expect(combineMagnitudeOnPool(reconPool(2), new Float32Array(8), null, 2, 2, new Float32Array(2))).rejects.toThrow(/SharedArrayBuffers/);
   });
@@ -78,6 +113,38 @@ describe('magnitude coil combination on the pool', () => {
       await held.release(); // the queued tasks then find nothing left to take
     } finally {
       await held.close();
+    }
+  }, 60000);
+
+  it('a step and a combination posted ahead to one thread: the step, released first, runs on it while the combination still waits', async () => {
+    // the bug: a task posted ahead waited for its release in a blocking Atomics.wait; the thread
+    // starts every task it has read up to its first await, the combination (no await before its
+    // wait) then held the thread, and the step's coils were left to the calling thread
+    const held = heldPool((script) => new ReconPool(1, script, { immediateHandOut: true }));
+    const fft = await getFftEngine();
+    const NC = 5, S = 200, N = 32;
+    const coord = new Float64Array(2 * S).map((_, i) => ((i * 7919) % 997) / 997 * N - N / 2);
+    const plan = Nufft.withEngine(fft, coord, [N, N]);
+    try {
+      await held.hold(); // (the two tasks below reach the thread together, when it is let go)
+      const ip = 2 * NC * N * N;
+      const claims = newWorkClaims(), go = newGoCell();
+      const task: ViewSharingStepTask = {
+        kind: 'view-sharing-step', tables: plan.tables(), c0: 0, c1: NC, claims, go, grid: sharedFloat32(NC * 2 * plan.gridSize), sum: sharedFloat32(ip),
+        frame: sharedFloat32(ip), drop: null, zeroGrid: false, data: randomFloat32(2 * NC * S, 7), p0: 0, count: S, block: sharedFloat32(ip), partial: false,
+      };
+      const step = held.pool.runAll([task]);
+      const combination = prepareMagnitudeOnPool(held.pool, sharedFloat32(ip), null, NC, N * N, sharedFloat32(N * N));
+      await held.release();
+      releaseGo(go); // the step only: this thread takes none of its coils
+      const t0 = performance.now();
+      while (!workFinished(claims, NC) && performance.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 5));
+      expect(workFinished(claims, NC)).toBe(true);
+      cancelPreparedMagnitude(combination);
+      await step;
+    } finally {
+      await held.close();
+      plan.dispose();
     }
   }, 60000);
 });

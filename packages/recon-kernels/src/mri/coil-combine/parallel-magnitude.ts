@@ -7,7 +7,9 @@
  * view sharing): the combination is one of the frame path's larger costs after the transforms.
  */
 import type { ReconPool } from '../../pool/pool.js';
-import { newWorkClaims, runClaimedWork, sharedFloat32, takeClaimedWork } from '../../pool/shared-memory.js';
+import {
+  awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
+} from '../../pool/shared-memory.js';
 
 /** Pixels per chunk handed out (a 256^2 frame: 16 chunks). */
 export const MAGNITUDE_CHUNK_PIXELS = 4096;
@@ -26,9 +28,11 @@ export interface MagnitudeCombineTask {
   p1: number;
   /** when set (a worker's task), chunks of MAGNITUDE_CHUNK_PIXELS of [p0, p1) are taken one at a time from these claims */
   claims?: Int32Array | null;
+  /** when set (a combination posted ahead, prepareMagnitudeOnPool), the task waits until this cell is released (or ends when it is cancelled) */
+  go?: Int32Array | null;
 }
 
-/** Runs a magnitude-combination task (in a worker, or here): its pixel range, or the chunks it claims. */
+/** Runs a magnitude-combination task (here): its pixel range, or the chunks it claims. */
 export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   const { images, maps, ncoils, npix, out, p0, p1, claims } = task;
   const range = (a: number, b: number): void => {
@@ -37,6 +41,12 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   };
   if (claims === undefined || claims === null) range(p0, p1);
   else takeClaimedWork(claims, chunkCount(p1 - p0), (k) => range(p0 + k * MAGNITUDE_CHUNK_PIXELS, Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS)));
+}
+
+/** A pool thread's magnitude-combination task: runMagnitudeCombineTask, for one posted ahead (`go`) once released. */
+export async function runMagnitudeCombineWorkerTask(task: MagnitudeCombineTask): Promise<void> {
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
+  runMagnitudeCombineTask(task);
 }
 
 function chunkCount(pixels: number): number {
@@ -51,20 +61,70 @@ function chunkCount(pixels: number): number {
 export async function combineMagnitudeOnPool(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
 ): Promise<Float32Array> {
-  if (images.length < 2 * ncoils * npix) throw new Error(`coil combination: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
-  if (maps !== null && maps.length < 2 * ncoils * npix) throw new Error(`coil combination: ${maps.length / 2} map values for ${ncoils} coils x ${npix} pixels`);
   const task = (p0: number, p1: number): MagnitudeCombineTask => ({ kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0, p1 });
   if (pool === null) {
+    if (images.length < 2 * ncoils * npix) throw new Error(`coil combination: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
+    if (maps !== null && maps.length < 2 * ncoils * npix) throw new Error(`coil combination: ${maps.length / 2} map values for ${ncoils} coils x ${npix} pixels`);
     runMagnitudeCombineTask(task(0, npix));
     return out;
   }
-  for (const a of [images, out, ...(maps === null ? [] : [maps])]) {
-    if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('coil combination on the pool: images, maps and output must be on SharedArrayBuffers');
-  }
+  checkCombineArrays(images, maps, ncoils, npix, out);
   const claims = newWorkClaims();
   const onPool = pool.runAll(Array.from({ length: pool.threads }, () => ({ ...task(0, npix), claims })));
   await runClaimedWork(claims, chunkCount(npix), (k) => runMagnitudeCombineTask(task(k * MAGNITUDE_CHUNK_PIXELS, Math.min(npix, (k + 1) * MAGNITUDE_CHUNK_PIXELS))), onPool);
   return out;
+}
+
+/** A combination whose pool tasks are posted ahead and wait for its images (prepareMagnitudeOnPool). */
+export interface PreparedMagnitudeCombine {
+  readonly images: Float32Array;
+  readonly maps: Float64Array | null;
+  readonly out: Float32Array;
+  readonly ncoils: number;
+  readonly npix: number;
+  readonly claims: Int32Array;
+  readonly go: Int32Array;
+  readonly onPool: Promise<void>;
+}
+
+/**
+ * Posts the pool's tasks of a combination ahead (for the idle time before a frame): they wait
+ * off the CPU until `runPreparedMagnitude` (the images written) or `cancelPreparedMagnitude`.
+ * The arrays as combineMagnitudeOnPool's (on SharedArrayBuffers). A pool thread runs its tasks in
+ * the order posted: one that waits here holds any task posted after it until it is run or
+ * cancelled.
+ */
+export function prepareMagnitudeOnPool(
+  pool: ReconPool, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
+): PreparedMagnitudeCombine {
+  checkCombineArrays(images, maps, ncoils, npix, out);
+  const claims = newWorkClaims(), go = newGoCell();
+  const onPool = pool.runAll(Array.from({ length: pool.threads }, () => ({ kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go } satisfies MagnitudeCombineTask)));
+  onPool.catch(() => undefined); // (a failure shows when it runs; a cancelled one's is not wanted)
+  return { images, maps, out, ncoils, npix, claims, go, onPool };
+}
+
+/** Runs a prepared combination (this thread and the pool's waiting tasks take its chunks); returns its out. */
+export async function runPreparedMagnitude(p: PreparedMagnitudeCombine): Promise<Float32Array> {
+  const { images, maps, ncoils, npix, out } = p;
+  releaseGo(p.go);
+  await runClaimedWork(p.claims, chunkCount(npix), (k) => runMagnitudeCombineTask({
+    kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: k * MAGNITUDE_CHUNK_PIXELS, p1: Math.min(npix, (k + 1) * MAGNITUDE_CHUNK_PIXELS),
+  }), p.onPool);
+  return out;
+}
+
+/** Cancels a prepared combination: its pool tasks end without touching anything. */
+export function cancelPreparedMagnitude(p: PreparedMagnitudeCombine): void {
+  cancelGo(p.go);
+}
+
+function checkCombineArrays(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array): void {
+  if (images.length < 2 * ncoils * npix) throw new Error(`coil combination: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
+  if (maps !== null && maps.length < 2 * ncoils * npix) throw new Error(`coil combination: ${maps.length / 2} map values for ${ncoils} coils x ${npix} pixels`);
+  for (const a of [images, out, ...(maps === null ? [] : [maps])]) {
+    if (!(a.buffer instanceof SharedArrayBuffer)) throw new Error('coil combination on the pool: images, maps and output must be on SharedArrayBuffers');
+  }
 }
 
 /** Calls of each kernel in warmMagnitudeCombine, per thread (the optimiser compiles a loop that ran long enough, then the function). */

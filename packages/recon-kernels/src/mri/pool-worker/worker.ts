@@ -16,7 +16,7 @@ import { runSobolevTask, type SobolevTask } from '../coil-maps/parallel-coil-map
 import { runNlinvStepTask, type NlinvStepTask } from '../nlinv/coil-steps.js';
 import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-inati.js';
 import { runViewSharingTask, type ViewSharingStepTask } from '../../view-sharing/view-sharing-window.js';
-import { runMagnitudeCombineTask, type MagnitudeCombineTask } from '../coil-combine/parallel-magnitude.js';
+import { runMagnitudeCombineWorkerTask, type MagnitudeCombineTask } from '../coil-combine/parallel-magnitude.js';
 import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vectors.js';
 import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
@@ -62,10 +62,10 @@ export default async function run(
       runAdmmVectorTask(task);
       return;
     case 'magnitude-combine':
-      runMagnitudeCombineTask(task);
+      await runMagnitudeCombineWorkerTask(task);
       return;
     case 'view-sharing-step':
-      runViewSharingTask(await getFftEngine(), task);
+      await runViewSharingTask(await getFftEngine(), task);
       return;
     default:
       throw new Error(`recon worker: unknown task ${(task as { kind: string }).kind}`);
