@@ -271,6 +271,7 @@ export class AcquisitionWireReader {
    * the layout allows them. Then `fill` runs over what was read, checking every guess as it
    * does for its own reads and reading itself what was not foreseen or did not hold: the same
    * bytes as `fill`. Foreseen rows are at most those that fit, so a batch may end a row earlier.
+   * One call at a time per reader (the reads ahead share one chunk buffer): await each before the next.
    */
   async fillAsync(start: number, maxRows: number, out: Uint8Array, offset: number): Promise<{ rows: number; end: number; needed: number }> {
     const last = Math.min(this.fixedRows, start + maxRows);
