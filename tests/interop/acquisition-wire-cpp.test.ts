@@ -23,21 +23,29 @@ const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
   `direct acquisition reader on ISMRMRD C++ files${cppGenerator ? '' : ' [skipped: needs ismrmrd-tools]'}`,
   () => {
     let dir: string;
-    beforeAll(() => {
+    // 256 readouts of 8 coils x 256 samples (16 KiB each, a collection each), and noise scans;
+    // and the bytes the HDF5 read gives for them, encoded
+    let h5: string;
+    let expected: Buffer;
+    beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'acq-wire-cpp-'));
-    });
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-    it('reads chunk and readout with one call where the guess holds, the bytes of the HDF5 read in batches of every size', async () => {
-      // 256 readouts of 8 coils x 256 samples (16 KiB each, a collection each), and noise scans
-      const h5 = join(dir, 'cpp.h5');
+      h5 = join(dir, 'cpp.h5');
       const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '8', '-r', '2', '-o', h5], { encoding: 'utf8' });
       expect(g.status, g.stderr).toBe(0);
       const f = await MrdFile.open(h5);
       try {
         const parts: Uint8Array[] = [];
         for await (const batch of f.acquisitionBatches('dataset')) parts.push(encodeMessages(batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }))));
-        const expected = Buffer.concat(parts);
+        expected = Buffer.concat(parts);
+      } finally {
+        f.close();
+      }
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads chunk and readout with one call where the guess holds, the bytes of the HDF5 read in batches of every size', async () => {
+      const f = await MrdFile.open(h5);
+      try {
         for (const cap of [1 << 20, 40000, 16 * 1024 + 342]) {
           const r = (await f.acquisitionWireReader('dataset'))!;
           expect(r).not.toBeNull();
@@ -65,14 +73,8 @@ const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
     });
 
     it('fillAsync makes those reads ahead off the calling thread, each run of rows stored back to back with one readv: the same bytes', async () => {
-      const h5 = join(dir, 'cpp-async.h5');
-      const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '8', '-r', '2', '-o', h5], { encoding: 'utf8' });
-      expect(g.status, g.stderr).toBe(0);
       const f = await MrdFile.open(h5);
       try {
-        const parts: Uint8Array[] = [];
-        for await (const batch of f.acquisitionBatches('dataset')) parts.push(encodeMessages(batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }))));
-        const expected = Buffer.concat(parts);
         for (const cap of [2 << 20, 40000, 16 * 1024 + 342]) {
           const r = (await f.acquisitionWireReader('dataset'))!;
           expect(r.readsAhead).toBe(true);

@@ -26,6 +26,23 @@ async function viaHdf5(f: MrdFile): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
+/**
+ * An MRD file written by mrd-core's writer at `path`, group `dataset`: `n` acquisitions of
+ * `samples` x `channels`, scan_counter i, data[k] = value(i, k).
+ */
+async function writeAcquisitions(path: string, n: number, samples: number, channels: number, value: (i: number, k: number) => number): Promise<void> {
+  const w = await MrdWriter.create(path, { group: 'dataset' });
+  const acqs = [];
+  for (let i = 0; i < n; i++) {
+    const a = createAcquisition({ head: { number_of_samples: samples, active_channels: channels } });
+    a.head.scan_counter = i;
+    for (let k = 0; k < a.data.length; k++) a.data[k] = value(i, k);
+    acqs.push(a);
+  }
+  await w.appendAcquisitions(acqs);
+  await w.close();
+}
+
 /** All wire bytes through the direct reader, `cap` bytes of output buffer per fill. */
 async function viaWire(f: MrdFile, cap: number, maxRows = 4096): Promise<Uint8Array> {
   const r = await f.acquisitionWireReader('dataset');
@@ -113,16 +130,7 @@ describe('acquisitionWireReader', () => {
     const origInto = FixedParts.prototype.readRowsInto;
     try {
       const path = join(dir, 'w.h5');
-      const w = await MrdWriter.create(path, { group: 'dataset' });
-      const acqs = [];
-      for (let i = 0; i < 600; i++) {
-        const a = createAcquisition({ head: { number_of_samples: 8, active_channels: 2 } });
-        a.head.scan_counter = i;
-        a.data.fill(i);
-        acqs.push(a);
-      }
-      await w.appendAcquisitions(acqs);
-      await w.close();
+      await writeAcquisitions(path, 600, 8, 2, (i) => i);
       const f = await MrdFile.open(path);
       try {
         const expected = await viaHdf5(f);
@@ -222,16 +230,7 @@ describe('acquisitionWireReader', () => {
     const intos = vi.spyOn(FixedParts.prototype, 'readInto');
     try {
       const path = join(dir, 'w.h5');
-      const w = await MrdWriter.create(path, { group: 'dataset' });
-      const acqs = [];
-      for (let i = 0; i < 8; i++) {
-        const a = createAcquisition({ head: { number_of_samples: 4200, active_channels: 32 } });
-        a.head.scan_counter = i;
-        for (let k = 0; k < a.data.length; k++) a.data[k] = i + k / 4096;
-        acqs.push(a);
-      }
-      await w.appendAcquisitions(acqs);
-      await w.close();
+      await writeAcquisitions(path, 8, 4200, 32, (i, k) => i + k / 4096);
       const f = await MrdFile.open(path);
       try {
         const expected = await viaHdf5(f);
@@ -315,16 +314,7 @@ describe('acquisitionWireReader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'acq-wire-'));
     try {
       const path = join(dir, 'w.h5');
-      const w = await MrdWriter.create(path, { group: 'dataset' });
-      const acqs = [];
-      for (let i = 0; i < 40; i++) {
-        const a = createAcquisition({ head: { number_of_samples: 300, active_channels: 4 } });
-        a.head.scan_counter = i;
-        for (let k = 0; k < a.data.length; k++) a.data[k] = i + k / 512;
-        acqs.push(a);
-      }
-      await w.appendAcquisitions(acqs);
-      await w.close();
+      await writeAcquisitions(path, 40, 300, 4, (i, k) => i + k / 512);
       const f = await MrdFile.open(path);
       try {
         const expected = await viaHdf5(f);
