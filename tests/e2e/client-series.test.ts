@@ -11,11 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { createAcquisition, createWaveform, type Image } from '@mrd-tools/core/messages';
-import { encodeMessages } from '@mrd-tools/core/stream';
 import { parseMeta } from '@mrd-tools/core/meta';
-import type { MrdMessage } from '@mrd-tools/core/connection';
-import { commandRuns, repoRoot } from '@mrd-tools/core/testing';
+import { repoRoot } from '@mrd-tools/core/testing';
 import { runClient, startServer, tempDir, type RunningServer } from './server-harness.js';
+import { streamedAsTheFileHolds } from './client-stream-check.js';
 
 // A user module sending: 2 images 8x6, one 6x8 (transposed), one 5x5, in series 3.
 const MIXED = `
@@ -168,52 +167,6 @@ describe('mrd-client beyond the reference', () => {
     }
   });
 
-  /**
-   * Runs the client (`-c null`) on `path` against a stub server; the bytes it sends must be what
-   * the file holds, encoded as the protocol says (the in-thread path's bytes). Returns the input
-   * reader its MRD_PHASE_TIMES line names (worker/native: no h5wasm loaded in the reader).
-   */
-  async function streamedAsTheFileHolds(path: string, out: string, large = true, waveforms = false): Promise<string> {
-    const f = await MrdFile.open(path);
-    const expected: MrdMessage[] = [{ type: 'config_file', name: 'null' }, { type: 'header', xml: f.readHeader('dataset')! }];
-    if (waveforms) for await (const waveform of f.waveforms('dataset')) expected.push({ type: 'waveform', waveform });
-    let count = 0;
-    for await (const batch of f.acquisitionBatches('dataset')) {
-      for (const acquisition of batch) expected.push({ type: 'acquisition', acquisition });
-      count += batch.length;
-    }
-    expected.push({ type: 'close' });
-    f.close();
-    const want = Buffer.from(encodeMessages(expected));
-    if (large) expect(want.length).toBeGreaterThan(32 * 1024 * 1024);
-    else expect(want.length).toBeLessThan(32 * 1024 * 1024);
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const stub = createServer((sock) => {
-      sock.on('data', (b) => {
-        // counted, not re-joined per chunk (joining 32 MB on every chunk made this test quadratic)
-        chunks.push(b);
-        received += b.length;
-        if (received >= want.length) sock.end(Buffer.from([4, 0]));
-      });
-      sock.on('error', () => undefined);
-    });
-    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
-    try {
-      const run = await runClient(['-p', String((stub.address() as { port: number }).port), '-c', 'null', ...(waveforms ? ['-w'] : []), '-o', out, path], { env: { MRD_PHASE_TIMES: '1' } });
-      expect(run.code, run.out).toBe(0);
-      expect(run.out).toMatch(new RegExp(`Sent +${count} acquisitions`));
-      const got = Buffer.concat(chunks);
-      expect(got.length).toBe(want.length);
-      expect(Buffer.compare(got, want)).toBe(0);
-      const phases = /mrd-client phases (\{.*\})/.exec(run.out);
-      expect(phases, run.out).not.toBeNull();
-      return JSON.parse(phases![1]!).inputReader;
-    } finally {
-      stub.close();
-    }
-  }
-
   async function largeWriterFile(path: string, batches = 9, waveforms = 0): Promise<void> {
     const w = await MrdWriter.create(path, { group: 'dataset' });
     await w.writeHeader('<?xml version="1.0"?><ismrmrdHeader xmlns="http://www.ismrm.org/ISMRMRD"></ismrmrdHeader>');
@@ -241,16 +194,6 @@ describe('mrd-client beyond the reference', () => {
     const path = join(dir2, 'big.h5');
     await largeWriterFile(path);
     expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('worker/native');
-  });
-
-  // (the ISMRMRD C++ library's generator, where installed: one record per chunk)
-  it.skipIf(!commandRuns('ismrmrd_generate_cartesian_shepp_logan'))('streams a large ISMRMRD C++ library input on the main thread, no worker, its reads made ahead on the thread pool, byte for byte', async () => {
-    const dir2 = tempDir('bigcpp-');
-    const path = join(dir2, 'cpp.h5');
-    // 1280 readouts of 8 coils x 512 samples: about 42 MB
-    const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '256', '-c', '8', '-r', '5', '-o', path], { encoding: 'utf8' });
-    expect(g.status, g.stderr).toBe(0);
-    expect(await streamedAsTheFileHolds(path, join(dir2, 'out.h5'))).toBe('main/native');
   });
 
   it('sends the waveforms of a large input first (-w), then its acquisitions, which the worker read ahead, byte for byte', async () => {

@@ -6,7 +6,8 @@
  * previous row's was: the bytes must be those of the HDF5 read, encoded, whatever the batch
  * sizes, and the guess must hold for every readout but the first of a batch (its chunk was
  * read by the batch before, which it did not fit). `fillAsync` (mrd-client's main thread) makes
- * the same reads ahead on libuv's thread pool: the same bytes.
+ * the same reads ahead on libuv's thread pool: the same bytes; the built client streams such a
+ * file from its main thread.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { encodeMessages } from '@mrd-tools/core/stream';
 import { commandRuns } from '@mrd-tools/core/testing';
+import { streamedAsTheFileHolds } from '../e2e/client-stream-check.js';
 
 const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
 
@@ -100,6 +102,14 @@ const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
       } finally {
         f.close();
       }
+    });
+
+    it('mrd-client streams a large one (42 MB) on its main thread, no worker, its reads made ahead on the thread pool, byte for byte', async () => {
+      const path = join(dir, 'big-cpp.h5');
+      // 1280 readouts of 8 coils x 512 samples
+      const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '256', '-c', '8', '-r', '5', '-o', path], { encoding: 'utf8' });
+      expect(g.status, g.stderr).toBe(0);
+      expect(await streamedAsTheFileHolds(path, join(dir, 'big-cpp-out.h5'))).toBe('main/native');
     });
   },
 );
