@@ -226,7 +226,7 @@ export class ViewSharingWindow {
   /**
    * Posts the pool's tasks of the next arm's step ahead, when that arm is to be `addArm(p0, true)`
    * (it completes a block: a split step on the frame path): they wait for it off the CPU, so that
-   * neither the post (~0.1-0.5 ms of this thread's time) nor the pool thread's start is on the
+   * neither the post (this thread's time, docs/numerics.md) nor the pool thread's start is on the
    * frame's latency. For the idle time before that arm arrives. A prepared step that the next
    * call does not match (another p0, an arm that does not complete a block, a frame or shift
    * between) is cancelled, and the call runs as without it. No-op until the pool is warm.
