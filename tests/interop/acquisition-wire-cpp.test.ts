@@ -14,12 +14,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdFile, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
 import { encodeMessages } from '@mrd-tools/core/stream';
 import { commandRuns } from '@mrd-tools/core/testing';
 import { streamedAsTheFileHolds } from '../e2e/client-stream-check.js';
 
 const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
+
+/**
+ * The wire bytes of every row of `r`, filled in outputs of `cap` bytes (`fill`, or `fillAsync`
+ * with `async`), each fill making progress; and how many fills it took.
+ */
+async function fillAll(r: AcquisitionWireReader, cap: number, async: boolean): Promise<{ bytes: Buffer; fills: number }> {
+  const got: Uint8Array[] = [];
+  let fills = 0;
+  for (let at = 0; at < r.rows; ) {
+    const out = new Uint8Array(cap);
+    const res = async ? await r.fillAsync(at, 4096, out, 0) : r.fill(at, 4096, out, 0);
+    expect(res.rows, `progress at row ${at}`).toBeGreaterThan(0);
+    got.push(out.slice(0, res.end));
+    at += res.rows;
+    fills++;
+  }
+  return { bytes: Buffer.concat(got), fills };
+}
 
 (cppGenerator ? describe : describe.skip)(
   `direct acquisition reader on ISMRMRD C++ files${cppGenerator ? '' : ' [skipped: needs ismrmrd-tools]'}`,
@@ -51,17 +69,8 @@ const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
         for (const cap of [1 << 20, 40000, 16 * 1024 + 342]) {
           const r = (await f.acquisitionWireReader('dataset'))!;
           expect(r).not.toBeNull();
-          const got: Uint8Array[] = [];
-          let fills = 0;
-          for (let at = 0; at < r.rows; ) {
-            const out = new Uint8Array(cap);
-            const res = r.fill(at, 4096, out, 0);
-            expect(res.rows, `progress at row ${at}`).toBeGreaterThan(0);
-            got.push(out.slice(0, res.end));
-            at += res.rows;
-            fills++;
-          }
-          expect(Buffer.compare(Buffer.concat(got), expected), `batches of ${cap} bytes`).toBe(0);
+          const { bytes, fills } = await fillAll(r, cap, false);
+          expect(Buffer.compare(bytes, expected), `batches of ${cap} bytes`).toBe(0);
           const s = r.stats;
           expect(s.headersCopied).toBe(true);
           expect(s.fusedMisses, JSON.stringify(s)).toBe(0);
@@ -80,17 +89,8 @@ const cppGenerator = commandRuns('ismrmrd_generate_cartesian_shepp_logan');
         for (const cap of [2 << 20, 40000, 16 * 1024 + 342]) {
           const r = (await f.acquisitionWireReader('dataset'))!;
           expect(r.readsAhead).toBe(true);
-          const got: Uint8Array[] = [];
-          let fills = 0;
-          for (let at = 0; at < r.rows; ) {
-            const out = new Uint8Array(cap);
-            const res = await r.fillAsync(at, 4096, out, 0);
-            expect(res.rows, `progress at row ${at}`).toBeGreaterThan(0);
-            got.push(out.slice(0, res.end));
-            at += res.rows;
-            fills++;
-          }
-          expect(Buffer.compare(Buffer.concat(got), expected), `batches of ${cap} bytes`).toBe(0);
+          const { bytes, fills } = await fillAll(r, cap, true);
+          expect(Buffer.compare(bytes, expected), `batches of ${cap} bytes`).toBe(0);
           const s = r.stats;
           expect(s.fusedMisses, JSON.stringify(s)).toBe(0);
           // every row's read made ahead but the first's (no guess yet): a batch ends before a
