@@ -314,3 +314,47 @@ describe('transformAxisInHeap', () => {
     expect(() => fft.transformAxisInHeap(0, [4, 4], 2, false)).toThrow(/axis 2 out of range/);
   });
 });
+
+describe('row sums in the kernel (the exact maximum of centredIfft2PowersAtPoints)', () => {
+  it('gives the bits of the JS row loop `re += kr * cv - ki * sv; im += kr * sv + ki * cv` over the two segments, any row count', async () => {
+    const fft = await getFftEngine();
+    const kernel = fft.kernel!;
+    for (const nx of [2, 3, 8, 17]) {
+      for (const rows of [1, 3, 4, 5, 9]) {
+        const n1 = Math.floor(nx / 2), n2 = nx - n1;
+        // float32 samples over 40 binary orders of magnitude, so that any other order of the
+        // additions (or a fused multiply-add) changes some sums' bits
+        const k = Float32Array.from(random(2 * rows * nx, 31 * nx + rows), (v, i) => v * 2 ** ((i % 40) - 20));
+        k[0] = 3e30; k[1] = -0;
+        const cu = Float64Array.from({ length: nx }, (_, u) => Math.cos((2 * Math.PI * ((3 * u) % nx)) / nx));
+        const su = Float64Array.from({ length: nx }, (_, u) => Math.sin((2 * Math.PI * ((3 * u) % nx)) / nx));
+        const want = new Float64Array(2 * rows);
+        for (let r = 0; r < rows; r++) {
+          let re = 0, im = 0;
+          for (let u = 0; u < nx; u++) {
+            const s = 2 * (r * nx + (u < n1 ? n2 + u : u - n1));
+            const kr = k[s], ki = k[s + 1];
+            re += kr * cu[u] - ki * su[u];
+            im += kr * su[u] + ki * cu[u];
+          }
+          want[2 * r] = re;
+          want[2 * r + 1] = im;
+        }
+        const src = fft.malloc(8 * rows * nx), tab = fft.malloc(32 * nx), out = fft.malloc(16 * rows);
+        try {
+          fft.heapF32().set(k, src.ptr >> 2);
+          const t = new Float64Array(fft.heapF32().buffer, tab.ptr, 4 * nx);
+          for (let u = 0; u < nx; u++) t.set([cu[u], su[u], -su[u], cu[u]], 4 * u);
+          kernel.rowSums(src.ptr, rows, 8 * nx, tab.ptr, n1, n2, 8 * n2, out.ptr);
+          const got = new Float64Array(fft.heapF32().buffer, out.ptr, 2 * rows).slice();
+          expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+        } finally {
+          fft.free(src);
+          fft.free(tab);
+          fft.free(out);
+        }
+      }
+    }
+    expect(() => kernel.rowSums(0, 1, 8, 0, 0, 1, 0, 0)).toThrow(/at least 1 each/);
+  });
+});
