@@ -145,7 +145,10 @@ export type KspaceRows = (plane: number, y: number) => Float32Array;
  * `consume(plane, ptr)` with each plane's result at heap byte address `ptr`, laid out [y][x]
  * (unshifted: the consumer folds the ifftshift into its read). With `columns` (unshifted column
  * ranges [c0, c1)), only those columns get their column transforms (each the same values as in
- * the whole transform); the others hold row-transform values the consumer must not read.
+ * the whole transform); the others hold row-transform values the consumer must not read. With
+ * `columnLines` too, those columns' transforms are not written back into the plane: each block of
+ * w transformed columns [x, x + w) goes to `columnLines(lines, x, w)` as w contiguous lines of ny
+ * values (engine.transformColumnsToLines), before `consume(plane, ptr)`.
  *
  * With `signFree` (a consumer that reads |value|^2 only), when `xShiftIsSign(engine, nx)`, the
  * rows are copied without their fftshift along x (each plane in two blocks, the rows in shifted
@@ -156,6 +159,7 @@ export type KspaceRows = (plane: number, y: number) => Float32Array;
 function ifft2Planes(
   engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void,
   columns: readonly (readonly [number, number])[] | null = null, signFree = false,
+  columnLines: ((lines: number, x: number, w: number) => void) | null = null,
 ): void {
   const total = batch * ny * nx;
   const rowOf: KspaceRows = typeof data === 'function' ? data : (c, y) => data.subarray(2 * (c * ny + y) * nx, 2 * (c * ny + y + 1) * nx);
@@ -186,6 +190,7 @@ function ifft2Planes(
     }
     engine.transformLinesInHeap(A.ptr, ny, nx, true);
     if (columns === null) engine.transformAxisInHeap(A.ptr, [ny, nx], 0, true);
+    else if (columnLines !== null) for (const [c0, c1] of columns) engine.transformColumnsToLines(A.ptr, ny, nx, true, c0, c1, columnLines);
     else for (const [c0, c1] of columns) engine.transformColumnsInHeap(A.ptr, ny, nx, true, c0, c1);
     consume(c, A.ptr);
   }
@@ -372,9 +377,43 @@ export function centredIfft2RootSumOfSquaresCropped(
   const image = out ?? new Float32Array((window.y1 - window.y0) * (window.x1 - window.x0));
   if (isFull(window, ny, nx)) return centredIfft2RootSumOfSquares(engine, kspace, coils, ny, nx, scale, image, accumulator);
   const rows = unshiftedRanges(ny, window.y0, window.y1), cols = unshiftedRanges(nx, window.x0, window.x1);
+  if (engine.kernel !== null && engine.hasColumnLines(ny)) {
+    const sums = columnPowerSums(engine, engine.kernel, accumulator, ny, nx, rows, cols);
+    ifft2Planes(engine, kspace, coils, ny, nx, () => undefined, cols, true, sums.addLines);
+    return rootSumOfSquaresImage(sums.done(), ny, nx, scale, image, window);
+  }
   const sums = powerSums(engine, engine.kernel, accumulator, ny, nx, rows, cols);
   ifft2Planes(engine, kspace, coils, ny, nx, sums.add, cols, true);
   return rootSumOfSquaresImage(sums.done(), ny, nx, scale, image, window);
+}
+
+/**
+ * `powerSums` taken from the transformed columns themselves (ifft2Planes' `columnLines`: blocks
+ * of contiguous column lines, before they would be copied back into the plane): the sums are kept
+ * column by column in the heap ([x][y], the window's columns, every row) and `done()` puts the
+ * window's cells into `acc` ([y][x]). Each cell gets the same additions in the same (coil) order
+ * as `powerSums`, so the same bits, without the copy back and the strided read of the plane.
+ */
+function columnPowerSums(
+  engine: FftEngine, kernel: MixedRadixKernel, acc: Float64Array, ny: number, nx: number,
+  rows: readonly (readonly [number, number])[], cols: readonly (readonly [number, number])[],
+): { addLines: (lines: number, x: number, w: number) => void; done: () => Float64Array } {
+  const base = engine.scratchBlock(POWER_SUMS_SLOT, 8 * ny * nx).ptr;
+  const heapSums = (): Float64Array => new Float64Array(engine.heapF32().buffer, base, ny * nx);
+  const zero = heapSums();
+  for (const [c0, c1] of cols) zero.fill(0, c0 * ny, c1 * ny);
+  return {
+    addLines: (lines, x, w) => kernel.powerSums(lines, base + 8 * x * ny, w * ny),
+    done: () => {
+      const s = heapSums(); // (a view made now: the heap may have grown since)
+      for (const [r0, r1] of rows) {
+        for (let y = r0; y < r1; y++) {
+          for (const [c0, c1] of cols) for (let x = c0; x < c1; x++) acc[y * nx + x] = s[x * ny + y];
+        }
+      }
+      return acc;
+    },
+  };
 }
 
 /**

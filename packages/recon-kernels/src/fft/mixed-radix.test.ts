@@ -358,3 +358,38 @@ describe('row sums in the kernel (the exact maximum of centredIfft2PowersAtPoint
     expect(() => kernel.rowSums(0, 1, 8, 0, 0, 1, 0, 0)).toThrow(/at least 1 each/);
   });
 });
+
+describe('transformColumnsToLines', () => {
+  it('hands over the columns transformColumnsInHeap would write (same bits), the plane left as it was', async () => {
+    const fft = await getFftEngine();
+    for (const [n0, n1, c0, c1] of [[64, 40, 3, 29], [37, 12, 0, 12], [256, 20, 17, 18]]) {
+      expect(fft.hasColumnLines(n0)).toBe(true);
+      const x = random(2 * n0 * n1, n0 + n1);
+      const want = fft.malloc(8 * n0 * n1), plane = fft.malloc(8 * n0 * n1);
+      try {
+        fft.heapF32().set(x, want.ptr >> 2);
+        fft.heapF32().set(x, plane.ptr >> 2);
+        fft.transformColumnsInHeap(want.ptr, n0, n1, true, c0, c1);
+        const w = fft.heapF32().slice(want.ptr >> 2, (want.ptr >> 2) + 2 * n0 * n1);
+        const seen = new Set<number>();
+        fft.transformColumnsToLines(plane.ptr, n0, n1, true, c0, c1, (lines, i, count) => {
+          const h = fft.heapF32();
+          for (let j = 0; j < count; j++) {
+            seen.add(i + j);
+            for (let r = 0; r < n0; r++) {
+              const got = h.slice((lines >> 2) + 2 * (j * n0 + r), (lines >> 2) + 2 * (j * n0 + r) + 2);
+              expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(w.slice(2 * (r * n1 + i + j), 2 * (r * n1 + i + j) + 2).buffer));
+            }
+          }
+        });
+        expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: c1 - c0 }, (_, j) => c0 + j));
+        expect(fft.heapF32().slice(plane.ptr >> 2, (plane.ptr >> 2) + 2 * n0 * n1)).toEqual(x);
+      } finally {
+        fft.free(want);
+        fft.free(plane);
+      }
+    }
+    expect(fft.hasColumnLines(48)).toBe(false); // the kernel's own length: transformed in place
+    expect(() => fft.transformColumnsToLines(0, 48, 8, true, 0, 8, () => undefined)).toThrow(/no kernel transposes/);
+  });
+});
