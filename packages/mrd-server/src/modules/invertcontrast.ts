@@ -324,7 +324,7 @@ async function processRaw(ctx: Context): Promise<Image[]> {
   await refineMaximum(planes, cy, cx, (p, points) => {
     const plane = k.data.subarray(p * planeLen, (p + 1) * planeLen);
     const at = points.map(([y, x]): [number, number] => [y + y0, x + x0]);
-    return pool ? centredIfft2RootSumOfSquaresAtPointsParallel(pool, plane, k.channels, ny, nx, scale, at) : centredIfft2RootSumOfSquaresAtPoints(plane, k.channels, ny, nx, scale, at);
+    return pool ? centredIfft2RootSumOfSquaresAtPointsParallel(pool, plane, k.channels, ny, nx, scale, at, fft) : centredIfft2RootSumOfSquaresAtPoints(plane, k.channels, ny, nx, scale, at, fft);
   });
   logger.debug(`Image without oversampling is size (${cy}, ${cx}, ${k.phases})`);
   ctx.debug.save('imgCrop.npy', () => stackLast(planes, cy, cx), [cy, cx, k.phases]);

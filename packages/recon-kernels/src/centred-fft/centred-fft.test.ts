@@ -105,6 +105,21 @@ describe('float64 pixels of the centred 2-D inverse FFT + root sum of squares', 
       }
     });
   }
+  // the engine's SIMD kernel path: 1 to 3 columns, rows four at a time and one, several chunks
+  // of rows copied into the heap (nx = 2048: eight rows a chunk) with the fftshift's wrap inside one
+  for (const [b, ny, nx] of [[3, 8, 16], [2, 7, 9], [2, 16, 5], [4, 33, 64], [2, 10, 12], [2, 21, 2048], [2, 5, 2], [3, 6, 3]]) {
+    it(`the row sums on the engine's kernel give the direct DFT's bits, ${b} x ${ny} x ${nx}`, async () => {
+      const engine = await getFftEngine();
+      expect(engine.kernel).not.toBeNull();
+      const x = random(2 * b * ny * nx, 7 * ny + nx);
+      for (const points of [[[ny >> 1, nx >> 1]], [[0, 1 % nx], [ny - 1, 1 % nx], [1, 0]], [[1, 0], [2 % ny, nx - 1], [ny - 1, nx >> 1]]] as [number, number][][]) {
+        const got = centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 3, points, engine);
+        const expected = points.map(([py, px]) => direct(x, b, ny, nx, 3, py, px));
+        got.forEach((v, i) => expect(Object.is(v, expected[i])).toBe(true));
+        expect(got).toEqual(centredIfft2RootSumOfSquaresAtPoints(x, b, ny, nx, 3, points));
+      }
+    });
+  }
 });
 
 describe('centred 2-D inverse FFT, in-heap column pass', () => {
@@ -205,10 +220,14 @@ describe('centred 2-D inverse FFT + root sum of squares of a window (the crop of
     [2, 15, 21, { y0: 2, y1: 13, x0: 5, x1: 16 }],
     [2, 16, 16, { y0: 0, y1: 16, x0: 9, x1: 10 }],
     [2, 16, 32, { y0: 0, y1: 16, x0: 0, x1: 32 }],
+    // columns handed over as lines (engine.transformColumnsToLines: PFFFT 64, Bluestein 37), rows cropped too
+    [2, 64, 80, { y0: 5, y1: 50, x0: 3, x1: 70 }],
+    [3, 37, 40, { y0: 3, y1: 30, x0: 10, x1: 31 }],
   ];
   for (const [coils, ny, nx, w] of cases) {
     it(`gives the bits of the whole image's crop: ${coils} x ${ny} x ${nx}, rows [${w.y0}, ${w.y1}) x columns [${w.x0}, ${w.x1})`, async () => {
       const fft = await getFftEngine();
+      if (ny === 64 || ny === 37) expect(fft.hasColumnLines(ny)).toBe(true);
       const k = random(2 * coils * ny * nx, 7 * ny + nx);
       const scale = coils * ny * nx;
       const expected = cropOf(centredIfft2RootSumOfSquares(fft, k, coils, ny, nx, scale), ny, nx, w);

@@ -145,7 +145,10 @@ export type KspaceRows = (plane: number, y: number) => Float32Array;
  * `consume(plane, ptr)` with each plane's result at heap byte address `ptr`, laid out [y][x]
  * (unshifted: the consumer folds the ifftshift into its read). With `columns` (unshifted column
  * ranges [c0, c1)), only those columns get their column transforms (each the same values as in
- * the whole transform); the others hold row-transform values the consumer must not read.
+ * the whole transform); the others hold row-transform values the consumer must not read. With
+ * `columnLines` too, those columns' transforms are not written back into the plane: each block of
+ * w transformed columns [x, x + w) goes to `columnLines(lines, x, w)` as w contiguous lines of ny
+ * values (engine.transformColumnsToLines), before `consume(plane, ptr)`.
  *
  * With `signFree` (a consumer that reads |value|^2 only), when `xShiftIsSign(engine, nx)`, the
  * rows are copied without their fftshift along x (each plane in two blocks, the rows in shifted
@@ -156,6 +159,7 @@ export type KspaceRows = (plane: number, y: number) => Float32Array;
 function ifft2Planes(
   engine: FftEngine, data: Float32Array | KspaceRows, batch: number, ny: number, nx: number, consume: (plane: number, ptr: number) => void,
   columns: readonly (readonly [number, number])[] | null = null, signFree = false,
+  columnLines: ((lines: number, x: number, w: number) => void) | null = null,
 ): void {
   const total = batch * ny * nx;
   const rowOf: KspaceRows = typeof data === 'function' ? data : (c, y) => data.subarray(2 * (c * ny + y) * nx, 2 * (c * ny + y + 1) * nx);
@@ -186,6 +190,7 @@ function ifft2Planes(
     }
     engine.transformLinesInHeap(A.ptr, ny, nx, true);
     if (columns === null) engine.transformAxisInHeap(A.ptr, [ny, nx], 0, true);
+    else if (columnLines !== null) for (const [c0, c1] of columns) engine.transformColumnsToLines(A.ptr, ny, nx, true, c0, c1, columnLines);
     else for (const [c0, c1] of columns) engine.transformColumnsInHeap(A.ptr, ny, nx, true, c0, c1);
     consume(c, A.ptr);
   }
@@ -372,9 +377,43 @@ export function centredIfft2RootSumOfSquaresCropped(
   const image = out ?? new Float32Array((window.y1 - window.y0) * (window.x1 - window.x0));
   if (isFull(window, ny, nx)) return centredIfft2RootSumOfSquares(engine, kspace, coils, ny, nx, scale, image, accumulator);
   const rows = unshiftedRanges(ny, window.y0, window.y1), cols = unshiftedRanges(nx, window.x0, window.x1);
+  if (engine.kernel !== null && engine.hasColumnLines(ny)) {
+    const sums = columnPowerSums(engine, engine.kernel, accumulator, ny, nx, rows, cols);
+    ifft2Planes(engine, kspace, coils, ny, nx, () => undefined, cols, true, sums.addLines);
+    return rootSumOfSquaresImage(sums.done(), ny, nx, scale, image, window);
+  }
   const sums = powerSums(engine, engine.kernel, accumulator, ny, nx, rows, cols);
   ifft2Planes(engine, kspace, coils, ny, nx, sums.add, cols, true);
   return rootSumOfSquaresImage(sums.done(), ny, nx, scale, image, window);
+}
+
+/**
+ * `powerSums` taken from the transformed columns themselves (ifft2Planes' `columnLines`: blocks
+ * of contiguous column lines, before they would be copied back into the plane): the sums are kept
+ * column by column in the heap ([x][y], the window's columns, every row) and `done()` puts the
+ * window's cells into `acc` ([y][x]). Each cell gets the same additions in the same (coil) order
+ * as `powerSums`, so the same bits, without the copy back and the strided read of the plane.
+ */
+function columnPowerSums(
+  engine: FftEngine, kernel: MixedRadixKernel, acc: Float64Array, ny: number, nx: number,
+  rows: readonly (readonly [number, number])[], cols: readonly (readonly [number, number])[],
+): { addLines: (lines: number, x: number, w: number) => void; done: () => Float64Array } {
+  const base = engine.scratchBlock(POWER_SUMS_SLOT, 8 * ny * nx).ptr;
+  const heapSums = (): Float64Array => new Float64Array(engine.heapF32().buffer, base, ny * nx);
+  const zero = heapSums();
+  for (const [c0, c1] of cols) zero.fill(0, c0 * ny, c1 * ny);
+  return {
+    addLines: (lines, x, w) => kernel.powerSums(lines, base + 8 * x * ny, w * ny),
+    done: () => {
+      const s = heapSums(); // (a view made now: the heap may have grown since)
+      for (const [r0, r1] of rows) {
+        for (let y = r0; y < r1; y++) {
+          for (const [c0, c1] of cols) for (let x = c0; x < c1; x++) acc[y * nx + x] = s[x * ny + y];
+        }
+      }
+      return acc;
+    },
+  };
 }
 
 /**
@@ -538,13 +577,15 @@ function rowSums(kspace: Float32Array, c: number, ny: number, nx: number, cu: Fl
 /**
  * `centredIfft2RootSumOfSquaresAt` for several pixels `[y, x]` of one k-space, the same float64
  * arithmetic in the same order for each (so the same values), with the row transforms shared by
- * the pixels of one column (the costly part: ny * nx multiply-adds per coil and column).
+ * the pixels of one column (the costly part: ny * nx multiply-adds per coil and column). With an
+ * `engine` that has the SIMD kernel, the row sums run there (`kernelRowSums`: the same bits).
  */
 export function centredIfft2RootSumOfSquaresAtPoints(
   kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, points: readonly (readonly [number, number])[],
+  engine: FftEngine | null = null,
 ): number[] {
   const powers = new Float64Array(coils * points.length);
-  centredIfft2PowersAtPoints(kspace, 0, coils, ny, nx, points, powers);
+  centredIfft2PowersAtPoints(kspace, 0, coils, ny, nx, points, powers, 0, engine);
   return rootSumOfSquaresOfPowers(powers, coils, points.length, ny, nx, scale);
 }
 
@@ -570,6 +611,7 @@ export function rootSumOfSquaresOfPowers(powers: Float64Array, coils: number, co
  */
 export function centredIfft2PowersAtPoints(
   kspace: Float32Array, c0: number, c1: number, ny: number, nx: number, points: readonly (readonly [number, number])[], out: Float64Array, p0 = c0,
+  engine: FftEngine | null = null,
 ): void {
   const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
   const count = points.length;
@@ -593,27 +635,98 @@ export function centredIfft2PowersAtPoints(
     });
     return { cu, su, pixels, re: new Float64Array(ny), im: new Float64Array(ny) };
   });
+  const pixelSums = (col: (typeof columns)[number], c: number): void => {
+    for (const px of col.pixels) {
+      const { cv, sv } = px;
+      const rowRe = col.re, rowIm = col.im;
+      let re = 0, im = 0;
+      for (let v = 0; v < ny; v++) {
+        const rr = rowRe[v], ri = rowIm[v];
+        re += rr * cv[v] - ri * sv[v];
+        im += rr * sv[v] + ri * cv[v];
+      }
+      out[(c - p0) * count + px.i] = re * re + im * im;
+    }
+  };
+  const kernel = engine?.kernel ?? null;
+  if (engine !== null && kernel !== null && nx >= 2 && ny >= 1 && columns.length > 0) {
+    const rowSums = kernelRowSums(engine, kernel, kspace, ny, nx, columns);
+    for (let c = c0; c < c1; c++) {
+      rowSums(c);
+      for (const col of columns) pixelSums(col, c);
+    }
+    return;
+  }
   // Two columns per pass over the k-space (each read once for both: the pass is memory-bound).
   for (let k = 0; k < columns.length; k += 2) {
     const A = columns[k], B = columns[k + 1];
     for (let c = c0; c < c1; c++) {
       if (B) rowSums2(kspace, c, ny, nx, A.cu, A.su, A.re, A.im, B.cu, B.su, B.re, B.im);
       else rowSums(kspace, c, ny, nx, A.cu, A.su, A.re, A.im);
-      for (const col of B ? [A, B] : [A]) {
-        for (const px of col.pixels) {
-          const { cv, sv } = px;
-          const rowRe = col.re, rowIm = col.im;
-          let re = 0, im = 0;
-          for (let v = 0; v < ny; v++) {
-            const rr = rowRe[v], ri = rowIm[v];
-            re += rr * cv[v] - ri * sv[v];
-            im += rr * sv[v] + ri * cv[v];
-          }
-          out[(c - p0) * count + px.i] = re * re + im * im;
-        }
-      }
+      for (const col of B ? [A, B] : [A]) pixelSums(col, c);
     }
   }
+}
+
+/** The engine's scratch slot of the row sums' heap block (`kernelRowSums`). */
+const ROW_SUMS_SLOT = 4;
+
+/** Bytes of k-space rows copied into the heap at a time for the row sums (they stay in the cache for every column). */
+const ROW_SUMS_CHUNK_BYTES = 1 << 17;
+
+/**
+ * `rowSums` of every column on the engine's SIMD kernel (MixedRadixKernel.rowSums: the same
+ * float64 operations in the same order, so the same bits): returns `(c) => void` that fills each
+ * column's re / im with coil c's row sums. The rows are copied into the heap in the fftshifted
+ * row order, a chunk at a time (each chunk read by every column while in the cache); the tables
+ * are put in the heap once.
+ */
+function kernelRowSums(
+  engine: FftEngine, kernel: MixedRadixKernel, kspace: Float32Array, ny: number, nx: number,
+  columns: readonly { cu: Float64Array; su: Float64Array; re: Float64Array; im: Float64Array }[],
+): (c: number) => void {
+  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const rowFloats = 2 * nx;
+  const chunkRows = Math.max(4, Math.floor(ROW_SUMS_CHUNK_BYTES / (8 * nx) / 4) * 4);
+  const tabBytes = 32 * nx, outBytes = 16 * ny;
+  const k = columns.length;
+  const block = engine.scratchBlock(ROW_SUMS_SLOT, k * (tabBytes + outBytes) + 8 * chunkRows * nx);
+  const tab0 = block.ptr, out0 = tab0 + k * tabBytes, rows0 = out0 + k * outBytes;
+  // views taken after the allocation (the heap does not grow below)
+  const h32 = engine.heapF32();
+  const h64 = new Float64Array(h32.buffer);
+  columns.forEach((col, j) => {
+    const t = (tab0 + j * tabBytes) >> 3;
+    for (let u = 0; u < nx; u++) {
+      h64[t + 4 * u] = col.cu[u];
+      h64[t + 4 * u + 1] = col.su[u];
+      h64[t + 4 * u + 2] = -col.su[u];
+      h64[t + 4 * u + 3] = col.cu[u];
+    }
+  });
+  return (c) => {
+    const plane = c * ny * rowFloats;
+    for (let v0 = 0; v0 < ny; v0 += chunkRows) {
+      const v1 = Math.min(ny, v0 + chunkRows);
+      // row v of the shifted plane is stored row (v - ny2) mod ny: at most two runs of stored rows
+      for (let v = v0; v < v1;) {
+        const r = (v - ny2 + ny) % ny;
+        const run = Math.min(v1 - v, ny - r);
+        h32.set(kspace.subarray(plane + r * rowFloats, plane + (r + run) * rowFloats), (rows0 >> 2) + (v - v0) * rowFloats);
+        v += run;
+      }
+      for (let j = 0; j < k; j++) {
+        kernel.rowSums(rows0, v1 - v0, 8 * nx, tab0 + j * tabBytes, nx2, nx - nx2, 8 * (nx - nx2), out0 + j * outBytes + 16 * v0);
+      }
+    }
+    columns.forEach((col, j) => {
+      const o = (out0 + j * outBytes) >> 3;
+      for (let v = 0; v < ny; v++) {
+        col.re[v] = h64[o + 2 * v];
+        col.im[v] = h64[o + 2 * v + 1];
+      }
+    });
+  };
 }
 
 /** `rowSums` for two columns' tables at once (the same arithmetic and order for each). */

@@ -464,6 +464,36 @@ export class FftEngine {
   }
 
   /**
+   * True when `transformColumnsToLines` can transform columns of length n0: the SIMD kernel's
+   * transposes are there and n0 is not one of the kernel's own lengths (those it transforms in place).
+   */
+  hasColumnLines(n0: number): boolean {
+    return this.kernel !== null && n0 > 1 && !this.plan(n0).mixed;
+  }
+
+  /**
+   * The column transforms of transformColumnsInHeap(ptr, n0, n1, inverse, c0, c1), not written
+   * back: each block of w neighbouring columns [i, i + w) is handed to `visit(lines, i, w)` as w
+   * contiguous lines of n0 complex64 at heap byte address `lines` (valid until visit returns; the
+   * array at ptr keeps its untransformed columns). The same transposing copies and line transforms
+   * as transformColumnsInHeap, so the same values, without the copy back. Needs hasColumnLines(n0).
+   */
+  transformColumnsToLines(ptr: number, n0: number, n1: number, inverse: boolean, c0: number, c1: number, visit: (lines: number, i: number, w: number) => void): void {
+    if (!(Number.isInteger(c0) && Number.isInteger(c1) && c0 >= 0 && c0 <= c1 && c1 <= n1)) throw new Error(`transformColumnsToLines: columns [${c0}, ${c1}) outside 0..${n1}`);
+    if (!this.hasColumnLines(n0)) throw new Error(`transformColumnsToLines: no kernel transposes for columns of length ${n0}`);
+    this.prepare(n0);
+    const k = this.kernel!;
+    const W = KERNEL_TRANSPOSE_LINES;
+    const lineBlock = this.scratchBlock(1, 8 * n0 * W);
+    for (let i0 = c0; i0 < c1; i0 += W) {
+      const w = Math.min(W, c1 - i0);
+      k.transposeIn(ptr + 8 * i0, n0, 8 * n1, lineBlock.ptr, w);
+      this.transformLinesInHeap(lineBlock.ptr, w, n0, inverse);
+      visit(lineBlock.ptr, i0, w);
+    }
+  }
+
+  /**
    * Unnormalised transforms along `axis` of the `points` complex values at heap byte address
    * ptr, C order, whose trailing dimensions from `axis` on are those of `shape`; only the lines
    * whose index in the trailing dimensions after `axis` is in [first, end) (default all).

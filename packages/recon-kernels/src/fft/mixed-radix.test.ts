@@ -314,3 +314,82 @@ describe('transformAxisInHeap', () => {
     expect(() => fft.transformAxisInHeap(0, [4, 4], 2, false)).toThrow(/axis 2 out of range/);
   });
 });
+
+describe('row sums in the kernel (the exact maximum of centredIfft2PowersAtPoints)', () => {
+  it('gives the bits of the JS row loop `re += kr * cv - ki * sv; im += kr * sv + ki * cv` over the two segments, any row count', async () => {
+    const fft = await getFftEngine();
+    const kernel = fft.kernel!;
+    for (const nx of [2, 3, 8, 17]) {
+      for (const rows of [1, 3, 4, 5, 9]) {
+        const n1 = Math.floor(nx / 2), n2 = nx - n1;
+        // float32 samples over 40 binary orders of magnitude, so that any other order of the
+        // additions (or a fused multiply-add) changes some sums' bits
+        const k = Float32Array.from(random(2 * rows * nx, 31 * nx + rows), (v, i) => v * 2 ** ((i % 40) - 20));
+        k[0] = 3e30; k[1] = -0;
+        const cu = Float64Array.from({ length: nx }, (_, u) => Math.cos((2 * Math.PI * ((3 * u) % nx)) / nx));
+        const su = Float64Array.from({ length: nx }, (_, u) => Math.sin((2 * Math.PI * ((3 * u) % nx)) / nx));
+        const want = new Float64Array(2 * rows);
+        for (let r = 0; r < rows; r++) {
+          let re = 0, im = 0;
+          for (let u = 0; u < nx; u++) {
+            const s = 2 * (r * nx + (u < n1 ? n2 + u : u - n1));
+            const kr = k[s], ki = k[s + 1];
+            re += kr * cu[u] - ki * su[u];
+            im += kr * su[u] + ki * cu[u];
+          }
+          want[2 * r] = re;
+          want[2 * r + 1] = im;
+        }
+        const src = fft.malloc(8 * rows * nx), tab = fft.malloc(32 * nx), out = fft.malloc(16 * rows);
+        try {
+          fft.heapF32().set(k, src.ptr >> 2);
+          const t = new Float64Array(fft.heapF32().buffer, tab.ptr, 4 * nx);
+          for (let u = 0; u < nx; u++) t.set([cu[u], su[u], -su[u], cu[u]], 4 * u);
+          kernel.rowSums(src.ptr, rows, 8 * nx, tab.ptr, n1, n2, 8 * n2, out.ptr);
+          const got = new Float64Array(fft.heapF32().buffer, out.ptr, 2 * rows).slice();
+          expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(want.buffer));
+        } finally {
+          fft.free(src);
+          fft.free(tab);
+          fft.free(out);
+        }
+      }
+    }
+    expect(() => kernel.rowSums(0, 1, 8, 0, 0, 1, 0, 0)).toThrow(/at least 1 each/);
+  });
+});
+
+describe('transformColumnsToLines', () => {
+  it('hands over the columns transformColumnsInHeap would write (same bits), the plane left as it was', async () => {
+    const fft = await getFftEngine();
+    for (const [n0, n1, c0, c1] of [[64, 40, 3, 29], [37, 12, 0, 12], [256, 20, 17, 18]]) {
+      expect(fft.hasColumnLines(n0)).toBe(true);
+      const x = random(2 * n0 * n1, n0 + n1);
+      const want = fft.malloc(8 * n0 * n1), plane = fft.malloc(8 * n0 * n1);
+      try {
+        fft.heapF32().set(x, want.ptr >> 2);
+        fft.heapF32().set(x, plane.ptr >> 2);
+        fft.transformColumnsInHeap(want.ptr, n0, n1, true, c0, c1);
+        const w = fft.heapF32().slice(want.ptr >> 2, (want.ptr >> 2) + 2 * n0 * n1);
+        const seen = new Set<number>();
+        fft.transformColumnsToLines(plane.ptr, n0, n1, true, c0, c1, (lines, i, count) => {
+          const h = fft.heapF32();
+          for (let j = 0; j < count; j++) {
+            seen.add(i + j);
+            for (let r = 0; r < n0; r++) {
+              const got = h.slice((lines >> 2) + 2 * (j * n0 + r), (lines >> 2) + 2 * (j * n0 + r) + 2);
+              expect(new Uint32Array(got.buffer)).toEqual(new Uint32Array(w.slice(2 * (r * n1 + i + j), 2 * (r * n1 + i + j) + 2).buffer));
+            }
+          }
+        });
+        expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: c1 - c0 }, (_, j) => c0 + j));
+        expect(fft.heapF32().slice(plane.ptr >> 2, (plane.ptr >> 2) + 2 * n0 * n1)).toEqual(x);
+      } finally {
+        fft.free(want);
+        fft.free(plane);
+      }
+    }
+    expect(fft.hasColumnLines(48)).toBe(false); // the kernel's own length: transformed in place
+    expect(() => fft.transformColumnsToLines(0, 48, 8, true, 0, 8, () => undefined)).toThrow(/no kernel transposes/);
+  });
+});

@@ -456,6 +456,54 @@ function powerSumsFunction(): FunctionBuilder {
 }
 
 /**
+ * rowSums(src, passes, rowBytes, tab, n1, n2, off1, out) with `rows` rows a pass (4 or 1): the
+ * float64 sums of centredIfft2PowersAtPoints's row pass (centred-fft.ts `rowSums`) for
+ * `rows * passes` rows of complex64 `rowBytes` apart from src, one column's tables at tab (per u
+ * 32 bytes: cos, sin, -sin, cos as float64). Each row's sum runs over u = 0 .. n1 + n2 - 1, the
+ * samples of u < n1 at row + off1 + 8 u, the others at row + 8 (u - n1) (the fftshift along the
+ * row as two segments), as `acc + ((kr * cos, kr * sin) + (ki * -sin, ki * cos))` in float64:
+ * lane 0 is JS's `re += kr * cv - ki * sv` (adding the exact negation of a product is the
+ * subtraction), lane 1 `im += kr * sv + ki * cv`, in the same order, so the same bits. The sums
+ * (re, im) of row r go to out + 16 r. Several rows a pass keep independent sums in flight.
+ */
+function rowSumsFunction(rows: number): FunctionBuilder {
+  const f = new FunctionBuilder(`rowSums${rows}`, 8);
+  const [SRC, PASSES, ROWBYTES, TAB, N1, N2, OFF1, OUT] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const acc = Array.from({ length: rows }, () => f.local(V128));
+  const p = Array.from({ length: rows }, () => f.local(I32));
+  const tv = f.local(V128), tw = f.local(V128);
+  const g = f.local(I32), u = f.local(I32), t = f.local(I32), base = f.local(I32), o = f.local(I32);
+  const segment = (count: number): void => {
+    f.loop(u, 0, count, () => {
+      f.get(t).load().set(tv);
+      f.get(t).load(16).set(tw);
+      for (let r = 0; r < rows; r++) {
+        f.get(acc[r]);
+        f.get(p[r]).load32Splat().promoteLow().get(tv).dmul();
+        f.get(p[r]).load32Splat(4).promoteLow().get(tw).dmul();
+        f.dadd().dadd().set(acc[r]);
+        f.inc(p[r], 8);
+      }
+      f.inc(t, 32);
+    });
+  };
+  f.get(SRC).set(base);
+  f.get(OUT).set(o);
+  f.loop(g, 0, PASSES, () => {
+    for (let r = 0; r < rows; r++) f.fconst(0).set(acc[r]);
+    f.get(TAB).set(t);
+    for (let r = 0; r < rows; r++) f.get(base).get(ROWBYTES).i32(r).mul().add().get(OFF1).add().set(p[r]);
+    segment(N1);
+    for (let r = 0; r < rows; r++) f.get(base).get(ROWBYTES).i32(r).mul().add().set(p[r]);
+    segment(N2);
+    for (let r = 0; r < rows; r++) f.get(o).get(acc[r]).store(16 * r);
+    f.inc(o, 16 * rows);
+    f.get(base).get(ROWBYTES).i32(rows).mul().add().set(base);
+  });
+  return f;
+}
+
+/**
  * mulReal(ptr, kptr, pairs): complex64 values at ptr times float32 reals at kptr in place, two
  * values a step (x_i *= k_i for i < 2 pairs); the float32 products are those of JS's `x * k`.
  */
@@ -551,6 +599,9 @@ interface MixedRadixPlan {
 }
 
 /** Heap allocation callbacks (the PFFFT module's aligned malloc). */
+/** see rowSumsFunction */
+type RowSumsFn = (src: number, passes: number, rowBytes: number, tab: number, n1: number, n2: number, off1: number, out: number) => void;
+
 export interface HeapAllocator {
   malloc(bytes: number): number;
 }
@@ -575,6 +626,8 @@ export class MixedRadixKernel {
   private readonly scaleFn: (ptr: number, quads: number, sPtr: number) => void;
   private readonly mulRealFn: (ptr: number, kptr: number, pairs: number) => void;
   private readonly powerSumsFn: (src: number, dst: number, pairs: number) => void;
+  private readonly rowSums4Fn: RowSumsFn;
+  private readonly rowSums1Fn: RowSumsFn;
   private readonly mulPairedQuadsFn: (ptr: number, kptr: number, blocks: number) => void;
   /** dst = a * b over `pairs` pairs of complex64 (byte addresses; see complexProductFunction) */
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
@@ -586,12 +639,14 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), powerSumsFunction()]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), powerSumsFunction(), rowSumsFunction(4), rowSumsFunction(1)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
     this.powerSumsFn = ex.powerSums as MixedRadixKernel['powerSumsFn'];
+    this.rowSums4Fn = ex.rowSums4 as RowSumsFn;
+    this.rowSums1Fn = ex.rowSums1 as RowSumsFn;
     this.mulPairedQuadsFn = ex.mulPairedQuads as MixedRadixKernel['mulPairedQuadsFn'];
     this.scalar = heap.malloc(16);
     this.transposeIn = ex.transposeIn as MixedRadixKernel['transposeIn'];
@@ -709,6 +764,21 @@ export class MixedRadixKernel {
       const x = src / 4 + 2 * (count - 1), re = h[x], im = h[x + 1];
       s[dst / 8 + count - 1] += re * re + im * im;
     }
+  }
+
+  /**
+   * The float64 row sums of one column of centredIfft2PowersAtPoints (see rowSumsFunction) for
+   * `rows` rows of complex64 `rowBytes` apart at byte address src: row r's sum over u < n1 + n2
+   * of sample (u < n1 ? off1 + 8 u : 8 (u - n1)) times the table entry u at tab (32 bytes each:
+   * cos, sin, -sin, cos), into (re, im) float64 at out + 16 r; bit for bit as that JS loop.
+   * n1 and n2 at least 1; src, tab and out multiples of 8.
+   */
+  rowSums(src: number, rows: number, rowBytes: number, tab: number, n1: number, n2: number, off1: number, out: number): void {
+    if (!(n1 >= 1 && n2 >= 1)) throw new Error(`rowSums: segments of ${n1} and ${n2} samples (at least 1 each)`);
+    const fours = rows >> 2;
+    if (fours > 0) this.rowSums4Fn(src, fours, rowBytes, tab, n1, n2, off1, out);
+    const rest = rows & 3;
+    if (rest > 0) this.rowSums1Fn(src + 4 * fours * rowBytes, rest, rowBytes, tab, n1, n2, off1, out + 64 * fours);
   }
 
   /** The `count` complex64 at byte address ptr times the `count` float32 at kptr, in place (bit for bit as JS's `x * k`). */

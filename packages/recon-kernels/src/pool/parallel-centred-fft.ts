@@ -106,12 +106,13 @@ export async function centredIfft2RootSumOfSquaresParallel(
  * centredIfft2RootSumOfSquaresAtPoints on the pool, split over coils (each worker the float64
  * powers of its coils at the points, summed here in coil order: the same values bit for bit);
  * `kspace` must live on a SharedArrayBuffer for the pool to be used, else (or with no pool, or
- * one coil) it runs here.
+ * one coil) it runs here (on `engine`'s SIMD kernel when given).
  */
 export async function centredIfft2RootSumOfSquaresAtPointsParallel(
   pool: ReconPool | null, kspace: Float32Array, coils: number, ny: number, nx: number, scale: number, points: readonly (readonly [number, number])[],
+  engine: FftEngine | null = null,
 ): Promise<number[]> {
-  if (pool === null || coils < 2 || points.length === 0 || !isShared(kspace)) return centredIfft2RootSumOfSquaresAtPoints(kspace, coils, ny, nx, scale, points);
+  if (pool === null || coils < 2 || points.length === 0 || !isShared(kspace)) return centredIfft2RootSumOfSquaresAtPoints(kspace, coils, ny, nx, scale, points, engine);
   const out = new Float64Array(new SharedArrayBuffer(8 * coils * points.length));
   const flat = new Int32Array(new SharedArrayBuffer(8 * points.length));
   points.forEach(([y, x], i) => { flat[2 * i] = y; flat[2 * i + 1] = x; });

@@ -106,11 +106,11 @@ export interface CentredPointPowersTask {
   p0: number;
 }
 
-/** Runs a point-powers task (in a worker). */
-export function runCentredPointPowersTask(task: CentredPointPowersTask): void {
+/** Runs a point-powers task (in a worker; the row sums on this thread's engine's SIMD kernel). */
+export async function runCentredPointPowersTask(task: CentredPointPowersTask): Promise<void> {
   const pts: [number, number][] = [];
   for (let i = 0; i + 1 < task.points.length; i += 2) pts.push([task.points[i], task.points[i + 1]]);
-  centredIfft2PowersAtPoints(task.kspace, task.c0, task.c1, task.ny, task.nx, pts, task.out, task.p0);
+  centredIfft2PowersAtPoints(task.kspace, task.c0, task.c1, task.ny, task.nx, pts, task.out, task.p0, await getFftEngine());
 }
 
 /** The centred 2-D FFT (centredFftn over axes 1, 2) of planes [c0, c1) of `data` [plane][n0][n1], in place. */

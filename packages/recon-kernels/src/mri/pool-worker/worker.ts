@@ -31,8 +31,7 @@ export default async function run(
     case 'centred-rss':
       return runCentredRssTask(task);
     case 'centred-point-powers':
-      runCentredPointPowersTask(task);
-      return;
+      return runCentredPointPowersTask(task);
     case 'sobolev-lowpass':
       runSobolevTask(await getFftEngine(), task);
       return;
