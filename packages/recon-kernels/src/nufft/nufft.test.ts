@@ -318,4 +318,52 @@ describe('Nufft vs direct non-uniform DFT', () => {
     expect(relErr(sharedAdj.imageFromGrid(grid, 1), own3.imageFromGrid(grid, 1))).toBe(0);
     own3.dispose();
   });
+
+  it('row bands (adjointRowBand, adjointFromRowBands: one coil split over threads) give adjoint\'s bits, in any band order and split, on a plan and on one from its tables', async () => {
+    const fft = await getFftEngine();
+    const eq = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    for (const [ny, nx] of [[64, 64], [40, 52]] as const) {
+      // many points over few rows: each grid value gets additions from many points, in their order
+      const { coord, data } = randomProblem(ny + nx, 3000, ny, nx);
+      // points exactly on grid positions (a 5th tap along either axis), some at the grid's wrap
+      for (let p = 0; p < 60; p++) { coord[2 * p] = ((p % 9) - 4) * 0.8; coord[2 * p + 1] = -(p % 5) * 1.6; }
+      for (let p = 60; p < 70; p++) { coord[2 * p] = -ny / 2; coord[2 * p + 1] = nx / 2 - 0.01; }
+      const plan = Nufft.withEngine(fft, coord, [ny, nx]);
+      expect(plan.rowBandsAvailable).toBe(true);
+      const coils = 3;
+      const d = Float32Array.from({ length: 2 * coils * plan.npts }, (_, i) => data[i % data.length] * (1 + (i % 7)));
+      const ref = plan.adjoint(d, coils);
+      const osy = plan.osy;
+      const splits = [[0, osy >> 1, osy], [0, 1, 9, osy - 3, osy], [0, osy]];
+      const other = Nufft.fromTables(fft, plan.tables());
+      for (const split of splits) {
+        const out = new Float32Array(ref.length).fill(Number.NaN);
+        for (let c = 0; c < coils; c++) {
+          const rows = new Float32Array(2 * osy * plan.osx).fill(Number.NaN);
+          // bands last to first, alternating between the plan and the one from its tables
+          for (let b = split.length - 2; b >= 0; b--) {
+            const who = (b + c) % 2 === 0 ? plan : other;
+            who.adjointRowBand(d, c, split[b], split[b + 1], rows, plan.rowBandPoints(split[b], split[b + 1]));
+            // another coil's whole adjoint in between (the heap grid is reused)
+            who.adjoint(d.subarray(0, 2 * plan.npts), 1);
+          }
+          (c % 2 === 0 ? other : plan).adjointFromRowBands(rows, c, out);
+        }
+        expect(eq(out, ref)).toBe(true);
+      }
+      // the point lists: every point with a tap in the band, in order
+      const half = plan.rowBandPoints(0, osy >> 1), all = plan.rowBandPoints(0, osy);
+      expect(all.length).toBe(plan.npts);
+      expect(half.length).toBeGreaterThan(0);
+      expect(half.length).toBeLessThan(plan.npts);
+      expect([...half].every((v, i) => i === 0 || v > half[i - 1])).toBe(true);
+      expect(() => plan.adjointRowBand(d, 0, 5, 5, new Float32Array(2 * osy * plan.osx))).toThrow(/row band/);
+      plan.dispose();
+    }
+    // not for the internal-order grid or another kernel width (adjoint's other gridding loops)
+    const { coord } = randomProblem(3, 50, 32, 32);
+    expect(Nufft.withEngine(fft, coord, [32, 32], { width: 6 }).rowBandsAvailable).toBe(false);
+    const int = Nufft.withEngine(fft, coord, [256, 256], { internalOrderGrid: true });
+    expect(int.rowBandsAvailable).toBe(!int.gridInternalOrder);
+  });
 });
