@@ -53,15 +53,28 @@ async function runOverCoils(pool: ReconPool, task: NufftTask, plan: Nufft): Prom
   if (Atomics.load(claims, NUFFT_CLAIMS_STARTED) === helpers) await onPool;
 }
 
-/** The row bands of a call's last `coils` coils: their planes and counts (per call), the bands' point lists (the plan's). */
+/** Band planes of finished calls, by plan, for the next call (a call takes them, or new ones while another call has them). */
+const freeBandPlanes = new WeakMap<Nufft, Float32Array[]>();
+
+/** The row bands of a call's last `coils` coils: their planes (give back with releaseRowBands) and counts, the bands' point lists (the plan's). */
 function rowBands(plan: Nufft, coils: number): NufftRowBands {
   const [a0, a1] = nufftBandRows(plan.osy, 0), [b0, b1] = nufftBandRows(plan.osy, 1);
+  const size = coils * 2 * plan.osy * plan.osx;
+  const free = freeBandPlanes.get(plan);
+  const i = free === undefined ? -1 : free.findIndex((r) => r.length === size);
   return {
     coils,
-    rows: sharedFloat32(coils * 2 * plan.osy * plan.osx),
+    rows: i >= 0 ? free!.splice(i, 1)[0] : sharedFloat32(size),
     done: new Int32Array(new SharedArrayBuffer(4 * coils)),
     points: [plan.rowBandPoints(a0, a1), plan.rowBandPoints(b0, b1)],
   };
+}
+
+/** A finished call's band planes, kept for the plan's next call. */
+function releaseRowBands(plan: Nufft, bands: NufftRowBands): void {
+  const free = freeBandPlanes.get(plan);
+  if (free === undefined) freeBandPlanes.set(plan, [bands.rows]);
+  else free.push(bands.rows);
 }
 
 /**
@@ -78,6 +91,7 @@ export async function nufftAdjointParallel(pool: ReconPool | null, plan: Nufft, 
   const bands = pool.threads > 1 && plan.rowBandsAvailable ? rowBands(plan, Math.min(ncoils, pool.threads)) : undefined;
   const task: NufftTask = { kind: 'nufft-adjoint', tables, data: input, out: target, c0: 0, c1: ncoils, ...(bands === undefined ? {} : { bands }) };
   await runOverCoils(pool, task, plan);
+  if (bands !== undefined) releaseRowBands(plan, bands);
   if (out !== undefined && out !== target) {
     out.set(target.subarray(0, ncoils * planeOut));
     return out;
