@@ -96,19 +96,16 @@ export class Nufft {
   readonly beta: number;
   private readonly taps: number;
   /** per point and tap: row offset (wrapped y * osx) and wrapped x; weight 0 for unused taps */
-  /** (these tables move to SharedArrayBuffers at the first `tables()`: one copy for every thread) */
-  private rowOff: Int32Array;
-  private col: Int32Array;
-  private wy: Float32Array;
-  private wx: Float32Array;
-  private apodY: Float64Array;
-  private apodX: Float64Array;
+  private readonly rowOff: Int32Array;
+  private readonly col: Int32Array;
+  private readonly wy: Float32Array;
+  private readonly wx: Float32Array;
+  private readonly apodY: Float64Array;
+  private readonly apodX: Float64Array;
   /** 1 where a point has a 5th tap along either axis (it sits exactly on a kernel edge) */
-  private wide: Uint8Array;
+  private readonly wide: Uint8Array;
   /** internal-order grid (internalOrderGrid): float offset of each tap's real slot in its row; null for the natural layout */
-  private colF: Int32Array | null;
-  /** rowBandPoints' lists by band ("y0,y1") */
-  private readonly bandPoints = new Map<string, Int32Array>();
+  private readonly colF: Int32Array | null;
   private ownGrid: { ptr: number; bytes: number } | null = null;
   private ownCol: { ptr: number; bytes: number } | null = null;
 
@@ -205,9 +202,7 @@ export class Nufft {
 
   /**
    * The plan's tables (interpolation taps, apodization) in SharedArrayBuffers, for `fromTables`
-   * in another thread: the same plan there without recomputing it and without copying it. The
-   * plan itself reads the shared copies from then on (the same values), so the threads that run
-   * it share one copy in memory and in the caches.
+   * in another thread: the same plan there without recomputing it and without copying it.
    */
   tables(): NufftTables {
     const share = <T extends Int32Array | Float32Array | Float64Array | Uint8Array>(a: T): T => {
@@ -217,13 +212,11 @@ export class Nufft {
       (out as unknown as { set(x: ArrayLike<number>): void }).set(a);
       return out;
     };
-    this.rowOff = share(this.rowOff); this.col = share(this.col); this.wy = share(this.wy); this.wx = share(this.wx);
-    this.wide = share(this.wide); this.apodY = share(this.apodY); this.apodX = share(this.apodX);
-    if (this.colF !== null) this.colF = share(this.colF);
     return {
       ny: this.ny, nx: this.nx, oversampling: this.oversampling, width: this.width, beta: this.beta, osy: this.osy, osx: this.osx,
       npts: this.npts, taps: this.taps,
-      rowOff: this.rowOff, col: this.col, wy: this.wy, wx: this.wx, wide: this.wide, apodY: this.apodY, apodX: this.apodX, colF: this.colF,
+      rowOff: share(this.rowOff), col: share(this.col), wy: share(this.wy), wx: share(this.wx), wide: share(this.wide),
+      apodY: share(this.apodY), apodX: share(this.apodX), colF: this.colF === null ? null : share(this.colF),
     };
   }
 
@@ -395,11 +388,7 @@ export class Nufft {
     }
   }
 
-  /**
-   * The width-4 kernel on float32 arrays: 4 x 4 taps unrolled, the rare 5th tap separately.
-   * Kept apart from its twin gridPlaneWidth4Internal: one function taking the layout (column
-   * scale, imaginary offset) as arguments gridded measurably slower (docs/numerics.md, nufft-scale).
-   */
+  /** The width-4 kernel on float32 arrays: 4 x 4 taps unrolled, the rare 5th tap separately. */
   private gridPlaneWidth4(data: Float32Array, dOff: number, g: Float32Array, gOff: number, p0: number, count: number, scale: number): void {
     const { rowOff, col, wy, wx, wide } = this;
     for (let q = 0; q < count; q++) {
@@ -468,10 +457,12 @@ export class Nufft {
    * value written (rounded to float32) is also added to addTo[same index] (float32), as a later
    * `addTo[i] += out[i]` pass would, in the same pass.
    */
-  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null, rowsDone = false): void {
+  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null): void {
     const { osy, osx, ny, nx } = this;
     const { g, cb } = this.heapBlocks();
-    if (!rowsDone) this.transformGridRows(0, osy);
+    // rows: an internal-order grid skips the reordering pass of the ordered inverse (the same values)
+    if (this.colF !== null) this.fft.transformLinesInHeapInternal(g << 2, osy, osx, true);
+    else this.fft.transformLinesInHeap(g << 2, osy, osx, true);
     const h = this.fft.heapF32();
     const hx = Math.floor(nx / 2), hy = Math.floor(ny / 2);
     // gather the kept columns into contiguous lines [j][y]
@@ -536,126 +527,6 @@ export class Nufft {
           out[o + 1] = im;
           addTo[o] += re;
           addTo[o + 1] += im;
-        }
-      }
-    }
-  }
-
-  /** Inverse transforms of the heap grid's rows [y0, y1) (each row on its own: the same bits in any batch). */
-  private transformGridRows(y0: number, y1: number): void {
-    const ptr = (this.heapBlocks().g + 2 * this.osx * y0) << 2;
-    // an internal-order grid skips the reordering pass of the ordered inverse (the same values)
-    if (this.colF !== null) this.fft.transformLinesInHeapInternal(ptr, y1 - y0, this.osx, true);
-    else this.fft.transformLinesInHeap(ptr, y1 - y0, this.osx, true);
-  }
-
-  /**
-   * True when `adjointRowBand` can split one coil's adjoint over threads: the width-4 kernel on
-   * the natural grid layout (the gridding that `adjoint` runs on float32 data for such a plan).
-   */
-  get rowBandsAvailable(): boolean {
-    return this.taps === 5 && this.colF === null;
-  }
-
-  /**
-   * One band of one coil's adjoint, for splitting a coil over threads: rows [y0, y1) of coil
-   * `coil`'s oversampled grid (data [coil][npts] as `adjoint`'s) are gridded in this thread's
-   * heap with only the taps that fall in them, inverse-transformed along x, and written to the
-   * same rows of `rows` (one grid plane, 2 osy osx floats, the heap grid's layout). Each grid
-   * value gets the same additions in the same order as in `adjoint`, so once every band of
-   * [0, osy) is in `rows`, `adjointFromRowBands` gives `adjoint`'s bits. Needs rowBandsAvailable.
-   * `points`: rowBandPoints(y0, y1) of this plan or of the plan whose tables made it (another
-   * thread's, passed along so that it is made once).
-   */
-  adjointRowBand(data: Float32Array, coil: number, y0: number, y1: number, rows: Float32Array, points: Int32Array = this.rowBandPoints(y0, y1)): void {
-    if (!this.rowBandsAvailable) throw new Error('NUFFT: row bands need the width-4 kernel on the natural grid layout');
-    const { osy, osx, npts } = this;
-    if (!(Number.isInteger(y0) && Number.isInteger(y1) && 0 <= y0 && y0 < y1 && y1 <= osy)) throw new Error(`NUFFT: row band ${y0}..${y1} outside the grid's ${osy} rows`);
-    if (data.length < 2 * (coil + 1) * npts) throw new Error(`NUFFT adjoint: ${data.length / 2} values for coil ${coil} of ${npts} points`);
-    if (rows.length < 2 * osy * osx) throw new Error('NUFFT: row band plane too small');
-    const base = this.heapBlocks().g;
-    const h = this.fft.heapF32();
-    h.fill(0, base + 2 * osx * y0, base + 2 * osx * y1);
-    this.gridPlaneWidth4Rows(data, 2 * coil * npts, h, base, osx * y0, osx * y1, points);
-    this.transformGridRows(y0, y1);
-    const from = base + 2 * osx * y0;
-    rows.set(this.fft.heapF32().subarray(from, from + 2 * osx * (y1 - y0)), 2 * osx * y0);
-  }
-
-  /**
-   * Coil `coil`'s image from its row bands (`rows`, all osy rows written by adjointRowBand, on any
-   * threads) into out[coil] ([coil][ny][nx] as `adjoint`'s): the same bits as `adjoint`.
-   */
-  adjointFromRowBands(rows: Float32Array, coil: number, out: Float32Array): void {
-    const plane = 2 * this.osy * this.osx;
-    if (rows.length < plane) throw new Error('NUFFT: row band plane too small');
-    if (out.length < 2 * (coil + 1) * this.ny * this.nx) throw new Error('NUFFT adjoint: output too small');
-    this.fft.heapF32().set(rows.subarray(0, plane), this.heapBlocks().g);
-    this.heapGridToImage(out, 2 * coil * this.ny * this.nx, null, true);
-  }
-
-  /**
-   * The points (in order) with a tap in grid rows [y0, y1), for adjointRowBand; made once per
-   * band and plan, on a SharedArrayBuffer (for other threads' plans from `tables()`).
-   */
-  rowBandPoints(y0: number, y1: number): Int32Array {
-    const key = `${y0},${y1}`;
-    let list = this.bandPoints.get(key);
-    if (list === undefined) {
-      const { rowOff, wy, wide, npts, osx } = this;
-      const lo = osx * y0, hi = osx * y1;
-      const touches = (o: number): boolean => o >= lo && o < hi;
-      const idx: number[] = [];
-      for (let p = 0; p < npts; p++) {
-        const b = 5 * p;
-        if (touches(rowOff[b]) || touches(rowOff[b + 1]) || touches(rowOff[b + 2]) || touches(rowOff[b + 3]) || (wide[p] !== 0 && wy[b + 4] !== 0 && touches(rowOff[b + 4]))) idx.push(p);
-      }
-      list = new Int32Array(new SharedArrayBuffer(4 * idx.length));
-      list.set(idx);
-      this.bandPoints.set(key, list);
-    }
-    return list;
-  }
-
-  /**
-   * gridPlaneWidth4 (natural layout, scale 1, all points) restricted to the grid rows whose
-   * offsets y * osx lie in [lo, hi): the same products, added in the same order, to those rows.
-   */
-  private gridPlaneWidth4Rows(data: Float32Array, dOff: number, g: Float32Array, gOff: number, lo: number, hi: number, points: Int32Array): void {
-    const { rowOff, col, wy, wx, wide } = this;
-    for (let k = 0; k < points.length; k++) {
-      const p = points[k], b = p * 5;
-      const o0 = rowOff[b], o1 = rowOff[b + 1], o2 = rowOff[b + 2], o3 = rowOff[b + 3];
-      const in0 = o0 >= lo && o0 < hi, in1 = o1 >= lo && o1 < hi, in2 = o2 >= lo && o2 < hi, in3 = o3 >= lo && o3 < hi;
-      const w5 = wide[p] !== 0 ? wy[b + 4] : 0, o4 = rowOff[b + 4], in4 = w5 !== 0 && o4 >= lo && o4 < hi;
-      if (!(in0 || in1 || in2 || in3 || in4)) continue; // (not in `points` then)
-      const re = data[dOff + 2 * p], im = data[dOff + 2 * p + 1];
-      const c0 = 2 * col[b], c1 = 2 * col[b + 1], c2 = 2 * col[b + 2], c3 = 2 * col[b + 3];
-      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
-      for (let t = 0; t < 4; t++) {
-        const o = rowOff[b + t];
-        if (o < lo || o >= hi) continue;
-        const w = wy[b + t], r = gOff + 2 * o, wr = w * re, wi = w * im;
-        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
-        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
-      }
-      if (wide[p] !== 0) {
-        // as gridPlaneWidth4: the 5th column for rows 0..3, then the 5th row for all 5 columns
-        const c4 = 2 * col[b + 4], x4 = wx[b + 4];
-        if (x4 !== 0) for (let t = 0; t < 4; t++) {
-          const o = rowOff[b + t];
-          if (o < lo || o >= hi) continue;
-          const w = wy[b + t] * x4, r = gOff + 2 * o;
-          g[r + c4] += w * re; g[r + c4 + 1] += w * im;
-        }
-        if (in4) {
-          const r = gOff + 2 * o4;
-          for (let s = 0; s < 5; s++) {
-            const v = w5 * wx[b + s];
-            if (v === 0) continue;
-            const i = r + 2 * col[b + s];
-            g[i] += v * re; g[i + 1] += v * im;
-          }
         }
       }
     }

@@ -4,18 +4,15 @@
  * work in all, as many as the pool has), each running the plan (a worker's rebuilt from the
  * plan's shared tables, no recomputation) on that coil's plane of the shared data and writing
  * that coil's plane of the shared output. A thread that starts late or runs slowly (its core
- * shared) takes fewer coils instead of holding the call up. The adjoint's last coils (one per
- * thread) are handed out as two row bands each (NufftAdjointTask.bands), so that a call's last
- * items are half a coil's work and a thread finishing early waits less for one finishing late.
- * Per coil the computation gives the single-thread bits, so the result is the same bits whoever
- * does which coil or band. A pool of one
+ * shared) takes fewer coils instead of holding the call up. Per coil the computation is the
+ * single-thread one, so the result is the same bits whoever does which coil. A pool of one
  * thread (beside a caller that keeps working: reconPoolBeside) does every coil there; with no
  * pool (threads 1) the plan runs here.
  */
 import type { Nufft, NufftTables } from '../nufft/nufft.js';
 import type { ReconPool } from './pool.js';
 import { asShared, isShared, runClaimedWork, sharedFloat32 } from './shared-memory.js';
-import { NUFFT_CLAIMS_STARTED, nufftBandRows, nufftClaimItems, runNufftItem, type NufftRowBands, type NufftTask } from './tasks.js';
+import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 
 /** A plan's shared tables, made once per plan. */
 const tableCache = new WeakMap<Nufft, NufftTables>();
@@ -30,8 +27,7 @@ function tablesOf(plan: Nufft): NufftTables {
 
 /**
  * Runs `task` (all ncoils coils) on the pool: a pool of one thread takes them all; else
- * pool.threads - 1 tasks and this thread (with `plan`) claim its items (coils, or row bands of
- * split coils) one at a time.
+ * pool.threads - 1 tasks and this thread (`here(c)` does coil c) claim coils one at a time.
  * Returns when every coil is done, and when the pool tasks that began to claim have answered
  * (at once: they have nothing left to take). Their answers must be read before
  * the next call: piscina counts a thread busy until its answer is read on this thread's event
@@ -40,41 +36,16 @@ function tablesOf(plan: Nufft): NufftTables {
  * every coil alone. When a task has not begun (its thread starting up, or woken late), none is
  * waited for; it finds nothing left and ends by itself.
  */
-async function runOverCoils(pool: ReconPool, task: NufftTask, plan: Nufft): Promise<void> {
+async function runOverCoils(pool: ReconPool, task: NufftTask, ncoils: number, here: (c: number) => void): Promise<void> {
   if (pool.threads === 1) {
     await pool.runAll([task]);
     return;
   }
   const helpers = pool.threads - 1;
   const claims = new Int32Array(new SharedArrayBuffer(4 * (NUFFT_CLAIMS_STARTED + 1)));
-  const claimed = { ...task, claims };
-  const onPool = pool.runAll(Array.from({ length: helpers }, () => claimed));
-  await runClaimedWork(claims, nufftClaimItems(claimed), (i) => runNufftItem(plan, claimed, i), onPool);
+  const onPool = pool.runAll(Array.from({ length: helpers }, () => ({ ...task, claims })));
+  await runClaimedWork(claims, ncoils, here, onPool);
   if (Atomics.load(claims, NUFFT_CLAIMS_STARTED) === helpers) await onPool;
-}
-
-/** Band planes of finished calls, by plan, for the next call (a call takes them, or new ones while another call has them). */
-const freeBandPlanes = new WeakMap<Nufft, Float32Array[]>();
-
-/** The row bands of a call's last `coils` coils: their planes (give back with releaseRowBands) and counts, the bands' point lists (the plan's). */
-function rowBands(plan: Nufft, coils: number): NufftRowBands {
-  const [a0, a1] = nufftBandRows(plan.osy, 0), [b0, b1] = nufftBandRows(plan.osy, 1);
-  const size = coils * 2 * plan.osy * plan.osx;
-  const free = freeBandPlanes.get(plan);
-  const i = free === undefined ? -1 : free.findIndex((r) => r.length === size);
-  return {
-    coils,
-    rows: i >= 0 ? free!.splice(i, 1)[0] : sharedFloat32(size),
-    done: new Int32Array(new SharedArrayBuffer(4 * coils)),
-    points: [plan.rowBandPoints(a0, a1), plan.rowBandPoints(b0, b1)],
-  };
-}
-
-/** A finished call's band planes, kept for the plan's next call. */
-function releaseRowBands(plan: Nufft, bands: NufftRowBands): void {
-  const free = freeBandPlanes.get(plan);
-  if (free === undefined) freeBandPlanes.set(plan, [bands.rows]);
-  else free.push(bands.rows);
 }
 
 /**
@@ -87,11 +58,10 @@ export async function nufftAdjointParallel(pool: ReconPool | null, plan: Nufft, 
   if (data.length < ncoils * planeIn) throw new Error(`NUFFT adjoint: ${data.length / 2} values for ${ncoils} coils x ${plan.npts} points`);
   const target = out !== undefined && isShared(out) ? out : sharedFloat32(ncoils * planeOut);
   const input = asShared(data);
-  const tables = tablesOf(plan);
-  const bands = pool.threads > 1 && plan.rowBandsAvailable ? rowBands(plan, Math.min(ncoils, pool.threads)) : undefined;
-  const task: NufftTask = { kind: 'nufft-adjoint', tables, data: input, out: target, c0: 0, c1: ncoils, ...(bands === undefined ? {} : { bands }) };
-  await runOverCoils(pool, task, plan);
-  if (bands !== undefined) releaseRowBands(plan, bands);
+  const task: NufftTask = { kind: 'nufft-adjoint', tables: tablesOf(plan), data: input, out: target, c0: 0, c1: ncoils };
+  await runOverCoils(pool, task, ncoils, (c) => {
+    plan.adjoint(input.subarray(c * planeIn, (c + 1) * planeIn), 1, target.subarray(c * planeOut, (c + 1) * planeOut));
+  });
   if (out !== undefined && out !== target) {
     out.set(target.subarray(0, ncoils * planeOut));
     return out;
@@ -107,7 +77,9 @@ export async function nufftForwardParallel(pool: ReconPool | null, plan: Nufft, 
   const target = out !== undefined && isShared(out) ? out : sharedFloat32(ncoils * planeOut);
   const input = asShared(image);
   const task: NufftTask = { kind: 'nufft-forward', tables: tablesOf(plan), image: input, out: target, c0: 0, c1: ncoils };
-  await runOverCoils(pool, task, plan);
+  await runOverCoils(pool, task, ncoils, (c) => {
+    plan.forward(input.subarray(c * planeIn, (c + 1) * planeIn), 1, target.subarray(c * planeOut, (c + 1) * planeOut));
+  });
   if (out !== undefined && out !== target) {
     out.set(target.subarray(0, ncoils * planeOut));
     return out;

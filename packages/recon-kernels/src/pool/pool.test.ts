@@ -8,8 +8,8 @@ import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } 
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
-import { claimWork, finishWork, newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
-import { NUFFT_CLAIMS_STARTED, nufftClaimItems, runNufftItem, type NufftAdjointTask, type NufftTask } from './tasks.js';
+import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
+import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../testing/index.js';
 
 afterAll(async () => {
@@ -106,43 +106,6 @@ describe('NUFFT on the pool, over coils', () => {
     for (let r = 1; r <= 3; r++) {
       expect(await nufftAdjointParallel(fake, plan, data, ncoils)).toEqual(expected);
       expect([posted, answered]).toEqual([r, r]);
-    }
-    plan.dispose();
-  });
-
-  it('the adjoint\'s last coils go out as two row bands each; a coil\'s bands done on different threads give the single-thread bits', async () => {
-    // a stand-in pool thread that takes the first `take` items at once with its own plan (from
-    // the tables, as a worker's), leaving the rest to the caller: every split of a coil's bands
-    const fft = await getFftEngine();
-    const plan = Nufft.withEngine(fft, coord, [n, n]);
-    const data = random(2 * ncoils * plan.npts, 29);
-    const expected = plan.adjoint(data, ncoils);
-    let take = 0;
-    const seen: NufftAdjointTask[] = [];
-    const fake = {
-      threads: 2,
-      runAll: async (tasks: readonly NufftTask[]): Promise<void> => {
-        for (const t of tasks) {
-          if (t.kind !== 'nufft-adjoint') throw new Error('adjoint tasks only');
-          seen.push(t);
-          Atomics.add(t.claims!, NUFFT_CLAIMS_STARTED, 1);
-          const other = Nufft.fromTables(fft, t.tables);
-          for (let k = 0; k < take; k++) {
-            const i = claimWork(t.claims!, nufftClaimItems(t));
-            if (i < 0) break;
-            runNufftItem(other, t, i);
-            finishWork(t.claims!);
-          }
-        }
-      },
-    } as unknown as ReconPool;
-    for (take = 0; take <= ncoils + 2; take++) {
-      expect(await nufftAdjointParallel(fake, plan, data, ncoils)).toEqual(expected);
-      const t = seen.at(-1)!;
-      // the last 2 coils (one per thread) in bands: ncoils - 2 whole coils and 4 bands
-      expect(t.bands?.coils).toBe(2);
-      expect(nufftClaimItems(t)).toBe(ncoils + 2);
-      expect([...t.bands!.done]).toEqual([2, 2]);
     }
     plan.dispose();
   });

@@ -25,59 +25,6 @@ export interface NufftAdjointTask {
    * the tasks that began to claim
    */
   claims?: Int32Array;
-  /**
-   * with claims: the last `coils` coils of [c0, c1) are claimed as two row bands each (the grid's
-   * rows [0, osy/2) and [osy/2, osy), the items after the whole coils; Nufft.adjointRowBand),
-   * so that the call's last items are half a coil's work. Per split coil: one grid plane of
-   * `rows` the bands are written to, a count in `done` (the thread that does the second band
-   * makes the coil's image), and the bands' point lists `points` (rowBandPoints of the plan).
-   */
-  bands?: NufftRowBands;
-}
-
-/** The split coils of a claimed NUFFT adjoint (NufftAdjointTask.bands). */
-export interface NufftRowBands {
-  coils: number;
-  rows: Float32Array;
-  done: Int32Array;
-  points: [Int32Array, Int32Array];
-}
-
-/** The rows of band b (0 or 1) of a grid of osy rows, as NufftAdjointTask.bands splits them. */
-export function nufftBandRows(osy: number, b: number): [number, number] {
-  const h = osy >> 1;
-  return b === 0 ? [0, h] : [h, osy];
-}
-
-/** The number of items a claimed NUFFT task hands out: its coils, two for each split coil. */
-export function nufftClaimItems(task: NufftTask): number {
-  const whole = task.c1 - task.c0;
-  return task.kind === 'nufft-adjoint' && task.bands !== undefined ? whole + task.bands.coils : whole;
-}
-
-/**
- * Item i of a claimed NUFFT task with `plan` (the caller's, or a worker's from the task's tables):
- * a whole coil, or one row band of a split coil (the band's thread that finds the other band
- * done makes the image). Per coil the single-thread bits either way.
- */
-export function runNufftItem(plan: Nufft, task: NufftTask, i: number): void {
-  const { npts, ny, nx } = plan;
-  const split = task.kind === 'nufft-adjoint' && task.bands !== undefined ? task.bands.coils : 0;
-  const whole = task.c1 - task.c0 - split;
-  if (i < whole || task.kind === 'nufft-forward' || task.bands === undefined) {
-    const c = task.c0 + i;
-    if (task.kind === 'nufft-adjoint') plan.adjoint(task.data.subarray(2 * c * npts, 2 * (c + 1) * npts), 1, task.out.subarray(2 * c * ny * nx, 2 * (c + 1) * ny * nx));
-    else plan.forward(task.image.subarray(2 * c * ny * nx, 2 * (c + 1) * ny * nx), 1, task.out.subarray(2 * c * npts, 2 * (c + 1) * npts));
-    return;
-  }
-  const { rows, done, points } = task.bands;
-  const k = (i - whole) >> 1, b = (i - whole) & 1, c = task.c0 + whole + k;
-  const plane = 2 * plan.osy * plan.osx;
-  const band = rows.subarray(k * plane, (k + 1) * plane);
-  const [y0, y1] = nufftBandRows(plan.osy, b);
-  plan.adjointRowBand(task.data, c, y0, y1, band, points[b]);
-  // the band's rows are written before the count moves; the second band's thread makes the image
-  if (Atomics.add(done, k, 1) === 1) plan.adjointFromRowBands(band, c, task.out);
 }
 
 /** NUFFT forward (type 2) of coils [c0, c1): image [coil][ny][nx] -> out [coil][npts]. */
@@ -194,15 +141,16 @@ export async function runNufftTask(task: NufftTask): Promise<void> {
   const fft = await getFftEngine();
   const plan = Nufft.fromTables(fft, task.tables);
   const { npts, ny, nx } = plan;
-  if (task.claims === undefined) {
-    const { c0, c1 } = task;
+  const coils = (c0: number, c1: number): void => {
     if (task.kind === 'nufft-adjoint') {
       plan.adjoint(task.data.subarray(2 * c0 * npts, 2 * c1 * npts), c1 - c0, task.out.subarray(2 * c0 * ny * nx, 2 * c1 * ny * nx));
     } else {
       plan.forward(task.image.subarray(2 * c0 * ny * nx, 2 * c1 * ny * nx), c1 - c0, task.out.subarray(2 * c0 * npts, 2 * c1 * npts));
     }
-  } else {
+  };
+  if (task.claims === undefined) coils(task.c0, task.c1);
+  else {
     Atomics.add(task.claims, NUFFT_CLAIMS_STARTED, 1);
-    takeClaimedWork(task.claims, nufftClaimItems(task), (i) => runNufftItem(plan, task, i));
+    takeClaimedWork(task.claims, task.c1 - task.c0, (i) => coils(task.c0 + i, task.c0 + i + 1));
   }
 }
