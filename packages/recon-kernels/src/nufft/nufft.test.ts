@@ -318,4 +318,26 @@ describe('Nufft vs direct non-uniform DFT', () => {
     expect(relErr(sharedAdj.imageFromGrid(grid, 1), own3.imageFromGrid(grid, 1))).toBe(0);
     own3.dispose();
   });
+
+  it('tables() shares the plan\'s own tables: the plan reads the shared copies from then on (one copy for every thread), with the same bits', async () => {
+    const fft = await getFftEngine();
+    const { coord, data } = randomProblem(31, 600, 40, 48);
+    for (let p = 0; p < 20; p++) { coord[2 * p] = (p % 8) * 0.8; coord[2 * p + 1] = -(p % 5) * 1.6; }
+    for (const internalOrderGrid of [false, true]) {
+      const plan = Nufft.withEngine(fft, coord, [40, 48], { internalOrderGrid });
+      const d = Float32Array.from([...data, ...data.map((v) => -0.25 * v)]);
+      const img = Float32Array.from({ length: 2 * 2 * 40 * 48 }, (_, i) => Math.cos(0.01 * i));
+      const adj = plan.adjoint(d, 2), fwd = plan.forward(img, 2);
+      const t = plan.tables();
+      const again = plan.tables();
+      for (const k of ['rowOff', 'col', 'wy', 'wx', 'wide', 'apodY', 'apodX', 'colF'] as const) {
+        expect(again[k]).toBe(t[k]);
+        if (t[k] !== null) expect(t[k]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+      }
+      expect(plan.adjoint(d, 2)).toEqual(adj);
+      expect(plan.forward(img, 2)).toEqual(fwd);
+      expect(Nufft.fromTables(fft, t).adjoint(d, 2)).toEqual(adj);
+      plan.dispose();
+    }
+  });
 });

@@ -96,16 +96,17 @@ export class Nufft {
   readonly beta: number;
   private readonly taps: number;
   /** per point and tap: row offset (wrapped y * osx) and wrapped x; weight 0 for unused taps */
-  private readonly rowOff: Int32Array;
-  private readonly col: Int32Array;
-  private readonly wy: Float32Array;
-  private readonly wx: Float32Array;
-  private readonly apodY: Float64Array;
-  private readonly apodX: Float64Array;
+  /** (these tables move to SharedArrayBuffers at the first `tables()`: one copy for every thread) */
+  private rowOff: Int32Array;
+  private col: Int32Array;
+  private wy: Float32Array;
+  private wx: Float32Array;
+  private apodY: Float64Array;
+  private apodX: Float64Array;
   /** 1 where a point has a 5th tap along either axis (it sits exactly on a kernel edge) */
-  private readonly wide: Uint8Array;
+  private wide: Uint8Array;
   /** internal-order grid (internalOrderGrid): float offset of each tap's real slot in its row; null for the natural layout */
-  private readonly colF: Int32Array | null;
+  private colF: Int32Array | null;
   private ownGrid: { ptr: number; bytes: number } | null = null;
   private ownCol: { ptr: number; bytes: number } | null = null;
 
@@ -202,7 +203,9 @@ export class Nufft {
 
   /**
    * The plan's tables (interpolation taps, apodization) in SharedArrayBuffers, for `fromTables`
-   * in another thread: the same plan there without recomputing it and without copying it.
+   * in another thread: the same plan there without recomputing it and without copying it. The
+   * plan itself reads the shared copies from then on (the same values), so the threads that run
+   * it share one copy in memory and in the caches, and later calls return the same arrays.
    */
   tables(): NufftTables {
     const share = <T extends Int32Array | Float32Array | Float64Array | Uint8Array>(a: T): T => {
@@ -212,11 +215,13 @@ export class Nufft {
       (out as unknown as { set(x: ArrayLike<number>): void }).set(a);
       return out;
     };
+    this.rowOff = share(this.rowOff); this.col = share(this.col); this.wy = share(this.wy); this.wx = share(this.wx);
+    this.wide = share(this.wide); this.apodY = share(this.apodY); this.apodX = share(this.apodX);
+    if (this.colF !== null) this.colF = share(this.colF);
     return {
       ny: this.ny, nx: this.nx, oversampling: this.oversampling, width: this.width, beta: this.beta, osy: this.osy, osx: this.osx,
       npts: this.npts, taps: this.taps,
-      rowOff: share(this.rowOff), col: share(this.col), wy: share(this.wy), wx: share(this.wx), wide: share(this.wide),
-      apodY: share(this.apodY), apodX: share(this.apodX), colF: this.colF === null ? null : share(this.colF),
+      rowOff: this.rowOff, col: this.col, wy: this.wy, wx: this.wx, wide: this.wide, apodY: this.apodY, apodX: this.apodX, colF: this.colF,
     };
   }
 
@@ -388,7 +393,11 @@ export class Nufft {
     }
   }
 
-  /** The width-4 kernel on float32 arrays: 4 x 4 taps unrolled, the rare 5th tap separately. */
+  /**
+   * The width-4 kernel on float32 arrays: 4 x 4 taps unrolled, the rare 5th tap separately.
+   * Kept apart from its twin gridPlaneWidth4Internal: one function taking the layout (column
+   * scale, imaginary offset) as arguments gridded measurably slower (docs/numerics.md, nufft-scale).
+   */
   private gridPlaneWidth4(data: Float32Array, dOff: number, g: Float32Array, gOff: number, p0: number, count: number, scale: number): void {
     const { rowOff, col, wy, wx, wide } = this;
     for (let q = 0; q < count; q++) {
