@@ -36,6 +36,7 @@ import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools
 import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming, ReaderBootData, StreamKind, ToMain, ToWorker } from './input-source.js';
+import { readAheadGroup } from './read-ahead-check.js';
 
 /**
  * Wire bytes per batch read through HDF5 (h5wasm): small enough to keep memory low (with AHEAD
@@ -289,21 +290,28 @@ export class LocalInputSource implements InputSource {
    * otherwise (nothing kept open; the caller reads in a worker, which reports any error).
    */
   static async openReadingAhead(path: string): Promise<LocalInputSource | null> {
-    let native: NativeMrdIndex | null = null;
+    const native = await NativeMrdIndex.open(path);
+    return native && LocalInputSource.readingAhead(native);
+  }
+  /**
+   * `openReadingAhead` of a file already open with mrd-core's decoders: the source takes `native`
+   * over, or closes it and returns null. The cheapest checks first (read-ahead-check.ts): the
+   * files of h5py and mrd-core's writer are turned down without their group described or their
+   * chunk index walked.
+   */
+  static async readingAhead(native: NativeMrdIndex): Promise<LocalInputSource | null> {
     try {
-      native = await NativeMrdIndex.open(path);
-      const groups = native?.groups();
-      if (!native || groups?.length !== 1) throw new Error('not read ahead');
-      const group = groups[0]!;
+      const group = await readAheadGroup(native);
+      if (!group) throw new Error('not read ahead');
       const info = await describeGroupNative(native, group);
       if (!info || info.acquisitionCount === 0 || info.members.includes('waveforms') || info.imageSeries.length > 0) throw new Error('not read ahead');
       const wire = await native.acquisitionWireReader(group);
       if (!wire?.readsAhead) throw new Error('not read ahead');
-      const src = new LocalInputSource(path, native, groups);
+      const src = new LocalInputSource(native.path, native, [group]);
       src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing) };
       return src;
     } catch {
-      native?.close();
+      native.close();
       return null;
     }
   }
