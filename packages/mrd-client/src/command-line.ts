@@ -1,7 +1,9 @@
 /**
  * mrd-client's command line (reference `client.py`, with the upstream `-q`,
  * `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`): the argument table, then a single
- * session or a batch. Loaded by cli.ts once the input reader is booting.
+ * session or a batch. Loaded by cli.ts once the input reader is booting. A plain command line
+ * (one input, the usual options: `plainCommandLine`) is read without loading yargs; anything
+ * else is parsed, and reported on, by yargs (`clientParser`).
  */
 import { appendFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
