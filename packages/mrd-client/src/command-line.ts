@@ -1,7 +1,9 @@
 /**
  * mrd-client's command line (reference `client.py`, with the upstream `-q`,
  * `--ignore-json-config`, `--fix-transposed`, `--mrd2gif`): the argument table, then a single
- * session or a batch. Loaded by cli.ts once the input reader is booting.
+ * session or a batch. Loaded by cli.ts once the input reader is booting. A plain command line
+ * (one input, the usual options: `plainCommandLine`) is read without loading yargs; anything
+ * else is parsed, and reported on, by yargs (`clientParser`).
  */
 import { appendFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -37,8 +39,9 @@ export function runCommandLine(rawArgs: string[], earlyReader: EarlyInputReader 
   );
 }
 
-async function main(rawArgs: string[], earlyReader: EarlyInputReader | null, readerEntry: string): Promise<number> {
-  const argv = await toolParser(rawArgs, {
+/** mrd-client's yargs parser of `rawArgs` (its option table), not yet run. */
+export function clientParser(rawArgs: string[]) {
+  return toolParser(rawArgs, {
     name: 'mrd-client',
     version: toolVersion(import.meta.url),
     usage: '$0 [options] <filename...>\n\nSends an MRD file (raw k-space acquisitions, images, waveforms) to an MRD server for reconstruction and writes what comes back (images, and any acquisitions or waveforms) into a group of an MRD output file. Several files, or a folder of them, make a batch: one session per input, one output per input.',
@@ -67,8 +70,87 @@ async function main(rawArgs: string[], earlyReader: EarlyInputReader | null, rea
     .option('retries', { type: 'number', default: 2, describe: 'Batch: new sessions (new connections, so a load balancer may pick another server) for an input whose server went away before its CLOSE. An input refused with "server busy" or "server shutting down" tries again after a growing backoff (0.5 s to 5 s) for up to 10 minutes, not counted here. A session the server completed, or ended with any other ERROR, is not retried.' })
     .option('skip-existing', { type: 'boolean', default: false, describe: 'Batch: skip an input whose output is complete (its group, -G or any, has the XML header and no "incomplete" dataset), to resume an interrupted batch.' })
     .demandCommand(1, 'an input file is required')
-    .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.\n\nExit status 1 when the session did not complete: the connection failed, sending failed, the server reported an ERROR, or the stream ended without the server\'s CLOSE (the message says what was received). Results that did arrive are kept in the output group, which then holds a text dataset "incomplete" giving the reason (h5py: f[group]["incomplete"][0]); a complete group has none. When nothing arrived, no output file is written and an existing one is left untouched.')
-    .parseAsync();
+    .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.\n\nExit status 1 when the session did not complete: the connection failed, sending failed, the server reported an ERROR, or the stream ended without the server\'s CLOSE (the message says what was received). Results that did arrive are kept in the output group, which then holds a text dataset "incomplete" giving the reason (h5py: f[group]["incomplete"][0]); a complete group has none. When nothing arrived, no output file is written and an existing one is left untouched.');
+}
+
+/** What `main` reads of the parsed command line (yargs' result has these keys, and aliases). */
+export interface ClientArgv {
+  _: (string | number)[];
+  address: string;
+  port: number;
+  outfile?: string;
+  'in-group'?: string;
+  'out-group'?: string;
+  config: string;
+  'config-local'?: string;
+  'send-waveforms': boolean;
+  verbose: boolean;
+  logfile?: string;
+  quiet: boolean;
+  'ignore-json-config': boolean;
+  'fix-transposed': boolean;
+  'output-format'?: string;
+  mrd2gif: boolean;
+  jobs: number;
+  retries: number;
+  'skip-existing': boolean;
+}
+
+/** Options a plain command line may give (`plainCommandLine`): their names, and whether each takes a value. */
+const PLAIN_OPTIONS: Record<string, { name: keyof ClientArgv; value: boolean }> = {};
+for (const [name, short, value] of [
+  ['address', 'a', true], ['port', 'p', true], ['outfile', 'o', true], ['in-group', 'g', true], ['out-group', 'G', true], ['config', 'c', true],
+  ['config-local', 'C', true], ['logfile', 'l', true], ['send-waveforms', 'w', false], ['verbose', 'v', false], ['quiet', 'q', false],
+  ['ignore-json-config', '', false], ['fix-transposed', '', false], ['mrd2gif', '', false],
+] as const) {
+  PLAIN_OPTIONS[`--${name}`] = { name, value };
+  if (short) PLAIN_OPTIONS[`-${short}`] = { name, value };
+}
+
+/**
+ * A plain command line read without loading yargs, whose load and parsing are on the main
+ * thread's way to the first byte (docs/streaming-performance.md): one input file whose name
+ * starts with no '-', '+', digit or '.' and digit (yargs may read a number), and options of
+ * PLAIN_OPTIONS each at most once, in their plain forms (`-p 9002`, `--config null`, a flag
+ * alone), values that are not empty and start with no '-', a port of 1-65535 in decimal. Null for
+ * anything else (help, `--opt=value`, combined flags, repeats, several inputs, the batch options),
+ * which yargs parses and reports on. For what it reads, the result is yargs' own with its
+ * defaults (command-line.test.ts compares them).
+ */
+export function plainCommandLine(rawArgs: string[]): ClientArgv | null {
+  const argv: ClientArgv = {
+    _: [], address: 'localhost', port: 9002, config: 'invertcontrast', 'send-waveforms': false, verbose: false, quiet: false,
+    'ignore-json-config': false, 'fix-transposed': false, mrd2gif: false, jobs: 1, retries: 2, 'skip-existing': false,
+  };
+  const seen = new Set<string>();
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i]!;
+    const opt = PLAIN_OPTIONS[a];
+    if (!opt) {
+      if (/^([-+\d]|\.\d)/.test(a) || a === '' || argv._.length > 0) return null;
+      argv._.push(a);
+      continue;
+    }
+    if (seen.has(opt.name)) return null;
+    seen.add(opt.name);
+    if (!opt.value) {
+      (argv as unknown as Record<string, unknown>)[opt.name] = true;
+      continue;
+    }
+    const v = rawArgs[++i];
+    if (v === undefined || v === '' || v.startsWith('-')) return null;
+    if (opt.name === 'port') {
+      if (!/^[1-9]\d{0,4}$/.test(v) || Number(v) > 65535) return null;
+      argv.port = Number(v);
+    } else {
+      (argv as unknown as Record<string, unknown>)[opt.name] = v;
+    }
+  }
+  return argv._.length === 1 ? argv : null;
+}
+
+async function main(rawArgs: string[], earlyReader: EarlyInputReader | null, readerEntry: string): Promise<number> {
+  const argv: ClientArgv = plainCommandLine(rawArgs) ?? ((await clientParser(rawArgs).parseAsync()) as ClientArgv);
 
   const positionals = argv._.map(String);
   if (isBatch(positionals)) {

@@ -4,10 +4,11 @@
  * closes an unused reader), and the reader opens the file (and reads ahead, or boots its worker)
  * while the CLI's modules load and the arguments are parsed. The reading code itself is loaded
  * with `import()` (`openLargeInput`): this module loads only the worker's launcher
- * (input-source.ts).
+ * (input-source.ts) and the read-ahead check (read-ahead-check.ts).
  */
 import { statSync } from 'node:fs';
 import { WorkerInputSource, type InputSource } from './input-source.js';
+import { readAheadGroup } from './read-ahead-check.js';
 
 /** Options that take a value (the next argument unless given as --opt=value). */
 const VALUE_OPTIONS = new Set(['-a', '--address', '-p', '--port', '-o', '--outfile', '-g', '--in-group', '-G', '--out-group', '-c', '--config', '-C', '--config-local', '-l', '--logfile', '-j', '--jobs', '--retries']);
@@ -40,14 +41,24 @@ export interface EarlyInputReader {
 
 /**
  * A large input's reader: on this thread where every bulk read can be made ahead on libuv's
- * thread pool (`LocalInputSource.openReadingAhead`: the ISMRMRD C library's files, the usual
+ * thread pool (`LocalInputSource.readingAhead`: the ISMRMRD C library's files, the usual
  * input), which spares Node's worker bootstrap before the first byte and the batches' round
  * trips; else the input-reader worker started from `readerEntry`, which also reports the errors
- * of a file that does not open.
+ * of a file that does not open. The cheap check comes first with mrd-core's HDF5 decoders only
+ * (read-ahead-check.ts): the reading code (input-file-reader.ts) is loaded on this thread only
+ * for a file that passes it, so another layout's worker is not started later for it.
  */
 export async function openLargeInput(filename: string, readerEntry: string): Promise<InputSource> {
-  const { LocalInputSource } = await import('./input-file-reader.js');
-  return (await LocalInputSource.openReadingAhead(filename)) ?? (await WorkerInputSource.open(readerEntry, filename));
+  const { NativeMrdIndex } = await import('@mrd-tools/core/hdf5/native-index');
+  const native = await NativeMrdIndex.open(filename);
+  if (native && (await readAheadGroup(native))) {
+    const { LocalInputSource } = await import('./input-file-reader.js');
+    const src = await LocalInputSource.readingAhead(native);
+    if (src) return src;
+  } else {
+    native?.close();
+  }
+  return await WorkerInputSource.open(readerEntry, filename);
 }
 
 /**

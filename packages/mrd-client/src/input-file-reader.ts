@@ -36,6 +36,7 @@ import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools
 import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming, ReaderBootData, StreamKind, ToMain, ToWorker } from './input-source.js';
+import { readAheadGroup } from './read-ahead-check.js';
 
 /**
  * Wire bytes per batch read through HDF5 (h5wasm): small enough to keep memory low (with AHEAD
@@ -136,19 +137,25 @@ async function* messageBatches(file: MrdFile, kind: StreamKind, group: string, s
   if (msgs.length) yield msgs;
 }
 
+/** How the direct reader fills a batch: `AcquisitionWireReader.fill` (synchronous reads) or `fillAsync` (reads on libuv's thread pool). */
+export type WireFill = (start: number, maxRows: number, out: Uint8Array, offset: number) => WireFillResult | Promise<WireFillResult>;
+type WireFillResult = { rows: number; end: number; needed: number };
+
 /**
- * Fills batches of acquisitions read straight into wire bytes (see the file header): `take`
- * gives a buffer of at least `min` bytes for the next batch; yields the batch and its length.
+ * The batches of acquisitions read straight into wire bytes (see the file header), by the one
+ * batch rule both readers use (the worker with `fill`, `ReadAhead` with `fillAsync`): a batch
+ * starts where the previous one ended, holds at most WIRE_BATCH_BYTES whatever the buffer that
+ * was free, and a message larger than that gets a buffer of its own. `take` gives a buffer of at
+ * least `min` bytes for the next batch.
  */
-function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: number) => ArrayBuffer): Generator<{ buf: ArrayBuffer; length: number; count: number }> {
-  for (let at = 0; at < wire.rows; ) {
+export async function* directAcquisitionBatches(rows: number, take: (min: number) => ArrayBuffer, fill: WireFill): AsyncGenerator<WireBatch> {
+  for (let at = 0; at < rows; ) {
     let buf = take(WIRE_BATCH_BYTES);
-    // a batch is WIRE_BATCH_BYTES at most, whatever the buffer that was free
-    let r = wire.fill(at, 4096, new Uint8Array(buf, 0, Math.min(buf.byteLength, WIRE_BATCH_BYTES)), 0);
+    let r = await fill(at, 4096, new Uint8Array(buf, 0, Math.min(buf.byteLength, WIRE_BATCH_BYTES)), 0);
     if (r.rows === 0) {
       // one message larger than a batch: a buffer of its own
       buf = take(r.needed);
-      r = wire.fill(at, 1, new Uint8Array(buf), 0);
+      r = await fill(at, 1, new Uint8Array(buf), 0);
     }
     at += r.rows;
     yield { buf, length: r.end, count: r.rows };
@@ -160,8 +167,9 @@ function* directAcquisitionBatches(wire: AcquisitionWireReader, take: (min: numb
  * thread pool (`AcquisitionWireReader.fillAsync`): the thread goes on (writing the socket) while
  * the kernel copies the file into the next batches. Up to `depth` batches are out at once
  * (filled, or yielded and not yet released), as the worker's credits do; `deepen` raises it
- * (PREPARED_AHEAD before the stream is asked for, WIRE_AHEAD after). Same batches as
- * `directAcquisitionBatches` gives, but for where a batch ends (the bytes are the same).
+ * (PREPARED_AHEAD before the stream is asked for, WIRE_AHEAD after). The batches are
+ * `directAcquisitionBatches`' (where one ends depends on the fill: `fillAsync` may end a batch
+ * earlier than `fill`; the bytes are the same).
  */
 class ReadAhead {
   private readonly free: ArrayBuffer[] = [];
@@ -192,22 +200,16 @@ class ReadAhead {
 
   private async produce(): Promise<void> {
     const wire = this.wire;
+    const batches = directAcquisitionBatches(wire.rows, (min) => this.take(min), (start, maxRows, out, offset) => wire.fillAsync(start, maxRows, out, offset));
     try {
-      for (let at = 0; at < wire.rows && !this.stopped; ) {
+      while (!this.stopped) {
         while (this.ready.length + this.out >= this.depth && !this.stopped) await new Promise<void>((r) => (this.wakeProducer = r));
         if (this.stopped) break;
         const t0 = performance.now();
-        let buf = this.take(WIRE_BATCH_BYTES);
-        // a batch is WIRE_BATCH_BYTES at most, whatever the buffer that was free
-        let r = await wire.fillAsync(at, 4096, new Uint8Array(buf, 0, Math.min(buf.byteLength, WIRE_BATCH_BYTES)), 0);
-        if (r.rows === 0) {
-          // one message larger than a batch: a buffer of its own
-          buf = this.take(r.needed);
-          r = await wire.fillAsync(at, 1, new Uint8Array(buf), 0);
-        }
+        const next = await batches.next();
         this.timing.readMs += performance.now() - t0;
-        at += r.rows;
-        this.ready.push({ buf, length: r.end, count: r.rows });
+        if (next.done) break;
+        this.ready.push(next.value);
         this.wake('consumer');
       }
     } catch (err) {
@@ -288,21 +290,28 @@ export class LocalInputSource implements InputSource {
    * otherwise (nothing kept open; the caller reads in a worker, which reports any error).
    */
   static async openReadingAhead(path: string): Promise<LocalInputSource | null> {
-    let native: NativeMrdIndex | null = null;
+    const native = await NativeMrdIndex.open(path);
+    return native && LocalInputSource.readingAhead(native);
+  }
+  /**
+   * `openReadingAhead` of a file already open with mrd-core's decoders: the source takes `native`
+   * over, or closes it and returns null. The cheapest checks first (read-ahead-check.ts): the
+   * files of h5py and mrd-core's writer are turned down without their group described or their
+   * chunk index walked.
+   */
+  static async readingAhead(native: NativeMrdIndex): Promise<LocalInputSource | null> {
     try {
-      native = await NativeMrdIndex.open(path);
-      const groups = native?.groups();
-      if (!native || groups?.length !== 1) throw new Error('not read ahead');
-      const group = groups[0]!;
+      const group = await readAheadGroup(native);
+      if (!group) throw new Error('not read ahead');
       const info = await describeGroupNative(native, group);
       if (!info || info.acquisitionCount === 0 || info.members.includes('waveforms') || info.imageSeries.length > 0) throw new Error('not read ahead');
       const wire = await native.acquisitionWireReader(group);
       if (!wire?.readsAhead) throw new Error('not read ahead');
-      const src = new LocalInputSource(path, native, groups);
+      const src = new LocalInputSource(native.path, native, [group]);
       src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing) };
       return src;
     } catch {
-      native?.close();
+      native.close();
       return null;
     }
   }
@@ -357,12 +366,12 @@ export class LocalInputSource implements InputSource {
 }
 
 /** A batch of wire bytes filled by `directAcquisitionBatches`. */
-type WireBatch = { buf: ArrayBuffer; length: number; count: number };
+export type WireBatch = { buf: ArrayBuffer; length: number; count: number };
 
 /** The acquisitions of `group` read ahead of their 'stream' request: the reader, its batches, those filled so far. */
 interface PreparedAcquisitions {
   group: string;
-  batches: Generator<WireBatch>;
+  batches: AsyncGenerator<WireBatch>;
   filled: WireBatch[];
   readMs: number;
 }
@@ -408,14 +417,14 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
       const t0 = performance.now();
       const wire = await native.acquisitionWireReader(group);
       if (!wire) return;
-      const p: PreparedAcquisitions = { group, batches: directAcquisitionBatches(wire, take), filled: [], readMs: performance.now() - t0 };
+      const p: PreparedAcquisitions = { group, batches: directAcquisitionBatches(wire.rows, take, (...a) => wire.fill(...a)), filled: [], readMs: performance.now() - t0 };
       prepared = p;
       while (p.filled.length < PREPARED_AHEAD && requests.length === 0) {
         // (a turn of the event loop between batches lets a request in)
         await new Promise<void>((r) => setImmediate(r));
         if (requests.length > 0) break;
         const t1 = performance.now();
-        const b = p.batches.next();
+        const b = await p.batches.next();
         p.readMs += performance.now() - t1;
         if (b.done) break;
         p.filled.push(b.value);
@@ -478,7 +487,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
           const ahead = prepared as PreparedAcquisitions | null; // (set by prepare(), which TypeScript does not follow)
           const ready = req.kind === 'acquisitions' && ahead?.group === req.group ? ahead : null;
           if (req.kind === 'acquisitions') prepared = null;
-          let batches: Generator<WireBatch> | null = null;
+          let batches: AsyncGenerator<WireBatch> | null = null;
           const filled: WireBatch[] = [];
           if (ready) {
             batches = ready.batches;
@@ -486,7 +495,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
             timing.readMs += ready.readMs;
           } else if (req.kind === 'acquisitions') {
             const wire = (native && (await native.acquisitionWireReader(req.group))) || (await (await hdf5File()).acquisitionWireReader(req.group));
-            if (wire) batches = directAcquisitionBatches(wire, take);
+            if (wire) batches = directAcquisitionBatches(wire.rows, take, (...a) => wire.fill(...a));
           }
           credits = batches ? WIRE_AHEAD : AHEAD;
           if (batches) {
@@ -495,7 +504,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
               let b = filled.shift();
               if (!b) {
                 const t0 = performance.now();
-                const next = batches.next();
+                const next = await batches.next();
                 timing.readMs += performance.now() - t0;
                 if (next.done) break;
                 b = next.value;

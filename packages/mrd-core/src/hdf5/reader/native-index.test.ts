@@ -191,6 +191,35 @@ describe('NativeMrdIndex', () => {
     expect(await NativeMrdIndex.open(join(dir, 'absent.h5'))).toBeNull();
   });
 
+  it("tells how many records a chunk holds, as HDF5's dataset creation properties say (0 unchunked, null absent)", async () => {
+    await h5wasm.ready;
+    const writer = join(dir, 'chunks.h5');
+    const w = await MrdWriter.create(writer, { group: 'dataset' });
+    await w.appendAcquisitions(Array.from({ length: 10 }, () => createAcquisition({ head: { number_of_samples: 64, active_channels: 2 } })));
+    await w.writeHeader('<ismrmrdHeader/>');
+    await w.close();
+    for (const path of [reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'), reference('inputs/phantom_m64_c4_r2.h5'), writer]) {
+      const h = new h5wasm.File(path, 'r');
+      const chunks = (h.get('dataset/data') as InstanceType<typeof h5wasm.Dataset>).metadata.chunks;
+      h.close();
+      const idx = (await NativeMrdIndex.open(path))!;
+      try {
+        expect(await idx.rowsPerChunk('dataset', 'data'), path).toBe(chunks ? chunks[0] : 0);
+        expect(await idx.rowsPerChunk('dataset', 'nope')).toBeNull();
+        expect(await idx.rowsPerChunk('nope', 'data')).toBeNull();
+      } finally {
+        idx.close();
+      }
+    }
+    // the C library's files: one record per chunk
+    const cpp = (await NativeMrdIndex.open(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5')))!;
+    expect(await cpp.rowsPerChunk('dataset', 'data')).toBe(1);
+    cpp.close();
+    const idx = (await NativeMrdIndex.open(writer))!;
+    expect(await idx.rowsPerChunk('dataset', 'data')).toBeGreaterThan(1);
+    idx.close();
+  });
+
   it('answers undefined for absent members and null for absent groups', async () => {
     const idx = (await NativeMrdIndex.open(reference('inputs/phantom_m64_c4_r2.h5')))!;
     try {

@@ -37,10 +37,12 @@ import {
 } from '../format/object-header.js';
 import { compareNames, readBtreeNode, readSymbolTable } from '../format/symbol-table.js';
 import type { AcquisitionHeader } from '../../headers/types.js';
-import { AcquisitionWireReader } from './acquisition-wire.js';
+// The acquisitions' reader and its header decoder are loaded by `acquisitionWireReader` when first
+// asked for: the questions before it (groups, members, counts, layout) load only the decoders.
+import type { AcquisitionWireReader } from './acquisition-wire.js';
 import { FixedParts, findSuperblock, positionedReader } from './fixed-parts.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
-import { acquisitionHeaderDecoder, type RecordDecoder } from './record-layout.js';
+import type { RecordDecoder } from './record-layout.js';
 
 /** A member of a group: its name and what it is (as MrdFile's `kind` sees it). */
 export interface NativeMember {
@@ -168,6 +170,22 @@ export class NativeMrdIndex {
     });
   }
 
+  /**
+   * How many records one chunk of the dataset `name` of a group holds (its layout's first chunk
+   * dimension; 0 when it is not chunked), or null when not handled here (no such dataset
+   * included). From the dataset's object header alone: no chunk index is walked.
+   */
+  async rowsPerChunk(group: string, name: string): Promise<number | null> {
+    return this.attempt(async () => {
+      const node = await this.datasetMember(group, name);
+      if (!node) return null;
+      const lm = node.messages.find((m) => m.type === MSG_LAYOUT);
+      if (!lm) return null;
+      const layout = decodeLayout(lm.body, this.path);
+      return layout.kind === 'chunked' ? (layout.chunkDims[0] ?? null) : 0;
+    });
+  }
+
   /** The image series of a group by `MrdFile.imageSeries`' rule (`image_*` / `images_*` groups holding datasets `header` and `data`), or null. */
   async imageSeries(group: string): Promise<string[] | null> {
     return this.attempt(async () => {
@@ -206,6 +224,7 @@ export class NativeMrdIndex {
       const head = type.members.find((m) => m.name === 'head');
       const md = head ? metadataOf(head.type) : null;
       if (!md) return null;
+      const [{ AcquisitionWireReader }, { acquisitionHeaderDecoder }] = await Promise.all([import('./acquisition-wire.js'), import('./record-layout.js')]);
       let decoder: RecordDecoder<AcquisitionHeader>;
       try {
         decoder = acquisitionHeaderDecoder(md);
