@@ -39,6 +39,40 @@ export function runCommandLine(rawArgs: string[], earlyReader: EarlyInputReader 
   );
 }
 
+/** One option of mrd-client: what yargs is given. */
+interface ClientOption {
+  alias?: string;
+  type: 'string' | 'number' | 'boolean';
+  default?: string | number | boolean;
+  choices?: string[];
+  describe: string;
+}
+
+/** mrd-client's options, for yargs (`clientParser`) and for a plain command line (`plainCommandLine`). */
+const CLIENT_OPTIONS: Record<string, ClientOption> = {
+  address: { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' },
+  port: { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' },
+  outfile: { alias: 'o', type: 'string', describe: 'Output file. Default: the input file name with "_results" before the extension, e.g. phantom_raw_results.h5. An existing file is kept: results are added as a new group.' },
+  'in-group': { alias: 'g', type: 'string', describe: 'Input data group. Default: the only group of the input file (an error lists the groups when there are several).' },
+  'out-group': { alias: 'G', type: 'string', describe: 'Output group name. Default: the current date and time (e.g. "2024-01-02 03:04:05.123456"), so runs into the same file do not collide.' },
+  config: { alias: 'c', type: 'string', default: 'invertcontrast', describe: 'Remote configuration: the name of the recon module the server runs (e.g. invertcontrast, simplefft, null, savedataonly, or a user module). Giving -c implies --ignore-json-config.' },
+  'config-local': { alias: 'C', type: 'string', describe: 'Local configuration file: its text is sent as the config (CONFIG_TEXT) instead of a config name.' },
+  'send-waveforms': { alias: 'w', type: 'boolean', default: false, describe: 'Send waveform (physio) data, when the input has any.' },
+  verbose: { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' },
+  logfile: { alias: 'l', type: 'string', describe: 'Path to a log file (also logged to stdout unless -q).' },
+  quiet: { alias: 'q', type: 'boolean', default: false, describe: 'Suppress logging to stdout (the log file, if any, still gets everything; errors still go to stderr).' },
+  'ignore-json-config': { type: 'boolean', default: false, describe: 'Remove parameters.config and parameters.customconfig from the JSON additional config (<config>.json in the working directory, or the input\'s configAdditional dataset), so the config given here is the one the server runs.' },
+  'fix-transposed': { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' },
+  'output-format': {
+    type: 'string', choices: ['mrd2', 'ndjson', 'hdf5'],
+    describe: 'Output format: mrd2 (MRD v2 binary stream), ndjson (MRD v2 NDJSON) or hdf5 (MRD v1, a group of an HDF5 file). Default: from the output name given with -o (.mrd: mrd2, .ndjson: ndjson, anything else: hdf5); without -o, and for each output of a batch, the input\'s generation (hdf5 for an MRD v1 input, mrd2 or ndjson for an MRD v2 one). An MRD v2 output must be a new file; it is written only when the session completed. MRD v2 inputs (told by their first bytes: the yardl magic, or {"yardl": for NDJSON) are sent as MRD v2 (the server then runs its default config: MRD v2 carries none, so -c, -C and the JSON config apply to MRD v1 inputs only).',
+    },
+  mrd2gif: { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' },
+  jobs: { alias: 'j', type: 'number', default: 1, describe: 'Batch: sessions at once.' },
+  retries: { type: 'number', default: 2, describe: 'Batch: new sessions (new connections, so a load balancer may pick another server) for an input whose server went away before its CLOSE. An input refused with "server busy" or "server shutting down" tries again after a growing backoff (0.5 s to 5 s) for up to 10 minutes, not counted here. A session the server completed, or ended with any other ERROR, is not retried.' },
+  'skip-existing': { type: 'boolean', default: false, describe: 'Batch: skip an input whose output is complete (its group, -G or any, has the XML header and no "incomplete" dataset), to resume an interrupted batch.' },
+};
+
 /** mrd-client's yargs parser of `rawArgs` (its option table), not yet run. */
 export function clientParser(rawArgs: string[]) {
   return toolParser(rawArgs, {
@@ -48,27 +82,7 @@ export function clientParser(rawArgs: string[]) {
     numbers: { port: { integer: true, min: 1, max: 65535 }, jobs: { integer: true, min: 1 }, retries: { integer: true, min: 0 } },
   })
     .positional('filename', { type: 'string', describe: 'Input MRD file (HDF5); several files or a folder (its *.h5 files) make a batch.' })
-    .option('address', { alias: 'a', type: 'string', default: 'localhost', describe: 'Address (host name or IP) of the MRD server.' })
-    .option('port', { alias: 'p', type: 'number', default: 9002, describe: 'Port of the MRD server.' })
-    .option('outfile', { alias: 'o', type: 'string', describe: 'Output file. Default: the input file name with "_results" before the extension, e.g. phantom_raw_results.h5. An existing file is kept: results are added as a new group.' })
-    .option('in-group', { alias: 'g', type: 'string', describe: 'Input data group. Default: the only group of the input file (an error lists the groups when there are several).' })
-    .option('out-group', { alias: 'G', type: 'string', describe: 'Output group name. Default: the current date and time (e.g. "2024-01-02 03:04:05.123456"), so runs into the same file do not collide.' })
-    .option('config', { alias: 'c', type: 'string', default: 'invertcontrast', describe: 'Remote configuration: the name of the recon module the server runs (e.g. invertcontrast, simplefft, null, savedataonly, or a user module). Giving -c implies --ignore-json-config.' })
-    .option('config-local', { alias: 'C', type: 'string', describe: 'Local configuration file: its text is sent as the config (CONFIG_TEXT) instead of a config name.' })
-    .option('send-waveforms', { alias: 'w', type: 'boolean', default: false, describe: 'Send waveform (physio) data, when the input has any.' })
-    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'Verbose mode: DEBUG log messages.' })
-    .option('logfile', { alias: 'l', type: 'string', describe: 'Path to a log file (also logged to stdout unless -q).' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Suppress logging to stdout (the log file, if any, still gets everything; errors still go to stderr).' })
-    .option('ignore-json-config', { type: 'boolean', default: false, describe: 'Remove parameters.config and parameters.customconfig from the JSON additional config (<config>.json in the working directory, or the input\'s configAdditional dataset), so the config given here is the one the server runs.' })
-    .option('fix-transposed', { type: 'boolean', default: false, describe: 'When an image of a series has its rows and columns swapped relative to the series, transpose it (pixels, header sizes, field of view, read/phase directions, ImageRowDir/ImageColumnDir) before storing it in the series.' })
-    .option('output-format', {
-      type: 'string', choices: ['mrd2', 'ndjson', 'hdf5'],
-      describe: 'Output format: mrd2 (MRD v2 binary stream), ndjson (MRD v2 NDJSON) or hdf5 (MRD v1, a group of an HDF5 file). Default: from the output name given with -o (.mrd: mrd2, .ndjson: ndjson, anything else: hdf5); without -o, and for each output of a batch, the input\'s generation (hdf5 for an MRD v1 input, mrd2 or ndjson for an MRD v2 one). An MRD v2 output must be a new file; it is written only when the session completed. MRD v2 inputs (told by their first bytes: the yardl magic, or {"yardl": for NDJSON) are sent as MRD v2 (the server then runs its default config: MRD v2 carries none, so -c, -C and the JSON config apply to MRD v1 inputs only).',
-    })
-    .option('mrd2gif', { type: 'boolean', default: false, describe: 'Write GIF previews of the output images (as mrd2gif) when done.' })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'Batch: sessions at once.' })
-    .option('retries', { type: 'number', default: 2, describe: 'Batch: new sessions (new connections, so a load balancer may pick another server) for an input whose server went away before its CLOSE. An input refused with "server busy" or "server shutting down" tries again after a growing backoff (0.5 s to 5 s) for up to 10 minutes, not counted here. A session the server completed, or ended with any other ERROR, is not retried.' })
-    .option('skip-existing', { type: 'boolean', default: false, describe: 'Batch: skip an input whose output is complete (its group, -G or any, has the XML header and no "incomplete" dataset), to resume an interrupted batch.' })
+    .options(CLIENT_OPTIONS)
     .demandCommand(1, 'an input file is required')
     .epilogue('If <config>.json exists in the working directory (and -C is not given), its text is sent to the server as the JSON additional config; otherwise the input group\'s configAdditional dataset is, if any.\n\nExit status 1 when the session did not complete: the connection failed, sending failed, the server reported an ERROR, or the stream ended without the server\'s CLOSE (the message says what was received). Results that did arrive are kept in the output group, which then holds a text dataset "incomplete" giving the reason (h5py: f[group]["incomplete"][0]); a complete group has none. When nothing arrived, no output file is written and an existing one is left untouched.');
 }
@@ -97,14 +111,16 @@ export interface ClientArgv {
 }
 
 /** Options a plain command line may give (`plainCommandLine`): their names, and whether each takes a value. */
+/** The batch's options and the one with choices: a command line that gives any of them goes to yargs. */
+const NOT_PLAIN = new Set(['output-format', 'jobs', 'retries', 'skip-existing']);
+
+/** CLIENT_OPTIONS a plain command line may give, by each spelling (`--config`, `-c`): their names, and whether each takes a value. */
 const PLAIN_OPTIONS: Record<string, { name: keyof ClientArgv; value: boolean }> = {};
-for (const [name, short, value] of [
-  ['address', 'a', true], ['port', 'p', true], ['outfile', 'o', true], ['in-group', 'g', true], ['out-group', 'G', true], ['config', 'c', true],
-  ['config-local', 'C', true], ['logfile', 'l', true], ['send-waveforms', 'w', false], ['verbose', 'v', false], ['quiet', 'q', false],
-  ['ignore-json-config', '', false], ['fix-transposed', '', false], ['mrd2gif', '', false],
-] as const) {
-  PLAIN_OPTIONS[`--${name}`] = { name, value };
-  if (short) PLAIN_OPTIONS[`-${short}`] = { name, value };
+for (const [name, o] of Object.entries(CLIENT_OPTIONS)) {
+  if (NOT_PLAIN.has(name)) continue;
+  const plain = { name: name as keyof ClientArgv, value: o.type !== 'boolean' };
+  PLAIN_OPTIONS[`--${name}`] = plain;
+  if (o.alias) PLAIN_OPTIONS[`-${o.alias}`] = plain;
 }
 
 /**
@@ -118,10 +134,8 @@ for (const [name, short, value] of [
  * defaults (command-line.test.ts compares them).
  */
 export function plainCommandLine(rawArgs: string[]): ClientArgv | null {
-  const argv: ClientArgv = {
-    _: [], address: 'localhost', port: 9002, config: 'invertcontrast', 'send-waveforms': false, verbose: false, quiet: false,
-    'ignore-json-config': false, 'fix-transposed': false, mrd2gif: false, jobs: 1, retries: 2, 'skip-existing': false,
-  };
+  const argv = { _: [] as string[] } as unknown as ClientArgv;
+  for (const [name, o] of Object.entries(CLIENT_OPTIONS)) if (o.default !== undefined) (argv as unknown as Record<string, unknown>)[name] = o.default;
   const seen = new Set<string>();
   for (let i = 0; i < rawArgs.length; i++) {
     const a = rawArgs[i]!;
@@ -150,7 +164,7 @@ export function plainCommandLine(rawArgs: string[]): ClientArgv | null {
 }
 
 async function main(rawArgs: string[], earlyReader: EarlyInputReader | null, readerEntry: string): Promise<number> {
-  const argv: ClientArgv = plainCommandLine(rawArgs) ?? ((await clientParser(rawArgs).parseAsync()) as ClientArgv);
+  const argv: ClientArgv = plainCommandLine(rawArgs) ?? ((await clientParser(rawArgs).parseAsync()) as unknown as ClientArgv);
 
   const positionals = argv._.map(String);
   if (isBatch(positionals)) {
