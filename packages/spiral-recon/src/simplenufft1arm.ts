@@ -207,7 +207,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize], { internalOrderGrid: true }); // (the grid's rows in the FFT's internal order: no reordering pass, the same images)
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize, {}, mapsGate ?? undefined).catch(() => undefined);
-        win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
+        // (the window weights each readout by the density per coil, on the thread that grids the coil)
+        win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool, { samples: head.number_of_samples, preDiscard, w: traj.w });
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
         // then the magnitude combination's kernels, on those threads and here: the first frame with the maps
         // (several frames in) would otherwise run them cold (the same bits either way)
@@ -225,8 +226,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (head.number_of_samples - preDiscard !== S) {
         throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.number_of_samples} samples; the metafile ${meta.path} needs pre_discard ${preDiscard} + ${S}`);
       }
-      // samples after pre_discard, density compensated
-      densityCompensatedArm(acq.data, head.number_of_samples, preDiscard, traj.w, ncoils, S, win!.armData);
+      // the readout, copied as it is: the window's step weights the samples after pre_discard by the density, per coil
+      const rawLength = 2 * ncoils * head.number_of_samples;
+      if (acq.data.length < rawLength) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${acq.data.length / 2} complex values for ${ncoils} channels x ${head.number_of_samples} samples`);
+      win!.rawData!.set(acq.data.length === rawLength ? acq.data : acq.data.subarray(0, rawLength));
       blockArms++;
       if (mapsGate !== null && (blockArms === windowShift || (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame))) {
         mapsGate.hold();
@@ -384,21 +387,6 @@ function flipToImage(plane: Float32Array | Float64Array, msize: number, complex:
     for (let b = 0; b < msize; b++) for (let k = 0; k < e; k++) out[e * (b * msize + x) + k] = plane[e * (srcRow * msize + b) + k];
   }
   return out;
-}
-
-/**
- * The samples after pre_discard of each coil times the density weights, into out [coil][S]
- * complex (a small function of its own: the optimiser compiles its loop, which inside the
- * session's long async loop ran several times slower).
- */
-function densityCompensatedArm(data: Float32Array, ns: number, preDiscard: number, w: ArrayLike<number>, ncoils: number, S: number, out: Float32Array): void {
-  for (let c = 0; c < ncoils; c++) {
-    const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
-    for (let s = 0; s < S; s++) {
-      out[dst + 2 * s] = data[src + 2 * s] * w[s];
-      out[dst + 2 * s + 1] = data[src + 2 * s + 1] * w[s];
-    }
-  }
 }
 
 /** A copy of `a` on a SharedArrayBuffer. */
