@@ -215,6 +215,9 @@ describe('simplenufft1arm', () => {
     await expect(run(base('window_shift = "17"\n'))).rejects.toThrow(/key reconstruction.window_shift must be a positive integer/);
     const noHash = parseIsmrmrdHeader(serializeIsmrmrdHeader({ ...header, userParameters: {} }));
     await expect(run(base(), noHash)).rejects.toThrow(/tSequenceVariant/);
+    // a readout with fewer values than its header's channels x samples (the readout is copied whole to the frame threads' memory)
+    const short = acqs.map((a, j) => (j === 2 ? { ...a, data: a.data.subarray(0, a.data.length - 2) } : a));
+    await expect(run(base(), header, short)).rejects.toThrow(/readout 3 has \d+ complex values for 4 channels x \d+ samples/);
   });
 
   it('apply_girf with an identity-like GIRF file runs and still gives the phantom', async () => {

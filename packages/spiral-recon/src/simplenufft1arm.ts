@@ -78,12 +78,12 @@ import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
   cancelPreparedMagnitude, coilMapsPool, coilSumWeights, combineMagnitudeOnPool, prepareMagnitudeOnPool, runPreparedMagnitude, type PreparedMagnitudeCombine, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
-  warmMagnitudeCombine,
+  MagnitudeInt16Frame, warmMagnitudeCombine,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { PauseGate, ReconPool, sharedFloat32, workerScript } from '@mrd-tools/recon-kernels/pool';
 import { ViewSharingWindow } from '@mrd-tools/recon-kernels/view-sharing';
 import { numericsThreads } from '@mrd-tools/recon-api/threads';
-import { DEFAULT_BITS_STORED, maxValueForBitsStored, roundHalfEvenFast } from '@mrd-tools/recon-kernels/image';
+import { DEFAULT_BITS_STORED, maxValueForBitsStored } from '@mrd-tools/recon-kernels/image';
 import { logModuleConfig } from '@mrd-tools/recon-api/module';
 import { imageHeaderFromArray } from '@mrd-tools/recon-api/image-header';
 import { configSearchPath, loadRtSpiralVsConfig } from './config.js';
@@ -151,8 +151,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let armCounter = 0, repCounter = 0, imgCounter = 1, slcCounter = 0;
   let scanTracker = 0;
   let maps: Float64Array | undefined;
-  const frameBuffers = new FrameBuffers(msize);
   const threads = numericsThreads();
+  const frameBuffers = new FrameBuffers(msize, maxVal, threads);
   // the frame path's other threads (null for threads 1): the window's steps and the coil combination run on
   // this thread and on these threads - 1, the session's own; they boot while the session sets up
   // they are handed each step's task at once (immediateHandOut), even before this thread has read their
@@ -207,12 +207,13 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize], { internalOrderGrid: true }); // (the grid's rows in the FFT's internal order: no reordering pass, the same images)
         // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
         if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize, {}, mapsGate ?? undefined).catch(() => undefined);
-        win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool);
+        // (the window weights each readout by the density per coil, on the thread that grids the coil)
+        win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool, { samples: head.number_of_samples, preDiscard, w: traj.w });
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
         // then the magnitude combination's kernels, on those threads and here: the first frame with the maps
         // (several frames in) would otherwise run them cold (the same bits either way)
         warmingFrames = win.warmUp().catch((e: unknown) => { framesWarmFailed = true; logger.warning(`frame threads not used: ${e instanceof Error ? e.message : String(e)}`); })
-          .then(() => (rc.save_complex ? undefined : warmMagnitudeCombine(win!.onPool ? framePool : null, ncoils)))
+          .then(() => (rc.save_complex ? undefined : warmMagnitudeCombine(win!.onPool ? framePool : null, ncoils, maxVal)))
           .catch((e: unknown) => logger.warning(`the coil combination's warm-up failed: ${e instanceof Error ? e.message : String(e)}`));
       }
       // while the frame threads warm up, one event-loop turn per arm: piscina hands the warm-up's
@@ -225,8 +226,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (head.number_of_samples - preDiscard !== S) {
         throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${head.number_of_samples} samples; the metafile ${meta.path} needs pre_discard ${preDiscard} + ${S}`);
       }
-      // samples after pre_discard, density compensated
-      densityCompensatedArm(acq.data, head.number_of_samples, preDiscard, traj.w, ncoils, S, win!.armData);
+      // the readout, copied as it is: the window's step weights the samples after pre_discard by the density, per coil
+      const rawLength = 2 * ncoils * head.number_of_samples;
+      if (acq.data.length < rawLength) throw new SimpleNufft1ArmError(`readout ${head.scan_counter} has ${acq.data.length / 2} complex values for ${ncoils} channels x ${head.number_of_samples} samples`);
+      win!.rawData!.set(acq.data.length === rawLength ? acq.data : acq.data.subarray(0, rawLength));
       blockArms++;
       if (mapsGate !== null && (blockArms === windowShift || (head.scan_counter % windowShift === 0 && head.scan_counter >= armsPerFrame))) {
         mapsGate.hold();
@@ -336,7 +339,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // dropped at that frame) cancels it and combines as without
         const next = head.scan_counter + 1;
         if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
-          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined);
+          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16);
         }
       }
     }
@@ -363,19 +366,15 @@ interface FrameImage {
   scale?: string;
 }
 
-/** The magnitude path's per-frame buffer, allocated once per session. */
+/** The magnitude path's per-frame buffers, allocated once per session (on shared memory: written by the frame threads). */
 class FrameBuffers {
-  /** on shared memory: written by the frame threads */
+  /** the combined magnitudes */
   readonly combined: Float32Array;
-  private histogram: Uint32Array | null = null;
-  constructor(msize: number) {
+  /** the int16 pass's (the frame threads' share of it too: their maxima, rows and histograms) */
+  readonly int16: MagnitudeInt16Frame;
+  constructor(msize: number, maxVal: number, threads: number) {
     this.combined = sharedFloat32(msize * msize);
-  }
-
-  /** The int16 histogram over [0, maxVal] (not cleared). */
-  counts(maxVal: number): Uint32Array {
-    if (this.histogram === null || this.histogram.length !== maxVal + 1) this.histogram = new Uint32Array(maxVal + 1);
-    return this.histogram;
+    this.int16 = new MagnitudeInt16Frame(msize, maxVal, threads);
   }
 }
 
@@ -390,21 +389,6 @@ function flipToImage(plane: Float32Array | Float64Array, msize: number, complex:
   return out;
 }
 
-/**
- * The samples after pre_discard of each coil times the density weights, into out [coil][S]
- * complex (a small function of its own: the optimiser compiles its loop, which inside the
- * session's long async loop ran several times slower).
- */
-function densityCompensatedArm(data: Float32Array, ns: number, preDiscard: number, w: ArrayLike<number>, ncoils: number, S: number, out: Float32Array): void {
-  for (let c = 0; c < ncoils; c++) {
-    const src = 2 * (c * ns + preDiscard), dst = 2 * c * S;
-    for (let s = 0; s < S; s++) {
-      out[dst + 2 * s] = data[src + 2 * s] * w[s];
-      out[dst + 2 * s + 1] = data[src + 2 * s + 1] * w[s];
-    }
-  }
-}
-
 /** A copy of `a` on a SharedArrayBuffer. */
 function sharedFloat64(a: Float64Array): Float64Array {
   const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
@@ -412,35 +396,28 @@ function sharedFloat64(a: Float64Array): Float64Array {
   return out;
 }
 
-/** Combined (on the frame threads: maps or root sum of squares, same bits at any thread count), flipped, scaled to int16. */
+/**
+ * Combined (on the frame threads: maps or root sum of squares), then flipped and scaled to int16
+ * with the window's histogram counted (on the frame threads too: the maxima per combination
+ * chunk, rows of the output per thread); the same bits at any thread count.
+ */
 async function magnitudeFrame(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers,
   prepared: PreparedMagnitudeCombine | null = null,
 ): Promise<FrameImage> {
   const npix = msize * msize;
   // the combination prepared ahead when it is this one (same images and maps), else cancelled
-  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === (maps ?? null) && prepared.out === buffers.combined;
+  const int16 = buffers.int16;
+  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === (maps ?? null) && prepared.out === buffers.combined && prepared.int16 === int16;
   if (prepared !== null && !usePrepared) cancelPreparedMagnitude(prepared);
-  const mag = usePrepared ? await runPreparedMagnitude(prepared) : await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined);
-  // flipped (flipToImage's layout) and scaled in one pass: the max is the same over either layout
-  let max = 0;
-  for (let i = 0; i < npix; i++) if (mag[i] > max) max = mag[i];
-  const dscale = maxVal / max;
-  const data = new Int16Array(npix); // (the message keeps it: a new one per frame)
-  // the histogram of the window's percentiles is counted in the same pass (values in [0, maxVal]:
-  // magnitudes scaled by maxVal / max; anything else, e.g. a frame of zeros, counts the usual way)
-  const counts = buffers.counts(maxVal);
-  counts.fill(0);
-  let outside = false;
-  for (let a = 0; a < msize; a++) {
-    const src = (msize - 1 - a) * msize;
-    for (let b = 0, o = a; b < msize; b++, o += msize) {
-      const v = (data[o] = roundHalfEvenFast(mag[src + b] * dscale));
-      if (v >= 0 && v <= maxVal) counts[v]++;
-      else outside = true;
-    }
-  }
-  const [p1, p99] = outside ? int16Percentiles(data, [1, 99]) : percentilesFromCounts(counts, 0, npix, [1, 99]);
+  if (usePrepared) await runPreparedMagnitude(prepared);
+  else await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined, int16);
+  // flipped (flipToImage's layout), scaled by maxVal / max, int16 (the message keeps it: a new one per frame)
+  const dscale = int16.scale;
+  const data = int16.data.slice();
+  // the histogram of values in [0, maxVal] (magnitudes scaled by maxVal / max); anything else, e.g. a frame of zeros, counts the usual way
+  const counts = int16.histogram();
+  const [p1, p99] = counts === null ? int16Percentiles(data, [1, 99]) : percentilesFromCounts(counts, 0, npix, [1, 99]);
   return {
     data, dataType: DataType.SHORT,
     windowCenter: formatPythonFloat(Math.floor((p99 + p1) / 2)),

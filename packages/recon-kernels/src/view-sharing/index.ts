@@ -1,2 +1,4 @@
 // The sliding window of real-time view sharing (gridding, block images, running sum), split over coils on the pool.
-export { ViewSharingWindow, runViewSharingStep, runViewSharingTask, type ViewSharingStepTask } from './view-sharing-window.js';
+export {
+  densityCompensate, type DensityInput, ViewSharingWindow, runViewSharingStep, runViewSharingTask, type ViewSharingStepTask,
+} from './view-sharing-window.js';

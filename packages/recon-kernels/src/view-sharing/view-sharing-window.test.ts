@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
-import { closeReconPools, ReconPool, reconPool } from '../pool/index.js';
-import { ViewSharingWindow } from './view-sharing-window.js';
+import { asShared, closeReconPools, newWorkClaims, ReconPool, reconPool, sharedFloat32, workFinished } from '../pool/index.js';
+import { type DensityInput, runViewSharingStep, ViewSharingWindow, type ViewSharingStepTask } from './view-sharing-window.js';
 import { heldPool, randomFloat32 as random } from '../testing/index.js';
 
 /** `arms` spiral-like arms of `samples` points (grid units for an n x n image) */
@@ -28,17 +28,19 @@ const ARMS = 6, S = 200, N = 32, NC = 5;
 async function frames(
   threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true, n = N, internalOrderGrid = false,
   prepare: 'none' | 'ahead' | 'every arm, some wrong' = 'none',
+  density?: { raw: Float32Array[]; samples: number; preDiscard: number; w: Float64Array },
 ): Promise<Float32Array[]> {
   const fft = await getFftEngine();
   const plan = Nufft.withEngine(fft, armCoords(ARMS, S, n), [n, n], { internalOrderGrid });
   expect(plan.gridInternalOrder).toBe(internalOrderGrid);
-  const win = new ViewSharingWindow(plan, NC, S, reconPool(threads));
+  const win = new ViewSharingWindow(plan, NC, S, reconPool(threads), density);
   const warming = win.warmUp();
   if (awaitWarmUp) await warming; // else the first steps run here while the threads warm up
   const out: Float32Array[] = [];
   let blockArms = 0;
   for (let j = 0; j < stream.length; j++) {
-    win.armData.set(data[j]);
+    if (density === undefined) win.armData.set(data[j]);
+    else win.rawData!.set(density.raw[j]);
     blockArms++;
     await win.addArm(stream[j] * S, blockArms === shift);
     if (blockArms === shift) blockArms = 0;
@@ -107,6 +109,56 @@ describe('view-sharing window', () => {
       }
       expect(await frames(2, stream, perFrame, shift, data, skipAt, false, N, false, 'ahead')).toEqual(one); // (no-op until warm)
       expect(await frames(1, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(one); // (no pool: no-op)
+    }
+  });
+
+  it('a window with density weights (raw readouts copied in, each coil weighted by the thread that grids it): the frames of the weighted arms bit for bit, at 1, 2 and 3 threads, steps posted ahead or not', async () => {
+    const preDiscard = 7, samples = preDiscard + S + 3;
+    const raw = stream.map((_, j) => random(2 * NC * samples, 300 + j));
+    const w = Float64Array.from({ length: S }, (_, s) => 0.1 + ((s * 7919) % 101) / 37);
+    // the samples after preDiscard times the weights (float64 products stored as float32), as the module weighted them before the window did
+    const weighted = raw.map((r) => {
+      const out = new Float32Array(2 * NC * S);
+      for (let c = 0; c < NC; c++) {
+        for (let k = 0; k < S; k++) {
+          out[2 * (c * S + k)] = r[2 * (c * samples + preDiscard + k)] * w[k];
+          out[2 * (c * S + k) + 1] = r[2 * (c * samples + preDiscard + k) + 1] * w[k];
+        }
+      }
+      return out;
+    });
+    const density = { raw, samples, preDiscard, w };
+    for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [6, 3, 10]] as const) {
+      const one = await frames(1, stream, perFrame, shift, weighted, skipAt);
+      expect(one.length).toBeGreaterThan(4);
+      for (const threads of [1, 2, 3]) {
+        expect(await frames(threads, stream, perFrame, shift, [], skipAt, true, N, false, 'none', density)).toEqual(one);
+        expect(await frames(threads, stream, perFrame, shift, [], skipAt, true, N, false, 'ahead', density)).toEqual(one);
+      }
+      expect(await frames(2, stream, perFrame, shift, [], skipAt, false, N, false, 'ahead', density)).toEqual(one); // (steps here while the threads warm up)
+    }
+    // a step's coils weighted and gridded on a pool thread alone (above, this thread may take them all): the same block image
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+    const pool = new ReconPool(1, undefined, { immediateHandOut: true });
+    try {
+      const ip = 2 * NC * N * N;
+      const shared64 = (a: Float64Array): Float64Array => { const o = new Float64Array(new SharedArrayBuffer(a.byteLength)); o.set(a); return o; };
+      const step = (armData: Float32Array, rawIn: DensityInput | null): ViewSharingStepTask => ({
+        kind: 'view-sharing-step', tables: plan.tables(), c0: 0, c1: NC, claims: newWorkClaims(), grid: sharedFloat32(NC * 2 * plan.gridSize), sum: sharedFloat32(ip),
+        frame: sharedFloat32(ip), drop: null, zeroGrid: false, data: armData, raw: rawIn, p0: 0, count: S, block: sharedFloat32(ip), partial: false,
+      });
+      const here = step(asShared(weighted[3]), null);
+      runViewSharingStep(plan, here);
+      const there = step(sharedFloat32(2 * NC * S), { data: asShared(raw[3]), samples, preDiscard, w: shared64(w) });
+      await pool.runAll([there]);
+      expect(workFinished(there.claims!, NC)).toBe(true);
+      expect(there.data).toEqual(weighted[3]);
+      expect(there.block).toEqual(here.block);
+      expect(here.block!.some((v) => v !== 0)).toBe(true);
+    } finally {
+      await pool.close();
+      plan.dispose();
     }
   });
 

@@ -19,7 +19,9 @@
  * a coil, bit for bit; with no pool the same step runs on the calling thread.
  *
  * A step carries the operations queued since the last one, run per coil in this order: subtract
- * the dropped block image from the sum; zero the grid; grid the arm; complete the block;
+ * the dropped block image from the sum; zero the grid; density-compensate the arm's raw samples
+ * (a window made with density weights: the caller copies the readout into rawData, and each
+ * coil is weighted by the thread that grids it, not serially before the step); grid the arm; complete the block;
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
  * next step (off the frame's latency). A block-completing step can be prepared ahead
  * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
@@ -56,6 +58,8 @@ export interface ViewSharingStepTask {
   zeroGrid: boolean;
   /** [coil][count] complex samples of points [p0, p0 + count) gridded, or null */
   data: Float32Array | null;
+  /** when set (and data), data's coils are first written from these raw samples times the density weights */
+  raw?: DensityInput | null;
   p0: number;
   count: number;
   /** the completed block's image is written here and added to the sum (the grid is left as it is: zeroGrid on the next step), or null */
@@ -63,9 +67,36 @@ export interface ViewSharingStepTask {
   partial: boolean;
 }
 
+/** A readout's raw samples and the density weights (a window made with them, see the file header). */
+export interface DensityInput {
+  /** [coil][samples] complex: the readout as it came (the caller copies it here) */
+  data: Float32Array;
+  samples: number;
+  /** the samples before this one are dropped: sample preDiscard + s is point s of the arm */
+  preDiscard: number;
+  /** [count] the density weight of each point of the arm */
+  w: Float64Array;
+}
+
+/**
+ * Coils [c0, c1) of `out` ([coil][count] complex) = the raw samples after preDiscard times the
+ * density weights (each product in float64, stored as float32).
+ */
+export function densityCompensate(raw: DensityInput, count: number, c0: number, c1: number, out: Float32Array): void {
+  const { data, samples, preDiscard, w } = raw;
+  for (let c = c0; c < c1; c++) {
+    const src = 2 * (c * samples + preDiscard), dst = 2 * c * count;
+    for (let s = 0; s < count; s++) {
+      out[dst + 2 * s] = data[src + 2 * s] * w[s];
+      out[dst + 2 * s + 1] = data[src + 2 * s + 1] * w[s];
+    }
+  }
+}
+
 /** Runs a step with `plan` (the caller's, or one rebuilt from the task's tables in a worker). */
 export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void {
   const { c0, c1, grid, sum, frame, drop, data, block, count } = task;
+  const raw = task.raw ?? null;
   const n = c1 - c0;
   const gp = 2 * plan.osy * plan.osx;
   const ip = 2 * plan.ny * plan.nx;
@@ -76,6 +107,7 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void
     subtractInPlace(s, d);
   }
   if (task.zeroGrid) g.fill(0);
+  if (data !== null && raw !== null) densityCompensate(raw, count, c0, c1, data);
   if (data !== null) plan.gridAdd(data.subarray(2 * c0 * count, 2 * c1 * count), n, g, task.p0, count, 1);
   if (block !== null) {
     const b = block.subarray(c0 * ip, c1 * ip);
@@ -119,8 +151,11 @@ export async function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTa
  * whole step runs here.
  */
 export class ViewSharingWindow {
-  /** [coil][armSamples] complex: the caller writes an arm's (density-compensated) samples here before `addArm` */
+  /** [coil][armSamples] complex: the caller writes an arm's (density-compensated) samples here before `addArm` (without density weights) */
   readonly armData: Float32Array;
+  /** with density weights: the caller copies each readout ([coil][samples] complex) here before `addArm`, else null */
+  readonly rawData: Float32Array | null;
+  private readonly raw: DensityInput | null;
   private readonly grid: Float32Array;
   private readonly sum: Float32Array;
   private readonly frameImages: Float32Array;
@@ -141,9 +176,27 @@ export class ViewSharingWindow {
   /** a block-completing step whose pool tasks are posted ahead and wait for its arm (prepareBlockStep) */
   private prepared: { p0: number; block: Float32Array; drop: Float32Array | null; zeroGrid: boolean; claims: Int32Array; go: Int32Array; onPool: Promise<void> } | null = null;
 
-  constructor(private readonly plan: Nufft, readonly ncoils: number, readonly armSamples: number, private readonly pool: ReconPool | null) {
+  /**
+   * `density`: the readouts' samples (preDiscard + armSamples at least) and the density weights
+   * (armSamples): the caller then copies each readout into rawData, and the steps weight it.
+   */
+  constructor(
+    private readonly plan: Nufft, readonly ncoils: number, readonly armSamples: number, private readonly pool: ReconPool | null,
+    density?: { samples: number; preDiscard: number; w: ArrayLike<number> },
+  ) {
     this.imageLength = 2 * ncoils * plan.ny * plan.nx;
     this.armData = sharedFloat32(2 * ncoils * armSamples);
+    if (density !== undefined) {
+      if (density.samples < density.preDiscard + armSamples) throw new Error(`view sharing: readouts of ${density.samples} samples for ${density.preDiscard} dropped + ${armSamples}`);
+      if (density.w.length < armSamples) throw new Error(`view sharing: ${density.w.length} density weights for ${armSamples} points`);
+      const w = new Float64Array(new SharedArrayBuffer(8 * armSamples));
+      for (let s = 0; s < armSamples; s++) w[s] = density.w[s];
+      this.rawData = sharedFloat32(2 * ncoils * density.samples);
+      this.raw = { data: this.rawData, samples: density.samples, preDiscard: density.preDiscard, w };
+    } else {
+      this.rawData = null;
+      this.raw = null;
+    }
     this.grid = sharedFloat32(ncoils * 2 * plan.gridSize);
     this.sum = sharedFloat32(this.imageLength);
     this.frameImages = sharedFloat32(this.imageLength);
@@ -177,6 +230,7 @@ export class ViewSharingWindow {
     await this.pool.runAll(this.ranges.map(([c0, c1]) => ({
       kind: 'view-sharing-step', tables: this.tables, c0, c1, done, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
+      raw: this.raw === null ? null : { ...this.raw, data: scratch(this.raw.data.length) },
     } satisfies ViewSharingStepTask)));
     this.poolReady = true;
   }
@@ -206,7 +260,7 @@ export class ViewSharingWindow {
       this.held.push(ready.block);
       const task = (c0: number, c1: number): ViewSharingStepTask => ({
         kind: 'view-sharing-step', tables: null, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
-        data: this.armData, p0, count: this.armSamples, block: ready.block, partial: false,
+        data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
       await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool);
@@ -219,7 +273,7 @@ export class ViewSharingWindow {
       block = this.free.pop() ?? sharedFloat32(this.imageLength);
       this.held.push(block);
     }
-    await this.step({ data: this.armData, p0, count: this.armSamples, block, partial: false }, completesBlock);
+    await this.step({ data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false }, completesBlock);
     if (completesBlock) this.pendingZero = true;
   }
 
@@ -240,7 +294,7 @@ export class ViewSharingWindow {
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
       kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
-      data: this.armData, p0, count: this.armSamples, block, partial: false,
+      data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
     this.prepared = { p0, block, drop, zeroGrid, claims, go, onPool };
@@ -280,7 +334,7 @@ export class ViewSharingWindow {
   }
 
   /** Runs the queued operations and `op`; split over the pool when `split` (and the pool is warm), else here. */
-  private async step(op: { data: Float32Array | null; p0: number; count: number; block: Float32Array | null; partial: boolean }, split: boolean): Promise<void> {
+  private async step(op: { data: Float32Array | null; raw?: DensityInput | null; p0: number; count: number; block: Float32Array | null; partial: boolean }, split: boolean): Promise<void> {
     this.cancelPrepared(); // (a prepared step's tasks would hold the pool's threads ahead of this one's)
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     this.pendingDrop = null;

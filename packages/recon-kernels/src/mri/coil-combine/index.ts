@@ -7,5 +7,5 @@ export {
 export { coilMapsPool, inatiCoilMapsOnPool, type InatiMapsTask, runInatiMapsTask, warmInatiOnPool } from './parallel-inati.js';
 export {
   cancelPreparedMagnitude, combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, type MagnitudeCombineTask, prepareMagnitudeOnPool, type PreparedMagnitudeCombine, runMagnitudeCombineTask,
-  runPreparedMagnitude, warmMagnitudeCombine,
+  runPreparedMagnitude, warmMagnitudeCombine, INT16_CHUNK_ROWS, int16Rows, type Int16PassTask, MagnitudeInt16Frame,
 } from './parallel-magnitude.js';

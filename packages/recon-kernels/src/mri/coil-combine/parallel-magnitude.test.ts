@@ -6,22 +6,51 @@ import { Nufft } from '../../nufft/index.js';
 import { type ViewSharingStepTask } from '../../view-sharing/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
 import {
-  cancelPreparedMagnitude, combineMagnitudeOnPool, MAGNITUDE_CHUNK_PIXELS, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
+  cancelPreparedMagnitude, combineMagnitudeOnPool, INT16_CHUNK_ROWS, type MagnitudeCombineTask, MAGNITUDE_CHUNK_PIXELS, MagnitudeInt16Frame, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
 } from './parallel-magnitude.js';
 import { heldPool, randomFloat32, signedRng } from '../../testing/index.js';
+import { roundHalfEven } from '../../image/index.js';
 
 afterAll(async () => {
   await closeReconPools();
 });
 
+/** Coil images [coil][npix] complex and maps on shared memory, filled from signedRng(seed) (the images first); rnd goes on from there. */
+function sharedInputs(ncoils: number, npix: number, seed: number): { images: Float32Array; maps: Float64Array; rnd: () => number } {
+  const images = sharedFloat32(2 * ncoils * npix);
+  const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
+  const rnd = signedRng(seed);
+  for (let i = 0; i < images.length; i++) images[i] = rnd();
+  for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+  return { images, maps, rnd };
+}
+
+/**
+ * The int16 frame as the real-time module computed it in one pass on one thread (before the
+ * pass was split): the maximum over all pixels, then the flipped layout scaled by maxVal / max,
+ * rounded half to even, and the histogram over [0, maxVal] (null when a value fell outside).
+ */
+function int16Reference(mag: Float32Array, msize: number, maxVal: number): { data: Int16Array; scale: number; counts: Uint32Array | null } {
+  let max = 0;
+  for (let i = 0; i < mag.length; i++) if (mag[i] > max) max = mag[i];
+  const scale = maxVal / max;
+  const data = new Int16Array(msize * msize);
+  const counts = new Uint32Array(maxVal + 1);
+  let outside = false;
+  for (let a = 0; a < msize; a++) {
+    for (let b = 0; b < msize; b++) {
+      const v = (data[b * msize + a] = roundHalfEven(mag[(msize - 1 - a) * msize + b] * scale));
+      if (v >= 0 && v <= maxVal) counts[v]++;
+      else outside = true;
+    }
+  }
+  return { data, scale, counts: outside ? null : counts };
+}
+
 describe('magnitude coil combination on the pool', () => {
   it('root sum of squares and combination with maps: the single-thread bits at 1, 2 and 3 threads', async () => {
     const ncoils = 5, npix = 37 * 41;
-    const images = sharedFloat32(2 * ncoils * npix);
-    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
-    const rnd = signedRng(7);
-    for (let i = 0; i < images.length; i++) images[i] = rnd();
-    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const { images, maps } = sharedInputs(ncoils, npix, 7);
     const rss = rootSumOfSquares(images, ncoils, npix);
     const withMaps = combineWithMaps(images, maps, ncoils, npix);
     expect(rss).not.toEqual(withMaps);
@@ -34,11 +63,7 @@ describe('magnitude coil combination on the pool', () => {
 
   it('the warm-up (warmMagnitudeCombine, here and on each pool thread) runs on throw-away arrays: the combinations after it are the single-thread bits', async () => {
     const ncoils = 3, npix = 2 * MAGNITUDE_CHUNK_PIXELS + 17;
-    const images = sharedFloat32(2 * ncoils * npix);
-    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
-    const rnd = signedRng(5);
-    for (let i = 0; i < images.length; i++) images[i] = rnd();
-    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const { images, maps } = sharedInputs(ncoils, npix, 5);
     const imagesCopy = images.slice(), mapsCopy = maps.slice();
     const rss = rootSumOfSquares(images, ncoils, npix);
     const withMaps = combineWithMaps(images, maps, ncoils, npix);
@@ -54,10 +79,7 @@ describe('magnitude coil combination on the pool', () => {
 
   it('a combination prepared ahead (its tasks posted before the images are written) is the single-thread bits at 2 and 3 threads; a cancelled one writes nothing and holds no thread', async () => {
     const ncoils = 4, npix = 5 * MAGNITUDE_CHUNK_PIXELS + 77;
-    const images = sharedFloat32(2 * ncoils * npix);
-    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
-    const rnd = signedRng(13);
-    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const { images, maps, rnd } = sharedInputs(ncoils, npix, 13);
     const fill = (): void => { for (let i = 0; i < images.length; i++) images[i] = rnd(); };
     for (const threads of [2, 3]) {
       const pool = new ReconPool(threads - 1, undefined, { immediateHandOut: true });
@@ -87,11 +109,7 @@ describe('magnitude coil combination on the pool', () => {
 
   it('a frame with many chunks: the single-thread bits at 1-3 threads, and when the pool\'s thread is busy the calling thread does every chunk instead of waiting for it', async () => {
     const ncoils = 4, npix = 7 * MAGNITUDE_CHUNK_PIXELS + 123;
-    const images = sharedFloat32(2 * ncoils * npix);
-    const maps = new Float64Array(new SharedArrayBuffer(16 * ncoils * npix));
-    const rnd = signedRng(11);
-    for (let i = 0; i < images.length; i++) images[i] = rnd();
-    for (let i = 0; i < maps.length; i++) maps[i] = rnd();
+    const { images, maps } = sharedInputs(ncoils, npix, 11);
     const rss = rootSumOfSquares(images, ncoils, npix);
     const withMaps = combineWithMaps(images, maps, ncoils, npix);
     for (const threads of [1, 2, 3]) {
@@ -145,6 +163,75 @@ describe('magnitude coil combination on the pool', () => {
     } finally {
       await held.close();
       plan.dispose();
+    }
+  }, 60000);
+
+  it('the int16 pass after the combination (maxima per chunk, output rows and histograms per thread): the one-thread pass\'s data, scale and histogram at 1, 2 and 3 threads, run or prepared', async () => {
+    // 150^2: 6 combination chunks (the last short), 5 int16 chunks (the last short); the maximum in the last chunk
+    const ncoils = 3, msize = 150, npix = msize * msize, maxVal = 4095;
+    expect(npix % MAGNITUDE_CHUNK_PIXELS).not.toBe(0);
+    expect(msize % INT16_CHUNK_ROWS).not.toBe(0);
+    const { images, maps } = sharedInputs(ncoils, npix, 17);
+    for (let c = 0; c < ncoils; c++) images[2 * (c * npix + npix - 3)] = 9;
+    for (const m of [null, maps]) {
+      const mag = m === null ? rootSumOfSquares(images, ncoils, npix) : combineWithMaps(images, m, ncoils, npix);
+      const ref = int16Reference(mag, msize, maxVal);
+      expect(ref.counts).not.toBeNull();
+      for (const threads of [1, 2, 3]) {
+        const pool = threads === 1 ? null : new ReconPool(threads - 1, undefined, { immediateHandOut: true });
+        try {
+          const frame = new MagnitudeInt16Frame(msize, maxVal, threads);
+          for (let round = 0; round < 3; round++) { // (the histograms reused from frame to frame)
+            const out = sharedFloat32(npix);
+            if (pool !== null && round === 2) {
+              const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, out, frame);
+              await new Promise((r) => setTimeout(r, 20));
+              await runPreparedMagnitude(prepared);
+            } else await combineMagnitudeOnPool(pool, images, m, ncoils, npix, out, frame);
+            expect(out).toEqual(mag);
+            expect(frame.scale).toBe(ref.scale);
+            expect(frame.data).toEqual(ref.data);
+            expect(frame.histogram()).toEqual(ref.counts);
+          }
+          if (pool !== null) {
+            // the pool's tasks alone (this thread takes nothing): their maxima, rows and histograms
+            const out = sharedFloat32(npix), claims = newWorkClaims(), cells = frame.newCells();
+            frame.data.fill(0);
+            await pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
+              kind: 'magnitude-combine', images, maps: m, ncoils, npix, out, p0: 0, p1: npix, claims, int16: frame.task(cells, t + 1),
+            } satisfies MagnitudeCombineTask)));
+            frame.finished(cells, NaN);
+            expect(out).toEqual(mag);
+            expect(frame.data).toEqual(ref.data);
+            expect(frame.histogram()).toEqual(ref.counts);
+          }
+        } finally {
+          await pool?.close();
+        }
+      }
+    }
+  }, 60000);
+
+  it('the int16 pass: a frame of zeros has no histogram (its values are not in [0, maxVal]); with the pool\'s thread busy the calling thread does the whole pass', async () => {
+    const ncoils = 2, msize = 96, npix = msize * msize, maxVal = 4095;
+    const zeros = sharedFloat32(2 * ncoils * npix);
+    const frame = new MagnitudeInt16Frame(msize, maxVal, 2);
+    await combineMagnitudeOnPool(null, zeros, null, ncoils, npix, sharedFloat32(npix), frame);
+    expect(frame.data).toEqual(int16Reference(new Float32Array(npix), msize, maxVal).data);
+    expect(frame.histogram()).toBeNull();
+    const { images } = sharedInputs(ncoils, npix, 19);
+    const ref = int16Reference(rootSumOfSquares(images, ncoils, npix), msize, maxVal);
+    const held = heldPool((script) => new ReconPool(1, script, { immediateHandOut: true }));
+    try {
+      await held.hold();
+      await combineMagnitudeOnPool(held.pool, images, null, ncoils, npix, sharedFloat32(npix), frame);
+      expect(frame.data).toEqual(ref.data);
+      expect(frame.histogram()).toEqual(ref.counts);
+      await held.release(); // (its task then finds nothing left and writes nothing)
+      await new Promise((r) => setTimeout(r, 50));
+      expect(frame.data).toEqual(ref.data);
+    } finally {
+      await held.close();
     }
   }, 60000);
 });
