@@ -224,7 +224,7 @@ function ifftshiftTable(n: number): Int32Array {
 export function centredIfft2(engine: FftEngine, data: Float32Array, batch: number, ny: number, nx: number, scale = 1): void {
   const f = scale / (ny * nx);
   const sy = ifftshiftTable(ny);
-  const ny2 = Math.floor(ny / 2), nx2 = Math.floor(nx / 2);
+  const nx2 = Math.floor(nx / 2);
   ifft2Planes(engine, data, batch, ny, nx, (c, ptr) => {
     if (f !== 1) engine.scaleInHeap(ptr, 2 * ny * nx, f);
     const h = engine.heapF32();
