@@ -44,10 +44,10 @@
  * Adaptive maps off the frame path (async_coil_maps, the default when the numerics may use more
  * than one thread): the maps are estimated from the same frame as the reference's (the first of
  * each slice), but on a worker thread of the session's own at a background priority (coilMapsPool:
- * it yields its core to the frame threads; started and warmed up on a dummy frame at the
- * first readout), while frames keep
+ * it yields its core to the frame threads; its thread starts with the estimate, after the first
+ * frame is sent: nothing of it competes with the session's first arms), while frames keep
  * being gridded and sent. While an arm is on the frame path (it completes a block or a frame, until
- * the frame is sent) the session holds a PauseGate: the estimate and its warm-up wait at their next
+ * the frame is sent) the session holds a PauseGate: the estimate waits at its next
  * checkpoint, off the CPU, and run in the idle time between frames (released while a frame waits
  * for the maps under max_frames_before_maps). Until they are there, a frame of that slice is combined by root sum of squares (magnitude images; the same
  * image as coil_combine = "rssq"), or, with save_complex, with spatially constant coil weights
@@ -77,7 +77,7 @@ import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
 import { Nufft } from '@mrd-tools/recon-kernels/nufft';
 import {
-  cancelPreparedMagnitude, coilMapsPool, coilSumWeights, combineMagnitudeOnPool, prepareMagnitudeOnPool, runPreparedMagnitude, type PreparedMagnitudeCombine, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares, warmInatiOnPool,
+  cancelPreparedMagnitude, coilMapsPool, coilSumWeights, combineMagnitudeOnPool, prepareMagnitudeOnPool, runPreparedMagnitude, type PreparedMagnitudeCombine, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares,
   MagnitudeInt16Frame, warmMagnitudeCombine,
 } from '@mrd-tools/recon-kernels/mri/coil-combine';
 import { PauseGate, ReconPool, sharedFloat32, workerScript } from '@mrd-tools/recon-kernels/pool';
@@ -164,11 +164,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   // asynchronous adaptive maps (see the file header): the session's own one-thread pool at a background priority
   const pool = rc.coil_combine === 'adaptive' && rc.async_coil_maps && threads > 1 ? coilMapsPool() : null;
   // held while an arm is on the frame path (it completes a block or a frame, until the frame is
-  // sent): the maps' estimate (and its warm-up) waits at its next checkpoint meanwhile, so that it
+  // sent): the maps' estimate waits at its next checkpoint meanwhile, so that it
   // takes no core from the frame threads; it runs in the idle time between frames
   const mapsGate = pool !== null ? new PauseGate() : null;
   let gateHeld = false;
-  let warming: Promise<void> | undefined;
   let warmingFrames: Promise<void> | undefined;
   let framesWarmFailed = false;
   // the next frame's combination, its pool tasks posted ahead with the block step's (see below), or null
@@ -205,8 +204,10 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
         plan = Nufft.withEngine(fft, traj.coord, [msize, msize], { internalOrderGrid: true }); // (the grid's rows in the FFT's internal order: no reordering pass, the same images)
-        // the maps' thread warms up on a dummy frame while the first frame's arms come in (failures show at the real estimate)
-        if (pool !== null) warming = warmInatiOnPool(pool, ncoils, msize, msize, {}, mapsGate ?? undefined).catch(() => undefined);
+        // (the maps' thread gets nothing before the first frame is sent: no warm-up on a dummy frame. The
+        // session starts behind its arms (the plan above) and catches up only with both cores; a
+        // warm-up then, with V8's compilation and collection of its code on threads of normal
+        // priority, held the first frame back, and the cold estimate costs less than warm-up + estimate)
         // (the window weights each readout by the density per coil, on the thread that grids the coil)
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool, { samples: head.number_of_samples, preDiscard, w: traj.w });
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
@@ -314,7 +315,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           job.done = inatiCoilMapsOnPool(pool, copy, ncoils, msize, msize, {}, mapsGate ?? undefined).then(
             (m) => { job.maps = m; job.readyMs = performance.now() - job.sentAt; if (job.generation === mapsGeneration) options.onCoilMaps?.(job.fromFrame); },
             (e: unknown) => { job.error = e instanceof Error ? e : new Error(String(e)); },
-          ); // (the pool's one thread runs it after the warm-up)
+          ); // (the pool's one thread starts now)
           pendingMaps = job;
         }
         // shift the oldest window_shift arms out (as the reference's del frames[:window_shift]); with
@@ -348,8 +349,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
     cancelPreparedCombine();
     if (gateHeld) mapsGate!.release(); // an estimate still running finishes (awaited below)
     await pendingMaps?.done; // never rejects (the failure is kept on the job)
-    await pool?.close(); // a warm-up still running is dropped
-    await warming;
+    await pool?.close();
     await warmingFrames;
     await framePool?.close();
     plan?.dispose();
