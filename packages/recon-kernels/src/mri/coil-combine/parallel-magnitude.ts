@@ -17,7 +17,7 @@
  */
 import type { ReconPool } from '../../pool/pool.js';
 import {
-  awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork, workFinished,
+  awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
 } from '../../pool/shared-memory.js';
 import { roundHalfEvenFast } from '../../image/normalise.js';
 import { combineWithMapsRange, rootSumOfSquaresRange } from './coil-combine.js';
