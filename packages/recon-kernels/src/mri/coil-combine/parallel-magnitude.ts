@@ -141,11 +141,7 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
     return;
   }
   const chunks = chunkCount(p1 - p0);
-  takeClaimedWork(claims, chunks, (k) => {
-    const a = p0 + k * MAGNITUDE_CHUNK_PIXELS, b = Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS);
-    combineRange(images, maps, ncoils, npix, out, a, b);
-    if (int16 !== null) int16.chunkMax[k] = rangeMax(out, a, b);
-  });
+  takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1));
   if (int16 === null) return;
   // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted
   for (;;) {
@@ -266,9 +262,12 @@ export async function combineMagnitudeOnPool(
   return runCombineHere(images, maps, ncoils, npix, out, claims, onPool, int16, cells);
 }
 
-/** A combination chunk k into out, its maximum into chunkMax[k] when given. */
-function combineChunk(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, chunkMax: Float64Array | null, k: number): void {
-  const a = k * MAGNITUDE_CHUNK_PIXELS, b = Math.min(npix, (k + 1) * MAGNITUDE_CHUNK_PIXELS);
+/** Chunk k of pixels [p0, p1) combined into out, its maximum into chunkMax[k] when given. */
+function combineChunk(
+  images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, chunkMax: Float64Array | null, k: number,
+  p0 = 0, p1 = npix,
+): void {
+  const a = p0 + k * MAGNITUDE_CHUNK_PIXELS, b = Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS);
   combineRange(images, maps, ncoils, npix, out, a, b);
   if (chunkMax !== null) chunkMax[k] = rangeMax(out, a, b);
 }
