@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyAcquisitionHeader } from '@mrd-tools/core/headers';
 import type { Acquisition } from '@mrd-tools/core/messages';
-import { KspaceAssembler, assembleKspace } from './kspace-buffer.js';
+import { KspaceAssembler, assembleKspace, placeReversed } from './kspace-buffer.js';
 import { imageHeaderFromArray, updateImageHeaderFromRaw } from '../image-header/image-header.js';
 
 function acq(lin: number, phase: number, centre: number, samples: number[][], scan: number): Acquisition {
@@ -151,6 +151,29 @@ describe('KspaceAssembler (readouts placed as they arrive)', () => {
     expect(raw.some((b) => b.some((v) => (v & 0x7fc00000) === 0x7f800000 && (v & 0x7fffff) !== 0))).toBe(true);
     const y0 = ny - 1 - withSignalling[0]!.head.idx.kspace_encode_step_1; // lin 0, full readout, never overwritten
     for (let q = 0; q < 6; q++) expect(got2[2 * (y0 * nx + (6 - 1 - q))]).toBe(raw[0]![2 * q]);
+  });
+
+  it('placeReversed moves a row flipped, four values a step and the rest, as the one-at-a-time loop (every length mod 4, bits kept, nothing else written)', () => {
+    let s = 7;
+    const word = () => (s = (s * 1103515245 + 12345) >>> 0);
+    for (let ns = 0; ns <= 13; ns++) {
+      for (const [s0, d0] of [[0, 0], [3, 5], [1, 2]]) {
+        const srcBits = new Uint32Array(2 * (s0 + ns + 2));
+        for (let i = 0; i < srcBits.length; i++) srcBits[i] = word();
+        const src = new Float64Array(srcBits.buffer);
+        const before = new Uint32Array(2 * (d0 + ns + 3));
+        for (let i = 0; i < before.length; i++) before[i] = word();
+        const got = before.slice();
+        placeReversed(src, s0, new Float64Array(got.buffer), d0, ns);
+        // the loop it replaces, on 32-bit words (the bits as they are)
+        const want = before.slice();
+        for (let k = 0; k < ns; k++) {
+          want[2 * (d0 + ns - 1 - k)] = srcBits[2 * (s0 + k)]!;
+          want[2 * (d0 + ns - 1 - k) + 1] = srcBits[2 * (s0 + k) + 1]!;
+        }
+        expect(Array.from(got), `ns ${ns}, s0 ${s0}, d0 ${d0}`).toEqual(Array.from(want));
+      }
+    }
   });
 
   it('released storage serves the thread\'s next assembler (the next session), with the same k-space as fresh memory', () => {

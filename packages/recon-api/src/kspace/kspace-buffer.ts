@@ -175,9 +175,7 @@ export class KspaceAssembler {
       // A row's first readout: what it does not cover is zero (as in a zero-filled array).
       if (first && ns < nx) data.fill(0, row + 2 * ns, row + 2 * nx);
       if (src64 && data64) {
-        let i = c * ns;
-        const end = i + ns;
-        for (let d = (row >> 1) + ns - 1; i < end; i++, d--) data64[d] = src64[i]!;
+        placeReversed(src64, c * ns, data64, row >> 1, ns);
         continue;
       }
       let i = 2 * c * ns;
@@ -227,6 +225,23 @@ export class KspaceAssembler {
       this.reset();
     }
   }
+}
+
+/**
+ * dst[d0 + ns - 1 - k] = src[s0 + k] for k < ns (a readout's coil row, flipped): four values a
+ * step, the four loads before the four stores (in V8 about a third less time than one value a
+ * step: docs/streaming-performance.md), then the ns % 4 last ones. Float64 moves keep the bits.
+ */
+export function placeReversed(src: Float64Array, s0: number, dst: Float64Array, d0: number, ns: number): void {
+  let i = s0, d = d0 + ns - 1;
+  for (const end = s0 + (ns & ~3); i < end; i += 4, d -= 4) {
+    const x0 = src[i]!, x1 = src[i + 1]!, x2 = src[i + 2]!, x3 = src[i + 3]!;
+    dst[d] = x0;
+    dst[d - 1] = x1;
+    dst[d - 2] = x2;
+    dst[d - 3] = x3;
+  }
+  for (const end = s0 + ns; i < end; i++, d--) dst[d] = src[i]!;
 }
 
 /**
