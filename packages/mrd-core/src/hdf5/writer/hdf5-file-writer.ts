@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { OutputFileError, publishFile, temporaryNameFor } from '../../file-output/index.js';
+import { createTemporaryFile, OutputFileError, publishFile } from '../../file-output/index.js';
 import { align8, ByteReader, ByteWriter, UNDEF_ADDR } from '../format/bytes.js';
 import { ChunkIndexSpine, rightBound, type ChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, datatypeSize, describeDatatype, encodeDatatype, sameDatatype, type Datatype } from '../format/datatype.js';
@@ -522,8 +522,7 @@ export class Hdf5FileWriter {
     if (!opts.overwrite && existsSync(path)) throw exists();
     const old = await stat(path).catch(() => null);
     if (old && openForWriting.has(`${old.dev}:${old.ino}`)) throw usageError(`${path}: open for writing in this process; not replacing it`);
-    const tmp = temporaryNameFor(path);
-    const fh = await open(tmp, 'wx+');
+    const { tmp, fh } = await createTemporaryFile(path, 'wx+');
     let key = '';
     try {
       const st = await fh.stat();
