@@ -32,6 +32,7 @@ describe('V2ResultsWriter', () => {
     const w = new V2ResultsWriter(p, 'ndjson');
     await w.prepare();
     await w.finish();
+    await w.close();
     expect(readFileSync(taken, 'utf8')).toBe('not yours');
     expect(readFileSync(p, 'utf8')).not.toContain('not yours');
     expect(readFileSync(p, 'utf8').length).toBeGreaterThan(0);
