@@ -10,8 +10,10 @@
  *
  * The output group's writer (results-writer.ts with mrd-core's HDF5 writer) is loaded once the
  * first batch of the input is on its way (or when a result arrives first), not before the first
- * byte is sent; an output that already exists, or `--fix-transposed`, still has it ready
- * before connecting (its checks fail the run before anything is sent).
+ * byte is sent, and its code then run once in memory (no file) while the input streams, so that
+ * the output's creation on the run's tail does not wait for it; an output that already exists,
+ * or `--fix-transposed`, still has it ready before connecting (its checks fail the run before
+ * anything is sent).
  */
 import { basename, extname } from 'node:path';
 import { readFileSync, existsSync, statSync } from 'node:fs';
@@ -263,7 +265,12 @@ async function connectSession(o: ClientOptions, outfile: string, format: OutputF
     }
   }
   if (o.fixTransposed) logger.warning('fix-transposed is True -- received images may be transposed if needed to ensure uniform dimensions across all images in a series');
-  return { socket, conn, results: new SessionResults(results, async () => new (await loadResultsWriter()).ResultsWriter(outfile, o.outGroup, o.fixTransposed)) };
+  const make = async (): Promise<Results> => {
+    const m = await loadResultsWriter();
+    void m.rehearseWriter();
+    return new m.ResultsWriter(outfile, o.outGroup, o.fixTransposed);
+  };
+  return { socket, conn, results: new SessionResults(results, make) };
 }
 
 // ------------------------------------------------------------------------------------ dispatch

@@ -11,7 +11,8 @@
  *
  * Writes are batched (payloads copied: decoded messages may be views into socket buffers). The
  * output file is opened only when there is data to write: a run that fails before any result
- * arrived leaves no file behind (and an existing file untouched). A group whose session did not
+ * arrived leaves no file behind (and an existing file untouched). The writer's code is run once
+ * in memory while the input streams (rehearseWriter), not on the run's serial tail. A group whose session did not
  * complete gets a text dataset `incomplete` saying why (`INCOMPLETE_DATASET`).
  */
 import { existsSync } from 'node:fs';
@@ -36,6 +37,15 @@ export interface ReceivedCounts {
   acquisitions: number;
   images: number;
   waveforms: number;
+}
+
+/**
+ * Runs the HDF5 writer's code once in memory (MrdWriter.rehearse: no file), so that the output's
+ * creation at the end of a run does not wait for that code's first run. For the time the client
+ * waits on its input or the server; a failure only means the real output is not sped up.
+ */
+export function rehearseWriter(): Promise<void> {
+  return MrdWriter.rehearse().catch((err: unknown) => logger.debug(`Writer rehearsal failed: ${(err as Error)?.message ?? String(err)}`));
 }
 
 export class ResultsWriter {

@@ -11,13 +11,13 @@
  * completed (the server's end marker arrived, no ERROR): MRD v2 files have no "incomplete"
  * marker, so a failed session leaves no v2 file (an existing file is never replaced).
  */
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { createReadStream, existsSync, type WriteStream } from 'node:fs';
+import { unlink, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Socket } from 'node:net';
 import { logger } from '@mrd-tools/core/logging';
 import type { MrdMessage } from '@mrd-tools/core/connection';
-import { OutputFileError, outputError, publishFile, temporaryNameFor } from '@mrd-tools/core/file-output';
+import { createTemporaryFile, OutputFileError, outputError, publishFile } from '@mrd-tools/core/file-output';
 import { parseIsmrmrdHeader } from '@mrd-tools/core/xml-header';
 import {
   detectMrdStream, headerToV2, MrdV1ToV2, MrdV2NdjsonDecoder, MrdV2NdjsonEncoder, MrdV2StreamDecoder, MrdV2StreamEncoder, MrdV2ToV1,
@@ -55,6 +55,7 @@ export class V2ResultsWriter {
   private toV2: MrdV1ToV2 | null = null;
   private tmp: string | null = null;
   private out: WriteStream | null = null;
+  private opening: Promise<WriteStream> | null = null;
   private writeError: Error | null = null;
   private ended = false;
   private items = 0;
@@ -73,15 +74,26 @@ export class V2ResultsWriter {
     return this.items > 0;
   }
 
-  private async write(chunks: (Uint8Array | string)[]): Promise<void> {
-    if (!this.out) {
-      this.tmp = temporaryNameFor(this.path);
-      this.out = createWriteStream(this.tmp, { flags: 'wx' });
-      this.out.on('error', (e) => (this.writeError ??= e));
+  /** The temporary file, created exclusively (a file that has the drawn name is never touched). */
+  private async create(): Promise<WriteStream> {
+    let made: { tmp: string; fh: FileHandle };
+    try {
+      made = await createTemporaryFile(this.path);
+    } catch (err) {
+      throw outputError(this.path, err);
     }
+    this.tmp = made.tmp;
+    const out = made.fh.createWriteStream();
+    out.on('error', (e) => (this.writeError ??= e));
+    this.out = out;
+    return out;
+  }
+
+  private async write(chunks: (Uint8Array | string)[]): Promise<void> {
+    const out = this.out ?? (await (this.opening ??= this.create()));
     for (const c of chunks) {
       if (this.writeError) throw outputError(this.path, this.writeError);
-      if (!this.out.write(c)) await new Promise<void>((r) => this.out!.once('drain', r).once('error', () => r()));
+      if (!out.write(c)) await new Promise<void>((r) => out.once('drain', r).once('error', () => r()));
     }
   }
 

@@ -8,7 +8,7 @@
  */
 import { open, unlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { asOutputError, checkOutputPath, OutputFileError, outputError, publishFile, temporaryNameFor } from '@mrd-tools/core/file-output';
+import { asOutputError, checkOutputPath, createTemporaryFile, OutputFileError, outputError, publishFile } from '@mrd-tools/core/file-output';
 import { MrdV2NdjsonEncoder, MrdV2StreamEncoder } from '@mrd-tools/core/mrd-v2';
 import { MrdV2PhantomDataset, type MrdV2PhantomOptions } from './phantom/mrd-v2-dataset.js';
 
@@ -84,10 +84,12 @@ async function toStdout(chunks: Iterable<Uint8Array | string>): Promise<void> {
 }
 
 async function toFile(path: string, chunks: Iterable<Uint8Array | string>, force: boolean): Promise<void> {
-  const tmp = temporaryNameFor(path);
+  let tmp = '';
   let created = false;
   try {
-    const fh = await open(tmp, 'wx');
+    const made = await createTemporaryFile(path);
+    tmp = made.tmp;
+    const fh = made.fh;
     created = true;
     try {
       // Batched writes: the binary encoder returns many small chunks per item.

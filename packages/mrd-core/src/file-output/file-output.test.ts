@@ -6,10 +6,11 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { simulateFullDisk, simulateReadOnlyFolder } from '../testing/simulated-disk.js';
-import { checkOutputPath, OutputFileError, outputError, prepareOutputFolder, removeCreatedFolders, writeFileAtomic } from './index.js';
+import { MrdWriter } from '../hdf5/writer/index.js';
+import { checkOutputPath, createTemporaryFile, OutputFileError, outputError, prepareOutputFolder, removeCreatedFolders, temporaryNameFor, writeFileAtomic } from './index.js';
 
 let dir: string;
 beforeAll(() => {
@@ -101,5 +102,67 @@ describe('outputError', () => {
     const q = Object.assign(new Error('EDQUOT: disk quota exceeded, write'), { code: 'EDQUOT' });
     expect(outputError('a/b.h5', q).message).toBe('cannot write a/b.h5: disk quota exceeded');
     expect(outputError('x', new Error("EWHAT: odd thing, open 'x'")).message).toBe('cannot write x: odd thing');
+  });
+});
+
+/**
+ * Makes the next temporaryNameFor(path) draw the name returned here (the time and the random
+ * draw held), and creates a file of someone else's under that name: the writer about to run
+ * must not open, truncate or remove it.
+ */
+function occupyNextTemporaryName(path: string): string {
+  vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+  const random = vi.spyOn(Math, 'random').mockImplementationOnce(() => 0.123456789);
+  const taken = temporaryNameFor(path);
+  random.mockImplementationOnce(() => 0.123456789);
+  writeFileSync(taken, 'not yours');
+  return taken;
+}
+
+describe('temporary files', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('names differ from draw to draw and sit beside the output, hidden', () => {
+    const p = join(dir, 'out.h5');
+    const names = new Set(Array.from({ length: 50 }, () => temporaryNameFor(p)));
+    expect(names.size).toBe(50);
+    for (const n of names) {
+      expect(dirname(n)).toBe(dir);
+      expect(basename(n)).toMatch(new RegExp(`^\\.out\\.h5\\.${process.pid}\\.[0-9a-z.]+\\.tmp$`));
+    }
+  });
+
+  it('createTemporaryFile never opens a name that is taken: it draws another', async () => {
+    const sub = mkdtempSync(join(dir, 'tmpname-'));
+    const p = join(sub, 'out.h5');
+    const taken = occupyNextTemporaryName(p);
+    const { tmp, fh } = await createTemporaryFile(p, 'wx+');
+    await fh.writeFile('mine');
+    await fh.close();
+    expect(tmp).not.toBe(taken);
+    expect(readFileSync(taken, 'utf8')).toBe('not yours');
+    expect(readFileSync(tmp, 'utf8')).toBe('mine');
+  });
+
+  it('writeFileAtomic leaves a file that has the drawn temporary name alone', async () => {
+    const sub = mkdtempSync(join(dir, 'tmpname-'));
+    const p = join(sub, 'a.gif');
+    const taken = occupyNextTemporaryName(p);
+    await writeFileAtomic(p, 'result');
+    expect(readFileSync(p, 'utf8')).toBe('result');
+    expect(readFileSync(taken, 'utf8')).toBe('not yours');
+    expect(readdirSync(sub).sort()).toEqual([taken.slice(sub.length + 1), 'a.gif'].sort());
+  });
+
+  it("the HDF5 writer's new file leaves a file that has the drawn temporary name alone", async () => {
+    const sub = mkdtempSync(join(dir, 'tmpname-'));
+    const p = join(sub, 'r.h5');
+    const taken = occupyNextTemporaryName(p);
+    const w = await MrdWriter.create(p, { group: 'g' });
+    await w.writeHeader('<ismrmrdHeader/>');
+    await w.close();
+    expect(readFileSync(taken, 'utf8')).toBe('not yours');
+    expect(readFileSync(p).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(readdirSync(sub).sort()).toEqual([taken.slice(sub.length + 1), 'r.h5'].sort());
   });
 });

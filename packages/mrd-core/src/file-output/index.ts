@@ -9,9 +9,8 @@
  * ("cannot write out/ph.h5: no space left on device"), including the cases Node reports
  * misleadingly (a recursive mkdir under a read-only mount fails with ENOENT).
  */
-import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, link, mkdir, open, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { access, link, mkdir, open, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** A file (or its folder) that could not be written; the message names it and says why. */
@@ -71,9 +70,36 @@ export function asOutputError(path: string, err: unknown): unknown {
   return typeof codeOf(err) === 'string' ? outputError(path, err) : err;
 }
 
-/** A temporary name beside `path` (same folder, so publishing it is a rename within one file system). */
+/**
+ * A temporary name beside `path` (same folder, so publishing it is a rename within one file
+ * system). The name only has to be unlikely to be in use, not secret: the process id, the time and
+ * a Math.random draw (node:crypto is not loaded for it: it would be on every tool's start-up path).
+ * Create the file with createTemporaryFile, which never opens a name that is already taken.
+ */
 export function temporaryNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tag = `${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 12)}`;
+  return join(dirname(path), `.${basename(path)}.${tag}.tmp`);
+}
+
+/** How many names createTemporaryFile draws before giving up (each taken one is a file it must not touch). */
+const TEMPORARY_NAME_ATTEMPTS = 100;
+
+/**
+ * Creates a new temporary file beside `path` (temporaryNameFor) and opens it: exclusively
+ * (O_CREAT | O_EXCL), so a file that already has the drawn name (another process's, a killed
+ * run's leftover) is never opened, truncated or later removed; another name is drawn instead.
+ * `flags`: 'wx' to write, 'wx+' to read too. Other failures (a read-only folder, ...) are thrown
+ * as they are, for the caller to report.
+ */
+export async function createTemporaryFile(path: string, flags: 'wx' | 'wx+' = 'wx'): Promise<{ tmp: string; fh: FileHandle }> {
+  for (let attempt = 1; ; attempt++) {
+    const tmp = temporaryNameFor(path);
+    try {
+      return { tmp, fh: await open(tmp, flags) };
+    } catch (err) {
+      if (codeOf(err) !== 'EEXIST' || attempt >= TEMPORARY_NAME_ATTEMPTS) throw err;
+    }
+  }
 }
 
 /** The nearest existing ancestor folder of `dir` (itself when it exists). */
@@ -221,10 +247,12 @@ export interface AtomicWriteOptions {
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
   if (!opts.overwrite && existsSync(path)) throw new OutputFileError(path, 'file exists', 'EEXIST');
-  const tmp = temporaryNameFor(path);
+  let tmp = '';
   let created = false;
   try {
-    const fh = await open(tmp, 'wx');
+    const made = await createTemporaryFile(path);
+    tmp = made.tmp;
+    const fh = made.fh;
     created = true;
     try {
       await fh.writeFile(data);

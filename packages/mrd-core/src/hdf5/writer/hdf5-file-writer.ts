@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { open, stat, truncate, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { OutputFileError, publishFile, temporaryNameFor } from '../../file-output/index.js';
+import { createTemporaryFile, OutputFileError, publishFile } from '../../file-output/index.js';
 import { align8, ByteReader, ByteWriter, UNDEF_ADDR } from '../format/bytes.js';
 import { ChunkIndexSpine, rightBound, type ChunkKey } from '../format/chunk-index.js';
 import { decodeDatatype, datatypeSize, describeDatatype, encodeDatatype, sameDatatype, type Datatype } from '../format/datatype.js';
@@ -457,6 +457,43 @@ class VlenHeap {
   }
 }
 
+/** The part of a FileHandle the writer uses, on a growing buffer (Hdf5FileWriter.inMemory). */
+class MemoryFile {
+  private bytes = new Uint8Array(1 << 16);
+  private size = 0;
+
+  async write(b: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }> {
+    this.grow(position + length);
+    this.bytes.set(b.subarray(offset, offset + length), position);
+    return { bytesWritten: length };
+  }
+
+  async read(b: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    const n = Math.max(0, Math.min(length, this.size - position));
+    b.set(this.bytes.subarray(position, position + n), offset);
+    return { bytesRead: n };
+  }
+
+  async truncate(length: number): Promise<void> {
+    this.grow(length);
+    this.bytes.fill(0, length);
+    this.size = length;
+  }
+
+  async datasync(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  private grow(end: number): void {
+    if (end > this.bytes.length) {
+      const more = new Uint8Array(Math.max(end, 2 * this.bytes.length));
+      more.set(this.bytes.subarray(0, this.size));
+      this.bytes = more;
+    }
+    if (end > this.size) this.size = end;
+  }
+}
+
 /** Files (device:inode) this process has open for writing: a second writer would corrupt them. */
 const openForWriting = new Set<string>();
 
@@ -522,8 +559,7 @@ export class Hdf5FileWriter {
     if (!opts.overwrite && existsSync(path)) throw exists();
     const old = await stat(path).catch(() => null);
     if (old && openForWriting.has(`${old.dev}:${old.ino}`)) throw usageError(`${path}: open for writing in this process; not replacing it`);
-    const tmp = temporaryNameFor(path);
-    const fh = await open(tmp, 'wx+');
+    const { tmp, fh } = await createTemporaryFile(path, 'wx+');
     let key = '';
     try {
       const st = await fh.stat();
@@ -555,6 +591,19 @@ export class Hdf5FileWriter {
       await unlink(tmp).catch(() => undefined);
       throw e;
     }
+  }
+
+  /**
+   * A writer of a new file held in memory and never stored anywhere (the same code as `create`,
+   * on a MemoryFile instead of a file): for `MrdWriter.rehearse`, which runs the writer's code once
+   * so that a process's first real output does not wait for it to be compiled.
+   */
+  static async inMemory(prepare?: (w: Hdf5FileWriter) => Promise<void>): Promise<Hdf5FileWriter> {
+    const w = new Hdf5FileWriter(new MemoryFile() as unknown as FileHandle, '(memory)', newSuperblock(), new SpaceAllocator(superblockSize(0)), new GroupNode('/'), 0, {});
+    if (prepare) await prepare(w);
+    w.unsaved = true;
+    await w.checkpointNow();
+    return w;
   }
 
   /** Opens an existing HDF5 file for appending. */

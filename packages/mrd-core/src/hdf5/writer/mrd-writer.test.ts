@@ -400,3 +400,15 @@ describe('MrdWriter appending to reference files', () => {
     });
   }
 });
+
+describe('MrdWriter.rehearse', () => {
+  it('runs the writer on a file held in memory: the superblock reads back, no file is made', async () => {
+    const before = readdirSync(process.cwd()).sort();
+    const mem = await Hdf5FileWriter.inMemory((f) => f.group('dataset'));
+    expect([...(await mem.readAt(0, 8))]).toEqual([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    await mem.close();
+    await MrdWriter.rehearse();
+    await MrdWriter.rehearse();
+    expect(readdirSync(process.cwd()).sort()).toEqual(before);
+  });
+});

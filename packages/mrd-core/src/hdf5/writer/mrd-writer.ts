@@ -95,6 +95,24 @@ export class MrdWriter {
   }
 
   /**
+   * Runs the writer's code once on a file held in memory (a group, the XML header, a text
+   * dataset, the commits of create and close) and keeps nothing: a process that will write an
+   * output can call it while it waits for other work, so that its first real file is not delayed
+   * by the code's first run (compiled on first use). No file is created or touched.
+   */
+  static async rehearse(): Promise<void> {
+    const group = checkGroupName('dataset');
+    const file = await Hdf5FileWriter.inMemory((f) => f.group(group));
+    const w = new MrdWriter(file, group);
+    try {
+      await w.writeHeader('<ismrmrdHeader/>');
+      await w.writeText('incomplete', 'rehearsal');
+    } finally {
+      await w.close();
+    }
+  }
+
+  /**
    * Opens an existing HDF5/MRD file (written by this project, ismrmrd-python/h5py or the ISMRMRD
    * C++ library) to add `group` or append to its datasets. Existing objects are never modified.
    */
