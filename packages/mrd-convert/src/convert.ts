@@ -8,8 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 import { MrdV1ToV2, MrdV2ToV1, type HeaderMapping, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
+import { asOutputError } from '@mrd-tools/core/file-output';
 import type { Format } from './formats.js';
-import { openSink } from './sinks.js';
+import { openSink, type Sink } from './sinks.js';
 import { openSource } from './sources.js';
 import { sameFile } from './output-file.js';
 
@@ -55,7 +56,14 @@ export async function convert(opts: ConvertOptions): Promise<ConvertReport> {
   const source = await openSource(opts.from, opts.input, {
     group: opts.group, complete: mapping === 'complete', onProgress: opts.onProgress, warn,
   });
-  const sink = openSink(opts.to, opts.output, { group: opts.group, force: opts.force ?? false });
+  let sink: Sink;
+  try {
+    sink = openSink(opts.to, opts.output, { group: opts.group, force: opts.force ?? false });
+  } catch (e) {
+    // The output's temporary file could not be created (a read-only folder, ...).
+    await source.close();
+    throw opts.output === '-' ? e : asOutputError(opts.output, e);
+  }
   const report: ConvertReport = { written: 0, skipped: 0 };
   const skippedKinds = new Map<string, number>();
   const noteSkip = (what: string) => {

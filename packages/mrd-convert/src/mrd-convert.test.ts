@@ -8,8 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { temporaryNameFor } from '@mrd-tools/core/file-output';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { decodeStream } from '@mrd-tools/core/stream';
 import { decodeMrdV2 } from '@mrd-tools/core/mrd-v2';
@@ -234,6 +235,45 @@ describe('the conversions the reference shares: upstream\'s bytes', () => {
       expect(r.stderr).toMatch(/converting .*phantom_m64_c4_r2\.h5 \[#+\] 100%/);
     });
   });
+});
+
+describe('temporary files', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** Makes the next temporary name drawn for `path` the returned one, and puts someone else's file there. */
+  function occupyNextTemporaryName(path: string) {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    const random = vi.spyOn(Math, 'random').mockImplementationOnce(() => 0.123456789);
+    const taken = temporaryNameFor(resolve(path));
+    random.mockImplementationOnce(() => 0.123456789);
+    writeFileSync(taken, 'not yours');
+    random.mockClear();
+    return { taken, random };
+  }
+
+  for (const to of ['h5', 'ismrmrd', 'mrd', 'ndjson'] as const) {
+    it(`a file that has the drawn temporary name is not written, published or removed (${to}), on success and on failure`, async () => {
+      const dir = mkdtempSync(join(work, `clash-${to}-`));
+      const o = join(dir, `out.${to}`);
+      const { taken, random } = occupyNextTemporaryName(o);
+      await conv(reference('mrd-v2/recon_m16.mrd'), o, 'mrd', to);
+      expect(random.mock.calls.length, 'the taken name was drawn, then another').toBeGreaterThanOrEqual(2);
+      expect(readFileSync(taken, 'utf8')).toBe('not yours');
+      expect(readFileSync(o).length).toBeGreaterThan(100);
+      expect(readdirSync(dir).sort()).toEqual([taken.slice(dir.length + 1), `out.${to}`].sort());
+
+      // A conversion that fails after its temporary file was made removes its own file only.
+      const broken = join(work, `broken-${to}.mrd`);
+      const full = readFileSync(reference('mrd-v2/phantom_m16_c2_n0_traj.mrd'));
+      writeFileSync(broken, full.subarray(0, full.length - 100));
+      const o2 = join(dir, `failed.${to}`);
+      const second = occupyNextTemporaryName(o2);
+      await expect(conv(broken, o2, 'mrd', to)).rejects.toThrow(/the stream ended inside/);
+      expect(readFileSync(second.taken, 'utf8')).toBe('not yours');
+      expect(existsSync(o2)).toBe(false);
+      expect(readdirSync(dir).sort()).toEqual([taken.slice(dir.length + 1), second.taken.slice(dir.length + 1), `out.${to}`].sort());
+    });
+  }
 });
 
 describe('the built CLI', () => {

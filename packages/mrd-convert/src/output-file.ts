@@ -4,17 +4,33 @@
  * file that appeared meanwhile; rename(2) with --force). A failure or an interrupt removes the
  * temporary file, so no half-written output is ever left under the output's name, and an
  * existing file is only replaced with --force. The input is never the output, --force or not.
+ * Temporary files are created exclusively (O_EXCL), so a file that already has a drawn name is
+ * never written, replaced or removed: another name is drawn.
  */
-import { randomBytes } from 'node:crypto';
-import { realpathSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { link, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { temporaryNameFor } from '@mrd-tools/core/file-output';
 
-/** A temporary file path beside `target` (or in the system temporary folder for a bare name). */
-export function temporaryPath(target: string, beside = false): string {
-  const tag = `${process.pid}.${randomBytes(6).toString('hex')}`;
-  return beside ? join(dirname(resolve(target)), `.${basename(target)}.${tag}.tmp`) : join(tmpdir(), `${tag}.${basename(target)}`);
+/** How many names reserveTemporaryFile draws before giving up. */
+const TEMPORARY_NAME_ATTEMPTS = 100;
+
+/**
+ * Creates a new, empty temporary file beside `target` (or in the system temporary folder) and
+ * returns its path and open descriptor. The file is created exclusively: a name already in use
+ * is left alone and another one drawn.
+ */
+export function reserveTemporaryFile(target: string, beside = false): { tmp: string; fd: number } {
+  const near = beside ? resolve(target) : join(tmpdir(), basename(target));
+  for (let attempt = 1; ; attempt++) {
+    const tmp = temporaryNameFor(near);
+    try {
+      return { tmp, fd: openSync(tmp, 'wx') };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= TEMPORARY_NAME_ATTEMPTS) throw e;
+    }
+  }
 }
 
 export async function removeQuietly(path: string): Promise<void> {
@@ -60,16 +76,36 @@ function hookSignals(): void {
 
 export class OutputFile {
   readonly tmp: string;
+  private fd: number | null;
   private done = false;
 
   constructor(readonly path: string, private readonly force: boolean) {
-    this.tmp = temporaryPath(path, true);
+    const { tmp, fd } = reserveTemporaryFile(path, true);
+    this.tmp = tmp;
+    this.fd = fd;
     live.add(this.tmp);
     hookSignals();
   }
 
+  /** The temporary file's open descriptor, for the caller to write and close (once). */
+  takeDescriptor(): number {
+    const fd = this.fd;
+    if (fd === null) throw new Error(`${this.tmp}: descriptor already taken`);
+    this.fd = null;
+    return fd;
+  }
+
+  /** Closes the descriptor if nobody took it (a writer that opens the file by name, or a failure). */
+  private closeDescriptor(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
   /** Moves the finished temporary file to the output path. */
   async commit(): Promise<void> {
+    this.closeDescriptor();
     try {
       if (this.force) await rename(this.tmp, this.path);
       else {
@@ -95,6 +131,7 @@ export class OutputFile {
   async abandon(): Promise<void> {
     if (this.done) return;
     this.done = true;
+    this.closeDescriptor();
     live.delete(this.tmp);
     await removeQuietly(this.tmp);
   }

@@ -6,7 +6,7 @@
  * (temporary name, moved into place when complete); `-` writes standard output (HDF5 is
  * assembled in a temporary file first, then copied out).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished, pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -15,7 +15,7 @@ import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 import { MrdV2NdjsonEncoder, MrdV2StreamEncoder, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
 import type { Format } from './formats.js';
-import { OutputFile, removeQuietly, temporaryPath } from './output-file.js';
+import { OutputFile, removeQuietly, reserveTemporaryFile } from './output-file.js';
 
 export type Sink =
   | { generation: 1; write(m: MrdMessage): Promise<void>; finish(): Promise<void>; abort(): Promise<void> }
@@ -41,7 +41,7 @@ class ByteOutput {
       this.file = undefined;
     } else {
       this.file = new OutputFile(path, force);
-      this.stream = createWriteStream(this.file.tmp, { flags: 'wx' });
+      this.stream = createWriteStream(this.file.tmp, { fd: this.file.takeDescriptor() });
     }
     this.stream.on('error', (e: Error) => {
       this.error ??= e;
@@ -77,7 +77,14 @@ class ByteOutput {
 
 function hdf5Sink(path: string, opts: SinkOptions): Sink {
   const file = path === '-' ? undefined : new OutputFile(path, opts.force);
-  const tmp = file ? file.tmp : temporaryPath('mrd-convert-stdout.h5');
+  let tmp: string;
+  if (file) tmp = file.tmp;
+  else {
+    const spool = reserveTemporaryFile('mrd-convert-stdout.h5');
+    closeSync(spool.fd);
+    tmp = spool.tmp;
+  }
+  // The writer replaces the (empty) temporary file this process created: never another file.
   let writer: Promise<MrdWriter> | undefined;
   const w = () => (writer ??= MrdWriter.create(tmp, { group: opts.group ?? 'dataset', overwrite: true }));
   return {

@@ -21,7 +21,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 import type { Acquisition, Waveform } from '@mrd-tools/core/messages';
 import { MrdV2NdjsonDecoder, MrdV2StreamDecoder, type MrdV2Event } from '@mrd-tools/core/mrd-v2';
 import type { Format } from './formats.js';
-import { temporaryPath, removeQuietly } from './output-file.js';
+import { removeQuietly, reserveTemporaryFile } from './output-file.js';
 
 export type Source =
   | { generation: 1; messages: AsyncIterable<MrdMessage>; close(): Promise<void> }
@@ -94,9 +94,15 @@ async function hdf5Source(path: string, opts: SourceOptions): Promise<Source> {
   let file: MrdFile;
   if (path === '-') {
     // h5wasm reads files: spool standard input to a temporary file first.
-    spooled = temporaryPath('mrd-convert-stdin.h5');
-    await pipeline(process.stdin, createWriteStream(spooled, { flags: 'wx' }));
-    file = await MrdFile.open(spooled);
+    const spool = reserveTemporaryFile('mrd-convert-stdin.h5');
+    spooled = spool.tmp;
+    try {
+      await pipeline(process.stdin, createWriteStream(spooled, { fd: spool.fd }));
+      file = await MrdFile.open(spooled);
+    } catch (e) {
+      await removeQuietly(spooled);
+      throw e;
+    }
   } else {
     file = await MrdFile.open(path);
   }
