@@ -3,51 +3,42 @@
  *
  * The main thread reads each client socket into fresh 64 KiB buffers (Node allocates one per
  * read); they are transferred to the session's thread, which frees them as soon as it is done
- * (port-stream.ts). glibc returns the free top of its heap to the system once it exceeds the
- * trim threshold (128 KiB at start, raised only by some large frees), so the next reads take
- * fresh pages again: minor page faults, counted as the main thread's system time, for a good
- * part of the relayed bytes. A higher trim threshold (`mallopt(M_TRIM_THRESHOLD)`) lets the
- * heap keep that memory for the next reads. What stays free after the sessions is still given
- * back once the server is quiet (`malloc_trim`, operations/allocator-trim.ts), which ignores the
- * threshold. Called through koffi, as that trim; where koffi or glibc is missing (musl, macOS,
- * Windows) nothing changes. docs/streaming-performance.md, branch `server-cpu`, has the figures.
+ * (port-stream.ts). glibc returns the free top of its heap to the system once it exceeds its trim
+ * threshold (128 KiB at start), so the next reads take fresh pages again: minor page faults,
+ * counted as the main thread's system time, for a good part of the relayed bytes. glibc raises
+ * its thresholds by itself when a block it had mmap'd is freed (mallopt(3), "dynamic mmap
+ * threshold": the mmap threshold to that block's size, the trim threshold to twice it), which a
+ * long-running server reached only by chance. `keepRelayHeap` frees one such block of
+ * RELAY_HEAP_BLOCK bytes at the first connection, so the heap keeps that memory for the next
+ * reads from the start, and glibc's adjustment stays on (setting a threshold with `mallopt`
+ * turns it off, and with it off concurrent sessions cost more CPU: docs/streaming-performance.md,
+ * branch `server-cpu`). What stays free after the sessions is still given back once the server is
+ * quiet (`malloc_trim`, operations/allocator-trim.ts). Other allocators just allocate and free
+ * the block.
  */
-import { createRequire } from 'node:module';
-import { logger } from '@mrd-tools/core/logging';
+import { MessageChannel } from 'node:worker_threads';
 
-/** glibc's M_TRIM_THRESHOLD parameter of mallopt(3). */
-export const M_TRIM_THRESHOLD = -1;
-/** Free heap top glibc keeps instead of returning it to the system. */
-export const RELAY_TRIM_THRESHOLD = 64 * 1024 * 1024;
-
-type MalloptFn = (param: number, value: number) => number;
-
-/** glibc's mallopt, or null where it cannot be called. */
-function loadMallopt(): MalloptFn | null {
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as {
-      load(path: string): { func(signature: string): MalloptFn };
-    };
-    return koffi.load('libc.so.6').func('int mallopt(int param, int value)');
-  } catch (err) {
-    logger.debug(`Relay heap: trim threshold unchanged (${(err as Error).message.split('\n')[0]})`);
-    return null;
-  }
-}
+/** Size of the block freed: glibc's mmap threshold becomes this, its trim threshold twice it. */
+export const RELAY_HEAP_BLOCK = 16 * 1024 * 1024;
 
 let done = false;
 
 /**
- * Raises glibc's trim threshold to RELAY_TRIM_THRESHOLD, once per process (later calls do
- * nothing). `mallopt`: the function to call (default: glibc's through koffi). Returns whether
- * this call set it.
+ * Allocates a RELAY_HEAP_BLOCK-byte buffer and frees it at once, once per process. Returns the
+ * freed (detached) ArrayBuffer on the call that did it, else null.
  */
-export function keepRelayHeap(mallopt?: MalloptFn | null): boolean {
-  if (done) return false;
+export function keepRelayHeap(): ArrayBuffer | null {
+  if (done) return null;
   done = true;
-  const fn = mallopt === undefined ? loadMallopt() : mallopt;
-  if (!fn) return false;
-  return fn(M_TRIM_THRESHOLD, RELAY_TRIM_THRESHOLD) === 1;
+  const block = Buffer.allocUnsafeSlow(RELAY_HEAP_BLOCK);
+  // Written, so the allocation is not left to the first touch only.
+  block[0] = 1;
+  // Transferring an ArrayBuffer to a port with no other end frees its memory now (no GC wait).
+  const { port1, port2 } = new MessageChannel();
+  port2.close();
+  port1.close();
+  port1.postMessage(null, [block.buffer]);
+  return block.buffer as ArrayBuffer;
 }
 
 /** For tests: the next `keepRelayHeap` call acts again. */
