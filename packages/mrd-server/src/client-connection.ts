@@ -14,6 +14,7 @@ import { encodeMessages, MrdFrameScanner, MrdProtocolError } from '@mrd-tools/co
 import { formatLogging } from '@mrd-tools/core/connection';
 import { logger } from '@mrd-tools/core/logging';
 import { V2Relay } from './v2-relay.js';
+import { keepRelayHeap } from './relay-heap.js';
 
 /** Bytes a connection may hold before its first message is complete (a config is ~1 KB). */
 export const PRECONFIG_BYTES = 64 * 1024;
@@ -105,6 +106,8 @@ export class ClientConnection {
     private readonly limits: ConnectionLimits,
     private readonly events: ConnectionEvents,
   ) {
+    // The socket reads' memory stays in the heap for the next reads (relay-heap.ts).
+    keepRelayHeap();
     socket.on('data', (chunk: Buffer) => this.onData(chunk, true));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err) => this.onSocketError(err));
