@@ -208,7 +208,7 @@ for (const [name, extra] of modes) {
   const paced = await run(extra, true);
   pacedRuns.set(name, paced);
   const steady = paced.lat.slice(1);
-  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${!paced.mapsAtFrame ? '' : paced.mapsAtFrame > paced.lat.length ? '; maps computed only after the last frame' : `; maps computed before frame ${paced.mapsAtFrame}`}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition`);
+  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${!paced.mapsAtFrame ? '' : paced.mapsAtFrame > paced.lat.length ? '; maps computed only after the last frame' : `; maps computed before frame ${paced.mapsAtFrame}`}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition, process CPU time ${f1(paced.cpu)} ms`);
 }
 const syncRuns = [pacedRuns.get(modes[1][0])], asyncRuns = [pacedRuns.get(modes[2][0])];
 for (let r = 1; r < repeat; r++) {
@@ -235,6 +235,7 @@ row('later frames p99', q(laters(asyncRuns), 0.99), q(laters(syncRuns), 0.99));
 row('later frames max', Math.max(...laters(asyncRuns)), Math.max(...laters(syncRuns)));
 if (repeat > 1) {
   console.log(`    first frames, frame path: ${firsts(syncRuns).map(f1).join(', ')} ms; pool: ${firsts(asyncRuns).map(f1).join(', ')} ms`);
+  console.log(`    process CPU time per session (all threads), frame path: ${syncRuns.map((x) => f1(x.cpu)).join(', ')} ms; pool: ${asyncRuns.map((x) => f1(x.cpu)).join(', ')} ms`);
   console.log(`    pool: maps used from frame ${asyncRuns.map((x) => (x.mapsAtFrame > x.lat.length ? 'never' : x.mapsAtFrame)).join(', ')}`);
 }
 console.log(`(targets: first frame < 50 ms, later frames p99 < 14 ms; 1-min load average at the end ${(await import('node:os')).loadavg()[0].toFixed(2)})`);

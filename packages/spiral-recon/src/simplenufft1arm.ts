@@ -93,6 +93,7 @@ import {
 import { firstReadoutTrajectory, loadConfiguredGirf, spiralHeader } from './session-setup.js';
 import { int16Percentiles, percentilesFromCounts } from './percentile.js';
 import { RawRecorder } from './raw-recorder.js';
+import { ArmPace } from './arm-pace.js';
 
 class SimpleNufft1ArmError extends Error {
   constructor(message: string) {
@@ -172,6 +173,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let framesWarmFailed = false;
   // the next frame's combination, its pool tasks posted ahead with the block step's (see below), or null
   let preparedCombine: PreparedMagnitudeCombine | null = null;
+  // the arms' pace: how long the frame threads wait busy for a prepared step's arm (see below)
+  const armPace = new ArmPace();
   const cancelPreparedCombine = (): void => {
     if (preparedCombine !== null) cancelPreparedMagnitude(preparedCombine);
     preparedCombine = null;
@@ -192,6 +195,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (item.type !== 'acquisition') continue; // waveforms are not reconstructed (nor sent back), as the reference
       recorder?.acquisition(item.acquisition);
       const t0 = performance.now();
+      armPace.arrived(t0);
       const acq: Acquisition = item.acquisition;
       const head = acq.head;
       if (head.scan_counter % 1000 === 0) logger.info(`Processing acquisition ${head.scan_counter}`);
@@ -334,13 +338,16 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       // is then on the frame's latency)
       cancelPreparedCombine(); // (one prepared for a frame that did not come at this arm)
       if (blockArms === windowShift - 1) {
-        win!.prepareBlockStep(armCounter * S);
+        // (the frame threads wait for it busy, for at most about two arms' time, then sleep: asleep,
+        // the arm's release may wake them queued on this thread's core)
+        const spinMs = armPace.spinMs();
+        win!.prepareBlockStep(armCounter * S, spinMs);
         // and when that arm forms a frame, the frame's combination too (posted after the step: a
         // pool thread runs them in that order); a frame that does not match it (maps taken up or
         // dropped at that frame) cancels it and combines as without
         const next = head.scan_counter + 1;
         if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
-          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16);
+          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16, spinMs);
         }
       }
     }

@@ -8,7 +8,7 @@ import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } 
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
-import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
+import { awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../testing/index.js';
 
@@ -223,6 +223,44 @@ describe('a step\'s work handed out to whichever thread asks first', () => {
     const c3 = newWorkClaims();
     Atomics.add(c3, 0, 1); // item 0 taken by a thread that then fails
     await expect(runClaimedWork(c3, 3, () => undefined, Promise.reject(new Error('worker failed')))).rejects.toThrow('worker failed');
+  });
+});
+
+describe('a task posted ahead waiting for its go (awaitGo)', () => {
+  const turns = async (n: number): Promise<void> => {
+    for (let k = 0; k < n; k++) await new Promise((r) => setImmediate(r));
+  };
+
+  it('with a spin bound: checks the cell busy until the bound by its clock, then waits off the CPU (reads the clock no more) and still sees the release', async () => {
+    let t = 0, reads = 0;
+    const now = (): number => { reads++; return (t += 0.01); }; // a clock that moves only when read
+    const go = newGoCell();
+    let result: boolean | undefined;
+    const waiting = awaitGo(go, 2, now).then((r) => { result = r; });
+    await turns(200); // the spin's slices, each followed by one event-loop turn
+    expect(result).toBeUndefined();
+    expect(reads).toBeGreaterThan(100); // it did spin: about 2 ms of the clock at 0.01 ms a read
+    const after = reads;
+    await turns(100);
+    expect(reads).toBe(after); // past the bound: asleep in Atomics.waitAsync, not spinning
+    expect(result).toBeUndefined();
+    releaseGo(go);
+    await waiting;
+    expect(result).toBe(true);
+  });
+
+  it('while it spins, the event loop turns (another task, a timer) and a release or a cancel is seen', async () => {
+    let t = 0;
+    const now = (): number => (t += 1e-6); // the bound (1e6 ms) is never reached here
+    const go = newGoCell(), other = newGoCell();
+    setTimeout(() => releaseGo(go), 5); // runs only if the spin lets the event loop turn
+    const [a, b] = [awaitGo(go, 1e6, now), awaitGo(other, 1e6, now)];
+    expect(await a).toBe(true);
+    cancelGo(other);
+    expect(await b).toBe(false);
+    const none = newGoCell();
+    setTimeout(() => releaseGo(none), 5);
+    expect(await awaitGo(none)).toBe(true); // no spin: waits off the CPU at once
   });
 });
 

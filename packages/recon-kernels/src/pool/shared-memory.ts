@@ -135,14 +135,36 @@ export function cancelGo(go: Int32Array): void {
   Atomics.notify(go, 0);
 }
 
+/** The busy checks of a spinning wait run this long (ms) between two turns of the thread's event loop. */
+export const GO_SPIN_SLICE_MS = 0.05;
+
 /**
  * In a pool thread: resolves once `go` is released (true) or cancelled (false), waiting on the
  * thread's event loop (Atomics.waitAsync), not in a blocking Atomics.wait: two tasks posted ahead
  * to one thread (a frame's step, then its combination) may start in either order (piscina starts
  * every message it has read, each up to its first await), and a blocking wait in the second would
  * hold the thread while the first, released first, waits behind it.
+ *
+ * With `spinMs` > 0 the thread first stays on its core for at most that long (by `now`), checking
+ * the cell in a busy loop, with one event-loop turn (setImmediate, a poll that does not sleep)
+ * every GO_SPIN_SLICE_MS so that another task posted ahead to the thread starts and spins too;
+ * then it waits off the CPU as above. Why: a thread asleep when its go comes is woken by the
+ * releasing thread, and the scheduler may queue it on that thread's core, the other one idle
+ * (docs/numerics.md, "Spikes at a quiet machine"); a thread that is running is not moved there.
+ * The bound keeps an idle pool (no arm coming, a session stopped) from holding a core.
  */
-export async function awaitGo(go: Int32Array): Promise<boolean> {
+export async function awaitGo(go: Int32Array, spinMs = 0, now: () => number = () => performance.now()): Promise<boolean> {
+  if (spinMs > 0) {
+    const end = now() + spinMs;
+    for (let t = now(); t < end; t = now()) {
+      const sliceEnd = Math.min(end, t + GO_SPIN_SLICE_MS);
+      do {
+        const g = Atomics.load(go, 0);
+        if (g !== 0) return g > 0;
+      } while (now() < sliceEnd);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
   for (;;) {
     const g = Atomics.load(go, 0);
     if (g !== 0) return g > 0;

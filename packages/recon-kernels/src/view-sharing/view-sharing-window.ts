@@ -47,6 +47,8 @@ export interface ViewSharingStepTask {
   done?: Int32Array | null;
   /** when set (a step posted ahead, prepareBlockStep), the task waits until this cell is released (or ends when it is cancelled) */
   go?: Int32Array | null;
+  /** with `go`: the task waits for it busy, on its core, for at most this many ms before it sleeps (awaitGo) */
+  spinMs?: number;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -133,7 +135,7 @@ function subtractInPlace(s: Float32Array, d: Float32Array): void {
 /** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims; a step posted ahead (`go`) once released. */
 export async function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): Promise<void> {
   if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
-  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go, task.spinMs ?? 0))) return;
   const plan = Nufft.fromTables(fft, task.tables);
   const claims = task.claims;
   if (claims === undefined || claims === null) {
@@ -284,8 +286,11 @@ export class ViewSharingWindow {
    * frame's latency. For the idle time before that arm arrives. A prepared step that the next
    * call does not match (another p0, an arm that does not complete a block, a frame or shift
    * between) is cancelled, and the call runs as without it. No-op until the pool is warm.
+   * `spinMs`: the pool's threads wait for the arm busy, on their cores, for at most that long
+   * before they sleep (awaitGo: a sleeping thread woken by the arm's release may be queued on
+   * this thread's core); 0, sleep at once.
    */
-  prepareBlockStep(p0: number): void {
+  prepareBlockStep(p0: number, spinMs = 0): void {
     if (this.prepared !== null) this.dropPrepared(this.prepared);
     this.prepared = null;
     if (this.tables === null || this.pool === null || !this.onPool) return;
@@ -293,7 +298,7 @@ export class ViewSharingWindow {
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
-      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, spinMs, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)

@@ -46,6 +46,8 @@ export interface MagnitudeCombineTask {
   claims?: Int32Array | null;
   /** when set (a combination posted ahead, prepareMagnitudeOnPool), the task waits until this cell is released (or ends when it is cancelled) */
   go?: Int32Array | null;
+  /** with `go`: the task waits for it busy, on its core, for at most this many ms before it sleeps (awaitGo) */
+  spinMs?: number;
   /** when set (with claims), the frame's int16 pass follows in the same task (see the file header) */
   int16?: Int16PassTask | null;
 }
@@ -218,7 +220,7 @@ export function int16Rows(mag: Float32Array, msize: number, a0: number, a1: numb
 
 /** A pool thread's magnitude-combination task: runMagnitudeCombineTask, for one posted ahead (`go`) once released. */
 export async function runMagnitudeCombineWorkerTask(task: MagnitudeCombineTask): Promise<void> {
-  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go, task.spinMs ?? 0))) return;
   runMagnitudeCombineTask(task);
 }
 
@@ -326,18 +328,19 @@ export interface PreparedMagnitudeCombine {
  * off the CPU until `runPreparedMagnitude` (the images written) or `cancelPreparedMagnitude`.
  * The arrays as combineMagnitudeOnPool's (on SharedArrayBuffers). A pool thread runs its tasks in
  * the order posted: one that waits here holds any task posted after it until it is run or
- * cancelled.
+ * cancelled. `spinMs`: the tasks wait busy, on their threads' cores, for at most that long
+ * before they sleep (awaitGo); 0, sleep at once.
  */
 export function prepareMagnitudeOnPool(
   pool: ReconPool, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
-  int16: MagnitudeInt16Frame | null = null,
+  int16: MagnitudeInt16Frame | null = null, spinMs = 0,
 ): PreparedMagnitudeCombine {
   checkCombineArrays(images, maps, ncoils, npix, out);
   checkInt16(int16, npix, pool);
   const claims = newWorkClaims(), go = newGoCell();
   const cells = int16?.newCells() ?? null;
   const onPool = pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
-    kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
+    kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, spinMs, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
   } satisfies MagnitudeCombineTask)));
   onPool.catch(() => undefined); // (a failure shows when it runs; a cancelled one's is not wanted)
   return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells };
