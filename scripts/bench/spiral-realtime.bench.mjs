@@ -21,7 +21,9 @@
 // p50/p99 of all later frames of the N sessions.
 // --per-frame: for every paced adaptive session on the worker pool, each later frame over the
 // 14 ms budget with what ran meanwhile (Linux: per thread of this process, CPU time / time
-// waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image;
+// waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image,
+// and the CPU each last ran on at both ends, "cpu 0>1", from /proc/self/task/*/stat: two busy threads on
+// one CPU at both ends took turns on it;
 // MAPS is the maps' thread (nice +10), main this one, the frame thread the other busy one, the
 // rest V8's own (compilation, GC); gc: this thread's collections) and when the maps arrived.
 // --soak ARMS: instead, one long session (adaptive, maps on the pool) fed as fast as possible over
@@ -85,7 +87,7 @@ function configDir(extra) {
 }
 
 const perFrame = process.argv.includes('--per-frame');
-/** Per thread of this process: ms on a CPU, ms waiting for one, nice value (Linux; else an empty map). */
+/** Per thread of this process: ms on a CPU, ms waiting for one, nice value, the CPU it last ran on (Linux; else an empty map). */
 function threadTimes() {
   const out = new Map();
   if (!existsSync('/proc/self/task')) return out;
@@ -93,7 +95,8 @@ function threadTimes() {
     try {
       const ss = readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ');
       const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      out.set(Number(t), { run: Number(ss[0]) / 1e6, wait: Number(ss[1]) / 1e6, nice: Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]) });
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), { run: Number(ss[0]) / 1e6, wait: Number(ss[1]) / 1e6, nice: Number(f[16]), cpu: Number(f[36]) });
     } catch { /* the thread ended */ }
   }
   return out;
@@ -139,7 +142,7 @@ async function run(extra, paced) {
         for (const [tid, v] of threadTimes()) {
           const b = threadsAtLast.get(tid) ?? { run: 0, wait: 0 };
           const run = v.run - b.run, wait = v.wait - b.wait;
-          if (run > 0.5 || wait > 0.5) parts.push(`${tid === process.pid ? 'main' : v.nice > 0 ? 'MAPS' : tid} ${run.toFixed(1)}/${wait.toFixed(1)}`);
+          if (run > 0.5 || wait > 0.5) parts.push(`${tid === process.pid ? 'main' : v.nice > 0 ? 'MAPS' : tid} ${run.toFixed(1)}/${wait.toFixed(1)} cpu ${b.cpu ?? '?'}>${v.cpu}`);
         }
         const g = gcs.filter((x) => x.start + x.dur > arrival[last] && x.start < now).map((x) => `gc ${x.dur.toFixed(1)}`);
         breakdown.push([...parts, ...g].join(', '));

@@ -226,6 +226,22 @@ describe('a step\'s work handed out to whichever thread asks first', () => {
   });
 });
 
+describe('a step\'s wait for a pool thread\'s item, busy (runClaimedWork with a spin bound)', () => {
+  it('the caller checks busy until the bound by its clock, then waits off the CPU; the item the other thread finishes later is seen, every item done once', async () => {
+    let t = 0, reads = 0;
+    const now = (): number => { reads++; return (t += 0.01); };
+    const claims = newWorkClaims();
+    Atomics.add(claims, 0, 1); // item 0 held by a "pool thread", finished from a timer (which runs only once the caller's spin ends)
+    const seen: number[] = [];
+    const finisher = new Promise<void>((resolve) => setTimeout(() => { seen.push(0); Atomics.add(claims, 1, 1); Atomics.notify(claims, 1); resolve(); }, 5));
+    await runClaimedWork(claims, 3, (k) => seen.push(k), new Promise(() => undefined), { ms: 1, now });
+    await finisher;
+    expect([...seen].sort()).toEqual([0, 1, 2]);
+    expect(reads).toBeGreaterThanOrEqual(100); // it spun the whole bound (1 ms at 0.01 ms a read): the timer could not run meanwhile
+    expect(reads).toBeLessThan(200); // then slept until the item was finished
+  });
+});
+
 describe('a task posted ahead waiting for its go (awaitGo)', () => {
   const turns = async (n: number): Promise<void> => {
     for (let k = 0; k < n; k++) await new Promise((r) => setImmediate(r));

@@ -84,9 +84,15 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  * Runs the step's items on this thread (`item(i)` for each claimed i) while `onPool` (the pool's
  * tasks over the same claims) runs; returns as soon as every item is finished, without waiting
  * for a pool task that has not started or found nothing left to take (it ends by itself); waits
- * only for items a pool thread is doing, and rethrows a pool failure then.
+ * only for items a pool thread is doing, and rethrows a pool failure then. With `spin.ms` > 0
+ * that wait is busy, on this thread's core, for at most that long (by `spin.now`), then off the
+ * CPU (a thread that sleeps here is woken by the pool thread's last item, and may be queued on
+ * its core: see awaitGo); the event loop does not turn while it spins, so a pool failure shows
+ * after the bound.
  */
-export async function runClaimedWork(claims: Int32Array, count: number, item: (i: number) => void, onPool: Promise<unknown>): Promise<void> {
+export async function runClaimedWork(
+  claims: Int32Array, count: number, item: (i: number) => void, onPool: Promise<unknown>, spin: { ms: number; now?: () => number } = { ms: 0 },
+): Promise<void> {
   let poolError: unknown;
   let poolDone = false;
   const settled = onPool.then(() => { poolDone = true; }, (e: unknown) => { poolDone = true; poolError = e ?? new Error('pool step failed'); });
@@ -96,11 +102,14 @@ export async function runClaimedWork(claims: Int32Array, count: number, item: (i
     await settled; // the pool's threads may still write the step's arrays
     throw e;
   }
+  const now = spin.now ?? ((): number => performance.now());
+  const spinEnd = spin.ms > 0 ? now() + spin.ms : -Infinity;
   for (;;) {
     const done = Atomics.load(claims, 1);
     if (done >= count) return;
     if (poolError !== undefined) throw poolError;
     if (poolDone) throw new Error(`pool step: ${count - done} of ${count} items not finished by the pool`);
+    if (spinEnd > -Infinity && now() < spinEnd) continue; // busy, on this core
     const w = waitAsync(claims, 1, done);
     if (w.async) await Promise.race([w.value, settled]);
   }

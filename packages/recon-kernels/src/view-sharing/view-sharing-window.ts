@@ -176,7 +176,7 @@ export class ViewSharingWindow {
   private readonly ranges: [number, number][];
   private readonly imageLength: number;
   /** a block-completing step whose pool tasks are posted ahead and wait for its arm (prepareBlockStep) */
-  private prepared: { p0: number; block: Float32Array; drop: Float32Array | null; zeroGrid: boolean; claims: Int32Array; go: Int32Array; onPool: Promise<void> } | null = null;
+  private prepared: { p0: number; block: Float32Array; drop: Float32Array | null; zeroGrid: boolean; claims: Int32Array; go: Int32Array; onPool: Promise<void>; spinMs: number } | null = null;
 
   /**
    * `density`: the readouts' samples (preDiscard + armSamples at least) and the density weights
@@ -265,7 +265,8 @@ export class ViewSharingWindow {
         data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
-      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool);
+      // (this thread waits for the pool's last coil busy too, as long at most as the pool's threads waited for the arm)
+      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool, { ms: ready.spinMs });
       this.pendingZero = true;
       return;
     }
@@ -288,7 +289,8 @@ export class ViewSharingWindow {
    * between) is cancelled, and the call runs as without it. No-op until the pool is warm.
    * `spinMs`: the pool's threads wait for the arm busy, on their cores, for at most that long
    * before they sleep (awaitGo: a sleeping thread woken by the arm's release may be queued on
-   * this thread's core); 0, sleep at once.
+   * this thread's core), and this thread waits for their last coil of the step busy for at most
+   * that long too (runClaimedWork); 0, both sleep at once.
    */
   prepareBlockStep(p0: number, spinMs = 0): void {
     if (this.prepared !== null) this.dropPrepared(this.prepared);
@@ -302,7 +304,7 @@ export class ViewSharingWindow {
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
-    this.prepared = { p0, block, drop, zeroGrid, claims, go, onPool };
+    this.prepared = { p0, block, drop, zeroGrid, claims, go, onPool, spinMs };
   }
 
   /** Cancels a prepared step (its pool tasks end without touching anything); its block image goes back to the free list. */

@@ -171,7 +171,7 @@ describe('magnitude coil combination on the pool', () => {
     }
   }, 60000);
 
-  it('the int16 pass after the combination (maxima per chunk, output rows and histograms per thread): the one-thread pass\'s data, scale and histogram at 1, 2 and 3 threads, run or prepared', async () => {
+  it('the int16 pass after the combination (maxima per chunk, output rows and histograms per thread): the one-thread pass\'s data, scale and histogram at 1, 2 and 3 threads, run or prepared (waiting asleep or busy)', async () => {
     // 150^2: 6 combination chunks (the last short), 5 int16 chunks (the last short); the maximum in the last chunk
     const ncoils = 3, msize = 150, npix = msize * msize, maxVal = 4095;
     expect(npix % MAGNITUDE_CHUNK_PIXELS).not.toBe(0);
@@ -186,10 +186,10 @@ describe('magnitude coil combination on the pool', () => {
         const pool = threads === 1 ? null : new ReconPool(threads - 1, undefined, { immediateHandOut: true });
         try {
           const frame = new MagnitudeInt16Frame(msize, maxVal, threads);
-          for (let round = 0; round < 3; round++) { // (the histograms reused from frame to frame)
+          for (let round = 0; round < 4; round++) { // (the histograms reused from frame to frame)
             const out = sharedFloat32(npix);
-            if (pool !== null && round === 2) {
-              const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, out, frame);
+            if (pool !== null && round >= 2) { // (round 3: the tasks, and this thread's waits for them, busy)
+              const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, out, frame, round === 3 ? 100 : 0);
               await new Promise((r) => setTimeout(r, 20));
               await runPreparedMagnitude(prepared);
             } else await combineMagnitudeOnPool(pool, images, m, ncoils, npix, out, frame);

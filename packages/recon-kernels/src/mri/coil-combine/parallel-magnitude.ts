@@ -145,11 +145,14 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   const chunks = chunkCount(p1 - p0);
   takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1));
   if (int16 === null) return;
-  // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted
+  // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted;
+  // a task posted ahead with spinMs waits busy for at most that long first (see awaitGo)
+  const spinEnd = (task.spinMs ?? 0) > 0 ? performance.now() + task.spinMs! : -Infinity;
   for (;;) {
     const done = Atomics.load(claims, 1);
     if (done >= chunks) break;
     if (Atomics.load(int16.cells, CELL_ABORT) !== 0) return;
+    if (spinEnd > -Infinity && performance.now() < spinEnd) continue;
     Atomics.wait(claims, 1, done, 20);
   }
   runInt16Rows(int16, out, int16Scale(int16.chunkMax, chunks, int16.maxVal));
@@ -281,11 +284,12 @@ function combineChunk(
  */
 async function runCombineHere(
   images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, claims: Int32Array, onPool: Promise<unknown>,
-  int16: MagnitudeInt16Frame | null, cells: Int32Array | null,
+  int16: MagnitudeInt16Frame | null, cells: Int32Array | null, spinMs = 0,
 ): Promise<Float32Array> {
   const chunks = chunkCount(npix);
+  const spin = { ms: spinMs };
   if (int16 === null || cells === null) {
-    await runClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, null, k), onPool);
+    await runClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, null, k), onPool, spin);
     return out;
   }
   await runClaimedWork(claims, chunks, (k) => {
@@ -296,9 +300,9 @@ async function runCombineHere(
       Atomics.notify(claims, 1);
       throw e;
     }
-  }, onPool);
+  }, onPool, spin);
   const scale = int16Scale(int16.chunkMax, chunks, int16.maxVal);
-  await runClaimedWork(cells, int16Chunks(int16.msize), int16Item(int16.task(cells, 0), out, scale), onPool);
+  await runClaimedWork(cells, int16Chunks(int16.msize), int16Item(int16.task(cells, 0), out, scale), onPool, spin);
   int16.finished(cells, scale);
   return out;
 }
@@ -321,6 +325,8 @@ export interface PreparedMagnitudeCombine {
   readonly onPool: Promise<void>;
   readonly int16: MagnitudeInt16Frame | null;
   readonly cells: Int32Array | null;
+  /** how long the pool's tasks, and this thread's waits for their chunks, wait busy at most (ms) */
+  readonly spinMs: number;
 }
 
 /**
@@ -343,13 +349,13 @@ export function prepareMagnitudeOnPool(
     kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, spinMs, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
   } satisfies MagnitudeCombineTask)));
   onPool.catch(() => undefined); // (a failure shows when it runs; a cancelled one's is not wanted)
-  return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells };
+  return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells, spinMs };
 }
 
 /** Runs a prepared combination (this thread and the pool's waiting tasks take its chunks, then its int16 pass's rows); returns its out. */
 export async function runPreparedMagnitude(p: PreparedMagnitudeCombine): Promise<Float32Array> {
   releaseGo(p.go);
-  return runCombineHere(p.images, p.maps, p.ncoils, p.npix, p.out, p.claims, p.onPool, p.int16, p.cells);
+  return runCombineHere(p.images, p.maps, p.ncoils, p.npix, p.out, p.claims, p.onPool, p.int16, p.cells, p.spinMs);
 }
 
 /** Cancels a prepared combination: its pool tasks end without touching anything. */
