@@ -8,7 +8,7 @@ import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } 
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
-import { awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
+import { awaitGo, BoundedSpin, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../testing/index.js';
 
@@ -226,6 +226,31 @@ describe('a step\'s work handed out to whichever thread asks first', () => {
   });
 });
 
+describe('a bounded busy wait (BoundedSpin)', () => {
+  it('going until its bound, or until a gap of SPIN_PREEMPTED_MS between checks; then never again; a turn marked resumed is not a gap; 0 ms never goes', () => {
+    let t = 0;
+    const spin = new BoundedSpin(3, () => t);
+    for (; t < 2.9; t += 0.5) expect(spin.going()).toBe(true);
+    t = 3;
+    expect(spin.going()).toBe(false);
+    t = 3.1;
+    expect(spin.going()).toBe(false);
+    t = 0;
+    const gap = new BoundedSpin(10, () => t);
+    t = 0.5;
+    expect(gap.going()).toBe(true);
+    t = 5; // an event-loop turn
+    gap.resumed();
+    t = 5.5;
+    expect(gap.going()).toBe(true);
+    t = 7; // preempted
+    expect(gap.going()).toBe(false);
+    t = 7.1;
+    expect(gap.going()).toBe(false);
+    expect(new BoundedSpin(0, () => t).going()).toBe(false);
+  });
+});
+
 describe('a step\'s wait for a pool thread\'s item, busy (runClaimedWork with a spin bound)', () => {
   it('the caller checks busy until the bound by its clock, then waits off the CPU; the item the other thread finishes later is seen, every item done once', async () => {
     let t = 0, reads = 0;
@@ -263,6 +288,18 @@ describe('a task posted ahead waiting for its go (awaitGo)', () => {
     releaseGo(go);
     await waiting;
     expect(result).toBe(true);
+  });
+
+  it('a spin that finds itself preempted (a gap in its clock: another thread wanted the core) stops and waits off the CPU, before its bound', async () => {
+    let t = 0, reads = 0;
+    const now = (): number => { reads++; return (t += reads >= 50 ? 5 : 0.01); }; // from the 50th read on, preempted between any two
+    const go = newGoCell();
+    const waiting = awaitGo(go, 1000, now);
+    await turns(200);
+    expect(reads).toBeGreaterThanOrEqual(50);
+    expect(reads).toBeLessThanOrEqual(53); // (not the 1000 ms bound: about 200 more reads at 5 ms)
+    releaseGo(go);
+    expect(await waiting).toBe(true);
   });
 
   it('while it spins, the event loop turns (another task, a timer) and a release or a cancel is seen', async () => {

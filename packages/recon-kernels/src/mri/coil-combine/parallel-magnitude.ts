@@ -17,7 +17,7 @@
  */
 import type { ReconPool } from '../../pool/pool.js';
 import {
-  awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
+  awaitGo, BoundedSpin, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
 } from '../../pool/shared-memory.js';
 import { roundHalfEvenFast } from '../../image/normalise.js';
 import { combineWithMapsRange, rootSumOfSquaresRange } from './coil-combine.js';
@@ -147,12 +147,12 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   if (int16 === null) return;
   // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted;
   // a task posted ahead with spinMs waits busy for at most that long first (see awaitGo)
-  const spinEnd = (task.spinMs ?? 0) > 0 ? performance.now() + task.spinMs! : -Infinity;
+  const busy = new BoundedSpin(task.spinMs ?? 0);
   for (;;) {
     const done = Atomics.load(claims, 1);
     if (done >= chunks) break;
     if (Atomics.load(int16.cells, CELL_ABORT) !== 0) return;
-    if (spinEnd > -Infinity && performance.now() < spinEnd) continue;
+    if (busy.going()) continue;
     Atomics.wait(claims, 1, done, 20);
   }
   runInt16Rows(int16, out, int16Scale(int16.chunkMax, chunks, int16.maxVal));
