@@ -16,4 +16,32 @@ describe('the arms\' pace (how long the frame threads wait busy for a prepared s
     p.arrived(999); // (a clock that went back counts as no gap)
     expect(p.spinMs()).toBe(ARM_SPIN_MAX_MS);
   });
+
+  it('keepAwake: event-loop turns one after another until the next arm, the bound, or a gap of 1 ms between turns (preempted); none for 0 ms', async () => {
+    const turns = async (n: number): Promise<void> => {
+      for (let k = 0; k < n; k++) await new Promise((r) => setImmediate(r));
+    };
+    let t = 0;
+    const p = new ArmPace(() => t);
+    let n = 0;
+    p.keepAwake(5, () => { n++; t += 0.01; });
+    await turns(50);
+    expect(n).toBeGreaterThanOrEqual(40); // (one turn of its own per turn here)
+    p.arrived(t); // the arm: it stops
+    const atArm = n;
+    await turns(50);
+    expect(n).toBe(atArm);
+    n = 0;
+    p.keepAwake(1, () => { n++; t += 0.1; });
+    await turns(50);
+    expect(n).toBe(10); // the bound: 1 ms of its clock
+    n = 0;
+    p.keepAwake(20, () => { n++; t += n === 5 ? 2 : 0.01; }); // preempted after its 5th turn
+    await turns(50);
+    expect(n).toBe(5);
+    n = 0;
+    p.keepAwake(0, () => n++);
+    await turns(10);
+    expect(n).toBe(0);
+  });
 });

@@ -349,6 +349,8 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
           preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16, spinMs);
         }
+        // and this thread stays awake for that arm too (asleep, it may be woken on the waiting frame thread's core)
+        if (framePool !== null && win!.onPool) armPace.keepAwake(spinMs);
       }
     }
   } finally {
