@@ -36,7 +36,9 @@
  * block (and a frame with an incomplete block) is split, arms in between are gridded here. The
  * frame path's large buffers are allocated once per session (the image message's data excepted). The pool's
  * tasks of a block-completing step, and of the frame's combination when that arm forms a frame,
- * are posted after the arm before it and wait for it (off the frame's latency). Per coil and per pixel the arithmetic is the single-thread one, so
+ * are posted after the arm before it and wait for it (off the frame's latency), busy for at most about
+ * two arms' time (./arm-pace.ts), this thread staying awake too: a thread woken from sleep by the
+ * arm may be queued on the other's core. Per coil and per pixel the arithmetic is the single-thread one, so
  * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.

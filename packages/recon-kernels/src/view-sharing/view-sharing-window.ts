@@ -25,7 +25,8 @@
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
  * next step (off the frame's latency). A block-completing step can be prepared ahead
  * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
- * so that neither the post nor the pool thread's start is on the frame's latency.
+ * so that neither the post nor the pool thread's start is on the frame's latency; given a spin
+ * bound, its threads wait for the arm busy, on their cores (../pool/shared-memory.ts, awaitGo).
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';

@@ -331,7 +331,7 @@ export interface PreparedMagnitudeCombine {
 
 /**
  * Posts the pool's tasks of a combination ahead (for the idle time before a frame): they wait
- * off the CPU until `runPreparedMagnitude` (the images written) or `cancelPreparedMagnitude`.
+ * (off the CPU, or busy for at most `spinMs`) until `runPreparedMagnitude` (the images written) or `cancelPreparedMagnitude`.
  * The arrays as combineMagnitudeOnPool's (on SharedArrayBuffers). A pool thread runs its tasks in
  * the order posted: one that waits here holds any task posted after it until it is run or
  * cancelled. `spinMs`: the tasks wait busy, on their threads' cores, for at most that long
