@@ -36,9 +36,7 @@
  * block (and a frame with an incomplete block) is split, arms in between are gridded here. The
  * frame path's large buffers are allocated once per session (the image message's data excepted). The pool's
  * tasks of a block-completing step, and of the frame's combination when that arm forms a frame,
- * are posted after the arm before it and wait for it (off the frame's latency), busy for at most about
- * two arms' time (./arm-pace.ts), this thread staying awake too: a thread woken from sleep by the
- * arm may be queued on the other's core. Per coil and per pixel the arithmetic is the single-thread one, so
+ * are posted after the arm before it and wait for it (off the frame's latency). Per coil and per pixel the arithmetic is the single-thread one, so
  * the frames are the same bytes at any thread count (threads 1: no pool). See docs/numerics.md.
  * image_index counts frames from 1; repetition counts frames per slice (reset when the slice
  * changes); the image header is taken from the frame's last arm.
@@ -95,7 +93,6 @@ import {
 import { firstReadoutTrajectory, loadConfiguredGirf, spiralHeader } from './session-setup.js';
 import { int16Percentiles, percentilesFromCounts } from './percentile.js';
 import { RawRecorder } from './raw-recorder.js';
-import { ArmPace } from './arm-pace.js';
 
 class SimpleNufft1ArmError extends Error {
   constructor(message: string) {
@@ -175,8 +172,6 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let framesWarmFailed = false;
   // the next frame's combination, its pool tasks posted ahead with the block step's (see below), or null
   let preparedCombine: PreparedMagnitudeCombine | null = null;
-  // the arms' pace: how long the frame threads wait busy for a prepared step's arm (see below)
-  const armPace = new ArmPace();
   const cancelPreparedCombine = (): void => {
     if (preparedCombine !== null) cancelPreparedMagnitude(preparedCombine);
     preparedCombine = null;
@@ -197,7 +192,6 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (item.type !== 'acquisition') continue; // waveforms are not reconstructed (nor sent back), as the reference
       recorder?.acquisition(item.acquisition);
       const t0 = performance.now();
-      armPace.arrived(t0);
       const acq: Acquisition = item.acquisition;
       const head = acq.head;
       if (head.scan_counter % 1000 === 0) logger.info(`Processing acquisition ${head.scan_counter}`);
@@ -340,19 +334,14 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       // is then on the frame's latency)
       cancelPreparedCombine(); // (one prepared for a frame that did not come at this arm)
       if (blockArms === windowShift - 1) {
-        // (the frame threads wait for it busy, for at most about two arms' time, then sleep: asleep,
-        // the arm's release may wake them queued on this thread's core)
-        const spinMs = armPace.spinMs();
-        win!.prepareBlockStep(armCounter * S, spinMs);
+        win!.prepareBlockStep(armCounter * S);
         // and when that arm forms a frame, the frame's combination too (posted after the step: a
         // pool thread runs them in that order); a frame that does not match it (maps taken up or
         // dropped at that frame) cancels it and combines as without
         const next = head.scan_counter + 1;
         if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
-          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16, spinMs);
+          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16);
         }
-        // and this thread stays awake for that arm too (asleep, it may be woken on the waiting frame thread's core)
-        if (framePool !== null && win!.onPool) armPace.keepAwake(spinMs);
       }
     }
   } finally {

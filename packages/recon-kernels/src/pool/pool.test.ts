@@ -8,7 +8,7 @@ import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } 
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
-import { awaitGo, BoundedSpin, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
+import { newWorkClaims, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork } from './shared-memory.js';
 import { NUFFT_CLAIMS_STARTED, type NufftTask } from './tasks.js';
 import { randomFloat32 as random, goldenAngleRadialFrames as frameCoords } from '../testing/index.js';
 
@@ -223,97 +223,6 @@ describe('a step\'s work handed out to whichever thread asks first', () => {
     const c3 = newWorkClaims();
     Atomics.add(c3, 0, 1); // item 0 taken by a thread that then fails
     await expect(runClaimedWork(c3, 3, () => undefined, Promise.reject(new Error('worker failed')))).rejects.toThrow('worker failed');
-  });
-});
-
-describe('a bounded busy wait (BoundedSpin)', () => {
-  it('going until its bound, or until a gap of SPIN_PREEMPTED_MS between checks; then never again; a turn marked resumed is not a gap; 0 ms never goes', () => {
-    let t = 0;
-    const spin = new BoundedSpin(3, () => t);
-    for (; t < 2.9; t += 0.5) expect(spin.going()).toBe(true);
-    t = 3;
-    expect(spin.going()).toBe(false);
-    t = 3.1;
-    expect(spin.going()).toBe(false);
-    t = 0;
-    const gap = new BoundedSpin(10, () => t);
-    t = 0.5;
-    expect(gap.going()).toBe(true);
-    t = 5; // an event-loop turn
-    gap.resumed();
-    t = 5.5;
-    expect(gap.going()).toBe(true);
-    t = 7; // preempted
-    expect(gap.going()).toBe(false);
-    t = 7.1;
-    expect(gap.going()).toBe(false);
-    expect(new BoundedSpin(0, () => t).going()).toBe(false);
-  });
-});
-
-describe('a step\'s wait for a pool thread\'s item, busy (runClaimedWork with a spin bound)', () => {
-  it('the caller checks busy until the bound by its clock, then waits off the CPU; the item the other thread finishes later is seen, every item done once', async () => {
-    let t = 0, reads = 0;
-    const now = (): number => { reads++; return (t += 0.01); };
-    const claims = newWorkClaims();
-    Atomics.add(claims, 0, 1); // item 0 held by a "pool thread", finished from a timer (which runs only once the caller's spin ends)
-    const seen: number[] = [];
-    const finisher = new Promise<void>((resolve) => setTimeout(() => { seen.push(0); Atomics.add(claims, 1, 1); Atomics.notify(claims, 1); resolve(); }, 5));
-    await runClaimedWork(claims, 3, (k) => seen.push(k), new Promise(() => undefined), { ms: 1, now });
-    await finisher;
-    expect([...seen].sort()).toEqual([0, 1, 2]);
-    expect(reads).toBeGreaterThanOrEqual(100); // it spun the whole bound (1 ms at 0.01 ms a read): the timer could not run meanwhile
-    expect(reads).toBeLessThan(200); // then slept until the item was finished
-  });
-});
-
-describe('a task posted ahead waiting for its go (awaitGo)', () => {
-  const turns = async (n: number): Promise<void> => {
-    for (let k = 0; k < n; k++) await new Promise((r) => setImmediate(r));
-  };
-
-  it('with a spin bound: checks the cell busy until the bound by its clock, then waits off the CPU (reads the clock no more) and still sees the release', async () => {
-    let t = 0, reads = 0;
-    const now = (): number => { reads++; return (t += 0.01); }; // a clock that moves only when read
-    const go = newGoCell();
-    let result: boolean | undefined;
-    const waiting = awaitGo(go, 2, now).then((r) => { result = r; });
-    await turns(200); // the spin's slices, each followed by one event-loop turn
-    expect(result).toBeUndefined();
-    expect(reads).toBeGreaterThan(100); // it did spin: about 2 ms of the clock at 0.01 ms a read
-    const after = reads;
-    await turns(100);
-    expect(reads).toBe(after); // past the bound: asleep in Atomics.waitAsync, not spinning
-    expect(result).toBeUndefined();
-    releaseGo(go);
-    await waiting;
-    expect(result).toBe(true);
-  });
-
-  it('a spin that finds itself preempted (a gap in its clock: another thread wanted the core) stops and waits off the CPU, before its bound', async () => {
-    let t = 0, reads = 0;
-    const now = (): number => { reads++; return (t += reads >= 50 ? 5 : 0.01); }; // from the 50th read on, preempted between any two
-    const go = newGoCell();
-    const waiting = awaitGo(go, 1000, now);
-    await turns(200);
-    expect(reads).toBeGreaterThanOrEqual(50);
-    expect(reads).toBeLessThanOrEqual(53); // (not the 1000 ms bound: about 200 more reads at 5 ms)
-    releaseGo(go);
-    expect(await waiting).toBe(true);
-  });
-
-  it('while it spins, the event loop turns (another task, a timer) and a release or a cancel is seen', async () => {
-    let t = 0;
-    const now = (): number => (t += 1e-6); // the bound (1e6 ms) is never reached here
-    const go = newGoCell(), other = newGoCell();
-    setTimeout(() => releaseGo(go), 5); // runs only if the spin lets the event loop turn
-    const [a, b] = [awaitGo(go, 1e6, now), awaitGo(other, 1e6, now)];
-    expect(await a).toBe(true);
-    cancelGo(other);
-    expect(await b).toBe(false);
-    const none = newGoCell();
-    setTimeout(() => releaseGo(none), 5);
-    expect(await awaitGo(none)).toBe(true); // no spin: waits off the CPU at once
   });
 });
 

@@ -84,15 +84,9 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
  * Runs the step's items on this thread (`item(i)` for each claimed i) while `onPool` (the pool's
  * tasks over the same claims) runs; returns as soon as every item is finished, without waiting
  * for a pool task that has not started or found nothing left to take (it ends by itself); waits
- * only for items a pool thread is doing, and rethrows a pool failure then. With `spin.ms` > 0
- * that wait is busy, on this thread's core, for at most that long (by `spin.now`), then off the
- * CPU (a thread that sleeps here is woken by the pool thread's last item, and may be queued on
- * its core: see awaitGo); the event loop does not turn while it spins, so a pool failure shows
- * after the bound.
+ * only for items a pool thread is doing, and rethrows a pool failure then.
  */
-export async function runClaimedWork(
-  claims: Int32Array, count: number, item: (i: number) => void, onPool: Promise<unknown>, spin: { ms: number; now?: () => number } = { ms: 0 },
-): Promise<void> {
+export async function runClaimedWork(claims: Int32Array, count: number, item: (i: number) => void, onPool: Promise<unknown>): Promise<void> {
   let poolError: unknown;
   let poolDone = false;
   const settled = onPool.then(() => { poolDone = true; }, (e: unknown) => { poolDone = true; poolError = e ?? new Error('pool step failed'); });
@@ -102,13 +96,11 @@ export async function runClaimedWork(
     await settled; // the pool's threads may still write the step's arrays
     throw e;
   }
-  const busy = new BoundedSpin(spin.ms, spin.now);
   for (;;) {
     const done = Atomics.load(claims, 1);
     if (done >= count) return;
     if (poolError !== undefined) throw poolError;
     if (poolDone) throw new Error(`pool step: ${count - done} of ${count} items not finished by the pool`);
-    if (busy.going()) continue; // busy, on this core
     const w = waitAsync(claims, 1, done);
     if (w.async) await Promise.race([w.value, settled]);
   }
@@ -143,74 +135,14 @@ export function cancelGo(go: Int32Array): void {
   Atomics.notify(go, 0);
 }
 
-/** The busy checks of a spinning wait run this long (ms) between two turns of the thread's event loop. */
-export const GO_SPIN_SLICE_MS = 0.05;
-
-/** A gap this long (ms) between two checks of a busy wait: the thread was preempted (another thread wanted its core). */
-export const SPIN_PREEMPTED_MS = 1;
-
-/**
- * A bounded busy wait's clock: `going()` is true while the wait may stay on the CPU, false from
- * the first call past `ms` (by `now`) or after a gap of SPIN_PREEMPTED_MS or more since the last
- * check (the thread was preempted: on a busy machine a spinning thread takes a core another
- * thread of ours, or another process, needs; it then sleeps as it would have without the spin).
- * `resumed()` after an event-loop turn: the turn's time is not a gap. ms <= 0: never going.
- */
-export class BoundedSpin {
-  private last: number;
-  private readonly end: number;
-  private stopped: boolean;
-
-  constructor(ms: number, private readonly now: () => number = () => performance.now()) {
-    this.stopped = !(ms > 0);
-    this.last = this.stopped ? 0 : now();
-    this.end = this.last + ms;
-  }
-
-  /** The time of the last check (ms). */
-  get lastCheck(): number {
-    return this.last;
-  }
-
-  going(): boolean {
-    if (this.stopped) return false;
-    const t = this.now();
-    if (t >= this.end || t - this.last >= SPIN_PREEMPTED_MS) this.stopped = true;
-    this.last = t;
-    return !this.stopped;
-  }
-
-  resumed(): void {
-    if (!this.stopped) this.last = this.now();
-  }
-}
-
 /**
  * In a pool thread: resolves once `go` is released (true) or cancelled (false), waiting on the
  * thread's event loop (Atomics.waitAsync), not in a blocking Atomics.wait: two tasks posted ahead
  * to one thread (a frame's step, then its combination) may start in either order (piscina starts
  * every message it has read, each up to its first await), and a blocking wait in the second would
  * hold the thread while the first, released first, waits behind it.
- *
- * With `spinMs` > 0 the thread first stays on its core for at most that long (by `now`), checking
- * the cell in a busy loop, with one event-loop turn (setImmediate, a poll that does not sleep)
- * every GO_SPIN_SLICE_MS so that another task posted ahead to the thread starts and spins too;
- * then it waits off the CPU as above (also once the spin finds itself preempted: BoundedSpin). Why: a thread asleep when its go comes is woken by the
- * releasing thread, and the scheduler may queue it on that thread's core, the other one idle
- * (docs/numerics.md, "Spikes at a quiet machine"); a thread that is running is not moved there.
- * The bound keeps an idle pool (no arm coming, a session stopped) from holding a core.
  */
-export async function awaitGo(go: Int32Array, spinMs = 0, now: () => number = () => performance.now()): Promise<boolean> {
-  const busy = new BoundedSpin(spinMs, now);
-  for (let slice = busy.lastCheck; busy.going();) {
-    const g = Atomics.load(go, 0);
-    if (g !== 0) return g > 0;
-    if (busy.lastCheck - slice >= GO_SPIN_SLICE_MS) {
-      await new Promise<void>((r) => setImmediate(r));
-      busy.resumed();
-      slice = busy.lastCheck;
-    }
-  }
+export async function awaitGo(go: Int32Array): Promise<boolean> {
   for (;;) {
     const g = Atomics.load(go, 0);
     if (g !== 0) return g > 0;

@@ -27,7 +27,7 @@ const ARMS = 6, S = 200, N = 32, NC = 5;
 /** Feeds `stream` (arm indices) through a window with the given pool; frames every `shift` arms once `perFrame` are in (the module's loop). */
 async function frames(
   threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true, n = N, internalOrderGrid = false,
-  prepare: 'none' | 'ahead' | 'ahead, spinning' | 'every arm, some wrong' = 'none',
+  prepare: 'none' | 'ahead' | 'every arm, some wrong' = 'none',
   density?: { raw: Float32Array[]; samples: number; preDiscard: number; w: Float64Array },
 ): Promise<Float32Array[]> {
   const fft = await getFftEngine();
@@ -54,7 +54,6 @@ async function frames(
     // prepared for every arm, every third with a wrong p0 (all those are cancelled and run as without)
     const next = j + 1 < stream.length ? stream[j + 1] * S : 0;
     if (prepare === 'ahead' && blockArms === shift - 1) win.prepareBlockStep(next);
-    if (prepare === 'ahead, spinning' && blockArms === shift - 1) win.prepareBlockStep(next, 50); // (the threads wait for it busy)
     if (prepare === 'every arm, some wrong') win.prepareBlockStep(j % 3 === 0 ? (next + S) % (ARMS * S) : next);
   }
   win.cancelPrepared();
@@ -100,13 +99,12 @@ describe('view-sharing window', () => {
     }
   });
 
-  it('with the next block\'s step posted ahead (prepareBlockStep; its threads waiting asleep or busy), the same bits; prepared steps that the next arm does not match are cancelled', async () => {
+  it('with the next block\'s step posted ahead (prepareBlockStep), the same bits; prepared steps that the next arm does not match are cancelled', async () => {
     for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [3, 1, Infinity], [6, 3, 10]] as const) {
       const one = await frames(1, stream, perFrame, shift, data, skipAt);
       expect(one.length).toBeGreaterThan(4);
       for (const threads of [2, 3]) {
         expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(one);
-        expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead, spinning')).toEqual(one);
         expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'every arm, some wrong')).toEqual(one);
       }
       expect(await frames(2, stream, perFrame, shift, data, skipAt, false, N, false, 'ahead')).toEqual(one); // (no-op until warm)

@@ -25,8 +25,7 @@
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
  * next step (off the frame's latency). A block-completing step can be prepared ahead
  * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
- * so that neither the post nor the pool thread's start is on the frame's latency; given a spin
- * bound, its threads wait for the arm busy, on their cores (../pool/shared-memory.ts, awaitGo).
+ * so that neither the post nor the pool thread's start is on the frame's latency.
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
@@ -48,8 +47,6 @@ export interface ViewSharingStepTask {
   done?: Int32Array | null;
   /** when set (a step posted ahead, prepareBlockStep), the task waits until this cell is released (or ends when it is cancelled) */
   go?: Int32Array | null;
-  /** with `go`: the task waits for it busy, on its core, for at most this many ms before it sleeps (awaitGo) */
-  spinMs?: number;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -136,7 +133,7 @@ function subtractInPlace(s: Float32Array, d: Float32Array): void {
 /** Runs a step with this thread's engine (in a worker): its coil range, or the coils it claims; a step posted ahead (`go`) once released. */
 export async function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTask): Promise<void> {
   if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
-  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go, task.spinMs ?? 0))) return;
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
   const plan = Nufft.fromTables(fft, task.tables);
   const claims = task.claims;
   if (claims === undefined || claims === null) {
@@ -177,7 +174,7 @@ export class ViewSharingWindow {
   private readonly ranges: [number, number][];
   private readonly imageLength: number;
   /** a block-completing step whose pool tasks are posted ahead and wait for its arm (prepareBlockStep) */
-  private prepared: { p0: number; block: Float32Array; drop: Float32Array | null; zeroGrid: boolean; claims: Int32Array; go: Int32Array; onPool: Promise<void>; spinMs: number } | null = null;
+  private prepared: { p0: number; block: Float32Array; drop: Float32Array | null; zeroGrid: boolean; claims: Int32Array; go: Int32Array; onPool: Promise<void> } | null = null;
 
   /**
    * `density`: the readouts' samples (preDiscard + armSamples at least) and the density weights
@@ -266,8 +263,7 @@ export class ViewSharingWindow {
         data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
-      // (this thread waits for the pool's last coil busy too, as long at most as the pool's threads waited for the arm)
-      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool, { ms: ready.spinMs });
+      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool);
       this.pendingZero = true;
       return;
     }
@@ -288,12 +284,8 @@ export class ViewSharingWindow {
    * frame's latency. For the idle time before that arm arrives. A prepared step that the next
    * call does not match (another p0, an arm that does not complete a block, a frame or shift
    * between) is cancelled, and the call runs as without it. No-op until the pool is warm.
-   * `spinMs`: the pool's threads wait for the arm busy, on their cores, for at most that long
-   * before they sleep (awaitGo: a sleeping thread woken by the arm's release may be queued on
-   * this thread's core), and this thread waits for their last coil of the step busy for at most
-   * that long too (runClaimedWork); 0, both sleep at once.
    */
-  prepareBlockStep(p0: number, spinMs = 0): void {
+  prepareBlockStep(p0: number): void {
     if (this.prepared !== null) this.dropPrepared(this.prepared);
     this.prepared = null;
     if (this.tables === null || this.pool === null || !this.onPool) return;
@@ -301,11 +293,11 @@ export class ViewSharingWindow {
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
-      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, spinMs, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
-    this.prepared = { p0, block, drop, zeroGrid, claims, go, onPool, spinMs };
+    this.prepared = { p0, block, drop, zeroGrid, claims, go, onPool };
   }
 
   /** Cancels a prepared step (its pool tasks end without touching anything); its block image goes back to the free list. */

@@ -17,7 +17,7 @@
  */
 import type { ReconPool } from '../../pool/pool.js';
 import {
-  awaitGo, BoundedSpin, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
+  awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
 } from '../../pool/shared-memory.js';
 import { roundHalfEvenFast } from '../../image/normalise.js';
 import { combineWithMapsRange, rootSumOfSquaresRange } from './coil-combine.js';
@@ -46,8 +46,6 @@ export interface MagnitudeCombineTask {
   claims?: Int32Array | null;
   /** when set (a combination posted ahead, prepareMagnitudeOnPool), the task waits until this cell is released (or ends when it is cancelled) */
   go?: Int32Array | null;
-  /** with `go`: the task waits for it busy, on its core, for at most this many ms before it sleeps (awaitGo) */
-  spinMs?: number;
   /** when set (with claims), the frame's int16 pass follows in the same task (see the file header) */
   int16?: Int16PassTask | null;
 }
@@ -145,14 +143,11 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   const chunks = chunkCount(p1 - p0);
   takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1));
   if (int16 === null) return;
-  // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted;
-  // a task posted ahead with spinMs waits busy for at most that long first (see awaitGo)
-  const busy = new BoundedSpin(task.spinMs ?? 0);
+  // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted
   for (;;) {
     const done = Atomics.load(claims, 1);
     if (done >= chunks) break;
     if (Atomics.load(int16.cells, CELL_ABORT) !== 0) return;
-    if (busy.going()) continue;
     Atomics.wait(claims, 1, done, 20);
   }
   runInt16Rows(int16, out, int16Scale(int16.chunkMax, chunks, int16.maxVal));
@@ -223,7 +218,7 @@ export function int16Rows(mag: Float32Array, msize: number, a0: number, a1: numb
 
 /** A pool thread's magnitude-combination task: runMagnitudeCombineTask, for one posted ahead (`go`) once released. */
 export async function runMagnitudeCombineWorkerTask(task: MagnitudeCombineTask): Promise<void> {
-  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go, task.spinMs ?? 0))) return;
+  if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
   runMagnitudeCombineTask(task);
 }
 
@@ -284,12 +279,11 @@ function combineChunk(
  */
 async function runCombineHere(
   images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, claims: Int32Array, onPool: Promise<unknown>,
-  int16: MagnitudeInt16Frame | null, cells: Int32Array | null, spinMs = 0,
+  int16: MagnitudeInt16Frame | null, cells: Int32Array | null,
 ): Promise<Float32Array> {
   const chunks = chunkCount(npix);
-  const spin = { ms: spinMs };
   if (int16 === null || cells === null) {
-    await runClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, null, k), onPool, spin);
+    await runClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, null, k), onPool);
     return out;
   }
   await runClaimedWork(claims, chunks, (k) => {
@@ -300,9 +294,9 @@ async function runCombineHere(
       Atomics.notify(claims, 1);
       throw e;
     }
-  }, onPool, spin);
+  }, onPool);
   const scale = int16Scale(int16.chunkMax, chunks, int16.maxVal);
-  await runClaimedWork(cells, int16Chunks(int16.msize), int16Item(int16.task(cells, 0), out, scale), onPool, spin);
+  await runClaimedWork(cells, int16Chunks(int16.msize), int16Item(int16.task(cells, 0), out, scale), onPool);
   int16.finished(cells, scale);
   return out;
 }
@@ -325,37 +319,34 @@ export interface PreparedMagnitudeCombine {
   readonly onPool: Promise<void>;
   readonly int16: MagnitudeInt16Frame | null;
   readonly cells: Int32Array | null;
-  /** how long the pool's tasks, and this thread's waits for their chunks, wait busy at most (ms) */
-  readonly spinMs: number;
 }
 
 /**
  * Posts the pool's tasks of a combination ahead (for the idle time before a frame): they wait
- * (off the CPU, or busy for at most `spinMs`) until `runPreparedMagnitude` (the images written) or `cancelPreparedMagnitude`.
+ * off the CPU until `runPreparedMagnitude` (the images written) or `cancelPreparedMagnitude`.
  * The arrays as combineMagnitudeOnPool's (on SharedArrayBuffers). A pool thread runs its tasks in
  * the order posted: one that waits here holds any task posted after it until it is run or
- * cancelled. `spinMs`: the tasks wait busy, on their threads' cores, for at most that long
- * before they sleep (awaitGo); 0, sleep at once.
+ * cancelled.
  */
 export function prepareMagnitudeOnPool(
   pool: ReconPool, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
-  int16: MagnitudeInt16Frame | null = null, spinMs = 0,
+  int16: MagnitudeInt16Frame | null = null,
 ): PreparedMagnitudeCombine {
   checkCombineArrays(images, maps, ncoils, npix, out);
   checkInt16(int16, npix, pool);
   const claims = newWorkClaims(), go = newGoCell();
   const cells = int16?.newCells() ?? null;
   const onPool = pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
-    kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, spinMs, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
+    kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
   } satisfies MagnitudeCombineTask)));
   onPool.catch(() => undefined); // (a failure shows when it runs; a cancelled one's is not wanted)
-  return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells, spinMs };
+  return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells };
 }
 
 /** Runs a prepared combination (this thread and the pool's waiting tasks take its chunks, then its int16 pass's rows); returns its out. */
 export async function runPreparedMagnitude(p: PreparedMagnitudeCombine): Promise<Float32Array> {
   releaseGo(p.go);
-  return runCombineHere(p.images, p.maps, p.ncoils, p.npix, p.out, p.claims, p.onPool, p.int16, p.cells, p.spinMs);
+  return runCombineHere(p.images, p.maps, p.ncoils, p.npix, p.out, p.claims, p.onPool, p.int16, p.cells);
 }
 
 /** Cancels a prepared combination: its pool tasks end without touching anything. */
