@@ -21,7 +21,9 @@
 // p50/p99 of all later frames of the N sessions.
 // --per-frame: for every paced adaptive session on the worker pool, each later frame over the
 // 14 ms budget with what ran meanwhile (Linux: per thread of this process, CPU time / time
-// waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image;
+// waiting for a core, from /proc/self/task/*/schedstat from just before its last arm is due to its image,
+// and the CPU each last ran on at both ends, "cpu 0>1", from /proc/self/task/*/stat: two busy threads on
+// one CPU at both ends took turns on it;
 // MAPS is the maps' thread (nice +10), main this one, the frame thread the other busy one, the
 // rest V8's own (compilation, GC); gc: this thread's collections) and when the maps arrived.
 // --soak ARMS: instead, one long session (adaptive, maps on the pool) fed as fast as possible over
@@ -85,7 +87,7 @@ function configDir(extra) {
 }
 
 const perFrame = process.argv.includes('--per-frame');
-/** Per thread of this process: ms on a CPU, ms waiting for one, nice value (Linux; else an empty map). */
+/** Per thread of this process: ms on a CPU, ms waiting for one, nice value, the CPU it last ran on (Linux; else an empty map). */
 function threadTimes() {
   const out = new Map();
   if (!existsSync('/proc/self/task')) return out;
@@ -93,7 +95,8 @@ function threadTimes() {
     try {
       const ss = readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ');
       const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
-      out.set(Number(t), { run: Number(ss[0]) / 1e6, wait: Number(ss[1]) / 1e6, nice: Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]) });
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), { run: Number(ss[0]) / 1e6, wait: Number(ss[1]) / 1e6, nice: Number(f[16]), cpu: Number(f[36]) });
     } catch { /* the thread ended */ }
   }
   return out;
@@ -139,7 +142,7 @@ async function run(extra, paced) {
         for (const [tid, v] of threadTimes()) {
           const b = threadsAtLast.get(tid) ?? { run: 0, wait: 0 };
           const run = v.run - b.run, wait = v.wait - b.wait;
-          if (run > 0.5 || wait > 0.5) parts.push(`${tid === process.pid ? 'main' : v.nice > 0 ? 'MAPS' : tid} ${run.toFixed(1)}/${wait.toFixed(1)}`);
+          if (run > 0.5 || wait > 0.5) parts.push(`${tid === process.pid ? 'main' : v.nice > 0 ? 'MAPS' : tid} ${run.toFixed(1)}/${wait.toFixed(1)} cpu ${b.cpu ?? '?'}>${v.cpu}`);
         }
         const g = gcs.filter((x) => x.start + x.dur > arrival[last] && x.start < now).map((x) => `gc ${x.dur.toFixed(1)}`);
         breakdown.push([...parts, ...g].join(', '));
@@ -208,7 +211,7 @@ for (const [name, extra] of modes) {
   const paced = await run(extra, true);
   pacedRuns.set(name, paced);
   const steady = paced.lat.slice(1);
-  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${!paced.mapsAtFrame ? '' : paced.mapsAtFrame > paced.lat.length ? '; maps computed only after the last frame' : `; maps computed before frame ${paced.mapsAtFrame}`}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition`);
+  console.log(`  ${name}: at acquisition pace: ${paced.lat.length} frames; latency last arm -> image: first frame ${f1(paced.lat[0])} ms, then p50 ${f1(q(steady, 0.5))} ms, p99 ${f1(q(steady, 0.99))} ms, max ${f1(Math.max(...steady))} ms (target < 14 ms)${!paced.mapsAtFrame ? '' : paced.mapsAtFrame > paced.lat.length ? '; maps computed only after the last frame' : `; maps computed before frame ${paced.mapsAtFrame}`}; arm lag behind arrival median ${f1(q(paced.lags, 0.5))} ms, max ${f1(Math.max(...paced.lags))} ms; session ${f1(paced.total)} ms for ${f1(acqs.length * TR)} ms of acquisition, process CPU time ${f1(paced.cpu)} ms`);
 }
 const syncRuns = [pacedRuns.get(modes[1][0])], asyncRuns = [pacedRuns.get(modes[2][0])];
 for (let r = 1; r < repeat; r++) {
@@ -235,6 +238,7 @@ row('later frames p99', q(laters(asyncRuns), 0.99), q(laters(syncRuns), 0.99));
 row('later frames max', Math.max(...laters(asyncRuns)), Math.max(...laters(syncRuns)));
 if (repeat > 1) {
   console.log(`    first frames, frame path: ${firsts(syncRuns).map(f1).join(', ')} ms; pool: ${firsts(asyncRuns).map(f1).join(', ')} ms`);
+  console.log(`    process CPU time per session (all threads), frame path: ${syncRuns.map((x) => f1(x.cpu)).join(', ')} ms; pool: ${asyncRuns.map((x) => f1(x.cpu)).join(', ')} ms`);
   console.log(`    pool: maps used from frame ${asyncRuns.map((x) => (x.mapsAtFrame > x.lat.length ? 'never' : x.mapsAtFrame)).join(', ')}`);
 }
 console.log(`(targets: first frame < 50 ms, later frames p99 < 14 ms; 1-min load average at the end ${(await import('node:os')).loadavg()[0].toFixed(2)})`);
