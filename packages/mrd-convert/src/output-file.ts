@@ -7,30 +7,19 @@
  * Temporary files are created exclusively (O_EXCL), so a file that already has a drawn name is
  * never written, replaced or removed: another name is drawn.
  */
-import { closeSync, openSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { link, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { temporaryNameFor } from '@mrd-tools/core/file-output';
-
-/** How many names reserveTemporaryFile draws before giving up. */
-const TEMPORARY_NAME_ATTEMPTS = 100;
+import { createTemporaryFileSync } from '@mrd-tools/core/file-output';
 
 /**
  * Creates a new, empty temporary file beside `target` (or in the system temporary folder) and
- * returns its path and open descriptor. The file is created exclusively: a name already in use
- * is left alone and another one drawn.
+ * returns its path and open descriptor (mrd-core's createTemporaryFileSync: created exclusively,
+ * a name already in use is left alone and another one drawn).
  */
 export function reserveTemporaryFile(target: string, beside = false): { tmp: string; fd: number } {
-  const near = beside ? resolve(target) : join(tmpdir(), basename(target));
-  for (let attempt = 1; ; attempt++) {
-    const tmp = temporaryNameFor(near);
-    try {
-      return { tmp, fd: openSync(tmp, 'wx') };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= TEMPORARY_NAME_ATTEMPTS) throw e;
-    }
-  }
+  return createTemporaryFileSync(beside ? resolve(target) : join(tmpdir(), basename(target)));
 }
 
 export async function removeQuietly(path: string): Promise<void> {

@@ -9,7 +9,7 @@
  * ("cannot write out/ph.h5: no space left on device"), including the cases Node reports
  * misleadingly (a recursive mkdir under a read-only mount fails with ENOENT).
  */
-import { constants, existsSync } from 'node:fs';
+import { constants, existsSync, openSync } from 'node:fs';
 import { access, link, mkdir, open, rename, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -84,6 +84,11 @@ export function temporaryNameFor(path: string): string {
 /** How many names createTemporaryFile draws before giving up (each taken one is a file it must not touch). */
 const TEMPORARY_NAME_ATTEMPTS = 100;
 
+/** Whether another name should be drawn after `err` on the `attempt`-th exclusive open. */
+function drawAgain(err: unknown, attempt: number): boolean {
+  return codeOf(err) === 'EEXIST' && attempt < TEMPORARY_NAME_ATTEMPTS;
+}
+
 /**
  * Creates a new temporary file beside `path` (temporaryNameFor) and opens it: exclusively
  * (O_CREAT | O_EXCL), so a file that already has the drawn name (another process's, a killed
@@ -97,7 +102,19 @@ export async function createTemporaryFile(path: string, flags: 'wx' | 'wx+' = 'w
     try {
       return { tmp, fh: await open(tmp, flags) };
     } catch (err) {
-      if (codeOf(err) !== 'EEXIST' || attempt >= TEMPORARY_NAME_ATTEMPTS) throw err;
+      if (!drawAgain(err, attempt)) throw err;
+    }
+  }
+}
+
+/** createTemporaryFile for synchronous callers: the same names and rules, an open descriptor. */
+export function createTemporaryFileSync(path: string, flags: 'wx' | 'wx+' = 'wx'): { tmp: string; fd: number } {
+  for (let attempt = 1; ; attempt++) {
+    const tmp = temporaryNameFor(path);
+    try {
+      return { tmp, fd: openSync(tmp, flags) };
+    } catch (err) {
+      if (!drawAgain(err, attempt)) throw err;
     }
   }
 }
