@@ -3,32 +3,22 @@
  * already has the drawn name (another process's, a killed run's leftover) is neither written,
  * published as the output, nor removed.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { temporaryNameFor } from '@mrd-tools/core/file-output';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { occupyNextTemporaryName } from '@mrd-tools/core/testing';
 import { V2ResultsWriter } from './v2-session.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mrd-v2-session-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => vi.restoreAllMocks());
-
-/** Makes the next temporaryNameFor(path) draw the returned name, and puts someone else's file there. */
-function occupyNextTemporaryName(path: string): string {
-  vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
-  const random = vi.spyOn(Math, 'random').mockImplementationOnce(() => 0.987654321);
-  const taken = temporaryNameFor(path);
-  random.mockImplementationOnce(() => 0.987654321);
-  writeFileSync(taken, 'not yours');
-  return taken;
-}
 
 describe('V2ResultsWriter', () => {
   it('a file that has the drawn temporary name is not written, published or removed', async () => {
     const sub = mkdtempSync(join(dir, 'clash-'));
     const p = join(sub, 'out.mrd');
-    const taken = occupyNextTemporaryName(p);
+    const { taken, restore } = occupyNextTemporaryName(p);
+    onTestFinished(restore);
     const w = new V2ResultsWriter(p, 'ndjson');
     await w.prepare();
     await w.finish();

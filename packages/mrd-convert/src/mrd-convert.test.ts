@@ -9,12 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { temporaryNameFor } from '@mrd-tools/core/file-output';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { MrdFile } from '@mrd-tools/core/hdf5/reader';
 import { decodeStream } from '@mrd-tools/core/stream';
 import { decodeMrdV2 } from '@mrd-tools/core/mrd-v2';
-import { reference } from '@mrd-tools/core/testing';
+import { occupyNextTemporaryName, reference } from '@mrd-tools/core/testing';
 import { convert } from './convert.js';
 import type { Format } from './formats.js';
 
@@ -238,26 +237,15 @@ describe('the conversions the reference shares: upstream\'s bytes', () => {
 });
 
 describe('temporary files', () => {
-  afterEach(() => vi.restoreAllMocks());
-
-  /** Makes the next temporary name drawn for `path` the returned one, and puts someone else's file there. */
-  function occupyNextTemporaryName(path: string) {
-    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
-    const random = vi.spyOn(Math, 'random').mockImplementationOnce(() => 0.123456789);
-    const taken = temporaryNameFor(resolve(path));
-    random.mockImplementationOnce(() => 0.123456789);
-    writeFileSync(taken, 'not yours');
-    random.mockClear();
-    return { taken, random };
-  }
 
   for (const to of ['h5', 'ismrmrd', 'mrd', 'ndjson'] as const) {
     it(`a file that has the drawn temporary name is not written, published or removed (${to}), on success and on failure`, async () => {
       const dir = mkdtempSync(join(work, `clash-${to}-`));
       const o = join(dir, `out.${to}`);
-      const { taken, random } = occupyNextTemporaryName(o);
+      const { taken, draws, restore } = occupyNextTemporaryName(resolve(o));
+      onTestFinished(restore);
       await conv(reference('mrd-v2/recon_m16.mrd'), o, 'mrd', to);
-      expect(random.mock.calls.length, 'the taken name was drawn, then another').toBeGreaterThanOrEqual(2);
+      expect(draws(), 'the taken name was drawn, then another').toBeGreaterThanOrEqual(2);
       expect(readFileSync(taken, 'utf8')).toBe('not yours');
       expect(readFileSync(o).length).toBeGreaterThan(100);
       expect(readdirSync(dir).sort()).toEqual([taken.slice(dir.length + 1), `out.${to}`].sort());

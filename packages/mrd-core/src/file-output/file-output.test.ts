@@ -7,9 +7,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { simulateFullDisk, simulateReadOnlyFolder } from '../testing/simulated-disk.js';
 import { MrdWriter } from '../hdf5/writer/index.js';
+import { occupyNextTemporaryName } from '../testing/taken-temporary-name.js';
 import { checkOutputPath, createTemporaryFile, OutputFileError, outputError, prepareOutputFolder, removeCreatedFolders, temporaryNameFor, writeFileAtomic } from './index.js';
 
 let dir: string;
@@ -105,23 +106,7 @@ describe('outputError', () => {
   });
 });
 
-/**
- * Makes the next temporaryNameFor(path) draw the name returned here (the time and the random
- * draw held), and creates a file of someone else's under that name: the writer about to run
- * must not open, truncate or remove it.
- */
-function occupyNextTemporaryName(path: string): string {
-  vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
-  const random = vi.spyOn(Math, 'random').mockImplementationOnce(() => 0.123456789);
-  const taken = temporaryNameFor(path);
-  random.mockImplementationOnce(() => 0.123456789);
-  writeFileSync(taken, 'not yours');
-  return taken;
-}
-
 describe('temporary files', () => {
-  afterEach(() => vi.restoreAllMocks());
-
   it('names differ from draw to draw and sit beside the output, hidden', () => {
     const p = join(dir, 'out.h5');
     const names = new Set(Array.from({ length: 50 }, () => temporaryNameFor(p)));
@@ -135,7 +120,8 @@ describe('temporary files', () => {
   it('createTemporaryFile never opens a name that is taken: it draws another', async () => {
     const sub = mkdtempSync(join(dir, 'tmpname-'));
     const p = join(sub, 'out.h5');
-    const taken = occupyNextTemporaryName(p);
+    const { taken, restore } = occupyNextTemporaryName(p);
+    onTestFinished(restore);
     const { tmp, fh } = await createTemporaryFile(p, 'wx+');
     await fh.writeFile('mine');
     await fh.close();
@@ -147,7 +133,8 @@ describe('temporary files', () => {
   it('writeFileAtomic leaves a file that has the drawn temporary name alone', async () => {
     const sub = mkdtempSync(join(dir, 'tmpname-'));
     const p = join(sub, 'a.gif');
-    const taken = occupyNextTemporaryName(p);
+    const { taken, restore } = occupyNextTemporaryName(p);
+    onTestFinished(restore);
     await writeFileAtomic(p, 'result');
     expect(readFileSync(p, 'utf8')).toBe('result');
     expect(readFileSync(taken, 'utf8')).toBe('not yours');
@@ -157,7 +144,8 @@ describe('temporary files', () => {
   it("the HDF5 writer's new file leaves a file that has the drawn temporary name alone", async () => {
     const sub = mkdtempSync(join(dir, 'tmpname-'));
     const p = join(sub, 'r.h5');
-    const taken = occupyNextTemporaryName(p);
+    const { taken, restore } = occupyNextTemporaryName(p);
+    onTestFinished(restore);
     const w = await MrdWriter.create(p, { group: 'g' });
     await w.writeHeader('<ismrmrdHeader/>');
     await w.close();

@@ -11,3 +11,4 @@ export { imageSymmetry } from './image-symmetry.js';
 export { type SimulatedDisk, simulateFullDisk, simulateReadOnlyFolder } from './simulated-disk.js';
 export { bundleKillChild, runAndKill } from './kill-child/harness.js';
 export { everyMessageTypeStream } from './every-message-stream.js';
+export { occupyNextTemporaryName, type TakenTemporaryName } from './taken-temporary-name.js';
