@@ -39,13 +39,17 @@ export interface ReceivedCounts {
   waveforms: number;
 }
 
+let rehearsal: Promise<void> | undefined;
+
 /**
  * Runs the HDF5 writer's code once in memory (MrdWriter.rehearse: no file), so that the output's
  * creation at the end of a run does not wait for that code's first run. For the time the client
- * waits on its input or the server; a failure only means the real output is not sped up.
+ * waits on its input or the server; a failure only means the real output is not sped up. Once per
+ * process: a batch of inputs rehearses for its first only (the code is warm after).
  */
 export function rehearseWriter(): Promise<void> {
-  return MrdWriter.rehearse().catch((err: unknown) => logger.debug(`Writer rehearsal failed: ${(err as Error)?.message ?? String(err)}`));
+  rehearsal ??= MrdWriter.rehearse().catch((err: unknown) => logger.debug(`Writer rehearsal failed: ${(err as Error)?.message ?? String(err)}`));
+  return rehearsal;
 }
 
 export class ResultsWriter {
