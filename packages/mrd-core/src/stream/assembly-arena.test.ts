@@ -31,6 +31,19 @@ describe('AssemblyArena', () => {
     expect(a.alloc(8)!.bytes.byteOffset).toBe(b1.bytes.byteOffset); // empty: back to the start
   });
 
+  it('an empty ring takes any block that fits it, wherever the last one ended', () => {
+    const a = new AssemblyArena(64);
+    const b1 = a.alloc(20)!; // [0, 24)
+    a.alloc(16); // [24, 40)
+    a.release(b1.mark + 16);
+    expect(a.inUse).toBe(0);
+    // 64 bytes would straddle the end from 40: the ring is empty, so it starts again at 0
+    const b = a.alloc(64)!;
+    expect(b).not.toBeNull();
+    expect(b.bytes.byteOffset).toBe(0);
+    expect(a.stats.misses).toBe(0);
+  });
+
   it('never hands out memory still referenced (random sizes, in-order releases, contents checked)', () => {
     const cap = 4096;
     const a = new AssemblyArena(cap);

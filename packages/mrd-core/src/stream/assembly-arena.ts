@@ -44,17 +44,18 @@ export class AssemblyArena {
       this.stats.misses++;
       return null;
     }
+    if (this.head === this.tail) {
+      // Empty: start again at the beginning of the ring (memory used a moment ago, still warm),
+      // whatever fits there (the check below would count the end of the ring as in use).
+      const start = (this.tail = Math.ceil(this.head / cap) * cap);
+      return this.carve(start, size, n);
+    }
     let start = this.head;
     const off = start % cap;
     if (off + size > cap) start += cap - off; // the block would straddle the end: skip the tail
-    const end = start + size;
-    if (end - this.tail > cap) {
+    if (start + size - this.tail > cap) {
       this.stats.misses++;
       return null;
-    }
-    if (this.head === this.tail) {
-      // Empty: start again at the beginning of the ring (memory used a moment ago, still warm).
-      start = this.tail = Math.ceil(this.head / cap) * cap;
     }
     return this.carve(start, size, n);
   }
