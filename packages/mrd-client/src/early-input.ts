@@ -37,6 +37,12 @@ export const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
 export interface EarlyInputReader {
   filename: string;
   source: Promise<InputSource>;
+  /**
+   * Settles (never rejects) once the reader is under way: its first reads are queued on libuv's
+   * pool (read ahead on this thread), or its worker is started, or opening failed. cli.ts loads
+   * the command line after it, so that those reads proceed while the CLI's modules load.
+   */
+  started: Promise<void>;
 }
 
 /**
@@ -48,17 +54,25 @@ export interface EarlyInputReader {
  * (read-ahead-check.ts): the reading code (input-file-reader.ts) is loaded on this thread only
  * for a file that passes it, so another layout's worker is not started later for it.
  */
-export async function openLargeInput(filename: string, readerEntry: string): Promise<InputSource> {
+export async function openLargeInput(filename: string, readerEntry: string, started?: () => void): Promise<InputSource> {
   const { NativeMrdIndex } = await import('@mrd-tools/core/hdf5/native-index');
   const native = await NativeMrdIndex.open(filename);
-  if (native && (await readAheadGroup(native))) {
+  const group = native && (await readAheadGroup(native));
+  if (native && group) {
+    // the acquisitions' reader (its modules, the chunk index) made while the reading code loads
+    const wire = native.acquisitionWireReader(group);
     const { LocalInputSource } = await import('./input-file-reader.js');
-    const src = await LocalInputSource.readingAhead(native);
-    if (src) return src;
+    const src = await LocalInputSource.readingAhead(native, { group, wire });
+    if (src) {
+      started?.(); // (its first batch's reads were queued when it was made)
+      return src;
+    }
   } else {
     native?.close();
   }
-  return await WorkerInputSource.open(readerEntry, filename);
+  const worker = WorkerInputSource.open(readerEntry, filename);
+  started?.(); // (the worker is started: it boots while the caller goes on)
+  return await worker;
 }
 
 /**
@@ -73,8 +87,10 @@ export function startInputReaderEarly(filename: string | undefined, readerEntry:
   } catch {
     return null;
   }
-  const source = openLargeInput(filename, readerEntry);
+  let onStarted: () => void = () => undefined;
+  const begun = new Promise<void>((r) => (onStarted = r));
+  const source = openLargeInput(filename, readerEntry, onStarted);
   // A failure is reported when (and if) the run uses this reader.
-  source.catch(() => undefined);
-  return { filename, source };
+  const started = Promise.race([begun, source.then(() => undefined, () => undefined)]);
+  return { filename, source, started };
 }
