@@ -1,10 +1,8 @@
 /**
- * mrd-client's entry: starts the input reader first (early-input.ts: the input's first reads
- * queued on libuv's pool, or the reader's worker started), then loads the command line
- * (command-line.ts: yargs, the session code), so the reads or the worker's boot proceed while
- * those load and parse instead of after them. Static imports here are only what starting the
- * reader needs. The same file is also the worker's script when the worker's own bundle
- * (dist/input-reader.js) is absent.
+ * mrd-client's entry: starts the input-reader worker first, then loads the command line
+ * (command-line.ts: yargs, the session code), so the worker boots while those load and parse
+ * instead of after them. Static imports here are only what starting the worker needs. The same
+ * file is also the worker's script when the worker's own bundle (dist/input-reader.js) is absent.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,8 +27,7 @@ if (boot?.kind === 'mrd-client-input-reader') {
   // (closed by the run if the guess was wrong; not started for --help/--version)
   const wantsHelp = rawArgs.some((a) => a === '-h' || a === '--help' || a === '--version');
   const earlyReader = wantsHelp ? null : startInputReaderEarly(inputFileBeforeParsing(rawArgs), entry);
-  // (the command line's modules once the reader's first reads are queued: they proceed meanwhile)
-  void (earlyReader?.started ?? Promise.resolve()).then(() => import('./command-line.js')).then((m) => m.runCommandLine(rawArgs, earlyReader, entry), (err: unknown) => {
+  void import('./command-line.js').then((m) => m.runCommandLine(rawArgs, earlyReader, entry), (err: unknown) => {
     process.stderr.write(`mrd-client: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(1);
   });

@@ -1,18 +1,16 @@
 /**
  * early-input.ts: the input file found before parsing, and `openLargeInput`'s choice of reader:
  * on this thread for the ISMRMRD C library's layout, else the worker, decided before the reading
- * code (input-file-reader.ts) is loaded, which a file of another layout never loads here; and
- * when it says it has started (cli.ts loads the command line then): the first reads queued, or
- * the worker started.
+ * code (input-file-reader.ts) is loaded, which a file of another layout never loads here.
  */
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MrdWriter } from '@mrd-tools/core/hdf5/writer';
 import { createAcquisition } from '@mrd-tools/core/messages';
 import { reference } from '@mrd-tools/core/testing';
-import { WORKER_READ_MIN_BYTES, inputFileBeforeParsing, openLargeInput, startInputReaderEarly } from './early-input.js';
+import { inputFileBeforeParsing, openLargeInput } from './early-input.js';
 
 // whether this thread loaded the reading code
 const loaded = vi.hoisted(() => ({ reader: 0 }));
@@ -51,39 +49,6 @@ describe('openLargeInput', () => {
     await expect(openLargeInput(path, entry)).rejects.toThrow('stand-in reader');
     await expect(openLargeInput(join(dir, 'missing.h5'), entry)).rejects.toThrow('stand-in reader');
     expect(loaded.reader).toBe(0);
-  });
-
-  it("says it has started once the file's first reads are queued on libuv's pool, before it is ready (read on this thread)", async () => {
-    let pending: string[] | null = null;
-    const opening = openLargeInput(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'), entry, () => {
-      pending = process.getActiveResourcesInfo();
-    });
-    const src = await opening;
-    try {
-      expect(src.reader.thread).toBe('main');
-      // (fs requests whose callbacks have not run yet: the read-ahead's readv calls)
-      expect(pending, 'started').not.toBeNull();
-      expect(pending!.filter((r) => r === 'FSReqCallback').length).toBeGreaterThan(0);
-    } finally {
-      await src.close();
-    }
-  });
-
-  it('says it has started once the worker is started, before the worker answers', async () => {
-    const events: string[] = [];
-    const opening = openLargeInput(join(dir, 'missing.h5'), entry, () => events.push('started'));
-    await expect(opening.catch((e: Error) => (events.push('answered'), Promise.reject(e)))).rejects.toThrow('stand-in reader');
-    expect(events).toEqual(['started', 'answered']);
-  });
-
-  it('startInputReaderEarly: `started` settles, without rejecting, also for a large file that does not open', async () => {
-    const junk = join(dir, 'junk.h5');
-    writeFileSync(junk, '');
-    truncateSync(junk, WORKER_READ_MIN_BYTES); // (sparse: zeros, no HDF5 signature)
-    const early = startInputReaderEarly(junk, entry);
-    expect(early).not.toBeNull();
-    await expect(early!.started).resolves.toBeUndefined();
-    await expect(early!.source).rejects.toThrow('stand-in reader');
   });
 
   it('reads an ISMRMRD C library file on this thread', async () => {

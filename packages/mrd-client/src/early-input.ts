@@ -37,12 +37,6 @@ export const WORKER_READ_MIN_BYTES = 32 * 1024 * 1024;
 export interface EarlyInputReader {
   filename: string;
   source: Promise<InputSource>;
-  /**
-   * Settles (never rejects) once the reader is under way: its first reads are queued on libuv's
-   * pool (read ahead on this thread), or its worker is started, or opening failed. cli.ts loads
-   * the command line after it, so that those reads proceed while the CLI's modules load.
-   */
-  started: Promise<void>;
 }
 
 /**
@@ -54,7 +48,7 @@ export interface EarlyInputReader {
  * (read-ahead-check.ts): the reading code (input-file-reader.ts) is loaded on this thread only
  * for a file that passes it, so another layout's worker is not started later for it.
  */
-export async function openLargeInput(filename: string, readerEntry: string, started?: () => void): Promise<InputSource> {
+export async function openLargeInput(filename: string, readerEntry: string): Promise<InputSource> {
   const { NativeMrdIndex } = await import('@mrd-tools/core/hdf5/native-index');
   const native = await NativeMrdIndex.open(filename);
   const group = native && (await readAheadGroup(native));
@@ -63,16 +57,11 @@ export async function openLargeInput(filename: string, readerEntry: string, star
     const wire = native.acquisitionWireReader(group);
     const { LocalInputSource } = await import('./input-file-reader.js');
     const src = await LocalInputSource.readingAhead(native, { group, wire });
-    if (src) {
-      started?.(); // (its first batch's reads were queued when it was made)
-      return src;
-    }
+    if (src) return src;
   } else {
     native?.close();
   }
-  const worker = WorkerInputSource.open(readerEntry, filename);
-  started?.(); // (the worker is started: it boots while the caller goes on)
-  return await worker;
+  return await WorkerInputSource.open(readerEntry, filename);
 }
 
 /**
@@ -87,10 +76,8 @@ export function startInputReaderEarly(filename: string | undefined, readerEntry:
   } catch {
     return null;
   }
-  let onStarted: () => void = () => undefined;
-  const begun = new Promise<void>((r) => (onStarted = r));
-  const source = openLargeInput(filename, readerEntry, onStarted);
+  const source = openLargeInput(filename, readerEntry);
   // A failure is reported when (and if) the run uses this reader.
-  const started = Promise.race([begun, source.then(() => undefined, () => undefined)]);
-  return { filename, source, started };
+  source.catch(() => undefined);
+  return { filename, source };
 }
