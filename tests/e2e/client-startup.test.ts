@@ -5,10 +5,9 @@
  * statically only what a single MRD v1 session needs before its first byte is sent; MRD v2
  * sessions, the output group's writer (loaded once the input is being sent), batches, GIF previews, --fix-transposed and reading the input on the main thread are
  * in chunks loaded with import() when a run needs them (their runs are tested in
- * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). Reading ahead on the
- * main thread does not load mrd-core's h5wasm reader, and the chunks that do not use `require`
- * do not make one (the build's banner). Reads the build output: run `node scripts/build.mjs`
- * first, as for every e2e test.
+ * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). The chunks that do
+ * not use `require` do not make one (the build's banner). Reads the build output: run `node
+ * scripts/build.mjs` first, as for every e2e test.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -83,18 +82,6 @@ describe('mrd-client start-up', () => {
       expect(sources.has(module), module).toBe(false);
     }
     expect([...graph.values()].join('\n')).toMatch(/import\("\.\/results-writer-[A-Z0-9]+\.js"\)/);
-  });
-
-  it("reads the input ahead on the main thread without loading mrd-core's h5wasm reader (MrdFile)", () => {
-    expect(existsSync(join(dist, 'cli.js')), 'build first: node scripts/build.mjs').toBe(true);
-    // the reading code, as early-input.ts loads it with import() for the C library's layout
-    const name = readdirSync(dist).find((f) => /^input-file-reader-[A-Z0-9]+\.js$/.test(f));
-    expect(name, 'dist/input-file-reader-<hash>.js').toBeDefined();
-    const sources = bundledSources([...staticGraph(name!).values()].join('\n'));
-    expect(sources.has('src/input-file-reader.ts')).toBe(true);
-    for (const module of ['mrd-core/src/hdf5/reader/mrd-file.ts', 'mrd-core/src/hdf5/reader/index.ts']) expect(sources.has(module), module).toBe(false);
-    // still in the build, loaded with import() when a file needs it
-    expect([...staticGraph(name!).values()].join('\n')).toMatch(/import\("\.\/reader-[A-Z0-9]+\.js"\)/);
   });
 
   it("makes no `require` (the build's banner: createRequire, import.meta) in the chunks that do not use one", () => {

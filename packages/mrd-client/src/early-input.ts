@@ -51,12 +51,9 @@ export interface EarlyInputReader {
 export async function openLargeInput(filename: string, readerEntry: string): Promise<InputSource> {
   const { NativeMrdIndex } = await import('@mrd-tools/core/hdf5/native-index');
   const native = await NativeMrdIndex.open(filename);
-  const group = native && (await readAheadGroup(native));
-  if (native && group) {
-    // the acquisitions' reader (its modules, the chunk index) made while the reading code loads
-    const wire = native.acquisitionWireReader(group);
+  if (native && (await readAheadGroup(native))) {
     const { LocalInputSource } = await import('./input-file-reader.js');
-    const src = await LocalInputSource.readingAhead(native, { group, wire });
+    const src = await LocalInputSource.readingAhead(native);
     if (src) return src;
   } else {
     native?.close();

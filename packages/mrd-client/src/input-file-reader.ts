@@ -32,9 +32,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 // (dist/input-reader.js) then holds only what reading and encoding need, and starting the
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
-// mrd-core's reader through h5wasm (MrdFile) is loaded when a file needs it (`openHdf5File`), not
-// with this module (only types from it here): reading ahead on the main thread never needs it.
-import type { AcquisitionWireReader, MrdFile } from '@mrd-tools/core/hdf5/reader';
+import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
 import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming, ReaderBootData, StreamKind, ToMain, ToWorker } from './input-source.js';
@@ -62,19 +60,6 @@ const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
 const WIRE_AHEAD = 8;
 /** Batches filled before the 'stream' request (see the file header): as before the deeper read-ahead, so start-up does no more work. */
 const PREPARED_AHEAD = 4;
-
-let hdf5Reader: typeof import('@mrd-tools/core/hdf5/reader') | null = null;
-
-/** `MrdFile.open(path)`, mrd-core's h5wasm reader loaded on first use. */
-async function openHdf5File(path: string): Promise<MrdFile> {
-  hdf5Reader ??= await import('@mrd-tools/core/hdf5/reader');
-  return hdf5Reader.MrdFile.open(path);
-}
-
-/** Whether this thread loaded the h5wasm runtime (only `openHdf5File` can have). */
-function h5runtimeLoaded(): boolean {
-  return hdf5Reader?.h5runtimeLoaded() ?? false;
-}
 
 function describeGroup(file: MrdFile, group: string): GroupInfo {
   const members = file.list(`/${group}`);
@@ -312,32 +297,26 @@ export class LocalInputSource implements InputSource {
    * `openReadingAhead` of a file already open with mrd-core's decoders: the source takes `native`
    * over, or closes it and returns null. The cheapest checks first (read-ahead-check.ts): the
    * files of h5py and mrd-core's writer are turned down without their group described or their
-   * chunk index walked. `early`: the group `readAheadGroup` chose and its acquisitions' reader
-   * (`native.acquisitionWireReader`) already being made; the group is described meanwhile.
+   * chunk index walked.
    */
-  static async readingAhead(native: NativeMrdIndex, early?: { group: string; wire: Promise<AcquisitionWireReader | null> }): Promise<LocalInputSource | null> {
-    let wireOpening: Promise<AcquisitionWireReader | null> | null = null;
+  static async readingAhead(native: NativeMrdIndex): Promise<LocalInputSource | null> {
     try {
-      const group = early?.group ?? (await readAheadGroup(native));
+      const group = await readAheadGroup(native);
       if (!group) throw new Error('not read ahead');
-      // (`early.wire`: its reader already being made, e.g. while this module loaded)
-      wireOpening = early?.group === group ? early.wire : native.acquisitionWireReader(group);
       const info = await describeGroupNative(native, group);
       if (!info || info.acquisitionCount === 0 || info.members.includes('waveforms') || info.imageSeries.length > 0) throw new Error('not read ahead');
-      const wire = await wireOpening;
+      const wire = await native.acquisitionWireReader(group);
       if (!wire?.readsAhead) throw new Error('not read ahead');
       const src = new LocalInputSource(native.path, native, [group]);
       src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing) };
       return src;
     } catch {
-      // (the wire reader's file is closed with the index once it is made)
-      await wireOpening?.catch(() => null);
       native.close();
       return null;
     }
   }
   private file(): Promise<MrdFile> {
-    this.h5 ??= openHdf5File(this.path).then((f) => {
+    this.h5 ??= MrdFile.open(this.path).then((f) => {
       this.reader.hdf5Runtime = h5runtimeLoaded();
       return f;
     });
@@ -457,7 +436,7 @@ export async function runInputReaderWorker(boot: ReaderBootData): Promise<void> 
   // mrd-core's own decoders where they apply; MrdFile (h5wasm) opened on first need otherwise
   let native: NativeMrdIndex | null = null;
   const h5: { opening: Promise<MrdFile> | null } = { opening: null };
-  const hdf5File = (): Promise<MrdFile> => (h5.opening ??= openHdf5File(boot.file));
+  const hdf5File = (): Promise<MrdFile> => (h5.opening ??= MrdFile.open(boot.file));
   try {
     native = await NativeMrdIndex.open(boot.file);
   } catch (err) {
