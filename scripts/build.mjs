@@ -6,7 +6,7 @@
 // be listed in the tool's own "dependencies": the build fails, naming the package, when a tool
 // would import one it does not declare.
 import { build } from 'esbuild';
-import { readFileSync, readdirSync, existsSync, rmSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, rmSync, mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -22,6 +22,11 @@ function packageName(spec) {
   if (spec.startsWith('@')) return spec.split('/').slice(0, 2).join('/');
   return spec.split('/')[0];
 }
+
+// The banner's `require` for bundled CommonJS code and createRequire-loaded packages (see below
+// for where it is left out).
+const BANNER_IMPORT = "import { createRequire as __mrdCreateRequire } from 'node:module';";
+const BANNER_REQUIRE = 'const require = __mrdCreateRequire(import.meta.url);';
 
 let failed = false;
 for (const dir of readdirSync(join(root, 'packages'))) {
@@ -65,9 +70,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     logLevel: 'warning',
     // the tool's own version for --version (mrd-core cli toolVersion), never a package.json found at run time
     define: { __MRD_TOOL_VERSION__: JSON.stringify(pkg.version ?? 'unknown') },
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __mrdCreateRequire } from 'node:module';\nconst require = __mrdCreateRequire(import.meta.url);",
-    },
+    banner: { js: `#!/usr/bin/env node\n${BANNER_IMPORT}\n${BANNER_REQUIRE}` },
     plugins: [{
       name: 'externals',
       setup(b) {
@@ -93,6 +96,19 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     }
   }
   const outputs = existsSync(join(pkgDir, 'dist')) ? readdirSync(join(pkgDir, 'dist')).filter((f) => f.endsWith('.js')) : [];
+  // The banner's `require` where a file does not use it is dropped (its lines left empty, so the
+  // source map still holds): every module that runs it pays for createRequire and import.meta at
+  // load, and a tool's start-up loads a dozen or more chunks (docs/streaming-performance.md).
+  for (const file of outputs) {
+    const out = join(pkgDir, 'dist', file);
+    const text = readFileSync(out, 'utf8');
+    const lines = text.split('\n');
+    if (lines[1] !== BANNER_IMPORT || lines[2] !== BANNER_REQUIRE) continue;
+    if (/\brequire\b/.test(lines.slice(3).join('\n'))) continue;
+    lines[1] = '';
+    lines[2] = '';
+    writeFileSync(out, lines.join('\n'));
+  }
   for (const file of outputs) {
     const out = join(pkgDir, 'dist', file);
     for (const m of readFileSync(out, 'utf8').matchAll(/\brequire\d*(?:\.resolve)?\(\s*["'`]([^"'`./][^"'`]*)["'`]\s*[,)]/g)) {

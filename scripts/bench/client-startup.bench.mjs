@@ -6,6 +6,11 @@
 // 253 MB input of e2e-throughput.bench.mjs (.bench-data/e2e/raw_m256_c32_r6.h5, generated as
 // there when missing) into a fresh output file each run.
 //
+// At the first byte the proxy also reads the client's CPU time so far from /proc (Linux): its main
+// thread's (`/proc/<pid>/task/<pid>/schedstat`) and all its threads' (libuv's pool, V8's); on the
+// shared 2-core machine those move less with the load than the walls do (the serial start is the
+// main thread's work while the other core idles).
+//
 // Peer measured in the same run: a bare `node` process, from spawn to its first line and to its
 // exit (Node's own start and teardown, which no change to the client can remove). Several
 // builds can be given (`--client-cli <cli.js>`, repeatable, e.g. an old worktree's
@@ -14,7 +19,7 @@
 // bare node peer run without NODE_EXTRA_CA_CERTS; its cost per process start is printed (node-env.mjs).
 // Usage: node scripts/bench/client-startup.bench.mjs [--runs N] [--client-cli <cli.js> ...]
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,15 +81,38 @@ function bareNode() {
   });
 }
 
+/** CPU time (ms) of process `pid` so far: its main thread and all its threads, from /proc (NaN where there is none). */
+function cpuOf(pid) {
+  const ms = (task) => Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  try {
+    let all = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        all += ms(t);
+      } catch {
+        // (a thread that ended meanwhile)
+      }
+    }
+    return { main: ms(String(pid)), all };
+  } catch {
+    return { main: NaN, all: NaN };
+  }
+}
+
 /** One client session through a timestamping proxy. */
 function session(cli, serverPort) {
   return new Promise((resolve, reject) => {
     let firstByte = 0;
+    let cpuAtFirstByte = { main: NaN, all: NaN };
+    let pid = 0;
     let lastServerByte = 0;
     const proxy = net.createServer((c) => {
       const s = net.connect(serverPort, '127.0.0.1');
       c.on('data', (d) => {
-        if (!firstByte) firstByte = performance.now();
+        if (!firstByte) {
+          firstByte = performance.now();
+          cpuAtFirstByte = cpuOf(pid);
+        }
         if (!s.write(d)) {
           c.pause();
           s.once('drain', () => c.resume());
@@ -104,6 +132,7 @@ function session(cli, serverPort) {
       rmSync(out, { force: true });
       const t0 = performance.now();
       const p = spawn(process.execPath, [cli, '-q', '-p', String(proxy.address().port), '-c', 'null', '-G', 'bench', '-o', out, input], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...toolEnv(), MRD_PHASE_TIMES: '1' } });
+      pid = p.pid;
       let err = '';
       p.stderr.on('data', (d) => (err += d));
       p.on('exit', (code) => {
@@ -114,7 +143,7 @@ function session(cli, serverPort) {
         // the client's own set-up phase (reader open and described, connected), when it reports phases
         const ph = /mrd-client phases (\{.*\})/.exec(err);
         const setupMs = ph ? JSON.parse(ph[1]).setupMs : NaN;
-        resolve({ firstByte: firstByte - t0, closeToExit: gone - lastServerByte, wall: gone - t0, setupMs });
+        resolve({ firstByte: firstByte - t0, closeToExit: gone - lastServerByte, wall: gone - t0, setupMs, mainCpu: cpuAtFirstByte.main, allCpu: cpuAtFirstByte.all });
       });
     });
   });
@@ -134,7 +163,7 @@ try {
     for (const [k, cli] of clis.entries()) {
       const r = await session(cli, server.port);
       results.get(cli).push(r);
-      console.log(`  client ${k + 1}                      load ${la()}: spawn -> first socket byte ${r.firstByte.toFixed(0)} ms (of which set-up ${r.setupMs.toFixed(0)}), CLOSE -> exit ${r.closeToExit.toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`);
+      console.log(`  client ${k + 1}                      load ${la()}: spawn -> first socket byte ${r.firstByte.toFixed(0)} ms (of which set-up ${r.setupMs.toFixed(0)}; CPU so far: main thread ${r.mainCpu.toFixed(0)} ms, all threads ${r.allCpu.toFixed(0)} ms), CLOSE -> exit ${r.closeToExit.toFixed(0)} ms, wall ${r.wall.toFixed(0)} ms`);
     }
   }
   const bareFirst = median(bare.map((b) => b.first));
@@ -142,7 +171,7 @@ try {
   console.log(`medians of ${RUNS}: bare node spawn -> first line ${bareFirst.toFixed(0)} ms, first line -> gone ${bareTeardown.toFixed(0)} ms`);
   for (const [k, [, rs]] of [...results].entries()) {
     const fb = median(rs.map((r) => r.firstByte));
-    console.log(`  client ${k + 1}: spawn -> first socket byte ${fb.toFixed(0)} ms (${(fb / bareFirst).toFixed(2)}x bare node's start; set-up ${median(rs.map((r) => r.setupMs)).toFixed(0)} ms), CLOSE -> exit ${median(rs.map((r) => r.closeToExit)).toFixed(0)} ms, wall ${median(rs.map((r) => r.wall)).toFixed(0)} ms`);
+    console.log(`  client ${k + 1}: spawn -> first socket byte ${fb.toFixed(0)} ms (${(fb / bareFirst).toFixed(2)}x bare node's start; set-up ${median(rs.map((r) => r.setupMs)).toFixed(0)} ms; CPU so far: main thread ${median(rs.map((r) => r.mainCpu)).toFixed(0)} ms, all threads ${median(rs.map((r) => r.allCpu)).toFixed(0)} ms), CLOSE -> exit ${median(rs.map((r) => r.closeToExit)).toFixed(0)} ms, wall ${median(rs.map((r) => r.wall)).toFixed(0)} ms`);
   }
   console.log(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {

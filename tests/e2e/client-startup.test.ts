@@ -5,8 +5,9 @@
  * statically only what a single MRD v1 session needs before its first byte is sent; MRD v2
  * sessions, the output group's writer (loaded once the input is being sent), batches, GIF previews, --fix-transposed and reading the input on the main thread are
  * in chunks loaded with import() when a run needs them (their runs are tested in
- * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). Reads the build
- * output: run `node scripts/build.mjs` first, as for every e2e test.
+ * client-series, client-batch, docs-mrd-v2 and client-reference-outputs). The chunks that do
+ * not use `require` do not make one (the build's banner). Reads the build output: run `node
+ * scripts/build.mjs` first, as for every e2e test.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -81,6 +82,18 @@ describe('mrd-client start-up', () => {
       expect(sources.has(module), module).toBe(false);
     }
     expect([...graph.values()].join('\n')).toMatch(/import\("\.\/results-writer-[A-Z0-9]+\.js"\)/);
+  });
+
+  it("makes no `require` (the build's banner: createRequire, import.meta) in the chunks that do not use one", () => {
+    expect(existsSync(join(dist, 'cli.js')), 'build first: node scripts/build.mjs').toBe(true);
+    const files = readdirSync(dist).filter((f) => f.endsWith('.js'));
+    for (const file of files) {
+      const text = readFileSync(join(dist, file), 'utf8');
+      const uses = /\brequire\b/.test(text.replace(/^const require = __mrdCreateRequire\(import\.meta\.url\);$/m, ''));
+      expect(text.includes('__mrdCreateRequire'), file).toBe(uses);
+    }
+    // (none of the client's does: its start-up loads a score of them)
+    expect(files.filter((f) => readFileSync(join(dist, f), 'utf8').includes('__mrdCreateRequire'))).toEqual([]);
   });
 
   it("gives the input reader's worker script its own entry, without the CLI", () => {

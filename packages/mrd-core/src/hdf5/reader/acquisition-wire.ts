@@ -146,7 +146,8 @@ export class AcquisitionWireReader {
 
   private constructor(
     private readonly fp: FixedParts,
-    private readonly decoder: RecordDecoder<AcquisitionHeader>,
+    /** null only where the head is stored in the wire layout (`rawHead`: never decoded) */
+    private readonly decoder: RecordDecoder<AcquisitionHeader> | null,
     private readonly headOff: number,
     private readonly dataOff: number,
     private readonly trajOff: number | undefined,
@@ -175,14 +176,16 @@ export class AcquisitionWireReader {
   /**
    * A reader for the acquisition dataset behind `fp`, or null when its records are not the MRD
    * layout this reader handles (head in the memory layout the decoder expects, `data` and
-   * `traj` as vlen float32).
+   * `traj` as vlen float32). `decoder` may be null where the head is stored in the wire layout
+   * (`acquisitionHeadIsWireLayout`: its bytes are copied, never decoded); elsewhere null gives null.
    */
-  static create(fp: FixedParts, decoder: RecordDecoder<AcquisitionHeader>, headSameLayout: boolean, what: string): AcquisitionWireReader | null {
+  static create(fp: FixedParts, decoder: RecordDecoder<AcquisitionHeader> | null, headSameLayout: boolean, what: string): AcquisitionWireReader | null {
     const members = new Map(fp.type.members.map((m) => [m.name, m]));
     const head = members.get('head');
     const data = members.get('data');
     const traj = members.get('traj');
     if (!head || !headSameLayout || !data || !isF32Vlen(data.type)) return null;
+    if (!decoder && !acquisitionHeadIsWireLayout(head.type)) return null;
     if (traj && !isF32Vlen(traj.type)) return null;
     return new AcquisitionWireReader(fp, decoder, head.offset, data.offset, traj?.offset, what);
   }
@@ -214,7 +217,7 @@ export class AcquisitionWireReader {
       const rec = (row - this.blockStart) * rs;
       const hb = rec + this.headOff;
       // the header as it is in the file, unless it needs decoding (see the file header)
-      const head = this.rawHead ? null : this.decoder.decode(dv, hb);
+      const head = this.rawHead ? null : this.decoder!.decode(dv, hb);
       const samples = head ? head.number_of_samples : dv.getUint16(hb + NUMBER_OF_SAMPLES, true);
       const channels = head ? head.active_channels : dv.getUint16(hb + ACTIVE_CHANNELS, true);
       const trajDims = head ? head.trajectory_dimensions : dv.getUint16(hb + TRAJECTORY_DIMENSIONS, true);

@@ -3,13 +3,16 @@
  * of one record by index, against the full-record reads of the same files: the reference
  * inputs (ismrmrd-python/h5py and the ISMRMRD C++ library: one record per chunk) and files of
  * mrd-core's writer (many records per chunk). Both paths of the header reads are checked: the
- * fixed-part reads straight from the file (fixed-parts.ts) and the HDF5 read they fall back to.
+ * fixed-part reads straight from the file (fixed-parts.ts) and the HDF5 read they fall back to,
+ * also where the C++ library's chunk index (a chunk per record) has more than one B-tree level.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reference } from '../../testing/reference.js';
+import { commandRuns } from '../../testing/index.js';
 import { createAcquisition, createImage, createWaveform } from '../../messages/create.js';
 import { MrdWriter } from '../writer/index.js';
 import { FixedParts } from './fixed-parts.js';
@@ -69,6 +72,28 @@ describe('header-only reads on the reference inputs', () => {
   });
   it('ISMRMRD C++ file (trajectories, noise)', async () => {
     await checkFile(reference('inputs/cpp_phantom_m64_c4_noise_traj.h5'), true);
+  });
+  // a chunk per record: 256 readouts, indexed by a B-tree root over five leaves
+  (commandRuns('ismrmrd_generate_cartesian_shepp_logan') ? it : it.skip)('ISMRMRD C++ file whose chunk index has a root over several leaves (needs ismrmrd-tools)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'header-reads-cpp-'));
+    try {
+      const path = join(dir, 'cpp.h5');
+      const g = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '2', '-r', '2', '-o', path], { encoding: 'utf8' });
+      expect(g.status, g.stderr).toBe(0);
+      await checkFile(path, true);
+      // every row in a chunk of its own, at an address of its own
+      const fp = (await FixedParts.open(path, '/dataset/data'))!;
+      try {
+        const addrs = Array.from({ length: fp.rows }, (_, row) => fp.rowSpan(row, 2));
+        expect(fp.rows).toBe(256);
+        expect(addrs.every((s) => s.rows === 1)).toBe(true);
+        expect(new Set(addrs.map((s) => s.addr)).size).toBe(fp.rows);
+      } finally {
+        fp.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
   it('image headers and one image by index', async () => {
     const f = await MrdFile.open(reference('outputs/invertcontrast_m64.h5'));

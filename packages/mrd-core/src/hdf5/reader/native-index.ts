@@ -37,8 +37,9 @@ import {
 } from '../format/object-header.js';
 import { compareNames, readBtreeNode, readSymbolTable } from '../format/symbol-table.js';
 import type { AcquisitionHeader } from '../../headers/types.js';
-// The acquisitions' reader and its header decoder are loaded by `acquisitionWireReader` when first
-// asked for: the questions before it (groups, members, counts, layout) load only the decoders.
+// The acquisitions' reader (and their header decoder where headers are decoded) is loaded by
+// `acquisitionWireReader` when first asked for: the questions before it (groups, members,
+// counts, layout) load only the decoders.
 import type { AcquisitionWireReader } from './acquisition-wire.js';
 import { FixedParts, findSuperblock, positionedReader } from './fixed-parts.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
@@ -208,8 +209,10 @@ export class NativeMrdIndex {
 
   /**
    * The acquisitions of a group as wire bytes (as `MrdFile.acquisitionWireReader`), with the
-   * header decoder compiled from the file's own datatype of `head`, or null when not handled
-   * here (then ask MrdFile: it reports malformed datasets). Valid until the index is closed.
+   * header decoder compiled from the file's own datatype of `head` where headers are decoded (a
+   * head stored in the wire layout is copied, and neither the decoder nor its module is loaded),
+   * or null when not handled here (then ask MrdFile: it reports malformed datasets). Valid until
+   * the index is closed.
    */
   async acquisitionWireReader(group: string): Promise<AcquisitionWireReader | null> {
     return this.attempt(async () => {
@@ -224,12 +227,17 @@ export class NativeMrdIndex {
       const head = type.members.find((m) => m.name === 'head');
       const md = head ? metadataOf(head.type) : null;
       if (!md) return null;
-      const [{ AcquisitionWireReader }, { acquisitionHeaderDecoder }] = await Promise.all([import('./acquisition-wire.js'), import('./record-layout.js')]);
-      let decoder: RecordDecoder<AcquisitionHeader>;
-      try {
-        decoder = acquisitionHeaderDecoder(md);
-      } catch {
-        return null;
+      const { AcquisitionWireReader, acquisitionHeadIsWireLayout } = await import('./acquisition-wire.js');
+      // the header decoder (record-layout.ts, compiled for this datatype) only where headers are
+      // decoded: a head stored in the wire layout (the C library's, h5py's) is copied as it is
+      let decoder: RecordDecoder<AcquisitionHeader> | null = null;
+      if (!acquisitionHeadIsWireLayout(head!.type)) {
+        const { acquisitionHeaderDecoder } = await import('./record-layout.js');
+        try {
+          decoder = acquisitionHeaderDecoder(md);
+        } catch {
+          return null;
+        }
       }
       const fp = await FixedParts.open(this.path, `/${group}/data`);
       if (!fp) return null;
