@@ -195,3 +195,48 @@ export class ChunkIndexSpine {
     return root;
   }
 }
+
+/** B-tree levels followed at most (a cycle in a damaged file ends there). */
+const MAX_BTREE_DEPTH = 64;
+
+/**
+ * The chunks of a records dataset (rank 1, so chunk keys of 2 dimensions) from its version 1
+ * B-tree at `addr` (relative to the superblock at `base`): each chunk's first row and address
+ * (relative, as stored). The same answer as `readBtreeNode` and `decodeChunkKey` over every node,
+ * decoded in place from one synchronous read of each node: the C library stores a chunk per
+ * record, so a 250 MB input's index has thousands of entries, and the walk is on mrd-client's
+ * way to its first byte (hdf5/reader/fixed-parts.ts). Throws for a filtered chunk or a malformed
+ * node.
+ */
+export function rank1ChunkIndex(raw: (pos: number, n: number) => Uint8Array, base: number, addr: number, what: string): { row: number; addr: number }[] {
+  const KEY = 8 + 8 * 2;
+  const out: { row: number; addr: number }[] = [];
+  const u64 = (v: DataView, at: number): number => {
+    const lo = v.getUint32(at, true);
+    const hi = v.getUint32(at + 4, true);
+    if (lo === 0xffffffff && hi === 0xffffffff) return UNDEF_ADDR;
+    if (hi >= 0x200000) throw new Error(`${what}: 64-bit value beyond 2^53 in the chunk index`);
+    return hi * 0x100000000 + lo;
+  };
+  const visit = (node: number, depth: number): void => {
+    if (depth > MAX_BTREE_DEPTH) throw new Error(`${what}: chunk index deeper than ${MAX_BTREE_DEPTH} levels`);
+    const head = raw(base + node, 24);
+    if (head[0] !== 0x54 || head[1] !== 0x52 || head[2] !== 0x45 || head[3] !== 0x45) throw new Error(`${what}: no B-tree node at address ${node}`);
+    if (head[4] !== 1) throw new Error(`${what}: B-tree node type ${head[4]} at ${node}, expected 1`);
+    const level = head[5]!;
+    const n = head[6]! | (head[7]! << 8);
+    const body = raw(base + node + 24, n * (KEY + 8) + KEY);
+    const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    for (let i = 0, at = 0; i < n; i++, at += KEY + 8) {
+      const child = u64(v, at + KEY);
+      if (level > 0) {
+        visit(child, depth + 1);
+        continue;
+      }
+      if (v.getUint32(at + 4, true) !== 0) throw new Error('filtered chunk');
+      out.push({ row: u64(v, at + 8), addr: child });
+    }
+  };
+  visit(addr, 0);
+  return out;
+}
