@@ -112,6 +112,8 @@ export class FunctionBuilder {
   private simd(op: number): void { this.code.push(0xfd); uleb(this.code, op); }
   private memarg(align: number, offset: number): void { uleb(this.code, align); uleb(this.code, offset); }
 
+  /** i32.load from [address on stack + offset]. */
+  loadI32(offset = 0): this { this.code.push(0x28); this.memarg(2, offset); return this; }
   /** i64.load / i64.store: 8 bytes moved as an integer (bit-exact for any float pair). */
   load64(offset = 0): this { this.code.push(0x29); this.memarg(3, offset); return this; }
   store64(offset = 0): this { this.code.push(0x37); this.memarg(3, offset); return this; }
@@ -175,9 +177,11 @@ export class FunctionBuilder {
 
 /**
  * A module of functions taking only i32 parameters and returning nothing, importing its memory
- * as env.memory; each function is exported under its name.
+ * as env.memory; each function is exported under its name. `sharedPages`: the memory imported is
+ * a shared one of exactly that many 64 KiB pages (WebAssembly.Memory with shared: true; threads
+ * that instantiate the module on it work on the same bytes), else an ordinary one of any size.
  */
-export function buildModule(functions: readonly FunctionBuilder[]): Uint8Array {
+export function buildModule(functions: readonly FunctionBuilder[], sharedPages?: number): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, content: number[]): void => {
     out.push(id);
@@ -199,7 +203,12 @@ export function buildModule(functions: readonly FunctionBuilder[]): Uint8Array {
   uleb(imports, 1);
   utf8(imports, 'env');
   utf8(imports, 'memory');
-  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  if (sharedPages === undefined) imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  else {
+    imports.push(0x02, 0x03); // memory, limits: shared, min and max
+    uleb(imports, sharedPages);
+    uleb(imports, sharedPages);
+  }
   section(2, imports);
   const funcs: number[] = [];
   uleb(funcs, functions.length);

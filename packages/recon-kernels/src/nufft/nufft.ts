@@ -269,7 +269,117 @@ export class Nufft {
     if (data.length < 2 * ncoils * count) throw new Error(`NUFFT: ${data.length / 2} data values for ${ncoils} coils x ${count} points`);
     const plane = 2 * this.osy * this.osx;
     if (grid.length < ncoils * plane) throw new Error('NUFFT: grid too small');
+    if (ncoils > 1 && this.taps === 5 && data instanceof Float32Array && grid instanceof Float32Array) {
+      // coils inner: each point's taps are read once for all the coils (per coil the same additions in the same order)
+      if (this.colF !== null) this.gridPlanesWidth4Internal(data, ncoils, grid, plane, p0, count, scale, this.colF);
+      else this.gridPlanesWidth4(data, ncoils, grid, plane, p0, count, scale);
+      return;
+    }
     for (let c = 0; c < ncoils; c++) this.gridPlane(data, 2 * c * count, grid, c * plane, p0, count, scale);
+  }
+
+  /**
+   * gridPlaneWidth4 for `ncoils` coils at once, the coils inner: a point's taps (rows, columns,
+   * weights) are read once and applied to every coil's plane. Each grid slot gets the same
+   * products added in the same order as coil by coil (the points in order, per point the same
+   * taps in the same order), so the same float32 values; the table reads and index arithmetic
+   * per point are shared by the coils.
+   */
+  private gridPlanesWidth4(data: Float32Array, ncoils: number, g: Float32Array, plane: number, p0: number, count: number, scale: number): void {
+    const { rowOff, col, wy, wx, wide } = this;
+    const dStep = 2 * count;
+    for (let q = 0; q < count; q++) {
+      const p = p0 + q;
+      const b = p * 5;
+      const c0 = 2 * col[b], c1 = 2 * col[b + 1], c2 = 2 * col[b + 2], c3 = 2 * col[b + 3];
+      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
+      const w0 = wy[b], w1 = wy[b + 1], w2 = wy[b + 2], w3 = wy[b + 3];
+      const r0 = 2 * rowOff[b], r1 = 2 * rowOff[b + 1], r2 = 2 * rowOff[b + 2], r3 = 2 * rowOff[b + 3];
+      const isWide = wide[p] !== 0;
+      for (let c = 0, d = 2 * q, gOff = 0; c < ncoils; c++, d += dStep, gOff += plane) {
+        const re = data[d] * scale, im = data[d + 1] * scale;
+        let r = gOff + r0, wr = w0 * re, wi = w0 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        r = gOff + r1; wr = w1 * re; wi = w1 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        r = gOff + r2; wr = w2 * re; wi = w2 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        r = gOff + r3; wr = w3 * re; wi = w3 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        if (isWide) this.gridWideTaps(g, gOff, b, re, im, null);
+      }
+    }
+  }
+
+  /** gridPlanesWidth4 on an internal-order grid (colF: a tap's real slot in its row; the imaginary one 4 further). */
+  private gridPlanesWidth4Internal(data: Float32Array, ncoils: number, g: Float32Array, plane: number, p0: number, count: number, scale: number, colF: Int32Array): void {
+    const { rowOff, wx, wy, wide } = this;
+    const dStep = 2 * count;
+    for (let q = 0; q < count; q++) {
+      const p = p0 + q;
+      const b = p * 5;
+      const c0 = colF[b], c1 = colF[b + 1], c2 = colF[b + 2], c3 = colF[b + 3];
+      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
+      const w0 = wy[b], w1 = wy[b + 1], w2 = wy[b + 2], w3 = wy[b + 3];
+      const r0 = 2 * rowOff[b], r1 = 2 * rowOff[b + 1], r2 = 2 * rowOff[b + 2], r3 = 2 * rowOff[b + 3];
+      const isWide = wide[p] !== 0;
+      for (let c = 0, d = 2 * q, gOff = 0; c < ncoils; c++, d += dStep, gOff += plane) {
+        const re = data[d] * scale, im = data[d + 1] * scale;
+        let r = gOff + r0, wr = w0 * re, wi = w0 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        r = gOff + r1; wr = w1 * re; wi = w1 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        r = gOff + r2; wr = w2 * re; wi = w2 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        r = gOff + r3; wr = w3 * re; wi = w3 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        if (isWide) this.gridWideTaps(g, gOff, b, re, im, colF);
+      }
+    }
+  }
+
+  /**
+   * For a gridding kernel that adds the 4 x 4 taps itself (./grid-kernel.ts): the 5th taps of
+   * point p, which sits on a kernel edge (width 4), added to one float32 plane at float gOff in
+   * this plan's layout, exactly as gridAdd adds them right after the point's 4 x 4.
+   */
+  gridEdgeTaps(g: Float32Array, gOff: number, p: number, re: number, im: number): void {
+    if (this.taps !== 5 || this.wide[p] === 0) throw new Error(`NUFFT: point ${p} has no 5th taps`);
+    this.gridWideTaps(g, gOff, 5 * p, re, im, this.colF);
+  }
+
+  /**
+   * The 5th taps of a point on a kernel edge (the width-4 kernels' rare case), after its 4 x 4:
+   * the 5th column for rows 0..3, then the 5th row for all 5 columns (as gridPlaneWidth4 /
+   * gridPlaneWidth4Internal do inline); colF null for the natural layout.
+   */
+  private gridWideTaps(g: Float32Array, gOff: number, b: number, re: number, im: number, colF: Int32Array | null): void {
+    const { rowOff, col, wy, wx } = this;
+    const imOff = colF === null ? 1 : INTERNAL_IM_OFFSET;
+    const slot = (k: number): number => (colF === null ? 2 * col[k] : colF[k]);
+    const c4 = slot(b + 4), x4 = wx[b + 4];
+    if (x4 !== 0) for (let t = 0; t < 4; t++) {
+      const w = wy[b + t] * x4, r = gOff + 2 * rowOff[b + t];
+      g[r + c4] += w * re; g[r + c4 + imOff] += w * im;
+    }
+    const w5 = wy[b + 4];
+    if (w5 !== 0) {
+      const r = gOff + 2 * rowOff[b + 4];
+      for (let s = 0; s < 5; s++) {
+        const v = w5 * wx[b + s];
+        if (v === 0) continue;
+        const i = r + slot(b + s);
+        g[i] += v * re; g[i + imOff] += v * im;
+      }
+    }
   }
 
   private gridPlane(data: ArrayLike<number>, dOff: number, g: Float32Array | Float64Array, gOff: number, p0: number, count: number, scale: number): void {

@@ -1,0 +1,203 @@
+/**
+ * The width-4 float32 gridding of Nufft.gridAdd as WebAssembly SIMD, on a shared WebAssembly
+ * memory that every thread of a session instantiates the kernel on: the grid, an arm's samples
+ * and a 64-byte record of each point's taps live there (Float32Array views of it, on its
+ * SharedArrayBuffer, serve everything else: the transforms, the steps' other work, postMessage).
+ *
+ * Why: the JS gridding was the real-time view sharing's largest CPU cost (every arm, and the last
+ * arm of a block on the frame path), per tap a typed-array load, float64 multiply-add and float32
+ * store with their bounds checks; here a tap is one f64x2 multiply-add on its (re, im) pair.
+ *
+ * The same bits as the JS code: per tap the same float64 operations (w_y * sample, times w_x,
+ * added to the float32 slot, rounded to float32), and per grid slot the same order (the points in
+ * order; per point its 4 x 4 taps row by row; a point on a kernel edge gets its 5th taps from the
+ * plan's JS code right after its 4 x 4, before the next point). The natural grid layout only (not
+ * NufftOptions.internalOrderGrid), kernel width 4, float32 samples and grid, scale 1.
+ */
+import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
+import { wasm, type WasmMemory } from '../fft/wasm-api.js';
+import type { Nufft } from './nufft.js';
+
+/** Bytes of a point's record: 4 row offsets and 4 column offsets in bytes (i32), 4 row and 4 column weights (f32). */
+const RECORD_BYTES = 64;
+const PAGE = 65536;
+
+/** Where a SharedGrid's arrays sit in its memory (what another thread needs to attach to it). */
+export interface SharedGridLayout {
+  /** a shared WebAssembly.Memory (postMessage gives the receiving thread the same bytes) */
+  memory: WasmMemory;
+  pages: number;
+  /** tells one session's memory from another's (a thread keeps the kernel of the last one it attached to) */
+  id: string;
+  ncoils: number;
+  armSamples: number;
+  npts: number;
+  /** floats of one coil's grid plane (2 osy osx) */
+  planeFloats: number;
+  recPtr: number;
+  dataPtr: number;
+  gridPtr: number;
+}
+
+type GridFn = (data: number, dStep: number, ncoils: number, grid: number, plane: number, rec: number, n: number) => void;
+
+/**
+ * grid4(data, dStep, ncoils, grid, plane, rec, n): n points (n >= 1, ncoils >= 1) from the
+ * record at byte address rec on; the samples of point k of coil c at data + c dStep + 8 k
+ * (complex64), coil c's plane at grid + c plane. Per point the coils inner (the taps read once).
+ */
+function gridFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('grid4', 7);
+  const DATA = 0, DSTEP = 1, NC = 2, GRID = 3, PLANE = 4, REC = 5, N = 6;
+  const k = f.local(I32), c = f.local(I32), dp = f.local(I32), gb = f.local(I32), row = f.local(I32);
+  const r = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const col = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const wy = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const wx = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const reim = f.local(V128), wri = f.local(V128);
+  f.loop(k, 0, N, () => {
+    for (let t = 0; t < 4; t++) {
+      f.get(REC).loadI32(4 * t).set(r[t]);
+      f.get(REC).loadI32(16 + 4 * t).set(col[t]);
+      f.get(REC).load32Splat(32 + 4 * t).promoteLow().set(wy[t]);
+      f.get(REC).load32Splat(48 + 4 * t).promoteLow().set(wx[t]);
+    }
+    f.get(DATA).set(dp);
+    f.get(GRID).set(gb);
+    f.loop(c, 0, NC, () => {
+      f.get(dp).load64Zero().promoteLow().set(reim); // (re, im) as float64
+      for (let t = 0; t < 4; t++) {
+        f.get(wy[t]).get(reim).dmul().set(wri); // w_y re, w_y im
+        f.get(gb).get(r[t]).add().set(row);
+        for (let s = 0; s < 4; s++) {
+          // slot += w_x (w_y re, w_y im), in float64, rounded to float32
+          f.get(row).get(col[s]).add();
+          f.get(row).get(col[s]).add().load64Zero().promoteLow();
+          f.get(wx[s]).get(wri).dmul().dadd().demote().store64Low();
+        }
+      }
+      f.incBy(dp, DSTEP);
+      f.incBy(gb, PLANE);
+    });
+    f.inc(REC, RECORD_BYTES);
+    f.inc(DATA, 8);
+  });
+  return f;
+}
+
+let compiled: { pages: number; module: object } | null = null;
+
+function instantiate(memory: WasmMemory, pages: number): GridFn {
+  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction()], pages)) };
+  return new wasm.Instance(compiled.module, { env: { memory } }).exports.grid4 as GridFn;
+}
+
+/** The kernel of the memory this thread attached to last (one session's pool thread serves one window). */
+let attached: SharedGrid | null = null;
+
+/**
+ * A session's gridding memory: `grid` (ncoils planes, the natural layout Nufft.gridAdd writes),
+ * `data` ([coil][armSamples] complex, an arm's samples) and the plan's tap records, with the
+ * kernel instantiated on it in this thread.
+ */
+export class SharedGrid {
+  readonly grid: Float32Array;
+  readonly data: Float32Array;
+  private readonly fn: GridFn;
+  /** the plan's points on a kernel edge, ascending */
+  private readonly edgePoints: Int32Array;
+
+  private constructor(readonly layout: SharedGridLayout, edgePoints: Int32Array) {
+    const { memory, ncoils, armSamples, planeFloats, dataPtr, gridPtr } = layout;
+    this.grid = new Float32Array(memory.buffer, gridPtr, ncoils * planeFloats);
+    this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
+    this.fn = instantiate(memory, layout.pages);
+    this.edgePoints = edgePoints;
+  }
+
+  /**
+   * The memory for `ncoils` coils and arms of `armSamples` points of `plan` (its taps copied in),
+   * or null where the kernel does not apply (another kernel width, an internal-order grid) or the
+   * runtime has no shared WebAssembly memory or SIMD: the JS gridding then.
+   */
+  static create(plan: Nufft, ncoils: number, armSamples: number): SharedGrid | null {
+    const t = plan.tables();
+    if (t.taps !== 5 || plan.gridInternalOrder || ncoils < 1 || armSamples < 1) return null;
+    const align = (x: number): number => Math.ceil(x / 64) * 64;
+    const planeFloats = 2 * t.osy * t.osx;
+    const recPtr = 64; // (address 0 left unused)
+    const dataPtr = align(recPtr + RECORD_BYTES * t.npts);
+    const gridPtr = align(dataPtr + 8 * ncoils * armSamples);
+    const pages = Math.ceil((gridPtr + 4 * ncoils * planeFloats) / PAGE);
+    let memory: WasmMemory;
+    try {
+      const Memory = wasm.Memory as unknown as new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+      memory = new Memory({ initial: pages, maximum: pages, shared: true });
+    } catch {
+      return null;
+    }
+    // (wasm memory is little-endian, as the typed arrays of every platform Node runs on)
+    const ri = new Int32Array(memory.buffer, recPtr, (RECORD_BYTES / 4) * t.npts);
+    const rf = new Float32Array(memory.buffer, recPtr, (RECORD_BYTES / 4) * t.npts);
+    const { rowOff, col, wy, wx } = t;
+    for (let p = 0, o = 0, b = 0; p < t.npts; p++, o += RECORD_BYTES / 4, b += 5) {
+      for (let k = 0; k < 4; k++) {
+        ri[o + k] = 8 * rowOff[b + k];
+        ri[o + 4 + k] = 8 * col[b + k];
+        rf[o + 8 + k] = wy[b + k];
+        rf[o + 12 + k] = wx[b + k];
+      }
+    }
+    const edges: number[] = [];
+    for (let p = 0; p < t.npts; p++) if (t.wide[p] !== 0) edges.push(p);
+    const layout: SharedGridLayout = {
+      memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, planeFloats, recPtr, dataPtr, gridPtr,
+    };
+    try {
+      return new SharedGrid(layout, Int32Array.from(edges));
+    } catch {
+      return null; // (no SIMD: the module does not compile)
+    }
+  }
+
+  /** This memory's kernel in this thread (another thread's SharedGrid.layout, posted here); kept for the next call with the same memory. */
+  static attach(layout: SharedGridLayout, plan: Nufft): SharedGrid {
+    if (attached !== null && attached.layout.id === layout.id) return attached;
+    const t = plan.tables();
+    const edges: number[] = [];
+    for (let p = 0; p < t.npts; p++) if (t.wide[p] !== 0) edges.push(p);
+    attached = new SharedGrid(layout, Int32Array.from(edges));
+    return attached;
+  }
+
+  /**
+   * plan.gridAdd(data's coils [c0, c1), c1 - c0, grid's planes from c0, p0, armSamples, 1): the
+   * arm in `data` as points [p0, p0 + armSamples) of `plan` (the plan this memory was made for,
+   * or one from its tables), added to the grid's planes of those coils.
+   */
+  gridAdd(plan: Nufft, c0: number, c1: number, p0: number): void {
+    const { ncoils, armSamples: count, npts, planeFloats, recPtr, dataPtr, gridPtr } = this.layout;
+    if (c0 < 0 || c1 > ncoils || c0 >= c1) throw new Error(`shared grid: coils ${c0}..${c1} of ${ncoils}`);
+    if (p0 < 0 || p0 + count > npts) throw new Error(`shared grid: points ${p0}..${p0 + count} outside the plan's ${npts}`);
+    const dStep = 8 * count, plane = 4 * planeFloats, n = c1 - c0;
+    const d0 = dataPtr + c0 * dStep, g0 = gridPtr + c0 * plane;
+    const run = (q0: number, q1: number): void => {
+      if (q1 > q0) this.fn(d0 + 8 * q0, dStep, n, g0, plane, recPtr + RECORD_BYTES * (p0 + q0), q1 - q0);
+    };
+    // the points on a kernel edge in the arm: their 5th taps (JS) right after their 4 x 4
+    const edges = this.edgePoints;
+    let lo = 0, hi = edges.length;
+    while (lo < hi) { const m = (lo + hi) >> 1; if (edges[m] < p0) lo = m + 1; else hi = m; }
+    let q = 0;
+    for (let e = lo; e < edges.length && edges[e] < p0 + count; e++) {
+      const qe = edges[e] - p0;
+      run(q, qe + 1);
+      for (let c = c0; c < c1; c++) {
+        const d = 2 * (c * count + qe);
+        plan.gridEdgeTaps(this.grid, c * planeFloats, edges[e], this.data[d], this.data[d + 1]);
+      }
+      q = qe + 1;
+    }
+    run(q, count);
+  }
+}
