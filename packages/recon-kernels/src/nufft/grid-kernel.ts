@@ -16,7 +16,7 @@
  */
 import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
 import { wasm, type WasmMemory } from '../fft/wasm-api.js';
-import type { Nufft } from './nufft.js';
+import type { Nufft, NufftTables } from './nufft.js';
 
 /** Bytes of a point's record: 4 row offsets and 4 column offsets in bytes (i32), 4 row and 4 column weights (f32). */
 const RECORD_BYTES = 64;
@@ -92,6 +92,15 @@ function instantiate(memory: WasmMemory, pages: number): GridFn {
   return new wasm.Instance(compiled.module, { env: { memory } }).exports.grid4 as GridFn;
 }
 
+/** The points of the plan on a kernel edge (a 5th tap), ascending. */
+function edgePointsOf(wide: Uint8Array): Int32Array {
+  let n = 0;
+  for (let p = 0; p < wide.length; p++) n += wide[p] !== 0 ? 1 : 0;
+  const out = new Int32Array(n);
+  for (let p = 0, k = 0; p < wide.length; p++) if (wide[p] !== 0) out[k++] = p;
+  return out;
+}
+
 /** The kernel of the memory this thread attached to last (one session's pool thread serves one window). */
 let attached: SharedGrid | null = null;
 
@@ -136,11 +145,40 @@ export class SharedGrid {
     } catch {
       return null;
     }
+    const layout: SharedGridLayout = {
+      memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, planeFloats, recPtr, dataPtr, gridPtr,
+    };
+    let g: SharedGrid;
+    try {
+      g = new SharedGrid(layout, edgePointsOf(t.wide));
+    } catch {
+      return null; // (no SIMD: the module does not compile)
+    }
+    g.tables = t;
+    g.filled = new Set();
+    return g;
+  }
+
+  /** The creating thread's: the plan's tables, and the arms (their first point) whose records are written (see prepare). */
+  private tables: NufftTables | null = null;
+  private filled: Set<number> | null = null;
+
+  /**
+   * Writes the tap records of the arm [p0, p0 + armSamples) into the memory when not yet there
+   * (each arm's at its first use: the session's first readout does not wait for all of them).
+   * On the thread that made this memory (create), before it grids that arm or posts a step that
+   * does: the threads that attached rely on it (the records are written before the post).
+   */
+  prepare(p0: number): void {
+    const t = this.tables, filled = this.filled;
+    if (t === null || filled === null || filled.has(p0)) return;
+    const { recPtr, armSamples, memory } = this.layout;
+    if (p0 < 0 || p0 + armSamples > t.npts) throw new Error(`shared grid: points ${p0}..${p0 + armSamples} outside the plan's ${t.npts}`);
     // (wasm memory is little-endian, as the typed arrays of every platform Node runs on)
-    const ri = new Int32Array(memory.buffer, recPtr, (RECORD_BYTES / 4) * t.npts);
-    const rf = new Float32Array(memory.buffer, recPtr, (RECORD_BYTES / 4) * t.npts);
+    const words = (RECORD_BYTES / 4) * armSamples, at = recPtr + RECORD_BYTES * p0;
+    const ri = new Int32Array(memory.buffer, at, words), rf = new Float32Array(memory.buffer, at, words);
     const { rowOff, col, wy, wx } = t;
-    for (let p = 0, o = 0, b = 0; p < t.npts; p++, o += RECORD_BYTES / 4, b += 5) {
+    for (let q = 0, o = 0, b = 5 * p0; q < armSamples; q++, o += RECORD_BYTES / 4, b += 5) {
       for (let k = 0; k < 4; k++) {
         ri[o + k] = 8 * rowOff[b + k];
         ri[o + 4 + k] = 8 * col[b + k];
@@ -148,37 +186,27 @@ export class SharedGrid {
         rf[o + 12 + k] = wx[b + k];
       }
     }
-    const edges: number[] = [];
-    for (let p = 0; p < t.npts; p++) if (t.wide[p] !== 0) edges.push(p);
-    const layout: SharedGridLayout = {
-      memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, planeFloats, recPtr, dataPtr, gridPtr,
-    };
-    try {
-      return new SharedGrid(layout, Int32Array.from(edges));
-    } catch {
-      return null; // (no SIMD: the module does not compile)
-    }
+    filled.add(p0);
   }
 
   /** This memory's kernel in this thread (another thread's SharedGrid.layout, posted here); kept for the next call with the same memory. */
   static attach(layout: SharedGridLayout, plan: Nufft): SharedGrid {
     if (attached !== null && attached.layout.id === layout.id) return attached;
-    const t = plan.tables();
-    const edges: number[] = [];
-    for (let p = 0; p < t.npts; p++) if (t.wide[p] !== 0) edges.push(p);
-    attached = new SharedGrid(layout, Int32Array.from(edges));
+    attached = new SharedGrid(layout, edgePointsOf(plan.tables().wide));
     return attached;
   }
 
   /**
    * plan.gridAdd(data's coils [c0, c1), c1 - c0, grid's planes from c0, p0, armSamples, 1): the
    * arm in `data` as points [p0, p0 + armSamples) of `plan` (the plan this memory was made for,
-   * or one from its tables), added to the grid's planes of those coils.
+   * or one from its tables), added to the grid's planes of those coils. In a thread that
+   * attached, the arm's records must have been written (prepare) by the thread that made the memory.
    */
   gridAdd(plan: Nufft, c0: number, c1: number, p0: number): void {
     const { ncoils, armSamples: count, npts, planeFloats, recPtr, dataPtr, gridPtr } = this.layout;
     if (c0 < 0 || c1 > ncoils || c0 >= c1) throw new Error(`shared grid: coils ${c0}..${c1} of ${ncoils}`);
     if (p0 < 0 || p0 + count > npts) throw new Error(`shared grid: points ${p0}..${p0 + count} outside the plan's ${npts}`);
+    this.prepare(p0);
     const dStep = 8 * count, plane = 4 * planeFloats, n = c1 - c0;
     const d0 = dataPtr + c0 * dStep, g0 = gridPtr + c0 * plane;
     const run = (q0: number, q1: number): void => {

@@ -319,6 +319,7 @@ export class ViewSharingWindow {
     if (this.prepared !== null) this.dropPrepared(this.prepared);
     this.prepared = null;
     if (this.tables === null || this.pool === null || !this.onPool) return;
+    this.shared?.prepare(p0); // (the arm's tap records, before the tasks that grid it are posted)
     const block = this.free.pop() ?? sharedFloat32(this.imageLength);
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
@@ -377,6 +378,7 @@ export class ViewSharingWindow {
       return;
     }
     // every coil to whichever thread takes it first: this one and the pool's (one task per thread)
+    if (op.data !== null) this.shared?.prepare(op.p0); // (the arm's tap records, before the tasks that grid it are posted)
     const claims = newWorkClaims();
     const n = this.ncoils;
     const onPool = this.pool.runAll(this.ranges.map(() => ({ ...task(0, n, this.tables), claims })));
