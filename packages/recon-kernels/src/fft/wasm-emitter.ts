@@ -42,7 +42,7 @@ function utf8(out: number[], s: string): void {
 /** SIMD opcodes (after the 0xfd prefix). */
 const SIMD = {
   load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c, shuffle: 0x0d, f32x4Splat: 0x13,
-  xor: 0x51, store64Lane: 0x5b, load64Zero: 0x5d,
+  xor: 0x51, store64Lane: 0x5b, load64Zero: 0x5d, load32Lane: 0x56, store32Lane: 0x5a, load32Zero: 0x5c,
   i32x4Splat: 0x11, load64Splat: 0x0a,
   f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f64x2Add: 0xf0, f64x2Mul: 0xf2,
   f32x4Neg: 0xe1, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
@@ -121,6 +121,12 @@ export class FunctionBuilder {
   load(offset = 0): this { this.simd(SIMD.load); this.memarg(4, offset); return this; }
   /** v128.load64_zero: 8 bytes into lanes 0-1, zeros above. */
   load64Zero(offset = 0): this { this.simd(SIMD.load64Zero); this.memarg(3, offset); return this; }
+  /** v128.load32_zero: 4 bytes into lane 0, zeros above. */
+  load32Zero(offset = 0): this { this.simd(SIMD.load32Zero); this.memarg(2, offset); return this; }
+  /** v128.load32_lane: 4 bytes into lane `lane` of the v128 on the stack (address, then v128). */
+  load32Lane(offset: number, lane: number): this { this.simd(SIMD.load32Lane); this.memarg(2, offset); this.code.push(lane); return this; }
+  /** v128.store32_lane: lane `lane` (address, then v128 on the stack). */
+  store32Lane(offset: number, lane: number): this { this.simd(SIMD.store32Lane); this.memarg(2, offset); this.code.push(lane); return this; }
   /** v128.load32_splat: one f32 into all four lanes. */
   load32Splat(offset = 0): this { this.simd(SIMD.load32Splat); this.memarg(2, offset); return this; }
   /** v128.store (address, value on stack). */

@@ -11,8 +11,9 @@
  * The same bits as the JS code: per tap the same float64 operations (w_y * sample, times w_x,
  * added to the float32 slot, rounded to float32), and per grid slot the same order (the points in
  * order; per point its 4 x 4 taps row by row; a point on a kernel edge gets its 5th taps from the
- * plan's JS code right after its 4 x 4, before the next point). The natural grid layout only (not
- * NufftOptions.internalOrderGrid), kernel width 4, float32 samples and grid, scale 1.
+ * plan's JS code right after its 4 x 4, before the next point). Kernel width 4, float32 samples
+ * and grid, scale 1; the natural grid layout or the FFT's internal order (NufftOptions.internalOrderGrid:
+ * a tap's real and imaginary slots 16 bytes apart, moved as two lanes).
  */
 import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
 import { wasm, type WasmMemory } from '../fft/wasm-api.js';
@@ -32,6 +33,8 @@ export interface SharedGridLayout {
   ncoils: number;
   armSamples: number;
   npts: number;
+  /** the grid's rows in the FFT's internal order (NufftOptions.internalOrderGrid), else the natural layout */
+  internal: boolean;
   /** floats of one coil's grid plane (2 osy osx) */
   planeFloats: number;
   recPtr: number;
@@ -46,15 +49,15 @@ type GridFn = (data: number, dStep: number, ncoils: number, grid: number, plane:
  * record at byte address rec on; the samples of point k of coil c at data + c dStep + 8 k
  * (complex64), coil c's plane at grid + c plane. Per point the coils inner (the taps read once).
  */
-function gridFunction(): FunctionBuilder {
-  const f = new FunctionBuilder('grid4', 7);
+function gridFunction(internal: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(internal ? 'grid4i' : 'grid4', 7);
   const DATA = 0, DSTEP = 1, NC = 2, GRID = 3, PLANE = 4, REC = 5, N = 6;
   const k = f.local(I32), c = f.local(I32), dp = f.local(I32), gb = f.local(I32), row = f.local(I32);
   const r = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
   const col = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
   const wy = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
   const wx = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
-  const reim = f.local(V128), wri = f.local(V128);
+  const reim = f.local(V128), wri = f.local(V128), nv = f.local(V128), at = f.local(I32);
   f.loop(k, 0, N, () => {
     for (let t = 0; t < 4; t++) {
       f.get(REC).loadI32(4 * t).set(r[t]);
@@ -71,9 +74,18 @@ function gridFunction(): FunctionBuilder {
         f.get(gb).get(r[t]).add().set(row);
         for (let s = 0; s < 4; s++) {
           // slot += w_x (w_y re, w_y im), in float64, rounded to float32
-          f.get(row).get(col[s]).add();
-          f.get(row).get(col[s]).add().load64Zero().promoteLow();
-          f.get(wx[s]).get(wri).dmul().dadd().demote().store64Low();
+          if (!internal) {
+            f.get(row).get(col[s]).add();
+            f.get(row).get(col[s]).add().load64Zero().promoteLow();
+            f.get(wx[s]).get(wri).dmul().dadd().demote().store64Low();
+          } else {
+            // the internal order: the imaginary slot 4 floats (16 bytes) after the real one
+            f.get(row).get(col[s]).add().set(at);
+            f.get(at).get(at).load32Zero().load32Lane(16, 1).promoteLow();
+            f.get(wx[s]).get(wri).dmul().dadd().demote().set(nv);
+            f.get(at).get(nv).store32Lane(0, 0);
+            f.get(at).get(nv).store32Lane(16, 1);
+          }
         }
       }
       f.incBy(dp, DSTEP);
@@ -87,9 +99,10 @@ function gridFunction(): FunctionBuilder {
 
 let compiled: { pages: number; module: object } | null = null;
 
-function instantiate(memory: WasmMemory, pages: number): GridFn {
-  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction()], pages)) };
-  return new wasm.Instance(compiled.module, { env: { memory } }).exports.grid4 as GridFn;
+function instantiate(memory: WasmMemory, pages: number, internal: boolean): GridFn {
+  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true)], pages)) };
+  const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
+  return (internal ? ex.grid4i : ex.grid4) as GridFn;
 }
 
 /** The points of the plan on a kernel edge (a 5th tap), ascending. */
@@ -105,7 +118,7 @@ function edgePointsOf(wide: Uint8Array): Int32Array {
 let attached: SharedGrid | null = null;
 
 /**
- * A session's gridding memory: `grid` (ncoils planes, the natural layout Nufft.gridAdd writes),
+ * A session's gridding memory: `grid` (ncoils planes, in the layout the plan's gridAdd writes),
  * `data` ([coil][armSamples] complex, an arm's samples) and the plan's tap records, with the
  * kernel instantiated on it in this thread.
  */
@@ -120,18 +133,18 @@ export class SharedGrid {
     const { memory, ncoils, armSamples, planeFloats, dataPtr, gridPtr } = layout;
     this.grid = new Float32Array(memory.buffer, gridPtr, ncoils * planeFloats);
     this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
-    this.fn = instantiate(memory, layout.pages);
+    this.fn = instantiate(memory, layout.pages, layout.internal);
     this.edgePoints = edgePoints;
   }
 
   /**
-   * The memory for `ncoils` coils and arms of `armSamples` points of `plan` (its taps copied in),
-   * or null where the kernel does not apply (another kernel width, an internal-order grid) or the
+   * The memory for `ncoils` coils and arms of `armSamples` points of `plan` (its taps copied in
+   * arm by arm, see prepare), or null where the kernel does not apply (another kernel width) or the
    * runtime has no shared WebAssembly memory or SIMD: the JS gridding then.
    */
   static create(plan: Nufft, ncoils: number, armSamples: number): SharedGrid | null {
     const t = plan.tables();
-    if (t.taps !== 5 || plan.gridInternalOrder || ncoils < 1 || armSamples < 1) return null;
+    if (t.taps !== 5 || ncoils < 1 || armSamples < 1) return null;
     const align = (x: number): number => Math.ceil(x / 64) * 64;
     const planeFloats = 2 * t.osy * t.osx;
     const recPtr = 64; // (address 0 left unused)
@@ -146,7 +159,7 @@ export class SharedGrid {
       return null;
     }
     const layout: SharedGridLayout = {
-      memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, planeFloats, recPtr, dataPtr, gridPtr,
+      memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, internal: t.colF !== null, planeFloats, recPtr, dataPtr, gridPtr,
     };
     let g: SharedGrid;
     try {
@@ -177,11 +190,11 @@ export class SharedGrid {
     // (wasm memory is little-endian, as the typed arrays of every platform Node runs on)
     const words = (RECORD_BYTES / 4) * armSamples, at = recPtr + RECORD_BYTES * p0;
     const ri = new Int32Array(memory.buffer, at, words), rf = new Float32Array(memory.buffer, at, words);
-    const { rowOff, col, wy, wx } = t;
+    const { rowOff, col, colF, wy, wx } = t;
     for (let q = 0, o = 0, b = 5 * p0; q < armSamples; q++, o += RECORD_BYTES / 4, b += 5) {
       for (let k = 0; k < 4; k++) {
         ri[o + k] = 8 * rowOff[b + k];
-        ri[o + 4 + k] = 8 * col[b + k];
+        ri[o + 4 + k] = colF === null ? 8 * col[b + k] : 4 * colF[b + k]; // (the real slot's byte offset in the row)
         rf[o + 8 + k] = wy[b + k];
         rf[o + 12 + k] = wx[b + k];
       }

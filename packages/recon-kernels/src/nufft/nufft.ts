@@ -14,7 +14,10 @@
  * trajectory when the plan is made; the oversampled grid lives in the FFT engine's WebAssembly
  * heap, so transforms run in place (rows first, then only the columns the crop keeps, gathered
  * and read back by the FFT kernel's wasm transposes when it is there). The
- * centring shifts are folded into the tap indices (the grid is stored ifftshift-ed).
+ * centring shifts are folded into the tap indices (the grid is stored ifftshift-ed). Several
+ * coils of float32 data are gridded with the coils inner (a point's taps read once); a WebAssembly
+ * SIMD version of the width-4 gridding on a shared memory, for a session's threads, is
+ * ./grid-kernel.ts (the same bits).
  */
 import { getFftEngine, type FftEngine } from '../fft/index.js';
 import { DEFAULT_KERNEL_WIDTH, DEFAULT_OVERSAMPLING, apodization, kaiserBesselBeta, kaiserBesselKernel, oversampledLength } from './kaiser-bessel.js';

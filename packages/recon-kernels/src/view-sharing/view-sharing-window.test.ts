@@ -100,9 +100,10 @@ describe('view-sharing window', () => {
     }
   });
 
-  it('the arms gridded by the wasm kernel in a shared WebAssembly memory (the default where it applies) give the JS gridding\'s frames, bit for bit, at 1, 2 and 3 threads, with density weights and steps posted ahead', async () => {
+  it('the arms gridded by the wasm kernel in a shared WebAssembly memory (the default where it applies) give the JS gridding\'s frames, bit for bit, at 1, 2 and 3 threads, natural and internal-order grids, with density weights and steps posted ahead', async () => {
     const fft = await getFftEngine();
-    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, N), [N, N]);
+    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, 64), [64, 64], { internalOrderGrid: true }); // (rows of 80: an internal order)
+    expect(plan.gridInternalOrder).toBe(true);
     const withKernel = new ViewSharingWindow(plan, NC, S, null), without = new ViewSharingWindow(plan, NC, S, null, undefined, { wasmGridding: false });
     // the kernel's window: its grid and arm data on the wasm memory's buffer, not separate SharedArrayBuffers
     expect(withKernel.armData.buffer).not.toBe(without.armData.buffer);
@@ -117,6 +118,10 @@ describe('view-sharing window', () => {
       const js = await frames(1, stream, perFrame, shift, data, skipAt, true, N, false, 'none', undefined, { wasmGridding: false });
       expect(js.length).toBeGreaterThan(4);
       for (const threads of [1, 2, 3]) expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(js);
+      // the internal-order grid (64^2: rows of 80), kernel or not: the natural grid's frames
+      const js64 = await frames(1, stream, perFrame, shift, data, skipAt, true, 64, false, 'none', undefined, { wasmGridding: false });
+      expect(await frames(1, stream, perFrame, shift, data, skipAt, true, 64, true, 'none', undefined, { wasmGridding: false })).toEqual(js64);
+      for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, 64, true, 'ahead')).toEqual(js64);
       const jsDensity = await frames(1, stream, perFrame, shift, [], skipAt, true, N, false, 'none', density, { wasmGridding: false });
       for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, [], skipAt, false, N, false, 'ahead', density)).toEqual(jsDensity);
     }

@@ -25,7 +25,10 @@
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
  * next step (off the frame's latency). A block-completing step can be prepared ahead
  * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
- * so that neither the post nor the pool thread's start is on the frame's latency.
+ * so that neither the post nor the pool thread's start is on the frame's latency. Where the plan
+ * allows it (natural grid layout, width 4) the grid and the arm's samples live in a shared
+ * WebAssembly memory and every thread grids with the wasm kernel there (../nufft/grid-kernel.ts:
+ * the JS gridding's bits at a fraction of its CPU).
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
