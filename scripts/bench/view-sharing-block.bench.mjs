@@ -41,7 +41,8 @@ if (kernel === null || kernelInternal === null) throw new Error('no wasm griddin
 kernel.data.set(arm);
 kernelInternal.data.set(arm);
 const wasmGrids = { all: [], perCoil: [], allInternal: [] };
-// the frame path's split step, a coil at a time (the last arm gridded, then the coil's block image added to the sum):
+// the frame path's split step, a coil at a time (the last arm gridded, then the coil's block image added to the sum;
+// now: the apodization and the sum by the kernel too, in its memory's image slots):
 // before (JS gridding on the internal-order grid) and now (the wasm kernel on the internal-order grid), and the kernel on the natural grid
 const stepGrid = { before: shared(NC * 2 * plans.internal.gridSize), now: kernelInternal.grid, natural: kernel.grid };
 for (let a = 0; a < ARMS; a++) plans.internal.gridAdd(arm, NC, stepGrid.before, a * S, S, 1);
@@ -54,7 +55,12 @@ const frameStep = (k, r) => {
   for (let c = 0; c < NC; c++) {
     if (k === 'before') p.gridAdd(arm.subarray(2 * c * S, 2 * (c + 1) * S), 1, g.subarray(c * gp, (c + 1) * gp), (r % ARMS) * S, S, 1);
     else (k === 'now' ? kernelInternal : kernel).gridAdd(p, c, c + 1, (r % ARMS) * S);
-    p.imageFromGrid(g.subarray(c * gp, (c + 1) * gp), 1, stepOut.block.subarray(c * ip, (c + 1) * ip), stepOut.sum.subarray(c * ip, (c + 1) * ip));
+    if (k === 'before') p.imageFromGrid(g.subarray(c * gp, (c + 1) * gp), 1, stepOut.block.subarray(c * ip, (c + 1) * ip), stepOut.sum.subarray(c * ip, (c + 1) * ip));
+    else {
+      // now: the block image and the sum in the kernel's image slots, apodized and summed there
+      const kk = k === 'now' ? kernelInternal : kernel;
+      p.imageFromGrid(g.subarray(c * gp, (c + 1) * gp), 1, kk.images[2].subarray(c * ip, (c + 1) * ip), kk.images[0].subarray(c * ip, (c + 1) * ip), kk);
+    }
   }
 };
 for (let r = 0; r < RUNS; r++) {

@@ -63,6 +63,30 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
     }
   });
 
+  it('imageFromGrid with the kernel as its apodizer (out and the sum in its image slots): the JS pass\'s block image and sum, bit for bit, natural and internal-order grids', async () => {
+    const fft = await getFftEngine();
+    for (const [n, internalOrderGrid] of [[256, false], [64, true], [32, false]] as const) {
+      const ncoils = 3, samples = 300;
+      const plan = Nufft.withEngine(fft, coords(2, samples, n, 1.25), [n, n], { internalOrderGrid });
+      const g = SharedGrid.create(plan, ncoils, samples)!;
+      for (let i = 0; i < g.data.length; i++) g.data[i] = Math.cos(0.29 * i) * (2 + (i % 3));
+      g.gridAdd(plan, 0, ncoils, 0);
+      g.gridAdd(plan, 0, ncoils, samples);
+      const len = 2 * ncoils * n * n;
+      const sum0 = Float32Array.from({ length: len }, (_, i) => Math.sin(i * 0.013) * 1e-3);
+      const outJs = new Float32Array(len), sumJs = Float32Array.from(sum0);
+      plan.imageFromGrid(g.grid, ncoils, outJs, sumJs);
+      const out = g.images[2], sum = g.images[0];
+      expect(out.length).toBe(len);
+      sum.set(sum0);
+      plan.imageFromGrid(g.grid, ncoils, out, sum, g);
+      expect(outJs.some((v) => v !== 0)).toBe(true);
+      expect(same(out, outJs)).toBe(true);
+      expect(same(sum, sumJs)).toBe(true);
+      plan.dispose();
+    }
+  });
+
   it('is not made where it does not apply (another kernel width): the JS gridding then', async () => {
     const fft = await getFftEngine();
     const c = coords(2, 100, 64, 1.25);

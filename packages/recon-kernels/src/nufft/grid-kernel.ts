@@ -40,7 +40,18 @@ export interface SharedGridLayout {
   recPtr: number;
   dataPtr: number;
   gridPtr: number;
+  /** [ny] float64: the apodization of the image's rows times imageFromGrid's scale; [nx] float64: of its columns */
+  apodYPtr: number;
+  apodXPtr: number;
+  ny: number;
+  nx: number;
+  /** the image slots (`images`): the first's byte address, and how many of 2 ncoils ny nx floats there are */
+  imagesPtr: number;
+  imageSlots: number;
 }
+
+/** Image slots of a SharedGrid (images of all coils: the window's sum, its frame and block images). */
+export const SHARED_IMAGE_SLOTS = 8;
 
 type GridFn = (data: number, dStep: number, ncoils: number, grid: number, plane: number, rec: number, n: number) => void;
 
@@ -97,12 +108,39 @@ function gridFunction(internal: boolean): FunctionBuilder {
   return f;
 }
 
+type ApodFn = (out: number, sum: number, ay: number, ax: number, ny: number, nx: number) => void;
+
+/**
+ * apodizeAdd(out, sum, ay, ax, ny, nx): over ny x nx complex64 pixels at out, each value v becomes
+ * float32(v ay[i] ax[j]) (the factor a float64 product, as imageFromGrid's), and is added to the
+ * pixel at sum (float32 addition: the same value as JS's float64 sum rounded to float32).
+ */
+function apodFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('apodizeAdd', 6);
+  const OUT = 0, SUM = 1, AY = 2, AX = 3, NY = 4, NX = 5;
+  const i = f.local(I32), j = f.local(I32), ax = f.local(I32), ai = f.local(V128), r = f.local(V128);
+  f.loop(i, 0, NY, () => {
+    f.get(AY).load64Splat().set(ai);
+    f.get(AX).set(ax);
+    f.loop(j, 0, NX, () => {
+      f.get(OUT).get(OUT).load64Zero().promoteLow(); // (re, im)
+      f.get(ai).get(ax).load64Splat().dmul().dmul().demote().tee(r).store64Low();
+      f.get(SUM).get(SUM).load64Zero().get(r).fadd().store64Low();
+      f.inc(OUT, 8);
+      f.inc(SUM, 8);
+      f.inc(ax, 8);
+    });
+    f.inc(AY, 8);
+  });
+  return f;
+}
+
 let compiled: { pages: number; module: object } | null = null;
 
-function instantiate(memory: WasmMemory, pages: number, internal: boolean): GridFn {
-  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true)], pages)) };
+function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn } {
+  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction()], pages)) };
   const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
-  return (internal ? ex.grid4i : ex.grid4) as GridFn;
+  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn };
 }
 
 /** The points of the plan on a kernel edge (a 5th tap), ascending. */
@@ -125,16 +163,32 @@ let attached: SharedGrid | null = null;
 export class SharedGrid {
   readonly grid: Float32Array;
   readonly data: Float32Array;
+  /** SHARED_IMAGE_SLOTS images of [coil][ny][nx] complex (for imageFromGrid's out and addTo: apodizeAdd) */
+  readonly images: Float32Array[];
   private readonly fn: GridFn;
+  private readonly apod: ApodFn;
   /** the plan's points on a kernel edge, ascending */
   private readonly edgePoints: Int32Array;
 
   private constructor(readonly layout: SharedGridLayout, edgePoints: Int32Array) {
-    const { memory, ncoils, armSamples, planeFloats, dataPtr, gridPtr } = layout;
+    const { memory, ncoils, armSamples, planeFloats, dataPtr, gridPtr, imagesPtr, imageSlots, ny, nx } = layout;
     this.grid = new Float32Array(memory.buffer, gridPtr, ncoils * planeFloats);
     this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
-    this.fn = instantiate(memory, layout.pages, layout.internal);
+    const imageFloats = 2 * ncoils * ny * nx;
+    this.images = Array.from({ length: imageSlots }, (_, k) => new Float32Array(memory.buffer, imagesPtr + 4 * imageFloats * k, imageFloats));
+    ({ grid: this.fn, apod: this.apod } = instantiate(memory, layout.pages, layout.internal));
     this.edgePoints = edgePoints;
+  }
+
+  /**
+   * imageFromGrid's last pass for one coil, here: `out` (ny x nx complex, a view of this memory)
+   * holds the image's rows before apodization; each value becomes float32(value x apodY[i] scale
+   * x apodX[j]) and is added to `addTo` (a view of this memory, same layout) in float32.
+   */
+  apodizeAdd(out: Float32Array, addTo: Float32Array): void {
+    const { ny, nx, apodYPtr, apodXPtr } = this.layout;
+    if (out.length < 2 * ny * nx || addTo.length < 2 * ny * nx) throw new Error('shared grid: image too small');
+    this.apod(out.byteOffset, addTo.byteOffset, apodYPtr, apodXPtr, ny, nx);
   }
 
   /**
@@ -150,7 +204,9 @@ export class SharedGrid {
     const recPtr = 64; // (address 0 left unused)
     const dataPtr = align(recPtr + RECORD_BYTES * t.npts);
     const gridPtr = align(dataPtr + 8 * ncoils * armSamples);
-    const pages = Math.ceil((gridPtr + 4 * ncoils * planeFloats) / PAGE);
+    const apodYPtr = align(gridPtr + 4 * ncoils * planeFloats), apodXPtr = align(apodYPtr + 8 * t.ny);
+    const imagesPtr = align(apodXPtr + 8 * t.nx);
+    const pages = Math.ceil((imagesPtr + SHARED_IMAGE_SLOTS * 8 * ncoils * t.ny * t.nx) / PAGE);
     let memory: WasmMemory;
     try {
       const Memory = wasm.Memory as unknown as new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
@@ -160,7 +216,13 @@ export class SharedGrid {
     }
     const layout: SharedGridLayout = {
       memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, internal: t.colF !== null, planeFloats, recPtr, dataPtr, gridPtr,
+      apodYPtr, apodXPtr, ny: t.ny, nx: t.nx, imagesPtr, imageSlots: SHARED_IMAGE_SLOTS,
     };
+    // imageFromGrid's factors: apodY[i] times its scale (the same float64 expression), apodX[j]
+    const scale = 1 / (Math.sqrt(t.ny * t.nx) * t.width * t.width);
+    const ay = new Float64Array(memory.buffer, apodYPtr, t.ny), ax = new Float64Array(memory.buffer, apodXPtr, t.nx);
+    for (let i = 0; i < t.ny; i++) ay[i] = t.apodY[i] * scale;
+    ax.set(t.apodX);
     let g: SharedGrid;
     try {
       g = new SharedGrid(layout, edgePointsOf(t.wide));

@@ -59,6 +59,15 @@ export interface NufftTables {
   colF: Int32Array | null;
 }
 
+/**
+ * Where imageFromGrid's last pass (the apodization, written to `out` and added into `addTo`) can
+ * run instead of its JS loop: ./grid-kernel.ts's SharedGrid, when out and addTo are views of its
+ * memory. `out` holds the image's rows before apodization; the same float32 values as the loop.
+ */
+export interface ImageApodizer {
+  apodizeAdd(out: Float32Array, addTo: Float32Array): void;
+}
+
 /** Imaginary slot minus real slot of a bin in PFFFT's internal order (SIMD build: 4 floats a vector). */
 const INTERNAL_IM_OFFSET = 4;
 
@@ -560,7 +569,10 @@ export class Nufft {
    * the image is also added to it in the same pass (the same float32 values as a separate
    * `addTo[i] += out[i]` loop; one pass over memory less: a running sum of images).
    */
-  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx), addTo: Float32Array | null = null): Float32Array {
+  imageFromGrid(
+    grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx), addTo: Float32Array | null = null,
+    apodizer: ImageApodizer | null = null,
+  ): Float32Array {
     const plane = 2 * this.osy * this.osx;
     if (addTo !== null && addTo.length < 2 * ncoils * this.ny * this.nx) throw new Error('NUFFT: image sum too small');
     for (let c = 0; c < ncoils; c++) {
@@ -569,7 +581,7 @@ export class Nufft {
       const src = grid.subarray(c * plane, (c + 1) * plane);
       if (src instanceof Float32Array) h.set(src, base);
       else for (let i = 0; i < plane; i++) h[base + i] = src[i];
-      this.heapGridToImage(out, 2 * c * this.ny * this.nx, addTo);
+      this.heapGridToImage(out, 2 * c * this.ny * this.nx, addTo, apodizer);
     }
     return out;
   }
@@ -579,7 +591,7 @@ export class Nufft {
    * value written (rounded to float32) is also added to addTo[same index] (float32), as a later
    * `addTo[i] += out[i]` pass would, in the same pass.
    */
-  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null): void {
+  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null, apodizer: ImageApodizer | null = null): void {
     const { osy, osx, ny, nx } = this;
     const { g, cb } = this.heapBlocks();
     // rows: an internal-order grid skips the reordering pass of the ordered inverse (the same values)
@@ -617,6 +629,15 @@ export class Nufft {
         kernel.transposeOut(4 * (cb + 2 * osy * j), osy, 8 * nx, 4 * (g + 2 * j), Math.min(GATHER_LINES, nx - j));
       }
       base = g; jStep = 2; yStep = 2 * nx;
+      if (apodizer !== null && addTo !== null) {
+        // the kept rows copied in order into out (image rows 0..hy-1 are grid rows osy-hy.., then 0..), apodized and summed there
+        const hr = this.fft.heapF32(), rowF = 2 * nx, len = 2 * ny * nx;
+        const o = out.subarray(off, off + len);
+        o.set(hr.subarray(g + rowF * (osy - hy), g + rowF * osy), 0);
+        o.set(hr.subarray(g, g + rowF * (ny - hy)), rowF * hy);
+        apodizer.apodizeAdd(o, addTo.subarray(off, off + len));
+        return;
+      }
     }
     const h2 = this.fft.heapF32();
     const scale = 1 / (Math.sqrt(ny * nx) * this.width * this.width);

@@ -58,6 +58,8 @@ export interface ViewSharingStepTask {
   sharedGrid?: SharedGridLayout | null;
   /** the warm-up's throw-away grid and data (not in sharedGrid's memory: the kernel is only instantiated) */
   scratch?: boolean;
+  /** `block` and `sum` are sharedGrid's memory's: the block image's apodization and sum run there in wasm */
+  blockInShared?: boolean;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -128,7 +130,8 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask, share
   }
   if (block !== null) {
     const b = block.subarray(c0 * ip, c1 * ip);
-    plan.imageFromGrid(g, n, b, s); // b, and s += b in the same pass
+    // b, and s += b in the same pass (that pass by the wasm kernel when both are its memory's)
+    plan.imageFromGrid(g, n, b, s, shared !== null && task.blockInShared === true ? shared : null);
   }
   if (task.partial) {
     const f = frame.subarray(c0 * ip, c1 * ip);
@@ -187,6 +190,9 @@ export class ViewSharingWindow {
   private readonly raw: DensityInput | null;
   /** the gridding memory with its wasm kernel (grid and armData live there), or null: the JS gridding */
   private readonly shared: SharedGrid | null;
+  /** its image slots not yet used for a block image, and the block images that are its slots */
+  private readonly freeSlots: Float32Array[];
+  private readonly inShared = new Set<Float32Array>();
   private readonly grid: Float32Array;
   private readonly sum: Float32Array;
   private readonly frameImages: Float32Array;
@@ -231,11 +237,25 @@ export class ViewSharingWindow {
       this.raw = null;
     }
     this.grid = this.shared?.grid ?? sharedFloat32(ncoils * 2 * plan.gridSize);
-    this.sum = sharedFloat32(this.imageLength);
-    this.frameImages = sharedFloat32(this.imageLength);
+    // the sum, the frame and the block images in the gridding memory's image slots while there are any
+    const slots = this.shared?.images ?? [];
+    this.sum = slots[0] ?? sharedFloat32(this.imageLength);
+    this.frameImages = slots[1] ?? sharedFloat32(this.imageLength);
+    this.freeSlots = slots.slice(2);
+    for (const b of this.freeSlots) this.inShared.add(b);
     const parallel = pool !== null && ncoils > 1;
     this.tables = parallel ? plan.tables() : null;
     this.ranges = parallel ? splitRange(ncoils, pool.threads + 1).slice(1) : [];
+  }
+
+  /** A block image: a free one, else a new one (in the gridding memory's image slots while there are any). */
+  private newBlock(): Float32Array {
+    return this.free.pop() ?? this.freeSlots.pop() ?? sharedFloat32(this.imageLength);
+  }
+
+  /** True when the block image and the sum are the gridding memory's (the kernel then apodizes and sums). */
+  private blockInShared(block: Float32Array | null): boolean {
+    return block !== null && this.inShared.has(block) && this.shared !== null && this.sum === this.shared.images[0];
   }
 
   /** The array `frame(withIncompleteBlock)` returns (the same one at every frame): for work on the frame prepared ahead. */
@@ -292,7 +312,7 @@ export class ViewSharingWindow {
       this.pendingZero = false;
       this.held.push(ready.block);
       const task = (c0: number, c1: number): ViewSharingStepTask => ({
-        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
+        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, blockInShared: this.blockInShared(ready.block), grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
         data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
@@ -303,7 +323,7 @@ export class ViewSharingWindow {
     if (ready !== null) this.dropPrepared(ready);
     let block: Float32Array | null = null;
     if (completesBlock) {
-      block = this.free.pop() ?? sharedFloat32(this.imageLength);
+      block = this.newBlock();
       this.held.push(block);
     }
     await this.step({ data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false }, completesBlock);
@@ -323,11 +343,11 @@ export class ViewSharingWindow {
     this.prepared = null;
     if (this.tables === null || this.pool === null || !this.onPool) return;
     this.shared?.prepare(p0); // (the arm's tap records, before the tasks that grid it are posted)
-    const block = this.free.pop() ?? sharedFloat32(this.imageLength);
+    const block = this.newBlock();
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
-      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, blockInShared: this.blockInShared(block), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
@@ -374,7 +394,7 @@ export class ViewSharingWindow {
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
-      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
     if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null), this.shared);
