@@ -14,6 +14,10 @@
  * plan's JS code right after its 4 x 4, before the next point). Kernel width 4, float32 samples
  * and grid, scale 1; the natural grid layout or the FFT's internal order (NufftOptions.internalOrderGrid:
  * a tap's real and imaginary slots 16 bytes apart, moved as two lanes).
+ *
+ * The memory also holds image slots (a session's sum, frame and block images) and the
+ * apodization factors, so that imageFromGrid's last pass (apodization, and the add into the sum)
+ * runs here too (apodizeAdd, f64x2 and f32x4: the JS loop's bits) when its output and sum are slots.
  */
 import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
 import { wasm, type WasmMemory } from '../fft/wasm-api.js';

@@ -28,7 +28,8 @@
  * so that neither the post nor the pool thread's start is on the frame's latency. Where the plan
  * allows it (natural grid layout, width 4) the grid and the arm's samples live in a shared
  * WebAssembly memory and every thread grids with the wasm kernel there (../nufft/grid-kernel.ts:
- * the JS gridding's bits at a fraction of its CPU).
+ * the JS gridding's bits at a fraction of its CPU); the sum and the first block images live in its
+ * image slots, so that a block image's apodization and add into the sum run there as well.
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
