@@ -63,7 +63,7 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
     }
   });
 
-  it('imageFromGrid with the kernel as its apodizer (out and the sum in its image slots): the JS pass\'s block image and sum, bit for bit, natural and internal-order grids', async () => {
+  it('imageFromGrid with the kernel as its apodizer (out and the sum in its image slots), and the later subtraction: the JS passes\' block image and sum, bit for bit, natural and internal-order grids', async () => {
     const fft = await getFftEngine();
     for (const [n, internalOrderGrid] of [[256, false], [64, true], [32, false]] as const) {
       const ncoils = 3, samples = 300;
@@ -82,6 +82,15 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
       plan.imageFromGrid(g.grid, ncoils, out, sum, g);
       expect(outJs.some((v) => v !== 0)).toBe(true);
       expect(same(out, outJs)).toBe(true);
+      expect(same(sum, sumJs)).toBe(true);
+      // the block shifted out later (subtract): the JS loop's float32 values, also over a length that is not a multiple of 4
+      const scaled = g.images[3];
+      for (let i = 0; i < len; i++) scaled[i] = outJs[i] * 0.75;
+      for (let i = 0; i < len; i++) sumJs[i] -= scaled[i];
+      g.subtract(sum, scaled.subarray(0, len));
+      expect(same(sum, sumJs)).toBe(true);
+      for (let i = 0; i < 7; i++) sumJs[i + 1] -= scaled[i + 5];
+      g.subtract(sum.subarray(1, 8), scaled.subarray(5, 12));
       expect(same(sum, sumJs)).toBe(true);
       plan.dispose();
     }

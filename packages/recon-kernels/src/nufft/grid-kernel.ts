@@ -139,12 +139,27 @@ function apodFunction(): FunctionBuilder {
   return f;
 }
 
+type SubFn = (sum: number, drop: number, quads: number) => void;
+
+/** subtract(sum, drop, quads): sum -= drop over quads x 4 float32 (float32 subtraction: JS's float64 difference rounded to float32). */
+function subtractFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('subtract', 3);
+  const SUM = 0, DROP = 1, Q = 2;
+  const k = f.local(I32);
+  f.loop(k, 0, Q, () => {
+    f.get(SUM).get(SUM).load().get(DROP).load().fsub().store();
+    f.inc(SUM, 16);
+    f.inc(DROP, 16);
+  });
+  return f;
+}
+
 let compiled: { pages: number; module: object } | null = null;
 
-function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn } {
-  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction()], pages)) };
+function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn; sub: SubFn } {
+  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), subtractFunction()], pages)) };
   const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
-  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn };
+  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn };
 }
 
 /** The points of the plan on a kernel edge (a 5th tap), ascending. */
@@ -171,6 +186,7 @@ export class SharedGrid {
   readonly images: Float32Array[];
   private readonly fn: GridFn;
   private readonly apod: ApodFn;
+  private readonly sub: SubFn;
   /** the plan's points on a kernel edge, ascending */
   private readonly edgePoints: Int32Array;
 
@@ -180,8 +196,17 @@ export class SharedGrid {
     this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
     const imageFloats = 2 * ncoils * ny * nx;
     this.images = Array.from({ length: imageSlots }, (_, k) => new Float32Array(memory.buffer, imagesPtr + 4 * imageFloats * k, imageFloats));
-    ({ grid: this.fn, apod: this.apod } = instantiate(memory, layout.pages, layout.internal));
+    ({ grid: this.fn, apod: this.apod, sub: this.sub } = instantiate(memory, layout.pages, layout.internal));
     this.edgePoints = edgePoints;
+  }
+
+  /** sum[i] -= drop[i] (float32; views of this memory of one length): a block image shifted out of the window's sum. */
+  subtract(sum: Float32Array, drop: Float32Array): void {
+    const n = sum.length;
+    if (drop.length !== n) throw new Error('shared grid: subtract of arrays of different lengths');
+    const quads = n >> 2;
+    if (quads > 0) this.sub(sum.byteOffset, drop.byteOffset, quads);
+    for (let i = 4 * quads; i < n; i++) sum[i] -= drop[i];
   }
 
   /**

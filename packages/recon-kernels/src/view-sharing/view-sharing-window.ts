@@ -61,6 +61,8 @@ export interface ViewSharingStepTask {
   scratch?: boolean;
   /** `block` and `sum` are sharedGrid's memory's: the block image's apodization and sum run there in wasm */
   blockInShared?: boolean;
+  /** `drop` and `sum` are sharedGrid's memory's: the subtraction runs there in wasm */
+  dropInShared?: boolean;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -121,7 +123,8 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask, share
   const s = sum.subarray(c0 * ip, c1 * ip);
   if (drop !== null) {
     const d = drop.subarray(c0 * ip, c1 * ip);
-    subtractInPlace(s, d);
+    if (shared !== null && task.dropInShared === true) shared.subtract(s, d);
+    else subtractInPlace(s, d);
   }
   if (task.zeroGrid) g.fill(0);
   if (data !== null && raw !== null) densityCompensate(raw, count, c0, c1, data);
@@ -254,7 +257,7 @@ export class ViewSharingWindow {
     return this.free.pop() ?? this.freeSlots.pop() ?? sharedFloat32(this.imageLength);
   }
 
-  /** True when the block image and the sum are the gridding memory's (the kernel then apodizes and sums). */
+  /** True when the block image and the sum are the gridding memory's (the kernel then apodizes and sums, or subtracts). */
   private blockInShared(block: Float32Array | null): boolean {
     return block !== null && this.inShared.has(block) && this.shared !== null && this.sum === this.shared.images[0];
   }
@@ -313,7 +316,7 @@ export class ViewSharingWindow {
       this.pendingZero = false;
       this.held.push(ready.block);
       const task = (c0: number, c1: number): ViewSharingStepTask => ({
-        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, blockInShared: this.blockInShared(ready.block), grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
+        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, blockInShared: this.blockInShared(ready.block), dropInShared: this.blockInShared(ready.drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
         data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
@@ -348,7 +351,7 @@ export class ViewSharingWindow {
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
-      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, blockInShared: this.blockInShared(block), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, blockInShared: this.blockInShared(block), dropInShared: this.blockInShared(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
@@ -395,7 +398,7 @@ export class ViewSharingWindow {
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
-      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), dropInShared: this.blockInShared(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
     if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null), this.shared);
