@@ -26,10 +26,14 @@
 // one CPU at both ends took turns on it;
 // MAPS is the maps' thread (nice +10), main this one, the frame thread the other busy one, the
 // rest V8's own (compilation, GC); gc: this thread's collections) and when the maps arrived.
+// --frame-cpu: for every paced session, the CPU time of each later frame from its last arm (when
+// the module takes it) to its image, per thread (Linux /proc/self/task/*/schedstat): median and
+// p90 of the process (all threads), this thread, the frame thread (the busiest other thread at
+// normal priority) and the rest; what a frame costs, less sensitive to the load than its latency.
 // --soak ARMS: instead, one long session (adaptive, maps on the pool) fed as fast as possible over
 // ARMS arms (the stream repeated, scan counters continued), the process's memory printed every
 // 200 frames: whether a long session grows (e.g. tasks queued on the frame pool).
-// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame] [--soak ARMS]
+// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame] [--frame-cpu] [--soak ARMS]
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
@@ -87,6 +91,7 @@ function configDir(extra) {
 }
 
 const perFrame = process.argv.includes('--per-frame');
+const frameCpu = process.argv.includes('--frame-cpu');
 /** Per thread of this process: ms on a CPU, ms waiting for one, nice value, the CPU it last ran on (Linux; else an empty map). */
 function threadTimes() {
   const out = new Map();
@@ -114,6 +119,8 @@ async function run(extra, paced) {
   let cpuAtLast = 0;
   let threadsAtLast = null;
   const breakdown = [];
+  const threadCpu = []; // --frame-cpu: per frame, Map tid -> ms on a CPU (with the nice value)
+  let threadsAtDue = null;
   const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const start = performance.now() + 50;
   const conn = {
@@ -127,6 +134,7 @@ async function run(extra, paced) {
           while (performance.now() < due) { /* sub-ms wait */ }
           arrival[j] = due;
         } else arrival[j] = performance.now();
+        if (frameCpu) threadsAtDue = threadTimes(); // (when the arm is taken: after this thread's wait for it, and after a backlog)
         taken[j] = performance.now();
         last = j;
         cpuAtLast = cpuNow();
@@ -137,6 +145,11 @@ async function run(extra, paced) {
       const now = performance.now();
       lat.push(now - arrival[last]);
       cpuLat.push(cpuNow() - cpuAtLast);
+      if (threadsAtDue !== null) {
+        const d = new Map();
+        for (const [tid, v] of threadTimes()) d.set(tid, { run: v.run - (threadsAtDue.get(tid)?.run ?? 0), nice: v.nice });
+        threadCpu.push(d);
+      }
       if (threadsAtLast !== null) {
         const parts = [];
         for (const [tid, v] of threadTimes()) {
@@ -159,7 +172,7 @@ async function run(extra, paced) {
   const total = performance.now() - t0;
   const cpu = cpuNow() - c0;
   const lags = Array.from(taken, (t, j) => t - arrival[j]);
-  return { lat, cpuLat, lags, total, cpu, mapsAtFrame, breakdown };
+  return { lat, cpuLat, lags, total, cpu, mapsAtFrame, breakdown, threadCpu };
 }
 
 const soakAt = process.argv.indexOf('--soak');
@@ -219,6 +232,28 @@ for (let r = 1; r < repeat; r++) {
   asyncRuns.push(await run(modes[2][1], true));
 }
 const median = (a) => q(a, 0.5);
+if (frameCpu) {
+  // the frame thread: the other thread at normal priority with the most CPU over the session's later frames
+  const split = (x) => {
+    const later = x.threadCpu.slice(1);
+    const total = new Map();
+    for (const d of later) for (const [tid, v] of d) if (tid !== process.pid && v.nice <= 0) total.set(tid, (total.get(tid) ?? 0) + v.run);
+    const ft = [...total].sort((a, b) => b[1] - a[1])[0]?.[0];
+    return later.map((d) => {
+      let all = 0;
+      for (const v of d.values()) all += v.run;
+      const main = d.get(process.pid)?.run ?? 0, frame = ft === undefined ? 0 : d.get(ft)?.run ?? 0;
+      return { all, main, frame, rest: all - main - frame };
+    });
+  };
+  const stat = (a) => `${f1(q(a, 0.5))} / ${f1(q(a, 0.9))}`;
+  console.log('per frame CPU (ms, median / p90 over the later frames; threads from /proc/self/task: all, this thread, the frame thread, the rest):');
+  for (const [name, runs] of [...pacedRuns.keys()].map((k) => [k, k === modes[1][0] ? syncRuns : k === modes[2][0] ? asyncRuns : [pacedRuns.get(k)]])) {
+    const rows = runs.flatMap(split);
+    if (rows.length === 0) continue;
+    console.log(`  ${name}, ${runs.length} session(s), ${rows.length} frames: all ${stat(rows.map((r) => r.all))}; this thread ${stat(rows.map((r) => r.main))}; frame thread ${stat(rows.map((r) => r.frame))}; rest ${stat(rows.map((r) => r.rest))}`);
+  }
+}
 if (perFrame) {
   console.log('per frame, adaptive with the maps on the worker pool: later frames over 14 ms (thread: ms on a CPU / ms waiting for one, between the last arm and the image)');
   asyncRuns.forEach((x, i) => {

@@ -203,7 +203,9 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
       if (plan === undefined) {
         ncoils = head.active_channels;
         ({ traj, preDiscard } = firstReadoutTrajectory(fft, h, meta, traj, preDiscard, girf, head));
-        plan = Nufft.withEngine(fft, traj.coord, [msize, msize], { internalOrderGrid: true }); // (the grid's rows in the FFT's internal order: no reordering pass, the same images)
+        // (the natural grid layout: the window grids the arms with its wasm kernel, which writes that
+        // layout; the FFT's internal order would save the rows' reordering pass but grids slower)
+        plan = Nufft.withEngine(fft, traj.coord, [msize, msize]);
         // (the maps' thread gets nothing before the first frame is sent: no warm-up on a dummy frame. The
         // session starts behind its arms (the plan above) and catches up only with both cores; a
         // warm-up then, with V8's compilation and collection of its code on threads of normal

@@ -42,7 +42,7 @@ function utf8(out: number[], s: string): void {
 /** SIMD opcodes (after the 0xfd prefix). */
 const SIMD = {
   load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c, shuffle: 0x0d, f32x4Splat: 0x13,
-  xor: 0x51, store64Lane: 0x5b, load64Zero: 0x5d,
+  xor: 0x51, store64Lane: 0x5b, load64Zero: 0x5d, load32Lane: 0x56, store32Lane: 0x5a, load32Zero: 0x5c,
   i32x4Splat: 0x11, load64Splat: 0x0a,
   f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f64x2Add: 0xf0, f64x2Mul: 0xf2,
   f32x4Neg: 0xe1, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
@@ -112,6 +112,8 @@ export class FunctionBuilder {
   private simd(op: number): void { this.code.push(0xfd); uleb(this.code, op); }
   private memarg(align: number, offset: number): void { uleb(this.code, align); uleb(this.code, offset); }
 
+  /** i32.load from [address on stack + offset]. */
+  loadI32(offset = 0): this { this.code.push(0x28); this.memarg(2, offset); return this; }
   /** i64.load / i64.store: 8 bytes moved as an integer (bit-exact for any float pair). */
   load64(offset = 0): this { this.code.push(0x29); this.memarg(3, offset); return this; }
   store64(offset = 0): this { this.code.push(0x37); this.memarg(3, offset); return this; }
@@ -119,6 +121,12 @@ export class FunctionBuilder {
   load(offset = 0): this { this.simd(SIMD.load); this.memarg(4, offset); return this; }
   /** v128.load64_zero: 8 bytes into lanes 0-1, zeros above. */
   load64Zero(offset = 0): this { this.simd(SIMD.load64Zero); this.memarg(3, offset); return this; }
+  /** v128.load32_zero: 4 bytes into lane 0, zeros above. */
+  load32Zero(offset = 0): this { this.simd(SIMD.load32Zero); this.memarg(2, offset); return this; }
+  /** v128.load32_lane: 4 bytes into lane `lane` of the v128 on the stack (address, then v128). */
+  load32Lane(offset: number, lane: number): this { this.simd(SIMD.load32Lane); this.memarg(2, offset); this.code.push(lane); return this; }
+  /** v128.store32_lane: lane `lane` (address, then v128 on the stack). */
+  store32Lane(offset: number, lane: number): this { this.simd(SIMD.store32Lane); this.memarg(2, offset); this.code.push(lane); return this; }
   /** v128.load32_splat: one f32 into all four lanes. */
   load32Splat(offset = 0): this { this.simd(SIMD.load32Splat); this.memarg(2, offset); return this; }
   /** v128.store (address, value on stack). */
@@ -175,9 +183,11 @@ export class FunctionBuilder {
 
 /**
  * A module of functions taking only i32 parameters and returning nothing, importing its memory
- * as env.memory; each function is exported under its name.
+ * as env.memory; each function is exported under its name. `sharedPages`: the memory imported is
+ * a shared one of exactly that many 64 KiB pages (WebAssembly.Memory with shared: true; threads
+ * that instantiate the module on it work on the same bytes), else an ordinary one of any size.
  */
-export function buildModule(functions: readonly FunctionBuilder[]): Uint8Array {
+export function buildModule(functions: readonly FunctionBuilder[], sharedPages?: number): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, content: number[]): void => {
     out.push(id);
@@ -199,7 +209,12 @@ export function buildModule(functions: readonly FunctionBuilder[]): Uint8Array {
   uleb(imports, 1);
   utf8(imports, 'env');
   utf8(imports, 'memory');
-  imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  if (sharedPages === undefined) imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  else {
+    imports.push(0x02, 0x03); // memory, limits: shared, min and max
+    uleb(imports, sharedPages);
+    uleb(imports, sharedPages);
+  }
   section(2, imports);
   const funcs: number[] = [];
   uleb(funcs, functions.length);

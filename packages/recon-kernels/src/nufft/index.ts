@@ -3,4 +3,4 @@ export {
   apodization, DEFAULT_KERNEL_WIDTH, DEFAULT_OVERSAMPLING, kaiserBesselBeta, kaiserBesselKernel,
   oversampledLength,
 } from './kaiser-bessel.js';
-export { applyDensityCompensation, Nufft, type NufftOptions, type NufftTables } from './nufft.js';
+export { applyDensityCompensation, Nufft, type ImageApodizer, type NufftOptions, type NufftTables } from './nufft.js';

@@ -278,6 +278,29 @@ describe('Nufft vs direct non-uniform DFT', () => {
     plan.dispose();
   });
 
+  it('gridding several coils at once (the coils inner) gives each coil\'s grid as gridding it alone, bit for bit: natural and internal-order grids, points on a kernel edge, a scale, a point range', async () => {
+    const fft = await getFftEngine();
+    const eq = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    const ncoils = 5, npts = 600;
+    const { coord } = randomProblem(29, npts, 256, 256);
+    // points exactly on grid positions (a 5th tap along either axis, or both)
+    for (let p = 100; p < 160; p++) { coord[2 * p] = (p % 8) * 0.8; coord[2 * p + 1] = -(p % 5) * 1.6; }
+    const data = Float32Array.from({ length: 2 * ncoils * 400 }, (_, i) => Math.sin(i * 0.61) * (1 + (i % 7)));
+    for (const internalOrderGrid of [false, true]) {
+      const plan = Nufft.withEngine(fft, coord, [256, 256], { internalOrderGrid });
+      expect(plan.gridInternalOrder).toBe(internalOrderGrid);
+      const plane = 2 * plan.gridSize;
+      const together = new Float32Array(ncoils * plane), alone = new Float32Array(ncoils * plane);
+      for (const [p0, count, scale] of [[50, 400, 1], [0, 300, -0.37], [200, 400, 2.5]] as const) {
+        plan.gridAdd(data, ncoils, together, p0, count, scale);
+        for (let c = 0; c < ncoils; c++) plan.gridAdd(data.subarray(2 * c * count, 2 * (c + 1) * count), 1, alone.subarray(c * plane, (c + 1) * plane), p0, count, scale);
+      }
+      expect(together.some((v) => v !== 0)).toBe(true);
+      expect(eq(together, alone)).toBe(true);
+      plan.dispose();
+    }
+  });
+
   it('rejects data of the wrong length and non-finite coordinates', async () => {
     const plan = await Nufft.create([0, 0, 1, 1], [8, 8]);
     expect(() => plan.adjoint(new Float32Array(2), 1)).toThrow(/values for 1 coils x 2 points/);

@@ -14,7 +14,10 @@
  * trajectory when the plan is made; the oversampled grid lives in the FFT engine's WebAssembly
  * heap, so transforms run in place (rows first, then only the columns the crop keeps, gathered
  * and read back by the FFT kernel's wasm transposes when it is there). The
- * centring shifts are folded into the tap indices (the grid is stored ifftshift-ed).
+ * centring shifts are folded into the tap indices (the grid is stored ifftshift-ed). Several
+ * coils of float32 data are gridded with the coils inner (a point's taps read once); a WebAssembly
+ * SIMD version of the width-4 gridding on a shared memory, for a session's threads, is
+ * ./grid-kernel.ts (the same bits).
  */
 import { getFftEngine, type FftEngine } from '../fft/index.js';
 import { DEFAULT_KERNEL_WIDTH, DEFAULT_OVERSAMPLING, apodization, kaiserBesselBeta, kaiserBesselKernel, oversampledLength } from './kaiser-bessel.js';
@@ -54,6 +57,15 @@ export interface NufftTables {
   rowOff: Int32Array; col: Int32Array; wy: Float32Array; wx: Float32Array; wide: Uint8Array; apodY: Float64Array; apodX: Float64Array;
   /** with internalOrderGrid: per point and tap, the float offset of the real slot within a row of the internal-order grid (its imaginary slot 4 further); else null */
   colF: Int32Array | null;
+}
+
+/**
+ * Where imageFromGrid's last pass (the apodization, written to `out` and added into `addTo`) can
+ * run instead of its JS loop: ./grid-kernel.ts's SharedGrid, when out and addTo are views of its
+ * memory. `out` holds the image's rows before apodization; the same float32 values as the loop.
+ */
+export interface ImageApodizer {
+  apodizeAdd(out: Float32Array, addTo: Float32Array): void;
 }
 
 /** Imaginary slot minus real slot of a bin in PFFFT's internal order (SIMD build: 4 floats a vector). */
@@ -269,7 +281,117 @@ export class Nufft {
     if (data.length < 2 * ncoils * count) throw new Error(`NUFFT: ${data.length / 2} data values for ${ncoils} coils x ${count} points`);
     const plane = 2 * this.osy * this.osx;
     if (grid.length < ncoils * plane) throw new Error('NUFFT: grid too small');
+    if (ncoils > 1 && this.taps === 5 && data instanceof Float32Array && grid instanceof Float32Array) {
+      // coils inner: each point's taps are read once for all the coils (per coil the same additions in the same order)
+      if (this.colF !== null) this.gridPlanesWidth4Internal(data, ncoils, grid, plane, p0, count, scale, this.colF);
+      else this.gridPlanesWidth4(data, ncoils, grid, plane, p0, count, scale);
+      return;
+    }
     for (let c = 0; c < ncoils; c++) this.gridPlane(data, 2 * c * count, grid, c * plane, p0, count, scale);
+  }
+
+  /**
+   * gridPlaneWidth4 for `ncoils` coils at once, the coils inner: a point's taps (rows, columns,
+   * weights) are read once and applied to every coil's plane. Each grid slot gets the same
+   * products added in the same order as coil by coil (the points in order, per point the same
+   * taps in the same order), so the same float32 values; the table reads and index arithmetic
+   * per point are shared by the coils.
+   */
+  private gridPlanesWidth4(data: Float32Array, ncoils: number, g: Float32Array, plane: number, p0: number, count: number, scale: number): void {
+    const { rowOff, col, wy, wx, wide } = this;
+    const dStep = 2 * count;
+    for (let q = 0; q < count; q++) {
+      const p = p0 + q;
+      const b = p * 5;
+      const c0 = 2 * col[b], c1 = 2 * col[b + 1], c2 = 2 * col[b + 2], c3 = 2 * col[b + 3];
+      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
+      const w0 = wy[b], w1 = wy[b + 1], w2 = wy[b + 2], w3 = wy[b + 3];
+      const r0 = 2 * rowOff[b], r1 = 2 * rowOff[b + 1], r2 = 2 * rowOff[b + 2], r3 = 2 * rowOff[b + 3];
+      const isWide = wide[p] !== 0;
+      for (let c = 0, d = 2 * q, gOff = 0; c < ncoils; c++, d += dStep, gOff += plane) {
+        const re = data[d] * scale, im = data[d + 1] * scale;
+        let r = gOff + r0, wr = w0 * re, wi = w0 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        r = gOff + r1; wr = w1 * re; wi = w1 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        r = gOff + r2; wr = w2 * re; wi = w2 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        r = gOff + r3; wr = w3 * re; wi = w3 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 1] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 1] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 1] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 1] += x3 * wi;
+        if (isWide) this.gridWideTaps(g, gOff, b, re, im, null);
+      }
+    }
+  }
+
+  /** gridPlanesWidth4 on an internal-order grid (colF: a tap's real slot in its row; the imaginary one 4 further). */
+  private gridPlanesWidth4Internal(data: Float32Array, ncoils: number, g: Float32Array, plane: number, p0: number, count: number, scale: number, colF: Int32Array): void {
+    const { rowOff, wx, wy, wide } = this;
+    const dStep = 2 * count;
+    for (let q = 0; q < count; q++) {
+      const p = p0 + q;
+      const b = p * 5;
+      const c0 = colF[b], c1 = colF[b + 1], c2 = colF[b + 2], c3 = colF[b + 3];
+      const x0 = wx[b], x1 = wx[b + 1], x2 = wx[b + 2], x3 = wx[b + 3];
+      const w0 = wy[b], w1 = wy[b + 1], w2 = wy[b + 2], w3 = wy[b + 3];
+      const r0 = 2 * rowOff[b], r1 = 2 * rowOff[b + 1], r2 = 2 * rowOff[b + 2], r3 = 2 * rowOff[b + 3];
+      const isWide = wide[p] !== 0;
+      for (let c = 0, d = 2 * q, gOff = 0; c < ncoils; c++, d += dStep, gOff += plane) {
+        const re = data[d] * scale, im = data[d + 1] * scale;
+        let r = gOff + r0, wr = w0 * re, wi = w0 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        r = gOff + r1; wr = w1 * re; wi = w1 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        r = gOff + r2; wr = w2 * re; wi = w2 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        r = gOff + r3; wr = w3 * re; wi = w3 * im;
+        g[r + c0] += x0 * wr; g[r + c0 + 4] += x0 * wi; g[r + c1] += x1 * wr; g[r + c1 + 4] += x1 * wi;
+        g[r + c2] += x2 * wr; g[r + c2 + 4] += x2 * wi; g[r + c3] += x3 * wr; g[r + c3 + 4] += x3 * wi;
+        if (isWide) this.gridWideTaps(g, gOff, b, re, im, colF);
+      }
+    }
+  }
+
+  /**
+   * For a gridding kernel that adds the 4 x 4 taps itself (./grid-kernel.ts): the 5th taps of
+   * point p, which sits on a kernel edge (width 4), added to one float32 plane at float gOff in
+   * this plan's layout, exactly as gridAdd adds them right after the point's 4 x 4.
+   */
+  gridEdgeTaps(g: Float32Array, gOff: number, p: number, re: number, im: number): void {
+    if (this.taps !== 5 || this.wide[p] === 0) throw new Error(`NUFFT: point ${p} has no 5th taps`);
+    this.gridWideTaps(g, gOff, 5 * p, re, im, this.colF);
+  }
+
+  /**
+   * The 5th taps of a point on a kernel edge (the width-4 kernels' rare case), after its 4 x 4:
+   * the 5th column for rows 0..3, then the 5th row for all 5 columns (as gridPlaneWidth4 /
+   * gridPlaneWidth4Internal do inline); colF null for the natural layout.
+   */
+  private gridWideTaps(g: Float32Array, gOff: number, b: number, re: number, im: number, colF: Int32Array | null): void {
+    const { rowOff, col, wy, wx } = this;
+    const imOff = colF === null ? 1 : INTERNAL_IM_OFFSET;
+    const slot = (k: number): number => (colF === null ? 2 * col[k] : colF[k]);
+    const c4 = slot(b + 4), x4 = wx[b + 4];
+    if (x4 !== 0) for (let t = 0; t < 4; t++) {
+      const w = wy[b + t] * x4, r = gOff + 2 * rowOff[b + t];
+      g[r + c4] += w * re; g[r + c4 + imOff] += w * im;
+    }
+    const w5 = wy[b + 4];
+    if (w5 !== 0) {
+      const r = gOff + 2 * rowOff[b + 4];
+      for (let s = 0; s < 5; s++) {
+        const v = w5 * wx[b + s];
+        if (v === 0) continue;
+        const i = r + slot(b + s);
+        g[i] += v * re; g[i + imOff] += v * im;
+      }
+    }
   }
 
   private gridPlane(data: ArrayLike<number>, dOff: number, g: Float32Array | Float64Array, gOff: number, p0: number, count: number, scale: number): void {
@@ -447,7 +569,10 @@ export class Nufft {
    * the image is also added to it in the same pass (the same float32 values as a separate
    * `addTo[i] += out[i]` loop; one pass over memory less: a running sum of images).
    */
-  imageFromGrid(grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx), addTo: Float32Array | null = null): Float32Array {
+  imageFromGrid(
+    grid: Float32Array | Float64Array, ncoils: number, out: Float32Array = new Float32Array(2 * ncoils * this.ny * this.nx), addTo: Float32Array | null = null,
+    apodizer: ImageApodizer | null = null,
+  ): Float32Array {
     const plane = 2 * this.osy * this.osx;
     if (addTo !== null && addTo.length < 2 * ncoils * this.ny * this.nx) throw new Error('NUFFT: image sum too small');
     for (let c = 0; c < ncoils; c++) {
@@ -456,7 +581,7 @@ export class Nufft {
       const src = grid.subarray(c * plane, (c + 1) * plane);
       if (src instanceof Float32Array) h.set(src, base);
       else for (let i = 0; i < plane; i++) h[base + i] = src[i];
-      this.heapGridToImage(out, 2 * c * this.ny * this.nx, addTo);
+      this.heapGridToImage(out, 2 * c * this.ny * this.nx, addTo, apodizer);
     }
     return out;
   }
@@ -466,7 +591,7 @@ export class Nufft {
    * value written (rounded to float32) is also added to addTo[same index] (float32), as a later
    * `addTo[i] += out[i]` pass would, in the same pass.
    */
-  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null): void {
+  private heapGridToImage(out: Float32Array, off: number, addTo: Float32Array | null = null, apodizer: ImageApodizer | null = null): void {
     const { osy, osx, ny, nx } = this;
     const { g, cb } = this.heapBlocks();
     // rows: an internal-order grid skips the reordering pass of the ordered inverse (the same values)
@@ -504,6 +629,15 @@ export class Nufft {
         kernel.transposeOut(4 * (cb + 2 * osy * j), osy, 8 * nx, 4 * (g + 2 * j), Math.min(GATHER_LINES, nx - j));
       }
       base = g; jStep = 2; yStep = 2 * nx;
+      if (apodizer !== null && addTo !== null) {
+        // the kept rows copied in order into out (image rows 0..hy-1 are grid rows osy-hy.., then 0..), apodized and summed there
+        const hr = this.fft.heapF32(), rowF = 2 * nx, len = 2 * ny * nx;
+        const o = out.subarray(off, off + len);
+        o.set(hr.subarray(g + rowF * (osy - hy), g + rowF * osy), 0);
+        o.set(hr.subarray(g, g + rowF * (ny - hy)), rowF * hy);
+        apodizer.apodizeAdd(o, addTo.subarray(off, off + len));
+        return;
+      }
     }
     const h2 = this.fft.heapF32();
     const scale = 1 / (Math.sqrt(ny * nx) * this.width * this.width);

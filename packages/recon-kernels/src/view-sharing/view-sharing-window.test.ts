@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
 import { asShared, closeReconPools, newWorkClaims, ReconPool, reconPool, sharedFloat32, workFinished } from '../pool/index.js';
-import { type DensityInput, runViewSharingStep, ViewSharingWindow, type ViewSharingStepTask } from './view-sharing-window.js';
+import { type DensityInput, runViewSharingStep, ViewSharingWindow, type ViewSharingStepTask, type ViewSharingWindowOptions } from './view-sharing-window.js';
 import { heldPool, randomFloat32 as random } from '../testing/index.js';
 
 /** `arms` spiral-like arms of `samples` points (grid units for an n x n image) */
@@ -29,11 +29,12 @@ async function frames(
   threads: number, stream: number[], perFrame: number, shift: number, data: Float32Array[], skipAt = Infinity, awaitWarmUp = true, n = N, internalOrderGrid = false,
   prepare: 'none' | 'ahead' | 'every arm, some wrong' = 'none',
   density?: { raw: Float32Array[]; samples: number; preDiscard: number; w: Float64Array },
+  options: ViewSharingWindowOptions = {},
 ): Promise<Float32Array[]> {
   const fft = await getFftEngine();
   const plan = Nufft.withEngine(fft, armCoords(ARMS, S, n), [n, n], { internalOrderGrid });
   expect(plan.gridInternalOrder).toBe(internalOrderGrid);
-  const win = new ViewSharingWindow(plan, NC, S, reconPool(threads), density);
+  const win = new ViewSharingWindow(plan, NC, S, reconPool(threads), density, options);
   const warming = win.warmUp();
   if (awaitWarmUp) await warming; // else the first steps run here while the threads warm up
   const out: Float32Array[] = [];
@@ -96,6 +97,33 @@ describe('view-sharing window', () => {
       expect(one.length).toBeGreaterThan(4);
       expect(two).toEqual(one);
       expect(three).toEqual(one);
+    }
+  });
+
+  it('the arms gridded by the wasm kernel in a shared WebAssembly memory (the default where it applies) give the JS gridding\'s frames, bit for bit, at 1, 2 and 3 threads, natural and internal-order grids, with density weights and steps posted ahead', async () => {
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, armCoords(ARMS, S, 64), [64, 64], { internalOrderGrid: true }); // (rows of 80: an internal order)
+    expect(plan.gridInternalOrder).toBe(true);
+    const withKernel = new ViewSharingWindow(plan, NC, S, null), without = new ViewSharingWindow(plan, NC, S, null, undefined, { wasmGridding: false });
+    // the kernel's window: its grid and arm data on the wasm memory's buffer, not separate SharedArrayBuffers
+    expect(withKernel.armData.buffer).not.toBe(without.armData.buffer);
+    expect(withKernel.armData.byteOffset).toBeGreaterThan(0);
+    expect(without.armData.byteOffset).toBe(0);
+    plan.dispose();
+    const preDiscard = 3, samples = preDiscard + S;
+    const raw = stream.map((_, j) => random(2 * NC * samples, 500 + j));
+    const w = Float64Array.from({ length: S }, (_, s) => 0.2 + ((s * 104729) % 97) / 31);
+    const density = { raw, samples, preDiscard, w };
+    for (const [perFrame, shift, skipAt] of [[5, 2, Infinity], [6, 3, 10]] as const) {
+      const js = await frames(1, stream, perFrame, shift, data, skipAt, true, N, false, 'none', undefined, { wasmGridding: false });
+      expect(js.length).toBeGreaterThan(4);
+      for (const threads of [1, 2, 3]) expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, N, false, 'ahead')).toEqual(js);
+      // the internal-order grid (64^2: rows of 80), kernel or not: the natural grid's frames
+      const js64 = await frames(1, stream, perFrame, shift, data, skipAt, true, 64, false, 'none', undefined, { wasmGridding: false });
+      expect(await frames(1, stream, perFrame, shift, data, skipAt, true, 64, true, 'none', undefined, { wasmGridding: false })).toEqual(js64);
+      for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, 64, true, 'ahead')).toEqual(js64);
+      const jsDensity = await frames(1, stream, perFrame, shift, [], skipAt, true, N, false, 'none', density, { wasmGridding: false });
+      for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, [], skipAt, false, N, false, 'ahead', density)).toEqual(jsDensity);
     }
   });
 

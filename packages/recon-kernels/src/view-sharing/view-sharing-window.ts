@@ -25,10 +25,15 @@
  * form the frame with the incomplete block. The grid of a completed block is zeroed with the
  * next step (off the frame's latency). A block-completing step can be prepared ahead
  * (prepareBlockStep: its pool tasks posted in the idle time before its arm, waiting on a go cell),
- * so that neither the post nor the pool thread's start is on the frame's latency.
+ * so that neither the post nor the pool thread's start is on the frame's latency. Where the plan
+ * allows it (natural grid layout, width 4) the grid and the arm's samples live in a shared
+ * WebAssembly memory and every thread grids with the wasm kernel there (../nufft/grid-kernel.ts:
+ * the JS gridding's bits at a fraction of its CPU); the sum and the first block images live in its
+ * image slots, so that a block image's apodization and add into the sum run there as well.
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
+import { SharedGrid, type SharedGridLayout } from '../nufft/grid-kernel.js';
 import type { ReconPool } from '../pool/pool.js';
 import {
   awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, splitRange, takeClaimedWork,
@@ -47,6 +52,17 @@ export interface ViewSharingStepTask {
   done?: Int32Array | null;
   /** when set (a step posted ahead, prepareBlockStep), the task waits until this cell is released (or ends when it is cancelled) */
   go?: Int32Array | null;
+  /**
+   * when set, the window's gridding memory (../nufft/grid-kernel.ts): the thread grids with its
+   * wasm kernel there, `grid` and `data` being that memory's (unless `scratch`)
+   */
+  sharedGrid?: SharedGridLayout | null;
+  /** the warm-up's throw-away grid and data (not in sharedGrid's memory: the kernel is only instantiated) */
+  scratch?: boolean;
+  /** `block` and `sum` are sharedGrid's memory's: the block image's apodization and sum run there in wasm */
+  blockInShared?: boolean;
+  /** `drop` and `sum` are sharedGrid's memory's: the subtraction runs there in wasm */
+  dropInShared?: boolean;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -93,8 +109,11 @@ export function densityCompensate(raw: DensityInput, count: number, c0: number, 
   }
 }
 
-/** Runs a step with `plan` (the caller's, or one rebuilt from the task's tables in a worker). */
-export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void {
+/**
+ * Runs a step with `plan` (the caller's, or one rebuilt from the task's tables in a worker); the
+ * arm gridded by `shared`'s kernel when given (the task's grid and data are then its memory's).
+ */
+export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask, shared: SharedGrid | null = null): void {
   const { c0, c1, grid, sum, frame, drop, data, block, count } = task;
   const raw = task.raw ?? null;
   const n = c1 - c0;
@@ -104,14 +123,19 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask): void
   const s = sum.subarray(c0 * ip, c1 * ip);
   if (drop !== null) {
     const d = drop.subarray(c0 * ip, c1 * ip);
-    subtractInPlace(s, d);
+    if (shared !== null && task.dropInShared === true) shared.subtract(s, d);
+    else subtractInPlace(s, d);
   }
   if (task.zeroGrid) g.fill(0);
   if (data !== null && raw !== null) densityCompensate(raw, count, c0, c1, data);
-  if (data !== null) plan.gridAdd(data.subarray(2 * c0 * count, 2 * c1 * count), n, g, task.p0, count, 1);
+  if (data !== null) {
+    if (shared !== null) shared.gridAdd(plan, c0, c1, task.p0);
+    else plan.gridAdd(data.subarray(2 * c0 * count, 2 * c1 * count), n, g, task.p0, count, 1);
+  }
   if (block !== null) {
     const b = block.subarray(c0 * ip, c1 * ip);
-    plan.imageFromGrid(g, n, b, s); // b, and s += b in the same pass
+    // b, and s += b in the same pass (that pass by the wasm kernel when both are its memory's)
+    plan.imageFromGrid(g, n, b, s, shared !== null && task.blockInShared === true ? shared : null);
   }
   if (task.partial) {
     const f = frame.subarray(c0 * ip, c1 * ip);
@@ -135,13 +159,25 @@ export async function runViewSharingTask(fft: FftEngine, task: ViewSharingStepTa
   if (task.tables === null) throw new Error('view sharing: a step for a worker without the plan\'s tables');
   if (task.go !== undefined && task.go !== null && !(await awaitGo(task.go))) return;
   const plan = Nufft.fromTables(fft, task.tables);
+  const layout = task.sharedGrid ?? null;
+  const kernel = layout === null ? null : SharedGrid.attach(layout, plan);
+  const shared = task.scratch === true ? null : kernel;
   const claims = task.claims;
   if (claims === undefined || claims === null) {
-    runViewSharingStep(plan, task);
+    runViewSharingStep(plan, task, shared);
     if (task.done !== undefined && task.done !== null) Atomics.add(task.done, 0, 1);
     return;
   }
-  takeClaimedWork(claims, task.c1 - task.c0, (i) => runViewSharingStep(plan, { ...task, c0: task.c0 + i, c1: task.c0 + i + 1 }));
+  takeClaimedWork(claims, task.c1 - task.c0, (i) => runViewSharingStep(plan, { ...task, c0: task.c0 + i, c1: task.c0 + i + 1 }, shared));
+}
+
+/** ViewSharingWindow's options. */
+export interface ViewSharingWindowOptions {
+  /**
+   * false: the arms are gridded by the plan's JS code even where the wasm kernel applies
+   * (../nufft/grid-kernel.ts: a natural-layout, width-4 plan; the same grid bits). Default true.
+   */
+  wasmGridding?: boolean;
 }
 
 /**
@@ -156,6 +192,11 @@ export class ViewSharingWindow {
   /** with density weights: the caller copies each readout ([coil][samples] complex) here before `addArm`, else null */
   readonly rawData: Float32Array | null;
   private readonly raw: DensityInput | null;
+  /** the gridding memory with its wasm kernel (grid and armData live there), or null: the JS gridding */
+  private readonly shared: SharedGrid | null;
+  /** its image slots not yet used for a block image, and the block images that are its slots */
+  private readonly freeSlots: Float32Array[];
+  private readonly inShared = new Set<Float32Array>();
   private readonly grid: Float32Array;
   private readonly sum: Float32Array;
   private readonly frameImages: Float32Array;
@@ -183,9 +224,11 @@ export class ViewSharingWindow {
   constructor(
     private readonly plan: Nufft, readonly ncoils: number, readonly armSamples: number, private readonly pool: ReconPool | null,
     density?: { samples: number; preDiscard: number; w: ArrayLike<number> },
+    options: ViewSharingWindowOptions = {},
   ) {
     this.imageLength = 2 * ncoils * plan.ny * plan.nx;
-    this.armData = sharedFloat32(2 * ncoils * armSamples);
+    this.shared = options.wasmGridding === false ? null : SharedGrid.create(plan, ncoils, armSamples);
+    this.armData = this.shared?.data ?? sharedFloat32(2 * ncoils * armSamples);
     if (density !== undefined) {
       if (density.samples < density.preDiscard + armSamples) throw new Error(`view sharing: readouts of ${density.samples} samples for ${density.preDiscard} dropped + ${armSamples}`);
       if (density.w.length < armSamples) throw new Error(`view sharing: ${density.w.length} density weights for ${armSamples} points`);
@@ -197,12 +240,26 @@ export class ViewSharingWindow {
       this.rawData = null;
       this.raw = null;
     }
-    this.grid = sharedFloat32(ncoils * 2 * plan.gridSize);
-    this.sum = sharedFloat32(this.imageLength);
-    this.frameImages = sharedFloat32(this.imageLength);
+    this.grid = this.shared?.grid ?? sharedFloat32(ncoils * 2 * plan.gridSize);
+    // the sum, the frame and the block images in the gridding memory's image slots while there are any
+    const slots = this.shared?.images ?? [];
+    this.sum = slots[0] ?? sharedFloat32(this.imageLength);
+    this.frameImages = slots[1] ?? sharedFloat32(this.imageLength);
+    this.freeSlots = slots.slice(2);
+    for (const b of this.freeSlots) this.inShared.add(b);
     const parallel = pool !== null && ncoils > 1;
     this.tables = parallel ? plan.tables() : null;
     this.ranges = parallel ? splitRange(ncoils, pool.threads + 1).slice(1) : [];
+  }
+
+  /** A block image: a free one, else a new one (in the gridding memory's image slots while there are any). */
+  private newBlock(): Float32Array {
+    return this.free.pop() ?? this.freeSlots.pop() ?? sharedFloat32(this.imageLength);
+  }
+
+  /** True when the block image and the sum are the gridding memory's (the kernel then apodizes and sums, or subtracts). */
+  private blockInShared(block: Float32Array | null): boolean {
+    return block !== null && this.inShared.has(block) && this.shared !== null && this.sum === this.shared.images[0];
   }
 
   /** The array `frame(withIncompleteBlock)` returns (the same one at every frame): for work on the frame prepared ahead. */
@@ -228,7 +285,7 @@ export class ViewSharingWindow {
     const grid = scratch(this.grid.length), sum = scratch(ip), frame = scratch(ip), block = scratch(ip);
     const done = (this.warmDone = new Int32Array(new SharedArrayBuffer(4)));
     await this.pool.runAll(this.ranges.map(([c0, c1]) => ({
-      kind: 'view-sharing-step', tables: this.tables, c0, c1, done, grid, sum, frame, drop: null, zeroGrid: false,
+      kind: 'view-sharing-step', tables: this.tables, c0, c1, done, sharedGrid: this.shared?.layout ?? null, scratch: true, grid, sum, frame, drop: null, zeroGrid: false,
       data: this.armData.length > 0 ? scratch(this.armData.length) : null, p0: 0, count: this.armSamples, block, partial: true,
       raw: this.raw === null ? null : { ...this.raw, data: scratch(this.raw.data.length) },
     } satisfies ViewSharingStepTask)));
@@ -259,18 +316,18 @@ export class ViewSharingWindow {
       this.pendingZero = false;
       this.held.push(ready.block);
       const task = (c0: number, c1: number): ViewSharingStepTask => ({
-        kind: 'view-sharing-step', tables: null, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
+        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, blockInShared: this.blockInShared(ready.block), dropInShared: this.blockInShared(ready.drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
         data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
-      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1)), ready.onPool);
+      await runClaimedWork(ready.claims, this.ncoils, (c) => runViewSharingStep(this.plan, task(c, c + 1), this.shared), ready.onPool);
       this.pendingZero = true;
       return;
     }
     if (ready !== null) this.dropPrepared(ready);
     let block: Float32Array | null = null;
     if (completesBlock) {
-      block = this.free.pop() ?? sharedFloat32(this.imageLength);
+      block = this.newBlock();
       this.held.push(block);
     }
     await this.step({ data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false }, completesBlock);
@@ -289,11 +346,12 @@ export class ViewSharingWindow {
     if (this.prepared !== null) this.dropPrepared(this.prepared);
     this.prepared = null;
     if (this.tables === null || this.pool === null || !this.onPool) return;
-    const block = this.free.pop() ?? sharedFloat32(this.imageLength);
+    this.shared?.prepare(p0); // (the arm's tap records, before the tasks that grid it are posted)
+    const block = this.newBlock();
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
-      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, blockInShared: this.blockInShared(block), dropInShared: this.blockInShared(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
@@ -340,16 +398,17 @@ export class ViewSharingWindow {
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
-      kind: 'view-sharing-step', tables, c0, c1, grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), dropInShared: this.blockInShared(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
     if (!split || this.tables === null || this.pool === null || !this.onPool) {
-      runViewSharingStep(this.plan, task(0, this.ncoils, null));
+      runViewSharingStep(this.plan, task(0, this.ncoils, null), this.shared);
       return;
     }
     // every coil to whichever thread takes it first: this one and the pool's (one task per thread)
+    if (op.data !== null) this.shared?.prepare(op.p0); // (the arm's tap records, before the tasks that grid it are posted)
     const claims = newWorkClaims();
     const n = this.ncoils;
     const onPool = this.pool.runAll(this.ranges.map(() => ({ ...task(0, n, this.tables), claims })));
-    await runClaimedWork(claims, n, (c) => runViewSharingStep(this.plan, task(c, c + 1, null)), onPool);
+    await runClaimedWork(claims, n, (c) => runViewSharingStep(this.plan, task(c, c + 1, null), this.shared), onPool);
   }
 }
