@@ -327,7 +327,11 @@ export class Nufft {
     }
   }
 
-  /** gridPlanesWidth4 on an internal-order grid (colF: a tap's real slot in its row; the imaginary one 4 further). */
+  /**
+   * gridPlanesWidth4 on an internal-order grid (colF: a tap's real slot in its row; the imaginary
+   * one 4 further). A twin rather than a layout argument, as gridPlaneWidth4Internal: folded into
+   * one function the gridding ran slower (docs/numerics.md, branch nufft-scale).
+   */
   private gridPlanesWidth4Internal(data: Float32Array, ncoils: number, g: Float32Array, plane: number, p0: number, count: number, scale: number, colF: Int32Array): void {
     const { rowOff, wx, wy, wide } = this;
     const dStep = 2 * count;
