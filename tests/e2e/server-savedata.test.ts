@@ -49,7 +49,7 @@ describe('mrd-server saves incoming data as the reference server', () => {
       const ours = await readAll(join(folder, files[0]));
       const ref = await readAll(reference('savedata/waveforms_savedataonly.server-saved.h5'));
       expect(ours).toEqual(ref);
-      expect(server.log()).toContain(`Incoming data was saved at ${join(folder, files[0])}`);
+      expect(await server.logMatching(/Incoming data was saved at /)).toContain(`Incoming data was saved at ${join(folder, files[0])}`);
     } finally {
       await server.stop();
     }
