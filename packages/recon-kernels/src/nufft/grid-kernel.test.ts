@@ -103,6 +103,16 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
     expect(SharedGrid.create(Nufft.withEngine(fft, c, [64, 64]), 2, 100)).not.toBeNull();
   });
 
+  it('holds its own grid, data and image slots, and no other array', async () => {
+    const fft = await getFftEngine();
+    const plan = Nufft.withEngine(fft, coords(2, 100, 64, 1.25), [64, 64]);
+    const g = SharedGrid.create(plan, 2, 100)!;
+    const other = SharedGrid.create(plan, 2, 100)!;
+    for (const a of [g.grid, g.data, ...g.images]) expect(g.holds(a)).toBe(true);
+    expect(g.holds(new Float32Array(new SharedArrayBuffer(4 * g.images[0]!.length)))).toBe(false);
+    expect(g.holds(other.images[2]!)).toBe(false);
+  });
+
   it('rejects coils or points outside its memory and plan', async () => {
     const fft = await getFftEngine();
     const plan = Nufft.withEngine(fft, coords(2, 100, 64, 1.25), [64, 64]);

@@ -200,6 +200,11 @@ export class SharedGrid {
     this.edgePoints = edgePoints;
   }
 
+  /** True when `a` is a view of this memory (its grid, data or an image slot): the kernel can address it. */
+  holds(a: Float32Array): boolean {
+    return a.buffer === this.grid.buffer;
+  }
+
   /** sum[i] -= drop[i] (float32; views of this memory of one length): a block image shifted out of the window's sum. */
   subtract(sum: Float32Array, drop: Float32Array): void {
     const n = sum.length;

@@ -194,9 +194,8 @@ export class ViewSharingWindow {
   private readonly raw: DensityInput | null;
   /** the gridding memory with its wasm kernel (grid and armData live there), or null: the JS gridding */
   private readonly shared: SharedGrid | null;
-  /** its image slots not yet used for a block image, and the block images that are its slots */
+  /** its image slots not yet used for a block image */
   private readonly freeSlots: Float32Array[];
-  private readonly inShared = new Set<Float32Array>();
   private readonly grid: Float32Array;
   private readonly sum: Float32Array;
   private readonly frameImages: Float32Array;
@@ -246,7 +245,6 @@ export class ViewSharingWindow {
     this.sum = slots[0] ?? sharedFloat32(this.imageLength);
     this.frameImages = slots[1] ?? sharedFloat32(this.imageLength);
     this.freeSlots = slots.slice(2);
-    for (const b of this.freeSlots) this.inShared.add(b);
     const parallel = pool !== null && ncoils > 1;
     this.tables = parallel ? plan.tables() : null;
     this.ranges = parallel ? splitRange(ncoils, pool.threads + 1).slice(1) : [];
@@ -257,9 +255,12 @@ export class ViewSharingWindow {
     return this.free.pop() ?? this.freeSlots.pop() ?? sharedFloat32(this.imageLength);
   }
 
-  /** True when the block image and the sum are the gridding memory's (the kernel then apodizes and sums, or subtracts). */
+  /**
+   * True when the block image is in the gridding memory (the kernel then apodizes and sums, or
+   * subtracts): the sum always is there when there is such a memory (its slot 0).
+   */
   private blockInShared(block: Float32Array | null): boolean {
-    return block !== null && this.inShared.has(block) && this.shared !== null && this.sum === this.shared.images[0];
+    return block !== null && this.shared !== null && this.shared.holds(block);
   }
 
   /** The array `frame(withIncompleteBlock)` returns (the same one at every frame): for work on the frame prepared ahead. */
