@@ -30,6 +30,10 @@
 // the module takes it) to its image, per thread (Linux /proc/self/task/*/schedstat): median and
 // p90 of the process (all threads), this thread, the frame thread (the busiest other thread at
 // normal priority) and the rest; what a frame costs, less sensitive to the load than its latency.
+// With --repeat N > 1 also per session, in order: the same CPU figures, the time this thread and
+// the frame thread waited for a core over those frames (schedstat), the latency p50 / p99, and the
+// CPU and the process's minor page faults (first touches of memory) of frames 2-6: whether a later
+// session in the same process costs more (state kept from an earlier one) or only waits longer.
 // --soak ARMS: instead, one long session (adaptive, maps on the pool) fed as fast as possible over
 // ARMS arms (the stream repeated, scan counters continued), the process's memory printed every
 // 200 frames: whether a long session grows (e.g. tasks queued on the frame pool).
@@ -106,6 +110,13 @@ function threadTimes() {
   }
   return out;
 }
+/** The process's minor page faults so far (Linux /proc/self/stat; else 0). */
+function minorFaults() {
+  try {
+    const st = readFileSync('/proc/self/stat', 'utf8');
+    return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch { return 0; }
+}
 const gcs = [];
 if (perFrame) new PerformanceObserver((list) => { for (const e of list.getEntries()) gcs.push({ start: e.startTime, dur: e.duration }); }).observe({ entryTypes: ['gc'] });
 
@@ -121,6 +132,8 @@ async function run(extra, paced) {
   const breakdown = [];
   const threadCpu = []; // --frame-cpu: per frame, Map tid -> ms on a CPU (with the nice value)
   let threadsAtDue = null;
+  let faultsAtDue = 0;
+  const frameFaults = []; // --frame-cpu: per frame, the process's minor page faults (first touches of memory)
   const cpuNow = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
   const start = performance.now() + 50;
   const conn = {
@@ -134,7 +147,7 @@ async function run(extra, paced) {
           while (performance.now() < due) { /* sub-ms wait */ }
           arrival[j] = due;
         } else arrival[j] = performance.now();
-        if (frameCpu) threadsAtDue = threadTimes(); // (when the arm is taken: after this thread's wait for it, and after a backlog)
+        if (frameCpu) { threadsAtDue = threadTimes(); faultsAtDue = minorFaults(); } // (when the arm is taken: after this thread's wait for it, and after a backlog)
         taken[j] = performance.now();
         last = j;
         cpuAtLast = cpuNow();
@@ -147,8 +160,9 @@ async function run(extra, paced) {
       cpuLat.push(cpuNow() - cpuAtLast);
       if (threadsAtDue !== null) {
         const d = new Map();
-        for (const [tid, v] of threadTimes()) d.set(tid, { run: v.run - (threadsAtDue.get(tid)?.run ?? 0), nice: v.nice });
+        for (const [tid, v] of threadTimes()) d.set(tid, { run: v.run - (threadsAtDue.get(tid)?.run ?? 0), wait: v.wait - (threadsAtDue.get(tid)?.wait ?? 0), nice: v.nice });
         threadCpu.push(d);
+        frameFaults.push(minorFaults() - faultsAtDue);
       }
       if (threadsAtLast !== null) {
         const parts = [];
@@ -172,7 +186,7 @@ async function run(extra, paced) {
   const total = performance.now() - t0;
   const cpu = cpuNow() - c0;
   const lags = Array.from(taken, (t, j) => t - arrival[j]);
-  return { lat, cpuLat, lags, total, cpu, mapsAtFrame, breakdown, threadCpu };
+  return { lat, cpuLat, lags, total, cpu, mapsAtFrame, breakdown, threadCpu, frameFaults };
 }
 
 const soakAt = process.argv.indexOf('--soak');
@@ -243,7 +257,8 @@ if (frameCpu) {
       let all = 0;
       for (const v of d.values()) all += v.run;
       const main = d.get(process.pid)?.run ?? 0, frame = ft === undefined ? 0 : d.get(ft)?.run ?? 0;
-      return { all, main, frame, rest: all - main - frame };
+      const mainWait = d.get(process.pid)?.wait ?? 0, frameWait = ft === undefined ? 0 : d.get(ft)?.wait ?? 0;
+      return { all, main, frame, rest: all - main - frame, mainWait, frameWait };
     });
   };
   const stat = (a) => `${f1(q(a, 0.5))} / ${f1(q(a, 0.9))}`;
@@ -252,6 +267,13 @@ if (frameCpu) {
     const rows = runs.flatMap(split);
     if (rows.length === 0) continue;
     console.log(`  ${name}, ${runs.length} session(s), ${rows.length} frames: all ${stat(rows.map((r) => r.all))}; this thread ${stat(rows.map((r) => r.main))}; frame thread ${stat(rows.map((r) => r.frame))}; rest ${stat(rows.map((r) => r.rest))}`);
+    if (runs.length > 1) {
+      runs.forEach((x, i) => {
+        const r = split(x);
+        console.log(`    session ${i + 1}: all ${stat(r.map((v) => v.all))}; this thread ${stat(r.map((v) => v.main))}; frame thread ${stat(r.map((v) => v.frame))}; waiting for a core: this thread ${stat(r.map((v) => v.mainWait))}, frame thread ${stat(r.map((v) => v.frameWait))}; latency p50 / p99 ${f1(q(x.lat.slice(1), 0.5))} / ${f1(q(x.lat.slice(1), 0.99))} ms`);
+        console.log(`      frames 2-6: CPU all ${r.slice(0, 5).map((v) => f1(v.all)).join(', ')} ms, minor page faults ${x.frameFaults.slice(1, 6).join(', ')}; later frames' faults median ${q(x.frameFaults.slice(6), 0.5)}`);
+      });
+    }
   }
 }
 if (perFrame) {

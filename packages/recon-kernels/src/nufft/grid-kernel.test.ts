@@ -63,7 +63,7 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
     }
   });
 
-  it('imageFromGrid with the kernel as its apodizer (out and the sum in its image slots), and the later subtraction: the JS passes\' block image and sum, bit for bit, natural and internal-order grids', async () => {
+  it('imageFromGrid with the kernel as its apodizer (out and the sum in its image slots), the later subtraction and a frame\'s sum + incomplete block (addInto): the JS passes\' block image, sum and frame, bit for bit, natural and internal-order grids', async () => {
     const fft = await getFftEngine();
     for (const [n, internalOrderGrid] of [[256, false], [64, true], [32, false]] as const) {
       const ncoils = 3, samples = 300;
@@ -92,6 +92,15 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
       for (let i = 0; i < 7; i++) sumJs[i + 1] -= scaled[i + 5];
       g.subtract(sum.subarray(1, 8), scaled.subarray(5, 12));
       expect(same(sum, sumJs)).toBe(true);
+      // a frame with an incomplete block (addInto: frame = sum + that block's image), also over a length that is not a multiple of 4
+      const frame = g.images[1], frameJs = new Float32Array(len);
+      frame.set(outJs);
+      for (let i = 0; i < len; i++) frameJs[i] = sumJs[i] + outJs[i];
+      g.addInto(frame, sum);
+      expect(same(frame, frameJs)).toBe(true);
+      for (let i = 0; i < 7; i++) frameJs[i + 2] = sumJs[i + 3] + frameJs[i + 2];
+      g.addInto(frame.subarray(2, 9), sum.subarray(3, 10));
+      expect(same(frame, frameJs)).toBe(true);
       plan.dispose();
     }
   });

@@ -17,7 +17,9 @@
  *
  * The memory also holds image slots (a session's sum, frame and block images) and the
  * apodization factors, so that imageFromGrid's last pass (apodization, and the add into the sum)
- * runs here too (apodizeAdd, f64x2 and f32x4: the JS loop's bits) when its output and sum are slots.
+ * runs here too (apodizeAdd, f64x2 and f32x4: the JS loop's bits) when its output and sum are slots;
+ * likewise the block image's later subtraction from the sum (subtract) and a frame with an
+ * incomplete block, the sum added to that block's image (addInto).
  */
 import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
 import { wasm, type WasmMemory } from '../fft/wasm-api.js';
@@ -154,12 +156,27 @@ function subtractFunction(): FunctionBuilder {
   return f;
 }
 
+/** add(out, a, quads): out = a + out over quads x 4 float32 (float32 addition: JS's float64 sum rounded to float32). */
+function addFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('add', 3);
+  const OUT = 0, A = 1, Q = 2;
+  const k = f.local(I32);
+  f.loop(k, 0, Q, () => {
+    f.get(OUT).get(A).load().get(OUT).load().fadd().store();
+    f.inc(OUT, 16);
+    f.inc(A, 16);
+  });
+  return f;
+}
+
 let compiled: { pages: number; module: object } | null = null;
 
-function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn; sub: SubFn } {
-  if (compiled === null || compiled.pages !== pages) compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), subtractFunction()], pages)) };
+function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn; sub: SubFn; add: SubFn } {
+  if (compiled === null || compiled.pages !== pages) {
+    compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), subtractFunction(), addFunction()], pages)) };
+  }
   const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
-  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn };
+  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn, add: ex.add as SubFn };
 }
 
 /** The points of the plan on a kernel edge (a 5th tap), ascending. */
@@ -187,6 +204,7 @@ export class SharedGrid {
   private readonly fn: GridFn;
   private readonly apod: ApodFn;
   private readonly sub: SubFn;
+  private readonly add: SubFn;
   /** the plan's points on a kernel edge, ascending */
   private readonly edgePoints: Int32Array;
 
@@ -196,7 +214,7 @@ export class SharedGrid {
     this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
     const imageFloats = 2 * ncoils * ny * nx;
     this.images = Array.from({ length: imageSlots }, (_, k) => new Float32Array(memory.buffer, imagesPtr + 4 * imageFloats * k, imageFloats));
-    ({ grid: this.fn, apod: this.apod, sub: this.sub } = instantiate(memory, layout.pages, layout.internal));
+    ({ grid: this.fn, apod: this.apod, sub: this.sub, add: this.add } = instantiate(memory, layout.pages, layout.internal));
     this.edgePoints = edgePoints;
   }
 
@@ -212,6 +230,15 @@ export class SharedGrid {
     const quads = n >> 2;
     if (quads > 0) this.sub(sum.byteOffset, drop.byteOffset, quads);
     for (let i = 4 * quads; i < n; i++) sum[i] -= drop[i];
+  }
+
+  /** out[i] = a[i] + out[i] (float32; views of this memory of one length): a frame with an incomplete block, the sum added to that block's image. */
+  addInto(out: Float32Array, a: Float32Array): void {
+    const n = out.length;
+    if (a.length !== n) throw new Error('shared grid: add of arrays of different lengths');
+    const quads = n >> 2;
+    if (quads > 0) this.add(out.byteOffset, a.byteOffset, quads);
+    for (let i = 4 * quads; i < n; i++) out[i] = a[i] + out[i];
   }
 
   /**

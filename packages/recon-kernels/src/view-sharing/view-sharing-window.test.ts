@@ -1,6 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
+import { SharedGrid } from '../nufft/grid-kernel.js';
 import { asShared, closeReconPools, newWorkClaims, ReconPool, reconPool, sharedFloat32, workFinished } from '../pool/index.js';
 import { type DensityInput, runViewSharingStep, ViewSharingWindow, type ViewSharingStepTask, type ViewSharingWindowOptions } from './view-sharing-window.js';
 import { heldPool, randomFloat32 as random } from '../testing/index.js';
@@ -124,6 +125,21 @@ describe('view-sharing window', () => {
       for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, data, skipAt, true, 64, true, 'ahead')).toEqual(js64);
       const jsDensity = await frames(1, stream, perFrame, shift, [], skipAt, true, N, false, 'none', density, { wasmGridding: false });
       for (const threads of [1, 2]) expect(await frames(threads, stream, perFrame, shift, [], skipAt, false, N, false, 'ahead', density)).toEqual(jsDensity);
+    }
+  });
+
+  it('a frame with an incomplete block adds the sum in the wasm memory (SharedGrid.addInto), the JS gridding\'s frames bit for bit', async () => {
+    const perFrame = 6, shift = 3, skipAt = 10; // the counter skipped: frames fall inside blocks
+    const js = await frames(1, stream, perFrame, shift, data, skipAt, true, N, false, 'none', undefined, { wasmGridding: false });
+    const added = vi.spyOn(SharedGrid.prototype, 'addInto');
+    try {
+      expect(await frames(1, stream, perFrame, shift, data, skipAt)).toEqual(js);
+      expect(added).toHaveBeenCalled(); // (this thread's steps: no pool)
+      added.mockClear();
+      await frames(1, stream, perFrame, shift, data); // (no incomplete block: not called)
+      expect(added).not.toHaveBeenCalled();
+    } finally {
+      added.mockRestore();
     }
   });
 

@@ -28,8 +28,9 @@
  * so that neither the post nor the pool thread's start is on the frame's latency. Where the plan
  * allows it (natural grid layout, width 4) the grid and the arm's samples live in a shared
  * WebAssembly memory and every thread grids with the wasm kernel there (../nufft/grid-kernel.ts:
- * the JS gridding's bits at a fraction of its CPU); the sum and the first block images live in its
- * image slots, so that a block image's apodization and add into the sum run there as well.
+ * the JS gridding's bits at a fraction of its CPU); the sum, the frame and the first block images
+ * live in its image slots, so that a block image's apodization and add into the sum, its later
+ * subtraction and a frame's sum + incomplete block run there as well.
  */
 import type { FftEngine } from '../fft/engine.js';
 import { Nufft, type NufftTables } from '../nufft/nufft.js';
@@ -63,6 +64,8 @@ export interface ViewSharingStepTask {
   blockInShared?: boolean;
   /** `drop` and `sum` are sharedGrid's memory's: the subtraction runs there in wasm */
   dropInShared?: boolean;
+  /** `frame` and `sum` are sharedGrid's memory's: a frame's sum + incomplete block (`partial`) is added there in wasm */
+  frameInShared?: boolean;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -140,7 +143,8 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask, share
   if (task.partial) {
     const f = frame.subarray(c0 * ip, c1 * ip);
     plan.imageFromGrid(g, n, f);
-    for (let i = 0; i < f.length; i++) f[i] = s[i] + f[i];
+    if (shared !== null && task.frameInShared === true) shared.addInto(f, s);
+    else for (let i = 0; i < f.length; i++) f[i] = s[i] + f[i];
   }
 }
 
@@ -399,7 +403,8 @@ export class ViewSharingWindow {
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
-      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), dropInShared: this.blockInShared(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), dropInShared: this.blockInShared(drop),
+      frameInShared: op.partial && this.blockInShared(this.frameImages), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
     if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null), this.shared);
