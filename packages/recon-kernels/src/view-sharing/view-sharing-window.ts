@@ -260,11 +260,12 @@ export class ViewSharingWindow {
   }
 
   /**
-   * True when the block image is in the gridding memory (the kernel then apodizes and sums, or
-   * subtracts): the sum always is there when there is such a memory (its slot 0).
+   * True when the image (a block image, or the frame) is in the gridding memory, where the kernel
+   * then apodizes and sums, subtracts or adds: the sum always is there when there is such a
+   * memory (its slot 0).
    */
-  private blockInShared(block: Float32Array | null): boolean {
-    return block !== null && this.shared !== null && this.shared.holds(block);
+  private inSharedMemory(image: Float32Array | null): boolean {
+    return image !== null && this.shared !== null && this.shared.holds(image);
   }
 
   /** The array `frame(withIncompleteBlock)` returns (the same one at every frame): for work on the frame prepared ahead. */
@@ -321,7 +322,7 @@ export class ViewSharingWindow {
       this.pendingZero = false;
       this.held.push(ready.block);
       const task = (c0: number, c1: number): ViewSharingStepTask => ({
-        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, blockInShared: this.blockInShared(ready.block), dropInShared: this.blockInShared(ready.drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
+        kind: 'view-sharing-step', tables: null, c0, c1, sharedGrid: null, blockInShared: this.inSharedMemory(ready.block), dropInShared: this.inSharedMemory(ready.drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop: ready.drop, zeroGrid: ready.zeroGrid,
         data: this.armData, raw: this.raw, p0, count: this.armSamples, block: ready.block, partial: false,
       });
       releaseGo(ready.go);
@@ -356,7 +357,7 @@ export class ViewSharingWindow {
     const claims = newWorkClaims(), go = newGoCell();
     const drop = this.pendingDrop, zeroGrid = this.pendingZero;
     const onPool = this.pool.runAll(this.ranges.map(() => ({
-      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, blockInShared: this.blockInShared(block), dropInShared: this.blockInShared(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
+      kind: 'view-sharing-step', tables: this.tables, c0: 0, c1: this.ncoils, claims, go, sharedGrid: this.shared?.layout ?? null, blockInShared: this.inSharedMemory(block), dropInShared: this.inSharedMemory(drop), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid,
       data: this.armData, raw: this.raw, p0, count: this.armSamples, block, partial: false,
     } satisfies ViewSharingStepTask)));
     onPool.catch(() => undefined); // (a failure shows when the step runs; a cancelled step's is not wanted)
@@ -403,8 +404,8 @@ export class ViewSharingWindow {
     this.pendingDrop = null;
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
-      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.blockInShared(op.block), dropInShared: this.blockInShared(drop),
-      frameInShared: op.partial && this.blockInShared(this.frameImages), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+      kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.inSharedMemory(op.block), dropInShared: this.inSharedMemory(drop),
+      frameInShared: op.partial && this.inSharedMemory(this.frameImages), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
     if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null), this.shared);
