@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { signedRng } from '../../testing/index.js';
 import { maskBox, nlinvCoilStep, type NlinvModel, type NlinvStepKind } from './coil-steps.js';
+import { directionRange } from './cg-vectors.js';
 
 function random64(n: number, seed: number): Float64Array {
   const next = signedRng(seed);
@@ -76,5 +77,28 @@ describe("nlinv's 'normal' coil step", () => {
       expect(same(a.rhoTerms, b.rhoTerms), 'rhoTerms').toBe(true);
       expect(same(a.dc, b.dc), 'dc').toBe(true);
     }
+  });
+
+  it('with a direction: the k parts of its coils updated as directionRange, then the same step, bit for bit', async () => {
+    const fft = await getFftEngine();
+    const n0 = 16, n1 = 24, nc = 3, npix = n0 * n1;
+    for (const box of [false, true]) for (const noncart of [true, false]) {
+      const a = model(n0, n1, nc, box), b = model(n0, n1, nc, box);
+      a.noncart = b.noncart = noncart;
+      const r = random64(2 * (nc + 1) * npix, 9);
+      const cpA = random64(2 * (nc + 1) * npix, 5), cpB = cpA.slice();
+      const outA = new Float64Array(cpA.length), outB = new Float64Array(cpA.length);
+      directionRange(cpA, r, 0.625, 0, cpA.length);
+      nlinvCoilStep(fft, a, 'normal', cpA, outA, 0, nc);
+      // the image part by the caller, the coils' k parts by the steps (in two coil ranges)
+      directionRange(cpB, r, 0.625, 0, 2 * npix);
+      nlinvCoilStep(fft, b, 'normal', cpB, outB, 1, 3, { r, beta: 0.625 });
+      nlinvCoilStep(fft, b, 'normal', cpB, outB, 0, 1, { r, beta: 0.625 });
+      const same = (x: Float64Array, y: Float64Array): boolean => x.every((v, i) => Object.is(v, y[i]));
+      expect(same(cpA, cpB), `box ${box}, noncart ${noncart}: direction`).toBe(true);
+      expect(same(outA, outB), 'out').toBe(true);
+      expect(same(a.rhoTerms, b.rhoTerms), 'rhoTerms').toBe(true);
+    }
+    expect(() => nlinvCoilStep(fft, model(n0, n1, nc, true), 'adjoint', new Float64Array(2 * nc * npix), new Float64Array(2 * (nc + 1) * npix), 0, nc, { r: new Float64Array(0), beta: 1 })).toThrow(/normal/);
   });
 });

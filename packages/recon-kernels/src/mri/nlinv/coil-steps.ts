@@ -90,8 +90,16 @@ function onesPlane(npix: number): Float32Array {
  * plane is transformed in place (rows, then columns), and the next pass reads it with the
  * output modulation and unitary scale folded into its products (in float64), so each operator
  * makes three passes over a coil and keeps it in the cache.
+ *
+ * `direction` (a CG step's 'normal' only): first the new direction input = r + beta input on
+ * the k parts of coils c0..c1, in the pass that reads them (the caller updates the image part,
+ * which every coil reads, before); so the inner CG needs no pool call of its own for it.
  */
-export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind, input: Float64Array, out: Float64Array, c0: number, c1: number): void {
+export function nlinvCoilStep(
+  fft: FftEngine, m: NlinvModel, kind: NlinvStepKind, input: Float64Array, out: Float64Array, c0: number, c1: number,
+  direction: NlinvDirection | null = null,
+): void {
+  if (direction !== null && kind !== 'normal') throw new Error(`nlinv: a direction update goes with a 'normal' step, not '${kind}'`);
   const { n0, n1, W, mask, pattern, rho, coils, dc, rhoTerms } = m;
   const npix = n0 * n1;
   if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
@@ -120,7 +128,8 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
     let h = fft.heapF32();
     if (kind !== 'adjoint') {
       // the coil image c = Fu^-1 (W k): k from the input's k part
-      weighIn(h, b, input, 2 * npix + co, W, n0, n1);
+      if (direction === null) weighIn(h, b, input, 2 * npix + co, W, n0, n1);
+      else weighInDirection(h, b, input, 2 * npix + co, direction.r, direction.beta, W, n0, n1);
       // only the mask's box of the coil image is read, but by 'coil-images'
       h = kind === 'coil-images' ? transform(true) : transform(true, 0, n0, q0, q1);
       if (kind === 'coil-images') {
@@ -172,6 +181,19 @@ function weighIn(h: Float32Array, b: number, x: Float64Array, xo: number, w: Flo
       const f = w[i] * s;
       h[q] = x[o] * f;
       h[q + 1] = x[o + 1] * f;
+    }
+  }
+}
+
+/** weighIn of the new direction: x[xo..] = r[xo..] + beta x[xo..] first (stored), then as weighIn */
+function weighInDirection(h: Float32Array, b: number, x: Float64Array, xo: number, rv: Float64Array, beta: number, w: Float32Array, n0: number, n1: number): void {
+  for (let r = 0, i = 0, q = b, o = xo; r < n0; r++) {
+    let s = r & 1 ? -1 : 1;
+    for (let e = i + n1; i < e; i++, q += 2, o += 2, s = -s) {
+      const f = w[i] * s;
+      const xr = (x[o] = rv[o] + beta * x[o]), xi = (x[o + 1] = rv[o + 1] + beta * x[o + 1]);
+      h[q] = xr * f;
+      h[q + 1] = xi * f;
     }
   }
 }
@@ -265,6 +287,12 @@ function adjointProductRow(h: Float32Array, b: number, co: number, rho: Float64A
   }
 }
 
+/** The CG direction update a 'normal' step makes first: input = r + beta input (float64, as ./cg-vectors.ts's directionRange). */
+export interface NlinvDirection {
+  r: Float64Array;
+  beta: number;
+}
+
 /** An nlinv step on coils [c0, c1) on the worker pool (the arrays shared). */
 export interface NlinvStepTask {
   kind: 'nlinv-step';
@@ -274,9 +302,10 @@ export interface NlinvStepTask {
   out: Float64Array;
   c0: number;
   c1: number;
+  direction: NlinvDirection | null;
 }
 
 /** Runs an nlinv step task with this thread's engine (in a worker). */
 export function runNlinvStepTask(fft: FftEngine, t: NlinvStepTask): void {
-  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1);
+  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1, t.direction);
 }

@@ -25,7 +25,7 @@ import { runSteps, type Steps } from '../../progress/stepwise.js';
 import type { ReconPool } from '../../pool/pool.js';
 import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
 import { asShared, splitRange } from '../../pool/shared-memory.js';
-import { maskBox, nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
+import { maskBox, nlinvCoilStep, type NlinvDirection, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
 import {
   directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
@@ -140,12 +140,12 @@ export function* nlinvSteps(
   const ranges = onPool ? splitRange(ncoils, pool.threads) : [];
 
   /** One per-coil operator (./coil-steps.ts) over all coils: here, or split over the pool's threads. */
-  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array): Part {
+  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array, direction: NlinvDirection | null = null): Part {
     if (!onPool) {
-      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils);
+      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils, direction);
       return;
     }
-    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1 })));
+    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1, direction })));
   }
 
   /** F(x) into out; sets the linearisation point to x */
@@ -180,10 +180,14 @@ export function* nlinvSteps(
     const pnorm = Math.sqrt(dot(p, p));
     const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
     let rsold = dot(cr, cr);
+    // the direction update p = r + beta p of the step before (none before the first): its image
+    // part here, its k parts in the 'normal' step's first pass (one pool call less per CG step)
+    let direction: NlinvDirection | null = null;
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
+      if (direction !== null) directionRange(cp, cr, direction.beta, 0, 2 * npix);
       // DF^H DF cp per coil in one step (the derivative's data-space value kept in each coil's plane),
       // then cAp = that + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp
-      yield* step('normal', cp, cAp);
+      yield* step('normal', cp, cAp, direction);
       if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
       else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, nx);
       const pAp = sumBlocksInOrder(sums);
@@ -196,8 +200,7 @@ export function* nlinvSteps(
       rsold = rsnew;
       yield;
       if (rsnew <= eps * eps) break;
-      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'direction', p: cp, r: cr, beta });
-      else directionRange(cp, cr, beta, 0, nx);
+      direction = { r: cr, beta };
     }
     addTo(x, h);
     alpha = (alpha - alphaMin) / redu + alphaMin;
