@@ -8,6 +8,7 @@
  * to planes that the caller sums in coil order, so the result is the same bits either way.
  */
 import type { FftEngine } from '../../fft/index.js';
+import { SUM_BLOCK } from '../../pool/block-sums.js';
 
 /** The model's arrays, shared with the workers when a pool is used. */
 export interface NlinvModel {
@@ -94,12 +95,16 @@ function onesPlane(npix: number): Float32Array {
  * `direction` (a CG step's 'normal' only): first the new direction input = r + beta input on
  * the k parts of coils c0..c1, in the pass that reads them (the caller updates the image part,
  * which every coil reads, before); so the inner CG needs no pool call of its own for it.
+ * `normalDot` (a 'normal' step, when the image part 2 n0 n1 is whole blocks of SUM_BLOCK values):
+ * the k parts of ./cg-vectors.ts's normalDotRange in the last pass, out += alpha input and the
+ * block sums of input . out, so that only the image part is left to it.
  */
 export function nlinvCoilStep(
   fft: FftEngine, m: NlinvModel, kind: NlinvStepKind, input: Float64Array, out: Float64Array, c0: number, c1: number,
-  direction: NlinvDirection | null = null,
+  direction: NlinvDirection | null = null, normalDot: NlinvNormalDot | null = null,
 ): void {
-  if (direction !== null && kind !== 'normal') throw new Error(`nlinv: a direction update goes with a 'normal' step, not '${kind}'`);
+  if ((direction !== null || normalDot !== null) && kind !== 'normal') throw new Error(`nlinv: a direction update or inner product goes with a 'normal' step, not '${kind}'`);
+  if (normalDot !== null && !normalDotFuses(m.n0 * m.n1)) throw new Error(`nlinv: a ${m.n0}x${m.n1} image part is not whole blocks of ${SUM_BLOCK} values`);
   const { n0, n1, W, mask, pattern, rho, coils, dc, rhoTerms } = m;
   const npix = n0 * n1;
   if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
@@ -163,7 +168,8 @@ export function nlinvCoilStep(
     zeroOutsideBox(h, b, n0, n1, r0, r1, q0, q1);
     for (let row = r0; row < r1; row++) adjointProductRow(h, b, co, rho, coils, rhoTerms, mk, (row + q0) & 1 ? -1 : 1, U, row * n1 + q0, row * n1 + q1);
     h = transform(false, r0, r1);
-    weighOut(h, b, out, 2 * npix + co, U, W, n0, n1);
+    if (normalDot === null) weighOut(h, b, out, 2 * npix + co, U, W, n0, n1);
+    else weighOutDot(h, b, out, 2 * npix + co, U, W, n0, n1, input, normalDot.alpha, normalDot.sums);
   }
 }
 
@@ -213,6 +219,33 @@ function weighOut(h: Float32Array, b: number, y: Float64Array, yo: number, U: nu
       const f = u * w[i];
       y[o] = h[q] * f;
       y[o + 1] = h[q + 1] * f;
+    }
+  }
+}
+
+/**
+ * weighOut with normalDotRange's k-part work: y = plane . (u . w) + alpha p, and the block sums
+ * of p . y into sums (yo and the plane's 2 n0 n1 values whole blocks), the same float64 values.
+ */
+function weighOutDot(
+  h: Float32Array, b: number, y: Float64Array, yo: number, U: number, w: Float32Array, n0: number, n1: number, p: Float64Array, alpha: number, sums: Float64Array,
+): void {
+  let acc = 0, blockEnd = yo + SUM_BLOCK;
+  for (let r = 0, i = 0, q = b, o = yo; r < n0; r++) {
+    let u = r & 1 ? -U : U;
+    for (let e = i + n1; i < e; i++, q += 2, o += 2, u = -u) {
+      const f = u * w[i];
+      const pr = p[o], pi = p[o + 1];
+      const vr = h[q] * f + alpha * pr, vi = h[q + 1] * f + alpha * pi;
+      y[o] = vr;
+      y[o + 1] = vi;
+      acc += pr * vr;
+      acc += pi * vi;
+      if (o + 2 === blockEnd) {
+        sums[blockEnd / SUM_BLOCK - 1] = acc;
+        acc = 0;
+        blockEnd += SUM_BLOCK;
+      }
     }
   }
 }
@@ -293,6 +326,18 @@ export interface NlinvDirection {
   beta: number;
 }
 
+/** The k-part work of ./cg-vectors.ts's normalDotRange that a 'normal' step does in its last pass. */
+export interface NlinvNormalDot {
+  alpha: number;
+  /** the block sums (of the whole vector; the step writes its coils' k-part blocks) */
+  sums: Float64Array;
+}
+
+/** True when an image part of npix complex values is whole blocks of SUM_BLOCK values (so the coils' k parts are too, and a 'normal' step can take their inner product blocks). */
+export function normalDotFuses(npix: number): boolean {
+  return (2 * npix) % SUM_BLOCK === 0;
+}
+
 /** An nlinv step on coils [c0, c1) on the worker pool (the arrays shared). */
 export interface NlinvStepTask {
   kind: 'nlinv-step';
@@ -303,9 +348,10 @@ export interface NlinvStepTask {
   c0: number;
   c1: number;
   direction: NlinvDirection | null;
+  normalDot: NlinvNormalDot | null;
 }
 
 /** Runs an nlinv step task with this thread's engine (in a worker). */
 export function runNlinvStepTask(fft: FftEngine, t: NlinvStepTask): void {
-  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1, t.direction);
+  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1, t.direction, t.normalDot);
 }
