@@ -1,8 +1,9 @@
 /**
  * nlinv's per-coil work on a range of coils [c0, c1): the model's coil images, forward,
  * derivative and adjoint up to the sum over coils (./nlinv.ts), and a CG step's derivative and
- * adjoint as one step, each coil's plane transformed in the FFT engine's heap between fused
- * passes; with a restrict-FOV mask the masked passes and transforms keep to the mask's box. The single-thread solver runs
+ * adjoint as one step (which also takes the CG's new direction and, where the blocks fit, the
+ * k parts of its inner product, so that a CG step needs fewer pool calls), each coil's plane
+ * transformed in the FFT engine's heap between fused passes; with a restrict-FOV mask the masked passes and transforms keep to the mask's box. The single-thread solver runs
  * them over all coils; with a worker pool each worker runs them over its coils on shared memory
  * (one task per operator application). The adjoint's per-coil contributions to the image part go
  * to planes that the caller sums in coil order, so the result is the same bits either way.
