@@ -2,7 +2,9 @@
  * The vector work of nlinv's inner conjugate gradients (./nlinv.ts) as kernels over a range of
  * its float64 vectors, so that the worker pool shares it out while the calling thread waits: the
  * adjoint's image part (the per-coil terms summed in coil order), the regularisation term with
- * the step's inner product, the h / r update with |r|^2, and the new direction. Inner products
+ * the step's inner product, the h / r update with |r|^2, and the new direction (on the pool the
+ * direction's k parts are updated in the next 'normal' coil step's first pass, ./coil-steps.ts,
+ * and its image part by the calling thread with directionRange). Inner products
  * are summed per block (pool/block-sums.ts), so the result is the same bits at any thread count
  * (the single-thread solve runs the same kernels over all blocks).
  */
@@ -51,7 +53,7 @@ export function stepRange(h: Float64Array, r: Float64Array, p: Float64Array, q: 
   }
 }
 
-/** p = r + beta p over values [f0, f1). */
+/** p = r + beta p over values [f0, f1) (nlinv.ts: the image part; coil-steps.ts's weighInDirection the k parts, the same expression). */
 export function directionRange(p: Float64Array, r: Float64Array, beta: number, f0: number, f1: number): void {
   for (let i = f0; i < f1; i++) p[i] = r[i] + beta * p[i];
 }
@@ -60,14 +62,12 @@ export function directionRange(p: Float64Array, r: Float64Array, beta: number, f
 export type NlinvVectorTask = { kind: 'nlinv-vector'; f0: number; f1: number } & (
   | { op: 'normal-dot'; terms: Float64Array; ncoils: number; npix: number; alpha: number; p: Float64Array; out: Float64Array; sums: Float64Array }
   | { op: 'step'; h: Float64Array; r: Float64Array; p: Float64Array; q: Float64Array; a: number; sums: Float64Array }
-  | { op: 'direction'; p: Float64Array; r: Float64Array; beta: number }
 );
 
 /** Runs an nlinv vector task (in a worker). */
 export function runNlinvVectorTask(t: NlinvVectorTask): void {
   if (t.op === 'normal-dot') normalDotRange(t.terms, t.ncoils, t.npix, t.alpha, t.p, t.out, t.sums, t.f0, t.f1);
-  else if (t.op === 'step') stepRange(t.h, t.r, t.p, t.q, t.a, t.sums, t.f0, t.f1);
-  else directionRange(t.p, t.r, t.beta, t.f0, t.f1);
+  else stepRange(t.h, t.r, t.p, t.q, t.a, t.sums, t.f0, t.f1);
 }
 
 type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { signedRng } from '../../testing/index.js';
-import { maskBox, nlinvCoilStep, type NlinvModel, type NlinvStepKind } from './coil-steps.js';
+import { maskBox, nlinvCoilStep, normalDotFuses, type NlinvModel, type NlinvStepKind } from './coil-steps.js';
+import { directionRange, normalDotRange } from './cg-vectors.js';
+import { SUM_BLOCK, sumBlockCount } from '../../pool/block-sums.js';
 
 function random64(n: number, seed: number): Float64Array {
   const next = signedRng(seed);
@@ -76,5 +78,53 @@ describe("nlinv's 'normal' coil step", () => {
       expect(same(a.rhoTerms, b.rhoTerms), 'rhoTerms').toBe(true);
       expect(same(a.dc, b.dc), 'dc').toBe(true);
     }
+  });
+
+  it('with a direction: the k parts of its coils updated as directionRange, then the same step, bit for bit', async () => {
+    const fft = await getFftEngine();
+    const n0 = 16, n1 = 24, nc = 3, npix = n0 * n1;
+    for (const box of [false, true]) for (const noncart of [true, false]) {
+      const a = model(n0, n1, nc, box), b = model(n0, n1, nc, box);
+      a.noncart = b.noncart = noncart;
+      const r = random64(2 * (nc + 1) * npix, 9);
+      const cpA = random64(2 * (nc + 1) * npix, 5), cpB = cpA.slice();
+      const outA = new Float64Array(cpA.length), outB = new Float64Array(cpA.length);
+      directionRange(cpA, r, 0.625, 0, cpA.length);
+      nlinvCoilStep(fft, a, 'normal', cpA, outA, 0, nc);
+      // the image part by the caller, the coils' k parts by the steps (in two coil ranges)
+      directionRange(cpB, r, 0.625, 0, 2 * npix);
+      nlinvCoilStep(fft, b, 'normal', cpB, outB, 1, 3, { r, beta: 0.625 });
+      nlinvCoilStep(fft, b, 'normal', cpB, outB, 0, 1, { r, beta: 0.625 });
+      const same = (x: Float64Array, y: Float64Array): boolean => x.every((v, i) => Object.is(v, y[i]));
+      expect(same(cpA, cpB), `box ${box}, noncart ${noncart}: direction`).toBe(true);
+      expect(same(outA, outB), 'out').toBe(true);
+      expect(same(a.rhoTerms, b.rhoTerms), 'rhoTerms').toBe(true);
+    }
+    expect(() => nlinvCoilStep(fft, model(n0, n1, nc, true), 'adjoint', new Float64Array(2 * nc * npix), new Float64Array(2 * (nc + 1) * npix), 0, nc, { r: new Float64Array(0), beta: 1 })).toThrow(/normal/);
+  });
+
+  it("with the inner product: normalDotRange's k-part values and block sums, bit for bit (the image part left to it)", async () => {
+    const fft = await getFftEngine();
+    // 2 x 64 x 128 values: whole blocks of 2^14; 3 coils (one step over coils 1-2, one over coil 0)
+    const n0 = 64, n1 = 128, nc = 3, npix = n0 * n1, nx = 2 * (nc + 1) * npix;
+    expect(normalDotFuses(npix)).toBe(true);
+    expect(normalDotFuses(48 * 48)).toBe(false);
+    for (const box of [false, true]) {
+      const a = model(n0, n1, nc, box), b = model(n0, n1, nc, box);
+      const cp = random64(nx, 5), alpha = 0.375;
+      const outA = new Float64Array(nx), outB = new Float64Array(nx);
+      const sumsA = new Float64Array(sumBlockCount(nx)), sumsB = new Float64Array(sumBlockCount(nx));
+      nlinvCoilStep(fft, a, 'normal', cp, outA, 0, nc);
+      normalDotRange(a.rhoTerms, nc, npix, alpha, cp, outA, sumsA, 0, nx);
+      nlinvCoilStep(fft, b, 'normal', cp, outB, 1, 3, null, { alpha, sums: sumsB });
+      nlinvCoilStep(fft, b, 'normal', cp, outB, 0, 1, null, { alpha, sums: sumsB });
+      normalDotRange(b.rhoTerms, nc, npix, alpha, cp, outB, sumsB, 0, 2 * npix);
+      const same = (x: Float64Array, y: Float64Array): boolean => x.every((v, i) => Object.is(v, y[i]));
+      expect(same(outA, outB), `box ${box}: out`).toBe(true);
+      expect(same(sumsA, sumsB), 'sums').toBe(true);
+      expect(sumsB.length).toBe(nx / SUM_BLOCK);
+    }
+    const m = model(16, 24, nc, true);
+    expect(() => nlinvCoilStep(fft, m, 'normal', new Float64Array(2 * (nc + 1) * 384), new Float64Array(2 * (nc + 1) * 384), 0, nc, null, { alpha: 1, sums: new Float64Array(1) })).toThrow(/whole blocks/);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * nlinv's per-coil work on a range of coils [c0, c1): the model's coil images, forward,
  * derivative and adjoint up to the sum over coils (./nlinv.ts), and a CG step's derivative and
- * adjoint as one step, each coil's plane transformed in the FFT engine's heap between fused
- * passes; with a restrict-FOV mask the masked passes and transforms keep to the mask's box. The single-thread solver runs
+ * adjoint as one step (which also takes the CG's new direction and, where the blocks fit, the
+ * k parts of its inner product, so that a CG step needs fewer pool calls), each coil's plane
+ * transformed in the FFT engine's heap between fused passes; with a restrict-FOV mask the masked passes and transforms keep to the mask's box. The single-thread solver runs
  * them over all coils; with a worker pool each worker runs them over its coils on shared memory
  * (one task per operator application). The adjoint's per-coil contributions to the image part go
  * to planes that the caller sums in coil order, so the result is the same bits either way.
  */
 import type { FftEngine } from '../../fft/index.js';
+import { SUM_BLOCK } from '../../pool/block-sums.js';
 
 /** The model's arrays, shared with the workers when a pool is used. */
 export interface NlinvModel {
@@ -64,25 +66,19 @@ const PLANE_SLOT = 11;
 
 /**
  * The centred unitary 2-D FFT's modulation: with even sizes, Fu x = u . FFT(s . x) for the
- * checkerboard s = (-1)^(i + j) and u = s . (-1)^(n0/2 + n1/2) / sqrt(n0 n1), the same for the
- * inverse with the unnormalised inverse FFT (../../centred-fft: the shifts as a modulation).
- * Kept per grid: [0] s, [1] u.
+ * checkerboard s = (-1)^(i + j) and u = s . U, U = (-1)^(n0/2 + n1/2) / sqrt(n0 n1), the same for
+ * the inverse with the unnormalised inverse FFT (../../centred-fft: the shifts as a modulation).
+ * The passes below form s and u per pixel from its row and column.
  */
-const modulations = new Map<string, [Float32Array, Float64Array]>();
-function modulation(n0: number, n1: number): [Float32Array, Float64Array] {
-  const key = `${n0}x${n1}`;
-  let m = modulations.get(key);
-  if (m === undefined) {
-    const s = new Float32Array(n0 * n1), u = new Float64Array(n0 * n1);
-    const parity = ((n0 / 2 + n1 / 2) % 2 ? -1 : 1) / Math.sqrt(n0 * n1);
-    for (let i = 0; i < n0; i++) for (let j = 0; j < n1; j++) {
-      s[i * n1 + j] = (i + j) % 2 ? -1 : 1;
-      u[i * n1 + j] = s[i * n1 + j] * parity;
-    }
-    if (modulations.size >= 8) modulations.delete(modulations.keys().next().value as string);
-    modulations.set(key, (m = [s, u]));
-  }
-  return m;
+function unitaryScale(n0: number, n1: number): number {
+  return ((n0 / 2 + n1 / 2) % 2 ? -1 : 1) / Math.sqrt(n0 * n1);
+}
+
+/** A plane of ones (the mask when there is none; its products are the other factor's exactly), kept per size. */
+let ones = new Float32Array(0);
+function onesPlane(npix: number): Float32Array {
+  if (ones.length !== npix) ones = new Float32Array(npix).fill(1);
+  return ones;
 }
 
 /**
@@ -96,12 +92,25 @@ function modulation(n0: number, n1: number): [Float32Array, Float64Array] {
  * plane is transformed in place (rows, then columns), and the next pass reads it with the
  * output modulation and unitary scale folded into its products (in float64), so each operator
  * makes three passes over a coil and keeps it in the cache.
+ *
+ * `direction` (a CG step's 'normal' only): first the new direction input = r + beta input on
+ * the k parts of coils c0..c1, in the pass that reads them (the caller updates the image part,
+ * which every coil reads, before); so the inner CG needs no pool call of its own for it.
+ * `normalDot` (a 'normal' step, when the image part 2 n0 n1 is whole blocks of SUM_BLOCK values):
+ * the k parts of ./cg-vectors.ts's normalDotRange in the last pass, out += alpha input and the
+ * block sums of input . out, so that only the image part is left to it.
  */
-export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind, input: Float64Array, out: Float64Array, c0: number, c1: number): void {
+export function nlinvCoilStep(
+  fft: FftEngine, m: NlinvModel, kind: NlinvStepKind, input: Float64Array, out: Float64Array, c0: number, c1: number,
+  direction: NlinvDirection | null = null, normalDot: NlinvNormalDot | null = null,
+): void {
+  if ((direction !== null || normalDot !== null) && kind !== 'normal') throw new Error(`nlinv: a direction update or inner product goes with a 'normal' step, not '${kind}'`);
+  if (normalDot !== null && !normalDotFuses(m.n0 * m.n1)) throw new Error(`nlinv: a ${m.n0}x${m.n1} image part is not whole blocks of ${SUM_BLOCK} values`);
   const { n0, n1, W, mask, pattern, rho, coils, dc, rhoTerms } = m;
   const npix = n0 * n1;
   if (n0 % 2 || n1 % 2) throw new Error(`nlinv: grid ${n0}x${n1} must have even sizes`);
-  const [sg, u] = modulation(n0, n1);
+  const U = unitaryScale(n0, n1), one = onesPlane(npix);
+  const mk = mask ?? one;
   fft.prepare(n0);
   fft.prepare(n1);
   const block = fft.scratchBlock(PLANE_SLOT, 8 * npix);
@@ -120,107 +129,214 @@ export function nlinvCoilStep(fft: FftEngine, m: NlinvModel, kind: NlinvStepKind
     return fft.heapF32();
   };
   const b = block.ptr >> 2;
-  /** zeros the plane outside the box */
-  const zeroOutsideBox = (h: Float32Array): void => {
-    h.fill(0, b, b + 2 * n1 * r0);
-    h.fill(0, b + 2 * n1 * r1, b + 2 * npix);
-    for (let r = r0; r < r1; r++) {
-      h.fill(0, b + 2 * n1 * r, b + 2 * (n1 * r + q0));
-      h.fill(0, b + 2 * (n1 * r + q1), b + 2 * n1 * (r + 1));
-    }
-  };
   for (let c = c0; c < c1; c++) {
     const co = 2 * c * npix;
     let h = fft.heapF32();
     if (kind !== 'adjoint') {
       // the coil image c = Fu^-1 (W k): k from the input's k part
-      const ko = 2 * npix + co;
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
-        const w = W[i] * sg[i];
-        h[q] = input[ko + 2 * i] * w;
-        h[q + 1] = input[ko + 2 * i + 1] * w;
-      }
+      if (direction === null) weighIn(h, b, input, 2 * npix + co, W, n0, n1);
+      else weighInDirection(h, b, input, 2 * npix + co, direction.r, direction.beta, W, n0, n1);
       // only the mask's box of the coil image is read, but by 'coil-images'
       h = kind === 'coil-images' ? transform(true) : transform(true, 0, n0, q0, q1);
       if (kind === 'coil-images') {
-        for (let i = 0, q = b; i < npix; i++, q += 2) {
-          out[co + 2 * i] = h[q] * u[i];
-          out[co + 2 * i + 1] = h[q + 1] * u[i];
-        }
+        weighOut(h, b, out, co, U, null, n0, n1);
         continue;
       }
       // the image-space product (M rho c_j, or its derivative), modulated for the forward FFT,
       // inside the mask's box (zero outside)
-      zeroOutsideBox(h);
-      for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
-        const d = co + 2 * i;
-        const er = h[q] * u[i], ei = h[q + 1] * u[i];
-        const ar = rho[2 * i], ai = rho[2 * i + 1];
-        let pr: number, pi: number;
-        if (kind === 'forward') {
-          coils[d] = er;
-          coils[d + 1] = ei;
-          pr = ar * er - ai * ei;
-          pi = ar * ei + ai * er;
-        } else {
-          dc[d] = er;
-          dc[d + 1] = ei;
-          const dr = input[2 * i], di = input[2 * i + 1], cr = coils[d], ci = coils[d + 1];
-          pr = dr * cr - di * ci + ar * er - ai * ei;
-          pi = dr * ci + di * cr + ar * ei + ai * er;
-        }
-        const w = mask ? mask[i] * sg[i] : sg[i];
-        h[q] = pr * w;
-        h[q + 1] = pi * w;
+      zeroOutsideBox(h, b, n0, n1, r0, r1, q0, q1);
+      for (let row = r0; row < r1; row++) {
+        const i0 = row * n1 + q0, i1 = row * n1 + q1;
+        const s = (row + q0) & 1 ? -1 : 1;
+        if (kind === 'forward') forwardProductRow(h, b, co, rho, coils, mk, s, U, i0, i1);
+        else derivativeProductRow(h, b, co, input, rho, coils, dc, mk, s, U, i0, i1);
       }
       h = transform(false, r0, r1);
       if (kind !== 'normal') {
-        for (let i = 0, q = b; i < npix; i++, q += 2) {
-          const w = u[i] * pattern[i];
-          out[co + 2 * i] = h[q] * w;
-          out[co + 2 * i + 1] = h[q + 1] * w;
-        }
+        weighOut(h, b, out, co, U, pattern, n0, n1);
         continue;
       }
       // 'normal': the derivative's value (float64, as its output array holds it) straight into
       // the adjoint's first plane, in place
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
-        const w = u[i] * pattern[i];
-        const vr = h[q] * w, vi = h[q + 1] * w;
-        const v = m.noncart ? sg[i] : pattern[i] * sg[i];
-        h[q] = vr * v;
-        h[q + 1] = vi * v;
-      }
+      reweigh(h, b, U, pattern, m.noncart ? null : pattern, n0, n1);
     } else {
       // r (data space) -> t = M Fu^H (P^H r) (pattern omitted for non-Cartesian)
-      for (let i = 0, q = b; i < npix; i++, q += 2) {
-        const w = m.noncart ? sg[i] : pattern[i] * sg[i];
-        h[q] = input[co + 2 * i] * w;
-        h[q + 1] = input[co + 2 * i + 1] * w;
-      }
+      weighIn(h, b, input, co, m.noncart ? one : pattern, n0, n1);
     }
     // the adjoint from its first plane (read only inside the mask's box)
     h = transform(true, 0, n0, q0, q1);
     // t is zero outside the mask's box: so are its products there
-    zeroOutsideBox(h);
-    for (let row = r0; row < r1; row++) for (let i = row * n1 + q0, e = row * n1 + q1, q = b + 2 * i; i < e; i++, q += 2) {
-      const d = co + 2 * i;
-      const w = mask ? u[i] * mask[i] : u[i];
-      const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
-      rhoTerms[d] = cr * tr + ci * ti;
-      rhoTerms[d + 1] = cr * ti - ci * tr;
-      const ar = rho[2 * i], ai = rho[2 * i + 1];
-      h[q] = (ar * tr + ai * ti) * sg[i];
-      h[q + 1] = (ar * ti - ai * tr) * sg[i];
-    }
+    zeroOutsideBox(h, b, n0, n1, r0, r1, q0, q1);
+    for (let row = r0; row < r1; row++) adjointProductRow(h, b, co, rho, coils, rhoTerms, mk, (row + q0) & 1 ? -1 : 1, U, row * n1 + q0, row * n1 + q1);
     h = transform(false, r0, r1);
-    const ko = 2 * npix + co;
-    for (let i = 0, q = b; i < npix; i++, q += 2) {
-      const w = u[i] * W[i];
-      out[ko + 2 * i] = h[q] * w;
-      out[ko + 2 * i + 1] = h[q + 1] * w;
+    if (normalDot === null) weighOut(h, b, out, 2 * npix + co, U, W, n0, n1);
+    else weighOutDot(h, b, out, 2 * npix + co, U, W, n0, n1, input, normalDot.alpha, normalDot.sums);
+  }
+}
+
+// The passes, as small functions of their arrays (each optimised on its own), over rows: the
+// checkerboard s = (-1)^(row + column) alternates along a row, and u = s . U for the constant
+// U = parity / sqrt(n0 n1), so neither is read from memory (a product with +-1 or +-U is exact,
+// the same value as with the stored s[i] and u[i]). Every value is the same float64 expression as
+// before, rounded once to float32 where it goes into the plane.
+
+/** plane (from float index b) = x[xo..] . (w . s), complex x, real weights */
+function weighIn(h: Float32Array, b: number, x: Float64Array, xo: number, w: Float32Array, n0: number, n1: number): void {
+  for (let r = 0, i = 0, q = b, o = xo; r < n0; r++) {
+    let s = r & 1 ? -1 : 1;
+    for (let e = i + n1; i < e; i++, q += 2, o += 2, s = -s) {
+      const f = w[i] * s;
+      h[q] = x[o] * f;
+      h[q + 1] = x[o + 1] * f;
     }
   }
+}
+
+/** weighIn of the new direction: x[xo..] = r[xo..] + beta x[xo..] first (stored), then as weighIn */
+function weighInDirection(h: Float32Array, b: number, x: Float64Array, xo: number, rv: Float64Array, beta: number, w: Float32Array, n0: number, n1: number): void {
+  for (let r = 0, i = 0, q = b, o = xo; r < n0; r++) {
+    let s = r & 1 ? -1 : 1;
+    for (let e = i + n1; i < e; i++, q += 2, o += 2, s = -s) {
+      const f = w[i] * s;
+      const xr = (x[o] = rv[o] + beta * x[o]), xi = (x[o + 1] = rv[o + 1] + beta * x[o + 1]);
+      h[q] = xr * f;
+      h[q + 1] = xi * f;
+    }
+  }
+}
+
+/** y[yo..] = plane . (u . w) (w null: u alone) */
+function weighOut(h: Float32Array, b: number, y: Float64Array, yo: number, U: number, w: Float32Array | null, n0: number, n1: number): void {
+  for (let r = 0, i = 0, q = b, o = yo; r < n0; r++) {
+    let u = r & 1 ? -U : U;
+    if (w === null) {
+      for (let e = i + n1; i < e; i++, q += 2, o += 2, u = -u) {
+        y[o] = h[q] * u;
+        y[o + 1] = h[q + 1] * u;
+      }
+      continue;
+    }
+    for (let e = i + n1; i < e; i++, q += 2, o += 2, u = -u) {
+      const f = u * w[i];
+      y[o] = h[q] * f;
+      y[o + 1] = h[q + 1] * f;
+    }
+  }
+}
+
+/**
+ * weighOut with normalDotRange's k-part work: y = plane . (u . w) + alpha p, and the block sums
+ * of p . y into sums (yo and the plane's 2 n0 n1 values whole blocks), the same float64 values.
+ */
+function weighOutDot(
+  h: Float32Array, b: number, y: Float64Array, yo: number, U: number, w: Float32Array, n0: number, n1: number, p: Float64Array, alpha: number, sums: Float64Array,
+): void {
+  let acc = 0, blockEnd = yo + SUM_BLOCK;
+  for (let r = 0, i = 0, q = b, o = yo; r < n0; r++) {
+    let u = r & 1 ? -U : U;
+    for (let e = i + n1; i < e; i++, q += 2, o += 2, u = -u) {
+      const f = u * w[i];
+      const pr = p[o], pi = p[o + 1];
+      const vr = h[q] * f + alpha * pr, vi = h[q + 1] * f + alpha * pi;
+      y[o] = vr;
+      y[o + 1] = vi;
+      acc += pr * vr;
+      acc += pi * vi;
+      if (o + 2 === blockEnd) {
+        sums[blockEnd / SUM_BLOCK - 1] = acc;
+        acc = 0;
+        blockEnd += SUM_BLOCK;
+      }
+    }
+  }
+}
+
+/** plane = (plane . (u . p)) . (v . s) in place (v null: s alone) */
+function reweigh(h: Float32Array, b: number, U: number, p: Float32Array, v: Float32Array | null, n0: number, n1: number): void {
+  for (let r = 0, i = 0, q = b; r < n0; r++) {
+    let s = r & 1 ? -1 : 1;
+    for (let e = i + n1; i < e; i++, q += 2, s = -s) {
+      const w = s * U * p[i];
+      const vr = h[q] * w, vi = h[q + 1] * w;
+      const f = v === null ? s : v[i] * s;
+      h[q] = vr * f;
+      h[q + 1] = vi * f;
+    }
+  }
+}
+
+/** zeros the plane outside the box */
+function zeroOutsideBox(h: Float32Array, b: number, n0: number, n1: number, r0: number, r1: number, q0: number, q1: number): void {
+  h.fill(0, b, b + 2 * n1 * r0);
+  h.fill(0, b + 2 * n1 * r1, b + 2 * n0 * n1);
+  for (let r = r0; r < r1; r++) {
+    h.fill(0, b + 2 * n1 * r, b + 2 * (n1 * r + q0));
+    h.fill(0, b + 2 * (n1 * r + q1), b + 2 * n1 * (r + 1));
+  }
+}
+
+/** pixels [i0, i1) of a row, s the first one's sign: the forward model: coils = e = plane . u, plane = rho e . (mask . s) */
+function forwardProductRow(h: Float32Array, b: number, co: number, rho: Float64Array, coils: Float64Array, mk: Float32Array, s: number, U: number, i0: number, i1: number): void {
+  for (let i = i0, q = b + 2 * i0, d = co + 2 * i0; i < i1; i++, q += 2, d += 2, s = -s) {
+    const u = s * U;
+    const er = h[q] * u, ei = h[q + 1] * u;
+    const ar = rho[2 * i], ai = rho[2 * i + 1];
+    coils[d] = er;
+    coils[d + 1] = ei;
+    const pr = ar * er - ai * ei;
+    const pi = ar * ei + ai * er;
+    const w = mk[i] * s;
+    h[q] = pr * w;
+    h[q + 1] = pi * w;
+  }
+}
+
+/** the same for the derivative: dc = e = plane . u, plane = (drho c + rho e) . (mask . s) */
+function derivativeProductRow(h: Float32Array, b: number, co: number, x: Float64Array, rho: Float64Array, coils: Float64Array, dc: Float64Array, mk: Float32Array, s: number, U: number, i0: number, i1: number): void {
+  for (let i = i0, q = b + 2 * i0, d = co + 2 * i0; i < i1; i++, q += 2, d += 2, s = -s) {
+    const u = s * U;
+    const er = h[q] * u, ei = h[q + 1] * u;
+    const ar = rho[2 * i], ai = rho[2 * i + 1];
+    dc[d] = er;
+    dc[d + 1] = ei;
+    const dr = x[2 * i], di = x[2 * i + 1], cr = coils[d], ci = coils[d + 1];
+    const pr = dr * cr - di * ci + ar * er - ai * ei;
+    const pi = dr * ci + di * cr + ar * ei + ai * er;
+    const w = mk[i] * s;
+    h[q] = pr * w;
+    h[q + 1] = pi * w;
+  }
+}
+
+/** the same for the adjoint's image part: t = plane . (u . mask), rhoTerms = conj(c) t, plane = conj(rho) t . s */
+function adjointProductRow(h: Float32Array, b: number, co: number, rho: Float64Array, coils: Float64Array, rhoTerms: Float64Array, mk: Float32Array, s: number, U: number, i0: number, i1: number): void {
+  for (let i = i0, q = b + 2 * i0, d = co + 2 * i0; i < i1; i++, q += 2, d += 2, s = -s) {
+    const w = s * U * mk[i];
+    const tr = h[q] * w, ti = h[q + 1] * w, cr = coils[d], ci = coils[d + 1];
+    rhoTerms[d] = cr * tr + ci * ti;
+    rhoTerms[d + 1] = cr * ti - ci * tr;
+    const ar = rho[2 * i], ai = rho[2 * i + 1];
+    h[q] = (ar * tr + ai * ti) * s;
+    h[q + 1] = (ar * ti - ai * tr) * s;
+  }
+}
+
+/** The CG direction update a 'normal' step makes first: input = r + beta input (float64, as ./cg-vectors.ts's directionRange). */
+export interface NlinvDirection {
+  r: Float64Array;
+  beta: number;
+}
+
+/** The k-part work of ./cg-vectors.ts's normalDotRange that a 'normal' step does in its last pass. */
+export interface NlinvNormalDot {
+  alpha: number;
+  /** the block sums (of the whole vector; the step writes its coils' k-part blocks) */
+  sums: Float64Array;
+}
+
+/** True when an image part of npix complex values is whole blocks of SUM_BLOCK values (so the coils' k parts are too, and a 'normal' step can take their inner product blocks). */
+export function normalDotFuses(npix: number): boolean {
+  return (2 * npix) % SUM_BLOCK === 0;
 }
 
 /** An nlinv step on coils [c0, c1) on the worker pool (the arrays shared). */
@@ -232,9 +348,11 @@ export interface NlinvStepTask {
   out: Float64Array;
   c0: number;
   c1: number;
+  direction: NlinvDirection | null;
+  normalDot: NlinvNormalDot | null;
 }
 
 /** Runs an nlinv step task with this thread's engine (in a worker). */
 export function runNlinvStepTask(fft: FftEngine, t: NlinvStepTask): void {
-  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1);
+  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1, t.direction, t.normalDot);
 }

@@ -25,7 +25,9 @@ import { runSteps, type Steps } from '../../progress/stepwise.js';
 import type { ReconPool } from '../../pool/pool.js';
 import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
 import { asShared, splitRange } from '../../pool/shared-memory.js';
-import { maskBox, nlinvCoilStep, type NlinvModel, type NlinvStepKind, type NlinvStepTask } from './coil-steps.js';
+import {
+  maskBox, nlinvCoilStep, normalDotFuses, type NlinvDirection, type NlinvModel, type NlinvNormalDot, type NlinvStepKind, type NlinvStepTask,
+} from './coil-steps.js';
 import {
   directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
@@ -140,12 +142,12 @@ export function* nlinvSteps(
   const ranges = onPool ? splitRange(ncoils, pool.threads) : [];
 
   /** One per-coil operator (./coil-steps.ts) over all coils: here, or split over the pool's threads. */
-  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array): Part {
+  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array, direction: NlinvDirection | null = null, normalDot: NlinvNormalDot | null = null): Part {
     if (!onPool) {
-      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils);
+      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils, direction, normalDot);
       return;
     }
-    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1 })));
+    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1, direction, normalDot })));
   }
 
   /** F(x) into out; sets the linearisation point to x */
@@ -167,6 +169,7 @@ export function* nlinvSteps(
   const cr = f64(nx), cp = f64(nx), cAp = f64(nx);
   // the CG steps' vector work (./cg-vectors.ts) on the pool too when the per-coil work is there
   const sums = f64(sumBlockCount(nx));
+  const dotEnd = normalDotFuses(npix) ? 2 * npix : nx;
 
   for (let it = 0; it < iterations; it++) {
     yield* forward(x, r);
@@ -180,12 +183,17 @@ export function* nlinvSteps(
     const pnorm = Math.sqrt(dot(p, p));
     const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
     let rsold = dot(cr, cr);
+    // the direction update p = r + beta p of the step before (none before the first): its image
+    // part here, its k parts in the 'normal' step's first pass (one pool call less per CG step)
+    let direction: NlinvDirection | null = null;
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
+      if (direction !== null) directionRange(cp, cr, direction.beta, 0, 2 * npix);
       // DF^H DF cp per coil in one step (the derivative's data-space value kept in each coil's plane),
-      // then cAp = that + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp
-      yield* step('normal', cp, cAp);
-      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
-      else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, nx);
+      // then cAp = that + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp;
+      // with whole blocks per coil the step does the k parts of the latter too (`dotEnd`: what is left)
+      yield* step('normal', cp, cAp, direction, dotEnd < nx ? { alpha, sums } : null);
+      if (onPool) yield runNlinvVectorOnPool(pool, dotEnd, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
+      else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, dotEnd);
       const pAp = sumBlocksInOrder(sums);
       if (pAp === 0) break;
       const a = rsold / pAp;
@@ -196,8 +204,7 @@ export function* nlinvSteps(
       rsold = rsnew;
       yield;
       if (rsnew <= eps * eps) break;
-      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'direction', p: cp, r: cr, beta });
-      else directionRange(cp, cr, beta, 0, nx);
+      direction = { r: cr, beta };
     }
     addTo(x, h);
     alpha = (alpha - alphaMin) / redu + alphaMin;
