@@ -143,26 +143,20 @@ function apodFunction(): FunctionBuilder {
 
 type SubFn = (sum: number, drop: number, quads: number) => void;
 
-/** subtract(sum, drop, quads): sum -= drop over quads x 4 float32 (float32 subtraction: JS's float64 difference rounded to float32). */
-function subtractFunction(): FunctionBuilder {
-  const f = new FunctionBuilder('subtract', 3);
-  const SUM = 0, DROP = 1, Q = 2;
-  const k = f.local(I32);
-  f.loop(k, 0, Q, () => {
-    f.get(SUM).get(SUM).load().get(DROP).load().fsub().store();
-    f.inc(SUM, 16);
-    f.inc(DROP, 16);
-  });
-  return f;
-}
-
-/** add(out, a, quads): out = a + out over quads x 4 float32 (float32 addition: JS's float64 sum rounded to float32). */
-function addFunction(): FunctionBuilder {
-  const f = new FunctionBuilder('add', 3);
+/**
+ * subtract(out, a, quads) / add(out, a, quads): out -= a / out += a over quads x 4 float32 (float32
+ * arithmetic: JS's float64 difference or sum of two float32 values rounded to float32; IEEE addition
+ * commutes, so out + a is a + out too).
+ */
+function elementwiseFunction(name: 'subtract' | 'add'): FunctionBuilder {
+  const f = new FunctionBuilder(name, 3);
   const OUT = 0, A = 1, Q = 2;
   const k = f.local(I32);
   f.loop(k, 0, Q, () => {
-    f.get(OUT).get(A).load().get(OUT).load().fadd().store();
+    f.get(OUT).get(OUT).load().get(A).load();
+    if (name === 'add') f.fadd();
+    else f.fsub();
+    f.store();
     f.inc(OUT, 16);
     f.inc(A, 16);
   });
@@ -173,7 +167,7 @@ let compiled: { pages: number; module: object } | null = null;
 
 function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn; sub: SubFn; add: SubFn } {
   if (compiled === null || compiled.pages !== pages) {
-    compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), subtractFunction(), addFunction()], pages)) };
+    compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), elementwiseFunction('subtract'), elementwiseFunction('add')], pages)) };
   }
   const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
   return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn, add: ex.add as SubFn };
