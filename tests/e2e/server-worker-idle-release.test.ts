@@ -77,7 +77,10 @@ describe('mrd-server --worker-idle-timeout', () => {
   it('with 0 keeps its idle workers (no release)', async () => {
     server = await startServer(['-v', '--worker-idle-timeout', '0']);
     const first = await session(server.port, input);
-    // Five times the idle time the other tests use, then the next session on the kept worker.
+    // The first session's worker is given back a moment after the client has its answer: right
+    // after its last log line ('Socket closed', on the same channel as the worker's 'done'). Then
+    // five times the idle time the other tests use, and the next session on the kept worker.
+    expect(await server.logMatching(/Socket closed/)).toMatch(/Socket closed/);
     await new Promise((r) => setTimeout(r, 1500));
     const from = server.log().length;
     expect(await session(server.port, input)).toEqual(first);
