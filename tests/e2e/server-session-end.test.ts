@@ -136,11 +136,8 @@ describe('mrd-server --idle-timeout and --max-sessions', () => {
       expect(silent.types).toEqual(['text', 'close']);
       expect(silent.texts[0]).toBe('ERROR    no data received for 1 s (idle timeout); closing the connection');
       expect(silent.ms).toBeGreaterThanOrEqual(900);
-      const before = server.log().length;
-      // (an image after the header: the session's module starts at the message after the header)
-      const held = talk(server.port, sessionBytes('null', images(1), false), { timeoutMs: 10_000 });
-      // its session is running (its module started) before the next connection comes
-      expect(await server.logMatching(/No processing based on config/, before)).toMatch(/No processing based on config/);
+      const held = talk(server.port, sessionBytes('null', [], false), { timeoutMs: 10_000 });
+      await new Promise((r) => setTimeout(r, 300));
       const busy = await talk(server.port, sessionBytes('null'));
       expect(busy.types).toEqual(['text', 'close']);
       expect(busy.texts[0]).toMatch(/^ERROR +server busy/);
