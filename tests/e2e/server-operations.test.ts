@@ -60,6 +60,16 @@ function openSession(port: number, config = 'null'): Promise<{ sock: Socket; ans
   });
 }
 
+/**
+ * Until `s` has handled the first shutdown signal (it drains): two signals pending at once are
+ * one (POSIX does not queue them), so a second signal sent after a fixed sleep can vanish on a
+ * starved machine.
+ */
+async function draining(s: RunningServer): Promise<void> {
+  const line = /Draining \(SIG[A-Z]+\)/;
+  if (!line.test(await s.logMatching(line))) throw new Error(`the server did not start draining:\n${s.log()}`);
+}
+
 function modulesFolder(): string {
   const dir = join(tempDir('mrd-ops-'), 'modules');
   mkdirSync(dir);
@@ -229,7 +239,7 @@ describe('mrd-server drain on SIGTERM / SIGINT', () => {
     const held = await openSession(s.port);
     await sleep(200);
     s.proc.kill('SIGINT');
-    await sleep(200);
+    await draining(s);
     const t0 = Date.now();
     s.proc.kill('SIGINT');
     expect(await exit).toEqual({ code: 1, signal: null });

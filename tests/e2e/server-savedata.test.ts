@@ -1,6 +1,8 @@
 /**
  * mrd-server saving incoming data (-s / savedataonly / savedata), file naming and confinement,
- * graceful SIGTERM with open sessions, and -m session isolation.
+ * graceful SIGTERM with open sessions, and -m session isolation. A saved file is closed and
+ * named before the session's CLOSE (session.ts endSession, savedata-module.ts): the tests read
+ * the folder as soon as the answer is in, without a wait.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +44,6 @@ describe('mrd-server saves incoming data as the reference server', () => {
     try {
       const answer = decodeStream(await exchange(server.port, readFileSync(reference('streams/waveforms_savedataonly.client-to-server.bin'))));
       expect(answer.map((m) => m.type)).toEqual(['close']);
-      await new Promise((r) => setTimeout(r, 300));
       const files = readdirSync(folder);
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/^MRD_input_\d{4}-\d\d-\d\d-\d{6}_\d{1,3}\.h5$/);
@@ -67,7 +68,6 @@ describe('mrd-server saves incoming data as the reference server', () => {
         const answer = decodeStream(await exchange(server.port, encodeMessages(patched)));
         expect(answer.filter((m) => m.type === 'image')).toHaveLength(2);
       }
-      await new Promise((r) => setTimeout(r, 300));
       const files = readdirSync(folder).sort();
       expect(files).toHaveLength(3);
       expect(files.some((f) => /^cine_sax_\d{4}-\d\d-\d\d-\d{6}_\d+\.h5$/.test(f))).toBe(true);
@@ -94,7 +94,6 @@ describe('mrd-server saves incoming data as the reference server', () => {
         m.type === 'config_file' ? { type: 'config_file', name: 'savedata' } : m.type === 'header' ? { type: 'header', xml: withProtocol(m.xml, 'my/proto') } : m);
       const answer = decodeStream(await exchange(server.port, encodeMessages(patched)));
       expect(answer.map((m) => m.type)).toEqual(['close']);
-      await new Promise((r) => setTimeout(r, 300));
       const files = readdirSync(folder);
       expect(files).toHaveLength(1);
       expect(files[0]).toMatch(/^meas_MID00042_my_proto_\d{6}\.h5$/);

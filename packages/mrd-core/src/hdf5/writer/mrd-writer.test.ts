@@ -317,8 +317,15 @@ describe('MrdWriter round trip', () => {
     const w = await MrdWriter.create(path, { checkpointIntervalMs: 200 });
     const acqs = g.arr(10, () => g.acquisition());
     await w.appendAcquisitions(acqs);
-    await new Promise((r) => setTimeout(r, 600));
-    expect((await readAll(path)).acqs.length).toBe(10);
+    // Nothing more from the caller. The idle checkpoint starts after the interval and its writes
+    // are asynchronous: the file is read until they are in (bounded; not a fixed sleep, which a
+    // loaded machine can outlast).
+    let seen = 0;
+    for (let t = 0; t < 200 && seen !== 10; t++) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = (await readAll(path).catch(() => null))?.acqs.length ?? 0;
+    }
+    expect(seen).toBe(10);
     await w.close();
   });
 
