@@ -96,22 +96,20 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     }
   }
   const outputs = existsSync(join(pkgDir, 'dist')) ? readdirSync(join(pkgDir, 'dist')).filter((f) => f.endsWith('.js')) : [];
-  // The banner's `require` where a file does not use it is dropped (its lines left empty, so the
-  // source map still holds): every module that runs it pays for createRequire and import.meta at
-  // load, and a tool's start-up loads a dozen or more chunks (docs/streaming-performance.md).
+  // Each output is read once: the banner's `require` is dropped where the file does not use it
+  // (its lines left empty, so the source map still holds: every module that runs it pays for
+  // createRequire and import.meta at load, and a tool's start-up loads a dozen or more chunks,
+  // docs/streaming-performance.md), and the packages it requires must be declared.
   for (const file of outputs) {
     const out = join(pkgDir, 'dist', file);
     const text = readFileSync(out, 'utf8');
     const lines = text.split('\n');
-    if (lines[1] !== BANNER_IMPORT || lines[2] !== BANNER_REQUIRE) continue;
-    if (/\brequire\b/.test(lines.slice(3).join('\n'))) continue;
-    lines[1] = '';
-    lines[2] = '';
-    writeFileSync(out, lines.join('\n'));
-  }
-  for (const file of outputs) {
-    const out = join(pkgDir, 'dist', file);
-    for (const m of readFileSync(out, 'utf8').matchAll(/\brequire\d*(?:\.resolve)?\(\s*["'`]([^"'`./][^"'`]*)["'`]\s*[,)]/g)) {
+    if (lines[1] === BANNER_IMPORT && lines[2] === BANNER_REQUIRE && !/\brequire\b/.test(lines.slice(3).join('\n'))) {
+      lines[1] = '';
+      lines[2] = '';
+      writeFileSync(out, lines.join('\n'));
+    }
+    for (const m of text.matchAll(/\brequire\d*(?:\.resolve)?\(\s*["'`]([^"'`./][^"'`]*)["'`]\s*[,)]/g)) {
       const spec = m[1];
       if (spec.startsWith('node:') || builtin.has(spec)) continue;
       const name = packageName(spec);
