@@ -15,7 +15,7 @@
  * cost of a checkpoint is one node per level whatever the dataset size. Sibling pointers are left
  * undefined: HDF5 lookups, iteration (1.10+) and insertion never need them.
  */
-import { ByteWriter, UNDEF_ADDR } from './bytes.js';
+import { ByteReader, ByteWriter, UNDEF_ADDR } from './bytes.js';
 import { btreeNodeSize, encodeBtreeNode, readBtreeNode } from './symbol-table.js';
 import type { ReadAt } from './object-header.js';
 
@@ -211,13 +211,6 @@ const MAX_BTREE_DEPTH = 64;
 export function rank1ChunkIndex(raw: (pos: number, n: number) => Uint8Array, base: number, addr: number, what: string): { row: number; addr: number }[] {
   const KEY = 8 + 8 * 2;
   const out: { row: number; addr: number }[] = [];
-  const u64 = (v: DataView, at: number): number => {
-    const lo = v.getUint32(at, true);
-    const hi = v.getUint32(at + 4, true);
-    if (lo === 0xffffffff && hi === 0xffffffff) return UNDEF_ADDR;
-    if (hi >= 0x200000) throw new Error(`${what}: 64-bit value beyond 2^53 in the chunk index`);
-    return hi * 0x100000000 + lo;
-  };
   const visit = (node: number, depth: number): void => {
     if (depth > MAX_BTREE_DEPTH) throw new Error(`${what}: chunk index deeper than ${MAX_BTREE_DEPTH} levels`);
     const head = raw(base + node, 24);
@@ -225,16 +218,19 @@ export function rank1ChunkIndex(raw: (pos: number, n: number) => Uint8Array, bas
     if (head[4] !== 1) throw new Error(`${what}: B-tree node type ${head[4]} at ${node}, expected 1`);
     const level = head[5]!;
     const n = head[6]! | (head[7]! << 8);
-    const body = raw(base + node + 24, n * (KEY + 8) + KEY);
-    const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
-    for (let i = 0, at = 0; i < n; i++, at += KEY + 8) {
-      const child = u64(v, at + KEY);
+    // entries: key (chunk size u32, filter mask u32, row and column offsets u64), child address u64
+    const r = new ByteReader(raw(base + node + 24, n * (KEY + 8) + KEY), 0, `${what}: chunk index`);
+    for (let i = 0; i < n; i++) {
       if (level > 0) {
-        visit(child, depth + 1);
+        r.skip(KEY);
+        visit(r.u64(), depth + 1);
         continue;
       }
-      if (v.getUint32(at + 4, true) !== 0) throw new Error('filtered chunk');
-      out.push({ row: u64(v, at + 8), addr: child });
+      r.skip(4);
+      if (r.u32() !== 0) throw new Error('filtered chunk');
+      const row = r.u64();
+      r.skip(8);
+      out.push({ row, addr: r.u64() });
     }
   };
   visit(addr, 0);
