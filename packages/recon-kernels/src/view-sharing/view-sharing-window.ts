@@ -64,8 +64,6 @@ export interface ViewSharingStepTask {
   blockInShared?: boolean;
   /** `drop` and `sum` are sharedGrid's memory's: the subtraction runs there in wasm */
   dropInShared?: boolean;
-  /** `frame` and `sum` are sharedGrid's memory's: a frame's sum + incomplete block (`partial`) is added there in wasm */
-  frameInShared?: boolean;
   /** [coil][osy][osx] complex: the current block's grid */
   grid: Float32Array;
   /** [coil][ny][nx] complex: the sum of the held block images */
@@ -143,7 +141,8 @@ export function runViewSharingStep(plan: Nufft, task: ViewSharingStepTask, share
   if (task.partial) {
     const f = frame.subarray(c0 * ip, c1 * ip);
     plan.imageFromGrid(g, n, f);
-    if (shared !== null && task.frameInShared === true) shared.addInto(f, s);
+    // the frame and the sum are the memory's image slots whenever a step has the memory
+    if (shared !== null) shared.addInto(f, s);
     else for (let i = 0; i < f.length; i++) f[i] = s[i] + f[i];
   }
 }
@@ -260,9 +259,9 @@ export class ViewSharingWindow {
   }
 
   /**
-   * True when the image (a block image, or the frame) is in the gridding memory, where the kernel
-   * then apodizes and sums, subtracts or adds: the sum always is there when there is such a
-   * memory (its slot 0).
+   * True when the block image is in the gridding memory, where the kernel then apodizes and sums,
+   * or subtracts: the sum and the frame always are there when there is such a memory (its slots
+   * 0 and 1), the block images while slots are free.
    */
   private inSharedMemory(image: Float32Array | null): boolean {
     return image !== null && this.shared !== null && this.shared.holds(image);
@@ -405,7 +404,7 @@ export class ViewSharingWindow {
     this.pendingZero = false;
     const task = (c0: number, c1: number, tables: NufftTables | null): ViewSharingStepTask => ({
       kind: 'view-sharing-step', tables, c0, c1, sharedGrid: tables === null ? null : this.shared?.layout ?? null, blockInShared: this.inSharedMemory(op.block), dropInShared: this.inSharedMemory(drop),
-      frameInShared: op.partial && this.inSharedMemory(this.frameImages), grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
+      grid: this.grid, sum: this.sum, frame: this.frameImages, drop, zeroGrid, ...op,
     });
     if (!split || this.tables === null || this.pool === null || !this.onPool) {
       runViewSharingStep(this.plan, task(0, this.ncoils, null), this.shared);
