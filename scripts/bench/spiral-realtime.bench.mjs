@@ -37,7 +37,10 @@
 // --soak ARMS: instead, one long session (adaptive, maps on the pool) fed as fast as possible over
 // ARMS arms (the stream repeated, scan counters continued), the process's memory printed every
 // 200 frames: whether a long session grows (e.g. tasks queued on the frame pool).
-// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--per-frame] [--frame-cpu] [--soak ARMS]
+// --arms N: a stream of N arms instead of 600 (32 frames at 55/17; generated once into its own
+// file): with 600 arms a session has 31 later frames, so the p99 of 3 sessions is about their
+// largest frame; --arms 2400 gives 137 frames a session, and a p99 of 408 later frames.
+// Usage: node scripts/bench/spiral-realtime.bench.mjs [--paced-only] [--repeat N] [--arms N] [--per-frame] [--frame-cpu] [--soak ARMS]
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
@@ -49,7 +52,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dataDir = join(root, '.bench-data', 'spiral');
 mkdirSync(join(root, '.bench-data', 'build'), { recursive: true });
 mkdirSync(dataDir, { recursive: true });
-const ARMS = 24 * 25;
+const armsAt = process.argv.indexOf('--arms');
+const ARMS = armsAt > 0 ? Number(process.argv[armsAt + 1]) : 24 * 25;
+if (!(Number.isInteger(ARMS) && ARMS >= 55)) throw new Error(`--arms must be a whole number >= 55 (one frame), got ${process.argv[armsAt + 1]}`);
 
 // the third-party packages kept as written: each bundle sits in a package's dist folder (rebuilt by
 // the build) so that they resolve from that package's node_modules
@@ -69,7 +74,7 @@ const repeat = repeatAt > 0 ? Number(process.argv[repeatAt + 1]) : 1;
 if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat must be a whole number >= 1, got ${process.argv[repeatAt + 1]}`);
 const { MrdFile, parseIsmrmrdHeader } = await import(coreBundle);
 
-const raw = join(dataDir, 'spiral256.h5');
+const raw = join(dataDir, ARMS === 24 * 25 ? 'spiral256.h5' : `spiral256-${ARMS}.h5`);
 if (!existsSync(raw)) {
   const cli = join(root, 'packages/phantom-gen/dist/cli.js');
   if (!existsSync(cli)) throw new Error('build first (node scripts/build.mjs)');
@@ -293,6 +298,8 @@ row(repeat > 1 ? 'first frame (median)' : 'first frame', median(firsts(asyncRuns
 row('later frames p50', q(laters(asyncRuns), 0.5), q(laters(syncRuns), 0.5));
 row('later frames p99', q(laters(asyncRuns), 0.99), q(laters(syncRuns), 0.99));
 row('later frames max', Math.max(...laters(asyncRuns)), Math.max(...laters(syncRuns)));
+const over14 = (runs) => `${laters(runs).filter((l) => l > 14).length} of ${laters(runs).length}`;
+console.log(`    later frames over 14 ms, frame path: ${over14(syncRuns)}; pool: ${over14(asyncRuns)}`);
 if (repeat > 1) {
   console.log(`    first frames, frame path: ${firsts(syncRuns).map(f1).join(', ')} ms; pool: ${firsts(asyncRuns).map(f1).join(', ')} ms`);
   console.log(`    process CPU time per session (all threads), frame path: ${syncRuns.map((x) => f1(x.cpu)).join(', ')} ms; pool: ${asyncRuns.map((x) => f1(x.cpu)).join(', ')} ms`);
