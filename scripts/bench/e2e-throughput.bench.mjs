@@ -45,7 +45,13 @@
 // does not set it by default), the Python pair keeps its environment, and the variable's cost per
 // process start (`node -e 0` with and without) is measured and printed in the same run
 // (node-env.mjs); --keep-ca-env runs our pair with it, as the environment gives it.
-// Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--warm-2gb] [--no-python] [--no-invertcontrast]
+// --cold-2gb drops the page cache (`sync; echo 1 > /proc/sys/vm/drop_caches`, root only) just before the
+// 2 GB `null` client run, so that the input is read from disk (a site's usual case: yesterday's raw
+// file), and measures as the peer the same file's cold read by `dd bs=8M` (the cache dropped again
+// before it) and prints both rates and their ratio; without root it says it cannot and marks the
+// run as not cold. The 2 GB `invertcontrast` run after it is not affected (run with
+// --no-invertcontrast to save the time). docs/streaming-performance.md, branch `cold-read`.
+// Usage: node scripts/bench/e2e-throughput.bench.mjs [--no-2gb] [--warm-2gb | --cold-2gb] [--no-python] [--no-invertcontrast]
 //          [--client-cli <cli.js>] [--server-cli <cli.js>] [--server-env NAME=VALUE ...] [--keep-ca-env]
 // --server-env (repeatable) sets a variable for the server only, e.g. glibc's malloc
 // tuning GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (docs/streaming-performance.md), read when the process starts.
@@ -211,7 +217,27 @@ async function serverPhases(server, before) {
   return out;
 }
 
-async function ours(file, config, runs = RUNS) {
+/** Drops the page cache (clean pages: every file's cached data); false when this process may not (not root). */
+function dropPageCache() {
+  spawnSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads `file` with `dd bs=8M` (GNU coreutils) into /dev/null: MB/s from its byte count and the wall time, or null without dd. */
+function ddRate(file) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('dd', [`if=${file}`, 'of=/dev/null', 'bs=8M'], { encoding: 'utf8' });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /^(\d+) bytes/m.exec(r.stderr ?? '');
+  return r.status === 0 && m ? Number(m[1]) / MB / s : null;
+}
+
+async function ours(file, config, runs = RUNS, beforeRun = () => undefined) {
   const server = await startServer(['-d', 'null', '-S', join(dataDir, 'saved')]);
   try {
     let best = Infinity;
@@ -223,6 +249,7 @@ async function ours(file, config, runs = RUNS) {
       const out = join(dataDir, `out-${config}-${process.pid}.h5`);
       rmSync(out, { force: true });
       const before = server.lines.length;
+      beforeRun();
       const c0 = serverCpu(server.proc.pid);
       const r = await timed(process.execPath, [clientCli, '-q', '-p', String(server.port), '-c', config, '-G', 'bench', '-o', out, file], oursEnv);
       const sp = await serverPhases(server, before);
@@ -380,12 +407,28 @@ if (want2gb) {
   const big = join(dataDir, 'raw_m256_c32_r58.h5');
   generate(big, 58);
   const bigSize = statSync(big).size;
-  if (process.argv.includes('--warm-2gb')) await readThrough(big);
-  const bigCached = inPageCache(big);
-  const r = await ours(big, 'null', 1);
+  const cold = process.argv.includes('--cold-2gb');
+  if (process.argv.includes('--warm-2gb') && !cold) await readThrough(big);
+  let bigCached = inPageCache(big);
+  // --cold-2gb: the cache dropped just before the client starts (the server is up and idle)
+  let dropped = false;
+  const r = await ours(big, 'null', 1, () => {
+    if (!cold) return;
+    dropped = dropPageCache();
+    bigCached = `${inPageCache(big)}${dropped ? ' (page cache dropped just before: --cold-2gb)' : ' (--cold-2gb: cannot drop the page cache, not root: this run is NOT cold)'}`;
+  });
+  const ddCold = cold && dropped && dropPageCache() ? ddRate(big) : null;
   const ri = process.argv.includes('--no-invertcontrast') ? null : await ours(big, 'invertcontrast', 1);
-  console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each; in page cache before the null run: ${bigCached}${process.argv.includes('--warm-2gb') ? ' (read through just before: --warm-2gb)' : ''}`);
-  console.log(`null: ${(bigSize / MB / r.best).toFixed(0)} MB/s (target >= 1200 MB/s -> ${bigSize / MB / r.best >= 1200 ? 'met' : 'NOT met'}); peak RSS: server ${mb(r.serverRss)} MB, client ${mb(r.clientRss)} MB (target: each < 300 MB -> ${rssMet(r) ? 'met' : 'NOT met'})`);
+  console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each; in page cache before the null run: ${bigCached}${process.argv.includes('--warm-2gb') && !cold ? ' (read through just before: --warm-2gb)' : ''}`);
+  console.log(`null: ${(bigSize / MB / r.best).toFixed(0)} MB/s${cold && !dropped ? ' (NOT cold)' : cold ? ' (cold)' : ''} (target >= 1200 MB/s -> ${bigSize / MB / r.best >= 1200 ? 'met' : 'NOT met'}); peak RSS: server ${mb(r.serverRss)} MB, client ${mb(r.clientRss)} MB (target: each < 300 MB -> ${rssMet(r) ? 'met' : 'NOT met'})`);
+  if (cold) {
+    const nullRate = bigSize / MB / r.best;
+    console.log(
+      ddCold
+        ? `peer, the same file read cold by dd bs=8M (page cache dropped again before it; load ${la()}): ${ddCold.toFixed(0)} MB/s; null / dd = ${(nullRate / ddCold).toFixed(2)}`
+        : `peer (dd bs=8M, cold): not measured (${dropped ? 'no dd' : 'the page cache cannot be dropped'})`,
+    );
+  }
   if (ri) console.log(`invertcontrast: ${(bigSize / MB / ri.best).toFixed(0)} MB/s; peak RSS: server ${mb(ri.serverRss)} MB, client ${mb(ri.clientRss)} MB (target: each < 300 MB -> ${rssMet(ri) ? 'met' : 'NOT met'})`);
   printCpu('2 GB null', r);
   if (ri) printCpu('2 GB invertcontrast', ri);
