@@ -316,10 +316,41 @@ export function admmShrinkGroups(thr: number, index: Int32Array, norms: Float64A
 }
 
 /**
+ * admmRelaxedRange over floats [f, end) (even) whose neighbours along the axis are at + offset,
+ * adding each complex value's squared magnitude (of the stored float32 values) to norms[g], g
+ * counting up from `g`; returns the next g.
+ */
+function relaxedNormsRow(alpha: number, x: Float32Array, z: Float32Array, u: Float32Array, v: Float32Array, norms: Float64Array, f: number, end: number, offset: number, g: number): number {
+  const fr = Math.fround, keep = 1 - alpha;
+  for (; f < end; f += 2, g++) {
+    const v0 = fr(alpha * fr(x[f + offset] - x[f]) + keep * z[f] + u[f]);
+    const v1 = fr(alpha * fr(x[f + 1 + offset] - x[f + 1]) + keep * z[f + 1] + u[f + 1]);
+    v[f] = v0;
+    v[f + 1] = v1;
+    norms[g] += v0 * v0 + v1 * v1; // x * x is x ** 2 exactly for a float32 x
+  }
+  return g;
+}
+
+/** z = v c, u = v - z for the `count` complex values from float f, c = factors[g] for the g-th. */
+function scaleGroupsRow(factors: Float64Array, v: Float32Array, z: Float32Array, u: Float32Array, f: number, count: number): void {
+  const fr = Math.fround;
+  for (let g = 0; g < count; g++, f += 2) {
+    const c = factors[g], v0 = v[f], v1 = v[f + 1];
+    const z0 = fr(v0 * c), z1 = fr(v1 * c);
+    z[f] = z0;
+    z[f + 1] = z1;
+    u[f] = v0 - z0;
+    u[f + 1] = v1 - z1;
+  }
+}
+
+/**
  * admmShrinkGroups when the joint axes are the leading ones: group g (of `groups`, the product
  * of the other axes' lengths) holds the elements e = k groups + g, k ascending; groups [g0, g1)
  * here (each group's norm in the same order, so any split gives the same bits). v is computed
- * here too (admmRelaxedRange's values); norms is scratch of at least g1 - g0.
+ * here too (admmRelaxedRange's values, in the pass that sums the norms); norms is scratch of at
+ * least g1 - g0.
  */
 export function admmShrinkLeadingGroupsRange(
   axis: TvAxis, alpha: number, thr: number, groups: number, x: Float32Array, z: Float32Array, u: Float32Array, v: Float32Array, norms: Float64Array, g0: number, g1: number,
@@ -327,21 +358,15 @@ export function admmShrinkLeadingGroupsRange(
   const outer = x.length / (2 * groups);
   norms.fill(0, 0, g1 - g0);
   for (let k = 0; k < outer; k++) {
-    const f0 = 2 * (k * groups + g0), f1 = 2 * (k * groups + g1);
-    admmRelaxedRange(axis, alpha, x, z, u, v, f0, f1);
-    for (let f = f0, g = 0; f < f1; f += 2, g++) norms[g] += v[f] ** 2 + v[f + 1] ** 2;
-  }
-  groupShrinkFactors(norms, g1 - g0, thr);
-  for (let k = 0; k < outer; k++) {
-    for (let f = 2 * (k * groups + g0), g = 0; g < g1 - g0; f += 2, g++) {
-      const c = norms[g];
-      const z0 = Math.fround(v[f] * c), z1 = Math.fround(v[f + 1] * c);
-      z[f] = z0;
-      z[f + 1] = z1;
-      u[f] = v[f] - z0;
-      u[f + 1] = v[f + 1] - z1;
+    const f1 = 2 * (k * groups + g1);
+    for (let f = 2 * (k * groups + g0), g = 0; f < f1;) {
+      const { end, offset } = axisRun(axis, f, f1, true);
+      g = relaxedNormsRow(alpha, x, z, u, v, norms, f, end, offset, g);
+      f = end;
     }
   }
+  groupShrinkFactors(norms, g1 - g0, thr);
+  for (let k = 0; k < outer; k++) scaleGroupsRow(norms, v, z, u, 2 * (k * groups + g0), g1 - g0);
 }
 
 /**
