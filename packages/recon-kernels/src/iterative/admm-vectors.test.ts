@@ -3,7 +3,7 @@ import { closeReconPools, reconPool } from '../pool/index.js';
 import { randomFloat32 as random } from '../testing/index.js';
 import {
   addTvNormalRange, admmRelaxedRange, admmRhsDotRange, admmShrinkGroups, admmShrinkLeadingGroupsRange, admmShrinkRange, cgDirectionRange, cgStartRange,
-  cgUpdateRange, dotBlocksRange, runAdmmGroupsOnPool, runAdmmVectorOnPool, tvNormalDotRange,
+  cgUpdateRange, dotBlocksRange, hypot2, runAdmmGroupsOnPool, runAdmmVectorOnPool, tvNormalDotRange,
 } from './admm-vectors.js';
 import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../pool/block-sums.js';
 import { finiteDifference, finiteDifferenceAdjoint } from './tv-admm.js';
@@ -190,5 +190,81 @@ describe('TV-ADMM vector kernels', () => {
       expect(u2).toEqual(ub);
     }
   });
-});
 
+  // the TFD case: one term along the leading axis (frames), the fused last-term passes
+  describe('one TV term (the temporal recon)', () => {
+    const shape1 = [5, 80, 41];
+    const len1 = 2 * shape1.reduce((a, b) => a * b, 1);
+    const axis1 = [{ n: 5, stride: 80 * 41 }];
+    const bytes = (a: Float32Array | Float64Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    /** random values with some exact zeros of both signs (the fused passes must keep the sign of a zero) */
+    const withZeros = (seed: number): Float32Array => {
+      const a = random(len1, seed);
+      for (let i = 0; i < a.length; i += 7) a[i] = i % 2 === 0 ? 0 : -0;
+      return a;
+    };
+
+    it('tvNormalDotRange is the term\'s pass then the block inner products, bit for bit, over any whole-block ranges', () => {
+      expect(len1).toBeGreaterThan(2 * SUM_BLOCK);
+      const v = withZeros(31), out0 = withZeros(32);
+      const expected = out0.slice(), d = new Float32Array(len1), s = new Float32Array(len1);
+      finiteDifference(shape1, 0, v, d);
+      finiteDifferenceAdjoint(shape1, 0, d, s);
+      for (let i = 0; i < len1; i++) expected[i] += rho * s[i];
+      const expectedSums = new Float64Array(sumBlockCount(len1));
+      dotBlocksRange(v, expected, expectedSums, 0, len1);
+      const out = out0.slice(), sums = new Float64Array(sumBlockCount(len1));
+      tvNormalDotRange(axis1, rho, v, out, sums, 0, SUM_BLOCK);
+      tvNormalDotRange(axis1, rho, v, out, sums, SUM_BLOCK, len1);
+      expect(bytes(out).equals(bytes(expected))).toBe(true);
+      expect(bytes(sums).equals(bytes(expectedSums))).toBe(true);
+      // no terms: the inner product alone
+      const none = new Float64Array(sumBlockCount(len1));
+      tvNormalDotRange([], rho, v, out0, none, 0, len1);
+      dotBlocksRange(v, out0, expectedSums, 0, len1);
+      expect(bytes(none).equals(bytes(expectedSums))).toBe(true);
+    });
+
+    it('admmRhsDotRange with one term (and with none) is the zero fill, the term\'s pass and the last pass, bit for bit', () => {
+      const z = withZeros(33), u = z.slice(), xadj = withZeros(34);
+      for (let i = 0; i < len1; i += 3) u[i] = random(1, 35 + i)[0]; // z - u: exact zeros (+0) and values
+      // a region where the term's difference is -0 (z - u: -0 in odd frames, +0 in even ones) and xadj -0: rhs +0 there
+      const frame = len1 / 5;
+      for (let k = 0; k < 5; k++) for (let i = 100; i < 300; i++) { z[k * frame + i] = k % 2 ? -0 : 0; u[k * frame + i] = 0; xadj[k * frame + i] = -0; }
+      const rhs0 = new Float32Array(len1), tmp = new Float32Array(len1), s = new Float32Array(len1);
+      for (let i = 0; i < len1; i++) tmp[i] = z[i] - u[i];
+      finiteDifferenceAdjoint(shape1, 0, tmp, s);
+      for (let i = 0; i < len1; i++) rhs0[i] += s[i];
+      for (let i = 0; i < len1; i++) rhs0[i] = rho * rhs0[i] + xadj[i];
+      const expectedSums = new Float64Array(sumBlockCount(len1));
+      dotBlocksRange(rhs0, rhs0, expectedSums, 0, len1);
+      const rhs = withZeros(36), sums = new Float64Array(sumBlockCount(len1));
+      admmRhsDotRange(axis1, rho, [z], [u], xadj, rhs, sums, 0, SUM_BLOCK);
+      admmRhsDotRange(axis1, rho, [z], [u], xadj, rhs, sums, SUM_BLOCK, len1);
+      expect(bytes(rhs).equals(bytes(rhs0))).toBe(true);
+      expect(bytes(sums).equals(bytes(expectedSums))).toBe(true);
+      const rhsNone = withZeros(37), plain = xadj.map((x) => rho * 0 + x);
+      admmRhsDotRange([], rho, [], [], xadj, rhsNone, sums, 0, len1);
+      dotBlocksRange(plain, plain, expectedSums, 0, len1);
+      expect(bytes(rhsNone).equals(bytes(plain))).toBe(true);
+      expect(bytes(sums).equals(bytes(expectedSums))).toBe(true);
+    });
+  });
+
+  it('hypot2 is Math.hypot, the same double for every pair tried (float32 values, zeros, extremes, infinities, NaN)', () => {
+    const specials = [0, -0, 1, -1, 2 ** -149, -(2 ** -149), 2 ** -126, 3.4028234663852886e38, -3.4028234663852886e38, Infinity, -Infinity, NaN, 0.1, 3];
+    for (const a of specials) for (const b of specials) expect(Object.is(hypot2(a, b), Math.hypot(a, b))).toBe(true);
+    const f = new Float32Array(2), w = new Uint32Array(f.buffer);
+    const next = (() => { let s = 0x9e3779b9; return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0); })();
+    let differ = 0;
+    for (let i = 0; i < 400_000; i++) {
+      w[0] = next();
+      w[1] = next();
+      if (i % 3 === 0) f[1] = f[0] * (1 + (next() / 2 ** 32) * 1e-3); // nearly equal magnitudes
+      if (i % 5 === 0) { f[0] = next() / 2 ** 32 - 0.5; f[1] = (next() / 2 ** 32 - 0.5) * 1e-3; } // the solver's range
+      const h = Math.hypot(f[0], f[1]), g = hypot2(f[0], f[1]);
+      if (!Object.is(h, g)) differ++;
+    }
+    expect(differ).toBe(0);
+  });
+});
