@@ -11,9 +11,13 @@
  * Hermitian, T(-d) = conj T(d), up to the NUFFT's error), so the operator stays self-adjoint for
  * conjugate gradients. Being real, K is kept with one float per bin (also in PFFFT's internal
  * order, whose 8-float blocks hold 4 bins' real parts then the same bins' imaginary parts): the
- * multiply, a large part of the solve, reads K once for both lanes. The result differs from
- * forward-then-adjoint through the NUFFT by the two NUFFTs' approximation error (about 1e-3
- * relative; the tests bound it against both).
+ * multiply, a large part of the solve, reads K once for both lanes. Where it pays (prunePays),
+ * the lines of the 2x grid are pruned: half of each one's input is zero (forward) or half of its
+ * output dropped (inverse), so it is transformed as two lines of half the length, its even and
+ * odd bins (X[2m] = FFT_n(x)[m], X[2m+1] = FFT_n(x w^j)[m], w = exp(-i pi / n); the first half of
+ * the inverse IFFT_n(Y_even) + conj(w^j) IFFT_n(Y_odd)), with K kept in that order. The result
+ * differs from forward-then-adjoint through the NUFFT by the two NUFFTs' approximation error
+ * (about 1e-3 relative; the tests bound it against both).
  */
 import { pffftPasses, type FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
@@ -211,10 +215,14 @@ const COLUMN_LINES = 8;
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
  * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD; the
- * spectra left in PFFFT's internal order when the spectrum is 'internal-compact', its one float
- * per bin read once for the bin's real and imaginary slots),
+ * spectra left in PFFFT's internal order when the spectrum is 'internal-compact' or 'pruned', its
+ * one float per bin read once for the bin's real and imaginary slots),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
- * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
+ * the top-left ny x nx combined with conj(S_c). A 'pruned' spectrum prunes the lines: each row
+ * is its nx values then those times the twiddles, transformed as two lines of nx (its even and odd
+ * bins: the columns in that order), each column likewise as two lines of ny (the twiddles fused
+ * into the kernel's transposes), each inverse line's first half joined from its two halves; no
+ * zero fills. With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
  * (or for odd nx) in JS with float64 sums and the columns through transformAxisInHeap; the two
  * agree to float32 rounding.
@@ -292,28 +300,29 @@ export function toeplitzNormalFrames(
         const rowBytes = 8 * L1, lineBytes = 8 * L0, l = lines.ptr >> 2;
         for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
           const w = Math.min(COLUMN_LINES, L1 - j0);
-          // the top ny rows into the lines' first halves
-          kernel.transposeInLines(block.ptr + 8 * j0, ny, rowBytes, lines.ptr, w, lineBytes);
           if (pruned) {
-            // each line as two lines of ny (its even and odd bins), in and out
-            kernel.splitTwiddle(lines.ptr, w, ny >> 1, lineBytes, twy);
+            // the top ny rows into the lines' first halves, times the twiddles into their
+            // second halves: each line as two lines of ny (its even and odd bins), in and out
+            kernel.transposeInSplit(block.ptr + 8 * j0, ny, rowBytes, lines.ptr, w, lineBytes, twy);
             fft.transformLinesInHeapInternal(lines.ptr, 2 * w, ny, false);
             kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
             fft.transformLinesInHeapInternal(lines.ptr, 2 * w, ny, true);
-            kernel.joinTwiddle(lines.ptr, w, ny >> 1, lineBytes, twy);
+            // the crop: the first halves of the inverses (even and odd parts joined) back
+            kernel.transposeOutJoin(lines.ptr, ny, rowBytes, block.ptr + 8 * j0, w, lineBytes, twy);
+            continue;
+          }
+          // the top ny rows into the lines, their bottom halves zero
+          kernel.transposeInLines(block.ptr + 8 * j0, ny, rowBytes, lines.ptr, w, lineBytes);
+          h = fft.heapF32();
+          for (let i = 0; i < w; i++) h.fill(0, l + 2 * L0 * i + 2 * ny, l + 2 * L0 * (i + 1));
+          if (internal) {
+            fft.transformLinesInHeapInternal(lines.ptr, w, L0, false);
+            kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
+            fft.transformLinesInHeapInternal(lines.ptr, w, L0, true);
           } else {
-            // their second halves zero
-            h = fft.heapF32();
-            for (let i = 0; i < w; i++) h.fill(0, l + 2 * L0 * i + 2 * ny, l + 2 * L0 * (i + 1));
-            if (internal) {
-              fft.transformLinesInHeapInternal(lines.ptr, w, L0, false);
-              kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
-              fft.transformLinesInHeapInternal(lines.ptr, w, L0, true);
-            } else {
-              fft.transformLinesInHeap(lines.ptr, w, L0, false);
-              kernel.mulReal(lines.ptr, kBlock.ptr + 4 * j0 * L0, w * L0);
-              fft.transformLinesInHeap(lines.ptr, w, L0, true);
-            }
+            fft.transformLinesInHeap(lines.ptr, w, L0, false);
+            kernel.mulReal(lines.ptr, kBlock.ptr + 4 * j0 * L0, w * L0);
+            fft.transformLinesInHeap(lines.ptr, w, L0, true);
           }
           // the crop: the top ny values of each line back
           kernel.transposeOutLines(lines.ptr, ny, rowBytes, block.ptr + 8 * j0, w, lineBytes);
