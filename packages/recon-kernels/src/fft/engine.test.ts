@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getFftEngine, isPffftSize, isScalarPffftSize, nextPffftSize } from './engine.js';
+import { getFftEngine, isPffftSize, isScalarPffftSize, nextPffftSize, pffftPasses } from './engine.js';
 
 /** Naive float64 DFT of one line: sign -1 forward, +1 inverse (unnormalised). */
 function dft(x: Float64Array, sign: number): Float64Array {
@@ -39,6 +39,11 @@ function maxRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 describe('FFT engine', () => {
+  it("counts PFFFT's radix passes as its decomposition of n / 4 into 5, 3, 4, 2 does", () => {
+    // 384: 96 = 3 * 4 * 4 * 2; 192: 48 = 3 * 4 * 4; 256: 64 = 4 * 4 * 4; 128: 32 = 4 * 4 * 2; 480: 120 = 5 * 3 * 4 * 2
+    expect([384, 192, 256, 128, 480, 240, 16].map(pffftPasses)).toEqual([4, 3, 3, 3, 4, 3, 1]);
+    expect(() => pffftPasses(200)).toThrow(/not a PFFFT size/);
+  });
   it('knows the PFFFT sizes', () => {
     expect(isPffftSize(16)).toBe(true);
     expect(isPffftSize(48)).toBe(true);

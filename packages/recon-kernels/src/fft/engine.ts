@@ -27,6 +27,18 @@ export function isPffftSize(n: number): boolean {
   return m === 1;
 }
 
+/**
+ * The radix passes of PFFFT's SIMD complex transform of n points (isPffftSize(n)): its
+ * decomposition of n / 4 into the factors 5, 3, 4, 2, in that order (pffft.c's cffti1_ps). For
+ * cost models: such a transform costs about n (passes + 1) (the +1: its finalising pass).
+ */
+export function pffftPasses(n: number): number {
+  if (!isPffftSize(n)) throw new Error(`pffftPasses: ${n} is not a PFFFT size`);
+  let m = n / 4, passes = 0;
+  for (const p of [5, 3, 4, 2]) while (m % p === 0) { m /= p; passes++; }
+  return passes;
+}
+
 /** The smallest PFFFT size >= n. */
 export function nextPffftSize(n: number): number {
   let m = Math.max(16, Math.ceil(n / 16) * 16);

@@ -171,6 +171,71 @@ describe('mixed-radix FFT kernel', () => {
       expect(h.slice(a.ptr >> 2, (a.ptr >> 2) + floats)).toEqual(expected);
     }
   });
+  it('splitTwiddle / joinTwiddle: second half = tw * first half; first half += conj(tw) * second half, float32 as JS with Math.fround', async () => {
+    const fft = await getFftEngine();
+    const k = fft.kernel!;
+    const f = Math.fround;
+    const [lines, pairs, len] = [3, 5, 23]; // lines of 2 n = 20 points, 23 apart
+    const n = 2 * pairs;
+    const data = random(2 * lines * len, 51), tw = random(2 * n, 53);
+    const d = fft.scratchBlock(13, 8 * lines * len), t = fft.scratchBlock(14, 8 * n);
+    let h = fft.heapF32();
+    h.set(data, d.ptr >> 2);
+    h.set(tw, t.ptr >> 2);
+    k.splitTwiddle(d.ptr, lines, pairs, 8 * len, t.ptr);
+    const split = data.slice();
+    for (let l = 0; l < lines; l++) for (let j = 0; j < n; j++) {
+      const s = 2 * (l * len + j), ar = tw[2 * j], ai = tw[2 * j + 1], br = data[s], bi = data[s + 1];
+      split[s + 2 * n] = f(f(ar * br) - f(ai * bi));
+      split[s + 2 * n + 1] = f(f(ar * bi) + f(ai * br));
+    }
+    h = fft.heapF32();
+    expect(h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * lines * len)).toEqual(split); // the points beyond 2 n untouched
+    const data2 = random(2 * lines * len, 57);
+    h.set(data2, d.ptr >> 2);
+    k.joinTwiddle(d.ptr, lines, pairs, 8 * len, t.ptr);
+    const joined = data2.slice();
+    for (let l = 0; l < lines; l++) for (let j = 0; j < n; j++) {
+      const s = 2 * (l * len + j), ar = tw[2 * j], ai = tw[2 * j + 1], br = data2[s + 2 * n], bi = data2[s + 2 * n + 1];
+      joined[s] = f(data2[s] + f(f(ar * br) + f(ai * bi)));
+      joined[s + 1] = f(data2[s + 1] + f(f(ar * bi) - f(ai * br)));
+    }
+    h = fft.heapF32();
+    expect(h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * lines * len)).toEqual(joined);
+  });
+  it('transposeInSplit / transposeOutJoin give the bits of transposeInLines + splitTwiddle and joinTwiddle + transposeOutLines', async () => {
+    const fft = await getFftEngine();
+    const k = fft.kernel!;
+    // a grid of rows x cols complex64; w columns from c0, n rows, into lines of 2 n points, len apart
+    const [rows, cols, c0, w, n, len] = [12, 20, 3, 6, 10, 23];
+    const grid = random(2 * rows * cols, 61), lines = random(2 * w * len, 63), tw = random(2 * n, 67);
+    const g = fft.scratchBlock(13, 8 * rows * cols), l = fft.scratchBlock(14, 8 * w * len), t = fft.scratchBlock(15, 8 * n);
+    const run = (fused: boolean): [Float32Array, Float32Array] => {
+      let h = fft.heapF32();
+      h.set(grid, g.ptr >> 2);
+      h.set(lines, l.ptr >> 2);
+      h.set(tw, t.ptr >> 2);
+      if (fused) k.transposeInSplit(g.ptr + 8 * c0, n, 8 * cols, l.ptr, w, 8 * len, t.ptr);
+      else {
+        k.transposeInLines(g.ptr + 8 * c0, n, 8 * cols, l.ptr, w, 8 * len);
+        k.splitTwiddle(l.ptr, w, n >> 1, 8 * len, t.ptr);
+      }
+      h = fft.heapF32();
+      const inLines = h.slice(l.ptr >> 2, (l.ptr >> 2) + 2 * w * len);
+      h.set(random(2 * w * len, 71), l.ptr >> 2);
+      if (fused) k.transposeOutJoin(l.ptr, n, 8 * cols, g.ptr + 8 * c0, w, 8 * len, t.ptr);
+      else {
+        k.joinTwiddle(l.ptr, w, n >> 1, 8 * len, t.ptr);
+        k.transposeOutLines(l.ptr, n, 8 * cols, g.ptr + 8 * c0, w, 8 * len);
+      }
+      h = fft.heapF32();
+      return [inLines, h.slice(g.ptr >> 2, (g.ptr >> 2) + 2 * rows * cols)];
+    };
+    const [inA, outA] = run(false), [inB, outB] = run(true);
+    expect(inB).toEqual(inA);
+    expect(outB).toEqual(outA);
+    expect(outB).not.toEqual(grid);
+  });
   it('transposeInLines / transposeOutLines move n points of w columns to and from lines `lineBytes` apart, as a plain loop does', async () => {
     const fft = await getFftEngine();
     const k = fft.kernel!;

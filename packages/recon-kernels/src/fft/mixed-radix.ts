@@ -586,6 +586,105 @@ function complexProductFunction(conjAcc: boolean): FunctionBuilder {
   return f;
 }
 
+/**
+ * The twiddle passes of a pruned transform of length 2n, on `lines` lines of 2n complex64
+ * `lineBytes` apart from ptr (n = 2 pairs; tw: n complex64 twiddles): splitTwiddle(ptr, lines,
+ * pairs, lineBytes, tw) sets each line's second half to tw times its first half (the odd bins'
+ * input, from a line whose second half is zero); joinTwiddle the reverse, adding conj(tw) times
+ * the second half to the first half (the first half of the inverse from its even and odd parts).
+ * Products and sums in float32, as cmul / conjMulAcc's.
+ */
+function twiddleLinesFunction(join: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(join ? 'joinTwiddle' : 'splitTwiddle', 5);
+  const [PTR, LINES, PAIRS, LB, TW] = [0, 1, 2, 3, 4];
+  const m = f.local(V128), v = f.local(V128), x = f.local(V128), y = f.local(V128);
+  const l = f.local(I32), i = f.local(I32), base = f.local(I32), d = f.local(I32), t = f.local(I32), half = f.local(I32);
+  f.get(PAIRS).i32(4).shl().set(half);
+  f.get(PTR).set(base);
+  f.loop(l, 0, LINES, () => {
+    f.get(base).set(d);
+    f.get(TW).set(t);
+    f.loop(i, 0, PAIRS, () => {
+      f.get(t).load().set(m);
+      if (join) f.get(d).get(half).add().load().set(v);
+      else f.get(d).load().set(v);
+      // x = re(tw) * v, y = im(tw) * swap(v), as in complexProductFunction
+      f.get(m).get(m).shuffle32(0, 0, 2, 2).get(v).fmul().set(x);
+      f.get(m).get(m).shuffle32(1, 1, 3, 3).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+      if (join) {
+        f.get(d);
+        f.get(d).load();
+        f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+        f.fadd();
+      } else {
+        f.get(d).get(half).add();
+        f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7);
+      }
+      f.store();
+      f.inc(d, 16);
+      f.inc(t, 16);
+    });
+    f.incBy(base, LB);
+  });
+  return f;
+}
+
+/**
+ * transposeInSplit(src, n, stride, dst, w, lineBytes, tw): transposeInLines (n points of w
+ * strided lines into lines `lineBytes` apart) with splitTwiddle fused in: point k of each line
+ * also times tw[k] at its place in the line's second half (n points on: the odd bins' input of a
+ * pruned transform of 2n points). transposeOutJoin(src, n, stride, dst, w, lineBytes, tw): the
+ * reverse, with joinTwiddle fused in: first half + conj(tw) times second half, out to the strided
+ * lines. w even (two lines a step). The float32 products and sums are splitTwiddle's and
+ * joinTwiddle's, so the same bits as the separate passes.
+ */
+function twiddleTransposeFunction(out: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(out ? 'transposeOutJoin' : 'transposeInSplit', 7);
+  const [SRC, N, STRIDE, DST, W, LB, TW] = [0, 1, 2, 3, 4, 5, 6];
+  const m = f.local(V128), mr = f.local(V128), mi = f.local(V128), v = f.local(V128), b = f.local(V128), x = f.local(V128), y = f.local(V128);
+  const k = f.local(I32), i = f.local(I32), row = f.local(I32), col = f.local(I32), r = f.local(I32), c = f.local(I32), half = f.local(I32), t = f.local(I32), lb2 = f.local(I32);
+  f.get(N).i32(3).shl().set(half);
+  f.get(LB).i32(1).shl().set(lb2);
+  // row: point k of the w strided lines; col: point k of line 0 on the contiguous side
+  f.get(out ? DST : SRC).set(row);
+  f.get(out ? SRC : DST).set(col);
+  f.get(TW).set(t);
+  f.loop(k, 0, N, () => {
+    f.get(t).load64Splat().set(m);
+    f.get(m).get(m).shuffle32(0, 0, 2, 2).set(mr);
+    f.get(m).get(m).shuffle32(1, 1, 3, 3).set(mi);
+    f.get(row).set(r);
+    f.get(col).set(c);
+    f.loop(i, 0, W, () => {
+      if (out) {
+        // a: the first halves' points k of lines i and i + 1; b: their second halves'
+        f.get(c).load64Zero().set(v);
+        f.get(c).get(LB).add().get(v).load64Lane(0, 1).set(v);
+        f.get(c).get(half).add().load64Zero().set(b);
+        f.get(c).get(LB).add().get(half).add().get(b).load64Lane(0, 1).set(b);
+        f.get(mr).get(b).fmul().set(x);
+        f.get(mi).get(b).get(b).shuffle32(1, 0, 3, 2).fmul().set(y);
+        f.get(r);
+        f.get(v);
+        f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+        f.fadd().store();
+      } else {
+        f.get(r).load().set(v);
+        f.get(c).get(v).store64Lane(0, 0);
+        f.get(c).get(LB).add().get(v).store64Lane(0, 1);
+        f.get(mr).get(v).fmul().set(x);
+        f.get(mi).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+        f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7).set(b);
+        f.get(c).get(half).add().get(b).store64Lane(0, 0);
+        f.get(c).get(LB).add().get(half).add().get(b).store64Lane(0, 1);
+      }
+      f.inc(r, 16).incBy(c, lb2);
+    }, 2);
+    f.incBy(row, STRIDE).inc(col, 8).inc(t, 8);
+  });
+  return f;
+}
+
 type PassFn = (src: number, dst: number, groups: number, n: number, l: number, tw: number, m: number) => void;
 type MoveFn = (src: number, n: number, countOrStride: number, dst: number, groups: number, conj: number) => void;
 
@@ -633,15 +732,25 @@ export class MixedRadixKernel {
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
   /** dst += conj(a) * b over `pairs` pairs of complex64 */
   readonly conjMulAccPairs: (dst: number, a: number, b: number, pairs: number) => void;
+  /** the twiddle passes of a pruned transform (see twiddleLinesFunction) */
+  readonly splitTwiddle: (ptr: number, lines: number, pairs: number, lineBytes: number, tw: number) => void;
+  readonly joinTwiddle: (ptr: number, lines: number, pairs: number, lineBytes: number, tw: number) => void;
+  /** transposeInLines / transposeOutLines with the twiddle passes fused in (see twiddleTransposeFunction) */
+  readonly transposeInSplit: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number, tw: number) => void;
+  readonly transposeOutJoin: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number, tw: number) => void;
   private readonly scalar: number;
   private bufA = 0;
   private bufB = 0;
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), powerSumsFunction(), rowSumsFunction(4), rowSumsFunction(1)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), twiddleLinesFunction(false), twiddleLinesFunction(true), twiddleTransposeFunction(false), twiddleTransposeFunction(true), powerSumsFunction(), rowSumsFunction(4), rowSumsFunction(1)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
+    this.splitTwiddle = ex.splitTwiddle as MixedRadixKernel['splitTwiddle'];
+    this.joinTwiddle = ex.joinTwiddle as MixedRadixKernel['joinTwiddle'];
+    this.transposeInSplit = ex.transposeInSplit as MixedRadixKernel['transposeInSplit'];
+    this.transposeOutJoin = ex.transposeOutJoin as MixedRadixKernel['transposeOutJoin'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];
     this.mulRealFn = ex.mulReal as MixedRadixKernel['mulRealFn'];
     this.powerSumsFn = ex.powerSums as MixedRadixKernel['powerSumsFn'];

@@ -146,6 +146,28 @@ describe('the SENSE operator made on the pool, frames claimed one at a time, spe
     }
   }
 
+  it('the pruned Toeplitz operator (192 x 192) on 2 threads, spectra shared: their layout kept, the single-thread bits', async () => {
+    const fft = await getFftEngine();
+    const [fr, nc, nn] = [3, 2, 192];
+    const c = frameCoords(fr, 4, 96, nn), m = random(2 * nc * nn * nn, 41);
+    const options = { ...SENSE_NUFFT_DEFAULTS, toeplitz: true };
+    const single = new SenseNufftOperator(fft, c, m, nc, nn, nn, options);
+    const op = await ParallelSenseNufftOperator.create(reconPool(2)!, fft, c, m, nc, nn, nn, { ...options, sharedHeapBlocks: true });
+    await expectSingleThreadBits(single, op, random(2 * single.inputLength, 42), random(2 * single.outputLength, 43), { sharedForward: true, normalRuns: 2 });
+    // every frame's spectrum in the shared block, marked 'pruned' (the third layout)
+    const shared = op.local.shared();
+    expect(Array.from(shared.toeplitz!.spectra!.state)).toEqual([3, 3, 3]);
+    // another operator of the same parts (a "thread" that computed none) reads them as 'pruned'
+    const x = random(2 * single.inputLength, 44), expected = new Float32Array(x.length);
+    single.normal(x, expected);
+    const input = sharedFloat32(x.length), out = sharedFloat32(x.length);
+    input.set(x);
+    runSenseTask(fft, { kind: 'sense-normal', id: 'pruned-shared', shared, input, out, claims: newWorkClaims() });
+    expect(out.every((v, i) => Object.is(v, expected[i]))).toBe(true); // (a failing toEqual would diff 442 k floats)
+    single.dispose();
+    op.dispose();
+  }, 120_000);
+
   it('a worker takes only the frames it claims, and uses the spectra another thread put in the shared block', async () => {
     const fft = await getFftEngine();
     const options = { ...SENSE_NUFFT_DEFAULTS, toeplitz: true };

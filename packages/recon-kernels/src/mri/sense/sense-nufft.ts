@@ -23,7 +23,7 @@ import type { FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions, type NufftTables } from '../../nufft/index.js';
 import type { LinearOperator } from '../../iterative/linear-operator.js';
 import { itemSource, sharedFloat32 } from '../../pool/shared-memory.js';
-import { toeplitzNormalFrames, toeplitzSpectrum, type ToeplitzScratch, type ToeplitzSpectrum } from './toeplitz.js';
+import { toeplitzNormalFrames, toeplitzSpectrum, type ToeplitzLayout, type ToeplitzScratch, type ToeplitzSpectrum } from './toeplitz.js';
 
 /** The SENSE operator's options: its NUFFT's, and whether A^H A uses the Toeplitz embedding (default false). */
 export type SenseNufftOptions = NufftOptions & { toeplitz?: boolean };
@@ -60,8 +60,12 @@ export interface SenseShared {
 /**
  * The Toeplitz parts of a shared operator: per frame its trajectory, and its spectrum K in shared
  * memory once some thread has computed it (`spectra`: frame f's 4 ny nx floats at f * 4 ny nx;
- * `state[f]`: 0 not yet, 1 'ordered', 2 'internal-compact'), so that any thread can apply any frame.
+ * `state[f]`: 0 not yet, else 1 + the index of its layout in SPECTRUM_LAYOUTS), so that any thread
+ * can apply any frame.
  */
+/** The spectra's layouts as SharedToeplitz's `state` numbers them (from 1). */
+const SPECTRUM_LAYOUTS: readonly ToeplitzLayout[] = ['ordered', 'internal-compact', 'pruned'];
+
 export interface SharedToeplitz {
   coords: Float64Array[];
   nufft: NufftOptions;
@@ -240,9 +244,9 @@ export class SenseNufftOperator implements LinearOperator {
       if (state === 0) {
         const k = toeplitzSpectrum(this.fft, t.coords[f], this.ny, this.nx, t.nufft);
         values.set(k.values);
-        Atomics.store(sh.state, f, k.layout === 'ordered' ? 1 : 2);
+        Atomics.store(sh.state, f, 1 + SPECTRUM_LAYOUTS.indexOf(k.layout));
         s = { layout: k.layout, values };
-      } else s = { layout: state === 1 ? 'ordered' : 'internal-compact', values };
+      } else s = { layout: SPECTRUM_LAYOUTS[state - 1], values };
     }
     this.spectra[f] = s;
     return s;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../../fft/index.js';
 import { SENSE_NUFFT_DEFAULTS, SenseNufftOperator } from './sense-nufft.js';
-import { toeplitzNormalFrames, toeplitzSpectrum } from './toeplitz.js';
+import { toeplitzLayout, toeplitzNormalFrames, toeplitzSpectrum } from './toeplitz.js';
 import { signedRng as rng } from '../../testing/index.js';
 
 /** a few interleaved Archimedean spiral arms per frame, reaching the k-space edge, with repeated k = 0 samples */
@@ -23,6 +23,16 @@ function spiralFrames(frames: number, arms: number, samples: number, n: number):
   return out;
 }
 
+function coilMapsRect(nc: number, ny: number, nx: number): Float32Array {
+  const m = new Float32Array(2 * nc * ny * nx);
+  for (let c = 0; c < nc; c++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+    const mag = Math.exp(-(((y - ny * (0.3 + 0.4 * c)) ** 2) + (x - nx / 2) ** 2) / (ny * nx)), ph = 0.5 * c + (2 * y) / ny + x / nx;
+    m[2 * (c * ny * nx + y * nx + x)] = mag * Math.cos(ph);
+    m[2 * (c * ny * nx + y * nx + x) + 1] = mag * Math.sin(ph);
+  }
+  return m;
+}
+
 function coilMaps(nc: number, n: number): Float32Array {
   const m = new Float32Array(2 * nc * n * n);
   for (let c = 0; c < nc; c++) for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
@@ -35,7 +45,12 @@ function coilMaps(nc: number, n: number): Float32Array {
 
 /** A^H A x by the exact NUDFT (float64), SigPy scaling 1/sqrt(ny nx) each way. */
 function exactNormal(coords: Float64Array[], maps: Float32Array, nc: number, n: number, x: Float32Array): Float64Array {
-  const out = new Float64Array(x.length), npix = n * n;
+  return exactNormalRect(coords, maps, nc, n, n, x);
+}
+
+/** exactNormal on an ny x nx image. */
+function exactNormalRect(coords: Float64Array[], maps: Float32Array, nc: number, ny: number, nx: number, x: Float32Array): Float64Array {
+  const out = new Float64Array(x.length), npix = ny * nx;
   coords.forEach((co, f) => {
     const np = co.length / 2;
     for (let c = 0; c < nc; c++) {
@@ -48,8 +63,8 @@ function exactNormal(coords: Float64Array[], maps: Float32Array, nc: number, n: 
       for (let p = 0; p < np; p++) {
         let yr = 0, yi = 0;
         const e = new Float64Array(2 * npix);
-        for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) {
-          const ph = -2 * Math.PI * ((co[2 * p] * (a - n / 2)) / n + (co[2 * p + 1] * (b - n / 2)) / n), i = a * n + b;
+        for (let a = 0; a < ny; a++) for (let b = 0; b < nx; b++) {
+          const ph = -2 * Math.PI * ((co[2 * p] * (a - ny / 2)) / ny + (co[2 * p + 1] * (b - nx / 2)) / nx), i = a * nx + b;
           e[2 * i] = Math.cos(ph); e[2 * i + 1] = Math.sin(ph);
           yr += v[2 * i] * e[2 * i] - v[2 * i + 1] * e[2 * i + 1];
           yi += v[2 * i] * e[2 * i + 1] + v[2 * i + 1] * e[2 * i];
@@ -116,7 +131,7 @@ describe('Toeplitz column spectra in the FFT internal order', () => {
       const maps = coilMaps(nc, n);
       const r = rng(5);
       const x = new Float32Array(2 * frames * n * n).map(() => r());
-      const ordered = coords.map((c) => toeplitzSpectrum(fft, c, n, n, SENSE_NUFFT_DEFAULTS, false));
+      const ordered = coords.map((c) => toeplitzSpectrum(fft, c, n, n, SENSE_NUFFT_DEFAULTS, 'ordered'));
       const internal = coords.map((c) => toeplitzSpectrum(fft, c, n, n, SENSE_NUFFT_DEFAULTS));
       expect(ordered[0].layout).toBe('ordered');
       expect(internal[0].layout).toBe('internal-compact');
@@ -139,8 +154,8 @@ describe('Toeplitz compact spectra (one float per bin in the FFT internal order)
       const maps = coilMaps(nc, n);
       const r = rng(11 + n);
       const x = new Float32Array(2 * n * n).map(() => r());
-      const ordered = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS, false);
-      const compact = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS);
+      const ordered = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS, 'ordered');
+      const compact = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS, 'internal-compact');
       expect(ordered.layout).toBe('ordered');
       expect(compact.layout).toBe('internal-compact');
       expect(compact.values.length).toBe(ordered.values.length);
@@ -162,9 +177,69 @@ describe('Toeplitz compact spectra (one float per bin in the FFT internal order)
     const n = 96, coords = spiralFrames(1, 3, 80, n), maps = coilMaps(1, n);
     const plain = Object.create(fft, { kernel: { value: null } }) as typeof fft;
     expect(toeplitzSpectrum(plain, coords[0], n, n, SENSE_NUFFT_DEFAULTS).layout).toBe('ordered');
-    const compact = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS);
+    const compact = toeplitzSpectrum(fft, coords[0], n, n, SENSE_NUFFT_DEFAULTS, 'internal-compact');
     const x = new Float32Array(2 * n * n), out = new Float32Array(x.length);
-    expect(() => toeplitzNormalFrames(plain, [compact], maps, 1, n, n, x, out, 0, 1, { acc: new Float64Array(2 * n * n) })).toThrow(/internal order on an engine without it/);
+    expect(() => toeplitzNormalFrames(plain, [compact], maps, 1, n, n, x, out, 0, 1, { acc: new Float64Array(2 * n * n) })).toThrow(/'internal-compact' spectrum on an engine \(or image size\) without that layout/);
+  }, 120_000);
+});
+
+describe('Toeplitz pruned line transforms (each line of the 2x grid as its even and odd bins)', () => {
+  it('agree with the unpruned transforms to float32 rounding (n = 96, 128, 192; 96 x 128, 192 x 256); the default layout where they pay', async () => {
+    const fft = await getFftEngine();
+    for (const [ny, nx, pays] of [[96, 96, false], [128, 128, false], [192, 192, true], [96, 128, false], [192, 256, true]] as const) {
+      const nc = 2;
+      const coords = spiralFrames(1, 3, 80, Math.max(ny, nx));
+      const maps = coilMapsRect(nc, ny, nx);
+      const r = rng(7 + ny + nx);
+      const x = new Float32Array(2 * ny * nx).map(() => r());
+      const compact = toeplitzSpectrum(fft, coords[0], ny, nx, SENSE_NUFFT_DEFAULTS, 'internal-compact');
+      const pruned = toeplitzSpectrum(fft, coords[0], ny, nx, SENSE_NUFFT_DEFAULTS, 'pruned');
+      expect(toeplitzLayout(fft, ny, nx)).toBe(pays ? 'pruned' : 'internal-compact');
+      expect(toeplitzSpectrum(fft, coords[0], ny, nx, SENSE_NUFFT_DEFAULTS).layout).toBe(toeplitzLayout(fft, ny, nx));
+      expect(pruned.values.length).toBe(compact.values.length);
+      const a = new Float32Array(x.length), b = new Float32Array(x.length);
+      const scratch = { acc: new Float64Array(2 * ny * nx) };
+      toeplitzNormalFrames(fft, [compact], maps, nc, ny, nx, x, a, 0, 1, scratch);
+      toeplitzNormalFrames(fft, [pruned], maps, nc, ny, nx, x, b, 0, 1, scratch);
+      expect(b.some((v) => v !== 0)).toBe(true);
+      expect(nrmse(b, a)).toBeLessThan(1e-6);
+      if (ny === 192 && nx === 192) {
+        // both within the bound against the exact NUDFT normal operator
+        const exact = exactNormal(coords, maps, nc, ny, x);
+        const [ea, eb] = [nrmse(a, exact), nrmse(b, exact)];
+        console.log(`Toeplitz 192 x 192 vs the exact NUDFT normal operator: NRMSE unpruned ${ea.toExponential(6)}, pruned ${eb.toExponential(6)}`);
+        expect(ea).toBeLessThan(5e-4);
+        expect(eb).toBeLessThan(5e-4);
+      }
+      // the flag tells the layout: the pruned values read as compact are another operator
+      const d = new Float32Array(x.length);
+      toeplitzNormalFrames(fft, [{ layout: 'internal-compact', values: pruned.values }], maps, nc, ny, nx, x, d, 0, 1, scratch);
+      expect(nrmse(d, a)).toBeGreaterThan(1e-2);
+    }
+  }, 120_000);
+
+  it('are not used where they cannot run: odd widths, short columns, an engine without the SIMD kernel (the fallback paths)', async () => {
+    const fft = await getFftEngine();
+    const plain = Object.create(fft, { kernel: { value: null } }) as typeof fft;
+    const coords = spiralFrames(1, 3, 60, 48);
+    for (const [ny, nx] of [[48, 48], [192, 191], [40, 40]]) {
+      expect(toeplitzLayout(fft, ny, nx)).not.toBe('pruned');
+      expect(() => toeplitzSpectrum(fft, coords[0], ny, nx, SENSE_NUFFT_DEFAULTS, 'pruned')).toThrow(/no 'pruned' spectrum/);
+    }
+    expect(toeplitzLayout(plain, 192, 192)).toBe('ordered');
+    expect(() => toeplitzSpectrum(plain, coords[0], 192, 192, SENSE_NUFFT_DEFAULTS, 'pruned')).toThrow(/no 'pruned' spectrum/);
+    const pruned = toeplitzSpectrum(fft, coords[0], 192, 192, SENSE_NUFFT_DEFAULTS);
+    const x = new Float32Array(2 * 192 * 192), out = new Float32Array(x.length);
+    expect(() => toeplitzNormalFrames(plain, [pruned], coilMaps(1, 192), 1, 192, 192, x, out, 0, 1, { acc: new Float64Array(x.length) })).toThrow(/'pruned' spectrum on an engine \(or image size\) without that layout/);
+    // an odd-width image on the JS fallback columns: the ordered K, within the NUDFT bound
+    const ny = 24, nx = 23, nc = 2, c2 = spiralFrames(1, 4, 60, 24);
+    const maps = coilMapsRect(nc, ny, nx), r = rng(17);
+    const x2 = new Float32Array(2 * ny * nx).map(() => r());
+    const k = toeplitzSpectrum(fft, c2[0], ny, nx, SENSE_NUFFT_DEFAULTS);
+    expect(k.layout).toBe('ordered');
+    const y = new Float32Array(x2.length);
+    toeplitzNormalFrames(fft, [k], maps, nc, ny, nx, x2, y, 0, 1, { acc: new Float64Array(x2.length) });
+    expect(nrmse(y, exactNormalRect(c2, maps, nc, ny, nx, x2))).toBeLessThan(5e-4);
   }, 120_000);
 });
 

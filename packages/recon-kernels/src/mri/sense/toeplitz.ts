@@ -11,11 +11,15 @@
  * Hermitian, T(-d) = conj T(d), up to the NUFFT's error), so the operator stays self-adjoint for
  * conjugate gradients. Being real, K is kept with one float per bin (also in PFFFT's internal
  * order, whose 8-float blocks hold 4 bins' real parts then the same bins' imaginary parts): the
- * multiply, a large part of the solve, reads K once for both lanes. The result differs from
- * forward-then-adjoint through the NUFFT by the two NUFFTs' approximation error (about 1e-3
- * relative; the tests bound it against both).
+ * multiply, a large part of the solve, reads K once for both lanes. Where it pays (prunePays),
+ * the lines of the 2x grid are pruned: half of each one's input is zero (forward) or half of its
+ * output dropped (inverse), so it is transformed as two lines of half the length, its even and
+ * odd bins (X[2m] = FFT_n(x)[m], X[2m+1] = FFT_n(x w^j)[m], w = exp(-i pi / n); the first half of
+ * the inverse IFFT_n(Y_even) + conj(w^j) IFFT_n(Y_odd)), with K kept in that order. The result
+ * differs from forward-then-adjoint through the NUFFT by the two NUFFTs' approximation error
+ * (about 1e-3 relative; the tests bound it against both).
  */
-import type { FftEngine } from '../../fft/index.js';
+import { pffftPasses, type FftEngine } from '../../fft/index.js';
 import { Nufft, type NufftOptions } from '../../nufft/index.js';
 import { itemSource } from '../../pool/shared-memory.js';
 
@@ -43,14 +47,56 @@ function internalColumns(fft: FftEngine, ny: number, nx: number): boolean {
 }
 
 /**
+ * True when a line of 2n points, half of whose input is zero or half of whose output is dropped,
+ * is transformed faster as two lines of n (its even and odd bins) plus the twiddle passes: n
+ * from PRUNE_FROM on, by PFFFT's SIMD build, whose transform of 2n points has one more radix pass
+ * than that of n (2n / 4 with an odd power of two: a radix-2 pass that n / 4 has not, so two
+ * lines of n cost about (passes + 1) / (passes + 2) of one of 2n). Otherwise the two of n cost
+ * about one of 2n and the twiddle passes make the pruned lines slower (measured: docs/numerics.md,
+ * "Issue 18, fifth pass").
+ */
+function prunePays(fft: FftEngine, n: number): boolean {
+  return n >= PRUNE_FROM && fft.simd && fft.hasInternalOrder(n) && fft.hasInternalOrder(2 * n) && pffftPasses(2 * n) > pffftPasses(n);
+}
+
+/** Below this, the per-line costs eat the saved pass (measured at n = 64 and 80). */
+const PRUNE_FROM = 128;
+
+/**
+ * True when the line transforms can be pruned (the SIMD kernel, nx even, the columns' ny points
+ * with an internal order): each line of the 2x grid, half of whose input is zero or half of whose
+ * output is dropped, transformed as two lines of half the length (its even and odd bins) with
+ * twiddle passes, the columns' spectra in PFFFT's internal order. The operator's layout where
+ * prunePays for both axes.
+ */
+function prunedLines(fft: FftEngine, ny: number, nx: number): boolean {
+  return fft.kernel !== null && nx % 2 === 0 && fft.hasInternalOrder(ny);
+}
+
+/**
  * How a spectrum K is laid out, per column of the transposed [2nx][2ny] grid:
  * - 'ordered': 2ny floats, one per bin in natural order (the multiply by complex times real);
  * - 'internal-compact': 2ny floats, one per bin in PFFFT's internal order of the real slots (per
  *   8-float block of the spectrum, its 4 real slots; the 4 imaginary slots after them belong to
- *   the same bins), read once for both lanes.
- * Both have the same length: the layout is told by this flag.
+ *   the same bins), read once for both lanes;
+ * - 'pruned': the pruned line transforms' order: the columns are the row bins 0, 2, .., 2nx - 2,
+ *   then 1, 3, .., 2nx - 1; in each, the ny even column bins then the ny odd ones, each half of
+ *   ny floats compact in PFFFT's internal order of ny points (as 'internal-compact' for 2ny).
+ * All have the same length: the layout is told by this flag.
  */
-export type ToeplitzLayout = 'ordered' | 'internal-compact';
+export type ToeplitzLayout = 'ordered' | 'internal-compact' | 'pruned';
+
+/** The layout the operator applies on this engine for an ny x nx image (the fastest it supports). */
+export function toeplitzLayout(fft: FftEngine, ny: number, nx: number): ToeplitzLayout {
+  if (prunedLines(fft, ny, nx) && prunePays(fft, ny) && prunePays(fft, nx)) return 'pruned';
+  return internalColumns(fft, ny, nx) ? 'internal-compact' : 'ordered';
+}
+
+/** True when this engine can apply a spectrum of `layout` for an ny x nx image. */
+function supportsLayout(fft: FftEngine, layout: ToeplitzLayout, ny: number, nx: number): boolean {
+  if (layout === 'pruned') return prunedLines(fft, ny, nx);
+  return layout === 'ordered' || internalColumns(fft, ny, nx);
+}
 
 /** A spectrum K with its layout (toeplitzSpectrum). */
 export interface ToeplitzSpectrum {
@@ -113,16 +159,41 @@ function compactKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number):
 }
 
 /**
- * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
- * with their multiplicity), with its layout: real, stored transposed [2nx][2ny], the 1/(4 ny nx)
- * of the inverse FFT folded in; 'internal-compact' when internalColumns (and `internalOrder`,
- * default), else 'ordered'. What the operator keeps per frame; `internalOrder` false gives the
- * ordered K on any engine (the peer the tests and the operator bench compare against).
+ * The ordered K in the 'pruned' layout: the columns and, in each, the bins split into even and
+ * odd (the order the pruned transforms leave them in), each half-column of ny bins then compact
+ * in PFFFT's internal order of ny points.
  */
-export function toeplitzSpectrum(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, internalOrder = true): ToeplitzSpectrum {
+function prunedKernel(fft: FftEngine, k: Float32Array, ny: number, nx: number): Float32Array {
+  const L0 = 2 * ny, L1 = 2 * nx;
+  const split = new Float32Array(L0 * L1);
+  for (let c = 0; c < L1; c++) {
+    const j = c < nx ? 2 * c : 2 * (c - nx) + 1;
+    for (let i = 0; i < L0; i++) split[c * L0 + i] = k[j * L0 + (i < ny ? 2 * i : 2 * (i - ny) + 1)];
+  }
+  return compactKernel(fft, split, ny, 2 * L1);
+}
+
+/**
+ * K for a trajectory `coord` [point][2] (grid units of the ny x nx image; repeated points count
+ * with their multiplicity), in `layout` (default toeplitzLayout's, what the operator keeps per
+ * frame; 'ordered' works on any engine: the peer the tests and the operator bench compare
+ * against): real, stored transposed [2nx][2ny], the 1/(4 ny nx) of the inverse FFT folded in.
+ */
+export function toeplitzSpectrum(fft: FftEngine, coord: ArrayLike<number>, ny: number, nx: number, nufft: NufftOptions, layout = toeplitzLayout(fft, ny, nx)): ToeplitzSpectrum {
+  if (!supportsLayout(fft, layout, ny, nx)) throw new Error(`Toeplitz: no '${layout}' spectrum for ${ny} x ${nx} on this engine`);
   const k = orderedKernel(fft, coord, ny, nx, nufft);
-  if (!internalOrder || !internalColumns(fft, ny, nx)) return { layout: 'ordered', values: k };
-  return { layout: 'internal-compact', values: compactKernel(fft, k, 2 * ny, 2 * nx) };
+  if (layout === 'ordered') return { layout, values: k };
+  if (layout === 'pruned') return { layout, values: prunedKernel(fft, k, ny, nx) };
+  return { layout, values: compactKernel(fft, k, 2 * ny, 2 * nx) };
+}
+
+/** The n complex64 twiddles w^j = exp(-i pi j / n) of a pruned transform of 2n points, at heap float index t. */
+function writeTwiddles(h: Float32Array, t: number, n: number): void {
+  for (let j = 0; j < n; j++) {
+    const a = (-Math.PI * j) / n;
+    h[t + 2 * j] = Math.cos(a);
+    h[t + 2 * j + 1] = Math.sin(a);
+  }
 }
 
 /** Checks one of toeplitzNormalFrames's spectra: one float per bin of the L0 x L1 grid, either layout. */
@@ -144,10 +215,14 @@ const COLUMN_LINES = 8;
  * Per coil, in the FFT engine's heap: the coil image in the top-left of a 2ny x 2nx grid whose
  * bottom half stays zero; the ny rows transformed; then per block of 8 columns: into contiguous
  * lines, forward transform, times K (its 8 columns copied to the heap, multiplied in SIMD; the
- * spectra left in PFFFT's internal order when the spectrum is 'internal-compact', its one float
- * per bin read once for the bin's real and imaginary slots),
+ * spectra left in PFFFT's internal order when the spectrum is 'internal-compact' or 'pruned', its
+ * one float per bin read once for the bin's real and imaginary slots),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
- * the top-left ny x nx combined with conj(S_c). With the engine's SIMD kernel the pointwise
+ * the top-left ny x nx combined with conj(S_c). A 'pruned' spectrum prunes the lines: each row
+ * is its nx values then those times the twiddles, transformed as two lines of nx (its even and odd
+ * bins: the columns in that order), each column likewise as two lines of ny (the twiddles fused
+ * into the kernel's transposes), each inverse line's first half joined from its two halves; no
+ * zero fills. With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
  * (or for odd nx) in JS with float64 sums and the columns through transformAxisInHeap; the two
  * agree to float32 rounding.
@@ -159,6 +234,10 @@ export function toeplitzNormalFrames(
   const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
   fft.prepare(L0);
   fft.prepare(L1);
+  if (prunedLines(fft, ny, nx)) {
+    fft.prepare(ny);
+    fft.prepare(nx);
+  }
   const kernel = fft.kernel;
   const simd = kernel !== null && nx % 2 === 0;
   const block = fft.scratchBlock(GRID_SLOT, 8 * L0 * L1);
@@ -166,7 +245,13 @@ export function toeplitzNormalFrames(
   // the frame's K, copied to the heap once per frame (either layout: L0 x L1 floats)
   const kBlock = kernel !== null ? fft.scratchBlock(K_SLOT, 4 * L0 * L1) : null;
   const mapsBlock = simd ? fft.scratchBlock(MAPS_SLOT, 8 * ncoils * npix) : null;
-  const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix) : null;
+  // the frame's image, its sums, the pruned transforms' twiddles for nx then ny points
+  const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix + 8 * (nx + ny)) : null;
+  const twx = (imageBlock?.ptr ?? 0) + 16 * npix, twy = twx + 8 * nx;
+  if (imageBlock !== null) {
+    writeTwiddles(fft.heapF32(), twx >> 2, nx);
+    writeTwiddles(fft.heapF32(), twy >> 2, ny);
+  }
   const g = block.ptr >> 2;
   // the JS column path transforms the whole grid, whose bottom half stays zero; the kernel's
   // column blocks read only the top ny rows and zero the lines' bottom halves themselves
@@ -175,8 +260,8 @@ export function toeplitzNormalFrames(
   const take = itemSource(f0, f1, claim);
   for (let f = take(); f >= 0; f = take()) {
     const spectrum = checkedSpectrum(typeof kernels === 'function' ? kernels(f) : kernels[f], L0, L1), k = spectrum.values, xo = 2 * f * npix;
-    const internal = spectrum.layout === 'internal-compact';
-    if (internal && !internalColumns(fft, ny, nx)) throw new Error('Toeplitz: a spectrum in internal order on an engine without it');
+    const internal = spectrum.layout === 'internal-compact', pruned = spectrum.layout === 'pruned';
+    if (!supportsLayout(fft, spectrum.layout, ny, nx)) throw new Error(`Toeplitz: a '${spectrum.layout}' spectrum on an engine (or image size) without that layout`);
     // SIMD: the frame's image at imageBlock, its sums after it
     const xPtr = imageBlock?.ptr ?? 0, accPtr = xPtr + 8 * npix;
     if (imageBlock !== null) {
@@ -193,8 +278,10 @@ export function toeplitzNormalFrames(
         for (let i = 0; i < ny; i++) {
           const d = block.ptr + 8 * L1 * i;
           kernel.cmulPairs(d, mPtr + 8 * nx * i, xPtr + 8 * nx * i, nx >> 1);
-          h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
+          if (!pruned) h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
         }
+        // pruned: each row's second half the odd bins' input, the row then two lines of nx
+        if (pruned) kernel.splitTwiddle(block.ptr, ny, nx >> 1, 8 * L1, twx);
       } else {
         for (let i = 0; i < ny; i++) {
           let d = g + 2 * L1 * i, s = 2 * i * nx;
@@ -206,11 +293,24 @@ export function toeplitzNormalFrames(
           h.fill(0, d, d + 2 * (L1 - nx));
         }
       }
-      fft.transformLinesInHeap(block.ptr, ny, L1, false);
+      // pruned: each row [even bins, odd bins], the columns in that order (K's too)
+      if (pruned) fft.transformLinesInHeap(block.ptr, 2 * ny, nx, false);
+      else fft.transformLinesInHeap(block.ptr, ny, L1, false);
       if (kernel !== null && kBlock !== null) {
         const rowBytes = 8 * L1, lineBytes = 8 * L0, l = lines.ptr >> 2;
         for (let j0 = 0; j0 < L1; j0 += COLUMN_LINES) {
           const w = Math.min(COLUMN_LINES, L1 - j0);
+          if (pruned) {
+            // the top ny rows into the lines' first halves, times the twiddles into their
+            // second halves: each line as two lines of ny (its even and odd bins), in and out
+            kernel.transposeInSplit(block.ptr + 8 * j0, ny, rowBytes, lines.ptr, w, lineBytes, twy);
+            fft.transformLinesInHeapInternal(lines.ptr, 2 * w, ny, false);
+            kernel.mulPairedQuads(lines.ptr, kBlock.ptr + 4 * j0 * L0, 2 * w * L0);
+            fft.transformLinesInHeapInternal(lines.ptr, 2 * w, ny, true);
+            // the crop: the first halves of the inverses (even and odd parts joined) back
+            kernel.transposeOutJoin(lines.ptr, ny, rowBytes, block.ptr + 8 * j0, w, lineBytes, twy);
+            continue;
+          }
           // the top ny rows into the lines, their bottom halves zero
           kernel.transposeInLines(block.ptr + 8 * j0, ny, rowBytes, lines.ptr, w, lineBytes);
           h = fft.heapF32();
@@ -238,7 +338,11 @@ export function toeplitzNormalFrames(
         fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
         fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
       }
-      fft.transformLinesInHeap(block.ptr, ny, L1, true);
+      if (pruned && kernel !== null) {
+        // the first half of each row from its even and odd bins' inverses
+        fft.transformLinesInHeap(block.ptr, 2 * ny, nx, true);
+        kernel.joinTwiddle(block.ptr, ny, nx >> 1, 8 * L1, twx);
+      } else fft.transformLinesInHeap(block.ptr, ny, L1, true);
       if (kernel !== null && mapsBlock !== null) {
         const mPtr = mapsBlock.ptr + 4 * mo;
         for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
