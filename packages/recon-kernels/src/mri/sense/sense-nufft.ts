@@ -57,15 +57,15 @@ export interface SenseShared {
   toeplitz: SharedToeplitz | null;
 }
 
+/** The spectra's layouts as SharedToeplitz's `state` numbers them (from 1). */
+const SPECTRUM_LAYOUTS: readonly ToeplitzLayout[] = ['ordered', 'internal-compact', 'pruned'];
+
 /**
  * The Toeplitz parts of a shared operator: per frame its trajectory, and its spectrum K in shared
  * memory once some thread has computed it (`spectra`: frame f's 4 ny nx floats at f * 4 ny nx;
  * `state[f]`: 0 not yet, else 1 + the index of its layout in SPECTRUM_LAYOUTS), so that any thread
  * can apply any frame.
  */
-/** The spectra's layouts as SharedToeplitz's `state` numbers them (from 1). */
-const SPECTRUM_LAYOUTS: readonly ToeplitzLayout[] = ['ordered', 'internal-compact', 'pruned'];
-
 export interface SharedToeplitz {
   coords: Float64Array[];
   nufft: NufftOptions;
