@@ -60,7 +60,7 @@ describe('nlinv CG vector kernels', () => {
 
   it("with the mask box: the terms outside it not read (taken as the zeros a step leaves there), the same bits as summing them", async () => {
     // the 90 x 102 grid's rows [10, 70) and columns [17, 81)
-    const n1 = 102, box = [10, 70, 17, 81] as const;
+    const n1 = 102, box = [10, 70, 17, 81] as const, inBox = [n1, ...box] as const;
     const inside = (i: number): boolean => { const px = i >> 1, r = Math.floor(px / n1), q = px % n1; return r >= box[0] && r < box[1] && q >= box[2] && q < box[3]; };
     const terms = random(2 * ncoils * npix, 12, true), zeroed = terms.slice();
     for (let c = 0; c < ncoils; c++) for (let i = 0; i < 2 * npix; i++) if (!inside(i)) { terms[c * 2 * npix + i] = NaN; zeroed[c * 2 * npix + i] = 0; }
@@ -69,16 +69,16 @@ describe('nlinv CG vector kernels', () => {
     normalDotRange(zeroed, ncoils, npix, 0.3, p, outPlain, sumsPlain, 0, nx);
     const same = (x: Float64Array, y: Float64Array): boolean => x.every((v, i) => Object.is(v, y[i]));
     const outHere = out.slice(), sumsHere = new Float64Array(sums.length);
-    normalDotRange(terms, ncoils, npix, 0.3, p, outHere, sumsHere, 0, nx, { n1, box });
+    normalDotRange(terms, ncoils, npix, 0.3, p, outHere, sumsHere, 0, nx, inBox);
     expect(same(outHere, outPlain), 'out').toBe(true);
     expect(same(sumsHere, sumsPlain), 'sums').toBe(true);
-    await runNlinvVectorOnPool(reconPool(3)!, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums, inBox: { n1, box } });
+    await runNlinvVectorOnPool(reconPool(3)!, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums, inBox: inBox });
     expect(same(out, outPlain), 'out on the pool').toBe(true);
     expect(same(sums, sumsPlain), 'sums on the pool').toBe(true);
     // ranges that start and end inside rows and inside the box
     const part = new Float64Array(2 * npix), plain = new Float64Array(2 * npix);
     sumCoilTermsRange(zeroed, ncoils, npix, plain, 0, nx);
-    for (const [f0, f1] of [[0, 2 * (15 * n1 + 20) + 1], [2 * (15 * n1 + 20) + 1, 2 * (40 * n1 + 90)], [2 * (40 * n1 + 90), nx]]) sumCoilTermsRange(terms, ncoils, npix, part, f0, f1, { n1, box });
+    for (const [f0, f1] of [[0, 2 * (15 * n1 + 20) + 1], [2 * (15 * n1 + 20) + 1, 2 * (40 * n1 + 90)], [2 * (40 * n1 + 90), nx]]) sumCoilTermsRange(terms, ncoils, npix, part, f0, f1, inBox);
     expect(same(part, plain), 'split ranges').toBe(true);
   });
 

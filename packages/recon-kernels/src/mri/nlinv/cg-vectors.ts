@@ -12,19 +12,12 @@ import type { ReconPool } from '../../pool/pool.js';
 import { blockAlignedRanges, SUM_BLOCK } from '../../pool/block-sums.js';
 
 
-/**
- * Where the coil terms can be non-zero: the n0 x n1 grid's rows [r0, r1) and columns [q0, q1)
- * (coil-steps.ts's mask box, outside which a step leaves rhoTerms at their initial zeros).
- */
-export interface TermsBox {
-  n1: number;
-  box: readonly [number, number, number, number];
-}
+/** The grid's n1 and mask box (coil-steps.ts): the coil terms are +0 outside it. */
+export type TermsBox = readonly [n1: number, r0: number, r1: number, q0: number, q1: number];
 
 /**
  * Over values [f0, f1): the image part (values below 2 npix) of the adjoint, out = sum over coils
  * of terms [coil][2 npix], in coil order; then out += alpha p and the block sums of p . out.
- * With `inBox`, the terms outside its box are known zeros (their sum: 0, not read).
  */
 export function normalDotRange(
   terms: Float64Array, ncoils: number, npix: number, alpha: number, p: Float64Array, out: Float64Array, sums: Float64Array, f0: number, f1: number,
@@ -43,35 +36,21 @@ export function normalDotRange(
 }
 
 /**
- * out[i] = sum over coils of terms [coil][2 npix] at i, in coil order, for i in [f0, f1) below 2 npix.
- * With `inBox` (the terms zero outside its box), out[i] = 0 outside it without reading the terms:
- * the sum of the coils' +0 terms from 0 is that +0, so the same bits.
+ * out[i] = sum over coils of terms [coil][2 npix] at i, in coil order, for i in [f0, f1) below 2 npix;
+ * outside `inBox` 0 without reading the terms (their sum from 0 is that +0: the same bits).
  */
 export function sumCoilTermsRange(terms: Float64Array, ncoils: number, npix: number, out: Float64Array, f0: number, f1: number, inBox: TermsBox | null = null): void {
-  const img = 2 * npix, ie = Math.min(f1, img);
-  if (inBox === null) {
-    sumCoilTermsSpan(terms, ncoils, img, out, f0, ie);
-    return;
-  }
-  // row by row: the row's values [2 r n1, 2 (r + 1) n1), inside the box [2 (r n1 + q0), 2 (r n1 + q1)) for r in [r0, r1)
-  const { n1, box: [r0, r1, q0, q1] } = inBox;
-  for (let i = f0; i < ie;) {
-    const row = Math.floor(i / (2 * n1)), rowEnd = Math.min(ie, 2 * n1 * (row + 1));
-    const a = row >= r0 && row < r1 ? Math.min(rowEnd, Math.max(i, 2 * (row * n1 + q0))) : rowEnd;
-    const z = row >= r0 && row < r1 ? Math.min(rowEnd, Math.max(a, 2 * (row * n1 + q1))) : rowEnd;
-    out.fill(0, i, a);
-    sumCoilTermsSpan(terms, ncoils, img, out, a, z);
-    out.fill(0, z, rowEnd);
-    i = rowEnd;
-  }
-}
-
-/** out[i] = sum over coils of terms at i, in coil order, for i in [i0, i1). */
-function sumCoilTermsSpan(terms: Float64Array, ncoils: number, img: number, out: Float64Array, i0: number, i1: number): void {
-  for (let i = i0; i < i1; i++) {
+  const img = 2 * npix, [n1, r0, r1, q0, q1] = inBox ?? [npix, 0, 1, 0, npix];
+  // the pixel's row r and column q
+  let r = Math.floor((f0 >> 1) / n1), q = (f0 >> 1) - r * n1;
+  for (let i = f0, ie = Math.min(f1, img); i < ie; i++) {
     let acc = 0;
-    for (let c = 0, q = i; c < ncoils; c++, q += img) acc += terms[q];
+    if (r >= r0 && r < r1 && q >= q0 && q < q1) for (let c = 0, k = i; c < ncoils; c++, k += img) acc += terms[k];
     out[i] = acc;
+    if (i & 1 && ++q === n1) {
+      q = 0;
+      r++;
+    }
   }
 }
 

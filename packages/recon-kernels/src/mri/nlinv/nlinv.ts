@@ -140,8 +140,7 @@ export function* nlinvSteps(
   };
   const { rho, coils, rhoTerms } = model;
   const ranges = onPool ? splitRange(ncoils, pool.threads) : [];
-  // the coil steps leave rhoTerms zero outside the mask's box: their sums there are not read
-  const inBox: TermsBox | null = model.box ? { n1, box: model.box } : null;
+  const inBox: TermsBox | null = model.box ? [n1, ...model.box] : null;
 
   /** One per-coil operator (./coil-steps.ts) over all coils: here, or split over the pool's threads. */
   function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array, direction: NlinvDirection | null = null, normalDot: NlinvNormalDot | null = null): Part {
