@@ -58,13 +58,37 @@ describe('nlinv CG vector kernels', () => {
     expect(p).toEqual(p1);
   });
 
+  it("with the mask box: the terms outside it not read (taken as the zeros a step leaves there), the same bits as summing them", async () => {
+    // the 90 x 102 grid's rows [10, 70) and columns [17, 81)
+    const n1 = 102, box = [10, 70, 17, 81] as const, inBox = [n1, ...box] as const;
+    const inside = (i: number): boolean => { const px = i >> 1, r = Math.floor(px / n1), q = px % n1; return r >= box[0] && r < box[1] && q >= box[2] && q < box[3]; };
+    const terms = random(2 * ncoils * npix, 12, true), zeroed = terms.slice();
+    for (let c = 0; c < ncoils; c++) for (let i = 0; i < 2 * npix; i++) if (!inside(i)) { terms[c * 2 * npix + i] = NaN; zeroed[c * 2 * npix + i] = 0; }
+    const p = random(nx, 13, true), out = random(nx, 14, true), outPlain = out.slice();
+    const sums = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(nx))), sumsPlain = new Float64Array(sumBlockCount(nx));
+    normalDotRange(zeroed, ncoils, npix, 0.3, p, outPlain, sumsPlain, 0, nx);
+    const same = (x: Float64Array, y: Float64Array): boolean => x.every((v, i) => Object.is(v, y[i]));
+    const outHere = out.slice(), sumsHere = new Float64Array(sums.length);
+    normalDotRange(terms, ncoils, npix, 0.3, p, outHere, sumsHere, 0, nx, inBox);
+    expect(same(outHere, outPlain), 'out').toBe(true);
+    expect(same(sumsHere, sumsPlain), 'sums').toBe(true);
+    await runNlinvVectorOnPool(reconPool(3)!, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums, inBox: inBox });
+    expect(same(out, outPlain), 'out on the pool').toBe(true);
+    expect(same(sums, sumsPlain), 'sums on the pool').toBe(true);
+    // ranges that start and end inside rows and inside the box
+    const part = new Float64Array(2 * npix), plain = new Float64Array(2 * npix);
+    sumCoilTermsRange(zeroed, ncoils, npix, plain, 0, nx);
+    for (const [f0, f1] of [[0, 2 * (15 * n1 + 20) + 1], [2 * (15 * n1 + 20) + 1, 2 * (40 * n1 + 90)], [2 * (40 * n1 + 90), nx]]) sumCoilTermsRange(terms, ncoils, npix, part, f0, f1, inBox);
+    expect(same(part, plain), 'split ranges').toBe(true);
+  });
+
   for (const threads of [2, 3]) {
     it(`on the pool with ${threads} threads: the single-thread bits`, async () => {
       const pool = reconPool(threads)!;
       const terms = random(2 * ncoils * npix, 7, true), p = random(nx, 8, true), out = random(nx, 9, true);
       const sums = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(nx)));
       const pl = p.slice(), outl = out.slice(), sumsl = new Float64Array(sumBlockCount(nx));
-      await runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums });
+      await runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums, inBox: null });
       normalDotRange(terms, ncoils, npix, 0.3, pl, outl, sumsl, 0, nx);
       expect(out).toEqual(outl);
       expect(sums).toEqual(sumsl);

@@ -12,14 +12,20 @@ import type { ReconPool } from '../../pool/pool.js';
 import { blockAlignedRanges, SUM_BLOCK } from '../../pool/block-sums.js';
 
 
+/** The grid's n1 and mask box (coil-steps.ts): the coil terms are +0 outside it. */
+export type TermsBox = readonly [n1: number, r0: number, r1: number, q0: number, q1: number];
+
 /**
  * Over values [f0, f1): the image part (values below 2 npix) of the adjoint, out = sum over coils
  * of terms [coil][2 npix], in coil order; then out += alpha p and the block sums of p . out.
  */
-export function normalDotRange(terms: Float64Array, ncoils: number, npix: number, alpha: number, p: Float64Array, out: Float64Array, sums: Float64Array, f0: number, f1: number): void {
+export function normalDotRange(
+  terms: Float64Array, ncoils: number, npix: number, alpha: number, p: Float64Array, out: Float64Array, sums: Float64Array, f0: number, f1: number,
+  inBox: TermsBox | null = null,
+): void {
   for (let s = f0; s < f1; s += SUM_BLOCK) {
     const e = Math.min(f1, s + SUM_BLOCK);
-    sumCoilTermsRange(terms, ncoils, npix, out, s, e);
+    sumCoilTermsRange(terms, ncoils, npix, out, s, e, inBox);
     let dot = 0;
     for (let i = s; i < e; i++) {
       const v = (out[i] += alpha * p[i]);
@@ -29,13 +35,22 @@ export function normalDotRange(terms: Float64Array, ncoils: number, npix: number
   }
 }
 
-/** out[i] = sum over coils of terms [coil][2 npix] at i, in coil order, for i in [f0, f1) below 2 npix. */
-export function sumCoilTermsRange(terms: Float64Array, ncoils: number, npix: number, out: Float64Array, f0: number, f1: number): void {
-  const img = 2 * npix;
+/**
+ * out[i] = sum over coils of terms [coil][2 npix] at i, in coil order, for i in [f0, f1) below 2 npix;
+ * outside `inBox` 0 without reading the terms (their sum from 0 is that +0: the same bits).
+ */
+export function sumCoilTermsRange(terms: Float64Array, ncoils: number, npix: number, out: Float64Array, f0: number, f1: number, inBox: TermsBox | null = null): void {
+  const img = 2 * npix, [n1, r0, r1, q0, q1] = inBox ?? [npix, 0, 1, 0, npix];
+  // the pixel's row r and column q
+  let r = Math.floor((f0 >> 1) / n1), q = (f0 >> 1) - r * n1;
   for (let i = f0, ie = Math.min(f1, img); i < ie; i++) {
     let acc = 0;
-    for (let c = 0, q = i; c < ncoils; c++, q += img) acc += terms[q];
+    if (r >= r0 && r < r1 && q >= q0 && q < q1) for (let c = 0, k = i; c < ncoils; c++, k += img) acc += terms[k];
     out[i] = acc;
+    if (i & 1 && ++q === n1) {
+      q = 0;
+      r++;
+    }
   }
 }
 
@@ -60,13 +75,13 @@ export function directionRange(p: Float64Array, r: Float64Array, beta: number, f
 
 /** One of the kernels on values [f0, f1) of the shared vectors (a worker's share). */
 export type NlinvVectorTask = { kind: 'nlinv-vector'; f0: number; f1: number } & (
-  | { op: 'normal-dot'; terms: Float64Array; ncoils: number; npix: number; alpha: number; p: Float64Array; out: Float64Array; sums: Float64Array }
+  | { op: 'normal-dot'; terms: Float64Array; ncoils: number; npix: number; alpha: number; p: Float64Array; out: Float64Array; sums: Float64Array; inBox: TermsBox | null }
   | { op: 'step'; h: Float64Array; r: Float64Array; p: Float64Array; q: Float64Array; a: number; sums: Float64Array }
 );
 
 /** Runs an nlinv vector task (in a worker). */
 export function runNlinvVectorTask(t: NlinvVectorTask): void {
-  if (t.op === 'normal-dot') normalDotRange(t.terms, t.ncoils, t.npix, t.alpha, t.p, t.out, t.sums, t.f0, t.f1);
+  if (t.op === 'normal-dot') normalDotRange(t.terms, t.ncoils, t.npix, t.alpha, t.p, t.out, t.sums, t.f0, t.f1, t.inBox);
   else stepRange(t.h, t.r, t.p, t.q, t.a, t.sums, t.f0, t.f1);
 }
 

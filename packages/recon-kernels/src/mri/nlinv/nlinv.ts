@@ -29,7 +29,7 @@ import {
   maskBox, nlinvCoilStep, normalDotFuses, type NlinvDirection, type NlinvModel, type NlinvNormalDot, type NlinvStepKind, type NlinvStepTask,
 } from './coil-steps.js';
 import {
-  directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
+  directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange, type TermsBox,
 } from './cg-vectors.js';
 import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../../pool/block-sums.js';
 
@@ -140,6 +140,7 @@ export function* nlinvSteps(
   };
   const { rho, coils, rhoTerms } = model;
   const ranges = onPool ? splitRange(ncoils, pool.threads) : [];
+  const inBox: TermsBox | null = model.box ? [n1, ...model.box] : null;
 
   /** One per-coil operator (./coil-steps.ts) over all coils: here, or split over the pool's threads. */
   function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array, direction: NlinvDirection | null = null, normalDot: NlinvNormalDot | null = null): Part {
@@ -159,7 +160,7 @@ export function* nlinvSteps(
   /** DF^H(r) into out: the k part per coil, the image part summed over the coils here, in coil order */
   function* adjoint(r: Float64Array, out: Vec): Part {
     yield* step('adjoint', r, out);
-    sumCoilTermsRange(rhoTerms, ncoils, npix, out, 0, 2 * npix);
+    sumCoilTermsRange(rhoTerms, ncoils, npix, out, 0, 2 * npix, inBox);
   }
 
   const x = f64(nx);
@@ -192,8 +193,8 @@ export function* nlinvSteps(
       // then cAp = that + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp;
       // with whole blocks per coil the step does the k parts of the latter too (`dotEnd`: what is left)
       yield* step('normal', cp, cAp, direction, dotEnd < nx ? { alpha, sums } : null);
-      if (onPool) yield runNlinvVectorOnPool(pool, dotEnd, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums });
-      else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, dotEnd);
+      if (onPool) yield runNlinvVectorOnPool(pool, dotEnd, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums, inBox });
+      else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, dotEnd, inBox);
       const pAp = sumBlocksInOrder(sums);
       if (pAp === 0) break;
       const a = rsold / pAp;
