@@ -234,7 +234,9 @@ export function toeplitzNormalFrames(
   const L0 = 2 * ny, L1 = 2 * nx, npix = ny * nx;
   fft.prepare(L0);
   fft.prepare(L1);
-  if (prunedLines(fft, ny, nx)) {
+  // whether this engine can apply 'pruned' spectra here: their half-length plans and twiddles
+  const prunable = prunedLines(fft, ny, nx);
+  if (prunable) {
     fft.prepare(ny);
     fft.prepare(nx);
   }
@@ -248,7 +250,7 @@ export function toeplitzNormalFrames(
   // the frame's image, its sums, the pruned transforms' twiddles for nx then ny points
   const imageBlock = simd ? fft.scratchBlock(IMAGE_SLOT, 16 * npix + 8 * (nx + ny)) : null;
   const twx = (imageBlock?.ptr ?? 0) + 16 * npix, twy = twx + 8 * nx;
-  if (imageBlock !== null) {
+  if (imageBlock !== null && prunable) {
     writeTwiddles(fft.heapF32(), twx >> 2, nx);
     writeTwiddles(fft.heapF32(), twy >> 2, ny);
   }
