@@ -408,7 +408,8 @@ if (want2gb) {
   generate(big, 58);
   const bigSize = statSync(big).size;
   const cold = process.argv.includes('--cold-2gb');
-  if (process.argv.includes('--warm-2gb') && !cold) await readThrough(big);
+  const warm = process.argv.includes('--warm-2gb') && !cold;
+  if (warm) await readThrough(big);
   let bigCached = inPageCache(big);
   // --cold-2gb: the cache dropped just before the client starts (the server is up and idle)
   let dropped = false;
@@ -419,7 +420,7 @@ if (want2gb) {
   });
   const ddCold = cold && dropped && dropPageCache() ? ddRate(big) : null;
   const ri = process.argv.includes('--no-invertcontrast') ? null : await ours(big, 'invertcontrast', 1);
-  console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each; in page cache before the null run: ${bigCached}${process.argv.includes('--warm-2gb') && !cold ? ' (read through just before: --warm-2gb)' : ''}`);
+  console.log(`\n2 GB input: ${big} (${(bigSize / MB).toFixed(0)} MB), one run each; in page cache before the null run: ${bigCached}${warm ? ' (read through just before: --warm-2gb)' : ''}`);
   console.log(`null: ${(bigSize / MB / r.best).toFixed(0)} MB/s${cold && !dropped ? ' (NOT cold)' : cold ? ' (cold)' : ''} (target >= 1200 MB/s -> ${bigSize / MB / r.best >= 1200 ? 'met' : 'NOT met'}); peak RSS: server ${mb(r.serverRss)} MB, client ${mb(r.clientRss)} MB (target: each < 300 MB -> ${rssMet(r) ? 'met' : 'NOT met'})`);
   if (cold) {
     const nullRate = bigSize / MB / r.best;
