@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A failing toEqual on a large typed array (the thread-count tests compare whole images) is
+    // diffed line by line: untruncated that took over 5 minutes and looked like a hang.
+    diff: { truncateThreshold: 1000 },
   },
 });

@@ -8,6 +8,9 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // A failing toEqual on a large typed array (the thread-count tests compare whole images) is
+    // diffed line by line: untruncated that took over 5 minutes and looked like a hang.
+    diff: { truncateThreshold: 1000 },
     fileParallelism: false,
   },
 });
