@@ -25,14 +25,20 @@
  * inputs whose reads are all made ahead on libuv's thread pool: `openReadingAhead`); its direct
  * batches are filled with `AcquisitionWireReader.fillAsync`, so the thread is not blocked by
  * the payloads' reads.
+ *
+ * A large input found cold there (read from storage, not from the page cache: /proc/self/io's
+ * `read_bytes` grew by at least half the bytes of its first batches) is read on with direct I/O
+ * (mrd-core's `DirectRing`: 16 MB reads, up to 4 held, 64 MB), the reader's bytes copied from
+ * the ring; a cached input, or one where O_DIRECT is refused, is read as before. Same bytes.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 // The reader and the encoder by their own modules, not the core's index: the worker bundle
 // (dist/input-reader.js) then holds only what reading and encoding need, and starting the
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
-import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
+import { DirectRing, MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
 import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming, ReaderBootData, StreamKind, ToMain, ToWorker } from './input-source.js';
@@ -58,6 +64,29 @@ const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
  * was full and the main thread then waited for it (a third to a half of a 2 GB run).
  */
 const WIRE_AHEAD = 8;
+/** Inputs that may be read with direct I/O (see the file header): those of more than a few of the ring's reads. */
+const DIRECT_MIN_BYTES = 64 * 1024 * 1024;
+/** Wire bytes read as before, the storage reads counted meanwhile, before deciding whether the input is cold. */
+const COLD_SAMPLE_BYTES = 8 * 1024 * 1024;
+
+/** Bytes this process has read from storage (/proc/self/io `read_bytes`: not those from the page cache), or null where not known. */
+export function storageReadBytes(): number | null {
+  try {
+    const m = /^read_bytes:\s*(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether an input whose first `sampled` wire bytes cost `storage` bytes of storage reads is
+ * cold (see the file header): at least half of them came from storage. Null `storage`: not known, no.
+ */
+export function inputIsCold(storage: number | null, sampled: number): boolean {
+  return storage !== null && sampled > 0 && storage >= sampled / 2;
+}
+
 /** Batches filled before the 'stream' request (see the file header): as before the deeper read-ahead, so start-up does no more work. */
 const PREPARED_AHEAD = 4;
 
@@ -182,8 +211,34 @@ class ReadAhead {
   private wakeProducer: (() => void) | null = null;
   private readonly producer: Promise<void>;
 
-  constructor(private readonly wire: AcquisitionWireReader, private depth: number, private readonly timing: InputTiming) {
+  constructor(
+    private readonly wire: AcquisitionWireReader,
+    private depth: number,
+    private readonly timing: InputTiming,
+    private readonly path: string,
+    private readonly reader: InputReaderInfo,
+  ) {
     this.producer = this.produce();
+  }
+
+  /**
+   * The file read on from `row` with direct I/O when it is large and was found cold (see the
+   * file header), or null (read as before).
+   */
+  private goDirect(row: number, storage: number | null, sampled: number): DirectRing | null {
+    if (!inputIsCold(storage, sampled)) return null;
+    let size = 0;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return null;
+    }
+    if (size < DIRECT_MIN_BYTES) return null;
+    const ring = DirectRing.open(this.path);
+    if (!ring) return null;
+    this.wire.readDirect(ring, row);
+    this.reader.direct = ring.stats;
+    return ring;
   }
 
   private take(min: number): ArrayBuffer {
@@ -201,6 +256,11 @@ class ReadAhead {
   private async produce(): Promise<void> {
     const wire = this.wire;
     const batches = directAcquisitionBatches(wire.rows, (min) => this.take(min), (start, maxRows, out, offset) => wire.fillAsync(start, maxRows, out, offset));
+    // cold or not: the storage reads over the first COLD_SAMPLE_BYTES (see the file header)
+    const storage0 = storageReadBytes();
+    let sampled = storage0 === null ? -1 : 0;
+    let row = 0;
+    let ring: DirectRing | null = null;
     try {
       while (!this.stopped) {
         while (this.ready.length + this.out >= this.depth && !this.stopped) await new Promise<void>((r) => (this.wakeProducer = r));
@@ -209,11 +269,25 @@ class ReadAhead {
         const next = await batches.next();
         this.timing.readMs += performance.now() - t0;
         if (next.done) break;
+        row += next.value.count;
+        if (sampled >= 0) {
+          sampled += next.value.length;
+          if (sampled >= COLD_SAMPLE_BYTES) {
+            const now = storageReadBytes();
+            ring = row < wire.rows ? this.goDirect(row, now === null ? null : now - storage0!, sampled) : null;
+            sampled = -1;
+          }
+        }
         this.ready.push(next.value);
         this.wake('consumer');
       }
     } catch (err) {
       this.failure = err;
+    }
+    if (ring) {
+      // (no fill in progress: the ring's reads are waited for before the file may be closed)
+      wire.readDirect(null);
+      await ring.close();
     }
     this.finished = true;
     this.wake('consumer');
@@ -308,7 +382,7 @@ export class LocalInputSource implements InputSource {
       const wire = await native.acquisitionWireReader(group);
       if (!wire?.readsAhead) throw new Error('not read ahead');
       const src = new LocalInputSource(native.path, native, [group]);
-      src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing) };
+      src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing, native.path, src.reader) };
       return src;
     } catch {
       native.close();
@@ -339,7 +413,7 @@ export class LocalInputSource implements InputSource {
     }
     const wire = kind === 'acquisitions' ? (this.native && (await this.native.acquisitionWireReader(group))) || (await (await this.file()).acquisitionWireReader(group)) : null;
     if (wire) {
-      yield* new ReadAhead(wire, WIRE_AHEAD, this.timing).batches();
+      yield* new ReadAhead(wire, WIRE_AHEAD, this.timing, this.path, this.reader).batches();
       return;
     }
     const gen = messageBatches(await this.file(), kind, group, series);

@@ -55,6 +55,7 @@ import type { AcquisitionHeader } from '../../headers/types.js';
 import { MessageId } from '../../constants/index.js';
 import type { Datatype } from '../format/datatype.js';
 import type { FixedParts } from './fixed-parts.js';
+import type { DirectRing } from './direct-ring.js';
 import type { RecordDecoder } from './record-layout.js';
 
 const WINDOW = 4096;
@@ -63,6 +64,8 @@ const OBJECT_HEADER = 16;
 /** Collections remembered (a re-walk costs a few reads if an older one is needed again). */
 const MAX_COLLECTIONS = 256;
 const FIXED_BLOCK = 256;
+/** Bytes of the file a direct ring starts before the fixed part of the row it starts at (`readDirect`). */
+const RING_LEAD = 1024 * 1024;
 /** Rows of one `readv` by `fillAsync` at most (two parts each, within IOV_MAX = 1024). */
 const RUN_ROWS = 512;
 
@@ -188,6 +191,17 @@ export class AcquisitionWireReader {
     if (!decoder && !acquisitionHeadIsWireLayout(head.type)) return null;
     if (traj && !isF32Vlen(traj.type)) return null;
     return new AcquisitionWireReader(fp, decoder, head.offset, data.offset, traj?.offset, what);
+  }
+
+  /**
+   * The reads from `row` on served from `ring` where it holds their bytes (direct-ring.ts: the
+   * file read ahead with direct I/O), the ring started RING_LEAD bytes before that row's fixed
+   * part (the collection before it, in the C library's layout); null: as before. The caller
+   * closes the ring after `readDirect(null)`, with no fill in progress. The same bytes either way.
+   */
+  readDirect(ring: DirectRing | null, row = 0): void {
+    if (ring) ring.start(Math.max(0, this.fp.fileOffset(Math.min(row, Math.max(0, this.fixedRows - 1))) - RING_LEAD));
+    this.fp.useRing(ring);
   }
 
   /** Number of acquisitions. */

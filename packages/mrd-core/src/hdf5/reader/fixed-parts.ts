@@ -36,6 +36,7 @@ import {
 import { readSymbolTable } from '../format/symbol-table.js';
 import { decodeSuperblock, type Superblock } from '../format/superblock.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
+import type { DirectRing } from './direct-ring.js';
 
 /** `raw(pos, n)`: exactly `n` bytes at absolute file offset `pos` of `fd` (throws at end of file). */
 export function positionedReader(fd: number, path: string): (pos: number, n: number) => Uint8Array {
@@ -85,6 +86,17 @@ export class FixedParts {
     /** Sorted by row. */
     private readonly extents: Extent[],
   ) {}
+
+  /** The file read ahead with direct I/O (direct-ring.ts) where the caller set one: reads it holds are copied from it. */
+  private ring: DirectRing | null = null;
+
+  /**
+   * Reads served from `ring` where it holds their bytes (all of them, else read as without it),
+   * or as before with null. The caller owns the ring (starts and closes it).
+   */
+  useRing(ring: DirectRing | null): void {
+    this.ring = ring;
+  }
 
   /**
    * Opens the record dataset at `datasetPath` of the HDF5 file `path` for fixed-part reads, or
@@ -181,6 +193,7 @@ export class FixedParts {
 
   /** Reads `n` bytes at file address `addr` (relative to the superblock, as HDF5 stores addresses) into `out` at `at`. */
   readInto(addr: number, out: Uint8Array, at: number, n: number): void {
+    if (this.ring?.copy(this.base + addr, out, at, n)) return;
     let done = 0;
     while (done < n) {
       const k = readSync(this.fd, out, at + done, n - done, this.base + addr + done);
@@ -195,6 +208,8 @@ export class FixedParts {
    */
   readUpToThen(addr: number, out: Uint8Array, at: number, n: number, then: Uint8Array): number {
     const total = n + then.byteLength;
+    const ring = this.ring;
+    if (ring?.copy(this.base + addr, out, at, n) && ring.copy(this.base + addr + n, then, 0, then.byteLength)) return total;
     let done = readvSync(this.fd, [out.subarray(at, at + n), then], this.base + addr);
     // (a short read of a regular file: only at its end, or interrupted; go on one part at a time)
     while (done < total) {
@@ -212,6 +227,16 @@ export class FixedParts {
    */
   async readvAsync(addr: number, parts: Uint8Array[]): Promise<number> {
     const total = parts.reduce((a, p) => a + p.byteLength, 0);
+    const ring = this.ring;
+    if (ring && (await ring.wait(this.base + addr, total))) {
+      let pos = this.base + addr;
+      let copied = true;
+      for (const p of parts) {
+        copied &&= ring.copy(pos, p, 0, p.byteLength);
+        pos += p.byteLength;
+      }
+      if (copied) return total;
+    }
     let done = 0;
     while (done < total) {
       // (a short read: go on from where it stopped, with what is left of the parts)
@@ -255,8 +280,14 @@ export class FixedParts {
     return { addr: e.addr + from * this.recordSize - this.base, rows: Math.min(rows, max) };
   }
 
+  /** The file offset of `row`'s fixed part (absolute, as a direct ring takes it). */
+  fileOffset(row: number): number {
+    return this.base + this.rowSpan(row, 1).addr;
+  }
+
   /** As `readInto`, but stops at the end of the file; returns the bytes read. */
   readUpTo(addr: number, out: Uint8Array, at: number, n: number): number {
+    if (this.ring?.copy(this.base + addr, out, at, n)) return n;
     let done = 0;
     while (done < n) {
       const k = readSync(this.fd, out, at + done, n - done, this.base + addr + done);
@@ -325,7 +356,7 @@ export class FixedParts {
       }
       const bytes = n * this.recordSize;
       const at = (row - start) * this.recordSize;
-      let done = 0;
+      let done = this.ring?.copy(addr, out, at, bytes) ? bytes : 0;
       while (done < bytes) {
         const k = readSync(this.fd, out, at + done, bytes - done, addr + done);
         if (k === 0) throw new Error(`end of file reading rows ${row}..${row + n}`);
