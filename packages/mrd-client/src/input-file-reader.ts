@@ -64,10 +64,12 @@ const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
  * was full and the main thread then waited for it (a third to a half of a 2 GB run).
  */
 const WIRE_AHEAD = 8;
-/** Inputs that may be read with direct I/O (see the file header): those of more than a few of the ring's reads. */
-const DIRECT_MIN_BYTES = 64 * 1024 * 1024;
-/** Wire bytes read as before, the storage reads counted meanwhile, before deciding whether the input is cold. */
-const COLD_SAMPLE_BYTES = 8 * 1024 * 1024;
+/**
+ * When an input is read with direct I/O (see the file header): `minBytes`, inputs of more than a
+ * few of the ring's reads; `sampleBytes`, the wire bytes read as before, the storage reads counted
+ * meanwhile, before deciding whether it is cold. (Tests lower them, for small inputs.)
+ */
+export const directReads = { minBytes: 64 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
 
 /** Bytes this process has read from storage (/proc/self/io `read_bytes`: not those from the page cache), or null where not known. */
 export function storageReadBytes(): number | null {
@@ -226,14 +228,15 @@ class ReadAhead {
    * file header), or null (read as before).
    */
   private goDirect(row: number, storage: number | null, sampled: number): DirectRing | null {
-    if (!inputIsCold(storage, sampled)) return null;
+    // (the C library's layout only: rows and their payloads in file order, one stream through the file)
+    if (!this.wire.readsAhead || !inputIsCold(storage, sampled)) return null;
     let size = 0;
     try {
       size = statSync(this.path).size;
     } catch {
       return null;
     }
-    if (size < DIRECT_MIN_BYTES) return null;
+    if (size < directReads.minBytes) return null;
     const ring = DirectRing.open(this.path);
     if (!ring) return null;
     this.wire.readDirect(ring, row);
@@ -256,7 +259,7 @@ class ReadAhead {
   private async produce(): Promise<void> {
     const wire = this.wire;
     const batches = directAcquisitionBatches(wire.rows, (min) => this.take(min), (start, maxRows, out, offset) => wire.fillAsync(start, maxRows, out, offset));
-    // cold or not: the storage reads over the first COLD_SAMPLE_BYTES (see the file header)
+    // cold or not: the storage reads over the first `directReads.sampleBytes` (see the file header)
     const storage0 = storageReadBytes();
     let sampled = storage0 === null ? -1 : 0;
     let row = 0;
@@ -272,7 +275,7 @@ class ReadAhead {
         row += next.value.count;
         if (sampled >= 0) {
           sampled += next.value.length;
-          if (sampled >= COLD_SAMPLE_BYTES) {
+          if (sampled >= directReads.sampleBytes) {
             const now = storageReadBytes();
             ring = row < wire.rows ? this.goDirect(row, now === null ? null : now - storage0!, sampled) : null;
             sampled = -1;

@@ -145,15 +145,15 @@ export class DirectRing {
   }
 
   /**
-   * Waits until bytes [pos, pos + n) are held, the blocks wholly before `pos` dropped (the reader
+   * Waits until bytes [pos, pos + n) are held (those before the end of the file), the blocks wholly before `pos` dropped (the reader
    * has gone past them) and their buffers reading further on. False when they will not be held:
    * `pos` before the window, the range longer than the ring, a read that failed, the ring
    * stopped; the caller then reads them as before.
    */
   async wait(pos: number, n: number): Promise<boolean> {
-    if (this.origin < 0 || pos < this.origin) return this.refuse();
-    const end = pos + n;
-    if (end > this.size) return this.refuse();
+    if (this.origin < 0 || pos < this.origin || pos >= this.size) return this.refuse();
+    const end = Math.min(pos + n, this.size);
+    n = end - pos;
     for (;;) {
       if (this.stopped || this.failure) return this.refuse();
       const s = this.slots[0];

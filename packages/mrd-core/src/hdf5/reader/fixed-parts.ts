@@ -280,6 +280,14 @@ export class FixedParts {
     return { addr: e.addr + from * this.recordSize - this.base, rows: Math.min(rows, max) };
   }
 
+  /**
+   * With a ring: waits until it holds `n` bytes from file offset `pos` on (or says it will not),
+   * dropping what is before `pos` (see `DirectRing.wait`). Without one: nothing.
+   */
+  async ringWait(pos: number, n: number): Promise<void> {
+    if (this.ring) await this.ring.wait(pos, n);
+  }
+
   /** The file offset of `row`'s fixed part (absolute, as a direct ring takes it). */
   fileOffset(row: number): number {
     return this.base + this.rowSpan(row, 1).addr;
