@@ -64,8 +64,6 @@ const OBJECT_HEADER = 16;
 /** Collections remembered (a re-walk costs a few reads if an older one is needed again). */
 const MAX_COLLECTIONS = 256;
 const FIXED_BLOCK = 256;
-/** Bytes of the file a direct ring starts before the fixed part of the row it starts at (`readDirect`). */
-const RING_LEAD = 1024 * 1024;
 /** Rows of one `readv` by `fillAsync` at most (two parts each, within IOV_MAX = 1024). */
 const RUN_ROWS = 512;
 
@@ -146,8 +144,6 @@ export class AcquisitionWireReader {
   private prefetched: { out: Uint8Array; start: number; colls: number[]; at: number[]; chunks: Uint8Array } | null = null;
   private prefetchChunks = new Uint8Array(0);
   private foreseen = 0;
-  /** A direct ring serves the reads (`readDirect`). */
-  private ringOn = false;
 
   private constructor(
     private readonly fp: FixedParts,
@@ -196,16 +192,13 @@ export class AcquisitionWireReader {
   }
 
   /**
-   * The reads from `row` on served from `ring` where it holds their bytes (direct-ring.ts: the
-   * file read ahead with direct I/O), the ring started RING_LEAD bytes before that row's fixed
-   * part (the collection before it, in the C library's layout, where rows and their payloads come
-   * in file order: `readsAhead`; `fillAsync` waits for each batch's bytes); null: as before. The caller
-   * closes the ring after `readDirect(null)`, with no fill in progress. The same bytes either way.
+   * Reads from `row` on served from `ring` where it holds them (direct-ring.ts), started 1 MB
+   * before the row (`readsAhead` layouts: file order); null: as before. The caller closes it after
+   * `readDirect(null)`, no fill in progress.
    */
   readDirect(ring: DirectRing | null, row = 0): void {
-    if (ring) ring.start(Math.max(0, this.fp.fileOffset(Math.min(row, Math.max(0, this.fixedRows - 1))) - RING_LEAD));
-    this.fp.useRing(ring);
-    this.ringOn = !!ring;
+    ring?.start(Math.max(0, this.fp.fileOffset(Math.min(row, this.fixedRows - 1)) - 1048576));
+    this.fp.ring = ring;
   }
 
   /** Number of acquisitions. */
@@ -298,10 +291,8 @@ export class AcquisitionWireReader {
     const last = Math.min(this.fixedRows, start + maxRows);
     let row = start;
     let o = offset;
-    // with a direct ring (`readDirect`): the bytes of this batch waited for, from the previous
-    // row's fixed part on (the reader has gone past what is before it), so that the synchronous
-    // reads of `fill` find them there too
-    if (this.ringOn && row < last) await this.fp.ringWait(this.fp.fileOffset(Math.max(0, row - 1)), out.byteLength - offset);
+    // (`readDirect`: the batch's bytes from the previous row on waited for, for `fill`'s reads too)
+    if (row < last && this.fp.ring) await this.fp.ring.wait(this.fp.fileOffset(Math.max(0, row - 1)), out.byteLength - offset);
     while (row < last) {
       const plan = this.planFused(row, last - row, out, o);
       if (plan.colls.length === 0) {

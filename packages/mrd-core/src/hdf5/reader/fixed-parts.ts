@@ -87,16 +87,8 @@ export class FixedParts {
     private readonly extents: Extent[],
   ) {}
 
-  /** The file read ahead with direct I/O (direct-ring.ts) where the caller set one: reads it holds are copied from it. */
-  private ring: DirectRing | null = null;
-
-  /**
-   * Reads served from `ring` where it holds their bytes (all of them, else read as without it),
-   * or as before with null. The caller owns the ring (starts and closes it).
-   */
-  useRing(ring: DirectRing | null): void {
-    this.ring = ring;
-  }
+  /** Reads it holds are copied from it (direct-ring.ts; `AcquisitionWireReader.readDirect`). */
+  ring: DirectRing | null = null;
 
   /**
    * Opens the record dataset at `datasetPath` of the HDF5 file `path` for fixed-part reads, or
@@ -208,8 +200,7 @@ export class FixedParts {
    */
   readUpToThen(addr: number, out: Uint8Array, at: number, n: number, then: Uint8Array): number {
     const total = n + then.byteLength;
-    const ring = this.ring;
-    if (ring?.copy(this.base + addr, out, at, n) && ring.copy(this.base + addr + n, then, 0, then.byteLength)) return total;
+    if (this.ring?.copy(this.base + addr, out, at, n) && this.ring.copy(this.base + addr + n, then, 0, then.byteLength)) return total;
     let done = readvSync(this.fd, [out.subarray(at, at + n), then], this.base + addr);
     // (a short read of a regular file: only at its end, or interrupted; go on one part at a time)
     while (done < total) {
@@ -227,16 +218,8 @@ export class FixedParts {
    */
   async readvAsync(addr: number, parts: Uint8Array[]): Promise<number> {
     const total = parts.reduce((a, p) => a + p.byteLength, 0);
-    const ring = this.ring;
-    if (ring && (await ring.wait(this.base + addr, total))) {
-      let pos = this.base + addr;
-      let copied = true;
-      for (const p of parts) {
-        copied &&= ring.copy(pos, p, 0, p.byteLength);
-        pos += p.byteLength;
-      }
-      if (copied) return total;
-    }
+    let pos = this.base + addr;
+    if (await this.ring?.wait(pos, total)) if (parts.every((p) => this.ring!.copy(pos, p, 0, p.byteLength) && (pos += p.byteLength))) return total;
     let done = 0;
     while (done < total) {
       // (a short read: go on from where it stopped, with what is left of the parts)
@@ -280,15 +263,7 @@ export class FixedParts {
     return { addr: e.addr + from * this.recordSize - this.base, rows: Math.min(rows, max) };
   }
 
-  /**
-   * With a ring: waits until it holds `n` bytes from file offset `pos` on (or says it will not),
-   * dropping what is before `pos` (see `DirectRing.wait`). Without one: nothing.
-   */
-  async ringWait(pos: number, n: number): Promise<void> {
-    if (this.ring) await this.ring.wait(pos, n);
-  }
-
-  /** The file offset of `row`'s fixed part (absolute, as a direct ring takes it). */
+  /** The file offset of `row`'s fixed part. */
   fileOffset(row: number): number {
     return this.base + this.rowSpan(row, 1).addr;
   }
