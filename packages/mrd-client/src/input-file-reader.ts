@@ -26,7 +26,7 @@
  * batches are filled with `AcquisitionWireReader.fillAsync`, so the thread is not blocked by
  * the payloads' reads.
  *
- * A large input found cold there (read from storage, not from the page cache: /proc/self/io's
+ * An input of 1 GiB or more found cold there (read from storage, not from the page cache: /proc/self/io's
  * `read_bytes` grew by at least half the bytes of its first batches) is read on with direct I/O
  * (mrd-core's `DirectRing`: 16 MB reads, up to 4 held, 64 MB), the reader's bytes copied from
  * the ring; a cached input, or one where O_DIRECT is refused, is read as before. Same bytes.
@@ -67,11 +67,14 @@ const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
  */
 const WIRE_AHEAD = 8;
 /**
- * When an input is read with direct I/O (see the file header): `minBytes`, inputs of more than a
- * few of the ring's reads; `sampleBytes`, the wire bytes read as before, the storage reads counted
- * meanwhile, before deciding whether it is cold. (Tests lower them, for small inputs.)
+ * When an input is read with direct I/O (see the file header): `minBytes`, inputs of 1 GiB and
+ * more (the ring's fixed costs, 64 MB of buffers faulted in and every byte copied on this thread,
+ * made the 253 MB bench input 20-45 % slower cold, 4 pairs of 4; the 2 GB one gains:
+ * docs/streaming-performance.md, branch `cold-direct`); `sampleBytes`, the wire bytes read as
+ * before, the storage reads counted meanwhile, before deciding whether it is cold. (Tests lower
+ * them, for small inputs.)
  */
-export const directReads = { minBytes: 64 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
+export const directReads = { minBytes: 1024 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
 
 /** Bytes this process has read from storage (/proc/self/io `read_bytes`: not those from the page cache), or null where not known. */
 export function storageReadBytes(): number | null {
