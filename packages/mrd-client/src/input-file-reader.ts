@@ -26,10 +26,8 @@
  * batches are filled with `AcquisitionWireReader.fillAsync`, so the thread is not blocked by
  * the payloads' reads.
  *
- * An input of 1 GiB or more found cold there (read from storage, not from the page cache: /proc/self/io's
- * `read_bytes` grew by at least half the bytes of its first batches) is read on with direct I/O
- * (mrd-core's `DirectRing`: 16 MB reads, up to 4 held, 64 MB), the reader's bytes copied from
- * the ring; a cached input, or one where O_DIRECT is refused, is read as before. Same bytes.
+ * There, an input of 1 GiB or more found cold (`directReads`) is read on through mrd-core's
+ * `DirectRing` (O_DIRECT); else as before. Same bytes.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -67,16 +65,13 @@ const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
  */
 const WIRE_AHEAD = 8;
 /**
- * When an input is read with direct I/O (see the file header): `minBytes`, inputs of 1 GiB and
- * more (the ring's fixed costs, 64 MB of buffers faulted in and every byte copied on this thread,
- * made the 253 MB bench input 20-45 % slower cold, 4 pairs of 4; the 2 GB one gains:
- * docs/streaming-performance.md, branch `cold-direct`); `sampleBytes`, the wire bytes read as
- * before, the storage reads counted meanwhile, before deciding whether it is cold. (Tests lower
- * them, for small inputs.)
+ * Direct reads for inputs of `minBytes` and more (the ring's fixed costs lost on the 253 MB bench
+ * input) that are cold: /proc/self/io `read_bytes` grew by half the first `sampleBytes` of wire
+ * bytes or more (docs/streaming-performance.md, `cold-direct`). Tests lower them.
  */
 export const directReads = { minBytes: 1024 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
 
-/** Bytes this process has read from storage (/proc/self/io `read_bytes`: not those from the page cache), or null where not known. */
+/** Bytes this process read from storage (not the page cache), or null. */
 export function storageReadBytes(): number | null {
   try {
     const m = /^read_bytes:\s*(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'));
@@ -86,10 +81,7 @@ export function storageReadBytes(): number | null {
   }
 }
 
-/**
- * Whether an input whose first `sampled` wire bytes cost `storage` bytes of storage reads is
- * cold (see the file header): at least half of them came from storage. Null `storage`: not known, no.
- */
+/** Whether `sampled` wire bytes that cost `storage` bytes of storage reads (null: unknown) were cold. */
 export function inputIsCold(storage: number | null, sampled: number): boolean {
   return storage !== null && sampled > 0 && storage >= sampled / 2;
 }
@@ -228,12 +220,9 @@ class ReadAhead {
     this.producer = this.produce();
   }
 
-  /**
-   * The file read on from `row` with direct I/O when it is large and was found cold (see the
-   * file header), or null (read as before).
-   */
+  /** A ring the file is read on through from `row`, when large and cold (`directReads`), or null. */
   private goDirect(row: number, storage: number | null, sampled: number): DirectRing | null {
-    // (the C library's layout only: rows and their payloads in file order, one stream through the file)
+    // (the C library's layout only: rows and payloads in file order)
     if (!this.wire.readsAhead || !inputIsCold(storage, sampled)) return null;
     let size = 0;
     try {
@@ -264,7 +253,6 @@ class ReadAhead {
   private async produce(): Promise<void> {
     const wire = this.wire;
     const batches = directAcquisitionBatches(wire.rows, (min) => this.take(min), (start, maxRows, out, offset) => wire.fillAsync(start, maxRows, out, offset));
-    // cold or not: the storage reads over the first `directReads.sampleBytes` (see the file header)
     const storage0 = storageReadBytes();
     let sampled = storage0 === null ? -1 : 0;
     let row = 0;
@@ -293,7 +281,6 @@ class ReadAhead {
       this.failure = err;
     }
     if (ring) {
-      // (no fill in progress: the ring's reads are waited for before the file may be closed)
       wire.readDirect(null);
       await ring.close();
     }

@@ -1,36 +1,19 @@
 /**
- * A file read ahead with direct I/O (O_DIRECT) into a ring of large aligned buffers, for a
- * reader that goes through the file in order (mrd-client's acquisitions of a file that is not in
- * the page cache): blocks of `block` bytes read one after the other on libuv's thread pool, up
- * to `depth` at once, the reader's bytes then copied from memory (`copy`, `wait`) instead of
- * positioned reads through the page cache. On this VM's disk one buffered sequential reader gets
- * 0.4-1.2 GB/s for 0.7-2 ms of CPU per MB (the kernel fills and copies pages), direct reads of
- * 16 MB 0.9-1.6 GB/s for 0.04 ms/MB (docs/streaming-performance.md, branch `cold-direct`).
- *
- * A cache, never a source of truth: a range it does not hold (behind its window, too far ahead,
- * a direct read that failed or came back short) is answered "no" and the caller reads it as
- * before, which reports any error. So the bytes are the file's whichever way they come.
- *
- * Alignment: O_DIRECT wants the buffer address, the file offset and the length multiples of the
- * device's logical block size (512 or 4096); offsets and lengths here are multiples of 4096, and
- * since Node does not give a buffer's address, the ring's one allocation is probed: the offset in
- * it (multiples of 8 below 4096) at which a direct read of 4096 bytes succeeds is aligned, and
- * the ring's buffers start there (the block size being a multiple of 4096, all of them are).
- * `open` returns null where O_DIRECT is refused (no such flag on this OS, a file system that
- * refuses it: tmpfs before Linux 6.6, no probe that succeeds).
- *
- * Memory: `depth * block` bytes plus 4 KiB (64 MB with the defaults), allocated at `open`.
+ * A file read in order with direct I/O (O_DIRECT) into a ring of aligned buffers on libuv's pool,
+ * for mrd-client's reader of a cold input (no page cache fill and copy: a twentieth of the CPU per
+ * MB). A cache only: ranges it does not hold whole are refused and read as before, which reports
+ * errors. Buffers: one allocation, the offset in it where a direct read is accepted probed
+ * (Node gives no address); null where O_DIRECT is refused. docs/streaming-performance.md, `cold-direct`.
  */
 import { closeSync, constants, fstatSync, openSync, read, readSync } from 'node:fs';
 
 const ALIGN = 4096;
-/** Bytes of one direct read (a multiple of ALIGN). */
+/** Bytes of one read (a multiple of ALIGN), blocks held (depth x block: 64 MB). */
 export const DIRECT_BLOCK_BYTES = 16 * 1024 * 1024;
-/** Blocks held at once: the one being read from and up to depth - 1 read ahead. */
 export const DIRECT_DEPTH = 4;
 
 interface Slot {
-  /** block index: bytes [origin + index * block, + valid) */
+  /** bytes [origin + index * block, + valid) */
   index: number;
   buf: Uint8Array;
   valid: number;
@@ -39,14 +22,12 @@ interface Slot {
 }
 
 export interface DirectRingOptions {
-  /** bytes per read, a multiple of 4096 */
   block?: number;
-  /** blocks held at once (at least 2) */
   depth?: number;
 }
 
 export class DirectRing {
-  /** The blocks held, in file order (slots[0] is the oldest). */
+  /** in file order */
   private readonly slots: Slot[] = [];
   private readonly free: Uint8Array[];
   private origin = -1;
@@ -54,17 +35,14 @@ export class DirectRing {
   private stopped = false;
   private failure: unknown = null;
   private closing: Promise<void> | null = null;
-  /** Direct reads made, bytes read, ranges served (`copy` that held), ranges refused (tests, reports). */
+  /** Direct reads, bytes read, ranges served and refused. */
   readonly stats = { reads: 0, bytes: 0, served: 0, refused: 0 };
 
   private constructor(private readonly fd: number, readonly size: number, private readonly block: number, buffers: Uint8Array[]) {
     this.free = buffers;
   }
 
-  /**
-   * Opens `path` for direct reads (see the file header), or null where they are refused; reads
-   * nothing more until `start`.
-   */
+  /** `path` for direct reads, or null where refused; nothing read until `start`. */
   static open(path: string, options: DirectRingOptions = {}): DirectRing | null {
     const block = options.block ?? DIRECT_BLOCK_BYTES;
     const depth = Math.max(2, options.depth ?? DIRECT_DEPTH);
@@ -91,14 +69,14 @@ export class DirectRing {
     }
   }
 
-  /** Starts reading at `pos` (rounded down to 4096), `depth` blocks at once. Once only. */
+  /** Reads from `pos` (rounded down to 4096) on. Once. */
   start(pos: number): void {
     if (this.origin >= 0) throw new Error('DirectRing: started already');
     this.origin = Math.max(0, Math.floor(pos / ALIGN) * ALIGN);
     this.refill();
   }
 
-  /** Whether the ring gave up (a direct read failed): everything is then read as before. */
+  /** The error of a direct read, after which nothing is held. */
   get failed(): unknown {
     return this.failure;
   }
@@ -126,7 +104,7 @@ export class DirectRing {
         this.stats.reads++;
         if (n === 0) break;
         done += n;
-        // (a short direct read: the end of the file, or one to go on from only where it stopped on an aligned offset)
+        // (short: the end of the file, or go on if aligned)
         if (done % ALIGN !== 0) break;
       }
       slot.valid = Math.min(done, this.size - pos);
@@ -138,17 +116,14 @@ export class DirectRing {
     }
   }
 
-  /** Drops the oldest block (its buffer read into next). */
   private release(): void {
     const s = this.slots.shift()!;
     this.free.push(s.buf);
   }
 
   /**
-   * Waits until bytes [pos, pos + n) are held (those before the end of the file), the blocks wholly before `pos` dropped (the reader
-   * has gone past them) and their buffers reading further on. False when they will not be held:
-   * `pos` before the window, the range longer than the ring, a read that failed, the ring
-   * stopped; the caller then reads them as before.
+   * Waits until bytes [pos, pos + n) (to the end of the file) are held, dropping the blocks before
+   * `pos` (their buffers read on); false if they will not be (behind, longer than the ring, failed, closed).
    */
   async wait(pos: number, n: number): Promise<boolean> {
     if (this.origin < 0 || pos < this.origin || pos >= this.size) return this.refuse();
@@ -163,7 +138,6 @@ export class DirectRing {
       if (this.slots[0] === s) this.release();
       this.refill();
     }
-    // every block of the range (the reader's next few MB: the ring holds them or is reading them)
     for (const s of this.slots) {
       if (this.blockStart(s.index) >= end) break;
       await s.done;
@@ -176,7 +150,6 @@ export class DirectRing {
     return false;
   }
 
-  /** Whether bytes [pos, pos + n) are in blocks read (not waiting). */
   private has(pos: number, n: number): boolean {
     if (this.origin < 0 || pos < this.origin || n < 0) return false;
     const end = pos + n;
@@ -191,10 +164,7 @@ export class DirectRing {
     return false;
   }
 
-  /**
-   * Copies bytes [pos, pos + n) of the file into `out` at `at` when the ring holds all of them
-   * (across blocks where they span two); false, nothing copied, otherwise. Never waits.
-   */
+  /** Copies bytes [pos, pos + n) into `out` at `at` if all are held (across blocks); else false. */
   copy(pos: number, out: Uint8Array, at: number, n: number): boolean {
     if (this.stopped || n <= 0 || !this.has(pos, n)) return false;
     const end = pos + n;
@@ -212,7 +182,7 @@ export class DirectRing {
     return true;
   }
 
-  /** Stops reading, waits for the reads in flight, closes the descriptor. Idempotent. */
+  /** Stops, waits for the reads in flight, closes the descriptor. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopped = true;
@@ -224,11 +194,7 @@ export class DirectRing {
   }
 }
 
-/**
- * The offset in `raw` from which direct reads succeed (see the file header), or -1: a direct read
- * of 4096 bytes at file offset 0 is tried at offsets 0, 8, 16, ... below 4096 until one is not
- * refused (EINVAL); any other error gives -1.
- */
+/** The first offset (0, 8, ... < 4096) of `raw` where a direct read of 4096 bytes is not refused (EINVAL), or -1. */
 function alignedOffset(fd: number, raw: Uint8Array): number {
   for (let k = 0; k < ALIGN; k += 8) {
     try {
