@@ -235,6 +235,8 @@ async function main(rawArgs: string[], earlyReader: EarlyInputReader | null, rea
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       // which reader: 'worker/native' (mrd-core's HDF5 decoders, no h5wasm), 'worker/h5wasm', 'main/h5wasm'
       inputReader: summary.inputReader && `${summary.inputReader.thread}/${summary.inputReader.hdf5Runtime ? 'h5wasm' : 'native'}`,
+      // the input read with direct I/O (found cold): the ring's reads, bytes, ranges served and refused
+      direct: summary.inputReader?.direct,
     };
     process.stderr.write(`mrd-client phases ${JSON.stringify(line)}\n`);
   }

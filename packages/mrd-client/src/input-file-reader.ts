@@ -25,7 +25,11 @@
  * inputs whose reads are all made ahead on libuv's thread pool: `openReadingAhead`); its direct
  * batches are filled with `AcquisitionWireReader.fillAsync`, so the thread is not blocked by
  * the payloads' reads.
+ *
+ * There, an input of 1 GiB or more found cold (`directReads`) is read on through mrd-core's
+ * `DirectRing` (O_DIRECT); else as before. Same bytes.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { MrdMessage } from '@mrd-tools/core/connection';
 // The reader and the encoder by their own modules, not the core's index: the worker bundle
@@ -33,6 +37,8 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 // worker does not load the XML parser and the rest of the core (about 20 ms before the first
 // byte is read).
 import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
+// (by its own module: only this reader's bundles hold it, not every tool that reads HDF5)
+import { DirectRing } from '@mrd-tools/core/hdf5/direct-ring';
 import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming, ReaderBootData, StreamKind, ToMain, ToWorker } from './input-source.js';
@@ -58,6 +64,28 @@ const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
  * was full and the main thread then waited for it (a third to a half of a 2 GB run).
  */
 const WIRE_AHEAD = 8;
+/**
+ * Direct reads for inputs of `minBytes` and more (the ring's fixed costs lost on the 253 MB bench
+ * input) that are cold: /proc/self/io `read_bytes` grew by half the first `sampleBytes` of wire
+ * bytes or more (docs/streaming-performance.md, `cold-direct`). Tests lower them.
+ */
+export const directReads = { minBytes: 1024 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
+
+/** Bytes this process read from storage (not the page cache), or null. */
+export function storageReadBytes(): number | null {
+  try {
+    const m = /^read_bytes:\s*(\d+)/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `sampled` wire bytes that cost `storage` bytes of storage reads (null: unknown) were cold. */
+export function inputIsCold(storage: number | null, sampled: number): boolean {
+  return storage !== null && sampled > 0 && storage >= sampled / 2;
+}
+
 /** Batches filled before the 'stream' request (see the file header): as before the deeper read-ahead, so start-up does no more work. */
 const PREPARED_AHEAD = 4;
 
@@ -182,8 +210,32 @@ class ReadAhead {
   private wakeProducer: (() => void) | null = null;
   private readonly producer: Promise<void>;
 
-  constructor(private readonly wire: AcquisitionWireReader, private depth: number, private readonly timing: InputTiming) {
+  constructor(
+    private readonly wire: AcquisitionWireReader,
+    private depth: number,
+    private readonly timing: InputTiming,
+    private readonly path: string,
+    private readonly reader: InputReaderInfo,
+  ) {
     this.producer = this.produce();
+  }
+
+  /** A ring the file is read on through from `row`, when large and cold (`directReads`), or null. */
+  private goDirect(row: number, storage: number | null, sampled: number): DirectRing | null {
+    // (the C library's layout only: rows and payloads in file order)
+    if (!this.wire.readsAhead || !inputIsCold(storage, sampled)) return null;
+    let size = 0;
+    try {
+      size = statSync(this.path).size;
+    } catch {
+      return null;
+    }
+    if (size < directReads.minBytes) return null;
+    const ring = DirectRing.open(this.path);
+    if (!ring) return null;
+    this.wire.readDirect(ring, row);
+    this.reader.direct = ring.stats;
+    return ring;
   }
 
   private take(min: number): ArrayBuffer {
@@ -201,6 +253,10 @@ class ReadAhead {
   private async produce(): Promise<void> {
     const wire = this.wire;
     const batches = directAcquisitionBatches(wire.rows, (min) => this.take(min), (start, maxRows, out, offset) => wire.fillAsync(start, maxRows, out, offset));
+    const storage0 = storageReadBytes();
+    let sampled = storage0 === null ? -1 : 0;
+    let row = 0;
+    let ring: DirectRing | null = null;
     try {
       while (!this.stopped) {
         while (this.ready.length + this.out >= this.depth && !this.stopped) await new Promise<void>((r) => (this.wakeProducer = r));
@@ -209,11 +265,24 @@ class ReadAhead {
         const next = await batches.next();
         this.timing.readMs += performance.now() - t0;
         if (next.done) break;
+        row += next.value.count;
+        if (sampled >= 0) {
+          sampled += next.value.length;
+          if (sampled >= directReads.sampleBytes) {
+            const now = storageReadBytes();
+            ring = row < wire.rows ? this.goDirect(row, now === null ? null : now - storage0!, sampled) : null;
+            sampled = -1;
+          }
+        }
         this.ready.push(next.value);
         this.wake('consumer');
       }
     } catch (err) {
       this.failure = err;
+    }
+    if (ring) {
+      wire.readDirect(null);
+      await ring.close();
     }
     this.finished = true;
     this.wake('consumer');
@@ -308,7 +377,7 @@ export class LocalInputSource implements InputSource {
       const wire = await native.acquisitionWireReader(group);
       if (!wire?.readsAhead) throw new Error('not read ahead');
       const src = new LocalInputSource(native.path, native, [group]);
-      src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing) };
+      src.early = { group, info, ahead: new ReadAhead(wire, PREPARED_AHEAD, src.timing, native.path, src.reader) };
       return src;
     } catch {
       native.close();
@@ -339,7 +408,7 @@ export class LocalInputSource implements InputSource {
     }
     const wire = kind === 'acquisitions' ? (this.native && (await this.native.acquisitionWireReader(group))) || (await (await this.file()).acquisitionWireReader(group)) : null;
     if (wire) {
-      yield* new ReadAhead(wire, WIRE_AHEAD, this.timing).batches();
+      yield* new ReadAhead(wire, WIRE_AHEAD, this.timing, this.path, this.reader).batches();
       return;
     }
     const gen = messageBatches(await this.file(), kind, group, series);

@@ -44,6 +44,8 @@ export interface InputTiming {
 export interface InputReaderInfo {
   thread: 'worker' | 'main';
   hdf5Runtime: boolean;
+  /** The input found cold and read with direct I/O (input-file-reader.ts, `ReadAhead`): the ring's reads, bytes, ranges served and refused. */
+  direct?: { reads: number; bytes: number; served: number; refused: number };
 }
 
 export interface InputSource {

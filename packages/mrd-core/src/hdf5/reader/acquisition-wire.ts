@@ -55,6 +55,7 @@ import type { AcquisitionHeader } from '../../headers/types.js';
 import { MessageId } from '../../constants/index.js';
 import type { Datatype } from '../format/datatype.js';
 import type { FixedParts } from './fixed-parts.js';
+import type { DirectRing } from './direct-ring.js';
 import type { RecordDecoder } from './record-layout.js';
 
 const WINDOW = 4096;
@@ -190,6 +191,16 @@ export class AcquisitionWireReader {
     return new AcquisitionWireReader(fp, decoder, head.offset, data.offset, traj?.offset, what);
   }
 
+  /**
+   * Reads from `row` on served from `ring` where it holds them (direct-ring.ts), started 1 MB
+   * before the row (`readsAhead` layouts: file order); null: as before. The caller closes it after
+   * `readDirect(null)`, no fill in progress.
+   */
+  readDirect(ring: DirectRing | null, row = 0): void {
+    ring?.start(Math.max(0, this.fp.fileOffset(Math.min(row, this.fixedRows - 1)) - 1048576));
+    this.fp.ring = ring;
+  }
+
   /** Number of acquisitions. */
   get rows(): number {
     return this.fixedRows;
@@ -280,6 +291,8 @@ export class AcquisitionWireReader {
     const last = Math.min(this.fixedRows, start + maxRows);
     let row = start;
     let o = offset;
+    // (`readDirect`: the batch's bytes from the previous row on waited for, for `fill`'s reads too)
+    if (row < last && this.fp.ring) await this.fp.ring.wait(this.fp.fileOffset(Math.max(0, row - 1)), out.byteLength - offset);
     while (row < last) {
       const plan = this.planFused(row, last - row, out, o);
       if (plan.colls.length === 0) {

@@ -36,6 +36,7 @@ import {
 import { readSymbolTable } from '../format/symbol-table.js';
 import { decodeSuperblock, type Superblock } from '../format/superblock.js';
 import { H5T, type Metadata } from './h5wasm-runtime.js';
+import type { DirectRing } from './direct-ring.js';
 
 /** `raw(pos, n)`: exactly `n` bytes at absolute file offset `pos` of `fd` (throws at end of file). */
 export function positionedReader(fd: number, path: string): (pos: number, n: number) => Uint8Array {
@@ -85,6 +86,9 @@ export class FixedParts {
     /** Sorted by row. */
     private readonly extents: Extent[],
   ) {}
+
+  /** Reads it holds are copied from it (direct-ring.ts; `AcquisitionWireReader.readDirect`). */
+  ring: DirectRing | null = null;
 
   /**
    * Opens the record dataset at `datasetPath` of the HDF5 file `path` for fixed-part reads, or
@@ -181,6 +185,7 @@ export class FixedParts {
 
   /** Reads `n` bytes at file address `addr` (relative to the superblock, as HDF5 stores addresses) into `out` at `at`. */
   readInto(addr: number, out: Uint8Array, at: number, n: number): void {
+    if (this.ring?.copy(this.base + addr, out, at, n)) return;
     let done = 0;
     while (done < n) {
       const k = readSync(this.fd, out, at + done, n - done, this.base + addr + done);
@@ -195,6 +200,7 @@ export class FixedParts {
    */
   readUpToThen(addr: number, out: Uint8Array, at: number, n: number, then: Uint8Array): number {
     const total = n + then.byteLength;
+    if (this.ring?.copy(this.base + addr, out, at, n) && this.ring.copy(this.base + addr + n, then, 0, then.byteLength)) return total;
     let done = readvSync(this.fd, [out.subarray(at, at + n), then], this.base + addr);
     // (a short read of a regular file: only at its end, or interrupted; go on one part at a time)
     while (done < total) {
@@ -212,6 +218,8 @@ export class FixedParts {
    */
   async readvAsync(addr: number, parts: Uint8Array[]): Promise<number> {
     const total = parts.reduce((a, p) => a + p.byteLength, 0);
+    let pos = this.base + addr;
+    if (await this.ring?.wait(pos, total)) if (parts.every((p) => this.ring!.copy(pos, p, 0, p.byteLength) && (pos += p.byteLength))) return total;
     let done = 0;
     while (done < total) {
       // (a short read: go on from where it stopped, with what is left of the parts)
@@ -255,8 +263,14 @@ export class FixedParts {
     return { addr: e.addr + from * this.recordSize - this.base, rows: Math.min(rows, max) };
   }
 
+  /** The file offset of `row`'s fixed part. */
+  fileOffset(row: number): number {
+    return this.base + this.rowSpan(row, 1).addr;
+  }
+
   /** As `readInto`, but stops at the end of the file; returns the bytes read. */
   readUpTo(addr: number, out: Uint8Array, at: number, n: number): number {
+    if (this.ring?.copy(this.base + addr, out, at, n)) return n;
     let done = 0;
     while (done < n) {
       const k = readSync(this.fd, out, at + done, n - done, this.base + addr + done);
@@ -325,7 +339,7 @@ export class FixedParts {
       }
       const bytes = n * this.recordSize;
       const at = (row - start) * this.recordSize;
-      let done = 0;
+      let done = this.ring?.copy(addr, out, at, bytes) ? bytes : 0;
       while (done < bytes) {
         const k = readSync(this.fd, out, at + done, bytes - done, addr + done);
         if (k === 0) throw new Error(`end of file reading rows ${row}..${row + n}`);

@@ -1,0 +1,143 @@
+/**
+ * `LocalInputSource` reading a cold input with direct I/O (input-file-reader.ts, `ReadAhead`;
+ * mrd-core's DirectRing): on an ISMRMRD C library file (rows between heap collections, made by
+ * the library's own generator: the tests run where it is installed, as in the e2e bench), found
+ * cold or cached from /proc/self/io (wrapped here: `read_bytes` grows as a cold input's reads
+ * would, or stays), the same bytes either way; a direct read that fails leaves the bytes to the
+ * reads as before; a stream left mid-file leaves no direct read in flight and the ring's
+ * descriptor closed. The thresholds (`directReads`) are lowered for a 23 MB input.
+ */
+import { spawnSync } from 'node:child_process';
+import { constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const io = vi.hoisted(() => ({ cold: true, readBytes: 0, fail: false, fds: new Set<number>(), inFlight: 0, started: 0, closed: [] as number[] }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const O_DIRECT = fs.constants.O_DIRECT ?? 0;
+  const readFileSync = ((path: unknown, ...rest: unknown[]) => {
+    if (path === '/proc/self/io') {
+      // a cold input: every look finds 64 MB more read from storage; a cached one: none
+      if (io.cold) io.readBytes += 64 << 20;
+      return `rchar: 0\nread_bytes: ${io.readBytes}\nwrite_bytes: 0\n`;
+    }
+    return (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
+  }) as typeof fs.readFileSync;
+  const openSync = ((path: string, flags: string | number, mode?: number) => {
+    const fd = fs.openSync(path, flags, mode);
+    if (typeof flags === 'number' && O_DIRECT && flags & O_DIRECT) io.fds.add(fd);
+    return fd;
+  }) as typeof fs.openSync;
+  const read = ((fd: number, buf: Uint8Array, off: number, len: number, pos: number, cb: (err: NodeJS.ErrnoException | null, n: number) => void) => {
+    if (!io.fds.has(fd)) return (fs.read as (...a: unknown[]) => void)(fd, buf, off, len, pos, cb);
+    io.started++;
+    io.inFlight++;
+    const done = (err: NodeJS.ErrnoException | null, n: number) => {
+      io.inFlight--;
+      cb(err, n);
+    };
+    if (io.fail) setTimeout(() => done(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }), 0), 2);
+    else fs.read(fd, buf, off, len, pos, (err, n) => setTimeout(() => done(err, n), 2));
+  }) as typeof fs.read;
+  const closeSync = (fd: number) => {
+    if (io.fds.delete(fd)) io.closed.push(fd);
+    fs.closeSync(fd);
+  };
+  const patched = { ...fs, readFileSync, openSync, read, closeSync };
+  return { ...patched, default: patched };
+});
+
+const { LocalInputSource, directReads } = await import('./input-file-reader.js');
+const { MrdFile } = await import('@mrd-tools/core/hdf5/reader');
+const { encodeMessages } = await import('@mrd-tools/core/stream');
+
+const generator = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['--help'], { stdio: 'ignore' }).status !== null;
+const haveDirect = !!(constants as { O_DIRECT?: number }).O_DIRECT;
+const dir = mkdtempSync(join(tmpdir(), 'input-direct-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const input = join(dir, 'cpp.h5');
+let expected: Buffer;
+
+async function streamAll(stopAfter = Infinity): Promise<{ bytes: Buffer; src: LocalInputSourceT }> {
+  const src = (await LocalInputSource.openReadingAhead(input))!;
+  expect(src).not.toBeNull();
+  const got: Uint8Array[] = [];
+  try {
+    for await (const b of src.stream('acquisitions', 'dataset')) {
+      got.push(b.bytes.slice());
+      b.release?.();
+      if (got.length >= stopAfter) break;
+    }
+  } finally {
+    await src.close();
+  }
+  return { bytes: Buffer.concat(got), src };
+}
+type LocalInputSourceT = NonNullable<Awaited<ReturnType<typeof LocalInputSource.openReadingAhead>>>;
+
+const saved = { ...directReads };
+beforeAll(async () => {
+  if (!generator || !haveDirect) return;
+  // 512 readouts of 16 coils x 256 samples, one row per chunk after its collection: 23 MB
+  const r = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '16', '-r', '4', '-o', input], { stdio: 'ignore' });
+  expect(r.status).toBe(0);
+  directReads.minBytes = 1 << 20;
+  directReads.sampleBytes = 1;
+  // the bytes through HDF5 (h5wasm) and the encoder
+  const f = await MrdFile.open(input);
+  const parts: Uint8Array[] = [];
+  for await (const batch of f.acquisitionBatches('dataset')) parts.push(encodeMessages(batch.map((acquisition) => ({ type: 'acquisition' as const, acquisition }))));
+  f.close();
+  expected = Buffer.concat(parts);
+}, 60_000);
+afterAll(() => Object.assign(directReads, saved));
+
+beforeEach(() => {
+  io.cold = true;
+  io.fail = false;
+  io.started = 0;
+  io.closed.length = 0;
+});
+
+describe.runIf(generator && haveDirect)('LocalInputSource: a cold input read with direct I/O', () => {
+  it('a cached input (no storage reads) is read as before, no ring', async () => {
+    io.cold = false;
+    const { bytes, src } = await streamAll();
+    expect(bytes.length).toBeGreaterThan(16 << 20);
+    expect(Buffer.compare(bytes, expected)).toBe(0);
+    expect(src.reader.direct).toBeUndefined();
+    expect(io.started).toBe(0);
+  });
+
+  it('a cold input: the same bytes, most of them from the direct reads; the ring closed at the end', async () => {
+    const { bytes, src } = await streamAll();
+    expect(Buffer.compare(bytes, expected)).toBe(0);
+    expect(src.reader.direct!.reads).toBeGreaterThanOrEqual(2);
+    expect(src.reader.direct!.served).toBeGreaterThan(100);
+    expect(io.inFlight).toBe(0);
+    expect(io.closed.length).toBe(1);
+    expect(io.fds.size).toBe(0);
+  });
+
+  it('direct reads that fail: the same bytes, read as before', async () => {
+    io.fail = true;
+    const { bytes, src } = await streamAll();
+    expect(Buffer.compare(bytes, expected)).toBe(0);
+    expect(src.reader.direct!.served).toBe(0);
+    expect(io.started).toBeGreaterThan(0);
+    expect(io.inFlight).toBe(0);
+    expect(io.fds.size).toBe(0);
+  });
+
+  it('a stream left mid-file: once the source is closed no direct read is in flight and the descriptor is closed', async () => {
+    const { bytes } = await streamAll(3);
+    expect(Buffer.compare(bytes, expected.subarray(0, bytes.length))).toBe(0);
+    expect(io.started).toBeGreaterThan(0);
+    expect(io.inFlight).toBe(0);
+    expect(io.closed.length).toBe(1);
+    expect(io.fds.size).toBe(0);
+  });
+});
