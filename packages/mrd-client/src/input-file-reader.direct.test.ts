@@ -1,16 +1,13 @@
 /**
  * `LocalInputSource` reading a cold input with direct I/O (input-file-reader.ts, `ReadAhead`;
- * mrd-core's DirectRing): on an ISMRMRD C library file (rows between heap collections, made by
- * the library's own generator: the tests run where it is installed, as in the e2e bench), found
- * cold or cached from /proc/self/io (wrapped here: `read_bytes` grows as a cold input's reads
- * would, or stays), the same bytes either way; a direct read that fails leaves the bytes to the
- * reads as before; a stream left mid-file leaves no direct read in flight and the ring's
- * descriptor closed. The thresholds (`directReads`) are lowered for a 23 MB input.
+ * mrd-core's DirectRing): on the ISMRMRD C library's reference file (rows between heap
+ * collections), found cold or cached from /proc/self/io (wrapped here: `read_bytes` grows as a
+ * cold input's reads would, or stays), the same bytes either way; a direct read that fails leaves
+ * the bytes to the reads as before; a stream left mid-file leaves no direct read in flight and
+ * the ring's descriptor closed. The thresholds (`directReads`), the ring's blocks and the batch
+ * size (`wireBatch`) are lowered for the 0.8 MB file: 64 KB batches, 16 KB blocks.
  */
-import { spawnSync } from 'node:child_process';
-import { constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const io = vi.hoisted(() => ({ cold: true, readBytes: 0, fail: false, fds: new Set<number>(), inFlight: 0, started: 0, closed: [] as number[] }));
@@ -50,15 +47,13 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...patched, default: patched };
 });
 
-const { LocalInputSource, directReads } = await import('./input-file-reader.js');
+const { LocalInputSource, directReads, wireBatch } = await import('./input-file-reader.js');
 const { MrdFile } = await import('@mrd-tools/core/hdf5/reader');
 const { encodeMessages } = await import('@mrd-tools/core/stream');
+const { reference } = await import('@mrd-tools/core/testing');
 
-const generator = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['--help'], { stdio: 'ignore' }).status !== null;
 const haveDirect = !!(constants as { O_DIRECT?: number }).O_DIRECT;
-const dir = mkdtempSync(join(tmpdir(), 'input-direct-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const input = join(dir, 'cpp.h5');
+const input = reference('inputs/cpp_phantom_m64_c4_noise_traj.h5');
 let expected: Buffer;
 
 async function streamAll(stopAfter = Infinity): Promise<{ bytes: Buffer; src: LocalInputSourceT }> {
@@ -79,13 +74,12 @@ async function streamAll(stopAfter = Infinity): Promise<{ bytes: Buffer; src: Lo
 type LocalInputSourceT = NonNullable<Awaited<ReturnType<typeof LocalInputSource.openReadingAhead>>>;
 
 const saved = { ...directReads };
+const savedBatch = wireBatch.bytes;
 beforeAll(async () => {
-  if (!generator || !haveDirect) return;
-  // 512 readouts of 16 coils x 256 samples, one row per chunk after its collection: 23 MB
-  const r = spawnSync('ismrmrd_generate_cartesian_shepp_logan', ['-m', '128', '-c', '16', '-r', '4', '-o', input], { stdio: 'ignore' });
-  expect(r.status).toBe(0);
-  directReads.minBytes = 1 << 20;
+  directReads.minBytes = 64 << 10;
   directReads.sampleBytes = 1;
+  directReads.ring = { block: 16 << 10, depth: 3 };
+  wireBatch.bytes = 64 << 10;
   // the bytes through HDF5 (h5wasm) and the encoder
   const f = await MrdFile.open(input);
   const parts: Uint8Array[] = [];
@@ -93,7 +87,12 @@ beforeAll(async () => {
   f.close();
   expected = Buffer.concat(parts);
 }, 60_000);
-afterAll(() => Object.assign(directReads, saved));
+afterAll(() => {
+  directReads.minBytes = saved.minBytes;
+  directReads.sampleBytes = saved.sampleBytes;
+  delete directReads.ring;
+  wireBatch.bytes = savedBatch;
+});
 
 beforeEach(() => {
   io.cold = true;
@@ -102,11 +101,11 @@ beforeEach(() => {
   io.closed.length = 0;
 });
 
-describe.runIf(generator && haveDirect)('LocalInputSource: a cold input read with direct I/O', () => {
+describe.runIf(haveDirect)('LocalInputSource: a cold input read with direct I/O', () => {
   it('a cached input (no storage reads) is read as before, no ring', async () => {
     io.cold = false;
     const { bytes, src } = await streamAll();
-    expect(bytes.length).toBeGreaterThan(16 << 20);
+    expect(bytes.length).toBeGreaterThan(4 * wireBatch.bytes);
     expect(Buffer.compare(bytes, expected)).toBe(0);
     expect(src.reader.direct).toBeUndefined();
     expect(io.started).toBe(0);

@@ -38,7 +38,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 // byte is read).
 import { MrdFile, h5runtimeLoaded, type AcquisitionWireReader } from '@mrd-tools/core/hdf5/reader';
 // (by its own module: only this reader's bundles hold it, not every tool that reads HDF5)
-import { DirectRing } from '@mrd-tools/core/hdf5/direct-ring';
+import { DirectRing, type DirectRingOptions } from '@mrd-tools/core/hdf5/direct-ring';
 import { NativeMrdIndex } from '@mrd-tools/core/hdf5/native-index';
 import { encodeMessageInto, encodeMessages, encodedMessageLength } from '@mrd-tools/core/stream';
 import type { EncodedBatch, GroupInfo, InputReaderInfo, InputSource, InputTiming, ReaderBootData, StreamKind, ToMain, ToWorker } from './input-source.js';
@@ -53,9 +53,9 @@ const BATCH_BYTES = 16 * 1024 * 1024;
 const AHEAD = 2;
 /**
  * Batches of the direct acquisition reader: small buffers, reused round-robin, and few pages
- * are touched for the first time (docs/streaming-performance.md).
+ * are touched for the first time (docs/streaming-performance.md). Tests lower it.
  */
-const WIRE_BATCH_BYTES = 2 * 1024 * 1024;
+export const wireBatch = { bytes: 2 * 1024 * 1024 };
 /**
  * Batches of the direct reader out at once (filled, or with the main thread until written):
  * twice the batches the client's BatchWriter keeps in flight (4), so that the reader goes on
@@ -67,9 +67,10 @@ const WIRE_AHEAD = 8;
 /**
  * Direct reads for inputs of `minBytes` and more (the ring's fixed costs lost on the 253 MB bench
  * input) that are cold: /proc/self/io `read_bytes` grew by half the first `sampleBytes` of wire
- * bytes or more (docs/streaming-performance.md, `cold-direct`). Tests lower them.
+ * bytes or more (docs/streaming-performance.md, `cold-direct`), through a ring of DirectRing's
+ * default blocks (`ring`). Tests lower them.
  */
-export const directReads = { minBytes: 1024 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
+export const directReads: { minBytes: number; sampleBytes: number; ring?: DirectRingOptions } = { minBytes: 1024 * 1024 * 1024, sampleBytes: 8 * 1024 * 1024 };
 
 /** Bytes this process read from storage (not the page cache), or null. */
 export function storageReadBytes(): number | null {
@@ -172,14 +173,14 @@ type WireFillResult = { rows: number; end: number; needed: number };
 /**
  * The batches of acquisitions read straight into wire bytes (see the file header), by the one
  * batch rule both readers use (the worker with `fill`, `ReadAhead` with `fillAsync`): a batch
- * starts where the previous one ended, holds at most WIRE_BATCH_BYTES whatever the buffer that
+ * starts where the previous one ended, holds at most `wireBatch.bytes` whatever the buffer that
  * was free, and a message larger than that gets a buffer of its own. `take` gives a buffer of at
  * least `min` bytes for the next batch.
  */
 export async function* directAcquisitionBatches(rows: number, take: (min: number) => ArrayBuffer, fill: WireFill): AsyncGenerator<WireBatch> {
   for (let at = 0; at < rows; ) {
-    let buf = take(WIRE_BATCH_BYTES);
-    let r = await fill(at, 4096, new Uint8Array(buf, 0, Math.min(buf.byteLength, WIRE_BATCH_BYTES)), 0);
+    let buf = take(wireBatch.bytes);
+    let r = await fill(at, 4096, new Uint8Array(buf, 0, Math.min(buf.byteLength, wireBatch.bytes)), 0);
     if (r.rows === 0) {
       // one message larger than a batch: a buffer of its own
       buf = take(r.needed);
@@ -231,7 +232,7 @@ class ReadAhead {
       return null;
     }
     if (size < directReads.minBytes) return null;
-    const ring = DirectRing.open(this.path);
+    const ring = DirectRing.open(this.path, directReads.ring);
     if (!ring) return null;
     this.wire.readDirect(ring, row);
     this.reader.direct = ring.stats;
