@@ -12,12 +12,12 @@ afterAll(async () => {
   await closeReconPools();
 });
 
-/** Tasks sent to any pool while `f` runs (so a test knows the pool did the work). */
-async function poolTasks<T>(f: () => Promise<T>): Promise<[T, number]> {
+/** Tasks sent to any pool while `f` runs (so a test knows the pool did the work), and the pool calls. */
+async function poolTasks<T>(f: () => Promise<T>): Promise<[T, number, number]> {
   const spy = vi.spyOn(ReconPool.prototype, 'runAll');
   try {
     const r = await f();
-    return [r, spy.mock.calls.reduce((s, c) => s + c[0].length, 0)];
+    return [r, spy.mock.calls.reduce((s, c) => s + c[0].length, 0), spy.mock.calls.length];
   } finally {
     spy.mockRestore();
   }
@@ -70,8 +70,10 @@ describe('nlinv with its per-coil FFTs on the pool', () => {
     const options = { iterations: 3, cgIterations: 12 };
     const single = nlinv(fft, y, pattern, nc, n, n, options);
     for (const threads of [2, 3]) {
-      const [pooled, tasks] = await poolTasks(() => runStepsCooperatively(nlinvSteps(fft, y, pattern, nc, n, n, { ...options, pool: reconPool(threads) }), 0));
+      const [pooled, tasks, calls] = await poolTasks(() => runStepsCooperatively(nlinvSteps(fft, y, pattern, nc, n, n, { ...options, pool: reconPool(threads) }), 0));
       expect(tasks).toBeGreaterThan(10);
+      // one pool call per CG step (./cg-step.ts), two per Newton step (forward, adjoint), one for the outputs
+      expect(calls).toBeLessThanOrEqual(options.iterations * (2 + options.cgIterations) + 1);
       expect(pooled.sens).toEqual(single.sens);
       expect(pooled.image).toEqual(single.image);
       expect(pooled.scaling).toBe(single.scaling);
@@ -97,8 +99,10 @@ describe('nlinv with its per-coil FFTs on the pool', () => {
     expect(nc * (2 * n) ** 2).toBeGreaterThanOrEqual(CENTRED_FFT_POOL_MIN_SAMPLES);
     const options = { iterations: 3, cgIterations: 12 };
     const single = nlinvNonCartesian(fft, coord, ksp, weights, nc, options);
-    const [pooled, tasks] = await poolTasks(() => nlinvNonCartesianAsync(fft, coord, ksp, weights, nc, { ...options, pool: reconPool(2), yieldEveryMs: 0 }));
+    const [pooled, tasks, calls] = await poolTasks(() => nlinvNonCartesianAsync(fft, coord, ksp, weights, nc, { ...options, pool: reconPool(2), yieldEveryMs: 0 }));
     expect(tasks).toBeGreaterThan(10);
+    // the gridding's and FFTs' calls (at most 3), then nlinv's: one per CG step, two per Newton step, one for the outputs
+    expect(calls).toBeLessThanOrEqual(3 + options.iterations * (2 + options.cgIterations) + 1);
     expect(pooled.shape).toEqual(single.shape);
     expect(pooled.sens).toEqual(single.sens);
     expect(pooled.image).toEqual(single.image);
