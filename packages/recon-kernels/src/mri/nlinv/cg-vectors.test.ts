@@ -1,9 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeReconPools, reconPool } from '../../pool/index.js';
 import { signedRng } from '../../testing/index.js';
 import {
-  directionRange, normalDotRange, stepRange, sumCoilTermsRange,
+  directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange,
 } from './cg-vectors.js';
 import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../../pool/block-sums.js';
+
+afterAll(async () => {
+  await closeReconPools();
+});
 
 function random(n: number, seed: number, shared = false): Float64Array {
   const r = signedRng(seed);
@@ -67,10 +72,33 @@ describe('nlinv CG vector kernels', () => {
     normalDotRange(terms, ncoils, npix, 0.3, p, outHere, sumsHere, 0, nx, inBox);
     expect(same(outHere, outPlain), 'out').toBe(true);
     expect(same(sumsHere, sumsPlain), 'sums').toBe(true);
+    await runNlinvVectorOnPool(reconPool(3)!, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums, inBox: inBox });
+    expect(same(out, outPlain), 'out on the pool').toBe(true);
+    expect(same(sums, sumsPlain), 'sums on the pool').toBe(true);
     // ranges that start and end inside rows and inside the box
     const part = new Float64Array(2 * npix), plain = new Float64Array(2 * npix);
     sumCoilTermsRange(zeroed, ncoils, npix, plain, 0, nx);
     for (const [f0, f1] of [[0, 2 * (15 * n1 + 20) + 1], [2 * (15 * n1 + 20) + 1, 2 * (40 * n1 + 90)], [2 * (40 * n1 + 90), nx]]) sumCoilTermsRange(terms, ncoils, npix, part, f0, f1, inBox);
     expect(same(part, plain), 'split ranges').toBe(true);
   });
+
+  for (const threads of [2, 3]) {
+    it(`on the pool with ${threads} threads: the single-thread bits`, async () => {
+      const pool = reconPool(threads)!;
+      const terms = random(2 * ncoils * npix, 7, true), p = random(nx, 8, true), out = random(nx, 9, true);
+      const sums = new Float64Array(new SharedArrayBuffer(8 * sumBlockCount(nx)));
+      const pl = p.slice(), outl = out.slice(), sumsl = new Float64Array(sumBlockCount(nx));
+      await runNlinvVectorOnPool(pool, nx, { op: 'normal-dot', terms, ncoils, npix, alpha: 0.3, p, out, sums, inBox: null });
+      normalDotRange(terms, ncoils, npix, 0.3, pl, outl, sumsl, 0, nx);
+      expect(out).toEqual(outl);
+      expect(sums).toEqual(sumsl);
+      const h = random(nx, 10, true), r = random(nx, 11, true);
+      const hl = h.slice(), rl = r.slice();
+      await runNlinvVectorOnPool(pool, nx, { op: 'step', h, r, p, q: out, a: 0.4, sums });
+      stepRange(hl, rl, pl, outl, 0.4, sumsl, 0, nx);
+      expect(h).toEqual(hl);
+      expect(r).toEqual(rl);
+      expect(sums).toEqual(sumsl);
+    });
+  }
 });

@@ -1,13 +1,15 @@
 /**
  * The vector work of nlinv's inner conjugate gradients (./nlinv.ts) as kernels over a range of
- * its float64 vectors, so that the threads of a CG step (./cg-step.ts) share it out block by
- * block: the adjoint's image part (the per-coil terms summed in coil order), the regularisation
- * term with the step's inner product, the h / r update with |r|^2, and the new direction's image
- * part (its k parts are updated in the 'normal' coil step's first pass, ./coil-steps.ts). Inner products
+ * its float64 vectors, so that the worker pool shares it out while the calling thread waits: the
+ * adjoint's image part (the per-coil terms summed in coil order), the regularisation term with
+ * the step's inner product, the h / r update with |r|^2, and the new direction (on the pool the
+ * direction's k parts are updated in the next 'normal' coil step's first pass, ./coil-steps.ts,
+ * and its image part by the calling thread with directionRange). Inner products
  * are summed per block (pool/block-sums.ts), so the result is the same bits at any thread count
  * (the single-thread solve runs the same kernels over all blocks).
  */
-import { SUM_BLOCK } from '../../pool/block-sums.js';
+import type { ReconPool } from '../../pool/pool.js';
+import { blockAlignedRanges, SUM_BLOCK } from '../../pool/block-sums.js';
 
 
 /** The grid's n1 and mask box (coil-steps.ts): the coil terms are +0 outside it. */
@@ -69,4 +71,23 @@ export function stepRange(h: Float64Array, r: Float64Array, p: Float64Array, q: 
 /** p = r + beta p over values [f0, f1) (nlinv.ts: the image part; coil-steps.ts's weighInDirection the k parts, the same expression). */
 export function directionRange(p: Float64Array, r: Float64Array, beta: number, f0: number, f1: number): void {
   for (let i = f0; i < f1; i++) p[i] = r[i] + beta * p[i];
+}
+
+/** One of the kernels on values [f0, f1) of the shared vectors (a worker's share). */
+export type NlinvVectorTask = { kind: 'nlinv-vector'; f0: number; f1: number } & (
+  | { op: 'normal-dot'; terms: Float64Array; ncoils: number; npix: number; alpha: number; p: Float64Array; out: Float64Array; sums: Float64Array; inBox: TermsBox | null }
+  | { op: 'step'; h: Float64Array; r: Float64Array; p: Float64Array; q: Float64Array; a: number; sums: Float64Array }
+);
+
+/** Runs an nlinv vector task (in a worker). */
+export function runNlinvVectorTask(t: NlinvVectorTask): void {
+  if (t.op === 'normal-dot') normalDotRange(t.terms, t.ncoils, t.npix, t.alpha, t.p, t.out, t.sums, t.f0, t.f1, t.inBox);
+  else stepRange(t.h, t.r, t.p, t.q, t.a, t.sums, t.f0, t.f1);
+}
+
+type Distributive<T> = T extends unknown ? Omit<T, 'kind' | 'f0' | 'f1'> : never;
+
+/** Splits a kernel over the pool's threads in whole blocks of a `length`-value vector and runs it. */
+export function runNlinvVectorOnPool(pool: ReconPool, length: number, task: Distributive<NlinvVectorTask>): Promise<void> {
+  return pool.runAll(blockAlignedRanges(length, pool.threads).map(([f0, f1]) => ({ ...task, kind: 'nlinv-vector', f0, f1 }) as NlinvVectorTask));
 }

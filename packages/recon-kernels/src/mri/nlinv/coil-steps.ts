@@ -348,9 +348,11 @@ export interface NlinvStepTask {
   out: Float64Array;
   c0: number;
   c1: number;
+  direction: NlinvDirection | null;
+  normalDot: NlinvNormalDot | null;
 }
 
 /** Runs an nlinv step task with this thread's engine (in a worker). */
 export function runNlinvStepTask(fft: FftEngine, t: NlinvStepTask): void {
-  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1);
+  nlinvCoilStep(fft, t.model, t.step, t.input, t.out, t.c0, t.c1, t.direction, t.normalDot);
 }

@@ -16,10 +16,9 @@
  * Output: the sensitivities c_j (not normalised, as `bart nlinv`'s sens output) and the image
  * rho . rss(c) with rho's phase (BART's postprocess; `-S` divides by the data scale).
  * The per-coil work (./coil-steps.ts: weights, products, masks and FFTs) and the inner CG's
- * vector work (./cg-vectors.ts) run on a worker pool when one is given (options.pool), each inner
- * CG step as one pool call whose items the threads claim (./cg-step.ts); sums over coils are
- * taken per pixel in coil order and inner products per fixed block, so the result is the same
- * bits.
+ * vector work (./cg-vectors.ts) run on a worker pool when one is given (options.pool); sums over
+ * coils are taken per pixel in coil order and inner products per fixed block, so the result is
+ * the same bits.
  */
 import type { FftEngine } from '../../fft/index.js';
 import { runSteps, type Steps } from '../../progress/stepwise.js';
@@ -27,10 +26,11 @@ import type { ReconPool } from '../../pool/pool.js';
 import { centredFft2UsesPool } from '../../pool/parallel-centred-fft.js';
 import { asShared, splitRange } from '../../pool/shared-memory.js';
 import {
-  maskBox, nlinvCoilStep, normalDotFuses, type NlinvModel, type NlinvStepKind, type NlinvStepTask,
+  maskBox, nlinvCoilStep, normalDotFuses, type NlinvDirection, type NlinvModel, type NlinvNormalDot, type NlinvStepKind, type NlinvStepTask,
 } from './coil-steps.js';
-import { sumCoilTermsRange, type TermsBox } from './cg-vectors.js';
-import { newCgStepClaims, runNlinvCgStepTask, type NlinvCgStepTask } from './cg-step.js';
+import {
+  directionRange, normalDotRange, runNlinvVectorOnPool, stepRange, sumCoilTermsRange, type TermsBox,
+} from './cg-vectors.js';
 import { SUM_BLOCK, sumBlockCount, sumBlocksInOrder } from '../../pool/block-sums.js';
 
 /** A part of a step: runs here, or yields the pool's promise for the cooperative runner. */
@@ -143,12 +143,12 @@ export function* nlinvSteps(
   const inBox: TermsBox | null = model.box ? [n1, ...model.box] : null;
 
   /** One per-coil operator (./coil-steps.ts) over all coils: here, or split over the pool's threads. */
-  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array): Part {
+  function* step(kind: NlinvStepKind, input: Float64Array, out: Float64Array, direction: NlinvDirection | null = null, normalDot: NlinvNormalDot | null = null): Part {
     if (!onPool) {
-      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils);
+      nlinvCoilStep(fft, model, kind, input, out, 0, ncoils, direction, normalDot);
       return;
     }
-    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1 })));
+    yield pool.runAll(ranges.map(([c0, c1]): NlinvStepTask => ({ kind: 'nlinv-step', step: kind, model, input, out, c0, c1, direction, normalDot })));
   }
 
   /** F(x) into out; sets the linearisation point to x */
@@ -168,9 +168,8 @@ export function* nlinvSteps(
   const r = f64(ndata);
   const p = f64(nx), h = f64(nx);
   const cr = f64(nx), cp = f64(nx), cAp = f64(nx);
-  // the CG steps' block sums of pAp and |r|^2, and the claims of their work items (./cg-step.ts)
-  const dotSums = f64(sumBlockCount(nx)), stepSums = f64(sumBlockCount(nx));
-  const claims = newCgStepClaims();
+  // the CG steps' vector work (./cg-vectors.ts) on the pool too when the per-coil work is there
+  const sums = f64(sumBlockCount(nx));
   const dotEnd = normalDotFuses(npix) ? 2 * npix : nx;
 
   for (let it = 0; it < iterations; it++) {
@@ -185,22 +184,28 @@ export function* nlinvSteps(
     const pnorm = Math.sqrt(dot(p, p));
     const eps = (cgTol * pnorm) ** 2; // BART's nlinv_legacy: eps squared, compared with |res|
     let rsold = dot(cr, cr);
-    // the direction update p = r + beta p of the step before (none before the first): in the next
-    // step, before its coil work (the last step's direction, never read, is not computed)
-    let beta: number | null = null;
+    // the direction update p = r + beta p of the step before (none before the first): its image
+    // part here, its k parts in the 'normal' step's first pass (one pool call less per CG step)
+    let direction: NlinvDirection | null = null;
     if (rsold > 0) for (let k = 0; k < cgIter; k++) {
-      // direction, DF^H DF cp + alpha cp with pAp, and the h / r update with |r|^2, claimed item by
-      // item by the pool's threads in one call (./cg-step.ts), or all of it here
-      claims.fill(0);
-      const task: NlinvCgStepTask = { kind: 'nlinv-cg-step', model, h, r: cr, p: cp, q: cAp, beta, alpha, rsold, dotSums, stepSums, dotEnd, inBox, claims };
-      if (onPool) yield pool.runAll(Array.from({ length: pool.threads }, () => task));
-      else runNlinvCgStepTask(fft, task);
-      if (sumBlocksInOrder(dotSums) === 0) break;
-      const rsnew = sumBlocksInOrder(stepSums);
-      beta = rsnew / rsold;
+      if (direction !== null) directionRange(cp, cr, direction.beta, 0, 2 * npix);
+      // DF^H DF cp per coil in one step (the derivative's data-space value kept in each coil's plane),
+      // then cAp = that + alpha cp (the image part summed over coils in the same pass), pAp = cp . cAp;
+      // with whole blocks per coil the step does the k parts of the latter too (`dotEnd`: what is left)
+      yield* step('normal', cp, cAp, direction, dotEnd < nx ? { alpha, sums } : null);
+      if (onPool) yield runNlinvVectorOnPool(pool, dotEnd, { op: 'normal-dot', terms: rhoTerms, ncoils, npix, alpha, p: cp, out: cAp, sums, inBox });
+      else normalDotRange(rhoTerms, ncoils, npix, alpha, cp, cAp, sums, 0, dotEnd, inBox);
+      const pAp = sumBlocksInOrder(sums);
+      if (pAp === 0) break;
+      const a = rsold / pAp;
+      if (onPool) yield runNlinvVectorOnPool(pool, nx, { op: 'step', h, r: cr, p: cp, q: cAp, a, sums });
+      else stepRange(h, cr, cp, cAp, a, sums, 0, nx);
+      const rsnew = sumBlocksInOrder(sums);
+      const beta = rsnew / rsold;
       rsold = rsnew;
       yield;
       if (rsnew <= eps * eps) break;
+      direction = { r: cr, beta };
     }
     addTo(x, h);
     alpha = (alpha - alphaMin) / redu + alphaMin;

@@ -12,12 +12,12 @@ afterAll(async () => {
   await closeReconPools();
 });
 
-/** Tasks sent to any pool while `f` runs (so a test knows the pool did the work), and the pool calls. */
-async function poolTasks<T>(f: () => Promise<T>): Promise<[T, number, number]> {
+/** Tasks sent to any pool while `f` runs (so a test knows the pool did the work). */
+async function poolTasks<T>(f: () => Promise<T>): Promise<[T, number]> {
   const spy = vi.spyOn(ReconPool.prototype, 'runAll');
   try {
     const r = await f();
-    return [r, spy.mock.calls.reduce((s, c) => s + c[0].length, 0), spy.mock.calls.length];
+    return [r, spy.mock.calls.reduce((s, c) => s + c[0].length, 0)];
   } finally {
     spy.mockRestore();
   }
@@ -67,14 +67,11 @@ describe('nlinv with its per-coil FFTs on the pool', () => {
     const pattern = new Float32Array(npix);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) pattern[i * n + j] = i % 2 === 0 || Math.abs(i - n / 2) < 8 ? 1 : 0;
     for (let p = 0; p < npix; p++) for (let c = 0; c < nc; c++) { y[2 * (c * npix + p)] *= pattern[p]; y[2 * (c * npix + p) + 1] *= pattern[p]; }
-    // every Newton step makes all 12 CG steps (cgTolerance 0)
-    const options = { iterations: 3, cgIterations: 12, cgTolerance: 0 };
+    const options = { iterations: 3, cgIterations: 12 };
     const single = nlinv(fft, y, pattern, nc, n, n, options);
     for (const threads of [2, 3]) {
-      const [pooled, tasks, calls] = await poolTasks(() => runStepsCooperatively(nlinvSteps(fft, y, pattern, nc, n, n, { ...options, pool: reconPool(threads) }), 0));
+      const [pooled, tasks] = await poolTasks(() => runStepsCooperatively(nlinvSteps(fft, y, pattern, nc, n, n, { ...options, pool: reconPool(threads) }), 0));
       expect(tasks).toBeGreaterThan(10);
-      // one pool call per CG step (./cg-step.ts), two per Newton step (forward, adjoint), one for the outputs
-      expect(calls).toBe(options.iterations * (2 + options.cgIterations) + 1);
       expect(pooled.sens).toEqual(single.sens);
       expect(pooled.image).toEqual(single.image);
       expect(pooled.scaling).toBe(single.scaling);
@@ -98,12 +95,10 @@ describe('nlinv with its per-coil FFTs on the pool', () => {
     const weights = new Float32Array(spokes * samples).fill(1);
     // the doubled grid, 96 x 96 x 8 coils, is above the pool's threshold
     expect(nc * (2 * n) ** 2).toBeGreaterThanOrEqual(CENTRED_FFT_POOL_MIN_SAMPLES);
-    const options = { iterations: 3, cgIterations: 12, cgTolerance: 0 };
+    const options = { iterations: 3, cgIterations: 12 };
     const single = nlinvNonCartesian(fft, coord, ksp, weights, nc, options);
-    const [pooled, tasks, calls] = await poolTasks(() => nlinvNonCartesianAsync(fft, coord, ksp, weights, nc, { ...options, pool: reconPool(2), yieldEveryMs: 0 }));
+    const [pooled, tasks] = await poolTasks(() => nlinvNonCartesianAsync(fft, coord, ksp, weights, nc, { ...options, pool: reconPool(2), yieldEveryMs: 0 }));
     expect(tasks).toBeGreaterThan(10);
-    // the gridding's and FFTs' calls (at most 3), then nlinv's: one per CG step, two per Newton step, one for the outputs
-    expect(calls).toBeLessThanOrEqual(3 + options.iterations * (2 + options.cgIterations) + 1);
     expect(pooled.shape).toEqual(single.shape);
     expect(pooled.sens).toEqual(single.sens);
     expect(pooled.image).toEqual(single.image);

@@ -1,7 +1,7 @@
 /**
  * The worker script of the numerics' pool (../../pool): runs one task with this thread's own FFT
  * engine, on the shared arrays the task carries -- the NUFFT's, the centred FFTs', the SENSE
- * operator's (and whole TV-ADMM solves of it), the coil maps' (Sobolev and Inati) and nlinv's tasks, the real-time view-sharing window's steps and frame combination, the TV-ADMM CG steps' vector work and nlinv's whole CG steps.
+ * operator's (and whole TV-ADMM solves of it), the coil maps' (Sobolev and Inati) and nlinv's tasks, the real-time view-sharing window's steps and frame combination, the TV-ADMM and nlinv CG steps' vector work.
  * It sits on the MRI layer because it serves the tasks of every layer. Bundled as
  * `recon-worker.js` beside each tool's cli.js (scripts/build.mjs), and as
  * packages/recon-kernels/dist/recon-worker.js for runs from the sources.
@@ -18,10 +18,10 @@ import { runInatiMapsTask, type InatiMapsTask } from '../coil-combine/parallel-i
 import { runViewSharingTask, type ViewSharingStepTask } from '../../view-sharing/view-sharing-window.js';
 import { runMagnitudeCombineWorkerTask, type MagnitudeCombineTask } from '../coil-combine/parallel-magnitude.js';
 import { runAdmmVectorTask, type AdmmVectorTask } from '../../iterative/admm-vectors.js';
-import { runNlinvCgStepTask, type NlinvCgStepTask } from '../nlinv/cg-step.js';
+import { runNlinvVectorTask, type NlinvVectorTask } from '../nlinv/cg-vectors.js';
 
 export default async function run(
-  task: NufftTask | CentredPowerTask | CentredRssTask | CentredPointPowersTask | CentredFftTask | SenseTask | SensePlanTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvCgStepTask,
+  task: NufftTask | CentredPowerTask | CentredRssTask | CentredPointPowersTask | CentredFftTask | SenseTask | SensePlanTask | SenseTvSolveTask | SobolevTask | NlinvStepTask | InatiMapsTask | ViewSharingStepTask | MagnitudeCombineTask | AdmmVectorTask | NlinvVectorTask,
 ): Promise<unknown> {
   switch (task.kind) {
     case 'centred-power':
@@ -54,8 +54,8 @@ export default async function run(
     case 'inati-maps':
       runInatiMapsTask(await getFftEngine(), task);
       return;
-    case 'nlinv-cg-step':
-      runNlinvCgStepTask(await getFftEngine(), task);
+    case 'nlinv-vector':
+      runNlinvVectorTask(task);
       return;
     case 'admm-vector':
       runAdmmVectorTask(task);
