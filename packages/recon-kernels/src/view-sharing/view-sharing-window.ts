@@ -272,6 +272,15 @@ export class ViewSharingWindow {
     return withIncompleteBlock ? this.frameImages : this.sum;
   }
 
+  /**
+   * The gridding memory (its wasm kernel; the sum, from frameArray(false), is one of its image
+   * slots), or null: the JS gridding. For work on the frames that can use its kernel too (the
+   * magnitude combination's SharedGrid.combineRange).
+   */
+  get gridMemory(): SharedGrid | null {
+    return this.shared;
+  }
+
   /** Block images held in the sum. */
   get heldBlocks(): number {
     return this.held.length;
