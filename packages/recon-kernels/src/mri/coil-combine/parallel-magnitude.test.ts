@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { closeReconPools, newWorkClaims, ReconPool, reconPool, sharedFloat32, workFinished } from '../../pool/index.js';
 import { newGoCell, releaseGo } from '../../pool/shared-memory.js';
 import { getFftEngine } from '../../fft/index.js';
 import { Nufft } from '../../nufft/index.js';
+import { SharedGrid } from '../../nufft/grid-kernel.js';
 import { type ViewSharingStepTask } from '../../view-sharing/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
 import {
@@ -102,6 +103,54 @@ describe('magnitude coil combination on the pool', () => {
       }
     }
   });
+
+  it('with the window\'s gridding memory (images in an image slot, maps in its maps, output its combined): its wasm kernel combines, the single-thread JS bits and int16 pass at 1, 2 and 3 threads, run and prepared', async () => {
+    const fft = await getFftEngine();
+    const ncoils = 5, msize = 72, npix = msize * msize, maxVal = 4095;
+    const coord = new Float64Array(2 * 40);
+    for (let i = 0; i < coord.length; i++) coord[i] = ((i * 37) % 60) - 30;
+    const g = SharedGrid.create(Nufft.withEngine(fft, coord, [msize, msize]), ncoils, 40)!;
+    const { images: src, maps: srcMaps } = sharedInputs(ncoils, npix, 23);
+    for (let c = 0; c < ncoils; c++) src[2 * (c * npix + 11)] = -0;
+    const images = g.images[0];
+    images.set(src);
+    g.maps.set(srcMaps);
+    const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const spy = vi.spyOn(SharedGrid.prototype, 'combineRange');
+    try {
+      for (const m of [null, g.maps]) {
+        const mag = m === null ? rootSumOfSquares(src, ncoils, npix) : combineWithMaps(src, srcMaps, ncoils, npix);
+        const ref = int16Reference(mag, msize, maxVal);
+        for (const threads of [1, 2, 3]) {
+          const pool = threads === 1 ? null : new ReconPool(threads - 1, undefined, { immediateHandOut: true });
+          try {
+            const frame = new MagnitudeInt16Frame(msize, maxVal, threads);
+            for (let round = 0; round < 2; round++) {
+              g.combined.fill(0);
+              spy.mockClear();
+              if (pool !== null && round === 1) {
+                const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame, g);
+                await new Promise((r) => setTimeout(r, 20));
+                await runPreparedMagnitude(prepared);
+              } else await combineMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame, g);
+              expect(bits(g.combined).equals(bits(mag))).toBe(true);
+              expect(frame.scale).toBe(ref.scale);
+              expect(frame.data).toEqual(ref.data);
+              expect(frame.histogram()).toEqual(ref.counts);
+              if (threads === 1) {
+                expect(spy).toHaveBeenCalled();
+                expect(spy.mock.results.every((r) => r.value === true)).toBe(true);
+              }
+            }
+          } finally {
+            await pool?.close();
+          }
+        }
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  }, 60000);
 
   it('on the pool, arrays not on shared memory are an error (a worker could not write them)', async () => {
     await expect(combineMagnitudeOnPool(reconPool(2), new Float32Array(8), null, 2, 2, new Float32Array(2))).rejects.toThrow(/SharedArrayBuffers/);

@@ -238,7 +238,8 @@ function chunkCount(pixels: number): number {
 /**
  * rootSumOfSquares (maps null) or combineWithMaps into `out`; with a pool, chunks of pixels go to
  * the calling thread and the pool's threads, whichever asks first (`images`, `maps` and `out`
- * must then live on SharedArrayBuffers). Returns out.
+ * must then live on SharedArrayBuffers). With `kernel` (the window's gridding memory holding
+ * images, maps and out) every thread combines with its wasm kernel. Returns out.
  */
 export async function combineMagnitudeOnPool(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
