@@ -172,19 +172,12 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let framesWarmFailed = false;
   // the next frame's combination, its pool tasks posted ahead with the block step's (see below), or null
   let preparedCombine: PreparedMagnitudeCombine | null = null;
-  // the magnitude combination by the window's gridding memory's kernel (SharedGrid.combineRange: the
-  // same bits as the JS range kernels at a fraction of their CPU) when it has one: the images are its
-  // sum, the output its `combined`, and the maps are copied into its `maps` (once per set of maps,
-  // ahead of the frame that takes them up when they came from the pool)
+  // maps copied once into the window's memory, for its kernel's combination
   let mapsCopied: Float64Array | undefined;
   const combinationMaps = (m: Float64Array | undefined): Float64Array | null => {
     const k = win?.gridMemory ?? null;
-    if (m === undefined) return null;
-    if (k === null || k.maps.length !== m.length) return m;
-    if (mapsCopied !== m) {
-      k.maps.set(m);
-      mapsCopied = m;
-    }
+    if (m === undefined || k === null) return m ?? null;
+    if (mapsCopied !== m) k.maps.set((mapsCopied = m));
     return k.maps;
   };
   const cancelPreparedCombine = (): void => {
@@ -336,8 +329,6 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
           ); // (the pool's one thread starts now)
           pendingMaps = job;
         }
-        // maps from the pool ready for the next frame: copied for the combination now, in the idle time
-        if (pendingMaps?.maps !== undefined && pendingMaps.generation === mapsGeneration && maps === undefined) combinationMaps(pendingMaps.maps);
         // shift the oldest window_shift arms out (as the reference's del frames[:window_shift]); with
         // fewer than window_shift arms held, all go
         if (win!.heldBlocks === 0) blockArms = 0;
@@ -360,7 +351,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // dropped at that frame) cancels it and combines as without
         const next = head.scan_counter + 1;
         if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
-          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), combinationMaps(maps), ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16, frameBuffers.kernel);
+          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), combinationMaps(maps), ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16);
         }
       }
     }
@@ -388,10 +379,8 @@ interface FrameImage {
 
 /** The magnitude path's per-frame buffers, allocated once per session (on shared memory: written by the frame threads). */
 class FrameBuffers {
-  /** the combined magnitudes (the gridding memory's `combined` once the window has one: useGridMemory) */
+  /** the combined magnitudes (useGridMemory: in the window's memory, whose kernel combines) */
   combined: Float32Array;
-  /** the window's gridding memory, whose kernel combines, or null */
-  kernel: SharedGrid | null = null;
   /** the int16 pass's (the frame threads' share of it too: their maxima, rows and histograms) */
   readonly int16: MagnitudeInt16Frame;
   constructor(msize: number, maxVal: number, threads: number) {
@@ -399,11 +388,8 @@ class FrameBuffers {
     this.int16 = new MagnitudeInt16Frame(msize, maxVal, threads);
   }
 
-  /** The combination by the kernel of the window's gridding memory (when there is one and its output has this frame's size). */
   useGridMemory(kernel: SharedGrid | null): void {
-    if (kernel === null || kernel.combined.length !== this.combined.length) return;
-    this.kernel = kernel;
-    this.combined = kernel.combined;
+    if (kernel !== null) this.combined = kernel.combined;
   }
 }
 
@@ -437,10 +423,10 @@ async function magnitudeFrame(
   const npix = msize * msize;
   // the combination prepared ahead when it is this one (same images and maps), else cancelled
   const int16 = buffers.int16;
-  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === maps && prepared.out === buffers.combined && prepared.int16 === int16 && prepared.kernel === buffers.kernel;
+  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === maps && prepared.out === buffers.combined && prepared.int16 === int16;
   if (prepared !== null && !usePrepared) cancelPreparedMagnitude(prepared);
   if (usePrepared) await runPreparedMagnitude(prepared);
-  else await combineMagnitudeOnPool(pool, images, maps, ncoils, npix, buffers.combined, int16, buffers.kernel);
+  else await combineMagnitudeOnPool(pool, images, maps, ncoils, npix, buffers.combined, int16);
   // flipped (flipToImage's layout), scaled by maxVal / max, int16 (the message keeps it: a new one per frame)
   const dscale = int16.scale;
   const data = int16.data.slice();

@@ -143,7 +143,6 @@ export class FunctionBuilder {
   promoteLow(): this { this.simd(SIMD.f64x2PromoteLowF32x4); return this; }
   dadd(): this { this.simd(SIMD.f64x2Add); return this; }
   dmul(): this { this.simd(SIMD.f64x2Mul); return this; }
-  /** f64x2.sub, f64x2.sqrt (IEEE, per lane). */
   dsub(): this { this.simd(SIMD.f64x2Sub); return this; }
   dsqrt(): this { this.simd(SIMD.f64x2Sqrt); return this; }
   demote(): this { this.simd(SIMD.f32x4DemoteF64x2Zero); return this; }

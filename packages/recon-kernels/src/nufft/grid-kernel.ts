@@ -20,11 +20,7 @@
  * runs here too (apodizeAdd, f64x2 and f32x4: the JS loop's bits) when its output and sum are slots;
  * likewise the block image's later subtraction from the sum (subtract) and a frame with an
  * incomplete block, the sum added to that block's image (addInto).
- *
- * It also holds a session's coil maps and the magnitude combination's output, so that the frame's
- * magnitude combination (the root sum of squares, or |sum_c conj(map_c) image_c| with the maps) runs
- * here on the window's sum (combineRange: per pixel the same float64 operations in the same order as
- * ../mri/coil-combine's range kernels, f64x2 with the pixel's (re, im) as the lanes: their bits).
+ * And the magnitude combination (combineRange; room for maps and output).
  */
 import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
 import { wasm, type WasmMemory } from '../fft/wasm-api.js';
@@ -59,7 +55,6 @@ export interface SharedGridLayout {
   /** the image slots (`images`): the first's byte address, and how many of 2 ncoils ny nx floats there are */
   imagesPtr: number;
   imageSlots: number;
-  /** [coil][ny][nx] complex float64: coil maps for the combination (`maps`); [ny][nx] float32: its output (`combined`) */
   mapsPtr: number;
   combinedPtr: number;
 }
@@ -122,18 +117,10 @@ function gridFunction(internal: boolean): FunctionBuilder {
   return f;
 }
 
-type CombineMapsFn = (images: number, maps: number, out: number, ncoils: number, count: number, imageStep: number, mapStep: number) => void;
-type CombineRssFn = (images: number, out: number, ncoils: number, count: number, imageStep: number) => void;
+type CombineFn = (...args: number[]) => void;
 
-/**
- * combineMaps(images, maps, out, ncoils, count, imageStep, mapStep): for count pixels (count,
- * ncoils >= 1) out[p] = float32(sqrt(re^2 + im^2)), (re, im) = sum over the coils in order of
- * conj(map) image, a pixel's coil c at images + c imageStep (complex64) and maps + c mapStep
- * (complex128). combineWithMapsRange's float64 operations per coil: with m = (mr, mi) and the
- * image (a, b), re += a mr - b (-mi) = a mr + b mi and im += a (-mi) + b mr = b mr - a mi (IEEE:
- * x - (-y) is x + y, and -x + y is y - x), the lanes (re, im) of one f64x2.
- */
-function combineMapsFunction(): FunctionBuilder {
+/** combineWithMapsRange's float64 operations, lanes (re, im) (IEEE: a mr - b (-mi) is a mr + b mi, a (-mi) + b mr is b mr - a mi). */
+function mapsFunction(): FunctionBuilder {
   const f = new FunctionBuilder('combineMaps', 7);
   const IMG = 0, MAPS = 1, OUT = 2, NC = 3, COUNT = 4, ISTEP = 5, MSTEP = 6;
   const p = f.local(I32), c = f.local(I32), ip = f.local(I32), mp = f.local(I32);
@@ -143,17 +130,15 @@ function combineMapsFunction(): FunctionBuilder {
     f.get(IMG).set(ip);
     f.get(MAPS).set(mp);
     f.loop(c, 0, NC, () => {
-      f.get(mp).load().set(m); // (mr, mi)
-      f.get(ip).load32Splat().promoteLow().get(m).dmul().set(t1); // (a mr, a mi)
-      f.get(ip).load32Splat(4).promoteLow().get(m).get(m).shuffle32(2, 3, 0, 1).dmul().set(t2); // (b mi, b mr)
+      f.get(mp).load().set(m);
+      f.get(ip).load32Splat().promoteLow().get(m).dmul().set(t1);
+      f.get(ip).load32Splat(4).promoteLow().get(m).get(m).shuffle32(2, 3, 0, 1).dmul().set(t2);
       f.get(acc);
-      f.get(t1).get(t2).dadd(); // (a mr + b mi, .)
-      f.get(t2).get(t1).dsub(); // (., b mr - a mi)
-      f.shuffle32(0, 1, 6, 7).dadd().set(acc);
+      f.get(t1).get(t2).dadd().get(t2).get(t1).dsub().shuffle32(0, 1, 6, 7).dadd().set(acc);
       f.incBy(ip, ISTEP);
       f.incBy(mp, MSTEP);
     });
-    f.get(acc).get(acc).dmul().set(t1); // (re re, im im)
+    f.get(acc).get(acc).dmul().set(t1);
     f.get(OUT).get(t1).get(t1).get(t1).shuffle32(2, 3, 0, 1).dadd().dsqrt().demote().store32Lane(0, 0);
     f.inc(IMG, 8);
     f.inc(MAPS, 16);
@@ -162,11 +147,8 @@ function combineMapsFunction(): FunctionBuilder {
   return f;
 }
 
-/**
- * combineRss(images, out, ncoils, count, imageStep): rootSumOfSquaresRange's out[p] =
- * float32(sqrt(sum over the coils in order of (a a + b b))) for count pixels (count, ncoils >= 1).
- */
-function combineRssFunction(): FunctionBuilder {
+/** rootSumOfSquaresRange's. */
+function rssFunction(): FunctionBuilder {
   const f = new FunctionBuilder('combineRss', 5);
   const IMG = 0, OUT = 1, NC = 2, COUNT = 3, ISTEP = 4;
   const p = f.local(I32), c = f.local(I32), ip = f.local(I32);
@@ -175,8 +157,8 @@ function combineRssFunction(): FunctionBuilder {
     f.fconst(0).set(acc);
     f.get(IMG).set(ip);
     f.loop(c, 0, NC, () => {
-      f.get(ip).load64Zero().promoteLow().tee(q).get(q).dmul().set(q); // (a a, b b)
-      f.get(acc).get(q).get(q).get(q).shuffle32(2, 3, 0, 1).dadd().dadd().set(acc); // s + (a a + b b)
+      f.get(ip).load64Zero().promoteLow().tee(q).get(q).dmul().set(q);
+      f.get(acc).get(q).get(q).get(q).shuffle32(2, 3, 0, 1).dadd().dadd().set(acc);
       f.incBy(ip, ISTEP);
     });
     f.get(OUT).get(acc).dsqrt().demote().store32Lane(0, 0);
@@ -237,22 +219,14 @@ function elementwiseFunction(name: 'subtract' | 'add'): FunctionBuilder {
 
 let compiled: { pages: number; module: object } | null = null;
 
-interface KernelFns { grid: GridFn; apod: ApodFn; sub: SubFn; add: SubFn; maps: CombineMapsFn; rss: CombineRssFn }
+interface KernelFns { grid: GridFn; apod: ApodFn; sub: SubFn; add: SubFn; maps: CombineFn; rss: CombineFn }
 
 function instantiate(memory: WasmMemory, pages: number, internal: boolean): KernelFns {
   if (compiled === null || compiled.pages !== pages) {
-    compiled = {
-      pages,
-      module: new wasm.Module(buildModule([
-        gridFunction(false), gridFunction(true), apodFunction(), elementwiseFunction('subtract'), elementwiseFunction('add'), combineMapsFunction(), combineRssFunction(),
-      ], pages)),
-    };
+    compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), elementwiseFunction('subtract'), elementwiseFunction('add'), mapsFunction(), rssFunction()], pages)) };
   }
   const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
-  return {
-    grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn, add: ex.add as SubFn,
-    maps: ex.combineMaps as CombineMapsFn, rss: ex.combineRss as CombineRssFn,
-  };
+  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn, add: ex.add as SubFn, maps: ex.combineMaps as CombineFn, rss: ex.combineRss as CombineFn };
 }
 
 /** The points of the plan on a kernel edge (a 5th tap), ascending. */
@@ -264,7 +238,7 @@ function edgePointsOf(wide: Uint8Array): Int32Array {
   return out;
 }
 
-/** The kernel of the memory this thread attached to last (one session's pool thread serves one window). */
+/** The memory this thread made or attached to last (a pool thread serves one window). */
 let attached: SharedGrid | null = null;
 
 /**
@@ -277,15 +251,14 @@ export class SharedGrid {
   readonly data: Float32Array;
   /** SHARED_IMAGE_SLOTS images of [coil][ny][nx] complex (for imageFromGrid's out and addTo: apodizeAdd) */
   readonly images: Float32Array[];
-  /** [coil][ny][nx] complex: room for a session's coil maps, for combineRange */
+  /** [coil][ny][nx] complex maps and [ny][nx] output, for combineRange */
   readonly maps: Float64Array;
-  /** [ny][nx]: room for the magnitude combination's output, for combineRange */
   readonly combined: Float32Array;
   private readonly fns: KernelFns;
-  /** the plan's points on a kernel edge, ascending (null in a thread that attached for the combination only: set by attach) */
-  private edgePoints: Int32Array | null;
+  /** the plan's points on a kernel edge, ascending */
+  private readonly edgePoints: Int32Array;
 
-  private constructor(readonly layout: SharedGridLayout, edgePoints: Int32Array | null) {
+  private constructor(readonly layout: SharedGridLayout, edgePoints: Int32Array) {
     const { memory, ncoils, armSamples, planeFloats, dataPtr, gridPtr, imagesPtr, imageSlots, ny, nx } = layout;
     this.grid = new Float32Array(memory.buffer, gridPtr, ncoils * planeFloats);
     this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
@@ -297,22 +270,15 @@ export class SharedGrid {
     this.edgePoints = edgePoints;
   }
 
-  /** True when `a` is a view of this memory (its grid, data, an image slot, the maps or the combination's output): the kernel can address it. */
+  /** True when `a` is a view of this memory: the kernel can address it. */
   holds(a: ArrayBufferView): boolean {
     return a.buffer === this.grid.buffer;
   }
 
-  /**
-   * The magnitude combination of pixels [a, b) of `images` ([coil][npix] complex) into out[a, b):
-   * with `maps` ([coil][npix] complex) combineWithMapsRange's |sum_c conj(map_c) image_c|, without
-   * rootSumOfSquaresRange's, their bits (see the file header). Only when images, out and the maps
-   * are views of this memory: false otherwise, and nothing is done.
-   */
-  combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number): boolean {
-    if (!this.holds(images) || !this.holds(out) || (maps !== null && !this.holds(maps))) return false;
-    if (a < 0 || b > npix || b > out.length || images.length < 2 * ncoils * npix || (maps !== null && maps.length < 2 * ncoils * npix)) {
-      throw new Error(`shared grid: combination of pixels ${a}..${b} of ${npix} x ${ncoils} coils outside its arrays`);
-    }
+  /** combineWithMapsRange (maps null: rootSumOfSquaresRange), its bits; false unless the arrays are this memory's (or `known`). */
+  combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number, known = false): boolean {
+    if (!known && (!this.holds(images) || !this.holds(out) || (maps !== null && !this.holds(maps)))) return false;
+    if (a < 0 || b > npix) throw new Error('shared grid: pixels outside the frame');
     if (b <= a || ncoils < 1) return true;
     if (maps === null) this.fns.rss(images.byteOffset + 8 * a, out.byteOffset + 4 * a, ncoils, b - a, 8 * npix);
     else this.fns.maps(images.byteOffset + 8 * a, maps.byteOffset + 16 * a, out.byteOffset + 4 * a, ncoils, b - a, 8 * npix, 16 * npix);
@@ -390,6 +356,7 @@ export class SharedGrid {
     }
     g.tables = t;
     g.filled = new Set();
+    attached = g;
     return g;
   }
 
@@ -425,16 +392,14 @@ export class SharedGrid {
 
   /** This memory's kernel in this thread (another thread's SharedGrid.layout, posted here); kept for the next call with the same memory. */
   static attach(layout: SharedGridLayout, plan: Nufft): SharedGrid {
-    const g = SharedGrid.attachForCombination(layout);
-    g.edgePoints ??= edgePointsOf(plan.tables().wide);
-    return g;
+    if (attached !== null && attached.layout.id === layout.id) return attached;
+    attached = new SharedGrid(layout, edgePointsOf(plan.tables().wide));
+    return attached;
   }
 
-  /** This memory's kernel in this thread for combineRange (and the other calls but gridAdd, which needs attach), kept as attach's. */
-  static attachForCombination(layout: SharedGridLayout): SharedGrid {
-    if (attached !== null && attached.layout.id === layout.id) return attached;
-    attached = new SharedGrid(layout, null);
-    return attached;
+  /** The memory this thread made or attached to last, if `a` is a view of it (or `known`). */
+  static holding(a: ArrayBufferView, known = false): SharedGrid | null {
+    return attached !== null && (known || attached.holds(a)) ? attached : null;
   }
 
   /**
@@ -448,14 +413,13 @@ export class SharedGrid {
     if (c0 < 0 || c1 > ncoils || c0 >= c1) throw new Error(`shared grid: coils ${c0}..${c1} of ${ncoils}`);
     if (p0 < 0 || p0 + count > npts) throw new Error(`shared grid: points ${p0}..${p0 + count} outside the plan's ${npts}`);
     this.prepare(p0);
-    const edges = this.edgePoints;
-    if (edges === null) throw new Error('shared grid: gridAdd in a thread that attached for the combination only (SharedGrid.attach)');
     const dStep = 8 * count, plane = 4 * planeFloats, n = c1 - c0;
     const d0 = dataPtr + c0 * dStep, g0 = gridPtr + c0 * plane;
     const run = (q0: number, q1: number): void => {
       if (q1 > q0) this.fns.grid(d0 + 8 * q0, dStep, n, g0, plane, recPtr + RECORD_BYTES * (p0 + q0), q1 - q0);
     };
     // the points on a kernel edge in the arm: their 5th taps (JS) right after their 4 x 4
+    const edges = this.edgePoints;
     let lo = 0, hi = edges.length;
     while (lo < hi) { const m = (lo + hi) >> 1; if (edges[m] < p0) lo = m + 1; else hi = m; }
     let q = 0;

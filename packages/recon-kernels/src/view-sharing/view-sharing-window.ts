@@ -272,11 +272,7 @@ export class ViewSharingWindow {
     return withIncompleteBlock ? this.frameImages : this.sum;
   }
 
-  /**
-   * The gridding memory (its wasm kernel; the sum, from frameArray(false), is one of its image
-   * slots), or null: the JS gridding. For work on the frames that can use its kernel too (the
-   * magnitude combination's SharedGrid.combineRange).
-   */
+  /** The gridding memory (the sum is in it), or null. */
   get gridMemory(): SharedGrid | null {
     return this.shared;
   }

@@ -7,7 +7,7 @@ import { SharedGrid } from '../../nufft/grid-kernel.js';
 import { type ViewSharingStepTask } from '../../view-sharing/index.js';
 import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
 import {
-  cancelPreparedMagnitude, combineMagnitudeOnPool, INT16_CHUNK_ROWS, type MagnitudeCombineTask, MAGNITUDE_CHUNK_PIXELS, MagnitudeInt16Frame, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
+  cancelPreparedMagnitude, combineMagnitudeOnPool, INT16_CHUNK_ROWS, runMagnitudeCombineTask, type MagnitudeCombineTask, MAGNITUDE_CHUNK_PIXELS, MagnitudeInt16Frame, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
 } from './parallel-magnitude.js';
 import { heldPool, randomFloat32, signedRng } from '../../testing/index.js';
 import { roundHalfEven } from '../../image/index.js';
@@ -129,10 +129,10 @@ describe('magnitude coil combination on the pool', () => {
               g.combined.fill(0);
               spy.mockClear();
               if (pool !== null && round === 1) {
-                const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame, g);
+                const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame);
                 await new Promise((r) => setTimeout(r, 20));
                 await runPreparedMagnitude(prepared);
-              } else await combineMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame, g);
+              } else await combineMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame);
               expect(bits(g.combined).equals(bits(mag))).toBe(true);
               expect(frame.scale).toBe(ref.scale);
               expect(frame.data).toEqual(ref.data);
@@ -146,6 +146,19 @@ describe('magnitude coil combination on the pool', () => {
             await pool?.close();
           }
         }
+      }
+      // a pool thread's task: the arrays arrive as views on another buffer object (posted), and the task
+      // says they are the memory's (the caller checked): the kernel combines there too
+      const posted = structuredClone({ images, maps: g.maps, out: g.combined });
+      expect(SharedGrid.holding(posted.out)).toBeNull();
+      for (const m of [null, posted.maps]) {
+        spy.mockClear();
+        posted.out.fill(0);
+        runMagnitudeCombineTask({ kind: 'magnitude-combine', images: posted.images, maps: m, ncoils, npix, out: posted.out, p0: 0, p1: npix, claims: newWorkClaims(), inGridMemory: true });
+        expect(spy.mock.results.length).toBeGreaterThan(0);
+        expect(spy.mock.results.every((r) => r.value === true)).toBe(true);
+        const ref = m === null ? rootSumOfSquares(src, ncoils, npix) : combineWithMaps(src, srcMaps, ncoils, npix);
+        expect(bits(g.combined).equals(bits(ref))).toBe(true);
       }
     } finally {
       spy.mockRestore();

@@ -13,18 +13,14 @@
  * order), then rows of the output are handed out the same way, each thread counting into a
  * histogram of its own (integer counts: their sum does not depend on who counted). So neither
  * the maximum pass nor the int16 pass is serial on the calling thread, and the data and counts
- * are the single-thread ones at any thread count.
- *
- * With the window's gridding memory (../../nufft/grid-kernel.ts's SharedGrid, `kernel`: the images,
- * the maps and the output its views) the chunks are combined by its wasm kernel (combineRange: the
- * range kernels' bits at a fraction of their CPU), on every thread; else by the JS range kernels.
+ * are the single-thread ones at any thread count. Arrays in the caller's SharedGrid: its kernel combines (the same bits).
  */
 import type { ReconPool } from '../../pool/pool.js';
 import {
   awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
 } from '../../pool/shared-memory.js';
 import { roundHalfEvenFast } from '../../image/normalise.js';
-import { SharedGrid, type SharedGridLayout } from '../../nufft/grid-kernel.js';
+import { SharedGrid } from '../../nufft/grid-kernel.js';
 import { combineWithMapsRange, rootSumOfSquaresRange } from './coil-combine.js';
 
 /** Pixels per chunk handed out (a 256^2 frame: 16 chunks). */
@@ -53,8 +49,8 @@ export interface MagnitudeCombineTask {
   go?: Int32Array | null;
   /** when set (with claims), the frame's int16 pass follows in the same task (see the file header) */
   int16?: Int16PassTask | null;
-  /** when set, the gridding memory whose kernel combines (images, maps and out its views; see the file header) */
-  sharedGrid?: SharedGridLayout | null;
+  /** the arrays are views of this thread's SharedGrid (the caller checked) */
+  inGridMemory?: boolean;
 }
 
 /** The int16 pass's part of a pool task: the session's buffers (MagnitudeInt16Frame), this frame's cells, the task's histogram slot. */
@@ -143,13 +139,13 @@ export class MagnitudeInt16Frame {
 export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   const { images, maps, ncoils, npix, out, p0, p1, claims } = task;
   const int16 = task.int16 ?? null;
-  const kernel = task.sharedGrid === undefined || task.sharedGrid === null ? null : SharedGrid.attachForCombination(task.sharedGrid);
+  const known = task.inGridMemory === true;
   if (claims === undefined || claims === null) {
-    combineRange(images, maps, ncoils, npix, out, p0, p1, kernel);
+    combineRange(images, maps, ncoils, npix, out, p0, p1, known);
     return;
   }
   const chunks = chunkCount(p1 - p0);
-  takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1, kernel));
+  takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1, known));
   if (int16 === null) return;
   // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted
   for (;;) {
@@ -161,9 +157,9 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   runInt16Rows(int16, out, int16Scale(int16.chunkMax, chunks, int16.maxVal));
 }
 
-/** The combination of pixels [a, b) into out (by the gridding memory's kernel when it holds the arrays). */
-function combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number, kernel: SharedGrid | null): void {
-  if (kernel !== null && kernel.combineRange(images, maps, ncoils, npix, out, a, b)) return;
+/** The combination of pixels [a, b) into out. */
+function combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number, known = false): void {
+  if (SharedGrid.holding(out, known)?.combineRange(images, maps, ncoils, npix, out, a, b, known) === true) return;
   if (maps === null) rootSumOfSquaresRange(images, ncoils, npix, out, a, b);
   else combineWithMapsRange(images, maps, ncoils, npix, out, a, b);
 }
@@ -231,6 +227,11 @@ export async function runMagnitudeCombineWorkerTask(task: MagnitudeCombineTask):
   runMagnitudeCombineTask(task);
 }
 
+function inGridMemory(images: Float32Array, maps: Float64Array | null, out: Float32Array): boolean {
+  const k = SharedGrid.holding(out);
+  return k !== null && k.holds(images) && (maps === null || k.holds(maps));
+}
+
 function chunkCount(pixels: number): number {
   return Math.ceil(pixels / MAGNITUDE_CHUNK_PIXELS);
 }
@@ -238,24 +239,23 @@ function chunkCount(pixels: number): number {
 /**
  * rootSumOfSquares (maps null) or combineWithMaps into `out`; with a pool, chunks of pixels go to
  * the calling thread and the pool's threads, whichever asks first (`images`, `maps` and `out`
- * must then live on SharedArrayBuffers). With `kernel` (the window's gridding memory holding
- * images, maps and out) every thread combines with its wasm kernel. Returns out.
+ * must then live on SharedArrayBuffers). Returns out.
  */
 export async function combineMagnitudeOnPool(
   pool: ReconPool | null, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
-  int16: MagnitudeInt16Frame | null = null, kernel: SharedGrid | null = null,
+  int16: MagnitudeInt16Frame | null = null,
 ): Promise<Float32Array> {
   checkInt16(int16, npix, pool);
   if (pool === null) {
     if (images.length < 2 * ncoils * npix) throw new Error(`coil combination: ${images.length / 2} values for ${ncoils} coils x ${npix} pixels`);
     if (maps !== null && maps.length < 2 * ncoils * npix) throw new Error(`coil combination: ${maps.length / 2} map values for ${ncoils} coils x ${npix} pixels`);
     if (int16 === null) {
-      combineRange(images, maps, ncoils, npix, out, 0, npix, kernel);
+      combineRange(images, maps, ncoils, npix, out, 0, npix);
       return out;
     }
     // (the same chunks and rows as on the pool, all here)
     const chunks = chunkCount(npix);
-    for (let k = 0; k < chunks; k++) combineChunk(images, maps, ncoils, npix, out, int16.chunkMax, k, 0, npix, kernel);
+    for (let k = 0; k < chunks; k++) combineChunk(images, maps, ncoils, npix, out, int16.chunkMax, k);
     const cells = int16.newCells();
     const scale = int16Scale(int16.chunkMax, chunks, int16.maxVal);
     const item = int16Item(int16.task(cells, 0), out, scale);
@@ -268,18 +268,18 @@ export async function combineMagnitudeOnPool(
   const cells = int16?.newCells() ?? null;
   const onPool = pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
     kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
-    sharedGrid: kernel?.layout ?? null,
+    inGridMemory: inGridMemory(images, maps, out),
   } satisfies MagnitudeCombineTask)));
-  return runCombineHere(images, maps, ncoils, npix, out, claims, onPool, int16, cells, kernel);
+  return runCombineHere(images, maps, ncoils, npix, out, claims, onPool, int16, cells);
 }
 
 /** Chunk k of pixels [p0, p1) combined into out, its maximum into chunkMax[k] when given. */
 function combineChunk(
   images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, chunkMax: Float64Array | null, k: number,
-  p0 = 0, p1 = npix, kernel: SharedGrid | null = null,
+  p0 = 0, p1 = npix, known = false,
 ): void {
   const a = p0 + k * MAGNITUDE_CHUNK_PIXELS, b = Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS);
-  combineRange(images, maps, ncoils, npix, out, a, b, kernel);
+  combineRange(images, maps, ncoils, npix, out, a, b, known);
   if (chunkMax !== null) chunkMax[k] = rangeMax(out, a, b);
 }
 
@@ -290,16 +290,16 @@ function combineChunk(
  */
 async function runCombineHere(
   images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, claims: Int32Array, onPool: Promise<unknown>,
-  int16: MagnitudeInt16Frame | null, cells: Int32Array | null, kernel: SharedGrid | null,
+  int16: MagnitudeInt16Frame | null, cells: Int32Array | null,
 ): Promise<Float32Array> {
   const chunks = chunkCount(npix);
   if (int16 === null || cells === null) {
-    await runClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, null, k, 0, npix, kernel), onPool);
+    await runClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, null, k), onPool);
     return out;
   }
   await runClaimedWork(claims, chunks, (k) => {
     try {
-      combineChunk(images, maps, ncoils, npix, out, int16.chunkMax, k, 0, npix, kernel);
+      combineChunk(images, maps, ncoils, npix, out, int16.chunkMax, k);
     } catch (e) {
       Atomics.store(cells, CELL_ABORT, 1);
       Atomics.notify(claims, 1);
@@ -330,7 +330,6 @@ export interface PreparedMagnitudeCombine {
   readonly onPool: Promise<void>;
   readonly int16: MagnitudeInt16Frame | null;
   readonly cells: Int32Array | null;
-  readonly kernel: SharedGrid | null;
 }
 
 /**
@@ -342,7 +341,7 @@ export interface PreparedMagnitudeCombine {
  */
 export function prepareMagnitudeOnPool(
   pool: ReconPool, images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array,
-  int16: MagnitudeInt16Frame | null = null, kernel: SharedGrid | null = null,
+  int16: MagnitudeInt16Frame | null = null,
 ): PreparedMagnitudeCombine {
   checkCombineArrays(images, maps, ncoils, npix, out);
   checkInt16(int16, npix, pool);
@@ -350,16 +349,16 @@ export function prepareMagnitudeOnPool(
   const cells = int16?.newCells() ?? null;
   const onPool = pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
     kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
-    sharedGrid: kernel?.layout ?? null,
+    inGridMemory: inGridMemory(images, maps, out),
   } satisfies MagnitudeCombineTask)));
   onPool.catch(() => undefined); // (a failure shows when it runs; a cancelled one's is not wanted)
-  return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells, kernel };
+  return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells };
 }
 
 /** Runs a prepared combination (this thread and the pool's waiting tasks take its chunks, then its int16 pass's rows); returns its out. */
 export async function runPreparedMagnitude(p: PreparedMagnitudeCombine): Promise<Float32Array> {
   releaseGo(p.go);
-  return runCombineHere(p.images, p.maps, p.ncoils, p.npix, p.out, p.claims, p.onPool, p.int16, p.cells, p.kernel);
+  return runCombineHere(p.images, p.maps, p.ncoils, p.npix, p.out, p.claims, p.onPool, p.int16, p.cells);
 }
 
 /** Cancels a prepared combination: its pool tasks end without touching anything. */
