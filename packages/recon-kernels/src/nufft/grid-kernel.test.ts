@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { SharedGrid } from './grid-kernel.js';
 import { Nufft } from './nufft.js';
-import { combineWithMapsRange, rootSumOfSquaresRange } from '../mri/coil-combine/coil-combine.js';
 
 /** `arms` spiral-like arms of `samples` points (grid units for an n x n image), some points exactly on grid positions (a 5th tap) */
 function coords(arms: number, samples: number, n: number, os: number): Float64Array {
@@ -103,35 +102,6 @@ describe('the wasm gridding kernel (SharedGrid)', () => {
       g.addInto(frame.subarray(2, 9), sum.subarray(3, 10));
       expect(same(frame, frameJs)).toBe(true);
       plan.dispose();
-    }
-  });
-
-  it('combines magnitudes (root sum of squares; conj(maps) x images) as the JS range kernels, bit for bit: any pixel range, images in its slots and maps in its maps; false, nothing written, for arrays elsewhere', async () => {
-    const fft = await getFftEngine();
-    for (const [n, ncoils] of [[32, 3], [64, 8], [16, 1]] as const) {
-      const plan = Nufft.withEngine(fft, coords(2, 100, n, 1.25), [n, n]);
-      const g = SharedGrid.create(plan, ncoils, 100)!;
-      const npix = n * n;
-      const images = g.images[0], maps = g.maps, out = g.combined;
-      let seed = 7;
-      const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
-      for (let i = 0; i < images.length; i++) images[i] = i % 97 === 0 ? -0 : i % 89 === 0 ? 0 : rnd() * 10 ** Math.round(6 * rnd());
-      for (let i = 0; i < maps.length; i++) maps[i] = i % 83 === 0 ? -0 : rnd();
-      for (const withMaps of [false, true]) {
-        for (const [a, b] of [[0, npix], [1, npix - 3], [5, 6], [npix - 1, npix], [7, 7]] as const) {
-          const ref = new Float32Array(npix).fill(-1);
-          if (withMaps) combineWithMapsRange(images, maps, ncoils, npix, ref, a, b);
-          else rootSumOfSquaresRange(images, ncoils, npix, ref, a, b);
-          out.fill(-1);
-          expect(g.combineRange(images, withMaps ? maps : null, ncoils, npix, out, a, b)).toBe(true);
-          expect(same(out, ref)).toBe(true);
-        }
-        const elsewhere = new Float32Array(new SharedArrayBuffer(4 * npix));
-        expect(g.combineRange(images, withMaps ? maps : null, ncoils, npix, elsewhere, 0, npix)).toBe(false);
-        expect(elsewhere.every((v) => v === 0)).toBe(true);
-      }
-      expect(g.combineRange(images, new Float64Array(maps.length), ncoils, npix, out, 0, npix)).toBe(false);
-      expect(() => g.combineRange(images, maps, ncoils, npix, out, 0, npix + 1)).toThrow();
     }
   });
 

@@ -5,7 +5,7 @@ import { getFftEngine } from '../../fft/index.js';
 import { Nufft } from '../../nufft/index.js';
 import { SharedGrid } from '../../nufft/grid-kernel.js';
 import { type ViewSharingStepTask } from '../../view-sharing/index.js';
-import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
+import { combineWithMaps, combineWithMapsRange, rootSumOfSquares, rootSumOfSquaresRange } from './coil-combine.js';
 import {
   cancelPreparedMagnitude, combineMagnitudeOnPool, INT16_CHUNK_ROWS, runMagnitudeCombineTask, type MagnitudeCombineTask, MAGNITUDE_CHUNK_PIXELS, MagnitudeInt16Frame, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
 } from './parallel-magnitude.js';
@@ -164,6 +164,38 @@ describe('magnitude coil combination on the pool', () => {
       spy.mockRestore();
     }
   }, 60000);
+
+  it('SharedGrid.combineRange combines magnitudes (root sum of squares; conj(maps) x images) as the JS range kernels, bit for bit: any pixel range, images in its slots and maps in its maps; false, nothing written, for arrays elsewhere', async () => {
+    const fft = await getFftEngine();
+    for (const [n, ncoils] of [[32, 3], [64, 8], [16, 1]] as const) {
+      const coord = new Float64Array(200);
+      for (let i = 0; i < coord.length; i++) coord[i] = ((i * 37) % n) - n / 2;
+      const plan = Nufft.withEngine(fft, coord, [n, n]);
+      const g = SharedGrid.create(plan, ncoils, 100)!;
+      const same = (x: Float32Array, y: Float32Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+      const npix = n * n;
+      const images = g.images[0], maps = g.maps, out = g.combined;
+      let seed = 7;
+      const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+      for (let i = 0; i < images.length; i++) images[i] = i % 97 === 0 ? -0 : i % 89 === 0 ? 0 : rnd() * 10 ** Math.round(6 * rnd());
+      for (let i = 0; i < maps.length; i++) maps[i] = i % 83 === 0 ? -0 : rnd();
+      for (const withMaps of [false, true]) {
+        for (const [a, b] of [[0, npix], [1, npix - 3], [5, 6], [npix - 1, npix], [7, 7]] as const) {
+          const ref = new Float32Array(npix).fill(-1);
+          if (withMaps) combineWithMapsRange(images, maps, ncoils, npix, ref, a, b);
+          else rootSumOfSquaresRange(images, ncoils, npix, ref, a, b);
+          out.fill(-1);
+          expect(g.combineRange(images, withMaps ? maps : null, ncoils, npix, out, a, b)).toBe(true);
+          expect(same(out, ref)).toBe(true);
+        }
+        const elsewhere = new Float32Array(new SharedArrayBuffer(4 * npix));
+        expect(g.combineRange(images, withMaps ? maps : null, ncoils, npix, elsewhere, 0, npix)).toBe(false);
+        expect(elsewhere.every((v) => v === 0)).toBe(true);
+      }
+      expect(g.combineRange(images, new Float64Array(maps.length), ncoils, npix, out, 0, npix)).toBe(false);
+      expect(() => g.combineRange(images, maps, ncoils, npix, out, 0, npix + 1)).toThrow();
+    }
+  });
 
   it('on the pool, arrays not on shared memory are an error (a worker could not write them)', async () => {
     await expect(combineMagnitudeOnPool(reconPool(2), new Float32Array(8), null, 2, 2, new Float32Array(2))).rejects.toThrow(/SharedArrayBuffers/);
