@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll, vi } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import type { MrdMessage } from '@mrd-tools/core/connection';
 import { ReplayConnection } from '@mrd-tools/recon-api/testing';
 import { THREADS_ENV } from '@mrd-tools/recon-api/threads';
 import { closeReconPools } from '@mrd-tools/recon-kernels/pool';
+import { SharedGrid } from '@mrd-tools/recon-kernels/nufft';
 import { writeSpiralPhantom, type SpiralPhantomResult } from '@mrd-tools/phantom-gen/spiral';
 import { process as simplenufft1arm } from './simplenufft1arm.js';
 import { int16Percentiles } from './percentile.js';
@@ -135,6 +136,33 @@ describe('simplenufft1arm', () => {
         expect(byThreads[0].length).toBeGreaterThan(5);
         expect(byThreads[1]).toEqual(byThreads[0]);
         expect(byThreads[2]).toEqual(byThreads[0]);
+      }
+    } finally {
+      if (saved === undefined) delete globalThis.process.env[THREADS_ENV];
+      else globalThis.process.env[THREADS_ENV] = saved;
+      await closeReconPools();
+    }
+  });
+
+  it('the magnitude frames are combined by the window\'s gridding memory\'s kernel (rssq, and with the maps): the frames of the JS combination, bit for bit, at 1 and 2 threads', async () => {
+    const saved = globalThis.process.env[THREADS_ENV];
+    try {
+      for (const t of ['1', '2']) {
+        globalThis.process.env[THREADS_ENV] = t;
+        for (const cfg of [base('arms_per_frame = 12\nwindow_shift = 4\n'), base('arms_per_frame = 12\nwindow_shift = 4\ncoil_combine = "adaptive"\nasync_coil_maps = false\n')]) {
+          const spy = vi.spyOn(SharedGrid.prototype, 'combineRange');
+          let withKernel: Image[];
+          try {
+            withKernel = await run(cfg);
+            // (at 2 threads the pool's thread may take every chunk: this thread's calls are only counted at 1)
+            if (t === '1') expect(spy.mock.results.filter((r) => r.value === true).length).toBeGreaterThan(5);
+            spy.mockReturnValue(false); // the JS range kernels
+            expect(await run(cfg)).toEqual(withKernel);
+          } finally {
+            spy.mockRestore();
+          }
+          expect(withKernel.length).toBeGreaterThan(5);
+        }
       }
     } finally {
       if (saved === undefined) delete globalThis.process.env[THREADS_ENV];

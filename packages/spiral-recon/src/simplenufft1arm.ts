@@ -75,7 +75,7 @@ import type { Acquisition, Image } from '@mrd-tools/core/messages';
 import type { ModuleConfig } from '@mrd-tools/recon-api/module';
 import type { MrdConnection } from '@mrd-tools/core/connection';
 import { getFftEngine } from '@mrd-tools/recon-kernels/fft';
-import { Nufft } from '@mrd-tools/recon-kernels/nufft';
+import { Nufft, type SharedGrid } from '@mrd-tools/recon-kernels/nufft';
 import {
   cancelPreparedMagnitude, coilMapsPool, coilSumWeights, combineMagnitudeOnPool, prepareMagnitudeOnPool, runPreparedMagnitude, type PreparedMagnitudeCombine, combineWithCoilWeightsComplex, combineWithMapsComplex, inatiCoilMaps, inatiCoilMapsOnPool, rootSumOfSquares,
   MagnitudeInt16Frame, warmMagnitudeCombine,
@@ -172,6 +172,14 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
   let framesWarmFailed = false;
   // the next frame's combination, its pool tasks posted ahead with the block step's (see below), or null
   let preparedCombine: PreparedMagnitudeCombine | null = null;
+  // maps copied once into the window's memory, for its kernel's combination
+  let mapsCopied: Float64Array | undefined;
+  const combinationMaps = (m: Float64Array | undefined): Float64Array | null => {
+    const k = win?.gridMemory ?? null;
+    if (m === undefined || k === null) return m ?? null;
+    if (mapsCopied !== m) k.maps.set((mapsCopied = m));
+    return k.maps;
+  };
   const cancelPreparedCombine = (): void => {
     if (preparedCombine !== null) cancelPreparedMagnitude(preparedCombine);
     preparedCombine = null;
@@ -212,6 +220,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // priority, held the first frame back, and the cold estimate costs less than warm-up + estimate)
         // (the window weights each readout by the density per coil, on the thread that grids the coil)
         win = new ViewSharingWindow(plan, ncoils, traj.samples, framePool, { samples: head.number_of_samples, preDiscard, w: traj.w });
+        frameBuffers.useGridMemory(win.gridMemory);
         // the frame threads compile on a dummy step while the first arms are gridded here (same bits)
         // then the magnitude combination's kernels, on those threads and here: the first frame with the maps
         // (several frames in) would otherwise run them cold (the same bits either way)
@@ -282,7 +291,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         if (fallback) framesWithoutMaps++;
         const image = rc.save_complex
           ? complexFrame(frame, maps, ncoils, msize, fallback)
-          : await magnitudeFrame(win!.onPool ? framePool : null, frame, maps, ncoils, msize, maxVal, frameBuffers, preparedCombine);
+          : await magnitudeFrame(win!.onPool ? framePool : null, frame, combinationMaps(maps), ncoils, msize, maxVal, frameBuffers, preparedCombine);
         preparedCombine = null; // (used or cancelled by magnitudeFrame)
         const ih = imageHeaderFromArray({ dataType: image.dataType, channels: 1, x: msize, y: msize, z: 1 }, head);
         ih.image_index = imgCounter;
@@ -342,7 +351,7 @@ export async function process(connection: MrdConnection, config: ModuleConfig, h
         // dropped at that frame) cancels it and combines as without
         const next = head.scan_counter + 1;
         if (!rc.save_complex && framePool !== null && win!.onPool && next % windowShift === 0 && next >= armsPerFrame) {
-          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), maps ?? null, ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16);
+          preparedCombine = prepareMagnitudeOnPool(framePool, win!.frameArray(false), combinationMaps(maps), ncoils, msize * msize, frameBuffers.combined, frameBuffers.int16);
         }
       }
     }
@@ -370,13 +379,17 @@ interface FrameImage {
 
 /** The magnitude path's per-frame buffers, allocated once per session (on shared memory: written by the frame threads). */
 class FrameBuffers {
-  /** the combined magnitudes */
-  readonly combined: Float32Array;
+  /** the combined magnitudes (useGridMemory: in the window's memory, whose kernel combines) */
+  combined: Float32Array;
   /** the int16 pass's (the frame threads' share of it too: their maxima, rows and histograms) */
   readonly int16: MagnitudeInt16Frame;
   constructor(msize: number, maxVal: number, threads: number) {
     this.combined = sharedFloat32(msize * msize);
     this.int16 = new MagnitudeInt16Frame(msize, maxVal, threads);
+  }
+
+  useGridMemory(kernel: SharedGrid | null): void {
+    if (kernel !== null) this.combined = kernel.combined;
   }
 }
 
@@ -404,16 +417,16 @@ function sharedFloat64(a: Float64Array): Float64Array {
  * chunk, rows of the output per thread); the same bits at any thread count.
  */
 async function magnitudeFrame(
-  pool: ReconPool | null, images: Float32Array, maps: Float64Array | undefined, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers,
+  pool: ReconPool | null, images: Float32Array, maps: Float64Array | null, ncoils: number, msize: number, maxVal: number, buffers: FrameBuffers,
   prepared: PreparedMagnitudeCombine | null = null,
 ): Promise<FrameImage> {
   const npix = msize * msize;
   // the combination prepared ahead when it is this one (same images and maps), else cancelled
   const int16 = buffers.int16;
-  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === (maps ?? null) && prepared.out === buffers.combined && prepared.int16 === int16;
+  const usePrepared = prepared !== null && pool !== null && prepared.images === images && prepared.maps === maps && prepared.out === buffers.combined && prepared.int16 === int16;
   if (prepared !== null && !usePrepared) cancelPreparedMagnitude(prepared);
   if (usePrepared) await runPreparedMagnitude(prepared);
-  else await combineMagnitudeOnPool(pool, images, maps ?? null, ncoils, npix, buffers.combined, int16);
+  else await combineMagnitudeOnPool(pool, images, maps, ncoils, npix, buffers.combined, int16);
   // flipped (flipToImage's layout), scaled by maxVal / max, int16 (the message keeps it: a new one per frame)
   const dscale = int16.scale;
   const data = int16.data.slice();

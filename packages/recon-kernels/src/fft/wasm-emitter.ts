@@ -44,7 +44,7 @@ const SIMD = {
   load: 0x00, load32Splat: 0x09, store: 0x0b, const: 0x0c, shuffle: 0x0d, f32x4Splat: 0x13,
   xor: 0x51, store64Lane: 0x5b, load64Zero: 0x5d, load32Lane: 0x56, load64Lane: 0x57, store32Lane: 0x5a, load32Zero: 0x5c,
   i32x4Splat: 0x11, load64Splat: 0x0a,
-  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f64x2Add: 0xf0, f64x2Mul: 0xf2,
+  f32x4DemoteF64x2Zero: 0x5e, f64x2PromoteLowF32x4: 0x5f, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Sqrt: 0xef,
   f32x4Neg: 0xe1, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6,
 } as const;
 
@@ -143,6 +143,8 @@ export class FunctionBuilder {
   promoteLow(): this { this.simd(SIMD.f64x2PromoteLowF32x4); return this; }
   dadd(): this { this.simd(SIMD.f64x2Add); return this; }
   dmul(): this { this.simd(SIMD.f64x2Mul); return this; }
+  dsub(): this { this.simd(SIMD.f64x2Sub); return this; }
+  dsqrt(): this { this.simd(SIMD.f64x2Sqrt); return this; }
   demote(): this { this.simd(SIMD.f32x4DemoteF64x2Zero); return this; }
   fadd(): this { this.simd(SIMD.f32x4Add); return this; }
   fsub(): this { this.simd(SIMD.f32x4Sub); return this; }

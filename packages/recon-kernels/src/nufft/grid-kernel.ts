@@ -20,6 +20,7 @@
  * runs here too (apodizeAdd, f64x2 and f32x4: the JS loop's bits) when its output and sum are slots;
  * likewise the block image's later subtraction from the sum (subtract) and a frame with an
  * incomplete block, the sum added to that block's image (addInto).
+ * And the magnitude combination (combineRange; room for maps and output).
  */
 import { FunctionBuilder, I32, V128, buildModule } from '../fft/wasm-emitter.js';
 import { wasm, type WasmMemory } from '../fft/wasm-api.js';
@@ -54,6 +55,8 @@ export interface SharedGridLayout {
   /** the image slots (`images`): the first's byte address, and how many of 2 ncoils ny nx floats there are */
   imagesPtr: number;
   imageSlots: number;
+  mapsPtr: number;
+  combinedPtr: number;
 }
 
 /** Image slots of a SharedGrid (images of all coils: the window's sum, its frame and block images). */
@@ -114,6 +117,57 @@ function gridFunction(internal: boolean): FunctionBuilder {
   return f;
 }
 
+type CombineFn = (...args: number[]) => void;
+
+/** combineWithMapsRange's float64 operations, lanes (re, im) (IEEE: a mr - b (-mi) is a mr + b mi, a (-mi) + b mr is b mr - a mi). */
+function mapsFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('combineMaps', 7);
+  const IMG = 0, MAPS = 1, OUT = 2, NC = 3, COUNT = 4, ISTEP = 5, MSTEP = 6;
+  const p = f.local(I32), c = f.local(I32), ip = f.local(I32), mp = f.local(I32);
+  const acc = f.local(V128), m = f.local(V128), t1 = f.local(V128), t2 = f.local(V128);
+  f.loop(p, 0, COUNT, () => {
+    f.fconst(0).set(acc);
+    f.get(IMG).set(ip);
+    f.get(MAPS).set(mp);
+    f.loop(c, 0, NC, () => {
+      f.get(mp).load().set(m);
+      f.get(ip).load32Splat().promoteLow().get(m).dmul().set(t1);
+      f.get(ip).load32Splat(4).promoteLow().get(m).get(m).shuffle32(2, 3, 0, 1).dmul().set(t2);
+      f.get(acc);
+      f.get(t1).get(t2).dadd().get(t2).get(t1).dsub().shuffle32(0, 1, 6, 7).dadd().set(acc);
+      f.incBy(ip, ISTEP);
+      f.incBy(mp, MSTEP);
+    });
+    f.get(acc).get(acc).dmul().set(t1);
+    f.get(OUT).get(t1).get(t1).get(t1).shuffle32(2, 3, 0, 1).dadd().dsqrt().demote().store32Lane(0, 0);
+    f.inc(IMG, 8);
+    f.inc(MAPS, 16);
+    f.inc(OUT, 4);
+  });
+  return f;
+}
+
+/** rootSumOfSquaresRange's. */
+function rssFunction(): FunctionBuilder {
+  const f = new FunctionBuilder('combineRss', 5);
+  const IMG = 0, OUT = 1, NC = 2, COUNT = 3, ISTEP = 4;
+  const p = f.local(I32), c = f.local(I32), ip = f.local(I32);
+  const acc = f.local(V128), q = f.local(V128);
+  f.loop(p, 0, COUNT, () => {
+    f.fconst(0).set(acc);
+    f.get(IMG).set(ip);
+    f.loop(c, 0, NC, () => {
+      f.get(ip).load64Zero().promoteLow().tee(q).get(q).dmul().set(q);
+      f.get(acc).get(q).get(q).get(q).shuffle32(2, 3, 0, 1).dadd().dadd().set(acc);
+      f.incBy(ip, ISTEP);
+    });
+    f.get(OUT).get(acc).dsqrt().demote().store32Lane(0, 0);
+    f.inc(IMG, 8);
+    f.inc(OUT, 4);
+  });
+  return f;
+}
+
 type ApodFn = (out: number, sum: number, ay: number, ax: number, ny: number, nx: number) => void;
 
 /**
@@ -165,12 +219,14 @@ function elementwiseFunction(name: 'subtract' | 'add'): FunctionBuilder {
 
 let compiled: { pages: number; module: object } | null = null;
 
-function instantiate(memory: WasmMemory, pages: number, internal: boolean): { grid: GridFn; apod: ApodFn; sub: SubFn; add: SubFn } {
+interface KernelFns { grid: GridFn; apod: ApodFn; sub: SubFn; add: SubFn; maps: CombineFn; rss: CombineFn }
+
+function instantiate(memory: WasmMemory, pages: number, internal: boolean): KernelFns {
   if (compiled === null || compiled.pages !== pages) {
-    compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), elementwiseFunction('subtract'), elementwiseFunction('add')], pages)) };
+    compiled = { pages, module: new wasm.Module(buildModule([gridFunction(false), gridFunction(true), apodFunction(), elementwiseFunction('subtract'), elementwiseFunction('add'), mapsFunction(), rssFunction()], pages)) };
   }
   const ex = new wasm.Instance(compiled.module, { env: { memory } }).exports;
-  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn, add: ex.add as SubFn };
+  return { grid: (internal ? ex.grid4i : ex.grid4) as GridFn, apod: ex.apodizeAdd as ApodFn, sub: ex.subtract as SubFn, add: ex.add as SubFn, maps: ex.combineMaps as CombineFn, rss: ex.combineRss as CombineFn };
 }
 
 /** The points of the plan on a kernel edge (a 5th tap), ascending. */
@@ -182,7 +238,7 @@ function edgePointsOf(wide: Uint8Array): Int32Array {
   return out;
 }
 
-/** The kernel of the memory this thread attached to last (one session's pool thread serves one window). */
+/** The memory this thread made or attached to last (a pool thread serves one window). */
 let attached: SharedGrid | null = null;
 
 /**
@@ -195,10 +251,10 @@ export class SharedGrid {
   readonly data: Float32Array;
   /** SHARED_IMAGE_SLOTS images of [coil][ny][nx] complex (for imageFromGrid's out and addTo: apodizeAdd) */
   readonly images: Float32Array[];
-  private readonly fn: GridFn;
-  private readonly apod: ApodFn;
-  private readonly sub: SubFn;
-  private readonly add: SubFn;
+  /** [coil][ny][nx] complex maps and [ny][nx] output, for combineRange */
+  readonly maps: Float64Array;
+  readonly combined: Float32Array;
+  private readonly fns: KernelFns;
   /** the plan's points on a kernel edge, ascending */
   private readonly edgePoints: Int32Array;
 
@@ -208,13 +264,25 @@ export class SharedGrid {
     this.data = new Float32Array(memory.buffer, dataPtr, 2 * ncoils * armSamples);
     const imageFloats = 2 * ncoils * ny * nx;
     this.images = Array.from({ length: imageSlots }, (_, k) => new Float32Array(memory.buffer, imagesPtr + 4 * imageFloats * k, imageFloats));
-    ({ grid: this.fn, apod: this.apod, sub: this.sub, add: this.add } = instantiate(memory, layout.pages, layout.internal));
+    this.maps = new Float64Array(memory.buffer, layout.mapsPtr, imageFloats);
+    this.combined = new Float32Array(memory.buffer, layout.combinedPtr, ny * nx);
+    this.fns = instantiate(memory, layout.pages, layout.internal);
     this.edgePoints = edgePoints;
   }
 
-  /** True when `a` is a view of this memory (its grid, data or an image slot): the kernel can address it. */
-  holds(a: Float32Array): boolean {
+  /** True when `a` is a view of this memory: the kernel can address it. */
+  holds(a: ArrayBufferView): boolean {
     return a.buffer === this.grid.buffer;
+  }
+
+  /** combineWithMapsRange (maps null: rootSumOfSquaresRange), its bits; false unless the arrays are this memory's (or `known`). */
+  combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number, known = false): boolean {
+    if (!known && (!this.holds(images) || !this.holds(out) || (maps !== null && !this.holds(maps)))) return false;
+    if (a < 0 || b > npix) throw new Error('shared grid: pixels outside the frame');
+    if (b <= a || ncoils < 1) return true;
+    if (maps === null) this.fns.rss(images.byteOffset + 8 * a, out.byteOffset + 4 * a, ncoils, b - a, 8 * npix);
+    else this.fns.maps(images.byteOffset + 8 * a, maps.byteOffset + 16 * a, out.byteOffset + 4 * a, ncoils, b - a, 8 * npix, 16 * npix);
+    return true;
   }
 
   /** sum[i] -= drop[i] (float32; views of this memory of one length): a block image shifted out of the window's sum. */
@@ -222,7 +290,7 @@ export class SharedGrid {
     const n = sum.length;
     if (drop.length !== n) throw new Error('shared grid: subtract of arrays of different lengths');
     const quads = n >> 2;
-    if (quads > 0) this.sub(sum.byteOffset, drop.byteOffset, quads);
+    if (quads > 0) this.fns.sub(sum.byteOffset, drop.byteOffset, quads);
     for (let i = 4 * quads; i < n; i++) sum[i] -= drop[i];
   }
 
@@ -231,7 +299,7 @@ export class SharedGrid {
     const n = out.length;
     if (a.length !== n) throw new Error('shared grid: add of arrays of different lengths');
     const quads = n >> 2;
-    if (quads > 0) this.add(out.byteOffset, a.byteOffset, quads);
+    if (quads > 0) this.fns.add(out.byteOffset, a.byteOffset, quads);
     for (let i = 4 * quads; i < n; i++) out[i] = a[i] + out[i];
   }
 
@@ -243,7 +311,7 @@ export class SharedGrid {
   apodizeAdd(out: Float32Array, addTo: Float32Array): void {
     const { ny, nx, apodYPtr, apodXPtr } = this.layout;
     if (out.length < 2 * ny * nx || addTo.length < 2 * ny * nx) throw new Error('shared grid: image too small');
-    this.apod(out.byteOffset, addTo.byteOffset, apodYPtr, apodXPtr, ny, nx);
+    this.fns.apod(out.byteOffset, addTo.byteOffset, apodYPtr, apodXPtr, ny, nx);
   }
 
   /**
@@ -261,7 +329,9 @@ export class SharedGrid {
     const gridPtr = align(dataPtr + 8 * ncoils * armSamples);
     const apodYPtr = align(gridPtr + 4 * ncoils * planeFloats), apodXPtr = align(apodYPtr + 8 * t.ny);
     const imagesPtr = align(apodXPtr + 8 * t.nx);
-    const pages = Math.ceil((imagesPtr + SHARED_IMAGE_SLOTS * 8 * ncoils * t.ny * t.nx) / PAGE);
+    const mapsPtr = align(imagesPtr + SHARED_IMAGE_SLOTS * 8 * ncoils * t.ny * t.nx);
+    const combinedPtr = align(mapsPtr + 16 * ncoils * t.ny * t.nx);
+    const pages = Math.ceil((combinedPtr + 4 * t.ny * t.nx) / PAGE);
     let memory: WasmMemory;
     try {
       const Memory = wasm.Memory as unknown as new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
@@ -271,7 +341,7 @@ export class SharedGrid {
     }
     const layout: SharedGridLayout = {
       memory, pages, id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`, ncoils, armSamples, npts: t.npts, internal: t.colF !== null, planeFloats, recPtr, dataPtr, gridPtr,
-      apodYPtr, apodXPtr, ny: t.ny, nx: t.nx, imagesPtr, imageSlots: SHARED_IMAGE_SLOTS,
+      apodYPtr, apodXPtr, ny: t.ny, nx: t.nx, imagesPtr, imageSlots: SHARED_IMAGE_SLOTS, mapsPtr, combinedPtr,
     };
     // imageFromGrid's factors: apodY[i] times its scale (the same float64 expression), apodX[j]
     const scale = 1 / (Math.sqrt(t.ny * t.nx) * t.width * t.width);
@@ -286,6 +356,7 @@ export class SharedGrid {
     }
     g.tables = t;
     g.filled = new Set();
+    attached = g;
     return g;
   }
 
@@ -326,6 +397,11 @@ export class SharedGrid {
     return attached;
   }
 
+  /** The memory this thread made or attached to last, if `a` is a view of it (or `known`). */
+  static holding(a: ArrayBufferView, known = false): SharedGrid | null {
+    return attached !== null && (known || attached.holds(a)) ? attached : null;
+  }
+
   /**
    * plan.gridAdd(data's coils [c0, c1), c1 - c0, grid's planes from c0, p0, armSamples, 1): the
    * arm in `data` as points [p0, p0 + armSamples) of `plan` (the plan this memory was made for,
@@ -340,7 +416,7 @@ export class SharedGrid {
     const dStep = 8 * count, plane = 4 * planeFloats, n = c1 - c0;
     const d0 = dataPtr + c0 * dStep, g0 = gridPtr + c0 * plane;
     const run = (q0: number, q1: number): void => {
-      if (q1 > q0) this.fn(d0 + 8 * q0, dStep, n, g0, plane, recPtr + RECORD_BYTES * (p0 + q0), q1 - q0);
+      if (q1 > q0) this.fns.grid(d0 + 8 * q0, dStep, n, g0, plane, recPtr + RECORD_BYTES * (p0 + q0), q1 - q0);
     };
     // the points on a kernel edge in the arm: their 5th taps (JS) right after their 4 x 4
     const edges = this.edgePoints;

@@ -4,3 +4,4 @@ export {
   oversampledLength,
 } from './kaiser-bessel.js';
 export { applyDensityCompensation, Nufft, type ImageApodizer, type NufftOptions, type NufftTables } from './nufft.js';
+export { SharedGrid } from './grid-kernel.js';

@@ -272,6 +272,11 @@ export class ViewSharingWindow {
     return withIncompleteBlock ? this.frameImages : this.sum;
   }
 
+  /** The gridding memory (the sum is in it), or null. */
+  get gridMemory(): SharedGrid | null {
+    return this.shared;
+  }
+
   /** Block images held in the sum. */
   get heldBlocks(): number {
     return this.held.length;

@@ -1,12 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { closeReconPools, newWorkClaims, ReconPool, reconPool, sharedFloat32, workFinished } from '../../pool/index.js';
 import { newGoCell, releaseGo } from '../../pool/shared-memory.js';
 import { getFftEngine } from '../../fft/index.js';
 import { Nufft } from '../../nufft/index.js';
+import { SharedGrid } from '../../nufft/grid-kernel.js';
 import { type ViewSharingStepTask } from '../../view-sharing/index.js';
-import { combineWithMaps, rootSumOfSquares } from './coil-combine.js';
+import { combineWithMaps, combineWithMapsRange, rootSumOfSquares, rootSumOfSquaresRange } from './coil-combine.js';
 import {
-  cancelPreparedMagnitude, combineMagnitudeOnPool, INT16_CHUNK_ROWS, type MagnitudeCombineTask, MAGNITUDE_CHUNK_PIXELS, MagnitudeInt16Frame, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
+  cancelPreparedMagnitude, combineMagnitudeOnPool, INT16_CHUNK_ROWS, runMagnitudeCombineTask, type MagnitudeCombineTask, MAGNITUDE_CHUNK_PIXELS, MagnitudeInt16Frame, prepareMagnitudeOnPool, runPreparedMagnitude, warmMagnitudeCombine,
 } from './parallel-magnitude.js';
 import { heldPool, randomFloat32, signedRng } from '../../testing/index.js';
 import { roundHalfEven } from '../../image/index.js';
@@ -100,6 +101,99 @@ describe('magnitude coil combination on the pool', () => {
       } finally {
         await pool.close();
       }
+    }
+  });
+
+  it('with the window\'s gridding memory (images in an image slot, maps in its maps, output its combined): its wasm kernel combines, the single-thread JS bits and int16 pass at 1, 2 and 3 threads, run and prepared', async () => {
+    const fft = await getFftEngine();
+    const ncoils = 5, msize = 72, npix = msize * msize, maxVal = 4095;
+    const coord = new Float64Array(2 * 40);
+    for (let i = 0; i < coord.length; i++) coord[i] = ((i * 37) % 60) - 30;
+    const g = SharedGrid.create(Nufft.withEngine(fft, coord, [msize, msize]), ncoils, 40)!;
+    const { images: src, maps: srcMaps } = sharedInputs(ncoils, npix, 23);
+    for (let c = 0; c < ncoils; c++) src[2 * (c * npix + 11)] = -0;
+    const images = g.images[0];
+    images.set(src);
+    g.maps.set(srcMaps);
+    const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    const spy = vi.spyOn(SharedGrid.prototype, 'combineRange');
+    try {
+      for (const m of [null, g.maps]) {
+        const mag = m === null ? rootSumOfSquares(src, ncoils, npix) : combineWithMaps(src, srcMaps, ncoils, npix);
+        const ref = int16Reference(mag, msize, maxVal);
+        for (const threads of [1, 2, 3]) {
+          const pool = threads === 1 ? null : new ReconPool(threads - 1, undefined, { immediateHandOut: true });
+          try {
+            const frame = new MagnitudeInt16Frame(msize, maxVal, threads);
+            for (let round = 0; round < 2; round++) {
+              g.combined.fill(0);
+              spy.mockClear();
+              if (pool !== null && round === 1) {
+                const prepared = prepareMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame);
+                await new Promise((r) => setTimeout(r, 20));
+                await runPreparedMagnitude(prepared);
+              } else await combineMagnitudeOnPool(pool, images, m, ncoils, npix, g.combined, frame);
+              expect(bits(g.combined).equals(bits(mag))).toBe(true);
+              expect(frame.scale).toBe(ref.scale);
+              expect(frame.data).toEqual(ref.data);
+              expect(frame.histogram()).toEqual(ref.counts);
+              if (threads === 1) {
+                expect(spy).toHaveBeenCalled();
+                expect(spy.mock.results.every((r) => r.value === true)).toBe(true);
+              }
+            }
+          } finally {
+            await pool?.close();
+          }
+        }
+      }
+      // a pool thread's task: the arrays arrive as views on another buffer object (posted), and the task
+      // says they are the memory's (the caller checked): the kernel combines there too
+      const posted = structuredClone({ images, maps: g.maps, out: g.combined });
+      expect(SharedGrid.holding(posted.out)).toBeNull();
+      for (const m of [null, posted.maps]) {
+        spy.mockClear();
+        posted.out.fill(0);
+        runMagnitudeCombineTask({ kind: 'magnitude-combine', images: posted.images, maps: m, ncoils, npix, out: posted.out, p0: 0, p1: npix, claims: newWorkClaims(), inGridMemory: true });
+        expect(spy.mock.results.length).toBeGreaterThan(0);
+        expect(spy.mock.results.every((r) => r.value === true)).toBe(true);
+        const ref = m === null ? rootSumOfSquares(src, ncoils, npix) : combineWithMaps(src, srcMaps, ncoils, npix);
+        expect(bits(g.combined).equals(bits(ref))).toBe(true);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  }, 60000);
+
+  it('SharedGrid.combineRange combines magnitudes (root sum of squares; conj(maps) x images) as the JS range kernels, bit for bit: any pixel range, images in its slots and maps in its maps; false, nothing written, for arrays elsewhere', async () => {
+    const fft = await getFftEngine();
+    for (const [n, ncoils] of [[32, 3], [64, 8], [16, 1]] as const) {
+      const coord = new Float64Array(200);
+      for (let i = 0; i < coord.length; i++) coord[i] = ((i * 37) % n) - n / 2;
+      const plan = Nufft.withEngine(fft, coord, [n, n]);
+      const g = SharedGrid.create(plan, ncoils, 100)!;
+      const same = (x: Float32Array, y: Float32Array): boolean => Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(Buffer.from(y.buffer, y.byteOffset, y.byteLength));
+      const npix = n * n;
+      const images = g.images[0], maps = g.maps, out = g.combined;
+      let seed = 7;
+      const rnd = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 - 0.5; };
+      for (let i = 0; i < images.length; i++) images[i] = i % 97 === 0 ? -0 : i % 89 === 0 ? 0 : rnd() * 10 ** Math.round(6 * rnd());
+      for (let i = 0; i < maps.length; i++) maps[i] = i % 83 === 0 ? -0 : rnd();
+      for (const withMaps of [false, true]) {
+        for (const [a, b] of [[0, npix], [1, npix - 3], [5, 6], [npix - 1, npix], [7, 7]] as const) {
+          const ref = new Float32Array(npix).fill(-1);
+          if (withMaps) combineWithMapsRange(images, maps, ncoils, npix, ref, a, b);
+          else rootSumOfSquaresRange(images, ncoils, npix, ref, a, b);
+          out.fill(-1);
+          expect(g.combineRange(images, withMaps ? maps : null, ncoils, npix, out, a, b)).toBe(true);
+          expect(same(out, ref)).toBe(true);
+        }
+        const elsewhere = new Float32Array(new SharedArrayBuffer(4 * npix));
+        expect(g.combineRange(images, withMaps ? maps : null, ncoils, npix, elsewhere, 0, npix)).toBe(false);
+        expect(elsewhere.every((v) => v === 0)).toBe(true);
+      }
+      expect(g.combineRange(images, new Float64Array(maps.length), ncoils, npix, out, 0, npix)).toBe(false);
+      expect(() => g.combineRange(images, maps, ncoils, npix, out, 0, npix + 1)).toThrow();
     }
   });
 

@@ -13,13 +13,14 @@
  * order), then rows of the output are handed out the same way, each thread counting into a
  * histogram of its own (integer counts: their sum does not depend on who counted). So neither
  * the maximum pass nor the int16 pass is serial on the calling thread, and the data and counts
- * are the single-thread ones at any thread count.
+ * are the single-thread ones at any thread count. Arrays in the caller's SharedGrid: its kernel combines (the same bits).
  */
 import type { ReconPool } from '../../pool/pool.js';
 import {
   awaitGo, cancelGo, newGoCell, newWorkClaims, releaseGo, runClaimedWork, sharedFloat32, takeClaimedWork,
 } from '../../pool/shared-memory.js';
 import { roundHalfEvenFast } from '../../image/normalise.js';
+import { SharedGrid } from '../../nufft/grid-kernel.js';
 import { combineWithMapsRange, rootSumOfSquaresRange } from './coil-combine.js';
 
 /** Pixels per chunk handed out (a 256^2 frame: 16 chunks). */
@@ -48,6 +49,8 @@ export interface MagnitudeCombineTask {
   go?: Int32Array | null;
   /** when set (with claims), the frame's int16 pass follows in the same task (see the file header) */
   int16?: Int16PassTask | null;
+  /** the arrays are views of this thread's SharedGrid (the caller checked) */
+  inGridMemory?: boolean;
 }
 
 /** The int16 pass's part of a pool task: the session's buffers (MagnitudeInt16Frame), this frame's cells, the task's histogram slot. */
@@ -136,12 +139,13 @@ export class MagnitudeInt16Frame {
 export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
   const { images, maps, ncoils, npix, out, p0, p1, claims } = task;
   const int16 = task.int16 ?? null;
+  const known = task.inGridMemory === true;
   if (claims === undefined || claims === null) {
-    combineRange(images, maps, ncoils, npix, out, p0, p1);
+    combineRange(images, maps, ncoils, npix, out, p0, p1, known);
     return;
   }
   const chunks = chunkCount(p1 - p0);
-  takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1));
+  takeClaimedWork(claims, chunks, (k) => combineChunk(images, maps, ncoils, npix, out, int16?.chunkMax ?? null, k, p0, p1, known));
   if (int16 === null) return;
   // every chunk's maximum is needed: wait for the other threads' last chunks (short), unless the frame was aborted
   for (;;) {
@@ -154,7 +158,8 @@ export function runMagnitudeCombineTask(task: MagnitudeCombineTask): void {
 }
 
 /** The combination of pixels [a, b) into out. */
-function combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number): void {
+function combineRange(images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, a: number, b: number, known = false): void {
+  if (SharedGrid.holding(out, known)?.combineRange(images, maps, ncoils, npix, out, a, b, known) === true) return;
   if (maps === null) rootSumOfSquaresRange(images, ncoils, npix, out, a, b);
   else combineWithMapsRange(images, maps, ncoils, npix, out, a, b);
 }
@@ -222,6 +227,11 @@ export async function runMagnitudeCombineWorkerTask(task: MagnitudeCombineTask):
   runMagnitudeCombineTask(task);
 }
 
+function inGridMemory(images: Float32Array, maps: Float64Array | null, out: Float32Array): boolean {
+  const k = SharedGrid.holding(out);
+  return k !== null && k.holds(images) && (maps === null || k.holds(maps));
+}
+
 function chunkCount(pixels: number): number {
   return Math.ceil(pixels / MAGNITUDE_CHUNK_PIXELS);
 }
@@ -258,6 +268,7 @@ export async function combineMagnitudeOnPool(
   const cells = int16?.newCells() ?? null;
   const onPool = pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
     kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
+    inGridMemory: inGridMemory(images, maps, out),
   } satisfies MagnitudeCombineTask)));
   return runCombineHere(images, maps, ncoils, npix, out, claims, onPool, int16, cells);
 }
@@ -265,10 +276,10 @@ export async function combineMagnitudeOnPool(
 /** Chunk k of pixels [p0, p1) combined into out, its maximum into chunkMax[k] when given. */
 function combineChunk(
   images: Float32Array, maps: Float64Array | null, ncoils: number, npix: number, out: Float32Array, chunkMax: Float64Array | null, k: number,
-  p0 = 0, p1 = npix,
+  p0 = 0, p1 = npix, known = false,
 ): void {
   const a = p0 + k * MAGNITUDE_CHUNK_PIXELS, b = Math.min(p1, p0 + (k + 1) * MAGNITUDE_CHUNK_PIXELS);
-  combineRange(images, maps, ncoils, npix, out, a, b);
+  combineRange(images, maps, ncoils, npix, out, a, b, known);
   if (chunkMax !== null) chunkMax[k] = rangeMax(out, a, b);
 }
 
@@ -338,6 +349,7 @@ export function prepareMagnitudeOnPool(
   const cells = int16?.newCells() ?? null;
   const onPool = pool.runAll(Array.from({ length: pool.threads }, (_, t) => ({
     kind: 'magnitude-combine', images, maps, ncoils, npix, out, p0: 0, p1: npix, claims, go, int16: int16 === null || cells === null ? null : int16.task(cells, t + 1),
+    inGridMemory: inGridMemory(images, maps, out),
   } satisfies MagnitudeCombineTask)));
   onPool.catch(() => undefined); // (a failure shows when it runs; a cancelled one's is not wanted)
   return { images, maps, out, ncoils, npix, claims, go, onPool, int16, cells };
