@@ -277,13 +277,14 @@ export function toeplitzNormalFrames(
       const mo = 2 * c * npix;
       if (kernel !== null && mapsBlock !== null) {
         const mPtr = mapsBlock.ptr + 4 * mo;
-        for (let i = 0; i < ny; i++) {
+        // pruned: S_c x into each row's first half and, in the same pass, times the twiddles
+        // into its second half (the odd bins' input): the row then two lines of nx
+        if (pruned) kernel.expandSplit(block.ptr, mPtr, xPtr, ny, nx >> 1, 8 * L1, twx);
+        else for (let i = 0; i < ny; i++) {
           const d = block.ptr + 8 * L1 * i;
           kernel.cmulPairs(d, mPtr + 8 * nx * i, xPtr + 8 * nx * i, nx >> 1);
-          if (!pruned) h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
+          h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
         }
-        // pruned: each row's second half the odd bins' input, the row then two lines of nx
-        if (pruned) kernel.splitTwiddle(block.ptr, ny, nx >> 1, 8 * L1, twx);
       } else {
         for (let i = 0; i < ny; i++) {
           let d = g + 2 * L1 * i, s = 2 * i * nx;
@@ -340,14 +341,14 @@ export function toeplitzNormalFrames(
         fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
         fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
       }
-      if (pruned && kernel !== null) {
-        // the first half of each row from its even and odd bins' inverses
-        fft.transformLinesInHeap(block.ptr, 2 * ny, nx, true);
-        kernel.joinTwiddle(block.ptr, ny, nx >> 1, 8 * L1, twx);
-      } else fft.transformLinesInHeap(block.ptr, ny, L1, true);
+      if (pruned) fft.transformLinesInHeap(block.ptr, 2 * ny, nx, true);
+      else fft.transformLinesInHeap(block.ptr, ny, L1, true);
       if (kernel !== null && mapsBlock !== null) {
         const mPtr = mapsBlock.ptr + 4 * mo;
-        for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
+        // pruned: the first half of each row joined from its even and odd bins' inverses and
+        // combined with conj(S_c) in one pass (the joined row is not stored)
+        if (pruned) kernel.joinCombine(accPtr, mPtr, block.ptr, ny, nx >> 1, 8 * L1, twx);
+        else for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
       } else {
         h = fft.heapF32();
         const acc = scratch.acc;
