@@ -660,18 +660,22 @@ function twiddleRowsFunction(join: boolean): FunctionBuilder {
 }
 
 /**
- * transposeInSplit(src, n, stride, dst, w, lineBytes, tw): transposeInLines (n points of w
- * strided lines into lines `lineBytes` apart) with the pruned transform's split twiddle fused in:
- * point k of each line also times tw[k] at its place in the line's second half (n points on: the
- * odd bins' input of a pruned transform of 2n points). transposeOutJoin(src, n, stride, dst, w,
- * lineBytes, tw): the reverse, with the join fused in: first half + conj(tw) times second half,
- * out to the strided lines. w even (two lines a step). The float32 products and sums are those of
- * twiddleRowsFunction's twiddle halves (tested against the plain float32 formulas).
+ * transposeInSplit(src, n, stride, dst, w, lineBytes, tw): n points of w strided lines into
+ * lines `lineBytes` apart, with the pruned transform's split twiddle fused in: point k of each
+ * line also times tw[k] at its place in the line's second half (n points on: the odd bins' input
+ * of a pruned transform of 2n points). The strided side is in PFFFT's internal order (the rows'
+ * spectra as pffft_transform leaves them): per 4 lines, a point is 32 bytes, the 4 real parts
+ * then the 4 imaginary parts; line i of the call is place i of that order. transposeOutJoin(src,
+ * n, stride, dst, w, lineBytes, tw): the reverse, with the join fused in: first half + conj(tw)
+ * times second half, out to the strided lines in that order (as the inverse pffft_transform takes
+ * them). w a multiple of 4. The float32 products and sums are those of twiddleRowsFunction's
+ * twiddle halves (tested against the plain float32 formulas); the reordering moves floats only.
  */
 function twiddleTransposeFunction(out: boolean): FunctionBuilder {
   const f = new FunctionBuilder(out ? 'transposeOutJoin' : 'transposeInSplit', 7);
   const [SRC, N, STRIDE, DST, W, LB, TW] = [0, 1, 2, 3, 4, 5, 6];
   const m = f.local(V128), mr = f.local(V128), mi = f.local(V128), v = f.local(V128), b = f.local(V128), x = f.local(V128), y = f.local(V128);
+  const o0 = f.local(V128), a = f.local(V128);
   const k = f.local(I32), i = f.local(I32), row = f.local(I32), col = f.local(I32), r = f.local(I32), c = f.local(I32), half = f.local(I32), t = f.local(I32), lb2 = f.local(I32);
   f.get(N).i32(3).shl().set(half);
   f.get(LB).i32(1).shl().set(lb2);
@@ -679,37 +683,56 @@ function twiddleTransposeFunction(out: boolean): FunctionBuilder {
   f.get(out ? DST : SRC).set(row);
   f.get(out ? SRC : DST).set(col);
   f.get(TW).set(t);
+  // lines i and i + 1 at point k (c): in, v their two values on the strided side; out, v the two results
+  const pairIn = (): void => {
+    f.get(c).get(v).store64Lane(0, 0);
+    f.get(c).get(LB).add().get(v).store64Lane(0, 1);
+    f.get(mr).get(v).fmul().set(x);
+    f.get(mi).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+    f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7).set(b);
+    f.get(c).get(half).add().get(b).store64Lane(0, 0);
+    f.get(c).get(LB).add().get(half).add().get(b).store64Lane(0, 1);
+  };
+  const pairOut = (): void => {
+    // a: the first halves' points k of lines i and i + 1; b: their second halves'
+    f.get(c).load64Zero().set(v);
+    f.get(c).get(LB).add().get(v).load64Lane(0, 1).set(v);
+    f.get(c).get(half).add().load64Zero().set(b);
+    f.get(c).get(LB).add().get(half).add().get(b).load64Lane(0, 1).set(b);
+    f.get(mr).get(b).fmul().set(x);
+    f.get(mi).get(b).get(b).shuffle32(1, 0, 3, 2).fmul().set(y);
+    f.get(v);
+    f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+    f.fadd().set(v);
+  };
   f.loop(k, 0, N, () => {
     f.get(t).load64Splat().set(m);
     f.get(m).get(m).shuffle32(0, 0, 2, 2).set(mr);
     f.get(m).get(m).shuffle32(1, 1, 3, 3).set(mi);
     f.get(row).set(r);
     f.get(col).set(c);
+    // per 4 lines: 4 real parts then 4 imaginary parts on the strided side, interleaved into
+    // two pairs of complex values and back
     f.loop(i, 0, W, () => {
       if (out) {
-        // a: the first halves' points k of lines i and i + 1; b: their second halves'
-        f.get(c).load64Zero().set(v);
-        f.get(c).get(LB).add().get(v).load64Lane(0, 1).set(v);
-        f.get(c).get(half).add().load64Zero().set(b);
-        f.get(c).get(LB).add().get(half).add().get(b).load64Lane(0, 1).set(b);
-        f.get(mr).get(b).fmul().set(x);
-        f.get(mi).get(b).get(b).shuffle32(1, 0, 3, 2).fmul().set(y);
-        f.get(r);
-        f.get(v);
-        f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
-        f.fadd().store();
+        pairOut();
+        f.get(v).set(o0);
+        f.incBy(c, lb2);
+        pairOut();
+        f.get(r).get(o0).get(v).shuffle32(0, 2, 4, 6).store();
+        f.get(r).get(o0).get(v).shuffle32(1, 3, 5, 7).store(16);
       } else {
-        f.get(r).load().set(v);
-        f.get(c).get(v).store64Lane(0, 0);
-        f.get(c).get(LB).add().get(v).store64Lane(0, 1);
-        f.get(mr).get(v).fmul().set(x);
-        f.get(mi).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
-        f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7).set(b);
-        f.get(c).get(half).add().get(b).store64Lane(0, 0);
-        f.get(c).get(LB).add().get(half).add().get(b).store64Lane(0, 1);
+        f.get(r).load().set(a);
+        f.get(r).load(16).set(b);
+        f.get(a).get(b).shuffle32(0, 4, 1, 5).set(v);
+        f.get(a).get(b).shuffle32(2, 6, 3, 7).set(o0);
+        pairIn();
+        f.incBy(c, lb2);
+        f.get(o0).set(v);
+        pairIn();
       }
-      f.inc(r, 16).incBy(c, lb2);
-    }, 2);
+      f.inc(r, 32).incBy(c, lb2);
+    }, 4);
     f.incBy(row, STRIDE).inc(col, 8).inc(t, 8);
   });
   return f;

@@ -70,7 +70,7 @@ const PRUNE_FROM = 128;
  * prunePays for both axes.
  */
 function prunedLines(fft: FftEngine, ny: number, nx: number): boolean {
-  return fft.kernel !== null && nx % 2 === 0 && fft.hasInternalOrder(ny);
+  return fft.kernel !== null && nx % 2 === 0 && fft.hasInternalOrder(ny) && fft.hasInternalOrder(nx);
 }
 
 /**
@@ -165,12 +165,29 @@ function compactKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number):
  */
 function prunedKernel(fft: FftEngine, k: Float32Array, ny: number, nx: number): Float32Array {
   const L0 = 2 * ny, L1 = 2 * nx;
+  const bin = internalBins(fft, nx);
   const split = new Float32Array(L0 * L1);
   for (let c = 0; c < L1; c++) {
-    const j = c < nx ? 2 * c : 2 * (c - nx) + 1;
+    const j = c < nx ? 2 * bin[c] : 2 * bin[c - nx] + 1;
     for (let i = 0; i < L0; i++) split[c * L0 + i] = k[j * L0 + (i < ny ? 2 * i : 2 * (i - ny) + 1)];
   }
   return compactKernel(fft, split, ny, 2 * L1);
+}
+
+/**
+ * The bin at each place of PFFFT's internal order of n points, the complex values counted as
+ * the rows' column transposes read them (per 8-float block of the spectrum, its 4 real slots then
+ * the same 4 bins' imaginary slots: places 4 b .. 4 b + 3), checked to hold for every bin.
+ */
+function internalBins(fft: FftEngine, n: number): Int32Array {
+  const slots = fft.internalOrderSlots(n);
+  const bin = new Int32Array(n).fill(-1);
+  for (let m = 0; m < n; m++) {
+    const q = slots[2 * m];
+    if ((q & 4) !== 0 || slots[2 * m + 1] !== q + 4) throw new Error(`Toeplitz: PFFFT's internal order at ${n} points does not pair a bin's real and imaginary slots in one 8-float block`);
+    bin[4 * (q >> 3) + (q & 3)] = m;
+  }
+  return bin;
 }
 
 /**
@@ -297,7 +314,7 @@ export function toeplitzNormalFrames(
         }
       }
       // pruned: each row [even bins, odd bins], the columns in that order (K's too)
-      if (pruned) fft.transformLinesInHeap(block.ptr, 2 * ny, nx, false);
+      if (pruned) fft.transformLinesInHeapInternal(block.ptr, 2 * ny, nx, false);
       else fft.transformLinesInHeap(block.ptr, ny, L1, false);
       if (kernel !== null && kBlock !== null) {
         const rowBytes = 8 * L1, lineBytes = 8 * L0, l = lines.ptr >> 2;
@@ -341,7 +358,7 @@ export function toeplitzNormalFrames(
         fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
         fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
       }
-      if (pruned) fft.transformLinesInHeap(block.ptr, 2 * ny, nx, true);
+      if (pruned) fft.transformLinesInHeapInternal(block.ptr, 2 * ny, nx, true);
       else fft.transformLinesInHeap(block.ptr, ny, L1, true);
       if (kernel !== null && mapsBlock !== null) {
         const mPtr = mapsBlock.ptr + 4 * mo;
