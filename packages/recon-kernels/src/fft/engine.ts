@@ -6,7 +6,9 @@
  * PFFFT in WebAssembly with SIMD (`@echogarden/pffft-wasm`) for its sizes (5-smooth multiples of
  * 16 from 64 points), the mixed-radix SIMD kernel of mixed-radix.ts for other lengths with prime
  * factors up to 31, Bluestein's chirp-z over a PFFFT size for the rest; strided lines (the column
- * pass of fftn) are gathered by the kernel. Why these, and the measurements: docs/numerics.md.
+ * pass of fftn) are gathered by the kernel. Batches of contiguous PFFFT lines are looped over
+ * inside WebAssembly (pffft-lines.ts), not one JS call a line. Why these, and the measurements:
+ * docs/numerics.md.
  *
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.

@@ -63,10 +63,10 @@ function prunePays(fft: FftEngine, n: number): boolean {
 const PRUNE_FROM = 128;
 
 /**
- * True when the line transforms can be pruned (the SIMD kernel, nx even, the columns' ny points
- * with an internal order): each line of the 2x grid, half of whose input is zero or half of whose
- * output is dropped, transformed as two lines of half the length (its even and odd bins) with
- * twiddle passes, the columns' spectra in PFFFT's internal order. The operator's layout where
+ * True when the line transforms can be pruned (the SIMD kernel, nx even, the rows' nx and the
+ * columns' ny points with an internal order): each line of the 2x grid, half of whose input is
+ * zero or half of whose output is dropped, transformed as two lines of half the length (its even
+ * and odd bins) with twiddle passes, the spectra of rows and columns in PFFFT's internal order. The operator's layout where
  * prunePays for both axes.
  */
 function prunedLines(fft: FftEngine, ny: number, nx: number): boolean {
@@ -79,9 +79,11 @@ function prunedLines(fft: FftEngine, ny: number, nx: number): boolean {
  * - 'internal-compact': 2ny floats, one per bin in PFFFT's internal order of the real slots (per
  *   8-float block of the spectrum, its 4 real slots; the 4 imaginary slots after them belong to
  *   the same bins), read once for both lanes;
- * - 'pruned': the pruned line transforms' order: the columns are the row bins 0, 2, .., 2nx - 2,
- *   then 1, 3, .., 2nx - 1; in each, the ny even column bins then the ny odd ones, each half of
- *   ny floats compact in PFFFT's internal order of ny points (as 'internal-compact' for 2ny).
+ * - 'pruned': the pruned line transforms' order: the columns are the even row bins 0, 2, ..,
+ *   2nx - 2, then the odd ones 1, 3, .., 2nx - 1, each half in PFFFT's internal order of nx
+ *   points (the rows' spectra stay in it: internalBins); in each column, the ny even column bins
+ *   then the ny odd ones, each half of ny floats compact in PFFFT's internal order of ny points
+ *   (as 'internal-compact' for 2ny).
  * All have the same length: the layout is told by this flag.
  */
 export type ToeplitzLayout = 'ordered' | 'internal-compact' | 'pruned';
@@ -236,9 +238,11 @@ const COLUMN_LINES = 8;
  * one float per bin read once for the bin's real and imaginary slots),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
  * the top-left ny x nx combined with conj(S_c). A 'pruned' spectrum prunes the lines: each row
- * is its nx values then those times the twiddles, transformed as two lines of nx (its even and odd
- * bins: the columns in that order), each column likewise as two lines of ny (the twiddles fused
- * into the kernel's transposes), each inverse line's first half joined from its two halves; no
+ * is its nx values then those times the twiddles (both written by the coil expansion's pass),
+ * transformed as two lines of nx (its even and odd bins, each left in PFFFT's internal order: the
+ * columns in that order), each column likewise as two lines of ny (the twiddles fused into the
+ * kernel's transposes, which read and write the rows' internal order), each inverse line's first
+ * half joined from its two halves (the rows' join fused into the coil combination's pass); no
  * zero fills. With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
  * (or for odd nx) in JS with float64 sums and the columns through transformAxisInHeap; the two
