@@ -6,12 +6,15 @@
  * PFFFT in WebAssembly with SIMD (`@echogarden/pffft-wasm`) for its sizes (5-smooth multiples of
  * 16 from 64 points), the mixed-radix SIMD kernel of mixed-radix.ts for other lengths with prime
  * factors up to 31, Bluestein's chirp-z over a PFFFT size for the rest; strided lines (the column
- * pass of fftn) are gathered by the kernel. Why these, and the measurements: docs/numerics.md.
+ * pass of fftn) are gathered by the kernel. Batches of contiguous PFFFT lines are looped over
+ * inside WebAssembly (pffft-lines.ts), not one JS call a line. Why these, and the measurements:
+ * docs/numerics.md.
  *
  * The engine owns a WebAssembly heap: `getFftEngine()` loads it once per thread (the server runs
  * modules in workers; each gets its own). All transforms are synchronous once loaded.
  */
 import { MixedRadixKernel } from './mixed-radix.js';
+import { pffftLines, type PffftLines } from './pffft-lines.js';
 import { loadSimdPffftWithMemory } from './pffft-memory.js';
 import type { PffftModule } from './pffft-module.js';
 
@@ -110,6 +113,8 @@ export class FftEngine {
     private readonly mod: PffftModule, readonly simd: boolean, private readonly scalar: PffftModule | null = null,
     /** the mixed-radix SIMD kernel working in `mod`'s memory, for the sizes PFFFT's SIMD build refuses */
     readonly kernel: MixedRadixKernel | null = null,
+    /** PFFFT's transforms looped over lines inside WebAssembly (pffft-lines.ts), for `mod` */
+    private readonly lines: PffftLines | null = null,
   ) {}
 
   /** Current views of the wasm heap (they change when the heap grows). */
@@ -270,12 +275,16 @@ export class FftEngine {
    * live in the wasm heap at byte address `ptr`. `inverse` selects e^{+i}.
    */
   transformLinesInHeap(ptr: number, count: number, n: number, inverse: boolean): void {
-    if (n === 1 || count === 0) return;
+    if (n === 1 || count <= 0) return;
     const p = this.plan(n);
     if (p.setup !== 0) {
       const work = this.workFor(n);
       const dir = inverse ? PFFFT_BACKWARD : PFFFT_FORWARD;
       const stride = 8 * n;
+      if (this.lines !== null) {
+        this.lines.ordered(p.setup, ptr, count, stride, work, dir);
+        return;
+      }
       const tr = this.mod._pffft_transform_ordered;
       for (let i = 0, q = ptr; i < count; i++, q += stride) tr(p.setup, q, q, work, dir);
       return;
@@ -325,6 +334,11 @@ export class FftEngine {
     if (p.setup === 0) throw new Error(`FFT: length ${n} has no internal-order transform`);
     const work = this.workFor(n);
     const dir = inverse ? PFFFT_BACKWARD : PFFFT_FORWARD;
+    if (count <= 0) return;
+    if (this.lines !== null) {
+      this.lines.internal(p.setup, ptr, count, 8 * n, work, dir);
+      return;
+    }
     const tr = this.mod._pffft_transform;
     for (let i = 0, q = ptr; i < count; i++, q += 8 * n) tr(p.setup, q, q, work, dir);
   }
@@ -596,7 +610,7 @@ export function getFftEngine(): Promise<FftEngine> {
     enginePromise = (async () => {
       try {
         // PFFFT SIMD with the mixed-radix kernel in its memory (the scalar build is then not needed)
-        const { module, memory } = await loadSimdPffftWithMemory();
+        const { module, memory, transforms } = await loadSimdPffftWithMemory();
         const kernel = new MixedRadixKernel(memory, {
           malloc: (bytes) => {
             const ptr = module._pffft_aligned_malloc(bytes);
@@ -604,7 +618,7 @@ export function getFftEngine(): Promise<FftEngine> {
             return ptr;
           },
         });
-        return new FftEngine(module, true, null, kernel);
+        return new FftEngine(module, true, null, kernel, transforms !== null ? pffftLines(memory, transforms) : null);
       } catch {
         // not expected on Node 20; the engine as it was before the kernel
       }

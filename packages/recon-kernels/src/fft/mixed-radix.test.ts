@@ -171,70 +171,128 @@ describe('mixed-radix FFT kernel', () => {
       expect(h.slice(a.ptr >> 2, (a.ptr >> 2) + floats)).toEqual(expected);
     }
   });
-  it('splitTwiddle / joinTwiddle: second half = tw * first half; first half += conj(tw) * second half, float32 as JS with Math.fround', async () => {
+  // the pruned transform's twiddle formulas in float32 (the separate passes' arithmetic)
+  const f = Math.fround;
+  const times = (ar: number, ai: number, br: number, bi: number): [number, number] => [f(f(ar * br) - f(ai * bi)), f(f(ar * bi) + f(ai * br))];
+  const conjTimes = (ar: number, ai: number, br: number, bi: number): [number, number] => [f(f(ar * br) + f(ai * bi)), f(f(ar * bi) - f(ai * br))];
+  it('expandSplit / joinCombine: the coil expansion with the split twiddle, the join with the coil combination, float32 as the separate passes', async () => {
     const fft = await getFftEngine();
     const k = fft.kernel!;
-    const f = Math.fround;
-    const [lines, pairs, len] = [3, 5, 23]; // lines of 2 n = 20 points, 23 apart
+    const [rows, pairs, len] = [3, 5, 23]; // rows of 2 n = 20 points, 23 apart
     const n = 2 * pairs;
-    const data = random(2 * lines * len, 51), tw = random(2 * n, 53);
-    const d = fft.scratchBlock(13, 8 * lines * len), t = fft.scratchBlock(14, 8 * n);
+    const grid = random(2 * rows * len, 51), tw = random(2 * n, 53), a = random(2 * rows * n, 55), b = random(2 * rows * n, 57), acc = random(2 * rows * n, 59);
+    const d = fft.scratchBlock(13, 8 * rows * len), t = fft.scratchBlock(14, 8 * n), pa = fft.scratchBlock(15, 8 * rows * n), pb = fft.scratchBlock(16, 8 * rows * n);
     let h = fft.heapF32();
-    h.set(data, d.ptr >> 2);
+    h.set(grid, d.ptr >> 2);
     h.set(tw, t.ptr >> 2);
-    k.splitTwiddle(d.ptr, lines, pairs, 8 * len, t.ptr);
-    const split = data.slice();
-    for (let l = 0; l < lines; l++) for (let j = 0; j < n; j++) {
-      const s = 2 * (l * len + j), ar = tw[2 * j], ai = tw[2 * j + 1], br = data[s], bi = data[s + 1];
-      split[s + 2 * n] = f(f(ar * br) - f(ai * bi));
-      split[s + 2 * n + 1] = f(f(ar * bi) + f(ai * br));
+    h.set(a, pa.ptr >> 2);
+    h.set(b, pb.ptr >> 2);
+    k.expandSplit(d.ptr, pa.ptr, pb.ptr, rows, pairs, 8 * len, t.ptr);
+    // cmul's products into the first half of each row, the split twiddle's into its second half
+    const split = grid.slice();
+    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) {
+      const s = 2 * (r * len + j), o = 2 * (r * n + j);
+      [split[s], split[s + 1]] = times(a[o], a[o + 1], b[o], b[o + 1]);
+      [split[s + 2 * n], split[s + 2 * n + 1]] = times(tw[2 * j], tw[2 * j + 1], split[s], split[s + 1]);
     }
     h = fft.heapF32();
-    expect(h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * lines * len)).toEqual(split); // the points beyond 2 n untouched
-    const data2 = random(2 * lines * len, 57);
-    h.set(data2, d.ptr >> 2);
-    k.joinTwiddle(d.ptr, lines, pairs, 8 * len, t.ptr);
-    const joined = data2.slice();
-    for (let l = 0; l < lines; l++) for (let j = 0; j < n; j++) {
-      const s = 2 * (l * len + j), ar = tw[2 * j], ai = tw[2 * j + 1], br = data2[s + 2 * n], bi = data2[s + 2 * n + 1];
-      joined[s] = f(data2[s] + f(f(ar * br) + f(ai * bi)));
-      joined[s + 1] = f(data2[s + 1] + f(f(ar * bi) - f(ai * br)));
+    expect(h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * rows * len)).toEqual(split); // the points beyond 2 n untouched
+    // the join (first half + conj(tw) second half) then conjMulAcc's acc += conj(a) * joined
+    h.set(grid, d.ptr >> 2);
+    h.set(acc, pb.ptr >> 2);
+    k.joinCombine(pb.ptr, pa.ptr, d.ptr, rows, pairs, 8 * len, t.ptr);
+    const combined = acc.slice();
+    for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) {
+      const s = 2 * (r * len + j), o = 2 * (r * n + j);
+      const [xr, xi] = conjTimes(tw[2 * j], tw[2 * j + 1], grid[s + 2 * n], grid[s + 2 * n + 1]);
+      const jr = f(grid[s] + xr), ji = f(grid[s + 1] + xi);
+      const [yr, yi] = conjTimes(a[o], a[o + 1], jr, ji);
+      combined[o] = f(acc[o] + yr);
+      combined[o + 1] = f(acc[o + 1] + yi);
     }
     h = fft.heapF32();
-    expect(h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * lines * len)).toEqual(joined);
+    expect(h.slice(pb.ptr >> 2, (pb.ptr >> 2) + 2 * rows * n)).toEqual(combined);
+    expect(h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * rows * len)).toEqual(grid); // the rows only read
   });
-  it('transposeInSplit / transposeOutJoin give the bits of transposeInLines + splitTwiddle and joinTwiddle + transposeOutLines', async () => {
+  it('expandSplit / joinCombine give the bits of cmulPairs + the split twiddle and the join + conjMulAccPairs (the operator before the fusion)', async () => {
     const fft = await getFftEngine();
     const k = fft.kernel!;
-    // a grid of rows x cols complex64; w columns from c0, n rows, into lines of 2 n points, len apart
-    const [rows, cols, c0, w, n, len] = [12, 20, 3, 6, 10, 23];
-    const grid = random(2 * rows * cols, 61), lines = random(2 * w * len, 63), tw = random(2 * n, 67);
-    const g = fft.scratchBlock(13, 8 * rows * cols), l = fft.scratchBlock(14, 8 * w * len), t = fft.scratchBlock(15, 8 * n);
+    const [rows, pairs, len] = [4, 6, 26];
+    const n = 2 * pairs;
+    const grid = random(2 * rows * len, 81), tw = random(2 * n, 83), a = random(2 * rows * n, 85), b = random(2 * rows * n, 87);
+    const d = fft.scratchBlock(13, 8 * rows * len), t = fft.scratchBlock(14, 8 * n), pa = fft.scratchBlock(15, 8 * rows * n), pb = fft.scratchBlock(16, 8 * rows * n);
     const run = (fused: boolean): [Float32Array, Float32Array] => {
       let h = fft.heapF32();
-      h.set(grid, g.ptr >> 2);
-      h.set(lines, l.ptr >> 2);
+      h.set(grid, d.ptr >> 2);
       h.set(tw, t.ptr >> 2);
-      if (fused) k.transposeInSplit(g.ptr + 8 * c0, n, 8 * cols, l.ptr, w, 8 * len, t.ptr);
+      h.set(a, pa.ptr >> 2);
+      h.set(b, pb.ptr >> 2);
+      if (fused) k.expandSplit(d.ptr, pa.ptr, pb.ptr, rows, pairs, 8 * len, t.ptr);
       else {
-        k.transposeInLines(g.ptr + 8 * c0, n, 8 * cols, l.ptr, w, 8 * len);
-        k.splitTwiddle(l.ptr, w, n >> 1, 8 * len, t.ptr);
+        for (let r = 0; r < rows; r++) k.cmulPairs(d.ptr + 8 * len * r, pa.ptr + 8 * n * r, pb.ptr + 8 * n * r, pairs);
+        // the split twiddle as transposeInSplit applies it (one point a line, lines len apart)
+        h = fft.heapF32();
+        const g = d.ptr >> 2;
+        for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) {
+          const s = g + 2 * (r * len + j);
+          [h[s + 2 * n], h[s + 2 * n + 1]] = times(tw[2 * j], tw[2 * j + 1], h[s], h[s + 1]);
+        }
       }
       h = fft.heapF32();
-      const inLines = h.slice(l.ptr >> 2, (l.ptr >> 2) + 2 * w * len);
-      h.set(random(2 * w * len, 71), l.ptr >> 2);
-      if (fused) k.transposeOutJoin(l.ptr, n, 8 * cols, g.ptr + 8 * c0, w, 8 * len, t.ptr);
+      const rowsOut = h.slice(d.ptr >> 2, (d.ptr >> 2) + 2 * rows * len);
+      if (fused) k.joinCombine(pb.ptr, pa.ptr, d.ptr, rows, pairs, 8 * len, t.ptr);
       else {
-        k.joinTwiddle(l.ptr, w, n >> 1, 8 * len, t.ptr);
-        k.transposeOutLines(l.ptr, n, 8 * cols, g.ptr + 8 * c0, w, 8 * len);
+        const g = d.ptr >> 2;
+        for (let r = 0; r < rows; r++) for (let j = 0; j < n; j++) {
+          const s = g + 2 * (r * len + j);
+          const [xr, xi] = conjTimes(tw[2 * j], tw[2 * j + 1], h[s + 2 * n], h[s + 2 * n + 1]);
+          h[s] = f(h[s] + xr);
+          h[s + 1] = f(h[s + 1] + xi);
+        }
+        for (let r = 0; r < rows; r++) k.conjMulAccPairs(pb.ptr + 8 * n * r, pa.ptr + 8 * n * r, d.ptr + 8 * len * r, pairs);
       }
       h = fft.heapF32();
-      return [inLines, h.slice(g.ptr >> 2, (g.ptr >> 2) + 2 * rows * cols)];
+      return [rowsOut, h.slice(pb.ptr >> 2, (pb.ptr >> 2) + 2 * rows * n)];
     };
-    const [inA, outA] = run(false), [inB, outB] = run(true);
-    expect(inB).toEqual(inA);
-    expect(outB).toEqual(outA);
-    expect(outB).not.toEqual(grid);
+    const [rowsA, accA] = run(false), [rowsB, accB] = run(true);
+    expect(rowsB).toEqual(rowsA);
+    expect(accB).toEqual(accA);
+  });
+  it('transposeInSplit / transposeOutJoin: columns of a grid in PFFFT\'s internal (quad) order to and from lines, with the split twiddle and the join in float32', async () => {
+    const fft = await getFftEngine();
+    const k = fft.kernel!;
+    // a grid of rows x cols complex64, each row in blocks of 4 values (4 real parts, then the 4
+    // imaginary parts); w columns from c0, n rows, into lines of 2 n points, len apart
+    const [rows, cols, c0, w, n, len] = [12, 20, 4, 8, 10, 23];
+    const grid = random(2 * rows * cols, 61), lines = random(2 * w * len, 63), tw = random(2 * n, 67);
+    const at = (y: number, c: number): number => 2 * cols * y + 8 * (c >> 2) + (c & 3); // re; im 4 floats on
+    const g = fft.scratchBlock(13, 8 * rows * cols), l = fft.scratchBlock(14, 8 * w * len), t = fft.scratchBlock(15, 8 * n);
+    let h = fft.heapF32();
+    h.set(grid, g.ptr >> 2);
+    h.set(lines, l.ptr >> 2);
+    h.set(tw, t.ptr >> 2);
+    k.transposeInSplit(g.ptr + 8 * c0, n, 8 * cols, l.ptr, w, 8 * len, t.ptr);
+    const expectedLines = lines.slice();
+    for (let i = 0; i < w; i++) for (let j = 0; j < n; j++) {
+      const s = 2 * (i * len + j), q = at(j, c0 + i);
+      expectedLines[s] = grid[q];
+      expectedLines[s + 1] = grid[q + 4];
+      [expectedLines[s + 2 * n], expectedLines[s + 2 * n + 1]] = times(tw[2 * j], tw[2 * j + 1], grid[q], grid[q + 4]);
+    }
+    h = fft.heapF32();
+    expect(h.slice(l.ptr >> 2, (l.ptr >> 2) + 2 * w * len)).toEqual(expectedLines); // the points beyond 2 n untouched
+    const back = random(2 * w * len, 71);
+    h.set(back, l.ptr >> 2);
+    k.transposeOutJoin(l.ptr, n, 8 * cols, g.ptr + 8 * c0, w, 8 * len, t.ptr);
+    const expectedGrid = grid.slice();
+    for (let i = 0; i < w; i++) for (let j = 0; j < n; j++) {
+      const s = 2 * (i * len + j), q = at(j, c0 + i);
+      const [xr, xi] = conjTimes(tw[2 * j], tw[2 * j + 1], back[s + 2 * n], back[s + 2 * n + 1]);
+      expectedGrid[q] = f(back[s] + xr);
+      expectedGrid[q + 4] = f(back[s + 1] + xi);
+    }
+    h = fft.heapF32();
+    expect(h.slice(g.ptr >> 2, (g.ptr >> 2) + 2 * rows * cols)).toEqual(expectedGrid); // the other columns and rows untouched
   });
   it('transposeInLines / transposeOutLines move n points of w columns to and from lines `lineBytes` apart, as a plain loop does', async () => {
     const fft = await getFftEngine();

@@ -587,61 +587,95 @@ function complexProductFunction(conjAcc: boolean): FunctionBuilder {
 }
 
 /**
- * The twiddle passes of a pruned transform of length 2n, on `lines` lines of 2n complex64
- * `lineBytes` apart from ptr (n = 2 pairs; tw: n complex64 twiddles): splitTwiddle(ptr, lines,
- * pairs, lineBytes, tw) sets each line's second half to tw times its first half (the odd bins'
- * input, from a line whose second half is zero); joinTwiddle the reverse, adding conj(tw) times
- * the second half to the first half (the first half of the inverse from its even and odd parts).
- * Products and sums in float32, as cmul / conjMulAcc's.
+ * The row passes of a pruned transform of length 2n (n = 2 pairs) fused with the coil expansion
+ * and combination of the Toeplitz operator, on `rows` lines of 2n complex64 `rowBytes` apart from
+ * ptr (tw: n complex64 twiddles; a, b, acc: rows x n complex64, contiguous):
+ * - expandSplit(ptr, a, b, rows, pairs, rowBytes, tw): each line's first half = a * b (cmul's
+ *   products) and its second half = tw times that first half (the odd bins' input of a line whose
+ *   second half is zero);
+ * - joinCombine(acc, a, ptr, rows, pairs, rowBytes, tw): acc += conj(a) * (first half + conj(tw)
+ *   times second half) (the first half of the inverse from its even and odd parts, then
+ *   conjMulAcc's sum); the lines are only read.
+ * Each float32 product and sum is the one of the separate passes (cmul then the twiddle, the join
+ * then conjMulAcc: the intermediate is the float32 value the separate pass stored), so the same bits.
  */
-function twiddleLinesFunction(join: boolean): FunctionBuilder {
-  const f = new FunctionBuilder(join ? 'joinTwiddle' : 'splitTwiddle', 5);
-  const [PTR, LINES, PAIRS, LB, TW] = [0, 1, 2, 3, 4];
-  const m = f.local(V128), v = f.local(V128), x = f.local(V128), y = f.local(V128);
-  const l = f.local(I32), i = f.local(I32), base = f.local(I32), d = f.local(I32), t = f.local(I32), half = f.local(I32);
+function twiddleRowsFunction(join: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(join ? 'joinCombine' : 'expandSplit', 7);
+  // expandSplit(ptr, a, b, ...) / joinCombine(acc, a, ptr, ...)
+  const [P0, A, P2, ROWS, PAIRS, RB, TW] = [0, 1, 2, 3, 4, 5, 6];
+  const m = f.local(V128), v = f.local(V128), x = f.local(V128), y = f.local(V128), s = f.local(V128);
+  const r = f.local(I32), i = f.local(I32), base = f.local(I32), d = f.local(I32), t = f.local(I32), half = f.local(I32);
+  const p = f.local(I32), q = f.local(I32);
   f.get(PAIRS).i32(4).shl().set(half);
-  f.get(PTR).set(base);
-  f.loop(l, 0, LINES, () => {
+  f.get(join ? P2 : P0).set(base);
+  f.get(A).set(p);
+  f.get(join ? P0 : P2).set(q);
+  // x = re(m) * v, y = im(m) * swap(v), as in complexProductFunction
+  const products = (): void => {
+    f.get(m).get(m).shuffle32(0, 0, 2, 2).get(v).fmul().set(x);
+    f.get(m).get(m).shuffle32(1, 1, 3, 3).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+  };
+  f.loop(r, 0, ROWS, () => {
     f.get(base).set(d);
     f.get(TW).set(t);
     f.loop(i, 0, PAIRS, () => {
-      f.get(t).load().set(m);
-      if (join) f.get(d).get(half).add().load().set(v);
-      else f.get(d).load().set(v);
-      // x = re(tw) * v, y = im(tw) * swap(v), as in complexProductFunction
-      f.get(m).get(m).shuffle32(0, 0, 2, 2).get(v).fmul().set(x);
-      f.get(m).get(m).shuffle32(1, 1, 3, 3).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
       if (join) {
-        f.get(d);
+        // s = first half + conj(tw) * second half (joinTwiddle), then acc += conj(a) * s
+        f.get(t).load().set(m);
+        f.get(d).get(half).add().load().set(v);
+        products();
         f.get(d).load();
         f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
-        f.fadd();
+        f.fadd().set(s);
+        f.get(p).load().set(m);
+        f.get(s).set(v);
+        products();
+        f.get(q);
+        f.get(q).load();
+        f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+        f.fadd().store();
       } else {
+        // s = a * b (cmul) into the first half, tw * s into the second (splitTwiddle)
+        f.get(p).load().set(m);
+        f.get(q).load().set(v);
+        products();
+        f.get(d);
+        f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7).tee(s);
+        f.store();
+        f.get(t).load().set(m);
+        f.get(s).set(v);
+        products();
         f.get(d).get(half).add();
         f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7);
+        f.store();
       }
-      f.store();
       f.inc(d, 16);
       f.inc(t, 16);
+      f.inc(p, 16);
+      f.inc(q, 16);
     });
-    f.incBy(base, LB);
+    f.incBy(base, RB);
   });
   return f;
 }
 
 /**
- * transposeInSplit(src, n, stride, dst, w, lineBytes, tw): transposeInLines (n points of w
- * strided lines into lines `lineBytes` apart) with splitTwiddle fused in: point k of each line
- * also times tw[k] at its place in the line's second half (n points on: the odd bins' input of a
- * pruned transform of 2n points). transposeOutJoin(src, n, stride, dst, w, lineBytes, tw): the
- * reverse, with joinTwiddle fused in: first half + conj(tw) times second half, out to the strided
- * lines. w even (two lines a step). The float32 products and sums are splitTwiddle's and
- * joinTwiddle's, so the same bits as the separate passes.
+ * transposeInSplit(src, n, stride, dst, w, lineBytes, tw): n points of w strided lines into
+ * lines `lineBytes` apart, with the pruned transform's split twiddle fused in: point k of each
+ * line also times tw[k] at its place in the line's second half (n points on: the odd bins' input
+ * of a pruned transform of 2n points). The strided side is in PFFFT's internal order (the rows'
+ * spectra as pffft_transform leaves them): per 4 lines, a point is 32 bytes, the 4 real parts
+ * then the 4 imaginary parts; line i of the call is place i of that order. transposeOutJoin(src,
+ * n, stride, dst, w, lineBytes, tw): the reverse, with the join fused in: first half + conj(tw)
+ * times second half, out to the strided lines in that order (as the inverse pffft_transform takes
+ * them). w a multiple of 4. The float32 products and sums are those of twiddleRowsFunction's
+ * twiddle halves (tested against the plain float32 formulas); the reordering moves floats only.
  */
 function twiddleTransposeFunction(out: boolean): FunctionBuilder {
   const f = new FunctionBuilder(out ? 'transposeOutJoin' : 'transposeInSplit', 7);
   const [SRC, N, STRIDE, DST, W, LB, TW] = [0, 1, 2, 3, 4, 5, 6];
   const m = f.local(V128), mr = f.local(V128), mi = f.local(V128), v = f.local(V128), b = f.local(V128), x = f.local(V128), y = f.local(V128);
+  const o0 = f.local(V128), a = f.local(V128);
   const k = f.local(I32), i = f.local(I32), row = f.local(I32), col = f.local(I32), r = f.local(I32), c = f.local(I32), half = f.local(I32), t = f.local(I32), lb2 = f.local(I32);
   f.get(N).i32(3).shl().set(half);
   f.get(LB).i32(1).shl().set(lb2);
@@ -649,37 +683,56 @@ function twiddleTransposeFunction(out: boolean): FunctionBuilder {
   f.get(out ? DST : SRC).set(row);
   f.get(out ? SRC : DST).set(col);
   f.get(TW).set(t);
+  // lines i and i + 1 at point k (c): in, v their two values on the strided side; out, v the two results
+  const pairIn = (): void => {
+    f.get(c).get(v).store64Lane(0, 0);
+    f.get(c).get(LB).add().get(v).store64Lane(0, 1);
+    f.get(mr).get(v).fmul().set(x);
+    f.get(mi).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
+    f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7).set(b);
+    f.get(c).get(half).add().get(b).store64Lane(0, 0);
+    f.get(c).get(LB).add().get(half).add().get(b).store64Lane(0, 1);
+  };
+  const pairOut = (): void => {
+    // a: the first halves' points k of lines i and i + 1; b: their second halves'
+    f.get(c).load64Zero().set(v);
+    f.get(c).get(LB).add().get(v).load64Lane(0, 1).set(v);
+    f.get(c).get(half).add().load64Zero().set(b);
+    f.get(c).get(LB).add().get(half).add().get(b).load64Lane(0, 1).set(b);
+    f.get(mr).get(b).fmul().set(x);
+    f.get(mi).get(b).get(b).shuffle32(1, 0, 3, 2).fmul().set(y);
+    f.get(v);
+    f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
+    f.fadd().set(v);
+  };
   f.loop(k, 0, N, () => {
     f.get(t).load64Splat().set(m);
     f.get(m).get(m).shuffle32(0, 0, 2, 2).set(mr);
     f.get(m).get(m).shuffle32(1, 1, 3, 3).set(mi);
     f.get(row).set(r);
     f.get(col).set(c);
+    // per 4 lines: 4 real parts then 4 imaginary parts on the strided side, interleaved into
+    // two pairs of complex values and back
     f.loop(i, 0, W, () => {
       if (out) {
-        // a: the first halves' points k of lines i and i + 1; b: their second halves'
-        f.get(c).load64Zero().set(v);
-        f.get(c).get(LB).add().get(v).load64Lane(0, 1).set(v);
-        f.get(c).get(half).add().load64Zero().set(b);
-        f.get(c).get(LB).add().get(half).add().get(b).load64Lane(0, 1).set(b);
-        f.get(mr).get(b).fmul().set(x);
-        f.get(mi).get(b).get(b).shuffle32(1, 0, 3, 2).fmul().set(y);
-        f.get(r);
-        f.get(v);
-        f.get(x).get(y).fadd().get(x).get(y).fsub().shuffle32(0, 5, 2, 7);
-        f.fadd().store();
+        pairOut();
+        f.get(v).set(o0);
+        f.incBy(c, lb2);
+        pairOut();
+        f.get(r).get(o0).get(v).shuffle32(0, 2, 4, 6).store();
+        f.get(r).get(o0).get(v).shuffle32(1, 3, 5, 7).store(16);
       } else {
-        f.get(r).load().set(v);
-        f.get(c).get(v).store64Lane(0, 0);
-        f.get(c).get(LB).add().get(v).store64Lane(0, 1);
-        f.get(mr).get(v).fmul().set(x);
-        f.get(mi).get(v).get(v).shuffle32(1, 0, 3, 2).fmul().set(y);
-        f.get(x).get(y).fsub().get(x).get(y).fadd().shuffle32(0, 5, 2, 7).set(b);
-        f.get(c).get(half).add().get(b).store64Lane(0, 0);
-        f.get(c).get(LB).add().get(half).add().get(b).store64Lane(0, 1);
+        f.get(r).load().set(a);
+        f.get(r).load(16).set(b);
+        f.get(a).get(b).shuffle32(0, 4, 1, 5).set(v);
+        f.get(a).get(b).shuffle32(2, 6, 3, 7).set(o0);
+        pairIn();
+        f.incBy(c, lb2);
+        f.get(o0).set(v);
+        pairIn();
       }
-      f.inc(r, 16).incBy(c, lb2);
-    }, 2);
+      f.inc(r, 32).incBy(c, lb2);
+    }, 4);
     f.incBy(row, STRIDE).inc(col, 8).inc(t, 8);
   });
   return f;
@@ -732,9 +785,9 @@ export class MixedRadixKernel {
   readonly cmulPairs: (dst: number, a: number, b: number, pairs: number) => void;
   /** dst += conj(a) * b over `pairs` pairs of complex64 */
   readonly conjMulAccPairs: (dst: number, a: number, b: number, pairs: number) => void;
-  /** the twiddle passes of a pruned transform (see twiddleLinesFunction) */
-  readonly splitTwiddle: (ptr: number, lines: number, pairs: number, lineBytes: number, tw: number) => void;
-  readonly joinTwiddle: (ptr: number, lines: number, pairs: number, lineBytes: number, tw: number) => void;
+  /** the row twiddle passes of a pruned transform fused with the coil expansion and combination (see twiddleRowsFunction) */
+  readonly expandSplit: (ptr: number, a: number, b: number, rows: number, pairs: number, rowBytes: number, tw: number) => void;
+  readonly joinCombine: (acc: number, a: number, ptr: number, rows: number, pairs: number, rowBytes: number, tw: number) => void;
   /** transposeInLines / transposeOutLines with the twiddle passes fused in (see twiddleTransposeFunction) */
   readonly transposeInSplit: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number, tw: number) => void;
   readonly transposeOutJoin: (src: number, n: number, stride: number, dst: number, w: number, lineBytes: number, tw: number) => void;
@@ -744,11 +797,11 @@ export class MixedRadixKernel {
   private bufBytes = 0;
 
   constructor(private readonly memory: WasmMemory, private readonly heap: HeapAllocator) {
-    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), twiddleLinesFunction(false), twiddleLinesFunction(true), twiddleTransposeFunction(false), twiddleTransposeFunction(true), powerSumsFunction(), rowSumsFunction(4), rowSumsFunction(1)]);
+    const ex = this.instantiate([gatherRows(), scatterRows(), gatherCols(), scatterCols(), passFunction(2, false), passFunction(2, true), passFunction(4, false), passFunction(4, true), transposeFunction(false), transposeFunction(true), transposeFunction(false, true), transposeFunction(true, true), scaleFunction(), mulRealFunction(), mulPairedQuadsFunction(), complexProductFunction(false), complexProductFunction(true), twiddleRowsFunction(false), twiddleRowsFunction(true), twiddleTransposeFunction(false), twiddleTransposeFunction(true), powerSumsFunction(), rowSumsFunction(4), rowSumsFunction(1)]);
     this.cmulPairs = ex.cmul as MixedRadixKernel['cmulPairs'];
     this.conjMulAccPairs = ex.conjMulAcc as MixedRadixKernel['conjMulAccPairs'];
-    this.splitTwiddle = ex.splitTwiddle as MixedRadixKernel['splitTwiddle'];
-    this.joinTwiddle = ex.joinTwiddle as MixedRadixKernel['joinTwiddle'];
+    this.expandSplit = ex.expandSplit as MixedRadixKernel['expandSplit'];
+    this.joinCombine = ex.joinCombine as MixedRadixKernel['joinCombine'];
     this.transposeInSplit = ex.transposeInSplit as MixedRadixKernel['transposeInSplit'];
     this.transposeOutJoin = ex.transposeOutJoin as MixedRadixKernel['transposeOutJoin'];
     this.scaleFn = ex.scale as MixedRadixKernel['scaleFn'];

@@ -11,12 +11,15 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PffftTransforms } from './pffft-lines.js';
 import type { PffftModule } from './pffft-module.js';
 import { wasm, type WasmImports, type WasmInstance, type WasmMemory, type WasmModule } from './wasm-api.js';
 
 export interface LoadedPffft {
   module: PffftModule;
   memory: WasmMemory;
+  /** pffft_transform_ordered and pffft_transform as the instance's own exports (for pffft-lines.ts), or null when the glue's functions are not those */
+  transforms: PffftTransforms | null;
 }
 
 type ReceiveInstance = (instance: WasmInstance, module: WasmModule) => void;
@@ -50,15 +53,33 @@ export async function pffftWasmPath(create: CreateModule, resolve: () => string 
 export async function loadSimdPffftWithMemory(): Promise<LoadedPffft> {
   const create = (await import('@echogarden/pffft-wasm/simd')).default as CreateModule;
   const compiled = await wasm.compile(await readFile(await pffftWasmPath(create)));
-  const found: { memory?: WasmMemory } = {};
+  const found: { memory?: WasmMemory; exports?: unknown[] } = {};
   const module = (await create({
     instantiateWasm(imports: WasmImports, receive: ReceiveInstance) {
       const instance = new wasm.Instance(compiled, imports);
       for (const v of Object.values(instance.exports)) if (v instanceof wasm.Memory) found.memory = v;
+      found.exports = Object.values(instance.exports);
       receive(instance, compiled);
       return instance.exports;
     },
   })) as PffftModule;
   if (found.memory === undefined) throw new Error('FFT engine: the PFFFT module exports no memory');
-  return { module, memory: found.memory };
+  return { module, memory: found.memory, transforms: rawTransforms(module, found.exports ?? []) };
+}
+
+/**
+ * The instance's own pffft_transform_ordered and pffft_transform: the Emscripten glue's
+ * functions are wrappers that replace themselves with the instance's export at their first call,
+ * so one transform of 16 points each, then the functions are taken if they are among the exports.
+ */
+function rawTransforms(module: PffftModule, exports: readonly unknown[]): PffftTransforms | null {
+  const setup = module._pffft_new_setup(16, 1);
+  const buf = module._pffft_aligned_malloc(256);
+  if (setup === 0 || buf === 0) return null;
+  module._pffft_transform_ordered(setup, buf, buf, buf + 128, 0);
+  module._pffft_transform(setup, buf, buf, buf + 128, 0);
+  module._pffft_aligned_free(buf);
+  module._pffft_destroy_setup(setup);
+  const ordered = module._pffft_transform_ordered, internal = module._pffft_transform;
+  return exports.includes(ordered) && exports.includes(internal) ? { ordered, internal } : null;
 }

@@ -104,6 +104,9 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** Calls function `index` (the module's imported functions first, then its own). */
+  call(index: number): this { this.code.push(0x10); uleb(this.code, index); return this; }
+
   /** local[i] += v (i32). */
   inc(i: number, v: number): this { return this.get(i).i32(v).add().set(i); }
   /** local[i] += local[j] (i32). */
@@ -192,8 +195,10 @@ export class FunctionBuilder {
  * as env.memory; each function is exported under its name. `sharedPages`: the memory imported is
  * a shared one of exactly that many 64 KiB pages (WebAssembly.Memory with shared: true; threads
  * that instantiate the module on it work on the same bytes), else an ordinary one of any size.
+ * `imports`: functions of that many i32 parameters and no result imported as env.<name>, function
+ * indices 0, 1, .. in this order (FunctionBuilder.call); the module's own functions follow them.
  */
-export function buildModule(functions: readonly FunctionBuilder[], sharedPages?: number): Uint8Array {
+export function buildModule(functions: readonly FunctionBuilder[], sharedPages?: number, imports: readonly { name: string; params: number }[] = []): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, content: number[]): void => {
     out.push(id);
@@ -201,7 +206,7 @@ export function buildModule(functions: readonly FunctionBuilder[], sharedPages?:
     for (const b of content) out.push(b);
   };
   // types: one per distinct parameter count
-  const arities = [...new Set(functions.map((f) => f.params))];
+  const arities = [...new Set([...imports, ...functions].map((f) => f.params))];
   const types: number[] = [];
   uleb(types, arities.length);
   for (const a of arities) {
@@ -211,24 +216,30 @@ export function buildModule(functions: readonly FunctionBuilder[], sharedPages?:
     types.push(0x00);
   }
   section(1, types);
-  const imports: number[] = [];
-  uleb(imports, 1);
-  utf8(imports, 'env');
-  utf8(imports, 'memory');
-  if (sharedPages === undefined) imports.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
-  else {
-    imports.push(0x02, 0x03); // memory, limits: shared, min and max
-    uleb(imports, sharedPages);
-    uleb(imports, sharedPages);
+  const imported: number[] = [];
+  uleb(imported, 1 + imports.length);
+  for (const f of imports) {
+    utf8(imported, 'env');
+    utf8(imported, f.name);
+    imported.push(0x00); // function of type
+    uleb(imported, arities.indexOf(f.params));
   }
-  section(2, imports);
+  utf8(imported, 'env');
+  utf8(imported, 'memory');
+  if (sharedPages === undefined) imported.push(0x02, 0x00, 0x00); // memory, limits: min 0, no max
+  else {
+    imported.push(0x02, 0x03); // memory, limits: shared, min and max
+    uleb(imported, sharedPages);
+    uleb(imported, sharedPages);
+  }
+  section(2, imported);
   const funcs: number[] = [];
   uleb(funcs, functions.length);
   for (const f of functions) uleb(funcs, arities.indexOf(f.params));
   section(3, funcs);
   const exports: number[] = [];
   uleb(exports, functions.length);
-  functions.forEach((f, i) => { utf8(exports, f.name); exports.push(0x00); uleb(exports, i); });
+  functions.forEach((f, i) => { utf8(exports, f.name); exports.push(0x00); uleb(exports, imports.length + i); });
   section(7, exports);
   const code: number[] = [];
   uleb(code, functions.length);

@@ -63,14 +63,14 @@ function prunePays(fft: FftEngine, n: number): boolean {
 const PRUNE_FROM = 128;
 
 /**
- * True when the line transforms can be pruned (the SIMD kernel, nx even, the columns' ny points
- * with an internal order): each line of the 2x grid, half of whose input is zero or half of whose
- * output is dropped, transformed as two lines of half the length (its even and odd bins) with
- * twiddle passes, the columns' spectra in PFFFT's internal order. The operator's layout where
+ * True when the line transforms can be pruned (the SIMD kernel, nx even, the rows' nx and the
+ * columns' ny points with an internal order): each line of the 2x grid, half of whose input is
+ * zero or half of whose output is dropped, transformed as two lines of half the length (its even
+ * and odd bins) with twiddle passes, the spectra of rows and columns in PFFFT's internal order. The operator's layout where
  * prunePays for both axes.
  */
 function prunedLines(fft: FftEngine, ny: number, nx: number): boolean {
-  return fft.kernel !== null && nx % 2 === 0 && fft.hasInternalOrder(ny);
+  return fft.kernel !== null && nx % 2 === 0 && fft.hasInternalOrder(ny) && fft.hasInternalOrder(nx);
 }
 
 /**
@@ -79,9 +79,11 @@ function prunedLines(fft: FftEngine, ny: number, nx: number): boolean {
  * - 'internal-compact': 2ny floats, one per bin in PFFFT's internal order of the real slots (per
  *   8-float block of the spectrum, its 4 real slots; the 4 imaginary slots after them belong to
  *   the same bins), read once for both lanes;
- * - 'pruned': the pruned line transforms' order: the columns are the row bins 0, 2, .., 2nx - 2,
- *   then 1, 3, .., 2nx - 1; in each, the ny even column bins then the ny odd ones, each half of
- *   ny floats compact in PFFFT's internal order of ny points (as 'internal-compact' for 2ny).
+ * - 'pruned': the pruned line transforms' order: the columns are the even row bins 0, 2, ..,
+ *   2nx - 2, then the odd ones 1, 3, .., 2nx - 1, each half in PFFFT's internal order of nx
+ *   points (the rows' spectra stay in it: internalBins); in each column, the ny even column bins
+ *   then the ny odd ones, each half of ny floats compact in PFFFT's internal order of ny points
+ *   (as 'internal-compact' for 2ny).
  * All have the same length: the layout is told by this flag.
  */
 export type ToeplitzLayout = 'ordered' | 'internal-compact' | 'pruned';
@@ -165,12 +167,29 @@ function compactKernel(fft: FftEngine, k: Float32Array, L0: number, L1: number):
  */
 function prunedKernel(fft: FftEngine, k: Float32Array, ny: number, nx: number): Float32Array {
   const L0 = 2 * ny, L1 = 2 * nx;
+  const bin = internalBins(fft, nx);
   const split = new Float32Array(L0 * L1);
   for (let c = 0; c < L1; c++) {
-    const j = c < nx ? 2 * c : 2 * (c - nx) + 1;
+    const j = c < nx ? 2 * bin[c] : 2 * bin[c - nx] + 1;
     for (let i = 0; i < L0; i++) split[c * L0 + i] = k[j * L0 + (i < ny ? 2 * i : 2 * (i - ny) + 1)];
   }
   return compactKernel(fft, split, ny, 2 * L1);
+}
+
+/**
+ * The bin at each place of PFFFT's internal order of n points, the complex values counted as
+ * the rows' column transposes read them (per 8-float block of the spectrum, its 4 real slots then
+ * the same 4 bins' imaginary slots: places 4 b .. 4 b + 3), checked to hold for every bin.
+ */
+function internalBins(fft: FftEngine, n: number): Int32Array {
+  const slots = fft.internalOrderSlots(n);
+  const bin = new Int32Array(n).fill(-1);
+  for (let m = 0; m < n; m++) {
+    const q = slots[2 * m];
+    if ((q & 4) !== 0 || slots[2 * m + 1] !== q + 4) throw new Error(`Toeplitz: PFFFT's internal order at ${n} points does not pair a bin's real and imaginary slots in one 8-float block`);
+    bin[4 * (q >> 3) + (q & 3)] = m;
+  }
+  return bin;
 }
 
 /**
@@ -219,9 +238,11 @@ const COLUMN_LINES = 8;
  * one float per bin read once for the bin's real and imaginary slots),
  * inverse transform, and only the top ny values back (the crop); the ny rows inverse-transformed;
  * the top-left ny x nx combined with conj(S_c). A 'pruned' spectrum prunes the lines: each row
- * is its nx values then those times the twiddles, transformed as two lines of nx (its even and odd
- * bins: the columns in that order), each column likewise as two lines of ny (the twiddles fused
- * into the kernel's transposes), each inverse line's first half joined from its two halves; no
+ * is its nx values then those times the twiddles (both written by the coil expansion's pass),
+ * transformed as two lines of nx (its even and odd bins, each left in PFFFT's internal order: the
+ * columns in that order), each column likewise as two lines of ny (the twiddles fused into the
+ * kernel's transposes, which read and write the rows' internal order), each inverse line's first
+ * half joined from its two halves (the rows' join fused into the coil combination's pass); no
  * zero fills. With the engine's SIMD kernel the pointwise
  * products run there in float32 (maps and image copied to the heap once per call); without it
  * (or for odd nx) in JS with float64 sums and the columns through transformAxisInHeap; the two
@@ -277,13 +298,14 @@ export function toeplitzNormalFrames(
       const mo = 2 * c * npix;
       if (kernel !== null && mapsBlock !== null) {
         const mPtr = mapsBlock.ptr + 4 * mo;
-        for (let i = 0; i < ny; i++) {
+        // pruned: S_c x into each row's first half and, in the same pass, times the twiddles
+        // into its second half (the odd bins' input): the row then two lines of nx
+        if (pruned) kernel.expandSplit(block.ptr, mPtr, xPtr, ny, nx >> 1, 8 * L1, twx);
+        else for (let i = 0; i < ny; i++) {
           const d = block.ptr + 8 * L1 * i;
           kernel.cmulPairs(d, mPtr + 8 * nx * i, xPtr + 8 * nx * i, nx >> 1);
-          if (!pruned) h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
+          h.fill(0, (d >> 2) + 2 * nx, (d >> 2) + 2 * L1);
         }
-        // pruned: each row's second half the odd bins' input, the row then two lines of nx
-        if (pruned) kernel.splitTwiddle(block.ptr, ny, nx >> 1, 8 * L1, twx);
       } else {
         for (let i = 0; i < ny; i++) {
           let d = g + 2 * L1 * i, s = 2 * i * nx;
@@ -296,7 +318,7 @@ export function toeplitzNormalFrames(
         }
       }
       // pruned: each row [even bins, odd bins], the columns in that order (K's too)
-      if (pruned) fft.transformLinesInHeap(block.ptr, 2 * ny, nx, false);
+      if (pruned) fft.transformLinesInHeapInternal(block.ptr, 2 * ny, nx, false);
       else fft.transformLinesInHeap(block.ptr, ny, L1, false);
       if (kernel !== null && kBlock !== null) {
         const rowBytes = 8 * L1, lineBytes = 8 * L0, l = lines.ptr >> 2;
@@ -340,14 +362,14 @@ export function toeplitzNormalFrames(
         fft.transformAxisInHeap(block.ptr, [L0, L1], 0, true);
         fft.heapF32().fill(0, g + 2 * ny * L1, g + 2 * L0 * L1);
       }
-      if (pruned && kernel !== null) {
-        // the first half of each row from its even and odd bins' inverses
-        fft.transformLinesInHeap(block.ptr, 2 * ny, nx, true);
-        kernel.joinTwiddle(block.ptr, ny, nx >> 1, 8 * L1, twx);
-      } else fft.transformLinesInHeap(block.ptr, ny, L1, true);
+      if (pruned) fft.transformLinesInHeapInternal(block.ptr, 2 * ny, nx, true);
+      else fft.transformLinesInHeap(block.ptr, ny, L1, true);
       if (kernel !== null && mapsBlock !== null) {
         const mPtr = mapsBlock.ptr + 4 * mo;
-        for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
+        // pruned: the first half of each row joined from its even and odd bins' inverses and
+        // combined with conj(S_c) in one pass (the joined row is not stored)
+        if (pruned) kernel.joinCombine(accPtr, mPtr, block.ptr, ny, nx >> 1, 8 * L1, twx);
+        else for (let i = 0; i < ny; i++) kernel.conjMulAccPairs(accPtr + 8 * nx * i, mPtr + 8 * nx * i, block.ptr + 8 * L1 * i, nx >> 1);
       } else {
         h = fft.heapF32();
         const acc = scratch.acc;
