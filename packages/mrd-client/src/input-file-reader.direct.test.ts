@@ -10,40 +10,21 @@
 import { constants } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const io = vi.hoisted(() => ({ cold: true, readBytes: 0, fail: false, fds: new Set<number>(), inFlight: 0, started: 0, closed: [] as number[] }));
+const io = vi.hoisted(() => ({
+  refuseOpen: false, refuseAll: false, failReadsFrom: -1, fds: new Set<number>(), inFlight: 0, started: 0, closed: [] as number[],
+  // /proc/self/io: a cold input's look finds 64 MB more read from storage, a cached one's none
+  cold: true, readBytes: 0,
+}));
 
 vi.mock('node:fs', async (importOriginal) => {
+  const { directIoFs } = await import('@mrd-tools/core/testing/direct-io');
   const fs = await importOriginal<typeof import('node:fs')>();
-  const O_DIRECT = fs.constants.O_DIRECT ?? 0;
   const readFileSync = ((path: unknown, ...rest: unknown[]) => {
-    if (path === '/proc/self/io') {
-      // a cold input: every look finds 64 MB more read from storage; a cached one: none
-      if (io.cold) io.readBytes += 64 << 20;
-      return `rchar: 0\nread_bytes: ${io.readBytes}\nwrite_bytes: 0\n`;
-    }
-    return (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
+    if (path !== '/proc/self/io') return (fs.readFileSync as (...a: unknown[]) => unknown)(path, ...rest);
+    if (io.cold) io.readBytes += 64 << 20;
+    return `rchar: 0\nread_bytes: ${io.readBytes}\nwrite_bytes: 0\n`;
   }) as typeof fs.readFileSync;
-  const openSync = ((path: string, flags: string | number, mode?: number) => {
-    const fd = fs.openSync(path, flags, mode);
-    if (typeof flags === 'number' && O_DIRECT && flags & O_DIRECT) io.fds.add(fd);
-    return fd;
-  }) as typeof fs.openSync;
-  const read = ((fd: number, buf: Uint8Array, off: number, len: number, pos: number, cb: (err: NodeJS.ErrnoException | null, n: number) => void) => {
-    if (!io.fds.has(fd)) return (fs.read as (...a: unknown[]) => void)(fd, buf, off, len, pos, cb);
-    io.started++;
-    io.inFlight++;
-    const done = (err: NodeJS.ErrnoException | null, n: number) => {
-      io.inFlight--;
-      cb(err, n);
-    };
-    if (io.fail) setTimeout(() => done(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }), 0), 2);
-    else fs.read(fd, buf, off, len, pos, (err, n) => setTimeout(() => done(err, n), 2));
-  }) as typeof fs.read;
-  const closeSync = (fd: number) => {
-    if (io.fds.delete(fd)) io.closed.push(fd);
-    fs.closeSync(fd);
-  };
-  const patched = { ...fs, readFileSync, openSync, read, closeSync };
+  const patched = { ...directIoFs(fs, io), readFileSync };
   return { ...patched, default: patched };
 });
 
@@ -96,7 +77,7 @@ afterAll(() => {
 
 beforeEach(() => {
   io.cold = true;
-  io.fail = false;
+  io.failReadsFrom = -1;
   io.started = 0;
   io.closed.length = 0;
 });
@@ -122,7 +103,7 @@ describe.runIf(haveDirect)('LocalInputSource: a cold input read with direct I/O'
   });
 
   it('direct reads that fail: the same bytes, read as before', async () => {
-    io.fail = true;
+    io.failReadsFrom = 0;
     const { bytes, src } = await streamAll();
     expect(Buffer.compare(bytes, expected)).toBe(0);
     expect(src.reader.direct!.served).toBe(0);

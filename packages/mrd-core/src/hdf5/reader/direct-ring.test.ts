@@ -13,40 +13,8 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 const io = vi.hoisted(() => ({ refuseOpen: false, refuseAll: false, failReadsFrom: -1, fds: new Set<number>(), inFlight: 0, started: 0, closed: [] as number[] }));
 
 vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>();
-  const O_DIRECT = fs.constants.O_DIRECT ?? 0;
-  const openSync = ((path: string, flags: string | number, mode?: number) => {
-    if (typeof flags === 'number' && O_DIRECT && flags & O_DIRECT) {
-      if (io.refuseOpen) throw Object.assign(new Error('EINVAL: invalid argument, open'), { code: 'EINVAL' });
-      const fd = fs.openSync(path, flags, mode);
-      io.fds.add(fd);
-      return fd;
-    }
-    return fs.openSync(path, flags, mode);
-  }) as typeof fs.openSync;
-  const readSync = ((fd: number, ...rest: unknown[]) => {
-    if (io.fds.has(fd) && io.refuseAll) throw Object.assign(new Error('EINVAL: invalid argument, read'), { code: 'EINVAL' });
-    return (fs.readSync as (...a: unknown[]) => number)(fd, ...rest);
-  }) as typeof fs.readSync;
-  const read = ((fd: number, buf: Uint8Array, off: number, len: number, pos: number, cb: (err: NodeJS.ErrnoException | null, n: number) => void) => {
-    if (!io.fds.has(fd)) return (fs.read as (...a: unknown[]) => void)(fd, buf, off, len, pos, cb);
-    io.started++;
-    io.inFlight++;
-    const done = (err: NodeJS.ErrnoException | null, n: number) => {
-      io.inFlight--;
-      cb(err, n);
-    };
-    if (io.failReadsFrom >= 0 && pos >= io.failReadsFrom) {
-      setTimeout(() => done(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }), 0), 5);
-      return;
-    }
-    fs.read(fd, buf, off, len, pos, (err, n) => setTimeout(() => done(err, n), 1));
-  }) as typeof fs.read;
-  const closeSync = (fd: number) => {
-    if (io.fds.delete(fd)) io.closed.push(fd);
-    fs.closeSync(fd);
-  };
-  const patched = { ...fs, openSync, readSync, read, closeSync };
+  const { directIoFs } = await import('../../testing/direct-io.js');
+  const patched = directIoFs(await importOriginal<typeof import('node:fs')>(), io);
   return { ...patched, default: patched };
 });
 
