@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getFftEngine } from '../fft/index.js';
 import { Nufft } from '../nufft/index.js';
-import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside } from './pool.js';
+import { checkThreads, closeReconPools, ReconPool, reconPool, reconPoolBeside, workerExecArgv } from './pool.js';
 import { nufftAdjointParallel, nufftForwardParallel } from './parallel-nufft.js';
 import { CENTRED_RSS_POOL_MIN_SAMPLES, centredIfft2RootSumOfSquaresAtPointsParallel, centredIfft2RootSumOfSquaresParallel } from './parallel-centred-fft.js';
 import { centredIfft2RootSumOfSquares, centredIfft2RootSumOfSquaresAtPoints, centredIfft2RootSumOfSquaresCropped } from '../centred-fft/index.js';
@@ -281,3 +281,40 @@ describe('immediate hand-out (a caller that keeps its thread busy, as a real-tim
     }
   });
 });
+
+describe('ReconPool threads: how the worker module is loaded', () => {
+  const requireEsm = (process.features as { require_module?: boolean }).require_module === true;
+
+  /** The execArgv a pool thread sees (a worker script that answers with it). */
+  async function threadExecArgv(): Promise<string[]> {
+    const dir = mkdtempSync(join(tmpdir(), 'pool-argv-'));
+    const script = join(dir, 'argv-worker.mjs');
+    writeFileSync(script, 'export default function () { return process.execArgv; }\n');
+    const pool = new ReconPool(1, () => script);
+    try {
+      return (await pool.runEach<string[]>([{ kind: 'argv' }]))[0]!;
+    } finally {
+      await pool.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('where Node has require(esm), the threads run without it (piscina then imports the ES module: no require(esm) facade to fail when a thread ends mid-load), with the parent options', async () => {
+    expect(workerExecArgv()).toEqual(requireEsm ? [...process.execArgv, '--no-experimental-require-module'] : undefined);
+    const argv = await threadExecArgv();
+    expect(argv.includes('--no-experimental-require-module')).toBe(requireEsm);
+    for (const a of process.execArgv) expect(argv).toContain(a);
+  });
+
+  it('a parent option that Node refuses in a thread (a V8 flag): the pool is made without the option, the threads inherit as before, and it works', async () => {
+    process.execArgv.push('--max-old-space-size=4096');
+    try {
+      // (a thread inherits the options the process started with, not this array's later entries)
+      const argv = await threadExecArgv();
+      expect(argv).not.toContain('--no-experimental-require-module');
+    } finally {
+      process.execArgv.pop();
+    }
+  });
+});
+

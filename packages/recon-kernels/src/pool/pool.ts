@@ -46,6 +46,18 @@ export function workerScript(): string {
   throw new Error(`numerics worker script recon-worker.js not found (looked for ${candidates.map((c) => c.pathname).join(', ')}); run node scripts/build.mjs`);
 }
 
+/**
+ * The threads' Node options: the parent's, and where Node loads ES modules with require()
+ * (require(esm), Node 20.19+) `--no-experimental-require-module`. piscina loads the worker file
+ * with require() first; through require(esm) a thread ended while the module loads can abort the
+ * whole process (a failed check in Node's CreateRequiredModuleFacade: the test suite died so).
+ * Without it require() refuses the ES module and piscina imports it, as on older Node.
+ */
+export function workerExecArgv(): string[] | undefined {
+  if ((process.features as { require_module?: boolean }).require_module !== true) return undefined;
+  return [...process.execArgv, '--no-experimental-require-module'];
+}
+
 /** How a pool's threads run. */
 export interface ReconPoolOptions {
   /**
@@ -93,10 +105,18 @@ export class ReconPool {
   start(): Piscina {
     if (this.piscina === null) {
       // idle workers are unref'd by piscina: a pool never keeps its process alive
-      const p = new Piscina({
+      const options = {
         filename: this.script(), minThreads: this.threads, maxThreads: this.threads, niceIncrement: this.options.niceIncrement ?? 0,
         concurrentTasksPerWorker: this.options.immediateHandOut === true ? IMMEDIATE_TASKS_PER_THREAD : 1,
-      });
+      };
+      let p: Piscina;
+      try {
+        p = new Piscina({ ...options, execArgv: workerExecArgv() });
+      } catch (e) {
+        // a parent option Node does not allow in a thread (a V8 flag): the threads inherit as before
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+        p = new Piscina(options);
+      }
       // a task still running when the pool is closed answers after piscina dropped it ("Unexpected
       // message from Worker", emitted as an error): its result is not wanted, so that one is
       // ignored once closing; any other error stays uncaught, as without a listener
